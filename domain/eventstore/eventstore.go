@@ -1,0 +1,121 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ErrConcurrency reports that a stream's version differs from the expected one.
+var ErrConcurrency = errors.New("eventstore: stream version does not match the expected version")
+
+// ErrInvalidEvent reports an event that can not be stored as given (missing id, type or data).
+var ErrInvalidEvent = errors.New("eventstore: invalid event")
+
+// NoStream is the expected version of a stream that must not exist yet.
+const NoStream int64 = 0
+
+// Metadata travels with every event: who caused it, in answer to what.
+type Metadata struct {
+	ActorID       string `json:"actorId,omitempty"`
+	ActorName     string `json:"actorName,omitempty"`
+	CorrelationID string `json:"correlationId,omitempty"`
+	CausationID   string `json:"causationId,omitempty"`
+	Command       string `json:"command,omitempty"`
+	RequestID     string `json:"requestId,omitempty"`
+	ClientAddr    string `json:"clientAddr,omitempty"`
+}
+
+// EventData is an event to append.
+type EventData struct {
+	ID         uuid.UUID
+	Type       string // versioned name, e.g. "lead.created.v1"
+	OccurredAt time.Time
+	Data       json.RawMessage
+	Metadata   Metadata
+}
+
+// Event is a stored event.
+type Event struct {
+	ID         uuid.UUID
+	StreamID   string
+	Version    int64
+	Position   uint64
+	Type       string
+	OccurredAt time.Time
+	Data       json.RawMessage
+	Metadata   Metadata
+}
+
+// AppendResult tells where the last appended event landed.
+type AppendResult struct {
+	Version  int64  // the stream's new version
+	Position uint64 // global position of the last appended event
+}
+
+// LoadOptions narrow a stream load. The zero value loads the whole stream.
+type LoadOptions struct {
+	FromVersion int64     // load events with version >= FromVersion (0 and 1 mean all)
+	Until       time.Time // if set, only events that occurred at or before Until
+}
+
+// Store is the event-store port.
+type Store interface {
+	Append(ctx context.Context, stream string, expectedVersion int64, events []EventData) (AppendResult, error)
+	Load(ctx context.Context, stream string, opts LoadOptions) ([]Event, error)
+	ReadAll(ctx context.Context, after uint64, limit int) ([]Event, error)
+	// Subscribe delivers events after the position until ctx ends or an error occurs; the
+	// returned channel is closed then and Err of the subscription tells why.
+	Subscribe(ctx context.Context, after uint64) (Subscription, error)
+	// Head is the position of the last event of the global log (0 when empty).
+	Head(ctx context.Context) (uint64, error)
+	Close() error
+}
+
+// Subscription is a running catch-up subscription.
+type Subscription interface {
+	Events() <-chan Event
+	// Err is the reason the channel closed; nil while open or after a clean cancellation.
+	Err() error
+}
+
+// Counter is implemented by stores that can count events after a position cheaply.
+type Counter interface {
+	CountAfter(ctx context.Context, after uint64) (int64, error)
+}
+
+// Validate checks what every adapter requires of an append.
+func Validate(stream string, expectedVersion int64, events []EventData) error {
+	if strings.TrimSpace(stream) == "" {
+		return errors.Join(ErrInvalidEvent, errors.New("empty stream id"))
+	}
+	if expectedVersion < 0 {
+		return errors.Join(ErrInvalidEvent, errors.New("negative expected version"))
+	}
+	if len(events) == 0 {
+		return errors.Join(ErrInvalidEvent, errors.New("no events"))
+	}
+	for _, e := range events {
+		switch {
+		case e.ID == uuid.Nil:
+			return errors.Join(ErrInvalidEvent, errors.New("event without id"))
+		case e.Type == "":
+			return errors.Join(ErrInvalidEvent, errors.New("event without type"))
+		case e.OccurredAt.IsZero():
+			return errors.Join(ErrInvalidEvent, errors.New("event without time"))
+		case len(e.Data) == 0 || !json.Valid(e.Data):
+			return errors.Join(ErrInvalidEvent, errors.New("event data is not JSON"))
+		}
+	}
+	return nil
+}
+
+// StreamKind is the part of a stream id before the first dash ("lead" for "lead-<uuid>").
+func StreamKind(stream string) string {
+	kind, _, _ := strings.Cut(stream, "-")
+	return kind
+}

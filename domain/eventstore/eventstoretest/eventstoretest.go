@@ -1,0 +1,332 @@
+// Package eventstoretest is the contract suite every eventstore.Store adapter runs.
+//
+// An adapter's test is a few lines:
+//
+//	func TestContract(t *testing.T) {
+//		eventstoretest.Run(t, func(t *testing.T) eventstore.Store { return newStore(t) })
+//	}
+//
+// The factory may return the same store for every call (for a server shared by parallel
+// subtests): every test writes to fresh streams and only reads positions it has learned.
+package eventstoretest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+)
+
+// Factory returns a store for one test; it registers its own cleanup.
+type Factory func(t *testing.T) eventstore.Store
+
+// Run runs the whole contract against the adapter built by newStore.
+func Run(t *testing.T, newStore Factory) {
+	t.Run("AppendLoadRoundTrip", func(t *testing.T) { t.Parallel(); testRoundTrip(t, newStore(t)) })
+	t.Run("ExpectedVersion", func(t *testing.T) { t.Parallel(); testExpectedVersion(t, newStore(t)) })
+	t.Run("RacingWriters", func(t *testing.T) { t.Parallel(); testRacingWriters(t, newStore(t)) })
+	t.Run("GlobalOrder", func(t *testing.T) { t.Parallel(); testGlobalOrder(t, newStore(t)) })
+	t.Run("LoadOptions", func(t *testing.T) { t.Parallel(); testLoadOptions(t, newStore(t)) })
+	t.Run("CatchUpSubscription", func(t *testing.T) { t.Parallel(); testSubscribe(t, newStore(t)) })
+	t.Run("InvalidAppend", func(t *testing.T) { t.Parallel(); testInvalid(t, newStore(t)) })
+}
+
+// NewStream returns a fresh stream id of the given kind.
+func NewStream(kind string) string { return kind + "-" + uuid.Must(uuid.NewV7()).String() }
+
+// Event builds an event with a JSON body and full metadata.
+func Event(typ string, body any) eventstore.EventData {
+	data, err := json.Marshal(body)
+	if err != nil {
+		panic(err)
+	}
+	return eventstore.EventData{
+		ID:         uuid.Must(uuid.NewV7()),
+		Type:       typ,
+		OccurredAt: time.Now().UTC().Truncate(time.Microsecond),
+		Data:       data,
+		Metadata: eventstore.Metadata{
+			ActorID: uuid.NewString(), ActorName: "张伟", CorrelationID: uuid.NewString(),
+			CausationID: uuid.NewString(), Command: "test.command", RequestID: "req-1", ClientAddr: "127.0.0.1",
+		},
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func testRoundTrip(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	stream := NewStream("lead")
+	in := []eventstore.EventData{
+		Event("lead.created.v1", map[string]any{"name": "王小明", "company": "北京星河科技有限公司", "n": 1}),
+		Event("lead.updated.v1", map[string]any{"remark": "客户希望下周回访 — ✓ emoji 😀"}),
+	}
+	res, err := s.Append(c, stream, eventstore.NoStream, in)
+	if err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	if res.Version != 2 || res.Position == 0 {
+		t.Fatalf("append result = %+v, want version 2 and a position", res)
+	}
+	out, err := s.Load(c, stream, eventstore.LoadOptions{})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("loaded %d events, want %d", len(out), len(in))
+	}
+	for i, e := range out {
+		want := in[i]
+		if e.ID != want.ID || e.Type != want.Type || e.StreamID != stream || e.Version != int64(i+1) {
+			t.Errorf("event %d = %s %s %s v%d, want %s %s %s v%d", i, e.ID, e.Type, e.StreamID, e.Version, want.ID, want.Type, stream, i+1)
+		}
+		if !jsonEqual(t, e.Data, want.Data) {
+			t.Errorf("event %d data = %s, want %s", i, e.Data, want.Data)
+		}
+		if e.Metadata != want.Metadata {
+			t.Errorf("event %d metadata = %+v, want %+v", i, e.Metadata, want.Metadata)
+		}
+		if !e.OccurredAt.Equal(want.OccurredAt) {
+			t.Errorf("event %d occurredAt = %v, want %v", i, e.OccurredAt, want.OccurredAt)
+		}
+	}
+	if out[0].Position >= out[1].Position || out[1].Position != res.Position {
+		t.Errorf("positions %d, %d; append said last is %d", out[0].Position, out[1].Position, res.Position)
+	}
+	missing, err := s.Load(c, NewStream("lead"), eventstore.LoadOptions{})
+	if err != nil || len(missing) != 0 {
+		t.Errorf("load of a missing stream = %d events, %v; want none, nil", len(missing), err)
+	}
+}
+
+func testExpectedVersion(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	stream := NewStream("lead")
+	if _, err := s.Append(c, stream, 1, []eventstore.EventData{Event("x.v1", 1)}); !errors.Is(err, eventstore.ErrConcurrency) {
+		t.Fatalf("append at version 1 to a missing stream: err = %v, want ErrConcurrency", err)
+	}
+	if _, err := s.Append(c, stream, eventstore.NoStream, []eventstore.EventData{Event("x.v1", 1)}); err != nil {
+		t.Fatalf("first append: %v", err)
+	}
+	if _, err := s.Append(c, stream, eventstore.NoStream, []eventstore.EventData{Event("x.v1", 2)}); !errors.Is(err, eventstore.ErrConcurrency) {
+		t.Fatalf("append expecting no stream to an existing one: err = %v, want ErrConcurrency", err)
+	}
+	if _, err := s.Append(c, stream, 5, []eventstore.EventData{Event("x.v1", 3)}); !errors.Is(err, eventstore.ErrConcurrency) {
+		t.Fatalf("append at a future version: err = %v, want ErrConcurrency", err)
+	}
+	res, err := s.Append(c, stream, 1, []eventstore.EventData{Event("x.v1", 4), Event("x.v1", 5)})
+	if err != nil || res.Version != 3 {
+		t.Fatalf("append at version 1 = %+v, %v; want version 3", res, err)
+	}
+	out, err := s.Load(c, stream, eventstore.LoadOptions{})
+	if err != nil || len(out) != 3 {
+		t.Fatalf("load = %d events, %v; the refused appends must write nothing", len(out), err)
+	}
+}
+
+func testRacingWriters(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	stream := NewStream("lead")
+	if _, err := s.Append(c, stream, eventstore.NoStream, []eventstore.EventData{Event("lead.created.v1", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 16
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = s.Append(c, stream, 1, []eventstore.EventData{Event("lead.claimed.v1", map[string]int{"writer": i})})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	wins := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, eventstore.ErrConcurrency):
+			t.Errorf("writer %d: %v, want nil or ErrConcurrency", i, err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d writers won, want exactly 1", wins)
+	}
+	out, err := s.Load(c, stream, eventstore.LoadOptions{})
+	if err != nil || len(out) != 2 {
+		t.Fatalf("stream holds %d events (%v), want 2", len(out), err)
+	}
+}
+
+func testGlobalOrder(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	first, err := s.Head(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streams := []string{NewStream("lead"), NewStream("customer"), NewStream("lead")}
+	mine := map[uuid.UUID]bool{}
+	var last uint64
+	for round := range 3 {
+		for _, st := range streams {
+			e := Event("order.v1", map[string]int{"round": round})
+			mine[e.ID] = true
+			res, err := s.Append(c, st, int64(round), []eventstore.EventData{e})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Position <= last {
+				t.Fatalf("position %d after %d: not increasing", res.Position, last)
+			}
+			last = res.Position
+		}
+	}
+	head, err := s.Head(c)
+	if err != nil || head < last {
+		t.Fatalf("head = %d (%v), want >= %d", head, err, last)
+	}
+	// Read the log in small pages from before our first event and check our nine arrive in order.
+	seen, prev, after := 0, uint64(0), first
+	for seen < len(mine) {
+		page, err := s.ReadAll(c, after, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			t.Fatalf("log ended after %d of our events", seen)
+		}
+		for _, e := range page {
+			if e.Position <= prev {
+				t.Fatalf("ReadAll returned position %d after %d", e.Position, prev)
+			}
+			prev, after = e.Position, e.Position
+			if mine[e.ID] {
+				seen++
+			}
+		}
+	}
+	if after > last {
+		t.Fatalf("read past our last position %d: %d", last, after)
+	}
+}
+
+func testLoadOptions(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	stream := NewStream("lead")
+	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	var in []eventstore.EventData
+	for i := range 4 {
+		e := Event("step.v1", i)
+		e.OccurredAt = base.Add(time.Duration(i) * time.Hour)
+		in = append(in, e)
+	}
+	if _, err := s.Append(c, stream, 0, in); err != nil {
+		t.Fatal(err)
+	}
+	from, err := s.Load(c, stream, eventstore.LoadOptions{FromVersion: 3})
+	if err != nil || len(from) != 2 || from[0].Version != 3 {
+		t.Fatalf("load from version 3 = %d events (%v)", len(from), err)
+	}
+	until, err := s.Load(c, stream, eventstore.LoadOptions{Until: base.Add(time.Hour)})
+	if err != nil || len(until) != 2 || until[1].Version != 2 {
+		t.Fatalf("load until +1h = %d events (%v), want versions 1-2", len(until), err)
+	}
+}
+
+func testSubscribe(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	stream := NewStream("lead")
+	res, err := s.Append(c, stream, 0, []eventstore.EventData{Event("a.v1", 1), Event("a.v1", 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := s.Load(c, stream, eventstore.LoadOptions{})
+	from := events[0].Position // start between our two events: catch-up must deliver the second
+	sc, cancel := context.WithCancel(c)
+	defer cancel()
+	sub, err := s.Subscribe(sc, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := Event("a.v1", 3)
+	want := []uuid.UUID{events[1].ID, live.ID}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		if _, err := s.Append(c, stream, res.Version, []eventstore.EventData{live}); err != nil {
+			t.Errorf("live append: %v", err)
+		}
+	}()
+	prev := from
+	for len(want) > 0 {
+		select {
+		case e, ok := <-sub.Events():
+			if !ok {
+				t.Fatalf("subscription closed: %v", sub.Err())
+			}
+			if e.Position <= prev {
+				t.Fatalf("subscription delivered position %d after %d", e.Position, prev)
+			}
+			prev = e.Position
+			if e.StreamID != stream {
+				continue // other tests share the store
+			}
+			if e.ID != want[0] {
+				t.Fatalf("delivered %s (%s v%d), want %s", e.ID, e.Type, e.Version, want[0])
+			}
+			want = want[1:]
+		case <-time.After(10 * time.Second):
+			t.Fatalf("timed out waiting for %d events", len(want))
+		}
+	}
+	cancel()
+	for range sub.Events() { // drains and must close after cancellation
+	}
+	if err := sub.Err(); err != nil {
+		t.Fatalf("err after cancel = %v", err)
+	}
+}
+
+func testInvalid(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	bad := Event("x.v1", 1)
+	bad.Data = json.RawMessage("{not json")
+	cases := map[string][]eventstore.EventData{
+		"no events": nil,
+		"bad json":  {bad},
+		"no id":     {func() eventstore.EventData { e := Event("x.v1", 1); e.ID = uuid.Nil; return e }()},
+		"no type":   {func() eventstore.EventData { e := Event("", 1); return e }()},
+	}
+	for name, events := range cases {
+		stream := NewStream("lead")
+		if _, err := s.Append(c, stream, 0, events); !errors.Is(err, eventstore.ErrInvalidEvent) {
+			t.Errorf("%s: err = %v, want ErrInvalidEvent", name, err)
+		}
+		if out, _ := s.Load(c, stream, eventstore.LoadOptions{}); len(out) != 0 {
+			t.Errorf("%s: %d events written", name, len(out))
+		}
+	}
+}
+
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatalf("stored data is not JSON: %v", err)
+	}
+	_ = json.Unmarshal(b, &y)
+	return fmt.Sprint(x) == fmt.Sprint(y)
+}
