@@ -1,0 +1,75 @@
+package lead
+
+import (
+	"time"
+
+	"github.com/chronicle-crm/chronicle/domain/event"
+)
+
+// Created: a lead was entered, owned by someone or straight into the pool (OwnerID empty).
+type Created struct {
+	LeadID  string    `json:"leadId"`
+	Fields  Fields    `json:"fields"`
+	OwnerID string    `json:"ownerId,omitempty"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// Updated: some fields (or the status) changed.
+type Updated struct {
+	LeadID string    `json:"leadId"`
+	Patch  Patch     `json:"patch"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// Assigned: a superior gave the lead to a user.
+type Assigned struct {
+	LeadID string    `json:"leadId"`
+	From   string    `json:"from,omitempty"`
+	To     string    `json:"to"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// Claimed: a user took the lead from the pool.
+type Claimed struct {
+	LeadID string    `json:"leadId"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// Released: the owner (or a superior) put the lead back into the pool.
+type Released struct {
+	LeadID string    `json:"leadId"`
+	From   string    `json:"from"`
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// Deleted: the lead leaves every list; its history stays.
+type Deleted struct {
+	LeadID string    `json:"leadId"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+func (Created) EventType() string  { return "lead.created.v1" }
+func (Updated) EventType() string  { return "lead.updated.v1" }
+func (Assigned) EventType() string { return "lead.assigned.v1" }
+func (Claimed) EventType() string  { return "lead.claimed.v1" }
+func (Released) EventType() string { return "lead.released.v1" }
+func (Deleted) EventType() string  { return "lead.deleted.v1" }
+
+// Register adds the lead events to a registry.
+func Register(r *event.Registry) {
+	r.Register(
+		func() event.Event { return &Created{} },
+		func() event.Event { return &Updated{} },
+		func() event.Event { return &Assigned{} },
+		func() event.Event { return &Claimed{} },
+		func() event.Event { return &Released{} },
+		func() event.Event { return &Deleted{} },
+	)
+}

@@ -1,0 +1,169 @@
+package lead
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Status is where a lead stands.
+type Status string
+
+// Statuses of a lead. Converted arrives with customers.
+const (
+	StatusNew       Status = "new"
+	StatusFollowing Status = "following"
+	StatusInvalid   Status = "invalid"
+	StatusConverted Status = "converted"
+)
+
+// ParseStatus accepts the statuses a user may set by hand.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case StatusNew, StatusFollowing, StatusInvalid:
+		return st, nil
+	case StatusConverted:
+		return "", &ValidationError{Field: "status", Message: "a lead becomes converted only by converting it"}
+	}
+	return "", &ValidationError{Field: "status", Message: fmt.Sprintf("must be one of new, following, invalid; got %q", s)}
+}
+
+// Fields are the descriptive attributes of a lead.
+type Fields struct {
+	Name           string     `json:"name"`
+	Company        string     `json:"company,omitempty"`
+	Phone          string     `json:"phone,omitempty"`
+	Mobile         string     `json:"mobile,omitempty"`
+	Email          string     `json:"email,omitempty"`
+	Source         string     `json:"source,omitempty"`
+	Industry       string     `json:"industry,omitempty"`
+	Level          string     `json:"level,omitempty"`
+	Address        string     `json:"address,omitempty"`
+	Remark         string     `json:"remark,omitempty"`
+	NextFollowUpAt *time.Time `json:"nextFollowUpAt,omitempty"`
+}
+
+// Patch holds the fields an update changes; nil means unchanged.
+type Patch struct {
+	Name              *string    `json:"name,omitempty"`
+	Company           *string    `json:"company,omitempty"`
+	Phone             *string    `json:"phone,omitempty"`
+	Mobile            *string    `json:"mobile,omitempty"`
+	Email             *string    `json:"email,omitempty"`
+	Source            *string    `json:"source,omitempty"`
+	Industry          *string    `json:"industry,omitempty"`
+	Level             *string    `json:"level,omitempty"`
+	Address           *string    `json:"address,omitempty"`
+	Remark            *string    `json:"remark,omitempty"`
+	NextFollowUpAt    *time.Time `json:"nextFollowUpAt,omitempty"`
+	ClearNextFollowUp bool       `json:"clearNextFollowUp,omitempty"`
+	Status            *Status    `json:"status,omitempty"`
+}
+
+// ValidationError names the field that is wrong and why.
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+
+// Text limits, in characters.
+const (
+	maxName = 200
+	maxText = 500
+	maxLong = 4000
+)
+
+// Validate checks every field and joins all problems (each a *ValidationError).
+func (f Fields) Validate() error {
+	var errs []error
+	if strings.TrimSpace(f.Name) == "" {
+		errs = append(errs, &ValidationError{Field: "name", Message: "is required"})
+	}
+	errs = append(errs, checkText("name", f.Name, maxName), checkText("company", f.Company, maxName),
+		checkPhone("phone", f.Phone), checkPhone("mobile", f.Mobile), checkEmail(f.Email),
+		checkText("source", f.Source, 100), checkText("industry", f.Industry, 100), checkText("level", f.Level, 50),
+		checkText("address", f.Address, maxText), checkText("remark", f.Remark, maxLong))
+	return errors.Join(errs...)
+}
+
+// apply returns the fields with the patch applied.
+func (f Fields) apply(p Patch) Fields {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	set(&f.Name, p.Name)
+	set(&f.Company, p.Company)
+	set(&f.Phone, p.Phone)
+	set(&f.Mobile, p.Mobile)
+	set(&f.Email, p.Email)
+	set(&f.Source, p.Source)
+	set(&f.Industry, p.Industry)
+	set(&f.Level, p.Level)
+	set(&f.Address, p.Address)
+	set(&f.Remark, p.Remark)
+	if p.NextFollowUpAt != nil {
+		t := p.NextFollowUpAt.UTC()
+		f.NextFollowUpAt = &t
+	}
+	if p.ClearNextFollowUp {
+		f.NextFollowUpAt = nil
+	}
+	return f
+}
+
+// normalise trims text fields and puts times in UTC.
+func (f Fields) normalise() Fields {
+	return Fields{NextFollowUpAt: f.NextFollowUpAt}.apply(Patch{
+		Name: &f.Name, Company: &f.Company, Phone: &f.Phone, Mobile: &f.Mobile, Email: &f.Email,
+		Source: &f.Source, Industry: &f.Industry, Level: &f.Level, Address: &f.Address, Remark: &f.Remark,
+		NextFollowUpAt: f.NextFollowUpAt,
+	})
+}
+
+func checkText(field, v string, max int) error {
+	if !utf8.ValidString(v) {
+		return &ValidationError{Field: field, Message: "is not valid UTF-8"}
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return &ValidationError{Field: field, Message: fmt.Sprintf("is %d characters long; at most %d", n, max)}
+	}
+	return nil
+}
+
+func checkPhone(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	digits := 0
+	for _, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-()#转", r):
+		default:
+			return &ValidationError{Field: field, Message: fmt.Sprintf("may hold digits, spaces and + - ( ) # only; got %q", v)}
+		}
+	}
+	if digits < 3 || digits > 20 {
+		return &ValidationError{Field: field, Message: "must have between 3 and 20 digits"}
+	}
+	return nil
+}
+
+func checkEmail(v string) error {
+	if v == "" {
+		return nil
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") {
+		return &ValidationError{Field: "email", Message: fmt.Sprintf("is not an e-mail address: %q", v)}
+	}
+	return checkText("email", v, 254)
+}
