@@ -71,7 +71,9 @@ func TestBehaviours(t *testing.T) {
 			},
 			[]event.Event{lead.Updated{LeadID: id.String(), Patch: lead.Patch{Phone: ptr("010-8888 6666"), Status: ptr(lead.StatusFollowing)}, By: alice.String(), At: t1}}, nil},
 		{"update with no change records nothing", []event.Event{created(alice)},
-			func(l *lead.Lead) error { return l.Update(lead.Patch{Company: ptr("北京星河科技有限公司")}, alice, t1) }, nil, nil},
+			func(l *lead.Lead) error {
+				return l.Update(lead.Patch{Company: ptr("北京星河科技有限公司")}, alice, t1)
+			}, nil, nil},
 		{"update cannot empty the name", []event.Event{created(alice)},
 			func(l *lead.Lead) error { return l.Update(lead.Patch{Name: ptr(" ")}, alice, t1) }, nil, &lead.ValidationError{}},
 		{"update cannot convert", []event.Event{created(alice)},
