@@ -1,0 +1,173 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+)
+
+// Root is what a repository needs of an aggregate.
+type Root interface {
+	Version() int64
+	Changes() []event.Event
+}
+
+// Repository loads aggregates of one kind from their streams and appends their changes.
+type Repository[A Root] struct {
+	store     eventstore.Store
+	registry  *event.Registry
+	clock     Clock
+	stream    func(uuid.UUID) string
+	rehydrate func(uuid.UUID, []event.Event) (A, error)
+}
+
+// NewRepository refuses nil dependencies.
+func NewRepository[A Root](store eventstore.Store, registry *event.Registry, clock Clock,
+	stream func(uuid.UUID) string, rehydrate func(uuid.UUID, []event.Event) (A, error)) *Repository[A] {
+	if store == nil || registry == nil || clock == nil || stream == nil || rehydrate == nil {
+		panic("commands: NewRepository with a nil dependency")
+	}
+	return &Repository[A]{store: store, registry: registry, clock: clock, stream: stream, rehydrate: rehydrate}
+}
+
+// Loaded is an aggregate with the position of its last event.
+type Loaded[A Root] struct {
+	Root     A
+	Position uint64
+}
+
+// Load reads the aggregate's stream. A missing stream is ErrNotFound.
+func (r *Repository[A]) Load(ctx context.Context, id uuid.UUID) (Loaded[A], error) {
+	var zero Loaded[A]
+	events, err := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{})
+	if err != nil {
+		return zero, err
+	}
+	if len(events) == 0 {
+		return zero, ErrNotFound
+	}
+	domainEvents, err := r.decode(events)
+	if err != nil {
+		return zero, err
+	}
+	a, err := r.rehydrate(id, domainEvents)
+	if err != nil {
+		return zero, err
+	}
+	return Loaded[A]{Root: a, Position: events[len(events)-1].Position}, nil
+}
+
+func (r *Repository[A]) decode(events []eventstore.Event) ([]event.Event, error) {
+	out := make([]event.Event, len(events))
+	for i, e := range events {
+		d, err := r.registry.Decode(e.Type, e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("%s v%d: %w", e.StreamID, e.Version, err)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// Create appends a new aggregate's events to a stream that must not exist yet.
+func (r *Repository[A]) Create(ctx context.Context, m Meta, id uuid.UUID, a A) (Result, error) {
+	res, err := r.append(ctx, m, id, eventstore.NoStream, a.Changes())
+	if errors.Is(err, eventstore.ErrConcurrency) {
+		return Result{}, ErrAlreadyExists
+	}
+	res.Created = err == nil
+	return res, err
+}
+
+// maxAttempts bounds retries of a command whose stream moved between load and append.
+const maxAttempts = 4
+
+// Update loads the aggregate, runs change on it and appends what it recorded with the version it
+// was loaded at. When another writer got there first it reloads and runs change again (so rules
+// are checked against the new state), unless the client pinned the version with If-Match.
+// A change that records nothing appends nothing and reports the current version.
+func (r *Repository[A]) Update(ctx context.Context, m Meta, id uuid.UUID, change func(A) error) (Result, error) {
+	for attempt := 1; ; attempt++ {
+		l, err := r.Load(ctx, id)
+		if err != nil {
+			return Result{}, err
+		}
+		version := l.Root.Version()
+		if m.IfMatch != nil && *m.IfMatch != version {
+			return Result{}, &VersionMismatchError{Current: version}
+		}
+		if err := change(l.Root); err != nil {
+			return Result{}, err
+		}
+		changes := l.Root.Changes()
+		if len(changes) == 0 {
+			return Result{ID: id, Version: version, Position: l.Position}, nil
+		}
+		res, err := r.append(ctx, m, id, version, changes)
+		if errors.Is(err, eventstore.ErrConcurrency) {
+			if m.IfMatch != nil {
+				return Result{}, &VersionMismatchError{Current: version + 1}
+			}
+			if attempt < maxAttempts {
+				continue
+			}
+		}
+		return res, err
+	}
+}
+
+func (r *Repository[A]) append(ctx context.Context, m Meta, id uuid.UUID, expected int64, changes []event.Event) (Result, error) {
+	data, err := Encode(m, r.clock(), changes)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := r.store.Append(ctx, r.stream(id), expected, data)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", m.Command, err)
+	}
+	return Result{ID: id, Version: res.Version, Position: res.Position}, nil
+}
+
+// Encode turns domain events into events to append, with the command's metadata.
+func Encode(m Meta, now time.Time, changes []event.Event) ([]eventstore.EventData, error) {
+	out := make([]eventstore.EventData, len(changes))
+	meta := eventstore.Metadata{
+		ActorID: m.Actor.ID.String(), ActorName: m.Actor.Name, CorrelationID: m.CorrelationID,
+		CausationID: m.CausationID, Command: m.Command, RequestID: m.RequestID, ClientAddr: m.ClientAddr,
+	}
+	for i, c := range changes {
+		body, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", c.EventType(), err)
+		}
+		out[i] = eventstore.EventData{ID: uuid.Must(uuid.NewV7()), Type: c.EventType(), OccurredAt: now.UTC(), Data: body, Metadata: meta}
+	}
+	return out, nil
+}
+
+// CreateOrMatch is an idempotent create: when the stream already exists and its first event is
+// the same as the one a would record (as judged by same), it answers with the existing record
+// instead of failing, so a client that retries a create with its own id gets one record.
+func (r *Repository[A]) CreateOrMatch(ctx context.Context, m Meta, id uuid.UUID, a A, same func(existing, proposed event.Event) bool) (Result, error) {
+	res, err := r.Create(ctx, m, id, a)
+	if !errors.Is(err, ErrAlreadyExists) {
+		return res, err
+	}
+	events, lerr := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{})
+	if lerr != nil || len(events) == 0 {
+		return Result{}, errors.Join(err, lerr)
+	}
+	first, derr := r.registry.Decode(events[0].Type, events[0].Data)
+	if derr != nil || !same(first, a.Changes()[0]) {
+		return Result{}, ErrAlreadyExists
+	}
+	last := events[len(events)-1]
+	return Result{ID: id, Version: last.Version, Position: last.Position}, nil
+}
