@@ -1,0 +1,131 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+)
+
+// AppendLockKey is the pg_advisory_xact_lock key every append takes before it reads a stream's
+// version and draws positions. Any other writer of the events table (a migration, an import)
+// must take it too, first thing in its transaction, or readers may skip its events:
+//
+//	SELECT pg_advisory_xact_lock(7163101030252110700)
+//
+// The value is the ASCII bytes of "chronicl" read as a big-endian int64; it never changes.
+const AppendLockKey int64 = 0x6368726f6e69636c
+
+// schemaLockKey serialises concurrent Opens creating the schema (concurrent CREATE TABLE IF NOT
+// EXISTS can fail with a unique violation in the catalog).
+const schemaLockKey int64 = 0x6368723a7363686d // "chr:schm"
+
+// notifyChannel is the LISTEN/NOTIFY channel that carries the last position of each append.
+const notifyChannel = "chronicle_events"
+
+// pollInterval is how often a subscription reads the log when no notification arrived.
+const pollInterval = time.Second
+
+const schemaSQL = `
+CREATE TABLE IF NOT EXISTS events (
+	position    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	event_id    uuid        NOT NULL UNIQUE,
+	stream_id   text        NOT NULL,
+	version     bigint      NOT NULL,
+	type        text        NOT NULL,
+	occurred_at timestamptz NOT NULL,
+	recorded_at timestamptz NOT NULL DEFAULT now(),
+	data        jsonb       NOT NULL,
+	metadata    jsonb       NOT NULL,
+	UNIQUE (stream_id, version)
+);
+CREATE INDEX IF NOT EXISTS events_occurred_at_idx ON events (occurred_at);
+CREATE INDEX IF NOT EXISTS events_type_idx ON events (type, occurred_at);
+CREATE INDEX IF NOT EXISTS events_actor_id_idx ON events ((metadata->>'actorId'), occurred_at);
+`
+
+// Store is the PostgreSQL event store. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+
+	notifier eventstore.Notifier
+
+	// The LISTEN goroutine: started by the first Subscribe, stopped by Close.
+	mu        sync.Mutex
+	listening bool
+	closed    bool
+	stop      context.CancelFunc
+	listenCtx context.Context
+	wg        sync.WaitGroup
+
+	// beforeCommit, when set (by tests only), is called inside Append after the events were
+	// inserted and before the commit, while the append lock is held.
+	beforeCommit func(stream string)
+}
+
+// Open connects to the database at url, checks that it answers and creates the schema if it
+// does not exist yet. The url may carry runtime parameters such as search_path.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres event store: parse connection string: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres event store: create pool: %w", err)
+	}
+	where := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres event store: database %s unreachable: %w", where, err)
+	}
+	if err := createSchema(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres event store: create schema in %s: %w", where, err)
+	}
+	listenCtx, stop := context.WithCancel(context.Background())
+	return &Store{pool: pool, listenCtx: listenCtx, stop: stop}, nil
+}
+
+func createSchema(ctx context.Context, pool *pgxpool.Pool) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", schemaLockKey); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, schemaSQL); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Pool returns the connection pool, for callers that keep their own tables in the same database.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close stops the notification listener and closes the pool. Subscriptions still running end
+// with an error.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	s.wg.Wait()
+	s.pool.Close()
+	return nil
+}
+
+var (
+	_ eventstore.Store   = (*Store)(nil)
+	_ eventstore.Counter = (*Store)(nil)
+)
