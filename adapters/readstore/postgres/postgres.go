@@ -1,0 +1,97 @@
+// Package postgres is the production read-model store: PostgreSQL with pg_trgm GIN indexes for
+// Chinese substring search.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Dialect is PostgreSQL's readmodels.Dialect.
+type Dialect struct{}
+
+var _ readmodels.Dialect = Dialect{}
+
+// Open connects to the read-model database and makes sure pg_trgm is installed.
+func Open(ctx context.Context, url string) (*readmodels.DB, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres read models: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres read models unreachable: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm`); err != nil {
+		// Another process may be creating it at the same moment; it only has to exist.
+		var ok bool
+		if qerr := db.QueryRowContext(ctx, `SELECT true FROM pg_extension WHERE extname = 'pg_trgm'`).Scan(&ok); qerr != nil {
+			db.Close()
+			return nil, fmt.Errorf("postgres read models need the pg_trgm extension: %w", err)
+		}
+	}
+	r, err := readmodels.NewDB(ctx, db, Dialect{})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (Dialect) Name() string         { return "postgres" }
+func (Dialect) Time(t time.Time) any { return t.UTC() }
+
+func (Dialect) IsUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505"
+}
+
+func (Dialect) DDL(stmt string) string {
+	return strings.NewReplacer("{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB").Replace(stmt)
+}
+
+// Rebind turns ? into $1, $2, ... outside single-quoted literals.
+func (Dialect) Rebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n, quoted := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func (Dialect) SearchIndex(table string) []string {
+	return []string{`CREATE INDEX ` + table + `_search ON ` + table + ` USING gin (search gin_trgm_ops)`}
+}
+
+func (Dialect) DropSearchIndex(string) []string { return nil } // dropped with the table
+
+// SearchCondition is a LIKE the trigram index serves (needles under three characters scan).
+func (Dialect) SearchCondition(_, needle string) (string, []any) {
+	return `search LIKE ? ESCAPE '\'`, []any{"%" + readmodels.LikeEscape(needle) + "%"}
+}

@@ -1,0 +1,79 @@
+// Package sqlite is the embedded read-model store: SQLite with FTS5 trigram indexes for Chinese
+// substring search.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Dialect is SQLite's readmodels.Dialect.
+type Dialect struct{}
+
+var _ readmodels.Dialect = Dialect{}
+
+// Open opens (creating) the read-model database file.
+func Open(ctx context.Context, path string) (*readmodels.DB, error) {
+	db, err := sql.Open("sqlite", esqlite.DSN(path, "synchronous(NORMAL)")+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite read models %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite read models %s: %w", path, err)
+	}
+	r, err := readmodels.NewDB(ctx, db, Dialect{})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (Dialect) Name() string           { return "sqlite" }
+func (Dialect) Rebind(q string) string { return q }
+func (Dialect) Time(t time.Time) any   { return t.UTC().Format(readmodels.TimeLayout) }
+func (Dialect) IsUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func (Dialect) DDL(stmt string) string {
+	return strings.NewReplacer("{time}", "TEXT", "{bool}", "INTEGER", "{bigint}", "INTEGER", "{json}", "TEXT").Replace(stmt)
+}
+
+// SearchIndex keeps an external-content FTS5 trigram table in step with table by triggers.
+func (Dialect) SearchIndex(table string) []string {
+	f := table + "_fts"
+	return []string{
+		`CREATE VIRTUAL TABLE ` + f + ` USING fts5(search, content='` + table + `', content_rowid='rowid', tokenize='trigram')`,
+		`CREATE TRIGGER ` + table + `_ai AFTER INSERT ON ` + table + ` BEGIN
+			INSERT INTO ` + f + `(rowid, search) VALUES (new.rowid, new.search); END`,
+		`CREATE TRIGGER ` + table + `_ad AFTER DELETE ON ` + table + ` BEGIN
+			INSERT INTO ` + f + `(` + f + `, rowid, search) VALUES ('delete', old.rowid, old.search); END`,
+		`CREATE TRIGGER ` + table + `_au AFTER UPDATE OF search ON ` + table + ` BEGIN
+			INSERT INTO ` + f + `(` + f + `, rowid, search) VALUES ('delete', old.rowid, old.search);
+			INSERT INTO ` + f + `(rowid, search) VALUES (new.rowid, new.search); END`,
+	}
+}
+
+func (Dialect) DropSearchIndex(table string) []string {
+	return []string{`DROP TABLE IF EXISTS ` + table + `_fts`}
+}
+
+// SearchCondition uses the trigram index for needles of three characters or more; shorter
+// needles (two Chinese characters are common) scan the search column.
+func (Dialect) SearchCondition(table, needle string) (string, []any) {
+	if utf8.RuneCountInString(needle) >= 3 {
+		return `rowid IN (SELECT rowid FROM ` + table + `_fts WHERE ` + table + `_fts MATCH ?)`,
+			[]any{`"` + strings.ReplaceAll(needle, `"`, `""`) + `"`}
+	}
+	return `search LIKE ? ESCAPE '\'`, []any{"%" + readmodels.LikeEscape(needle) + "%"}
+}

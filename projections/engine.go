@@ -1,0 +1,321 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Projection states shown in Status.
+const (
+	StateCatchingUp = "catching_up"
+	StateLive       = "live"
+	StateRetrying   = "retrying"
+	StateParked     = "parked"
+	StateRebuilding = "rebuilding"
+)
+
+// Options tune the engine.
+type Options struct {
+	PageSize    int           // events per transaction while catching up (default 1000)
+	MaxAttempts int           // failures of one page before parking (default 8)
+	DropGrace   time.Duration // how long superseded tables keep serving stragglers (default 10 s)
+	Logger      *slog.Logger
+}
+
+// Engine runs the projectors.
+type Engine struct {
+	store      eventstore.Store
+	db         *readmodels.DB
+	projectors map[string]Projector
+	order      []string
+	opts       Options
+	logger     *slog.Logger
+	router     *message.Router
+	sub        *LogSubscriber
+
+	mu      sync.Mutex
+	runners map[string]*runner // by topic
+	active  map[string]*runner // serving runner by projection name
+	rebuild map[string]*runner // rebuilding runner by projection name
+	changed eventstore.Notifier
+	ctx     context.Context
+}
+
+// NewEngine prepares (but does not start) the projectors.
+func NewEngine(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...Projector) (*Engine, error) {
+	if opts.PageSize <= 0 {
+		opts.PageSize = 1000
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.DropGrace <= 0 {
+		opts.DropGrace = 10 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	e := &Engine{store: store, db: db, projectors: map[string]Projector{}, opts: opts, logger: opts.Logger,
+		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}}
+	for _, p := range projectors {
+		if _, dup := e.projectors[p.Name()]; dup {
+			return nil, fmt.Errorf("projector %q registered twice", p.Name())
+		}
+		e.projectors[p.Name()] = p
+		e.order = append(e.order, p.Name())
+	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, watermill.NewSlogLogger(opts.Logger))
+	if err != nil {
+		return nil, err
+	}
+	e.router = router
+	e.sub = NewLogSubscriber(store, e.feed, opts.PageSize, opts.Logger)
+	return e, nil
+}
+
+// Names lists the projections in registration order.
+func (e *Engine) Names() []string { return append([]string(nil), e.order...) }
+
+// Prepare makes sure every projection has a serving generation with tables (creating
+// generation 1 on first start) and drops tables of generations nobody serves any more.
+func (e *Engine) Prepare(ctx context.Context) error {
+	if err := e.db.Gens.Refresh(ctx); err != nil {
+		return err
+	}
+	for _, name := range e.order {
+		if e.db.Gens.Active(name) > 0 {
+			continue
+		}
+		if err := e.create(ctx, e.projectors[name], 1, true); err != nil {
+			return err
+		}
+	}
+	return e.db.Gens.Refresh(ctx)
+}
+
+// create makes a generation's tables and checkpoint (and activates it when asked) in one tx.
+func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool) error {
+	tx, err := e.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if activate {
+		var cur sql.NullInt64
+		err := tx.QueryRowContext(ctx, e.db.Q(`SELECT generation FROM projection_active WHERE name = ?`), p.Name()).Scan(&cur)
+		if err == nil {
+			return nil // another process prepared it first
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	for _, stmt := range p.Schema(e.db, gen) {
+		if _, err := tx.ExecContext(ctx, e.db.Dialect.DDL(stmt)); err != nil {
+			return fmt.Errorf("create %s generation %d: %w", p.Name(), gen, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, e.db.Q(`INSERT INTO projection_checkpoints (name, generation, position, events, updated_at) VALUES (?, ?, 0, 0, ?)`),
+		p.Name(), gen, e.db.Dialect.Time(time.Now())); err != nil {
+		return fmt.Errorf("create %s generation %d checkpoint: %w", p.Name(), gen, err)
+	}
+	if activate {
+		if err := e.db.Gens.Activate(ctx, tx, p.Name(), gen); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Run starts a handler per projection and blocks until ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	e.ctx = ctx
+	for _, name := range e.order {
+		e.addRunner(name, e.db.Gens.Active(name), false)
+	}
+	e.mu.Unlock()
+	go e.refreshLoop(ctx)
+	err := e.router.Run(ctx)
+	_ = e.sub.Close()
+	return err
+}
+
+// Running is closed once the router runs.
+func (e *Engine) Running() <-chan struct{} { return e.router.Running() }
+
+// Close stops the router.
+func (e *Engine) Close() error { return errors.Join(e.router.Close(), e.sub.Close()) }
+
+// refreshLoop follows generation switches made by other processes.
+func (e *Engine) refreshLoop(ctx context.Context) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := e.db.Gens.Refresh(ctx); err != nil && ctx.Err() == nil {
+				e.logger.Warn("refresh projection generations", "error", err)
+			}
+		}
+	}
+}
+
+func topicOf(name string, gen int) string { return name + "/g" + strconv.Itoa(gen) }
+
+// addRunner registers a handler for a generation; e.mu is held.
+func (e *Engine) addRunner(name string, gen int, rebuilding bool) *runner {
+	r := &runner{engine: e, projector: e.projectors[name], gen: gen, topic: topicOf(name, gen), rebuilding: rebuilding, resume: make(chan struct{}, 1)}
+	r.state.Store(StateCatchingUp)
+	if rebuilding {
+		r.state.Store(StateRebuilding)
+		e.rebuild[name] = r
+	} else {
+		e.active[name] = r
+	}
+	e.runners[r.topic] = r
+	r.handler = e.router.AddConsumerHandler(r.topic, r.topic, e.sub, r.handle)
+	return r
+}
+
+func (e *Engine) feed(topic string) (Feed, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.runners[topic]
+	return r, ok
+}
+
+// Rebuild starts filling a fresh generation of a projection; reads keep being served by the
+// current one until the new one has caught up, then switch. It returns the new generation.
+func (e *Engine) Rebuild(ctx context.Context, name string) (int, error) {
+	p, ok := e.projectors[name]
+	if !ok {
+		return 0, fmt.Errorf("%w: %q", ErrUnknownProjection, name)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ctx == nil {
+		return 0, errors.New("projections are not running")
+	}
+	if _, busy := e.rebuild[name]; busy {
+		return 0, ErrRebuildInProgress
+	}
+	var maxGen int
+	if err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT coalesce(max(generation), 0) FROM projection_checkpoints WHERE name = ?`), name).Scan(&maxGen); err != nil {
+		return 0, err
+	}
+	gen := maxGen + 1
+	if err := e.create(ctx, p, gen, false); err != nil {
+		return 0, err
+	}
+	e.addRunner(name, gen, true)
+	if err := e.router.RunHandlers(e.ctx); err != nil {
+		return 0, err
+	}
+	e.logger.Info("projection rebuild started", "projection", name, "generation", gen)
+	return gen, nil
+}
+
+// Errors of Rebuild.
+var (
+	ErrUnknownProjection = errors.New("unknown projection")
+	ErrRebuildInProgress = errors.New("a rebuild of this projection is already running")
+)
+
+// swapped is called after the transaction that activated r's generation committed.
+func (e *Engine) swapped(r *runner) {
+	name := r.projector.Name()
+	e.db.Gens.Set(name, r.gen)
+	e.mu.Lock()
+	old := e.active[name]
+	e.active[name] = r
+	delete(e.rebuild, name)
+	r.rebuilding = false
+	e.mu.Unlock()
+	e.logger.Info("projection rebuilt and switched", "projection", name, "generation", r.gen)
+	if old != nil {
+		old.handler.Stop()
+		go func() {
+			select {
+			case <-time.After(e.opts.DropGrace):
+			case <-e.ctx.Done():
+			}
+			e.dropGeneration(context.WithoutCancel(e.ctx), r.projector, old.gen)
+			e.mu.Lock()
+			delete(e.runners, old.topic)
+			e.mu.Unlock()
+		}()
+	}
+}
+
+func (e *Engine) dropGeneration(ctx context.Context, p Projector, gen int) {
+	for _, stmt := range p.Drop(e.db, gen) {
+		if _, err := e.db.SQL.ExecContext(ctx, stmt); err != nil {
+			e.logger.Warn("drop superseded projection tables", "projection", p.Name(), "generation", gen, "error", err)
+		}
+	}
+	if _, err := e.db.SQL.ExecContext(ctx, e.db.Q(`DELETE FROM projection_checkpoints WHERE name = ? AND generation = ?`), p.Name(), gen); err != nil {
+		e.logger.Warn("drop superseded checkpoint", "projection", p.Name(), "generation", gen, "error", err)
+	}
+}
+
+// WaitFor blocks until every named projection's serving generation has processed position pos,
+// or ctx ends. Projections running in other processes are followed through their checkpoints.
+func (e *Engine) WaitFor(ctx context.Context, pos uint64, names ...string) error {
+	if pos == 0 {
+		return nil
+	}
+	for {
+		wake := e.changed.Wait()
+		done := true
+		for _, n := range names {
+			p, err := e.position(ctx, n)
+			if err != nil {
+				return err
+			}
+			if p < pos {
+				done = false
+				break
+			}
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (e *Engine) position(ctx context.Context, name string) (uint64, error) {
+	e.mu.Lock()
+	r := e.active[name]
+	e.mu.Unlock()
+	if r != nil && r.handlerRunning() {
+		return r.position.Load(), nil
+	}
+	var pos int64
+	err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT c.position FROM projection_checkpoints c JOIN projection_active a
+		ON a.name = c.name AND a.generation = c.generation WHERE c.name = ?`), name).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("%w: %q", ErrUnknownProjection, name)
+	}
+	return uint64(pos), err
+}

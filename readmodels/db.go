@@ -1,0 +1,142 @@
+// Package readmodels holds the query side: read-model tables, the query services over them
+// (search, pool, lists) and the operational tables (projection checkpoints, sessions,
+// idempotency keys). SQL is written once with ? placeholders and {type} markers; the dialect
+// adapters (adapters/readstore/sqlite, adapters/readstore/postgres) supply what differs.
+package readmodels
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Dialect is what differs between SQLite and PostgreSQL.
+type Dialect interface {
+	Name() string
+	// Rebind turns ? placeholders into the engine's own.
+	Rebind(query string) string
+	// DDL replaces {time}, {bool}, {bigint}, {json} with column types.
+	DDL(stmt string) string
+	// Time is how a time is passed as an argument and compared.
+	Time(t time.Time) any
+	// SearchIndex returns the statements that index the "search" column of table for substring
+	// search, and DropSearchIndex those that remove it.
+	SearchIndex(table string) []string
+	DropSearchIndex(table string) []string
+	// SearchCondition returns a WHERE condition (with ? placeholders) matching rows of table
+	// whose search column contains the lower-cased needle.
+	SearchCondition(table, needle string) (string, []any)
+	// IsUniqueViolation reports a unique-constraint error.
+	IsUniqueViolation(err error) bool
+}
+
+// DB is a read-model database.
+type DB struct {
+	SQL     *sql.DB
+	Dialect Dialect
+	Gens    *Generations
+}
+
+// NewDB wraps an open database and creates the operational tables.
+func NewDB(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
+	r := &DB{SQL: db, Dialect: d}
+	for _, stmt := range operationalSchema {
+		if _, err := db.ExecContext(ctx, d.DDL(stmt)); err != nil {
+			return nil, fmt.Errorf("read-model schema: %w", err)
+		}
+	}
+	r.Gens = newGenerations(r)
+	if err := r.Gens.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.SQL.Close() }
+
+// Q rebinds a query for this engine.
+func (db *DB) Q(query string) string { return db.Dialect.Rebind(query) }
+
+var operationalSchema = []string{
+	`CREATE TABLE IF NOT EXISTS projection_checkpoints (
+		name TEXT NOT NULL,
+		generation INTEGER NOT NULL,
+		position {bigint} NOT NULL DEFAULT 0,
+		events {bigint} NOT NULL DEFAULT 0,
+		updated_at {time},
+		last_event_at {time},
+		last_error TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (name, generation))`,
+	`CREATE TABLE IF NOT EXISTS projection_active (
+		name TEXT PRIMARY KEY,
+		generation INTEGER NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS sessions (
+		token_hash TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL,
+		created_at {time} NOT NULL,
+		expires_at {time} NOT NULL,
+		client TEXT NOT NULL DEFAULT '')`,
+	`CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)`,
+	`CREATE TABLE IF NOT EXISTS idempotency_keys (
+		actor_id TEXT NOT NULL,
+		key TEXT NOT NULL,
+		request_hash TEXT NOT NULL,
+		status INTEGER NOT NULL DEFAULT 0,
+		headers TEXT NOT NULL DEFAULT '',
+		body TEXT NOT NULL DEFAULT '',
+		created_at {time} NOT NULL,
+		PRIMARY KEY (actor_id, key))`,
+}
+
+// Time scans a time column from either engine (PostgreSQL gives time.Time, SQLite text).
+type Time struct {
+	T     time.Time
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (t *Time) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*t = Time{}
+	case time.Time:
+		*t = Time{T: v.UTC(), Valid: true}
+	case string:
+		return t.parse(v)
+	case []byte:
+		return t.parse(string(v))
+	default:
+		return fmt.Errorf("readmodels: cannot scan %T into a time", v)
+	}
+	return nil
+}
+
+func (t *Time) parse(s string) error {
+	for _, layout := range []string{TimeLayout, time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00"} {
+		if p, err := time.Parse(layout, s); err == nil {
+			*t = Time{T: p.UTC(), Valid: true}
+			return nil
+		}
+	}
+	return fmt.Errorf("readmodels: bad time %q", s)
+}
+
+// Ptr returns nil for NULL.
+func (t Time) Ptr() *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.T
+	return &v
+}
+
+// TimeLayout is how SQLite stores times: fixed width, UTC, so text order is time order.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// likeEscape escapes LIKE wildcards; conditions use ESCAPE '\'.
+func LikeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

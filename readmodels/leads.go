@@ -1,0 +1,349 @@
+package readmodels
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// LeadsProjection is the name of the projection that owns the lead tables.
+const LeadsProjection = "leads"
+
+// ErrNotFound: no such row (or not visible to the reader).
+var ErrNotFound = errors.New("not found")
+
+// Lead is the read view of a lead.
+type Lead struct {
+	ID             uuid.UUID  `json:"id"`
+	Name           string     `json:"name"`
+	Company        string     `json:"company"`
+	Phone          string     `json:"phone"`
+	Mobile         string     `json:"mobile"`
+	Email          string     `json:"email"`
+	Source         string     `json:"source"`
+	Industry       string     `json:"industry"`
+	Level          string     `json:"level"`
+	Address        string     `json:"address"`
+	Remark         string     `json:"remark"`
+	NextFollowUpAt *time.Time `json:"nextFollowUpAt"`
+	Status         string     `json:"status"`
+	OwnerID        *uuid.UUID `json:"ownerId"`
+	OwnerDeptPath  string     `json:"-"`
+	InPool         bool       `json:"inPool"`
+	CreatedBy      uuid.UUID  `json:"createdBy"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+	Version        int64      `json:"version"`
+	Position       uint64     `json:"-"`
+}
+
+// SearchText is what keyword search matches: the lower-cased searchable fields plus the digits
+// of the phone numbers, separated so a match cannot span two fields.
+func (l *Lead) SearchText() string {
+	parts := []string{l.Name, l.Company, l.Phone, l.Mobile, l.Email, digits(l.Phone), digits(l.Mobile)}
+	return strings.ToLower(strings.Join(parts, "\x1f"))
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// LeadTableDDL is the lead table of one generation.
+func LeadTableDDL(table string) []string {
+	return []string{
+		`CREATE TABLE ` + table + ` (
+		id TEXT PRIMARY KEY,
+		name TEXT NOT NULL, company TEXT NOT NULL, phone TEXT NOT NULL, mobile TEXT NOT NULL,
+		email TEXT NOT NULL, source TEXT NOT NULL, industry TEXT NOT NULL, level TEXT NOT NULL,
+		address TEXT NOT NULL, remark TEXT NOT NULL, next_follow_up_at {time},
+		status TEXT NOT NULL, owner_id TEXT, owner_dept_path TEXT NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
+		created_by TEXT NOT NULL, created_at {time} NOT NULL, updated_at {time} NOT NULL,
+		version {bigint} NOT NULL, position {bigint} NOT NULL, search TEXT NOT NULL)`,
+		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id, created_at, id)`,
+		`CREATE INDEX ` + table + `_pool ON ` + table + ` (in_pool, created_at, id)`,
+		`CREATE INDEX ` + table + `_created ON ` + table + ` (created_at, id)`,
+		`CREATE INDEX ` + table + `_updated ON ` + table + ` (updated_at, id)`,
+		`CREATE INDEX ` + table + `_status ON ` + table + ` (status)`,
+		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path)`,
+	}
+}
+
+// LeadColumns in scan order.
+const LeadColumns = `id, name, company, phone, mobile, email, source, industry, level, address, remark,
+	next_follow_up_at, status, owner_id, owner_dept_path, in_pool, created_by, created_at, updated_at, version, position`
+
+// LeadArgs returns the row's values in LeadColumns order, then search.
+func (db *DB) LeadArgs(l *Lead) []any {
+	var next any
+	if l.NextFollowUpAt != nil {
+		next = db.Dialect.Time(*l.NextFollowUpAt)
+	}
+	var owner any
+	if l.OwnerID != nil {
+		owner = l.OwnerID.String()
+	}
+	return []any{l.ID.String(), l.Name, l.Company, l.Phone, l.Mobile, l.Email, l.Source, l.Industry, l.Level,
+		l.Address, l.Remark, next, l.Status, owner, l.OwnerDeptPath, l.InPool, l.CreatedBy.String(),
+		db.Dialect.Time(l.CreatedAt), db.Dialect.Time(l.UpdatedAt), l.Version, int64(l.Position), l.SearchText()}
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// ScanLead reads one row in LeadColumns order.
+func ScanLead(row scanner) (*Lead, error) {
+	var (
+		l                  Lead
+		id, createdBy      string
+		owner              sql.NullString
+		next, created, upd Time
+		pos                int64
+	)
+	if err := row.Scan(&id, &l.Name, &l.Company, &l.Phone, &l.Mobile, &l.Email, &l.Source, &l.Industry, &l.Level,
+		&l.Address, &l.Remark, &next, &l.Status, &owner, &l.OwnerDeptPath, &l.InPool, &createdBy, &created, &upd,
+		&l.Version, &pos); err != nil {
+		return nil, err
+	}
+	l.ID, _ = uuid.Parse(id)
+	l.CreatedBy, _ = uuid.Parse(createdBy)
+	if owner.Valid {
+		o, err := uuid.Parse(owner.String)
+		if err == nil {
+			l.OwnerID = &o
+		}
+	}
+	l.NextFollowUpAt, l.CreatedAt, l.UpdatedAt, l.Position = next.Ptr(), created.T, upd.T, uint64(pos)
+	return &l, nil
+}
+
+// Scope limits what a reader sees; it becomes part of the WHERE clause.
+type Scope struct {
+	All    bool      // managers and admins
+	UserID uuid.UUID // otherwise: own records (plus the pool, for leads)
+}
+
+// LeadQuery is a lead search.
+type LeadQuery struct {
+	Scope   Scope
+	Q       string
+	Status  []string
+	Source  string
+	OwnerID *uuid.UUID
+	Pool    *bool
+	Sort    string // createdAt, updatedAt, name, nextFollowUpAt; "-" prefix for descending
+	Limit   int
+	Cursor  string
+}
+
+// Page is one page of results.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor"`
+	Total      int64  `json:"total"`
+}
+
+// ValidationError is a bad query parameter.
+type ValidationError struct{ Field, Message string }
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+
+var leadSorts = map[string]string{
+	"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "nextFollowUpAt": "next_follow_up_at",
+}
+
+// LeadSortKeys lists the accepted sort keys.
+func LeadSortKeys() []string { return []string{"createdAt", "updatedAt", "name", "nextFollowUpAt"} }
+
+type cursor struct {
+	V  any    `json:"v"`
+	ID string `json:"id"`
+}
+
+// SearchLeads runs a lead search with keyset pagination. Scope, filters and search are all in
+// the one SQL statement.
+func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error) {
+	table := db.Gens.Table(LeadsProjection, "leads")
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > 500 {
+		return Page[*Lead]{}, &ValidationError{Field: "limit", Message: "at most 500"}
+	}
+	sortKey, desc := strings.CutPrefix(q.Sort, "-")
+	if sortKey == "" {
+		sortKey, desc = "createdAt", true
+	}
+	col, ok := leadSorts[sortKey]
+	if !ok {
+		return Page[*Lead]{}, &ValidationError{Field: "sort", Message: "one of createdAt, updatedAt, name, nextFollowUpAt (prefix - for descending)"}
+	}
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if !q.Scope.All {
+		add("(owner_id = ? OR in_pool = ?)", q.Scope.UserID.String(), true)
+	}
+	if needle := strings.ToLower(strings.TrimSpace(q.Q)); needle != "" {
+		if utf8.RuneCountInString(needle) > 100 {
+			return Page[*Lead]{}, &ValidationError{Field: "q", Message: "at most 100 characters"}
+		}
+		cond, a := db.Dialect.SearchCondition(table, needle)
+		add(cond, a...)
+	}
+	if len(q.Status) > 0 {
+		add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Status)), ",")+")", anySlice(q.Status)...)
+	}
+	if q.Source != "" {
+		add("source = ?", q.Source)
+	}
+	if q.OwnerID != nil {
+		add("owner_id = ?", q.OwnerID.String())
+	}
+	if q.Pool != nil {
+		add("in_pool = ?", *q.Pool)
+	}
+	filter := ""
+	if len(where) > 0 {
+		filter = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int64
+	if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter), args...).Scan(&total); err != nil {
+		return Page[*Lead]{}, fmt.Errorf("count leads: %w", err)
+	}
+	// Keyset: NULLs of nextFollowUpAt sort last, via a far-future stand-in.
+	expr := col
+	if col == "next_follow_up_at" {
+		expr = "COALESCE(next_follow_up_at, ?)"
+	}
+	far := db.Dialect.Time(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	exprArgs := func() []any {
+		if col == "next_follow_up_at" {
+			return []any{far}
+		}
+		return nil
+	}
+	op, dir := ">", "ASC"
+	if desc {
+		op, dir = "<", "DESC"
+	}
+	pageArgs := append([]any(nil), args...)
+	pageWhere := where
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return Page[*Lead]{}, err
+		}
+		v := c.V
+		if col != "name" {
+			s, _ := v.(string)
+			t, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				return Page[*Lead]{}, &ValidationError{Field: "cursor", Message: "does not belong to this sort"}
+			}
+			v = db.Dialect.Time(t)
+		}
+		pageWhere = append(append([]string(nil), where...), fmt.Sprintf("(%s %s ? OR (%s = ? AND id %s ?))", expr, op, expr, op))
+		pageArgs = append(pageArgs, exprArgs()...)
+		pageArgs = append(pageArgs, v)
+		pageArgs = append(pageArgs, exprArgs()...)
+		pageArgs = append(pageArgs, v, c.ID)
+	}
+	stmt := "SELECT " + LeadColumns + " FROM " + table
+	if len(pageWhere) > 0 {
+		stmt += " WHERE " + strings.Join(pageWhere, " AND ")
+	}
+	stmt += fmt.Sprintf(" ORDER BY %s %s, id %s LIMIT ?", expr, dir, dir)
+	pageArgs = append(pageArgs, exprArgs()...)
+	pageArgs = append(pageArgs, q.Limit+1)
+	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), pageArgs...)
+	if err != nil {
+		return Page[*Lead]{}, fmt.Errorf("search leads: %w", err)
+	}
+	defer rows.Close()
+	page := Page[*Lead]{Items: []*Lead{}, Total: total}
+	for rows.Next() {
+		l, err := ScanLead(rows)
+		if err != nil {
+			return Page[*Lead]{}, err
+		}
+		page.Items = append(page.Items, l)
+	}
+	if err := rows.Err(); err != nil {
+		return Page[*Lead]{}, err
+	}
+	if len(page.Items) > q.Limit {
+		page.Items = page.Items[:q.Limit]
+		last := page.Items[q.Limit-1]
+		var v any
+		switch col {
+		case "name":
+			v = last.Name
+		case "created_at":
+			v = last.CreatedAt.Format(time.RFC3339Nano)
+		case "updated_at":
+			v = last.UpdatedAt.Format(time.RFC3339Nano)
+		default:
+			t := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+			if last.NextFollowUpAt != nil {
+				t = *last.NextFollowUpAt
+			}
+			v = t.Format(time.RFC3339Nano)
+		}
+		page.NextCursor = encodeCursor(cursor{V: v, ID: last.ID.String()})
+	}
+	return page, nil
+}
+
+// GetLead returns one lead if the scope covers it.
+func (db *DB) GetLead(ctx context.Context, scope Scope, id uuid.UUID) (*Lead, error) {
+	table := db.Gens.Table(LeadsProjection, "leads")
+	stmt := "SELECT " + LeadColumns + " FROM " + table + " WHERE id = ?"
+	args := []any{id.String()}
+	if !scope.All {
+		stmt += " AND (owner_id = ? OR in_pool = ?)"
+		args = append(args, scope.UserID.String(), true)
+	}
+	l, err := ScanLead(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return l, err
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID == "" {
+		return cursor{}, &ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
+	}
+	return c, nil
+}
+
+func anySlice[T any](in []T) []any {
+	out := make([]any, len(in))
+	for i, v := range in {
+		out[i] = v
+	}
+	return out
+}

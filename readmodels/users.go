@@ -1,0 +1,191 @@
+package readmodels
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/commands"
+)
+
+// UsersProjection owns the users table.
+const UsersProjection = "users"
+
+// User is the read view of an account (never the password hash).
+type User struct {
+	ID          uuid.UUID `json:"id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"displayName"`
+	Roles       []string  `json:"roles"`
+	Disabled    bool      `json:"disabled"`
+	CreatedAt   time.Time `json:"createdAt"`
+	Version     int64     `json:"version"`
+}
+
+// UserTableDDL is the users table of one generation.
+func UserTableDDL(table string) []string {
+	return []string{
+		`CREATE TABLE ` + table + ` (
+		id TEXT PRIMARY KEY,
+		username TEXT NOT NULL,
+		username_lower TEXT NOT NULL UNIQUE,
+		display_name TEXT NOT NULL,
+		roles TEXT NOT NULL,
+		password_hash TEXT NOT NULL,
+		disabled {bool} NOT NULL,
+		created_at {time} NOT NULL,
+		version {bigint} NOT NULL)`,
+	}
+}
+
+const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version`
+
+func scanUser(row scanner) (*User, string, error) {
+	var (
+		u       User
+		id, rl  string
+		hash    string
+		created Time
+	)
+	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version); err != nil {
+		return nil, "", err
+	}
+	u.ID, _ = uuid.Parse(id)
+	_ = json.Unmarshal([]byte(rl), &u.Roles)
+	u.CreatedAt = created.T
+	return &u, hash, nil
+}
+
+func (db *DB) userBy(ctx context.Context, cond string, arg any) (*User, string, error) {
+	table := db.Gens.Table(UsersProjection, "users")
+	u, hash, err := scanUser(db.SQL.QueryRowContext(ctx, db.Q("SELECT "+userColumns+" FROM "+table+" WHERE "+cond), arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", ErrNotFound
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("load user: %w", err)
+	}
+	return u, hash, nil
+}
+
+func credential(u *User, hash string) commands.Credential {
+	return commands.Credential{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, PasswordHash: hash, Disabled: u.Disabled}
+}
+
+// CredentialByUsername implements commands.CredentialStore.
+func (db *DB) CredentialByUsername(ctx context.Context, username string) (commands.Credential, error) {
+	u, hash, err := db.userBy(ctx, "username_lower = ?", strings.ToLower(strings.TrimSpace(username)))
+	if errors.Is(err, ErrNotFound) {
+		return commands.Credential{}, commands.ErrNotFound
+	}
+	if err != nil {
+		return commands.Credential{}, err
+	}
+	return credential(u, hash), nil
+}
+
+// CredentialByID implements commands.CredentialStore.
+func (db *DB) CredentialByID(ctx context.Context, id uuid.UUID) (commands.Credential, error) {
+	u, hash, err := db.userBy(ctx, "id = ?", id.String())
+	if errors.Is(err, ErrNotFound) {
+		return commands.Credential{}, commands.ErrNotFound
+	}
+	if err != nil {
+		return commands.Credential{}, err
+	}
+	return credential(u, hash), nil
+}
+
+// IsActiveUser implements commands.UserDirectory.
+func (db *DB) IsActiveUser(ctx context.Context, id uuid.UUID) (bool, error) {
+	u, _, err := db.userBy(ctx, "id = ?", id.String())
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !u.Disabled, nil
+}
+
+// GetUser returns one account.
+func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*User, error) {
+	u, _, err := db.userBy(ctx, "id = ?", id.String())
+	return u, err
+}
+
+// ListUsers lists accounts by username.
+func (db *DB) ListUsers(ctx context.Context) ([]*User, error) {
+	table := db.Gens.Table(UsersProjection, "users")
+	rows, err := db.SQL.QueryContext(ctx, "SELECT "+userColumns+" FROM "+table+" ORDER BY username_lower")
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	out := []*User{}
+	for rows.Next() {
+		u, _, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Sessions (commands.SessionStore).
+
+// CreateSession implements commands.SessionStore.
+func (db *DB) CreateSession(ctx context.Context, s commands.Session) error {
+	_, err := db.SQL.ExecContext(ctx, db.Q(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client) VALUES (?, ?, ?, ?, ?)`),
+		s.TokenHash, s.UserID.String(), db.Dialect.Time(s.CreatedAt), db.Dialect.Time(s.ExpiresAt), s.Client)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// TouchSession implements commands.SessionStore: a valid session slides its expiry forward.
+func (db *DB) TouchSession(ctx context.Context, tokenHash string, now, newExpiry time.Time) (commands.Session, error) {
+	var (
+		s                Session
+		uid              string
+		created, expires Time
+	)
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT user_id, created_at, expires_at, client FROM sessions WHERE token_hash = ?`), tokenHash).
+		Scan(&uid, &created, &expires, &s.Client)
+	if errors.Is(err, sql.ErrNoRows) {
+		return commands.Session{}, commands.ErrNotFound
+	}
+	if err != nil {
+		return commands.Session{}, fmt.Errorf("load session: %w", err)
+	}
+	if !expires.T.After(now) {
+		_ = db.DeleteSession(ctx, tokenHash)
+		return commands.Session{}, commands.ErrNotFound
+	}
+	// Slide at most once a minute to keep reads cheap.
+	if newExpiry.Sub(expires.T) > time.Minute {
+		if _, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE sessions SET expires_at = ? WHERE token_hash = ?`), db.Dialect.Time(newExpiry), tokenHash); err != nil {
+			return commands.Session{}, fmt.Errorf("slide session: %w", err)
+		}
+		expires.T = newExpiry
+	}
+	id, _ := uuid.Parse(uid)
+	return commands.Session{TokenHash: tokenHash, UserID: id, CreatedAt: created.T, ExpiresAt: expires.T, Client: s.Client}, nil
+}
+
+// Session is only used to scan.
+type Session struct{ Client string }
+
+// DeleteSession implements commands.SessionStore.
+func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
+	_, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM sessions WHERE token_hash = ?`), tokenHash)
+	return err
+}
