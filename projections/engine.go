@@ -207,27 +207,37 @@ func (e *Engine) Rebuild(ctx context.Context, name string) (int, error) {
 		return 0, fmt.Errorf("%w: %q", ErrUnknownProjection, name)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.ctx == nil {
+		e.mu.Unlock()
 		return 0, errors.New("projections are not running")
 	}
 	if _, busy := e.rebuild[name]; busy {
+		e.mu.Unlock()
 		return 0, ErrRebuildInProgress
 	}
-	var maxGen int
-	if err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT coalesce(max(generation), 0) FROM projection_checkpoints WHERE name = ?`), name).Scan(&maxGen); err != nil {
-		return 0, err
-	}
-	gen := maxGen + 1
-	if err := e.create(ctx, p, gen, false); err != nil {
+	gen, err := e.nextGeneration(ctx, p)
+	if err != nil {
+		e.mu.Unlock()
 		return 0, err
 	}
 	e.addRunner(name, gen, true)
-	if err := e.router.RunHandlers(e.ctx); err != nil {
+	runCtx := e.ctx
+	e.mu.Unlock()
+	// RunHandlers subscribes, and the subscriber looks the feed up under e.mu: call it unlocked.
+	if err := e.router.RunHandlers(runCtx); err != nil {
 		return 0, err
 	}
 	e.logger.Info("projection rebuild started", "projection", name, "generation", gen)
 	return gen, nil
+}
+
+func (e *Engine) nextGeneration(ctx context.Context, p Projector) (int, error) {
+	var maxGen int
+	if err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT coalesce(max(generation), 0) FROM projection_checkpoints WHERE name = ?`), p.Name()).Scan(&maxGen); err != nil {
+		return 0, err
+	}
+	gen := maxGen + 1
+	return gen, e.create(ctx, p, gen, false)
 }
 
 // Errors of Rebuild.

@@ -79,7 +79,8 @@ type Store interface {
 // Subscription is a running catch-up subscription.
 type Subscription interface {
 	Events() <-chan Event
-	// Err is the reason the channel closed; nil while open or after a clean cancellation.
+	// Err is the reason the channel closed: call it only after the channel is closed. It is nil
+	// after a cancellation of the context; callers resubscribe from their checkpoint otherwise.
 	Err() error
 }
 

@@ -220,9 +220,6 @@ func testGlobalOrder(t *testing.T, s eventstore.Store) {
 			}
 		}
 	}
-	if after > last {
-		t.Fatalf("read past our last position %d: %d", last, after)
-	}
 }
 
 func testLoadOptions(t *testing.T, s eventstore.Store) {
@@ -255,7 +252,10 @@ func testSubscribe(t *testing.T, s eventstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events, _ := s.Load(c, stream, eventstore.LoadOptions{})
+	events, err := s.Load(c, stream, eventstore.LoadOptions{})
+	if err != nil || len(events) != 2 {
+		t.Fatalf("load = %d events, %v", len(events), err)
+	}
 	from := events[0].Position // start between our two events: catch-up must deliver the second
 	sc, cancel := context.WithCancel(c)
 	defer cancel()

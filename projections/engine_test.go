@@ -1,0 +1,218 @@
+package projections_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
+	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
+	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
+	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+type env struct {
+	store  eventstore.Store
+	db     *readmodels.DB
+	engine *projections.Engine
+	leads  *commands.Leads
+	reg    *event.Registry
+}
+
+func registry() *event.Registry {
+	r := event.NewRegistry()
+	lead.Register(r)
+	user.Register(r)
+	commands.RegisterEvents(r)
+	return r
+}
+
+type engines struct {
+	name  string
+	store func(t *testing.T) eventstore.Store
+	db    func(t *testing.T) *readmodels.DB
+}
+
+func allEngines() []engines {
+	return []engines{
+		{"sqlite", func(t *testing.T) eventstore.Store {
+			s, err := esqlite.Open(context.Background(), filepath.Join(t.TempDir(), "events.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}, func(t *testing.T) *readmodels.DB {
+			db, err := rsqlite.Open(context.Background(), filepath.Join(t.TempDir(), "read.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		}},
+		{"postgres", func(t *testing.T) eventstore.Store {
+			s, err := postgres.Open(context.Background(), pgtest.URL(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}, func(t *testing.T) *readmodels.DB {
+			db, err := rpostgres.Open(context.Background(), pgtest.URL(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		}},
+	}
+}
+
+type allowAll struct{}
+
+func (allowAll) IsActiveUser(context.Context, uuid.UUID) (bool, error) { return true, nil }
+
+func start(t *testing.T, e engines, opts projections.Options, extra ...projections.Projector) *env {
+	t.Helper()
+	store, db := e.store(t), e.db(t)
+	reg := registry()
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	ps := append([]projections.Projector{projections.NewLeads(reg), projections.NewUsers(reg)}, extra...)
+	eng, err := projections.NewEngine(store, db, opts, ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := eng.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = eng.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	<-eng.Running()
+	clock := func() time.Time { return time.Now().UTC() }
+	return &env{store: store, db: db, engine: eng, reg: reg, leads: commands.NewLeads(store, reg, clock, allowAll{})}
+}
+
+var manager = commands.Meta{Actor: commands.Actor{ID: uuid.MustParse("0190a000-0000-7000-8000-0000000000a1"), Name: "经理", Roles: []string{user.RoleManager}}}
+
+func TestLiveAndRebuiltReadModelsAreIdentical(t *testing.T) {
+	for _, e := range allEngines() {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			env := start(t, e, projections.Options{PageSize: 7, DropGrace: 50 * time.Millisecond})
+			ctx := context.Background()
+			var last uint64
+			var ids []uuid.UUID
+			for i := range 40 {
+				res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: fmt.Sprintf("联系人%d", i),
+					Company: fmt.Sprintf("北京星河科技有限公司%d部", i), Phone: "010-8888 66" + fmt.Sprintf("%02d", i)}, Pool: i%3 == 0})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, res.ID)
+				last = res.Position
+			}
+			remark := "客户要求报价"
+			for i, id := range ids[:20] {
+				var err error
+				var res commands.Result
+				switch i % 4 {
+				case 0:
+					res, err = env.leads.Update(ctx, manager, id, lead.Patch{Remark: &remark})
+				case 1:
+					res, err = env.leads.Delete(ctx, manager, id)
+				case 2:
+					res, err = env.leads.Release(ctx, manager, id, "无意向")
+				case 3:
+					res, err = env.leads.Claim(ctx, manager, ids[i-3])
+				}
+				if err != nil && i%4 != 3 && !errors.Is(err, lead.ErrAlreadyInPool) {
+					t.Fatal(err)
+				}
+				if err == nil {
+					last = max(last, res.Position)
+				}
+			}
+			wait(t, env, last)
+			before := dump(t, env.db)
+			if len(before) != 35 {
+				t.Fatalf("read model holds %d leads, want 35 (40 created, 5 deleted)", len(before))
+			}
+			page, err := env.db.SearchLeads(ctx, readmodels.LeadQuery{Scope: readmodels.Scope{All: true}, Q: "星河", Limit: 500})
+			if err != nil || page.Total != 35 {
+				t.Fatalf("search 星河 = %d (%v), want 35", page.Total, err)
+			}
+			gen, err := env.engine.Rebuild(ctx, readmodels.LeadsProjection)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for env.db.Gens.Active(readmodels.LeadsProjection) != gen {
+				if time.Now().After(deadline) {
+					st, _ := env.engine.Status(ctx)
+					t.Fatalf("rebuild did not switch: %+v", st)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			after := dump(t, env.db)
+			if !reflect.DeepEqual(before, after) {
+				t.Fatalf("rebuilt read model differs from the live one:\nlive    %v\nrebuilt %v", before, after)
+			}
+			// The engine keeps projecting into the new generation.
+			res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "新线索", Company: "上海银河贸易"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wait(t, env, res.Position)
+			if n := len(dump(t, env.db)); n != 36 {
+				t.Fatalf("after rebuild, a new lead did not arrive: %d rows", n)
+			}
+		})
+	}
+}
+
+func wait(t *testing.T, env *env, pos uint64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := env.engine.WaitFor(ctx, pos, readmodels.LeadsProjection); err != nil {
+		st, _ := env.engine.Status(context.Background())
+		t.Fatalf("projection did not reach %d: %v; status %+v", pos, err, st)
+	}
+}
+
+func dump(t *testing.T, db *readmodels.DB) []readmodels.Lead {
+	t.Helper()
+	var out []readmodels.Lead
+	cursor := ""
+	for {
+		page, err := db.SearchLeads(context.Background(), readmodels.LeadQuery{Scope: readmodels.Scope{All: true}, Sort: "createdAt", Limit: 11, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range page.Items {
+			out = append(out, *l)
+		}
+		if page.NextCursor == "" {
+			return out
+		}
+		cursor = page.NextCursor
+	}
+}
