@@ -170,7 +170,36 @@ func (e *Engine) refreshLoop(ctx context.Context) {
 		case <-t.C:
 			if err := e.db.Gens.Refresh(ctx); err != nil && ctx.Err() == nil {
 				e.logger.Warn("refresh projection generations", "error", err)
+				continue
 			}
+			e.followSwitches(ctx)
+		}
+	}
+}
+
+// followSwitches moves a serving runner to the generation another process (a rebuild run by
+// "chronicle projections rebuild") activated.
+func (e *Engine) followSwitches(ctx context.Context) {
+	started := false
+	e.mu.Lock()
+	for _, name := range e.order {
+		want, r := e.db.Gens.Active(name), e.active[name]
+		if r == nil || want <= r.gen {
+			continue
+		}
+		if rb := e.rebuild[name]; rb != nil && rb.gen == want {
+			continue // our own rebuild; swapped() takes over
+		}
+		e.logger.Info("projection switched by another process", "projection", name, "generation", want)
+		r.handler.Stop()
+		delete(e.runners, r.topic)
+		e.addRunner(name, want, false)
+		started = true
+	}
+	e.mu.Unlock()
+	if started {
+		if err := e.router.RunHandlers(ctx); err != nil {
+			e.logger.Error("start switched projection", "error", err)
 		}
 	}
 }

@@ -27,6 +27,8 @@ type runner struct {
 	state    atomic.Value // string
 	resume   chan struct{}
 
+	conflict atomic.Bool // the last failure was another process advancing the checkpoint
+
 	mu        sync.Mutex
 	lastError string
 	loaded    bool
@@ -62,6 +64,10 @@ func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
 
 // Failed implements Feed.
 func (r *runner) Failed(attempt int) bool {
+	if r.conflict.Swap(false) {
+		r.state.Store(StateRetrying)
+		return false // not this projection's fault: reread the checkpoint and go on
+	}
 	if attempt >= r.engine.opts.MaxAttempts {
 		r.state.Store(StateParked)
 		return true
@@ -148,6 +154,7 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		return fmt.Errorf("advance checkpoint: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
+		r.conflict.Store(true)
 		return fmt.Errorf("checkpoint of %s moved concurrently (another process runs this projection)", r.topic)
 	}
 	swap := caughtUp && r.rebuilding

@@ -1,0 +1,245 @@
+// Package app wires Chronicle together from a Config: stores, commands, projections and the
+// HTTP API. Only cmd/chronicle reads the environment; tests build Configs directly.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/chronicle-crm/chronicle/adapters/eventstore/esdb"
+	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
+	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
+	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Config is everything that can be configured.
+type Config struct {
+	HTTPAddr      string        // CHRONICLE_HTTP_ADDR, default :8080
+	DataDir       string        // CHRONICLE_DATA_DIR, default ./data
+	EventStore    string        // sqlite | postgres | eventstoredb
+	ReadModels    string        // sqlite | postgres
+	PostgresURL   string        // CHRONICLE_POSTGRES_URL
+	ESDBURL       string        // CHRONICLE_ESDB_URL
+	AdminUser     string        // CHRONICLE_ADMIN_USER, default admin
+	AdminPassword string        // CHRONICLE_ADMIN_PASSWORD; generated and printed once when empty
+	SessionTTL    time.Duration // sliding session lifetime, default 12 h
+	Clock         commands.Clock
+}
+
+// Defaults fills in the zero values.
+func (c *Config) Defaults() {
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = ":8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.EventStore == "" {
+		c.EventStore = "sqlite"
+	}
+	if c.ReadModels == "" {
+		c.ReadModels = "sqlite"
+	}
+	if c.AdminUser == "" {
+		c.AdminUser = "admin"
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.Clock == nil {
+		c.Clock = func() time.Time { return time.Now().UTC() }
+	}
+}
+
+// Validate rejects unknown values and missing URLs with one clear message.
+func (c *Config) Validate() error {
+	switch c.EventStore {
+	case "sqlite", "postgres", "eventstoredb":
+	default:
+		return fmt.Errorf("CHRONICLE_EVENTSTORE=%q: use sqlite, postgres or eventstoredb", c.EventStore)
+	}
+	switch c.ReadModels {
+	case "sqlite", "postgres":
+	default:
+		return fmt.Errorf("CHRONICLE_READMODELS=%q: use sqlite or postgres", c.ReadModels)
+	}
+	if (c.EventStore == "postgres" || c.ReadModels == "postgres") && c.PostgresURL == "" {
+		return errors.New("CHRONICLE_POSTGRES_URL is required with CHRONICLE_EVENTSTORE=postgres or CHRONICLE_READMODELS=postgres")
+	}
+	if c.EventStore == "eventstoredb" && c.ESDBURL == "" {
+		return errors.New("CHRONICLE_ESDB_URL is required with CHRONICLE_EVENTSTORE=eventstoredb")
+	}
+	return nil
+}
+
+// App is a wired Chronicle.
+type App struct {
+	Config   Config
+	Logger   *slog.Logger
+	Registry *event.Registry
+	Store    eventstore.Store
+	DB       *readmodels.DB
+	Engine   *projections.Engine
+	Leads    *commands.Leads
+	Users    *commands.Users
+	Auth     *commands.Auth
+	API      *httpapi.Server
+}
+
+// Registry builds the registry of every event type Chronicle stores.
+func Registry() *event.Registry {
+	r := event.NewRegistry()
+	lead.Register(r)
+	user.Register(r)
+	commands.RegisterEvents(r)
+	return r
+}
+
+// Open connects the stores and builds every component; nothing runs yet.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: logger, Registry: Registry()}
+	var err error
+	if a.Store, err = openEventStore(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if a.DB, err = openReadModels(ctx, cfg); err != nil {
+		a.Store.Close()
+		return nil, err
+	}
+	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
+		projections.NewLeads(a.Registry), projections.NewUsers(a.Registry), projections.Audit{})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.Engine.Prepare(ctx); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("prepare read models: %w", err)
+	}
+	a.Leads = commands.NewLeads(a.Store, a.Registry, cfg.Clock, a.DB)
+	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock)
+	a.Auth = commands.NewAuth(a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
+	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Users: a.Users,
+		Auth: a.Auth, Clock: cfg.Clock, Logger: logger})
+	return a, nil
+}
+
+func openEventStore(ctx context.Context, cfg Config) (eventstore.Store, error) {
+	switch cfg.EventStore {
+	case "postgres":
+		s, err := postgres.Open(ctx, cfg.PostgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("event store (postgres): %w", err)
+		}
+		return s, nil
+	case "eventstoredb":
+		s, err := esdb.Open(ctx, cfg.ESDBURL)
+		if err != nil {
+			return nil, fmt.Errorf("event store (eventstoredb): %w", err)
+		}
+		return s, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+	s, err := esqlite.Open(ctx, filepath.Join(cfg.DataDir, "events.db"))
+	if err != nil {
+		return nil, fmt.Errorf("event store (sqlite): %w", err)
+	}
+	return s, nil
+}
+
+func openReadModels(ctx context.Context, cfg Config) (*readmodels.DB, error) {
+	if cfg.ReadModels == "postgres" {
+		db, err := rpostgres.Open(ctx, cfg.PostgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("read models (postgres): %w", err)
+		}
+		return db, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+	db, err := rsqlite.Open(ctx, filepath.Join(cfg.DataDir, "readmodels.db"))
+	if err != nil {
+		return nil, fmt.Errorf("read models (sqlite): %w", err)
+	}
+	return db, nil
+}
+
+// EnsureAdmin creates the first administrator when there is none. It returns the password it
+// generated (empty when the configured one was used or the admin already existed).
+func (a *App) EnsureAdmin(ctx context.Context) (created bool, generated string, err error) {
+	pw := a.Config.AdminPassword
+	if pw == "" {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		pw, generated = base64.RawURLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)
+	}
+	created, err = a.Users.EnsureAdmin(ctx, a.Config.AdminUser, pw)
+	if !created {
+		generated = ""
+	}
+	return created, generated, err
+}
+
+// Serve runs the projections and the HTTP server until ctx ends, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- a.Engine.Run(ctx) }()
+	srv := &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-serveDone:
+		cancel()
+		return err
+	case err := <-engineDone:
+		cancel()
+		_ = srv.Close()
+		return fmt.Errorf("projections stopped: %w", err)
+	}
+	shutdownCtx, c2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer c2()
+	err := srv.Shutdown(shutdownCtx)
+	<-engineDone
+	return err
+}
+
+// Close releases the stores.
+func (a *App) Close() error {
+	var errs []error
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+	}
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,140 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type    string       `json:"type"`
+	Title   string       `json:"title"`
+	Status  int          `json:"status"`
+	Detail  string       `json:"detail,omitempty"`
+	Code    string       `json:"code"`
+	Errors  []fieldError `json:"errors,omitempty"`
+	Current *int64       `json:"currentVersion,omitempty"`
+}
+
+// errorTable maps rule errors to status and code; the first match wins.
+var errorTable = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{commands.ErrNotFound, http.StatusNotFound, "not_found"},
+	{readmodels.ErrNotFound, http.StatusNotFound, "not_found"},
+	{lead.ErrNotFound, http.StatusNotFound, "not_found"},
+	{commands.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{commands.ErrAlreadyExists, http.StatusConflict, "already_exists"},
+	{commands.ErrUsernameTaken, http.StatusConflict, "username_taken"},
+	{commands.ErrBadCredentials, http.StatusUnauthorized, "invalid_credentials"},
+	{commands.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{lead.ErrNotInPool, http.StatusConflict, "not_in_pool"},
+	{lead.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
+	{lead.ErrDeleted, http.StatusConflict, "invalid_transition"},
+	{lead.ErrConverted, http.StatusConflict, "invalid_transition"},
+	{eventstore.ErrConcurrency, http.StatusConflict, "concurrency_conflict"},
+	{readmodels.ErrKeyInFlight, http.StatusConflict, "idempotency_in_progress"},
+	{readmodels.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
+	{projections.ErrUnknownProjection, http.StatusNotFound, "not_found"},
+	{projections.ErrRebuildInProgress, http.StatusConflict, "rebuild_in_progress"},
+}
+
+// problemFor turns any error into a problem document; unknown errors are 500s and are logged.
+func problemFor(err error) Problem {
+	var (
+		br *badRequest
+		vm *commands.VersionMismatchError
+		lv *lead.ValidationError
+		uv *user.ValidationError
+		rv *readmodels.ValidationError
+	)
+	switch {
+	case errors.As(err, &br):
+		return Problem{Status: br.status, Code: br.code, Detail: br.detail, Errors: br.fields}
+	case errors.As(err, &vm):
+		cur := vm.Current
+		return Problem{Status: http.StatusPreconditionFailed, Code: "version_conflict", Detail: "the record has changed: " + vm.Error(), Current: &cur}
+	case errors.As(err, &lv), errors.As(err, &uv), errors.As(err, &rv):
+		return validationProblem(err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return Problem{Status: http.StatusServiceUnavailable, Code: "timeout", Detail: "the request took too long"}
+	}
+	for _, row := range errorTable {
+		if errors.Is(err, row.err) {
+			return Problem{Status: row.status, Code: row.code, Detail: row.err.Error()}
+		}
+	}
+	return Problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "an internal error occurred; it has been logged"}
+}
+
+// validationProblem lists every field error joined into err.
+func validationProblem(err error) Problem {
+	p := Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed"}
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, inner := range j.Unwrap() {
+				walk(inner)
+			}
+			return
+		}
+		var lv *lead.ValidationError
+		var uv *user.ValidationError
+		var rv *readmodels.ValidationError
+		switch {
+		case errors.As(e, &lv):
+			p.Errors = append(p.Errors, fieldError{lv.Field, lv.Message})
+		case errors.As(e, &uv):
+			p.Errors = append(p.Errors, fieldError{uv.Field, uv.Message})
+		case errors.As(e, &rv):
+			p.Errors = append(p.Errors, fieldError{rv.Field, rv.Message})
+		}
+	}
+	walk(err)
+	if len(p.Errors) > 0 {
+		p.Detail = p.Errors[0].Field + ": " + p.Errors[0].Message
+	}
+	return p
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	p := problemFor(err)
+	if p.Status == http.StatusInternalServerError {
+		logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "error", err)
+	}
+	p.Type = "https://chronicle-crm.dev/problems/" + p.Code
+	p.Title = http.StatusText(p.Status)
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="chronicle"`)
+	}
+	if p.Current != nil {
+		w.Header().Set("ETag", strconv.FormatInt(*p.Current, 10))
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

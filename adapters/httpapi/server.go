@@ -1,0 +1,329 @@
+// Package httpapi is Chronicle's JSON API over HTTP (gorilla/mux). Handlers are thin: decode,
+// call a command or a query, encode. The conventions are in ../shared/api-conventions.md and
+// the served OpenAPI document.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	Store       eventstore.Store
+	DB          *readmodels.DB
+	Engine      *projections.Engine
+	Leads       *commands.Leads
+	Users       *commands.Users
+	Auth        *commands.Auth
+	Clock       commands.Clock
+	Logger      *slog.Logger
+	Metrics     *Metrics
+	MaxBody     int64         // default 1 MiB
+	WaitTimeout time.Duration // read-your-writes bound, default 5 s
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	router *mux.Router
+}
+
+// New builds the API handler.
+func New(d Deps) *Server {
+	if d.MaxBody <= 0 {
+		d.MaxBody = DefaultMaxBody
+	}
+	if d.WaitTimeout <= 0 {
+		d.WaitTimeout = 5 * time.Second
+	}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics(d.Engine)
+	}
+	s := &Server{Deps: d, router: mux.NewRouter()}
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Router exposes the routes (the OpenAPI agreement test walks them).
+func (s *Server) Router() *mux.Router { return s.router }
+
+func (s *Server) routes() {
+	r := s.router
+	r.Use(s.requestContext, s.recoverer)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, s.Logger, &badRequest{status: http.StatusNotFound, code: "not_found", detail: "no such endpoint: " + r.URL.Path})
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, s.Logger, &badRequest{status: http.StatusMethodNotAllowed, code: "method_not_allowed", detail: r.Method + " is not allowed on " + r.URL.Path})
+	})
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
+	r.Handle("/metrics", s.Metrics.Handler()).Methods(http.MethodGet)
+	r.HandleFunc("/api/openapi.json", s.openapi).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)
+
+	a := r.PathPrefix("/api/v1").Subrouter()
+	a.Use(s.authenticate, s.idempotent)
+	a.HandleFunc("/auth/logout", s.logout).Methods(http.MethodPost)
+	a.HandleFunc("/auth/me", s.me).Methods(http.MethodGet)
+	a.HandleFunc("/users", s.createUser).Methods(http.MethodPost)
+	a.HandleFunc("/users", s.listUsers).Methods(http.MethodGet)
+	a.HandleFunc("/users/{id}", s.getUser).Methods(http.MethodGet)
+	a.HandleFunc("/leads", s.createLead).Methods(http.MethodPost)
+	a.HandleFunc("/leads", s.searchLeads).Methods(http.MethodGet)
+	a.HandleFunc("/leads/{id}", s.getLead).Methods(http.MethodGet)
+	a.HandleFunc("/leads/{id}", s.updateLead).Methods(http.MethodPatch)
+	a.HandleFunc("/leads/{id}", s.deleteLead).Methods(http.MethodDelete)
+	a.HandleFunc("/leads/{id}/assign", s.assignLead).Methods(http.MethodPost)
+	a.HandleFunc("/leads/{id}/claim", s.claimLead).Methods(http.MethodPost)
+	a.HandleFunc("/leads/{id}/release", s.releaseLead).Methods(http.MethodPost)
+	a.HandleFunc("/leads/{id}/history", s.leadHistory).Methods(http.MethodGet)
+	a.HandleFunc("/audit/events", s.auditEvents).Methods(http.MethodGet)
+	a.HandleFunc("/projections", s.listProjections).Methods(http.MethodGet)
+	a.HandleFunc("/projections/{name}/rebuild", s.rebuildProjection).Methods(http.MethodPost)
+	a.HandleFunc("/projections/{name}/resume", s.resumeProjection).Methods(http.MethodPost)
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyActor
+	keyToken
+)
+
+func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
+
+func actorOf(ctx context.Context) commands.Actor {
+	a, _ := ctx.Value(keyActor).(commands.Actor)
+	return a
+}
+
+// requestContext gives every request an id (X-Request-ID echoed or made up).
+func (s *Server) requestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if id == "" || len(id) > 128 {
+			id = uuid.Must(uuid.NewV7()).String()
+		}
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.Error("handler panicked", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeProblem(w, r, s.Logger, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := bearer(r)
+		actor, _, err := s.Auth.Authenticate(r.Context(), token)
+		if err != nil {
+			writeProblem(w, r, s.Logger, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), keyActor, actor)
+		ctx = context.WithValue(ctx, keyToken, token)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// meta is the command metadata of a request.
+func (s *Server) meta(r *http.Request) (commands.Meta, error) {
+	m := commands.Meta{Actor: actorOf(r.Context()), RequestID: requestID(r.Context()), ClientAddr: clientAddr(r)}
+	m.CorrelationID = r.Header.Get("X-Correlation-ID")
+	if m.CorrelationID == "" || len(m.CorrelationID) > 128 {
+		m.CorrelationID = m.RequestID
+	}
+	m.CausationID = m.RequestID
+	if im := strings.Trim(r.Header.Get("If-Match"), `" `); im != "" {
+		v, err := strconv.ParseInt(strings.TrimPrefix(im, "W/"), 10, 64)
+		if err != nil || v < 1 {
+			return m, &badRequest{status: http.StatusBadRequest, code: "malformed_if_match", detail: "If-Match must be a record version such as \"3\""}
+		}
+		m.IfMatch = &v
+	}
+	return m, nil
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// idempotent replays the first response to a POST carrying the same Idempotency-Key.
+func (s *Server) idempotent(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method != http.MethodPost || key == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(key) > 200 {
+			writeProblem(w, r, s.Logger, invalid("Idempotency-Key", "at most 200 characters"))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
+		if err != nil {
+			writeProblem(w, r, s.Logger, &badRequest{status: http.StatusRequestEntityTooLarge, code: "body_too_large", detail: fmt.Sprintf("the body is larger than %d bytes", s.MaxBody)})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
+		actor := actorOf(r.Context()).ID.String()
+		stored, err := s.DB.BeginIdempotent(r.Context(), actor, key, hex.EncodeToString(sum[:]), s.Clock())
+		if err != nil {
+			writeProblem(w, r, s.Logger, err)
+			return
+		}
+		if stored != nil {
+			var h map[string]string
+			_ = json.Unmarshal([]byte(stored.Headers), &h)
+			for k, v := range h {
+				w.Header().Set(k, v)
+			}
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(stored.Status)
+			_, _ = io.WriteString(w, stored.Body)
+			return
+		}
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		ctx := context.WithoutCancel(r.Context())
+		if rec.status >= 500 {
+			_ = s.DB.AbandonIdempotent(ctx, actor, key)
+			return
+		}
+		h := map[string]string{}
+		for _, k := range []string{"Content-Type", "Location", "ETag", "X-Chronicle-Position"} {
+			if v := w.Header().Get(k); v != "" {
+				h[k] = v
+			}
+		}
+		hb, _ := json.Marshal(h)
+		if err := s.DB.FinishIdempotent(ctx, actor, key, readmodels.StoredResponse{Status: rec.status, Headers: string(hb), Body: rec.body.String()}); err != nil {
+			s.Logger.Warn("store idempotent response", "error", err)
+		}
+	})
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// waitFor implements read-your-writes: X-Chronicle-Min-Position or ?minPosition make a read
+// wait (bounded) until the named projections have processed that position.
+func (s *Server) waitFor(r *http.Request, names ...string) error {
+	raw := r.Header.Get("X-Chronicle-Min-Position")
+	if q := r.URL.Query().Get("minPosition"); q != "" {
+		raw = q
+	}
+	if raw == "" {
+		return nil
+	}
+	pos, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil {
+		return invalid("minPosition", "must be a non-negative integer position")
+	}
+	return s.awaitPosition(r.Context(), pos, names...)
+}
+
+func (s *Server) awaitPosition(ctx context.Context, pos uint64, names ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, s.WaitTimeout)
+	defer cancel()
+	if err := s.Engine.WaitFor(ctx, pos, names...); err != nil {
+		return &badRequest{status: http.StatusServiceUnavailable, code: "projection_behind",
+			detail: fmt.Sprintf("the read model has not reached position %d yet; retry shortly", pos)}
+	}
+	return nil
+}
+
+// command runs a command, records metrics and sets the position header.
+func (s *Server) command(w http.ResponseWriter, name string, run func() (commands.Result, error)) (commands.Result, error) {
+	start := time.Now()
+	res, err := run()
+	s.Metrics.Command(name, err, time.Since(start))
+	if err == nil {
+		w.Header().Set("X-Chronicle-Position", strconv.FormatUint(res.Position, 10))
+		w.Header().Set("ETag", strconv.FormatInt(res.Version, 10))
+	}
+	return res, err
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"eventStore": "ok", "readModels": "ok", "projections": "ok"}
+	status := http.StatusOK
+	if _, err := s.Store.Head(ctx); err != nil {
+		checks["eventStore"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	if err := s.DB.SQL.PingContext(ctx); err != nil {
+		checks["readModels"], status = err.Error(), http.StatusServiceUnavailable
+	}
+	select {
+	case <-s.Engine.Running():
+	default:
+		checks["projections"], status = "starting", http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, checks)
+}

@@ -1,0 +1,245 @@
+// Command chronicle is Chronicle CRM: one binary with subcommands.
+//
+//	chronicle serve                          run the API and the projections
+//	chronicle projections status             show each projection's position and lag
+//	chronicle projections rebuild NAME|--all rebuild read models from the event log
+//	chronicle users create-admin             create an administrator account
+//	chronicle version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chronicle-crm/chronicle/adapters/app"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Getenv)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chronicle:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: chronicle <command> [flags]
+
+commands:
+  serve                            run the HTTP API and the projections
+  projections status               show each projection's position, lag and state
+  projections rebuild NAME|--all   rebuild read models from the event log, then switch
+  users create-admin               create an administrator (-username, -password)
+  version                          print the version
+
+configuration (environment; flags of the same name override):
+  CHRONICLE_HTTP_ADDR       listen address (default :8080)
+  CHRONICLE_DATA_DIR        data directory for SQLite files (default ./data)
+  CHRONICLE_EVENTSTORE      sqlite | postgres | eventstoredb (default sqlite)
+  CHRONICLE_READMODELS      sqlite | postgres (default sqlite)
+  CHRONICLE_POSTGRES_URL    PostgreSQL URL for postgres stores
+  CHRONICLE_ESDB_URL        EventStoreDB URL, e.g. esdb://localhost:2113?tls=false
+  CHRONICLE_ADMIN_USER      first administrator's username (default admin)
+  CHRONICLE_ADMIN_PASSWORD  first administrator's password (generated and printed once if unset)
+  CHRONICLE_LOG_LEVEL       debug | info | warn | error (default info)
+`
+
+func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "chronicle", Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve":
+		return serve(ctx, rest, stdout, getenv)
+	case "projections":
+		return projectionsCmd(ctx, rest, stdout, getenv)
+	case "users":
+		return usersCmd(ctx, rest, stdout, getenv)
+	}
+	fmt.Fprint(stdout, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// config reads the environment into app.Config and lets flags override it.
+func config(fs *flag.FlagSet, args []string, getenv func(string) string) (app.Config, *slog.Logger, error) {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	var c app.Config
+	fs.StringVar(&c.HTTPAddr, "http-addr", env("CHRONICLE_HTTP_ADDR", ":8080"), "listen address")
+	fs.StringVar(&c.DataDir, "data-dir", env("CHRONICLE_DATA_DIR", "./data"), "data directory")
+	fs.StringVar(&c.EventStore, "eventstore", env("CHRONICLE_EVENTSTORE", "sqlite"), "sqlite | postgres | eventstoredb")
+	fs.StringVar(&c.ReadModels, "readmodels", env("CHRONICLE_READMODELS", "sqlite"), "sqlite | postgres")
+	fs.StringVar(&c.PostgresURL, "postgres-url", env("CHRONICLE_POSTGRES_URL", ""), "PostgreSQL URL")
+	fs.StringVar(&c.ESDBURL, "esdb-url", env("CHRONICLE_ESDB_URL", ""), "EventStoreDB URL")
+	fs.StringVar(&c.AdminUser, "admin-user", env("CHRONICLE_ADMIN_USER", "admin"), "first administrator's username")
+	c.AdminPassword = getenv("CHRONICLE_ADMIN_PASSWORD") // never a flag: flags show in ps
+	level := fs.String("log-level", env("CHRONICLE_LOG_LEVEL", "info"), "debug | info | warn | error")
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(*level)); err != nil {
+		return c, nil, fmt.Errorf("CHRONICLE_LOG_LEVEL=%q: use debug, info, warn or error", *level)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	c.Defaults()
+	return c, logger, c.Validate()
+}
+
+func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	cfg, logger, err := config(flag.NewFlagSet("serve", flag.ContinueOnError), args, getenv)
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	created, generated, err := a.EnsureAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	logger.Info("chronicle serving", "addr", ln.Addr().String(), "eventstore", cfg.EventStore, "readmodels", cfg.ReadModels, "version", Version)
+	switch {
+	case created && generated != "":
+		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s\nFirst administrator created: username %q, password %q (shown once; change it)\n\n", port(ln), cfg.AdminUser, generated)
+	case created:
+		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s\nFirst administrator created: username %q with the password from CHRONICLE_ADMIN_PASSWORD\n\n", port(ln), cfg.AdminUser)
+	default:
+		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s (administrator %q already exists)\n\n", port(ln), cfg.AdminUser)
+	}
+	return a.Serve(ctx, ln)
+}
+
+func port(ln net.Listener) string {
+	_, p, _ := net.SplitHostPort(ln.Addr().String())
+	return ":" + p
+}
+
+func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		return errors.New("usage: chronicle projections status | rebuild NAME|--all")
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("projections "+sub, flag.ContinueOnError)
+	all := fs.Bool("all", false, "rebuild every projection")
+	cfg, logger, err := config(fs, args[1:], getenv)
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Engine.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	<-a.Engine.Running()
+	switch sub {
+	case "status":
+		time.Sleep(200 * time.Millisecond) // let checkpoints load
+		st, err := a.Engine.Status(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tGENERATION\tSTATE\tPOSITION\tHEAD\tLAG EVENTS\tLAG SECONDS\tLAST ERROR")
+		for _, s := range st {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%d\t%.1f\t%s\n", s.Name, s.Generation, s.State, s.Position, s.Head, s.LagEvents, s.LagSeconds, s.LastError)
+		}
+		return tw.Flush()
+	case "rebuild":
+		names := fs.Args()
+		if *all {
+			names = a.Engine.Names()
+		}
+		if len(names) == 0 {
+			return errors.New("usage: chronicle projections rebuild NAME|--all")
+		}
+		for _, n := range names {
+			start := time.Now()
+			gen, err := a.Engine.Rebuild(ctx, n)
+			if err != nil {
+				return fmt.Errorf("rebuild %s: %w", n, err)
+			}
+			for a.Engine.Rebuilding(n) {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+			fmt.Fprintf(stdout, "rebuilt %s into generation %d in %s\n", n, gen, time.Since(start).Round(time.Millisecond))
+		}
+		// Give serving processes time to follow the switch before the old tables go.
+		time.Sleep(3 * time.Second)
+		return nil
+	}
+	return fmt.Errorf("unknown projections command %q", sub)
+}
+
+func usersCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	if len(args) == 0 || args[0] != "create-admin" {
+		return errors.New("usage: chronicle users create-admin -username NAME (password from CHRONICLE_ADMIN_PASSWORD, or generated)")
+	}
+	fs := flag.NewFlagSet("users create-admin", flag.ContinueOnError)
+	username := fs.String("username", "", "username of the new administrator (default CHRONICLE_ADMIN_USER)")
+	cfg, logger, err := config(fs, args[1:], getenv)
+	if err != nil {
+		return err
+	}
+	if *username != "" {
+		cfg.AdminUser = *username
+	}
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	created, generated, err := a.EnsureAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !created:
+		return fmt.Errorf("user %q already exists", cfg.AdminUser)
+	case generated != "":
+		fmt.Fprintf(stdout, "administrator %q created with password %q (shown once)\n", cfg.AdminUser, generated)
+	default:
+		fmt.Fprintf(stdout, "administrator %q created\n", cfg.AdminUser)
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package readmodels
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+)
+
+// AuditProjection owns the operation-log index: one row per event of the log, so compliance
+// queries (by actor, type, stream, time) use indexes instead of scanning the event store.
+const AuditProjection = "audit"
+
+// AuditTableDDL is the audit table of one generation.
+func AuditTableDDL(table string) []string {
+	return []string{
+		`CREATE TABLE ` + table + ` (
+		position {bigint} PRIMARY KEY,
+		event_id TEXT NOT NULL, stream_id TEXT NOT NULL, stream_kind TEXT NOT NULL, version {bigint} NOT NULL,
+		type TEXT NOT NULL, occurred_at {time} NOT NULL, actor_id TEXT NOT NULL, actor_name TEXT NOT NULL,
+		command TEXT NOT NULL, correlation_id TEXT NOT NULL, causation_id TEXT NOT NULL, request_id TEXT NOT NULL,
+		client_addr TEXT NOT NULL, data TEXT NOT NULL)`,
+		`CREATE INDEX ` + table + `_actor ON ` + table + ` (actor_id, position)`,
+		`CREATE INDEX ` + table + `_type ON ` + table + ` (type, position)`,
+		`CREATE INDEX ` + table + `_stream ON ` + table + ` (stream_id, position)`,
+		`CREATE INDEX ` + table + `_kind ON ` + table + ` (stream_kind, position)`,
+		`CREATE INDEX ` + table + `_time ON ` + table + ` (occurred_at)`,
+	}
+}
+
+// AuditColumns in insert order.
+const AuditColumns = `position, event_id, stream_id, stream_kind, version, type, occurred_at, actor_id, actor_name,
+	command, correlation_id, causation_id, request_id, client_addr, data`
+
+// AuditArgs are an event's values in AuditColumns order, with secrets redacted.
+func (db *DB) AuditArgs(e eventstore.Event) []any {
+	m := e.Metadata
+	return []any{int64(e.Position), e.ID.String(), e.StreamID, eventstore.StreamKind(e.StreamID), e.Version, e.Type,
+		db.Dialect.Time(e.OccurredAt), m.ActorID, m.ActorName, m.Command, m.CorrelationID, m.CausationID, m.RequestID,
+		m.ClientAddr, string(Redact(e.Data))}
+}
+
+var secretKey = regexp.MustCompile(`(?i)"(passwordHash|password|secret|totpSecret|recoveryCodes)"\s*:\s*("(?:[^"\\]|\\.)*"|\[[^\]]*\])`)
+
+// Redact replaces the values of secret fields (password hashes, 2FA secrets) in event data.
+func Redact(data []byte) []byte {
+	return secretKey.ReplaceAll(data, []byte(`"$1":"[redacted]"`))
+}
+
+// AuditEvent is one row of the operation log.
+type AuditEvent struct {
+	Position   uint64          `json:"position"`
+	EventID    string          `json:"eventId"`
+	StreamID   string          `json:"streamId"`
+	Version    int64           `json:"version"`
+	Type       string          `json:"type"`
+	OccurredAt time.Time       `json:"occurredAt"`
+	Actor      AuditActor      `json:"actor"`
+	Data       json.RawMessage `json:"data"`
+	Metadata   AuditMeta       `json:"metadata"`
+}
+
+// AuditActor is who caused an event.
+type AuditActor struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// AuditMeta is the rest of the event metadata.
+type AuditMeta struct {
+	Command       string `json:"command"`
+	CorrelationID string `json:"correlationId"`
+	CausationID   string `json:"causationId"`
+	RequestID     string `json:"requestId"`
+	ClientAddr    string `json:"clientAddr"`
+}
+
+// AuditQuery filters the operation log.
+type AuditQuery struct {
+	ActorID    string
+	Type       string // exact type, or a prefix ending in "." such as "lead."
+	StreamID   string
+	StreamKind string
+	From, To   *time.Time
+	Desc       bool
+	Limit      int
+	Cursor     string // a position
+}
+
+// SearchAudit pages through the operation log by position.
+func (db *DB) SearchAudit(ctx context.Context, q AuditQuery) (Page[AuditEvent], error) {
+	table := db.Gens.Table(AuditProjection, "audit_events")
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > 500 {
+		return Page[AuditEvent]{}, &ValidationError{Field: "limit", Message: "at most 500"}
+	}
+	var where []string
+	var args []any
+	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
+	if q.ActorID != "" {
+		add("actor_id = ?", q.ActorID)
+	}
+	if q.Type != "" {
+		if strings.HasSuffix(q.Type, ".") {
+			add("type LIKE ? ESCAPE '\\'", LikeEscape(q.Type)+"%")
+		} else {
+			add("type = ?", q.Type)
+		}
+	}
+	if q.StreamID != "" {
+		add("stream_id = ?", q.StreamID)
+	}
+	if q.StreamKind != "" {
+		add("stream_kind = ?", q.StreamKind)
+	}
+	if q.From != nil {
+		add("occurred_at >= ?", db.Dialect.Time(*q.From))
+	}
+	if q.To != nil {
+		add("occurred_at < ?", db.Dialect.Time(*q.To))
+	}
+	countWhere, countArgs := append([]string(nil), where...), append([]any(nil), args...)
+	dir, op := "ASC", ">"
+	if q.Desc {
+		dir, op = "DESC", "<"
+	}
+	if q.Cursor != "" {
+		p, err := strconv.ParseInt(q.Cursor, 10, 64)
+		if err != nil || p < 0 {
+			return Page[AuditEvent]{}, &ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
+		}
+		add("position "+op+" ?", p)
+	}
+	filter := func(w []string) string {
+		if len(w) == 0 {
+			return ""
+		}
+		return " WHERE " + strings.Join(w, " AND ")
+	}
+	var total int64
+	if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter(countWhere)), countArgs...).Scan(&total); err != nil {
+		return Page[AuditEvent]{}, fmt.Errorf("count audit events: %w", err)
+	}
+	args = append(args, q.Limit+1)
+	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+AuditColumns+" FROM "+table+filter(where)+" ORDER BY position "+dir+" LIMIT ?"), args...)
+	if err != nil {
+		return Page[AuditEvent]{}, fmt.Errorf("search audit events: %w", err)
+	}
+	defer rows.Close()
+	page := Page[AuditEvent]{Items: []AuditEvent{}, Total: total}
+	for rows.Next() {
+		var (
+			e        AuditEvent
+			pos      int64
+			kind     string
+			occurred Time
+			data     string
+		)
+		if err := rows.Scan(&pos, &e.EventID, &e.StreamID, &kind, &e.Version, &e.Type, &occurred, &e.Actor.ID, &e.Actor.Name,
+			&e.Metadata.Command, &e.Metadata.CorrelationID, &e.Metadata.CausationID, &e.Metadata.RequestID, &e.Metadata.ClientAddr, &data); err != nil {
+			return Page[AuditEvent]{}, err
+		}
+		e.Position, e.OccurredAt, e.Data = uint64(pos), occurred.T, json.RawMessage(data)
+		page.Items = append(page.Items, e)
+	}
+	if err := rows.Err(); err != nil {
+		return Page[AuditEvent]{}, err
+	}
+	if len(page.Items) > q.Limit {
+		page.Items = page.Items[:q.Limit]
+		page.NextCursor = strconv.FormatUint(page.Items[q.Limit-1].Position, 10)
+	}
+	return page, nil
+}
