@@ -67,7 +67,8 @@ func invalid(field, format string, args ...any) error {
 // decode reads one JSON object strictly: unknown fields, trailing data, wrong types and
 // oversize bodies are errors that name the problem.
 func decode(w http.ResponseWriter, r *http.Request, maxBody int64, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+	// curl's default form type is tolerated (the body must still be JSON); real other formats are not.
+	if ct := strings.ToLower(r.Header.Get("Content-Type")); strings.HasPrefix(ct, "multipart/") || strings.Contains(ct, "xml") {
 		return &badRequest{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", detail: "send application/json"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
