@@ -106,11 +106,12 @@ func (h *Leads) Assign(ctx context.Context, m Meta, id, to uuid.UUID) (Result, e
 }
 
 // Claim takes a pool lead. When several users claim the same lead at once exactly one wins: the
-// others reload, find it owned, and get lead.ErrNotInPool.
+// others reload, find it owned, and get lead.ErrNotInPool. The pool is shared ground, so a lead
+// that has left it answers "not in the pool" to everyone rather than "not found".
 func (h *Leads) Claim(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
 	m.Command = "lead.claim"
 	return h.repo.Update(ctx, m, id, func(l *lead.Lead) error {
-		if l.Deleted() || !visible(m.Actor, l) {
+		if l.Deleted() {
 			return ErrNotFound
 		}
 		return l.Claim(m.Actor.ID, h.clock())

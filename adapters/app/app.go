@@ -41,6 +41,7 @@ type Config struct {
 	AdminUser     string        // CHRONICLE_ADMIN_USER, default admin
 	AdminPassword string        // CHRONICLE_ADMIN_PASSWORD; generated and printed once when empty
 	SessionTTL    time.Duration // sliding session lifetime, default 12 h
+	ReadWait      time.Duration // read-your-writes bound, default 5 s
 	Clock         commands.Clock
 }
 
@@ -142,7 +143,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock)
 	a.Auth = commands.NewAuth(a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
 	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Users: a.Users,
-		Auth: a.Auth, Clock: cfg.Clock, Logger: logger})
+		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
 	return a, nil
 }
 

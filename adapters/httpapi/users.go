@@ -31,6 +31,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, invalid("username", "username and password are required"))
 		return
 	}
+	// A brand-new account may not have reached the users read model yet: wait (bounded) for it
+	// to catch up with the log before deciding the username is unknown.
+	if head, err := s.Store.Head(r.Context()); err == nil {
+		_ = s.awaitPosition(r.Context(), head, readmodels.UsersProjection)
+	}
 	token, sess, cred, err := s.Auth.Login(r.Context(), in.Username, in.Password, clientAddr(r))
 	s.Metrics.Command("auth.login", err, 0)
 	if err != nil {
