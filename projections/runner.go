@@ -31,7 +31,7 @@ type runner struct {
 
 	mu        sync.Mutex
 	lastError string
-	loaded    bool
+	loaded    atomic.Bool // the checkpoint was read: position is meaningful
 }
 
 var _ Feed = (*runner)(nil)
@@ -41,7 +41,7 @@ func (r *runner) handlerRunning() bool {
 	case <-r.handler.Stopped():
 		return false
 	default:
-		return r.loaded
+		return r.loaded.Load()
 	}
 }
 
@@ -56,9 +56,7 @@ func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("load checkpoint of %s: %w", r.topic, err)
 	}
 	r.position.Store(uint64(pos))
-	r.mu.Lock()
-	r.loaded = true
-	r.mu.Unlock()
+	r.loaded.Store(true)
 	return uint64(pos), nil
 }
 
@@ -157,7 +155,16 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		r.conflict.Store(true)
 		return fmt.Errorf("checkpoint of %s moved concurrently (another process runs this projection)", r.topic)
 	}
+	// An empty channel only suggests the subscriber caught up; switch a rebuilt generation only
+	// when it has really reached the head of the log.
 	swap := caughtUp && r.rebuilding
+	if swap {
+		head, err := e.store.Head(ctx)
+		if err != nil {
+			return fmt.Errorf("read head before switching: %w", err)
+		}
+		swap = last >= head
+	}
 	if swap {
 		if err := e.db.Gens.Activate(ctx, sqlTx, r.projector.Name(), r.gen); err != nil {
 			return fmt.Errorf("activate generation %d: %w", r.gen, err)
