@@ -1,0 +1,85 @@
+package projections_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// poisoned fails on leads named "毒" while poison is set.
+type poisoned struct{ poison atomic.Bool }
+
+func (*poisoned) Name() string { return "poisoned" }
+func (*poisoned) Schema(*readmodels.DB, int) []string {
+	return nil
+}
+func (*poisoned) Drop(*readmodels.DB, int) []string { return nil }
+func (p *poisoned) NewBatch(*projections.Tx) projections.Batch { return poisonBatch{p} }
+
+type poisonBatch struct{ p *poisoned }
+
+func (b poisonBatch) Apply(_ context.Context, e eventstore.Event) error {
+	if b.p.poison.Load() && strings.Contains(string(e.Data), `"毒"`) {
+		return errors.New("cannot project this event")
+	}
+	return nil
+}
+func (poisonBatch) Flush(context.Context) error { return nil }
+
+func TestPoisonEventParksOnlyItsProjection(t *testing.T) {
+	for _, e := range allEngines() {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			p := &poisoned{}
+			p.poison.Store(true)
+			env := start(t, e, projections.Options{MaxAttempts: 3}, p)
+			ctx := context.Background()
+			if _, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "毒"}}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "正常线索", Company: "广州白云商贸"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wait(t, env, res.Position) // the leads projection is not held up
+			var st projections.Status
+			deadline := time.Now().Add(15 * time.Second)
+			for st.State != projections.StateParked {
+				if time.Now().After(deadline) {
+					t.Fatalf("poisoned projection never parked: %+v", st)
+				}
+				time.Sleep(50 * time.Millisecond)
+				all, err := env.engine.Status(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range all {
+					if s.Name == "poisoned" {
+						st = s
+					}
+				}
+			}
+			if !strings.Contains(st.LastError, "cannot project this event") || st.LagEvents == 0 || st.Position >= res.Position {
+				t.Fatalf("parked status = %+v, want the error, a lag and a position before %d", st, res.Position)
+			}
+			p.poison.Store(false)
+			if !env.engine.Resume("poisoned") {
+				t.Fatal("resume refused")
+			}
+			wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			defer cancel()
+			if err := env.engine.WaitFor(wctx, res.Position, "poisoned"); err != nil {
+				t.Fatalf("resumed projection did not catch up: %v", err)
+			}
+		})
+	}
+}
