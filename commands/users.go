@@ -109,6 +109,11 @@ func (h *Users) reserve(ctx context.Context, m Meta, username string, id uuid.UU
 		if owner == id {
 			return nil
 		}
+		// A reservation whose account exists, or which is so recent that its account may still be
+		// being written, holds the name. Only a reservation abandoned by a crash is taken over.
+		if h.clock().Sub(existing[n-1].OccurredAt) < reservationGrace {
+			return ErrUsernameTaken
+		}
 		if acct, err := h.store.Load(ctx, user.Stream(owner), eventstore.LoadOptions{}); err != nil || len(acct) > 0 {
 			return errors.Join(ErrUsernameTaken, err)
 		}
@@ -125,6 +130,10 @@ func (h *Users) reserve(ctx context.Context, m Meta, username string, id uuid.UU
 	}
 	return nil
 }
+
+// reservationGrace is how long a username reservation without an account is presumed to be a
+// create in progress rather than a crash's leftover.
+const reservationGrace = time.Minute
 
 // EnsureAdmin creates the first administrator unless an account with that username exists.
 // It returns whether it created one.

@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -58,7 +59,12 @@ configuration (environment; flags of the same name override):
   CHRONICLE_LOG_LEVEL       debug | info | warn | error (default info)
 `
 
-func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) (err error) {
+	defer func() {
+		if err != nil { // one clear line, even when a driver reports several
+			err = errors.New(strings.Join(strings.Fields(err.Error()), " "))
+		}
+	}()
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
 		return errors.New("no command given")

@@ -1,0 +1,84 @@
+package commands_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/user"
+)
+
+func TestPasswordHashing(t *testing.T) {
+	t.Parallel()
+	h, err := commands.HashPassword("正确的密码-correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := commands.VerifyPassword("正确的密码-correct horse", h); !ok || err != nil {
+		t.Fatalf("the right password does not verify: %v", err)
+	}
+	if ok, _ := commands.VerifyPassword("wrong password", h); ok {
+		t.Fatal("a wrong password verifies")
+	}
+	h2, _ := commands.HashPassword("正确的密码-correct horse")
+	if h == h2 {
+		t.Fatal("two hashes of one password are equal: no salt")
+	}
+	if _, err := commands.VerifyPassword("x", "$2a$10$notargon"); err == nil {
+		t.Fatal("a non-argon2id hash was accepted")
+	}
+	if err := commands.CheckPassword("short"); err == nil {
+		t.Fatal("a 5-character password passed the policy")
+	}
+}
+
+func TestUsernamesAreUniqueUnderRace(t *testing.T) {
+	t.Parallel()
+	store, err := esqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	reg := event.NewRegistry()
+	user.Register(reg)
+	commands.RegisterEvents(reg)
+	users := commands.NewUsers(store, reg, func() time.Time { return time.Now() })
+	admin := commands.Meta{Actor: commands.Actor{ID: commands.SystemActor.ID, Roles: []string{user.RoleAdmin}}}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Case differs: usernames are unique case-insensitively.
+			name := "Zhang.Wei"
+			if i%2 == 1 {
+				name = "zhang.wei"
+			}
+			_, errs[i] = users.Create(context.Background(), admin, commands.CreateUser{Username: name, Password: "Long-enough-2026", Roles: []string{"sales"}})
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, commands.ErrUsernameTaken):
+			t.Errorf("err = %v, want ErrUsernameTaken", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d accounts created for one username", wins)
+	}
+	sales := commands.Meta{Actor: commands.Actor{Roles: []string{user.RoleSales}}}
+	if _, err := users.Create(context.Background(), sales, commands.CreateUser{Username: "x.y", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, commands.ErrForbidden) {
+		t.Fatalf("a sales user created an account: %v", err)
+	}
+}
