@@ -1,0 +1,353 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+
+	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+)
+
+// httpMethods are the operation keys of an OpenAPI path item.
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+func openAPIDoc(t *testing.T) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(httpapi.OpenAPIDocument, &doc); err != nil {
+		t.Fatalf("openapi.json is not valid JSON: %v", err)
+	}
+	return doc
+}
+
+func testServer() *httpapi.Server {
+	return httpapi.New(httpapi.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+// muxVar matches a gorilla/mux path variable, optionally with a pattern ({id:[0-9]+}).
+var muxVar = regexp.MustCompile(`\{([^{}:]+)(?::[^{}]*)?\}`)
+
+// routeSet walks the router and returns "METHOD /path/{var}" for every route that has methods.
+func routeSet(t *testing.T, r *mux.Router) map[string]bool {
+	t.Helper()
+	routes := map[string]bool{}
+	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := route.GetPathTemplate()
+		if err != nil {
+			return nil // no path (cannot happen with this API, but not an endpoint either)
+		}
+		methods, err := route.GetMethods()
+		if err != nil {
+			return nil // a subrouter's prefix, not an endpoint
+		}
+		tpl = muxVar.ReplaceAllString(tpl, "{$1}")
+		for _, m := range methods {
+			routes[strings.ToUpper(m)+" "+tpl] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk routes: %v", err)
+	}
+	return routes
+}
+
+func docOperations(doc map[string]any) (map[string]map[string]any, error) {
+	paths, ok := doc["paths"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("paths is missing or not an object")
+	}
+	ops := map[string]map[string]any{}
+	for p, item := range paths {
+		pi, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("path item %s is not an object", p)
+		}
+		for _, m := range httpMethods {
+			if o, ok := pi[m]; ok {
+				op, ok := o.(map[string]any)
+				if !ok {
+					return nil, fmt.Errorf("%s %s is not an object", m, p)
+				}
+				ops[strings.ToUpper(m)+" "+p] = op
+			}
+		}
+	}
+	return ops, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func TestOpenAPIVersion(t *testing.T) {
+	doc := openAPIDoc(t)
+	if v := doc["openapi"]; v != "3.1.0" {
+		t.Fatalf("openapi = %v, want 3.1.0", v)
+	}
+	info, _ := doc["info"].(map[string]any)
+	if info["title"] == nil || info["version"] == nil {
+		t.Fatalf("info needs title and version: %v", info)
+	}
+}
+
+// TestOpenAPIMatchesRoutes: every registered route is documented and every documented operation
+// is registered.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := openAPIDoc(t)
+	ops, err := docOperations(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := routeSet(t, testServer().Router())
+	if len(routes) == 0 {
+		t.Fatal("the router has no routes")
+	}
+	var undocumented, unrouted []string
+	for r := range routes {
+		if _, ok := ops[r]; !ok {
+			undocumented = append(undocumented, r)
+		}
+	}
+	for o := range ops {
+		if !routes[o] {
+			unrouted = append(unrouted, o)
+		}
+	}
+	sort.Strings(undocumented)
+	sort.Strings(unrouted)
+	if len(undocumented)+len(unrouted) > 0 {
+		var b strings.Builder
+		b.WriteString("routes and openapi.json disagree:\n")
+		for _, r := range undocumented {
+			b.WriteString("  + routed but not documented: " + r + "\n")
+		}
+		for _, o := range unrouted {
+			b.WriteString("  - documented but not routed: " + o + "\n")
+		}
+		t.Fatal(b.String())
+	}
+	t.Logf("%d routes, all documented", len(routes))
+}
+
+// resolve follows a local JSON pointer ("#/components/schemas/Lead").
+func resolve(doc map[string]any, ref string) (any, error) {
+	if !strings.HasPrefix(ref, "#/") {
+		return nil, fmt.Errorf("%q is not a local reference", ref)
+	}
+	var cur any = doc
+	for _, part := range strings.Split(ref[2:], "/") {
+		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%q: %q is not inside an object", ref, part)
+		}
+		if cur, ok = obj[part]; !ok {
+			return nil, fmt.Errorf("%q: no %q", ref, part)
+		}
+	}
+	return cur, nil
+}
+
+// deref resolves v if it is a reference object.
+func deref(t *testing.T, doc map[string]any, v any) map[string]any {
+	t.Helper()
+	m, _ := v.(map[string]any)
+	for i := 0; m != nil && i < 10; i++ {
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			return m
+		}
+		r, err := resolve(doc, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ = r.(map[string]any)
+	}
+	return m
+}
+
+func TestOpenAPIOperationsAndRefs(t *testing.T) {
+	doc := openAPIDoc(t)
+	ops, err := docOperations(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, key := range sortedKeys(ops) {
+		op := ops[key]
+		id, _ := op["operationId"].(string)
+		if id == "" {
+			t.Errorf("%s has no operationId", key)
+		} else if other, dup := ids[id]; dup {
+			t.Errorf("operationId %q is used by %s and %s", id, other, key)
+		} else {
+			ids[id] = key
+		}
+		responses, _ := op["responses"].(map[string]any)
+		if len(responses) == 0 {
+			t.Errorf("%s has no responses", key)
+		}
+		// Every {var} of the path template is a declared, required path parameter.
+		path := strings.SplitN(key, " ", 2)[1]
+		declared := map[string]bool{}
+		params, _ := op["parameters"].([]any)
+		for _, p := range params {
+			pm := deref(t, doc, p)
+			if pm["in"] == "path" {
+				if pm["required"] != true {
+					t.Errorf("%s: path parameter %v must be required", key, pm["name"])
+				}
+				declared[fmt.Sprint(pm["name"])] = true
+			}
+		}
+		for _, m := range muxVar.FindAllStringSubmatch(path, -1) {
+			if !declared[m[1]] {
+				t.Errorf("%s: path parameter {%s} is not declared", key, m[1])
+			}
+			delete(declared, m[1])
+		}
+		for name := range declared {
+			t.Errorf("%s: declares path parameter %q that the path lacks", key, name)
+		}
+	}
+
+	var refs int
+	var walk func(v any, at string)
+	walk = func(v any, at string) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				refs++
+				if _, err := resolve(doc, ref); err != nil {
+					t.Errorf("at %s: unresolved $ref: %v", at, err)
+				}
+			}
+			for k, x := range v {
+				walk(x, at+"/"+k)
+			}
+		case []any:
+			for i, x := range v {
+				walk(x, fmt.Sprintf("%s/%d", at, i))
+			}
+		}
+	}
+	walk(doc, "#")
+	if refs == 0 {
+		t.Error("the document has no $ref at all; expected shared components")
+	}
+}
+
+// TestOpenAPIPublicOperations: only the public endpoints opt out of the global bearer security.
+func TestOpenAPIPublicOperations(t *testing.T) {
+	doc := openAPIDoc(t)
+	ops, err := docOperations(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc["security"].([]any); !ok {
+		t.Fatal("no global security requirement")
+	}
+	public := []string{"GET /healthz", "GET /readyz", "GET /metrics", "GET /api/openapi.json", "POST /api/v1/auth/login"}
+	for _, key := range sortedKeys(ops) {
+		sec, has := ops[key]["security"].([]any)
+		isPublic := has && len(sec) == 0
+		if want := slices.Contains(public, key); isPublic != want {
+			t.Errorf("%s: public = %v, want %v", key, isPublic, want)
+		}
+	}
+}
+
+// TestOpenAPIRequestSchemasMatchDTOs: the documented request properties are exactly the JSON
+// fields of the DTOs, and unknown fields are declared rejected.
+func TestOpenAPIRequestSchemasMatchDTOs(t *testing.T) {
+	doc := openAPIDoc(t)
+	for name, dto := range map[string]any{"LeadCreate": httpapi.LeadCreate{}, "LeadPatch": httpapi.LeadPatch{}, "UserCreate": httpapi.UserCreate{}} {
+		schema := deref(t, doc, map[string]any{"$ref": "#/components/schemas/" + name})
+		if schema == nil {
+			t.Errorf("schema %s is missing", name)
+			continue
+		}
+		if schema["additionalProperties"] != false {
+			t.Errorf("%s: additionalProperties must be false (unknown fields are rejected)", name)
+		}
+		props, _ := schema["properties"].(map[string]any)
+		var documented, fields []string
+		for p := range props {
+			documented = append(documented, p)
+		}
+		typ := reflect.TypeOf(dto)
+		for i := range typ.NumField() {
+			tag := strings.Split(typ.Field(i).Tag.Get("json"), ",")[0]
+			if tag != "" && tag != "-" {
+				fields = append(fields, tag)
+			}
+		}
+		sort.Strings(documented)
+		sort.Strings(fields)
+		if !slices.Equal(documented, fields) {
+			t.Errorf("%s: documented properties %v, DTO fields %v", name, documented, fields)
+		}
+	}
+}
+
+// TestOpenAPIRequestExamplesDecode: the documented lead examples pass the strict decoder.
+func TestOpenAPIRequestExamplesDecode(t *testing.T) {
+	doc := openAPIDoc(t)
+	example := func(name string) []byte {
+		s := deref(t, doc, map[string]any{"$ref": "#/components/schemas/" + name})
+		ex, _ := s["examples"].([]any)
+		if len(ex) == 0 {
+			t.Fatalf("%s has no example", name)
+		}
+		b, err := json.Marshal(ex[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var c httpapi.LeadCreate
+	if err := httpapi.DecodeJSON(example("LeadCreate"), &c); err != nil {
+		t.Fatalf("LeadCreate example: %v", err)
+	}
+	if _, err := c.ToCommand(); err != nil {
+		t.Fatalf("LeadCreate example: %v", err)
+	}
+	var p httpapi.LeadPatch
+	if err := httpapi.DecodeJSON(example("LeadPatch"), &p); err != nil {
+		t.Fatalf("LeadPatch example: %v", err)
+	}
+	if _, err := p.ToPatch(); err != nil {
+		t.Fatalf("LeadPatch example: %v", err)
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	rec := httptest.NewRecorder()
+	testServer().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/openapi.json", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /api/openapi.json = %d", rec.Code)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if rec.Body.String() != string(httpapi.OpenAPIDocument) {
+		t.Error("the served document differs from the embedded one")
+	}
+}
