@@ -22,7 +22,7 @@ func (*poisoned) Name() string { return "poisoned" }
 func (*poisoned) Schema(*readmodels.DB, int) []string {
 	return nil
 }
-func (*poisoned) Drop(*readmodels.DB, int) []string { return nil }
+func (*poisoned) Drop(*readmodels.DB, int) []string            { return nil }
 func (p *poisoned) NewBatch(*projections.Tx) projections.Batch { return poisonBatch{p} }
 
 type poisonBatch struct{ p *poisoned }

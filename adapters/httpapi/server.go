@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -183,8 +184,8 @@ func (s *Server) meta(r *http.Request) (commands.Meta, error) {
 		m.CorrelationID = m.RequestID
 	}
 	m.CausationID = m.RequestID
-	if im := strings.Trim(r.Header.Get("If-Match"), `" `); im != "" {
-		v, err := strconv.ParseInt(strings.TrimPrefix(im, "W/"), 10, 64)
+	if im := strings.TrimSpace(r.Header.Get("If-Match")); im != "" {
+		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(im, "W/"), `"`), 10, 64)
 		if err != nil || v < 1 {
 			return m, &badRequest{status: http.StatusBadRequest, code: "malformed_if_match", detail: "If-Match must be a record version such as \"3\""}
 		}
@@ -215,7 +216,12 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
 		if err != nil {
-			writeProblem(w, r, s.Logger, &badRequest{status: http.StatusRequestEntityTooLarge, code: "body_too_large", detail: fmt.Sprintf("the body is larger than %d bytes", s.MaxBody)})
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeProblem(w, r, s.Logger, &badRequest{status: http.StatusRequestEntityTooLarge, code: "body_too_large", detail: fmt.Sprintf("the body is larger than %d bytes", s.MaxBody)})
+			} else {
+				writeProblem(w, r, s.Logger, &badRequest{status: http.StatusBadRequest, code: "malformed_json", detail: "could not read the body: " + err.Error()})
+			}
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

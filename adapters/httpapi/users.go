@@ -61,6 +61,10 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	if err := s.waitFor(r, readmodels.UsersProjection); err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
 	u, err := s.DB.GetUser(r.Context(), actorOf(r.Context()).ID)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)

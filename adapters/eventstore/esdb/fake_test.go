@@ -253,10 +253,10 @@ func (f *fakeServer) readStream(o *api.ReadReq_Options, srv api.Streams_ReadServ
 	if o.GetReadDirection() != api.ReadReq_Options_Forwards {
 		return status.Error(codes.Unimplemented, "fake: backwards stream reads")
 	}
-	name := string(so.GetStreamIdentifier().GetStreamName())
+	key := so.GetStreamIdentifier().GetStreamName()
 	f.mu.Lock()
 	var recs []fakeRecord
-	for _, i := range f.streams[name] {
+	for _, i := range f.streams[string(key)] {
 		recs = append(recs, f.log[i])
 	}
 	legacy := f.legacyPositions
