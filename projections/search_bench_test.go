@@ -1,0 +1,122 @@
+package projections_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// BenchmarkLeadSearch measures readmodels.DB.SearchLeads (count and first 50 rows, newest
+// first) over 100,000 leads, projected once per engine through the engine from a generated log.
+// Each case runs with the manager scope (all leads) and a sales user's scope (own leads plus
+// the pool). ns/op is the latency of one search.
+//
+//	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run XXX -bench LeadSearch -benchtime 200x -timeout 30m ./projections/
+func BenchmarkLeadSearch(b *testing.B) {
+	for _, be := range benchBackends() {
+		b.Run(be.name, func(b *testing.B) {
+			// This level runs once: it only runs sub-benchmarks.
+			seeded := seed(b, be, searchLeads, searchEvents)
+			db := be.db(b)
+			t0 := time.Now()
+			eng, stop := runEngine(b, seeded.store, db, nil)
+			waitForLeads(b, eng, seeded.head)
+			stop()
+			if n := countLeads(b, db); n != int64(seeded.data.leads) {
+				b.Fatalf("read model holds %d leads, want %d", n, seeded.data.leads)
+			}
+			ctx := context.Background()
+			if be.name == "postgres" {
+				// What autovacuum would have done by now: planner statistics of the fresh table.
+				if _, err := db.SQL.ExecContext(ctx, "ANALYZE "+db.Gens.Table(readmodels.LeadsProjection, "leads")); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Logf("%s: projected %d events into %d leads in %v", be.name, seeded.head, seeded.data.leads, time.Since(t0).Round(time.Millisecond))
+
+			data := seeded.data
+			sales := data.sales[0].ID
+			var phone string
+			var visible int64
+			for _, id := range data.ids {
+				if o := data.owner[id]; o == sales || o == uuid.Nil {
+					visible++
+					if m := data.fields[id].Mobile; phone == "" && m != "" && o == sales {
+						phone = strings.NewReplacer(" ", "", "-", "").Replace(m)
+					}
+				}
+			}
+			companies := func(sub string) (n int64) {
+				for _, f := range data.fields {
+					if strings.Contains(f.Company, sub) {
+						n++
+					}
+				}
+				return n
+			}
+			inPool := true
+			type query struct {
+				name  string
+				q     readmodels.LeadQuery
+				total int64 // expected total in the All scope, when known (-1: not checked)
+			}
+			queries := []query{
+				{"substr2", readmodels.LeadQuery{Q: "星河"}, companies("星河")},
+				{"substr4", readmodels.LeadQuery{Q: "星河科技"}, companies("星河科技")},
+				{"phone", readmodels.LeadQuery{Q: phone}, -1},
+				{"filter", readmodels.LeadQuery{Status: []string{"new"}, Pool: &inPool}, -1},
+				{"nextpage", readmodels.LeadQuery{}, int64(data.leads)},
+			}
+			scopes := []struct {
+				name  string
+				scope readmodels.Scope
+			}{{"all", readmodels.Scope{All: true}}, {"sales", readmodels.Scope{UserID: sales}}}
+			b.Logf("needles: substr2=星河 substr4=星河科技 phone=%s; filter: status=new, pool; sales user %s sees %d leads", phone, sales, visible)
+
+			for _, c := range queries {
+				b.Run(c.name, func(b *testing.B) {
+					for _, sc := range scopes {
+						q := c.q
+						q.Scope = sc.scope
+						if c.name == "nextpage" {
+							first, err := db.SearchLeads(ctx, q)
+							if err != nil || first.NextCursor == "" {
+								b.Fatalf("first page: %v (cursor %q)", err, first.NextCursor)
+							}
+							q.Cursor = first.NextCursor
+						}
+						b.Run(sc.name, func(b *testing.B) {
+							page, err := db.SearchLeads(ctx, q)
+							if err != nil {
+								b.Fatal(err)
+							}
+							if page.Total == 0 || len(page.Items) == 0 {
+								b.Fatalf("%s (%s) found nothing", c.name, sc.name)
+							}
+							if sc.scope.All && c.total >= 0 && page.Total != c.total {
+								b.Fatalf("%s found %d leads, want %d", c.name, page.Total, c.total)
+							}
+							if sc.name == "sales" && c.name == "nextpage" && page.Total != visible {
+								b.Fatalf("the sales user sees %d leads, want %d", page.Total, visible)
+							}
+							if b.N == 1 {
+								b.Logf("total %d, page %d rows", page.Total, len(page.Items))
+							}
+							b.ResetTimer()
+							for i := 0; i < b.N; i++ {
+								if _, err := db.SearchLeads(ctx, q); err != nil {
+									b.Fatal(err)
+								}
+							}
+						})
+					}
+				})
+			}
+		})
+	}
+}
