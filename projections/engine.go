@@ -284,6 +284,7 @@ func (e *Engine) swapped(r *runner) {
 	e.active[name] = r
 	delete(e.rebuild, name)
 	r.rebuilding = false
+	r.state.Store(StateLive)
 	e.mu.Unlock()
 	e.logger.Info("projection rebuilt and switched", "projection", name, "generation", r.gen)
 	if old != nil {

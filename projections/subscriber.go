@@ -55,6 +55,9 @@ func NewLogSubscriber(store eventstore.Store, feeds func(string) (Feed, bool), p
 	return &LogSubscriber{store: store, feeds: feeds, pageSize: pageSize, logger: logger, backoff: Backoff}
 }
 
+// fillLinger is how long a page waits for more events before it is handed over.
+const fillLinger = 5 * time.Millisecond
+
 // Backoff is exponential from 100 ms, capped at 30 s.
 func Backoff(attempt int) time.Duration {
 	d := 100 * time.Millisecond << min(attempt-1, 9)
@@ -148,7 +151,10 @@ func (s *LogSubscriber) follow(ctx context.Context, feed Feed, out chan<- *messa
 			}
 			page = append(page, e)
 		}
+		// Fill the page with what arrives within a moment: the store's reader refills the channel
+		// in pages, so a momentarily empty channel does not yet mean we reached the head.
 		caughtUp := false
+		linger := time.NewTimer(fillLinger)
 	fill:
 		for len(page) < s.pageSize {
 			select {
@@ -157,11 +163,12 @@ func (s *LogSubscriber) follow(ctx context.Context, feed Feed, out chan<- *messa
 					break fill
 				}
 				page = append(page, e)
-			default:
+			case <-linger.C:
 				caughtUp = true
 				break fill
 			}
 		}
+		linger.Stop()
 		msg, err := pageMessage(page, caughtUp)
 		if err != nil {
 			return true, err

@@ -167,9 +167,12 @@ var leadSorts = map[string]string{
 // LeadSortKeys lists the accepted sort keys.
 func LeadSortKeys() []string { return []string{"createdAt", "updatedAt", "name", "nextFollowUpAt"} }
 
+// cursor is the keyset position after the last row of a page, and the total of the first page
+// (counting on every page would cost more than the page itself).
 type cursor struct {
-	V  any    `json:"v"`
-	ID string `json:"id"`
+	V     any    `json:"v"`
+	ID    string `json:"id"`
+	Total int64  `json:"t"`
 }
 
 // SearchLeads runs a lead search with keyset pagination. Scope, filters and search are all in
@@ -220,7 +223,14 @@ func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error)
 		filter = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int64
-	if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter), args...).Scan(&total); err != nil {
+	var after *cursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return Page[*Lead]{}, err
+		}
+		after, total = &c, c.Total
+	} else if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter), args...).Scan(&total); err != nil {
 		return Page[*Lead]{}, fmt.Errorf("count leads: %w", err)
 	}
 	// Keyset: NULLs of nextFollowUpAt sort last, via a far-future stand-in.
@@ -241,11 +251,8 @@ func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error)
 	}
 	pageArgs := append([]any(nil), args...)
 	pageWhere := where
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return Page[*Lead]{}, err
-		}
+	if after != nil {
+		c := *after
 		v := c.V
 		if col != "name" {
 			s, _ := v.(string)
@@ -302,7 +309,7 @@ func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error)
 			}
 			v = t.Format(time.RFC3339Nano)
 		}
-		page.NextCursor = encodeCursor(cursor{V: v, ID: last.ID.String()})
+		page.NextCursor = encodeCursor(cursor{V: v, ID: last.ID.String(), Total: total})
 	}
 	return page, nil
 }

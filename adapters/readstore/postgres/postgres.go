@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -91,7 +92,12 @@ func (Dialect) SearchIndex(table string) []string {
 
 func (Dialect) DropSearchIndex(string) []string { return nil } // dropped with the table
 
-// SearchCondition is a LIKE the trigram index serves (needles under three characters scan).
+// SearchCondition is a LIKE the trigram index serves. A needle under three characters has no
+// trigram to look up, and a cached generic plan would still walk the whole index and recheck
+// every row (3-4x slower than a plain scan, measured): those use strpos, which no index serves.
 func (Dialect) SearchCondition(_, needle string) (string, []any) {
+	if utf8.RuneCountInString(needle) < 3 {
+		return `strpos(search, ?) > 0`, []any{needle}
+	}
 	return `search LIKE ? ESCAPE '\'`, []any{"%" + readmodels.LikeEscape(needle) + "%"}
 }

@@ -58,7 +58,7 @@ func (Dialect) SearchIndex(table string) []string {
 			INSERT INTO ` + f + `(rowid, search) VALUES (new.rowid, new.search); END`,
 		`CREATE TRIGGER ` + table + `_ad AFTER DELETE ON ` + table + ` BEGIN
 			INSERT INTO ` + f + `(` + f + `, rowid, search) VALUES ('delete', old.rowid, old.search); END`,
-		`CREATE TRIGGER ` + table + `_au AFTER UPDATE OF search ON ` + table + ` BEGIN
+		`CREATE TRIGGER ` + table + `_au AFTER UPDATE OF search ON ` + table + ` WHEN old.search IS NOT new.search BEGIN
 			INSERT INTO ` + f + `(` + f + `, rowid, search) VALUES ('delete', old.rowid, old.search);
 			INSERT INTO ` + f + `(rowid, search) VALUES (new.rowid, new.search); END`,
 	}
