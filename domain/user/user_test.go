@@ -22,8 +22,8 @@ func TestNewValidates(t *testing.T) {
 	}{
 		{"bad username", "a", "A", []string{"sales"}, "h", "username"},
 		{"spaces in username", "zhang wei", "", []string{"sales"}, "h", "username"},
-		{"no role", "zhang", "", nil, "h", "role"},
-		{"unknown role", "zhang", "", []string{"root"}, "h", "role"},
+		{"no role", "zhang", "", nil, "h", "roles"},
+		{"bad role name", "zhang", "", []string{"Root!"}, "h", "roles"},
 		{"no password", "zhang", "", []string{"sales"}, "", "password"},
 	}
 	for _, c := range cases {
