@@ -12,6 +12,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/user"
 )
 
@@ -83,7 +84,7 @@ func (h *Users) create(ctx context.Context, m Meta, c CreateUser) (Result, error
 		}
 	}
 	u, err := user.New(c.ID, c.Username, c.DisplayName, c.Roles, hash, m.Actor.ID, h.clock())
-	if err := errors.Join(pwErr, err); err != nil {
+	if err := errors.Join(pwErr, err, h.rolesExist(ctx, c.Roles)); err != nil {
 		return Result{}, err
 	}
 	if err := h.reserve(ctx, m, u.Username(), c.ID); err != nil {
@@ -134,6 +135,20 @@ func (h *Users) reserve(ctx context.Context, m Meta, username string, id uuid.UU
 // reservationGrace is how long a username reservation without an account is presumed to be a
 // create in progress rather than a crash's leftover.
 const reservationGrace = time.Minute
+
+// rolesExist checks that every named role is defined.
+func (h *Users) rolesExist(_ context.Context, roles []string) error {
+	for _, r := range roles {
+		known := false
+		for _, b := range role.BuiltIns {
+			known = known || b.Name == r
+		}
+		if !known {
+			return &user.ValidationError{Field: "roles", Message: fmt.Sprintf("unknown role %q", r)}
+		}
+	}
+	return nil
+}
 
 // EnsureAdmin creates the first administrator unless an account with that username exists.
 // It returns whether it created one.

@@ -362,7 +362,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown route", "GET", "/api/v1/nothing", ``, 404, "not_found", ""},
 		{"wrong method", "PUT", "/api/v1/leads", `{}`, 405, "method_not_allowed", ""},
 		{"short password", "POST", "/api/v1/users", `{"username":"short","password":"abc","role":"sales"}`, 422, "validation_failed", "password"},
-		{"bad role", "POST", "/api/v1/users", `{"username":"role.test","password":"Long-enough-1","role":"god"}`, 422, "validation_failed", "role"},
+		{"bad role", "POST", "/api/v1/users", `{"username":"role.test","password":"Long-enough-1","role":"god"}`, 422, "validation_failed", "roles"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
