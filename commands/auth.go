@@ -83,7 +83,11 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (Actor, Session, 
 	if err != nil {
 		return Actor{}, Session{}, err
 	}
-	return Actor{ID: c.UserID, Name: c.DisplayName, Roles: c.Roles}, s, nil
+	roles, err := a.creds.RolesByName(ctx, c.Roles)
+	if err != nil {
+		return Actor{}, Session{}, err
+	}
+	return ResolveActor(c, roles), s, nil
 }
 
 // Logout ends the session of the token.

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"time"
 
@@ -10,35 +11,49 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
-	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
-// UserDirectory answers whether a user may own records. It is served by the users read model.
-type UserDirectory interface {
-	IsActiveUser(ctx context.Context, id uuid.UUID) (bool, error)
+// OrgDirectory answers questions about the organisation; it is served by the organisation and
+// lead read models (eventually consistent with the log, like every read).
+type OrgDirectory interface {
+	// Placement of an active user; ok is false for unknown or disabled users.
+	Placement(ctx context.Context, id uuid.UUID) (p Placement, ok bool, err error)
+	// OwnedLeads counts the leads a user owns.
+	OwnedLeads(ctx context.Context, owner uuid.UUID) (int64, error)
+	// LeadClaimCap is the most leads one user may own and still claim from the pool.
+	LeadClaimCap(ctx context.Context) (int64, error)
 }
 
 // Leads handles the lead commands.
 type Leads struct {
 	repo  *Repository[*lead.Lead]
 	clock Clock
-	users UserDirectory
+	org   OrgDirectory
 }
 
 // NewLeads refuses nil dependencies.
-func NewLeads(store eventstore.Store, registry *event.Registry, clock Clock, users UserDirectory) *Leads {
-	if users == nil {
-		panic("commands: NewLeads without a user directory")
+func NewLeads(store eventstore.Store, registry *event.Registry, clock Clock, org OrgDirectory) *Leads {
+	if org == nil {
+		panic("commands: NewLeads without an organisation directory")
 	}
-	return &Leads{repo: NewRepository(store, registry, clock, lead.Stream, lead.Rehydrate), clock: clock, users: users}
+	return &Leads{repo: NewRepository(store, registry, clock, lead.Stream, lead.Rehydrate), clock: clock, org: org}
 }
 
-// managesAll: admins and managers act on every lead (data scopes refine this per department).
-func managesAll(a Actor) bool { return a.Has(user.RoleAdmin) || a.Has(user.RoleManager) }
-
-// visible is the read rule: your own leads, pool leads, or everything for managers.
-func visible(a Actor, l *lead.Lead) bool {
-	return managesAll(a) || l.InPool() || l.Owner() == a.ID
+// sees is the read rule: the lead pool for those who work it, otherwise leads whose owner is in
+// the actor's data scope.
+func (h *Leads) sees(ctx context.Context, a Actor, l *lead.Lead) (bool, error) {
+	if !a.Can(role.LeadsRead) {
+		return false, nil
+	}
+	if l.InPool() {
+		return a.Can(role.LeadsPool) || a.Can(role.LeadsAssign), nil
+	}
+	p, _, err := h.org.Placement(ctx, l.Owner())
+	if err != nil {
+		return false, err
+	}
+	return a.Covers(l.Owner(), p), nil
 }
 
 // CreateLead enters a lead.
@@ -46,12 +61,15 @@ type CreateLead struct {
 	ID      uuid.UUID // optional; chosen by the server when zero
 	Fields  lead.Fields
 	Pool    bool      // straight into the pool
-	OwnerID uuid.UUID // optional; managers may enter a lead for someone else
+	OwnerID uuid.UUID // optional; those who assign may enter a lead for someone in their scope
 }
 
 // Create enters a lead owned by the actor (or OwnerID), or into the pool.
 func (h *Leads) Create(ctx context.Context, m Meta, c CreateLead) (Result, error) {
 	m.Command = "lead.create"
+	if !m.Actor.Can(role.LeadsCreate) {
+		return Result{}, ErrForbidden
+	}
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
 	}
@@ -60,10 +78,7 @@ func (h *Leads) Create(ctx context.Context, m Meta, c CreateLead) (Result, error
 	case c.Pool:
 		owner = uuid.Nil
 	case c.OwnerID != uuid.Nil && c.OwnerID != m.Actor.ID:
-		if !managesAll(m.Actor) {
-			return Result{}, ErrForbidden
-		}
-		if err := h.activeOwner(ctx, c.OwnerID); err != nil {
+		if err := h.assignable(ctx, m.Actor, c.OwnerID); err != nil {
 			return Result{}, err
 		}
 		owner = c.OwnerID
@@ -82,27 +97,40 @@ func (h *Leads) Create(ctx context.Context, m Meta, c CreateLead) (Result, error
 // Update changes fields or the status of a lead the actor may edit.
 func (h *Leads) Update(ctx context.Context, m Meta, id uuid.UUID, p lead.Patch) (Result, error) {
 	m.Command = "lead.update"
-	return h.edit(ctx, m, id, func(l *lead.Lead) error { return l.Update(p, m.Actor.ID, h.clock()) })
+	return h.edit(ctx, m, id, role.LeadsUpdate, func(l *lead.Lead) error { return l.Update(p, m.Actor.ID, h.clock()) })
 }
 
-// Assign gives a lead to an active user; only managers and admins assign.
+// Assign gives a lead to an active user inside the actor's data scope.
 func (h *Leads) Assign(ctx context.Context, m Meta, id, to uuid.UUID) (Result, error) {
 	m.Command = "lead.assign"
-	if !managesAll(m.Actor) {
-		if _, err := h.visibleLead(ctx, m.Actor, id); err != nil {
-			return Result{}, err
-		}
-		return Result{}, ErrForbidden
-	}
-	if err := h.activeOwner(ctx, to); err != nil {
-		return Result{}, err
-	}
-	return h.repo.Update(ctx, m, id, func(l *lead.Lead) error {
-		if l.Deleted() {
-			return ErrNotFound
+	return h.edit(ctx, m, id, role.LeadsAssign, func(l *lead.Lead) error {
+		if err := h.assignable(ctx, m.Actor, to); err != nil {
+			return err
 		}
 		return l.Assign(to, m.Actor.ID, h.clock())
 	})
+}
+
+// assignable: the new owner must be an active user inside the actor's data scope, and the actor
+// must hold the assign permission (only a superior assigns work to a subordinate).
+func (h *Leads) assignable(ctx context.Context, a Actor, to uuid.UUID) error {
+	if to == uuid.Nil {
+		return lead.ErrNoOwner
+	}
+	if !a.Can(role.LeadsAssign) {
+		return ErrForbidden
+	}
+	p, ok, err := h.org.Placement(ctx, to)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &lead.ValidationError{Field: "ownerId", Message: "is not an active user"}
+	}
+	if !a.Covers(to, p) {
+		return fmt.Errorf("%w: the new owner is outside your data scope", ErrForbidden)
+	}
+	return nil
 }
 
 // Claim takes a pool lead. When several users claim the same lead at once exactly one wins: the
@@ -110,9 +138,26 @@ func (h *Leads) Assign(ctx context.Context, m Meta, id, to uuid.UUID) (Result, e
 // that has left it answers "not in the pool" to everyone rather than "not found".
 func (h *Leads) Claim(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
 	m.Command = "lead.claim"
+	if !m.Actor.Can(role.LeadsPool) {
+		return Result{}, ErrForbidden
+	}
 	return h.repo.Update(ctx, m, id, func(l *lead.Lead) error {
 		if l.Deleted() {
 			return ErrNotFound
+		}
+		if !l.InPool() {
+			return lead.ErrNotInPool
+		}
+		owned, err := h.org.OwnedLeads(ctx, m.Actor.ID)
+		if err != nil {
+			return err
+		}
+		limit, err := h.org.LeadClaimCap(ctx)
+		if err != nil {
+			return err
+		}
+		if owned >= limit {
+			return fmt.Errorf("%w (%d of %d)", ErrClaimLimit, owned, limit)
 		}
 		return l.Claim(m.Actor.ID, h.clock())
 	})
@@ -121,52 +166,37 @@ func (h *Leads) Claim(ctx context.Context, m Meta, id uuid.UUID) (Result, error)
 // Release puts a lead back into the pool.
 func (h *Leads) Release(ctx context.Context, m Meta, id uuid.UUID, reason string) (Result, error) {
 	m.Command = "lead.release"
-	return h.edit(ctx, m, id, func(l *lead.Lead) error { return l.Release(reason, m.Actor.ID, h.clock()) })
+	return h.edit(ctx, m, id, role.LeadsRelease, func(l *lead.Lead) error { return l.Release(reason, m.Actor.ID, h.clock()) })
 }
 
 // Delete removes a lead from every list; its history stays.
 func (h *Leads) Delete(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
 	m.Command = "lead.delete"
-	return h.edit(ctx, m, id, func(l *lead.Lead) error { return l.Delete(m.Actor.ID, h.clock()) })
+	return h.edit(ctx, m, id, role.LeadsDelete, func(l *lead.Lead) error { return l.Delete(m.Actor.ID, h.clock()) })
 }
 
-// edit runs a behaviour on a lead the actor may change: invisible or deleted leads are not found,
-// visible leads of others (pool leads, for a sales user) are forbidden.
-func (h *Leads) edit(ctx context.Context, m Meta, id uuid.UUID, change func(*lead.Lead) error) (Result, error) {
+// edit runs a behaviour on a lead the actor may change: leads the actor cannot see (deleted,
+// outside the data scope) are not found; without the function permission it is forbidden; a pool
+// lead is changed only by those who assign.
+func (h *Leads) edit(ctx context.Context, m Meta, id uuid.UUID, permission string, change func(*lead.Lead) error) (Result, error) {
 	return h.repo.Update(ctx, m, id, func(l *lead.Lead) error {
-		switch {
-		case l.Deleted() || !visible(m.Actor, l):
+		if l.Deleted() {
 			return ErrNotFound
-		case !managesAll(m.Actor) && l.Owner() != m.Actor.ID:
+		}
+		ok, err := h.sees(ctx, m.Actor, l)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !ok:
+			return ErrNotFound
+		case !m.Actor.Can(permission):
 			return ErrForbidden
+		case l.InPool() && !m.Actor.Can(role.LeadsAssign):
+			return fmt.Errorf("%w: pool leads are changed by those who assign them", ErrForbidden)
 		}
 		return change(l)
 	})
-}
-
-func (h *Leads) visibleLead(ctx context.Context, a Actor, id uuid.UUID) (*lead.Lead, error) {
-	l, err := h.repo.Load(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if l.Root.Deleted() || !visible(a, l.Root) {
-		return nil, ErrNotFound
-	}
-	return l.Root, nil
-}
-
-func (h *Leads) activeOwner(ctx context.Context, id uuid.UUID) error {
-	if id == uuid.Nil {
-		return lead.ErrNoOwner
-	}
-	ok, err := h.users.IsActiveUser(ctx, id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &lead.ValidationError{Field: "ownerId", Message: "is not an active user"}
-	}
-	return nil
 }
 
 // History and AsOf derive views of a lead from its stream.
@@ -229,14 +259,18 @@ func (h *Leads) AsOf(ctx context.Context, a Actor, id uuid.UUID, until time.Time
 	return l.Snapshot(), nil
 }
 
-// visibleAny lets history be read for deleted leads too (compliance), but only by those who could
-// see the lead.
+// visibleAny lets history be read for deleted leads too (compliance), by those who could see the
+// lead.
 func (h *Leads) visibleAny(ctx context.Context, a Actor, id uuid.UUID) (*lead.Lead, error) {
 	l, err := h.repo.Load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !visible(a, l.Root) {
+	ok, err := h.sees(ctx, a, l.Root)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, ErrNotFound
 	}
 	return l.Root, nil

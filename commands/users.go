@@ -43,34 +43,43 @@ func RegisterEvents(r *event.Registry) {
 
 // Users handles account commands.
 type Users struct {
-	repo  *Repository[*user.User]
-	store eventstore.Store
-	clock Clock
+	repo     *Repository[*user.User]
+	store    eventstore.Store
+	clock    Clock
+	org      OrgReader
+	sessions SessionStore
 }
 
 // NewUsers refuses nil dependencies.
-func NewUsers(store eventstore.Store, registry *event.Registry, clock Clock) *Users {
-	return &Users{repo: NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock}
+func NewUsers(store eventstore.Store, registry *event.Registry, clock Clock, org OrgReader, sessions SessionStore) *Users {
+	if org == nil || sessions == nil {
+		panic("commands: NewUsers with a nil dependency")
+	}
+	return &Users{repo: NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions}
 }
 
 // CreateUser is a new account.
 type CreateUser struct {
-	ID          uuid.UUID
-	Username    string
-	Password    string
-	DisplayName string
-	Roles       []string
+	ID           uuid.UUID
+	Username     string
+	Password     string
+	DisplayName  string
+	Roles        []string
+	DepartmentID uuid.UUID
+	SuperiorID   uuid.UUID
 }
 
-// Create makes an account; only admins may.
+// Create makes an account; it needs users.manage.
 func (h *Users) Create(ctx context.Context, m Meta, c CreateUser) (Result, error) {
-	if !m.Actor.Has(user.RoleAdmin) {
+	if !m.Actor.Can(role.UsersManage) {
 		return Result{}, ErrForbidden
 	}
-	return h.create(ctx, m, c)
+	return h.create(ctx, m, c, true)
 }
 
-func (h *Users) create(ctx context.Context, m Meta, c CreateUser) (Result, error) {
+// create makes the account; checkRoles is false only for the bootstrap administrator, whose
+// built-in role may not have reached the read model yet.
+func (h *Users) create(ctx context.Context, m Meta, c CreateUser, checkRoles bool) (Result, error) {
 	m.Command = "user.create"
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
@@ -83,14 +92,141 @@ func (h *Users) create(ctx context.Context, m Meta, c CreateUser) (Result, error
 			return Result{}, err
 		}
 	}
-	u, err := user.New(c.ID, c.Username, c.DisplayName, c.Roles, hash, m.Actor.ID, h.clock())
-	if err := errors.Join(pwErr, err, h.rolesExist(ctx, c.Roles)); err != nil {
+	u, err := user.New(c.ID, c.Username, c.DisplayName, c.Roles, hash, m.Actor.ID, h.clock(),
+		user.Placement{DepartmentID: c.DepartmentID, SuperiorID: c.SuperiorID})
+	var rolesErr error
+	if checkRoles {
+		rolesErr = h.rolesExist(ctx, c.Roles)
+	}
+	if err := errors.Join(pwErr, err, rolesErr, h.placementOK(ctx, c.ID, c.DepartmentID, c.SuperiorID)); err != nil {
 		return Result{}, err
 	}
 	if err := h.reserve(ctx, m, u.Username(), c.ID); err != nil {
 		return Result{}, err
 	}
 	return h.repo.Create(ctx, m, c.ID, u)
+}
+
+// placementOK: the department exists and is enabled; the superior is an active user who is not
+// below the user (no cycles in the superior chain).
+func (h *Users) placementOK(ctx context.Context, id, dept, superior uuid.UUID) error {
+	var errs []error
+	if dept != uuid.Nil {
+		info, ok, err := h.org.Department(ctx, dept)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			errs = append(errs, &user.ValidationError{Field: "departmentId", Message: "no such department"})
+		case info.Disabled:
+			errs = append(errs, &user.ValidationError{Field: "departmentId", Message: "the department is disabled"})
+		}
+	}
+	if superior != uuid.Nil {
+		p, ok, err := h.org.Placement(ctx, superior)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			errs = append(errs, &user.ValidationError{Field: "superiorId", Message: "is not an active user"})
+		case superior == id || strings.Contains(p.SuperiorPath, "/"+id.String()+"/"):
+			errs = append(errs, &user.ValidationError{Field: "superiorId", Message: "would make a cycle: the superior reports to this user"})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// EditUser changes an account; nil fields stay.
+type EditUser = user.Edit
+
+// Update edits profile, roles, department or superior (users.manage).
+func (h *Users) Update(ctx context.Context, m Meta, id uuid.UUID, c EditUser) (Result, error) {
+	m.Command = "user.update"
+	if !m.Actor.Can(role.UsersManage) {
+		return Result{}, ErrForbidden
+	}
+	var errs []error
+	if c.Roles != nil {
+		errs = append(errs, h.rolesExist(ctx, *c.Roles))
+	}
+	dept, sup := uuid.Nil, uuid.Nil
+	if c.DepartmentID != nil {
+		dept = *c.DepartmentID
+	}
+	if c.SuperiorID != nil {
+		sup = *c.SuperiorID
+	}
+	errs = append(errs, h.placementOK(ctx, id, dept, sup))
+	if err := errors.Join(errs...); err != nil {
+		return Result{}, err
+	}
+	return h.repo.Update(ctx, m, id, func(u *user.User) error { return u.Update(c, m.Actor.ID, h.clock()) })
+}
+
+// SetDisabled disables (ending every session) or enables an account (users.manage).
+func (h *Users) SetDisabled(ctx context.Context, m Meta, id uuid.UUID, disabled bool) (Result, error) {
+	m.Command = "user.enable"
+	if disabled {
+		m.Command = "user.disable"
+	}
+	if !m.Actor.Can(role.UsersManage) {
+		return Result{}, ErrForbidden
+	}
+	res, err := h.repo.Update(ctx, m, id, func(u *user.User) error {
+		if disabled {
+			return u.Disable(m.Actor.ID, h.clock())
+		}
+		return u.Enable(m.Actor.ID, h.clock())
+	})
+	if err == nil && disabled {
+		err = h.sessions.DeleteUserSessions(ctx, id, "")
+	}
+	return res, err
+}
+
+// ResetPassword sets a new password for someone else (users.manage); their sessions end.
+func (h *Users) ResetPassword(ctx context.Context, m Meta, id uuid.UUID, password string) (Result, error) {
+	m.Command = "user.reset_password"
+	if !m.Actor.Can(role.UsersManage) {
+		return Result{}, ErrForbidden
+	}
+	return h.setPassword(ctx, m, id, password, true, "")
+}
+
+// ChangePassword changes the actor's own password after checking the current one; every other
+// session of the actor ends (keepSession is the hash of the session making the change).
+func (h *Users) ChangePassword(ctx context.Context, m Meta, current, next, keepSession string) (Result, error) {
+	m.Command = "user.change_password"
+	l, err := h.repo.Load(ctx, m.Actor.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok, _ := VerifyPassword(current, l.Root.PasswordHash()); !ok {
+		return Result{}, &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
+	}
+	if next == current {
+		return Result{}, &user.ValidationError{Field: "newPassword", Message: "must differ from the current password"}
+	}
+	return h.setPassword(ctx, m, m.Actor.ID, next, false, keepSession)
+}
+
+func (h *Users) setPassword(ctx context.Context, m Meta, id uuid.UUID, password string, reset bool, keep string) (Result, error) {
+	if err := CheckPassword(password); err != nil {
+		var ve *user.ValidationError
+		if errors.As(err, &ve) && !reset {
+			ve.Field = "newPassword"
+		}
+		return Result{}, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := h.repo.Update(ctx, m, id, func(u *user.User) error { return u.ChangePassword(hash, reset, m.Actor.ID, h.clock()) })
+	if err != nil {
+		return Result{}, err
+	}
+	return res, h.sessions.DeleteUserSessions(ctx, id, keep)
 }
 
 // reserve claims the username for id. A reservation whose account was never written (a crash
@@ -137,14 +273,18 @@ func (h *Users) reserve(ctx context.Context, m Meta, username string, id uuid.UU
 const reservationGrace = time.Minute
 
 // rolesExist checks that every named role is defined.
-func (h *Users) rolesExist(_ context.Context, roles []string) error {
-	for _, r := range roles {
-		known := false
-		for _, b := range role.BuiltIns {
-			known = known || b.Name == r
+func (h *Users) rolesExist(ctx context.Context, names []string) error {
+	defs, err := h.org.RolesByName(ctx, names)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		found := false
+		for _, d := range defs {
+			found = found || d.Name == n
 		}
-		if !known {
-			return &user.ValidationError{Field: "roles", Message: fmt.Sprintf("unknown role %q", r)}
+		if !found {
+			return &user.ValidationError{Field: "roles", Message: fmt.Sprintf("unknown role %q", n)}
 		}
 	}
 	return nil
@@ -168,7 +308,7 @@ func (h *Users) EnsureAdmin(ctx context.Context, username, password string) (boo
 		}
 	}
 	m := Meta{Actor: SystemActor, RequestID: "bootstrap", CorrelationID: uuid.NewString()}
-	_, err = h.create(ctx, m, CreateUser{Username: username, Password: password, DisplayName: "Administrator", Roles: []string{user.RoleAdmin}})
+	_, err = h.create(ctx, m, CreateUser{Username: username, Password: password, DisplayName: "Administrator", Roles: []string{role.Admin}}, false)
 	if errors.Is(err, ErrUsernameTaken) || errors.Is(err, ErrAlreadyExists) {
 		return false, nil // another process created it first
 	}
@@ -195,12 +335,17 @@ type Credential struct {
 	Roles        []string
 	PasswordHash string
 	Disabled     bool
+	DepartmentID uuid.UUID
+	DeptPath     string
+	SuperiorPath string
 }
 
-// CredentialStore is served by the users read model.
+// CredentialStore is served by the organisation read model.
 type CredentialStore interface {
 	CredentialByUsername(ctx context.Context, username string) (Credential, error)
 	CredentialByID(ctx context.Context, id uuid.UUID) (Credential, error)
+	// RolesByName returns the defined (not deleted) roles among names.
+	RolesByName(ctx context.Context, names []string) ([]RoleDef, error)
 }
 
 // SessionStore keeps sessions (operational state, not business history).
@@ -209,4 +354,6 @@ type SessionStore interface {
 	// TouchSession returns the session and slides its expiry to newExpiry when it is still valid.
 	TouchSession(ctx context.Context, tokenHash string, now, newExpiry time.Time) (Session, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// DeleteUserSessions ends every session of a user except the one whose hash is keep.
+	DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep string) error
 }

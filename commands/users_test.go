@@ -48,8 +48,8 @@ func TestUsernamesAreUniqueUnderRace(t *testing.T) {
 	reg := event.NewRegistry()
 	user.Register(reg)
 	commands.RegisterEvents(reg)
-	users := commands.NewUsers(store, reg, func() time.Time { return time.Now() })
-	admin := commands.Meta{Actor: commands.Actor{ID: commands.SystemActor.ID, Roles: []string{user.RoleAdmin}}}
+	users := commands.NewUsers(store, reg, func() time.Time { return time.Now() }, fakeOrg{}, fakeSessions{})
+	admin := commands.Meta{Actor: commands.SystemActor}
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
 	for i := range errs {
@@ -77,7 +77,7 @@ func TestUsernamesAreUniqueUnderRace(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d accounts created for one username", wins)
 	}
-	sales := commands.Meta{Actor: commands.Actor{Roles: []string{user.RoleSales}}}
+	sales := commands.Meta{Actor: commands.Actor{Roles: []string{"sales"}, Permissions: map[string]bool{"leads.read": true}}}
 	if _, err := users.Create(context.Background(), sales, commands.CreateUser{Username: "x.y", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, commands.ErrForbidden) {
 		t.Fatalf("a sales user created an account: %v", err)
 	}

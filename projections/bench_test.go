@@ -423,7 +423,7 @@ func runEngine(tb testing.TB, store eventstore.Store, db *readmodels.DB, timed *
 		leads = timed
 	}
 	eng, err := projections.NewEngine(store, db, projections.Options{PageSize: 1000, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		leads, projections.NewUsers(reg))
+		leads, projections.NewOrg(reg))
 	if err != nil {
 		tb.Fatal(err)
 	}

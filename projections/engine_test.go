@@ -19,9 +19,12 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -39,6 +42,9 @@ func registry() *event.Registry {
 	r := event.NewRegistry()
 	lead.Register(r)
 	user.Register(r)
+	department.Register(r)
+	role.Register(r)
+	settings.Register(r)
 	commands.RegisterEvents(r)
 	return r
 }
@@ -84,16 +90,21 @@ func allEngines() []engines {
 	}
 }
 
+// allowAll is an organisation where everyone is active, in no department, and may claim.
 type allowAll struct{}
 
-func (allowAll) IsActiveUser(context.Context, uuid.UUID) (bool, error) { return true, nil }
+func (allowAll) Placement(context.Context, uuid.UUID) (commands.Placement, bool, error) {
+	return commands.Placement{SuperiorPath: "/"}, true, nil
+}
+func (allowAll) OwnedLeads(context.Context, uuid.UUID) (int64, error) { return 0, nil }
+func (allowAll) LeadClaimCap(context.Context) (int64, error)         { return 1000, nil }
 
 func start(t *testing.T, e engines, opts projections.Options, extra ...projections.Projector) *env {
 	t.Helper()
 	store, db := e.store(t), e.db(t)
 	reg := registry()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	ps := append([]projections.Projector{projections.NewLeads(reg), projections.NewUsers(reg)}, extra...)
+	ps := append([]projections.Projector{projections.NewLeads(reg), projections.NewOrg(reg)}, extra...)
 	eng, err := projections.NewEngine(store, db, opts, ps...)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +121,16 @@ func start(t *testing.T, e engines, opts projections.Options, extra ...projectio
 	return &env{store: store, db: db, engine: eng, reg: reg, leads: commands.NewLeads(store, reg, clock, allowAll{})}
 }
 
-var manager = commands.Meta{Actor: commands.Actor{ID: uuid.MustParse("0190a000-0000-7000-8000-0000000000a1"), Name: "经理", Roles: []string{user.RoleManager}}}
+var manager = commands.Meta{Actor: commands.Actor{ID: uuid.MustParse("0190a000-0000-7000-8000-0000000000a1"), Name: "经理",
+	Roles: []string{role.Admin}, Permissions: allPerms(), Scope: role.ScopeAll}}
+
+func allPerms() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range role.Permissions {
+		m[p] = true
+	}
+	return m
+}
 
 func TestLiveAndRebuiltReadModelsAreIdentical(t *testing.T) {
 	for _, e := range allEngines() {

@@ -10,9 +10,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -26,16 +28,19 @@ func (*Leads) Name() string { return readmodels.LeadsProjection }
 
 func (*Leads) Schema(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName("leads", gen)
-	return append(readmodels.LeadTableDDL(t), db.Dialect.SearchIndex(t)...)
+	ddl := append(readmodels.LeadTableDDL(t), db.Dialect.SearchIndex(t)...)
+	return append(ddl, orgTreeDDL(readmodels.TableName("lead_org_depts", gen), readmodels.TableName("lead_org_users", gen))...)
 }
 
 func (*Leads) Drop(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName("leads", gen)
-	return append(db.Dialect.DropSearchIndex(t), `DROP TABLE IF EXISTS `+t)
+	return append(db.Dialect.DropSearchIndex(t), `DROP TABLE IF EXISTS `+t,
+		`DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_users", gen))
 }
 
 func (p *Leads) NewBatch(tx *Tx) Batch {
-	return &leadBatch{p: p, tx: tx, table: tx.Table("leads"), rows: map[uuid.UUID]*readmodels.Lead{}, gone: map[uuid.UUID]bool{}}
+	return &leadBatch{p: p, tx: tx, table: tx.Table("leads"), rows: map[uuid.UUID]*readmodels.Lead{}, gone: map[uuid.UUID]bool{},
+		tree: orgTree{depts: tx.Table("lead_org_depts"), users: tx.Table("lead_org_users")}, places: map[uuid.UUID]Placement{}}
 }
 
 // leadBatch keeps the rows a page touches in memory and writes each once at Flush, in
@@ -47,10 +52,18 @@ type leadBatch struct {
 	rows  map[uuid.UUID]*readmodels.Lead
 	order []uuid.UUID
 	gone  map[uuid.UUID]bool
+	// Owner placement: the projection keeps its own copy of the organisation tree so that a rebuild
+	// replays organisation changes in log order with the lead events.
+	tree   orgTree
+	places map[uuid.UUID]Placement
 }
 
 func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
-	if eventstore.StreamKind(e.StreamID) != lead.StreamPrefix {
+	switch eventstore.StreamKind(e.StreamID) {
+	case lead.StreamPrefix:
+	case user.StreamPrefix, department.StreamPrefix:
+		return b.applyOrg(ctx, e)
+	default:
 		return nil
 	}
 	d, err := b.p.registry.Decode(e.Type, e.Data)
@@ -65,7 +78,9 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		row := &readmodels.Lead{ID: id, CreatedAt: c.At, Status: string(lead.StatusNew)}
 		row.CreatedBy, _ = uuid.Parse(c.By)
 		setFields(row, c.Fields)
-		setOwner(row, c.OwnerID)
+		if err := b.setOwner(ctx, row, c.OwnerID); err != nil {
+			return err
+		}
 		b.put(row, e, c.At)
 		return nil
 	}
@@ -87,13 +102,13 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		}
 		b.put(row, e, d.At)
 	case lead.Assigned:
-		setOwner(row, d.To)
+		err = b.setOwner(ctx, row, d.To)
 		b.put(row, e, d.At)
 	case lead.Claimed:
-		setOwner(row, d.By)
+		err = b.setOwner(ctx, row, d.By)
 		b.put(row, e, d.At)
 	case lead.Released:
-		setOwner(row, "")
+		err = b.setOwner(ctx, row, "")
 		b.put(row, e, d.At)
 	case lead.Deleted:
 		delete(b.rows, id)
@@ -101,6 +116,68 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 	default:
 		b.put(row, e, row.UpdatedAt) // an event this version does not show: keep version and position
 	}
+	return err
+}
+
+// applyOrg follows organisation changes: when users or departments move, the rows of the users
+// concerned take their new department and superior paths.
+func (b *leadBatch) applyOrg(ctx context.Context, e eventstore.Event) error {
+	d, err := b.p.registry.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	if !b.tree.handles(d) {
+		return nil
+	}
+	if err := b.Flush(ctx); err != nil { // rows in memory must not overwrite the update below
+		return err
+	}
+	changed, err := b.tree.apply(ctx, b.tx, d)
+	if err != nil {
+		return err
+	}
+	clear(b.places)
+	for _, id := range changed {
+		uid, err := uuid.Parse(id)
+		if err != nil {
+			continue
+		}
+		p, err := b.placement(ctx, uid)
+		if err != nil {
+			return err
+		}
+		if _, err := b.tx.Exec(ctx, `UPDATE `+b.table+` SET owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ? WHERE owner_id = ?`,
+			p.DepartmentID, p.DeptPath, p.SuperiorPath, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *leadBatch) placement(ctx context.Context, id uuid.UUID) (Placement, error) {
+	if p, ok := b.places[id]; ok {
+		return p, nil
+	}
+	p, err := b.tree.lookup(ctx, b.tx, id)
+	if err == nil {
+		b.places[id] = p
+	}
+	return p, err
+}
+
+// setOwner sets the owner (empty: the pool) and the owner's placement.
+func (b *leadBatch) setOwner(ctx context.Context, row *readmodels.Lead, owner string) error {
+	row.OwnerID, row.InPool, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath = nil, true, "", "", ""
+	id, err := uuid.Parse(owner)
+	if err != nil {
+		return nil
+	}
+	p, err := b.placement(ctx, id)
+	if err != nil {
+		return err
+	}
+	row.OwnerID, row.InPool = &id, false
+	row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath = p.DepartmentID, p.DeptPath, p.SuperiorPath
 	return nil
 }
 
@@ -117,13 +194,6 @@ func setFields(row *readmodels.Lead, f lead.Fields) {
 	row.Name, row.Company, row.Phone, row.Mobile, row.Email = f.Name, f.Company, f.Phone, f.Mobile, f.Email
 	row.Source, row.Industry, row.Level, row.Address, row.Remark = f.Source, f.Industry, f.Level, f.Address, f.Remark
 	row.NextFollowUpAt = f.NextFollowUpAt
-}
-
-func setOwner(row *readmodels.Lead, owner string) {
-	row.OwnerID, row.InPool = nil, true
-	if id, err := uuid.Parse(owner); err == nil {
-		row.OwnerID, row.InPool = &id, false
-	}
 }
 
 func (b *leadBatch) put(row *readmodels.Lead, e eventstore.Event, at time.Time) {
@@ -154,7 +224,13 @@ func (b *leadBatch) get(ctx context.Context, id uuid.UUID) (*readmodels.Lead, er
 
 const upsertChunk = 200
 
+// Flush writes the buffered rows and forgets them.
 func (b *leadBatch) Flush(ctx context.Context) error {
+	defer func() {
+		clear(b.rows)
+		clear(b.gone)
+		b.order = b.order[:0]
+	}()
 	if len(b.gone) > 0 {
 		ids := make([]any, 0, len(b.gone))
 		for id := range b.gone {

@@ -75,7 +75,7 @@ func BenchmarkLeadSearch(b *testing.B) {
 			scopes := []struct {
 				name  string
 				scope readmodels.Scope
-			}{{"all", readmodels.Scope{All: true}}, {"sales", readmodels.Scope{UserID: sales}}}
+			}{{"all", readmodels.Scope{All: true}}, {"sales", readmodels.Scope{UserID: sales, Pool: true}}}
 			b.Logf("needles: substr2=星河 substr4=星河科技 phone=%s; filter: status=new, pool; sales user %s sees %d leads", phone, sales, visible)
 
 			for _, c := range queries {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/lead"
-	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -26,7 +26,8 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 			t.Parallel()
 			env := start(t, e, projections.Options{})
 			ctx := context.Background()
-			sales := commands.Meta{Actor: commands.Actor{ID: uuid.Must(uuid.NewV7()), Name: "销售", Roles: []string{user.RoleSales}}}
+			sales := commands.Meta{Actor: commands.Actor{ID: uuid.Must(uuid.NewV7()), Name: "销售", Roles: []string{role.Sales},
+				Permissions: map[string]bool{role.LeadsCreate: true, role.LeadsRead: true, role.LeadsPool: true}, Scope: role.ScopeSelf}}
 			names := []string{"张三", "李四", "王五", "赵六", "Alice", "bob", "陈七", "周八", "吴九", "郑十"}
 			base := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 			var last uint64
@@ -62,7 +63,7 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 				t.Fatalf("%d rows", len(all))
 			}
 			salesID := sales.Actor.ID
-			scopes := map[string]readmodels.Scope{"all": {All: true}, "sales": {UserID: salesID}}
+			scopes := map[string]readmodels.Scope{"all": {All: true}, "sales": {UserID: salesID, Pool: true}}
 			inScope := func(s readmodels.Scope, l readmodels.Lead) bool {
 				return s.All || l.InPool || l.OwnerID != nil && *l.OwnerID == s.UserID
 			}

@@ -17,7 +17,8 @@ type Dialect interface {
 	Name() string
 	// Rebind turns ? placeholders into the engine's own.
 	Rebind(query string) string
-	// DDL replaces {time}, {bool}, {bigint}, {json} with column types.
+	// DDL replaces {time}, {bool}, {bigint}, {json} and {path} (byte-ordered text, for prefix
+	// ranges on organisation paths) with column types.
 	DDL(stmt string) string
 	// Time is how a time is passed as an argument and compared.
 	Time(t time.Time) any

@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
 // LeadsProjection is the name of the projection that owns the lead tables.
@@ -36,7 +39,9 @@ type Lead struct {
 	NextFollowUpAt *time.Time `json:"nextFollowUpAt"`
 	Status         string     `json:"status"`
 	OwnerID        *uuid.UUID `json:"ownerId"`
+	OwnerDeptID    string     `json:"-"`
 	OwnerDeptPath  string     `json:"-"`
+	OwnerSupPath   string     `json:"-"`
 	InPool         bool       `json:"inPool"`
 	CreatedBy      uuid.UUID  `json:"createdBy"`
 	CreatedAt      time.Time  `json:"createdAt"`
@@ -70,7 +75,8 @@ func LeadTableDDL(table string) []string {
 		name TEXT NOT NULL, company TEXT NOT NULL, phone TEXT NOT NULL, mobile TEXT NOT NULL,
 		email TEXT NOT NULL, source TEXT NOT NULL, industry TEXT NOT NULL, level TEXT NOT NULL,
 		address TEXT NOT NULL, remark TEXT NOT NULL, next_follow_up_at {time},
-		status TEXT NOT NULL, owner_id TEXT, owner_dept_path TEXT NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
+		status TEXT NOT NULL, owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '', owner_dept_path {path} NOT NULL DEFAULT '',
+		owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
 		created_by TEXT NOT NULL, created_at {time} NOT NULL, updated_at {time} NOT NULL,
 		version {bigint} NOT NULL, position {bigint} NOT NULL, search TEXT NOT NULL)`,
 		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id, created_at, id)`,
@@ -78,13 +84,15 @@ func LeadTableDDL(table string) []string {
 		`CREATE INDEX ` + table + `_created ON ` + table + ` (created_at, id)`,
 		`CREATE INDEX ` + table + `_updated ON ` + table + ` (updated_at, id)`,
 		`CREATE INDEX ` + table + `_status ON ` + table + ` (status)`,
-		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path)`,
+		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path, created_at)`,
+		`CREATE INDEX ` + table + `_deptid ON ` + table + ` (owner_dept_id, created_at)`,
+		`CREATE INDEX ` + table + `_sup ON ` + table + ` (owner_superior_path, created_at)`,
 	}
 }
 
 // LeadColumns in scan order.
 const LeadColumns = `id, name, company, phone, mobile, email, source, industry, level, address, remark,
-	next_follow_up_at, status, owner_id, owner_dept_path, in_pool, created_by, created_at, updated_at, version, position`
+	next_follow_up_at, status, owner_id, owner_dept_id, owner_dept_path, owner_superior_path, in_pool, created_by, created_at, updated_at, version, position`
 
 // LeadArgs returns the row's values in LeadColumns order, then search.
 func (db *DB) LeadArgs(l *Lead) []any {
@@ -97,7 +105,7 @@ func (db *DB) LeadArgs(l *Lead) []any {
 		owner = l.OwnerID.String()
 	}
 	return []any{l.ID.String(), l.Name, l.Company, l.Phone, l.Mobile, l.Email, l.Source, l.Industry, l.Level,
-		l.Address, l.Remark, next, l.Status, owner, l.OwnerDeptPath, l.InPool, l.CreatedBy.String(),
+		l.Address, l.Remark, next, l.Status, owner, l.OwnerDeptID, l.OwnerDeptPath, l.OwnerSupPath, l.InPool, l.CreatedBy.String(),
 		db.Dialect.Time(l.CreatedAt), db.Dialect.Time(l.UpdatedAt), l.Version, int64(l.Position), l.SearchText()}
 }
 
@@ -113,7 +121,7 @@ func ScanLead(row scanner) (*Lead, error) {
 		pos                int64
 	)
 	if err := row.Scan(&id, &l.Name, &l.Company, &l.Phone, &l.Mobile, &l.Email, &l.Source, &l.Industry, &l.Level,
-		&l.Address, &l.Remark, &next, &l.Status, &owner, &l.OwnerDeptPath, &l.InPool, &createdBy, &created, &upd,
+		&l.Address, &l.Remark, &next, &l.Status, &owner, &l.OwnerDeptID, &l.OwnerDeptPath, &l.OwnerSupPath, &l.InPool, &createdBy, &created, &upd,
 		&l.Version, &pos); err != nil {
 		return nil, err
 	}
@@ -129,10 +137,50 @@ func ScanLead(row scanner) (*Lead, error) {
 	return &l, nil
 }
 
-// Scope limits what a reader sees; it becomes part of the WHERE clause.
+// Scope limits what a reader sees; it becomes part of the WHERE clause, served by indexes on the
+// owner columns every owned row carries (owner_id, owner_dept_id, owner_dept_path,
+// owner_superior_path). It is the SQL form of commands.Actor.Covers.
 type Scope struct {
-	All    bool      // managers and admins
-	UserID uuid.UUID // otherwise: own records (plus the pool, for leads)
+	All               bool       // everything (the "all" data scope), pool included
+	Kind              role.Scope // otherwise: self (default), self_and_subordinates, department, department_tree
+	UserID            uuid.UUID
+	DepartmentID      uuid.UUID
+	DeptPath          string
+	SubordinatePrefix string
+	Pool              bool // may see unowned (pool) rows
+}
+
+// ScopeOf is the scope of an actor.
+func ScopeOf(a commands.Actor, pool bool) Scope {
+	return Scope{All: a.Scope == role.ScopeAll, Kind: a.Scope, UserID: a.ID, DepartmentID: a.DepartmentID, DeptPath: a.DeptPath,
+		SubordinatePrefix: a.SubordinatePrefix(), Pool: pool}
+}
+
+// condition is the WHERE fragment for a table with the owner columns and in_pool.
+func (s Scope) condition() (string, []any) {
+	if s.All || s.Kind == role.ScopeAll {
+		return "", nil
+	}
+	owned, args := "owner_id = ?", []any{s.UserID.String()}
+	switch s.Kind {
+	case role.ScopeSelfAndSubordinates:
+		owned += " OR (owner_superior_path >= ? AND owner_superior_path < ?)"
+		args = append(args, s.SubordinatePrefix, s.SubordinatePrefix+"\uffff")
+	case role.ScopeDepartment:
+		if s.DepartmentID != uuid.Nil {
+			owned += " OR owner_dept_id = ?"
+			args = append(args, s.DepartmentID.String())
+		}
+	case role.ScopeDepartmentTree:
+		if s.DeptPath != "" {
+			owned += " OR (owner_dept_path >= ? AND owner_dept_path < ?)"
+			args = append(args, s.DeptPath, s.DeptPath+"\uffff")
+		}
+	}
+	if s.Pool {
+		return "(in_pool = ? OR " + owned + ")", append([]any{true}, args...)
+	}
+	return "(" + owned + ")", args
 }
 
 // LeadQuery is a lead search.
@@ -196,8 +244,8 @@ func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error)
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
-	if !q.Scope.All {
-		add("(owner_id = ? OR in_pool = ?)", q.Scope.UserID.String(), true)
+	if cond, a := q.Scope.condition(); cond != "" {
+		add(cond, a...)
 	}
 	if needle := strings.ToLower(strings.TrimSpace(q.Q)); needle != "" {
 		if utf8.RuneCountInString(needle) > 100 {
@@ -319,9 +367,9 @@ func (db *DB) GetLead(ctx context.Context, scope Scope, id uuid.UUID) (*Lead, er
 	table := db.Gens.Table(LeadsProjection, "leads")
 	stmt := "SELECT " + LeadColumns + " FROM " + table + " WHERE id = ?"
 	args := []any{id.String()}
-	if !scope.All {
-		stmt += " AND (owner_id = ? OR in_pool = ?)"
-		args = append(args, scope.UserID.String(), true)
+	if cond, a := scope.condition(); cond != "" {
+		stmt += " AND " + cond
+		args = append(args, a...)
 	}
 	l, err := ScanLead(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
 	if errors.Is(err, sql.ErrNoRows) {

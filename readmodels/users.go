@@ -14,24 +14,32 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 )
 
-// UsersProjection owns the users table.
-const UsersProjection = "users"
+// OrgProjection owns the organisation tables: departments, users and roles.
+const OrgProjection = "org"
+
+// UsersProjection is the projection behind user reads (the organisation projection).
+const UsersProjection = OrgProjection
 
 // User is the read view of an account (never the password hash).
 type User struct {
-	ID          uuid.UUID `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"displayName"`
-	Roles       []string  `json:"roles"`
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"createdAt"`
-	Version     int64     `json:"version"`
+	ID           uuid.UUID  `json:"id"`
+	Username     string     `json:"username"`
+	DisplayName  string     `json:"displayName"`
+	Roles        []string   `json:"roles"`
+	DepartmentID *uuid.UUID `json:"departmentId"`
+	SuperiorID   *uuid.UUID `json:"superiorId"`
+	Disabled     bool       `json:"disabled"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	Version      int64      `json:"version"`
+	DeptPath     string     `json:"-"`
+	SuperiorPath string     `json:"-"`
 }
 
-// UserTableDDL is the users table of one generation.
-func UserTableDDL(table string) []string {
+// OrgDDL creates the organisation tables of one generation.
+func OrgDDL(gen int) []string {
+	u, d, r := TableName("org_users", gen), TableName("org_departments", gen), TableName("org_roles", gen)
 	return []string{
-		`CREATE TABLE ` + table + ` (
+		`CREATE TABLE ` + u + ` (
 		id TEXT PRIMARY KEY,
 		username TEXT NOT NULL,
 		username_lower TEXT NOT NULL UNIQUE,
@@ -40,30 +48,64 @@ func UserTableDDL(table string) []string {
 		password_hash TEXT NOT NULL,
 		disabled {bool} NOT NULL,
 		created_at {time} NOT NULL,
+		version {bigint} NOT NULL,
+		department_id TEXT NOT NULL DEFAULT '',
+		dept_path {path} NOT NULL DEFAULT '',
+		superior_id TEXT NOT NULL DEFAULT '',
+		superior_path {path} NOT NULL DEFAULT '/')`,
+		`CREATE INDEX ` + u + `_dept ON ` + u + ` (dept_path)`,
+		`CREATE INDEX ` + u + `_sup ON ` + u + ` (superior_path)`,
+		`CREATE TABLE ` + d + ` (
+		id TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		parent_id TEXT NOT NULL DEFAULT '',
+		path {path} NOT NULL,
+		disabled {bool} NOT NULL,
+		created_at {time} NOT NULL,
+		version {bigint} NOT NULL)`,
+		`CREATE INDEX ` + d + `_path ON ` + d + ` (path)`,
+		`CREATE TABLE ` + TableName("org_settings", gen) + ` (key TEXT PRIMARY KEY, value {bigint} NOT NULL)`,
+		`CREATE TABLE ` + r + ` (
+		id TEXT PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE,
+		display_name TEXT NOT NULL,
+		permissions TEXT NOT NULL,
+		data_scope TEXT NOT NULL,
+		built_in {bool} NOT NULL,
+		require_2fa {bool} NOT NULL,
 		version {bigint} NOT NULL)`,
 	}
 }
 
-const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version`
+const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version, department_id, superior_id, dept_path, superior_path`
 
 func scanUser(row scanner) (*User, string, error) {
 	var (
-		u       User
-		id, rl  string
-		hash    string
-		created Time
+		u              User
+		id, rl, hash   string
+		dept, superior string
+		created        Time
 	)
-	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version); err != nil {
+	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version, &dept, &superior, &u.DeptPath, &u.SuperiorPath); err != nil {
 		return nil, "", err
 	}
 	u.ID, _ = uuid.Parse(id)
 	_ = json.Unmarshal([]byte(rl), &u.Roles)
 	u.CreatedAt = created.T
+	u.DepartmentID, u.SuperiorID = optID(dept), optID(superior)
 	return &u, hash, nil
 }
 
+func optID(s string) *uuid.UUID {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return nil
+	}
+	return &id
+}
+
 func (db *DB) userBy(ctx context.Context, cond string, arg any) (*User, string, error) {
-	table := db.Gens.Table(UsersProjection, "users")
+	table := db.Gens.Table(OrgProjection, "org_users")
 	u, hash, err := scanUser(db.SQL.QueryRowContext(ctx, db.Q("SELECT "+userColumns+" FROM "+table+" WHERE "+cond), arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", ErrNotFound
@@ -75,7 +117,12 @@ func (db *DB) userBy(ctx context.Context, cond string, arg any) (*User, string, 
 }
 
 func credential(u *User, hash string) commands.Credential {
-	return commands.Credential{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, PasswordHash: hash, Disabled: u.Disabled}
+	c := commands.Credential{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, PasswordHash: hash,
+		Disabled: u.Disabled, DeptPath: u.DeptPath, SuperiorPath: u.SuperiorPath}
+	if u.DepartmentID != nil {
+		c.DepartmentID = *u.DepartmentID
+	}
+	return c
 }
 
 // CredentialByUsername implements commands.CredentialStore.
@@ -120,10 +167,15 @@ func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*User, error) {
 	return u, err
 }
 
-// ListUsers lists accounts by username.
-func (db *DB) ListUsers(ctx context.Context) ([]*User, error) {
-	table := db.Gens.Table(UsersProjection, "users")
-	rows, err := db.SQL.QueryContext(ctx, "SELECT "+userColumns+" FROM "+table+" ORDER BY username_lower")
+// ListUsers lists accounts by username; an optional department path limits it to a subtree.
+func (db *DB) ListUsers(ctx context.Context, deptPrefix ...string) ([]*User, error) {
+	table := db.Gens.Table(OrgProjection, "org_users")
+	q, args := "SELECT "+userColumns+" FROM "+table, []any{}
+	if len(deptPrefix) > 0 && deptPrefix[0] != "" {
+		q += " WHERE dept_path >= ? AND dept_path < ?"
+		args = append(args, deptPrefix[0], deptPrefix[0]+"\uffff")
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q(q+" ORDER BY username_lower"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -187,5 +239,11 @@ type Session struct{ Client string }
 // DeleteSession implements commands.SessionStore.
 func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM sessions WHERE token_hash = ?`), tokenHash)
+	return err
+}
+
+// DeleteUserSessions implements commands.SessionStore.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep string) error {
+	_, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`), userID.String(), keep)
 	return err
 }

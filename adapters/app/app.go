@@ -22,9 +22,12 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -101,6 +104,7 @@ type App struct {
 	Engine   *projections.Engine
 	Leads    *commands.Leads
 	Users    *commands.Users
+	Org      *commands.Org
 	Auth     *commands.Auth
 	API      *httpapi.Server
 }
@@ -110,6 +114,9 @@ func Registry() *event.Registry {
 	r := event.NewRegistry()
 	lead.Register(r)
 	user.Register(r)
+	department.Register(r)
+	role.Register(r)
+	settings.Register(r)
 	commands.RegisterEvents(r)
 	return r
 }
@@ -130,7 +137,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
-		projections.NewLeads(a.Registry), projections.NewUsers(a.Registry), projections.Audit{})
+		projections.NewLeads(a.Registry), projections.NewOrg(a.Registry), projections.Audit{})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -140,9 +147,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
 	a.Leads = commands.NewLeads(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock)
+	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
+	a.Org = commands.NewOrg(a.Store, a.Registry, cfg.Clock, a.DB)
 	a.Auth = commands.NewAuth(a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
-	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Users: a.Users,
+	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Users: a.Users, Org: a.Org,
 		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
 	return a, nil
 }
@@ -198,6 +206,9 @@ func (a *App) EnsureAdmin(ctx context.Context) (created bool, generated string, 
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
 		pw, generated = base64.RawURLEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)
+	}
+	if err := a.Org.EnsureBuiltInRoles(ctx); err != nil {
+		return false, "", err
 	}
 	created, err = a.Users.EnsureAdmin(ctx, a.Config.AdminUser, pw)
 	if !created {

@@ -103,9 +103,16 @@ func (h *harness) login(user, pw string) string {
 	return r.body["token"].(string)
 }
 
-func (h *harness) createUser(admin, username, role string) (id, token string) {
+func (h *harness) createUser(admin, username, role string, placement ...string) (id, token string) {
 	h.t.Helper()
-	r := h.must(h.do("POST", "/api/v1/users", admin, map[string]any{"username": username, "password": "Secret-" + username + "-2026", "displayName": "用户" + username, "role": role}), 201)
+	body := map[string]any{"username": username, "password": "Secret-" + username + "-2026", "displayName": "用户" + username, "role": role}
+	if len(placement) > 0 {
+		body["departmentId"] = placement[0]
+	}
+	if len(placement) > 1 {
+		body["superiorId"] = placement[1]
+	}
+	r := h.must(h.do("POST", "/api/v1/users", admin, body), 201)
 	return r.body["id"].(string), h.login(username, "Secret-"+username+"-2026")
 }
 
@@ -133,9 +140,12 @@ func TestLeadScenario(t *testing.T) {
 		h.must(h.do("GET", "/api/v1/leads", "", nil), 401)
 		h.must(h.do("GET", "/api/v1/leads", "not-a-token", nil), 401)
 		admin := h.login("admin", adminPassword)
-		_, mgr := h.createUser(admin, "li.manager", "manager")
-		s1ID, s1 := h.createUser(admin, "zhang.sales", "sales")
-		s2ID, s2 := h.createUser(admin, "wang.sales", "sales")
+		sales := h.must(h.do("POST", "/api/v1/departments", admin, map[string]any{"name": "销售部"}), 201).body["id"].(string)
+		north := h.must(h.do("POST", "/api/v1/departments", admin, map[string]any{"name": "华北区", "parentId": sales}), 201).body["id"].(string)
+		south := h.must(h.do("POST", "/api/v1/departments", admin, map[string]any{"name": "华南区", "parentId": sales}), 201).body["id"].(string)
+		mgrID, mgr := h.createUser(admin, "li.manager", "manager", sales)
+		s1ID, s1 := h.createUser(admin, "zhang.sales", "sales", north, mgrID)
+		s2ID, s2 := h.createUser(admin, "wang.sales", "sales", south, mgrID)
 		h.must(h.do("POST", "/api/v1/users", s1, map[string]any{"username": "x", "password": "Whatever-2026", "role": "sales"}), 403)
 		h.must(h.do("POST", "/api/v1/users", admin, map[string]any{"username": "zhang.sales", "password": "Whatever-2026", "role": "sales"}), 409)
 

@@ -8,7 +8,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
-	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -24,7 +24,7 @@ func historyEntry(e eventstore.Event) HistoryEntry {
 
 // auditEvents serves the operation log to administrators (data scopes widen this later).
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) {
-	if !actorOf(r.Context()).Has(user.RoleAdmin) {
+	if !actorOf(r.Context()).Can(role.AuditRead) {
 		writeProblem(w, r, s.Logger, errForbidden)
 		return
 	}
@@ -79,7 +79,7 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listProjections(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r.Context())
-	if !a.Has(user.RoleAdmin) && !a.Has(user.RoleManager) {
+	if !a.Can(role.ProjectionsManage) && !a.Can(role.AuditRead) {
 		writeProblem(w, r, s.Logger, errForbidden)
 		return
 	}
@@ -92,7 +92,7 @@ func (s *Server) listProjections(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rebuildProjection(w http.ResponseWriter, r *http.Request) {
-	if !actorOf(r.Context()).Has(user.RoleAdmin) {
+	if !actorOf(r.Context()).Can(role.ProjectionsManage) {
 		writeProblem(w, r, s.Logger, errForbidden)
 		return
 	}
@@ -106,7 +106,7 @@ func (s *Server) rebuildProjection(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) resumeProjection(w http.ResponseWriter, r *http.Request) {
-	if !actorOf(r.Context()).Has(user.RoleAdmin) {
+	if !actorOf(r.Context()).Can(role.ProjectionsManage) {
 		writeProblem(w, r, s.Logger, errForbidden)
 		return
 	}

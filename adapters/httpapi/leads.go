@@ -12,7 +12,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/lead"
-	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -114,8 +114,9 @@ func (in LeadPatch) ToPatch() (lead.Patch, error) {
 	return p, nil
 }
 
+// scopeOf is the lead scope of an actor: their data scope, plus the pool for those who work it.
 func scopeOf(a commands.Actor) readmodels.Scope {
-	return readmodels.Scope{All: a.Has(user.RoleAdmin) || a.Has(user.RoleManager), UserID: a.ID}
+	return readmodels.ScopeOf(a, a.Can(role.LeadsPool) || a.Can(role.LeadsAssign))
 }
 
 func pathID(r *http.Request) (uuid.UUID, error) { return parseUUID("id", mux.Vars(r)["id"]) }

@@ -9,8 +9,11 @@ import (
 	"strconv"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -37,6 +40,11 @@ var errorTable = []struct {
 	{readmodels.ErrNotFound, http.StatusNotFound, "not_found"},
 	{lead.ErrNotFound, http.StatusNotFound, "not_found"},
 	{commands.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{commands.ErrClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
+	{role.ErrBuiltIn, http.StatusConflict, "built_in_role"},
+	{role.ErrDeleted, http.StatusNotFound, "not_found"},
+	{role.ErrNotFound, http.StatusNotFound, "not_found"},
+	{department.ErrNotFound, http.StatusNotFound, "not_found"},
 	{commands.ErrAlreadyExists, http.StatusConflict, "already_exists"},
 	{commands.ErrUsernameTaken, http.StatusConflict, "username_taken"},
 	{commands.ErrBadCredentials, http.StatusUnauthorized, "invalid_credentials"},
@@ -60,6 +68,9 @@ func problemFor(err error) Problem {
 		lv *lead.ValidationError
 		uv *user.ValidationError
 		rv *readmodels.ValidationError
+		dv *department.ValidationError
+		ov *role.ValidationError
+		sv *settings.ValidationError
 	)
 	switch {
 	case errors.As(err, &br):
@@ -67,8 +78,14 @@ func problemFor(err error) Problem {
 	case errors.As(err, &vm):
 		cur := vm.Current
 		return Problem{Status: http.StatusPreconditionFailed, Code: "version_conflict", Detail: "the record has changed: " + vm.Error(), Current: &cur}
-	case errors.As(err, &lv), errors.As(err, &uv), errors.As(err, &rv):
+	case errors.As(err, &lv), errors.As(err, &uv), errors.As(err, &rv), errors.As(err, &dv), errors.As(err, &ov), errors.As(err, &sv):
 		return validationProblem(err)
+	case errors.Is(err, department.ErrCycle):
+		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Detail: err.Error(),
+			Errors: []fieldError{{Field: "parentId", Message: err.Error()}}}
+	case errors.Is(err, role.ErrLastAdminPerms):
+		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Detail: err.Error(),
+			Errors: []fieldError{{Field: "permissions", Message: err.Error()}}}
 	case errors.Is(err, context.DeadlineExceeded):
 		return Problem{Status: http.StatusServiceUnavailable, Code: "timeout", Detail: "the request took too long"}
 	}
@@ -94,7 +111,16 @@ func validationProblem(err error) Problem {
 		var lv *lead.ValidationError
 		var uv *user.ValidationError
 		var rv *readmodels.ValidationError
+		var dv *department.ValidationError
+		var ov *role.ValidationError
+		var sv *settings.ValidationError
 		switch {
+		case errors.As(e, &dv):
+			p.Errors = append(p.Errors, fieldError{dv.Field, dv.Message})
+		case errors.As(e, &ov):
+			p.Errors = append(p.Errors, fieldError{ov.Field, ov.Message})
+		case errors.As(e, &sv):
+			p.Errors = append(p.Errors, fieldError{sv.Field, sv.Message})
 		case errors.As(e, &lv):
 			p.Errors = append(p.Errors, fieldError{lv.Field, lv.Message})
 		case errors.As(e, &uv):

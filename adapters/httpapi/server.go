@@ -36,6 +36,7 @@ type Deps struct {
 	Engine      *projections.Engine
 	Leads       *commands.Leads
 	Users       *commands.Users
+	Org         *commands.Org
 	Auth        *commands.Auth
 	Clock       commands.Clock
 	Logger      *slog.Logger
@@ -110,6 +111,8 @@ func (s *Server) routes() {
 	a("/projections", s.listProjections, http.MethodGet)
 	a("/projections/{name}/rebuild", s.rebuildProjection, http.MethodPost)
 	a("/projections/{name}/resume", s.resumeProjection, http.MethodPost)
+	s.orgRoutes(a)
+	s.securityRoutes(a)
 }
 
 type ctxKey int

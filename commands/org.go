@@ -1,0 +1,233 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/department"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/domain/settings"
+)
+
+// DepartmentInfo is what commands need to know of a department.
+type DepartmentInfo struct {
+	Path     string // "/root/…/self/"
+	Disabled bool
+}
+
+// OrgReader is the organisation read model as the organisation commands see it.
+type OrgReader interface {
+	OrgDirectory
+	Department(ctx context.Context, id uuid.UUID) (DepartmentInfo, bool, error)
+	RolesByName(ctx context.Context, names []string) ([]RoleDef, error)
+}
+
+// Org handles departments, roles and settings.
+type Org struct {
+	depts    *Repository[*department.Department]
+	roles    *Repository[*role.Role]
+	settings *Repository[*settings.Settings]
+	store    eventstore.Store
+	clock    Clock
+	org      OrgReader
+}
+
+// NewOrg refuses nil dependencies.
+func NewOrg(store eventstore.Store, registry *event.Registry, clock Clock, org OrgReader) *Org {
+	if org == nil {
+		panic("commands: NewOrg without an organisation reader")
+	}
+	return &Org{
+		depts:    NewRepository(store, registry, clock, department.Stream, department.Rehydrate),
+		roles:    NewRepository(store, registry, clock, role.Stream, role.Rehydrate),
+		settings: NewRepository(store, registry, clock, func(uuid.UUID) string { return settings.Stream }, settings.Rehydrate),
+		store:    store, clock: clock, org: org,
+	}
+}
+
+// CreateDepartment is a new department under ParentID (uuid.Nil: top level).
+type CreateDepartment struct {
+	ID       uuid.UUID
+	Name     string
+	ParentID uuid.UUID
+}
+
+// CreateDepartment makes a department.
+func (h *Org) CreateDepartment(ctx context.Context, m Meta, c CreateDepartment) (Result, error) {
+	m.Command = "department.create"
+	if !m.Actor.Can(role.DepartmentsManage) {
+		return Result{}, ErrForbidden
+	}
+	if c.ID == uuid.Nil {
+		c.ID = uuid.Must(uuid.NewV7())
+	}
+	if c.ParentID != uuid.Nil {
+		if err := h.usableDepartment(ctx, "parentId", c.ParentID); err != nil {
+			return Result{}, err
+		}
+	}
+	d, err := department.New(c.ID, c.Name, c.ParentID, m.Actor.ID, h.clock())
+	if err != nil {
+		return Result{}, err
+	}
+	return h.depts.Create(ctx, m, c.ID, d)
+}
+
+// usableDepartment: the department exists and takes members.
+func (h *Org) usableDepartment(ctx context.Context, field string, id uuid.UUID) error {
+	info, ok, err := h.org.Department(ctx, id)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return &department.ValidationError{Field: field, Message: "no such department"}
+	case info.Disabled:
+		return &department.ValidationError{Field: field, Message: "the department is disabled"}
+	}
+	return nil
+}
+
+// DepartmentChange edits a department; nil fields stay.
+type DepartmentChange struct {
+	Name     *string
+	ParentID *uuid.UUID // uuid.Nil moves it to the top level
+	Disabled *bool
+}
+
+// UpdateDepartment renames, moves (never under itself or its own subtree) or disables.
+func (h *Org) UpdateDepartment(ctx context.Context, m Meta, id uuid.UUID, c DepartmentChange) (Result, error) {
+	m.Command = "department.update"
+	if !m.Actor.Can(role.DepartmentsManage) {
+		return Result{}, ErrForbidden
+	}
+	var ancestors []uuid.UUID
+	if c.ParentID != nil && *c.ParentID != uuid.Nil {
+		info, ok, err := h.org.Department(ctx, *c.ParentID)
+		if err != nil {
+			return Result{}, err
+		}
+		if !ok {
+			return Result{}, &department.ValidationError{Field: "parentId", Message: "no such department"}
+		}
+		for _, part := range strings.Split(strings.Trim(info.Path, "/"), "/") {
+			if a, err := uuid.Parse(part); err == nil {
+				ancestors = append(ancestors, a)
+			}
+		}
+	}
+	return h.depts.Update(ctx, m, id, func(d *department.Department) error {
+		by, at := m.Actor.ID, h.clock()
+		if c.Name != nil {
+			if err := d.Rename(*c.Name, by, at); err != nil {
+				return err
+			}
+		}
+		if c.ParentID != nil {
+			if err := d.Move(*c.ParentID, ancestors, by, at); err != nil {
+				return err
+			}
+		}
+		if c.Disabled != nil {
+			if *c.Disabled {
+				return d.Disable(by, at)
+			}
+			return d.Enable(by, at)
+		}
+		return nil
+	})
+}
+
+// EnsureBuiltInRoles creates the built-in roles that do not exist yet (idempotent; safe when
+// several processes start at once).
+func (h *Org) EnsureBuiltInRoles(ctx context.Context) error {
+	m := Meta{Actor: SystemActor, Command: "role.create", RequestID: "bootstrap", CorrelationID: uuid.NewString()}
+	for _, b := range role.BuiltIns {
+		r, err := role.New(b.Name, b.DisplayName, b.Permissions, b.Scope, true, false, SystemActor.ID, h.clock())
+		if err != nil {
+			return err
+		}
+		if _, err := h.roles.Create(ctx, m, r.ID(), r); err != nil && !errors.Is(err, ErrAlreadyExists) {
+			return fmt.Errorf("create built-in role %s: %w", b.Name, err)
+		}
+	}
+	return nil
+}
+
+// CreateRole is a new role.
+type CreateRole struct {
+	Name        string
+	DisplayName string
+	Permissions []string
+	DataScope   string
+	Require2FA  bool
+}
+
+// CreateRole defines a role; names are unique.
+func (h *Org) CreateRole(ctx context.Context, m Meta, c CreateRole) (Result, error) {
+	m.Command = "role.create"
+	if !m.Actor.Can(role.RolesManage) {
+		return Result{}, ErrForbidden
+	}
+	scope, err := role.ParseScope(c.DataScope)
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := role.New(c.Name, c.DisplayName, c.Permissions, scope, false, c.Require2FA, m.Actor.ID, h.clock())
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := h.roles.Create(ctx, m, r.ID(), r)
+	if errors.Is(err, ErrAlreadyExists) {
+		return Result{}, &role.ValidationError{Field: "name", Message: fmt.Sprintf("a role named %q exists", c.Name)}
+	}
+	return res, err
+}
+
+// UpdateRole edits a role's permissions, data scope, 2FA requirement or display name.
+func (h *Org) UpdateRole(ctx context.Context, m Meta, id uuid.UUID, c role.Change) (Result, error) {
+	m.Command = "role.update"
+	if !m.Actor.Can(role.RolesManage) {
+		return Result{}, ErrForbidden
+	}
+	return h.roles.Update(ctx, m, id, func(r *role.Role) error {
+		if r.Deleted() {
+			return ErrNotFound
+		}
+		return r.Update(c, m.Actor.ID, h.clock())
+	})
+}
+
+// DeleteRole removes a custom role.
+func (h *Org) DeleteRole(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
+	m.Command = "role.delete"
+	if !m.Actor.Can(role.RolesManage) {
+		return Result{}, ErrForbidden
+	}
+	return h.roles.Update(ctx, m, id, func(r *role.Role) error { return r.Delete(m.Actor.ID, h.clock()) })
+}
+
+// UpdateSettings changes system parameters; only holders of settings.manage may.
+func (h *Org) UpdateSettings(ctx context.Context, m Meta, c settings.Change) (Result, error) {
+	m.Command = "settings.update"
+	if !m.Actor.Can(role.SettingsManage) {
+		return Result{}, ErrForbidden
+	}
+	res, err := h.settings.Update(ctx, m, settings.ID, func(s *settings.Settings) error { return s.Update(c, m.Actor.ID, h.clock()) })
+	if errors.Is(err, ErrNotFound) { // first change ever
+		s := settings.New()
+		if err := s.Update(c, m.Actor.ID, h.clock()); err != nil {
+			return Result{}, err
+		}
+		if len(s.Changes()) == 0 {
+			return Result{ID: settings.ID}, nil
+		}
+		return h.settings.Create(ctx, m, settings.ID, s)
+	}
+	return res, err
+}
