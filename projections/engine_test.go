@@ -97,7 +97,7 @@ func (allowAll) Placement(context.Context, uuid.UUID) (commands.Placement, bool,
 	return commands.Placement{SuperiorPath: "/"}, true, nil
 }
 func (allowAll) OwnedLeads(context.Context, uuid.UUID) (int64, error) { return 0, nil }
-func (allowAll) LeadClaimCap(context.Context) (int64, error)         { return 1000, nil }
+func (allowAll) LeadClaimCap(context.Context) (int64, error)          { return 1000, nil }
 
 func start(t *testing.T, e engines, opts projections.Options, extra ...projections.Projector) *env {
 	t.Helper()
