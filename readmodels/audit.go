@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
 
@@ -82,6 +84,8 @@ type AuditMeta struct {
 
 // AuditQuery filters the operation log.
 type AuditQuery struct {
+	Scope      Scope     // whose operations the reader may see (by the actor's place in the organisation)
+	Department uuid.UUID // only operations by members of this department's subtree
 	ActorID    string
 	Type       string // exact type, or a prefix ending in "." such as "lead."
 	StreamID   string
@@ -106,6 +110,18 @@ func (db *DB) SearchAudit(ctx context.Context, q AuditQuery) (Page[AuditEvent], 
 	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
 	if q.ActorID != "" {
 		add("actor_id = ?", q.ActorID)
+	}
+	users := db.Gens.Table(OrgProjection, "org_users")
+	if cond, a := q.Scope.actorCondition(users); cond != "" {
+		add(cond, a...)
+	}
+	if q.Department != uuid.Nil {
+		var path string
+		err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT path FROM `+db.Gens.Table(OrgProjection, "org_departments")+` WHERE id = ?`), q.Department.String()).Scan(&path)
+		if err != nil {
+			return Page[AuditEvent]{}, &ValidationError{Field: "department", Message: "no such department"}
+		}
+		add("actor_id IN (SELECT id FROM "+users+" WHERE dept_path >= ? AND dept_path < ?)", path, path+"\uffff")
 	}
 	if q.Type != "" {
 		if strings.HasSuffix(q.Type, ".") {

@@ -156,6 +156,27 @@ func ScopeOf(a commands.Actor, pool bool) Scope {
 		SubordinatePrefix: a.SubordinatePrefix(), Pool: pool}
 }
 
+// actorCondition limits rows by the organisation place of their actor_id (the operation log):
+// the same scopes, evaluated against the users table of the organisation read model.
+func (s Scope) actorCondition(users string) (string, []any) {
+	if s.All || s.Kind == role.ScopeAll {
+		return "", nil
+	}
+	var cond string
+	var args []any
+	switch s.Kind {
+	case role.ScopeSelfAndSubordinates:
+		cond, args = "superior_path >= ? AND superior_path < ?", []any{s.SubordinatePrefix, s.SubordinatePrefix + "\uffff"}
+	case role.ScopeDepartment:
+		cond, args = "department_id = ?", []any{s.DepartmentID.String()}
+	case role.ScopeDepartmentTree:
+		cond, args = "dept_path >= ? AND dept_path < ?", []any{s.DeptPath, s.DeptPath + "\uffff"}
+	default:
+		return "actor_id = ?", []any{s.UserID.String()}
+	}
+	return "(actor_id = ? OR actor_id IN (SELECT id FROM " + users + " WHERE " + cond + "))", append([]any{s.UserID.String()}, args...)
+}
+
 // condition is the WHERE fragment for a table with the owner columns and in_pool.
 func (s Scope) condition() (string, []any) {
 	if s.All || s.Kind == role.ScopeAll {

@@ -29,8 +29,16 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	q := readmodels.AuditQuery{ActorID: v.Get("actor"), Type: v.Get("type"), StreamID: v.Get("stream"), StreamKind: v.Get("kind"),
-		Cursor: v.Get("cursor"), Desc: v.Get("order") == "desc"}
+	q := readmodels.AuditQuery{Scope: readmodels.ScopeOf(actorOf(r.Context()), false), ActorID: v.Get("actor"), Type: v.Get("type"),
+		StreamID: v.Get("stream"), StreamKind: v.Get("kind"), Cursor: v.Get("cursor"), Desc: v.Get("order") == "desc"}
+	if d := v.Get("department"); d != "" {
+		id, err := parseUUID("department", d)
+		if err != nil {
+			writeProblem(w, r, s.Logger, err)
+			return
+		}
+		q.Department = id
+	}
 	if o := v.Get("order"); o != "" && o != "asc" && o != "desc" {
 		writeProblem(w, r, s.Logger, invalid("order", "must be asc or desc"))
 		return
