@@ -27,9 +27,13 @@ func Diff(before, after map[string]any) []Change {
 		if k == "version" || k == "updatedAt" {
 			continue
 		}
-		from, to := before[k], after[k]
+		from, had := before[k]
+		to := after[k]
 		if reflect.DeepEqual(from, to) || fmt.Sprint(from) == fmt.Sprint(to) && sameKind(from, to) {
 			continue
+		}
+		if !had && isZero(to) {
+			continue // a new record's empty fields are not changes
 		}
 		out = append(out, Change{Field: k, From: from, To: to})
 	}
@@ -38,3 +42,7 @@ func Diff(before, after map[string]any) []Change {
 }
 
 func sameKind(a, b any) bool { return reflect.TypeOf(a) == reflect.TypeOf(b) }
+
+func isZero(v any) bool {
+	return v == nil || reflect.ValueOf(v).IsZero()
+}
