@@ -13,19 +13,17 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
-	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/domain/settings"
-	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -38,16 +36,7 @@ type env struct {
 	reg    *event.Registry
 }
 
-func registry() *event.Registry {
-	r := event.NewRegistry()
-	lead.Register(r)
-	user.Register(r)
-	department.Register(r)
-	role.Register(r)
-	settings.Register(r)
-	commands.RegisterEvents(r)
-	return r
-}
+func registry() *event.Registry { return app.Registry() }
 
 type engines struct {
 	name  string
