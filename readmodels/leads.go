@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
@@ -225,9 +226,7 @@ type Page[T any] struct {
 }
 
 // ValidationError is a bad query parameter.
-type ValidationError struct{ Field, Message string }
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+type ValidationError = field.Error
 
 var leadSorts = map[string]string{
 	"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "nextFollowUpAt": "next_follow_up_at",

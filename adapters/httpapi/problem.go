@@ -11,10 +11,9 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/domain/settings"
-	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -65,12 +64,7 @@ func problemFor(err error) Problem {
 	var (
 		br *badRequest
 		vm *commands.VersionMismatchError
-		lv *lead.ValidationError
-		uv *user.ValidationError
-		rv *readmodels.ValidationError
-		dv *department.ValidationError
-		ov *role.ValidationError
-		sv *settings.ValidationError
+		fv *field.Error
 	)
 	switch {
 	case errors.As(err, &br):
@@ -78,7 +72,7 @@ func problemFor(err error) Problem {
 	case errors.As(err, &vm):
 		cur := vm.Current
 		return Problem{Status: http.StatusPreconditionFailed, Code: "version_conflict", Detail: "the record has changed: " + vm.Error(), Current: &cur}
-	case errors.As(err, &lv), errors.As(err, &uv), errors.As(err, &rv), errors.As(err, &dv), errors.As(err, &ov), errors.As(err, &sv):
+	case errors.As(err, &fv):
 		return validationProblem(err)
 	case errors.Is(err, department.ErrCycle):
 		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Detail: err.Error(),
@@ -108,25 +102,9 @@ func validationProblem(err error) Problem {
 			}
 			return
 		}
-		var lv *lead.ValidationError
-		var uv *user.ValidationError
-		var rv *readmodels.ValidationError
-		var dv *department.ValidationError
-		var ov *role.ValidationError
-		var sv *settings.ValidationError
-		switch {
-		case errors.As(e, &dv):
-			p.Errors = append(p.Errors, fieldError{dv.Field, dv.Message})
-		case errors.As(e, &ov):
-			p.Errors = append(p.Errors, fieldError{ov.Field, ov.Message})
-		case errors.As(e, &sv):
-			p.Errors = append(p.Errors, fieldError{sv.Field, sv.Message})
-		case errors.As(e, &lv):
-			p.Errors = append(p.Errors, fieldError{lv.Field, lv.Message})
-		case errors.As(e, &uv):
-			p.Errors = append(p.Errors, fieldError{uv.Field, uv.Message})
-		case errors.As(e, &rv):
-			p.Errors = append(p.Errors, fieldError{rv.Field, rv.Message})
+		var fv *field.Error
+		if errors.As(e, &fv) {
+			p.Errors = append(p.Errors, fieldError{fv.Field, fv.Message})
 		}
 	}
 	walk(err)

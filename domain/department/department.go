@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/field"
 )
 
 // Rule violations.
@@ -24,9 +25,7 @@ var (
 )
 
 // ValidationError names the field that is wrong and why.
-type ValidationError struct{ Field, Message string }
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+type ValidationError = field.Error
 
 // StreamPrefix is the stream kind of departments.
 const StreamPrefix = "department"

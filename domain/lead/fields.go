@@ -3,10 +3,10 @@ package lead
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/chronicle-crm/chronicle/domain/field"
 )
 
 // Status is where a lead stands.
@@ -64,12 +64,7 @@ type Patch struct {
 }
 
 // ValidationError names the field that is wrong and why.
-type ValidationError struct {
-	Field   string
-	Message string
-}
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+type ValidationError = field.Error
 
 // Text limits, in characters.
 const (
@@ -127,43 +122,9 @@ func (f Fields) normalise() Fields {
 	})
 }
 
-func checkText(field, v string, max int) error {
-	if !utf8.ValidString(v) {
-		return &ValidationError{Field: field, Message: "is not valid UTF-8"}
-	}
-	if n := utf8.RuneCountInString(v); n > max {
-		return &ValidationError{Field: field, Message: fmt.Sprintf("is %d characters long; at most %d", n, max)}
-	}
-	return nil
-}
+var (
+	checkText  = field.Text
+	checkPhone = field.Phone
+)
 
-func checkPhone(field, v string) error {
-	if v == "" {
-		return nil
-	}
-	digits := 0
-	for _, r := range v {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case strings.ContainsRune(" +-()#转", r):
-		default:
-			return &ValidationError{Field: field, Message: fmt.Sprintf("may hold digits, spaces and + - ( ) # only; got %q", v)}
-		}
-	}
-	if digits < 3 || digits > 20 {
-		return &ValidationError{Field: field, Message: "must have between 3 and 20 digits"}
-	}
-	return nil
-}
-
-func checkEmail(v string) error {
-	if v == "" {
-		return nil
-	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") {
-		return &ValidationError{Field: "email", Message: fmt.Sprintf("is not an e-mail address: %q", v)}
-	}
-	return checkText("email", v, 254)
-}
+func checkEmail(v string) error { return field.Email("email", v) }

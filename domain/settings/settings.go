@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/field"
 )
 
 // ID is the one settings aggregate.
@@ -23,9 +24,7 @@ const Stream = "settings-00000000-0000-7000-8000-0000000000c0"
 const DefaultLeadClaimCap = 1000
 
 // ValidationError names the field that is wrong and why.
-type ValidationError struct{ Field, Message string }
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+type ValidationError = field.Error
 
 // ErrNotFound: settings were never changed (defaults apply).
 var ErrNotFound = errors.New("settings not found")
