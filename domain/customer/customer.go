@@ -1,0 +1,340 @@
+// Package customer is the customer aggregate: an organisation the company sells to, owned by a
+// user or lying in the customer pool (公海) for anyone to claim, returned to the pool by hand or by
+// the pool rules.
+package customer
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/field"
+)
+
+// Rule violations.
+var (
+	ErrNotFound       = errors.New("customer not found")
+	ErrNotInPool      = errors.New("customer is not in the pool")
+	ErrAlreadyInPool  = errors.New("customer is already in the pool")
+	ErrDeleted        = errors.New("customer is deleted")
+	ErrLocked         = errors.New("customer is locked and cannot return to the pool")
+	ErrReasonRequired = &ValidationError{Field: "reason", Message: "is required"}
+	ErrNoOwner        = &ValidationError{Field: "ownerId", Message: "is required"}
+)
+
+// StreamPrefix is the stream kind of customers.
+const StreamPrefix = "customer"
+
+// Stream returns the stream id of a customer.
+func Stream(id uuid.UUID) string { return StreamPrefix + "-" + id.String() }
+
+// Customer is the aggregate state.
+type Customer struct {
+	id             uuid.UUID
+	version        int64
+	fields         Fields
+	status         Status
+	owner          uuid.UUID
+	locked         bool
+	deleted        bool
+	fromLead       string
+	createdAt      time.Time
+	updatedAt      time.Time
+	claimedAt      time.Time // when the current owner got it (claim, assign or creation)
+	lastFollowUpAt time.Time
+	previousOwner  uuid.UUID // who released it last (for the reclaim cool-down)
+	releasedAt     time.Time
+	changes        []event.Event
+}
+
+// New enters a customer owned by owner (uuid.Nil: into the pool).
+func New(id uuid.UUID, f Fields, status Status, owner uuid.UUID, fromLead string, by uuid.UUID, at time.Time) (*Customer, error) {
+	if id == uuid.Nil {
+		return nil, &ValidationError{Field: "id", Message: "is required"}
+	}
+	if status == "" {
+		status = StatusPotential
+	}
+	f = f.normalise()
+	if err := errors.Join(f.Validate(), field.OneOf("status", string(status), Statuses...)); err != nil {
+		return nil, err
+	}
+	c := &Customer{id: id}
+	e := Created{CustomerID: id.String(), Fields: f, Status: status, FromLeadID: fromLead, By: by.String(), At: at.UTC()}
+	if owner != uuid.Nil {
+		e.OwnerID = owner.String()
+	}
+	c.record(e)
+	return c, nil
+}
+
+// Rehydrate rebuilds a customer from its history. Only repositories call it.
+func Rehydrate(id uuid.UUID, history []event.Event) (*Customer, error) {
+	if len(history) == 0 {
+		return nil, ErrNotFound
+	}
+	if _, ok := history[0].(Created); !ok {
+		return nil, fmt.Errorf("customer %s: history starts with %s", id, history[0].EventType())
+	}
+	c := &Customer{id: id}
+	for _, e := range history {
+		c.apply(e)
+		c.version++
+	}
+	return c, nil
+}
+
+func (c *Customer) ID() uuid.UUID             { return c.id }
+func (c *Customer) Version() int64            { return c.version }
+func (c *Customer) Owner() uuid.UUID          { return c.owner }
+func (c *Customer) InPool() bool              { return c.owner == uuid.Nil }
+func (c *Customer) Deleted() bool             { return c.deleted }
+func (c *Customer) Locked() bool              { return c.locked }
+func (c *Customer) Status() Status            { return c.status }
+func (c *Customer) Fields() Fields            { return c.fields }
+func (c *Customer) ClaimedAt() time.Time      { return c.claimedAt }
+func (c *Customer) LastFollowUpAt() time.Time { return c.lastFollowUpAt }
+func (c *Customer) Changes() []event.Event    { return slices.Clone(c.changes) }
+
+// PreviousOwner is who last released the customer to the pool, and when.
+func (c *Customer) PreviousOwner() (uuid.UUID, time.Time) { return c.previousOwner, c.releasedAt }
+
+func (c *Customer) record(e event.Event) {
+	c.apply(e)
+	c.changes = append(c.changes, e)
+}
+
+func (c *Customer) apply(e event.Event) {
+	switch e := e.(type) {
+	case Created:
+		c.fields, c.status, c.createdAt, c.updatedAt, c.fromLead = e.Fields, e.Status, e.At, e.At, e.FromLeadID
+		c.owner = parseID(e.OwnerID)
+		if c.owner != uuid.Nil {
+			c.claimedAt = e.At
+		}
+	case Updated:
+		c.fields, _ = c.fields.apply(e.Patch)
+		if e.Patch.Status != nil {
+			c.status = *e.Patch.Status
+		}
+		c.updatedAt = e.At
+	case Assigned:
+		c.owner, c.claimedAt, c.updatedAt = parseID(e.To), e.At, e.At
+	case Claimed:
+		c.owner, c.claimedAt, c.updatedAt = parseID(e.By), e.At, e.At
+	case Released:
+		c.previousOwner, c.releasedAt = parseID(e.From), e.At
+		c.owner, c.claimedAt, c.updatedAt = uuid.Nil, time.Time{}, e.At
+	case Locked:
+		c.locked, c.updatedAt = true, e.At
+	case Unlocked:
+		c.locked, c.updatedAt = false, e.At
+	case FollowedUp:
+		if e.At.After(c.lastFollowUpAt) {
+			c.lastFollowUpAt = e.At
+		}
+		if e.NextFollowUpAt != nil {
+			t := *e.NextFollowUpAt
+			c.fields.NextFollowUpAt = &t
+		}
+	case Deleted:
+		c.deleted, c.updatedAt = true, e.At
+	}
+}
+
+func parseID(s string) uuid.UUID {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil
+	}
+	return id
+}
+
+func (c *Customer) usable() error {
+	if c.deleted {
+		return ErrDeleted
+	}
+	return nil
+}
+
+// Update changes fields or the status; a change to nothing records nothing.
+func (c *Customer) Update(p Patch, by uuid.UUID, at time.Time) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
+	next, err := c.fields.apply(p)
+	if err != nil {
+		return err
+	}
+	if p.Status != nil {
+		if err := field.OneOf("status", string(*p.Status), Statuses...); err != nil {
+			return err
+		}
+	}
+	if err := next.Validate(); err != nil {
+		return err
+	}
+	eff := Patch{Text: map[string]string{}}
+	cur := c.fields
+	curTexts, nextTexts := map[string]string{}, map[string]string{}
+	for _, t := range cur.texts() {
+		curTexts[t.name] = *t.v
+	}
+	for _, t := range next.texts() {
+		nextTexts[t.name] = *t.v
+	}
+	for k := range p.Text {
+		if curTexts[k] != nextTexts[k] {
+			eff.Text[k] = nextTexts[k]
+		}
+	}
+	if len(eff.Text) == 0 {
+		eff.Text = nil
+	}
+	if p.Satisfaction != nil && *p.Satisfaction != cur.Satisfaction {
+		eff.Satisfaction = p.Satisfaction
+	}
+	if p.Credit != nil && *p.Credit != cur.Credit {
+		eff.Credit = p.Credit
+	}
+	switch {
+	case next.NextFollowUpAt == nil && cur.NextFollowUpAt != nil:
+		eff.ClearNextFollowUp = true
+	case next.NextFollowUpAt != nil && (cur.NextFollowUpAt == nil || !cur.NextFollowUpAt.Equal(*next.NextFollowUpAt)):
+		eff.NextFollowUpAt = next.NextFollowUpAt
+	}
+	if p.Status != nil && *p.Status != c.status {
+		eff.Status = p.Status
+	}
+	if eff.IsZero() {
+		return nil
+	}
+	c.record(Updated{CustomerID: c.id.String(), Patch: eff, By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// Assign gives the customer to a user.
+func (c *Customer) Assign(to, by uuid.UUID, at time.Time) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
+	if to == uuid.Nil {
+		return ErrNoOwner
+	}
+	if to == c.owner {
+		return nil
+	}
+	e := Assigned{CustomerID: c.id.String(), To: to.String(), By: by.String(), At: at.UTC()}
+	if c.owner != uuid.Nil {
+		e.From = c.owner.String()
+	}
+	c.record(e)
+	return nil
+}
+
+// Claim takes a pool customer.
+func (c *Customer) Claim(by uuid.UUID, at time.Time) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
+	if !c.InPool() {
+		return ErrNotInPool
+	}
+	c.record(Claimed{CustomerID: c.id.String(), By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// Release puts the customer back into the pool by hand; locked customers never return.
+func (c *Customer) Release(reason string, by uuid.UUID, at time.Time) error {
+	return c.release(reason, "", by, at)
+}
+
+// Return puts the customer back by a pool rule (the scheduler, as the system actor).
+func (c *Customer) Return(rule, reason string, by uuid.UUID, at time.Time) error {
+	return c.release(reason, rule, by, at)
+}
+
+func (c *Customer) release(reason, rule string, by uuid.UUID, at time.Time) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
+	if c.InPool() {
+		return ErrAlreadyInPool
+	}
+	if c.locked {
+		return ErrLocked
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return ErrReasonRequired
+	}
+	if err := field.Text("reason", reason, 500); err != nil {
+		return err
+	}
+	c.record(Released{CustomerID: c.id.String(), From: c.owner.String(), Reason: reason, Rule: rule, By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// Lock keeps the customer out of the pool; Unlock allows it again.
+func (c *Customer) Lock(by uuid.UUID, at time.Time) error {
+	if err := c.usable(); err != nil || c.locked {
+		return err
+	}
+	c.record(Locked{CustomerID: c.id.String(), By: by.String(), At: at.UTC()})
+	return nil
+}
+
+func (c *Customer) Unlock(by uuid.UUID, at time.Time) error {
+	if err := c.usable(); err != nil || !c.locked {
+		return err
+	}
+	c.record(Unlocked{CustomerID: c.id.String(), By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// RecordFollowUp notes contact with the customer at a time (the follow-up's own time).
+func (c *Customer) RecordFollowUp(followUp uuid.UUID, when time.Time, next *time.Time, by uuid.UUID) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
+	e := FollowedUp{CustomerID: c.id.String(), FollowUpID: followUp.String(), At: when.UTC(), By: by.String()}
+	if next != nil {
+		t := next.UTC()
+		e.NextFollowUpAt = &t
+	}
+	c.record(e)
+	return nil
+}
+
+// Delete removes the customer from every list; deleted customers accept no commands.
+func (c *Customer) Delete(by uuid.UUID, at time.Time) error {
+	if c.deleted {
+		return ErrDeleted
+	}
+	c.record(Deleted{CustomerID: c.id.String(), By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// Snapshot is the customer as a flat map (history diffs, "as of").
+func (c *Customer) Snapshot() map[string]any {
+	m := map[string]any{"id": c.id.String(), "status": string(c.status), "ownerId": nil, "locked": c.locked,
+		"deleted": c.deleted, "inPool": c.InPool(), "version": c.version, "satisfaction": c.fields.Satisfaction,
+		"credit": c.fields.Credit, "nextFollowUpAt": nil, "fromLeadId": c.fromLead,
+		"createdAt": c.createdAt.Format(time.RFC3339Nano), "updatedAt": c.updatedAt.Format(time.RFC3339Nano)}
+	f := c.fields
+	for _, t := range f.texts() {
+		m[t.name] = *t.v
+	}
+	if c.owner != uuid.Nil {
+		m["ownerId"] = c.owner.String()
+	}
+	if f.NextFollowUpAt != nil {
+		m["nextFollowUpAt"] = f.NextFollowUpAt.Format(time.RFC3339)
+	}
+	return m
+}

@@ -1,0 +1,122 @@
+package customer_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/event"
+)
+
+var (
+	id    = uuid.MustParse("0190b000-0000-7000-8000-000000000001")
+	alice = uuid.MustParse("0190b000-0000-7000-8000-0000000000a1")
+	bob   = uuid.MustParse("0190b000-0000-7000-8000-0000000000b2")
+	t0    = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+)
+
+func created(owner uuid.UUID) customer.Created {
+	e := customer.Created{CustomerID: id.String(), Fields: customer.Fields{Name: "北京星河科技有限公司", Level: "A"}, Status: customer.StatusPotential, At: t0}
+	if owner != uuid.Nil {
+		e.OwnerID = owner.String()
+	}
+	return e
+}
+
+func TestBehaviours(t *testing.T) {
+	t.Parallel()
+	t1 := t0.Add(time.Hour)
+	cases := []struct {
+		name    string
+		given   []event.Event
+		when    func(*customer.Customer) error
+		events  int
+		wantErr error
+	}{
+		{"claim pool customer", []event.Event{created(uuid.Nil)}, func(c *customer.Customer) error { return c.Claim(bob, t1) }, 1, nil},
+		{"claim owned customer", []event.Event{created(alice)}, func(c *customer.Customer) error { return c.Claim(bob, t1) }, 0, customer.ErrNotInPool},
+		{"release", []event.Event{created(alice)}, func(c *customer.Customer) error { return c.Release("没有预算", alice, t1) }, 1, nil},
+		{"release locked", []event.Event{created(alice), customer.Locked{}}, func(c *customer.Customer) error { return c.Release("x", alice, t1) }, 0, customer.ErrLocked},
+		{"lock twice records once", []event.Event{created(alice), customer.Locked{}}, func(c *customer.Customer) error { return c.Lock(alice, t1) }, 0, nil},
+		{"update unknown field", []event.Event{created(alice)}, func(c *customer.Customer) error {
+			return c.Update(customer.Patch{Text: map[string]string{"nickname": "x"}}, alice, t1)
+		}, 0, &customer.ValidationError{}},
+		{"update nature outside the list", []event.Event{created(alice)}, func(c *customer.Customer) error {
+			return c.Update(customer.Patch{Text: map[string]string{"nature": "pirate"}}, alice, t1)
+		}, 0, &customer.ValidationError{}},
+		{"update only what changed", []event.Event{created(alice)}, func(c *customer.Customer) error {
+			return c.Update(customer.Patch{Text: map[string]string{"name": "北京星河科技有限公司", "city": "北京"}}, alice, t1)
+		}, 1, nil},
+		{"deleted refuses", []event.Event{created(uuid.Nil), customer.Deleted{}}, func(c *customer.Customer) error { return c.Claim(bob, t1) }, 0, customer.ErrDeleted},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cu, err := customer.Rehydrate(id, c.given)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.when(cu)
+			var ve *customer.ValidationError
+			switch {
+			case errors.As(c.wantErr, &ve):
+				if !errors.As(err, &ve) {
+					t.Fatalf("err = %v, want a validation error", err)
+				}
+			case !errors.Is(err, c.wantErr):
+				t.Fatalf("err = %v, want %v", err, c.wantErr)
+			}
+			if n := len(cu.Changes()); n != c.events {
+				t.Fatalf("recorded %d events, want %d: %#v", n, c.events, cu.Changes())
+			}
+		})
+	}
+}
+
+func TestPoolRules(t *testing.T) {
+	t.Parallel()
+	rules := customer.PoolRules{NoFollowUpDays: 7, NoDealDays: 30, ExcludeClosedDeal: true}
+	owned := []event.Event{created(alice)}
+	c, _ := customer.Rehydrate(id, owned)
+	if _, at, due := c.Due(rules, t0.AddDate(0, 0, 6)); due || !at.Equal(t0.AddDate(0, 0, 7)) {
+		t.Fatalf("due after 6 days without follow-up (at %v)", at)
+	}
+	if rule, _, due := c.Due(rules, t0.AddDate(0, 0, 7)); !due || rule != customer.RuleNoFollowUp {
+		t.Fatalf("not due after 7 days: %v %v", rule, due)
+	}
+	followed, _ := customer.Rehydrate(id, append(owned, customer.FollowedUp{At: t0.AddDate(0, 0, 5)}))
+	if _, _, due := followed.Due(rules, t0.AddDate(0, 0, 8)); due {
+		t.Fatal("due 3 days after a follow-up")
+	}
+	// The no-deal rule bites even with regular follow-ups.
+	busy := append([]event.Event(nil), owned...)
+	for d := 5; d <= 30; d += 5 {
+		busy = append(busy, customer.FollowedUp{At: t0.AddDate(0, 0, d)})
+	}
+	b, _ := customer.Rehydrate(id, busy)
+	if rule, _, due := b.Due(rules, t0.AddDate(0, 0, 30)); !due || rule != customer.RuleNoDeal {
+		t.Fatalf("no-deal rule: %v %v", rule, due)
+	}
+	closed := customer.StatusClosedDeal
+	deal, _ := customer.Rehydrate(id, append(owned, customer.Updated{Patch: customer.Patch{Status: &closed}}))
+	if _, _, due := deal.Due(rules, t0.AddDate(0, 0, 100)); due {
+		t.Fatal("a closed-deal customer is due although excluded")
+	}
+	locked, _ := customer.Rehydrate(id, append(owned, customer.Locked{}))
+	if _, _, due := locked.Due(rules, t0.AddDate(0, 0, 100)); due {
+		t.Fatal("a locked customer is due")
+	}
+	levelB := customer.PoolRules{NoFollowUpDays: 7, Levels: []string{"B"}}
+	if _, _, due := c.Due(levelB, t0.AddDate(0, 0, 100)); due {
+		t.Fatal("a level-A customer is due under a level-B rule")
+	}
+	if err := c.Return(customer.RuleNoFollowUp, "7 天未跟进", uuid.Nil, t0.AddDate(0, 0, 7)); err != nil {
+		t.Fatal(err)
+	}
+	if prev, _ := c.PreviousOwner(); prev != alice || !c.InPool() {
+		t.Fatal("return did not put the customer in the pool with its previous owner noted")
+	}
+}

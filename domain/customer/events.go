@@ -1,0 +1,103 @@
+package customer
+
+import (
+	"time"
+
+	"github.com/chronicle-crm/chronicle/domain/event"
+)
+
+// Created: a customer was entered (by hand, by import, or by converting a lead: FromLeadID).
+type Created struct {
+	CustomerID string    `json:"customerId"`
+	Fields     Fields    `json:"fields"`
+	Status     Status    `json:"status"`
+	OwnerID    string    `json:"ownerId,omitempty"`
+	FromLeadID string    `json:"fromLeadId,omitempty"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Updated: fields or the status changed.
+type Updated struct {
+	CustomerID string    `json:"customerId"`
+	Patch      Patch     `json:"patch"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Assigned: a superior gave the customer to a user.
+type Assigned struct {
+	CustomerID string    `json:"customerId"`
+	From       string    `json:"from,omitempty"`
+	To         string    `json:"to"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Claimed: a user took the customer from the pool.
+type Claimed struct {
+	CustomerID string    `json:"customerId"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Released: the customer went back to the pool, by hand or by a pool rule (Rule set, By the
+// system actor).
+type Released struct {
+	CustomerID string    `json:"customerId"`
+	From       string    `json:"from"`
+	Reason     string    `json:"reason"`
+	Rule       string    `json:"rule,omitempty"` // "no_follow_up" | "no_deal" when returned automatically
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Locked / Unlocked: a locked customer never returns to the pool.
+type Locked struct {
+	CustomerID string    `json:"customerId"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+type Unlocked struct {
+	CustomerID string    `json:"customerId"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// FollowedUp: someone recorded contact with the customer (the follow-up itself is its own record).
+type FollowedUp struct {
+	CustomerID     string     `json:"customerId"`
+	FollowUpID     string     `json:"followUpId"`
+	At             time.Time  `json:"at"`
+	NextFollowUpAt *time.Time `json:"nextFollowUpAt,omitempty"`
+	By             string     `json:"by"`
+}
+
+// Deleted: the customer leaves every list; its history stays.
+type Deleted struct {
+	CustomerID string    `json:"customerId"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+func (Created) EventType() string    { return "customer.created.v1" }
+func (Updated) EventType() string    { return "customer.updated.v1" }
+func (Assigned) EventType() string   { return "customer.assigned.v1" }
+func (Claimed) EventType() string    { return "customer.claimed.v1" }
+func (Released) EventType() string   { return "customer.released.v1" }
+func (Locked) EventType() string     { return "customer.locked.v1" }
+func (Unlocked) EventType() string   { return "customer.unlocked.v1" }
+func (FollowedUp) EventType() string { return "customer.followed_up.v1" }
+func (Deleted) EventType() string    { return "customer.deleted.v1" }
+
+// Register adds the customer events to a registry.
+func Register(r *event.Registry) {
+	r.Register(
+		func() event.Event { return &Created{} }, func() event.Event { return &Updated{} },
+		func() event.Event { return &Assigned{} }, func() event.Event { return &Claimed{} },
+		func() event.Event { return &Released{} }, func() event.Event { return &Locked{} },
+		func() event.Event { return &Unlocked{} }, func() event.Event { return &FollowedUp{} },
+		func() event.Event { return &Deleted{} },
+	)
+}

@@ -1,0 +1,169 @@
+package customer
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/chronicle-crm/chronicle/domain/field"
+)
+
+// ValidationError names the field that is wrong and why.
+type ValidationError = field.Error
+
+// Status is where the relationship stands.
+type Status string
+
+// Statuses of a customer.
+const (
+	StatusPotential   Status = "potential"
+	StatusCooperating Status = "cooperating"
+	StatusClosedDeal  Status = "closed_deal"
+)
+
+// Enumerations from the customer's requirements (stored as these stable codes; the UI shows
+// Chinese labels).
+var (
+	Natures         = []string{"foreign", "joint_venture", "state_owned", "collective", "private", "other"}
+	Types           = []string{"manufacturer", "trading", "service", "other"}
+	Sizes           = []string{"large", "medium", "small"}
+	Classifications = []string{"old_customer", "target", "potential", "partner", "blacklist", "competitor"}
+	Statuses        = []string{string(StatusPotential), string(StatusCooperating), string(StatusClosedDeal)}
+)
+
+// Fields are the descriptive attributes of a customer.
+type Fields struct {
+	Name                string     `json:"name"`
+	LegalRepresentative string     `json:"legalRepresentative,omitempty"`
+	Level               string     `json:"level,omitempty"`
+	Industry            string     `json:"industry,omitempty"`
+	SubIndustry         string     `json:"subIndustry,omitempty"`
+	Source              string     `json:"source,omitempty"`
+	Nature              string     `json:"nature,omitempty"`
+	Type                string     `json:"type,omitempty"`
+	Size                string     `json:"size,omitempty"`
+	Classification      string     `json:"classification,omitempty"`
+	Country             string     `json:"country,omitempty"`
+	Province            string     `json:"province,omitempty"`
+	City                string     `json:"city,omitempty"`
+	District            string     `json:"district,omitempty"`
+	Address             string     `json:"address,omitempty"`
+	Postcode            string     `json:"postcode,omitempty"`
+	Phone               string     `json:"phone,omitempty"`
+	Fax                 string     `json:"fax,omitempty"`
+	Email               string     `json:"email,omitempty"`
+	Website             string     `json:"website,omitempty"`
+	Remark              string     `json:"remark,omitempty"`
+	Satisfaction        int        `json:"satisfaction,omitempty"` // 1-5, 0 unset
+	Credit              int        `json:"credit,omitempty"`       // 1-5, 0 unset
+	NextFollowUpAt      *time.Time `json:"nextFollowUpAt,omitempty"`
+}
+
+// texts lists the text fields with their names and limits, for validation and patches.
+func (f *Fields) texts() []struct {
+	name string
+	v    *string
+	max  int
+} {
+	type t = struct {
+		name string
+		v    *string
+		max  int
+	}
+	return []t{
+		{"name", &f.Name, 200}, {"legalRepresentative", &f.LegalRepresentative, 50}, {"level", &f.Level, 50},
+		{"industry", &f.Industry, 100}, {"subIndustry", &f.SubIndustry, 100}, {"source", &f.Source, 100},
+		{"nature", &f.Nature, 50}, {"type", &f.Type, 50}, {"size", &f.Size, 50}, {"classification", &f.Classification, 50},
+		{"country", &f.Country, 100}, {"province", &f.Province, 100}, {"city", &f.City, 100}, {"district", &f.District, 100},
+		{"address", &f.Address, 500}, {"postcode", &f.Postcode, 20}, {"phone", &f.Phone, 50}, {"fax", &f.Fax, 50},
+		{"email", &f.Email, 254}, {"website", &f.Website, 500}, {"remark", &f.Remark, 4000},
+	}
+}
+
+// Validate checks every field and joins all problems.
+func (f Fields) Validate() error {
+	errs := []error{field.Required("name", f.Name)}
+	for _, t := range f.texts() {
+		errs = append(errs, field.Text(t.name, *t.v, t.max))
+	}
+	errs = append(errs, field.Phone("phone", f.Phone), field.Phone("fax", f.Fax), field.Email("email", f.Email),
+		field.OneOf("nature", f.Nature, Natures...), field.OneOf("type", f.Type, Types...), field.OneOf("size", f.Size, Sizes...),
+		field.OneOf("classification", f.Classification, Classifications...), rating("satisfaction", f.Satisfaction), rating("credit", f.Credit))
+	if f.Website != "" && !strings.Contains(f.Website, ".") {
+		errs = append(errs, field.Errorf("website", "is not a web address: %q", f.Website))
+	}
+	return errors.Join(errs...)
+}
+
+func rating(name string, v int) error {
+	if v < 0 || v > 5 {
+		return field.Errorf(name, "must be from 1 to 5 (0 for none), got %d", v)
+	}
+	return nil
+}
+
+func (f Fields) normalise() Fields {
+	for _, t := range f.texts() {
+		*t.v = strings.TrimSpace(*t.v)
+	}
+	if f.NextFollowUpAt != nil {
+		t := f.NextFollowUpAt.UTC()
+		f.NextFollowUpAt = &t
+	}
+	return f
+}
+
+// Patch holds the fields an update changes: Set maps JSON field names to new values (strings for
+// text, numbers for ratings, RFC 3339 strings or null for nextFollowUpAt).
+type Patch struct {
+	Text              map[string]string `json:"text,omitempty"`
+	Satisfaction      *int              `json:"satisfaction,omitempty"`
+	Credit            *int              `json:"credit,omitempty"`
+	NextFollowUpAt    *time.Time        `json:"nextFollowUpAt,omitempty"`
+	ClearNextFollowUp bool              `json:"clearNextFollowUp,omitempty"`
+	Status            *Status           `json:"status,omitempty"`
+}
+
+// IsZero reports an empty patch.
+func (p Patch) IsZero() bool {
+	return len(p.Text) == 0 && p.Satisfaction == nil && p.Credit == nil && p.NextFollowUpAt == nil && !p.ClearNextFollowUp && p.Status == nil
+}
+
+// TextFields lists the names a Patch.Text may hold.
+func TextFields() []string {
+	var f Fields
+	var out []string
+	for _, t := range f.texts() {
+		out = append(out, t.name)
+	}
+	return out
+}
+
+// apply returns the fields with the patch applied; unknown text fields are an error.
+func (f Fields) apply(p Patch) (Fields, error) {
+	byName := map[string]*string{}
+	for _, t := range f.texts() {
+		byName[t.name] = t.v
+	}
+	for k, v := range p.Text {
+		dst, ok := byName[k]
+		if !ok {
+			return f, field.Errorf(k, "is not a customer field")
+		}
+		*dst = strings.TrimSpace(v)
+	}
+	if p.Satisfaction != nil {
+		f.Satisfaction = *p.Satisfaction
+	}
+	if p.Credit != nil {
+		f.Credit = *p.Credit
+	}
+	if p.NextFollowUpAt != nil {
+		t := p.NextFollowUpAt.UTC()
+		f.NextFollowUpAt = &t
+	}
+	if p.ClearNextFollowUp {
+		f.NextFollowUpAt = nil
+	}
+	return f, nil
+}

@@ -1,0 +1,53 @@
+package customer
+
+import (
+	"slices"
+	"time"
+)
+
+// Pool rule names recorded on automatic returns.
+const (
+	RuleNoFollowUp = "no_follow_up"
+	RuleNoDeal     = "no_deal"
+)
+
+// PoolRules say when owned customers return to the pool by themselves (administrator settings).
+type PoolRules struct {
+	NoFollowUpDays    int      `json:"noFollowUpDays"`    // return after N days without a follow-up (0: off)
+	NoDealDays        int      `json:"noDealDays"`        // return M days after being claimed without a closed deal (0: off)
+	ExcludeClosedDeal bool     `json:"excludeClosedDeal"` // customers with a closed deal never return
+	Levels            []string `json:"levels,omitempty"`  // apply only to these customer levels (empty: all)
+}
+
+// Due tells whether the customer should return to the pool at now, by which rule, and when it
+// becomes (or became) due. Locked, deleted and pool customers are never due. The follow-up clock
+// starts at the later of the last follow-up and the moment the owner got the customer.
+func (c *Customer) Due(r PoolRules, now time.Time) (rule string, at time.Time, due bool) {
+	if c.deleted || c.locked || c.InPool() {
+		return "", time.Time{}, false
+	}
+	if len(r.Levels) > 0 && !slices.Contains(r.Levels, c.fields.Level) {
+		return "", time.Time{}, false
+	}
+	if r.ExcludeClosedDeal && c.status == StatusClosedDeal {
+		return "", time.Time{}, false
+	}
+	first := time.Time{}
+	if r.NoFollowUpDays > 0 {
+		start := c.claimedAt
+		if c.lastFollowUpAt.After(start) {
+			start = c.lastFollowUpAt
+		}
+		at, rule = start.AddDate(0, 0, r.NoFollowUpDays), RuleNoFollowUp
+		first = at
+	}
+	if r.NoDealDays > 0 && c.status != StatusClosedDeal {
+		if d := c.claimedAt.AddDate(0, 0, r.NoDealDays); first.IsZero() || d.Before(first) {
+			at, rule, first = d, RuleNoDeal, d
+		}
+	}
+	if first.IsZero() {
+		return "", time.Time{}, false
+	}
+	return rule, first, !now.Before(first)
+}
