@@ -152,8 +152,17 @@ func (h *Org) EnsureBuiltInRoles(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := h.roles.Create(ctx, m, r.ID(), r); err != nil && !errors.Is(err, ErrAlreadyExists) {
-			return fmt.Errorf("create built-in role %s: %w", b.Name, err)
+		_, err = h.roles.Create(ctx, m, r.ID(), r)
+		if errors.Is(err, ErrAlreadyExists) {
+			m.Command = "role.grant_new_permissions"
+			_, err = h.roles.Update(ctx, m, r.ID(), func(existing *role.Role) error {
+				existing.GrantNew(b.Permissions, SystemActor.ID, h.clock())
+				return nil
+			})
+			m.Command = "role.create"
+		}
+		if err != nil {
+			return fmt.Errorf("ensure built-in role %s: %w", b.Name, err)
 		}
 	}
 	return nil

@@ -63,11 +63,25 @@ const (
 	SettingsManage    = "settings.manage"
 	AuditRead         = "audit.read"
 	ProjectionsManage = "projections.manage"
+
+	CustomersRead    = "customers.read"
+	CustomersCreate  = "customers.create"
+	CustomersUpdate  = "customers.update"
+	CustomersDelete  = "customers.delete"
+	CustomersAssign  = "customers.assign"
+	CustomersPool    = "customers.pool"
+	CustomersRelease = "customers.release"
+	CustomersLock    = "customers.lock"
+	CustomersExport  = "customers.export"
+	CustomersImport  = "customers.import"
+	LeadsConvert     = "leads.convert"
 )
 
 // Permissions is the catalogue of every function permission.
 var Permissions = []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsAssign, LeadsPool, LeadsRelease,
-	LeadsExport, LeadsImport, UsersRead, UsersManage, DepartmentsManage, RolesManage, SettingsManage, AuditRead, ProjectionsManage}
+	LeadsExport, LeadsImport, UsersRead, UsersManage, DepartmentsManage, RolesManage, SettingsManage, AuditRead, ProjectionsManage,
+	CustomersRead, CustomersCreate, CustomersUpdate, CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease,
+	CustomersLock, CustomersExport, CustomersImport, LeadsConvert}
 
 // Built-in role names.
 const (
@@ -87,9 +101,11 @@ type BuiltIn struct {
 var BuiltIns = []BuiltIn{
 	{Admin, "系统管理员 Administrator", Permissions, ScopeAll},
 	{Manager, "销售经理 Sales manager", []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsAssign, LeadsPool,
-		LeadsRelease, LeadsExport, LeadsImport, UsersRead, AuditRead}, ScopeDepartmentTree},
+		LeadsRelease, LeadsExport, LeadsImport, LeadsConvert, UsersRead, AuditRead, CustomersRead, CustomersCreate, CustomersUpdate,
+		CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease, CustomersLock, CustomersExport, CustomersImport}, ScopeDepartmentTree},
 	{Sales, "销售代表 Sales representative", []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsPool,
-		LeadsRelease, LeadsExport, UsersRead}, ScopeSelf},
+		LeadsRelease, LeadsExport, LeadsConvert, UsersRead, CustomersRead, CustomersCreate, CustomersUpdate, CustomersPool,
+		CustomersRelease, CustomersExport}, ScopeSelf},
 }
 
 // Rule violations.
@@ -116,15 +132,18 @@ func Stream(id uuid.UUID) string { return StreamPrefix + "-" + id.String() }
 
 // Created: a role was defined.
 type Created struct {
-	RoleID      string    `json:"roleId"`
-	Name        string    `json:"name"`
-	DisplayName string    `json:"displayName"`
-	Permissions []string  `json:"permissions"`
-	DataScope   Scope     `json:"dataScope"`
-	BuiltIn     bool      `json:"builtIn,omitempty"`
-	Require2FA  bool      `json:"require2fa,omitempty"`
-	By          string    `json:"by"`
-	At          time.Time `json:"at"`
+	RoleID      string   `json:"roleId"`
+	Name        string   `json:"name"`
+	DisplayName string   `json:"displayName"`
+	Permissions []string `json:"permissions"`
+	DataScope   Scope    `json:"dataScope"`
+	BuiltIn     bool     `json:"builtIn,omitempty"`
+	Require2FA  bool     `json:"require2fa,omitempty"`
+	// Catalogue is the permission catalogue when the role was made: permissions added to Chronicle
+	// later are granted to built-in roles that should have them (see GrantNew).
+	Catalogue []string  `json:"catalogue,omitempty"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
 }
 
 // Updated: some of the role's settings changed (nil: unchanged).
@@ -134,6 +153,7 @@ type Updated struct {
 	Permissions []string  `json:"permissions,omitempty"`
 	DataScope   *Scope    `json:"dataScope,omitempty"`
 	Require2FA  *bool     `json:"require2fa,omitempty"`
+	Catalogue   []string  `json:"catalogue,omitempty"`
 	By          string    `json:"by"`
 	At          time.Time `json:"at"`
 }
@@ -165,6 +185,7 @@ type Role struct {
 	builtIn     bool
 	require2FA  bool
 	deleted     bool
+	catalogue   []string
 	changes     []event.Event
 }
 
@@ -208,7 +229,7 @@ func New(name, displayName string, permissions []string, scope Scope, builtIn, r
 	id := ID(name)
 	r := &Role{id: id}
 	r.record(Created{RoleID: id.String(), Name: name, DisplayName: displayName, Permissions: perms, DataScope: scope,
-		BuiltIn: builtIn, Require2FA: require2FA, By: by.String(), At: at.UTC()})
+		BuiltIn: builtIn, Require2FA: require2FA, Catalogue: slices.Clone(Permissions), By: by.String(), At: at.UTC()})
 	return r, nil
 }
 
@@ -240,6 +261,7 @@ func (r *Role) apply(e event.Event) {
 	switch e := e.(type) {
 	case Created:
 		r.name, r.displayName, r.permissions, r.scope, r.builtIn, r.require2FA = e.Name, e.DisplayName, e.Permissions, e.DataScope, e.BuiltIn, e.Require2FA
+		r.catalogue = e.Catalogue
 	case Updated:
 		if e.DisplayName != nil {
 			r.displayName = *e.DisplayName
@@ -252,6 +274,9 @@ func (r *Role) apply(e event.Event) {
 		}
 		if e.Require2FA != nil {
 			r.require2FA = *e.Require2FA
+		}
+		if e.Catalogue != nil {
+			r.catalogue = e.Catalogue
 		}
 	case Deleted:
 		r.deleted = true
@@ -311,6 +336,26 @@ func (r *Role) Update(c Change, by uuid.UUID, at time.Time) error {
 		r.record(e)
 	}
 	return nil
+}
+
+// GrantNew gives a built-in role the default permissions that were added to Chronicle after the
+// role last saw the catalogue (a permission an administrator removed stays removed).
+func (r *Role) GrantNew(defaults []string, by uuid.UUID, at time.Time) {
+	if r.deleted || slices.Equal(r.catalogue, Permissions) {
+		return
+	}
+	perms := slices.Clone(r.permissions)
+	for _, p := range defaults {
+		if !slices.Contains(r.catalogue, p) && !slices.Contains(perms, p) {
+			perms = append(perms, p)
+		}
+	}
+	slices.Sort(perms)
+	e := Updated{RoleID: r.id.String(), Catalogue: slices.Clone(Permissions), By: by.String(), At: at.UTC()}
+	if !slices.Equal(perms, r.permissions) {
+		e.Permissions = perms
+	}
+	r.record(e)
 }
 
 // Delete removes a custom role.

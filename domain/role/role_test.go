@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
@@ -47,5 +48,26 @@ func TestRoleRules(t *testing.T) {
 	}
 	if !role.Wider(role.ScopeAll, role.ScopeSelf) || role.Wider(role.ScopeSelf, role.ScopeDepartment) {
 		t.Fatal("scope order is wrong")
+	}
+}
+
+func TestGrantNewPermissions(t *testing.T) {
+	t.Parallel()
+	by, at := uuid.New(), time.Now()
+	old := role.Created{RoleID: role.ID("sales").String(), Name: "sales", Permissions: []string{role.LeadsRead},
+		DataScope: role.ScopeSelf, BuiltIn: true, Catalogue: []string{role.LeadsRead, role.LeadsCreate}}
+	r, err := role.Rehydrate(role.ID("sales"), []event.Event{old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.GrantNew([]string{role.LeadsRead, role.LeadsCreate, role.CustomersRead}, by, at)
+	up := r.Changes()[0].(role.Updated)
+	// customers.read is new since the role was made: granted; leads.create was known and removed: stays removed.
+	if len(up.Permissions) != 2 || up.Permissions[0] != role.CustomersRead {
+		t.Fatalf("granted %v", up.Permissions)
+	}
+	r.GrantNew([]string{role.LeadsCreate}, by, at)
+	if len(r.Changes()) != 1 {
+		t.Fatal("a second grant with an up-to-date catalogue recorded an event")
 	}
 }
