@@ -27,9 +27,10 @@ type OrgDirectory interface {
 
 // Leads handles the lead commands.
 type Leads struct {
-	repo  *Repository[*lead.Lead]
-	clock Clock
-	org   OrgDirectory
+	repo   *Repository[*lead.Lead]
+	clock  Clock
+	org    OrgDirectory
+	access access
 }
 
 // NewLeads refuses nil dependencies.
@@ -37,23 +38,12 @@ func NewLeads(store eventstore.Store, registry *event.Registry, clock Clock, org
 	if org == nil {
 		panic("commands: NewLeads without an organisation directory")
 	}
-	return &Leads{repo: NewRepository(store, registry, clock, lead.Stream, lead.Rehydrate), clock: clock, org: org}
+	return &Leads{repo: NewRepository(store, registry, clock, lead.Stream, lead.Rehydrate), clock: clock, org: org,
+		access: access{org: org, read: role.LeadsRead, pool: role.LeadsPool, assign: role.LeadsAssign}}
 }
 
-// sees is the read rule: the lead pool for those who work it, otherwise leads whose owner is in
-// the actor's data scope.
 func (h *Leads) sees(ctx context.Context, a Actor, l *lead.Lead) (bool, error) {
-	if !a.Can(role.LeadsRead) {
-		return false, nil
-	}
-	if l.InPool() {
-		return a.Can(role.LeadsPool) || a.Can(role.LeadsAssign), nil
-	}
-	p, _, err := h.org.Placement(ctx, l.Owner())
-	if err != nil {
-		return false, err
-	}
-	return a.Covers(l.Owner(), p), nil
+	return h.access.sees(ctx, a, l.Owner())
 }
 
 // CreateLead enters a lead.
@@ -111,26 +101,8 @@ func (h *Leads) Assign(ctx context.Context, m Meta, id, to uuid.UUID) (Result, e
 	})
 }
 
-// assignable: the new owner must be an active user inside the actor's data scope, and the actor
-// must hold the assign permission (only a superior assigns work to a subordinate).
 func (h *Leads) assignable(ctx context.Context, a Actor, to uuid.UUID) error {
-	if to == uuid.Nil {
-		return lead.ErrNoOwner
-	}
-	if !a.Can(role.LeadsAssign) {
-		return ErrForbidden
-	}
-	p, ok, err := h.org.Placement(ctx, to)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &lead.ValidationError{Field: "ownerId", Message: "is not an active user"}
-	}
-	if !a.Covers(to, p) {
-		return fmt.Errorf("%w: the new owner is outside your data scope", ErrForbidden)
-	}
-	return nil
+	return h.access.assignable(ctx, a, to)
 }
 
 // Claim takes a pool lead. When several users claim the same lead at once exactly one wins: the
@@ -175,65 +147,25 @@ func (h *Leads) Delete(ctx context.Context, m Meta, id uuid.UUID) (Result, error
 	return h.edit(ctx, m, id, role.LeadsDelete, func(l *lead.Lead) error { return l.Delete(m.Actor.ID, h.clock()) })
 }
 
-// edit runs a behaviour on a lead the actor may change: leads the actor cannot see (deleted,
-// outside the data scope) are not found; without the function permission it is forbidden; a pool
-// lead is changed only by those who assign.
+// edit runs a behaviour on a lead the actor may change (see access.mayChange).
 func (h *Leads) edit(ctx context.Context, m Meta, id uuid.UUID, permission string, change func(*lead.Lead) error) (Result, error) {
 	return h.repo.Update(ctx, m, id, func(l *lead.Lead) error {
-		if l.Deleted() {
-			return ErrNotFound
-		}
-		ok, err := h.sees(ctx, m.Actor, l)
-		if err != nil {
+		if err := h.access.mayChange(ctx, m.Actor, l.Owner(), l.Deleted(), permission); err != nil {
 			return err
-		}
-		switch {
-		case !ok:
-			return ErrNotFound
-		case !m.Actor.Can(permission):
-			return ErrForbidden
-		case l.InPool() && !m.Actor.Can(role.LeadsAssign):
-			return fmt.Errorf("%w: pool leads are changed by those who assign them", ErrForbidden)
 		}
 		return change(l)
 	})
 }
 
-// History and AsOf derive views of a lead from its stream.
-
 // LeadEvent is one entry of a lead's history.
-type LeadEvent struct {
-	Event   eventstore.Event
-	Changes []event.Change
-}
+type LeadEvent = Change
 
 // History returns the lead's events with field-level changes, if the actor may see the lead now.
-func (h *Leads) History(ctx context.Context, a Actor, id uuid.UUID) ([]LeadEvent, error) {
+func (h *Leads) History(ctx context.Context, a Actor, id uuid.UUID) ([]Change, error) {
 	if _, err := h.visibleAny(ctx, a, id); err != nil {
 		return nil, err
 	}
-	events, err := h.repo.store.Load(ctx, lead.Stream(id), eventstore.LoadOptions{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]LeadEvent, 0, len(events))
-	var history []event.Event
-	before := map[string]any{}
-	for _, e := range events {
-		d, err := h.repo.registry.Decode(e.Type, e.Data)
-		if err != nil {
-			return nil, err
-		}
-		history = append(history, d)
-		l, err := lead.Rehydrate(id, history)
-		if err != nil {
-			return nil, err
-		}
-		after := l.Snapshot()
-		out = append(out, LeadEvent{Event: e, Changes: event.Diff(before, after)})
-		before = after
-	}
-	return out, nil
+	return h.repo.History(ctx, id, (*lead.Lead).Snapshot)
 }
 
 // AsOf returns the lead as it was at a time (its snapshot), if the actor may see the lead now.
@@ -241,18 +173,7 @@ func (h *Leads) AsOf(ctx context.Context, a Actor, id uuid.UUID, until time.Time
 	if _, err := h.visibleAny(ctx, a, id); err != nil {
 		return nil, err
 	}
-	events, err := h.repo.store.Load(ctx, lead.Stream(id), eventstore.LoadOptions{Until: until})
-	if err != nil {
-		return nil, err
-	}
-	if len(events) == 0 {
-		return nil, ErrNotFound
-	}
-	decoded, err := h.repo.decode(events)
-	if err != nil {
-		return nil, err
-	}
-	l, err := lead.Rehydrate(id, decoded)
+	l, err := h.repo.AsOf(ctx, id, until)
 	if err != nil {
 		return nil, err
 	}

@@ -171,3 +171,55 @@ func (r *Repository[A]) CreateOrMatch(ctx context.Context, m Meta, id uuid.UUID,
 	last := events[len(events)-1]
 	return Result{ID: id, Version: last.Version, Position: last.Position}, nil
 }
+
+// Change is one event of a record's history with the field-level changes it made.
+type Change struct {
+	Event   eventstore.Event
+	Changes []event.Change
+}
+
+// History replays the stream and diffs the snapshot before and after each event.
+func (r *Repository[A]) History(ctx context.Context, id uuid.UUID, snapshot func(A) map[string]any) ([]Change, error) {
+	events, err := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, ErrNotFound
+	}
+	out := make([]Change, 0, len(events))
+	var history []event.Event
+	before := map[string]any{}
+	for _, e := range events {
+		d, err := r.registry.Decode(e.Type, e.Data)
+		if err != nil {
+			return nil, err
+		}
+		history = append(history, d)
+		a, err := r.rehydrate(id, history)
+		if err != nil {
+			return nil, err
+		}
+		after := snapshot(a)
+		out = append(out, Change{Event: e, Changes: event.Diff(before, after)})
+		before = after
+	}
+	return out, nil
+}
+
+// AsOf rebuilds the aggregate from the events that occurred at or before until.
+func (r *Repository[A]) AsOf(ctx context.Context, id uuid.UUID, until time.Time) (A, error) {
+	var zero A
+	events, err := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{Until: until})
+	if err != nil {
+		return zero, err
+	}
+	if len(events) == 0 {
+		return zero, ErrNotFound
+	}
+	decoded, err := r.decode(events)
+	if err != nil {
+		return zero, err
+	}
+	return r.rehydrate(id, decoded)
+}

@@ -143,11 +143,21 @@ func (b *orgBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		_, err = tx.Exec(ctx, `DELETE FROM `+t("org_roles")+` WHERE id = ?`, d.RoleID)
 		return err
 	case settings.Changed:
-		if d.LeadClaimCap != nil {
-			_, err = tx.Exec(ctx, `INSERT INTO `+t("org_settings")+` (key, value) VALUES ('leadClaimCap', ?)
-				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, *d.LeadClaimCap)
+		put := func(key string, v any) error {
+			b, _ := json.Marshal(v)
+			_, err := tx.Exec(ctx, `INSERT INTO `+t("org_settings")+` (key, value) VALUES (?, ?)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, string(b))
+			return err
 		}
-		return err
+		if d.LeadClaimCap != nil {
+			if err := put("leadClaimCap", *d.LeadClaimCap); err != nil {
+				return err
+			}
+		}
+		if d.CustomerPool != nil {
+			return put("customerPool", *d.CustomerPool)
+		}
+		return nil
 	}
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -228,8 +227,23 @@ type Page[T any] struct {
 // ValidationError is a bad query parameter.
 type ValidationError = field.Error
 
-var leadSorts = map[string]string{
-	"createdAt": "created_at", "updatedAt": "updated_at", "name": "name", "nextFollowUpAt": "next_follow_up_at",
+var leadSpec = listSpec[*Lead]{
+	columns: LeadColumns,
+	sorts: map[string]sortColumn{"createdAt": {"created_at", true}, "updatedAt": {"updated_at", true},
+		"name": {"name", false}, "nextFollowUpAt": {"next_follow_up_at", true}},
+	defaultSort: "-createdAt",
+	scan:        func(r scanner) (*Lead, error) { return ScanLead(r) },
+	value: func(l *Lead, col string) (any, string) {
+		switch col {
+		case "name":
+			return l.Name, l.ID.String()
+		case "created_at":
+			return &l.CreatedAt, l.ID.String()
+		case "updated_at":
+			return &l.UpdatedAt, l.ID.String()
+		}
+		return l.NextFollowUpAt, l.ID.String()
+	},
 }
 
 // LeadSortKeys lists the accepted sort keys.
@@ -247,23 +261,8 @@ type cursor struct {
 // the one SQL statement.
 func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error) {
 	table := db.Gens.Table(LeadsProjection, "leads")
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	if q.Limit > 500 {
-		return Page[*Lead]{}, &ValidationError{Field: "limit", Message: "at most 500"}
-	}
-	sortKey, desc := strings.CutPrefix(q.Sort, "-")
-	if sortKey == "" {
-		sortKey, desc = "createdAt", true
-	}
-	col, ok := leadSorts[sortKey]
-	if !ok {
-		return Page[*Lead]{}, &ValidationError{Field: "sort", Message: "one of createdAt, updatedAt, name, nextFollowUpAt (prefix - for descending)"}
-	}
-	var where []string
-	var args []any
-	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	var lq listQuery
+	add := func(cond string, a ...any) { lq.where = append(lq.where, cond); lq.args = append(lq.args, a...) }
 	if cond, a := q.Scope.condition(); cond != "" {
 		add(cond, a...)
 	}
@@ -286,100 +285,10 @@ func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error)
 	if q.Pool != nil {
 		add("in_pool = ?", *q.Pool)
 	}
-	filter := ""
-	if len(where) > 0 {
-		filter = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int64
-	var after *cursor
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return Page[*Lead]{}, err
-		}
-		after, total = &c, c.Total
-	} else if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter), args...).Scan(&total); err != nil {
-		return Page[*Lead]{}, fmt.Errorf("count leads: %w", err)
-	}
-	// Keyset: NULLs of nextFollowUpAt sort last, via a far-future stand-in.
-	expr := col
-	if col == "next_follow_up_at" {
-		expr = "COALESCE(next_follow_up_at, ?)"
-	}
-	far := db.Dialect.Time(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-	exprArgs := func() []any {
-		if col == "next_follow_up_at" {
-			return []any{far}
-		}
-		return nil
-	}
-	op, dir := ">", "ASC"
-	if desc {
-		op, dir = "<", "DESC"
-	}
-	pageArgs := append([]any(nil), args...)
-	pageWhere := where
-	if after != nil {
-		c := *after
-		v := c.V
-		if col != "name" {
-			s, _ := v.(string)
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return Page[*Lead]{}, &ValidationError{Field: "cursor", Message: "does not belong to this sort"}
-			}
-			v = db.Dialect.Time(t)
-		}
-		pageWhere = append(append([]string(nil), where...), fmt.Sprintf("(%s %s ? OR (%s = ? AND id %s ?))", expr, op, expr, op))
-		pageArgs = append(pageArgs, exprArgs()...)
-		pageArgs = append(pageArgs, v)
-		pageArgs = append(pageArgs, exprArgs()...)
-		pageArgs = append(pageArgs, v, c.ID)
-	}
-	stmt := "SELECT " + LeadColumns + " FROM " + table
-	if len(pageWhere) > 0 {
-		stmt += " WHERE " + strings.Join(pageWhere, " AND ")
-	}
-	stmt += fmt.Sprintf(" ORDER BY %s %s, id %s LIMIT ?", expr, dir, dir)
-	pageArgs = append(pageArgs, exprArgs()...)
-	pageArgs = append(pageArgs, q.Limit+1)
-	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), pageArgs...)
-	if err != nil {
-		return Page[*Lead]{}, fmt.Errorf("search leads: %w", err)
-	}
-	defer rows.Close()
-	page := Page[*Lead]{Items: []*Lead{}, Total: total}
-	for rows.Next() {
-		l, err := ScanLead(rows)
-		if err != nil {
-			return Page[*Lead]{}, err
-		}
-		page.Items = append(page.Items, l)
-	}
-	if err := rows.Err(); err != nil {
-		return Page[*Lead]{}, err
-	}
-	if len(page.Items) > q.Limit {
-		page.Items = page.Items[:q.Limit]
-		last := page.Items[q.Limit-1]
-		var v any
-		switch col {
-		case "name":
-			v = last.Name
-		case "created_at":
-			v = last.CreatedAt.Format(time.RFC3339Nano)
-		case "updated_at":
-			v = last.UpdatedAt.Format(time.RFC3339Nano)
-		default:
-			t := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-			if last.NextFollowUpAt != nil {
-				t = *last.NextFollowUpAt
-			}
-			v = t.Format(time.RFC3339Nano)
-		}
-		page.NextCursor = encodeCursor(cursor{V: v, ID: last.ID.String(), Total: total})
-	}
-	return page, nil
+	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
+	spec := leadSpec
+	spec.table = table
+	return list(ctx, db, spec, lq)
 }
 
 // GetLead returns one lead if the scope covers it.

@@ -77,25 +77,50 @@ func (db *DB) OwnedLeads(ctx context.Context, owner uuid.UUID) (int64, error) {
 	return n, err
 }
 
+// setting reads one settings value into dst; it reports false when it was never set.
+func (db *DB) setting(ctx context.Context, key string, dst any) (bool, error) {
+	var v string
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT value FROM `+db.Gens.Table(OrgProjection, "org_settings")+` WHERE key = ?`), key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, json.Unmarshal([]byte(v), dst)
+}
+
 // LeadClaimCap implements commands.OrgDirectory.
 func (db *DB) LeadClaimCap(ctx context.Context) (int64, error) {
 	var v int64
-	err := db.SQL.QueryRowContext(ctx, `SELECT value FROM `+db.Gens.Table(OrgProjection, "org_settings")+` WHERE key = 'leadClaimCap'`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return settings.DefaultLeadClaimCap, nil
+	ok, err := db.setting(ctx, "leadClaimCap", &v)
+	if !ok {
+		return settings.DefaultLeadClaimCap, err
 	}
+	return v, err
+}
+
+// CustomerPool returns the customer pool settings.
+func (db *DB) CustomerPool(ctx context.Context) (settings.CustomerPool, error) {
+	v := settings.DefaultCustomerPool
+	_, err := db.setting(ctx, "customerPool", &v)
 	return v, err
 }
 
 // Settings is the read view of the system parameters.
 type Settings struct {
-	LeadClaimCap int64 `json:"leadClaimCap"`
+	LeadClaimCap int64                 `json:"leadClaimCap"`
+	CustomerPool settings.CustomerPool `json:"customerPool"`
 }
 
 // GetSettings returns the current parameters (defaults where never changed).
 func (db *DB) GetSettings(ctx context.Context) (Settings, error) {
 	c, err := db.LeadClaimCap(ctx)
-	return Settings{LeadClaimCap: c}, err
+	if err != nil {
+		return Settings{}, err
+	}
+	p, err := db.CustomerPool(ctx)
+	return Settings{LeadClaimCap: c, CustomerPool: p}, err
 }
 
 // Department is the read view of a department.

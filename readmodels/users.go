@@ -64,7 +64,7 @@ func OrgDDL(gen int) []string {
 		created_at {time} NOT NULL,
 		version {bigint} NOT NULL)`,
 		`CREATE INDEX ` + d + `_path ON ` + d + ` (path)`,
-		`CREATE TABLE ` + TableName("org_settings", gen) + ` (key TEXT PRIMARY KEY, value {bigint} NOT NULL)`,
+		`CREATE TABLE ` + TableName("org_settings", gen) + ` (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 		`CREATE TABLE ` + r + ` (
 		id TEXT PRIMARY KEY,
 		name TEXT NOT NULL UNIQUE,
@@ -193,10 +193,29 @@ func (db *DB) ListUsers(ctx context.Context, deptPrefix ...string) ([]*User, err
 
 // Sessions (commands.SessionStore).
 
+const sessionColumns = `id, token_hash, user_id, created_at, expires_at, client, two_factor`
+
+func scanSession(row scanner) (commands.Session, error) {
+	var (
+		s                commands.Session
+		uid              string
+		created, expires Time
+	)
+	if err := row.Scan(&s.ID, &s.TokenHash, &uid, &created, &expires, &s.Client, &s.TwoFactor); err != nil {
+		return commands.Session{}, err
+	}
+	s.UserID, _ = uuid.Parse(uid)
+	s.CreatedAt, s.ExpiresAt = created.T, expires.T
+	return s, nil
+}
+
 // CreateSession implements commands.SessionStore.
 func (db *DB) CreateSession(ctx context.Context, s commands.Session) error {
-	_, err := db.SQL.ExecContext(ctx, db.Q(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client) VALUES (?, ?, ?, ?, ?)`),
-		s.TokenHash, s.UserID.String(), db.Dialect.Time(s.CreatedAt), db.Dialect.Time(s.ExpiresAt), s.Client)
+	if s.ID == "" {
+		s.ID = uuid.NewString()
+	}
+	_, err := db.SQL.ExecContext(ctx, db.Q(`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		s.ID, s.TokenHash, s.UserID.String(), db.Dialect.Time(s.CreatedAt), db.Dialect.Time(s.ExpiresAt), s.Client, s.TwoFactor)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -205,36 +224,26 @@ func (db *DB) CreateSession(ctx context.Context, s commands.Session) error {
 
 // TouchSession implements commands.SessionStore: a valid session slides its expiry forward.
 func (db *DB) TouchSession(ctx context.Context, tokenHash string, now, newExpiry time.Time) (commands.Session, error) {
-	var (
-		s                Session
-		uid              string
-		created, expires Time
-	)
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT user_id, created_at, expires_at, client FROM sessions WHERE token_hash = ?`), tokenHash).
-		Scan(&uid, &created, &expires, &s.Client)
+	s, err := scanSession(db.SQL.QueryRowContext(ctx, db.Q(`SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`), tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return commands.Session{}, commands.ErrNotFound
 	}
 	if err != nil {
 		return commands.Session{}, fmt.Errorf("load session: %w", err)
 	}
-	if !expires.T.After(now) {
+	if !s.ExpiresAt.After(now) {
 		_ = db.DeleteSession(ctx, tokenHash)
 		return commands.Session{}, commands.ErrNotFound
 	}
 	// Slide at most once a minute to keep reads cheap.
-	if newExpiry.Sub(expires.T) > time.Minute {
+	if newExpiry.Sub(s.ExpiresAt) > time.Minute {
 		if _, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE sessions SET expires_at = ? WHERE token_hash = ?`), db.Dialect.Time(newExpiry), tokenHash); err != nil {
 			return commands.Session{}, fmt.Errorf("slide session: %w", err)
 		}
-		expires.T = newExpiry
+		s.ExpiresAt = newExpiry
 	}
-	id, _ := uuid.Parse(uid)
-	return commands.Session{TokenHash: tokenHash, UserID: id, CreatedAt: created.T, ExpiresAt: expires.T, Client: s.Client}, nil
+	return s, nil
 }
-
-// Session is only used to scan.
-type Session struct{ Client string }
 
 // DeleteSession implements commands.SessionStore.
 func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
@@ -246,4 +255,48 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 func (db *DB) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep string) error {
 	_, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`), userID.String(), keep)
 	return err
+}
+
+// UserSessions implements commands.SessionStore.
+func (db *DB) UserSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]commands.Session, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? AND expires_at > ?
+		ORDER BY created_at DESC, id`), userID.String(), db.Dialect.Time(now))
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	out := []commands.Session{}
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteUserSession implements commands.SessionStore.
+func (db *DB) DeleteUserSession(ctx context.Context, userID uuid.UUID, id string) error {
+	res, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM sessions WHERE user_id = ? AND id = ?`), userID.String(), id)
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	if n == 0 {
+		return commands.ErrNotFound
+	}
+	return nil
+}
+
+// SetUserTwoFactor implements commands.SessionStore.
+func (db *DB) SetUserTwoFactor(ctx context.Context, userID uuid.UUID, on bool) error {
+	_, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE sessions SET two_factor = ? WHERE user_id = ?`), on, userID.String())
+	if err != nil {
+		return fmt.Errorf("mark sessions: %w", err)
+	}
+	return nil
 }

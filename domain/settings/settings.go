@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/field"
 )
@@ -23,6 +24,31 @@ const Stream = "settings-00000000-0000-7000-8000-0000000000c0"
 // Defaults.
 const DefaultLeadClaimCap = 1000
 
+// CustomerPool holds the customer pool (公海) rules and claim limits.
+type CustomerPool struct {
+	Rules               customer.PoolRules `json:"rules"`
+	MaxClaimsPerDay     int                `json:"maxClaimsPerDay"`     // per user per day (0: no limit)
+	MaxOwned            int                `json:"maxOwned"`            // customers one user may own and still claim (0: no limit)
+	ReclaimCooldownDays int                `json:"reclaimCooldownDays"` // days before a previous owner may reclaim (0: none)
+}
+
+// DefaultCustomerPool applies until an administrator changes it: no automatic returns, at most
+// 1,000 owned customers.
+var DefaultCustomerPool = CustomerPool{MaxOwned: 1000}
+
+// Validate checks the limits.
+func (c CustomerPool) Validate() error {
+	var errs []error
+	for name, v := range map[string]int{"customerPool.maxClaimsPerDay": c.MaxClaimsPerDay, "customerPool.maxOwned": c.MaxOwned,
+		"customerPool.reclaimCooldownDays": c.ReclaimCooldownDays, "customerPool.rules.noFollowUpDays": c.Rules.NoFollowUpDays,
+		"customerPool.rules.noDealDays": c.Rules.NoDealDays} {
+		if v < 0 || v > 100_000 {
+			errs = append(errs, field.Errorf(name, "must be between 0 and 100000, got %d", v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // ValidationError names the field that is wrong and why.
 type ValidationError = field.Error
 
@@ -31,9 +57,10 @@ var ErrNotFound = errors.New("settings not found")
 
 // Changed: some parameters changed (nil: unchanged).
 type Changed struct {
-	LeadClaimCap *int64    `json:"leadClaimCap,omitempty"`
-	By           string    `json:"by"`
-	At           time.Time `json:"at"`
+	LeadClaimCap *int64        `json:"leadClaimCap,omitempty"`
+	CustomerPool *CustomerPool `json:"customerPool,omitempty"`
+	By           string        `json:"by"`
+	At           time.Time     `json:"at"`
 }
 
 func (Changed) EventType() string { return "settings.changed.v1" }
@@ -45,11 +72,14 @@ func Register(r *event.Registry) { r.Register(func() event.Event { return &Chang
 type Settings struct {
 	version      int64
 	leadClaimCap int64
+	customerPool CustomerPool
 	changes      []event.Event
 }
 
 // New is the settings before any change.
-func New() *Settings { return &Settings{leadClaimCap: DefaultLeadClaimCap} }
+func New() *Settings {
+	return &Settings{leadClaimCap: DefaultLeadClaimCap, customerPool: DefaultCustomerPool}
+}
 
 // Rehydrate rebuilds the settings from their history.
 func Rehydrate(_ uuid.UUID, history []event.Event) (*Settings, error) {
@@ -66,14 +96,22 @@ func (s *Settings) LeadClaimCap() int64    { return s.leadClaimCap }
 func (s *Settings) Changes() []event.Event { return append([]event.Event(nil), s.changes...) }
 
 func (s *Settings) apply(e event.Event) {
-	if c, ok := e.(Changed); ok && c.LeadClaimCap != nil {
+	c, ok := e.(Changed)
+	if !ok {
+		return
+	}
+	if c.LeadClaimCap != nil {
 		s.leadClaimCap = *c.LeadClaimCap
+	}
+	if c.CustomerPool != nil {
+		s.customerPool = *c.CustomerPool
 	}
 }
 
 // Change is an edit of the settings.
 type Change struct {
 	LeadClaimCap *int64
+	CustomerPool *CustomerPool
 }
 
 // Update applies a change; changing nothing records nothing.
@@ -87,7 +125,13 @@ func (s *Settings) Update(c Change, by uuid.UUID, at time.Time) error {
 			e.LeadClaimCap = c.LeadClaimCap
 		}
 	}
-	if e.LeadClaimCap == nil {
+	if c.CustomerPool != nil {
+		if err := c.CustomerPool.Validate(); err != nil {
+			return err
+		}
+		e.CustomerPool = c.CustomerPool
+	}
+	if e.LeadClaimCap == nil && e.CustomerPool == nil {
 		return nil
 	}
 	s.apply(e)

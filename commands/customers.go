@@ -1,0 +1,268 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/domain/settings"
+)
+
+// Claim-limit errors of the customer pool.
+var (
+	ErrCustomerClaimLimit = errors.New("you already own as many customers as the pool rules allow")
+	ErrDailyClaimLimit    = errors.New("you have claimed as many customers today as the pool rules allow")
+	ErrReclaimCooldown    = errors.New("you released this customer recently; the pool rules make you wait before claiming it again")
+)
+
+// CustomerDirectory is what customer commands read from the read models.
+type CustomerDirectory interface {
+	OrgDirectory
+	CustomerPool(ctx context.Context) (settings.CustomerPool, error)
+	OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error)
+	// CustomerClaimsSince counts the customers a user claimed since a time.
+	CustomerClaimsSince(ctx context.Context, user uuid.UUID, since time.Time) (int64, error)
+	// CustomersToCheck lists owned, unlocked customers the pool rules may return.
+	CustomersToCheck(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error)
+}
+
+// Customers handles the customer commands.
+type Customers struct {
+	repo   *Repository[*customer.Customer]
+	clock  Clock
+	dir    CustomerDirectory
+	access access
+}
+
+// NewCustomers refuses nil dependencies.
+func NewCustomers(store eventstore.Store, registry *event.Registry, clock Clock, dir CustomerDirectory) *Customers {
+	if dir == nil {
+		panic("commands: NewCustomers without a directory")
+	}
+	return &Customers{repo: NewRepository(store, registry, clock, customer.Stream, customer.Rehydrate), clock: clock, dir: dir,
+		access: access{org: dir, read: role.CustomersRead, pool: role.CustomersPool, assign: role.CustomersAssign}}
+}
+
+// CreateCustomer enters a customer.
+type CreateCustomer struct {
+	ID      uuid.UUID
+	Fields  customer.Fields
+	Status  customer.Status
+	Pool    bool
+	OwnerID uuid.UUID
+}
+
+// Create enters a customer owned by the actor (or OwnerID, for those who assign), or into the pool.
+func (h *Customers) Create(ctx context.Context, m Meta, c CreateCustomer) (Result, error) {
+	m.Command = "customer.create"
+	if !m.Actor.Can(role.CustomersCreate) {
+		return Result{}, ErrForbidden
+	}
+	if c.ID == uuid.Nil {
+		c.ID = uuid.Must(uuid.NewV7())
+	}
+	owner := m.Actor.ID
+	switch {
+	case c.Pool:
+		owner = uuid.Nil
+	case c.OwnerID != uuid.Nil && c.OwnerID != m.Actor.ID:
+		if err := h.access.assignable(ctx, m.Actor, c.OwnerID); err != nil {
+			return Result{}, err
+		}
+		owner = c.OwnerID
+	}
+	cu, err := customer.New(c.ID, c.Fields, c.Status, owner, "", m.Actor.ID, h.clock())
+	if err != nil {
+		return Result{}, err
+	}
+	return h.repo.CreateOrMatch(ctx, m, c.ID, cu, func(existing, proposed event.Event) bool {
+		a, ok1 := existing.(customer.Created)
+		b, ok2 := proposed.(customer.Created)
+		return ok1 && ok2 && a.OwnerID == b.OwnerID && a.By == b.By && a.Status == b.Status && reflect.DeepEqual(a.Fields, b.Fields)
+	})
+}
+
+func (h *Customers) edit(ctx context.Context, m Meta, id uuid.UUID, permission string, change func(*customer.Customer) error) (Result, error) {
+	return h.repo.Update(ctx, m, id, func(c *customer.Customer) error {
+		if err := h.access.mayChange(ctx, m.Actor, c.Owner(), c.Deleted(), permission); err != nil {
+			return err
+		}
+		return change(c)
+	})
+}
+
+// Update changes fields or the status.
+func (h *Customers) Update(ctx context.Context, m Meta, id uuid.UUID, p customer.Patch) (Result, error) {
+	m.Command = "customer.update"
+	return h.edit(ctx, m, id, role.CustomersUpdate, func(c *customer.Customer) error { return c.Update(p, m.Actor.ID, h.clock()) })
+}
+
+// Assign gives a customer to an active user inside the actor's scope.
+func (h *Customers) Assign(ctx context.Context, m Meta, id, to uuid.UUID) (Result, error) {
+	m.Command = "customer.assign"
+	return h.edit(ctx, m, id, role.CustomersAssign, func(c *customer.Customer) error {
+		if err := h.access.assignable(ctx, m.Actor, to); err != nil {
+			return err
+		}
+		return c.Assign(to, m.Actor.ID, h.clock())
+	})
+}
+
+// Release puts a customer back into the pool (never a locked one).
+func (h *Customers) Release(ctx context.Context, m Meta, id uuid.UUID, reason string) (Result, error) {
+	m.Command = "customer.release"
+	return h.edit(ctx, m, id, role.CustomersRelease, func(c *customer.Customer) error { return c.Release(reason, m.Actor.ID, h.clock()) })
+}
+
+// SetLocked locks (never returns to the pool) or unlocks a customer.
+func (h *Customers) SetLocked(ctx context.Context, m Meta, id uuid.UUID, locked bool) (Result, error) {
+	m.Command = "customer.unlock"
+	if locked {
+		m.Command = "customer.lock"
+	}
+	return h.edit(ctx, m, id, role.CustomersLock, func(c *customer.Customer) error {
+		if locked {
+			return c.Lock(m.Actor.ID, h.clock())
+		}
+		return c.Unlock(m.Actor.ID, h.clock())
+	})
+}
+
+// Delete removes a customer from every list; its history stays.
+func (h *Customers) Delete(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
+	m.Command = "customer.delete"
+	return h.edit(ctx, m, id, role.CustomersDelete, func(c *customer.Customer) error { return c.Delete(m.Actor.ID, h.clock()) })
+}
+
+// Claim takes a pool customer within the pool's limits: owned customers, claims per day, and the
+// cool-down before a previous owner may take it back. Concurrent claimers: one wins, the others
+// get customer.ErrNotInPool.
+func (h *Customers) Claim(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
+	m.Command = "customer.claim"
+	if !m.Actor.Can(role.CustomersPool) {
+		return Result{}, ErrForbidden
+	}
+	return h.repo.Update(ctx, m, id, func(c *customer.Customer) error {
+		if c.Deleted() {
+			return ErrNotFound
+		}
+		if !c.InPool() {
+			return customer.ErrNotInPool
+		}
+		now := h.clock()
+		pool, err := h.dir.CustomerPool(ctx)
+		if err != nil {
+			return err
+		}
+		if prev, at := c.PreviousOwner(); pool.ReclaimCooldownDays > 0 && prev == m.Actor.ID && now.Before(at.AddDate(0, 0, pool.ReclaimCooldownDays)) {
+			return fmt.Errorf("%w (until %s)", ErrReclaimCooldown, at.AddDate(0, 0, pool.ReclaimCooldownDays).Format(time.RFC3339))
+		}
+		if pool.MaxOwned > 0 {
+			owned, err := h.dir.OwnedCustomers(ctx, m.Actor.ID)
+			if err != nil {
+				return err
+			}
+			if owned >= int64(pool.MaxOwned) {
+				return fmt.Errorf("%w (%d of %d)", ErrCustomerClaimLimit, owned, pool.MaxOwned)
+			}
+		}
+		if pool.MaxClaimsPerDay > 0 {
+			y, mo, d := now.Date()
+			n, err := h.dir.CustomerClaimsSince(ctx, m.Actor.ID, time.Date(y, mo, d, 0, 0, 0, 0, now.Location()))
+			if err != nil {
+				return err
+			}
+			if n >= int64(pool.MaxClaimsPerDay) {
+				return fmt.Errorf("%w (%d today)", ErrDailyClaimLimit, n)
+			}
+		}
+		return c.Claim(m.Actor.ID, now)
+	})
+}
+
+// History returns the customer's events with field-level changes.
+func (h *Customers) History(ctx context.Context, a Actor, id uuid.UUID) ([]Change, error) {
+	if err := h.visible(ctx, a, id); err != nil {
+		return nil, err
+	}
+	return h.repo.History(ctx, id, (*customer.Customer).Snapshot)
+}
+
+// AsOf returns the customer as it was at a time.
+func (h *Customers) AsOf(ctx context.Context, a Actor, id uuid.UUID, until time.Time) (map[string]any, error) {
+	if err := h.visible(ctx, a, id); err != nil {
+		return nil, err
+	}
+	c, err := h.repo.AsOf(ctx, id, until)
+	if err != nil {
+		return nil, err
+	}
+	return c.Snapshot(), nil
+}
+
+func (h *Customers) visible(ctx context.Context, a Actor, id uuid.UUID) error {
+	l, err := h.repo.Load(ctx, id)
+	if err != nil {
+		return err
+	}
+	ok, err := h.access.sees(ctx, a, l.Root.Owner())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ReturnDue applies the pool rules at now: every owned, unlocked customer whose rule is due goes
+// back to the pool, as the system actor. It is idempotent (a second run finds them in the pool)
+// and returns how many it returned. Only one process should run it at a time (see the scheduler).
+func (h *Customers) ReturnDue(ctx context.Context, now time.Time) (int, error) {
+	pool, err := h.dir.CustomerPool(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if pool.Rules.NoFollowUpDays == 0 && pool.Rules.NoDealDays == 0 {
+		return 0, nil
+	}
+	m := Meta{Actor: SystemActor, Command: "customer.return_to_pool", RequestID: "pool-rules-" + now.UTC().Format("20060102T150405"),
+		CorrelationID: uuid.NewString()}
+	returned := 0
+	after := uuid.Nil
+	for {
+		ids, err := h.dir.CustomersToCheck(ctx, after, 500)
+		if err != nil {
+			return returned, err
+		}
+		for _, id := range ids {
+			after = id
+			_, err := h.repo.Update(ctx, m, id, func(c *customer.Customer) error {
+				rule, at, due := c.Due(pool.Rules, now)
+				if !due {
+					return nil
+				}
+				reason := fmt.Sprintf("pool rule %s: due since %s", rule, at.UTC().Format("2006-01-02"))
+				if err := c.Return(rule, reason, SystemActor.ID, now); err != nil {
+					return err
+				}
+				returned++
+				return nil
+			})
+			if err != nil && !errors.Is(err, customer.ErrAlreadyInPool) && !errors.Is(err, customer.ErrLocked) {
+				return returned, fmt.Errorf("return customer %s: %w", id, err)
+			}
+		}
+		if len(ids) < 500 {
+			return returned, nil
+		}
+	}
+}
