@@ -318,13 +318,18 @@ func (h *Users) EnsureAdmin(ctx context.Context, username, password string) (boo
 	return true, nil
 }
 
-// Session is a signed-in user's bearer token, stored only as a hash.
+// Session is a signed-in user's bearer token, stored only as a hash. ID is a public random id
+// that names the session in lists (the token itself is never shown again).
 type Session struct {
+	ID        string
 	TokenHash string
 	UserID    uuid.UUID
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	Client    string
+	// TwoFactor mirrors whether the account has two-factor sign-in confirmed (SetUserTwoFactor
+	// keeps it in step), so a role's 2FA requirement is checked without loading the account.
+	TwoFactor bool
 }
 
 // Credential is what sign-in needs to know about an account.
@@ -356,4 +361,11 @@ type SessionStore interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 	// DeleteUserSessions ends every session of a user except the one whose hash is keep.
 	DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep string) error
+	// UserSessions lists a user's sessions that are still valid at now, newest first.
+	UserSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]Session, error)
+	// DeleteUserSession ends the user's session with this public id; ErrNotFound when the user
+	// has no such session (someone else's id included).
+	DeleteUserSession(ctx context.Context, userID uuid.UUID, id string) error
+	// SetUserTwoFactor marks every session of a user with whether two-factor sign-in is on.
+	SetUserTwoFactor(ctx context.Context, userID uuid.UUID, on bool) error
 }

@@ -76,10 +76,12 @@ var operationalSchema = []string{
 		generation INTEGER NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS sessions (
 		token_hash TEXT PRIMARY KEY,
+		id TEXT NOT NULL UNIQUE,
 		user_id TEXT NOT NULL,
 		created_at {time} NOT NULL,
 		expires_at {time} NOT NULL,
-		client TEXT NOT NULL DEFAULT '')`,
+		client TEXT NOT NULL DEFAULT '',
+		two_factor {bool} NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)`,
 	`CREATE TABLE IF NOT EXISTS idempotency_keys (
 		actor_id TEXT NOT NULL,

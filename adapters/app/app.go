@@ -137,7 +137,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
-		projections.NewLeads(a.Registry), projections.NewOrg(a.Registry), projections.Audit{})
+		projections.NewLeads(a.Registry), projections.NewOrg(a.Registry), projections.Audit{}, projections.NewLogins(a.Registry))
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -149,7 +149,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Leads = commands.NewLeads(a.Store, a.Registry, cfg.Clock, a.DB)
 	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
 	a.Org = commands.NewOrg(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Auth = commands.NewAuth(a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
+	a.Auth = commands.NewAuth(a.Store, a.Registry, a.DB, a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
 	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Users: a.Users, Org: a.Org,
 		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
 	return a, nil

@@ -168,7 +168,10 @@ func bearer(r *http.Request) string {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := bearer(r)
-		actor, _, err := s.Auth.Authenticate(r.Context(), token)
+		actor, sess, err := s.Auth.Authenticate(r.Context(), token)
+		if err == nil {
+			err = s.twoFactorGate(r, actor, sess)
+		}
 		if err != nil {
 			writeProblem(w, r, s.Logger, err)
 			return

@@ -1,0 +1,195 @@
+package readmodels
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/commands"
+)
+
+// LoginsProjection owns the sign-in log: one row per sign-in outcome (succeeded, failed, locked,
+// unlocked), for the login audit and for throttling failed sign-ins by address and username.
+const LoginsProjection = "logins"
+
+// Login outcomes.
+const (
+	LoginSucceeded = "succeeded"
+	LoginFailed    = "failed"
+	LoginLocked    = "locked"
+	LoginUnlocked  = "unlocked"
+)
+
+// LoginOutcomes lists the outcomes a query may filter by.
+var LoginOutcomes = []string{LoginSucceeded, LoginFailed, LoginLocked, LoginUnlocked}
+
+// LoginsDDL creates the sign-in log of one generation.
+func LoginsDDL(gen int) []string {
+	t := TableName("login_events", gen)
+	return []string{
+		`CREATE TABLE ` + t + ` (
+		position {bigint} PRIMARY KEY,
+		occurred_at {time} NOT NULL,
+		user_id TEXT NOT NULL,
+		username TEXT NOT NULL,
+		username_lower TEXT NOT NULL,
+		address TEXT NOT NULL,
+		outcome TEXT NOT NULL,
+		reason TEXT NOT NULL,
+		method TEXT NOT NULL,
+		actor_id TEXT NOT NULL,
+		actor_name TEXT NOT NULL)`,
+		`CREATE INDEX ` + t + `_user ON ` + t + ` (user_id, position)`,
+		`CREATE INDEX ` + t + `_username ON ` + t + ` (username_lower, occurred_at)`,
+		`CREATE INDEX ` + t + `_address ON ` + t + ` (address, occurred_at)`,
+		`CREATE INDEX ` + t + `_outcome ON ` + t + ` (outcome, position)`,
+		`CREATE INDEX ` + t + `_time ON ` + t + ` (occurred_at)`,
+	}
+}
+
+// LoginColumns in insert order.
+const LoginColumns = `position, occurred_at, user_id, username, username_lower, address, outcome, reason, method, actor_id, actor_name`
+
+// LoginEvent is one row of the sign-in log. UserID is null for usernames that name no account.
+type LoginEvent struct {
+	Position   uint64     `json:"position"`
+	OccurredAt time.Time  `json:"occurredAt"`
+	UserID     *string    `json:"userId"`
+	Username   string     `json:"username"`
+	Address    string     `json:"address"`
+	Outcome    string     `json:"outcome"`
+	Reason     string     `json:"reason,omitempty"`
+	Method     string     `json:"method,omitempty"`
+	Actor      AuditActor `json:"actor"`
+}
+
+// Args are the row's values in LoginColumns order.
+func (db *DB) LoginArgs(e LoginEvent) []any {
+	uid := ""
+	if e.UserID != nil {
+		uid = *e.UserID
+	}
+	return []any{int64(e.Position), db.Dialect.Time(e.OccurredAt), uid, e.Username, strings.ToLower(e.Username), e.Address,
+		e.Outcome, e.Reason, e.Method, e.Actor.ID, e.Actor.Name}
+}
+
+// LoginQuery filters the sign-in log. User is an account id, or else a username (any case).
+type LoginQuery struct {
+	User     string
+	Address  string
+	Outcome  string
+	From, To *time.Time
+	Limit    int
+	Cursor   string // a position; pages go from newest to oldest
+}
+
+// SearchLogins pages through the sign-in log, newest first.
+func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent], error) {
+	table := db.Gens.Table(LoginsProjection, "login_events")
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > 500 {
+		return Page[LoginEvent]{}, &ValidationError{Field: "limit", Message: "at most 500"}
+	}
+	var where []string
+	var args []any
+	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
+	if q.User != "" {
+		if id, err := uuid.Parse(q.User); err == nil && len(q.User) == 36 {
+			add("user_id = ?", id.String())
+		} else {
+			add("username_lower = ?", strings.ToLower(strings.TrimSpace(q.User)))
+		}
+	}
+	if q.Address != "" {
+		add("address = ?", q.Address)
+	}
+	if q.Outcome != "" {
+		if !slices.Contains(LoginOutcomes, q.Outcome) {
+			return Page[LoginEvent]{}, &ValidationError{Field: "outcome", Message: "must be one of " + strings.Join(LoginOutcomes, ", ")}
+		}
+		add("outcome = ?", q.Outcome)
+	}
+	if q.From != nil {
+		add("occurred_at >= ?", db.Dialect.Time(*q.From))
+	}
+	if q.To != nil {
+		add("occurred_at < ?", db.Dialect.Time(*q.To))
+	}
+	countWhere, countArgs := append([]string(nil), where...), append([]any(nil), args...)
+	if q.Cursor != "" {
+		p, err := strconv.ParseInt(q.Cursor, 10, 64)
+		if err != nil || p < 0 {
+			return Page[LoginEvent]{}, &ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
+		}
+		add("position < ?", p)
+	}
+	filter := func(w []string) string {
+		if len(w) == 0 {
+			return ""
+		}
+		return " WHERE " + strings.Join(w, " AND ")
+	}
+	var total int64
+	if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter(countWhere)), countArgs...).Scan(&total); err != nil {
+		return Page[LoginEvent]{}, fmt.Errorf("count login events: %w", err)
+	}
+	args = append(args, q.Limit+1)
+	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+LoginColumns+" FROM "+table+filter(where)+" ORDER BY position DESC LIMIT ?"), args...)
+	if err != nil {
+		return Page[LoginEvent]{}, fmt.Errorf("search login events: %w", err)
+	}
+	defer rows.Close()
+	page := Page[LoginEvent]{Items: []LoginEvent{}, Total: total}
+	for rows.Next() {
+		var (
+			e             LoginEvent
+			pos           int64
+			at            Time
+			uid, usrLower string
+		)
+		if err := rows.Scan(&pos, &at, &uid, &e.Username, &usrLower, &e.Address, &e.Outcome, &e.Reason, &e.Method, &e.Actor.ID, &e.Actor.Name); err != nil {
+			return Page[LoginEvent]{}, err
+		}
+		e.Position, e.OccurredAt = uint64(pos), at.T
+		if uid != "" {
+			e.UserID = &uid
+		}
+		page.Items = append(page.Items, e)
+	}
+	if err := rows.Err(); err != nil {
+		return Page[LoginEvent]{}, err
+	}
+	if len(page.Items) > q.Limit {
+		page.Items = page.Items[:q.Limit]
+		page.NextCursor = strconv.FormatUint(page.Items[q.Limit-1].Position, 10)
+	}
+	return page, nil
+}
+
+// RecentSignInFailures implements commands.SignInLog.
+func (db *DB) RecentSignInFailures(ctx context.Context, q commands.SignInFailureQuery) (int, time.Time, error) {
+	table := db.Gens.Table(LoginsProjection, "login_events")
+	cond, arg := "address = ?", q.Address
+	if q.Username != "" {
+		cond, arg = "username_lower = ?", strings.ToLower(q.Username)
+	}
+	var (
+		n    int
+		last Time
+	)
+	err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*), max(occurred_at) FROM "+table+" WHERE "+cond+" AND outcome = ? AND occurred_at > ?"),
+		arg, LoginFailed, db.Dialect.Time(q.Since)).Scan(&n, &last)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
+	}
+	return n, last.T, nil
+}
+
+var _ commands.SignInLog = (*DB)(nil)
