@@ -122,6 +122,8 @@ type Result struct {
 	Position uint64
 	// Created is false when an idempotent create found the same record already there.
 	Created bool
+	// EventID is the id of the last event appended (the causation of what follows from it).
+	EventID uuid.UUID
 }
 
 // Errors the HTTP adapter maps to status codes.

@@ -132,7 +132,7 @@ func (r *Repository[A]) append(ctx context.Context, m Meta, id uuid.UUID, expect
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", m.Command, err)
 	}
-	return Result{ID: id, Version: res.Version, Position: res.Position}, nil
+	return Result{ID: id, Version: res.Version, Position: res.Position, EventID: data[len(data)-1].ID}, nil
 }
 
 // Encode turns domain events into events to append, with the command's metadata.

@@ -110,6 +110,9 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 	case lead.Released:
 		err = b.setOwner(ctx, row, "")
 		b.put(row, e, d.At)
+	case lead.Converted:
+		row.Status = string(lead.StatusConverted)
+		b.put(row, e, d.At)
 	case lead.Deleted:
 		delete(b.rows, id)
 		b.gone[id] = true
@@ -119,39 +122,18 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 	return err
 }
 
-// applyOrg follows organisation changes: when users or departments move, the rows of the users
-// concerned take their new department and superior paths.
+// applyOrg follows organisation changes (see followOrg), after writing the buffered rows so they
+// cannot overwrite the update.
 func (b *leadBatch) applyOrg(ctx context.Context, e eventstore.Event) error {
 	d, err := b.p.registry.Decode(e.Type, e.Data)
-	if err != nil {
+	if err != nil || !b.tree.handles(d) {
 		return err
 	}
-	if !b.tree.handles(d) {
-		return nil
-	}
-	if err := b.Flush(ctx); err != nil { // rows in memory must not overwrite the update below
-		return err
-	}
-	changed, err := b.tree.apply(ctx, b.tx, d)
-	if err != nil {
+	if err := b.Flush(ctx); err != nil {
 		return err
 	}
 	clear(b.places)
-	for _, id := range changed {
-		uid, err := uuid.Parse(id)
-		if err != nil {
-			continue
-		}
-		p, err := b.placement(ctx, uid)
-		if err != nil {
-			return err
-		}
-		if _, err := b.tx.Exec(ctx, `UPDATE `+b.table+` SET owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ? WHERE owner_id = ?`,
-			p.DepartmentID, p.DeptPath, p.SuperiorPath, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return followOrg(ctx, b.tx, b.tree, d, b.table)
 }
 
 func (b *leadBatch) placement(ctx context.Context, id uuid.UUID) (Placement, error) {

@@ -202,3 +202,29 @@ func (o orgTree) lookup(ctx context.Context, tx *Tx, userID uuid.UUID) (Placemen
 	}
 	return p, err
 }
+
+// followOrg applies an organisation event to a projection's tree and moves the owner columns of
+// the rows (in table) whose owners' placement changed.
+func followOrg(ctx context.Context, tx *Tx, tree orgTree, d event.Event, tables ...string) error {
+	changed, err := tree.apply(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	for _, id := range changed {
+		uid, err := uuid.Parse(id)
+		if err != nil {
+			continue
+		}
+		p, err := tree.lookup(ctx, tx, uid)
+		if err != nil {
+			return err
+		}
+		for _, table := range tables {
+			if _, err := tx.Exec(ctx, `UPDATE `+table+` SET owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ? WHERE owner_id = ?`,
+				p.DepartmentID, p.DeptPath, p.SuperiorPath, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -62,6 +62,10 @@ func (db *DB) Close() error { return db.SQL.Close() }
 func (db *DB) Q(query string) string { return db.Dialect.Rebind(query) }
 
 var operationalSchema = []string{
+	`CREATE TABLE IF NOT EXISTS leases (
+		name TEXT PRIMARY KEY,
+		holder TEXT NOT NULL,
+		expires_at {time} NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS projection_checkpoints (
 		name TEXT NOT NULL,
 		generation INTEGER NOT NULL,

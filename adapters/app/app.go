@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/esdb"
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
@@ -22,6 +24,8 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/contact"
+	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -96,23 +100,27 @@ func (c *Config) Validate() error {
 
 // App is a wired Chronicle.
 type App struct {
-	Config   Config
-	Logger   *slog.Logger
-	Registry *event.Registry
-	Store    eventstore.Store
-	DB       *readmodels.DB
-	Engine   *projections.Engine
-	Leads    *commands.Leads
-	Users    *commands.Users
-	Org      *commands.Org
-	Auth     *commands.Auth
-	API      *httpapi.Server
+	Config    Config
+	Logger    *slog.Logger
+	Registry  *event.Registry
+	Store     eventstore.Store
+	DB        *readmodels.DB
+	Engine    *projections.Engine
+	Leads     *commands.Leads
+	Customers *commands.Customers
+	Contacts  *commands.Contacts
+	Users     *commands.Users
+	Org       *commands.Org
+	Auth      *commands.Auth
+	API       *httpapi.Server
 }
 
 // Registry builds the registry of every event type Chronicle stores.
 func Registry() *event.Registry {
 	r := event.NewRegistry()
 	lead.Register(r)
+	customer.Register(r)
+	contact.Register(r)
 	user.Register(r)
 	department.Register(r)
 	role.Register(r)
@@ -136,8 +144,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Store.Close()
 		return nil, err
 	}
+	a.Leads = commands.NewLeads(a.Store, a.Registry, cfg.Clock, a.DB)
+	a.Customers = commands.NewCustomers(a.Store, a.Registry, cfg.Clock, a.DB)
+	a.Contacts = commands.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
+	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
+	a.Org = commands.NewOrg(a.Store, a.Registry, cfg.Clock, a.DB)
 	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
-		projections.NewLeads(a.Registry), projections.NewOrg(a.Registry), projections.Audit{}, projections.NewLogins(a.Registry))
+		projections.NewLeads(a.Registry), projections.NewCustomers(a.Registry), projections.NewOrg(a.Registry), projections.Audit{}, projections.NewLogins(a.Registry),
+		projections.Conversions{Completer: commands.ConversionCompleter{Contacts: a.Contacts, Leads: a.Leads}})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -146,11 +160,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
-	a.Leads = commands.NewLeads(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
-	a.Org = commands.NewOrg(a.Store, a.Registry, cfg.Clock, a.DB)
 	a.Auth = commands.NewAuth(a.Store, a.Registry, a.DB, a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
-	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Users: a.Users, Org: a.Org,
+	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Users: a.Users, Org: a.Org,
 		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
 	return a, nil
 }
@@ -223,6 +234,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.Engine.Run(ctx) }()
+	go a.poolRules(ctx)
 	srv := &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
 	serveDone := make(chan error, 1)
@@ -254,4 +266,42 @@ func (a *App) Close() error {
 		errs = append(errs, a.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// PoolRulesInterval is how often the customer pool rules run.
+const PoolRulesInterval = time.Hour
+
+// poolRules returns due customers to the pool every PoolRulesInterval, in one process at a time
+// (a lease in the read-model database), as the system actor.
+func (a *App) poolRules(ctx context.Context) {
+	holder := uuid.NewString()
+	tick := time.NewTicker(PoolRulesInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.Engine.Running():
+		}
+		if n, err := a.RunPoolRules(ctx, holder); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("customer pool rules failed", "error", err)
+		} else if n > 0 {
+			a.Logger.Info("customers returned to the pool", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// RunPoolRules applies the customer pool rules now if this holder gets the lease.
+func (a *App) RunPoolRules(ctx context.Context, holder string) (int, error) {
+	now := a.Config.Clock()
+	ok, err := a.DB.TryLease(ctx, "customer-pool-rules", holder, now, PoolRulesInterval/2)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return a.Customers.ReturnDue(ctx, now)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
+	"github.com/chronicle-crm/chronicle/commands"
 )
 
 const adminPassword = "Adm1n-passw0rd!"
@@ -28,9 +29,12 @@ type harness struct {
 	app *app.App
 }
 
-func newHarness(t *testing.T, engine string) *harness {
+func newHarness(t *testing.T, engine string, clock ...commands.Clock) *harness {
 	t.Helper()
 	cfg := app.Config{DataDir: t.TempDir(), EventStore: engine, ReadModels: engine, AdminPassword: adminPassword, ReadWait: 2 * time.Second}
+	if len(clock) > 0 {
+		cfg.Clock = clock[0]
+	}
 	if engine == "postgres" {
 		cfg.PostgresURL = pgtest.URL(t)
 	}

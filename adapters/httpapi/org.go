@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -258,6 +259,8 @@ func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request) {
 // SettingsPatch is the body of PATCH /api/v1/settings.
 type SettingsPatch struct {
 	LeadClaimCap Opt[int64] `json:"leadClaimCap"`
+	// CustomerPool is merged field by field onto the current customer pool settings.
+	CustomerPool json.RawMessage `json:"customerPool"`
 }
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
@@ -280,6 +283,17 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := settings.Change{LeadClaimCap: in.LeadClaimCap.Ptr()}
+	if len(in.CustomerPool) > 0 {
+		cur, err := s.DB.CustomerPool(r.Context())
+		if err == nil {
+			err = DecodeJSON(in.CustomerPool, &cur)
+		}
+		if err != nil {
+			writeProblem(w, r, s.Logger, err)
+			return
+		}
+		c.CustomerPool = &cur
+	}
 	s.orgCommand(w, r, "settings.update", http.StatusOK,
 		func(m commands.Meta) (commands.Result, error) { return s.Org.UpdateSettings(r.Context(), m, c) },
 		func(ctx context.Context, _ uuid.UUID) (any, error) { return s.DB.GetSettings(ctx) })

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/field"
@@ -40,6 +41,14 @@ var errorTable = []struct {
 	{lead.ErrNotFound, http.StatusNotFound, "not_found"},
 	{commands.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{commands.ErrClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
+	{commands.ErrCustomerClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
+	{commands.ErrDailyClaimLimit, http.StatusConflict, "pool_daily_claim_limit_reached"},
+	{commands.ErrReclaimCooldown, http.StatusConflict, "pool_reclaim_cooldown"},
+	{customer.ErrNotInPool, http.StatusConflict, "not_in_pool"},
+	{customer.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
+	{customer.ErrLocked, http.StatusConflict, "customer_locked"},
+	{customer.ErrDeleted, http.StatusNotFound, "not_found"},
+	{customer.ErrNotFound, http.StatusNotFound, "not_found"},
 	{role.ErrBuiltIn, http.StatusConflict, "built_in_role"},
 	{role.ErrDeleted, http.StatusNotFound, "not_found"},
 	{role.ErrNotFound, http.StatusNotFound, "not_found"},

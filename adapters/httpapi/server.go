@@ -35,6 +35,8 @@ type Deps struct {
 	DB          *readmodels.DB
 	Engine      *projections.Engine
 	Leads       *commands.Leads
+	Customers   *commands.Customers
+	Contacts    *commands.Contacts
 	Users       *commands.Users
 	Org         *commands.Org
 	Auth        *commands.Auth
@@ -112,6 +114,8 @@ func (s *Server) routes() {
 	a("/projections/{name}/rebuild", s.rebuildProjection, http.MethodPost)
 	a("/projections/{name}/resume", s.resumeProjection, http.MethodPost)
 	s.orgRoutes(a)
+	s.customerRoutes(a)
+	s.contactRoutes(a)
 	s.securityRoutes(a)
 }
 

@@ -49,6 +49,7 @@ type Customer struct {
 	lastFollowUpAt time.Time
 	previousOwner  uuid.UUID // who released it last (for the reclaim cool-down)
 	releasedAt     time.Time
+	primaryContact string
 	changes        []event.Event
 }
 
@@ -142,6 +143,8 @@ func (c *Customer) apply(e event.Event) {
 			t := *e.NextFollowUpAt
 			c.fields.NextFollowUpAt = &t
 		}
+	case PrimaryContactSet:
+		c.primaryContact = e.ContactID
 	case Deleted:
 		c.deleted, c.updatedAt = true, e.At
 	}
@@ -311,6 +314,25 @@ func (c *Customer) RecordFollowUp(followUp uuid.UUID, when time.Time, next *time
 	return nil
 }
 
+// SetPrimaryContact makes a contact of this customer the primary one (uuid.Nil: none).
+func (c *Customer) SetPrimaryContact(contact, by uuid.UUID, at time.Time) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
+	id := ""
+	if contact != uuid.Nil {
+		id = contact.String()
+	}
+	if id == c.primaryContact {
+		return nil
+	}
+	c.record(PrimaryContactSet{CustomerID: c.id.String(), ContactID: id, By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// PrimaryContact is the primary contact's id ("" for none).
+func (c *Customer) PrimaryContact() string { return c.primaryContact }
+
 // Delete removes the customer from every list; deleted customers accept no commands.
 func (c *Customer) Delete(by uuid.UUID, at time.Time) error {
 	if c.deleted {
@@ -324,7 +346,7 @@ func (c *Customer) Delete(by uuid.UUID, at time.Time) error {
 func (c *Customer) Snapshot() map[string]any {
 	m := map[string]any{"id": c.id.String(), "status": string(c.status), "ownerId": nil, "locked": c.locked,
 		"deleted": c.deleted, "inPool": c.InPool(), "version": c.version, "satisfaction": c.fields.Satisfaction,
-		"credit": c.fields.Credit, "nextFollowUpAt": nil, "fromLeadId": c.fromLead,
+		"credit": c.fields.Credit, "nextFollowUpAt": nil, "fromLeadId": c.fromLead, "primaryContactId": c.primaryContact,
 		"createdAt": c.createdAt.Format(time.RFC3339Nano), "updatedAt": c.updatedAt.Format(time.RFC3339Nano)}
 	f := c.fields
 	for _, t := range f.texts() {

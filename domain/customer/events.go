@@ -74,6 +74,16 @@ type FollowedUp struct {
 	By             string     `json:"by"`
 }
 
+// PrimaryContactSet: the customer's primary contact is now ContactID (empty: none).
+type PrimaryContactSet struct {
+	CustomerID string    `json:"customerId"`
+	ContactID  string    `json:"contactId"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+func (PrimaryContactSet) EventType() string { return "customer.primary_contact_set.v1" }
+
 // Deleted: the customer leaves every list; its history stays.
 type Deleted struct {
 	CustomerID string    `json:"customerId"`
@@ -98,6 +108,6 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Assigned{} }, func() event.Event { return &Claimed{} },
 		func() event.Event { return &Released{} }, func() event.Event { return &Locked{} },
 		func() event.Event { return &Unlocked{} }, func() event.Event { return &FollowedUp{} },
-		func() event.Event { return &Deleted{} },
+		func() event.Event { return &Deleted{} }, func() event.Event { return &PrimaryContactSet{} },
 	)
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/contact"
 )
 
 // Update changes fields and/or the status. Changing nothing records nothing.
@@ -118,5 +120,19 @@ func (l *Lead) Delete(by uuid.UUID, at time.Time) error {
 		return ErrDeleted
 	}
 	l.record(Deleted{LeadID: l.id.String(), By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// Convert records that the lead became a customer (and a contact, when contact is not uuid.Nil).
+// A converted lead accepts no further commands, so converting twice is refused.
+func (l *Lead) Convert(customer, contactID uuid.UUID, contactFields *contact.Fields, by uuid.UUID, at time.Time) error {
+	if err := l.usable(); err != nil {
+		return err
+	}
+	e := Converted{LeadID: l.id.String(), CustomerID: customer.String(), By: by.String(), At: at.UTC()}
+	if contactID != uuid.Nil {
+		e.ContactID, e.Contact = contactID.String(), contactFields
+	}
+	l.record(e)
 	return nil
 }

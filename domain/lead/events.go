@@ -3,6 +3,7 @@ package lead
 import (
 	"time"
 
+	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/event"
 )
 
@@ -48,6 +49,19 @@ type Released struct {
 	At     time.Time `json:"at"`
 }
 
+// Converted: the lead became a customer (and possibly a contact) with these ids.
+type Converted struct {
+	LeadID     string `json:"leadId"`
+	CustomerID string `json:"customerId"`
+	ContactID  string `json:"contactId,omitempty"`
+	// Contact holds the contact's fields when the conversion creates one.
+	Contact *contact.Fields `json:"contact,omitempty"`
+	By      string          `json:"by"`
+	At      time.Time       `json:"at"`
+}
+
+func (Converted) EventType() string { return "lead.converted.v1" }
+
 // Deleted: the lead leaves every list; its history stays.
 type Deleted struct {
 	LeadID string    `json:"leadId"`
@@ -71,5 +85,6 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Claimed{} },
 		func() event.Event { return &Released{} },
 		func() event.Event { return &Deleted{} },
+		func() event.Event { return &Converted{} },
 	)
 }

@@ -39,6 +39,7 @@ type Lead struct {
 	deleted   bool
 	createdAt time.Time
 	createdBy string
+	customer  string // the customer it was converted into
 	updatedAt time.Time
 	changes   []event.Event
 }
@@ -113,6 +114,8 @@ func (l *Lead) apply(e event.Event) {
 		l.owner, l.updatedAt = parseID(e.By), e.At
 	case Released:
 		l.owner, l.updatedAt = uuid.Nil, e.At
+	case Converted:
+		l.status, l.customer, l.updatedAt = StatusConverted, e.CustomerID, e.At
 	case Deleted:
 		l.deleted, l.updatedAt = true, e.At
 	}
@@ -144,7 +147,10 @@ func (l *Lead) Snapshot() map[string]any {
 		"email": f.Email, "source": f.Source, "industry": f.Industry, "level": f.Level, "address": f.Address,
 		"remark": f.Remark, "status": string(l.status), "ownerId": nil, "nextFollowUpAt": nil,
 		"createdAt": l.createdAt.Format(time.RFC3339Nano), "updatedAt": l.updatedAt.Format(time.RFC3339Nano),
-		"version": l.version, "deleted": l.deleted, "inPool": l.InPool(),
+		"version": l.version, "deleted": l.deleted, "inPool": l.InPool(), "customerId": nil,
+	}
+	if l.customer != "" {
+		m["customerId"] = l.customer
 	}
 	if l.owner != uuid.Nil {
 		m["ownerId"] = l.owner.String()

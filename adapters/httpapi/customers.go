@@ -1,0 +1,336 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// customerRoutes registers the customer endpoints.
+func (s *Server) customerRoutes(a func(path string, h http.HandlerFunc, method string)) {
+	a("/customers", s.createCustomer, http.MethodPost)
+	a("/customers", s.searchCustomers, http.MethodGet)
+	a("/customers/{id}", s.getCustomer, http.MethodGet)
+	a("/customers/{id}", s.updateCustomer, http.MethodPatch)
+	a("/customers/{id}", s.deleteCustomer, http.MethodDelete)
+	a("/customers/{id}/assign", s.assignCustomer, http.MethodPost)
+	a("/customers/{id}/claim", s.claimCustomer, http.MethodPost)
+	a("/customers/{id}/release", s.releaseCustomer, http.MethodPost)
+	a("/customers/{id}/lock", s.lockCustomer, http.MethodPost)
+	a("/customers/{id}/unlock", s.unlockCustomer, http.MethodPost)
+	a("/customers/{id}/history", s.customerHistory, http.MethodGet)
+}
+
+// CustomerCreate is the body of POST /api/v1/customers: the customer's fields plus these.
+type CustomerCreate struct {
+	customer.Fields
+	ID             string  `json:"id"`
+	Status         string  `json:"status"`
+	Pool           bool    `json:"pool"`
+	OwnerID        string  `json:"ownerId"`
+	NextFollowUpAt *string `json:"nextFollowUpAt"`
+}
+
+func (s *Server) customerScope(a commands.Actor) readmodels.Scope {
+	return readmodels.ScopeOf(a, a.Can(role.CustomersPool) || a.Can(role.CustomersAssign))
+}
+
+func (s *Server) customerView(ctx context.Context, w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
+	if err := s.awaitPosition(ctx, res.Position, readmodels.CustomersProjection); err != nil {
+		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
+		return
+	}
+	c, err := s.DB.GetCustomer(ctx, s.customerScope(actorOf(ctx)), res.ID)
+	if err != nil {
+		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
+		return
+	}
+	writeJSON(w, status, c)
+}
+
+// customerCommand runs a command on /customers/{id} and answers with the read view.
+func (s *Server) customerCommand(w http.ResponseWriter, r *http.Request, name string, body any,
+	run func(commands.Meta, uuid.UUID) (commands.Result, error)) {
+	id, err := pathID(r)
+	if err == nil && body != nil {
+		err = decode(w, r, s.MaxBody, body)
+	}
+	m, merr := s.meta(r)
+	if err == nil {
+		err = merr
+	}
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	res, err := s.command(w, name, func() (commands.Result, error) { return run(m, id) })
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	if name == "customer.delete" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.customerView(r.Context(), w, r, http.StatusOK, res)
+}
+
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
+	var in CustomerCreate
+	if err := decode(w, r, s.MaxBody, &in); err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	c := commands.CreateCustomer{Fields: in.Fields, Status: customer.Status(in.Status), Pool: in.Pool}
+	var err error
+	if in.ID != "" {
+		c.ID, err = parseUUID("id", in.ID)
+	}
+	if err == nil && in.OwnerID != "" {
+		c.OwnerID, err = parseUUID("ownerId", in.OwnerID)
+	}
+	if err == nil && in.NextFollowUpAt != nil && *in.NextFollowUpAt != "" {
+		t, terr := parseTime("nextFollowUpAt", *in.NextFollowUpAt)
+		c.Fields.NextFollowUpAt, err = &t, terr
+	}
+	m, merr := s.meta(r)
+	if err == nil {
+		err = merr
+	}
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	res, err := s.command(w, "customer.create", func() (commands.Result, error) { return s.Customers.Create(r.Context(), m, c) })
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/customers/"+res.ID.String())
+	status := http.StatusCreated
+	if !res.Created {
+		status = http.StatusOK
+	}
+	s.customerView(r.Context(), w, r, status, res)
+}
+
+// CustomerPatch is the body of PATCH /api/v1/customers/{id}: text fields by name, ratings,
+// nextFollowUpAt (null clears) and status.
+type CustomerPatch map[string]any
+
+// ToPatch validates the wire form into a domain patch.
+func (in CustomerPatch) ToPatch() (customer.Patch, error) {
+	p := customer.Patch{Text: map[string]string{}}
+	known := map[string]bool{}
+	for _, f := range customer.TextFields() {
+		known[f] = true
+	}
+	for k, v := range in {
+		switch {
+		case known[k]:
+			sv, ok := v.(string)
+			if v == nil {
+				sv, ok = "", true
+			}
+			if !ok {
+				return p, invalid(k, "must be a string")
+			}
+			p.Text[k] = sv
+		case k == "satisfaction" || k == "credit":
+			f, ok := v.(float64)
+			if !ok || f != float64(int(f)) {
+				return p, invalid(k, "must be a whole number from 1 to 5 (0 for none)")
+			}
+			n := int(f)
+			if k == "satisfaction" {
+				p.Satisfaction = &n
+			} else {
+				p.Credit = &n
+			}
+		case k == "nextFollowUpAt":
+			if sv, _ := v.(string); v == nil || sv == "" {
+				p.ClearNextFollowUp = true
+			} else {
+				t, err := parseTime(k, sv)
+				if err != nil {
+					return p, err
+				}
+				p.NextFollowUpAt = &t
+			}
+		case k == "status":
+			sv, _ := v.(string)
+			st := customer.Status(sv)
+			p.Status = &st
+		default:
+			return p, &badRequest{status: http.StatusBadRequest, code: "unknown_field", detail: "unknown field " + k,
+				fields: []fieldError{{Field: k, Message: "is not a field of this request"}}}
+		}
+	}
+	if len(p.Text) == 0 {
+		p.Text = nil
+	}
+	if p.IsZero() {
+		return p, invalid("(body)", "name at least one field to change")
+	}
+	return p, nil
+}
+
+func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) {
+	var in CustomerPatch
+	s.customerCommand(w, r, "customer.update", &in, func(m commands.Meta, id uuid.UUID) (commands.Result, error) {
+		p, err := in.ToPatch()
+		if err != nil {
+			return commands.Result{}, err
+		}
+		return s.Customers.Update(r.Context(), m, id, p)
+	})
+}
+
+func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request) {
+	s.customerCommand(w, r, "customer.delete", nil, func(m commands.Meta, id uuid.UUID) (commands.Result, error) {
+		return s.Customers.Delete(r.Context(), m, id)
+	})
+}
+
+func (s *Server) assignCustomer(w http.ResponseWriter, r *http.Request) {
+	var in assignBody
+	s.customerCommand(w, r, "customer.assign", &in, func(m commands.Meta, id uuid.UUID) (commands.Result, error) {
+		to, err := parseUUID("ownerId", in.OwnerID)
+		if err != nil {
+			return commands.Result{}, err
+		}
+		return s.Customers.Assign(r.Context(), m, id, to)
+	})
+}
+
+func (s *Server) claimCustomer(w http.ResponseWriter, r *http.Request) {
+	s.customerCommand(w, r, "customer.claim", nil, func(m commands.Meta, id uuid.UUID) (commands.Result, error) {
+		return s.Customers.Claim(r.Context(), m, id)
+	})
+}
+
+func (s *Server) releaseCustomer(w http.ResponseWriter, r *http.Request) {
+	var in releaseBody
+	s.customerCommand(w, r, "customer.release", &in, func(m commands.Meta, id uuid.UUID) (commands.Result, error) {
+		return s.Customers.Release(r.Context(), m, id, in.Reason)
+	})
+}
+
+func (s *Server) lockCustomer(w http.ResponseWriter, r *http.Request) {
+	s.customerCommand(w, r, "customer.lock", nil, func(m commands.Meta, id uuid.UUID) (commands.Result, error) {
+		return s.Customers.SetLocked(r.Context(), m, id, true)
+	})
+}
+
+func (s *Server) unlockCustomer(w http.ResponseWriter, r *http.Request) {
+	s.customerCommand(w, r, "customer.unlock", nil, func(m commands.Meta, id uuid.UUID) (commands.Result, error) {
+		return s.Customers.SetLocked(r.Context(), m, id, false)
+	})
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	actor := actorOf(r.Context())
+	if asOf := r.URL.Query().Get("asOf"); asOf != "" {
+		t, err := parseTime("asOf", asOf)
+		var snap map[string]any
+		if err == nil {
+			snap, err = s.Customers.AsOf(r.Context(), actor, id, t)
+		}
+		if err != nil {
+			writeProblem(w, r, s.Logger, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, snap)
+		return
+	}
+	if err := s.waitFor(r, readmodels.CustomersProjection); err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	c, err := s.DB.GetCustomer(r.Context(), s.customerScope(actor), id)
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	w.Header().Set("ETag", strconv.FormatInt(c.Version, 10))
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	q := readmodels.CustomerQuery{Scope: s.customerScope(actorOf(r.Context())), Q: v.Get("q"), Level: v.Get("level"), Industry: v.Get("industry"),
+		Source: v.Get("source"), Classification: v.Get("classification"), Sort: v.Get("sort"), Cursor: v.Get("cursor")}
+	for _, st := range v["status"] {
+		for _, one := range strings.Split(st, ",") {
+			if one = strings.TrimSpace(one); one != "" {
+				q.Status = append(q.Status, one)
+			}
+		}
+	}
+	var err error
+	if o := v.Get("ownerId"); o != "" {
+		var id uuid.UUID
+		id, err = parseUUID("ownerId", o)
+		q.OwnerID = &id
+	}
+	for name, dst := range map[string]**bool{"pool": &q.Pool, "locked": &q.Locked} {
+		if p := v.Get(name); p != "" && err == nil {
+			b, perr := strconv.ParseBool(p)
+			if perr != nil {
+				err = invalid(name, "must be true or false")
+			}
+			*dst = &b
+		}
+	}
+	if l := v.Get("limit"); l != "" && err == nil {
+		n, perr := strconv.Atoi(l)
+		if perr != nil || n < 1 || n > 500 {
+			err = invalid("limit", "must be a number from 1 to 500")
+		}
+		q.Limit = n
+	}
+	if err == nil {
+		err = s.waitFor(r, readmodels.CustomersProjection)
+	}
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	page, err := s.DB.SearchCustomers(r.Context(), q)
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) customerHistory(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var events []commands.Change
+	if err == nil {
+		events, err = s.Customers.History(r.Context(), actorOf(r.Context()), id)
+	}
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	items := make([]HistoryEntry, len(events))
+	for i, e := range events {
+		items[i] = historyEntry(e.Event)
+		items[i].Changes = e.Changes
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}

@@ -1,0 +1,194 @@
+// Package contact is the contact aggregate: a person at a customer. A contact belongs to exactly
+// one customer; which contact is the primary one is recorded on the customer.
+package contact
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/field"
+)
+
+// ValidationError names the field that is wrong and why.
+type ValidationError = field.Error
+
+// Rule violations.
+var (
+	ErrNotFound = errors.New("contact not found")
+	ErrDeleted  = errors.New("contact is deleted")
+)
+
+// StreamPrefix is the stream kind of contacts.
+const StreamPrefix = "contact"
+
+// Stream returns the stream id of a contact.
+func Stream(id uuid.UUID) string { return StreamPrefix + "-" + id.String() }
+
+// Fields are a contact's attributes.
+type Fields struct {
+	Name        string `json:"name"`
+	Gender      string `json:"gender,omitempty"` // male | female | other
+	Title       string `json:"title,omitempty"`
+	OfficePhone string `json:"officePhone,omitempty"`
+	Mobile      string `json:"mobile,omitempty"`
+	Email       string `json:"email,omitempty"`
+	Fax         string `json:"fax,omitempty"`
+	Birthday    string `json:"birthday,omitempty"` // YYYY-MM-DD
+	Remark      string `json:"remark,omitempty"`
+}
+
+func (f Fields) normalise() Fields {
+	for _, p := range []*string{&f.Name, &f.Gender, &f.Title, &f.OfficePhone, &f.Mobile, &f.Email, &f.Fax, &f.Birthday, &f.Remark} {
+		*p = strings.TrimSpace(*p)
+	}
+	return f
+}
+
+// Validate checks every field.
+func (f Fields) Validate() error {
+	errs := []error{field.Required("name", f.Name), field.Text("name", f.Name, 100), field.OneOf("gender", f.Gender, "male", "female", "other"),
+		field.Text("title", f.Title, 100), field.Phone("officePhone", f.OfficePhone), field.Phone("mobile", f.Mobile),
+		field.Email("email", f.Email), field.Phone("fax", f.Fax), field.Text("remark", f.Remark, 2000)}
+	if f.Birthday != "" {
+		if _, err := time.Parse("2006-01-02", f.Birthday); err != nil {
+			errs = append(errs, field.Errorf("birthday", "must be a date YYYY-MM-DD, got %q", f.Birthday))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Created: a contact was added to a customer.
+type Created struct {
+	ContactID  string    `json:"contactId"`
+	CustomerID string    `json:"customerId"`
+	Fields     Fields    `json:"fields"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Updated: the contact's fields are now Fields.
+type Updated struct {
+	ContactID string    `json:"contactId"`
+	Fields    Fields    `json:"fields"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+// Deleted: the contact leaves every list; its history stays.
+type Deleted struct {
+	ContactID string    `json:"contactId"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+func (Created) EventType() string { return "contact.created.v1" }
+func (Updated) EventType() string { return "contact.updated.v1" }
+func (Deleted) EventType() string { return "contact.deleted.v1" }
+
+// Register adds the contact events to a registry.
+func Register(r *event.Registry) {
+	r.Register(func() event.Event { return &Created{} }, func() event.Event { return &Updated{} }, func() event.Event { return &Deleted{} })
+}
+
+// Contact is the aggregate state.
+type Contact struct {
+	id       uuid.UUID
+	version  int64
+	customer uuid.UUID
+	fields   Fields
+	deleted  bool
+	changes  []event.Event
+}
+
+// New adds a contact to a customer.
+func New(id, customerID uuid.UUID, f Fields, by uuid.UUID, at time.Time) (*Contact, error) {
+	if customerID == uuid.Nil {
+		return nil, &ValidationError{Field: "customerId", Message: "is required"}
+	}
+	f = f.normalise()
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Contact{id: id}
+	c.record(Created{ContactID: id.String(), CustomerID: customerID.String(), Fields: f, By: by.String(), At: at.UTC()})
+	return c, nil
+}
+
+// Rehydrate rebuilds a contact from its history.
+func Rehydrate(id uuid.UUID, history []event.Event) (*Contact, error) {
+	if len(history) == 0 {
+		return nil, ErrNotFound
+	}
+	if _, ok := history[0].(Created); !ok {
+		return nil, fmt.Errorf("contact %s: history starts with %s", id, history[0].EventType())
+	}
+	c := &Contact{id: id}
+	for _, e := range history {
+		c.apply(e)
+		c.version++
+	}
+	return c, nil
+}
+
+func (c *Contact) ID() uuid.UUID          { return c.id }
+func (c *Contact) Version() int64         { return c.version }
+func (c *Contact) Customer() uuid.UUID    { return c.customer }
+func (c *Contact) Fields() Fields         { return c.fields }
+func (c *Contact) Deleted() bool          { return c.deleted }
+func (c *Contact) Changes() []event.Event { return slices.Clone(c.changes) }
+
+func (c *Contact) record(e event.Event) {
+	c.apply(e)
+	c.changes = append(c.changes, e)
+}
+
+func (c *Contact) apply(e event.Event) {
+	switch e := e.(type) {
+	case Created:
+		c.customer, _ = uuid.Parse(e.CustomerID)
+		c.fields = e.Fields
+	case Updated:
+		c.fields = e.Fields
+	case Deleted:
+		c.deleted = true
+	}
+}
+
+// Update replaces the fields; no change records nothing.
+func (c *Contact) Update(f Fields, by uuid.UUID, at time.Time) error {
+	if c.deleted {
+		return ErrDeleted
+	}
+	f = f.normalise()
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	if f == c.fields {
+		return nil
+	}
+	c.record(Updated{ContactID: c.id.String(), Fields: f, By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// Delete removes the contact.
+func (c *Contact) Delete(by uuid.UUID, at time.Time) error {
+	if c.deleted {
+		return ErrDeleted
+	}
+	c.record(Deleted{ContactID: c.id.String(), By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// Snapshot is the contact as a flat map.
+func (c *Contact) Snapshot() map[string]any {
+	f := c.fields
+	return map[string]any{"id": c.id.String(), "customerId": c.customer.String(), "name": f.Name, "gender": f.Gender, "title": f.Title,
+		"officePhone": f.OfficePhone, "mobile": f.Mobile, "email": f.Email, "fax": f.Fax, "birthday": f.Birthday, "remark": f.Remark,
+		"deleted": c.deleted, "version": c.version}
+}

@@ -1,0 +1,238 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/contact"
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/department"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Customers projects customer events into the searchable customer table (and the customer pool),
+// following organisation changes for data scopes.
+type Customers struct{ registry *event.Registry }
+
+// NewCustomers builds the projector.
+func NewCustomers(registry *event.Registry) *Customers { return &Customers{registry: registry} }
+
+func (*Customers) Name() string { return readmodels.CustomersProjection }
+
+func (*Customers) Schema(db *readmodels.DB, gen int) []string {
+	t := readmodels.TableName("customers", gen)
+	ct := readmodels.TableName("contacts", gen)
+	ddl := append(readmodels.CustomerTableDDL(t), db.Dialect.SearchIndex(t)...)
+	ddl = append(append(ddl, readmodels.ContactTableDDL(ct)...), db.Dialect.SearchIndex(ct)...)
+	return append(ddl, orgTreeDDL(readmodels.TableName("customer_org_depts", gen), readmodels.TableName("customer_org_users", gen))...)
+}
+
+func (*Customers) Drop(db *readmodels.DB, gen int) []string {
+	t := readmodels.TableName("customers", gen)
+	ct := readmodels.TableName("contacts", gen)
+	drop := append(db.Dialect.DropSearchIndex(ct), `DROP TABLE IF EXISTS `+ct)
+	return append(append(drop, db.Dialect.DropSearchIndex(t)...), `DROP TABLE IF EXISTS `+t,
+		`DROP TABLE IF EXISTS `+readmodels.TableName("customer_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("customer_org_users", gen))
+}
+
+func (p *Customers) NewBatch(tx *Tx) Batch {
+	return &customerBatch{p: p, tx: tx, table: tx.Table("customers"), contacts: tx.Table("contacts"),
+		tree: orgTree{depts: tx.Table("customer_org_depts"), users: tx.Table("customer_org_users")}}
+}
+
+// customerBatch writes each event through to the table (read, change, upsert).
+type customerBatch struct {
+	p        *Customers
+	tx       *Tx
+	table    string
+	contacts string
+	tree     orgTree
+}
+
+func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
+	kind := eventstore.StreamKind(e.StreamID)
+	if kind != customer.StreamPrefix && kind != contact.StreamPrefix && kind != user.StreamPrefix && kind != department.StreamPrefix {
+		return nil
+	}
+	d, err := b.p.registry.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case contact.StreamPrefix:
+		return b.applyContact(ctx, e, d)
+	case user.StreamPrefix, department.StreamPrefix:
+		if !b.tree.handles(d) {
+			return nil
+		}
+		return followOrg(ctx, b.tx, b.tree, d, b.table, b.contacts)
+	}
+	if c, ok := d.(customer.Created); ok {
+		id, err := uuid.Parse(c.CustomerID)
+		if err != nil {
+			return err
+		}
+		row := &readmodels.Customer{ID: id, Fields: c.Fields, Status: string(c.Status), CreatedAt: c.At, FromLeadID: optUUID(c.FromLeadID)}
+		row.CreatedBy, _ = uuid.Parse(c.By)
+		if err := b.setOwner(ctx, row, c.OwnerID, c.At); err != nil {
+			return err
+		}
+		return b.put(ctx, row, e, c.At)
+	}
+	id, err := uuid.Parse(strings.TrimPrefix(e.StreamID, customer.StreamPrefix+"-"))
+	if err != nil {
+		return err
+	}
+	row, err := readmodels.ScanCustomer(b.tx.QueryRow(ctx, `SELECT `+readmodels.CustomerColumns+` FROM `+b.table+` WHERE id = ?`, id.String()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("customer %s: not in the read model", id)
+	}
+	if err != nil {
+		return err
+	}
+	at := e.OccurredAt
+	switch d := d.(type) {
+	case customer.Updated:
+		cu, err := customer.Rehydrate(id, []event.Event{customer.Created{Fields: row.Fields, Status: customer.Status(row.Status)}, d})
+		if err != nil {
+			return err
+		}
+		row.Fields, row.Status, at = cu.Fields(), string(cu.Status()), d.At
+	case customer.Assigned:
+		err, at = b.setOwner(ctx, row, d.To, d.At), d.At
+	case customer.Claimed:
+		err, at = b.setOwner(ctx, row, d.By, d.At), d.At
+	case customer.Released:
+		row.PreviousOwner, row.ReleasedAt = d.From, &d.At
+		err, at = b.setOwner(ctx, row, "", d.At), d.At
+	case customer.Locked:
+		row.Locked, at = true, d.At
+	case customer.Unlocked:
+		row.Locked, at = false, d.At
+	case customer.FollowedUp:
+		if row.LastFollowUpAt == nil || d.At.After(*row.LastFollowUpAt) {
+			t := d.At
+			row.LastFollowUpAt = &t
+		}
+		if d.NextFollowUpAt != nil {
+			row.Fields.NextFollowUpAt = d.NextFollowUpAt
+		}
+		at = row.UpdatedAt
+	case customer.PrimaryContactSet:
+		_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET is_primary = (id = ?) WHERE customer_id = ?`, d.ContactID, id.String())
+		at = row.UpdatedAt
+	case customer.Deleted:
+		if _, err := b.tx.Exec(ctx, `DELETE FROM `+b.contacts+` WHERE customer_id = ?`, id.String()); err != nil {
+			return err
+		}
+		_, err := b.tx.Exec(ctx, `DELETE FROM `+b.table+` WHERE id = ?`, id.String())
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.put(ctx, row, e, at); err != nil {
+		return err
+	}
+	// Contacts carry their customer's owner columns: keep them in step.
+	var owner any
+	if row.OwnerID != nil {
+		owner = row.OwnerID.String()
+	}
+	_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET owner_id = ?, owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ?, in_pool = ?
+		WHERE customer_id = ?`, owner, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath, row.InPool, id.String())
+	return err
+}
+
+// applyContact writes a contact row with its customer's owner columns.
+func (b *customerBatch) applyContact(ctx context.Context, e eventstore.Event, d event.Event) error {
+	var f contact.Fields
+	var custID string
+	switch d := d.(type) {
+	case contact.Created:
+		f, custID = d.Fields, d.CustomerID
+	case contact.Updated:
+		f = d.Fields
+		if err := b.tx.QueryRow(ctx, `SELECT customer_id FROM `+b.contacts+` WHERE id = ?`, d.ContactID).Scan(&custID); err != nil {
+			return fmt.Errorf("contact %s: %w", d.ContactID, err)
+		}
+	case contact.Deleted:
+		_, err := b.tx.Exec(ctx, `DELETE FROM `+b.contacts+` WHERE id = ?`, d.ContactID)
+		return err
+	default:
+		return nil
+	}
+	cid, err := uuid.Parse(custID)
+	if err != nil {
+		return err
+	}
+	cu, err := readmodels.ScanCustomer(b.tx.QueryRow(ctx, `SELECT `+readmodels.CustomerColumns+` FROM `+b.table+` WHERE id = ?`, cid.String()))
+	if err != nil {
+		return fmt.Errorf("contact %s of customer %s: %w", e.StreamID, cid, err)
+	}
+	var owner any
+	if cu.OwnerID != nil {
+		owner = cu.OwnerID.String()
+	}
+	id := strings.TrimPrefix(e.StreamID, contact.StreamPrefix+"-")
+	search := strings.ToLower(strings.Join([]string{f.Name, f.Mobile, f.OfficePhone, f.Email, f.Title}, "\x1f"))
+	tm := b.tx.DB.Dialect.Time(e.OccurredAt)
+	_, err = b.tx.Exec(ctx, `INSERT INTO `+b.contacts+` (id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark,
+		is_primary, owner_id, owner_dept_id, owner_dept_path, owner_superior_path, in_pool, created_at, updated_at, version, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, gender = excluded.gender, title = excluded.title, office_phone = excluded.office_phone,
+		mobile = excluded.mobile, email = excluded.email, fax = excluded.fax, birthday = excluded.birthday, remark = excluded.remark,
+		updated_at = excluded.updated_at, version = excluded.version, search = excluded.search`,
+		id, cid.String(), f.Name, f.Gender, f.Title, f.OfficePhone, f.Mobile, f.Email, f.Fax, f.Birthday, f.Remark, false, owner,
+		cu.OwnerDeptID, cu.OwnerDeptPath, cu.OwnerSupPath, cu.InPool, tm, tm, e.Version, search)
+	return err
+}
+
+func optUUID(s string) *uuid.UUID {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return nil
+	}
+	return &id
+}
+
+func (b *customerBatch) setOwner(ctx context.Context, row *readmodels.Customer, owner string, at time.Time) error {
+	row.OwnerID, row.InPool, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath, row.ClaimedAt = nil, true, "", "", "", nil
+	id, err := uuid.Parse(owner)
+	if err != nil {
+		return nil
+	}
+	p, err := b.tree.lookup(ctx, b.tx, id)
+	if err != nil {
+		return err
+	}
+	t := at
+	row.OwnerID, row.InPool, row.ClaimedAt = &id, false, &t
+	row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath = p.DepartmentID, p.DeptPath, p.SuperiorPath
+	return nil
+}
+
+func (b *customerBatch) put(ctx context.Context, row *readmodels.Customer, e eventstore.Event, at time.Time) error {
+	row.Version, row.Position, row.UpdatedAt = e.Version, e.Position, at
+	cols := readmodels.CustomerColumns + ", search"
+	var set []string
+	for _, c := range strings.Split(cols, ",") {
+		if c = strings.TrimSpace(c); c != "id" && c != "created_by" && c != "created_at" {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	_, err := b.tx.Exec(ctx, `INSERT INTO `+b.table+` (`+cols+`) VALUES `+placeholders(1, strings.Count(cols, ",")+1)+`
+		ON CONFLICT (id) DO UPDATE SET `+strings.Join(set, ", "), b.tx.DB.CustomerArgs(row)...)
+	return err
+}
+
+func (b *customerBatch) Flush(context.Context) error { return nil }

@@ -1,0 +1,363 @@
+package readmodels
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/field"
+)
+
+// CustomersProjection owns the customer tables.
+const CustomersProjection = "customers"
+
+// Customer is the read view of a customer.
+type Customer struct {
+	ID uuid.UUID `json:"id"`
+	customer.Fields
+	Status         string     `json:"status"`
+	OwnerID        *uuid.UUID `json:"ownerId"`
+	InPool         bool       `json:"inPool"`
+	Locked         bool       `json:"locked"`
+	ClaimedAt      *time.Time `json:"claimedAt"`
+	LastFollowUpAt *time.Time `json:"lastFollowUpAt"`
+	FromLeadID     *uuid.UUID `json:"fromLeadId"`
+	CreatedBy      uuid.UUID  `json:"createdBy"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+	Version        int64      `json:"version"`
+	Position       uint64     `json:"-"`
+	OwnerDeptID    string     `json:"-"`
+	OwnerDeptPath  string     `json:"-"`
+	OwnerSupPath   string     `json:"-"`
+	PreviousOwner  string     `json:"-"`
+	ReleasedAt     *time.Time `json:"-"`
+}
+
+// SearchText is what keyword search matches.
+func (c *Customer) SearchText() string {
+	f := c.Fields
+	return strings.ToLower(strings.Join([]string{f.Name, f.LegalRepresentative, f.Phone, f.Email, f.Address, f.City,
+		field.Digits(f.Phone), field.Digits(f.Fax)}, "\x1f"))
+}
+
+// CustomerTableDDL is the customer table of one generation.
+func CustomerTableDDL(table string) []string {
+	return []string{
+		`CREATE TABLE ` + table + ` (
+		id TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL, industry TEXT NOT NULL, source TEXT NOT NULL,
+		status TEXT NOT NULL, classification TEXT NOT NULL, province TEXT NOT NULL, city TEXT NOT NULL, fields TEXT NOT NULL,
+		owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '', owner_dept_path {path} NOT NULL DEFAULT '',
+		owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL, locked {bool} NOT NULL,
+		claimed_at {time}, last_follow_up_at {time}, next_follow_up_at {time}, from_lead_id TEXT NOT NULL DEFAULT '',
+		previous_owner_id TEXT NOT NULL DEFAULT '', released_at {time}, created_by TEXT NOT NULL, created_at {time} NOT NULL,
+		updated_at {time} NOT NULL, version {bigint} NOT NULL, position {bigint} NOT NULL, search TEXT NOT NULL)`,
+		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id, created_at, id)`,
+		`CREATE INDEX ` + table + `_pool ON ` + table + ` (in_pool, created_at, id)`,
+		`CREATE INDEX ` + table + `_created ON ` + table + ` (created_at, id)`,
+		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path, created_at)`,
+		`CREATE INDEX ` + table + `_deptid ON ` + table + ` (owner_dept_id, created_at)`,
+		`CREATE INDEX ` + table + `_sup ON ` + table + ` (owner_superior_path, created_at)`,
+		`CREATE INDEX ` + table + `_name ON ` + table + ` (name)`,
+	}
+}
+
+// CustomerColumns in scan order.
+const CustomerColumns = `id, name, level, industry, source, status, classification, province, city, fields, owner_id, owner_dept_id,
+	owner_dept_path, owner_superior_path, in_pool, locked, claimed_at, last_follow_up_at, next_follow_up_at, from_lead_id,
+	previous_owner_id, released_at, created_by, created_at, updated_at, version, position`
+
+// CustomerArgs are the row's values in CustomerColumns order, then search.
+func (db *DB) CustomerArgs(c *Customer) []any {
+	t := func(p *time.Time) any {
+		if p == nil {
+			return nil
+		}
+		return db.Dialect.Time(*p)
+	}
+	fields, _ := json.Marshal(c.Fields)
+	var owner any
+	if c.OwnerID != nil {
+		owner = c.OwnerID.String()
+	}
+	fromLead := ""
+	if c.FromLeadID != nil {
+		fromLead = c.FromLeadID.String()
+	}
+	f := c.Fields
+	return []any{c.ID.String(), f.Name, f.Level, f.Industry, f.Source, c.Status, f.Classification, f.Province, f.City, string(fields),
+		owner, c.OwnerDeptID, c.OwnerDeptPath, c.OwnerSupPath, c.InPool, c.Locked, t(c.ClaimedAt), t(c.LastFollowUpAt),
+		t(f.NextFollowUpAt), fromLead, c.PreviousOwner, t(c.ReleasedAt), c.CreatedBy.String(), db.Dialect.Time(c.CreatedAt),
+		db.Dialect.Time(c.UpdatedAt), c.Version, int64(c.Position), c.SearchText()}
+}
+
+// ScanCustomer reads one row in CustomerColumns order.
+func ScanCustomer(row scanner) (*Customer, error) {
+	var (
+		c                                         Customer
+		id, fields, fromLead, createdBy           string
+		name, level, industry, source, class      string
+		province, city                            string
+		owner                                     sql.NullString
+		claimed, lastFU, nextFU, released, cr, up Time
+		pos                                       int64
+	)
+	if err := row.Scan(&id, &name, &level, &industry, &source, &c.Status, &class, &province, &city, &fields, &owner, &c.OwnerDeptID,
+		&c.OwnerDeptPath, &c.OwnerSupPath, &c.InPool, &c.Locked, &claimed, &lastFU, &nextFU, &fromLead, &c.PreviousOwner,
+		&released, &createdBy, &cr, &up, &c.Version, &pos); err != nil {
+		return nil, err
+	}
+	_ = json.Unmarshal([]byte(fields), &c.Fields)
+	c.ID, _ = uuid.Parse(id)
+	c.CreatedBy, _ = uuid.Parse(createdBy)
+	c.OwnerID, c.FromLeadID = optID(owner.String), optID(fromLead)
+	c.ClaimedAt, c.LastFollowUpAt, c.ReleasedAt = claimed.Ptr(), lastFU.Ptr(), released.Ptr()
+	c.Fields.NextFollowUpAt = nextFU.Ptr()
+	c.CreatedAt, c.UpdatedAt, c.Position = cr.T, up.T, uint64(pos)
+	return &c, nil
+}
+
+var customerSpec = listSpec[*Customer]{
+	columns: CustomerColumns,
+	sorts: map[string]sortColumn{"createdAt": {"created_at", true}, "updatedAt": {"updated_at", true}, "name": {"name", false},
+		"nextFollowUpAt": {"next_follow_up_at", true}, "lastFollowUpAt": {"last_follow_up_at", true}},
+	defaultSort: "-createdAt",
+	scan:        func(r scanner) (*Customer, error) { return ScanCustomer(r) },
+	value: func(c *Customer, col string) (any, string) {
+		switch col {
+		case "name":
+			return c.Name, c.ID.String()
+		case "created_at":
+			return &c.CreatedAt, c.ID.String()
+		case "updated_at":
+			return &c.UpdatedAt, c.ID.String()
+		case "last_follow_up_at":
+			return c.LastFollowUpAt, c.ID.String()
+		}
+		return c.Fields.NextFollowUpAt, c.ID.String()
+	},
+}
+
+// CustomerQuery is a customer search.
+type CustomerQuery struct {
+	Scope          Scope
+	Q              string
+	Status         []string
+	Level          string
+	Industry       string
+	Source         string
+	Classification string
+	OwnerID        *uuid.UUID
+	Pool           *bool
+	Locked         *bool
+	Sort           string
+	Limit          int
+	Cursor         string
+}
+
+// SearchCustomers runs a customer search with keyset pagination; scope, filters and search are
+// one SQL statement.
+func (db *DB) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[*Customer], error) {
+	table := db.Gens.Table(CustomersProjection, "customers")
+	var lq listQuery
+	add := func(cond string, a ...any) { lq.where = append(lq.where, cond); lq.args = append(lq.args, a...) }
+	if cond, a := q.Scope.condition(); cond != "" {
+		add(cond, a...)
+	}
+	if needle := strings.ToLower(strings.TrimSpace(q.Q)); needle != "" {
+		if utf8.RuneCountInString(needle) > 100 {
+			return Page[*Customer]{}, &ValidationError{Field: "q", Message: "at most 100 characters"}
+		}
+		cond, a := db.Dialect.SearchCondition(table, needle)
+		add(cond, a...)
+	}
+	if len(q.Status) > 0 {
+		add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Status)), ",")+")", anySlice(q.Status)...)
+	}
+	for col, v := range map[string]string{"level": q.Level, "industry": q.Industry, "source": q.Source, "classification": q.Classification} {
+		if v != "" {
+			add(col+" = ?", v)
+		}
+	}
+	if q.OwnerID != nil {
+		add("owner_id = ?", q.OwnerID.String())
+	}
+	if q.Pool != nil {
+		add("in_pool = ?", *q.Pool)
+	}
+	if q.Locked != nil {
+		add("locked = ?", *q.Locked)
+	}
+	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
+	spec := customerSpec
+	spec.table = table
+	return list(ctx, db, spec, lq)
+}
+
+// GetCustomer returns one customer if the scope covers it.
+func (db *DB) GetCustomer(ctx context.Context, scope Scope, id uuid.UUID) (*Customer, error) {
+	stmt := "SELECT " + CustomerColumns + " FROM " + db.Gens.Table(CustomersProjection, "customers") + " WHERE id = ?"
+	args := []any{id.String()}
+	if cond, a := scope.condition(); cond != "" {
+		stmt += " AND " + cond
+		args = append(args, a...)
+	}
+	c, err := ScanCustomer(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return c, err
+}
+
+// OwnedCustomers implements commands.CustomerDirectory.
+func (db *DB) OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error) {
+	var n int64
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(CustomersProjection, "customers")+` WHERE owner_id = ?`), owner.String()).Scan(&n)
+	return n, err
+}
+
+// CustomerClaimsSince implements commands.CustomerDirectory (from the operation log).
+func (db *DB) CustomerClaimsSince(ctx context.Context, user uuid.UUID, since time.Time) (int64, error) {
+	var n int64
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(AuditProjection, "audit_events")+
+		` WHERE actor_id = ? AND type = ? AND occurred_at >= ?`), user.String(), customer.Claimed{}.EventType(), db.Dialect.Time(since)).Scan(&n)
+	return n, err
+}
+
+// CustomersToCheck implements commands.CustomerDirectory: owned, unlocked customers by id.
+func (db *DB) CustomersToCheck(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(CustomersProjection, "customers")+
+		` WHERE in_pool = ? AND locked = ? AND id > ? ORDER BY id LIMIT ?`), false, false, after.String(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Contact is the read view of a contact.
+type Contact struct {
+	ID          uuid.UUID `json:"id"`
+	CustomerID  uuid.UUID `json:"customerId"`
+	Name        string    `json:"name"`
+	Gender      string    `json:"gender"`
+	Title       string    `json:"title"`
+	OfficePhone string    `json:"officePhone"`
+	Mobile      string    `json:"mobile"`
+	Email       string    `json:"email"`
+	Fax         string    `json:"fax"`
+	Birthday    string    `json:"birthday"`
+	Remark      string    `json:"remark"`
+	Primary     bool      `json:"primary"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	Version     int64     `json:"version"`
+}
+
+// ContactTableDDL is the contact table of one generation: each row carries its customer's owner
+// columns, so contact lists are scoped like customers.
+func ContactTableDDL(table string) []string {
+	return []string{
+		`CREATE TABLE ` + table + ` (
+		id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, name TEXT NOT NULL, gender TEXT NOT NULL, title TEXT NOT NULL,
+		office_phone TEXT NOT NULL, mobile TEXT NOT NULL, email TEXT NOT NULL, fax TEXT NOT NULL, birthday TEXT NOT NULL,
+		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '',
+		owner_dept_path {path} NOT NULL DEFAULT '', owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
+		created_at {time} NOT NULL, updated_at {time} NOT NULL, version {bigint} NOT NULL, search TEXT NOT NULL)`,
+		`CREATE INDEX ` + table + `_customer ON ` + table + ` (customer_id, name)`,
+		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id)`,
+		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path)`,
+	}
+}
+
+const contactColumns = `id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark, is_primary, created_at, updated_at, version`
+
+func scanContact(row scanner) (*Contact, error) {
+	var c Contact
+	var id, cust string
+	var cr, up Time
+	if err := row.Scan(&id, &cust, &c.Name, &c.Gender, &c.Title, &c.OfficePhone, &c.Mobile, &c.Email, &c.Fax, &c.Birthday, &c.Remark,
+		&c.Primary, &cr, &up, &c.Version); err != nil {
+		return nil, err
+	}
+	c.ID, _ = uuid.Parse(id)
+	c.CustomerID, _ = uuid.Parse(cust)
+	c.CreatedAt, c.UpdatedAt = cr.T, up.T
+	return &c, nil
+}
+
+// ContactQuery is a contact search.
+type ContactQuery struct {
+	Scope      Scope
+	Q          string
+	CustomerID *uuid.UUID
+	Limit      int
+	Cursor     string
+	Sort       string
+}
+
+var contactSpec = listSpec[*Contact]{
+	columns:     contactColumns,
+	sorts:       map[string]sortColumn{"name": {"name", false}, "createdAt": {"created_at", true}},
+	defaultSort: "name",
+	scan:        func(r scanner) (*Contact, error) { return scanContact(r) },
+	value: func(c *Contact, col string) (any, string) {
+		if col == "name" {
+			return c.Name, c.ID.String()
+		}
+		return &c.CreatedAt, c.ID.String()
+	},
+}
+
+// SearchContacts lists contacts inside the reader's scope (through their customers' owners).
+func (db *DB) SearchContacts(ctx context.Context, q ContactQuery) (Page[*Contact], error) {
+	table := db.Gens.Table(CustomersProjection, "contacts")
+	var lq listQuery
+	add := func(cond string, a ...any) { lq.where = append(lq.where, cond); lq.args = append(lq.args, a...) }
+	if cond, a := q.Scope.condition(); cond != "" {
+		add(cond, a...)
+	}
+	if needle := strings.ToLower(strings.TrimSpace(q.Q)); needle != "" {
+		cond, a := db.Dialect.SearchCondition(table, needle)
+		add(cond, a...)
+	}
+	if q.CustomerID != nil {
+		add("customer_id = ?", q.CustomerID.String())
+	}
+	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
+	spec := contactSpec
+	spec.table = table
+	return list(ctx, db, spec, lq)
+}
+
+// GetContact returns one contact inside the scope.
+func (db *DB) GetContact(ctx context.Context, scope Scope, id uuid.UUID) (*Contact, error) {
+	stmt := "SELECT " + contactColumns + " FROM " + db.Gens.Table(CustomersProjection, "contacts") + " WHERE id = ?"
+	args := []any{id.String()}
+	if cond, a := scope.condition(); cond != "" {
+		stmt += " AND " + cond
+		args = append(args, a...)
+	}
+	c, err := scanContact(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return c, err
+}
