@@ -33,13 +33,14 @@ func (*Customers) Schema(db *readmodels.DB, gen int) []string {
 	ct := readmodels.TableName("contacts", gen)
 	ddl := append(readmodels.CustomerTableDDL(t), db.Dialect.SearchIndex(t)...)
 	ddl = append(append(ddl, readmodels.ContactTableDDL(ct)...), db.Dialect.SearchIndex(ct)...)
+	ddl = append(ddl, readmodels.FollowUpTableDDL(readmodels.TableName("customer_followups", gen))...)
 	return append(ddl, orgTreeDDL(readmodels.TableName("customer_org_depts", gen), readmodels.TableName("customer_org_users", gen))...)
 }
 
 func (*Customers) Drop(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName("customers", gen)
 	ct := readmodels.TableName("contacts", gen)
-	drop := append(db.Dialect.DropSearchIndex(ct), `DROP TABLE IF EXISTS `+ct)
+	drop := append(db.Dialect.DropSearchIndex(ct), `DROP TABLE IF EXISTS `+ct, `DROP TABLE IF EXISTS `+readmodels.TableName("customer_followups", gen))
 	return append(append(drop, db.Dialect.DropSearchIndex(t)...), `DROP TABLE IF EXISTS `+t,
 		`DROP TABLE IF EXISTS `+readmodels.TableName("customer_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("customer_org_users", gen))
 }
@@ -127,6 +128,15 @@ func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
 			row.Fields.NextFollowUpAt = d.NextFollowUpAt
 		}
 		at = row.UpdatedAt
+		fid, _ := uuid.Parse(d.FollowUpID)
+		subject := "customer:" + id.String()
+		if d.ContactID != "" {
+			subject = "contact:" + d.ContactID
+		}
+		q, args := b.tx.DB.FollowUpInsert(b.tx.Table("customer_followups"), readmodels.FollowUp{ID: fid, Subject: subject, CustomerID: &id,
+			ContactID: optUUID(d.ContactID), Type: d.Type, At: d.At, Content: d.Content, NextFollowUpAt: d.NextFollowUpAt,
+			By: readmodels.AuditActor{ID: e.Metadata.ActorID, Name: e.Metadata.ActorName}, Position: e.Position})
+		_, err = b.tx.Exec(ctx, q, args...)
 	case customer.PrimaryContactSet:
 		_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET is_primary = (id = ?) WHERE customer_id = ?`, d.ContactID, id.String())
 		at = row.UpdatedAt

@@ -29,13 +29,14 @@ func (*Leads) Name() string { return readmodels.LeadsProjection }
 func (*Leads) Schema(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName("leads", gen)
 	ddl := append(readmodels.LeadTableDDL(t), db.Dialect.SearchIndex(t)...)
+	ddl = append(ddl, readmodels.FollowUpTableDDL(readmodels.TableName("lead_followups", gen))...)
 	return append(ddl, orgTreeDDL(readmodels.TableName("lead_org_depts", gen), readmodels.TableName("lead_org_users", gen))...)
 }
 
 func (*Leads) Drop(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName("leads", gen)
 	return append(db.Dialect.DropSearchIndex(t), `DROP TABLE IF EXISTS `+t,
-		`DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_users", gen))
+		`DROP TABLE IF EXISTS `+readmodels.TableName("lead_followups", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_users", gen))
 }
 
 func (p *Leads) NewBatch(tx *Tx) Batch {
@@ -110,6 +111,19 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 	case lead.Released:
 		err = b.setOwner(ctx, row, "")
 		b.put(row, e, d.At)
+	case lead.FollowedUp:
+		if d.NextFollowUpAt != nil {
+			row.NextFollowUpAt = d.NextFollowUpAt
+		}
+		if row.Status == string(lead.StatusNew) {
+			row.Status = string(lead.StatusFollowing)
+		}
+		b.put(row, e, row.UpdatedAt)
+		fid, _ := uuid.Parse(d.FollowUpID)
+		q, args := b.tx.DB.FollowUpInsert(b.tx.Table("lead_followups"), readmodels.FollowUp{ID: fid, Subject: "lead:" + id.String(),
+			Type: d.Type, At: d.At, Content: d.Content, NextFollowUpAt: d.NextFollowUpAt,
+			By: readmodels.AuditActor{ID: e.Metadata.ActorID, Name: e.Metadata.ActorName}, Position: e.Position})
+		_, err = b.tx.Exec(ctx, q, args...)
 	case lead.Converted:
 		row.Status = string(lead.StatusConverted)
 		b.put(row, e, d.At)

@@ -116,6 +116,7 @@ func (s *Server) routes() {
 	s.orgRoutes(a)
 	s.customerRoutes(a)
 	s.contactRoutes(a)
+	s.followUpRoutes(a)
 	s.securityRoutes(a)
 }
 

@@ -300,14 +300,45 @@ func (c *Customer) Unlock(by uuid.UUID, at time.Time) error {
 	return nil
 }
 
-// RecordFollowUp notes contact with the customer at a time (the follow-up's own time).
-func (c *Customer) RecordFollowUp(followUp uuid.UUID, when time.Time, next *time.Time, by uuid.UUID) error {
+// FollowUpTypes are the kinds of follow-up.
+var FollowUpTypes = []string{"call", "visit", "email", "meeting", "other"}
+
+// FollowUp is one recorded contact with a customer or lead.
+type FollowUp struct {
+	ID             uuid.UUID
+	ContactID      uuid.UUID // optional: the contact spoken to
+	Type           string
+	Content        string
+	At             time.Time
+	NextFollowUpAt *time.Time
+}
+
+// Validate checks a follow-up.
+func (f FollowUp) Validate() error {
+	errs := []error{field.Required("type", f.Type), field.OneOf("type", f.Type, FollowUpTypes...),
+		field.Required("content", f.Content), field.Text("content", f.Content, 4000)}
+	if f.At.IsZero() {
+		errs = append(errs, &ValidationError{Field: "at", Message: "is required"})
+	}
+	return errors.Join(errs...)
+}
+
+// RecordFollowUp notes contact with the customer; it moves the last follow-up time (which the
+// pool rules read) and, when given, the next follow-up time.
+func (c *Customer) RecordFollowUp(f FollowUp, by uuid.UUID) error {
 	if err := c.usable(); err != nil {
 		return err
 	}
-	e := FollowedUp{CustomerID: c.id.String(), FollowUpID: followUp.String(), At: when.UTC(), By: by.String()}
-	if next != nil {
-		t := next.UTC()
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	e := FollowedUp{CustomerID: c.id.String(), FollowUpID: f.ID.String(), Type: f.Type, Content: strings.TrimSpace(f.Content),
+		At: f.At.UTC(), By: by.String()}
+	if f.ContactID != uuid.Nil {
+		e.ContactID = f.ContactID.String()
+	}
+	if f.NextFollowUpAt != nil {
+		t := f.NextFollowUpAt.UTC()
 		e.NextFollowUpAt = &t
 	}
 	c.record(e)

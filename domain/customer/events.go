@@ -65,10 +65,14 @@ type Unlocked struct {
 	At         time.Time `json:"at"`
 }
 
-// FollowedUp: someone recorded contact with the customer (the follow-up itself is its own record).
+// FollowedUp: someone recorded contact with the customer (optionally through one of its
+// contacts): a call, visit, e-mail or meeting at At, with what was said and when to follow up next.
 type FollowedUp struct {
 	CustomerID     string     `json:"customerId"`
 	FollowUpID     string     `json:"followUpId"`
+	ContactID      string     `json:"contactId,omitempty"`
+	Type           string     `json:"type,omitempty"`
+	Content        string     `json:"content,omitempty"`
 	At             time.Time  `json:"at"`
 	NextFollowUpAt *time.Time `json:"nextFollowUpAt,omitempty"`
 	By             string     `json:"by"`

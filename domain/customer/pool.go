@@ -20,29 +20,47 @@ type PoolRules struct {
 }
 
 // Due tells whether the customer should return to the pool at now, by which rule, and when it
-// becomes (or became) due. Locked, deleted and pool customers are never due. The follow-up clock
-// starts at the later of the last follow-up and the moment the owner got the customer.
+// becomes (or became) due. Locked, deleted and pool customers are never due.
 func (c *Customer) Due(r PoolRules, now time.Time) (rule string, at time.Time, due bool) {
-	if c.deleted || c.locked || c.InPool() {
+	if c.deleted || c.InPool() {
 		return "", time.Time{}, false
 	}
-	if len(r.Levels) > 0 && !slices.Contains(r.Levels, c.fields.Level) {
+	return DueAt(r, now, Standing{Level: c.fields.Level, Status: c.status, Locked: c.locked, ClaimedAt: c.claimedAt, LastFollowUpAt: c.lastFollowUpAt})
+}
+
+// Standing is what the pool rules look at; read models hold it too, so "will return in N days"
+// lists use the same rule as the automatic return.
+type Standing struct {
+	Level          string
+	Status         Status
+	Locked         bool
+	ClaimedAt      time.Time
+	LastFollowUpAt time.Time
+}
+
+// DueAt applies the rules to an owned customer's standing. The follow-up clock starts at the
+// later of the last follow-up and the moment the owner got the customer.
+func DueAt(r PoolRules, now time.Time, s Standing) (rule string, at time.Time, due bool) {
+	if s.Locked {
 		return "", time.Time{}, false
 	}
-	if r.ExcludeClosedDeal && c.status == StatusClosedDeal {
+	if len(r.Levels) > 0 && !slices.Contains(r.Levels, s.Level) {
+		return "", time.Time{}, false
+	}
+	if r.ExcludeClosedDeal && s.Status == StatusClosedDeal {
 		return "", time.Time{}, false
 	}
 	first := time.Time{}
 	if r.NoFollowUpDays > 0 {
-		start := c.claimedAt
-		if c.lastFollowUpAt.After(start) {
-			start = c.lastFollowUpAt
+		start := s.ClaimedAt
+		if s.LastFollowUpAt.After(start) {
+			start = s.LastFollowUpAt
 		}
 		at, rule = start.AddDate(0, 0, r.NoFollowUpDays), RuleNoFollowUp
 		first = at
 	}
-	if r.NoDealDays > 0 && c.status != StatusClosedDeal {
-		if d := c.claimedAt.AddDate(0, 0, r.NoDealDays); first.IsZero() || d.Before(first) {
+	if r.NoDealDays > 0 && s.Status != StatusClosedDeal {
+		if d := s.ClaimedAt.AddDate(0, 0, r.NoDealDays); first.IsZero() || d.Before(first) {
 			at, rule, first = d, RuleNoDeal, d
 		}
 	}

@@ -1,12 +1,14 @@
 package lead
 
 import (
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/contact"
+	"github.com/chronicle-crm/chronicle/domain/field"
 )
 
 // Update changes fields and/or the status. Changing nothing records nothing.
@@ -132,6 +134,25 @@ func (l *Lead) Convert(customer, contactID uuid.UUID, contactFields *contact.Fie
 	e := Converted{LeadID: l.id.String(), CustomerID: customer.String(), By: by.String(), At: at.UTC()}
 	if contactID != uuid.Nil {
 		e.ContactID, e.Contact = contactID.String(), contactFields
+	}
+	l.record(e)
+	return nil
+}
+
+// RecordFollowUp notes contact with the lead (a new lead becomes "following").
+func (l *Lead) RecordFollowUp(id uuid.UUID, typ, content string, at time.Time, next *time.Time, by uuid.UUID) error {
+	if err := l.usable(); err != nil {
+		return err
+	}
+	content = strings.TrimSpace(content)
+	if err := errors.Join(field.Required("type", typ), field.OneOf("type", typ, "call", "visit", "email", "meeting", "other"),
+		field.Required("content", content), field.Text("content", content, 4000)); err != nil {
+		return err
+	}
+	e := FollowedUp{LeadID: l.id.String(), FollowUpID: id.String(), Type: typ, Content: content, At: at.UTC(), By: by.String()}
+	if next != nil {
+		t := next.UTC()
+		e.NextFollowUpAt = &t
 	}
 	l.record(e)
 	return nil

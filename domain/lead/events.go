@@ -62,6 +62,19 @@ type Converted struct {
 
 func (Converted) EventType() string { return "lead.converted.v1" }
 
+// FollowedUp: someone recorded contact with the lead.
+type FollowedUp struct {
+	LeadID         string     `json:"leadId"`
+	FollowUpID     string     `json:"followUpId"`
+	Type           string     `json:"type"`
+	Content        string     `json:"content"`
+	At             time.Time  `json:"at"`
+	NextFollowUpAt *time.Time `json:"nextFollowUpAt,omitempty"`
+	By             string     `json:"by"`
+}
+
+func (FollowedUp) EventType() string { return "lead.followed_up.v1" }
+
 // Deleted: the lead leaves every list; its history stays.
 type Deleted struct {
 	LeadID string    `json:"leadId"`
@@ -86,5 +99,6 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Released{} },
 		func() event.Event { return &Deleted{} },
 		func() event.Event { return &Converted{} },
+		func() event.Event { return &FollowedUp{} },
 	)
 }

@@ -114,6 +114,14 @@ func (l *Lead) apply(e event.Event) {
 		l.owner, l.updatedAt = parseID(e.By), e.At
 	case Released:
 		l.owner, l.updatedAt = uuid.Nil, e.At
+	case FollowedUp:
+		if e.NextFollowUpAt != nil {
+			t := *e.NextFollowUpAt
+			l.fields.NextFollowUpAt = &t
+		}
+		if l.status == StatusNew {
+			l.status = StatusFollowing
+		}
 	case Converted:
 		l.status, l.customer, l.updatedAt = StatusConverted, e.CustomerID, e.At
 	case Deleted:
