@@ -233,7 +233,7 @@ func (b *customerBatch) setOwner(ctx context.Context, row *readmodels.Customer, 
 
 func (b *customerBatch) put(ctx context.Context, row *readmodels.Customer, e eventstore.Event, at time.Time) error {
 	row.Version, row.Position, row.UpdatedAt = e.Version, e.Position, at
-	cols := readmodels.CustomerColumns + ", search"
+	cols := readmodels.CustomerColumns + ", search, name_norm"
 	var set []string
 	for _, c := range strings.Split(cols, ",") {
 		if c = strings.TrimSpace(c); c != "id" && c != "created_by" && c != "created_at" {

@@ -1,10 +1,13 @@
 package readmodels
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -58,7 +61,9 @@ func CustomerTableDDL(table string) []string {
 		owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL, locked {bool} NOT NULL,
 		claimed_at {time}, last_follow_up_at {time}, next_follow_up_at {time}, from_lead_id TEXT NOT NULL DEFAULT '',
 		previous_owner_id TEXT NOT NULL DEFAULT '', released_at {time}, created_by TEXT NOT NULL, created_at {time} NOT NULL,
-		updated_at {time} NOT NULL, version {bigint} NOT NULL, position {bigint} NOT NULL, search TEXT NOT NULL)`,
+		updated_at {time} NOT NULL, version {bigint} NOT NULL, position {bigint} NOT NULL, search TEXT NOT NULL,
+		name_norm TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX ` + table + `_norm ON ` + table + ` (name_norm)`,
 		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id, created_at, id)`,
 		`CREATE INDEX ` + table + `_pool ON ` + table + ` (in_pool, created_at, id)`,
 		`CREATE INDEX ` + table + `_created ON ` + table + ` (created_at, id)`,
@@ -74,7 +79,7 @@ const CustomerColumns = `id, name, level, industry, source, status, classificati
 	owner_dept_path, owner_superior_path, in_pool, locked, claimed_at, last_follow_up_at, next_follow_up_at, from_lead_id,
 	previous_owner_id, released_at, created_by, created_at, updated_at, version, position`
 
-// CustomerArgs are the row's values in CustomerColumns order, then search.
+// CustomerArgs are the row's values in CustomerColumns order, then search and name_norm.
 func (db *DB) CustomerArgs(c *Customer) []any {
 	t := func(p *time.Time) any {
 		if p == nil {
@@ -95,7 +100,7 @@ func (db *DB) CustomerArgs(c *Customer) []any {
 	return []any{c.ID.String(), f.Name, f.Level, f.Industry, f.Source, c.Status, f.Classification, f.Province, f.City, string(fields),
 		owner, c.OwnerDeptID, c.OwnerDeptPath, c.OwnerSupPath, c.InPool, c.Locked, t(c.ClaimedAt), t(c.LastFollowUpAt),
 		t(f.NextFollowUpAt), fromLead, c.PreviousOwner, t(c.ReleasedAt), c.CreatedBy.String(), db.Dialect.Time(c.CreatedAt),
-		db.Dialect.Time(c.UpdatedAt), c.Version, int64(c.Position), c.SearchText()}
+		db.Dialect.Time(c.UpdatedAt), c.Version, int64(c.Position), c.SearchText(), customer.NormalizeName(f.Name)}
 }
 
 // ScanCustomer reads one row in CustomerColumns order.
@@ -360,4 +365,119 @@ func (db *DB) GetContact(ctx context.Context, scope Scope, id uuid.UUID) (*Conta
 		return nil, ErrNotFound
 	}
 	return c, err
+}
+
+// Duplicate is a customer that looks like the one being entered.
+type Duplicate struct {
+	ID      uuid.UUID `json:"id"`
+	Name    string    `json:"name"`
+	Score   float64   `json:"score"`   // 1 = same normalised name
+	Reasons []string  `json:"reasons"` // same_name, similar_name, same_phone, same_email
+	Visible bool      `json:"visible"` // inside the asker's data scope (else only id and name are shown)
+	OwnerID *uuid.UUID `json:"ownerId,omitempty"`
+}
+
+// FindDuplicates lists likely duplicates of a customer across the whole company (a duplicate
+// owned by someone else is exactly what must not be entered twice), best first, at most 10.
+func (db *DB) FindDuplicates(ctx context.Context, scope Scope, name, phone, email string, exclude uuid.UUID) ([]Duplicate, error) {
+	table := db.Gens.Table(CustomersProjection, "customers")
+	norm := customer.NormalizeName(name)
+	digits := field.Digits(phone)
+	email = strings.ToLower(strings.TrimSpace(email))
+	var conds []string
+	var args []any
+	if norm != "" {
+		conds = append(conds, "name_norm = ?")
+		args = append(args, norm)
+		if utf8.RuneCountInString(norm) >= 2 {
+			conds = append(conds, "name_norm LIKE ? ESCAPE '\\'")
+			args = append(args, "%"+LikeEscape(norm)+"%")
+		}
+	}
+	if len(digits) >= 7 {
+		c, a := db.Dialect.SearchCondition(table, digits)
+		conds, args = append(conds, c), append(args, a...)
+	}
+	if email != "" {
+		c, a := db.Dialect.SearchCondition(table, email)
+		conds, args = append(conds, c), append(args, a...)
+	}
+	if len(conds) == 0 {
+		return []Duplicate{}, nil
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+CustomerColumns+", name_norm FROM "+table+" WHERE ("+strings.Join(conds, " OR ")+") LIMIT 50"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	var out []Duplicate
+	for rows.Next() {
+		var cand Customer
+		var candNorm string
+		c, err := ScanCustomer(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &candNorm)...) }))
+		if err != nil {
+			return nil, err
+		}
+		cand = *c
+		if cand.ID == exclude {
+			continue
+		}
+		d := Duplicate{ID: cand.ID, Name: cand.Name}
+		switch {
+		case norm != "" && candNorm == norm:
+			d.Score, d.Reasons = 1, append(d.Reasons, "same_name")
+		case norm != "" && (strings.Contains(candNorm, norm) || strings.Contains(norm, candNorm)):
+			d.Score, d.Reasons = 0.7, append(d.Reasons, "similar_name")
+		}
+		if len(digits) >= 7 && (strings.HasSuffix(field.Digits(cand.Phone), digits) || strings.HasSuffix(digits, field.Digits(cand.Phone)) && len(field.Digits(cand.Phone)) >= 7) {
+			d.Score, d.Reasons = max(d.Score, 0.9), append(d.Reasons, "same_phone")
+		}
+		if email != "" && strings.EqualFold(cand.Email, email) {
+			d.Score, d.Reasons = max(d.Score, 0.9), append(d.Reasons, "same_email")
+		}
+		if d.Score == 0 {
+			continue
+		}
+		if inScope(scope, &cand) {
+			d.Visible, d.OwnerID = true, cand.OwnerID
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Duplicate) int { return cmp.Compare(b.Score, a.Score) })
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	if out == nil {
+		out = []Duplicate{}
+	}
+	return out, nil
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// inScope is Scope.condition evaluated on a loaded row.
+func inScope(s Scope, c *Customer) bool {
+	if s.All || s.Kind == "all" {
+		return true
+	}
+	if c.OwnerID == nil {
+		return s.Pool
+	}
+	if *c.OwnerID == s.UserID {
+		return true
+	}
+	switch s.Kind {
+	case "self_and_subordinates":
+		return strings.HasPrefix(c.OwnerSupPath, s.SubordinatePrefix)
+	case "department":
+		return s.DepartmentID != uuid.Nil && c.OwnerDeptID == s.DepartmentID.String()
+	case "department_tree":
+		return s.DeptPath != "" && strings.HasPrefix(c.OwnerDeptPath, s.DeptPath)
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,6 +28,26 @@ func (s *Server) customerRoutes(a func(path string, h http.HandlerFunc, method s
 	a("/customers/{id}/lock", s.lockCustomer, http.MethodPost)
 	a("/customers/{id}/unlock", s.unlockCustomer, http.MethodPost)
 	a("/customers/{id}/history", s.customerHistory, http.MethodGet)
+	a("/duplicates", s.duplicates, http.MethodGet)
+}
+
+// duplicates: GET /api/v1/duplicates?type=customer&name=&phone=&email= lists likely duplicates.
+func (s *Server) duplicates(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	if t := v.Get("type"); t != "" && t != "customer" {
+		writeProblem(w, r, s.Logger, invalid("type", "only customer duplicates are checked"))
+		return
+	}
+	if !actorOf(r.Context()).Can(role.CustomersRead) {
+		writeProblem(w, r, s.Logger, errForbidden)
+		return
+	}
+	d, err := s.DB.FindDuplicates(r.Context(), s.customerScope(actorOf(r.Context())), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": d, "total": len(d), "nextCursor": ""})
 }
 
 // CustomerCreate is the body of POST /api/v1/customers: the customer's fields plus these.
@@ -37,6 +58,8 @@ type CustomerCreate struct {
 	Pool           bool    `json:"pool"`
 	OwnerID        string  `json:"ownerId"`
 	NextFollowUpAt *string `json:"nextFollowUpAt"`
+	// ConfirmDuplicate saves the customer although likely duplicates exist.
+	ConfirmDuplicate bool `json:"confirmDuplicate"`
 }
 
 func (s *Server) customerScope(a commands.Actor) readmodels.Scope {
@@ -104,6 +127,16 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	m, merr := s.meta(r)
 	if err == nil {
 		err = merr
+	}
+	if err == nil {
+		err = c.Fields.Validate()
+	}
+	if err == nil && !in.ConfirmDuplicate {
+		var dups []readmodels.Duplicate
+		dups, err = s.DB.FindDuplicates(r.Context(), s.customerScope(m.Actor), in.Name, in.Phone, in.Email, c.ID)
+		if err == nil && len(dups) > 0 {
+			err = &duplicateError{dups}
+		}
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -333,4 +366,11 @@ func (s *Server) customerHistory(w http.ResponseWriter, r *http.Request) {
 		items[i].Changes = e.Changes
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// duplicateError: likely duplicates exist and the client did not confirm.
+type duplicateError struct{ found []readmodels.Duplicate }
+
+func (e *duplicateError) Error() string {
+	return fmt.Sprintf("%d existing customers look like this one; check them, or send \"confirmDuplicate\": true to save anyway", len(e.found))
 }

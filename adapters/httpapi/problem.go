@@ -28,6 +28,8 @@ type Problem struct {
 	Code    string       `json:"code"`
 	Errors  []fieldError `json:"errors,omitempty"`
 	Current *int64       `json:"currentVersion,omitempty"`
+	// Duplicates lists the likely duplicates of a possible_duplicate problem.
+	Duplicates []readmodels.Duplicate `json:"duplicates,omitempty"`
 }
 
 // errorTable maps rule errors to status and code; the first match wins.
@@ -78,13 +80,16 @@ var errorTable = []struct {
 // problemFor turns any error into a problem document; unknown errors are 500s and are logged.
 func problemFor(err error) Problem {
 	var (
-		br *badRequest
-		vm *commands.VersionMismatchError
-		fv *field.Error
+		br  *badRequest
+		vm  *commands.VersionMismatchError
+		fv  *field.Error
+		dup *duplicateError
 	)
 	switch {
 	case errors.As(err, &br):
 		return Problem{Status: br.status, Code: br.code, Detail: br.detail, Errors: br.fields}
+	case errors.As(err, &dup):
+		return Problem{Status: http.StatusConflict, Code: "possible_duplicate", Detail: dup.Error(), Duplicates: dup.found}
 	case errors.As(err, &vm):
 		cur := vm.Current
 		return Problem{Status: http.StatusPreconditionFailed, Code: "version_conflict", Detail: "the record has changed: " + vm.Error(), Current: &cur}
