@@ -275,3 +275,55 @@ func (c ConversionCompleter) CompleteConversion(ctx context.Context, leadID uuid
 	_, err := c.Contacts.complete(ctx, m, c.Leads, leadID, uuid.Nil)
 	return err
 }
+
+// Merge folds the duplicate source into target: the source is marked merged (it leaves every list
+// and accepts no commands), the target takes over its follow-up time and, if it had no owner, its
+// owner; the source's contacts move to the target. Both histories stay. Each step is idempotent,
+// so an interrupted merge is finished by repeating it.
+func (h *Contacts) Merge(ctx context.Context, m Meta, target, source uuid.UUID) (Result, error) {
+	m.Command = "customer.merge"
+	if target == source {
+		return Result{}, customer.ErrMergeSelf
+	}
+	cs := h.customers
+	if err := cs.visible(ctx, m.Actor, target); err != nil {
+		return Result{}, err
+	}
+	src, err := cs.repo.Load(ctx, source)
+	if err != nil {
+		return Result{}, &field.Error{Field: "sourceId", Message: "no such customer"}
+	}
+	if src.Root.MergedInto() != target.String() {
+		if err := cs.access.mayChange(ctx, m.Actor, src.Root.Owner(), src.Root.Deleted(), role.CustomersDelete); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return Result{}, &field.Error{Field: "sourceId", Message: "no such customer"}
+			}
+			return Result{}, err
+		}
+	}
+	if _, err := cs.repo.Update(ctx, m, source, func(c *customer.Customer) error { return c.MergeInto(target, m.Actor.ID, h.clock()) }); err != nil {
+		return Result{}, err
+	}
+	src, err = cs.repo.Load(ctx, source)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := cs.edit(ctx, m, target, role.CustomersUpdate, func(c *customer.Customer) error { return c.Absorb(src.Root, m.Actor.ID, h.clock()) })
+	if err != nil {
+		return Result{}, err
+	}
+	ids, err := cs.dir.ContactsOf(ctx, source)
+	if err != nil {
+		return Result{}, err
+	}
+	mc := m
+	mc.Command = "contact.move"
+	for _, id := range ids {
+		r, err := h.repo.Update(ctx, mc, id, func(c *contact.Contact) error { return c.MoveTo(target, m.Actor.ID, h.clock()) })
+		if err != nil && !errors.Is(err, contact.ErrDeleted) {
+			return Result{}, err
+		}
+		res.Position = max(res.Position, r.Position)
+	}
+	return res, nil
+}

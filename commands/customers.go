@@ -27,9 +27,12 @@ var (
 type CustomerDirectory interface {
 	OrgDirectory
 	CustomerPool(ctx context.Context) (settings.CustomerPool, error)
+	CustomerFields(ctx context.Context) ([]customer.CustomField, error)
 	OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error)
 	// CustomerClaimsSince counts the customers a user claimed since a time.
 	CustomerClaimsSince(ctx context.Context, user uuid.UUID, since time.Time) (int64, error)
+	// ContactsOf lists the contacts of a customer.
+	ContactsOf(ctx context.Context, customerID uuid.UUID) ([]uuid.UUID, error)
 	// CustomersToCheck lists owned, unlocked customers the pool rules may return.
 	CustomersToCheck(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error)
 }
@@ -80,7 +83,7 @@ func (h *Customers) Create(ctx context.Context, m Meta, c CreateCustomer) (Resul
 		owner = c.OwnerID
 	}
 	cu, err := customer.New(c.ID, c.Fields, c.Status, owner, "", m.Actor.ID, h.clock())
-	if err != nil {
+	if err := errors.Join(err, h.checkCustom(ctx, c.Fields.Custom)); err != nil {
 		return Result{}, err
 	}
 	return h.repo.CreateOrMatch(ctx, m, c.ID, cu, func(existing, proposed event.Event) bool {
@@ -102,7 +105,34 @@ func (h *Customers) edit(ctx context.Context, m Meta, id uuid.UUID, permission s
 // Update changes fields or the status.
 func (h *Customers) Update(ctx context.Context, m Meta, id uuid.UUID, p customer.Patch) (Result, error) {
 	m.Command = "customer.update"
-	return h.edit(ctx, m, id, role.CustomersUpdate, func(c *customer.Customer) error { return c.Update(p, m.Actor.ID, h.clock()) })
+	return h.edit(ctx, m, id, role.CustomersUpdate, func(c *customer.Customer) error {
+		if len(p.Custom) > 0 {
+			merged := map[string]any{}
+			for k, v := range c.Fields().Custom {
+				merged[k] = v
+			}
+			for k, v := range p.Custom {
+				if v == nil {
+					delete(merged, k)
+				} else {
+					merged[k] = v
+				}
+			}
+			if err := h.checkCustom(ctx, merged); err != nil {
+				return err
+			}
+		}
+		return c.Update(p, m.Actor.ID, h.clock())
+	})
+}
+
+// checkCustom validates custom field values against the definitions in force.
+func (h *Customers) checkCustom(ctx context.Context, values map[string]any) error {
+	defs, err := h.dir.CustomerFields(ctx)
+	if err != nil {
+		return err
+	}
+	return customer.ValidateCustom(defs, values)
 }
 
 // Assign gives a customer to an active user inside the actor's scope.

@@ -137,6 +137,20 @@ func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
 			ContactID: optUUID(d.ContactID), Type: d.Type, At: d.At, Content: d.Content, NextFollowUpAt: d.NextFollowUpAt,
 			By: readmodels.AuditActor{ID: e.Metadata.ActorID, Name: e.Metadata.ActorName}, Position: e.Position})
 		_, err = b.tx.Exec(ctx, q, args...)
+	case customer.Merged:
+		if _, err := b.tx.Exec(ctx, `UPDATE `+b.tx.Table("customer_followups")+` SET customer_id = ? WHERE customer_id = ?`, d.Into, id.String()); err != nil {
+			return err
+		}
+		_, err := b.tx.Exec(ctx, `DELETE FROM `+b.table+` WHERE id = ?`, id.String())
+		return err
+	case customer.Absorbed:
+		if d.OwnerID != "" {
+			err = b.setOwner(ctx, row, d.OwnerID, d.At)
+		}
+		if d.LastFollowUpAt != nil && (row.LastFollowUpAt == nil || d.LastFollowUpAt.After(*row.LastFollowUpAt)) {
+			row.LastFollowUpAt = d.LastFollowUpAt
+		}
+		at = d.At
 	case customer.PrimaryContactSet:
 		_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET is_primary = (id = ?) WHERE customer_id = ?`, d.ContactID, id.String())
 		at = row.UpdatedAt
@@ -177,6 +191,19 @@ func (b *customerBatch) applyContact(ctx context.Context, e eventstore.Event, d 
 		}
 	case contact.Deleted:
 		_, err := b.tx.Exec(ctx, `DELETE FROM `+b.contacts+` WHERE id = ?`, d.ContactID)
+		return err
+	case contact.Moved:
+		cu, err := readmodels.ScanCustomer(b.tx.QueryRow(ctx, `SELECT `+readmodels.CustomerColumns+` FROM `+b.table+` WHERE id = ?`, d.To))
+		if err != nil {
+			return fmt.Errorf("contact %s moved to customer %s: %w", d.ContactID, d.To, err)
+		}
+		var owner any
+		if cu.OwnerID != nil {
+			owner = cu.OwnerID.String()
+		}
+		_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET customer_id = ?, is_primary = ?, owner_id = ?, owner_dept_id = ?, owner_dept_path = ?,
+			owner_superior_path = ?, in_pool = ?, version = ? WHERE id = ?`, d.To, false, owner, cu.OwnerDeptID, cu.OwnerDeptPath, cu.OwnerSupPath,
+			cu.InPool, e.Version, d.ContactID)
 		return err
 	default:
 		return nil

@@ -155,7 +155,12 @@ func (b *orgBatch) Apply(ctx context.Context, e eventstore.Event) error {
 			}
 		}
 		if d.CustomerPool != nil {
-			return put("customerPool", *d.CustomerPool)
+			if err := put("customerPool", *d.CustomerPool); err != nil {
+				return err
+			}
+		}
+		if d.CustomerFields != nil {
+			return put("customerFields", *d.CustomerFields)
 		}
 		return nil
 	}

@@ -48,7 +48,7 @@ type Customer struct {
 func (c *Customer) SearchText() string {
 	f := c.Fields
 	return strings.ToLower(strings.Join([]string{f.Name, f.LegalRepresentative, f.Phone, f.Email, f.Address, f.City,
-		field.Digits(f.Phone), field.Digits(f.Fax)}, "\x1f"))
+		field.Digits(f.Phone), field.Digits(f.Fax), customer.CustomSearchText(f.Custom)}, "\x1f"))
 }
 
 // CustomerTableDDL is the customer table of one generation.
@@ -369,11 +369,11 @@ func (db *DB) GetContact(ctx context.Context, scope Scope, id uuid.UUID) (*Conta
 
 // Duplicate is a customer that looks like the one being entered.
 type Duplicate struct {
-	ID      uuid.UUID `json:"id"`
-	Name    string    `json:"name"`
-	Score   float64   `json:"score"`   // 1 = same normalised name
-	Reasons []string  `json:"reasons"` // same_name, similar_name, same_phone, same_email
-	Visible bool      `json:"visible"` // inside the asker's data scope (else only id and name are shown)
+	ID      uuid.UUID  `json:"id"`
+	Name    string     `json:"name"`
+	Score   float64    `json:"score"`   // 1 = same normalised name
+	Reasons []string   `json:"reasons"` // same_name, similar_name, same_phone, same_email
+	Visible bool       `json:"visible"` // inside the asker's data scope (else only id and name are shown)
 	OwnerID *uuid.UUID `json:"ownerId,omitempty"`
 }
 
@@ -480,4 +480,24 @@ func inScope(s Scope, c *Customer) bool {
 		return s.DeptPath != "" && strings.HasPrefix(c.OwnerDeptPath, s.DeptPath)
 	}
 	return false
+}
+
+// ContactsOf implements commands.CustomerDirectory.
+func (db *DB) ContactsOf(ctx context.Context, customerID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(CustomersProjection, "contacts")+` WHERE customer_id = ? ORDER BY id`), customerID.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 )
@@ -107,10 +108,18 @@ func (db *DB) CustomerPool(ctx context.Context) (settings.CustomerPool, error) {
 	return v, err
 }
 
+// CustomerFields returns the custom customer field definitions.
+func (db *DB) CustomerFields(ctx context.Context) ([]customer.CustomField, error) {
+	v := []customer.CustomField{}
+	_, err := db.setting(ctx, "customerFields", &v)
+	return v, err
+}
+
 // Settings is the read view of the system parameters.
 type Settings struct {
-	LeadClaimCap int64                 `json:"leadClaimCap"`
-	CustomerPool settings.CustomerPool `json:"customerPool"`
+	LeadClaimCap   int64                  `json:"leadClaimCap"`
+	CustomerPool   settings.CustomerPool  `json:"customerPool"`
+	CustomerFields []customer.CustomField `json:"customerFields"`
 }
 
 // GetSettings returns the current parameters (defaults where never changed).
@@ -120,7 +129,11 @@ func (db *DB) GetSettings(ctx context.Context) (Settings, error) {
 		return Settings{}, err
 	}
 	p, err := db.CustomerPool(ctx)
-	return Settings{LeadClaimCap: c, CustomerPool: p}, err
+	if err != nil {
+		return Settings{}, err
+	}
+	f, err := db.CustomerFields(ctx)
+	return Settings{LeadClaimCap: c, CustomerPool: p, CustomerFields: f}, err
 }
 
 // Department is the read view of a department.

@@ -29,6 +29,7 @@ func (s *Server) customerRoutes(a func(path string, h http.HandlerFunc, method s
 	a("/customers/{id}/unlock", s.unlockCustomer, http.MethodPost)
 	a("/customers/{id}/history", s.customerHistory, http.MethodGet)
 	a("/duplicates", s.duplicates, http.MethodGet)
+	a("/customers/{id}/merge", s.mergeCustomer, http.MethodPost)
 }
 
 // duplicates: GET /api/v1/duplicates?type=customer&name=&phone=&email= lists likely duplicates.
@@ -198,6 +199,12 @@ func (in CustomerPatch) ToPatch() (customer.Patch, error) {
 				}
 				p.NextFollowUpAt = &t
 			}
+		case k == "custom":
+			m, ok := v.(map[string]any)
+			if !ok {
+				return p, invalid(k, "must be an object of custom field values")
+			}
+			p.Custom = m
 		case k == "status":
 			sv, _ := v.(string)
 			st := customer.Status(sv)
@@ -373,4 +380,20 @@ type duplicateError struct{ found []readmodels.Duplicate }
 
 func (e *duplicateError) Error() string {
 	return fmt.Sprintf("%d existing customers look like this one; check them, or send \"confirmDuplicate\": true to save anyway", len(e.found))
+}
+
+type mergeBody struct {
+	SourceID string `json:"sourceId"`
+}
+
+// mergeCustomer folds the duplicate sourceId into the customer of the path.
+func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) {
+	var in mergeBody
+	s.customerCommand(w, r, "customer.merge", &in, func(m commands.Meta, id uuid.UUID) (commands.Result, error) {
+		src, err := parseUUID("sourceId", in.SourceID)
+		if err != nil {
+			return commands.Result{}, err
+		}
+		return s.Contacts.Merge(r.Context(), m, id, src)
+	})
 }

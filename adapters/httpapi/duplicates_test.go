@@ -41,3 +41,94 @@ func TestCustomerDuplicates(t *testing.T) {
 		h.must(h.do("POST", "/api/v1/customers", s1, map[string]any{"name": "深圳南山软件"}), 201)
 	})
 }
+
+func TestCustomerMerge(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		admin := h.login("admin", adminPassword)
+		s1ID, s1 := h.createUser(admin, "ma.sales", "sales")
+		keep := h.must(h.do("POST", "/api/v1/customers", admin, map[string]any{"name": "成都天府软件有限公司", "pool": true}), 201).body["id"].(string)
+		dup := h.must(h.do("POST", "/api/v1/customers", s1, map[string]any{"name": "成都天府软件", "confirmDuplicate": true}), 201).body["id"].(string)
+		ct := h.must(h.do("POST", "/api/v1/contacts", s1, map[string]any{"customerId": dup, "name": "刘洋", "mobile": "13700001234"}), 201).body["id"].(string)
+		h.must(h.do("POST", "/api/v1/followups", s1, map[string]any{"subject": "customer:" + dup, "type": "call", "content": "确认需求"}), 201)
+
+		h.must(h.do("POST", "/api/v1/customers/"+keep+"/merge", s1, map[string]any{"sourceId": dup}), 403) // sales may not merge into a pool customer
+		h.must(h.do("POST", "/api/v1/customers/"+keep+"/merge", admin, map[string]any{"sourceId": keep}), 422)
+		m := h.must(h.do("POST", "/api/v1/customers/"+keep+"/merge", admin, map[string]any{"sourceId": dup}), 200)
+		if m.body["ownerId"] != s1ID || m.body["lastFollowUpAt"] == nil {
+			t.Fatalf("the survivor did not take over owner and follow-up time: %s", m.raw)
+		}
+		pos := m.header.Get("X-Chronicle-Position")
+		h.must(h.do("GET", "/api/v1/customers/"+dup, admin, nil, "X-Chronicle-Min-Position", pos), 404)
+		contacts := h.must(h.do("GET", "/api/v1/contacts?customerId="+keep, s1, nil), 200).body["items"].([]any)
+		if len(contacts) != 1 || contacts[0].(map[string]any)["id"] != ct {
+			t.Fatalf("contacts of the survivor: %v", contacts)
+		}
+		if n := h.must(h.do("GET", "/api/v1/followups?subject=customer:"+keep, s1, nil), 200).body["total"].(float64); n != 1 {
+			t.Fatalf("follow-ups of the survivor: %v", n)
+		}
+		// Both histories stay; repeating the merge changes nothing.
+		hist := h.must(h.do("GET", "/api/v1/customers/"+dup+"/history", admin, nil), 200).body["items"].([]any)
+		if hist[len(hist)-1].(map[string]any)["type"] != "customer.merged.v1" {
+			t.Fatalf("the duplicate's history does not end in the merge")
+		}
+		h.must(h.do("POST", "/api/v1/customers/"+keep+"/merge", admin, map[string]any{"sourceId": dup}), 200)
+		kh := h.must(h.do("GET", "/api/v1/customers/"+keep+"/history", admin, nil), 200).body["items"].([]any)
+		absorbed := 0
+		for _, it := range kh {
+			if it.(map[string]any)["type"] == "customer.absorbed.v1" {
+				absorbed++
+			}
+		}
+		if absorbed != 1 {
+			t.Fatalf("absorbed %d times", absorbed)
+		}
+	})
+}
+
+func TestCustomerCustomFields(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		admin := h.login("admin", adminPassword)
+		_, s1 := h.createUser(admin, "gao.sales", "sales")
+		h.must(h.do("PATCH", "/api/v1/settings", admin, map[string]any{"customerFields": []map[string]any{{"key": "Bad Key", "label": "x", "type": "text"}}}), 422)
+		h.must(h.do("PATCH", "/api/v1/settings", admin, map[string]any{"customerFields": []map[string]any{{"key": "x", "label": "x", "type": "option"}}}), 422)
+		st := h.must(h.do("PATCH", "/api/v1/settings", admin, map[string]any{"customerFields": []map[string]any{
+			{"key": "wechat", "label": "微信号", "type": "text"},
+			{"key": "employees", "label": "员工人数", "type": "number"},
+			{"key": "founded", "label": "成立日期", "type": "date"},
+			{"key": "region", "label": "大区", "type": "option", "options": []string{"华北", "华南"}, "required": true},
+			{"key": "tags", "label": "标签", "type": "multi_option", "options": []string{"重点", "外贸", "制造"}},
+		}}), 200)
+		pos := st.header.Get("X-Chronicle-Position")
+		h.must(h.do("GET", "/api/v1/settings", admin, nil, "X-Chronicle-Min-Position", pos), 200)
+		bad := []map[string]any{
+			{"name": "甲公司"}, // region is required
+			{"name": "甲公司", "custom": map[string]any{"region": "西北"}},
+			{"name": "甲公司", "custom": map[string]any{"region": "华北", "employees": "很多"}},
+			{"name": "甲公司", "custom": map[string]any{"region": "华北", "founded": "去年"}},
+			{"name": "甲公司", "custom": map[string]any{"region": "华北", "tags": []string{"重点", "宇宙"}}},
+			{"name": "甲公司", "custom": map[string]any{"region": "华北", "unknown": "x"}},
+		}
+		for _, b := range bad {
+			if r := h.do("POST", "/api/v1/customers", s1, b); r.status != 422 {
+				t.Fatalf("%v: %d %s", b, r.status, r.raw)
+			}
+		}
+		c := h.must(h.do("POST", "/api/v1/customers", s1, map[string]any{"name": "乙公司", "custom": map[string]any{
+			"wechat": "yi_gongsi_2026", "employees": 120, "founded": "2015-06-01", "region": "华南", "tags": []string{"外贸", "制造"}}}), 201)
+		id := c.body["id"].(string)
+		if c.body["custom"].(map[string]any)["region"] != "华南" {
+			t.Fatalf("custom values: %s", c.raw)
+		}
+		// Searchable by text and option values.
+		if got := ids(h.must(h.do("GET", "/api/v1/customers?q=yi_gongsi", s1, nil), 200)); len(got) != 1 || got[0] != id {
+			t.Fatalf("search by a custom text value: %v", got)
+		}
+		// Patch one value, remove another; the rest stay.
+		up := h.must(h.do("PATCH", "/api/v1/customers/"+id, s1, map[string]any{"custom": map[string]any{"employees": 150, "wechat": nil}}), 200)
+		cv := up.body["custom"].(map[string]any)
+		if cv["employees"].(float64) != 150 || cv["wechat"] != nil || cv["region"] != "华南" {
+			t.Fatalf("patched custom values: %v", cv)
+		}
+		h.must(h.do("PATCH", "/api/v1/customers/"+id, s1, map[string]any{"custom": map[string]any{"region": nil}}), 422) // required
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -261,6 +262,8 @@ type SettingsPatch struct {
 	LeadClaimCap Opt[int64] `json:"leadClaimCap"`
 	// CustomerPool is merged field by field onto the current customer pool settings.
 	CustomerPool json.RawMessage `json:"customerPool"`
+	// CustomerFields replaces the custom customer field definitions.
+	CustomerFields Opt[[]customer.CustomField] `json:"customerFields"`
 }
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
@@ -282,7 +285,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := settings.Change{LeadClaimCap: in.LeadClaimCap.Ptr()}
+	c := settings.Change{LeadClaimCap: in.LeadClaimCap.Ptr(), CustomerFields: in.CustomerFields.Ptr()}
 	if len(in.CustomerPool) > 0 {
 		cur, err := s.DB.CustomerPool(r.Context())
 		if err == nil {

@@ -87,13 +87,24 @@ type Deleted struct {
 	At        time.Time `json:"at"`
 }
 
+// Moved: the contact now belongs to another customer (customers were merged).
+type Moved struct {
+	ContactID string    `json:"contactId"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+func (Moved) EventType() string   { return "contact.moved.v1" }
 func (Created) EventType() string { return "contact.created.v1" }
 func (Updated) EventType() string { return "contact.updated.v1" }
 func (Deleted) EventType() string { return "contact.deleted.v1" }
 
 // Register adds the contact events to a registry.
 func Register(r *event.Registry) {
-	r.Register(func() event.Event { return &Created{} }, func() event.Event { return &Updated{} }, func() event.Event { return &Deleted{} })
+	r.Register(func() event.Event { return &Created{} }, func() event.Event { return &Updated{} }, func() event.Event { return &Deleted{} },
+		func() event.Event { return &Moved{} })
 }
 
 // Contact is the aggregate state.
@@ -155,6 +166,8 @@ func (c *Contact) apply(e event.Event) {
 		c.fields = e.Fields
 	case Updated:
 		c.fields = e.Fields
+	case Moved:
+		c.customer, _ = uuid.Parse(e.To)
 	case Deleted:
 		c.deleted = true
 	}
@@ -173,6 +186,18 @@ func (c *Contact) Update(f Fields, by uuid.UUID, at time.Time) error {
 		return nil
 	}
 	c.record(Updated{ContactID: c.id.String(), Fields: f, By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// MoveTo gives the contact to another customer; moving to its own customer records nothing.
+func (c *Contact) MoveTo(customerID, by uuid.UUID, at time.Time) error {
+	if c.deleted {
+		return ErrDeleted
+	}
+	if customerID == c.customer {
+		return nil
+	}
+	c.record(Moved{ContactID: c.id.String(), From: c.customer.String(), To: customerID.String(), By: by.String(), At: at.UTC()})
 	return nil
 }
 

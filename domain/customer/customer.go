@@ -6,6 +6,7 @@ package customer
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -50,6 +51,8 @@ type Customer struct {
 	previousOwner  uuid.UUID // who released it last (for the reclaim cool-down)
 	releasedAt     time.Time
 	primaryContact string
+	mergedInto     string
+	absorbed       []string
 	changes        []event.Event
 }
 
@@ -143,6 +146,17 @@ func (c *Customer) apply(e event.Event) {
 			t := *e.NextFollowUpAt
 			c.fields.NextFollowUpAt = &t
 		}
+	case Merged:
+		c.deleted, c.mergedInto, c.updatedAt = true, e.Into, e.At
+	case Absorbed:
+		c.absorbed = append(c.absorbed, e.From)
+		if e.OwnerID != "" {
+			c.owner, c.claimedAt = parseID(e.OwnerID), e.At
+		}
+		if e.LastFollowUpAt != nil && e.LastFollowUpAt.After(c.lastFollowUpAt) {
+			c.lastFollowUpAt = *e.LastFollowUpAt
+		}
+		c.updatedAt = e.At
 	case PrimaryContactSet:
 		c.primaryContact = e.ContactID
 	case Deleted:
@@ -213,6 +227,14 @@ func (c *Customer) Update(p Patch, by uuid.UUID, at time.Time) error {
 	}
 	if p.Status != nil && *p.Status != c.status {
 		eff.Status = p.Status
+	}
+	for k, v := range p.Custom {
+		if !reflect.DeepEqual(cur.Custom[k], v) {
+			if eff.Custom == nil {
+				eff.Custom = map[string]any{}
+			}
+			eff.Custom[k] = v
+		}
 	}
 	if eff.IsZero() {
 		return nil
@@ -358,6 +380,49 @@ func (c *Customer) SetPrimaryContact(contact, by uuid.UUID, at time.Time) error 
 		return nil
 	}
 	c.record(PrimaryContactSet{CustomerID: c.id.String(), ContactID: id, By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// ErrMergeSelf: a customer cannot be merged into itself.
+var ErrMergeSelf = &ValidationError{Field: "sourceId", Message: "a customer cannot be merged into itself"}
+
+// MergedInto is the survivor this customer was merged into ("" if not merged).
+func (c *Customer) MergedInto() string { return c.mergedInto }
+
+// MergeInto marks this customer as a duplicate of target. Merging again into the same target is a
+// no-op (so an interrupted merge can be repeated); into another target it is refused.
+func (c *Customer) MergeInto(target, by uuid.UUID, at time.Time) error {
+	if target == c.id {
+		return ErrMergeSelf
+	}
+	if c.mergedInto == target.String() {
+		return nil
+	}
+	if err := c.usable(); err != nil {
+		return err
+	}
+	c.record(Merged{CustomerID: c.id.String(), Into: target.String(), By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// Absorb takes over a merged duplicate: its follow-up time, and its owner when this customer is
+// in the pool. Absorbing the same duplicate twice records nothing.
+func (c *Customer) Absorb(source *Customer, by uuid.UUID, at time.Time) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
+	if slices.Contains(c.absorbed, source.id.String()) {
+		return nil
+	}
+	e := Absorbed{CustomerID: c.id.String(), From: source.id.String(), By: by.String(), At: at.UTC()}
+	if c.InPool() && source.owner != uuid.Nil {
+		e.OwnerID = source.owner.String()
+	}
+	if !source.lastFollowUpAt.IsZero() {
+		t := source.lastFollowUpAt
+		e.LastFollowUpAt = &t
+	}
+	c.record(e)
 	return nil
 }
 

@@ -88,6 +88,29 @@ type PrimaryContactSet struct {
 
 func (PrimaryContactSet) EventType() string { return "customer.primary_contact_set.v1" }
 
+// Merged: this customer was a duplicate and was merged into another; it leaves every list and
+// accepts no commands; its history stays.
+type Merged struct {
+	CustomerID string    `json:"customerId"`
+	Into       string    `json:"into"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// Absorbed: a duplicate was merged into this customer; the survivor takes over its follow-up
+// time and, when it had no owner, its owner.
+type Absorbed struct {
+	CustomerID     string     `json:"customerId"`
+	From           string     `json:"from"`
+	OwnerID        string     `json:"ownerId,omitempty"` // set when the survivor takes the duplicate's owner
+	LastFollowUpAt *time.Time `json:"lastFollowUpAt,omitempty"`
+	By             string     `json:"by"`
+	At             time.Time  `json:"at"`
+}
+
+func (Merged) EventType() string   { return "customer.merged.v1" }
+func (Absorbed) EventType() string { return "customer.absorbed.v1" }
+
 // Deleted: the customer leaves every list; its history stays.
 type Deleted struct {
 	CustomerID string    `json:"customerId"`
@@ -113,5 +136,6 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Released{} }, func() event.Event { return &Locked{} },
 		func() event.Event { return &Unlocked{} }, func() event.Event { return &FollowedUp{} },
 		func() event.Event { return &Deleted{} }, func() event.Event { return &PrimaryContactSet{} },
+		func() event.Event { return &Merged{} }, func() event.Event { return &Absorbed{} },
 	)
 }

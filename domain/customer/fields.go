@@ -57,6 +57,9 @@ type Fields struct {
 	Satisfaction        int        `json:"satisfaction,omitempty"` // 1-5, 0 unset
 	Credit              int        `json:"credit,omitempty"`       // 1-5, 0 unset
 	NextFollowUpAt      *time.Time `json:"nextFollowUpAt,omitempty"`
+	// Custom holds the values of administrator-defined fields (see CustomField), validated by the
+	// commands against the definitions in force.
+	Custom map[string]any `json:"custom,omitempty"`
 }
 
 // texts lists the text fields with their names and limits, for validation and patches.
@@ -122,11 +125,14 @@ type Patch struct {
 	NextFollowUpAt    *time.Time        `json:"nextFollowUpAt,omitempty"`
 	ClearNextFollowUp bool              `json:"clearNextFollowUp,omitempty"`
 	Status            *Status           `json:"status,omitempty"`
+	// Custom sets custom field values; a nil value removes the field.
+	Custom map[string]any `json:"custom,omitempty"`
 }
 
 // IsZero reports an empty patch.
 func (p Patch) IsZero() bool {
-	return len(p.Text) == 0 && p.Satisfaction == nil && p.Credit == nil && p.NextFollowUpAt == nil && !p.ClearNextFollowUp && p.Status == nil
+	return len(p.Text) == 0 && p.Satisfaction == nil && p.Credit == nil && p.NextFollowUpAt == nil && !p.ClearNextFollowUp && p.Status == nil &&
+		len(p.Custom) == 0
 }
 
 // TextFields lists the names a Patch.Text may hold.
@@ -164,6 +170,23 @@ func (f Fields) apply(p Patch) (Fields, error) {
 	}
 	if p.ClearNextFollowUp {
 		f.NextFollowUpAt = nil
+	}
+	if len(p.Custom) > 0 {
+		custom := map[string]any{}
+		for k, v := range f.Custom {
+			custom[k] = v
+		}
+		for k, v := range p.Custom {
+			if v == nil {
+				delete(custom, k)
+			} else {
+				custom[k] = v
+			}
+		}
+		f.Custom = custom
+		if len(custom) == 0 {
+			f.Custom = nil
+		}
 	}
 	return f, nil
 }

@@ -57,10 +57,11 @@ var ErrNotFound = errors.New("settings not found")
 
 // Changed: some parameters changed (nil: unchanged).
 type Changed struct {
-	LeadClaimCap *int64        `json:"leadClaimCap,omitempty"`
-	CustomerPool *CustomerPool `json:"customerPool,omitempty"`
-	By           string        `json:"by"`
-	At           time.Time     `json:"at"`
+	LeadClaimCap   *int64                  `json:"leadClaimCap,omitempty"`
+	CustomerPool   *CustomerPool           `json:"customerPool,omitempty"`
+	CustomerFields *[]customer.CustomField `json:"customerFields,omitempty"`
+	By             string                  `json:"by"`
+	At             time.Time               `json:"at"`
 }
 
 func (Changed) EventType() string { return "settings.changed.v1" }
@@ -70,10 +71,11 @@ func Register(r *event.Registry) { r.Register(func() event.Event { return &Chang
 
 // Settings is the aggregate state.
 type Settings struct {
-	version      int64
-	leadClaimCap int64
-	customerPool CustomerPool
-	changes      []event.Event
+	version        int64
+	leadClaimCap   int64
+	customerPool   CustomerPool
+	customerFields []customer.CustomField
+	changes        []event.Event
 }
 
 // New is the settings before any change.
@@ -106,12 +108,16 @@ func (s *Settings) apply(e event.Event) {
 	if c.CustomerPool != nil {
 		s.customerPool = *c.CustomerPool
 	}
+	if c.CustomerFields != nil {
+		s.customerFields = *c.CustomerFields
+	}
 }
 
 // Change is an edit of the settings.
 type Change struct {
-	LeadClaimCap *int64
-	CustomerPool *CustomerPool
+	LeadClaimCap   *int64
+	CustomerPool   *CustomerPool
+	CustomerFields *[]customer.CustomField
 }
 
 // Update applies a change; changing nothing records nothing.
@@ -131,7 +137,13 @@ func (s *Settings) Update(c Change, by uuid.UUID, at time.Time) error {
 		}
 		e.CustomerPool = c.CustomerPool
 	}
-	if e.LeadClaimCap == nil && e.CustomerPool == nil {
+	if c.CustomerFields != nil {
+		if err := customer.ValidateDefinitions(*c.CustomerFields); err != nil {
+			return err
+		}
+		e.CustomerFields = c.CustomerFields
+	}
+	if e.LeadClaimCap == nil && e.CustomerPool == nil && e.CustomerFields == nil {
 		return nil
 	}
 	s.apply(e)
