@@ -2,11 +2,14 @@ package projections
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,14 +98,48 @@ func (e *Engine) Prepare(ctx context.Context) error {
 		return err
 	}
 	for _, name := range e.order {
-		if e.db.Gens.Active(name) > 0 {
+		p := e.projectors[name]
+		active := e.db.Gens.Active(name)
+		if active == 0 {
+			if err := e.create(ctx, p, 1, true); err != nil {
+				return err
+			}
 			continue
 		}
-		if err := e.create(ctx, e.projectors[name], 1, true); err != nil {
+		// A projector whose tables changed shape is rebuilt from the log: its old tables cannot
+		// serve the new code.
+		var stored string
+		err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT schema_hash FROM projection_schemas WHERE name = ? AND generation = ?`), name, active).Scan(&stored)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		if stored == schemaHash(e.db, p) {
+			continue
+		}
+		gen, err := e.nextGenerationActive(ctx, p)
+		if err != nil {
+			return fmt.Errorf("rebuild %s for its new schema: %w", name, err)
+		}
+		e.logger.Info("projection schema changed; rebuilding from the event log", "projection", name, "generation", gen)
+		e.dropGeneration(ctx, p, active)
 	}
 	return e.db.Gens.Refresh(ctx)
+}
+
+// schemaHash fingerprints a projector's DDL (as generation 0, so it is the same for every generation).
+func schemaHash(db *readmodels.DB, p Projector) string {
+	sum := sha256.Sum256([]byte(strings.Join(p.Schema(db, 0), ";\n")))
+	return hex.EncodeToString(sum[:8])
+}
+
+// nextGenerationActive creates the next generation and serves it at once (used when the old
+// tables no longer fit the code).
+func (e *Engine) nextGenerationActive(ctx context.Context, p Projector) (int, error) {
+	var maxGen int
+	if err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT coalesce(max(generation), 0) FROM projection_checkpoints WHERE name = ?`), p.Name()).Scan(&maxGen); err != nil {
+		return 0, err
+	}
+	return maxGen + 1, e.createForced(ctx, p, maxGen+1)
 }
 
 // create makes a generation's tables and checkpoint (and activates it when asked) in one tx.
@@ -131,10 +168,30 @@ func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool
 		p.Name(), gen, e.db.Dialect.Time(time.Now())); err != nil {
 		return fmt.Errorf("create %s generation %d checkpoint: %w", p.Name(), gen, err)
 	}
+	if _, err := tx.ExecContext(ctx, e.db.Q(`INSERT INTO projection_schemas (name, generation, schema_hash) VALUES (?, ?, ?)
+		ON CONFLICT (name, generation) DO UPDATE SET schema_hash = excluded.schema_hash`), p.Name(), gen, schemaHash(e.db, p)); err != nil {
+		return err
+	}
 	if activate {
 		if err := e.db.Gens.Activate(ctx, tx, p.Name(), gen); err != nil {
 			return err
 		}
+	}
+	return tx.Commit()
+}
+
+// createForced makes a generation and activates it even though one is active.
+func (e *Engine) createForced(ctx context.Context, p Projector, gen int) error {
+	if err := e.create(ctx, p, gen, false); err != nil {
+		return err
+	}
+	tx, err := e.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if err := e.db.Gens.Activate(ctx, tx, p.Name(), gen); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

@@ -78,6 +78,11 @@ var operationalSchema = []string{
 	`CREATE TABLE IF NOT EXISTS projection_active (
 		name TEXT PRIMARY KEY,
 		generation INTEGER NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS projection_schemas (
+		name TEXT NOT NULL,
+		generation INTEGER NOT NULL,
+		schema_hash TEXT NOT NULL,
+		PRIMARY KEY (name, generation))`,
 	`CREATE TABLE IF NOT EXISTS sessions (
 		token_hash TEXT PRIMARY KEY,
 		id TEXT NOT NULL UNIQUE,
@@ -96,6 +101,26 @@ var operationalSchema = []string{
 		body TEXT NOT NULL DEFAULT '',
 		created_at {time} NOT NULL,
 		PRIMARY KEY (actor_id, key))`,
+	// imports: the state of file imports (see imports.go); operational, not derived from events.
+	`CREATE TABLE IF NOT EXISTS imports (
+		id TEXT PRIMARY KEY,
+		kind TEXT NOT NULL,
+		dry_run {bool} NOT NULL,
+		state TEXT NOT NULL,
+		actor_id TEXT NOT NULL,
+		file_name TEXT NOT NULL DEFAULT '',
+		total {bigint} NOT NULL DEFAULT 0,
+		imported {bigint} NOT NULL DEFAULT 0,
+		skipped {bigint} NOT NULL DEFAULT 0,
+		failed {bigint} NOT NULL DEFAULT 0,
+		errors TEXT NOT NULL DEFAULT '[]',
+		errors_truncated {bool} NOT NULL DEFAULT FALSE,
+		detail TEXT NOT NULL DEFAULT '',
+		position {bigint} NOT NULL DEFAULT 0,
+		created_at {time} NOT NULL,
+		updated_at {time} NOT NULL,
+		finished_at {time})`,
+	`CREATE INDEX IF NOT EXISTS imports_actor ON imports (actor_id, created_at)`,
 }
 
 // Time scans a time column from either engine (PostgreSQL gives time.Time, SQLite text).

@@ -148,6 +148,7 @@ type Scope struct {
 	DeptPath          string
 	SubordinatePrefix string
 	Pool              bool // may see unowned (pool) rows
+	None              bool // sees nothing (no read permission)
 }
 
 // ScopeOf is the scope of an actor.
@@ -179,6 +180,9 @@ func (s Scope) actorCondition(users string) (string, []any) {
 
 // condition is the WHERE fragment for a table with the owner columns and in_pool.
 func (s Scope) condition() (string, []any) {
+	if s.None {
+		return "1 = 0", nil
+	}
 	if s.All || s.Kind == role.ScopeAll {
 		return "", nil
 	}

@@ -64,7 +64,9 @@ type CustomerCreate struct {
 }
 
 func (s *Server) customerScope(a commands.Actor) readmodels.Scope {
-	return readmodels.ScopeOf(a, a.Can(role.CustomersPool) || a.Can(role.CustomersAssign))
+	sc := readmodels.ScopeOf(a, a.Can(role.CustomersPool) || a.Can(role.CustomersAssign))
+	sc.None = !a.Can(role.CustomersRead)
+	return sc
 }
 
 func (s *Server) customerView(ctx context.Context, w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
@@ -131,6 +133,9 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = c.Fields.Validate()
+	}
+	if err == nil && !m.Actor.Can(role.CustomersCreate) {
+		err = errForbidden
 	}
 	if err == nil && !in.ConfirmDuplicate {
 		var dups []readmodels.Duplicate

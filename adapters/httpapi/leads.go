@@ -116,7 +116,9 @@ func (in LeadPatch) ToPatch() (lead.Patch, error) {
 
 // scopeOf is the lead scope of an actor: their data scope, plus the pool for those who work it.
 func scopeOf(a commands.Actor) readmodels.Scope {
-	return readmodels.ScopeOf(a, a.Can(role.LeadsPool) || a.Can(role.LeadsAssign))
+	s := readmodels.ScopeOf(a, a.Can(role.LeadsPool) || a.Can(role.LeadsAssign))
+	s.None = !a.Can(role.LeadsRead)
+	return s
 }
 
 func pathID(r *http.Request) (uuid.UUID, error) { return parseUUID("id", mux.Vars(r)["id"]) }

@@ -189,7 +189,7 @@ func (c *Customer) Update(p Patch, by uuid.UUID, at time.Time) error {
 		return err
 	}
 	if p.Status != nil {
-		if err := field.OneOf("status", string(*p.Status), Statuses...); err != nil {
+		if err := errors.Join(field.Required("status", string(*p.Status)), field.OneOf("status", string(*p.Status), Statuses...)); err != nil {
 			return err
 		}
 	}
