@@ -442,14 +442,14 @@ func TestOpenAPICustomerPatch(t *testing.T) {
 	}
 	props, _ := schema["properties"].(map[string]any)
 	documented := sortedKeys(props)
-	accepted := append(customer.TextFields(), "satisfaction", "credit", "nextFollowUpAt", "status")
+	accepted := append(customer.TextFields(), "satisfaction", "credit", "nextFollowUpAt", "status", "custom")
 	sort.Strings(accepted)
 	if !slices.Equal(documented, accepted) {
 		t.Errorf("CustomerPatch: documented properties %v, accepted keys %v", documented, accepted)
 	}
 	// Every documented property is one ToPatch takes (a key it does not know is 400 unknown_field).
 	sample := map[string]any{"satisfaction": 3.0, "credit": 3.0, // numbers arrive from JSON as float64
-		"nextFollowUpAt": nil, "status": "cooperating"}
+		"nextFollowUpAt": nil, "status": "cooperating", "custom": map[string]any{"region": "华南"}}
 	for _, k := range documented {
 		v, ok := sample[k]
 		if !ok {
