@@ -1,0 +1,292 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/contact"
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/role"
+)
+
+// Imports create many records from a file. Every record's id is derived from its natural key
+// (uuid v5 in importNS), and the create is idempotent: the same id with the same content is the
+// record already there, the same id with other content is ErrImportConflict. Importing a file
+// twice therefore creates nothing new, and a row is never half-imported: each record is one
+// append of its own stream.
+//
+// The event store appends to one stream per call, so a batch is many appends. They run on a few
+// workers at once: the PostgreSQL store serialises appends behind one lock, so workers overlap
+// the work outside it (encoding, round trips before the lock) rather than the appends themselves.
+
+// importNS is the namespace of the ids imports derive; it must never change, or re-imports would
+// create every record again.
+var importNS = uuid.MustParse("8d4c1f3e-6a2b-5e7d-9c1a-3b5f7e9d2a4c")
+
+// ErrImportConflict: the record an import row names exists with other values.
+var ErrImportConflict = errors.New("already imported with different values")
+
+// ImportKey reduces a name to what identifies it in an import: full-width characters become
+// half-width, case, spaces and punctuation go.
+func ImportKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == 0x3000:
+			continue
+		case r >= 0xFF01 && r <= 0xFF5E:
+			r -= 0xFEE0
+		}
+		if unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+func importID(parts ...string) uuid.UUID {
+	return uuid.NewSHA1(importNS, []byte(strings.Join(parts, "\x1f")))
+}
+
+// CustomerImportID is the id an import gives a customer: from its normalised name (the same
+// normalisation as the duplicate check, so 北京星河科技有限公司 and 北京星河科技 are one customer).
+func CustomerImportID(name string) uuid.UUID {
+	return importID("customer", customer.NormalizeName(name))
+}
+
+// LeadImportID is the id an import gives a lead: name, company and mobile (else phone) digits.
+func LeadImportID(name, company, mobile, phone string) uuid.UUID {
+	tel := field.Digits(mobile)
+	if tel == "" {
+		tel = field.Digits(phone)
+	}
+	return importID("lead", ImportKey(name), ImportKey(company), tel)
+}
+
+// ContactImportID is the id an import gives a contact: its customer, name and mobile digits.
+func ContactImportID(customerID uuid.UUID, name, mobile string) uuid.UUID {
+	return importID("contact", customerID.String(), ImportKey(name), field.Digits(mobile))
+}
+
+// ImportStatus is what an import did with one record.
+type ImportStatus int
+
+// Import outcomes.
+const (
+	ImportCreated   ImportStatus = iota + 1 // a new record (in a dry run: would be)
+	ImportUnchanged                         // the same record was already there
+	ImportFailed                            // not written; Err says why
+)
+
+// ImportResult is the outcome of one record of a batch.
+type ImportResult struct {
+	Status   ImportStatus
+	Err      error
+	Position uint64 // of the appended event, when created
+}
+
+// ImportOptions tune a batch.
+type ImportOptions struct {
+	DryRun  bool // validate and look for existing records; write nothing
+	Workers int  // concurrent appends; default 2
+}
+
+// ImportCustomer is one customer of an import batch.
+type ImportCustomer struct {
+	Fields customer.Fields
+	Status customer.Status
+}
+
+// ImportLead is one lead of an import batch.
+type ImportLead struct {
+	Fields lead.Fields
+}
+
+// ImportContact is one contact of an import batch.
+type ImportContact struct {
+	CustomerID uuid.UUID
+	Fields     contact.Fields
+}
+
+// Import enters customers owned by the actor (customers.import). A nil error means every row has
+// its result; an error is one that stops the batch (permission).
+func (h *Customers) Import(ctx context.Context, m Meta, rows []ImportCustomer, o ImportOptions) ([]ImportResult, error) {
+	m.Command = "customer.import"
+	if !m.Actor.Can(role.CustomersImport) {
+		return nil, ErrForbidden
+	}
+	now := h.clock()
+	return importAll(ctx, m, h.repo, len(rows), o, func(i int) (uuid.UUID, *customer.Customer, error) {
+		id := CustomerImportID(rows[i].Fields.Name)
+		c, err := customer.New(id, rows[i].Fields, rows[i].Status, m.Actor.ID, "", m.Actor.ID, now)
+		return id, c, err
+	}, sameCreated(func(e event.Event) (any, bool) {
+		c, ok := e.(customer.Created)
+		return struct {
+			Owner, By, Status string
+			Fields            customer.Fields
+		}{c.OwnerID, c.By, string(c.Status), c.Fields}, ok
+	})), nil
+}
+
+// Import enters leads owned by the actor (leads.import).
+func (h *Leads) Import(ctx context.Context, m Meta, rows []ImportLead, o ImportOptions) ([]ImportResult, error) {
+	m.Command = "lead.import"
+	if !m.Actor.Can(role.LeadsImport) {
+		return nil, ErrForbidden
+	}
+	now := h.clock()
+	return importAll(ctx, m, h.repo, len(rows), o, func(i int) (uuid.UUID, *lead.Lead, error) {
+		f := rows[i].Fields
+		id := LeadImportID(f.Name, f.Company, f.Mobile, f.Phone)
+		l, err := lead.New(id, f, m.Actor.ID, m.Actor.ID, now)
+		return id, l, err
+	}, sameCreated(func(e event.Event) (any, bool) {
+		l, ok := e.(lead.Created)
+		return struct {
+			Owner, By string
+			Fields    lead.Fields
+		}{l.OwnerID, l.By, l.Fields}, ok
+	})), nil
+}
+
+// Import adds contacts to customers the actor may change (customers.import to import at all,
+// customers.update on each customer).
+func (h *Contacts) Import(ctx context.Context, m Meta, rows []ImportContact, o ImportOptions) ([]ImportResult, error) {
+	m.Command = "contact.import"
+	if !m.Actor.Can(role.CustomersImport) {
+		return nil, ErrForbidden
+	}
+	now := h.clock()
+	var mu sync.Mutex
+	allowed := map[uuid.UUID]error{} // the customer checks of this batch
+	mayChange := func(id uuid.UUID) error {
+		mu.Lock()
+		err, ok := allowed[id]
+		mu.Unlock()
+		if ok {
+			return err
+		}
+		err = h.customerFor(ctx, m.Actor, id)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) {
+			err = &field.Error{Field: "customer", Message: "is not a customer you may add contacts to"}
+		}
+		mu.Lock()
+		allowed[id] = err
+		mu.Unlock()
+		return err
+	}
+	return importAll(ctx, m, h.repo, len(rows), o, func(i int) (uuid.UUID, *contact.Contact, error) {
+		r := rows[i]
+		id := ContactImportID(r.CustomerID, r.Fields.Name, r.Fields.Mobile)
+		c, err := contact.New(id, r.CustomerID, r.Fields, m.Actor.ID, now)
+		if err != nil {
+			return id, nil, err
+		}
+		return id, c, mayChange(r.CustomerID)
+	}, sameCreated(func(e event.Event) (any, bool) {
+		c, ok := e.(contact.Created)
+		return struct {
+			Customer, By string
+			Fields       contact.Fields
+		}{c.CustomerID, c.By, c.Fields}, ok
+	})), nil
+}
+
+// sameCreated compares two creation events by what key returns of them (as JSON, so times and
+// pointers compare by value).
+func sameCreated(key func(event.Event) (any, bool)) func(existing, proposed event.Event) bool {
+	return func(existing, proposed event.Event) bool {
+		a, ok1 := key(existing)
+		b, ok2 := key(proposed)
+		if !ok1 || !ok2 {
+			return false
+		}
+		ja, err1 := json.Marshal(a)
+		jb, err2 := json.Marshal(b)
+		return err1 == nil && err2 == nil && string(ja) == string(jb)
+	}
+}
+
+// importAll builds and creates n records on a few workers. build validates row i into a new
+// aggregate (an error fails the row); same tells whether an existing stream's first event is the
+// record the row describes.
+func importAll[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, o ImportOptions,
+	build func(i int) (uuid.UUID, A, error), same func(existing, proposed event.Event) bool) []ImportResult {
+	out := make([]ImportResult, n)
+	workers := o.Workers
+	if workers <= 0 {
+		workers = 2
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				out[i] = importOne(ctx, m, repo, o.DryRun, build, same, i)
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return out
+}
+
+func importOne[A Root](ctx context.Context, m Meta, repo *Repository[A], dryRun bool,
+	build func(i int) (uuid.UUID, A, error), same func(existing, proposed event.Event) bool, i int) ImportResult {
+	if err := ctx.Err(); err != nil {
+		return ImportResult{Status: ImportFailed, Err: err}
+	}
+	id, a, err := build(i)
+	if err != nil {
+		return ImportResult{Status: ImportFailed, Err: err}
+	}
+	if dryRun {
+		return repo.matchExisting(ctx, id, a, same)
+	}
+	res, err := repo.CreateOrMatch(ctx, m, id, a, same)
+	switch {
+	case errors.Is(err, ErrAlreadyExists):
+		return ImportResult{Status: ImportFailed, Err: ErrImportConflict}
+	case err != nil:
+		return ImportResult{Status: ImportFailed, Err: err}
+	case res.Created:
+		return ImportResult{Status: ImportCreated, Position: res.Position}
+	}
+	return ImportResult{Status: ImportUnchanged, Position: res.Position}
+}
+
+// matchExisting is CreateOrMatch without the write: what would creating a do?
+func (r *Repository[A]) matchExisting(ctx context.Context, id uuid.UUID, a A, same func(existing, proposed event.Event) bool) ImportResult {
+	events, err := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{})
+	if err != nil {
+		return ImportResult{Status: ImportFailed, Err: err}
+	}
+	if len(events) == 0 {
+		return ImportResult{Status: ImportCreated}
+	}
+	first, err := r.registry.Decode(events[0].Type, events[0].Data)
+	if err != nil {
+		return ImportResult{Status: ImportFailed, Err: err}
+	}
+	if !same(first, a.Changes()[0]) {
+		return ImportResult{Status: ImportFailed, Err: ErrImportConflict}
+	}
+	return ImportResult{Status: ImportUnchanged}
+}
