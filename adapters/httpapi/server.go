@@ -100,6 +100,7 @@ func (s *Server) routes() {
 	a("/users", s.createUser, http.MethodPost)
 	a("/users", s.listUsers, http.MethodGet)
 	a("/users/{id}", s.getUser, http.MethodGet)
+	s.importRoutes(a) // before the record routes: /customers/export is not a /customers/{id}
 	a("/leads", s.createLead, http.MethodPost)
 	a("/leads", s.searchLeads, http.MethodGet)
 	a("/leads/{id}", s.getLead, http.MethodGet)
