@@ -43,12 +43,12 @@ func TestLeadConversion(t *testing.T) {
 		if again.body["code"] != "invalid_transition" {
 			t.Fatalf("second conversion: %s", again.raw)
 		}
-		if st := h.must(h.do("GET", "/api/v1/leads/"+lead, s1, nil), 200).body["status"]; st != "converted" {
+		if st := h.must(h.do("GET", "/api/v1/leads/"+lead, s1, nil, "X-Chronicle-Min-Position", pos), 200).body["status"]; st != "converted" {
 			t.Fatalf("lead status after conversion: %v", st)
 		}
 
 		// The customer's history shows it came from the lead: its first event was caused by the conversion.
-		leadHist := h.must(h.do("GET", "/api/v1/leads/"+lead+"/history", s1, nil), 200).body["items"].([]any)
+		leadHist := h.must(h.do("GET", "/api/v1/leads/"+lead+"/history", s1, nil, "X-Chronicle-Min-Position", pos), 200).body["items"].([]any)
 		convEvent := leadHist[len(leadHist)-1].(map[string]any)
 		if convEvent["type"] != "lead.converted.v1" {
 			t.Fatalf("last lead event: %v", convEvent["type"])
