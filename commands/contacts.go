@@ -87,15 +87,30 @@ func (h *Contacts) Update(ctx context.Context, m Meta, id uuid.UUID, f contact.F
 	})
 }
 
-// Delete removes a contact.
+// Delete removes a contact; when it was the customer's primary contact, the customer has none.
 func (h *Contacts) Delete(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
 	m.Command = "contact.delete"
-	return h.repo.Update(ctx, m, id, func(c *contact.Contact) error {
+	var customerID uuid.UUID
+	res, err := h.repo.Update(ctx, m, id, func(c *contact.Contact) error {
 		if err := h.visible(ctx, m.Actor, c); err != nil {
 			return err
 		}
+		customerID = c.Customer()
 		return c.Delete(m.Actor.ID, h.clock())
 	})
+	if err != nil {
+		return res, err
+	}
+	mc := m
+	mc.Command = "customer.set_primary_contact"
+	r, err := h.customers.repo.Update(ctx, mc, customerID, func(c *customer.Customer) error {
+		if c.Deleted() || c.PrimaryContact() != id.String() {
+			return nil
+		}
+		return c.SetPrimaryContact(uuid.Nil, m.Actor.ID, h.clock())
+	})
+	res.Position = max(res.Position, r.Position)
+	return res, err
 }
 
 func (h *Contacts) visible(ctx context.Context, a Actor, c *contact.Contact) error {

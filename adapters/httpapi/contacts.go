@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
@@ -135,7 +136,14 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := readmodels.ContactQuery{Scope: s.customerScope(actorOf(r.Context())), Q: v.Get("q"), Cursor: v.Get("cursor"), Sort: v.Get("sort")}
 	var err error
-	if cid := v.Get("customerId"); cid != "" {
+	if l := v.Get("limit"); l != "" {
+		n, perr := strconv.Atoi(l)
+		if perr != nil || n < 1 || n > 500 {
+			err = invalid("limit", "must be a number from 1 to 500")
+		}
+		q.Limit = n
+	}
+	if cid := v.Get("customerId"); cid != "" && err == nil {
 		var id uuid.UUID
 		id, err = parseUUID("customerId", cid)
 		q.CustomerID = &id

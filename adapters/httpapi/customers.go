@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,7 +122,11 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		c.ID, err = parseUUID("id", in.ID)
 	}
 	if err == nil && in.OwnerID != "" {
-		c.OwnerID, err = parseUUID("ownerId", in.OwnerID)
+		if in.Pool {
+			err = invalid("ownerId", "a pool customer has no owner; send pool or ownerId, not both")
+		} else {
+			c.OwnerID, err = parseUUID("ownerId", in.OwnerID)
+		}
 	}
 	if err == nil && in.NextFollowUpAt != nil && *in.NextFollowUpAt != "" {
 		t, terr := parseTime("nextFollowUpAt", *in.NextFollowUpAt)
@@ -318,14 +323,17 @@ func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	q := readmodels.CustomerQuery{Scope: s.customerScope(actorOf(r.Context())), Q: v.Get("q"), Level: v.Get("level"), Industry: v.Get("industry"),
 		Source: v.Get("source"), Classification: v.Get("classification"), Sort: v.Get("sort"), Cursor: v.Get("cursor")}
+	var err error
 	for _, st := range v["status"] {
 		for _, one := range strings.Split(st, ",") {
 			if one = strings.TrimSpace(one); one != "" {
+				if !slices.Contains(customer.Statuses, one) {
+					err = invalid("status", "must be potential, cooperating or closed_deal; got %q", one)
+				}
 				q.Status = append(q.Status, one)
 			}
 		}
 	}
-	var err error
 	if o := v.Get("ownerId"); o != "" {
 		var id uuid.UUID
 		id, err = parseUUID("ownerId", o)
