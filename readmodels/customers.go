@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -208,17 +207,7 @@ func (db *DB) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[*Custo
 
 // GetCustomer returns one customer if the scope covers it.
 func (db *DB) GetCustomer(ctx context.Context, scope Scope, id uuid.UUID) (*Customer, error) {
-	stmt := "SELECT " + CustomerColumns + " FROM " + db.Gens.Table(CustomersProjection, "customers") + " WHERE id = ?"
-	args := []any{id.String()}
-	if cond, a := scope.condition(); cond != "" {
-		stmt += " AND " + cond
-		args = append(args, a...)
-	}
-	c, err := ScanCustomer(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	return c, err
+	return getScoped(ctx, db, db.Gens.Table(CustomersProjection, "customers"), CustomerColumns, scope, id, ScanCustomer)
 }
 
 // OwnedCustomers implements commands.CustomerDirectory.
@@ -354,17 +343,7 @@ func (db *DB) SearchContacts(ctx context.Context, q ContactQuery) (Page[*Contact
 
 // GetContact returns one contact inside the scope.
 func (db *DB) GetContact(ctx context.Context, scope Scope, id uuid.UUID) (*Contact, error) {
-	stmt := "SELECT " + contactColumns + " FROM " + db.Gens.Table(CustomersProjection, "contacts") + " WHERE id = ?"
-	args := []any{id.String()}
-	if cond, a := scope.condition(); cond != "" {
-		stmt += " AND " + cond
-		args = append(args, a...)
-	}
-	c, err := scanContact(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	return c, err
+	return getScoped(ctx, db, db.Gens.Table(CustomersProjection, "contacts"), contactColumns, scope, id, scanContact)
 }
 
 // Duplicate is a customer that looks like the one being entered.

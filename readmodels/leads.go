@@ -297,18 +297,7 @@ func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error)
 
 // GetLead returns one lead if the scope covers it.
 func (db *DB) GetLead(ctx context.Context, scope Scope, id uuid.UUID) (*Lead, error) {
-	table := db.Gens.Table(LeadsProjection, "leads")
-	stmt := "SELECT " + LeadColumns + " FROM " + table + " WHERE id = ?"
-	args := []any{id.String()}
-	if cond, a := scope.condition(); cond != "" {
-		stmt += " AND " + cond
-		args = append(args, a...)
-	}
-	l, err := ScanLead(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	return l, err
+	return getScoped(ctx, db, db.Gens.Table(LeadsProjection, "leads"), LeadColumns, scope, id, ScanLead)
 }
 
 func encodeCursor(c cursor) string {

@@ -2,9 +2,13 @@ package readmodels
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // sortColumn is a sortable column: time columns may be NULL (sorted last via a far-future
@@ -140,4 +144,20 @@ func sorted(s []string) []string {
 		}
 	}
 	return s
+}
+
+// getScoped reads one row by id if the scope covers it (ErrNotFound otherwise).
+func getScoped[T any](ctx context.Context, db *DB, table, columns string, scope Scope, id uuid.UUID, scan func(scanner) (T, error)) (T, error) {
+	stmt := "SELECT " + columns + " FROM " + table + " WHERE id = ?"
+	args := []any{id.String()}
+	if cond, a := scope.condition(); cond != "" {
+		stmt += " AND " + cond
+		args = append(args, a...)
+	}
+	v, err := scan(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, ErrNotFound
+	}
+	return v, err
 }

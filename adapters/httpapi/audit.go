@@ -7,10 +7,21 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
+
+// historyItems is the history response of a record: its events with field-level changes.
+func historyItems(events []commands.Change) []HistoryEntry {
+	items := make([]HistoryEntry, len(events))
+	for i, e := range events {
+		items[i] = historyEntry(e.Event)
+		items[i].Changes = e.Changes
+	}
+	return items
+}
 
 func historyEntry(e eventstore.Event) HistoryEntry {
 	var data any

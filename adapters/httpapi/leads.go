@@ -405,10 +405,5 @@ func (s *Server) leadHistory(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	items := make([]HistoryEntry, len(events))
-	for i, e := range events {
-		items[i] = historyEntry(e.Event)
-		items[i].Changes = e.Changes
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeJSON(w, http.StatusOK, map[string]any{"items": historyItems(events)})
 }
