@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -167,13 +169,17 @@ func (o *ownerNames) name(ctx context.Context, id *uuid.UUID) string {
 	return n
 }
 
-// customerQueryFromURL reads the customer list's query parameters (as GET /api/v1/customers does).
+// customerQueryFromURL reads the customer list's query parameters as GET /api/v1/customers does
+// (that handler parses them inline; keep the two in step).
 func customerQueryFromURL(v url.Values, scope readmodels.Scope) (readmodels.CustomerQuery, error) {
 	q := readmodels.CustomerQuery{Scope: scope, Q: v.Get("q"), Level: v.Get("level"), Industry: v.Get("industry"),
 		Source: v.Get("source"), Classification: v.Get("classification"), Sort: v.Get("sort")}
 	for _, st := range v["status"] {
 		for _, one := range strings.Split(st, ",") {
 			if one = strings.TrimSpace(one); one != "" {
+				if !slices.Contains(customer.Statuses, one) {
+					return q, invalid("status", "must be potential, cooperating or closed_deal; got %q", one)
+				}
 				q.Status = append(q.Status, one)
 			}
 		}
