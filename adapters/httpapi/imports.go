@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -404,7 +405,7 @@ type rowImporter[T, C any] struct {
 
 type seenRow struct {
 	row         int
-	fingerprint string
+	fingerprint [sha256.Size]byte // of the row's command: an identical repeat is skipped
 }
 
 func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.ImportError, error) {
@@ -486,15 +487,16 @@ func (ri *rowImporter[T, C]) add(ctx context.Context, j *importJob, row int, cel
 	if err != nil {
 		return j.rowFailed(row, err)
 	}
-	fp, _ := json.Marshal(cmd)
+	b, _ := json.Marshal(cmd)
+	fp := sha256.Sum256(b)
 	if prev, ok := ri.seen[id]; ok {
-		if prev.fingerprint == string(fp) {
+		if prev.fingerprint == fp {
 			j.imp.Skipped++
 			return nil
 		}
 		return j.rowFailed(row, &field.Error{Field: "row", Message: fmt.Sprintf("names the same record as row %d with different values", prev.row)})
 	}
-	ri.seen[id] = seenRow{row: row, fingerprint: string(fp)}
+	ri.seen[id] = seenRow{row: row, fingerprint: fp}
 	ri.batch, ri.ids, ri.rows = append(ri.batch, cmd), append(ri.ids, id), append(ri.rows, row)
 	if len(ri.batch) >= importBatch {
 		return ri.flush(ctx, j)
