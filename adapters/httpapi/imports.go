@@ -510,24 +510,31 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *importJob) error {
 		j.save(ctx)
 		return nil
 	}
-	batch, rows := ri.batch, ri.rows
+	batch, rows, ids := ri.batch, ri.rows, ri.ids
+	// A failed row is forgotten, so a later identical row fails the same way instead of being
+	// counted as skipped.
+	failed := func(i int, e error) error {
+		delete(ri.seen, ids[i])
+		return j.rowFailed(rows[i], e)
+	}
 	if ri.check != nil {
-		errs, err := ri.check(ctx, batch, ri.ids)
+		errs, err := ri.check(ctx, batch, ids)
 		if err != nil {
 			return err
 		}
 		var keep []C
 		var keepRows []int
+		var keepIDs []uuid.UUID
 		for i, e := range errs {
 			if e != nil {
-				if err := j.rowFailed(rows[i], e); err != nil {
+				if err := failed(i, e); err != nil {
 					return err
 				}
 				continue
 			}
-			keep, keepRows = append(keep, batch[i]), append(keepRows, rows[i])
+			keep, keepRows, keepIDs = append(keep, batch[i]), append(keepRows, rows[i]), append(keepIDs, ids[i])
 		}
-		batch, rows = keep, keepRows
+		batch, rows, ids = keep, keepRows, keepIDs
 	}
 	results, err := ri.write(ctx, batch)
 	if err != nil {
@@ -541,7 +548,7 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *importJob) error {
 		case commands.ImportUnchanged:
 			j.imp.Skipped++
 		default:
-			if err := j.rowFailed(rows[i], res.Err); err != nil {
+			if err := failed(i, res.Err); err != nil {
 				return err
 			}
 		}

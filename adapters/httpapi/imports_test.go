@@ -409,6 +409,17 @@ func TestImportLeadsAndContacts(t *testing.T) {
 			t.Fatalf("lead export: %v", exp)
 		}
 
+		// The same lead twice in one file: once identical (skipped), once with other values (failed).
+		dups := h.importFile(admin, "type=leads", csvBytes([][]string{
+			{"姓名", "公司", "手机", "邮箱"},
+			{"孙八", "南京紫金山科技", "139 0000 1111", "sun@zijin.cn"},
+			{"孙八", "南京紫金山科技", "139 0000 1111", "sun@zijin.cn"},
+			{"孙八", "南京紫金山科技", "139-0000-1111", "other@zijin.cn"},
+		}), "text/csv", "done")
+		if c := counts(dups); c != [4]int{3, 1, 1, 1} || !strings.Contains(dups.raw, "names the same record as row 2 with different values") {
+			t.Fatalf("duplicates in one file: %v %s", c, dups.raw)
+		}
+
 		// Contacts name their customer; the customer must be one the importer may change.
 		c1 := h.must(h.do("POST", "/api/v1/customers", admin, map[string]any{"name": "北京星河科技有限公司"}), 201)
 		c2 := h.must(h.do("POST", "/api/v1/customers", admin, map[string]any{"name": "上海银河贸易有限公司"}), 201)
