@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -321,33 +319,8 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	q := readmodels.CustomerQuery{Scope: s.customerScope(actorOf(r.Context())), Q: v.Get("q"), Level: v.Get("level"), Industry: v.Get("industry"),
-		Source: v.Get("source"), Classification: v.Get("classification"), Sort: v.Get("sort"), Cursor: v.Get("cursor")}
-	var err error
-	for _, st := range v["status"] {
-		for _, one := range strings.Split(st, ",") {
-			if one = strings.TrimSpace(one); one != "" {
-				if !slices.Contains(customer.Statuses, one) {
-					err = invalid("status", "must be potential, cooperating or closed_deal; got %q", one)
-				}
-				q.Status = append(q.Status, one)
-			}
-		}
-	}
-	if o := v.Get("ownerId"); o != "" {
-		var id uuid.UUID
-		id, err = parseUUID("ownerId", o)
-		q.OwnerID = &id
-	}
-	for name, dst := range map[string]**bool{"pool": &q.Pool, "locked": &q.Locked} {
-		if p := v.Get(name); p != "" && err == nil {
-			b, perr := strconv.ParseBool(p)
-			if perr != nil {
-				err = invalid(name, "must be true or false")
-			}
-			*dst = &b
-		}
-	}
+	q, err := customerQueryFromURL(v, s.customerScope(actorOf(r.Context())))
+	q.Cursor = v.Get("cursor")
 	if l := v.Get("limit"); l != "" && err == nil {
 		n, perr := strconv.Atoi(l)
 		if perr != nil || n < 1 || n > 500 {
