@@ -170,21 +170,11 @@ type CustomerQuery struct {
 // one SQL statement.
 func (db *DB) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[*Customer], error) {
 	table := db.Gens.Table(CustomersProjection, "customers")
-	var lq listQuery
-	add := func(cond string, a ...any) { lq.where = append(lq.where, cond); lq.args = append(lq.args, a...) }
-	if cond, a := q.Scope.condition(); cond != "" {
-		add(cond, a...)
+	lq, err := db.searchQuery(table, q.Scope, q.Q, q.Status)
+	if err != nil {
+		return Page[*Customer]{}, err
 	}
-	if needle := strings.ToLower(strings.TrimSpace(q.Q)); needle != "" {
-		if utf8.RuneCountInString(needle) > 100 {
-			return Page[*Customer]{}, &ValidationError{Field: "q", Message: "at most 100 characters"}
-		}
-		cond, a := db.Dialect.SearchCondition(table, needle)
-		add(cond, a...)
-	}
-	if len(q.Status) > 0 {
-		add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Status)), ",")+")", anySlice(q.Status)...)
-	}
+	add := lq.add
 	for col, v := range map[string]string{"level": q.Level, "industry": q.Industry, "source": q.Source, "classification": q.Classification} {
 		if v != "" {
 			add(col+" = ?", v)
@@ -202,7 +192,7 @@ func (db *DB) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[*Custo
 	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
 	spec := customerSpec
 	spec.table = table
-	return list(ctx, db, spec, lq)
+	return list(ctx, db, spec, *lq)
 }
 
 // GetCustomer returns one customer if the scope covers it.
@@ -323,22 +313,18 @@ var contactSpec = listSpec[*Contact]{
 // SearchContacts lists contacts inside the reader's scope (through their customers' owners).
 func (db *DB) SearchContacts(ctx context.Context, q ContactQuery) (Page[*Contact], error) {
 	table := db.Gens.Table(CustomersProjection, "contacts")
-	var lq listQuery
-	add := func(cond string, a ...any) { lq.where = append(lq.where, cond); lq.args = append(lq.args, a...) }
-	if cond, a := q.Scope.condition(); cond != "" {
-		add(cond, a...)
+	lq, err := db.searchQuery(table, q.Scope, q.Q, nil)
+	if err != nil {
+		return Page[*Contact]{}, err
 	}
-	if needle := strings.ToLower(strings.TrimSpace(q.Q)); needle != "" {
-		cond, a := db.Dialect.SearchCondition(table, needle)
-		add(cond, a...)
-	}
+	add := lq.add
 	if q.CustomerID != nil {
 		add("customer_id = ?", q.CustomerID.String())
 	}
 	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
 	spec := contactSpec
 	spec.table = table
-	return list(ctx, db, spec, lq)
+	return list(ctx, db, spec, *lq)
 }
 
 // GetContact returns one contact inside the scope.

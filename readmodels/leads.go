@@ -8,7 +8,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -265,21 +264,11 @@ type cursor struct {
 // the one SQL statement.
 func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error) {
 	table := db.Gens.Table(LeadsProjection, "leads")
-	var lq listQuery
-	add := func(cond string, a ...any) { lq.where = append(lq.where, cond); lq.args = append(lq.args, a...) }
-	if cond, a := q.Scope.condition(); cond != "" {
-		add(cond, a...)
+	lq, err := db.searchQuery(table, q.Scope, q.Q, q.Status)
+	if err != nil {
+		return Page[*Lead]{}, err
 	}
-	if needle := strings.ToLower(strings.TrimSpace(q.Q)); needle != "" {
-		if utf8.RuneCountInString(needle) > 100 {
-			return Page[*Lead]{}, &ValidationError{Field: "q", Message: "at most 100 characters"}
-		}
-		cond, a := db.Dialect.SearchCondition(table, needle)
-		add(cond, a...)
-	}
-	if len(q.Status) > 0 {
-		add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Status)), ",")+")", anySlice(q.Status)...)
-	}
+	add := lq.add
 	if q.Source != "" {
 		add("source = ?", q.Source)
 	}
@@ -292,7 +281,7 @@ func (db *DB) SearchLeads(ctx context.Context, q LeadQuery) (Page[*Lead], error)
 	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
 	spec := leadSpec
 	spec.table = table
-	return list(ctx, db, spec, lq)
+	return list(ctx, db, spec, *lq)
 }
 
 // GetLead returns one lead if the scope covers it.

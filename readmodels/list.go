@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -36,6 +37,32 @@ type listQuery struct {
 	sort   string
 	limit  int
 	cursor string
+}
+
+// add appends a condition and its arguments.
+func (q *listQuery) add(cond string, args ...any) {
+	q.where = append(q.where, cond)
+	q.args = append(q.args, args...)
+}
+
+// searchQuery starts every owned-record search the same way: the reader's data scope, the
+// keyword (Chinese substring) and the status filter.
+func (db *DB) searchQuery(table string, scope Scope, keyword string, statuses []string) (*listQuery, error) {
+	lq := &listQuery{}
+	if cond, a := scope.condition(); cond != "" {
+		lq.add(cond, a...)
+	}
+	if needle := strings.ToLower(strings.TrimSpace(keyword)); needle != "" {
+		if utf8.RuneCountInString(needle) > 100 {
+			return nil, &ValidationError{Field: "q", Message: "at most 100 characters"}
+		}
+		cond, a := db.Dialect.SearchCondition(table, needle)
+		lq.add(cond, a...)
+	}
+	if len(statuses) > 0 {
+		lq.add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",")+")", anySlice(statuses)...)
+	}
+	return lq, nil
 }
 
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
