@@ -8,6 +8,8 @@
 //     current version equals the expected version (NoStream = 0 means "must not exist").
 //     On mismatch it returns an error wrapping ErrConcurrency and writes nothing.
 //     Event IDs are chosen by the caller (UUIDv7) so a retried append can be recognised.
+//   - AppendEach is many such appends in one call: each stream's append succeeds or fails on its
+//     own, in input order; stores with transactions commit the whole call at once.
 //   - Every appended event receives a global position. Positions strictly increase in the order in
 //     which readers of the global log observe events, and a reader never passes over an event that
 //     commits later with a lower position (no skipped events). Positions need not be dense.

@@ -63,9 +63,31 @@ type LoadOptions struct {
 	Until       time.Time // if set, only events that occurred at or before Until
 }
 
+// StreamAppend is one stream's part of an AppendEach.
+type StreamAppend struct {
+	Stream          string
+	ExpectedVersion int64
+	Events          []EventData
+}
+
+// AppendOutcome is what AppendEach did with one StreamAppend.
+type AppendOutcome struct {
+	AppendResult       // where it landed, when Err is nil
+	Err          error // nil: written; else wraps ErrConcurrency or ErrInvalidEvent and nothing of it was written
+}
+
 // Store is the event-store port.
 type Store interface {
 	Append(ctx context.Context, stream string, expectedVersion int64, events []EventData) (AppendResult, error)
+	// AppendEach is many Appends in one call, for bulk work (imports): each element is checked
+	// and written as Append would write it, all of its events or none, independently of the
+	// others; the outcomes are in input order, and the elements written get positions in input
+	// order. A stream may appear more than once; a later element sees the earlier ones. A
+	// non-nil error means the call failed as a whole and the outcomes are unknown (some elements
+	// may have been written); repeating the call is safe, since expected versions make a
+	// repeated element fail with ErrConcurrency instead of writing twice. Adapters with
+	// transactions write the whole call in one, so it costs one commit.
+	AppendEach(ctx context.Context, appends []StreamAppend) ([]AppendOutcome, error)
 	Load(ctx context.Context, stream string, opts LoadOptions) ([]Event, error)
 	ReadAll(ctx context.Context, after uint64, limit int) ([]Event, error)
 	// Subscribe delivers events after the position until ctx ends or an error occurs; the
@@ -119,4 +141,21 @@ func Validate(stream string, expectedVersion int64, events []EventData) error {
 func StreamKind(stream string) string {
 	kind, _, _ := strings.Cut(stream, "-")
 	return kind
+}
+
+// AppendInTurn implements AppendEach with one append per element, for stores that can not write
+// several streams in one transaction, and for the elements of a transactional AppendEach that
+// the database refused as a whole (a reused event id). An error other than ErrConcurrency or
+// ErrInvalidEvent ends the call.
+func AppendInTurn(ctx context.Context, appendOne func(ctx context.Context, stream string, expectedVersion int64, events []EventData) (AppendResult, error),
+	appends []StreamAppend) ([]AppendOutcome, error) {
+	out := make([]AppendOutcome, len(appends))
+	for i, a := range appends {
+		res, err := appendOne(ctx, a.Stream, a.ExpectedVersion, a.Events)
+		if err != nil && !errors.Is(err, ErrConcurrency) && !errors.Is(err, ErrInvalidEvent) {
+			return nil, err
+		}
+		out[i] = AppendOutcome{AppendResult: res, Err: err}
+	}
+	return out, nil
 }

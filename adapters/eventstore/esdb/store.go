@@ -187,6 +187,12 @@ func (s *Store) Append(ctx context.Context, stream string, expectedVersion int64
 	return eventstore.AppendResult{Version: int64(res.NextExpectedVersion) + 1, Position: res.CommitPosition}, nil
 }
 
+// AppendEach appends element after element: EventStoreDB writes one stream per call, so each
+// element is its own commit.
+func (s *Store) AppendEach(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
+	return eventstore.AppendInTurn(ctx, s.Append, appends)
+}
+
 // Load returns a stream's events in version order; a stream that does not exist has none.
 func (s *Store) Load(ctx context.Context, stream string, opts eventstore.LoadOptions) ([]eventstore.Event, error) {
 	client := s.current()

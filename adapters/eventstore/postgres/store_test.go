@@ -352,43 +352,7 @@ func TestSubscribeWokenByOtherProcess(t *testing.T) {
 
 func BenchmarkAppend(b *testing.B) {
 	s, _ := openStore(b)
-	ctx := context.Background() // no deadline: -benchtime decides how long this runs
-	reportEvents := func(b *testing.B, perOp int) {
-		b.ReportMetric(float64(b.N*perOp)/b.Elapsed().Seconds(), "events/s")
-	}
-	b.Run("OneEventNewStream", func(b *testing.B) {
-		for b.Loop() {
-			e := eventstoretest.Event("bench.v1", map[string]int{"n": 1})
-			if _, err := s.Append(ctx, eventstoretest.NewStream("lead"), 0, []eventstore.EventData{e}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		reportEvents(b, 1)
-	})
-	b.Run("OneEventNewStreamParallel", func(b *testing.B) {
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				e := eventstoretest.Event("bench.v1", map[string]int{"n": 1})
-				if _, err := s.Append(ctx, eventstoretest.NewStream("lead"), 0, []eventstore.EventData{e}); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-		reportEvents(b, 1)
-	})
-	b.Run("Batch100", func(b *testing.B) {
-		batch := make([]eventstore.EventData, 100)
-		for b.Loop() {
-			for i := range batch {
-				batch[i] = eventstoretest.Event("bench.v1", map[string]int{"n": i})
-			}
-			if _, err := s.Append(ctx, eventstoretest.NewStream("lead"), 0, batch); err != nil {
-				b.Fatal(err)
-			}
-		}
-		reportEvents(b, len(batch))
-	})
+	eventstoretest.BenchmarkAppend(b, s)
 }
 
 // Positions within one append follow its versions, and metadata and times survive the trip.
@@ -424,4 +388,9 @@ func TestBatchPositionsFollowVersions(t *testing.T) {
 	if out[99].Position != res.Position {
 		t.Fatalf("last position %d, append said %d", out[99].Position, res.Position)
 	}
+}
+
+func TestAppendEachReusedID(t *testing.T) {
+	s, _ := openStore(t)
+	eventstoretest.TestAppendEachReusedID(t, s)
 }

@@ -91,54 +91,106 @@ func (s *Store) Close() error { return errors.Join(s.read.Close(), s.write.Close
 
 // Append implements eventstore.Store.
 func (s *Store) Append(ctx context.Context, stream string, expected int64, events []eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := eventstore.Validate(stream, expected, events); err != nil {
+	out, err := s.write1(ctx, []eventstore.StreamAppend{{Stream: stream, ExpectedVersion: expected, Events: events}})
+	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	return out[0].AppendResult, out[0].Err
+}
+
+// AppendEach implements eventstore.Store: the whole call is one transaction, one fsync.
+func (s *Store) AppendEach(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
+	out, err := s.write1(ctx, appends)
+	var reused *reusedIDError
+	if errors.As(err, &reused) && len(appends) > 1 {
+		// The transaction is gone with the element that reused an event id; find it by
+		// appending in turn.
+		return eventstore.AppendInTurn(ctx, s.Append, appends)
+	}
+	return out, err
+}
+
+// reusedIDError: an event id of the call is stored already, which refuses the transaction.
+type reusedIDError struct {
+	stream string
+	err    error
+}
+
+func (e *reusedIDError) Error() string {
+	return fmt.Sprintf("append to %s: %v: %v", e.stream, e.err, eventstore.ErrConcurrency)
+}
+func (e *reusedIDError) Unwrap() error { return eventstore.ErrConcurrency }
+
+// write1 writes the appends in one transaction. An element refused by its expected version or
+// its content gets its outcome's Err; an event id stored already ends the call with a
+// *reusedIDError, having written nothing.
+func (s *Store) write1(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
+	out := make([]eventstore.AppendOutcome, len(appends))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+		return nil, fmt.Errorf("append: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after commit this is a no-op
-	var current int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM events WHERE stream_id = ?`, stream).Scan(&current); err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	version, err := tx.PrepareContext(ctx, `SELECT coalesce(max(version), 0) FROM events WHERE stream_id = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("append: %w", err)
 	}
-	if current != expected {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s at version %d (stream is at %d): %w", stream, expected, current, eventstore.ErrConcurrency)
-	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (event_id, stream_id, version, type, occurred_at, recorded_at, data, metadata)
+	defer version.Close()
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO events (event_id, stream_id, version, type, occurred_at, recorded_at, data, metadata)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+		return nil, fmt.Errorf("append: %w", err)
 	}
-	defer stmt.Close()
+	defer insert.Close()
 	now := time.Now().UnixMicro()
-	var res eventstore.AppendResult
-	for i, e := range events {
-		meta, err := json.Marshal(e.Metadata)
-		if err != nil {
-			return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+	versions := map[string]int64{} // streams written by this call, at their new version
+	written := false
+	for i, a := range appends {
+		if err := eventstore.Validate(a.Stream, a.ExpectedVersion, a.Events); err != nil {
+			out[i].Err = err
+			continue
 		}
-		r, err := stmt.ExecContext(ctx, e.ID.String(), stream, expected+int64(i)+1, e.Type, e.OccurredAt.UnixMicro(), now, string(e.Data), string(meta))
-		if err != nil {
-			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
-				return eventstore.AppendResult{}, fmt.Errorf("append to %s: %v: %w", stream, err, eventstore.ErrConcurrency)
+		current, ok := versions[a.Stream]
+		if !ok {
+			if err := version.QueryRowContext(ctx, a.Stream).Scan(&current); err != nil {
+				return nil, fmt.Errorf("append to %s: %w", a.Stream, err)
 			}
-			return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
 		}
-		pos, err := r.LastInsertId()
-		if err != nil {
-			return eventstore.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
+		if current != a.ExpectedVersion {
+			out[i].Err = fmt.Errorf("append to %s at version %d (stream is at %d): %w", a.Stream, a.ExpectedVersion, current, eventstore.ErrConcurrency)
+			continue
 		}
-		res = eventstore.AppendResult{Version: expected + int64(i) + 1, Position: uint64(pos)}
+		for j, e := range a.Events {
+			meta, err := json.Marshal(e.Metadata)
+			if err != nil {
+				return nil, fmt.Errorf("append to %s: %w", a.Stream, err)
+			}
+			r, err := insert.ExecContext(ctx, e.ID.String(), a.Stream, current+int64(j)+1, e.Type, e.OccurredAt.UnixMicro(), now, string(e.Data), string(meta))
+			if err != nil {
+				if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+					return nil, &reusedIDError{stream: a.Stream, err: err}
+				}
+				return nil, fmt.Errorf("append to %s: %w", a.Stream, err)
+			}
+			pos, err := r.LastInsertId()
+			if err != nil {
+				return nil, fmt.Errorf("append to %s: %w", a.Stream, err)
+			}
+			out[i].AppendResult = eventstore.AppendResult{Version: current + int64(j) + 1, Position: uint64(pos)}
+		}
+		versions[a.Stream] = out[i].Version
+		written = true
+	}
+	if !written {
+		return out, nil
 	}
 	if err := tx.Commit(); err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("append to %s: commit: %w", stream, err)
+		return nil, fmt.Errorf("append: commit: %w", err)
 	}
 	s.changed.Notify()
-	return res, nil
+	return out, nil
 }
 
 const columns = `position, event_id, stream_id, version, type, occurred_at, data, metadata`

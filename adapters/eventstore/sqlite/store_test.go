@@ -26,3 +26,5 @@ func TestContract(t *testing.T) {
 func BenchmarkAppend(b *testing.B) {
 	eventstoretest.BenchmarkAppend(b, newStore(b))
 }
+
+func TestAppendEachReusedID(t *testing.T) { eventstoretest.TestAppendEachReusedID(t, newStore(t)) }

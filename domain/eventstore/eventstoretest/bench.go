@@ -8,7 +8,8 @@ import (
 )
 
 // BenchmarkAppend measures appends against any adapter: one event per append to new streams
-// (serial and parallel writers) and 100-event batches. It reports events/s.
+// (serial and parallel writers), 100-event batches, and AppendEach of 500 new streams of one
+// event (an import batch). It reports events/s.
 func BenchmarkAppend(b *testing.B, s eventstore.Store) {
 	ctx := context.Background()
 	body := map[string]any{"name": "王小明", "company": "北京星河科技有限公司", "phone": "010-88886666"}
@@ -42,5 +43,23 @@ func BenchmarkAppend(b *testing.B, s eventstore.Store) {
 			}
 		}
 		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("each500", func(b *testing.B) {
+		appends := make([]eventstore.StreamAppend, 500)
+		for b.Loop() {
+			for i := range appends {
+				appends[i] = eventstore.StreamAppend{Stream: NewStream("customer"), Events: []eventstore.EventData{Event("customer.created.v1", body)}}
+			}
+			out, err := s.AppendEach(ctx, appends)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, o := range out {
+				if o.Err != nil {
+					b.Fatal(o.Err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.N*len(appends))/b.Elapsed().Seconds(), "events/s")
 	})
 }

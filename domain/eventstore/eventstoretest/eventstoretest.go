@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("LoadOptions", func(t *testing.T) { t.Parallel(); testLoadOptions(t, newStore(t)) })
 	t.Run("CatchUpSubscription", func(t *testing.T) { t.Parallel(); testSubscribe(t, newStore(t)) })
 	t.Run("InvalidAppend", func(t *testing.T) { t.Parallel(); testInvalid(t, newStore(t)) })
+	t.Run("AppendEach", func(t *testing.T) { t.Parallel(); testAppendEach(t, newStore(t)) })
 }
 
 // NewStream returns a fresh stream id of the given kind.
@@ -329,4 +330,110 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 	}
 	_ = json.Unmarshal(b, &y)
 	return fmt.Sprint(x) == fmt.Sprint(y)
+}
+
+func testAppendEach(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	existing := NewStream("customer")
+	if _, err := s.Append(c, existing, eventstore.NoStream, []eventstore.EventData{Event("customer.created.v1", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	fresh, other := NewStream("customer"), NewStream("customer")
+	head, err := s.Head(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appends := []eventstore.StreamAppend{
+		{Stream: fresh, ExpectedVersion: eventstore.NoStream, Events: []eventstore.EventData{Event("customer.created.v1", 2), Event("customer.locked.v1", 3)}},
+		{Stream: existing, ExpectedVersion: eventstore.NoStream, Events: []eventstore.EventData{Event("customer.created.v1", 4)}},
+		{Stream: other, ExpectedVersion: eventstore.NoStream, Events: nil},
+		{Stream: fresh, ExpectedVersion: 2, Events: []eventstore.EventData{Event("customer.unlocked.v1", 5)}},
+		{Stream: existing, ExpectedVersion: 1, Events: []eventstore.EventData{Event("customer.updated.v1", 6)}},
+		{Stream: fresh, ExpectedVersion: 2, Events: []eventstore.EventData{Event("customer.updated.v1", 7)}},
+	}
+	out, err := s.AppendEach(c, appends)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(appends) {
+		t.Fatalf("%d outcomes for %d appends", len(out), len(appends))
+	}
+	want := []struct {
+		err     error
+		version int64
+	}{{nil, 2}, {eventstore.ErrConcurrency, 0}, {eventstore.ErrInvalidEvent, 0}, {nil, 3}, {nil, 2}, {eventstore.ErrConcurrency, 0}}
+	var last uint64
+	for i, w := range want {
+		o := out[i]
+		if w.err == nil {
+			if o.Err != nil || o.Version != w.version || o.Position <= last {
+				t.Errorf("append %d: %+v, want version %d at a position after %d", i, o, w.version, last)
+			}
+			last = o.Position
+		} else if !errors.Is(o.Err, w.err) {
+			t.Errorf("append %d: err = %v, want %v", i, o.Err, w.err)
+		}
+	}
+	got := map[string][]string{}
+	for _, stream := range []string{fresh, existing, other} {
+		events, err := s.Load(c, stream, eventstore.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			got[stream] = append(got[stream], fmt.Sprintf("%d:%s:%s", e.Version, e.Type, e.Data))
+		}
+	}
+	if fmt.Sprint(got[fresh]) != "[1:customer.created.v1:2 2:customer.locked.v1:3 3:customer.unlocked.v1:5]" ||
+		fmt.Sprint(got[existing]) != "[1:customer.created.v1:1 2:customer.updated.v1:6]" || len(got[other]) != 0 {
+		t.Fatalf("streams after AppendEach: %v", got)
+	}
+	// The global log holds the written elements in input order.
+	all, err := s.ReadAll(c, head, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, e := range all {
+		if e.StreamID == fresh || e.StreamID == existing {
+			order = append(order, string(e.Data))
+		}
+	}
+	if fmt.Sprint(order) != "[2 3 5 6]" {
+		t.Fatalf("global order of the call's events = %v, want [2 3 5 6]", order)
+	}
+	// A call that writes nothing is no error.
+	out, err = s.AppendEach(c, []eventstore.StreamAppend{{Stream: existing, ExpectedVersion: 7, Events: []eventstore.EventData{Event("x.v1", 0)}}})
+	if err != nil || len(out) != 1 || !errors.Is(out[0].Err, eventstore.ErrConcurrency) {
+		t.Fatalf("refused-only call = %+v, %v", out, err)
+	}
+}
+
+// TestAppendEachReusedID checks what stores that write AppendEach in one transaction must do when
+// the database refuses one element for an event id stored already: the other elements are
+// written, that one fails with ErrConcurrency. (EventStoreDB checks ids per stream only, so this is
+// not part of Run.)
+func TestAppendEachReusedID(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	first := Event("lead.created.v1", 1)
+	if _, err := s.Append(c, NewStream("lead"), eventstore.NoStream, []eventstore.EventData{first}); err != nil {
+		t.Fatal(err)
+	}
+	a, b, d := NewStream("lead"), NewStream("lead"), NewStream("lead")
+	out, err := s.AppendEach(c, []eventstore.StreamAppend{
+		{Stream: a, Events: []eventstore.EventData{Event("lead.created.v1", 2)}},
+		{Stream: b, Events: []eventstore.EventData{first}},
+		{Stream: d, Events: []eventstore.EventData{Event("lead.created.v1", 3)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Err != nil || out[2].Err != nil || !errors.Is(out[1].Err, eventstore.ErrConcurrency) {
+		t.Fatalf("outcomes = %+v", out)
+	}
+	for stream, n := range map[string]int{a: 1, b: 0, d: 1} {
+		if events, err := s.Load(c, stream, eventstore.LoadOptions{}); err != nil || len(events) != n {
+			t.Errorf("%s holds %d events (%v), want %d", stream, len(events), err, n)
+		}
+	}
 }
