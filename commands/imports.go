@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -25,9 +27,9 @@ import (
 // twice therefore creates nothing new, and a row is never half-imported: each record is one
 // append of its own stream.
 //
-// The event store appends to one stream per call, so a batch is many appends. They run on a few
-// workers at once: the PostgreSQL store serialises appends behind one lock, so workers overlap
-// the work outside it (encoding, round trips before the lock) rather than the appends themselves.
+// A batch is written with one AppendEach (one transaction, one commit on SQLite and PostgreSQL):
+// every new record's stream must not exist yet, and the records whose streams exist are then
+// compared with what is stored. Building the records and those comparisons run on a few workers.
 
 // importNS is the namespace of the ids imports derive; it must never change, or re-imports would
 // create every record again.
@@ -99,7 +101,7 @@ type ImportResult struct {
 // ImportOptions tune a batch.
 type ImportOptions struct {
 	DryRun  bool // validate and look for existing records; write nothing
-	Workers int  // concurrent appends; default 2
+	Workers int  // records built and compared at once; default 2
 }
 
 // ImportCustomer is one customer of an import batch.
@@ -219,24 +221,93 @@ func sameCreated(key func(event.Event) (any, bool)) func(existing, proposed even
 	}
 }
 
-// importAll builds and creates n records on a few workers. build validates row i into a new
-// aggregate (an error fails the row); same tells whether an existing stream's first event is the
-// record the row describes.
+// importAll builds n records on a few workers and creates them in one AppendEach. build validates
+// row i into a new aggregate (an error fails the row); same tells whether an existing stream's
+// first event is the record the row describes.
 func importAll[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, o ImportOptions,
 	build func(i int) (uuid.UUID, A, error), same func(existing, proposed event.Event) bool) []ImportResult {
 	out := make([]ImportResult, n)
+	ids := make([]uuid.UUID, n)
+	records := make([]A, n)
 	workers := o.Workers
 	if workers <= 0 {
 		workers = 2
 	}
+	each(n, workers, func(i int) {
+		if err := ctx.Err(); err != nil {
+			out[i] = ImportResult{Status: ImportFailed, Err: err}
+			return
+		}
+		id, a, err := build(i)
+		if err != nil {
+			out[i] = ImportResult{Status: ImportFailed, Err: err}
+			return
+		}
+		ids[i], records[i] = id, a
+	})
+	var todo []int // rows built, to create
+	for i := range n {
+		if out[i].Status == 0 {
+			todo = append(todo, i)
+		}
+	}
+	if o.DryRun {
+		each(len(todo), workers, func(k int) {
+			i := todo[k]
+			out[i] = repo.matchExisting(ctx, ids[i], records[i], same)
+		})
+		return out
+	}
+	appends := make([]eventstore.StreamAppend, 0, len(todo))
+	now := repo.clock()
+	for _, i := range todo {
+		data, err := Encode(m, now, records[i].Changes())
+		if err != nil {
+			out[i] = ImportResult{Status: ImportFailed, Err: err}
+			continue
+		}
+		appends = append(appends, eventstore.StreamAppend{Stream: repo.stream(ids[i]), ExpectedVersion: eventstore.NoStream, Events: data})
+	}
+	todo = slices.DeleteFunc(todo, func(i int) bool { return out[i].Status != 0 })
+	outcomes, err := repo.store.AppendEach(ctx, appends)
+	if err != nil {
+		for _, i := range todo {
+			out[i] = ImportResult{Status: ImportFailed, Err: fmt.Errorf("%s: %w", m.Command, err)}
+		}
+		return out
+	}
+	var exist []int // rows whose stream is there: the same record, or a conflict
+	for k, i := range todo {
+		switch o := outcomes[k]; {
+		case o.Err == nil:
+			out[i] = ImportResult{Status: ImportCreated, Position: o.Position}
+		case errors.Is(o.Err, eventstore.ErrConcurrency):
+			exist = append(exist, i)
+		default:
+			out[i] = ImportResult{Status: ImportFailed, Err: o.Err}
+		}
+	}
+	each(len(exist), workers, func(k int) {
+		i := exist[k]
+		r := repo.matchExisting(ctx, ids[i], records[i], same)
+		if r.Status == ImportCreated { // the stream was there a moment ago: it can not vanish
+			r = ImportResult{Status: ImportFailed, Err: fmt.Errorf("%s: stream %s disappeared", m.Command, repo.stream(ids[i]))}
+		}
+		out[i] = r
+	})
+	return out
+}
+
+// each calls f(0..n-1) on at most workers goroutines and returns when all calls did.
+func each(n, workers int, f func(i int)) {
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range min(workers, max(n, 1)) {
+	for range min(workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				out[i] = importOne(ctx, m, repo, o.DryRun, build, same, i)
+				f(i)
 			}
 		}()
 	}
@@ -245,34 +316,11 @@ func importAll[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, 
 	}
 	close(work)
 	wg.Wait()
-	return out
 }
 
-func importOne[A Root](ctx context.Context, m Meta, repo *Repository[A], dryRun bool,
-	build func(i int) (uuid.UUID, A, error), same func(existing, proposed event.Event) bool, i int) ImportResult {
-	if err := ctx.Err(); err != nil {
-		return ImportResult{Status: ImportFailed, Err: err}
-	}
-	id, a, err := build(i)
-	if err != nil {
-		return ImportResult{Status: ImportFailed, Err: err}
-	}
-	if dryRun {
-		return repo.matchExisting(ctx, id, a, same)
-	}
-	res, err := repo.CreateOrMatch(ctx, m, id, a, same)
-	switch {
-	case errors.Is(err, ErrAlreadyExists):
-		return ImportResult{Status: ImportFailed, Err: ErrImportConflict}
-	case err != nil:
-		return ImportResult{Status: ImportFailed, Err: err}
-	case res.Created:
-		return ImportResult{Status: ImportCreated, Position: res.Position}
-	}
-	return ImportResult{Status: ImportUnchanged, Position: res.Position}
-}
-
-// matchExisting is CreateOrMatch without the write: what would creating a do?
+// matchExisting tells what creating a would do: ImportCreated when its stream does not exist,
+// ImportUnchanged (with the stream's last position) when it holds the same record, else a
+// conflict.
 func (r *Repository[A]) matchExisting(ctx context.Context, id uuid.UUID, a A, same func(existing, proposed event.Event) bool) ImportResult {
 	events, err := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{})
 	if err != nil {
@@ -288,5 +336,5 @@ func (r *Repository[A]) matchExisting(ctx context.Context, id uuid.UUID, a A, sa
 	if !same(first, a.Changes()[0]) {
 		return ImportResult{Status: ImportFailed, Err: ErrImportConflict}
 	}
-	return ImportResult{Status: ImportUnchanged}
+	return ImportResult{Status: ImportUnchanged, Position: events[len(events)-1].Position}
 }
