@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -46,17 +45,21 @@ func (*Customers) Drop(db *readmodels.DB, gen int) []string {
 }
 
 func (p *Customers) NewBatch(tx *Tx) Batch {
+	tree := orgTree{depts: tx.Table("customer_org_depts"), users: tx.Table("customer_org_users")}
 	return &customerBatch{p: p, tx: tx, table: tx.Table("customers"), contacts: tx.Table("contacts"),
-		tree: orgTree{depts: tx.Table("customer_org_depts"), users: tx.Table("customer_org_users")}}
+		buf: newRowBuffer(tx.Table("customers"), "customer", tree, readmodels.CustomerColumns,
+			func(r *sql.Row) (*readmodels.Customer, error) { return readmodels.ScanCustomer(r) },
+			readmodels.CustomerColumns+", search, name_norm", tx.DB.CustomerArgs)}
 }
 
-// customerBatch writes each event through to the table (read, change, upsert).
+// customerBatch keeps the customer rows a page touches in its buffer; contacts and follow-ups
+// are written through.
 type customerBatch struct {
 	p        *Customers
 	tx       *Tx
 	table    string
 	contacts string
-	tree     orgTree
+	buf      *rowBuffer[readmodels.Customer]
 }
 
 func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
@@ -72,10 +75,7 @@ func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
 	case contact.StreamPrefix:
 		return b.applyContact(ctx, e, d)
 	case user.StreamPrefix, department.StreamPrefix:
-		if !b.tree.handles(d) {
-			return nil
-		}
-		return followOrg(ctx, b.tx, b.tree, d, b.table, b.contacts)
+		return b.buf.orgChanged(ctx, b.tx, d, b.table, b.contacts)
 	}
 	if c, ok := d.(customer.Created); ok {
 		id, err := uuid.Parse(c.CustomerID)
@@ -87,19 +87,18 @@ func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		if err := b.setOwner(ctx, row, c.OwnerID, c.At); err != nil {
 			return err
 		}
-		return b.put(ctx, row, e, c.At)
+		b.put(row, e, c.At)
+		return nil
 	}
 	id, err := uuid.Parse(strings.TrimPrefix(e.StreamID, customer.StreamPrefix+"-"))
 	if err != nil {
 		return err
 	}
-	row, err := readmodels.ScanCustomer(b.tx.QueryRow(ctx, `SELECT `+readmodels.CustomerColumns+` FROM `+b.table+` WHERE id = ?`, id.String()))
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("customer %s: not in the read model", id)
-	}
+	row, err := b.buf.get(ctx, b.tx, id)
 	if err != nil {
 		return err
 	}
+	before := ownerColumns(row)
 	at := e.OccurredAt
 	switch d := d.(type) {
 	case customer.Updated:
@@ -141,8 +140,8 @@ func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		if _, err := b.tx.Exec(ctx, `UPDATE `+b.tx.Table("customer_followups")+` SET customer_id = ? WHERE customer_id = ?`, d.Into, id.String()); err != nil {
 			return err
 		}
-		_, err := b.tx.Exec(ctx, `DELETE FROM `+b.table+` WHERE id = ?`, id.String())
-		return err
+		b.buf.remove(id)
+		return nil
 	case customer.Absorbed:
 		if d.OwnerID != "" {
 			err = b.setOwner(ctx, row, d.OwnerID, d.At)
@@ -158,23 +157,36 @@ func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		if _, err := b.tx.Exec(ctx, `DELETE FROM `+b.contacts+` WHERE customer_id = ?`, id.String()); err != nil {
 			return err
 		}
-		_, err := b.tx.Exec(ctx, `DELETE FROM `+b.table+` WHERE id = ?`, id.String())
-		return err
+		b.buf.remove(id)
+		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if err := b.put(ctx, row, e, at); err != nil {
-		return err
+	b.put(row, e, at)
+	if ownerColumns(row) == before {
+		return nil
 	}
 	// Contacts carry their customer's owner columns: keep them in step.
-	var owner any
-	if row.OwnerID != nil {
-		owner = row.OwnerID.String()
-	}
+	o := ownerColumns(row)
 	_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET owner_id = ?, owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ?, in_pool = ?
-		WHERE customer_id = ?`, owner, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath, row.InPool, id.String())
+		WHERE customer_id = ?`, o.id, o.dept, o.deptPath, o.supPath, o.inPool, id.String())
 	return err
+}
+
+// owner is a customer's owner columns, which its contacts copy.
+type owner struct {
+	id                      any // nil: the pool
+	dept, deptPath, supPath string
+	inPool                  bool
+}
+
+func ownerColumns(c *readmodels.Customer) owner {
+	o := owner{dept: c.OwnerDeptID, deptPath: c.OwnerDeptPath, supPath: c.OwnerSupPath, inPool: c.InPool}
+	if c.OwnerID != nil {
+		o.id = c.OwnerID.String()
+	}
+	return o
 }
 
 // applyContact writes a contact row with its customer's owner columns.
@@ -193,17 +205,18 @@ func (b *customerBatch) applyContact(ctx context.Context, e eventstore.Event, d 
 		_, err := b.tx.Exec(ctx, `DELETE FROM `+b.contacts+` WHERE id = ?`, d.ContactID)
 		return err
 	case contact.Moved:
-		cu, err := readmodels.ScanCustomer(b.tx.QueryRow(ctx, `SELECT `+readmodels.CustomerColumns+` FROM `+b.table+` WHERE id = ?`, d.To))
+		to, err := uuid.Parse(d.To)
+		if err != nil {
+			return err
+		}
+		cu, err := b.buf.get(ctx, b.tx, to)
 		if err != nil {
 			return fmt.Errorf("contact %s moved to customer %s: %w", d.ContactID, d.To, err)
 		}
-		var owner any
-		if cu.OwnerID != nil {
-			owner = cu.OwnerID.String()
-		}
+		o := ownerColumns(cu)
 		_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET customer_id = ?, is_primary = ?, owner_id = ?, owner_dept_id = ?, owner_dept_path = ?,
-			owner_superior_path = ?, in_pool = ?, version = ? WHERE id = ?`, d.To, false, owner, cu.OwnerDeptID, cu.OwnerDeptPath, cu.OwnerSupPath,
-			cu.InPool, e.Version, d.ContactID)
+			owner_superior_path = ?, in_pool = ?, version = ? WHERE id = ?`, d.To, false, o.id, o.dept, o.deptPath, o.supPath,
+			o.inPool, e.Version, d.ContactID)
 		return err
 	default:
 		return nil
@@ -212,14 +225,11 @@ func (b *customerBatch) applyContact(ctx context.Context, e eventstore.Event, d 
 	if err != nil {
 		return err
 	}
-	cu, err := readmodels.ScanCustomer(b.tx.QueryRow(ctx, `SELECT `+readmodels.CustomerColumns+` FROM `+b.table+` WHERE id = ?`, cid.String()))
+	cu, err := b.buf.get(ctx, b.tx, cid)
 	if err != nil {
 		return fmt.Errorf("contact %s of customer %s: %w", e.StreamID, cid, err)
 	}
-	var owner any
-	if cu.OwnerID != nil {
-		owner = cu.OwnerID.String()
-	}
+	o := ownerColumns(cu)
 	id := strings.TrimPrefix(e.StreamID, contact.StreamPrefix+"-")
 	search := strings.ToLower(strings.Join([]string{f.Name, f.Mobile, f.OfficePhone, f.Email, f.Title}, "\x1f"))
 	tm := b.tx.DB.Dialect.Time(e.OccurredAt)
@@ -229,8 +239,8 @@ func (b *customerBatch) applyContact(ctx context.Context, e eventstore.Event, d 
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, gender = excluded.gender, title = excluded.title, office_phone = excluded.office_phone,
 		mobile = excluded.mobile, email = excluded.email, fax = excluded.fax, birthday = excluded.birthday, remark = excluded.remark,
 		updated_at = excluded.updated_at, version = excluded.version, search = excluded.search`,
-		id, cid.String(), f.Name, f.Gender, f.Title, f.OfficePhone, f.Mobile, f.Email, f.Fax, f.Birthday, f.Remark, false, owner,
-		cu.OwnerDeptID, cu.OwnerDeptPath, cu.OwnerSupPath, cu.InPool, tm, tm, e.Version, search)
+		id, cid.String(), f.Name, f.Gender, f.Title, f.OfficePhone, f.Mobile, f.Email, f.Fax, f.Birthday, f.Remark, false, o.id,
+		o.dept, o.deptPath, o.supPath, o.inPool, tm, tm, e.Version, search)
 	return err
 }
 
@@ -248,7 +258,7 @@ func (b *customerBatch) setOwner(ctx context.Context, row *readmodels.Customer, 
 	if err != nil {
 		return nil
 	}
-	p, err := b.tree.lookup(ctx, b.tx, id)
+	p, err := b.buf.placement(ctx, b.tx, id)
 	if err != nil {
 		return err
 	}
@@ -258,18 +268,10 @@ func (b *customerBatch) setOwner(ctx context.Context, row *readmodels.Customer, 
 	return nil
 }
 
-func (b *customerBatch) put(ctx context.Context, row *readmodels.Customer, e eventstore.Event, at time.Time) error {
+func (b *customerBatch) put(row *readmodels.Customer, e eventstore.Event, at time.Time) {
 	row.Version, row.Position, row.UpdatedAt = e.Version, e.Position, at
-	cols := readmodels.CustomerColumns + ", search, name_norm"
-	var set []string
-	for _, c := range strings.Split(cols, ",") {
-		if c = strings.TrimSpace(c); c != "id" && c != "created_by" && c != "created_at" {
-			set = append(set, c+" = excluded."+c)
-		}
-	}
-	_, err := b.tx.Exec(ctx, `INSERT INTO `+b.table+` (`+cols+`) VALUES `+placeholders(1, strings.Count(cols, ",")+1)+`
-		ON CONFLICT (id) DO UPDATE SET `+strings.Join(set, ", "), b.tx.DB.CustomerArgs(row)...)
-	return err
+	b.buf.put(row.ID, row)
 }
 
-func (b *customerBatch) Flush(context.Context) error { return nil }
+// Flush writes the buffered customer rows.
+func (b *customerBatch) Flush(ctx context.Context) error { return b.buf.flush(ctx, b.tx) }

@@ -3,8 +3,6 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -40,23 +38,21 @@ func (*Leads) Drop(db *readmodels.DB, gen int) []string {
 }
 
 func (p *Leads) NewBatch(tx *Tx) Batch {
-	return &leadBatch{p: p, tx: tx, table: tx.Table("leads"), rows: map[uuid.UUID]*readmodels.Lead{}, gone: map[uuid.UUID]bool{},
-		tree: orgTree{depts: tx.Table("lead_org_depts"), users: tx.Table("lead_org_users")}, places: map[uuid.UUID]Placement{}}
+	tree := orgTree{depts: tx.Table("lead_org_depts"), users: tx.Table("lead_org_users")}
+	return &leadBatch{p: p, tx: tx, table: tx.Table("leads"),
+		buf: newRowBuffer(tx.Table("leads"), "lead", tree, readmodels.LeadColumns,
+			func(r *sql.Row) (*readmodels.Lead, error) { return readmodels.ScanLead(r) },
+			readmodels.LeadColumns+", search", tx.DB.LeadArgs)}
 }
 
-// leadBatch keeps the rows a page touches in memory and writes each once at Flush, in
-// multi-row statements: catch-up costs a statement per few hundred rows, not per event.
+// leadBatch keeps the rows a page touches in its buffer. The projection keeps its own copy of the
+// organisation tree so that a rebuild replays organisation changes in log order with the lead
+// events.
 type leadBatch struct {
 	p     *Leads
 	tx    *Tx
 	table string
-	rows  map[uuid.UUID]*readmodels.Lead
-	order []uuid.UUID
-	gone  map[uuid.UUID]bool
-	// Owner placement: the projection keeps its own copy of the organisation tree so that a rebuild
-	// replays organisation changes in log order with the lead events.
-	tree   orgTree
-	places map[uuid.UUID]Placement
+	buf   *rowBuffer[readmodels.Lead]
 }
 
 func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
@@ -89,7 +85,7 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 	if err != nil {
 		return err
 	}
-	row, err := b.get(ctx, id)
+	row, err := b.buf.get(ctx, b.tx, id)
 	if err != nil {
 		return err
 	}
@@ -128,37 +124,20 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		row.Status = string(lead.StatusConverted)
 		b.put(row, e, d.At)
 	case lead.Deleted:
-		delete(b.rows, id)
-		b.gone[id] = true
+		b.buf.remove(id)
 	default:
 		b.put(row, e, row.UpdatedAt) // an event this version does not show: keep version and position
 	}
 	return err
 }
 
-// applyOrg follows organisation changes (see followOrg), after writing the buffered rows so they
-// cannot overwrite the update.
+// applyOrg follows organisation changes (see rowBuffer.orgChanged).
 func (b *leadBatch) applyOrg(ctx context.Context, e eventstore.Event) error {
 	d, err := b.p.registry.Decode(e.Type, e.Data)
-	if err != nil || !b.tree.handles(d) {
+	if err != nil {
 		return err
 	}
-	if err := b.Flush(ctx); err != nil {
-		return err
-	}
-	clear(b.places)
-	return followOrg(ctx, b.tx, b.tree, d, b.table)
-}
-
-func (b *leadBatch) placement(ctx context.Context, id uuid.UUID) (Placement, error) {
-	if p, ok := b.places[id]; ok {
-		return p, nil
-	}
-	p, err := b.tree.lookup(ctx, b.tx, id)
-	if err == nil {
-		b.places[id] = p
-	}
-	return p, err
+	return b.buf.orgChanged(ctx, b.tx, d, b.table)
 }
 
 // setOwner sets the owner (empty: the pool) and the owner's placement.
@@ -168,7 +147,7 @@ func (b *leadBatch) setOwner(ctx context.Context, row *readmodels.Lead, owner st
 	if err != nil {
 		return nil
 	}
-	p, err := b.placement(ctx, id)
+	p, err := b.buf.placement(ctx, b.tx, id)
 	if err != nil {
 		return err
 	}
@@ -197,74 +176,11 @@ func (b *leadBatch) put(row *readmodels.Lead, e eventstore.Event, at time.Time) 
 	if at.IsZero() {
 		row.UpdatedAt = e.OccurredAt
 	}
-	if _, seen := b.rows[row.ID]; !seen {
-		b.order = append(b.order, row.ID)
-	}
-	b.rows[row.ID] = row
-	delete(b.gone, row.ID)
+	b.buf.put(row.ID, row)
 }
 
-func (b *leadBatch) get(ctx context.Context, id uuid.UUID) (*readmodels.Lead, error) {
-	if row, ok := b.rows[id]; ok {
-		return row, nil
-	}
-	if b.gone[id] {
-		return nil, fmt.Errorf("lead %s: event after deletion", id)
-	}
-	row, err := readmodels.ScanLead(b.tx.QueryRow(ctx, `SELECT `+readmodels.LeadColumns+` FROM `+b.table+` WHERE id = ?`, id.String()))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("lead %s: not in the read model", id)
-	}
-	return row, err
-}
-
-const upsertChunk = 200
-
-// Flush writes the buffered rows and forgets them.
-func (b *leadBatch) Flush(ctx context.Context) error {
-	defer func() {
-		clear(b.rows)
-		clear(b.gone)
-		b.order = b.order[:0]
-	}()
-	if len(b.gone) > 0 {
-		ids := make([]any, 0, len(b.gone))
-		for id := range b.gone {
-			ids = append(ids, id.String())
-		}
-		if _, err := b.tx.Exec(ctx, `DELETE FROM `+b.table+` WHERE id IN (`+placeholders(len(ids), 1)+`)`, ids...); err != nil {
-			return err
-		}
-	}
-	live := make([]*readmodels.Lead, 0, len(b.order))
-	for _, id := range b.order {
-		if row, ok := b.rows[id]; ok {
-			live = append(live, row)
-		}
-	}
-	cols := readmodels.LeadColumns + ", search"
-	ncol := strings.Count(cols, ",") + 1
-	var set []string
-	for _, c := range strings.Split(cols, ",") {
-		c = strings.TrimSpace(c)
-		if c != "id" && c != "created_by" && c != "created_at" {
-			set = append(set, c+" = excluded."+c)
-		}
-	}
-	for start := 0; start < len(live); start += upsertChunk {
-		chunk := live[start:min(start+upsertChunk, len(live))]
-		args := make([]any, 0, len(chunk)*ncol)
-		for _, row := range chunk {
-			args = append(args, b.tx.DB.LeadArgs(row)...)
-		}
-		q := `INSERT INTO ` + b.table + ` (` + cols + `) VALUES ` + placeholders(len(chunk), ncol) +
-			` ON CONFLICT (id) DO UPDATE SET ` + strings.Join(set, ", ")
-		if _, err := b.tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("upsert leads: %w", err)
-		}
-	}
-	return nil
-}
+// Flush writes the buffered rows.
+func (b *leadBatch) Flush(ctx context.Context) error { return b.buf.flush(ctx, b.tx) }
 
 // placeholders returns rows groups of n ? each: "(?, ?), (?, ?)" (or "?, ?" for one column).
 func placeholders(rows, n int) string {
