@@ -27,6 +27,7 @@ bench:
 
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/
+	$(GO) test -run XXX -fuzz FuzzDecodePage -fuzztime 30s ./projections/
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.Version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/chronicle ./cmd/chronicle

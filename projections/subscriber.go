@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -169,10 +168,7 @@ func (s *LogSubscriber) follow(ctx context.Context, feed Feed, out chan<- *messa
 			}
 		}
 		linger.Stop()
-		msg, err := pageMessage(page, caughtUp)
-		if err != nil {
-			return true, err
-		}
+		msg := pageMessage(page, caughtUp)
 		select {
 		case out <- msg:
 		case <-ctx.Done():
@@ -188,25 +184,17 @@ func (s *LogSubscriber) follow(ctx context.Context, feed Feed, out chan<- *messa
 	}
 }
 
-func pageMessage(page []eventstore.Event, caughtUp bool) (*message.Message, error) {
-	payload, err := json.Marshal(page)
-	if err != nil {
-		return nil, err
-	}
-	msg := message.NewMessage(uuid.NewString(), payload)
+func pageMessage(page []eventstore.Event, caughtUp bool) *message.Message {
+	msg := message.NewMessage(uuid.NewString(), encodePage(page))
 	msg.Metadata.Set(MetaFirst, strconv.FormatUint(page[0].Position, 10))
 	msg.Metadata.Set(MetaLast, strconv.FormatUint(page[len(page)-1].Position, 10))
 	if caughtUp {
 		msg.Metadata.Set(MetaCaughtUp, "1")
 	}
-	return msg, nil
+	return msg
 }
 
 // decodePage is the inverse of pageMessage.
 func decodePage(msg *message.Message) ([]eventstore.Event, error) {
-	var page []eventstore.Event
-	if err := json.Unmarshal(msg.Payload, &page); err != nil {
-		return nil, fmt.Errorf("decode page: %w", err)
-	}
-	return page, nil
+	return decodePageBytes(msg.Payload)
 }
