@@ -225,3 +225,39 @@ func dump(t *testing.T, db *readmodels.DB) []readmodels.Lead {
 		cursor = page.NextCursor
 	}
 }
+
+// A rebuild whose last page is full and ends at the head of the log (no page after it, none
+// marked caught up) still switches.
+func TestRebuildSwitchesWhenTheLastPageIsFull(t *testing.T) {
+	for _, e := range allEngines() {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			env := start(t, e, projections.Options{PageSize: 7, DropGrace: 50 * time.Millisecond})
+			ctx := context.Background()
+			var last uint64
+			for i := range 14 {
+				res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: fmt.Sprintf("整页%d", i)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				last = res.Position
+			}
+			if head, _ := env.store.Head(ctx); head != last {
+				t.Fatalf("the log holds more than the 14 leads (head %d, last %d)", head, last)
+			}
+			wait(t, env, last)
+			gen, err := env.engine.Rebuild(ctx, readmodels.LeadsProjection)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for env.db.Gens.Active(readmodels.LeadsProjection) != gen {
+				if time.Now().After(deadline) {
+					st, _ := env.engine.Status(ctx)
+					t.Fatalf("rebuild did not switch: %+v", st)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}

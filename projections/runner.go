@@ -155,9 +155,10 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		r.conflict.Store(true)
 		return fmt.Errorf("checkpoint of %s moved concurrently (another process runs this projection)", r.topic)
 	}
-	// An empty channel only suggests the subscriber caught up; switch a rebuilt generation only
-	// when it has really reached the head of the log.
-	swap := caughtUp && r.rebuilding
+	// Switch a rebuilt generation when it has reached the head of the log. The caught-up mark
+	// of a page is no guide: an empty channel only suggests the head, and a page that ends
+	// exactly at the head may be full and unmarked, with no page after it.
+	swap := r.rebuilding
 	if swap {
 		head, err := e.store.Head(ctx)
 		if err != nil {
