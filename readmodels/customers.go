@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -161,9 +163,86 @@ type CustomerQuery struct {
 	OwnerID        *uuid.UUID
 	Pool           *bool
 	Locked         *bool
+	Custom         []CustomFilter
 	Sort           string
 	Limit          int
 	Cursor         string
+}
+
+// CustomFilter narrows a customer search by one administrator-defined field. By the field's type:
+// text holds every one of Values as a substring (case-insensitive); option is one of Values;
+// multi_option holds every one of Values; number and date equal one of Values (if any) and lie
+// within Min and Max (inclusive, either may be empty). Numbers are compared as numbers, dates
+// (YYYY-MM-DD) as text.
+type CustomFilter struct {
+	Key      string
+	Type     string
+	Values   []string
+	Min, Max string
+}
+
+var customFilterKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// where adds the filter's conditions to a query; add takes a condition and its arguments.
+func (f CustomFilter) where(d Dialect, add func(cond string, args ...any)) error {
+	if !customFilterKey.MatchString(f.Key) {
+		return field.Errorf("custom."+f.Key, "is not a custom field")
+	}
+	num := func(s string) (any, error) {
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, field.Errorf("custom."+f.Key, "%q is not a number", s)
+		}
+		return n, nil
+	}
+	switch f.Type {
+	case customer.CustomText:
+		for _, v := range f.Values {
+			add(d.Contains(`lower(`+d.CustomValue("fields", f.Key, "text")+`)`), strings.ToLower(v))
+		}
+	case customer.CustomOption:
+		if len(f.Values) > 0 {
+			args := make([]any, len(f.Values))
+			for i, v := range f.Values {
+				args[i] = v
+			}
+			add(d.CustomValue("fields", f.Key, "text")+` IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
+		}
+	case customer.CustomMultiOption:
+		for _, v := range f.Values {
+			add(d.CustomHas("fields", f.Key), v)
+		}
+	case customer.CustomNumber, customer.CustomDate:
+		kind, conv := "text", func(s string) (any, error) { return s, nil }
+		if f.Type == customer.CustomNumber {
+			kind, conv = "number", num
+		}
+		expr := d.CustomValue("fields", f.Key, kind)
+		if len(f.Values) > 0 {
+			args := make([]any, len(f.Values))
+			for i, v := range f.Values {
+				a, err := conv(v)
+				if err != nil {
+					return err
+				}
+				args[i] = a
+			}
+			add(expr+` IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
+		}
+		for op, bound := range map[string]string{">=": f.Min, "<=": f.Max} {
+			if bound == "" {
+				continue
+			}
+			a, err := conv(bound)
+			if err != nil {
+				return err
+			}
+			add(expr+` `+op+` ?`, a)
+		}
+	default:
+		return field.Errorf("custom."+f.Key, "has an unknown type %q", f.Type)
+	}
+	return nil
 }
 
 // SearchCustomers runs a customer search with keyset pagination; scope, filters and search are
@@ -188,6 +267,11 @@ func (db *DB) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[*Custo
 	}
 	if q.Locked != nil {
 		add("locked = ?", *q.Locked)
+	}
+	for _, f := range q.Custom {
+		if err := f.where(db.Dialect, add); err != nil {
+			return Page[*Customer]{}, err
+		}
 	}
 	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
 	spec := customerSpec

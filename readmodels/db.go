@@ -31,6 +31,15 @@ type Dialect interface {
 	SearchCondition(table, needle string) (string, []any)
 	// IsUniqueViolation reports a unique-constraint error.
 	IsUniqueViolation(err error) bool
+	// CustomValue is an expression of the custom field key in the JSON text column col (the
+	// object at "custom"): its text when kind is "text" and the value is a string, its number when
+	// kind is "number" and the value is a number, else NULL. key is [a-z][a-z0-9_]*.
+	CustomValue(col, key, kind string) string
+	// CustomHas is a condition with one ? placeholder: the custom value key of col is a JSON
+	// array that holds that string.
+	CustomHas(col, key string) string
+	// Contains is a condition with one ? placeholder: the text expression holds that substring.
+	Contains(expr string) string
 }
 
 // DB is a read-model database.

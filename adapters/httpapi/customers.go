@@ -319,7 +319,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	q, err := customerQueryFromURL(v, s.customerScope(actorOf(r.Context())))
+	q, err := s.customerQueryFromURL(r.Context(), v, s.customerScope(actorOf(r.Context())))
 	q.Cursor = v.Get("cursor")
 	if l := v.Get("limit"); l != "" && err == nil {
 		n, perr := strconv.Atoi(l)

@@ -1,6 +1,10 @@
 package httpapi_test
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestCustomerDuplicates(t *testing.T) {
 	engines(t, func(t *testing.T, h *harness) {
@@ -130,5 +134,48 @@ func TestCustomerCustomFields(t *testing.T) {
 			t.Fatalf("patched custom values: %v", cv)
 		}
 		h.must(h.do("PATCH", "/api/v1/customers/"+id, s1, map[string]any{"custom": map[string]any{"region": nil}}), 422) // required
+
+		// Filters on custom fields, by type.
+		other := h.must(h.do("POST", "/api/v1/customers", s1, map[string]any{"name": "丙公司", "custom": map[string]any{
+			"wechat": "Bing_2020", "employees": 30, "founded": "2020-03-15", "region": "华北", "tags": []string{"重点"}}}), 201)
+		oid := other.body["id"].(string)
+		h.must(h.do("POST", "/api/v1/customers", s1, map[string]any{"name": "丁公司", "custom": map[string]any{"region": "华北"}}), 201)
+		filters := map[string][]string{
+			"custom.region=华南":                                            {id},
+			"custom.region=华北&custom.region=华南":                           {id, oid, "丁"},
+			"custom.tags=外贸":                                              {id},
+			"custom.tags=外贸&custom.tags=制造":                               {id},
+			"custom.tags=外贸&custom.tags=重点":                               {},
+			"custom.employees.min=100":                                    {id},
+			"custom.employees.max=100":                                    {oid},
+			"custom.employees=150":                                        {id},
+			"custom.employees.min=30&custom.employees.max=30":             {oid},
+			"custom.founded.min=2010-01-01&custom.founded.max=2016-01-01": {id},
+			"custom.founded=2020-03-15":                                   {oid},
+			"custom.wechat=bing":                                          {oid},
+			"custom.region=华北&custom.employees.max=100":                   {oid},
+		}
+		for query, want := range filters {
+			got := ids(h.must(h.do("GET", "/api/v1/customers?sort=name&"+query, s1, nil), 200))
+			if len(want) == 3 { // 丁 has no id variable: count only
+				if len(got) != 3 {
+					t.Errorf("%s: %d customers, want 3", query, len(got))
+				}
+				continue
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) && !(len(got) == 0 && len(want) == 0) {
+				t.Errorf("%s: %v, want %v", query, got, want)
+			}
+		}
+		for _, query := range []string{"custom.nope=1", "custom.employees=many", "custom.region.min=华北", "custom.founded=去年",
+			"custom.region=西北", "custom.employees.median=3", "custom.tags=宇宙"} {
+			if r := h.do("GET", "/api/v1/customers?"+query, s1, nil); r.status != 422 {
+				t.Errorf("%s: %d %s, want 422", query, r.status, r.raw)
+			}
+		}
+		csv := h.must(h.do("GET", "/api/v1/customers/export?format=csv&custom.region=华北&custom.employees.max=100", s1, nil), 200).raw
+		if !strings.Contains(csv, "丙公司") || strings.Contains(csv, "乙公司") || strings.Contains(csv, "丁公司") {
+			t.Fatalf("export with custom filters:\n%s", csv)
+		}
 	})
 }

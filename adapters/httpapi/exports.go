@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -169,9 +171,9 @@ func (o *ownerNames) name(ctx context.Context, id *uuid.UUID) string {
 	return n
 }
 
-// customerQueryFromURL reads the customer list's query parameters as GET /api/v1/customers does
-// (that handler parses them inline; keep the two in step).
-func customerQueryFromURL(v url.Values, scope readmodels.Scope) (readmodels.CustomerQuery, error) {
+// customerQueryFromURL reads the filters of the customer list and export: GET /api/v1/customers
+// and GET /api/v1/customers/export take the same ones.
+func (s *Server) customerQueryFromURL(ctx context.Context, v url.Values, scope readmodels.Scope) (readmodels.CustomerQuery, error) {
 	q := readmodels.CustomerQuery{Scope: scope, Q: v.Get("q"), Level: v.Get("level"), Industry: v.Get("industry"),
 		Source: v.Get("source"), Classification: v.Get("classification"), Sort: v.Get("sort")}
 	for _, st := range v["status"] {
@@ -200,7 +202,90 @@ func customerQueryFromURL(v url.Values, scope readmodels.Scope) (readmodels.Cust
 			*dst = &b
 		}
 	}
-	return q, nil
+	var err error
+	q.Custom, err = s.customFilters(ctx, v)
+	return q, err
+}
+
+// customFilters reads custom.<key>=value (repeatable) and custom.<key>.min / .max (number and date
+// fields) against the field definitions; see readmodels.CustomFilter for what they match.
+func (s *Server) customFilters(ctx context.Context, v url.Values) ([]readmodels.CustomFilter, error) {
+	var defs map[string]customer.CustomField
+	byKey := map[string]*readmodels.CustomFilter{}
+	var order []string
+	for _, param := range slices.Sorted(maps.Keys(v)) {
+		rest, ok := strings.CutPrefix(param, "custom.")
+		if !ok {
+			continue
+		}
+		if defs == nil {
+			list, err := s.DB.CustomerFields(ctx)
+			if err != nil {
+				return nil, err
+			}
+			defs = map[string]customer.CustomField{}
+			for _, d := range list {
+				defs[d.Key] = d
+			}
+		}
+		key, bound := rest, ""
+		if k, b, cut := strings.Cut(rest, "."); cut {
+			key, bound = k, b
+		}
+		d, ok := defs[key]
+		if !ok {
+			return nil, invalid(param, "is not a defined custom field")
+		}
+		ranged := d.Type == customer.CustomNumber || d.Type == customer.CustomDate
+		if bound != "" && (!ranged || (bound != "min" && bound != "max")) {
+			return nil, invalid(param, "only number and date fields take .min and .max")
+		}
+		f := byKey[key]
+		if f == nil {
+			f = &readmodels.CustomFilter{Key: key, Type: d.Type}
+			byKey[key] = f
+			order = append(order, key)
+		}
+		for _, val := range v[param] {
+			if val = strings.TrimSpace(val); val == "" {
+				continue
+			}
+			if err := checkCustomFilterValue(param, d, val); err != nil {
+				return nil, err
+			}
+			switch bound {
+			case "min":
+				f.Min = val
+			case "max":
+				f.Max = val
+			default:
+				f.Values = append(f.Values, val)
+			}
+		}
+	}
+	out := make([]readmodels.CustomFilter, 0, len(order))
+	for _, k := range order {
+		out = append(out, *byKey[k])
+	}
+	return out, nil
+}
+
+func checkCustomFilterValue(param string, d customer.CustomField, val string) error {
+	switch d.Type {
+	case customer.CustomNumber:
+		if n, err := strconv.ParseFloat(val, 64); err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
+			return invalid(param, "must be a number")
+		}
+	case customer.CustomDate:
+		if _, err := time.Parse(time.DateOnly, val); err != nil {
+			return invalid(param, "must be a date YYYY-MM-DD")
+		}
+	case customer.CustomOption, customer.CustomMultiOption:
+		if !slices.Contains(d.Options, val) {
+			return invalid(param, "must be one of %s", strings.Join(d.Options, ", "))
+		}
+	}
+	return nil
 }
 
 func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +298,7 @@ func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) {
 	}
 	var q readmodels.CustomerQuery
 	if err == nil {
-		q, err = customerQueryFromURL(v, s.customerScope(a))
+		q, err = s.customerQueryFromURL(r.Context(), v, s.customerScope(a))
 	}
 	if err == nil {
 		err = s.waitFor(r, readmodels.CustomersProjection)

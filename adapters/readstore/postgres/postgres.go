@@ -95,6 +95,23 @@ func (Dialect) DropSearchIndex(string) []string { return nil } // dropped with t
 // SearchCondition is a LIKE the trigram index serves. A needle under three characters has no
 // trigram to look up, and a cached generic plan would still walk the whole index and recheck
 // every row (3-4x slower than a plain scan, measured): those use strpos, which no index serves.
+// CustomValue implements readmodels.Dialect with jsonb operators (the column holds JSON text).
+func (Dialect) CustomValue(col, key, kind string) string {
+	v := `(` + col + `::jsonb -> 'custom' -> '` + key + `')`
+	if kind == "number" {
+		return `(CASE WHEN jsonb_typeof(` + v + `) = 'number' THEN (` + v + ` #>> '{}')::float8 END)`
+	}
+	return `(CASE WHEN jsonb_typeof(` + v + `) = 'string' THEN ` + v + ` #>> '{}' END)`
+}
+
+// CustomHas implements readmodels.Dialect.
+func (Dialect) CustomHas(col, key string) string {
+	return `(jsonb_typeof(` + col + `::jsonb -> 'custom' -> '` + key + `') = 'array' AND ` + col + `::jsonb -> 'custom' -> '` + key + `' @> jsonb_build_array(?::text))`
+}
+
+// Contains implements readmodels.Dialect.
+func (Dialect) Contains(expr string) string { return `strpos(` + expr + `, ?) > 0` }
+
 func (Dialect) SearchCondition(_, needle string) (string, []any) {
 	if utf8.RuneCountInString(needle) < 3 {
 		return `strpos(search, ?) > 0`, []any{needle}

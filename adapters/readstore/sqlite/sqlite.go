@@ -70,6 +70,24 @@ func (Dialect) DropSearchIndex(table string) []string {
 
 // SearchCondition uses the trigram index for needles of three characters or more; shorter
 // needles (two Chinese characters are common) scan the search column.
+// CustomValue implements readmodels.Dialect with SQLite's JSON functions.
+func (Dialect) CustomValue(col, key, kind string) string {
+	path := `'$.custom.` + key + `'`
+	types := `'text'`
+	if kind == "number" {
+		types = `'integer', 'real'`
+	}
+	return `(CASE WHEN json_type(` + col + `, ` + path + `) IN (` + types + `) THEN json_extract(` + col + `, ` + path + `) END)`
+}
+
+// CustomHas implements readmodels.Dialect.
+func (Dialect) CustomHas(col, key string) string {
+	return `EXISTS (SELECT 1 FROM json_each(` + col + `, '$.custom.` + key + `') WHERE json_each.type = 'text' AND json_each.value = ?)`
+}
+
+// Contains implements readmodels.Dialect.
+func (Dialect) Contains(expr string) string { return `instr(` + expr + `, ?) > 0` }
+
 func (Dialect) SearchCondition(table, needle string) (string, []any) {
 	if utf8.RuneCountInString(needle) >= 3 {
 		return `rowid IN (SELECT rowid FROM ` + table + `_fts WHERE ` + table + `_fts MATCH ?)`,
