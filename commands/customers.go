@@ -37,9 +37,20 @@ type CustomerDirectory interface {
 	CustomersToCheck(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error)
 }
 
+// NameTakenError: another live customer has the same normalised name.
+type NameTakenError struct{ CustomerID uuid.UUID }
+
+func (e *NameTakenError) Error() string {
+	return "customer " + e.CustomerID.String() + " has the same name"
+}
+
+// customerNameNS namespaces the streams that reserve normalised customer names.
+var customerNameNS = uuid.MustParse("3c0e7b52-81a4-4f0d-b6d2-5e9a4c1f7d20")
+
 // Customers handles the customer commands.
 type Customers struct {
 	repo   *Repository[*customer.Customer]
+	names  reservations
 	clock  Clock
 	dir    CustomerDirectory
 	access access
@@ -50,8 +61,22 @@ func NewCustomers(store eventstore.Store, registry *event.Registry, clock Clock,
 	if dir == nil {
 		panic("commands: NewCustomers without a directory")
 	}
-	return &Customers{repo: NewRepository(store, registry, clock, customer.Stream, customer.Rehydrate), clock: clock, dir: dir,
+	h := &Customers{repo: NewRepository(store, registry, clock, customer.Stream, customer.Rehydrate), clock: clock, dir: dir,
 		access: access{org: dir, read: role.CustomersRead, pool: role.CustomersPool, assign: role.CustomersAssign}}
+	// A name is held by a customer while it exists, is not merged away and still has that name.
+	h.names = reservations{store: store, registry: registry, clock: clock, kind: customerNames, ns: customerNameNS,
+		holds: func(ctx context.Context, id uuid.UUID, key string) (bool, bool, error) {
+			l, err := h.repo.Load(ctx, id)
+			if errors.Is(err, ErrNotFound) {
+				return false, false, nil
+			}
+			if err != nil {
+				return false, false, err
+			}
+			c := l.Root
+			return !c.Deleted() && c.MergedInto() == "" && customer.NormalizeName(c.Fields().Name) == key, true, nil
+		}}
+	return h
 }
 
 // CreateCustomer enters a customer.
@@ -61,6 +86,9 @@ type CreateCustomer struct {
 	Status  customer.Status
 	Pool    bool
 	OwnerID uuid.UUID
+	// UniqueName refuses (NameTakenError) a name that another customer has, normalised as the
+	// duplicate check does; two such creates at the same moment can not both succeed.
+	UniqueName bool
 }
 
 // Create enters a customer owned by the actor (or OwnerID, for those who assign), or into the pool.
@@ -85,6 +113,15 @@ func (h *Customers) Create(ctx context.Context, m Meta, c CreateCustomer) (Resul
 	cu, err := customer.New(c.ID, c.Fields, c.Status, owner, "", m.Actor.ID, h.clock())
 	if err := errors.Join(err, h.checkCustom(ctx, c.Fields.Custom)); err != nil {
 		return Result{}, err
+	}
+	if key := customer.NormalizeName(c.Fields.Name); c.UniqueName && key != "" {
+		holder, err := h.names.reserve(ctx, m, key, c.ID)
+		if err != nil {
+			return Result{}, err
+		}
+		if holder != uuid.Nil {
+			return Result{}, &NameTakenError{CustomerID: holder}
+		}
 	}
 	return h.repo.CreateOrMatch(ctx, m, c.ID, cu, func(existing, proposed event.Event) bool {
 		a, ok1 := existing.(customer.Created)

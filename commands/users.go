@@ -1,8 +1,8 @@
 package commands
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -22,28 +22,10 @@ var ErrUsernameTaken = errors.New("username is taken")
 // usernameNS namespaces the streams that reserve usernames.
 var usernameNS = uuid.MustParse("6f1c3b1e-2d0a-4c55-9a51-7d1f0b3c9e42")
 
-// usernameStream is the stream whose existence reserves a username (case-insensitively), so two
-// accounts can never share one even when created at the same moment.
-func usernameStream(username string) string {
-	return "username-" + uuid.NewSHA1(usernameNS, []byte(strings.ToLower(strings.TrimSpace(username)))).String()
-}
-
-// UsernameReserved is appended to a username stream; the latest one names the owner.
-type UsernameReserved struct {
-	Username string `json:"username"`
-	UserID   string `json:"userId"`
-}
-
-func (UsernameReserved) EventType() string { return "username.reserved.v1" }
-
-// RegisterEvents builds the registry of every event the write side knows.
-func RegisterEvents(r *event.Registry) {
-	r.Register(func() event.Event { return &UsernameReserved{} })
-}
-
 // Users handles account commands.
 type Users struct {
 	repo     *Repository[*user.User]
+	names    reservations
 	store    eventstore.Store
 	clock    Clock
 	org      OrgReader
@@ -55,7 +37,14 @@ func NewUsers(store eventstore.Store, registry *event.Registry, clock Clock, org
 	if org == nil || sessions == nil {
 		panic("commands: NewUsers with a nil dependency")
 	}
-	return &Users{repo: NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions}
+	h := &Users{repo: NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions}
+	// A username is held by its account as long as the account exists.
+	h.names = reservations{store: store, registry: registry, clock: clock, kind: usernames, ns: usernameNS,
+		holds: func(ctx context.Context, id uuid.UUID, _ string) (bool, bool, error) {
+			acct, err := store.Load(ctx, user.Stream(id), eventstore.LoadOptions{})
+			return len(acct) > 0, len(acct) > 0, err
+		}}
+	return h
 }
 
 // CreateUser is a new account.
@@ -101,8 +90,8 @@ func (h *Users) create(ctx context.Context, m Meta, c CreateUser, checkRoles boo
 	if err := errors.Join(pwErr, err, rolesErr, h.placementOK(ctx, c.ID, c.DepartmentID, c.SuperiorID)); err != nil {
 		return Result{}, err
 	}
-	if err := h.reserve(ctx, m, u.Username(), c.ID); err != nil {
-		return Result{}, err
+	if holder, err := h.names.reserve(ctx, m, usernameKey(u.Username()), c.ID); err != nil || holder != uuid.Nil {
+		return Result{}, cmp.Or(err, ErrUsernameTaken)
 	}
 	return h.repo.Create(ctx, m, c.ID, u)
 }
@@ -229,49 +218,6 @@ func (h *Users) setPassword(ctx context.Context, m Meta, id uuid.UUID, password 
 	return res, h.sessions.DeleteUserSessions(ctx, id, keep)
 }
 
-// reserve claims the username for id. A reservation whose account was never written (a crash
-// between the two appends) is taken over.
-func (h *Users) reserve(ctx context.Context, m Meta, username string, id uuid.UUID) error {
-	stream := usernameStream(username)
-	existing, err := h.store.Load(ctx, stream, eventstore.LoadOptions{})
-	if err != nil {
-		return err
-	}
-	if n := len(existing); n > 0 {
-		var r UsernameReserved
-		if err := json.Unmarshal(existing[n-1].Data, &r); err != nil {
-			return err
-		}
-		owner, _ := uuid.Parse(r.UserID)
-		if owner == id {
-			return nil
-		}
-		// A reservation whose account exists, or which is so recent that its account may still be
-		// being written, holds the name. Only a reservation abandoned by a crash is taken over.
-		if h.clock().Sub(existing[n-1].OccurredAt) < reservationGrace {
-			return ErrUsernameTaken
-		}
-		if acct, err := h.store.Load(ctx, user.Stream(owner), eventstore.LoadOptions{}); err != nil || len(acct) > 0 {
-			return errors.Join(ErrUsernameTaken, err)
-		}
-	}
-	data, err := Encode(m, h.clock(), []event.Event{UsernameReserved{Username: username, UserID: id.String()}})
-	if err != nil {
-		return err
-	}
-	if _, err := h.store.Append(ctx, stream, int64(len(existing)), data); err != nil {
-		if errors.Is(err, eventstore.ErrConcurrency) {
-			return ErrUsernameTaken
-		}
-		return err
-	}
-	return nil
-}
-
-// reservationGrace is how long a username reservation without an account is presumed to be a
-// create in progress rather than a crash's leftover.
-const reservationGrace = time.Minute
-
 // rolesExist checks that every named role is defined.
 func (h *Users) rolesExist(ctx context.Context, names []string) error {
 	defs, err := h.org.RolesByName(ctx, names)
@@ -293,17 +239,12 @@ func (h *Users) rolesExist(ctx context.Context, names []string) error {
 // EnsureAdmin creates the first administrator unless an account with that username exists.
 // It returns whether it created one.
 func (h *Users) EnsureAdmin(ctx context.Context, username, password string) (bool, error) {
-	existing, err := h.store.Load(ctx, usernameStream(username), eventstore.LoadOptions{})
+	existing, owner, err := h.names.latest(ctx, usernameKey(username), 0)
 	if err != nil {
 		return false, err
 	}
 	if len(existing) > 0 {
-		var r UsernameReserved
-		if err := json.Unmarshal(existing[len(existing)-1].Data, &r); err != nil {
-			return false, err
-		}
-		owner, _ := uuid.Parse(r.UserID)
-		if acct, err := h.store.Load(ctx, user.Stream(owner), eventstore.LoadOptions{}); err != nil || len(acct) > 0 {
+		if held, _, err := h.names.holds(ctx, owner, ""); err != nil || held {
 			return false, err
 		}
 	}

@@ -8,9 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/eventstore/eventstoretest"
 	"github.com/chronicle-crm/chronicle/domain/user"
 )
 
@@ -80,5 +84,40 @@ func TestUsernamesAreUniqueUnderRace(t *testing.T) {
 	sales := commands.Meta{Actor: commands.Actor{Roles: []string{"sales"}, Permissions: map[string]bool{"leads.read": true}}}
 	if _, err := users.Create(context.Background(), sales, commands.CreateUser{Username: "x.y", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, commands.ErrForbidden) {
 		t.Fatalf("a sales user created an account: %v", err)
+	}
+}
+
+// A username reserved by an earlier version (username.reserved.v1 {username, userId}) still holds
+// the name.
+func TestLegacyUsernameReservationHolds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, err := esqlite.Open(ctx, filepath.Join(t.TempDir(), "e.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	reg := event.NewRegistry()
+	user.Register(reg)
+	commands.RegisterEvents(reg)
+	clock := func() time.Time { return time.Now().Add(time.Hour) } // past any grace period
+	users := commands.NewUsers(store, reg, clock, fakeOrg{}, fakeSessions{})
+	admin := commands.Meta{Actor: commands.SystemActor}
+	first, err := users.Create(ctx, admin, commands.CreateUser{Username: "li.na", Password: "Long-enough-2026", Roles: []string{"sales"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Write the reservation of another name the old way, held by that existing account.
+	legacy := eventstoretest.Event("username.reserved.v1", map[string]string{"username": " Old.Name ", "userId": first.ID.String()})
+	stream := "username-" + uuid.NewSHA1(uuid.MustParse("6f1c3b1e-2d0a-4c55-9a51-7d1f0b3c9e42"), []byte("old.name")).String()
+	if _, err := store.Append(ctx, stream, 0, []eventstore.EventData{legacy}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := reg.Decode(legacy.Type, legacy.Data)
+	if r, ok := d.(commands.Reserved); err != nil || !ok || r.Key != "old.name" || r.RecordID != first.ID.String() || r.EventType() != "username.reserved.v2" {
+		t.Fatalf("upcast v1 reservation = %#v, %v", d, err)
+	}
+	if _, err := users.Create(ctx, admin, commands.CreateUser{Username: "OLD.name", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, commands.ErrUsernameTaken) {
+		t.Fatalf("a name reserved by v1 was given again: %v", err)
 	}
 }

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -114,7 +116,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateCustomer{Fields: in.Fields, Status: customer.Status(in.Status), Pool: in.Pool}
+	c := commands.CreateCustomer{Fields: in.Fields, Status: customer.Status(in.Status), Pool: in.Pool, UniqueName: !in.ConfirmDuplicate}
 	var err error
 	if in.ID != "" {
 		c.ID, err = parseUUID("id", in.ID)
@@ -141,6 +143,9 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		err = errForbidden
 	}
 	if err == nil && !in.ConfirmDuplicate {
+		err = s.waitFor(r, readmodels.CustomersProjection) // the duplicate check reads the read model
+	}
+	if err == nil && !in.ConfirmDuplicate {
 		var dups []readmodels.Duplicate
 		dups, err = s.DB.FindDuplicates(r.Context(), s.customerScope(m.Actor), in.Name, in.Phone, in.Email, c.ID)
 		if err == nil && len(dups) > 0 {
@@ -152,6 +157,11 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.command(w, "customer.create", func() (commands.Result, error) { return s.Customers.Create(r.Context(), m, c) })
+	var taken *commands.NameTakenError
+	if errors.As(err, &taken) {
+		// Another create of this name won a moment ago (the read model may not show it yet).
+		err = s.nameTaken(r.Context(), m.Actor, in.Name, in.Phone, in.Email, c.ID, taken.CustomerID)
+	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -354,6 +364,19 @@ func (s *Server) customerHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": historyItems(events)})
+}
+
+// nameTaken is the possible_duplicate answer when the name reservation found holder: the likely
+// duplicates the read model knows, with holder among them.
+func (s *Server) nameTaken(ctx context.Context, a commands.Actor, name, phone, email string, self, holder uuid.UUID) error {
+	dups, err := s.DB.FindDuplicates(ctx, s.customerScope(a), name, phone, email, self)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(dups, func(d readmodels.Duplicate) bool { return d.ID == holder }) {
+		dups = append([]readmodels.Duplicate{{ID: holder, Name: name, Score: 1, Reasons: []string{"same_name"}}}, dups...)
+	}
+	return &duplicateError{dups}
 }
 
 // duplicateError: likely duplicates exist and the client did not confirm.

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -43,6 +44,52 @@ func TestCustomerDuplicates(t *testing.T) {
 		h.must(h.do("GET", "/api/v1/duplicates?type=lead&name=x", s1, nil), 422)
 		// Unrelated names pass.
 		h.must(h.do("POST", "/api/v1/customers", s1, map[string]any{"name": "深圳南山软件"}), 201)
+	})
+}
+
+// Simultaneous creates of one company (written differently) without confirmDuplicate: the read
+// model can not show any of them to the others yet, the name reservation lets exactly one in.
+// Deleting it frees the name at once.
+func TestCustomerNameRace(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		admin := h.login("admin", adminPassword)
+		names := []string{"杭州西湖科技有限公司", "杭州西湖科技", "杭州 西湖科技（有限公司）", "杭州西湖科技 Co., Ltd."}
+		const writers = 8
+		results := make([]resp, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = h.do("POST", "/api/v1/customers", admin, map[string]any{"name": names[i%len(names)]})
+			}()
+		}
+		wg.Wait()
+		var winner string
+		for _, r := range results {
+			switch {
+			case r.status == 201 && winner == "":
+				winner = r.body["id"].(string)
+			case r.status == 201:
+				t.Fatalf("two customers created for one name: %s and %s", winner, r.body["id"])
+			case r.status != 409 || r.body["code"] != "possible_duplicate":
+				t.Fatalf("losing create: %d %s", r.status, r.raw)
+			}
+		}
+		if winner == "" {
+			t.Fatal("no create succeeded")
+		}
+		for _, r := range results {
+			if r.status == 409 && r.body["duplicates"].([]any)[0].(map[string]any)["id"] != winner {
+				t.Fatalf("the 409 does not name the winner %s: %s", winner, r.raw)
+			}
+		}
+		del := h.must(h.do("DELETE", "/api/v1/customers/"+winner, admin, nil), 204)
+		again := h.must(h.do("POST", "/api/v1/customers", admin, map[string]any{"name": "杭州西湖科技"},
+			"X-Chronicle-Min-Position", del.header.Get("X-Chronicle-Position")), 201)
+		if again.body["id"] == winner {
+			t.Fatal("the deleted customer came back")
+		}
 	})
 }
 
