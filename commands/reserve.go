@@ -60,8 +60,8 @@ type reservations struct {
 	store    eventstore.Store
 	registry *event.Registry
 	clock    Clock
-	kind  string    // stream kind and event prefix
-	ns    uuid.UUID // namespace of the stream ids
+	kind     string    // stream kind and event prefix
+	ns       uuid.UUID // namespace of the stream ids
 	// holds tells whether the record still holds the key, and whether it exists at all.
 	holds func(ctx context.Context, record uuid.UUID, key string) (held, exists bool, err error)
 }
