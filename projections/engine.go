@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -27,6 +29,7 @@ const (
 	StateRetrying   = "retrying"
 	StateParked     = "parked"
 	StateRebuilding = "rebuilding"
+	StateStandby    = "standby" // another process holds the projection's lease
 )
 
 // Options tune the engine.
@@ -34,7 +37,12 @@ type Options struct {
 	PageSize    int           // events per transaction while catching up (default 1000)
 	MaxAttempts int           // failures of one page before parking (default 8)
 	DropGrace   time.Duration // how long superseded tables keep serving stragglers (default 10 s)
-	Logger      *slog.Logger
+	// LeaseTTL is how long a process's hold on a projection generation lasts without renewal
+	// (renewed every third of it; default 15 s): a crashed process's projections move to another
+	// process within it.
+	LeaseTTL time.Duration
+	Holder   string // names this process in leases (default host, pid and a random part)
+	Logger   *slog.Logger
 }
 
 // Engine runs the projectors.
@@ -69,6 +77,13 @@ func NewEngine(store eventstore.Store, db *readmodels.DB, opts Options, projecto
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 15 * time.Second
+	}
+	if opts.Holder == "" {
+		host, _ := os.Hostname()
+		opts.Holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
 	}
 	e := &Engine{store: store, db: db, projectors: map[string]Projector{}, opts: opts, logger: opts.Logger,
 		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}}
@@ -405,7 +420,7 @@ func (e *Engine) position(ctx context.Context, name string) (uint64, error) {
 	e.mu.Lock()
 	r := e.active[name]
 	e.mu.Unlock()
-	if r != nil && r.handlerRunning() {
+	if r != nil && r.handlerRunning() && !r.standby.Load() {
 		return r.position.Load(), nil
 	}
 	var pos int64

@@ -261,3 +261,112 @@ func TestRebuildSwitchesWhenTheLastPageIsFull(t *testing.T) {
 		})
 	}
 }
+
+// Two processes on one event store and one read-model database (decision 8): each projection
+// generation is applied by one of them at a time; the other stands by, answers read-your-writes
+// from the holder's checkpoint, and takes the projection over when the holder stops.
+func TestProjectionLeaseMovesBetweenProcesses(t *testing.T) {
+	for _, e := range allEngines() {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			store, db := e.store(t), e.db(t)
+			reg := registry()
+			type proc struct {
+				eng  *projections.Engine
+				stop context.CancelFunc
+				done chan struct{}
+			}
+			run := func(holder string) *proc {
+				eng, err := projections.NewEngine(store, db, projections.Options{Holder: holder, LeaseTTL: 600 * time.Millisecond,
+					Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, projections.NewLeads(reg), projections.NewOrg(reg))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				if err := eng.Prepare(ctx); err != nil {
+					t.Fatal(err)
+				}
+				p := &proc{eng: eng, stop: cancel, done: make(chan struct{})}
+				go func() { defer close(p.done); _ = eng.Run(ctx) }()
+				t.Cleanup(func() { cancel(); <-p.done })
+				<-eng.Running()
+				return p
+			}
+			procs := []*proc{run("A"), run("B")}
+			holders := func() map[string]int { // projection -> index of the process applying it
+				out := map[string]int{}
+				for i, p := range procs {
+					st, err := p.eng.Status(context.Background())
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, s := range st {
+						if s.State != projections.StateStandby {
+							if _, twice := out[s.Name]; twice {
+								out[s.Name] = -1
+							} else {
+								out[s.Name] = i
+							}
+						}
+					}
+				}
+				return out
+			}
+			settled := func(want int) map[string]int {
+				deadline := time.Now().Add(5 * time.Second)
+				for {
+					h := holders()
+					ok := len(h) == 2
+					for _, i := range h {
+						ok = ok && i >= 0 && (want < 0 || i == want)
+					}
+					if ok {
+						return h
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("projections not held by exactly one process: %v", h)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			leads := commands.NewLeads(store, reg, func() time.Time { return time.Now().UTC() }, allowAll{})
+			create := func(n int) uint64 {
+				var last uint64
+				for i := range n {
+					res, err := leads.Create(context.Background(), manager, commands.CreateLead{Fields: lead.Fields{Name: fmt.Sprintf("租约%d", i)}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					last = res.Position
+				}
+				return last
+			}
+			waitOn := func(p *proc, pos uint64) {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := p.eng.WaitFor(ctx, pos, readmodels.LeadsProjection); err != nil {
+					st, _ := p.eng.Status(context.Background())
+					t.Fatalf("did not reach %d: %v (%+v)", pos, err, st)
+				}
+			}
+
+			held := settled(-1)
+			holder, other := procs[held[readmodels.LeadsProjection]], procs[1-held[readmodels.LeadsProjection]]
+			pos := create(5)
+			waitOn(other, pos) // the standby follows the holder's checkpoint
+			if n := len(dump(t, db)); n != 5 {
+				t.Fatalf("%d leads in the read model, want 5", n)
+			}
+
+			holder.stop()
+			<-holder.done
+			procs = []*proc{other}
+			settled(0)
+			pos = create(5)
+			waitOn(other, pos)
+			if n := len(dump(t, db)); n != 10 {
+				t.Fatalf("after the takeover: %d leads in the read model, want 10", n)
+			}
+		})
+	}
+}

@@ -32,6 +32,7 @@ type runner struct {
 	mu        sync.Mutex
 	lastError string
 	loaded    atomic.Bool // the checkpoint was read: position is meaningful
+	standby   atomic.Bool // another process holds the lease: position is not followed here
 }
 
 var _ Feed = (*runner)(nil)
@@ -81,6 +82,75 @@ func (r *runner) Parked(ctx context.Context) {
 	case <-r.resume:
 		r.state.Store(StateCatchingUp)
 	}
+}
+
+// Hold implements Feed with a lease in the read-model database per projection generation
+// (architecture decision 8): one process at a time applies a generation's events; the others
+// stand by, serve reads from the same tables and follow its checkpoint, and take the lease over
+// when the holder stops (at once) or stops renewing (after LeaseTTL).
+func (r *runner) Hold(ctx context.Context) (context.Context, func(), error) {
+	e := r.engine
+	name, ttl := "projection:"+r.topic, e.opts.LeaseTTL
+	for {
+		ok, err := e.db.TryLease(ctx, name, e.opts.Holder, time.Now(), ttl)
+		if err == nil && ok {
+			break
+		}
+		if err != nil && ctx.Err() == nil {
+			e.logger.Warn("take projection lease", "topic", r.topic, "error", err)
+		}
+		if !r.standby.Swap(true) {
+			r.state.Store(StateStandby)
+			e.changed.Notify()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(ttl / 3):
+		}
+	}
+	if r.standby.Swap(false) {
+		r.state.Store(StateCatchingUp)
+		if r.rebuilding {
+			r.state.Store(StateRebuilding)
+		}
+	}
+	held, cancel := context.WithCancel(ctx)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-held.Done():
+				return
+			case <-t.C:
+			}
+			ok, err := e.db.TryLease(held, name, e.opts.Holder, time.Now(), ttl)
+			switch {
+			case err == nil && ok:
+				last = time.Now()
+			case err == nil, time.Since(last) >= ttl/2: // taken over, or unrenewed for too long to be sure of it
+				if held.Err() == nil {
+					e.logger.Warn("projection lease lost", "topic", r.topic, "error", err)
+				}
+				cancel()
+				return
+			}
+		}
+	}()
+	release := func() {
+		cancel()
+		<-renewed
+		rctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		if err := e.db.ReleaseLease(rctx, name, e.opts.Holder); err != nil {
+			e.logger.Warn("release projection lease", "topic", r.topic, "error", err)
+		}
+	}
+	return held, release, nil
 }
 
 func (r *runner) setError(msg string) {

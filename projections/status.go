@@ -41,6 +41,11 @@ func (e *Engine) Status(ctx context.Context) ([]Status, error) {
 	for _, r := range rs {
 		st := Status{Name: r.projector.Name(), Generation: r.gen, Serving: !r.rebuilding, State: r.state.Load().(string),
 			Position: r.position.Load(), Head: head}
+		if r.standby.Load() { // another process applies the events: its checkpoint tells
+			if p, err := r.Checkpoint(ctx); err == nil {
+				st.Position = p
+			}
+		}
 		r.mu.Lock()
 		st.LastError = r.lastError
 		r.mu.Unlock()

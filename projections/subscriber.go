@@ -30,6 +30,10 @@ type Feed interface {
 	Failed(attempt int) (park bool)
 	// Parked blocks until the feed may be resumed (or ctx ends).
 	Parked(ctx context.Context)
+	// Hold blocks until this process may follow the feed (another process may be following it)
+	// and returns a context that ends when that permission is lost or ctx ends; release gives
+	// it up. It fails only when ctx ends.
+	Hold(ctx context.Context) (held context.Context, release func(), err error)
 }
 
 // LogSubscriber is a Watermill message.Subscriber over the event store's global log. Topics
@@ -98,9 +102,24 @@ func (s *LogSubscriber) Close() error {
 	return nil
 }
 
-// run follows the log for one feed: (re)subscribe from the committed checkpoint, deliver pages,
-// and on a nack or a broken subscription start over from the checkpoint after a backoff.
+// run follows the log for one feed while this process holds it.
 func (s *LogSubscriber) run(ctx context.Context, topic string, feed Feed, out chan<- *message.Message) {
+	for ctx.Err() == nil {
+		held, release, err := feed.Hold(ctx)
+		if err != nil {
+			return
+		}
+		s.runHeld(held, topic, feed, out)
+		release()
+		if ctx.Err() == nil {
+			s.logger.Warn("projection lease lost; waiting to take it again", "topic", topic)
+		}
+	}
+}
+
+// runHeld follows the log until ctx ends: (re)subscribe from the committed checkpoint, deliver
+// pages, and on a nack or a broken subscription start over from the checkpoint after a backoff.
+func (s *LogSubscriber) runHeld(ctx context.Context, topic string, feed Feed, out chan<- *message.Message) {
 	attempt := 0
 	for ctx.Err() == nil {
 		failed, err := s.follow(ctx, feed, out)

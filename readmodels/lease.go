@@ -19,3 +19,9 @@ func (db *DB) TryLease(ctx context.Context, name, holder string, now time.Time, 
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// ReleaseLease gives up a lease the holder has, so another process can take it at once.
+func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
+	_, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM leases WHERE name = ? AND holder = ?`), name, holder)
+	return err
+}
