@@ -91,7 +91,8 @@ const maxAttempts = 4
 
 // Update loads the aggregate, runs change on it and appends what it recorded with the version it
 // was loaded at. When another writer got there first it reloads and runs change again (so rules
-// are checked against the new state), unless the client pinned the version with If-Match.
+// are checked against the new state); when the client pinned the version with If-Match, the reload
+// answers 412 if that version is no longer current.
 // A change that records nothing appends nothing and reports the current version.
 func (r *Repository[A]) Update(ctx context.Context, m Meta, id uuid.UUID, change func(A) error) (Result, error) {
 	for attempt := 1; ; attempt++ {
@@ -100,8 +101,8 @@ func (r *Repository[A]) Update(ctx context.Context, m Meta, id uuid.UUID, change
 			return Result{}, err
 		}
 		version := l.Root.Version()
-		if m.IfMatch != nil && *m.IfMatch != version {
-			return Result{}, &VersionMismatchError{Current: version}
+		if m.IfMatch != nil && *m.IfMatch != matchVersion(l.Root) {
+			return Result{}, &VersionMismatchError{Current: matchVersion(l.Root)}
 		}
 		if err := change(l.Root); err != nil {
 			return Result{}, err
@@ -112,15 +113,24 @@ func (r *Repository[A]) Update(ctx context.Context, m Meta, id uuid.UUID, change
 		}
 		res, err := r.append(ctx, m, id, version, changes)
 		if errors.Is(err, eventstore.ErrConcurrency) {
+			if attempt < maxAttempts {
+				continue // with If-Match, the reload tells whether the client's version is still current
+			}
 			if m.IfMatch != nil {
 				return Result{}, &VersionMismatchError{Current: version + 1}
-			}
-			if attempt < maxAttempts {
-				continue
 			}
 		}
 		return res, err
 	}
+}
+
+// matchVersion is the version If-Match is checked against: the stream version, or for aggregates
+// with events that do not change what clients edit (user sign-ins), their EditVersion.
+func matchVersion(a Root) int64 {
+	if ev, ok := any(a).(interface{ EditVersion() int64 }); ok {
+		return ev.EditVersion()
+	}
+	return a.Version()
 }
 
 func (r *Repository[A]) append(ctx context.Context, m Meta, id uuid.UUID, expected int64, changes []event.Event) (Result, error) {

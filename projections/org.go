@@ -167,7 +167,8 @@ func (b *orgBatch) Apply(ctx context.Context, e eventstore.Event) error {
 	if err != nil {
 		return err
 	}
-	if eventstore.StreamKind(e.StreamID) == user.StreamPrefix {
+	// The version clients send back in If-Match: sign-in bookkeeping does not move it.
+	if eventstore.StreamKind(e.StreamID) == user.StreamPrefix && !user.SignInBookkeeping(d) {
 		_, err = tx.Exec(ctx, `UPDATE `+t("org_users")+` SET version = ? WHERE id = ?`, e.Version, strings.TrimPrefix(e.StreamID, user.StreamPrefix+"-"))
 	}
 	return err

@@ -1,6 +1,9 @@
 package httpapi_test
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestUserAdministration(t *testing.T) {
 	engines(t, func(t *testing.T, h *harness) {
@@ -37,6 +40,20 @@ func TestUserAdministration(t *testing.T) {
 		up := h.must(h.do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"displayName": "陈经理", "roles": []string{"manager"}}), 200)
 		if up.body["displayName"] != "陈经理" {
 			t.Fatalf("update: %s", up.raw)
+		}
+		// Signing in (and failing to) does not make an administrator's edit form stale; another
+		// edit does.
+		seen := h.must(h.do("GET", "/api/v1/users/"+id, admin, nil, "X-Chronicle-Min-Position", up.header.Get("X-Chronicle-Position")), 200)
+		version := fmt.Sprint(seen.body["version"])
+		h.must(h.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "chen.sales", "password": "wrong-password-9"}), 401)
+		h.login("chen.sales", "Another-2026-pass")
+		ok := h.must(h.do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"displayName": "陈总"}, "If-Match", version), 200)
+		if ok.body["displayName"] != "陈总" || fmt.Sprint(ok.body["version"]) == version {
+			t.Fatalf("edit after the user signed in: %s", ok.raw)
+		}
+		stale := h.must(h.do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"displayName": "陈某"}, "If-Match", version), 412)
+		if fmt.Sprint(stale.body["currentVersion"]) != fmt.Sprint(ok.body["version"]) {
+			t.Fatalf("412 names currentVersion %v, the last edit made %v", stale.body["currentVersion"], ok.body["version"])
 		}
 		// The admin cannot disable their own account.
 		me := h.must(h.do("GET", "/api/v1/auth/me", admin, nil), 200).body["id"].(string)

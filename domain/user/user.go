@@ -110,6 +110,7 @@ func Register(r *event.Registry) {
 type User struct {
 	id           uuid.UUID
 	version      int64
+	editVersion  int64
 	username     string
 	displayName  string
 	roles        []string
@@ -199,12 +200,30 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*User, error) {
 	for _, e := range history {
 		u.apply(e)
 		u.version++
+		if !SignInBookkeeping(e) {
+			u.editVersion = u.version
+		}
 	}
 	return u, nil
 }
 
-func (u *User) ID() uuid.UUID          { return u.id }
-func (u *User) Version() int64         { return u.version }
+// SignInBookkeeping reports the events sign-ins write on their own (a success, a failure, a spent
+// recovery code, the automatic lock after failures). They change nothing an administrator edits,
+// so they do not move EditVersion: signing in does not make an open edit form stale.
+func SignInBookkeeping(e event.Event) bool {
+	switch e.(type) {
+	case SignedIn, SignInFailed, RecoveryCodeUsed, Locked:
+		return true
+	}
+	return false
+}
+
+func (u *User) ID() uuid.UUID  { return u.id }
+func (u *User) Version() int64 { return u.version }
+
+// EditVersion is the version of the last event that was not sign-in bookkeeping: the version
+// clients see and send back in If-Match.
+func (u *User) EditVersion() int64     { return u.editVersion }
 func (u *User) Username() string       { return u.username }
 func (u *User) Changes() []event.Event { return append([]event.Event(nil), u.changes...) }
 
