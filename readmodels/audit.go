@@ -112,7 +112,7 @@ func (db *DB) SearchAudit(ctx context.Context, q AuditQuery) (Page[AuditEvent], 
 		add("actor_id = ?", q.ActorID)
 	}
 	users := db.Gens.Table(OrgProjection, "org_users")
-	if cond, a := q.Scope.actorCondition(users); cond != "" {
+	if cond, a := q.Scope.userCondition(users, "actor_id"); cond != "" {
 		add(cond, a...)
 	}
 	if q.Department != uuid.Nil {

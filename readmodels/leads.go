@@ -156,9 +156,10 @@ func ScopeOf(a commands.Actor, pool bool) Scope {
 		SubordinatePrefix: a.SubordinatePrefix(), Pool: pool}
 }
 
-// actorCondition limits rows by the organisation place of their actor_id (the operation log):
-// the same scopes, evaluated against the users table of the organisation read model.
-func (s Scope) actorCondition(users string) (string, []any) {
+// userCondition limits rows by the organisation place of the user in column (actor_id in the
+// operation log, user_id in the sign-in log): the reader's own rows, and those of the users their
+// scope covers (users is the org_users table).
+func (s Scope) userCondition(users, column string) (string, []any) {
 	if s.All || s.Kind == role.ScopeAll {
 		return "", nil
 	}
@@ -172,9 +173,9 @@ func (s Scope) actorCondition(users string) (string, []any) {
 	case role.ScopeDepartmentTree:
 		cond, args = "dept_path >= ? AND dept_path < ?", []any{s.DeptPath, s.DeptPath + "\uffff"}
 	default:
-		return "actor_id = ?", []any{s.UserID.String()}
+		return column + " = ?", []any{s.UserID.String()}
 	}
-	return "(actor_id = ? OR actor_id IN (SELECT id FROM " + users + " WHERE " + cond + "))", append([]any{s.UserID.String()}, args...)
+	return "(" + column + " = ? OR " + column + " IN (SELECT id FROM " + users + " WHERE " + cond + "))", append([]any{s.UserID.String()}, args...)
 }
 
 // condition is the WHERE fragment for a table with the owner columns and in_pool.

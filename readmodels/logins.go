@@ -80,6 +80,7 @@ func (db *DB) LoginArgs(e LoginEvent) []any {
 
 // LoginQuery filters the sign-in log. User is an account id, or else a username (any case).
 type LoginQuery struct {
+	Scope    Scope // whose sign-ins the reader may see (sign-ins to no account: the all scope only)
 	User     string
 	Address  string
 	Outcome  string
@@ -100,6 +101,9 @@ func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent],
 	var where []string
 	var args []any
 	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
+	if cond, a := q.Scope.userCondition(db.Gens.Table(OrgProjection, "org_users"), "user_id"); cond != "" {
+		add(cond, a...)
+	}
 	if q.User != "" {
 		if id, err := uuid.Parse(q.User); err == nil && len(q.User) == 36 {
 			add("user_id = ?", id.String())

@@ -185,7 +185,7 @@ func (s *Server) auditLogins(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	q := readmodels.LoginQuery{User: v.Get("user"), Address: v.Get("address"), Outcome: v.Get("outcome"), Cursor: v.Get("cursor")}
+	q := readmodels.LoginQuery{Scope: readmodels.ScopeOf(actorOf(r.Context()), false), User: v.Get("user"), Address: v.Get("address"), Outcome: v.Get("outcome"), Cursor: v.Get("cursor")}
 	for _, f := range []struct {
 		name string
 		dst  **time.Time

@@ -264,6 +264,23 @@ func TestLockoutAndLoginAudit(t *testing.T) {
 		for _, bad := range []string{"outcome=maybe", "from=yesterday", "limit=0", "cursor=x"} {
 			wantCode(t, h.must(h.do("GET", "/api/v1/audit/logins?"+bad, admin, nil), 422), "validation_failed")
 		}
+
+		// The sign-in log is scoped like the operation log: a manager (department tree) sees their
+		// own sign-ins and those of their department's users, not other departments' nor unknown
+		// usernames.
+		north := h.must(h.do("POST", "/api/v1/departments", admin, map[string]any{"name": "华北区"}), 201).body["id"].(string)
+		south := h.must(h.do("POST", "/api/v1/departments", admin, map[string]any{"name": "华南区"}), 201).body["id"].(string)
+		mgrID, mgr := h.createUser(admin, "north.mgr", "manager", north)
+		inID, _ := h.createUser(admin, "north.sales", "sales", north)
+		outID, _ := h.createUser(admin, "south.sales", "sales", south)
+		seen := map[string]bool{}
+		for _, it := range h.must(h.do("GET", "/api/v1/audit/logins?limit=500", mgr, nil, "X-Chronicle-Min-Position", h.head()), 200).body["items"].([]any) {
+			uid, _ := it.(map[string]any)["userId"].(string)
+			seen[uid] = true
+		}
+		if !seen[mgrID] || !seen[inID] || seen[outID] || seen[id] || seen[""] || len(seen) != 2 {
+			t.Fatalf("a department manager's sign-in log holds users %v", seen)
+		}
 	})
 }
 
