@@ -38,6 +38,7 @@ var (
 	ErrAccountLocked        = user.ErrLocked
 	ErrTwoFactorEnabled     = user.ErrTwoFactorEnabled
 	ErrTwoFactorNotEnrolled = user.ErrTwoFactorNotEnrolled
+	ErrTwoFactorOff         = user.ErrTwoFactorOff
 )
 
 // ThrottledError is ErrThrottled with the time to wait.
@@ -255,6 +256,49 @@ func (a *Auth) DisableTwoFactor(ctx context.Context, m Meta, password string) (R
 		return Result{}, err
 	}
 	return res, a.sessions.SetUserTwoFactor(ctx, m.Actor.ID, false)
+}
+
+// RegenerateRecoveryCodes replaces the actor's recovery codes (the old ones stop working) when
+// code is a current one-time code of their authenticator app, and returns the new codes (shown
+// once; only their hashes are kept).
+func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, m Meta, code string) ([]string, Result, error) {
+	m.Command = "auth.recovery_codes_regenerate"
+	var codes []string
+	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
+		if !u.TwoFactorEnabled() {
+			return user.ErrTwoFactorOff
+		}
+		now := a.clock()
+		step, ok := matchTOTP(u.TOTPSecret(), code, now)
+		if !ok {
+			return &user.ValidationError{Field: "code", Message: "is not the current 6-digit code of your authenticator app"}
+		}
+		var hashes []string
+		var err error
+		if codes, hashes, err = newRecoveryCodes(); err != nil {
+			return err
+		}
+		return u.ReplaceRecoveryCodes(hashes, step, now)
+	})
+	if err != nil {
+		return nil, Result{}, err
+	}
+	return codes, res, nil
+}
+
+// ResetTwoFactor switches another user's two-factor sign-in off (users.manage), for a user who
+// lost their authenticator and recovery codes. If their role requires two-factor sign-in, their
+// sessions are kept to enrolling again.
+func (a *Auth) ResetTwoFactor(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
+	m.Command = "user.two_factor_reset"
+	if !m.Actor.Can(role.UsersManage) {
+		return Result{}, ErrForbidden
+	}
+	res, err := a.users.Update(ctx, m, id, func(u *user.User) error { return u.DisableTwoFactor(m.Actor.ID, a.clock()) })
+	if err != nil {
+		return Result{}, err
+	}
+	return res, a.sessions.SetUserTwoFactor(ctx, id, false)
 }
 
 // Unlock lifts a lockout (users.manage).

@@ -65,6 +65,7 @@ var errorTable = []struct {
 	{commands.ErrTwoFactorEnrollmentRequired, http.StatusForbidden, "two_factor_enrollment_required"},
 	{commands.ErrTwoFactorEnabled, http.StatusConflict, "two_factor_already_enabled"},
 	{commands.ErrTwoFactorNotEnrolled, http.StatusConflict, "two_factor_not_enrolled"},
+	{commands.ErrTwoFactorOff, http.StatusConflict, "two_factor_not_enabled"},
 	{commands.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{lead.ErrNotInPool, http.StatusConflict, "not_in_pool"},
 	{lead.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},

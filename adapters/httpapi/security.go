@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,8 +25,10 @@ func (s *Server) securityRoutes(a func(path string, h http.HandlerFunc, method s
 	}
 	secret("/auth/2fa/enroll", s.enrollTwoFactor)
 	secret("/auth/2fa/confirm", s.confirmTwoFactor)
+	secret("/auth/2fa/recovery-codes", s.regenerateRecoveryCodes)
 	a("/auth/2fa/disable", s.disableTwoFactor, http.MethodPost)
 	a("/users/{id}/unlock", s.unlockUser, http.MethodPost)
+	a("/users/{id}/reset-2fa", s.resetTwoFactor, http.MethodPost)
 	a("/audit/logins", s.auditLogins, http.MethodGet)
 }
 
@@ -115,6 +118,18 @@ type TwoFactorConfirm struct {
 }
 
 func (s *Server) confirmTwoFactor(w http.ResponseWriter, r *http.Request) {
+	s.issueRecoveryCodes(w, r, "auth.two_factor_confirm", s.Auth.ConfirmTwoFactor)
+}
+
+// regenerateRecoveryCodes: POST /api/v1/auth/2fa/recovery-codes {code} -> a new set of recovery
+// codes; the old ones stop working.
+func (s *Server) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	s.issueRecoveryCodes(w, r, "auth.recovery_codes_regenerate", s.Auth.RegenerateRecoveryCodes)
+}
+
+// issueRecoveryCodes runs a command that checks a one-time code and answers with recovery codes.
+func (s *Server) issueRecoveryCodes(w http.ResponseWriter, r *http.Request, name string,
+	run func(context.Context, commands.Meta, string) ([]string, commands.Result, error)) {
 	var in TwoFactorConfirm
 	if err := decode(w, r, s.MaxBody, &in); err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -130,10 +145,10 @@ func (s *Server) confirmTwoFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var codes []string
-	if _, err := s.command(w, "auth.two_factor_confirm", func() (commands.Result, error) {
+	if _, err := s.command(w, name, func() (commands.Result, error) {
 		var res commands.Result
 		var err error
-		codes, res, err = s.Auth.ConfirmTwoFactor(r.Context(), m, in.Code)
+		codes, res, err = run(r.Context(), m, in.Code)
 		return res, err
 	}); err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -176,6 +191,18 @@ func (s *Server) unlockUser(w http.ResponseWriter, r *http.Request) {
 	}
 	s.orgCommand(w, r, "user.unlock", http.StatusOK,
 		func(m commands.Meta) (commands.Result, error) { return s.Auth.Unlock(r.Context(), m, id) }, s.userView)
+}
+
+// resetTwoFactor: POST /api/v1/users/{id}/reset-2fa (users.manage) switches the user's two-factor
+// sign-in off.
+func (s *Server) resetTwoFactor(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeProblem(w, r, s.Logger, err)
+		return
+	}
+	s.orgCommand(w, r, "user.two_factor_reset", http.StatusOK,
+		func(m commands.Meta) (commands.Result, error) { return s.Auth.ResetTwoFactor(r.Context(), m, id) }, s.userView)
 }
 
 // auditLogins serves the sign-in log (audit.read), newest first.

@@ -97,6 +97,22 @@ func TestTwoFactorSignIn(t *testing.T) {
 		wantCode(t, h.must(h.do("POST", "/api/v1/auth/2fa/disable", tok, map[string]string{"password": "wrong-password-1"}), 422), "validation_failed")
 		h.must(h.do("POST", "/api/v1/auth/2fa/disable", tok, map[string]string{"password": pw}), 204)
 		h.must(h.do("POST", "/api/v1/auth/login", "", loginBody("two.fa", pw)), 200)
+		wantCode(t, h.must(h.do("POST", "/api/v1/auth/2fa/recovery-codes", tok, map[string]string{"code": next}), 409), "two_factor_not_enabled")
+
+		// A user who lost their authenticator and recovery codes: an administrator resets 2FA.
+		lostID, lost := h.createUser(admin, "lost.phone", "sales")
+		enr = h.must(h.do("POST", "/api/v1/auth/2fa/enroll", lost, nil), 200)
+		c, _ := totp.GenerateCode(enr.body["secret"].(string), time.Now())
+		h.must(h.do("POST", "/api/v1/auth/2fa/confirm", lost, map[string]string{"code": c}), 200)
+		wantCode(t, h.must(h.do("POST", "/api/v1/auth/login", "", loginBody("lost.phone", "Secret-lost.phone-2026")), 401), "totp_required")
+		h.must(h.do("POST", "/api/v1/users/"+lostID+"/reset-2fa", tok, nil), 403)
+		h.must(h.do("POST", "/api/v1/users/"+lostID+"/reset-2fa", admin, nil), 200)
+		h.must(h.do("POST", "/api/v1/auth/login", "", loginBody("lost.phone", "Secret-lost.phone-2026")), 200)
+		hist := h.must(h.do("GET", "/api/v1/audit/events?stream=user-"+lostID+"&type=user.two_factor_disabled.v1", admin, nil,
+			"X-Chronicle-Min-Position", h.head()), 200)
+		if hist.body["total"].(float64) != 1 || !strings.Contains(hist.raw, "user.two_factor_reset") {
+			t.Fatalf("the reset is not in the operation log as the administrator's: %s", hist.raw)
+		}
 	})
 }
 
@@ -282,6 +298,42 @@ func TestLockoutAndLoginAudit(t *testing.T) {
 			t.Fatalf("a department manager's sign-in log holds users %v", seen)
 		}
 	})
+}
+
+// TestRecoveryCodeRegeneration: a new set of recovery codes needs a fresh one-time code; the old
+// codes stop working.
+func TestRecoveryCodeRegeneration(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			clock := &fakeClock{}
+			h := securityHarness(t, newHarness(t, engine, clock.now))
+			admin := h.login("admin", adminPassword)
+			_, tok := h.createUser(admin, "regen.codes", "sales")
+			pw := "Secret-regen.codes-2026"
+			enr := h.must(h.do("POST", "/api/v1/auth/2fa/enroll", tok, nil), 200)
+			secret := enr.body["secret"].(string)
+			code, _ := totp.GenerateCode(secret, clock.now())
+			old := h.must(h.do("POST", "/api/v1/auth/2fa/confirm", tok, map[string]string{"code": code}), 200).body["recoveryCodes"].([]any)
+
+			wantCode(t, h.must(h.do("POST", "/api/v1/auth/2fa/recovery-codes", tok, map[string]string{"code": code}), 422), "validation_failed") // spent
+			wantCode(t, h.must(h.do("POST", "/api/v1/auth/2fa/recovery-codes", tok, map[string]string{"code": "000000"}), 422), "validation_failed")
+			clock.advance(30 * time.Second)
+			fresh, _ := totp.GenerateCode(secret, clock.now())
+			regen := h.must(h.do("POST", "/api/v1/auth/2fa/recovery-codes", tok, map[string]string{"code": fresh}), 200)
+			codes, _ := regen.body["recoveryCodes"].([]any)
+			if len(codes) != 10 || regen.header.Get("Cache-Control") != "no-store" || codes[0] == old[0] {
+				t.Fatalf("regenerate: %s", regen.raw)
+			}
+			wantCode(t, h.must(h.do("POST", "/api/v1/auth/2fa/recovery-codes", tok, map[string]string{"code": fresh}), 422), "validation_failed")
+			wantCode(t, h.must(h.do("POST", "/api/v1/auth/login", "", loginBody("regen.codes", pw, "recoveryCode", old[5].(string))), 401), "invalid_second_factor")
+			h.must(h.do("POST", "/api/v1/auth/login", "", loginBody("regen.codes", pw, "recoveryCode", codes[5].(string))), 200)
+			audit := h.must(h.do("GET", "/api/v1/audit/events?type=user.recovery_codes_replaced.v1", admin, nil, "X-Chronicle-Min-Position", h.head()), 200)
+			if audit.body["total"].(float64) != 1 || strings.Contains(audit.raw, `"recoveryCodes":["`) {
+				t.Fatalf("the replacement in the operation log: %s", audit.raw)
+			}
+		})
+	}
 }
 
 // TestSignInThrottling: an attempt that comes too early after failures is 429 with Retry-After.

@@ -43,6 +43,7 @@ var (
 	ErrLocked               = errors.New("the account is locked after too many failed sign-ins; an administrator must unlock it")
 	ErrTwoFactorEnabled     = errors.New("two-factor sign-in is already enabled; disable it first to enrol again")
 	ErrTwoFactorNotEnrolled = errors.New("two-factor enrolment has not been started")
+	ErrTwoFactorOff         = errors.New("two-factor sign-in is not enabled for this account")
 	ErrRecoveryCodeInvalid  = errors.New("the recovery code is not valid or was already used")
 	ErrTOTPReused           = errors.New("this one-time code was already used")
 )
@@ -68,6 +69,15 @@ type TwoFactorDisabled struct {
 	UserID string    `json:"userId"`
 	By     string    `json:"by"`
 	At     time.Time `json:"at"`
+}
+
+// RecoveryCodesReplaced: the user drew a new set of recovery codes (hashes); the old ones are void.
+// TOTPStep is the time step of the code that authorised it.
+type RecoveryCodesReplaced struct {
+	UserID        string    `json:"userId"`
+	RecoveryCodes []string  `json:"recoveryCodes"`
+	TOTPStep      int64     `json:"totpStep"`
+	At            time.Time `json:"at"`
 }
 
 // RecoveryCodeUsed: the recovery code at Index was spent.
@@ -123,10 +133,13 @@ type AddressSignInFailed struct {
 	At       time.Time `json:"at"`
 }
 
-func (TwoFactorEnrolled) EventType() string   { return "user.two_factor_enrolled.v1" }
-func (TwoFactorConfirmed) EventType() string  { return "user.two_factor_confirmed.v1" }
-func (TwoFactorDisabled) EventType() string   { return "user.two_factor_disabled.v1" }
-func (RecoveryCodeUsed) EventType() string    { return "user.recovery_code_used.v1" }
+func (TwoFactorEnrolled) EventType() string  { return "user.two_factor_enrolled.v1" }
+func (TwoFactorConfirmed) EventType() string { return "user.two_factor_confirmed.v1" }
+func (TwoFactorDisabled) EventType() string  { return "user.two_factor_disabled.v1" }
+func (RecoveryCodeUsed) EventType() string   { return "user.recovery_code_used.v1" }
+func (RecoveryCodesReplaced) EventType() string {
+	return "user.recovery_codes_replaced.v1"
+}
 func (SignedIn) EventType() string            { return "user.signed_in.v1" }
 func (SignInFailed) EventType() string        { return "user.sign_in_failed.v1" }
 func (Locked) EventType() string              { return "user.locked.v1" }
@@ -160,6 +173,7 @@ func registerSecurity(r *event.Registry) {
 		func() event.Event { return &TwoFactorConfirmed{} },
 		func() event.Event { return &TwoFactorDisabled{} },
 		func() event.Event { return &RecoveryCodeUsed{} },
+		func() event.Event { return &RecoveryCodesReplaced{} },
 		func() event.Event { return &SignedIn{} },
 		func() event.Event { return &SignInFailed{} },
 		func() event.Event { return &Locked{} },
@@ -192,6 +206,9 @@ func (u *User) applySecurity(e event.Event) {
 		s.lastTOTPStep = max(s.lastTOTPStep, e.TOTPStep)
 	case TwoFactorDisabled:
 		s.secret, s.pendingSecret, s.recovery = "", "", nil
+	case RecoveryCodesReplaced:
+		s.recovery = append([]string(nil), e.RecoveryCodes...)
+		s.lastTOTPStep = max(s.lastTOTPStep, e.TOTPStep)
 	case RecoveryCodeUsed:
 		if e.Index >= 0 && e.Index < len(s.recovery) {
 			s.recovery[e.Index] = ""
@@ -292,6 +309,26 @@ func (u *User) DisableTwoFactor(by uuid.UUID, at time.Time) error {
 		return nil
 	}
 	u.record(TwoFactorDisabled{UserID: u.id.String(), By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// ReplaceRecoveryCodes voids the remaining recovery codes for a new set (their hashes), once the
+// caller has checked a current one-time code of time step totpStep (a step not used before).
+func (u *User) ReplaceRecoveryCodes(hashes []string, totpStep int64, at time.Time) error {
+	switch {
+	case u.security.secret == "":
+		return ErrTwoFactorOff
+	case totpStep <= u.security.lastTOTPStep:
+		return &ValidationError{Field: "code", Message: "has been used already; wait for the next one"}
+	case len(hashes) != RecoveryCodeCount:
+		return &ValidationError{Field: "recoveryCodes", Message: "exactly 10 recovery codes are required"}
+	}
+	for _, h := range hashes {
+		if h == "" {
+			return &ValidationError{Field: "recoveryCodes", Message: "a recovery code hash is empty"}
+		}
+	}
+	u.record(RecoveryCodesReplaced{UserID: u.id.String(), RecoveryCodes: append([]string(nil), hashes...), TOTPStep: totpStep, At: at.UTC()})
 	return nil
 }
 
