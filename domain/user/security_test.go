@@ -215,3 +215,38 @@ func TestSignInStreamAndEventNames(t *testing.T) {
 		t.Fatalf("decode: %v %v", d, err)
 	}
 }
+
+func TestReplaceRecoveryCodes(t *testing.T) {
+	t.Parallel()
+	u, err := user.Rehydrate(secID, []event.Event{created()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := []string{"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9"}
+	if err := u.ReplaceRecoveryCodes(fresh, 9, secAt); !errors.Is(err, user.ErrTwoFactorOff) {
+		t.Fatalf("without 2FA: %v", err)
+	}
+	u, _ = user.Rehydrate(secID, []event.Event{created(), enrolled()})
+	if err := u.ConfirmTwoFactor(hashes, 7, secAt); err != nil {
+		t.Fatal(err)
+	}
+	var fe *user.ValidationError
+	if err := u.ReplaceRecoveryCodes(fresh, 7, secAt); !errors.As(err, &fe) || fe.Field != "code" {
+		t.Fatalf("with a spent time step: %v", err)
+	}
+	if err := u.ReplaceRecoveryCodes(fresh[:9], 8, secAt); !errors.As(err, &fe) || fe.Field != "recoveryCodes" {
+		t.Fatalf("with 9 codes: %v", err)
+	}
+	if err := u.ReplaceRecoveryCodes(fresh, 8, secAt); err != nil {
+		t.Fatal(err)
+	}
+	if u.LastTOTPStep() != 8 || u.RecoveryCodesLeft() != 10 {
+		t.Fatalf("after replacing: step %d, %d codes", u.LastTOTPStep(), u.RecoveryCodesLeft())
+	}
+	if err := u.UseRecoveryCode("h0", secAt); !errors.Is(err, user.ErrRecoveryCodeInvalid) {
+		t.Fatalf("an old code still works: %v", err)
+	}
+	if err := u.UseRecoveryCode("n3", secAt); err != nil {
+		t.Fatalf("a new code does not work: %v", err)
+	}
+}
