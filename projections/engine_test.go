@@ -277,19 +277,10 @@ func TestProjectionLeaseMovesBetweenProcesses(t *testing.T) {
 				done chan struct{}
 			}
 			run := func(holder string) *proc {
-				eng, err := projections.NewEngine(store, db, projections.Options{Holder: holder, LeaseTTL: 600 * time.Millisecond,
-					Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, projections.NewLeads(reg), projections.NewOrg(reg))
-				if err != nil {
-					t.Fatal(err)
-				}
 				ctx, cancel := context.WithCancel(context.Background())
-				if err := eng.Prepare(ctx); err != nil {
-					t.Fatal(err)
-				}
-				p := &proc{eng: eng, stop: cancel, done: make(chan struct{})}
-				go func() { defer close(p.done); _ = eng.Run(ctx) }()
+				p := &proc{stop: cancel, done: make(chan struct{})}
+				p.eng = runProcessCtx(t, ctx, store, db, holder, projections.Options{LeaseTTL: 600 * time.Millisecond}, p.done)
 				t.Cleanup(func() { cancel(); <-p.done })
-				<-eng.Running()
 				return p
 			}
 			procs := []*proc{run("A"), run("B")}
@@ -368,5 +359,64 @@ func TestProjectionLeaseMovesBetweenProcesses(t *testing.T) {
 				t.Fatalf("after the takeover: %d leads in the read model, want 10", n)
 			}
 		})
+	}
+}
+
+// runProcess starts an engine on shared stores, as another process would, until the test ends.
+func runProcess(t *testing.T, store eventstore.Store, db *readmodels.DB, holder string, opts projections.Options, extra ...projections.Projector) *projections.Engine {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	return runProcessCtx(t, ctx, store, db, holder, opts, done, extra...)
+}
+
+// runProcessCtx starts an engine that runs until ctx ends and then closes done.
+func runProcessCtx(t *testing.T, ctx context.Context, store eventstore.Store, db *readmodels.DB, holder string, opts projections.Options,
+	done chan struct{}, extra ...projections.Projector) *projections.Engine {
+	t.Helper()
+	reg := registry()
+	opts.Holder = holder
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := projections.NewEngine(store, db, opts, append([]projections.Projector{projections.NewLeads(reg), projections.NewOrg(reg)}, extra...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go func() { defer close(done); _ = eng.Run(ctx) }()
+	<-eng.Running()
+	return eng
+}
+
+func statusOf(t *testing.T, eng *projections.Engine, name string) projections.Status {
+	t.Helper()
+	all, err := eng.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no projection %q", name)
+	return projections.Status{}
+}
+
+// waitHeld waits until holder holds the lease of the projection's generation.
+func waitHeld(t *testing.T, db *readmodels.DB, name, holder string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var got string
+		err := db.SQL.QueryRow(db.Q(`SELECT holder FROM leases WHERE name LIKE ?`), "projection:"+name+"/%").Scan(&got)
+		if err == nil && got == holder {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never held by %s (%q, %v)", name, holder, got, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

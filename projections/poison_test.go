@@ -83,3 +83,52 @@ func TestPoisonEventParksOnlyItsProjection(t *testing.T) {
 		})
 	}
 }
+
+// With two processes, the projection parks in the one holding its lease; the other shows it
+// parked, with the error, and a resume asked of it reaches the holder.
+func TestParkedProjectionResumesFromAnotherProcess(t *testing.T) {
+	for _, e := range allEngines() {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			store, db := e.store(t), e.db(t)
+			p := &poisoned{}
+			p.poison.Store(true)
+			opts := projections.Options{MaxAttempts: 2, LeaseTTL: 600 * time.Millisecond}
+			a := runProcess(t, store, db, "A", opts, p)
+			waitHeld(t, db, "poisoned", "A")
+			b := runProcess(t, store, db, "B", opts, p)
+			ctx := context.Background()
+			leads := commands.NewLeads(store, registry(), func() time.Time { return time.Now().UTC() }, allowAll{})
+			if _, err := leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "毒"}}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "正常线索"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				st := statusOf(t, b, "poisoned")
+				if st.State == projections.StateParked && strings.Contains(st.LastError, "cannot project this event") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the standby process does not show the parking: %+v", st)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			p.poison.Store(false)
+			if !b.Resume("poisoned") {
+				t.Fatal("resume refused by the standby process")
+			}
+			wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			defer cancel()
+			if err := b.WaitFor(wctx, res.Position, "poisoned"); err != nil {
+				t.Fatalf("resumed projection did not catch up: %v (%+v)", err, statusOf(t, a, "poisoned"))
+			}
+			if b.Resume("poisoned") {
+				t.Fatal("a projection that is not parked was resumed")
+			}
+		})
+	}
+}

@@ -69,18 +69,56 @@ func (r *runner) Failed(attempt int) bool {
 	}
 	if attempt >= r.engine.opts.MaxAttempts {
 		r.state.Store(StateParked)
+		r.markParked(true)
 		return true
 	}
 	r.state.Store(StateRetrying)
 	return false
 }
 
-// Parked implements Feed: a parked projection waits for Resume.
+// Parked implements Feed: a parked projection waits for Resume, made in this process or in
+// another one (through the projection_parked table).
 func (r *runner) Parked(ctx context.Context) {
-	select {
-	case <-ctx.Done():
-	case <-r.resume:
+	db := r.engine.db
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.resume:
+		case <-t.C:
+			var resume bool
+			err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT resume FROM projection_parked WHERE topic = ?`), r.topic).Scan(&resume)
+			if err == nil && !resume || errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				r.engine.logger.Warn("read projection resume request", "topic", r.topic, "error", err)
+				continue
+			}
+		}
+		r.markParked(false)
 		r.state.Store(StateCatchingUp)
+		return
+	}
+}
+
+// markParked records (or clears) the parking in the database, so standby processes show it and
+// can ask for a resume.
+func (r *runner) markParked(parked bool) {
+	db := r.engine.db
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var err error
+	if parked {
+		_, err = db.SQL.ExecContext(ctx, db.Q(`INSERT INTO projection_parked (topic, resume) VALUES (?, ?)
+			ON CONFLICT (topic) DO UPDATE SET resume = excluded.resume`), r.topic, false)
+	} else {
+		_, err = db.SQL.ExecContext(ctx, db.Q(`DELETE FROM projection_parked WHERE topic = ?`), r.topic)
+	}
+	if err != nil {
+		r.engine.logger.Warn("record projection parking", "topic", r.topic, "error", err)
 	}
 }
 

@@ -41,9 +41,15 @@ func (e *Engine) Status(ctx context.Context) ([]Status, error) {
 	for _, r := range rs {
 		st := Status{Name: r.projector.Name(), Generation: r.gen, Serving: !r.rebuilding, State: r.state.Load().(string),
 			Position: r.position.Load(), Head: head}
-		if r.standby.Load() { // another process applies the events: its checkpoint tells
+		if r.standby.Load() { // another process applies the events: its checkpoint and parking tell
 			if p, err := r.Checkpoint(ctx); err == nil {
 				st.Position = p
+			}
+			var lastErr string
+			if e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT c.last_error FROM projection_checkpoints c JOIN projection_parked p ON p.topic = ?
+				WHERE c.name = ? AND c.generation = ?`), r.topic, r.projector.Name(), r.gen).Scan(&lastErr) == nil {
+				st.State = StateParked
+				r.setError(lastErr)
 			}
 		}
 		r.mu.Lock()
@@ -80,12 +86,24 @@ func (e *Engine) Resume(name string) bool {
 	defer e.mu.Unlock()
 	resumed := false
 	for _, r := range []*runner{e.active[name], e.rebuild[name]} {
-		if r != nil && r.state.Load() == StateParked {
+		switch {
+		case r == nil:
+		case r.state.Load() == StateParked:
 			select {
 			case r.resume <- struct{}{}:
 			default:
 			}
 			resumed = true
+		case r.standby.Load():
+			// Parked in the process that holds the lease, maybe: ask it through the database.
+			res, err := e.db.SQL.Exec(e.db.Q(`UPDATE projection_parked SET resume = ? WHERE topic = ?`), true, r.topic)
+			if err != nil {
+				e.logger.Warn("request projection resume", "topic", r.topic, "error", err)
+				continue
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				resumed = true
+			}
 		}
 	}
 	return resumed

@@ -84,6 +84,11 @@ var operationalSchema = []string{
 		last_event_at {time},
 		last_error TEXT NOT NULL DEFAULT '',
 		PRIMARY KEY (name, generation))`,
+	// A projection generation parked in the process that holds its lease; resume asks it (from
+	// any process) to try again.
+	`CREATE TABLE IF NOT EXISTS projection_parked (
+		topic TEXT PRIMARY KEY,
+		resume {bool} NOT NULL DEFAULT false)`,
 	`CREATE TABLE IF NOT EXISTS projection_active (
 		name TEXT PRIMARY KEY,
 		generation INTEGER NOT NULL)`,
