@@ -245,22 +245,22 @@ func importAll[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, 
 		}
 		ids[i], records[i] = id, a
 	})
-	var todo []int // rows built, to create
+	var pending []int // rows built, to create
 	for i := range n {
 		if out[i].Status == 0 {
-			todo = append(todo, i)
+			pending = append(pending, i)
 		}
 	}
 	if o.DryRun {
-		each(len(todo), workers, func(k int) {
-			i := todo[k]
+		each(len(pending), workers, func(k int) {
+			i := pending[k]
 			out[i] = repo.matchExisting(ctx, ids[i], records[i], same)
 		})
 		return out
 	}
-	appends := make([]eventstore.StreamAppend, 0, len(todo))
+	appends := make([]eventstore.StreamAppend, 0, len(pending))
 	now := repo.clock()
-	for _, i := range todo {
+	for _, i := range pending {
 		data, err := Encode(m, now, records[i].Changes())
 		if err != nil {
 			out[i] = ImportResult{Status: ImportFailed, Err: err}
@@ -268,16 +268,16 @@ func importAll[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, 
 		}
 		appends = append(appends, eventstore.StreamAppend{Stream: repo.stream(ids[i]), ExpectedVersion: eventstore.NoStream, Events: data})
 	}
-	todo = slices.DeleteFunc(todo, func(i int) bool { return out[i].Status != 0 })
+	pending = slices.DeleteFunc(pending, func(i int) bool { return out[i].Status != 0 })
 	outcomes, err := repo.store.AppendEach(ctx, appends)
 	if err != nil {
-		for _, i := range todo {
+		for _, i := range pending {
 			out[i] = ImportResult{Status: ImportFailed, Err: fmt.Errorf("%s: %w", m.Command, err)}
 		}
 		return out
 	}
 	var exist []int // rows whose stream is there: the same record, or a conflict
-	for k, i := range todo {
+	for k, i := range pending {
 		switch o := outcomes[k]; {
 		case o.Err == nil:
 			out[i] = ImportResult{Status: ImportCreated, Position: o.Position}
