@@ -21,13 +21,13 @@ lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt would change the files above" && exit 1)
 
 bench:
-	$(GO) test -run XXX -bench Append -benchtime 2000x ./adapters/eventstore/...
-	$(GO) test -run XXX -bench CatchUp -benchtime 1x -timeout 30m ./projections/
-	$(GO) test -run XXX -bench LeadSearch -benchtime 200x -timeout 30m ./projections/
+	$(GO) test -run '^$$' -bench Append -benchtime 2000x ./adapters/eventstore/...
+	$(GO) test -run '^$$' -bench CatchUp -benchtime 1x -timeout 30m ./projections/
+	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/
 
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/
-	$(GO) test -run XXX -fuzz FuzzDecodePage -fuzztime 30s ./projections/
+	$(GO) test -run '^$$' -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/
+	$(GO) test -run '^$$' -fuzz FuzzDecodePage -fuzztime 30s ./projections/
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.Version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/chronicle ./cmd/chronicle

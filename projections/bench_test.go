@@ -2,7 +2,7 @@ package projections_test
 
 // Benchmarks of the projection engine. They do not run under plain `go test`; run them with
 //
-//	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run XXX -bench CatchUp -benchtime 1x -timeout 30m ./projections/
+//	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run '^$' -bench CatchUp -benchtime 1x -timeout 30m ./projections/
 //
 // The event log is seeded by bulk inserts into the store's own tables (the port appends one
 // stream per call, and 100,000 fsynced single-stream appends would dominate the run); the events

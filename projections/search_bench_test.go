@@ -16,7 +16,7 @@ import (
 // Each case runs with the manager scope (all leads) and a sales user's scope (own leads plus
 // the pool). ns/op is the latency of one search.
 //
-//	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run XXX -bench LeadSearch -benchtime 200x -timeout 30m ./projections/
+//	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run '^$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/
 func BenchmarkLeadSearch(b *testing.B) {
 	for _, be := range benchBackends() {
 		b.Run(be.name, func(b *testing.B) {

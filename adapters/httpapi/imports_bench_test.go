@@ -26,7 +26,7 @@ import (
 // the seconds until the customer read model had all of them. It is skipped without
 // CHRONICLE_TEST_POSTGRES_URL. Run it once:
 //
-//	go test -run XXX -bench ImportCustomers -benchtime 1x -timeout 30m ./adapters/httpapi/
+//	go test -run '^$' -bench ImportCustomers -benchtime 1x -timeout 30m ./adapters/httpapi/
 func BenchmarkImportCustomers(b *testing.B) {
 	const rows = 100_000
 	url := pgtest.URL(b)
