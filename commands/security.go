@@ -225,22 +225,29 @@ func (a *Auth) ConfirmTwoFactor(ctx context.Context, m Meta, code string) ([]str
 		if u.PendingTOTPSecret() == "" {
 			return user.ErrTwoFactorNotEnrolled
 		}
-		now := a.clock()
-		step, ok := matchTOTP(u.PendingTOTPSecret(), code, now)
-		if !ok {
-			return &user.ValidationError{Field: "code", Message: "is not the current 6-digit code of your authenticator app"}
-		}
-		var hashes []string
 		var err error
-		if codes, hashes, err = newRecoveryCodes(); err != nil {
-			return err
-		}
-		return u.ConfirmTwoFactor(hashes, step, now)
+		codes, err = a.drawRecoveryCodes(u.PendingTOTPSecret(), code, u.ConfirmTwoFactor)
+		return err
 	})
 	if err != nil {
 		return nil, Result{}, err
 	}
 	return codes, res, a.sessions.SetUserTwoFactor(ctx, m.Actor.ID, true)
+}
+
+// drawRecoveryCodes checks code against the TOTP secret, draws new recovery codes and hands their
+// hashes and the code's time step to record (the aggregate's decision); it returns the codes.
+func (a *Auth) drawRecoveryCodes(secret, code string, record func(hashes []string, totpStep int64, at time.Time) error) ([]string, error) {
+	now := a.clock()
+	step, ok := matchTOTP(secret, code, now)
+	if !ok {
+		return nil, &user.ValidationError{Field: "code", Message: "is not the current 6-digit code of your authenticator app"}
+	}
+	codes, hashes, err := newRecoveryCodes()
+	if err != nil {
+		return nil, err
+	}
+	return codes, record(hashes, step, now)
 }
 
 // DisableTwoFactor switches the actor's two-factor sign-in off after checking their password.
@@ -268,17 +275,9 @@ func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, m Meta, code string)
 		if !u.TwoFactorEnabled() {
 			return user.ErrTwoFactorOff
 		}
-		now := a.clock()
-		step, ok := matchTOTP(u.TOTPSecret(), code, now)
-		if !ok {
-			return &user.ValidationError{Field: "code", Message: "is not the current 6-digit code of your authenticator app"}
-		}
-		var hashes []string
 		var err error
-		if codes, hashes, err = newRecoveryCodes(); err != nil {
-			return err
-		}
-		return u.ReplaceRecoveryCodes(hashes, step, now)
+		codes, err = a.drawRecoveryCodes(u.TOTPSecret(), code, u.ReplaceRecoveryCodes)
+		return err
 	})
 	if err != nil {
 		return nil, Result{}, err

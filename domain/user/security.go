@@ -290,15 +290,24 @@ func (u *User) ConfirmTwoFactor(recoveryHashes []string, totpStep int64, at time
 		return ErrTwoFactorEnabled
 	case u.security.pendingSecret == "":
 		return ErrTwoFactorNotEnrolled
-	case len(recoveryHashes) != RecoveryCodeCount:
+	}
+	if err := checkRecoveryHashes(recoveryHashes); err != nil {
+		return err
+	}
+	u.record(TwoFactorConfirmed{UserID: u.id.String(), RecoveryCodes: append([]string(nil), recoveryHashes...), TOTPStep: totpStep, At: at.UTC()})
+	return nil
+}
+
+// checkRecoveryHashes: a full set of recovery codes, none empty.
+func checkRecoveryHashes(hashes []string) error {
+	if len(hashes) != RecoveryCodeCount {
 		return &ValidationError{Field: "recoveryCodes", Message: "exactly 10 recovery codes are required"}
 	}
-	for _, h := range recoveryHashes {
+	for _, h := range hashes {
 		if h == "" {
 			return &ValidationError{Field: "recoveryCodes", Message: "a recovery code hash is empty"}
 		}
 	}
-	u.record(TwoFactorConfirmed{UserID: u.id.String(), RecoveryCodes: append([]string(nil), recoveryHashes...), TOTPStep: totpStep, At: at.UTC()})
 	return nil
 }
 
@@ -320,13 +329,9 @@ func (u *User) ReplaceRecoveryCodes(hashes []string, totpStep int64, at time.Tim
 		return ErrTwoFactorOff
 	case totpStep <= u.security.lastTOTPStep:
 		return &ValidationError{Field: "code", Message: "has been used already; wait for the next one"}
-	case len(hashes) != RecoveryCodeCount:
-		return &ValidationError{Field: "recoveryCodes", Message: "exactly 10 recovery codes are required"}
 	}
-	for _, h := range hashes {
-		if h == "" {
-			return &ValidationError{Field: "recoveryCodes", Message: "a recovery code hash is empty"}
-		}
+	if err := checkRecoveryHashes(hashes); err != nil {
+		return err
 	}
 	u.record(RecoveryCodesReplaced{UserID: u.id.String(), RecoveryCodes: append([]string(nil), hashes...), TOTPStep: totpStep, At: at.UTC()})
 	return nil
