@@ -44,15 +44,7 @@ func TestPasswordHashing(t *testing.T) {
 
 func TestUsernamesAreUniqueUnderRace(t *testing.T) {
 	t.Parallel()
-	store, err := esqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	reg := event.NewRegistry()
-	user.Register(reg)
-	commands.RegisterEvents(reg)
-	users := commands.NewUsers(store, reg, func() time.Time { return time.Now() }, fakeOrg{}, fakeSessions{})
+	_, _, users := newUsers(t, func() time.Time { return time.Now() })
 	admin := commands.Meta{Actor: commands.SystemActor}
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
@@ -92,16 +84,7 @@ func TestUsernamesAreUniqueUnderRace(t *testing.T) {
 func TestLegacyUsernameReservationHolds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store, err := esqlite.Open(ctx, filepath.Join(t.TempDir(), "e.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	reg := event.NewRegistry()
-	user.Register(reg)
-	commands.RegisterEvents(reg)
-	clock := func() time.Time { return time.Now().Add(time.Hour) } // past any grace period
-	users := commands.NewUsers(store, reg, clock, fakeOrg{}, fakeSessions{})
+	store, reg, users := newUsers(t, func() time.Time { return time.Now().Add(time.Hour) }) // past any grace period
 	admin := commands.Meta{Actor: commands.SystemActor}
 	first, err := users.Create(ctx, admin, commands.CreateUser{Username: "li.na", Password: "Long-enough-2026", Roles: []string{"sales"}})
 	if err != nil {
@@ -120,4 +103,18 @@ func TestLegacyUsernameReservationHolds(t *testing.T) {
 	if _, err := users.Create(ctx, admin, commands.CreateUser{Username: "OLD.name", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, commands.ErrUsernameTaken) {
 		t.Fatalf("a name reserved by v1 was given again: %v", err)
 	}
+}
+
+// newUsers is the user commands on a fresh SQLite event store.
+func newUsers(t *testing.T, clock commands.Clock) (eventstore.Store, *event.Registry, *commands.Users) {
+	t.Helper()
+	store, err := esqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	reg := event.NewRegistry()
+	user.Register(reg)
+	commands.RegisterEvents(reg)
+	return store, reg, commands.NewUsers(store, reg, clock, fakeOrg{}, fakeSessions{})
 }

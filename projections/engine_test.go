@@ -168,18 +168,7 @@ func TestLiveAndRebuiltReadModelsAreIdentical(t *testing.T) {
 			if err != nil || page.Total != 35 {
 				t.Fatalf("search 星河 = %d (%v), want 35", page.Total, err)
 			}
-			gen, err := env.engine.Rebuild(ctx, readmodels.LeadsProjection)
-			if err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(20 * time.Second)
-			for env.db.Gens.Active(readmodels.LeadsProjection) != gen {
-				if time.Now().After(deadline) {
-					st, _ := env.engine.Status(ctx)
-					t.Fatalf("rebuild did not switch: %+v", st)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			rebuildAndSwitch(t, env, 20*time.Second)
 			after := dump(t, env.db)
 			if !reflect.DeepEqual(before, after) {
 				t.Fatalf("rebuilt read model differs from the live one:\nlive    %v\nrebuilt %v", before, after)
@@ -246,18 +235,7 @@ func TestRebuildSwitchesWhenTheLastPageIsFull(t *testing.T) {
 				t.Fatalf("the log holds more than the 14 leads (head %d, last %d)", head, last)
 			}
 			wait(t, env, last)
-			gen, err := env.engine.Rebuild(ctx, readmodels.LeadsProjection)
-			if err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(10 * time.Second)
-			for env.db.Gens.Active(readmodels.LeadsProjection) != gen {
-				if time.Now().After(deadline) {
-					st, _ := env.engine.Status(ctx)
-					t.Fatalf("rebuild did not switch: %+v", st)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			rebuildAndSwitch(t, env, 10*time.Second)
 		})
 	}
 }
@@ -418,5 +396,23 @@ func waitHeld(t *testing.T, db *readmodels.DB, name, holder string) {
 			t.Fatalf("%s never held by %s (%q, %v)", name, holder, got, err)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// rebuildAndSwitch rebuilds the leads projection and waits until the new generation serves.
+func rebuildAndSwitch(t *testing.T, env *env, within time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	gen, err := env.engine.Rebuild(ctx, readmodels.LeadsProjection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(within)
+	for env.db.Gens.Active(readmodels.LeadsProjection) != gen {
+		if time.Now().After(deadline) {
+			st, _ := env.engine.Status(ctx)
+			t.Fatalf("rebuild did not switch: %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
