@@ -3,7 +3,6 @@ package commands_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/pquerna/otp/totp"
 
-	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -221,14 +219,7 @@ type securityEnv struct {
 
 func newSecurityEnv(t *testing.T) *securityEnv {
 	t.Helper()
-	store, err := esqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	reg := event.NewRegistry()
-	user.Register(reg)
-	commands.RegisterEvents(reg)
+	store, reg := newUserStore(t)
 	e := &securityEnv{t: t, ctx: context.Background(), store: store, reg: reg, creds: &fakeCreds{}, sessions: &memSessions{},
 		clock: &fakeClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
 	e.users = commands.NewUsers(store, reg, e.clock.now, fakeOrg{}, e.sessions)

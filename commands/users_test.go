@@ -105,8 +105,8 @@ func TestLegacyUsernameReservationHolds(t *testing.T) {
 	}
 }
 
-// newUsers is the user commands on a fresh SQLite event store.
-func newUsers(t *testing.T, clock commands.Clock) (eventstore.Store, *event.Registry, *commands.Users) {
+// newUserStore is a fresh SQLite event store with the registry of the user commands' events.
+func newUserStore(t *testing.T) (eventstore.Store, *event.Registry) {
 	t.Helper()
 	store, err := esqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"))
 	if err != nil {
@@ -116,5 +116,12 @@ func newUsers(t *testing.T, clock commands.Clock) (eventstore.Store, *event.Regi
 	reg := event.NewRegistry()
 	user.Register(reg)
 	commands.RegisterEvents(reg)
+	return store, reg
+}
+
+// newUsers is the user commands on a fresh SQLite event store.
+func newUsers(t *testing.T, clock commands.Clock) (eventstore.Store, *event.Registry, *commands.Users) {
+	t.Helper()
+	store, reg := newUserStore(t)
 	return store, reg, commands.NewUsers(store, reg, clock, fakeOrg{}, fakeSessions{})
 }
