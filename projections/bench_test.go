@@ -33,6 +33,7 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/user"
@@ -194,7 +195,7 @@ func jsonMarshal(m eventstore.Metadata) (string, error) {
 type leadData struct {
 	events []seedEvent
 	leads  int
-	sales  []commands.Actor
+	sales  []access.Actor
 	// final states, by lead
 	owner  map[uuid.UUID]uuid.UUID // uuid.Nil: in the pool
 	fields map[uuid.UUID]lead.Fields
@@ -281,7 +282,7 @@ func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *leadData {
 	r := rand.New(rand.NewPCG(20240101, uint64(nEvents)))
 	d := &leadData{leads: nLeads, owner: map[uuid.UUID]uuid.UUID{}, fields: map[uuid.UUID]lead.Fields{}}
 	for i := range 20 {
-		d.sales = append(d.sales, commands.Actor{ID: uuid.MustParse(fmt.Sprintf("0190b000-0000-7000-8000-%012d", i+1)),
+		d.sales = append(d.sales, access.Actor{ID: uuid.MustParse(fmt.Sprintf("0190b000-0000-7000-8000-%012d", i+1)),
 			Name: chineseName(r), Roles: []string{user.RoleSales}})
 	}
 	type state struct {
@@ -305,7 +306,7 @@ func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *leadData {
 		s.version++
 		d.events = append(d.events, seedEvent{stream: lead.Stream(s.agg.ID()), version: s.version, EventData: data[0]})
 	}
-	meta := func(a commands.Actor, command string) commands.Meta {
+	meta := func(a access.Actor, command string) commands.Meta {
 		return commands.Meta{Actor: a, Command: command, RequestID: fmt.Sprintf("%016x", r.Uint64()), CorrelationID: uuid.NewString()}
 	}
 	creates, others := nLeads, nEvents-nLeads

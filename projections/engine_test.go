@@ -20,6 +20,8 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
@@ -32,7 +34,7 @@ type env struct {
 	store  eventstore.Store
 	db     *readmodels.DB
 	engine *projections.Engine
-	leads  *commands.Leads
+	leads  *leadcmd.Service
 	reg    *event.Registry
 }
 
@@ -82,8 +84,8 @@ func allEngines() []engines {
 // allowAll is an organisation where everyone is active, in no department, and may claim.
 type allowAll struct{}
 
-func (allowAll) Placement(context.Context, uuid.UUID) (commands.Placement, bool, error) {
-	return commands.Placement{SuperiorPath: "/"}, true, nil
+func (allowAll) Placement(context.Context, uuid.UUID) (access.Placement, bool, error) {
+	return access.Placement{SuperiorPath: "/"}, true, nil
 }
 func (allowAll) OwnedLeads(context.Context, uuid.UUID) (int64, error) { return 0, nil }
 func (allowAll) LeadClaimCap(context.Context) (int64, error)          { return 1000, nil }
@@ -107,10 +109,10 @@ func start(t *testing.T, e engines, opts projections.Options, extra ...projectio
 	t.Cleanup(func() { cancel(); <-done })
 	<-eng.Running()
 	clock := func() time.Time { return time.Now().UTC() }
-	return &env{store: store, db: db, engine: eng, reg: reg, leads: commands.NewLeads(store, reg, clock, allowAll{})}
+	return &env{store: store, db: db, engine: eng, reg: reg, leads: leadcmd.New(store, reg, clock, allowAll{})}
 }
 
-var manager = commands.Meta{Actor: commands.Actor{ID: uuid.MustParse("0190a000-0000-7000-8000-0000000000a1"), Name: "经理",
+var manager = commands.Meta{Actor: access.Actor{ID: uuid.MustParse("0190a000-0000-7000-8000-0000000000a1"), Name: "经理",
 	Roles: []string{role.Admin}, Permissions: allPerms(), Scope: role.ScopeAll}}
 
 func allPerms() map[string]bool {
@@ -130,7 +132,7 @@ func TestLiveAndRebuiltReadModelsAreIdentical(t *testing.T) {
 			var last uint64
 			var ids []uuid.UUID
 			for i := range 40 {
-				res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: fmt.Sprintf("联系人%d", i),
+				res, err := env.leads.Create(ctx, manager, leadcmd.Create{Fields: lead.Fields{Name: fmt.Sprintf("联系人%d", i),
 					Company: fmt.Sprintf("北京星河科技有限公司%d部", i), Phone: "010-8888 66" + fmt.Sprintf("%02d", i)}, Pool: i%3 == 0})
 				if err != nil {
 					t.Fatal(err)
@@ -174,7 +176,7 @@ func TestLiveAndRebuiltReadModelsAreIdentical(t *testing.T) {
 				t.Fatalf("rebuilt read model differs from the live one:\nlive    %v\nrebuilt %v", before, after)
 			}
 			// The engine keeps projecting into the new generation.
-			res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "新线索", Company: "上海银河贸易"}})
+			res, err := env.leads.Create(ctx, manager, leadcmd.Create{Fields: lead.Fields{Name: "新线索", Company: "上海银河贸易"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +227,7 @@ func TestRebuildSwitchesWhenTheLastPageIsFull(t *testing.T) {
 			ctx := context.Background()
 			var last uint64
 			for i := range 14 {
-				res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: fmt.Sprintf("整页%d", i)}})
+				res, err := env.leads.Create(ctx, manager, leadcmd.Create{Fields: lead.Fields{Name: fmt.Sprintf("整页%d", i)}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -298,11 +300,11 @@ func TestProjectionLeaseMovesBetweenProcesses(t *testing.T) {
 					time.Sleep(20 * time.Millisecond)
 				}
 			}
-			leads := commands.NewLeads(store, reg, func() time.Time { return time.Now().UTC() }, allowAll{})
+			leads := leadcmd.New(store, reg, func() time.Time { return time.Now().UTC() }, allowAll{})
 			create := func(n int) uint64 {
 				var last uint64
 				for i := range n {
-					res, err := leads.Create(context.Background(), manager, commands.CreateLead{Fields: lead.Fields{Name: fmt.Sprintf("租约%d", i)}})
+					res, err := leads.Create(context.Background(), manager, leadcmd.Create{Fields: lead.Fields{Name: fmt.Sprintf("租约%d", i)}})
 					if err != nil {
 						t.Fatal(err)
 					}

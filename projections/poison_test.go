@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/projections"
@@ -43,10 +43,10 @@ func TestPoisonEventParksOnlyItsProjection(t *testing.T) {
 			p.poison.Store(true)
 			env := start(t, e, projections.Options{MaxAttempts: 3}, p)
 			ctx := context.Background()
-			if _, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "毒"}}); err != nil {
+			if _, err := env.leads.Create(ctx, manager, leadcmd.Create{Fields: lead.Fields{Name: "毒"}}); err != nil {
 				t.Fatal(err)
 			}
-			res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "正常线索", Company: "广州白云商贸"}})
+			res, err := env.leads.Create(ctx, manager, leadcmd.Create{Fields: lead.Fields{Name: "正常线索", Company: "广州白云商贸"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,11 +98,11 @@ func TestParkedProjectionResumesFromAnotherProcess(t *testing.T) {
 			waitHeld(t, db, "poisoned", "A")
 			b := runProcess(t, store, db, "B", opts, p)
 			ctx := context.Background()
-			leads := commands.NewLeads(store, registry(), func() time.Time { return time.Now().UTC() }, allowAll{})
-			if _, err := leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "毒"}}); err != nil {
+			leads := leadcmd.New(store, registry(), func() time.Time { return time.Now().UTC() }, allowAll{})
+			if _, err := leads.Create(ctx, manager, leadcmd.Create{Fields: lead.Fields{Name: "毒"}}); err != nil {
 				t.Fatal(err)
 			}
-			res, err := leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "正常线索"}})
+			res, err := leads.Create(ctx, manager, leadcmd.Create{Fields: lead.Fields{Name: "正常线索"}})
 			if err != nil {
 				t.Fatal(err)
 			}

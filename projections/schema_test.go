@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -29,7 +29,7 @@ func TestSchemaChangeRebuilds(t *testing.T) {
 			t.Parallel()
 			env := start(t, e, projections.Options{})
 			ctx := context.Background()
-			res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "重建测试", Company: "西安古城贸易"}})
+			res, err := env.leads.Create(ctx, manager, leadcmd.Create{Fields: lead.Fields{Name: "重建测试", Company: "西安古城贸易"}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/projections"
@@ -26,7 +28,7 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 			t.Parallel()
 			env := start(t, e, projections.Options{})
 			ctx := context.Background()
-			sales := commands.Meta{Actor: commands.Actor{ID: uuid.Must(uuid.NewV7()), Name: "销售", Roles: []string{role.Sales},
+			sales := commands.Meta{Actor: access.Actor{ID: uuid.Must(uuid.NewV7()), Name: "销售", Roles: []string{role.Sales},
 				Permissions: map[string]bool{role.LeadsCreate: true, role.LeadsRead: true, role.LeadsPool: true}, Scope: role.ScopeSelf}}
 			names := []string{"张三", "李四", "王五", "赵六", "Alice", "bob", "陈七", "周八", "吴九", "郑十"}
 			base := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -44,7 +46,7 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 				if i%5 == 0 {
 					m = sales
 				}
-				res, err := env.leads.Create(ctx, m, commands.CreateLead{Fields: f, Pool: i%9 == 0})
+				res, err := env.leads.Create(ctx, m, leadcmd.Create{Fields: f, Pool: i%9 == 0})
 				if err != nil {
 					t.Fatal(err)
 				}

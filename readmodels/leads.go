@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/role"
 )
@@ -151,7 +151,7 @@ type Scope struct {
 }
 
 // ScopeOf is the scope of an actor.
-func ScopeOf(a commands.Actor, pool bool) Scope {
+func ScopeOf(a access.Actor, pool bool) Scope {
 	return Scope{All: a.Scope == role.ScopeAll, Kind: a.Scope, UserID: a.ID, DepartmentID: a.DepartmentID, DeptPath: a.DeptPath,
 		SubordinatePrefix: a.SubordinatePrefix(), Pool: pool}
 }

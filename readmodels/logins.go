@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 )
 
 // LoginsProjection owns the sign-in log: one row per sign-in outcome (succeeded, failed, locked,
@@ -178,7 +178,7 @@ func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent],
 }
 
 // RecentSignInFailures implements commands.SignInLog.
-func (db *DB) RecentSignInFailures(ctx context.Context, q commands.SignInFailureQuery) (int, time.Time, error) {
+func (db *DB) RecentSignInFailures(ctx context.Context, q usercmd.SignInFailureQuery) (int, time.Time, error) {
 	table := db.Gens.Table(LoginsProjection, "login_events")
 	cond, arg := "address = ?", q.Address
 	if q.Username != "" {
@@ -196,4 +196,4 @@ func (db *DB) RecentSignInFailures(ctx context.Context, q commands.SignInFailure
 	return n, last.T, nil
 }
 
-var _ commands.SignInLog = (*DB)(nil)
+var _ usercmd.SignInLog = (*DB)(nil)

@@ -11,24 +11,25 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/orgcmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 )
 
-var _ commands.OrgReader = (*DB)(nil)
+var _ orgcmd.Directory = (*DB)(nil)
 
 // Placement implements commands.OrgDirectory.
-func (db *DB) Placement(ctx context.Context, id uuid.UUID) (commands.Placement, bool, error) {
+func (db *DB) Placement(ctx context.Context, id uuid.UUID) (access.Placement, bool, error) {
 	u, _, err := db.userBy(ctx, "id = ?", id.String())
 	if errors.Is(err, ErrNotFound) {
-		return commands.Placement{}, false, nil
+		return access.Placement{}, false, nil
 	}
 	if err != nil {
-		return commands.Placement{}, false, err
+		return access.Placement{}, false, err
 	}
-	p := commands.Placement{DeptPath: u.DeptPath, SuperiorPath: u.SuperiorPath}
+	p := access.Placement{DeptPath: u.DeptPath, SuperiorPath: u.SuperiorPath}
 	if u.DepartmentID != nil {
 		p.DepartmentID = *u.DepartmentID
 	}
@@ -36,8 +37,8 @@ func (db *DB) Placement(ctx context.Context, id uuid.UUID) (commands.Placement, 
 }
 
 // Department implements commands.OrgReader.
-func (db *DB) Department(ctx context.Context, id uuid.UUID) (commands.DepartmentInfo, bool, error) {
-	var info commands.DepartmentInfo
+func (db *DB) Department(ctx context.Context, id uuid.UUID) (access.DepartmentInfo, bool, error) {
+	var info access.DepartmentInfo
 	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT path, disabled FROM `+db.Gens.Table(OrgProjection, "org_departments")+` WHERE id = ?`), id.String()).
 		Scan(&info.Path, &info.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -47,7 +48,7 @@ func (db *DB) Department(ctx context.Context, id uuid.UUID) (commands.Department
 }
 
 // RolesByName implements commands.CredentialStore.
-func (db *DB) RolesByName(ctx context.Context, names []string) ([]commands.RoleDef, error) {
+func (db *DB) RolesByName(ctx context.Context, names []string) ([]access.RoleDef, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
@@ -57,9 +58,9 @@ func (db *DB) RolesByName(ctx context.Context, names []string) ([]commands.RoleD
 		return nil, fmt.Errorf("load roles: %w", err)
 	}
 	defer rows.Close()
-	var out []commands.RoleDef
+	var out []access.RoleDef
 	for rows.Next() {
-		var r commands.RoleDef
+		var r access.RoleDef
 		var perms, scope string
 		if err := rows.Scan(&r.Name, &perms, &scope, &r.Require2FA); err != nil {
 			return nil, err

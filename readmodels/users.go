@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 )
 
 // OrgProjection owns the organisation tables: departments, users and roles.
@@ -116,8 +117,8 @@ func (db *DB) userBy(ctx context.Context, cond string, arg any) (*User, string, 
 	return u, hash, nil
 }
 
-func credential(u *User, hash string) commands.Credential {
-	c := commands.Credential{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, PasswordHash: hash,
+func credential(u *User, hash string) usercmd.Credential {
+	c := usercmd.Credential{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, PasswordHash: hash,
 		Disabled: u.Disabled, DeptPath: u.DeptPath, SuperiorPath: u.SuperiorPath}
 	if u.DepartmentID != nil {
 		c.DepartmentID = *u.DepartmentID
@@ -126,25 +127,25 @@ func credential(u *User, hash string) commands.Credential {
 }
 
 // CredentialByUsername implements commands.CredentialStore.
-func (db *DB) CredentialByUsername(ctx context.Context, username string) (commands.Credential, error) {
+func (db *DB) CredentialByUsername(ctx context.Context, username string) (usercmd.Credential, error) {
 	u, hash, err := db.userBy(ctx, "username_lower = ?", strings.ToLower(strings.TrimSpace(username)))
 	if errors.Is(err, ErrNotFound) {
-		return commands.Credential{}, commands.ErrNotFound
+		return usercmd.Credential{}, commands.ErrNotFound
 	}
 	if err != nil {
-		return commands.Credential{}, err
+		return usercmd.Credential{}, err
 	}
 	return credential(u, hash), nil
 }
 
 // CredentialByID implements commands.CredentialStore.
-func (db *DB) CredentialByID(ctx context.Context, id uuid.UUID) (commands.Credential, error) {
+func (db *DB) CredentialByID(ctx context.Context, id uuid.UUID) (usercmd.Credential, error) {
 	u, hash, err := db.userBy(ctx, "id = ?", id.String())
 	if errors.Is(err, ErrNotFound) {
-		return commands.Credential{}, commands.ErrNotFound
+		return usercmd.Credential{}, commands.ErrNotFound
 	}
 	if err != nil {
-		return commands.Credential{}, err
+		return usercmd.Credential{}, err
 	}
 	return credential(u, hash), nil
 }
@@ -195,14 +196,14 @@ func (db *DB) ListUsers(ctx context.Context, deptPrefix ...string) ([]*User, err
 
 const sessionColumns = `id, token_hash, user_id, created_at, expires_at, client, two_factor`
 
-func scanSession(row scanner) (commands.Session, error) {
+func scanSession(row scanner) (usercmd.Session, error) {
 	var (
-		s                commands.Session
+		s                usercmd.Session
 		uid              string
 		created, expires Time
 	)
 	if err := row.Scan(&s.ID, &s.TokenHash, &uid, &created, &expires, &s.Client, &s.TwoFactor); err != nil {
-		return commands.Session{}, err
+		return usercmd.Session{}, err
 	}
 	s.UserID, _ = uuid.Parse(uid)
 	s.CreatedAt, s.ExpiresAt = created.T, expires.T
@@ -210,7 +211,7 @@ func scanSession(row scanner) (commands.Session, error) {
 }
 
 // CreateSession implements commands.SessionStore.
-func (db *DB) CreateSession(ctx context.Context, s commands.Session) error {
+func (db *DB) CreateSession(ctx context.Context, s usercmd.Session) error {
 	if s.ID == "" {
 		s.ID = uuid.NewString()
 	}
@@ -223,22 +224,22 @@ func (db *DB) CreateSession(ctx context.Context, s commands.Session) error {
 }
 
 // TouchSession implements commands.SessionStore: a valid session slides its expiry forward.
-func (db *DB) TouchSession(ctx context.Context, tokenHash string, now, newExpiry time.Time) (commands.Session, error) {
+func (db *DB) TouchSession(ctx context.Context, tokenHash string, now, newExpiry time.Time) (usercmd.Session, error) {
 	s, err := scanSession(db.SQL.QueryRowContext(ctx, db.Q(`SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`), tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return commands.Session{}, commands.ErrNotFound
+		return usercmd.Session{}, commands.ErrNotFound
 	}
 	if err != nil {
-		return commands.Session{}, fmt.Errorf("load session: %w", err)
+		return usercmd.Session{}, fmt.Errorf("load session: %w", err)
 	}
 	if !s.ExpiresAt.After(now) {
 		_ = db.DeleteSession(ctx, tokenHash)
-		return commands.Session{}, commands.ErrNotFound
+		return usercmd.Session{}, commands.ErrNotFound
 	}
 	// Slide at most once a minute to keep reads cheap.
 	if newExpiry.Sub(s.ExpiresAt) > time.Minute {
 		if _, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE sessions SET expires_at = ? WHERE token_hash = ?`), db.Dialect.Time(newExpiry), tokenHash); err != nil {
-			return commands.Session{}, fmt.Errorf("slide session: %w", err)
+			return usercmd.Session{}, fmt.Errorf("slide session: %w", err)
 		}
 		s.ExpiresAt = newExpiry
 	}
@@ -258,14 +259,14 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep str
 }
 
 // UserSessions implements commands.SessionStore.
-func (db *DB) UserSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]commands.Session, error) {
+func (db *DB) UserSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]usercmd.Session, error) {
 	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? AND expires_at > ?
 		ORDER BY created_at DESC, id`), userID.String(), db.Dialect.Time(now))
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
 	defer rows.Close()
-	out := []commands.Session{}
+	out := []usercmd.Session{}
 	for rows.Next() {
 		s, err := scanSession(rows)
 		if err != nil {

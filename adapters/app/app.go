@@ -24,6 +24,11 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/conversion"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
@@ -106,12 +111,13 @@ type App struct {
 	Store     eventstore.Store
 	DB        *readmodels.DB
 	Engine    *projections.Engine
-	Leads     *commands.Leads
-	Customers *commands.Customers
-	Contacts  *commands.Contacts
-	Users     *commands.Users
-	Org       *commands.Org
-	Auth      *commands.Auth
+	Leads     *leadcmd.Service
+	Customers *customercmd.Service
+	Contacts  *customercmd.Contacts
+	Convert   *conversion.Service
+	Users     *usercmd.Users
+	Org       *orgcmd.Service
+	Auth      *usercmd.Auth
 	API       *httpapi.Server
 }
 
@@ -144,14 +150,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Store.Close()
 		return nil, err
 	}
-	a.Leads = commands.NewLeads(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Customers = commands.NewCustomers(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Contacts = commands.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
-	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
-	a.Org = commands.NewOrg(a.Store, a.Registry, cfg.Clock, a.DB)
+	a.Leads = leadcmd.New(a.Store, a.Registry, cfg.Clock, a.DB)
+	a.Customers = customercmd.New(a.Store, a.Registry, cfg.Clock, a.DB)
+	a.Contacts = customercmd.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
+	a.Convert = conversion.New(a.Leads, a.Customers, a.Contacts, cfg.Clock)
+	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
+	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, a.DB)
 	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
 		projections.NewLeads(a.Registry), projections.NewCustomers(a.Registry), projections.NewOrg(a.Registry), projections.Audit{}, projections.NewLogins(a.Registry),
-		projections.Conversions{Completer: commands.ConversionCompleter{Contacts: a.Contacts, Leads: a.Leads}})
+		projections.Conversions{Completer: a.Convert})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -160,8 +167,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
-	a.Auth = commands.NewAuth(a.Store, a.Registry, a.DB, a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
-	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Users: a.Users, Org: a.Org,
+	a.Auth = usercmd.NewAuth(a.Store, a.Registry, a.DB, a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
+	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Conversion: a.Convert, Users: a.Users, Org: a.Org,
 		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
 	return a, nil
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -43,10 +43,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		_ = s.awaitPosition(r.Context(), head, readmodels.UsersProjection)
 	}
 	addr := clientAddr(r)
-	res, err := s.Auth.Login(r.Context(), commands.LoginRequest{Username: in.Username, Password: in.Password, TOTP: in.TOTP,
+	res, err := s.Auth.Login(r.Context(), usercmd.LoginRequest{Username: in.Username, Password: in.Password, TOTP: in.TOTP,
 		RecoveryCode: in.RecoveryCode, Address: addr, Client: clientDescription(addr, r.UserAgent()), RequestID: requestID(r.Context())})
 	s.Metrics.Command("auth.login", err, 0)
-	var throttled *commands.ThrottledError
+	var throttled *usercmd.ThrottledError
 	if errors.As(err, &throttled) {
 		w.Header().Set("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
 	}

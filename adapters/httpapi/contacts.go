@@ -8,6 +8,8 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/conversion"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -48,7 +50,7 @@ func (s *Server) contactResponse(w http.ResponseWriter, r *http.Request, status 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 	var in ContactCreate
 	err := decode(w, r, s.MaxBody, &in)
-	c := commands.CreateContact{Fields: in.Fields, Primary: in.Primary}
+	c := customercmd.CreateContact{Fields: in.Fields, Primary: in.Primary}
 	if err == nil && in.ID != "" {
 		c.ID, err = parseUUID("id", in.ID)
 	}
@@ -205,11 +207,11 @@ func (s *Server) convertLead(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = merr
 	}
-	var out commands.Converted
+	var out conversion.Converted
 	if err == nil {
 		_, err = s.command(w, "lead.convert", func() (commands.Result, error) {
 			var cerr error
-			out, cerr = s.Contacts.Convert(r.Context(), m, s.Leads, id, commands.ConvertLead{Contact: in.Contact})
+			out, cerr = s.Conversion.Convert(r.Context(), m, id, conversion.Convert{Contact: in.Contact})
 			return out.Result, cerr
 		})
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -64,7 +66,7 @@ type CustomerCreate struct {
 	ConfirmDuplicate bool `json:"confirmDuplicate"`
 }
 
-func (s *Server) customerScope(a commands.Actor) readmodels.Scope {
+func (s *Server) customerScope(a access.Actor) readmodels.Scope {
 	sc := readmodels.ScopeOf(a, a.Can(role.CustomersPool) || a.Can(role.CustomersAssign))
 	sc.None = !a.Can(role.CustomersRead)
 	return sc
@@ -116,7 +118,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateCustomer{Fields: in.Fields, Status: customer.Status(in.Status), Pool: in.Pool, UniqueName: !in.ConfirmDuplicate}
+	c := customercmd.Create{Fields: in.Fields, Status: customer.Status(in.Status), Pool: in.Pool, UniqueName: !in.ConfirmDuplicate}
 	var err error
 	if in.ID != "" {
 		c.ID, err = parseUUID("id", in.ID)
@@ -157,7 +159,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.command(w, "customer.create", func() (commands.Result, error) { return s.Customers.Create(r.Context(), m, c) })
-	var taken *commands.NameTakenError
+	var taken *customercmd.NameTakenError
 	if errors.As(err, &taken) {
 		// Another create of this name won a moment ago (the read model may not show it yet).
 		err = s.nameTaken(r.Context(), m.Actor, in.Name, in.Phone, in.Email, c.ID, taken.CustomerID)
@@ -368,7 +370,7 @@ func (s *Server) customerHistory(w http.ResponseWriter, r *http.Request) {
 
 // nameTaken is the possible_duplicate answer when the name reservation found holder: the likely
 // duplicates the read model knows, with holder among them.
-func (s *Server) nameTaken(ctx context.Context, a commands.Actor, name, phone, email string, self, holder uuid.UUID) error {
+func (s *Server) nameTaken(ctx context.Context, a access.Actor, name, phone, email string, self, holder uuid.UUID) error {
 	dups, err := s.DB.FindDuplicates(ctx, s.customerScope(a), name, phone, email, self)
 	if err != nil {
 		return err
@@ -398,6 +400,6 @@ func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return commands.Result{}, err
 		}
-		return s.Contacts.Merge(r.Context(), m, id, src)
+		return s.Customers.Merge(r.Context(), m, id, src)
 	})
 }

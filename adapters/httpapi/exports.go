@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -46,7 +47,7 @@ func exportFormat(v url.Values) (string, error) {
 }
 
 // mayExport: reading the records and exporting them are both needed.
-func mayExport(a commands.Actor, read, export string) error {
+func mayExport(a access.Actor, read, export string) error {
 	if !a.Can(read) || !a.Can(export) {
 		return commands.ErrForbidden
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -32,9 +33,9 @@ type FollowUpCreate struct {
 func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	var in FollowUpCreate
 	err := decode(w, r, s.MaxBody, &in)
-	var f commands.RecordFollowUp
+	var f followup.Record
 	if err == nil {
-		f.Subject, err = commands.ParseSubject(in.Subject)
+		f.Subject, err = followup.ParseSubject(in.Subject)
 	}
 	f.Type, f.Content = in.Type, in.Content
 	if err == nil && in.At != nil && *in.At != "" {
@@ -52,7 +53,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	var res commands.Result
 	if err == nil {
 		res, err = s.command(w, "followup.record", func() (commands.Result, error) {
-			return commands.FollowUps{Leads: s.Leads, Contacts: s.Contacts}.Record(r.Context(), m, f)
+			return followup.Service{Leads: s.Leads, Customers: s.Customers, Clock: s.Clock}.Record(r.Context(), m, f)
 		})
 	}
 	if err != nil {
@@ -82,7 +83,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 }
 
 // visibleSubject answers 404 unless the reader may see the subject.
-func (s *Server) visibleSubject(r *http.Request, sub commands.Subject) error {
+func (s *Server) visibleSubject(r *http.Request, sub followup.Subject) error {
 	a := actorOf(r.Context())
 	var err error
 	switch sub.Kind {
@@ -97,7 +98,7 @@ func (s *Server) visibleSubject(r *http.Request, sub commands.Subject) error {
 }
 
 func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request) {
-	sub, err := commands.ParseSubject(r.URL.Query().Get("subject"))
+	sub, err := followup.ParseSubject(r.URL.Query().Get("subject"))
 	if err == nil {
 		err = s.waitFor(r, readmodels.LeadsProjection, readmodels.CustomersProjection)
 	}

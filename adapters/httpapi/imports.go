@@ -18,6 +18,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -612,13 +614,13 @@ func cmpOr(errs ...error) error {
 
 func (j *importJob) customers() importer {
 	s := j.s
-	return &rowImporter[commands.ImportCustomer, commands.ImportCustomer]{
+	return &rowImporter[customercmd.ImportRow, customercmd.ImportRow]{
 		cols: customerColumns, required: []string{"name"},
-		validate: func(c *commands.ImportCustomer) error { return c.Fields.Validate() },
-		resolve: func(_ context.Context, c *commands.ImportCustomer) (commands.ImportCustomer, uuid.UUID, error) {
-			return *c, commands.CustomerImportID(c.Fields.Name), nil
+		validate: func(c *customercmd.ImportRow) error { return c.Fields.Validate() },
+		resolve: func(_ context.Context, c *customercmd.ImportRow) (customercmd.ImportRow, uuid.UUID, error) {
+			return *c, customercmd.ImportID(c.Fields.Name), nil
 		},
-		check: func(ctx context.Context, batch []commands.ImportCustomer, ids []uuid.UUID) ([]error, error) {
+		check: func(ctx context.Context, batch []customercmd.ImportRow, ids []uuid.UUID) ([]error, error) {
 			names := make([]string, len(batch))
 			for i, c := range batch {
 				names[i] = c.Fields.Name
@@ -638,7 +640,7 @@ func (j *importJob) customers() importer {
 			}
 			return out, nil
 		},
-		write: func(ctx context.Context, batch []commands.ImportCustomer) ([]commands.ImportResult, error) {
+		write: func(ctx context.Context, batch []customercmd.ImportRow) ([]commands.ImportResult, error) {
 			return s.Customers.Import(ctx, j.meta, batch, commands.ImportOptions{DryRun: j.imp.DryRun, Workers: importWorkers})
 		},
 	}
@@ -646,14 +648,14 @@ func (j *importJob) customers() importer {
 
 func (j *importJob) leads() importer {
 	s := j.s
-	return &rowImporter[commands.ImportLead, commands.ImportLead]{
+	return &rowImporter[leadcmd.ImportRow, leadcmd.ImportRow]{
 		cols: leadColumns, required: []string{"name"},
-		validate: func(l *commands.ImportLead) error { return l.Fields.Validate() },
-		resolve: func(_ context.Context, l *commands.ImportLead) (commands.ImportLead, uuid.UUID, error) {
+		validate: func(l *leadcmd.ImportRow) error { return l.Fields.Validate() },
+		resolve: func(_ context.Context, l *leadcmd.ImportRow) (leadcmd.ImportRow, uuid.UUID, error) {
 			f := l.Fields
-			return *l, commands.LeadImportID(f.Name, f.Company, f.Mobile, f.Phone), nil
+			return *l, leadcmd.ImportID(f.Name, f.Company, f.Mobile, f.Phone), nil
 		},
-		write: func(ctx context.Context, batch []commands.ImportLead) ([]commands.ImportResult, error) {
+		write: func(ctx context.Context, batch []leadcmd.ImportRow) ([]commands.ImportResult, error) {
 			return s.Leads.Import(ctx, j.meta, batch, commands.ImportOptions{DryRun: j.imp.DryRun, Workers: importWorkers})
 		},
 	}
@@ -664,24 +666,24 @@ func (j *importJob) contacts() importer {
 	scope := s.customerScope(j.meta.Actor)
 	byName := map[string]uuid.UUID{}
 	byNameErr := map[string]error{}
-	return &rowImporter[contactRow, commands.ImportContact]{
+	return &rowImporter[contactRow, customercmd.ImportContactRow]{
 		cols: contactColumns, required: []string{"name", "customer|customerId"},
 		validate: func(c *contactRow) error { return c.fields.Validate() },
-		resolve: func(ctx context.Context, c *contactRow) (commands.ImportContact, uuid.UUID, error) {
+		resolve: func(ctx context.Context, c *contactRow) (customercmd.ImportContactRow, uuid.UUID, error) {
 			if c.customerID == uuid.Nil {
 				name := strings.TrimSpace(c.customerName)
 				if name == "" {
-					return commands.ImportContact{}, uuid.Nil, errors.Join(&field.Error{Field: "customer", Message: "is required"}, c.fields.Validate())
+					return customercmd.ImportContactRow{}, uuid.Nil, errors.Join(&field.Error{Field: "customer", Message: "is required"}, c.fields.Validate())
 				}
 				if err, ok := byNameErr[name]; ok {
-					return commands.ImportContact{}, uuid.Nil, err
+					return customercmd.ImportContactRow{}, uuid.Nil, err
 				}
 				id, ok := byName[name]
 				if !ok {
 					found, err := s.DB.CustomersNamed(ctx, scope, name, 2)
 					switch {
 					case err != nil:
-						return commands.ImportContact{}, uuid.Nil, err
+						return customercmd.ImportContactRow{}, uuid.Nil, err
 					case len(found) == 0:
 						err = field.Errorf("customer", "no customer named %q that you can see", name)
 					case len(found) > 1:
@@ -689,15 +691,15 @@ func (j *importJob) contacts() importer {
 					}
 					if err != nil {
 						byNameErr[name] = err
-						return commands.ImportContact{}, uuid.Nil, err
+						return customercmd.ImportContactRow{}, uuid.Nil, err
 					}
 					id, byName[name] = found[0], found[0]
 				}
 				c.customerID = id
 			}
-			return commands.ImportContact{CustomerID: c.customerID, Fields: c.fields}, commands.ContactImportID(c.customerID, c.fields.Name, c.fields.Mobile), nil
+			return customercmd.ImportContactRow{CustomerID: c.customerID, Fields: c.fields}, customercmd.ContactImportID(c.customerID, c.fields.Name, c.fields.Mobile), nil
 		},
-		write: func(ctx context.Context, batch []commands.ImportContact) ([]commands.ImportResult, error) {
+		write: func(ctx context.Context, batch []customercmd.ImportContactRow) ([]commands.ImportResult, error) {
 			return s.Contacts.Import(ctx, j.meta, batch, commands.ImportOptions{DryRun: j.imp.DryRun, Workers: importWorkers})
 		},
 	}

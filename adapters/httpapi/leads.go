@@ -11,6 +11,8 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -51,8 +53,8 @@ type LeadPatch struct {
 }
 
 // ToCommand validates the wire form into a command (exported for the fuzz test).
-func (in LeadCreate) ToCommand() (commands.CreateLead, error) {
-	c := commands.CreateLead{Pool: in.Pool, Fields: lead.Fields{Name: in.Name, Company: in.Company, Phone: in.Phone,
+func (in LeadCreate) ToCommand() (leadcmd.Create, error) {
+	c := leadcmd.Create{Pool: in.Pool, Fields: lead.Fields{Name: in.Name, Company: in.Company, Phone: in.Phone,
 		Mobile: in.Mobile, Email: in.Email, Source: in.Source, Industry: in.Industry, Level: in.Level, Address: in.Address, Remark: in.Remark}}
 	var err error
 	if in.ID != "" {
@@ -115,7 +117,7 @@ func (in LeadPatch) ToPatch() (lead.Patch, error) {
 }
 
 // scopeOf is the lead scope of an actor: their data scope, plus the pool for those who work it.
-func scopeOf(a commands.Actor) readmodels.Scope {
+func scopeOf(a access.Actor) readmodels.Scope {
 	s := readmodels.ScopeOf(a, a.Can(role.LeadsPool) || a.Can(role.LeadsAssign))
 	s.None = !a.Can(role.LeadsRead)
 	return s

@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
@@ -118,7 +120,7 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateDepartment{Name: in.Name}
+	c := orgcmd.CreateDepartment{Name: in.Name}
 	var err error
 	if in.ID != "" {
 		c.ID, err = parseUUID("id", in.ID)
@@ -145,7 +147,7 @@ func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	var c commands.DepartmentChange
+	var c orgcmd.DepartmentChange
 	c.Name, c.Disabled = in.Name.Ptr(), in.Disabled.Ptr()
 	if in.ParentID.Set {
 		parent := uuid.Nil
@@ -216,7 +218,7 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateRole{Name: in.Name, DisplayName: in.DisplayName, Permissions: in.Permissions, DataScope: in.DataScope, Require2FA: in.Require2FA}
+	c := orgcmd.CreateRole{Name: in.Name, DisplayName: in.DisplayName, Permissions: in.Permissions, DataScope: in.DataScope, Require2FA: in.Require2FA}
 	s.orgCommand(w, r, "role.create", http.StatusCreated,
 		func(m commands.Meta) (commands.Result, error) { return s.Org.CreateRole(r.Context(), m, c) }, s.roleView)
 }
@@ -341,7 +343,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.EditUser{DisplayName: in.DisplayName.Ptr(), Roles: in.Roles.Ptr()}
+	c := usercmd.EditUser{DisplayName: in.DisplayName.Ptr(), Roles: in.Roles.Ptr()}
 	if c.DepartmentID, err = optionalID("departmentId", in.DepartmentID); err == nil {
 		c.SuperiorID, err = optionalID("superiorId", in.SuperiorID)
 	}
@@ -406,6 +408,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	token, _ := r.Context().Value(keyToken).(string)
 	s.orgCommand(w, r, "user.change_password", http.StatusNoContent, func(m commands.Meta) (commands.Result, error) {
-		return s.Users.ChangePassword(r.Context(), m, in.CurrentPassword, in.NewPassword, commands.HashToken(token))
+		return s.Users.ChangePassword(r.Context(), m, in.CurrentPassword, in.NewPassword, usercmd.HashToken(token))
 	}, nil)
 }

@@ -24,6 +24,12 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/conversion"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -34,12 +40,13 @@ type Deps struct {
 	Store       eventstore.Store
 	DB          *readmodels.DB
 	Engine      *projections.Engine
-	Leads       *commands.Leads
-	Customers   *commands.Customers
-	Contacts    *commands.Contacts
-	Users       *commands.Users
-	Org         *commands.Org
-	Auth        *commands.Auth
+	Leads       *leadcmd.Service
+	Customers   *customercmd.Service
+	Contacts    *customercmd.Contacts
+	Conversion  *conversion.Service
+	Users       *usercmd.Users
+	Org         *orgcmd.Service
+	Auth        *usercmd.Auth
 	Clock       commands.Clock
 	Logger      *slog.Logger
 	Metrics     *Metrics
@@ -131,8 +138,8 @@ const (
 
 func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
 
-func actorOf(ctx context.Context) commands.Actor {
-	a, _ := ctx.Value(keyActor).(commands.Actor)
+func actorOf(ctx context.Context) access.Actor {
+	a, _ := ctx.Value(keyActor).(access.Actor)
 	return a
 }
 

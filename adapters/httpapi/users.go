@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -27,7 +28,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateUser{Username: in.Username, Password: in.Password, DisplayName: in.DisplayName, Roles: in.Roles}
+	c := usercmd.CreateUser{Username: in.Username, Password: in.Password, DisplayName: in.DisplayName, Roles: in.Roles}
 	if in.Role != "" {
 		c.Roles = append([]string{in.Role}, c.Roles...)
 	}

@@ -1,4 +1,4 @@
-package commands_test
+package usercmd_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/eventstore/eventstoretest"
@@ -20,24 +22,24 @@ import (
 
 func TestPasswordHashing(t *testing.T) {
 	t.Parallel()
-	h, err := commands.HashPassword("正确的密码-correct horse")
+	h, err := usercmd.HashPassword("正确的密码-correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := commands.VerifyPassword("正确的密码-correct horse", h); !ok || err != nil {
+	if ok, err := usercmd.VerifyPassword("正确的密码-correct horse", h); !ok || err != nil {
 		t.Fatalf("the right password does not verify: %v", err)
 	}
-	if ok, _ := commands.VerifyPassword("wrong password", h); ok {
+	if ok, _ := usercmd.VerifyPassword("wrong password", h); ok {
 		t.Fatal("a wrong password verifies")
 	}
-	h2, _ := commands.HashPassword("正确的密码-correct horse")
+	h2, _ := usercmd.HashPassword("正确的密码-correct horse")
 	if h == h2 {
 		t.Fatal("two hashes of one password are equal: no salt")
 	}
-	if _, err := commands.VerifyPassword("x", "$2a$10$notargon"); err == nil {
+	if _, err := usercmd.VerifyPassword("x", "$2a$10$notargon"); err == nil {
 		t.Fatal("a non-argon2id hash was accepted")
 	}
-	if err := commands.CheckPassword("short"); err == nil {
+	if err := usercmd.CheckPassword("short"); err == nil {
 		t.Fatal("a 5-character password passed the policy")
 	}
 }
@@ -45,7 +47,7 @@ func TestPasswordHashing(t *testing.T) {
 func TestUsernamesAreUniqueUnderRace(t *testing.T) {
 	t.Parallel()
 	_, _, users := newUsers(t, func() time.Time { return time.Now() })
-	admin := commands.Meta{Actor: commands.SystemActor}
+	admin := commands.Meta{Actor: access.System}
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
 	for i := range errs {
@@ -57,7 +59,7 @@ func TestUsernamesAreUniqueUnderRace(t *testing.T) {
 			if i%2 == 1 {
 				name = "zhang.wei"
 			}
-			_, errs[i] = users.Create(context.Background(), admin, commands.CreateUser{Username: name, Password: "Long-enough-2026", Roles: []string{"sales"}})
+			_, errs[i] = users.Create(context.Background(), admin, usercmd.CreateUser{Username: name, Password: "Long-enough-2026", Roles: []string{"sales"}})
 		}()
 	}
 	wg.Wait()
@@ -66,15 +68,15 @@ func TestUsernamesAreUniqueUnderRace(t *testing.T) {
 		switch {
 		case err == nil:
 			wins++
-		case !errors.Is(err, commands.ErrUsernameTaken):
+		case !errors.Is(err, usercmd.ErrUsernameTaken):
 			t.Errorf("err = %v, want ErrUsernameTaken", err)
 		}
 	}
 	if wins != 1 {
 		t.Fatalf("%d accounts created for one username", wins)
 	}
-	sales := commands.Meta{Actor: commands.Actor{Roles: []string{"sales"}, Permissions: map[string]bool{"leads.read": true}}}
-	if _, err := users.Create(context.Background(), sales, commands.CreateUser{Username: "x.y", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, commands.ErrForbidden) {
+	sales := commands.Meta{Actor: access.Actor{Roles: []string{"sales"}, Permissions: map[string]bool{"leads.read": true}}}
+	if _, err := users.Create(context.Background(), sales, usercmd.CreateUser{Username: "x.y", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, commands.ErrForbidden) {
 		t.Fatalf("a sales user created an account: %v", err)
 	}
 }
@@ -85,8 +87,8 @@ func TestLegacyUsernameReservationHolds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, reg, users := newUsers(t, func() time.Time { return time.Now().Add(time.Hour) }) // past any grace period
-	admin := commands.Meta{Actor: commands.SystemActor}
-	first, err := users.Create(ctx, admin, commands.CreateUser{Username: "li.na", Password: "Long-enough-2026", Roles: []string{"sales"}})
+	admin := commands.Meta{Actor: access.System}
+	first, err := users.Create(ctx, admin, usercmd.CreateUser{Username: "li.na", Password: "Long-enough-2026", Roles: []string{"sales"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +102,7 @@ func TestLegacyUsernameReservationHolds(t *testing.T) {
 	if r, ok := d.(commands.Reserved); err != nil || !ok || r.Key != "old.name" || r.RecordID != first.ID.String() || r.EventType() != "username.reserved.v2" {
 		t.Fatalf("upcast v1 reservation = %#v, %v", d, err)
 	}
-	if _, err := users.Create(ctx, admin, commands.CreateUser{Username: "OLD.name", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, commands.ErrUsernameTaken) {
+	if _, err := users.Create(ctx, admin, usercmd.CreateUser{Username: "OLD.name", Password: "Long-enough-2026", Roles: []string{"sales"}}); !errors.Is(err, usercmd.ErrUsernameTaken) {
 		t.Fatalf("a name reserved by v1 was given again: %v", err)
 	}
 }
@@ -120,8 +122,8 @@ func newUserStore(t *testing.T) (eventstore.Store, *event.Registry) {
 }
 
 // newUsers is the user commands on a fresh SQLite event store.
-func newUsers(t *testing.T, clock commands.Clock) (eventstore.Store, *event.Registry, *commands.Users) {
+func newUsers(t *testing.T, clock commands.Clock) (eventstore.Store, *event.Registry, *usercmd.Users) {
 	t.Helper()
 	store, reg := newUserStore(t)
-	return store, reg, commands.NewUsers(store, reg, clock, fakeOrg{}, fakeSessions{})
+	return store, reg, usercmd.NewUsers(store, reg, clock, fakeOrg{}, fakeSessions{})
 }

@@ -12,13 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/chronicle-crm/chronicle/domain/contact"
-	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
-	"github.com/chronicle-crm/chronicle/domain/field"
-	"github.com/chronicle-crm/chronicle/domain/lead"
-	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
 // Imports create many records from a file. Every record's id is derived from its natural key
@@ -57,28 +52,9 @@ func ImportKey(s string) string {
 	return b.String()
 }
 
-func importID(parts ...string) uuid.UUID {
+// ImportID derives a record id from its natural key parts in the import namespace.
+func ImportID(parts ...string) uuid.UUID {
 	return uuid.NewSHA1(importNS, []byte(strings.Join(parts, "\x1f")))
-}
-
-// CustomerImportID is the id an import gives a customer: from its normalised name (the same
-// normalisation as the duplicate check, so 北京星河科技有限公司 and 北京星河科技 are one customer).
-func CustomerImportID(name string) uuid.UUID {
-	return importID("customer", customer.NormalizeName(name))
-}
-
-// LeadImportID is the id an import gives a lead: name, company and mobile (else phone) digits.
-func LeadImportID(name, company, mobile, phone string) uuid.UUID {
-	tel := field.Digits(mobile)
-	if tel == "" {
-		tel = field.Digits(phone)
-	}
-	return importID("lead", ImportKey(name), ImportKey(company), tel)
-}
-
-// ContactImportID is the id an import gives a contact: its customer, name and mobile digits.
-func ContactImportID(customerID uuid.UUID, name, mobile string) uuid.UUID {
-	return importID("contact", customerID.String(), ImportKey(name), field.Digits(mobile))
 }
 
 // ImportStatus is what an import did with one record.
@@ -104,111 +80,9 @@ type ImportOptions struct {
 	Workers int  // records built and compared at once; default 2
 }
 
-// ImportCustomer is one customer of an import batch.
-type ImportCustomer struct {
-	Fields customer.Fields
-	Status customer.Status
-}
-
-// ImportLead is one lead of an import batch.
-type ImportLead struct {
-	Fields lead.Fields
-}
-
-// ImportContact is one contact of an import batch.
-type ImportContact struct {
-	CustomerID uuid.UUID
-	Fields     contact.Fields
-}
-
-// Import enters customers owned by the actor (customers.import). A nil error means every row has
-// its result; an error is one that stops the batch (permission).
-func (h *Customers) Import(ctx context.Context, m Meta, rows []ImportCustomer, o ImportOptions) ([]ImportResult, error) {
-	m.Command = "customer.import"
-	if !m.Actor.Can(role.CustomersImport) {
-		return nil, ErrForbidden
-	}
-	now := h.clock()
-	return importAll(ctx, m, h.repo, len(rows), o, func(i int) (uuid.UUID, *customer.Customer, error) {
-		id := CustomerImportID(rows[i].Fields.Name)
-		c, err := customer.New(id, rows[i].Fields, rows[i].Status, m.Actor.ID, "", m.Actor.ID, now)
-		return id, c, err
-	}, sameCreated(func(e event.Event) (any, bool) {
-		c, ok := e.(customer.Created)
-		return struct {
-			Owner, By, Status string
-			Fields            customer.Fields
-		}{c.OwnerID, c.By, string(c.Status), c.Fields}, ok
-	})), nil
-}
-
-// Import enters leads owned by the actor (leads.import).
-func (h *Leads) Import(ctx context.Context, m Meta, rows []ImportLead, o ImportOptions) ([]ImportResult, error) {
-	m.Command = "lead.import"
-	if !m.Actor.Can(role.LeadsImport) {
-		return nil, ErrForbidden
-	}
-	now := h.clock()
-	return importAll(ctx, m, h.repo, len(rows), o, func(i int) (uuid.UUID, *lead.Lead, error) {
-		f := rows[i].Fields
-		id := LeadImportID(f.Name, f.Company, f.Mobile, f.Phone)
-		l, err := lead.New(id, f, m.Actor.ID, m.Actor.ID, now)
-		return id, l, err
-	}, sameCreated(func(e event.Event) (any, bool) {
-		l, ok := e.(lead.Created)
-		return struct {
-			Owner, By string
-			Fields    lead.Fields
-		}{l.OwnerID, l.By, l.Fields}, ok
-	})), nil
-}
-
-// Import adds contacts to customers the actor may change (customers.import to import at all,
-// customers.update on each customer).
-func (h *Contacts) Import(ctx context.Context, m Meta, rows []ImportContact, o ImportOptions) ([]ImportResult, error) {
-	m.Command = "contact.import"
-	if !m.Actor.Can(role.CustomersImport) {
-		return nil, ErrForbidden
-	}
-	now := h.clock()
-	var mu sync.Mutex
-	allowed := map[uuid.UUID]error{} // the customer checks of this batch
-	mayChange := func(id uuid.UUID) error {
-		mu.Lock()
-		err, ok := allowed[id]
-		mu.Unlock()
-		if ok {
-			return err
-		}
-		err = h.customerFor(ctx, m.Actor, id)
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) {
-			err = &field.Error{Field: "customer", Message: "is not a customer you may add contacts to"}
-		}
-		mu.Lock()
-		allowed[id] = err
-		mu.Unlock()
-		return err
-	}
-	return importAll(ctx, m, h.repo, len(rows), o, func(i int) (uuid.UUID, *contact.Contact, error) {
-		r := rows[i]
-		id := ContactImportID(r.CustomerID, r.Fields.Name, r.Fields.Mobile)
-		c, err := contact.New(id, r.CustomerID, r.Fields, m.Actor.ID, now)
-		if err != nil {
-			return id, nil, err
-		}
-		return id, c, mayChange(r.CustomerID)
-	}, sameCreated(func(e event.Event) (any, bool) {
-		c, ok := e.(contact.Created)
-		return struct {
-			Customer, By string
-			Fields       contact.Fields
-		}{c.CustomerID, c.By, c.Fields}, ok
-	})), nil
-}
-
-// sameCreated compares two creation events by what key returns of them (as JSON, so times and
+// SameCreated compares two creation events by what key returns of them (as JSON, so times and
 // pointers compare by value).
-func sameCreated(key func(event.Event) (any, bool)) func(existing, proposed event.Event) bool {
+func SameCreated(key func(event.Event) (any, bool)) func(existing, proposed event.Event) bool {
 	return func(existing, proposed event.Event) bool {
 		a, ok1 := key(existing)
 		b, ok2 := key(proposed)
@@ -221,10 +95,10 @@ func sameCreated(key func(event.Event) (any, bool)) func(existing, proposed even
 	}
 }
 
-// importAll builds n records on a few workers and creates them in one AppendEach. build validates
+// CreateEach builds n records on a few workers and creates them in one AppendEach. build validates
 // row i into a new aggregate (an error fails the row); same tells whether an existing stream's
 // first event is the record the row describes.
-func importAll[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, o ImportOptions,
+func CreateEach[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, o ImportOptions,
 	build func(i int) (uuid.UUID, A, error), same func(existing, proposed event.Event) bool) []ImportResult {
 	out := make([]ImportResult, n)
 	ids := make([]uuid.UUID, n)
@@ -254,7 +128,7 @@ func importAll[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, 
 	if o.DryRun {
 		each(len(pending), workers, func(k int) {
 			i := pending[k]
-			out[i] = repo.matchExisting(ctx, ids[i], records[i], same)
+			out[i] = repo.MatchExisting(ctx, ids[i], records[i], same)
 		})
 		return out
 	}
@@ -289,7 +163,7 @@ func importAll[A Root](ctx context.Context, m Meta, repo *Repository[A], n int, 
 	}
 	each(len(exist), workers, func(k int) {
 		i := exist[k]
-		r := repo.matchExisting(ctx, ids[i], records[i], same)
+		r := repo.MatchExisting(ctx, ids[i], records[i], same)
 		if r.Status == ImportCreated { // the stream was there a moment ago: it can not vanish
 			r = ImportResult{Status: ImportFailed, Err: fmt.Errorf("%s: stream %s disappeared", m.Command, repo.stream(ids[i]))}
 		}
@@ -318,10 +192,10 @@ func each(n, workers int, f func(i int)) {
 	wg.Wait()
 }
 
-// matchExisting tells what creating a would do: ImportCreated when its stream does not exist,
+// MatchExisting tells what creating a would do: ImportCreated when its stream does not exist,
 // ImportUnchanged (with the stream's last position) when it holds the same record, else a
 // conflict.
-func (r *Repository[A]) matchExisting(ctx context.Context, id uuid.UUID, a A, same func(existing, proposed event.Event) bool) ImportResult {
+func (r *Repository[A]) MatchExisting(ctx context.Context, id uuid.UUID, a A, same func(existing, proposed event.Event) bool) ImportResult {
 	events, err := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{})
 	if err != nil {
 		return ImportResult{Status: ImportFailed, Err: err}

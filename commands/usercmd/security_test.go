@@ -1,4 +1,4 @@
-package commands_test
+package usercmd_test
 
 import (
 	"context"
@@ -13,13 +13,15 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/user"
 )
 
 // fakeSessions (fakes_test.go) keeps no sessions.
-func (fakeSessions) UserSessions(context.Context, uuid.UUID, time.Time) ([]commands.Session, error) {
+func (fakeSessions) UserSessions(context.Context, uuid.UUID, time.Time) ([]usercmd.Session, error) {
 	return nil, nil
 }
 func (fakeSessions) DeleteUserSession(context.Context, uuid.UUID, string) error {
@@ -30,25 +32,25 @@ func (fakeSessions) SetUserTwoFactor(context.Context, uuid.UUID, bool) error { r
 // memSessions is an in-memory commands.SessionStore.
 type memSessions struct {
 	mu sync.Mutex
-	m  map[string]commands.Session // by token hash
+	m  map[string]usercmd.Session // by token hash
 }
 
-func (s *memSessions) CreateSession(_ context.Context, x commands.Session) error {
+func (s *memSessions) CreateSession(_ context.Context, x usercmd.Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
-		s.m = map[string]commands.Session{}
+		s.m = map[string]usercmd.Session{}
 	}
 	s.m[x.TokenHash] = x
 	return nil
 }
 
-func (s *memSessions) TouchSession(_ context.Context, hash string, now, next time.Time) (commands.Session, error) {
+func (s *memSessions) TouchSession(_ context.Context, hash string, now, next time.Time) (usercmd.Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x, ok := s.m[hash]
 	if !ok || !x.ExpiresAt.After(now) {
-		return commands.Session{}, commands.ErrNotFound
+		return usercmd.Session{}, commands.ErrNotFound
 	}
 	x.ExpiresAt = next
 	s.m[hash] = x
@@ -73,10 +75,10 @@ func (s *memSessions) DeleteUserSessions(_ context.Context, id uuid.UUID, keep s
 	return nil
 }
 
-func (s *memSessions) UserSessions(_ context.Context, id uuid.UUID, now time.Time) ([]commands.Session, error) {
+func (s *memSessions) UserSessions(_ context.Context, id uuid.UUID, now time.Time) ([]usercmd.Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []commands.Session
+	var out []usercmd.Session
 	for _, x := range s.m {
 		if x.UserID == id && x.ExpiresAt.After(now) {
 			out = append(out, x)
@@ -112,29 +114,29 @@ func (s *memSessions) SetUserTwoFactor(_ context.Context, id uuid.UUID, on bool)
 // fakeCreds is the users read model: the accounts the test created.
 type fakeCreds struct {
 	mu         sync.Mutex
-	byName     map[string]commands.Credential
+	byName     map[string]usercmd.Credential
 	require2FA bool
 }
 
-func (f *fakeCreds) add(c commands.Credential) {
+func (f *fakeCreds) add(c usercmd.Credential) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.byName == nil {
-		f.byName = map[string]commands.Credential{}
+		f.byName = map[string]usercmd.Credential{}
 	}
 	f.byName[strings.ToLower(c.Username)] = c
 }
 
-func (f *fakeCreds) CredentialByUsername(_ context.Context, name string) (commands.Credential, error) {
+func (f *fakeCreds) CredentialByUsername(_ context.Context, name string) (usercmd.Credential, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c, ok := f.byName[strings.ToLower(strings.TrimSpace(name))]; ok {
 		return c, nil
 	}
-	return commands.Credential{}, commands.ErrNotFound
+	return usercmd.Credential{}, commands.ErrNotFound
 }
 
-func (f *fakeCreds) CredentialByID(_ context.Context, id uuid.UUID) (commands.Credential, error) {
+func (f *fakeCreds) CredentialByID(_ context.Context, id uuid.UUID) (usercmd.Credential, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range f.byName {
@@ -142,10 +144,10 @@ func (f *fakeCreds) CredentialByID(_ context.Context, id uuid.UUID) (commands.Cr
 			return c, nil
 		}
 	}
-	return commands.Credential{}, commands.ErrNotFound
+	return usercmd.Credential{}, commands.ErrNotFound
 }
 
-func (f *fakeCreds) RolesByName(ctx context.Context, names []string) ([]commands.RoleDef, error) {
+func (f *fakeCreds) RolesByName(ctx context.Context, names []string) ([]access.RoleDef, error) {
 	defs, err := fakeOrg{}.RolesByName(ctx, names)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -161,7 +163,7 @@ type storeSignInLog struct {
 	reg   *event.Registry
 }
 
-func (l storeSignInLog) RecentSignInFailures(ctx context.Context, q commands.SignInFailureQuery) (int, time.Time, error) {
+func (l storeSignInLog) RecentSignInFailures(ctx context.Context, q usercmd.SignInFailureQuery) (int, time.Time, error) {
 	events, err := l.store.ReadAll(ctx, 0, 1<<20)
 	if err != nil {
 		return 0, time.Time{}, err
@@ -211,8 +213,8 @@ type securityEnv struct {
 	store    eventstore.Store
 	reg      *event.Registry
 	clock    *fakeClock
-	users    *commands.Users
-	auth     *commands.Auth
+	users    *usercmd.Users
+	auth     *usercmd.Auth
 	creds    *fakeCreds
 	sessions *memSessions
 }
@@ -222,23 +224,23 @@ func newSecurityEnv(t *testing.T) *securityEnv {
 	store, reg := newUserStore(t)
 	e := &securityEnv{t: t, ctx: context.Background(), store: store, reg: reg, creds: &fakeCreds{}, sessions: &memSessions{},
 		clock: &fakeClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
-	e.users = commands.NewUsers(store, reg, e.clock.now, fakeOrg{}, e.sessions)
-	e.auth = commands.NewAuth(store, reg, e.creds, e.sessions, storeSignInLog{store, reg}, e.clock.now, 12*time.Hour)
+	e.users = usercmd.NewUsers(store, reg, e.clock.now, fakeOrg{}, e.sessions)
+	e.auth = usercmd.NewAuth(store, reg, e.creds, e.sessions, storeSignInLog{store, reg}, e.clock.now, 12*time.Hour)
 	return e
 }
 
 func (e *securityEnv) createUser(username, password string) uuid.UUID {
 	e.t.Helper()
-	res, err := e.users.Create(e.ctx, commands.Meta{Actor: commands.SystemActor}, commands.CreateUser{Username: username, Password: password, DisplayName: "用户" + username, Roles: []string{"sales"}})
+	res, err := e.users.Create(e.ctx, commands.Meta{Actor: access.System}, usercmd.CreateUser{Username: username, Password: password, DisplayName: "用户" + username, Roles: []string{"sales"}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.creds.add(commands.Credential{UserID: res.ID, Username: username, DisplayName: "用户" + username, Roles: []string{"sales"}})
+	e.creds.add(usercmd.Credential{UserID: res.ID, Username: username, DisplayName: "用户" + username, Roles: []string{"sales"}})
 	return res.ID
 }
 
-func (e *securityEnv) login(username, password string, second ...string) (commands.LoginResult, error) {
-	in := commands.LoginRequest{Username: username, Password: password, Address: "203.0.113.7", Client: "test", RequestID: uuid.NewString()}
+func (e *securityEnv) login(username, password string, second ...string) (usercmd.LoginResult, error) {
+	in := usercmd.LoginRequest{Username: username, Password: password, Address: "203.0.113.7", Client: "test", RequestID: uuid.NewString()}
 	if len(second) > 0 {
 		in.TOTP = second[0]
 	}
@@ -275,20 +277,20 @@ func TestCommonPasswordsAreRefused(t *testing.T) {
 	t.Parallel()
 	n := 0
 	for _, pw := range []string{"123456", "password", "qwerty", "1qaz2wsx", "iloveyou", "5201314", "woaini1314", "1q2w3e4r5t"} {
-		if !commands.IsCommonPassword(pw) {
+		if !usercmd.IsCommonPassword(pw) {
 			t.Errorf("%q is not on the list", pw)
 		}
 		n++
 	}
 	for _, pw := range []string{"1234567890", "QWERTYUIOP", "WoAiNi1314", "Password123", "5201314520", "1qaz2wsx3edc"} {
-		err := commands.CheckPassword(pw)
+		err := usercmd.CheckPassword(pw)
 		var ve *user.ValidationError
 		if !errors.As(err, &ve) || ve.Field != "password" || !strings.Contains(ve.Message, "too common") {
 			t.Errorf("CheckPassword(%q) = %v, want too common", pw, err)
 		}
 	}
 	for _, pw := range []string{"Correct-horse-2026", "星河科技-销售-2026"} {
-		if err := commands.CheckPassword(pw); err != nil {
+		if err := usercmd.CheckPassword(pw); err != nil {
 			t.Errorf("CheckPassword(%q) = %v", pw, err)
 		}
 	}
@@ -297,7 +299,7 @@ func TestCommonPasswordsAreRefused(t *testing.T) {
 
 func TestSignInPolicyDelays(t *testing.T) {
 	t.Parallel()
-	p := commands.DefaultSignInPolicy
+	p := usercmd.DefaultSignInPolicy
 	s := time.Second
 	want := []time.Duration{0, 0, 0, 1 * s, 2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s}
 	for n, w := range want {
@@ -314,7 +316,7 @@ func TestSignInPolicyDelays(t *testing.T) {
 	if got := p.Delay(11, p.AddressFree); got != 2*s {
 		t.Errorf("an address after 11 failures waits %v", got)
 	}
-	if got := (commands.SignInPolicy{}).Delay(50, 0); got != 0 {
+	if got := (usercmd.SignInPolicy{}).Delay(50, 0); got != 0 {
 		t.Errorf("the zero policy waits %v", got)
 	}
 }
@@ -329,18 +331,18 @@ func TestFailedSignInsAreThrottledThenLock(t *testing.T) {
 	var waits []time.Duration
 	for i := 1; i <= user.LockThreshold; i++ {
 		_, err := e.login("li.lei", "wrong-password-1")
-		var th *commands.ThrottledError
+		var th *usercmd.ThrottledError
 		if errors.As(err, &th) {
-			if !errors.Is(err, commands.ErrThrottled) || th.Seconds() < 1 {
+			if !errors.Is(err, usercmd.ErrThrottled) || th.Seconds() < 1 {
 				t.Fatalf("throttled error %v", err)
 			}
 			waits = append(waits, th.RetryAfter)
 			e.clock.add(th.RetryAfter)
 			_, err = e.login("li.lei", "wrong-password-1")
 		}
-		want := commands.ErrBadCredentials
+		want := usercmd.ErrBadCredentials
 		if i == user.LockThreshold {
-			want = commands.ErrAccountLocked
+			want = usercmd.ErrAccountLocked
 		}
 		if !errors.Is(err, want) {
 			t.Fatalf("failure %d: %v, want %v", i, err, want)
@@ -351,7 +353,7 @@ func TestFailedSignInsAreThrottledThenLock(t *testing.T) {
 		t.Fatalf("waits %v, want %v", waits, want)
 	}
 	e.clock.add(time.Hour) // the lock does not expire
-	if _, err := e.login("li.lei", "Correct-horse-2026"); !errors.Is(err, commands.ErrAccountLocked) {
+	if _, err := e.login("li.lei", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrAccountLocked) {
 		t.Fatalf("right password on a locked account: %v", err)
 	}
 	types := e.types(user.Stream(id))
@@ -362,11 +364,11 @@ func TestFailedSignInsAreThrottledThenLock(t *testing.T) {
 		t.Fatalf("events %v", types)
 	}
 
-	sales := commands.Meta{Actor: commands.Actor{ID: uuid.New(), Permissions: map[string]bool{"leads.read": true}}}
+	sales := commands.Meta{Actor: access.Actor{ID: uuid.New(), Permissions: map[string]bool{"leads.read": true}}}
 	if _, err := e.auth.Unlock(e.ctx, sales, id); !errors.Is(err, commands.ErrForbidden) {
 		t.Fatalf("a sales user unlocked: %v", err)
 	}
-	if _, err := e.auth.Unlock(e.ctx, commands.Meta{Actor: commands.SystemActor}, id); err != nil {
+	if _, err := e.auth.Unlock(e.ctx, commands.Meta{Actor: access.System}, id); err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.login("li.lei", "Correct-horse-2026")
@@ -381,14 +383,14 @@ func TestFailedSignInsAreThrottledThenLock(t *testing.T) {
 		t.Fatalf("events end with %v", types[len(types)-2:])
 	}
 	// Failures older than the window are forgotten: 9 failures, 16 minutes, one more does not lock.
-	e.auth.SetSignInPolicy(commands.SignInPolicy{})
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{})
 	for range 9 {
-		if _, err := e.login("li.lei", "wrong-password-2"); !errors.Is(err, commands.ErrBadCredentials) {
+		if _, err := e.login("li.lei", "wrong-password-2"); !errors.Is(err, usercmd.ErrBadCredentials) {
 			t.Fatal(err)
 		}
 	}
 	e.clock.add(16 * time.Minute)
-	if _, err := e.login("li.lei", "wrong-password-2"); !errors.Is(err, commands.ErrBadCredentials) {
+	if _, err := e.login("li.lei", "wrong-password-2"); !errors.Is(err, usercmd.ErrBadCredentials) {
 		t.Fatalf("a failure after the window: %v", err)
 	}
 	if _, err := e.login("li.lei", "Correct-horse-2026"); err != nil {
@@ -403,12 +405,12 @@ func TestUnknownUsernamesLookLikeAccounts(t *testing.T) {
 	e := newSecurityEnv(t)
 	e.createUser("han.meimei", "Correct-horse-2026")
 	for i := 1; i <= 3; i++ {
-		if _, err := e.login("nobody", "whatever-password"); !errors.Is(err, commands.ErrBadCredentials) {
+		if _, err := e.login("nobody", "whatever-password"); !errors.Is(err, usercmd.ErrBadCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
 	_, err := e.login("nobody", "whatever-password")
-	var th *commands.ThrottledError
+	var th *usercmd.ThrottledError
 	if !errors.As(err, &th) || th.RetryAfter != time.Second {
 		t.Fatalf("4th attempt for an unknown user: %v, want a 1 s wait like an account", err)
 	}
@@ -416,12 +418,12 @@ func TestUnknownUsernamesLookLikeAccounts(t *testing.T) {
 	if len(types) != 3 || types[0] != "signin.failed.v1" {
 		t.Fatalf("address stream %v", types)
 	}
-	e.auth.SetSignInPolicy(commands.SignInPolicy{})
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{})
 	for i := 4; i <= user.LockThreshold; i++ {
 		_, err := e.login("NOBODY", "whatever-password")
-		want := commands.ErrBadCredentials
+		want := usercmd.ErrBadCredentials
 		if i == user.LockThreshold {
-			want = commands.ErrAccountLocked
+			want = usercmd.ErrAccountLocked
 		}
 		if !errors.Is(err, want) {
 			t.Fatalf("attempt %d: %v, want %v", i, err, want)
@@ -432,8 +434,8 @@ func TestUnknownUsernamesLookLikeAccounts(t *testing.T) {
 	}
 	// The address has now failed 10 times: a policy that waits after 10 address failures holds
 	// back even the right password of another account from that address.
-	e.auth.SetSignInPolicy(commands.SignInPolicy{UserFree: 100, AddressFree: 10, Base: time.Minute, Max: time.Hour})
-	if _, err := e.login("han.meimei", "Correct-horse-2026"); !errors.Is(err, commands.ErrThrottled) {
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{UserFree: 100, AddressFree: 10, Base: time.Minute, Max: time.Hour})
+	if _, err := e.login("han.meimei", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrThrottled) {
 		t.Fatalf("address throttling: %v", err)
 	}
 	e.clock.add(time.Minute)
@@ -445,14 +447,14 @@ func TestUnknownUsernamesLookLikeAccounts(t *testing.T) {
 func TestTwoFactorSignIn(t *testing.T) {
 	t.Parallel()
 	e := newSecurityEnv(t)
-	e.auth.SetSignInPolicy(commands.SignInPolicy{})
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{})
 	id := e.createUser("wang.fang", "Correct-horse-2026")
 	first, err := e.login("wang.fang", "Correct-horse-2026")
 	if err != nil || first.TwoFactorRequired || first.Session.TwoFactor {
 		t.Fatalf("first login: %+v %v", first, err)
 	}
-	me := commands.Meta{Actor: commands.Actor{ID: id, Name: "wang"}}
-	if _, _, err := e.auth.ConfirmTwoFactor(e.ctx, me, "123456"); !errors.Is(err, commands.ErrTwoFactorNotEnrolled) {
+	me := commands.Meta{Actor: access.Actor{ID: id, Name: "wang"}}
+	if _, _, err := e.auth.ConfirmTwoFactor(e.ctx, me, "123456"); !errors.Is(err, usercmd.ErrTwoFactorNotEnrolled) {
 		t.Fatalf("confirm before enrolling: %v", err)
 	}
 	enr, _, err := e.auth.EnrollTwoFactor(e.ctx, me)
@@ -478,21 +480,21 @@ func TestTwoFactorSignIn(t *testing.T) {
 	if _, sess, _ := e.auth.Authenticate(e.ctx, first.Token); !sess.TwoFactor {
 		t.Fatal("confirming did not mark the user's sessions")
 	}
-	if _, _, err := e.auth.EnrollTwoFactor(e.ctx, me); !errors.Is(err, commands.ErrTwoFactorEnabled) {
+	if _, _, err := e.auth.EnrollTwoFactor(e.ctx, me); !errors.Is(err, usercmd.ErrTwoFactorEnabled) {
 		t.Fatalf("enrol again: %v", err)
 	}
 
 	before := len(e.types(user.Stream(id)))
-	if _, err := e.login("wang.fang", "Correct-horse-2026"); !errors.Is(err, commands.ErrTOTPRequired) {
+	if _, err := e.login("wang.fang", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrTOTPRequired) {
 		t.Fatalf("password only: %v", err)
 	}
 	if len(e.types(user.Stream(id))) != before {
 		t.Fatal("a missing second factor was recorded as a failure")
 	}
-	if _, err := e.login("wang.fang", "wrong-password-9", code); !errors.Is(err, commands.ErrBadCredentials) {
+	if _, err := e.login("wang.fang", "wrong-password-9", code); !errors.Is(err, usercmd.ErrBadCredentials) {
 		t.Fatalf("wrong password with a code: %v", err)
 	}
-	if _, err := e.login("wang.fang", "Correct-horse-2026", code); !errors.Is(err, commands.ErrSecondFactor) {
+	if _, err := e.login("wang.fang", "Correct-horse-2026", code); !errors.Is(err, usercmd.ErrSecondFactor) {
 		t.Fatalf("the code used to confirm signed in: %v", err)
 	}
 	next, _ := totp.GenerateCode(enr.Secret, e.clock.now().Add(30*time.Second))
@@ -500,18 +502,18 @@ func TestTwoFactorSignIn(t *testing.T) {
 	if err != nil || !res.Session.TwoFactor {
 		t.Fatalf("with the next code: %+v %v", res, err)
 	}
-	if _, err := e.login("wang.fang", "Correct-horse-2026", next); !errors.Is(err, commands.ErrSecondFactor) {
+	if _, err := e.login("wang.fang", "Correct-horse-2026", next); !errors.Is(err, usercmd.ErrSecondFactor) {
 		t.Fatalf("a code twice: %v", err)
 	}
 	e.clock.add(90 * time.Second)
-	if _, err := e.login("wang.fang", "Correct-horse-2026", next); !errors.Is(err, commands.ErrSecondFactor) {
+	if _, err := e.login("wang.fang", "Correct-horse-2026", next); !errors.Is(err, usercmd.ErrSecondFactor) {
 		t.Fatalf("an expired code: %v", err)
 	}
 	// Recovery codes: once each, case and dashes do not matter.
 	if _, err := e.login("wang.fang", "Correct-horse-2026", "", strings.ToUpper(strings.ReplaceAll(codes[4], "-", ""))); err != nil {
 		t.Fatalf("recovery code: %v", err)
 	}
-	if _, err := e.login("wang.fang", "Correct-horse-2026", "", codes[4]); !errors.Is(err, commands.ErrSecondFactor) {
+	if _, err := e.login("wang.fang", "Correct-horse-2026", "", codes[4]); !errors.Is(err, usercmd.ErrSecondFactor) {
 		t.Fatalf("a recovery code twice: %v", err)
 	}
 	types := e.types(user.Stream(id))
@@ -540,7 +542,7 @@ func TestRoleRequiringTwoFactor(t *testing.T) {
 		t.Fatalf("login: %+v %v", res, err)
 	}
 	actor, sess, err := e.auth.Authenticate(e.ctx, res.Token)
-	if err != nil || !commands.NeedsTwoFactorEnrollment(actor, sess) {
+	if err != nil || !usercmd.NeedsTwoFactorEnrollment(actor, sess) {
 		t.Fatalf("an unenrolled user of a 2FA role: %v %v", sess, err)
 	}
 	me := commands.Meta{Actor: actor}
@@ -553,7 +555,7 @@ func TestRoleRequiringTwoFactor(t *testing.T) {
 		t.Fatal(err)
 	}
 	actor, sess, _ = e.auth.Authenticate(e.ctx, res.Token)
-	if commands.NeedsTwoFactorEnrollment(actor, sess) || actor.ID != id {
+	if usercmd.NeedsTwoFactorEnrollment(actor, sess) || actor.ID != id {
 		t.Fatal("still needs enrolment after confirming")
 	}
 }
@@ -561,14 +563,14 @@ func TestRoleRequiringTwoFactor(t *testing.T) {
 func TestOwnSessions(t *testing.T) {
 	t.Parallel()
 	e := newSecurityEnv(t)
-	e.auth.SetSignInPolicy(commands.SignInPolicy{})
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{})
 	a := e.createUser("user.a", "Correct-horse-2026")
 	e.createUser("user.b", "Correct-horse-2027")
 	a1, _ := e.login("user.a", "Correct-horse-2026")
 	e.clock.add(time.Minute)
 	a2, _ := e.login("user.a", "Correct-horse-2026")
 	b1, _ := e.login("user.b", "Correct-horse-2027")
-	actorA := commands.Actor{ID: a}
+	actorA := access.Actor{ID: a}
 	list, err := e.auth.Sessions(e.ctx, actorA)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("sessions: %v %v", list, err)
@@ -579,7 +581,7 @@ func TestOwnSessions(t *testing.T) {
 	if err := e.auth.RevokeSession(e.ctx, actorA, a1.Session.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.auth.Authenticate(e.ctx, a1.Token); !errors.Is(err, commands.ErrUnauthenticated) {
+	if _, _, err := e.auth.Authenticate(e.ctx, a1.Token); !errors.Is(err, usercmd.ErrUnauthenticated) {
 		t.Fatalf("a revoked session still works: %v", err)
 	}
 	if _, _, err := e.auth.Authenticate(e.ctx, a2.Token); err != nil {

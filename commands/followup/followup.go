@@ -1,4 +1,6 @@
-package commands
+// Package followup records follow-ups on leads, customers and contacts: a process over the lead
+// and customer modules, each follow-up appended to its subject's own stream.
+package followup
 
 import (
 	"context"
@@ -8,6 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/lead"
@@ -30,8 +35,8 @@ func ParseSubject(s string) (Subject, error) {
 	return Subject{Kind: kind, ID: u}, nil
 }
 
-// RecordFollowUp is a follow-up to record.
-type RecordFollowUp struct {
+// Record is a follow-up to record.
+type Record struct {
 	Subject        Subject
 	Type           string
 	Content        string
@@ -39,42 +44,43 @@ type RecordFollowUp struct {
 	NextFollowUpAt *time.Time
 }
 
-// FollowUps records follow-ups on the subject's own stream: the record and the subject's last
+// Service records follow-ups on the subject's own stream: the record and the subject's last
 // follow-up time change in one append, so they can never disagree.
-type FollowUps struct {
-	Leads    *Leads
-	Contacts *Contacts
+type Service struct {
+	Leads     *leadcmd.Service
+	Customers *customercmd.Service
+	Clock     commands.Clock
 }
 
 // Record adds a follow-up; the actor must be allowed to update the subject.
-func (h FollowUps) Record(ctx context.Context, m Meta, f RecordFollowUp) (Result, error) {
-	m.Command = "followup.record"
+func (h Service) Record(ctx context.Context, m commands.Meta, f Record) (commands.Result, error) {
+	m.Command = commands.FollowUpRecord
 	id := uuid.Must(uuid.NewV7())
 	if f.At.IsZero() {
-		f.At = h.Leads.clock()
+		f.At = h.Clock()
 	}
-	var res Result
+	var res commands.Result
 	var err error
 	switch f.Subject.Kind {
 	case "lead":
-		res, err = h.Leads.edit(ctx, m, f.Subject.ID, role.LeadsUpdate, func(l *lead.Lead) error {
+		res, err = h.Leads.Edit(ctx, m, f.Subject.ID, role.LeadsUpdate, func(l *lead.Lead) error {
 			return l.RecordFollowUp(id, f.Type, f.Content, f.At, f.NextFollowUpAt, m.Actor.ID)
 		})
 	case "customer", "contact":
 		customerID, contactID := f.Subject.ID, uuid.Nil
 		if f.Subject.Kind == "contact" {
-			c, lerr := h.Contacts.repo.Load(ctx, f.Subject.ID)
-			if lerr != nil || c.Root.Deleted() {
-				return Result{}, ErrNotFound
+			c, lerr := h.Customers.ContactCustomer(ctx, f.Subject.ID)
+			if lerr != nil {
+				return commands.Result{}, commands.ErrNotFound
 			}
-			customerID, contactID = c.Root.Customer(), f.Subject.ID
+			customerID, contactID = c, f.Subject.ID
 		}
-		res, err = h.Contacts.customers.edit(ctx, m, customerID, role.CustomersUpdate, func(c *customer.Customer) error {
+		res, err = h.Customers.Edit(ctx, m, customerID, role.CustomersUpdate, func(c *customer.Customer) error {
 			return c.RecordFollowUp(customer.FollowUp{ID: id, ContactID: contactID, Type: f.Type, Content: f.Content, At: f.At,
 				NextFollowUpAt: f.NextFollowUpAt}, m.Actor.ID)
 		})
 	default:
-		return Result{}, errors.New("unknown subject")
+		return commands.Result{}, errors.New("unknown subject")
 	}
 	res.ID = id
 	return res, err

@@ -1,4 +1,4 @@
-package commands
+package usercmd
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"github.com/pquerna/otp/hotp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/role"
@@ -129,7 +131,7 @@ type SignInFailureQuery struct {
 
 // NeedsTwoFactorEnrollment reports whether the actor's roles require two-factor sign-in that
 // the account behind the session has not confirmed.
-func NeedsTwoFactorEnrollment(a Actor, s Session) bool { return a.Require2FA && !s.TwoFactor }
+func NeedsTwoFactorEnrollment(a access.Actor, s Session) bool { return a.Require2FA && !s.TwoFactor }
 
 // TOTP parameters (RFC 6238 as authenticator apps implement it).
 const (
@@ -194,8 +196,8 @@ type TwoFactorEnrollment struct {
 }
 
 // EnrollTwoFactor issues a TOTP secret to the actor; it works once confirmed.
-func (a *Auth) EnrollTwoFactor(ctx context.Context, m Meta) (TwoFactorEnrollment, Result, error) {
-	m.Command = "auth.two_factor_enroll"
+func (a *Auth) EnrollTwoFactor(ctx context.Context, m commands.Meta) (TwoFactorEnrollment, commands.Result, error) {
+	m.Command = commands.AuthTwoFactorEnroll
 	var enr TwoFactorEnrollment
 	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
 		if u.TwoFactorEnabled() {
@@ -215,8 +217,8 @@ func (a *Auth) EnrollTwoFactor(ctx context.Context, m Meta) (TwoFactorEnrollment
 // ConfirmTwoFactor switches two-factor sign-in on when code is the enrolled secret's current
 // code, and returns the recovery codes (shown once; only their hashes are kept). The actor's
 // sessions stop needing enrolment.
-func (a *Auth) ConfirmTwoFactor(ctx context.Context, m Meta, code string) ([]string, Result, error) {
-	m.Command = "auth.two_factor_confirm"
+func (a *Auth) ConfirmTwoFactor(ctx context.Context, m commands.Meta, code string) ([]string, commands.Result, error) {
+	m.Command = commands.AuthTwoFactorConfirm
 	var codes []string
 	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
 		if u.TwoFactorEnabled() {
@@ -230,7 +232,7 @@ func (a *Auth) ConfirmTwoFactor(ctx context.Context, m Meta, code string) ([]str
 		return err
 	})
 	if err != nil {
-		return nil, Result{}, err
+		return nil, commands.Result{}, err
 	}
 	return codes, res, a.sessions.SetUserTwoFactor(ctx, m.Actor.ID, true)
 }
@@ -251,8 +253,8 @@ func (a *Auth) drawRecoveryCodes(secret, code string, record func(hashes []strin
 }
 
 // DisableTwoFactor switches the actor's two-factor sign-in off after checking their password.
-func (a *Auth) DisableTwoFactor(ctx context.Context, m Meta, password string) (Result, error) {
-	m.Command = "auth.two_factor_disable"
+func (a *Auth) DisableTwoFactor(ctx context.Context, m commands.Meta, password string) (commands.Result, error) {
+	m.Command = commands.AuthTwoFactorDisable
 	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
 		if ok, _ := VerifyPassword(password, u.PasswordHash()); !ok {
 			return &user.ValidationError{Field: "password", Message: "is not your password"}
@@ -260,7 +262,7 @@ func (a *Auth) DisableTwoFactor(ctx context.Context, m Meta, password string) (R
 		return u.DisableTwoFactor(m.Actor.ID, a.clock())
 	})
 	if err != nil {
-		return Result{}, err
+		return commands.Result{}, err
 	}
 	return res, a.sessions.SetUserTwoFactor(ctx, m.Actor.ID, false)
 }
@@ -268,8 +270,8 @@ func (a *Auth) DisableTwoFactor(ctx context.Context, m Meta, password string) (R
 // RegenerateRecoveryCodes replaces the actor's recovery codes (the old ones stop working) when
 // code is a current one-time code of their authenticator app, and returns the new codes (shown
 // once; only their hashes are kept).
-func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, m Meta, code string) ([]string, Result, error) {
-	m.Command = "auth.recovery_codes_regenerate"
+func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, m commands.Meta, code string) ([]string, commands.Result, error) {
+	m.Command = commands.AuthRecoveryCodesRegenerate
 	var codes []string
 	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
 		if !u.TwoFactorEnabled() {
@@ -280,7 +282,7 @@ func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, m Meta, code string)
 		return err
 	})
 	if err != nil {
-		return nil, Result{}, err
+		return nil, commands.Result{}, err
 	}
 	return codes, res, nil
 }
@@ -288,43 +290,43 @@ func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, m Meta, code string)
 // ResetTwoFactor switches another user's two-factor sign-in off (users.manage), for a user who
 // lost their authenticator and recovery codes. If their role requires two-factor sign-in, their
 // sessions are kept to enrolling again.
-func (a *Auth) ResetTwoFactor(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
-	m.Command = "user.two_factor_reset"
+func (a *Auth) ResetTwoFactor(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
+	m.Command = commands.UserTwoFactorReset
 	if !m.Actor.Can(role.UsersManage) {
-		return Result{}, ErrForbidden
+		return commands.Result{}, commands.ErrForbidden
 	}
 	res, err := a.users.Update(ctx, m, id, func(u *user.User) error { return u.DisableTwoFactor(m.Actor.ID, a.clock()) })
 	if err != nil {
-		return Result{}, err
+		return commands.Result{}, err
 	}
 	return res, a.sessions.SetUserTwoFactor(ctx, id, false)
 }
 
 // Unlock lifts a lockout (users.manage).
-func (a *Auth) Unlock(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
-	m.Command = "user.unlock"
+func (a *Auth) Unlock(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
+	m.Command = commands.UserUnlock
 	if !m.Actor.Can(role.UsersManage) {
-		return Result{}, ErrForbidden
+		return commands.Result{}, commands.ErrForbidden
 	}
 	return a.users.Update(ctx, m, id, func(u *user.User) error { return u.Unlock(m.Actor.ID, a.clock()) })
 }
 
 // Sessions lists the actor's own sessions, newest first.
-func (a *Auth) Sessions(ctx context.Context, actor Actor) ([]Session, error) {
+func (a *Auth) Sessions(ctx context.Context, actor access.Actor) ([]Session, error) {
 	return a.sessions.UserSessions(ctx, actor.ID, a.clock())
 }
 
 // RevokeSession ends one of the actor's own sessions; another user's session is ErrNotFound.
-func (a *Auth) RevokeSession(ctx context.Context, actor Actor, id string) error {
+func (a *Auth) RevokeSession(ctx context.Context, actor access.Actor, id string) error {
 	return a.sessions.DeleteUserSession(ctx, actor.ID, id)
 }
 
 // appendAddressFailure records a failed sign-in with an unknown username on the address's
 // stream. The stream's version is remembered per address so a busy stream is not re-read from
 // its start on every attempt; only the events after the remembered version are loaded.
-func (a *Auth) appendAddressFailure(ctx context.Context, m Meta, e user.AddressSignInFailed, now time.Time) error {
+func (a *Auth) appendAddressFailure(ctx context.Context, m commands.Meta, e user.AddressSignInFailed, now time.Time) error {
 	stream := user.SignInStream(e.Address)
-	data, err := Encode(m, now, []event.Event{e})
+	data, err := commands.Encode(m, now, []event.Event{e})
 	if err != nil {
 		return err
 	}
@@ -343,7 +345,7 @@ func (a *Auth) appendAddressFailure(ctx context.Context, m Meta, e user.AddressS
 			a.streams.set(stream, res.Version)
 			return nil
 		}
-		if !errors.Is(err, eventstore.ErrConcurrency) || try >= 2*maxAttempts {
+		if !errors.Is(err, eventstore.ErrConcurrency) || try >= 2*commands.MaxAttempts {
 			return fmt.Errorf("record failed sign-in: %w", err)
 		}
 	}

@@ -1,4 +1,6 @@
-package commands
+// Package usercmd holds the identity module's commands: accounts (create, edit, disable,
+// passwords), sign-in and sessions, two-factor sign-in and the sign-in throttling and lockout.
+package usercmd
 
 import (
 	"cmp"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/role"
@@ -24,23 +28,23 @@ var usernameNS = uuid.MustParse("6f1c3b1e-2d0a-4c55-9a51-7d1f0b3c9e42")
 
 // Users handles account commands.
 type Users struct {
-	repo     *Repository[*user.User]
-	names    reservations
+	repo     *commands.Repository[*user.User]
+	names    commands.Reservations
 	store    eventstore.Store
-	clock    Clock
-	org      OrgReader
+	clock    commands.Clock
+	org      Directory
 	sessions SessionStore
 }
 
 // NewUsers refuses nil dependencies.
-func NewUsers(store eventstore.Store, registry *event.Registry, clock Clock, org OrgReader, sessions SessionStore) *Users {
+func NewUsers(store eventstore.Store, registry *event.Registry, clock commands.Clock, org Directory, sessions SessionStore) *Users {
 	if org == nil || sessions == nil {
-		panic("commands: NewUsers with a nil dependency")
+		panic("usercmd: NewUsers with a nil dependency")
 	}
-	h := &Users{repo: NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions}
+	h := &Users{repo: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions}
 	// A username is held by its account as long as the account exists.
-	h.names = reservations{store: store, registry: registry, clock: clock, kind: usernames, ns: usernameNS,
-		holds: func(ctx context.Context, id uuid.UUID, _ string) (bool, bool, error) {
+	h.names = commands.Reservations{Store: store, Registry: registry, Clock: clock, Kind: commands.UsernameKind, NS: usernameNS,
+		Holds: func(ctx context.Context, id uuid.UUID, _ string) (bool, bool, error) {
 			acct, err := store.Load(ctx, user.Stream(id), eventstore.LoadOptions{})
 			return len(acct) > 0, len(acct) > 0, err
 		}}
@@ -59,17 +63,17 @@ type CreateUser struct {
 }
 
 // Create makes an account; it needs users.manage.
-func (h *Users) Create(ctx context.Context, m Meta, c CreateUser) (Result, error) {
+func (h *Users) Create(ctx context.Context, m commands.Meta, c CreateUser) (commands.Result, error) {
 	if !m.Actor.Can(role.UsersManage) {
-		return Result{}, ErrForbidden
+		return commands.Result{}, commands.ErrForbidden
 	}
 	return h.create(ctx, m, c, true)
 }
 
 // create makes the account; checkRoles is false only for the bootstrap administrator, whose
 // built-in role may not have reached the read model yet.
-func (h *Users) create(ctx context.Context, m Meta, c CreateUser, checkRoles bool) (Result, error) {
-	m.Command = "user.create"
+func (h *Users) create(ctx context.Context, m commands.Meta, c CreateUser, checkRoles bool) (commands.Result, error) {
+	m.Command = commands.UserCreate
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
 	}
@@ -78,7 +82,7 @@ func (h *Users) create(ctx context.Context, m Meta, c CreateUser, checkRoles boo
 	if pwErr == nil {
 		var err error
 		if hash, err = HashPassword(c.Password); err != nil {
-			return Result{}, err
+			return commands.Result{}, err
 		}
 	}
 	u, err := user.New(c.ID, c.Username, c.DisplayName, c.Roles, hash, m.Actor.ID, h.clock(),
@@ -88,10 +92,10 @@ func (h *Users) create(ctx context.Context, m Meta, c CreateUser, checkRoles boo
 		rolesErr = h.rolesExist(ctx, c.Roles)
 	}
 	if err := errors.Join(pwErr, err, rolesErr, h.placementOK(ctx, c.ID, c.DepartmentID, c.SuperiorID)); err != nil {
-		return Result{}, err
+		return commands.Result{}, err
 	}
-	if holder, err := h.names.reserve(ctx, m, usernameKey(u.Username()), c.ID); err != nil || holder != uuid.Nil {
-		return Result{}, cmp.Or(err, ErrUsernameTaken)
+	if holder, err := h.names.Reserve(ctx, m, commands.UsernameKey(u.Username()), c.ID); err != nil || holder != uuid.Nil {
+		return commands.Result{}, cmp.Or(err, ErrUsernameTaken)
 	}
 	return h.repo.Create(ctx, m, c.ID, u)
 }
@@ -129,10 +133,10 @@ func (h *Users) placementOK(ctx context.Context, id, dept, superior uuid.UUID) e
 type EditUser = user.Edit
 
 // Update edits profile, roles, department or superior (users.manage).
-func (h *Users) Update(ctx context.Context, m Meta, id uuid.UUID, c EditUser) (Result, error) {
-	m.Command = "user.update"
+func (h *Users) Update(ctx context.Context, m commands.Meta, id uuid.UUID, c EditUser) (commands.Result, error) {
+	m.Command = commands.UserUpdate
 	if !m.Actor.Can(role.UsersManage) {
-		return Result{}, ErrForbidden
+		return commands.Result{}, commands.ErrForbidden
 	}
 	var errs []error
 	if c.Roles != nil {
@@ -147,19 +151,19 @@ func (h *Users) Update(ctx context.Context, m Meta, id uuid.UUID, c EditUser) (R
 	}
 	errs = append(errs, h.placementOK(ctx, id, dept, sup))
 	if err := errors.Join(errs...); err != nil {
-		return Result{}, err
+		return commands.Result{}, err
 	}
 	return h.repo.Update(ctx, m, id, func(u *user.User) error { return u.Update(c, m.Actor.ID, h.clock()) })
 }
 
 // SetDisabled disables (ending every session) or enables an account (users.manage).
-func (h *Users) SetDisabled(ctx context.Context, m Meta, id uuid.UUID, disabled bool) (Result, error) {
-	m.Command = "user.enable"
+func (h *Users) SetDisabled(ctx context.Context, m commands.Meta, id uuid.UUID, disabled bool) (commands.Result, error) {
+	m.Command = commands.UserEnable
 	if disabled {
-		m.Command = "user.disable"
+		m.Command = commands.UserDisable
 	}
 	if !m.Actor.Can(role.UsersManage) {
-		return Result{}, ErrForbidden
+		return commands.Result{}, commands.ErrForbidden
 	}
 	res, err := h.repo.Update(ctx, m, id, func(u *user.User) error {
 		if disabled {
@@ -174,46 +178,46 @@ func (h *Users) SetDisabled(ctx context.Context, m Meta, id uuid.UUID, disabled 
 }
 
 // ResetPassword sets a new password for someone else (users.manage); their sessions end.
-func (h *Users) ResetPassword(ctx context.Context, m Meta, id uuid.UUID, password string) (Result, error) {
-	m.Command = "user.reset_password"
+func (h *Users) ResetPassword(ctx context.Context, m commands.Meta, id uuid.UUID, password string) (commands.Result, error) {
+	m.Command = commands.UserResetPassword
 	if !m.Actor.Can(role.UsersManage) {
-		return Result{}, ErrForbidden
+		return commands.Result{}, commands.ErrForbidden
 	}
 	return h.setPassword(ctx, m, id, password, true, "")
 }
 
 // ChangePassword changes the actor's own password after checking the current one; every other
 // session of the actor ends (keepSession is the hash of the session making the change).
-func (h *Users) ChangePassword(ctx context.Context, m Meta, current, next, keepSession string) (Result, error) {
-	m.Command = "user.change_password"
+func (h *Users) ChangePassword(ctx context.Context, m commands.Meta, current, next, keepSession string) (commands.Result, error) {
+	m.Command = commands.UserChangePassword
 	l, err := h.repo.Load(ctx, m.Actor.ID)
 	if err != nil {
-		return Result{}, err
+		return commands.Result{}, err
 	}
 	if ok, _ := VerifyPassword(current, l.Root.PasswordHash()); !ok {
-		return Result{}, &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
+		return commands.Result{}, &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
 	}
 	if next == current {
-		return Result{}, &user.ValidationError{Field: "newPassword", Message: "must differ from the current password"}
+		return commands.Result{}, &user.ValidationError{Field: "newPassword", Message: "must differ from the current password"}
 	}
 	return h.setPassword(ctx, m, m.Actor.ID, next, false, keepSession)
 }
 
-func (h *Users) setPassword(ctx context.Context, m Meta, id uuid.UUID, password string, reset bool, keep string) (Result, error) {
+func (h *Users) setPassword(ctx context.Context, m commands.Meta, id uuid.UUID, password string, reset bool, keep string) (commands.Result, error) {
 	if err := CheckPassword(password); err != nil {
 		var ve *user.ValidationError
 		if errors.As(err, &ve) && !reset {
 			ve.Field = "newPassword"
 		}
-		return Result{}, err
+		return commands.Result{}, err
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
-		return Result{}, err
+		return commands.Result{}, err
 	}
 	res, err := h.repo.Update(ctx, m, id, func(u *user.User) error { return u.ChangePassword(hash, reset, m.Actor.ID, h.clock()) })
 	if err != nil {
-		return Result{}, err
+		return commands.Result{}, err
 	}
 	return res, h.sessions.DeleteUserSessions(ctx, id, keep)
 }
@@ -239,18 +243,18 @@ func (h *Users) rolesExist(ctx context.Context, names []string) error {
 // EnsureAdmin creates the first administrator unless an account with that username exists.
 // It returns whether it created one.
 func (h *Users) EnsureAdmin(ctx context.Context, username, password string) (bool, error) {
-	existing, owner, err := h.names.latest(ctx, usernameKey(username), 0)
+	existing, owner, err := h.names.Latest(ctx, commands.UsernameKey(username), 0)
 	if err != nil {
 		return false, err
 	}
 	if len(existing) > 0 {
-		if held, _, err := h.names.holds(ctx, owner, ""); err != nil || held {
+		if held, _, err := h.names.Holds(ctx, owner, ""); err != nil || held {
 			return false, err
 		}
 	}
-	m := Meta{Actor: SystemActor, RequestID: "bootstrap", CorrelationID: uuid.NewString()}
+	m := commands.Meta{Actor: access.System, RequestID: "bootstrap", CorrelationID: uuid.NewString()}
 	_, err = h.create(ctx, m, CreateUser{Username: username, Password: password, DisplayName: "Administrator", Roles: []string{role.Admin}}, false)
-	if errors.Is(err, ErrUsernameTaken) || errors.Is(err, ErrAlreadyExists) {
+	if errors.Is(err, ErrUsernameTaken) || errors.Is(err, commands.ErrAlreadyExists) {
 		return false, nil // another process created it first
 	}
 	if err != nil {
@@ -286,12 +290,19 @@ type Credential struct {
 	SuperiorPath string
 }
 
+// Directory is what account commands read of the organisation.
+type Directory interface {
+	access.Directory
+	Department(ctx context.Context, id uuid.UUID) (access.DepartmentInfo, bool, error)
+	RolesByName(ctx context.Context, names []string) ([]access.RoleDef, error)
+}
+
 // CredentialStore is served by the organisation read model.
 type CredentialStore interface {
 	CredentialByUsername(ctx context.Context, username string) (Credential, error)
 	CredentialByID(ctx context.Context, id uuid.UUID) (Credential, error)
 	// RolesByName returns the defined (not deleted) roles among names.
-	RolesByName(ctx context.Context, names []string) ([]RoleDef, error)
+	RolesByName(ctx context.Context, names []string) ([]access.RoleDef, error)
 }
 
 // SessionStore keeps sessions (operational state, not business history).

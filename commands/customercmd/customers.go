@@ -1,4 +1,7 @@
-package commands
+// Package customercmd holds the customer module's commands: customers (enter, edit, assign,
+// claim from and release to the pool, lock, merge, delete, import, automatic return to the pool)
+// and their contacts, whose rules are the customer's.
+package customercmd
 
 import (
 	"context"
@@ -9,6 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -23,9 +29,9 @@ var (
 	ErrReclaimCooldown    = errors.New("you released this customer recently; the pool rules make you wait before claiming it again")
 )
 
-// CustomerDirectory is what customer commands read from the read models.
-type CustomerDirectory interface {
-	OrgDirectory
+// Directory is what customer commands read from the read models.
+type Directory interface {
+	access.Directory
 	CustomerPool(ctx context.Context) (settings.CustomerPool, error)
 	CustomerFields(ctx context.Context) ([]customer.CustomField, error)
 	OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error)
@@ -47,27 +53,30 @@ func (e *NameTakenError) Error() string {
 // customerNameNS namespaces the streams that reserve normalised customer names.
 var customerNameNS = uuid.MustParse("3c0e7b52-81a4-4f0d-b6d2-5e9a4c1f7d20")
 
-// Customers handles the customer commands.
-type Customers struct {
-	repo   *Repository[*customer.Customer]
-	names  reservations
-	clock  Clock
-	dir    CustomerDirectory
-	access access
+// Service handles the customer commands.
+type Service struct {
+	repo  *commands.Repository[*customer.Customer]
+	names commands.Reservations
+	clock commands.Clock
+	dir   Directory
+	rules access.Rules
+	// contacts is the contact repository, for merges (which move the source's contacts).
+	contacts *commands.Repository[*contact.Contact]
 }
 
-// NewCustomers refuses nil dependencies.
-func NewCustomers(store eventstore.Store, registry *event.Registry, clock Clock, dir CustomerDirectory) *Customers {
+// New refuses nil dependencies.
+func New(store eventstore.Store, registry *event.Registry, clock commands.Clock, dir Directory) *Service {
 	if dir == nil {
-		panic("commands: NewCustomers without a directory")
+		panic("customercmd: New without a directory")
 	}
-	h := &Customers{repo: NewRepository(store, registry, clock, customer.Stream, customer.Rehydrate), clock: clock, dir: dir,
-		access: access{org: dir, read: role.CustomersRead, pool: role.CustomersPool, assign: role.CustomersAssign}}
+	h := &Service{repo: commands.NewRepository(store, registry, clock, customer.Stream, customer.Rehydrate), clock: clock, dir: dir,
+		rules:    access.Rules{Org: dir, Read: role.CustomersRead, Pool: role.CustomersPool, Assign: role.CustomersAssign},
+		contacts: commands.NewRepository(store, registry, clock, contact.Stream, contact.Rehydrate)}
 	// A name is held by a customer while it exists, is not merged away and still has that name.
-	h.names = reservations{store: store, registry: registry, clock: clock, kind: customerNames, ns: customerNameNS,
-		holds: func(ctx context.Context, id uuid.UUID, key string) (bool, bool, error) {
+	h.names = commands.Reservations{Store: store, Registry: registry, Clock: clock, Kind: commands.CustomerNameKind, NS: customerNameNS,
+		Holds: func(ctx context.Context, id uuid.UUID, key string) (bool, bool, error) {
 			l, err := h.repo.Load(ctx, id)
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, commands.ErrNotFound) {
 				return false, false, nil
 			}
 			if err != nil {
@@ -79,8 +88,8 @@ func NewCustomers(store eventstore.Store, registry *event.Registry, clock Clock,
 	return h
 }
 
-// CreateCustomer enters a customer.
-type CreateCustomer struct {
+// Create enters a customer.
+type Create struct {
 	ID      uuid.UUID
 	Fields  customer.Fields
 	Status  customer.Status
@@ -92,10 +101,10 @@ type CreateCustomer struct {
 }
 
 // Create enters a customer owned by the actor (or OwnerID, for those who assign), or into the pool.
-func (h *Customers) Create(ctx context.Context, m Meta, c CreateCustomer) (Result, error) {
-	m.Command = "customer.create"
+func (h *Service) Create(ctx context.Context, m commands.Meta, c Create) (commands.Result, error) {
+	m.Command = commands.CustomerCreate
 	if !m.Actor.Can(role.CustomersCreate) {
-		return Result{}, ErrForbidden
+		return commands.Result{}, commands.ErrForbidden
 	}
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
@@ -105,22 +114,22 @@ func (h *Customers) Create(ctx context.Context, m Meta, c CreateCustomer) (Resul
 	case c.Pool:
 		owner = uuid.Nil
 	case c.OwnerID != uuid.Nil && c.OwnerID != m.Actor.ID:
-		if err := h.access.assignable(ctx, m.Actor, c.OwnerID); err != nil {
-			return Result{}, err
+		if err := h.rules.Assignable(ctx, m.Actor, c.OwnerID); err != nil {
+			return commands.Result{}, err
 		}
 		owner = c.OwnerID
 	}
 	cu, err := customer.New(c.ID, c.Fields, c.Status, owner, "", m.Actor.ID, h.clock())
 	if err := errors.Join(err, h.checkCustom(ctx, c.Fields.Custom)); err != nil {
-		return Result{}, err
+		return commands.Result{}, err
 	}
 	if key := customer.NormalizeName(c.Fields.Name); c.UniqueName && key != "" {
-		holder, err := h.names.reserve(ctx, m, key, c.ID)
+		holder, err := h.names.Reserve(ctx, m, key, c.ID)
 		if err != nil {
-			return Result{}, err
+			return commands.Result{}, err
 		}
 		if holder != uuid.Nil {
-			return Result{}, &NameTakenError{CustomerID: holder}
+			return commands.Result{}, &NameTakenError{CustomerID: holder}
 		}
 	}
 	return h.repo.CreateOrMatch(ctx, m, c.ID, cu, func(existing, proposed event.Event) bool {
@@ -130,9 +139,11 @@ func (h *Customers) Create(ctx context.Context, m Meta, c CreateCustomer) (Resul
 	})
 }
 
-func (h *Customers) edit(ctx context.Context, m Meta, id uuid.UUID, permission string, change func(*customer.Customer) error) (Result, error) {
+// Edit runs a behaviour on a customer the actor may change (see access.Rules.MayChange);
+// processes (follow-ups) decide on a customer through it.
+func (h *Service) Edit(ctx context.Context, m commands.Meta, id uuid.UUID, permission string, change func(*customer.Customer) error) (commands.Result, error) {
 	return h.repo.Update(ctx, m, id, func(c *customer.Customer) error {
-		if err := h.access.mayChange(ctx, m.Actor, c.Owner(), c.Deleted(), permission); err != nil {
+		if err := h.rules.MayChange(ctx, m.Actor, c.Owner(), c.Deleted(), permission); err != nil {
 			return err
 		}
 		return change(c)
@@ -140,9 +151,9 @@ func (h *Customers) edit(ctx context.Context, m Meta, id uuid.UUID, permission s
 }
 
 // Update changes fields or the status.
-func (h *Customers) Update(ctx context.Context, m Meta, id uuid.UUID, p customer.Patch) (Result, error) {
-	m.Command = "customer.update"
-	return h.edit(ctx, m, id, role.CustomersUpdate, func(c *customer.Customer) error {
+func (h *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p customer.Patch) (commands.Result, error) {
+	m.Command = commands.CustomerUpdate
+	return h.Edit(ctx, m, id, role.CustomersUpdate, func(c *customer.Customer) error {
 		if len(p.Custom) > 0 {
 			merged := map[string]any{}
 			for k, v := range c.Fields().Custom {
@@ -164,7 +175,7 @@ func (h *Customers) Update(ctx context.Context, m Meta, id uuid.UUID, p customer
 }
 
 // checkCustom validates custom field values against the definitions in force.
-func (h *Customers) checkCustom(ctx context.Context, values map[string]any) error {
+func (h *Service) checkCustom(ctx context.Context, values map[string]any) error {
 	defs, err := h.dir.CustomerFields(ctx)
 	if err != nil {
 		return err
@@ -173,10 +184,10 @@ func (h *Customers) checkCustom(ctx context.Context, values map[string]any) erro
 }
 
 // Assign gives a customer to an active user inside the actor's scope.
-func (h *Customers) Assign(ctx context.Context, m Meta, id, to uuid.UUID) (Result, error) {
-	m.Command = "customer.assign"
-	return h.edit(ctx, m, id, role.CustomersAssign, func(c *customer.Customer) error {
-		if err := h.access.assignable(ctx, m.Actor, to); err != nil {
+func (h *Service) Assign(ctx context.Context, m commands.Meta, id, to uuid.UUID) (commands.Result, error) {
+	m.Command = commands.CustomerAssign
+	return h.Edit(ctx, m, id, role.CustomersAssign, func(c *customer.Customer) error {
+		if err := h.rules.Assignable(ctx, m.Actor, to); err != nil {
 			return err
 		}
 		return c.Assign(to, m.Actor.ID, h.clock())
@@ -184,18 +195,18 @@ func (h *Customers) Assign(ctx context.Context, m Meta, id, to uuid.UUID) (Resul
 }
 
 // Release puts a customer back into the pool (never a locked one).
-func (h *Customers) Release(ctx context.Context, m Meta, id uuid.UUID, reason string) (Result, error) {
-	m.Command = "customer.release"
-	return h.edit(ctx, m, id, role.CustomersRelease, func(c *customer.Customer) error { return c.Release(reason, m.Actor.ID, h.clock()) })
+func (h *Service) Release(ctx context.Context, m commands.Meta, id uuid.UUID, reason string) (commands.Result, error) {
+	m.Command = commands.CustomerRelease
+	return h.Edit(ctx, m, id, role.CustomersRelease, func(c *customer.Customer) error { return c.Release(reason, m.Actor.ID, h.clock()) })
 }
 
 // SetLocked locks (never returns to the pool) or unlocks a customer.
-func (h *Customers) SetLocked(ctx context.Context, m Meta, id uuid.UUID, locked bool) (Result, error) {
-	m.Command = "customer.unlock"
+func (h *Service) SetLocked(ctx context.Context, m commands.Meta, id uuid.UUID, locked bool) (commands.Result, error) {
+	m.Command = commands.CustomerUnlock
 	if locked {
-		m.Command = "customer.lock"
+		m.Command = commands.CustomerLock
 	}
-	return h.edit(ctx, m, id, role.CustomersLock, func(c *customer.Customer) error {
+	return h.Edit(ctx, m, id, role.CustomersLock, func(c *customer.Customer) error {
 		if locked {
 			return c.Lock(m.Actor.ID, h.clock())
 		}
@@ -204,22 +215,22 @@ func (h *Customers) SetLocked(ctx context.Context, m Meta, id uuid.UUID, locked 
 }
 
 // Delete removes a customer from every list; its history stays.
-func (h *Customers) Delete(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
-	m.Command = "customer.delete"
-	return h.edit(ctx, m, id, role.CustomersDelete, func(c *customer.Customer) error { return c.Delete(m.Actor.ID, h.clock()) })
+func (h *Service) Delete(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
+	m.Command = commands.CustomerDelete
+	return h.Edit(ctx, m, id, role.CustomersDelete, func(c *customer.Customer) error { return c.Delete(m.Actor.ID, h.clock()) })
 }
 
 // Claim takes a pool customer within the pool's limits: owned customers, claims per day, and the
 // cool-down before a previous owner may take it back. Concurrent claimers: one wins, the others
 // get customer.ErrNotInPool.
-func (h *Customers) Claim(ctx context.Context, m Meta, id uuid.UUID) (Result, error) {
-	m.Command = "customer.claim"
+func (h *Service) Claim(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
+	m.Command = commands.CustomerClaim
 	if !m.Actor.Can(role.CustomersPool) {
-		return Result{}, ErrForbidden
+		return commands.Result{}, commands.ErrForbidden
 	}
 	return h.repo.Update(ctx, m, id, func(c *customer.Customer) error {
 		if c.Deleted() {
-			return ErrNotFound
+			return commands.ErrNotFound
 		}
 		if !c.InPool() {
 			return customer.ErrNotInPool
@@ -256,7 +267,7 @@ func (h *Customers) Claim(ctx context.Context, m Meta, id uuid.UUID) (Result, er
 }
 
 // History returns the customer's events with field-level changes.
-func (h *Customers) History(ctx context.Context, a Actor, id uuid.UUID) ([]Change, error) {
+func (h *Service) History(ctx context.Context, a access.Actor, id uuid.UUID) ([]commands.Change, error) {
 	if err := h.visible(ctx, a, id); err != nil {
 		return nil, err
 	}
@@ -264,7 +275,7 @@ func (h *Customers) History(ctx context.Context, a Actor, id uuid.UUID) ([]Chang
 }
 
 // AsOf returns the customer as it was at a time.
-func (h *Customers) AsOf(ctx context.Context, a Actor, id uuid.UUID, until time.Time) (map[string]any, error) {
+func (h *Service) AsOf(ctx context.Context, a access.Actor, id uuid.UUID, until time.Time) (map[string]any, error) {
 	if err := h.visible(ctx, a, id); err != nil {
 		return nil, err
 	}
@@ -275,17 +286,17 @@ func (h *Customers) AsOf(ctx context.Context, a Actor, id uuid.UUID, until time.
 	return c.Snapshot(), nil
 }
 
-func (h *Customers) visible(ctx context.Context, a Actor, id uuid.UUID) error {
+func (h *Service) visible(ctx context.Context, a access.Actor, id uuid.UUID) error {
 	l, err := h.repo.Load(ctx, id)
 	if err != nil {
 		return err
 	}
-	ok, err := h.access.sees(ctx, a, l.Root.Owner())
+	ok, err := h.rules.Sees(ctx, a, l.Root.Owner())
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return ErrNotFound
+		return commands.ErrNotFound
 	}
 	return nil
 }
@@ -293,7 +304,7 @@ func (h *Customers) visible(ctx context.Context, a Actor, id uuid.UUID) error {
 // ReturnDue applies the pool rules at now: every owned, unlocked customer whose rule is due goes
 // back to the pool, as the system actor. It is idempotent (a second run finds them in the pool)
 // and returns how many it returned. Only one process should run it at a time (see the scheduler).
-func (h *Customers) ReturnDue(ctx context.Context, now time.Time) (int, error) {
+func (h *Service) ReturnDue(ctx context.Context, now time.Time) (int, error) {
 	pool, err := h.dir.CustomerPool(ctx)
 	if err != nil {
 		return 0, err
@@ -301,7 +312,7 @@ func (h *Customers) ReturnDue(ctx context.Context, now time.Time) (int, error) {
 	if pool.Rules.NoFollowUpDays == 0 && pool.Rules.NoDealDays == 0 {
 		return 0, nil
 	}
-	m := Meta{Actor: SystemActor, Command: "customer.return_to_pool", RequestID: "pool-rules-" + now.UTC().Format("20060102T150405"),
+	m := commands.Meta{Actor: access.System, Command: commands.CustomerReturnToPool, RequestID: "pool-rules-" + now.UTC().Format("20060102T150405"),
 		CorrelationID: uuid.NewString()}
 	returned := 0
 	after := uuid.Nil
@@ -318,7 +329,7 @@ func (h *Customers) ReturnDue(ctx context.Context, now time.Time) (int, error) {
 					return nil
 				}
 				reason := fmt.Sprintf("pool rule %s: due since %s", rule, at.UTC().Format("2006-01-02"))
-				if err := c.Return(rule, reason, SystemActor.ID, now); err != nil {
+				if err := c.Return(rule, reason, access.System.ID, now); err != nil {
 					return err
 				}
 				returned++
@@ -332,4 +343,34 @@ func (h *Customers) ReturnDue(ctx context.Context, now time.Time) (int, error) {
 			return returned, nil
 		}
 	}
+}
+
+// Adopt appends a customer another process built and decided on (a lead's conversion): no
+// create rules run here. An existing stream is commands.ErrAlreadyExists.
+func (h *Service) Adopt(ctx context.Context, m commands.Meta, c *customer.Customer) (commands.Result, error) {
+	m.Command = commands.CustomerCreate
+	return h.repo.Create(ctx, m, c.ID(), c)
+}
+
+// SetPrimaryContactIfNone makes contactID the customer's primary contact unless it has one.
+func (h *Service) SetPrimaryContactIfNone(ctx context.Context, m commands.Meta, customerID, contactID uuid.UUID) (commands.Result, error) {
+	m.Command = commands.CustomerSetPrimaryContact
+	return h.repo.Update(ctx, m, customerID, func(c *customer.Customer) error {
+		if c.PrimaryContact() != "" {
+			return nil
+		}
+		return c.SetPrimaryContact(contactID, m.Actor.ID, h.clock())
+	})
+}
+
+// ContactCustomer is the customer of a live contact (commands.ErrNotFound for a deleted one).
+func (h *Service) ContactCustomer(ctx context.Context, contactID uuid.UUID) (uuid.UUID, error) {
+	c, err := h.contacts.Load(ctx, contactID)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if c.Root.Deleted() {
+		return uuid.Nil, commands.ErrNotFound
+	}
+	return c.Root.Customer(), nil
 }

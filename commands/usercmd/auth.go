@@ -1,4 +1,4 @@
-package commands
+package usercmd
 
 import (
 	"context"
@@ -13,8 +13,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/user"
 )
 
@@ -25,18 +28,15 @@ var ErrBadCredentials = errors.New("invalid username or password")
 // ErrUnauthenticated: no session for this token, or it expired.
 var ErrUnauthenticated = errors.New("not signed in")
 
-// AnonymousActor is who a failed sign-in is recorded as: nobody has proved who they are.
-var AnonymousActor = Actor{ID: uuid.Nil, Name: "anonymous"}
-
 // Auth signs users in, resolves bearer tokens to actors and runs the sign-in security commands
 // (two-factor, lockout, sessions; see security.go).
 type Auth struct {
 	store    eventstore.Store
-	users    *Repository[*user.User]
+	users    *commands.Repository[*user.User]
 	creds    CredentialStore
 	sessions SessionStore
 	signins  SignInLog
-	clock    Clock
+	clock    commands.Clock
 	ttl      time.Duration
 	dummy    string // a hash to verify against for unknown users, so timing does not tell
 	policy   atomic.Pointer[SignInPolicy]
@@ -46,12 +46,12 @@ type Auth struct {
 // NewAuth refuses nil dependencies; ttl is the sliding session lifetime. Failed sign-ins are
 // throttled by DefaultSignInPolicy until SetSignInPolicy says otherwise.
 func NewAuth(store eventstore.Store, registry *event.Registry, creds CredentialStore, sessions SessionStore, signins SignInLog,
-	clock Clock, ttl time.Duration) *Auth {
+	clock commands.Clock, ttl time.Duration) *Auth {
 	if store == nil || registry == nil || creds == nil || sessions == nil || signins == nil || clock == nil {
-		panic("commands: NewAuth with a nil dependency")
+		panic("usercmd: NewAuth with a nil dependency")
 	}
 	dummy, _ := HashPassword(uuid.NewString())
-	a := &Auth{store: store, users: NewRepository(store, registry, clock, user.Stream, user.Rehydrate), creds: creds,
+	a := &Auth{store: store, users: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), creds: creds,
 		sessions: sessions, signins: signins, clock: clock, ttl: ttl, dummy: dummy}
 	a.SetSignInPolicy(DefaultSignInPolicy)
 	return a
@@ -94,14 +94,14 @@ func (a *Auth) Login(ctx context.Context, in LoginRequest) (LoginResult, error) 
 		return LoginResult{}, err
 	}
 	c, err := a.creds.CredentialByUsername(ctx, in.Username)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, commands.ErrNotFound) {
 		return LoginResult{}, a.unknownUser(ctx, in, now, pol)
 	}
 	if err != nil {
 		return LoginResult{}, err
 	}
 	outcome, res, u, err := a.attempt(ctx, c, in, now, pol)
-	if errors.Is(err, ErrNotFound) { // in the read model but not in the log: treat as unknown
+	if errors.Is(err, commands.ErrNotFound) { // in the read model but not in the log: treat as unknown
 		return LoginResult{}, a.unknownUser(ctx, in, now, pol)
 	}
 	if err != nil {
@@ -132,25 +132,25 @@ func (a *Auth) Login(ctx context.Context, in LoginRequest) (LoginResult, error) 
 
 // attempt judges a sign-in to an existing account and appends what the account recorded. The
 // outcome is the answer for the client; err is a failure to judge or record.
-func (a *Auth) attempt(ctx context.Context, c Credential, in LoginRequest, now time.Time, pol SignInPolicy) (outcome error, res Result, u *user.User, err error) {
+func (a *Auth) attempt(ctx context.Context, c Credential, in LoginRequest, now time.Time, pol SignInPolicy) (outcome error, res commands.Result, u *user.User, err error) {
 	for try := 1; ; try++ {
 		l, err := a.users.Load(ctx, c.UserID)
 		if err != nil {
-			return nil, Result{}, nil, err
+			return nil, commands.Result{}, nil, err
 		}
 		u = l.Root
 		outcome = a.judge(u, in, now, pol)
 		changes := u.Changes()
 		if len(changes) == 0 {
-			return outcome, Result{ID: c.UserID, Version: u.Version(), Position: l.Position}, u, nil
+			return outcome, commands.Result{ID: c.UserID, Version: u.Version(), Position: l.Position}, u, nil
 		}
-		m := Meta{Actor: AnonymousActor, Command: "auth.login", RequestID: in.RequestID, CorrelationID: in.RequestID,
+		m := commands.Meta{Actor: access.Anonymous, Command: commands.AuthLogin, RequestID: in.RequestID, CorrelationID: in.RequestID,
 			CausationID: in.RequestID, ClientAddr: in.Address}
 		if outcome == nil {
-			m.Actor = Actor{ID: c.UserID, Name: c.DisplayName}
+			m.Actor = access.Actor{ID: c.UserID, Name: c.DisplayName}
 		}
-		res, err = a.users.append(ctx, m, c.UserID, u.Version(), changes)
-		if errors.Is(err, eventstore.ErrConcurrency) && try < maxAttempts {
+		res, err = a.users.Append(ctx, m, c.UserID, u.Version(), changes)
+		if errors.Is(err, eventstore.ErrConcurrency) && try < commands.MaxAttempts {
 			continue // another attempt was recorded first: judge again against the new state
 		}
 		return outcome, res, u, err
@@ -218,7 +218,7 @@ func (a *Auth) unknownUser(ctx context.Context, in LoginRequest, now time.Time, 
 	} else {
 		_, _ = VerifyPassword(in.Password, a.dummy)
 	}
-	m := Meta{Actor: AnonymousActor, Command: "auth.login", RequestID: in.RequestID, CorrelationID: in.RequestID,
+	m := commands.Meta{Actor: access.Anonymous, Command: commands.AuthLogin, RequestID: in.RequestID, CorrelationID: in.RequestID,
 		CausationID: in.RequestID, ClientAddr: in.Address}
 	if err := a.appendAddressFailure(ctx, m, user.NewAddressSignInFailed(in.Username, in.Address, now), now); err != nil {
 		return err
@@ -227,28 +227,28 @@ func (a *Auth) unknownUser(ctx context.Context, in LoginRequest, now time.Time, 
 }
 
 // Authenticate resolves a bearer token to the actor and slides the session's expiry.
-func (a *Auth) Authenticate(ctx context.Context, token string) (Actor, Session, error) {
+func (a *Auth) Authenticate(ctx context.Context, token string) (access.Actor, Session, error) {
 	if token == "" {
-		return Actor{}, Session{}, ErrUnauthenticated
+		return access.Actor{}, Session{}, ErrUnauthenticated
 	}
 	now := a.clock()
 	s, err := a.sessions.TouchSession(ctx, HashToken(token), now, now.Add(a.ttl))
-	if errors.Is(err, ErrNotFound) {
-		return Actor{}, Session{}, ErrUnauthenticated
+	if errors.Is(err, commands.ErrNotFound) {
+		return access.Actor{}, Session{}, ErrUnauthenticated
 	}
 	if err != nil {
-		return Actor{}, Session{}, err
+		return access.Actor{}, Session{}, err
 	}
 	c, err := a.creds.CredentialByID(ctx, s.UserID)
-	if errors.Is(err, ErrNotFound) || c.Disabled {
-		return Actor{}, Session{}, ErrUnauthenticated
+	if errors.Is(err, commands.ErrNotFound) || c.Disabled {
+		return access.Actor{}, Session{}, ErrUnauthenticated
 	}
 	if err != nil {
-		return Actor{}, Session{}, err
+		return access.Actor{}, Session{}, err
 	}
 	roles, err := a.creds.RolesByName(ctx, c.Roles)
 	if err != nil {
-		return Actor{}, Session{}, err
+		return access.Actor{}, Session{}, err
 	}
 	return ResolveActor(c, roles), s, nil
 }
@@ -270,4 +270,24 @@ func newToken() (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// ResolveActor combines a user's roles into an actor: the union of their permissions and the
+// widest of their data scopes.
+func ResolveActor(c Credential, roles []access.RoleDef) access.Actor {
+	a := access.Actor{ID: c.UserID, Name: c.DisplayName, Roles: c.Roles, Permissions: map[string]bool{}, Scope: role.ScopeSelf,
+		DepartmentID: c.DepartmentID, DeptPath: c.DeptPath, SuperiorPath: c.SuperiorPath}
+	if a.SuperiorPath == "" {
+		a.SuperiorPath = "/"
+	}
+	for _, r := range roles {
+		for _, p := range r.Permissions {
+			a.Permissions[p] = true
+		}
+		if role.Wider(r.Scope, a.Scope) {
+			a.Scope = r.Scope
+		}
+		a.Require2FA = a.Require2FA || r.Require2FA
+	}
+	return a
 }
