@@ -7,16 +7,17 @@ import (
 
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/auditview"
 )
 
 // Audit indexes every event of the log for the operation-log queries. It is derived from the
 // log like every other read model and can be rebuilt from it.
 type Audit struct{}
 
-func (Audit) Name() string { return readmodels.AuditProjection }
+func (Audit) Name() string { return auditview.Projection }
 
 func (Audit) Schema(_ *readmodels.DB, gen int) []string {
-	return readmodels.AuditTableDDL(readmodels.TableName("audit_events", gen))
+	return auditview.TableDDL(readmodels.TableName("audit_events", gen))
 }
 
 func (Audit) Drop(_ *readmodels.DB, gen int) []string {
@@ -36,15 +37,15 @@ func (b *auditBatch) Apply(_ context.Context, e eventstore.Event) error {
 }
 
 func (b *auditBatch) Flush(ctx context.Context) error {
-	ncol := strings.Count(readmodels.AuditColumns, ",") + 1
+	ncol := strings.Count(auditview.Columns, ",") + 1
 	table := b.tx.Table("audit_events")
 	for start := 0; start < len(b.events); start += upsertChunk {
 		chunk := b.events[start:min(start+upsertChunk, len(b.events))]
 		args := make([]any, 0, len(chunk)*ncol)
 		for _, e := range chunk {
-			args = append(args, b.tx.DB.AuditArgs(e)...)
+			args = append(args, auditview.Args(b.tx.DB.Dialect, e)...)
 		}
-		q := `INSERT INTO ` + table + ` (` + readmodels.AuditColumns + `) VALUES ` + placeholders(len(chunk), ncol) + ` ON CONFLICT (position) DO NOTHING`
+		q := `INSERT INTO ` + table + ` (` + auditview.Columns + `) VALUES ` + placeholders(len(chunk), ncol) + ` ON CONFLICT (position) DO NOTHING`
 		if _, err := b.tx.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("insert audit events: %w", err)
 		}

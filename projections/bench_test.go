@@ -39,6 +39,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // Sizes of the benchmark data sets.
@@ -449,7 +450,7 @@ func waitForLeads(tb testing.TB, eng *projections.Engine, head uint64) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	if err := eng.WaitFor(ctx, head, readmodels.LeadsProjection); err != nil {
+	if err := eng.WaitFor(ctx, head, leadview.Projection); err != nil {
 		st, _ := eng.Status(context.Background())
 		tb.Fatalf("leads projection did not reach %d: %v; status %+v", head, err, st)
 	}
@@ -458,7 +459,7 @@ func waitForLeads(tb testing.TB, eng *projections.Engine, head uint64) {
 // countLeads is the number of leads the read model serves.
 func countLeads(tb testing.TB, db *readmodels.DB) int64 {
 	tb.Helper()
-	page, err := db.SearchLeads(context.Background(), readmodels.LeadQuery{Scope: readmodels.Scope{All: true}, Limit: 1})
+	page, err := leadview.New(db).Search(context.Background(), leadview.Query{Scope: readmodels.Scope{All: true}, Limit: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}

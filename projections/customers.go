@@ -16,6 +16,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // Customers projects customer events into the searchable customer table (and the customer pool),
@@ -25,13 +26,13 @@ type Customers struct{ registry *event.Registry }
 // NewCustomers builds the projector.
 func NewCustomers(registry *event.Registry) *Customers { return &Customers{registry: registry} }
 
-func (*Customers) Name() string { return readmodels.CustomersProjection }
+func (*Customers) Name() string { return customerview.Projection }
 
 func (*Customers) Schema(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName("customers", gen)
 	ct := readmodels.TableName("contacts", gen)
-	ddl := append(readmodels.CustomerTableDDL(t), db.Dialect.SearchIndex(t)...)
-	ddl = append(append(ddl, readmodels.ContactTableDDL(ct)...), db.Dialect.SearchIndex(ct)...)
+	ddl := append(customerview.TableDDL(t), db.Dialect.SearchIndex(t)...)
+	ddl = append(append(ddl, customerview.ContactTableDDL(ct)...), db.Dialect.SearchIndex(ct)...)
 	ddl = append(ddl, readmodels.FollowUpTableDDL(readmodels.TableName("customer_followups", gen))...)
 	return append(ddl, orgTreeDDL(readmodels.TableName("customer_org_depts", gen), readmodels.TableName("customer_org_users", gen))...)
 }
@@ -47,9 +48,9 @@ func (*Customers) Drop(db *readmodels.DB, gen int) []string {
 func (p *Customers) NewBatch(tx *Tx) Batch {
 	tree := orgTree{depts: tx.Table("customer_org_depts"), users: tx.Table("customer_org_users")}
 	return &customerBatch{p: p, tx: tx, table: tx.Table("customers"), contacts: tx.Table("contacts"),
-		buf: newRowBuffer(tx.Table("customers"), "customer", tree, readmodels.CustomerColumns,
-			func(r *sql.Row) (*readmodels.Customer, error) { return readmodels.ScanCustomer(r) },
-			readmodels.CustomerColumns+", search, name_norm", tx.DB.CustomerArgs)}
+		buf: newRowBuffer(tx.Table("customers"), "customer", tree, customerview.Columns,
+			func(r *sql.Row) (*customerview.Customer, error) { return customerview.Scan(r) },
+			customerview.Columns+", search, name_norm", func(c *customerview.Customer) []any { return customerview.Args(tx.DB.Dialect, c) })}
 }
 
 // customerBatch keeps the customer rows a page touches in its buffer; contacts and follow-ups
@@ -59,7 +60,7 @@ type customerBatch struct {
 	tx       *Tx
 	table    string
 	contacts string
-	buf      *rowBuffer[readmodels.Customer]
+	buf      *rowBuffer[customerview.Customer]
 }
 
 func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
@@ -82,7 +83,7 @@ func (b *customerBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		if err != nil {
 			return err
 		}
-		row := &readmodels.Customer{ID: id, Fields: c.Fields, Status: string(c.Status), CreatedAt: c.At, FromLeadID: optUUID(c.FromLeadID)}
+		row := &customerview.Customer{ID: id, Fields: c.Fields, Status: string(c.Status), CreatedAt: c.At, FromLeadID: optUUID(c.FromLeadID)}
 		row.CreatedBy, _ = uuid.Parse(c.By)
 		if err := b.setOwner(ctx, row, c.OwnerID, c.At); err != nil {
 			return err
@@ -181,7 +182,7 @@ type owner struct {
 	inPool                  bool
 }
 
-func ownerColumns(c *readmodels.Customer) owner {
+func ownerColumns(c *customerview.Customer) owner {
 	o := owner{dept: c.OwnerDeptID, deptPath: c.OwnerDeptPath, supPath: c.OwnerSupPath, inPool: c.InPool}
 	if c.OwnerID != nil {
 		o.id = c.OwnerID.String()
@@ -252,7 +253,7 @@ func optUUID(s string) *uuid.UUID {
 	return &id
 }
 
-func (b *customerBatch) setOwner(ctx context.Context, row *readmodels.Customer, owner string, at time.Time) error {
+func (b *customerBatch) setOwner(ctx context.Context, row *customerview.Customer, owner string, at time.Time) error {
 	row.OwnerID, row.InPool, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath, row.ClaimedAt = nil, true, "", "", "", nil
 	id, err := uuid.Parse(owner)
 	if err != nil {
@@ -268,7 +269,7 @@ func (b *customerBatch) setOwner(ctx context.Context, row *readmodels.Customer, 
 	return nil
 }
 
-func (b *customerBatch) put(row *readmodels.Customer, e eventstore.Event, at time.Time) {
+func (b *customerBatch) put(row *customerview.Customer, e eventstore.Event, at time.Time) {
 	row.Version, row.Position, row.UpdatedAt = e.Version, e.Position, at
 	b.buf.put(row.ID, row)
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 type env struct {
@@ -166,7 +167,7 @@ func TestLiveAndRebuiltReadModelsAreIdentical(t *testing.T) {
 			if len(before) != 35 {
 				t.Fatalf("read model holds %d leads, want 35 (40 created, 5 deleted)", len(before))
 			}
-			page, err := env.db.SearchLeads(ctx, readmodels.LeadQuery{Scope: readmodels.Scope{All: true}, Q: "星河", Limit: 500})
+			page, err := leadview.New(env.db).Search(ctx, leadview.Query{Scope: readmodels.Scope{All: true}, Q: "星河", Limit: 500})
 			if err != nil || page.Total != 35 {
 				t.Fatalf("search 星河 = %d (%v), want 35", page.Total, err)
 			}
@@ -192,18 +193,18 @@ func wait(t *testing.T, env *env, pos uint64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := env.engine.WaitFor(ctx, pos, readmodels.LeadsProjection); err != nil {
+	if err := env.engine.WaitFor(ctx, pos, leadview.Projection); err != nil {
 		st, _ := env.engine.Status(context.Background())
 		t.Fatalf("projection did not reach %d: %v; status %+v", pos, err, st)
 	}
 }
 
-func dump(t *testing.T, db *readmodels.DB) []readmodels.Lead {
+func dump(t *testing.T, db *readmodels.DB) []leadview.Lead {
 	t.Helper()
-	var out []readmodels.Lead
+	var out []leadview.Lead
 	cursor := ""
 	for {
-		page, err := db.SearchLeads(context.Background(), readmodels.LeadQuery{Scope: readmodels.Scope{All: true}, Sort: "createdAt", Limit: 11, Cursor: cursor})
+		page, err := leadview.New(db).Search(context.Background(), leadview.Query{Scope: readmodels.Scope{All: true}, Sort: "createdAt", Limit: 11, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,14 +316,14 @@ func TestProjectionLeaseMovesBetweenProcesses(t *testing.T) {
 			waitOn := func(p *proc, pos uint64) {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
-				if err := p.eng.WaitFor(ctx, pos, readmodels.LeadsProjection); err != nil {
+				if err := p.eng.WaitFor(ctx, pos, leadview.Projection); err != nil {
 					st, _ := p.eng.Status(context.Background())
 					t.Fatalf("did not reach %d: %v (%+v)", pos, err, st)
 				}
 			}
 
 			held := settled(-1)
-			holder, other := procs[held[readmodels.LeadsProjection]], procs[1-held[readmodels.LeadsProjection]]
+			holder, other := procs[held[leadview.Projection]], procs[1-held[leadview.Projection]]
 			pos := create(5)
 			waitOn(other, pos) // the standby follows the holder's checkpoint
 			if n := len(dump(t, db)); n != 5 {
@@ -405,12 +406,12 @@ func waitHeld(t *testing.T, db *readmodels.DB, name, holder string) {
 func rebuildAndSwitch(t *testing.T, env *env, within time.Duration) {
 	t.Helper()
 	ctx := context.Background()
-	gen, err := env.engine.Rebuild(ctx, readmodels.LeadsProjection)
+	gen, err := env.engine.Rebuild(ctx, leadview.Projection)
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(within)
-	for env.db.Gens.Active(readmodels.LeadsProjection) != gen {
+	for env.db.Gens.Active(leadview.Projection) != gen {
 		if time.Now().After(deadline) {
 			st, _ := env.engine.Status(ctx)
 			t.Fatalf("rebuild did not switch: %+v", st)

@@ -14,6 +14,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // Leads projects lead events into the searchable lead table (and the lead pool).
@@ -22,11 +23,11 @@ type Leads struct{ registry *event.Registry }
 // NewLeads builds the projector.
 func NewLeads(registry *event.Registry) *Leads { return &Leads{registry: registry} }
 
-func (*Leads) Name() string { return readmodels.LeadsProjection }
+func (*Leads) Name() string { return leadview.Projection }
 
 func (*Leads) Schema(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName("leads", gen)
-	ddl := append(readmodels.LeadTableDDL(t), db.Dialect.SearchIndex(t)...)
+	ddl := append(leadview.TableDDL(t), db.Dialect.SearchIndex(t)...)
 	ddl = append(ddl, readmodels.FollowUpTableDDL(readmodels.TableName("lead_followups", gen))...)
 	return append(ddl, orgTreeDDL(readmodels.TableName("lead_org_depts", gen), readmodels.TableName("lead_org_users", gen))...)
 }
@@ -40,9 +41,9 @@ func (*Leads) Drop(db *readmodels.DB, gen int) []string {
 func (p *Leads) NewBatch(tx *Tx) Batch {
 	tree := orgTree{depts: tx.Table("lead_org_depts"), users: tx.Table("lead_org_users")}
 	return &leadBatch{p: p, tx: tx, table: tx.Table("leads"),
-		buf: newRowBuffer(tx.Table("leads"), "lead", tree, readmodels.LeadColumns,
-			func(r *sql.Row) (*readmodels.Lead, error) { return readmodels.ScanLead(r) },
-			readmodels.LeadColumns+", search", tx.DB.LeadArgs)}
+		buf: newRowBuffer(tx.Table("leads"), "lead", tree, leadview.Columns,
+			func(r *sql.Row) (*leadview.Lead, error) { return leadview.Scan(r) },
+			leadview.Columns+", search", func(l *leadview.Lead) []any { return leadview.Args(tx.DB.Dialect, l) })}
 }
 
 // leadBatch keeps the rows a page touches in its buffer. The projection keeps its own copy of the
@@ -52,7 +53,7 @@ type leadBatch struct {
 	p     *Leads
 	tx    *Tx
 	table string
-	buf   *rowBuffer[readmodels.Lead]
+	buf   *rowBuffer[leadview.Lead]
 }
 
 func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
@@ -72,7 +73,7 @@ func (b *leadBatch) Apply(ctx context.Context, e eventstore.Event) error {
 		if err != nil {
 			return err
 		}
-		row := &readmodels.Lead{ID: id, CreatedAt: c.At, Status: string(lead.StatusNew)}
+		row := &leadview.Lead{ID: id, CreatedAt: c.At, Status: string(lead.StatusNew)}
 		row.CreatedBy, _ = uuid.Parse(c.By)
 		setFields(row, c.Fields)
 		if err := b.setOwner(ctx, row, c.OwnerID); err != nil {
@@ -141,7 +142,7 @@ func (b *leadBatch) applyOrg(ctx context.Context, e eventstore.Event) error {
 }
 
 // setOwner sets the owner (empty: the pool) and the owner's placement.
-func (b *leadBatch) setOwner(ctx context.Context, row *readmodels.Lead, owner string) error {
+func (b *leadBatch) setOwner(ctx context.Context, row *leadview.Lead, owner string) error {
 	row.OwnerID, row.InPool, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath = nil, true, "", "", ""
 	id, err := uuid.Parse(owner)
 	if err != nil {
@@ -165,13 +166,13 @@ func applyPatch(f lead.Fields, p lead.Patch) lead.Fields {
 	return l.Fields()
 }
 
-func setFields(row *readmodels.Lead, f lead.Fields) {
+func setFields(row *leadview.Lead, f lead.Fields) {
 	row.Name, row.Company, row.Phone, row.Mobile, row.Email = f.Name, f.Company, f.Phone, f.Mobile, f.Email
 	row.Source, row.Industry, row.Level, row.Address, row.Remark = f.Source, f.Industry, f.Level, f.Address, f.Remark
 	row.NextFollowUpAt = f.NextFollowUpAt
 }
 
-func (b *leadBatch) put(row *readmodels.Lead, e eventstore.Event, at time.Time) {
+func (b *leadBatch) put(row *leadview.Lead, e eventstore.Event, at time.Time) {
 	row.Version, row.Position, row.UpdatedAt = e.Version, e.Position, at
 	if at.IsZero() {
 		row.UpdatedAt = e.OccurredAt

@@ -9,6 +9,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/loginview"
 )
 
 // Logins projects sign-in outcomes into the sign-in log: the login audit reads it and sign-in
@@ -19,9 +20,9 @@ type Logins struct{ registry *event.Registry }
 // NewLogins builds the projector.
 func NewLogins(registry *event.Registry) *Logins { return &Logins{registry: registry} }
 
-func (*Logins) Name() string { return readmodels.LoginsProjection }
+func (*Logins) Name() string { return loginview.Projection }
 
-func (*Logins) Schema(_ *readmodels.DB, gen int) []string { return readmodels.LoginsDDL(gen) }
+func (*Logins) Schema(_ *readmodels.DB, gen int) []string { return loginview.DDL(gen) }
 
 func (*Logins) Drop(_ *readmodels.DB, gen int) []string {
 	return []string{`DROP TABLE IF EXISTS ` + readmodels.TableName("login_events", gen)}
@@ -41,7 +42,7 @@ var loginTypes = map[string]bool{
 type loginsBatch struct {
 	p    *Logins
 	tx   *Tx
-	rows []readmodels.LoginEvent
+	rows []loginview.LoginEvent
 }
 
 func (b *loginsBatch) Apply(_ context.Context, e eventstore.Event) error {
@@ -52,7 +53,7 @@ func (b *loginsBatch) Apply(_ context.Context, e eventstore.Event) error {
 	if err != nil {
 		return err
 	}
-	row := readmodels.LoginEvent{Position: e.Position, OccurredAt: e.OccurredAt,
+	row := loginview.LoginEvent{Position: e.Position, OccurredAt: e.OccurredAt,
 		Actor: readmodels.AuditActor{ID: e.Metadata.ActorID, Name: e.Metadata.ActorName}}
 	account := func(id, username string) {
 		row.UserID, row.Username = &id, username
@@ -60,18 +61,18 @@ func (b *loginsBatch) Apply(_ context.Context, e eventstore.Event) error {
 	switch d := d.(type) {
 	case user.SignedIn:
 		account(d.UserID, d.Username)
-		row.OccurredAt, row.Address, row.Outcome, row.Method = d.At, d.Address, readmodels.LoginSucceeded, d.Method
+		row.OccurredAt, row.Address, row.Outcome, row.Method = d.At, d.Address, loginview.LoginSucceeded, d.Method
 	case user.SignInFailed:
 		account(d.UserID, d.Username)
-		row.OccurredAt, row.Address, row.Outcome, row.Reason = d.At, d.Address, readmodels.LoginFailed, d.Reason
+		row.OccurredAt, row.Address, row.Outcome, row.Reason = d.At, d.Address, loginview.LoginFailed, d.Reason
 	case user.Locked:
 		account(d.UserID, d.Username)
-		row.OccurredAt, row.Address, row.Outcome = d.At, e.Metadata.ClientAddr, readmodels.LoginLocked
+		row.OccurredAt, row.Address, row.Outcome = d.At, e.Metadata.ClientAddr, loginview.LoginLocked
 	case user.Unlocked:
 		account(d.UserID, d.Username)
-		row.OccurredAt, row.Address, row.Outcome = d.At, e.Metadata.ClientAddr, readmodels.LoginUnlocked
+		row.OccurredAt, row.Address, row.Outcome = d.At, e.Metadata.ClientAddr, loginview.LoginUnlocked
 	case user.AddressSignInFailed:
-		row.Username, row.Address, row.Outcome, row.Reason, row.OccurredAt = d.Username, d.Address, readmodels.LoginFailed, d.Reason, d.At
+		row.Username, row.Address, row.Outcome, row.Reason, row.OccurredAt = d.Username, d.Address, loginview.LoginFailed, d.Reason, d.At
 	default:
 		return nil
 	}
@@ -80,15 +81,15 @@ func (b *loginsBatch) Apply(_ context.Context, e eventstore.Event) error {
 }
 
 func (b *loginsBatch) Flush(ctx context.Context) error {
-	ncol := strings.Count(readmodels.LoginColumns, ",") + 1
+	ncol := strings.Count(loginview.Columns, ",") + 1
 	table := b.tx.Table("login_events")
 	for start := 0; start < len(b.rows); start += upsertChunk {
 		chunk := b.rows[start:min(start+upsertChunk, len(b.rows))]
 		args := make([]any, 0, len(chunk)*ncol)
 		for _, r := range chunk {
-			args = append(args, b.tx.DB.LoginArgs(r)...)
+			args = append(args, loginview.Args(b.tx.DB.Dialect, r)...)
 		}
-		q := `INSERT INTO ` + table + ` (` + readmodels.LoginColumns + `) VALUES ` + placeholders(len(chunk), ncol) + ` ON CONFLICT (position) DO NOTHING`
+		q := `INSERT INTO ` + table + ` (` + loginview.Columns + `) VALUES ` + placeholders(len(chunk), ncol) + ` ON CONFLICT (position) DO NOTHING`
 		if _, err := b.tx.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("insert login events: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
 // Org projects the organisation: departments (with paths), users (credentials, roles, placement)
@@ -23,7 +24,7 @@ func NewOrg(registry *event.Registry) *Org { return &Org{registry: registry} }
 
 func (*Org) Name() string { return readmodels.OrgProjection }
 
-func (*Org) Schema(_ *readmodels.DB, gen int) []string { return readmodels.OrgDDL(gen) }
+func (*Org) Schema(_ *readmodels.DB, gen int) []string { return orgview.OrgDDL(gen) }
 
 func (*Org) Drop(_ *readmodels.DB, gen int) []string {
 	var out []string

@@ -11,6 +11,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // reshaped is the lead projector with one more index: a schema change.
@@ -34,7 +35,7 @@ func TestSchemaChangeRebuilds(t *testing.T) {
 				t.Fatal(err)
 			}
 			wait(t, env, res.Position)
-			before := env.db.Gens.Active(readmodels.LeadsProjection)
+			before := env.db.Gens.Active(leadview.Projection)
 
 			// "Restart" with the new code: the same stores, the reshaped projector.
 			eng, err := projections.NewEngine(env.store, env.db, projections.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
@@ -45,7 +46,7 @@ func TestSchemaChangeRebuilds(t *testing.T) {
 			if err := eng.Prepare(ctx); err != nil {
 				t.Fatal(err)
 			}
-			after := env.db.Gens.Active(readmodels.LeadsProjection)
+			after := env.db.Gens.Active(leadview.Projection)
 			if after <= before {
 				t.Fatalf("generation %d -> %d: the changed schema was not rebuilt", before, after)
 			}
@@ -56,17 +57,17 @@ func TestSchemaChangeRebuilds(t *testing.T) {
 			<-eng.Running()
 			wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
 			defer wcancel()
-			if err := eng.WaitFor(wctx, res.Position, readmodels.LeadsProjection); err != nil {
+			if err := eng.WaitFor(wctx, res.Position, leadview.Projection); err != nil {
 				t.Fatal(err)
 			}
-			page, err := env.db.SearchLeads(ctx, readmodels.LeadQuery{Scope: readmodels.Scope{All: true}, Q: "古城"})
+			page, err := leadview.New(env.db).Search(ctx, leadview.Query{Scope: readmodels.Scope{All: true}, Q: "古城"})
 			if err != nil || page.Total != 1 {
 				t.Fatalf("after the rebuild: %d leads (%v)", page.Total, err)
 			}
 			// Same code again: no further rebuild.
 			eng2, _ := projections.NewEngine(env.store, env.db, projections.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 				reshaped{projections.NewLeads(env.reg)}, projections.NewOrg(env.reg))
-			if err := eng2.Prepare(ctx); err != nil || env.db.Gens.Active(readmodels.LeadsProjection) != after {
+			if err := eng2.Prepare(ctx); err != nil || env.db.Gens.Active(leadview.Projection) != after {
 				t.Fatalf("an unchanged schema was rebuilt again (%v)", err)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // BenchmarkLeadSearch measures readmodels.DB.SearchLeads (count and first 50 rows, newest
@@ -33,7 +34,7 @@ func BenchmarkLeadSearch(b *testing.B) {
 			ctx := context.Background()
 			if be.name == "postgres" {
 				// What autovacuum would have done by now: planner statistics of the fresh table.
-				if _, err := db.SQL.ExecContext(ctx, "ANALYZE "+db.Gens.Table(readmodels.LeadsProjection, "leads")); err != nil {
+				if _, err := db.SQL.ExecContext(ctx, "ANALYZE "+db.Gens.Table(leadview.Projection, "leads")); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -62,15 +63,15 @@ func BenchmarkLeadSearch(b *testing.B) {
 			inPool := true
 			type query struct {
 				name  string
-				q     readmodels.LeadQuery
+				q     leadview.Query
 				total int64 // expected total in the All scope, when known (-1: not checked)
 			}
 			queries := []query{
-				{"substr2", readmodels.LeadQuery{Q: "星河"}, companies("星河")},
-				{"substr4", readmodels.LeadQuery{Q: "星河科技"}, companies("星河科技")},
-				{"phone", readmodels.LeadQuery{Q: phone}, -1},
-				{"filter", readmodels.LeadQuery{Status: []string{"new"}, Pool: &inPool}, -1},
-				{"nextpage", readmodels.LeadQuery{}, int64(data.leads)},
+				{"substr2", leadview.Query{Q: "星河"}, companies("星河")},
+				{"substr4", leadview.Query{Q: "星河科技"}, companies("星河科技")},
+				{"phone", leadview.Query{Q: phone}, -1},
+				{"filter", leadview.Query{Status: []string{"new"}, Pool: &inPool}, -1},
+				{"nextpage", leadview.Query{}, int64(data.leads)},
 			}
 			scopes := []struct {
 				name  string
@@ -84,14 +85,14 @@ func BenchmarkLeadSearch(b *testing.B) {
 						q := c.q
 						q.Scope = sc.scope
 						if c.name == "nextpage" {
-							first, err := db.SearchLeads(ctx, q)
+							first, err := leadview.New(db).Search(ctx, q)
 							if err != nil || first.NextCursor == "" {
 								b.Fatalf("first page: %v (cursor %q)", err, first.NextCursor)
 							}
 							q.Cursor = first.NextCursor
 						}
 						b.Run(sc.name, func(b *testing.B) {
-							page, err := db.SearchLeads(ctx, q)
+							page, err := leadview.New(db).Search(ctx, q)
 							if err != nil {
 								b.Fatal(err)
 							}
@@ -109,7 +110,7 @@ func BenchmarkLeadSearch(b *testing.B) {
 							}
 							b.ResetTimer()
 							for i := 0; i < b.N; i++ {
-								if _, err := db.SearchLeads(ctx, q); err != nil {
+								if _, err := leadview.New(db).Search(ctx, q); err != nil {
 									b.Fatal(err)
 								}
 							}

@@ -18,6 +18,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // TestLeadSearchSortsFiltersAndPages checks every sort key in both directions, scope, filters and
@@ -66,15 +67,15 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 			}
 			salesID := sales.Actor.ID
 			scopes := map[string]readmodels.Scope{"all": {All: true}, "sales": {UserID: salesID, Pool: true}}
-			inScope := func(s readmodels.Scope, l readmodels.Lead) bool {
+			inScope := func(s readmodels.Scope, l leadview.Lead) bool {
 				return s.All || l.InPool || l.OwnerID != nil && *l.OwnerID == s.UserID
 			}
 			far := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-			keys := map[string]func(a, b readmodels.Lead) int{
-				"createdAt": func(a, b readmodels.Lead) int { return a.CreatedAt.Compare(b.CreatedAt) },
-				"updatedAt": func(a, b readmodels.Lead) int { return a.UpdatedAt.Compare(b.UpdatedAt) },
-				"name":      func(a, b readmodels.Lead) int { return strings.Compare(a.Name, b.Name) },
-				"nextFollowUpAt": func(a, b readmodels.Lead) int {
+			keys := map[string]func(a, b leadview.Lead) int{
+				"createdAt": func(a, b leadview.Lead) int { return a.CreatedAt.Compare(b.CreatedAt) },
+				"updatedAt": func(a, b leadview.Lead) int { return a.UpdatedAt.Compare(b.UpdatedAt) },
+				"name":      func(a, b leadview.Lead) int { return strings.Compare(a.Name, b.Name) },
+				"nextFollowUpAt": func(a, b leadview.Lead) int {
 					x, y := far, far
 					if a.NextFollowUpAt != nil {
 						x = *a.NextFollowUpAt
@@ -87,24 +88,24 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 			}
 			pool, following := true, []string{"following"}
 			filters := map[string]struct {
-				q    readmodels.LeadQuery
-				keep func(readmodels.Lead) bool
+				q    leadview.Query
+				keep func(leadview.Lead) bool
 			}{
-				"none":      {readmodels.LeadQuery{}, func(readmodels.Lead) bool { return true }},
-				"q 星河":      {readmodels.LeadQuery{Q: "星河"}, func(l readmodels.Lead) bool { return strings.Contains(l.Company, "星河") }},
-				"q 星河科技":    {readmodels.LeadQuery{Q: "星河科技"}, func(l readmodels.Lead) bool { return strings.Contains(l.Company, "星河科技") }},
-				"q ALICE":   {readmodels.LeadQuery{Q: "ALICE"}, func(l readmodels.Lead) bool { return l.Name == "Alice" }},
-				"pool":      {readmodels.LeadQuery{Pool: &pool}, func(l readmodels.Lead) bool { return l.InPool }},
-				"following": {readmodels.LeadQuery{Status: following}, func(l readmodels.Lead) bool { return l.Status == "following" }},
-				"source":    {readmodels.LeadQuery{Source: "网站"}, func(l readmodels.Lead) bool { return l.Source == "网站" }},
-				"q 100%_":   {readmodels.LeadQuery{Q: "100%_"}, func(readmodels.Lead) bool { return false }},
+				"none":      {leadview.Query{}, func(leadview.Lead) bool { return true }},
+				"q 星河":      {leadview.Query{Q: "星河"}, func(l leadview.Lead) bool { return strings.Contains(l.Company, "星河") }},
+				"q 星河科技":    {leadview.Query{Q: "星河科技"}, func(l leadview.Lead) bool { return strings.Contains(l.Company, "星河科技") }},
+				"q ALICE":   {leadview.Query{Q: "ALICE"}, func(l leadview.Lead) bool { return l.Name == "Alice" }},
+				"pool":      {leadview.Query{Pool: &pool}, func(l leadview.Lead) bool { return l.InPool }},
+				"following": {leadview.Query{Status: following}, func(l leadview.Lead) bool { return l.Status == "following" }},
+				"source":    {leadview.Query{Source: "网站"}, func(l leadview.Lead) bool { return l.Source == "网站" }},
+				"q 100%_":   {leadview.Query{Q: "100%_"}, func(leadview.Lead) bool { return false }},
 			}
 			for sname, scope := range scopes {
 				for fname, f := range filters {
 					for key, cmp := range keys {
 						for _, desc := range []bool{false, true} {
 							var want []uuid.UUID
-							rows := append([]readmodels.Lead(nil), all...)
+							rows := append([]leadview.Lead(nil), all...)
 							sort.SliceStable(rows, func(i, j int) bool {
 								c := cmp(rows[i], rows[j])
 								if c == 0 {
@@ -127,7 +128,7 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 							}
 							var got []uuid.UUID
 							for page := 0; ; page++ {
-								p, err := env.db.SearchLeads(ctx, q)
+								p, err := leadview.New(env.db).Search(ctx, q)
 								if err != nil {
 									t.Fatalf("%s/%s/%s: %v", sname, fname, q.Sort, err)
 								}

@@ -40,6 +40,9 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
 // Config is everything that can be configured.
@@ -110,6 +113,7 @@ type App struct {
 	Registry  *event.Registry
 	Store     eventstore.Store
 	DB        *readmodels.DB
+	httpapi.Views
 	Engine    *projections.Engine
 	Leads     *leadcmd.Service
 	Customers *customercmd.Service
@@ -150,12 +154,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Store.Close()
 		return nil, err
 	}
-	a.Leads = leadcmd.New(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Customers = customercmd.New(a.Store, a.Registry, cfg.Clock, a.DB)
+	a.Views = httpapi.NewViews(a.DB)
+	v := a.Views
+	a.Leads = leadcmd.New(a.Store, a.Registry, cfg.Clock, leadDirectory{v.OrgViews, v.LeadViews})
+	a.Customers = customercmd.New(a.Store, a.Registry, cfg.Clock, customerDirectory{v.OrgViews, v.CustomerViews})
 	a.Contacts = customercmd.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
 	a.Convert = conversion.New(a.Leads, a.Customers, a.Contacts, cfg.Clock)
-	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
-	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, a.DB)
+	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, v.OrgViews)
+	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
 	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
 		projections.NewLeads(a.Registry), projections.NewCustomers(a.Registry), projections.NewOrg(a.Registry), projections.Audit{}, projections.NewLogins(a.Registry),
 		projections.Conversions{Completer: a.Convert})
@@ -167,8 +173,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
-	a.Auth = usercmd.NewAuth(a.Store, a.Registry, a.DB, a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
-	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Conversion: a.Convert, Users: a.Users, Org: a.Org,
+	a.Auth = usercmd.NewAuth(a.Store, a.Registry, v.OrgViews, v.OrgViews, v.LoginViews, cfg.Clock, cfg.SessionTTL)
+	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Views: a.Views, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Conversion: a.Convert, Users: a.Users, Org: a.Org,
 		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
 	return a, nil
 }
@@ -312,3 +318,27 @@ func (a *App) RunPoolRules(ctx context.Context, holder string) (int, error) {
 	}
 	return a.Customers.ReturnDue(ctx, now)
 }
+
+// leadDirectory is what lead commands read: placements and the claim cap from the organisation,
+// owned counts from the leads.
+type leadDirectory struct {
+	*orgViews
+	leads *leadview.Views
+}
+
+func (d leadDirectory) OwnedLeads(ctx context.Context, owner uuid.UUID) (int64, error) {
+	return d.leads.OwnedLeads(ctx, owner)
+}
+
+// customerDirectory is what customer commands read: placements, pool rules and custom fields from
+// the organisation, the rest from the customers.
+type customerDirectory struct {
+	*orgViews
+	*customerViews
+}
+
+// The views under names of their own, so that both can be embedded.
+type (
+	orgViews      = orgview.Views
+	customerViews = customerview.Views
+)

@@ -12,6 +12,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // contactRoutes registers contacts and lead conversion.
@@ -35,11 +36,11 @@ type ContactCreate struct {
 }
 
 func (s *Server) contactResponse(w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
-	if err := s.awaitPosition(r.Context(), res.Position, readmodels.CustomersProjection); err != nil {
+	if err := s.awaitPosition(r.Context(), res.Position, customerview.Projection); err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
 	}
-	c, err := s.DB.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), res.ID)
+	c, err := s.CustomerViews.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), res.ID)
 	if err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
@@ -75,9 +76,9 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var cur *readmodels.Contact
+	var cur *customerview.Contact
 	if err == nil {
-		cur, err = s.DB.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), id)
+		cur, err = s.CustomerViews.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -121,11 +122,11 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err == nil {
-		err = s.waitFor(r, readmodels.CustomersProjection)
+		err = s.waitFor(r, customerview.Projection)
 	}
-	var c *readmodels.Contact
+	var c *customerview.Contact
 	if err == nil {
-		c, err = s.DB.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), id)
+		c, err = s.CustomerViews.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -136,7 +137,7 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	q := readmodels.ContactQuery{Scope: s.customerScope(actorOf(r.Context())), Q: v.Get("q"), Cursor: v.Get("cursor"), Sort: v.Get("sort")}
+	q := customerview.ContactQuery{Scope: s.customerScope(actorOf(r.Context())), Q: v.Get("q"), Cursor: v.Get("cursor"), Sort: v.Get("sort")}
 	var err error
 	if l := v.Get("limit"); l != "" {
 		n, perr := strconv.Atoi(l)
@@ -151,11 +152,11 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) {
 		q.CustomerID = &id
 	}
 	if err == nil {
-		err = s.waitFor(r, readmodels.CustomersProjection)
+		err = s.waitFor(r, customerview.Projection)
 	}
-	var page readmodels.Page[*readmodels.Contact]
+	var page readmodels.Page[*customerview.Contact]
 	if err == nil {
-		page, err = s.DB.SearchContacts(r.Context(), q)
+		page, err = s.CustomerViews.SearchContacts(r.Context(), q)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)

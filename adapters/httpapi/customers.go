@@ -16,6 +16,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // customerRoutes registers the customer endpoints.
@@ -46,7 +47,7 @@ func (s *Server) duplicates(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, errForbidden)
 		return
 	}
-	d, err := s.DB.FindDuplicates(r.Context(), s.customerScope(actorOf(r.Context())), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
+	d, err := s.CustomerViews.FindDuplicates(r.Context(), s.customerScope(actorOf(r.Context())), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -73,11 +74,11 @@ func (s *Server) customerScope(a access.Actor) readmodels.Scope {
 }
 
 func (s *Server) customerView(ctx context.Context, w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
-	if err := s.awaitPosition(ctx, res.Position, readmodels.CustomersProjection); err != nil {
+	if err := s.awaitPosition(ctx, res.Position, customerview.Projection); err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
 	}
-	c, err := s.DB.GetCustomer(ctx, s.customerScope(actorOf(ctx)), res.ID)
+	c, err := s.CustomerViews.Get(ctx, s.customerScope(actorOf(ctx)), res.ID)
 	if err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
@@ -145,11 +146,11 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		err = errForbidden
 	}
 	if err == nil && !in.ConfirmDuplicate {
-		err = s.waitFor(r, readmodels.CustomersProjection) // the duplicate check reads the read model
+		err = s.waitFor(r, customerview.Projection) // the duplicate check reads the read model
 	}
 	if err == nil && !in.ConfirmDuplicate {
-		var dups []readmodels.Duplicate
-		dups, err = s.DB.FindDuplicates(r.Context(), s.customerScope(m.Actor), in.Name, in.Phone, in.Email, c.ID)
+		var dups []customerview.Duplicate
+		dups, err = s.CustomerViews.FindDuplicates(r.Context(), s.customerScope(m.Actor), in.Name, in.Phone, in.Email, c.ID)
 		if err == nil && len(dups) > 0 {
 			err = &duplicateError{dups}
 		}
@@ -316,11 +317,11 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, snap)
 		return
 	}
-	if err := s.waitFor(r, readmodels.CustomersProjection); err != nil {
+	if err := s.waitFor(r, customerview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c, err := s.DB.GetCustomer(r.Context(), s.customerScope(actor), id)
+	c, err := s.CustomerViews.Get(r.Context(), s.customerScope(actor), id)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -341,13 +342,13 @@ func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
 		q.Limit = n
 	}
 	if err == nil {
-		err = s.waitFor(r, readmodels.CustomersProjection)
+		err = s.waitFor(r, customerview.Projection)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	page, err := s.DB.SearchCustomers(r.Context(), q)
+	page, err := s.CustomerViews.Search(r.Context(), q)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -371,18 +372,18 @@ func (s *Server) customerHistory(w http.ResponseWriter, r *http.Request) {
 // nameTaken is the possible_duplicate answer when the name reservation found holder: the likely
 // duplicates the read model knows, with holder among them.
 func (s *Server) nameTaken(ctx context.Context, a access.Actor, name, phone, email string, self, holder uuid.UUID) error {
-	dups, err := s.DB.FindDuplicates(ctx, s.customerScope(a), name, phone, email, self)
+	dups, err := s.CustomerViews.FindDuplicates(ctx, s.customerScope(a), name, phone, email, self)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(dups, func(d readmodels.Duplicate) bool { return d.ID == holder }) {
-		dups = append([]readmodels.Duplicate{{ID: holder, Name: name, Score: 1, Reasons: []string{"same_name"}}}, dups...)
+	if !slices.ContainsFunc(dups, func(d customerview.Duplicate) bool { return d.ID == holder }) {
+		dups = append([]customerview.Duplicate{{ID: holder, Name: name, Score: 1, Reasons: []string{"same_name"}}}, dups...)
 	}
 	return &duplicateError{dups}
 }
 
 // duplicateError: likely duplicates exist and the client did not confirm.
-type duplicateError struct{ found []readmodels.Duplicate }
+type duplicateError struct{ found []customerview.Duplicate }
 
 func (e *duplicateError) Error() string {
 	return fmt.Sprintf("%d existing customers look like this one; check them, or send \"confirmDuplicate\": true to save anyway", len(e.found))

@@ -10,6 +10,8 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // followUpRoutes registers follow-ups, record timelines and the "returning to the pool" list.
@@ -60,15 +62,15 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	projection := readmodels.CustomersProjection
+	projection := customerview.Projection
 	if f.Subject.Kind == "lead" {
-		projection = readmodels.LeadsProjection
+		projection = leadview.Projection
 	}
 	if err := s.awaitPosition(r.Context(), res.Position, projection); err != nil {
 		writeJSON(w, http.StatusCreated, map[string]any{"id": res.ID})
 		return
 	}
-	list, err := s.DB.ListFollowUps(r.Context(), f.Subject.Kind, f.Subject.ID, 500)
+	list, err := s.FollowUps(r.Context(), f.Subject.Kind, f.Subject.ID, 500)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -88,11 +90,11 @@ func (s *Server) visibleSubject(r *http.Request, sub followup.Subject) error {
 	var err error
 	switch sub.Kind {
 	case "lead":
-		_, err = s.DB.GetLead(r.Context(), scopeOf(a), sub.ID)
+		_, err = s.LeadViews.Get(r.Context(), scopeOf(a), sub.ID)
 	case "customer":
-		_, err = s.DB.GetCustomer(r.Context(), s.customerScope(a), sub.ID)
+		_, err = s.CustomerViews.Get(r.Context(), s.customerScope(a), sub.ID)
 	default:
-		_, err = s.DB.GetContact(r.Context(), s.customerScope(a), sub.ID)
+		_, err = s.CustomerViews.GetContact(r.Context(), s.customerScope(a), sub.ID)
 	}
 	return err
 }
@@ -100,14 +102,14 @@ func (s *Server) visibleSubject(r *http.Request, sub followup.Subject) error {
 func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request) {
 	sub, err := followup.ParseSubject(r.URL.Query().Get("subject"))
 	if err == nil {
-		err = s.waitFor(r, readmodels.LeadsProjection, readmodels.CustomersProjection)
+		err = s.waitFor(r, leadview.Projection, customerview.Projection)
 	}
 	if err == nil {
 		err = s.visibleSubject(r, sub)
 	}
 	var list []readmodels.FollowUp
 	if err == nil {
-		list, err = s.DB.ListFollowUps(r.Context(), sub.Kind, sub.ID, 500)
+		list, err = s.FollowUps(r.Context(), sub.Kind, sub.ID, 500)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -171,16 +173,16 @@ func (s *Server) returningCustomers(w http.ResponseWriter, r *http.Request) {
 		days = n
 	}
 	a := actorOf(r.Context())
-	pool, err := s.DB.CustomerPool(r.Context())
+	pool, err := s.OrgViews.CustomerPool(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
 	type item struct {
-		Customer *readmodels.Customer `json:"customer"`
-		Rule     string               `json:"rule"`
-		ReturnAt time.Time            `json:"returnAt"`
-		DaysLeft int                  `json:"daysLeft"`
+		Customer *customerview.Customer `json:"customer"`
+		Rule     string                 `json:"rule"`
+		ReturnAt time.Time              `json:"returnAt"`
+		DaysLeft int                    `json:"daysLeft"`
 	}
 	items := []item{}
 	now := s.Clock()
@@ -188,7 +190,7 @@ func (s *Server) returningCustomers(w http.ResponseWriter, r *http.Request) {
 	cursor := ""
 	me := a.ID
 	for {
-		page, err := s.DB.SearchCustomers(r.Context(), readmodels.CustomerQuery{Scope: readmodels.Scope{UserID: a.ID}, OwnerID: &me, Limit: 500, Cursor: cursor, Sort: "createdAt"})
+		page, err := s.CustomerViews.Search(r.Context(), customerview.Query{Scope: readmodels.Scope{UserID: a.ID}, OwnerID: &me, Limit: 500, Cursor: cursor, Sort: "createdAt"})
 		if err != nil {
 			writeProblem(w, r, s.Logger, err)
 			return

@@ -22,7 +22,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/importview"
 )
 
 // Imports: POST /api/v1/imports?type=customers|leads|contacts&dryRun=true with a CSV or XLSX
@@ -91,9 +91,9 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Clock()
-	imp := &readmodels.Import{ID: uuid.Must(uuid.NewV7()), Type: kind, DryRun: dryRun, State: readmodels.ImportQueued, FileName: up.name,
-		Errors: []readmodels.ImportError{}, ActorID: actor.ID, CreatedAt: now, UpdatedAt: now}
-	if err := s.DB.CreateImport(r.Context(), imp); err != nil {
+	imp := &importview.Import{ID: uuid.Must(uuid.NewV7()), Type: kind, DryRun: dryRun, State: importview.ImportQueued, FileName: up.name,
+		Errors: []importview.ImportError{}, ActorID: actor.ID, CreatedAt: now, UpdatedAt: now}
+	if err := s.ImportViews.CreateImport(r.Context(), imp); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
@@ -194,20 +194,20 @@ func bodyTooLarge() error {
 
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var imp *readmodels.Import
+	var imp *importview.Import
 	if err == nil {
-		imp, err = s.DB.GetImport(r.Context(), actorOf(r.Context()).ID, id)
+		imp, err = s.ImportViews.GetImport(r.Context(), actorOf(r.Context()).ID, id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	if (imp.State == readmodels.ImportQueued || imp.State == readmodels.ImportRunning) && s.Clock().Sub(imp.UpdatedAt) > importStale {
+	if (imp.State == importview.ImportQueued || imp.State == importview.ImportRunning) && s.Clock().Sub(imp.UpdatedAt) > importStale {
 		// The process that ran it stopped; re-running the import finishes it (rows already imported are skipped).
-		imp.State, imp.Detail = readmodels.ImportFailed, "interrupted: the server stopped while importing; import the file again to finish"
+		imp.State, imp.Detail = importview.ImportFailed, "interrupted: the server stopped while importing; import the file again to finish"
 		now := s.Clock()
 		imp.UpdatedAt, imp.FinishedAt = now, &now
-		if err := s.DB.SaveImport(r.Context(), imp); err != nil {
+		if err := s.ImportViews.SaveImport(r.Context(), imp); err != nil {
 			s.Logger.Warn("mark import interrupted", "import_id", imp.ID, "error", err)
 		}
 	}
@@ -217,7 +217,7 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request) {
 // importJob runs one import in the background.
 type importJob struct {
 	s      *Server
-	imp    *readmodels.Import
+	imp    *importview.Import
 	meta   commands.Meta
 	format string
 	data   []byte
@@ -238,7 +238,7 @@ func (j *importJob) run(ctx context.Context) {
 			j.finish(ctx, &errAbort{"internal error; it has been logged"})
 		}
 	}()
-	imp.State = readmodels.ImportRunning
+	imp.State = importview.ImportRunning
 	j.save(ctx)
 	err := j.process(ctx)
 	j.data = nil
@@ -249,15 +249,15 @@ func (j *importJob) run(ctx context.Context) {
 
 func (j *importJob) finish(ctx context.Context, err error) {
 	imp := j.imp
-	imp.State = readmodels.ImportDone
+	imp.State = importview.ImportDone
 	if err != nil {
-		imp.State = readmodels.ImportFailed
+		imp.State = importview.ImportFailed
 		var fe *fileError
 		var ab *errAbort
 		switch {
 		case errors.As(err, &fe):
 			imp.Detail = fe.msg
-			imp.AddError(readmodels.ImportError{Row: 0, Field: "file", Message: fe.msg})
+			imp.AddError(importview.ImportError{Row: 0, Field: "file", Message: fe.msg})
 		case errors.As(err, &ab):
 			imp.Detail = ab.msg
 		default:
@@ -272,10 +272,10 @@ func (j *importJob) finish(ctx context.Context, err error) {
 
 func (j *importJob) save(ctx context.Context) {
 	imp := j.imp
-	slices.SortStableFunc(imp.Errors, func(a, b readmodels.ImportError) int { return a.Row - b.Row })
+	slices.SortStableFunc(imp.Errors, func(a, b importview.ImportError) int { return a.Row - b.Row })
 	imp.UpdatedAt = j.s.Clock()
 	j.saved = time.Now()
-	if err := j.s.DB.SaveImport(ctx, imp); err != nil {
+	if err := j.s.ImportViews.SaveImport(ctx, imp); err != nil {
 		j.s.Logger.Warn("save import progress", "import_id", imp.ID, "error", err)
 	}
 }
@@ -377,7 +377,7 @@ func blank(cells []string) bool {
 
 // importer turns rows of one record type into command batches.
 type importer interface {
-	header(cells []string, row int) ([]readmodels.ImportError, error)
+	header(cells []string, row int) ([]importview.ImportError, error)
 	add(ctx context.Context, j *importJob, row int, cells []string) error
 	flush(ctx context.Context, j *importJob) error
 }
@@ -410,7 +410,7 @@ type seenRow struct {
 	fingerprint [sha256.Size]byte // of the row's command: an identical repeat is skipped
 }
 
-func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.ImportError, error) {
+func (ri *rowImporter[T, C]) header(cells []string, row int) ([]importview.ImportError, error) {
 	byHeader := map[string]int{}
 	for i, c := range ri.cols {
 		for _, h := range c.headers {
@@ -419,7 +419,7 @@ func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.Impor
 			}
 		}
 	}
-	var problems []readmodels.ImportError
+	var problems []importview.ImportError
 	ri.mapping = make([]int, len(cells))
 	taken := map[int]string{}
 	for j, h := range cells {
@@ -431,9 +431,9 @@ func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.Impor
 		i, ok := byHeader[headerKey(h)]
 		switch {
 		case !ok:
-			problems = append(problems, readmodels.ImportError{Row: row, Field: h, Message: "unknown column; ignored"})
+			problems = append(problems, importview.ImportError{Row: row, Field: h, Message: "unknown column; ignored"})
 		case taken[i] != "":
-			problems = append(problems, readmodels.ImportError{Row: row, Field: h,
+			problems = append(problems, importview.ImportError{Row: row, Field: h,
 				Message: fmt.Sprintf("column %q already gives %s; ignored", taken[i], ri.cols[i].field)})
 		default:
 			taken[i] = h
@@ -456,7 +456,7 @@ func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.Impor
 				}
 			}
 			msg := "the file has no " + strings.Join(alts, " or ") + " column (accepted headers: " + strings.Join(accepted, ", ") + ")"
-			problems = append(problems, readmodels.ImportError{Row: row, Field: alts[0], Message: msg})
+			problems = append(problems, importview.ImportError{Row: row, Field: alts[0], Message: msg})
 			return problems, &errAbort{msg}
 		}
 	}
@@ -562,7 +562,7 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *importJob) error {
 // rowFailed records a row's errors; an error that is not about the row (the database is gone)
 // stops the import instead.
 func (j *importJob) rowFailed(row int, err error) error {
-	var out []readmodels.ImportError
+	var out []importview.ImportError
 	var fatal error
 	var walk func(error)
 	walk = func(e error) {
@@ -583,11 +583,11 @@ func (j *importJob) rowFailed(row int, err error) error {
 					return
 				}
 			}
-			out = append(out, readmodels.ImportError{Row: row, Field: fe.Field, Message: fe.Message})
+			out = append(out, importview.ImportError{Row: row, Field: fe.Field, Message: fe.Message})
 		case errors.Is(e, commands.ErrImportConflict):
-			out = append(out, readmodels.ImportError{Row: row, Field: "row", Message: e.Error()})
+			out = append(out, importview.ImportError{Row: row, Field: "row", Message: e.Error()})
 		case errors.Is(e, commands.ErrForbidden), errors.Is(e, commands.ErrNotFound):
-			out = append(out, readmodels.ImportError{Row: row, Field: "row", Message: "you may not import this record: " + e.Error()})
+			out = append(out, importview.ImportError{Row: row, Field: "row", Message: "you may not import this record: " + e.Error()})
 		default:
 			fatal = e
 		}
@@ -625,7 +625,7 @@ func (j *importJob) customers() importer {
 			for i, c := range batch {
 				names[i] = c.Fields.Name
 			}
-			existing, err := s.DB.CustomersWithNormalizedNames(ctx, names)
+			existing, err := s.CustomerViews.CustomersWithNormalizedNames(ctx, names)
 			if err != nil {
 				return nil, err
 			}
@@ -680,7 +680,7 @@ func (j *importJob) contacts() importer {
 				}
 				id, ok := byName[name]
 				if !ok {
-					found, err := s.DB.CustomersNamed(ctx, scope, name, 2)
+					found, err := s.CustomerViews.CustomersNamed(ctx, scope, name, 2)
 					switch {
 					case err != nil:
 						return customercmd.ImportContactRow{}, uuid.Nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // LeadCreate is the body of POST /api/v1/leads.
@@ -128,11 +129,11 @@ func pathID(r *http.Request) (uuid.UUID, error) { return parseUUID("id", mux.Var
 // leadResponse answers a lead command with the record's read view, once the lead projection
 // has caught up with the command (read-your-writes).
 func (s *Server) leadResponse(w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
-	if err := s.awaitPosition(r.Context(), res.Position, readmodels.LeadsProjection); err != nil {
+	if err := s.awaitPosition(r.Context(), res.Position, leadview.Projection); err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
 	}
-	l, err := s.DB.GetLead(r.Context(), scopeOf(actorOf(r.Context())), res.ID)
+	l, err := s.LeadViews.Get(r.Context(), scopeOf(actorOf(r.Context())), res.ID)
 	if errors.Is(err, readmodels.ErrNotFound) {
 		// The command took the lead out of the actor's sight (assigned to someone else).
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
@@ -303,11 +304,11 @@ func (s *Server) getLead(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, snap)
 		return
 	}
-	if err := s.waitFor(r, readmodels.LeadsProjection); err != nil {
+	if err := s.waitFor(r, leadview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	l, err := s.DB.GetLead(r.Context(), scopeOf(actor), id)
+	l, err := s.LeadViews.Get(r.Context(), scopeOf(actor), id)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -317,14 +318,14 @@ func (s *Server) getLead(w http.ResponseWriter, r *http.Request) {
 }
 
 // LeadQueryFromURL parses the search parameters of GET /api/v1/leads.
-func LeadQueryFromURL(v map[string][]string, scope readmodels.Scope) (readmodels.LeadQuery, error) {
+func LeadQueryFromURL(v map[string][]string, scope readmodels.Scope) (leadview.Query, error) {
 	get := func(k string) string {
 		if len(v[k]) > 0 {
 			return v[k][0]
 		}
 		return ""
 	}
-	q := readmodels.LeadQuery{Scope: scope, Q: get("q"), Source: get("source"), Sort: get("sort"), Cursor: get("cursor")}
+	q := leadview.Query{Scope: scope, Q: get("q"), Source: get("source"), Sort: get("sort"), Cursor: get("cursor")}
 	for _, st := range v["status"] {
 		for _, one := range strings.Split(st, ",") {
 			if one = strings.TrimSpace(one); one != "" {
@@ -367,11 +368,11 @@ func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	if err := s.waitFor(r, readmodels.LeadsProjection); err != nil {
+	if err := s.waitFor(r, leadview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	page, err := s.DB.SearchLeads(r.Context(), q)
+	page, err := s.LeadViews.Search(r.Context(), q)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return

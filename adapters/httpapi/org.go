@@ -82,7 +82,7 @@ type DepartmentPatch struct {
 }
 
 func (s *Server) departmentView(ctx context.Context, id uuid.UUID) (any, error) {
-	return s.DB.GetDepartment(ctx, id)
+	return s.OrgViews.GetDepartment(ctx, id)
 }
 
 func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +90,7 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	ds, err := s.DB.ListDepartments(r.Context())
+	ds, err := s.OrgViews.ListDepartments(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -105,7 +105,7 @@ func (s *Server) getDepartment(w http.ResponseWriter, r *http.Request) {
 	}
 	var d any
 	if err == nil {
-		d, err = s.DB.GetDepartment(r.Context(), id)
+		d, err = s.OrgViews.GetDepartment(r.Context(), id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -183,7 +183,7 @@ type RolePatch struct {
 }
 
 func (s *Server) roleView(ctx context.Context, id uuid.UUID) (any, error) {
-	return s.DB.GetRole(ctx, id)
+	return s.OrgViews.GetRole(ctx, id)
 }
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
@@ -191,7 +191,7 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	rs, err := s.DB.ListRoles(r.Context())
+	rs, err := s.OrgViews.ListRoles(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -203,7 +203,7 @@ func (s *Server) getRole(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	var v any
 	if err == nil {
-		v, err = s.DB.GetRole(r.Context(), id)
+		v, err = s.OrgViews.GetRole(r.Context(), id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -273,7 +273,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	v, err := s.DB.GetSettings(r.Context())
+	v, err := s.OrgViews.GetSettings(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -289,7 +289,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	c := settings.Change{LeadClaimCap: in.LeadClaimCap.Ptr(), CustomerFields: in.CustomerFields.Ptr()}
 	if len(in.CustomerPool) > 0 {
-		cur, err := s.DB.CustomerPool(r.Context())
+		cur, err := s.OrgViews.CustomerPool(r.Context())
 		if err == nil {
 			err = DecodeJSON(in.CustomerPool, &cur)
 		}
@@ -301,7 +301,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	s.orgCommand(w, r, "settings.update", http.StatusOK,
 		func(m commands.Meta) (commands.Result, error) { return s.Org.UpdateSettings(r.Context(), m, c) },
-		func(ctx context.Context, _ uuid.UUID) (any, error) { return s.DB.GetSettings(ctx) })
+		func(ctx context.Context, _ uuid.UUID) (any, error) { return s.OrgViews.GetSettings(ctx) })
 }
 
 // User administration.
@@ -315,7 +315,7 @@ type UserPatch struct {
 }
 
 func (s *Server) userView(ctx context.Context, id uuid.UUID) (any, error) {
-	return s.DB.GetUser(ctx, id)
+	return s.OrgViews.GetUser(ctx, id)
 }
 
 func optionalID(field string, o Opt[string]) (*uuid.UUID, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // Problem is an RFC 9457 problem document.
@@ -31,7 +32,7 @@ type Problem struct {
 	Errors  []fieldError `json:"errors,omitempty"`
 	Current *int64       `json:"currentVersion,omitempty"`
 	// Duplicates lists the likely duplicates of a possible_duplicate problem.
-	Duplicates []readmodels.Duplicate `json:"duplicates,omitempty"`
+	Duplicates []customerview.Duplicate `json:"duplicates,omitempty"`
 }
 
 // errorTable maps rule errors to status and code; the first match wins.

@@ -14,6 +14,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/loginview"
 )
 
 // securityRoutes registers the sign-in security endpoints (two-factor, sessions, login audit).
@@ -214,7 +215,7 @@ func (s *Server) auditLogins(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	q := readmodels.LoginQuery{Scope: readmodels.ScopeOf(actorOf(r.Context()), false), User: v.Get("user"), Address: v.Get("address"), Outcome: v.Get("outcome"), Cursor: v.Get("cursor")}
+	q := loginview.Query{Scope: readmodels.ScopeOf(actorOf(r.Context()), false), User: v.Get("user"), Address: v.Get("address"), Outcome: v.Get("outcome"), Cursor: v.Get("cursor")}
 	for _, f := range []struct {
 		name string
 		dst  **time.Time
@@ -236,11 +237,11 @@ func (s *Server) auditLogins(w http.ResponseWriter, r *http.Request) {
 		}
 		q.Limit = n
 	}
-	if err := s.waitFor(r, readmodels.LoginsProjection); err != nil {
+	if err := s.waitFor(r, loginview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	page, err := s.DB.SearchLogins(r.Context(), q)
+	page, err := s.LoginViews.Search(r.Context(), q)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return

@@ -33,12 +33,19 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/auditview"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/importview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/loginview"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
 // Deps are what the API needs.
 type Deps struct {
-	Store       eventstore.Store
-	DB          *readmodels.DB
+	Store eventstore.Store
+	DB    *readmodels.DB
+	Views
 	Engine      *projections.Engine
 	Leads       *leadcmd.Service
 	Customers   *customercmd.Service
@@ -52,6 +59,22 @@ type Deps struct {
 	Metrics     *Metrics
 	MaxBody     int64         // default 1 MiB
 	WaitTimeout time.Duration // read-your-writes bound, default 5 s
+}
+
+// Views are the read models the API queries, one per module.
+type Views struct {
+	LeadViews     *leadview.Views
+	CustomerViews *customerview.Views
+	OrgViews      *orgview.Views
+	LoginViews    *loginview.Views
+	AuditViews    *auditview.Views
+	ImportViews   *importview.Views
+}
+
+// NewViews serves every module's queries from one read-model database.
+func NewViews(db *readmodels.DB) Views {
+	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
+		LoginViews: loginview.New(db), AuditViews: auditview.New(db), ImportViews: importview.New(db)}
 }
 
 // Server is the HTTP API.
@@ -354,4 +377,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		checks["projections"], status = "starting", http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, checks)
+}
+
+// FollowUps returns the follow-ups of a lead, customer or contact (kind), newest first; the
+// caller has checked that the reader may see the subject.
+func (v Views) FollowUps(ctx context.Context, kind string, id uuid.UUID, limit int) ([]readmodels.FollowUp, error) {
+	if kind == "lead" {
+		return v.LeadViews.FollowUps(ctx, id, limit)
+	}
+	return v.CustomerViews.FollowUps(ctx, kind, id, limit)
 }

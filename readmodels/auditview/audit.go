@@ -1,4 +1,4 @@
-package readmodels
+package auditview
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
 // AuditProjection owns the operation-log index: one row per event of the log, so compliance
 // queries (by actor, type, stream, time) use indexes instead of scanning the event store.
-const AuditProjection = "audit"
+const Projection = readmodels.AuditProjection
 
 // AuditTableDDL is the audit table of one generation.
-func AuditTableDDL(table string) []string {
+func TableDDL(table string) []string {
 	return []string{
 		`CREATE TABLE ` + table + ` (
 		position {bigint} PRIMARY KEY,
@@ -36,14 +37,14 @@ func AuditTableDDL(table string) []string {
 }
 
 // AuditColumns in insert order.
-const AuditColumns = `position, event_id, stream_id, stream_kind, version, type, occurred_at, actor_id, actor_name,
+const Columns = `position, event_id, stream_id, stream_kind, version, type, occurred_at, actor_id, actor_name,
 	command, correlation_id, causation_id, request_id, client_addr, data`
 
-// AuditArgs are an event's values in AuditColumns order, with secrets redacted.
-func (db *DB) AuditArgs(e eventstore.Event) []any {
+// Args are an event's values in AuditColumns order, with secrets redacted.
+func Args(d readmodels.Dialect, e eventstore.Event) []any {
 	m := e.Metadata
 	return []any{int64(e.Position), e.ID.String(), e.StreamID, eventstore.StreamKind(e.StreamID), e.Version, e.Type,
-		db.Dialect.Time(e.OccurredAt), m.ActorID, m.ActorName, m.Command, m.CorrelationID, m.CausationID, m.RequestID,
+		d.Time(e.OccurredAt), m.ActorID, m.ActorName, m.Command, m.CorrelationID, m.CausationID, m.RequestID,
 		m.ClientAddr, string(Redact(e.Data))}
 }
 
@@ -55,26 +56,20 @@ func Redact(data []byte) []byte {
 }
 
 // AuditEvent is one row of the operation log.
-type AuditEvent struct {
-	Position   uint64          `json:"position"`
-	EventID    string          `json:"eventId"`
-	StreamID   string          `json:"streamId"`
-	Version    int64           `json:"version"`
-	Type       string          `json:"type"`
-	OccurredAt time.Time       `json:"occurredAt"`
-	Actor      AuditActor      `json:"actor"`
-	Data       json.RawMessage `json:"data"`
-	Metadata   AuditMeta       `json:"metadata"`
-}
-
-// AuditActor is who caused an event.
-type AuditActor struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+type Event struct {
+	Position   uint64                `json:"position"`
+	EventID    string                `json:"eventId"`
+	StreamID   string                `json:"streamId"`
+	Version    int64                 `json:"version"`
+	Type       string                `json:"type"`
+	OccurredAt time.Time             `json:"occurredAt"`
+	Actor      readmodels.AuditActor `json:"actor"`
+	Data       json.RawMessage       `json:"data"`
+	Metadata   Meta                  `json:"metadata"`
 }
 
 // AuditMeta is the rest of the event metadata.
-type AuditMeta struct {
+type Meta struct {
 	Command       string `json:"command"`
 	CorrelationID string `json:"correlationId"`
 	CausationID   string `json:"causationId"`
@@ -83,9 +78,9 @@ type AuditMeta struct {
 }
 
 // AuditQuery filters the operation log.
-type AuditQuery struct {
-	Scope      Scope     // whose operations the reader may see (by the actor's place in the organisation)
-	Department uuid.UUID // only operations by members of this department's subtree
+type Query struct {
+	Scope      readmodels.Scope // whose operations the reader may see (by the actor's place in the organisation)
+	Department uuid.UUID        // only operations by members of this department's subtree
 	ActorID    string
 	Type       string // exact type, or a prefix ending in "." such as "lead."
 	StreamID   string
@@ -96,14 +91,14 @@ type AuditQuery struct {
 	Cursor     string // a position
 }
 
-// SearchAudit pages through the operation log by position.
-func (db *DB) SearchAudit(ctx context.Context, q AuditQuery) (Page[AuditEvent], error) {
-	table := db.Gens.Table(AuditProjection, "audit_events")
+// Search pages through the operation log by position.
+func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[Event], error) {
+	table := db.Gens.Table(Projection, "audit_events")
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	if q.Limit > 500 {
-		return Page[AuditEvent]{}, &ValidationError{Field: "limit", Message: "at most 500"}
+		return readmodels.Page[Event]{}, &readmodels.ValidationError{Field: "limit", Message: "at most 500"}
 	}
 	var where []string
 	var args []any
@@ -111,21 +106,21 @@ func (db *DB) SearchAudit(ctx context.Context, q AuditQuery) (Page[AuditEvent], 
 	if q.ActorID != "" {
 		add("actor_id = ?", q.ActorID)
 	}
-	users := db.Gens.Table(OrgProjection, "org_users")
-	if cond, a := q.Scope.userCondition(users, "actor_id"); cond != "" {
+	users := db.Gens.Table(readmodels.OrgProjection, "org_users")
+	if cond, a := q.Scope.UserCondition(users, "actor_id"); cond != "" {
 		add(cond, a...)
 	}
 	if q.Department != uuid.Nil {
 		var path string
-		err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT path FROM `+db.Gens.Table(OrgProjection, "org_departments")+` WHERE id = ?`), q.Department.String()).Scan(&path)
+		err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT path FROM `+db.Gens.Table(readmodels.OrgProjection, "org_departments")+` WHERE id = ?`), q.Department.String()).Scan(&path)
 		if err != nil {
-			return Page[AuditEvent]{}, &ValidationError{Field: "department", Message: "no such department"}
+			return readmodels.Page[Event]{}, &readmodels.ValidationError{Field: "department", Message: "no such department"}
 		}
 		add("actor_id IN (SELECT id FROM "+users+" WHERE dept_path >= ? AND dept_path < ?)", path, path+"\uffff")
 	}
 	if q.Type != "" {
 		if strings.HasSuffix(q.Type, ".") {
-			add("type LIKE ? ESCAPE '\\'", LikeEscape(q.Type)+"%")
+			add("type LIKE ? ESCAPE '\\'", readmodels.LikeEscape(q.Type)+"%")
 		} else {
 			add("type = ?", q.Type)
 		}
@@ -150,7 +145,7 @@ func (db *DB) SearchAudit(ctx context.Context, q AuditQuery) (Page[AuditEvent], 
 	if q.Cursor != "" {
 		p, err := strconv.ParseInt(q.Cursor, 10, 64)
 		if err != nil || p < 0 {
-			return Page[AuditEvent]{}, &ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
+			return readmodels.Page[Event]{}, &readmodels.ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
 		}
 		add("position "+op+" ?", p)
 	}
@@ -162,32 +157,32 @@ func (db *DB) SearchAudit(ctx context.Context, q AuditQuery) (Page[AuditEvent], 
 	}
 	var total int64
 	if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter(countWhere)), countArgs...).Scan(&total); err != nil {
-		return Page[AuditEvent]{}, fmt.Errorf("count audit events: %w", err)
+		return readmodels.Page[Event]{}, fmt.Errorf("count audit events: %w", err)
 	}
 	args = append(args, q.Limit+1)
-	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+AuditColumns+" FROM "+table+filter(where)+" ORDER BY position "+dir+" LIMIT ?"), args...)
+	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+Columns+" FROM "+table+filter(where)+" ORDER BY position "+dir+" LIMIT ?"), args...)
 	if err != nil {
-		return Page[AuditEvent]{}, fmt.Errorf("search audit events: %w", err)
+		return readmodels.Page[Event]{}, fmt.Errorf("search audit events: %w", err)
 	}
 	defer rows.Close()
-	page := Page[AuditEvent]{Items: []AuditEvent{}, Total: total}
+	page := readmodels.Page[Event]{Items: []Event{}, Total: total}
 	for rows.Next() {
 		var (
-			e        AuditEvent
+			e        Event
 			pos      int64
 			kind     string
-			occurred Time
+			occurred readmodels.Time
 			data     string
 		)
 		if err := rows.Scan(&pos, &e.EventID, &e.StreamID, &kind, &e.Version, &e.Type, &occurred, &e.Actor.ID, &e.Actor.Name,
 			&e.Metadata.Command, &e.Metadata.CorrelationID, &e.Metadata.CausationID, &e.Metadata.RequestID, &e.Metadata.ClientAddr, &data); err != nil {
-			return Page[AuditEvent]{}, err
+			return readmodels.Page[Event]{}, err
 		}
 		e.Position, e.OccurredAt, e.Data = uint64(pos), occurred.T, json.RawMessage(data)
 		page.Items = append(page.Items, e)
 	}
 	if err := rows.Err(); err != nil {
-		return Page[AuditEvent]{}, err
+		return readmodels.Page[Event]{}, err
 	}
 	if len(page.Items) > q.Limit {
 		page.Items = page.Items[:q.Limit]

@@ -1,4 +1,4 @@
-package readmodels
+package orgview
 
 import (
 	"context"
@@ -13,13 +13,14 @@ import (
 
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
-// OrgProjection owns the organisation tables: departments, users and roles.
-const OrgProjection = "org"
+// Projection owns the organisation tables: departments, users and roles.
+const Projection = readmodels.OrgProjection
 
 // UsersProjection is the projection behind user reads (the organisation projection).
-const UsersProjection = OrgProjection
+const UsersProjection = Projection
 
 // User is the read view of an account (never the password hash).
 type User struct {
@@ -38,7 +39,7 @@ type User struct {
 
 // OrgDDL creates the organisation tables of one generation.
 func OrgDDL(gen int) []string {
-	u, d, r := TableName("org_users", gen), TableName("org_departments", gen), TableName("org_roles", gen)
+	u, d, r := readmodels.TableName("org_users", gen), readmodels.TableName("org_departments", gen), readmodels.TableName("org_roles", gen)
 	return []string{
 		`CREATE TABLE ` + u + ` (
 		id TEXT PRIMARY KEY,
@@ -65,7 +66,7 @@ func OrgDDL(gen int) []string {
 		created_at {time} NOT NULL,
 		version {bigint} NOT NULL)`,
 		`CREATE INDEX ` + d + `_path ON ` + d + ` (path)`,
-		`CREATE TABLE ` + TableName("org_settings", gen) + ` (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+		`CREATE TABLE ` + readmodels.TableName("org_settings", gen) + ` (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 		`CREATE TABLE ` + r + ` (
 		id TEXT PRIMARY KEY,
 		name TEXT NOT NULL UNIQUE,
@@ -80,12 +81,12 @@ func OrgDDL(gen int) []string {
 
 const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version, department_id, superior_id, dept_path, superior_path`
 
-func scanUser(row scanner) (*User, string, error) {
+func scanUser(row readmodels.Scanner) (*User, string, error) {
 	var (
 		u              User
 		id, rl, hash   string
 		dept, superior string
-		created        Time
+		created        readmodels.Time
 	)
 	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version, &dept, &superior, &u.DeptPath, &u.SuperiorPath); err != nil {
 		return nil, "", err
@@ -93,23 +94,15 @@ func scanUser(row scanner) (*User, string, error) {
 	u.ID, _ = uuid.Parse(id)
 	_ = json.Unmarshal([]byte(rl), &u.Roles)
 	u.CreatedAt = created.T
-	u.DepartmentID, u.SuperiorID = optID(dept), optID(superior)
+	u.DepartmentID, u.SuperiorID = readmodels.OptID(dept), readmodels.OptID(superior)
 	return &u, hash, nil
 }
 
-func optID(s string) *uuid.UUID {
-	id, err := uuid.Parse(s)
-	if err != nil {
-		return nil
-	}
-	return &id
-}
-
-func (db *DB) userBy(ctx context.Context, cond string, arg any) (*User, string, error) {
-	table := db.Gens.Table(OrgProjection, "org_users")
+func (db *Views) userBy(ctx context.Context, cond string, arg any) (*User, string, error) {
+	table := db.Gens.Table(Projection, "org_users")
 	u, hash, err := scanUser(db.SQL.QueryRowContext(ctx, db.Q("SELECT "+userColumns+" FROM "+table+" WHERE "+cond), arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", ErrNotFound
+		return nil, "", readmodels.ErrNotFound
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("load user: %w", err)
@@ -127,9 +120,9 @@ func credential(u *User, hash string) usercmd.Credential {
 }
 
 // CredentialByUsername implements commands.CredentialStore.
-func (db *DB) CredentialByUsername(ctx context.Context, username string) (usercmd.Credential, error) {
+func (db *Views) CredentialByUsername(ctx context.Context, username string) (usercmd.Credential, error) {
 	u, hash, err := db.userBy(ctx, "username_lower = ?", strings.ToLower(strings.TrimSpace(username)))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, readmodels.ErrNotFound) {
 		return usercmd.Credential{}, commands.ErrNotFound
 	}
 	if err != nil {
@@ -139,9 +132,9 @@ func (db *DB) CredentialByUsername(ctx context.Context, username string) (usercm
 }
 
 // CredentialByID implements commands.CredentialStore.
-func (db *DB) CredentialByID(ctx context.Context, id uuid.UUID) (usercmd.Credential, error) {
+func (db *Views) CredentialByID(ctx context.Context, id uuid.UUID) (usercmd.Credential, error) {
 	u, hash, err := db.userBy(ctx, "id = ?", id.String())
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, readmodels.ErrNotFound) {
 		return usercmd.Credential{}, commands.ErrNotFound
 	}
 	if err != nil {
@@ -151,9 +144,9 @@ func (db *DB) CredentialByID(ctx context.Context, id uuid.UUID) (usercmd.Credent
 }
 
 // IsActiveUser implements commands.UserDirectory.
-func (db *DB) IsActiveUser(ctx context.Context, id uuid.UUID) (bool, error) {
+func (db *Views) IsActiveUser(ctx context.Context, id uuid.UUID) (bool, error) {
 	u, _, err := db.userBy(ctx, "id = ?", id.String())
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, readmodels.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -163,14 +156,14 @@ func (db *DB) IsActiveUser(ctx context.Context, id uuid.UUID) (bool, error) {
 }
 
 // GetUser returns one account.
-func (db *DB) GetUser(ctx context.Context, id uuid.UUID) (*User, error) {
+func (db *Views) GetUser(ctx context.Context, id uuid.UUID) (*User, error) {
 	u, _, err := db.userBy(ctx, "id = ?", id.String())
 	return u, err
 }
 
 // ListUsers lists accounts by username; an optional department path limits it to a subtree.
-func (db *DB) ListUsers(ctx context.Context, deptPrefix ...string) ([]*User, error) {
-	table := db.Gens.Table(OrgProjection, "org_users")
+func (db *Views) ListUsers(ctx context.Context, deptPrefix ...string) ([]*User, error) {
+	table := db.Gens.Table(Projection, "org_users")
 	q, args := "SELECT "+userColumns+" FROM "+table, []any{}
 	if len(deptPrefix) > 0 && deptPrefix[0] != "" {
 		q += " WHERE dept_path >= ? AND dept_path < ?"
@@ -196,11 +189,11 @@ func (db *DB) ListUsers(ctx context.Context, deptPrefix ...string) ([]*User, err
 
 const sessionColumns = `id, token_hash, user_id, created_at, expires_at, client, two_factor`
 
-func scanSession(row scanner) (usercmd.Session, error) {
+func scanSession(row readmodels.Scanner) (usercmd.Session, error) {
 	var (
 		s                usercmd.Session
 		uid              string
-		created, expires Time
+		created, expires readmodels.Time
 	)
 	if err := row.Scan(&s.ID, &s.TokenHash, &uid, &created, &expires, &s.Client, &s.TwoFactor); err != nil {
 		return usercmd.Session{}, err
@@ -211,7 +204,7 @@ func scanSession(row scanner) (usercmd.Session, error) {
 }
 
 // CreateSession implements commands.SessionStore.
-func (db *DB) CreateSession(ctx context.Context, s usercmd.Session) error {
+func (db *Views) CreateSession(ctx context.Context, s usercmd.Session) error {
 	if s.ID == "" {
 		s.ID = uuid.NewString()
 	}
@@ -224,7 +217,7 @@ func (db *DB) CreateSession(ctx context.Context, s usercmd.Session) error {
 }
 
 // TouchSession implements commands.SessionStore: a valid session slides its expiry forward.
-func (db *DB) TouchSession(ctx context.Context, tokenHash string, now, newExpiry time.Time) (usercmd.Session, error) {
+func (db *Views) TouchSession(ctx context.Context, tokenHash string, now, newExpiry time.Time) (usercmd.Session, error) {
 	s, err := scanSession(db.SQL.QueryRowContext(ctx, db.Q(`SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`), tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return usercmd.Session{}, commands.ErrNotFound
@@ -247,19 +240,19 @@ func (db *DB) TouchSession(ctx context.Context, tokenHash string, now, newExpiry
 }
 
 // DeleteSession implements commands.SessionStore.
-func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
+func (db *Views) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM sessions WHERE token_hash = ?`), tokenHash)
 	return err
 }
 
 // DeleteUserSessions implements commands.SessionStore.
-func (db *DB) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep string) error {
+func (db *Views) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep string) error {
 	_, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`), userID.String(), keep)
 	return err
 }
 
 // UserSessions implements commands.SessionStore.
-func (db *DB) UserSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]usercmd.Session, error) {
+func (db *Views) UserSessions(ctx context.Context, userID uuid.UUID, now time.Time) ([]usercmd.Session, error) {
 	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? AND expires_at > ?
 		ORDER BY created_at DESC, id`), userID.String(), db.Dialect.Time(now))
 	if err != nil {
@@ -278,7 +271,7 @@ func (db *DB) UserSessions(ctx context.Context, userID uuid.UUID, now time.Time)
 }
 
 // DeleteUserSession implements commands.SessionStore.
-func (db *DB) DeleteUserSession(ctx context.Context, userID uuid.UUID, id string) error {
+func (db *Views) DeleteUserSession(ctx context.Context, userID uuid.UUID, id string) error {
 	res, err := db.SQL.ExecContext(ctx, db.Q(`DELETE FROM sessions WHERE user_id = ? AND id = ?`), userID.String(), id)
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -294,7 +287,7 @@ func (db *DB) DeleteUserSession(ctx context.Context, userID uuid.UUID, id string
 }
 
 // SetUserTwoFactor implements commands.SessionStore.
-func (db *DB) SetUserTwoFactor(ctx context.Context, userID uuid.UUID, on bool) error {
+func (db *Views) SetUserTwoFactor(ctx context.Context, userID uuid.UUID, on bool) error {
 	_, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE sessions SET two_factor = ? WHERE user_id = ?`), on, userID.String())
 	if err != nil {
 		return fmt.Errorf("mark sessions: %w", err)

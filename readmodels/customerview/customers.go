@@ -1,4 +1,4 @@
-package readmodels
+package customerview
 
 import (
 	"cmp"
@@ -17,10 +17,11 @@ import (
 
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
 // CustomersProjection owns the customer tables.
-const CustomersProjection = "customers"
+const Projection = "customers"
 
 // Customer is the read view of a customer.
 type Customer struct {
@@ -53,7 +54,7 @@ func (c *Customer) SearchText() string {
 }
 
 // CustomerTableDDL is the customer table of one generation.
-func CustomerTableDDL(table string) []string {
+func TableDDL(table string) []string {
 	return []string{
 		`CREATE TABLE ` + table + ` (
 		id TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL, industry TEXT NOT NULL, source TEXT NOT NULL,
@@ -76,17 +77,17 @@ func CustomerTableDDL(table string) []string {
 }
 
 // CustomerColumns in scan order.
-const CustomerColumns = `id, name, level, industry, source, status, classification, province, city, fields, owner_id, owner_dept_id,
+const Columns = `id, name, level, industry, source, status, classification, province, city, fields, owner_id, owner_dept_id,
 	owner_dept_path, owner_superior_path, in_pool, locked, claimed_at, last_follow_up_at, next_follow_up_at, from_lead_id,
 	previous_owner_id, released_at, created_by, created_at, updated_at, version, position`
 
-// CustomerArgs are the row's values in CustomerColumns order, then search and name_norm.
-func (db *DB) CustomerArgs(c *Customer) []any {
+// Args are the row's values in CustomerColumns order, then search and name_norm.
+func Args(d readmodels.Dialect, c *Customer) []any {
 	t := func(p *time.Time) any {
 		if p == nil {
 			return nil
 		}
-		return db.Dialect.Time(*p)
+		return d.Time(*p)
 	}
 	fields, _ := json.Marshal(c.Fields)
 	var owner any
@@ -100,19 +101,19 @@ func (db *DB) CustomerArgs(c *Customer) []any {
 	f := c.Fields
 	return []any{c.ID.String(), f.Name, f.Level, f.Industry, f.Source, c.Status, f.Classification, f.Province, f.City, string(fields),
 		owner, c.OwnerDeptID, c.OwnerDeptPath, c.OwnerSupPath, c.InPool, c.Locked, t(c.ClaimedAt), t(c.LastFollowUpAt),
-		t(f.NextFollowUpAt), fromLead, c.PreviousOwner, t(c.ReleasedAt), c.CreatedBy.String(), db.Dialect.Time(c.CreatedAt),
-		db.Dialect.Time(c.UpdatedAt), c.Version, int64(c.Position), c.SearchText(), customer.NormalizeName(f.Name)}
+		t(f.NextFollowUpAt), fromLead, c.PreviousOwner, t(c.ReleasedAt), c.CreatedBy.String(), d.Time(c.CreatedAt),
+		d.Time(c.UpdatedAt), c.Version, int64(c.Position), c.SearchText(), customer.NormalizeName(f.Name)}
 }
 
 // ScanCustomer reads one row in CustomerColumns order.
-func ScanCustomer(row scanner) (*Customer, error) {
+func Scan(row readmodels.Scanner) (*Customer, error) {
 	var (
 		c                                         Customer
 		id, fields, fromLead, createdBy           string
 		name, level, industry, source, class      string
 		province, city                            string
 		owner                                     sql.NullString
-		claimed, lastFU, nextFU, released, cr, up Time
+		claimed, lastFU, nextFU, released, cr, up readmodels.Time
 		pos                                       int64
 	)
 	if err := row.Scan(&id, &name, &level, &industry, &source, &c.Status, &class, &province, &city, &fields, &owner, &c.OwnerDeptID,
@@ -123,20 +124,20 @@ func ScanCustomer(row scanner) (*Customer, error) {
 	_ = json.Unmarshal([]byte(fields), &c.Fields)
 	c.ID, _ = uuid.Parse(id)
 	c.CreatedBy, _ = uuid.Parse(createdBy)
-	c.OwnerID, c.FromLeadID = optID(owner.String), optID(fromLead)
+	c.OwnerID, c.FromLeadID = readmodels.OptID(owner.String), readmodels.OptID(fromLead)
 	c.ClaimedAt, c.LastFollowUpAt, c.ReleasedAt = claimed.Ptr(), lastFU.Ptr(), released.Ptr()
 	c.Fields.NextFollowUpAt = nextFU.Ptr()
 	c.CreatedAt, c.UpdatedAt, c.Position = cr.T, up.T, uint64(pos)
 	return &c, nil
 }
 
-var customerSpec = listSpec[*Customer]{
-	columns: CustomerColumns,
-	sorts: map[string]sortColumn{"createdAt": {"created_at", true}, "updatedAt": {"updated_at", true}, "name": {"name", false},
-		"nextFollowUpAt": {"next_follow_up_at", true}, "lastFollowUpAt": {"last_follow_up_at", true}},
-	defaultSort: "-createdAt",
-	scan:        func(r scanner) (*Customer, error) { return ScanCustomer(r) },
-	value: func(c *Customer, col string) (any, string) {
+var spec = readmodels.ListSpec[*Customer]{
+	Columns: Columns,
+	Sorts: map[string]readmodels.SortColumn{"createdAt": {Column: "created_at", IsTime: true}, "updatedAt": {Column: "updated_at", IsTime: true}, "name": {Column: "name", IsTime: false},
+		"nextFollowUpAt": {Column: "next_follow_up_at", IsTime: true}, "lastFollowUpAt": {Column: "last_follow_up_at", IsTime: true}},
+	DefaultSort: "-createdAt",
+	Scan:        func(r readmodels.Scanner) (*Customer, error) { return Scan(r) },
+	Value: func(c *Customer, col string) (any, string) {
 		switch col {
 		case "name":
 			return c.Name, c.ID.String()
@@ -152,8 +153,8 @@ var customerSpec = listSpec[*Customer]{
 }
 
 // CustomerQuery is a customer search.
-type CustomerQuery struct {
-	Scope          Scope
+type Query struct {
+	Scope          readmodels.Scope
 	Q              string
 	Status         []string
 	Level          string
@@ -184,7 +185,7 @@ type CustomFilter struct {
 var customFilterKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // where adds the filter's conditions to a query; add takes a condition and its arguments.
-func (f CustomFilter) where(d Dialect, add func(cond string, args ...any)) error {
+func (f CustomFilter) where(d readmodels.Dialect, add func(cond string, args ...any)) error {
 	if !customFilterKey.MatchString(f.Key) {
 		return field.Errorf("custom."+f.Key, "is not a custom field")
 	}
@@ -245,15 +246,15 @@ func (f CustomFilter) where(d Dialect, add func(cond string, args ...any)) error
 	return nil
 }
 
-// SearchCustomers runs a customer search with keyset pagination; scope, filters and search are
+// Search runs a customer search with keyset pagination; scope, filters and search are
 // one SQL statement.
-func (db *DB) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[*Customer], error) {
-	table := db.Gens.Table(CustomersProjection, "customers")
-	lq, err := db.searchQuery(table, q.Scope, q.Q, q.Status)
+func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Customer], error) {
+	table := db.Gens.Table(Projection, "customers")
+	lq, err := db.SearchQuery(table, q.Scope, q.Q, q.Status)
 	if err != nil {
-		return Page[*Customer]{}, err
+		return readmodels.Page[*Customer]{}, err
 	}
-	add := lq.add
+	add := lq.Add
 	for col, v := range map[string]string{"level": q.Level, "industry": q.Industry, "source": q.Source, "classification": q.Classification} {
 		if v != "" {
 			add(col+" = ?", v)
@@ -270,38 +271,38 @@ func (db *DB) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[*Custo
 	}
 	for _, f := range q.Custom {
 		if err := f.where(db.Dialect, add); err != nil {
-			return Page[*Customer]{}, err
+			return readmodels.Page[*Customer]{}, err
 		}
 	}
-	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
-	spec := customerSpec
-	spec.table = table
-	return list(ctx, db, spec, *lq)
+	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
+	spec := spec
+	spec.Table = table
+	return readmodels.List(ctx, db.DB, spec, *lq)
 }
 
-// GetCustomer returns one customer if the scope covers it.
-func (db *DB) GetCustomer(ctx context.Context, scope Scope, id uuid.UUID) (*Customer, error) {
-	return getScoped(ctx, db, db.Gens.Table(CustomersProjection, "customers"), CustomerColumns, scope, id, ScanCustomer)
+// Get returns one customer if the scope covers it.
+func (db *Views) Get(ctx context.Context, scope readmodels.Scope, id uuid.UUID) (*Customer, error) {
+	return readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "customers"), Columns, scope, id, Scan)
 }
 
 // OwnedCustomers implements commands.CustomerDirectory.
-func (db *DB) OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error) {
+func (db *Views) OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error) {
 	var n int64
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(CustomersProjection, "customers")+` WHERE owner_id = ?`), owner.String()).Scan(&n)
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(Projection, "customers")+` WHERE owner_id = ?`), owner.String()).Scan(&n)
 	return n, err
 }
 
 // CustomerClaimsSince implements commands.CustomerDirectory (from the operation log).
-func (db *DB) CustomerClaimsSince(ctx context.Context, user uuid.UUID, since time.Time) (int64, error) {
+func (db *Views) CustomerClaimsSince(ctx context.Context, user uuid.UUID, since time.Time) (int64, error) {
 	var n int64
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(AuditProjection, "audit_events")+
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(readmodels.AuditProjection, "audit_events")+
 		` WHERE actor_id = ? AND type = ? AND occurred_at >= ?`), user.String(), customer.Claimed{}.EventType(), db.Dialect.Time(since)).Scan(&n)
 	return n, err
 }
 
 // CustomersToCheck implements commands.CustomerDirectory: owned, unlocked customers by id.
-func (db *DB) CustomersToCheck(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error) {
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(CustomersProjection, "customers")+
+func (db *Views) CustomersToCheck(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(Projection, "customers")+
 		` WHERE in_pool = ? AND locked = ? AND id > ? ORDER BY id LIMIT ?`), false, false, after.String(), limit)
 	if err != nil {
 		return nil, err
@@ -357,10 +358,10 @@ func ContactTableDDL(table string) []string {
 
 const contactColumns = `id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark, is_primary, created_at, updated_at, version`
 
-func scanContact(row scanner) (*Contact, error) {
+func scanContact(row readmodels.Scanner) (*Contact, error) {
 	var c Contact
 	var id, cust string
-	var cr, up Time
+	var cr, up readmodels.Time
 	if err := row.Scan(&id, &cust, &c.Name, &c.Gender, &c.Title, &c.OfficePhone, &c.Mobile, &c.Email, &c.Fax, &c.Birthday, &c.Remark,
 		&c.Primary, &cr, &up, &c.Version); err != nil {
 		return nil, err
@@ -373,7 +374,7 @@ func scanContact(row scanner) (*Contact, error) {
 
 // ContactQuery is a contact search.
 type ContactQuery struct {
-	Scope      Scope
+	Scope      readmodels.Scope
 	Q          string
 	CustomerID *uuid.UUID
 	Limit      int
@@ -381,12 +382,12 @@ type ContactQuery struct {
 	Sort       string
 }
 
-var contactSpec = listSpec[*Contact]{
-	columns:     contactColumns,
-	sorts:       map[string]sortColumn{"name": {"name", false}, "createdAt": {"created_at", true}},
-	defaultSort: "name",
-	scan:        func(r scanner) (*Contact, error) { return scanContact(r) },
-	value: func(c *Contact, col string) (any, string) {
+var contactSpec = readmodels.ListSpec[*Contact]{
+	Columns:     contactColumns,
+	Sorts:       map[string]readmodels.SortColumn{"name": {Column: "name", IsTime: false}, "createdAt": {Column: "created_at", IsTime: true}},
+	DefaultSort: "name",
+	Scan:        func(r readmodels.Scanner) (*Contact, error) { return scanContact(r) },
+	Value: func(c *Contact, col string) (any, string) {
 		if col == "name" {
 			return c.Name, c.ID.String()
 		}
@@ -395,25 +396,25 @@ var contactSpec = listSpec[*Contact]{
 }
 
 // SearchContacts lists contacts inside the reader's scope (through their customers' owners).
-func (db *DB) SearchContacts(ctx context.Context, q ContactQuery) (Page[*Contact], error) {
-	table := db.Gens.Table(CustomersProjection, "contacts")
-	lq, err := db.searchQuery(table, q.Scope, q.Q, nil)
+func (db *Views) SearchContacts(ctx context.Context, q ContactQuery) (readmodels.Page[*Contact], error) {
+	table := db.Gens.Table(Projection, "contacts")
+	lq, err := db.SearchQuery(table, q.Scope, q.Q, nil)
 	if err != nil {
-		return Page[*Contact]{}, err
+		return readmodels.Page[*Contact]{}, err
 	}
-	add := lq.add
+	add := lq.Add
 	if q.CustomerID != nil {
 		add("customer_id = ?", q.CustomerID.String())
 	}
-	lq.sort, lq.limit, lq.cursor = q.Sort, q.Limit, q.Cursor
+	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
 	spec := contactSpec
-	spec.table = table
-	return list(ctx, db, spec, *lq)
+	spec.Table = table
+	return readmodels.List(ctx, db.DB, spec, *lq)
 }
 
 // GetContact returns one contact inside the scope.
-func (db *DB) GetContact(ctx context.Context, scope Scope, id uuid.UUID) (*Contact, error) {
-	return getScoped(ctx, db, db.Gens.Table(CustomersProjection, "contacts"), contactColumns, scope, id, scanContact)
+func (db *Views) GetContact(ctx context.Context, scope readmodels.Scope, id uuid.UUID) (*Contact, error) {
+	return readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "contacts"), contactColumns, scope, id, scanContact)
 }
 
 // Duplicate is a customer that looks like the one being entered.
@@ -428,8 +429,8 @@ type Duplicate struct {
 
 // FindDuplicates lists likely duplicates of a customer across the whole company (a duplicate
 // owned by someone else is exactly what must not be entered twice), best first, at most 10.
-func (db *DB) FindDuplicates(ctx context.Context, scope Scope, name, phone, email string, exclude uuid.UUID) ([]Duplicate, error) {
-	table := db.Gens.Table(CustomersProjection, "customers")
+func (db *Views) FindDuplicates(ctx context.Context, scope readmodels.Scope, name, phone, email string, exclude uuid.UUID) ([]Duplicate, error) {
+	table := db.Gens.Table(Projection, "customers")
 	norm := customer.NormalizeName(name)
 	digits := field.Digits(phone)
 	email = strings.ToLower(strings.TrimSpace(email))
@@ -440,7 +441,7 @@ func (db *DB) FindDuplicates(ctx context.Context, scope Scope, name, phone, emai
 		args = append(args, norm)
 		if utf8.RuneCountInString(norm) >= 2 {
 			conds = append(conds, "name_norm LIKE ? ESCAPE '\\'")
-			args = append(args, "%"+LikeEscape(norm)+"%")
+			args = append(args, "%"+readmodels.LikeEscape(norm)+"%")
 		}
 	}
 	if len(digits) >= 7 {
@@ -454,7 +455,7 @@ func (db *DB) FindDuplicates(ctx context.Context, scope Scope, name, phone, emai
 	if len(conds) == 0 {
 		return []Duplicate{}, nil
 	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+CustomerColumns+", name_norm FROM "+table+" WHERE ("+strings.Join(conds, " OR ")+") LIMIT 50"), args...)
+	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+Columns+", name_norm FROM "+table+" WHERE ("+strings.Join(conds, " OR ")+") LIMIT 50"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)
 	}
@@ -463,7 +464,7 @@ func (db *DB) FindDuplicates(ctx context.Context, scope Scope, name, phone, emai
 	for rows.Next() {
 		var cand Customer
 		var candNorm string
-		c, err := ScanCustomer(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &candNorm)...) }))
+		c, err := Scan(readmodels.ScanFunc(func(dest ...any) error { return rows.Scan(append(dest, &candNorm)...) }))
 		if err != nil {
 			return nil, err
 		}
@@ -505,12 +506,8 @@ func (db *DB) FindDuplicates(ctx context.Context, scope Scope, name, phone, emai
 	return out, nil
 }
 
-type scanFunc func(dest ...any) error
-
-func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
-
 // inScope is Scope.condition evaluated on a loaded row.
-func inScope(s Scope, c *Customer) bool {
+func inScope(s readmodels.Scope, c *Customer) bool {
 	if s.All || s.Kind == "all" {
 		return true
 	}
@@ -532,8 +529,8 @@ func inScope(s Scope, c *Customer) bool {
 }
 
 // ContactsOf implements commands.CustomerDirectory.
-func (db *DB) ContactsOf(ctx context.Context, customerID uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(CustomersProjection, "contacts")+` WHERE customer_id = ? ORDER BY id`), customerID.String())
+func (db *Views) ContactsOf(ctx context.Context, customerID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(Projection, "contacts")+` WHERE customer_id = ? ORDER BY id`), customerID.String())
 	if err != nil {
 		return nil, err
 	}
@@ -546,6 +543,113 @@ func (db *DB) ContactsOf(ctx context.Context, customerID uuid.UUID) ([]uuid.UUID
 		}
 		if id, err := uuid.Parse(s); err == nil {
 			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// FollowUps returns the follow-ups of a customer (including those through its contacts) or, with
+// kind "contact", of one contact, newest first. The caller has checked that the reader may see it.
+func (db *Views) FollowUps(ctx context.Context, kind string, id uuid.UUID, limit int) ([]readmodels.FollowUp, error) {
+	cond := "customer_id = ?"
+	if kind == "contact" {
+		cond = "contact_id = ?"
+	}
+	return db.ListFollowUps(ctx, db.Gens.Table(Projection, "customer_followups"), cond, id.String(), limit)
+}
+
+// CustomersNamed returns the ids of up to limit customers inside scope whose name is exactly
+// name (contacts imports name their customer).
+func (db *Views) CustomersNamed(ctx context.Context, scope readmodels.Scope, name string, limit int) ([]uuid.UUID, error) {
+	stmt := `SELECT id FROM ` + db.Gens.Table(Projection, "customers") + ` WHERE name = ?`
+	args := []any{strings.TrimSpace(name)}
+	if cond, a := scope.Condition(); cond != "" {
+		stmt += " AND " + cond
+		args = append(args, a...)
+	}
+	stmt += " ORDER BY id LIMIT ?"
+	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("customers named %q: %w", name, err)
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// CustomerNames returns the names of the given customers (contacts exports show them).
+func (db *Views) CustomerNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	out := make(map[uuid.UUID]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id.String()
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name FROM `+db.Gens.Table(Projection, "customers")+
+		` WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("customer names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid, name string
+		if err := rows.Scan(&sid, &name); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(sid); err == nil {
+			out[id] = name
+		}
+	}
+	return out, rows.Err()
+}
+
+// CustomersWithNormalizedNames returns, for each name, the ids of the customers whose normalised
+// name (customer.NormalizeName) is the same, across all scopes (the duplicate check).
+func (db *Views) CustomersWithNormalizedNames(ctx context.Context, names []string) ([][]uuid.UUID, error) {
+	out := make([][]uuid.UUID, len(names))
+	at := map[string][]int{}
+	args := []any{}
+	for i, n := range names {
+		norm := customer.NormalizeName(n)
+		if norm == "" {
+			continue
+		}
+		if _, ok := at[norm]; !ok {
+			args = append(args, norm)
+		}
+		at[norm] = append(at[norm], i)
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name_norm FROM `+db.Gens.Table(Projection, "customers")+
+		` WHERE name_norm IN (`+strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("customers by normalised name: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid, norm string
+		if err := rows.Scan(&sid, &norm); err != nil {
+			return nil, err
+		}
+		id, err := uuid.Parse(sid)
+		if err != nil {
+			continue
+		}
+		for _, i := range at[norm] {
+			out[i] = append(out[i], id)
 		}
 	}
 	return out, rows.Err()

@@ -1,4 +1,4 @@
-package readmodels
+package orgview
 
 import (
 	"context"
@@ -16,14 +16,15 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
-var _ orgcmd.Directory = (*DB)(nil)
+var _ orgcmd.Directory = (*Views)(nil)
 
 // Placement implements commands.OrgDirectory.
-func (db *DB) Placement(ctx context.Context, id uuid.UUID) (access.Placement, bool, error) {
+func (db *Views) Placement(ctx context.Context, id uuid.UUID) (access.Placement, bool, error) {
 	u, _, err := db.userBy(ctx, "id = ?", id.String())
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, readmodels.ErrNotFound) {
 		return access.Placement{}, false, nil
 	}
 	if err != nil {
@@ -37,9 +38,9 @@ func (db *DB) Placement(ctx context.Context, id uuid.UUID) (access.Placement, bo
 }
 
 // Department implements commands.OrgReader.
-func (db *DB) Department(ctx context.Context, id uuid.UUID) (access.DepartmentInfo, bool, error) {
+func (db *Views) Department(ctx context.Context, id uuid.UUID) (access.DepartmentInfo, bool, error) {
 	var info access.DepartmentInfo
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT path, disabled FROM `+db.Gens.Table(OrgProjection, "org_departments")+` WHERE id = ?`), id.String()).
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT path, disabled FROM `+db.Gens.Table(Projection, "org_departments")+` WHERE id = ?`), id.String()).
 		Scan(&info.Path, &info.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return info, false, nil
@@ -48,12 +49,12 @@ func (db *DB) Department(ctx context.Context, id uuid.UUID) (access.DepartmentIn
 }
 
 // RolesByName implements commands.CredentialStore.
-func (db *DB) RolesByName(ctx context.Context, names []string) ([]access.RoleDef, error) {
+func (db *Views) RolesByName(ctx context.Context, names []string) ([]access.RoleDef, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT name, permissions, data_scope, require_2fa FROM `+db.Gens.Table(OrgProjection, "org_roles")+
-		` WHERE name IN (`+strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")+`)`), anySlice(names)...)
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT name, permissions, data_scope, require_2fa FROM `+db.Gens.Table(Projection, "org_roles")+
+		` WHERE name IN (`+strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")+`)`), readmodels.AnySlice(names)...)
 	if err != nil {
 		return nil, fmt.Errorf("load roles: %w", err)
 	}
@@ -72,17 +73,10 @@ func (db *DB) RolesByName(ctx context.Context, names []string) ([]access.RoleDef
 	return out, rows.Err()
 }
 
-// OwnedLeads implements commands.OrgDirectory.
-func (db *DB) OwnedLeads(ctx context.Context, owner uuid.UUID) (int64, error) {
-	var n int64
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(LeadsProjection, "leads")+` WHERE owner_id = ?`), owner.String()).Scan(&n)
-	return n, err
-}
-
 // setting reads one settings value into dst; it reports false when it was never set.
-func (db *DB) setting(ctx context.Context, key string, dst any) (bool, error) {
+func (db *Views) setting(ctx context.Context, key string, dst any) (bool, error) {
 	var v string
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT value FROM `+db.Gens.Table(OrgProjection, "org_settings")+` WHERE key = ?`), key).Scan(&v)
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT value FROM `+db.Gens.Table(Projection, "org_settings")+` WHERE key = ?`), key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -93,7 +87,7 @@ func (db *DB) setting(ctx context.Context, key string, dst any) (bool, error) {
 }
 
 // LeadClaimCap implements commands.OrgDirectory.
-func (db *DB) LeadClaimCap(ctx context.Context) (int64, error) {
+func (db *Views) LeadClaimCap(ctx context.Context) (int64, error) {
 	var v int64
 	ok, err := db.setting(ctx, "leadClaimCap", &v)
 	if !ok {
@@ -103,14 +97,14 @@ func (db *DB) LeadClaimCap(ctx context.Context) (int64, error) {
 }
 
 // CustomerPool returns the customer pool settings.
-func (db *DB) CustomerPool(ctx context.Context) (settings.CustomerPool, error) {
+func (db *Views) CustomerPool(ctx context.Context) (settings.CustomerPool, error) {
 	v := settings.DefaultCustomerPool
 	_, err := db.setting(ctx, "customerPool", &v)
 	return v, err
 }
 
 // CustomerFields returns the custom customer field definitions.
-func (db *DB) CustomerFields(ctx context.Context) ([]customer.CustomField, error) {
+func (db *Views) CustomerFields(ctx context.Context) ([]customer.CustomField, error) {
 	v := []customer.CustomField{}
 	_, err := db.setting(ctx, "customerFields", &v)
 	return v, err
@@ -124,7 +118,7 @@ type Settings struct {
 }
 
 // GetSettings returns the current parameters (defaults where never changed).
-func (db *DB) GetSettings(ctx context.Context) (Settings, error) {
+func (db *Views) GetSettings(ctx context.Context) (Settings, error) {
 	c, err := db.LeadClaimCap(ctx)
 	if err != nil {
 		return Settings{}, err
@@ -150,25 +144,25 @@ type Department struct {
 }
 
 // ListDepartments returns the tree in depth-first order (by path).
-func (db *DB) ListDepartments(ctx context.Context) ([]*Department, error) {
+func (db *Views) ListDepartments(ctx context.Context) ([]*Department, error) {
 	return db.departments(ctx, "", nil)
 }
 
 // GetDepartment returns one department.
-func (db *DB) GetDepartment(ctx context.Context, id uuid.UUID) (*Department, error) {
+func (db *Views) GetDepartment(ctx context.Context, id uuid.UUID) (*Department, error) {
 	ds, err := db.departments(ctx, " WHERE id = ?", []any{id.String()})
 	if err != nil {
 		return nil, err
 	}
 	if len(ds) == 0 {
-		return nil, ErrNotFound
+		return nil, readmodels.ErrNotFound
 	}
 	return ds[0], nil
 }
 
-func (db *DB) departments(ctx context.Context, where string, args []any) ([]*Department, error) {
+func (db *Views) departments(ctx context.Context, where string, args []any) ([]*Department, error) {
 	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name, parent_id, path, disabled, created_at, version FROM `+
-		db.Gens.Table(OrgProjection, "org_departments")+where+` ORDER BY path`), args...)
+		db.Gens.Table(Projection, "org_departments")+where+` ORDER BY path`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list departments: %w", err)
 	}
@@ -177,12 +171,12 @@ func (db *DB) departments(ctx context.Context, where string, args []any) ([]*Dep
 	for rows.Next() {
 		var d Department
 		var id, parent string
-		var created Time
+		var created readmodels.Time
 		if err := rows.Scan(&id, &d.Name, &parent, &d.Path, &d.Disabled, &created, &d.Version); err != nil {
 			return nil, err
 		}
 		d.ID, _ = uuid.Parse(id)
-		d.ParentID, d.CreatedAt = optID(parent), created.T
+		d.ParentID, d.CreatedAt = readmodels.OptID(parent), created.T
 		d.Depth = strings.Count(strings.Trim(d.Path, "/"), "/")
 		out = append(out, &d)
 	}
@@ -202,23 +196,23 @@ type Role struct {
 }
 
 // ListRoles returns every role by name.
-func (db *DB) ListRoles(ctx context.Context) ([]*Role, error) { return db.roles(ctx, "", nil) }
+func (db *Views) ListRoles(ctx context.Context) ([]*Role, error) { return db.roles(ctx, "", nil) }
 
 // GetRole returns one role.
-func (db *DB) GetRole(ctx context.Context, id uuid.UUID) (*Role, error) {
+func (db *Views) GetRole(ctx context.Context, id uuid.UUID) (*Role, error) {
 	rs, err := db.roles(ctx, " WHERE id = ?", []any{id.String()})
 	if err != nil {
 		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, ErrNotFound
+		return nil, readmodels.ErrNotFound
 	}
 	return rs[0], nil
 }
 
-func (db *DB) roles(ctx context.Context, where string, args []any) ([]*Role, error) {
+func (db *Views) roles(ctx context.Context, where string, args []any) ([]*Role, error) {
 	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name, display_name, permissions, data_scope, built_in, require_2fa, version FROM `+
-		db.Gens.Table(OrgProjection, "org_roles")+where+` ORDER BY name`), args...)
+		db.Gens.Table(Projection, "org_roles")+where+` ORDER BY name`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list roles: %w", err)
 	}

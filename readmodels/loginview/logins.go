@@ -1,4 +1,4 @@
-package readmodels
+package loginview
 
 import (
 	"context"
@@ -11,11 +11,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
 // LoginsProjection owns the sign-in log: one row per sign-in outcome (succeeded, failed, locked,
 // unlocked), for the login audit and for throttling failed sign-ins by address and username.
-const LoginsProjection = "logins"
+const Projection = "logins"
 
 // Login outcomes.
 const (
@@ -29,8 +30,8 @@ const (
 var LoginOutcomes = []string{LoginSucceeded, LoginFailed, LoginLocked, LoginUnlocked}
 
 // LoginsDDL creates the sign-in log of one generation.
-func LoginsDDL(gen int) []string {
-	t := TableName("login_events", gen)
+func DDL(gen int) []string {
+	t := readmodels.TableName("login_events", gen)
 	return []string{
 		`CREATE TABLE ` + t + ` (
 		position {bigint} PRIMARY KEY,
@@ -53,34 +54,34 @@ func LoginsDDL(gen int) []string {
 }
 
 // LoginColumns in insert order.
-const LoginColumns = `position, occurred_at, user_id, username, username_lower, address, outcome, reason, method, actor_id, actor_name`
+const Columns = `position, occurred_at, user_id, username, username_lower, address, outcome, reason, method, actor_id, actor_name`
 
 // LoginEvent is one row of the sign-in log. UserID is null for usernames that name no account.
 type LoginEvent struct {
-	Position   uint64     `json:"position"`
-	OccurredAt time.Time  `json:"occurredAt"`
-	UserID     *string    `json:"userId"`
-	Username   string     `json:"username"`
-	Address    string     `json:"address"`
-	Outcome    string     `json:"outcome"`
-	Reason     string     `json:"reason,omitempty"`
-	Method     string     `json:"method,omitempty"`
-	Actor      AuditActor `json:"actor"`
+	Position   uint64                `json:"position"`
+	OccurredAt time.Time             `json:"occurredAt"`
+	UserID     *string               `json:"userId"`
+	Username   string                `json:"username"`
+	Address    string                `json:"address"`
+	Outcome    string                `json:"outcome"`
+	Reason     string                `json:"reason,omitempty"`
+	Method     string                `json:"method,omitempty"`
+	Actor      readmodels.AuditActor `json:"actor"`
 }
 
 // Args are the row's values in LoginColumns order.
-func (db *DB) LoginArgs(e LoginEvent) []any {
+func Args(d readmodels.Dialect, e LoginEvent) []any {
 	uid := ""
 	if e.UserID != nil {
 		uid = *e.UserID
 	}
-	return []any{int64(e.Position), db.Dialect.Time(e.OccurredAt), uid, e.Username, strings.ToLower(e.Username), e.Address,
+	return []any{int64(e.Position), d.Time(e.OccurredAt), uid, e.Username, strings.ToLower(e.Username), e.Address,
 		e.Outcome, e.Reason, e.Method, e.Actor.ID, e.Actor.Name}
 }
 
 // LoginQuery filters the sign-in log. User is an account id, or else a username (any case).
-type LoginQuery struct {
-	Scope    Scope // whose sign-ins the reader may see (sign-ins to no account: the all scope only)
+type Query struct {
+	Scope    readmodels.Scope // whose sign-ins the reader may see (sign-ins to no account: the all scope only)
 	User     string
 	Address  string
 	Outcome  string
@@ -89,19 +90,19 @@ type LoginQuery struct {
 	Cursor   string // a position; pages go from newest to oldest
 }
 
-// SearchLogins pages through the sign-in log, newest first.
-func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent], error) {
-	table := db.Gens.Table(LoginsProjection, "login_events")
+// Search pages through the sign-in log, newest first.
+func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[LoginEvent], error) {
+	table := db.Gens.Table(Projection, "login_events")
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	if q.Limit > 500 {
-		return Page[LoginEvent]{}, &ValidationError{Field: "limit", Message: "at most 500"}
+		return readmodels.Page[LoginEvent]{}, &readmodels.ValidationError{Field: "limit", Message: "at most 500"}
 	}
 	var where []string
 	var args []any
 	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
-	if cond, a := q.Scope.userCondition(db.Gens.Table(OrgProjection, "org_users"), "user_id"); cond != "" {
+	if cond, a := q.Scope.UserCondition(db.Gens.Table(readmodels.OrgProjection, "org_users"), "user_id"); cond != "" {
 		add(cond, a...)
 	}
 	if q.User != "" {
@@ -116,7 +117,7 @@ func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent],
 	}
 	if q.Outcome != "" {
 		if !slices.Contains(LoginOutcomes, q.Outcome) {
-			return Page[LoginEvent]{}, &ValidationError{Field: "outcome", Message: "must be one of " + strings.Join(LoginOutcomes, ", ")}
+			return readmodels.Page[LoginEvent]{}, &readmodels.ValidationError{Field: "outcome", Message: "must be one of " + strings.Join(LoginOutcomes, ", ")}
 		}
 		add("outcome = ?", q.Outcome)
 	}
@@ -130,7 +131,7 @@ func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent],
 	if q.Cursor != "" {
 		p, err := strconv.ParseInt(q.Cursor, 10, 64)
 		if err != nil || p < 0 {
-			return Page[LoginEvent]{}, &ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
+			return readmodels.Page[LoginEvent]{}, &readmodels.ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
 		}
 		add("position < ?", p)
 	}
@@ -142,24 +143,24 @@ func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent],
 	}
 	var total int64
 	if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter(countWhere)), countArgs...).Scan(&total); err != nil {
-		return Page[LoginEvent]{}, fmt.Errorf("count login events: %w", err)
+		return readmodels.Page[LoginEvent]{}, fmt.Errorf("count login events: %w", err)
 	}
 	args = append(args, q.Limit+1)
-	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+LoginColumns+" FROM "+table+filter(where)+" ORDER BY position DESC LIMIT ?"), args...)
+	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+Columns+" FROM "+table+filter(where)+" ORDER BY position DESC LIMIT ?"), args...)
 	if err != nil {
-		return Page[LoginEvent]{}, fmt.Errorf("search login events: %w", err)
+		return readmodels.Page[LoginEvent]{}, fmt.Errorf("search login events: %w", err)
 	}
 	defer rows.Close()
-	page := Page[LoginEvent]{Items: []LoginEvent{}, Total: total}
+	page := readmodels.Page[LoginEvent]{Items: []LoginEvent{}, Total: total}
 	for rows.Next() {
 		var (
 			e             LoginEvent
 			pos           int64
-			at            Time
+			at            readmodels.Time
 			uid, usrLower string
 		)
 		if err := rows.Scan(&pos, &at, &uid, &e.Username, &usrLower, &e.Address, &e.Outcome, &e.Reason, &e.Method, &e.Actor.ID, &e.Actor.Name); err != nil {
-			return Page[LoginEvent]{}, err
+			return readmodels.Page[LoginEvent]{}, err
 		}
 		e.Position, e.OccurredAt = uint64(pos), at.T
 		if uid != "" {
@@ -168,7 +169,7 @@ func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent],
 		page.Items = append(page.Items, e)
 	}
 	if err := rows.Err(); err != nil {
-		return Page[LoginEvent]{}, err
+		return readmodels.Page[LoginEvent]{}, err
 	}
 	if len(page.Items) > q.Limit {
 		page.Items = page.Items[:q.Limit]
@@ -178,15 +179,15 @@ func (db *DB) SearchLogins(ctx context.Context, q LoginQuery) (Page[LoginEvent],
 }
 
 // RecentSignInFailures implements commands.SignInLog.
-func (db *DB) RecentSignInFailures(ctx context.Context, q usercmd.SignInFailureQuery) (int, time.Time, error) {
-	table := db.Gens.Table(LoginsProjection, "login_events")
+func (db *Views) RecentSignInFailures(ctx context.Context, q usercmd.SignInFailureQuery) (int, time.Time, error) {
+	table := db.Gens.Table(Projection, "login_events")
 	cond, arg := "address = ?", q.Address
 	if q.Username != "" {
 		cond, arg = "username_lower = ?", strings.ToLower(q.Username)
 	}
 	var (
 		n    int
-		last Time
+		last readmodels.Time
 	)
 	err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*), max(occurred_at) FROM "+table+" WHERE "+cond+" AND outcome = ? AND occurred_at > ?"),
 		arg, LoginFailed, db.Dialect.Time(q.Since)).Scan(&n, &last)
@@ -196,4 +197,4 @@ func (db *DB) RecentSignInFailures(ctx context.Context, q usercmd.SignInFailureQ
 	return n, last.T, nil
 }
 
-var _ usercmd.SignInLog = (*DB)(nil)
+var _ usercmd.SignInLog = (*Views)(nil)

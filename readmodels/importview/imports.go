@@ -1,4 +1,4 @@
-package readmodels
+package importview
 
 import (
 	"context"
@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
 // Imports are operational state: a file import runs in the background and records its progress
@@ -72,8 +71,8 @@ func (imp *Import) AddError(e ImportError) {
 }
 
 // CreateImport stores a new import.
-func (db *DB) CreateImport(ctx context.Context, imp *Import) error {
-	errs, err := json.Marshal(nonNil(imp.Errors))
+func (db *Views) CreateImport(ctx context.Context, imp *Import) error {
+	errs, err := json.Marshal(readmodels.NonNil(imp.Errors))
 	if err != nil {
 		return err
 	}
@@ -88,8 +87,8 @@ func (db *DB) CreateImport(ctx context.Context, imp *Import) error {
 }
 
 // SaveImport writes an import's progress (state, counts, errors).
-func (db *DB) SaveImport(ctx context.Context, imp *Import) error {
-	errs, err := json.Marshal(nonNil(imp.Errors))
+func (db *Views) SaveImport(ctx context.Context, imp *Import) error {
+	errs, err := json.Marshal(readmodels.NonNil(imp.Errors))
 	if err != nil {
 		return err
 	}
@@ -108,19 +107,19 @@ func (db *DB) SaveImport(ctx context.Context, imp *Import) error {
 }
 
 // GetImport returns an import started by actor; others' imports are not found.
-func (db *DB) GetImport(ctx context.Context, actor, id uuid.UUID) (*Import, error) {
+func (db *Views) GetImport(ctx context.Context, actor, id uuid.UUID) (*Import, error) {
 	var (
 		imp                        Import
 		sid, sactor, errs          string
 		pos                        int64
-		created, updated, finished Time
+		created, updated, finished readmodels.Time
 	)
 	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT id, kind, dry_run, state, actor_id, file_name, total, imported, skipped, failed,
 		errors, errors_truncated, detail, position, created_at, updated_at, finished_at FROM imports WHERE id = ? AND actor_id = ?`),
 		id.String(), actor.String()).Scan(&sid, &imp.Type, &imp.DryRun, &imp.State, &sactor, &imp.FileName, &imp.Total, &imp.Imported,
 		&imp.Skipped, &imp.Failed, &errs, &imp.ErrorsTruncated, &imp.Detail, &pos, &created, &updated, &finished)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
+		return nil, readmodels.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get import %s: %w", id, err)
@@ -130,111 +129,7 @@ func (db *DB) GetImport(ctx context.Context, actor, id uuid.UUID) (*Import, erro
 	if err := json.Unmarshal([]byte(errs), &imp.Errors); err != nil {
 		return nil, fmt.Errorf("import %s errors: %w", id, err)
 	}
-	imp.Errors = nonNil(imp.Errors)
+	imp.Errors = readmodels.NonNil(imp.Errors)
 	imp.Position, imp.CreatedAt, imp.UpdatedAt, imp.FinishedAt = uint64(pos), created.T, updated.T, finished.Ptr()
 	return &imp, nil
-}
-
-// CustomersNamed returns the ids of up to limit customers inside scope whose name is exactly
-// name (contacts imports name their customer).
-func (db *DB) CustomersNamed(ctx context.Context, scope Scope, name string, limit int) ([]uuid.UUID, error) {
-	stmt := `SELECT id FROM ` + db.Gens.Table(CustomersProjection, "customers") + ` WHERE name = ?`
-	args := []any{strings.TrimSpace(name)}
-	if cond, a := scope.condition(); cond != "" {
-		stmt += " AND " + cond
-		args = append(args, a...)
-	}
-	stmt += " ORDER BY id LIMIT ?"
-	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("customers named %q: %w", name, err)
-	}
-	defer rows.Close()
-	var out []uuid.UUID
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		if id, err := uuid.Parse(s); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out, rows.Err()
-}
-
-// CustomerNames returns the names of the given customers (contacts exports show them).
-func (db *DB) CustomerNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]string, error) {
-	out := make(map[uuid.UUID]string, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id.String()
-	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name FROM `+db.Gens.Table(CustomersProjection, "customers")+
-		` WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("customer names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sid, name string
-		if err := rows.Scan(&sid, &name); err != nil {
-			return nil, err
-		}
-		if id, err := uuid.Parse(sid); err == nil {
-			out[id] = name
-		}
-	}
-	return out, rows.Err()
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// CustomersWithNormalizedNames returns, for each name, the ids of the customers whose normalised
-// name (customer.NormalizeName) is the same, across all scopes (the duplicate check).
-func (db *DB) CustomersWithNormalizedNames(ctx context.Context, names []string) ([][]uuid.UUID, error) {
-	out := make([][]uuid.UUID, len(names))
-	at := map[string][]int{}
-	args := []any{}
-	for i, n := range names {
-		norm := customer.NormalizeName(n)
-		if norm == "" {
-			continue
-		}
-		if _, ok := at[norm]; !ok {
-			args = append(args, norm)
-		}
-		at[norm] = append(at[norm], i)
-	}
-	if len(args) == 0 {
-		return out, nil
-	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name_norm FROM `+db.Gens.Table(CustomersProjection, "customers")+
-		` WHERE name_norm IN (`+strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("customers by normalised name: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sid, norm string
-		if err := rows.Scan(&sid, &norm); err != nil {
-			return nil, err
-		}
-		id, err := uuid.Parse(sid)
-		if err != nil {
-			continue
-		}
-		for _, i := range at[norm] {
-			out[i] = append(out[i], id)
-		}
-	}
-	return out, rows.Err()
 }
