@@ -50,7 +50,7 @@ func (p *Customers) NewBatch(tx *Tx) Batch {
 	return &customerBatch{p: p, tx: tx, table: tx.Table("customers"), contacts: tx.Table("contacts"),
 		buf: newRowBuffer(tx.Table("customers"), "customer", tree, customerview.Columns,
 			func(r *sql.Row) (*customerview.Customer, error) { return customerview.Scan(r) },
-			customerview.Columns+", search, name_norm", func(c *customerview.Customer) []any { return customerview.Args(tx.DB.Dialect, c) })}
+			customerview.InsertColumns, func(c *customerview.Customer) []any { return customerview.Args(tx.DB.Dialect, c) })}
 }
 
 // customerBatch keeps the customer rows a page touches in its buffer; contacts and follow-ups

@@ -43,7 +43,7 @@ func (p *Leads) NewBatch(tx *Tx) Batch {
 	return &leadBatch{p: p, tx: tx, table: tx.Table("leads"),
 		buf: newRowBuffer(tx.Table("leads"), "lead", tree, leadview.Columns,
 			func(r *sql.Row) (*leadview.Lead, error) { return leadview.Scan(r) },
-			leadview.Columns+", search", func(l *leadview.Lead) []any { return leadview.Args(tx.DB.Dialect, l) })}
+			leadview.InsertColumns, func(l *leadview.Lead) []any { return leadview.Args(tx.DB.Dialect, l) })}
 }
 
 // leadBatch keeps the rows a page touches in its buffer. The projection keeps its own copy of the

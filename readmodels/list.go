@@ -1,12 +1,14 @@
 package readmodels
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,8 +30,13 @@ type ListSpec[T any] struct {
 	Sorts       map[string]SortColumn
 	DefaultSort string // e.g. "-createdAt"
 	Scan        func(Scanner) (T, error)
-	// Value returns a row's value of a sort column (a string or a *time.Time) and its id.
+	// Value returns a row's value of a sort column (a string or a *time.Time) and its key.
 	Value func(T, string) (any, string)
+	// Key is the unique column that breaks ties and names a row in a cursor: "id" unless set
+	// (the logs use their position). Sorting by the key itself orders by it alone.
+	Key string
+	// KeyInt: the key is an integer column (its cursor value is parsed as one).
+	KeyInt bool
 }
 
 // ListQuery is the filtered part of a list request.
@@ -101,6 +108,8 @@ func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Pa
 	} else if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+spec.Table+filter), q.Args...).Scan(&total); err != nil {
 		return Page[T]{}, fmt.Errorf("count %s: %w", spec.Table, err)
 	}
+	keyCol := cmp.Or(spec.Key, "id")
+	byKey := col.Column == keyCol
 	expr, exprArgs := col.Column, []any(nil)
 	if col.IsTime {
 		expr, exprArgs = "COALESCE("+col.Column+", ?)", []any{db.Dialect.Time(farFuture)}
@@ -111,24 +120,37 @@ func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Pa
 	}
 	where, args := append([]string(nil), q.Where...), append([]any(nil), q.Args...)
 	if after != nil {
-		v := after.V
-		if col.IsTime {
-			s, _ := v.(string)
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return Page[T]{}, &ValidationError{Field: "cursor", Message: "does not belong to this sort"}
-			}
-			v = db.Dialect.Time(t)
+		k, err := spec.keyArg(after.ID)
+		if err != nil {
+			return Page[T]{}, err
 		}
-		where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND id %s ?))", expr, op, expr, op))
-		args = append(append(append(append(args, exprArgs...), v), exprArgs...), v, after.ID)
+		if byKey {
+			where, args = append(where, fmt.Sprintf("%s %s ?", keyCol, op)), append(args, k)
+		} else {
+			v := after.V
+			if col.IsTime {
+				s, _ := v.(string)
+				t, err := time.Parse(time.RFC3339Nano, s)
+				if err != nil {
+					return Page[T]{}, &ValidationError{Field: "cursor", Message: "does not belong to this sort"}
+				}
+				v = db.Dialect.Time(t)
+			}
+			where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND %s %s ?))", expr, op, expr, keyCol, op))
+			args = append(append(append(append(args, exprArgs...), v), exprArgs...), v, k)
+		}
 	}
 	stmt := "SELECT " + spec.Columns + " FROM " + spec.Table
 	if len(where) > 0 {
 		stmt += " WHERE " + strings.Join(where, " AND ")
 	}
-	stmt += fmt.Sprintf(" ORDER BY %s %s, id %s LIMIT ?", expr, dir, dir)
-	args = append(append(args, exprArgs...), q.Limit+1)
+	if byKey {
+		stmt += fmt.Sprintf(" ORDER BY %s %s LIMIT ?", keyCol, dir)
+		args = append(args, q.Limit+1)
+	} else {
+		stmt += fmt.Sprintf(" ORDER BY %s %s, %s %s LIMIT ?", expr, dir, keyCol, dir)
+		args = append(append(args, exprArgs...), q.Limit+1)
+	}
 	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), args...)
 	if err != nil {
 		return Page[T]{}, fmt.Errorf("list %s: %w", spec.Table, err)
@@ -174,4 +196,16 @@ func GetScoped[T any](ctx context.Context, db *DB, table, columns string, scope 
 		return zero, ErrNotFound
 	}
 	return v, err
+}
+
+// keyArg is a cursor's key as a query argument.
+func (spec ListSpec[T]) keyArg(k string) (any, error) {
+	if !spec.KeyInt {
+		return k, nil
+	}
+	n, err := strconv.ParseInt(k, 10, 64)
+	if err != nil || n < 0 {
+		return nil, &ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
+	}
+	return n, nil
 }

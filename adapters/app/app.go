@@ -108,11 +108,11 @@ func (c *Config) Validate() error {
 
 // App is a wired Chronicle.
 type App struct {
-	Config    Config
-	Logger    *slog.Logger
-	Registry  *event.Registry
-	Store     eventstore.Store
-	DB        *readmodels.DB
+	Config   Config
+	Logger   *slog.Logger
+	Registry *event.Registry
+	Store    eventstore.Store
+	DB       *readmodels.DB
 	httpapi.Views
 	Engine    *projections.Engine
 	Leads     *leadcmd.Service

@@ -3,7 +3,6 @@ package auditview
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,18 +87,12 @@ type Query struct {
 	From, To   *time.Time
 	Desc       bool
 	Limit      int
-	Cursor     string // a position
+	Cursor     string // a cursor this server issued
 }
 
 // Search pages through the operation log by position.
 func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[Event], error) {
 	table := db.Gens.Table(Projection, "audit_events")
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	if q.Limit > 500 {
-		return readmodels.Page[Event]{}, &readmodels.ValidationError{Field: "limit", Message: "at most 500"}
-	}
 	var where []string
 	var args []any
 	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
@@ -137,56 +130,29 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[Event], e
 	if q.To != nil {
 		add("occurred_at < ?", db.Dialect.Time(*q.To))
 	}
-	countWhere, countArgs := append([]string(nil), where...), append([]any(nil), args...)
-	dir, op := "ASC", ">"
+	sort := "position"
 	if q.Desc {
-		dir, op = "DESC", "<"
+		sort = "-position"
 	}
-	if q.Cursor != "" {
-		p, err := strconv.ParseInt(q.Cursor, 10, 64)
-		if err != nil || p < 0 {
-			return readmodels.Page[Event]{}, &readmodels.ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
-		}
-		add("position "+op+" ?", p)
+	return readmodels.List(ctx, db.DB, readmodels.ListSpec[Event]{Table: table, Columns: Columns, Key: "position", KeyInt: true,
+		Sorts: map[string]readmodels.SortColumn{"position": {Column: "position"}}, DefaultSort: "position", Scan: scan,
+		Value: func(e Event, _ string) (any, string) { return nil, strconv.FormatUint(e.Position, 10) }},
+		readmodels.ListQuery{Where: where, Args: args, Sort: sort, Limit: q.Limit, Cursor: q.Cursor})
+}
+
+// scan reads one row in Columns order.
+func scan(row readmodels.Scanner) (Event, error) {
+	var (
+		e        Event
+		pos      int64
+		kind     string
+		occurred readmodels.Time
+		data     string
+	)
+	if err := row.Scan(&pos, &e.EventID, &e.StreamID, &kind, &e.Version, &e.Type, &occurred, &e.Actor.ID, &e.Actor.Name,
+		&e.Metadata.Command, &e.Metadata.CorrelationID, &e.Metadata.CausationID, &e.Metadata.RequestID, &e.Metadata.ClientAddr, &data); err != nil {
+		return Event{}, err
 	}
-	filter := func(w []string) string {
-		if len(w) == 0 {
-			return ""
-		}
-		return " WHERE " + strings.Join(w, " AND ")
-	}
-	var total int64
-	if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter(countWhere)), countArgs...).Scan(&total); err != nil {
-		return readmodels.Page[Event]{}, fmt.Errorf("count audit events: %w", err)
-	}
-	args = append(args, q.Limit+1)
-	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+Columns+" FROM "+table+filter(where)+" ORDER BY position "+dir+" LIMIT ?"), args...)
-	if err != nil {
-		return readmodels.Page[Event]{}, fmt.Errorf("search audit events: %w", err)
-	}
-	defer rows.Close()
-	page := readmodels.Page[Event]{Items: []Event{}, Total: total}
-	for rows.Next() {
-		var (
-			e        Event
-			pos      int64
-			kind     string
-			occurred readmodels.Time
-			data     string
-		)
-		if err := rows.Scan(&pos, &e.EventID, &e.StreamID, &kind, &e.Version, &e.Type, &occurred, &e.Actor.ID, &e.Actor.Name,
-			&e.Metadata.Command, &e.Metadata.CorrelationID, &e.Metadata.CausationID, &e.Metadata.RequestID, &e.Metadata.ClientAddr, &data); err != nil {
-			return readmodels.Page[Event]{}, err
-		}
-		e.Position, e.OccurredAt, e.Data = uint64(pos), occurred.T, json.RawMessage(data)
-		page.Items = append(page.Items, e)
-	}
-	if err := rows.Err(); err != nil {
-		return readmodels.Page[Event]{}, err
-	}
-	if len(page.Items) > q.Limit {
-		page.Items = page.Items[:q.Limit]
-		page.NextCursor = strconv.FormatUint(page.Items[q.Limit-1].Position, 10)
-	}
-	return page, nil
+	e.Position, e.OccurredAt, e.Data = uint64(pos), occurred.T, json.RawMessage(data)
+	return e, nil
 }

@@ -3,8 +3,6 @@ package customerview
 import (
 	"cmp"
 	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -20,16 +18,15 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
-// CustomersProjection owns the customer tables.
+// Projection owns the customer tables.
 const Projection = "customers"
 
 // Customer is the read view of a customer.
 type Customer struct {
 	ID uuid.UUID `json:"id"`
 	customer.Fields
-	Status         string     `json:"status"`
-	OwnerID        *uuid.UUID `json:"ownerId"`
-	InPool         bool       `json:"inPool"`
+	Status string `json:"status"`
+	readmodels.Ownership
 	Locked         bool       `json:"locked"`
 	ClaimedAt      *time.Time `json:"claimedAt"`
 	LastFollowUpAt *time.Time `json:"lastFollowUpAt"`
@@ -39,9 +36,6 @@ type Customer struct {
 	UpdatedAt      time.Time  `json:"updatedAt"`
 	Version        int64      `json:"version"`
 	Position       uint64     `json:"-"`
-	OwnerDeptID    string     `json:"-"`
-	OwnerDeptPath  string     `json:"-"`
-	OwnerSupPath   string     `json:"-"`
 	PreviousOwner  string     `json:"-"`
 	ReleasedAt     *time.Time `json:"-"`
 }
@@ -53,83 +47,72 @@ func (c *Customer) SearchText() string {
 		field.Digits(f.Phone), field.Digits(f.Fax), customer.CustomSearchText(f.Custom)}, "\x1f"))
 }
 
-// CustomerTableDDL is the customer table of one generation.
-func TableDDL(table string) []string {
-	return []string{
-		`CREATE TABLE ` + table + ` (
-		id TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL, industry TEXT NOT NULL, source TEXT NOT NULL,
-		status TEXT NOT NULL, classification TEXT NOT NULL, province TEXT NOT NULL, city TEXT NOT NULL, fields TEXT NOT NULL,
-		owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '', owner_dept_path {path} NOT NULL DEFAULT '',
-		owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL, locked {bool} NOT NULL,
-		claimed_at {time}, last_follow_up_at {time}, next_follow_up_at {time}, from_lead_id TEXT NOT NULL DEFAULT '',
-		previous_owner_id TEXT NOT NULL DEFAULT '', released_at {time}, created_by TEXT NOT NULL, created_at {time} NOT NULL,
-		updated_at {time} NOT NULL, version {bigint} NOT NULL, position {bigint} NOT NULL, search TEXT NOT NULL,
-		name_norm TEXT NOT NULL DEFAULT '')`,
-		`CREATE INDEX ` + table + `_norm ON ` + table + ` (name_norm)`,
-		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id, created_at, id)`,
-		`CREATE INDEX ` + table + `_pool ON ` + table + ` (in_pool, created_at, id)`,
-		`CREATE INDEX ` + table + `_created ON ` + table + ` (created_at, id)`,
-		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path, created_at)`,
-		`CREATE INDEX ` + table + `_deptid ON ` + table + ` (owner_dept_id, created_at)`,
-		`CREATE INDEX ` + table + `_sup ON ` + table + ` (owner_superior_path, created_at)`,
-		`CREATE INDEX ` + table + `_name ON ` + table + ` (name)`,
-	}
+// fieldCopy is a column that repeats one of the fields (kept in the fields JSON) for indexes and
+// filters; reads take the fields from the JSON.
+func fieldCopy(name string, f func(*Customer) string) readmodels.Col[Customer] {
+	return readmodels.WriteOnly(name, "TEXT NOT NULL", func(_ readmodels.Dialect, c *Customer) any { return f(c) })
 }
 
-// CustomerColumns in scan order.
-const Columns = `id, name, level, industry, source, status, classification, province, city, fields, owner_id, owner_dept_id,
-	owner_dept_path, owner_superior_path, in_pool, locked, claimed_at, last_follow_up_at, next_follow_up_at, from_lead_id,
-	previous_owner_id, released_at, created_by, created_at, updated_at, version, position`
+// table is the customer table's columns: scan order first (the fields JSON before
+// next_follow_up_at, which is read into the fields), then the search text and the normalised name.
+var table = readmodels.Cols(
+	[]readmodels.Col[Customer]{
+		readmodels.IDCol("id", "TEXT PRIMARY KEY", func(c *Customer) *uuid.UUID { return &c.ID }),
+		readmodels.TextCol("status", func(c *Customer) *string { return &c.Status }),
+		readmodels.JSONCol("fields", func(c *Customer) any { return &c.Fields }),
+	},
+	readmodels.OwnershipCols(func(c *Customer) *readmodels.Ownership { return &c.Ownership }),
+	[]readmodels.Col[Customer]{
+		readmodels.BoolCol("locked", func(c *Customer) *bool { return &c.Locked }),
+		readmodels.OptTimeCol("claimed_at", func(c *Customer) **time.Time { return &c.ClaimedAt }),
+		readmodels.OptTimeCol("last_follow_up_at", func(c *Customer) **time.Time { return &c.LastFollowUpAt }),
+		readmodels.OptTimeCol("next_follow_up_at", func(c *Customer) **time.Time { return &c.Fields.NextFollowUpAt }),
+		readmodels.OptIDCol("from_lead_id", false, func(c *Customer) **uuid.UUID { return &c.FromLeadID }),
+		withDefault(readmodels.TextCol("previous_owner_id", func(c *Customer) *string { return &c.PreviousOwner })),
+		readmodels.OptTimeCol("released_at", func(c *Customer) **time.Time { return &c.ReleasedAt }),
+		readmodels.IDCol("created_by", "TEXT NOT NULL", func(c *Customer) *uuid.UUID { return &c.CreatedBy }),
+		readmodels.TimeCol("created_at", func(c *Customer) *time.Time { return &c.CreatedAt }),
+		readmodels.TimeCol("updated_at", func(c *Customer) *time.Time { return &c.UpdatedAt }),
+		readmodels.Int64Col("version", func(c *Customer) *int64 { return &c.Version }),
+		readmodels.PositionCol("position", func(c *Customer) *uint64 { return &c.Position }),
+		fieldCopy("name", func(c *Customer) string { return c.Fields.Name }),
+		fieldCopy("level", func(c *Customer) string { return c.Fields.Level }),
+		fieldCopy("industry", func(c *Customer) string { return c.Fields.Industry }),
+		fieldCopy("source", func(c *Customer) string { return c.Fields.Source }),
+		fieldCopy("classification", func(c *Customer) string { return c.Fields.Classification }),
+		fieldCopy("province", func(c *Customer) string { return c.Fields.Province }),
+		fieldCopy("city", func(c *Customer) string { return c.Fields.City }),
+		readmodels.WriteOnly("search", "TEXT NOT NULL", func(_ readmodels.Dialect, c *Customer) any { return c.SearchText() }),
+		readmodels.WriteOnly("name_norm", "TEXT NOT NULL DEFAULT ''", func(_ readmodels.Dialect, c *Customer) any {
+			return customer.NormalizeName(c.Fields.Name)
+		}),
+	})
 
-// Args are the row's values in CustomerColumns order, then search and name_norm.
-func Args(d readmodels.Dialect, c *Customer) []any {
-	t := func(p *time.Time) any {
-		if p == nil {
-			return nil
-		}
-		return d.Time(*p)
-	}
-	fields, _ := json.Marshal(c.Fields)
-	var owner any
-	if c.OwnerID != nil {
-		owner = c.OwnerID.String()
-	}
-	fromLead := ""
-	if c.FromLeadID != nil {
-		fromLead = c.FromLeadID.String()
-	}
-	f := c.Fields
-	return []any{c.ID.String(), f.Name, f.Level, f.Industry, f.Source, c.Status, f.Classification, f.Province, f.City, string(fields),
-		owner, c.OwnerDeptID, c.OwnerDeptPath, c.OwnerSupPath, c.InPool, c.Locked, t(c.ClaimedAt), t(c.LastFollowUpAt),
-		t(f.NextFollowUpAt), fromLead, c.PreviousOwner, t(c.ReleasedAt), c.CreatedBy.String(), d.Time(c.CreatedAt),
-		d.Time(c.UpdatedAt), c.Version, int64(c.Position), c.SearchText(), customer.NormalizeName(f.Name)}
+func withDefault(c readmodels.Col[Customer]) readmodels.Col[Customer] {
+	c.Type = "TEXT NOT NULL DEFAULT ''"
+	return c
 }
 
-// ScanCustomer reads one row in CustomerColumns order.
-func Scan(row readmodels.Scanner) (*Customer, error) {
-	var (
-		c                                         Customer
-		id, fields, fromLead, createdBy           string
-		name, level, industry, source, class      string
-		province, city                            string
-		owner                                     sql.NullString
-		claimed, lastFU, nextFU, released, cr, up readmodels.Time
-		pos                                       int64
-	)
-	if err := row.Scan(&id, &name, &level, &industry, &source, &c.Status, &class, &province, &city, &fields, &owner, &c.OwnerDeptID,
-		&c.OwnerDeptPath, &c.OwnerSupPath, &c.InPool, &c.Locked, &claimed, &lastFU, &nextFU, &fromLead, &c.PreviousOwner,
-		&released, &createdBy, &cr, &up, &c.Version, &pos); err != nil {
-		return nil, err
-	}
-	_ = json.Unmarshal([]byte(fields), &c.Fields)
-	c.ID, _ = uuid.Parse(id)
-	c.CreatedBy, _ = uuid.Parse(createdBy)
-	c.OwnerID, c.FromLeadID = readmodels.OptID(owner.String), readmodels.OptID(fromLead)
-	c.ClaimedAt, c.LastFollowUpAt, c.ReleasedAt = claimed.Ptr(), lastFU.Ptr(), released.Ptr()
-	c.Fields.NextFollowUpAt = nextFU.Ptr()
-	c.CreatedAt, c.UpdatedAt, c.Position = cr.T, up.T, uint64(pos)
-	return &c, nil
+// TableDDL is the customer table of one generation.
+func TableDDL(t string) []string {
+	return append([]string{table.Create(t),
+		`CREATE INDEX ` + t + `_norm ON ` + t + ` (name_norm)`,
+		`CREATE INDEX ` + t + `_created ON ` + t + ` (created_at, id)`,
+		`CREATE INDEX ` + t + `_name ON ` + t + ` (name)`,
+	}, readmodels.OwnershipIndexes(t)...)
 }
+
+// Columns are the readable columns, in Scan order.
+var Columns = table.Select()
+
+// InsertColumns are every column, in Args order.
+var InsertColumns = table.Insert()
+
+// Args are the row's values in InsertColumns order.
+func Args(d readmodels.Dialect, c *Customer) []any { return table.Args(d, c) }
+
+// Scan reads one row in Columns order.
+func Scan(row readmodels.Scanner) (*Customer, error) { return table.Scan(row) }
 
 var spec = readmodels.ListSpec[*Customer]{
 	Columns: Columns,

@@ -2,7 +2,6 @@ package leadview
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
@@ -12,7 +11,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
-// LeadsProjection is the name of the projection that owns the lead tables.
+// Projection is the name of the projection that owns the lead tables.
 const Projection = "leads"
 
 // Lead is the read view of a lead.
@@ -30,16 +29,12 @@ type Lead struct {
 	Remark         string     `json:"remark"`
 	NextFollowUpAt *time.Time `json:"nextFollowUpAt"`
 	Status         string     `json:"status"`
-	OwnerID        *uuid.UUID `json:"ownerId"`
-	OwnerDeptID    string     `json:"-"`
-	OwnerDeptPath  string     `json:"-"`
-	OwnerSupPath   string     `json:"-"`
-	InPool         bool       `json:"inPool"`
-	CreatedBy      uuid.UUID  `json:"createdBy"`
-	CreatedAt      time.Time  `json:"createdAt"`
-	UpdatedAt      time.Time  `json:"updatedAt"`
-	Version        int64      `json:"version"`
-	Position       uint64     `json:"-"`
+	readmodels.Ownership
+	CreatedBy uuid.UUID `json:"createdBy"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int64     `json:"version"`
+	Position  uint64    `json:"-"`
 }
 
 // SearchText is what keyword search matches: the lower-cased searchable fields plus the digits
@@ -49,75 +44,56 @@ func (l *Lead) SearchText() string {
 	return strings.ToLower(strings.Join(parts, "\x1f"))
 }
 
-// LeadTableDDL is the lead table of one generation.
-func TableDDL(table string) []string {
-	return []string{
-		`CREATE TABLE ` + table + ` (
-		id TEXT PRIMARY KEY,
-		name TEXT NOT NULL, company TEXT NOT NULL, phone TEXT NOT NULL, mobile TEXT NOT NULL,
-		email TEXT NOT NULL, source TEXT NOT NULL, industry TEXT NOT NULL, level TEXT NOT NULL,
-		address TEXT NOT NULL, remark TEXT NOT NULL, next_follow_up_at {time},
-		status TEXT NOT NULL, owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '', owner_dept_path {path} NOT NULL DEFAULT '',
-		owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
-		created_by TEXT NOT NULL, created_at {time} NOT NULL, updated_at {time} NOT NULL,
-		version {bigint} NOT NULL, position {bigint} NOT NULL, search TEXT NOT NULL)`,
-		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id, created_at, id)`,
-		`CREATE INDEX ` + table + `_pool ON ` + table + ` (in_pool, created_at, id)`,
-		`CREATE INDEX ` + table + `_created ON ` + table + ` (created_at, id)`,
-		`CREATE INDEX ` + table + `_updated ON ` + table + ` (updated_at, id)`,
-		`CREATE INDEX ` + table + `_status ON ` + table + ` (status)`,
-		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path, created_at)`,
-		`CREATE INDEX ` + table + `_deptid ON ` + table + ` (owner_dept_id, created_at)`,
-		`CREATE INDEX ` + table + `_sup ON ` + table + ` (owner_superior_path, created_at)`,
-	}
+// table is the lead table's columns: scan order first, then the search text.
+var table = readmodels.Cols(
+	[]readmodels.Col[Lead]{
+		readmodels.IDCol("id", "TEXT PRIMARY KEY", func(l *Lead) *uuid.UUID { return &l.ID }),
+		readmodels.TextCol("name", func(l *Lead) *string { return &l.Name }),
+		readmodels.TextCol("company", func(l *Lead) *string { return &l.Company }),
+		readmodels.TextCol("phone", func(l *Lead) *string { return &l.Phone }),
+		readmodels.TextCol("mobile", func(l *Lead) *string { return &l.Mobile }),
+		readmodels.TextCol("email", func(l *Lead) *string { return &l.Email }),
+		readmodels.TextCol("source", func(l *Lead) *string { return &l.Source }),
+		readmodels.TextCol("industry", func(l *Lead) *string { return &l.Industry }),
+		readmodels.TextCol("level", func(l *Lead) *string { return &l.Level }),
+		readmodels.TextCol("address", func(l *Lead) *string { return &l.Address }),
+		readmodels.TextCol("remark", func(l *Lead) *string { return &l.Remark }),
+		readmodels.OptTimeCol("next_follow_up_at", func(l *Lead) **time.Time { return &l.NextFollowUpAt }),
+		readmodels.TextCol("status", func(l *Lead) *string { return &l.Status }),
+	},
+	readmodels.OwnershipCols(func(l *Lead) *readmodels.Ownership { return &l.Ownership }),
+	[]readmodels.Col[Lead]{
+		readmodels.IDCol("created_by", "TEXT NOT NULL", func(l *Lead) *uuid.UUID { return &l.CreatedBy }),
+		readmodels.TimeCol("created_at", func(l *Lead) *time.Time { return &l.CreatedAt }),
+		readmodels.TimeCol("updated_at", func(l *Lead) *time.Time { return &l.UpdatedAt }),
+		readmodels.Int64Col("version", func(l *Lead) *int64 { return &l.Version }),
+		readmodels.PositionCol("position", func(l *Lead) *uint64 { return &l.Position }),
+		readmodels.WriteOnly("search", "TEXT NOT NULL", func(_ readmodels.Dialect, l *Lead) any { return l.SearchText() }),
+	})
+
+// TableDDL is the lead table of one generation.
+func TableDDL(t string) []string {
+	return append([]string{table.Create(t),
+		`CREATE INDEX ` + t + `_created ON ` + t + ` (created_at, id)`,
+		`CREATE INDEX ` + t + `_updated ON ` + t + ` (updated_at, id)`,
+		`CREATE INDEX ` + t + `_status ON ` + t + ` (status)`,
+	}, readmodels.OwnershipIndexes(t)...)
 }
 
-// LeadColumns in scan order.
-const Columns = `id, name, company, phone, mobile, email, source, industry, level, address, remark,
-	next_follow_up_at, status, owner_id, owner_dept_id, owner_dept_path, owner_superior_path, in_pool, created_by, created_at, updated_at, version, position`
+// Columns are the readable columns, in Scan order; the table also has the search text, written
+// after them (Args).
+var Columns = table.Select()
 
-// Args returns the row's values in LeadColumns order, then search.
-func Args(d readmodels.Dialect, l *Lead) []any {
-	var next any
-	if l.NextFollowUpAt != nil {
-		next = d.Time(*l.NextFollowUpAt)
-	}
-	var owner any
-	if l.OwnerID != nil {
-		owner = l.OwnerID.String()
-	}
-	return []any{l.ID.String(), l.Name, l.Company, l.Phone, l.Mobile, l.Email, l.Source, l.Industry, l.Level,
-		l.Address, l.Remark, next, l.Status, owner, l.OwnerDeptID, l.OwnerDeptPath, l.OwnerSupPath, l.InPool, l.CreatedBy.String(),
-		d.Time(l.CreatedAt), d.Time(l.UpdatedAt), l.Version, int64(l.Position), l.SearchText()}
-}
+// InsertColumns are every column, in Args order.
+var InsertColumns = table.Insert()
 
-// ScanLead reads one row in LeadColumns order.
-func Scan(row readmodels.Scanner) (*Lead, error) {
-	var (
-		l                  Lead
-		id, createdBy      string
-		owner              sql.NullString
-		next, created, upd readmodels.Time
-		pos                int64
-	)
-	if err := row.Scan(&id, &l.Name, &l.Company, &l.Phone, &l.Mobile, &l.Email, &l.Source, &l.Industry, &l.Level,
-		&l.Address, &l.Remark, &next, &l.Status, &owner, &l.OwnerDeptID, &l.OwnerDeptPath, &l.OwnerSupPath, &l.InPool, &createdBy, &created, &upd,
-		&l.Version, &pos); err != nil {
-		return nil, err
-	}
-	l.ID, _ = uuid.Parse(id)
-	l.CreatedBy, _ = uuid.Parse(createdBy)
-	if owner.Valid {
-		o, err := uuid.Parse(owner.String)
-		if err == nil {
-			l.OwnerID = &o
-		}
-	}
-	l.NextFollowUpAt, l.CreatedAt, l.UpdatedAt, l.Position = next.Ptr(), created.T, upd.T, uint64(pos)
-	return &l, nil
-}
+// Args returns the row's values in InsertColumns order.
+func Args(d readmodels.Dialect, l *Lead) []any { return table.Args(d, l) }
 
-// LeadQuery is a lead search.
+// Scan reads one row in Columns order.
+func Scan(row readmodels.Scanner) (*Lead, error) { return table.Scan(row) }
+
+// Query is a lead search.
 type Query struct {
 	Scope   readmodels.Scope
 	Q       string
@@ -149,7 +125,7 @@ var spec = readmodels.ListSpec[*Lead]{
 	},
 }
 
-// LeadSortKeys lists the accepted sort keys.
+// SortKeys lists the accepted sort keys.
 func SortKeys() []string { return []string{"createdAt", "updatedAt", "name", "nextFollowUpAt"} }
 
 // Search runs a lead search with keyset pagination. Scope, filters and search are all in

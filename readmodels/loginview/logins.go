@@ -87,18 +87,12 @@ type Query struct {
 	Outcome  string
 	From, To *time.Time
 	Limit    int
-	Cursor   string // a position; pages go from newest to oldest
+	Cursor   string // a cursor this server issued; pages go from newest to oldest
 }
 
 // Search pages through the sign-in log, newest first.
 func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[LoginEvent], error) {
 	table := db.Gens.Table(Projection, "login_events")
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	if q.Limit > 500 {
-		return readmodels.Page[LoginEvent]{}, &readmodels.ValidationError{Field: "limit", Message: "at most 500"}
-	}
 	var where []string
 	var args []any
 	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
@@ -127,55 +121,28 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[LoginEven
 	if q.To != nil {
 		add("occurred_at < ?", db.Dialect.Time(*q.To))
 	}
-	countWhere, countArgs := append([]string(nil), where...), append([]any(nil), args...)
-	if q.Cursor != "" {
-		p, err := strconv.ParseInt(q.Cursor, 10, 64)
-		if err != nil || p < 0 {
-			return readmodels.Page[LoginEvent]{}, &readmodels.ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
-		}
-		add("position < ?", p)
+	return readmodels.List(ctx, db.DB, readmodels.ListSpec[LoginEvent]{Table: table, Columns: Columns, Key: "position", KeyInt: true,
+		Sorts: map[string]readmodels.SortColumn{"position": {Column: "position"}}, DefaultSort: "-position", Scan: scan,
+		Value: func(e LoginEvent, _ string) (any, string) { return nil, strconv.FormatUint(e.Position, 10) }},
+		readmodels.ListQuery{Where: where, Args: args, Limit: q.Limit, Cursor: q.Cursor})
+}
+
+// scan reads one row in Columns order.
+func scan(row readmodels.Scanner) (LoginEvent, error) {
+	var (
+		e             LoginEvent
+		pos           int64
+		at            readmodels.Time
+		uid, usrLower string
+	)
+	if err := row.Scan(&pos, &at, &uid, &e.Username, &usrLower, &e.Address, &e.Outcome, &e.Reason, &e.Method, &e.Actor.ID, &e.Actor.Name); err != nil {
+		return LoginEvent{}, err
 	}
-	filter := func(w []string) string {
-		if len(w) == 0 {
-			return ""
-		}
-		return " WHERE " + strings.Join(w, " AND ")
+	e.Position, e.OccurredAt = uint64(pos), at.T
+	if uid != "" {
+		e.UserID = &uid
 	}
-	var total int64
-	if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+table+filter(countWhere)), countArgs...).Scan(&total); err != nil {
-		return readmodels.Page[LoginEvent]{}, fmt.Errorf("count login events: %w", err)
-	}
-	args = append(args, q.Limit+1)
-	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+Columns+" FROM "+table+filter(where)+" ORDER BY position DESC LIMIT ?"), args...)
-	if err != nil {
-		return readmodels.Page[LoginEvent]{}, fmt.Errorf("search login events: %w", err)
-	}
-	defer rows.Close()
-	page := readmodels.Page[LoginEvent]{Items: []LoginEvent{}, Total: total}
-	for rows.Next() {
-		var (
-			e             LoginEvent
-			pos           int64
-			at            readmodels.Time
-			uid, usrLower string
-		)
-		if err := rows.Scan(&pos, &at, &uid, &e.Username, &usrLower, &e.Address, &e.Outcome, &e.Reason, &e.Method, &e.Actor.ID, &e.Actor.Name); err != nil {
-			return readmodels.Page[LoginEvent]{}, err
-		}
-		e.Position, e.OccurredAt = uint64(pos), at.T
-		if uid != "" {
-			e.UserID = &uid
-		}
-		page.Items = append(page.Items, e)
-	}
-	if err := rows.Err(); err != nil {
-		return readmodels.Page[LoginEvent]{}, err
-	}
-	if len(page.Items) > q.Limit {
-		page.Items = page.Items[:q.Limit]
-		page.NextCursor = strconv.FormatUint(page.Items[q.Limit-1].Position, 10)
-	}
-	return page, nil
+	return e, nil
 }
 
 // RecentSignInFailures implements commands.SignInLog.
