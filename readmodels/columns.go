@@ -103,7 +103,7 @@ func IDCol[R any](name, typ string, f func(*R) *uuid.UUID) Col[R] {
 		}}
 }
 
-// OptIDCol is an optional id: NULL when absent (nullable) or '' (NOT NULL DEFAULT '').
+// OptIDCol is an optional id: NULL when absent (nullable) or ” (NOT NULL DEFAULT ”).
 func OptIDCol[R any](name string, nullable bool, f func(*R) **uuid.UUID) Col[R] {
 	typ := "TEXT NOT NULL DEFAULT ''"
 	if nullable {
