@@ -183,7 +183,7 @@ type CustomerPatch map[string]any
 
 // ToPatch validates the wire form into a domain patch.
 func (in CustomerPatch) ToPatch() (customer.Patch, error) {
-	p := customer.Patch{Text: map[string]string{}}
+	p := customer.Patch{}
 	known := map[string]bool{}
 	for _, f := range customer.TextFields() {
 		known[f] = true
@@ -198,7 +198,7 @@ func (in CustomerPatch) ToPatch() (customer.Patch, error) {
 			if !ok {
 				return p, invalid(k, "must be a string")
 			}
-			p.Text[k] = sv
+			_ = p.SetText(k, sv) // k is a known text field
 		case k == "satisfaction" || k == "credit":
 			f, ok := v.(float64)
 			if !ok || f != float64(int(f)) {
@@ -234,9 +234,6 @@ func (in CustomerPatch) ToPatch() (customer.Patch, error) {
 			return p, &badRequest{status: http.StatusBadRequest, code: "unknown_field", detail: "unknown field " + k,
 				fields: []fieldError{{Field: k, Message: "is not a field of this request"}}}
 		}
-	}
-	if len(p.Text) == 0 {
-		p.Text = nil
 	}
 	if p.IsZero() {
 		return p, invalid("(body)", "name at least one field to change")

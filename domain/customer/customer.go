@@ -187,22 +187,14 @@ func (c *Customer) Update(p Patch, by uuid.UUID, at time.Time) error {
 	if err := next.Validate(); err != nil {
 		return err
 	}
-	eff := Patch{Text: map[string]string{}}
+	eff := Patch{}
 	cur := c.fields
-	curTexts, nextTexts := map[string]string{}, map[string]string{}
-	for _, t := range cur.texts() {
-		curTexts[t.name] = *t.v
-	}
-	for _, t := range next.texts() {
-		nextTexts[t.name] = *t.v
-	}
-	for k := range p.Text {
-		if curTexts[k] != nextTexts[k] {
-			eff.Text[k] = nextTexts[k]
+	curTexts, nextTexts, asked, out := cur.texts(), next.texts(), p.texts(), eff.texts()
+	for i := range curTexts {
+		if *asked[i] != nil && *curTexts[i].v != *nextTexts[i].v {
+			v := *nextTexts[i].v
+			*out[i] = &v
 		}
-	}
-	if len(eff.Text) == 0 {
-		eff.Text = nil
 	}
 	if p.Satisfaction != nil && *p.Satisfaction != cur.Satisfaction {
 		eff.Satisfaction = p.Satisfaction
