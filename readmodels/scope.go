@@ -44,12 +44,14 @@ func (s Scope) UserCondition(users, column string) (string, []any) {
 	}
 	var cond string
 	var args []any
-	switch s.Kind {
-	case role.ScopeSelfAndSubordinates:
+	// Without a department, the department scopes reach only the reader's own rows (as Covers
+	// and Condition): an empty path would be a prefix of every user's.
+	switch {
+	case s.Kind == role.ScopeSelfAndSubordinates:
 		cond, args = "superior_path >= ? AND superior_path < ?", []any{s.SubordinatePrefix, s.SubordinatePrefix + "\uffff"}
-	case role.ScopeDepartment:
+	case s.Kind == role.ScopeDepartment && s.DepartmentID != uuid.Nil:
 		cond, args = "department_id = ?", []any{s.DepartmentID.String()}
-	case role.ScopeDepartmentTree:
+	case s.Kind == role.ScopeDepartmentTree && s.DeptPath != "":
 		cond, args = "dept_path >= ? AND dept_path < ?", []any{s.DeptPath, s.DeptPath + "\uffff"}
 	default:
 		return column + " = ?", []any{s.UserID.String()}
