@@ -33,7 +33,13 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/auditproj"
+	"github.com/chronicle-crm/chronicle/projections/conversionproj"
+	"github.com/chronicle-crm/chronicle/projections/customerproj"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/leadproj"
+	"github.com/chronicle-crm/chronicle/projections/loginproj"
+	"github.com/chronicle-crm/chronicle/projections/orgproj"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -105,7 +111,7 @@ type App struct {
 	Registry  *event.Registry
 	Store     eventstore.Store
 	DB        *readmodels.DB
-	Engine    *projections.Engine
+	Engine    *engine.Engine
 	Leads     *commands.Leads
 	Customers *commands.Customers
 	Contacts  *commands.Contacts
@@ -149,9 +155,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Contacts = commands.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
 	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
 	a.Org = commands.NewOrg(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
-		projections.NewLeads(a.Registry), projections.NewCustomers(a.Registry), projections.NewOrg(a.Registry), projections.Audit{}, projections.NewLogins(a.Registry),
-		projections.Conversions{Completer: commands.ConversionCompleter{Contacts: a.Contacts, Leads: a.Leads}})
+	a.Engine, err = engine.NewEngine(a.Store, a.DB, engine.Options{Logger: logger},
+		leadproj.New(a.Registry), customerproj.New(a.Registry), orgproj.New(a.Registry), auditproj.Projector{}, loginproj.New(a.Registry),
+		conversionproj.Projector{Completer: commands.ConversionCompleter{Contacts: a.Contacts, Leads: a.Leads}})
 	if err != nil {
 		a.Close()
 		return nil, err

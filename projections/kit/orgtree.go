@@ -1,4 +1,4 @@
-package projections
+package kit
 
 import (
 	"context"
@@ -10,16 +10,17 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/projections/engine"
 )
 
-// orgTree keeps, inside one projection's own tables, where every user sits: department id,
+// OrgTree keeps, inside one projection's own tables, where every user sits: department id,
 // department path ("/root/child/…/self/") and superior path (the chain of superiors from the
 // top, "/boss/manager/"). Data scopes become prefix ranges on these paths. Projections that
-// scope rows by owner embed an orgTree so that a rebuild replays organisation changes in log
+// scope rows by owner embed an OrgTree so that a rebuild replays organisation changes in log
 // order together with their own events.
-type orgTree struct {
-	depts string // table: id, parent_id, path
-	users string // table: id, department_id, dept_path, superior_id, superior_path
+type OrgTree struct {
+	Depts string // table: id, parent_id, path
+	Users string // table: id, department_id, dept_path, superior_id, superior_path
 }
 
 // Placement is where a user sits.
@@ -29,7 +30,8 @@ type Placement struct {
 	SuperiorPath string
 }
 
-func orgTreeDDL(depts, users string) []string {
+// OrgTreeDDL creates the tree's two tables.
+func OrgTreeDDL(depts, users string) []string {
 	return []string{
 		`CREATE TABLE ` + depts + ` (id TEXT PRIMARY KEY, parent_id TEXT NOT NULL DEFAULT '', path {path} NOT NULL)`,
 		`CREATE INDEX ` + depts + `_path ON ` + depts + ` (path)`,
@@ -40,8 +42,8 @@ func orgTreeDDL(depts, users string) []string {
 	}
 }
 
-// handles reports whether the event changes placements.
-func (o orgTree) handles(e event.Event) bool {
+// Handles reports whether the event changes placements.
+func (o OrgTree) Handles(e event.Event) bool {
 	switch e.(type) {
 	case department.Created, department.Moved, user.Created, user.Updated:
 		return true
@@ -49,67 +51,67 @@ func (o orgTree) handles(e event.Event) bool {
 	return false
 }
 
-// apply updates the tree and returns the users whose placement changed.
-func (o orgTree) apply(ctx context.Context, tx *Tx, e event.Event) ([]string, error) {
+// Apply updates the tree and returns the users whose placement changed.
+func (o OrgTree) Apply(ctx context.Context, tx *engine.Tx, e event.Event) ([]string, error) {
 	switch e := e.(type) {
 	case department.Created:
-		path, err := o.deptPath(ctx, tx, e.ParentID)
+		path, err := o.DeptPath(ctx, tx, e.ParentID)
 		if err != nil {
 			return nil, err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO `+o.depts+` (id, parent_id, path) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		_, err = tx.Exec(ctx, `INSERT INTO `+o.Depts+` (id, parent_id, path) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			e.DepartmentID, e.ParentID, path+e.DepartmentID+"/")
 		return nil, err
 	case department.Moved:
 		var old string
-		if err := tx.QueryRow(ctx, `SELECT path FROM `+o.depts+` WHERE id = ?`, e.DepartmentID).Scan(&old); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT path FROM `+o.Depts+` WHERE id = ?`, e.DepartmentID).Scan(&old); err != nil {
 			return nil, err
 		}
-		parent, err := o.deptPath(ctx, tx, e.To)
+		parent, err := o.DeptPath(ctx, tx, e.To)
 		if err != nil {
 			return nil, err
 		}
 		return o.rewrite(ctx, tx, "dept_path", old, parent+e.DepartmentID+"/", func() error {
-			_, err := tx.Exec(ctx, `UPDATE `+o.depts+` SET parent_id = ? WHERE id = ?`, e.To, e.DepartmentID)
+			_, err := tx.Exec(ctx, `UPDATE `+o.Depts+` SET parent_id = ? WHERE id = ?`, e.To, e.DepartmentID)
 			if err != nil {
 				return err
 			}
-			_, err = tx.Exec(ctx, `UPDATE `+o.depts+` SET path = ? || substr(path, ?) WHERE path >= ? AND path < ?`,
+			_, err = tx.Exec(ctx, `UPDATE `+o.Depts+` SET path = ? || substr(path, ?) WHERE path >= ? AND path < ?`,
 				parent+e.DepartmentID+"/", len(old)+1, old, old+"\uffff")
 			return err
 		})
 	case user.Created:
-		p, err := o.placement(ctx, tx, e.DepartmentID, e.SuperiorID)
+		p, err := o.Place(ctx, tx, e.DepartmentID, e.SuperiorID)
 		if err != nil {
 			return nil, err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO `+o.users+` (id, department_id, dept_path, superior_id, superior_path) VALUES (?, ?, ?, ?, ?)
+		_, err = tx.Exec(ctx, `INSERT INTO `+o.Users+` (id, department_id, dept_path, superior_id, superior_path) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`, e.UserID, e.DepartmentID, p.DeptPath, e.SuperiorID, p.SuperiorPath)
 		return []string{e.UserID}, err
 	case user.Updated:
 		var changed []string
 		if e.DepartmentID != nil {
-			p, err := o.placement(ctx, tx, *e.DepartmentID, "")
+			p, err := o.Place(ctx, tx, *e.DepartmentID, "")
 			if err != nil {
 				return nil, err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE `+o.users+` SET department_id = ?, dept_path = ? WHERE id = ?`, *e.DepartmentID, p.DeptPath, e.UserID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE `+o.Users+` SET department_id = ?, dept_path = ? WHERE id = ?`, *e.DepartmentID, p.DeptPath, e.UserID); err != nil {
 				return nil, err
 			}
 			changed = append(changed, e.UserID)
 		}
 		if e.SuperiorID != nil {
 			var oldSup string
-			if err := tx.QueryRow(ctx, `SELECT superior_path FROM `+o.users+` WHERE id = ?`, e.UserID).Scan(&oldSup); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT superior_path FROM `+o.Users+` WHERE id = ?`, e.UserID).Scan(&oldSup); err != nil {
 				return nil, err
 			}
-			p, err := o.placement(ctx, tx, "", *e.SuperiorID)
+			p, err := o.Place(ctx, tx, "", *e.SuperiorID)
 			if err != nil {
 				return nil, err
 			}
 			// The user's own subordinates hang below "<superior path><user>/": move that prefix too.
 			more, err := o.rewrite(ctx, tx, "superior_path", oldSup+e.UserID+"/", p.SuperiorPath+e.UserID+"/", func() error {
-				_, err := tx.Exec(ctx, `UPDATE `+o.users+` SET superior_id = ?, superior_path = ? WHERE id = ?`, *e.SuperiorID, p.SuperiorPath, e.UserID)
+				_, err := tx.Exec(ctx, `UPDATE `+o.Users+` SET superior_id = ?, superior_path = ? WHERE id = ?`, *e.SuperiorID, p.SuperiorPath, e.UserID)
 				return err
 			})
 			if err != nil {
@@ -124,11 +126,11 @@ func (o orgTree) apply(ctx context.Context, tx *Tx, e event.Event) ([]string, er
 
 // rewrite replaces a path prefix in column for every user under it (after running first), and
 // returns those users.
-func (o orgTree) rewrite(ctx context.Context, tx *Tx, column, oldPrefix, newPrefix string, first func() error) ([]string, error) {
+func (o OrgTree) rewrite(ctx context.Context, tx *engine.Tx, column, oldPrefix, newPrefix string, first func() error) ([]string, error) {
 	if err := first(); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, tx.DB.Q(`SELECT id FROM `+o.users+` WHERE `+column+` >= ? AND `+column+` < ?`), oldPrefix, oldPrefix+"\uffff")
+	rows, err := tx.QueryContext(ctx, tx.DB.Q(`SELECT id FROM `+o.Users+` WHERE `+column+` >= ? AND `+column+` < ?`), oldPrefix, oldPrefix+"\uffff")
 	if err != nil {
 		return nil, err
 	}
@@ -145,30 +147,31 @@ func (o orgTree) rewrite(ctx context.Context, tx *Tx, column, oldPrefix, newPref
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	_, err = tx.Exec(ctx, `UPDATE `+o.users+` SET `+column+` = ? || substr(`+column+`, ?) WHERE `+column+` >= ? AND `+column+` < ?`,
+	_, err = tx.Exec(ctx, `UPDATE `+o.Users+` SET `+column+` = ? || substr(`+column+`, ?) WHERE `+column+` >= ? AND `+column+` < ?`,
 		newPrefix, len(oldPrefix)+1, oldPrefix, oldPrefix+"\uffff")
 	return ids, err
 }
 
-func (o orgTree) deptPath(ctx context.Context, tx *Tx, id string) (string, error) {
+// DeptPath is the path of a department ("/" for none; "/<id>/" for one the tree does not know).
+func (o OrgTree) DeptPath(ctx context.Context, tx *engine.Tx, id string) (string, error) {
 	if id == "" {
 		return "/", nil
 	}
 	var path string
-	err := tx.QueryRow(ctx, `SELECT path FROM `+o.depts+` WHERE id = ?`, id).Scan(&path)
+	err := tx.QueryRow(ctx, `SELECT path FROM `+o.Depts+` WHERE id = ?`, id).Scan(&path)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "/" + id + "/", nil // unknown parent: keep the id so scopes still work
 	}
 	return path, err
 }
 
-// placement computes the department path and superior path for the given department and superior
+// Place computes the department path and superior path for the given department and superior
 // (either may be empty).
-func (o orgTree) placement(ctx context.Context, tx *Tx, deptID, superiorID string) (Placement, error) {
+func (o OrgTree) Place(ctx context.Context, tx *engine.Tx, deptID, superiorID string) (Placement, error) {
 	p := Placement{DepartmentID: deptID, SuperiorPath: "/"}
 	if deptID != "" {
 		var path string
-		err := tx.QueryRow(ctx, `SELECT path FROM `+o.depts+` WHERE id = ?`, deptID).Scan(&path)
+		err := tx.QueryRow(ctx, `SELECT path FROM `+o.Depts+` WHERE id = ?`, deptID).Scan(&path)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			p.DeptPath = "/" + deptID + "/"
@@ -180,7 +183,7 @@ func (o orgTree) placement(ctx context.Context, tx *Tx, deptID, superiorID strin
 	}
 	if superiorID != "" {
 		var sp string
-		err := tx.QueryRow(ctx, `SELECT superior_path FROM `+o.users+` WHERE id = ?`, superiorID).Scan(&sp)
+		err := tx.QueryRow(ctx, `SELECT superior_path FROM `+o.Users+` WHERE id = ?`, superiorID).Scan(&sp)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			sp = "/"
@@ -192,10 +195,10 @@ func (o orgTree) placement(ctx context.Context, tx *Tx, deptID, superiorID strin
 	return p, nil
 }
 
-// lookup returns where a user sits (zero placement for an unknown user).
-func (o orgTree) lookup(ctx context.Context, tx *Tx, userID uuid.UUID) (Placement, error) {
+// Lookup returns where a user sits (zero placement for an unknown user).
+func (o OrgTree) Lookup(ctx context.Context, tx *engine.Tx, userID uuid.UUID) (Placement, error) {
 	var p Placement
-	err := tx.QueryRow(ctx, `SELECT department_id, dept_path, superior_path FROM `+o.users+` WHERE id = ?`, userID.String()).
+	err := tx.QueryRow(ctx, `SELECT department_id, dept_path, superior_path FROM `+o.Users+` WHERE id = ?`, userID.String()).
 		Scan(&p.DepartmentID, &p.DeptPath, &p.SuperiorPath)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Placement{SuperiorPath: "/"}, nil
@@ -205,8 +208,8 @@ func (o orgTree) lookup(ctx context.Context, tx *Tx, userID uuid.UUID) (Placemen
 
 // followOrg applies an organisation event to a projection's tree and moves the owner columns of
 // the rows (in table) whose owners' placement changed.
-func followOrg(ctx context.Context, tx *Tx, tree orgTree, d event.Event, tables ...string) error {
-	changed, err := tree.apply(ctx, tx, d)
+func followOrg(ctx context.Context, tx *engine.Tx, tree OrgTree, d event.Event, tables ...string) error {
+	changed, err := tree.Apply(ctx, tx, d)
 	if err != nil {
 		return err
 	}
@@ -215,7 +218,7 @@ func followOrg(ctx context.Context, tx *Tx, tree orgTree, d event.Event, tables 
 		if err != nil {
 			continue
 		}
-		p, err := tree.lookup(ctx, tx, uid)
+		p, err := tree.Lookup(ctx, tx, uid)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package projections_test
+package engine_test
 
 import (
 	"context"
@@ -9,43 +9,46 @@ import (
 
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/lead"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/leadproj"
+	"github.com/chronicle-crm/chronicle/projections/orgproj"
+	"github.com/chronicle-crm/chronicle/projections/projtest"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
 // reshaped is the lead projector with one more index: a schema change.
-type reshaped struct{ *projections.Leads }
+type reshaped struct{ *leadproj.Projector }
 
 func (r reshaped) Schema(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName("leads", gen)
-	return append(r.Leads.Schema(db, gen), `CREATE INDEX `+t+`_extra ON `+t+` (level)`)
+	return append(r.Projector.Schema(db, gen), `CREATE INDEX `+t+`_extra ON `+t+` (level)`)
 }
 
 // TestSchemaChangeRebuilds: when a projector's tables change shape, the next start serves a new
 // generation rebuilt from the log instead of querying tables that no longer fit.
 func TestSchemaChangeRebuilds(t *testing.T) {
-	for _, e := range allEngines() {
-		t.Run(e.name, func(t *testing.T) {
+	for _, e := range projtest.Backends() {
+		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
-			env := start(t, e, projections.Options{})
+			env := projtest.Start(t, e, engine.Options{})
 			ctx := context.Background()
-			res, err := env.leads.Create(ctx, manager, commands.CreateLead{Fields: lead.Fields{Name: "重建测试", Company: "西安古城贸易"}})
+			res, err := env.Leads.Create(ctx, projtest.Manager, commands.CreateLead{Fields: lead.Fields{Name: "重建测试", Company: "西安古城贸易"}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			wait(t, env, res.Position)
-			before := env.db.Gens.Active(readmodels.LeadsProjection)
+			projtest.Wait(t, env, res.Position)
+			before := env.DB.Gens.Active(readmodels.LeadsProjection)
 
 			// "Restart" with the new code: the same stores, the reshaped projector.
-			eng, err := projections.NewEngine(env.store, env.db, projections.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-				reshaped{projections.NewLeads(env.reg)}, projections.NewOrg(env.reg))
+			eng, err := engine.NewEngine(env.Store, env.DB, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+				reshaped{leadproj.New(env.Reg)}, orgproj.New(env.Reg))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := eng.Prepare(ctx); err != nil {
 				t.Fatal(err)
 			}
-			after := env.db.Gens.Active(readmodels.LeadsProjection)
+			after := env.DB.Gens.Active(readmodels.LeadsProjection)
 			if after <= before {
 				t.Fatalf("generation %d -> %d: the changed schema was not rebuilt", before, after)
 			}
@@ -59,14 +62,14 @@ func TestSchemaChangeRebuilds(t *testing.T) {
 			if err := eng.WaitFor(wctx, res.Position, readmodels.LeadsProjection); err != nil {
 				t.Fatal(err)
 			}
-			page, err := env.db.SearchLeads(ctx, readmodels.LeadQuery{Scope: readmodels.Scope{All: true}, Q: "古城"})
+			page, err := env.DB.SearchLeads(ctx, readmodels.LeadQuery{Scope: readmodels.Scope{All: true}, Q: "古城"})
 			if err != nil || page.Total != 1 {
 				t.Fatalf("after the rebuild: %d leads (%v)", page.Total, err)
 			}
 			// Same code again: no further rebuild.
-			eng2, _ := projections.NewEngine(env.store, env.db, projections.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-				reshaped{projections.NewLeads(env.reg)}, projections.NewOrg(env.reg))
-			if err := eng2.Prepare(ctx); err != nil || env.db.Gens.Active(readmodels.LeadsProjection) != after {
+			eng2, _ := engine.NewEngine(env.Store, env.DB, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+				reshaped{leadproj.New(env.Reg)}, orgproj.New(env.Reg))
+			if err := eng2.Prepare(ctx); err != nil || env.DB.Gens.Active(readmodels.LeadsProjection) != after {
 				t.Fatalf("an unchanged schema was rebuilt again (%v)", err)
 			}
 		})
