@@ -43,86 +43,101 @@ func OrgTreeDDL(depts, users string) []string {
 }
 
 // Handles reports whether the event changes placements.
-func (o OrgTree) Handles(e event.Event) bool {
-	switch e.(type) {
-	case department.Created, department.Moved, user.Created, user.Updated:
-		return true
-	}
-	return false
-}
+func (o OrgTree) Handles(e event.Event) bool { return treeChanges.Handles(e.EventType()) }
 
 // Apply updates the tree and returns the users whose placement changed.
 func (o OrgTree) Apply(ctx context.Context, tx *engine.Tx, e event.Event) ([]string, error) {
-	switch e := e.(type) {
-	case department.Created:
-		path, err := o.DeptPath(ctx, tx, e.ParentID)
-		if err != nil {
-			return nil, err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO `+o.Depts+` (id, parent_id, path) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-			e.DepartmentID, e.ParentID, path+e.DepartmentID+"/")
+	c := &treeChange{OrgTree: o, tx: tx}
+	if _, err := treeChanges.Handle(ctx, c, e); err != nil {
 		return nil, err
-	case department.Moved:
-		var old string
-		if err := tx.QueryRow(ctx, `SELECT path FROM `+o.Depts+` WHERE id = ?`, e.DepartmentID).Scan(&old); err != nil {
-			return nil, err
-		}
-		parent, err := o.DeptPath(ctx, tx, e.To)
+	}
+	return c.changed, nil
+}
+
+// treeChange is one organisation event applied to a tree; changed collects the users whose
+// placement it moved.
+type treeChange struct {
+	OrgTree
+	tx      *engine.Tx
+	changed []string
+}
+
+var treeChanges = NewHandlers(
+	On(func(ctx context.Context, c *treeChange, e department.Created) error {
+		path, err := c.DeptPath(ctx, c.tx, e.ParentID)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return o.rewrite(ctx, tx, "dept_path", old, parent+e.DepartmentID+"/", func() error {
-			_, err := tx.Exec(ctx, `UPDATE `+o.Depts+` SET parent_id = ? WHERE id = ?`, e.To, e.DepartmentID)
+		_, err = c.tx.Exec(ctx, `INSERT INTO `+c.Depts+` (id, parent_id, path) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			e.DepartmentID, e.ParentID, path+e.DepartmentID+"/")
+		return err
+	}),
+	On(func(ctx context.Context, c *treeChange, e department.Moved) error {
+		tx := c.tx
+		var old string
+		if err := tx.QueryRow(ctx, `SELECT path FROM `+c.Depts+` WHERE id = ?`, e.DepartmentID).Scan(&old); err != nil {
+			return err
+		}
+		parent, err := c.DeptPath(ctx, tx, e.To)
+		if err != nil {
+			return err
+		}
+		moved, err := c.rewrite(ctx, tx, "dept_path", old, parent+e.DepartmentID+"/", func() error {
+			_, err := tx.Exec(ctx, `UPDATE `+c.Depts+` SET parent_id = ? WHERE id = ?`, e.To, e.DepartmentID)
 			if err != nil {
 				return err
 			}
-			_, err = tx.Exec(ctx, `UPDATE `+o.Depts+` SET path = ? || substr(path, ?) WHERE path >= ? AND path < ?`,
+			_, err = tx.Exec(ctx, `UPDATE `+c.Depts+` SET path = ? || substr(path, ?) WHERE path >= ? AND path < ?`,
 				parent+e.DepartmentID+"/", len(old)+1, old, old+"\uffff")
 			return err
 		})
-	case user.Created:
-		p, err := o.Place(ctx, tx, e.DepartmentID, e.SuperiorID)
+		c.changed = moved
+		return err
+	}),
+	On(func(ctx context.Context, c *treeChange, e user.Created) error {
+		p, err := c.Place(ctx, c.tx, e.DepartmentID, e.SuperiorID)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO `+o.Users+` (id, department_id, dept_path, superior_id, superior_path) VALUES (?, ?, ?, ?, ?)
+		_, err = c.tx.Exec(ctx, `INSERT INTO `+c.Users+` (id, department_id, dept_path, superior_id, superior_path) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`, e.UserID, e.DepartmentID, p.DeptPath, e.SuperiorID, p.SuperiorPath)
-		return []string{e.UserID}, err
-	case user.Updated:
-		var changed []string
+		c.changed = []string{e.UserID}
+		return err
+	}),
+	On(func(ctx context.Context, c *treeChange, e user.Updated) error {
+		tx := c.tx
 		if e.DepartmentID != nil {
-			p, err := o.Place(ctx, tx, *e.DepartmentID, "")
+			p, err := c.Place(ctx, tx, *e.DepartmentID, "")
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE `+o.Users+` SET department_id = ?, dept_path = ? WHERE id = ?`, *e.DepartmentID, p.DeptPath, e.UserID); err != nil {
-				return nil, err
+			if _, err := tx.Exec(ctx, `UPDATE `+c.Users+` SET department_id = ?, dept_path = ? WHERE id = ?`, *e.DepartmentID, p.DeptPath, e.UserID); err != nil {
+				return err
 			}
-			changed = append(changed, e.UserID)
+			c.changed = append(c.changed, e.UserID)
 		}
 		if e.SuperiorID != nil {
 			var oldSup string
-			if err := tx.QueryRow(ctx, `SELECT superior_path FROM `+o.Users+` WHERE id = ?`, e.UserID).Scan(&oldSup); err != nil {
-				return nil, err
+			if err := tx.QueryRow(ctx, `SELECT superior_path FROM `+c.Users+` WHERE id = ?`, e.UserID).Scan(&oldSup); err != nil {
+				return err
 			}
-			p, err := o.Place(ctx, tx, "", *e.SuperiorID)
+			p, err := c.Place(ctx, tx, "", *e.SuperiorID)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			// The user's own subordinates hang below "<superior path><user>/": move that prefix too.
-			more, err := o.rewrite(ctx, tx, "superior_path", oldSup+e.UserID+"/", p.SuperiorPath+e.UserID+"/", func() error {
-				_, err := tx.Exec(ctx, `UPDATE `+o.Users+` SET superior_id = ?, superior_path = ? WHERE id = ?`, *e.SuperiorID, p.SuperiorPath, e.UserID)
+			more, err := c.rewrite(ctx, tx, "superior_path", oldSup+e.UserID+"/", p.SuperiorPath+e.UserID+"/", func() error {
+				_, err := tx.Exec(ctx, `UPDATE `+c.Users+` SET superior_id = ?, superior_path = ? WHERE id = ?`, *e.SuperiorID, p.SuperiorPath, e.UserID)
 				return err
 			})
 			if err != nil {
-				return nil, err
+				return err
 			}
-			changed = append(append(changed, e.UserID), more...)
+			c.changed = append(append(c.changed, e.UserID), more...)
 		}
-		return changed, nil
-	}
-	return nil, nil
-}
+		return nil
+	}),
+)
 
 // rewrite replaces a path prefix in column for every user under it (after running first), and
 // returns those users.
