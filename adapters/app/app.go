@@ -155,7 +155,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Contacts = commands.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
 	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
 	a.Org = commands.NewOrg(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Engine, err = engine.NewEngine(a.Store, a.DB, engine.Options{Logger: logger},
+	a.Engine, err = engine.New(a.Store, a.DB, engine.Options{Logger: logger},
 		leadproj.New(a.Registry), customerproj.New(a.Registry), orgproj.New(a.Registry), auditproj.Projector{}, loginproj.New(a.Registry),
 		conversionproj.Projector{Completer: commands.ConversionCompleter{Contacts: a.Contacts, Leads: a.Leads}})
 	if err != nil {

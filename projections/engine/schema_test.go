@@ -40,7 +40,7 @@ func TestSchemaChangeRebuilds(t *testing.T) {
 			before := env.DB.Gens.Active(readmodels.LeadsProjection)
 
 			// "Restart" with the new code: the same stores, the reshaped projector.
-			eng, err := engine.NewEngine(env.Store, env.DB, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+			eng, err := engine.New(env.Store, env.DB, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 				reshaped{leadproj.New(env.Reg)}, orgproj.New(env.Reg))
 			if err != nil {
 				t.Fatal(err)
@@ -67,7 +67,7 @@ func TestSchemaChangeRebuilds(t *testing.T) {
 				t.Fatalf("after the rebuild: %d leads (%v)", page.Total, err)
 			}
 			// Same code again: no further rebuild.
-			eng2, _ := engine.NewEngine(env.Store, env.DB, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+			eng2, _ := engine.New(env.Store, env.DB, engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 				reshaped{leadproj.New(env.Reg)}, orgproj.New(env.Reg))
 			if err := eng2.Prepare(ctx); err != nil || env.DB.Gens.Active(readmodels.LeadsProjection) != after {
 				t.Fatalf("an unchanged schema was rebuilt again (%v)", err)

@@ -100,7 +100,7 @@ func Start(t *testing.T, e Backend, opts engine.Options, extra ...engine.Project
 	reg := Registry()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	ps := append([]engine.Projector{leadproj.New(reg), orgproj.New(reg)}, extra...)
-	eng, err := engine.NewEngine(store, db, opts, ps...)
+	eng, err := engine.New(store, db, opts, ps...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func RunProcessCtx(t *testing.T, ctx context.Context, store eventstore.Store, db
 	reg := Registry()
 	opts.Holder = holder
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := engine.NewEngine(store, db, opts, append([]engine.Projector{leadproj.New(reg), orgproj.New(reg)}, extra...)...)
+	eng, err := engine.New(store, db, opts, append([]engine.Projector{leadproj.New(reg), orgproj.New(reg)}, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -412,7 +412,7 @@ func RunEngine(tb testing.TB, store eventstore.Store, db *readmodels.DB, wrap fu
 	if wrap != nil {
 		leads = wrap(leads)
 	}
-	eng, err := engine.NewEngine(store, db, engine.Options{PageSize: 1000, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+	eng, err := engine.New(store, db, engine.Options{PageSize: 1000, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		leads, orgproj.New(reg))
 	if err != nil {
 		tb.Fatal(err)
