@@ -38,7 +38,13 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/auditproj"
+	"github.com/chronicle-crm/chronicle/projections/conversionproj"
+	"github.com/chronicle-crm/chronicle/projections/customerproj"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/leadproj"
+	"github.com/chronicle-crm/chronicle/projections/loginproj"
+	"github.com/chronicle-crm/chronicle/projections/orgproj"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
@@ -114,7 +120,7 @@ type App struct {
 	Store    eventstore.Store
 	DB       *readmodels.DB
 	httpapi.Views
-	Engine    *projections.Engine
+	Engine    *engine.Engine
 	Leads     *leadcmd.Service
 	Customers *customercmd.Service
 	Contacts  *customercmd.Contacts
@@ -162,9 +168,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Convert = conversion.New(a.Leads, a.Customers, a.Contacts, cfg.Clock)
 	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, v.OrgViews)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
-	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
-		projections.NewLeads(a.Registry), projections.NewCustomers(a.Registry), projections.NewOrg(a.Registry), projections.Audit{}, projections.NewLogins(a.Registry),
-		projections.Conversions{Completer: a.Convert})
+	a.Engine, err = engine.New(a.Store, a.DB, engine.Options{Logger: logger},
+		leadproj.New(a.Registry), customerproj.New(a.Registry), orgproj.New(a.Registry), auditproj.Projector{}, loginproj.New(a.Registry),
+		conversionproj.Projector{Completer: a.Convert})
 	if err != nil {
 		a.Close()
 		return nil, err

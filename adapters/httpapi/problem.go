@@ -17,7 +17,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
@@ -77,8 +77,8 @@ var errorTable = []struct {
 	{eventstore.ErrConcurrency, http.StatusConflict, "concurrency_conflict"},
 	{readmodels.ErrKeyInFlight, http.StatusConflict, "idempotency_in_progress"},
 	{readmodels.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
-	{projections.ErrUnknownProjection, http.StatusNotFound, "not_found"},
-	{projections.ErrRebuildInProgress, http.StatusConflict, "rebuild_in_progress"},
+	{engine.ErrUnknownProjection, http.StatusNotFound, "not_found"},
+	{engine.ErrRebuildInProgress, http.StatusConflict, "rebuild_in_progress"},
 }
 
 // problemFor turns any error into a problem document; unknown errors are 500s and are logged.

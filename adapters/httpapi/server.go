@@ -31,7 +31,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/auditview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
@@ -46,7 +46,7 @@ type Deps struct {
 	Store eventstore.Store
 	DB    *readmodels.DB
 	Views
-	Engine      *projections.Engine
+	Engine      *engine.Engine
 	Leads       *leadcmd.Service
 	Customers   *customercmd.Service
 	Contacts    *customercmd.Contacts

@@ -1,4 +1,4 @@
-package projections
+package engine
 
 import (
 	"context"
@@ -64,8 +64,8 @@ type Engine struct {
 	ctx     context.Context
 }
 
-// NewEngine prepares (but does not start) the projectors.
-func NewEngine(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...Projector) (*Engine, error) {
+// New prepares (but does not start) the projectors.
+func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...Projector) (*Engine, error) {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 1000
 	}

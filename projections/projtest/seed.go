@@ -1,13 +1,10 @@
-package projections_test
+package projtest
 
-// Benchmarks of the projection engine. They do not run under plain `go test`; run them with
-//
-//	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run '^$' -bench CatchUp -benchtime 1x -timeout 30m ./projections/
-//
-// The event log is seeded by bulk inserts into the store's own tables (the port appends one
-// stream per call, and 100,000 fsynced single-stream appends would dominate the run); the events
-// themselves are what the commands would have appended: recorded by the lead aggregate and
-// encoded by commands.Encode, one stream per lead, with consecutive versions.
+// Generated lead logs for benchmarks. The event log is seeded by bulk inserts into the store's
+// own tables (the port appends one stream per call, and 100,000 fsynced single-stream appends
+// would dominate the run); the events themselves are what the commands would have appended:
+// recorded by the lead aggregate and encoded by commands.Encode, one stream per lead, with
+// consecutive versions.
 
 import (
 	"context"
@@ -19,7 +16,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,43 +33,38 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/user"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/leadproj"
+	"github.com/chronicle-crm/chronicle/projections/orgproj"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
-// Sizes of the benchmark data sets.
-const (
-	catchUpEvents = 100_000 // BenchmarkCatchUp: events in the log ...
-	catchUpLeads  = 85_000  // ... of which lead.created.v1; the rest updates, claims and releases
-	searchLeads   = 100_000 // BenchmarkLeadSearch: leads in the read model ...
-	searchEvents  = 115_000 // ... projected from this many events
-)
-
-// cleanupOn is tb with its cleanups deferred to owner: a fixture built inside a sub-benchmark
+// CleanupOn is tb with its cleanups deferred to owner: a fixture built inside a sub-benchmark
 // (which skips or fails the sub-benchmark) can outlive the sub-benchmark's repeated runs.
-type cleanupOn struct {
+type CleanupOn struct {
 	testing.TB
-	owner testing.TB
+	Owner testing.TB
 }
 
-func (c cleanupOn) Cleanup(f func()) { c.owner.Cleanup(f) }
-func (c cleanupOn) TempDir() string  { return c.owner.TempDir() }
+func (c CleanupOn) Cleanup(f func()) { c.Owner.Cleanup(f) }
+func (c CleanupOn) TempDir() string  { return c.Owner.TempDir() }
 
-// benchBackend opens stores for benchmarks on one engine.
-type benchBackend struct {
-	name string
-	// store opens a fresh, empty event store and returns a bulk loader for it.
-	store func(tb testing.TB) (eventstore.Store, bulkLoader)
-	// db opens a fresh, empty read-model database.
-	db func(tb testing.TB) *readmodels.DB
+// BenchBackend opens stores for benchmarks on one engine.
+type BenchBackend struct {
+	Name string
+	// Store opens a fresh, empty event store and returns a bulk loader for it.
+	Store func(tb testing.TB) (eventstore.Store, bulkLoader)
+	// DB opens a fresh, empty read-model database.
+	DB func(tb testing.TB) *readmodels.DB
 }
 
 // bulkLoader appends seeded events, in order, in large batches.
 type bulkLoader func(ctx context.Context, events []seedEvent) error
 
-func benchBackends() []benchBackend {
-	return []benchBackend{
+// BenchBackends are SQLite and PostgreSQL, for benchmarks.
+func BenchBackends() []BenchBackend {
+	return []BenchBackend{
 		{"sqlite", func(tb testing.TB) (eventstore.Store, bulkLoader) {
 			path := filepath.Join(tb.TempDir(), "events.db")
 			s, err := esqlite.Open(context.Background(), path)
@@ -192,15 +183,15 @@ func jsonMarshal(m eventstore.Metadata) (string, error) {
 	return string(b), err
 }
 
-// leadData is a generated lead log plus facts about it that searches need.
-type leadData struct {
-	events []seedEvent
-	leads  int
-	sales  []access.Actor
+// LeadData is a generated lead log plus facts about it that searches need.
+type LeadData struct {
+	Events []seedEvent
+	Leads  int
+	Sales  []access.Actor
 	// final states, by lead
-	owner  map[uuid.UUID]uuid.UUID // uuid.Nil: in the pool
-	fields map[uuid.UUID]lead.Fields
-	ids    []uuid.UUID
+	Owner  map[uuid.UUID]uuid.UUID // uuid.Nil: in the pool
+	Fields map[uuid.UUID]lead.Fields
+	IDs    []uuid.UUID
 }
 
 var (
@@ -278,12 +269,12 @@ func pow10(n int) int {
 // generateLeadEvents builds a log of nEvents lead events of which nLeads create leads; the
 // others (updates, claims, releases of earlier leads, mostly of leads created long before)
 // are interleaved as they would be in a working CRM. It is deterministic.
-func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *leadData {
+func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *LeadData {
 	tb.Helper()
 	r := rand.New(rand.NewPCG(20240101, uint64(nEvents)))
-	d := &leadData{leads: nLeads, owner: map[uuid.UUID]uuid.UUID{}, fields: map[uuid.UUID]lead.Fields{}}
+	d := &LeadData{Leads: nLeads, Owner: map[uuid.UUID]uuid.UUID{}, Fields: map[uuid.UUID]lead.Fields{}}
 	for i := range 20 {
-		d.sales = append(d.sales, access.Actor{ID: uuid.MustParse(fmt.Sprintf("0190b000-0000-7000-8000-%012d", i+1)),
+		d.Sales = append(d.Sales, access.Actor{ID: uuid.MustParse(fmt.Sprintf("0190b000-0000-7000-8000-%012d", i+1)),
 			Name: chineseName(r), Roles: []string{user.RoleSales}})
 	}
 	type state struct {
@@ -305,7 +296,7 @@ func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *leadData {
 		}
 		s.seen++
 		s.version++
-		d.events = append(d.events, seedEvent{stream: lead.Stream(s.agg.ID()), version: s.version, EventData: data[0]})
+		d.Events = append(d.Events, seedEvent{stream: lead.Stream(s.agg.ID()), version: s.version, EventData: data[0]})
 	}
 	meta := func(a access.Actor, command string) commands.Meta {
 		return commands.Meta{Actor: a, Command: command, RequestID: fmt.Sprintf("%016x", r.Uint64()), CorrelationID: uuid.NewString()}
@@ -316,10 +307,10 @@ func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *leadData {
 		if len(leads) == 0 || others == 0 || (creates > 0 && r.IntN(creates+others) < creates) {
 			creates--
 			id := uuid.Must(uuid.NewV7())
-			actor := pick(r, d.sales)
+			actor := pick(r, d.Sales)
 			owner := actor.ID
 			if r.IntN(4) == 0 {
-				actor, owner = manager.Actor, uuid.Nil // entered straight into the pool
+				actor, owner = Manager.Actor, uuid.Nil // entered straight into the pool
 			}
 			agg, err := lead.New(id, randomFields(r, len(leads)), owner, actor.ID, at)
 			if err != nil {
@@ -327,15 +318,15 @@ func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *leadData {
 			}
 			s := &state{agg: agg}
 			leads = append(leads, s)
-			d.ids = append(d.ids, id)
+			d.IDs = append(d.IDs, id)
 			emit(s, meta(actor, "lead.create"))
 			continue
 		}
 		others--
 		s := pick(r, leads)
 		owner := s.agg.Owner()
-		actor := manager.Actor
-		for _, u := range d.sales {
+		actor := Manager.Actor
+		for _, u := range d.Sales {
 			if u.ID == owner {
 				actor = u
 			}
@@ -360,7 +351,7 @@ func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *leadData {
 			err = s.agg.Update(p, actor.ID, at)
 		case s.agg.InPool():
 			command = "lead.claim"
-			actor = pick(r, d.sales)
+			actor = pick(r, d.Sales)
 			err = s.agg.Claim(actor.ID, at)
 		default:
 			command = "lead.release"
@@ -372,60 +363,59 @@ func generateLeadEvents(tb testing.TB, nLeads, nEvents int) *leadData {
 		emit(s, meta(actor, command))
 	}
 	for _, s := range leads {
-		d.owner[s.agg.ID()] = s.agg.Owner()
-		d.fields[s.agg.ID()] = s.agg.Fields()
+		d.Owner[s.agg.ID()] = s.agg.Owner()
+		d.Fields[s.agg.ID()] = s.agg.Fields()
 	}
 	return d
 }
 
-// seededStore is an event store holding a generated lead log.
-type seededStore struct {
-	store eventstore.Store
-	data  *leadData
-	head  uint64
+// Seeded is an event store holding a generated lead log.
+type Seeded struct {
+	Store eventstore.Store
+	Data  *LeadData
+	Head  uint64
 }
 
-// seed opens a fresh event store of the backend and bulk-loads a generated log into it.
-func seed(tb testing.TB, be benchBackend, nLeads, nEvents int) *seededStore {
+// Seed opens a fresh event store of the backend and bulk-loads a generated log into it.
+func Seed(tb testing.TB, be BenchBackend, nLeads, nEvents int) *Seeded {
 	tb.Helper()
 	t0 := time.Now()
 	data := generateLeadEvents(tb, nLeads, nEvents)
 	gen := time.Since(t0)
-	store, load := be.store(tb)
+	store, load := be.Store(tb)
 	ctx := context.Background()
-	if err := load(ctx, data.events); err != nil {
+	if err := load(ctx, data.Events); err != nil {
 		tb.Fatal(err)
 	}
 	head, err := store.Head(ctx)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if head != uint64(len(data.events)) {
-		tb.Fatalf("seeded log head %d, want %d", head, len(data.events))
+	if head != uint64(len(data.Events)) {
+		tb.Fatalf("seeded log head %d, want %d", head, len(data.Events))
 	}
 	// The store reads back what the commands would have appended.
-	last := data.events[len(data.events)-1]
+	last := data.Events[len(data.Events)-1]
 	evs, err := store.Load(ctx, last.stream, eventstore.LoadOptions{})
 	if err != nil || int64(len(evs)) != last.version || evs[len(evs)-1].ID != last.ID || evs[len(evs)-1].Type != last.Type {
 		tb.Fatalf("seeded stream %s reads back as %d events (%v), want %d ending with %s", last.stream, len(evs), err, last.version, last.ID)
 	}
-	tb.Logf("%s: generated %d events (%d leads) in %v, loaded in %v", be.name, len(data.events), nLeads, gen.Round(time.Millisecond), (time.Since(t0) - gen).Round(time.Millisecond))
-	return &seededStore{store: store, data: data, head: head}
+	tb.Logf("%s: generated %d events (%d leads) in %v, loaded in %v", be.Name, len(data.Events), nLeads, gen.Round(time.Millisecond), (time.Since(t0) - gen).Round(time.Millisecond))
+	return &Seeded{Store: store, Data: data, Head: head}
 }
 
-// runEngine starts a projection engine (leads and users, as the server runs it) over store and
+// RunEngine starts a projection engine (leads and users, as the server runs it) over store and
 // db, from whatever checkpoints db holds; stop ends it.
-// A non-nil timed wraps the leads projector.
-func runEngine(tb testing.TB, store eventstore.Store, db *readmodels.DB, timed *timedProjector) (eng *projections.Engine, stop func()) {
+// A non-nil wrap wraps the leads projector.
+func RunEngine(tb testing.TB, store eventstore.Store, db *readmodels.DB, wrap func(engine.Projector) engine.Projector) (eng *engine.Engine, stop func()) {
 	tb.Helper()
-	reg := registry()
-	var leads projections.Projector = projections.NewLeads(reg)
-	if timed != nil {
-		timed.Projector = leads
-		leads = timed
+	reg := Registry()
+	var leads engine.Projector = leadproj.New(reg)
+	if wrap != nil {
+		leads = wrap(leads)
 	}
-	eng, err := projections.NewEngine(store, db, projections.Options{PageSize: 1000, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		leads, projections.NewOrg(reg))
+	eng, err := engine.New(store, db, engine.Options{PageSize: 1000, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		leads, orgproj.New(reg))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -445,8 +435,8 @@ func runEngine(tb testing.TB, store eventstore.Store, db *readmodels.DB, timed *
 	return eng, func() { cancel(); <-done }
 }
 
-// waitForLeads blocks until the leads projection has processed position head.
-func waitForLeads(tb testing.TB, eng *projections.Engine, head uint64) {
+// WaitForLeads blocks until the leads projection has processed position head.
+func WaitForLeads(tb testing.TB, eng *engine.Engine, head uint64) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
@@ -456,82 +446,12 @@ func waitForLeads(tb testing.TB, eng *projections.Engine, head uint64) {
 	}
 }
 
-// countLeads is the number of leads the read model serves.
-func countLeads(tb testing.TB, db *readmodels.DB) int64 {
+// CountLeads is the number of leads the read model serves.
+func CountLeads(tb testing.TB, db *readmodels.DB) int64 {
 	tb.Helper()
 	page, err := leadview.New(db).Search(context.Background(), leadview.Query{Scope: readmodels.Scope{All: true}, Limit: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return page.Total
-}
-
-// BenchmarkCatchUp measures how fast a projection engine started from zero over a fresh read
-// model catches up with a log of 100,000 lead events (the time until the leads projection's
-// checkpoint reaches the head). Seeding happens once per engine, outside the timer.
-func BenchmarkCatchUp(b *testing.B) {
-	outer := b
-	for _, be := range benchBackends() {
-		var seeded *seededStore
-		b.Run(be.name, func(b *testing.B) {
-			if seeded == nil {
-				// Built once, for every run of this sub-benchmark; removed when BenchmarkCatchUp ends.
-				seeded = seed(cleanupOn{TB: b, owner: outer}, be, catchUpLeads, catchUpEvents)
-			}
-			timed := &timedProjector{}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				db := be.db(b)
-				b.StartTimer()
-				eng, stop := runEngine(b, seeded.store, db, timed)
-				waitForLeads(b, eng, seeded.head)
-				b.StopTimer()
-				stop()
-				if n := countLeads(b, db); n != int64(seeded.data.leads) {
-					b.Fatalf("read model holds %d leads after catch-up, want %d", n, seeded.data.leads)
-				}
-				b.StartTimer()
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(seeded.head)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			// Where the leads projection's time goes: pages (transactions), and the time spent in
-			// Batch.Apply (decode, row lookups) and Batch.Flush (the upserts); the rest of the
-			// elapsed time is the transaction around them and the delivery of pages.
-			n := float64(b.N)
-			b.ReportMetric(float64(timed.pages.Load())/n, "pages/op")
-			b.ReportMetric(time.Duration(timed.apply.Load()).Seconds()/n, "apply-s/op")
-			b.ReportMetric(time.Duration(timed.flush.Load()).Seconds()/n, "flush-s/op")
-		})
-	}
-}
-
-// timedProjector wraps a projector and measures its batches.
-type timedProjector struct {
-	projections.Projector
-	pages, apply, flush atomic.Int64 // count; nanoseconds
-}
-
-func (p *timedProjector) NewBatch(tx *projections.Tx) projections.Batch {
-	p.pages.Add(1)
-	return &timedBatch{p: p, b: p.Projector.NewBatch(tx)}
-}
-
-type timedBatch struct {
-	p *timedProjector
-	b projections.Batch
-}
-
-func (b *timedBatch) Apply(ctx context.Context, e eventstore.Event) error {
-	t := time.Now()
-	err := b.b.Apply(ctx, e)
-	b.p.apply.Add(int64(time.Since(t)))
-	return err
-}
-
-func (b *timedBatch) Flush(ctx context.Context) error {
-	t := time.Now()
-	err := b.b.Flush(ctx)
-	b.p.flush.Add(int64(time.Since(t)))
-	return err
 }

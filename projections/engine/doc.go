@@ -1,4 +1,4 @@
-// Package projections turns the global event log into read models.
+// Package engine turns the global event log into read models by running projectors.
 //
 // A LogSubscriber (a Watermill message.Subscriber) reads the event store's global log from a
 // projection's checkpoint, then follows it live, and hands the events to a Watermill Router in
@@ -17,4 +17,7 @@
 // generation n keeps serving, and switches projection_active inside the transaction that catches
 // up with the head of the log; the old generation's tables are dropped after a grace period.
 // Projectors have no side effects other than their own tables, so replays are safe.
-package projections
+//
+// The engine knows projectors only through the Projector interface: the projectors live in one
+// package per module beside it (leadproj, customerproj, orgproj, …) and share the kit package.
+package engine

@@ -1,4 +1,4 @@
-package projections_test
+package leadproj_test
 
 import (
 	"context"
@@ -16,7 +16,8 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/projtest"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
@@ -24,10 +25,10 @@ import (
 // TestLeadSearchSortsFiltersAndPages checks every sort key in both directions, scope, filters and
 // keyset paging against an in-memory model, on both engines.
 func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
-	for _, e := range allEngines() {
-		t.Run(e.name, func(t *testing.T) {
+	for _, e := range projtest.Backends() {
+		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
-			env := start(t, e, projections.Options{})
+			env := projtest.Start(t, e, engine.Options{})
 			ctx := context.Background()
 			sales := commands.Meta{Actor: access.Actor{ID: uuid.Must(uuid.NewV7()), Name: "销售", Roles: []string{role.Sales},
 				Permissions: map[string]bool{role.LeadsCreate: true, role.LeadsRead: true, role.LeadsPool: true}, Scope: role.ScopeSelf}}
@@ -43,25 +44,25 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 				if i%6 == 0 {
 					f.Company = "北京星河科技有限公司"
 				}
-				m := manager
+				m := projtest.Manager
 				if i%5 == 0 {
 					m = sales
 				}
-				res, err := env.leads.Create(ctx, m, leadcmd.Create{Fields: f, Pool: i%9 == 0})
+				res, err := env.Leads.Create(ctx, m, leadcmd.Create{Fields: f, Pool: i%9 == 0})
 				if err != nil {
 					t.Fatal(err)
 				}
 				last = res.Position
 				if i%3 == 0 {
 					st := lead.StatusFollowing
-					if res, err = env.leads.Update(ctx, manager, res.ID, lead.Patch{Status: &st}); err != nil {
+					if res, err = env.Leads.Update(ctx, projtest.Manager, res.ID, lead.Patch{Status: &st}); err != nil {
 						t.Fatal(err)
 					}
 					last = res.Position
 				}
 			}
-			wait(t, env, last)
-			all := dump(t, env.db)
+			projtest.Wait(t, env, last)
+			all := projtest.Dump(t, env.DB)
 			if len(all) != 30 {
 				t.Fatalf("%d rows", len(all))
 			}
@@ -128,7 +129,7 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 							}
 							var got []uuid.UUID
 							for page := 0; ; page++ {
-								p, err := leadview.New(env.db).Search(ctx, q)
+								p, err := leadview.New(env.DB).Search(ctx, q)
 								if err != nil {
 									t.Fatalf("%s/%s/%s: %v", sname, fname, q.Sort, err)
 								}

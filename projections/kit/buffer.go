@@ -1,4 +1,4 @@
-package projections
+package kit
 
 import (
 	"context"
@@ -10,33 +10,36 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/projections/engine"
 )
 
-// rowBuffer keeps the rows a page touches in memory and writes each once at flush, in multi-row
+// RowBuffer keeps the rows a page touches in memory and writes each once at flush, in multi-row
 // upserts: catch-up costs a statement per few hundred rows, not per event. It also caches owner
 // placements from the projection's organisation tree for the page. Whatever reads or writes the
 // table other than through the buffer must flush it first (organisation changes do).
-type rowBuffer[R any] struct {
+type RowBuffer[R any] struct {
 	table  string
 	kind   string // for errors: "lead", "customer"
 	read   string // the columns scan reads
 	scan   func(*sql.Row) (*R, error)
 	cols   string // upsert columns, args their values; id, created_by and created_at are never updated
 	args   func(*R) []any
-	tree   orgTree
+	tree   OrgTree
 	rows   map[uuid.UUID]*R
 	order  []uuid.UUID
 	gone   map[uuid.UUID]bool
 	places map[uuid.UUID]Placement
 }
 
-func newRowBuffer[R any](table, kind string, tree orgTree, read string, scan func(*sql.Row) (*R, error), cols string, args func(*R) []any) *rowBuffer[R] {
-	return &rowBuffer[R]{table: table, kind: kind, read: read, scan: scan, cols: cols, args: args, tree: tree,
+// NewRowBuffer buffers rows of table (kind names them in errors). read is the column list scan
+// reads; cols the upsert's columns and args their values for a row.
+func NewRowBuffer[R any](table, kind string, tree OrgTree, read string, scan func(*sql.Row) (*R, error), cols string, args func(*R) []any) *RowBuffer[R] {
+	return &RowBuffer[R]{table: table, kind: kind, read: read, scan: scan, cols: cols, args: args, tree: tree,
 		rows: map[uuid.UUID]*R{}, gone: map[uuid.UUID]bool{}, places: map[uuid.UUID]Placement{}}
 }
 
-// put buffers the row's new state.
-func (rb *rowBuffer[R]) put(id uuid.UUID, row *R) {
+// Put buffers the row's new state.
+func (rb *RowBuffer[R]) Put(id uuid.UUID, row *R) {
 	if _, seen := rb.rows[id]; !seen {
 		rb.order = append(rb.order, id)
 	}
@@ -44,14 +47,14 @@ func (rb *rowBuffer[R]) put(id uuid.UUID, row *R) {
 	delete(rb.gone, id)
 }
 
-// remove deletes the row at flush.
-func (rb *rowBuffer[R]) remove(id uuid.UUID) {
+// Remove deletes the row at flush.
+func (rb *RowBuffer[R]) Remove(id uuid.UUID) {
 	delete(rb.rows, id)
 	rb.gone[id] = true
 }
 
-// get returns the row as this page left it, else as stored.
-func (rb *rowBuffer[R]) get(ctx context.Context, tx *Tx, id uuid.UUID) (*R, error) {
+// Get returns the row as this page left it, else as stored.
+func (rb *RowBuffer[R]) Get(ctx context.Context, tx *engine.Tx, id uuid.UUID) (*R, error) {
 	if row, ok := rb.rows[id]; ok {
 		return row, nil
 	}
@@ -65,35 +68,33 @@ func (rb *rowBuffer[R]) get(ctx context.Context, tx *Tx, id uuid.UUID) (*R, erro
 	return row, err
 }
 
-// placement is where the user sits, from the projection's tree, cached for the page.
-func (rb *rowBuffer[R]) placement(ctx context.Context, tx *Tx, id uuid.UUID) (Placement, error) {
+// Placement is where the user sits, from the projection's tree, cached for the page.
+func (rb *RowBuffer[R]) Placement(ctx context.Context, tx *engine.Tx, id uuid.UUID) (Placement, error) {
 	if p, ok := rb.places[id]; ok {
 		return p, nil
 	}
-	p, err := rb.tree.lookup(ctx, tx, id)
+	p, err := rb.tree.Lookup(ctx, tx, id)
 	if err == nil {
 		rb.places[id] = p
 	}
 	return p, err
 }
 
-// orgChanged writes the buffer (so buffered rows can not overwrite the change), forgets cached
+// OrgChanged writes the buffer (so buffered rows can not overwrite the change), forgets cached
 // placements, and applies an organisation event to the tree and the owner columns of tables.
-func (rb *rowBuffer[R]) orgChanged(ctx context.Context, tx *Tx, d event.Event, tables ...string) error {
-	if !rb.tree.handles(d) {
+func (rb *RowBuffer[R]) OrgChanged(ctx context.Context, tx *engine.Tx, d event.Event, tables ...string) error {
+	if !rb.tree.Handles(d) {
 		return nil
 	}
-	if err := rb.flush(ctx, tx); err != nil {
+	if err := rb.Flush(ctx, tx); err != nil {
 		return err
 	}
 	clear(rb.places)
 	return followOrg(ctx, tx, rb.tree, d, tables...)
 }
 
-const upsertChunk = 200
-
-// flush writes the buffered rows and forgets them.
-func (rb *rowBuffer[R]) flush(ctx context.Context, tx *Tx) error {
+// Flush writes the buffered rows and forgets them.
+func (rb *RowBuffer[R]) Flush(ctx context.Context, tx *engine.Tx) error {
 	defer func() {
 		clear(rb.rows)
 		clear(rb.gone)
@@ -104,7 +105,7 @@ func (rb *rowBuffer[R]) flush(ctx context.Context, tx *Tx) error {
 		for id := range rb.gone {
 			ids = append(ids, id.String())
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM `+rb.table+` WHERE id IN (`+placeholders(len(ids), 1)+`)`, ids...); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+rb.table+` WHERE id IN (`+Placeholders(len(ids), 1)+`)`, ids...); err != nil {
 			return err
 		}
 	}
@@ -122,13 +123,13 @@ func (rb *rowBuffer[R]) flush(ctx context.Context, tx *Tx) error {
 			set = append(set, c+" = excluded."+c)
 		}
 	}
-	for start := 0; start < len(live); start += upsertChunk {
-		chunk := live[start:min(start+upsertChunk, len(live))]
+	for start := 0; start < len(live); start += UpsertChunk {
+		chunk := live[start:min(start+UpsertChunk, len(live))]
 		args := make([]any, 0, len(chunk)*ncol)
 		for _, row := range chunk {
 			args = append(args, rb.args(row)...)
 		}
-		q := `INSERT INTO ` + rb.table + ` (` + rb.cols + `) VALUES ` + placeholders(len(chunk), ncol) +
+		q := `INSERT INTO ` + rb.table + ` (` + rb.cols + `) VALUES ` + Placeholders(len(chunk), ncol) +
 			` ON CONFLICT (id) DO UPDATE SET ` + strings.Join(set, ", ")
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("upsert %s rows: %w", rb.kind, err)

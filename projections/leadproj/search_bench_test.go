@@ -1,4 +1,4 @@
-package projections_test
+package leadproj_test
 
 import (
 	"context"
@@ -8,8 +8,15 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/projections/projtest"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+)
+
+// Sizes of the benchmark data set.
+const (
+	searchLeads  = 100_000 // BenchmarkLeadSearch: leads in the read model ...
+	searchEvents = 115_000 // ... projected from this many events
 )
 
 // BenchmarkLeadSearch measures readmodels.DB.SearchLeads (count and first 50 rows, newest
@@ -17,43 +24,43 @@ import (
 // Each case runs with the manager scope (all leads) and a sales user's scope (own leads plus
 // the pool). ns/op is the latency of one search.
 //
-//	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run '^$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/
+//	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run '^$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/leadproj/
 func BenchmarkLeadSearch(b *testing.B) {
-	for _, be := range benchBackends() {
-		b.Run(be.name, func(b *testing.B) {
+	for _, be := range projtest.BenchBackends() {
+		b.Run(be.Name, func(b *testing.B) {
 			// This level runs once: it only runs sub-benchmarks.
-			seeded := seed(b, be, searchLeads, searchEvents)
-			db := be.db(b)
+			seeded := projtest.Seed(b, be, searchLeads, searchEvents)
+			db := be.DB(b)
 			t0 := time.Now()
-			eng, stop := runEngine(b, seeded.store, db, nil)
-			waitForLeads(b, eng, seeded.head)
+			eng, stop := projtest.RunEngine(b, seeded.Store, db, nil)
+			projtest.WaitForLeads(b, eng, seeded.Head)
 			stop()
-			if n := countLeads(b, db); n != int64(seeded.data.leads) {
-				b.Fatalf("read model holds %d leads, want %d", n, seeded.data.leads)
+			if n := projtest.CountLeads(b, db); n != int64(seeded.Data.Leads) {
+				b.Fatalf("read model holds %d leads, want %d", n, seeded.Data.Leads)
 			}
 			ctx := context.Background()
-			if be.name == "postgres" {
+			if be.Name == "postgres" {
 				// What autovacuum would have done by now: planner statistics of the fresh table.
 				if _, err := db.SQL.ExecContext(ctx, "ANALYZE "+db.Gens.Table(leadview.Projection, "leads")); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.Logf("%s: projected %d events into %d leads in %v", be.name, seeded.head, seeded.data.leads, time.Since(t0).Round(time.Millisecond))
+			b.Logf("%s: projected %d events into %d leads in %v", be.Name, seeded.Head, seeded.Data.Leads, time.Since(t0).Round(time.Millisecond))
 
-			data := seeded.data
-			sales := data.sales[0].ID
+			data := seeded.Data
+			sales := data.Sales[0].ID
 			var phone string
 			var visible int64
-			for _, id := range data.ids {
-				if o := data.owner[id]; o == sales || o == uuid.Nil {
+			for _, id := range data.IDs {
+				if o := data.Owner[id]; o == sales || o == uuid.Nil {
 					visible++
-					if m := data.fields[id].Mobile; phone == "" && m != "" && o == sales {
+					if m := data.Fields[id].Mobile; phone == "" && m != "" && o == sales {
 						phone = strings.NewReplacer(" ", "", "-", "").Replace(m)
 					}
 				}
 			}
 			companies := func(sub string) (n int64) {
-				for _, f := range data.fields {
+				for _, f := range data.Fields {
 					if strings.Contains(f.Company, sub) {
 						n++
 					}
@@ -71,7 +78,7 @@ func BenchmarkLeadSearch(b *testing.B) {
 				{"substr4", leadview.Query{Q: "星河科技"}, companies("星河科技")},
 				{"phone", leadview.Query{Q: phone}, -1},
 				{"filter", leadview.Query{Status: []string{"new"}, Pool: &inPool}, -1},
-				{"nextpage", leadview.Query{}, int64(data.leads)},
+				{"nextpage", leadview.Query{}, int64(data.Leads)},
 			}
 			scopes := []struct {
 				name  string
