@@ -1,0 +1,39 @@
+// Package leadapi is the HTTP API of leads: create, search, read, change, assign, claim,
+// release, delete, history and conversion into a customer.
+package leadapi
+
+import (
+	"net/http"
+
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Deps are what the lead API needs.
+type Deps struct {
+	Kit      *httpkit.Kit
+	DB       *readmodels.DB
+	Leads    *commands.Leads
+	Contacts *commands.Contacts // lead conversion creates the customer and contact
+}
+
+// Routes registers the lead endpoints.
+func Routes(rt httpkit.Router, d Deps) {
+	a := api{d}
+	rt.Handle(http.MethodPost, "/leads", httpkit.Create[LeadCreate]{Kit: d.Kit, Run: a.create, Answer: a.answer(http.StatusCreated)}.Handle)
+	rt.Handle(http.MethodGet, "/leads", httpkit.List(d.Kit, projection, a.query, d.DB.SearchLeads))
+	rt.Handle(http.MethodGet, "/leads/{id}", a.get)
+	rt.Handle(http.MethodPatch, "/leads/{id}", httpkit.OnRecord[LeadPatch]{Kit: d.Kit, Run: a.update, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodDelete, "/leads/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
+	rt.Handle(http.MethodPost, "/leads/{id}/assign", httpkit.OnRecord[assignBody]{Kit: d.Kit, Run: a.assign, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodPost, "/leads/{id}/claim", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyIfSent, Run: a.claim, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodPost, "/leads/{id}/release", httpkit.OnRecord[releaseBody]{Kit: d.Kit, Run: a.release, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodGet, "/leads/{id}/history", httpkit.History(d.Leads.History, httpkit.HistoryItems))
+	rt.Handle(http.MethodPost, "/leads/{id}/convert", a.convert)
+}
+
+// projection is what lead reads wait for.
+var projection = []string{readmodels.LeadsProjection}
+
+type api struct{ Deps }
