@@ -21,9 +21,11 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/dataimport"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
@@ -112,6 +114,7 @@ type App struct {
 	Users     *commands.Users
 	Org       *commands.Org
 	Auth      *commands.Auth
+	Imports   *dataimport.Runner
 	API       *httpapi.Server
 }
 
@@ -161,8 +164,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
 	a.Auth = commands.NewAuth(a.Store, a.Registry, a.DB, a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
+	a.Imports = dataimport.New(dataimport.Deps{DB: a.DB, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts,
+		Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
 	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Users: a.Users, Org: a.Org,
-		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
+		Auth: a.Auth, Imports: a.Imports, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
 	return a, nil
 }
 
@@ -252,12 +257,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, c2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer c2()
 	err := srv.Shutdown(shutdownCtx)
+	if ierr := a.Imports.Close(shutdownCtx); ierr != nil {
+		a.Logger.Warn("imports still running at shutdown were interrupted", "error", ierr)
+	}
 	<-engineDone
 	return err
 }
 
-// Close releases the stores.
+// Close stops imports still running (they are saved as interrupted) and releases the stores.
 func (a *App) Close() error {
+	if a.Imports != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.Imports.Close(ctx)
+		cancel()
+	}
 	var errs []error
 	if a.DB != nil {
 		errs = append(errs, a.DB.Close())

@@ -5,7 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 )
 
@@ -89,13 +90,13 @@ func FuzzLeadCommandDecoding(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		requireClientError := func(what string, err error) {
 			t.Helper()
-			if st := httpapi.ProblemStatus(err); st < 400 || st > 499 {
+			if st := httpkit.ProblemStatus(err); st < 400 || st > 499 {
 				t.Fatalf("%s: %q -> status %d (%v), want a 4xx problem", what, body, st, err)
 			}
 		}
 
-		var in httpapi.LeadCreate
-		if err := httpapi.DecodeJSON(body, &in); err != nil {
+		var in leadapi.LeadCreate
+		if err := httpkit.DecodeJSON(body, &in); err != nil {
 			requireClientError("decode LeadCreate", err)
 		} else if c, err := in.ToCommand(); err != nil {
 			requireClientError("LeadCreate.ToCommand", err)
@@ -114,8 +115,8 @@ func FuzzLeadCommandDecoding(f *testing.F) {
 			}
 		}
 
-		var p httpapi.LeadPatch
-		if err := httpapi.DecodeJSON(body, &p); err != nil {
+		var p leadapi.LeadPatch
+		if err := httpkit.DecodeJSON(body, &p); err != nil {
 			requireClientError("decode LeadPatch", err)
 		} else if patch, err := p.ToPatch(); err != nil {
 			requireClientError("LeadPatch.ToPatch", err)

@@ -17,6 +17,13 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 )
@@ -280,21 +287,21 @@ func TestOpenAPIPublicOperations(t *testing.T) {
 // (The password bodies of reset-password and change-password, and the small assign, release and
 // primary-contact bodies, are unexported and not listed.)
 var requestDTOs = map[string]any{
-	"LeadCreate":         httpapi.LeadCreate{},
-	"LeadPatch":          httpapi.LeadPatch{},
-	"UserCreate":         httpapi.UserCreate{},
-	"UserPatch":          httpapi.UserPatch{},
-	"DepartmentCreate":   httpapi.DepartmentCreate{},
-	"DepartmentPatch":    httpapi.DepartmentPatch{},
-	"RoleCreate":         httpapi.RoleCreate{},
-	"RolePatch":          httpapi.RolePatch{},
-	"SettingsPatch":      httpapi.SettingsPatch{},
-	"CustomerCreate":     httpapi.CustomerCreate{},
-	"CustomerPatch":      httpapi.CustomerPatch{}, // a map: see TestOpenAPICustomerPatch
-	"ContactCreate":      httpapi.ContactCreate{},
+	"LeadCreate":         leadapi.LeadCreate{},
+	"LeadPatch":          leadapi.LeadPatch{},
+	"UserCreate":         userapi.UserCreate{},
+	"UserPatch":          userapi.UserPatch{},
+	"DepartmentCreate":   orgapi.DepartmentCreate{},
+	"DepartmentPatch":    orgapi.DepartmentPatch{},
+	"RoleCreate":         orgapi.RoleCreate{},
+	"RolePatch":          orgapi.RolePatch{},
+	"SettingsPatch":      orgapi.SettingsPatch{},
+	"CustomerCreate":     customerapi.CustomerCreate{},
+	"CustomerPatch":      customerapi.CustomerPatch{}, // a map: see TestOpenAPICustomerPatch
+	"ContactCreate":      contactapi.ContactCreate{},
 	"ContactPatch":       contact.Fields{}, // PATCH /contacts/{id} decodes onto the current contact.Fields
-	"LeadConvertRequest": httpapi.ConvertBody{},
-	"FollowUpCreate":     httpapi.FollowUpCreate{},
+	"LeadConvertRequest": leadapi.ConvertBody{},
+	"FollowUpCreate":     followupapi.FollowUpCreate{},
 }
 
 // jsonFields lists the JSON member names of a struct type as encoding/json sees them: fields of
@@ -380,15 +387,15 @@ func TestOpenAPIRequestExamplesDecode(t *testing.T) {
 		}
 		return b
 	}
-	var c httpapi.LeadCreate
-	if err := httpapi.DecodeJSON(example("LeadCreate"), &c); err != nil {
+	var c leadapi.LeadCreate
+	if err := httpkit.DecodeJSON(example("LeadCreate"), &c); err != nil {
 		t.Fatalf("LeadCreate example: %v", err)
 	}
 	if _, err := c.ToCommand(); err != nil {
 		t.Fatalf("LeadCreate example: %v", err)
 	}
-	var p httpapi.LeadPatch
-	if err := httpapi.DecodeJSON(example("LeadPatch"), &p); err != nil {
+	var p leadapi.LeadPatch
+	if err := httpkit.DecodeJSON(example("LeadPatch"), &p); err != nil {
 		t.Fatalf("LeadPatch example: %v", err)
 	}
 	if _, err := p.ToPatch(); err != nil {
@@ -407,7 +414,7 @@ func TestOpenAPIRequestExamplesDecode(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst := reflect.New(reflect.TypeOf(requestDTOs[name])).Interface()
-			if err := httpapi.DecodeJSON(b, dst); err != nil {
+			if err := httpkit.DecodeJSON(b, dst); err != nil {
 				t.Errorf("%s example %d: %v", name, i, err)
 				continue
 			}
@@ -415,11 +422,11 @@ func TestOpenAPIRequestExamplesDecode(t *testing.T) {
 			// body is merged onto the current fields first, so it is not complete on its own.)
 			var verr error
 			switch v := dst.(type) {
-			case *httpapi.CustomerCreate:
+			case *customerapi.CustomerCreate:
 				verr = v.Validate()
-			case *httpapi.ContactCreate:
+			case *contactapi.ContactCreate:
 				verr = v.Validate()
-			case *httpapi.ConvertBody:
+			case *leadapi.ConvertBody:
 				if v.Contact != nil {
 					verr = v.Contact.Validate()
 				}
@@ -455,11 +462,11 @@ func TestOpenAPICustomerPatch(t *testing.T) {
 		if !ok {
 			v = "x"
 		}
-		if _, err := (httpapi.CustomerPatch{k: v}).ToPatch(); err != nil {
+		if _, err := (customerapi.CustomerPatch{k: v}).ToPatch(); err != nil {
 			t.Errorf("CustomerPatch.ToPatch refuses the documented property %s: %v", k, err)
 		}
 	}
-	if _, err := (httpapi.CustomerPatch{"nickname": "x"}).ToPatch(); err == nil {
+	if _, err := (customerapi.CustomerPatch{"nickname": "x"}).ToPatch(); err == nil {
 		t.Error("CustomerPatch.ToPatch accepts an unknown key")
 	}
 	ex, _ := schema["examples"].([]any)
@@ -468,8 +475,8 @@ func TestOpenAPICustomerPatch(t *testing.T) {
 	}
 	for i, e := range ex {
 		b, _ := json.Marshal(e)
-		var p httpapi.CustomerPatch
-		if err := httpapi.DecodeJSON(b, &p); err != nil {
+		var p customerapi.CustomerPatch
+		if err := httpkit.DecodeJSON(b, &p); err != nil {
 			t.Errorf("CustomerPatch example %d: %v", i, err)
 			continue
 		}

@@ -1,6 +1,8 @@
-// Package httpapi is Chronicle's JSON API over HTTP (gorilla/mux). Handlers are thin: decode,
-// call a command or a query, encode. The conventions are in ../shared/api-conventions.md and
-// the served OpenAPI document.
+// Package httpapi is Chronicle's JSON API over HTTP (gorilla/mux): the router, the middleware
+// every request passes (request context, recovery, authentication, idempotency), health, metrics
+// and the OpenAPI document, and one list of the modules whose packages (leadapi, customerapi, …)
+// register their routes. Handlers are thin: decode, call a command or a query, encode; the
+// toolkit they share is httpkit.
 package httpapi
 
 import (
@@ -9,21 +11,29 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/auditapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/importapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/opsapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/dataimport"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -40,6 +50,7 @@ type Deps struct {
 	Users       *commands.Users
 	Org         *commands.Org
 	Auth        *commands.Auth
+	Imports     *dataimport.Runner
 	Clock       commands.Clock
 	Logger      *slog.Logger
 	Metrics     *Metrics
@@ -50,13 +61,14 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
+	kit    *httpkit.Kit
 	router *mux.Router
 }
 
 // New builds the API handler.
 func New(d Deps) *Server {
 	if d.MaxBody <= 0 {
-		d.MaxBody = DefaultMaxBody
+		d.MaxBody = httpkit.DefaultMaxBody
 	}
 	if d.WaitTimeout <= 0 {
 		d.WaitTimeout = 5 * time.Second
@@ -64,7 +76,11 @@ func New(d Deps) *Server {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(d.Engine)
 	}
-	s := &Server{Deps: d, router: mux.NewRouter()}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{Deps: d, router: mux.NewRouter(),
+		kit: &httpkit.Kit{Logger: d.Logger, Clock: d.Clock, MaxBody: d.MaxBody, WaitTimeout: d.WaitTimeout, Waiter: d.Engine}}
 	s.routes()
 	return s
 }
@@ -75,65 +91,59 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 // Router exposes the routes (the OpenAPI agreement test walks them).
 func (s *Server) Router() *mux.Router { return s.router }
 
+// module is one module's part of the API: its routes and its part of the OpenAPI document.
+type module struct {
+	name    string
+	routes  func(rt httpkit.Router)
+	openapi []byte
+}
+
+// modules lists the modules. Imports and exports come before the record routes: /customers/export
+// is not a /customers/{id}.
+func (s *Server) modules() []module {
+	k := s.kit
+	return []module{
+		{"imports", func(rt httpkit.Router) { importapi.Routes(rt, importapi.Deps{Kit: k, DB: s.DB, Imports: s.Imports}) }, importapi.OpenAPI},
+		{"users", func(rt httpkit.Router) {
+			userapi.Routes(rt, userapi.Deps{Kit: k, Store: s.Store, DB: s.DB, Users: s.Users, Auth: s.Auth})
+		}, userapi.OpenAPI},
+		{"org", func(rt httpkit.Router) { orgapi.Routes(rt, orgapi.Deps{Kit: k, DB: s.DB, Org: s.Org}) }, orgapi.OpenAPI},
+		{"leads", func(rt httpkit.Router) {
+			leadapi.Routes(rt, leadapi.Deps{Kit: k, DB: s.DB, Leads: s.Leads, Contacts: s.Contacts})
+		}, leadapi.OpenAPI},
+		{"customers", func(rt httpkit.Router) {
+			customerapi.Routes(rt, customerapi.Deps{Kit: k, DB: s.DB, Customers: s.Customers, Contacts: s.Contacts})
+		}, customerapi.OpenAPI},
+		{"contacts", func(rt httpkit.Router) {
+			contactapi.Routes(rt, contactapi.Deps{Kit: k, DB: s.DB, Contacts: s.Contacts})
+		}, contactapi.OpenAPI},
+		{"followups", func(rt httpkit.Router) {
+			followupapi.Routes(rt, followupapi.Deps{Kit: k, DB: s.DB, Leads: s.Leads, Customers: s.Customers, Contacts: s.Contacts})
+		}, followupapi.OpenAPI},
+		{"audit", func(rt httpkit.Router) { auditapi.Routes(rt, auditapi.Deps{Kit: k, DB: s.DB}) }, auditapi.OpenAPI},
+		{"ops", func(rt httpkit.Router) { opsapi.Routes(rt, opsapi.Deps{Kit: k, Engine: s.Engine}) }, opsapi.OpenAPI},
+	}
+}
+
 func (s *Server) routes() {
 	r := s.router
 	r.Use(s.requestContext, s.recoverer)
-	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, s.Logger, &badRequest{status: http.StatusNotFound, code: "not_found", detail: "no such endpoint: " + r.URL.Path})
+	r.NotFoundHandler = s.kit.Adapt(func(r *http.Request) (httpkit.Reply, error) {
+		return httpkit.Reply{}, httpkit.Fail(http.StatusNotFound, "not_found", "no such endpoint: "+r.URL.Path)
 	})
-	notAllowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, s.Logger, &badRequest{status: http.StatusMethodNotAllowed, code: "method_not_allowed", detail: r.Method + " is not allowed on " + r.URL.Path})
+	r.MethodNotAllowedHandler = s.kit.Adapt(func(r *http.Request) (httpkit.Reply, error) {
+		return httpkit.Reply{}, httpkit.Fail(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
 	})
-	r.NotFoundHandler, r.MethodNotAllowedHandler = notFound, notAllowed
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 	r.Handle("/metrics", s.Metrics.Handler()).Methods(http.MethodGet)
 	r.HandleFunc("/api/openapi.json", s.openapi).Methods(http.MethodGet)
-	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)
-
-	// Signed-in routes. (A mux subrouter would answer a wrong method with 404, not 405.)
-	a := func(path string, h http.HandlerFunc, method string) {
-		r.Handle("/api/v1"+path, s.authenticate(s.idempotent(h))).Methods(method)
+	// Signed-in routes are registered one by one: a mux subrouter would answer a wrong method
+	// with 404, not 405.
+	rt := httpkit.Router{Kit: s.kit, Mux: r, Prefix: "/api/v1", SignedIn: s.authenticate, Idempotent: s.idempotent}
+	for _, m := range s.modules() {
+		m.routes(rt)
 	}
-	a("/auth/logout", s.logout, http.MethodPost)
-	a("/auth/me", s.me, http.MethodGet)
-	a("/users", s.createUser, http.MethodPost)
-	a("/users", s.listUsers, http.MethodGet)
-	a("/users/{id}", s.getUser, http.MethodGet)
-	s.importRoutes(a) // before the record routes: /customers/export is not a /customers/{id}
-	a("/leads", s.createLead, http.MethodPost)
-	a("/leads", s.searchLeads, http.MethodGet)
-	a("/leads/{id}", s.getLead, http.MethodGet)
-	a("/leads/{id}", s.updateLead, http.MethodPatch)
-	a("/leads/{id}", s.deleteLead, http.MethodDelete)
-	a("/leads/{id}/assign", s.assignLead, http.MethodPost)
-	a("/leads/{id}/claim", s.claimLead, http.MethodPost)
-	a("/leads/{id}/release", s.releaseLead, http.MethodPost)
-	a("/leads/{id}/history", s.leadHistory, http.MethodGet)
-	a("/audit/events", s.auditEvents, http.MethodGet)
-	a("/projections", s.listProjections, http.MethodGet)
-	a("/projections/{name}/rebuild", s.rebuildProjection, http.MethodPost)
-	a("/projections/{name}/resume", s.resumeProjection, http.MethodPost)
-	s.orgRoutes(a)
-	s.customerRoutes(a)
-	s.contactRoutes(a)
-	s.followUpRoutes(a)
-	s.securityRoutes(a)
-}
-
-type ctxKey int
-
-const (
-	keyRequestID ctxKey = iota
-	keyActor
-	keyToken
-)
-
-func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
-
-func actorOf(ctx context.Context) commands.Actor {
-	a, _ := ctx.Value(keyActor).(commands.Actor)
-	return a
 }
 
 // requestContext gives every request an id (X-Request-ID echoed or made up).
@@ -144,7 +154,7 @@ func (s *Server) requestContext(next http.Handler) http.Handler {
 			id = uuid.Must(uuid.NewV7()).String()
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+		next.ServeHTTP(w, r.WithContext(httpkit.WithRequestID(r.Context(), id)))
 	})
 }
 
@@ -156,7 +166,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.Logger.Error("handler panicked", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				writeProblem(w, r, s.Logger, fmt.Errorf("panic: %v", v))
+				httpkit.WriteProblem(w, r, s.Logger, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -176,42 +186,30 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		token := bearer(r)
 		actor, sess, err := s.Auth.Authenticate(r.Context(), token)
 		if err == nil {
-			err = s.twoFactorGate(r, actor, sess)
+			err = twoFactorGate(r, actor, sess)
 		}
 		if err != nil {
-			writeProblem(w, r, s.Logger, err)
+			httpkit.WriteProblem(w, r, s.Logger, err)
 			return
 		}
-		ctx := context.WithValue(r.Context(), keyActor, actor)
-		ctx = context.WithValue(ctx, keyToken, token)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(httpkit.WithActor(r.Context(), actor, token)))
 	})
 }
 
-// meta is the command metadata of a request.
-func (s *Server) meta(r *http.Request) (commands.Meta, error) {
-	m := commands.Meta{Actor: actorOf(r.Context()), RequestID: requestID(r.Context()), ClientAddr: clientAddr(r)}
-	m.CorrelationID = r.Header.Get("X-Correlation-ID")
-	if m.CorrelationID == "" || len(m.CorrelationID) > 128 {
-		m.CorrelationID = m.RequestID
+// twoFactorGate keeps a user whose role requires two-factor sign-in, and who has not confirmed
+// an enrolment, to the enrolment endpoints, /auth/me and logout.
+func twoFactorGate(r *http.Request, a commands.Actor, sess commands.Session) error {
+	if !commands.NeedsTwoFactorEnrollment(a, sess) {
+		return nil
 	}
-	m.CausationID = m.RequestID
-	if im := strings.TrimSpace(r.Header.Get("If-Match")); im != "" {
-		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(im, "W/"), `"`), 10, 64)
-		if err != nil || v < 1 {
-			return m, &badRequest{status: http.StatusBadRequest, code: "malformed_if_match", detail: "If-Match must be a record version such as \"3\""}
-		}
-		m.IfMatch = &v
+	tpl := ""
+	if route := mux.CurrentRoute(r); route != nil {
+		tpl, _ = route.GetPathTemplate()
 	}
-	return m, nil
-}
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if strings.HasPrefix(tpl, "/api/v1/auth/2fa/") || tpl == "/api/v1/auth/me" || tpl == "/api/v1/auth/logout" {
+		return nil
 	}
-	return host
+	return commands.ErrTwoFactorEnrollmentRequired
 }
 
 // idempotent replays the first response to a POST carrying the same Idempotency-Key.
@@ -223,25 +221,25 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		if len(key) > 200 {
-			writeProblem(w, r, s.Logger, invalid("Idempotency-Key", "at most 200 characters"))
+			httpkit.WriteProblem(w, r, s.Logger, httpkit.Invalid("Idempotency-Key", "at most 200 characters"))
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeProblem(w, r, s.Logger, &badRequest{status: http.StatusRequestEntityTooLarge, code: "body_too_large", detail: fmt.Sprintf("the body is larger than %d bytes", s.MaxBody)})
+			if httpkit.TooLarge(err) {
+				err = httpkit.BodyTooLarge("body", s.MaxBody)
 			} else {
-				writeProblem(w, r, s.Logger, &badRequest{status: http.StatusBadRequest, code: "malformed_json", detail: "could not read the body: " + err.Error()})
+				err = httpkit.Fail(http.StatusBadRequest, "malformed_json", "could not read the body: "+err.Error())
 			}
+			httpkit.WriteProblem(w, r, s.Logger, err)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
-		actor := actorOf(r.Context()).ID.String()
+		actor := httpkit.ActorOf(r.Context()).ID.String()
 		stored, err := s.DB.BeginIdempotent(r.Context(), actor, key, hex.EncodeToString(sum[:]), s.Clock())
 		if err != nil {
-			writeProblem(w, r, s.Logger, err)
+			httpkit.WriteProblem(w, r, s.Logger, err)
 			return
 		}
 		if stored != nil {
@@ -287,47 +285,8 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
-// waitFor implements read-your-writes: X-Chronicle-Min-Position or ?minPosition make a read
-// wait (bounded) until the named projections have processed that position.
-func (s *Server) waitFor(r *http.Request, names ...string) error {
-	raw := r.Header.Get("X-Chronicle-Min-Position")
-	if q := r.URL.Query().Get("minPosition"); q != "" {
-		raw = q
-	}
-	if raw == "" {
-		return nil
-	}
-	pos, err := strconv.ParseUint(raw, 10, 64)
-	if err != nil {
-		return invalid("minPosition", "must be a non-negative integer position")
-	}
-	return s.awaitPosition(r.Context(), pos, names...)
-}
-
-func (s *Server) awaitPosition(ctx context.Context, pos uint64, names ...string) error {
-	ctx, cancel := context.WithTimeout(ctx, s.WaitTimeout)
-	defer cancel()
-	if err := s.Engine.WaitFor(ctx, pos, names...); err != nil {
-		return &badRequest{status: http.StatusServiceUnavailable, code: "projection_behind",
-			detail: fmt.Sprintf("the read model has not reached position %d yet; retry shortly", pos)}
-	}
-	return nil
-}
-
-// command runs a command, records metrics and sets the position header.
-func (s *Server) command(w http.ResponseWriter, name string, run func() (commands.Result, error)) (commands.Result, error) {
-	start := time.Now()
-	res, err := run()
-	s.Metrics.Command(name, err, time.Since(start))
-	if err == nil {
-		w.Header().Set("X-Chronicle-Position", strconv.FormatUint(res.Position, 10))
-		w.Header().Set("ETag", strconv.FormatInt(res.Version, 10))
-	}
-	return res, err
-}
-
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -346,5 +305,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	default:
 		checks["projections"], status = "starting", http.StatusServiceUnavailable
 	}
-	writeJSON(w, status, checks)
+	httpkit.WriteJSON(w, status, checks)
 }

@@ -125,13 +125,14 @@ func (o OnRecord[In]) Handle(r *http.Request) (Reply, error) {
 	return o.Kit.Run(r, func(m commands.Meta) (commands.Result, error) { return o.Run(r.Context(), m, id, &in) }, o.Answer)
 }
 
-// Get answers the record of the path ({id}) once the projections have processed the position
-// the reader asks for; the answer carries the record's version as ETag when version gives it.
+// Get answers the record of the path ({id}) once the projections (if any) have processed the
+// position the reader asks for; the answer carries the record's version as ETag when version
+// gives it.
 func Get[V any](k *Kit, projections []string, get func(ctx context.Context, a commands.Actor, id uuid.UUID) (V, error),
 	version func(V) int64) Handler {
 	return func(r *http.Request) (Reply, error) {
 		id, err := PathID(r)
-		if err == nil {
+		if err == nil && projections != nil {
 			err = k.WaitFor(r, projections...)
 		}
 		if err != nil {

@@ -50,7 +50,7 @@ func BodyTooLarge(what string, limit int64) error {
 
 // ReadBody reads the whole body, at most limit bytes (413 past it).
 func ReadBody(r *http.Request, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(writerOf(r), r.Body, limit))
+	body, err := io.ReadAll(LimitedBody(r, limit))
 	if err != nil {
 		if TooLarge(err) {
 			return nil, BodyTooLarge("body", limit)
@@ -175,3 +175,9 @@ func PathID(r *http.Request) (uuid.UUID, error) { return ParseUUID("id", mux.Var
 
 // PathVar is a variable of the route.
 func PathVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
+
+// LimitedBody is the request body, at most limit bytes (reading past it fails with an
+// *http.MaxBytesError, see TooLarge).
+func LimitedBody(r *http.Request, limit int64) io.ReadCloser {
+	return http.MaxBytesReader(writerOf(r), r.Body, limit)
+}

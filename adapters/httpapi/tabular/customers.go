@@ -7,29 +7,30 @@ import (
 )
 
 type (
-	customerRow  = commands.ImportCustomer
+	// CustomerRow is a row of a customer import.
+	CustomerRow  = commands.ImportCustomer
 	customerView = *readmodels.Customer
-	customerCol  = Column[customerRow, customerView]
+	customerCol  = Column[CustomerRow, customerView]
 )
 
 // cText is a plain text field of a customer.
 func cText(field string, headers []string, dst func(*customer.Fields) *string) customerCol {
 	return customerCol{Field: field, Headers: headers,
-		Parse:  func(c *customerRow, v string) error { *dst(&c.Fields) = v; return nil },
+		Parse:  func(c *CustomerRow, v string) error { *dst(&c.Fields) = v; return nil },
 		Format: func(c customerView, _ Names) string { return *dst(&c.Fields) }}
 }
 
 // cLabel is a customer field holding a code that files show as a Chinese label.
 func cLabel(field string, headers []string, l labels, dst func(*customer.Fields) *string) customerCol {
 	return customerCol{Field: field, Headers: headers,
-		Parse:  func(c *customerRow, v string) error { *dst(&c.Fields) = l.code(v); return nil },
+		Parse:  func(c *CustomerRow, v string) error { *dst(&c.Fields) = l.code(v); return nil },
 		Format: func(c customerView, _ Names) string { return l.label(*dst(&c.Fields)) }}
 }
 
 // cRating is a customer rating from 1 to 5 (or stars).
 func cRating(field string, headers []string, dst func(*customer.Fields) *int) customerCol {
 	return customerCol{Field: field, Headers: headers,
-		Parse: func(c *customerRow, v string) (err error) {
+		Parse: func(c *CustomerRow, v string) (err error) {
 			*dst(&c.Fields), err = parseRating(field, v)
 			return err
 		},
@@ -37,7 +38,7 @@ func cRating(field string, headers []string, dst func(*customer.Fields) *int) cu
 }
 
 // Customers are the columns of a customer import or export.
-var Customers = &Spec[customerRow, customerView]{Name: "customers", Title: "客户", Required: []string{"name"}, Columns: []customerCol{
+var Customers = &Spec[CustomerRow, customerView]{Name: "customers", Title: "客户", Required: []string{"name"}, Columns: []customerCol{
 	{Field: "id", Headers: []string{"编号", "id", "客户编号", "customerId"}, Format: func(c customerView, _ Names) string { return c.ID.String() }},
 	cText("name", []string{"客户名称", "名称", "name", "客户", "customer", "customerName", "公司名称", "企业名称"}, func(f *customer.Fields) *string { return &f.Name }),
 	cText("legalRepresentative", []string{"法人代表", "法定代表人", "legalRepresentative"}, func(f *customer.Fields) *string { return &f.LegalRepresentative }),
@@ -63,14 +64,14 @@ var Customers = &Spec[customerRow, customerView]{Name: "customers", Title: "客�
 	cRating("satisfaction", []string{"满意度", "satisfaction"}, func(f *customer.Fields) *int { return &f.Satisfaction }),
 	cRating("credit", []string{"信用", "信用等级", "credit"}, func(f *customer.Fields) *int { return &f.Credit }),
 	{Field: "nextFollowUpAt", Headers: []string{"下次跟进时间", "下次联系时间", "nextFollowUpAt"},
-		Parse: func(c *customerRow, v string) error {
+		Parse: func(c *CustomerRow, v string) error {
 			t, err := parseCellTime("nextFollowUpAt", v)
 			c.Fields.NextFollowUpAt = &t
 			return err
 		},
 		Format: func(c customerView, _ Names) string { return fmtTime(c.Fields.NextFollowUpAt) }},
 	{Field: "status", Headers: []string{"状态", "客户状态", "status"},
-		Parse: func(c *customerRow, v string) error {
+		Parse: func(c *CustomerRow, v string) error {
 			c.Status = customer.Status(customerStatusLabels.code(v))
 			return nil
 		},

@@ -7,20 +7,21 @@ import (
 )
 
 type (
-	leadRow  = commands.ImportLead
+	// LeadRow is a row of a lead import.
+	LeadRow  = commands.ImportLead
 	leadView = *readmodels.Lead
-	leadCol  = Column[leadRow, leadView]
+	leadCol  = Column[LeadRow, leadView]
 )
 
 // lText is a plain text field of a lead.
 func lText(field string, headers []string, dst func(*lead.Fields) *string, get func(leadView) string) leadCol {
 	return leadCol{Field: field, Headers: headers,
-		Parse:  func(l *leadRow, v string) error { *dst(&l.Fields) = v; return nil },
+		Parse:  func(l *LeadRow, v string) error { *dst(&l.Fields) = v; return nil },
 		Format: func(l leadView, _ Names) string { return get(l) }}
 }
 
 // Leads are the columns of a lead import or export.
-var Leads = &Spec[leadRow, leadView]{Name: "leads", Title: "线索", Required: []string{"name"}, Columns: []leadCol{
+var Leads = &Spec[LeadRow, leadView]{Name: "leads", Title: "线索", Required: []string{"name"}, Columns: []leadCol{
 	{Field: "id", Headers: []string{"编号", "id", "线索编号"}, Format: func(l leadView, _ Names) string { return l.ID.String() }},
 	lText("name", []string{"姓名", "name", "联系人", "线索名称", "名称"}, func(f *lead.Fields) *string { return &f.Name }, func(l leadView) string { return l.Name }),
 	lText("company", []string{"公司", "company", "公司名称", "单位"}, func(f *lead.Fields) *string { return &f.Company }, func(l leadView) string { return l.Company }),
@@ -33,7 +34,7 @@ var Leads = &Spec[leadRow, leadView]{Name: "leads", Title: "线索", Required: [
 	lText("address", []string{"地址", "详细地址", "address"}, func(f *lead.Fields) *string { return &f.Address }, func(l leadView) string { return l.Address }),
 	lText("remark", []string{"备注", "remark", "remarks", "note"}, func(f *lead.Fields) *string { return &f.Remark }, func(l leadView) string { return l.Remark }),
 	{Field: "nextFollowUpAt", Headers: []string{"下次跟进时间", "下次联系时间", "nextFollowUpAt"},
-		Parse: func(l *leadRow, v string) error {
+		Parse: func(l *LeadRow, v string) error {
 			t, err := parseCellTime("nextFollowUpAt", v)
 			l.Fields.NextFollowUpAt = &t
 			return err
