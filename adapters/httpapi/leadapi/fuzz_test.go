@@ -1,4 +1,4 @@
-package httpapi_test
+package leadapi_test
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package httpapi_test
+package importapi_test
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -21,42 +23,42 @@ import (
 const mimeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // startImport posts a file and returns the import's id.
-func (h *harness) startImport(token, query string, body []byte, contentType string) string {
-	h.t.Helper()
-	r := h.must(h.do("POST", "/api/v1/imports?"+query, token, body, "Content-Type", contentType), 202)
-	id, _ := r.body["id"].(string)
-	if id == "" || r.header.Get("Location") != "/api/v1/imports/"+id || r.body["state"] != "queued" {
-		h.t.Fatalf("start import: %s", r.raw)
+func startImport(h *apitest.Harness, token, query string, body []byte, contentType string) string {
+	h.T.Helper()
+	r := h.Must(h.Do("POST", "/api/v1/imports?"+query, token, body, "Content-Type", contentType), 202)
+	id, _ := r.Body["id"].(string)
+	if id == "" || r.Header.Get("Location") != "/api/v1/imports/"+id || r.Body["state"] != "queued" {
+		h.T.Fatalf("start import: %s", r.Raw)
 	}
 	return id
 }
 
 // awaitImport polls the progress endpoint until the import is done or failed.
-func (h *harness) awaitImport(token, id string) resp {
-	h.t.Helper()
+func awaitImport(h *apitest.Harness, token, id string) apitest.Resp {
+	h.T.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		r := h.must(h.do("GET", "/api/v1/imports/"+id, token, nil), 200)
-		switch r.body["state"] {
+		r := h.Must(h.Do("GET", "/api/v1/imports/"+id, token, nil), 200)
+		switch r.Body["state"] {
 		case "done", "failed":
 			return r
 		case "queued", "running":
 		default:
-			h.t.Fatalf("import state: %s", r.raw)
+			h.T.Fatalf("import state: %s", r.Raw)
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("import %s did not finish: %s", id, r.raw)
+			h.T.Fatalf("import %s did not finish: %s", id, r.Raw)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
 // importFile runs an import to its end and checks its state.
-func (h *harness) importFile(token, query string, body []byte, contentType, wantState string) resp {
-	h.t.Helper()
-	r := h.awaitImport(token, h.startImport(token, query, body, contentType))
-	if r.body["state"] != wantState {
-		h.t.Fatalf("import state %v, want %s: %s", r.body["state"], wantState, r.raw)
+func importFile(h *apitest.Harness, token, query string, body []byte, contentType, wantState string) apitest.Resp {
+	h.T.Helper()
+	r := awaitImport(h, token, startImport(h, token, query, body, contentType))
+	if r.Body["state"] != wantState {
+		h.T.Fatalf("import state %v, want %s: %s", r.Body["state"], wantState, r.Raw)
 	}
 	return r
 }
@@ -67,9 +69,9 @@ type rowError struct {
 }
 
 // rowErrors lists the errors of data rows (row > 1), sorted.
-func rowErrors(r resp) []rowError {
+func rowErrors(r apitest.Resp) []rowError {
 	var out []rowError
-	for _, e := range r.body["errors"].([]any) {
+	for _, e := range r.Body["errors"].([]any) {
 		m := e.(map[string]any)
 		if row := int(m["row"].(float64)); row > 1 {
 			out = append(out, rowError{row, m["field"].(string)})
@@ -82,23 +84,25 @@ func rowErrors(r resp) []rowError {
 }
 
 // readAt reads once the read model has reached pos (retrying while it answers 503).
-func (h *harness) readAt(token, path, pos string) resp {
-	h.t.Helper()
+func readAt(h *apitest.Harness, token, path, pos string) apitest.Resp {
+	h.T.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		r := h.do("GET", path, token, nil, "X-Chronicle-Min-Position", pos)
-		if r.status != 503 || time.Now().After(deadline) {
-			return h.must(r, 200)
+		r := h.Do("GET", path, token, nil, "X-Chronicle-Min-Position", pos)
+		if r.Status != 503 || time.Now().After(deadline) {
+			return h.Must(r, 200)
 		}
 	}
 }
 
-func counts(r resp) [4]int {
-	n := func(k string) int { return int(r.body[k].(float64)) }
+func counts(r apitest.Resp) [4]int {
+	n := func(k string) int { return int(r.Body[k].(float64)) }
 	return [4]int{n("total"), n("imported"), n("skipped"), n("failed")}
 }
 
-func position(r resp) string { return strconv.FormatFloat(r.body["position"].(float64), 'f', 0, 64) }
+func position(r apitest.Resp) string {
+	return strconv.FormatFloat(r.Body["position"].(float64), 'f', 0, 64)
+}
 
 func csvBytes(rows [][]string) []byte {
 	var b bytes.Buffer
@@ -183,53 +187,53 @@ var customerCSV = [][]string{
 // TestImportExportCustomers: CSV and XLSX with Chinese headers and bad rows; dry run, import,
 // re-import, progress, export round trip, on both engines.
 func TestImportExportCustomers(t *testing.T) {
-	engines(t, func(t *testing.T, h *harness) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		ctx := context.Background()
-		admin := h.login("admin", adminPassword)
-		adminID := h.must(h.do("GET", "/api/v1/auth/me", admin, nil), 200).body["id"].(string)
-		_, sales := h.createUser(admin, "sun.sales", "sales")
+		admin := h.Login("admin", apitest.AdminPassword)
+		adminID := h.Must(h.Do("GET", "/api/v1/auth/me", admin, nil), 200).Body["id"].(string)
+		_, sales := h.CreateUser(admin, "sun.sales", "sales")
 		file := csvBytes(customerCSV)
 
 		// Permissions and bad requests.
-		h.must(h.do("POST", "/api/v1/imports?type=customers", sales, file, "Content-Type", "text/csv"), 403)
-		h.must(h.do("POST", "/api/v1/imports?type=leads", sales, file, "Content-Type", "text/csv"), 403)
-		h.must(h.do("POST", "/api/v1/imports?type=orders", admin, file, "Content-Type", "text/csv"), 422)
-		h.must(h.do("POST", "/api/v1/imports?type=customers&dryRun=maybe", admin, file, "Content-Type", "text/csv"), 422)
-		h.must(h.do("POST", "/api/v1/imports?type=customers", admin, "", "Content-Type", "text/csv"), 400)
-		h.must(h.do("POST", "/api/v1/imports?type=customers", admin, `{"name":"x"}`), 415)
-		h.must(h.do("GET", "/api/v1/imports/0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e", admin, nil), 404)
+		h.Must(h.Do("POST", "/api/v1/imports?type=customers", sales, file, "Content-Type", "text/csv"), 403)
+		h.Must(h.Do("POST", "/api/v1/imports?type=leads", sales, file, "Content-Type", "text/csv"), 403)
+		h.Must(h.Do("POST", "/api/v1/imports?type=orders", admin, file, "Content-Type", "text/csv"), 422)
+		h.Must(h.Do("POST", "/api/v1/imports?type=customers&dryRun=maybe", admin, file, "Content-Type", "text/csv"), 422)
+		h.Must(h.Do("POST", "/api/v1/imports?type=customers", admin, "", "Content-Type", "text/csv"), 400)
+		h.Must(h.Do("POST", "/api/v1/imports?type=customers", admin, `{"name":"x"}`), 415)
+		h.Must(h.Do("GET", "/api/v1/imports/0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e", admin, nil), 404)
 		big := bytes.Repeat([]byte("a,b\n"), (50<<20)/4+1)
-		h.must(h.do("POST", "/api/v1/imports?type=customers&dryRun=true", admin, big, "Content-Type", "text/csv"), 413)
+		h.Must(h.Do("POST", "/api/v1/imports?type=customers&dryRun=true", admin, big, "Content-Type", "text/csv"), 413)
 
 		// Dry run: exactly the bad rows are reported, the unknown column too, and nothing is written.
-		head, _ := h.app.Store.Head(ctx)
-		dry := h.importFile(admin, "type=customers&dryRun=true", file, "text/csv", "done")
+		head, _ := h.App.Store.Head(ctx)
+		dry := importFile(h, admin, "type=customers&dryRun=true", file, "text/csv", "done")
 		want := []rowError{{3, "name"}, {5, "email"}, {7, "nature"}}
 		if got := rowErrors(dry); !reflect.DeepEqual(got, want) {
-			t.Fatalf("dry-run errors %v, want %v: %s", got, want, dry.raw)
+			t.Fatalf("dry-run errors %v, want %v: %s", got, want, dry.Raw)
 		}
-		if c := counts(dry); c != [4]int{7, 4, 0, 3} || dry.body["dryRun"] != true || dry.body["type"] != "customers" {
-			t.Fatalf("dry-run counts %v: %s", c, dry.raw)
+		if c := counts(dry); c != [4]int{7, 4, 0, 3} || dry.Body["dryRun"] != true || dry.Body["type"] != "customers" {
+			t.Fatalf("dry-run counts %v: %s", c, dry.Raw)
 		}
-		if !strings.Contains(dry.raw, `{"row":1,"field":"微信","message":"unknown column; ignored"}`) {
-			t.Fatalf("unknown column not reported: %s", dry.raw)
+		if !strings.Contains(dry.Raw, `{"row":1,"field":"微信","message":"unknown column; ignored"}`) {
+			t.Fatalf("unknown column not reported: %s", dry.Raw)
 		}
-		h.must(h.do("GET", "/api/v1/imports/"+dry.body["id"].(string), sales, nil), 404) // someone else's import
-		if after, _ := h.app.Store.Head(ctx); after != head {
+		h.Must(h.Do("GET", "/api/v1/imports/"+dry.Body["id"].(string), sales, nil), 404) // someone else's import
+		if after, _ := h.App.Store.Head(ctx); after != head {
 			t.Fatalf("the dry run wrote %d events", after-head)
 		}
 
 		// The import: the good rows, owned by the importer, each field as the API would store it.
-		done := h.importFile(admin, "type=customers", file, "text/csv", "done")
+		done := importFile(h, admin, "type=customers", file, "text/csv", "done")
 		if c := counts(done); c != [4]int{7, 4, 0, 3} || !reflect.DeepEqual(rowErrors(done), want) {
-			t.Fatalf("import counts %v: %s", c, done.raw)
+			t.Fatalf("import counts %v: %s", c, done.Raw)
 		}
-		list := h.must(h.do("GET", "/api/v1/customers?sort=name&limit=100", admin, nil, "X-Chronicle-Min-Position", position(done)), 200)
-		if list.body["total"].(float64) != 4 {
-			t.Fatalf("customers after import: %s", list.raw)
+		list := h.Must(h.Do("GET", "/api/v1/customers?sort=name&limit=100", admin, nil, "X-Chronicle-Min-Position", position(done)), 200)
+		if list.Body["total"].(float64) != 4 {
+			t.Fatalf("customers after import: %s", list.Raw)
 		}
 		var xinghe map[string]any
-		for _, it := range list.body["items"].([]any) {
+		for _, it := range list.Body["items"].([]any) {
 			if c := it.(map[string]any); c["name"] == "北京星河科技有限公司" {
 				xinghe = c
 			}
@@ -241,12 +245,12 @@ func TestImportExportCustomers(t *testing.T) {
 		}
 
 		// Re-import: nothing new.
-		head, _ = h.app.Store.Head(ctx)
-		again := h.importFile(admin, "type=customers", file, "text/csv", "done")
+		head, _ = h.App.Store.Head(ctx)
+		again := importFile(h, admin, "type=customers", file, "text/csv", "done")
 		if c := counts(again); c != [4]int{7, 0, 4, 3} {
-			t.Fatalf("re-import counts %v: %s", c, again.raw)
+			t.Fatalf("re-import counts %v: %s", c, again.Raw)
 		}
-		if after, _ := h.app.Store.Head(ctx); after != head {
+		if after, _ := h.App.Store.Head(ctx); after != head {
 			t.Fatalf("the re-import wrote %d events", after-head)
 		}
 
@@ -254,9 +258,9 @@ func TestImportExportCustomers(t *testing.T) {
 		changed := slices.Clone(customerCSV[:2])
 		changed[1] = slices.Clone(changed[1])
 		changed[1][1] = "010-1111 2222"
-		conflict := h.importFile(admin, "type=customers", csvBytes(changed), "text/csv", "done")
-		errs := conflict.body["errors"].([]any)
-		if c := counts(conflict); c != [4]int{1, 0, 0, 1} || !strings.Contains(conflict.raw, "already imported with different values") {
+		conflict := importFile(h, admin, "type=customers", csvBytes(changed), "text/csv", "done")
+		errs := conflict.Body["errors"].([]any)
+		if c := counts(conflict); c != [4]int{1, 0, 0, 1} || !strings.Contains(conflict.Raw, "already imported with different values") {
 			t.Fatalf("conflict: %v %v", c, errs)
 		}
 
@@ -276,27 +280,27 @@ func TestImportExportCustomers(t *testing.T) {
 		part, _ := mw.CreateFormFile("file", "客户.xlsx")
 		_, _ = part.Write(xlsx)
 		_ = mw.Close()
-		head, _ = h.app.Store.Head(ctx)
-		xdry := h.importFile(admin, "type=customers&dryRun=true", mp.Bytes(), mw.FormDataContentType(), "done")
+		head, _ = h.App.Store.Head(ctx)
+		xdry := importFile(h, admin, "type=customers&dryRun=true", mp.Bytes(), mw.FormDataContentType(), "done")
 		if got, want := rowErrors(xdry), []rowError{{3, "name"}, {4, "email"}, {6, "nature"}}; !reflect.DeepEqual(got, want) {
-			t.Fatalf("xlsx dry-run errors %v, want %v: %s", got, want, xdry.raw)
+			t.Fatalf("xlsx dry-run errors %v, want %v: %s", got, want, xdry.Raw)
 		}
-		if c := counts(xdry); c != [4]int{6, 3, 0, 3} || xdry.body["fileName"] != "客户.xlsx" {
-			t.Fatalf("xlsx dry-run counts %v: %s", c, xdry.raw)
+		if c := counts(xdry); c != [4]int{6, 3, 0, 3} || xdry.Body["fileName"] != "客户.xlsx" {
+			t.Fatalf("xlsx dry-run counts %v: %s", c, xdry.Raw)
 		}
-		if after, _ := h.app.Store.Head(ctx); after != head {
+		if after, _ := h.App.Store.Head(ctx); after != head {
 			t.Fatalf("the xlsx dry run wrote %d events", after-head)
 		}
-		xdone := h.importFile(admin, "type=customers", xlsx, mimeXLSX, "done")
+		xdone := importFile(h, admin, "type=customers", xlsx, mimeXLSX, "done")
 		if c := counts(xdone); c != [4]int{6, 3, 0, 3} {
-			t.Fatalf("xlsx import counts %v: %s", c, xdone.raw)
+			t.Fatalf("xlsx import counts %v: %s", c, xdone.Raw)
 		}
-		nj := h.must(h.do("GET", "/api/v1/customers?q=紫金山", admin, nil, "X-Chronicle-Min-Position", position(xdone)), 200).body["items"].([]any)
+		nj := h.Must(h.Do("GET", "/api/v1/customers?q=紫金山", admin, nil, "X-Chronicle-Min-Position", position(xdone)), 200).Body["items"].([]any)
 		if len(nj) != 1 || nj[0].(map[string]any)["phone"] != "13800138000" || nj[0].(map[string]any)["nextFollowUpAt"] != "2026-12-01T01:30:00Z" ||
 			nj[0].(map[string]any)["nature"] != "state_owned" {
 			t.Fatalf("xlsx customer: %v", nj)
 		}
-		xa := h.must(h.do("GET", "/api/v1/customers?q=大雁塔", admin, nil), 200).body["items"].([]any)
+		xa := h.Must(h.Do("GET", "/api/v1/customers?q=大雁塔", admin, nil), 200).Body["items"].([]any)
 		if len(xa) != 1 || xa[0].(map[string]any)["nextFollowUpAt"] != "2026-11-30T16:00:00Z" {
 			t.Fatalf("Excel serial date: %v", xa)
 		}
@@ -306,12 +310,12 @@ func TestImportExportCustomers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.importFile(admin, "type=customers", gb, "text/csv", "done")
+		importFile(h, admin, "type=customers", gb, "text/csv", "done")
 		bom := append([]byte("\uFEFF"), csvBytes([][]string{{"客户名称", "省份"}, {"天津海河机械", "天津"}})...)
-		last := h.importFile(admin, "type=customers", bom, "text/csv", "done")
-		all := h.must(h.do("GET", "/api/v1/customers?limit=100", admin, nil, "X-Chronicle-Min-Position", position(last)), 200)
+		last := importFile(h, admin, "type=customers", bom, "text/csv", "done")
+		all := h.Must(h.Do("GET", "/api/v1/customers?limit=100", admin, nil, "X-Chronicle-Min-Position", position(last)), 200)
 		names := map[string]bool{}
-		for _, it := range all.body["items"].([]any) {
+		for _, it := range all.Body["items"].([]any) {
 			names[it.(map[string]any)["name"].(string)] = true
 		}
 		if len(names) != 9 || !names["重庆山城火锅有限公司"] || !names["天津海河机械"] {
@@ -320,11 +324,11 @@ func TestImportExportCustomers(t *testing.T) {
 
 		// Export: the whole search, both formats; the files parse back to the same customers.
 		for _, format := range []string{"csv", "xlsx"} {
-			r := h.must(h.do("GET", "/api/v1/customers/export?format="+format, admin, nil), 200)
-			if cd := r.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment; filename=\"customers-") || !strings.Contains(cd, "."+format) {
+			r := h.Must(h.Do("GET", "/api/v1/customers/export?format="+format, admin, nil), 200)
+			if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment; filename=\"customers-") || !strings.Contains(cd, "."+format) {
 				t.Fatalf("Content-Disposition %q", cd)
 			}
-			rows := parseExport(t, format, r.raw)
+			rows := parseExport(t, format, r.Raw)
 			got := map[string]map[string]string{}
 			for _, row := range rows {
 				got[row["客户名称"]] = row
@@ -344,7 +348,7 @@ func TestImportExportCustomers(t *testing.T) {
 			if got["成都天府食品有限公司"]["备注"] != "=SUM(A1)" && format == "xlsx" {
 				t.Fatalf("xlsx remark: %q", got["成都天府食品有限公司"]["备注"])
 			}
-			if format == "csv" && !strings.Contains(r.raw, "'=SUM(A1)") {
+			if format == "csv" && !strings.Contains(r.Raw, "'=SUM(A1)") {
 				t.Fatal("a formula-like cell is not defused in the CSV export")
 			}
 			// Round trip: importing the export changes nothing (same ids, same values).
@@ -352,35 +356,35 @@ func TestImportExportCustomers(t *testing.T) {
 			if format == "xlsx" {
 				ct = mimeXLSX
 			}
-			rt := h.importFile(admin, "type=customers", []byte(r.raw), ct, "done")
-			if c := counts(rt); c != [4]int{9, 0, 9, 0} || len(rt.body["errors"].([]any)) != 0 {
-				t.Fatalf("re-importing the %s export: %v %s", format, c, rt.raw)
+			rt := importFile(h, admin, "type=customers", []byte(r.Raw), ct, "done")
+			if c := counts(rt); c != [4]int{9, 0, 9, 0} || len(rt.Body["errors"].([]any)) != 0 {
+				t.Fatalf("re-importing the %s export: %v %s", format, c, rt.Raw)
 			}
 		}
 		// Filters and scope apply: a search, and a user who sees none of them.
-		f := parseExport(t, "csv", h.must(h.do("GET", "/api/v1/customers/export?q=星河", admin, nil), 200).raw)
+		f := parseExport(t, "csv", h.Must(h.Do("GET", "/api/v1/customers/export?q=星河", admin, nil), 200).Raw)
 		if len(f) != 1 || f[0]["客户名称"] != "北京星河科技有限公司" {
 			t.Fatalf("filtered export: %v", f)
 		}
-		if f := parseExport(t, "csv", h.must(h.do("GET", "/api/v1/customers/export", sales, nil), 200).raw); len(f) != 0 {
+		if f := parseExport(t, "csv", h.Must(h.Do("GET", "/api/v1/customers/export", sales, nil), 200).Raw); len(f) != 0 {
 			t.Fatalf("sales sees %d customers in the export", len(f))
 		}
-		h.must(h.do("GET", "/api/v1/customers/export?format=pdf", admin, nil), 422)
-		h.must(h.do("GET", "/api/v1/customers/export?sort=password", admin, nil), 422)
-		vr := h.must(h.do("POST", "/api/v1/roles", admin, map[string]any{"name": "viewer", "displayName": "只读", "permissions": []string{"customers.read", "leads.read"}, "dataScope": "all"}), 201)
-		h.must(h.do("GET", "/api/v1/roles", admin, nil, "X-Chronicle-Min-Position", vr.header.Get("X-Chronicle-Position")), 200)
-		_, viewer := h.createUser(admin, "zhou.viewer", "viewer")
-		h.must(h.do("GET", "/api/v1/customers/export", viewer, nil), 403)
-		h.must(h.do("GET", "/api/v1/leads/export", viewer, nil), 403)
-		h.must(h.do("GET", "/api/v1/contacts/export", viewer, nil), 403)
+		h.Must(h.Do("GET", "/api/v1/customers/export?format=pdf", admin, nil), 422)
+		h.Must(h.Do("GET", "/api/v1/customers/export?sort=password", admin, nil), 422)
+		vr := h.Must(h.Do("POST", "/api/v1/roles", admin, map[string]any{"name": "viewer", "displayName": "只读", "permissions": []string{"customers.read", "leads.read"}, "dataScope": "all"}), 201)
+		h.Must(h.Do("GET", "/api/v1/roles", admin, nil, "X-Chronicle-Min-Position", vr.Header.Get("X-Chronicle-Position")), 200)
+		_, viewer := h.CreateUser(admin, "zhou.viewer", "viewer")
+		h.Must(h.Do("GET", "/api/v1/customers/export", viewer, nil), 403)
+		h.Must(h.Do("GET", "/api/v1/leads/export", viewer, nil), 403)
+		h.Must(h.Do("GET", "/api/v1/contacts/export", viewer, nil), 403)
 	})
 }
 
 // TestImportLeadsAndContacts: leads, and contacts that name their customer.
 func TestImportLeadsAndContacts(t *testing.T) {
-	engines(t, func(t *testing.T, h *harness) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		ctx := context.Background()
-		admin := h.login("admin", adminPassword)
+		admin := h.Login("admin", apitest.AdminPassword)
 		leads := csvBytes([][]string{
 			{"姓名", "公司", "手机", "电话", "邮箱", "来源", "下次跟进时间"},
 			{"王小明", "北京星河科技有限公司", "138 0013 8000", "", "wang@xinghe.cn", "展会", "2026-12-01"},
@@ -388,72 +392,72 @@ func TestImportLeadsAndContacts(t *testing.T) {
 			{"赵六", "", "call me", "", "", "", ""},
 			{"钱七", "上海某公司", "", "", "", "", "下周"},
 		})
-		dry := h.importFile(admin, "type=leads&dryRun=true", leads, "text/csv", "done")
+		dry := importFile(h, admin, "type=leads&dryRun=true", leads, "text/csv", "done")
 		if got, want := rowErrors(dry), []rowError{{4, "mobile"}, {5, "nextFollowUpAt"}}; !reflect.DeepEqual(got, want) {
-			t.Fatalf("lead dry-run errors %v: %s", got, dry.raw)
+			t.Fatalf("lead dry-run errors %v: %s", got, dry.Raw)
 		}
-		done := h.importFile(admin, "type=leads", leads, "text/csv", "done")
+		done := importFile(h, admin, "type=leads", leads, "text/csv", "done")
 		if c := counts(done); c != [4]int{4, 2, 0, 2} {
-			t.Fatalf("lead import %v: %s", c, done.raw)
+			t.Fatalf("lead import %v: %s", c, done.Raw)
 		}
-		again := h.importFile(admin, "type=leads", leads, "text/csv", "done")
+		again := importFile(h, admin, "type=leads", leads, "text/csv", "done")
 		if c := counts(again); c != [4]int{4, 0, 2, 2} {
-			t.Fatalf("lead re-import %v: %s", c, again.raw)
+			t.Fatalf("lead re-import %v: %s", c, again.Raw)
 		}
-		l := h.must(h.do("GET", "/api/v1/leads?q=王小明", admin, nil, "X-Chronicle-Min-Position", position(done)), 200).body["items"].([]any)
+		l := h.Must(h.Do("GET", "/api/v1/leads?q=王小明", admin, nil, "X-Chronicle-Min-Position", position(done)), 200).Body["items"].([]any)
 		if len(l) != 1 || l[0].(map[string]any)["mobile"] != "138 0013 8000" || l[0].(map[string]any)["nextFollowUpAt"] != "2026-11-30T16:00:00Z" {
 			t.Fatalf("imported lead: %v", l)
 		}
-		exp := parseExport(t, "xlsx", h.must(h.do("GET", "/api/v1/leads/export?format=xlsx&sort=name", admin, nil), 200).raw)
+		exp := parseExport(t, "xlsx", h.Must(h.Do("GET", "/api/v1/leads/export?format=xlsx&sort=name", admin, nil), 200).Raw)
 		if len(exp) != 2 || exp[0]["姓名"] == "" || exp[0]["状态"] != "新线索" {
 			t.Fatalf("lead export: %v", exp)
 		}
 
 		// The same lead twice in one file: once identical (skipped), once with other values (failed).
-		dups := h.importFile(admin, "type=leads", csvBytes([][]string{
+		dups := importFile(h, admin, "type=leads", csvBytes([][]string{
 			{"姓名", "公司", "手机", "邮箱"},
 			{"孙八", "南京紫金山科技", "139 0000 1111", "sun@zijin.cn"},
 			{"孙八", "南京紫金山科技", "139 0000 1111", "sun@zijin.cn"},
 			{"孙八", "南京紫金山科技", "139-0000-1111", "other@zijin.cn"},
 		}), "text/csv", "done")
-		if c := counts(dups); c != [4]int{3, 1, 1, 1} || !strings.Contains(dups.raw, "names the same record as row 2 with different values") {
-			t.Fatalf("duplicates in one file: %v %s", c, dups.raw)
+		if c := counts(dups); c != [4]int{3, 1, 1, 1} || !strings.Contains(dups.Raw, "names the same record as row 2 with different values") {
+			t.Fatalf("duplicates in one file: %v %s", c, dups.Raw)
 		}
 
 		// Contacts name their customer; the customer must be one the importer may change.
-		c1 := h.must(h.do("POST", "/api/v1/customers", admin, map[string]any{"name": "北京星河科技有限公司"}), 201)
-		c2 := h.must(h.do("POST", "/api/v1/customers", admin, map[string]any{"name": "上海银河贸易有限公司"}), 201)
+		c1 := h.Must(h.Do("POST", "/api/v1/customers", admin, map[string]any{"name": "北京星河科技有限公司"}), 201)
+		c2 := h.Must(h.Do("POST", "/api/v1/customers", admin, map[string]any{"name": "上海银河贸易有限公司"}), 201)
 		contacts := csvBytes([][]string{
 			{"客户", "姓名", "性别", "职务", "手机", "邮箱", "生日", "客户编号"},
 			{"北京星河科技有限公司", "张伟", "男", "总经理", "13912345678", "zhang@xinghe.cn", "1985/3/12", ""},
 			{"北京星河科技有限公司", "刘芳", "女", "采购", "13987654321", "", "", ""},
 			{"不存在的公司", "孙丽", "女", "", "", "", "", ""},
-			{"", "周强", "男", "", "", "", "", c2.body["id"].(string)},
+			{"", "周强", "男", "", "", "", "", c2.Body["id"].(string)},
 			{"北京星河科技有限公司", "吴敏", "未知", "", "", "", "", ""},
 			{"北京星河科技有限公司", "", "", "", "", "", "", ""},
 		})
-		h.must(h.do("GET", "/api/v1/customers", admin, nil, "X-Chronicle-Min-Position", c2.header.Get("X-Chronicle-Position")), 200)
-		head, _ := h.app.Store.Head(ctx)
-		cdry := h.importFile(admin, "type=contacts&dryRun=true", contacts, "text/csv", "done")
+		h.Must(h.Do("GET", "/api/v1/customers", admin, nil, "X-Chronicle-Min-Position", c2.Header.Get("X-Chronicle-Position")), 200)
+		head, _ := h.App.Store.Head(ctx)
+		cdry := importFile(h, admin, "type=contacts&dryRun=true", contacts, "text/csv", "done")
 		if got, want := rowErrors(cdry), []rowError{{4, "customer"}, {6, "gender"}, {7, "name"}}; !reflect.DeepEqual(got, want) {
-			t.Fatalf("contact dry-run errors %v: %s", got, cdry.raw)
+			t.Fatalf("contact dry-run errors %v: %s", got, cdry.Raw)
 		}
-		if after, _ := h.app.Store.Head(ctx); after != head {
+		if after, _ := h.App.Store.Head(ctx); after != head {
 			t.Fatal("the contacts dry run wrote events")
 		}
-		cdone := h.importFile(admin, "type=contacts", contacts, "text/csv", "done")
+		cdone := importFile(h, admin, "type=contacts", contacts, "text/csv", "done")
 		if c := counts(cdone); c != [4]int{6, 3, 0, 3} {
-			t.Fatalf("contact import %v: %s", c, cdone.raw)
+			t.Fatalf("contact import %v: %s", c, cdone.Raw)
 		}
-		if c := counts(h.importFile(admin, "type=contacts", contacts, "text/csv", "done")); c != [4]int{6, 0, 3, 3} {
+		if c := counts(importFile(h, admin, "type=contacts", contacts, "text/csv", "done")); c != [4]int{6, 0, 3, 3} {
 			t.Fatalf("contact re-import %v", c)
 		}
-		list := h.must(h.do("GET", "/api/v1/contacts?customerId="+c1.body["id"].(string), admin, nil, "X-Chronicle-Min-Position", position(cdone)), 200)
-		if list.body["total"].(float64) != 2 {
-			t.Fatalf("contacts of the customer: %s", list.raw)
+		list := h.Must(h.Do("GET", "/api/v1/contacts?customerId="+c1.Body["id"].(string), admin, nil, "X-Chronicle-Min-Position", position(cdone)), 200)
+		if list.Body["total"].(float64) != 2 {
+			t.Fatalf("contacts of the customer: %s", list.Raw)
 		}
 		var zhang map[string]any
-		for _, it := range list.body["items"].([]any) {
+		for _, it := range list.Body["items"].([]any) {
 			if it.(map[string]any)["name"] == "张伟" {
 				zhang = it.(map[string]any)
 			}
@@ -462,13 +466,13 @@ func TestImportLeadsAndContacts(t *testing.T) {
 			t.Fatalf("imported contact: %v", zhang)
 		}
 		// A sales user may not add contacts to the admin's customers.
-		dept := h.must(h.do("POST", "/api/v1/departments", admin, map[string]any{"name": "销售部"}), 201).body["id"].(string)
-		_, mgr := h.createUser(admin, "he.manager", "manager", dept)
-		denied := h.importFile(mgr, "type=contacts", contacts, "text/csv", "done")
+		dept := h.Must(h.Do("POST", "/api/v1/departments", admin, map[string]any{"name": "销售部"}), 201).Body["id"].(string)
+		_, mgr := h.CreateUser(admin, "he.manager", "manager", dept)
+		denied := importFile(h, mgr, "type=contacts", contacts, "text/csv", "done")
 		if c := counts(denied); c[1] != 0 {
-			t.Fatalf("a manager outside the scope imported contacts: %s", denied.raw)
+			t.Fatalf("a manager outside the scope imported contacts: %s", denied.Raw)
 		}
-		exp = parseExport(t, "csv", h.must(h.do("GET", "/api/v1/contacts/export", admin, nil), 200).raw)
+		exp = parseExport(t, "csv", h.Must(h.Do("GET", "/api/v1/contacts/export", admin, nil), 200).Raw)
 		if len(exp) != 3 {
 			t.Fatalf("contact export: %v", exp)
 		}
@@ -477,18 +481,18 @@ func TestImportLeadsAndContacts(t *testing.T) {
 				t.Fatalf("contact export row: %v", row)
 			}
 		}
-		rt := h.importFile(admin, "type=contacts", []byte(h.do("GET", "/api/v1/contacts/export", admin, nil).raw), "text/csv", "done")
+		rt := importFile(h, admin, "type=contacts", []byte(h.Do("GET", "/api/v1/contacts/export", admin, nil).Raw), "text/csv", "done")
 		if c := counts(rt); c != [4]int{3, 0, 3, 0} {
-			t.Fatalf("re-importing the contact export: %v %s", c, rt.raw)
+			t.Fatalf("re-importing the contact export: %v %s", c, rt.Raw)
 		}
 	})
 }
 
 // TestImportLargeXLSX imports 10,000 customers from one XLSX file on both engines.
 func TestImportLargeXLSX(t *testing.T) {
-	engines(t, func(t *testing.T, h *harness) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		const n = 10000
-		admin := h.login("admin", adminPassword)
+		admin := h.Login("admin", apitest.AdminPassword)
 		rows := [][]any{{"客户名称", "电话", "邮箱", "行业", "省份", "城市", "性质", "满意度"}}
 		for i := range n {
 			rows = append(rows, []any{fmt.Sprintf("测试客户%05d有限公司", i), fmt.Sprintf("010-%08d", i), fmt.Sprintf("c%d@example.cn", i),
@@ -496,31 +500,31 @@ func TestImportLargeXLSX(t *testing.T) {
 		}
 		file := xlsxBytes(t, rows)
 		start := time.Now()
-		id := h.startImport(admin, "type=customers", file, mimeXLSX)
+		id := startImport(h, admin, "type=customers", file, mimeXLSX)
 		sawProgress := false
-		var r resp
+		var r apitest.Resp
 		for {
-			r = h.must(h.do("GET", "/api/v1/imports/"+id, admin, nil), 200)
-			if r.body["state"] == "running" && r.body["imported"].(float64) > 0 && r.body["total"].(float64) == n {
+			r = h.Must(h.Do("GET", "/api/v1/imports/"+id, admin, nil), 200)
+			if r.Body["state"] == "running" && r.Body["imported"].(float64) > 0 && r.Body["total"].(float64) == n {
 				sawProgress = true
 			}
-			if r.body["state"] == "done" || r.body["state"] == "failed" {
+			if r.Body["state"] == "done" || r.Body["state"] == "failed" {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 		took := time.Since(start)
-		if c := counts(r); c != [4]int{n, n, 0, 0} || r.body["state"] != "done" {
-			t.Fatalf("large import: %v %s", c, r.raw)
+		if c := counts(r); c != [4]int{n, n, 0, 0} || r.Body["state"] != "done" {
+			t.Fatalf("large import: %v %s", c, r.Raw)
 		}
 		if !sawProgress {
 			t.Error("never saw the import running with progress")
 		}
-		list := h.readAt(admin, "/api/v1/customers?limit=1", position(r))
+		list := readAt(h, admin, "/api/v1/customers?limit=1", position(r))
 		t.Logf("%d rows imported in %v (%.0f rows/s); read model caught up after %v", n, took.Round(time.Millisecond),
 			float64(n)/took.Seconds(), time.Since(start).Round(time.Millisecond))
-		if list.body["total"].(float64) != n {
-			t.Fatalf("customers after the large import: %v", list.body["total"])
+		if list.Body["total"].(float64) != n {
+			t.Fatalf("customers after the large import: %v", list.Body["total"])
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package httpapi_test
+package importapi_test
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
 
 	"github.com/google/uuid"
 
@@ -31,7 +33,7 @@ func BenchmarkImportCustomers(b *testing.B) {
 	const rows = 100_000
 	url := pgtest.URL(b)
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := app.Config{DataDir: b.TempDir(), EventStore: "postgres", ReadModels: "postgres", PostgresURL: url, AdminPassword: adminPassword,
+	cfg := app.Config{DataDir: b.TempDir(), EventStore: "postgres", ReadModels: "postgres", PostgresURL: url, AdminPassword: apitest.AdminPassword,
 		ReadWait: 2 * time.Second}
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -65,7 +67,7 @@ func BenchmarkImportCustomers(b *testing.B) {
 		}
 		return out
 	}
-	login, _ := json.Marshal(map[string]string{"username": "admin", "password": adminPassword})
+	login, _ := json.Marshal(map[string]string{"username": "admin", "password": apitest.AdminPassword})
 	token := call("POST", "/api/v1/auth/login", "", login, "application/json")["token"].(string)
 
 	var imported, took, caughtUp float64
