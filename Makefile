@@ -26,7 +26,7 @@ bench:
 	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/
+	$(GO) test -run '^$$' -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/leadapi/
 	$(GO) test -run '^$$' -fuzz FuzzDecodePage -fuzztime 30s ./projections/
 
 build:
