@@ -34,7 +34,7 @@ func (a api) answer() httpkit.Answer {
 }
 
 func (a api) view(ctx context.Context, actor commands.Actor, id uuid.UUID) (any, error) {
-	return a.DB.GetCustomer(ctx, httpkit.CustomerScope(actor), id)
+	return a.read(ctx, actor, id)
 }
 
 func (a api) create(r *http.Request) (httpkit.Reply, error) {
@@ -186,12 +186,8 @@ func (a api) delete(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struc
 	return a.Customers.Delete(ctx, m, id)
 }
 
-type assignBody struct {
-	OwnerID string `json:"ownerId"`
-}
-
-func (a api) assign(ctx context.Context, m commands.Meta, id uuid.UUID, in *assignBody) (commands.Result, error) {
-	to, err := httpkit.ParseUUID("ownerId", in.OwnerID)
+func (a api) assign(ctx context.Context, m commands.Meta, id uuid.UUID, in *httpkit.AssignBody) (commands.Result, error) {
+	to, err := in.Owner()
 	if err != nil {
 		return commands.Result{}, err
 	}
@@ -202,11 +198,7 @@ func (a api) claim(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struct
 	return a.Customers.Claim(ctx, m, id)
 }
 
-type releaseBody struct {
-	Reason string `json:"reason"`
-}
-
-func (a api) release(ctx context.Context, m commands.Meta, id uuid.UUID, in *releaseBody) (commands.Result, error) {
+func (a api) release(ctx context.Context, m commands.Meta, id uuid.UUID, in *httpkit.ReleaseBody) (commands.Result, error) {
 	return a.Customers.Release(ctx, m, id, in.Reason)
 }
 
@@ -231,26 +223,9 @@ func (a api) merge(ctx context.Context, m commands.Meta, id uuid.UUID, in *merge
 	return a.Contacts.Merge(ctx, m, id, src)
 }
 
-// get answers a customer, or with ?asOf= the customer as it was at that time.
-func (a api) get(r *http.Request) (httpkit.Reply, error) {
-	id, err := httpkit.PathID(r)
-	if err != nil {
-		return httpkit.Reply{}, err
-	}
-	if asOf := r.URL.Query().Get("asOf"); asOf != "" {
-		t, err := httpkit.ParseTime("asOf", asOf)
-		var snap map[string]any
-		if err == nil {
-			snap, err = a.Customers.AsOf(r.Context(), httpkit.ActorOf(r.Context()), id, t)
-		}
-		if err != nil {
-			return httpkit.Reply{}, err
-		}
-		return httpkit.OK(snap), nil
-	}
-	return httpkit.Get(a.Kit, projection, func(ctx context.Context, actor commands.Actor, id uuid.UUID) (*readmodels.Customer, error) {
-		return a.DB.GetCustomer(ctx, httpkit.CustomerScope(actor), id)
-	}, func(c *readmodels.Customer) int64 { return c.Version })(r)
+// read is the current read view of a customer.
+func (a api) read(ctx context.Context, actor commands.Actor, id uuid.UUID) (*readmodels.Customer, error) {
+	return a.DB.GetCustomer(ctx, httpkit.CustomerScope(actor), id)
 }
 
 func (a api) query(r *http.Request) (readmodels.CustomerQuery, error) {

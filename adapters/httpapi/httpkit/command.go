@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -172,4 +173,41 @@ func List[Q, P any](k *Kit, projections []string, parse func(r *http.Request) (Q
 // All is the list answer of a short list that has no further pages.
 func All[T any](items []T) map[string]any {
 	return map[string]any{"items": items, "total": len(items), "nextCursor": ""}
+}
+
+// AsOf answers ?asOf=<time> with the record of the path as it was then (asOf replays its
+// history); without the parameter, current answers.
+func AsOf(asOf func(ctx context.Context, a commands.Actor, id uuid.UUID, t time.Time) (map[string]any, error), current Handler) Handler {
+	return func(r *http.Request) (Reply, error) {
+		id, err := PathID(r)
+		if err != nil {
+			return Reply{}, err
+		}
+		raw := r.URL.Query().Get("asOf")
+		if raw == "" {
+			return current(r)
+		}
+		t, err := ParseTime("asOf", raw)
+		if err != nil {
+			return Reply{}, err
+		}
+		snap, err := asOf(r.Context(), ActorOf(r.Context()), id, t)
+		if err != nil {
+			return Reply{}, err
+		}
+		return OK(snap), nil
+	}
+}
+
+// AssignBody is the body of an assign command: the new owner.
+type AssignBody struct {
+	OwnerID string `json:"ownerId"`
+}
+
+// Owner is the new owner's id.
+func (b *AssignBody) Owner() (uuid.UUID, error) { return ParseUUID("ownerId", b.OwnerID) }
+
+// ReleaseBody is the body of a release to the pool: why.
+type ReleaseBody struct {
+	Reason string `json:"reason"`
 }

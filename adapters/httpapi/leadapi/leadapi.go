@@ -122,7 +122,7 @@ func (a api) answer(status int) httpkit.Answer {
 }
 
 func (a api) view(ctx context.Context, actor commands.Actor, id uuid.UUID) (any, error) {
-	return a.DB.GetLead(ctx, httpkit.LeadScope(actor), id)
+	return a.read(ctx, actor, id)
 }
 
 func (a api) create(ctx context.Context, m commands.Meta, in *LeadCreate) (commands.Result, error) {
@@ -141,12 +141,8 @@ func (a api) update(ctx context.Context, m commands.Meta, id uuid.UUID, in *Lead
 	return a.Leads.Update(ctx, m, id, p)
 }
 
-type assignBody struct {
-	OwnerID string `json:"ownerId"`
-}
-
-func (a api) assign(ctx context.Context, m commands.Meta, id uuid.UUID, in *assignBody) (commands.Result, error) {
-	to, err := httpkit.ParseUUID("ownerId", in.OwnerID)
+func (a api) assign(ctx context.Context, m commands.Meta, id uuid.UUID, in *httpkit.AssignBody) (commands.Result, error) {
+	to, err := in.Owner()
 	if err != nil {
 		return commands.Result{}, err
 	}
@@ -157,11 +153,7 @@ func (a api) claim(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struct
 	return a.Leads.Claim(ctx, m, id)
 }
 
-type releaseBody struct {
-	Reason string `json:"reason"`
-}
-
-func (a api) release(ctx context.Context, m commands.Meta, id uuid.UUID, in *releaseBody) (commands.Result, error) {
+func (a api) release(ctx context.Context, m commands.Meta, id uuid.UUID, in *httpkit.ReleaseBody) (commands.Result, error) {
 	return a.Leads.Release(ctx, m, id, in.Reason)
 }
 
@@ -169,27 +161,9 @@ func (a api) delete(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struc
 	return a.Leads.Delete(ctx, m, id)
 }
 
-// get answers a lead, or with ?asOf= the lead as it was at that time.
-func (a api) get(r *http.Request) (httpkit.Reply, error) {
-	id, err := httpkit.PathID(r)
-	if err != nil {
-		return httpkit.Reply{}, err
-	}
-	actor := httpkit.ActorOf(r.Context())
-	if asOf := r.URL.Query().Get("asOf"); asOf != "" {
-		t, err := httpkit.ParseTime("asOf", asOf)
-		if err != nil {
-			return httpkit.Reply{}, err
-		}
-		snap, err := a.Leads.AsOf(r.Context(), actor, id, t)
-		if err != nil {
-			return httpkit.Reply{}, err
-		}
-		return httpkit.OK(snap), nil
-	}
-	return httpkit.Get(a.Kit, projection, func(ctx context.Context, actor commands.Actor, id uuid.UUID) (*readmodels.Lead, error) {
-		return a.DB.GetLead(ctx, httpkit.LeadScope(actor), id)
-	}, func(l *readmodels.Lead) int64 { return l.Version })(r)
+// read is the current read view of a lead.
+func (a api) read(ctx context.Context, actor commands.Actor, id uuid.UUID) (*readmodels.Lead, error) {
+	return a.DB.GetLead(ctx, httpkit.LeadScope(actor), id)
 }
 
 func (a api) query(r *http.Request) (readmodels.LeadQuery, error) {

@@ -23,12 +23,12 @@ func Routes(rt httpkit.Router, d Deps) {
 	a := api{d}
 	rt.Handle(http.MethodPost, "/leads", httpkit.Create[LeadCreate]{Kit: d.Kit, Run: a.create, Answer: a.answer(http.StatusCreated)}.Handle)
 	rt.Handle(http.MethodGet, "/leads", httpkit.List(d.Kit, projection, a.query, d.DB.SearchLeads))
-	rt.Handle(http.MethodGet, "/leads/{id}", a.get)
+	rt.Handle(http.MethodGet, "/leads/{id}", httpkit.AsOf(d.Leads.AsOf, httpkit.Get(d.Kit, projection, a.read, func(v *readmodels.Lead) int64 { return v.Version })))
 	rt.Handle(http.MethodPatch, "/leads/{id}", httpkit.OnRecord[LeadPatch]{Kit: d.Kit, Run: a.update, Answer: a.answer(http.StatusOK)}.Handle)
 	rt.Handle(http.MethodDelete, "/leads/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
-	rt.Handle(http.MethodPost, "/leads/{id}/assign", httpkit.OnRecord[assignBody]{Kit: d.Kit, Run: a.assign, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodPost, "/leads/{id}/assign", httpkit.OnRecord[httpkit.AssignBody]{Kit: d.Kit, Run: a.assign, Answer: a.answer(http.StatusOK)}.Handle)
 	rt.Handle(http.MethodPost, "/leads/{id}/claim", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyIfSent, Run: a.claim, Answer: a.answer(http.StatusOK)}.Handle)
-	rt.Handle(http.MethodPost, "/leads/{id}/release", httpkit.OnRecord[releaseBody]{Kit: d.Kit, Run: a.release, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodPost, "/leads/{id}/release", httpkit.OnRecord[httpkit.ReleaseBody]{Kit: d.Kit, Run: a.release, Answer: a.answer(http.StatusOK)}.Handle)
 	rt.Handle(http.MethodGet, "/leads/{id}/history", httpkit.History(d.Leads.History, httpkit.HistoryItems))
 	rt.Handle(http.MethodPost, "/leads/{id}/convert", a.convert)
 }
