@@ -220,57 +220,61 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if len(key) > 200 {
-			httpkit.WriteProblem(w, r, s.Logger, httpkit.Invalid("Idempotency-Key", "at most 200 characters"))
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
-		if err != nil {
-			if httpkit.TooLarge(err) {
-				err = httpkit.BodyTooLarge("body", s.MaxBody)
-			} else {
-				err = httpkit.Fail(http.StatusBadRequest, "malformed_json", "could not read the body: "+err.Error())
-			}
+		if err := s.serveOnce(w, r, key, next); err != nil {
 			httpkit.WriteProblem(w, r, s.Logger, err)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
-		actor := httpkit.ActorOf(r.Context()).ID.String()
-		stored, err := s.DB.BeginIdempotent(r.Context(), actor, key, hex.EncodeToString(sum[:]), s.Clock())
-		if err != nil {
-			httpkit.WriteProblem(w, r, s.Logger, err)
-			return
-		}
-		if stored != nil {
-			var h map[string]string
-			_ = json.Unmarshal([]byte(stored.Headers), &h)
-			for k, v := range h {
-				w.Header().Set(k, v)
-			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(stored.Status)
-			_, _ = io.WriteString(w, stored.Body)
-			return
-		}
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		ctx := context.WithoutCancel(r.Context())
-		if rec.status >= 500 {
-			_ = s.DB.AbandonIdempotent(ctx, actor, key)
-			return
-		}
-		h := map[string]string{}
-		for _, k := range []string{"Content-Type", "Location", "ETag", "X-Chronicle-Position"} {
-			if v := w.Header().Get(k); v != "" {
-				h[k] = v
-			}
-		}
-		hb, _ := json.Marshal(h)
-		if err := s.DB.FinishIdempotent(ctx, actor, key, readmodels.StoredResponse{Status: rec.status, Headers: string(hb), Body: rec.body.String()}); err != nil {
-			s.Logger.Warn("store idempotent response", "error", err)
 		}
 	})
+}
+
+// serveOnce answers a POST with an Idempotency-Key: the stored response of an earlier request
+// with that key, or next's response, stored. An error is answered before anything is written.
+func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, key string, next http.Handler) error {
+	if len(key) > 200 {
+		return httpkit.Invalid("Idempotency-Key", "at most 200 characters")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
+	if err != nil {
+		if httpkit.TooLarge(err) {
+			return httpkit.BodyTooLarge("body", s.MaxBody)
+		}
+		return httpkit.Fail(http.StatusBadRequest, "malformed_json", "could not read the body: "+err.Error())
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
+	actor := httpkit.ActorOf(r.Context()).ID.String()
+	stored, err := s.DB.BeginIdempotent(r.Context(), actor, key, hex.EncodeToString(sum[:]), s.Clock())
+	if err != nil {
+		return err
+	}
+	if stored != nil {
+		var h map[string]string
+		_ = json.Unmarshal([]byte(stored.Headers), &h)
+		for k, v := range h {
+			w.Header().Set(k, v)
+		}
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.WriteHeader(stored.Status)
+		_, _ = io.WriteString(w, stored.Body)
+		return nil
+	}
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	next.ServeHTTP(rec, r)
+	ctx := context.WithoutCancel(r.Context())
+	if rec.status >= 500 {
+		_ = s.DB.AbandonIdempotent(ctx, actor, key)
+		return nil
+	}
+	h := map[string]string{}
+	for _, k := range []string{"Content-Type", "Location", "ETag", "X-Chronicle-Position"} {
+		if v := w.Header().Get(k); v != "" {
+			h[k] = v
+		}
+	}
+	hb, _ := json.Marshal(h)
+	if err := s.DB.FinishIdempotent(ctx, actor, key, readmodels.StoredResponse{Status: rec.status, Headers: string(hb), Body: rec.body.String()}); err != nil {
+		s.Logger.Warn("store idempotent response", "error", err)
+	}
+	return nil
 }
 
 type recorder struct {
