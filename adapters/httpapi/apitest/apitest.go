@@ -21,6 +21,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
 // AdminPassword is the first administrator's password (user "admin").
@@ -60,6 +61,16 @@ func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Engine.Run(ctx) }()
 	<-a.Engine.Running()
+	// The first sign-in waits a bounded time for the users read model; under the load of many test
+	// packages at once, let the projections reach the administrator's events first.
+	if head, err := a.Store.Head(ctx); err == nil {
+		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+		err = a.Engine.WaitFor(wctx, head, readmodels.UsersProjection, readmodels.OrgProjection)
+		wcancel()
+		if err != nil {
+			t.Fatalf("projections did not reach the administrator: %v", err)
+		}
+	}
 	srv := httptest.NewServer(a.API)
 	t.Cleanup(func() { srv.Close(); cancel(); <-done; a.Close() })
 	return &Harness{T: t, Srv: srv, App: a}
