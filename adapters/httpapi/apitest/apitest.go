@@ -61,6 +61,7 @@ func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Engine.Run(ctx) }()
 	<-a.Engine.Running()
+	t.Cleanup(func() { cancel(); <-done; a.Close() })
 	// The first sign-in waits a bounded time for the users read model; under the load of many test
 	// packages at once, let the projections reach the administrator's events first.
 	if head, err := a.Store.Head(ctx); err == nil {
@@ -72,7 +73,7 @@ func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 		}
 	}
 	srv := httptest.NewServer(a.API)
-	t.Cleanup(func() { srv.Close(); cancel(); <-done; a.Close() })
+	t.Cleanup(srv.Close)
 	return &Harness{T: t, Srv: srv, App: a}
 }
 
