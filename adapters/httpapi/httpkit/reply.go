@@ -33,12 +33,11 @@ func Stream(write func(w http.ResponseWriter, r *http.Request)) Reply { return R
 
 // With adds a header to the reply.
 func (rp Reply) With(key, value string) Reply {
-	h := make(http.Header, len(rp.header)+1)
-	for k, v := range rp.header {
-		h[k] = v
+	rp.header = rp.header.Clone()
+	if rp.header == nil {
+		rp.header = http.Header{}
 	}
-	h.Set(key, value)
-	rp.header = h
+	rp.header.Set(key, value)
 	return rp
 }
 
@@ -71,4 +70,25 @@ func (k *Kit) Adapt(h Handler) http.Handler {
 		}
 		rp.Write(w, r)
 	})
+}
+
+// WithCookies adds cookies to the reply. The reply's cookies replace any a middleware set on
+// the response (logout's expired cookies replace the refreshed ones).
+func (rp Reply) WithCookies(cs ...*http.Cookie) Reply {
+	for _, c := range cs {
+		if v := c.String(); v != "" {
+			rp = rp.with("Set-Cookie", v)
+		}
+	}
+	return rp
+}
+
+// with adds a value to a header of the reply (headers are copied: replies are values).
+func (rp Reply) with(key, value string) Reply {
+	rp.header = rp.header.Clone()
+	if rp.header == nil {
+		rp.header = http.Header{}
+	}
+	rp.header.Add(key, value)
+	return rp
 }
