@@ -35,6 +35,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/web"
 )
 
 // Config is everything that can be configured.
@@ -162,7 +163,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	a.Auth = commands.NewAuth(a.Store, a.Registry, a.DB, a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
 	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Users: a.Users, Org: a.Org,
-		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
+		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait, UI: web.Handler()})
 	return a, nil
 }
 

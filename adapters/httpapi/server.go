@@ -45,6 +45,7 @@ type Deps struct {
 	Metrics     *Metrics
 	MaxBody     int64         // default 1 MiB
 	WaitTimeout time.Duration // read-your-writes bound, default 5 s
+	UI          http.Handler  // the web UI, for GET and HEAD outside /api/; nil: none
 }
 
 // Server is the HTTP API.
@@ -79,6 +80,10 @@ func (s *Server) routes() {
 	r := s.router
 	r.Use(s.requestContext, s.recoverer)
 	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if api := r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/"); s.UI != nil && !api && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			s.UI.ServeHTTP(w, r)
+			return
+		}
 		writeProblem(w, r, s.Logger, &badRequest{status: http.StatusNotFound, code: "not_found", detail: "no such endpoint: " + r.URL.Path})
 	})
 	notAllowed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
