@@ -178,8 +178,11 @@ func bearer(r *http.Request) string {
 
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := bearer(r)
+		token, fromCookie := sessionToken(r)
 		actor, sess, err := s.Auth.Authenticate(r.Context(), token)
+		if err == nil && fromCookie {
+			err = cookieSession(w, r, token, sess)
+		}
 		if err == nil {
 			err = s.twoFactorGate(r, actor, sess)
 		}
