@@ -37,6 +37,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/web"
 )
 
 // Config is everything that can be configured.
@@ -167,7 +168,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Imports = dataimport.New(dataimport.Deps{DB: a.DB, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts,
 		Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
 	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Users: a.Users, Org: a.Org,
-		Auth: a.Auth, Imports: a.Imports, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
+		Auth: a.Auth, Imports: a.Imports, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait, UI: web.Handler()})
 	return a, nil
 }
 

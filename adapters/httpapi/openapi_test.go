@@ -499,3 +499,36 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Error("the served document differs from the embedded one")
 	}
 }
+
+// TestOpenAPICookieSessions: the cookie session is a documented security scheme, login documents
+// the header that asks for it, and every authenticated write documents the 403 csrf_failed.
+func TestOpenAPICookieSessions(t *testing.T) {
+	doc := openAPIDoc(t)
+	scheme := deref(t, doc, map[string]any{"$ref": "#/components/securitySchemes/cookieAuth"})
+	if scheme["type"] != "apiKey" || scheme["in"] != "cookie" || scheme["name"] != httpapi.SessionCookie ||
+		!strings.Contains(fmt.Sprint(scheme["description"]), httpapi.CSRFHeader) || !strings.Contains(fmt.Sprint(scheme["description"]), httpapi.CSRFCookie) {
+		t.Errorf("cookieAuth scheme: %v", scheme)
+	}
+	global, _ := json.Marshal(doc["security"])
+	if !strings.Contains(string(global), `{"cookieAuth":[]}`) {
+		t.Errorf("cookieAuth is not an alternative of the global security requirement: %s", global)
+	}
+	ops, err := docOperations(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, _ := json.Marshal(ops["POST /api/v1/auth/login"]["parameters"])
+	if !strings.Contains(string(login), `"name":"`+httpapi.SessionModeHeader+`"`) || !strings.Contains(string(login), `"enum":["cookie"]`) {
+		t.Errorf("login parameters: %s", login)
+	}
+	for _, key := range sortedKeys(ops) {
+		op := ops[key]
+		if sec, ok := op["security"].([]any); (ok && len(sec) == 0) || strings.HasPrefix(key, "GET ") {
+			continue
+		}
+		responses, _ := op["responses"].(map[string]any)
+		if r := deref(t, doc, responses["403"]); r == nil || !strings.Contains(fmt.Sprint(r["description"]), "csrf_failed") {
+			t.Errorf("%s: the 403 response does not mention csrf_failed", key)
+		}
+	}
+}

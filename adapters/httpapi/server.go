@@ -56,7 +56,17 @@ type Deps struct {
 	Metrics     *Metrics
 	MaxBody     int64         // default 1 MiB
 	WaitTimeout time.Duration // read-your-writes bound, default 5 s
+	UI          http.Handler  // the web UI, for GET and HEAD outside /api/; nil: none
 }
+
+// The names of cookie sessions (see httpkit): the login header that asks for one, the cookies and
+// the CSRF header.
+const (
+	SessionModeHeader = httpkit.SessionModeHeader
+	SessionCookie     = httpkit.SessionCookie
+	CSRFCookie        = httpkit.CSRFCookie
+	CSRFHeader        = httpkit.CSRFHeader
+)
 
 // Server is the HTTP API.
 type Server struct {
@@ -128,8 +138,17 @@ func (s *Server) modules() []module {
 func (s *Server) routes() {
 	r := s.router
 	r.Use(s.requestContext, s.recoverer)
-	r.NotFoundHandler = s.kit.Adapt(func(r *http.Request) (httpkit.Reply, error) {
+	notFound := s.kit.Adapt(func(r *http.Request) (httpkit.Reply, error) {
 		return httpkit.Reply{}, httpkit.Fail(http.StatusNotFound, "not_found", "no such endpoint: "+r.URL.Path)
+	})
+	// GET and HEAD requests outside /api/ that match no route are the web UI's (its client-side
+	// routes and assets).
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if api := r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/"); s.UI != nil && !api && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			s.UI.ServeHTTP(w, r)
+			return
+		}
+		notFound.ServeHTTP(w, r)
 	})
 	r.MethodNotAllowedHandler = s.kit.Adapt(func(r *http.Request) (httpkit.Reply, error) {
 		return httpkit.Reply{}, httpkit.Fail(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
@@ -173,18 +192,13 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-		return strings.TrimSpace(t)
-	}
-	return ""
-}
-
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := bearer(r)
+		token, fromCookie := httpkit.SessionToken(r)
 		actor, sess, err := s.Auth.Authenticate(r.Context(), token)
+		if err == nil && fromCookie {
+			err = httpkit.CookieSession(w, r, token, sess)
+		}
 		if err == nil {
 			err = twoFactorGate(r, actor, sess)
 		}

@@ -20,8 +20,10 @@ type LoginBody struct {
 	RecoveryCode string `json:"recoveryCode"`
 }
 
+// loginResponse carries the token only for bearer sessions: a cookie session's token is in the
+// HttpOnly cookie alone.
 type loginResponse struct {
-	Token             string           `json:"token"`
+	Token             string           `json:"token,omitempty"`
 	ExpiresAt         time.Time        `json:"expiresAt"`
 	User              *readmodels.User `json:"user"`
 	TwoFactorRequired bool             `json:"twoFactorRequired"`
@@ -50,8 +52,17 @@ func (a api) login(r *http.Request) (httpkit.Reply, error) {
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
-	rp := httpkit.OK(loginResponse{Token: res.Token, ExpiresAt: res.Session.ExpiresAt, User: u, TwoFactorRequired: res.TwoFactorRequired}).
-		With("Cache-Control", "no-store")
+	out := loginResponse{Token: res.Token, ExpiresAt: res.Session.ExpiresAt, User: u, TwoFactorRequired: res.TwoFactorRequired}
+	var cookies []*http.Cookie
+	if httpkit.WantsCookieSession(r) {
+		csrf, err := httpkit.NewCSRFToken()
+		if err != nil {
+			_ = a.Auth.Logout(r.Context(), res.Token)
+			return httpkit.Reply{}, err
+		}
+		cookies, out.Token = httpkit.SessionCookies(r, res.Token, csrf, res.Session.ExpiresAt), ""
+	}
+	rp := httpkit.OK(out).With("Cache-Control", "no-store").WithCookies(cookies...)
 	if res.Position > 0 {
 		rp = rp.With("X-Chronicle-Position", strconv.FormatUint(res.Position, 10))
 	}
@@ -75,7 +86,8 @@ func (a api) logout(r *http.Request) (httpkit.Reply, error) {
 	if err := a.Auth.Logout(r.Context(), httpkit.TokenOf(r.Context())); err != nil {
 		return httpkit.Reply{}, err
 	}
-	return httpkit.NoContent(), nil
+	// The expired cookies replace the refreshed ones authentication set.
+	return httpkit.NoContent().WithCookies(httpkit.ClearedSessionCookies(r)...), nil
 }
 
 func (a api) me(r *http.Request) (httpkit.Reply, error) {
