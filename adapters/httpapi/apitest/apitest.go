@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -51,7 +52,11 @@ func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 		cfg.PostgresURL = pgtest.URL(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var logTo io.Writer = io.Discard
+	if os.Getenv("CHRONICLE_TEST_LOG") != "" { // the application's log on stderr, to see why a test failed
+		logTo = os.Stderr
+	}
+	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(logTo, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
