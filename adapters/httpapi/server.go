@@ -186,7 +186,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		token, fromCookie := httpkit.SessionToken(r)
 		actor, sess, err := s.Auth.Authenticate(r.Context(), token)
 		if err == nil && fromCookie {
-			err = httpkit.CookieSession(w, r, token, sess)
+			err = httpkit.CookieSession(w, r, token, sess.ExpiresAt)
 		}
 		if err == nil {
 			err = twoFactorGate(r, actor, sess)

@@ -12,12 +12,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
-	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/field"
-	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 )
@@ -240,17 +237,9 @@ func (j *job) leads() importer {
 	}
 }
 
-// customerScope is the customer data scope of the importer: contacts find their customer by
-// name only among the customers the importer can see.
-func customerScope(a access.Actor) readmodels.Scope {
-	sc := readmodels.ScopeOf(a, a.Can(role.CustomersPool) || a.Can(role.CustomersAssign))
-	sc.None = !a.Can(role.CustomersRead)
-	return sc
-}
-
 func (j *job) contacts() importer {
 	d := j.rn.d
-	scope := customerScope(j.meta.Actor)
+	scope := customerview.ScopeFor(j.meta.Actor)
 	byName := map[string]uuid.UUID{}
 	byNameErr := map[string]error{}
 	return &rowImporter[ContactRow, customercmd.ImportContactRow]{

@@ -86,7 +86,7 @@ func (a *Auth) Login(ctx context.Context, in LoginRequest) (LoginResult, error) 
 	now := a.clock()
 	pol := a.SignInPolicy()
 	since := now.Add(-user.LockWindow)
-	n, last, err := a.signins.RecentSignInFailures(ctx, SignInFailureQuery{Address: in.Address, Since: since})
+	n, last, err := a.signins.RecentSignInFailures(ctx, in.Address, "", since)
 	if err != nil {
 		return LoginResult{}, err
 	}
@@ -205,7 +205,7 @@ func (a *Auth) judge(u *user.User, in LoginRequest, now time.Time, pol SignInPol
 // records it on the client address's stream.
 func (a *Auth) unknownUser(ctx context.Context, in LoginRequest, now time.Time, pol SignInPolicy) error {
 	name := strings.ToLower(strings.TrimSpace(in.Username))
-	n, last, err := a.signins.RecentSignInFailures(ctx, SignInFailureQuery{Username: name, Since: now.Add(-user.LockWindow)})
+	n, last, err := a.signins.RecentSignInFailures(ctx, "", name, now.Add(-user.LockWindow))
 	if err != nil {
 		return err
 	}

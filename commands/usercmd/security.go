@@ -119,14 +119,9 @@ func (a *Auth) SignInPolicy() SignInPolicy { return *a.policy.Load() }
 // read model serves it; it may trail the log by moments, which only makes throttling a little
 // more lenient during a burst (the lock, decided on the account's own events, is exact).
 type SignInLog interface {
-	RecentSignInFailures(ctx context.Context, q SignInFailureQuery) (n int, last time.Time, err error)
-}
-
-// SignInFailureQuery selects failures after Since by Address, or by Username (lower-case).
-type SignInFailureQuery struct {
-	Address  string
-	Username string
-	Since    time.Time
+	// RecentSignInFailures counts the failures after since by address, or, when username is not
+	// empty, by username (lower-case), and tells when the last one was.
+	RecentSignInFailures(ctx context.Context, address, username string, since time.Time) (n int, last time.Time, err error)
 }
 
 // NeedsTwoFactorEnrollment reports whether the actor's roles require two-factor sign-in that

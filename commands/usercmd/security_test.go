@@ -163,7 +163,7 @@ type storeSignInLog struct {
 	reg   *event.Registry
 }
 
-func (l storeSignInLog) RecentSignInFailures(ctx context.Context, q usercmd.SignInFailureQuery) (int, time.Time, error) {
+func (l storeSignInLog) RecentSignInFailures(ctx context.Context, address, username string, since time.Time) (int, time.Time, error) {
 	events, err := l.store.ReadAll(ctx, 0, 1<<20)
 	if err != nil {
 		return 0, time.Time{}, err
@@ -185,11 +185,11 @@ func (l storeSignInLog) RecentSignInFailures(ctx context.Context, q usercmd.Sign
 		case user.AddressSignInFailed:
 			addr, name, at = d.Address, d.Username, d.At
 		}
-		match := addr == q.Address
-		if q.Username != "" {
-			match = strings.ToLower(name) == q.Username
+		match := addr == address
+		if username != "" {
+			match = strings.ToLower(name) == username
 		}
-		if match && at.After(q.Since) {
+		if match && at.After(since) {
 			n++
 			if at.After(last) {
 				last = at

@@ -3,7 +3,6 @@ package auditview
 import (
 	"context"
 	"encoding/json"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -44,14 +43,7 @@ func Args(d readmodels.Dialect, e eventstore.Event) []any {
 	m := e.Metadata
 	return []any{int64(e.Position), e.ID.String(), e.StreamID, eventstore.StreamKind(e.StreamID), e.Version, e.Type,
 		d.Time(e.OccurredAt), m.ActorID, m.ActorName, m.Command, m.CorrelationID, m.CausationID, m.RequestID,
-		m.ClientAddr, string(Redact(e.Data))}
-}
-
-var secretKey = regexp.MustCompile(`(?i)"(passwordHash|password|secret|totpSecret|recoveryCodes)"\s*:\s*("(?:[^"\\]|\\.)*"|\[[^\]]*\])`)
-
-// Redact replaces the values of secret fields (password hashes, 2FA secrets) in event data.
-func Redact(data []byte) []byte {
-	return secretKey.ReplaceAll(data, []byte(`"$1":"[redacted]"`))
+		m.ClientAddr, string(readmodels.Redact(e.Data))}
 }
 
 // AuditEvent is one row of the operation log.

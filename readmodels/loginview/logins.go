@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -145,23 +144,21 @@ func scan(row readmodels.Scanner) (LoginEvent, error) {
 	return e, nil
 }
 
-// RecentSignInFailures implements commands.SignInLog.
-func (db *Views) RecentSignInFailures(ctx context.Context, q usercmd.SignInFailureQuery) (int, time.Time, error) {
+// RecentSignInFailures serves the sign-in throttling of usercmd (its SignInLog port).
+func (db *Views) RecentSignInFailures(ctx context.Context, address, username string, since time.Time) (int, time.Time, error) {
 	table := db.Gens.Table(Projection, "login_events")
-	cond, arg := "address = ?", q.Address
-	if q.Username != "" {
-		cond, arg = "username_lower = ?", strings.ToLower(q.Username)
+	cond, arg := "address = ?", address
+	if username != "" {
+		cond, arg = "username_lower = ?", strings.ToLower(username)
 	}
 	var (
 		n    int
 		last readmodels.Time
 	)
 	err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*), max(occurred_at) FROM "+table+" WHERE "+cond+" AND outcome = ? AND occurred_at > ?"),
-		arg, LoginFailed, db.Dialect.Time(q.Since)).Scan(&n, &last)
+		arg, LoginFailed, db.Dialect.Time(since)).Scan(&n, &last)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("count failed sign-ins: %w", err)
 	}
 	return n, last.T, nil
 }
-
-var _ usercmd.SignInLog = (*Views)(nil)

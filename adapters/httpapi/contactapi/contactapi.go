@@ -23,7 +23,7 @@ type ContactCreate struct {
 }
 
 func (a api) get(ctx context.Context, actor access.Actor, id uuid.UUID) (*customerview.Contact, error) {
-	return a.CustomerViews.GetContact(ctx, httpkit.CustomerScope(actor), id)
+	return a.CustomerViews.GetContact(ctx, customerview.ScopeFor(actor), id)
 }
 
 func (a api) view(ctx context.Context, actor access.Actor, id uuid.UUID) (any, error) {
@@ -31,7 +31,7 @@ func (a api) view(ctx context.Context, actor access.Actor, id uuid.UUID) (any, e
 }
 
 func (a api) customerView(ctx context.Context, actor access.Actor, id uuid.UUID) (any, error) {
-	return a.CustomerViews.Get(ctx, httpkit.CustomerScope(actor), id)
+	return a.CustomerViews.Get(ctx, customerview.ScopeFor(actor), id)
 }
 
 func (a api) create(ctx context.Context, m commands.Meta, in *ContactCreate) (commands.Result, error) {
@@ -74,7 +74,7 @@ func (a api) delete(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struc
 
 func (a api) query(r *http.Request) (customerview.ContactQuery, error) {
 	p := httpkit.Params(r.URL.Query())
-	q := httpkit.ContactQuery(p, httpkit.CustomerScope(httpkit.ActorOf(r.Context())))
+	q := Query(p, customerview.ScopeFor(httpkit.ActorOf(r.Context())))
 	return q, p.Err()
 }
 

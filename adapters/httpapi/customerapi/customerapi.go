@@ -75,9 +75,9 @@ func (a api) create(r *http.Request) (httpkit.Reply, error) {
 	}
 	if err == nil && !in.ConfirmDuplicate {
 		var dups []customerview.Duplicate
-		dups, err = a.CustomerViews.FindDuplicates(r.Context(), httpkit.CustomerScope(m.Actor), in.Name, in.Phone, in.Email, c.ID)
+		dups, err = a.CustomerViews.FindDuplicates(r.Context(), customerview.ScopeFor(m.Actor), in.Name, in.Phone, in.Email, c.ID)
 		if err == nil && len(dups) > 0 {
-			err = &httpkit.DuplicateError{Found: dups}
+			err = &httpkit.DuplicateError{Found: dups, Count: len(dups)}
 		}
 	}
 	if err != nil {
@@ -100,14 +100,14 @@ func (a api) create(r *http.Request) (httpkit.Reply, error) {
 // nameTaken is the possible_duplicate answer when the name reservation found holder: the likely
 // duplicates the read model knows, with holder among them.
 func (a api) nameTaken(ctx context.Context, actor access.Actor, name, phone, email string, self, holder uuid.UUID) error {
-	dups, err := a.CustomerViews.FindDuplicates(ctx, httpkit.CustomerScope(actor), name, phone, email, self)
+	dups, err := a.CustomerViews.FindDuplicates(ctx, customerview.ScopeFor(actor), name, phone, email, self)
 	if err != nil {
 		return err
 	}
 	if !slices.ContainsFunc(dups, func(d customerview.Duplicate) bool { return d.ID == holder }) {
 		dups = append([]customerview.Duplicate{{ID: holder, Name: name, Score: 1, Reasons: []string{"same_name"}}}, dups...)
 	}
-	return &httpkit.DuplicateError{Found: dups}
+	return &httpkit.DuplicateError{Found: dups, Count: len(dups)}
 }
 
 // CustomerPatch is the body of PATCH /api/v1/customers/{id}: text fields by name, ratings,
@@ -224,12 +224,12 @@ func (a api) merge(ctx context.Context, m commands.Meta, id uuid.UUID, in *merge
 
 // read is the current read view of a customer.
 func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*customerview.Customer, error) {
-	return a.CustomerViews.Get(ctx, httpkit.CustomerScope(actor), id)
+	return a.CustomerViews.Get(ctx, customerview.ScopeFor(actor), id)
 }
 
 func (a api) query(r *http.Request) (customerview.Query, error) {
 	p := httpkit.Params(r.URL.Query())
-	q, err := httpkit.CustomerQuery(r.Context(), p, httpkit.CustomerScope(httpkit.ActorOf(r.Context())), a.Settings.CustomerFields)
+	q, err := Query(r.Context(), p, customerview.ScopeFor(httpkit.ActorOf(r.Context())), a.Settings.CustomerFields)
 	if err != nil {
 		return q, err
 	}
@@ -246,7 +246,7 @@ func (a api) duplicates(r *http.Request) (httpkit.Reply, error) {
 	if err := httpkit.Allow(r, role.CustomersRead); err != nil {
 		return httpkit.Reply{}, err
 	}
-	d, err := a.CustomerViews.FindDuplicates(r.Context(), httpkit.CustomerScope(httpkit.ActorOf(r.Context())), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
+	d, err := a.CustomerViews.FindDuplicates(r.Context(), customerview.ScopeFor(httpkit.ActorOf(r.Context())), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
 	if err != nil {
 		return httpkit.Reply{}, err
 	}

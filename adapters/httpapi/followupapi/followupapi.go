@@ -79,11 +79,11 @@ func (a api) visibleSubject(r *http.Request, sub followup.Subject) error {
 	var err error
 	switch sub.Kind {
 	case "lead":
-		_, err = a.LeadViews.Get(r.Context(), httpkit.LeadScope(actor), sub.ID)
+		_, err = a.LeadViews.Get(r.Context(), leadview.ScopeFor(actor), sub.ID)
 	case "customer":
-		_, err = a.CustomerViews.Get(r.Context(), httpkit.CustomerScope(actor), sub.ID)
+		_, err = a.CustomerViews.Get(r.Context(), customerview.ScopeFor(actor), sub.ID)
 	default:
-		_, err = a.CustomerViews.GetContact(r.Context(), httpkit.CustomerScope(actor), sub.ID)
+		_, err = a.CustomerViews.GetContact(r.Context(), customerview.ScopeFor(actor), sub.ID)
 	}
 	return err
 }

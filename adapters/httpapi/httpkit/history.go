@@ -11,7 +11,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
-	"github.com/chronicle-crm/chronicle/readmodels/auditview"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
 // HistoryEntry is one event of a record's history.
@@ -45,7 +45,7 @@ func HistoryItems(events []commands.Change) []HistoryEntry {
 // HistoryOf is the history entry of one event (its data redacted).
 func HistoryOf(e eventstore.Event) HistoryEntry {
 	var data any
-	_ = json.Unmarshal(auditview.Redact(e.Data), &data)
+	_ = json.Unmarshal(readmodels.Redact(e.Data), &data)
 	m := e.Metadata
 	return HistoryEntry{Position: e.Position, Version: e.Version, Type: e.Type, OccurredAt: e.OccurredAt,
 		Actor: ActorView{ID: m.ActorID, Name: m.ActorName}, Data: data,

@@ -2,7 +2,7 @@
 // an error, one adapter that writes either (errors as RFC 9457 problem documents through one
 // status and code table), strict JSON decoding, a query-parameter reader that reports every bad
 // parameter at once, request metadata, read-your-writes waits and the generic command, list,
-// history and export helpers.
+// and history helpers.
 package httpkit
 
 import (
@@ -15,8 +15,6 @@ import (
 	"strconv"
 
 	"github.com/chronicle-crm/chronicle/commands"
-	"github.com/chronicle-crm/chronicle/commands/customercmd"
-	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -25,7 +23,6 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
-	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // Problem is an RFC 9457 problem document.
@@ -38,7 +35,7 @@ type Problem struct {
 	Errors  []FieldError `json:"errors,omitempty"`
 	Current *int64       `json:"currentVersion,omitempty"`
 	// Duplicates lists the likely duplicates of a possible_duplicate problem.
-	Duplicates []customerview.Duplicate `json:"duplicates,omitempty"`
+	Duplicates any `json:"duplicates,omitempty"`
 }
 
 // FieldError is a problem with one field of a request.
@@ -79,11 +76,32 @@ func UnknownField(name string) error {
 }
 
 // DuplicateError: likely duplicates exist and the client did not confirm (409 possible_duplicate).
-type DuplicateError struct{ Found []customerview.Duplicate }
+// Found is the list the problem shows (a module's duplicate views), Count its length.
+type DuplicateError struct {
+	Found any
+	Count int
+}
 
 func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("%d existing customers look like this one; check them, or send \"confirmDuplicate\": true to save anyway", len(e.Found))
+	return fmt.Sprintf("%d existing customers look like this one; check them, or send \"confirmDuplicate\": true to save anyway", e.Count)
 }
+
+// RetryAfter is an error that tells the client when to try again (sign-in throttling).
+type RetryAfter interface{ Seconds() int64 }
+
+// ErrorCode maps a rule error to the status and problem code it answers with.
+type ErrorCode struct {
+	Err    error
+	Status int
+	Code   string
+}
+
+// moduleCodes are the errors of the modules' own rules, registered by their API packages.
+var moduleCodes []ErrorCode
+
+// RegisterErrors adds a module's rule errors to the table (from its API package's init, so the
+// table is complete before any request).
+func RegisterErrors(codes ...ErrorCode) { moduleCodes = append(moduleCodes, codes...) }
 
 // errorTable maps rule errors to status and code; the first match wins.
 var errorTable = []struct {
@@ -96,9 +114,6 @@ var errorTable = []struct {
 	{lead.ErrNotFound, http.StatusNotFound, "not_found"},
 	{commands.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{commands.ErrClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
-	{customercmd.ErrCustomerClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
-	{customercmd.ErrDailyClaimLimit, http.StatusConflict, "pool_daily_claim_limit_reached"},
-	{customercmd.ErrReclaimCooldown, http.StatusConflict, "pool_reclaim_cooldown"},
 	{customer.ErrNotInPool, http.StatusConflict, "not_in_pool"},
 	{customer.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
 	{customer.ErrLocked, http.StatusConflict, "customer_locked"},
@@ -109,17 +124,6 @@ var errorTable = []struct {
 	{role.ErrNotFound, http.StatusNotFound, "not_found"},
 	{department.ErrNotFound, http.StatusNotFound, "not_found"},
 	{commands.ErrAlreadyExists, http.StatusConflict, "already_exists"},
-	{usercmd.ErrUsernameTaken, http.StatusConflict, "username_taken"},
-	{usercmd.ErrBadCredentials, http.StatusUnauthorized, "invalid_credentials"},
-	{usercmd.ErrTOTPRequired, http.StatusUnauthorized, "totp_required"},
-	{usercmd.ErrSecondFactor, http.StatusUnauthorized, "invalid_second_factor"},
-	{usercmd.ErrAccountLocked, http.StatusLocked, "account_locked"},
-	{usercmd.ErrThrottled, http.StatusTooManyRequests, "too_many_attempts"},
-	{usercmd.ErrTwoFactorEnrollmentRequired, http.StatusForbidden, "two_factor_enrollment_required"},
-	{usercmd.ErrTwoFactorEnabled, http.StatusConflict, "two_factor_already_enabled"},
-	{usercmd.ErrTwoFactorNotEnrolled, http.StatusConflict, "two_factor_not_enrolled"},
-	{usercmd.ErrTwoFactorOff, http.StatusConflict, "two_factor_not_enabled"},
-	{usercmd.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{lead.ErrNotInPool, http.StatusConflict, "not_in_pool"},
 	{lead.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
 	{lead.ErrDeleted, http.StatusConflict, "invalid_transition"},
@@ -163,6 +167,11 @@ func ProblemFor(err error) Problem {
 			return Problem{Status: row.status, Code: row.code, Detail: row.err.Error()}
 		}
 	}
+	for _, row := range moduleCodes {
+		if errors.Is(err, row.Err) {
+			return Problem{Status: row.Status, Code: row.Code, Detail: row.Err.Error()}
+		}
+	}
 	return Problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "an internal error occurred; it has been logged"}
 }
 
@@ -200,9 +209,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e
 	}
 	p.Type = "https://chronicle-crm.dev/problems/" + p.Code
 	p.Title = http.StatusText(p.Status)
-	var throttled *usercmd.ThrottledError
-	if errors.As(err, &throttled) {
-		w.Header().Set("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
+	var retry RetryAfter
+	if errors.As(err, &retry) {
+		w.Header().Set("Retry-After", strconv.FormatInt(retry.Seconds(), 10))
 	}
 	if p.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/chronicle-crm/chronicle/commands/usercmd"
 )
 
 // Cookie sessions, for the web UI: scripts never see the session token. Login with
@@ -56,7 +54,7 @@ func WantsCookieSession(r *http.Request) bool {
 
 // CookieSession checks the CSRF token of a cookie-authenticated write and moves both cookies'
 // expiry along with the session's sliding one.
-func CookieSession(w http.ResponseWriter, r *http.Request, token string, sess usercmd.Session) error {
+func CookieSession(w http.ResponseWriter, r *http.Request, token string, expires time.Time) error {
 	csrf, err := r.Cookie(CSRFCookie)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -70,7 +68,7 @@ func CookieSession(w http.ResponseWriter, r *http.Request, token string, sess us
 	if err == nil {
 		value = csrf.Value
 	}
-	for _, c := range SessionCookies(r, token, value, sess.ExpiresAt) {
+	for _, c := range SessionCookies(r, token, value, expires) {
 		http.SetCookie(w, c)
 	}
 	return nil

@@ -6,7 +6,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -71,8 +73,8 @@ func (a api) exportCustomers(r *http.Request) (httpkit.Reply, error) {
 		return httpkit.Reply{}, err
 	}
 	p := httpkit.Params(r.URL.Query())
-	format := httpkit.ExportFormat(p)
-	q, err := httpkit.CustomerQuery(r.Context(), p, httpkit.CustomerScope(httpkit.ActorOf(r.Context())), a.OrgViews.CustomerFields)
+	format := ExportFormat(p)
+	q, err := customerapi.Query(r.Context(), p, customerview.ScopeFor(httpkit.ActorOf(r.Context())), a.OrgViews.CustomerFields)
 	if err == nil {
 		err = p.Err()
 	}
@@ -81,13 +83,13 @@ func (a api) exportCustomers(r *http.Request) (httpkit.Reply, error) {
 	}
 	var first readmodels.Page[*customerview.Customer]
 	if err == nil {
-		q.Limit = httpkit.ExportPage
+		q.Limit = ExportPage
 		first, err = a.CustomerViews.Search(r.Context(), q)
 	}
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
-	return httpkit.Export[tabular.CustomerRow, *customerview.Customer]{Kit: a.Kit, Format: format, Spec: tabular.Customers, Names: a.names(r.Context()), First: first,
+	return Export[tabular.CustomerRow, *customerview.Customer]{Kit: a.Kit, Format: format, Spec: tabular.Customers, Names: a.names(r.Context()), First: first,
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*customerview.Customer], error) {
 			q.Cursor = cursor
 			return a.CustomerViews.Search(ctx, q)
@@ -101,21 +103,21 @@ func (a api) exportLeads(r *http.Request) (httpkit.Reply, error) {
 	v := r.URL.Query()
 	v.Del("limit")
 	p := httpkit.Params(v)
-	format := httpkit.ExportFormat(p)
-	q := httpkit.LeadQuery(p, httpkit.LeadScope(httpkit.ActorOf(r.Context())))
+	format := ExportFormat(p)
+	q := leadapi.Query(p, leadview.ScopeFor(httpkit.ActorOf(r.Context())))
 	err := p.Err()
 	if err == nil {
 		err = a.Kit.WaitFor(r, leadview.Projection)
 	}
 	var first readmodels.Page[*leadview.Lead]
 	if err == nil {
-		q.Limit, q.Cursor = httpkit.ExportPage, ""
+		q.Limit, q.Cursor = ExportPage, ""
 		first, err = a.LeadViews.Search(r.Context(), q)
 	}
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
-	return httpkit.Export[tabular.LeadRow, *leadview.Lead]{Kit: a.Kit, Format: format, Spec: tabular.Leads, Names: a.names(r.Context()), First: first,
+	return Export[tabular.LeadRow, *leadview.Lead]{Kit: a.Kit, Format: format, Spec: tabular.Leads, Names: a.names(r.Context()), First: first,
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*leadview.Lead], error) {
 			q.Cursor = cursor
 			return a.LeadViews.Search(ctx, q)
@@ -127,9 +129,9 @@ func (a api) exportContacts(r *http.Request) (httpkit.Reply, error) {
 		return httpkit.Reply{}, err
 	}
 	p := httpkit.Params(r.URL.Query())
-	format := httpkit.ExportFormat(p)
-	q := customerview.ContactQuery{Scope: httpkit.CustomerScope(httpkit.ActorOf(r.Context())), Q: p.Str("q"), Sort: p.Str("sort"),
-		Limit: httpkit.ExportPage, CustomerID: p.UUID("customerId")}
+	format := ExportFormat(p)
+	q := customerview.ContactQuery{Scope: customerview.ScopeFor(httpkit.ActorOf(r.Context())), Q: p.Str("q"), Sort: p.Str("sort"),
+		Limit: ExportPage, CustomerID: p.UUID("customerId")}
 	err := p.Err()
 	if err == nil {
 		err = a.Kit.WaitFor(r, customerview.Projection)
@@ -142,7 +144,7 @@ func (a api) exportContacts(r *http.Request) (httpkit.Reply, error) {
 		return httpkit.Reply{}, err
 	}
 	n := a.names(r.Context())
-	return httpkit.Export[tabular.ContactRow, *customerview.Contact]{Kit: a.Kit, Format: format, Spec: tabular.Contacts, Names: n, First: first,
+	return Export[tabular.ContactRow, *customerview.Contact]{Kit: a.Kit, Format: format, Spec: tabular.Contacts, Names: n, First: first,
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*customerview.Contact], error) {
 			q.Cursor = cursor
 			return a.CustomerViews.SearchContacts(ctx, q)

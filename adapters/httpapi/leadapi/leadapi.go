@@ -166,12 +166,12 @@ func (a api) delete(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struc
 
 // read is the current read view of a lead.
 func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*leadview.Lead, error) {
-	return a.LeadViews.Get(ctx, httpkit.LeadScope(actor), id)
+	return a.LeadViews.Get(ctx, leadview.ScopeFor(actor), id)
 }
 
 func (a api) query(r *http.Request) (leadview.Query, error) {
 	p := httpkit.Params(r.URL.Query())
-	q := httpkit.LeadQuery(p, httpkit.LeadScope(httpkit.ActorOf(r.Context())))
+	q := Query(p, leadview.ScopeFor(httpkit.ActorOf(r.Context())))
 	return q, p.Err()
 }
 

@@ -1,4 +1,4 @@
-package httpkit
+package customerapi
 
 import (
 	"context"
@@ -9,51 +9,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/domain/customer"
-	"github.com/chronicle-crm/chronicle/domain/lead"
-	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
-	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
-// The data scopes and search parameters that list endpoints and exports of one module share.
-
-// LeadScope is the lead scope of an actor: their data scope, plus the pool for those who work it.
-func LeadScope(a access.Actor) readmodels.Scope {
-	s := readmodels.ScopeOf(a, a.Can(role.LeadsPool) || a.Can(role.LeadsAssign))
-	s.None = !a.Can(role.LeadsRead)
-	return s
-}
-
-// CustomerScope is the customer (and contact) scope of an actor.
-func CustomerScope(a access.Actor) readmodels.Scope {
-	s := readmodels.ScopeOf(a, a.Can(role.CustomersPool) || a.Can(role.CustomersAssign))
-	s.None = !a.Can(role.CustomersRead)
-	return s
-}
-
-var leadStatuses = []string{string(lead.StatusNew), string(lead.StatusFollowing), string(lead.StatusInvalid), string(lead.StatusConverted)}
-
-// LeadQuery reads the search parameters of GET /api/v1/leads (and its export).
-func LeadQuery(p *ParamReader, scope readmodels.Scope) leadview.Query {
-	return leadview.Query{Scope: scope, Q: p.Str("q"), Source: p.Str("source"), Sort: p.Str("sort"), Cursor: p.Str("cursor"),
-		Status:  p.List("status", leadStatuses, "must be new, following, invalid or converted; got %q"),
-		OwnerID: p.UUID("ownerId"), Pool: p.Bool("pool"), Limit: p.Limit()}
-}
-
-// ContactQuery reads the search parameters of GET /api/v1/contacts (and its export).
-func ContactQuery(p *ParamReader, scope readmodels.Scope) customerview.ContactQuery {
-	return customerview.ContactQuery{Scope: scope, Q: p.Str("q"), Cursor: p.Str("cursor"), Sort: p.Str("sort"),
-		Limit: p.Limit(), CustomerID: p.UUID("customerId")}
-}
-
-// CustomerQuery reads the filters of the customer list and export: GET /api/v1/customers and
+// Query reads the filters of the customer list and export: GET /api/v1/customers and
 // GET /api/v1/customers/export take the same ones. fields loads the custom field definitions
 // (only when a custom.<key> filter is given); its error is the only one answered here, bad
 // parameters go to p.
-func CustomerQuery(ctx context.Context, p *ParamReader, scope readmodels.Scope,
+func Query(ctx context.Context, p *httpkit.ParamReader, scope readmodels.Scope,
 	fields func(context.Context) ([]customer.CustomField, error)) (customerview.Query, error) {
 	q := customerview.Query{Scope: scope, Q: p.Str("q"), Level: p.Str("level"), Industry: p.Str("industry"),
 		Source: p.Str("source"), Classification: p.Str("classification"), Sort: p.Str("sort"),
@@ -66,7 +32,7 @@ func CustomerQuery(ctx context.Context, p *ParamReader, scope readmodels.Scope,
 
 // customFilters reads custom.<key>=value (repeatable) and custom.<key>.min / .max (number and date
 // fields) against the field definitions; see readmodels.CustomFilter for what they match.
-func customFilters(ctx context.Context, p *ParamReader, fields func(context.Context) ([]customer.CustomField, error)) ([]customerview.CustomFilter, error) {
+func customFilters(ctx context.Context, p *httpkit.ParamReader, fields func(context.Context) ([]customer.CustomField, error)) ([]customerview.CustomFilter, error) {
 	v := p.Values()
 	var defs map[string]customer.CustomField
 	byKey := map[string]*customerview.CustomFilter{}

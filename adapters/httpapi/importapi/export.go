@@ -1,4 +1,4 @@
-package httpkit
+package importapi
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -15,7 +16,7 @@ import (
 const ExportPage = 500
 
 // ExportFormat reads ?format=csv|xlsx (default csv).
-func ExportFormat(p *ParamReader) string {
+func ExportFormat(p *httpkit.ParamReader) string {
 	switch f := p.Str("format"); f {
 	case "", tabular.CSV:
 		return tabular.CSV
@@ -34,7 +35,7 @@ func ExportFormat(p *ParamReader) string {
 // go to excelize's stream writer (which keeps them on disk beyond 16 MiB) and the workbook is
 // sent at the end.
 type Export[T, R any] struct {
-	Kit    *Kit
+	Kit    *httpkit.Kit
 	Format string
 	Spec   *tabular.Spec[T, R]
 	Names  tabular.Names
@@ -45,13 +46,13 @@ type Export[T, R any] struct {
 }
 
 // Reply is the export's answer.
-func (e Export[T, R]) Reply(ctx context.Context) (Reply, error) {
+func (e Export[T, R]) Reply(ctx context.Context) (httpkit.Reply, error) {
 	if e.Prepare != nil {
 		if err := e.Prepare(ctx, e.First.Items); err != nil {
-			return Reply{}, err
+			return httpkit.Reply{}, err
 		}
 	}
-	return Stream(e.write), nil
+	return httpkit.Stream(e.write), nil
 }
 
 func (e Export[T, R]) write(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +68,7 @@ func (e Export[T, R]) write(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Total-Count", strconv.FormatInt(e.First.Total, 10))
 	w.Header().Set("Cache-Control", "no-store")
 	abort := func(err error) {
-		e.Kit.Logger.Error("export failed", "export", e.Spec.Name, "request_id", RequestID(ctx), "error", err)
+		e.Kit.Logger.Error("export failed", "export", e.Spec.Name, "request_id", httpkit.RequestID(ctx), "error", err)
 		panic(http.ErrAbortHandler)
 	}
 	sw, err := tabular.NewWriter(e.Format, w, e.Spec.Title)
