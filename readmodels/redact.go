@@ -9,4 +9,3 @@ var secretKey = regexp.MustCompile(`(?i)"(passwordHash|password|secret|totpSecre
 func Redact(data []byte) []byte {
 	return secretKey.ReplaceAll(data, []byte(`"$1":"[redacted]"`))
 }
-
