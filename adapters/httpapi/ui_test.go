@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,9 +18,11 @@ func TestUIMount(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, "UI "+r.URL.Path)
 	})
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	withUI := httpapi.New(httpapi.Deps{Logger: logger, UI: ui})
-	withoutUI := httpapi.New(httpapi.Deps{Logger: logger})
+	d := testServer(t).Deps // every module's routes
+	d.UI = ui
+	withUI := httpapi.New(d)
+	d.UI = nil
+	withoutUI := httpapi.New(d)
 	serve := func(s http.Handler, method, path string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
