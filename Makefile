@@ -35,7 +35,7 @@ test:
 lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...
-	$(GO) test -count=1 -run TestDomainImportsOnlyStandardLibraryAndUUID ./domain/
+	$(GO) test -count=1 -run 'TestDomainImportsOnlyStandardLibraryAndUUID|TestModuleImportRules|TestImportRuleRefusesSiblings' ./domain/
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt would change the files above" && exit 1)
 
 bench:
