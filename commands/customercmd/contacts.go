@@ -77,14 +77,14 @@ func (h *Contacts) Create(ctx context.Context, m commands.Meta, c CreateContact)
 	return res, err
 }
 
-// Update replaces a contact's fields.
-func (h *Contacts) Update(ctx context.Context, m commands.Meta, id uuid.UUID, f contact.Fields) (commands.Result, error) {
+// Update changes the fields the patch names.
+func (h *Contacts) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p contact.Patch) (commands.Result, error) {
 	m.Command = commands.ContactUpdate
 	return h.repo.Update(ctx, m, id, func(c *contact.Contact) error {
 		if err := h.visible(ctx, m.Actor, c); err != nil {
 			return err
 		}
-		return c.Update(f, m.Actor.ID, h.clock())
+		return c.Update(p, m.Actor.ID, h.clock())
 	})
 }
 

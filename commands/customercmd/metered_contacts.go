@@ -14,7 +14,7 @@ import (
 // *Contacts implements it and ContactCommandsMetered decorates it.
 type ContactCommands interface {
 	Create(ctx context.Context, m commands.Meta, c CreateContact) (commands.Result, error)
-	Update(ctx context.Context, m commands.Meta, id uuid.UUID, f contact.Fields) (commands.Result, error)
+	Update(ctx context.Context, m commands.Meta, id uuid.UUID, p contact.Patch) (commands.Result, error)
 	Delete(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error)
 	SetPrimary(ctx context.Context, m commands.Meta, customerID uuid.UUID, contactID uuid.UUID) (commands.Result, error)
 	Import(ctx context.Context, m commands.Meta, rows []ImportContactRow, o commands.ImportOptions) ([]commands.ImportResult, error)
@@ -39,8 +39,8 @@ func (d meteredContactCommands) Create(ctx context.Context, m commands.Meta, c C
 	return commands.Measure(d.rec, commands.ContactCreate, func() (commands.Result, error) { return d.ContactCommands.Create(ctx, m, c) })
 }
 
-func (d meteredContactCommands) Update(ctx context.Context, m commands.Meta, id uuid.UUID, f contact.Fields) (commands.Result, error) {
-	return commands.Measure(d.rec, commands.ContactUpdate, func() (commands.Result, error) { return d.ContactCommands.Update(ctx, m, id, f) })
+func (d meteredContactCommands) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p contact.Patch) (commands.Result, error) {
+	return commands.Measure(d.rec, commands.ContactUpdate, func() (commands.Result, error) { return d.ContactCommands.Update(ctx, m, id, p) })
 }
 
 func (d meteredContactCommands) Delete(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {

@@ -42,8 +42,33 @@ type Fields struct {
 	Remark      string `json:"remark,omitempty"`
 }
 
+// Patch holds the fields an update changes; nil means unchanged (the patch style of every module).
+// It is applied to the contact's current fields, so concurrent updates of different fields never
+// undo each other.
+type Patch struct {
+	Name        *string `json:"name,omitempty"`
+	Gender      *string `json:"gender,omitempty"`
+	Title       *string `json:"title,omitempty"`
+	OfficePhone *string `json:"officePhone,omitempty"`
+	Mobile      *string `json:"mobile,omitempty"`
+	Email       *string `json:"email,omitempty"`
+	Fax         *string `json:"fax,omitempty"`
+	Birthday    *string `json:"birthday,omitempty"`
+	Remark      *string `json:"remark,omitempty"`
+}
+
+// values lists the patch's fields in the order of Fields.texts.
+func (p *Patch) values() []**string {
+	return []**string{&p.Name, &p.Gender, &p.Title, &p.OfficePhone, &p.Mobile, &p.Email, &p.Fax, &p.Birthday, &p.Remark}
+}
+
+// texts lists the fields in one order (Patch.values follows it).
+func (f *Fields) texts() []*string {
+	return []*string{&f.Name, &f.Gender, &f.Title, &f.OfficePhone, &f.Mobile, &f.Email, &f.Fax, &f.Birthday, &f.Remark}
+}
+
 func (f Fields) normalise() Fields {
-	for _, p := range []*string{&f.Name, &f.Gender, &f.Title, &f.OfficePhone, &f.Mobile, &f.Email, &f.Fax, &f.Birthday, &f.Remark} {
+	for _, p := range f.texts() {
 		*p = strings.TrimSpace(*p)
 	}
 	return f
@@ -164,9 +189,15 @@ func (c *Contact) apply(e event.Event) {
 }
 
 // Update replaces the fields; no change records nothing.
-func (c *Contact) Update(f Fields, by uuid.UUID, at time.Time) error {
+func (c *Contact) Update(p Patch, by uuid.UUID, at time.Time) error {
 	if c.deleted {
 		return ErrDeleted
+	}
+	f := c.fields
+	for i, v := range p.values() {
+		if *v != nil {
+			*f.texts()[i] = **v
+		}
 	}
 	f = f.normalise()
 	if err := f.Validate(); err != nil {

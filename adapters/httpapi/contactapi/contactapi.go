@@ -49,22 +49,18 @@ func (a api) create(ctx context.Context, m commands.Meta, in *ContactCreate) (co
 	return a.Contacts.Create(ctx, m, c)
 }
 
-// update: PATCH merges the changed fields onto the current ones.
+// update: PATCH changes the fields it names; the contact applies them to its current state (not
+// to a possibly older read), so concurrent edits of different fields both stay.
 func (a api) update(r *http.Request) (httpkit.Reply, error) {
 	id, err := httpkit.PathID(r)
-	var cur *customerview.Contact
-	if err == nil {
-		cur, err = a.get(r.Context(), httpkit.ActorOf(r.Context()), id)
-	}
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
-	f := contact.Fields{Name: cur.Name, Gender: cur.Gender, Title: cur.Title, OfficePhone: cur.OfficePhone, Mobile: cur.Mobile,
-		Email: cur.Email, Fax: cur.Fax, Birthday: cur.Birthday, Remark: cur.Remark}
-	if err := a.Kit.Decode(r, &f); err != nil {
+	var p contact.Patch
+	if err := a.Kit.Decode(r, &p); err != nil {
 		return httpkit.Reply{}, err
 	}
-	return a.Kit.Run(r, func(m commands.Meta) (commands.Result, error) { return a.Contacts.Update(r.Context(), m, id, f) },
+	return a.Kit.Run(r, func(m commands.Meta) (commands.Result, error) { return a.Contacts.Update(r.Context(), m, id, p) },
 		httpkit.Answer{Projection: projection, View: a.view})
 }
 
