@@ -86,3 +86,18 @@ func (x Rules) Assignable(ctx context.Context, a Actor, to uuid.UUID) error {
 	}
 	return nil
 }
+
+// NewOwner is who owns a record the actor enters: nobody for the pool, else the requested owner
+// (uuid.Nil: the actor), who must be assignable by the actor when it is someone else.
+func (x Rules) NewOwner(ctx context.Context, a Actor, pool bool, requested uuid.UUID) (uuid.UUID, error) {
+	switch {
+	case pool:
+		return uuid.Nil, nil
+	case requested != uuid.Nil && requested != a.ID:
+		if err := x.Assignable(ctx, a, requested); err != nil {
+			return uuid.Nil, err
+		}
+		return requested, nil
+	}
+	return a.ID, nil
+}

@@ -109,15 +109,9 @@ func (h *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
 	}
-	owner := m.Actor.ID
-	switch {
-	case c.Pool:
-		owner = uuid.Nil
-	case c.OwnerID != uuid.Nil && c.OwnerID != m.Actor.ID:
-		if err := h.rules.Assignable(ctx, m.Actor, c.OwnerID); err != nil {
-			return commands.Result{}, err
-		}
-		owner = c.OwnerID
+	owner, err := h.rules.NewOwner(ctx, m.Actor, c.Pool, c.OwnerID)
+	if err != nil {
+		return commands.Result{}, err
 	}
 	cu, err := customer.New(c.ID, c.Fields, c.Status, owner, "", m.Actor.ID, h.clock())
 	if err := errors.Join(err, h.checkCustom(ctx, c.Fields.Custom)); err != nil {

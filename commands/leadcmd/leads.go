@@ -67,15 +67,9 @@ func (h *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
 	}
-	owner := m.Actor.ID
-	switch {
-	case c.Pool:
-		owner = uuid.Nil
-	case c.OwnerID != uuid.Nil && c.OwnerID != m.Actor.ID:
-		if err := h.assignable(ctx, m.Actor, c.OwnerID); err != nil {
-			return commands.Result{}, err
-		}
-		owner = c.OwnerID
+	owner, err := h.rules.NewOwner(ctx, m.Actor, c.Pool, c.OwnerID)
+	if err != nil {
+		return commands.Result{}, err
 	}
 	l, err := lead.New(c.ID, c.Fields, owner, m.Actor.ID, h.clock())
 	if err != nil {
