@@ -21,7 +21,22 @@ export const queryClient = new QueryClient({
   },
 });
 
-export const theme = { token: { colorPrimary: '#1f5fbf', borderRadius: 6 } };
+// one colour scheme; secondary texts darker than antd's default so they keep a 4.5:1 contrast
+export const theme = {
+  token: {
+    colorPrimary: '#1f5fbf',
+    colorPrimaryHover: '#1a4f9f',
+    colorPrimaryActive: '#153f7f',
+    colorError: '#c4302b',
+    colorSuccess: '#2b7a0b',
+    colorWarning: '#ad6800',
+    borderRadius: 6,
+    colorTextSecondary: '#595959',
+    colorTextTertiary: '#595959',
+    colorTextDescription: '#595959',
+    colorTextPlaceholder: '#6b6b6b',
+  },
+};
 
 function Loading() {
   return (

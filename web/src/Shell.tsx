@@ -293,7 +293,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
                 },
               }}
             >
-              <Button type="text" aria-label={t('用户菜单', 'User menu')} data-testid="user-menu">
+              <Button type="text" title={t('用户菜单', 'User menu')} data-testid="user-menu">
                 <Space size={6}>
                   <UserOutlined />
                   <span>{session.user.displayName}</span>

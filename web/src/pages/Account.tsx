@@ -60,7 +60,7 @@ export default function Account() {
             ]} />
           </Card>
           <Card title={t('修改密码', 'Change password')} style={{ marginTop: 16 }}>
-            <Form form={pform} layout="vertical" onFinish={async (v) => {
+            <Form form={pform} name="pform" layout="vertical" onFinish={async (v) => {
               try {
                 await run(() => call('POST', '/auth/change-password', { body: { currentPassword: v.currentPassword, newPassword: v.newPassword } }), { form: pform, success: t('密码已修改，其他会话已结束', 'Password changed; your other sessions ended') });
                 pform.resetFields();
@@ -87,7 +87,7 @@ export default function Account() {
                     } catch { /* shown */ }
                   }}>{t('设置两步验证', 'Set up two-factor sign-in')}</Button>
                 </Space>
-                <Form form={rform} layout="inline" onFinish={async (v) => {
+                <Form form={rform} name="rform" layout="inline" onFinish={async (v) => {
                   try {
                     const r = await run(() => call<Schemas['TwoFactorRecoveryCodes']>('POST', '/auth/2fa/recovery-codes', { body: { code: v.code } }), { form: rform, success: t('已生成新的恢复码', 'New recovery codes drawn') });
                     if (r) setCodes(r.data.recoveryCodes);
@@ -97,7 +97,7 @@ export default function Account() {
                   <Form.Item name="code" rules={[{ required: true }]}><Input placeholder={t('当前验证码', 'Current code')} aria-label={t('当前验证码', 'Current code')} inputMode="numeric" style={{ width: 140 }} /></Form.Item>
                   <Button htmlType="submit">{t('生成新的恢复码', 'New recovery codes')}</Button>
                 </Form>
-                <Form form={dform} layout="inline" onFinish={(v) => modal.confirm({ title: t('关闭两步验证？', 'Switch two-factor sign-in off?'), onOk: () => run(() => call('POST', '/auth/2fa/disable', { body: { password: v.password } }), { form: dform, success: t('两步验证已关闭', 'Two-factor sign-in is off') }).catch(() => undefined) })}>
+                <Form form={dform} name="dform" layout="inline" onFinish={(v) => modal.confirm({ title: t('关闭两步验证？', 'Switch two-factor sign-in off?'), onOk: () => run(() => call('POST', '/auth/2fa/disable', { body: { password: v.password } }), { form: dform, success: t('两步验证已关闭', 'Two-factor sign-in is off') }).catch(() => undefined) })}>
                   <Form.Item name="password" rules={[{ required: true }]}><Input.Password placeholder={t('密码', 'Password')} aria-label={t('用于关闭两步验证的密码', 'Password to switch 2FA off')} style={{ width: 160 }} /></Form.Item>
                   <Button danger htmlType="submit">{t('关闭两步验证', 'Switch off')}</Button>
                 </Form>
@@ -111,7 +111,7 @@ export default function Account() {
                 <Typography.Paragraph>
                   {t('或手动输入密钥：', 'Or enter the key by hand:')} <code data-testid="totp-secret">{enrol.secret}</code>
                 </Typography.Paragraph>
-                <Form form={cform} layout="inline" onFinish={async (v) => {
+                <Form form={cform} name="cform" layout="inline" onFinish={async (v) => {
                   try {
                     const r = await run(() => call<Schemas['TwoFactorRecoveryCodes']>('POST', '/auth/2fa/confirm', { body: { code: String(v.code).trim() } }), { form: cform, success: t('两步验证已开启', 'Two-factor sign-in is on') });
                     if (r) { setCodes(r.data.recoveryCodes); setEnrol(null); }

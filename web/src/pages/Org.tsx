@@ -29,6 +29,9 @@ function Departments() {
   const q = useDepartments();
   const [form] = Form.useForm();
   const [error, setError] = useState('');
+  const [collapsed, setCollapsed] = useState<string[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [eform] = Form.useForm();
   const canManage = s.can('departments.manage');
   const tree = useMemo(() => {
     const items = q.data?.items ?? [];
@@ -60,9 +63,20 @@ function Departments() {
           ) : (
             <Tree
               treeData={tree}
-              defaultExpandAll
+              expandedKeys={(q.data?.items ?? []).map((d) => d.id).filter((k) => !collapsed.includes(k))}
+              onExpand={(keys) => setCollapsed((q.data?.items ?? []).map((d) => d.id).filter((k) => !keys.includes(k)))}
               draggable={canManage ? { icon: false } : false}
               blockNode
+              selectedKeys={selected ? [selected] : []}
+              onSelect={(keys) => {
+                const id = (keys[0] as string) ?? null;
+                setSelected(id);
+                const d = id ? byId(id) : null;
+                if (d) {
+                  eform.resetFields();
+                  eform.setFieldsValue({ name: d.name, parentId: d.parentId ?? undefined, disabled: d.disabled });
+                }
+              }}
               onDrop={(info) => {
                 const dragId = String(info.dragNode.key);
                 const target = String(info.node.key);
@@ -78,6 +92,7 @@ function Departments() {
           <Card title={t('新建部门', 'New department')}>
             <Form
               form={form}
+              name="deptCreate"
               layout="vertical"
               onFinish={async (v) => {
                 try {
@@ -98,6 +113,38 @@ function Departments() {
               <Button type="primary" htmlType="submit">{t('创建', 'Create')}</Button>
             </Form>
           </Card>
+          {selected && byId(selected) && (
+            <Card title={t('编辑部门', 'Edit department')} style={{ marginTop: 16 }} data-testid="department-edit">
+              <Form
+                form={eform}
+                name="deptEdit"
+                layout="vertical"
+                onFinish={async (v) => {
+                  const d = byId(selected)!;
+                  const body: Record<string, unknown> = {};
+                  if (v.name !== d.name) body.name = v.name;
+                  if ((v.parentId ?? null) !== (d.parentId ?? null)) body.parentId = v.parentId ?? null;
+                  if (!!v.disabled !== d.disabled) body.disabled = !!v.disabled;
+                  try {
+                    await run(() => call('PATCH', `/departments/${d.id}`, { body, ifMatch: d.version }), { form: eform, success: t('已保存', 'Saved') });
+                  } catch {
+                    /* shown on the fields */
+                  }
+                }}
+              >
+                <Form.Item name="name" label={t('部门名称', 'Department name')} rules={[{ required: true }]}>
+                  <Input />
+                </Form.Item>
+                <Form.Item name="parentId" label={t('移动到', 'Move under')}>
+                  <Select allowClear placeholder={t('（顶层）', '(top level)')} options={(q.data?.items ?? []).filter((d) => d.id !== selected).map((d) => ({ value: d.id, label: '\u00a0'.repeat(d.depth * 2) + d.name }))} />
+                </Form.Item>
+                <Form.Item name="disabled" label={t('停用', 'Disabled')} valuePropName="checked">
+                  <Switch />
+                </Form.Item>
+                <Button type="primary" htmlType="submit">{t('保存', 'Save')}</Button>
+              </Form>
+            </Card>
+          )}
         </Col>
       )}
     </Row>
