@@ -177,6 +177,7 @@ export function DataList<T extends { id: string }>(p: Props<T>) {
           dataSource={q.data?.items ?? []}
           locale={{ emptyText: <Empty description={t('没有记录', 'No records')} /> }}
           renderItem={(row) => (
+            <List.Item style={{ display: 'block', padding: 0, border: 0 }}>
             <Card
               size="small"
               style={{ marginBottom: 8, cursor: p.onOpen ? 'pointer' : undefined }}
@@ -196,6 +197,7 @@ export function DataList<T extends { id: string }>(p: Props<T>) {
                 </div>
               )}
             </Card>
+            </List.Item>
           )}
         />
       ) : (

@@ -185,7 +185,7 @@ export function TimelineView({ path }: { path: string }) {
               <div>
                 {e.kind === 'followUp' ? (
                   <>
-                    <Tag color="green">{String(d.type ?? t('跟进', 'Follow-up'))}</Tag>
+                    <Tag color="success">{String(d.type ?? t('跟进', 'Follow-up'))}</Tag>
                     {String(d.content ?? '')}
                   </>
                 ) : (

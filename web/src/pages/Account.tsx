@@ -101,7 +101,7 @@ export default function Account() {
                   <Form.Item name="password" rules={[{ required: true }]}><Input.Password placeholder={t('密码', 'Password')} aria-label={t('用于关闭两步验证的密码', 'Password to switch 2FA off')} style={{ width: 160 }} /></Form.Item>
                   <Button danger htmlType="submit">{t('关闭两步验证', 'Switch off')}</Button>
                 </Form>
-                {twoFactorOn && <Tag color="green">{t('已开启', 'On')}</Tag>}
+                {twoFactorOn && <Tag color="success">{t('已开启', 'On')}</Tag>}
               </Space>
             )}
             {enrol && (

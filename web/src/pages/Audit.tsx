@@ -110,7 +110,7 @@ function Logins() {
             { key: 'at', title: t('时间', 'When'), render: (_, e) => fmtTime(e.occurredAt) },
             { key: 'u', title: t('用户', 'User'), dataIndex: 'username' },
             { key: 'a', title: t('地址', 'Address'), dataIndex: 'address' },
-            { key: 'o', title: t('结果', 'Outcome'), render: (_, e) => <Tag color={e.outcome === 'succeeded' ? 'green' : 'red'}>{e.outcome}</Tag> },
+            { key: 'o', title: t('结果', 'Outcome'), render: (_, e) => <Tag color={e.outcome === 'succeeded' ? 'success' : 'error'}>{e.outcome}</Tag> },
             { key: 'r', title: t('原因 / 方式', 'Reason / method'), render: (_, e) => e.reason ?? e.method ?? '' },
           ]}
         />

@@ -25,7 +25,7 @@ export default function Contacts() {
   }, []);
   const query = { q, sort };
   const columns: Col<Contact>[] = [
-    { key: 'name', title: t('姓名', 'Name'), sort: 'name', render: (c) => <span>{c.name} {c.primary && <Tag color="gold">{t('主联系人', 'Primary')}</Tag>}</span> },
+    { key: 'name', title: t('姓名', 'Name'), sort: 'name', render: (c) => <span>{c.name} {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
     { key: 'title', title: t('职务', 'Title') },
     { key: 'mobile', title: t('手机', 'Mobile') },
     { key: 'officePhone', title: t('办公电话', 'Office phone') },

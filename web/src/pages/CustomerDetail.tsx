@@ -41,7 +41,7 @@ export function ContactsTable({ customerId, canEdit }: { customerId: string; can
         scroll={{ x: 'max-content' }}
         locale={{ emptyText: t('暂无联系人', 'No contacts yet') }}
         columns={[
-          { key: 'name', title: t('姓名', 'Name'), render: (_, c) => <span>{c.name} {c.primary && <Tag color="gold">{t('主联系人', 'Primary')}</Tag>}</span> },
+          { key: 'name', title: t('姓名', 'Name'), render: (_, c) => <span>{c.name} {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
           { key: 'title', title: t('职务', 'Title'), dataIndex: 'title' },
           { key: 'mobile', title: t('手机', 'Mobile'), dataIndex: 'mobile' },
           { key: 'officePhone', title: t('办公电话', 'Office phone'), dataIndex: 'officePhone' },
@@ -116,7 +116,7 @@ export default function CustomerDetail() {
         <Typography.Title level={2} style={{ fontSize: 20, margin: 0 }}>{c.name}</Typography.Title>
         <Tag color="blue">{label(customerStatus, c.status, lang)}</Tag>
         {c.inPool && <Tag>{t('公海', 'Pool')}</Tag>}
-        {c.locked && <Tag color="red">{t('已锁定', 'Locked')}</Tag>}
+        {c.locked && <Tag color="error">{t('已锁定', 'Locked')}</Tag>}
       </Space>
       <div style={{ marginBottom: 12 }}>
         <Space wrap>

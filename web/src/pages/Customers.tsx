@@ -35,7 +35,7 @@ export function ReturningSoon({ days = 7 }: { days?: number }) {
         { key: 'n', title: t('客户', 'Customer'), render: (_, r) => r.customer.name },
         { key: 'r', title: t('规则', 'Rule'), render: (_, r) => (r.rule === 'no_follow_up' ? t('未跟进', 'No follow-up') : t('未成交', 'No deal')) },
         { key: 'a', title: t('退回时间', 'Returns at'), render: (_, r) => fmtTime(r.returnAt) },
-        { key: 'd', title: t('剩余天数', 'Days left'), render: (_, r) => <Tag color={r.daysLeft <= 1 ? 'red' : 'orange'}>{r.daysLeft}</Tag> },
+        { key: 'd', title: t('剩余天数', 'Days left'), render: (_, r) => <Tag color={r.daysLeft <= 1 ? 'error' : 'warning'}>{r.daysLeft}</Tag> },
       ]}
     />
   );

@@ -131,7 +131,7 @@ export default function ImportWizard() {
               <p className="ant-upload-drag-icon"><InboxOutlined /></p>
               <p>{t('点击或拖入 CSV / XLSX 文件（中文或英文表头）', 'Click or drop a CSV / XLSX file (Chinese or English headers)')}</p>
             </Upload.Dragger>
-            {busy && <Progress percent={progress(dry)} status="active" />}
+            {busy && <Progress aria-label={t('进度', 'Progress')} percent={progress(dry)} status="active" />}
             <Button type="primary" disabled={!file} loading={busy} onClick={() => send(true)}>
               {t('试运行', 'Dry run')}
             </Button>
@@ -141,7 +141,7 @@ export default function ImportWizard() {
           <div>
             <Typography.Paragraph>{t('试运行结果（尚未写入任何数据）：', 'Dry run report (nothing written yet):')}</Typography.Paragraph>
             {report(dry)}
-            {busy && <Progress percent={progress(real)} status="active" />}
+            {busy && <Progress aria-label={t('进度', 'Progress')} percent={progress(real)} status="active" />}
             <Space style={{ marginTop: 16 }}>
               <Button onClick={() => { setStep(0); setDry(null); }}>{t('返回', 'Back')}</Button>
               <Button type="primary" loading={busy} onClick={() => send(false)} disabled={dry.imported === 0}>
@@ -153,7 +153,7 @@ export default function ImportWizard() {
         {step === 2 && real && (
           <div>
             <Result status={real.state === 'failed' ? 'error' : real.failed ? 'warning' : 'success'} title={t('导入完成', 'Import finished')} />
-            <Progress percent={100} />
+            <Progress aria-label={t('进度', 'Progress')} percent={100} />
             {report(real)}
             <Button style={{ marginTop: 16 }} onClick={() => { setStep(0); setDry(null); setReal(null); setFile(null); }}>
               {t('再导入一个文件', 'Import another file')}

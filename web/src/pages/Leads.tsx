@@ -60,7 +60,7 @@ export default function Leads({ pool }: { pool: boolean }) {
     {
       key: 'status',
       title: t('状态', 'Status'),
-      render: (r) => <Tag color={r.status === 'converted' ? 'green' : r.status === 'invalid' ? 'default' : 'blue'}>{label(leadStatus, r.status, lang)}</Tag>,
+      render: (r) => <Tag color={r.status === 'converted' ? 'success' : r.status === 'invalid' ? 'default' : 'blue'}>{label(leadStatus, r.status, lang)}</Tag>,
     },
     { key: 'ownerId', title: t('负责人', 'Owner'), render: (r) => (r.inPool ? <Tag>{t('线索池', 'Pool')}</Tag> : userName(r.ownerId)) },
     { key: 'nextFollowUpAt', title: t('下次跟进', 'Next follow-up'), sort: 'nextFollowUpAt', render: (r) => fmtTime(r.nextFollowUpAt) },

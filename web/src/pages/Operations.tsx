@@ -35,9 +35,9 @@ export default function Operations() {
         columns={[
           { key: 'n', title: t('名称', 'Name'), render: (_, p) => <span>{p.name} {!p.serving && <Tag>{t('新一代', 'next generation')}</Tag>}</span> },
           { key: 'g', title: t('代', 'Generation'), dataIndex: 'generation' },
-          { key: 's', title: t('状态', 'State'), render: (_, p) => <Tag color={p.state === 'live' ? 'green' : p.state === 'parked' ? 'red' : 'blue'} data-testid={`state-${p.name}`}>{label(projectionState, p.state, lang)}</Tag> },
+          { key: 's', title: t('状态', 'State'), render: (_, p) => <Tag color={p.state === 'live' ? 'success' : p.state === 'parked' ? 'error' : 'processing'} data-testid={`state-${p.name}`}>{label(projectionState, p.state, lang)}</Tag> },
           { key: 'pos', title: t('位置 / 最新', 'Position / head'), render: (_, p) => `${p.position} / ${p.head}` },
-          { key: 'prog', title: t('进度', 'Progress'), render: (_, p) => <Progress size="small" style={{ width: 140 }} percent={p.head ? Math.floor((p.position / p.head) * 100) : 100} status={p.state === 'parked' ? 'exception' : p.state === 'live' ? 'success' : 'active'} /> },
+          { key: 'prog', title: t('进度', 'Progress'), render: (_, p) => <Progress size="small" aria-label={t(`${p.name} 进度`, `${p.name} progress`)} style={{ width: 140 }} percent={p.head ? Math.floor((p.position / p.head) * 100) : 100} status={p.state === 'parked' ? 'exception' : p.state === 'live' ? 'success' : 'active'} /> },
           { key: 'lag', title: t('延迟', 'Lag'), render: (_, p) => t(`${p.lagEvents} 个事件 / ${p.lagSeconds.toFixed(1)} 秒`, `${p.lagEvents} events / ${p.lagSeconds.toFixed(1)} s`) },
           { key: 'e', title: t('最近错误', 'Last error'), render: (_, p) => p.lastError && <Typography.Text type="danger" style={{ fontSize: 12 }}>{p.lastError}</Typography.Text> },
           {

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Alert, App, Button, Card, Checkbox, Col, Form, Input, InputNumber, Modal, Row, Select, Space, Switch, Table, Tabs, Tag, Tree, Typography } from 'antd';
 import type { TreeDataNode } from 'antd';
 import { useQuery } from '@tanstack/react-query';
@@ -157,12 +157,16 @@ function UserDialog({ user, open, onClose }: { user: User | null; open: boolean;
   const [form] = Form.useForm();
   const depts = useDepartments();
   const roles = useQuery({ queryKey: ['roles'], queryFn: () => get<{ items: Role[] }>('/roles') });
+  useEffect(() => {
+    if (!open) return;
+    form.resetFields();
+    form.setFieldsValue(user ?? { roles: ['sales'] });
+  }, [open, user, form]);
   return (
     <Modal open={open} title={user ? t('编辑用户', 'Edit user') : t('新建用户', 'New user')} onCancel={onClose} onOk={() => form.submit()} destroyOnHidden okText={t('保存', 'Save')}>
       <Form
         form={form}
         layout="vertical"
-        initialValues={user ?? { roles: ['sales'] }}
         onFinish={async (v) => {
           try {
             if (user) {
@@ -237,7 +241,7 @@ function Users() {
         scroll={{ x: 'max-content' }}
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
         columns={[
-          { key: 'n', title: t('姓名', 'Name'), render: (_, u) => <span>{u.displayName} {u.disabled && <Tag color="red">{t('已停用', 'Disabled')}</Tag>}</span> },
+          { key: 'n', title: t('姓名', 'Name'), render: (_, u) => <span>{u.displayName} {u.disabled && <Tag color="error">{t('已停用', 'Disabled')}</Tag>}</span> },
           { key: 'u', title: t('用户名', 'Username'), dataIndex: 'username' },
           { key: 'r', title: t('角色', 'Roles'), render: (_, u) => u.roles.map((r) => <Tag key={r}>{r}</Tag>) },
           { key: 'd', title: t('部门', 'Department'), render: (_, u) => depts.data?.items.find((d) => d.id === u.departmentId)?.name ?? '—' },

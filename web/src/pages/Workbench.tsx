@@ -126,7 +126,7 @@ export default function Workbench() {
               renderItem={(l) => (
                 <List.Item onClick={() => nav(`/leads/${l.id}`)} style={{ cursor: 'pointer' }}>
                   <span>{l.name} · {l.company}</span>
-                  <Tag color={dayjs(l.nextFollowUpAt!).isBefore(startOfToday) ? 'red' : 'orange'}>{fmtTime(l.nextFollowUpAt)}</Tag>
+                  <Tag color={dayjs(l.nextFollowUpAt!).isBefore(startOfToday) ? 'error' : 'warning'}>{fmtTime(l.nextFollowUpAt)}</Tag>
                 </List.Item>
               )}
             />
