@@ -382,6 +382,11 @@ await step('leads: a two-character Chinese query finds the lead', async () => {
   await zhang.locator('.ant-table-row').filter({ hasText: '北京星河科技有限公司' }).waitFor();
   const rows = await zhang.locator('.ant-table-row').count();
   expect(rows === 1, `星河 should find one lead, found ${rows}`);
+  // export keeps the search
+  await btn(zhang, '导出').hover();
+  const [dl] = await Promise.all([zhang.waitForEvent('download'), zhang.getByText('CSV', { exact: true }).click()]);
+  const csv = readFileSync(await dl.path(), 'utf8');
+  expect(csv.includes('北京星河科技有限公司') && !csv.includes('上海云帆贸易'), 'the export does not keep the search: ' + csv.slice(0, 300));
   await zhang.locator('.ant-table-row').first().click();
   await zhang.waitForURL(/\/leads\/[0-9a-f-]{36}$/);
   state.leadUrl = new URL(zhang.url()).pathname;
