@@ -22,12 +22,12 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench Append -benchtime 2000x ./adapters/eventstore/...
-	$(GO) test -run '^$$' -bench CatchUp -benchtime 1x -timeout 30m ./projections/
-	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/
+	$(GO) test -run '^$$' -bench CatchUp -benchtime 1x -timeout 30m ./projections/engine/
+	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/leadproj/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/
-	$(GO) test -run '^$$' -fuzz FuzzDecodePage -fuzztime 30s ./projections/
+	$(GO) test -run '^$$' -fuzz FuzzDecodePage -fuzztime 30s ./projections/engine/
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.Version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/chronicle ./cmd/chronicle

@@ -78,7 +78,7 @@ func (r *Repository[A]) decode(events []eventstore.Event) ([]event.Event, error)
 
 // Create appends a new aggregate's events to a stream that must not exist yet.
 func (r *Repository[A]) Create(ctx context.Context, m Meta, id uuid.UUID, a A) (Result, error) {
-	res, err := r.append(ctx, m, id, eventstore.NoStream, a.Changes())
+	res, err := r.Append(ctx, m, id, eventstore.NoStream, a.Changes())
 	if errors.Is(err, eventstore.ErrConcurrency) {
 		return Result{}, ErrAlreadyExists
 	}
@@ -86,8 +86,8 @@ func (r *Repository[A]) Create(ctx context.Context, m Meta, id uuid.UUID, a A) (
 	return res, err
 }
 
-// maxAttempts bounds retries of a command whose stream moved between load and append.
-const maxAttempts = 4
+// MaxAttempts bounds retries of a command whose stream moved between load and append.
+const MaxAttempts = 4
 
 // Update loads the aggregate, runs change on it and appends what it recorded with the version it
 // was loaded at. When another writer got there first it reloads and runs change again (so rules
@@ -111,9 +111,9 @@ func (r *Repository[A]) Update(ctx context.Context, m Meta, id uuid.UUID, change
 		if len(changes) == 0 {
 			return Result{ID: id, Version: version, Position: l.Position}, nil
 		}
-		res, err := r.append(ctx, m, id, version, changes)
+		res, err := r.Append(ctx, m, id, version, changes)
 		if errors.Is(err, eventstore.ErrConcurrency) {
-			if attempt < maxAttempts {
+			if attempt < MaxAttempts {
 				continue // with If-Match, the reload tells whether the client's version is still current
 			}
 			if m.IfMatch != nil {
@@ -133,7 +133,9 @@ func matchVersion(a Root) int64 {
 	return a.Version()
 }
 
-func (r *Repository[A]) append(ctx context.Context, m Meta, id uuid.UUID, expected int64, changes []event.Event) (Result, error) {
+// Append appends changes recorded on the aggregate id at the expected version, for commands that
+// judge and retry themselves (a sign-in records its outcome whatever the outcome).
+func (r *Repository[A]) Append(ctx context.Context, m Meta, id uuid.UUID, expected int64, changes []event.Event) (Result, error) {
 	data, err := Encode(m, r.clock(), changes)
 	if err != nil {
 		return Result{}, err
@@ -232,4 +234,18 @@ func (r *Repository[A]) AsOf(ctx context.Context, id uuid.UUID, until time.Time)
 		return zero, err
 	}
 	return r.rehydrate(id, decoded)
+}
+
+// Events reads the aggregate's stream as stored and decoded (processes that look for one event
+// of a record's past, such as a lead's conversion).
+func (r *Repository[A]) Events(ctx context.Context, id uuid.UUID) ([]eventstore.Event, []event.Event, error) {
+	events, err := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(events) == 0 {
+		return nil, nil, ErrNotFound
+	}
+	decoded, err := r.decode(events)
+	return events, decoded, err
 }

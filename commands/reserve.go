@@ -33,55 +33,56 @@ func (r Reserved) EventType() string { return r.kind + ".reserved.v2" }
 
 // RegisterEvents builds the registry of every event the write side itself defines.
 func RegisterEvents(r *event.Registry) {
-	r.Register(func() event.Event { return &Reserved{kind: usernames} },
-		func() event.Event { return &Reserved{kind: customerNames} })
+	r.Register(func() event.Event { return &Reserved{kind: UsernameKind} },
+		func() event.Event { return &Reserved{kind: CustomerNameKind} })
 	// username.reserved.v1 was {username, userId}; the key is the lower-cased, trimmed username.
 	r.Upcast("username.reserved.v1", func(data json.RawMessage) (string, json.RawMessage, error) {
 		var v1 struct{ Username, UserID string }
 		if err := json.Unmarshal(data, &v1); err != nil {
 			return "", nil, err
 		}
-		out, err := json.Marshal(Reserved{Key: usernameKey(v1.Username), RecordID: v1.UserID})
-		return usernames + ".reserved.v2", out, err
+		out, err := json.Marshal(Reserved{Key: UsernameKey(v1.Username), RecordID: v1.UserID})
+		return UsernameKind + ".reserved.v2", out, err
 	})
 }
 
 // Kinds of reservation streams.
 const (
-	usernames     = "username"
-	customerNames = "customername"
+	UsernameKind     = "username"
+	CustomerNameKind = "customername"
 )
 
 // reservationGrace is how long a reservation whose record does not exist is presumed to be a
 // create in progress rather than a crash's leftover.
 const reservationGrace = time.Minute
 
-type reservations struct {
-	store    eventstore.Store
-	registry *event.Registry
-	clock    Clock
-	kind     string    // stream kind and event prefix
-	ns       uuid.UUID // namespace of the stream ids
-	// holds tells whether the record still holds the key, and whether it exists at all.
-	holds func(ctx context.Context, record uuid.UUID, key string) (held, exists bool, err error)
+// Reservations reserve keys of one kind.
+type Reservations struct {
+	Store    eventstore.Store
+	Registry *event.Registry
+	Clock    Clock
+	Kind     string    // stream kind and event prefix
+	NS       uuid.UUID // namespace of the stream ids
+	// Holds tells whether the record still holds the key, and whether it exists at all.
+	Holds func(ctx context.Context, record uuid.UUID, key string) (held, exists bool, err error)
 }
 
-// usernameKey: usernames are unique case-insensitively.
-func usernameKey(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
+// UsernameKey: usernames are unique case-insensitively.
+func UsernameKey(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
 
-func (r reservations) stream(key string) string {
-	return r.kind + "-" + uuid.NewSHA1(r.ns, []byte(key)).String()
+func (r Reservations) stream(key string) string {
+	return r.Kind + "-" + uuid.NewSHA1(r.NS, []byte(key)).String()
 }
 
-// latest reads the reservation stream of key: its events and the holder named last (uuid.Nil
+// Latest reads the reservation stream of key: its events and the holder named last (uuid.Nil
 // when there is none).
-func (r reservations) latest(ctx context.Context, key string, from int64) ([]eventstore.Event, uuid.UUID, error) {
-	events, err := r.store.Load(ctx, r.stream(key), eventstore.LoadOptions{FromVersion: from})
+func (r Reservations) Latest(ctx context.Context, key string, from int64) ([]eventstore.Event, uuid.UUID, error) {
+	events, err := r.Store.Load(ctx, r.stream(key), eventstore.LoadOptions{FromVersion: from})
 	if err != nil || len(events) == 0 {
 		return events, uuid.Nil, err
 	}
 	last := events[len(events)-1]
-	d, err := r.registry.Decode(last.Type, last.Data)
+	d, err := r.Registry.Decode(last.Type, last.Data)
 	if err != nil {
 		return nil, uuid.Nil, err
 	}
@@ -93,9 +94,9 @@ func (r reservations) latest(ctx context.Context, key string, from int64) ([]eve
 	return events, holder, err
 }
 
-// reserve claims key for id. When another record holds it, it returns that record's id.
-func (r reservations) reserve(ctx context.Context, m Meta, key string, id uuid.UUID) (uuid.UUID, error) {
-	existing, holder, err := r.latest(ctx, key, 0)
+// Reserve claims key for id. When another record holds it, it returns that record's id.
+func (r Reservations) Reserve(ctx context.Context, m Meta, key string, id uuid.UUID) (uuid.UUID, error) {
+	existing, holder, err := r.Latest(ctx, key, 0)
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -103,26 +104,26 @@ func (r reservations) reserve(ctx context.Context, m Meta, key string, id uuid.U
 		if holder == id {
 			return uuid.Nil, nil
 		}
-		held, exists, err := r.holds(ctx, holder, key)
+		held, exists, err := r.Holds(ctx, holder, key)
 		if err != nil || held {
 			return holder, err
 		}
 		// A holder not written yet may be a create in progress; after the grace period it is a
 		// crash's leftover.
-		if !exists && r.clock().Sub(existing[n-1].OccurredAt) < reservationGrace {
+		if !exists && r.Clock().Sub(existing[n-1].OccurredAt) < reservationGrace {
 			return holder, nil
 		}
 	}
-	data, err := Encode(m, r.clock(), []event.Event{Reserved{Key: key, RecordID: id.String(), kind: r.kind}})
+	data, err := Encode(m, r.Clock(), []event.Event{Reserved{Key: key, RecordID: id.String(), kind: r.Kind}})
 	if err != nil {
 		return uuid.Nil, err
 	}
-	if _, err := r.store.Append(ctx, r.stream(key), int64(len(existing)), data); err != nil {
+	if _, err := r.Store.Append(ctx, r.stream(key), int64(len(existing)), data); err != nil {
 		if !errors.Is(err, eventstore.ErrConcurrency) {
 			return uuid.Nil, err
 		}
 		// Another writer reserved it a moment ago: it holds the key now.
-		again, winner, lerr := r.latest(ctx, key, int64(len(existing))+1)
+		again, winner, lerr := r.Latest(ctx, key, int64(len(existing))+1)
 		if lerr != nil || len(again) == 0 {
 			return uuid.Nil, errors.Join(err, lerr)
 		}

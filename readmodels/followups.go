@@ -53,17 +53,9 @@ func (db *DB) FollowUpInsert(table string, f FollowUp) (string, []any) {
 			f.By.ID, f.By.Name, int64(f.Position)}
 }
 
-// ListFollowUps returns a subject's follow-ups, newest first. The caller has checked that the
-// reader may see the subject. For a customer, follow-ups through its contacts are included.
-func (db *DB) ListFollowUps(ctx context.Context, kind string, id uuid.UUID, limit int) ([]FollowUp, error) {
-	table, cond, arg := db.Gens.Table(CustomersProjection, "customer_followups"), "customer_id = ?", id.String()
-	switch kind {
-	case "lead":
-		table, cond = db.Gens.Table(LeadsProjection, "lead_followups"), "subject = ?"
-		arg = "lead:" + id.String()
-	case "contact":
-		cond = "contact_id = ?"
-	}
+// ListFollowUps returns the follow-ups of a follow-up table that match cond (one ? for arg),
+// newest first; the lead and customer views say which table and which subject.
+func (db *DB) ListFollowUps(ctx context.Context, table, cond, arg string, limit int) ([]FollowUp, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
@@ -83,8 +75,14 @@ func (db *DB) ListFollowUps(ctx context.Context, kind string, id uuid.UUID, limi
 			return nil, err
 		}
 		f.ID, _ = uuid.Parse(id)
-		f.CustomerID, f.ContactID, f.At, f.NextFollowUpAt, f.Position = optID(cust), optID(cont), at.T, next.Ptr(), uint64(pos)
+		f.CustomerID, f.ContactID, f.At, f.NextFollowUpAt, f.Position = OptID(cust), OptID(cont), at.T, next.Ptr(), uint64(pos)
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// AuditActor is who caused an event.
+type AuditActor struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }

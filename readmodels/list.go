@@ -1,10 +1,14 @@
 package readmodels
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,133 +16,149 @@ import (
 	"github.com/google/uuid"
 )
 
-// sortColumn is a sortable column: time columns may be NULL (sorted last via a far-future
+// SortColumn is a sortable column: time columns may be NULL (sorted last via a far-future
 // stand-in), text columns are NOT NULL.
-type sortColumn struct {
-	column string
-	isTime bool
+type SortColumn struct {
+	Column string
+	IsTime bool
 }
 
-// listSpec describes a keyset-paginated list over one table.
-type listSpec[T any] struct {
-	table       string
-	columns     string
-	sorts       map[string]sortColumn
-	defaultSort string // e.g. "-createdAt"
-	scan        func(scanner) (T, error)
-	// value returns a row's value of a sort column (a string or a *time.Time) and its id.
-	value func(T, string) (any, string)
+// ListSpec describes a keyset-paginated list over one table.
+type ListSpec[T any] struct {
+	Table       string
+	Columns     string
+	Sorts       map[string]SortColumn
+	DefaultSort string // e.g. "-createdAt"
+	Scan        func(Scanner) (T, error)
+	// Value returns a row's value of a sort column (a string or a *time.Time) and its key.
+	Value func(T, string) (any, string)
+	// Key is the unique column that breaks ties and names a row in a cursor: "id" unless set
+	// (the logs use their position). Sorting by the key itself orders by it alone.
+	Key string
+	// KeyInt: the key is an integer column (its cursor value is parsed as one).
+	KeyInt bool
 }
 
-// listQuery is the filtered part of a list request.
-type listQuery struct {
-	where  []string
-	args   []any
-	sort   string
-	limit  int
-	cursor string
+// ListQuery is the filtered part of a list request.
+type ListQuery struct {
+	Where  []string
+	Args   []any
+	Sort   string
+	Limit  int
+	Cursor string
 }
 
-// add appends a condition and its arguments.
-func (q *listQuery) add(cond string, args ...any) {
-	q.where = append(q.where, cond)
-	q.args = append(q.args, args...)
+// Add appends a condition and its arguments.
+func (q *ListQuery) Add(cond string, args ...any) {
+	q.Where = append(q.Where, cond)
+	q.Args = append(q.Args, args...)
 }
 
-// searchQuery starts every owned-record search the same way: the reader's data scope, the
+// SearchQuery starts every owned-record search the same way: the reader's data scope, the
 // keyword (Chinese substring) and the status filter.
-func (db *DB) searchQuery(table string, scope Scope, keyword string, statuses []string) (*listQuery, error) {
-	lq := &listQuery{}
-	if cond, a := scope.condition(); cond != "" {
-		lq.add(cond, a...)
+func (db *DB) SearchQuery(table string, scope Scope, keyword string, statuses []string) (*ListQuery, error) {
+	lq := &ListQuery{}
+	if cond, a := scope.Condition(); cond != "" {
+		lq.Add(cond, a...)
 	}
 	if needle := strings.ToLower(strings.TrimSpace(keyword)); needle != "" {
 		if utf8.RuneCountInString(needle) > 100 {
 			return nil, &ValidationError{Field: "q", Message: "at most 100 characters"}
 		}
 		cond, a := db.Dialect.SearchCondition(table, needle)
-		lq.add(cond, a...)
+		lq.Add(cond, a...)
 	}
 	if len(statuses) > 0 {
-		lq.add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",")+")", anySlice(statuses)...)
+		lq.Add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",")+")", AnySlice(statuses)...)
 	}
 	return lq, nil
 }
 
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// list runs a filtered, sorted, keyset-paginated query and counts the total on the first page
+// List runs a filtered, sorted, keyset-paginated query and counts the total on the first page
 // (later pages carry the total in the cursor).
-func list[T any](ctx context.Context, db *DB, spec listSpec[T], q listQuery) (Page[T], error) {
-	if q.limit <= 0 {
-		q.limit = 50
+func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Page[T], error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
 	}
-	if q.limit > 500 {
+	if q.Limit > 500 {
 		return Page[T]{}, &ValidationError{Field: "limit", Message: "at most 500"}
 	}
-	if q.sort == "" {
-		q.sort = spec.defaultSort
+	if q.Sort == "" {
+		q.Sort = spec.DefaultSort
 	}
-	key, desc := strings.CutPrefix(q.sort, "-")
-	col, ok := spec.sorts[key]
+	key, desc := strings.CutPrefix(q.Sort, "-")
+	col, ok := spec.Sorts[key]
 	if !ok {
-		keys := make([]string, 0, len(spec.sorts))
-		for k := range spec.sorts {
-			keys = append(keys, k)
-		}
-		return Page[T]{}, &ValidationError{Field: "sort", Message: "one of " + strings.Join(sorted(keys), ", ") + " (prefix - for descending)"}
+		return Page[T]{}, &ValidationError{Field: "sort", Message: "one of " + strings.Join(slices.Sorted(maps.Keys(spec.Sorts)), ", ") + " (prefix - for descending)"}
 	}
 	filter := ""
-	if len(q.where) > 0 {
-		filter = " WHERE " + strings.Join(q.where, " AND ")
+	if len(q.Where) > 0 {
+		filter = " WHERE " + strings.Join(q.Where, " AND ")
 	}
 	var total int64
 	var after *cursor
-	if q.cursor != "" {
-		c, err := decodeCursor(q.cursor)
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return Page[T]{}, err
 		}
 		after, total = &c, c.Total
-	} else if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+spec.table+filter), q.args...).Scan(&total); err != nil {
-		return Page[T]{}, fmt.Errorf("count %s: %w", spec.table, err)
+	} else if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+spec.Table+filter), q.Args...).Scan(&total); err != nil {
+		return Page[T]{}, fmt.Errorf("count %s: %w", spec.Table, err)
 	}
-	expr, exprArgs := col.column, []any(nil)
-	if col.isTime {
-		expr, exprArgs = "COALESCE("+col.column+", ?)", []any{db.Dialect.Time(farFuture)}
+	keyCol := cmp.Or(spec.Key, "id")
+	byKey := col.Column == keyCol
+	expr, exprArgs := col.Column, []any(nil)
+	if col.IsTime {
+		expr, exprArgs = "COALESCE("+col.Column+", ?)", []any{db.Dialect.Time(farFuture)}
 	}
 	op, dir := ">", "ASC"
 	if desc {
 		op, dir = "<", "DESC"
 	}
-	where, args := append([]string(nil), q.where...), append([]any(nil), q.args...)
+	where, args := append([]string(nil), q.Where...), append([]any(nil), q.Args...)
 	if after != nil {
-		v := after.V
-		if col.isTime {
-			s, _ := v.(string)
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return Page[T]{}, &ValidationError{Field: "cursor", Message: "does not belong to this sort"}
-			}
-			v = db.Dialect.Time(t)
+		k, err := spec.keyArg(after.ID)
+		if err != nil {
+			return Page[T]{}, err
 		}
-		where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND id %s ?))", expr, op, expr, op))
-		args = append(append(append(append(args, exprArgs...), v), exprArgs...), v, after.ID)
+		if byKey {
+			where, args = append(where, fmt.Sprintf("%s %s ?", keyCol, op)), append(args, k)
+		} else {
+			v := after.V
+			if col.IsTime {
+				s, _ := v.(string)
+				t, err := time.Parse(time.RFC3339Nano, s)
+				if err != nil {
+					return Page[T]{}, &ValidationError{Field: "cursor", Message: "does not belong to this sort"}
+				}
+				v = db.Dialect.Time(t)
+			}
+			where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND %s %s ?))", expr, op, expr, keyCol, op))
+			args = append(append(append(append(args, exprArgs...), v), exprArgs...), v, k)
+		}
 	}
-	stmt := "SELECT " + spec.columns + " FROM " + spec.table
+	stmt := "SELECT " + spec.Columns + " FROM " + spec.Table
 	if len(where) > 0 {
 		stmt += " WHERE " + strings.Join(where, " AND ")
 	}
-	stmt += fmt.Sprintf(" ORDER BY %s %s, id %s LIMIT ?", expr, dir, dir)
-	args = append(append(args, exprArgs...), q.limit+1)
+	if byKey {
+		stmt += fmt.Sprintf(" ORDER BY %s %s LIMIT ?", keyCol, dir)
+		args = append(args, q.Limit+1)
+	} else {
+		stmt += fmt.Sprintf(" ORDER BY %s %s, %s %s LIMIT ?", expr, dir, keyCol, dir)
+		args = append(append(args, exprArgs...), q.Limit+1)
+	}
 	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), args...)
 	if err != nil {
-		return Page[T]{}, fmt.Errorf("list %s: %w", spec.table, err)
+		return Page[T]{}, fmt.Errorf("list %s: %w", spec.Table, err)
 	}
 	defer rows.Close()
 	page := Page[T]{Items: []T{}, Total: total}
 	for rows.Next() {
-		item, err := spec.scan(rows)
+		item, err := spec.Scan(rows)
 		if err != nil {
 			return Page[T]{}, err
 		}
@@ -147,10 +167,10 @@ func list[T any](ctx context.Context, db *DB, spec listSpec[T], q listQuery) (Pa
 	if err := rows.Err(); err != nil {
 		return Page[T]{}, err
 	}
-	if len(page.Items) > q.limit {
-		page.Items = page.Items[:q.limit]
-		v, id := spec.value(page.Items[q.limit-1], col.column)
-		if t, ok := v.(*time.Time); ok || col.isTime {
+	if len(page.Items) > q.Limit {
+		page.Items = page.Items[:q.Limit]
+		v, id := spec.Value(page.Items[q.Limit-1], col.Column)
+		if t, ok := v.(*time.Time); ok || col.IsTime {
 			tv := farFuture
 			if t != nil {
 				tv = *t
@@ -162,22 +182,11 @@ func list[T any](ctx context.Context, db *DB, spec listSpec[T], q listQuery) (Pa
 	return page, nil
 }
 
-func sorted(s []string) []string {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s
-}
-
-// getScoped reads one row by id if the scope covers it (ErrNotFound otherwise).
-func getScoped[T any](ctx context.Context, db *DB, table, columns string, scope Scope, id uuid.UUID, scan func(scanner) (T, error)) (T, error) {
+// GetScoped reads one row by id if the scope covers it (ErrNotFound otherwise).
+func GetScoped[T any](ctx context.Context, db *DB, table, columns string, scope Scope, id uuid.UUID, scan func(Scanner) (T, error)) (T, error) {
 	stmt := "SELECT " + columns + " FROM " + table + " WHERE id = ?"
 	args := []any{id.String()}
-	if cond, a := scope.condition(); cond != "" {
+	if cond, a := scope.Condition(); cond != "" {
 		stmt += " AND " + cond
 		args = append(args, a...)
 	}
@@ -187,4 +196,16 @@ func getScoped[T any](ctx context.Context, db *DB, table, columns string, scope 
 		return zero, ErrNotFound
 	}
 	return v, err
+}
+
+// keyArg is a cursor's key as a query argument.
+func (spec ListSpec[T]) keyArg(k string) (any, error) {
+	if !spec.KeyInt {
+		return k, nil
+	}
+	n, err := strconv.ParseInt(k, 10, 64)
+	if err != nil || n < 0 {
+		return nil, &ValidationError{Field: "cursor", Message: "is not a cursor this server issued"}
+	}
+	return n, nil
 }

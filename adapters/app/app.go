@@ -24,6 +24,11 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/conversion"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
@@ -33,8 +38,17 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/auditproj"
+	"github.com/chronicle-crm/chronicle/projections/conversionproj"
+	"github.com/chronicle-crm/chronicle/projections/customerproj"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/leadproj"
+	"github.com/chronicle-crm/chronicle/projections/loginproj"
+	"github.com/chronicle-crm/chronicle/projections/orgproj"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
 // Config is everything that can be configured.
@@ -100,18 +114,20 @@ func (c *Config) Validate() error {
 
 // App is a wired Chronicle.
 type App struct {
-	Config    Config
-	Logger    *slog.Logger
-	Registry  *event.Registry
-	Store     eventstore.Store
-	DB        *readmodels.DB
-	Engine    *projections.Engine
-	Leads     *commands.Leads
-	Customers *commands.Customers
-	Contacts  *commands.Contacts
-	Users     *commands.Users
-	Org       *commands.Org
-	Auth      *commands.Auth
+	Config   Config
+	Logger   *slog.Logger
+	Registry *event.Registry
+	Store    eventstore.Store
+	DB       *readmodels.DB
+	httpapi.Views
+	Engine    *engine.Engine
+	Leads     *leadcmd.Service
+	Customers *customercmd.Service
+	Contacts  *customercmd.Contacts
+	Convert   *conversion.Service
+	Users     *usercmd.Users
+	Org       *orgcmd.Service
+	Auth      *usercmd.Auth
 	API       *httpapi.Server
 }
 
@@ -144,14 +160,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Store.Close()
 		return nil, err
 	}
-	a.Leads = commands.NewLeads(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Customers = commands.NewCustomers(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Contacts = commands.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
-	a.Users = commands.NewUsers(a.Store, a.Registry, cfg.Clock, a.DB, a.DB)
-	a.Org = commands.NewOrg(a.Store, a.Registry, cfg.Clock, a.DB)
-	a.Engine, err = projections.NewEngine(a.Store, a.DB, projections.Options{Logger: logger},
-		projections.NewLeads(a.Registry), projections.NewCustomers(a.Registry), projections.NewOrg(a.Registry), projections.Audit{}, projections.NewLogins(a.Registry),
-		projections.Conversions{Completer: commands.ConversionCompleter{Contacts: a.Contacts, Leads: a.Leads}})
+	a.Views = httpapi.NewViews(a.DB)
+	v := a.Views
+	a.Leads = leadcmd.New(a.Store, a.Registry, cfg.Clock, leadDirectory{v.OrgViews, v.LeadViews})
+	a.Customers = customercmd.New(a.Store, a.Registry, cfg.Clock, customerDirectory{v.OrgViews, v.CustomerViews})
+	a.Contacts = customercmd.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
+	a.Convert = conversion.New(a.Leads, a.Customers, a.Contacts, cfg.Clock)
+	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, v.OrgViews)
+	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
+	a.Engine, err = engine.New(a.Store, a.DB, engine.Options{Logger: logger},
+		leadproj.New(a.Registry), customerproj.New(a.Registry), orgproj.New(a.Registry), auditproj.Projector{}, loginproj.New(a.Registry),
+		conversionproj.Projector{Completer: a.Convert})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -160,8 +179,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
-	a.Auth = commands.NewAuth(a.Store, a.Registry, a.DB, a.DB, a.DB, cfg.Clock, cfg.SessionTTL)
-	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Users: a.Users, Org: a.Org,
+	a.Auth = usercmd.NewAuth(a.Store, a.Registry, v.OrgViews, v.OrgViews, v.LoginViews, cfg.Clock, cfg.SessionTTL)
+	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Views: a.Views, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Conversion: a.Convert, Users: a.Users, Org: a.Org,
 		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
 	return a, nil
 }
@@ -305,3 +324,27 @@ func (a *App) RunPoolRules(ctx context.Context, holder string) (int, error) {
 	}
 	return a.Customers.ReturnDue(ctx, now)
 }
+
+// leadDirectory is what lead commands read: placements and the claim cap from the organisation,
+// owned counts from the leads.
+type leadDirectory struct {
+	*orgViews
+	leads *leadview.Views
+}
+
+func (d leadDirectory) OwnedLeads(ctx context.Context, owner uuid.UUID) (int64, error) {
+	return d.leads.OwnedLeads(ctx, owner)
+}
+
+// customerDirectory is what customer commands read: placements, pool rules and custom fields from
+// the organisation, the rest from the customers.
+type customerDirectory struct {
+	*orgViews
+	*customerViews
+}
+
+// The views under names of their own, so that both can be embedded.
+type (
+	orgViews      = orgview.Views
+	customerViews = customerview.Views
+)

@@ -11,6 +11,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/auditview"
 )
 
 // historyItems is the history response of a record: its events with field-level changes.
@@ -25,7 +26,7 @@ func historyItems(events []commands.Change) []HistoryEntry {
 
 func historyEntry(e eventstore.Event) HistoryEntry {
 	var data any
-	_ = json.Unmarshal(readmodels.Redact(e.Data), &data)
+	_ = json.Unmarshal(auditview.Redact(e.Data), &data)
 	m := e.Metadata
 	return HistoryEntry{Position: e.Position, Version: e.Version, Type: e.Type, OccurredAt: e.OccurredAt,
 		Actor: actorView{ID: m.ActorID, Name: m.ActorName}, Data: data,
@@ -40,7 +41,7 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	q := readmodels.AuditQuery{Scope: readmodels.ScopeOf(actorOf(r.Context()), false), ActorID: v.Get("actor"), Type: v.Get("type"),
+	q := auditview.Query{Scope: readmodels.ScopeOf(actorOf(r.Context()), false), ActorID: v.Get("actor"), Type: v.Get("type"),
 		StreamID: v.Get("stream"), StreamKind: v.Get("kind"), Cursor: v.Get("cursor"), Desc: v.Get("order") == "desc"}
 	if d := v.Get("department"); d != "" {
 		id, err := parseUUID("department", d)
@@ -84,11 +85,11 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		q.Limit = n
 	}
-	if err := s.waitFor(r, readmodels.AuditProjection); err != nil {
+	if err := s.waitFor(r, auditview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	page, err := s.DB.SearchAudit(r.Context(), q)
+	page, err := s.AuditViews.Search(r.Context(), q)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return

@@ -7,8 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/chronicle-crm/chronicle/commands"
-	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
 // LoginBody is the body of POST /api/v1/auth/login; totp or recoveryCode is the second factor
@@ -21,10 +21,10 @@ type LoginBody struct {
 }
 
 type loginResponse struct {
-	Token             string           `json:"token"`
-	ExpiresAt         time.Time        `json:"expiresAt"`
-	User              *readmodels.User `json:"user"`
-	TwoFactorRequired bool             `json:"twoFactorRequired"`
+	Token             string        `json:"token"`
+	ExpiresAt         time.Time     `json:"expiresAt"`
+	User              *orgview.User `json:"user"`
+	TwoFactorRequired bool          `json:"twoFactorRequired"`
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -40,13 +40,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	// A brand-new account may not have reached the users read model yet: wait (bounded) for it
 	// to catch up with the log before deciding the username is unknown.
 	if head, err := s.Store.Head(r.Context()); err == nil {
-		_ = s.awaitPosition(r.Context(), head, readmodels.UsersProjection)
+		_ = s.awaitPosition(r.Context(), head, orgview.UsersProjection)
 	}
 	addr := clientAddr(r)
-	res, err := s.Auth.Login(r.Context(), commands.LoginRequest{Username: in.Username, Password: in.Password, TOTP: in.TOTP,
+	res, err := s.Auth.Login(r.Context(), usercmd.LoginRequest{Username: in.Username, Password: in.Password, TOTP: in.TOTP,
 		RecoveryCode: in.RecoveryCode, Address: addr, Client: clientDescription(addr, r.UserAgent()), RequestID: requestID(r.Context())})
 	s.Metrics.Command("auth.login", err, 0)
-	var throttled *commands.ThrottledError
+	var throttled *usercmd.ThrottledError
 	if errors.As(err, &throttled) {
 		w.Header().Set("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
 	}
@@ -54,7 +54,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	u, err := s.DB.GetUser(r.Context(), res.Credential.UserID)
+	u, err := s.OrgViews.GetUser(r.Context(), res.Credential.UserID)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -89,11 +89,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
-	if err := s.waitFor(r, readmodels.UsersProjection); err != nil {
+	if err := s.waitFor(r, orgview.UsersProjection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	u, err := s.DB.GetUser(r.Context(), actorOf(r.Context()).ID)
+	u, err := s.OrgViews.GetUser(r.Context(), actorOf(r.Context()).ID)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return

@@ -8,8 +8,11 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/conversion"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // contactRoutes registers contacts and lead conversion.
@@ -33,11 +36,11 @@ type ContactCreate struct {
 }
 
 func (s *Server) contactResponse(w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
-	if err := s.awaitPosition(r.Context(), res.Position, readmodels.CustomersProjection); err != nil {
+	if err := s.awaitPosition(r.Context(), res.Position, customerview.Projection); err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
 	}
-	c, err := s.DB.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), res.ID)
+	c, err := s.CustomerViews.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), res.ID)
 	if err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
@@ -48,7 +51,7 @@ func (s *Server) contactResponse(w http.ResponseWriter, r *http.Request, status 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 	var in ContactCreate
 	err := decode(w, r, s.MaxBody, &in)
-	c := commands.CreateContact{Fields: in.Fields, Primary: in.Primary}
+	c := customercmd.CreateContact{Fields: in.Fields, Primary: in.Primary}
 	if err == nil && in.ID != "" {
 		c.ID, err = parseUUID("id", in.ID)
 	}
@@ -73,9 +76,9 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var cur *readmodels.Contact
+	var cur *customerview.Contact
 	if err == nil {
-		cur, err = s.DB.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), id)
+		cur, err = s.CustomerViews.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -119,11 +122,11 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err == nil {
-		err = s.waitFor(r, readmodels.CustomersProjection)
+		err = s.waitFor(r, customerview.Projection)
 	}
-	var c *readmodels.Contact
+	var c *customerview.Contact
 	if err == nil {
-		c, err = s.DB.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), id)
+		c, err = s.CustomerViews.GetContact(r.Context(), s.customerScope(actorOf(r.Context())), id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -134,7 +137,7 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	q := readmodels.ContactQuery{Scope: s.customerScope(actorOf(r.Context())), Q: v.Get("q"), Cursor: v.Get("cursor"), Sort: v.Get("sort")}
+	q := customerview.ContactQuery{Scope: s.customerScope(actorOf(r.Context())), Q: v.Get("q"), Cursor: v.Get("cursor"), Sort: v.Get("sort")}
 	var err error
 	if l := v.Get("limit"); l != "" {
 		n, perr := strconv.Atoi(l)
@@ -149,11 +152,11 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) {
 		q.CustomerID = &id
 	}
 	if err == nil {
-		err = s.waitFor(r, readmodels.CustomersProjection)
+		err = s.waitFor(r, customerview.Projection)
 	}
-	var page readmodels.Page[*readmodels.Contact]
+	var page readmodels.Page[*customerview.Contact]
 	if err == nil {
-		page, err = s.DB.SearchContacts(r.Context(), q)
+		page, err = s.CustomerViews.SearchContacts(r.Context(), q)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -205,11 +208,11 @@ func (s *Server) convertLead(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = merr
 	}
-	var out commands.Converted
+	var out conversion.Converted
 	if err == nil {
 		_, err = s.command(w, "lead.convert", func() (commands.Result, error) {
 			var cerr error
-			out, cerr = s.Contacts.Convert(r.Context(), m, s.Leads, id, commands.ConvertLead{Contact: in.Contact})
+			out, cerr = s.Conversion.Convert(r.Context(), m, id, conversion.Convert{Contact: in.Contact})
 			return out.Result, cerr
 		})
 	}

@@ -11,9 +11,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // customerRoutes registers the customer endpoints.
@@ -44,7 +47,7 @@ func (s *Server) duplicates(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, errForbidden)
 		return
 	}
-	d, err := s.DB.FindDuplicates(r.Context(), s.customerScope(actorOf(r.Context())), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
+	d, err := s.CustomerViews.FindDuplicates(r.Context(), s.customerScope(actorOf(r.Context())), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -64,18 +67,18 @@ type CustomerCreate struct {
 	ConfirmDuplicate bool `json:"confirmDuplicate"`
 }
 
-func (s *Server) customerScope(a commands.Actor) readmodels.Scope {
+func (s *Server) customerScope(a access.Actor) readmodels.Scope {
 	sc := readmodels.ScopeOf(a, a.Can(role.CustomersPool) || a.Can(role.CustomersAssign))
 	sc.None = !a.Can(role.CustomersRead)
 	return sc
 }
 
 func (s *Server) customerView(ctx context.Context, w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
-	if err := s.awaitPosition(ctx, res.Position, readmodels.CustomersProjection); err != nil {
+	if err := s.awaitPosition(ctx, res.Position, customerview.Projection); err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
 	}
-	c, err := s.DB.GetCustomer(ctx, s.customerScope(actorOf(ctx)), res.ID)
+	c, err := s.CustomerViews.Get(ctx, s.customerScope(actorOf(ctx)), res.ID)
 	if err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
@@ -116,7 +119,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateCustomer{Fields: in.Fields, Status: customer.Status(in.Status), Pool: in.Pool, UniqueName: !in.ConfirmDuplicate}
+	c := customercmd.Create{Fields: in.Fields, Status: customer.Status(in.Status), Pool: in.Pool, UniqueName: !in.ConfirmDuplicate}
 	var err error
 	if in.ID != "" {
 		c.ID, err = parseUUID("id", in.ID)
@@ -143,11 +146,11 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		err = errForbidden
 	}
 	if err == nil && !in.ConfirmDuplicate {
-		err = s.waitFor(r, readmodels.CustomersProjection) // the duplicate check reads the read model
+		err = s.waitFor(r, customerview.Projection) // the duplicate check reads the read model
 	}
 	if err == nil && !in.ConfirmDuplicate {
-		var dups []readmodels.Duplicate
-		dups, err = s.DB.FindDuplicates(r.Context(), s.customerScope(m.Actor), in.Name, in.Phone, in.Email, c.ID)
+		var dups []customerview.Duplicate
+		dups, err = s.CustomerViews.FindDuplicates(r.Context(), s.customerScope(m.Actor), in.Name, in.Phone, in.Email, c.ID)
 		if err == nil && len(dups) > 0 {
 			err = &duplicateError{dups}
 		}
@@ -157,7 +160,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.command(w, "customer.create", func() (commands.Result, error) { return s.Customers.Create(r.Context(), m, c) })
-	var taken *commands.NameTakenError
+	var taken *customercmd.NameTakenError
 	if errors.As(err, &taken) {
 		// Another create of this name won a moment ago (the read model may not show it yet).
 		err = s.nameTaken(r.Context(), m.Actor, in.Name, in.Phone, in.Email, c.ID, taken.CustomerID)
@@ -180,7 +183,7 @@ type CustomerPatch map[string]any
 
 // ToPatch validates the wire form into a domain patch.
 func (in CustomerPatch) ToPatch() (customer.Patch, error) {
-	p := customer.Patch{Text: map[string]string{}}
+	p := customer.Patch{}
 	known := map[string]bool{}
 	for _, f := range customer.TextFields() {
 		known[f] = true
@@ -195,7 +198,7 @@ func (in CustomerPatch) ToPatch() (customer.Patch, error) {
 			if !ok {
 				return p, invalid(k, "must be a string")
 			}
-			p.Text[k] = sv
+			_ = p.SetText(k, sv) // k is a known text field
 		case k == "satisfaction" || k == "credit":
 			f, ok := v.(float64)
 			if !ok || f != float64(int(f)) {
@@ -231,9 +234,6 @@ func (in CustomerPatch) ToPatch() (customer.Patch, error) {
 			return p, &badRequest{status: http.StatusBadRequest, code: "unknown_field", detail: "unknown field " + k,
 				fields: []fieldError{{Field: k, Message: "is not a field of this request"}}}
 		}
-	}
-	if len(p.Text) == 0 {
-		p.Text = nil
 	}
 	if p.IsZero() {
 		return p, invalid("(body)", "name at least one field to change")
@@ -314,11 +314,11 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, snap)
 		return
 	}
-	if err := s.waitFor(r, readmodels.CustomersProjection); err != nil {
+	if err := s.waitFor(r, customerview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c, err := s.DB.GetCustomer(r.Context(), s.customerScope(actor), id)
+	c, err := s.CustomerViews.Get(r.Context(), s.customerScope(actor), id)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -339,13 +339,13 @@ func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) {
 		q.Limit = n
 	}
 	if err == nil {
-		err = s.waitFor(r, readmodels.CustomersProjection)
+		err = s.waitFor(r, customerview.Projection)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	page, err := s.DB.SearchCustomers(r.Context(), q)
+	page, err := s.CustomerViews.Search(r.Context(), q)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -368,19 +368,19 @@ func (s *Server) customerHistory(w http.ResponseWriter, r *http.Request) {
 
 // nameTaken is the possible_duplicate answer when the name reservation found holder: the likely
 // duplicates the read model knows, with holder among them.
-func (s *Server) nameTaken(ctx context.Context, a commands.Actor, name, phone, email string, self, holder uuid.UUID) error {
-	dups, err := s.DB.FindDuplicates(ctx, s.customerScope(a), name, phone, email, self)
+func (s *Server) nameTaken(ctx context.Context, a access.Actor, name, phone, email string, self, holder uuid.UUID) error {
+	dups, err := s.CustomerViews.FindDuplicates(ctx, s.customerScope(a), name, phone, email, self)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(dups, func(d readmodels.Duplicate) bool { return d.ID == holder }) {
-		dups = append([]readmodels.Duplicate{{ID: holder, Name: name, Score: 1, Reasons: []string{"same_name"}}}, dups...)
+	if !slices.ContainsFunc(dups, func(d customerview.Duplicate) bool { return d.ID == holder }) {
+		dups = append([]customerview.Duplicate{{ID: holder, Name: name, Score: 1, Reasons: []string{"same_name"}}}, dups...)
 	}
 	return &duplicateError{dups}
 }
 
 // duplicateError: likely duplicates exist and the client did not confirm.
-type duplicateError struct{ found []readmodels.Duplicate }
+type duplicateError struct{ found []customerview.Duplicate }
 
 func (e *duplicateError) Error() string {
 	return fmt.Sprintf("%d existing customers look like this one; check them, or send \"confirmDuplicate\": true to save anyway", len(e.found))
@@ -398,6 +398,6 @@ func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return commands.Result{}, err
 		}
-		return s.Contacts.Merge(r.Context(), m, id, src)
+		return s.Customers.Merge(r.Context(), m, id, src)
 	})
 }

@@ -15,9 +15,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // Exports: GET /api/v1/{customers,leads,contacts}/export?format=csv|xlsx plus the list endpoint's
@@ -46,7 +49,7 @@ func exportFormat(v url.Values) (string, error) {
 }
 
 // mayExport: reading the records and exporting them are both needed.
-func mayExport(a commands.Actor, read, export string) error {
+func mayExport(a access.Actor, read, export string) error {
 	if !a.Can(read) || !a.Can(export) {
 		return commands.ErrForbidden
 	}
@@ -164,7 +167,7 @@ func (o *ownerNames) name(ctx context.Context, id *uuid.UUID) string {
 		return n
 	}
 	n := ""
-	if u, err := o.s.DB.GetUser(ctx, *id); err == nil {
+	if u, err := o.s.OrgViews.GetUser(ctx, *id); err == nil {
 		n = u.DisplayName
 	}
 	o.names[*id] = n
@@ -173,8 +176,8 @@ func (o *ownerNames) name(ctx context.Context, id *uuid.UUID) string {
 
 // customerQueryFromURL reads the filters of the customer list and export: GET /api/v1/customers
 // and GET /api/v1/customers/export take the same ones.
-func (s *Server) customerQueryFromURL(ctx context.Context, v url.Values, scope readmodels.Scope) (readmodels.CustomerQuery, error) {
-	q := readmodels.CustomerQuery{Scope: scope, Q: v.Get("q"), Level: v.Get("level"), Industry: v.Get("industry"),
+func (s *Server) customerQueryFromURL(ctx context.Context, v url.Values, scope readmodels.Scope) (customerview.Query, error) {
+	q := customerview.Query{Scope: scope, Q: v.Get("q"), Level: v.Get("level"), Industry: v.Get("industry"),
 		Source: v.Get("source"), Classification: v.Get("classification"), Sort: v.Get("sort")}
 	for _, st := range v["status"] {
 		for _, one := range strings.Split(st, ",") {
@@ -209,9 +212,9 @@ func (s *Server) customerQueryFromURL(ctx context.Context, v url.Values, scope r
 
 // customFilters reads custom.<key>=value (repeatable) and custom.<key>.min / .max (number and date
 // fields) against the field definitions; see readmodels.CustomFilter for what they match.
-func (s *Server) customFilters(ctx context.Context, v url.Values) ([]readmodels.CustomFilter, error) {
+func (s *Server) customFilters(ctx context.Context, v url.Values) ([]customerview.CustomFilter, error) {
 	var defs map[string]customer.CustomField
-	byKey := map[string]*readmodels.CustomFilter{}
+	byKey := map[string]*customerview.CustomFilter{}
 	var order []string
 	for _, param := range slices.Sorted(maps.Keys(v)) {
 		rest, ok := strings.CutPrefix(param, "custom.")
@@ -219,7 +222,7 @@ func (s *Server) customFilters(ctx context.Context, v url.Values) ([]readmodels.
 			continue
 		}
 		if defs == nil {
-			list, err := s.DB.CustomerFields(ctx)
+			list, err := s.OrgViews.CustomerFields(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -242,7 +245,7 @@ func (s *Server) customFilters(ctx context.Context, v url.Values) ([]readmodels.
 		}
 		f := byKey[key]
 		if f == nil {
-			f = &readmodels.CustomFilter{Key: key, Type: d.Type}
+			f = &customerview.CustomFilter{Key: key, Type: d.Type}
 			byKey[key] = f
 			order = append(order, key)
 		}
@@ -263,7 +266,7 @@ func (s *Server) customFilters(ctx context.Context, v url.Values) ([]readmodels.
 			}
 		}
 	}
-	out := make([]readmodels.CustomFilter, 0, len(order))
+	out := make([]customerview.CustomFilter, 0, len(order))
 	for _, k := range order {
 		out = append(out, *byKey[k])
 	}
@@ -296,17 +299,17 @@ func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		format, err = exportFormat(v)
 	}
-	var q readmodels.CustomerQuery
+	var q customerview.Query
 	if err == nil {
 		q, err = s.customerQueryFromURL(r.Context(), v, s.customerScope(a))
 	}
 	if err == nil {
-		err = s.waitFor(r, readmodels.CustomersProjection)
+		err = s.waitFor(r, customerview.Projection)
 	}
-	var first readmodels.Page[*readmodels.Customer]
+	var first readmodels.Page[*customerview.Customer]
 	if err == nil {
 		q.Limit = exportPage
-		first, err = s.DB.SearchCustomers(r.Context(), q)
+		first, err = s.CustomerViews.Search(r.Context(), q)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -314,7 +317,7 @@ func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) {
 	}
 	owners := &ownerNames{s: s, names: map[uuid.UUID]string{}}
 	ctx := r.Context()
-	type C = *readmodels.Customer
+	type C = *customerview.Customer
 	cc := customerColumns
 	cols := []exportColumn[C]{
 		{header(cc, "id"), func(c C) string { return c.ID.String() }},
@@ -352,7 +355,7 @@ func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) {
 	}
 	export(s, w, r, format, "customers", "客户", cols, first, func(ctx context.Context, cursor string) (readmodels.Page[C], error) {
 		q.Cursor = cursor
-		return s.DB.SearchCustomers(ctx, q)
+		return s.CustomerViews.Search(ctx, q)
 	}, nil)
 }
 
@@ -364,18 +367,18 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		format, err = exportFormat(v)
 	}
-	var q readmodels.LeadQuery
+	var q leadview.Query
 	if err == nil {
 		v.Del("limit")
 		q, err = LeadQueryFromURL(v, scopeOf(a))
 	}
 	if err == nil {
-		err = s.waitFor(r, readmodels.LeadsProjection)
+		err = s.waitFor(r, leadview.Projection)
 	}
-	var first readmodels.Page[*readmodels.Lead]
+	var first readmodels.Page[*leadview.Lead]
 	if err == nil {
 		q.Limit, q.Cursor = exportPage, ""
-		first, err = s.DB.SearchLeads(r.Context(), q)
+		first, err = s.LeadViews.Search(r.Context(), q)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -383,7 +386,7 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) {
 	}
 	owners := &ownerNames{s: s, names: map[uuid.UUID]string{}}
 	ctx := r.Context()
-	type L = *readmodels.Lead
+	type L = *leadview.Lead
 	lc := leadColumns
 	cols := []exportColumn[L]{
 		{header(lc, "id"), func(l L) string { return l.ID.String() }},
@@ -406,7 +409,7 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) {
 	}
 	export(s, w, r, format, "leads", "线索", cols, first, func(ctx context.Context, cursor string) (readmodels.Page[L], error) {
 		q.Cursor = cursor
-		return s.DB.SearchLeads(ctx, q)
+		return s.LeadViews.Search(ctx, q)
 	}, nil)
 }
 
@@ -418,25 +421,25 @@ func (s *Server) exportContacts(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		format, err = exportFormat(v)
 	}
-	q := readmodels.ContactQuery{Scope: s.customerScope(a), Q: v.Get("q"), Sort: v.Get("sort"), Limit: exportPage}
+	q := customerview.ContactQuery{Scope: s.customerScope(a), Q: v.Get("q"), Sort: v.Get("sort"), Limit: exportPage}
 	if cid := v.Get("customerId"); cid != "" && err == nil {
 		var id uuid.UUID
 		id, err = parseUUID("customerId", cid)
 		q.CustomerID = &id
 	}
 	if err == nil {
-		err = s.waitFor(r, readmodels.CustomersProjection)
+		err = s.waitFor(r, customerview.Projection)
 	}
-	var first readmodels.Page[*readmodels.Contact]
+	var first readmodels.Page[*customerview.Contact]
 	if err == nil {
-		first, err = s.DB.SearchContacts(r.Context(), q)
+		first, err = s.CustomerViews.SearchContacts(r.Context(), q)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
 	customerNames := map[uuid.UUID]string{}
-	prepare := func(ctx context.Context, items []*readmodels.Contact) error {
+	prepare := func(ctx context.Context, items []*customerview.Contact) error {
 		var missing []uuid.UUID
 		for _, c := range items {
 			if _, ok := customerNames[c.CustomerID]; !ok {
@@ -444,13 +447,13 @@ func (s *Server) exportContacts(w http.ResponseWriter, r *http.Request) {
 				customerNames[c.CustomerID] = ""
 			}
 		}
-		names, err := s.DB.CustomerNames(ctx, missing)
+		names, err := s.CustomerViews.CustomerNames(ctx, missing)
 		for id, n := range names {
 			customerNames[id] = n
 		}
 		return err
 	}
-	type K = *readmodels.Contact
+	type K = *customerview.Contact
 	kc := contactColumns
 	cols := []exportColumn[K]{
 		{header(kc, "id"), func(c K) string { return c.ID.String() }},
@@ -471,6 +474,6 @@ func (s *Server) exportContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	export(s, w, r, format, "contacts", "联系人", cols, first, func(ctx context.Context, cursor string) (readmodels.Page[K], error) {
 		q.Cursor = cursor
-		return s.DB.SearchContacts(ctx, q)
+		return s.CustomerViews.SearchContacts(ctx, q)
 	}, prepare)
 }

@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // followUpRoutes registers follow-ups, record timelines and the "returning to the pool" list.
@@ -32,9 +35,9 @@ type FollowUpCreate struct {
 func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	var in FollowUpCreate
 	err := decode(w, r, s.MaxBody, &in)
-	var f commands.RecordFollowUp
+	var f followup.Record
 	if err == nil {
-		f.Subject, err = commands.ParseSubject(in.Subject)
+		f.Subject, err = followup.ParseSubject(in.Subject)
 	}
 	f.Type, f.Content = in.Type, in.Content
 	if err == nil && in.At != nil && *in.At != "" {
@@ -52,22 +55,22 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	var res commands.Result
 	if err == nil {
 		res, err = s.command(w, "followup.record", func() (commands.Result, error) {
-			return commands.FollowUps{Leads: s.Leads, Contacts: s.Contacts}.Record(r.Context(), m, f)
+			return followup.Service{Leads: s.Leads, Customers: s.Customers, Clock: s.Clock}.Record(r.Context(), m, f)
 		})
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	projection := readmodels.CustomersProjection
+	projection := customerview.Projection
 	if f.Subject.Kind == "lead" {
-		projection = readmodels.LeadsProjection
+		projection = leadview.Projection
 	}
 	if err := s.awaitPosition(r.Context(), res.Position, projection); err != nil {
 		writeJSON(w, http.StatusCreated, map[string]any{"id": res.ID})
 		return
 	}
-	list, err := s.DB.ListFollowUps(r.Context(), f.Subject.Kind, f.Subject.ID, 500)
+	list, err := s.FollowUps(r.Context(), f.Subject.Kind, f.Subject.ID, 500)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -82,31 +85,31 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 }
 
 // visibleSubject answers 404 unless the reader may see the subject.
-func (s *Server) visibleSubject(r *http.Request, sub commands.Subject) error {
+func (s *Server) visibleSubject(r *http.Request, sub followup.Subject) error {
 	a := actorOf(r.Context())
 	var err error
 	switch sub.Kind {
 	case "lead":
-		_, err = s.DB.GetLead(r.Context(), scopeOf(a), sub.ID)
+		_, err = s.LeadViews.Get(r.Context(), scopeOf(a), sub.ID)
 	case "customer":
-		_, err = s.DB.GetCustomer(r.Context(), s.customerScope(a), sub.ID)
+		_, err = s.CustomerViews.Get(r.Context(), s.customerScope(a), sub.ID)
 	default:
-		_, err = s.DB.GetContact(r.Context(), s.customerScope(a), sub.ID)
+		_, err = s.CustomerViews.GetContact(r.Context(), s.customerScope(a), sub.ID)
 	}
 	return err
 }
 
 func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request) {
-	sub, err := commands.ParseSubject(r.URL.Query().Get("subject"))
+	sub, err := followup.ParseSubject(r.URL.Query().Get("subject"))
 	if err == nil {
-		err = s.waitFor(r, readmodels.LeadsProjection, readmodels.CustomersProjection)
+		err = s.waitFor(r, leadview.Projection, customerview.Projection)
 	}
 	if err == nil {
 		err = s.visibleSubject(r, sub)
 	}
 	var list []readmodels.FollowUp
 	if err == nil {
-		list, err = s.DB.ListFollowUps(r.Context(), sub.Kind, sub.ID, 500)
+		list, err = s.FollowUps(r.Context(), sub.Kind, sub.ID, 500)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -170,16 +173,16 @@ func (s *Server) returningCustomers(w http.ResponseWriter, r *http.Request) {
 		days = n
 	}
 	a := actorOf(r.Context())
-	pool, err := s.DB.CustomerPool(r.Context())
+	pool, err := s.OrgViews.CustomerPool(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
 	type item struct {
-		Customer *readmodels.Customer `json:"customer"`
-		Rule     string               `json:"rule"`
-		ReturnAt time.Time            `json:"returnAt"`
-		DaysLeft int                  `json:"daysLeft"`
+		Customer *customerview.Customer `json:"customer"`
+		Rule     string                 `json:"rule"`
+		ReturnAt time.Time              `json:"returnAt"`
+		DaysLeft int                    `json:"daysLeft"`
 	}
 	items := []item{}
 	now := s.Clock()
@@ -187,7 +190,7 @@ func (s *Server) returningCustomers(w http.ResponseWriter, r *http.Request) {
 	cursor := ""
 	me := a.ID
 	for {
-		page, err := s.DB.SearchCustomers(r.Context(), readmodels.CustomerQuery{Scope: readmodels.Scope{UserID: a.ID}, OwnerID: &me, Limit: 500, Cursor: cursor, Sort: "createdAt"})
+		page, err := s.CustomerViews.Search(r.Context(), customerview.Query{Scope: readmodels.Scope{UserID: a.ID}, OwnerID: &me, Limit: 500, Cursor: cursor, Sort: "createdAt"})
 		if err != nil {
 			writeProblem(w, r, s.Logger, err)
 			return

@@ -9,7 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/field"
@@ -156,51 +157,51 @@ func parseRating(name, v string) (int, error) {
 
 func utf8Count(s string, r rune) int { return strings.Count(s, string(r)) }
 
-func text(dst func(*commands.ImportCustomer) *string) func(*commands.ImportCustomer, string) error {
-	return func(c *commands.ImportCustomer, v string) error { *dst(c) = v; return nil }
+func text(dst func(*customercmd.ImportRow) *string) func(*customercmd.ImportRow, string) error {
+	return func(c *customercmd.ImportRow, v string) error { *dst(c) = v; return nil }
 }
 
 // customerColumns are the columns of a customer import or export.
-var customerColumns = []column[commands.ImportCustomer]{
+var customerColumns = []column[customercmd.ImportRow]{
 	{field: "id", headers: []string{"编号", "id", "客户编号", "customerId"}},
-	{"name", []string{"客户名称", "名称", "name", "客户", "customer", "customerName", "公司名称", "企业名称"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Name })},
-	{"legalRepresentative", []string{"法人代表", "法定代表人", "legalRepresentative"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.LegalRepresentative })},
-	{"level", []string{"级别", "客户级别", "level"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Level })},
-	{"industry", []string{"行业", "所属行业", "industry"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Industry })},
-	{"subIndustry", []string{"子行业", "细分行业", "subIndustry"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.SubIndustry })},
-	{"source", []string{"来源", "客户来源", "source"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Source })},
-	{"nature", []string{"性质", "企业性质", "客户性质", "nature"}, func(c *commands.ImportCustomer, v string) error { c.Fields.Nature = natureLabels.code(v); return nil }},
-	{"type", []string{"类型", "客户类型", "type"}, func(c *commands.ImportCustomer, v string) error { c.Fields.Type = typeLabels.code(v); return nil }},
-	{"size", []string{"规模", "企业规模", "size"}, func(c *commands.ImportCustomer, v string) error { c.Fields.Size = sizeLabels.code(v); return nil }},
-	{"classification", []string{"分类", "客户分类", "classification"}, func(c *commands.ImportCustomer, v string) error {
+	{"name", []string{"客户名称", "名称", "name", "客户", "customer", "customerName", "公司名称", "企业名称"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Name })},
+	{"legalRepresentative", []string{"法人代表", "法定代表人", "legalRepresentative"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.LegalRepresentative })},
+	{"level", []string{"级别", "客户级别", "level"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Level })},
+	{"industry", []string{"行业", "所属行业", "industry"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Industry })},
+	{"subIndustry", []string{"子行业", "细分行业", "subIndustry"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.SubIndustry })},
+	{"source", []string{"来源", "客户来源", "source"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Source })},
+	{"nature", []string{"性质", "企业性质", "客户性质", "nature"}, func(c *customercmd.ImportRow, v string) error { c.Fields.Nature = natureLabels.code(v); return nil }},
+	{"type", []string{"类型", "客户类型", "type"}, func(c *customercmd.ImportRow, v string) error { c.Fields.Type = typeLabels.code(v); return nil }},
+	{"size", []string{"规模", "企业规模", "size"}, func(c *customercmd.ImportRow, v string) error { c.Fields.Size = sizeLabels.code(v); return nil }},
+	{"classification", []string{"分类", "客户分类", "classification"}, func(c *customercmd.ImportRow, v string) error {
 		c.Fields.Classification = classLabels.code(v)
 		return nil
 	}},
-	{"country", []string{"国家", "国家地区", "country"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Country })},
-	{"province", []string{"省份", "省", "province"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Province })},
-	{"city", []string{"城市", "市", "city"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.City })},
-	{"district", []string{"区县", "区", "district"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.District })},
-	{"address", []string{"地址", "详细地址", "address"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Address })},
-	{"postcode", []string{"邮编", "邮政编码", "postcode"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Postcode })},
-	{"phone", []string{"电话", "联系电话", "phone", "tel"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Phone })},
-	{"fax", []string{"传真", "fax"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Fax })},
-	{"email", []string{"邮箱", "电子邮箱", "email", "e-mail"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Email })},
-	{"website", []string{"网址", "网站", "website"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Website })},
-	{"remark", []string{"备注", "remark", "remarks", "note"}, text(func(c *commands.ImportCustomer) *string { return &c.Fields.Remark })},
-	{"satisfaction", []string{"满意度", "satisfaction"}, func(c *commands.ImportCustomer, v string) (err error) {
+	{"country", []string{"国家", "国家地区", "country"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Country })},
+	{"province", []string{"省份", "省", "province"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Province })},
+	{"city", []string{"城市", "市", "city"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.City })},
+	{"district", []string{"区县", "区", "district"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.District })},
+	{"address", []string{"地址", "详细地址", "address"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Address })},
+	{"postcode", []string{"邮编", "邮政编码", "postcode"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Postcode })},
+	{"phone", []string{"电话", "联系电话", "phone", "tel"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Phone })},
+	{"fax", []string{"传真", "fax"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Fax })},
+	{"email", []string{"邮箱", "电子邮箱", "email", "e-mail"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Email })},
+	{"website", []string{"网址", "网站", "website"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Website })},
+	{"remark", []string{"备注", "remark", "remarks", "note"}, text(func(c *customercmd.ImportRow) *string { return &c.Fields.Remark })},
+	{"satisfaction", []string{"满意度", "satisfaction"}, func(c *customercmd.ImportRow, v string) (err error) {
 		c.Fields.Satisfaction, err = parseRating("satisfaction", v)
 		return err
 	}},
-	{"credit", []string{"信用", "信用等级", "credit"}, func(c *commands.ImportCustomer, v string) (err error) {
+	{"credit", []string{"信用", "信用等级", "credit"}, func(c *customercmd.ImportRow, v string) (err error) {
 		c.Fields.Credit, err = parseRating("credit", v)
 		return err
 	}},
-	{"nextFollowUpAt", []string{"下次跟进时间", "下次联系时间", "nextFollowUpAt"}, func(c *commands.ImportCustomer, v string) error {
+	{"nextFollowUpAt", []string{"下次跟进时间", "下次联系时间", "nextFollowUpAt"}, func(c *customercmd.ImportRow, v string) error {
 		t, err := parseCellTime("nextFollowUpAt", v)
 		c.Fields.NextFollowUpAt = &t
 		return err
 	}},
-	{"status", []string{"状态", "客户状态", "status"}, func(c *commands.ImportCustomer, v string) error {
+	{"status", []string{"状态", "客户状态", "status"}, func(c *customercmd.ImportRow, v string) error {
 		c.Status = customer.Status(customerStatusLabels.code(v))
 		return nil
 	}},
@@ -212,12 +213,12 @@ var customerColumns = []column[commands.ImportCustomer]{
 	{field: "updatedAt", headers: []string{"更新时间", "updatedAt"}},
 }
 
-func leadText(dst func(*lead.Fields) *string) func(*commands.ImportLead, string) error {
-	return func(l *commands.ImportLead, v string) error { *dst(&l.Fields) = v; return nil }
+func leadText(dst func(*lead.Fields) *string) func(*leadcmd.ImportRow, string) error {
+	return func(l *leadcmd.ImportRow, v string) error { *dst(&l.Fields) = v; return nil }
 }
 
 // leadColumns are the columns of a lead import or export.
-var leadColumns = []column[commands.ImportLead]{
+var leadColumns = []column[leadcmd.ImportRow]{
 	{field: "id", headers: []string{"编号", "id", "线索编号"}},
 	{"name", []string{"姓名", "name", "联系人", "线索名称", "名称"}, leadText(func(f *lead.Fields) *string { return &f.Name })},
 	{"company", []string{"公司", "company", "公司名称", "单位"}, leadText(func(f *lead.Fields) *string { return &f.Company })},
@@ -229,7 +230,7 @@ var leadColumns = []column[commands.ImportLead]{
 	{"level", []string{"级别", "线索级别", "level"}, leadText(func(f *lead.Fields) *string { return &f.Level })},
 	{"address", []string{"地址", "详细地址", "address"}, leadText(func(f *lead.Fields) *string { return &f.Address })},
 	{"remark", []string{"备注", "remark", "remarks", "note"}, leadText(func(f *lead.Fields) *string { return &f.Remark })},
-	{"nextFollowUpAt", []string{"下次跟进时间", "下次联系时间", "nextFollowUpAt"}, func(l *commands.ImportLead, v string) error {
+	{"nextFollowUpAt", []string{"下次跟进时间", "下次联系时间", "nextFollowUpAt"}, func(l *leadcmd.ImportRow, v string) error {
 		t, err := parseCellTime("nextFollowUpAt", v)
 		l.Fields.NextFollowUpAt = &t
 		return err

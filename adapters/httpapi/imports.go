@@ -18,9 +18,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/importview"
 )
 
 // Imports: POST /api/v1/imports?type=customers|leads|contacts&dryRun=true with a CSV or XLSX
@@ -89,9 +91,9 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Clock()
-	imp := &readmodels.Import{ID: uuid.Must(uuid.NewV7()), Type: kind, DryRun: dryRun, State: readmodels.ImportQueued, FileName: up.name,
-		Errors: []readmodels.ImportError{}, ActorID: actor.ID, CreatedAt: now, UpdatedAt: now}
-	if err := s.DB.CreateImport(r.Context(), imp); err != nil {
+	imp := &importview.Import{ID: uuid.Must(uuid.NewV7()), Type: kind, DryRun: dryRun, State: importview.ImportQueued, FileName: up.name,
+		Errors: []importview.ImportError{}, ActorID: actor.ID, CreatedAt: now, UpdatedAt: now}
+	if err := s.ImportViews.CreateImport(r.Context(), imp); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
@@ -192,20 +194,20 @@ func bodyTooLarge() error {
 
 func (s *Server) getImport(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var imp *readmodels.Import
+	var imp *importview.Import
 	if err == nil {
-		imp, err = s.DB.GetImport(r.Context(), actorOf(r.Context()).ID, id)
+		imp, err = s.ImportViews.GetImport(r.Context(), actorOf(r.Context()).ID, id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	if (imp.State == readmodels.ImportQueued || imp.State == readmodels.ImportRunning) && s.Clock().Sub(imp.UpdatedAt) > importStale {
+	if (imp.State == importview.ImportQueued || imp.State == importview.ImportRunning) && s.Clock().Sub(imp.UpdatedAt) > importStale {
 		// The process that ran it stopped; re-running the import finishes it (rows already imported are skipped).
-		imp.State, imp.Detail = readmodels.ImportFailed, "interrupted: the server stopped while importing; import the file again to finish"
+		imp.State, imp.Detail = importview.ImportFailed, "interrupted: the server stopped while importing; import the file again to finish"
 		now := s.Clock()
 		imp.UpdatedAt, imp.FinishedAt = now, &now
-		if err := s.DB.SaveImport(r.Context(), imp); err != nil {
+		if err := s.ImportViews.SaveImport(r.Context(), imp); err != nil {
 			s.Logger.Warn("mark import interrupted", "import_id", imp.ID, "error", err)
 		}
 	}
@@ -215,7 +217,7 @@ func (s *Server) getImport(w http.ResponseWriter, r *http.Request) {
 // importJob runs one import in the background.
 type importJob struct {
 	s      *Server
-	imp    *readmodels.Import
+	imp    *importview.Import
 	meta   commands.Meta
 	format string
 	data   []byte
@@ -236,7 +238,7 @@ func (j *importJob) run(ctx context.Context) {
 			j.finish(ctx, &errAbort{"internal error; it has been logged"})
 		}
 	}()
-	imp.State = readmodels.ImportRunning
+	imp.State = importview.ImportRunning
 	j.save(ctx)
 	err := j.process(ctx)
 	j.data = nil
@@ -247,15 +249,15 @@ func (j *importJob) run(ctx context.Context) {
 
 func (j *importJob) finish(ctx context.Context, err error) {
 	imp := j.imp
-	imp.State = readmodels.ImportDone
+	imp.State = importview.ImportDone
 	if err != nil {
-		imp.State = readmodels.ImportFailed
+		imp.State = importview.ImportFailed
 		var fe *fileError
 		var ab *errAbort
 		switch {
 		case errors.As(err, &fe):
 			imp.Detail = fe.msg
-			imp.AddError(readmodels.ImportError{Row: 0, Field: "file", Message: fe.msg})
+			imp.AddError(importview.ImportError{Row: 0, Field: "file", Message: fe.msg})
 		case errors.As(err, &ab):
 			imp.Detail = ab.msg
 		default:
@@ -270,10 +272,10 @@ func (j *importJob) finish(ctx context.Context, err error) {
 
 func (j *importJob) save(ctx context.Context) {
 	imp := j.imp
-	slices.SortStableFunc(imp.Errors, func(a, b readmodels.ImportError) int { return a.Row - b.Row })
+	slices.SortStableFunc(imp.Errors, func(a, b importview.ImportError) int { return a.Row - b.Row })
 	imp.UpdatedAt = j.s.Clock()
 	j.saved = time.Now()
-	if err := j.s.DB.SaveImport(ctx, imp); err != nil {
+	if err := j.s.ImportViews.SaveImport(ctx, imp); err != nil {
 		j.s.Logger.Warn("save import progress", "import_id", imp.ID, "error", err)
 	}
 }
@@ -375,7 +377,7 @@ func blank(cells []string) bool {
 
 // importer turns rows of one record type into command batches.
 type importer interface {
-	header(cells []string, row int) ([]readmodels.ImportError, error)
+	header(cells []string, row int) ([]importview.ImportError, error)
 	add(ctx context.Context, j *importJob, row int, cells []string) error
 	flush(ctx context.Context, j *importJob) error
 }
@@ -408,7 +410,7 @@ type seenRow struct {
 	fingerprint [sha256.Size]byte // of the row's command: an identical repeat is skipped
 }
 
-func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.ImportError, error) {
+func (ri *rowImporter[T, C]) header(cells []string, row int) ([]importview.ImportError, error) {
 	byHeader := map[string]int{}
 	for i, c := range ri.cols {
 		for _, h := range c.headers {
@@ -417,7 +419,7 @@ func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.Impor
 			}
 		}
 	}
-	var problems []readmodels.ImportError
+	var problems []importview.ImportError
 	ri.mapping = make([]int, len(cells))
 	taken := map[int]string{}
 	for j, h := range cells {
@@ -429,9 +431,9 @@ func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.Impor
 		i, ok := byHeader[headerKey(h)]
 		switch {
 		case !ok:
-			problems = append(problems, readmodels.ImportError{Row: row, Field: h, Message: "unknown column; ignored"})
+			problems = append(problems, importview.ImportError{Row: row, Field: h, Message: "unknown column; ignored"})
 		case taken[i] != "":
-			problems = append(problems, readmodels.ImportError{Row: row, Field: h,
+			problems = append(problems, importview.ImportError{Row: row, Field: h,
 				Message: fmt.Sprintf("column %q already gives %s; ignored", taken[i], ri.cols[i].field)})
 		default:
 			taken[i] = h
@@ -454,7 +456,7 @@ func (ri *rowImporter[T, C]) header(cells []string, row int) ([]readmodels.Impor
 				}
 			}
 			msg := "the file has no " + strings.Join(alts, " or ") + " column (accepted headers: " + strings.Join(accepted, ", ") + ")"
-			problems = append(problems, readmodels.ImportError{Row: row, Field: alts[0], Message: msg})
+			problems = append(problems, importview.ImportError{Row: row, Field: alts[0], Message: msg})
 			return problems, &errAbort{msg}
 		}
 	}
@@ -560,7 +562,7 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *importJob) error {
 // rowFailed records a row's errors; an error that is not about the row (the database is gone)
 // stops the import instead.
 func (j *importJob) rowFailed(row int, err error) error {
-	var out []readmodels.ImportError
+	var out []importview.ImportError
 	var fatal error
 	var walk func(error)
 	walk = func(e error) {
@@ -581,11 +583,11 @@ func (j *importJob) rowFailed(row int, err error) error {
 					return
 				}
 			}
-			out = append(out, readmodels.ImportError{Row: row, Field: fe.Field, Message: fe.Message})
+			out = append(out, importview.ImportError{Row: row, Field: fe.Field, Message: fe.Message})
 		case errors.Is(e, commands.ErrImportConflict):
-			out = append(out, readmodels.ImportError{Row: row, Field: "row", Message: e.Error()})
+			out = append(out, importview.ImportError{Row: row, Field: "row", Message: e.Error()})
 		case errors.Is(e, commands.ErrForbidden), errors.Is(e, commands.ErrNotFound):
-			out = append(out, readmodels.ImportError{Row: row, Field: "row", Message: "you may not import this record: " + e.Error()})
+			out = append(out, importview.ImportError{Row: row, Field: "row", Message: "you may not import this record: " + e.Error()})
 		default:
 			fatal = e
 		}
@@ -612,18 +614,18 @@ func cmpOr(errs ...error) error {
 
 func (j *importJob) customers() importer {
 	s := j.s
-	return &rowImporter[commands.ImportCustomer, commands.ImportCustomer]{
+	return &rowImporter[customercmd.ImportRow, customercmd.ImportRow]{
 		cols: customerColumns, required: []string{"name"},
-		validate: func(c *commands.ImportCustomer) error { return c.Fields.Validate() },
-		resolve: func(_ context.Context, c *commands.ImportCustomer) (commands.ImportCustomer, uuid.UUID, error) {
-			return *c, commands.CustomerImportID(c.Fields.Name), nil
+		validate: func(c *customercmd.ImportRow) error { return c.Fields.Validate() },
+		resolve: func(_ context.Context, c *customercmd.ImportRow) (customercmd.ImportRow, uuid.UUID, error) {
+			return *c, customercmd.ImportID(c.Fields.Name), nil
 		},
-		check: func(ctx context.Context, batch []commands.ImportCustomer, ids []uuid.UUID) ([]error, error) {
+		check: func(ctx context.Context, batch []customercmd.ImportRow, ids []uuid.UUID) ([]error, error) {
 			names := make([]string, len(batch))
 			for i, c := range batch {
 				names[i] = c.Fields.Name
 			}
-			existing, err := s.DB.CustomersWithNormalizedNames(ctx, names)
+			existing, err := s.CustomerViews.CustomersWithNormalizedNames(ctx, names)
 			if err != nil {
 				return nil, err
 			}
@@ -638,7 +640,7 @@ func (j *importJob) customers() importer {
 			}
 			return out, nil
 		},
-		write: func(ctx context.Context, batch []commands.ImportCustomer) ([]commands.ImportResult, error) {
+		write: func(ctx context.Context, batch []customercmd.ImportRow) ([]commands.ImportResult, error) {
 			return s.Customers.Import(ctx, j.meta, batch, commands.ImportOptions{DryRun: j.imp.DryRun, Workers: importWorkers})
 		},
 	}
@@ -646,14 +648,14 @@ func (j *importJob) customers() importer {
 
 func (j *importJob) leads() importer {
 	s := j.s
-	return &rowImporter[commands.ImportLead, commands.ImportLead]{
+	return &rowImporter[leadcmd.ImportRow, leadcmd.ImportRow]{
 		cols: leadColumns, required: []string{"name"},
-		validate: func(l *commands.ImportLead) error { return l.Fields.Validate() },
-		resolve: func(_ context.Context, l *commands.ImportLead) (commands.ImportLead, uuid.UUID, error) {
+		validate: func(l *leadcmd.ImportRow) error { return l.Fields.Validate() },
+		resolve: func(_ context.Context, l *leadcmd.ImportRow) (leadcmd.ImportRow, uuid.UUID, error) {
 			f := l.Fields
-			return *l, commands.LeadImportID(f.Name, f.Company, f.Mobile, f.Phone), nil
+			return *l, leadcmd.ImportID(f.Name, f.Company, f.Mobile, f.Phone), nil
 		},
-		write: func(ctx context.Context, batch []commands.ImportLead) ([]commands.ImportResult, error) {
+		write: func(ctx context.Context, batch []leadcmd.ImportRow) ([]commands.ImportResult, error) {
 			return s.Leads.Import(ctx, j.meta, batch, commands.ImportOptions{DryRun: j.imp.DryRun, Workers: importWorkers})
 		},
 	}
@@ -664,24 +666,24 @@ func (j *importJob) contacts() importer {
 	scope := s.customerScope(j.meta.Actor)
 	byName := map[string]uuid.UUID{}
 	byNameErr := map[string]error{}
-	return &rowImporter[contactRow, commands.ImportContact]{
+	return &rowImporter[contactRow, customercmd.ImportContactRow]{
 		cols: contactColumns, required: []string{"name", "customer|customerId"},
 		validate: func(c *contactRow) error { return c.fields.Validate() },
-		resolve: func(ctx context.Context, c *contactRow) (commands.ImportContact, uuid.UUID, error) {
+		resolve: func(ctx context.Context, c *contactRow) (customercmd.ImportContactRow, uuid.UUID, error) {
 			if c.customerID == uuid.Nil {
 				name := strings.TrimSpace(c.customerName)
 				if name == "" {
-					return commands.ImportContact{}, uuid.Nil, errors.Join(&field.Error{Field: "customer", Message: "is required"}, c.fields.Validate())
+					return customercmd.ImportContactRow{}, uuid.Nil, errors.Join(&field.Error{Field: "customer", Message: "is required"}, c.fields.Validate())
 				}
 				if err, ok := byNameErr[name]; ok {
-					return commands.ImportContact{}, uuid.Nil, err
+					return customercmd.ImportContactRow{}, uuid.Nil, err
 				}
 				id, ok := byName[name]
 				if !ok {
-					found, err := s.DB.CustomersNamed(ctx, scope, name, 2)
+					found, err := s.CustomerViews.CustomersNamed(ctx, scope, name, 2)
 					switch {
 					case err != nil:
-						return commands.ImportContact{}, uuid.Nil, err
+						return customercmd.ImportContactRow{}, uuid.Nil, err
 					case len(found) == 0:
 						err = field.Errorf("customer", "no customer named %q that you can see", name)
 					case len(found) > 1:
@@ -689,15 +691,15 @@ func (j *importJob) contacts() importer {
 					}
 					if err != nil {
 						byNameErr[name] = err
-						return commands.ImportContact{}, uuid.Nil, err
+						return customercmd.ImportContactRow{}, uuid.Nil, err
 					}
 					id, byName[name] = found[0], found[0]
 				}
 				c.customerID = id
 			}
-			return commands.ImportContact{CustomerID: c.customerID, Fields: c.fields}, commands.ContactImportID(c.customerID, c.fields.Name, c.fields.Mobile), nil
+			return customercmd.ImportContactRow{CustomerID: c.customerID, Fields: c.fields}, customercmd.ContactImportID(c.customerID, c.fields.Name, c.fields.Mobile), nil
 		},
-		write: func(ctx context.Context, batch []commands.ImportContact) ([]commands.ImportResult, error) {
+		write: func(ctx context.Context, batch []customercmd.ImportContactRow) ([]commands.ImportResult, error) {
 			return s.Contacts.Import(ctx, j.meta, batch, commands.ImportOptions{DryRun: j.imp.DryRun, Workers: importWorkers})
 		},
 	}

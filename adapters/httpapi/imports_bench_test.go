@@ -18,7 +18,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
-	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // BenchmarkImportCustomers runs 100,000 generated customer rows (CSV) through the import on
@@ -97,7 +97,7 @@ func BenchmarkImportCustomers(b *testing.B) {
 			b.Fatalf("import: %v", st)
 		}
 		wait, cancelWait := context.WithTimeout(ctx, 10*time.Minute)
-		err := a.Engine.WaitFor(wait, uint64(st["position"].(float64)), readmodels.CustomersProjection)
+		err := a.Engine.WaitFor(wait, uint64(st["position"].(float64)), customerview.Projection)
 		cancelWait()
 		if err != nil {
 			b.Fatalf("the customer read model did not catch up: %v", err)

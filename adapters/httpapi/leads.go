@@ -11,9 +11,12 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
 // LeadCreate is the body of POST /api/v1/leads.
@@ -51,8 +54,8 @@ type LeadPatch struct {
 }
 
 // ToCommand validates the wire form into a command (exported for the fuzz test).
-func (in LeadCreate) ToCommand() (commands.CreateLead, error) {
-	c := commands.CreateLead{Pool: in.Pool, Fields: lead.Fields{Name: in.Name, Company: in.Company, Phone: in.Phone,
+func (in LeadCreate) ToCommand() (leadcmd.Create, error) {
+	c := leadcmd.Create{Pool: in.Pool, Fields: lead.Fields{Name: in.Name, Company: in.Company, Phone: in.Phone,
 		Mobile: in.Mobile, Email: in.Email, Source: in.Source, Industry: in.Industry, Level: in.Level, Address: in.Address, Remark: in.Remark}}
 	var err error
 	if in.ID != "" {
@@ -115,7 +118,7 @@ func (in LeadPatch) ToPatch() (lead.Patch, error) {
 }
 
 // scopeOf is the lead scope of an actor: their data scope, plus the pool for those who work it.
-func scopeOf(a commands.Actor) readmodels.Scope {
+func scopeOf(a access.Actor) readmodels.Scope {
 	s := readmodels.ScopeOf(a, a.Can(role.LeadsPool) || a.Can(role.LeadsAssign))
 	s.None = !a.Can(role.LeadsRead)
 	return s
@@ -126,11 +129,11 @@ func pathID(r *http.Request) (uuid.UUID, error) { return parseUUID("id", mux.Var
 // leadResponse answers a lead command with the record's read view, once the lead projection
 // has caught up with the command (read-your-writes).
 func (s *Server) leadResponse(w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
-	if err := s.awaitPosition(r.Context(), res.Position, readmodels.LeadsProjection); err != nil {
+	if err := s.awaitPosition(r.Context(), res.Position, leadview.Projection); err != nil {
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
 		return
 	}
-	l, err := s.DB.GetLead(r.Context(), scopeOf(actorOf(r.Context())), res.ID)
+	l, err := s.LeadViews.Get(r.Context(), scopeOf(actorOf(r.Context())), res.ID)
 	if errors.Is(err, readmodels.ErrNotFound) {
 		// The command took the lead out of the actor's sight (assigned to someone else).
 		writeJSON(w, status, map[string]any{"id": res.ID, "version": res.Version})
@@ -301,11 +304,11 @@ func (s *Server) getLead(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, snap)
 		return
 	}
-	if err := s.waitFor(r, readmodels.LeadsProjection); err != nil {
+	if err := s.waitFor(r, leadview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	l, err := s.DB.GetLead(r.Context(), scopeOf(actor), id)
+	l, err := s.LeadViews.Get(r.Context(), scopeOf(actor), id)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -315,14 +318,14 @@ func (s *Server) getLead(w http.ResponseWriter, r *http.Request) {
 }
 
 // LeadQueryFromURL parses the search parameters of GET /api/v1/leads.
-func LeadQueryFromURL(v map[string][]string, scope readmodels.Scope) (readmodels.LeadQuery, error) {
+func LeadQueryFromURL(v map[string][]string, scope readmodels.Scope) (leadview.Query, error) {
 	get := func(k string) string {
 		if len(v[k]) > 0 {
 			return v[k][0]
 		}
 		return ""
 	}
-	q := readmodels.LeadQuery{Scope: scope, Q: get("q"), Source: get("source"), Sort: get("sort"), Cursor: get("cursor")}
+	q := leadview.Query{Scope: scope, Q: get("q"), Source: get("source"), Sort: get("sort"), Cursor: get("cursor")}
 	for _, st := range v["status"] {
 		for _, one := range strings.Split(st, ",") {
 			if one = strings.TrimSpace(one); one != "" {
@@ -365,11 +368,11 @@ func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	if err := s.waitFor(r, readmodels.LeadsProjection); err != nil {
+	if err := s.waitFor(r, leadview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	page, err := s.DB.SearchLeads(r.Context(), q)
+	page, err := s.LeadViews.Search(r.Context(), q)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return

@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/engine"
 )
 
 // Metrics are the Prometheus metrics of one process.
@@ -21,7 +21,7 @@ type Metrics struct {
 }
 
 // NewMetrics registers the metrics; projection gauges are read from the engine at scrape time.
-func NewMetrics(engine *projections.Engine) *Metrics {
+func NewMetrics(engine *engine.Engine) *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "chronicle_commands_total", Help: "Commands handled, by command and outcome."}, []string{"command", "outcome"}),
@@ -58,7 +58,7 @@ var (
 	descHead     = prometheus.NewDesc("chronicle_eventstore_head_position", "Position of the last event in the global log.", nil, nil)
 )
 
-type projectionCollector struct{ engine *projections.Engine }
+type projectionCollector struct{ engine *engine.Engine }
 
 func (c *projectionCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descPosition

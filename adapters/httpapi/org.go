@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
@@ -80,7 +82,7 @@ type DepartmentPatch struct {
 }
 
 func (s *Server) departmentView(ctx context.Context, id uuid.UUID) (any, error) {
-	return s.DB.GetDepartment(ctx, id)
+	return s.OrgViews.GetDepartment(ctx, id)
 }
 
 func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +90,7 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	ds, err := s.DB.ListDepartments(r.Context())
+	ds, err := s.OrgViews.ListDepartments(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -103,7 +105,7 @@ func (s *Server) getDepartment(w http.ResponseWriter, r *http.Request) {
 	}
 	var d any
 	if err == nil {
-		d, err = s.DB.GetDepartment(r.Context(), id)
+		d, err = s.OrgViews.GetDepartment(r.Context(), id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -118,7 +120,7 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateDepartment{Name: in.Name}
+	c := orgcmd.CreateDepartment{Name: in.Name}
 	var err error
 	if in.ID != "" {
 		c.ID, err = parseUUID("id", in.ID)
@@ -145,7 +147,7 @@ func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	var c commands.DepartmentChange
+	var c orgcmd.DepartmentChange
 	c.Name, c.Disabled = in.Name.Ptr(), in.Disabled.Ptr()
 	if in.ParentID.Set {
 		parent := uuid.Nil
@@ -181,7 +183,7 @@ type RolePatch struct {
 }
 
 func (s *Server) roleView(ctx context.Context, id uuid.UUID) (any, error) {
-	return s.DB.GetRole(ctx, id)
+	return s.OrgViews.GetRole(ctx, id)
 }
 
 func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
@@ -189,7 +191,7 @@ func (s *Server) listRoles(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	rs, err := s.DB.ListRoles(r.Context())
+	rs, err := s.OrgViews.ListRoles(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -201,7 +203,7 @@ func (s *Server) getRole(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	var v any
 	if err == nil {
-		v, err = s.DB.GetRole(r.Context(), id)
+		v, err = s.OrgViews.GetRole(r.Context(), id)
 	}
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
@@ -216,7 +218,7 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateRole{Name: in.Name, DisplayName: in.DisplayName, Permissions: in.Permissions, DataScope: in.DataScope, Require2FA: in.Require2FA}
+	c := orgcmd.CreateRole{Name: in.Name, DisplayName: in.DisplayName, Permissions: in.Permissions, DataScope: in.DataScope, Require2FA: in.Require2FA}
 	s.orgCommand(w, r, "role.create", http.StatusCreated,
 		func(m commands.Meta) (commands.Result, error) { return s.Org.CreateRole(r.Context(), m, c) }, s.roleView)
 }
@@ -271,7 +273,7 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	v, err := s.DB.GetSettings(r.Context())
+	v, err := s.OrgViews.GetSettings(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -287,7 +289,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	c := settings.Change{LeadClaimCap: in.LeadClaimCap.Ptr(), CustomerFields: in.CustomerFields.Ptr()}
 	if len(in.CustomerPool) > 0 {
-		cur, err := s.DB.CustomerPool(r.Context())
+		cur, err := s.OrgViews.CustomerPool(r.Context())
 		if err == nil {
 			err = DecodeJSON(in.CustomerPool, &cur)
 		}
@@ -299,7 +301,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	s.orgCommand(w, r, "settings.update", http.StatusOK,
 		func(m commands.Meta) (commands.Result, error) { return s.Org.UpdateSettings(r.Context(), m, c) },
-		func(ctx context.Context, _ uuid.UUID) (any, error) { return s.DB.GetSettings(ctx) })
+		func(ctx context.Context, _ uuid.UUID) (any, error) { return s.OrgViews.GetSettings(ctx) })
 }
 
 // User administration.
@@ -313,7 +315,7 @@ type UserPatch struct {
 }
 
 func (s *Server) userView(ctx context.Context, id uuid.UUID) (any, error) {
-	return s.DB.GetUser(ctx, id)
+	return s.OrgViews.GetUser(ctx, id)
 }
 
 func optionalID(field string, o Opt[string]) (*uuid.UUID, error) {
@@ -341,7 +343,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.EditUser{DisplayName: in.DisplayName.Ptr(), Roles: in.Roles.Ptr()}
+	c := usercmd.EditUser{DisplayName: in.DisplayName.Ptr(), Roles: in.Roles.Ptr()}
 	if c.DepartmentID, err = optionalID("departmentId", in.DepartmentID); err == nil {
 		c.SuperiorID, err = optionalID("superiorId", in.SuperiorID)
 	}
@@ -406,6 +408,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	token, _ := r.Context().Value(keyToken).(string)
 	s.orgCommand(w, r, "user.change_password", http.StatusNoContent, func(m commands.Meta) (commands.Result, error) {
-		return s.Users.ChangePassword(r.Context(), m, in.CurrentPassword, in.NewPassword, commands.HashToken(token))
+		return s.Users.ChangePassword(r.Context(), m, in.CurrentPassword, in.NewPassword, usercmd.HashToken(token))
 	}, nil)
 }

@@ -9,14 +9,17 @@ import (
 	"strconv"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // Problem is an RFC 9457 problem document.
@@ -29,7 +32,7 @@ type Problem struct {
 	Errors  []fieldError `json:"errors,omitempty"`
 	Current *int64       `json:"currentVersion,omitempty"`
 	// Duplicates lists the likely duplicates of a possible_duplicate problem.
-	Duplicates []readmodels.Duplicate `json:"duplicates,omitempty"`
+	Duplicates []customerview.Duplicate `json:"duplicates,omitempty"`
 }
 
 // errorTable maps rule errors to status and code; the first match wins.
@@ -43,9 +46,9 @@ var errorTable = []struct {
 	{lead.ErrNotFound, http.StatusNotFound, "not_found"},
 	{commands.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{commands.ErrClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
-	{commands.ErrCustomerClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
-	{commands.ErrDailyClaimLimit, http.StatusConflict, "pool_daily_claim_limit_reached"},
-	{commands.ErrReclaimCooldown, http.StatusConflict, "pool_reclaim_cooldown"},
+	{customercmd.ErrCustomerClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
+	{customercmd.ErrDailyClaimLimit, http.StatusConflict, "pool_daily_claim_limit_reached"},
+	{customercmd.ErrReclaimCooldown, http.StatusConflict, "pool_reclaim_cooldown"},
 	{customer.ErrNotInPool, http.StatusConflict, "not_in_pool"},
 	{customer.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
 	{customer.ErrLocked, http.StatusConflict, "customer_locked"},
@@ -56,17 +59,17 @@ var errorTable = []struct {
 	{role.ErrNotFound, http.StatusNotFound, "not_found"},
 	{department.ErrNotFound, http.StatusNotFound, "not_found"},
 	{commands.ErrAlreadyExists, http.StatusConflict, "already_exists"},
-	{commands.ErrUsernameTaken, http.StatusConflict, "username_taken"},
-	{commands.ErrBadCredentials, http.StatusUnauthorized, "invalid_credentials"},
-	{commands.ErrTOTPRequired, http.StatusUnauthorized, "totp_required"},
-	{commands.ErrSecondFactor, http.StatusUnauthorized, "invalid_second_factor"},
-	{commands.ErrAccountLocked, http.StatusLocked, "account_locked"},
-	{commands.ErrThrottled, http.StatusTooManyRequests, "too_many_attempts"},
-	{commands.ErrTwoFactorEnrollmentRequired, http.StatusForbidden, "two_factor_enrollment_required"},
-	{commands.ErrTwoFactorEnabled, http.StatusConflict, "two_factor_already_enabled"},
-	{commands.ErrTwoFactorNotEnrolled, http.StatusConflict, "two_factor_not_enrolled"},
-	{commands.ErrTwoFactorOff, http.StatusConflict, "two_factor_not_enabled"},
-	{commands.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{usercmd.ErrUsernameTaken, http.StatusConflict, "username_taken"},
+	{usercmd.ErrBadCredentials, http.StatusUnauthorized, "invalid_credentials"},
+	{usercmd.ErrTOTPRequired, http.StatusUnauthorized, "totp_required"},
+	{usercmd.ErrSecondFactor, http.StatusUnauthorized, "invalid_second_factor"},
+	{usercmd.ErrAccountLocked, http.StatusLocked, "account_locked"},
+	{usercmd.ErrThrottled, http.StatusTooManyRequests, "too_many_attempts"},
+	{usercmd.ErrTwoFactorEnrollmentRequired, http.StatusForbidden, "two_factor_enrollment_required"},
+	{usercmd.ErrTwoFactorEnabled, http.StatusConflict, "two_factor_already_enabled"},
+	{usercmd.ErrTwoFactorNotEnrolled, http.StatusConflict, "two_factor_not_enrolled"},
+	{usercmd.ErrTwoFactorOff, http.StatusConflict, "two_factor_not_enabled"},
+	{usercmd.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{lead.ErrNotInPool, http.StatusConflict, "not_in_pool"},
 	{lead.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
 	{lead.ErrDeleted, http.StatusConflict, "invalid_transition"},
@@ -74,8 +77,8 @@ var errorTable = []struct {
 	{eventstore.ErrConcurrency, http.StatusConflict, "concurrency_conflict"},
 	{readmodels.ErrKeyInFlight, http.StatusConflict, "idempotency_in_progress"},
 	{readmodels.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
-	{projections.ErrUnknownProjection, http.StatusNotFound, "not_found"},
-	{projections.ErrRebuildInProgress, http.StatusConflict, "rebuild_in_progress"},
+	{engine.ErrUnknownProjection, http.StatusNotFound, "not_found"},
+	{engine.ErrRebuildInProgress, http.StatusConflict, "rebuild_in_progress"},
 }
 
 // problemFor turns any error into a problem document; unknown errors are 500s and are logged.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
 // TestCustomerRebuildIsIdentical: the live customer read model is built from small pages (a page
@@ -53,7 +54,7 @@ func TestCustomerRebuildIsIdentical(t *testing.T) {
 		ctx := context.Background()
 		wait, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
-		if err := h.app.Engine.WaitFor(wait, headerPosition(t, last), readmodels.CustomersProjection); err != nil {
+		if err := h.app.Engine.WaitFor(wait, headerPosition(t, last), customerview.Projection); err != nil {
 			t.Fatal(err)
 		}
 		customersBefore, contactsBefore := dumpCustomers(t, h.app.DB)
@@ -63,13 +64,13 @@ func TestCustomerRebuildIsIdentical(t *testing.T) {
 		// Contacts are scoped by their customers' owners, who moved with their department: the
 		// department tree of 华南组 (now under 华北组) sees the contacts of s1's and s2's customers.
 		southTree := readmodels.Scope{Kind: role.ScopeDepartmentTree, DeptPath: "/" + north + "/" + south + "/"}
-		if page, err := h.app.DB.SearchContacts(ctx, readmodels.ContactQuery{Scope: southTree, Limit: 50}); err != nil || len(page.Items) != 5 {
+		if page, err := h.app.CustomerViews.SearchContacts(ctx, customerview.ContactQuery{Scope: southTree, Limit: 50}); err != nil || len(page.Items) != 5 {
 			t.Fatalf("contacts in the moved department tree: %d (%v), want 5", len(page.Items), err)
 		}
 
 		gen := int(h.must(h.do("POST", "/api/v1/projections/customers/rebuild", admin, nil), 202).body["generation"].(float64))
 		deadline := time.Now().Add(20 * time.Second)
-		for h.app.DB.Gens.Active(readmodels.CustomersProjection) != gen {
+		for h.app.DB.Gens.Active(customerview.Projection) != gen {
 			if time.Now().After(deadline) {
 				t.Fatalf("rebuild did not switch: %s", h.do("GET", "/api/v1/projections", admin, nil).raw)
 			}
@@ -94,13 +95,13 @@ func headerPosition(t *testing.T, r resp) uint64 {
 	return p
 }
 
-func dumpCustomers(t *testing.T, db *readmodels.DB) ([]readmodels.Customer, []readmodels.Contact) {
+func dumpCustomers(t *testing.T, db *readmodels.DB) ([]customerview.Customer, []customerview.Contact) {
 	t.Helper()
 	ctx := context.Background()
 	all := readmodels.Scope{All: true}
-	var customers []readmodels.Customer
+	var customers []customerview.Customer
 	for cursor := ""; ; {
-		page, err := db.SearchCustomers(ctx, readmodels.CustomerQuery{Scope: all, Sort: "createdAt", Limit: 5, Cursor: cursor})
+		page, err := customerview.New(db).Search(ctx, customerview.Query{Scope: all, Sort: "createdAt", Limit: 5, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,9 +112,9 @@ func dumpCustomers(t *testing.T, db *readmodels.DB) ([]readmodels.Customer, []re
 			break
 		}
 	}
-	var contacts []readmodels.Contact
+	var contacts []customerview.Contact
 	for cursor := ""; ; {
-		page, err := db.SearchContacts(ctx, readmodels.ContactQuery{Scope: all, Sort: "createdAt", Limit: 5, Cursor: cursor})
+		page, err := customerview.New(db).SearchContacts(ctx, customerview.ContactQuery{Scope: all, Sort: "createdAt", Limit: 5, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}

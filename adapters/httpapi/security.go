@@ -10,8 +10,11 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/loginview"
 )
 
 // securityRoutes registers the sign-in security endpoints (two-factor, sessions, login audit).
@@ -34,8 +37,8 @@ func (s *Server) securityRoutes(a func(path string, h http.HandlerFunc, method s
 
 // twoFactorGate keeps a user whose role requires two-factor sign-in, and who has not confirmed
 // an enrolment, to the enrolment endpoints, /auth/me and logout (called by authenticate).
-func (s *Server) twoFactorGate(r *http.Request, a commands.Actor, sess commands.Session) error {
-	if !commands.NeedsTwoFactorEnrollment(a, sess) {
+func (s *Server) twoFactorGate(r *http.Request, a access.Actor, sess usercmd.Session) error {
+	if !usercmd.NeedsTwoFactorEnrollment(a, sess) {
 		return nil
 	}
 	tpl := ""
@@ -45,7 +48,7 @@ func (s *Server) twoFactorGate(r *http.Request, a commands.Actor, sess commands.
 	if strings.HasPrefix(tpl, "/api/v1/auth/2fa/") || tpl == "/api/v1/auth/me" || tpl == "/api/v1/auth/logout" {
 		return nil
 	}
-	return commands.ErrTwoFactorEnrollmentRequired
+	return usercmd.ErrTwoFactorEnrollmentRequired
 }
 
 // SessionView is one of the caller's sessions.
@@ -64,7 +67,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, _ := r.Context().Value(keyToken).(string)
-	current := commands.HashToken(token)
+	current := usercmd.HashToken(token)
 	items := make([]SessionView, 0, len(sessions))
 	for _, x := range sessions {
 		items = append(items, SessionView{ID: x.ID, CreatedAt: x.CreatedAt, ExpiresAt: x.ExpiresAt, Client: x.Client, Current: x.TokenHash == current})
@@ -98,7 +101,7 @@ func (s *Server) enrollTwoFactor(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	var enr commands.TwoFactorEnrollment
+	var enr usercmd.TwoFactorEnrollment
 	if _, err := s.command(w, "auth.two_factor_enroll", func() (commands.Result, error) {
 		var res commands.Result
 		var err error
@@ -212,7 +215,7 @@ func (s *Server) auditLogins(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	q := readmodels.LoginQuery{Scope: readmodels.ScopeOf(actorOf(r.Context()), false), User: v.Get("user"), Address: v.Get("address"), Outcome: v.Get("outcome"), Cursor: v.Get("cursor")}
+	q := loginview.Query{Scope: readmodels.ScopeOf(actorOf(r.Context()), false), User: v.Get("user"), Address: v.Get("address"), Outcome: v.Get("outcome"), Cursor: v.Get("cursor")}
 	for _, f := range []struct {
 		name string
 		dst  **time.Time
@@ -234,11 +237,11 @@ func (s *Server) auditLogins(w http.ResponseWriter, r *http.Request) {
 		}
 		q.Limit = n
 	}
-	if err := s.waitFor(r, readmodels.LoginsProjection); err != nil {
+	if err := s.waitFor(r, loginview.Projection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	page, err := s.DB.SearchLogins(r.Context(), q)
+	page, err := s.LoginViews.Search(r.Context(), q)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return

@@ -9,13 +9,13 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 )
 
 // securityHarness is a harness whose failed sign-ins are not throttled (the throttling policy is
 // tested with a fake clock in commands and by TestSignInThrottling); the lockout still applies.
 func securityHarness(t *testing.T, h *harness) *harness {
-	h.app.Auth.SetSignInPolicy(commands.SignInPolicy{})
+	h.app.Auth.SetSignInPolicy(usercmd.SignInPolicy{})
 	return h
 }
 
@@ -339,7 +339,7 @@ func TestRecoveryCodeRegeneration(t *testing.T) {
 // TestSignInThrottling: an attempt that comes too early after failures is 429 with Retry-After.
 func TestSignInThrottling(t *testing.T) {
 	h := newHarness(t, "sqlite")
-	h.app.Auth.SetSignInPolicy(commands.SignInPolicy{UserFree: 2, AddressFree: 1000, Base: time.Hour, Max: time.Hour})
+	h.app.Auth.SetSignInPolicy(usercmd.SignInPolicy{UserFree: 2, AddressFree: 1000, Base: time.Hour, Max: time.Hour})
 	admin := h.login("admin", adminPassword)
 	h.createUser(admin, "slow.down", "sales")
 	for range 2 {

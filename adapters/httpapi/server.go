@@ -24,27 +24,57 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/conversion"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
-	"github.com/chronicle-crm/chronicle/projections"
+	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/auditview"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/importview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/loginview"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
 // Deps are what the API needs.
 type Deps struct {
-	Store       eventstore.Store
-	DB          *readmodels.DB
-	Engine      *projections.Engine
-	Leads       *commands.Leads
-	Customers   *commands.Customers
-	Contacts    *commands.Contacts
-	Users       *commands.Users
-	Org         *commands.Org
-	Auth        *commands.Auth
+	Store eventstore.Store
+	DB    *readmodels.DB
+	Views
+	Engine      *engine.Engine
+	Leads       *leadcmd.Service
+	Customers   *customercmd.Service
+	Contacts    *customercmd.Contacts
+	Conversion  *conversion.Service
+	Users       *usercmd.Users
+	Org         *orgcmd.Service
+	Auth        *usercmd.Auth
 	Clock       commands.Clock
 	Logger      *slog.Logger
 	Metrics     *Metrics
 	MaxBody     int64         // default 1 MiB
 	WaitTimeout time.Duration // read-your-writes bound, default 5 s
+}
+
+// Views are the read models the API queries, one per module.
+type Views struct {
+	LeadViews     *leadview.Views
+	CustomerViews *customerview.Views
+	OrgViews      *orgview.Views
+	LoginViews    *loginview.Views
+	AuditViews    *auditview.Views
+	ImportViews   *importview.Views
+}
+
+// NewViews serves every module's queries from one read-model database.
+func NewViews(db *readmodels.DB) Views {
+	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
+		LoginViews: loginview.New(db), AuditViews: auditview.New(db), ImportViews: importview.New(db)}
 }
 
 // Server is the HTTP API.
@@ -131,8 +161,8 @@ const (
 
 func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
 
-func actorOf(ctx context.Context) commands.Actor {
-	a, _ := ctx.Value(keyActor).(commands.Actor)
+func actorOf(ctx context.Context) access.Actor {
+	a, _ := ctx.Value(keyActor).(access.Actor)
 	return a
 }
 
@@ -347,4 +377,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		checks["projections"], status = "starting", http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, checks)
+}
+
+// FollowUps returns the follow-ups of a lead, customer or contact (kind), newest first; the
+// caller has checked that the reader may see the subject.
+func (v Views) FollowUps(ctx context.Context, kind string, id uuid.UUID, limit int) ([]readmodels.FollowUp, error) {
+	if kind == "lead" {
+		return v.LeadViews.FollowUps(ctx, id, limit)
+	}
+	return v.CustomerViews.FollowUps(ctx, kind, id, limit)
 }

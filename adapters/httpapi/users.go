@@ -4,7 +4,8 @@ import (
 	"net/http"
 
 	"github.com/chronicle-crm/chronicle/commands"
-	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
 var errForbidden = commands.ErrForbidden
@@ -27,7 +28,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	c := commands.CreateUser{Username: in.Username, Password: in.Password, DisplayName: in.DisplayName, Roles: in.Roles}
+	c := usercmd.CreateUser{Username: in.Username, Password: in.Password, DisplayName: in.DisplayName, Roles: in.Roles}
 	if in.Role != "" {
 		c.Roles = append([]string{in.Role}, c.Roles...)
 	}
@@ -56,11 +57,11 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/users/"+res.ID.String())
-	if err := s.awaitPosition(r.Context(), res.Position, readmodels.UsersProjection); err != nil {
+	if err := s.awaitPosition(r.Context(), res.Position, orgview.UsersProjection); err != nil {
 		writeJSON(w, http.StatusCreated, map[string]any{"id": res.ID, "version": res.Version})
 		return
 	}
-	u, err := s.DB.GetUser(r.Context(), res.ID)
+	u, err := s.OrgViews.GetUser(r.Context(), res.ID)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -69,11 +70,11 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
-	if err := s.waitFor(r, readmodels.UsersProjection); err != nil {
+	if err := s.waitFor(r, orgview.UsersProjection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	users, err := s.DB.ListUsers(r.Context())
+	users, err := s.OrgViews.ListUsers(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
@@ -87,11 +88,11 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	if err := s.waitFor(r, readmodels.UsersProjection); err != nil {
+	if err := s.waitFor(r, orgview.UsersProjection); err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return
 	}
-	u, err := s.DB.GetUser(r.Context(), id)
+	u, err := s.OrgViews.GetUser(r.Context(), id)
 	if err != nil {
 		writeProblem(w, r, s.Logger, err)
 		return

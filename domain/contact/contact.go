@@ -5,7 +5,6 @@ package contact
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -109,12 +108,11 @@ func Register(r *event.Registry) {
 
 // Contact is the aggregate state.
 type Contact struct {
+	event.Root
 	id       uuid.UUID
-	version  int64
 	customer uuid.UUID
 	fields   Fields
 	deleted  bool
-	changes  []event.Event
 }
 
 // New adds a contact to a customer.
@@ -140,24 +138,16 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*Contact, error) {
 		return nil, fmt.Errorf("contact %s: history starts with %s", id, history[0].EventType())
 	}
 	c := &Contact{id: id}
-	for _, e := range history {
-		c.apply(e)
-		c.version++
-	}
+	c.Replay(c.apply, history, nil)
 	return c, nil
 }
 
-func (c *Contact) ID() uuid.UUID          { return c.id }
-func (c *Contact) Version() int64         { return c.version }
-func (c *Contact) Customer() uuid.UUID    { return c.customer }
-func (c *Contact) Fields() Fields         { return c.fields }
-func (c *Contact) Deleted() bool          { return c.deleted }
-func (c *Contact) Changes() []event.Event { return slices.Clone(c.changes) }
+func (c *Contact) ID() uuid.UUID       { return c.id }
+func (c *Contact) Customer() uuid.UUID { return c.customer }
+func (c *Contact) Fields() Fields      { return c.fields }
+func (c *Contact) Deleted() bool       { return c.deleted }
 
-func (c *Contact) record(e event.Event) {
-	c.apply(e)
-	c.changes = append(c.changes, e)
-}
+func (c *Contact) record(e event.Event) { c.Record(c.apply, e) }
 
 func (c *Contact) apply(e event.Event) {
 	switch e := e.(type) {
@@ -215,5 +205,5 @@ func (c *Contact) Snapshot() map[string]any {
 	f := c.fields
 	return map[string]any{"id": c.id.String(), "customerId": c.customer.String(), "name": f.Name, "gender": f.Gender, "title": f.Title,
 		"officePhone": f.OfficePhone, "mobile": f.Mobile, "email": f.Email, "fax": f.Fax, "birthday": f.Birthday, "remark": f.Remark,
-		"deleted": c.deleted, "version": c.version}
+		"deleted": c.deleted, "version": c.Version()}
 }

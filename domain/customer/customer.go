@@ -36,8 +36,8 @@ func Stream(id uuid.UUID) string { return StreamPrefix + "-" + id.String() }
 
 // Customer is the aggregate state.
 type Customer struct {
+	event.Root
 	id             uuid.UUID
-	version        int64
 	fields         Fields
 	status         Status
 	owner          uuid.UUID
@@ -53,7 +53,6 @@ type Customer struct {
 	primaryContact string
 	mergedInto     string
 	absorbed       []string
-	changes        []event.Event
 }
 
 // New enters a customer owned by owner (uuid.Nil: into the pool).
@@ -86,15 +85,11 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*Customer, error) {
 		return nil, fmt.Errorf("customer %s: history starts with %s", id, history[0].EventType())
 	}
 	c := &Customer{id: id}
-	for _, e := range history {
-		c.apply(e)
-		c.version++
-	}
+	c.Replay(c.apply, history, nil)
 	return c, nil
 }
 
 func (c *Customer) ID() uuid.UUID             { return c.id }
-func (c *Customer) Version() int64            { return c.version }
 func (c *Customer) Owner() uuid.UUID          { return c.owner }
 func (c *Customer) InPool() bool              { return c.owner == uuid.Nil }
 func (c *Customer) Deleted() bool             { return c.deleted }
@@ -103,15 +98,11 @@ func (c *Customer) Status() Status            { return c.status }
 func (c *Customer) Fields() Fields            { return c.fields }
 func (c *Customer) ClaimedAt() time.Time      { return c.claimedAt }
 func (c *Customer) LastFollowUpAt() time.Time { return c.lastFollowUpAt }
-func (c *Customer) Changes() []event.Event    { return slices.Clone(c.changes) }
 
 // PreviousOwner is who last released the customer to the pool, and when.
 func (c *Customer) PreviousOwner() (uuid.UUID, time.Time) { return c.previousOwner, c.releasedAt }
 
-func (c *Customer) record(e event.Event) {
-	c.apply(e)
-	c.changes = append(c.changes, e)
-}
+func (c *Customer) record(e event.Event) { c.Record(c.apply, e) }
 
 func (c *Customer) apply(e event.Event) {
 	switch e := e.(type) {
@@ -196,22 +187,14 @@ func (c *Customer) Update(p Patch, by uuid.UUID, at time.Time) error {
 	if err := next.Validate(); err != nil {
 		return err
 	}
-	eff := Patch{Text: map[string]string{}}
+	eff := Patch{}
 	cur := c.fields
-	curTexts, nextTexts := map[string]string{}, map[string]string{}
-	for _, t := range cur.texts() {
-		curTexts[t.name] = *t.v
-	}
-	for _, t := range next.texts() {
-		nextTexts[t.name] = *t.v
-	}
-	for k := range p.Text {
-		if curTexts[k] != nextTexts[k] {
-			eff.Text[k] = nextTexts[k]
+	curTexts, nextTexts, asked, out := cur.texts(), next.texts(), p.texts(), eff.texts()
+	for i := range curTexts {
+		if *asked[i] != nil && *curTexts[i].v != *nextTexts[i].v {
+			v := *nextTexts[i].v
+			*out[i] = &v
 		}
-	}
-	if len(eff.Text) == 0 {
-		eff.Text = nil
 	}
 	if p.Satisfaction != nil && *p.Satisfaction != cur.Satisfaction {
 		eff.Satisfaction = p.Satisfaction
@@ -441,7 +424,7 @@ func (c *Customer) Delete(by uuid.UUID, at time.Time) error {
 // Snapshot is the customer as a flat map (history diffs, "as of").
 func (c *Customer) Snapshot() map[string]any {
 	m := map[string]any{"id": c.id.String(), "status": string(c.status), "ownerId": nil, "locked": c.locked,
-		"deleted": c.deleted, "inPool": c.InPool(), "version": c.version, "satisfaction": c.fields.Satisfaction,
+		"deleted": c.deleted, "inPool": c.InPool(), "version": c.Version(), "satisfaction": c.fields.Satisfaction,
 		"credit": c.fields.Credit, "nextFollowUpAt": nil, "fromLeadId": c.fromLead, "primaryContactId": c.primaryContact,
 		"createdAt": c.createdAt.Format(time.RFC3339Nano), "updatedAt": c.updatedAt.Format(time.RFC3339Nano)}
 	f := c.fields

@@ -42,13 +42,14 @@ func TestBehaviours(t *testing.T) {
 		{"release locked", []event.Event{created(alice), customer.Locked{}}, func(c *customer.Customer) error { return c.Release("x", alice, t1) }, 0, customer.ErrLocked},
 		{"lock twice records once", []event.Event{created(alice), customer.Locked{}}, func(c *customer.Customer) error { return c.Lock(alice, t1) }, 0, nil},
 		{"update unknown field", []event.Event{created(alice)}, func(c *customer.Customer) error {
-			return c.Update(customer.Patch{Text: map[string]string{"nickname": "x"}}, alice, t1)
+			var p customer.Patch
+			return p.SetText("nickname", "x")
 		}, 0, &customer.ValidationError{}},
 		{"update nature outside the list", []event.Event{created(alice)}, func(c *customer.Customer) error {
-			return c.Update(customer.Patch{Text: map[string]string{"nature": "pirate"}}, alice, t1)
+			return c.Update(customer.Patch{Nature: ptr("pirate")}, alice, t1)
 		}, 0, &customer.ValidationError{}},
 		{"update only what changed", []event.Event{created(alice)}, func(c *customer.Customer) error {
-			return c.Update(customer.Patch{Text: map[string]string{"name": "北京星河科技有限公司", "city": "北京"}}, alice, t1)
+			return c.Update(customer.Patch{Name: ptr("北京星河科技有限公司"), City: ptr("北京")}, alice, t1)
 		}, 1, nil},
 		{"deleted refuses", []event.Event{created(uuid.Nil), customer.Deleted{}}, func(c *customer.Customer) error { return c.Claim(bob, t1) }, 0, customer.ErrDeleted},
 	}
@@ -118,5 +119,26 @@ func TestPoolRules(t *testing.T) {
 	}
 	if prev, _ := c.PreviousOwner(); prev != alice || !c.InPool() {
 		t.Fatal("return did not put the customer in the pool with its previous owner noted")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// A customer.updated.v1 event (text fields in a map) reads as the typed v2 patch.
+func TestUpdatedV1IsUpcast(t *testing.T) {
+	t.Parallel()
+	r := event.NewRegistry()
+	customer.Register(r)
+	d, err := r.Decode("customer.updated.v1", []byte(`{"customerId":"c1","patch":{"text":{"city":"北京","remark":"大客户"},"satisfaction":4},"by":"u1","at":"2026-01-02T03:04:05Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, ok := d.(customer.Updated)
+	if !ok {
+		t.Fatalf("decoded %T", d)
+	}
+	if u.Patch.City == nil || *u.Patch.City != "北京" || u.Patch.Remark == nil || *u.Patch.Remark != "大客户" ||
+		u.Patch.Satisfaction == nil || *u.Patch.Satisfaction != 4 || u.Patch.Name != nil || u.CustomerID != "c1" {
+		t.Fatalf("upcast patch = %+v", u.Patch)
 	}
 }

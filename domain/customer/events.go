@@ -1,6 +1,7 @@
 package customer
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/chronicle-crm/chronicle/domain/event"
@@ -119,7 +120,7 @@ type Deleted struct {
 }
 
 func (Created) EventType() string    { return "customer.created.v1" }
-func (Updated) EventType() string    { return "customer.updated.v1" }
+func (Updated) EventType() string    { return "customer.updated.v2" }
 func (Assigned) EventType() string   { return "customer.assigned.v1" }
 func (Claimed) EventType() string    { return "customer.claimed.v1" }
 func (Released) EventType() string   { return "customer.released.v1" }
@@ -138,4 +139,37 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Deleted{} }, func() event.Event { return &PrimaryContactSet{} },
 		func() event.Event { return &Merged{} }, func() event.Event { return &Absorbed{} },
 	)
+	// customer.updated.v1 kept the text fields in a map under "text"; v2 has them typed at the
+	// top level of the patch, under the same names.
+	r.Upcast("customer.updated.v1", func(data json.RawMessage) (string, json.RawMessage, error) {
+		var v1 map[string]json.RawMessage
+		if err := json.Unmarshal(data, &v1); err != nil {
+			return "", nil, err
+		}
+		var patch map[string]json.RawMessage
+		if raw, ok := v1["patch"]; ok {
+			if err := json.Unmarshal(raw, &patch); err != nil {
+				return "", nil, err
+			}
+		}
+		if raw, ok := patch["text"]; ok {
+			var text map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &text); err != nil {
+				return "", nil, err
+			}
+			delete(patch, "text")
+			for k, v := range text {
+				patch[k] = v
+			}
+		}
+		if patch != nil {
+			b, err := json.Marshal(patch)
+			if err != nil {
+				return "", nil, err
+			}
+			v1["patch"] = b
+		}
+		out, err := json.Marshal(v1)
+		return "customer.updated.v2", out, err
+	})
 }

@@ -116,26 +116,69 @@ func (f Fields) normalise() Fields {
 	return f
 }
 
-// Patch holds the fields an update changes: Set maps JSON field names to new values (strings for
-// text, numbers for ratings, RFC 3339 strings or null for nextFollowUpAt).
+// Patch holds the fields an update changes; nil means unchanged (the typed optional fields every
+// module's patch uses). Text fields are also reachable by name (SetText), as the HTTP body names
+// them.
 type Patch struct {
-	Text              map[string]string `json:"text,omitempty"`
-	Satisfaction      *int              `json:"satisfaction,omitempty"`
-	Credit            *int              `json:"credit,omitempty"`
-	NextFollowUpAt    *time.Time        `json:"nextFollowUpAt,omitempty"`
-	ClearNextFollowUp bool              `json:"clearNextFollowUp,omitempty"`
-	Status            *Status           `json:"status,omitempty"`
+	Name                *string    `json:"name,omitempty"`
+	LegalRepresentative *string    `json:"legalRepresentative,omitempty"`
+	Level               *string    `json:"level,omitempty"`
+	Industry            *string    `json:"industry,omitempty"`
+	SubIndustry         *string    `json:"subIndustry,omitempty"`
+	Source              *string    `json:"source,omitempty"`
+	Nature              *string    `json:"nature,omitempty"`
+	Type                *string    `json:"type,omitempty"`
+	Size                *string    `json:"size,omitempty"`
+	Classification      *string    `json:"classification,omitempty"`
+	Country             *string    `json:"country,omitempty"`
+	Province            *string    `json:"province,omitempty"`
+	City                *string    `json:"city,omitempty"`
+	District            *string    `json:"district,omitempty"`
+	Address             *string    `json:"address,omitempty"`
+	Postcode            *string    `json:"postcode,omitempty"`
+	Phone               *string    `json:"phone,omitempty"`
+	Fax                 *string    `json:"fax,omitempty"`
+	Email               *string    `json:"email,omitempty"`
+	Website             *string    `json:"website,omitempty"`
+	Remark              *string    `json:"remark,omitempty"`
+	Satisfaction        *int       `json:"satisfaction,omitempty"`
+	Credit              *int       `json:"credit,omitempty"`
+	NextFollowUpAt      *time.Time `json:"nextFollowUpAt,omitempty"`
+	ClearNextFollowUp   bool       `json:"clearNextFollowUp,omitempty"`
+	Status              *Status    `json:"status,omitempty"`
 	// Custom sets custom field values; a nil value removes the field.
 	Custom map[string]any `json:"custom,omitempty"`
 }
 
+// texts lists the patch's text fields in the order of Fields.texts.
+func (p *Patch) texts() []**string {
+	return []**string{&p.Name, &p.LegalRepresentative, &p.Level, &p.Industry, &p.SubIndustry, &p.Source, &p.Nature, &p.Type, &p.Size, &p.Classification, &p.Country, &p.Province, &p.City, &p.District, &p.Address, &p.Postcode, &p.Phone, &p.Fax, &p.Email, &p.Website, &p.Remark}
+}
+
+// SetText sets the text field called name (the JSON name); an unknown name is a field error.
+func (p *Patch) SetText(name, value string) error {
+	var f Fields
+	for i, t := range f.texts() {
+		if t.name == name {
+			*p.texts()[i] = &value
+			return nil
+		}
+	}
+	return field.Errorf(name, "is not a customer field")
+}
+
 // IsZero reports an empty patch.
 func (p Patch) IsZero() bool {
-	return len(p.Text) == 0 && p.Satisfaction == nil && p.Credit == nil && p.NextFollowUpAt == nil && !p.ClearNextFollowUp && p.Status == nil &&
+	for _, t := range p.texts() {
+		if *t != nil {
+			return false
+		}
+	}
+	return p.Satisfaction == nil && p.Credit == nil && p.NextFollowUpAt == nil && !p.ClearNextFollowUp && p.Status == nil &&
 		len(p.Custom) == 0
 }
 
-// TextFields lists the names a Patch.Text may hold.
+// TextFields lists the names of the text fields (SetText takes them).
 func TextFields() []string {
 	var f Fields
 	var out []string
@@ -145,18 +188,13 @@ func TextFields() []string {
 	return out
 }
 
-// apply returns the fields with the patch applied; unknown text fields are an error.
+// apply returns the fields with the patch applied.
 func (f Fields) apply(p Patch) (Fields, error) {
-	byName := map[string]*string{}
-	for _, t := range f.texts() {
-		byName[t.name] = t.v
-	}
-	for k, v := range p.Text {
-		dst, ok := byName[k]
-		if !ok {
-			return f, field.Errorf(k, "is not a customer field")
+	pt := p.texts()
+	for i, t := range f.texts() {
+		if v := *pt[i]; v != nil {
+			*t.v = strings.TrimSpace(*v)
 		}
-		*dst = strings.TrimSpace(v)
 	}
 	if p.Satisfaction != nil {
 		f.Satisfaction = *p.Satisfaction

@@ -92,12 +92,11 @@ func Register(r *event.Registry) {
 
 // Department is the aggregate state.
 type Department struct {
+	event.Root
 	id       uuid.UUID
-	version  int64
 	name     string
 	parent   uuid.UUID
 	disabled bool
-	changes  []event.Event
 }
 
 func checkName(name string) (string, error) {
@@ -135,24 +134,16 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*Department, error) {
 		return nil, ErrNotFound
 	}
 	d := &Department{id: id}
-	for _, e := range history {
-		d.apply(e)
-		d.version++
-	}
+	d.Replay(d.apply, history, nil)
 	return d, nil
 }
 
-func (d *Department) ID() uuid.UUID          { return d.id }
-func (d *Department) Version() int64         { return d.version }
-func (d *Department) Name() string           { return d.name }
-func (d *Department) Parent() uuid.UUID      { return d.parent }
-func (d *Department) Disabled() bool         { return d.disabled }
-func (d *Department) Changes() []event.Event { return append([]event.Event(nil), d.changes...) }
+func (d *Department) ID() uuid.UUID     { return d.id }
+func (d *Department) Name() string      { return d.name }
+func (d *Department) Parent() uuid.UUID { return d.parent }
+func (d *Department) Disabled() bool    { return d.disabled }
 
-func (d *Department) record(e event.Event) {
-	d.apply(e)
-	d.changes = append(d.changes, e)
-}
+func (d *Department) record(e event.Event) { d.Record(d.apply, e) }
 
 func (d *Department) apply(e event.Event) {
 	switch e := e.(type) {
@@ -230,7 +221,7 @@ func (d *Department) Enable(by uuid.UUID, at time.Time) error {
 
 // Snapshot is the department as a flat map (history diffs).
 func (d *Department) Snapshot() map[string]any {
-	m := map[string]any{"id": d.id.String(), "name": d.name, "parentId": nil, "disabled": d.disabled, "version": d.version}
+	m := map[string]any{"id": d.id.String(), "name": d.name, "parentId": nil, "disabled": d.disabled, "version": d.Version()}
 	if d.parent != uuid.Nil {
 		m["parentId"] = d.parent.String()
 	}

@@ -51,6 +51,13 @@ func (r *Registry) Types() []string {
 	return out
 }
 
+// Upcasts reports whether stored events of typ are read as another (newer) type: filters that
+// skip events by their stored type name must decode these to see what they are.
+func (r *Registry) Upcasts(typ string) bool {
+	_, ok := r.upcasters[typ]
+	return ok
+}
+
 // Knows reports whether the type (or an upcast of it) can be decoded.
 func (r *Registry) Knows(typ string) bool {
 	_, ok := r.types[typ]

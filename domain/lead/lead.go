@@ -31,8 +31,8 @@ func Stream(id uuid.UUID) string { return StreamPrefix + "-" + id.String() }
 
 // Lead is the aggregate state.
 type Lead struct {
+	event.Root
 	id        uuid.UUID
-	version   int64
 	fields    Fields
 	status    Status
 	owner     uuid.UUID // uuid.Nil while in the pool
@@ -41,7 +41,6 @@ type Lead struct {
 	createdBy string
 	customer  string // the customer it was converted into
 	updatedAt time.Time
-	changes   []event.Event
 }
 
 // New enters a lead. owner is uuid.Nil for a lead that goes straight into the pool.
@@ -71,16 +70,12 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*Lead, error) {
 		return nil, fmt.Errorf("lead %s: history starts with %s", id, history[0].EventType())
 	}
 	l := &Lead{id: id}
-	for _, e := range history {
-		l.apply(e)
-		l.version++
-	}
+	l.Replay(l.apply, history, nil)
 	return l, nil
 }
 
 // ID, Version, Owner and friends expose state to callers.
 func (l *Lead) ID() uuid.UUID        { return l.id }
-func (l *Lead) Version() int64       { return l.version }
 func (l *Lead) Owner() uuid.UUID     { return l.owner }
 func (l *Lead) InPool() bool         { return l.owner == uuid.Nil }
 func (l *Lead) Deleted() bool        { return l.deleted }
@@ -88,13 +83,7 @@ func (l *Lead) Status() Status       { return l.status }
 func (l *Lead) Fields() Fields       { return l.fields }
 func (l *Lead) UpdatedAt() time.Time { return l.updatedAt }
 
-// Changes returns a copy of the events recorded since loading.
-func (l *Lead) Changes() []event.Event { return append([]event.Event(nil), l.changes...) }
-
-func (l *Lead) record(e event.Event) {
-	l.apply(e)
-	l.changes = append(l.changes, e)
-}
+func (l *Lead) record(e event.Event) { l.Record(l.apply, e) }
 
 // apply changes state only; it never fails.
 func (l *Lead) apply(e event.Event) {
@@ -155,7 +144,7 @@ func (l *Lead) Snapshot() map[string]any {
 		"email": f.Email, "source": f.Source, "industry": f.Industry, "level": f.Level, "address": f.Address,
 		"remark": f.Remark, "status": string(l.status), "ownerId": nil, "nextFollowUpAt": nil,
 		"createdAt": l.createdAt.Format(time.RFC3339Nano), "updatedAt": l.updatedAt.Format(time.RFC3339Nano),
-		"version": l.version, "deleted": l.deleted, "inPool": l.InPool(), "customerId": nil,
+		"version": l.Version(), "deleted": l.deleted, "inPool": l.InPool(), "customerId": nil,
 	}
 	if l.customer != "" {
 		m["customerId"] = l.customer

@@ -176,8 +176,8 @@ func Register(r *event.Registry) {
 
 // Role is the aggregate state.
 type Role struct {
+	event.Root
 	id          uuid.UUID
-	version     int64
 	name        string
 	displayName string
 	permissions []string
@@ -186,7 +186,6 @@ type Role struct {
 	require2FA  bool
 	deleted     bool
 	catalogue   []string
-	changes     []event.Event
 }
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{1,49}$`)
@@ -239,23 +238,15 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*Role, error) {
 		return nil, ErrNotFound
 	}
 	r := &Role{id: id}
-	for _, e := range history {
-		r.apply(e)
-		r.version++
-	}
+	r.Replay(r.apply, history, nil)
 	return r, nil
 }
 
-func (r *Role) ID() uuid.UUID          { return r.id }
-func (r *Role) Version() int64         { return r.version }
-func (r *Role) Name() string           { return r.name }
-func (r *Role) Deleted() bool          { return r.deleted }
-func (r *Role) Changes() []event.Event { return append([]event.Event(nil), r.changes...) }
+func (r *Role) ID() uuid.UUID { return r.id }
+func (r *Role) Name() string  { return r.name }
+func (r *Role) Deleted() bool { return r.deleted }
 
-func (r *Role) record(e event.Event) {
-	r.apply(e)
-	r.changes = append(r.changes, e)
-}
+func (r *Role) record(e event.Event) { r.Record(r.apply, e) }
 
 func (r *Role) apply(e event.Event) {
 	switch e := e.(type) {
@@ -373,5 +364,5 @@ func (r *Role) Delete(by uuid.UUID, at time.Time) error {
 // Snapshot is the role as a flat map.
 func (r *Role) Snapshot() map[string]any {
 	return map[string]any{"id": r.id.String(), "name": r.name, "displayName": r.displayName, "permissions": r.permissions,
-		"dataScope": string(r.scope), "builtIn": r.builtIn, "require2fa": r.require2FA, "deleted": r.deleted, "version": r.version}
+		"dataScope": string(r.scope), "builtIn": r.builtIn, "require2fa": r.require2FA, "deleted": r.deleted, "version": r.Version()}
 }

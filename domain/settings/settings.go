@@ -71,11 +71,10 @@ func Register(r *event.Registry) { r.Register(func() event.Event { return &Chang
 
 // Settings is the aggregate state.
 type Settings struct {
-	version        int64
+	event.Root
 	leadClaimCap   int64
 	customerPool   CustomerPool
 	customerFields []customer.CustomField
-	changes        []event.Event
 }
 
 // New is the settings before any change.
@@ -86,16 +85,11 @@ func New() *Settings {
 // Rehydrate rebuilds the settings from their history.
 func Rehydrate(_ uuid.UUID, history []event.Event) (*Settings, error) {
 	s := New()
-	for _, e := range history {
-		s.apply(e)
-		s.version++
-	}
+	s.Replay(s.apply, history, nil)
 	return s, nil
 }
 
-func (s *Settings) Version() int64         { return s.version }
-func (s *Settings) LeadClaimCap() int64    { return s.leadClaimCap }
-func (s *Settings) Changes() []event.Event { return append([]event.Event(nil), s.changes...) }
+func (s *Settings) LeadClaimCap() int64 { return s.leadClaimCap }
 
 func (s *Settings) apply(e event.Event) {
 	c, ok := e.(Changed)
@@ -146,7 +140,6 @@ func (s *Settings) Update(c Change, by uuid.UUID, at time.Time) error {
 	if e.LeadClaimCap == nil && e.CustomerPool == nil && e.CustomerFields == nil {
 		return nil
 	}
-	s.apply(e)
-	s.changes = append(s.changes, e)
+	s.Record(s.apply, e)
 	return nil
 }

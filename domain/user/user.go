@@ -108,8 +108,8 @@ func Register(r *event.Registry) {
 
 // User is the aggregate state.
 type User struct {
+	event.Root
 	id           uuid.UUID
-	version      int64
 	editVersion  int64
 	username     string
 	displayName  string
@@ -119,7 +119,6 @@ type User struct {
 	superior     uuid.UUID
 	disabled     bool
 	security     security
-	changes      []event.Event
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{1,63}$`)
@@ -197,13 +196,11 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*User, error) {
 		return nil, ErrNotFound
 	}
 	u := &User{id: id}
-	for _, e := range history {
-		u.apply(e)
-		u.version++
+	u.Replay(u.apply, history, func(e event.Event, version int64) {
 		if !SignInBookkeeping(e) {
-			u.editVersion = u.version
+			u.editVersion = version
 		}
-	}
+	})
 	return u, nil
 }
 
@@ -218,19 +215,14 @@ func SignInBookkeeping(e event.Event) bool {
 	return false
 }
 
-func (u *User) ID() uuid.UUID  { return u.id }
-func (u *User) Version() int64 { return u.version }
+func (u *User) ID() uuid.UUID { return u.id }
 
 // EditVersion is the version of the last event that was not sign-in bookkeeping: the version
 // clients see and send back in If-Match.
-func (u *User) EditVersion() int64     { return u.editVersion }
-func (u *User) Username() string       { return u.username }
-func (u *User) Changes() []event.Event { return append([]event.Event(nil), u.changes...) }
+func (u *User) EditVersion() int64 { return u.editVersion }
+func (u *User) Username() string   { return u.username }
 
-func (u *User) record(e event.Event) {
-	u.apply(e)
-	u.changes = append(u.changes, e)
-}
+func (u *User) record(e event.Event) { u.Record(u.apply, e) }
 
 func (u *User) apply(e event.Event) {
 	switch e := e.(type) {
@@ -360,7 +352,7 @@ func (u *User) ChangePassword(hash string, reset bool, by uuid.UUID, at time.Tim
 func (u *User) Snapshot() map[string]any {
 	return map[string]any{"id": u.id.String(), "username": u.username, "displayName": u.displayName,
 		"roles": u.roles, "departmentId": nilIfEmpty(idString(u.department)), "superiorId": nilIfEmpty(idString(u.superior)),
-		"disabled": u.disabled, "version": u.version}
+		"disabled": u.disabled, "version": u.Version()}
 }
 
 func nilIfEmpty(s string) any {

@@ -82,7 +82,9 @@ func (Dialect) CustomValue(col, key, kind string) string {
 
 // CustomHas implements readmodels.Dialect.
 func (Dialect) CustomHas(col, key string) string {
-	return `EXISTS (SELECT 1 FROM json_each(` + col + `, '$.custom.` + key + `') WHERE json_each.type = 'text' AND json_each.value = ?)`
+	// json_each walks a scalar as a one-element list: check that the value is an array.
+	path := `'$.custom.` + key + `'`
+	return `(json_type(` + col + `, ` + path + `) = 'array' AND EXISTS (SELECT 1 FROM json_each(` + col + `, ` + path + `) WHERE json_each.type = 'text' AND json_each.value = ?))`
 }
 
 // Contains implements readmodels.Dialect.

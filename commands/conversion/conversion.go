@@ -1,0 +1,145 @@
+// Package conversion is the process that turns a lead into a customer (and optionally a
+// contact): a decision on the lead, then records created in the customer module. It is the one
+// place where the lead and customer modules meet on the write side.
+package conversion
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/domain/contact"
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/role"
+)
+
+// ns derives the ids of the records a conversion creates from the lead's id, so a repeated or
+// resumed conversion creates the same records once. It must never change.
+var ns = uuid.MustParse("3c9f2a70-5d1e-4b8a-9e64-1f7c2d8b0a55")
+
+// Service converts leads.
+type Service struct {
+	Leads     *leadcmd.Service
+	Customers *customercmd.Service
+	Contacts  *customercmd.Contacts
+	Clock     commands.Clock
+}
+
+// New refuses nil dependencies.
+func New(leads *leadcmd.Service, customers *customercmd.Service, contacts *customercmd.Contacts, clock commands.Clock) *Service {
+	if leads == nil || customers == nil || contacts == nil || clock == nil {
+		panic("conversion: New with a nil dependency")
+	}
+	return &Service{Leads: leads, Customers: customers, Contacts: contacts, Clock: clock}
+}
+
+// Convert is what a conversion creates besides the customer.
+type Convert struct {
+	Contact *contact.Fields
+}
+
+// Converted names the records a conversion created.
+type Converted struct {
+	commands.Result
+	CustomerID uuid.UUID
+	ContactID  uuid.UUID
+}
+
+// Convert turns a lead into a customer (and optionally a contact) in one operation. The lead's
+// "converted" event, appended with the expected version, is the decision: converting twice is
+// refused, and a concurrent second conversion loses. The customer and contact have ids derived
+// from the lead's and are created with the conversion event as their causation, idempotently;
+// should the process die between the appends, CompleteConversion (run by the conversions follower)
+// creates them.
+func (h *Service) Convert(ctx context.Context, m commands.Meta, leadID uuid.UUID, c Convert) (Converted, error) {
+	m.Command = commands.LeadConvert
+	customerID := uuid.NewSHA1(ns, []byte("customer:"+leadID.String()))
+	contactID := uuid.Nil
+	var cf *contact.Fields
+	if c.Contact != nil {
+		contactID = uuid.NewSHA1(ns, []byte("contact:"+leadID.String()))
+		ct, err := contact.New(contactID, customerID, *c.Contact, m.Actor.ID, h.Clock())
+		if err != nil {
+			return Converted{}, err // validated before anything is written
+		}
+		f := ct.Fields()
+		cf = &f
+	}
+	if !m.Actor.Can(role.CustomersCreate) {
+		return Converted{}, commands.ErrForbidden
+	}
+	res, err := h.Leads.Edit(ctx, m, leadID, role.LeadsConvert, func(l *lead.Lead) error {
+		return l.Convert(customerID, contactID, cf, m.Actor.ID, h.Clock())
+	})
+	if err != nil {
+		return Converted{}, err
+	}
+	last, err := h.complete(ctx, m, leadID)
+	if err != nil {
+		return Converted{}, err
+	}
+	res.Position = max(res.Position, last)
+	out := Converted{Result: res, CustomerID: customerID, ContactID: contactID}
+	out.Result.ID = customerID
+	return out, nil
+}
+
+// CompleteConversion creates what a lead's conversion promised, if missing, as the system actor.
+func (h *Service) CompleteConversion(ctx context.Context, leadID uuid.UUID) error {
+	m := commands.Meta{Actor: access.System, RequestID: "complete-conversion", CorrelationID: leadID.String()}
+	_, err := h.complete(ctx, m, leadID)
+	return err
+}
+
+// complete creates the customer and contact a lead's conversion promised (idempotent). It
+// returns the position of the last event it appended (0 when everything existed).
+func (h *Service) complete(ctx context.Context, m commands.Meta, leadID uuid.UUID) (uint64, error) {
+	conv, cause, l, err := h.Leads.Conversion(ctx, leadID)
+	if err != nil {
+		return 0, err
+	}
+	m.CausationID = cause.String()
+	f := l.Fields()
+	name := f.Company
+	if name == "" {
+		name = f.Name
+	}
+	owner := l.Owner()
+	if owner == uuid.Nil { // a pool lead's customer goes to whoever converted it
+		owner, _ = uuid.Parse(conv.By)
+	}
+	customerID, _ := uuid.Parse(conv.CustomerID)
+	cu, err := customer.New(customerID, customer.Fields{Name: name, Source: f.Source, Industry: f.Industry, Level: f.Level,
+		Address: f.Address, Phone: f.Phone, Email: f.Email, Remark: f.Remark, NextFollowUpAt: f.NextFollowUpAt},
+		customer.StatusPotential, owner, leadID.String(), m.Actor.ID, h.Clock())
+	if err != nil {
+		return 0, err
+	}
+	last := uint64(0)
+	r, err := h.Customers.Adopt(ctx, m, cu)
+	if err != nil && !errors.Is(err, commands.ErrAlreadyExists) {
+		return 0, err
+	}
+	last = max(last, r.Position)
+	if conv.ContactID == "" {
+		return last, nil
+	}
+	contactID, _ := uuid.Parse(conv.ContactID)
+	ct, err := contact.New(contactID, customerID, *conv.Contact, m.Actor.ID, h.Clock())
+	if err != nil {
+		return 0, err
+	}
+	r, err = h.Contacts.Adopt(ctx, m, ct)
+	if err != nil && !errors.Is(err, commands.ErrAlreadyExists) {
+		return 0, err
+	}
+	last = max(last, r.Position)
+	r, err = h.Customers.SetPrimaryContactIfNone(ctx, m, customerID, contactID)
+	return max(last, r.Position), err
+}

@@ -1,0 +1,433 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Projection states shown in Status.
+const (
+	StateCatchingUp = "catching_up"
+	StateLive       = "live"
+	StateRetrying   = "retrying"
+	StateParked     = "parked"
+	StateRebuilding = "rebuilding"
+	StateStandby    = "standby" // another process holds the projection's lease
+)
+
+// Options tune the engine.
+type Options struct {
+	PageSize    int           // events per transaction while catching up (default 1000)
+	MaxAttempts int           // failures of one page before parking (default 8)
+	DropGrace   time.Duration // how long superseded tables keep serving stragglers (default 10 s)
+	// LeaseTTL is how long a process's hold on a projection generation lasts without renewal
+	// (renewed every third of it; default 15 s): a crashed process's projections move to another
+	// process within it.
+	LeaseTTL time.Duration
+	Holder   string // names this process in leases (default host, pid and a random part)
+	Logger   *slog.Logger
+}
+
+// Engine runs the projectors.
+type Engine struct {
+	store      eventstore.Store
+	db         *readmodels.DB
+	projectors map[string]Projector
+	order      []string
+	opts       Options
+	logger     *slog.Logger
+	router     *message.Router
+	sub        *LogSubscriber
+
+	mu      sync.Mutex
+	runners map[string]*runner // by topic
+	active  map[string]*runner // serving runner by projection name
+	rebuild map[string]*runner // rebuilding runner by projection name
+	changed eventstore.Notifier
+	ctx     context.Context
+}
+
+// New prepares (but does not start) the projectors.
+func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...Projector) (*Engine, error) {
+	if opts.PageSize <= 0 {
+		opts.PageSize = 1000
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.DropGrace <= 0 {
+		opts.DropGrace = 10 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 15 * time.Second
+	}
+	if opts.Holder == "" {
+		host, _ := os.Hostname()
+		opts.Holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+	}
+	e := &Engine{store: store, db: db, projectors: map[string]Projector{}, opts: opts, logger: opts.Logger,
+		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}}
+	for _, p := range projectors {
+		if _, dup := e.projectors[p.Name()]; dup {
+			return nil, fmt.Errorf("projector %q registered twice", p.Name())
+		}
+		e.projectors[p.Name()] = p
+		e.order = append(e.order, p.Name())
+	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, watermill.NewSlogLogger(opts.Logger))
+	if err != nil {
+		return nil, err
+	}
+	e.router = router
+	e.sub = NewLogSubscriber(store, e.feed, opts.PageSize, opts.Logger)
+	return e, nil
+}
+
+// Names lists the projections in registration order.
+func (e *Engine) Names() []string { return append([]string(nil), e.order...) }
+
+// Prepare makes sure every projection has a serving generation with tables (creating
+// generation 1 on first start) and drops tables of generations nobody serves any more.
+func (e *Engine) Prepare(ctx context.Context) error {
+	if err := e.db.Gens.Refresh(ctx); err != nil {
+		return err
+	}
+	for _, name := range e.order {
+		p := e.projectors[name]
+		active := e.db.Gens.Active(name)
+		if active == 0 {
+			if err := e.create(ctx, p, 1, true); err != nil {
+				return err
+			}
+			continue
+		}
+		// A projector whose tables changed shape is rebuilt from the log: its old tables cannot
+		// serve the new code.
+		var stored string
+		err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT schema_hash FROM projection_schemas WHERE name = ? AND generation = ?`), name, active).Scan(&stored)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if stored == schemaHash(e.db, p) {
+			continue
+		}
+		gen, err := e.nextGenerationActive(ctx, p)
+		if err != nil {
+			return fmt.Errorf("rebuild %s for its new schema: %w", name, err)
+		}
+		e.logger.Info("projection schema changed; rebuilding from the event log", "projection", name, "generation", gen)
+		e.dropGeneration(ctx, p, active)
+	}
+	return e.db.Gens.Refresh(ctx)
+}
+
+// schemaHash fingerprints a projector's DDL (as generation 0, so it is the same for every generation).
+func schemaHash(db *readmodels.DB, p Projector) string {
+	sum := sha256.Sum256([]byte(strings.Join(p.Schema(db, 0), ";\n")))
+	return hex.EncodeToString(sum[:8])
+}
+
+// nextGenerationActive creates the next generation and serves it at once (used when the old
+// tables no longer fit the code).
+func (e *Engine) nextGenerationActive(ctx context.Context, p Projector) (int, error) {
+	var maxGen int
+	if err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT coalesce(max(generation), 0) FROM projection_checkpoints WHERE name = ?`), p.Name()).Scan(&maxGen); err != nil {
+		return 0, err
+	}
+	return maxGen + 1, e.createForced(ctx, p, maxGen+1)
+}
+
+// create makes a generation's tables and checkpoint (and activates it when asked) in one tx.
+func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool) error {
+	tx, err := e.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if activate {
+		var cur sql.NullInt64
+		err := tx.QueryRowContext(ctx, e.db.Q(`SELECT generation FROM projection_active WHERE name = ?`), p.Name()).Scan(&cur)
+		if err == nil {
+			return nil // another process prepared it first
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	for _, stmt := range p.Schema(e.db, gen) {
+		if _, err := tx.ExecContext(ctx, e.db.Dialect.DDL(stmt)); err != nil {
+			return fmt.Errorf("create %s generation %d: %w", p.Name(), gen, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, e.db.Q(`INSERT INTO projection_checkpoints (name, generation, position, events, updated_at) VALUES (?, ?, 0, 0, ?)`),
+		p.Name(), gen, e.db.Dialect.Time(time.Now())); err != nil {
+		return fmt.Errorf("create %s generation %d checkpoint: %w", p.Name(), gen, err)
+	}
+	if _, err := tx.ExecContext(ctx, e.db.Q(`INSERT INTO projection_schemas (name, generation, schema_hash) VALUES (?, ?, ?)
+		ON CONFLICT (name, generation) DO UPDATE SET schema_hash = excluded.schema_hash`), p.Name(), gen, schemaHash(e.db, p)); err != nil {
+		return err
+	}
+	if activate {
+		if err := e.db.Gens.Activate(ctx, tx, p.Name(), gen); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// createForced makes a generation and activates it even though one is active.
+func (e *Engine) createForced(ctx context.Context, p Projector, gen int) error {
+	if err := e.create(ctx, p, gen, false); err != nil {
+		return err
+	}
+	tx, err := e.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if err := e.db.Gens.Activate(ctx, tx, p.Name(), gen); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Run starts a handler per projection and blocks until ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	e.ctx = ctx
+	for _, name := range e.order {
+		e.addRunner(name, e.db.Gens.Active(name), false)
+	}
+	e.mu.Unlock()
+	go e.refreshLoop(ctx)
+	err := e.router.Run(ctx)
+	_ = e.sub.Close()
+	return err
+}
+
+// Running is closed once the router runs.
+func (e *Engine) Running() <-chan struct{} { return e.router.Running() }
+
+// Close stops the router.
+func (e *Engine) Close() error { return errors.Join(e.router.Close(), e.sub.Close()) }
+
+// refreshLoop follows generation switches made by other processes.
+func (e *Engine) refreshLoop(ctx context.Context) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := e.db.Gens.Refresh(ctx); err != nil && ctx.Err() == nil {
+				e.logger.Warn("refresh projection generations", "error", err)
+				continue
+			}
+			e.followSwitches(ctx)
+		}
+	}
+}
+
+// followSwitches moves a serving runner to the generation another process (a rebuild run by
+// "chronicle projections rebuild") activated.
+func (e *Engine) followSwitches(ctx context.Context) {
+	started := false
+	e.mu.Lock()
+	for _, name := range e.order {
+		want, r := e.db.Gens.Active(name), e.active[name]
+		if r == nil || want <= r.gen {
+			continue
+		}
+		if rb := e.rebuild[name]; rb != nil && rb.gen == want {
+			continue // our own rebuild; swapped() takes over
+		}
+		e.logger.Info("projection switched by another process", "projection", name, "generation", want)
+		r.handler.Stop()
+		delete(e.runners, r.topic)
+		e.addRunner(name, want, false)
+		started = true
+	}
+	e.mu.Unlock()
+	if started {
+		if err := e.router.RunHandlers(ctx); err != nil {
+			e.logger.Error("start switched projection", "error", err)
+		}
+	}
+}
+
+func topicOf(name string, gen int) string { return name + "/g" + strconv.Itoa(gen) }
+
+// addRunner registers a handler for a generation; e.mu is held.
+func (e *Engine) addRunner(name string, gen int, rebuilding bool) *runner {
+	r := &runner{engine: e, projector: e.projectors[name], gen: gen, topic: topicOf(name, gen), rebuilding: rebuilding, resume: make(chan struct{}, 1)}
+	r.state.Store(StateCatchingUp)
+	if rebuilding {
+		r.state.Store(StateRebuilding)
+		e.rebuild[name] = r
+	} else {
+		e.active[name] = r
+	}
+	e.runners[r.topic] = r
+	r.handler = e.router.AddConsumerHandler(r.topic, r.topic, e.sub, r.handle)
+	return r
+}
+
+func (e *Engine) feed(topic string) (Feed, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.runners[topic]
+	return r, ok
+}
+
+// Rebuild starts filling a fresh generation of a projection; reads keep being served by the
+// current one until the new one has caught up, then switch. It returns the new generation.
+func (e *Engine) Rebuild(ctx context.Context, name string) (int, error) {
+	p, ok := e.projectors[name]
+	if !ok {
+		return 0, fmt.Errorf("%w: %q", ErrUnknownProjection, name)
+	}
+	e.mu.Lock()
+	if e.ctx == nil {
+		e.mu.Unlock()
+		return 0, errors.New("projections are not running")
+	}
+	if _, busy := e.rebuild[name]; busy {
+		e.mu.Unlock()
+		return 0, ErrRebuildInProgress
+	}
+	gen, err := e.nextGeneration(ctx, p)
+	if err != nil {
+		e.mu.Unlock()
+		return 0, err
+	}
+	e.addRunner(name, gen, true)
+	runCtx := e.ctx
+	e.mu.Unlock()
+	// RunHandlers subscribes, and the subscriber looks the feed up under e.mu: call it unlocked.
+	if err := e.router.RunHandlers(runCtx); err != nil {
+		return 0, err
+	}
+	e.logger.Info("projection rebuild started", "projection", name, "generation", gen)
+	return gen, nil
+}
+
+func (e *Engine) nextGeneration(ctx context.Context, p Projector) (int, error) {
+	var maxGen int
+	if err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT coalesce(max(generation), 0) FROM projection_checkpoints WHERE name = ?`), p.Name()).Scan(&maxGen); err != nil {
+		return 0, err
+	}
+	gen := maxGen + 1
+	return gen, e.create(ctx, p, gen, false)
+}
+
+// Errors of Rebuild.
+var (
+	ErrUnknownProjection = errors.New("unknown projection")
+	ErrRebuildInProgress = errors.New("a rebuild of this projection is already running")
+)
+
+// swapped is called after the transaction that activated r's generation committed.
+func (e *Engine) swapped(r *runner) {
+	name := r.projector.Name()
+	e.db.Gens.Set(name, r.gen)
+	e.mu.Lock()
+	old := e.active[name]
+	e.active[name] = r
+	delete(e.rebuild, name)
+	r.rebuilding = false
+	r.state.Store(StateLive)
+	e.mu.Unlock()
+	e.logger.Info("projection rebuilt and switched", "projection", name, "generation", r.gen)
+	if old != nil {
+		old.handler.Stop()
+		go func() {
+			select {
+			case <-time.After(e.opts.DropGrace):
+			case <-e.ctx.Done():
+			}
+			e.dropGeneration(context.WithoutCancel(e.ctx), r.projector, old.gen)
+			e.mu.Lock()
+			delete(e.runners, old.topic)
+			e.mu.Unlock()
+		}()
+	}
+}
+
+func (e *Engine) dropGeneration(ctx context.Context, p Projector, gen int) {
+	for _, stmt := range p.Drop(e.db, gen) {
+		if _, err := e.db.SQL.ExecContext(ctx, stmt); err != nil {
+			e.logger.Warn("drop superseded projection tables", "projection", p.Name(), "generation", gen, "error", err)
+		}
+	}
+	if _, err := e.db.SQL.ExecContext(ctx, e.db.Q(`DELETE FROM projection_checkpoints WHERE name = ? AND generation = ?`), p.Name(), gen); err != nil {
+		e.logger.Warn("drop superseded checkpoint", "projection", p.Name(), "generation", gen, "error", err)
+	}
+}
+
+// WaitFor blocks until every named projection's serving generation has processed position pos,
+// or ctx ends. Projections running in other processes are followed through their checkpoints.
+func (e *Engine) WaitFor(ctx context.Context, pos uint64, names ...string) error {
+	if pos == 0 {
+		return nil
+	}
+	for {
+		wake := e.changed.Wait()
+		done := true
+		for _, n := range names {
+			p, err := e.position(ctx, n)
+			if err != nil {
+				return err
+			}
+			if p < pos {
+				done = false
+				break
+			}
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (e *Engine) position(ctx context.Context, name string) (uint64, error) {
+	e.mu.Lock()
+	r := e.active[name]
+	e.mu.Unlock()
+	if r != nil && r.handlerRunning() && !r.standby.Load() {
+		return r.position.Load(), nil
+	}
+	var pos int64
+	err := e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT c.position FROM projection_checkpoints c JOIN projection_active a
+		ON a.name = c.name AND a.generation = c.generation WHERE c.name = ?`), name).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("%w: %q", ErrUnknownProjection, name)
+	}
+	return uint64(pos), err
+}

@@ -1,0 +1,322 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+)
+
+// runner is one projector generation: a Router handler and the Feed of its topic.
+type runner struct {
+	engine     *Engine
+	projector  Projector
+	gen        int
+	topic      string
+	rebuilding bool
+	handler    *message.Handler
+
+	position atomic.Uint64
+	state    atomic.Value // string
+	resume   chan struct{}
+
+	conflict atomic.Bool // the last failure was another process advancing the checkpoint
+
+	mu        sync.Mutex
+	lastError string
+	loaded    atomic.Bool // the checkpoint was read: position is meaningful
+	standby   atomic.Bool // another process holds the lease: position is not followed here
+}
+
+var _ Feed = (*runner)(nil)
+
+func (r *runner) handlerRunning() bool {
+	select {
+	case <-r.handler.Stopped():
+		return false
+	default:
+		return r.loaded.Load()
+	}
+}
+
+// Checkpoint implements Feed: the committed position of this generation.
+func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
+	db := r.engine.db
+	var pos int64
+	var lastErr string
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT position, last_error FROM projection_checkpoints WHERE name = ? AND generation = ?`),
+		r.projector.Name(), r.gen).Scan(&pos, &lastErr)
+	if err != nil {
+		return 0, fmt.Errorf("load checkpoint of %s: %w", r.topic, err)
+	}
+	r.position.Store(uint64(pos))
+	r.loaded.Store(true)
+	return uint64(pos), nil
+}
+
+// Failed implements Feed.
+func (r *runner) Failed(attempt int) bool {
+	if r.conflict.Swap(false) {
+		r.state.Store(StateRetrying)
+		return false // not this projection's fault: reread the checkpoint and go on
+	}
+	if attempt >= r.engine.opts.MaxAttempts {
+		r.state.Store(StateParked)
+		r.markParked(true)
+		return true
+	}
+	r.state.Store(StateRetrying)
+	return false
+}
+
+// Parked implements Feed: a parked projection waits for Resume, made in this process or in
+// another one (through the projection_parked table).
+func (r *runner) Parked(ctx context.Context) {
+	db := r.engine.db
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.resume:
+		case <-t.C:
+			var resume bool
+			err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT resume FROM projection_parked WHERE topic = ?`), r.topic).Scan(&resume)
+			if err == nil && !resume || errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				r.engine.logger.Warn("read projection resume request", "topic", r.topic, "error", err)
+				continue
+			}
+		}
+		r.markParked(false)
+		r.state.Store(StateCatchingUp)
+		return
+	}
+}
+
+// markParked records (or clears) the parking in the database, so standby processes show it and
+// can ask for a resume.
+func (r *runner) markParked(parked bool) {
+	db := r.engine.db
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var err error
+	if parked {
+		_, err = db.SQL.ExecContext(ctx, db.Q(`INSERT INTO projection_parked (topic, resume) VALUES (?, ?)
+			ON CONFLICT (topic) DO UPDATE SET resume = excluded.resume`), r.topic, false)
+	} else {
+		_, err = db.SQL.ExecContext(ctx, db.Q(`DELETE FROM projection_parked WHERE topic = ?`), r.topic)
+	}
+	if err != nil {
+		r.engine.logger.Warn("record projection parking", "topic", r.topic, "error", err)
+	}
+}
+
+// Hold implements Feed with a lease in the read-model database per projection generation
+// (architecture decision 8): one process at a time applies a generation's events; the others
+// stand by, serve reads from the same tables and follow its checkpoint, and take the lease over
+// when the holder stops (at once) or stops renewing (after LeaseTTL).
+func (r *runner) Hold(ctx context.Context) (context.Context, func(), error) {
+	e := r.engine
+	name, ttl := "projection:"+r.topic, e.opts.LeaseTTL
+	for {
+		ok, err := e.db.TryLease(ctx, name, e.opts.Holder, time.Now(), ttl)
+		if err == nil && ok {
+			break
+		}
+		if err != nil && ctx.Err() == nil {
+			e.logger.Warn("take projection lease", "topic", r.topic, "error", err)
+		}
+		if !r.standby.Swap(true) {
+			r.state.Store(StateStandby)
+			e.changed.Notify()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(ttl / 3):
+		}
+	}
+	if r.standby.Swap(false) {
+		r.state.Store(StateCatchingUp)
+		if r.rebuilding {
+			r.state.Store(StateRebuilding)
+		}
+	}
+	held, cancel := context.WithCancel(ctx)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-held.Done():
+				return
+			case <-t.C:
+			}
+			ok, err := e.db.TryLease(held, name, e.opts.Holder, time.Now(), ttl)
+			switch {
+			case err == nil && ok:
+				last = time.Now()
+			case err == nil, time.Since(last) >= ttl/2: // taken over, or unrenewed for too long to be sure of it
+				if held.Err() == nil {
+					e.logger.Warn("projection lease lost", "topic", r.topic, "error", err)
+				}
+				cancel()
+				return
+			}
+		}
+	}()
+	release := func() {
+		cancel()
+		<-renewed
+		rctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		if err := e.db.ReleaseLease(rctx, name, e.opts.Holder); err != nil {
+			e.logger.Warn("release projection lease", "topic", r.topic, "error", err)
+		}
+	}
+	return held, release, nil
+}
+
+func (r *runner) setError(msg string) {
+	r.mu.Lock()
+	r.lastError = msg
+	r.mu.Unlock()
+}
+
+// handle applies one page of events and advances the checkpoint in one transaction.
+func (r *runner) handle(msg *message.Message) error {
+	ctx := msg.Context()
+	page, err := decodePage(msg)
+	if err != nil {
+		return err
+	}
+	caughtUp := msg.Metadata.Get(MetaCaughtUp) == "1"
+	err = r.apply(ctx, page, caughtUp)
+	if err != nil {
+		r.setError(err.Error())
+		r.recordError(err)
+		r.engine.logger.Error("projection page failed", "projection", r.topic, "error", err)
+		return err
+	}
+	return nil
+}
+
+func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bool) (err error) {
+	e := r.engine
+	sqlTx, err := e.db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	tx := &Tx{Tx: sqlTx, DB: e.db, Gen: r.gen}
+	var from int64
+	if err := tx.QueryRow(ctx, `SELECT position FROM projection_checkpoints WHERE name = ? AND generation = ?`, r.projector.Name(), r.gen).Scan(&from); err != nil {
+		return fmt.Errorf("read checkpoint: %w", err)
+	}
+	batch := r.projector.NewBatch(tx)
+	applied := int64(0)
+	var lastAt time.Time
+	for _, ev := range page {
+		if ev.Position <= uint64(from) {
+			continue // applied by an earlier transaction (ours or another process's)
+		}
+		if err := batch.Apply(ctx, ev); err != nil {
+			return fmt.Errorf("event %s at position %d (%s v%d): %w", ev.Type, ev.Position, ev.StreamID, ev.Version, err)
+		}
+		applied++
+		lastAt = ev.OccurredAt
+	}
+	last := page[len(page)-1].Position
+	if applied == 0 {
+		_ = sqlTx.Rollback()
+		r.advanced(uint64(from), caughtUp)
+		return nil
+	}
+	if err := batch.Flush(ctx); err != nil {
+		return fmt.Errorf("flush page ending at %d: %w", last, err)
+	}
+	res, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = ?, events = events + ?, updated_at = ?, last_event_at = ?, last_error = ''
+		WHERE name = ? AND generation = ? AND position = ?`,
+		int64(last), applied, e.db.Dialect.Time(time.Now()), e.db.Dialect.Time(lastAt), r.projector.Name(), r.gen, from)
+	if err != nil {
+		return fmt.Errorf("advance checkpoint: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		r.conflict.Store(true)
+		return fmt.Errorf("checkpoint of %s moved concurrently (another process runs this projection)", r.topic)
+	}
+	// Switch a rebuilt generation when it has reached the head of the log. The caught-up mark
+	// of a page is no guide: an empty channel only suggests the head, and a page that ends
+	// exactly at the head may be full and unmarked, with no page after it.
+	swap := r.rebuilding
+	if swap {
+		head, err := e.store.Head(ctx)
+		if err != nil {
+			return fmt.Errorf("read head before switching: %w", err)
+		}
+		swap = last >= head
+	}
+	if swap {
+		if err := e.db.Gens.Activate(ctx, sqlTx, r.projector.Name(), r.gen); err != nil {
+			return fmt.Errorf("activate generation %d: %w", r.gen, err)
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	r.setError("")
+	r.advanced(last, caughtUp)
+	if swap {
+		e.swapped(r)
+	}
+	return nil
+}
+
+func (r *runner) advanced(pos uint64, caughtUp bool) {
+	r.position.Store(pos)
+	switch {
+	case r.rebuilding:
+		r.state.Store(StateRebuilding)
+	case caughtUp:
+		r.state.Store(StateLive)
+	default:
+		r.state.Store(StateCatchingUp)
+	}
+	r.engine.changed.Notify()
+}
+
+// recordError keeps the last error in the checkpoint row, outside the failed transaction.
+func (r *runner) recordError(cause error) {
+	db := r.engine.db
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE projection_checkpoints SET last_error = ? WHERE name = ? AND generation = ?`),
+		truncate(cause.Error(), 2000), r.projector.Name(), r.gen); err != nil && !errors.Is(err, sql.ErrConnDone) {
+		r.engine.logger.Warn("record projection error", "projection", r.topic, "error", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,40 @@
+package kit
+
+import (
+	"context"
+	"strings"
+
+	"github.com/chronicle-crm/chronicle/projections/engine"
+)
+
+// UpsertChunk is how many rows one multi-row statement writes.
+const UpsertChunk = 200
+
+// Placeholders returns rows groups of n ? each: "(?, ?), (?, ?)" (or "?, ?" for one column).
+func Placeholders(rows, n int) string {
+	one := strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+	if n == 1 {
+		return strings.TrimSuffix(strings.Repeat("?, ", rows), ", ")
+	}
+	group := "(" + one + ")"
+	return strings.TrimSuffix(strings.Repeat(group+", ", rows), ", ")
+}
+
+// InsertNew writes n rows into table in multi-row INSERTs of UpsertChunk rows, skipping rows
+// whose key (a unique column such as the log position) is already there, so a replayed page
+// writes nothing twice. args returns the values of row i in the order of cols.
+func InsertNew(ctx context.Context, tx *engine.Tx, table, cols, key string, n int, args func(i int) []any) error {
+	ncol := strings.Count(cols, ",") + 1
+	for start := 0; start < n; start += UpsertChunk {
+		end := min(start+UpsertChunk, n)
+		vals := make([]any, 0, (end-start)*ncol)
+		for i := start; i < end; i++ {
+			vals = append(vals, args(i)...)
+		}
+		q := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + Placeholders(end-start, ncol) + ` ON CONFLICT (` + key + `) DO NOTHING`
+		if _, err := tx.Exec(ctx, q, vals...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package readmodels
+
+import (
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Col is one column of a view's table, declared once: its DDL type, the value a row writes and
+// where a read puts it back. The column list, the insert arguments, the scan and the CREATE TABLE
+// of a view all come from its Table, so they can never disagree.
+type Col[R any] struct {
+	Name string
+	Type string // DDL after the name: "TEXT NOT NULL", "{time}", …
+	Arg  func(d Dialect, r *R) any
+	// Dest returns a scan destination and, when the scanned value needs converting, a function
+	// that stores it into r after the scan. Nil: the column is written, never read (search text).
+	Dest func(r *R) (any, func())
+}
+
+// Table is a view's columns in order.
+type Table[R any] []Col[R]
+
+// Select is the readable columns, in scan order.
+func (t Table[R]) Select() string {
+	var names []string
+	for _, c := range t {
+		if c.Dest != nil {
+			names = append(names, c.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// Insert is every column, in Args order.
+func (t Table[R]) Insert() string {
+	names := make([]string, len(t))
+	for i, c := range t {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Args are a row's values for Insert.
+func (t Table[R]) Args(d Dialect, r *R) []any {
+	out := make([]any, len(t))
+	for i, c := range t {
+		out[i] = c.Arg(d, r)
+	}
+	return out
+}
+
+// Scan reads one row of Select.
+func (t Table[R]) Scan(row Scanner) (*R, error) {
+	r := new(R)
+	dests := make([]any, 0, len(t))
+	var after []func()
+	for _, c := range t {
+		if c.Dest == nil {
+			continue
+		}
+		d, f := c.Dest(r)
+		dests = append(dests, d)
+		if f != nil {
+			after = append(after, f)
+		}
+	}
+	if err := row.Scan(dests...); err != nil {
+		return nil, err
+	}
+	for _, f := range after {
+		f()
+	}
+	return r, nil
+}
+
+// Create is the CREATE TABLE statement of a generation's table; the first column is the key.
+func (t Table[R]) Create(table string) string {
+	defs := make([]string, len(t))
+	for i, c := range t {
+		defs[i] = c.Name + " " + c.Type
+	}
+	return "CREATE TABLE " + table + " (" + strings.Join(defs, ", ") + ")"
+}
+
+// Column constructors for the types views hold.
+
+// TextCol is a NOT NULL text column.
+func TextCol[R any](name string, f func(*R) *string) Col[R] {
+	return Col[R]{Name: name, Type: "TEXT NOT NULL", Arg: func(_ Dialect, r *R) any { return *f(r) },
+		Dest: func(r *R) (any, func()) { return f(r), nil }}
+}
+
+// IDCol is a NOT NULL id column (the key when first: TEXT PRIMARY KEY).
+func IDCol[R any](name, typ string, f func(*R) *uuid.UUID) Col[R] {
+	return Col[R]{Name: name, Type: typ, Arg: func(_ Dialect, r *R) any { return f(r).String() },
+		Dest: func(r *R) (any, func()) {
+			var s string
+			return &s, func() { *f(r), _ = uuid.Parse(s) }
+		}}
+}
+
+// OptIDCol is an optional id: NULL when absent (nullable) or ” (NOT NULL DEFAULT ”).
+func OptIDCol[R any](name string, nullable bool, f func(*R) **uuid.UUID) Col[R] {
+	typ := "TEXT NOT NULL DEFAULT ''"
+	if nullable {
+		typ = "TEXT"
+	}
+	return Col[R]{Name: name, Type: typ,
+		Arg: func(_ Dialect, r *R) any {
+			if id := *f(r); id != nil {
+				return id.String()
+			}
+			if nullable {
+				return nil
+			}
+			return ""
+		},
+		Dest: func(r *R) (any, func()) {
+			var s sql.NullString
+			return &s, func() { *f(r) = OptID(s.String) }
+		}}
+}
+
+// TimeCol is a NOT NULL time.
+func TimeCol[R any](name string, f func(*R) *time.Time) Col[R] {
+	return Col[R]{Name: name, Type: "{time} NOT NULL", Arg: func(d Dialect, r *R) any { return d.Time(*f(r)) },
+		Dest: func(r *R) (any, func()) {
+			var t Time
+			return &t, func() { *f(r) = t.T }
+		}}
+}
+
+// OptTimeCol is a nullable time.
+func OptTimeCol[R any](name string, f func(*R) **time.Time) Col[R] {
+	return Col[R]{Name: name, Type: "{time}",
+		Arg: func(d Dialect, r *R) any {
+			if t := *f(r); t != nil {
+				return d.Time(*t)
+			}
+			return nil
+		},
+		Dest: func(r *R) (any, func()) {
+			var t Time
+			return &t, func() { *f(r) = t.Ptr() }
+		}}
+}
+
+// BoolCol is a NOT NULL boolean.
+func BoolCol[R any](name string, f func(*R) *bool) Col[R] {
+	return Col[R]{Name: name, Type: "{bool} NOT NULL", Arg: func(_ Dialect, r *R) any { return *f(r) },
+		Dest: func(r *R) (any, func()) { return f(r), nil }}
+}
+
+// Int64Col is a NOT NULL bigint (a record's version).
+func Int64Col[R any](name string, f func(*R) *int64) Col[R] {
+	return Col[R]{Name: name, Type: "{bigint} NOT NULL", Arg: func(_ Dialect, r *R) any { return *f(r) },
+		Dest: func(r *R) (any, func()) { return f(r), nil }}
+}
+
+// PositionCol is a global log position, stored as a NOT NULL bigint.
+func PositionCol[R any](name string, f func(*R) *uint64) Col[R] {
+	return Col[R]{Name: name, Type: "{bigint} NOT NULL", Arg: func(_ Dialect, r *R) any { return int64(*f(r)) },
+		Dest: func(r *R) (any, func()) {
+			var n int64
+			return &n, func() { *f(r) = uint64(n) }
+		}}
+}
+
+// JSONCol is a value kept as JSON text.
+func JSONCol[R any](name string, f func(*R) any) Col[R] {
+	return Col[R]{Name: name, Type: "TEXT NOT NULL",
+		Arg: func(_ Dialect, r *R) any {
+			b, _ := json.Marshal(f(r))
+			return string(b)
+		},
+		Dest: func(r *R) (any, func()) {
+			var s string
+			return &s, func() { _ = json.Unmarshal([]byte(s), f(r)) }
+		}}
+}
+
+// WriteOnly is a derived column the view writes for queries and never reads back (search text,
+// a normalised name). typ is its DDL.
+func WriteOnly[R any](name, typ string, arg func(d Dialect, r *R) any) Col[R] {
+	return Col[R]{Name: name, Type: typ, Arg: arg}
+}
+
+// Cols joins column groups (a view's own and the blocks it embeds) into one table.
+func Cols[R any](groups ...[]Col[R]) Table[R] {
+	var t Table[R]
+	for _, g := range groups {
+		t = append(t, g...)
+	}
+	return t
+}

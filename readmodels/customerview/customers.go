@@ -1,0 +1,639 @@
+package customerview
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Projection owns the customer tables.
+const Projection = "customers"
+
+// Customer is the read view of a customer.
+type Customer struct {
+	ID uuid.UUID `json:"id"`
+	customer.Fields
+	Status string `json:"status"`
+	readmodels.Ownership
+	Locked         bool       `json:"locked"`
+	ClaimedAt      *time.Time `json:"claimedAt"`
+	LastFollowUpAt *time.Time `json:"lastFollowUpAt"`
+	FromLeadID     *uuid.UUID `json:"fromLeadId"`
+	CreatedBy      uuid.UUID  `json:"createdBy"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+	Version        int64      `json:"version"`
+	Position       uint64     `json:"-"`
+	PreviousOwner  string     `json:"-"`
+	ReleasedAt     *time.Time `json:"-"`
+}
+
+// SearchText is what keyword search matches.
+func (c *Customer) SearchText() string {
+	f := c.Fields
+	return strings.ToLower(strings.Join([]string{f.Name, f.LegalRepresentative, f.Phone, f.Email, f.Address, f.City,
+		field.Digits(f.Phone), field.Digits(f.Fax), customer.CustomSearchText(f.Custom)}, "\x1f"))
+}
+
+// fieldCopy is a column that repeats one of the fields (kept in the fields JSON) for indexes and
+// filters; reads take the fields from the JSON.
+func fieldCopy(name string, f func(*Customer) string) readmodels.Col[Customer] {
+	return readmodels.WriteOnly(name, "TEXT NOT NULL", func(_ readmodels.Dialect, c *Customer) any { return f(c) })
+}
+
+// table is the customer table's columns: scan order first (the fields JSON before
+// next_follow_up_at, which is read into the fields), then the search text and the normalised name.
+var table = readmodels.Cols(
+	[]readmodels.Col[Customer]{
+		readmodels.IDCol("id", "TEXT PRIMARY KEY", func(c *Customer) *uuid.UUID { return &c.ID }),
+		readmodels.TextCol("status", func(c *Customer) *string { return &c.Status }),
+		readmodels.JSONCol("fields", func(c *Customer) any { return &c.Fields }),
+	},
+	readmodels.OwnershipCols(func(c *Customer) *readmodels.Ownership { return &c.Ownership }),
+	[]readmodels.Col[Customer]{
+		readmodels.BoolCol("locked", func(c *Customer) *bool { return &c.Locked }),
+		readmodels.OptTimeCol("claimed_at", func(c *Customer) **time.Time { return &c.ClaimedAt }),
+		readmodels.OptTimeCol("last_follow_up_at", func(c *Customer) **time.Time { return &c.LastFollowUpAt }),
+		readmodels.OptTimeCol("next_follow_up_at", func(c *Customer) **time.Time { return &c.Fields.NextFollowUpAt }),
+		readmodels.OptIDCol("from_lead_id", false, func(c *Customer) **uuid.UUID { return &c.FromLeadID }),
+		withDefault(readmodels.TextCol("previous_owner_id", func(c *Customer) *string { return &c.PreviousOwner })),
+		readmodels.OptTimeCol("released_at", func(c *Customer) **time.Time { return &c.ReleasedAt }),
+		readmodels.IDCol("created_by", "TEXT NOT NULL", func(c *Customer) *uuid.UUID { return &c.CreatedBy }),
+		readmodels.TimeCol("created_at", func(c *Customer) *time.Time { return &c.CreatedAt }),
+		readmodels.TimeCol("updated_at", func(c *Customer) *time.Time { return &c.UpdatedAt }),
+		readmodels.Int64Col("version", func(c *Customer) *int64 { return &c.Version }),
+		readmodels.PositionCol("position", func(c *Customer) *uint64 { return &c.Position }),
+		fieldCopy("name", func(c *Customer) string { return c.Fields.Name }),
+		fieldCopy("level", func(c *Customer) string { return c.Fields.Level }),
+		fieldCopy("industry", func(c *Customer) string { return c.Fields.Industry }),
+		fieldCopy("source", func(c *Customer) string { return c.Fields.Source }),
+		fieldCopy("classification", func(c *Customer) string { return c.Fields.Classification }),
+		fieldCopy("province", func(c *Customer) string { return c.Fields.Province }),
+		fieldCopy("city", func(c *Customer) string { return c.Fields.City }),
+		readmodels.WriteOnly("search", "TEXT NOT NULL", func(_ readmodels.Dialect, c *Customer) any { return c.SearchText() }),
+		readmodels.WriteOnly("name_norm", "TEXT NOT NULL DEFAULT ''", func(_ readmodels.Dialect, c *Customer) any {
+			return customer.NormalizeName(c.Fields.Name)
+		}),
+	})
+
+func withDefault(c readmodels.Col[Customer]) readmodels.Col[Customer] {
+	c.Type = "TEXT NOT NULL DEFAULT ''"
+	return c
+}
+
+// TableDDL is the customer table of one generation.
+func TableDDL(t string) []string {
+	return append([]string{table.Create(t),
+		`CREATE INDEX ` + t + `_norm ON ` + t + ` (name_norm)`,
+		`CREATE INDEX ` + t + `_created ON ` + t + ` (created_at, id)`,
+		`CREATE INDEX ` + t + `_name ON ` + t + ` (name)`,
+	}, readmodels.OwnershipIndexes(t)...)
+}
+
+// Columns are the readable columns, in Scan order.
+var Columns = table.Select()
+
+// InsertColumns are every column, in Args order.
+var InsertColumns = table.Insert()
+
+// Args are the row's values in InsertColumns order.
+func Args(d readmodels.Dialect, c *Customer) []any { return table.Args(d, c) }
+
+// Scan reads one row in Columns order.
+func Scan(row readmodels.Scanner) (*Customer, error) { return table.Scan(row) }
+
+var spec = readmodels.ListSpec[*Customer]{
+	Columns: Columns,
+	Sorts: map[string]readmodels.SortColumn{"createdAt": {Column: "created_at", IsTime: true}, "updatedAt": {Column: "updated_at", IsTime: true}, "name": {Column: "name", IsTime: false},
+		"nextFollowUpAt": {Column: "next_follow_up_at", IsTime: true}, "lastFollowUpAt": {Column: "last_follow_up_at", IsTime: true}},
+	DefaultSort: "-createdAt",
+	Scan:        func(r readmodels.Scanner) (*Customer, error) { return Scan(r) },
+	Value: func(c *Customer, col string) (any, string) {
+		switch col {
+		case "name":
+			return c.Name, c.ID.String()
+		case "created_at":
+			return &c.CreatedAt, c.ID.String()
+		case "updated_at":
+			return &c.UpdatedAt, c.ID.String()
+		case "last_follow_up_at":
+			return c.LastFollowUpAt, c.ID.String()
+		}
+		return c.Fields.NextFollowUpAt, c.ID.String()
+	},
+}
+
+// CustomerQuery is a customer search.
+type Query struct {
+	Scope          readmodels.Scope
+	Q              string
+	Status         []string
+	Level          string
+	Industry       string
+	Source         string
+	Classification string
+	OwnerID        *uuid.UUID
+	Pool           *bool
+	Locked         *bool
+	Custom         []CustomFilter
+	Sort           string
+	Limit          int
+	Cursor         string
+}
+
+// CustomFilter narrows a customer search by one administrator-defined field. By the field's type:
+// text holds every one of Values as a substring (case-insensitive); option is one of Values;
+// multi_option holds every one of Values; number and date equal one of Values (if any) and lie
+// within Min and Max (inclusive, either may be empty). Numbers are compared as numbers, dates
+// (YYYY-MM-DD) as text.
+type CustomFilter struct {
+	Key      string
+	Type     string
+	Values   []string
+	Min, Max string
+}
+
+var customFilterKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// where adds the filter's conditions to a query; add takes a condition and its arguments.
+func (f CustomFilter) where(d readmodels.Dialect, add func(cond string, args ...any)) error {
+	if !customFilterKey.MatchString(f.Key) {
+		return field.Errorf("custom."+f.Key, "is not a custom field")
+	}
+	num := func(s string) (any, error) {
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, field.Errorf("custom."+f.Key, "%q is not a number", s)
+		}
+		return n, nil
+	}
+	switch f.Type {
+	case customer.CustomText:
+		for _, v := range f.Values {
+			add(d.Contains(`lower(`+d.CustomValue("fields", f.Key, "text")+`)`), strings.ToLower(v))
+		}
+	case customer.CustomOption:
+		if len(f.Values) > 0 {
+			args := make([]any, len(f.Values))
+			for i, v := range f.Values {
+				args[i] = v
+			}
+			add(d.CustomValue("fields", f.Key, "text")+` IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
+		}
+	case customer.CustomMultiOption:
+		for _, v := range f.Values {
+			add(d.CustomHas("fields", f.Key), v)
+		}
+	case customer.CustomNumber, customer.CustomDate:
+		kind, conv := "text", func(s string) (any, error) { return s, nil }
+		if f.Type == customer.CustomNumber {
+			kind, conv = "number", num
+		}
+		expr := d.CustomValue("fields", f.Key, kind)
+		if len(f.Values) > 0 {
+			args := make([]any, len(f.Values))
+			for i, v := range f.Values {
+				a, err := conv(v)
+				if err != nil {
+					return err
+				}
+				args[i] = a
+			}
+			add(expr+` IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
+		}
+		for op, bound := range map[string]string{">=": f.Min, "<=": f.Max} {
+			if bound == "" {
+				continue
+			}
+			a, err := conv(bound)
+			if err != nil {
+				return err
+			}
+			add(expr+` `+op+` ?`, a)
+		}
+	default:
+		return field.Errorf("custom."+f.Key, "has an unknown type %q", f.Type)
+	}
+	return nil
+}
+
+// Search runs a customer search with keyset pagination; scope, filters and search are
+// one SQL statement.
+func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Customer], error) {
+	table := db.Gens.Table(Projection, "customers")
+	lq, err := db.SearchQuery(table, q.Scope, q.Q, q.Status)
+	if err != nil {
+		return readmodels.Page[*Customer]{}, err
+	}
+	add := lq.Add
+	for col, v := range map[string]string{"level": q.Level, "industry": q.Industry, "source": q.Source, "classification": q.Classification} {
+		if v != "" {
+			add(col+" = ?", v)
+		}
+	}
+	if q.OwnerID != nil {
+		add("owner_id = ?", q.OwnerID.String())
+	}
+	if q.Pool != nil {
+		add("in_pool = ?", *q.Pool)
+	}
+	if q.Locked != nil {
+		add("locked = ?", *q.Locked)
+	}
+	for _, f := range q.Custom {
+		if err := f.where(db.Dialect, add); err != nil {
+			return readmodels.Page[*Customer]{}, err
+		}
+	}
+	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
+	spec := spec
+	spec.Table = table
+	return readmodels.List(ctx, db.DB, spec, *lq)
+}
+
+// Get returns one customer if the scope covers it.
+func (db *Views) Get(ctx context.Context, scope readmodels.Scope, id uuid.UUID) (*Customer, error) {
+	return readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "customers"), Columns, scope, id, Scan)
+}
+
+// OwnedCustomers implements commands.CustomerDirectory.
+func (db *Views) OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error) {
+	var n int64
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(Projection, "customers")+` WHERE owner_id = ?`), owner.String()).Scan(&n)
+	return n, err
+}
+
+// CustomerClaimsSince implements commands.CustomerDirectory (from the operation log).
+func (db *Views) CustomerClaimsSince(ctx context.Context, user uuid.UUID, since time.Time) (int64, error) {
+	var n int64
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(readmodels.AuditProjection, "audit_events")+
+		` WHERE actor_id = ? AND type = ? AND occurred_at >= ?`), user.String(), customer.Claimed{}.EventType(), db.Dialect.Time(since)).Scan(&n)
+	return n, err
+}
+
+// CustomersToCheck implements commands.CustomerDirectory: owned, unlocked customers by id.
+func (db *Views) CustomersToCheck(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(Projection, "customers")+
+		` WHERE in_pool = ? AND locked = ? AND id > ? ORDER BY id LIMIT ?`), false, false, after.String(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Contact is the read view of a contact.
+type Contact struct {
+	ID          uuid.UUID `json:"id"`
+	CustomerID  uuid.UUID `json:"customerId"`
+	Name        string    `json:"name"`
+	Gender      string    `json:"gender"`
+	Title       string    `json:"title"`
+	OfficePhone string    `json:"officePhone"`
+	Mobile      string    `json:"mobile"`
+	Email       string    `json:"email"`
+	Fax         string    `json:"fax"`
+	Birthday    string    `json:"birthday"`
+	Remark      string    `json:"remark"`
+	Primary     bool      `json:"primary"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	Version     int64     `json:"version"`
+}
+
+// ContactTableDDL is the contact table of one generation: each row carries its customer's owner
+// columns, so contact lists are scoped like customers.
+func ContactTableDDL(table string) []string {
+	return []string{
+		`CREATE TABLE ` + table + ` (
+		id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, name TEXT NOT NULL, gender TEXT NOT NULL, title TEXT NOT NULL,
+		office_phone TEXT NOT NULL, mobile TEXT NOT NULL, email TEXT NOT NULL, fax TEXT NOT NULL, birthday TEXT NOT NULL,
+		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '',
+		owner_dept_path {path} NOT NULL DEFAULT '', owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
+		created_at {time} NOT NULL, updated_at {time} NOT NULL, version {bigint} NOT NULL, search TEXT NOT NULL)`,
+		`CREATE INDEX ` + table + `_customer ON ` + table + ` (customer_id, name)`,
+		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id)`,
+		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path)`,
+	}
+}
+
+const contactColumns = `id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark, is_primary, created_at, updated_at, version`
+
+func scanContact(row readmodels.Scanner) (*Contact, error) {
+	var c Contact
+	var id, cust string
+	var cr, up readmodels.Time
+	if err := row.Scan(&id, &cust, &c.Name, &c.Gender, &c.Title, &c.OfficePhone, &c.Mobile, &c.Email, &c.Fax, &c.Birthday, &c.Remark,
+		&c.Primary, &cr, &up, &c.Version); err != nil {
+		return nil, err
+	}
+	c.ID, _ = uuid.Parse(id)
+	c.CustomerID, _ = uuid.Parse(cust)
+	c.CreatedAt, c.UpdatedAt = cr.T, up.T
+	return &c, nil
+}
+
+// ContactQuery is a contact search.
+type ContactQuery struct {
+	Scope      readmodels.Scope
+	Q          string
+	CustomerID *uuid.UUID
+	Limit      int
+	Cursor     string
+	Sort       string
+}
+
+var contactSpec = readmodels.ListSpec[*Contact]{
+	Columns:     contactColumns,
+	Sorts:       map[string]readmodels.SortColumn{"name": {Column: "name", IsTime: false}, "createdAt": {Column: "created_at", IsTime: true}},
+	DefaultSort: "name",
+	Scan:        func(r readmodels.Scanner) (*Contact, error) { return scanContact(r) },
+	Value: func(c *Contact, col string) (any, string) {
+		if col == "name" {
+			return c.Name, c.ID.String()
+		}
+		return &c.CreatedAt, c.ID.String()
+	},
+}
+
+// SearchContacts lists contacts inside the reader's scope (through their customers' owners).
+func (db *Views) SearchContacts(ctx context.Context, q ContactQuery) (readmodels.Page[*Contact], error) {
+	table := db.Gens.Table(Projection, "contacts")
+	lq, err := db.SearchQuery(table, q.Scope, q.Q, nil)
+	if err != nil {
+		return readmodels.Page[*Contact]{}, err
+	}
+	add := lq.Add
+	if q.CustomerID != nil {
+		add("customer_id = ?", q.CustomerID.String())
+	}
+	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
+	spec := contactSpec
+	spec.Table = table
+	return readmodels.List(ctx, db.DB, spec, *lq)
+}
+
+// GetContact returns one contact inside the scope.
+func (db *Views) GetContact(ctx context.Context, scope readmodels.Scope, id uuid.UUID) (*Contact, error) {
+	return readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "contacts"), contactColumns, scope, id, scanContact)
+}
+
+// Duplicate is a customer that looks like the one being entered.
+type Duplicate struct {
+	ID      uuid.UUID  `json:"id"`
+	Name    string     `json:"name"`
+	Score   float64    `json:"score"`   // 1 = same normalised name
+	Reasons []string   `json:"reasons"` // same_name, similar_name, same_phone, same_email
+	Visible bool       `json:"visible"` // inside the asker's data scope (else only id and name are shown)
+	OwnerID *uuid.UUID `json:"ownerId,omitempty"`
+}
+
+// FindDuplicates lists likely duplicates of a customer across the whole company (a duplicate
+// owned by someone else is exactly what must not be entered twice), best first, at most 10.
+func (db *Views) FindDuplicates(ctx context.Context, scope readmodels.Scope, name, phone, email string, exclude uuid.UUID) ([]Duplicate, error) {
+	table := db.Gens.Table(Projection, "customers")
+	norm := customer.NormalizeName(name)
+	digits := field.Digits(phone)
+	email = strings.ToLower(strings.TrimSpace(email))
+	var conds []string
+	var args []any
+	if norm != "" {
+		conds = append(conds, "name_norm = ?")
+		args = append(args, norm)
+		if utf8.RuneCountInString(norm) >= 2 {
+			conds = append(conds, "name_norm LIKE ? ESCAPE '\\'")
+			args = append(args, "%"+readmodels.LikeEscape(norm)+"%")
+		}
+	}
+	if len(digits) >= 7 {
+		c, a := db.Dialect.SearchCondition(table, digits)
+		conds, args = append(conds, c), append(args, a...)
+	}
+	if email != "" {
+		c, a := db.Dialect.SearchCondition(table, email)
+		conds, args = append(conds, c), append(args, a...)
+	}
+	if len(conds) == 0 {
+		return []Duplicate{}, nil
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+Columns+", name_norm FROM "+table+" WHERE ("+strings.Join(conds, " OR ")+") LIMIT 50"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	var out []Duplicate
+	for rows.Next() {
+		var cand Customer
+		var candNorm string
+		c, err := Scan(readmodels.ScanFunc(func(dest ...any) error { return rows.Scan(append(dest, &candNorm)...) }))
+		if err != nil {
+			return nil, err
+		}
+		cand = *c
+		if cand.ID == exclude {
+			continue
+		}
+		d := Duplicate{ID: cand.ID, Name: cand.Name}
+		switch {
+		case norm != "" && candNorm == norm:
+			d.Score, d.Reasons = 1, append(d.Reasons, "same_name")
+		case norm != "" && (strings.Contains(candNorm, norm) || strings.Contains(norm, candNorm)):
+			d.Score, d.Reasons = 0.7, append(d.Reasons, "similar_name")
+		}
+		if len(digits) >= 7 && (strings.HasSuffix(field.Digits(cand.Phone), digits) || strings.HasSuffix(digits, field.Digits(cand.Phone)) && len(field.Digits(cand.Phone)) >= 7) {
+			d.Score, d.Reasons = max(d.Score, 0.9), append(d.Reasons, "same_phone")
+		}
+		if email != "" && strings.EqualFold(cand.Email, email) {
+			d.Score, d.Reasons = max(d.Score, 0.9), append(d.Reasons, "same_email")
+		}
+		if d.Score == 0 {
+			continue
+		}
+		if inScope(scope, &cand) {
+			d.Visible, d.OwnerID = true, cand.OwnerID
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Duplicate) int { return cmp.Compare(b.Score, a.Score) })
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	if out == nil {
+		out = []Duplicate{}
+	}
+	return out, nil
+}
+
+// inScope is Scope.condition evaluated on a loaded row.
+func inScope(s readmodels.Scope, c *Customer) bool {
+	if s.All || s.Kind == "all" {
+		return true
+	}
+	if c.OwnerID == nil {
+		return s.Pool
+	}
+	if *c.OwnerID == s.UserID {
+		return true
+	}
+	switch s.Kind {
+	case "self_and_subordinates":
+		return strings.HasPrefix(c.OwnerSupPath, s.SubordinatePrefix)
+	case "department":
+		return s.DepartmentID != uuid.Nil && c.OwnerDeptID == s.DepartmentID.String()
+	case "department_tree":
+		return s.DeptPath != "" && strings.HasPrefix(c.OwnerDeptPath, s.DeptPath)
+	}
+	return false
+}
+
+// ContactsOf implements commands.CustomerDirectory.
+func (db *Views) ContactsOf(ctx context.Context, customerID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(Projection, "contacts")+` WHERE customer_id = ? ORDER BY id`), customerID.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// FollowUps returns the follow-ups of a customer (including those through its contacts) or, with
+// kind "contact", of one contact, newest first. The caller has checked that the reader may see it.
+func (db *Views) FollowUps(ctx context.Context, kind string, id uuid.UUID, limit int) ([]readmodels.FollowUp, error) {
+	cond := "customer_id = ?"
+	if kind == "contact" {
+		cond = "contact_id = ?"
+	}
+	return db.ListFollowUps(ctx, db.Gens.Table(Projection, "customer_followups"), cond, id.String(), limit)
+}
+
+// CustomersNamed returns the ids of up to limit customers inside scope whose name is exactly
+// name (contacts imports name their customer).
+func (db *Views) CustomersNamed(ctx context.Context, scope readmodels.Scope, name string, limit int) ([]uuid.UUID, error) {
+	stmt := `SELECT id FROM ` + db.Gens.Table(Projection, "customers") + ` WHERE name = ?`
+	args := []any{strings.TrimSpace(name)}
+	if cond, a := scope.Condition(); cond != "" {
+		stmt += " AND " + cond
+		args = append(args, a...)
+	}
+	stmt += " ORDER BY id LIMIT ?"
+	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("customers named %q: %w", name, err)
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
+}
+
+// CustomerNames returns the names of the given customers (contacts exports show them).
+func (db *Views) CustomerNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	out := make(map[uuid.UUID]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id.String()
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name FROM `+db.Gens.Table(Projection, "customers")+
+		` WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("customer names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid, name string
+		if err := rows.Scan(&sid, &name); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(sid); err == nil {
+			out[id] = name
+		}
+	}
+	return out, rows.Err()
+}
+
+// CustomersWithNormalizedNames returns, for each name, the ids of the customers whose normalised
+// name (customer.NormalizeName) is the same, across all scopes (the duplicate check).
+func (db *Views) CustomersWithNormalizedNames(ctx context.Context, names []string) ([][]uuid.UUID, error) {
+	out := make([][]uuid.UUID, len(names))
+	at := map[string][]int{}
+	args := []any{}
+	for i, n := range names {
+		norm := customer.NormalizeName(n)
+		if norm == "" {
+			continue
+		}
+		if _, ok := at[norm]; !ok {
+			args = append(args, norm)
+		}
+		at[norm] = append(at[norm], i)
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name_norm FROM `+db.Gens.Table(Projection, "customers")+
+		` WHERE name_norm IN (`+strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("customers by normalised name: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid, norm string
+		if err := rows.Scan(&sid, &norm); err != nil {
+			return nil, err
+		}
+		id, err := uuid.Parse(sid)
+		if err != nil {
+			continue
+		}
+		for _, i := range at[norm] {
+			out[i] = append(out[i], id)
+		}
+	}
+	return out, rows.Err()
+}

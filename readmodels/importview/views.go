@@ -1,0 +1,10 @@
+// Package importview keeps import jobs: their state, counts and the row report.
+package importview
+
+import "github.com/chronicle-crm/chronicle/readmodels"
+
+// Views are the queries of this read model over one read-model database.
+type Views struct{ *readmodels.DB }
+
+// New serves the queries from db.
+func New(db *readmodels.DB) *Views { return &Views{DB: db} }

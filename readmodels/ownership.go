@@ -1,0 +1,43 @@
+package readmodels
+
+import "github.com/google/uuid"
+
+// Ownership is the block every owned row carries (leads, customers, and every module after
+// them): the owner and where the owner sits, so that a data scope is a WHERE clause served by an
+// index (see Scope.Condition), and whether the record is in its pool. Declared once: a view
+// embeds the struct, adds OwnershipCols to its table and OwnershipIndexes to its DDL.
+type Ownership struct {
+	OwnerID       *uuid.UUID `json:"ownerId"`
+	InPool        bool       `json:"inPool"`
+	OwnerDeptID   string     `json:"-"`
+	OwnerDeptPath string     `json:"-"`
+	OwnerSupPath  string     `json:"-"`
+}
+
+// OwnershipCols are the ownership block's columns of a view whose rows embed Ownership.
+func OwnershipCols[R any](get func(*R) *Ownership) []Col[R] {
+	return []Col[R]{
+		OptIDCol("owner_id", true, func(r *R) **uuid.UUID { return &get(r).OwnerID }),
+		withType(TextCol("owner_dept_id", func(r *R) *string { return &get(r).OwnerDeptID }), "TEXT NOT NULL DEFAULT ''"),
+		withType(TextCol("owner_dept_path", func(r *R) *string { return &get(r).OwnerDeptPath }), "{path} NOT NULL DEFAULT ''"),
+		withType(TextCol("owner_superior_path", func(r *R) *string { return &get(r).OwnerSupPath }), "{path} NOT NULL DEFAULT ''"),
+		BoolCol("in_pool", func(r *R) *bool { return &get(r).InPool }),
+	}
+}
+
+// OwnershipIndexes serve the data scopes and the pool on a table whose default order is
+// (created_at, id).
+func OwnershipIndexes(table string) []string {
+	return []string{
+		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id, created_at, id)`,
+		`CREATE INDEX ` + table + `_pool ON ` + table + ` (in_pool, created_at, id)`,
+		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path, created_at)`,
+		`CREATE INDEX ` + table + `_deptid ON ` + table + ` (owner_dept_id, created_at)`,
+		`CREATE INDEX ` + table + `_sup ON ` + table + ` (owner_superior_path, created_at)`,
+	}
+}
+
+func withType[R any](c Col[R], typ string) Col[R] {
+	c.Type = typ
+	return c
+}

@@ -1,0 +1,100 @@
+package readmodels
+
+import (
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/domain/role"
+)
+
+// ErrNotFound: no such row (or not visible to the reader).
+var ErrNotFound = errors.New("not found")
+
+// Scanner is a row or rows to scan.
+type Scanner interface{ Scan(dest ...any) error }
+
+// Scope limits what a reader sees; it becomes part of the WHERE clause, served by indexes on the
+// owner columns every owned row carries (owner_id, owner_dept_id, owner_dept_path,
+// owner_superior_path). It is the SQL form of access.Actor.Covers.
+type Scope struct {
+	All               bool       // everything (the "all" data scope), pool included
+	Kind              role.Scope // otherwise: self (default), self_and_subordinates, department, department_tree
+	UserID            uuid.UUID
+	DepartmentID      uuid.UUID
+	DeptPath          string
+	SubordinatePrefix string
+	Pool              bool // may see unowned (pool) rows
+	None              bool // sees nothing (no read permission)
+}
+
+// ScopeOf is the scope of an actor.
+func ScopeOf(a access.Actor, pool bool) Scope {
+	return Scope{All: a.Scope == role.ScopeAll, Kind: a.Scope, UserID: a.ID, DepartmentID: a.DepartmentID, DeptPath: a.DeptPath,
+		SubordinatePrefix: a.SubordinatePrefix(), Pool: pool}
+}
+
+// UserCondition limits rows by the organisation place of the user in column (actor_id in the
+// operation log, user_id in the sign-in log): the reader's own rows, and those of the users their
+// scope covers (users is the org_users table).
+func (s Scope) UserCondition(users, column string) (string, []any) {
+	if s.All || s.Kind == role.ScopeAll {
+		return "", nil
+	}
+	var cond string
+	var args []any
+	// Without a department, the department scopes reach only the reader's own rows (as Covers
+	// and Condition): an empty path would be a prefix of every user's.
+	switch {
+	case s.Kind == role.ScopeSelfAndSubordinates:
+		cond, args = "superior_path >= ? AND superior_path < ?", []any{s.SubordinatePrefix, s.SubordinatePrefix + "\uffff"}
+	case s.Kind == role.ScopeDepartment && s.DepartmentID != uuid.Nil:
+		cond, args = "department_id = ?", []any{s.DepartmentID.String()}
+	case s.Kind == role.ScopeDepartmentTree && s.DeptPath != "":
+		cond, args = "dept_path >= ? AND dept_path < ?", []any{s.DeptPath, s.DeptPath + "\uffff"}
+	default:
+		return column + " = ?", []any{s.UserID.String()}
+	}
+	return "(" + column + " = ? OR " + column + " IN (SELECT id FROM " + users + " WHERE " + cond + "))", append([]any{s.UserID.String()}, args...)
+}
+
+// condition is the WHERE fragment for a table with the owner columns and in_pool.
+func (s Scope) Condition() (string, []any) {
+	if s.None {
+		return "1 = 0", nil
+	}
+	if s.All || s.Kind == role.ScopeAll {
+		return "", nil
+	}
+	owned, args := "owner_id = ?", []any{s.UserID.String()}
+	switch s.Kind {
+	case role.ScopeSelfAndSubordinates:
+		owned += " OR (owner_superior_path >= ? AND owner_superior_path < ?)"
+		args = append(args, s.SubordinatePrefix, s.SubordinatePrefix+"\uffff")
+	case role.ScopeDepartment:
+		if s.DepartmentID != uuid.Nil {
+			owned += " OR owner_dept_id = ?"
+			args = append(args, s.DepartmentID.String())
+		}
+	case role.ScopeDepartmentTree:
+		if s.DeptPath != "" {
+			owned += " OR (owner_dept_path >= ? AND owner_dept_path < ?)"
+			args = append(args, s.DeptPath, s.DeptPath+"\uffff")
+		}
+	}
+	if s.Pool {
+		return "(in_pool = ? OR " + owned + ")", append([]any{true}, args...)
+	}
+	return "(" + owned + ")", args
+}
+
+// The projections every data scope and the operation log rest on: the organisation (users with
+// their place, for scopes over actors) and the operation log.
+const (
+	OrgProjection   = "org"
+	AuditProjection = "audit"
+)
+
+// UsersTable is the organisation's users table, against which UserCondition places actors.
+func (db *DB) UsersTable() string { return db.Gens.Table(OrgProjection, "org_users") }
