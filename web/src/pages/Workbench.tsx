@@ -43,6 +43,11 @@ export default function Workbench() {
     queryFn: () => get<Page<Customer>>('/customers', { ownerId: me, sort: '-createdAt', limit: 500 }),
     enabled: canCustomers,
   });
+  const dueCustomers = useQuery({
+    queryKey: ['/customers', 'due', me],
+    queryFn: () => get<Page<Customer>>('/customers', { ownerId: me, sort: 'nextFollowUpAt', limit: 200 }),
+    enabled: canCustomers,
+  });
   const recent = useQuery({
     queryKey: ['/audit/events', 'mine', me],
     queryFn: () => get<Page<Schemas['AuditEvent']>>('/audit/events', { actor: me, order: 'desc', limit: 8 }),
@@ -50,9 +55,15 @@ export default function Workbench() {
   });
   const endOfToday = dayjs().endOf('day');
   const startOfToday = dayjs().startOf('day');
-  const dueItems = (due.data?.items ?? []).filter((l) => l.nextFollowUpAt && dayjs(l.nextFollowUpAt).isBefore(endOfToday));
-  const overdue = dueItems.filter((l) => dayjs(l.nextFollowUpAt!).isBefore(startOfToday));
-  const today = dueItems.filter((l) => !dayjs(l.nextFollowUpAt!).isBefore(startOfToday));
+  type Due = { id: string; name: string; sub: string; at: string; path: string };
+  const dueItems: Due[] = [
+    ...(due.data?.items ?? []).map((l) => ({ id: l.id, name: l.name, sub: l.company, at: l.nextFollowUpAt ?? '', path: `/leads/${l.id}` })),
+    ...(dueCustomers.data?.items ?? []).map((c) => ({ id: c.id, name: c.name, sub: '', at: c.nextFollowUpAt ?? '', path: `/customers/${c.id}` })),
+  ]
+    .filter((x) => x.at && dayjs(x.at).isBefore(endOfToday))
+    .sort((a, b) => a.at.localeCompare(b.at));
+  const overdue = dueItems.filter((l) => dayjs(l.at).isBefore(startOfToday));
+  const today = dueItems.filter((l) => !dayjs(l.at).isBefore(startOfToday));
   const myLeads = leads.data?.reduce((a, b) => a + b.total, 0);
 
   const weeks: { week: string; n: number }[] = [];
@@ -118,15 +129,15 @@ export default function Workbench() {
           </Card>
         </Col>
         <Col xs={24} lg={12}>
-          <Card title={t('待跟进的线索', 'Lead follow-ups due')}>
+          <Card title={t('待跟进（线索与客户）', 'Follow-ups due (leads and customers)')}>
             <List
               loading={due.isLoading}
               dataSource={dueItems.slice(0, 10)}
-              locale={{ emptyText: t('今天没有待跟进的线索', 'Nothing due today') }}
+              locale={{ emptyText: t('今天没有待跟进的记录', 'Nothing due today') }}
               renderItem={(l) => (
-                <List.Item onClick={() => nav(`/leads/${l.id}`)} style={{ cursor: 'pointer' }}>
-                  <span>{l.name} · {l.company}</span>
-                  <Tag color={dayjs(l.nextFollowUpAt!).isBefore(startOfToday) ? 'error' : 'warning'}>{fmtTime(l.nextFollowUpAt)}</Tag>
+                <List.Item onClick={() => nav(l.path)} style={{ cursor: 'pointer' }}>
+                  <span>{l.name}{l.sub ? ` · ${l.sub}` : ''}</span>
+                  <Tag color={dayjs(l.at).isBefore(startOfToday) ? 'error' : 'warning'}>{fmtTime(l.at)}</Tag>
                 </List.Item>
               )}
             />
