@@ -176,7 +176,7 @@ async function axe(page, screen) {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' :: ' + (n.any?.[0]?.message ?? '')) }));
   });
   const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  axeFindings.push({ screen, violations: res.length, seriousOrCritical: bad.length });
+  axeFindings.push({ screen, violations: res.map((v) => `${v.id} (${v.impact})`), seriousOrCritical: bad.length });
   expect(bad.length === 0, `axe on ${screen}: ${JSON.stringify(bad, null, 1)}`);
 }
 

@@ -304,7 +304,6 @@ function ShellInner({ session }: { session: SessionInfo }) {
             </Dropdown>
           </Layout.Header>
           <Layout.Content style={{ padding: mobile ? 8 : 20 }}>
-            <main>
               <Suspense fallback={<Spin style={{ display: 'block', margin: 48 }} />}>
                 <Routes>
                   <Route index element={<Workbench />} />
@@ -323,7 +322,6 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="*" element={<Result status="404" title="404" subTitle={t('页面不存在', 'No such page')} />} />
                 </Routes>
               </Suspense>
-            </main>
           </Layout.Content>
         </Layout>
       </Layout>

@@ -45,7 +45,7 @@ export default function Account() {
 
   return (
     <div>
-      <Typography.Title level={2} style={{ fontSize: 20, marginTop: 0 }}>{t('我的账户', 'My account')}</Typography.Title>
+      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>{t('我的账户', 'My account')}</Typography.Title>
       {params.get('enroll') && (
         <Alert type="warning" showIcon style={{ marginBottom: 12 }} title={t('您的角色要求两步验证：请先完成下方的设置。', 'Your role requires two-factor sign-in: please set it up below first.')} />
       )}

@@ -139,7 +139,7 @@ export default function Audit() {
   const t = useT();
   return (
     <div>
-      <Typography.Title level={2} style={{ fontSize: 20, marginTop: 0 }}>{t('审计', 'Audit')}</Typography.Title>
+      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>{t('审计', 'Audit')}</Typography.Title>
       <Tabs items={[
         { key: 'ops', label: t('操作日志', 'Operation log'), children: <Operations /> },
         { key: 'logins', label: t('登录日志', 'Sign-in log'), children: <Logins /> },

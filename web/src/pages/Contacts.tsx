@@ -35,7 +35,7 @@ export default function Contacts() {
   return (
     <div>
       <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginBottom: 12, alignItems: 'center' }}>
-        <Typography.Title level={2} style={{ fontSize: 20, margin: 0, marginRight: 12 }}>{t('联系人', 'Contacts')}</Typography.Title>
+        <Typography.Title level={1} style={{ fontSize: 20, margin: 0, marginRight: 12 }}>{t('联系人', 'Contacts')}</Typography.Title>
         <Input.Search data-search allowClear placeholder={t('搜索姓名、电话、邮箱…', 'Search name, phone, e-mail…')} aria-label={t('搜索联系人', 'Search contacts')} onSearch={(v) => setQ(v.trim())} style={{ width: 260 }} />
         <div style={{ flex: 1 }} />
         <Space>

@@ -113,7 +113,7 @@ export default function CustomerDetail() {
     <div>
       <Space style={{ marginBottom: 12 }} wrap>
         <Button onClick={() => nav(-1)}>{t('返回', 'Back')}</Button>
-        <Typography.Title level={2} style={{ fontSize: 20, margin: 0 }}>{c.name}</Typography.Title>
+        <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>{c.name}</Typography.Title>
         <Tag color="blue">{label(customerStatus, c.status, lang)}</Tag>
         {c.inPool && <Tag>{t('公海', 'Pool')}</Tag>}
         {c.locked && <Tag color="error">{t('已锁定', 'Locked')}</Tag>}

@@ -128,7 +128,7 @@ export default function Customers({ pool }: { pool: boolean }) {
 
   return (
     <div>
-      <Typography.Title level={2} style={{ fontSize: 20, marginTop: 0 }}>
+      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>
         {pool ? t('公海', 'Customer pool') : t('客户', 'Customers')}
       </Typography.Title>
       {pool ? (

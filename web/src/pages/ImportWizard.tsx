@@ -98,7 +98,7 @@ export default function ImportWizard() {
 
   return (
     <div>
-      <Typography.Title level={2} style={{ fontSize: 20, marginTop: 0 }}>{t('导入', 'Import')}</Typography.Title>
+      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>{t('导入', 'Import')}</Typography.Title>
       <Steps
         current={step}
         style={{ marginBottom: 16 }}

@@ -115,7 +115,7 @@ export default function LeadDetail() {
     <div>
       <Space style={{ marginBottom: 12 }} wrap>
         <Button onClick={() => nav(-1)}>{t('返回', 'Back')}</Button>
-        <Typography.Title level={2} style={{ fontSize: 20, margin: 0 }}>
+        <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>
           {lead.name}
         </Typography.Title>
         <Tag color="blue">{label(leadStatus, lead.status, lang)}</Tag>

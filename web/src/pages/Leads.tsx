@@ -91,7 +91,7 @@ export default function Leads({ pool }: { pool: boolean }) {
   return (
     <div>
       <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginBottom: 12, alignItems: 'center' }}>
-        <Typography.Title level={2} style={{ fontSize: 20, margin: 0, marginRight: 12 }}>
+        <Typography.Title level={1} style={{ fontSize: 20, margin: 0, marginRight: 12 }}>
           {pool ? t('线索池', 'Lead pool') : t('线索', 'Leads')}
         </Typography.Title>
         <Input.Search

@@ -24,7 +24,7 @@ export default function Operations() {
   const admin = s.isAdmin;
   return (
     <div>
-      <Typography.Title level={2} style={{ fontSize: 20, marginTop: 0 }}>{t('运维：投影', 'Operations: projections')}</Typography.Title>
+      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>{t('运维：投影', 'Operations: projections')}</Typography.Title>
       <Table<P>
         rowKey={(p) => `${p.name}-${p.generation}`}
         size="middle"

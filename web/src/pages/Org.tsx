@@ -412,7 +412,7 @@ export default function Org() {
   const tab = loc.pathname.split('/')[2] ?? 'departments';
   return (
     <div>
-      <Typography.Title level={2} style={{ fontSize: 20, marginTop: 0 }}>{t('组织', 'Organisation')}</Typography.Title>
+      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>{t('组织', 'Organisation')}</Typography.Title>
       <Tabs
         activeKey={tab}
         onChange={(k) => nav(`/org/${k}`)}

@@ -76,7 +76,7 @@ export default function Workbench() {
 
   return (
     <div>
-      <Typography.Title level={2} style={{ fontSize: 20, marginTop: 0 }}>
+      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>
         {t(`你好，${s.user.displayName}`, `Hello, ${s.user.displayName}`)}
       </Typography.Title>
       <Row gutter={[12, 12]}>
