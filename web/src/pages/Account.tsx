@@ -137,7 +137,7 @@ export default function Account() {
                   { key: 'c', title: t('客户端', 'Client'), render: (_, x) => <span style={{ fontSize: 12 }}>{x.client} {x.current && <Tag color="blue">{t('当前', 'This one')}</Tag>}</span> },
                   { key: 'a', title: t('登录时间', 'Signed in'), render: (_, x) => fmtTime(x.createdAt) },
                   { key: 'e', title: t('过期时间', 'Expires'), render: (_, x) => fmtTime(x.expiresAt) },
-                  { key: 'x', title: '', render: (_, x) => !x.current && <Button size="small" danger onClick={() => modal.confirm({ title: t('结束此会话？', 'End this session?'), onOk: () => run(() => call('DELETE', `/auth/sessions/${x.id}`), { success: t('会话已结束', 'Session ended') }).catch(() => undefined) })}>{t('结束', 'Revoke')}</Button> },
+                  { key: 'x', title: t('操作', 'Actions'), render: (_, x) => !x.current && <Button size="small" danger onClick={() => modal.confirm({ title: t('结束此会话？', 'End this session?'), onOk: () => run(() => call('DELETE', `/auth/sessions/${x.id}`), { success: t('会话已结束', 'Session ended') }).catch(() => undefined) })}>{t('结束', 'Revoke')}</Button> },
                 ]}
               />
             )}
