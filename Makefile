@@ -6,10 +6,28 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 CHRONICLE_TEST_POSTGRES_URL ?= $(shell (command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432) && echo '$(PG_URL)')
 export CHRONICLE_TEST_POSTGRES_URL
 
-.PHONY: run test lint bench fuzz build up down clean
+.PHONY: run web test lint bench fuzz build up down clean
 
-run:
+# The web UI (web/, React + Vite) is embedded into the binary from web/dist. `make run` rebuilds it
+# only when web/package.json exists and a source is newer than web/dist/index.html. Vite empties
+# web/dist, so the committed placeholder is put back after a build.
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/package-lock.json -type f 2>/dev/null)
+WEB_BUILD := $(if $(wildcard web/package.json),web/dist/index.html)
+WEB_PLACEHOLDER := test -f web/dist/.placeholder || git checkout -q -- web/dist/.placeholder 2>/dev/null || true
+
+run: $(WEB_BUILD)
 	$(GO) run ./cmd/chronicle serve
+
+# Build the web UI now (needs Node 20 and npm); without web/package.json there is nothing to build.
+web:
+	@test -f web/package.json || echo "no web/package.json: no web UI to build"
+	test ! -f web/package.json || (cd web && npm ci && npm run build)
+	@$(WEB_PLACEHOLDER)
+
+web/dist/index.html: $(WEB_SOURCES)
+	test -f web/package.json
+	cd web && npm ci && npm run build
+	@$(WEB_PLACEHOLDER)
 
 test:
 	$(GO) test -race -count=1 -timeout 60m ./...
@@ -26,7 +44,7 @@ bench:
 	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/leadproj/
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/
+	$(GO) test -run '^$$' -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/leadapi/
 	$(GO) test -run '^$$' -fuzz FuzzDecodePage -fuzztime 30s ./projections/engine/
 
 build:

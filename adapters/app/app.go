@@ -21,34 +21,28 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/dataimport"
+	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
-	"github.com/chronicle-crm/chronicle/domain/contact"
-	"github.com/chronicle-crm/chronicle/domain/customer"
-	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
-	"github.com/chronicle-crm/chronicle/domain/lead"
-	"github.com/chronicle-crm/chronicle/domain/role"
-	"github.com/chronicle-crm/chronicle/domain/settings"
-	"github.com/chronicle-crm/chronicle/domain/user"
-	"github.com/chronicle-crm/chronicle/projections/auditproj"
-	"github.com/chronicle-crm/chronicle/projections/conversionproj"
-	"github.com/chronicle-crm/chronicle/projections/customerproj"
 	"github.com/chronicle-crm/chronicle/projections/engine"
-	"github.com/chronicle-crm/chronicle/projections/leadproj"
-	"github.com/chronicle-crm/chronicle/projections/loginproj"
-	"github.com/chronicle-crm/chronicle/projections/orgproj"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/auditview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/loginview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+	"github.com/chronicle-crm/chronicle/web"
 )
 
 // Config is everything that can be configured.
@@ -119,7 +113,7 @@ type App struct {
 	Registry *event.Registry
 	Store    eventstore.Store
 	DB       *readmodels.DB
-	httpapi.Views
+	Views
 	Engine    *engine.Engine
 	Leads     *leadcmd.Service
 	Customers *customercmd.Service
@@ -128,20 +122,35 @@ type App struct {
 	Users     *usercmd.Users
 	Org       *orgcmd.Service
 	Auth      *usercmd.Auth
+	Imports   *dataimport.Runner
+	FollowUps followup.Service
+	Metrics   *httpapi.Metrics
 	API       *httpapi.Server
 }
 
-// Registry builds the registry of every event type Chronicle stores.
+// Views are the read models, one per module, over the one read-model database.
+type Views struct {
+	LeadViews     *leadview.Views
+	CustomerViews *customerview.Views
+	OrgViews      *orgview.Views
+	LoginViews    *loginview.Views
+	AuditViews    *auditview.Views
+	ImportViews   *importview.Views
+}
+
+func newViews(db *readmodels.DB) Views {
+	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
+		LoginViews: loginview.New(db), AuditViews: auditview.New(db), ImportViews: importview.New(db)}
+}
+
+// Registry builds the registry of every event type Chronicle stores: each module's events.
 func Registry() *event.Registry {
 	r := event.NewRegistry()
-	lead.Register(r)
-	customer.Register(r)
-	contact.Register(r)
-	user.Register(r)
-	department.Register(r)
-	role.Register(r)
-	settings.Register(r)
-	commands.RegisterEvents(r)
+	for _, m := range modules {
+		if m.events != nil {
+			m.events(r)
+		}
+	}
 	return r
 }
 
@@ -160,7 +169,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Store.Close()
 		return nil, err
 	}
-	a.Views = httpapi.NewViews(a.DB)
+	a.Views = newViews(a.DB)
 	v := a.Views
 	a.Leads = leadcmd.New(a.Store, a.Registry, cfg.Clock, leadDirectory{v.OrgViews, v.LeadViews})
 	a.Customers = customercmd.New(a.Store, a.Registry, cfg.Clock, customerDirectory{v.OrgViews, v.CustomerViews})
@@ -168,9 +177,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Convert = conversion.New(a.Leads, a.Customers, a.Contacts, cfg.Clock)
 	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, v.OrgViews)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
-	a.Engine, err = engine.New(a.Store, a.DB, engine.Options{Logger: logger},
-		leadproj.New(a.Registry), customerproj.New(a.Registry), orgproj.New(a.Registry), auditproj.Projector{}, loginproj.New(a.Registry),
-		conversionproj.Projector{Completer: a.Convert})
+	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Clock: cfg.Clock}
+	var projectors []engine.Projector
+	for _, m := range modules {
+		if m.projectors != nil {
+			projectors = append(projectors, m.projectors(a)...)
+		}
+	}
+	a.Engine, err = engine.New(a.Store, a.DB, engine.Options{Logger: logger}, projectors...)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -180,8 +194,19 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
 	a.Auth = usercmd.NewAuth(a.Store, a.Registry, v.OrgViews, v.OrgViews, v.LoginViews, cfg.Clock, cfg.SessionTTL)
-	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Views: a.Views, Engine: a.Engine, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts, Conversion: a.Convert, Users: a.Users, Org: a.Org,
-		Auth: a.Auth, Clock: cfg.Clock, Logger: logger, WaitTimeout: cfg.ReadWait})
+	a.Imports = dataimport.New(dataimport.Deps{DB: a.DB, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts,
+		Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
+	a.Metrics = httpapi.NewMetrics(a.Engine)
+	kit := httpapi.NewKit(logger, cfg.Clock, 0, cfg.ReadWait, a.Engine)
+	ports := a.ports(a.Metrics)
+	var api []httpapi.Module
+	for _, m := range modules {
+		if m.api != nil {
+			api = append(api, m.api(a, kit, ports)...)
+		}
+	}
+	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Auth: ports.auth, Kit: kit, Modules: api,
+		Clock: cfg.Clock, Logger: logger, Metrics: a.Metrics, UI: web.Handler()})
 	return a, nil
 }
 
@@ -271,12 +296,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, c2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer c2()
 	err := srv.Shutdown(shutdownCtx)
+	if ierr := a.Imports.Close(shutdownCtx); ierr != nil {
+		a.Logger.Warn("imports still running at shutdown were interrupted", "error", ierr)
+	}
 	<-engineDone
 	return err
 }
 
-// Close releases the stores.
+// Close stops imports still running (they are saved as interrupted) and releases the stores.
 func (a *App) Close() error {
+	if a.Imports != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.Imports.Close(ctx)
+		cancel()
+	}
 	var errs []error
 	if a.DB != nil {
 		errs = append(errs, a.DB.Close())

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 )
 
@@ -39,7 +40,7 @@ func NewMetrics(engine *engine.Engine) *Metrics {
 func (m *Metrics) Command(name string, err error, d time.Duration) {
 	outcome := "ok"
 	if err != nil {
-		p := problemFor(err)
+		p := httpkit.ProblemFor(err)
 		outcome = p.Code
 	}
 	m.commands.WithLabelValues(name, outcome).Inc()

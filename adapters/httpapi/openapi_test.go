@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,7 +17,15 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 )
@@ -27,14 +36,32 @@ var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "p
 func openAPIDoc(t *testing.T) map[string]any {
 	t.Helper()
 	var doc map[string]any
-	if err := json.Unmarshal(httpapi.OpenAPIDocument, &doc); err != nil {
+	if err := json.Unmarshal(document(t), &doc); err != nil {
 		t.Fatalf("openapi.json is not valid JSON: %v", err)
 	}
 	return doc
 }
 
-func testServer() *httpapi.Server {
-	return httpapi.New(httpapi.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+// document is the OpenAPI document of the application's modules.
+func document(t *testing.T) []byte {
+	t.Helper()
+	doc, err := app.OpenAPI()
+	if err != nil {
+		t.Fatalf("assemble the OpenAPI document: %v", err)
+	}
+	return doc
+}
+
+// testServer is the API of a real application (every module's routes) on an empty SQLite
+// directory.
+func testServer(t *testing.T) *httpapi.Server {
+	t.Helper()
+	a, err := app.Open(context.Background(), app.Config{DataDir: t.TempDir()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	return a.API
 }
 
 // muxVar matches a gorilla/mux path variable, optionally with a pattern ({id:[0-9]+}).
@@ -117,7 +144,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := routeSet(t, testServer().Router())
+	routes := routeSet(t, testServer(t).Router())
 	if len(routes) == 0 {
 		t.Fatal("the router has no routes")
 	}
@@ -280,21 +307,21 @@ func TestOpenAPIPublicOperations(t *testing.T) {
 // (The password bodies of reset-password and change-password, and the small assign, release and
 // primary-contact bodies, are unexported and not listed.)
 var requestDTOs = map[string]any{
-	"LeadCreate":         httpapi.LeadCreate{},
-	"LeadPatch":          httpapi.LeadPatch{},
-	"UserCreate":         httpapi.UserCreate{},
-	"UserPatch":          httpapi.UserPatch{},
-	"DepartmentCreate":   httpapi.DepartmentCreate{},
-	"DepartmentPatch":    httpapi.DepartmentPatch{},
-	"RoleCreate":         httpapi.RoleCreate{},
-	"RolePatch":          httpapi.RolePatch{},
-	"SettingsPatch":      httpapi.SettingsPatch{},
-	"CustomerCreate":     httpapi.CustomerCreate{},
-	"CustomerPatch":      httpapi.CustomerPatch{}, // a map: see TestOpenAPICustomerPatch
-	"ContactCreate":      httpapi.ContactCreate{},
+	"LeadCreate":         leadapi.LeadCreate{},
+	"LeadPatch":          leadapi.LeadPatch{},
+	"UserCreate":         userapi.UserCreate{},
+	"UserPatch":          userapi.UserPatch{},
+	"DepartmentCreate":   orgapi.DepartmentCreate{},
+	"DepartmentPatch":    orgapi.DepartmentPatch{},
+	"RoleCreate":         orgapi.RoleCreate{},
+	"RolePatch":          orgapi.RolePatch{},
+	"SettingsPatch":      orgapi.SettingsPatch{},
+	"CustomerCreate":     customerapi.CustomerCreate{},
+	"CustomerPatch":      customerapi.CustomerPatch{}, // a map: see TestOpenAPICustomerPatch
+	"ContactCreate":      contactapi.ContactCreate{},
 	"ContactPatch":       contact.Fields{}, // PATCH /contacts/{id} decodes onto the current contact.Fields
-	"LeadConvertRequest": httpapi.ConvertBody{},
-	"FollowUpCreate":     httpapi.FollowUpCreate{},
+	"LeadConvertRequest": leadapi.ConvertBody{},
+	"FollowUpCreate":     followupapi.FollowUpCreate{},
 }
 
 // jsonFields lists the JSON member names of a struct type as encoding/json sees them: fields of
@@ -380,15 +407,15 @@ func TestOpenAPIRequestExamplesDecode(t *testing.T) {
 		}
 		return b
 	}
-	var c httpapi.LeadCreate
-	if err := httpapi.DecodeJSON(example("LeadCreate"), &c); err != nil {
+	var c leadapi.LeadCreate
+	if err := httpkit.DecodeJSON(example("LeadCreate"), &c); err != nil {
 		t.Fatalf("LeadCreate example: %v", err)
 	}
 	if _, err := c.ToCommand(); err != nil {
 		t.Fatalf("LeadCreate example: %v", err)
 	}
-	var p httpapi.LeadPatch
-	if err := httpapi.DecodeJSON(example("LeadPatch"), &p); err != nil {
+	var p leadapi.LeadPatch
+	if err := httpkit.DecodeJSON(example("LeadPatch"), &p); err != nil {
 		t.Fatalf("LeadPatch example: %v", err)
 	}
 	if _, err := p.ToPatch(); err != nil {
@@ -407,7 +434,7 @@ func TestOpenAPIRequestExamplesDecode(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst := reflect.New(reflect.TypeOf(requestDTOs[name])).Interface()
-			if err := httpapi.DecodeJSON(b, dst); err != nil {
+			if err := httpkit.DecodeJSON(b, dst); err != nil {
 				t.Errorf("%s example %d: %v", name, i, err)
 				continue
 			}
@@ -415,11 +442,11 @@ func TestOpenAPIRequestExamplesDecode(t *testing.T) {
 			// body is merged onto the current fields first, so it is not complete on its own.)
 			var verr error
 			switch v := dst.(type) {
-			case *httpapi.CustomerCreate:
+			case *customerapi.CustomerCreate:
 				verr = v.Validate()
-			case *httpapi.ContactCreate:
+			case *contactapi.ContactCreate:
 				verr = v.Validate()
-			case *httpapi.ConvertBody:
+			case *leadapi.ConvertBody:
 				if v.Contact != nil {
 					verr = v.Contact.Validate()
 				}
@@ -455,11 +482,11 @@ func TestOpenAPICustomerPatch(t *testing.T) {
 		if !ok {
 			v = "x"
 		}
-		if _, err := (httpapi.CustomerPatch{k: v}).ToPatch(); err != nil {
+		if _, err := (customerapi.CustomerPatch{k: v}).ToPatch(); err != nil {
 			t.Errorf("CustomerPatch.ToPatch refuses the documented property %s: %v", k, err)
 		}
 	}
-	if _, err := (httpapi.CustomerPatch{"nickname": "x"}).ToPatch(); err == nil {
+	if _, err := (customerapi.CustomerPatch{"nickname": "x"}).ToPatch(); err == nil {
 		t.Error("CustomerPatch.ToPatch accepts an unknown key")
 	}
 	ex, _ := schema["examples"].([]any)
@@ -468,8 +495,8 @@ func TestOpenAPICustomerPatch(t *testing.T) {
 	}
 	for i, e := range ex {
 		b, _ := json.Marshal(e)
-		var p httpapi.CustomerPatch
-		if err := httpapi.DecodeJSON(b, &p); err != nil {
+		var p customerapi.CustomerPatch
+		if err := httpkit.DecodeJSON(b, &p); err != nil {
 			t.Errorf("CustomerPatch example %d: %v", i, err)
 			continue
 		}
@@ -481,14 +508,47 @@ func TestOpenAPICustomerPatch(t *testing.T) {
 
 func TestOpenAPIServed(t *testing.T) {
 	rec := httptest.NewRecorder()
-	testServer().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/openapi.json", nil))
+	testServer(t).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/openapi.json", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /api/openapi.json = %d", rec.Code)
 	}
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	if rec.Body.String() != string(httpapi.OpenAPIDocument) {
+	if rec.Body.String() != string(document(t)) {
 		t.Error("the served document differs from the embedded one")
+	}
+}
+
+// TestOpenAPICookieSessions: the cookie session is a documented security scheme, login documents
+// the header that asks for it, and every authenticated write documents the 403 csrf_failed.
+func TestOpenAPICookieSessions(t *testing.T) {
+	doc := openAPIDoc(t)
+	scheme := deref(t, doc, map[string]any{"$ref": "#/components/securitySchemes/cookieAuth"})
+	if scheme["type"] != "apiKey" || scheme["in"] != "cookie" || scheme["name"] != httpapi.SessionCookie ||
+		!strings.Contains(fmt.Sprint(scheme["description"]), httpapi.CSRFHeader) || !strings.Contains(fmt.Sprint(scheme["description"]), httpapi.CSRFCookie) {
+		t.Errorf("cookieAuth scheme: %v", scheme)
+	}
+	global, _ := json.Marshal(doc["security"])
+	if !strings.Contains(string(global), `{"cookieAuth":[]}`) {
+		t.Errorf("cookieAuth is not an alternative of the global security requirement: %s", global)
+	}
+	ops, err := docOperations(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, _ := json.Marshal(ops["POST /api/v1/auth/login"]["parameters"])
+	if !strings.Contains(string(login), `"name":"`+httpapi.SessionModeHeader+`"`) || !strings.Contains(string(login), `"enum":["cookie"]`) {
+		t.Errorf("login parameters: %s", login)
+	}
+	for _, key := range sortedKeys(ops) {
+		op := ops[key]
+		if sec, ok := op["security"].([]any); (ok && len(sec) == 0) || strings.HasPrefix(key, "GET ") {
+			continue
+		}
+		responses, _ := op["responses"].(map[string]any)
+		if r := deref(t, doc, responses["403"]); r == nil || !strings.Contains(fmt.Sprint(r["description"]), "csrf_failed") {
+			t.Errorf("%s: the 403 response does not mention csrf_failed", key)
+		}
 	}
 }

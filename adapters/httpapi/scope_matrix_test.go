@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
 )
 
 // org is a three-level department tree with users at every level and roles of every scope:
@@ -15,31 +17,31 @@ import (
 //	   │                              viewer (auditor: department, read-only, no pool)
 //	   └─ 华南组 (South)             s2 (sales: self, reports to mgr)
 type org struct {
-	h         *harness
+	h         *apitest.Harness
 	admin     string
 	dept      map[string]string // name -> id
 	id, token map[string]string // user -> id / token
 }
 
-func buildOrg(t *testing.T, h *harness) *org {
-	o := &org{h: h, admin: h.login("admin", adminPassword), dept: map[string]string{}, id: map[string]string{}, token: map[string]string{}}
+func buildOrg(t *testing.T, h *apitest.Harness) *org {
+	o := &org{h: h, admin: h.Login("admin", apitest.AdminPassword), dept: map[string]string{}, id: map[string]string{}, token: map[string]string{}}
 	mk := func(name, parent string) {
 		body := map[string]any{"name": name}
 		if parent != "" {
 			body["parentId"] = o.dept[parent]
 		}
-		o.dept[name] = h.must(h.do("POST", "/api/v1/departments", o.admin, body), 201).body["id"].(string)
+		o.dept[name] = h.Must(h.Do("POST", "/api/v1/departments", o.admin, body), 201).Body["id"].(string)
 	}
 	mk("总公司", "")
 	mk("销售部", "总公司")
 	mk("华北组", "销售部")
 	mk("华南组", "销售部")
-	h.must(h.do("POST", "/api/v1/roles", o.admin, map[string]any{"name": "team_lead", "displayName": "组长", "dataScope": "self_and_subordinates",
+	h.Must(h.Do("POST", "/api/v1/roles", o.admin, map[string]any{"name": "team_lead", "displayName": "组长", "dataScope": "self_and_subordinates",
 		"permissions": []string{"leads.read", "leads.create", "leads.update", "leads.assign", "leads.pool", "leads.release", "users.read"}}), 201)
-	h.must(h.do("POST", "/api/v1/roles", o.admin, map[string]any{"name": "auditor", "displayName": "审计", "dataScope": "department",
+	h.Must(h.Do("POST", "/api/v1/roles", o.admin, map[string]any{"name": "auditor", "displayName": "审计", "dataScope": "department",
 		"permissions": []string{"leads.read", "users.read"}}), 201)
 	user := func(name, role, dept, superior string) {
-		id, tok := h.createUser(o.admin, name, role, o.dept[dept], o.id[superior])
+		id, tok := h.CreateUser(o.admin, name, role, o.dept[dept], o.id[superior])
 		o.id[name], o.token[name] = id, tok
 	}
 	user("mgr", "manager", "销售部", "")
@@ -47,7 +49,7 @@ func buildOrg(t *testing.T, h *harness) *org {
 	user("s1", "sales", "华北组", "lead")
 	user("s2", "sales", "华南组", "mgr")
 	user("viewer", "auditor", "华北组", "")
-	o.id["admin"], o.token["admin"] = h.must(h.do("GET", "/api/v1/auth/me", o.admin, nil), 200).body["id"].(string), o.admin
+	o.id["admin"], o.token["admin"] = h.Must(h.Do("GET", "/api/v1/auth/me", o.admin, nil), 200).Body["id"].(string), o.admin
 	return o
 }
 
@@ -59,12 +61,12 @@ func (o *org) lead(owner, name string) string {
 	} else if owner != "admin" {
 		body["ownerId"] = o.id[owner]
 	}
-	return o.h.must(o.h.do("POST", "/api/v1/leads", o.admin, body), 201).body["id"].(string)
+	return o.h.Must(o.h.Do("POST", "/api/v1/leads", o.admin, body), 201).Body["id"].(string)
 }
 
 // TestScopeMatrix: roles x data scopes x operations on both engines.
 func TestScopeMatrix(t *testing.T) {
-	engines(t, func(t *testing.T, h *harness) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		o := buildOrg(t, h)
 		owners := []string{"admin", "mgr", "lead", "s1", "s2", "viewer", ""}
 		// sees[actor] lists the owners whose leads the actor sees ("" is the pool).
@@ -104,8 +106,8 @@ func TestScopeMatrix(t *testing.T) {
 					want = append(want, leads[ow])
 				}
 				var got []string
-				r := h.must(h.do("GET", "/api/v1/leads?q=线索-&limit=500", tok, nil), 200)
-				for _, it := range r.body["items"].([]any) {
+				r := h.Must(h.Do("GET", "/api/v1/leads?q=线索-&limit=500", tok, nil), 200)
+				for _, it := range r.Body["items"].([]any) {
 					got = append(got, it.(map[string]any)["id"].(string))
 				}
 				sort.Strings(want)
@@ -119,7 +121,7 @@ func TestScopeMatrix(t *testing.T) {
 				name := fmt.Sprintf("%s/%s-lead", actor, map[bool]string{true: ow, false: "pool"}[ow != ""])
 				t.Run("read/"+name, func(t *testing.T) {
 					want := map[bool]int{true: 200, false: 404}[vis]
-					h.must(h.do("GET", "/api/v1/leads/"+leads[ow], tok, nil), want)
+					h.Must(h.Do("GET", "/api/v1/leads/"+leads[ow], tok, nil), want)
 				})
 				t.Run("update/"+name, func(t *testing.T) {
 					id := o.lead(ow, "改-"+ow)
@@ -132,7 +134,7 @@ func TestScopeMatrix(t *testing.T) {
 					case vis:
 						want = 200
 					}
-					h.must(h.do("PATCH", "/api/v1/leads/"+id, tok, map[string]any{"remark": "矩阵"}), want)
+					h.Must(h.Do("PATCH", "/api/v1/leads/"+id, tok, map[string]any{"remark": "矩阵"}), want)
 				})
 				t.Run("delete/"+name, func(t *testing.T) {
 					id := o.lead(ow, "删-"+ow)
@@ -143,7 +145,7 @@ func TestScopeMatrix(t *testing.T) {
 					case vis:
 						want = 204
 					}
-					h.must(h.do("DELETE", "/api/v1/leads/"+id, tok, nil), want)
+					h.Must(h.Do("DELETE", "/api/v1/leads/"+id, tok, nil), want)
 				})
 				for _, to := range []string{"s1", "s2"} {
 					t.Run("assign-to-"+to+"/"+name, func(t *testing.T) {
@@ -157,14 +159,14 @@ func TestScopeMatrix(t *testing.T) {
 						case vis:
 							want = 200
 						}
-						h.must(h.do("POST", "/api/v1/leads/"+id+"/assign", tok, map[string]any{"ownerId": o.id[to]}), want)
+						h.Must(h.Do("POST", "/api/v1/leads/"+id+"/assign", tok, map[string]any{"ownerId": o.id[to]}), want)
 					})
 				}
 			}
 			t.Run("claim/"+actor, func(t *testing.T) {
 				id := o.lead("", "领-"+actor)
 				want := map[bool]int{true: 200, false: 403}[can[actor]["claim"]]
-				h.must(h.do("POST", "/api/v1/leads/"+id+"/claim", tok, nil), want)
+				h.Must(h.Do("POST", "/api/v1/leads/"+id+"/claim", tok, nil), want)
 			})
 		}
 	})
@@ -172,53 +174,53 @@ func TestScopeMatrix(t *testing.T) {
 
 // TestScopesFollowTheOrganisation: moving a user or a department changes who sees what.
 func TestScopesFollowTheOrganisation(t *testing.T) {
-	engines(t, func(t *testing.T, h *harness) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		o := buildOrg(t, h)
 		l2 := o.lead("s2", "南方客户")
-		h.must(h.do("GET", "/api/v1/leads/"+l2, o.token["viewer"], nil), 404)
+		h.Must(h.Do("GET", "/api/v1/leads/"+l2, o.token["viewer"], nil), 404)
 		// s2 moves to 华北组: the department-scoped viewer there now sees s2's lead.
-		mv := h.must(h.do("PATCH", "/api/v1/users/"+o.id["s2"], o.admin, map[string]any{"departmentId": o.dept["华北组"]}), 200)
-		if mv.body["departmentId"] != o.dept["华北组"] {
-			t.Fatalf("move: %s", mv.raw)
+		mv := h.Must(h.Do("PATCH", "/api/v1/users/"+o.id["s2"], o.admin, map[string]any{"departmentId": o.dept["华北组"]}), 200)
+		if mv.Body["departmentId"] != o.dept["华北组"] {
+			t.Fatalf("move: %s", mv.Raw)
 		}
-		h.must(h.do("GET", "/api/v1/leads/"+l2, o.token["viewer"], nil, "X-Chronicle-Min-Position", mv.header.Get("X-Chronicle-Position")), 200)
+		h.Must(h.Do("GET", "/api/v1/leads/"+l2, o.token["viewer"], nil, "X-Chronicle-Min-Position", mv.Header.Get("X-Chronicle-Position")), 200)
 		// s2 now reports to lead: lead (self_and_subordinates) sees the lead too.
-		h.must(h.do("GET", "/api/v1/leads/"+l2, o.token["lead"], nil), 404)
-		sup := h.must(h.do("PATCH", "/api/v1/users/"+o.id["s2"], o.admin, map[string]any{"superiorId": o.id["lead"]}), 200)
-		h.must(h.do("GET", "/api/v1/leads/"+l2, o.token["lead"], nil, "X-Chronicle-Min-Position", sup.header.Get("X-Chronicle-Position")), 200)
+		h.Must(h.Do("GET", "/api/v1/leads/"+l2, o.token["lead"], nil), 404)
+		sup := h.Must(h.Do("PATCH", "/api/v1/users/"+o.id["s2"], o.admin, map[string]any{"superiorId": o.id["lead"]}), 200)
+		h.Must(h.Do("GET", "/api/v1/leads/"+l2, o.token["lead"], nil, "X-Chronicle-Min-Position", sup.Header.Get("X-Chronicle-Position")), 200)
 		// A cycle in the superior chain is refused.
-		h.must(h.do("PATCH", "/api/v1/users/"+o.id["lead"], o.admin, map[string]any{"superiorId": o.id["s2"]}), 422)
+		h.Must(h.Do("PATCH", "/api/v1/users/"+o.id["lead"], o.admin, map[string]any{"superiorId": o.id["s2"]}), 422)
 		// 华南组 moves out of 销售部 to the top: the manager of 销售部 no longer sees a lead owned there.
-		s3ID, _ := h.createUser(o.admin, "s3", "sales", o.dept["华南组"])
+		s3ID, _ := h.CreateUser(o.admin, "s3", "sales", o.dept["华南组"])
 		o.id["s3"] = s3ID
 		l3 := o.lead("s3", "华南新客户")
-		h.must(h.do("GET", "/api/v1/leads/"+l3, o.token["mgr"], nil), 200)
-		dm := h.must(h.do("PATCH", "/api/v1/departments/"+o.dept["华南组"], o.admin, map[string]any{"parentId": nil}), 200)
-		h.must(h.do("GET", "/api/v1/leads/"+l3, o.token["mgr"], nil, "X-Chronicle-Min-Position", dm.header.Get("X-Chronicle-Position")), 404)
+		h.Must(h.Do("GET", "/api/v1/leads/"+l3, o.token["mgr"], nil), 200)
+		dm := h.Must(h.Do("PATCH", "/api/v1/departments/"+o.dept["华南组"], o.admin, map[string]any{"parentId": nil}), 200)
+		h.Must(h.Do("GET", "/api/v1/leads/"+l3, o.token["mgr"], nil, "X-Chronicle-Min-Position", dm.Header.Get("X-Chronicle-Position")), 404)
 		// Moving a department under its own subtree is refused.
-		h.must(h.do("PATCH", "/api/v1/departments/"+o.dept["总公司"], o.admin, map[string]any{"parentId": o.dept["华北组"]}), 422)
+		h.Must(h.Do("PATCH", "/api/v1/departments/"+o.dept["总公司"], o.admin, map[string]any{"parentId": o.dept["华北组"]}), 422)
 		// The claim cap: with a cap of 1, s1 (who owns one lead) cannot claim.
 		o.lead("s1", "已有线索")
-		h.must(h.do("PATCH", "/api/v1/settings", o.token["mgr"], map[string]any{"leadClaimCap": 1}), 403)
-		st := h.must(h.do("PATCH", "/api/v1/settings", o.admin, map[string]any{"leadClaimCap": 1}), 200)
+		h.Must(h.Do("PATCH", "/api/v1/settings", o.token["mgr"], map[string]any{"leadClaimCap": 1}), 403)
+		st := h.Must(h.Do("PATCH", "/api/v1/settings", o.admin, map[string]any{"leadClaimCap": 1}), 200)
 		pool := o.lead("", "公海线索")
-		r := h.must(h.do("POST", "/api/v1/leads/"+pool+"/claim", o.token["s1"], nil, "X-Chronicle-Min-Position", st.header.Get("X-Chronicle-Position")), 409)
-		if r.body["code"] != "pool_claim_limit_reached" {
-			t.Fatalf("claim over the cap: %s", r.raw)
+		r := h.Must(h.Do("POST", "/api/v1/leads/"+pool+"/claim", o.token["s1"], nil, "X-Chronicle-Min-Position", st.Header.Get("X-Chronicle-Position")), 409)
+		if r.Body["code"] != "pool_claim_limit_reached" {
+			t.Fatalf("claim over the cap: %s", r.Raw)
 		}
 		// The operation log: the manager sees operations by members of 销售部's subtree only.
-		audit := h.must(h.do("GET", "/api/v1/audit/events?limit=500", o.token["mgr"], nil, "X-Chronicle-Min-Position", st.header.Get("X-Chronicle-Position")), 200)
-		for _, it := range audit.body["items"].([]any) {
+		audit := h.Must(h.Do("GET", "/api/v1/audit/events?limit=500", o.token["mgr"], nil, "X-Chronicle-Min-Position", st.Header.Get("X-Chronicle-Position")), 200)
+		for _, it := range audit.Body["items"].([]any) {
 			if a := it.(map[string]any)["actor"].(map[string]any)["id"]; a == o.id["admin"] {
 				t.Fatal("the manager sees the administrator's operations")
 			}
 		}
-		h.must(h.do("GET", "/api/v1/audit/events", o.token["s1"], nil), 403)
+		h.Must(h.Do("GET", "/api/v1/audit/events", o.token["s1"], nil), 403)
 		// Built-in roles cannot be deleted.
-		roles := h.must(h.do("GET", "/api/v1/roles", o.admin, nil), 200)
-		for _, it := range roles.body["items"].([]any) {
+		roles := h.Must(h.Do("GET", "/api/v1/roles", o.admin, nil), 200)
+		for _, it := range roles.Body["items"].([]any) {
 			if m := it.(map[string]any); m["name"] == "sales" {
-				h.must(h.do("DELETE", "/api/v1/roles/"+m["id"].(string), o.admin, nil), 409)
+				h.Must(h.Do("DELETE", "/api/v1/roles/"+m["id"].(string), o.admin, nil), 409)
 			}
 		}
 	})

@@ -1,0 +1,155 @@
+package app
+
+import (
+	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/auditapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/importapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/opsapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/conversion"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/followup"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/domain/contact"
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/department"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/domain/settings"
+	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/projections/auditproj"
+	"github.com/chronicle-crm/chronicle/projections/conversionproj"
+	"github.com/chronicle-crm/chronicle/projections/customerproj"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/leadproj"
+	"github.com/chronicle-crm/chronicle/projections/loginproj"
+	"github.com/chronicle-crm/chronicle/projections/orgproj"
+)
+
+// module is one module of Chronicle: the events it stores, the projectors that build its read
+// models and its part of the API (routes and OpenAPI fragment). This list is the only place that
+// names modules; adding one is adding an entry (see docs/modules.md).
+type module struct {
+	name       string
+	events     func(*event.Registry)
+	projectors func(a *App) []engine.Projector
+	api        func(a *App, kit *httpkit.Kit, p ports) []httpapi.Module
+}
+
+// modules in route order: imports and exports come before the record routes, so that
+// /customers/export is not taken for /customers/{id}.
+var modules = []module{
+	{name: "imports", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "imports", OpenAPI: importapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			importapi.Routes(rt, importapi.Deps{Kit: k, Imports: a.Imports, LeadViews: a.LeadViews, CustomerViews: a.CustomerViews, OrgViews: a.OrgViews})
+		}}}
+	}},
+	{name: "org", events: func(r *event.Registry) {
+		user.Register(r)
+		department.Register(r)
+		role.Register(r)
+		settings.Register(r)
+		commands.RegisterEvents(r) // key reservations: usernames and customer names
+	}, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{orgproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{
+			{Name: "users", OpenAPI: userapi.OpenAPI, Routes: func(rt httpkit.Router) {
+				userapi.Routes(rt, userapi.Deps{Kit: k, Store: a.Store, Users: p.users, Auth: p.auth, OrgViews: a.OrgViews})
+			}},
+			{Name: "org", OpenAPI: orgapi.OpenAPI, Routes: func(rt httpkit.Router) {
+				orgapi.Routes(rt, orgapi.Deps{Kit: k, Org: p.org, OrgViews: a.OrgViews})
+			}},
+		}
+	}},
+	{name: "leads", events: lead.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{leadproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "leads", OpenAPI: leadapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			leadapi.Routes(rt, leadapi.Deps{Kit: k, Leads: p.leads, Conversion: p.conversion, LeadViews: a.LeadViews})
+		}}}
+	}},
+	{name: "customers", events: func(r *event.Registry) {
+		customer.Register(r)
+		contact.Register(r)
+	}, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{customerproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{
+			{Name: "customers", OpenAPI: customerapi.OpenAPI, Routes: func(rt httpkit.Router) {
+				customerapi.Routes(rt, customerapi.Deps{Kit: k, Customers: p.customers, CustomerViews: a.CustomerViews, Settings: a.OrgViews})
+			}},
+			{Name: "contacts", OpenAPI: contactapi.OpenAPI, Routes: func(rt httpkit.Router) {
+				contactapi.Routes(rt, contactapi.Deps{Kit: k, Contacts: p.contacts, CustomerViews: a.CustomerViews})
+			}},
+		}
+	}},
+	{name: "followups", api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "followups", OpenAPI: followupapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			followupapi.Routes(rt, followupapi.Deps{Kit: k, FollowUps: p.followUps, Leads: p.leads, Customers: p.customers,
+				LeadViews: a.LeadViews, CustomerViews: a.CustomerViews})
+		}}}
+	}},
+	{name: "conversion", projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{conversionproj.Projector{Completer: a.Convert}}
+	}},
+	{name: "audit", projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{auditproj.Projector{}, loginproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "audit", OpenAPI: auditapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			auditapi.Routes(rt, auditapi.Deps{Kit: k, AuditViews: a.AuditViews, LoginViews: a.LoginViews})
+		}}}
+	}},
+	{name: "ops", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "ops", OpenAPI: opsapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			opsapi.Routes(rt, opsapi.Deps{Kit: k, Engine: a.Engine})
+		}}}
+	}},
+}
+
+// ports are the command services as the transport sees them: decorated so that every command is
+// recorded (name, outcome, duration) by the metrics.
+type ports struct {
+	leads      leadcmd.Commands
+	customers  customercmd.Commands
+	contacts   customercmd.ContactCommands
+	conversion conversion.Commands
+	followUps  followup.Commands
+	org        orgcmd.Commands
+	users      usercmd.UserCommands
+	auth       usercmd.AuthCommands
+}
+
+func (a *App) ports(rec commands.Recorder) ports {
+	return ports{
+		leads:      leadcmd.Metered(a.Leads, rec),
+		customers:  customercmd.Metered(a.Customers, rec),
+		contacts:   customercmd.ContactCommandsMetered(a.Contacts, rec),
+		conversion: conversion.Metered(a.Convert, rec),
+		followUps:  followup.Metered(a.FollowUps, rec),
+		org:        orgcmd.Metered(a.Org, rec),
+		users:      usercmd.UserCommandsMetered(a.Users, rec),
+		auth:       usercmd.AuthCommandsMetered(a.Auth, rec),
+	}
+}
+
+// OpenAPI is the document of the API the modules make up (the same one a server serves).
+func OpenAPI() ([]byte, error) {
+	var api []httpapi.Module
+	for _, m := range modules {
+		if m.api != nil {
+			api = append(api, m.api(&App{}, nil, ports{})...) // only the fragments are read
+		}
+	}
+	return httpapi.Document(api)
+}

@@ -1,0 +1,197 @@
+// Package apitest is the harness of the module API tests: it starts the application on a
+// temporary SQLite directory (or on PostgreSQL, see pgtest), signs in, sends requests and
+// decodes answers and problem documents, so each module's API tests live in its own package
+// (go test ./adapters/httpapi/leadapi/ runs the lead API tests alone).
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chronicle-crm/chronicle/adapters/app"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+)
+
+// AdminPassword is the first administrator's password (user "admin").
+const AdminPassword = "Adm1n-passw0rd!"
+
+// Harness is a running application and an HTTP server in front of it.
+type Harness struct {
+	T   *testing.T
+	Srv *httptest.Server
+	App *app.App
+}
+
+// New starts the application on engine ("sqlite" or "postgres"), optionally with a clock.
+func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
+	t.Helper()
+	cfg := app.Config{DataDir: t.TempDir(), EventStore: engine, ReadModels: engine, AdminPassword: AdminPassword, ReadWait: 2 * time.Second}
+	if len(clock) > 0 {
+		cfg.Clock = clock[0]
+	}
+	if engine == "postgres" {
+		cfg.PostgresURL = pgtest.URL(t)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var logTo io.Writer = io.Discard
+	if os.Getenv("CHRONICLE_TEST_LOG") != "" { // the application's log on stderr, to see why a test failed
+		logTo = os.Stderr
+	}
+	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(logTo, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.EnsureAdmin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Engine.Run(ctx) }()
+	<-a.Engine.Running()
+	t.Cleanup(func() { cancel(); <-done; a.Close() })
+	// The first sign-in waits a bounded time for the users read model; under the load of many test
+	// packages at once, let the projections reach the administrator's events first.
+	if head, err := a.Store.Head(ctx); err == nil {
+		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+		err = a.Engine.WaitFor(wctx, head, orgview.UsersProjection, readmodels.OrgProjection)
+		wcancel()
+		if err != nil {
+			t.Fatalf("projections did not reach the administrator: %v", err)
+		}
+	}
+	srv := httptest.NewServer(a.API)
+	t.Cleanup(srv.Close)
+	return &Harness{T: t, Srv: srv, App: a}
+}
+
+// Engines runs f on a fresh application on each engine, in parallel subtests.
+func Engines(t *testing.T, f func(t *testing.T, h *Harness)) {
+	for _, e := range []string{"sqlite", "postgres"} {
+		t.Run(e, func(t *testing.T) {
+			t.Parallel()
+			f(t, New(t, e))
+		})
+	}
+}
+
+// Resp is an answer: its status, headers, body as a JSON object (when it is one) and raw body.
+type Resp struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    string
+}
+
+// Do sends a request: body is JSON-encoded unless it is a string or bytes; headers are name,
+// value pairs.
+func (h *Harness) Do(method, path, token string, body any, headers ...string) Resp {
+	h.T.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, h.Srv.URL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := Resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.Body)
+	return r
+}
+
+// Must fails the test unless r has status.
+func (h *Harness) Must(r Resp, status int) Resp {
+	h.T.Helper()
+	if r.Status != status {
+		h.T.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
+	}
+	return r
+}
+
+// Login signs in and answers the token.
+func (h *Harness) Login(user, pw string) string {
+	h.T.Helper()
+	r := h.Must(h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": user, "password": pw}), 200)
+	return r.Body["token"].(string)
+}
+
+// CreateUser creates a user with a role (and optionally a department and a superior) and signs
+// them in.
+func (h *Harness) CreateUser(admin, username, role string, placement ...string) (id, token string) {
+	h.T.Helper()
+	body := map[string]any{"username": username, "password": "Secret-" + username + "-2026", "displayName": "用户" + username, "role": role}
+	if len(placement) > 0 {
+		body["departmentId"] = placement[0]
+	}
+	if len(placement) > 1 {
+		body["superiorId"] = placement[1]
+	}
+	r := h.Must(h.Do("POST", "/api/v1/users", admin, body), 201)
+	return r.Body["id"].(string), h.Login(username, "Secret-"+username+"-2026")
+}
+
+// Head is the event log's head position, as a string for X-Chronicle-Min-Position.
+func (h *Harness) Head() string {
+	h.T.Helper()
+	p, err := h.App.Store.Head(context.Background())
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	return strconv.FormatUint(p, 10)
+}
+
+// IDs are the ids of a list answer's items.
+func IDs(r Resp) []string {
+	var out []string
+	for _, it := range r.Body["items"].([]any) {
+		out = append(out, it.(map[string]any)["id"].(string))
+	}
+	return out
+}
+
+// WantCode fails the test unless r is a problem with code.
+func WantCode(t *testing.T, r Resp, code string) {
+	t.Helper()
+	if r.Body["code"] != code {
+		t.Fatalf("code %v, want %s: %s", r.Body["code"], code, r.Raw)
+	}
+}
+
+// FakeClock is a clock tests move forward.
+type FakeClock struct{ offset atomic.Int64 }
+
+// Now is the fake time.
+func (c *FakeClock) Now() time.Time { return time.Now().UTC().Add(time.Duration(c.offset.Load())) }
+
+// Advance moves the clock forward.
+func (c *FakeClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }

@@ -1,0 +1,156 @@
+package httpkit
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ParamReader reads query parameters and collects every bad one: Err reports them all in one
+// 422 validation_failed problem.
+type ParamReader struct {
+	v    url.Values
+	errs []FieldError
+}
+
+// Params starts reading v.
+func Params(v url.Values) *ParamReader { return &ParamReader{v: v} }
+
+// Values are the parameters read.
+func (p *ParamReader) Values() url.Values { return p.v }
+
+// Fail records a bad parameter.
+func (p *ParamReader) Fail(name, format string, args ...any) {
+	p.errs = append(p.errs, FieldError{Field: name, Message: fmt.Sprintf(format, args...)})
+}
+
+// Add records err: the field errors of a StatusError (a check shared with bodies) or, for any
+// other error, err itself about name.
+func (p *ParamReader) Add(name string, err error) {
+	if err == nil {
+		return
+	}
+	var se *StatusError
+	if errors.As(err, &se) && len(se.Fields) > 0 {
+		p.errs = append(p.errs, se.Fields...)
+		return
+	}
+	p.errs = append(p.errs, FieldError{Field: name, Message: err.Error()})
+}
+
+// Err is nil when every parameter read was good, else one problem that lists them all.
+func (p *ParamReader) Err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	return &StatusError{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+		Detail: p.errs[0].Field + ": " + p.errs[0].Message, Fields: slices.Clone(p.errs)}
+}
+
+// Str is the first value of name ("" when absent).
+func (p *ParamReader) Str(name string) string { return p.v.Get(name) }
+
+// Bool reads true or false; nil when absent.
+func (p *ParamReader) Bool(name string) *bool {
+	s := p.v.Get(name)
+	if s == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		p.Fail(name, "must be true or false")
+		return nil
+	}
+	return &b
+}
+
+// UUID reads an id; nil when absent.
+func (p *ParamReader) UUID(name string) *uuid.UUID {
+	s := p.v.Get(name)
+	if s == "" {
+		return nil
+	}
+	id, err := ParseUUID(name, s)
+	if err != nil {
+		p.Add(name, err)
+		return nil
+	}
+	return &id
+}
+
+// Time reads an RFC 3339 time; nil when absent.
+func (p *ParamReader) Time(name string) *time.Time {
+	s := p.v.Get(name)
+	if s == "" {
+		return nil
+	}
+	t, err := ParseTime(name, s)
+	if err != nil {
+		p.Add(name, err)
+		return nil
+	}
+	return &t
+}
+
+// Int reads a whole number from lo to hi; def when absent.
+func (p *ParamReader) Int(name string, lo, hi, def int, msg string) int {
+	s := p.v.Get(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		p.Fail(name, "%s", msg)
+		return def
+	}
+	return n
+}
+
+// Limit reads the page size ?limit= (1 to 500; 0 when absent: the default).
+func (p *ParamReader) Limit() int { return p.Int("limit", 1, 500, 0, "must be a number from 1 to 500") }
+
+// Enum reads a value that must be one of allowed; "" when absent.
+func (p *ParamReader) Enum(name string, allowed ...string) string {
+	s := p.v.Get(name)
+	if s != "" && !slices.Contains(allowed, s) {
+		p.Fail(name, "must be %s", orList(allowed))
+		return ""
+	}
+	return s
+}
+
+// List reads a repeatable, comma-separated parameter whose values must be among allowed; msg
+// is the message of a bad value (%q is the value).
+func (p *ParamReader) List(name string, allowed []string, msg string) []string {
+	var out []string
+	for _, raw := range p.v[name] {
+		for _, one := range strings.Split(raw, ",") {
+			if one = strings.TrimSpace(one); one == "" {
+				continue
+			}
+			if !slices.Contains(allowed, one) {
+				p.Fail(name, msg, one)
+				continue
+			}
+			out = append(out, one)
+		}
+	}
+	return out
+}
+
+func orList(s []string) string {
+	switch len(s) {
+	case 0:
+		return "empty"
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}

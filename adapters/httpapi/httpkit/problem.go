@@ -1,0 +1,228 @@
+// Package httpkit is the toolkit every module API package uses: handlers that return a Reply or
+// an error, one adapter that writes either (errors as RFC 9457 problem documents through one
+// status and code table), strict JSON decoding, a query-parameter reader that reports every bad
+// parameter at once, request metadata, read-your-writes waits and the generic command, list,
+// history and export helpers.
+package httpkit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/department"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+)
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type    string       `json:"type"`
+	Title   string       `json:"title"`
+	Status  int          `json:"status"`
+	Detail  string       `json:"detail,omitempty"`
+	Code    string       `json:"code"`
+	Errors  []FieldError `json:"errors,omitempty"`
+	Current *int64       `json:"currentVersion,omitempty"`
+	// Duplicates lists the likely duplicates of a possible_duplicate problem.
+	Duplicates []customerview.Duplicate `json:"duplicates,omitempty"`
+}
+
+// FieldError is a problem with one field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// StatusError is an error that carries its own status and problem code: a request the server
+// cannot read (400), an unknown endpoint (404), a wrong method (405), a conflict the transport
+// sees (409), an oversize body (413), a wrong media type (415), a bad parameter (422) or a read
+// model that has not caught up (503).
+type StatusError struct {
+	Status int
+	Code   string
+	Detail string
+	Fields []FieldError
+}
+
+func (e *StatusError) Error() string { return e.Detail }
+
+// Fail is a StatusError without field errors.
+func Fail(status int, code, detail string) error {
+	return &StatusError{Status: status, Code: code, Detail: detail}
+}
+
+// Invalid is a 422 validation_failed problem about one field.
+func Invalid(field, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	return &StatusError{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Detail: field + ": " + msg,
+		Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// UnknownField is the 400 unknown_field problem of a body member the request does not have.
+func UnknownField(name string) error {
+	return &StatusError{Status: http.StatusBadRequest, Code: "unknown_field", Detail: "unknown field " + name,
+		Fields: []FieldError{{Field: name, Message: "is not a field of this request"}}}
+}
+
+// DuplicateError: likely duplicates exist and the client did not confirm (409 possible_duplicate).
+type DuplicateError struct{ Found []customerview.Duplicate }
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("%d existing customers look like this one; check them, or send \"confirmDuplicate\": true to save anyway", len(e.Found))
+}
+
+// errorTable maps rule errors to status and code; the first match wins.
+var errorTable = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{commands.ErrNotFound, http.StatusNotFound, "not_found"},
+	{readmodels.ErrNotFound, http.StatusNotFound, "not_found"},
+	{lead.ErrNotFound, http.StatusNotFound, "not_found"},
+	{commands.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{commands.ErrClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
+	{customercmd.ErrCustomerClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
+	{customercmd.ErrDailyClaimLimit, http.StatusConflict, "pool_daily_claim_limit_reached"},
+	{customercmd.ErrReclaimCooldown, http.StatusConflict, "pool_reclaim_cooldown"},
+	{customer.ErrNotInPool, http.StatusConflict, "not_in_pool"},
+	{customer.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
+	{customer.ErrLocked, http.StatusConflict, "customer_locked"},
+	{customer.ErrDeleted, http.StatusNotFound, "not_found"},
+	{customer.ErrNotFound, http.StatusNotFound, "not_found"},
+	{role.ErrBuiltIn, http.StatusConflict, "built_in_role"},
+	{role.ErrDeleted, http.StatusNotFound, "not_found"},
+	{role.ErrNotFound, http.StatusNotFound, "not_found"},
+	{department.ErrNotFound, http.StatusNotFound, "not_found"},
+	{commands.ErrAlreadyExists, http.StatusConflict, "already_exists"},
+	{usercmd.ErrUsernameTaken, http.StatusConflict, "username_taken"},
+	{usercmd.ErrBadCredentials, http.StatusUnauthorized, "invalid_credentials"},
+	{usercmd.ErrTOTPRequired, http.StatusUnauthorized, "totp_required"},
+	{usercmd.ErrSecondFactor, http.StatusUnauthorized, "invalid_second_factor"},
+	{usercmd.ErrAccountLocked, http.StatusLocked, "account_locked"},
+	{usercmd.ErrThrottled, http.StatusTooManyRequests, "too_many_attempts"},
+	{usercmd.ErrTwoFactorEnrollmentRequired, http.StatusForbidden, "two_factor_enrollment_required"},
+	{usercmd.ErrTwoFactorEnabled, http.StatusConflict, "two_factor_already_enabled"},
+	{usercmd.ErrTwoFactorNotEnrolled, http.StatusConflict, "two_factor_not_enrolled"},
+	{usercmd.ErrTwoFactorOff, http.StatusConflict, "two_factor_not_enabled"},
+	{usercmd.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{lead.ErrNotInPool, http.StatusConflict, "not_in_pool"},
+	{lead.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
+	{lead.ErrDeleted, http.StatusConflict, "invalid_transition"},
+	{lead.ErrConverted, http.StatusConflict, "invalid_transition"},
+	{eventstore.ErrConcurrency, http.StatusConflict, "concurrency_conflict"},
+	{readmodels.ErrKeyInFlight, http.StatusConflict, "idempotency_in_progress"},
+	{readmodels.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
+	{engine.ErrUnknownProjection, http.StatusNotFound, "not_found"},
+	{engine.ErrRebuildInProgress, http.StatusConflict, "rebuild_in_progress"},
+}
+
+// ProblemFor turns any error into a problem document; unknown errors are 500s.
+func ProblemFor(err error) Problem {
+	var (
+		se  *StatusError
+		vm  *commands.VersionMismatchError
+		fv  *field.Error
+		dup *DuplicateError
+	)
+	switch {
+	case errors.As(err, &se):
+		return Problem{Status: se.Status, Code: se.Code, Detail: se.Detail, Errors: se.Fields}
+	case errors.As(err, &dup):
+		return Problem{Status: http.StatusConflict, Code: "possible_duplicate", Detail: dup.Error(), Duplicates: dup.Found}
+	case errors.As(err, &vm):
+		cur := vm.Current
+		return Problem{Status: http.StatusPreconditionFailed, Code: "version_conflict", Detail: "the record has changed: " + vm.Error(), Current: &cur}
+	case errors.As(err, &fv):
+		return validationProblem(err)
+	case errors.Is(err, department.ErrCycle):
+		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Detail: err.Error(),
+			Errors: []FieldError{{Field: "parentId", Message: err.Error()}}}
+	case errors.Is(err, role.ErrLastAdminPerms):
+		return Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Detail: err.Error(),
+			Errors: []FieldError{{Field: "permissions", Message: err.Error()}}}
+	case errors.Is(err, context.DeadlineExceeded):
+		return Problem{Status: http.StatusServiceUnavailable, Code: "timeout", Detail: "the request took too long"}
+	}
+	for _, row := range errorTable {
+		if errors.Is(err, row.err) {
+			return Problem{Status: row.status, Code: row.code, Detail: row.err.Error()}
+		}
+	}
+	return Problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "an internal error occurred; it has been logged"}
+}
+
+// ProblemStatus is the HTTP status of the problem document the API answers err with.
+func ProblemStatus(err error) int { return ProblemFor(err).Status }
+
+// validationProblem lists every field error joined into err.
+func validationProblem(err error) Problem {
+	p := Problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed"}
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, inner := range j.Unwrap() {
+				walk(inner)
+			}
+			return
+		}
+		var fv *field.Error
+		if errors.As(e, &fv) {
+			p.Errors = append(p.Errors, FieldError{fv.Field, fv.Message})
+		}
+	}
+	walk(err)
+	if len(p.Errors) > 0 {
+		p.Detail = p.Errors[0].Field + ": " + p.Errors[0].Message
+	}
+	return p
+}
+
+// WriteProblem answers err as a problem document; 500s are logged.
+func WriteProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	p := ProblemFor(err)
+	if p.Status == http.StatusInternalServerError && logger != nil {
+		logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()), "error", err)
+	}
+	p.Type = "https://chronicle-crm.dev/problems/" + p.Code
+	p.Title = http.StatusText(p.Status)
+	var throttled *usercmd.ThrottledError
+	if errors.As(err, &throttled) {
+		w.Header().Set("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="chronicle"`)
+	}
+	if p.Current != nil {
+		w.Header().Set("ETag", strconv.FormatInt(*p.Current, 10))
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// WriteJSON answers v as JSON (HTML characters unescaped: Chinese and <> round-trip as sent).
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,150 @@
+package importapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+)
+
+// Exports: GET /api/v1/{customers,leads,contacts}/export?format=csv|xlsx plus the list endpoint's
+// query parameters writes the whole search (filters and the reader's data scope) as a file with
+// Chinese headers.
+
+// names looks up the names an export shows: owners' display names one by one (few owners, many
+// rows), customers' names a page at a time (prepare).
+type names struct {
+	ctx       context.Context
+	org       *orgview.Views
+	cust      *customerview.Views
+	users     map[uuid.UUID]string
+	customers map[uuid.UUID]string
+}
+
+func (a api) names(ctx context.Context) *names {
+	return &names{ctx: ctx, org: a.OrgViews, cust: a.CustomerViews, users: map[uuid.UUID]string{}, customers: map[uuid.UUID]string{}}
+}
+
+func (n *names) User(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	if s, ok := n.users[*id]; ok {
+		return s
+	}
+	s := ""
+	if u, err := n.org.GetUser(n.ctx, *id); err == nil {
+		s = u.DisplayName
+	}
+	n.users[*id] = s
+	return s
+}
+
+func (n *names) Customer(id uuid.UUID) string { return n.customers[id] }
+
+// prepareContacts looks up the customer names of a page of contacts.
+func (n *names) prepareContacts(ctx context.Context, items []*customerview.Contact) error {
+	var missing []uuid.UUID
+	for _, c := range items {
+		if _, ok := n.customers[c.CustomerID]; !ok {
+			missing = append(missing, c.CustomerID)
+			n.customers[c.CustomerID] = ""
+		}
+	}
+	found, err := n.cust.CustomerNames(ctx, missing)
+	for id, s := range found {
+		n.customers[id] = s
+	}
+	return err
+}
+
+func (a api) exportCustomers(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.CustomersRead, role.CustomersExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	p := httpkit.Params(r.URL.Query())
+	format := httpkit.ExportFormat(p)
+	q, err := httpkit.CustomerQuery(r.Context(), p, httpkit.CustomerScope(httpkit.ActorOf(r.Context())), a.OrgViews.CustomerFields)
+	if err == nil {
+		err = p.Err()
+	}
+	if err == nil {
+		err = a.Kit.WaitFor(r, customerview.Projection)
+	}
+	var first readmodels.Page[*customerview.Customer]
+	if err == nil {
+		q.Limit = httpkit.ExportPage
+		first, err = a.CustomerViews.Search(r.Context(), q)
+	}
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	return httpkit.Export[tabular.CustomerRow, *customerview.Customer]{Kit: a.Kit, Format: format, Spec: tabular.Customers, Names: a.names(r.Context()), First: first,
+		Next: func(ctx context.Context, cursor string) (readmodels.Page[*customerview.Customer], error) {
+			q.Cursor = cursor
+			return a.CustomerViews.Search(ctx, q)
+		}}.Reply(r.Context())
+}
+
+func (a api) exportLeads(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.LeadsRead, role.LeadsExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	v := r.URL.Query()
+	v.Del("limit")
+	p := httpkit.Params(v)
+	format := httpkit.ExportFormat(p)
+	q := httpkit.LeadQuery(p, httpkit.LeadScope(httpkit.ActorOf(r.Context())))
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, leadview.Projection)
+	}
+	var first readmodels.Page[*leadview.Lead]
+	if err == nil {
+		q.Limit, q.Cursor = httpkit.ExportPage, ""
+		first, err = a.LeadViews.Search(r.Context(), q)
+	}
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	return httpkit.Export[tabular.LeadRow, *leadview.Lead]{Kit: a.Kit, Format: format, Spec: tabular.Leads, Names: a.names(r.Context()), First: first,
+		Next: func(ctx context.Context, cursor string) (readmodels.Page[*leadview.Lead], error) {
+			q.Cursor = cursor
+			return a.LeadViews.Search(ctx, q)
+		}}.Reply(r.Context())
+}
+
+func (a api) exportContacts(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.CustomersRead, role.CustomersExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	p := httpkit.Params(r.URL.Query())
+	format := httpkit.ExportFormat(p)
+	q := customerview.ContactQuery{Scope: httpkit.CustomerScope(httpkit.ActorOf(r.Context())), Q: p.Str("q"), Sort: p.Str("sort"),
+		Limit: httpkit.ExportPage, CustomerID: p.UUID("customerId")}
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, customerview.Projection)
+	}
+	var first readmodels.Page[*customerview.Contact]
+	if err == nil {
+		first, err = a.CustomerViews.SearchContacts(r.Context(), q)
+	}
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	n := a.names(r.Context())
+	return httpkit.Export[tabular.ContactRow, *customerview.Contact]{Kit: a.Kit, Format: format, Spec: tabular.Contacts, Names: n, First: first,
+		Next: func(ctx context.Context, cursor string) (readmodels.Page[*customerview.Contact], error) {
+			q.Cursor = cursor
+			return a.CustomerViews.SearchContacts(ctx, q)
+		}, Prepare: n.prepareContacts}.Reply(r.Context())
+}

@@ -1,0 +1,38 @@
+// Package importapi is the HTTP API of file imports and exports of customers, leads and
+// contacts. Imports run in the application's import runner (commands/dataimport); files are read
+// and written with the tabular column specifications.
+package importapi
+
+import (
+	"net/http"
+
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/commands/dataimport"
+	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+)
+
+// Deps are what the import and export API needs.
+type Deps struct {
+	Kit           *httpkit.Kit
+	Imports       *dataimport.Runner
+	LeadViews     *leadview.Views
+	CustomerViews *customerview.Views
+	OrgViews      *orgview.Views
+}
+
+// Routes registers imports and exports. They must come before the record routes of customers,
+// leads and contacts, so that /customers/export is not taken for /customers/{id}.
+func Routes(rt httpkit.Router, d Deps) {
+	a := api{d}
+	// Not behind the idempotency layer: it would read the body with the 1 MiB JSON limit.
+	// Importing a file twice creates no records twice anyway.
+	rt.HandleUnreplayed(http.MethodPost, "/imports", a.start)
+	rt.Handle(http.MethodGet, "/imports/{id}", a.get)
+	rt.Handle(http.MethodGet, "/customers/export", a.exportCustomers)
+	rt.Handle(http.MethodGet, "/leads/export", a.exportLeads)
+	rt.Handle(http.MethodGet, "/contacts/export", a.exportContacts)
+}
+
+type api struct{ Deps }

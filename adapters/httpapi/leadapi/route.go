@@ -1,0 +1,40 @@
+// Package leadapi is the HTTP API of leads: create, search, read, change, assign, claim,
+// release, delete, history and conversion into a customer.
+package leadapi
+
+import (
+	"net/http"
+
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/commands/conversion"
+	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+)
+
+// Deps are what the lead API needs.
+type Deps struct {
+	Kit        *httpkit.Kit
+	Leads      leadcmd.Commands
+	Conversion conversion.Commands // a lead's conversion into a customer (and contact)
+	LeadViews  *leadview.Views
+}
+
+// Routes registers the lead endpoints.
+func Routes(rt httpkit.Router, d Deps) {
+	a := api{d}
+	rt.Handle(http.MethodPost, "/leads", httpkit.Create[LeadCreate]{Kit: d.Kit, Run: a.create, Answer: a.answer(http.StatusCreated)}.Handle)
+	rt.Handle(http.MethodGet, "/leads", httpkit.List(d.Kit, projection, a.query, d.LeadViews.Search))
+	rt.Handle(http.MethodGet, "/leads/{id}", httpkit.AsOf(d.Leads.AsOf, httpkit.Get(d.Kit, projection, a.read, func(v *leadview.Lead) int64 { return v.Version })))
+	rt.Handle(http.MethodPatch, "/leads/{id}", httpkit.OnRecord[LeadPatch]{Kit: d.Kit, Run: a.update, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodDelete, "/leads/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
+	rt.Handle(http.MethodPost, "/leads/{id}/assign", httpkit.OnRecord[httpkit.AssignBody]{Kit: d.Kit, Run: a.assign, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodPost, "/leads/{id}/claim", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyIfSent, Run: a.claim, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodPost, "/leads/{id}/release", httpkit.OnRecord[httpkit.ReleaseBody]{Kit: d.Kit, Run: a.release, Answer: a.answer(http.StatusOK)}.Handle)
+	rt.Handle(http.MethodGet, "/leads/{id}/history", httpkit.History(d.Leads.History, httpkit.HistoryItems))
+	rt.Handle(http.MethodPost, "/leads/{id}/convert", a.convert)
+}
+
+// projection is what lead reads wait for.
+var projection = []string{leadview.Projection}
+
+type api struct{ Deps }
