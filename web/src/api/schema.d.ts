@@ -4,57 +4,6 @@
  */
 
 export interface paths {
-    "/healthz": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Liveness: the process is up */
-        get: operations["healthz"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/readyz": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Readiness: stores reachable, projections started */
-        get: operations["readyz"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Prometheus metrics */
-        get: operations["metrics"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -72,7 +21,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/login": {
+    "/api/v1/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The global operation log (audit.read)
+         * @description Needs audit.read (else 403 forbidden). Lists only operations whose actor is inside the reader's data scope: the reader's own operations always, plus those of the users the scope reaches (subordinates, department, department tree); with data scope all, every operation.
+         */
+        get: operations["searchAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/logins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sign-in log (audit.read)
+         * @description Sign-in outcomes from the `logins` projection, newest first: successful and failed sign-ins (including usernames that name no account), lockouts and unlocks. Needs audit.read. Data-scoped like the operation log: the reader sees sign-ins to their own account and to the accounts their data scope covers (subordinates, department, department tree); sign-ins with usernames that name no account only with the all scope.
+         */
+        get: operations["auditLogins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/confirm": {
         parameters: {
             query?: never;
             header?: never;
@@ -82,17 +71,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sign in
-         * @description Not subject to Idempotency-Key (it is outside the authenticated API). 401 invalid_credentials for a wrong username or password. Two-factor sign-in: once the account has confirmed an enrolment, the right password without `totp` or `recoveryCode` is 401 totp_required (not counted as a failure), and a wrong code is 401 invalid_second_factor. Failed sign-ins: every outcome is recorded as an event (on the account's stream, or for a username that names no account on the client address's stream; the answer never tells which). After 3 failures within 15 minutes for a username (10 for a client address) the next attempt must wait 1 s after the latest failure, then 2 s, 4 s, ... up to 30 s; an earlier attempt is 429 too_many_attempts with Retry-After and is neither checked nor recorded. The 10th failure within 15 minutes locks the account: 423 account_locked until an administrator unlocks it. The answer carries `X-Chronicle-Position` of the sign-in event.
+         * Confirm two-factor enrolment
+         * @description Checks the authenticator app's current code against the enrolled secret and switches two-factor sign-in on; answers ten one-time recovery codes, shown only now. From then on sign-in needs `totp` or `recoveryCode`, and a role's two-factor requirement is met for all your sessions. 422 validation_failed (field code) for a wrong code; 409 two_factor_not_enrolled without an enrolment, two_factor_already_enabled when already on. Not subject to Idempotency-Key: the answer holds the recovery codes.
          */
-        post: operations["login"];
+        post: operations["confirmTwoFactor"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/logout": {
+    "/api/v1/auth/2fa/disable": {
         parameters: {
             query?: never;
             header?: never;
@@ -101,25 +90,51 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the session of the presented token */
-        post: operations["logout"];
+        /**
+         * Switch your two-factor sign-in off
+         * @description Needs your password (422 validation_failed, field password, when wrong). The password alone signs in again; the recovery codes die. Without two-factor sign-in it changes nothing.
+         */
+        post: operations["disableTwoFactor"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/me": {
+    "/api/v1/auth/2fa/enroll": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user */
-        get: operations["getCurrentUser"];
+        get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Start two-factor enrolment
+         * @description Issues a new TOTP secret (RFC 6238: 6 digits, 30 s, SHA-1, issuer "Chronicle CRM") for your authenticator app. It takes effect once confirmed; enrolling again before confirming replaces it. 409 two_factor_already_enabled when two-factor sign-in is on (disable it first). No body is needed. Not subject to Idempotency-Key: the answer holds a secret that is never stored for replay.
+         */
+        post: operations["enrollTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draw a new set of recovery codes
+         * @description Checks a current code of your authenticator app (one not used before: a code that signed you in or confirmed the enrolment is spent) and replaces your recovery codes with ten new ones, shown only now; the old ones stop working. The event (user.recovery_codes_replaced.v1) keeps only hashes, and the operation log redacts them. 422 validation_failed (field code) for a wrong or spent code; 409 two_factor_not_enabled when two-factor sign-in is off. Not subject to Idempotency-Key: the answer holds the recovery codes.
+         */
+        post: operations["regenerateRecoveryCodes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -144,6 +159,921 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in
+         * @description Not subject to Idempotency-Key (it is outside the authenticated API). 401 invalid_credentials for a wrong username or password. Two-factor sign-in: once the account has confirmed an enrolment, the right password without `totp` or `recoveryCode` is 401 totp_required (not counted as a failure), and a wrong code is 401 invalid_second_factor. Failed sign-ins: every outcome is recorded as an event (on the account's stream, or for a username that names no account on the client address's stream; the answer never tells which). After 3 failures within 15 minutes for a username (10 for a client address) the next attempt must wait 1 s after the latest failure, then 2 s, 4 s, ... up to 30 s; an earlier attempt is 429 too_many_attempts with Retry-After and is neither checked nor recorded. The 10th failure within 15 minutes locks the account: 423 account_locked until an administrator unlocks it. The answer carries `X-Chronicle-Position` of the sign-in event. Cookie session (the web UI): with the request header `X-Chronicle-Session: cookie` a successful sign-in sets two cookies, `chronicle_session` (the session token; HttpOnly, SameSite=Strict, Path=/, Secure when the request came over TLS, expiring with the session) and `chronicle_csrf` (a random CSRF token, 32 bytes in unpadded base64url, readable by scripts; SameSite=Strict, Path=/, Secure under TLS), and the body carries no `token`. Sign in again with the second factor after 401 totp_required exactly as with a bearer session; no cookie is set until the sign-in succeeds. See the `cookieAuth` security scheme for using the cookies.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the session of the presented token
+         * @description Ends the session of the bearer token or of the `chronicle_session` cookie, and answers with both session cookies expired (`Max-Age=0`), so a browser forgets them. A cookie session needs `X-CSRF-Token` here as on every write (else 403 csrf_failed).
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user */
+        get: operations["getCurrentUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your sessions
+         * @description Your own unexpired sessions, newest first; `current` marks the one of the presented token.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of your sessions
+         * @description Ends one of your own sessions (the current one too: that is a logout). Another user's session id is 404 not_found.
+         */
+        delete: operations["revokeSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search contacts
+         * @description Lists only contacts of customers the caller can see. Pages hold 50 contacts (there is no `limit` parameter). Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
+         */
+        get: operations["searchContacts"];
+        put?: never;
+        /**
+         * Add a contact to a customer
+         * @description Needs customers.update on the customer named by customerId (else 403 forbidden; pool customers: customers.assign); a customer that does not exist or that the caller cannot see is 422 on customerId ("no such customer"). With `primary: true` the contact also becomes the customer's primary contact (X-Chronicle-Position then covers both events). A client-chosen id that exists is 409 already_exists. Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
+         */
+        post: operations["createContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the contacts search as CSV or XLSX
+         * @description Writes every contact the search finds (the same query parameters as GET /api/v1/contacts, inside the caller's data scope) as a file with Chinese headers, paging through the search with the keyset cursor (500 a page) and writing each page as it comes: CSV is sent page by page, XLSX when the workbook is complete. Enumerations are written as their Chinese labels, times as 2006-01-02 15:04:05 in UTC+8; the file imports again unchanged (POST /api/v1/imports). In CSV, text that starts like a formula (=, @, or + and - not followed by a number) gets a leading apostrophe, which imports remove. Each row names its customer (客户名称) and its id (客户编号). Requires customers.read and customers.export (403 otherwise). A failure after the first page aborts the response, so a download is never silently short.
+         */
+        get: operations["exportContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a contact
+         * @description A contact whose customer is outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted. The version is in the body (no ETag header). Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
+         */
+        get: operations["getContact"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a contact (its history stays)
+         * @description A contact outside the caller's scope (or already deleted) is 404 not_found; without customers.update on its customer 403 forbidden. Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
+         */
+        delete: operations["deleteContact"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a contact's fields
+         * @description The sent fields are merged onto the contact's current ones. A contact outside the caller's scope (or deleted) is 404 not_found; without customers.update on its customer 403 forbidden. A change to nothing records nothing. Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
+         */
+        patch: operations["updateContact"];
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A contact's events, oldest first
+         * @description Needs customers.read, and a contact whose customer the caller can see now; otherwise 404 not_found. A contact created by a lead conversion starts with contact.created.v1 caused by the lead's lead.converted.v1 event. Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
+         */
+        get: operations["getContactHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search customers
+         * @description Lists only the customers inside the caller's data scope, plus pool customers for holders of customers.pool or customers.assign; filters narrow that set and never widen it (an ownerId outside the scope gives an empty page, not 403). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. Custom fields filter with custom.<key>=value (repeatable) and, for number and date fields, custom.<key>.min and custom.<key>.max (inclusive): a text field holds every value given as a substring (case-insensitive), an option field is one of the values, a multi-option field holds all of them, a number or date field equals one of them (numbers as numbers, dates as YYYY-MM-DD). An undefined key, a bound on another type, a value that is not a number or date, or an option that is not defined is 422 validation_failed.
+         */
+        get: operations["searchCustomers"];
+        put?: never;
+        /**
+         * Create a customer
+         * @description Needs customers.create (else 403 forbidden). The customer is owned by the caller, or with `pool: true` enters the pool (公海; ownerId is then ignored). Naming another ownerId needs customers.assign, and that owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden). Status defaults to potential. Duplicate check (查重): unless `confirmDuplicate` is true, a customer whose normalised name (full-width and half-width, case, punctuation and legal suffixes such as 有限公司 ignored) equals or contains an existing one's, whose phone matches by digits, or whose e-mail matches, anywhere in the company, is refused with 409 possible_duplicate listing them (`duplicates`; ones outside the caller's scope show only id and name); send it again with `confirmDuplicate: true` to save anyway. 409 already_exists when the client-chosen id exists with different content. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. The check reads the customer read model (X-Chronicle-Min-Position makes it wait for a position first, e.g. after deleting or renaming a customer); in addition the normalised name is reserved in the event store, so of two simultaneous creates of one name without confirmDuplicate exactly one succeeds and the other is 409 possible_duplicate naming it.
+         */
+        post: operations["createCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the customers search as CSV or XLSX
+         * @description Writes every customer the search finds (the same query parameters as GET /api/v1/customers, inside the caller's data scope) as a file with Chinese headers, paging through the search with the keyset cursor (500 a page) and writing each page as it comes: CSV is sent page by page, XLSX when the workbook is complete. Enumerations are written as their Chinese labels, times as 2006-01-02 15:04:05 in UTC+8; the file imports again unchanged (POST /api/v1/imports). In CSV, text that starts like a formula (=, @, or + and - not followed by a number) gets a leading apostrophe, which imports remove. 负责人 is the owner's display name. Requires customers.read and customers.export (403 otherwise). A failure after the first page aborts the response, so a download is never silently short. Custom-field filters (custom.<key>=, custom.<key>.min/.max) apply as in the search.
+         */
+        get: operations["exportCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a customer (optionally as it was at a time)
+         * @description A customer outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool customer is visible to holders of customers.pool or customers.assign. With `asOf` the caller also needs customers.read. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        get: operations["getCustomer"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a customer (its history stays)
+         * @description A customer outside the caller's data scope (or already deleted) is 404 not_found; without customers.delete 403 forbidden. Pool customers are deleted only by holders of customers.assign (else 403). The customer and its contacts leave every list; their histories stay. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        delete: operations["deleteCustomer"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a customer's fields or status
+         * @description A customer outside the caller's data scope (or deleted) is 404 not_found; without customers.update 403 forbidden. Pool customers are changed only by holders of customers.assign (else 403). A change to nothing records nothing and answers with the current version. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        patch: operations["updateCustomer"];
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a customer to a user in the caller's data scope (customers.assign)
+         * @description Needs customers.assign (else 403 forbidden). The customer must be inside the caller's data scope or in the pool (else 404 not_found); the new owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden): a superior assigns work to the people below them. Assigning a pool customer takes it out of the pool; the claim limits do not apply. The owner's pool-rule clock restarts. The answer is `{id, version}` when the customer has left the caller's sight. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["assignCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim a pool customer for the caller
+         * @description Needs customers.pool (else 403 forbidden). The pool is shared ground, so data scopes do not apply to claiming. No body is read. 409 not_in_pool when the customer is not (or no longer) in the pool: of concurrent claims exactly one wins. A deleted customer is 404. Claim limits (PATCH /api/v1/settings `customerPool`), checked in this order: reclaimCooldownDays (default 0: none): the user who last released the customer, by hand or by a pool rule, may claim it again only that many days after the release (409 pool_reclaim_cooldown); maxOwned (default 1000; 0: no limit): a user who already owns that many customers cannot claim (409 pool_claim_limit_reached); maxClaimsPerDay (default 0: no limit): customer claims per user since midnight UTC (409 pool_daily_claim_limit_reached). Assigning is not claiming: the limits do not apply to POST /api/v1/customers/{id}/assign. The claimer's pool-rule clock starts now. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["claimCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's events, oldest first
+         * @description Needs customers.read, and a customer the caller can see now (inside the data scope, or in the pool for holders of customers.pool or customers.assign); otherwise 404 not_found. A customer converted from a lead starts with customer.created.v1 whose `metadata.causationId` is the `metadata.eventId` of the lead's lead.converted.v1 event (see POST /api/v1/leads/{id}/convert); automatic returns by the pool rules appear as customer.released.v1 by the system actor with `data.rule`. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        get: operations["getCustomerHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lock a customer: it never returns to the pool
+         * @description Needs customers.lock (else 403 forbidden); the customer must be inside the caller's data scope (else 404 not_found); pool customers are locked only by holders of customers.assign. No body is read. A locked customer is skipped by the pool rules and cannot be released (409 customer_locked). Locking a locked customer changes nothing. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["lockCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge a duplicate customer into this one
+         * @description Folds the duplicate sourceId into the customer of the path: the duplicate is marked merged (it leaves every list, reads as 404 and accepts no commands), this customer takes over its last follow-up time and, if it had no owner, its owner; the duplicate's contacts move here and its follow-ups are listed here. Both histories stay (customer.merged.v1 on the duplicate, customer.absorbed.v1 and contact.moved.v1 here). Needs customers.update on this customer and customers.delete on the duplicate, both inside the caller's data scope (a duplicate outside it is 422 'no such customer'). Repeating a merge changes nothing, so an interrupted merge is finished by repeating it. Merging a customer into itself is 422.
+         */
+        post: operations["mergeCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/primary-contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a contact the customer's primary contact
+         * @description Needs customers.update on the customer (else 403 forbidden; pool customers: customers.assign); the customer must be inside the caller's data scope (else 404 not_found). `contactId` must name a contact of this customer that is not deleted (else 422 on contactId). The contacts' `primary` flags follow (GET /api/v1/contacts?customerId=); the customer's read view does not show it, its history and `asOf` snapshot do (`primaryContactId`). Naming the current primary contact changes nothing. If-Match checks the customer's version. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["setPrimaryContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release a customer back into the pool
+         * @description A customer outside the caller's data scope (or deleted) is 404 not_found; without customers.release 403 forbidden. `reason` is required (422). 409 already_in_pool for a customer already in the pool; 409 customer_locked for a locked customer (unlock it first). The releasing owner is remembered as the previous owner: with `reclaimCooldownDays` set they may not claim it back for that many days (409 pool_reclaim_cooldown on claim). Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["releaseCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's follow-ups and changes, newest first
+         * @description The customer's history (as GET /api/v1/customers/{id}/history) newest first, each event marked followUp (customer.followed_up.v1, including follow-ups through its contacts) or change. Same visibility as the history: otherwise 404 not_found. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        get: operations["getCustomerTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock a customer
+         * @description Needs customers.lock (else 403 forbidden); the customer must be inside the caller's data scope (else 404 not_found). No body is read. The pool rules apply to it again. Unlocking an unlocked customer changes nothing. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["unlockCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List departments (the whole tree)
+         * @description Every department, enabled or not, depth-first (each department directly before its subdepartments); `depth` is 0 at the top. Any signed-in user may read the tree.
+         */
+        get: operations["listDepartments"];
+        put?: never;
+        /**
+         * Create a department (departments.manage)
+         * @description Without parentId the department is at the top level. The parent must exist and be enabled (422 validation_failed on parentId). 403 forbidden without departments.manage; 409 already_exists when the client-chosen id is taken.
+         */
+        post: operations["createDepartment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a department */
+        get: operations["getDepartment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename, move, disable or enable a department (departments.manage)
+         * @description Only the fields to change. Moving takes the whole subtree along; parentId null (or "") moves the department to the top level. A move under the department itself or one of its own subdepartments is 422 validation_failed with field parentId. A disabled department takes no new members (its current members stay). 403 forbidden without departments.manage.
+         */
+        patch: operations["updateDepartment"];
+        trace?: never;
+    };
+    "/api/v1/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check for likely duplicate customers before entering one
+         * @description Needs customers.read (else 403 forbidden). The same check POST /api/v1/customers runs: existing customers, anywhere in the company, whose normalised name equals or contains the given one, whose phone matches by digits (7 or more digits), or whose e-mail matches (case-insensitive); best first, at most 10. Duplicates outside the caller's data scope show only id and name.
+         */
+        get: operations["findDuplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/followups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lead's, customer's or contact's follow-ups, newest first
+         * @description The subject must be visible to the caller (else 404 not_found). A customer's list includes the follow-ups recorded through its contacts. At most 500, one page. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        get: operations["listFollowUps"];
+        put?: never;
+        /**
+         * Record a follow-up on a lead, customer or contact
+         * @description Needs the right to change the subject: leads.update on a lead inside the caller's data scope, customers.update on a customer (for a contact: its customer) inside the scope; pool records need leads.assign / customers.assign. A subject the caller cannot see is 404 not_found. The follow-up is an event on the subject's own stream (lead.followed_up.v1 or customer.followed_up.v1), so it moves the subject's lastFollowUpAt (which the customer pool rules count from) and, when given, its nextFollowUpAt in the same append; a new lead becomes following. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["recordFollowUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import leads, customers or contacts from CSV or XLSX
+         * @description Imports leads, customers or contacts from a CSV or XLSX file and answers 202 at once with the import (state queued); the file is processed in the background and GET /api/v1/imports/{id} reports progress. Send the file as the body (Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; application/octet-stream is recognised by its content) or as the multipart/form-data field `file`; at most 50 MiB. CSV may be UTF-8 (with or without a byte-order mark) or GB18030, separated by commas (tabs or semicolons are recognised from the header). XLSX: the first worksheet, raw cell values (Excel dates are understood in date columns).
+         *
+         *     The first non-blank row is the header. Columns are found by header, Chinese or English, ignoring case, spaces, punctuation and a `*` marker; unknown columns are reported as row 1 errors and ignored. Customers: 客户名称/名称/name (required), 法人代表, 级别/level, 行业/industry, 子行业, 来源/source, 性质/nature (外资, 合资, 国有, 集体, 私营, 其他 or the codes), 类型/type (生产商, 贸易商, 服务商, 其他), 规模/size (大型, 中型, 小型), 分类/classification, 国家, 省份/province, 城市/city, 区县, 地址/address, 邮编, 电话/phone, 传真/fax, 邮箱/email, 网址/website, 备注/remark, 满意度/satisfaction and 信用/credit (1-5), 下次跟进时间/nextFollowUpAt, 状态/status (潜在, 合作中, 已成交). Leads: 姓名/name (required), 公司/company, 电话/phone, 手机/mobile, 邮箱/email, 来源, 行业, 级别, 地址, 备注, 下次跟进时间. Contacts: 客户/客户名称/customer (the customer's exact name, looked up within the caller's data scope) or 客户编号/customerId, 姓名/name (required), 性别/gender (男/女), 职务/title, 办公电话/officePhone, 手机/mobile, 邮箱/email, 传真/fax, 生日/birthday, 备注/remark. Dates and times without an offset are UTC+8. The columns exports write that are not fields (编号, 负责人, 公海, 创建时间 …) are accepted and ignored, so an export imports again.
+         *
+         *     Every row is validated as the create endpoints validate; a row with errors is reported (errors, with the row number as the file shows it) and skipped, never half-imported. Records are owned by the caller. Each record's id is derived from its natural key (customers: the normalised name; leads: name, company and mobile or phone; contacts: customer, name and mobile), so importing a file again creates nothing new: a record already there with the same values is skipped, one with other values is reported as "already imported with different values". A customer whose normalised name matches an existing customer created otherwise is reported too (the duplicate check). With dryRun=true the file is validated and compared with what exists, and nothing is written.
+         *
+         *     Permissions: customers.import (customers and contacts; each contact's customer must be one the caller may change, customers.update) or leads.import; otherwise 403. Not covered by Idempotency-Key (a repeated import creates no records twice).
+         */
+        post: operations["startImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An import's progress and row errors
+         * @description The caller's own imports only (others are 404). A queued or running import without progress for 10 minutes was interrupted (the server stopped) and is reported failed.
+         */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search leads
+         * @description Lists only the leads inside the caller's data scope, plus pool leads for holders of leads.pool or leads.assign; filters narrow that set and never widen it (an ownerId outside the scope gives an empty page, not 403). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        get: operations["searchLeads"];
+        put?: never;
+        /**
+         * Create a lead
+         * @description Needs leads.create (else 403 forbidden). A lead is owned by the caller, or with `pool: true` enters the pool. Naming another ownerId needs leads.assign, and that owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden). 409 already_exists when the client-chosen id exists with different content. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["createLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the leads search as CSV or XLSX
+         * @description Writes every lead the search finds (the same query parameters as GET /api/v1/leads, inside the caller's data scope) as a file with Chinese headers, paging through the search with the keyset cursor (500 a page) and writing each page as it comes: CSV is sent page by page, XLSX when the workbook is complete. Enumerations are written as their Chinese labels, times as 2006-01-02 15:04:05 in UTC+8; the file imports again unchanged (POST /api/v1/imports). In CSV, text that starts like a formula (=, @, or + and - not followed by a number) gets a leading apostrophe, which imports remove. 负责人 is the owner's display name. Requires leads.read and leads.export (403 otherwise). A failure after the first page aborts the response, so a download is never silently short.
+         */
+        get: operations["exportLeads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a lead (optionally as it was at a time)
+         * @description A lead outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool lead is visible to holders of leads.pool or leads.assign. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        get: operations["getLead"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a lead (its history stays)
+         * @description A lead outside the caller's data scope (or already deleted) is 404 not_found; without leads.delete 403 forbidden. Pool leads are deleted only by holders of leads.assign (else 403). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        delete: operations["deleteLead"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a lead's fields or status
+         * @description A lead outside the caller's data scope (or deleted) is 404 not_found; without leads.update 403 forbidden. Pool leads are changed only by holders of leads.assign (else 403). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        patch: operations["updateLead"];
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a lead to a user in the caller's data scope (leads.assign)
+         * @description Needs leads.assign (else 403 forbidden). The lead must be inside the caller's data scope or in the pool (else 404 not_found); the new owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden): a superior assigns work to the people below them. The answer is `{id, version}` when the lead has left the caller's sight. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["assignLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim a pool lead for the caller
+         * @description Needs leads.pool (else 403 forbidden). The pool is shared ground, so data scopes do not apply to claiming. 409 not_in_pool when the lead is not (or no longer) in the pool: of concurrent claims exactly one wins. 409 pool_claim_limit_reached when the caller already owns as many leads as the `leadClaimCap` system parameter allows (default 1000; see GET /api/v1/settings). A deleted lead is 404. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["claimLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/convert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Convert a lead into a customer (and optionally a contact)
+         * @description One operation (转化): the lead's lead.converted.v1 event, appended at the lead's expected version, is the decision; the customer (and the contact, when `contact` is sent) are then created from it. Needs leads.convert on the lead and customers.create (else 403 forbidden); the lead must be inside the caller's data scope (else 404 not_found), and a pool lead is converted only by holders of leads.assign (else 403). A bad contact is 422 before anything is written. The customer takes the lead's company as its name (the lead's name when there is no company) and its source, industry, level, address, phone, email, remark and next follow-up time; status potential; owner the lead's owner (for a pool lead, the caller); `fromLeadId` the lead. The contact becomes its primary contact. The lead's status becomes converted. Converting twice is refused: 409 invalid_transition (also for a concurrent second conversion, which loses); a deleted lead is 404. With an Idempotency-Key a retry returns the first 201. The customer's and contact's ids are derived from the lead's, and their events carry the conversion event as causation: GET /api/v1/customers/{customerId}/history starts with customer.created.v1 whose `metadata.causationId` is the `metadata.eventId` of the lead's lead.converted.v1 (and the same correlationId). Should the process stop between the appends, the conversions process manager creates the missing records from the lead's event (once: their ids are fixed). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["convertLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lead's events, oldest first
+         * @description Only for a lead the caller can see now (inside the data scope, or in the pool for holders of leads.pool or leads.assign); otherwise 404 not_found. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        get: operations["getLeadHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release a lead back into the pool
+         * @description A lead outside the caller's data scope (or deleted) is 404 not_found; without leads.release 403 forbidden. 409 already_in_pool for a lead already in the pool. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        post: operations["releaseLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lead's follow-ups and changes, newest first
+         * @description The lead's history (as GET /api/v1/leads/{id}/history) newest first, each event marked followUp (lead.followed_up.v1) or change. Same visibility as the history: otherwise 404 not_found. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         */
+        get: operations["getLeadTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pool/returning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's customers the pool rules will return soon
+         * @description The caller's own customers (owner = caller, whatever the data scope) that the current pool rules return within `days` days, or that are already due, soonest first, with the rule and the date: the same rule as the automatic return. Empty when no rule is set. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return.
+         */
+        get: operations["listReturningCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projection status (managers and admins) */
+        get: operations["listProjections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections/{name}/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rebuild a projection (admin) */
+        post: operations["rebuildProjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projections/{name}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a parked projection (admin)
+         * @description 409 not_parked when the projection is not parked (or unknown).
+         */
+        post: operations["resumeProjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List roles and the permission catalogue
+         * @description Every role by name, plus `permissions`: the catalogue of every function permission a role may hold. Any signed-in user may read them.
+         */
+        get: operations["listRoles"];
+        put?: never;
+        /**
+         * Create a role (roles.manage)
+         * @description Role names are unique (the id follows from the name): an existing name is 422 validation_failed on name. Unknown permissions are 422 on permissions, an unknown data scope 422 on dataScope. 403 forbidden without roles.manage.
+         */
+        post: operations["createRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/roles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a role */
+        get: operations["getRole"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a custom role (roles.manage)
+         * @description Built-in roles (admin, manager, sales) cannot be deleted: 409 built_in_role. A deleted role is 404 afterwards. 403 forbidden without roles.manage.
+         */
+        delete: operations["deleteRole"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a role's display name, permissions, data scope or 2FA requirement (roles.manage)
+         * @description Only the fields to change; permissions replaces the whole set. Built-in roles (admin, manager, sales) can be edited too, but the admin role must keep roles.manage and users.manage (422 validation_failed on permissions). Changes apply to the holders' next requests. 403 forbidden without roles.manage; a deleted role is 404.
+         */
+        patch: operations["updateRole"];
+        trace?: never;
+    };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System parameters
+         * @description Defaults apply to parameters never changed (leadClaimCap 1000; customer pool: no automatic returns, maxOwned 1000, no daily claim limit, no reclaim cool-down). Any signed-in user may read them.
+         */
+        get: operations["getSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change system parameters (settings.manage)
+         * @description Only the parameters to change; `customerPool` is merged field by field onto the current customer pool parameters (`{"customerPool": {"rules": {"noFollowUpDays": 15}}}` changes that rule alone). Each change is an event in the operation log. 403 forbidden without settings.manage; a value out of range is 422 naming it (e.g. customerPool.maxOwned). Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Claim limits (PATCH /api/v1/settings `customerPool`), checked in this order: reclaimCooldownDays (default 0: none): the user who last released the customer, by hand or by a pool rule, may claim it again only that many days after the release (409 pool_reclaim_cooldown); maxOwned (default 1000; 0: no limit): a user who already owns that many customers cannot claim (409 pool_claim_limit_reached); maxClaimsPerDay (default 0: no limit): customer claims per user since midnight UTC (409 pool_daily_claim_limit_reached). Assigning is not claiming: the limits do not apply to POST /api/v1/customers/{id}/assign.
+         */
+        patch: operations["updateSettings"];
         trace?: never;
     };
     "/api/v1/users": {
@@ -228,6 +1158,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{id}/reset-2fa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch a user's two-factor sign-in off (users.manage)
+         * @description For a user who lost their authenticator app and their recovery codes: switches two-factor sign-in off (and drops a pending enrolment), recorded as user.two_factor_disabled.v1 with the administrator as `by` and actor. The user signs in with the password alone until they enrol again; if one of their roles requires two-factor sign-in, their sessions are limited to enrolling. A user without two-factor sign-in is left unchanged. 403 forbidden without users.manage. No body is needed.
+         */
+        post: operations["resetUserTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{id}/reset-password": {
         parameters: {
             query?: never;
@@ -242,838 +1192,6 @@ export interface paths {
          * @description An administrator's reset: no current password is needed. Every session of that user ends. 422 validation_failed on password when it breaks the password rules; 403 forbidden without users.manage. Users change their own password with POST /api/v1/auth/change-password.
          */
         post: operations["resetUserPassword"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/departments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List departments (the whole tree)
-         * @description Every department, enabled or not, depth-first (each department directly before its subdepartments); `depth` is 0 at the top. Any signed-in user may read the tree.
-         */
-        get: operations["listDepartments"];
-        put?: never;
-        /**
-         * Create a department (departments.manage)
-         * @description Without parentId the department is at the top level. The parent must exist and be enabled (422 validation_failed on parentId). 403 forbidden without departments.manage; 409 already_exists when the client-chosen id is taken.
-         */
-        post: operations["createDepartment"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/departments/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a department */
-        get: operations["getDepartment"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Rename, move, disable or enable a department (departments.manage)
-         * @description Only the fields to change. Moving takes the whole subtree along; parentId null (or "") moves the department to the top level. A move under the department itself or one of its own subdepartments is 422 validation_failed with field parentId. A disabled department takes no new members (its current members stay). 403 forbidden without departments.manage.
-         */
-        patch: operations["updateDepartment"];
-        trace?: never;
-    };
-    "/api/v1/roles": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List roles and the permission catalogue
-         * @description Every role by name, plus `permissions`: the catalogue of every function permission a role may hold. Any signed-in user may read them.
-         */
-        get: operations["listRoles"];
-        put?: never;
-        /**
-         * Create a role (roles.manage)
-         * @description Role names are unique (the id follows from the name): an existing name is 422 validation_failed on name. Unknown permissions are 422 on permissions, an unknown data scope 422 on dataScope. 403 forbidden without roles.manage.
-         */
-        post: operations["createRole"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/roles/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a role */
-        get: operations["getRole"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete a custom role (roles.manage)
-         * @description Built-in roles (admin, manager, sales) cannot be deleted: 409 built_in_role. A deleted role is 404 afterwards. 403 forbidden without roles.manage.
-         */
-        delete: operations["deleteRole"];
-        options?: never;
-        head?: never;
-        /**
-         * Change a role's display name, permissions, data scope or 2FA requirement (roles.manage)
-         * @description Only the fields to change; permissions replaces the whole set. Built-in roles (admin, manager, sales) can be edited too, but the admin role must keep roles.manage and users.manage (422 validation_failed on permissions). Changes apply to the holders' next requests. 403 forbidden without roles.manage; a deleted role is 404.
-         */
-        patch: operations["updateRole"];
-        trace?: never;
-    };
-    "/api/v1/settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * System parameters
-         * @description Defaults apply to parameters never changed (leadClaimCap 1000; customer pool: no automatic returns, maxOwned 1000, no daily claim limit, no reclaim cool-down). Any signed-in user may read them.
-         */
-        get: operations["getSettings"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Change system parameters (settings.manage)
-         * @description Only the parameters to change; `customerPool` is merged field by field onto the current customer pool parameters (`{"customerPool": {"rules": {"noFollowUpDays": 15}}}` changes that rule alone). Each change is an event in the operation log. 403 forbidden without settings.manage; a value out of range is 422 naming it (e.g. customerPool.maxOwned). Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Claim limits (PATCH /api/v1/settings `customerPool`), checked in this order: reclaimCooldownDays (default 0: none): the user who last released the customer, by hand or by a pool rule, may claim it again only that many days after the release (409 pool_reclaim_cooldown); maxOwned (default 1000; 0: no limit): a user who already owns that many customers cannot claim (409 pool_claim_limit_reached); maxClaimsPerDay (default 0: no limit): customer claims per user since midnight UTC (409 pool_daily_claim_limit_reached). Assigning is not claiming: the limits do not apply to POST /api/v1/customers/{id}/assign.
-         */
-        patch: operations["updateSettings"];
-        trace?: never;
-    };
-    "/api/v1/leads": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Search leads
-         * @description Lists only the leads inside the caller's data scope, plus pool leads for holders of leads.pool or leads.assign; filters narrow that set and never widen it (an ownerId outside the scope gives an empty page, not 403). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        get: operations["searchLeads"];
-        put?: never;
-        /**
-         * Create a lead
-         * @description Needs leads.create (else 403 forbidden). A lead is owned by the caller, or with `pool: true` enters the pool. Naming another ownerId needs leads.assign, and that owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden). 409 already_exists when the client-chosen id exists with different content. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["createLead"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/leads/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a lead (optionally as it was at a time)
-         * @description A lead outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool lead is visible to holders of leads.pool or leads.assign. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        get: operations["getLead"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete a lead (its history stays)
-         * @description A lead outside the caller's data scope (or already deleted) is 404 not_found; without leads.delete 403 forbidden. Pool leads are deleted only by holders of leads.assign (else 403). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        delete: operations["deleteLead"];
-        options?: never;
-        head?: never;
-        /**
-         * Change a lead's fields or status
-         * @description A lead outside the caller's data scope (or deleted) is 404 not_found; without leads.update 403 forbidden. Pool leads are changed only by holders of leads.assign (else 403). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        patch: operations["updateLead"];
-        trace?: never;
-    };
-    "/api/v1/leads/{id}/assign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Assign a lead to a user in the caller's data scope (leads.assign)
-         * @description Needs leads.assign (else 403 forbidden). The lead must be inside the caller's data scope or in the pool (else 404 not_found); the new owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden): a superior assigns work to the people below them. The answer is `{id, version}` when the lead has left the caller's sight. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["assignLead"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/leads/{id}/claim": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Claim a pool lead for the caller
-         * @description Needs leads.pool (else 403 forbidden). The pool is shared ground, so data scopes do not apply to claiming. 409 not_in_pool when the lead is not (or no longer) in the pool: of concurrent claims exactly one wins. 409 pool_claim_limit_reached when the caller already owns as many leads as the `leadClaimCap` system parameter allows (default 1000; see GET /api/v1/settings). A deleted lead is 404. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["claimLead"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/leads/{id}/release": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Release a lead back into the pool
-         * @description A lead outside the caller's data scope (or deleted) is 404 not_found; without leads.release 403 forbidden. 409 already_in_pool for a lead already in the pool. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["releaseLead"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/leads/{id}/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A lead's events, oldest first
-         * @description Only for a lead the caller can see now (inside the data scope, or in the pool for holders of leads.pool or leads.assign); otherwise 404 not_found. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        get: operations["getLeadHistory"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/leads/{id}/convert": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Convert a lead into a customer (and optionally a contact)
-         * @description One operation (转化): the lead's lead.converted.v1 event, appended at the lead's expected version, is the decision; the customer (and the contact, when `contact` is sent) are then created from it. Needs leads.convert on the lead and customers.create (else 403 forbidden); the lead must be inside the caller's data scope (else 404 not_found), and a pool lead is converted only by holders of leads.assign (else 403). A bad contact is 422 before anything is written. The customer takes the lead's company as its name (the lead's name when there is no company) and its source, industry, level, address, phone, email, remark and next follow-up time; status potential; owner the lead's owner (for a pool lead, the caller); `fromLeadId` the lead. The contact becomes its primary contact. The lead's status becomes converted. Converting twice is refused: 409 invalid_transition (also for a concurrent second conversion, which loses); a deleted lead is 404. With an Idempotency-Key a retry returns the first 201. The customer's and contact's ids are derived from the lead's, and their events carry the conversion event as causation: GET /api/v1/customers/{customerId}/history starts with customer.created.v1 whose `metadata.causationId` is the `metadata.eventId` of the lead's lead.converted.v1 (and the same correlationId). Should the process stop between the appends, the conversions process manager creates the missing records from the lead's event (once: their ids are fixed). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["convertLead"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/leads/{id}/timeline": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A lead's follow-ups and changes, newest first
-         * @description The lead's history (as GET /api/v1/leads/{id}/history) newest first, each event marked followUp (lead.followed_up.v1) or change. Same visibility as the history: otherwise 404 not_found. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        get: operations["getLeadTimeline"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Search customers
-         * @description Lists only the customers inside the caller's data scope, plus pool customers for holders of customers.pool or customers.assign; filters narrow that set and never widen it (an ownerId outside the scope gives an empty page, not 403). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. Custom fields filter with custom.<key>=value (repeatable) and, for number and date fields, custom.<key>.min and custom.<key>.max (inclusive): a text field holds every value given as a substring (case-insensitive), an option field is one of the values, a multi-option field holds all of them, a number or date field equals one of them (numbers as numbers, dates as YYYY-MM-DD). An undefined key, a bound on another type, a value that is not a number or date, or an option that is not defined is 422 validation_failed.
-         */
-        get: operations["searchCustomers"];
-        put?: never;
-        /**
-         * Create a customer
-         * @description Needs customers.create (else 403 forbidden). The customer is owned by the caller, or with `pool: true` enters the pool (公海; ownerId is then ignored). Naming another ownerId needs customers.assign, and that owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden). Status defaults to potential. Duplicate check (查重): unless `confirmDuplicate` is true, a customer whose normalised name (full-width and half-width, case, punctuation and legal suffixes such as 有限公司 ignored) equals or contains an existing one's, whose phone matches by digits, or whose e-mail matches, anywhere in the company, is refused with 409 possible_duplicate listing them (`duplicates`; ones outside the caller's scope show only id and name); send it again with `confirmDuplicate: true` to save anyway. 409 already_exists when the client-chosen id exists with different content. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. The check reads the customer read model (X-Chronicle-Min-Position makes it wait for a position first, e.g. after deleting or renaming a customer); in addition the normalised name is reserved in the event store, so of two simultaneous creates of one name without confirmDuplicate exactly one succeeds and the other is 409 possible_duplicate naming it.
-         */
-        post: operations["createCustomer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a customer (optionally as it was at a time)
-         * @description A customer outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool customer is visible to holders of customers.pool or customers.assign. With `asOf` the caller also needs customers.read. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        get: operations["getCustomer"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete a customer (its history stays)
-         * @description A customer outside the caller's data scope (or already deleted) is 404 not_found; without customers.delete 403 forbidden. Pool customers are deleted only by holders of customers.assign (else 403). The customer and its contacts leave every list; their histories stay. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        delete: operations["deleteCustomer"];
-        options?: never;
-        head?: never;
-        /**
-         * Change a customer's fields or status
-         * @description A customer outside the caller's data scope (or deleted) is 404 not_found; without customers.update 403 forbidden. Pool customers are changed only by holders of customers.assign (else 403). A change to nothing records nothing and answers with the current version. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        patch: operations["updateCustomer"];
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/assign": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Assign a customer to a user in the caller's data scope (customers.assign)
-         * @description Needs customers.assign (else 403 forbidden). The customer must be inside the caller's data scope or in the pool (else 404 not_found); the new owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden): a superior assigns work to the people below them. Assigning a pool customer takes it out of the pool; the claim limits do not apply. The owner's pool-rule clock restarts. The answer is `{id, version}` when the customer has left the caller's sight. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["assignCustomer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/claim": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Claim a pool customer for the caller
-         * @description Needs customers.pool (else 403 forbidden). The pool is shared ground, so data scopes do not apply to claiming. No body is read. 409 not_in_pool when the customer is not (or no longer) in the pool: of concurrent claims exactly one wins. A deleted customer is 404. Claim limits (PATCH /api/v1/settings `customerPool`), checked in this order: reclaimCooldownDays (default 0: none): the user who last released the customer, by hand or by a pool rule, may claim it again only that many days after the release (409 pool_reclaim_cooldown); maxOwned (default 1000; 0: no limit): a user who already owns that many customers cannot claim (409 pool_claim_limit_reached); maxClaimsPerDay (default 0: no limit): customer claims per user since midnight UTC (409 pool_daily_claim_limit_reached). Assigning is not claiming: the limits do not apply to POST /api/v1/customers/{id}/assign. The claimer's pool-rule clock starts now. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["claimCustomer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/release": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Release a customer back into the pool
-         * @description A customer outside the caller's data scope (or deleted) is 404 not_found; without customers.release 403 forbidden. `reason` is required (422). 409 already_in_pool for a customer already in the pool; 409 customer_locked for a locked customer (unlock it first). The releasing owner is remembered as the previous owner: with `reclaimCooldownDays` set they may not claim it back for that many days (409 pool_reclaim_cooldown on claim). Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["releaseCustomer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/lock": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Lock a customer: it never returns to the pool
-         * @description Needs customers.lock (else 403 forbidden); the customer must be inside the caller's data scope (else 404 not_found); pool customers are locked only by holders of customers.assign. No body is read. A locked customer is skipped by the pool rules and cannot be released (409 customer_locked). Locking a locked customer changes nothing. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["lockCustomer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/unlock": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Unlock a customer
-         * @description Needs customers.lock (else 403 forbidden); the customer must be inside the caller's data scope (else 404 not_found). No body is read. The pool rules apply to it again. Unlocking an unlocked customer changes nothing. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["unlockCustomer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/primary-contact": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Make a contact the customer's primary contact
-         * @description Needs customers.update on the customer (else 403 forbidden; pool customers: customers.assign); the customer must be inside the caller's data scope (else 404 not_found). `contactId` must name a contact of this customer that is not deleted (else 422 on contactId). The contacts' `primary` flags follow (GET /api/v1/contacts?customerId=); the customer's read view does not show it, its history and `asOf` snapshot do (`primaryContactId`). Naming the current primary contact changes nothing. If-Match checks the customer's version. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["setPrimaryContact"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A customer's events, oldest first
-         * @description Needs customers.read, and a customer the caller can see now (inside the data scope, or in the pool for holders of customers.pool or customers.assign); otherwise 404 not_found. A customer converted from a lead starts with customer.created.v1 whose `metadata.causationId` is the `metadata.eventId` of the lead's lead.converted.v1 event (see POST /api/v1/leads/{id}/convert); automatic returns by the pool rules appear as customer.released.v1 by the system actor with `data.rule`. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        get: operations["getCustomerHistory"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customers/{id}/timeline": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A customer's follow-ups and changes, newest first
-         * @description The customer's history (as GET /api/v1/customers/{id}/history) newest first, each event marked followUp (customer.followed_up.v1, including follow-ups through its contacts) or change. Same visibility as the history: otherwise 404 not_found. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        get: operations["getCustomerTimeline"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contacts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Search contacts
-         * @description Lists only contacts of customers the caller can see. Pages hold 50 contacts (there is no `limit` parameter). Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
-         */
-        get: operations["searchContacts"];
-        put?: never;
-        /**
-         * Add a contact to a customer
-         * @description Needs customers.update on the customer named by customerId (else 403 forbidden; pool customers: customers.assign); a customer that does not exist or that the caller cannot see is 422 on customerId ("no such customer"). With `primary: true` the contact also becomes the customer's primary contact (X-Chronicle-Position then covers both events). A client-chosen id that exists is 409 already_exists. Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
-         */
-        post: operations["createContact"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contacts/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a contact
-         * @description A contact whose customer is outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted. The version is in the body (no ETag header). Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
-         */
-        get: operations["getContact"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete a contact (its history stays)
-         * @description A contact outside the caller's scope (or already deleted) is 404 not_found; without customers.update on its customer 403 forbidden. Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
-         */
-        delete: operations["deleteContact"];
-        options?: never;
-        head?: never;
-        /**
-         * Change a contact's fields
-         * @description The sent fields are merged onto the contact's current ones. A contact outside the caller's scope (or deleted) is 404 not_found; without customers.update on its customer 403 forbidden. A change to nothing records nothing. Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
-         */
-        patch: operations["updateContact"];
-        trace?: never;
-    };
-    "/api/v1/contacts/{id}/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A contact's events, oldest first
-         * @description Needs customers.read, and a contact whose customer the caller can see now; otherwise 404 not_found. A contact created by a lead conversion starts with contact.created.v1 caused by the lead's lead.converted.v1 event. Contacts follow their customer: a contact is visible exactly when its customer is, and adding, changing or deleting one needs customers.update on that customer (for a pool customer, customers.assign). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) and their contacts are visible to holders of customers.pool or customers.assign. Reads of a contact outside the scope are 404 not_found (its existence is not revealed); commands on a visible contact without the permission are 403 forbidden.
-         */
-        get: operations["getContactHistory"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/followups": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * A lead's, customer's or contact's follow-ups, newest first
-         * @description The subject must be visible to the caller (else 404 not_found). A customer's list includes the follow-ups recorded through its contacts. At most 500, one page. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        get: operations["listFollowUps"];
-        put?: never;
-        /**
-         * Record a follow-up on a lead, customer or contact
-         * @description Needs the right to change the subject: leads.update on a lead inside the caller's data scope, customers.update on a customer (for a contact: its customer) inside the scope; pool records need leads.assign / customers.assign. A subject the caller cannot see is 404 not_found. The follow-up is an event on the subject's own stream (lead.followed_up.v1 or customer.followed_up.v1), so it moves the subject's lastFollowUpAt (which the customer pool rules count from) and, when given, its nextFollowUpAt in the same append; a new lead becomes following. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
-         */
-        post: operations["recordFollowUp"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/pool/returning": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The caller's customers the pool rules will return soon
-         * @description The caller's own customers (owner = caller, whatever the data scope) that the current pool rules return within `days` days, or that are already due, soonest first, with the rule and the date: the same rule as the automatic return. Empty when no rule is set. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return.
-         */
-        get: operations["listReturningCustomers"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/duplicates": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Check for likely duplicate customers before entering one
-         * @description Needs customers.read (else 403 forbidden). The same check POST /api/v1/customers runs: existing customers, anywhere in the company, whose normalised name equals or contains the given one, whose phone matches by digits (7 or more digits), or whose e-mail matches (case-insensitive); best first, at most 10. Duplicates outside the caller's data scope show only id and name.
-         */
-        get: operations["findDuplicates"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/audit/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The global operation log (audit.read)
-         * @description Needs audit.read (else 403 forbidden). Lists only operations whose actor is inside the reader's data scope: the reader's own operations always, plus those of the users the scope reaches (subordinates, department, department tree); with data scope all, every operation.
-         */
-        get: operations["searchAuditEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projections": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Projection status (managers and admins) */
-        get: operations["listProjections"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projections/{name}/rebuild": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Rebuild a projection (admin) */
-        post: operations["rebuildProjection"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/projections/{name}/resume": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Resume a parked projection (admin)
-         * @description 409 not_parked when the projection is not parked (or unknown).
-         */
-        post: operations["resumeProjection"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/sessions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List your sessions
-         * @description Your own unexpired sessions, newest first; `current` marks the one of the presented token.
-         */
-        get: operations["listSessions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/sessions/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * End one of your sessions
-         * @description Ends one of your own sessions (the current one too: that is a logout). Another user's session id is 404 not_found.
-         */
-        delete: operations["revokeSession"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/2fa/enroll": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Start two-factor enrolment
-         * @description Issues a new TOTP secret (RFC 6238: 6 digits, 30 s, SHA-1, issuer "Chronicle CRM") for your authenticator app. It takes effect once confirmed; enrolling again before confirming replaces it. 409 two_factor_already_enabled when two-factor sign-in is on (disable it first). No body is needed. Not subject to Idempotency-Key: the answer holds a secret that is never stored for replay.
-         */
-        post: operations["enrollTwoFactor"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/2fa/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Confirm two-factor enrolment
-         * @description Checks the authenticator app's current code against the enrolled secret and switches two-factor sign-in on; answers ten one-time recovery codes, shown only now. From then on sign-in needs `totp` or `recoveryCode`, and a role's two-factor requirement is met for all your sessions. 422 validation_failed (field code) for a wrong code; 409 two_factor_not_enrolled without an enrolment, two_factor_already_enabled when already on. Not subject to Idempotency-Key: the answer holds the recovery codes.
-         */
-        post: operations["confirmTwoFactor"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/2fa/recovery-codes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Draw a new set of recovery codes
-         * @description Checks a current code of your authenticator app (one not used before: a code that signed you in or confirmed the enrolment is spent) and replaces your recovery codes with ten new ones, shown only now; the old ones stop working. The event (user.recovery_codes_replaced.v1) keeps only hashes, and the operation log redacts them. 422 validation_failed (field code) for a wrong or spent code; 409 two_factor_not_enabled when two-factor sign-in is off. Not subject to Idempotency-Key: the answer holds the recovery codes.
-         */
-        post: operations["regenerateRecoveryCodes"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/2fa/disable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Switch your two-factor sign-in off
-         * @description Needs your password (422 validation_failed, field password, when wrong). The password alone signs in again; the recovery codes die. Without two-factor sign-in it changes nothing.
-         */
-        post: operations["disableTwoFactor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1100,38 +1218,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/users/{id}/reset-2fa": {
+    "/healthz": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /**
-         * Switch a user's two-factor sign-in off (users.manage)
-         * @description For a user who lost their authenticator app and their recovery codes: switches two-factor sign-in off (and drops a pending enrolment), recorded as user.two_factor_disabled.v1 with the administrator as `by` and actor. The user signs in with the password alone until they enrol again; if one of their roles requires two-factor sign-in, their sessions are limited to enrolling. A user without two-factor sign-in is left unchanged. 403 forbidden without users.manage. No body is needed.
-         */
-        post: operations["resetUserTwoFactor"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/audit/logins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The sign-in log (audit.read)
-         * @description Sign-in outcomes from the `logins` projection, newest first: successful and failed sign-ins (including usernames that name no account), lockouts and unlocks. Needs audit.read. Data-scoped like the operation log: the reader sees sign-ins to their own account and to the accounts their data scope covers (subordinates, department, department tree); sign-ins with usernames that name no account only with the all scope.
-         */
-        get: operations["auditLogins"];
+        /** Liveness: the process is up */
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1140,64 +1235,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/customers/{id}/merge": {
+    "/metrics": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /**
-         * Merge a duplicate customer into this one
-         * @description Folds the duplicate sourceId into the customer of the path: the duplicate is marked merged (it leaves every list, reads as 404 and accepts no commands), this customer takes over its last follow-up time and, if it had no owner, its owner; the duplicate's contacts move here and its follow-ups are listed here. Both histories stay (customer.merged.v1 on the duplicate, customer.absorbed.v1 and contact.moved.v1 here). Needs customers.update on this customer and customers.delete on the duplicate, both inside the caller's data scope (a duplicate outside it is 422 'no such customer'). Repeating a merge changes nothing, so an interrupted merge is finished by repeating it. Merging a customer into itself is 422.
-         */
-        post: operations["mergeCustomer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/imports": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Import leads, customers or contacts from CSV or XLSX
-         * @description Imports leads, customers or contacts from a CSV or XLSX file and answers 202 at once with the import (state queued); the file is processed in the background and GET /api/v1/imports/{id} reports progress. Send the file as the body (Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; application/octet-stream is recognised by its content) or as the multipart/form-data field `file`; at most 50 MiB. CSV may be UTF-8 (with or without a byte-order mark) or GB18030, separated by commas (tabs or semicolons are recognised from the header). XLSX: the first worksheet, raw cell values (Excel dates are understood in date columns).
-         *
-         *     The first non-blank row is the header. Columns are found by header, Chinese or English, ignoring case, spaces, punctuation and a `*` marker; unknown columns are reported as row 1 errors and ignored. Customers: 客户名称/名称/name (required), 法人代表, 级别/level, 行业/industry, 子行业, 来源/source, 性质/nature (外资, 合资, 国有, 集体, 私营, 其他 or the codes), 类型/type (生产商, 贸易商, 服务商, 其他), 规模/size (大型, 中型, 小型), 分类/classification, 国家, 省份/province, 城市/city, 区县, 地址/address, 邮编, 电话/phone, 传真/fax, 邮箱/email, 网址/website, 备注/remark, 满意度/satisfaction and 信用/credit (1-5), 下次跟进时间/nextFollowUpAt, 状态/status (潜在, 合作中, 已成交). Leads: 姓名/name (required), 公司/company, 电话/phone, 手机/mobile, 邮箱/email, 来源, 行业, 级别, 地址, 备注, 下次跟进时间. Contacts: 客户/客户名称/customer (the customer's exact name, looked up within the caller's data scope) or 客户编号/customerId, 姓名/name (required), 性别/gender (男/女), 职务/title, 办公电话/officePhone, 手机/mobile, 邮箱/email, 传真/fax, 生日/birthday, 备注/remark. Dates and times without an offset are UTC+8. The columns exports write that are not fields (编号, 负责人, 公海, 创建时间 …) are accepted and ignored, so an export imports again.
-         *
-         *     Every row is validated as the create endpoints validate; a row with errors is reported (errors, with the row number as the file shows it) and skipped, never half-imported. Records are owned by the caller. Each record's id is derived from its natural key (customers: the normalised name; leads: name, company and mobile or phone; contacts: customer, name and mobile), so importing a file again creates nothing new: a record already there with the same values is skipped, one with other values is reported as "already imported with different values". A customer whose normalised name matches an existing customer created otherwise is reported too (the duplicate check). With dryRun=true the file is validated and compared with what exists, and nothing is written.
-         *
-         *     Permissions: customers.import (customers and contacts; each contact's customer must be one the caller may change, customers.update) or leads.import; otherwise 403. Not covered by Idempotency-Key (a repeated import creates no records twice).
-         */
-        post: operations["startImport"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/imports/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * An import's progress and row errors
-         * @description The caller's own imports only (others are 404). A queued or running import without progress for 10 minutes was interrupted (the server stopped) and is reported failed.
-         */
-        get: operations["getImport"];
+        /** Prometheus metrics */
+        get: operations["metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1206,58 +1252,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/customers/export": {
+    "/readyz": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Export the customers search as CSV or XLSX
-         * @description Writes every customer the search finds (the same query parameters as GET /api/v1/customers, inside the caller's data scope) as a file with Chinese headers, paging through the search with the keyset cursor (500 a page) and writing each page as it comes: CSV is sent page by page, XLSX when the workbook is complete. Enumerations are written as their Chinese labels, times as 2006-01-02 15:04:05 in UTC+8; the file imports again unchanged (POST /api/v1/imports). In CSV, text that starts like a formula (=, @, or + and - not followed by a number) gets a leading apostrophe, which imports remove. 负责人 is the owner's display name. Requires customers.read and customers.export (403 otherwise). A failure after the first page aborts the response, so a download is never silently short. Custom-field filters (custom.<key>=, custom.<key>.min/.max) apply as in the search.
-         */
-        get: operations["exportCustomers"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/leads/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Export the leads search as CSV or XLSX
-         * @description Writes every lead the search finds (the same query parameters as GET /api/v1/leads, inside the caller's data scope) as a file with Chinese headers, paging through the search with the keyset cursor (500 a page) and writing each page as it comes: CSV is sent page by page, XLSX when the workbook is complete. Enumerations are written as their Chinese labels, times as 2006-01-02 15:04:05 in UTC+8; the file imports again unchanged (POST /api/v1/imports). In CSV, text that starts like a formula (=, @, or + and - not followed by a number) gets a leading apostrophe, which imports remove. 负责人 is the owner's display name. Requires leads.read and leads.export (403 otherwise). A failure after the first page aborts the response, so a download is never silently short.
-         */
-        get: operations["exportLeads"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contacts/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Export the contacts search as CSV or XLSX
-         * @description Writes every contact the search finds (the same query parameters as GET /api/v1/contacts, inside the caller's data scope) as a file with Chinese headers, paging through the search with the keyset cursor (500 a page) and writing each page as it comes: CSV is sent page by page, XLSX when the workbook is complete. Enumerations are written as their Chinese labels, times as 2006-01-02 15:04:05 in UTC+8; the file imports again unchanged (POST /api/v1/imports). In CSV, text that starts like a formula (=, @, or + and - not followed by a number) gets a leading apostrophe, which imports remove. Each row names its customer (客户名称) and its id (客户编号). Requires customers.read and customers.export (403 otherwise). A failure after the first page aborts the response, so a download is never silently short.
-         */
-        get: operations["exportContacts"];
+        /** Readiness: stores reachable, projections started */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1270,252 +1273,60 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * @description An RFC 9457 problem document (media type application/problem+json). `code` is a stable machine-readable code; `errors` lists field problems; `currentVersion` is present on 412 version conflicts; `duplicates` on 409 possible_duplicate.
-         * @example {
-         *       "type": "https://chronicle-crm.dev/problems/validation_failed",
-         *       "title": "Unprocessable Entity",
-         *       "status": 422,
-         *       "detail": "name: is required",
-         *       "code": "validation_failed",
-         *       "errors": [
-         *         {
-         *           "field": "name",
-         *           "message": "is required"
-         *         }
-         *       ]
-         *     }
-         */
-        Problem: {
-            /**
-             * Format: uri
-             * @example https://chronicle-crm.dev/problems/validation_failed
-             */
-            type: string;
-            /**
-             * @description The HTTP status text.
-             * @example Unprocessable Entity
-             */
-            title: string;
-            status: number;
-            detail?: string;
-            /**
-             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, internal.
-             * @example validation_failed
-             */
-            code: string;
-            errors?: components["schemas"]["FieldError"][];
-            /**
-             * Format: int64
-             * @description The record's current version (412 only).
-             */
-            currentVersion?: number;
-            /** @description The likely duplicates (409 possible_duplicate only). */
-            duplicates?: components["schemas"]["Duplicate"][];
-        };
-        FieldError: {
-            /** @example nextFollowUpAt */
-            field: string;
-            /** @example must be an RFC 3339 time with offset such as 2026-11-22T09:30:00+08:00, got "明天" */
-            message: string;
-        };
-        Health: {
-            /** @constant */
-            status: "ok";
-        };
-        /** @description Each check is "ok" or the reason it failed (projections: "starting"). */
-        Readiness: {
-            /** @example ok */
-            eventStore: string;
-            /** @example ok */
-            readModels: string;
-            /**
-             * @example ok
-             * @example starting
-             */
-            projections: string;
-        };
-        LoginRequest: {
-            /** @example zhangsan */
-            username: string;
-            /** Format: password */
-            password: string;
-            /**
-             * @description The authenticator app's current 6-digit code (RFC 6238: SHA-1, 30 s). Needed once the account has two-factor sign-in; a code is accepted once.
-             * @example 492039
-             */
-            totp?: string;
-            /**
-             * @description Instead of totp: one of the account's one-time recovery codes (case, spaces and dashes do not matter). Each works once.
-             * @example k7m2p-x9qrt
-             */
-            recoveryCode?: string;
-        };
-        /**
-         * @example {
-         *       "token": "q3VhZ0xtS2dRZk5YbVdLN0ZqV2ZkM3BqU0p5bUVQbVE",
-         *       "expiresAt": "2026-11-16T14:00:00Z",
-         *       "user": {
-         *         "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *         "username": "zhangsan",
-         *         "displayName": "张三",
-         *         "roles": [
-         *           "sales"
-         *         ],
-         *         "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
-         *         "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f",
-         *         "disabled": false,
-         *         "createdAt": "2026-11-01T01:00:00Z",
-         *         "version": 1
-         *       }
-         *     }
-         */
-        LoginResponse: {
-            /** @description Opaque bearer token; send as `Authorization: Bearer <token>`. */
-            token: string;
-            /** Format: date-time */
-            expiresAt: string;
-            user: components["schemas"]["User"];
-            /** @description true when one of the user's roles requires two-factor sign-in and the user has not confirmed an enrolment: until they do, every endpoint except /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout answers 403 two_factor_enrollment_required. */
-            twoFactorRequired?: boolean;
-        };
-        /**
-         * @description The read view of a user account.
-         * @example {
-         *       "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *       "username": "zhangsan",
-         *       "displayName": "张三",
-         *       "roles": [
-         *         "sales"
-         *       ],
-         *       "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
-         *       "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f",
-         *       "disabled": false,
-         *       "createdAt": "2026-11-01T01:00:00Z",
-         *       "version": 1
-         *     }
-         */
-        User: {
-            /**
-             * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-             */
+        ActorRef: {
+            /** @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b */
             id: string;
-            /** @example zhangsan */
-            username: string;
             /** @example 张三 */
-            displayName: string;
-            roles: string[];
+            name: string;
+        };
+        AssignRequest: {
             /**
              * Format: uuid
-             * @description The user's department; null when unplaced.
+             * @description An active user.
+             * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
              */
-            departmentId: string | null;
-            /**
-             * Format: uuid
-             * @description The user's direct superior; null at the top.
-             */
-            superiorId: string | null;
-            disabled: boolean;
-            /** Format: date-time */
-            createdAt: string;
+            ownerId: string;
+        };
+        /** @description One entry of the global operation log. */
+        AuditEvent: {
+            position: number;
+            /** Format: uuid */
+            eventId: string;
+            /** @example lead-0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e */
+            streamId: string;
             /** Format: int64 */
             version: number;
+            /** @example lead.created.v1 */
+            type: string;
+            /** Format: date-time */
+            occurredAt: string;
+            actor: components["schemas"]["ActorRef"];
+            /** @description The event payload (secrets redacted). */
+            data: unknown;
+            metadata: components["schemas"]["AuditMetadata"];
         };
-        UserPage: {
-            items: components["schemas"]["User"][];
-            /** @description Always empty: the user list is not paged. */
+        AuditEventPage: {
+            items: components["schemas"]["AuditEvent"][];
+            /** @description Pass as `cursor` for the next page; empty on the last page. */
             nextCursor: string;
             /** Format: int64 */
             total: number;
         };
-        /**
-         * @description Body of POST /api/v1/users. At least one role (role or roles) is required; every role must exist. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "username": "zhangsan",
-         *       "password": "星河-Secret-2026",
-         *       "displayName": "张三",
-         *       "role": "sales",
-         *       "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
-         *       "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f"
-         *     }
-         */
-        UserCreate: {
-            /**
-             * Format: uuid
-             * @description Optional client-chosen id (idempotent create).
-             */
-            id?: string;
-            /** @example zhangsan */
-            username: string;
-            /**
-             * Format: password
-             * @description At least 10 characters, at most 1024 bytes.
-             */
-            password: string;
-            /**
-             * @description Defaults to the username.
-             * @example 张三
-             */
-            displayName?: string;
-            /**
-             * @description A role name: built-in admin, manager, sales, or a custom role.
-             * @example sales
-             * @example north_sales
-             */
-            role?: string;
-            roles?: string[];
-            /**
-             * Format: uuid
-             * @description Optional: an existing, enabled department.
-             * @example 0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02
-             */
-            departmentId?: string;
-            /**
-             * Format: uuid
-             * @description Optional: the direct superior, an active user.
-             * @example 0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f
-             */
-            superiorId?: string;
-        } | unknown | unknown;
-        /**
-         * @description Body of PATCH /api/v1/users/{id}: only the fields to change; null (or "") clears departmentId or superiorId. Unknown fields are rejected (400 unknown_field). Usernames cannot change; passwords change through reset-password and change-password.
-         * @example {
-         *       "roles": [
-         *         "sales",
-         *         "north_sales"
-         *       ],
-         *       "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
-         *       "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f"
-         *     }
-         */
-        UserPatch: {
-            /** @example 张三 */
-            displayName?: string;
-            /** @description Replaces the user's roles; each must exist. */
-            roles?: string[];
-            /**
-             * Format: uuid
-             * @description An existing, enabled department; null or "" clears it.
-             */
-            departmentId?: string | null;
-            /**
-             * Format: uuid
-             * @description An active user who does not report to this user; null or "" clears it.
-             */
-            superiorId?: string | null;
+        AuditMetadata: {
+            /** @example lead.create */
+            command: string;
+            correlationId: string;
+            causationId: string;
+            requestId: string;
+            clientAddr: string;
         };
-        /**
-         * @example {
-         *       "password": "长城-Temp-2026"
-         *     }
-         */
-        ResetPasswordRequest: {
-            /**
-             * Format: password
-             * @description At least 10 characters, at most 1024 bytes.
-             */
-            password: string;
+        Change: {
+            /** @example status */
+            field: string;
+            /** @description Value before the event (any JSON value; null when unset). */
+            from: unknown;
+            /** @description Value after the event (any JSON value; null when cleared). */
+            to: unknown;
         };
         /**
          * @example {
@@ -1532,467 +1343,47 @@ export interface components {
              */
             newPassword: string;
         };
+        /** @description The claim takes no fields; an empty body or `{}`. */
+        ClaimRequest: Record<string, never>;
         /**
-         * @description Which records a role reaches, by the record owner's place in the organisation. self: the user's own records; self_and_subordinates: also those of everyone below the user in the superior chain (direct and indirect); department: those of every member of the user's own department (not its subdepartments); department_tree: those of every member of the user's department and of all departments below it; all: every record. A user holding several roles gets the widest scope, in this order. Reads outside the scope are 404 not_found; commands without the function permission are 403 forbidden; assigning to a user outside the scope is 403 forbidden.
-         * @example department_tree
-         * @enum {string}
-         */
-        DataScope: "self" | "self_and_subordinates" | "department" | "department_tree" | "all";
-        /**
-         * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
-         * @enum {string}
-         */
-        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage";
-        /**
-         * @description The read view of a department.
+         * @description The read view of a contact (every field present; empty text as "").
          * @example {
-         *       "id": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
-         *       "name": "华北区",
-         *       "parentId": "0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01",
-         *       "depth": 1,
-         *       "disabled": false,
-         *       "createdAt": "2026-11-02T01:00:00Z",
-         *       "version": 1
-         *     }
-         */
-        Department: {
-            /**
-             * Format: uuid
-             * @example 0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02
-             */
-            id: string;
-            /** @example 华北区 */
-            name: string;
-            /**
-             * Format: uuid
-             * @description null at the top level.
-             * @example 0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01
-             */
-            parentId: string | null;
-            /** @description 0 at the top level. */
-            depth: number;
-            /** @description A disabled department takes no new members. */
-            disabled: boolean;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: int64 */
-            version: number;
-        };
-        DepartmentPage: {
-            /** @description Depth-first: each department directly before its subdepartments. */
-            items: components["schemas"]["Department"][];
-            /** @description Always empty: the department list is not paged. */
-            nextCursor: string;
-            /** Format: int64 */
-            total: number;
-        };
-        /**
-         * @description Body of POST /api/v1/departments. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "name": "华北区",
-         *       "parentId": "0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01"
-         *     }
-         */
-        DepartmentCreate: {
-            /**
-             * Format: uuid
-             * @description Optional client-chosen id.
-             */
-            id?: string;
-            /** @example 华北区 */
-            name: string;
-            /**
-             * Format: uuid
-             * @description An existing, enabled department; absent or "" for the top level.
-             * @example 0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01
-             */
-            parentId?: string;
-        };
-        /**
-         * @description Body of PATCH /api/v1/departments/{id}: only the fields to change. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "name": "华北大区",
-         *       "parentId": "0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01"
-         *     }
-         */
-        DepartmentPatch: {
-            /** @example 华北大区 */
-            name?: string;
-            /**
-             * Format: uuid
-             * @description The new parent (the subtree moves along); null or "" moves the department to the top level. Not the department itself or one of its subdepartments (422 validation_failed on parentId).
-             */
-            parentId?: string | null;
-            /** @description true disables (no new members), false enables. */
-            disabled?: boolean;
-        };
-        /**
-         * @description The read view of a role.
-         * @example {
-         *       "id": "60bbca9e-86d5-593a-822d-3825fea69e32",
-         *       "name": "sales",
-         *       "displayName": "销售代表 Sales representative",
-         *       "permissions": [
-         *         "leads.create",
-         *         "leads.delete",
-         *         "leads.export",
-         *         "leads.pool",
-         *         "leads.read",
-         *         "leads.release",
-         *         "leads.update",
-         *         "users.read"
-         *       ],
-         *       "dataScope": "self",
-         *       "builtIn": true,
-         *       "require2fa": false,
-         *       "version": 1
-         *     }
-         */
-        Role: {
-            /**
-             * Format: uuid
-             * @description Derived from the name.
-             * @example 60bbca9e-86d5-593a-822d-3825fea69e32
-             */
-            id: string;
-            /** @example sales */
-            name: string;
-            /** @example 销售代表 Sales representative */
-            displayName: string;
-            /** @description Sorted. */
-            permissions: components["schemas"]["Permission"][];
-            dataScope: components["schemas"]["DataScope"];
-            /** @description Built-in roles (admin, manager, sales) cannot be deleted. */
-            builtIn: boolean;
-            /** @description Holders must sign in with two-factor authentication. */
-            require2fa: boolean;
-            /** Format: int64 */
-            version: number;
-        };
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "id": "177f25d2-a437-5af6-a33e-4af087178f6c",
-         *           "name": "north_sales",
-         *           "displayName": "华北区销售主管",
-         *           "permissions": [
-         *             "leads.assign",
-         *             "leads.create",
-         *             "leads.pool",
-         *             "leads.read",
-         *             "leads.release",
-         *             "leads.update",
-         *             "users.read"
-         *           ],
-         *           "dataScope": "department_tree",
-         *           "builtIn": false,
-         *           "require2fa": false,
-         *           "version": 1
-         *         },
-         *         {
-         *           "id": "60bbca9e-86d5-593a-822d-3825fea69e32",
-         *           "name": "sales",
-         *           "displayName": "销售代表 Sales representative",
-         *           "permissions": [
-         *             "leads.create",
-         *             "leads.delete",
-         *             "leads.export",
-         *             "leads.pool",
-         *             "leads.read",
-         *             "leads.release",
-         *             "leads.update",
-         *             "users.read"
-         *           ],
-         *           "dataScope": "self",
-         *           "builtIn": true,
-         *           "require2fa": false,
-         *           "version": 1
-         *         }
-         *       ],
-         *       "nextCursor": "",
-         *       "total": 2,
-         *       "permissions": [
-         *         "leads.read",
-         *         "leads.create",
-         *         "leads.update",
-         *         "leads.delete",
-         *         "leads.assign",
-         *         "leads.pool",
-         *         "leads.release",
-         *         "leads.export",
-         *         "leads.import",
-         *         "users.read",
-         *         "users.manage",
-         *         "departments.manage",
-         *         "roles.manage",
-         *         "settings.manage",
-         *         "audit.read",
-         *         "projections.manage"
-         *       ]
-         *     }
-         */
-        RolePage: {
-            items: components["schemas"]["Role"][];
-            /** @description Always empty: the role list is not paged. */
-            nextCursor: string;
-            /** Format: int64 */
-            total: number;
-            /** @description The catalogue of every function permission. */
-            permissions: components["schemas"]["Permission"][];
-        };
-        /**
-         * @description Body of POST /api/v1/roles. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "name": "north_sales",
-         *       "displayName": "华北区销售主管",
-         *       "permissions": [
-         *         "leads.read",
-         *         "leads.create",
-         *         "leads.update",
-         *         "leads.assign",
-         *         "leads.pool",
-         *         "leads.release",
-         *         "users.read"
-         *       ],
-         *       "dataScope": "department_tree",
-         *       "require2fa": false
-         *     }
-         */
-        RoleCreate: {
-            /**
-             * @description 2-50 characters: lower-case letters, digits, _ . -, starting with a letter; unique.
-             * @example north_sales
-             */
-            name: string;
-            /**
-             * @description Defaults to the name.
-             * @example 华北区销售主管
-             */
-            displayName?: string;
-            /** @description Function permissions from the catalogue (GET /api/v1/roles lists it); duplicates are ignored. */
-            permissions?: components["schemas"]["Permission"][];
-            dataScope: components["schemas"]["DataScope"];
-            /**
-             * @description Holders must sign in with two-factor authentication.
-             * @default false
-             */
-            require2fa: boolean;
-        };
-        /**
-         * @description Body of PATCH /api/v1/roles/{id}: only the fields to change. The name cannot change. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "displayName": "华北区销售经理",
-         *       "dataScope": "self_and_subordinates"
-         *     }
-         */
-        RolePatch: {
-            /** @example 华北区销售经理 */
-            displayName?: string;
-            /** @description Replaces the role's permissions. The admin role must keep roles.manage and users.manage. */
-            permissions?: components["schemas"]["Permission"][];
-            dataScope?: components["schemas"]["DataScope"];
-            require2fa?: boolean;
-        };
-        /**
-         * @description System parameters.
-         * @example {
-         *       "leadClaimCap": 1000,
-         *       "customerPool": {
-         *         "rules": {
-         *           "noFollowUpDays": 30,
-         *           "noDealDays": 90,
-         *           "excludeClosedDeal": true,
-         *           "levels": [
-         *             "A",
-         *             "B"
-         *           ]
-         *         },
-         *         "maxClaimsPerDay": 10,
-         *         "maxOwned": 200,
-         *         "reclaimCooldownDays": 7
-         *       }
-         *     }
-         */
-        Settings: {
-            /**
-             * Format: int64
-             * @description How many leads a user may own and still claim from the pool; at the cap a claim is 409 pool_claim_limit_reached. Default 1000.
-             * @example 1000
-             */
-            leadClaimCap: number;
-            customerPool: components["schemas"]["CustomerPoolSettings"];
-            customerFields?: components["schemas"]["CustomField"][];
-        };
-        /**
-         * @description Body of PATCH /api/v1/settings: only the parameters to change; `customerPool` is merged field by field onto the current customer pool parameters (also inside `rules`). Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "leadClaimCap": 200
-         *     }
-         * @example {
-         *       "customerPool": {
-         *         "rules": {
-         *           "noFollowUpDays": 30,
-         *           "noDealDays": 90,
-         *           "excludeClosedDeal": true,
-         *           "levels": [
-         *             "A",
-         *             "B"
-         *           ]
-         *         },
-         *         "maxClaimsPerDay": 10,
-         *         "maxOwned": 200,
-         *         "reclaimCooldownDays": 7
-         *       }
-         *     }
-         * @example {
-         *       "customerPool": {
-         *         "rules": {
-         *           "noFollowUpDays": 15
-         *         }
-         *       }
-         *     }
-         */
-        SettingsPatch: {
-            /**
-             * Format: int64
-             * @description 0 stops all claims from the pool.
-             */
-            leadClaimCap?: number;
-            customerPool?: components["schemas"]["CustomerPoolPatch"];
-            /** @description Replaces the custom customer field definitions. */
-            customerFields?: components["schemas"]["CustomField"][];
-        };
-        /**
-         * @description The customer pool (公海) parameters: the automatic-return rules and the claim limits. Defaults: no automatic returns, maxOwned 1000, no daily limit, no cool-down.
-         * @example {
-         *       "rules": {
-         *         "noFollowUpDays": 30,
-         *         "noDealDays": 90,
-         *         "excludeClosedDeal": true,
-         *         "levels": [
-         *           "A",
-         *           "B"
-         *         ]
-         *       },
-         *       "maxClaimsPerDay": 10,
-         *       "maxOwned": 200,
-         *       "reclaimCooldownDays": 7
-         *     }
-         */
-        CustomerPoolSettings: {
-            rules: components["schemas"]["CustomerPoolRules"];
-            /** @description Customers one user may claim per day (since midnight UTC); beyond it a claim is 409 pool_daily_claim_limit_reached. 0: no limit (default). */
-            maxClaimsPerDay: number;
-            /** @description Customers a user may own and still claim; at the limit a claim is 409 pool_claim_limit_reached. 0: no limit. Default 1000. */
-            maxOwned: number;
-            /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
-            reclaimCooldownDays: number;
-        };
-        /**
-         * @description When owned customers return to the pool by themselves. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return.
-         * @example {
-         *       "noFollowUpDays": 30,
-         *       "noDealDays": 90,
-         *       "excludeClosedDeal": true,
-         *       "levels": [
-         *         "A",
-         *         "B"
-         *       ]
-         *     }
-         */
-        CustomerPoolRules: {
-            /** @description Return an owned customer after this many days without a follow-up, counted from the later of its last follow-up and the moment its owner got it. 0: off. */
-            noFollowUpDays: number;
-            /** @description Return an owned customer this many days after its owner got it unless its status is closed_deal. 0: off. */
-            noDealDays: number;
-            /** @description Customers with status closed_deal never return. */
-            excludeClosedDeal: boolean;
-            /** @description Apply the rules only to customers of these levels; empty or absent: all levels. */
-            levels?: string[];
-        };
-        /** @description The customer pool parameters to change, merged field by field onto the current ones (also inside `rules`). Unknown fields are rejected (400 unknown_field); a value out of range is 422 on e.g. `customerPool.maxOwned`. */
-        CustomerPoolPatch: {
-            rules?: components["schemas"]["CustomerPoolRulesPatch"];
-            /** @description Customers one user may claim per day (since midnight UTC); beyond it a claim is 409 pool_daily_claim_limit_reached. 0: no limit (default). */
-            maxClaimsPerDay?: number;
-            /** @description Customers a user may own and still claim; at the limit a claim is 409 pool_claim_limit_reached. 0: no limit. Default 1000. */
-            maxOwned?: number;
-            /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
-            reclaimCooldownDays?: number;
-        };
-        /** @description The rules to change; the others keep their current values. `levels` is replaced as a whole (null or [] : all levels). Unknown fields are rejected (400 unknown_field). */
-        CustomerPoolRulesPatch: {
-            /** @description Return an owned customer after this many days without a follow-up, counted from the later of its last follow-up and the moment its owner got it. 0: off. */
-            noFollowUpDays?: number;
-            /** @description Return an owned customer this many days after its owner got it unless its status is closed_deal. 0: off. */
-            noDealDays?: number;
-            /** @description Customers with status closed_deal never return. */
-            excludeClosedDeal?: boolean;
-            /** @description Replaces the list; null or [] applies the rules to all levels. */
-            levels?: string[] | null;
-        };
-        /** @description Returned by a department, role or settings command instead of the read view when the organisation projection has not caught up within the wait bound. */
-        OrgCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
-        /**
-         * @description The read view of a lead.
-         * @example {
-         *       "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
+         *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
+         *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
          *       "name": "王小明",
-         *       "company": "北京星河科技有限公司",
-         *       "phone": "010-8888 6666",
+         *       "gender": "male",
+         *       "title": "采购经理",
+         *       "officePhone": "010-8888 6601",
          *       "mobile": "13800138000",
          *       "email": "wang.xiaoming@xinghe.example.cn",
-         *       "source": "展会",
-         *       "industry": "软件和信息技术服务",
-         *       "level": "A",
-         *       "address": "北京市海淀区中关村大街1号",
-         *       "remark": "对销售管理系统感兴趣，下周二回电",
-         *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
-         *       "status": "following",
-         *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *       "inPool": false,
-         *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *       "createdAt": "2026-11-15T02:04:05.123456Z",
-         *       "updatedAt": "2026-11-16T06:20:00.5Z",
-         *       "version": 3
+         *       "fax": "",
+         *       "birthday": "1985-06-18",
+         *       "remark": "决策人之一",
+         *       "primary": true,
+         *       "createdAt": "2026-11-15T02:10:00Z",
+         *       "updatedAt": "2026-11-16T06:25:00Z",
+         *       "version": 2
          *     }
          */
-        Lead: {
+        Contact: {
             /**
              * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
              */
             id: string;
+            /** Format: uuid */
+            customerId: string;
             name: string;
-            company: string;
-            phone: string;
+            gender: components["schemas"]["ContactGender"] | "";
+            title: string;
+            officePhone: string;
             mobile: string;
             email: string;
-            source: string;
-            industry: string;
-            level: string;
-            address: string;
+            fax: string;
+            birthday: string;
             remark: string;
-            /** Format: date-time */
-            nextFollowUpAt: string | null;
-            status: components["schemas"]["LeadStatus"];
-            /**
-             * Format: uuid
-             * @description null while the lead is in the pool.
-             */
-            ownerId: string | null;
-            inPool: boolean;
-            /** Format: uuid */
-            createdBy: string;
+            /** @description This is the customer's primary contact. */
+            primary: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2000,70 +1391,121 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        /** @enum {string} */
-        LeadStatus: "new" | "following" | "invalid" | "converted";
-        /** @description A lead as it was at a point in time (GET /api/v1/leads/{id}?asOf=), rebuilt from its events. */
-        LeadSnapshot: {
+        /** @description Returned by a contact command instead of the read view when the customer projection has not caught up within the wait bound. */
+        ContactCommandAck: {
             /**
              * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
              */
             id: string;
-            name: string;
-            company: string;
-            phone: string;
-            mobile: string;
-            email: string;
-            source: string;
-            industry: string;
-            level: string;
-            address: string;
-            remark: string;
-            status: components["schemas"]["LeadStatus"];
-            /** Format: uuid */
-            ownerId: string | null;
-            /** Format: date-time */
-            nextFollowUpAt: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
             /** Format: int64 */
             version: number;
-            deleted: boolean;
-            inPool: boolean;
         };
+        /**
+         * @description Body of POST /api/v1/contacts. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+         *       "name": "李娜",
+         *       "gender": "female",
+         *       "title": "财务总监",
+         *       "mobile": "13912345678",
+         *       "email": "lina@xinghe.example.cn",
+         *       "primary": true
+         *     }
+         */
+        ContactCreate: {
+            /**
+             * Format: uuid
+             * @description Optional client-chosen id (a second create with it is 409 already_exists).
+             */
+            id?: string;
+            /**
+             * Format: uuid
+             * @description The customer the contact belongs to; one the caller cannot see or change reads as "no such customer" (422 on customerId) or 403.
+             * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+             */
+            customerId: string;
+            /** @description Required; not blank. */
+            name: string;
+            /** @description Empty or omitted for none. */
+            gender?: components["schemas"]["ContactGender"] | "";
+            /** @description Title or position (职务). */
+            title?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            officePhone?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            mobile?: string;
+            /** Format: email */
+            email?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            fax?: string;
+            /**
+             * @description A date YYYY-MM-DD, or empty.
+             * @example 1985-06-18
+             */
+            birthday?: string;
+            remark?: string;
+            /**
+             * @description Also make it the customer's primary contact (主联系人).
+             * @default false
+             */
+            primary: boolean;
+        };
+        /** @description A contact's attributes. Unknown fields are rejected (400 unknown_field). */
+        ContactFields: {
+            /** @description Required; not blank. */
+            name: string;
+            /** @description Empty or omitted for none. */
+            gender?: components["schemas"]["ContactGender"] | "";
+            /** @description Title or position (职务). */
+            title?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            officePhone?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            mobile?: string;
+            /** Format: email */
+            email?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            fax?: string;
+            /**
+             * @description A date YYYY-MM-DD, or empty.
+             * @example 1985-06-18
+             */
+            birthday?: string;
+            remark?: string;
+        };
+        /**
+         * @description male 男, female 女, other 其他.
+         * @enum {string}
+         */
+        ContactGender: "male" | "female" | "other";
         /**
          * @example {
          *       "items": [
          *         {
-         *           "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
+         *           "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
+         *           "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
          *           "name": "王小明",
-         *           "company": "北京星河科技有限公司",
-         *           "phone": "010-8888 6666",
+         *           "gender": "male",
+         *           "title": "采购经理",
+         *           "officePhone": "010-8888 6601",
          *           "mobile": "13800138000",
          *           "email": "wang.xiaoming@xinghe.example.cn",
-         *           "source": "展会",
-         *           "industry": "软件和信息技术服务",
-         *           "level": "A",
-         *           "address": "北京市海淀区中关村大街1号",
-         *           "remark": "对销售管理系统感兴趣，下周二回电",
-         *           "nextFollowUpAt": "2026-11-22T01:30:00Z",
-         *           "status": "following",
-         *           "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *           "inPool": false,
-         *           "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *           "createdAt": "2026-11-15T02:04:05.123456Z",
-         *           "updatedAt": "2026-11-16T06:20:00.5Z",
-         *           "version": 3
+         *           "fax": "",
+         *           "birthday": "1985-06-18",
+         *           "remark": "决策人之一",
+         *           "primary": true,
+         *           "createdAt": "2026-11-15T02:10:00Z",
+         *           "updatedAt": "2026-11-16T06:25:00Z",
+         *           "version": 2
          *         }
          *       ],
          *       "nextCursor": "",
          *       "total": 1
          *     }
          */
-        LeadPage: {
-            items: components["schemas"]["Lead"][];
+        ContactPage: {
+            items: components["schemas"]["Contact"][];
             /** @description Pass as `cursor` for the next page; empty on the last page. */
             nextCursor: string;
             /**
@@ -2073,233 +1515,61 @@ export interface components {
             total: number;
         };
         /**
-         * @description Body of POST /api/v1/leads. Unknown fields are rejected (400 unknown_field).
+         * @description Body of PATCH /api/v1/contacts/{id}: the fields to change, merged onto the contact's current fields. "" clears a field (not name); null leaves it unchanged. Unknown fields are rejected (400 unknown_field).
          * @example {
-         *       "name": "王小明",
-         *       "company": "北京星河科技有限公司",
-         *       "mobile": "13800138000",
-         *       "email": "wang.xiaoming@xinghe.example.cn",
-         *       "source": "展会",
-         *       "industry": "软件和信息技术服务",
-         *       "address": "北京市海淀区中关村大街1号",
-         *       "remark": "对销售管理系统感兴趣，下周二回电",
-         *       "nextFollowUpAt": "2026-11-22T09:30:00+08:00"
+         *       "title": "总经理",
+         *       "officePhone": "010-8888 6600"
          *     }
          */
-        LeadCreate: {
-            /**
-             * Format: uuid
-             * @description Optional client-chosen id: the same id and body again returns the existing lead (200).
-             */
-            id?: string;
-            /** @description Required; not blank. */
-            name: string;
-            company?: string;
+        ContactPatch: {
+            /** @description Cannot be cleared. */
+            name?: string;
+            /** @description Empty or omitted for none. */
+            gender?: components["schemas"]["ContactGender"] | "";
+            /** @description Title or position (职务). */
+            title?: string;
             /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            phone?: string;
+            officePhone?: string;
             /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
             mobile?: string;
             /** Format: email */
             email?: string;
-            source?: string;
-            industry?: string;
-            level?: string;
-            address?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            fax?: string;
+            /**
+             * @description A date YYYY-MM-DD, or empty.
+             * @example 1985-06-18
+             */
+            birthday?: string;
             remark?: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 time with offset; null or "" for none. Stored in UTC.
-             */
-            nextFollowUpAt?: string | null;
-            /**
-             * @description Create the lead in the public pool (no owner).
-             * @default false
-             */
-            pool: boolean;
-            /**
-             * Format: uuid
-             * @description Owner (managers and admins only; defaults to the caller). Not together with pool.
-             */
-            ownerId?: string;
+        };
+        /** @description An administrator-defined customer field. */
+        CustomField: {
+            /** @example region */
+            key: string;
+            /** @example 大区 */
+            label: string;
+            /** @enum {string} */
+            type: "text" | "number" | "date" | "option" | "multi_option";
+            /** @description Allowed values of option and multi_option fields. */
+            options?: string[];
+            required?: boolean;
         };
         /**
-         * @description Body of PATCH /api/v1/leads/{id}: only the fields to change; null clears a field. At least one field. Unknown fields are rejected (400 unknown_field).
+         * @description Values of the custom fields by key: text and date (YYYY-MM-DD) as strings, numbers as numbers, option as one of its options, multi_option as a list of options. Validated against the definitions in force (422 validation_failed on custom.<key>); text and option values are searchable with q.
          * @example {
-         *       "status": "following",
-         *       "remark": "已电话沟通，客户希望下周演示",
-         *       "nextFollowUpAt": "2026-11-25T14:00:00+08:00"
+         *       "region": "华南",
+         *       "employees": 120,
+         *       "founded": "2015-06-01",
+         *       "tags": [
+         *         "外贸",
+         *         "制造"
+         *       ]
          *     }
          */
-        LeadPatch: {
-            /** @description Cannot be cleared. */
-            name?: string;
-            company?: string | null;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            phone?: string | null;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            mobile?: string | null;
-            /** Format: email */
-            email?: string | null;
-            source?: string | null;
-            industry?: string | null;
-            level?: string | null;
-            address?: string | null;
-            remark?: string | null;
-            /**
-             * Format: date-time
-             * @description RFC 3339 time with offset; null or "" clears it.
-             */
-            nextFollowUpAt?: string | null;
-            /**
-             * @description A lead becomes converted only by converting it.
-             * @enum {string}
-             */
-            status?: "new" | "following" | "invalid";
+        CustomValues: {
+            [key: string]: unknown;
         };
-        /** @description Returned by a lead command instead of the read view when the read model has not caught up within the wait bound, or when the command took the lead out of the caller's sight. */
-        LeadCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
-        /** @description Returned instead of the user's read view when the read model has not caught up within the wait bound. */
-        UserCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
-        AssignRequest: {
-            /**
-             * Format: uuid
-             * @description An active user.
-             * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
-             */
-            ownerId: string;
-        };
-        /** @description The claim takes no fields; an empty body or `{}`. */
-        ClaimRequest: Record<string, never>;
-        ReleaseRequest: {
-            /** @example 客户暂无预算，退回公海 */
-            reason: string;
-        };
-        ActorRef: {
-            /** @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b */
-            id: string;
-            /** @example 张三 */
-            name: string;
-        };
-        Change: {
-            /** @example status */
-            field: string;
-            /** @description Value before the event (any JSON value; null when unset). */
-            from: unknown;
-            /** @description Value after the event (any JSON value; null when cleared). */
-            to: unknown;
-        };
-        HistoryMetadata: {
-            /** @example lead.update */
-            command: string;
-            correlationId: string;
-            causationId: string;
-            requestId: string;
-            clientAddr: string;
-            /** Format: uuid */
-            eventId: string;
-            /** @example lead-0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e */
-            streamId: string;
-        };
-        /**
-         * @description One event of a record's history, with the field-level changes it made.
-         * @example {
-         *       "position": 1042,
-         *       "version": 2,
-         *       "type": "lead.updated.v1",
-         *       "occurredAt": "2026-11-16T06:20:00.5Z",
-         *       "actor": {
-         *         "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *         "name": "张三"
-         *       },
-         *       "changes": [
-         *         {
-         *           "field": "status",
-         *           "from": "new",
-         *           "to": "following"
-         *         }
-         *       ],
-         *       "data": {
-         *         "leadId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
-         *         "patch": {
-         *           "status": "following"
-         *         },
-         *         "by": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *         "at": "2026-11-16T06:20:00.5Z"
-         *       },
-         *       "metadata": {
-         *         "command": "lead.update",
-         *         "correlationId": "0190a5d0-0000-7000-8000-00000000000a",
-         *         "causationId": "0190a5d0-0000-7000-8000-00000000000a",
-         *         "requestId": "0190a5d0-0000-7000-8000-00000000000a",
-         *         "clientAddr": "192.0.2.10",
-         *         "eventId": "0190a5d0-0000-7000-8000-00000000000b",
-         *         "streamId": "lead-0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
-         *       }
-         *     }
-         */
-        HistoryEntry: {
-            /** @description Global position of the event. */
-            position: number;
-            /**
-             * Format: int64
-             * @description Record version after the event.
-             */
-            version: number;
-            /** @example lead.updated.v1 */
-            type: string;
-            /** Format: date-time */
-            occurredAt: string;
-            actor: components["schemas"]["ActorRef"];
-            changes: components["schemas"]["Change"][];
-            /** @description The event payload (secrets redacted). */
-            data: unknown;
-            metadata: components["schemas"]["HistoryMetadata"];
-        };
-        HistoryPage: {
-            /** @description Oldest first. */
-            items: components["schemas"]["HistoryEntry"][];
-        };
-        /**
-         * @description Where the relationship stands: potential 潜在, cooperating 合作中, closed_deal 已成交.
-         * @enum {string}
-         */
-        CustomerStatus: "potential" | "cooperating" | "closed_deal";
-        /**
-         * @description Nature of business (企业性质), stored as a stable code: foreign 外资, joint_venture 合资, state_owned 国有, collective 集体, private 民营, other 其他.
-         * @enum {string}
-         */
-        CustomerNature: "foreign" | "joint_venture" | "state_owned" | "collective" | "private" | "other";
-        /**
-         * @description Customer type (客户类型): manufacturer 生产商, trading 贸易商, service 服务商, other 其他.
-         * @enum {string}
-         */
-        CustomerType: "manufacturer" | "trading" | "service" | "other";
-        /**
-         * @description Size (规模): large 大型, medium 中型, small 小型.
-         * @enum {string}
-         */
-        CustomerSize: "large" | "medium" | "small";
-        /**
-         * @description Classification (客户分类): old_customer 老客户, target 目标客户, potential 潜在客户, partner 合作伙伴, blacklist 黑名单, competitor 竞争对手.
-         * @enum {string}
-         */
-        CustomerClassification: "old_customer" | "target" | "potential" | "partner" | "blacklist" | "competitor";
         /**
          * @description The read view of a customer: its fields flattened, plus ownership and pool state. Descriptive fields that are empty (text "", satisfaction or credit 0, no nextFollowUpAt) are left out of the object.
          * @example {
@@ -2419,111 +1689,20 @@ export interface components {
             version: number;
             custom?: components["schemas"]["CustomValues"];
         };
-        /** @description A customer as it was at a point in time (GET /api/v1/customers/{id}?asOf=), rebuilt from its events. Every field is present (empty text as ""). */
-        CustomerSnapshot: {
+        /**
+         * @description Classification (客户分类): old_customer 老客户, target 目标客户, potential 潜在客户, partner 合作伙伴, blacklist 黑名单, competitor 竞争对手.
+         * @enum {string}
+         */
+        CustomerClassification: "old_customer" | "target" | "potential" | "partner" | "blacklist" | "competitor";
+        /** @description Returned by a customer command instead of the read view when the customer projection has not caught up within the wait bound, or when the command took the customer out of the caller's sight (assigned to someone else, released into a pool the caller does not see). */
+        CustomerCommandAck: {
             /**
              * Format: uuid
              * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
              */
             id: string;
-            name: string;
-            legalRepresentative: string;
-            level: string;
-            industry: string;
-            subIndustry: string;
-            source: string;
-            nature: string;
-            type: string;
-            size: string;
-            classification: string;
-            country: string;
-            province: string;
-            city: string;
-            district: string;
-            address: string;
-            postcode: string;
-            phone: string;
-            fax: string;
-            email: string;
-            website: string;
-            remark: string;
-            /** @description 0 when not rated. */
-            satisfaction: number;
-            /** @description 0 when not rated. */
-            credit: number;
-            /** Format: date-time */
-            nextFollowUpAt: string | null;
-            status: components["schemas"]["CustomerStatus"];
-            /** Format: uuid */
-            ownerId: string | null;
-            inPool: boolean;
-            locked: boolean;
-            deleted: boolean;
-            /** @description The lead's id, or "" when not converted from a lead. */
-            fromLeadId: string;
-            /** @description The primary contact's id, or "" for none. */
-            primaryContactId: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
             /** Format: int64 */
             version: number;
-        };
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-         *           "name": "北京星河科技有限公司",
-         *           "legalRepresentative": "李建国",
-         *           "level": "A",
-         *           "industry": "软件和信息技术服务",
-         *           "subIndustry": "企业管理软件",
-         *           "source": "展会",
-         *           "nature": "private",
-         *           "type": "service",
-         *           "size": "medium",
-         *           "classification": "target",
-         *           "country": "中国",
-         *           "province": "北京市",
-         *           "city": "北京市",
-         *           "district": "海淀区",
-         *           "address": "北京市海淀区中关村大街1号",
-         *           "postcode": "100080",
-         *           "phone": "010-8888 6666",
-         *           "email": "info@xinghe.example.cn",
-         *           "website": "www.xinghe.example.cn",
-         *           "remark": "年内有采购计划，关注价格",
-         *           "satisfaction": 4,
-         *           "credit": 5,
-         *           "nextFollowUpAt": "2026-11-22T01:30:00Z",
-         *           "status": "cooperating",
-         *           "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *           "inPool": false,
-         *           "locked": false,
-         *           "claimedAt": "2026-11-15T02:04:05.123456Z",
-         *           "lastFollowUpAt": "2026-11-16T06:20:00.5Z",
-         *           "fromLeadId": null,
-         *           "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *           "createdAt": "2026-11-15T02:04:05.123456Z",
-         *           "updatedAt": "2026-11-16T06:20:00.5Z",
-         *           "version": 4
-         *         }
-         *       ],
-         *       "nextCursor": "",
-         *       "total": 1
-         *     }
-         */
-        CustomerPage: {
-            items: components["schemas"]["Customer"][];
-            /** @description Pass as `cursor` for the next page; empty on the last page. */
-            nextCursor: string;
-            /**
-             * Format: int64
-             * @description Matches of the whole query, not just this page.
-             */
-            total: number;
         };
         /**
          * @description Body of POST /api/v1/customers: the customer's fields plus id, status, pool, ownerId and confirmDuplicate. Unknown fields are rejected (400 unknown_field).
@@ -2624,6 +1803,66 @@ export interface components {
             custom?: components["schemas"]["CustomValues"];
         };
         /**
+         * @description Nature of business (企业性质), stored as a stable code: foreign 外资, joint_venture 合资, state_owned 国有, collective 集体, private 民营, other 其他.
+         * @enum {string}
+         */
+        CustomerNature: "foreign" | "joint_venture" | "state_owned" | "collective" | "private" | "other";
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+         *           "name": "北京星河科技有限公司",
+         *           "legalRepresentative": "李建国",
+         *           "level": "A",
+         *           "industry": "软件和信息技术服务",
+         *           "subIndustry": "企业管理软件",
+         *           "source": "展会",
+         *           "nature": "private",
+         *           "type": "service",
+         *           "size": "medium",
+         *           "classification": "target",
+         *           "country": "中国",
+         *           "province": "北京市",
+         *           "city": "北京市",
+         *           "district": "海淀区",
+         *           "address": "北京市海淀区中关村大街1号",
+         *           "postcode": "100080",
+         *           "phone": "010-8888 6666",
+         *           "email": "info@xinghe.example.cn",
+         *           "website": "www.xinghe.example.cn",
+         *           "remark": "年内有采购计划，关注价格",
+         *           "satisfaction": 4,
+         *           "credit": 5,
+         *           "nextFollowUpAt": "2026-11-22T01:30:00Z",
+         *           "status": "cooperating",
+         *           "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *           "inPool": false,
+         *           "locked": false,
+         *           "claimedAt": "2026-11-15T02:04:05.123456Z",
+         *           "lastFollowUpAt": "2026-11-16T06:20:00.5Z",
+         *           "fromLeadId": null,
+         *           "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *           "createdAt": "2026-11-15T02:04:05.123456Z",
+         *           "updatedAt": "2026-11-16T06:20:00.5Z",
+         *           "version": 4
+         *         }
+         *       ],
+         *       "nextCursor": "",
+         *       "total": 1
+         *     }
+         */
+        CustomerPage: {
+            items: components["schemas"]["Customer"][];
+            /** @description Pass as `cursor` for the next page; empty on the last page. */
+            nextCursor: string;
+            /**
+             * Format: int64
+             * @description Matches of the whole query, not just this page.
+             */
+            total: number;
+        };
+        /**
          * @description Body of PATCH /api/v1/customers/{id}: only the fields to change, by name (every text field of CustomerCreate, satisfaction, credit, nextFollowUpAt, status); null or "" clears a text field or nextFollowUpAt, 0 clears a rating. At least one field. A key that is not listed here is 400 unknown_field; a value of the wrong JSON type is 422 validation_failed.
          * @example {
          *       "status": "cooperating",
@@ -2697,23 +1936,229 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** @description Returned by a customer command instead of the read view when the customer projection has not caught up within the wait bound, or when the command took the customer out of the caller's sight (assigned to someone else, released into a pool the caller does not see). */
-        CustomerCommandAck: {
+        /** @description The customer pool parameters to change, merged field by field onto the current ones (also inside `rules`). Unknown fields are rejected (400 unknown_field); a value out of range is 422 on e.g. `customerPool.maxOwned`. */
+        CustomerPoolPatch: {
+            rules?: components["schemas"]["CustomerPoolRulesPatch"];
+            /** @description Customers one user may claim per day (since midnight UTC); beyond it a claim is 409 pool_daily_claim_limit_reached. 0: no limit (default). */
+            maxClaimsPerDay?: number;
+            /** @description Customers a user may own and still claim; at the limit a claim is 409 pool_claim_limit_reached. 0: no limit. Default 1000. */
+            maxOwned?: number;
+            /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
+            reclaimCooldownDays?: number;
+        };
+        /**
+         * @description When owned customers return to the pool by themselves. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return.
+         * @example {
+         *       "noFollowUpDays": 30,
+         *       "noDealDays": 90,
+         *       "excludeClosedDeal": true,
+         *       "levels": [
+         *         "A",
+         *         "B"
+         *       ]
+         *     }
+         */
+        CustomerPoolRules: {
+            /** @description Return an owned customer after this many days without a follow-up, counted from the later of its last follow-up and the moment its owner got it. 0: off. */
+            noFollowUpDays: number;
+            /** @description Return an owned customer this many days after its owner got it unless its status is closed_deal. 0: off. */
+            noDealDays: number;
+            /** @description Customers with status closed_deal never return. */
+            excludeClosedDeal: boolean;
+            /** @description Apply the rules only to customers of these levels; empty or absent: all levels. */
+            levels?: string[];
+        };
+        /** @description The rules to change; the others keep their current values. `levels` is replaced as a whole (null or [] : all levels). Unknown fields are rejected (400 unknown_field). */
+        CustomerPoolRulesPatch: {
+            /** @description Return an owned customer after this many days without a follow-up, counted from the later of its last follow-up and the moment its owner got it. 0: off. */
+            noFollowUpDays?: number;
+            /** @description Return an owned customer this many days after its owner got it unless its status is closed_deal. 0: off. */
+            noDealDays?: number;
+            /** @description Customers with status closed_deal never return. */
+            excludeClosedDeal?: boolean;
+            /** @description Replaces the list; null or [] applies the rules to all levels. */
+            levels?: string[] | null;
+        };
+        /**
+         * @description The customer pool (公海) parameters: the automatic-return rules and the claim limits. Defaults: no automatic returns, maxOwned 1000, no daily limit, no cool-down.
+         * @example {
+         *       "rules": {
+         *         "noFollowUpDays": 30,
+         *         "noDealDays": 90,
+         *         "excludeClosedDeal": true,
+         *         "levels": [
+         *           "A",
+         *           "B"
+         *         ]
+         *       },
+         *       "maxClaimsPerDay": 10,
+         *       "maxOwned": 200,
+         *       "reclaimCooldownDays": 7
+         *     }
+         */
+        CustomerPoolSettings: {
+            rules: components["schemas"]["CustomerPoolRules"];
+            /** @description Customers one user may claim per day (since midnight UTC); beyond it a claim is 409 pool_daily_claim_limit_reached. 0: no limit (default). */
+            maxClaimsPerDay: number;
+            /** @description Customers a user may own and still claim; at the limit a claim is 409 pool_claim_limit_reached. 0: no limit. Default 1000. */
+            maxOwned: number;
+            /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
+            reclaimCooldownDays: number;
+        };
+        /**
+         * @description Size (规模): large 大型, medium 中型, small 小型.
+         * @enum {string}
+         */
+        CustomerSize: "large" | "medium" | "small";
+        /** @description A customer as it was at a point in time (GET /api/v1/customers/{id}?asOf=), rebuilt from its events. Every field is present (empty text as ""). */
+        CustomerSnapshot: {
             /**
              * Format: uuid
              * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
              */
             id: string;
+            name: string;
+            legalRepresentative: string;
+            level: string;
+            industry: string;
+            subIndustry: string;
+            source: string;
+            nature: string;
+            type: string;
+            size: string;
+            classification: string;
+            country: string;
+            province: string;
+            city: string;
+            district: string;
+            address: string;
+            postcode: string;
+            phone: string;
+            fax: string;
+            email: string;
+            website: string;
+            remark: string;
+            /** @description 0 when not rated. */
+            satisfaction: number;
+            /** @description 0 when not rated. */
+            credit: number;
+            /** Format: date-time */
+            nextFollowUpAt: string | null;
+            status: components["schemas"]["CustomerStatus"];
+            /** Format: uuid */
+            ownerId: string | null;
+            inPool: boolean;
+            locked: boolean;
+            deleted: boolean;
+            /** @description The lead's id, or "" when not converted from a lead. */
+            fromLeadId: string;
+            /** @description The primary contact's id, or "" for none. */
+            primaryContactId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
             /** Format: int64 */
             version: number;
         };
-        PrimaryContactRequest: {
+        /**
+         * @description Where the relationship stands: potential 潜在, cooperating 合作中, closed_deal 已成交.
+         * @enum {string}
+         */
+        CustomerStatus: "potential" | "cooperating" | "closed_deal";
+        /**
+         * @description Customer type (客户类型): manufacturer 生产商, trading 贸易商, service 服务商, other 其他.
+         * @enum {string}
+         */
+        CustomerType: "manufacturer" | "trading" | "service" | "other";
+        /**
+         * @description Which records a role reaches, by the record owner's place in the organisation. self: the user's own records; self_and_subordinates: also those of everyone below the user in the superior chain (direct and indirect); department: those of every member of the user's own department (not its subdepartments); department_tree: those of every member of the user's department and of all departments below it; all: every record. A user holding several roles gets the widest scope, in this order. Reads outside the scope are 404 not_found; commands without the function permission are 403 forbidden; assigning to a user outside the scope is 403 forbidden.
+         * @example department_tree
+         * @enum {string}
+         */
+        DataScope: "self" | "self_and_subordinates" | "department" | "department_tree" | "all";
+        /**
+         * @description The read view of a department.
+         * @example {
+         *       "id": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
+         *       "name": "华北区",
+         *       "parentId": "0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01",
+         *       "depth": 1,
+         *       "disabled": false,
+         *       "createdAt": "2026-11-02T01:00:00Z",
+         *       "version": 1
+         *     }
+         */
+        Department: {
             /**
              * Format: uuid
-             * @description A contact of this customer that is not deleted (else 422 on contactId).
-             * @example 0190a5c8-3d4e-7f50-8b62-7c8d9e0f1a2b
+             * @example 0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02
              */
-            contactId: string;
+            id: string;
+            /** @example 华北区 */
+            name: string;
+            /**
+             * Format: uuid
+             * @description null at the top level.
+             * @example 0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01
+             */
+            parentId: string | null;
+            /** @description 0 at the top level. */
+            depth: number;
+            /** @description A disabled department takes no new members. */
+            disabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description Body of POST /api/v1/departments. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "name": "华北区",
+         *       "parentId": "0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01"
+         *     }
+         */
+        DepartmentCreate: {
+            /**
+             * Format: uuid
+             * @description Optional client-chosen id.
+             */
+            id?: string;
+            /** @example 华北区 */
+            name: string;
+            /**
+             * Format: uuid
+             * @description An existing, enabled department; absent or "" for the top level.
+             * @example 0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01
+             */
+            parentId?: string;
+        };
+        DepartmentPage: {
+            /** @description Depth-first: each department directly before its subdepartments. */
+            items: components["schemas"]["Department"][];
+            /** @description Always empty: the department list is not paged. */
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+        };
+        /**
+         * @description Body of PATCH /api/v1/departments/{id}: only the fields to change. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "name": "华北大区",
+         *       "parentId": "0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01"
+         *     }
+         */
+        DepartmentPatch: {
+            /** @example 华北大区 */
+            name?: string;
+            /**
+             * Format: uuid
+             * @description The new parent (the subtree moves along); null or "" moves the department to the top level. Not the department itself or one of its subdepartments (422 validation_failed on parentId).
+             */
+            parentId?: string | null;
+            /** @description true disables (no new members), false enables. */
+            disabled?: boolean;
         };
         /**
          * @description An existing customer that looks like the one being entered. Duplicates are searched across the whole company; one outside the caller's data scope shows only its id and name (`visible: false`, no ownerId).
@@ -2751,274 +2196,11 @@ export interface components {
             nextCursor: string;
             total: number;
         };
-        /**
-         * @description male 男, female 女, other 其他.
-         * @enum {string}
-         */
-        ContactGender: "male" | "female" | "other";
-        /** @description A contact's attributes. Unknown fields are rejected (400 unknown_field). */
-        ContactFields: {
-            /** @description Required; not blank. */
-            name: string;
-            /** @description Empty or omitted for none. */
-            gender?: components["schemas"]["ContactGender"] | "";
-            /** @description Title or position (职务). */
-            title?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            officePhone?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            mobile?: string;
-            /** Format: email */
-            email?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            fax?: string;
-            /**
-             * @description A date YYYY-MM-DD, or empty.
-             * @example 1985-06-18
-             */
-            birthday?: string;
-            remark?: string;
-        };
-        /**
-         * @description Body of POST /api/v1/contacts. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-         *       "name": "李娜",
-         *       "gender": "female",
-         *       "title": "财务总监",
-         *       "mobile": "13912345678",
-         *       "email": "lina@xinghe.example.cn",
-         *       "primary": true
-         *     }
-         */
-        ContactCreate: {
-            /**
-             * Format: uuid
-             * @description Optional client-chosen id (a second create with it is 409 already_exists).
-             */
-            id?: string;
-            /**
-             * Format: uuid
-             * @description The customer the contact belongs to; one the caller cannot see or change reads as "no such customer" (422 on customerId) or 403.
-             * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-             */
-            customerId: string;
-            /** @description Required; not blank. */
-            name: string;
-            /** @description Empty or omitted for none. */
-            gender?: components["schemas"]["ContactGender"] | "";
-            /** @description Title or position (职务). */
-            title?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            officePhone?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            mobile?: string;
-            /** Format: email */
-            email?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            fax?: string;
-            /**
-             * @description A date YYYY-MM-DD, or empty.
-             * @example 1985-06-18
-             */
-            birthday?: string;
-            remark?: string;
-            /**
-             * @description Also make it the customer's primary contact (主联系人).
-             * @default false
-             */
-            primary: boolean;
-        };
-        /**
-         * @description Body of PATCH /api/v1/contacts/{id}: the fields to change, merged onto the contact's current fields. "" clears a field (not name); null leaves it unchanged. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "title": "总经理",
-         *       "officePhone": "010-8888 6600"
-         *     }
-         */
-        ContactPatch: {
-            /** @description Cannot be cleared. */
-            name?: string;
-            /** @description Empty or omitted for none. */
-            gender?: components["schemas"]["ContactGender"] | "";
-            /** @description Title or position (职务). */
-            title?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            officePhone?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            mobile?: string;
-            /** Format: email */
-            email?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
-            fax?: string;
-            /**
-             * @description A date YYYY-MM-DD, or empty.
-             * @example 1985-06-18
-             */
-            birthday?: string;
-            remark?: string;
-        };
-        /**
-         * @description The read view of a contact (every field present; empty text as "").
-         * @example {
-         *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
-         *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-         *       "name": "王小明",
-         *       "gender": "male",
-         *       "title": "采购经理",
-         *       "officePhone": "010-8888 6601",
-         *       "mobile": "13800138000",
-         *       "email": "wang.xiaoming@xinghe.example.cn",
-         *       "fax": "",
-         *       "birthday": "1985-06-18",
-         *       "remark": "决策人之一",
-         *       "primary": true,
-         *       "createdAt": "2026-11-15T02:10:00Z",
-         *       "updatedAt": "2026-11-16T06:25:00Z",
-         *       "version": 2
-         *     }
-         */
-        Contact: {
-            /**
-             * Format: uuid
-             * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
-             */
-            id: string;
-            /** Format: uuid */
-            customerId: string;
-            name: string;
-            gender: components["schemas"]["ContactGender"] | "";
-            title: string;
-            officePhone: string;
-            mobile: string;
-            email: string;
-            fax: string;
-            birthday: string;
-            remark: string;
-            /** @description This is the customer's primary contact. */
-            primary: boolean;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: int64 */
-            version: number;
-        };
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
-         *           "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-         *           "name": "王小明",
-         *           "gender": "male",
-         *           "title": "采购经理",
-         *           "officePhone": "010-8888 6601",
-         *           "mobile": "13800138000",
-         *           "email": "wang.xiaoming@xinghe.example.cn",
-         *           "fax": "",
-         *           "birthday": "1985-06-18",
-         *           "remark": "决策人之一",
-         *           "primary": true,
-         *           "createdAt": "2026-11-15T02:10:00Z",
-         *           "updatedAt": "2026-11-16T06:25:00Z",
-         *           "version": 2
-         *         }
-         *       ],
-         *       "nextCursor": "",
-         *       "total": 1
-         *     }
-         */
-        ContactPage: {
-            items: components["schemas"]["Contact"][];
-            /** @description Pass as `cursor` for the next page; empty on the last page. */
-            nextCursor: string;
-            /**
-             * Format: int64
-             * @description Matches of the whole query, not just this page.
-             */
-            total: number;
-        };
-        /** @description Returned by a contact command instead of the read view when the customer projection has not caught up within the wait bound. */
-        ContactCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
-        /**
-         * @description Body of POST /api/v1/leads/{id}/convert, optional: an empty body or `{}` converts without a contact. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "contact": {
-         *         "name": "王小明",
-         *         "gender": "male",
-         *         "title": "采购经理",
-         *         "mobile": "13800138000",
-         *         "email": "wang.xiaoming@xinghe.example.cn"
-         *       }
-         *     }
-         * @example {}
-         */
-        LeadConvertRequest: {
-            /** @description Also create this contact for the new customer, as its primary contact. Validated before anything is written (422). */
-            contact?: components["schemas"]["ContactFields"] | null;
-        };
-        /**
-         * @description What a conversion created. The ids are derived from the lead's id, so a resumed conversion creates the same records once.
-         * @example {
-         *       "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
-         *       "contactId": "136ea07f-d09e-5cf6-8ceb-ed0ce4445f6c",
-         *       "leadId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
-         *     }
-         */
-        LeadConvertResult: {
-            /** Format: uuid */
-            customerId: string;
-            /**
-             * Format: uuid
-             * @description Only when a contact was sent.
-             */
-            contactId?: string;
-            /** Format: uuid */
-            leadId: string;
-        };
-        /**
-         * @description call 电话, visit 拜访, email 邮件, meeting 会议, other 其他.
-         * @enum {string}
-         */
-        FollowUpType: "call" | "visit" | "email" | "meeting" | "other";
-        /**
-         * @description Body of POST /api/v1/followups. Unknown fields are rejected (400 unknown_field).
-         * @example {
-         *       "subject": "contact:0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
-         *       "type": "visit",
-         *       "content": "上门拜访，客户对报价有兴趣，希望下周演示",
-         *       "at": "2026-11-16T14:20:00+08:00",
-         *       "nextFollowUpAt": "2026-11-22T09:30:00+08:00"
-         *     }
-         */
-        FollowUpCreate: {
-            /**
-             * @description What the follow-up is about: lead:<id>, customer:<id> or contact:<id> (a contact's follow-up belongs to its customer). Anything else is 422 on subject.
-             * @example customer:0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-             */
-            subject: string;
-            type: components["schemas"]["FollowUpType"];
-            /** @description What was discussed; not blank. */
-            content: string;
-            /**
-             * Format: date-time
-             * @description When the contact happened (RFC 3339 with offset); default now.
-             */
-            at?: string | null;
-            /**
-             * Format: date-time
-             * @description Sets the subject's next follow-up time when given.
-             */
-            nextFollowUpAt?: string | null;
+        FieldError: {
+            /** @example nextFollowUpAt */
+            field: string;
+            /** @example must be an RFC 3339 time with offset such as 2026-11-22T09:30:00+08:00, got "明天" */
+            message: string;
         };
         /**
          * @description The read view of a follow-up record (跟进记录).
@@ -3063,6 +2245,41 @@ export interface components {
             /** @description Global position of the follow-up's event. */
             position: number;
         };
+        /** @description Returned instead of the follow-up's read view when the projection has not caught up within the wait bound. */
+        FollowUpAck: {
+            /** Format: uuid */
+            id: string;
+        };
+        /**
+         * @description Body of POST /api/v1/followups. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "subject": "contact:0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
+         *       "type": "visit",
+         *       "content": "上门拜访，客户对报价有兴趣，希望下周演示",
+         *       "at": "2026-11-16T14:20:00+08:00",
+         *       "nextFollowUpAt": "2026-11-22T09:30:00+08:00"
+         *     }
+         */
+        FollowUpCreate: {
+            /**
+             * @description What the follow-up is about: lead:<id>, customer:<id> or contact:<id> (a contact's follow-up belongs to its customer). Anything else is 422 on subject.
+             * @example customer:0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+             */
+            subject: string;
+            type: components["schemas"]["FollowUpType"];
+            /** @description What was discussed; not blank. */
+            content: string;
+            /**
+             * Format: date-time
+             * @description When the contact happened (RFC 3339 with offset); default now.
+             */
+            at?: string | null;
+            /**
+             * Format: date-time
+             * @description Sets the subject's next follow-up time when given.
+             */
+            nextFollowUpAt?: string | null;
+        };
         FollowUpPage: {
             /** @description Newest first, at most 500. */
             items: components["schemas"]["FollowUp"][];
@@ -3071,373 +2288,85 @@ export interface components {
             /** @description Items in this answer. */
             total: number;
         };
-        /** @description Returned instead of the follow-up's read view when the projection has not caught up within the wait bound. */
-        FollowUpAck: {
-            /** Format: uuid */
-            id: string;
-        };
-        TimelineEntry: {
-            /**
-             * @description followUp for a follow-up event, change for every other event.
-             * @enum {string}
-             */
-            kind: "followUp" | "change";
-            entry: components["schemas"]["HistoryEntry"];
-        };
-        TimelinePage: {
-            /** @description Newest first. */
-            items: components["schemas"]["TimelineEntry"][];
-        };
-        ReturningCustomer: {
-            customer: components["schemas"]["Customer"];
-            /** @enum {string} */
-            rule: "no_follow_up" | "no_deal";
-            /**
-             * Format: date-time
-             * @description When the rule returns it (in the past when already due: the next run of the pool rules returns it).
-             */
-            returnAt: string;
-            daysLeft: number;
+        /**
+         * @description call 电话, visit 拜访, email 邮件, meeting 会议, other 其他.
+         * @enum {string}
+         */
+        FollowUpType: "call" | "visit" | "email" | "meeting" | "other";
+        Health: {
+            /** @constant */
+            status: "ok";
         };
         /**
+         * @description One event of a record's history, with the field-level changes it made.
          * @example {
-         *       "items": [
+         *       "position": 1042,
+         *       "version": 2,
+         *       "type": "lead.updated.v1",
+         *       "occurredAt": "2026-11-16T06:20:00.5Z",
+         *       "actor": {
+         *         "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *         "name": "张三"
+         *       },
+         *       "changes": [
          *         {
-         *           "customer": {
-         *             "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-         *             "name": "北京星河科技有限公司",
-         *             "legalRepresentative": "李建国",
-         *             "level": "A",
-         *             "industry": "软件和信息技术服务",
-         *             "subIndustry": "企业管理软件",
-         *             "source": "展会",
-         *             "nature": "private",
-         *             "type": "service",
-         *             "size": "medium",
-         *             "classification": "target",
-         *             "country": "中国",
-         *             "province": "北京市",
-         *             "city": "北京市",
-         *             "district": "海淀区",
-         *             "address": "北京市海淀区中关村大街1号",
-         *             "postcode": "100080",
-         *             "phone": "010-8888 6666",
-         *             "email": "info@xinghe.example.cn",
-         *             "website": "www.xinghe.example.cn",
-         *             "remark": "年内有采购计划，关注价格",
-         *             "satisfaction": 4,
-         *             "credit": 5,
-         *             "nextFollowUpAt": "2026-11-22T01:30:00Z",
-         *             "status": "cooperating",
-         *             "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *             "inPool": false,
-         *             "locked": false,
-         *             "claimedAt": "2026-11-15T02:04:05.123456Z",
-         *             "lastFollowUpAt": "2026-11-16T06:20:00.5Z",
-         *             "fromLeadId": null,
-         *             "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *             "createdAt": "2026-11-15T02:04:05.123456Z",
-         *             "updatedAt": "2026-11-16T06:20:00.5Z",
-         *             "version": 4
-         *           },
-         *           "rule": "no_follow_up",
-         *           "returnAt": "2026-12-16T06:20:00.5Z",
-         *           "daysLeft": 3
+         *           "field": "status",
+         *           "from": "new",
+         *           "to": "following"
          *         }
          *       ],
-         *       "nextCursor": "",
-         *       "total": 1
+         *       "data": {
+         *         "leadId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
+         *         "patch": {
+         *           "status": "following"
+         *         },
+         *         "by": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *         "at": "2026-11-16T06:20:00.5Z"
+         *       },
+         *       "metadata": {
+         *         "command": "lead.update",
+         *         "correlationId": "0190a5d0-0000-7000-8000-00000000000a",
+         *         "causationId": "0190a5d0-0000-7000-8000-00000000000a",
+         *         "requestId": "0190a5d0-0000-7000-8000-00000000000a",
+         *         "clientAddr": "192.0.2.10",
+         *         "eventId": "0190a5d0-0000-7000-8000-00000000000b",
+         *         "streamId": "lead-0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
+         *       }
          *     }
          */
-        ReturningCustomerPage: {
-            /** @description Soonest first. */
-            items: components["schemas"]["ReturningCustomer"][];
-            /** @description Always empty: there is one page. */
-            nextCursor: string;
-            total: number;
+        HistoryEntry: {
+            /** @description Global position of the event. */
+            position: number;
+            /**
+             * Format: int64
+             * @description Record version after the event.
+             */
+            version: number;
+            /** @example lead.updated.v1 */
+            type: string;
+            /** Format: date-time */
+            occurredAt: string;
+            actor: components["schemas"]["ActorRef"];
+            changes: components["schemas"]["Change"][];
+            /** @description The event payload (secrets redacted). */
+            data: unknown;
+            metadata: components["schemas"]["HistoryMetadata"];
         };
-        AuditMetadata: {
-            /** @example lead.create */
+        HistoryMetadata: {
+            /** @example lead.update */
             command: string;
             correlationId: string;
             causationId: string;
             requestId: string;
             clientAddr: string;
-        };
-        /** @description One entry of the global operation log. */
-        AuditEvent: {
-            position: number;
             /** Format: uuid */
             eventId: string;
             /** @example lead-0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e */
             streamId: string;
-            /** Format: int64 */
-            version: number;
-            /** @example lead.created.v1 */
-            type: string;
-            /** Format: date-time */
-            occurredAt: string;
-            actor: components["schemas"]["ActorRef"];
-            /** @description The event payload (secrets redacted). */
-            data: unknown;
-            metadata: components["schemas"]["AuditMetadata"];
         };
-        AuditEventPage: {
-            items: components["schemas"]["AuditEvent"][];
-            /** @description Pass as `cursor` for the next page; empty on the last page. */
-            nextCursor: string;
-            /** Format: int64 */
-            total: number;
-        };
-        /** @description One projection generation (serving generations first). */
-        ProjectionStatus: {
-            /** @example leads */
-            name: string;
-            generation: number;
-            /** @description Whether reads are served from this generation. */
-            serving: boolean;
-            /**
-             * @description standby: another process holds this projection generation's lease and applies its events; position is its committed checkpoint.
-             * @enum {string}
-             */
-            state: "catching_up" | "live" | "retrying" | "parked" | "rebuilding" | "standby";
-            /** @description Last global position committed. */
-            position: number;
-            /** @description Position of the last event in the log. */
-            head: number;
-            /** Format: int64 */
-            lagEvents: number;
-            lagSeconds: number;
-            lastError?: string;
-        };
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "name": "leads",
-         *           "generation": 1,
-         *           "serving": true,
-         *           "state": "live",
-         *           "position": 1042,
-         *           "head": 1042,
-         *           "lagEvents": 0,
-         *           "lagSeconds": 0
-         *         }
-         *       ]
-         *     }
-         */
-        ProjectionStatusList: {
-            items: components["schemas"]["ProjectionStatus"][];
-        };
-        ProjectionRebuildAccepted: {
-            name: string;
-            generation: number;
-            /** @constant */
-            state: "rebuilding";
-        };
-        ProjectionResumeAccepted: {
-            name: string;
-            /** @constant */
-            state: "resuming";
-        };
-        /** @description One of the caller's sessions (the token itself is never shown again). */
-        Session: {
-            /**
-             * Format: uuid
-             * @description Public random id of the session (not the token).
-             * @example 5b0c9f0e-2a8d-4c1b-9e7f-3d2a1b0c9e8f
-             */
-            id: string;
-            /** Format: date-time */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description Sliding: each use moves it 12 h ahead.
-             */
-            expiresAt: string;
-            /**
-             * @description Client address and user agent at sign-in.
-             * @example 203.0.113.7 Mozilla/5.0 (Windows NT 10.0; Win64; x64)
-             */
-            client: string;
-            /** @description true for the session of the presented token. */
-            current: boolean;
-        };
-        /**
-         * @example {
-         *       "items": [
-         *         {
-         *           "id": "5b0c9f0e-2a8d-4c1b-9e7f-3d2a1b0c9e8f",
-         *           "createdAt": "2026-11-16T01:00:00Z",
-         *           "expiresAt": "2026-11-16T14:00:00Z",
-         *           "client": "203.0.113.7 Mozilla/5.0",
-         *           "current": true
-         *         }
-         *       ]
-         *     }
-         */
-        SessionList: {
-            items: components["schemas"]["Session"][];
-        };
-        TwoFactorEnrollment: {
-            /**
-             * @description Base32 TOTP secret, for typing into an authenticator app.
-             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
-             */
-            secret: string;
-            /**
-             * Format: uri
-             * @description otpauth:// URI (issuer "Chronicle CRM") for a QR code.
-             * @example otpauth://totp/Chronicle%20CRM:zhangsan?algorithm=SHA1&digits=6&issuer=Chronicle%20CRM&period=30&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
-             */
-            uri: string;
-        };
-        /**
-         * @example {
-         *       "code": "492039"
-         *     }
-         */
-        TwoFactorConfirmRequest: {
-            /** @description The authenticator app's current 6-digit code for the enrolled secret. */
-            code: string;
-        };
-        /**
-         * @example {
-         *       "recoveryCodes": [
-         *         "k7m2p-x9qrt",
-         *         "a3hbc-4wnze",
-         *         "q8r2s-t5uvm",
-         *         "c9d2e-f3g4h",
-         *         "j5k6m-n7p8q",
-         *         "r2s3t-u4v5w",
-         *         "x6y7z-a8b9c",
-         *         "d2e3f-g4h5j",
-         *         "k6m7n-p8q9r",
-         *         "s2t3u-v4w5x"
-         *       ]
-         *     }
-         */
-        TwoFactorRecoveryCodes: {
-            /** @description Ten one-time recovery codes, shown only now (only their hashes are kept). */
-            recoveryCodes: string[];
-        };
-        /**
-         * @example {
-         *       "password": "星河-Secret-2026"
-         *     }
-         */
-        TwoFactorDisableRequest: {
-            /**
-             * Format: password
-             * @description Your current password.
-             */
-            password: string;
-        };
-        /**
-         * @description One sign-in outcome.
-         * @example {
-         *       "position": 1042,
-         *       "occurredAt": "2026-11-16T01:00:00Z",
-         *       "userId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-         *       "username": "zhangsan",
-         *       "address": "203.0.113.7",
-         *       "outcome": "failed",
-         *       "reason": "password",
-         *       "actor": {
-         *         "id": "00000000-0000-0000-0000-000000000000",
-         *         "name": "anonymous"
-         *       }
-         *     }
-         */
-        LoginEvent: {
-            /**
-             * Format: int64
-             * @description Global position of the event.
-             */
-            position: number;
-            /** Format: date-time */
-            occurredAt: string;
-            /**
-             * Format: uuid
-             * @description The account; null when the username named no account.
-             */
-            userId: string | null;
-            /** @description The account's username, or the username that was tried. */
-            username: string;
-            /** @description Client address. */
-            address: string;
-            /** @enum {string} */
-            outcome: "succeeded" | "failed" | "locked" | "unlocked";
-            /**
-             * @description Why a sign-in failed.
-             * @enum {string}
-             */
-            reason?: "password" | "totp" | "recovery_code" | "disabled" | "locked" | "unknown_user";
-            /**
-             * @description How a sign-in succeeded.
-             * @enum {string}
-             */
-            method?: "password" | "totp" | "recovery_code";
-            actor: components["schemas"]["ActorRef"];
-        };
-        LoginEventPage: {
-            items: components["schemas"]["LoginEvent"][];
-            /** @description Pass as `cursor` for the next (older) page; empty on the last page. */
-            nextCursor: string;
-            /** Format: int64 */
-            total: number;
-        };
-        /** @description An administrator-defined customer field. */
-        CustomField: {
-            /** @example region */
-            key: string;
-            /** @example 大区 */
-            label: string;
-            /** @enum {string} */
-            type: "text" | "number" | "date" | "option" | "multi_option";
-            /** @description Allowed values of option and multi_option fields. */
-            options?: string[];
-            required?: boolean;
-        };
-        /**
-         * @description Values of the custom fields by key: text and date (YYYY-MM-DD) as strings, numbers as numbers, option as one of its options, multi_option as a list of options. Validated against the definitions in force (422 validation_failed on custom.<key>); text and option values are searchable with q.
-         * @example {
-         *       "region": "华南",
-         *       "employees": 120,
-         *       "founded": "2015-06-01",
-         *       "tags": [
-         *         "外贸",
-         *         "制造"
-         *       ]
-         *     }
-         */
-        CustomValues: {
-            [key: string]: unknown;
-        };
-        /**
-         * @example {
-         *       "sourceId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
-         *     }
-         */
-        MergeRequest: {
-            /**
-             * Format: uuid
-             * @description The duplicate to fold into the customer of the path.
-             */
-            sourceId: string;
-        };
-        /**
-         * @description One problem with one row. `row` is the row number as the file shows it (1 is the header; 0 a problem with the whole file). `field` is the API field name, `row` for a problem with the whole row (already imported with different values, the same record twice in the file), the header text for an unknown or repeated column, or `file`.
-         * @example {
-         *       "row": 5,
-         *       "field": "email",
-         *       "message": "is not an e-mail address: \"not-an-email\""
-         *     }
-         */
-        ImportError: {
-            row: number;
-            field: string;
-            message: string;
+        HistoryPage: {
+            /** @description Oldest first. */
+            items: components["schemas"]["HistoryEntry"][];
         };
         /**
          * @description The state of an import. total counts the file's data rows (blank rows excluded; known once the file has been read through, before the first record is written); imported + skipped + failed = total when done. imported: records created (in a dry run: that would be created); skipped: records already there with the same values (a re-import) or repeated identically in the file; failed: rows listed in errors and not written. Progress is saved every 500 rows.
@@ -3508,15 +2437,1089 @@ export interface components {
             finishedAt: string | null;
         };
         /**
-         * @description What an import creates.
-         * @enum {string}
+         * @description One problem with one row. `row` is the row number as the file shows it (1 is the header; 0 a problem with the whole file). `field` is the API field name, `row` for a problem with the whole row (already imported with different values, the same record twice in the file), the header text for an unknown or repeated column, or `file`.
+         * @example {
+         *       "row": 5,
+         *       "field": "email",
+         *       "message": "is not an e-mail address: \"not-an-email\""
+         *     }
          */
-        ImportType: "leads" | "customers" | "contacts";
+        ImportError: {
+            row: number;
+            field: string;
+            message: string;
+        };
         /**
          * @description queued: accepted, not started; running: reading the file and writing records (the counts grow); done: every row was handled (row problems are in errors); failed: the file could not be read, a required column is missing, or the import stopped (detail says why; rows imported before stay, and importing the file again finishes it).
          * @enum {string}
          */
         ImportState: "queued" | "running" | "done" | "failed";
+        /**
+         * @description What an import creates.
+         * @enum {string}
+         */
+        ImportType: "leads" | "customers" | "contacts";
+        /**
+         * @description The read view of a lead.
+         * @example {
+         *       "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
+         *       "name": "王小明",
+         *       "company": "北京星河科技有限公司",
+         *       "phone": "010-8888 6666",
+         *       "mobile": "13800138000",
+         *       "email": "wang.xiaoming@xinghe.example.cn",
+         *       "source": "展会",
+         *       "industry": "软件和信息技术服务",
+         *       "level": "A",
+         *       "address": "北京市海淀区中关村大街1号",
+         *       "remark": "对销售管理系统感兴趣，下周二回电",
+         *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
+         *       "status": "following",
+         *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *       "inPool": false,
+         *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *       "createdAt": "2026-11-15T02:04:05.123456Z",
+         *       "updatedAt": "2026-11-16T06:20:00.5Z",
+         *       "version": 3
+         *     }
+         */
+        Lead: {
+            /**
+             * Format: uuid
+             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             */
+            id: string;
+            name: string;
+            company: string;
+            phone: string;
+            mobile: string;
+            email: string;
+            source: string;
+            industry: string;
+            level: string;
+            address: string;
+            remark: string;
+            /** Format: date-time */
+            nextFollowUpAt: string | null;
+            status: components["schemas"]["LeadStatus"];
+            /**
+             * Format: uuid
+             * @description null while the lead is in the pool.
+             */
+            ownerId: string | null;
+            inPool: boolean;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description Returned by a lead command instead of the read view when the read model has not caught up within the wait bound, or when the command took the lead out of the caller's sight. */
+        LeadCommandAck: {
+            /**
+             * Format: uuid
+             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             */
+            id: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description Body of POST /api/v1/leads/{id}/convert, optional: an empty body or `{}` converts without a contact. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "contact": {
+         *         "name": "王小明",
+         *         "gender": "male",
+         *         "title": "采购经理",
+         *         "mobile": "13800138000",
+         *         "email": "wang.xiaoming@xinghe.example.cn"
+         *       }
+         *     }
+         * @example {}
+         */
+        LeadConvertRequest: {
+            /** @description Also create this contact for the new customer, as its primary contact. Validated before anything is written (422). */
+            contact?: components["schemas"]["ContactFields"] | null;
+        };
+        /**
+         * @description What a conversion created. The ids are derived from the lead's id, so a resumed conversion creates the same records once.
+         * @example {
+         *       "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
+         *       "contactId": "136ea07f-d09e-5cf6-8ceb-ed0ce4445f6c",
+         *       "leadId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
+         *     }
+         */
+        LeadConvertResult: {
+            /** Format: uuid */
+            customerId: string;
+            /**
+             * Format: uuid
+             * @description Only when a contact was sent.
+             */
+            contactId?: string;
+            /** Format: uuid */
+            leadId: string;
+        };
+        /**
+         * @description Body of POST /api/v1/leads. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "name": "王小明",
+         *       "company": "北京星河科技有限公司",
+         *       "mobile": "13800138000",
+         *       "email": "wang.xiaoming@xinghe.example.cn",
+         *       "source": "展会",
+         *       "industry": "软件和信息技术服务",
+         *       "address": "北京市海淀区中关村大街1号",
+         *       "remark": "对销售管理系统感兴趣，下周二回电",
+         *       "nextFollowUpAt": "2026-11-22T09:30:00+08:00"
+         *     }
+         */
+        LeadCreate: {
+            /**
+             * Format: uuid
+             * @description Optional client-chosen id: the same id and body again returns the existing lead (200).
+             */
+            id?: string;
+            /** @description Required; not blank. */
+            name: string;
+            company?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            phone?: string;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            mobile?: string;
+            /** Format: email */
+            email?: string;
+            source?: string;
+            industry?: string;
+            level?: string;
+            address?: string;
+            remark?: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 time with offset; null or "" for none. Stored in UTC.
+             */
+            nextFollowUpAt?: string | null;
+            /**
+             * @description Create the lead in the public pool (no owner).
+             * @default false
+             */
+            pool: boolean;
+            /**
+             * Format: uuid
+             * @description Owner (managers and admins only; defaults to the caller). Not together with pool.
+             */
+            ownerId?: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
+         *           "name": "王小明",
+         *           "company": "北京星河科技有限公司",
+         *           "phone": "010-8888 6666",
+         *           "mobile": "13800138000",
+         *           "email": "wang.xiaoming@xinghe.example.cn",
+         *           "source": "展会",
+         *           "industry": "软件和信息技术服务",
+         *           "level": "A",
+         *           "address": "北京市海淀区中关村大街1号",
+         *           "remark": "对销售管理系统感兴趣，下周二回电",
+         *           "nextFollowUpAt": "2026-11-22T01:30:00Z",
+         *           "status": "following",
+         *           "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *           "inPool": false,
+         *           "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *           "createdAt": "2026-11-15T02:04:05.123456Z",
+         *           "updatedAt": "2026-11-16T06:20:00.5Z",
+         *           "version": 3
+         *         }
+         *       ],
+         *       "nextCursor": "",
+         *       "total": 1
+         *     }
+         */
+        LeadPage: {
+            items: components["schemas"]["Lead"][];
+            /** @description Pass as `cursor` for the next page; empty on the last page. */
+            nextCursor: string;
+            /**
+             * Format: int64
+             * @description Matches of the whole query, not just this page.
+             */
+            total: number;
+        };
+        /**
+         * @description Body of PATCH /api/v1/leads/{id}: only the fields to change; null clears a field. At least one field. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "status": "following",
+         *       "remark": "已电话沟通，客户希望下周演示",
+         *       "nextFollowUpAt": "2026-11-25T14:00:00+08:00"
+         *     }
+         */
+        LeadPatch: {
+            /** @description Cannot be cleared. */
+            name?: string;
+            company?: string | null;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            phone?: string | null;
+            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            mobile?: string | null;
+            /** Format: email */
+            email?: string | null;
+            source?: string | null;
+            industry?: string | null;
+            level?: string | null;
+            address?: string | null;
+            remark?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 time with offset; null or "" clears it.
+             */
+            nextFollowUpAt?: string | null;
+            /**
+             * @description A lead becomes converted only by converting it.
+             * @enum {string}
+             */
+            status?: "new" | "following" | "invalid";
+        };
+        /** @description A lead as it was at a point in time (GET /api/v1/leads/{id}?asOf=), rebuilt from its events. */
+        LeadSnapshot: {
+            /**
+             * Format: uuid
+             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             */
+            id: string;
+            name: string;
+            company: string;
+            phone: string;
+            mobile: string;
+            email: string;
+            source: string;
+            industry: string;
+            level: string;
+            address: string;
+            remark: string;
+            status: components["schemas"]["LeadStatus"];
+            /** Format: uuid */
+            ownerId: string | null;
+            /** Format: date-time */
+            nextFollowUpAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+            deleted: boolean;
+            inPool: boolean;
+        };
+        /** @enum {string} */
+        LeadStatus: "new" | "following" | "invalid" | "converted";
+        /**
+         * @description One sign-in outcome.
+         * @example {
+         *       "position": 1042,
+         *       "occurredAt": "2026-11-16T01:00:00Z",
+         *       "userId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *       "username": "zhangsan",
+         *       "address": "203.0.113.7",
+         *       "outcome": "failed",
+         *       "reason": "password",
+         *       "actor": {
+         *         "id": "00000000-0000-0000-0000-000000000000",
+         *         "name": "anonymous"
+         *       }
+         *     }
+         */
+        LoginEvent: {
+            /**
+             * Format: int64
+             * @description Global position of the event.
+             */
+            position: number;
+            /** Format: date-time */
+            occurredAt: string;
+            /**
+             * Format: uuid
+             * @description The account; null when the username named no account.
+             */
+            userId: string | null;
+            /** @description The account's username, or the username that was tried. */
+            username: string;
+            /** @description Client address. */
+            address: string;
+            /** @enum {string} */
+            outcome: "succeeded" | "failed" | "locked" | "unlocked";
+            /**
+             * @description Why a sign-in failed.
+             * @enum {string}
+             */
+            reason?: "password" | "totp" | "recovery_code" | "disabled" | "locked" | "unknown_user";
+            /**
+             * @description How a sign-in succeeded.
+             * @enum {string}
+             */
+            method?: "password" | "totp" | "recovery_code";
+            actor: components["schemas"]["ActorRef"];
+        };
+        LoginEventPage: {
+            items: components["schemas"]["LoginEvent"][];
+            /** @description Pass as `cursor` for the next (older) page; empty on the last page. */
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+        };
+        LoginRequest: {
+            /** @example zhangsan */
+            username: string;
+            /** Format: password */
+            password: string;
+            /**
+             * @description The authenticator app's current 6-digit code (RFC 6238: SHA-1, 30 s). Needed once the account has two-factor sign-in; a code is accepted once.
+             * @example 492039
+             */
+            totp?: string;
+            /**
+             * @description Instead of totp: one of the account's one-time recovery codes (case, spaces and dashes do not matter). Each works once.
+             * @example k7m2p-x9qrt
+             */
+            recoveryCode?: string;
+        };
+        /**
+         * @example {
+         *       "token": "q3VhZ0xtS2dRZk5YbVdLN0ZqV2ZkM3BqU0p5bUVQbVE",
+         *       "expiresAt": "2026-11-16T14:00:00Z",
+         *       "user": {
+         *         "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *         "username": "zhangsan",
+         *         "displayName": "张三",
+         *         "roles": [
+         *           "sales"
+         *         ],
+         *         "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
+         *         "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f",
+         *         "disabled": false,
+         *         "createdAt": "2026-11-01T01:00:00Z",
+         *         "version": 1
+         *       }
+         *     }
+         */
+        LoginResponse: {
+            /** @description Opaque bearer token; send as `Authorization: Bearer <token>`. Absent from a cookie sign-in (`X-Chronicle-Session: cookie`), whose token is only in the HttpOnly `chronicle_session` cookie. */
+            token?: string;
+            /** Format: date-time */
+            expiresAt: string;
+            user: components["schemas"]["User"];
+            /** @description true when one of the user's roles requires two-factor sign-in and the user has not confirmed an enrolment: until they do, every endpoint except /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout answers 403 two_factor_enrollment_required. */
+            twoFactorRequired?: boolean;
+        };
+        /**
+         * @example {
+         *       "sourceId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
+         *     }
+         */
+        MergeRequest: {
+            /**
+             * Format: uuid
+             * @description The duplicate to fold into the customer of the path.
+             */
+            sourceId: string;
+        };
+        /** @description Returned by a department, role or settings command instead of the read view when the organisation projection has not caught up within the wait bound. */
+        OrgCommandAck: {
+            /**
+             * Format: uuid
+             * @example 0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02
+             */
+            id: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
+         * @enum {string}
+         */
+        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage";
+        PrimaryContactRequest: {
+            /**
+             * Format: uuid
+             * @description A contact of this customer that is not deleted (else 422 on contactId).
+             * @example 0190a5c8-3d4e-7f50-8b62-7c8d9e0f1a2b
+             */
+            contactId: string;
+        };
+        /**
+         * @description An RFC 9457 problem document (media type application/problem+json). `code` is a stable machine-readable code; `errors` lists field problems; `currentVersion` is present on 412 version conflicts; `duplicates` on 409 possible_duplicate.
+         * @example {
+         *       "type": "https://chronicle-crm.dev/problems/validation_failed",
+         *       "title": "Unprocessable Entity",
+         *       "status": 422,
+         *       "detail": "name: is required",
+         *       "code": "validation_failed",
+         *       "errors": [
+         *         {
+         *           "field": "name",
+         *           "message": "is required"
+         *         }
+         *       ]
+         *     }
+         */
+        Problem: {
+            /**
+             * Format: uri
+             * @example https://chronicle-crm.dev/problems/validation_failed
+             */
+            type: string;
+            /**
+             * @description The HTTP status text.
+             * @example Unprocessable Entity
+             */
+            title: string;
+            status: number;
+            detail?: string;
+            /**
+             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, internal.
+             * @example validation_failed
+             */
+            code: string;
+            errors?: components["schemas"]["FieldError"][];
+            /**
+             * Format: int64
+             * @description The record's current version (412 only).
+             */
+            currentVersion?: number;
+            /** @description The likely duplicates (409 possible_duplicate only). */
+            duplicates?: components["schemas"]["Duplicate"][];
+        };
+        ProjectionRebuildAccepted: {
+            name: string;
+            generation: number;
+            /** @constant */
+            state: "rebuilding";
+        };
+        ProjectionResumeAccepted: {
+            name: string;
+            /** @constant */
+            state: "resuming";
+        };
+        /** @description One projection generation (serving generations first). */
+        ProjectionStatus: {
+            /** @example leads */
+            name: string;
+            generation: number;
+            /** @description Whether reads are served from this generation. */
+            serving: boolean;
+            /**
+             * @description standby: another process holds this projection generation's lease and applies its events; position is its committed checkpoint.
+             * @enum {string}
+             */
+            state: "catching_up" | "live" | "retrying" | "parked" | "rebuilding" | "standby";
+            /** @description Last global position committed. */
+            position: number;
+            /** @description Position of the last event in the log. */
+            head: number;
+            /** Format: int64 */
+            lagEvents: number;
+            lagSeconds: number;
+            lastError?: string;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "name": "leads",
+         *           "generation": 1,
+         *           "serving": true,
+         *           "state": "live",
+         *           "position": 1042,
+         *           "head": 1042,
+         *           "lagEvents": 0,
+         *           "lagSeconds": 0
+         *         }
+         *       ]
+         *     }
+         */
+        ProjectionStatusList: {
+            items: components["schemas"]["ProjectionStatus"][];
+        };
+        /** @description Each check is "ok" or the reason it failed (projections: "starting"). */
+        Readiness: {
+            /** @example ok */
+            eventStore: string;
+            /** @example ok */
+            readModels: string;
+            /**
+             * @example ok
+             * @example starting
+             */
+            projections: string;
+        };
+        ReleaseRequest: {
+            /** @example 客户暂无预算，退回公海 */
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "password": "长城-Temp-2026"
+         *     }
+         */
+        ResetPasswordRequest: {
+            /**
+             * Format: password
+             * @description At least 10 characters, at most 1024 bytes.
+             */
+            password: string;
+        };
+        ReturningCustomer: {
+            customer: components["schemas"]["Customer"];
+            /** @enum {string} */
+            rule: "no_follow_up" | "no_deal";
+            /**
+             * Format: date-time
+             * @description When the rule returns it (in the past when already due: the next run of the pool rules returns it).
+             */
+            returnAt: string;
+            daysLeft: number;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "customer": {
+         *             "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+         *             "name": "北京星河科技有限公司",
+         *             "legalRepresentative": "李建国",
+         *             "level": "A",
+         *             "industry": "软件和信息技术服务",
+         *             "subIndustry": "企业管理软件",
+         *             "source": "展会",
+         *             "nature": "private",
+         *             "type": "service",
+         *             "size": "medium",
+         *             "classification": "target",
+         *             "country": "中国",
+         *             "province": "北京市",
+         *             "city": "北京市",
+         *             "district": "海淀区",
+         *             "address": "北京市海淀区中关村大街1号",
+         *             "postcode": "100080",
+         *             "phone": "010-8888 6666",
+         *             "email": "info@xinghe.example.cn",
+         *             "website": "www.xinghe.example.cn",
+         *             "remark": "年内有采购计划，关注价格",
+         *             "satisfaction": 4,
+         *             "credit": 5,
+         *             "nextFollowUpAt": "2026-11-22T01:30:00Z",
+         *             "status": "cooperating",
+         *             "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *             "inPool": false,
+         *             "locked": false,
+         *             "claimedAt": "2026-11-15T02:04:05.123456Z",
+         *             "lastFollowUpAt": "2026-11-16T06:20:00.5Z",
+         *             "fromLeadId": null,
+         *             "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *             "createdAt": "2026-11-15T02:04:05.123456Z",
+         *             "updatedAt": "2026-11-16T06:20:00.5Z",
+         *             "version": 4
+         *           },
+         *           "rule": "no_follow_up",
+         *           "returnAt": "2026-12-16T06:20:00.5Z",
+         *           "daysLeft": 3
+         *         }
+         *       ],
+         *       "nextCursor": "",
+         *       "total": 1
+         *     }
+         */
+        ReturningCustomerPage: {
+            /** @description Soonest first. */
+            items: components["schemas"]["ReturningCustomer"][];
+            /** @description Always empty: there is one page. */
+            nextCursor: string;
+            total: number;
+        };
+        /**
+         * @description The read view of a role.
+         * @example {
+         *       "id": "60bbca9e-86d5-593a-822d-3825fea69e32",
+         *       "name": "sales",
+         *       "displayName": "销售代表 Sales representative",
+         *       "permissions": [
+         *         "leads.create",
+         *         "leads.delete",
+         *         "leads.export",
+         *         "leads.pool",
+         *         "leads.read",
+         *         "leads.release",
+         *         "leads.update",
+         *         "users.read"
+         *       ],
+         *       "dataScope": "self",
+         *       "builtIn": true,
+         *       "require2fa": false,
+         *       "version": 1
+         *     }
+         */
+        Role: {
+            /**
+             * Format: uuid
+             * @description Derived from the name.
+             * @example 60bbca9e-86d5-593a-822d-3825fea69e32
+             */
+            id: string;
+            /** @example sales */
+            name: string;
+            /** @example 销售代表 Sales representative */
+            displayName: string;
+            /** @description Sorted. */
+            permissions: components["schemas"]["Permission"][];
+            dataScope: components["schemas"]["DataScope"];
+            /** @description Built-in roles (admin, manager, sales) cannot be deleted. */
+            builtIn: boolean;
+            /** @description Holders must sign in with two-factor authentication. */
+            require2fa: boolean;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description Body of POST /api/v1/roles. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "name": "north_sales",
+         *       "displayName": "华北区销售主管",
+         *       "permissions": [
+         *         "leads.read",
+         *         "leads.create",
+         *         "leads.update",
+         *         "leads.assign",
+         *         "leads.pool",
+         *         "leads.release",
+         *         "users.read"
+         *       ],
+         *       "dataScope": "department_tree",
+         *       "require2fa": false
+         *     }
+         */
+        RoleCreate: {
+            /**
+             * @description 2-50 characters: lower-case letters, digits, _ . -, starting with a letter; unique.
+             * @example north_sales
+             */
+            name: string;
+            /**
+             * @description Defaults to the name.
+             * @example 华北区销售主管
+             */
+            displayName?: string;
+            /** @description Function permissions from the catalogue (GET /api/v1/roles lists it); duplicates are ignored. */
+            permissions?: components["schemas"]["Permission"][];
+            dataScope: components["schemas"]["DataScope"];
+            /**
+             * @description Holders must sign in with two-factor authentication.
+             * @default false
+             */
+            require2fa: boolean;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "177f25d2-a437-5af6-a33e-4af087178f6c",
+         *           "name": "north_sales",
+         *           "displayName": "华北区销售主管",
+         *           "permissions": [
+         *             "leads.assign",
+         *             "leads.create",
+         *             "leads.pool",
+         *             "leads.read",
+         *             "leads.release",
+         *             "leads.update",
+         *             "users.read"
+         *           ],
+         *           "dataScope": "department_tree",
+         *           "builtIn": false,
+         *           "require2fa": false,
+         *           "version": 1
+         *         },
+         *         {
+         *           "id": "60bbca9e-86d5-593a-822d-3825fea69e32",
+         *           "name": "sales",
+         *           "displayName": "销售代表 Sales representative",
+         *           "permissions": [
+         *             "leads.create",
+         *             "leads.delete",
+         *             "leads.export",
+         *             "leads.pool",
+         *             "leads.read",
+         *             "leads.release",
+         *             "leads.update",
+         *             "users.read"
+         *           ],
+         *           "dataScope": "self",
+         *           "builtIn": true,
+         *           "require2fa": false,
+         *           "version": 1
+         *         }
+         *       ],
+         *       "nextCursor": "",
+         *       "total": 2,
+         *       "permissions": [
+         *         "leads.read",
+         *         "leads.create",
+         *         "leads.update",
+         *         "leads.delete",
+         *         "leads.assign",
+         *         "leads.pool",
+         *         "leads.release",
+         *         "leads.export",
+         *         "leads.import",
+         *         "users.read",
+         *         "users.manage",
+         *         "departments.manage",
+         *         "roles.manage",
+         *         "settings.manage",
+         *         "audit.read",
+         *         "projections.manage"
+         *       ]
+         *     }
+         */
+        RolePage: {
+            items: components["schemas"]["Role"][];
+            /** @description Always empty: the role list is not paged. */
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            /** @description The catalogue of every function permission. */
+            permissions: components["schemas"]["Permission"][];
+        };
+        /**
+         * @description Body of PATCH /api/v1/roles/{id}: only the fields to change. The name cannot change. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "displayName": "华北区销售经理",
+         *       "dataScope": "self_and_subordinates"
+         *     }
+         */
+        RolePatch: {
+            /** @example 华北区销售经理 */
+            displayName?: string;
+            /** @description Replaces the role's permissions. The admin role must keep roles.manage and users.manage. */
+            permissions?: components["schemas"]["Permission"][];
+            dataScope?: components["schemas"]["DataScope"];
+            require2fa?: boolean;
+        };
+        /** @description One of the caller's sessions (the token itself is never shown again). */
+        Session: {
+            /**
+             * Format: uuid
+             * @description Public random id of the session (not the token).
+             * @example 5b0c9f0e-2a8d-4c1b-9e7f-3d2a1b0c9e8f
+             */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Sliding: each use moves it 12 h ahead.
+             */
+            expiresAt: string;
+            /**
+             * @description Client address and user agent at sign-in.
+             * @example 203.0.113.7 Mozilla/5.0 (Windows NT 10.0; Win64; x64)
+             */
+            client: string;
+            /** @description true for the session of the presented token. */
+            current: boolean;
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "5b0c9f0e-2a8d-4c1b-9e7f-3d2a1b0c9e8f",
+         *           "createdAt": "2026-11-16T01:00:00Z",
+         *           "expiresAt": "2026-11-16T14:00:00Z",
+         *           "client": "203.0.113.7 Mozilla/5.0",
+         *           "current": true
+         *         }
+         *       ]
+         *     }
+         */
+        SessionList: {
+            items: components["schemas"]["Session"][];
+        };
+        /**
+         * @description System parameters.
+         * @example {
+         *       "leadClaimCap": 1000,
+         *       "customerPool": {
+         *         "rules": {
+         *           "noFollowUpDays": 30,
+         *           "noDealDays": 90,
+         *           "excludeClosedDeal": true,
+         *           "levels": [
+         *             "A",
+         *             "B"
+         *           ]
+         *         },
+         *         "maxClaimsPerDay": 10,
+         *         "maxOwned": 200,
+         *         "reclaimCooldownDays": 7
+         *       }
+         *     }
+         */
+        Settings: {
+            /**
+             * Format: int64
+             * @description How many leads a user may own and still claim from the pool; at the cap a claim is 409 pool_claim_limit_reached. Default 1000.
+             * @example 1000
+             */
+            leadClaimCap: number;
+            customerPool: components["schemas"]["CustomerPoolSettings"];
+            customerFields?: components["schemas"]["CustomField"][];
+        };
+        /**
+         * @description Body of PATCH /api/v1/settings: only the parameters to change; `customerPool` is merged field by field onto the current customer pool parameters (also inside `rules`). Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "leadClaimCap": 200
+         *     }
+         * @example {
+         *       "customerPool": {
+         *         "rules": {
+         *           "noFollowUpDays": 30,
+         *           "noDealDays": 90,
+         *           "excludeClosedDeal": true,
+         *           "levels": [
+         *             "A",
+         *             "B"
+         *           ]
+         *         },
+         *         "maxClaimsPerDay": 10,
+         *         "maxOwned": 200,
+         *         "reclaimCooldownDays": 7
+         *       }
+         *     }
+         * @example {
+         *       "customerPool": {
+         *         "rules": {
+         *           "noFollowUpDays": 15
+         *         }
+         *       }
+         *     }
+         */
+        SettingsPatch: {
+            /**
+             * Format: int64
+             * @description 0 stops all claims from the pool.
+             */
+            leadClaimCap?: number;
+            customerPool?: components["schemas"]["CustomerPoolPatch"];
+            /** @description Replaces the custom customer field definitions. */
+            customerFields?: components["schemas"]["CustomField"][];
+        };
+        TimelineEntry: {
+            /**
+             * @description followUp for a follow-up event, change for every other event.
+             * @enum {string}
+             */
+            kind: "followUp" | "change";
+            entry: components["schemas"]["HistoryEntry"];
+        };
+        TimelinePage: {
+            /** @description Newest first. */
+            items: components["schemas"]["TimelineEntry"][];
+        };
+        /**
+         * @example {
+         *       "code": "492039"
+         *     }
+         */
+        TwoFactorConfirmRequest: {
+            /** @description The authenticator app's current 6-digit code for the enrolled secret. */
+            code: string;
+        };
+        /**
+         * @example {
+         *       "password": "星河-Secret-2026"
+         *     }
+         */
+        TwoFactorDisableRequest: {
+            /**
+             * Format: password
+             * @description Your current password.
+             */
+            password: string;
+        };
+        TwoFactorEnrollment: {
+            /**
+             * @description Base32 TOTP secret, for typing into an authenticator app.
+             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /**
+             * Format: uri
+             * @description otpauth:// URI (issuer "Chronicle CRM") for a QR code.
+             * @example otpauth://totp/Chronicle%20CRM:zhangsan?algorithm=SHA1&digits=6&issuer=Chronicle%20CRM&period=30&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            uri: string;
+        };
+        /**
+         * @example {
+         *       "recoveryCodes": [
+         *         "k7m2p-x9qrt",
+         *         "a3hbc-4wnze",
+         *         "q8r2s-t5uvm",
+         *         "c9d2e-f3g4h",
+         *         "j5k6m-n7p8q",
+         *         "r2s3t-u4v5w",
+         *         "x6y7z-a8b9c",
+         *         "d2e3f-g4h5j",
+         *         "k6m7n-p8q9r",
+         *         "s2t3u-v4w5x"
+         *       ]
+         *     }
+         */
+        TwoFactorRecoveryCodes: {
+            /** @description Ten one-time recovery codes, shown only now (only their hashes are kept). */
+            recoveryCodes: string[];
+        };
+        /**
+         * @description The read view of a user account.
+         * @example {
+         *       "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *       "username": "zhangsan",
+         *       "displayName": "张三",
+         *       "roles": [
+         *         "sales"
+         *       ],
+         *       "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
+         *       "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f",
+         *       "disabled": false,
+         *       "createdAt": "2026-11-01T01:00:00Z",
+         *       "version": 1
+         *     }
+         */
+        User: {
+            /**
+             * Format: uuid
+             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             */
+            id: string;
+            /** @example zhangsan */
+            username: string;
+            /** @example 张三 */
+            displayName: string;
+            roles: string[];
+            /**
+             * Format: uuid
+             * @description The user's department; null when unplaced.
+             */
+            departmentId: string | null;
+            /**
+             * Format: uuid
+             * @description The user's direct superior; null at the top.
+             */
+            superiorId: string | null;
+            disabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description Returned instead of the user's read view when the read model has not caught up within the wait bound. */
+        UserCommandAck: {
+            /**
+             * Format: uuid
+             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             */
+            id: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description Body of POST /api/v1/users. At least one role (role or roles) is required; every role must exist. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "username": "zhangsan",
+         *       "password": "星河-Secret-2026",
+         *       "displayName": "张三",
+         *       "role": "sales",
+         *       "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
+         *       "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f"
+         *     }
+         */
+        UserCreate: {
+            /**
+             * Format: uuid
+             * @description Optional client-chosen id (idempotent create).
+             */
+            id?: string;
+            /** @example zhangsan */
+            username: string;
+            /**
+             * Format: password
+             * @description At least 10 characters, at most 1024 bytes.
+             */
+            password: string;
+            /**
+             * @description Defaults to the username.
+             * @example 张三
+             */
+            displayName?: string;
+            /**
+             * @description A role name: built-in admin, manager, sales, or a custom role.
+             * @example sales
+             * @example north_sales
+             */
+            role?: string;
+            roles?: string[];
+            /**
+             * Format: uuid
+             * @description Optional: an existing, enabled department.
+             * @example 0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02
+             */
+            departmentId?: string;
+            /**
+             * Format: uuid
+             * @description Optional: the direct superior, an active user.
+             * @example 0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f
+             */
+            superiorId?: string;
+        } | unknown | unknown;
+        UserPage: {
+            items: components["schemas"]["User"][];
+            /** @description Always empty: the user list is not paged. */
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+        };
+        /**
+         * @description Body of PATCH /api/v1/users/{id}: only the fields to change; null (or "") clears departmentId or superiorId. Unknown fields are rejected (400 unknown_field). Usernames cannot change; passwords change through reset-password and change-password.
+         * @example {
+         *       "roles": [
+         *         "sales",
+         *         "north_sales"
+         *       ],
+         *       "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
+         *       "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f"
+         *     }
+         */
+        UserPatch: {
+            /** @example 张三 */
+            displayName?: string;
+            /** @description Replaces the user's roles; each must exist. */
+            roles?: string[];
+            /**
+             * Format: uuid
+             * @description An existing, enabled department; null or "" clears it.
+             */
+            departmentId?: string | null;
+            /**
+             * Format: uuid
+             * @description An active user who does not report to this user; null or "" clears it.
+             */
+            superiorId?: string | null;
+        };
     };
     responses: {
         /** @description The request cannot be read: malformed JSON, a wrong JSON type, an unknown field (codes malformed_json, unknown_field) or a malformed If-Match header (malformed_if_match). */
@@ -3562,7 +3565,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Authenticated but not allowed (forbidden): the caller lacks the function permission the operation needs (e.g. leads.assign, users.manage, roles.manage), or the target user is outside the caller's data scope. */
+        /** @description Authenticated but not allowed (forbidden): the caller lacks the function permission the operation needs (e.g. leads.assign, users.manage, roles.manage), or the target user is outside the caller's data scope. A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -3733,6 +3736,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A request authenticated by the `chronicle_session` cookie, with a method other than GET, HEAD or OPTIONS, lacks the header `X-CSRF-Token` or it differs from the `chronicle_csrf` cookie (csrf_failed). Nothing was changed. */
+        CsrfFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://chronicle-crm.dev/problems/csrf_failed",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "detail": "a request signed in by the session cookie must send the X-CSRF-Token header equal to the chronicle_csrf cookie",
+                 *       "code": "csrf_failed"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The account is locked (account_locked): 10 failed sign-ins within 15 minutes lock it until an administrator unlocks it (POST /api/v1/users/{id}/unlock); the right password does not help meanwhile. */
         AccountLocked: {
             headers: {
@@ -3770,7 +3791,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A role of the caller requires two-factor sign-in that the caller has not confirmed (two_factor_enrollment_required); only /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout answer until they do. Any other authenticated endpoint answers this too. */
+        /** @description A role of the caller requires two-factor sign-in that the caller has not confirmed (two_factor_enrollment_required); only /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout answer until they do. Any other authenticated endpoint answers this too. A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
         TwoFactorEnrollmentRequired: {
             headers: {
                 [name: string]: unknown;
@@ -3880,95 +3901,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    healthz: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Up. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "status": "ok"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-        };
-    };
-    readyz: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Ready. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "eventStore": "ok",
-                     *       "readModels": "ok",
-                     *       "projections": "ok"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Readiness"];
-                };
-            };
-            /** @description Not ready; the body names the failing check (not a problem document). */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "eventStore": "ok",
-                     *       "readModels": "ok",
-                     *       "projections": "starting"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Readiness"];
-                };
-            };
-        };
-    };
-    metrics: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Prometheus text exposition format. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /** @example chronicle_commands_total{command="lead.create",outcome="ok"} 42 */
-                    "text/plain": string;
-                };
-            };
-        };
-    };
     getOpenAPIDocument: {
         parameters: {
             query?: never;
@@ -3989,7 +3921,130 @@ export interface operations {
             };
         };
     };
-    login: {
+    searchAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description The acting user's id. */
+                actor?: string;
+                /** @description Event type: exact (`lead.created.v1`) or a prefix ending in '.' (`lead.`). */
+                type?: string;
+                /**
+                 * @description Stream id.
+                 * @example lead-0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                stream?: string;
+                /**
+                 * @description Stream kind.
+                 * @example lead
+                 */
+                kind?: string;
+                /**
+                 * @description Only operations by members of this department or of any department below it (422 validation_failed when there is no such department).
+                 * @example 0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01
+                 */
+                department?: string;
+                /** @description Events at or after this RFC 3339 time. */
+                from?: string;
+                /** @description Events before this RFC 3339 time. */
+                to?: string;
+                /** @description Position order. */
+                order?: "asc" | "desc";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events in position order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    auditLogins: {
+        parameters: {
+            query?: {
+                /**
+                 * @description An account id, or a username (any case; also matches usernames that name no account).
+                 * @example zhangsan
+                 */
+                user?: string;
+                /**
+                 * @description Client address.
+                 * @example 203.0.113.7
+                 */
+                address?: string;
+                /** @description Only this outcome. */
+                outcome?: "succeeded" | "failed" | "locked" | "unlocked";
+                /** @description Outcomes at or after this RFC 3339 time. */
+                from?: string;
+                /** @description Outcomes before this RFC 3339 time. */
+                to?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sign-in outcomes, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginEventPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    confirmTwoFactor: {
         parameters: {
             query?: never;
             header?: never;
@@ -3998,38 +4053,33 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "username": "zhangsan",
-                 *       "password": "星河-Secret-2026"
-                 *     }
-                 */
-                "application/json": components["schemas"]["LoginRequest"];
+                "application/json": components["schemas"]["TwoFactorConfirmRequest"];
             };
         };
         responses: {
-            /** @description Signed in; send the token as `Authorization: Bearer <token>`. */
+            /** @description Two-factor sign-in is on. */
             200: {
                 headers: {
-                    "Cache-Control"?: "no-store";
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LoginResponse"];
+                    "application/json": components["schemas"]["TwoFactorRecoveryCodes"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfFailed"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
-            423: components["responses"]["AccountLocked"];
-            429: components["responses"]["TooManyAttempts"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    logout: {
+    disableTwoFactor: {
         parameters: {
             query?: never;
             header?: {
@@ -4042,23 +4092,32 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorDisableRequest"];
+            };
+        };
         responses: {
-            /** @description Signed out. */
+            /** @description Off. */
             204: {
                 headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfFailed"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    getCurrentUser: {
+    enrollTwoFactor: {
         parameters: {
             query?: never;
             header?: never;
@@ -4067,17 +4126,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The caller's user record. */
+            /** @description The secret and its otpauth URI. */
             200: {
                 headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["TwoFactorEnrollment"];
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfFailed"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorConfirmRequest"];
+            };
+        };
+        responses: {
+            /** @description The new recovery codes. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorRecoveryCodes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfFailed"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -4118,6 +4216,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfFailed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -4125,43 +4224,52 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
-    listUsers: {
+    login: {
         parameters: {
-            query?: {
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
+            query?: never;
             header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+                /** @description `cookie`: answer with the session cookies instead of a token in the body (for browsers). Absent (or any other value): a bearer token in the body, no cookies. */
+                "X-Chronicle-Session"?: "cookie";
             };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "zhangsan",
+                 *       "password": "星河-Secret-2026"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
         responses: {
-            /** @description All users (not paged). */
+            /** @description Signed in; send the token as `Authorization: Bearer <token>`. With `X-Chronicle-Session: cookie` the token is in the `chronicle_session` cookie instead, and `token` is absent. */
             200: {
                 headers: {
+                    /** @description Only with `X-Chronicle-Session: cookie`: `chronicle_session=<token>; Path=/; Expires=<expiresAt>; HttpOnly; SameSite=Strict` (plus `Secure` over TLS) and `chronicle_csrf=<CSRF token>; Path=/; Expires=<expiresAt>; SameSite=Strict` (plus `Secure` over TLS), as two headers. */
+                    "Set-Cookie"?: string;
+                    "Cache-Control"?: "no-store";
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPage"];
+                    "application/json": components["schemas"]["LoginResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
+            423: components["responses"]["AccountLocked"];
+            429: components["responses"]["TooManyAttempts"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    createUser: {
+    logout: {
         parameters: {
             query?: never;
             header?: {
@@ -4174,63 +4282,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UserCreate"];
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description Created: the user's read view, or `{id, version}` if the users projection has not caught up. */
-            201: {
+            /** @description Signed out. */
+            204: {
                 headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    Location: components["headers"]["Location"];
+                    /** @description `chronicle_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict` and `chronicle_csrf=; Path=/; Max-Age=0; SameSite=Strict` (plus `Secure` over TLS), as two headers. */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
-                };
+                content?: never;
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["CsrfFailed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    getUser: {
+    getCurrentUser: {
         parameters: {
-            query?: {
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
-            path: {
-                /**
-                 * @description The user's id.
-                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
-                 */
-                id: components["parameters"]["UserId"];
-            };
+            query?: never;
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The user's read view. */
+            /** @description The caller's user record. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4241,109 +4321,296 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your sessions. */
+            200: {
+                headers: {
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["TwoFactorEnrollmentRequired"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's public id (from GET /api/v1/auth/sessions).
+                 * @example 5b0c9f0e-2a8d-4c1b-9e7f-3d2a1b0c9e8f
+                 */
+                id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["TwoFactorEnrollmentRequired"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    searchContacts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword search over name, mobile, office phone, e-mail and title (Chinese substrings match).
+                 * @example 王
+                 */
+                q?: string;
+                /**
+                 * @description Only this customer's contacts.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                customerId?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "name" | "-name" | "createdAt" | "-createdAt";
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of contacts visible to the caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    updateUser: {
+    createContact: {
         parameters: {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
                  */
-                "If-Match"?: components["parameters"]["IfMatch"];
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
-            path: {
-                /**
-                 * @description The user's id.
-                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
-                 */
-                id: components["parameters"]["UserId"];
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UserPatch"];
+                "application/json": components["schemas"]["ContactCreate"];
             };
         };
         responses: {
-            /** @description The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
-            200: {
+            /** @description Created. The contact's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
                     ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    /**
+                     * @example {
+                     *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
+                     *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+                     *       "name": "王小明",
+                     *       "gender": "male",
+                     *       "title": "采购经理",
+                     *       "officePhone": "010-8888 6601",
+                     *       "mobile": "13800138000",
+                     *       "email": "wang.xiaoming@xinghe.example.cn",
+                     *       "fax": "",
+                     *       "birthday": "1985-06-18",
+                     *       "remark": "决策人之一",
+                     *       "primary": true,
+                     *       "createdAt": "2026-11-15T02:10:00Z",
+                     *       "updatedAt": "2026-11-16T06:25:00Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactCommandAck"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    disableUser: {
+    exportContacts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /**
+                 * @description Keyword search over name, mobile, office phone, e-mail and title (Chinese substrings match).
+                 * @example 王
+                 */
+                q?: string;
+                /**
+                 * @description Only this customer's contacts.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                customerId?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "name" | "-name" | "createdAt" | "-createdAt";
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
                  */
-                "If-Match"?: components["parameters"]["IfMatch"];
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="contacts-20261122-163000.csv"; filename*=UTF-8''%E8%81%94%E7%B3%BB%E4%BA%BA-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example 编号,客户名称,客户编号,姓名,性别,职务,办公电话,手机,邮箱,传真,生日,备注,主联系人,创建时间,更新时间 */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getContact: {
+        parameters: {
+            query?: {
                 /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
                  */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
             };
             path: {
                 /**
-                 * @description The user's id.
-                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
+                 * @description The contact's id.
+                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
                  */
-                id: components["parameters"]["UserId"];
+                id: components["parameters"]["ContactId"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Disabled. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The contact's read view. */
             200: {
                 headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    /**
+                     * @example {
+                     *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
+                     *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+                     *       "name": "王小明",
+                     *       "gender": "male",
+                     *       "title": "采购经理",
+                     *       "officePhone": "010-8888 6601",
+                     *       "mobile": "13800138000",
+                     *       "email": "wang.xiaoming@xinghe.example.cn",
+                     *       "fax": "",
+                     *       "birthday": "1985-06-18",
+                     *       "remark": "决策人之一",
+                     *       "primary": true,
+                     *       "createdAt": "2026-11-15T02:10:00Z",
+                     *       "updatedAt": "2026-11-16T06:25:00Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contact"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    enableUser: {
+    deleteContact: {
         parameters: {
             query?: never;
             header?: {
@@ -4352,87 +4619,23 @@ export interface operations {
                  * @example 3
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /**
-                 * @description The user's id.
-                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
+                 * @description The contact's id.
+                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
                  */
-                id: components["parameters"]["UserId"];
+                id: components["parameters"]["ContactId"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Enabled. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    resetUserPassword: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The user's id.
-                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
-                 */
-                id: components["parameters"]["UserId"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "password": "长城-Temp-2026"
-                 *     }
-                 */
-                "application/json": components["schemas"]["ResetPasswordRequest"];
-            };
-        };
-        responses: {
-            /** @description The password is set. */
+            /** @description Deleted. */
             204: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
                     ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4443,8 +4646,1097 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateContact: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The contact's id.
+                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
+                 */
+                id: components["parameters"]["ContactId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactPatch"];
+            };
+        };
+        responses: {
+            /** @description The contact's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getContactHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The contact's id.
+                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
+                 */
+                id: components["parameters"]["ContactId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact's history (also for deleted contacts). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    searchCustomers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword search over name, legal representative, phone, e-mail, address and city; phone and fax also match by digits alone (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses to match: comma separated and/or repeated (`status=potential,cooperating` or `status=potential&status=cooperating`). Values other than the statuses match nothing.
+                 * @example [
+                 *       "potential,cooperating"
+                 *     ]
+                 */
+                status?: string[];
+                /**
+                 * @description Exact level.
+                 * @example A
+                 */
+                level?: string;
+                /**
+                 * @description Exact industry.
+                 * @example 软件和信息技术服务
+                 */
+                industry?: string;
+                /**
+                 * @description Exact source.
+                 * @example 展会
+                 */
+                source?: string;
+                /**
+                 * @description Exact classification.
+                 * @example target
+                 */
+                classification?: components["schemas"]["CustomerClassification"];
+                /** @description Owner's user id. */
+                ownerId?: string;
+                /** @description true: pool customers only; false: owned customers only. */
+                pool?: boolean;
+                /** @description true: locked customers only; false: unlocked only. */
+                locked?: boolean;
+                /** @description Sort key; a '-' prefix sorts descending (times: customers without one come last ascending). */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "nextFollowUpAt" | "-nextFollowUpAt" | "lastFollowUpAt" | "-lastFollowUpAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of customers visible to the caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerCreate"];
+            };
+        };
+        responses: {
+            /** @description Idempotent create: a customer with this client-chosen id and the same content already exists. The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            /** @description Created. The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+                     *       "name": "北京星河科技有限公司",
+                     *       "legalRepresentative": "李建国",
+                     *       "level": "A",
+                     *       "industry": "软件和信息技术服务",
+                     *       "subIndustry": "企业管理软件",
+                     *       "source": "展会",
+                     *       "nature": "private",
+                     *       "type": "service",
+                     *       "size": "medium",
+                     *       "classification": "target",
+                     *       "country": "中国",
+                     *       "province": "北京市",
+                     *       "city": "北京市",
+                     *       "district": "海淀区",
+                     *       "address": "北京市海淀区中关村大街1号",
+                     *       "postcode": "100080",
+                     *       "phone": "010-8888 6666",
+                     *       "email": "info@xinghe.example.cn",
+                     *       "website": "www.xinghe.example.cn",
+                     *       "remark": "年内有采购计划，关注价格",
+                     *       "satisfaction": 4,
+                     *       "credit": 5,
+                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
+                     *       "status": "cooperating",
+                     *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *       "inPool": false,
+                     *       "locked": false,
+                     *       "claimedAt": "2026-11-15T02:04:05.123456Z",
+                     *       "lastFollowUpAt": "2026-11-16T06:20:00.5Z",
+                     *       "fromLeadId": null,
+                     *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *       "createdAt": "2026-11-15T02:04:05.123456Z",
+                     *       "updatedAt": "2026-11-16T06:20:00.5Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Likely duplicates exist (possible_duplicate, with `duplicates`; resend with `confirmDuplicate: true` to save anyway), the client-chosen id exists with different content (already_exists), or an Idempotency-Key is still in flight (idempotency_in_progress). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportCustomers: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /**
+                 * @description Keyword search over name, legal representative, phone, e-mail, address and city; phone and fax also match by digits alone (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses to match: comma separated and/or repeated (`status=potential,cooperating` or `status=potential&status=cooperating`). Values other than the statuses match nothing.
+                 * @example [
+                 *       "potential,cooperating"
+                 *     ]
+                 */
+                status?: string[];
+                /**
+                 * @description Exact level.
+                 * @example A
+                 */
+                level?: string;
+                /**
+                 * @description Exact industry.
+                 * @example 软件和信息技术服务
+                 */
+                industry?: string;
+                /**
+                 * @description Exact source.
+                 * @example 展会
+                 */
+                source?: string;
+                /**
+                 * @description Exact classification.
+                 * @example target
+                 */
+                classification?: components["schemas"]["CustomerClassification"];
+                /** @description Owner's user id. */
+                ownerId?: string;
+                /** @description true: pool customers only; false: owned customers only. */
+                pool?: boolean;
+                /** @description true: locked customers only; false: unlocked only. */
+                locked?: boolean;
+                /** @description Sort key; a '-' prefix sorts descending (times: customers without one come last ascending). */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "nextFollowUpAt" | "-nextFollowUpAt" | "lastFollowUpAt" | "-lastFollowUpAt";
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="customers-20261122-163000.xlsx"; filename*=UTF-8''%E5%AE%A2%E6%88%B7-20261122-163000.xlsx
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example 编号,客户名称,法人代表,级别,行业,子行业,来源,性质,类型,规模,分类,国家,省份,城市,区县,地址,邮编,电话,传真,邮箱,网址,备注,满意度,信用,下次跟进时间,状态,负责人,公海,锁定,最后跟进时间,创建时间,更新时间 */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: {
+                /**
+                 * @description RFC 3339 time: return the customer as it was then, rebuilt from its events (minPosition is ignored).
+                 * @example 2026-11-16T12:00:00+08:00
+                 */
+                asOf?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's read view (with ETag), or with `asOf` its snapshot at that time. */
+            200: {
+                headers: {
+                    /** @description The customer's version (not sent with asOf). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+                     *       "name": "北京星河科技有限公司",
+                     *       "legalRepresentative": "李建国",
+                     *       "level": "A",
+                     *       "industry": "软件和信息技术服务",
+                     *       "subIndustry": "企业管理软件",
+                     *       "source": "展会",
+                     *       "nature": "private",
+                     *       "type": "service",
+                     *       "size": "medium",
+                     *       "classification": "target",
+                     *       "country": "中国",
+                     *       "province": "北京市",
+                     *       "city": "北京市",
+                     *       "district": "海淀区",
+                     *       "address": "北京市海淀区中关村大街1号",
+                     *       "postcode": "100080",
+                     *       "phone": "010-8888 6666",
+                     *       "email": "info@xinghe.example.cn",
+                     *       "website": "www.xinghe.example.cn",
+                     *       "remark": "年内有采购计划，关注价格",
+                     *       "satisfaction": 4,
+                     *       "credit": 5,
+                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
+                     *       "status": "cooperating",
+                     *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *       "inPool": false,
+                     *       "locked": false,
+                     *       "claimedAt": "2026-11-15T02:04:05.123456Z",
+                     *       "lastFollowUpAt": "2026-11-16T06:20:00.5Z",
+                     *       "fromLeadId": null,
+                     *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *       "createdAt": "2026-11-15T02:04:05.123456Z",
+                     *       "updatedAt": "2026-11-16T06:20:00.5Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerSnapshot"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerPatch"];
+            };
+        };
+        responses: {
+            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    assignCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignRequest"];
+            };
+        };
+        responses: {
+            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    claimCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The customer is not (or no longer) in the pool (not_in_pool), the caller released it too recently (pool_reclaim_cooldown), owns as many customers as the pool allows (pool_claim_limit_reached) or has claimed as many today as allowed (pool_daily_claim_limit_reached), or a concurrent change (concurrency_conflict, idempotency_in_progress). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCustomerHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's history (also for deleted customers the caller could see). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "position": 1101,
+                     *           "version": 1,
+                     *           "type": "customer.created.v1",
+                     *           "occurredAt": "2026-11-17T03:00:00.25Z",
+                     *           "actor": {
+                     *             "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *             "name": "张三"
+                     *           },
+                     *           "changes": [
+                     *             {
+                     *               "field": "fromLeadId",
+                     *               "from": null,
+                     *               "to": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
+                     *             },
+                     *             {
+                     *               "field": "name",
+                     *               "from": null,
+                     *               "to": "北京星河科技有限公司"
+                     *             },
+                     *             {
+                     *               "field": "ownerId",
+                     *               "from": null,
+                     *               "to": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b"
+                     *             },
+                     *             {
+                     *               "field": "status",
+                     *               "from": null,
+                     *               "to": "potential"
+                     *             }
+                     *           ],
+                     *           "data": {
+                     *             "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
+                     *             "fields": {
+                     *               "name": "北京星河科技有限公司",
+                     *               "source": "展会",
+                     *               "level": "A",
+                     *               "phone": "010-8888 6666"
+                     *             },
+                     *             "status": "potential",
+                     *             "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *             "fromLeadId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
+                     *             "by": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *             "at": "2026-11-17T03:00:00.25Z"
+                     *           },
+                     *           "metadata": {
+                     *             "command": "customer.create",
+                     *             "correlationId": "0190a5d1-0000-7000-8000-00000000000a",
+                     *             "causationId": "0190a5d1-0000-7000-8000-00000000000c",
+                     *             "requestId": "0190a5d1-0000-7000-8000-00000000000a",
+                     *             "clientAddr": "192.0.2.10",
+                     *             "eventId": "0190a5d1-0000-7000-8000-00000000000d",
+                     *             "streamId": "customer-0813b723-e632-54e4-a59d-c38f656ae815"
+                     *           }
+                     *         },
+                     *         {
+                     *           "position": 1103,
+                     *           "version": 2,
+                     *           "type": "customer.primary_contact_set.v1",
+                     *           "occurredAt": "2026-11-17T03:00:00.27Z",
+                     *           "actor": {
+                     *             "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *             "name": "张三"
+                     *           },
+                     *           "changes": [
+                     *             {
+                     *               "field": "primaryContactId",
+                     *               "from": "",
+                     *               "to": "136ea07f-d09e-5cf6-8ceb-ed0ce4445f6c"
+                     *             }
+                     *           ],
+                     *           "data": {
+                     *             "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
+                     *             "contactId": "136ea07f-d09e-5cf6-8ceb-ed0ce4445f6c",
+                     *             "by": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *             "at": "2026-11-17T03:00:00.27Z"
+                     *           },
+                     *           "metadata": {
+                     *             "command": "customer.set_primary_contact",
+                     *             "correlationId": "0190a5d1-0000-7000-8000-00000000000a",
+                     *             "causationId": "0190a5d1-0000-7000-8000-00000000000c",
+                     *             "requestId": "0190a5d1-0000-7000-8000-00000000000a",
+                     *             "clientAddr": "192.0.2.10",
+                     *             "eventId": "0190a5d1-0000-7000-8000-00000000000f",
+                     *             "streamId": "customer-0813b723-e632-54e4-a59d-c38f656ae815"
+                     *           }
+                     *         },
+                     *         {
+                     *           "position": 1250,
+                     *           "version": 3,
+                     *           "type": "customer.released.v1",
+                     *           "occurredAt": "2026-11-25T04:00:00Z",
+                     *           "actor": {
+                     *             "id": "00000000-0000-7000-8000-000000000001",
+                     *             "name": "system"
+                     *           },
+                     *           "changes": [
+                     *             {
+                     *               "field": "inPool",
+                     *               "from": false,
+                     *               "to": true
+                     *             },
+                     *             {
+                     *               "field": "ownerId",
+                     *               "from": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *               "to": null
+                     *             }
+                     *           ],
+                     *           "data": {
+                     *             "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
+                     *             "from": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *             "reason": "pool rule no_follow_up: due since 2026-11-24",
+                     *             "rule": "no_follow_up",
+                     *             "by": "00000000-0000-7000-8000-000000000001",
+                     *             "at": "2026-11-25T04:00:00Z"
+                     *           },
+                     *           "metadata": {
+                     *             "command": "customer.return_to_pool",
+                     *             "correlationId": "0190a5e0-0000-7000-8000-00000000000a",
+                     *             "causationId": "",
+                     *             "requestId": "pool-rules-20261125T040000",
+                     *             "clientAddr": "",
+                     *             "eventId": "0190a5e0-0000-7000-8000-00000000000b",
+                     *             "streamId": "customer-0813b723-e632-54e4-a59d-c38f656ae815"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    lockCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    mergeCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    setPrimaryContact: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PrimaryContactRequest"];
+            };
+        };
+        responses: {
+            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    releaseCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseRequest"];
+            };
+        };
+        responses: {
+            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The customer is already in the pool (already_in_pool) or locked (customer_locked), or a concurrent change (concurrency_conflict, idempotency_in_progress). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCustomerTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's timeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelinePage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    unlockCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -4685,6 +5977,1106 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    findDuplicates: {
+        parameters: {
+            query?: {
+                /** @description What to check; only customer. */
+                type?: "customer";
+                /**
+                 * @description Company name as typed.
+                 * @example 北京星河科技
+                 */
+                name?: string;
+                /**
+                 * @description Phone as typed.
+                 * @example 010-8888 6666
+                 */
+                phone?: string;
+                /**
+                 * @description E-mail as typed.
+                 * @example info@xinghe.example.cn
+                 */
+                email?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Likely duplicates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicatePage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listFollowUps: {
+        parameters: {
+            query: {
+                /**
+                 * @description lead:<id>, customer:<id> or contact:<id>.
+                 * @example customer:0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                subject: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subject's follow-ups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    recordFollowUp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpCreate"];
+            };
+        };
+        responses: {
+            /** @description Recorded. The follow-up's read view once the projection has caught up, else `{id}`. ETag is the subject's new version. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190a5d2-4e5f-7061-9c73-8d9e0f1a2b3c",
+                     *       "subject": "contact:0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
+                     *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+                     *       "contactId": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
+                     *       "type": "visit",
+                     *       "at": "2026-11-16T06:20:00.5Z",
+                     *       "content": "上门拜访，客户对报价有兴趣，希望下周演示",
+                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
+                     *       "by": {
+                     *         "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *         "name": "张三"
+                     *       },
+                     *       "position": 1087
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FollowUp"] | components["schemas"]["FollowUpAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    startImport: {
+        parameters: {
+            query: {
+                /** @example customers */
+                type: components["schemas"]["ImportType"];
+                /** @description Validate and report without writing anything. */
+                dryRun?: boolean;
+                /** @description The file's format when the content type and file name do not tell it. */
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example 客户名称,电话,邮箱,性质
+                 *     北京星河科技有限公司,010-6688 9900,info@xinghe.cn,私营
+                 */
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                "application/octet-stream": string;
+                "multipart/form-data": {
+                    /** @description The CSV or XLSX file (its name's extension tells the format). */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; the import runs in the background. */
+            202: {
+                headers: {
+                    /** @description The import's progress URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0192f3a4-5b6c-7d8e-9f01-23456789abcd",
+                     *       "type": "customers",
+                     *       "dryRun": true,
+                     *       "state": "queued",
+                     *       "total": 0,
+                     *       "imported": 0,
+                     *       "skipped": 0,
+                     *       "failed": 0,
+                     *       "errors": [],
+                     *       "errorsTruncated": false,
+                     *       "position": 0,
+                     *       "createdAt": "2026-11-22T08:30:00Z",
+                     *       "updatedAt": "2026-11-22T08:30:00Z",
+                     *       "finishedAt": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description The body is empty (empty_file) or not a readable multipart body (malformed_upload). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://chronicle-crm.dev/problems/empty_file",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "the file is empty",
+                     *       "code": "empty_file"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The file is larger than 50 MiB (body_too_large). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://chronicle-crm.dev/problems/body_too_large",
+                     *       "title": "Request Entity Too Large",
+                     *       "status": 413,
+                     *       "detail": "the file is larger than 52428800 bytes",
+                     *       "code": "body_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither CSV nor XLSX (an old .xls workbook, JSON …) (unsupported_media_type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://chronicle-crm.dev/problems/unsupported_media_type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "send the file as text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or in the multipart field \"file\")",
+                     *       "code": "unsupported_media_type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The import's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    searchLeads: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword search over name, company, phone, mobile and email (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses to match: comma separated and/or repeated (`status=new,following` or `status=new&status=following`).
+                 * @example [
+                 *       "new,following"
+                 *     ]
+                 */
+                status?: string[];
+                /**
+                 * @description Exact source.
+                 * @example 展会
+                 */
+                source?: string;
+                /** @description Owner's user id. */
+                ownerId?: string;
+                /** @description true: pool leads only; false: owned leads only. */
+                pool?: boolean;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "nextFollowUpAt" | "-nextFollowUpAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of leads visible to the caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadCreate"];
+            };
+        };
+        responses: {
+            /** @description Idempotent create: a lead with this client-chosen id and the same content already exists. The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                };
+            };
+            /** @description Created. The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
+                     *       "name": "王小明",
+                     *       "company": "北京星河科技有限公司",
+                     *       "phone": "010-8888 6666",
+                     *       "mobile": "13800138000",
+                     *       "email": "wang.xiaoming@xinghe.example.cn",
+                     *       "source": "展会",
+                     *       "industry": "软件和信息技术服务",
+                     *       "level": "A",
+                     *       "address": "北京市海淀区中关村大街1号",
+                     *       "remark": "对销售管理系统感兴趣，下周二回电",
+                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
+                     *       "status": "following",
+                     *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *       "inPool": false,
+                     *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *       "createdAt": "2026-11-15T02:04:05.123456Z",
+                     *       "updatedAt": "2026-11-16T06:20:00.5Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportLeads: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /**
+                 * @description Keyword search over name, company, phone, mobile and email (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses to match: comma separated and/or repeated (`status=new,following` or `status=new&status=following`).
+                 * @example [
+                 *       "new,following"
+                 *     ]
+                 */
+                status?: string[];
+                /**
+                 * @description Exact source.
+                 * @example 展会
+                 */
+                source?: string;
+                /** @description Owner's user id. */
+                ownerId?: string;
+                /** @description true: pool leads only; false: owned leads only. */
+                pool?: boolean;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "nextFollowUpAt" | "-nextFollowUpAt";
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="leads-20261122-163000.csv"; filename*=UTF-8''%E7%BA%BF%E7%B4%A2-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example 编号,姓名,公司,电话,手机,邮箱,来源,行业,级别,地址,备注,下次跟进时间,状态,负责人,公海,创建时间,更新时间 */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getLead: {
+        parameters: {
+            query?: {
+                /**
+                 * @description RFC 3339 time: return the lead as it was then, rebuilt from its events (minPosition is ignored).
+                 * @example 2026-11-16T12:00:00+08:00
+                 */
+                asOf?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lead's read view (with ETag), or with `asOf` its snapshot at that time. */
+            200: {
+                headers: {
+                    /** @description The lead's version (not sent with asOf). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
+                     *       "name": "王小明",
+                     *       "company": "北京星河科技有限公司",
+                     *       "phone": "010-8888 6666",
+                     *       "mobile": "13800138000",
+                     *       "email": "wang.xiaoming@xinghe.example.cn",
+                     *       "source": "展会",
+                     *       "industry": "软件和信息技术服务",
+                     *       "level": "A",
+                     *       "address": "北京市海淀区中关村大街1号",
+                     *       "remark": "对销售管理系统感兴趣，下周二回电",
+                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
+                     *       "status": "following",
+                     *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *       "inPool": false,
+                     *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+                     *       "createdAt": "2026-11-15T02:04:05.123456Z",
+                     *       "updatedAt": "2026-11-16T06:20:00.5Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadSnapshot"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadPatch"];
+            };
+        };
+        responses: {
+            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    assignLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignRequest"];
+            };
+        };
+        responses: {
+            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    claimLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ClaimRequest"];
+            };
+        };
+        responses: {
+            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The lead is not (or no longer) in the pool (not_in_pool), the caller already owns as many leads as the pool rules allow (pool_claim_limit_reached), or a concurrent change (concurrency_conflict, idempotency_in_progress). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    convertLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LeadConvertRequest"];
+            };
+        };
+        responses: {
+            /** @description Converted. `X-Chronicle-Position` covers the customer's and contact's events (pass it as X-Chronicle-Min-Position to read them); `ETag` is the lead's new version; `Location` is the customer. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
+                     *       "contactId": "136ea07f-d09e-5cf6-8ceb-ed0ce4445f6c",
+                     *       "leadId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeadConvertResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The lead is already converted (invalid_transition: converting twice is refused), or a concurrent change (concurrency_conflict, idempotency_in_progress). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getLeadHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lead's history (also for deleted leads the caller could see). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    releaseLead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseRequest"];
+            };
+        };
+        responses: {
+            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getLeadTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lead's timeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelinePage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listReturningCustomers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Horizon in days (0 to 3650).
+                 * @example 7
+                 */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Customers about to return to the pool. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturningCustomerPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listProjections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each projection generation's position, lag and state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionStatusList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    rebuildProjection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The projection's name. */
+                name: components["parameters"]["ProjectionName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new generation is being built; reads stay on the current one until it catches up. */
+            202: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "leads",
+                     *       "generation": 2,
+                     *       "state": "rebuilding"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProjectionRebuildAccepted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    resumeProjection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The projection's name. */
+                name: components["parameters"]["ProjectionName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The projection resumes. */
+            202: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "leads",
+                     *       "state": "resuming"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProjectionResumeAccepted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -5033,36 +7425,9 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
-    searchLeads: {
+    listUsers: {
         parameters: {
             query?: {
-                /**
-                 * @description Keyword search over name, company, phone, mobile and email (Chinese substrings match; at most 100 characters).
-                 * @example 星河
-                 */
-                q?: string;
-                /**
-                 * @description Statuses to match: comma separated and/or repeated (`status=new,following` or `status=new&status=following`).
-                 * @example [
-                 *       "new,following"
-                 *     ]
-                 */
-                status?: string[];
-                /**
-                 * @description Exact source.
-                 * @example 展会
-                 */
-                source?: string;
-                /** @description Owner's user id. */
-                ownerId?: string;
-                /** @description true: pool leads only; false: owned leads only. */
-                pool?: boolean;
-                /** @description Sort key; a '-' prefix sorts descending. */
-                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "nextFollowUpAt" | "-nextFollowUpAt";
-                /** @description Page size. */
-                limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page (keyset pagination). */
-                cursor?: components["parameters"]["Cursor"];
                 /**
                  * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
                  * @example 1042
@@ -5081,13 +7446,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of leads visible to the caller. */
+            /** @description All users (not paged). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LeadPage"];
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5096,7 +7461,7 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
-    createLead: {
+    createUser: {
         parameters: {
             query?: never;
             header?: {
@@ -5111,24 +7476,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LeadCreate"];
+                "application/json": components["schemas"]["UserCreate"];
             };
         };
         responses: {
-            /** @description Idempotent create: a lead with this client-chosen id and the same content already exists. The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    Location: components["headers"]["Location"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
-                };
-            };
-            /** @description Created. The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description Created: the user's read view, or `{id, version}` if the users projection has not caught up. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5138,30 +7490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
-                     *       "name": "王小明",
-                     *       "company": "北京星河科技有限公司",
-                     *       "phone": "010-8888 6666",
-                     *       "mobile": "13800138000",
-                     *       "email": "wang.xiaoming@xinghe.example.cn",
-                     *       "source": "展会",
-                     *       "industry": "软件和信息技术服务",
-                     *       "level": "A",
-                     *       "address": "北京市海淀区中关村大街1号",
-                     *       "remark": "对销售管理系统感兴趣，下周二回电",
-                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
-                     *       "status": "following",
-                     *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *       "inPool": false,
-                     *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *       "createdAt": "2026-11-15T02:04:05.123456Z",
-                     *       "updatedAt": "2026-11-16T06:20:00.5Z",
-                     *       "version": 3
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5174,1452 +7503,7 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
-    getLead: {
-        parameters: {
-            query?: {
-                /**
-                 * @description RFC 3339 time: return the lead as it was then, rebuilt from its events (minPosition is ignored).
-                 * @example 2026-11-16T12:00:00+08:00
-                 */
-                asOf?: string;
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The lead's read view (with ETag), or with `asOf` its snapshot at that time. */
-            200: {
-                headers: {
-                    /** @description The lead's version (not sent with asOf). */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
-                     *       "name": "王小明",
-                     *       "company": "北京星河科技有限公司",
-                     *       "phone": "010-8888 6666",
-                     *       "mobile": "13800138000",
-                     *       "email": "wang.xiaoming@xinghe.example.cn",
-                     *       "source": "展会",
-                     *       "industry": "软件和信息技术服务",
-                     *       "level": "A",
-                     *       "address": "北京市海淀区中关村大街1号",
-                     *       "remark": "对销售管理系统感兴趣，下周二回电",
-                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
-                     *       "status": "following",
-                     *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *       "inPool": false,
-                     *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *       "createdAt": "2026-11-15T02:04:05.123456Z",
-                     *       "updatedAt": "2026-11-16T06:20:00.5Z",
-                     *       "version": 3
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadSnapshot"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    deleteLead: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-            };
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted. */
-            204: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    updateLead: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-            };
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LeadPatch"];
-            };
-        };
-        responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    assignLead: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AssignRequest"];
-            };
-        };
-        responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    claimLead: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["ClaimRequest"];
-            };
-        };
-        responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            /** @description The lead is not (or no longer) in the pool (not_in_pool), the caller already owns as many leads as the pool rules allow (pool_claim_limit_reached), or a concurrent change (concurrency_conflict, idempotency_in_progress). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    releaseLead: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReleaseRequest"];
-            };
-        };
-        responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    getLeadHistory: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The lead's history (also for deleted leads the caller could see). */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HistoryPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    convertLead: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["LeadConvertRequest"];
-            };
-        };
-        responses: {
-            /** @description Converted. `X-Chronicle-Position` covers the customer's and contact's events (pass it as X-Chronicle-Min-Position to read them); `ETag` is the lead's new version; `Location` is the customer. */
-            201: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    Location: components["headers"]["Location"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
-                     *       "contactId": "136ea07f-d09e-5cf6-8ceb-ed0ce4445f6c",
-                     *       "leadId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["LeadConvertResult"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            /** @description The lead is already converted (invalid_transition: converting twice is refused), or a concurrent change (concurrency_conflict, idempotency_in_progress). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    getLeadTimeline: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description The lead's id.
-                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                id: components["parameters"]["LeadId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The lead's timeline. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TimelinePage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    searchCustomers: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Keyword search over name, legal representative, phone, e-mail, address and city; phone and fax also match by digits alone (Chinese substrings match; at most 100 characters).
-                 * @example 星河
-                 */
-                q?: string;
-                /**
-                 * @description Statuses to match: comma separated and/or repeated (`status=potential,cooperating` or `status=potential&status=cooperating`). Values other than the statuses match nothing.
-                 * @example [
-                 *       "potential,cooperating"
-                 *     ]
-                 */
-                status?: string[];
-                /**
-                 * @description Exact level.
-                 * @example A
-                 */
-                level?: string;
-                /**
-                 * @description Exact industry.
-                 * @example 软件和信息技术服务
-                 */
-                industry?: string;
-                /**
-                 * @description Exact source.
-                 * @example 展会
-                 */
-                source?: string;
-                /**
-                 * @description Exact classification.
-                 * @example target
-                 */
-                classification?: components["schemas"]["CustomerClassification"];
-                /** @description Owner's user id. */
-                ownerId?: string;
-                /** @description true: pool customers only; false: owned customers only. */
-                pool?: boolean;
-                /** @description true: locked customers only; false: unlocked only. */
-                locked?: boolean;
-                /** @description Sort key; a '-' prefix sorts descending (times: customers without one come last ascending). */
-                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "nextFollowUpAt" | "-nextFollowUpAt" | "lastFollowUpAt" | "-lastFollowUpAt";
-                /** @description Page size. */
-                limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page (keyset pagination). */
-                cursor?: components["parameters"]["Cursor"];
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of customers visible to the caller. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CustomerPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    createCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CustomerCreate"];
-            };
-        };
-        responses: {
-            /** @description Idempotent create: a customer with this client-chosen id and the same content already exists. The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    Location: components["headers"]["Location"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            /** @description Created. The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            201: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    Location: components["headers"]["Location"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-                     *       "name": "北京星河科技有限公司",
-                     *       "legalRepresentative": "李建国",
-                     *       "level": "A",
-                     *       "industry": "软件和信息技术服务",
-                     *       "subIndustry": "企业管理软件",
-                     *       "source": "展会",
-                     *       "nature": "private",
-                     *       "type": "service",
-                     *       "size": "medium",
-                     *       "classification": "target",
-                     *       "country": "中国",
-                     *       "province": "北京市",
-                     *       "city": "北京市",
-                     *       "district": "海淀区",
-                     *       "address": "北京市海淀区中关村大街1号",
-                     *       "postcode": "100080",
-                     *       "phone": "010-8888 6666",
-                     *       "email": "info@xinghe.example.cn",
-                     *       "website": "www.xinghe.example.cn",
-                     *       "remark": "年内有采购计划，关注价格",
-                     *       "satisfaction": 4,
-                     *       "credit": 5,
-                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
-                     *       "status": "cooperating",
-                     *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *       "inPool": false,
-                     *       "locked": false,
-                     *       "claimedAt": "2026-11-15T02:04:05.123456Z",
-                     *       "lastFollowUpAt": "2026-11-16T06:20:00.5Z",
-                     *       "fromLeadId": null,
-                     *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *       "createdAt": "2026-11-15T02:04:05.123456Z",
-                     *       "updatedAt": "2026-11-16T06:20:00.5Z",
-                     *       "version": 4
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            /** @description Likely duplicates exist (possible_duplicate, with `duplicates`; resend with `confirmDuplicate: true` to save anyway), the client-chosen id exists with different content (already_exists), or an Idempotency-Key is still in flight (idempotency_in_progress). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    getCustomer: {
-        parameters: {
-            query?: {
-                /**
-                 * @description RFC 3339 time: return the customer as it was then, rebuilt from its events (minPosition is ignored).
-                 * @example 2026-11-16T12:00:00+08:00
-                 */
-                asOf?: string;
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The customer's read view (with ETag), or with `asOf` its snapshot at that time. */
-            200: {
-                headers: {
-                    /** @description The customer's version (not sent with asOf). */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-                     *       "name": "北京星河科技有限公司",
-                     *       "legalRepresentative": "李建国",
-                     *       "level": "A",
-                     *       "industry": "软件和信息技术服务",
-                     *       "subIndustry": "企业管理软件",
-                     *       "source": "展会",
-                     *       "nature": "private",
-                     *       "type": "service",
-                     *       "size": "medium",
-                     *       "classification": "target",
-                     *       "country": "中国",
-                     *       "province": "北京市",
-                     *       "city": "北京市",
-                     *       "district": "海淀区",
-                     *       "address": "北京市海淀区中关村大街1号",
-                     *       "postcode": "100080",
-                     *       "phone": "010-8888 6666",
-                     *       "email": "info@xinghe.example.cn",
-                     *       "website": "www.xinghe.example.cn",
-                     *       "remark": "年内有采购计划，关注价格",
-                     *       "satisfaction": 4,
-                     *       "credit": 5,
-                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
-                     *       "status": "cooperating",
-                     *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *       "inPool": false,
-                     *       "locked": false,
-                     *       "claimedAt": "2026-11-15T02:04:05.123456Z",
-                     *       "lastFollowUpAt": "2026-11-16T06:20:00.5Z",
-                     *       "fromLeadId": null,
-                     *       "createdBy": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *       "createdAt": "2026-11-15T02:04:05.123456Z",
-                     *       "updatedAt": "2026-11-16T06:20:00.5Z",
-                     *       "version": 4
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerSnapshot"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    deleteCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted. */
-            204: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    updateCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CustomerPatch"];
-            };
-        };
-        responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    assignCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AssignRequest"];
-            };
-        };
-        responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    claimCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            /** @description The customer is not (or no longer) in the pool (not_in_pool), the caller released it too recently (pool_reclaim_cooldown), owns as many customers as the pool allows (pool_claim_limit_reached) or has claimed as many today as allowed (pool_daily_claim_limit_reached), or a concurrent change (concurrency_conflict, idempotency_in_progress). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            412: components["responses"]["PreconditionFailed"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    releaseCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReleaseRequest"];
-            };
-        };
-        responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            /** @description The customer is already in the pool (already_in_pool) or locked (customer_locked), or a concurrent change (concurrency_conflict, idempotency_in_progress). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    lockCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    unlockCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    setPrimaryContact: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PrimaryContactRequest"];
-            };
-        };
-        responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    getCustomerHistory: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The customer's history (also for deleted customers the caller could see). */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "position": 1101,
-                     *           "version": 1,
-                     *           "type": "customer.created.v1",
-                     *           "occurredAt": "2026-11-17T03:00:00.25Z",
-                     *           "actor": {
-                     *             "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *             "name": "张三"
-                     *           },
-                     *           "changes": [
-                     *             {
-                     *               "field": "fromLeadId",
-                     *               "from": null,
-                     *               "to": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e"
-                     *             },
-                     *             {
-                     *               "field": "name",
-                     *               "from": null,
-                     *               "to": "北京星河科技有限公司"
-                     *             },
-                     *             {
-                     *               "field": "ownerId",
-                     *               "from": null,
-                     *               "to": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b"
-                     *             },
-                     *             {
-                     *               "field": "status",
-                     *               "from": null,
-                     *               "to": "potential"
-                     *             }
-                     *           ],
-                     *           "data": {
-                     *             "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
-                     *             "fields": {
-                     *               "name": "北京星河科技有限公司",
-                     *               "source": "展会",
-                     *               "level": "A",
-                     *               "phone": "010-8888 6666"
-                     *             },
-                     *             "status": "potential",
-                     *             "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *             "fromLeadId": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
-                     *             "by": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *             "at": "2026-11-17T03:00:00.25Z"
-                     *           },
-                     *           "metadata": {
-                     *             "command": "customer.create",
-                     *             "correlationId": "0190a5d1-0000-7000-8000-00000000000a",
-                     *             "causationId": "0190a5d1-0000-7000-8000-00000000000c",
-                     *             "requestId": "0190a5d1-0000-7000-8000-00000000000a",
-                     *             "clientAddr": "192.0.2.10",
-                     *             "eventId": "0190a5d1-0000-7000-8000-00000000000d",
-                     *             "streamId": "customer-0813b723-e632-54e4-a59d-c38f656ae815"
-                     *           }
-                     *         },
-                     *         {
-                     *           "position": 1103,
-                     *           "version": 2,
-                     *           "type": "customer.primary_contact_set.v1",
-                     *           "occurredAt": "2026-11-17T03:00:00.27Z",
-                     *           "actor": {
-                     *             "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *             "name": "张三"
-                     *           },
-                     *           "changes": [
-                     *             {
-                     *               "field": "primaryContactId",
-                     *               "from": "",
-                     *               "to": "136ea07f-d09e-5cf6-8ceb-ed0ce4445f6c"
-                     *             }
-                     *           ],
-                     *           "data": {
-                     *             "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
-                     *             "contactId": "136ea07f-d09e-5cf6-8ceb-ed0ce4445f6c",
-                     *             "by": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *             "at": "2026-11-17T03:00:00.27Z"
-                     *           },
-                     *           "metadata": {
-                     *             "command": "customer.set_primary_contact",
-                     *             "correlationId": "0190a5d1-0000-7000-8000-00000000000a",
-                     *             "causationId": "0190a5d1-0000-7000-8000-00000000000c",
-                     *             "requestId": "0190a5d1-0000-7000-8000-00000000000a",
-                     *             "clientAddr": "192.0.2.10",
-                     *             "eventId": "0190a5d1-0000-7000-8000-00000000000f",
-                     *             "streamId": "customer-0813b723-e632-54e4-a59d-c38f656ae815"
-                     *           }
-                     *         },
-                     *         {
-                     *           "position": 1250,
-                     *           "version": 3,
-                     *           "type": "customer.released.v1",
-                     *           "occurredAt": "2026-11-25T04:00:00Z",
-                     *           "actor": {
-                     *             "id": "00000000-0000-7000-8000-000000000001",
-                     *             "name": "system"
-                     *           },
-                     *           "changes": [
-                     *             {
-                     *               "field": "inPool",
-                     *               "from": false,
-                     *               "to": true
-                     *             },
-                     *             {
-                     *               "field": "ownerId",
-                     *               "from": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *               "to": null
-                     *             }
-                     *           ],
-                     *           "data": {
-                     *             "customerId": "0813b723-e632-54e4-a59d-c38f656ae815",
-                     *             "from": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *             "reason": "pool rule no_follow_up: due since 2026-11-24",
-                     *             "rule": "no_follow_up",
-                     *             "by": "00000000-0000-7000-8000-000000000001",
-                     *             "at": "2026-11-25T04:00:00Z"
-                     *           },
-                     *           "metadata": {
-                     *             "command": "customer.return_to_pool",
-                     *             "correlationId": "0190a5e0-0000-7000-8000-00000000000a",
-                     *             "causationId": "",
-                     *             "requestId": "pool-rules-20261125T040000",
-                     *             "clientAddr": "",
-                     *             "eventId": "0190a5e0-0000-7000-8000-00000000000b",
-                     *             "streamId": "customer-0813b723-e632-54e4-a59d-c38f656ae815"
-                     *           }
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["HistoryPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    getCustomerTimeline: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                id: components["parameters"]["CustomerId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The customer's timeline. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TimelinePage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    searchContacts: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Keyword search over name, mobile, office phone, e-mail and title (Chinese substrings match).
-                 * @example 王
-                 */
-                q?: string;
-                /**
-                 * @description Only this customer's contacts.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                customerId?: string;
-                /** @description Sort key; a '-' prefix sorts descending. */
-                sort?: "name" | "-name" | "createdAt" | "-createdAt";
-                /** @description The `nextCursor` of the previous page (keyset pagination). */
-                cursor?: components["parameters"]["Cursor"];
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of contacts visible to the caller. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ContactPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    createContact: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ContactCreate"];
-            };
-        };
-        responses: {
-            /** @description Created. The contact's read view once the customer projection has caught up with the command, else `{id, version}`. */
-            201: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    Location: components["headers"]["Location"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
-                     *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-                     *       "name": "王小明",
-                     *       "gender": "male",
-                     *       "title": "采购经理",
-                     *       "officePhone": "010-8888 6601",
-                     *       "mobile": "13800138000",
-                     *       "email": "wang.xiaoming@xinghe.example.cn",
-                     *       "fax": "",
-                     *       "birthday": "1985-06-18",
-                     *       "remark": "决策人之一",
-                     *       "primary": true,
-                     *       "createdAt": "2026-11-15T02:10:00Z",
-                     *       "updatedAt": "2026-11-16T06:25:00Z",
-                     *       "version": 2
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactCommandAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    getContact: {
+    getUser: {
         parameters: {
             query?: {
                 /**
@@ -6637,41 +7521,22 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The contact's id.
-                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
+                 * @description The user's id.
+                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
                  */
-                id: components["parameters"]["ContactId"];
+                id: components["parameters"]["UserId"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The contact's read view. */
+            /** @description The user's read view. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
-                     *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-                     *       "name": "王小明",
-                     *       "gender": "male",
-                     *       "title": "采购经理",
-                     *       "officePhone": "010-8888 6601",
-                     *       "mobile": "13800138000",
-                     *       "email": "wang.xiaoming@xinghe.example.cn",
-                     *       "fax": "",
-                     *       "birthday": "1985-06-18",
-                     *       "remark": "决策人之一",
-                     *       "primary": true,
-                     *       "createdAt": "2026-11-15T02:10:00Z",
-                     *       "updatedAt": "2026-11-16T06:25:00Z",
-                     *       "version": 2
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Contact"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6681,7 +7546,7 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
-    deleteContact: {
+    updateUser: {
         parameters: {
             query?: never;
             header?: {
@@ -6693,60 +7558,20 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The contact's id.
-                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
+                 * @description The user's id.
+                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
                  */
-                id: components["parameters"]["ContactId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted. */
-            204: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            412: components["responses"]["PreconditionFailed"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    updateContact: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
-                 */
-                "If-Match"?: components["parameters"]["IfMatch"];
-            };
-            path: {
-                /**
-                 * @description The contact's id.
-                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
-                 */
-                id: components["parameters"]["ContactId"];
+                id: components["parameters"]["UserId"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ContactPatch"];
+                "application/json": components["schemas"]["UserPatch"];
             };
         };
         responses: {
-            /** @description The contact's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6754,7 +7579,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactCommandAck"];
+                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6769,568 +7594,7 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
-    getContactHistory: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description The contact's id.
-                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
-                 */
-                id: components["parameters"]["ContactId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The contact's history (also for deleted contacts). */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HistoryPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    listFollowUps: {
-        parameters: {
-            query: {
-                /**
-                 * @description lead:<id>, customer:<id> or contact:<id>.
-                 * @example customer:0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                subject: string;
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The subject's follow-ups. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FollowUpPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    recordFollowUp: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["FollowUpCreate"];
-            };
-        };
-        responses: {
-            /** @description Recorded. The follow-up's read view once the projection has caught up, else `{id}`. ETag is the subject's new version. */
-            201: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    ETag: components["headers"]["ETag"];
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0190a5d2-4e5f-7061-9c73-8d9e0f1a2b3c",
-                     *       "subject": "contact:0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
-                     *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-                     *       "contactId": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
-                     *       "type": "visit",
-                     *       "at": "2026-11-16T06:20:00.5Z",
-                     *       "content": "上门拜访，客户对报价有兴趣，希望下周演示",
-                     *       "nextFollowUpAt": "2026-11-22T01:30:00Z",
-                     *       "by": {
-                     *         "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
-                     *         "name": "张三"
-                     *       },
-                     *       "position": 1087
-                     *     }
-                     */
-                    "application/json": components["schemas"]["FollowUp"] | components["schemas"]["FollowUpAck"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    listReturningCustomers: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Horizon in days (0 to 3650).
-                 * @example 7
-                 */
-                days?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Customers about to return to the pool. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReturningCustomerPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    findDuplicates: {
-        parameters: {
-            query?: {
-                /** @description What to check; only customer. */
-                type?: "customer";
-                /**
-                 * @description Company name as typed.
-                 * @example 北京星河科技
-                 */
-                name?: string;
-                /**
-                 * @description Phone as typed.
-                 * @example 010-8888 6666
-                 */
-                phone?: string;
-                /**
-                 * @description E-mail as typed.
-                 * @example info@xinghe.example.cn
-                 */
-                email?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Likely duplicates. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DuplicatePage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    searchAuditEvents: {
-        parameters: {
-            query?: {
-                /** @description The acting user's id. */
-                actor?: string;
-                /** @description Event type: exact (`lead.created.v1`) or a prefix ending in '.' (`lead.`). */
-                type?: string;
-                /**
-                 * @description Stream id.
-                 * @example lead-0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-                 */
-                stream?: string;
-                /**
-                 * @description Stream kind.
-                 * @example lead
-                 */
-                kind?: string;
-                /**
-                 * @description Only operations by members of this department or of any department below it (422 validation_failed when there is no such department).
-                 * @example 0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01
-                 */
-                department?: string;
-                /** @description Events at or after this RFC 3339 time. */
-                from?: string;
-                /** @description Events before this RFC 3339 time. */
-                to?: string;
-                /** @description Position order. */
-                order?: "asc" | "desc";
-                /** @description Page size. */
-                limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page (keyset pagination). */
-                cursor?: components["parameters"]["Cursor"];
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of events in position order. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditEventPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    listProjections: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Each projection generation's position, lag and state. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProjectionStatusList"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    rebuildProjection: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /** @description The projection's name. */
-                name: components["parameters"]["ProjectionName"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A new generation is being built; reads stay on the current one until it catches up. */
-            202: {
-                headers: {
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "leads",
-                     *       "generation": 2,
-                     *       "state": "rebuilding"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ProjectionRebuildAccepted"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    resumeProjection: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                /** @description The projection's name. */
-                name: components["parameters"]["ProjectionName"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The projection resumes. */
-            202: {
-                headers: {
-                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "leads",
-                     *       "state": "resuming"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ProjectionResumeAccepted"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    listSessions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Your sessions. */
-            200: {
-                headers: {
-                    "Cache-Control"?: "no-store";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SessionList"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["TwoFactorEnrollmentRequired"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    revokeSession: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /**
-                 * @description The session's public id (from GET /api/v1/auth/sessions).
-                 * @example 5b0c9f0e-2a8d-4c1b-9e7f-3d2a1b0c9e8f
-                 */
-                id: components["parameters"]["SessionId"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Ended. */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["TwoFactorEnrollmentRequired"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    enrollTwoFactor: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The secret and its otpauth URI. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    "Cache-Control"?: "no-store";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TwoFactorEnrollment"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    confirmTwoFactor: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TwoFactorConfirmRequest"];
-            };
-        };
-        responses: {
-            /** @description Two-factor sign-in is on. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    "Cache-Control"?: "no-store";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TwoFactorRecoveryCodes"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    regenerateRecoveryCodes: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TwoFactorConfirmRequest"];
-            };
-        };
-        responses: {
-            /** @description The new recovery codes. */
-            200: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    "Cache-Control"?: "no-store";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TwoFactorRecoveryCodes"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    disableTwoFactor: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
-                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TwoFactorDisableRequest"];
-            };
-        };
-        responses: {
-            /** @description Off. */
-            204: {
-                headers: {
-                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    unlockUser: {
+    disableUser: {
         parameters: {
             query?: never;
             header?: {
@@ -7356,7 +7620,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Unlocked. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Disabled. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    enableUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The user's id.
+                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
+                 */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enabled. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7428,64 +7741,7 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
-    auditLogins: {
-        parameters: {
-            query?: {
-                /**
-                 * @description An account id, or a username (any case; also matches usernames that name no account).
-                 * @example zhangsan
-                 */
-                user?: string;
-                /**
-                 * @description Client address.
-                 * @example 203.0.113.7
-                 */
-                address?: string;
-                /** @description Only this outcome. */
-                outcome?: "succeeded" | "failed" | "locked" | "unlocked";
-                /** @description Outcomes at or after this RFC 3339 time. */
-                from?: string;
-                /** @description Outcomes before this RFC 3339 time. */
-                to?: string;
-                /** @description Page size. */
-                limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page (keyset pagination). */
-                cursor?: components["parameters"]["Cursor"];
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of sign-in outcomes, newest first. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LoginEventPage"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    mergeCustomer: {
+    resetUserPassword: {
         parameters: {
             query?: never;
             header?: {
@@ -7502,20 +7758,73 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The customer's id.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 * @description The user's id.
+                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
                  */
-                id: components["parameters"]["CustomerId"];
+                id: components["parameters"]["UserId"];
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MergeRequest"];
+                /**
+                 * @example {
+                 *       "password": "长城-Temp-2026"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResetPasswordRequest"];
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The password is set. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example 3
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The user's id.
+                 * @example 0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b
+                 */
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlocked. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7524,7 +7833,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7533,373 +7842,98 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
     };
-    startImport: {
-        parameters: {
-            query: {
-                /** @example customers */
-                type: components["schemas"]["ImportType"];
-                /** @description Validate and report without writing anything. */
-                dryRun?: boolean;
-                /** @description The file's format when the content type and file name do not tell it. */
-                format?: "csv" | "xlsx";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example 客户名称,电话,邮箱,性质
-                 *     北京星河科技有限公司,010-6688 9900,info@xinghe.cn,私营
-                 */
-                "text/csv": string;
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
-                "application/octet-stream": string;
-                "multipart/form-data": {
-                    /** @description The CSV or XLSX file (its name's extension tells the format). */
-                    file: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Accepted; the import runs in the background. */
-            202: {
-                headers: {
-                    /** @description The import's progress URL. */
-                    Location?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0192f3a4-5b6c-7d8e-9f01-23456789abcd",
-                     *       "type": "customers",
-                     *       "dryRun": true,
-                     *       "state": "queued",
-                     *       "total": 0,
-                     *       "imported": 0,
-                     *       "skipped": 0,
-                     *       "failed": 0,
-                     *       "errors": [],
-                     *       "errorsTruncated": false,
-                     *       "position": 0,
-                     *       "createdAt": "2026-11-22T08:30:00Z",
-                     *       "updatedAt": "2026-11-22T08:30:00Z",
-                     *       "finishedAt": null
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Import"];
-                };
-            };
-            /** @description The body is empty (empty_file) or not a readable multipart body (malformed_upload). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://chronicle-crm.dev/problems/empty_file",
-                     *       "title": "Bad Request",
-                     *       "status": 400,
-                     *       "detail": "the file is empty",
-                     *       "code": "empty_file"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            /** @description The file is larger than 50 MiB (body_too_large). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://chronicle-crm.dev/problems/body_too_large",
-                     *       "title": "Request Entity Too Large",
-                     *       "status": 413,
-                     *       "detail": "the file is larger than 52428800 bytes",
-                     *       "code": "body_too_large"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Neither CSV nor XLSX (an old .xls workbook, JSON …) (unsupported_media_type). */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://chronicle-crm.dev/problems/unsupported_media_type",
-                     *       "title": "Unsupported Media Type",
-                     *       "status": 415,
-                     *       "detail": "send the file as text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or in the multipart field \"file\")",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    getImport: {
+    healthz: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                /** @description The import's id. */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The import. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Import"];
-                };
-            };
-            401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
-            default: components["responses"]["UnexpectedError"];
-        };
-    };
-    exportCustomers: {
-        parameters: {
-            query?: {
-                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
-                format?: "csv" | "xlsx";
-                /**
-                 * @description Keyword search over name, legal representative, phone, e-mail, address and city; phone and fax also match by digits alone (Chinese substrings match; at most 100 characters).
-                 * @example 星河
-                 */
-                q?: string;
-                /**
-                 * @description Statuses to match: comma separated and/or repeated (`status=potential,cooperating` or `status=potential&status=cooperating`). Values other than the statuses match nothing.
-                 * @example [
-                 *       "potential,cooperating"
-                 *     ]
-                 */
-                status?: string[];
-                /**
-                 * @description Exact level.
-                 * @example A
-                 */
-                level?: string;
-                /**
-                 * @description Exact industry.
-                 * @example 软件和信息技术服务
-                 */
-                industry?: string;
-                /**
-                 * @description Exact source.
-                 * @example 展会
-                 */
-                source?: string;
-                /**
-                 * @description Exact classification.
-                 * @example target
-                 */
-                classification?: components["schemas"]["CustomerClassification"];
-                /** @description Owner's user id. */
-                ownerId?: string;
-                /** @description true: pool customers only; false: owned customers only. */
-                pool?: boolean;
-                /** @description true: locked customers only; false: unlocked only. */
-                locked?: boolean;
-                /** @description Sort key; a '-' prefix sorts descending (times: customers without one come last ascending). */
-                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "nextFollowUpAt" | "-nextFollowUpAt" | "lastFollowUpAt" | "-lastFollowUpAt";
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The file. */
+            /** @description Up. */
             200: {
                 headers: {
-                    /**
-                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
-                     * @example attachment; filename="customers-20261122-163000.xlsx"; filename*=UTF-8''%E5%AE%A2%E6%88%B7-20261122-163000.xlsx
-                     */
-                    "Content-Disposition"?: string;
-                    /** @description How many records the search found when the export started. */
-                    "X-Total-Count"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example 编号,客户名称,法人代表,级别,行业,子行业,来源,性质,类型,规模,分类,国家,省份,城市,区县,地址,邮编,电话,传真,邮箱,网址,备注,满意度,信用,下次跟进时间,状态,负责人,公海,锁定,最后跟进时间,创建时间,更新时间 */
-                    "text/csv": string;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
                 };
             };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
         };
     };
-    exportLeads: {
+    metrics: {
         parameters: {
-            query?: {
-                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
-                format?: "csv" | "xlsx";
-                /**
-                 * @description Keyword search over name, company, phone, mobile and email (Chinese substrings match; at most 100 characters).
-                 * @example 星河
-                 */
-                q?: string;
-                /**
-                 * @description Statuses to match: comma separated and/or repeated (`status=new,following` or `status=new&status=following`).
-                 * @example [
-                 *       "new,following"
-                 *     ]
-                 */
-                status?: string[];
-                /**
-                 * @description Exact source.
-                 * @example 展会
-                 */
-                source?: string;
-                /** @description Owner's user id. */
-                ownerId?: string;
-                /** @description true: pool leads only; false: owned leads only. */
-                pool?: boolean;
-                /** @description Sort key; a '-' prefix sorts descending. */
-                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "nextFollowUpAt" | "-nextFollowUpAt";
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
+            query?: never;
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The file. */
+            /** @description Prometheus text exposition format. */
             200: {
                 headers: {
-                    /**
-                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
-                     * @example attachment; filename="leads-20261122-163000.csv"; filename*=UTF-8''%E7%BA%BF%E7%B4%A2-20261122-163000.csv
-                     */
-                    "Content-Disposition"?: string;
-                    /** @description How many records the search found when the export started. */
-                    "X-Total-Count"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example 编号,姓名,公司,电话,手机,邮箱,来源,行业,级别,地址,备注,下次跟进时间,状态,负责人,公海,创建时间,更新时间 */
-                    "text/csv": string;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    /** @example chronicle_commands_total{command="lead.create",outcome="ok"} 42 */
+                    "text/plain": string;
                 };
             };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
         };
     };
-    exportContacts: {
+    readyz: {
         parameters: {
-            query?: {
-                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
-                format?: "csv" | "xlsx";
-                /**
-                 * @description Keyword search over name, mobile, office phone, e-mail and title (Chinese substrings match).
-                 * @example 王
-                 */
-                q?: string;
-                /**
-                 * @description Only this customer's contacts.
-                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-                 */
-                customerId?: string;
-                /** @description Sort key; a '-' prefix sorts descending. */
-                sort?: "name" | "-name" | "createdAt" | "-createdAt";
-                /**
-                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
-                 * @example 1042
-                 */
-                minPosition?: components["parameters"]["MinPositionQuery"];
-            };
-            header?: {
-                /**
-                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
-                 * @example 1042
-                 */
-                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
-            };
+            query?: never;
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The file. */
+            /** @description Ready. */
             200: {
                 headers: {
-                    /**
-                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
-                     * @example attachment; filename="contacts-20261122-163000.csv"; filename*=UTF-8''%E8%81%94%E7%B3%BB%E4%BA%BA-20261122-163000.csv
-                     */
-                    "Content-Disposition"?: string;
-                    /** @description How many records the search found when the export started. */
-                    "X-Total-Count"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example 编号,客户名称,客户编号,姓名,性别,职务,办公电话,手机,邮箱,传真,生日,备注,主联系人,创建时间,更新时间 */
-                    "text/csv": string;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    /**
+                     * @example {
+                     *       "eventStore": "ok",
+                     *       "readModels": "ok",
+                     *       "projections": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            422: components["responses"]["UnprocessableEntity"];
-            503: components["responses"]["ServiceUnavailable"];
-            default: components["responses"]["UnexpectedError"];
+            /** @description Not ready; the body names the failing check (not a problem document). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "eventStore": "ok",
+                     *       "readModels": "ok",
+                     *       "projections": "starting"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
         };
     };
 }
