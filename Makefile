@@ -29,8 +29,12 @@ web/dist/index.html: $(WEB_SOURCES)
 	cd web && npm ci && npm run build
 	@$(WEB_PLACEHOLDER)
 
+# Every Go test (race detector on), then the UI's component and end-to-end tests (web/run-tests.sh:
+# npm ci, build, Vitest, playwright-core driving Debian's Chromium against a real chronicle serve;
+# it installs chromium with apt-get when it is missing and it runs as root).
 test:
 	$(GO) test -race -count=1 -timeout 60m ./...
+	@if [ -f web/package.json ]; then bash web/run-tests.sh; fi
 
 lint:
 	$(GO) vet ./...

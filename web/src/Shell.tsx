@@ -1,0 +1,357 @@
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { Button, Drawer, Dropdown, Grid, Layout, Menu, Modal, Result, Segmented, Space, Spin, Tag, Typography } from 'antd';
+import {
+  AuditOutlined,
+  BarChartOutlined,
+  ContactsOutlined,
+  DashboardOutlined,
+  ImportOutlined,
+  MenuOutlined,
+  SettingOutlined,
+  TeamOutlined,
+  UserOutlined,
+  ApartmentOutlined,
+} from '@ant-design/icons';
+import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { call, get, type Page, type Schemas } from './api/client';
+import { SessionContext, useMe, type SessionInfo } from './session';
+import { useLang, useT } from './i18n';
+import { savedLang } from './i18n';
+import { ErrorState } from './components/States';
+
+const Workbench = lazy(() => import('./pages/Workbench'));
+const Leads = lazy(() => import('./pages/Leads'));
+const LeadDetail = lazy(() => import('./pages/LeadDetail'));
+const Customers = lazy(() => import('./pages/Customers'));
+const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
+const Contacts = lazy(() => import('./pages/Contacts'));
+const ImportWizard = lazy(() => import('./pages/ImportWizard'));
+const Org = lazy(() => import('./pages/Org'));
+const Account = lazy(() => import('./pages/Account'));
+const Audit = lazy(() => import('./pages/Audit'));
+const Operations = lazy(() => import('./pages/Operations'));
+
+interface Item {
+  key: string;
+  zh: string;
+  en: string;
+  icon?: React.ReactNode;
+  show: (s: SessionInfo) => boolean;
+  children?: Item[];
+}
+
+const always = () => true;
+const menu: Item[] = [
+  { key: '/', zh: '工作台', en: 'Workbench', icon: <DashboardOutlined />, show: always },
+  {
+    key: 'leads',
+    zh: '线索',
+    en: 'Leads',
+    icon: <BarChartOutlined />,
+    show: (s) => s.can('leads.read') || s.can('leads.create') || s.can('leads.pool'),
+    children: [
+      { key: '/leads', zh: '我的线索', en: 'Leads', show: always },
+      { key: '/leads/pool', zh: '线索池', en: 'Lead pool', show: (s) => s.can('leads.pool') || s.can('leads.assign') },
+    ],
+  },
+  {
+    key: 'customers',
+    zh: '客户',
+    en: 'Customers',
+    icon: <ContactsOutlined />,
+    show: (s) => s.can('customers.read') || s.can('customers.create'),
+    children: [
+      { key: '/customers', zh: '客户', en: 'Customers', show: always },
+      { key: '/customers/pool', zh: '公海', en: 'Customer pool', show: (s) => s.can('customers.pool') || s.can('customers.assign') },
+      { key: '/contacts', zh: '联系人', en: 'Contacts', show: always },
+    ],
+  },
+  {
+    key: '/import',
+    zh: '导入',
+    en: 'Import',
+    icon: <ImportOutlined />,
+    show: (s) => s.can('leads.import') || s.can('customers.import'),
+  },
+  {
+    key: 'org',
+    zh: '组织',
+    en: 'Organisation',
+    icon: <ApartmentOutlined />,
+    show: (s) => s.can('users.manage') || s.can('departments.manage') || s.can('roles.manage') || s.can('settings.manage'),
+    children: [
+      { key: '/org/departments', zh: '部门', en: 'Departments', show: always },
+      { key: '/org/users', zh: '用户', en: 'Users', show: always },
+      { key: '/org/roles', zh: '角色与权限', en: 'Roles', show: always },
+      { key: '/org/settings', zh: '系统设置', en: 'Settings', show: (s) => s.can('settings.manage') },
+    ],
+  },
+  { key: '/audit', zh: '审计', en: 'Audit', icon: <AuditOutlined />, show: (s) => s.can('audit.read') },
+  {
+    key: '/operations',
+    zh: '运维',
+    en: 'Operations',
+    icon: <SettingOutlined />,
+    show: (s) => s.isAdmin || s.can('projections.manage') || s.user.roles.includes('manager'),
+  },
+  { key: '/account', zh: '我的账户', en: 'My account', icon: <UserOutlined />, show: always },
+];
+
+function flatten(items: Item[]): Item[] {
+  return items.flatMap((i) => (i.children ? [i, ...flatten(i.children)] : [i]));
+}
+
+export const shortcuts: [string, string, string][] = [
+  ['/', '搜索', 'Search'],
+  ['n', '新建记录', 'New record'],
+  ['g l', '转到线索', 'Go to leads'],
+  ['g c', '转到客户', 'Go to customers'],
+  ['?', '显示快捷键', 'Show shortcuts'],
+  ['Esc', '关闭对话框', 'Close dialogs'],
+  ['Enter', '提交表单', 'Submit forms'],
+];
+
+/** Keyboard shortcuts of every page: / n g-l g-c ?. */
+function useShortcuts(showHelp: () => void) {
+  const nav = useNavigate();
+  const pendingG = useRef(0);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName))) return;
+      if (document.querySelector('.ant-modal-wrap:not([style*="display: none"]) .ant-modal')) return;
+      const now = Date.now();
+      if (pendingG.current && now - pendingG.current < 1200) {
+        pendingG.current = 0;
+        if (e.key === 'l') return nav('/leads');
+        if (e.key === 'c') return nav('/customers');
+      }
+      if (e.key === 'g') {
+        pendingG.current = now;
+      } else if (e.key === '/') {
+        const s = document.querySelector<HTMLInputElement>('[data-search] input, input[data-search]');
+        if (s) {
+          e.preventDefault();
+          s.focus();
+        }
+      } else if (e.key === 'n') {
+        window.dispatchEvent(new CustomEvent('chronicle:new'));
+      } else if (e.key === '?') {
+        showHelp();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [nav, showHelp]);
+}
+
+function ShellInner({ session }: { session: SessionInfo }) {
+  const t = useT();
+  const { lang, setLang } = useLang();
+  const nav = useNavigate();
+  const loc = useLocation();
+  const qc = useQueryClient();
+  const screens = Grid.useBreakpoint();
+  const mobile = screens.md === false;
+  const [drawer, setDrawer] = useState(false);
+  const [help, setHelp] = useState(false);
+  useShortcuts(useMemo(() => () => setHelp(true), []));
+
+  // the language is remembered per user
+  useEffect(() => {
+    const pref = savedLang(session.user.username);
+    if (pref && pref !== lang) setLang(pref);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [session.user.username]);
+
+  const depts = useQuery({
+    queryKey: ['departments'],
+    queryFn: () => get<Page<Schemas['Department']>>('/departments'),
+    staleTime: 60_000,
+  });
+  const dept = depts.data?.items.find((d) => d.id === session.user.departmentId);
+
+  const visible = (items: Item[]): Item[] =>
+    items
+      .filter((i) => i.show(session))
+      .map((i) => ({ ...i, children: i.children ? visible(i.children) : undefined }))
+      .filter((i) => !i.children || i.children.length > 0);
+  const items = visible(menu);
+  const all = flatten(items).filter((i) => i.key.startsWith('/'));
+  const current =
+    all
+      .filter((i) => (i.key === '/' ? loc.pathname === '/' : loc.pathname === i.key || loc.pathname.startsWith(i.key + '/')))
+      .sort((a, b) => b.key.length - a.key.length)[0] ?? all[0];
+  const toMenu = (is: Item[]): NonNullable<React.ComponentProps<typeof Menu>['items']> =>
+    is.map((i) => ({
+      key: i.key,
+      icon: i.icon,
+      label: lang === 'en' ? i.en : i.zh,
+      children: i.children ? toMenu(i.children) : undefined,
+    }));
+  const parents = items.filter((i) => i.children?.some((c) => c.key === current?.key)).map((i) => i.key);
+  const menuEl = (
+    <Menu
+      mode="inline"
+      theme="dark"
+      selectedKeys={current ? [current.key] : []}
+      defaultOpenKeys={['leads', 'customers', 'org', ...parents]}
+      items={toMenu(items)}
+      onClick={(e) => {
+        nav(e.key);
+        setDrawer(false);
+      }}
+    />
+  );
+
+  const signOut = async () => {
+    try {
+      await call('POST', '/auth/logout', { quiet401: true });
+    } catch {
+      /* already signed out */
+    }
+    qc.clear();
+    nav('/login', { replace: true });
+  };
+
+  const roleNames = session.roles.map((r) => r.displayName || r.name).join(', ') || session.user.roles.join(', ');
+  const Brand = (
+    <div style={{ color: '#fff', fontWeight: 600, fontSize: 17, padding: '16px 20px', whiteSpace: 'nowrap' }}>
+      Chronicle CRM
+    </div>
+  );
+
+  return (
+    <SessionContext.Provider value={session}>
+      <Layout style={{ minHeight: '100vh' }}>
+        {!mobile && (
+          <Layout.Sider width={216} breakpoint="lg" collapsedWidth={64} style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}>
+            <nav aria-label={t('主菜单', 'Main menu')}>
+              {Brand}
+              {menuEl}
+            </nav>
+          </Layout.Sider>
+        )}
+        {mobile && (
+          <Drawer
+            placement="left"
+            open={drawer}
+            onClose={() => setDrawer(false)}
+            size={260}
+            styles={{ body: { padding: 0, background: '#001529' }, header: { display: 'none' } }}
+          >
+            <nav aria-label={t('主菜单', 'Main menu')}>
+              {Brand}
+              {menuEl}
+            </nav>
+          </Drawer>
+        )}
+        <Layout>
+          <Layout.Header
+            style={{
+              background: '#fff',
+              padding: mobile ? '0 8px' : '0 20px',
+              display: 'flex',
+              alignItems: 'center',
+              gap: 12,
+              borderBottom: '1px solid #e5e8ef',
+              position: 'sticky',
+              top: 0,
+              zIndex: 10,
+            }}
+          >
+            {mobile && <Button aria-label={t('打开菜单', 'Open menu')} icon={<MenuOutlined />} onClick={() => setDrawer(true)} />}
+            <Typography.Text strong style={{ fontSize: 16 }} data-testid="current-module">
+              {current ? (lang === 'en' ? current.en : current.zh) : ''}
+            </Typography.Text>
+            <div style={{ flex: 1 }} />
+            <Segmented
+              size="small"
+              aria-label={t('语言', 'Language')}
+              value={lang}
+              onChange={(v) => setLang(v as 'zh-CN' | 'en')}
+              options={[
+                { label: '中文', value: 'zh-CN' },
+                { label: 'EN', value: 'en' },
+              ]}
+            />
+            <Dropdown
+              trigger={['click']}
+              menu={{
+                items: [
+                  { key: 'account', label: t('我的账户', 'My account') },
+                  { key: 'shortcuts', label: t('快捷键', 'Keyboard shortcuts') },
+                  { type: 'divider' },
+                  { key: 'logout', label: t('退出登录', 'Sign out'), danger: true },
+                ],
+                onClick: (e) => {
+                  if (e.key === 'logout') void signOut();
+                  if (e.key === 'account') nav('/account');
+                  if (e.key === 'shortcuts') setHelp(true);
+                },
+              }}
+            >
+              <Button type="text" title={t('用户菜单', 'User menu')} data-testid="user-menu">
+                <Space size={6}>
+                  <UserOutlined />
+                  <span>{session.user.displayName}</span>
+                  {!mobile && <Tag color="blue">{roleNames}</Tag>}
+                  {!mobile && dept && <Tag>{dept.name}</Tag>}
+                </Space>
+              </Button>
+            </Dropdown>
+          </Layout.Header>
+          <Layout.Content style={{ padding: mobile ? 8 : 20 }}>
+              <Suspense fallback={<Spin style={{ display: 'block', margin: 48 }} />}>
+                <Routes>
+                  <Route index element={<Workbench />} />
+                  <Route path="leads" element={<Leads pool={false} />} />
+                  <Route path="leads/pool" element={<Leads pool />} />
+                  <Route path="leads/:id" element={<LeadDetail />} />
+                  <Route path="customers" element={<Customers pool={false} />} />
+                  <Route path="customers/pool" element={<Customers pool />} />
+                  <Route path="customers/:id" element={<CustomerDetail />} />
+                  <Route path="contacts" element={<Contacts />} />
+                  <Route path="import" element={<ImportWizard />} />
+                  <Route path="org/*" element={<Org />} />
+                  <Route path="account" element={<Account />} />
+                  <Route path="audit" element={<Audit />} />
+                  <Route path="operations" element={<Operations />} />
+                  <Route path="*" element={<Result status="404" title="404" subTitle={t('页面不存在', 'No such page')} />} />
+                </Routes>
+              </Suspense>
+          </Layout.Content>
+        </Layout>
+      </Layout>
+      <Modal open={help} onCancel={() => setHelp(false)} footer={null} title={t('快捷键', 'Keyboard shortcuts')}>
+        <table style={{ width: '100%' }}>
+          <tbody>
+            {shortcuts.map(([k, zh, en]) => (
+              <tr key={k}>
+                <td style={{ padding: 4 }}>
+                  <kbd>{k}</kbd>
+                </td>
+                <td>{lang === 'en' ? en : zh}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Modal>
+    </SessionContext.Provider>
+  );
+}
+
+export default function Shell() {
+  const { info, error, loading } = useMe();
+  const loc = useLocation();
+  if (loading) return <Spin size="large" style={{ display: 'block', marginTop: '40vh' }} />;
+  if (error || !info) {
+    const status = (error as { status?: number } | null)?.status;
+    if (!error || status === 401)
+      return <Navigate to={'/login?next=' + encodeURIComponent(loc.pathname + loc.search)} replace />;
+    return <ErrorState error={error} />;
+  }
+  return <ShellInner session={info} />;
+}

@@ -1,0 +1,81 @@
+import { App, type FormInstance } from 'antd';
+import { useQueryClient } from '@tanstack/react-query';
+import { ApiError, get } from '../api/client';
+import { useT } from '../i18n';
+import { fmtTime } from '../util';
+
+interface HistoryPage {
+  items: { version: number; occurredAt: string; actor: { id: string; name: string }; type: string }[];
+}
+
+/**
+ * run(fn) runs a command and reports its outcome: problem+json field errors go onto the form's
+ * fields, a 412 opens the conflict dialog (who changed the record and when, from its history) with
+ * a reload button, anything else is a message. Lists are refreshed after success; reads then wait
+ * for the command's position (see api/client.ts).
+ */
+export function useCommand() {
+  const { message, modal } = App.useApp();
+  const qc = useQueryClient();
+  const t = useT();
+
+  const conflict = async (historyPath: string | undefined, reload: () => void) => {
+    let who = '';
+    if (historyPath) {
+      try {
+        const h = await get<HistoryPage>(historyPath);
+        const last = h.items[h.items.length - 1];
+        if (last) who = t(`${last.actor.name} 于 ${fmtTime(last.occurredAt)} 修改了此记录（版本 ${last.version}）。`,
+          `${last.actor.name} changed this record at ${fmtTime(last.occurredAt)} (version ${last.version}).`);
+      } catch {
+        /* the dialog still says what happened */
+      }
+    }
+    modal.confirm({
+      title: t('记录已被他人修改', 'Someone else changed this record'),
+      content: (
+        <div data-testid="conflict-dialog">
+          <p>{who}</p>
+          <p>{t('您的修改未保存。重新加载以查看最新版本，然后再修改。', 'Your change was not saved. Reload to see the current version, then edit again.')}</p>
+        </div>
+      ),
+      okText: t('重新加载', 'Reload'),
+      cancelText: t('取消', 'Cancel'),
+      onOk: reload,
+    });
+  };
+
+  async function run<T>(
+    fn: () => Promise<T>,
+    o: { form?: FormInstance; success?: string; historyPath?: string; reload?: () => void } = {},
+  ): Promise<T | undefined> {
+    try {
+      const r = await fn();
+      if (o.success) message.success(o.success);
+      await qc.invalidateQueries();
+      return r;
+    } catch (e) {
+      if (e instanceof ApiError) {
+        if (e.status === 412) {
+          await conflict(o.historyPath, () => {
+            void qc.invalidateQueries();
+            o.reload?.();
+          });
+          return undefined;
+        }
+        const fe = e.problem?.errors ?? [];
+        if (o.form && fe.length) {
+          const known = new Set(Object.keys(o.form.getFieldsValue(true) ?? {}));
+          o.form.setFields(fe.map((f) => ({ name: f.field.split('.'), errors: [f.message] })));
+          const unplaced = fe.filter((f) => !known.has(f.field.split('.')[0]));
+          if (unplaced.length) message.error(unplaced.map((f) => `${f.field}: ${f.message}`).join('; '));
+          else message.error(t('请更正标出的字段', 'Please correct the marked fields'));
+          throw e;
+        }
+        message.error(e.message || e.code);
+      } else message.error(String(e));
+      throw e;
+    }
+  }
+  return run;
+}

@@ -1,0 +1,34 @@
+import { createContext, useContext } from 'react';
+
+export type Lang = 'zh-CN' | 'en';
+export const LangContext = createContext<{ lang: Lang; setLang: (l: Lang) => void }>({
+  lang: 'zh-CN',
+  setLang: () => {},
+});
+
+/** t('线索', 'Leads'): each text is written in both languages where it is used. */
+export function useT() {
+  const { lang } = useContext(LangContext);
+  return (zh: string, en: string) => (lang === 'en' ? en : zh);
+}
+export function useLang() {
+  return useContext(LangContext);
+}
+
+const PREF = 'chronicle.lang'; // a non-secret UI preference, per user
+export function savedLang(username?: string): Lang | null {
+  try {
+    const v = localStorage.getItem(username ? `${PREF}.${username}` : PREF);
+    return v === 'en' || v === 'zh-CN' ? v : null;
+  } catch {
+    return null;
+  }
+}
+export function saveLang(l: Lang, username?: string) {
+  try {
+    localStorage.setItem(PREF, l);
+    if (username) localStorage.setItem(`${PREF}.${username}`, l);
+  } catch {
+    /* private mode */
+  }
+}

@@ -1,0 +1,91 @@
+import type { Lang } from './i18n';
+
+type Dict = Record<string, [string, string]>;
+const pick = (d: Dict, v: string | null | undefined, lang: Lang) => (v ? (d[v]?.[lang === 'en' ? 1 : 0] ?? v) : '');
+
+export const leadStatus: Dict = {
+  new: ['新线索', 'New'],
+  following: ['跟进中', 'Following'],
+  invalid: ['无效', 'Invalid'],
+  converted: ['已转化', 'Converted'],
+};
+export const customerStatus: Dict = {
+  potential: ['潜在', 'Potential'],
+  cooperating: ['合作中', 'Cooperating'],
+  closed_deal: ['已成交', 'Closed deal'],
+};
+export const customerNature: Dict = {
+  foreign: ['外资', 'Foreign'],
+  joint_venture: ['合资', 'Joint venture'],
+  state_owned: ['国有', 'State-owned'],
+  collective: ['集体', 'Collective'],
+  private: ['私营', 'Private'],
+  other: ['其他', 'Other'],
+};
+export const customerType: Dict = {
+  manufacturer: ['生产商', 'Manufacturer'],
+  trading: ['贸易商', 'Trading'],
+  service: ['服务商', 'Service'],
+  other: ['其他', 'Other'],
+};
+export const customerSize: Dict = { large: ['大型', 'Large'], medium: ['中型', 'Medium'], small: ['小型', 'Small'] };
+export const customerClassification: Dict = {
+  old_customer: ['老客户', 'Old customer'],
+  target: ['目标客户', 'Target'],
+  potential: ['潜在客户', 'Potential'],
+  partner: ['合作伙伴', 'Partner'],
+  blacklist: ['黑名单', 'Blacklist'],
+  competitor: ['竞争对手', 'Competitor'],
+};
+export const followUpType: Dict = {
+  call: ['电话', 'Call'],
+  visit: ['拜访', 'Visit'],
+  email: ['邮件', 'E-mail'],
+  meeting: ['会议', 'Meeting'],
+  other: ['其他', 'Other'],
+};
+export const dataScope: Dict = {
+  self: ['本人', 'Own records'],
+  self_and_subordinates: ['本人及下属', 'Self and subordinates'],
+  department: ['本部门', 'Own department'],
+  department_tree: ['本部门及下级部门', 'Department tree'],
+  all: ['全部', 'All'],
+};
+export const projectionState: Dict = {
+  catching_up: ['追赶中', 'Catching up'],
+  live: ['实时', 'Live'],
+  retrying: ['重试中', 'Retrying'],
+  parked: ['已暂停', 'Parked'],
+  rebuilding: ['重建中', 'Rebuilding'],
+  standby: ['待命', 'Standby'],
+};
+export const fieldNames: Dict = {
+  name: ['名称', 'Name'],
+  company: ['公司', 'Company'],
+  phone: ['电话', 'Phone'],
+  mobile: ['手机', 'Mobile'],
+  email: ['邮箱', 'E-mail'],
+  source: ['来源', 'Source'],
+  industry: ['行业', 'Industry'],
+  level: ['级别', 'Level'],
+  address: ['地址', 'Address'],
+  remark: ['备注', 'Remark'],
+  status: ['状态', 'Status'],
+  ownerId: ['负责人', 'Owner'],
+  nextFollowUpAt: ['下次跟进', 'Next follow-up'],
+  lastFollowUpAt: ['最近跟进', 'Last follow-up'],
+  createdAt: ['创建时间', 'Created'],
+  updatedAt: ['更新时间', 'Updated'],
+  inPool: ['在公海', 'In pool'],
+  locked: ['锁定', 'Locked'],
+  website: ['网站', 'Website'],
+  description: ['描述', 'Description'],
+  title: ['职务', 'Title'],
+  officePhone: ['办公电话', 'Office phone'],
+  gender: ['性别', 'Gender'],
+  customerId: ['客户', 'Customer'],
+  birthday: ['生日', 'Birthday'],
+  fax: ['传真', 'Fax'],
+};
+
+export const label = (d: Dict, v: string | null | undefined, lang: Lang) => pick(d, v, lang);

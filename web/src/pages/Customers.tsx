@@ -1,0 +1,144 @@
+import { useEffect, useState } from 'react';
+import { App, Button, Dropdown, Input, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { DownloadOutlined, LockOutlined, PlusOutlined } from '@ant-design/icons';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
+import { call, exportUrl, get, type Page, type Schemas } from '../api/client';
+import { DataList, type Col } from '../components/DataList';
+import { AssignDialog, ReasonDialog, UserSelect, useUserName } from '../components/common';
+import { useCommand } from '../components/commands';
+import { ErrorState } from '../components/States';
+import { useLang, useT } from '../i18n';
+import { customerStatus, label } from '../labels';
+import { useSession } from '../session';
+import { fmtTime } from '../util';
+import { CustomerForm } from './CustomerForm';
+
+type Customer = Schemas['Customer'];
+type Returning = Schemas['ReturningCustomer'];
+
+export function ReturningSoon({ days = 7 }: { days?: number }) {
+  const t = useT();
+  const nav = useNavigate();
+  const q = useQuery({ queryKey: ['/pool/returning', days], queryFn: () => get<Page<Returning>>('/pool/returning', { days }) });
+  if (q.error) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
+  return (
+    <Table<Returning>
+      size="small"
+      rowKey={(r) => r.customer.id}
+      loading={q.isLoading}
+      dataSource={q.data?.items ?? []}
+      pagination={false}
+      locale={{ emptyText: t(`${days} 天内没有将退回公海的客户`, `No customers return to the pool within ${days} days`) }}
+      onRow={(r) => ({ onClick: () => nav(`/customers/${r.customer.id}`), style: { cursor: 'pointer' } })}
+      columns={[
+        { key: 'n', title: t('客户', 'Customer'), render: (_, r) => r.customer.name },
+        { key: 'r', title: t('规则', 'Rule'), render: (_, r) => (r.rule === 'no_follow_up' ? t('未跟进', 'No follow-up') : t('未成交', 'No deal')) },
+        { key: 'a', title: t('退回时间', 'Returns at'), render: (_, r) => fmtTime(r.returnAt) },
+        { key: 'd', title: t('剩余天数', 'Days left'), render: (_, r) => <Tag color={r.daysLeft <= 1 ? 'error' : 'warning'}>{r.daysLeft}</Tag> },
+      ]}
+    />
+  );
+}
+
+export default function Customers({ pool }: { pool: boolean }) {
+  const t = useT();
+  const { lang } = useLang();
+  const s = useSession();
+  const nav = useNavigate();
+  const run = useCommand();
+  const { modal } = App.useApp();
+  const userName = useUserName();
+  const [q, setQ] = useState('');
+  const [status, setStatus] = useState<string | undefined>();
+  const [level, setLevel] = useState('');
+  const [ownerId, setOwnerId] = useState<string | undefined>();
+  const [locked, setLocked] = useState<boolean | undefined>();
+  const [sort, setSort] = useState<string | undefined>();
+  const [creating, setCreating] = useState(false);
+  const [assign, setAssign] = useState<Customer | null>(null);
+  const [release, setRelease] = useState<Customer | null>(null);
+  useEffect(() => {
+    const onNew = () => setCreating(true);
+    window.addEventListener('chronicle:new', onNew);
+    return () => window.removeEventListener('chronicle:new', onNew);
+  }, []);
+  const query = { q, status, level, ownerId, locked, sort, pool: pool ? true : undefined };
+
+  const columns: Col<Customer>[] = [
+    { key: 'name', title: t('客户名称', 'Name'), sort: 'name', render: (r) => <span>{r.locked && <LockOutlined aria-label={t('已锁定', 'Locked')} />} {r.name}</span> },
+    { key: 'status', title: t('状态', 'Status'), render: (r) => <Tag>{label(customerStatus, r.status, lang)}</Tag> },
+    { key: 'level', title: t('级别', 'Level') },
+    { key: 'industry', title: t('行业', 'Industry') },
+    { key: 'phone', title: t('电话', 'Phone') },
+    { key: 'city', title: t('城市', 'City'), hidden: true },
+    { key: 'source', title: t('来源', 'Source'), hidden: true },
+    { key: 'ownerId', title: t('负责人', 'Owner'), render: (r) => (r.inPool ? <Tag>{t('公海', 'Pool')}</Tag> : userName(r.ownerId)) },
+    { key: 'lastFollowUpAt', title: t('最近跟进', 'Last follow-up'), sort: 'lastFollowUpAt', render: (r) => fmtTime(r.lastFollowUpAt) },
+    { key: 'nextFollowUpAt', title: t('下次跟进', 'Next follow-up'), sort: 'nextFollowUpAt', render: (r) => fmtTime(r.nextFollowUpAt), hidden: true },
+    { key: 'createdAt', title: t('创建时间', 'Created'), sort: 'createdAt', render: (r) => fmtTime(r.createdAt) },
+  ];
+  const actions = (r: Customer) => (
+    <Space size={4} wrap>
+      {r.inPool && s.can('customers.pool') && (
+        <Button
+          size="small"
+          type="primary"
+          onClick={() =>
+            modal.confirm({
+              title: t('认领客户', 'Claim customer'),
+              content: t(`确定认领“${r.name}”吗？`, `Claim “${r.name}”?`),
+              onOk: () => run(() => call('POST', `/customers/${r.id}/claim`), { success: t('已认领', 'Claimed') }).catch(() => undefined),
+            })
+          }
+        >
+          {t('认领', 'Claim')}
+        </Button>
+      )}
+      {s.can('customers.assign') && <Button size="small" onClick={() => setAssign(r)}>{t('分配', 'Assign')}</Button>}
+      {!r.inPool && !r.locked && s.can('customers.release') && <Button size="small" onClick={() => setRelease(r)}>{t('释放', 'Release')}</Button>}
+    </Space>
+  );
+
+  const list = (
+    <>
+      <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginBottom: 12, alignItems: 'center' }}>
+        <Input.Search data-search allowClear placeholder={t('搜索名称、电话…（按 / ）', 'Search name, phone… (press /)')} aria-label={t('搜索客户', 'Search customers')} onSearch={(v) => setQ(v.trim())} style={{ width: 260 }} />
+        <Select allowClear placeholder={t('状态', 'Status')} aria-label={t('按状态筛选', 'Filter by status')} value={status} onChange={setStatus} style={{ width: 120 }} options={Object.keys(customerStatus).map((v) => ({ value: v, label: label(customerStatus, v, lang) }))} />
+        <Input allowClear placeholder={t('级别', 'Level')} aria-label={t('按级别筛选', 'Filter by level')} onBlur={(e) => setLevel(e.target.value.trim())} onPressEnter={(e) => setLevel((e.target as HTMLInputElement).value.trim())} style={{ width: 90 }} />
+        {!pool && <UserSelect placeholder={t('负责人', 'Owner')} aria-label={t('按负责人筛选', 'Filter by owner')} value={ownerId} onChange={(v) => setOwnerId(v as string | undefined)} style={{ minWidth: 140 }} />}
+        {!pool && (
+          <Select allowClear placeholder={t('锁定', 'Locked')} aria-label={t('按锁定筛选', 'Filter by lock')} value={locked === undefined ? undefined : String(locked)} onChange={(v) => setLocked(v === undefined ? undefined : v === 'true')} style={{ width: 100 }} options={[{ value: 'true', label: t('已锁定', 'Locked') }, { value: 'false', label: t('未锁定', 'Unlocked') }]} />
+        )}
+        <div style={{ flex: 1 }} />
+        {(s.can('customers.export') || s.isAdmin) && (
+          <Dropdown menu={{ items: [{ key: 'xlsx', label: 'Excel (.xlsx)' }, { key: 'csv', label: 'CSV' }], onClick: (e) => { window.location.href = exportUrl('customers', e.key as 'csv' | 'xlsx', query); } }}>
+            <Button icon={<DownloadOutlined />}>{t('导出', 'Export')}</Button>
+          </Dropdown>
+        )}
+        {(s.can('customers.create') || s.isAdmin) && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+            {t('新建客户', 'New customer')}
+          </Button>
+        )}
+      </div>
+      <DataList<Customer> id={pool ? 'custpool' : 'customers'} path="/customers" query={query} columns={columns} sort={sort} onSortChange={setSort} title={(r) => r.name} onOpen={(r) => nav(`/customers/${r.id}`)} actions={actions} />
+    </>
+  );
+
+  return (
+    <div>
+      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>
+        {pool ? t('公海', 'Customer pool') : t('客户', 'Customers')}
+      </Typography.Title>
+      {pool ? (
+        <Tabs items={[{ key: 'pool', label: t('公海客户', 'In the pool'), children: list }, { key: 'returning', label: t('即将退回（我的）', 'Returning soon (mine)'), children: <ReturningSoon days={14} /> }]} />
+      ) : (
+        list
+      )}
+      <CustomerForm open={creating} onClose={() => setCreating(false)} onSaved={(id) => nav(`/customers/${id}`)} />
+      <AssignDialog open={!!assign} onClose={() => setAssign(null)} onAssign={(ownerId) => run(() => call('POST', `/customers/${assign!.id}/assign`, { body: { ownerId } }), { success: t('已分配', 'Assigned') })} />
+      <ReasonDialog open={!!release} title={t('释放到公海', 'Release to the pool')} onClose={() => setRelease(null)} onOk={(reason) => run(() => call('POST', `/customers/${release!.id}/release`, { body: { reason } }), { success: t('已释放', 'Released') })} />
+    </div>
+  );
+}

@@ -1,0 +1,252 @@
+import { useState } from 'react';
+import { App, Alert, Button, Card, DatePicker, Descriptions, Form, Input, Modal, Select, Space, Spin, Tabs, Tag, Typography } from 'antd';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate, useParams } from 'react-router';
+import type { Dayjs } from 'dayjs';
+import { call, get, type Schemas } from '../api/client';
+import { AsOfPicker, AssignDialog, HistoryView, ReasonDialog, TimelineView, useUserName } from '../components/common';
+import { useCommand } from '../components/commands';
+import { ErrorState } from '../components/States';
+import { useLang, useT } from '../i18n';
+import { followUpType, label, leadStatus } from '../labels';
+import { useSession } from '../session';
+import { fmtTime } from '../util';
+import { LeadForm } from './LeadForm';
+
+type Lead = Schemas['Lead'];
+
+export function FollowUpForm({ subject }: { subject: string }) {
+  const t = useT();
+  const { lang } = useLang();
+  const run = useCommand();
+  const [form] = Form.useForm();
+  return (
+    <Form
+      form={form}
+      layout="vertical"
+      initialValues={{ type: 'call' }}
+      onFinish={async (v) => {
+        try {
+          await run(
+            () =>
+              call('POST', '/followups', {
+                body: {
+                  subject,
+                  type: v.type,
+                  content: v.content,
+                  nextFollowUpAt: v.nextFollowUpAt ? (v.nextFollowUpAt as Dayjs).toISOString() : undefined,
+                },
+              }),
+            { form, success: t('已记录跟进', 'Follow-up recorded') },
+          );
+          form.resetFields();
+        } catch {
+          /* shown */
+        }
+      }}
+    >
+      <Space wrap align="start">
+        <Form.Item name="type" label={t('方式', 'Type')}>
+          <Select style={{ width: 110 }} options={Object.keys(followUpType).map((v) => ({ value: v, label: label(followUpType, v, lang) }))} />
+        </Form.Item>
+        <Form.Item name="nextFollowUpAt" label={t('下次跟进', 'Next follow-up')}>
+          <DatePicker showTime />
+        </Form.Item>
+      </Space>
+      <Form.Item name="content" label={t('内容', 'Content')} rules={[{ required: true, message: t('请填写内容', 'Content is required') }]}>
+        <Input.TextArea rows={2} />
+      </Form.Item>
+      <Button htmlType="submit" type="primary">
+        {t('记录跟进', 'Record follow-up')}
+      </Button>
+    </Form>
+  );
+}
+
+export default function LeadDetail() {
+  const { id } = useParams();
+  const t = useT();
+  const { lang } = useLang();
+  const s = useSession();
+  const nav = useNavigate();
+  const run = useCommand();
+  const { modal } = App.useApp();
+  const userName = useUserName();
+  const [asOf, setAsOf] = useState<Dayjs | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [assign, setAssign] = useState(false);
+  const [release, setRelease] = useState(false);
+  const [converting, setConverting] = useState(false);
+  const [cform] = Form.useForm();
+  const q = useQuery({ queryKey: ['/leads', id], queryFn: () => get<Lead>(`/leads/${id}`) });
+  const past = useQuery({
+    queryKey: ['/leads', id, 'asOf', asOf?.toISOString()],
+    queryFn: () => get<Lead>(`/leads/${id}`, { asOf: asOf!.toISOString() }),
+    enabled: !!asOf,
+  });
+  if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
+  if (q.error || !q.data) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
+  const lead = q.data;
+  const shown = asOf ? past.data : lead;
+
+  const claim = () =>
+    modal.confirm({
+      title: t('认领线索', 'Claim lead'),
+      content: t(`确定认领“${lead.name}”吗？`, `Claim “${lead.name}”?`),
+      onOk: () => run(() => call('POST', `/leads/${lead.id}/claim`), { success: t('已认领', 'Claimed') }).catch(() => undefined),
+    });
+
+  const convert = async (v: Record<string, string>) => {
+    const contact = v.contactName ? { name: v.contactName, title: v.title || undefined, mobile: v.mobile || undefined } : undefined;
+    try {
+      const r = await run(() => call<Schemas['LeadConvertResult']>('POST', `/leads/${lead.id}/convert`, { body: contact ? { contact } : {} }), {
+        form: cform,
+        success: t('已转化为客户', 'Converted into a customer'),
+      });
+      setConverting(false);
+      if (r) nav(`/customers/${r.data.customerId}`);
+    } catch {
+      /* shown */
+    }
+  };
+
+  const open = lead.status !== 'converted';
+  return (
+    <div>
+      <Space style={{ marginBottom: 12 }} wrap>
+        <Button onClick={() => nav(-1)}>{t('返回', 'Back')}</Button>
+        <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>
+          {lead.name}
+        </Typography.Title>
+        <Tag color="blue">{label(leadStatus, lead.status, lang)}</Tag>
+        {lead.inPool && <Tag>{t('线索池', 'Pool')}</Tag>}
+      </Space>
+      <div style={{ marginBottom: 12 }}>
+        <Space wrap>
+          {s.can('leads.update') && open && !lead.inPool && (
+            <Button type="primary" onClick={() => setEditing(true)}>
+              {t('编辑', 'Edit')}
+            </Button>
+          )}
+          {lead.inPool && s.can('leads.pool') && <Button onClick={claim}>{t('认领', 'Claim')}</Button>}
+          {s.can('leads.assign') && open && <Button onClick={() => setAssign(true)}>{t('分配', 'Assign')}</Button>}
+          {!lead.inPool && open && s.can('leads.release') && <Button onClick={() => setRelease(true)}>{t('释放', 'Release')}</Button>}
+          {open && (s.can('leads.convert') || s.isAdmin || s.can('customers.create')) && (
+            <Button onClick={() => setConverting(true)}>{t('转化为客户', 'Convert to customer')}</Button>
+          )}
+          {s.can('leads.delete') && (
+            <Button
+              danger
+              onClick={() =>
+                modal.confirm({
+                  title: t('删除线索', 'Delete lead'),
+                  content: t('删除后线索离开列表，历史仍保留。', 'The lead leaves the lists; its history stays.'),
+                  okButtonProps: { danger: true },
+                  onOk: () =>
+                    run(() => call('DELETE', `/leads/${lead.id}`, { ifMatch: lead.version }), {
+                      success: t('已删除', 'Deleted'),
+                      historyPath: `/leads/${lead.id}/history`,
+                    }).then(() => nav('/leads')).catch(() => undefined),
+                })
+              }
+            >
+              {t('删除', 'Delete')}
+            </Button>
+          )}
+        </Space>
+      </div>
+      <Card>
+        <AsOfPicker value={asOf} onChange={setAsOf} />
+        {asOf && (
+          <Alert
+            style={{ margin: '12px 0' }}
+            type="info"
+            showIcon
+            title={t(`这是该线索在 ${fmtTime(asOf.toISOString())} 时的状态`, `This is the lead as it was at ${fmtTime(asOf.toISOString())}`)}
+          />
+        )}
+        {asOf && past.isLoading && <Spin />}
+        {asOf && past.error && <ErrorState error={past.error} />}
+        {shown && (
+          <Descriptions
+            style={{ marginTop: 12 }}
+            column={{ xs: 1, sm: 2, lg: 3 }}
+            size="small"
+            data-testid="lead-fields"
+            items={[
+              ['name', t('姓名', 'Name'), shown.name],
+              ['company', t('公司', 'Company'), shown.company],
+              ['phone', t('电话', 'Phone'), shown.phone],
+              ['mobile', t('手机', 'Mobile'), shown.mobile],
+              ['email', t('邮箱', 'E-mail'), shown.email],
+              ['source', t('来源', 'Source'), shown.source],
+              ['industry', t('行业', 'Industry'), shown.industry],
+              ['level', t('级别', 'Level'), shown.level],
+              ['status', t('状态', 'Status'), label(leadStatus, shown.status, lang)],
+              ['owner', t('负责人', 'Owner'), shown.inPool ? t('线索池', 'Pool') : userName(shown.ownerId)],
+              ['next', t('下次跟进', 'Next follow-up'), fmtTime(shown.nextFollowUpAt)],
+              ['version', t('版本', 'Version'), String(shown.version)],
+              ['address', t('地址', 'Address'), shown.address],
+              ['remark', t('备注', 'Remark'), shown.remark],
+            ].map(([key, l, v]) => ({ key, label: l, children: v || '—' }))}
+          />
+        )}
+      </Card>
+      <Card style={{ marginTop: 12 }}>
+        <Tabs
+          items={[
+            {
+              key: 'timeline',
+              label: t('跟进', 'Follow-ups'),
+              children: (
+                <div>
+                  {s.can('leads.update') && open && <FollowUpForm subject={`lead:${lead.id}`} />}
+                  <div style={{ marginTop: 16 }}>
+                    <TimelineView path={`/leads/${lead.id}/timeline`} />
+                  </div>
+                </div>
+              ),
+            },
+            { key: 'history', label: t('历史', 'History'), children: <HistoryView path={`/leads/${lead.id}/history`} /> },
+          ]}
+        />
+      </Card>
+      <LeadForm open={editing} lead={lead} onClose={() => setEditing(false)} />
+      <AssignDialog
+        open={assign}
+        onClose={() => setAssign(false)}
+        onAssign={(ownerId) => run(() => call('POST', `/leads/${lead.id}/assign`, { body: { ownerId } }), { success: t('已分配', 'Assigned') })}
+      />
+      <ReasonDialog
+        open={release}
+        title={t('释放到线索池', 'Release to the pool')}
+        onClose={() => setRelease(false)}
+        onOk={(reason) => run(() => call('POST', `/leads/${lead.id}/release`, { body: { reason } }), { success: t('已释放', 'Released') })}
+      />
+      <Modal
+        open={converting}
+        title={t('转化为客户', 'Convert to customer')}
+        onCancel={() => setConverting(false)}
+        onOk={() => cform.submit()}
+        okText={t('转化', 'Convert')}
+        destroyOnHidden
+      >
+        <Typography.Paragraph>
+          {t(`将以公司“${lead.company || lead.name}”创建客户，可同时创建联系人。`, `A customer “${lead.company || lead.name}” is created; optionally with a contact.`)}
+        </Typography.Paragraph>
+        <Form form={cform} layout="vertical" onFinish={convert} initialValues={{ contactName: lead.name, mobile: lead.mobile }}>
+          <Form.Item name="contactName" label={t('联系人姓名（可选）', 'Contact name (optional)')}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="title" label={t('职务', 'Title')}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="mobile" label={t('手机', 'Mobile')}>
+            <Input />
+          </Form.Item>
+          <button type="submit" hidden />
+        </Form>
+      </Modal>
+    </div>
+  );
+}

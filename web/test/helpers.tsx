@@ -1,0 +1,42 @@
+import { render } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import { Providers } from '../src/Root';
+import { SessionContext, type SessionInfo } from '../src/session';
+
+export function session(perms: string[] = [], admin = false): SessionInfo {
+  const permissions = new Set(perms);
+  return {
+    user: { id: 'u1', username: 'zhang', displayName: '张伟', roles: [admin ? 'admin' : 'sales'], departmentId: null, superiorId: null, disabled: false, createdAt: '2026-11-01T00:00:00Z', version: 1 },
+    roles: [],
+    permissions,
+    can: (p) => admin || permissions.has(p),
+    isAdmin: admin,
+  };
+}
+
+export function renderWith(ui: React.ReactElement, { path = '/', route = '/', s = session() }: { path?: string; route?: string; s?: SessionInfo | null } = {}) {
+  return render(
+    <Providers lang="zh-CN">
+      <MemoryRouter initialEntries={[route]}>
+        {s ? (
+          <SessionContext.Provider value={s}>
+            <Routes>
+              <Route path={path} element={ui} />
+              <Route path="*" element={<div data-testid="elsewhere" />} />
+            </Routes>
+          </SessionContext.Provider>
+        ) : (
+          <Routes>
+            <Route path={path} element={ui} />
+            <Route path="*" element={<div data-testid="elsewhere" />} />
+          </Routes>
+        )}
+      </MemoryRouter>
+    </Providers>,
+  );
+}
+
+export type Handler = (url: string, init: RequestInit) => Response | undefined;
+export function json(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers } });
+}
