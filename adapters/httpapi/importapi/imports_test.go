@@ -511,7 +511,7 @@ func TestImportLargeXLSX(t *testing.T) {
 			if r.Body["state"] == "done" || r.Body["state"] == "failed" {
 				break
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(500 * time.Millisecond) // each poll signs in and writes the session: do not crowd the import
 		}
 		took := time.Since(start)
 		if c := counts(r); c != [4]int{n, n, 0, 0} || r.Body["state"] != "done" {
