@@ -511,7 +511,7 @@ func TestImportLargeXLSX(t *testing.T) {
 			if r.Body["state"] == "done" || r.Body["state"] == "failed" {
 				break
 			}
-			time.Sleep(500 * time.Millisecond) // each poll signs in and writes the session: do not crowd the import
+			time.Sleep(500 * time.Millisecond) // each poll authenticates and reads the import: do not crowd the SQLite import
 		}
 		took := time.Since(start)
 		if c := counts(r); c != [4]int{n, n, 0, 0} || r.Body["state"] != "done" {
