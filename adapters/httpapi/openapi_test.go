@@ -28,6 +28,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
 // httpMethods are the operation keys of an OpenAPI path item.
@@ -550,5 +551,22 @@ func TestOpenAPICookieSessions(t *testing.T) {
 		if r := deref(t, doc, responses["403"]); r == nil || !strings.Contains(fmt.Sprint(r["description"]), "csrf_failed") {
 			t.Errorf("%s: the 403 response does not mention csrf_failed", key)
 		}
+	}
+}
+
+// The document's permission catalogue is the domain's: a permission added to role.Permissions
+// must appear in the Permission schema (the UI's types come from it).
+func TestOpenAPIPermissionsAreTheCatalogue(t *testing.T) {
+	doc := openAPIDoc(t)
+	schema := doc["components"].(map[string]any)["schemas"].(map[string]any)["Permission"].(map[string]any)
+	var got []string
+	for _, p := range schema["enum"].([]any) {
+		got = append(got, p.(string))
+	}
+	want := slices.Clone(role.Permissions)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("Permission enum = %v, want the catalogue %v", got, want)
 	}
 }

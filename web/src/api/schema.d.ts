@@ -2843,7 +2843,7 @@ export interface components {
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
          * @enum {string}
          */
-        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage";
+        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage" | "customers.read" | "customers.create" | "customers.update" | "customers.delete" | "customers.assign" | "customers.pool" | "customers.release" | "customers.lock" | "customers.export" | "customers.import" | "leads.convert";
         PrimaryContactRequest: {
             /**
              * Format: uuid
