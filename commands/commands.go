@@ -44,8 +44,6 @@ var (
 	ErrForbidden     = access.ErrForbidden
 	ErrNotFound      = access.ErrNotFound
 	ErrAlreadyExists = errors.New("a record with this id already exists with different content")
-	// ErrClaimLimit: the claimer already owns as many records as the pool rules allow.
-	ErrClaimLimit = errors.New("you already own as many leads as the pool rules allow")
 )
 
 // VersionMismatchError is an If-Match that no longer holds.

@@ -1,6 +1,7 @@
 package readmodels
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 
@@ -73,4 +74,24 @@ func OptID(s string) *uuid.UUID {
 		return nil
 	}
 	return &id
+}
+
+// IDs runs a query whose one column is an id and returns the ids in row order.
+func (db *DB) IDs(ctx context.Context, query string, args ...any) ([]uuid.UUID, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, rows.Err()
 }

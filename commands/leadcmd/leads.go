@@ -19,6 +19,9 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
+// ErrClaimLimit: the claimer already owns as many leads as the pool rules allow.
+var ErrClaimLimit = errors.New("you already own as many leads as the pool rules allow")
+
 // Directory is what lead commands read from the read models (eventually consistent with the
 // log, like every read).
 type Directory interface {
@@ -127,7 +130,7 @@ func (h *Service) Claim(ctx context.Context, m commands.Meta, id uuid.UUID) (com
 			return err
 		}
 		if owned >= limit {
-			return fmt.Errorf("%w (%d of %d)", commands.ErrClaimLimit, owned, limit)
+			return fmt.Errorf("%w (%d of %d)", ErrClaimLimit, owned, limit)
 		}
 		return l.Claim(m.Actor.ID, h.clock())
 	})

@@ -285,23 +285,8 @@ func (db *Views) CustomerClaimsSince(ctx context.Context, user uuid.UUID, since 
 
 // CustomersToCheck implements commands.CustomerDirectory: owned, unlocked customers by id.
 func (db *Views) CustomersToCheck(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error) {
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(Projection, "customers")+
-		` WHERE in_pool = ? AND locked = ? AND id > ? ORDER BY id LIMIT ?`), false, false, after.String(), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []uuid.UUID
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		if id, err := uuid.Parse(s); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out, rows.Err()
+	return db.IDs(ctx, `SELECT id FROM `+db.Gens.Table(Projection, "customers")+
+		` WHERE in_pool = ? AND locked = ? AND id > ? ORDER BY id LIMIT ?`, false, false, after.String(), limit)
 }
 
 // Contact is the read view of a contact.
@@ -513,22 +498,7 @@ func inScope(s readmodels.Scope, c *Customer) bool {
 
 // ContactsOf implements commands.CustomerDirectory.
 func (db *Views) ContactsOf(ctx context.Context, customerID uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(Projection, "contacts")+` WHERE customer_id = ? ORDER BY id`), customerID.String())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []uuid.UUID
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		if id, err := uuid.Parse(s); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out, rows.Err()
+	return db.IDs(ctx, `SELECT id FROM `+db.Gens.Table(Projection, "contacts")+` WHERE customer_id = ? ORDER BY id`, customerID.String())
 }
 
 // FollowUps returns the follow-ups of a customer (including those through its contacts) or, with
@@ -551,22 +521,11 @@ func (db *Views) CustomersNamed(ctx context.Context, scope readmodels.Scope, nam
 		args = append(args, a...)
 	}
 	stmt += " ORDER BY id LIMIT ?"
-	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), append(args, limit)...)
+	ids, err := db.IDs(ctx, stmt, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("customers named %q: %w", name, err)
 	}
-	defer rows.Close()
-	var out []uuid.UUID
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		if id, err := uuid.Parse(s); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 // CustomerNames returns the names of the given customers (contacts exports show them).

@@ -113,7 +113,6 @@ var errorTable = []struct {
 	{readmodels.ErrNotFound, http.StatusNotFound, "not_found"},
 	{lead.ErrNotFound, http.StatusNotFound, "not_found"},
 	{commands.ErrForbidden, http.StatusForbidden, "forbidden"},
-	{commands.ErrClaimLimit, http.StatusConflict, "pool_claim_limit_reached"},
 	{customer.ErrNotInPool, http.StatusConflict, "not_in_pool"},
 	{customer.ErrAlreadyInPool, http.StatusConflict, "already_in_pool"},
 	{customer.ErrLocked, http.StatusConflict, "customer_locked"},
