@@ -85,7 +85,8 @@ func TestParallelClaimsRespectTheCap(t *testing.T) {
 }
 
 // TestClaimLedgerEntryWithoutClaim: a ledger entry whose claim never reached the lead (a crash
-// between the two appends) counts while the claim could still be on its way, and not after.
+// between the two appends) counts while the claim could still be on its way, and not after; one
+// whose lead was claimed by someone else first counts for nothing.
 func TestClaimLedgerEntryWithoutClaim(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
@@ -100,13 +101,19 @@ func TestClaimLedgerEntryWithoutClaim(t *testing.T) {
 			ids := poolLeads(h, admin, 3)
 
 			// The crash: the user's claim of ids[0] was decided on the ledger, the lead never claimed.
-			at := clock.Now()
-			data, _ := json.Marshal(map[string]any{"recordId": ids[0], "recordVersion": 1, "at": at})
-			if _, err := h.App.Store.Append(context.Background(), commands.ClaimLedgerStream(commands.LeadClaimsKind, uuid.MustParse(sID)), 0,
-				[]eventstore.EventData{{ID: uuid.Must(uuid.NewV7()), Type: "leadclaims.decided.v1", OccurredAt: at, Data: data}}); err != nil {
-				t.Fatal(err)
+			// And a claim that lost: decided on ids[3], which the administrator claimed first.
+			ids = append(ids, poolLeads(h, admin, 1)...)
+			ledger := commands.ClaimLedgerStream(commands.LeadClaimsKind, uuid.MustParse(sID))
+			for v, id := range []string{ids[0], ids[3]} {
+				at := clock.Now()
+				data, _ := json.Marshal(map[string]any{"recordId": id, "recordVersion": 1, "at": at})
+				if _, err := h.App.Store.Append(context.Background(), ledger, int64(v),
+					[]eventstore.EventData{{ID: uuid.Must(uuid.NewV7()), Type: "leadclaims.decided.v1", OccurredAt: at, Data: data}}); err != nil {
+					t.Fatal(err)
+				}
 			}
-			h.Must(h.Do("POST", "/api/v1/leads/"+ids[1]+"/claim", s, nil), 200) // 1 on its way + 0 held < 2
+			h.Must(h.Do("POST", "/api/v1/leads/"+ids[3]+"/claim", admin, nil), 200)
+			h.Must(h.Do("POST", "/api/v1/leads/"+ids[1]+"/claim", s, nil), 200) // 1 on its way (the lost one counts for nothing) < 2
 			apitest.WantCode(t, h.Do("POST", "/api/v1/leads/"+ids[2]+"/claim", s, nil), "pool_claim_limit_reached")
 			clock.Advance(commands.ClaimGrace + time.Second)
 			h.Must(h.Do("POST", "/api/v1/leads/"+ids[2]+"/claim", s, nil), 200) // the leftover no longer counts
