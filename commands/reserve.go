@@ -34,7 +34,9 @@ func (r Reserved) EventType() string { return r.kind + ".reserved.v2" }
 // RegisterEvents builds the registry of every event the write side itself defines.
 func RegisterEvents(r *event.Registry) {
 	r.Register(func() event.Event { return &Reserved{kind: UsernameKind} },
-		func() event.Event { return &Reserved{kind: CustomerNameKind} })
+		func() event.Event { return &Reserved{kind: CustomerNameKind} },
+		func() event.Event { return &ClaimDecided{kind: LeadClaimsKind} },
+		func() event.Event { return &ClaimDecided{kind: CustomerClaimsKind} })
 	// username.reserved.v1 was {username, userId}; the key is the lower-cased, trimmed username.
 	r.Upcast("username.reserved.v1", func(data json.RawMessage) (string, json.RawMessage, error) {
 		var v1 struct{ Username, UserID string }

@@ -3,8 +3,10 @@ package readmodels
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Generations knows which generation of each projection's tables serves reads. A rebuild fills
@@ -69,4 +71,17 @@ func (g *Generations) Activate(ctx context.Context, tx *sql.Tx, name string, gen
 	_, err := tx.ExecContext(ctx, g.db.Q(`INSERT INTO projection_active (name, generation) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET generation = excluded.generation`), name, gen)
 	return err
+}
+
+// AppliedUntil is when the last event that the serving generation of a projection applied
+// occurred (the zero time when it has applied none): every event appended well before it is in
+// the projection's tables.
+func (g *Generations) AppliedUntil(ctx context.Context, name string) (time.Time, error) {
+	var t Time
+	err := g.db.SQL.QueryRowContext(ctx, g.db.Q(`SELECT last_event_at FROM projection_checkpoints WHERE name = ? AND generation = ?`),
+		name, g.Active(name)).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	return t.T, err
 }

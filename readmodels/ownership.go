@@ -1,6 +1,11 @@
 package readmodels
 
-import "github.com/google/uuid"
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+)
 
 // Ownership is the block every owned row carries (leads, customers, and every module after
 // them): the owner and where the owner sits, so that a data scope is a WHERE clause served by an
@@ -40,4 +45,20 @@ func OwnershipIndexes(table string) []string {
 func withType[R any](c Col[R], typ string) Col[R] {
 	c.Type = typ
 	return c
+}
+
+// CountOwned counts the rows of table owned by owner, leaving out the ids in except (records whose
+// holding the caller knows better: the claim limits, see commands.ClaimLedger).
+func (db *DB) CountOwned(ctx context.Context, table string, owner uuid.UUID, except []uuid.UUID) (int64, error) {
+	query := `SELECT count(*) FROM ` + table + ` WHERE owner_id = ?`
+	args := []any{owner.String()}
+	if len(except) > 0 {
+		query += ` AND id NOT IN (?` + strings.Repeat(`, ?`, len(except)-1) + `)`
+		for _, id := range except {
+			args = append(args, id.String())
+		}
+	}
+	var n int64
+	err := db.SQL.QueryRowContext(ctx, db.Q(query), args...).Scan(&n)
+	return n, err
 }

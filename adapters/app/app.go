@@ -365,8 +365,12 @@ type leadDirectory struct {
 	leads *leadview.Views
 }
 
-func (d leadDirectory) OwnedLeads(ctx context.Context, owner uuid.UUID) (int64, error) {
-	return d.leads.OwnedLeads(ctx, owner)
+func (d leadDirectory) OwnedLeads(ctx context.Context, owner uuid.UUID, except []uuid.UUID) (int64, error) {
+	return d.leads.OwnedLeads(ctx, owner, except)
+}
+
+func (d leadDirectory) LeadsAppliedUntil(ctx context.Context) (time.Time, error) {
+	return d.leads.LeadsAppliedUntil(ctx)
 }
 
 // customerDirectory is what customer commands read: placements, pool rules and custom fields from

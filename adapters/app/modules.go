@@ -59,7 +59,7 @@ var modules = []module{
 		department.Register(r)
 		role.Register(r)
 		settings.Register(r)
-		commands.RegisterEvents(r) // key reservations: usernames and customer names
+		commands.RegisterEvents(r) // key reservations (usernames, customer names) and claim ledgers
 	}, projectors: func(a *App) []engine.Projector {
 		return []engine.Projector{orgproj.New(a.Registry)}
 	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {

@@ -34,7 +34,10 @@ type Directory interface {
 	access.Directory
 	CustomerPool(ctx context.Context) (settings.CustomerPool, error)
 	CustomerFields(ctx context.Context) ([]customer.CustomField, error)
-	OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error)
+	// OwnedCustomers counts the customers a user owns, leaving out the given ones.
+	OwnedCustomers(ctx context.Context, owner uuid.UUID, except []uuid.UUID) (int64, error)
+	// CustomersAppliedUntil is when the last event the customer read model applied occurred.
+	CustomersAppliedUntil(ctx context.Context) (time.Time, error)
 	// CustomerClaimsSince counts the customers a user claimed since a time.
 	CustomerClaimsSince(ctx context.Context, user uuid.UUID, since time.Time) (int64, error)
 	// ContactsOf lists the contacts of a customer.
@@ -62,6 +65,7 @@ type Service struct {
 	rules access.Rules
 	// contacts is the contact repository, for merges (which move the source's contacts).
 	contacts *commands.Repository[*contact.Contact]
+	claims   commands.ClaimLedger
 }
 
 // New refuses nil dependencies.
@@ -85,7 +89,32 @@ func New(store eventstore.Store, registry *event.Registry, clock commands.Clock,
 			c := l.Root
 			return !c.Deleted() && c.MergedInto() == "" && customer.NormalizeName(c.Fields().Name) == key, true, nil
 		}}
+	h.claims = commands.ClaimLedger{Store: store, Registry: registry, Clock: clock, Kind: commands.CustomerClaimsKind, Fate: h.claimFate}
 	return h
+}
+
+// claimFate reads a customer's stream for the claim ledger: a customer is held while its owner
+// has it and it is neither deleted nor merged away (as the read model counts).
+func (h *Service) claimFate(ctx context.Context, id uuid.UUID, version int64, user uuid.UUID) (commands.ClaimFate, error) {
+	_, decoded, err := h.repo.Events(ctx, id)
+	if errors.Is(err, commands.ErrNotFound) {
+		return commands.ClaimFate{}, nil
+	}
+	if err != nil {
+		return commands.ClaimFate{}, err
+	}
+	var f commands.ClaimFate
+	if int64(len(decoded)) > version {
+		c, ok := decoded[version].(customer.Claimed)
+		f.Landed = ok && c.By == user.String()
+	}
+	f.Pending = int64(len(decoded)) == version
+	c, err := customer.Rehydrate(id, decoded)
+	if err != nil {
+		return commands.ClaimFate{}, err
+	}
+	f.Held = c.Owner() == user && !c.Deleted()
+	return f, nil
 }
 
 // Create enters a customer.
@@ -216,7 +245,9 @@ func (h *Service) Delete(ctx context.Context, m commands.Meta, id uuid.UUID) (co
 
 // Claim takes a pool customer within the pool's limits: owned customers, claims per day, and the
 // cool-down before a previous owner may take it back. Concurrent claimers: one wins, the others
-// get customer.ErrNotInPool.
+// get customer.ErrNotInPool. The cool-down is decided on the customer's stream; the owned and
+// daily limits on the claimer's claim ledger (commands.ClaimLedger), so of many claims by one user
+// at once no more succeed than the limits allow.
 func (h *Service) Claim(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
 	m.Command = commands.CustomerClaim
 	if !m.Actor.Can(role.CustomersPool) {
@@ -237,27 +268,56 @@ func (h *Service) Claim(ctx context.Context, m commands.Meta, id uuid.UUID) (com
 		if prev, at := c.PreviousOwner(); pool.ReclaimCooldownDays > 0 && prev == m.Actor.ID && now.Before(at.AddDate(0, 0, pool.ReclaimCooldownDays)) {
 			return fmt.Errorf("%w (until %s)", ErrReclaimCooldown, at.AddDate(0, 0, pool.ReclaimCooldownDays).Format(time.RFC3339))
 		}
-		if pool.MaxOwned > 0 {
-			owned, err := h.dir.OwnedCustomers(ctx, m.Actor.ID)
-			if err != nil {
-				return err
-			}
-			if owned >= int64(pool.MaxOwned) {
-				return fmt.Errorf("%w (%d of %d)", ErrCustomerClaimLimit, owned, pool.MaxOwned)
-			}
+		version := c.Version()
+		if err := c.Claim(m.Actor.ID, now); err != nil {
+			return err
 		}
-		if pool.MaxClaimsPerDay > 0 {
-			y, mo, d := now.Date()
-			n, err := h.dir.CustomerClaimsSince(ctx, m.Actor.ID, time.Date(y, mo, d, 0, 0, 0, 0, now.Location()))
-			if err != nil {
-				return err
-			}
-			if n >= int64(pool.MaxClaimsPerDay) {
-				return fmt.Errorf("%w (%d today)", ErrDailyClaimLimit, n)
-			}
+		if pool.MaxOwned <= 0 && pool.MaxClaimsPerDay <= 0 {
+			return nil
 		}
-		return c.Claim(m.Actor.ID, now)
+		y, mo, d := now.Date()
+		midnight := time.Date(y, mo, d, 0, 0, 0, 0, now.Location())
+		// The read model is corrected by the ledger's entries from shortly before the last event
+		// it applied (the claims it may not show yet), and from midnight for the daily limit.
+		since := func() (time.Time, error) {
+			at, err := h.dir.CustomersAppliedUntil(ctx)
+			from := minTime(at, now).Add(-commands.ClaimGrace)
+			if pool.MaxClaimsPerDay > 0 {
+				from = minTime(from, midnight)
+			}
+			return from, err
+		}
+		return h.claims.Decide(ctx, m, m.Actor.ID, id, version, since, func(recent commands.Claims) error {
+			if pool.MaxOwned > 0 {
+				owned, err := h.dir.OwnedCustomers(ctx, m.Actor.ID, append(recent.Records(), id))
+				if err != nil {
+					return err
+				}
+				if owned += recent.Held(); owned >= int64(pool.MaxOwned) {
+					return fmt.Errorf("%w (%d of %d)", ErrCustomerClaimLimit, owned, pool.MaxOwned)
+				}
+			}
+			if pool.MaxClaimsPerDay > 0 {
+				// The operation log counts today's claims made before the ledger existed; the
+				// ledger those it may not show yet.
+				n, err := h.dir.CustomerClaimsSince(ctx, m.Actor.ID, midnight)
+				if err != nil {
+					return err
+				}
+				if n = max(n, recent.ClaimedSince(midnight)); n >= int64(pool.MaxClaimsPerDay) {
+					return fmt.Errorf("%w (%d today)", ErrDailyClaimLimit, n)
+				}
+			}
+			return nil
+		})
 	})
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // History returns the customer's events with field-level changes.

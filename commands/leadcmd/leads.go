@@ -26,18 +26,21 @@ var ErrClaimLimit = errors.New("you already own as many leads as the pool rules 
 // log, like every read).
 type Directory interface {
 	access.Directory
-	// OwnedLeads counts the leads a user owns.
-	OwnedLeads(ctx context.Context, owner uuid.UUID) (int64, error)
+	// OwnedLeads counts the leads a user owns, leaving out the given ones.
+	OwnedLeads(ctx context.Context, owner uuid.UUID, except []uuid.UUID) (int64, error)
+	// LeadsAppliedUntil is when the last event the lead read model applied occurred.
+	LeadsAppliedUntil(ctx context.Context) (time.Time, error)
 	// LeadClaimCap is the most leads one user may own and still claim from the pool.
 	LeadClaimCap(ctx context.Context) (int64, error)
 }
 
 // Service handles the lead commands.
 type Service struct {
-	repo  *commands.Repository[*lead.Lead]
-	clock commands.Clock
-	org   Directory
-	rules access.Rules
+	repo   *commands.Repository[*lead.Lead]
+	clock  commands.Clock
+	org    Directory
+	rules  access.Rules
+	claims commands.ClaimLedger
 }
 
 // New refuses nil dependencies.
@@ -45,8 +48,34 @@ func New(store eventstore.Store, registry *event.Registry, clock commands.Clock,
 	if org == nil {
 		panic("leadcmd: New without an organisation directory")
 	}
-	return &Service{repo: commands.NewRepository(store, registry, clock, lead.Stream, lead.Rehydrate), clock: clock, org: org,
+	h := &Service{repo: commands.NewRepository(store, registry, clock, lead.Stream, lead.Rehydrate), clock: clock, org: org,
 		rules: access.Rules{Org: org, Read: role.LeadsRead, Pool: role.LeadsPool, Assign: role.LeadsAssign}}
+	h.claims = commands.ClaimLedger{Store: store, Registry: registry, Clock: clock, Kind: commands.LeadClaimsKind, Fate: h.claimFate}
+	return h
+}
+
+// claimFate reads a lead's stream for the claim ledger: a lead is held while its owner has it and
+// it is not deleted (the read model counts converted leads too).
+func (h *Service) claimFate(ctx context.Context, id uuid.UUID, version int64, user uuid.UUID) (commands.ClaimFate, error) {
+	_, decoded, err := h.repo.Events(ctx, id)
+	if errors.Is(err, commands.ErrNotFound) {
+		return commands.ClaimFate{}, nil
+	}
+	if err != nil {
+		return commands.ClaimFate{}, err
+	}
+	var f commands.ClaimFate
+	if int64(len(decoded)) > version {
+		c, ok := decoded[version].(lead.Claimed)
+		f.Landed = ok && c.By == user.String()
+	}
+	f.Pending = int64(len(decoded)) == version
+	l, err := lead.Rehydrate(id, decoded)
+	if err != nil {
+		return commands.ClaimFate{}, err
+	}
+	f.Held = l.Owner() == user && !l.Deleted()
+	return f, nil
 }
 
 func (h *Service) sees(ctx context.Context, a access.Actor, l *lead.Lead) (bool, error) {
@@ -108,7 +137,9 @@ func (h *Service) assignable(ctx context.Context, a access.Actor, to uuid.UUID) 
 
 // Claim takes a pool lead. When several users claim the same lead at once exactly one wins: the
 // others reload, find it owned, and get lead.ErrNotInPool. The pool is shared ground, so a lead
-// that has left it answers "not in the pool" to everyone rather than "not found".
+// that has left it answers "not in the pool" to everyone rather than "not found". The cap on held
+// leads is decided on the claimer's claim ledger (commands.ClaimLedger), so of many claims by one
+// user at once no more succeed than the cap allows.
 func (h *Service) Claim(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
 	m.Command = commands.LeadClaim
 	if !m.Actor.Can(role.LeadsPool) {
@@ -121,19 +152,38 @@ func (h *Service) Claim(ctx context.Context, m commands.Meta, id uuid.UUID) (com
 		if !l.InPool() {
 			return lead.ErrNotInPool
 		}
-		owned, err := h.org.OwnedLeads(ctx, m.Actor.ID)
-		if err != nil {
+		version := l.Version()
+		if err := l.Claim(m.Actor.ID, h.clock()); err != nil {
 			return err
 		}
 		limit, err := h.org.LeadClaimCap(ctx)
 		if err != nil {
 			return err
 		}
-		if owned >= limit {
-			return fmt.Errorf("%w (%d of %d)", ErrClaimLimit, owned, limit)
+		// The read model is corrected by the ledger's entries from shortly before the last event
+		// it applied: the claims it may not show yet.
+		since := func() (time.Time, error) {
+			at, err := h.org.LeadsAppliedUntil(ctx)
+			return minTime(at, h.clock()).Add(-commands.ClaimGrace), err
 		}
-		return l.Claim(m.Actor.ID, h.clock())
+		return h.claims.Decide(ctx, m, m.Actor.ID, id, version, since, func(recent commands.Claims) error {
+			owned, err := h.org.OwnedLeads(ctx, m.Actor.ID, append(recent.Records(), id))
+			if err != nil {
+				return err
+			}
+			if owned += recent.Held(); owned >= limit {
+				return fmt.Errorf("%w (%d of %d)", ErrClaimLimit, owned, limit)
+			}
+			return nil
+		})
 	})
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // Release puts a lead back into the pool.

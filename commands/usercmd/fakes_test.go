@@ -18,8 +18,9 @@ type fakeOrg struct{}
 func (fakeOrg) Placement(context.Context, uuid.UUID) (access.Placement, bool, error) {
 	return access.Placement{}, false, nil
 }
-func (fakeOrg) OwnedLeads(context.Context, uuid.UUID) (int64, error) { return 0, nil }
-func (fakeOrg) LeadClaimCap(context.Context) (int64, error)          { return 1000, nil }
+func (fakeOrg) OwnedLeads(context.Context, uuid.UUID, []uuid.UUID) (int64, error) { return 0, nil }
+func (fakeOrg) LeadsAppliedUntil(context.Context) (time.Time, error)              { return time.Time{}, nil }
+func (fakeOrg) LeadClaimCap(context.Context) (int64, error)                       { return 1000, nil }
 func (fakeOrg) Department(context.Context, uuid.UUID) (access.DepartmentInfo, bool, error) {
 	return access.DepartmentInfo{}, false, nil
 }

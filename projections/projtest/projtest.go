@@ -93,8 +93,9 @@ type AllowAll struct{}
 func (AllowAll) Placement(context.Context, uuid.UUID) (access.Placement, bool, error) {
 	return access.Placement{SuperiorPath: "/"}, true, nil
 }
-func (AllowAll) OwnedLeads(context.Context, uuid.UUID) (int64, error) { return 0, nil }
-func (AllowAll) LeadClaimCap(context.Context) (int64, error)          { return 1000, nil }
+func (AllowAll) OwnedLeads(context.Context, uuid.UUID, []uuid.UUID) (int64, error) { return 0, nil }
+func (AllowAll) LeadsAppliedUntil(context.Context) (time.Time, error)              { return time.Time{}, nil }
+func (AllowAll) LeadClaimCap(context.Context) (int64, error)                       { return 1000, nil }
 
 // Start runs an engine with the lead and organisation projectors (and extra) until the test ends.
 func Start(t *testing.T, e Backend, opts engine.Options, extra ...engine.Projector) *Env {

@@ -268,11 +268,14 @@ func (db *Views) Get(ctx context.Context, scope readmodels.Scope, id uuid.UUID) 
 	return readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "customers"), Columns, scope, id, Scan)
 }
 
-// OwnedCustomers implements commands.CustomerDirectory.
-func (db *Views) OwnedCustomers(ctx context.Context, owner uuid.UUID) (int64, error) {
-	var n int64
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(Projection, "customers")+` WHERE owner_id = ?`), owner.String()).Scan(&n)
-	return n, err
+// OwnedCustomers implements customercmd.Directory.
+func (db *Views) OwnedCustomers(ctx context.Context, owner uuid.UUID, except []uuid.UUID) (int64, error) {
+	return db.CountOwned(ctx, db.Gens.Table(Projection, "customers"), owner, except)
+}
+
+// CustomersAppliedUntil implements customercmd.Directory.
+func (db *Views) CustomersAppliedUntil(ctx context.Context) (time.Time, error) {
+	return db.Gens.AppliedUntil(ctx, Projection)
 }
 
 // CustomerClaimsSince implements commands.CustomerDirectory (from the operation log).

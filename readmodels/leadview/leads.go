@@ -164,8 +164,11 @@ func (db *Views) FollowUps(ctx context.Context, id uuid.UUID, limit int) ([]read
 }
 
 // OwnedLeads implements leadcmd.Directory.
-func (db *Views) OwnedLeads(ctx context.Context, owner uuid.UUID) (int64, error) {
-	var n int64
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(Projection, "leads")+` WHERE owner_id = ?`), owner.String()).Scan(&n)
-	return n, err
+func (db *Views) OwnedLeads(ctx context.Context, owner uuid.UUID, except []uuid.UUID) (int64, error) {
+	return db.CountOwned(ctx, db.Gens.Table(Projection, "leads"), owner, except)
+}
+
+// LeadsAppliedUntil implements leadcmd.Directory.
+func (db *Views) LeadsAppliedUntil(ctx context.Context) (time.Time, error) {
+	return db.Gens.AppliedUntil(ctx, Projection)
 }
