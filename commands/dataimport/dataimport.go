@@ -196,6 +196,7 @@ type job struct {
 	meta  commands.Meta
 	open  func() (Table, error)
 	saved time.Time
+	rows  importer // once the file is being imported
 }
 
 func (j *job) run(ctx context.Context) {
@@ -210,6 +211,9 @@ func (j *job) run(ctx context.Context) {
 	imp.State = importview.ImportRunning
 	j.save(ctx)
 	err := j.process(ctx)
+	if err != nil && j.rows != nil {
+		j.rows.abandon(j)
+	}
 	j.open = nil // the file's bytes can go
 	j.finish(ctx, err)
 	log.Info("import finished", "import_id", imp.ID, "type", imp.Type, "dry_run", imp.DryRun, "state", imp.State, "total", imp.Total,
@@ -230,10 +234,10 @@ func (j *job) finish(ctx context.Context, err error) {
 		case errors.As(err, &ab):
 			imp.Detail = ab.Msg
 		case ctx.Err() != nil:
-			imp.Detail = Interrupted
+			imp.Detail = Interrupted + j.accounting()
 		default:
 			j.rn.d.Logger.Error("import failed", "import_id", imp.ID, "error", err)
-			imp.Detail = "the import stopped after an internal error; import the file again to finish it (imported rows are skipped)"
+			imp.Detail = "the import stopped after an internal error; import the file again to finish it (imported rows are skipped)" + j.accounting()
 		}
 	}
 	now := j.rn.d.Clock()
@@ -242,6 +246,16 @@ func (j *job) finish(ctx context.Context, err error) {
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	j.save(saveCtx)
+}
+
+// accounting says what a stopped import did and did not import.
+func (j *job) accounting() string {
+	imp := j.imp
+	if j.rows == nil || imp.Total == 0 {
+		return ""
+	}
+	return fmt.Sprintf(". Of %d rows: %d imported, %d already there, %d not imported (listed in errors), %d not read",
+		imp.Total, imp.Imported, imp.Skipped, imp.Failed, max(0, imp.Total-imp.Imported-imp.Skipped-imp.Failed))
 }
 
 func (j *job) save(ctx context.Context) {
@@ -283,6 +297,7 @@ func (j *job) process(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	j.rows = imp
 	defer rows.Close()
 	headerSeen := false
 	for {
