@@ -75,8 +75,12 @@ type Readers struct {
 	Contacts  func() Reader[ContactRow]
 }
 
-// FileError is a file that cannot be read as a table at all.
-type FileError struct{ Msg string }
+// FileError is a file that cannot be read as a table at all; Row, when known, is the line or row
+// where reading stopped.
+type FileError struct {
+	Msg string
+	Row int
+}
 
 func (e *FileError) Error() string { return e.Msg }
 
@@ -230,7 +234,7 @@ func (j *job) finish(ctx context.Context, err error) {
 		switch {
 		case errors.As(err, &fe):
 			imp.Detail = fe.Msg
-			imp.AddError(importview.ImportError{Row: 0, Field: "file", Message: fe.Msg})
+			imp.AddError(importview.ImportError{Row: fe.Row, Field: "file", Message: fe.Msg})
 		case errors.As(err, &ab):
 			imp.Detail = ab.Msg
 		case ctx.Err() != nil:
@@ -333,7 +337,7 @@ func (j *job) process(ctx context.Context) error {
 		return err
 	}
 	if !headerSeen {
-		return &FileError{"the file has no rows"}
+		return &FileError{Msg: "the file has no rows"}
 	}
 	return imp.flush(ctx, j)
 }

@@ -558,3 +558,36 @@ func TestImportAccountingWithControlCharacters(t *testing.T) {
 		}
 	})
 }
+
+// TestImportMalformedCSV: an unclosed quote is an error with its line, and nothing of the file is
+// imported (a lenient reader took it for one field running over the following lines).
+func TestImportMalformedCSV(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		for _, tc := range []struct {
+			name, file string
+			line       int
+			says       string
+		}{
+			{"unclosed", "姓名,公司,手机\n王一,公司一,13800000001\n王二,\"公司二,13800000002\n王三,公司三,13800000003\n王四,公司四,13800000004\n",
+				3, "opens on line 3 is not closed"},
+			{"bare quote", "姓名,公司,手机\n王一,公司一,13800000001\n王二,12\" 公司,13800000002\n", 3, `line 3: a " inside a field`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := importFile(h, admin, "type=leads", []byte(tc.file), "text/csv", "failed")
+				errs := r.Body["errors"].([]any)
+				if c := counts(r); c[1] != 0 || len(errs) != 1 {
+					t.Fatalf("counts %v: %s", c, r.Raw)
+				}
+				e := errs[0].(map[string]any)
+				if e["row"].(float64) != float64(tc.line) || e["field"] != "file" || !strings.Contains(e["message"].(string), tc.says) ||
+					!strings.Contains(r.Body["detail"].(string), "nothing was imported") {
+					t.Fatalf("error %v: %s", e, r.Raw)
+				}
+			})
+		}
+		if list := h.Must(h.Do("GET", "/api/v1/leads", admin, nil), 200); list.Body["total"].(float64) != 0 {
+			t.Fatalf("leads written from malformed files: %s", list.Raw)
+		}
+	})
+}

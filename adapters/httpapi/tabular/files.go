@@ -79,7 +79,9 @@ func openCSV(data []byte) (*csvSource, error) {
 
 func (s *csvSource) Rows() (dataimport.Rows, error) {
 	r := csv.NewReader(bytes.NewReader(s.data))
-	r.Comma, r.FieldsPerRecord, r.LazyQuotes = s.comma, -1, true
+	// Quotes are strict: a lenient reader would take an unclosed quote as a field running over
+	// the following lines and import them as one odd row.
+	r.Comma, r.FieldsPerRecord = s.comma, -1
 	return &csvRows{r: r}, nil
 }
 
@@ -94,12 +96,34 @@ func (c *csvRows) Next() (int, []string, bool) {
 	rec, err := c.r.Read()
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
-			c.e = &dataimport.FileError{Msg: "the file is not valid CSV: " + err.Error()}
+			c.e = csvError(err)
 		}
 		return 0, nil, false
 	}
 	line, _ := c.r.FieldPos(0) // csv skips blank lines; the line keeps row numbers as the file has them
 	return line, rec, true
+}
+
+// csvError explains a CSV syntax error with the line it is on. Nothing of such a file is
+// imported: the rows are counted before any is written, and the count reads the whole file.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return &dataimport.FileError{Msg: "the file is not valid CSV: " + err.Error()}
+	}
+	var msg string
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine != pe.Line:
+		msg = fmt.Sprintf("the quoted field that opens on line %d is not closed properly (a \" is missing, or one too many) and runs on to line %d",
+			pe.StartLine, pe.Line)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		msg = fmt.Sprintf("line %d: a quoted field is not closed properly (a \" is missing, or one too many)", pe.Line)
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		msg = fmt.Sprintf(`line %d: a " inside a field that does not start with one; put the field in quotes and double the " in it ("12"" screen")`, pe.Line)
+	default:
+		msg = fmt.Sprintf("line %d: %v", pe.Line, pe.Err)
+	}
+	return &dataimport.FileError{Row: pe.StartLine, Msg: "the file is not valid CSV; nothing was imported: " + msg}
 }
 
 func (c *csvRows) Err() error   { return c.e }
