@@ -539,7 +539,7 @@ func TestImportAccountingWithControlCharacters(t *testing.T) {
 		for i := range 41 {
 			rows = append(rows, []string{fmt.Sprintf("联系人%02d", i), fmt.Sprintf("公司%02d", i), fmt.Sprintf("1380013%04d", i), "备注"})
 		}
-		rows[22][3] = "坏\x00值" // line 23 of the file
+		rows[22][3] = "坏\x00值"          // line 23 of the file
 		rows[30][1] = "公司\u202Egnp.exe" // a bidi override, line 31
 		rows[35][0] = "ok\ttab"         // a tab is text
 		done := importFile(h, admin, "type=leads", csvBytes(rows), "text/csv", "done")
