@@ -591,3 +591,66 @@ func TestImportMalformedCSV(t *testing.T) {
 		}
 	})
 }
+
+// TestExportDefusesFormulas: CSV cells that start like a formula (=, +, -, @) get an apostrophe,
+// phone numbers included (they read as text); XLSX cells are text, never formulas; importing the
+// exports gives the same records back.
+func TestExportDefusesFormulas(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		const link, sum, phone = `=HYPERLINK("http://x","y")`, "+1-2", "+86-10-8888-6666"
+		// Imported, so that importing the exports again names the same record (ids derive from the row).
+		in := importFile(h, admin, "type=leads", csvBytes([][]string{{"姓名", "公司", "电话", "备注"}, {link, sum, phone, "@SUM(1)"}}), "text/csv", "done")
+		if counts(in) != [4]int{1, 1, 0, 0} {
+			t.Fatalf("import: %s", in.Raw)
+		}
+		readAt(h, admin, "/api/v1/leads", position(in))
+
+		raw := h.Must(h.Do("GET", "/api/v1/leads/export", admin, nil), 200).Raw
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(raw, "\uFEFF"))).ReadAll()
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("csv export: %v %q", err, raw)
+		}
+		cells := map[string]string{}
+		for i, hd := range rows[0] {
+			cells[hd] = rows[1][i]
+		}
+		if cells["姓名"] != "'"+link || cells["公司"] != "'"+sum || cells["电话"] != "'"+phone || cells["备注"] != "'@SUM(1)" {
+			t.Fatalf("csv cells not defused: %v", cells)
+		}
+		for _, v := range rows[1] {
+			if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+				t.Fatalf("csv cell %q starts like a formula", v)
+			}
+		}
+
+		xraw := h.Must(h.Do("GET", "/api/v1/leads/export?format=xlsx", admin, nil), 200).Raw
+		f, err := excelize.OpenReader(strings.NewReader(xraw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sheet := f.GetSheetList()[0]
+		xrows, _ := f.GetRows(sheet)
+		for j, hd := range xrows[0] {
+			cell, _ := excelize.CoordinatesToCellName(j+1, 2)
+			if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
+				t.Fatalf("xlsx cell %s (%s) is a formula: %q", cell, hd, formula)
+			}
+			if typ, _ := f.GetCellType(sheet, cell); j < len(xrows[1]) && xrows[1][j] != "" && typ != excelize.CellTypeSharedString &&
+				typ != excelize.CellTypeInlineString && typ != excelize.CellTypeFormula {
+				t.Fatalf("xlsx cell %s (%s) has type %v", cell, hd, typ)
+			}
+			if hd == "姓名" && xrows[1][j] != link || hd == "电话" && xrows[1][j] != phone {
+				t.Fatalf("xlsx %s: %q", hd, xrows[1][j])
+			}
+		}
+
+		// Both exports import as the same lead (the apostrophes go again).
+		for ct, file := range map[string]string{"text/csv": raw, mimeXLSX: xraw} {
+			if r := importFile(h, admin, "type=leads", []byte(file), ct, "done"); counts(r) != [4]int{1, 0, 1, 0} {
+				t.Fatalf("re-importing the %s export: %s", ct, r.Raw)
+			}
+		}
+	})
+}

@@ -25,11 +25,13 @@ func headerKey(s string) string {
 	return b.String()
 }
 
-// CleanCell trims a cell and removes the apostrophe an export put before formula-like text.
+// CleanCell trims a cell and removes the apostrophe an export put before formula-like text (see
+// defuseFormula). Text that really starts with an apostrophe and one of = + - @ therefore loses
+// the apostrophe on import.
 func CleanCell(v string) string {
 	v = strings.TrimSpace(v)
-	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@", rune(v[1])) {
-		v = v[1:]
+	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(v[1])) {
+		v = strings.TrimSpace(v[1:])
 	}
 	return v
 }

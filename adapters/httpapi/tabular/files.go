@@ -232,20 +232,15 @@ func (c *csvWriter) Write(cells []string) error {
 func (c *csvWriter) Flush() error { c.w.Flush(); return c.w.Error() }
 func (c *csvWriter) Close() error { return c.Flush() }
 
-// defuseFormula keeps a spreadsheet from running a CSV cell as a formula (CSV injection): text
-// that starts like a formula gets a leading apostrophe, which spreadsheets hide and imports strip
-// (see CleanCell). Phone numbers such as +86 138… and -1 stay as they are.
+// defuseFormula keeps a spreadsheet from running a CSV cell as a formula (CSV injection, OWASP's
+// rule): text that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe,
+// which spreadsheets hide and which makes the cell text. That includes phone numbers such as
+// +86-10-8888-6666 (shown as they are, as text, which is what a phone number is) and negative
+// numbers: "+1-2" and "-2+3" would otherwise be computed. Imports strip the apostrophe again (see
+// CleanCell), so an exported file imports as the same records.
 func defuseFormula(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '@', '\t', '\r':
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 		return "'" + v
-	case '+', '-':
-		if strings.Trim(v[1:], "0123456789 -()#.") != "" {
-			return "'" + v
-		}
 	}
 	return v
 }
