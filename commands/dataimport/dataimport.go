@@ -33,6 +33,10 @@ const (
 	workers   = 2                // concurrent appends per import
 )
 
+// MaxRows is the most data rows an import file may have; a longer file is refused before
+// anything is written (split it).
+const MaxRows = 100_000
+
 // Interrupted is the detail of an import that stopped with its process.
 const Interrupted = "interrupted: the server stopped while importing; import the file again to finish"
 
@@ -356,6 +360,9 @@ func countRows(src Table) (int64, error) {
 		}
 		if !blank(cells) {
 			n++
+		}
+		if n > MaxRows+1 { // the header is not a data row
+			return 0, &FileError{Msg: fmt.Sprintf("the file has more than %d rows; split it into files of at most %d rows; nothing was imported", MaxRows, MaxRows)}
 		}
 	}
 	if n > 0 {

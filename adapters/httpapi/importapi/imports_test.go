@@ -1,12 +1,15 @@
 package importapi_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -651,6 +654,56 @@ func TestExportDefusesFormulas(t *testing.T) {
 			if r := importFile(h, admin, "type=leads", []byte(file), ct, "done"); counts(r) != [4]int{1, 0, 1, 0} {
 				t.Fatalf("re-importing the %s export: %s", ct, r.Raw)
 			}
+		}
+	})
+}
+
+// TestImportRefusesBombsAndLongFiles: an XLSX that unpacks to more than 100 times its size is
+// refused with 413 before anything is unpacked (the server's heap does not grow with what it
+// would unpack to); a file of more than 100,000 rows fails before anything is written.
+func TestImportRefusesBombsAndLongFiles(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		for name, body := range map[string]string{"[Content_Types].xml": `<Types/>`, "xl/workbook.xml": `<workbook/>`} {
+			w, _ := zw.Create(name)
+			_, _ = io.WriteString(w, body)
+		}
+		w, _ := zw.Create("xl/worksheets/sheet1.xml")
+		row := []byte(strings.Repeat(`<row><c t="inlineStr"><is><t>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</t></is></c></row>`, 1000))
+		for range 1500 {
+			_, _ = w.Write(row)
+		}
+		_ = zw.Close()
+		bomb := b.Bytes() // about 0.7 MiB, 137 MiB unpacked
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		r := h.Must(h.Do("POST", "/api/v1/imports?type=customers", admin, bomb, "Content-Type", mimeXLSX), 413)
+		took := time.Since(start)
+		runtime.ReadMemStats(&after)
+		if r.Body["code"] != "unpacked_too_large" || !strings.Contains(r.Body["detail"].(string), "unpacks to 137 MiB") {
+			t.Fatalf("bomb: %s", r.Raw)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 || took > 5*time.Second {
+			t.Fatalf("refusing a %d KiB bomb allocated %d MiB in %v", len(bomb)>>10, grew>>20, took)
+		}
+		t.Logf("%d KiB bomb refused in %v, %d KiB allocated", len(bomb)>>10, took, (after.TotalAlloc-before.TotalAlloc)>>10)
+		h.Must(h.Do("POST", "/api/v1/imports?type=customers", admin, []byte("PK\x03\x04 not a zip"), "Content-Type", mimeXLSX), 422)
+
+		var long bytes.Buffer
+		long.WriteString("姓名,手机\n")
+		for i := range 100_001 {
+			fmt.Fprintf(&long, "王%d,139%08d\n", i, i)
+		}
+		failed := importFile(h, admin, "type=leads", long.Bytes(), "text/csv", "failed")
+		if c := counts(failed); c[1] != 0 || !strings.Contains(failed.Body["detail"].(string), "more than 100000 rows") {
+			t.Fatalf("a file of 100,001 rows: %s", failed.Raw)
+		}
+		if list := h.Must(h.Do("GET", "/api/v1/leads", admin, nil), 200); list.Body["total"].(float64) != 0 {
+			t.Fatalf("leads written from a file that was too long: %s", list.Raw)
 		}
 	})
 }

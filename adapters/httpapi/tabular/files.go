@@ -19,7 +19,8 @@ import (
 )
 
 // Spreadsheet files in and out: CSV (UTF-8, with or without a byte-order mark, or GB18030 as
-// older Chinese Excel versions save it) and XLSX (excelize, read and written as streams).
+// older Chinese Excel versions save it) and XLSX (read as a stream with bounded memory, see
+// xlsx.go; written with excelize's stream writer).
 
 // File formats.
 const (
@@ -128,70 +129,6 @@ func csvError(err error) error {
 
 func (c *csvRows) Err() error   { return c.e }
 func (c *csvRows) Close() error { return nil }
-
-type xlsxSource struct {
-	f     *excelize.File
-	sheet string
-}
-
-// Limits for opening XLSX: a 50 MiB upload may legitimately unpack to a few hundred MiB; worksheets
-// larger than the in-memory limit are unpacked to temporary files by excelize.
-const (
-	xlsxUnzipLimit    = 1 << 30
-	xlsxInMemoryLimit = 16 << 20
-)
-
-func openXLSX(data []byte) (*xlsxSource, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: xlsxInMemoryLimit})
-	if err != nil {
-		return nil, &dataimport.FileError{Msg: "the file is not a readable XLSX workbook: " + err.Error()}
-	}
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		_ = f.Close()
-		return nil, &dataimport.FileError{Msg: "the workbook has no worksheet"}
-	}
-	return &xlsxSource{f: f, sheet: sheets[0]}, nil
-}
-
-func (s *xlsxSource) Rows() (dataimport.Rows, error) {
-	rows, err := s.f.Rows(s.sheet)
-	if err != nil {
-		return nil, &dataimport.FileError{Msg: "cannot read worksheet " + s.sheet + ": " + err.Error()}
-	}
-	return &xlsxRows{rows: rows}, nil
-}
-
-func (s *xlsxSource) Close() error { return s.f.Close() }
-
-type xlsxRows struct {
-	rows *excelize.Rows
-	n    int
-	e    error
-}
-
-// Next: excelize's iterator yields every row number in turn (empty rows as no cells), so the
-// count of rows read so far is the row number.
-func (x *xlsxRows) Next() (int, []string, bool) {
-	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			x.e = &dataimport.FileError{Msg: "cannot read the worksheet: " + err.Error()}
-		}
-		return 0, nil, false
-	}
-	x.n++
-	// Raw values: numbers as stored (phone numbers never become 1.38E+10, dates are serial
-	// numbers that the date columns understand) and text as it is.
-	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
-	if err != nil {
-		x.e = &dataimport.FileError{Msg: fmt.Sprintf("cannot read row %d: %v", x.n, err)}
-		return 0, nil, false
-	}
-	return x.n, cells, true
-}
-
-func (x *xlsxRows) Err() error   { return x.e }
-func (x *xlsxRows) Close() error { return x.rows.Close() }
 
 // Writer writes a table row by row.
 type Writer interface {
