@@ -87,7 +87,7 @@ func openXLSX(data []byte) (*xlsxSource, error) {
 	var wb struct {
 		Sheets []struct {
 			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+			RID  string `xml:"id,attr"` // r:id, transitional or strict namespace
 		} `xml:"sheets>sheet"`
 	}
 	var rels struct {
