@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"mime/multipart"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
 
 	"github.com/xuri/excelize/v2"
@@ -705,5 +708,65 @@ func TestImportRefusesBombsAndLongFiles(t *testing.T) {
 		if list := h.Must(h.Do("GET", "/api/v1/leads", admin, nil), 200); list.Body["total"].(float64) != 0 {
 			t.Fatalf("leads written from a file that was too long: %s", list.Raw)
 		}
+	})
+}
+
+// TestImportAccountingWhenTheStoreFails: the event store refuses one record (a trigger stands in
+// for a database fault). Whatever the store does with the rest of that batch, the report equals
+// what was written: imported is the records in the store, the refused row is named, and an
+// import that stopped says how many rows it did not read; on both engines.
+func TestImportAccountingWhenTheStoreFails(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		ctx := context.Background()
+		admin := h.Login("admin", apitest.AdminPassword)
+		if h.App.Config.EventStore == "postgres" {
+			for _, q := range []string{`CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN IF NEW.data::text LIKE '%FAULT-INJECTED%' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$`,
+				`CREATE TRIGGER injected_fault BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION injected_fault()`} {
+				if _, err := h.App.DB.SQL.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+		} else {
+			db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(h.App.Config.DataDir, "events.db")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.ExecContext(ctx, `CREATE TRIGGER injected_fault BEFORE INSERT ON events WHEN NEW.data LIKE '%FAULT-INJECTED%'
+				BEGIN SELECT RAISE(ABORT, 'injected fault'); END`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows := [][]string{{"姓名", "公司", "手机"}}
+		for i := range 1200 {
+			rows = append(rows, []string{fmt.Sprintf("客户%04d", i), "公司", fmt.Sprintf("139%08d", i)})
+		}
+		rows[700][1] = "FAULT-INJECTED" // line 701, in the second batch of 500
+		id := startImport(h, admin, "type=leads", csvBytes(rows), "text/csv")
+		r := awaitImport(h, admin, id)
+		c := counts(r)
+		stored := readAt(h, admin, "/api/v1/leads?limit=1", position(r)).Body["total"].(float64)
+		if c[0] != 1200 || float64(c[1]) != stored || c[2] != 0 || c[1]+c[3] > 1200 || c[1] < 500 {
+			t.Fatalf("counts %v, %v leads in the store: %s", c, stored, r.Raw)
+		}
+		named := false
+		for _, e := range rowErrors(r) {
+			named = named || e.Row == 701
+		}
+		if !named {
+			t.Fatalf("the refused row is not named: %s", r.Raw)
+		}
+		switch notRead := 1200 - c[1] - c[3]; r.Body["state"] {
+		case "done":
+			if notRead != 0 || c[3] != 1 {
+				t.Fatalf("done with %d rows unaccounted: %s", notRead, r.Raw)
+			}
+		case "failed":
+			if !strings.Contains(r.Body["detail"].(string), fmt.Sprintf("%d imported, 0 already there, %d not imported (listed in errors), %d not read", c[1], c[3], notRead)) {
+				t.Fatalf("the detail does not account for the rows: %s", r.Raw)
+			}
+		}
+		t.Logf("%s: %v; %s", r.Body["state"], c, r.Body["detail"])
 	})
 }
