@@ -28,6 +28,7 @@ const (
 	MinUnpacked = 16 << 20
 	MaxUnpacked = 256 << 20
 	maxColumns  = 16384 // Excel's last column, XFD
+	maxParts    = 10000 // zip entries of a workbook
 )
 
 // UnpackLimit is how much an XLSX file of size bytes may unpack to.
@@ -46,6 +47,12 @@ func (e *TooLargeError) Error() string {
 // CheckXLSX opens an XLSX file's zip directory and refuses it (*TooLargeError, or a
 // *dataimport.FileError when it is no zip archive) before anything is unpacked.
 func CheckXLSX(data []byte) (*zip.Reader, error) {
+	// Reading the zip directory costs memory per part: count the directory entries' signatures
+	// first (a workbook has a few dozen parts; an archive of a million empty parts would take
+	// hundreds of MiB to list).
+	if n := bytes.Count(data, []byte("PK\x01\x02")); n > maxParts {
+		return nil, &dataimport.FileError{Msg: fmt.Sprintf("the file is not a readable XLSX workbook: it has more than %d parts", maxParts)}
+	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, &dataimport.FileError{Msg: "the file is not a readable XLSX workbook: " + err.Error()}
