@@ -117,7 +117,7 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *job) error {
 		for i, e := range errs {
 			if e != nil {
 				if err := failed(i, e); err != nil {
-					return j.stopped(rows[i:], err)
+					return j.stopped(append(keepRows, rows[i:]...), err) // the rows kept so far were not written either
 				}
 				continue
 			}
