@@ -11,7 +11,6 @@ import (
 	"mime/multipart"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -662,8 +661,7 @@ func TestExportDefusesFormulas(t *testing.T) {
 }
 
 // TestImportRefusesBombsAndLongFiles: an XLSX that unpacks to more than 100 times its size is
-// refused with 413 before anything is unpacked (the server's heap does not grow with what it
-// would unpack to); a file of more than 100,000 rows fails before anything is written.
+// refused with 413 before anything is unpacked; a file of more than 100,000 rows fails before anything is written.
 func TestImportRefusesBombsAndLongFiles(t *testing.T) {
 	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		admin := h.Login("admin", apitest.AdminPassword)
@@ -680,20 +678,19 @@ func TestImportRefusesBombsAndLongFiles(t *testing.T) {
 		}
 		_ = zw.Close()
 		bomb := b.Bytes() // about 0.7 MiB, 137 MiB unpacked
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
+		// The memory this takes is measured by the tabular tests (this process runs the other
+		// engine's subtest and projections at the same time); here: refused at once, from the
+		// directory, and with nothing started.
+		head, _ := h.App.Store.Head(context.Background())
 		start := time.Now()
 		r := h.Must(h.Do("POST", "/api/v1/imports?type=customers", admin, bomb, "Content-Type", mimeXLSX), 413)
-		took := time.Since(start)
-		runtime.ReadMemStats(&after)
-		if r.Body["code"] != "unpacked_too_large" || !strings.Contains(r.Body["detail"].(string), "unpacks to 137 MiB") {
-			t.Fatalf("bomb: %s", r.Raw)
+		if took := time.Since(start); r.Body["code"] != "unpacked_too_large" || !strings.Contains(r.Body["detail"].(string), "unpacks to 137 MiB") ||
+			took > 5*time.Second {
+			t.Fatalf("bomb (%v): %s", took, r.Raw)
 		}
-		if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 || took > 5*time.Second {
-			t.Fatalf("refusing a %d KiB bomb allocated %d MiB in %v", len(bomb)>>10, grew>>20, took)
+		if after, _ := h.App.Store.Head(context.Background()); after != head {
+			t.Fatal("refusing the bomb wrote events")
 		}
-		t.Logf("%d KiB bomb refused in %v, %d KiB allocated", len(bomb)>>10, took, (after.TotalAlloc-before.TotalAlloc)>>10)
 		h.Must(h.Do("POST", "/api/v1/imports?type=customers", admin, []byte("PK\x03\x04 not a zip"), "Content-Type", mimeXLSX), 422)
 
 		var long bytes.Buffer
