@@ -661,7 +661,8 @@ func TestExportDefusesFormulas(t *testing.T) {
 }
 
 // TestImportRefusesBombsAndLongFiles: an XLSX that unpacks to more than 100 times its size is
-// refused with 413 before anything is unpacked; a file of more than 100,000 rows fails before anything is written.
+// refused with 413 before anything is unpacked; a file of more than 100,000 rows fails before
+// anything is written.
 func TestImportRefusesBombsAndLongFiles(t *testing.T) {
 	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		admin := h.Login("admin", apitest.AdminPassword)
