@@ -33,6 +33,10 @@ const (
 	workers   = 2                // concurrent appends per import
 )
 
+// MaxRows is the most data rows an import file may have; a longer file is refused before
+// anything is written (split it).
+const MaxRows = 100_000
+
 // Interrupted is the detail of an import that stopped with its process.
 const Interrupted = "interrupted: the server stopped while importing; import the file again to finish"
 
@@ -75,8 +79,12 @@ type Readers struct {
 	Contacts  func() Reader[ContactRow]
 }
 
-// FileError is a file that cannot be read as a table at all.
-type FileError struct{ Msg string }
+// FileError is a file that cannot be read as a table at all; Row, when known, is the line or row
+// where reading stopped.
+type FileError struct {
+	Msg string
+	Row int
+}
 
 func (e *FileError) Error() string { return e.Msg }
 
@@ -196,6 +204,7 @@ type job struct {
 	meta  commands.Meta
 	open  func() (Table, error)
 	saved time.Time
+	rows  importer // once the file is being imported
 }
 
 func (j *job) run(ctx context.Context) {
@@ -210,6 +219,9 @@ func (j *job) run(ctx context.Context) {
 	imp.State = importview.ImportRunning
 	j.save(ctx)
 	err := j.process(ctx)
+	if err != nil && j.rows != nil {
+		j.rows.abandon(j)
+	}
 	j.open = nil // the file's bytes can go
 	j.finish(ctx, err)
 	log.Info("import finished", "import_id", imp.ID, "type", imp.Type, "dry_run", imp.DryRun, "state", imp.State, "total", imp.Total,
@@ -226,14 +238,14 @@ func (j *job) finish(ctx context.Context, err error) {
 		switch {
 		case errors.As(err, &fe):
 			imp.Detail = fe.Msg
-			imp.AddError(importview.ImportError{Row: 0, Field: "file", Message: fe.Msg})
+			imp.AddError(importview.ImportError{Row: fe.Row, Field: "file", Message: fe.Msg})
 		case errors.As(err, &ab):
 			imp.Detail = ab.Msg
 		case ctx.Err() != nil:
-			imp.Detail = Interrupted
+			imp.Detail = Interrupted + j.accounting()
 		default:
 			j.rn.d.Logger.Error("import failed", "import_id", imp.ID, "error", err)
-			imp.Detail = "the import stopped after an internal error; import the file again to finish it (imported rows are skipped)"
+			imp.Detail = "the import stopped after an internal error; import the file again to finish it (imported rows are skipped)" + j.accounting()
 		}
 	}
 	now := j.rn.d.Clock()
@@ -242,6 +254,16 @@ func (j *job) finish(ctx context.Context, err error) {
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	j.save(saveCtx)
+}
+
+// accounting says what a stopped import did and did not import.
+func (j *job) accounting() string {
+	imp := j.imp
+	if j.rows == nil || imp.Total == 0 {
+		return ""
+	}
+	return fmt.Sprintf(". Of %d rows: %d imported, %d already there, %d not imported (listed in errors), %d not read",
+		imp.Total, imp.Imported, imp.Skipped, imp.Failed, max(0, imp.Total-imp.Imported-imp.Skipped-imp.Failed))
 }
 
 func (j *job) save(ctx context.Context) {
@@ -283,6 +305,7 @@ func (j *job) process(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	j.rows = imp
 	defer rows.Close()
 	headerSeen := false
 	for {
@@ -318,7 +341,7 @@ func (j *job) process(ctx context.Context) error {
 		return err
 	}
 	if !headerSeen {
-		return &FileError{"the file has no rows"}
+		return &FileError{Msg: "the file has no rows"}
 	}
 	return imp.flush(ctx, j)
 }
@@ -337,6 +360,9 @@ func countRows(src Table) (int64, error) {
 		}
 		if !blank(cells) {
 			n++
+		}
+		if n > MaxRows+1 { // the header is not a data row
+			return 0, &FileError{Msg: fmt.Sprintf("the file has more than %d rows; split it into files of at most %d rows; nothing was imported", MaxRows, MaxRows)}
 		}
 	}
 	if n > 0 {

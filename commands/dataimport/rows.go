@@ -14,6 +14,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
@@ -24,6 +25,8 @@ type importer interface {
 	header(cells []string, row int) ([]importview.ImportError, error)
 	add(ctx context.Context, j *job, row int, cells []string) error
 	flush(ctx context.Context, j *job) error
+	// abandon reports the rows waiting for a batch as not imported (the import stopped).
+	abandon(j *job)
 }
 
 // rowImporter is the importer of records of type T (the row form) that become C (the command
@@ -68,7 +71,10 @@ func (ri *rowImporter[T, C]) add(ctx context.Context, j *job, row int, cells []s
 	}
 	cmd, id, err := ri.resolve(ctx, &t)
 	if err != nil {
-		return j.rowFailed(row, err)
+		if err := j.rowFailed(row, err); err != nil {
+			return j.stopped([]int{row}, err)
+		}
+		return nil
 	}
 	b, _ := json.Marshal(cmd)
 	fp := sha256.Sum256(b)
@@ -103,7 +109,7 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *job) error {
 	if ri.check != nil {
 		errs, err := ri.check(ctx, batch, ids)
 		if err != nil {
-			return err
+			return j.stopped(rows, err)
 		}
 		var keep []C
 		var keepRows []int
@@ -111,7 +117,7 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *job) error {
 		for i, e := range errs {
 			if e != nil {
 				if err := failed(i, e); err != nil {
-					return err
+					return j.stopped(append(keepRows, rows[i:]...), err) // the rows kept so far were not written either
 				}
 				continue
 			}
@@ -121,8 +127,12 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *job) error {
 	}
 	results, err := ri.write(ctx, batch)
 	if err != nil {
-		return err
+		return j.stopped(rows, err)
 	}
+	// Every row of the batch is accounted for before an error that is not about a row stops
+	// the import: the rows written are counted, the rows not written are named.
+	var fatal error
+	var notWritten []int
 	for i, res := range results {
 		switch res.Status {
 		case commands.ImportCreated:
@@ -132,13 +142,39 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *job) error {
 			j.imp.Skipped++
 		default:
 			if err := failed(i, res.Err); err != nil {
-				return err
+				fatal, notWritten = cmp.Or(fatal, err), append(notWritten, rows[i])
 			}
 		}
+	}
+	if fatal != nil {
+		return j.stopped(notWritten, fatal)
 	}
 	j.save(ctx)
 	return nil
 }
+
+func (ri *rowImporter[T, C]) abandon(j *job) {
+	if len(ri.batch) > 0 {
+		_ = j.stopped(ri.rows, nil)
+		ri.batch, ri.ids, ri.rows = ri.batch[:0], ri.ids[:0], ri.rows[:0]
+	}
+}
+
+// stopped records rows that were not written because of err, an error that is not about them
+// (the database is gone), and answers the error that stops the import.
+func (j *job) stopped(rows []int, err error) error {
+	for _, row := range rows {
+		j.imp.Failed++
+		j.imp.AddError(importview.ImportError{Row: row, Field: "row", Message: "not imported: the import stopped before this row was written"})
+	}
+	return &stopError{err: err}
+}
+
+// stopError is an error that stopped an import after its rows so far were accounted for.
+type stopError struct{ err error }
+
+func (e *stopError) Error() string { return e.err.Error() }
+func (e *stopError) Unwrap() error { return e.err }
 
 // rowFailed records a row's errors; an error that is not about the row (the database is gone)
 // stops the import instead.
@@ -167,6 +203,10 @@ func (j *job) rowFailed(row int, err error) error {
 			out = append(out, importview.ImportError{Row: row, Field: fe.Field, Message: fe.Message})
 		case errors.Is(e, commands.ErrImportConflict):
 			out = append(out, importview.ImportError{Row: row, Field: "row", Message: e.Error()})
+		case errors.Is(e, eventstore.ErrInvalidEvent):
+			// The store refused this record's values (a check the import's own validation
+			// missed): the row fails, the others go on.
+			out = append(out, importview.ImportError{Row: row, Field: "row", Message: "the record could not be stored: " + e.Error()})
 		case errors.Is(e, commands.ErrForbidden), errors.Is(e, commands.ErrNotFound):
 			out = append(out, importview.ImportError{Row: row, Field: "row", Message: "you may not import this record: " + e.Error()})
 		default:

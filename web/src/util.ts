@@ -17,3 +17,10 @@ export function short(v: unknown): string {
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
+
+/** One CSV cell: quoted when it must be, and with an apostrophe before text that starts with =, +, -, @, a tab or a
+ * carriage return, so that a spreadsheet never runs it as a formula (OWASP's rule, as the server's exports do). */
+export function csvCell(s: string): string {
+  const v = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}

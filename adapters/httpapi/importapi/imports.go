@@ -1,6 +1,7 @@
 package importapi
 
 import (
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -158,6 +159,19 @@ func readUpload(r *http.Request, format string) (upload, error) {
 	}
 	if up.format == tabular.XLSX && !strings.HasPrefix(string(data[:min(len(data), 4)]), "PK\x03\x04") {
 		return up, unsupported("the file is not an XLSX workbook")
+	}
+	if up.format == tabular.XLSX {
+		// A decompression bomb is refused here, from the zip directory, before anything is unpacked.
+		var tooLarge *tabular.TooLargeError
+		var fe *dataimport.FileError
+		switch _, err := tabular.CheckXLSX(data); {
+		case errors.As(err, &tooLarge):
+			return up, httpkit.Fail(http.StatusRequestEntityTooLarge, "unpacked_too_large", tooLarge.Error())
+		case errors.As(err, &fe):
+			return up, httpkit.Fail(http.StatusUnprocessableEntity, "unreadable_file", fe.Msg)
+		case err != nil:
+			return up, err
+		}
 	}
 	return up, nil
 }

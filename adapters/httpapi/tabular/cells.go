@@ -25,13 +25,39 @@ func headerKey(s string) string {
 	return b.String()
 }
 
-// CleanCell trims a cell and removes the apostrophe an export put before formula-like text.
+// CleanCell trims a cell and removes the apostrophe an export put before formula-like text (see
+// defuseFormula). Text that really starts with an apostrophe and one of = + - @ therefore loses
+// the apostrophe on import.
 func CleanCell(v string) string {
 	v = strings.TrimSpace(v)
-	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@", rune(v[1])) {
-		v = v[1:]
+	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(v[1])) {
+		v = strings.TrimSpace(v[1:])
 	}
 	return v
+}
+
+// unsafeRune finds a character no imported text may hold: C0 control characters other than
+// tab, line feed and carriage return (a NUL cannot even be stored by PostgreSQL), and the
+// bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) that make text read other
+// than it is written.
+func unsafeRune(v string) (rune, bool) {
+	for _, r := range v {
+		switch {
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7F,
+			r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// columnName is a spreadsheet's name of the column at index i (0: A, 26: AA).
+func columnName(i int) string {
+	var b []byte
+	for i++; i > 0; i = (i - 1) / 26 {
+		b = append([]byte{byte('A' + (i-1)%26)}, b...)
+	}
+	return string(b)
 }
 
 // labels map stable codes to the Chinese labels users write; the first label is the one exports

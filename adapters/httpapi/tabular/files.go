@@ -19,7 +19,8 @@ import (
 )
 
 // Spreadsheet files in and out: CSV (UTF-8, with or without a byte-order mark, or GB18030 as
-// older Chinese Excel versions save it) and XLSX (excelize, read and written as streams).
+// older Chinese Excel versions save it) and XLSX (read as a stream with bounded memory, see
+// xlsx.go; written with excelize's stream writer).
 
 // File formats.
 const (
@@ -79,7 +80,9 @@ func openCSV(data []byte) (*csvSource, error) {
 
 func (s *csvSource) Rows() (dataimport.Rows, error) {
 	r := csv.NewReader(bytes.NewReader(s.data))
-	r.Comma, r.FieldsPerRecord, r.LazyQuotes = s.comma, -1, true
+	// Quotes are strict: a lenient reader would take an unclosed quote as a field running over
+	// the following lines and import them as one odd row.
+	r.Comma, r.FieldsPerRecord = s.comma, -1
 	return &csvRows{r: r}, nil
 }
 
@@ -94,7 +97,7 @@ func (c *csvRows) Next() (int, []string, bool) {
 	rec, err := c.r.Read()
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
-			c.e = &dataimport.FileError{Msg: "the file is not valid CSV: " + err.Error()}
+			c.e = csvError(err)
 		}
 		return 0, nil, false
 	}
@@ -102,72 +105,30 @@ func (c *csvRows) Next() (int, []string, bool) {
 	return line, rec, true
 }
 
+// csvError explains a CSV syntax error with the line it is on. Nothing of such a file is
+// imported: the rows are counted before any is written, and the count reads the whole file.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return &dataimport.FileError{Msg: "the file is not valid CSV: " + err.Error()}
+	}
+	var msg string
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine != pe.Line:
+		msg = fmt.Sprintf("the quoted field that opens on line %d is not closed properly (a \" is missing, or one too many) and runs on to line %d",
+			pe.StartLine, pe.Line)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		msg = fmt.Sprintf("line %d: a quoted field is not closed properly (a \" is missing, or one too many)", pe.Line)
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		msg = fmt.Sprintf(`line %d: a " inside a field that does not start with one; put the field in quotes and double the " in it ("12"" screen")`, pe.Line)
+	default:
+		msg = fmt.Sprintf("line %d: %v", pe.Line, pe.Err)
+	}
+	return &dataimport.FileError{Row: pe.StartLine, Msg: "the file is not valid CSV; nothing was imported: " + msg}
+}
+
 func (c *csvRows) Err() error   { return c.e }
 func (c *csvRows) Close() error { return nil }
-
-type xlsxSource struct {
-	f     *excelize.File
-	sheet string
-}
-
-// Limits for opening XLSX: a 50 MiB upload may legitimately unpack to a few hundred MiB; worksheets
-// larger than the in-memory limit are unpacked to temporary files by excelize.
-const (
-	xlsxUnzipLimit    = 1 << 30
-	xlsxInMemoryLimit = 16 << 20
-)
-
-func openXLSX(data []byte) (*xlsxSource, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: xlsxInMemoryLimit})
-	if err != nil {
-		return nil, &dataimport.FileError{Msg: "the file is not a readable XLSX workbook: " + err.Error()}
-	}
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		_ = f.Close()
-		return nil, &dataimport.FileError{Msg: "the workbook has no worksheet"}
-	}
-	return &xlsxSource{f: f, sheet: sheets[0]}, nil
-}
-
-func (s *xlsxSource) Rows() (dataimport.Rows, error) {
-	rows, err := s.f.Rows(s.sheet)
-	if err != nil {
-		return nil, &dataimport.FileError{Msg: "cannot read worksheet " + s.sheet + ": " + err.Error()}
-	}
-	return &xlsxRows{rows: rows}, nil
-}
-
-func (s *xlsxSource) Close() error { return s.f.Close() }
-
-type xlsxRows struct {
-	rows *excelize.Rows
-	n    int
-	e    error
-}
-
-// Next: excelize's iterator yields every row number in turn (empty rows as no cells), so the
-// count of rows read so far is the row number.
-func (x *xlsxRows) Next() (int, []string, bool) {
-	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			x.e = &dataimport.FileError{Msg: "cannot read the worksheet: " + err.Error()}
-		}
-		return 0, nil, false
-	}
-	x.n++
-	// Raw values: numbers as stored (phone numbers never become 1.38E+10, dates are serial
-	// numbers that the date columns understand) and text as it is.
-	cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
-	if err != nil {
-		x.e = &dataimport.FileError{Msg: fmt.Sprintf("cannot read row %d: %v", x.n, err)}
-		return 0, nil, false
-	}
-	return x.n, cells, true
-}
-
-func (x *xlsxRows) Err() error   { return x.e }
-func (x *xlsxRows) Close() error { return x.rows.Close() }
 
 // Writer writes a table row by row.
 type Writer interface {
@@ -208,20 +169,15 @@ func (c *csvWriter) Write(cells []string) error {
 func (c *csvWriter) Flush() error { c.w.Flush(); return c.w.Error() }
 func (c *csvWriter) Close() error { return c.Flush() }
 
-// defuseFormula keeps a spreadsheet from running a CSV cell as a formula (CSV injection): text
-// that starts like a formula gets a leading apostrophe, which spreadsheets hide and imports strip
-// (see CleanCell). Phone numbers such as +86 138… and -1 stay as they are.
+// defuseFormula keeps a spreadsheet from running a CSV cell as a formula (CSV injection, OWASP's
+// rule): text that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe,
+// which spreadsheets hide and which makes the cell text. That includes phone numbers such as
+// +86-10-8888-6666 (shown as they are, as text, which is what a phone number is) and negative
+// numbers: "+1-2" and "-2+3" would otherwise be computed. Imports strip the apostrophe again (see
+// CleanCell), so an exported file imports as the same records.
 func defuseFormula(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '@', '\t', '\r':
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 		return "'" + v
-	case '+', '-':
-		if strings.Trim(v[1:], "0123456789 -()#.") != "" {
-			return "'" + v
-		}
 	}
 	return v
 }

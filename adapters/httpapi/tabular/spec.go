@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
+	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 )
 
@@ -61,7 +62,8 @@ func (s *Spec[T, R]) Reader() dataimport.Reader[T] { return &reader[T, R]{spec: 
 
 type reader[T, R any] struct {
 	spec    *Spec[T, R]
-	mapping []int // file column -> index in the spec's columns, -1 ignored
+	mapping []int    // file column -> index in the spec's columns, -1 ignored
+	headers []string // the file's headers
 }
 
 func (rd *reader[T, R]) Header(cells []string, row int) ([]importview.ImportError, error) {
@@ -76,10 +78,12 @@ func (rd *reader[T, R]) Header(cells []string, row int) ([]importview.ImportErro
 	}
 	var problems []importview.ImportError
 	rd.mapping = make([]int, len(cells))
+	rd.headers = make([]string, len(cells))
 	taken := map[int]string{}
 	for j, h := range cells {
 		rd.mapping[j] = -1
 		h = strings.TrimSpace(h)
+		rd.headers[j] = h
 		if h == "" {
 			continue
 		}
@@ -127,6 +131,10 @@ func (rd *reader[T, R]) Row(cells []string) (T, []error) {
 		}
 		c := rd.spec.Columns[rd.mapping[k]]
 		if v = CleanCell(v); v == "" || c.Parse == nil {
+			continue
+		}
+		if r, bad := unsafeRune(v); bad {
+			errs = append(errs, field.Errorf(c.Field, "column %s (%q) contains U+%04X, a control or text-direction character; remove it", columnName(k), rd.headers[k], r))
 			continue
 		}
 		if err := c.Parse(&t, v); err != nil {

@@ -4,13 +4,14 @@ import { InboxOutlined } from '@ant-design/icons';
 import { ApiError, call, get, type Schemas } from '../api/client';
 import { useT } from '../i18n';
 import { useSession } from '../session';
+import { csvCell } from '../util';
 
 type Import = Schemas['Import'];
 type ImportError = Schemas['ImportError'];
 
+/** The error report: the field of an unknown column is the file's own header, so its cells are defused too. */
 function errorReport(imp: Import): string {
-  const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return '\ufeffrow,field,message\n' + imp.errors.map((e) => [String(e.row), e.field, e.message].map(esc).join(',')).join('\n') + '\n';
+  return '\ufeffrow,field,message\n' + imp.errors.map((e) => [String(e.row), e.field, e.message].map(csvCell).join(',')).join('\n') + '\n';
 }
 
 async function poll(id: string, onUpdate: (i: Import) => void): Promise<Import> {
