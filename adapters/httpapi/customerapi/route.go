@@ -6,6 +6,7 @@ package customerapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -34,7 +35,7 @@ type Settings interface {
 
 // Routes registers the customer endpoints.
 func Routes(rt httpkit.Router, d Deps) {
-	a := api{d}
+	a := api{Deps: d, dupLimit: httpkit.NewLimiter(DuplicatesPerMinute, time.Minute, d.Kit.Clock)}
 	on := func(run func(context.Context, commands.Meta, uuid.UUID, *struct{}) (commands.Result, error)) httpkit.Handler {
 		return httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: run, Answer: a.answer()}.Handle
 	}
@@ -57,4 +58,11 @@ func Routes(rt httpkit.Router, d Deps) {
 // projection is what customer reads wait for.
 var projection = []string{customerview.Projection}
 
-type api struct{ Deps }
+// DuplicatesPerMinute is how many duplicate checks (GET /api/v1/duplicates) a user may make a
+// minute (a token bucket per user and process).
+const DuplicatesPerMinute = 30
+
+type api struct {
+	Deps
+	dupLimit *httpkit.Limiter
+}
