@@ -106,7 +106,9 @@ func (a api) nameTaken(ctx context.Context, actor access.Actor, name, phone, ema
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(dups, func(d customerview.Duplicate) bool { return d.ID != nil && *d.ID == holder || !d.Visible && d.Match == "name" }) {
+	if !slices.ContainsFunc(dups, func(d customerview.Duplicate) bool {
+		return d.ID != nil && *d.ID == holder || !d.Visible && d.Match == "name"
+	}) {
 		d := customerview.Duplicate{Kind: "customer", Match: "name", Score: 1, Reasons: []string{"same_name"}, Exists: true}
 		if scope.All {
 			d.Visible, d.ID, d.Name = true, &holder, name
