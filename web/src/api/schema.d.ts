@@ -1691,6 +1691,8 @@ export interface components {
             /** Format: int64 */
             version: number;
             custom?: components["schemas"]["CustomValues"];
+            /** @description Present (true) when the remark was written by a previous owner before the customer's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks); remark is then empty. */
+            remarkHidden?: boolean;
         };
         /**
          * @description Classification (客户分类): old_customer 老客户, target 目标客户, potential 潜在客户, partner 合作伙伴, blacklist 黑名单, competitor 竞争对手.
@@ -1948,6 +1950,7 @@ export interface components {
             maxOwned?: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays?: number;
+            hidePreviousOwnerRemarks?: never;
         };
         /**
          * @description When owned customers return to the pool by themselves. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return.
@@ -1983,7 +1986,7 @@ export interface components {
             levels?: string[] | null;
         };
         /**
-         * @description The customer pool (公海) parameters: the automatic-return rules and the claim limits. Defaults: no automatic returns, maxOwned 1000, no daily limit, no cool-down.
+         * @description The customer pool (公海) parameters: the automatic-return rules and the claim limits. Defaults: no automatic returns, maxOwned 1000, no daily limit, no cool-down, remarks of previous owners shown.
          * @example {
          *       "rules": {
          *         "noFollowUpDays": 30,
@@ -1996,7 +1999,8 @@ export interface components {
          *       },
          *       "maxClaimsPerDay": 10,
          *       "maxOwned": 200,
-         *       "reclaimCooldownDays": 7
+         *       "reclaimCooldownDays": 7,
+         *       "hidePreviousOwnerRemarks": true
          *     }
          */
         CustomerPoolSettings: {
@@ -2007,6 +2011,8 @@ export interface components {
             maxOwned: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays: number;
+            /** @description Hide a customer's remark (备注) written before its last release to the pool from everyone but its author and holders of settings.manage: in the record (`remarkHidden: true`), the lists, the "as of" views and the history. Follow-ups and the other fields' history stay readable. Default false. */
+            hidePreviousOwnerRemarks: boolean;
         };
         /**
          * @description Size (规模): large 大型, medium 中型, small 小型.
@@ -3300,7 +3306,8 @@ export interface components {
          *         },
          *         "maxClaimsPerDay": 10,
          *         "maxOwned": 200,
-         *         "reclaimCooldownDays": 7
+         *         "reclaimCooldownDays": 7,
+         *         "hidePreviousOwnerRemarks": false
          *       }
          *     }
          */
@@ -3332,7 +3339,8 @@ export interface components {
          *         },
          *         "maxClaimsPerDay": 10,
          *         "maxOwned": 200,
-         *         "reclaimCooldownDays": 7
+         *         "reclaimCooldownDays": 7,
+         *         "hidePreviousOwnerRemarks": false
          *       }
          *     }
          * @example {
@@ -7426,7 +7434,8 @@ export interface operations {
                      *         },
                      *         "maxClaimsPerDay": 0,
                      *         "maxOwned": 1000,
-                     *         "reclaimCooldownDays": 0
+                     *         "reclaimCooldownDays": 0,
+                     *         "hidePreviousOwnerRemarks": false
                      *       }
                      *     }
                      */
