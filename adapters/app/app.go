@@ -48,6 +48,7 @@ import (
 // Config is everything that can be configured.
 type Config struct {
 	HTTPAddr      string        // CHRONICLE_HTTP_ADDR, default :8080
+	MetricsAddr   string        // CHRONICLE_METRICS_ADDR: when set, /metrics is served there only
 	DataDir       string        // CHRONICLE_DATA_DIR, default ./data
 	EventStore    string        // sqlite | postgres | eventstoredb
 	ReadModels    string        // sqlite | postgres
@@ -206,7 +207,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		}
 	}
 	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Auth: ports.auth, Kit: kit, Modules: api,
-		Clock: cfg.Clock, Logger: logger, Metrics: a.Metrics, UI: web.Handler()})
+		Clock: cfg.Clock, Logger: logger, Metrics: a.Metrics, UI: web.Handler(), SeparateMetrics: cfg.MetricsAddr != ""})
 	return a, nil
 }
 
@@ -272,8 +273,10 @@ func (a *App) EnsureAdmin(ctx context.Context) (created bool, generated string, 
 	return created, generated, err
 }
 
-// Serve runs the projections and the HTTP server until ctx ends, then shuts down gracefully.
-func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+// Serve runs the projections and the HTTP server on ln until ctx ends, then shuts down
+// gracefully. metrics, when not nil, is the listener of CHRONICLE_METRICS_ADDR: /metrics is
+// served there (and only there, Config.MetricsAddr being set).
+func (a *App) Serve(ctx context.Context, ln, metrics net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	engineDone := make(chan error, 1)
@@ -281,8 +284,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.poolRules(ctx)
 	srv := &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
-	serveDone := make(chan error, 1)
+	serveDone := make(chan error, 2)
 	go func() { serveDone <- srv.Serve(ln) }()
+	if metrics != nil {
+		msrv := &http.Server{Handler: a.API.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
+		go func() { serveDone <- msrv.Serve(metrics) }()
+		defer msrv.Close()
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-serveDone:

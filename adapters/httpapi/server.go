@@ -47,6 +47,9 @@ type Deps struct {
 	// WaitTimeout bounds read-your-writes, default 5 s.
 	WaitTimeout time.Duration
 	UI          http.Handler // the web UI, for GET and HEAD outside /api/; nil: none
+	// SeparateMetrics leaves /metrics off this handler (it answers 404 here): the application
+	// serves MetricsHandler on a listen address of its own (CHRONICLE_METRICS_ADDR).
+	SeparateMetrics bool
 }
 
 // Module is one module's part of the API: its routes and its fragment of the OpenAPI document.
@@ -69,9 +72,10 @@ const (
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	kit    *httpkit.Kit
-	router *mux.Router
-	doc    []byte // the OpenAPI document
+	kit     *httpkit.Kit
+	router  *mux.Router
+	handler http.Handler // the router behind securityHeaders
+	doc     []byte       // the OpenAPI document
 }
 
 // New builds the API handler.
@@ -97,6 +101,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{Deps: d, router: mux.NewRouter(), kit: d.Kit, doc: doc}
 	s.routes()
+	s.handler = securityHeaders(s.router)
 	return s
 }
 
@@ -119,7 +124,9 @@ func NewKit(logger *slog.Logger, clock commands.Clock, maxBody int64, wait time.
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+// Every answer, including the not-found ones and the web UI's, passes securityHeaders (a mux
+// middleware would miss the routes that do not match).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Router exposes the routes (the OpenAPI agreement test walks them).
 func (s *Server) Router() *mux.Router { return s.router }
@@ -144,7 +151,11 @@ func (s *Server) routes() {
 	})
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
-	r.Handle("/metrics", s.Metrics.Handler()).Methods(http.MethodGet)
+	if s.SeparateMetrics {
+		r.Handle("/metrics", notFound) // not the web UI's either
+	} else {
+		r.Handle("/metrics", s.Metrics.Handler()).Methods(http.MethodGet)
+	}
 	r.HandleFunc("/api/openapi.json", s.openapi).Methods(http.MethodGet)
 	// Signed-in routes are registered one by one: a mux subrouter would answer a wrong method
 	// with 404, not 405.
@@ -152,6 +163,28 @@ func (s *Server) routes() {
 	for _, m := range s.Modules {
 		m.Routes(rt)
 	}
+}
+
+// MetricsHandler serves the Prometheus metrics (GET /metrics) alone, for a listener of its own.
+func (s *Server) MetricsHandler() http.Handler {
+	m := http.NewServeMux()
+	m.Handle("GET /metrics", s.Metrics.Handler())
+	return securityHeaders(m)
+}
+
+// securityHeaders: no response is content-sniffed or sends a Referer onwards, and no API response
+// (personal data, sessions, exports) is kept by a browser or a shared cache. The web UI's handler
+// sets its own Cache-Control for pages and assets.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if p := r.URL.Path; p == "/api" || strings.HasPrefix(p, "/api/") || p == "/readyz" || p == "/healthz" || p == "/metrics" {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requestContext gives every request an id (X-Request-ID echoed or made up).
@@ -299,13 +332,17 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	// The answer names what is down, never how: a driver's error text (hosts, users, schema
+	// names) goes to the log only.
 	checks := map[string]string{"eventStore": "ok", "readModels": "ok", "projections": "ok"}
 	status := http.StatusOK
 	if _, err := s.Store.Head(ctx); err != nil {
-		checks["eventStore"], status = err.Error(), http.StatusServiceUnavailable
+		s.Logger.Warn("readiness: event store unreachable", "error", err)
+		checks["eventStore"], status = "unavailable", http.StatusServiceUnavailable
 	}
 	if err := s.DB.SQL.PingContext(ctx); err != nil {
-		checks["readModels"], status = err.Error(), http.StatusServiceUnavailable
+		s.Logger.Warn("readiness: read-model database unreachable", "error", err)
+		checks["readModels"], status = "unavailable", http.StatusServiceUnavailable
 	}
 	select {
 	case <-s.Engine.Running():

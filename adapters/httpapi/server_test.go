@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
 )
 
@@ -118,4 +120,26 @@ func TestBadInput(t *testing.T) {
 	}
 	_ = fmt.Sprint
 	_ = strconv.Itoa
+}
+
+// TestSecurityHeaders: no response is content-sniffed or leaks a Referer; API answers, which
+// carry personal data, are never stored by a browser or a cache.
+func TestSecurityHeaders(t *testing.T) {
+	h := apitest.New(t, "sqlite")
+	admin := h.Login("admin", apitest.AdminPassword)
+	for _, r := range []apitest.Resp{
+		h.Must(h.Do("POST", "/api/v1/customers", admin, map[string]any{"name": "头部测试公司", "phone": "010-6666 7777"}), 201),
+		h.Must(h.Do("GET", "/api/v1/customers", admin, nil), 200),
+		h.Must(h.Do("GET", "/api/v1/users", admin, nil), 200),
+		h.Must(h.Do("GET", "/api/v1/customers/"+uuid.NewString(), admin, nil), 404),
+		h.Must(h.Do("GET", "/api/v1/leads", "", nil), 401),
+		h.Must(h.Do("GET", "/api/v1/nothing", admin, nil), 404),
+		h.Must(h.Do("GET", "/readyz", "", nil), 200),
+	} {
+		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
+			if got := r.Header.Get(k); got != want {
+				t.Errorf("%d %s: %s = %q, want %q", r.Status, r.Raw, k, got, want)
+			}
+		}
+	}
 }

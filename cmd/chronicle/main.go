@@ -49,6 +49,7 @@ commands:
 
 configuration (environment; flags of the same name override):
   CHRONICLE_HTTP_ADDR       listen address (default :8080)
+  CHRONICLE_METRICS_ADDR    serve /metrics only on this address, e.g. 127.0.0.1:9090 (default: on the listen address)
   CHRONICLE_DATA_DIR        data directory for SQLite files (default ./data)
   CHRONICLE_EVENTSTORE      sqlite | postgres | eventstoredb (default sqlite)
   CHRONICLE_READMODELS      sqlite | postgres (default sqlite)
@@ -98,6 +99,7 @@ func config(fs *flag.FlagSet, args []string, getenv func(string) string) (app.Co
 	}
 	var c app.Config
 	fs.StringVar(&c.HTTPAddr, "http-addr", env("CHRONICLE_HTTP_ADDR", ":8080"), "listen address")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("CHRONICLE_METRICS_ADDR", ""), "serve /metrics only on this address")
 	fs.StringVar(&c.DataDir, "data-dir", env("CHRONICLE_DATA_DIR", "./data"), "data directory")
 	fs.StringVar(&c.EventStore, "eventstore", env("CHRONICLE_EVENTSTORE", "sqlite"), "sqlite | postgres | eventstoredb")
 	fs.StringVar(&c.ReadModels, "readmodels", env("CHRONICLE_READMODELS", "sqlite"), "sqlite | postgres")
@@ -136,6 +138,14 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (CHRONICLE_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		logger.Info("metrics served separately", "addr", mln.Addr().String())
+	}
 	logger.Info("chronicle serving", "addr", ln.Addr().String(), "eventstore", cfg.EventStore, "readmodels", cfg.ReadModels, "version", Version)
 	switch {
 	case created && generated != "":
@@ -145,7 +155,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	default:
 		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s (administrator %q already exists)\n\n", port(ln), cfg.AdminUser)
 	}
-	return a.Serve(ctx, ln)
+	return a.Serve(ctx, ln, mln)
 }
 
 func port(ln net.Listener) string {

@@ -87,6 +87,10 @@ var changes = kit.NewHandlers(
 			return err
 		}
 		c.row.Fields, c.row.Status, c.at = cu.Fields(), string(cu.Status()), d.At
+		if d.Patch.Remark != nil {
+			at := d.At
+			c.row.RemarkBy, c.row.RemarkAt = d.By, &at
+		}
 		return nil
 	}),
 	kit.On(func(ctx context.Context, c *change, d customer.Assigned) error {
@@ -215,6 +219,10 @@ func (b *batch) create(ctx context.Context, e eventstore.Event, c customer.Creat
 	}
 	row := &customerview.Customer{ID: id, Fields: c.Fields, Status: string(c.Status), CreatedAt: c.At, FromLeadID: optUUID(c.FromLeadID)}
 	row.CreatedBy, _ = uuid.Parse(c.By)
+	if c.Fields.Remark != "" {
+		at := c.At
+		row.RemarkBy, row.RemarkAt = c.By, &at
+	}
 	if err := b.setOwner(ctx, row, c.OwnerID, c.At); err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -38,6 +37,20 @@ type Customer struct {
 	Position       uint64     `json:"-"`
 	PreviousOwner  string     `json:"-"`
 	ReleasedAt     *time.Time `json:"-"`
+	RemarkBy       string     `json:"-"` // who last set the remark, and when
+	RemarkAt       *time.Time `json:"-"`
+	// RemarkHidden: the remark was written by a previous owner before the customer's last release
+	// and the pool settings hide it from this reader (HidePreviousOwnerRemark).
+	RemarkHidden bool `json:"remarkHidden,omitempty"`
+}
+
+// HidePreviousOwnerRemark blanks the remark for reader when it was written by someone else
+// before the customer's last release to the pool (customerPool.hidePreviousOwnerRemarks).
+func (c *Customer) HidePreviousOwnerRemark(reader uuid.UUID) {
+	if c.Remark == "" || c.ReleasedAt == nil || c.RemarkAt == nil || c.RemarkAt.After(*c.ReleasedAt) || c.RemarkBy == reader.String() {
+		return
+	}
+	c.Remark, c.RemarkHidden = "", true
 }
 
 // SearchText is what keyword search matches.
@@ -54,7 +67,8 @@ func fieldCopy(name string, f func(*Customer) string) readmodels.Col[Customer] {
 }
 
 // table is the customer table's columns: scan order first (the fields JSON before
-// next_follow_up_at, which is read into the fields), then the search text and the normalised name.
+// next_follow_up_at, which is read into the fields), then the search text and the keys of the
+// duplicate check (normalised name, phone digits, e-mail).
 var table = readmodels.Cols(
 	[]readmodels.Col[Customer]{
 		readmodels.IDCol("id", "TEXT PRIMARY KEY", func(c *Customer) *uuid.UUID { return &c.ID }),
@@ -70,6 +84,8 @@ var table = readmodels.Cols(
 		readmodels.OptIDCol("from_lead_id", false, func(c *Customer) **uuid.UUID { return &c.FromLeadID }),
 		withDefault(readmodels.TextCol("previous_owner_id", func(c *Customer) *string { return &c.PreviousOwner })),
 		readmodels.OptTimeCol("released_at", func(c *Customer) **time.Time { return &c.ReleasedAt }),
+		withDefault(readmodels.TextCol("remark_by", func(c *Customer) *string { return &c.RemarkBy })),
+		readmodels.OptTimeCol("remark_at", func(c *Customer) **time.Time { return &c.RemarkAt }),
 		readmodels.IDCol("created_by", "TEXT NOT NULL", func(c *Customer) *uuid.UUID { return &c.CreatedBy }),
 		readmodels.TimeCol("created_at", func(c *Customer) *time.Time { return &c.CreatedAt }),
 		readmodels.TimeCol("updated_at", func(c *Customer) *time.Time { return &c.UpdatedAt }),
@@ -86,6 +102,8 @@ var table = readmodels.Cols(
 		readmodels.WriteOnly("name_norm", "TEXT NOT NULL DEFAULT ''", func(_ readmodels.Dialect, c *Customer) any {
 			return customer.NormalizeName(c.Fields.Name)
 		}),
+		readmodels.WriteOnly("phone_key", "TEXT NOT NULL DEFAULT ''", func(_ readmodels.Dialect, c *Customer) any { return PhoneKey(c.Fields.Phone) }),
+		readmodels.WriteOnly("email_key", "TEXT NOT NULL DEFAULT ''", func(_ readmodels.Dialect, c *Customer) any { return EmailKey(c.Fields.Email) }),
 	})
 
 func withDefault(c readmodels.Col[Customer]) readmodels.Col[Customer] {
@@ -97,6 +115,8 @@ func withDefault(c readmodels.Col[Customer]) readmodels.Col[Customer] {
 func TableDDL(t string) []string {
 	return append([]string{table.Create(t),
 		`CREATE INDEX ` + t + `_norm ON ` + t + ` (name_norm)`,
+		`CREATE INDEX ` + t + `_phone_key ON ` + t + ` (phone_key)`, // the duplicate check
+		`CREATE INDEX ` + t + `_email_key ON ` + t + ` (email_key)`,
 		`CREATE INDEX ` + t + `_created ON ` + t + ` (created_at, id)`,
 		`CREATE INDEX ` + t + `_name ON ` + t + ` (name)`,
 	}, readmodels.OwnershipIndexes(t)...)
@@ -388,93 +408,162 @@ func (db *Views) GetContact(ctx context.Context, scope readmodels.Scope, id uuid
 	return readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "contacts"), contactColumns, scope, id, scanContact)
 }
 
-// Duplicate is a customer that looks like the one being entered.
+// DuplicateLimit caps the answer of a duplicate check.
+const DuplicateLimit = 20
+
+// MinPhoneDigits is how many digits a phone number needs before it is compared.
+const MinPhoneDigits = 7
+
+// Duplicate is an existing customer that matches the one being entered: the same normalised name,
+// the same phone digits or the same e-mail, never a mere substring. One inside the asker's data
+// scope shows its id, name and owner; one outside shows only that it exists and the department
+// that owns it (or that it is in the pool), so the check cannot be used to list customers.
 type Duplicate struct {
-	ID      uuid.UUID  `json:"id"`
-	Name    string     `json:"name"`
-	Score   float64    `json:"score"`   // 1 = same normalised name
-	Reasons []string   `json:"reasons"` // same_name, similar_name, same_phone, same_email
-	Visible bool       `json:"visible"` // inside the asker's data scope (else only id and name are shown)
+	Kind    string   `json:"kind"`    // "customer"
+	Match   string   `json:"match"`   // the strongest match: name, phone or email
+	Reasons []string `json:"reasons"` // same_name, same_phone, same_email
+	Score   float64  `json:"score"`   // 1 = same normalised name, 0.9 = same phone or e-mail
+	Exists  bool     `json:"exists"`  // always true
+	Visible bool     `json:"visible"` // inside the asker's data scope
+	// Inside the scope only:
+	ID      *uuid.UUID `json:"id,omitempty"`
+	Name    string     `json:"name,omitempty"`
 	OwnerID *uuid.UUID `json:"ownerId,omitempty"`
+	// Outside the scope only:
+	OwnerDepartment string `json:"ownerDepartment,omitempty"`
+	InPool          bool   `json:"inPool,omitempty"`
+
+	deptID string
 }
 
-// FindDuplicates lists likely duplicates of a customer across the whole company (a duplicate
-// owned by someone else is exactly what must not be entered twice), best first, at most 10.
+// PhoneKey is what two phone numbers must share to be the same: their digits, without a leading
+// +86 / 0086 country code; "" when fewer than MinPhoneDigits digits remain.
+func PhoneKey(phone string) string {
+	d := field.Digits(phone)
+	switch t := strings.TrimSpace(phone); {
+	case strings.HasPrefix(d, "0086"):
+		d = d[4:]
+	case strings.HasPrefix(t, "+86"):
+		d = d[2:]
+	}
+	if len(d) < MinPhoneDigits {
+		return ""
+	}
+	return d
+}
+
+// EmailKey is what two e-mail addresses must share to be the same: the address, trimmed and
+// lower-cased.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// Hidden is the duplicate as shown outside the asker's scope.
+func (d Duplicate) Hidden(department string) Duplicate {
+	return Duplicate{Kind: d.Kind, Match: d.Match, Reasons: d.Reasons, Score: d.Score, Exists: true,
+		OwnerDepartment: department, InPool: d.InPool}
+}
+
+// FindDuplicates lists the customers, across the whole company (a duplicate owned by someone else
+// is exactly what must not be entered twice), with the same normalised name (the name reservation's
+// key), the same phone digits or the same e-mail; best first, at most DuplicateLimit. Each match is
+// an equality on an indexed column: no scan of the table.
 func (db *Views) FindDuplicates(ctx context.Context, scope readmodels.Scope, name, phone, email string, exclude uuid.UUID) ([]Duplicate, error) {
 	table := db.Gens.Table(Projection, "customers")
-	norm := customer.NormalizeName(name)
-	digits := field.Digits(phone)
-	email = strings.ToLower(strings.TrimSpace(email))
+	norm, digits, mail := customer.NormalizeName(name), PhoneKey(phone), EmailKey(email)
 	var conds []string
 	var args []any
-	if norm != "" {
-		conds = append(conds, "name_norm = ?")
-		args = append(args, norm)
-		if utf8.RuneCountInString(norm) >= 2 {
-			conds = append(conds, "name_norm LIKE ? ESCAPE '\\'")
-			args = append(args, "%"+readmodels.LikeEscape(norm)+"%")
+	for _, c := range []struct{ col, v string }{{"name_norm", norm}, {"phone_key", digits}, {"email_key", mail}} {
+		if c.v != "" {
+			conds, args = append(conds, c.col+" = ?"), append(args, c.v)
 		}
-	}
-	if len(digits) >= 7 {
-		c, a := db.Dialect.SearchCondition(table, digits)
-		conds, args = append(conds, c), append(args, a...)
-	}
-	if email != "" {
-		c, a := db.Dialect.SearchCondition(table, email)
-		conds, args = append(conds, c), append(args, a...)
 	}
 	if len(conds) == 0 {
 		return []Duplicate{}, nil
 	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+Columns+", name_norm FROM "+table+" WHERE ("+strings.Join(conds, " OR ")+") LIMIT 50"), args...)
+	rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT "+Columns+", name_norm, phone_key, email_key FROM "+table+
+		" WHERE "+strings.Join(conds, " OR ")+" LIMIT ?"), append(args, DuplicateLimit+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("find duplicates: %w", err)
 	}
 	defer rows.Close()
 	var out []Duplicate
+	depts := map[string]string{}
 	for rows.Next() {
-		var cand Customer
-		var candNorm string
-		c, err := Scan(readmodels.ScanFunc(func(dest ...any) error { return rows.Scan(append(dest, &candNorm)...) }))
+		var candNorm, candPhone, candMail string
+		cand, err := Scan(readmodels.ScanFunc(func(dest ...any) error { return rows.Scan(append(dest, &candNorm, &candPhone, &candMail)...) }))
 		if err != nil {
 			return nil, err
 		}
-		cand = *c
 		if cand.ID == exclude {
 			continue
 		}
-		d := Duplicate{ID: cand.ID, Name: cand.Name}
-		switch {
-		case norm != "" && candNorm == norm:
-			d.Score, d.Reasons = 1, append(d.Reasons, "same_name")
-		case norm != "" && (strings.Contains(candNorm, norm) || strings.Contains(norm, candNorm)):
-			d.Score, d.Reasons = 0.7, append(d.Reasons, "similar_name")
+		d := Duplicate{Kind: "customer", Exists: true}
+		if mail != "" && candMail == mail {
+			d.Score, d.Match, d.Reasons = 0.9, "email", append(d.Reasons, "same_email")
 		}
-		if len(digits) >= 7 && (strings.HasSuffix(field.Digits(cand.Phone), digits) || strings.HasSuffix(digits, field.Digits(cand.Phone)) && len(field.Digits(cand.Phone)) >= 7) {
-			d.Score, d.Reasons = max(d.Score, 0.9), append(d.Reasons, "same_phone")
+		if digits != "" && candPhone == digits {
+			d.Score, d.Match, d.Reasons = 0.9, "phone", append(d.Reasons, "same_phone")
 		}
-		if email != "" && strings.EqualFold(cand.Email, email) {
-			d.Score, d.Reasons = max(d.Score, 0.9), append(d.Reasons, "same_email")
+		if norm != "" && candNorm == norm {
+			d.Score, d.Match, d.Reasons = 1, "name", append(d.Reasons, "same_name")
 		}
 		if d.Score == 0 {
 			continue
 		}
-		if inScope(scope, &cand) {
-			d.Visible, d.OwnerID = true, cand.OwnerID
+		slices.Reverse(d.Reasons) // strongest first
+		if inScope(scope, cand) {
+			d.Visible, d.ID, d.Name, d.OwnerID = true, &cand.ID, cand.Name, cand.OwnerID
+		} else if cand.OwnerID == nil {
+			d.InPool = true
+		} else {
+			d.deptID, depts[cand.OwnerDeptID] = cand.OwnerDeptID, ""
 		}
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b Duplicate) int { return cmp.Compare(b.Score, a.Score) })
-	if len(out) > 10 {
-		out = out[:10]
+	if err := db.departmentNames(ctx, depts); err != nil {
+		return nil, err
+	}
+	for i, d := range out {
+		if !d.Visible {
+			out[i] = d.Hidden(depts[d.deptID])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Duplicate) int { return cmp.Compare(b.Score, a.Score) })
+	if len(out) > DuplicateLimit {
+		out = out[:DuplicateLimit]
 	}
 	if out == nil {
 		out = []Duplicate{}
 	}
 	return out, nil
+}
+
+// departmentNames fills in the names of the departments (keys of names) from the organisation's
+// read model.
+func (db *Views) departmentNames(ctx context.Context, names map[string]string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(names))
+	for id := range names {
+		args = append(args, id)
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name FROM `+db.Gens.Table(readmodels.OrgProjection, "org_departments")+
+		` WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)`), args...)
+	if err != nil {
+		return fmt.Errorf("department names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		names[id] = name
+	}
+	return rows.Err()
 }
 
 // inScope is Scope.condition evaluated on a loaded row.

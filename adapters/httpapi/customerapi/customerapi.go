@@ -98,14 +98,22 @@ func (a api) create(r *http.Request) (httpkit.Reply, error) {
 }
 
 // nameTaken is the possible_duplicate answer when the name reservation found holder: the likely
-// duplicates the read model knows, with holder among them.
+// duplicates the read model knows, with holder among them (shown with its id only to a reader
+// who sees every customer: the read model may not know it yet, so its scope cannot be checked).
 func (a api) nameTaken(ctx context.Context, actor access.Actor, name, phone, email string, self, holder uuid.UUID) error {
-	dups, err := a.CustomerViews.FindDuplicates(ctx, customerview.ScopeFor(actor), name, phone, email, self)
+	scope := customerview.ScopeFor(actor)
+	dups, err := a.CustomerViews.FindDuplicates(ctx, scope, name, phone, email, self)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(dups, func(d customerview.Duplicate) bool { return d.ID == holder }) {
-		dups = append([]customerview.Duplicate{{ID: holder, Name: name, Score: 1, Reasons: []string{"same_name"}}}, dups...)
+	if !slices.ContainsFunc(dups, func(d customerview.Duplicate) bool {
+		return d.ID != nil && *d.ID == holder || !d.Visible && d.Match == "name"
+	}) {
+		d := customerview.Duplicate{Kind: "customer", Match: "name", Score: 1, Reasons: []string{"same_name"}, Exists: true}
+		if scope.All {
+			d.Visible, d.ID, d.Name = true, &holder, name
+		}
+		dups = append([]customerview.Duplicate{d}, dups...)
 	}
 	return &httpkit.DuplicateError{Found: dups, Count: len(dups)}
 }
@@ -224,7 +232,15 @@ func (a api) merge(ctx context.Context, m commands.Meta, id uuid.UUID, in *merge
 
 // read is the current read view of a customer.
 func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*customerview.Customer, error) {
-	return a.CustomerViews.Get(ctx, customerview.ScopeFor(actor), id)
+	c, err := a.CustomerViews.Get(ctx, customerview.ScopeFor(actor), id)
+	if err != nil {
+		return nil, err
+	}
+	hide, err := a.hidesRemarks(ctx, actor)
+	if hide {
+		c.HidePreviousOwnerRemark(actor.ID)
+	}
+	return c, err
 }
 
 func (a api) query(r *http.Request) (customerview.Query, error) {
@@ -237,7 +253,9 @@ func (a api) query(r *http.Request) (customerview.Query, error) {
 	return q, p.Err()
 }
 
-// duplicates: GET /api/v1/duplicates?type=customer&name=&phone=&email= lists likely duplicates.
+// duplicates: GET /api/v1/duplicates?type=customer&name=&phone=&email= lists the customers with
+// the same normalised name, phone digits or e-mail; at most DuplicatesPerMinute checks a minute
+// per user.
 func (a api) duplicates(r *http.Request) (httpkit.Reply, error) {
 	v := r.URL.Query()
 	if t := v.Get("type"); t != "" && t != "customer" {
@@ -246,7 +264,11 @@ func (a api) duplicates(r *http.Request) (httpkit.Reply, error) {
 	if err := httpkit.Allow(r, role.CustomersRead); err != nil {
 		return httpkit.Reply{}, err
 	}
-	d, err := a.CustomerViews.FindDuplicates(r.Context(), customerview.ScopeFor(httpkit.ActorOf(r.Context())), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
+	actor := httpkit.ActorOf(r.Context())
+	if err := a.dupLimit.Allow(actor.ID); err != nil {
+		return httpkit.Reply{}, err
+	}
+	d, err := a.CustomerViews.FindDuplicates(r.Context(), customerview.ScopeFor(actor), v.Get("name"), v.Get("phone"), v.Get("email"), uuid.Nil)
 	if err != nil {
 		return httpkit.Reply{}, err
 	}

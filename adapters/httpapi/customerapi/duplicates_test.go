@@ -7,45 +7,97 @@ import (
 	"testing"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 )
 
 func TestCustomerDuplicates(t *testing.T) {
 	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		admin := h.Login("admin", apitest.AdminPassword)
-		_, s1 := h.CreateUser(admin, "he.sales", "sales")
+		north := h.Must(h.Do("POST", "/api/v1/departments", admin, map[string]any{"name": "华北销售部"}), 201).Body["id"].(string)
+		s1ID, s1 := h.CreateUser(admin, "he.sales", "sales", north)
 		_, s2 := h.CreateUser(admin, "lv.sales", "sales")
 		orig := h.Must(h.Do("POST", "/api/v1/customers", s1, map[string]any{"name": "北京星河科技有限公司", "phone": "010-8888 6666",
 			"email": "info@xinghe.cn"}), 201).Body["id"].(string)
 
-		// Another user enters the same company written differently: 409 listing the original,
-		// without revealing more than its name when it is outside their scope.
+		// Another user enters the same company written differently: 409 saying that it exists and
+		// which department owns it; no id, no name, no owner.
 		dup := h.Must(h.Do("POST", "/api/v1/customers", s2, map[string]any{"name": "北京星河科技（有限公司）"}), 409)
 		if dup.Body["code"] != "possible_duplicate" {
 			t.Fatalf("duplicate: %s", dup.Raw)
 		}
 		found := dup.Body["duplicates"].([]any)[0].(map[string]any)
-		if found["id"] != orig || found["score"].(float64) != 1 || found["visible"] != false || found["ownerId"] != nil {
-			t.Fatalf("duplicate entry: %v", found)
+		if found["kind"] != "customer" || found["match"] != "name" || found["exists"] != true || found["visible"] != false ||
+			found["ownerDepartment"] != "华北销售部" || len(found) != 7 { // kind, match, reasons, score, exists, visible, ownerDepartment
+			t.Fatalf("out-of-scope duplicate: %v", found)
 		}
-		// Same phone by digits, different name.
-		ph := h.Must(h.Do("POST", "/api/v1/customers", s2, map[string]any{"name": "星河北京分部", "phone": "01088886666"}), 409)
-		if ph.Body["duplicates"].([]any)[0].(map[string]any)["reasons"].([]any)[0] != "same_phone" {
+		for _, leak := range []string{orig, s1ID, "北京星河科技有限公司", "info@xinghe.cn", "用户he.sales"} {
+			if strings.Contains(dup.Raw, leak) {
+				t.Fatalf("the 409 reveals %q: %s", leak, dup.Raw)
+			}
+		}
+		// Same phone by digits (with the country code), different name.
+		ph := h.Must(h.Do("POST", "/api/v1/customers", s2, map[string]any{"name": "星河北京分部", "phone": "+86 010 88886666"}), 409)
+		if d := ph.Body["duplicates"].([]any)[0].(map[string]any); d["match"] != "phone" || d["reasons"].([]any)[0] != "same_phone" || d["id"] != nil {
 			t.Fatalf("phone duplicate: %s", ph.Raw)
 		}
 		// Confirmed: saved anyway.
-		h.Must(h.Do("POST", "/api/v1/customers", s2, map[string]any{"name": "北京星河科技（有限公司）", "confirmDuplicate": true}), 201)
-		// The check endpoint.
+		mine := h.Must(h.Do("POST", "/api/v1/customers", s2, map[string]any{"name": "北京星河科技（有限公司）", "confirmDuplicate": true}), 201).Body["id"].(string)
+		// The check endpoint: the same normalised name or e-mail; in scope with id and name.
 		chk := h.Must(h.Do("GET", "/api/v1/duplicates?type=customer&name=北京星河科技&email=INFO@xinghe.cn", s1, nil), 200)
 		if chk.Body["total"].(float64) != 2 {
 			t.Fatalf("duplicates check: %s", chk.Raw)
 		}
 		first := chk.Body["items"].([]any)[0].(map[string]any)
-		if first["score"].(float64) != 1 {
+		if first["score"].(float64) != 1 || first["id"] != orig || first["name"] != "北京星河科技有限公司" || first["visible"] != true ||
+			fmt.Sprint(first["reasons"]) != "[same_name same_email]" {
 			t.Fatalf("best duplicate: %v", first)
+		}
+		// s2's copy has no department: outside s1's scope, it shows as existing, nothing else.
+		if second := chk.Body["items"].([]any)[1].(map[string]any); second["id"] != nil || second["name"] != nil || second["ownerDepartment"] != nil {
+			t.Fatalf("out-of-scope duplicate without a department: %v", second)
+		}
+		if strings.Contains(chk.Raw, mine) {
+			t.Fatalf("the check reveals an id outside the scope: %s", chk.Raw)
+		}
+		// An administrator sees both.
+		if got := apitest.IDs(h.Must(h.Do("GET", "/api/v1/duplicates?name=北京星河科技", admin, nil), 200)); len(got) != 2 {
+			t.Fatalf("administrator's check: %v", got)
+		}
+		// Substrings and short phone numbers match nothing: the check does not list customers.
+		for _, q := range []string{"name=星河", "name=北京", "name=北京星河", "name=科技", "phone=8888", "phone=6666", "email=xinghe.cn", "name=%25"} {
+			if r := h.Must(h.Do("GET", "/api/v1/duplicates?"+q, s2, nil), 200); r.Body["total"].(float64) != 0 {
+				t.Errorf("%s: %s", q, r.Raw)
+			}
 		}
 		h.Must(h.Do("GET", "/api/v1/duplicates?type=lead&name=x", s1, nil), 422)
 		// Unrelated names pass.
 		h.Must(h.Do("POST", "/api/v1/customers", s1, map[string]any{"name": "深圳南山软件"}), 201)
+	})
+}
+
+// The duplicate check is limited per user: over the limit, 429 rate_limited with Retry-After;
+// another user is not affected.
+func TestCustomerDuplicatesRateLimit(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		_, s1 := h.CreateUser(admin, "rate.one", "sales")
+		_, s2 := h.CreateUser(admin, "rate.two", "sales")
+		var limited apitest.Resp
+		for i := range customerapi.DuplicatesPerMinute * 2 {
+			r := h.Do("GET", fmt.Sprintf("/api/v1/duplicates?name=公司%d", i), s1, nil)
+			if r.Status == 429 {
+				limited = r
+				break
+			}
+			h.Must(r, 200)
+			if i >= customerapi.DuplicatesPerMinute+5 {
+				t.Fatalf("%d checks within moments were allowed", i+1)
+			}
+		}
+		if limited.Body["code"] != "rate_limited" || limited.Header.Get("Retry-After") == "" {
+			t.Fatalf("no 429 rate_limited with Retry-After: %d %s", limited.Status, limited.Raw)
+		}
+		h.Must(h.Do("GET", "/api/v1/duplicates?name=公司", s2, nil), 200)
 	})
 }
 

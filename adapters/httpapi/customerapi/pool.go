@@ -38,7 +38,7 @@ func (a api) returning(r *http.Request) (httpkit.Reply, error) {
 	cursor := ""
 	me := actor.ID
 	for {
-		page, err := a.CustomerViews.Search(r.Context(), customerview.Query{Scope: readmodels.Scope{UserID: actor.ID}, OwnerID: &me, Limit: 500, Cursor: cursor, Sort: "createdAt"})
+		page, err := a.search(r.Context(), customerview.Query{Scope: readmodels.Scope{UserID: actor.ID}, OwnerID: &me, Limit: 500, Cursor: cursor, Sort: "createdAt"})
 		if err != nil {
 			return httpkit.Reply{}, err
 		}

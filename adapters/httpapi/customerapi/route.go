@@ -6,6 +6,7 @@ package customerapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -34,13 +35,13 @@ type Settings interface {
 
 // Routes registers the customer endpoints.
 func Routes(rt httpkit.Router, d Deps) {
-	a := api{d}
+	a := api{Deps: d, dupLimit: httpkit.NewLimiter(DuplicatesPerMinute, time.Minute, d.Kit.Clock)}
 	on := func(run func(context.Context, commands.Meta, uuid.UUID, *struct{}) (commands.Result, error)) httpkit.Handler {
 		return httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: run, Answer: a.answer()}.Handle
 	}
 	rt.Handle(http.MethodPost, "/customers", a.create)
-	rt.Handle(http.MethodGet, "/customers", httpkit.List(d.Kit, projection, a.query, d.CustomerViews.Search))
-	rt.Handle(http.MethodGet, "/customers/{id}", httpkit.AsOf(d.Customers.AsOf, httpkit.Get(d.Kit, projection, a.read, func(v *customerview.Customer) int64 { return v.Version })))
+	rt.Handle(http.MethodGet, "/customers", httpkit.List(d.Kit, projection, a.query, a.search))
+	rt.Handle(http.MethodGet, "/customers/{id}", httpkit.AsOf(a.asOf, httpkit.Get(d.Kit, projection, a.read, func(v *customerview.Customer) int64 { return v.Version })))
 	rt.Handle(http.MethodPatch, "/customers/{id}", httpkit.OnRecord[CustomerPatch]{Kit: d.Kit, Run: a.update, Answer: a.answer()}.Handle)
 	rt.Handle(http.MethodDelete, "/customers/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
 	rt.Handle(http.MethodPost, "/customers/{id}/assign", httpkit.OnRecord[httpkit.AssignBody]{Kit: d.Kit, Run: a.assign, Answer: a.answer()}.Handle)
@@ -48,7 +49,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodPost, "/customers/{id}/release", httpkit.OnRecord[httpkit.ReleaseBody]{Kit: d.Kit, Run: a.release, Answer: a.answer()}.Handle)
 	rt.Handle(http.MethodPost, "/customers/{id}/lock", on(a.lock))
 	rt.Handle(http.MethodPost, "/customers/{id}/unlock", on(a.unlock))
-	rt.Handle(http.MethodGet, "/customers/{id}/history", httpkit.History(d.Customers.History, httpkit.HistoryItems))
+	rt.Handle(http.MethodGet, "/customers/{id}/history", httpkit.History(a.history, httpkit.HistoryItems))
 	rt.Handle(http.MethodGet, "/duplicates", a.duplicates)
 	rt.Handle(http.MethodPost, "/customers/{id}/merge", httpkit.OnRecord[mergeBody]{Kit: d.Kit, Run: a.merge, Answer: a.answer()}.Handle)
 	rt.Handle(http.MethodGet, "/pool/returning", a.returning)
@@ -57,4 +58,11 @@ func Routes(rt httpkit.Router, d Deps) {
 // projection is what customer reads wait for.
 var projection = []string{customerview.Projection}
 
-type api struct{ Deps }
+// DuplicatesPerMinute is how many duplicate checks (GET /api/v1/duplicates) a user may make a
+// minute (a token bucket per user and process).
+const DuplicatesPerMinute = 30
+
+type api struct {
+	Deps
+	dupLimit *httpkit.Limiter
+}

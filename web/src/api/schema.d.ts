@@ -365,7 +365,7 @@ export interface paths {
         put?: never;
         /**
          * Create a customer
-         * @description Needs customers.create (else 403 forbidden). The customer is owned by the caller, or with `pool: true` enters the pool (公海; ownerId is then ignored). Naming another ownerId needs customers.assign, and that owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden). Status defaults to potential. Duplicate check (查重): unless `confirmDuplicate` is true, a customer whose normalised name (full-width and half-width, case, punctuation and legal suffixes such as 有限公司 ignored) equals or contains an existing one's, whose phone matches by digits, or whose e-mail matches, anywhere in the company, is refused with 409 possible_duplicate listing them (`duplicates`; ones outside the caller's scope show only id and name); send it again with `confirmDuplicate: true` to save anyway. 409 already_exists when the client-chosen id exists with different content. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. The check reads the customer read model (X-Chronicle-Min-Position makes it wait for a position first, e.g. after deleting or renaming a customer); in addition the normalised name is reserved in the event store, so of two simultaneous creates of one name without confirmDuplicate exactly one succeeds and the other is 409 possible_duplicate naming it.
+         * @description Needs customers.create (else 403 forbidden). The customer is owned by the caller, or with `pool: true` enters the pool (公海; ownerId is then ignored). Naming another ownerId needs customers.assign, and that owner must be an active user (else 422 on ownerId) inside the caller's data scope (else 403 forbidden). Status defaults to potential. Duplicate check (查重): unless `confirmDuplicate` is true, a customer with the same normalised name as an existing one (full-width and half-width, case, punctuation and legal suffixes such as 有限公司 ignored), the same phone digits or the same e-mail, anywhere in the company, is refused with 409 possible_duplicate listing them (`duplicates`, at most 20; ones outside the caller's scope show only that they exist and the owner's department, no id or name); send it again with `confirmDuplicate: true` to save anyway. 409 already_exists when the client-chosen id exists with different content. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. The check reads the customer read model (X-Chronicle-Min-Position makes it wait for a position first, e.g. after deleting or renaming a customer); in addition the normalised name is reserved in the event store, so of two simultaneous creates of one name without confirmDuplicate exactly one succeeds and the other is 409 possible_duplicate naming it.
          */
         post: operations["createCustomer"];
         delete?: never;
@@ -656,7 +656,7 @@ export interface paths {
         };
         /**
          * Check for likely duplicate customers before entering one
-         * @description Needs customers.read (else 403 forbidden). The same check POST /api/v1/customers runs: existing customers, anywhere in the company, whose normalised name equals or contains the given one, whose phone matches by digits (7 or more digits), or whose e-mail matches (case-insensitive); best first, at most 10. Duplicates outside the caller's data scope show only id and name.
+         * @description Needs customers.read (else 403 forbidden). The same check POST /api/v1/customers runs: existing customers, anywhere in the company, with the same normalised name as the given one (not a part of it), the same phone digits (7 or more; a leading +86/0086 ignored) or the same e-mail (case-insensitive); best first, at most 20. Duplicates outside the caller's data scope show only that they exist, what matched and the owner's department (no id, no name, no owner). At most 30 checks a minute per user (a token bucket per server process); more are 429 rate_limited with Retry-After.
          */
         get: operations["findDuplicates"];
         put?: never;
@@ -1242,7 +1242,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description With CHRONICLE_METRICS_ADDR set, served only on that listen address (this one answers 404), so it need not face users.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -1688,6 +1691,8 @@ export interface components {
             /** Format: int64 */
             version: number;
             custom?: components["schemas"]["CustomValues"];
+            /** @description Present (true) when the remark was written by a previous owner before the customer's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks); remark is then empty. */
+            remarkHidden?: boolean;
         };
         /**
          * @description Classification (客户分类): old_customer 老客户, target 目标客户, potential 潜在客户, partner 合作伙伴, blacklist 黑名单, competitor 竞争对手.
@@ -1945,6 +1950,7 @@ export interface components {
             maxOwned?: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays?: number;
+            hidePreviousOwnerRemarks?: never;
         };
         /**
          * @description When owned customers return to the pool by themselves. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return.
@@ -1980,7 +1986,7 @@ export interface components {
             levels?: string[] | null;
         };
         /**
-         * @description The customer pool (公海) parameters: the automatic-return rules and the claim limits. Defaults: no automatic returns, maxOwned 1000, no daily limit, no cool-down.
+         * @description The customer pool (公海) parameters: the automatic-return rules and the claim limits. Defaults: no automatic returns, maxOwned 1000, no daily limit, no cool-down, remarks of previous owners shown.
          * @example {
          *       "rules": {
          *         "noFollowUpDays": 30,
@@ -1993,7 +1999,8 @@ export interface components {
          *       },
          *       "maxClaimsPerDay": 10,
          *       "maxOwned": 200,
-         *       "reclaimCooldownDays": 7
+         *       "reclaimCooldownDays": 7,
+         *       "hidePreviousOwnerRemarks": true
          *     }
          */
         CustomerPoolSettings: {
@@ -2004,6 +2011,8 @@ export interface components {
             maxOwned: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays: number;
+            /** @description Hide a customer's remark (备注) written before its last release to the pool from everyone but its author and holders of settings.manage: in the record (`remarkHidden: true`), the lists, the "as of" views and the history. Follow-ups and the other fields' history stay readable. Default false. */
+            hidePreviousOwnerRemarks: boolean;
         };
         /**
          * @description Size (规模): large 大型, medium 中型, small 小型.
@@ -2161,33 +2170,65 @@ export interface components {
             disabled?: boolean;
         };
         /**
-         * @description An existing customer that looks like the one being entered. Duplicates are searched across the whole company; one outside the caller's data scope shows only its id and name (`visible: false`, no ownerId).
+         * @description An existing customer that matches the one being entered: the same normalised name (the name reservation's key: full-width and half-width, case, punctuation and legal suffixes such as 有限公司 ignored), the same phone digits (7 or more, a leading +86/0086 ignored) or the same e-mail (case-insensitive); never a mere substring. Duplicates are searched across the whole company. One inside the caller's data scope shows its id, name and ownerId (`visible: true`); one outside shows only that it exists, what matched and the department that owns it (`ownerDepartment`) or that it is in the pool (`inPool`): no id, no name, no owner.
          * @example {
-         *       "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-         *       "name": "北京星河科技有限公司",
+         *       "kind": "customer",
+         *       "match": "name",
          *       "score": 1,
          *       "reasons": [
          *         "same_name",
          *         "same_phone"
          *       ],
+         *       "exists": true,
          *       "visible": true,
+         *       "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+         *       "name": "北京星河科技有限公司",
          *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b"
+         *     }
+         * @example {
+         *       "kind": "customer",
+         *       "match": "phone",
+         *       "score": 0.9,
+         *       "reasons": [
+         *         "same_phone"
+         *       ],
+         *       "exists": true,
+         *       "visible": false,
+         *       "ownerDepartment": "华北区"
          *     }
          */
         Duplicate: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** @description 1: the same normalised name; 0.9: the same phone (by digits) or e-mail; 0.7: a similar name. */
+            /** @enum {string} */
+            kind: "customer";
+            /**
+             * @description The strongest match.
+             * @enum {string}
+             */
+            match: "name" | "phone" | "email";
+            /** @description 1: the same normalised name; 0.9: the same phone (by digits) or e-mail. */
             score: number;
-            reasons: ("same_name" | "similar_name" | "same_phone" | "same_email")[];
+            /** @description Every match, strongest first. */
+            reasons: ("same_name" | "same_phone" | "same_email")[];
+            /** @constant */
+            exists: true;
             /** @description Inside the caller's data scope. */
             visible: boolean;
+            /**
+             * Format: uuid
+             * @description Only when visible.
+             */
+            id?: string;
+            /** @description Only when visible. */
+            name?: string;
             /**
              * Format: uuid
              * @description Only when visible; null for a pool customer.
              */
             ownerId?: string | null;
+            /** @description Only when not visible: the name of the owner's department (absent when the owner has none). */
+            ownerDepartment?: string;
+            /** @description Only when not visible: the customer is in the pool. */
+            inPool?: boolean;
         };
         DuplicatePage: {
             /** @description Best first, at most 10. */
@@ -2882,7 +2923,7 @@ export interface components {
             status: number;
             detail?: string;
             /**
-             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unpacked_too_large, unreadable_file, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, internal.
+             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unpacked_too_large, unreadable_file, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, rate_limited, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, internal.
              * @example validation_failed
              */
             code: string;
@@ -2946,7 +2987,7 @@ export interface components {
         ProjectionStatusList: {
             items: components["schemas"]["ProjectionStatus"][];
         };
-        /** @description Each check is "ok" or the reason it failed (projections: "starting"). */
+        /** @description Each check is "ok", "unavailable" (the store did not answer; the reason is in the server log, never in the answer) or, for projections, "starting". */
         Readiness: {
             /** @example ok */
             eventStore: string;
@@ -3265,7 +3306,8 @@ export interface components {
          *         },
          *         "maxClaimsPerDay": 10,
          *         "maxOwned": 200,
-         *         "reclaimCooldownDays": 7
+         *         "reclaimCooldownDays": 7,
+         *         "hidePreviousOwnerRemarks": false
          *       }
          *     }
          */
@@ -3297,7 +3339,8 @@ export interface components {
          *         },
          *         "maxClaimsPerDay": 10,
          *         "maxOwned": 200,
-         *         "reclaimCooldownDays": 7
+         *         "reclaimCooldownDays": 7,
+         *         "hidePreviousOwnerRemarks": false
          *       }
          *     }
          * @example {
@@ -3786,6 +3829,25 @@ export interface components {
                  *       "status": 429,
                  *       "detail": "too many failed sign-ins; wait before trying again",
                  *       "code": "too_many_attempts"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many requests of this kind from this user (rate_limited): wait Retry-After seconds. Nothing was read or changed. */
+        RateLimited: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://chronicle-crm.dev/problems/rate_limited",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "too many requests; try again in 2 s",
+                 *       "code": "rate_limited"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -6019,6 +6081,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["RateLimited"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -7371,7 +7434,8 @@ export interface operations {
                      *         },
                      *         "maxClaimsPerDay": 0,
                      *         "maxOwned": 1000,
-                     *         "reclaimCooldownDays": 0
+                     *         "reclaimCooldownDays": 0,
+                     *         "hidePreviousOwnerRemarks": false
                      *       }
                      *     }
                      */
@@ -7918,7 +7982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Not ready; the body names the failing check (not a problem document). */
+            /** @description Not ready; the body names the failing check (not a problem document) without the error text. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -61,7 +61,7 @@ export function CustomerForm({ open, customer, onClose, onSaved }: { open: boole
     if (!name && !phone) return setDups([]);
     try {
       const r = await get<{ items: Duplicate[] }>('/duplicates', { type: 'customer', name, phone });
-      setDups(r.items.filter((d) => d.id !== customer?.id));
+      setDups(r.items.filter((d) => !d.id || d.id !== customer?.id));
     } catch {
       setDups([]);
     }
@@ -70,7 +70,6 @@ export function CustomerForm({ open, customer, onClose, onSaved }: { open: boole
   const label2 = (d: Record<string, [string, string]>) => Object.keys(d).map((v) => ({ value: v, label: label(d, v, lang) }));
   const reasons: Record<string, [string, string]> = {
     same_name: ['名称相同', 'same name'],
-    similar_name: ['名称相似', 'similar name'],
     same_phone: ['电话相同', 'same phone'],
     same_email: ['邮箱相同', 'same e-mail'],
   };
@@ -147,10 +146,20 @@ export function CustomerForm({ open, customer, onClose, onSaved }: { open: boole
           title={t('可能存在重复客户', 'Possible duplicate customers')}
           description={
             <ul style={{ margin: 0, paddingLeft: 18 }}>
-              {dups.map((d) => (
-                <li key={d.id}>
-                  {d.visible ? <a href={`/customers/${d.id}`} target="_blank" rel="noreferrer">{d.name}</a> : d.name} —{' '}
-                  {d.reasons.map((r) => label(reasons, r, lang)).join(', ')} ({Math.round(d.score * 100)}%)
+              {dups.map((d, i) => (
+                <li key={d.id ?? `hidden-${i}`}>
+                  {d.visible && d.id ? (
+                    <a href={`/customers/${d.id}`} target="_blank" rel="noreferrer">
+                      {d.name}
+                    </a>
+                  ) : d.inPool ? (
+                    t('公海中已有客户', 'An existing customer in the pool')
+                  ) : d.ownerDepartment ? (
+                    t(`已存在，归属部门：${d.ownerDepartment}`, `Exists, owned by ${d.ownerDepartment}`)
+                  ) : (
+                    t('已存在（不在您的数据范围内）', 'Exists (outside your data scope)')
+                  )}{' '}
+                  — {d.reasons.map((r) => label(reasons, r, lang)).join(', ')} ({Math.round(d.score * 100)}%)
                 </li>
               ))}
             </ul>
