@@ -228,7 +228,12 @@ func TestCloseReturnsWhileDiscoveryHangs(t *testing.T) {
 	go func() { _, err := s.Head(context.Background()); done <- err }()
 	go func() { _, err := s.Load(context.Background(), "lead-1", eventstore.LoadOptions{}); done <- err }()
 	// Wait until one of them is in the library, looking for the node.
-	for start := time.Now(); len(s.conn.turn) == 0; time.Sleep(time.Millisecond) {
+	inLibrary := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.conn.turn) > 0
+	}
+	for start := time.Now(); !inLibrary(); time.Sleep(time.Millisecond) {
 		if time.Since(start) > 5*time.Second {
 			t.Fatal("no call reached the client")
 		}

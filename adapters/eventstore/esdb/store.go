@@ -163,26 +163,21 @@ func do[T any](ctx context.Context, s *Store, op func(context.Context, *esdb.Cli
 	c.calls.Add(1)
 	s.mu.Unlock()
 
-	opCtx, cancel := context.WithCancel(ctx)
-	stopOnClose := context.AfterFunc(s.life, cancel)
-	ended := func() error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return ErrClosed
-	}
 	release := func() {}
 	if !c.healthy.Load() {
 		select {
 		case c.turn <- struct{}{}:
 			release = func() { <-c.turn }
-		case <-opCtx.Done():
-			stopOnClose()
-			cancel()
+		case <-ctx.Done():
 			c.calls.Done()
-			return zero, ended()
+			return zero, ctx.Err()
+		case <-s.life.Done():
+			c.calls.Done()
+			return zero, ErrClosed
 		}
 	}
+	opCtx, cancel := context.WithCancel(ctx)
+	stopOnClose := context.AfterFunc(s.life, cancel)
 	type result struct {
 		v   T
 		err error
@@ -197,11 +192,14 @@ func do[T any](ctx context.Context, s *Store, op func(context.Context, *esdb.Cli
 		s.learn(c, err)
 		done <- result{v, err}
 	}()
+	// Not opCtx: the goroutine cancels it when op returns.
 	select {
 	case r := <-done:
 		return r.v, r.err
-	case <-opCtx.Done():
-		return zero, ended()
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-s.life.Done():
+		return zero, ErrClosed
 	}
 }
 
