@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 )
@@ -15,6 +17,16 @@ var ErrConcurrency = errors.New("eventstore: stream version does not match the e
 
 // ErrInvalidEvent reports an event that can not be stored as given (missing id, type or data).
 var ErrInvalidEvent = errors.New("eventstore: invalid event")
+
+// MaxAppendSize is the most one append may carry, in bytes counted as EventStoreDB counts them
+// against its MaxAppendSize setting (default 1 MiB): the sum, over the events, of the data,
+// the metadata and twice the event type's length in UTF-16 code units (see AppendSize). Every
+// adapter refuses a larger append with ErrAppendTooLarge, so behaviour does not depend on the
+// engine.
+const MaxAppendSize = 1 << 20
+
+// ErrAppendTooLarge reports an append over MaxAppendSize. It wraps ErrInvalidEvent.
+var ErrAppendTooLarge = fmt.Errorf("%w: the events of one append exceed %d bytes", ErrInvalidEvent, MaxAppendSize)
 
 // NoStream is the expected version of a stream that must not exist yet.
 const NoStream int64 = 0
@@ -134,7 +146,33 @@ func Validate(stream string, expectedVersion int64, events []EventData) error {
 			return errors.Join(ErrInvalidEvent, errors.New("event data is not JSON"))
 		}
 	}
+	if n := AppendSize(events); n > MaxAppendSize {
+		return fmt.Errorf("%w (%d bytes)", ErrAppendTooLarge, n)
+	}
 	return nil
+}
+
+// AppendSize is the size of an append as MaxAppendSize counts it. The metadata counts as the
+// sum of its fields' lengths: adapters store it in different encodings, and EventStoreDB, which
+// counts the stored bytes, refuses an append that this count lets through only when the
+// encoding's few dozen bytes per event tip it over (its adapter reports ErrAppendTooLarge too).
+func AppendSize(events []EventData) int {
+	n := 0
+	for _, e := range events {
+		m := e.Metadata
+		n += len(e.Data) + 2*utf16Len(e.Type) + len(m.ActorID) + len(m.ActorName) + len(m.CorrelationID) +
+			len(m.CausationID) + len(m.Command) + len(m.RequestID) + len(m.ClientAddr)
+	}
+	return n
+}
+
+// utf16Len is the length of s in UTF-16 code units, as .NET counts a string.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // StreamKind is the part of a stream id before the first dash ("lead" for "lead-<uuid>").

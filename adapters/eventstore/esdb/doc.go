@@ -23,4 +23,13 @@
 //     stream reads: servers without kurrent-io/KurrentDB#3459 (2022) send 2^64-1 there. ReadAll
 //     and Subscribe always carry real positions.
 //   - ReadAll, Subscribe and Head read $all, so the connection's user needs read access to it.
+//   - An append over eventstore.MaxAppendSize as the server counts it (data, the stored metadata
+//     and twice the type's UTF-16 length; the server's MaxAppendSize default is the same 1 MiB)
+//     is refused before it is sent, and the server's own refusal ("Maximum Append Size of …
+//     Exceeded.", for a server configured lower) is eventstore.ErrAppendTooLarge as well.
+//
+// During an outage every call returns by its context's deadline (or after callTimeout when it
+// has none), whatever the client library does meanwhile, and the adapter replaces a client that
+// gave up, so calls and subscriptions work again once the node is back, without a restart. Close
+// returns within closeWait. See Store for how.
 package esdb

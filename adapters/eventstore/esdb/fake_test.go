@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
@@ -20,6 +21,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -33,14 +35,21 @@ import (
 //   - forwards reads of $all from a position include the event at it, backwards reads exclude
 //     it, subscriptions to $all start after it;
 //   - a read of a missing stream answers StreamNotFound;
-//   - a failed expected-revision check answers WrongExpectedVersion and writes nothing.
+//   - a failed expected-revision check answers WrongExpectedVersion and writes nothing;
+//   - an append larger than MaxAppendSize (1 MiB by default, see maxAppendSize; data, metadata
+//     and twice the type's UTF-16 length of each event) answers InvalidArgument "Maximum Append Size of
+//     1048576 Exceeded." with the exception trailers, and writes nothing;
+//   - Stop closes the listener and every connection, Restart listens again on the same address
+//     with the same log, as a node that went down and came back.
 //
 // It is not a full server: no links, deletes, idempotent retries, batch appends or security.
 type fakeServer struct {
 	api.UnimplementedStreamsServer
 
 	addr string
-	srv  *grpc.Server
+
+	srvMu sync.Mutex
+	srv   *grpc.Server
 
 	mu      sync.Mutex
 	log     []fakeRecord
@@ -57,6 +66,8 @@ type fakeServer struct {
 	legacyPositions bool
 	// failAppend, when set, is returned by every append instead of appending.
 	failAppend error
+	// maxAppendSize is the server's MaxAppendSize setting (fakeMaxAppendSize, its default).
+	maxAppendSize int
 
 	appends []fakeAppend // what the client sent
 }
@@ -82,20 +93,33 @@ func startFake(t *testing.T) *fakeServer { t.Helper(); return startFakeAt(t, "12
 // startFakeAt starts a fake node listening on addr.
 func startFakeAt(t *testing.T, addr string) *fakeServer {
 	t.Helper()
-	f := &fakeServer{streams: map[string][]int{}, next: 1 << 10, changed: make(chan struct{}), dropped: make(chan struct{})}
+	f := &fakeServer{streams: map[string][]int{}, next: 1 << 10, changed: make(chan struct{}), dropped: make(chan struct{}), maxAppendSize: fakeMaxAppendSize}
 	// A fresh node starts with some system events.
 	f.Write("$settings", "$settings", []byte(`{"$userStreamAcl":{}}`), nil)
 	f.Write("$users", "$User", []byte(`{"loginName":"admin"}`), nil)
+	f.listen(t, addr)
+	t.Cleanup(f.Stop)
+	return f
+}
+
+// fakeMaxAppendSize is the server's default MaxAppendSize.
+const fakeMaxAppendSize = 1 << 20
+
+// listen serves the fake on addr. The server's gRPC layer takes messages of up to 16 MiB (its
+// largest log record), so its own append limit is what refuses a large append.
+func (f *fakeServer) listen(t *testing.T, addr string) {
+	t.Helper()
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	f.srv = grpc.NewServer()
-	api.RegisterStreamsServer(f.srv, f)
-	go func() { _ = f.srv.Serve(lis) }()
-	t.Cleanup(f.srv.Stop)
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(16 << 20))
+	api.RegisterStreamsServer(srv, f)
+	go func() { _ = srv.Serve(lis) }()
+	f.srvMu.Lock()
+	f.srv = srv
 	f.addr = lis.Addr().String()
-	return f
+	f.srvMu.Unlock()
 }
 
 // URL is the connection string of the fake; discovery gives up after one attempt.
@@ -126,8 +150,19 @@ func (f *fakeServer) notifyLocked() {
 	f.changed = make(chan struct{})
 }
 
-// Stop stops the node, as a server going down: connections and running calls end.
-func (f *fakeServer) Stop() { f.srv.Stop() }
+// Stop stops the node, as a server going down: the listener, connections and running calls end.
+func (f *fakeServer) Stop() {
+	f.srvMu.Lock()
+	srv := f.srv
+	f.srvMu.Unlock()
+	srv.Stop()
+}
+
+// Restart brings a stopped node back on the same address, with the same log.
+func (f *fakeServer) Restart(t *testing.T) {
+	t.Helper()
+	f.listen(t, f.addr)
+}
 
 // configure changes the fake's settings under its lock.
 func (f *fakeServer) configure(change func()) {
@@ -160,6 +195,10 @@ func (f *fakeServer) Append(srv api.Streams_AppendServer) error {
 		return status.Error(codes.InvalidArgument, "fake: options must come first")
 	}
 	var msgs []*api.AppendReq_ProposedMessage
+	size := 0
+	f.mu.Lock()
+	limit := f.maxAppendSize
+	f.mu.Unlock()
 	for {
 		req, err := srv.Recv()
 		if errors.Is(err, io.EOF) {
@@ -168,7 +207,15 @@ func (f *fakeServer) Append(srv api.Streams_AppendServer) error {
 		if err != nil {
 			return err
 		}
-		msgs = append(msgs, req.GetProposedMessage())
+		m := req.GetProposedMessage()
+		// As the server counts (Event.SizeOnDisk), refusing as soon as the sum is over.
+		size += len(m.GetData()) + len(m.GetCustomMetadata()) + 2*len(utf16.Encode([]rune(m.GetMetadata()["type"])))
+		if size > limit {
+			_ = grpc.SetTrailer(srv.Context(), metadata.Pairs(
+				"exception", "maximum-append-size-exceeded", "maximum-append-size", strconv.Itoa(limit)))
+			return status.Errorf(codes.InvalidArgument, "Maximum Append Size of %d Exceeded.", limit)
+		}
+		msgs = append(msgs, m)
 	}
 	stream := string(opts.GetStreamIdentifier().GetStreamName())
 

@@ -10,9 +10,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
@@ -30,17 +33,61 @@ const (
 	headPage       = 256 // events asked for per backwards $all read of Head
 )
 
+// closeWait bounds how long Close waits for running calls and subscriptions to end.
+const closeWait = 3 * time.Second
+
+// callTimeout bounds a call whose context has no deadline, as the client library's own default
+// deadline does for a gRPC call; the library's wait for its connection has no bound of its own.
+const callTimeout = 10 * time.Second
+
 // Store is an eventstore.Store backed by EventStoreDB.
+//
+// The client library (v4.2.0) hands its connection to calls through an unbuffered channel
+// served by one connection loop, without watching their contexts. While that loop looks for
+// its node (node discovery: by default 10 attempts, a second in all against a refused port,
+// up to 10 gossip timeouts of 5 s against a node that does not answer) every call waits; when
+// discovery fails the loop ends for good and the calls still waiting would wait forever. So:
+//
+//   - every call runs in a goroutine of its own (do) that the caller stops waiting for when its
+//     context ends (or after callTimeout);
+//   - a client that has not answered yet (a new one, or one after an outage) admits one call
+//     at a time: only that call can be waiting when discovery fails, and it gets the failure;
+//     the others wait for their turn within their context, outside the library;
+//   - a client that reported the server unavailable or gave up is replaced by a fresh one at
+//     once (renew), and closed once its last call has returned. Calls that were under way on a
+//     client when the outage began can still be caught by its failed discovery; they are the
+//     only goroutines that outlive it, at most the number of calls under way then, per outage.
 type Store struct {
 	conf *esdb.Configuration
 
-	life      context.Context // cancelled by Close; running subscriptions end with it
+	life      context.Context // cancelled by Close; running calls and subscriptions end with it
 	stop      context.CancelFunc
-	mu        sync.Mutex // guards client, closed and the registration of subscriptions in subs
-	client    *esdb.Client
+	mu        sync.Mutex // guards conn, closed and the registration of calls and subscriptions
+	conn      *conn
 	closed    bool
-	subs      sync.WaitGroup
+	subs      sync.WaitGroup // running subscriptions
 	closeOnce sync.Once
+}
+
+// conn is one client of the library and what the adapter knows of it.
+type conn struct {
+	client  *esdb.Client
+	healthy atomic.Bool    // a call has had an answer from the server through it
+	turn    chan struct{}  // holds one token while not healthy: one call at a time
+	calls   sync.WaitGroup // calls under way on it
+}
+
+func newConn(client *esdb.Client) *conn {
+	return &conn{client: client, turn: make(chan struct{}, 1)}
+}
+
+// closeWhenIdle closes the client once no call is under way on it (a call that is still
+// sending to it when it closes would panic). No new call may start on c.
+func (c *conn) closeWhenIdle() {
+	go func() {
+		c.calls.Wait()
+		_ = c.client.Close()
+	}()
 }
 
 // Open connects to the EventStoreDB named by a connection string such as
@@ -56,39 +103,26 @@ func Open(ctx context.Context, connection string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("esdb: connect to %s: %w", redact(connection), err)
 	}
-	if err := ping(ctx, client); err != nil {
+	life, stop := context.WithCancel(context.Background())
+	s := &Store{conf: conf, conn: newConn(client), life: life, stop: stop}
+	if err := s.ping(ctx); err != nil {
+		s.shutdown(0)
 		if isCode(err, esdb.ErrorCodeUnauthenticated) || isCode(err, esdb.ErrorCodeAccessDenied) {
 			return nil, fmt.Errorf("esdb: %s refuses to let this user read $all: %w", redact(connection), err)
 		}
 		return nil, fmt.Errorf("esdb: %s is not reachable: %w", redact(connection), err)
 	}
-	life, stop := context.WithCancel(context.Background())
-	return &Store{conf: conf, client: client, life: life, stop: stop}, nil
+	return s, nil
 }
 
-// ping reads one event backwards from $all and closes the client when that fails. The client
-// finds its node on the first call without watching the context, so the read runs in a
-// goroutine and ping stops waiting at the deadline; the client is then closed once the read
-// returns (closing it while the read is starting could make the library send on a closed
-// channel).
-func ping(ctx context.Context, client *esdb.Client) error {
+// ping reads one event backwards from $all, within openTimeout at most.
+func (s *Store) ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- readLast(ctx, client) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			_ = client.Close()
-		}
-		return err
-	case <-ctx.Done():
-		go func() {
-			<-done
-			_ = client.Close()
-		}()
-		return ctx.Err()
-	}
+	_, err := do(ctx, s, func(ctx context.Context, client *esdb.Client) (struct{}, error) {
+		return struct{}{}, readLast(ctx, client)
+	})
+	return err
 }
 
 func readLast(ctx context.Context, client *esdb.Client) error {
@@ -109,55 +143,159 @@ func readLast(ctx context.Context, client *esdb.Client) error {
 	return nil
 }
 
-// Close ends running subscriptions (their Err becomes ErrClosed) and closes the connection.
-// Other calls must have returned: the client library may panic when it is closed while a call
-// is starting.
-func (s *Store) Close() error {
-	var err error
+// do runs op, a whole conversation with the client library (the call and the reading of its
+// answer), on the current client in a goroutine of its own (see Store), and returns its result,
+// or the context's error as soon as ctx ends, or ErrClosed when the store is closed first. op
+// gets a context that ends with ctx and at Close.
+func do[T any](ctx context.Context, s *Store, op func(context.Context, *esdb.Client) (T, error)) (T, error) {
+	var zero T
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return zero, ErrClosed
+	}
+	c := s.conn
+	c.calls.Add(1)
+	s.mu.Unlock()
+
+	release := func() {}
+	if !c.healthy.Load() {
+		select {
+		case c.turn <- struct{}{}:
+			release = func() { <-c.turn }
+		case <-ctx.Done():
+			c.calls.Done()
+			return zero, ctx.Err()
+		case <-s.life.Done():
+			c.calls.Done()
+			return zero, ErrClosed
+		}
+	}
+	opCtx, cancel := context.WithCancel(ctx)
+	stopOnClose := context.AfterFunc(s.life, cancel)
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer c.calls.Done()
+		defer release()
+		defer cancel()
+		defer stopOnClose()
+		v, err := op(opCtx, c.client)
+		s.learn(c, err)
+		done <- result{v, err}
+	}()
+	// Not opCtx: the goroutine cancels it when op returns.
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-s.life.Done():
+		return zero, ErrClosed
+	}
+}
+
+// learn records what a call's outcome tells of its client: an answer of the server makes it
+// healthy; the server being unavailable, or the client having given up, replaces it.
+func (s *Store) learn(c *conn, err error) {
+	switch {
+	case err == nil || serverAnswered(err):
+		c.healthy.Store(true)
+	case unavailable(err) || clientGone(err):
+		s.renew(c)
+	}
+}
+
+// Close ends running subscriptions (their Err becomes ErrClosed) and calls (they return
+// ErrClosed), and closes the connection. It waits for them up to closeWait: a call can be
+// held by the library until node discovery ends; its client is closed when it returns.
+func (s *Store) Close() error { s.shutdown(closeWait); return nil }
+
+// shutdown closes the store and waits up to wait for its calls and subscriptions to end.
+func (s *Store) shutdown(wait time.Duration) {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
+		c := s.conn
 		s.mu.Unlock()
 		s.stop()
-		s.subs.Wait()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		err = s.client.Close()
+		c.closeWhenIdle()
+		ended := make(chan struct{})
+		go func() {
+			c.calls.Wait()
+			s.subs.Wait()
+			close(ended)
+		}()
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-ended:
+		case <-timer.C:
+			if wait > 0 {
+				slog.Warn("esdb: closed with calls still held by the client library; they end when its node discovery does")
+			}
+		}
 	})
-	return err
 }
 
-// current is the client to use for the next call.
-func (s *Store) current() *esdb.Client {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.client
-}
-
-// renew replaces a client that has given up. When the connection breaks, the library
-// rediscovers the node at the next call; if that fails (after maxDiscoverAttempts, about a
-// second for a refused connection by default) it closes the client for good, and every later
-// call fails with ErrorCodeConnectionClosed even once the server is back. A fresh client
-// connects at its first call, so the call after this one can succeed.
+// renew replaces a client that found the server unavailable or has given up. When the
+// connection breaks, the library rediscovers the node at the next call; if that fails (after
+// maxDiscoverAttempts) it ends the client's connection loop for good, and every later call
+// fails with ErrorCodeConnectionClosed even once the server is back. A fresh client connects
+// at its first call, one call at a time until it has had an answer (see Store).
 //
-// The failed client is dropped, not closed: a call that was already under way on it may still
-// report a broken connection to its (stopped) connection loop, and after Close that send would
-// panic instead of blocking. The stopped loop never closed its last gRPC connection either;
-// that connection leaks, once per outage long enough to exhaust discovery.
-func (s *Store) renew(failed *esdb.Client, err error) {
-	if !isCode(err, esdb.ErrorCodeConnectionClosed) {
-		return
-	}
+// The old client is closed once its last call has returned. The library's ended loop never
+// closed its last gRPC connection; that connection leaks, once per outage long enough to
+// exhaust discovery.
+func (s *Store) renew(failed *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.client != failed {
+	if s.closed || s.conn != failed {
 		return // closed on purpose, or already renewed by another call
 	}
-	fresh, nerr := esdb.NewClient(s.conf)
-	if nerr != nil {
+	fresh, err := esdb.NewClient(s.conf)
+	if err != nil {
 		return
 	}
-	s.client = fresh
+	s.conn = newConn(fresh)
+	failed.closeWhenIdle()
+}
+
+// discoveryFailed is how the library (v4.2.0) words the error of a failed node discovery, after
+// which the client is dead; its code is that of the last attempt's error, so only the message
+// tells it from a call that failed on its own.
+const discoveryFailed = "maximum discovery attempt count reached"
+
+// clientGone reports an error after which the client that returned it will never work again.
+func clientGone(err error) bool {
+	return isCode(err, esdb.ErrorCodeConnectionClosed) || (err != nil && strings.Contains(err.Error(), discoveryFailed))
+}
+
+// unavailable reports an error for want of a server: the library reports it as
+// ErrorUnavailable, or passes the gRPC status on as is (a read that could not start).
+func unavailable(err error) bool {
+	return isCode(err, esdb.ErrorUnavailable) || status.Code(err) == codes.Unavailable
+}
+
+// serverAnswered reports an error that only the server can have sent.
+func serverAnswered(err error) bool {
+	for _, code := range []esdb.ErrorCode{
+		esdb.ErrorCodeWrongExpectedVersion, esdb.ErrorCodeResourceNotFound, esdb.ErrorCodeAccessDenied,
+		esdb.ErrorCodeUnauthenticated, esdb.ErrorCodeStreamDeleted,
+	} {
+		if isCode(err, code) {
+			return true
+		}
+	}
+	return isTooLarge(err)
 }
 
 // Append writes events at the end of a stream if its version is expectedVersion.
@@ -169,19 +307,25 @@ func (s *Store) Append(ctx context.Context, stream string, expectedVersion int64
 		return eventstore.AppendResult{}, err
 	}
 	proposed := make([]esdb.EventData, len(events))
+	size := 0
 	for i, e := range events {
 		p, err := toProposed(e)
 		if err != nil {
 			return eventstore.AppendResult{}, fmt.Errorf("esdb: append to %s: %w", stream, err)
 		}
 		proposed[i] = p
+		size += serverSize(p)
 	}
-	client := s.current()
-	res, err := client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{
-		ExpectedRevision: expectedRevision(expectedVersion),
-	}, proposed...)
+	// The port's count leaves out the encoding of the metadata; the server's does not.
+	if size > eventstore.MaxAppendSize {
+		return eventstore.AppendResult{}, fmt.Errorf("esdb: append to %s: %w (%d bytes as stored)", stream, eventstore.ErrAppendTooLarge, size)
+	}
+	res, err := do(ctx, s, func(ctx context.Context, client *esdb.Client) (*esdb.WriteResult, error) {
+		return client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{
+			ExpectedRevision: expectedRevision(expectedVersion),
+		}, proposed...)
+	})
 	if err != nil {
-		s.renew(client, err)
 		return eventstore.AppendResult{}, fmt.Errorf("esdb: append to %s at version %d: %w", stream, expectedVersion, appendError(err))
 	}
 	return eventstore.AppendResult{Version: int64(res.NextExpectedVersion) + 1, Position: res.CommitPosition}, nil
@@ -195,7 +339,16 @@ func (s *Store) AppendEach(ctx context.Context, appends []eventstore.StreamAppen
 
 // Load returns a stream's events in version order; a stream that does not exist has none.
 func (s *Store) Load(ctx context.Context, stream string, opts eventstore.LoadOptions) ([]eventstore.Event, error) {
-	client := s.current()
+	out, err := do(ctx, s, func(ctx context.Context, client *esdb.Client) ([]eventstore.Event, error) {
+		return load(ctx, client, stream, opts)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("esdb: load %s: %w", stream, err)
+	}
+	return out, nil
+}
+
+func load(ctx context.Context, client *esdb.Client, stream string, opts eventstore.LoadOptions) ([]eventstore.Event, error) {
 	rs, err := client.ReadStream(ctx, stream, esdb.ReadStreamOptions{
 		Direction: esdb.Forwards, From: streamStart(opts.FromVersion),
 	}, math.MaxInt64)
@@ -203,8 +356,7 @@ func (s *Store) Load(ctx context.Context, stream string, opts eventstore.LoadOpt
 		if isNotFound(err) {
 			return []eventstore.Event{}, nil
 		}
-		s.renew(client, err)
-		return nil, fmt.Errorf("esdb: load %s: %w", stream, err)
+		return nil, err
 	}
 	defer rs.Close()
 	out := []eventstore.Event{}
@@ -217,11 +369,11 @@ func (s *Store) Load(ctx context.Context, stream string, opts eventstore.LoadOpt
 			if isNotFound(err) {
 				return []eventstore.Event{}, nil
 			}
-			return nil, fmt.Errorf("esdb: load %s: %w", stream, err)
+			return nil, err
 		}
 		e, err := fromResolved(r)
 		if err != nil {
-			return nil, fmt.Errorf("esdb: load %s: %w", stream, err)
+			return nil, err
 		}
 		if !opts.Until.IsZero() && e.OccurredAt.After(opts.Until) {
 			continue
@@ -240,15 +392,25 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	for len(out) < limit {
 		// One more than still wanted, as the read includes the event at the cursor, but not
 		// so few that a run of system events costs a round trip each.
-		count := min(max(limit-len(out)+1, minReadAllPage), readAllPage)
-		client := s.current()
-		rs, err := client.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Forwards, From: allFrom(cursor)}, uint64(count))
-		if err != nil {
-			s.renew(client, err)
-			return nil, fmt.Errorf("esdb: read $all after %d: %w", cursor, err)
+		want := limit - len(out)
+		count := min(max(want+1, minReadAllPage), readAllPage)
+		type page struct {
+			read   int
+			last   uint64
+			events []eventstore.Event
 		}
-		read, last, err := readPage(rs, cursor, limit-len(out), &out)
-		rs.Close()
+		p, err := do(ctx, s, func(ctx context.Context, client *esdb.Client) (page, error) {
+			rs, err := client.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Forwards, From: allFrom(cursor)}, uint64(count))
+			if err != nil {
+				return page{}, err
+			}
+			defer rs.Close()
+			var got []eventstore.Event
+			read, last, err := readPage(rs, cursor, want, &got)
+			return page{read, last, got}, err
+		})
+		read, last := p.read, p.last
+		out = append(out, p.events...)
 		if err != nil {
 			return nil, fmt.Errorf("esdb: read $all after %d: %w", cursor, err)
 		}
@@ -301,14 +463,20 @@ func readPage(rs *esdb.ReadStream, cursor uint64, want int, out *[]eventstore.Ev
 func (s *Store) Head(ctx context.Context) (uint64, error) {
 	var from esdb.AllPosition = esdb.End{}
 	for {
-		client := s.current()
-		rs, err := client.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Backwards, From: from}, headPage)
-		if err != nil {
-			s.renew(client, err)
-			return 0, fmt.Errorf("esdb: head: %w", err)
+		type page struct {
+			read          int
+			lowest, found uint64
 		}
-		read, lowest, found, err := headPageOf(rs)
-		rs.Close()
+		p, err := do(ctx, s, func(ctx context.Context, client *esdb.Client) (page, error) {
+			rs, err := client.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Backwards, From: from}, headPage)
+			if err != nil {
+				return page{}, err
+			}
+			defer rs.Close()
+			read, lowest, found, err := headPageOf(rs)
+			return page{read, lowest, found}, err
+		})
+		read, lowest, found := p.read, p.lowest, p.found
 		if err != nil {
 			return 0, fmt.Errorf("esdb: head: %w", err)
 		}

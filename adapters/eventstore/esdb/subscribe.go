@@ -2,6 +2,7 @@ package esdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -14,34 +15,46 @@ import (
 // system event types; the adapter also drops events of system streams and anything at or
 // before the position, so delivery is exactly what ReadAll would return, then live events.
 func (s *Store) Subscribe(ctx context.Context, after uint64) (eventstore.Subscription, error) {
-	s.mu.Lock()
-	if s.closed {
+	out, err := do(ctx, s, func(start context.Context, client *esdb.Client) (*subscription, error) {
+		// The subscription outlives its start: its context is the caller's, ended by Close too.
+		subCtx, cancel := context.WithCancel(ctx)
+		stopOnClose := context.AfterFunc(s.life, cancel)
+		sub, err := client.SubscribeToAll(subCtx, esdb.SubscribeToAllOptions{
+			From:   allFrom(after),
+			Filter: esdb.ExcludeSystemEventsFilter(),
+		})
+		if err != nil {
+			stopOnClose()
+			cancel()
+			return nil, err
+		}
+		// Counted only now that it runs: Close waits for running subscriptions, which end
+		// with their context, never for one that is still starting.
+		s.mu.Lock()
+		if s.closed || start.Err() != nil { // closed, or the caller stopped waiting
+			s.mu.Unlock()
+			_ = sub.Close()
+			stopOnClose()
+			cancel()
+			return nil, ErrClosed
+		}
+		s.subs.Add(1)
 		s.mu.Unlock()
-		return nil, ErrClosed
-	}
-	s.subs.Add(1)
-	s.mu.Unlock()
-	subCtx, cancel := context.WithCancel(ctx)
-	stopOnClose := context.AfterFunc(s.life, cancel)
-	client := s.current()
-	sub, err := client.SubscribeToAll(subCtx, esdb.SubscribeToAllOptions{
-		From:   allFrom(after),
-		Filter: esdb.ExcludeSystemEventsFilter(),
+		out := &subscription{ch: make(chan eventstore.Event, 256)}
+		go func() {
+			defer s.subs.Done()
+			defer cancel()
+			defer stopOnClose()
+			out.run(subCtx, ctx, s.life, sub, after)
+		}()
+		return out, nil
 	})
 	if err != nil {
-		s.renew(client, err)
-		stopOnClose()
-		cancel()
-		s.subs.Done()
+		if errors.Is(err, ErrClosed) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("esdb: subscribe to $all after %d: %w", after, err)
 	}
-	out := &subscription{ch: make(chan eventstore.Event, 256)}
-	go func() {
-		defer s.subs.Done()
-		defer cancel()
-		defer stopOnClose()
-		out.run(subCtx, ctx, s.life, sub, after)
-	}()
 	return out, nil
 }
 

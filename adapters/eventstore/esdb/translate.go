@@ -8,8 +8,11 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
@@ -189,7 +192,9 @@ func isCode(err error, code esdb.ErrorCode) bool {
 }
 
 // appendError translates an append failure: a wrong expected version becomes an error that
-// wraps eventstore.ErrConcurrency (and still the ESDB error); anything else is returned as is.
+// wraps eventstore.ErrConcurrency, an append over the server's size limit one that wraps
+// eventstore.ErrAppendTooLarge (and so ErrInvalidEvent), both still wrapping the ESDB error;
+// anything else is returned as is.
 func appendError(err error) error {
 	if err == nil {
 		return nil
@@ -197,8 +202,38 @@ func appendError(err error) error {
 	if isCode(err, esdb.ErrorCodeWrongExpectedVersion) {
 		return fmt.Errorf("%w: %w", eventstore.ErrConcurrency, err)
 	}
+	if isTooLarge(err) {
+		return fmt.Errorf("%w: %w", eventstore.ErrAppendTooLarge, err)
+	}
 	return err
 }
 
 // isNotFound reports a read of a stream that does not exist.
 func isNotFound(err error) bool { return isCode(err, esdb.ErrorCodeResourceNotFound) }
+
+// serverSize is the size of a proposed event as the server counts it against its
+// MaxAppendSize (Event.SizeOnDisk): data, metadata and the type's UTF-16 length twice.
+func serverSize(e esdb.EventData) int {
+	return len(e.Data) + len(e.Metadata) + 2*len(utf16.Encode([]rune(e.EventType)))
+}
+
+// maxAppendSizeExceeded starts the message of the InvalidArgument status with which the server
+// refuses an append larger than its MaxAppendSize ("Maximum Append Size of 1048576 Exceeded.").
+// The server also names the exception in the trailers ("maximum-append-size-exceeded"), but the
+// client library (v4.2.0) does not pass them on and reports the status as ErrorCodeUnknown.
+const maxAppendSizeExceeded = "Maximum Append Size of "
+
+// isTooLarge reports the server's refusal of an append over its size limit.
+func isTooLarge(err error) bool {
+	st, ok := status.FromError(errors.Unwrap(asESDB(err)))
+	return ok && st.Code() == codes.InvalidArgument && strings.HasPrefix(st.Message(), maxAppendSizeExceeded)
+}
+
+// asESDB is the ESDB error err is or wraps, or nil.
+func asESDB(err error) error {
+	var esdbErr *esdb.Error
+	if errors.As(err, &esdbErr) {
+		return esdbErr
+	}
+	return nil
+}

@@ -128,6 +128,10 @@ var errorTable = []struct {
 	{lead.ErrDeleted, http.StatusConflict, "invalid_transition"},
 	{lead.ErrConverted, http.StatusConflict, "invalid_transition"},
 	{eventstore.ErrConcurrency, http.StatusConflict, "concurrency_conflict"},
+	// Request bodies are limited to 1 MiB like appends, but a body's JSON can grow when encoded
+	// into events (escapes, several events per command): the store's refusal is the client's.
+	{eventstore.ErrAppendTooLarge, http.StatusRequestEntityTooLarge, "event_too_large"},
+	{eventstore.ErrInvalidEvent, http.StatusUnprocessableEntity, "invalid_event"},
 	{readmodels.ErrKeyInFlight, http.StatusConflict, "idempotency_in_progress"},
 	{readmodels.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	{engine.ErrUnknownProjection, http.StatusNotFound, "not_found"},

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("CatchUpSubscription", func(t *testing.T) { t.Parallel(); testSubscribe(t, newStore(t)) })
 	t.Run("InvalidAppend", func(t *testing.T) { t.Parallel(); testInvalid(t, newStore(t)) })
 	t.Run("AppendEach", func(t *testing.T) { t.Parallel(); testAppendEach(t, newStore(t)) })
+	t.Run("AppendTooLarge", func(t *testing.T) { t.Parallel(); testTooLarge(t, newStore(t)) })
 }
 
 // NewStream returns a fresh stream id of the given kind.
@@ -321,6 +323,76 @@ func testInvalid(t *testing.T, s eventstore.Store) {
 			t.Errorf("%s: %d events written", name, len(out))
 		}
 	}
+}
+
+// sized is an event whose AppendSize is exactly size bytes.
+func sized(size int) eventstore.EventData {
+	e := Event("x.v1", "")
+	pad := size - eventstore.AppendSize([]eventstore.EventData{e})
+	if pad < 0 {
+		panic("eventstoretest: size below an empty event's")
+	}
+	e.Data = json.RawMessage(`"` + strings.Repeat("x", pad) + `"`)
+	return e
+}
+
+// testTooLarge: an append over eventstore.MaxAppendSize is refused with ErrAppendTooLarge (an
+// ErrInvalidEvent) and writes nothing, on every engine; one just under it is stored.
+func testTooLarge(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	half := eventstore.MaxAppendSize / 2
+	cases := map[string][]eventstore.EventData{
+		"one event over":     {sized(eventstore.MaxAppendSize + 1)},
+		"two events over":    {sized(half), sized(half + 1)},
+		"many small events":  slicesOf(sized(eventstore.MaxAppendSize/64+1), 64),
+		"far over the limit": {sized(3 * eventstore.MaxAppendSize)},
+	}
+	for name, events := range cases {
+		stream := NewStream("lead")
+		_, err := s.Append(c, stream, 0, events)
+		if !errors.Is(err, eventstore.ErrAppendTooLarge) || !errors.Is(err, eventstore.ErrInvalidEvent) {
+			t.Errorf("%s: err = %v, want ErrAppendTooLarge (an ErrInvalidEvent)", name, err)
+		}
+		if out, _ := s.Load(c, stream, eventstore.LoadOptions{}); len(out) != 0 {
+			t.Errorf("%s: %d events written", name, len(out))
+		}
+	}
+
+	// Just under the limit, with room for the engine's encoding of the metadata.
+	stream := NewStream("lead")
+	fits := sized(eventstore.MaxAppendSize - 4096)
+	if _, err := s.Append(c, stream, 0, []eventstore.EventData{fits}); err != nil {
+		t.Fatalf("append of %d bytes: %v", eventstore.AppendSize([]eventstore.EventData{fits}), err)
+	}
+	out, err := s.Load(c, stream, eventstore.LoadOptions{})
+	if err != nil || len(out) != 1 || len(out[0].Data) != len(fits.Data) {
+		t.Errorf("load of the large event = %d events, %v", len(out), err)
+	}
+
+	// In AppendEach the large element fails alone.
+	big, small := NewStream("lead"), NewStream("lead")
+	outcomes, err := s.AppendEach(c, []eventstore.StreamAppend{
+		{Stream: big, Events: []eventstore.EventData{sized(eventstore.MaxAppendSize + 1)}},
+		{Stream: small, Events: []eventstore.EventData{Event("x.v1", 1)}},
+	})
+	if err != nil || len(outcomes) != 2 {
+		t.Fatalf("append each = %v, %v", outcomes, err)
+	}
+	if !errors.Is(outcomes[0].Err, eventstore.ErrAppendTooLarge) || outcomes[1].Err != nil {
+		t.Errorf("outcomes = %v, %v; want ErrAppendTooLarge, then written", outcomes[0].Err, outcomes[1].Err)
+	}
+	if out, _ := s.Load(c, big, eventstore.LoadOptions{}); len(out) != 0 {
+		t.Errorf("%d events of the large element written", len(out))
+	}
+}
+
+func slicesOf(e eventstore.EventData, n int) []eventstore.EventData {
+	out := make([]eventstore.EventData, n)
+	for i := range out {
+		out[i] = e
+		out[i].ID = uuid.Must(uuid.NewV7())
+	}
+	return out
 }
 
 func jsonEqual(t *testing.T, a, b []byte) bool {
