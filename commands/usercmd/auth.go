@@ -157,20 +157,28 @@ func (a *Auth) attempt(ctx context.Context, c Credential, in LoginRequest, now t
 	}
 }
 
-// judge checks one attempt against the account and records the outcome on it.
+// judge checks one attempt against the account and records the outcome on it. An attempt with a
+// second factor that user.MaySignInThroughLock allows skips the account's throttling and lock
+// (failures from elsewhere cannot keep the owner out); it then answers every failure alike, so it
+// is no faster oracle for the password than a throttled attempt.
 func (a *Auth) judge(u *user.User, in LoginRequest, now time.Time, pol SignInPolicy) error {
+	through := u.MaySignInThroughLock(in.Address, now) && (strings.TrimSpace(in.TOTP) != "" || strings.TrimSpace(in.RecoveryCode) != "")
 	n, last := u.RecentFailures(now.Add(-user.LockWindow))
-	if err := pol.check(n, pol.UserFree, last, now); err != nil {
-		return err
+	skipped := pol.check(n, pol.UserFree, last, now) // the answer a failure gets when the attempt skipped the throttle
+	if skipped != nil && !through {
+		return skipped
 	}
 	fail := func(reason string, answer error) error {
 		u.FailSignIn(in.Address, reason, now)
-		if u.Locked() {
+		switch {
+		case u.LockedAt(now):
 			return user.ErrLocked
+		case skipped != nil:
+			return skipped
 		}
 		return answer
 	}
-	if u.Locked() {
+	if u.LockedAt(now) && !through {
 		return fail(user.ReasonLocked, user.ErrLocked)
 	}
 	if ok, _ := VerifyPassword(in.Password, u.PasswordHash()); !ok {

@@ -240,7 +240,12 @@ func (e *securityEnv) createUser(username, password string) uuid.UUID {
 }
 
 func (e *securityEnv) login(username, password string, second ...string) (usercmd.LoginResult, error) {
-	in := usercmd.LoginRequest{Username: username, Password: password, Address: "203.0.113.7", Client: "test", RequestID: uuid.NewString()}
+	return e.loginFrom("203.0.113.7", username, password, second...)
+}
+
+// loginFrom signs in from address; second is a one-time code, or "" and a recovery code.
+func (e *securityEnv) loginFrom(address, username, password string, second ...string) (usercmd.LoginResult, error) {
+	in := usercmd.LoginRequest{Username: username, Password: password, Address: address, Client: "test", RequestID: uuid.NewString()}
 	if len(second) > 0 {
 		in.TOTP = second[0]
 	}
@@ -352,7 +357,7 @@ func TestFailedSignInsAreThrottledThenLock(t *testing.T) {
 	if want := []time.Duration{1 * s, 2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s}; !slices.Equal(waits, want) {
 		t.Fatalf("waits %v, want %v", waits, want)
 	}
-	e.clock.add(time.Hour) // the lock does not expire
+	e.clock.add(14 * time.Minute) // the first lock lasts 15 minutes
 	if _, err := e.login("li.lei", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrAccountLocked) {
 		t.Fatalf("right password on a locked account: %v", err)
 	}
@@ -593,5 +598,164 @@ func TestOwnSessions(t *testing.T) {
 	e.clock.add(13 * time.Hour)
 	if list, _ := e.auth.Sessions(e.ctx, actorA); len(list) != 0 {
 		t.Fatalf("expired sessions listed: %v", list)
+	}
+}
+
+// lockedEvents decodes the account's Locked events.
+func (e *securityEnv) locks(id uuid.UUID) []user.Locked {
+	e.t.Helper()
+	events, err := e.store.Load(e.ctx, user.Stream(id), eventstore.LoadOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []user.Locked
+	for _, x := range events {
+		if x.Type == "user.locked.v1" {
+			d, err := e.reg.Decode(x.Type, x.Data)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			out = append(out, d.(user.Locked))
+		}
+	}
+	return out
+}
+
+// TestLocksExpireAndGrow: a lock ends by itself after 15 minutes; the next locks without a
+// successful sign-in in between last 1 h, 4 h, then 24 h each; a successful sign-in starts
+// again at 15 minutes. Nobody has to unlock anything.
+func TestLocksExpireAndGrow(t *testing.T) {
+	t.Parallel()
+	e := newSecurityEnv(t)
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{})
+	id := e.createUser("mei.mei", "Correct-horse-2026")
+	lock := func() time.Duration {
+		t.Helper()
+		start := e.clock.now()
+		for i := 1; i <= user.LockThreshold; i++ {
+			_, err := e.login("mei.mei", "wrong-password-1")
+			if want := usercmd.ErrBadCredentials; i == user.LockThreshold && !errors.Is(err, usercmd.ErrAccountLocked) || i < user.LockThreshold && !errors.Is(err, want) {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+		locks := e.locks(id)
+		last := locks[len(locks)-1]
+		if !last.At.Equal(start) || !slices.Equal(last.Addresses, []string{"203.0.113.7"}) {
+			t.Fatalf("lock %d: %+v", len(locks), last)
+		}
+		return last.Until.Sub(start)
+	}
+	for _, want := range []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour, 24 * time.Hour} {
+		if got := lock(); got != want {
+			t.Fatalf("lock lasts %v, want %v", got, want)
+		}
+		// Attempts on the locked account do not count towards the next lock (lock() checks that
+		// the next lock takes ten failures again).
+		for range 5 {
+			if _, err := e.login("mei.mei", "wrong-password-1"); !errors.Is(err, usercmd.ErrAccountLocked) {
+				t.Fatalf("during a %v lock: %v", want, err)
+			}
+		}
+		e.clock.add(want - time.Second)
+		if _, err := e.login("mei.mei", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrAccountLocked) {
+			t.Fatalf("a second before the end of a %v lock: %v", want, err)
+		}
+		e.clock.add(time.Second)
+	}
+	if _, err := e.login("mei.mei", "Correct-horse-2026"); err != nil {
+		t.Fatalf("after the last lock ended: %v", err)
+	}
+	if got := lock(); got != 15*time.Minute {
+		t.Fatalf("after a successful sign-in the lock lasts %v", got)
+	}
+}
+
+// TestSecondFactorSignsInThroughOthersLock: failures from one address lock the account and
+// throttle it; the owner, with their password and a one-time code from another address, still
+// signs in, and the lock stays for the address it came from. A wrong try through the lock is
+// answered like any attempt on a locked account and closes that address too.
+func TestSecondFactorSignsInThroughOthersLock(t *testing.T) {
+	t.Parallel()
+	e := newSecurityEnv(t)
+	id := e.createUser("owner.2fa", "Correct-horse-2026")
+	me := commands.Meta{Actor: access.Actor{ID: id}}
+	enr, _, err := e.auth.EnrollTwoFactor(e.ctx, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func() string {
+		e.clock.add(30 * time.Second) // a fresh time step: a code signs in once
+		c, _ := totp.GenerateCode(enr.Secret, e.clock.now())
+		return c
+	}
+	codes, _, err := e.auth.ConfirmTwoFactor(e.ctx, me, code())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const attacker, home, third = "198.51.100.66", "203.0.113.7", "192.0.2.10"
+	// Throttled by the attacker's failures: the owner is not.
+	for range 5 {
+		if _, err := e.loginFrom(attacker, "owner.2fa", "wrong-password-1"); errors.Is(err, usercmd.ErrThrottled) {
+			e.clock.add(err.(*usercmd.ThrottledError).RetryAfter)
+		}
+	}
+	if _, err := e.loginFrom(attacker, "owner.2fa", "wrong-password-1"); !errors.Is(err, usercmd.ErrThrottled) {
+		t.Fatalf("the attacker is not throttled: %v", err)
+	}
+	if _, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrThrottled) {
+		t.Fatalf("the password alone skipped the throttle: %v", err)
+	}
+	if _, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026", code()); err != nil {
+		t.Fatalf("the owner with a second factor while throttled: %v", err)
+	}
+	// Locked by the attacker.
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{})
+	for range user.LockThreshold {
+		_, err = e.loginFrom(attacker, "owner.2fa", "wrong-password-1", code())
+	}
+	if !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("not locked: %v", err)
+	}
+	if _, err := e.loginFrom(attacker, "owner.2fa", "Correct-horse-2026", code()); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("the locked-out address with the right password and code: %v", err)
+	}
+	if _, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("the password alone through the lock: %v", err)
+	}
+	res, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026", code())
+	if err != nil || !res.Session.TwoFactor {
+		t.Fatalf("the owner through the lock: %v", err)
+	}
+	if _, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026", "", codes[0]); err != nil {
+		t.Fatalf("with a recovery code through the lock: %v", err)
+	}
+	// The lock stays, with its level, for everyone else.
+	if _, err := e.loginFrom(attacker, "owner.2fa", "Correct-horse-2026", code()); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("the sign-in through the lock lifted it: %v", err)
+	}
+	// A wrong code through the lock says only "locked", and that address is closed too.
+	if _, err := e.loginFrom(third, "owner.2fa", "Correct-horse-2026", "000000"); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("a wrong code through the lock: %v", err)
+	}
+	if _, err := e.loginFrom(third, "owner.2fa", "Correct-horse-2026", code()); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("an address that failed since the lock: %v", err)
+	}
+	events, _ := e.store.Load(e.ctx, user.Stream(id), eventstore.LoadOptions{})
+	through := 0
+	for _, x := range events {
+		if x.Type == "user.signed_in.v1" {
+			d, _ := e.reg.Decode(x.Type, x.Data)
+			if d.(user.SignedIn).ThroughLock {
+				through++
+			}
+		}
+	}
+	if through != 2 {
+		t.Fatalf("%d sign-ins through the lock recorded, want 2", through)
+	}
+	// It still ends on time; the next lock (no ordinary sign-in since) lasts an hour.
+	e.clock.add(15 * time.Minute)
+	if _, err := e.loginFrom(attacker, "owner.2fa", "Correct-horse-2026", code()); err != nil {
+		t.Fatalf("after the lock: %v", err)
 	}
 }
