@@ -25,6 +25,7 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
@@ -270,6 +271,22 @@ func (a *App) EnsureAdmin(ctx context.Context) (created bool, generated string, 
 		generated = ""
 	}
 	return created, generated, err
+}
+
+// UnlockUser lifts the sign-in lock of the account with this username as the system actor
+// (the command line's way back in when no administrator can sign in). It reports whether the
+// account was locked.
+func (a *App) UnlockUser(ctx context.Context, username string) (bool, error) {
+	id, err := a.Users.IDByUsername(ctx, username)
+	if errors.Is(err, commands.ErrNotFound) {
+		return false, fmt.Errorf("no user %q", username)
+	}
+	if err != nil {
+		return false, err
+	}
+	m := commands.Meta{Actor: access.System, RequestID: "cli-unlock", CorrelationID: uuid.NewString()}
+	res, err := a.Auth.Unlock(ctx, m, id)
+	return err == nil && res.EventID != uuid.Nil, err
 }
 
 // Serve runs the projections and the HTTP server until ctx ends, then shuts down gracefully.

@@ -240,6 +240,23 @@ func (h *Users) rolesExist(ctx context.Context, names []string) error {
 	return nil
 }
 
+// IDByUsername finds an account by its username (any case) in the event log itself, so it works
+// before any read model has caught up (the command line's unlock); ErrNotFound when no account
+// holds it.
+func (h *Users) IDByUsername(ctx context.Context, username string) (uuid.UUID, error) {
+	_, holder, err := h.names.Latest(ctx, commands.UsernameKey(username), 0)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if holder == uuid.Nil {
+		return uuid.Nil, commands.ErrNotFound
+	}
+	if held, _, err := h.names.Holds(ctx, holder, ""); err != nil || !held {
+		return uuid.Nil, cmp.Or(err, commands.ErrNotFound)
+	}
+	return holder, nil
+}
+
 // EnsureAdmin creates the first administrator unless an account with that username exists.
 // It returns whether it created one.
 func (h *Users) EnsureAdmin(ctx context.Context, username, password string) (bool, error) {
