@@ -148,7 +148,10 @@ func TestSecurityBehaviours(t *testing.T) {
 				Addresses: []string{"203.0.113.9"}, At: secAt}}, nil},
 		{"attempts on a locked account do not count towards the next lock",
 			append(append(failures(10, 14*time.Minute), lockedAgo(14*time.Minute+time.Second, 0)), lockedFailures(12, 2*time.Minute)...),
-			func(u *user.User) error { u.FailSignIn("203.0.113.9", user.ReasonPassword, secAt.Add(2*time.Minute)); return nil },
+			func(u *user.User) error {
+				u.FailSignIn("203.0.113.9", user.ReasonPassword, secAt.Add(2*time.Minute))
+				return nil
+			},
 			[]event.Event{user.SignInFailed{UserID: secID.String(), Username: "zhang.wei", Address: "203.0.113.9", Reason: user.ReasonPassword, At: secAt.Add(2 * time.Minute)}}, nil},
 		{"a second factor from another address signs in through the lock", append(append([]event.Event{enrolled(), confirmed()}, failures(10, 2*time.Minute)...), lockedAgo(time.Minute, 0)),
 			func(u *user.User) error { return u.SignIn("198.51.100.4", user.MethodTOTP, 101, secAt) },
