@@ -296,6 +296,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.Engine.Run(ctx) }()
 	go a.poolRules(ctx)
+	flusherDone := make(chan struct{})
+	go func() { defer close(flusherDone); a.Auth.RunThrottleFlusher(ctx) }() // records folded throttled sign-ins
+	defer func() { cancel(); <-flusherDone }()                               // its last records before the stores close
 	srv := &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
 	serveDone := make(chan error, 1)

@@ -317,10 +317,19 @@ func (a *Auth) RevokeSession(ctx context.Context, actor access.Actor, id string)
 }
 
 // appendAddressFailure records a failed sign-in with an unknown username on the address's
-// stream. The stream's version is remembered per address so a busy stream is not re-read from
-// its start on every attempt; only the events after the remembered version are loaded.
+// stream.
 func (a *Auth) appendAddressFailure(ctx context.Context, m commands.Meta, e user.AddressSignInFailed, now time.Time) error {
-	stream := user.SignInStream(e.Address)
+	if err := a.appendAddressEvent(ctx, m, e.Address, e, now); err != nil {
+		return fmt.Errorf("record failed sign-in: %w", err)
+	}
+	return nil
+}
+
+// appendAddressEvent appends e to the stream of a client address (user.SignInStream). The
+// stream's version is remembered per address so a busy stream is not re-read from its start on
+// every attempt; only the events after the remembered version are loaded.
+func (a *Auth) appendAddressEvent(ctx context.Context, m commands.Meta, address string, e event.Event, now time.Time) error {
+	stream := user.SignInStream(address)
 	data, err := commands.Encode(m, now, []event.Event{e})
 	if err != nil {
 		return err
@@ -341,7 +350,7 @@ func (a *Auth) appendAddressFailure(ctx context.Context, m commands.Meta, e user
 			return nil
 		}
 		if !errors.Is(err, eventstore.ErrConcurrency) || try >= 2*commands.MaxAttempts {
-			return fmt.Errorf("record failed sign-in: %w", err)
+			return err
 		}
 	}
 }

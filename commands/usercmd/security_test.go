@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -757,5 +758,94 @@ func TestSecondFactorSignsInThroughOthersLock(t *testing.T) {
 	e.clock.add(15 * time.Minute)
 	if _, err := e.loginFrom(attacker, "owner.2fa", "Correct-horse-2026", code()); err != nil {
 		t.Fatalf("after the lock: %v", err)
+	}
+}
+
+// throttledEvents decodes the folded throttled attempts recorded for address.
+func (e *securityEnv) throttledEvents(address string) []user.SignInThrottled {
+	e.t.Helper()
+	events, err := e.store.Load(e.ctx, user.SignInStream(address), eventstore.LoadOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []user.SignInThrottled
+	for _, x := range events {
+		if x.Type == "signin.throttled.v1" {
+			d, err := e.reg.Decode(x.Type, x.Data)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			out = append(out, d.(user.SignInThrottled))
+		}
+	}
+	return out
+}
+
+// TestThrottledAttemptsAreFolded: throttled attempts are recorded, one event per account (or
+// username, or address), address and minute with the count, once the minute is over.
+func TestThrottledAttemptsAreFolded(t *testing.T) {
+	t.Parallel()
+	e := newSecurityEnv(t)
+	e.clock.add(10 * time.Second) // 09:00:10, inside one minute for the attempts below
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{UserFree: 2, AddressFree: 1000, Base: time.Hour, Max: time.Hour})
+	id := e.createUser("flood.me", "Correct-horse-2026")
+	const a, b = "198.51.100.1", "198.51.100.2"
+	for range 2 {
+		if _, err := e.loginFrom(a, "flood.me", "wrong-password-1"); !errors.Is(err, usercmd.ErrBadCredentials) {
+			t.Fatal(err)
+		}
+	}
+	try := func(addr, name string, n int) {
+		t.Helper()
+		for range n {
+			if _, err := e.loginFrom(addr, name, "wrong-password-1"); !errors.Is(err, usercmd.ErrThrottled) {
+				t.Fatalf("%s from %s: %v", name, addr, err)
+			}
+		}
+	}
+	try(a, "flood.me", 5)
+	try(b, "FLOOD.ME", 3)
+	for range 2 {
+		_, _ = e.loginFrom(b, "no.such.user", "wrong-password-1")
+	}
+	try(b, "no.such.user", 4)
+	if err := e.auth.FlushThrottled(e.ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.throttledEvents(a)) + len(e.throttledEvents(b)); got != 0 {
+		t.Fatalf("%d counts recorded before their minute was over", got)
+	}
+	e.clock.add(time.Minute)
+	try(a, "flood.me", 1) // a new minute: the last minute's counts are recorded on the way
+	ea, eb := e.throttledEvents(a), e.throttledEvents(b)
+	minute := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if len(ea) != 1 || ea[0].Count != 5 || ea[0].UserID != id.String() || ea[0].Username != "flood.me" || !ea[0].Minute.Equal(minute) {
+		t.Fatalf("address a: %+v", ea)
+	}
+	counts := map[string]int{}
+	for _, x := range eb {
+		counts[x.UserID+"/"+x.Username] = x.Count
+	}
+	if len(eb) != 2 || counts[id.String()+"/flood.me"] != 3 || counts["/no.such.user"] != 4 {
+		t.Fatalf("address b: %+v", eb)
+	}
+	// An address held back as a whole is folded by address alone; shutdown records the minute
+	// still open.
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{UserFree: 1000, AddressFree: 1, Base: time.Hour, Max: time.Hour})
+	const c = "198.51.100.3"
+	_, _ = e.loginFrom(c, "user-1", "wrong-password-1")
+	for i := range 6 {
+		if _, err := e.loginFrom(c, "user-"+strconv.Itoa(i), "wrong-password-1"); !errors.Is(err, usercmd.ErrThrottled) {
+			t.Fatalf("address throttle: %v", err)
+		}
+	}
+	if err := e.auth.FlushThrottled(e.ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if ec := e.throttledEvents(c); len(ec) != 1 || ec[0].Count != 6 || ec[0].Username != "" || ec[0].UserID != "" {
+		t.Fatalf("address c: %+v", ec)
+	}
+	if ea := e.throttledEvents(a); len(ea) != 2 || ea[1].Count != 1 {
+		t.Fatalf("the open minute at shutdown: %+v", ea)
 	}
 }

@@ -183,6 +183,22 @@ type AddressSignInFailed struct {
 	At       time.Time `json:"at"`
 }
 
+// SignInThrottled folds the sign-in attempts that throttling held back, per account (or
+// attempted username, or client address alone when the address itself was held back), address
+// and minute: Count attempts from Minute on, the last at At. Nothing was checked or changed by
+// them; they are recorded (on the address's stream, SignInStream) so the sign-in log shows a
+// flood without a flood of events.
+type SignInThrottled struct {
+	UserID   string    `json:"userId,omitempty"`
+	Username string    `json:"username,omitempty"`
+	Address  string    `json:"address"`
+	Count    int       `json:"count"`
+	Minute   time.Time `json:"minute"`
+	At       time.Time `json:"at"`
+}
+
+func (SignInThrottled) EventType() string { return "signin.throttled.v1" }
+
 func (TwoFactorEnrolled) EventType() string  { return "user.two_factor_enrolled.v1" }
 func (TwoFactorConfirmed) EventType() string { return "user.two_factor_confirmed.v1" }
 func (TwoFactorDisabled) EventType() string  { return "user.two_factor_disabled.v1" }
@@ -233,6 +249,7 @@ func registerSecurity(r *event.Registry) {
 		func() event.Event { return &Unlocked{} },
 		func() event.Event { return &ReauthenticationFailed{} },
 		func() event.Event { return &AddressSignInFailed{} },
+		func() event.Event { return &SignInThrottled{} },
 	)
 }
 
