@@ -247,15 +247,46 @@ func (a *Auth) drawRecoveryCodes(secret, code string, record func(hashes []strin
 	return codes, record(hashes, step, now)
 }
 
-// DisableTwoFactor switches the actor's two-factor sign-in off after checking their password.
-func (a *Auth) DisableTwoFactor(ctx context.Context, m commands.Meta, password string) (commands.Result, error) {
+// TwoFactorProof is what switching two-factor sign-in off takes: the password, and a current
+// one-time code (TOTP) or an unused recovery code.
+type TwoFactorProof struct {
+	Password     string
+	TOTP         string
+	RecoveryCode string
+}
+
+// DisableTwoFactor switches the actor's two-factor sign-in off after checking their password and
+// a current one-time code or recovery code (wrong ones are counted and throttled, see reauth): a
+// stolen session that learnt the password cannot strip the second factor.
+func (a *Auth) DisableTwoFactor(ctx context.Context, m commands.Meta, proof TwoFactorProof) (commands.Result, error) {
 	m.Command = commands.AuthTwoFactorDisable
-	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
-		if ok, _ := VerifyPassword(password, u.PasswordHash()); !ok {
+	now := a.clock()
+	r := reauth{repo: a.users, sessions: a.sessions, clock: a.clock, policy: a.SignInPolicy}
+	err := r.check(ctx, m, PurposeDisableTwoFactor, func(u *user.User) error {
+		if ok, _ := VerifyPassword(proof.Password, u.PasswordHash()); !ok {
 			return &user.ValidationError{Field: "password", Message: "is not your password"}
 		}
-		return u.DisableTwoFactor(m.Actor.ID, a.clock())
+		if !u.TwoFactorEnabled() {
+			return nil // a pending enrolment has no code to give yet
+		}
+		switch {
+		case strings.TrimSpace(proof.TOTP) != "":
+			if _, ok := matchTOTP(u.TOTPSecret(), proof.TOTP, now); !ok {
+				return &user.ValidationError{Field: "code", Message: "is not the current 6-digit code of your authenticator app"}
+			}
+		case strings.TrimSpace(proof.RecoveryCode) != "":
+			if !u.HasRecoveryCode(HashRecoveryCode(proof.RecoveryCode)) {
+				return &user.ValidationError{Field: "recoveryCode", Message: "is not an unused recovery code of this account"}
+			}
+		default:
+			return &user.ValidationError{Field: "code", Message: "is required: the 6-digit code of your authenticator app (or a recoveryCode)"}
+		}
+		return nil
 	})
+	if err != nil {
+		return commands.Result{}, err
+	}
+	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error { return u.DisableTwoFactor(m.Actor.ID, a.clock()) })
 	if err != nil {
 		return commands.Result{}, err
 	}

@@ -526,11 +526,28 @@ func TestTwoFactorSignIn(t *testing.T) {
 	if count(types, "user.recovery_code_used.v1") != 1 || count(types, "user.two_factor_confirmed.v1") != 1 {
 		t.Fatalf("events %v", types)
 	}
-	// Disable needs the password.
-	if _, err := e.auth.DisableTwoFactor(e.ctx, me, "wrong-password-9"); !errors.As(err, &ve) || ve.Field != "password" {
-		t.Fatalf("disable with a wrong password: %v", err)
+	// Disable needs the password and a current code (or an unused recovery code).
+	fresh, _ := totp.GenerateCode(enr.Secret, e.clock.now())
+	for _, try := range []struct {
+		proof usercmd.TwoFactorProof
+		field string
+	}{
+		{usercmd.TwoFactorProof{Password: "wrong-password-9", TOTP: fresh}, "password"},
+		{usercmd.TwoFactorProof{Password: "Correct-horse-2026"}, "code"},
+		{usercmd.TwoFactorProof{Password: "Correct-horse-2026", TOTP: wrong}, "code"},
+		{usercmd.TwoFactorProof{Password: "Correct-horse-2026", RecoveryCode: codes[4]}, "recoveryCode"}, // spent
+	} {
+		if _, err := e.auth.DisableTwoFactor(e.ctx, me, try.proof); !errors.As(err, &ve) || ve.Field != try.field {
+			t.Fatalf("disable with %+v: %v, want %s wrong", try.proof, err, try.field)
+		}
 	}
-	if _, err := e.auth.DisableTwoFactor(e.ctx, me, "Correct-horse-2026"); err != nil {
+	if n := count(e.types(user.Stream(id)), "user.reauthentication_failed.v1"); n != 4 {
+		t.Fatalf("%d failed reauthentications recorded, want 4", n)
+	}
+	if count(e.types(user.Stream(id)), "user.two_factor_disabled.v1") != 0 {
+		t.Fatal("disabled without the proof")
+	}
+	if _, err := e.auth.DisableTwoFactor(e.ctx, me, usercmd.TwoFactorProof{Password: "Correct-horse-2026", RecoveryCode: codes[7]}); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := e.login("wang.fang", "Correct-horse-2026"); err != nil || res.Session.TwoFactor {
@@ -847,5 +864,65 @@ func TestThrottledAttemptsAreFolded(t *testing.T) {
 	}
 	if ea := e.throttledEvents(a); len(ea) != 2 || ea[1].Count != 1 {
 		t.Fatalf("the open minute at shutdown: %+v", ea)
+	}
+}
+
+// TestWrongPasswordsOnAStolenSession: wrong current passwords (change password, disable 2FA) are
+// recorded, throttled like failed sign-ins, and the fifth in a row ends every session of the
+// account, so a stolen session cannot go on guessing.
+func TestWrongPasswordsOnAStolenSession(t *testing.T) {
+	t.Parallel()
+	e := newSecurityEnv(t)
+	id := e.createUser("stolen.sess", "Correct-horse-2026")
+	mine, _ := e.login("stolen.sess", "Correct-horse-2026")
+	stolen, _ := e.login("stolen.sess", "Correct-horse-2026")
+	m := commands.Meta{Actor: access.Actor{ID: id}, ClientAddr: "198.51.100.9"}
+	var waits []time.Duration
+	for i := 1; i <= user.ReauthLimit; i++ {
+		_, err := e.users.ChangePassword(e.ctx, m, "guess-"+strconv.Itoa(i), "Another-horse-2026", usercmd.HashToken(stolen.Token))
+		var th *usercmd.ThrottledError
+		if errors.As(err, &th) {
+			waits = append(waits, th.RetryAfter)
+			e.clock.add(th.RetryAfter)
+			_, err = e.users.ChangePassword(e.ctx, m, "guess-"+strconv.Itoa(i), "Another-horse-2026", usercmd.HashToken(stolen.Token))
+		}
+		var ve *user.ValidationError
+		if i < user.ReauthLimit && (!errors.As(err, &ve) || ve.Field != "currentPassword") {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+		if i == user.ReauthLimit && !errors.Is(err, usercmd.ErrReauthLimit) {
+			t.Fatalf("guess %d: %v, want the sessions ended", i, err)
+		}
+	}
+	if !slices.Equal(waits, []time.Duration{time.Second, 2 * time.Second}) {
+		t.Fatalf("waits %v, want the sign-in policy's 1 s, 2 s", waits)
+	}
+	for _, tok := range []string{mine.Token, stolen.Token} {
+		if _, _, err := e.auth.Authenticate(e.ctx, tok); !errors.Is(err, usercmd.ErrUnauthenticated) {
+			t.Fatalf("a session survived: %v", err)
+		}
+	}
+	events, _ := e.store.Load(e.ctx, user.Stream(id), eventstore.LoadOptions{})
+	var failed []user.ReauthenticationFailed
+	for _, x := range events {
+		if x.Type == "user.reauthentication_failed.v1" {
+			d, _ := e.reg.Decode(x.Type, x.Data)
+			failed = append(failed, d.(user.ReauthenticationFailed))
+			if x.Metadata.Command != "user.change_password" || x.Metadata.ClientAddr != "198.51.100.9" {
+				t.Fatalf("metadata %+v", x.Metadata)
+			}
+		}
+	}
+	if len(failed) != user.ReauthLimit || !failed[user.ReauthLimit-1].SessionsEnded || failed[0].SessionsEnded ||
+		failed[0].Purpose != usercmd.PurposeChangePassword || failed[0].Field != "currentPassword" || failed[0].Address != "198.51.100.9" {
+		t.Fatalf("recorded %+v", failed)
+	}
+	// The owner signs in again and the count starts again.
+	res, err := e.login("stolen.sess", "Correct-horse-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.users.ChangePassword(e.ctx, m, "Correct-horse-2026", "Another-horse-2026", usercmd.HashToken(res.Token)); err != nil {
+		t.Fatalf("the right password after the sessions ended: %v", err)
 	}
 }

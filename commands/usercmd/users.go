@@ -34,6 +34,15 @@ type Users struct {
 	clock    commands.Clock
 	org      Directory
 	sessions SessionStore
+	policy   func() SignInPolicy
+}
+
+// ThrottleWith makes wrong current passwords wait the delays of the sign-in policy policy
+// returns (wire it to Auth.SignInPolicy); DefaultSignInPolicy until then.
+func (h *Users) ThrottleWith(policy func() SignInPolicy) { h.policy = policy }
+
+func (h *Users) reauth() reauth {
+	return reauth{repo: h.repo, sessions: h.sessions, clock: h.clock, policy: h.policy}
 }
 
 // NewUsers refuses nil dependencies.
@@ -186,16 +195,19 @@ func (h *Users) ResetPassword(ctx context.Context, m commands.Meta, id uuid.UUID
 	return h.setPassword(ctx, m, id, password, true, "")
 }
 
-// ChangePassword changes the actor's own password after checking the current one; every other
-// session of the actor ends (keepSession is the hash of the session making the change).
+// ChangePassword changes the actor's own password after checking the current one (wrong ones are
+// counted and throttled, see reauth); every other session of the actor ends (keepSession is the
+// hash of the session making the change).
 func (h *Users) ChangePassword(ctx context.Context, m commands.Meta, current, next, keepSession string) (commands.Result, error) {
 	m.Command = commands.UserChangePassword
-	l, err := h.repo.Load(ctx, m.Actor.ID)
+	err := h.reauth().check(ctx, m, PurposeChangePassword, func(u *user.User) error {
+		if ok, _ := VerifyPassword(current, u.PasswordHash()); !ok {
+			return &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
+		}
+		return nil
+	})
 	if err != nil {
 		return commands.Result{}, err
-	}
-	if ok, _ := VerifyPassword(current, l.Root.PasswordHash()); !ok {
-		return commands.Result{}, &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
 	}
 	if next == current {
 		return commands.Result{}, &user.ValidationError{Field: "newPassword", Message: "must differ from the current password"}

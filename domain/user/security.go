@@ -480,6 +480,15 @@ func (u *User) ReplaceRecoveryCodes(hashes []string, totpStep int64, at time.Tim
 	return nil
 }
 
+// HasRecoveryCode reports whether an unused recovery code has this hash (without spending it).
+func (u *User) HasRecoveryCode(hash string) bool {
+	found := false
+	for _, h := range u.security.recovery {
+		found = h != "" && subtle.ConstantTimeCompare([]byte(h), []byte(hash)) == 1 || found
+	}
+	return u.security.secret != "" && hash != "" && found
+}
+
 // UseRecoveryCode spends the recovery code with this hash.
 func (u *User) UseRecoveryCode(hash string, at time.Time) error {
 	if u.security.secret == "" || hash == "" {
