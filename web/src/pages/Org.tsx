@@ -225,7 +225,7 @@ function Users() {
   if (q.error) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
   const canManage = s.can('users.manage');
   const act = (u: User, path: string, ok: string, title: string) =>
-    modal.confirm({ title, content: `${u.displayName} (${u.username})`, onOk: () => run(() => call('POST', `/users/${u.id}/${path}`), { success: ok }).catch(() => undefined) });
+    modal.confirm({ title, content: u.username ? `${u.displayName} (${u.username})` : u.displayName, onOk: () => run(() => call('POST', `/users/${u.id}/${path}`), { success: ok }).catch(() => undefined) });
   const items = (q.data?.items ?? []).filter((u) => !filter || (u.displayName + u.username).toLowerCase().includes(filter.toLowerCase()));
   return (
     <div>
