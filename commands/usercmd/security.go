@@ -67,11 +67,14 @@ func (e *ThrottledError) Seconds() int64 {
 // allowed Base after the latest failure, and each further failure doubles that wait, up to Max:
 // with the defaults an account's attempts wait 0, 0, 0, 1 s, 2 s, 4 s, 8 s, 16 s, 30 s, ... and
 // an address's start waiting after 10 failures. An attempt that comes too early is answered
-// with ErrThrottled (HTTP 429 with Retry-After) without checking the password and without
-// recording anything; the server never sleeps, so waiting costs attackers time, not the server
-// connections. Independently, the 10th failure within 15 minutes locks the account
-// (user.LockThreshold) until an administrator unlocks it. The zero policy throttles nothing
-// (tests use it; the lock still applies).
+// with ErrThrottled (HTTP 429 with Retry-After) without checking the password; it is recorded
+// only folded, one event per account, address and minute (throttled.go); the server never
+// sleeps, so waiting costs attackers time, not the server connections. Independently, the 10th
+// failure within 15 minutes locks the account (user.LockThreshold) for 15 minutes, then longer
+// (user.LockDurations), or until an administrator unlocks it; an account with two-factor sign-in
+// gets past both from an address the failures did not come from (user.MaySignInThroughLock).
+// Wrong passwords and codes confirming sensitive changes are throttled with the same delays
+// (reauth.go). The zero policy throttles nothing (tests use it; the lock still applies).
 type SignInPolicy struct {
 	UserFree    int           // failures per account or unknown username before attempts wait
 	AddressFree int           // failures per client address before attempts wait

@@ -241,7 +241,14 @@ function Users() {
         scroll={{ x: 'max-content' }}
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
         columns={[
-          { key: 'n', title: t('姓名', 'Name'), render: (_, u) => <span>{u.displayName} {u.disabled && <Tag color="error">{t('已停用', 'Disabled')}</Tag>}</span> },
+          { key: 'n', title: t('姓名', 'Name'), render: (_, u) => (
+            <span>
+              {u.displayName} {u.disabled && <Tag color="error">{t('已停用', 'Disabled')}</Tag>}
+              {u.lockedUntil && new Date(u.lockedUntil) > new Date() && (
+                <Tag color="warning">{t('锁定至', 'Locked until')} {fmtTime(u.lockedUntil)}</Tag>
+              )}
+            </span>
+          ) },
           { key: 'u', title: t('用户名', 'Username'), dataIndex: 'username' },
           { key: 'r', title: t('角色', 'Roles'), render: (_, u) => u.roles.map((r) => <Tag key={r}>{r}</Tag>) },
           { key: 'd', title: t('部门', 'Department'), render: (_, u) => depts.data?.items.find((d) => d.id === u.departmentId)?.name ?? '—' },
