@@ -1209,7 +1209,7 @@ export interface paths {
         put?: never;
         /**
          * Unlock a user locked by failed sign-ins (users.manage)
-         * @description Lifts the lock that 10 failed sign-ins within 15 minutes put on the account, and starts the failure count again. Unlocking an account that is not locked changes nothing. 403 forbidden without users.manage. No body is needed.
+         * @description Lifts the lock that 10 failed sign-ins within 15 minutes put on the account before it ends by itself, and starts the failure count again (the next lock still lasts longer, until the user signs in successfully). Unlocking an account that is not locked changes nothing. Without any administrator able to sign in, `chronicle users unlock USERNAME` on the server does the same. 403 forbidden without users.manage. No body is needed.
          */
         post: operations["unlockUser"];
         delete?: never;
@@ -3795,7 +3795,7 @@ export interface components {
                  *       "type": "https://chronicle-crm.dev/problems/account_locked",
                  *       "title": "Locked",
                  *       "status": 423,
-                 *       "detail": "the account is locked after too many failed sign-ins; an administrator must unlock it",
+                 *       "detail": "the account is locked for a while after too many failed sign-ins; try again later or ask an administrator to unlock it",
                  *       "code": "account_locked"
                  *     }
                  */
