@@ -25,6 +25,7 @@ import (
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
@@ -195,6 +196,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
 	a.Auth = usercmd.NewAuth(a.Store, a.Registry, v.OrgViews, v.OrgViews, v.LoginViews, cfg.Clock, cfg.SessionTTL)
+	a.Users.ThrottleWith(a.Auth.SignInPolicy) // wrong current passwords wait like failed sign-ins
 	a.Imports = dataimport.New(dataimport.Deps{DB: a.DB, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts,
 		Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
 	a.Metrics = httpapi.NewMetrics(a.Engine)
@@ -273,6 +275,22 @@ func (a *App) EnsureAdmin(ctx context.Context) (created bool, generated string, 
 	return created, generated, err
 }
 
+// UnlockUser lifts the sign-in lock of the account with this username as the system actor
+// (the command line's way back in when no administrator can sign in). It reports whether the
+// account was locked.
+func (a *App) UnlockUser(ctx context.Context, username string) (bool, error) {
+	id, err := a.Users.IDByUsername(ctx, username)
+	if errors.Is(err, commands.ErrNotFound) {
+		return false, fmt.Errorf("no user %q", username)
+	}
+	if err != nil {
+		return false, err
+	}
+	m := commands.Meta{Actor: access.System, RequestID: "cli-unlock", CorrelationID: uuid.NewString()}
+	res, err := a.Auth.Unlock(ctx, m, id)
+	return err == nil && res.EventID != uuid.Nil, err
+}
+
 // Serve runs the projections and the HTTP server on ln until ctx ends, then shuts down
 // gracefully. metrics, when not nil, is the listener of CHRONICLE_METRICS_ADDR: /metrics is
 // served there (and only there, Config.MetricsAddr being set).
@@ -282,6 +300,9 @@ func (a *App) Serve(ctx context.Context, ln, metrics net.Listener) error {
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.Engine.Run(ctx) }()
 	go a.poolRules(ctx)
+	flusherDone := make(chan struct{})
+	go func() { defer close(flusherDone); a.Auth.RunThrottleFlusher(ctx) }() // records folded throttled sign-ins
+	defer func() { cancel(); <-flusherDone }()                               // its last records before the stores close
 	srv := &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
 	serveDone := make(chan error, 2)

@@ -4,6 +4,7 @@
 //	chronicle projections status             show each projection's position and lag
 //	chronicle projections rebuild NAME|--all rebuild read models from the event log
 //	chronicle users create-admin             create an administrator account
+//	chronicle users unlock USERNAME          lift an account's sign-in lock
 //	chronicle version
 package main
 
@@ -44,7 +45,8 @@ commands:
   serve                            run the HTTP API and the projections
   projections status               show each projection's position, lag and state
   projections rebuild NAME|--all   rebuild read models from the event log, then switch
-  users create-admin               create an administrator (-username, -password)
+  users create-admin               create an administrator (-username; password from CHRONICLE_ADMIN_PASSWORD)
+  users unlock USERNAME            lift the sign-in lock of an account (recorded as the system actor)
   version                          print the version
 
 configuration (environment; flags of the same name override):
@@ -227,9 +229,14 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 	return fmt.Errorf("unknown projections command %q", sub)
 }
 
+const usersUsage = "usage: chronicle users create-admin -username NAME (password from CHRONICLE_ADMIN_PASSWORD, or generated) | unlock USERNAME"
+
 func usersCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "unlock" {
+		return unlockCmd(ctx, args[1:], stdout, getenv)
+	}
 	if len(args) == 0 || args[0] != "create-admin" {
-		return errors.New("usage: chronicle users create-admin -username NAME (password from CHRONICLE_ADMIN_PASSWORD, or generated)")
+		return errors.New(usersUsage)
 	}
 	fs := flag.NewFlagSet("users create-admin", flag.ContinueOnError)
 	username := fs.String("username", "", "username of the new administrator (default CHRONICLE_ADMIN_USER)")
@@ -256,6 +263,41 @@ func usersCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 		fmt.Fprintf(stdout, "administrator %q created with password %q (shown once)\n", cfg.AdminUser, generated)
 	default:
 		fmt.Fprintf(stdout, "administrator %q created\n", cfg.AdminUser)
+	}
+	return nil
+}
+
+// unlockCmd lifts an account's sign-in lock against the configured stores: the way back in for the
+// last administrator. The unlock is an event like any other, by the system actor.
+func unlockCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	var username string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") { // the username may come before the flags
+		username, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("users unlock", flag.ContinueOnError)
+	cfg, logger, err := config(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if username == "" && fs.NArg() == 1 {
+		username = fs.Arg(0)
+	}
+	if username == "" || fs.NArg() > 1 || (fs.NArg() == 1 && fs.Arg(0) != username) {
+		return errors.New("usage: chronicle users unlock [flags] USERNAME")
+	}
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	unlocked, err := a.UnlockUser(ctx, username)
+	switch {
+	case err != nil:
+		return err
+	case unlocked:
+		fmt.Fprintf(stdout, "user %q unlocked\n", username)
+	default:
+		fmt.Fprintf(stdout, "user %q was not locked\n", username)
 	}
 	return nil
 }

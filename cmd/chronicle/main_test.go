@@ -3,8 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chronicle-crm/chronicle/adapters/app"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/domain/user"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -57,5 +66,98 @@ func TestCreateAdminCommand(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"users", "create-admin", "-username", "OPS"}, &out, e); err == nil {
 		t.Fatal("a second administrator with the same username was created")
+	}
+}
+
+// TestUnlockCommand: an administrator locked out by failed sign-ins gets back in with
+// `chronicle users unlock`, against the configured stores (SQLite and PostgreSQL); the unlock is
+// in the log as the system actor's.
+func TestUnlockCommand(t *testing.T) {
+	engines := map[string]func(t *testing.T) map[string]string{
+		"sqlite": func(t *testing.T) map[string]string { return map[string]string{"CHRONICLE_DATA_DIR": t.TempDir()} },
+		"postgres": func(t *testing.T) map[string]string {
+			u := pgtest.URL(t)
+			return map[string]string{"CHRONICLE_DATA_DIR": t.TempDir(), "CHRONICLE_EVENTSTORE": "postgres", "CHRONICLE_READMODELS": "postgres",
+				"CHRONICLE_POSTGRES_URL": u}
+		},
+	}
+	for name, vars := range engines {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			m := vars(t)
+			m["CHRONICLE_ADMIN_PASSWORD"] = "Only-admin-2026"
+			e := env(m)
+			var out bytes.Buffer
+			if err := run(ctx, []string{"users", "create-admin", "-username", "boss"}, &out, e); err != nil {
+				t.Fatal(err)
+			}
+			cfg, _, err := config(flag.NewFlagSet("test", flag.ContinueOnError), nil, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			login := func(a *app.App, pw string) error {
+				_, err := a.Auth.Login(ctx, usercmd.LoginRequest{Username: "boss", Password: pw, Address: "198.51.100.1", RequestID: "t"})
+				return err
+			}
+			open := func() *app.App {
+				a, err := app.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.Auth.SetSignInPolicy(usercmd.SignInPolicy{})
+				// Sign-in finds accounts in the users read model: let the projections catch up.
+				runCtx, cancel := context.WithCancel(ctx)
+				done := make(chan error, 1)
+				go func() { done <- a.Engine.Run(runCtx) }()
+				head, _ := a.Store.Head(ctx)
+				wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+				defer wcancel()
+				if err := a.Engine.WaitFor(wctx, head, "org"); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { cancel(); <-done; a.Close() })
+				return a
+			}
+			a := open()
+			for range user.LockThreshold {
+				err = login(a, "wrong-password-1")
+			}
+			if !errors.Is(err, usercmd.ErrAccountLocked) || !errors.Is(login(a, "Only-admin-2026"), usercmd.ErrAccountLocked) {
+				t.Fatalf("the administrator is not locked: %v", err)
+			}
+			out.Reset()
+			if err := run(ctx, []string{"users", "unlock", "BOSS"}, &out, e); err != nil || !strings.Contains(out.String(), `user "BOSS" unlocked`) {
+				t.Fatalf("unlock: %q %v", out.String(), err)
+			}
+			if err := login(a, "Only-admin-2026"); err != nil {
+				t.Fatalf("after the unlock: %v", err)
+			}
+			events, err := a.Store.ReadAll(ctx, 0, 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unlocks := 0
+			for _, x := range events {
+				if x.Type == "user.unlocked.v1" {
+					unlocks++
+					if x.Metadata.ActorName != "system" || x.Metadata.Command != "user.unlock" {
+						t.Fatalf("the unlock is recorded as %+v", x.Metadata)
+					}
+				}
+			}
+			if unlocks != 1 {
+				t.Fatalf("%d unlock events", unlocks)
+			}
+			out.Reset()
+			if err := run(ctx, []string{"users", "unlock", "boss"}, &out, e); err != nil || !strings.Contains(out.String(), "was not locked") {
+				t.Fatalf("unlock of an unlocked account: %q %v", out.String(), err)
+			}
+			if err := run(ctx, []string{"users", "unlock", "nobody"}, &out, e); err == nil || !strings.Contains(err.Error(), `no user "nobody"`) {
+				t.Fatalf("unlock of an unknown user: %v", err)
+			}
+			if err := run(ctx, []string{"users", "unlock"}, &out, e); err == nil || !strings.Contains(err.Error(), "usage") {
+				t.Fatalf("unlock without a username: %v", err)
+			}
+		})
 	}
 }

@@ -31,16 +31,17 @@ var ErrUnauthenticated = errors.New("not signed in")
 // Auth signs users in, resolves bearer tokens to actors and runs the sign-in security commands
 // (two-factor, lockout, sessions; see security.go).
 type Auth struct {
-	store    eventstore.Store
-	users    *commands.Repository[*user.User]
-	creds    CredentialStore
-	sessions SessionStore
-	signins  SignInLog
-	clock    commands.Clock
-	ttl      time.Duration
-	dummy    string // a hash to verify against for unknown users, so timing does not tell
-	policy   atomic.Pointer[SignInPolicy]
-	streams  addressVersions
+	store     eventstore.Store
+	users     *commands.Repository[*user.User]
+	creds     CredentialStore
+	sessions  SessionStore
+	signins   SignInLog
+	clock     commands.Clock
+	ttl       time.Duration
+	dummy     string // a hash to verify against for unknown users, so timing does not tell
+	policy    atomic.Pointer[SignInPolicy]
+	streams   addressVersions
+	throttled throttleFolder
 }
 
 // NewAuth refuses nil dependencies; ttl is the sliding session lifetime. Failed sign-ins are
@@ -91,6 +92,7 @@ func (a *Auth) Login(ctx context.Context, in LoginRequest) (LoginResult, error) 
 		return LoginResult{}, err
 	}
 	if err := pol.check(n, pol.AddressFree, last, now); err != nil {
+		a.foldThrottled(ctx, "", "", in.Address, now)
 		return LoginResult{}, err
 	}
 	c, err := a.creds.CredentialByUsername(ctx, in.Username)
@@ -142,6 +144,9 @@ func (a *Auth) attempt(ctx context.Context, c Credential, in LoginRequest, now t
 		outcome = a.judge(u, in, now, pol)
 		changes := u.Changes()
 		if len(changes) == 0 {
+			if errors.Is(outcome, ErrThrottled) {
+				a.foldThrottled(ctx, c.UserID.String(), c.Username, in.Address, now)
+			}
 			return outcome, commands.Result{ID: c.UserID, Version: u.Version(), Position: l.Position}, u, nil
 		}
 		m := commands.Meta{Actor: access.Anonymous, Command: commands.AuthLogin, RequestID: in.RequestID, CorrelationID: in.RequestID,
@@ -157,20 +162,28 @@ func (a *Auth) attempt(ctx context.Context, c Credential, in LoginRequest, now t
 	}
 }
 
-// judge checks one attempt against the account and records the outcome on it.
+// judge checks one attempt against the account and records the outcome on it. An attempt with a
+// second factor that user.MaySignInThroughLock allows skips the account's throttling and lock
+// (failures from elsewhere cannot keep the owner out); it then answers every failure alike, so it
+// is no faster oracle for the password than a throttled attempt.
 func (a *Auth) judge(u *user.User, in LoginRequest, now time.Time, pol SignInPolicy) error {
+	through := u.MaySignInThroughLock(in.Address, now) && (strings.TrimSpace(in.TOTP) != "" || strings.TrimSpace(in.RecoveryCode) != "")
 	n, last := u.RecentFailures(now.Add(-user.LockWindow))
-	if err := pol.check(n, pol.UserFree, last, now); err != nil {
-		return err
+	skipped := pol.check(n, pol.UserFree, last, now) // the answer a failure gets when the attempt skipped the throttle
+	if skipped != nil && !through {
+		return skipped
 	}
 	fail := func(reason string, answer error) error {
 		u.FailSignIn(in.Address, reason, now)
-		if u.Locked() {
+		switch {
+		case u.LockedAt(now):
 			return user.ErrLocked
+		case skipped != nil:
+			return skipped
 		}
 		return answer
 	}
-	if u.Locked() {
+	if u.LockedAt(now) && !through {
 		return fail(user.ReasonLocked, user.ErrLocked)
 	}
 	if ok, _ := VerifyPassword(in.Password, u.PasswordHash()); !ok {
@@ -210,6 +223,7 @@ func (a *Auth) unknownUser(ctx context.Context, in LoginRequest, now time.Time, 
 		return err
 	}
 	if err := pol.check(n, pol.UserFree, last, now); err != nil {
+		a.foldThrottled(ctx, "", name, in.Address, now)
 		return err
 	}
 	answer := ErrBadCredentials

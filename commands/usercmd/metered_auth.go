@@ -15,7 +15,7 @@ type AuthCommands interface {
 	Login(ctx context.Context, in LoginRequest) (LoginResult, error)
 	EnrollTwoFactor(ctx context.Context, m commands.Meta) (TwoFactorEnrollment, commands.Result, error)
 	ConfirmTwoFactor(ctx context.Context, m commands.Meta, code string) ([]string, commands.Result, error)
-	DisableTwoFactor(ctx context.Context, m commands.Meta, password string) (commands.Result, error)
+	DisableTwoFactor(ctx context.Context, m commands.Meta, proof TwoFactorProof) (commands.Result, error)
 	RegenerateRecoveryCodes(ctx context.Context, m commands.Meta, code string) ([]string, commands.Result, error)
 	ResetTwoFactor(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error)
 	Unlock(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error)
@@ -67,8 +67,8 @@ func (d meteredAuthCommands) ConfirmTwoFactor(ctx context.Context, m commands.Me
 	return first, second, err
 }
 
-func (d meteredAuthCommands) DisableTwoFactor(ctx context.Context, m commands.Meta, password string) (commands.Result, error) {
-	return commands.Measure(d.rec, commands.AuthTwoFactorDisable, func() (commands.Result, error) { return d.AuthCommands.DisableTwoFactor(ctx, m, password) })
+func (d meteredAuthCommands) DisableTwoFactor(ctx context.Context, m commands.Meta, proof TwoFactorProof) (commands.Result, error) {
+	return commands.Measure(d.rec, commands.AuthTwoFactorDisable, func() (commands.Result, error) { return d.AuthCommands.DisableTwoFactor(ctx, m, proof) })
 }
 
 func (d meteredAuthCommands) RegenerateRecoveryCodes(ctx context.Context, m commands.Meta, code string) ([]string, commands.Result, error) {

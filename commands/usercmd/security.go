@@ -67,11 +67,14 @@ func (e *ThrottledError) Seconds() int64 {
 // allowed Base after the latest failure, and each further failure doubles that wait, up to Max:
 // with the defaults an account's attempts wait 0, 0, 0, 1 s, 2 s, 4 s, 8 s, 16 s, 30 s, ... and
 // an address's start waiting after 10 failures. An attempt that comes too early is answered
-// with ErrThrottled (HTTP 429 with Retry-After) without checking the password and without
-// recording anything; the server never sleeps, so waiting costs attackers time, not the server
-// connections. Independently, the 10th failure within 15 minutes locks the account
-// (user.LockThreshold) until an administrator unlocks it. The zero policy throttles nothing
-// (tests use it; the lock still applies).
+// with ErrThrottled (HTTP 429 with Retry-After) without checking the password; it is recorded
+// only folded, one event per account, address and minute (throttled.go); the server never
+// sleeps, so waiting costs attackers time, not the server connections. Independently, the 10th
+// failure within 15 minutes locks the account (user.LockThreshold) for 15 minutes, then longer
+// (user.LockDurations), or until an administrator unlocks it; an account with two-factor sign-in
+// gets past both from an address the failures did not come from (user.MaySignInThroughLock).
+// Wrong passwords and codes confirming sensitive changes are throttled with the same delays
+// (reauth.go). The zero policy throttles nothing (tests use it; the lock still applies).
 type SignInPolicy struct {
 	UserFree    int           // failures per account or unknown username before attempts wait
 	AddressFree int           // failures per client address before attempts wait
@@ -247,15 +250,46 @@ func (a *Auth) drawRecoveryCodes(secret, code string, record func(hashes []strin
 	return codes, record(hashes, step, now)
 }
 
-// DisableTwoFactor switches the actor's two-factor sign-in off after checking their password.
-func (a *Auth) DisableTwoFactor(ctx context.Context, m commands.Meta, password string) (commands.Result, error) {
+// TwoFactorProof is what switching two-factor sign-in off takes: the password, and a current
+// one-time code (TOTP) or an unused recovery code.
+type TwoFactorProof struct {
+	Password     string
+	TOTP         string
+	RecoveryCode string
+}
+
+// DisableTwoFactor switches the actor's two-factor sign-in off after checking their password and
+// a current one-time code or recovery code (wrong ones are counted and throttled, see reauth): a
+// stolen session that learnt the password cannot strip the second factor.
+func (a *Auth) DisableTwoFactor(ctx context.Context, m commands.Meta, proof TwoFactorProof) (commands.Result, error) {
 	m.Command = commands.AuthTwoFactorDisable
-	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
-		if ok, _ := VerifyPassword(password, u.PasswordHash()); !ok {
+	now := a.clock()
+	r := reauth{repo: a.users, sessions: a.sessions, clock: a.clock, policy: a.SignInPolicy}
+	err := r.check(ctx, m, PurposeDisableTwoFactor, func(u *user.User) error {
+		if ok, _ := VerifyPassword(proof.Password, u.PasswordHash()); !ok {
 			return &user.ValidationError{Field: "password", Message: "is not your password"}
 		}
-		return u.DisableTwoFactor(m.Actor.ID, a.clock())
+		if !u.TwoFactorEnabled() {
+			return nil // a pending enrolment has no code to give yet
+		}
+		switch {
+		case strings.TrimSpace(proof.TOTP) != "":
+			if _, ok := matchTOTP(u.TOTPSecret(), proof.TOTP, now); !ok {
+				return &user.ValidationError{Field: "code", Message: "is not the current 6-digit code of your authenticator app"}
+			}
+		case strings.TrimSpace(proof.RecoveryCode) != "":
+			if !u.HasRecoveryCode(HashRecoveryCode(proof.RecoveryCode)) {
+				return &user.ValidationError{Field: "recoveryCode", Message: "is not an unused recovery code of this account"}
+			}
+		default:
+			return &user.ValidationError{Field: "code", Message: "is required: the 6-digit code of your authenticator app (or a recoveryCode)"}
+		}
+		return nil
 	})
+	if err != nil {
+		return commands.Result{}, err
+	}
+	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error { return u.DisableTwoFactor(m.Actor.ID, a.clock()) })
 	if err != nil {
 		return commands.Result{}, err
 	}
@@ -317,10 +351,19 @@ func (a *Auth) RevokeSession(ctx context.Context, actor access.Actor, id string)
 }
 
 // appendAddressFailure records a failed sign-in with an unknown username on the address's
-// stream. The stream's version is remembered per address so a busy stream is not re-read from
-// its start on every attempt; only the events after the remembered version are loaded.
+// stream.
 func (a *Auth) appendAddressFailure(ctx context.Context, m commands.Meta, e user.AddressSignInFailed, now time.Time) error {
-	stream := user.SignInStream(e.Address)
+	if err := a.appendAddressEvent(ctx, m, e.Address, e, now); err != nil {
+		return fmt.Errorf("record failed sign-in: %w", err)
+	}
+	return nil
+}
+
+// appendAddressEvent appends e to the stream of a client address (user.SignInStream). The
+// stream's version is remembered per address so a busy stream is not re-read from its start on
+// every attempt; only the events after the remembered version are loaded.
+func (a *Auth) appendAddressEvent(ctx context.Context, m commands.Meta, address string, e event.Event, now time.Time) error {
+	stream := user.SignInStream(address)
 	data, err := commands.Encode(m, now, []event.Event{e})
 	if err != nil {
 		return err
@@ -341,7 +384,7 @@ func (a *Auth) appendAddressFailure(ctx context.Context, m commands.Meta, e user
 			return nil
 		}
 		if !errors.Is(err, eventstore.ErrConcurrency) || try >= 2*commands.MaxAttempts {
-			return fmt.Errorf("record failed sign-in: %w", err)
+			return err
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -240,7 +241,12 @@ func (e *securityEnv) createUser(username, password string) uuid.UUID {
 }
 
 func (e *securityEnv) login(username, password string, second ...string) (usercmd.LoginResult, error) {
-	in := usercmd.LoginRequest{Username: username, Password: password, Address: "203.0.113.7", Client: "test", RequestID: uuid.NewString()}
+	return e.loginFrom("203.0.113.7", username, password, second...)
+}
+
+// loginFrom signs in from address; second is a one-time code, or "" and a recovery code.
+func (e *securityEnv) loginFrom(address, username, password string, second ...string) (usercmd.LoginResult, error) {
+	in := usercmd.LoginRequest{Username: username, Password: password, Address: address, Client: "test", RequestID: uuid.NewString()}
 	if len(second) > 0 {
 		in.TOTP = second[0]
 	}
@@ -352,7 +358,7 @@ func TestFailedSignInsAreThrottledThenLock(t *testing.T) {
 	if want := []time.Duration{1 * s, 2 * s, 4 * s, 8 * s, 16 * s, 30 * s, 30 * s}; !slices.Equal(waits, want) {
 		t.Fatalf("waits %v, want %v", waits, want)
 	}
-	e.clock.add(time.Hour) // the lock does not expire
+	e.clock.add(14 * time.Minute) // the first lock lasts 15 minutes
 	if _, err := e.login("li.lei", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrAccountLocked) {
 		t.Fatalf("right password on a locked account: %v", err)
 	}
@@ -520,11 +526,28 @@ func TestTwoFactorSignIn(t *testing.T) {
 	if count(types, "user.recovery_code_used.v1") != 1 || count(types, "user.two_factor_confirmed.v1") != 1 {
 		t.Fatalf("events %v", types)
 	}
-	// Disable needs the password.
-	if _, err := e.auth.DisableTwoFactor(e.ctx, me, "wrong-password-9"); !errors.As(err, &ve) || ve.Field != "password" {
-		t.Fatalf("disable with a wrong password: %v", err)
+	// Disable needs the password and a current code (or an unused recovery code).
+	fresh, _ := totp.GenerateCode(enr.Secret, e.clock.now())
+	for _, try := range []struct {
+		proof usercmd.TwoFactorProof
+		field string
+	}{
+		{usercmd.TwoFactorProof{Password: "wrong-password-9", TOTP: fresh}, "password"},
+		{usercmd.TwoFactorProof{Password: "Correct-horse-2026"}, "code"},
+		{usercmd.TwoFactorProof{Password: "Correct-horse-2026", TOTP: wrong}, "code"},
+		{usercmd.TwoFactorProof{Password: "Correct-horse-2026", RecoveryCode: codes[4]}, "recoveryCode"}, // spent
+	} {
+		if _, err := e.auth.DisableTwoFactor(e.ctx, me, try.proof); !errors.As(err, &ve) || ve.Field != try.field {
+			t.Fatalf("disable with %+v: %v, want %s wrong", try.proof, err, try.field)
+		}
 	}
-	if _, err := e.auth.DisableTwoFactor(e.ctx, me, "Correct-horse-2026"); err != nil {
+	if n := count(e.types(user.Stream(id)), "user.reauthentication_failed.v1"); n != 4 {
+		t.Fatalf("%d failed reauthentications recorded, want 4", n)
+	}
+	if count(e.types(user.Stream(id)), "user.two_factor_disabled.v1") != 0 {
+		t.Fatal("disabled without the proof")
+	}
+	if _, err := e.auth.DisableTwoFactor(e.ctx, me, usercmd.TwoFactorProof{Password: "Correct-horse-2026", RecoveryCode: codes[7]}); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := e.login("wang.fang", "Correct-horse-2026"); err != nil || res.Session.TwoFactor {
@@ -593,5 +616,313 @@ func TestOwnSessions(t *testing.T) {
 	e.clock.add(13 * time.Hour)
 	if list, _ := e.auth.Sessions(e.ctx, actorA); len(list) != 0 {
 		t.Fatalf("expired sessions listed: %v", list)
+	}
+}
+
+// lockedEvents decodes the account's Locked events.
+func (e *securityEnv) locks(id uuid.UUID) []user.Locked {
+	e.t.Helper()
+	events, err := e.store.Load(e.ctx, user.Stream(id), eventstore.LoadOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []user.Locked
+	for _, x := range events {
+		if x.Type == "user.locked.v1" {
+			d, err := e.reg.Decode(x.Type, x.Data)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			out = append(out, d.(user.Locked))
+		}
+	}
+	return out
+}
+
+// TestLocksExpireAndGrow: a lock ends by itself after 15 minutes; the next locks without a
+// successful sign-in in between last 1 h, 4 h, then 24 h each; a successful sign-in starts
+// again at 15 minutes. Nobody has to unlock anything.
+func TestLocksExpireAndGrow(t *testing.T) {
+	t.Parallel()
+	e := newSecurityEnv(t)
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{})
+	id := e.createUser("mei.mei", "Correct-horse-2026")
+	lock := func() time.Duration {
+		t.Helper()
+		start := e.clock.now()
+		for i := 1; i <= user.LockThreshold; i++ {
+			_, err := e.login("mei.mei", "wrong-password-1")
+			if want := usercmd.ErrBadCredentials; i == user.LockThreshold && !errors.Is(err, usercmd.ErrAccountLocked) || i < user.LockThreshold && !errors.Is(err, want) {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+		locks := e.locks(id)
+		last := locks[len(locks)-1]
+		if !last.At.Equal(start) || !slices.Equal(last.Addresses, []string{"203.0.113.7"}) {
+			t.Fatalf("lock %d: %+v", len(locks), last)
+		}
+		return last.Until.Sub(start)
+	}
+	for _, want := range []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour, 24 * time.Hour} {
+		if got := lock(); got != want {
+			t.Fatalf("lock lasts %v, want %v", got, want)
+		}
+		// Attempts on the locked account do not count towards the next lock (lock() checks that
+		// the next lock takes ten failures again).
+		for range 5 {
+			if _, err := e.login("mei.mei", "wrong-password-1"); !errors.Is(err, usercmd.ErrAccountLocked) {
+				t.Fatalf("during a %v lock: %v", want, err)
+			}
+		}
+		e.clock.add(want - time.Second)
+		if _, err := e.login("mei.mei", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrAccountLocked) {
+			t.Fatalf("a second before the end of a %v lock: %v", want, err)
+		}
+		e.clock.add(time.Second)
+	}
+	if _, err := e.login("mei.mei", "Correct-horse-2026"); err != nil {
+		t.Fatalf("after the last lock ended: %v", err)
+	}
+	if got := lock(); got != 15*time.Minute {
+		t.Fatalf("after a successful sign-in the lock lasts %v", got)
+	}
+}
+
+// TestSecondFactorSignsInThroughOthersLock: failures from one address lock the account and
+// throttle it; the owner, with their password and a one-time code from another address, still
+// signs in, and the lock stays for the address it came from. A wrong try through the lock is
+// answered like any attempt on a locked account and closes that address too.
+func TestSecondFactorSignsInThroughOthersLock(t *testing.T) {
+	t.Parallel()
+	e := newSecurityEnv(t)
+	id := e.createUser("owner.2fa", "Correct-horse-2026")
+	me := commands.Meta{Actor: access.Actor{ID: id}}
+	enr, _, err := e.auth.EnrollTwoFactor(e.ctx, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := func() string {
+		e.clock.add(30 * time.Second) // a fresh time step: a code signs in once
+		c, _ := totp.GenerateCode(enr.Secret, e.clock.now())
+		return c
+	}
+	codes, _, err := e.auth.ConfirmTwoFactor(e.ctx, me, code())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const attacker, home, third = "198.51.100.66", "203.0.113.7", "192.0.2.10"
+	// Throttled by the attacker's failures: the owner is not.
+	for range 5 {
+		if _, err := e.loginFrom(attacker, "owner.2fa", "wrong-password-1"); errors.Is(err, usercmd.ErrThrottled) {
+			e.clock.add(err.(*usercmd.ThrottledError).RetryAfter)
+		}
+	}
+	if _, err := e.loginFrom(attacker, "owner.2fa", "wrong-password-1"); !errors.Is(err, usercmd.ErrThrottled) {
+		t.Fatalf("the attacker is not throttled: %v", err)
+	}
+	if _, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrThrottled) {
+		t.Fatalf("the password alone skipped the throttle: %v", err)
+	}
+	if _, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026", code()); err != nil {
+		t.Fatalf("the owner with a second factor while throttled: %v", err)
+	}
+	// Locked by the attacker.
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{})
+	for range user.LockThreshold {
+		_, err = e.loginFrom(attacker, "owner.2fa", "wrong-password-1", code())
+	}
+	if !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("not locked: %v", err)
+	}
+	if _, err := e.loginFrom(attacker, "owner.2fa", "Correct-horse-2026", code()); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("the locked-out address with the right password and code: %v", err)
+	}
+	if _, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026"); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("the password alone through the lock: %v", err)
+	}
+	res, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026", code())
+	if err != nil || !res.Session.TwoFactor {
+		t.Fatalf("the owner through the lock: %v", err)
+	}
+	if _, err := e.loginFrom(home, "owner.2fa", "Correct-horse-2026", "", codes[0]); err != nil {
+		t.Fatalf("with a recovery code through the lock: %v", err)
+	}
+	// The lock stays, with its level, for everyone else.
+	if _, err := e.loginFrom(attacker, "owner.2fa", "Correct-horse-2026", code()); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("the sign-in through the lock lifted it: %v", err)
+	}
+	// A wrong code through the lock says only "locked", and that address is closed too.
+	if _, err := e.loginFrom(third, "owner.2fa", "Correct-horse-2026", "000000"); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("a wrong code through the lock: %v", err)
+	}
+	if _, err := e.loginFrom(third, "owner.2fa", "Correct-horse-2026", code()); !errors.Is(err, usercmd.ErrAccountLocked) {
+		t.Fatalf("an address that failed since the lock: %v", err)
+	}
+	events, _ := e.store.Load(e.ctx, user.Stream(id), eventstore.LoadOptions{})
+	through := 0
+	for _, x := range events {
+		if x.Type == "user.signed_in.v1" {
+			d, _ := e.reg.Decode(x.Type, x.Data)
+			if d.(user.SignedIn).ThroughLock {
+				through++
+			}
+		}
+	}
+	if through != 2 {
+		t.Fatalf("%d sign-ins through the lock recorded, want 2", through)
+	}
+	// It still ends on time; the next lock (no ordinary sign-in since) lasts an hour.
+	e.clock.add(15 * time.Minute)
+	if _, err := e.loginFrom(attacker, "owner.2fa", "Correct-horse-2026", code()); err != nil {
+		t.Fatalf("after the lock: %v", err)
+	}
+}
+
+// throttledEvents decodes the folded throttled attempts recorded for address.
+func (e *securityEnv) throttledEvents(address string) []user.SignInThrottled {
+	e.t.Helper()
+	events, err := e.store.Load(e.ctx, user.SignInStream(address), eventstore.LoadOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []user.SignInThrottled
+	for _, x := range events {
+		if x.Type == "signin.throttled.v1" {
+			d, err := e.reg.Decode(x.Type, x.Data)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			out = append(out, d.(user.SignInThrottled))
+		}
+	}
+	return out
+}
+
+// TestThrottledAttemptsAreFolded: throttled attempts are recorded, one event per account (or
+// username, or address), address and minute with the count, once the minute is over.
+func TestThrottledAttemptsAreFolded(t *testing.T) {
+	t.Parallel()
+	e := newSecurityEnv(t)
+	e.clock.add(10 * time.Second) // 09:00:10, inside one minute for the attempts below
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{UserFree: 2, AddressFree: 1000, Base: time.Hour, Max: time.Hour})
+	id := e.createUser("flood.me", "Correct-horse-2026")
+	const a, b = "198.51.100.1", "198.51.100.2"
+	for range 2 {
+		if _, err := e.loginFrom(a, "flood.me", "wrong-password-1"); !errors.Is(err, usercmd.ErrBadCredentials) {
+			t.Fatal(err)
+		}
+	}
+	try := func(addr, name string, n int) {
+		t.Helper()
+		for range n {
+			if _, err := e.loginFrom(addr, name, "wrong-password-1"); !errors.Is(err, usercmd.ErrThrottled) {
+				t.Fatalf("%s from %s: %v", name, addr, err)
+			}
+		}
+	}
+	try(a, "flood.me", 5)
+	try(b, "FLOOD.ME", 3)
+	for range 2 {
+		_, _ = e.loginFrom(b, "no.such.user", "wrong-password-1")
+	}
+	try(b, "no.such.user", 4)
+	if err := e.auth.FlushThrottled(e.ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.throttledEvents(a)) + len(e.throttledEvents(b)); got != 0 {
+		t.Fatalf("%d counts recorded before their minute was over", got)
+	}
+	e.clock.add(time.Minute)
+	try(a, "flood.me", 1) // a new minute: the last minute's counts are recorded on the way
+	ea, eb := e.throttledEvents(a), e.throttledEvents(b)
+	minute := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if len(ea) != 1 || ea[0].Count != 5 || ea[0].UserID != id.String() || ea[0].Username != "flood.me" || !ea[0].Minute.Equal(minute) {
+		t.Fatalf("address a: %+v", ea)
+	}
+	counts := map[string]int{}
+	for _, x := range eb {
+		counts[x.UserID+"/"+x.Username] = x.Count
+	}
+	if len(eb) != 2 || counts[id.String()+"/flood.me"] != 3 || counts["/no.such.user"] != 4 {
+		t.Fatalf("address b: %+v", eb)
+	}
+	// An address held back as a whole is folded by address alone; shutdown records the minute
+	// still open.
+	e.auth.SetSignInPolicy(usercmd.SignInPolicy{UserFree: 1000, AddressFree: 1, Base: time.Hour, Max: time.Hour})
+	const c = "198.51.100.3"
+	_, _ = e.loginFrom(c, "user-1", "wrong-password-1")
+	for i := range 6 {
+		if _, err := e.loginFrom(c, "user-"+strconv.Itoa(i), "wrong-password-1"); !errors.Is(err, usercmd.ErrThrottled) {
+			t.Fatalf("address throttle: %v", err)
+		}
+	}
+	if err := e.auth.FlushThrottled(e.ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if ec := e.throttledEvents(c); len(ec) != 1 || ec[0].Count != 6 || ec[0].Username != "" || ec[0].UserID != "" {
+		t.Fatalf("address c: %+v", ec)
+	}
+	if ea := e.throttledEvents(a); len(ea) != 2 || ea[1].Count != 1 {
+		t.Fatalf("the open minute at shutdown: %+v", ea)
+	}
+}
+
+// TestWrongPasswordsOnAStolenSession: wrong current passwords (change password, disable 2FA) are
+// recorded, throttled like failed sign-ins, and the fifth in a row ends every session of the
+// account, so a stolen session cannot go on guessing.
+func TestWrongPasswordsOnAStolenSession(t *testing.T) {
+	t.Parallel()
+	e := newSecurityEnv(t)
+	id := e.createUser("stolen.sess", "Correct-horse-2026")
+	mine, _ := e.login("stolen.sess", "Correct-horse-2026")
+	stolen, _ := e.login("stolen.sess", "Correct-horse-2026")
+	m := commands.Meta{Actor: access.Actor{ID: id}, ClientAddr: "198.51.100.9"}
+	var waits []time.Duration
+	for i := 1; i <= user.ReauthLimit; i++ {
+		_, err := e.users.ChangePassword(e.ctx, m, "guess-"+strconv.Itoa(i), "Another-horse-2026", usercmd.HashToken(stolen.Token))
+		var th *usercmd.ThrottledError
+		if errors.As(err, &th) {
+			waits = append(waits, th.RetryAfter)
+			e.clock.add(th.RetryAfter)
+			_, err = e.users.ChangePassword(e.ctx, m, "guess-"+strconv.Itoa(i), "Another-horse-2026", usercmd.HashToken(stolen.Token))
+		}
+		var ve *user.ValidationError
+		if i < user.ReauthLimit && (!errors.As(err, &ve) || ve.Field != "currentPassword") {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+		if i == user.ReauthLimit && !errors.Is(err, usercmd.ErrReauthLimit) {
+			t.Fatalf("guess %d: %v, want the sessions ended", i, err)
+		}
+	}
+	if !slices.Equal(waits, []time.Duration{time.Second, 2 * time.Second}) {
+		t.Fatalf("waits %v, want the sign-in policy's 1 s, 2 s", waits)
+	}
+	for _, tok := range []string{mine.Token, stolen.Token} {
+		if _, _, err := e.auth.Authenticate(e.ctx, tok); !errors.Is(err, usercmd.ErrUnauthenticated) {
+			t.Fatalf("a session survived: %v", err)
+		}
+	}
+	events, _ := e.store.Load(e.ctx, user.Stream(id), eventstore.LoadOptions{})
+	var failed []user.ReauthenticationFailed
+	for _, x := range events {
+		if x.Type == "user.reauthentication_failed.v1" {
+			d, _ := e.reg.Decode(x.Type, x.Data)
+			failed = append(failed, d.(user.ReauthenticationFailed))
+			if x.Metadata.Command != "user.change_password" || x.Metadata.ClientAddr != "198.51.100.9" {
+				t.Fatalf("metadata %+v", x.Metadata)
+			}
+		}
+	}
+	if len(failed) != user.ReauthLimit || !failed[user.ReauthLimit-1].SessionsEnded || failed[0].SessionsEnded ||
+		failed[0].Purpose != usercmd.PurposeChangePassword || failed[0].Field != "currentPassword" || failed[0].Address != "198.51.100.9" {
+		t.Fatalf("recorded %+v", failed)
+	}
+	// The owner signs in again and the count starts again.
+	res, err := e.login("stolen.sess", "Correct-horse-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.users.ChangePassword(e.ctx, m, "Correct-horse-2026", "Another-horse-2026", usercmd.HashToken(res.Token)); err != nil {
+		t.Fatalf("the right password after the sessions ended: %v", err)
 	}
 }

@@ -34,6 +34,15 @@ type Users struct {
 	clock    commands.Clock
 	org      Directory
 	sessions SessionStore
+	policy   func() SignInPolicy
+}
+
+// ThrottleWith makes wrong current passwords wait the delays of the sign-in policy policy
+// returns (wire it to Auth.SignInPolicy); DefaultSignInPolicy until then.
+func (h *Users) ThrottleWith(policy func() SignInPolicy) { h.policy = policy }
+
+func (h *Users) reauth() reauth {
+	return reauth{repo: h.repo, sessions: h.sessions, clock: h.clock, policy: h.policy}
 }
 
 // NewUsers refuses nil dependencies.
@@ -186,16 +195,19 @@ func (h *Users) ResetPassword(ctx context.Context, m commands.Meta, id uuid.UUID
 	return h.setPassword(ctx, m, id, password, true, "")
 }
 
-// ChangePassword changes the actor's own password after checking the current one; every other
-// session of the actor ends (keepSession is the hash of the session making the change).
+// ChangePassword changes the actor's own password after checking the current one (wrong ones are
+// counted and throttled, see reauth); every other session of the actor ends (keepSession is the
+// hash of the session making the change).
 func (h *Users) ChangePassword(ctx context.Context, m commands.Meta, current, next, keepSession string) (commands.Result, error) {
 	m.Command = commands.UserChangePassword
-	l, err := h.repo.Load(ctx, m.Actor.ID)
+	err := h.reauth().check(ctx, m, PurposeChangePassword, func(u *user.User) error {
+		if ok, _ := VerifyPassword(current, u.PasswordHash()); !ok {
+			return &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
+		}
+		return nil
+	})
 	if err != nil {
 		return commands.Result{}, err
-	}
-	if ok, _ := VerifyPassword(current, l.Root.PasswordHash()); !ok {
-		return commands.Result{}, &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
 	}
 	if next == current {
 		return commands.Result{}, &user.ValidationError{Field: "newPassword", Message: "must differ from the current password"}
@@ -238,6 +250,23 @@ func (h *Users) rolesExist(ctx context.Context, names []string) error {
 		}
 	}
 	return nil
+}
+
+// IDByUsername finds an account by its username (any case) in the event log itself, so it works
+// before any read model has caught up (the command line's unlock); ErrNotFound when no account
+// holds it.
+func (h *Users) IDByUsername(ctx context.Context, username string) (uuid.UUID, error) {
+	_, holder, err := h.names.Latest(ctx, commands.UsernameKey(username), 0)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if holder == uuid.Nil {
+		return uuid.Nil, commands.ErrNotFound
+	}
+	if held, _, err := h.names.Holds(ctx, holder, ""); err != nil || !held {
+		return uuid.Nil, cmp.Or(err, commands.ErrNotFound)
+	}
+	return holder, nil
 }
 
 // EnsureAdmin creates the first administrator unless an account with that username exists.

@@ -3,6 +3,7 @@ package user
 import (
 	"crypto/subtle"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,13 +14,31 @@ import (
 )
 
 // Sign-in rules. An account locks after LockThreshold failed sign-ins within LockWindow (a
-// successful sign-in or an unlock starts the count again) and stays locked until an
-// administrator unlocks it.
+// successful sign-in, an unlock or the end of a lock starts the count again). A lock ends by
+// itself after LockDurations[n], n being the number of locks since the last successful sign-in
+// (15 minutes, then 1 hour, 4 hours, and 24 hours for every further lock), or when an
+// administrator unlocks it. While locked, the account still signs in with the right password
+// and a valid second factor from an address none of the lock's failures came from (see SignIn).
 const (
 	LockThreshold     = 10
 	LockWindow        = 15 * time.Minute
 	RecoveryCodeCount = 10
+	// ReauthLimit: this many wrong passwords or codes in a row (within LockWindow) when a
+	// signed-in user confirms a sensitive change (change password, disable two-factor) end
+	// every session of the account.
+	ReauthLimit = 5
 )
+
+// LockDurations are how long consecutive locks last; the last one repeats.
+var LockDurations = []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour}
+
+// LockDuration is how long the lock after level earlier consecutive locks lasts.
+func LockDuration(level int) time.Duration {
+	return LockDurations[min(max(level, 0), len(LockDurations)-1)]
+}
+
+// maxLockAddresses bounds the addresses a Locked event names.
+const maxLockAddresses = 20
 
 // Ways of signing in (SignedIn.Method).
 const (
@@ -40,7 +59,7 @@ const (
 
 // Sign-in security rule violations.
 var (
-	ErrLocked               = errors.New("the account is locked after too many failed sign-ins; an administrator must unlock it")
+	ErrLocked               = errors.New("the account is locked for a while after too many failed sign-ins; try again later or ask an administrator to unlock it")
 	ErrTwoFactorEnabled     = errors.New("two-factor sign-in is already enabled; disable it first to enrol again")
 	ErrTwoFactorNotEnrolled = errors.New("two-factor enrolment has not been started")
 	ErrTwoFactorOff         = errors.New("two-factor sign-in is not enabled for this account")
@@ -88,14 +107,17 @@ type RecoveryCodeUsed struct {
 }
 
 // SignedIn: a successful sign-in. TOTPStep is the time step of the one-time code used, so the
-// same code cannot sign in twice.
+// same code cannot sign in twice. ThroughLock: the account was locked by failures from other
+// addresses and the user signed in with their password and a second factor; the lock stays for
+// the other addresses and the count of consecutive locks is kept.
 type SignedIn struct {
-	UserID   string    `json:"userId"`
-	Username string    `json:"username"`
-	Address  string    `json:"address"`
-	Method   string    `json:"method"`
-	TOTPStep int64     `json:"totpStep,omitempty"`
-	At       time.Time `json:"at"`
+	UserID      string    `json:"userId"`
+	Username    string    `json:"username"`
+	Address     string    `json:"address"`
+	Method      string    `json:"method"`
+	TOTPStep    int64     `json:"totpStep,omitempty"`
+	ThroughLock bool      `json:"throughLock,omitempty"`
+	At          time.Time `json:"at"`
 }
 
 // SignInFailed: a failed sign-in to an existing account.
@@ -107,12 +129,40 @@ type SignInFailed struct {
 	At       time.Time `json:"at"`
 }
 
-// Locked: too many failed sign-ins; the account cannot sign in until unlocked.
+// Locked: too many failed sign-ins; the account cannot sign in until Until (or an unlock).
+// Level counts the locks before it since the last successful sign-in (it chose the duration);
+// Addresses are the client addresses the failures came from. Locks recorded before locks
+// expired have no Until: they read as ending LockDurations[0] after At.
 type Locked struct {
-	UserID   string    `json:"userId"`
-	Username string    `json:"username"`
-	Failures int       `json:"failures"`
-	At       time.Time `json:"at"`
+	UserID    string    `json:"userId"`
+	Username  string    `json:"username"`
+	Failures  int       `json:"failures"`
+	Level     int       `json:"level,omitempty"`
+	Until     time.Time `json:"until,omitzero"`
+	Addresses []string  `json:"addresses,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// LockedUntil is when the lock ends.
+func (e Locked) LockedUntil() time.Time {
+	if e.Until.IsZero() {
+		return e.At.Add(LockDurations[0])
+	}
+	return e.Until
+}
+
+// ReauthenticationFailed: a signed-in user gave a wrong password or code to confirm a sensitive
+// change (Purpose: "change_password", "disable_two_factor"); Field names what was wrong
+// ("password" or "code"). SessionsEnded: it was the ReauthLimit-th in a row, and every session
+// of the account ended.
+type ReauthenticationFailed struct {
+	UserID        string    `json:"userId"`
+	Username      string    `json:"username"`
+	Address       string    `json:"address"`
+	Purpose       string    `json:"purpose"`
+	Field         string    `json:"field"`
+	SessionsEnded bool      `json:"sessionsEnded,omitempty"`
+	At            time.Time `json:"at"`
 }
 
 // Unlocked: an administrator lifted a lock.
@@ -133,6 +183,22 @@ type AddressSignInFailed struct {
 	At       time.Time `json:"at"`
 }
 
+// SignInThrottled folds the sign-in attempts that throttling held back, per account (or
+// attempted username, or client address alone when the address itself was held back), address
+// and minute: Count attempts from Minute on, the last at At. Nothing was checked or changed by
+// them; they are recorded (on the address's stream, SignInStream) so the sign-in log shows a
+// flood without a flood of events.
+type SignInThrottled struct {
+	UserID   string    `json:"userId,omitempty"`
+	Username string    `json:"username,omitempty"`
+	Address  string    `json:"address"`
+	Count    int       `json:"count"`
+	Minute   time.Time `json:"minute"`
+	At       time.Time `json:"at"`
+}
+
+func (SignInThrottled) EventType() string { return "signin.throttled.v1" }
+
 func (TwoFactorEnrolled) EventType() string  { return "user.two_factor_enrolled.v1" }
 func (TwoFactorConfirmed) EventType() string { return "user.two_factor_confirmed.v1" }
 func (TwoFactorDisabled) EventType() string  { return "user.two_factor_disabled.v1" }
@@ -140,10 +206,13 @@ func (RecoveryCodeUsed) EventType() string   { return "user.recovery_code_used.v
 func (RecoveryCodesReplaced) EventType() string {
 	return "user.recovery_codes_replaced.v1"
 }
-func (SignedIn) EventType() string            { return "user.signed_in.v1" }
-func (SignInFailed) EventType() string        { return "user.sign_in_failed.v1" }
-func (Locked) EventType() string              { return "user.locked.v1" }
-func (Unlocked) EventType() string            { return "user.unlocked.v1" }
+func (SignedIn) EventType() string     { return "user.signed_in.v1" }
+func (SignInFailed) EventType() string { return "user.sign_in_failed.v1" }
+func (Locked) EventType() string       { return "user.locked.v1" }
+func (Unlocked) EventType() string     { return "user.unlocked.v1" }
+func (ReauthenticationFailed) EventType() string {
+	return "user.reauthentication_failed.v1"
+}
 func (AddressSignInFailed) EventType() string { return "signin.failed.v1" }
 
 // SignInStreamPrefix is the stream kind of per-address sign-in failures.
@@ -178,18 +247,31 @@ func registerSecurity(r *event.Registry) {
 		func() event.Event { return &SignInFailed{} },
 		func() event.Event { return &Locked{} },
 		func() event.Event { return &Unlocked{} },
+		func() event.Event { return &ReauthenticationFailed{} },
 		func() event.Event { return &AddressSignInFailed{} },
+		func() event.Event { return &SignInThrottled{} },
 	)
 }
 
 // security is the sign-in security state of an account (two-factor, lockout).
 type security struct {
-	pendingSecret string      // enrolled, not yet confirmed
-	secret        string      // confirmed: sign-in needs a second factor
-	recovery      []string    // hashes of recovery codes; "" once used
-	lastTOTPStep  int64       // the newest time step a code was accepted for
-	failures      []time.Time // failed sign-ins since the last success or unlock (the latest few)
-	locked        bool
+	pendingSecret string    // enrolled, not yet confirmed
+	secret        string    // confirmed: sign-in needs a second factor
+	recovery      []string  // hashes of recovery codes; "" once used
+	lastTOTPStep  int64     // the newest time step a code was accepted for
+	failures      []failure // failed sign-ins since the last success or unlock (the latest few)
+	lockedUntil   time.Time // the current or last lock's end; zero when unlocked
+	lockAddresses []string  // where the failures behind the lock came from
+	locks         int       // locks since the last successful sign-in (not through a lock)
+	reauth        []time.Time
+}
+
+// failure is one failed sign-in. guess: the password or code was checked (not an attempt on a
+// locked account), so it counts towards a lock.
+type failure struct {
+	at      time.Time
+	address string
+	guess   bool
 }
 
 // keptFailures bounds the failure times kept in memory: enough to judge the lock window.
@@ -204,8 +286,6 @@ func (u *User) applySecurity(e event.Event) {
 		s.secret, s.pendingSecret = s.pendingSecret, ""
 		s.recovery = append([]string(nil), e.RecoveryCodes...)
 		s.lastTOTPStep = max(s.lastTOTPStep, e.TOTPStep)
-	case TwoFactorDisabled:
-		s.secret, s.pendingSecret, s.recovery = "", "", nil
 	case RecoveryCodesReplaced:
 		s.recovery = append([]string(nil), e.RecoveryCodes...)
 		s.lastTOTPStep = max(s.lastTOTPStep, e.TOTPStep)
@@ -214,17 +294,27 @@ func (u *User) applySecurity(e event.Event) {
 			s.recovery[e.Index] = ""
 		}
 	case SignedIn:
-		s.failures = nil
+		if !e.ThroughLock {
+			s.failures, s.locks = nil, 0
+		}
 		s.lastTOTPStep = max(s.lastTOTPStep, e.TOTPStep)
 	case SignInFailed:
-		s.failures = append(s.failures, e.At)
+		s.failures = append(s.failures, failure{at: e.At, address: e.Address, guess: e.Reason != ReasonLocked})
 		if len(s.failures) > keptFailures {
-			s.failures = append([]time.Time(nil), s.failures[len(s.failures)-keptFailures:]...)
+			s.failures = append([]failure(nil), s.failures[len(s.failures)-keptFailures:]...)
 		}
 	case Locked:
-		s.locked = true
+		s.lockedUntil, s.lockAddresses = e.LockedUntil(), e.Addresses
+		s.locks++
 	case Unlocked:
-		s.locked, s.failures = false, nil
+		s.lockedUntil, s.lockAddresses, s.failures = time.Time{}, nil, nil
+	case ReauthenticationFailed:
+		s.reauth = append(s.reauth, e.At)
+		if e.SessionsEnded || len(s.reauth) > ReauthLimit {
+			s.reauth = s.reauth[:0]
+		}
+	case TwoFactorDisabled:
+		s.secret, s.pendingSecret, s.recovery, s.reauth = "", "", nil, nil
 	}
 }
 
@@ -240,8 +330,36 @@ func (u *User) PendingTOTPSecret() string { return u.security.pendingSecret }
 // LastTOTPStep is the newest TOTP time step already accepted; codes of this step or older are spent.
 func (u *User) LastTOTPStep() int64 { return u.security.lastTOTPStep }
 
-// Locked reports whether too many failed sign-ins locked the account.
-func (u *User) Locked() bool { return u.security.locked }
+// LockedAt reports whether too many failed sign-ins lock the account at now.
+func (u *User) LockedAt(now time.Time) bool { return now.Before(u.security.lockedUntil) }
+
+// LockedUntil is when the current or last lock ends (zero: never locked, or unlocked).
+func (u *User) LockedUntil() time.Time { return u.security.lockedUntil }
+
+// ConsecutiveLocks counts the locks since the last successful sign-in (the next lock's level).
+func (u *User) ConsecutiveLocks() int { return u.security.locks }
+
+// MaySignInThroughLock reports whether an attempt from address with a second factor may skip
+// the account's lock and failure throttling: the account has two-factor sign-in, and neither
+// the lock's failures nor any wrong password or code within LockWindow came from that address
+// (an attempt on the locked account, which checks nothing, does not count). Someone else
+// failing from elsewhere then cannot keep the owner out; the password and a second factor are
+// still both checked, and a wrong one counts as a failure from this address.
+func (u *User) MaySignInThroughLock(address string, now time.Time) bool {
+	if u.security.secret == "" || address == "" {
+		return false
+	}
+	if u.LockedAt(now) && slices.Contains(u.security.lockAddresses, address) {
+		return false
+	}
+	since := now.Add(-LockWindow)
+	for _, f := range u.security.failures {
+		if f.guess && f.address == address && f.at.After(since) {
+			return false
+		}
+	}
+	return true
+}
 
 // RecoveryCodesLeft counts the unused recovery codes.
 func (u *User) RecoveryCodesLeft() int {
@@ -257,15 +375,40 @@ func (u *User) RecoveryCodesLeft() int {
 // RecentFailures counts failed sign-ins after since (and since the last success or unlock) and
 // tells when the latest was.
 func (u *User) RecentFailures(since time.Time) (n int, last time.Time) {
-	for _, at := range u.security.failures {
-		if at.After(since) {
+	for _, f := range u.security.failures {
+		if f.at.After(since) {
 			n++
-			if at.After(last) {
-				last = at
+			if f.at.After(last) {
+				last = f.at
 			}
 		}
 	}
 	return n, last
+}
+
+// RecentReauthFailures counts wrong passwords or codes given to confirm sensitive changes within
+// LockWindow before now (since the last that ended the sessions or a successful change), and
+// tells when the latest was.
+func (u *User) RecentReauthFailures(now time.Time) (n int, last time.Time) {
+	since := now.Add(-LockWindow)
+	for _, at := range u.security.reauth {
+		if at.After(since) {
+			n++
+			last = at
+		}
+	}
+	return n, last
+}
+
+// FailReauthentication records a wrong password or code given to confirm a sensitive change;
+// it reports whether it was the ReauthLimit-th in a row, which ends every session of the account
+// (the caller ends them).
+func (u *User) FailReauthentication(address, purpose, field string, at time.Time) (sessionsEnded bool) {
+	n, _ := u.RecentReauthFailures(at)
+	sessionsEnded = n+1 >= ReauthLimit
+	u.record(ReauthenticationFailed{UserID: u.id.String(), Username: u.username, Address: address, Purpose: purpose, Field: field,
+		SessionsEnded: sessionsEnded, At: at.UTC()})
+	return sessionsEnded
 }
 
 // EnrollTwoFactor issues a TOTP secret (the caller generates it). Enrolling again before
@@ -337,6 +480,15 @@ func (u *User) ReplaceRecoveryCodes(hashes []string, totpStep int64, at time.Tim
 	return nil
 }
 
+// HasRecoveryCode reports whether an unused recovery code has this hash (without spending it).
+func (u *User) HasRecoveryCode(hash string) bool {
+	found := false
+	for _, h := range u.security.recovery {
+		found = h != "" && subtle.ConstantTimeCompare([]byte(h), []byte(hash)) == 1 || found
+	}
+	return u.security.secret != "" && hash != "" && found
+}
+
 // UseRecoveryCode spends the recovery code with this hash.
 func (u *User) UseRecoveryCode(hash string, at time.Time) error {
 	if u.security.secret == "" || hash == "" {
@@ -357,16 +509,23 @@ func (u *User) UseRecoveryCode(hash string, at time.Time) error {
 }
 
 // SignIn records a successful sign-in; the caller has checked the password and second factor.
+// A locked account signs in only with a second factor from an address allowed by
+// MaySignInThroughLock; that sign-in leaves the lock in place for the other addresses.
 func (u *User) SignIn(address, method string, totpStep int64, at time.Time) error {
+	through := false
+	if u.LockedAt(at) {
+		if method == MethodPassword || !u.MaySignInThroughLock(address, at) {
+			return ErrLocked
+		}
+		through = true
+	}
 	switch {
-	case u.security.locked:
-		return ErrLocked
 	case u.disabled:
 		return ErrDisabled
 	case method == MethodTOTP && totpStep <= u.security.lastTOTPStep:
 		return ErrTOTPReused
 	}
-	e := SignedIn{UserID: u.id.String(), Username: u.username, Address: address, Method: method, At: at.UTC()}
+	e := SignedIn{UserID: u.id.String(), Username: u.username, Address: address, Method: method, ThroughLock: through, At: at.UTC()}
 	if method == MethodTOTP {
 		e.TOTPStep = totpStep
 	}
@@ -375,20 +534,33 @@ func (u *User) SignIn(address, method string, totpStep int64, at time.Time) erro
 }
 
 // FailSignIn records a failed sign-in, and locks the account when it is the LockThreshold-th
-// failure within LockWindow.
+// guess within LockWindow since the last lock ended. The lock lasts LockDuration(the number of
+// locks since the last successful sign-in).
 func (u *User) FailSignIn(address, reason string, at time.Time) {
 	u.record(SignInFailed{UserID: u.id.String(), Username: u.username, Address: address, Reason: reason, At: at.UTC()})
-	if u.security.locked {
+	if u.LockedAt(at) {
 		return
 	}
-	if n, _ := u.RecentFailures(at.Add(-LockWindow)); n >= LockThreshold {
-		u.record(Locked{UserID: u.id.String(), Username: u.username, Failures: n, At: at.UTC()})
+	since, lockEnd := at.Add(-LockWindow), u.security.lockedUntil // failures during a lock do not count towards the next
+	n, addrs := 0, []string{}
+	for _, f := range u.security.failures {
+		if f.guess && f.at.After(since) && !f.at.Before(lockEnd) {
+			n++
+			if !slices.Contains(addrs, f.address) && len(addrs) < maxLockAddresses {
+				addrs = append(addrs, f.address)
+			}
+		}
+	}
+	if n >= LockThreshold {
+		level := u.security.locks
+		u.record(Locked{UserID: u.id.String(), Username: u.username, Failures: n, Level: level, Until: at.Add(LockDuration(level)).UTC(),
+			Addresses: addrs, At: at.UTC()})
 	}
 }
 
-// Unlock lifts a lock; an account that is not locked records nothing.
+// Unlock lifts a lock before it ends; an account that is not locked records nothing.
 func (u *User) Unlock(by uuid.UUID, at time.Time) error {
-	if !u.security.locked {
+	if !u.LockedAt(at) {
 		return nil
 	}
 	u.record(Unlocked{UserID: u.id.String(), Username: u.username, By: by.String(), At: at.UTC()})

@@ -45,6 +45,24 @@ func failures(n int, ago time.Duration) []event.Event {
 	return out
 }
 
+// lockedAgo is a lock of this level recorded ago, from the failures' address.
+func lockedAgo(ago time.Duration, level int) event.Event {
+	at := secAt.Add(-ago)
+	return user.Locked{UserID: secID.String(), Username: "zhang.wei", Failures: 10, Level: level, Until: at.Add(user.LockDuration(level)),
+		Addresses: []string{"203.0.113.9"}, At: at}
+}
+
+// lockedFailures are attempts on a locked account.
+func lockedFailures(n int, ago time.Duration) []event.Event {
+	out := failures(n, ago)
+	for i := range out {
+		f := out[i].(user.SignInFailed)
+		f.Reason = user.ReasonLocked
+		out[i] = f
+	}
+	return out
+}
+
 func locked() event.Event {
 	return user.Locked{UserID: secID.String(), Username: "zhang.wei", Failures: 10, At: secAt.Add(-time.Minute)}
 }
@@ -106,7 +124,44 @@ func TestSecurityBehaviours(t *testing.T) {
 			[]event.Event{failedNow}, nil},
 		{"the tenth failure in 15 minutes locks", failures(9, 14*time.Minute),
 			func(u *user.User) error { u.FailSignIn("203.0.113.9", user.ReasonPassword, secAt); return nil },
-			[]event.Event{failedNow, user.Locked{UserID: secID.String(), Username: "zhang.wei", Failures: 10, At: secAt}}, nil},
+			[]event.Event{failedNow, user.Locked{UserID: secID.String(), Username: "zhang.wei", Failures: 10, Until: secAt.Add(15 * time.Minute),
+				Addresses: []string{"203.0.113.9"}, At: secAt}}, nil},
+		{"a lock ends by itself", append(failures(10, 20*time.Minute), lockedAgo(16*time.Minute, 0)),
+			func(u *user.User) error { return u.SignIn("203.0.113.9", user.MethodPassword, 0, secAt) },
+			[]event.Event{user.SignedIn{UserID: secID.String(), Username: "zhang.wei", Address: "203.0.113.9", Method: user.MethodPassword, At: secAt}}, nil},
+		{"the next lock without a successful sign-in lasts an hour",
+			append(append(failures(10, 40*time.Minute), lockedAgo(40*time.Minute, 0)), failures(9, 2*time.Minute)...),
+			func(u *user.User) error { u.FailSignIn("203.0.113.9", user.ReasonPassword, secAt); return nil },
+			[]event.Event{failedNow, user.Locked{UserID: secID.String(), Username: "zhang.wei", Failures: 10, Level: 1, Until: secAt.Add(time.Hour),
+				Addresses: []string{"203.0.113.9"}, At: secAt}}, nil},
+		{"an unlock keeps the count of locks; the third lasts 4 hours",
+			append(append(failures(10, 50*time.Minute), lockedAgo(50*time.Minute, 0), lockedAgo(30*time.Minute, 1),
+				user.Unlocked{UserID: secID.String(), At: secAt.Add(-20 * time.Minute)}), failures(9, 2*time.Minute)...),
+			func(u *user.User) error { u.FailSignIn("203.0.113.9", user.ReasonPassword, secAt); return nil },
+			[]event.Event{failedNow, user.Locked{UserID: secID.String(), Username: "zhang.wei", Failures: 10, Level: 2, Until: secAt.Add(4 * time.Hour),
+				Addresses: []string{"203.0.113.9"}, At: secAt}}, nil},
+		{"a successful sign-in starts the locks again at 15 minutes",
+			append(append(failures(10, 100*time.Minute), lockedAgo(100*time.Minute, 0), lockedAgo(80*time.Minute, 1),
+				user.SignedIn{UserID: secID.String(), Method: user.MethodPassword, At: secAt.Add(-10 * time.Minute)}), failures(9, 2*time.Minute)...),
+			func(u *user.User) error { u.FailSignIn("203.0.113.9", user.ReasonPassword, secAt); return nil },
+			[]event.Event{failedNow, user.Locked{UserID: secID.String(), Username: "zhang.wei", Failures: 10, Until: secAt.Add(15 * time.Minute),
+				Addresses: []string{"203.0.113.9"}, At: secAt}}, nil},
+		{"attempts on a locked account do not count towards the next lock",
+			append(append(failures(10, 14*time.Minute), lockedAgo(14*time.Minute+time.Second, 0)), lockedFailures(12, 2*time.Minute)...),
+			func(u *user.User) error {
+				u.FailSignIn("203.0.113.9", user.ReasonPassword, secAt.Add(2*time.Minute))
+				return nil
+			},
+			[]event.Event{user.SignInFailed{UserID: secID.String(), Username: "zhang.wei", Address: "203.0.113.9", Reason: user.ReasonPassword, At: secAt.Add(2 * time.Minute)}}, nil},
+		{"a second factor from another address signs in through the lock", append(append([]event.Event{enrolled(), confirmed()}, failures(10, 2*time.Minute)...), lockedAgo(time.Minute, 0)),
+			func(u *user.User) error { return u.SignIn("198.51.100.4", user.MethodTOTP, 101, secAt) },
+			[]event.Event{user.SignedIn{UserID: secID.String(), Username: "zhang.wei", Address: "198.51.100.4", Method: user.MethodTOTP, TOTPStep: 101, ThroughLock: true, At: secAt}}, nil},
+		{"not from an address the lock's failures came from", append(append([]event.Event{enrolled(), confirmed()}, failures(10, 2*time.Minute)...), lockedAgo(time.Minute, 0)),
+			func(u *user.User) error { return u.SignIn("203.0.113.9", user.MethodTOTP, 101, secAt) }, nil, user.ErrLocked},
+		{"not with a password alone", append(append([]event.Event{enrolled(), confirmed()}, failures(10, 2*time.Minute)...), lockedAgo(time.Minute, 0)),
+			func(u *user.User) error { return u.SignIn("198.51.100.4", user.MethodPassword, 0, secAt) }, nil, user.ErrLocked},
+		{"not without two-factor sign-in", append(failures(10, 2*time.Minute), lockedAgo(time.Minute, 0)),
+			func(u *user.User) error { return u.SignIn("198.51.100.4", user.MethodRecoveryCode, 0, secAt) }, nil, user.ErrLocked},
 		{"failures older than the window do not count", failures(9, 16*time.Minute),
 			func(u *user.User) error { u.FailSignIn("203.0.113.9", user.ReasonPassword, secAt); return nil },
 			[]event.Event{failedNow}, nil},
@@ -173,8 +228,11 @@ func TestSecurityState(t *testing.T) {
 	for range 100 {
 		u.FailSignIn("a", user.ReasonPassword, secAt)
 	}
-	if n, _ := u.RecentFailures(secAt.Add(-time.Minute)); n != 20 || !u.Locked() {
-		t.Fatalf("after 103 failures: %d kept, locked %v", n, u.Locked())
+	if n, _ := u.RecentFailures(secAt.Add(-time.Minute)); n != 20 || !u.LockedAt(secAt) || !u.LockedUntil().Equal(secAt.Add(15*time.Minute)) {
+		t.Fatalf("after 103 failures: %d kept, locked %v until %v", n, u.LockedAt(secAt), u.LockedUntil())
+	}
+	if u.LockedAt(secAt.Add(15*time.Minute)) || u.ConsecutiveLocks() != 1 {
+		t.Fatal("the lock did not end after 15 minutes")
 	}
 	// The secret stays out of the snapshot.
 	if s := u.Snapshot(); strings.Contains(strings.ToLower(strings.Join(keys(s), ",")), "secret") {
@@ -248,5 +306,58 @@ func TestReplaceRecoveryCodes(t *testing.T) {
 	}
 	if err := u.UseRecoveryCode("n3", secAt); err != nil {
 		t.Fatalf("a new code does not work: %v", err)
+	}
+}
+
+func TestLockDurations(t *testing.T) {
+	t.Parallel()
+	want := []time.Duration{15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour, 24 * time.Hour, 24 * time.Hour}
+	for level, w := range want {
+		if got := user.LockDuration(level); got != w {
+			t.Errorf("lock %d lasts %v, want %v", level+1, got, w)
+		}
+	}
+	// A lock recorded before locks expired reads as the first level.
+	if got := (user.Locked{At: secAt}).LockedUntil(); !got.Equal(secAt.Add(15 * time.Minute)) {
+		t.Errorf("an old lock ends %v", got)
+	}
+}
+
+// TestReauthenticationFailures: the ReauthLimit-th wrong password in a row ends the sessions and
+// starts the count again; a changed password starts it again too.
+func TestReauthenticationFailures(t *testing.T) {
+	t.Parallel()
+	u, err := user.Rehydrate(secID, []event.Event{created()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= user.ReauthLimit; i++ {
+		ended := u.FailReauthentication("203.0.113.9", "change_password", "password", secAt.Add(time.Duration(i)*time.Second))
+		if ended != (i == user.ReauthLimit) {
+			t.Fatalf("failure %d ended the sessions: %v", i, ended)
+		}
+	}
+	if n, _ := u.RecentReauthFailures(secAt.Add(time.Minute)); n != 0 {
+		t.Fatalf("after the sessions ended %d failures count", n)
+	}
+	u.FailReauthentication("203.0.113.9", "change_password", "password", secAt.Add(time.Minute))
+	if n, last := u.RecentReauthFailures(secAt.Add(2 * time.Minute)); n != 1 || !last.Equal(secAt.Add(time.Minute)) {
+		t.Fatalf("%d failures, last %v", n, last)
+	}
+	if n, _ := u.RecentReauthFailures(secAt.Add(17 * time.Minute)); n != 0 {
+		t.Fatal("a failure older than the window counts")
+	}
+	if err := u.ChangePassword("new-hash", false, secID, secAt.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := u.RecentReauthFailures(secAt.Add(4 * time.Minute)); n != 0 {
+		t.Fatal("a changed password did not start the count again")
+	}
+	changes := u.Changes()
+	if last, ok := changes[len(changes)-2].(user.ReauthenticationFailed); !ok || last.Purpose != "change_password" || last.Field != "password" {
+		t.Fatalf("recorded %#v", changes[len(changes)-2])
+	}
+	if !user.SignInBookkeeping(user.ReauthenticationFailed{}) {
+		t.Fatal("a failed reauthentication moves the edit version")
 	}
 }

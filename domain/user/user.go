@@ -205,11 +205,11 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*User, error) {
 }
 
 // SignInBookkeeping reports the events sign-ins write on their own (a success, a failure, a spent
-// recovery code, the automatic lock after failures). They change nothing an administrator edits,
+// recovery code, the automatic lock after failures, a wrong password confirming a change). They change nothing an administrator edits,
 // so they do not move EditVersion: signing in does not make an open edit form stale.
 func SignInBookkeeping(e event.Event) bool {
 	switch e.(type) {
-	case SignedIn, SignInFailed, RecoveryCodeUsed, Locked:
+	case SignedIn, SignInFailed, RecoveryCodeUsed, Locked, ReauthenticationFailed:
 		return true
 	}
 	return false
@@ -248,6 +248,7 @@ func (u *User) apply(e event.Event) {
 		u.disabled = false
 	case PasswordChanged:
 		u.passwordHash = e.PasswordHash
+		u.security.reauth = nil
 	default:
 		u.applySecurity(e)
 	}

@@ -56,11 +56,20 @@ var entries = kit.NewHandlers(
 	kit.On(func(_ context.Context, x *entry, d user.Locked) error {
 		x.account(d.UserID, d.Username)
 		x.row.OccurredAt, x.row.Address, x.row.Outcome = d.At, x.e.Metadata.ClientAddr, loginview.LoginLocked
+		until := d.LockedUntil()
+		x.row.LockedUntil = &until
 		return nil
 	}),
 	kit.On(func(_ context.Context, x *entry, d user.Unlocked) error {
 		x.account(d.UserID, d.Username)
 		x.row.OccurredAt, x.row.Address, x.row.Outcome = d.At, x.e.Metadata.ClientAddr, loginview.LoginUnlocked
+		return nil
+	}),
+	kit.On(func(_ context.Context, x *entry, d user.SignInThrottled) error {
+		if d.UserID != "" {
+			x.account(d.UserID, d.Username)
+		}
+		x.row.Username, x.row.Address, x.row.Outcome, x.row.Count, x.row.OccurredAt = d.Username, d.Address, loginview.LoginThrottled, d.Count, d.Minute
 		return nil
 	}),
 	kit.On(func(_ context.Context, x *entry, d user.AddressSignInFailed) error {

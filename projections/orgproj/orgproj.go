@@ -124,6 +124,12 @@ var changes = kit.NewHandlers(
 	kit.On(func(ctx context.Context, c *change, d user.Enabled) error {
 		return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET disabled = ? WHERE id = ?`, false, d.UserID)
 	}),
+	kit.On(func(ctx context.Context, c *change, d user.Locked) error {
+		return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET locked_until = ? WHERE id = ?`, c.tx.DB.Dialect.Time(d.LockedUntil()), d.UserID)
+	}),
+	kit.On(func(ctx context.Context, c *change, d user.Unlocked) error {
+		return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET locked_until = NULL WHERE id = ?`, d.UserID)
+	}),
 	kit.On(func(ctx context.Context, c *change, d user.PasswordChanged) error {
 		return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET password_hash = ? WHERE id = ?`, d.PasswordHash, d.UserID)
 	}),

@@ -14,7 +14,8 @@ import (
 )
 
 // LoginsProjection owns the sign-in log: one row per sign-in outcome (succeeded, failed, locked,
-// unlocked), for the login audit and for throttling failed sign-ins by address and username.
+// unlocked, and throttled attempts folded per account, address and minute with their count), for
+// the login audit and for throttling failed sign-ins by address and username.
 const Projection = "logins"
 
 // Login outcomes.
@@ -23,10 +24,11 @@ const (
 	LoginFailed    = "failed"
 	LoginLocked    = "locked"
 	LoginUnlocked  = "unlocked"
+	LoginThrottled = "throttled"
 )
 
 // LoginOutcomes lists the outcomes a query may filter by.
-var LoginOutcomes = []string{LoginSucceeded, LoginFailed, LoginLocked, LoginUnlocked}
+var LoginOutcomes = []string{LoginSucceeded, LoginFailed, LoginLocked, LoginUnlocked, LoginThrottled}
 
 // LoginsDDL creates the sign-in log of one generation.
 func DDL(gen int) []string {
@@ -43,7 +45,9 @@ func DDL(gen int) []string {
 		reason TEXT NOT NULL,
 		method TEXT NOT NULL,
 		actor_id TEXT NOT NULL,
-		actor_name TEXT NOT NULL)`,
+		actor_name TEXT NOT NULL,
+		attempts {bigint} NOT NULL DEFAULT 1,
+		locked_until {time})`,
 		`CREATE INDEX ` + t + `_user ON ` + t + ` (user_id, position)`,
 		`CREATE INDEX ` + t + `_username ON ` + t + ` (username_lower, occurred_at)`,
 		`CREATE INDEX ` + t + `_address ON ` + t + ` (address, occurred_at)`,
@@ -53,19 +57,23 @@ func DDL(gen int) []string {
 }
 
 // LoginColumns in insert order.
-const Columns = `position, occurred_at, user_id, username, username_lower, address, outcome, reason, method, actor_id, actor_name`
+const Columns = `position, occurred_at, user_id, username, username_lower, address, outcome, reason, method, actor_id, actor_name, attempts, locked_until`
 
 // LoginEvent is one row of the sign-in log. UserID is null for usernames that name no account.
+// Count is the number of attempts the row stands for (more than 1 only for throttled attempts,
+// folded per account, address and minute); LockedUntil is when a lock ends (locked rows).
 type LoginEvent struct {
-	Position   uint64                `json:"position"`
-	OccurredAt time.Time             `json:"occurredAt"`
-	UserID     *string               `json:"userId"`
-	Username   string                `json:"username"`
-	Address    string                `json:"address"`
-	Outcome    string                `json:"outcome"`
-	Reason     string                `json:"reason,omitempty"`
-	Method     string                `json:"method,omitempty"`
-	Actor      readmodels.AuditActor `json:"actor"`
+	Position    uint64                `json:"position"`
+	OccurredAt  time.Time             `json:"occurredAt"`
+	UserID      *string               `json:"userId"`
+	Username    string                `json:"username"`
+	Address     string                `json:"address"`
+	Outcome     string                `json:"outcome"`
+	Reason      string                `json:"reason,omitempty"`
+	Method      string                `json:"method,omitempty"`
+	Count       int                   `json:"count"`
+	LockedUntil *time.Time            `json:"lockedUntil,omitempty"`
+	Actor       readmodels.AuditActor `json:"actor"`
 }
 
 // Args are the row's values in LoginColumns order.
@@ -74,8 +82,12 @@ func Args(d readmodels.Dialect, e LoginEvent) []any {
 	if e.UserID != nil {
 		uid = *e.UserID
 	}
+	var until any
+	if e.LockedUntil != nil {
+		until = d.Time(*e.LockedUntil)
+	}
 	return []any{int64(e.Position), d.Time(e.OccurredAt), uid, e.Username, strings.ToLower(e.Username), e.Address,
-		e.Outcome, e.Reason, e.Method, e.Actor.ID, e.Actor.Name}
+		e.Outcome, e.Reason, e.Method, e.Actor.ID, e.Actor.Name, int64(max(e.Count, 1)), until}
 }
 
 // LoginQuery filters the sign-in log. User is an account id, or else a username (any case).
@@ -131,11 +143,17 @@ func scan(row readmodels.Scanner) (LoginEvent, error) {
 	var (
 		e             LoginEvent
 		pos           int64
-		at            readmodels.Time
+		at, until     readmodels.Time
 		uid, usrLower string
+		count         int64
 	)
-	if err := row.Scan(&pos, &at, &uid, &e.Username, &usrLower, &e.Address, &e.Outcome, &e.Reason, &e.Method, &e.Actor.ID, &e.Actor.Name); err != nil {
+	if err := row.Scan(&pos, &at, &uid, &e.Username, &usrLower, &e.Address, &e.Outcome, &e.Reason, &e.Method, &e.Actor.ID, &e.Actor.Name,
+		&count, &until); err != nil {
 		return LoginEvent{}, err
+	}
+	e.Count = int(count)
+	if until.Valid {
+		e.LockedUntil = &until.T
 	}
 	e.Position, e.OccurredAt = uint64(pos), at.T
 	if uid != "" {

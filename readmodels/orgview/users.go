@@ -31,6 +31,9 @@ type User struct {
 	DepartmentID *uuid.UUID `json:"departmentId"`
 	SuperiorID   *uuid.UUID `json:"superiorId"`
 	Disabled     bool       `json:"disabled"`
+	// LockedUntil is the end of the account's last sign-in lock (nil: never locked, or unlocked);
+	// the account is locked while it is in the future.
+	LockedUntil  *time.Time `json:"lockedUntil"`
 	CreatedAt    time.Time  `json:"createdAt"`
 	Version      int64      `json:"version"`
 	DeptPath     string     `json:"-"`
@@ -54,7 +57,8 @@ func OrgDDL(gen int) []string {
 		department_id TEXT NOT NULL DEFAULT '',
 		dept_path {path} NOT NULL DEFAULT '',
 		superior_id TEXT NOT NULL DEFAULT '',
-		superior_path {path} NOT NULL DEFAULT '/')`,
+		superior_path {path} NOT NULL DEFAULT '/',
+		locked_until {time})`,
 		`CREATE INDEX ` + u + `_dept ON ` + u + ` (dept_path)`,
 		`CREATE INDEX ` + u + `_sup ON ` + u + ` (superior_path)`,
 		`CREATE TABLE ` + d + ` (
@@ -79,17 +83,20 @@ func OrgDDL(gen int) []string {
 	}
 }
 
-const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version, department_id, superior_id, dept_path, superior_path`
+const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version, department_id, superior_id, dept_path, superior_path, locked_until`
 
 func scanUser(row readmodels.Scanner) (*User, string, error) {
 	var (
 		u              User
 		id, rl, hash   string
 		dept, superior string
-		created        readmodels.Time
+		created, until readmodels.Time
 	)
-	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version, &dept, &superior, &u.DeptPath, &u.SuperiorPath); err != nil {
+	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version, &dept, &superior, &u.DeptPath, &u.SuperiorPath, &until); err != nil {
 		return nil, "", err
+	}
+	if until.Valid {
+		u.LockedUntil = &until.T
 	}
 	u.ID, _ = uuid.Parse(id)
 	_ = json.Unmarshal([]byte(rl), &u.Roles)

@@ -6,7 +6,7 @@ import { SessionContext, type SessionInfo } from '../src/session';
 export function session(perms: string[] = [], admin = false): SessionInfo {
   const permissions = new Set(perms);
   return {
-    user: { id: 'u1', username: 'zhang', displayName: '张伟', roles: [admin ? 'admin' : 'sales'], departmentId: null, superiorId: null, disabled: false, createdAt: '2026-11-01T00:00:00Z', version: 1 },
+    user: { id: 'u1', username: 'zhang', displayName: '张伟', roles: [admin ? 'admin' : 'sales'], departmentId: null, superiorId: null, disabled: false, lockedUntil: null, createdAt: '2026-11-01T00:00:00Z', version: 1 },
     roles: [],
     permissions,
     can: (p) => admin || permissions.has(p),

@@ -28,7 +28,7 @@ const roles = {
 function mount(role: string) {
   vi.stubGlobal('fetch', async (url: string) => {
     if (url.startsWith('/api/v1/auth/me'))
-      return json(200, { id: 'u1', username: 'zhang', displayName: '张伟', roles: [role], departmentId: 'd1', superiorId: null, disabled: false, createdAt: '2026-11-01T00:00:00Z', version: 1 });
+      return json(200, { id: 'u1', username: 'zhang', displayName: '张伟', roles: [role], departmentId: 'd1', superiorId: null, disabled: false, lockedUntil: null, createdAt: '2026-11-01T00:00:00Z', version: 1 });
     if (url.startsWith('/api/v1/roles')) return json(200, roles);
     if (url.startsWith('/api/v1/departments')) return json(200, { items: [{ id: 'd1', name: '华北区', parentId: null, depth: 0, disabled: false, createdAt: '2026-11-01T00:00:00Z', version: 1 }] });
     return json(200, { items: [], total: 0, totalExact: true });

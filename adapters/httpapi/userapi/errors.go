@@ -21,5 +21,6 @@ func init() {
 		httpkit.ErrorCode{Err: usercmd.ErrTwoFactorNotEnrolled, Status: http.StatusConflict, Code: "two_factor_not_enrolled"},
 		httpkit.ErrorCode{Err: usercmd.ErrTwoFactorOff, Status: http.StatusConflict, Code: "two_factor_not_enabled"},
 		httpkit.ErrorCode{Err: usercmd.ErrUnauthenticated, Status: http.StatusUnauthorized, Code: "unauthenticated"},
+		httpkit.ErrorCode{Err: usercmd.ErrReauthLimit, Status: http.StatusUnauthorized, Code: "sessions_ended"},
 	)
 }

@@ -1,6 +1,7 @@
 package userapi_test
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,9 +78,16 @@ func TestTwoFactorSignIn(t *testing.T) {
 			t.Fatalf("audit of two-factor events: %s", audit.Raw)
 		}
 
-		// Disable with the password: the password alone signs in again.
-		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/2fa/disable", tok, map[string]string{"password": "wrong-password-1"}), 422), "validation_failed")
-		h.Must(h.Do("POST", "/api/v1/auth/2fa/disable", tok, map[string]string{"password": pw}), 204)
+		// Disable with the password and a code (or a recovery code): the password alone signs in again.
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/2fa/disable", tok, map[string]string{"password": "wrong-password-1", "code": next}), 422), "validation_failed")
+		for _, body := range []map[string]string{{"password": pw}, {"password": pw, "code": "000000"}, {"password": pw, "recoveryCode": rc}} {
+			r := h.Must(h.Do("POST", "/api/v1/auth/2fa/disable", tok, body), 422)
+			if !strings.Contains(r.Raw, `"field":"code"`) && !strings.Contains(r.Raw, `"field":"recoveryCode"`) {
+				t.Fatalf("disable with %v: %s", body, r.Raw)
+			}
+		}
+		h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("two.fa", pw)), 401) // still on
+		h.Must(h.Do("POST", "/api/v1/auth/2fa/disable", tok, map[string]string{"password": pw, "recoveryCode": codes[6].(string)}), 204)
 		h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("two.fa", pw)), 200)
 		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/2fa/recovery-codes", tok, map[string]string{"code": next}), 409), "two_factor_not_enabled")
 
@@ -208,10 +216,23 @@ func TestLockoutAndLoginAudit(t *testing.T) {
 			}
 		}
 		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("lock.me", pw)), 423), "account_locked")
+		// The lock shows, with its end, on the user (15 minutes for a first lock) and in the sign-in log.
+		lockedAt := time.Now()
+		rec := h.Must(h.Do("GET", "/api/v1/users/"+id, admin, nil, "X-Chronicle-Min-Position", h.Head()), 200)
+		until, err := time.Parse(time.RFC3339Nano, fmt.Sprint(rec.Body["lockedUntil"]))
+		if err != nil || until.Sub(lockedAt) < 14*time.Minute || until.Sub(lockedAt) > 16*time.Minute {
+			t.Fatalf("lockedUntil of a locked user: %s", rec.Raw)
+		}
+		lockRow := h.Must(h.Do("GET", "/api/v1/audit/logins?outcome=locked&user="+id, admin, nil), 200).Body["items"].([]any)[0].(map[string]any)
+		if lockRow["lockedUntil"] == nil || lockRow["count"] != float64(1) {
+			t.Fatalf("the lock in the sign-in log: %v", lockRow)
+		}
 		// Existing sessions go on; unlocking needs users.manage.
 		h.Must(h.Do("POST", "/api/v1/users/"+id+"/unlock", sales, nil), 403)
 		h.Must(h.Do("POST", "/api/v1/users/not-a-uuid/unlock", admin, nil), 422)
-		h.Must(h.Do("POST", "/api/v1/users/"+id+"/unlock", admin, nil), 200)
+		if un := h.Must(h.Do("POST", "/api/v1/users/"+id+"/unlock", admin, nil), 200); un.Body["lockedUntil"] != nil {
+			t.Fatalf("unlocked: %s", un.Raw)
+		}
 		h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("lock.me", pw)), 200)
 
 		// Unknown usernames answer like accounts and are recorded against the address.
@@ -320,25 +341,108 @@ func TestRecoveryCodeRegeneration(t *testing.T) {
 	}
 }
 
-// TestSignInThrottling: an attempt that comes too early after failures is 429 with Retry-After.
+// TestSignInThrottling: an attempt that comes too early after failures is 429 with Retry-After;
+// throttled attempts show in the sign-in log folded per account, address and minute, with a count.
 func TestSignInThrottling(t *testing.T) {
-	h := apitest.New(t, "sqlite")
-	h.App.Auth.SetSignInPolicy(usercmd.SignInPolicy{UserFree: 2, AddressFree: 1000, Base: time.Hour, Max: time.Hour})
-	admin := h.Login("admin", apitest.AdminPassword)
-	h.CreateUser(admin, "slow.down", "sales")
-	for range 2 {
-		h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("slow.down", "wrong-password-1")), 401)
-	}
-	r := h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("slow.down", "Secret-slow.down-2026")), 429)
-	apitest.WantCode(t, r, "too_many_attempts")
-	if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 3500 || s > 3600 {
-		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
-	}
-	// An unknown username is held back the same way (its failures are counted in the logins read
-	// model: wait until it has them).
-	for range 2 {
-		h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("no.such.user", "wrong-password-1")), 401)
-	}
-	h.Must(h.Do("GET", "/api/v1/audit/logins", admin, nil, "X-Chronicle-Min-Position", h.Head()), 200)
-	apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("no.such.user", "wrong-password-1")), 429), "too_many_attempts")
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		h.App.Auth.SetSignInPolicy(usercmd.SignInPolicy{UserFree: 2, AddressFree: 1000, Base: time.Hour, Max: time.Hour})
+		admin := h.Login("admin", apitest.AdminPassword)
+		id, _ := h.CreateUser(admin, "slow.down", "sales")
+		for range 2 {
+			h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("slow.down", "wrong-password-1")), 401)
+		}
+		r := h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("slow.down", "Secret-slow.down-2026")), 429)
+		apitest.WantCode(t, r, "too_many_attempts")
+		if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 3500 || s > 3600 {
+			t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
+		}
+		for range 3 {
+			h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("slow.down", "wrong-password-2")), 429)
+		}
+		// An unknown username is held back the same way (its failures are counted in the logins read
+		// model: wait until it has them).
+		for range 2 {
+			h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("no.such.user", "wrong-password-1")), 401)
+		}
+		h.Must(h.Do("GET", "/api/v1/audit/logins", admin, nil, "X-Chronicle-Min-Position", h.Head()), 200)
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("no.such.user", "wrong-password-1")), 429), "too_many_attempts")
+		// The counts are recorded once their minute is over, or at shutdown.
+		if err := h.App.Auth.FlushThrottled(t.Context(), true); err != nil {
+			t.Fatal(err)
+		}
+		log := h.Must(h.Do("GET", "/api/v1/audit/logins?outcome=throttled", admin, nil, "X-Chronicle-Min-Position", h.Head()), 200)
+		counts := map[string]float64{}
+		for _, it := range log.Body["items"].([]any) {
+			e := it.(map[string]any)
+			uid, _ := e["userId"].(string)
+			counts[uid+"/"+e["username"].(string)] += e["count"].(float64)
+			if e["address"] != "127.0.0.1" || e["outcome"] != "throttled" {
+				t.Fatalf("throttled entry %v", e)
+			}
+		}
+		if len(counts) != 2 || counts[id+"/slow.down"] != 4 || counts["/no.such.user"] != 1 {
+			t.Fatalf("throttled entries %v: %s", counts, log.Raw)
+		}
+	})
+}
+
+// TestWrongPasswordsEndSessions: on a stolen session, wrong current passwords are recorded and the
+// fifth in a row ends every session of the account (401 sessions_ended).
+func TestWrongPasswordsEndSessions(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		h = securityHarness(t, h)
+		admin := h.Login("admin", apitest.AdminPassword)
+		id, stolen := h.CreateUser(admin, "stolen.one", "sales")
+		mine := h.Login("stolen.one", "Secret-stolen.one-2026")
+		for i := 1; i < 5; i++ {
+			r := h.Must(h.Do("POST", "/api/v1/auth/change-password", stolen, map[string]string{"currentPassword": "guess-" + strconv.Itoa(i), "newPassword": "Another-2026-pass"}), 422)
+			if !strings.Contains(r.Raw, `"field":"currentPassword"`) {
+				t.Fatalf("guess %d: %s", i, r.Raw)
+			}
+		}
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/2fa/disable", stolen, map[string]string{"password": "guess-5"}), 401), "sessions_ended")
+		h.Must(h.Do("GET", "/api/v1/auth/me", stolen, nil), 401)
+		h.Must(h.Do("GET", "/api/v1/auth/me", mine, nil), 401)
+		h.Login("stolen.one", "Secret-stolen.one-2026")
+		audit := h.Must(h.Do("GET", "/api/v1/audit/events?type=user.reauthentication_failed.v1&stream=user-"+id, admin, nil, "X-Chronicle-Min-Position", h.Head()), 200)
+		if audit.Body["total"].(float64) != 5 || strings.Contains(audit.Raw, "guess-") {
+			t.Fatalf("failed reauthentications in the operation log: %s", audit.Raw)
+		}
+	})
+}
+
+// TestUsernamesOnlyForAdministrators: the user directory shows everyone's names, but usernames only
+// to holders of users.manage (and each user their own).
+func TestUsernamesOnlyForAdministrators(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		salesID, sales := h.CreateUser(admin, "dir.sales", "sales")
+		otherID, _ := h.CreateUser(admin, "dir.other", "sales")
+		names := func(tok string) map[string]string {
+			out := map[string]string{}
+			for _, it := range h.Must(h.Do("GET", "/api/v1/users", tok, nil, "X-Chronicle-Min-Position", h.Head()), 200).Body["items"].([]any) {
+				u := it.(map[string]any)
+				if u["displayName"] == "" {
+					t.Fatalf("no display name: %v", u)
+				}
+				out[u["id"].(string)] = u["username"].(string)
+			}
+			return out
+		}
+		if n := names(admin); n[salesID] != "dir.sales" || n[otherID] != "dir.other" {
+			t.Fatalf("an administrator's directory: %v", n)
+		}
+		n := names(sales)
+		if n[salesID] != "dir.sales" || n[otherID] != "" || len(n) < 3 {
+			t.Fatalf("a sales user's directory: %v", n)
+		}
+		for _, u := range n {
+			if u != "" && u != "dir.sales" {
+				t.Fatalf("a sales user sees the username %q", u)
+			}
+		}
+		if u := h.Must(h.Do("GET", "/api/v1/users/"+otherID, sales, nil), 200); u.Body["username"] != "" || u.Body["displayName"] == "" {
+			t.Fatalf("another user's record for a sales user: %s", u.Raw)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 )
 
 // TwoFactorEnrollment is the answer to POST /api/v1/auth/2fa/enroll.
@@ -57,9 +58,12 @@ func (a api) recoveryCodes(run func(context.Context, commands.Meta, string) ([]s
 	}
 }
 
-// TwoFactorDisable is the body of POST /api/v1/auth/2fa/disable.
+// TwoFactorDisable is the body of POST /api/v1/auth/2fa/disable: the password and, when
+// two-factor sign-in is on, a current one-time code or an unused recovery code.
 type TwoFactorDisable struct {
-	Password string `json:"password"`
+	Password     string `json:"password"`
+	Code         string `json:"code"`
+	RecoveryCode string `json:"recoveryCode"`
 }
 
 func (a api) disableTwoFactor(r *http.Request) (httpkit.Reply, error) {
@@ -67,8 +71,10 @@ func (a api) disableTwoFactor(r *http.Request) (httpkit.Reply, error) {
 	if err := a.Kit.Decode(r, &in); err != nil {
 		return httpkit.Reply{}, err
 	}
+	if in.Password == "" {
+		return httpkit.Reply{}, httpkit.Invalid("password", "is required")
+	}
 	return a.Kit.Run(r, func(m commands.Meta) (commands.Result, error) {
-		return a.Auth.DisableTwoFactor(r.Context(), m, in.Password)
-	},
-		httpkit.Answer{})
+		return a.Auth.DisableTwoFactor(r.Context(), m, usercmd.TwoFactorProof{Password: in.Password, TOTP: in.Code, RecoveryCode: in.RecoveryCode})
+	}, httpkit.Answer{})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
@@ -33,8 +34,25 @@ type UserPatch struct {
 	SuperiorID   httpkit.Opt[string]   `json:"superiorId"`
 }
 
-func (a api) user(ctx context.Context, _ access.Actor, id uuid.UUID) (*orgview.User, error) {
-	return a.OrgViews.GetUser(ctx, id)
+func (a api) user(ctx context.Context, actor access.Actor, id uuid.UUID) (*orgview.User, error) {
+	u, err := a.OrgViews.GetUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return directoryView(actor, u), nil
+}
+
+// directoryView is what the user directory shows the actor of an account. Every signed-in user
+// sees the directory (names of owners, assignees, actors), but usernames, which are half of a
+// sign-in and all one needs to aim failed sign-ins at an account, only administrators of
+// accounts (users.manage) see, and everyone their own.
+func directoryView(actor access.Actor, u *orgview.User) *orgview.User {
+	if actor.Can(role.UsersManage) || actor.ID == u.ID {
+		return u
+	}
+	c := *u
+	c.Username = ""
+	return &c
 }
 
 func (a api) createUser(r *http.Request) (httpkit.Reply, error) {
@@ -73,6 +91,10 @@ func (a api) listUsers(r *http.Request) (httpkit.Reply, error) {
 	users, err := a.OrgViews.ListUsers(r.Context())
 	if err != nil {
 		return httpkit.Reply{}, err
+	}
+	actor := httpkit.ActorOf(r.Context())
+	for i, u := range users {
+		users[i] = directoryView(actor, u)
 	}
 	return httpkit.OK(httpkit.All(users)), nil
 }

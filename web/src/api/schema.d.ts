@@ -92,7 +92,7 @@ export interface paths {
         put?: never;
         /**
          * Switch your two-factor sign-in off
-         * @description Needs your password (422 validation_failed, field password, when wrong). The password alone signs in again; the recovery codes die. Without two-factor sign-in it changes nothing.
+         * @description Needs your password (422 validation_failed, field password, when wrong) and, when two-factor sign-in is on, a current one-time `code` of your authenticator app or an unused `recoveryCode` (422 on code or recoveryCode when missing or wrong), so a stolen session that learnt the password cannot strip the second factor. Wrong answers are counted like failed sign-ins: recorded, throttled (429 too_many_attempts with Retry-After after 3 within 15 minutes), and the 5th in a row ends every session of the account (401 sessions_ended). The password alone signs in again; the recovery codes die. Without two-factor sign-in it changes nothing.
          */
         post: operations["disableTwoFactor"];
         delete?: never;
@@ -152,7 +152,7 @@ export interface paths {
         put?: never;
         /**
          * Change the caller's own password
-         * @description Checks the current password (422 validation_failed on currentPassword when it is wrong); the new password must differ from it and follow the password rules (at least 10 characters; 422 on newPassword). Every other session of the caller ends; the session making the change stays.
+         * @description Checks the current password (422 validation_failed on currentPassword when it is wrong); the new password must differ from it and follow the password rules (at least 10 characters; 422 on newPassword). Every other session of the caller ends; the session making the change stays. Wrong current passwords are counted like failed sign-ins: each is recorded (user.reauthentication_failed.v1), after 3 within 15 minutes the next must wait 1 s, 2 s, ... (429 too_many_attempts with Retry-After), and the 5th in a row ends every session of the account (401 sessions_ended): a stolen session cannot go on guessing.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -172,7 +172,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Not subject to Idempotency-Key (it is outside the authenticated API). 401 invalid_credentials for a wrong username or password. Two-factor sign-in: once the account has confirmed an enrolment, the right password without `totp` or `recoveryCode` is 401 totp_required (not counted as a failure), and a wrong code is 401 invalid_second_factor. Failed sign-ins: every outcome is recorded as an event (on the account's stream, or for a username that names no account on the client address's stream; the answer never tells which). After 3 failures within 15 minutes for a username (10 for a client address) the next attempt must wait 1 s after the latest failure, then 2 s, 4 s, ... up to 30 s; an earlier attempt is 429 too_many_attempts with Retry-After and is neither checked nor recorded. The 10th failure within 15 minutes locks the account: 423 account_locked until an administrator unlocks it. The answer carries `X-Chronicle-Position` of the sign-in event. Cookie session (the web UI): with the request header `X-Chronicle-Session: cookie` a successful sign-in sets two cookies, `chronicle_session` (the session token; HttpOnly, SameSite=Strict, Path=/, Secure when the request came over TLS, expiring with the session) and `chronicle_csrf` (a random CSRF token, 32 bytes in unpadded base64url, readable by scripts; SameSite=Strict, Path=/, Secure under TLS), and the body carries no `token`. Sign in again with the second factor after 401 totp_required exactly as with a bearer session; no cookie is set until the sign-in succeeds. See the `cookieAuth` security scheme for using the cookies.
+         * @description Not subject to Idempotency-Key (it is outside the authenticated API). 401 invalid_credentials for a wrong username or password. Two-factor sign-in: once the account has confirmed an enrolment, the right password without `totp` or `recoveryCode` is 401 totp_required (not counted as a failure), and a wrong code is 401 invalid_second_factor. Failed sign-ins: every outcome is recorded as an event (on the account's stream, or for a username that names no account on the client address's stream; the answer never tells which). After 3 failures within 15 minutes for a username (10 for a client address) the next attempt must wait 1 s after the latest failure, then 2 s, 4 s, ... up to 30 s; an earlier attempt is 429 too_many_attempts with Retry-After and is not checked; such attempts are recorded folded, one sign-in log entry (outcome throttled, with a count) per account, address and minute. The 10th failure within 15 minutes locks the account: 423 account_locked for 15 minutes, then 1 h, 4 h and 24 h for each further lock without a successful sign-in in between (or until an administrator unlocks it; the user's lockedUntil says when). An account with two-factor sign-in still signs in through a lock (and past the throttling) with the right password and a valid `totp` or `recoveryCode` from a client address that none of the lock's failures, nor any wrong password or code in the last 15 minutes, came from; a wrong one from there is answered 423 (or 429) like any attempt on the locked account, and the lock stays for everyone else. The answer carries `X-Chronicle-Position` of the sign-in event. Cookie session (the web UI): with the request header `X-Chronicle-Session: cookie` a successful sign-in sets two cookies, `chronicle_session` (the session token; HttpOnly, SameSite=Strict, Path=/, Secure when the request came over TLS, expiring with the session) and `chronicle_csrf` (a random CSRF token, 32 bytes in unpadded base64url, readable by scripts; SameSite=Strict, Path=/, Secure under TLS), and the body carries no `token`. Sign in again with the second factor after 401 totp_required exactly as with a bearer session; no cookie is set until the sign-in succeeds. See the `cookieAuth` security scheme for using the cookies.
          */
         post: operations["login"];
         delete?: never;
@@ -1209,7 +1209,7 @@ export interface paths {
         put?: never;
         /**
          * Unlock a user locked by failed sign-ins (users.manage)
-         * @description Lifts the lock that 10 failed sign-ins within 15 minutes put on the account, and starts the failure count again. Unlocking an account that is not locked changes nothing. 403 forbidden without users.manage. No body is needed.
+         * @description Lifts the lock that 10 failed sign-ins within 15 minutes put on the account before it ends by itself, and starts the failure count again (the next lock still lasts longer, until the user signs in successfully). Unlocking an account that is not locked changes nothing. Without any administrator able to sign in, `chronicle users unlock USERNAME` on the server does the same. 403 forbidden without users.manage. No body is needed.
          */
         post: operations["unlockUser"];
         delete?: never;
@@ -2773,7 +2773,8 @@ export interface components {
          *       "actor": {
          *         "id": "00000000-0000-0000-0000-000000000000",
          *         "name": "anonymous"
-         *       }
+         *       },
+         *       "count": 1
          *     }
          */
         LoginEvent: {
@@ -2793,8 +2794,11 @@ export interface components {
             username: string;
             /** @description Client address. */
             address: string;
-            /** @enum {string} */
-            outcome: "succeeded" | "failed" | "locked" | "unlocked";
+            /**
+             * @description throttled: attempts held back by throttling (not checked), folded per account (or attempted username, or the address alone when the address was held back), address and minute; occurredAt is the minute's start and count the number of attempts.
+             * @enum {string}
+             */
+            outcome: "succeeded" | "failed" | "locked" | "unlocked" | "throttled";
             /**
              * @description Why a sign-in failed.
              * @enum {string}
@@ -2805,6 +2809,13 @@ export interface components {
              * @enum {string}
              */
             method?: "password" | "totp" | "recovery_code";
+            /** @description How many attempts the entry stands for: more than 1 only for throttled entries. */
+            count: number;
+            /**
+             * Format: date-time
+             * @description For locked entries: when the lock ends (15 minutes, then 1 h, 4 h and 24 h for consecutive locks without a successful sign-in).
+             */
+            lockedUntil?: string;
             actor: components["schemas"]["ActorRef"];
         };
         LoginEventPage: {
@@ -2923,7 +2934,7 @@ export interface components {
             status: number;
             detail?: string;
             /**
-             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unpacked_too_large, unreadable_file, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, event_too_large, invalid_event, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, rate_limited, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, internal.
+             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unpacked_too_large, unreadable_file, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, event_too_large, invalid_event, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, rate_limited, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, sessions_ended, internal.
              * @example validation_failed
              */
             code: string;
@@ -3384,7 +3395,8 @@ export interface components {
         };
         /**
          * @example {
-         *       "password": "星河-Secret-2026"
+         *       "password": "星河-Secret-2026",
+         *       "code": "492039"
          *     }
          */
         TwoFactorDisableRequest: {
@@ -3393,6 +3405,16 @@ export interface components {
              * @description Your current password.
              */
             password: string;
+            /**
+             * @description The current 6-digit code of your authenticator app (required when two-factor sign-in is on, unless recoveryCode is given).
+             * @example 492039
+             */
+            code?: string;
+            /**
+             * @description Or one of your unused recovery codes.
+             * @example k6m7n-p8q9r
+             */
+            recoveryCode?: string;
         };
         TwoFactorEnrollment: {
             /**
@@ -3449,7 +3471,10 @@ export interface components {
              * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
              */
             id: string;
-            /** @example zhangsan */
+            /**
+             * @description The sign-in name. Empty ("") for callers without users.manage, except in their own record: usernames are half of a sign-in.
+             * @example zhangsan
+             */
             username: string;
             /** @example 张三 */
             displayName: string;
@@ -3465,6 +3490,11 @@ export interface components {
              */
             superiorId: string | null;
             disabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the account's last sign-in lock ends (null: never locked, or unlocked). The account is locked while this is in the future; POST /api/v1/users/{id}/unlock lifts it early.
+             */
+            lockedUntil: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: int64 */
@@ -3797,7 +3827,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The account is locked (account_locked): 10 failed sign-ins within 15 minutes lock it until an administrator unlocks it (POST /api/v1/users/{id}/unlock); the right password does not help meanwhile. */
+        /** @description The account is locked (account_locked): 10 failed sign-ins within 15 minutes lock it for 15 minutes, then 1 h, 4 h and 24 h for each further lock without a successful sign-in in between, or until an administrator unlocks it (POST /api/v1/users/{id}/unlock, or `chronicle users unlock USERNAME`). The right password alone does not help meanwhile; with two-factor sign-in, the password and a valid second factor from an address the lock's failures did not come from do. */
         AccountLocked: {
             headers: {
                 [name: string]: unknown;
@@ -3808,7 +3838,7 @@ export interface components {
                  *       "type": "https://chronicle-crm.dev/problems/account_locked",
                  *       "title": "Locked",
                  *       "status": 423,
-                 *       "detail": "the account is locked after too many failed sign-ins; an administrator must unlock it",
+                 *       "detail": "the account is locked for a while after too many failed sign-ins; try again later or ask an administrator to unlock it",
                  *       "code": "account_locked"
                  *     }
                  */

@@ -32,7 +32,7 @@ export function UserSelect(props: React.ComponentProps<typeof Select> & { active
       loading={u.isLoading}
       options={(u.data?.items ?? [])
         .filter((x) => !activeOnly || !x.disabled)
-        .map((x) => ({ value: x.id, label: `${x.displayName} (${x.username})` }))}
+        .map((x) => ({ value: x.id, label: x.username ? `${x.displayName} (${x.username})` : x.displayName }))}
       {...rest}
     />
   );

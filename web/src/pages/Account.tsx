@@ -97,8 +97,9 @@ export default function Account() {
                   <Form.Item name="code" rules={[{ required: true }]}><Input placeholder={t('当前验证码', 'Current code')} aria-label={t('当前验证码', 'Current code')} inputMode="numeric" style={{ width: 140 }} /></Form.Item>
                   <Button htmlType="submit">{t('生成新的恢复码', 'New recovery codes')}</Button>
                 </Form>
-                <Form form={dform} name="dform" layout="inline" onFinish={(v) => modal.confirm({ title: t('关闭两步验证？', 'Switch two-factor sign-in off?'), onOk: () => run(() => call('POST', '/auth/2fa/disable', { body: { password: v.password } }), { form: dform, success: t('两步验证已关闭', 'Two-factor sign-in is off') }).catch(() => undefined) })}>
+                <Form form={dform} name="dform" layout="inline" onFinish={(v) => modal.confirm({ title: t('关闭两步验证？', 'Switch two-factor sign-in off?'), onOk: () => run(() => call('POST', '/auth/2fa/disable', { body: disableBody(v) }), { form: dform, success: t('两步验证已关闭', 'Two-factor sign-in is off') }).catch(() => undefined) })}>
                   <Form.Item name="password" rules={[{ required: true }]}><Input.Password placeholder={t('密码', 'Password')} aria-label={t('用于关闭两步验证的密码', 'Password to switch 2FA off')} style={{ width: 160 }} /></Form.Item>
+                  <Form.Item name="code" rules={[{ required: twoFactorOn }]}><Input placeholder={t('验证码或恢复码', 'Code or recovery code')} aria-label={t('用于关闭两步验证的验证码或恢复码', 'Code or recovery code to switch 2FA off')} style={{ width: 180 }} /></Form.Item>
                   <Button danger htmlType="submit">{t('关闭两步验证', 'Switch off')}</Button>
                 </Form>
                 {twoFactorOn && <Tag color="success">{t('已开启', 'On')}</Tag>}
@@ -146,4 +147,11 @@ export default function Account() {
       </Row>
     </div>
   );
+}
+
+/** The body of POST /auth/2fa/disable: six digits are the authenticator's code, anything else a recovery code. */
+function disableBody(v: { password: string; code?: string }): Schemas['TwoFactorDisableRequest'] {
+  const c = (v.code ?? '').replace(/\s/g, '');
+  if (!c) return { password: v.password };
+  return /^\d{6}$/.test(c) ? { password: v.password, code: c } : { password: v.password, recoveryCode: c };
 }

@@ -94,7 +94,7 @@ function Logins() {
       <Form layout="inline" onFinish={(v) => setF({ user: v.user, address: v.address, outcome: v.outcome, from: iso(v.range?.[0]), to: iso(v.range?.[1]) })} style={{ marginBottom: 12, rowGap: 8 }}>
         <Form.Item name="user"><Input placeholder={t('用户名', 'Username')} aria-label={t('用户名', 'Username')} /></Form.Item>
         <Form.Item name="address"><Input placeholder={t('地址', 'Address')} aria-label={t('地址', 'Address')} /></Form.Item>
-        <Form.Item name="outcome"><Select allowClear placeholder={t('结果', 'Outcome')} aria-label={t('结果', 'Outcome')} style={{ width: 130 }} options={['succeeded', 'failed', 'locked', 'unlocked'].map((v) => ({ value: v, label: v }))} /></Form.Item>
+        <Form.Item name="outcome"><Select allowClear placeholder={t('结果', 'Outcome')} aria-label={t('结果', 'Outcome')} style={{ width: 130 }} options={['succeeded', 'failed', 'locked', 'unlocked', 'throttled'].map((v) => ({ value: v, label: v }))} /></Form.Item>
         <Form.Item name="range"><DatePicker.RangePicker showTime /></Form.Item>
         <Button htmlType="submit" type="primary">{t('筛选', 'Filter')}</Button>
       </Form>
@@ -110,7 +110,13 @@ function Logins() {
             { key: 'at', title: t('时间', 'When'), render: (_, e) => fmtTime(e.occurredAt) },
             { key: 'u', title: t('用户', 'User'), dataIndex: 'username' },
             { key: 'a', title: t('地址', 'Address'), dataIndex: 'address' },
-            { key: 'o', title: t('结果', 'Outcome'), render: (_, e) => <Tag color={e.outcome === 'succeeded' ? 'success' : 'error'}>{e.outcome}</Tag> },
+            { key: 'o', title: t('结果', 'Outcome'), render: (_, e) => (
+                <Tag color={e.outcome === 'succeeded' ? 'success' : 'error'}>
+                  {e.outcome}
+                  {e.count > 1 ? ` ×${e.count}` : ''}
+                  {e.lockedUntil ? ` → ${fmtTime(e.lockedUntil)}` : ''}
+                </Tag>
+              ) },
             { key: 'r', title: t('原因 / 方式', 'Reason / method'), render: (_, e) => e.reason ?? e.method ?? '' },
           ]}
         />

@@ -225,7 +225,7 @@ function Users() {
   if (q.error) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
   const canManage = s.can('users.manage');
   const act = (u: User, path: string, ok: string, title: string) =>
-    modal.confirm({ title, content: `${u.displayName} (${u.username})`, onOk: () => run(() => call('POST', `/users/${u.id}/${path}`), { success: ok }).catch(() => undefined) });
+    modal.confirm({ title, content: u.username ? `${u.displayName} (${u.username})` : u.displayName, onOk: () => run(() => call('POST', `/users/${u.id}/${path}`), { success: ok }).catch(() => undefined) });
   const items = (q.data?.items ?? []).filter((u) => !filter || (u.displayName + u.username).toLowerCase().includes(filter.toLowerCase()));
   return (
     <div>
@@ -241,7 +241,14 @@ function Users() {
         scroll={{ x: 'max-content' }}
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
         columns={[
-          { key: 'n', title: t('姓名', 'Name'), render: (_, u) => <span>{u.displayName} {u.disabled && <Tag color="error">{t('已停用', 'Disabled')}</Tag>}</span> },
+          { key: 'n', title: t('姓名', 'Name'), render: (_, u) => (
+            <span>
+              {u.displayName} {u.disabled && <Tag color="error">{t('已停用', 'Disabled')}</Tag>}
+              {u.lockedUntil && new Date(u.lockedUntil) > new Date() && (
+                <Tag color="warning">{t('锁定至', 'Locked until')} {fmtTime(u.lockedUntil)}</Tag>
+              )}
+            </span>
+          ) },
           { key: 'u', title: t('用户名', 'Username'), dataIndex: 'username' },
           { key: 'r', title: t('角色', 'Roles'), render: (_, u) => u.roles.map((r) => <Tag key={r}>{r}</Tag>) },
           { key: 'd', title: t('部门', 'Department'), render: (_, u) => depts.data?.items.find((d) => d.id === u.departmentId)?.name ?? '—' },
