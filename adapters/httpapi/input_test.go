@@ -95,3 +95,48 @@ func TestHostileText(t *testing.T) {
 		}
 	})
 }
+
+// TestBodiesAndEntityTags: a write whose body is not application/json is 415 with Accept-Post
+// or Accept-Patch (a form-encoded sign-in too); ETag is a quoted entity tag and If-Match takes
+// "3" or 3, refuses a weak tag.
+func TestBodiesAndEntityTags(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		head, _ := h.App.Store.Head(context.Background())
+		form := h.Do("POST", "/api/v1/auth/login", "", "username=admin&password="+url.QueryEscape(apitest.AdminPassword), "Content-Type", "application/x-www-form-urlencoded")
+		if form.Status != 415 || form.Body["code"] != "unsupported_media_type" || form.Header.Get("Accept-Post") != "application/json" {
+			t.Fatalf("form sign-in: %d %v %s", form.Status, form.Header, form.Raw)
+		}
+		h.Must(h.Do("POST", "/api/v1/leads", admin, `{"name":"文本"}`, "Content-Type", "text/plain"), 415)
+		h.Must(h.Do("POST", "/api/v1/leads", admin, `{"name":"无类型"}`, "Content-Type", ""), 415)
+		if after, _ := h.App.Store.Head(context.Background()); after != head {
+			t.Fatalf("refused bodies wrote %d events", after-head)
+		}
+		lead := h.Must(h.Do("POST", "/api/v1/leads", admin, map[string]any{"name": "标签"}), 201)
+		id := lead.Body["id"].(string)
+		if et := lead.Header.Get("ETag"); et != `"1"` {
+			t.Fatalf("create ETag %q", et)
+		}
+		patch := h.Do("PATCH", "/api/v1/leads/"+id, admin, `remark=x`, "Content-Type", "application/x-www-form-urlencoded")
+		if patch.Status != 415 || patch.Header.Get("Accept-Patch") != "application/json" {
+			t.Fatalf("form patch: %d %v", patch.Status, patch.Header)
+		}
+		// A bodiless action needs no Content-Type.
+		h.Must(h.Do("POST", "/api/v1/leads/"+id+"/release", admin, map[string]any{"reason": "回池"}), 200)
+		h.Must(h.Do("POST", "/api/v1/leads/"+id+"/claim", admin, nil, "Content-Type", ""), 200)
+		got := h.Must(h.Do("GET", "/api/v1/leads/"+id, admin, nil, "X-Chronicle-Min-Position", h.Head()), 200)
+		if et := got.Header.Get("ETag"); et != `"3"` {
+			t.Fatalf("read ETag %q", et)
+		}
+		h.Must(h.Do("PATCH", "/api/v1/leads/"+id, admin, map[string]any{"remark": "弱"}, "If-Match", `W/"3"`), 400)
+		up := h.Must(h.Do("PATCH", "/api/v1/leads/"+id, admin, map[string]any{"remark": "强"}, "If-Match", `"3"`), 200)
+		if et := up.Header.Get("ETag"); et != `"4"` {
+			t.Fatalf("patch ETag %q", et)
+		}
+		h.Must(h.Do("PATCH", "/api/v1/leads/"+id, admin, map[string]any{"remark": "裸"}, "If-Match", `4`), 200)
+		stale := h.Must(h.Do("PATCH", "/api/v1/leads/"+id, admin, map[string]any{"remark": "旧"}, "If-Match", `"4"`), 412)
+		if et := stale.Header.Get("ETag"); et != `"5"` || stale.Body["currentVersion"].(float64) != 5 {
+			t.Fatalf("412: ETag %q %s", et, stale.Raw)
+		}
+	})
+}
