@@ -25,7 +25,7 @@ func TestHostileText(t *testing.T) {
 			{"lead remark", "POST", "/api/v1/leads", `{"name":"王","remark":"x\u001b[2J"}`, 422, "validation_failed", "remark"},
 			{"lead bidi", "POST", "/api/v1/leads", `{"name":"invoice\u202egpj.exe"}`, 422, "validation_failed", "name"},
 			{"customer name", "POST", "/api/v1/customers", `{"name":"星河\u0000科技"}`, 422, "validation_failed", "name"},
-			{"custom field options", "PATCH", "/api/v1/settings", `{"customerFields":[{"key":"tier","label":"等级","type":"select","options":["A","B\u0000"]}]}`, 422, "validation_failed", "customerFields[0].options[1]"},
+			{"custom field options", "PATCH", "/api/v1/settings", `{"customerFields":[{"key":"tier","label":"等级","type":"option","options":["A","B\u0000"]}]}`, 422, "validation_failed", "customerFields[0].options[1]"},
 			{"customer custom field", "POST", "/api/v1/customers", `{"name":"星河科技","custom":{"x":"\u0000"}}`, 422, "validation_failed", "custom.x"},
 			{"lead raw invalid utf-8", "POST", "/api/v1/leads", "{\"name\":\"\xff\xfe\"}", 400, "malformed_json", ""},
 			{"lead lone surrogate", "POST", "/api/v1/leads", `{"name":"\ud800"}`, 400, "malformed_json", ""},
