@@ -3522,7 +3522,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request cannot be read: malformed JSON, a wrong JSON type, an unknown field (codes malformed_json, unknown_field) or a malformed If-Match header (malformed_if_match). */
+        /** @description The request cannot be read: malformed JSON, a wrong JSON type, an unknown field (codes malformed_json, unknown_field), a body that is not valid UTF-8 (a lone UTF-16 surrogate escape included) or names a member twice in one object, also in two spellings that differ only in case (malformed_json, the field names the member), a malformed If-Match header (malformed_if_match), a query string with a bad percent-escape, invalid UTF-8 or a control or bidirectional override character in a parameter (malformed_query, the field names the parameter), or such a path (malformed_path). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -3657,9 +3657,19 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not JSON (unsupported_media_type): send application/json. */
+        /** @description A POST, PUT or PATCH whose body is not application/json (unsupported_media_type; form-encoded and text bodies included); Accept-Post or Accept-Patch names application/json. Imports take their own upload types. */
         UnsupportedMediaType: {
             headers: {
+                /**
+                 * @description The media type a POST body must have.
+                 * @example application/json
+                 */
+                "Accept-Post"?: string;
+                /**
+                 * @description The media type a PATCH body must have.
+                 * @example application/json
+                 */
+                "Accept-Patch"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -3668,14 +3678,14 @@ export interface components {
                  *       "type": "https://chronicle-crm.dev/problems/unsupported_media_type",
                  *       "title": "Unsupported Media Type",
                  *       "status": 415,
-                 *       "detail": "send application/json",
+                 *       "detail": "send the body as application/json",
                  *       "code": "unsupported_media_type"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Well-formed but invalid: field validation, bad UUIDs, bad dates, bad query parameters (validation_failed), or an Idempotency-Key reused for a different request (idempotency_key_reused). */
+        /** @description Well-formed but invalid: field validation (a string anywhere in the body that holds a control character other than tab, line feed and carriage return, or a bidirectional embedding, override or isolate character, is refused with its path, such as contacts[0].name), bad UUIDs, bad dates, bad query parameters (validation_failed), or an Idempotency-Key reused for a different request (idempotency_key_reused). */
         UnprocessableEntity: {
             headers: {
                 [name: string]: unknown;
@@ -3849,8 +3859,8 @@ export interface components {
          */
         IdempotencyKey: string;
         /**
-         * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-         * @example 3
+         * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+         * @example "3"
          */
         IfMatch: string;
         /**
@@ -3881,8 +3891,8 @@ export interface components {
          */
         "X-Chronicle-Position": number;
         /**
-         * @description The record's version after the command (use it in If-Match).
-         * @example 3
+         * @description The record's version after the command as a strong entity tag, the version quoted ("3"); send it back in If-Match.
+         * @example "3"
          */
         ETag: string;
         /** @description URL of the created record. */
@@ -3980,6 +3990,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4037,6 +4048,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginEventPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4137,6 +4149,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorEnrollment"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CsrfFailed"];
             404: components["responses"]["NotFound"];
@@ -4293,6 +4306,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CsrfFailed"];
             409: components["responses"]["Conflict"];
@@ -4319,6 +4333,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["UnexpectedError"];
@@ -4343,6 +4358,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["TwoFactorEnrollmentRequired"];
             default: components["responses"]["UnexpectedError"];
@@ -4370,6 +4386,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["TwoFactorEnrollmentRequired"];
             404: components["responses"]["NotFound"];
@@ -4421,6 +4438,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4541,6 +4559,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4603,6 +4622,7 @@ export interface operations {
                     "application/json": components["schemas"]["Contact"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4615,8 +4635,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -4655,8 +4675,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -4722,6 +4742,7 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4802,6 +4823,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4991,6 +5013,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5033,7 +5056,10 @@ export interface operations {
             /** @description The customer's read view (with ETag), or with `asOf` its snapshot at that time. */
             200: {
                 headers: {
-                    /** @description The customer's version (not sent with asOf). */
+                    /**
+                     * @description The customer's version as a quoted entity tag, such as "3" (not sent with asOf).
+                     * @example "3"
+                     */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -5080,6 +5106,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerSnapshot"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5092,8 +5119,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -5132,8 +5159,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -5180,8 +5207,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5234,8 +5261,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5441,6 +5468,7 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5452,8 +5480,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5500,8 +5528,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5543,6 +5571,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -5552,8 +5581,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5606,8 +5635,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5687,6 +5716,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5698,8 +5728,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5797,6 +5827,7 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5902,6 +5933,7 @@ export interface operations {
                     "application/json": components["schemas"]["Department"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5914,8 +5946,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -6016,6 +6048,7 @@ export interface operations {
                     "application/json": components["schemas"]["DuplicatePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6057,6 +6090,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowUpPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6263,6 +6297,7 @@ export interface operations {
                     "application/json": components["schemas"]["Import"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6326,6 +6361,7 @@ export interface operations {
                     "application/json": components["schemas"]["LeadPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -6474,6 +6510,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6516,7 +6553,10 @@ export interface operations {
             /** @description The lead's read view (with ETag), or with `asOf` its snapshot at that time. */
             200: {
                 headers: {
-                    /** @description The lead's version (not sent with asOf). */
+                    /**
+                     * @description The lead's version as a quoted entity tag, such as "3" (not sent with asOf).
+                     * @example "3"
+                     */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -6547,6 +6587,7 @@ export interface operations {
                     "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadSnapshot"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6559,8 +6600,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -6599,8 +6640,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -6647,8 +6688,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -6701,8 +6742,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -6763,8 +6804,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -6852,6 +6893,7 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6863,8 +6905,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -6936,6 +6978,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6966,6 +7009,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReturningCustomerPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -6989,6 +7033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectionStatusList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["UnexpectedError"];
@@ -7029,6 +7074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectionRebuildAccepted"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -7072,6 +7118,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectionResumeAccepted"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
@@ -7110,6 +7157,7 @@ export interface operations {
                     "application/json": components["schemas"]["RolePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7222,6 +7270,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -7233,8 +7282,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -7290,8 +7339,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -7378,6 +7427,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7389,8 +7439,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -7455,6 +7505,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7539,6 +7590,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -7551,8 +7603,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -7599,8 +7651,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7648,8 +7700,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7697,8 +7749,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7746,8 +7798,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7803,8 +7855,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
