@@ -133,7 +133,7 @@ func (s *Server) Router() *mux.Router { return s.router }
 
 func (s *Server) routes() {
 	r := s.router
-	r.Use(s.requestContext, s.recoverer)
+	r.Use(s.requestContext, s.recoverer, s.wellFormed)
 	notFound := s.kit.Adapt(func(r *http.Request) (httpkit.Reply, error) {
 		return httpkit.Reply{}, httpkit.Fail(http.StatusNotFound, "not_found", "no such endpoint: "+r.URL.Path)
 	})
@@ -191,11 +191,30 @@ func securityHeaders(next http.Handler) http.Handler {
 func (s *Server) requestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
-		if id == "" || len(id) > 128 {
+		if id == "" || len(id) > 128 || httpkit.CheckHeader("X-Request-ID", id) != nil {
 			id = uuid.Must(uuid.NewV7()).String()
 		}
 		w.Header().Set("X-Request-ID", id)
 		next.ServeHTTP(w, r.WithContext(httpkit.WithRequestID(r.Context(), id)))
+	})
+}
+
+// wellFormed answers 400 to an API request whose path or query string is not valid UTF-8 or holds
+// a control or bidirectional override character (httpkit.CheckPath, CheckQuery): nothing of it
+// reaches a handler, a search or a store.
+func (s *Server) wellFormed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+			err := httpkit.CheckPath(r.URL.Path)
+			if err == nil {
+				err = httpkit.CheckQuery(r.URL.RawQuery)
+			}
+			if err != nil {
+				httpkit.WriteProblem(w, r, s.Logger, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -267,6 +286,9 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 func (s *Server) serveOnce(w http.ResponseWriter, r *http.Request, key string, next http.Handler) error {
 	if len(key) > 200 {
 		return httpkit.Invalid("Idempotency-Key", "at most 200 characters")
+	}
+	if err := httpkit.CheckHeader("Idempotency-Key", key); err != nil {
+		return err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
 	if err != nil {

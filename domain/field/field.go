@@ -30,15 +30,67 @@ func Required(name, v string) error {
 	return nil
 }
 
-// Text checks UTF-8 validity and a length limit in characters.
+// Text checks UTF-8 validity, the characters text may hold (see Unsafe) and a length limit in
+// characters.
 func Text(name, v string, max int) error {
-	if !utf8.ValidString(v) {
-		return &Error{Field: name, Message: "is not valid UTF-8"}
+	if err := SafeText(name, v); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(v); n > max {
 		return Errorf(name, "is %d characters long; at most %d", n, max)
 	}
 	return nil
+}
+
+// Unsafe is the first character of s that no text of Chronicle may hold,
+// and its byte offset; ok is false when there is none. Refused are the C0 control characters
+// except tab, line feed and carriage return (multi-line text keeps its line breaks, CRLF
+// included), DEL, the C1 control characters (U+0080 to U+009F) and the bidirectional embedding,
+// override and isolate controls U+202A to U+202E and U+2066 to U+2069 (they make text read
+// differently from what it holds). The bidirectional marks U+200E, U+200F and U+061C are allowed:
+// they only steer neutral characters in mixed-direction names. PostgreSQL cannot store U+0000 in
+// text, so refusing it everywhere keeps both engines alike. An invalid UTF-8 sequence is reported
+// as utf8.RuneError.
+func Unsafe(s string) (r rune, at int, ok bool) {
+	for i, c := range s {
+		if UnsafeRune(c) {
+			return c, i, true
+		}
+		if c == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return utf8.RuneError, i, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// UnsafeRune reports whether text may not hold r (see Unsafe).
+func UnsafeRune(r rune) bool {
+	switch {
+	case r < 0x20:
+		return r != '\t' && r != '\n' && r != '\r'
+	case r >= 0x7f && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
+// SafeText fails for text that is not valid UTF-8 or holds a character Unsafe refuses; the
+// message names the character and its position (in characters, from 1). Imports check each
+// cell with it, the JSON decoder each string of a request.
+func SafeText(name, v string) error {
+	r, at, bad := Unsafe(v)
+	if !bad {
+		return nil
+	}
+	pos := utf8.RuneCountInString(v[:at]) + 1
+	if r == utf8.RuneError {
+		return Errorf(name, "is not valid UTF-8 (at character %d)", pos)
+	}
+	return Errorf(name, "holds the control character U+%04X at character %d; remove it", r, pos)
 }
 
 // Phone accepts digits, spaces and + - ( ) # 转 (extension), with 3 to 20 digits; empty is fine.

@@ -29,7 +29,7 @@ type Answer struct {
 // Committed adds the headers of an appended command to a reply: its position and the record's
 // version.
 func Committed(rp Reply, res commands.Result) Reply {
-	return rp.With("X-Chronicle-Position", strconv.FormatUint(res.Position, 10)).With("ETag", strconv.FormatInt(res.Version, 10))
+	return rp.With("X-Chronicle-Position", strconv.FormatUint(res.Position, 10)).With("ETag", ETag(res.Version))
 }
 
 // Run runs a command with the request's metadata and answers it.
@@ -146,7 +146,7 @@ func Get[V any](k *Kit, projections []string, get func(ctx context.Context, a ac
 		}
 		rp := OK(v)
 		if version != nil {
-			rp = rp.With("ETag", strconv.FormatInt(version(v), 10))
+			rp = rp.With("ETag", ETag(version(v)))
 		}
 		return rp, nil
 	}

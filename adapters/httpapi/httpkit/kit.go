@@ -68,17 +68,42 @@ type Router struct {
 
 // Handle registers a signed-in route behind the idempotency layer.
 func (rt Router) Handle(method, path string, h Handler) {
-	rt.Mux.Handle(rt.Prefix+path, rt.SignedIn(rt.Idempotent(rt.Kit.Adapt(h)))).Methods(method)
+	rt.Mux.Handle(rt.Prefix+path, JSONBodies(rt.SignedIn(rt.Idempotent(rt.Kit.Adapt(h))))).Methods(method)
 }
 
 // HandleUnreplayed registers a signed-in route outside the idempotency layer: answers that
-// carry secrets (it would store them to replay) and uploads (it reads bodies with the JSON
-// limit).
+// carry secrets (it would store them to replay).
 func (rt Router) HandleUnreplayed(method, path string, h Handler) {
+	rt.Mux.Handle(rt.Prefix+path, JSONBodies(rt.SignedIn(rt.Kit.Adapt(h)))).Methods(method)
+}
+
+// HandleUpload registers a signed-in route that takes a file (any media type the handler reads,
+// multipart included), outside the idempotency layer (it reads bodies with the JSON limit).
+func (rt Router) HandleUpload(method, path string, h Handler) {
 	rt.Mux.Handle(rt.Prefix+path, rt.SignedIn(rt.Kit.Adapt(h))).Methods(method)
 }
 
 // HandlePublic registers a route that needs no sign-in.
 func (rt Router) HandlePublic(method, path string, h Handler) {
-	rt.Mux.Handle(rt.Prefix+path, rt.Kit.Adapt(h)).Methods(method)
+	rt.Mux.Handle(rt.Prefix+path, JSONBodies(rt.Kit.Adapt(h))).Methods(method)
+}
+
+// JSONBodies answers 415 unsupported_media_type, with Accept-Post or Accept-Patch, to a POST, PUT
+// or PATCH that carries a body (a length above zero, or unknown) in anything but application/json: a form
+// or text body is never read as JSON.
+func JSONBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		write := r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch
+		if write && r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody && !IsJSON(r.Header.Get("Content-Type")) {
+			switch r.Method {
+			case http.MethodPost:
+				w.Header().Set("Accept-Post", "application/json")
+			case http.MethodPatch:
+				w.Header().Set("Accept-Patch", "application/json")
+			}
+			WriteProblem(w, r, nil, UnsupportedMediaType())
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

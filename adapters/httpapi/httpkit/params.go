@@ -3,14 +3,18 @@ package httpkit
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/field"
 )
 
 // ParamReader reads query parameters and collects every bad one: Err reports them all in one
@@ -143,6 +147,68 @@ func (p *ParamReader) List(name string, allowed []string, msg string) []string {
 		}
 	}
 	return out
+}
+
+// CheckQuery is the 400 malformed_query problem of a query string that is not well formed: a bad
+// percent-escape, or a parameter name or value that is not valid UTF-8 or holds a control
+// character (tab and line breaks included: parameters are one line) or a bidirectional override
+// (field.Unsafe); nil when it is fine. Every parameter reaches search and storage as sent, so the
+// rule is the one request bodies follow.
+func CheckQuery(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		return &StatusError{Status: http.StatusBadRequest, Code: "malformed_query", Detail: "the query string is malformed: " + err.Error()}
+	}
+	var bad []FieldError
+	for _, name := range slices.Sorted(maps.Keys(v)) {
+		if msg := lineProblem(name); msg != "" {
+			bad = append(bad, FieldError{Field: strconv.QuoteToASCII(name), Message: "the parameter name " + msg})
+			continue
+		}
+		for _, one := range v[name] {
+			if msg := lineProblem(one); msg != "" {
+				bad = append(bad, FieldError{Field: name, Message: msg})
+				break
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return &StatusError{Status: http.StatusBadRequest, Code: "malformed_query", Detail: bad[0].Field + ": " + bad[0].Message, Fields: bad}
+}
+
+// lineProblem is the problem of one line of text (a path, a parameter), "" when it is fine.
+func lineProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	for i, r := range s {
+		if r == '\t' || r == '\n' || r == '\r' || field.UnsafeRune(r) {
+			return fmt.Sprintf("holds the control character U+%04X at character %d", r, utf8.RuneCountInString(s[:i])+1)
+		}
+	}
+	return ""
+}
+
+// CheckPath is the 400 malformed_path problem of a request path that lineProblem refuses.
+func CheckPath(path string) error {
+	if msg := lineProblem(path); msg != "" {
+		return Fail(http.StatusBadRequest, "malformed_path", "the path "+msg)
+	}
+	return nil
+}
+
+// CheckHeader is the 422 validation_failed problem of a header value the server keeps (such as
+// Idempotency-Key) that lineProblem refuses.
+func CheckHeader(name, v string) error {
+	if msg := lineProblem(v); msg != "" {
+		return Invalid(name, "%s", msg)
+	}
+	return nil
 }
 
 func orList(s []string) string {

@@ -223,7 +223,7 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e
 		w.Header().Set("WWW-Authenticate", `Bearer realm="chronicle"`)
 	}
 	if p.Current != nil {
-		w.Header().Set("ETag", strconv.FormatInt(*p.Current, 10))
+		w.Header().Set("ETag", ETag(*p.Current))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)

@@ -64,18 +64,44 @@ func ClientAddr(r *http.Request) string {
 func Meta(r *http.Request) (commands.Meta, error) {
 	m := commands.Meta{Actor: ActorOf(r.Context()), RequestID: RequestID(r.Context()), ClientAddr: ClientAddr(r)}
 	m.CorrelationID = r.Header.Get("X-Correlation-ID")
-	if m.CorrelationID == "" || len(m.CorrelationID) > 128 {
+	if m.CorrelationID == "" || len(m.CorrelationID) > 128 || CheckHeader("X-Correlation-ID", m.CorrelationID) != nil {
 		m.CorrelationID = m.RequestID
 	}
 	m.CausationID = m.RequestID
 	if im := strings.TrimSpace(r.Header.Get("If-Match")); im != "" {
-		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(im, "W/"), `"`), 10, 64)
-		if err != nil || v < 1 {
-			return m, Fail(http.StatusBadRequest, "malformed_if_match", "If-Match must be a record version such as \"3\"")
+		v, err := ParseIfMatch(im)
+		if err != nil {
+			return m, err
 		}
-		m.IfMatch = &v
+		m.IfMatch = v
 	}
 	return m, nil
+}
+
+// ETag is the entity tag of a record version: the version quoted ("3"), a strong tag.
+func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ParseIfMatch reads an If-Match header: a record version as an entity tag ("3") or bare (3);
+// "*" pins no version (nil). A weak tag (W/"3") is refused: If-Match compares strongly (RFC 9110
+// 13.1.1), so a weak tag could never match; so are lists and anything else (400
+// malformed_if_match).
+func ParseIfMatch(h string) (*int64, error) {
+	h = strings.TrimSpace(h)
+	if h == "*" {
+		return nil, nil
+	}
+	if strings.HasPrefix(h, "W/") {
+		return nil, Fail(http.StatusBadRequest, "malformed_if_match",
+			`If-Match compares strongly: a weak tag such as W/"3" never matches; send the version as "3"`)
+	}
+	if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' {
+		h = h[1 : len(h)-1]
+	}
+	v, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || v < 1 || strings.ContainsAny(h, "+-") {
+		return nil, Fail(http.StatusBadRequest, "malformed_if_match", `If-Match must be a record version such as "3"`)
+	}
+	return &v, nil
 }
 
 // Allow answers commands.ErrForbidden unless the actor of the request has every permission.

@@ -28,7 +28,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	a := api{d}
 	// Not behind the idempotency layer: it would read the body with the 1 MiB JSON limit.
 	// Importing a file twice creates no records twice anyway.
-	rt.HandleUnreplayed(http.MethodPost, "/imports", a.start)
+	rt.HandleUpload(http.MethodPost, "/imports", a.start)
 	rt.Handle(http.MethodGet, "/imports/{id}", a.get)
 	rt.Handle(http.MethodGet, "/customers/export", a.exportCustomers)
 	rt.Handle(http.MethodGet, "/leads/export", a.exportLeads)

@@ -3,12 +3,14 @@ package userapi
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
@@ -76,6 +78,13 @@ func clientDescription(addr, userAgent string) string {
 	if userAgent == "" {
 		return addr
 	}
+	// The header may hold any byte above 0x7F: keep text the stores take (see field.Unsafe).
+	userAgent = strings.Map(func(r rune) rune {
+		if field.UnsafeRune(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(userAgent, "\uFFFD"))
 	d := addr + " " + userAgent
 	if utf8.RuneCountInString(d) > 200 {
 		d = string([]rune(d)[:200])

@@ -152,6 +152,9 @@ func TestCookieSessionsUnderTLS(t *testing.T) {
 			_ = json.NewEncoder(&b).Encode(body)
 		}
 		req := httptest.NewRequest(method, "https://crm.example.cn"+path, &b) // TLS is set for https
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		for i := 0; i+1 < len(headers); i += 2 {
 			req.Header.Set(headers[i], headers[i+1])
 		}

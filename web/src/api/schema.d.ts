@@ -3595,7 +3595,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request cannot be read: malformed JSON, a wrong JSON type, an unknown field (codes malformed_json, unknown_field) or a malformed If-Match header (malformed_if_match). */
+        /** @description The request cannot be read: malformed JSON, a wrong JSON type, an unknown field (codes malformed_json, unknown_field), a body that is not valid UTF-8 (a lone UTF-16 surrogate escape included) or names a member twice in one object, also in two spellings that differ only in case (malformed_json, the field names the member), a malformed If-Match header (malformed_if_match), a query string with a bad percent-escape, invalid UTF-8 or a control or bidirectional override character in a parameter (malformed_query, the field names the parameter), or such a path (malformed_path). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -3730,9 +3730,19 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not JSON (unsupported_media_type): send application/json. */
+        /** @description A POST, PUT or PATCH whose body is not application/json (unsupported_media_type; form-encoded and text bodies included); Accept-Post or Accept-Patch names application/json. Imports take their own upload types. */
         UnsupportedMediaType: {
             headers: {
+                /**
+                 * @description The media type a POST body must have.
+                 * @example application/json
+                 */
+                "Accept-Post"?: string;
+                /**
+                 * @description The media type a PATCH body must have.
+                 * @example application/json
+                 */
+                "Accept-Patch"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -3741,14 +3751,14 @@ export interface components {
                  *       "type": "https://chronicle-crm.dev/problems/unsupported_media_type",
                  *       "title": "Unsupported Media Type",
                  *       "status": 415,
-                 *       "detail": "send application/json",
+                 *       "detail": "send the body as application/json",
                  *       "code": "unsupported_media_type"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Well-formed but invalid: field validation, bad UUIDs, bad dates, bad query parameters (validation_failed), or an Idempotency-Key reused for a different request (idempotency_key_reused). */
+        /** @description Well-formed but invalid: field validation (a string anywhere in the body that holds a control character other than tab, line feed and carriage return, or a bidirectional embedding, override or isolate character, is refused with its path, such as contacts[0].name), bad UUIDs, bad dates, bad query parameters (validation_failed), or an Idempotency-Key reused for a different request (idempotency_key_reused). */
         UnprocessableEntity: {
             headers: {
                 [name: string]: unknown;
@@ -3941,8 +3951,8 @@ export interface components {
          */
         IdempotencyKey: string;
         /**
-         * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-         * @example 3
+         * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+         * @example "3"
          */
         IfMatch: string;
         /**
@@ -3973,8 +3983,8 @@ export interface components {
          */
         "X-Chronicle-Position": number;
         /**
-         * @description The record's version after the command (use it in If-Match).
-         * @example 3
+         * @description The record's version after the command as a strong entity tag, the version quoted ("3"); send it back in If-Match.
+         * @example "3"
          */
         ETag: string;
         /** @description URL of the created record. */
@@ -4072,6 +4082,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4129,6 +4140,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginEventPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4229,6 +4241,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorEnrollment"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CsrfFailed"];
             404: components["responses"]["NotFound"];
@@ -4385,6 +4398,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CsrfFailed"];
             409: components["responses"]["Conflict"];
@@ -4411,6 +4425,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             default: components["responses"]["UnexpectedError"];
@@ -4435,6 +4450,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["TwoFactorEnrollmentRequired"];
             default: components["responses"]["UnexpectedError"];
@@ -4462,6 +4478,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["TwoFactorEnrollmentRequired"];
             404: components["responses"]["NotFound"];
@@ -4513,6 +4530,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4633,6 +4651,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4695,6 +4714,7 @@ export interface operations {
                     "application/json": components["schemas"]["Contact"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4707,8 +4727,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -4747,8 +4767,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -4814,6 +4834,7 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -4894,6 +4915,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5083,6 +5105,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5125,7 +5148,10 @@ export interface operations {
             /** @description The customer's read view (with ETag), or with `asOf` its snapshot at that time. */
             200: {
                 headers: {
-                    /** @description The customer's version (not sent with asOf). */
+                    /**
+                     * @description The customer's version as a quoted entity tag, such as "3" (not sent with asOf).
+                     * @example "3"
+                     */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -5172,6 +5198,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerSnapshot"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5184,8 +5211,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -5224,8 +5251,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -5272,8 +5299,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5326,8 +5353,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5533,6 +5560,7 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5544,8 +5572,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5592,8 +5620,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5635,6 +5663,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -5644,8 +5673,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5698,8 +5727,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5779,6 +5808,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -5790,8 +5820,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -5889,6 +5919,7 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5994,6 +6025,7 @@ export interface operations {
                     "application/json": components["schemas"]["Department"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6006,8 +6038,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -6108,6 +6140,7 @@ export interface operations {
                     "application/json": components["schemas"]["DuplicatePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6150,6 +6183,7 @@ export interface operations {
                     "application/json": components["schemas"]["FollowUpPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6356,6 +6390,7 @@ export interface operations {
                     "application/json": components["schemas"]["Import"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6419,6 +6454,7 @@ export interface operations {
                     "application/json": components["schemas"]["LeadPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -6567,6 +6603,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6609,7 +6646,10 @@ export interface operations {
             /** @description The lead's read view (with ETag), or with `asOf` its snapshot at that time. */
             200: {
                 headers: {
-                    /** @description The lead's version (not sent with asOf). */
+                    /**
+                     * @description The lead's version as a quoted entity tag, such as "3" (not sent with asOf).
+                     * @example "3"
+                     */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -6640,6 +6680,7 @@ export interface operations {
                     "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadSnapshot"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6652,8 +6693,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -6692,8 +6733,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -6740,8 +6781,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -6794,8 +6835,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -6856,8 +6897,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -6945,6 +6986,7 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -6956,8 +6998,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7029,6 +7071,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -7059,6 +7102,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReturningCustomerPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -7082,6 +7126,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectionStatusList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             default: components["responses"]["UnexpectedError"];
@@ -7122,6 +7167,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectionRebuildAccepted"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -7165,6 +7211,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectionResumeAccepted"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
@@ -7203,6 +7250,7 @@ export interface operations {
                     "application/json": components["schemas"]["RolePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7315,6 +7363,7 @@ export interface operations {
                     "application/json": components["schemas"]["Role"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -7326,8 +7375,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -7383,8 +7432,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -7472,6 +7521,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7483,8 +7533,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -7549,6 +7599,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7633,6 +7684,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
@@ -7645,8 +7697,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
@@ -7693,8 +7745,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7742,8 +7794,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7791,8 +7843,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7840,8 +7892,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
@@ -7897,8 +7949,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Optimistic concurrency: the record version the change is based on (as in `version` / `ETag`). 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
-                 * @example 3
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /**
