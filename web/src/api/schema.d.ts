@@ -402,8 +402,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a customer (optionally as it was at a time)
-         * @description A customer outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool customer is visible to holders of customers.pool or customers.assign. With `asOf` the caller also needs customers.read. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         * Get a customer
+         * @description A customer outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool customer is visible to holders of customers.pool or customers.assign. With `asOf` the caller also needs customers.read. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. `asOf` is not read here (422 validation_failed on asOf): GET /api/v1/customers/{id}/snapshot?asOf= answers the customer as it was at a time.
          */
         get: operations["getCustomer"];
         put?: never;
@@ -556,6 +556,26 @@ export interface paths {
          * @description A customer outside the caller's data scope (or deleted) is 404 not_found; without customers.release 403 forbidden. `reason` is required (422). 409 already_in_pool for a customer already in the pool; 409 customer_locked for a locked customer (unlock it first). The releasing owner is remembered as the previous owner: with `reclaimCooldownDays` set they may not claim it back for that many days (409 pool_reclaim_cooldown on claim). Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         post: operations["releaseCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a customer as it was at a time
+         * @description The customer as it was at `asOf`, rebuilt from its events (the read models are not consulted, so minPosition does not apply). Needs the same permission and data scope as GET /api/v1/customers/{id}; a customer that did not exist yet at that time is 404 not_found.
+         */
+        get: operations["getCustomerSnapshot"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -789,8 +809,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a lead (optionally as it was at a time)
-         * @description A lead outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool lead is visible to holders of leads.pool or leads.assign. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         * Get a lead
+         * @description A lead outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool lead is visible to holders of leads.pool or leads.assign. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. `asOf` is not read here (422 validation_failed on asOf): GET /api/v1/leads/{id}/snapshot?asOf= answers the lead as it was at a time.
          */
         get: operations["getLead"];
         put?: never;
@@ -903,6 +923,26 @@ export interface paths {
          * @description A lead outside the caller's data scope (or deleted) is 404 not_found; without leads.release 403 forbidden. 409 already_in_pool for a lead already in the pool. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         post: operations["releaseLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a lead as it was at a time
+         * @description The lead as it was at `asOf`, rebuilt from its events (the read models are not consulted, so minPosition does not apply). Needs the same permission and data scope as GET /api/v1/leads/{id}; a lead that did not exist yet at that time is 404 not_found.
+         */
+        get: operations["getLeadSnapshot"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1324,9 +1364,9 @@ export interface components {
             /** @example status */
             field: string;
             /** @description Value before the event (any JSON value; null when unset). */
-            from: unknown;
+            from: string | number | boolean | Record<string, never> | unknown[] | null;
             /** @description Value after the event (any JSON value; null when cleared). */
-            to: unknown;
+            to: string | number | boolean | Record<string, never> | unknown[] | null;
         };
         /**
          * @example {
@@ -1345,6 +1385,16 @@ export interface components {
         };
         /** @description The claim takes no fields; an empty body or `{}`. */
         ClaimRequest: Record<string, never>;
+        /** @description The acknowledgement of a command whose read view is not shown (202): the record's id and its version after the command. */
+        CommandAck: {
+            /**
+             * Format: uuid
+             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             */
+            id: string;
+            /** Format: int64 */
+            version: number;
+        };
         /**
          * @description The read view of a contact (every field present; empty text as "").
          * @example {
@@ -1388,16 +1438,6 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-            /** Format: int64 */
-            version: number;
-        };
-        /** @description Returned by a contact command instead of the read view when the customer projection has not caught up within the wait bound. */
-        ContactCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
-             */
-            id: string;
             /** Format: int64 */
             version: number;
         };
@@ -1694,16 +1734,6 @@ export interface components {
          * @enum {string}
          */
         CustomerClassification: "old_customer" | "target" | "potential" | "partner" | "blacklist" | "competitor";
-        /** @description Returned by a customer command instead of the read view when the customer projection has not caught up within the wait bound, or when the command took the customer out of the caller's sight (assigned to someone else, released into a pool the caller does not see). */
-        CustomerCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
         /**
          * @description Body of POST /api/v1/customers: the customer's fields plus id, status, pool, ownerId and confirmDuplicate. Unknown fields are rejected (400 unknown_field).
          * @example {
@@ -2517,16 +2547,6 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        /** @description Returned by a lead command instead of the read view when the read model has not caught up within the wait bound, or when the command took the lead out of the caller's sight. */
-        LeadCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
         /**
          * @description Body of POST /api/v1/leads/{id}/convert, optional: an empty body or `{}` converts without a contact. Unknown fields are rejected (400 unknown_field).
          * @example {
@@ -2828,16 +2848,6 @@ export interface components {
              * @description The duplicate to fold into the customer of the path.
              */
             sourceId: string;
-        };
-        /** @description Returned by a department, role or settings command instead of the read view when the organisation projection has not caught up within the wait bound. */
-        OrgCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
         };
         /**
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
@@ -3427,16 +3437,6 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        /** @description Returned instead of the user's read view when the read model has not caught up within the wait bound. */
-        UserCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
         /**
          * @description Body of POST /api/v1/users. At least one role (role or roles) is required; every role must exist. Unknown fields are rejected (400 unknown_field).
          * @example {
@@ -3565,7 +3565,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Authenticated but not allowed (forbidden): the caller lacks the function permission the operation needs (e.g. leads.assign, users.manage, roles.manage), or the target user is outside the caller's data scope. A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
+        /** @description Authenticated but not allowed (forbidden): the caller lacks the function permission the operation needs (e.g. leads.assign, users.manage, roles.manage), or the target user is outside the caller's data scope. A caller whose role requires two-factor sign-in they have not confirmed gets 403 two_factor_enrollment_required from every endpoint but /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout (see TwoFactorEnrollmentRequired). A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -3809,6 +3809,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Done, but the record's read view is not shown: the projection has not caught up within the wait bound, or the command took the record out of the caller's sight (assigned to someone else, released into a pool the caller does not see). The command is committed: X-Chronicle-Position and ETag say where. */
+        CommandAccepted: {
+            headers: {
+                "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["CommandAck"];
+            };
+        };
     };
     parameters: {
         /**
@@ -3837,7 +3848,7 @@ export interface components {
          */
         DepartmentId: string;
         /**
-         * @description The role's id (derived from its name; see GET /api/v1/roles).
+         * @description The role's id, or its name (`sales`): the id derives from the name (see GET /api/v1/roles). A name no role has is 404 not_found.
          * @example 60bbca9e-86d5-593a-822d-3825fea69e32
          */
         RoleId: string;
@@ -4422,6 +4433,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -4446,7 +4458,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created. The contact's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The contact's read view once the customer projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -4475,9 +4487,10 @@ export interface operations {
                      *       "version": 2
                      *     }
                      */
-                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactCommandAck"];
+                    "application/json": components["schemas"]["Contact"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -4604,6 +4617,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4675,7 +4689,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The contact's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The contact's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -4683,9 +4697,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactCommandAck"];
+                    "application/json": components["schemas"]["Contact"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -4723,6 +4738,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -4803,6 +4819,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -4827,7 +4844,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Idempotent create: a customer with this client-chosen id and the same content already exists. The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description Idempotent create: a customer with this client-chosen id and the same content already exists. The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -4837,10 +4854,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Created. The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The customer's read view once the customer projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -4889,9 +4906,10 @@ export interface operations {
                      *       "version": 4
                      *     }
                      */
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5002,11 +5020,6 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description RFC 3339 time: return the customer as it was then, rebuilt from its events (minPosition is ignored).
-                 * @example 2026-11-16T12:00:00+08:00
-                 */
-                asOf?: string;
-                /**
                  * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
                  * @example 1042
                  */
@@ -5030,10 +5043,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The customer's read view (with ETag), or with `asOf` its snapshot at that time. */
+            /** @description The customer's read view, with its version as ETag. */
             200: {
                 headers: {
-                    /** @description The customer's version (not sent with asOf). */
+                    /** @description The customer's version. */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -5077,10 +5090,11 @@ export interface operations {
                      *       "version": 4
                      *     }
                      */
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerSnapshot"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5152,7 +5166,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5160,9 +5174,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5205,7 +5220,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5214,9 +5229,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5255,7 +5271,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5264,9 +5280,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5442,6 +5459,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -5473,7 +5491,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5482,9 +5500,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5525,7 +5544,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5534,9 +5553,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5577,7 +5597,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5586,9 +5606,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5631,7 +5652,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5640,9 +5661,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5659,6 +5681,43 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCustomerSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time: the customer as it was then.
+                 * @example 2026-11-16T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's snapshot at that time. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSnapshot"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -5688,6 +5747,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -5719,7 +5779,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5728,9 +5788,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5798,6 +5859,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -5822,7 +5884,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created. The department's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The department's read view once the organisation projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5842,9 +5904,10 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": components["schemas"]["Department"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Department"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5903,6 +5966,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5934,7 +5998,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The department's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The department's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5942,9 +6006,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Department"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Department"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6058,6 +6123,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -6083,7 +6149,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Recorded. The follow-up's read view once the projection has caught up, else `{id}`. ETag is the subject's new version. */
+            /** @description Recorded. The follow-up's read view once the projection has caught up. ETag is the subject's new version. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6109,7 +6175,19 @@ export interface operations {
                      *       "position": 1087
                      *     }
                      */
-                    "application/json": components["schemas"]["FollowUp"] | components["schemas"]["FollowUpAck"];
+                    "application/json": components["schemas"]["FollowUp"];
+                };
+            };
+            /** @description Recorded, but its read view is not shown: the projection has not caught up within the wait bound. */
+            202: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpAck"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6264,6 +6342,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -6327,6 +6406,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -6351,7 +6431,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Idempotent create: a lead with this client-chosen id and the same content already exists. The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description Idempotent create: a lead with this client-chosen id and the same content already exists. The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6361,10 +6441,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
-            /** @description Created. The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The lead's read view once the lead projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6397,9 +6477,10 @@ export interface operations {
                      *       "version": 3
                      *     }
                      */
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6485,11 +6566,6 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description RFC 3339 time: return the lead as it was then, rebuilt from its events (minPosition is ignored).
-                 * @example 2026-11-16T12:00:00+08:00
-                 */
-                asOf?: string;
-                /**
                  * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
                  * @example 1042
                  */
@@ -6513,10 +6589,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The lead's read view (with ETag), or with `asOf` its snapshot at that time. */
+            /** @description The lead's read view, with its version as ETag. */
             200: {
                 headers: {
-                    /** @description The lead's version (not sent with asOf). */
+                    /** @description The lead's version. */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -6544,10 +6620,11 @@ export interface operations {
                      *       "version": 3
                      *     }
                      */
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadSnapshot"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -6619,7 +6696,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6627,9 +6704,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6672,7 +6750,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6681,9 +6759,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6726,7 +6805,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6735,9 +6814,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6853,6 +6933,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -6888,7 +6969,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6897,9 +6978,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6908,6 +6990,43 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getLeadSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time: the lead as it was then.
+                 * @example 2026-11-16T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lead's snapshot at that time. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadSnapshot"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -6937,6 +7056,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -6967,6 +7087,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -7111,6 +7232,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -7135,7 +7257,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created. The role's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The role's read view once the organisation projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7164,9 +7286,10 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": components["schemas"]["Role"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Role"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7179,11 +7302,23 @@ export interface operations {
     };
     getRole: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
             path: {
                 /**
-                 * @description The role's id (derived from its name; see GET /api/v1/roles).
+                 * @description The role's id, or its name (`sales`): the id derives from the name (see GET /api/v1/roles). A name no role has is 404 not_found.
                  * @example 60bbca9e-86d5-593a-822d-3825fea69e32
                  */
                 id: components["parameters"]["RoleId"];
@@ -7223,8 +7358,10 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -7240,7 +7377,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The role's id (derived from its name; see GET /api/v1/roles).
+                 * @description The role's id, or its name (`sales`): the id derives from the name (see GET /api/v1/roles). A name no role has is 404 not_found.
                  * @example 60bbca9e-86d5-593a-822d-3825fea69e32
                  */
                 id: components["parameters"]["RoleId"];
@@ -7297,7 +7434,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The role's id (derived from its name; see GET /api/v1/roles).
+                 * @description The role's id, or its name (`sales`): the id derives from the name (see GET /api/v1/roles). A name no role has is 404 not_found.
                  * @example 60bbca9e-86d5-593a-822d-3825fea69e32
                  */
                 id: components["parameters"]["RoleId"];
@@ -7310,7 +7447,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The role's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The role's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7318,9 +7455,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Role"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Role"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7379,6 +7517,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -7403,7 +7542,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The parameters once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The parameters once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7411,9 +7550,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Settings"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Settings"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7456,6 +7596,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -7480,7 +7621,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created: the user's read view, or `{id, version}` if the users projection has not caught up. */
+            /** @description Created: the user's read view. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7490,9 +7631,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7540,6 +7682,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7571,7 +7714,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7579,9 +7722,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7620,7 +7764,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Disabled. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Disabled. The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7629,9 +7773,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7669,7 +7814,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Enabled. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Enabled. The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7678,9 +7823,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7718,7 +7864,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Reset. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Reset. The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7727,9 +7873,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7824,7 +7971,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Unlocked. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Unlocked. The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7833,9 +7980,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
