@@ -1,9 +1,14 @@
 # Chronicle CRM. `make run` starts it on embedded SQLite; `make test` runs every test.
 GO ?= go
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
-# PostgreSQL tests run when a server answers on 127.0.0.1:5432 (or CHRONICLE_TEST_POSTGRES_URL is
-# set); CI sets CHRONICLE_REQUIRE_POSTGRES=1 so they can never be skipped there.
-CHRONICLE_TEST_POSTGRES_URL ?= $(shell (command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432) && echo '$(PG_URL)')
+# The PostgreSQL of `make up` (docker-compose.yml: user, password and database chronicle, published
+# on 5433 so that it never clashes with a local server on 5432).
+COMPOSE_PG_URL ?= postgres://chronicle:chronicle@127.0.0.1:5433/chronicle?sslmode=disable
+# PostgreSQL tests run against CHRONICLE_TEST_POSTGRES_URL when it is set, else a server answering
+# on 127.0.0.1:5432 (PG_URL), else the one `make up` started (COMPOSE_PG_URL); CI sets
+# CHRONICLE_REQUIRE_POSTGRES=1 so they can never be skipped there.
+pg_answers = $(shell (command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p $(1)) || bash -c 'exec 3<>/dev/tcp/127.0.0.1/$(1)' 2>/dev/null && echo yes)
+CHRONICLE_TEST_POSTGRES_URL ?= $(if $(call pg_answers,5432),$(PG_URL),$(if $(call pg_answers,5433),$(COMPOSE_PG_URL)))
 export CHRONICLE_TEST_POSTGRES_URL
 
 .PHONY: run web test lint bench fuzz build up down clean

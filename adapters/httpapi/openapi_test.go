@@ -570,3 +570,30 @@ func TestOpenAPIPermissionsAreTheCatalogue(t *testing.T) {
 		t.Errorf("Permission enum = %v, want the catalogue %v", got, want)
 	}
 }
+
+// The document's other closed lists are the domain's too: data scopes and the customer's
+// choice fields (the UI's selects come from these enums).
+func TestOpenAPIEnumsAreTheDomainLists(t *testing.T) {
+	doc := openAPIDoc(t)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	scopes := make([]string, len(role.Scopes))
+	for i, s := range role.Scopes {
+		scopes[i] = string(s)
+	}
+	for name, want := range map[string][]string{
+		"DataScope": scopes, "CustomerStatus": customer.Statuses, "CustomerNature": customer.Natures,
+		"CustomerType": customer.Types, "CustomerSize": customer.Sizes, "CustomerClassification": customer.Classifications,
+	} {
+		schema, _ := schemas[name].(map[string]any)
+		var got []string
+		for _, v := range schema["enum"].([]any) {
+			got = append(got, v.(string))
+		}
+		want = slices.Clone(want)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s enum = %v, want the domain's %v", name, got, want)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func TestBadInput(t *testing.T) {
 		{"bad cursor", "GET", "/api/v1/leads?cursor=abc", ``, 422, "validation_failed", "cursor"},
 		{"bad pool", "GET", "/api/v1/leads?pool=maybe", ``, 422, "validation_failed", "pool"},
 		{"bad status filter", "GET", "/api/v1/leads?status=won", ``, 422, "validation_failed", "status"},
-		{"bad asOf", "GET", "/api/v1/leads/" + leadID + "?asOf=yesterday", ``, 422, "validation_failed", "asOf"},
+		{"bad asOf", "GET", "/api/v1/leads/" + leadID + "/snapshot?asOf=yesterday", ``, 422, "validation_failed", "asOf"},
 		{"bad min position", "GET", "/api/v1/leads?minPosition=-1", ``, 422, "validation_failed", "minPosition"},
 		{"xml body", "POST", "/api/v1/leads", `<lead/>`, 415, "unsupported_media_type", ""},
 		{"unknown route", "GET", "/api/v1/nothing", ``, 404, "not_found", ""},

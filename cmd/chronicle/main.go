@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -93,6 +94,12 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 
 // config reads the environment into app.Config and lets flags override it.
 func config(fs *flag.FlagSet, args []string, getenv func(string) string) (app.Config, *slog.Logger, error) {
+	return configLevel(fs, args, getenv, "info")
+}
+
+// configLevel is config with another default log level: the projections commands print a table,
+// so their log shows only warnings unless CHRONICLE_LOG_LEVEL (or -log-level) asks for more.
+func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, defaultLevel string) (app.Config, *slog.Logger, error) {
 	env := func(k, def string) string {
 		if v := getenv(k); v != "" {
 			return v
@@ -109,7 +116,7 @@ func config(fs *flag.FlagSet, args []string, getenv func(string) string) (app.Co
 	fs.StringVar(&c.ESDBURL, "esdb-url", env("CHRONICLE_ESDB_URL", ""), "EventStoreDB URL")
 	fs.StringVar(&c.AdminUser, "admin-user", env("CHRONICLE_ADMIN_USER", "admin"), "first administrator's username")
 	c.AdminPassword = getenv("CHRONICLE_ADMIN_PASSWORD") // never a flag: flags show in ps
-	level := fs.String("log-level", env("CHRONICLE_LOG_LEVEL", "info"), "debug | info | warn | error")
+	level := fs.String("log-level", env("CHRONICLE_LOG_LEVEL", defaultLevel), "debug | info | warn | error")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
 	}
@@ -172,8 +179,14 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 	sub := args[0]
 	fs := flag.NewFlagSet("projections "+sub, flag.ContinueOnError)
 	all := fs.Bool("all", false, "rebuild every projection")
-	cfg, logger, err := config(fs, args[1:], getenv)
+	cfg, logger, err := configLevel(fs, args[1:], getenv, "warn")
 	if err != nil {
+		return err
+	}
+	if sub != "status" && sub != "rebuild" {
+		return fmt.Errorf("unknown projections command %q", sub)
+	}
+	if err := existingData(cfg); err != nil {
 		return err
 	}
 	a, err := app.Open(ctx, cfg, logger)
@@ -230,6 +243,32 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 }
 
 const usersUsage = "usage: chronicle users create-admin -username NAME (password from CHRONICLE_ADMIN_PASSWORD, or generated) | unlock USERNAME"
+
+// existingData refuses to open SQLite stores that do not exist yet: opening creates them, and a
+// status or rebuild of a new, empty directory (a mistyped CHRONICLE_DATA_DIR, or the wrong working
+// directory) would report or rebuild nothing while looking like success.
+func existingData(cfg app.Config) error {
+	if cfg.EventStore != "sqlite" && cfg.ReadModels != "sqlite" {
+		return nil
+	}
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		dir = cfg.DataDir
+	}
+	var missing []string
+	if cfg.EventStore == "sqlite" {
+		missing = append(missing, "events.db")
+	}
+	if cfg.ReadModels == "sqlite" {
+		missing = append(missing, "readmodels.db")
+	}
+	for _, f := range missing {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return fmt.Errorf("no Chronicle data in %s (looked for %s; set CHRONICLE_DATA_DIR or -data-dir to the directory chronicle serve uses)", dir, f)
+		}
+	}
+	return nil
+}
 
 func usersCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "unlock" {

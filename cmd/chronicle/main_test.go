@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +162,57 @@ func TestUnlockCommand(t *testing.T) {
 				t.Fatalf("unlock without a username: %v", err)
 			}
 		})
+	}
+}
+
+// stderrOf runs f with os.Stderr captured (the commands log there).
+func stderrOf(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	out := make(chan string)
+	go func() { b, _ := io.ReadAll(r); out <- string(b) }()
+	defer func() { os.Stderr = saved }()
+	f()
+	w.Close()
+	return <-out
+}
+
+// TestProjectionsCommandsNeedExistingData: status and rebuild of a directory that holds no
+// Chronicle data refuse (saying where they looked) instead of creating empty stores there; on real
+// data they print their table and nothing else.
+func TestProjectionsCommandsNeedExistingData(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "typo")
+	for _, args := range [][]string{{"projections", "status"}, {"projections", "rebuild", "--all"}} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, &out, env(map[string]string{"CHRONICLE_DATA_DIR": empty}))
+		if err == nil || !strings.Contains(err.Error(), "no Chronicle data in "+empty) {
+			t.Fatalf("%v: err = %v, want it to name %s", args, err, empty)
+		}
+		if _, statErr := os.Stat(empty); !os.IsNotExist(statErr) {
+			t.Fatalf("%v created %s", args, empty)
+		}
+	}
+
+	dir := t.TempDir()
+	e := env(map[string]string{"CHRONICLE_DATA_DIR": dir, "CHRONICLE_ADMIN_PASSWORD": "Data-admin-2026!"})
+	if err := run(context.Background(), []string{"users", "create-admin"}, &bytes.Buffer{}, e); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	var err error
+	logged := stderrOf(t, func() { err = run(context.Background(), []string{"projections", "status"}, &out, e) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "NAME") || !strings.Contains(out.String(), "\nleads ") {
+		t.Fatalf("status printed %q", out.String())
+	}
+	if logged != "" {
+		t.Fatalf("status logged: %q", logged)
 	}
 }

@@ -52,6 +52,15 @@ func (e *Engine) Status(ctx context.Context) ([]Status, error) {
 				r.setError(lastErr)
 			}
 		}
+		if st.State == StateCatchingUp && !r.rebuilding {
+			// A generation another process built (chronicle projections rebuild) and this one
+			// followed starts here as catching up, with nothing to apply when the builder caught up
+			// to the head: its checkpoint says it is live.
+			if p, err := r.Checkpoint(ctx); err == nil && p >= head {
+				st.Position, st.State = p, StateLive
+				r.state.CompareAndSwap(StateCatchingUp, StateLive)
+			}
+		}
 		r.mu.Lock()
 		st.LastError = r.lastError
 		r.mu.Unlock()

@@ -57,7 +57,7 @@ func (a api) record(r *http.Request) (httpkit.Reply, error) {
 	if f.Subject.Kind == "lead" {
 		projection = leadview.Projection
 	}
-	ack := httpkit.Committed(httpkit.JSON(http.StatusCreated, map[string]any{"id": res.ID}), res)
+	ack := httpkit.Committed(httpkit.JSON(http.StatusAccepted, map[string]any{"id": res.ID}), res) // recorded; its view is not shown
 	if err := a.Kit.Await(r.Context(), res.Position, projection); err != nil {
 		return ack, nil
 	}

@@ -21,8 +21,8 @@ type Answer struct {
 	ReplayOK   bool   // an idempotent create that found its record already there answers 200
 	Projection []string
 	// View reads the record once the projections have processed the command; nil answers 204.
-	// When the projections are late, or the record has left the actor's sight, the answer is the
-	// record's id and version.
+	// When the projections are late, or the record has left the actor's sight, the answer is 202
+	// with the record's id and version.
 	View func(ctx context.Context, a access.Actor, id uuid.UUID) (any, error)
 }
 
@@ -54,17 +54,21 @@ func (k *Kit) Answer(ctx context.Context, res commands.Result, a Answer) (Reply,
 	if a.ReplayOK && !res.Created {
 		status = http.StatusOK // idempotent create: the same id and body again
 	}
+	// Without the read view to show, the answer is 202 with the command's acknowledgement: the
+	// command is done (its position and version are in the headers), only its view is not shown. So
+	// each status has one schema: the record, or CommandAck.
+	ack := JSON(http.StatusAccepted, map[string]any{"id": res.ID, "version": res.Version})
 	var rp Reply
 	if a.View == nil {
 		rp = NoContent()
 	} else if err := k.Await(ctx, res.Position, a.Projection...); err != nil {
-		rp = JSON(status, map[string]any{"id": res.ID, "version": res.Version})
+		rp = ack
 	} else {
 		v, err := a.View(ctx, ActorOf(ctx), res.ID)
 		switch {
 		case errors.Is(err, readmodels.ErrNotFound):
 			// The command took the record out of the actor's sight (assigned to someone else).
-			rp = JSON(status, map[string]any{"id": res.ID, "version": res.Version})
+			rp = ack
 		case err != nil:
 			return Reply{}, err
 		default:
@@ -176,9 +180,10 @@ func All[T any](items []T) map[string]any {
 	return map[string]any{"items": items, "total": len(items), "nextCursor": ""}
 }
 
-// AsOf answers ?asOf=<time> with the record of the path as it was then (asOf replays its
-// history); without the parameter, current answers.
-func AsOf(asOf func(ctx context.Context, a access.Actor, id uuid.UUID, t time.Time) (map[string]any, error), current Handler) Handler {
+// Snapshot answers GET <collection>/{id}/snapshot?asOf=<time>: the record of the path as it was
+// then (asOf replays its history). The current record is GET <collection>/{id}; the two answer
+// different schemas, so they are different endpoints.
+func Snapshot(asOf func(ctx context.Context, a access.Actor, id uuid.UUID, t time.Time) (map[string]any, error)) Handler {
 	return func(r *http.Request) (Reply, error) {
 		id, err := PathID(r)
 		if err != nil {
@@ -186,7 +191,7 @@ func AsOf(asOf func(ctx context.Context, a access.Actor, id uuid.UUID, t time.Ti
 		}
 		raw := r.URL.Query().Get("asOf")
 		if raw == "" {
-			return current(r)
+			return Reply{}, Invalid("asOf", "is required: the time (RFC 3339) to see the record as of")
 		}
 		t, err := ParseTime("asOf", raw)
 		if err != nil {
@@ -197,6 +202,17 @@ func AsOf(asOf func(ctx context.Context, a access.Actor, id uuid.UUID, t time.Ti
 			return Reply{}, err
 		}
 		return OK(snap), nil
+	}
+}
+
+// NoAsOf refuses the former ?asOf= of a record read (422 on asOf, naming the snapshot endpoint
+// that answers it now) instead of silently answering the current record.
+func NoAsOf(current Handler) Handler {
+	return func(r *http.Request) (Reply, error) {
+		if r.URL.Query().Has("asOf") {
+			return Reply{}, Invalid("asOf", "is not read here: GET %s/snapshot?asOf=… answers the record as it was", r.URL.Path)
+		}
+		return current(r)
 	}
 }
 

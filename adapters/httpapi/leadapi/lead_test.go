@@ -73,10 +73,18 @@ func TestLeadScenario(t *testing.T) {
 		if up.Body["phone"] != "010-6666 8888" || up.Body["version"].(float64) != 2 || up.Body["status"] != "following" {
 			t.Fatalf("update: %s", up.Raw)
 		}
-		asOf := h.Must(h.Do("GET", "/api/v1/leads/"+aID+"?asOf="+before.Format(time.RFC3339Nano), s1, nil), 200)
+		asOf := h.Must(h.Do("GET", "/api/v1/leads/"+aID+"/snapshot?asOf="+before.Format(time.RFC3339Nano), s1, nil), 200)
 		if asOf.Body["phone"] != "010-8888 6666" || asOf.Body["version"].(float64) != 1 {
 			t.Fatalf("asOf: %s", asOf.Raw)
 		}
+		// The record read answers the record only: a client still sending asOf there learns where
+		// it went instead of silently getting the current lead.
+		moved := h.Must(h.Do("GET", "/api/v1/leads/"+aID+"?asOf="+before.Format(time.RFC3339Nano), s1, nil), 422)
+		apitest.WantCode(t, moved, "validation_failed")
+		if !strings.Contains(moved.Raw, "/snapshot?asOf=") {
+			t.Fatalf("the refused asOf does not name the snapshot endpoint: %s", moved.Raw)
+		}
+		apitest.WantCode(t, h.Must(h.Do("GET", "/api/v1/leads/"+aID+"/snapshot", s1, nil), 422), "validation_failed")
 
 		// Release and claim.
 		h.Must(h.Do("POST", "/api/v1/leads/"+aID+"/release", s1, map[string]any{"reason": ""}), 422)

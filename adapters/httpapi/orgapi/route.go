@@ -10,6 +10,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
@@ -33,9 +34,10 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodPatch, "/departments/{id}", httpkit.OnRecord[DepartmentPatch]{Kit: d.Kit, Run: a.updateDepartment, Answer: a.answer(http.StatusOK, a.department)}.Handle)
 	rt.Handle(http.MethodGet, "/roles", a.list(a.roles))
 	rt.Handle(http.MethodPost, "/roles", httpkit.Create[RoleCreate]{Kit: d.Kit, Run: a.createRole, Answer: a.answer(http.StatusCreated, a.role)}.Handle)
-	rt.Handle(http.MethodGet, "/roles/{id}", httpkit.Get(d.Kit, nil, a.role, nil))
-	rt.Handle(http.MethodPatch, "/roles/{id}", httpkit.OnRecord[RolePatch]{Kit: d.Kit, Run: a.updateRole, Answer: a.answer(http.StatusOK, a.role)}.Handle)
-	rt.Handle(http.MethodDelete, "/roles/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.deleteRole}.Handle)
+	// A role is addressed by its id or by its name (/roles/sales): the id derives from the name.
+	rt.Handle(http.MethodGet, "/roles/{id}", httpkit.AliasID(httpkit.Get(d.Kit, projection, a.role, nil), role.ID))
+	rt.Handle(http.MethodPatch, "/roles/{id}", httpkit.AliasID(httpkit.OnRecord[RolePatch]{Kit: d.Kit, Run: a.updateRole, Answer: a.answer(http.StatusOK, a.role)}.Handle, role.ID))
+	rt.Handle(http.MethodDelete, "/roles/{id}", httpkit.AliasID(httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.deleteRole}.Handle, role.ID))
 	rt.Handle(http.MethodGet, "/settings", a.list(func(ctx context.Context) (any, error) { return d.OrgViews.GetSettings(ctx) }))
 	rt.Handle(http.MethodPatch, "/settings", a.updateSettings)
 }

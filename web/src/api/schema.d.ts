@@ -402,8 +402,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a customer (optionally as it was at a time)
-         * @description A customer outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool customer is visible to holders of customers.pool or customers.assign. With `asOf` the caller also needs customers.read. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         * Get a customer
+         * @description A customer outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool customer is visible to holders of customers.pool or customers.assign. With `asOf` the caller also needs customers.read. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. `asOf` is not read here (422 validation_failed on asOf): GET /api/v1/customers/{id}/snapshot?asOf= answers the customer as it was at a time.
          */
         get: operations["getCustomer"];
         put?: never;
@@ -556,6 +556,26 @@ export interface paths {
          * @description A customer outside the caller's data scope (or deleted) is 404 not_found; without customers.release 403 forbidden. `reason` is required (422). 409 already_in_pool for a customer already in the pool; 409 customer_locked for a locked customer (unlock it first). The releasing owner is remembered as the previous owner: with `reclaimCooldownDays` set they may not claim it back for that many days (409 pool_reclaim_cooldown on claim). Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         post: operations["releaseCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a customer as it was at a time
+         * @description The customer as it was at `asOf`, rebuilt from its events (the read models are not consulted, so minPosition does not apply). Needs the same permission and data scope as GET /api/v1/customers/{id}; a customer that did not exist yet at that time is 404 not_found.
+         */
+        get: operations["getCustomerSnapshot"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -789,8 +809,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a lead (optionally as it was at a time)
-         * @description A lead outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool lead is visible to holders of leads.pool or leads.assign. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         * Get a lead
+         * @description A lead outside the caller's data scope is 404 not_found, exactly like one that does not exist or was deleted; a pool lead is visible to holders of leads.pool or leads.assign. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden. `asOf` is not read here (422 validation_failed on asOf): GET /api/v1/leads/{id}/snapshot?asOf= answers the lead as it was at a time.
          */
         get: operations["getLead"];
         put?: never;
@@ -903,6 +923,26 @@ export interface paths {
          * @description A lead outside the caller's data scope (or deleted) is 404 not_found; without leads.release 403 forbidden. 409 already_in_pool for a lead already in the pool. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         post: operations["releaseLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a lead as it was at a time
+         * @description The lead as it was at `asOf`, rebuilt from its events (the read models are not consulted, so minPosition does not apply). Needs the same permission and data scope as GET /api/v1/leads/{id}; a lead that did not exist yet at that time is 404 not_found.
+         */
+        get: operations["getLeadSnapshot"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1327,9 +1367,9 @@ export interface components {
             /** @example status */
             field: string;
             /** @description Value before the event (any JSON value; null when unset). */
-            from: unknown;
+            from: string | number | boolean | Record<string, never> | unknown[] | null;
             /** @description Value after the event (any JSON value; null when cleared). */
-            to: unknown;
+            to: string | number | boolean | Record<string, never> | unknown[] | null;
         };
         /**
          * @example {
@@ -1348,6 +1388,16 @@ export interface components {
         };
         /** @description The claim takes no fields; an empty body or `{}`. */
         ClaimRequest: Record<string, never>;
+        /** @description The acknowledgement of a command whose read view is not shown (202): the record's id and its version after the command. */
+        CommandAck: {
+            /**
+             * Format: uuid
+             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             */
+            id: string;
+            /** Format: int64 */
+            version: number;
+        };
         /**
          * @description The read view of a contact (every field present; empty text as "").
          * @example {
@@ -1391,16 +1441,6 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-            /** Format: int64 */
-            version: number;
-        };
-        /** @description Returned by a contact command instead of the read view when the customer projection has not caught up within the wait bound. */
-        ContactCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
-             */
-            id: string;
             /** Format: int64 */
             version: number;
         };
@@ -1699,16 +1739,6 @@ export interface components {
          * @enum {string}
          */
         CustomerClassification: "old_customer" | "target" | "potential" | "partner" | "blacklist" | "competitor";
-        /** @description Returned by a customer command instead of the read view when the customer projection has not caught up within the wait bound, or when the command took the customer out of the caller's sight (assigned to someone else, released into a pool the caller does not see). */
-        CustomerCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
         /**
          * @description Body of POST /api/v1/customers: the customer's fields plus id, status, pool, ownerId and confirmDuplicate. Unknown fields are rejected (400 unknown_field).
          * @example {
@@ -2558,16 +2588,6 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        /** @description Returned by a lead command instead of the read view when the read model has not caught up within the wait bound, or when the command took the lead out of the caller's sight. */
-        LeadCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
         /**
          * @description Body of POST /api/v1/leads/{id}/convert, optional: an empty body or `{}` converts without a contact. Unknown fields are rejected (400 unknown_field).
          * @example {
@@ -2880,16 +2900,6 @@ export interface components {
              * @description The duplicate to fold into the customer of the path.
              */
             sourceId: string;
-        };
-        /** @description Returned by a department, role or settings command instead of the read view when the organisation projection has not caught up within the wait bound. */
-        OrgCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
         };
         /**
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
@@ -3500,16 +3510,6 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        /** @description Returned instead of the user's read view when the read model has not caught up within the wait bound. */
-        UserCommandAck: {
-            /**
-             * Format: uuid
-             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
-             */
-            id: string;
-            /** Format: int64 */
-            version: number;
-        };
         /**
          * @description Body of POST /api/v1/users. At least one role (role or roles) is required; every role must exist. Unknown fields are rejected (400 unknown_field).
          * @example {
@@ -3638,7 +3638,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Authenticated but not allowed (forbidden): the caller lacks the function permission the operation needs (e.g. leads.assign, users.manage, roles.manage), or the target user is outside the caller's data scope. A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
+        /** @description Authenticated but not allowed (forbidden): the caller lacks the function permission the operation needs (e.g. leads.assign, users.manage, roles.manage), or the target user is outside the caller's data scope. A caller whose role requires two-factor sign-in they have not confirmed gets 403 two_factor_enrollment_required from every endpoint but /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout (see TwoFactorEnrollmentRequired). A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -3911,6 +3911,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Done, but the record's read view is not shown: the projection has not caught up within the wait bound, or the command took the record out of the caller's sight (assigned to someone else, released into a pool the caller does not see). The command is committed: X-Chronicle-Position and ETag say where. */
+        CommandAccepted: {
+            headers: {
+                "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["CommandAck"];
+            };
+        };
     };
     parameters: {
         /**
@@ -3939,7 +3950,7 @@ export interface components {
          */
         DepartmentId: string;
         /**
-         * @description The role's id (derived from its name; see GET /api/v1/roles).
+         * @description The role's id, or its name (`sales`): the id derives from the name (see GET /api/v1/roles). A name no role has is 404 not_found.
          * @example 60bbca9e-86d5-593a-822d-3825fea69e32
          */
         RoleId: string;
@@ -4532,6 +4543,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -4556,7 +4568,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created. The contact's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The contact's read view once the customer projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -4585,9 +4597,10 @@ export interface operations {
                      *       "version": 2
                      *     }
                      */
-                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactCommandAck"];
+                    "application/json": components["schemas"]["Contact"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -4716,6 +4729,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4787,7 +4801,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The contact's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The contact's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -4795,9 +4809,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Contact"] | components["schemas"]["ContactCommandAck"];
+                    "application/json": components["schemas"]["Contact"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -4836,6 +4851,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -4917,6 +4933,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -4941,7 +4958,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Idempotent create: a customer with this client-chosen id and the same content already exists. The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description Idempotent create: a customer with this client-chosen id and the same content already exists. The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -4951,10 +4968,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Created. The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The customer's read view once the customer projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5003,9 +5020,10 @@ export interface operations {
                      *       "version": 4
                      *     }
                      */
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5117,11 +5135,6 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description RFC 3339 time: return the customer as it was then, rebuilt from its events (minPosition is ignored).
-                 * @example 2026-11-16T12:00:00+08:00
-                 */
-                asOf?: string;
-                /**
                  * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
                  * @example 1042
                  */
@@ -5145,11 +5158,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The customer's read view (with ETag), or with `asOf` its snapshot at that time. */
+            /** @description The customer's read view, with its version as ETag. */
             200: {
                 headers: {
                     /**
-                     * @description The customer's version as a quoted entity tag, such as "3" (not sent with asOf).
+                     * @description The customer's version as a quoted entity tag, such as "3".
                      * @example "3"
                      */
                     ETag?: string;
@@ -5195,11 +5208,12 @@ export interface operations {
                      *       "version": 4
                      *     }
                      */
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerSnapshot"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -5271,7 +5285,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5279,9 +5293,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5324,7 +5339,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5333,9 +5348,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5374,7 +5390,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5383,9 +5399,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5562,6 +5579,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -5593,7 +5611,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5602,9 +5620,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5645,7 +5664,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5654,9 +5673,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5698,7 +5718,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5707,9 +5727,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5752,7 +5773,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5761,9 +5782,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5780,6 +5802,43 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCustomerSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time: the customer as it was then.
+                 * @example 2026-11-16T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's snapshot at that time. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSnapshot"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -5810,6 +5869,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -5841,7 +5901,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The customer's read view once the customer projection has caught up with the command, else `{id, version}`. */
+            /** @description The customer's read view once the customer projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5850,9 +5910,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"] | components["schemas"]["CustomerCommandAck"];
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -5921,6 +5982,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -5945,7 +6007,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created. The department's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The department's read view once the organisation projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -5965,9 +6027,10 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": components["schemas"]["Department"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Department"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6027,6 +6090,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -6058,7 +6122,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The department's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The department's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6066,9 +6130,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Department"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Department"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6185,6 +6250,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -6210,7 +6276,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Recorded. The follow-up's read view once the projection has caught up, else `{id}`. ETag is the subject's new version. */
+            /** @description Recorded. The follow-up's read view once the projection has caught up. ETag is the subject's new version. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6236,7 +6302,19 @@ export interface operations {
                      *       "position": 1087
                      *     }
                      */
-                    "application/json": components["schemas"]["FollowUp"] | components["schemas"]["FollowUpAck"];
+                    "application/json": components["schemas"]["FollowUp"];
+                };
+            };
+            /** @description Recorded, but its read view is not shown: the projection has not caught up within the wait bound. */
+            202: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpAck"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6392,6 +6470,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -6456,6 +6535,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -6480,7 +6560,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Idempotent create: a lead with this client-chosen id and the same content already exists. The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description Idempotent create: a lead with this client-chosen id and the same content already exists. The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6490,10 +6570,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
-            /** @description Created. The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The lead's read view once the lead projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6526,9 +6606,10 @@ export interface operations {
                      *       "version": 3
                      *     }
                      */
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6615,11 +6696,6 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description RFC 3339 time: return the lead as it was then, rebuilt from its events (minPosition is ignored).
-                 * @example 2026-11-16T12:00:00+08:00
-                 */
-                asOf?: string;
-                /**
                  * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
                  * @example 1042
                  */
@@ -6643,11 +6719,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The lead's read view (with ETag), or with `asOf` its snapshot at that time. */
+            /** @description The lead's read view, with its version as ETag. */
             200: {
                 headers: {
                     /**
-                     * @description The lead's version as a quoted entity tag, such as "3" (not sent with asOf).
+                     * @description The lead's version as a quoted entity tag, such as "3".
                      * @example "3"
                      */
                     ETag?: string;
@@ -6677,11 +6753,12 @@ export interface operations {
                      *       "version": 3
                      *     }
                      */
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadSnapshot"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -6753,7 +6830,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6761,9 +6838,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6806,7 +6884,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6815,9 +6893,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6860,7 +6939,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -6869,9 +6948,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -6988,6 +7068,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -7023,7 +7104,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lead's read view once the lead projection has caught up with the command, else `{id, version}`. */
+            /** @description The lead's read view once the lead projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7032,9 +7113,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lead"] | components["schemas"]["LeadCommandAck"];
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7043,6 +7125,43 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getLeadSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time: the lead as it was then.
+                 * @example 2026-11-16T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lead's snapshot at that time. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadSnapshot"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -7073,6 +7192,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
@@ -7104,6 +7224,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
@@ -7252,6 +7373,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -7276,7 +7398,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created. The role's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Created. The role's read view once the organisation projection has caught up with the command. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7305,9 +7427,10 @@ export interface operations {
                      *       "version": 1
                      *     }
                      */
-                    "application/json": components["schemas"]["Role"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Role"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7320,11 +7443,23 @@ export interface operations {
     };
     getRole: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
             path: {
                 /**
-                 * @description The role's id (derived from its name; see GET /api/v1/roles).
+                 * @description The role's id, or its name (`sales`): the id derives from the name (see GET /api/v1/roles). A name no role has is 404 not_found.
                  * @example 60bbca9e-86d5-593a-822d-3825fea69e32
                  */
                 id: components["parameters"]["RoleId"];
@@ -7365,8 +7500,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -7382,7 +7519,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The role's id (derived from its name; see GET /api/v1/roles).
+                 * @description The role's id, or its name (`sales`): the id derives from the name (see GET /api/v1/roles). A name no role has is 404 not_found.
                  * @example 60bbca9e-86d5-593a-822d-3825fea69e32
                  */
                 id: components["parameters"]["RoleId"];
@@ -7439,7 +7576,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The role's id (derived from its name; see GET /api/v1/roles).
+                 * @description The role's id, or its name (`sales`): the id derives from the name (see GET /api/v1/roles). A name no role has is 404 not_found.
                  * @example 60bbca9e-86d5-593a-822d-3825fea69e32
                  */
                 id: components["parameters"]["RoleId"];
@@ -7452,7 +7589,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The role's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The role's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7460,9 +7597,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Role"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Role"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7523,6 +7661,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -7547,7 +7686,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The parameters once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The parameters once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7555,9 +7694,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Settings"] | components["schemas"]["OrgCommandAck"];
+                    "application/json": components["schemas"]["Settings"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7601,6 +7741,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -7625,7 +7766,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created: the user's read view, or `{id, version}` if the users projection has not caught up. */
+            /** @description Created: the user's read view. */
             201: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7635,9 +7776,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7686,6 +7828,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
@@ -7717,7 +7860,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7725,9 +7868,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7766,7 +7910,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Disabled. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Disabled. The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7775,9 +7919,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7815,7 +7960,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Enabled. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Enabled. The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7824,9 +7969,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7864,7 +8010,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Reset. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Reset. The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7873,9 +8019,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -7970,7 +8117,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Unlocked. The user's read view once the organisation projection has caught up with the command, else `{id, version}`. */
+            /** @description Unlocked. The user's read view once the organisation projection has caught up with the command. */
             200: {
                 headers: {
                     "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
@@ -7979,9 +8126,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"] | components["schemas"]["UserCommandAck"];
+                    "application/json": components["schemas"]["User"];
                 };
             };
+            202: components["responses"]["CommandAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];

@@ -87,7 +87,7 @@ export default function CustomerDetail() {
   const q = useQuery({ queryKey: ['/customers', id], queryFn: () => get<Customer>(`/customers/${id}`) });
   const past = useQuery({
     queryKey: ['/customers', id, 'asOf', asOf?.toISOString()],
-    queryFn: () => get<Customer>(`/customers/${id}`, { asOf: asOf!.toISOString() }),
+    queryFn: () => get<Customer>(`/customers/${id}/snapshot`, { asOf: asOf!.toISOString() }),
     enabled: !!asOf,
   });
   if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;

@@ -106,7 +106,7 @@ export function CustomerForm({ open, customer, onClose, onSaved }: { open: boole
         if (!body.ownerId) delete body.ownerId;
         if (dups.length) body.confirmDuplicate = true;
         try {
-          const r = await run(() => call<Schemas['CustomerCommandAck']>('POST', '/customers', { body }), { form, success: t('客户已创建', 'Customer created') });
+          const r = await run(() => call<Schemas['CommandAck']>('POST', '/customers', { body }), { form, success: t('客户已创建', 'Customer created') });
           if (r) {
             onSaved?.(r.data.id);
             onClose();

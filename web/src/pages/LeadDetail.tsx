@@ -81,7 +81,7 @@ export default function LeadDetail() {
   const q = useQuery({ queryKey: ['/leads', id], queryFn: () => get<Lead>(`/leads/${id}`) });
   const past = useQuery({
     queryKey: ['/leads', id, 'asOf', asOf?.toISOString()],
-    queryFn: () => get<Lead>(`/leads/${id}`, { asOf: asOf!.toISOString() }),
+    queryFn: () => get<Lead>(`/leads/${id}/snapshot`, { asOf: asOf!.toISOString() }),
     enabled: !!asOf,
   });
   if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;

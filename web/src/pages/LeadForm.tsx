@@ -63,7 +63,7 @@ export function LeadForm({
       } else {
         for (const k of Object.keys(body)) if (body[k] === '' || body[k] === null) delete body[k];
         if (!body.ownerId) delete body.ownerId;
-        const r = await run(() => call<Schemas['LeadCommandAck']>('POST', '/leads', { body }), {
+        const r = await run(() => call<Schemas['CommandAck']>('POST', '/leads', { body }), {
           form,
           success: t('线索已创建', 'Lead created'),
         });
