@@ -1,6 +1,7 @@
 package usercmd
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -251,7 +252,9 @@ func (a *Auth) drawRecoveryCodes(secret, code string, record func(hashes []strin
 func (a *Auth) DisableTwoFactor(ctx context.Context, m commands.Meta, password string) (commands.Result, error) {
 	m.Command = commands.AuthTwoFactorDisable
 	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
-		if ok, _ := VerifyPassword(password, u.PasswordHash()); !ok {
+		if ok, err := verifyPassword(ctx, password, u.PasswordHash()); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+			return cmp.Or(ctx.Err(), err)
+		} else if !ok {
 			return &user.ValidationError{Field: "password", Message: "is not your password"}
 		}
 		return u.DisableTwoFactor(m.Actor.ID, a.clock())
