@@ -42,6 +42,7 @@ type Auth struct {
 	policy   atomic.Pointer[SignInPolicy]
 	streams  addressVersions
 	running  *inflight // sign-ins running per client address
+	gate     *HashGate // bounds the argon2id computations
 }
 
 // NewAuth refuses nil dependencies; ttl is the sliding session lifetime. Failed sign-ins are
@@ -53,7 +54,7 @@ func NewAuth(store eventstore.Store, registry *event.Registry, creds CredentialS
 	}
 	dummy, _ := HashPassword(uuid.NewString())
 	a := &Auth{store: store, users: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), creds: creds,
-		sessions: sessions, signins: signins, clock: clock, ttl: ttl, dummy: dummy, running: newInflight(DefaultAddressConcurrency)}
+		sessions: sessions, signins: signins, clock: clock, ttl: ttl, dummy: dummy, running: newInflight(DefaultAddressConcurrency), gate: sharedGate}
 	a.SetSignInPolicy(DefaultSignInPolicy)
 	return a
 }
@@ -107,7 +108,7 @@ func (a *Auth) Login(ctx context.Context, in LoginRequest) (LoginResult, error) 
 		return LoginResult{}, err
 	}
 	// The account's password is checked inside a hashing slot (judge verifies it).
-	release, err := Hashing().Enter(ctx)
+	release, err := a.gate.Enter(ctx)
 	if err != nil {
 		return LoginResult{}, err
 	}
@@ -228,7 +229,7 @@ func (a *Auth) unknownUser(ctx context.Context, in LoginRequest, now time.Time, 
 	if n+1 >= user.LockThreshold {
 		answer = user.ErrLocked
 	} else {
-		if _, err := verifyPassword(ctx, in.Password, a.dummy); err != nil {
+		if _, err := verifyPassword(ctx, a.gate, in.Password, a.dummy); err != nil {
 			return err // no hashing slot: not a failed attempt, nothing recorded
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync/atomic"
 	"time"
 )
 
@@ -88,31 +87,30 @@ func (g *HashGate) Do(ctx context.Context, fn func()) error {
 	return nil
 }
 
-// hashing is the process's gate: memory is the process's, so every argon2id computation of
-// every handler shares it.
-var hashing atomic.Pointer[HashGate]
+// sharedGate is the gate of every Auth and Users until SetHashGate gives them another: memory
+// is the process's, so by default all their argon2id computations share one bound.
+var sharedGate = NewHashGate(0, 0)
 
-func init() { hashing.Store(NewHashGate(0, 0)) }
-
-// SetHashGate replaces the process's hashing gate (configuration at start-up; tests).
-func SetHashGate(g *HashGate) { hashing.Store(g) }
-
-// Hashing is the process's hashing gate.
-func Hashing() *HashGate { return hashing.Load() }
-
-// hashPassword is HashPassword inside a slot of the process's gate.
-func hashPassword(ctx context.Context, pw string) (hash string, err error) {
-	if gerr := Hashing().Do(ctx, func() { hash, err = HashPassword(pw) }); gerr != nil {
+// hashPassword is HashPassword inside a slot of g.
+func hashPassword(ctx context.Context, g *HashGate, pw string) (hash string, err error) {
+	if gerr := g.Do(ctx, func() { hash, err = HashPassword(pw) }); gerr != nil {
 		return "", gerr
 	}
 	return hash, err
 }
 
-// verifyPassword is VerifyPassword inside a slot of the process's gate. A busy gate is an
-// error, never a wrong password.
-func verifyPassword(ctx context.Context, pw, encoded string) (ok bool, err error) {
-	if gerr := Hashing().Do(ctx, func() { ok, err = VerifyPassword(pw, encoded) }); gerr != nil {
+// verifyPassword is VerifyPassword inside a slot of g. No slot is an error, never a wrong
+// password: check errors before ok.
+func verifyPassword(ctx context.Context, g *HashGate, pw, encoded string) (ok bool, err error) {
+	if gerr := g.Do(ctx, func() { ok, err = VerifyPassword(pw, encoded) }); gerr != nil {
 		return false, gerr
 	}
 	return ok, err
 }
+
+// SetHashGate makes the sign-in commands hash inside g (configuration, before serving; the
+// account commands should share it: see Users.SetHashGate).
+func (a *Auth) SetHashGate(g *HashGate) { a.gate = g }
+
+// SetHashGate makes the account commands hash inside g (configuration, before serving).
+func (h *Users) SetHashGate(g *HashGate) { h.gate = g }

@@ -252,7 +252,7 @@ func (a *Auth) drawRecoveryCodes(secret, code string, record func(hashes []strin
 func (a *Auth) DisableTwoFactor(ctx context.Context, m commands.Meta, password string) (commands.Result, error) {
 	m.Command = commands.AuthTwoFactorDisable
 	res, err := a.users.Update(ctx, m, m.Actor.ID, func(u *user.User) error {
-		if ok, err := verifyPassword(ctx, password, u.PasswordHash()); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		if ok, err := verifyPassword(ctx, a.gate, password, u.PasswordHash()); errors.Is(err, ErrBusy) || ctx.Err() != nil {
 			return cmp.Or(ctx.Err(), err)
 		} else if !ok {
 			return &user.ValidationError{Field: "password", Message: "is not your password"}

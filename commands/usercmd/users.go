@@ -34,6 +34,7 @@ type Users struct {
 	clock    commands.Clock
 	org      Directory
 	sessions SessionStore
+	gate     *HashGate // bounds the argon2id computations
 }
 
 // NewUsers refuses nil dependencies.
@@ -41,7 +42,7 @@ func NewUsers(store eventstore.Store, registry *event.Registry, clock commands.C
 	if org == nil || sessions == nil {
 		panic("usercmd: NewUsers with a nil dependency")
 	}
-	h := &Users{repo: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions}
+	h := &Users{repo: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions, gate: sharedGate}
 	// A username is held by its account as long as the account exists.
 	h.names = commands.Reservations{Store: store, Registry: registry, Clock: clock, Kind: commands.UsernameKind, NS: usernameNS,
 		Holds: func(ctx context.Context, id uuid.UUID, _ string) (bool, bool, error) {
@@ -77,11 +78,11 @@ func (h *Users) create(ctx context.Context, m commands.Meta, c CreateUser, check
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
 	}
-	pwErr := CheckPassword(c.Password)
+	pwErr := CheckPassword(c.Password, c.Username, c.DisplayName)
 	hash := "unset"
 	if pwErr == nil {
 		var err error
-		if hash, err = HashPassword(c.Password); err != nil {
+		if hash, err = hashPassword(ctx, h.gate, c.Password); err != nil {
 			return commands.Result{}, err
 		}
 	}
@@ -194,7 +195,9 @@ func (h *Users) ChangePassword(ctx context.Context, m commands.Meta, current, ne
 	if err != nil {
 		return commands.Result{}, err
 	}
-	if ok, _ := VerifyPassword(current, l.Root.PasswordHash()); !ok {
+	if ok, err := verifyPassword(ctx, h.gate, current, l.Root.PasswordHash()); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		return commands.Result{}, cmp.Or(ctx.Err(), err)
+	} else if !ok {
 		return commands.Result{}, &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
 	}
 	if next == current {
@@ -204,14 +207,18 @@ func (h *Users) ChangePassword(ctx context.Context, m commands.Meta, current, ne
 }
 
 func (h *Users) setPassword(ctx context.Context, m commands.Meta, id uuid.UUID, password string, reset bool, keep string) (commands.Result, error) {
-	if err := CheckPassword(password); err != nil {
+	l, err := h.repo.Load(ctx, id)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	if err := CheckPassword(password, l.Root.Username(), l.Root.DisplayName()); err != nil {
 		var ve *user.ValidationError
 		if errors.As(err, &ve) && !reset {
 			ve.Field = "newPassword"
 		}
 		return commands.Result{}, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := hashPassword(ctx, h.gate, password)
 	if err != nil {
 		return commands.Result{}, err
 	}

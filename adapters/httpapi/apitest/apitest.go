@@ -7,6 +7,8 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -28,6 +30,13 @@ import (
 
 // AdminPassword is the first administrator's password (user "admin").
 const AdminPassword = "Adm1n-passw0rd!"
+
+// PasswordOf is the password CreateUser gives username: derived from it (tests sign in with it
+// again) without containing it, which the password policy refuses.
+func PasswordOf(username string) string {
+	sum := sha256.Sum256([]byte(username))
+	return "Secret-" + hex.EncodeToString(sum[:4]) + "-2026"
+}
 
 // Harness is a running application and an HTTP server in front of it.
 type Harness struct {
@@ -149,7 +158,7 @@ func (h *Harness) Login(user, pw string) string {
 // them in.
 func (h *Harness) CreateUser(admin, username, role string, placement ...string) (id, token string) {
 	h.T.Helper()
-	body := map[string]any{"username": username, "password": "Secret-" + username + "-2026", "displayName": "用户" + username, "role": role}
+	body := map[string]any{"username": username, "password": PasswordOf(username), "displayName": "用户" + username, "role": role}
 	if len(placement) > 0 {
 		body["departmentId"] = placement[0]
 	}
@@ -157,7 +166,7 @@ func (h *Harness) CreateUser(admin, username, role string, placement ...string) 
 		body["superiorId"] = placement[1]
 	}
 	r := h.Must(h.Do("POST", "/api/v1/users", admin, body), 201)
-	return r.Body["id"].(string), h.Login(username, "Secret-"+username+"-2026")
+	return r.Body["id"].(string), h.Login(username, PasswordOf(username))
 }
 
 // Head is the event log's head position, as a string for X-Chronicle-Min-Position.
