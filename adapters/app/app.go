@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,7 +58,7 @@ type Config struct {
 	SessionTTL    time.Duration // sliding session lifetime, default 12 h
 	ReadWait      time.Duration // read-your-writes bound, default 5 s
 	// HashConcurrency bounds the password hashes (argon2id, 19 MiB each) computed at once
-	// (CHRONICLE_AUTH_HASH_CONCURRENCY, default the number of CPUs); HashWait is how long one
+	// (CHRONICLE_AUTH_HASH_CONCURRENCY, default one per CPU but one, at least 1); HashWait is how long one
 	// waits for a turn before the request is answered 503 (CHRONICLE_AUTH_HASH_WAIT, default 2 s).
 	HashConcurrency int
 	HashWait        time.Duration
@@ -90,7 +89,7 @@ func (c *Config) Defaults() {
 		c.SessionTTL = 12 * time.Hour
 	}
 	if c.HashConcurrency <= 0 {
-		c.HashConcurrency = runtime.NumCPU()
+		c.HashConcurrency = usercmd.DefaultHashConcurrency()
 	}
 	if c.HashWait <= 0 {
 		c.HashWait = usercmd.DefaultHashWait

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,15 +36,20 @@ const DefaultHashWait = 2 * time.Second
 // memory and starves every other request. A computation waits for a slot at most the gate's
 // wait (and while its request lasts), then fails with a *BusyError.
 type HashGate struct {
-	slots chan struct{}
-	wait  time.Duration
+	slots   chan struct{}
+	wait    time.Duration
+	waiting atomic.Int64
 }
 
-// NewHashGate admits n computations at once (runtime.NumCPU() when n < 1), each waiting at
-// most wait for a slot (DefaultHashWait when wait <= 0).
+// DefaultHashConcurrency is one computation per CPU but one: a CPU stays free for every other
+// request, so a flood of sign-ins does not slow the rest of the service (at least 1).
+func DefaultHashConcurrency() int { return max(runtime.NumCPU()-1, 1) }
+
+// NewHashGate admits n computations at once (DefaultHashConcurrency() when n < 1), each
+// waiting at most wait for a slot (DefaultHashWait when wait <= 0).
 func NewHashGate(n int, wait time.Duration) *HashGate {
 	if n < 1 {
-		n = runtime.NumCPU()
+		n = DefaultHashConcurrency()
 	}
 	if wait <= 0 {
 		wait = DefaultHashWait
@@ -62,6 +68,8 @@ func (g *HashGate) Enter(ctx context.Context) (release func(), err error) {
 		return g.leave, nil
 	default:
 	}
+	g.waiting.Add(1)
+	defer g.waiting.Add(-1)
 	t := time.NewTimer(g.wait)
 	defer t.Stop()
 	select {
@@ -75,6 +83,9 @@ func (g *HashGate) Enter(ctx context.Context) (release func(), err error) {
 }
 
 func (g *HashGate) leave() { <-g.slots }
+
+// Waiting is how many computations are waiting for a slot now.
+func (g *HashGate) Waiting() int { return int(g.waiting.Load()) }
 
 // Do runs fn in a slot.
 func (g *HashGate) Do(ctx context.Context, fn func()) error {
