@@ -48,7 +48,10 @@ type Harness struct {
 // New starts the application on engine ("sqlite" or "postgres"), optionally with a clock.
 func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 	t.Helper()
-	cfg := app.Config{DataDir: t.TempDir(), EventStore: engine, ReadModels: engine, AdminPassword: AdminPassword, ReadWait: 2 * time.Second}
+	// A turn to hash a password may take long on a machine busy with parallel tests: the
+	// harness waits for it rather than answer 503 (tests of the gate give the app their own).
+	cfg := app.Config{DataDir: t.TempDir(), EventStore: engine, ReadModels: engine, AdminPassword: AdminPassword, ReadWait: 2 * time.Second,
+		HashWait: time.Minute}
 	if len(clock) > 0 {
 		cfg.Clock = clock[0]
 	}

@@ -152,7 +152,7 @@ export interface paths {
         put?: never;
         /**
          * Change the caller's own password
-         * @description Checks the current password (422 validation_failed on currentPassword when it is wrong); the new password must differ from it and follow the password rules (at least 10 characters; 422 on newPassword). Every other session of the caller ends; the session making the change stays.
+         * @description Checks the current password (422 validation_failed on currentPassword when it is wrong); the new password must differ from it and follow the password rules (at least 10 characters; 422 on newPassword). Every other session of the caller ends; the session making the change stays. The password rules: 10 to 1,024 characters, not one of the 1,000 most common passwords, not containing the username or the display name (of 3 characters or more), not one character repeated, not a run of neighbouring keys or letters, and not judged guessable by the zxcvbn strength estimator (score 3 of 4 at least, judged on the first 64 characters); a refusal is 422 on the field with the reason's code in `errors[].code`.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -172,7 +172,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Not subject to Idempotency-Key (it is outside the authenticated API). 401 invalid_credentials for a wrong username or password. Two-factor sign-in: once the account has confirmed an enrolment, the right password without `totp` or `recoveryCode` is 401 totp_required (not counted as a failure), and a wrong code is 401 invalid_second_factor. Failed sign-ins: every outcome is recorded as an event (on the account's stream, or for a username that names no account on the client address's stream; the answer never tells which). After 3 failures within 15 minutes for a username (10 for a client address) the next attempt must wait 1 s after the latest failure, then 2 s, 4 s, ... up to 30 s; an earlier attempt is 429 too_many_attempts with Retry-After and is neither checked nor recorded. The 10th failure within 15 minutes locks the account: 423 account_locked until an administrator unlocks it. The answer carries `X-Chronicle-Position` of the sign-in event. Cookie session (the web UI): with the request header `X-Chronicle-Session: cookie` a successful sign-in sets two cookies, `chronicle_session` (the session token; HttpOnly, SameSite=Strict, Path=/, Secure when the request came over TLS, expiring with the session) and `chronicle_csrf` (a random CSRF token, 32 bytes in unpadded base64url, readable by scripts; SameSite=Strict, Path=/, Secure under TLS), and the body carries no `token`. Sign in again with the second factor after 401 totp_required exactly as with a bearer session; no cookie is set until the sign-in succeeds. See the `cookieAuth` security scheme for using the cookies.
+         * @description Not subject to Idempotency-Key (it is outside the authenticated API). 401 invalid_credentials for a wrong username or password. Two-factor sign-in: once the account has confirmed an enrolment, the right password without `totp` or `recoveryCode` is 401 totp_required (not counted as a failure), and a wrong code is 401 invalid_second_factor. Failed sign-ins: every outcome is recorded as an event (on the account's stream, or for a username that names no account on the client address's stream; the answer never tells which). After 3 failures within 15 minutes for a username (10 for a client address) the next attempt must wait 1 s after the latest failure, then 2 s, 4 s, ... up to 30 s; an earlier attempt is 429 too_many_attempts with Retry-After and is neither checked nor recorded. The 10th failure within 15 minutes locks the account: 423 account_locked until an administrator unlocks it. The answer carries `X-Chronicle-Position` of the sign-in event. Cookie session (the web UI): with the request header `X-Chronicle-Session: cookie` a successful sign-in sets two cookies, `chronicle_session` (the session token; HttpOnly, SameSite=Strict, Path=/, Secure when the request came over TLS, expiring with the session) and `chronicle_csrf` (a random CSRF token, 32 bytes in unpadded base64url, readable by scripts; SameSite=Strict, Path=/, Secure under TLS), and the body carries no `token`. Sign in again with the second factor after 401 totp_required exactly as with a bearer session; no cookie is set until the sign-in succeeds. See the `cookieAuth` security scheme for using the cookies. Sign-ins run at most 2 at a time per client address: a further simultaneous one is 429 too_many_attempts with Retry-After at once, before any password is checked. Password checks take turns (a bounded number at a time, configured on the server): a sign-in that gets no turn within the wait bound is 503 password_check_busy with Retry-After, not checked and not recorded.
          */
         post: operations["login"];
         delete?: never;
@@ -1088,7 +1088,7 @@ export interface paths {
         put?: never;
         /**
          * Create a user (users.manage)
-         * @description departmentId and superiorId are optional: the department must exist and be enabled (422 on departmentId), the superior must be an active user (422 on superiorId). The roles must exist (422 on roles). 403 forbidden without users.manage; 409 username_taken.
+         * @description departmentId and superiorId are optional: the department must exist and be enabled (422 on departmentId), the superior must be an active user (422 on superiorId). The roles must exist (422 on roles). 403 forbidden without users.manage; 409 username_taken. The password rules: 10 to 1,024 characters, not one of the 1,000 most common passwords, not containing the username or the display name (of 3 characters or more), not one character repeated, not a run of neighbouring keys or letters, and not judged guessable by the zxcvbn strength estimator (score 3 of 4 at least, judged on the first 64 characters); a refusal is 422 on the field with the reason's code in `errors[].code`.
          */
         post: operations["createUser"];
         delete?: never;
@@ -1189,7 +1189,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password for a user (users.manage)
-         * @description An administrator's reset: no current password is needed. Every session of that user ends. 422 validation_failed on password when it breaks the password rules; 403 forbidden without users.manage. Users change their own password with POST /api/v1/auth/change-password.
+         * @description An administrator's reset: no current password is needed. Every session of that user ends. 422 validation_failed on password when it breaks the password rules; 403 forbidden without users.manage. Users change their own password with POST /api/v1/auth/change-password. The password rules: 10 to 1,024 characters, not one of the 1,000 most common passwords, not containing the username or the display name (of 3 characters or more), not one character repeated, not a run of neighbouring keys or letters, and not judged guessable by the zxcvbn strength estimator (score 3 of 4 at least, judged on the first 64 characters); a refusal is 422 on the field with the reason's code in `errors[].code`.
          */
         post: operations["resetUserPassword"];
         delete?: never;
@@ -2201,6 +2201,11 @@ export interface components {
             field: string;
             /** @example must be an RFC 3339 time with offset such as 2026-11-22T09:30:00+08:00, got "明天" */
             message: string;
+            /**
+             * @description A stable name of the reason, where the field has several (the password rules: password_too_short, password_too_long, password_common, password_contains_username, password_contains_display_name, password_repeated, password_keyboard_run, password_too_weak).
+             * @example password_too_weak
+             */
+            code?: string;
         };
         /**
          * @description The read view of a follow-up record (跟进记录).
@@ -3699,6 +3704,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Every password-hashing turn stayed taken for the wait bound (password_check_busy): the server checks a bounded number of passwords at once. Nothing was checked or recorded; retry after Retry-After seconds. */
+        PasswordCheckBusy: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://chronicle-crm.dev/problems/password_check_busy",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "the server is busy checking passwords; try again in 1 s",
+                 *       "code": "password_check_busy"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The read model has not caught up with the requested position within the wait bound (projection_behind), or the request timed out (timeout). Retry after Retry-After seconds. */
         ServiceUnavailable: {
             headers: {
@@ -4114,6 +4138,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -4221,6 +4246,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -4266,6 +4292,7 @@ export interface operations {
             422: components["responses"]["UnprocessableEntity"];
             423: components["responses"]["AccountLocked"];
             429: components["responses"]["TooManyAttempts"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -7500,6 +7527,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -7795,6 +7823,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
