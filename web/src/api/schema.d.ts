@@ -2887,7 +2887,7 @@ export interface components {
             status: number;
             detail?: string;
             /**
-             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, internal.
+             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, password_check_busy, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, internal.
              * @example validation_failed
              */
             code: string;
