@@ -59,7 +59,15 @@ type Config struct {
 	AdminPassword string        // CHRONICLE_ADMIN_PASSWORD; generated and printed once when empty
 	SessionTTL    time.Duration // sliding session lifetime, default 12 h
 	ReadWait      time.Duration // read-your-writes bound, default 5 s
-	Clock         commands.Clock
+	// HashConcurrency bounds the password hashes (argon2id, 19 MiB each) computed at once
+	// (CHRONICLE_AUTH_HASH_CONCURRENCY, default one per CPU but one, at least 1); HashWait is how long one
+	// waits for a turn before the request is answered 503 (CHRONICLE_AUTH_HASH_WAIT, default 2 s).
+	HashConcurrency int
+	HashWait        time.Duration
+	// AddressConcurrency is how many sign-ins one client address may have running at once; the
+	// rest are answered 429 (CHRONICLE_AUTH_ADDRESS_CONCURRENCY, default 2).
+	AddressConcurrency int
+	Clock              commands.Clock
 }
 
 // Defaults fills in the zero values.
@@ -81,6 +89,15 @@ func (c *Config) Defaults() {
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
+	}
+	if c.HashConcurrency <= 0 {
+		c.HashConcurrency = usercmd.DefaultHashConcurrency()
+	}
+	if c.HashWait <= 0 {
+		c.HashWait = usercmd.DefaultHashWait
+	}
+	if c.AddressConcurrency <= 0 {
+		c.AddressConcurrency = usercmd.DefaultAddressConcurrency
 	}
 	if c.Clock == nil {
 		c.Clock = func() time.Time { return time.Now().UTC() }
@@ -197,6 +214,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	a.Auth = usercmd.NewAuth(a.Store, a.Registry, v.OrgViews, v.OrgViews, v.LoginViews, cfg.Clock, cfg.SessionTTL)
 	a.Users.ThrottleWith(a.Auth.SignInPolicy) // wrong current passwords wait like failed sign-ins
+	// One gate for every password hash of the process: sign-in, account creation, password changes.
+	hashing := usercmd.NewHashGate(cfg.HashConcurrency, cfg.HashWait)
+	a.Auth.SetHashGate(hashing)
+	a.Users.SetHashGate(hashing)
+	a.Auth.SetAddressConcurrency(cfg.AddressConcurrency)
 	a.Imports = dataimport.New(dataimport.Deps{DB: a.DB, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts,
 		Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
 	a.Metrics = httpapi.NewMetrics(a.Engine)

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -61,6 +62,9 @@ configuration (environment; flags of the same name override):
   CHRONICLE_ADMIN_USER      first administrator's username (default admin)
   CHRONICLE_ADMIN_PASSWORD  first administrator's password (generated and printed once if unset)
   CHRONICLE_LOG_LEVEL       debug | info | warn | error (default info)
+  CHRONICLE_AUTH_HASH_CONCURRENCY     password hashes computed at once (default: one per CPU but one)
+  CHRONICLE_AUTH_HASH_WAIT            longest wait for a turn to hash, then 503 (default 2s)
+  CHRONICLE_AUTH_ADDRESS_CONCURRENCY  sign-ins one client address may run at once, the rest 429 (default 2)
 `
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) (err error) {
@@ -117,8 +121,21 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	fs.StringVar(&c.AdminUser, "admin-user", env("CHRONICLE_ADMIN_USER", "admin"), "first administrator's username")
 	c.AdminPassword = getenv("CHRONICLE_ADMIN_PASSWORD") // never a flag: flags show in ps
 	level := fs.String("log-level", env("CHRONICLE_LOG_LEVEL", defaultLevel), "debug | info | warn | error")
+	hashN := fs.String("auth-hash-concurrency", env("CHRONICLE_AUTH_HASH_CONCURRENCY", "0"), "password hashes computed at once (0: one per CPU but one)")
+	hashWait := fs.String("auth-hash-wait", env("CHRONICLE_AUTH_HASH_WAIT", "2s"), "longest wait for a turn to hash a password")
+	addrN := fs.String("auth-address-concurrency", env("CHRONICLE_AUTH_ADDRESS_CONCURRENCY", "2"), "sign-ins one client address may run at once")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
+	}
+	var err error
+	if c.HashConcurrency, err = strconv.Atoi(*hashN); err != nil || c.HashConcurrency < 0 {
+		return c, nil, fmt.Errorf("CHRONICLE_AUTH_HASH_CONCURRENCY=%q: use a whole number, 0 for one per CPU but one", *hashN)
+	}
+	if c.HashWait, err = time.ParseDuration(*hashWait); err != nil || c.HashWait <= 0 {
+		return c, nil, fmt.Errorf("CHRONICLE_AUTH_HASH_WAIT=%q: use a positive duration such as 2s", *hashWait)
+	}
+	if c.AddressConcurrency, err = strconv.Atoi(*addrN); err != nil || c.AddressConcurrency < 1 {
+		return c, nil, fmt.Errorf("CHRONICLE_AUTH_ADDRESS_CONCURRENCY=%q: use a whole number of at least 1", *addrN)
 	}
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {

@@ -31,6 +31,9 @@ func TestConfigurationErrorsAreOneClearLine(t *testing.T) {
 		"postgres without url": {map[string]string{"CHRONICLE_EVENTSTORE": "postgres"}, "CHRONICLE_POSTGRES_URL is required"},
 		"esdb without url":     {map[string]string{"CHRONICLE_EVENTSTORE": "eventstoredb"}, "CHRONICLE_ESDB_URL is required"},
 		"bad log level":        {map[string]string{"CHRONICLE_LOG_LEVEL": "loud"}, `CHRONICLE_LOG_LEVEL="loud"`},
+		"bad hash concurrency": {map[string]string{"CHRONICLE_AUTH_HASH_CONCURRENCY": "many"}, `CHRONICLE_AUTH_HASH_CONCURRENCY="many"`},
+		"bad hash wait":        {map[string]string{"CHRONICLE_AUTH_HASH_WAIT": "-1s"}, `CHRONICLE_AUTH_HASH_WAIT="-1s"`},
+		"bad address limit":    {map[string]string{"CHRONICLE_AUTH_ADDRESS_CONCURRENCY": "0"}, `CHRONICLE_AUTH_ADDRESS_CONCURRENCY="0"`},
 		"unreachable postgres": {map[string]string{"CHRONICLE_EVENTSTORE": "postgres", "CHRONICLE_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, "event store (postgres)"},
 	}
 	for name, c := range cases {

@@ -42,6 +42,8 @@ type Auth struct {
 	policy    atomic.Pointer[SignInPolicy]
 	streams   addressVersions
 	throttled throttleFolder
+	running   *inflight // sign-ins running per client address
+	gate      *HashGate // bounds the argon2id computations
 }
 
 // NewAuth refuses nil dependencies; ttl is the sliding session lifetime. Failed sign-ins are
@@ -53,7 +55,7 @@ func NewAuth(store eventstore.Store, registry *event.Registry, creds CredentialS
 	}
 	dummy, _ := HashPassword(uuid.NewString())
 	a := &Auth{store: store, users: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), creds: creds,
-		sessions: sessions, signins: signins, clock: clock, ttl: ttl, dummy: dummy}
+		sessions: sessions, signins: signins, clock: clock, ttl: ttl, dummy: dummy, running: newInflight(DefaultAddressConcurrency), gate: sharedGate}
 	a.SetSignInPolicy(DefaultSignInPolicy)
 	return a
 }
@@ -84,6 +86,11 @@ type LoginResult struct {
 // missing second factor is recorded as an event: on the account's stream when the username
 // names an account, else on the client address's stream (user.SignInStream).
 func (a *Auth) Login(ctx context.Context, in LoginRequest) (LoginResult, error) {
+	leave, err := a.running.enter(in.Address)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	defer leave()
 	now := a.clock()
 	pol := a.SignInPolicy()
 	since := now.Add(-user.LockWindow)
@@ -102,7 +109,13 @@ func (a *Auth) Login(ctx context.Context, in LoginRequest) (LoginResult, error) 
 	if err != nil {
 		return LoginResult{}, err
 	}
+	// The account's password is checked inside a hashing slot (judge verifies it).
+	release, err := a.gate.Enter(ctx)
+	if err != nil {
+		return LoginResult{}, err
+	}
 	outcome, res, u, err := a.attempt(ctx, c, in, now, pol)
+	release()
 	if errors.Is(err, commands.ErrNotFound) { // in the read model but not in the log: treat as unknown
 		return LoginResult{}, a.unknownUser(ctx, in, now, pol)
 	}
@@ -230,7 +243,9 @@ func (a *Auth) unknownUser(ctx context.Context, in LoginRequest, now time.Time, 
 	if n+1 >= user.LockThreshold {
 		answer = user.ErrLocked
 	} else {
-		_, _ = VerifyPassword(in.Password, a.dummy)
+		if _, err := verifyPassword(ctx, a.gate, in.Password, a.dummy); err != nil {
+			return err // no hashing slot: not a failed attempt, nothing recorded
+		}
 	}
 	m := commands.Meta{Actor: access.Anonymous, Command: commands.AuthLogin, RequestID: in.RequestID, CorrelationID: in.RequestID,
 		CausationID: in.RequestID, ClientAddr: in.Address}

@@ -11,8 +11,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
-
-	"github.com/chronicle-crm/chronicle/domain/user"
 )
 
 // argon2id parameters (OWASP: m=19 MiB, t=2, p=1).
@@ -46,18 +44,21 @@ var commonPasswords = func() map[string]bool {
 // IsCommonPassword reports whether pw is on the common-password list (case-insensitively).
 func IsCommonPassword(pw string) bool { return commonPasswords[strings.ToLower(pw)] }
 
-// CheckPassword applies the password policy: 10 to 1,024 characters and not a common password.
-func CheckPassword(pw string) error {
+// CheckPassword applies the password policy: 10 to 1,024 characters, not a common password,
+// and (see checkStrength) not containing the user's names (the username, then the display
+// name), not one repeated character, not a keyboard run and not judged guessable by zxcvbn.
+// The refusal is a *user.ValidationError on "password" whose Code names the reason.
+func CheckPassword(pw string, names ...string) error {
 	if utf8.RuneCountInString(pw) < MinPasswordLength {
-		return &user.ValidationError{Field: "password", Message: fmt.Sprintf("must be at least %d characters", MinPasswordLength)}
+		return refuse(PasswordTooShort, fmt.Sprintf("must be at least %d characters", MinPasswordLength))
 	}
 	if len(pw) > 1024 {
-		return &user.ValidationError{Field: "password", Message: "is too long"}
+		return refuse(PasswordTooLong, "is too long")
 	}
 	if IsCommonPassword(pw) {
-		return &user.ValidationError{Field: "password", Message: "is too common: it is one of the 1,000 passwords attackers try first; choose another"}
+		return refuse(PasswordCommon, "is too common: it is one of the 1,000 passwords attackers try first; choose another")
 	}
-	return nil
+	return checkStrength(pw, names...)
 }
 
 // HashPassword returns an encoded argon2id hash with a random salt.

@@ -1,6 +1,7 @@
 package usercmd
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -266,7 +267,9 @@ func (a *Auth) DisableTwoFactor(ctx context.Context, m commands.Meta, proof TwoF
 	now := a.clock()
 	r := reauth{repo: a.users, sessions: a.sessions, clock: a.clock, policy: a.SignInPolicy}
 	err := r.check(ctx, m, PurposeDisableTwoFactor, func(u *user.User) error {
-		if ok, _ := VerifyPassword(proof.Password, u.PasswordHash()); !ok {
+		if ok, err := verifyPassword(ctx, a.gate, proof.Password, u.PasswordHash()); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+			return cmp.Or(ctx.Err(), err)
+		} else if !ok {
 			return &user.ValidationError{Field: "password", Message: "is not your password"}
 		}
 		if !u.TwoFactorEnabled() {

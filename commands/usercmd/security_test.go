@@ -227,6 +227,9 @@ func newSecurityEnv(t *testing.T) *securityEnv {
 		clock: &fakeClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
 	e.users = usercmd.NewUsers(store, reg, e.clock.now, fakeOrg{}, e.sessions)
 	e.auth = usercmd.NewAuth(store, reg, e.creds, e.sessions, storeSignInLog{store, reg}, e.clock.now, 12*time.Hour)
+	g := patientGate()
+	e.users.SetHashGate(g)
+	e.auth.SetHashGate(g)
 	return e
 }
 

@@ -35,6 +35,7 @@ type Users struct {
 	org      Directory
 	sessions SessionStore
 	policy   func() SignInPolicy
+	gate     *HashGate // bounds the argon2id computations
 }
 
 // ThrottleWith makes wrong current passwords wait the delays of the sign-in policy policy
@@ -50,7 +51,7 @@ func NewUsers(store eventstore.Store, registry *event.Registry, clock commands.C
 	if org == nil || sessions == nil {
 		panic("usercmd: NewUsers with a nil dependency")
 	}
-	h := &Users{repo: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions}
+	h := &Users{repo: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), store: store, clock: clock, org: org, sessions: sessions, gate: sharedGate}
 	// A username is held by its account as long as the account exists.
 	h.names = commands.Reservations{Store: store, Registry: registry, Clock: clock, Kind: commands.UsernameKind, NS: usernameNS,
 		Holds: func(ctx context.Context, id uuid.UUID, _ string) (bool, bool, error) {
@@ -86,11 +87,11 @@ func (h *Users) create(ctx context.Context, m commands.Meta, c CreateUser, check
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
 	}
-	pwErr := CheckPassword(c.Password)
+	pwErr := CheckPassword(c.Password, c.Username, c.DisplayName)
 	hash := "unset"
 	if pwErr == nil {
 		var err error
-		if hash, err = HashPassword(c.Password); err != nil {
+		if hash, err = hashPassword(ctx, h.gate, c.Password); err != nil {
 			return commands.Result{}, err
 		}
 	}
@@ -201,7 +202,9 @@ func (h *Users) ResetPassword(ctx context.Context, m commands.Meta, id uuid.UUID
 func (h *Users) ChangePassword(ctx context.Context, m commands.Meta, current, next, keepSession string) (commands.Result, error) {
 	m.Command = commands.UserChangePassword
 	err := h.reauth().check(ctx, m, PurposeChangePassword, func(u *user.User) error {
-		if ok, _ := VerifyPassword(current, u.PasswordHash()); !ok {
+		if ok, err := verifyPassword(ctx, h.gate, current, u.PasswordHash()); errors.Is(err, ErrBusy) || ctx.Err() != nil {
+			return cmp.Or(ctx.Err(), err)
+		} else if !ok {
 			return &user.ValidationError{Field: "currentPassword", Message: "is not your current password"}
 		}
 		return nil
@@ -216,14 +219,18 @@ func (h *Users) ChangePassword(ctx context.Context, m commands.Meta, current, ne
 }
 
 func (h *Users) setPassword(ctx context.Context, m commands.Meta, id uuid.UUID, password string, reset bool, keep string) (commands.Result, error) {
-	if err := CheckPassword(password); err != nil {
+	l, err := h.repo.Load(ctx, id)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	if err := CheckPassword(password, l.Root.Username(), l.Root.DisplayName()); err != nil {
 		var ve *user.ValidationError
 		if errors.As(err, &ve) && !reset {
 			ve.Field = "newPassword"
 		}
 		return commands.Result{}, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := hashPassword(ctx, h.gate, password)
 	if err != nil {
 		return commands.Result{}, err
 	}

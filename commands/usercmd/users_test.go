@@ -125,5 +125,10 @@ func newUserStore(t *testing.T) (eventstore.Store, *event.Registry) {
 func newUsers(t *testing.T, clock commands.Clock) (eventstore.Store, *event.Registry, *usercmd.Users) {
 	t.Helper()
 	store, reg := newUserStore(t)
-	return store, reg, usercmd.NewUsers(store, reg, clock, fakeOrg{}, fakeSessions{})
+	users := usercmd.NewUsers(store, reg, clock, fakeOrg{}, fakeSessions{})
+	users.SetHashGate(patientGate()) // parallel tests and busy machines: no 503 for a slow turn
+	return store, reg, users
 }
+
+// patientGate bounds hashing like the default gate but waits a minute for a turn.
+func patientGate() *usercmd.HashGate { return usercmd.NewHashGate(0, time.Minute) }

@@ -9,10 +9,12 @@ import (
 	"unicode/utf8"
 )
 
-// Error names the field that is wrong and why.
+// Error names the field that is wrong and why. Code, when set, is a stable machine-readable
+// name of the reason (e.g. password_too_weak), for clients that explain it in their own words.
 type Error struct {
 	Field   string
 	Message string
+	Code    string
 }
 
 func (e *Error) Error() string { return e.Field + ": " + e.Message }

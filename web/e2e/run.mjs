@@ -18,7 +18,7 @@ const repo = resolve(web, '..');
 const dist = join(web, 'dist');
 const shots = join(repo, 'docs', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ADMIN_PASSWORD = 'Admin-e2e-2026!';
+const ADMIN_PASSWORD = 'Chronicle-e2e-lantern-2026!';
 const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
 
 if (!existsSync(join(dist, 'index.html'))) {
@@ -312,8 +312,8 @@ await step('organisation: users created in the UI (a manager and two sales staff
     await admin.locator('.ant-table').getByText(u, { exact: true }).waitFor();
   };
   await create('li', '李经理', 'Li-manager-2026', '销售部', /manager|经理/i);
-  await create('zhang', '张伟', 'Zhang-2026-pass', '华北区');
-  await create('wang', '王芳', 'Wang-2026-pass!', '华南区');
+  await create('zhang', '张伟', 'Beijing-north-office-26', '华北区');
+  await create('wang', '王芳', 'Guangzhou-south-desk-26!', '华南区');
   await shot(admin, 'users-desktop');
   await axe(admin, 'users');
   const users = (await api(state.adminToken, 'GET', '/users?limit=100')).data.items;
@@ -323,8 +323,8 @@ await step('organisation: users created in the UI (a manager and two sales staff
 });
 
 await step('seed: 60 leads for 张伟 through the API (for paging and the 50-row timing)', async () => {
-  state.zhangToken = await tokenOf('zhang', 'Zhang-2026-pass');
-  state.wangToken = await tokenOf('wang', 'Wang-2026-pass!');
+  state.zhangToken = await tokenOf('zhang', 'Beijing-north-office-26');
+  state.wangToken = await tokenOf('wang', 'Guangzhou-south-desk-26!');
   for (let i = 1; i <= 60; i++) {
     const r = await api(state.zhangToken, 'POST', '/leads', { name: `客户联系人${i}`, company: `上海云帆贸易${i}号有限公司`, phone: `021-6000 ${String(1000 + i)}`, source: i % 2 ? '网站' : '广告' });
     if (i === 1) state.seedLead = r.data.id;
@@ -336,7 +336,7 @@ const zhang = await zhangCtx.newPage();
 zhang.on('pageerror', (e) => console.log('  page error (zhang):', e.message));
 
 await step('two-factor: 张伟 enrols with the QR code page, then signs in with a TOTP code', async () => {
-  await signIn(zhang, 'zhang', 'Zhang-2026-pass');
+  await signIn(zhang, 'zhang', 'Beijing-north-office-26');
   await zhang.goto('/account');
   await zhang.getByTestId('enroll-2fa').click();
   await zhang.getByTestId('totp-qr').waitFor();
@@ -355,7 +355,7 @@ await step('two-factor: 张伟 enrols with the QR code page, then signs in with 
   await zhang.waitForURL(/\/login/);
   const wait = 30000 - (Date.now() % 30000) + 1000;
   await zhang.waitForTimeout(wait);
-  await signIn(zhang, 'zhang', 'Zhang-2026-pass', () => totp(secret));
+  await signIn(zhang, 'zhang', 'Beijing-north-office-26', () => totp(secret));
 });
 
 await step('leads: 张伟 creates a lead in the form (a server field error shows on its field; Enter submits)', async () => {
@@ -422,7 +422,7 @@ await step('pool: 张伟 releases the lead; 王芳 claims it in another browser 
   await zhang.locator('.ant-modal:visible').getByLabel('原因').fill('客户暂无预算');
   await modalOk(zhang, '确认').click();
   await waitMsg(zhang, '已释放');
-  await signIn(wang, 'wang', 'Wang-2026-pass!');
+  await signIn(wang, 'wang', 'Guangzhou-south-desk-26!');
   await wang.goto('/leads/pool');
   await wang.getByLabel('搜索线索').fill('星河');
   await wang.getByLabel('搜索线索').press('Enter');
@@ -608,14 +608,14 @@ await step('expired session: a 401 returns to sign-in and then to the page', asy
   await wangCtx.clearCookies();
   await wang.goto('/customers');
   await wang.waitForURL(/\/login\?next=%2Fcustomers/);
-  await signIn(wang, 'wang', 'Wang-2026-pass!');
+  await signIn(wang, 'wang', 'Guangzhou-south-desk-26!');
   expect(new URL(wang.url()).pathname === '/customers', 'back at ' + wang.url());
 });
 
 await step('phone (375 px): the menu is a drawer, the list is cards, the form shows field errors', async () => {
   const ctx = await context(phone);
   const p = await ctx.newPage();
-  await signIn(p, 'wang', 'Wang-2026-pass!');
+  await signIn(p, 'wang', 'Guangzhou-south-desk-26!');
   await shot(p, 'workbench-phone');
   await p.goto('/leads');
   await p.getByTestId('list-card').first().waitFor();

@@ -88,4 +88,16 @@ export const fieldNames: Dict = {
   fax: ['传真', 'Fax'],
 };
 
+/** The reasons a field is refused, by the stable code of the 422 problem's field error. */
+export const fieldErrorCode: Dict = {
+  password_too_short: ['密码至少需要 10 位', 'must be at least 10 characters'],
+  password_too_long: ['密码太长', 'is too long'],
+  password_common: ['这是最常见的密码之一，请换一个', 'is one of the most common passwords; choose another'],
+  password_contains_username: ['密码不能包含用户名', 'must not contain the username'],
+  password_contains_display_name: ['密码不能包含显示名称', 'must not contain the display name'],
+  password_repeated: ['密码不能是同一个字符的重复', 'must not be one character repeated'],
+  password_keyboard_run: ['密码不能是键盘上相邻的键或连续的字母', 'must not be a run of neighbouring keys or letters'],
+  password_too_weak: ['密码太容易被猜到：请用几个不相关的词加数字或符号', 'is too easy to guess: use a few unrelated words with a number or sign'],
+};
+
 export const label = (d: Dict, v: string | null | undefined, lang: Lang) => pick(d, v, lang);

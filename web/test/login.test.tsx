@@ -19,11 +19,11 @@ test('sign-in asks for the one-time code when the account has two-factor sign-in
   renderWith(<Login />, { path: '/login', route: '/login?next=%2Fleads', s: null });
   const user = userEvent.setup();
   await user.type(screen.getByLabelText('用户名'), 'zhang');
-  await user.type(screen.getByLabelText('密码'), 'Zhang-2026-pass{Enter}');
+  await user.type(screen.getByLabelText('密码'), 'Beijing-north-office-26{Enter}');
   const code = await screen.findByLabelText('验证码');
   await user.type(code, '123456{Enter}');
   await waitFor(() => expect(screen.getByTestId('elsewhere')).toBeInTheDocument());
-  expect(bodies[1]).toEqual({ username: 'zhang', password: 'Zhang-2026-pass', totp: '123456' });
+  expect(bodies[1]).toEqual({ username: 'zhang', password: 'Beijing-north-office-26', totp: '123456' });
   expect(headers[0]['X-Chronicle-Session']).toBe('cookie');
   expect(JSON.stringify(localStorage)).not.toMatch(/token/i);
 });

@@ -94,7 +94,7 @@ func TestCustomerPool(t *testing.T) {
 				t.Fatal("another process ran the rules while the lease was held")
 			}
 			admin = h.Login("admin", apitest.AdminPassword) // eight days later the sessions have expired
-			s2 = h.Login("qian.sales", "Secret-qian.sales-2026")
+			s2 = h.Login("qian.sales", apitest.PasswordOf("qian.sales"))
 			hist := h.Must(h.Do("GET", "/api/v1/customers/"+cID+"/history", admin, nil), 200)
 			items := hist.Body["items"].([]any)
 			last := items[len(items)-1].(map[string]any)

@@ -42,6 +42,7 @@ type Problem struct {
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`
 }
 
 // StatusError is an error that carries its own status and problem code: a request the server
@@ -194,7 +195,7 @@ func validationProblem(err error) Problem {
 		}
 		var fv *field.Error
 		if errors.As(e, &fv) {
-			p.Errors = append(p.Errors, FieldError{fv.Field, fv.Message})
+			p.Errors = append(p.Errors, FieldError{fv.Field, fv.Message, fv.Code})
 		}
 	}
 	walk(err)
@@ -216,7 +217,7 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e
 	if errors.As(err, &retry) {
 		w.Header().Set("Retry-After", strconv.FormatInt(retry.Seconds(), 10))
 	}
-	if p.Status == http.StatusServiceUnavailable {
+	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	if p.Status == http.StatusUnauthorized {

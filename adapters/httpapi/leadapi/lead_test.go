@@ -24,8 +24,8 @@ func TestLeadScenario(t *testing.T) {
 		mgrID, mgr := h.CreateUser(admin, "li.manager", "manager", sales)
 		s1ID, s1 := h.CreateUser(admin, "zhang.sales", "sales", north, mgrID)
 		s2ID, s2 := h.CreateUser(admin, "wang.sales", "sales", south, mgrID)
-		h.Must(h.Do("POST", "/api/v1/users", s1, map[string]any{"username": "x", "password": "Whatever-2026", "role": "sales"}), 403)
-		h.Must(h.Do("POST", "/api/v1/users", admin, map[string]any{"username": "zhang.sales", "password": "Whatever-2026", "role": "sales"}), 409)
+		h.Must(h.Do("POST", "/api/v1/users", s1, map[string]any{"username": "x", "password": "Whatever-colour-2026", "role": "sales"}), 403)
+		h.Must(h.Do("POST", "/api/v1/users", admin, map[string]any{"username": "zhang.sales", "password": "Whatever-colour-2026", "role": "sales"}), 409)
 
 		a := h.Must(h.Do("POST", "/api/v1/leads", s1, map[string]any{"name": "王小明", "company": "北京星河科技有限公司", "phone": "010-8888 6666", "source": "展会"}), 201)
 		aID := a.Body["id"].(string)

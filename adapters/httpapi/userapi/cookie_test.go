@@ -190,7 +190,7 @@ func TestCookieSessionsTwoFactor(t *testing.T) {
 		h = securityHarness(t, h)
 		admin := h.Login("admin", apitest.AdminPassword)
 		h.CreateUser(admin, "cookie.2fa", "sales")
-		pw := "Secret-cookie.2fa-2026"
+		pw := apitest.PasswordOf("cookie.2fa")
 		session, csrf, _ := cookieLogin(t, h, loginBody("cookie.2fa", pw))
 		jar := cookieHeader(session, csrf)
 
@@ -220,7 +220,7 @@ func TestCookieSessionsTwoFactor(t *testing.T) {
 		h.Must(h.Do("POST", "/api/v1/roles", admin, map[string]any{"name": "cookie_secure", "displayName": "安全",
 			"permissions": []string{"leads.read"}, "dataScope": "self", "require2fa": true}), 201)
 		h.CreateUser(admin, "strict.cookie", "cookie_secure")
-		s3, c3, login := cookieLogin(t, h, loginBody("strict.cookie", "Secret-strict.cookie-2026"))
+		s3, c3, login := cookieLogin(t, h, loginBody("strict.cookie", apitest.PasswordOf("strict.cookie")))
 		if login.Body["twoFactorRequired"] != true {
 			t.Fatalf("login of an unenrolled user of a 2FA role: %s", login.Raw)
 		}

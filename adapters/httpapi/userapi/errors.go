@@ -16,6 +16,7 @@ func init() {
 		httpkit.ErrorCode{Err: usercmd.ErrSecondFactor, Status: http.StatusUnauthorized, Code: "invalid_second_factor"},
 		httpkit.ErrorCode{Err: usercmd.ErrAccountLocked, Status: http.StatusLocked, Code: "account_locked"},
 		httpkit.ErrorCode{Err: usercmd.ErrThrottled, Status: http.StatusTooManyRequests, Code: "too_many_attempts"},
+		httpkit.ErrorCode{Err: usercmd.ErrBusy, Status: http.StatusServiceUnavailable, Code: "password_check_busy"},
 		httpkit.ErrorCode{Err: usercmd.ErrTwoFactorEnrollmentRequired, Status: http.StatusForbidden, Code: "two_factor_enrollment_required"},
 		httpkit.ErrorCode{Err: usercmd.ErrTwoFactorEnabled, Status: http.StatusConflict, Code: "two_factor_already_enabled"},
 		httpkit.ErrorCode{Err: usercmd.ErrTwoFactorNotEnrolled, Status: http.StatusConflict, Code: "two_factor_not_enrolled"},

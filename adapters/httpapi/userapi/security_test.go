@@ -33,7 +33,7 @@ func TestTwoFactorSignIn(t *testing.T) {
 		h = securityHarness(t, h)
 		admin := h.Login("admin", apitest.AdminPassword)
 		_, tok := h.CreateUser(admin, "two.fa", "sales")
-		pw := "Secret-two.fa-2026"
+		pw := apitest.PasswordOf("two.fa")
 
 		h.Must(h.Do("POST", "/api/v1/auth/2fa/confirm", tok, map[string]string{"code": "123456"}), 409)
 		enr := h.Must(h.Do("POST", "/api/v1/auth/2fa/enroll", tok, nil), 200)
@@ -96,10 +96,10 @@ func TestTwoFactorSignIn(t *testing.T) {
 		enr = h.Must(h.Do("POST", "/api/v1/auth/2fa/enroll", lost, nil), 200)
 		c, _ := totp.GenerateCode(enr.Body["secret"].(string), time.Now())
 		h.Must(h.Do("POST", "/api/v1/auth/2fa/confirm", lost, map[string]string{"code": c}), 200)
-		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("lost.phone", "Secret-lost.phone-2026")), 401), "totp_required")
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("lost.phone", apitest.PasswordOf("lost.phone"))), 401), "totp_required")
 		h.Must(h.Do("POST", "/api/v1/users/"+lostID+"/reset-2fa", tok, nil), 403)
 		h.Must(h.Do("POST", "/api/v1/users/"+lostID+"/reset-2fa", admin, nil), 200)
-		h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("lost.phone", "Secret-lost.phone-2026")), 200)
+		h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("lost.phone", apitest.PasswordOf("lost.phone"))), 200)
 		hist := h.Must(h.Do("GET", "/api/v1/audit/events?stream=user-"+lostID+"&type=user.two_factor_disabled.v1", admin, nil,
 			"X-Chronicle-Min-Position", h.Head()), 200)
 		if hist.Body["total"].(float64) != 1 || !strings.Contains(hist.Raw, "user.two_factor_reset") {
@@ -114,7 +114,7 @@ func TestSessionsAndPasswords(t *testing.T) {
 		admin := h.Login("admin", apitest.AdminPassword)
 		id, t1 := h.CreateUser(admin, "sess.user", "sales")
 		_, other := h.CreateUser(admin, "sess.other", "sales")
-		pw := "Secret-sess.user-2026"
+		pw := apitest.PasswordOf("sess.user")
 		t2 := h.Login("sess.user", pw)
 
 		// Common passwords are refused, whatever their case.
@@ -182,7 +182,7 @@ func TestSessionsAndPasswords(t *testing.T) {
 		_, strict := h.CreateUser(admin, "strict.user", "secure_sales")
 		h.Must(h.Do("GET", "/api/v1/leads", strict, nil), 200)
 		h.Must(h.Do("PATCH", "/api/v1/roles/"+roleID, admin, map[string]any{"require2fa": true}), 200)
-		login := h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("strict.user", "Secret-strict.user-2026")), 200)
+		login := h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("strict.user", apitest.PasswordOf("strict.user"))), 200)
 		if login.Body["twoFactorRequired"] != true {
 			t.Fatalf("login of an unenrolled user of a 2FA role: %s", login.Raw)
 		}
@@ -204,7 +204,7 @@ func TestLockoutAndLoginAudit(t *testing.T) {
 		h = securityHarness(t, h)
 		admin := h.Login("admin", apitest.AdminPassword)
 		id, sales := h.CreateUser(admin, "lock.me", "sales")
-		pw := "Secret-lock.me-2026"
+		pw := apitest.PasswordOf("lock.me")
 		for i := 1; i <= 10; i++ {
 			r := h.Do("POST", "/api/v1/auth/login", "", loginBody("lock.me", "wrong-password-"+strconv.Itoa(i)))
 			want, code := 401, "invalid_credentials"
@@ -315,7 +315,7 @@ func TestRecoveryCodeRegeneration(t *testing.T) {
 			h := securityHarness(t, apitest.New(t, engine, clock.Now))
 			admin := h.Login("admin", apitest.AdminPassword)
 			_, tok := h.CreateUser(admin, "regen.codes", "sales")
-			pw := "Secret-regen.codes-2026"
+			pw := apitest.PasswordOf("regen.codes")
 			enr := h.Must(h.Do("POST", "/api/v1/auth/2fa/enroll", tok, nil), 200)
 			secret := enr.Body["secret"].(string)
 			code, _ := totp.GenerateCode(secret, clock.Now())
@@ -351,7 +351,7 @@ func TestSignInThrottling(t *testing.T) {
 		for range 2 {
 			h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("slow.down", "wrong-password-1")), 401)
 		}
-		r := h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("slow.down", "Secret-slow.down-2026")), 429)
+		r := h.Must(h.Do("POST", "/api/v1/auth/login", "", loginBody("slow.down", apitest.PasswordOf("slow.down"))), 429)
 		apitest.WantCode(t, r, "too_many_attempts")
 		if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 3500 || s > 3600 {
 			t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
@@ -393,7 +393,7 @@ func TestWrongPasswordsEndSessions(t *testing.T) {
 		h = securityHarness(t, h)
 		admin := h.Login("admin", apitest.AdminPassword)
 		id, stolen := h.CreateUser(admin, "stolen.one", "sales")
-		mine := h.Login("stolen.one", "Secret-stolen.one-2026")
+		mine := h.Login("stolen.one", apitest.PasswordOf("stolen.one"))
 		for i := 1; i < 5; i++ {
 			r := h.Must(h.Do("POST", "/api/v1/auth/change-password", stolen, map[string]string{"currentPassword": "guess-" + strconv.Itoa(i), "newPassword": "Another-2026-pass"}), 422)
 			if !strings.Contains(r.Raw, `"field":"currentPassword"`) {
@@ -403,7 +403,7 @@ func TestWrongPasswordsEndSessions(t *testing.T) {
 		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/auth/2fa/disable", stolen, map[string]string{"password": "guess-5"}), 401), "sessions_ended")
 		h.Must(h.Do("GET", "/api/v1/auth/me", stolen, nil), 401)
 		h.Must(h.Do("GET", "/api/v1/auth/me", mine, nil), 401)
-		h.Login("stolen.one", "Secret-stolen.one-2026")
+		h.Login("stolen.one", apitest.PasswordOf("stolen.one"))
 		audit := h.Must(h.Do("GET", "/api/v1/audit/events?type=user.reauthentication_failed.v1&stream=user-"+id, admin, nil, "X-Chronicle-Min-Position", h.Head()), 200)
 		if audit.Body["total"].(float64) != 5 || strings.Contains(audit.Raw, "guess-") {
 			t.Fatalf("failed reauthentications in the operation log: %s", audit.Raw)

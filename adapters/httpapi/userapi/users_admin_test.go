@@ -21,14 +21,14 @@ func TestUserAdministration(t *testing.T) {
 			t.Fatalf("disable: %s", d.Raw)
 		}
 		h.Must(h.Do("GET", "/api/v1/auth/me", tok, nil), 401)
-		h.Must(h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "chen.sales", "password": "Secret-chen.sales-2026"}), 401)
+		h.Must(h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "chen.sales", "password": apitest.PasswordOf("chen.sales")}), 401)
 		h.Must(h.Do("POST", "/api/v1/users/"+id+"/enable", admin, nil), 200)
-		tok = h.Login("chen.sales", "Secret-chen.sales-2026")
+		tok = h.Login("chen.sales", apitest.PasswordOf("chen.sales"))
 		// An administrator's reset ends the user's sessions; the new password works, the old does not.
 		h.Must(h.Do("POST", "/api/v1/users/"+id+"/reset-password", admin, map[string]string{"password": "short"}), 422)
 		h.Must(h.Do("POST", "/api/v1/users/"+id+"/reset-password", admin, map[string]string{"password": "Brand-new-2026-pass"}), 204)
 		h.Must(h.Do("GET", "/api/v1/auth/me", tok, nil), 401)
-		h.Must(h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "chen.sales", "password": "Secret-chen.sales-2026"}), 401)
+		h.Must(h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "chen.sales", "password": apitest.PasswordOf("chen.sales")}), 401)
 		tok = h.Login("chen.sales", "Brand-new-2026-pass")
 		// Changing one's own password needs the current one.
 		h.Must(h.Do("POST", "/api/v1/auth/change-password", tok, map[string]string{"currentPassword": "wrong-password-1", "newPassword": "Another-2026-pass"}), 422)

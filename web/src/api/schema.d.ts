@@ -152,7 +152,7 @@ export interface paths {
         put?: never;
         /**
          * Change the caller's own password
-         * @description Checks the current password (422 validation_failed on currentPassword when it is wrong); the new password must differ from it and follow the password rules (at least 10 characters; 422 on newPassword). Every other session of the caller ends; the session making the change stays. Wrong current passwords are counted like failed sign-ins: each is recorded (user.reauthentication_failed.v1), after 3 within 15 minutes the next must wait 1 s, 2 s, ... (429 too_many_attempts with Retry-After), and the 5th in a row ends every session of the account (401 sessions_ended): a stolen session cannot go on guessing.
+         * @description Checks the current password (422 validation_failed on currentPassword when it is wrong); the new password must differ from it and follow the password rules (at least 10 characters; 422 on newPassword). Every other session of the caller ends; the session making the change stays. Wrong current passwords are counted like failed sign-ins: each is recorded (user.reauthentication_failed.v1), after 3 within 15 minutes the next must wait 1 s, 2 s, ... (429 too_many_attempts with Retry-After), and the 5th in a row ends every session of the account (401 sessions_ended): a stolen session cannot go on guessing. The password rules: 10 to 1,024 characters, not one of the 1,000 most common passwords, not containing the username or the display name (of 3 characters or more), not one character repeated, not a run of neighbouring keys or letters, and not judged guessable by the zxcvbn strength estimator (score 3 of 4 at least, judged on the first 64 characters); a refusal is 422 on the field with the reason's code in `errors[].code`.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -172,7 +172,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in
-         * @description Not subject to Idempotency-Key (it is outside the authenticated API). 401 invalid_credentials for a wrong username or password. Two-factor sign-in: once the account has confirmed an enrolment, the right password without `totp` or `recoveryCode` is 401 totp_required (not counted as a failure), and a wrong code is 401 invalid_second_factor. Failed sign-ins: every outcome is recorded as an event (on the account's stream, or for a username that names no account on the client address's stream; the answer never tells which). After 3 failures within 15 minutes for a username (10 for a client address) the next attempt must wait 1 s after the latest failure, then 2 s, 4 s, ... up to 30 s; an earlier attempt is 429 too_many_attempts with Retry-After and is not checked; such attempts are recorded folded, one sign-in log entry (outcome throttled, with a count) per account, address and minute. The 10th failure within 15 minutes locks the account: 423 account_locked for 15 minutes, then 1 h, 4 h and 24 h for each further lock without a successful sign-in in between (or until an administrator unlocks it; the user's lockedUntil says when). An account with two-factor sign-in still signs in through a lock (and past the throttling) with the right password and a valid `totp` or `recoveryCode` from a client address that none of the lock's failures, nor any wrong password or code in the last 15 minutes, came from; a wrong one from there is answered 423 (or 429) like any attempt on the locked account, and the lock stays for everyone else. The answer carries `X-Chronicle-Position` of the sign-in event. Cookie session (the web UI): with the request header `X-Chronicle-Session: cookie` a successful sign-in sets two cookies, `chronicle_session` (the session token; HttpOnly, SameSite=Strict, Path=/, Secure when the request came over TLS, expiring with the session) and `chronicle_csrf` (a random CSRF token, 32 bytes in unpadded base64url, readable by scripts; SameSite=Strict, Path=/, Secure under TLS), and the body carries no `token`. Sign in again with the second factor after 401 totp_required exactly as with a bearer session; no cookie is set until the sign-in succeeds. See the `cookieAuth` security scheme for using the cookies.
+         * @description Not subject to Idempotency-Key (it is outside the authenticated API). 401 invalid_credentials for a wrong username or password. Two-factor sign-in: once the account has confirmed an enrolment, the right password without `totp` or `recoveryCode` is 401 totp_required (not counted as a failure), and a wrong code is 401 invalid_second_factor. Failed sign-ins: every outcome is recorded as an event (on the account's stream, or for a username that names no account on the client address's stream; the answer never tells which). After 3 failures within 15 minutes for a username (10 for a client address) the next attempt must wait 1 s after the latest failure, then 2 s, 4 s, ... up to 30 s; an earlier attempt is 429 too_many_attempts with Retry-After and is not checked; such attempts are recorded folded, one sign-in log entry (outcome throttled, with a count) per account, address and minute. The 10th failure within 15 minutes locks the account: 423 account_locked for 15 minutes, then 1 h, 4 h and 24 h for each further lock without a successful sign-in in between (or until an administrator unlocks it; the user's lockedUntil says when). An account with two-factor sign-in still signs in through a lock (and past the throttling) with the right password and a valid `totp` or `recoveryCode` from a client address that none of the lock's failures, nor any wrong password or code in the last 15 minutes, came from; a wrong one from there is answered 423 (or 429) like any attempt on the locked account, and the lock stays for everyone else. The answer carries `X-Chronicle-Position` of the sign-in event. Cookie session (the web UI): with the request header `X-Chronicle-Session: cookie` a successful sign-in sets two cookies, `chronicle_session` (the session token; HttpOnly, SameSite=Strict, Path=/, Secure when the request came over TLS, expiring with the session) and `chronicle_csrf` (a random CSRF token, 32 bytes in unpadded base64url, readable by scripts; SameSite=Strict, Path=/, Secure under TLS), and the body carries no `token`. Sign in again with the second factor after 401 totp_required exactly as with a bearer session; no cookie is set until the sign-in succeeds. See the `cookieAuth` security scheme for using the cookies. Sign-ins run at most 2 at a time per client address: a further simultaneous one is 429 too_many_attempts with Retry-After at once, before any password is checked. Password checks take turns (a bounded number at a time, configured on the server): a sign-in that gets no turn within the wait bound is 503 password_check_busy with Retry-After, not checked and not recorded.
          */
         post: operations["login"];
         delete?: never;
@@ -1128,7 +1128,7 @@ export interface paths {
         put?: never;
         /**
          * Create a user (users.manage)
-         * @description departmentId and superiorId are optional: the department must exist and be enabled (422 on departmentId), the superior must be an active user (422 on superiorId). The roles must exist (422 on roles). 403 forbidden without users.manage; 409 username_taken.
+         * @description departmentId and superiorId are optional: the department must exist and be enabled (422 on departmentId), the superior must be an active user (422 on superiorId). The roles must exist (422 on roles). 403 forbidden without users.manage; 409 username_taken. The password rules: 10 to 1,024 characters, not one of the 1,000 most common passwords, not containing the username or the display name (of 3 characters or more), not one character repeated, not a run of neighbouring keys or letters, and not judged guessable by the zxcvbn strength estimator (score 3 of 4 at least, judged on the first 64 characters); a refusal is 422 on the field with the reason's code in `errors[].code`.
          */
         post: operations["createUser"];
         delete?: never;
@@ -1229,7 +1229,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password for a user (users.manage)
-         * @description An administrator's reset: no current password is needed. Every session of that user ends. 422 validation_failed on password when it breaks the password rules; 403 forbidden without users.manage. Users change their own password with POST /api/v1/auth/change-password.
+         * @description An administrator's reset: no current password is needed. Every session of that user ends. 422 validation_failed on password when it breaks the password rules; 403 forbidden without users.manage. Users change their own password with POST /api/v1/auth/change-password. The password rules: 10 to 1,024 characters, not one of the 1,000 most common passwords, not containing the username or the display name (of 3 characters or more), not one character repeated, not a run of neighbouring keys or letters, and not judged guessable by the zxcvbn strength estimator (score 3 of 4 at least, judged on the first 64 characters); a refusal is 422 on the field with the reason's code in `errors[].code`.
          */
         post: operations["resetUserPassword"];
         delete?: never;
@@ -2272,6 +2272,11 @@ export interface components {
             field: string;
             /** @example must be an RFC 3339 time with offset such as 2026-11-22T09:30:00+08:00, got "明天" */
             message: string;
+            /**
+             * @description A stable name of the reason, where the field has several (the password rules: password_too_short, password_too_long, password_common, password_contains_username, password_contains_display_name, password_repeated, password_keyboard_run, password_too_weak).
+             * @example password_too_weak
+             */
+            code?: string;
         };
         /**
          * @description The read view of a follow-up record (跟进记录).
@@ -2944,7 +2949,7 @@ export interface components {
             status: number;
             detail?: string;
             /**
-             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unpacked_too_large, unreadable_file, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, event_too_large, invalid_event, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, rate_limited, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, sessions_ended, internal.
+             * @description Stable machine code, e.g. validation_failed, malformed_json, unknown_field, malformed_if_match, body_too_large, unpacked_too_large, unreadable_file, unsupported_media_type, unauthenticated, invalid_credentials, forbidden, not_found, already_exists, username_taken, version_conflict, concurrency_conflict, event_too_large, invalid_event, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_reclaim_cooldown, pool_daily_claim_limit_reached, built_in_role, possible_duplicate, customer_locked, idempotency_in_progress, idempotency_key_reused, projection_behind, timeout, rebuild_in_progress, not_parked, method_not_allowed, totp_required, invalid_second_factor, account_locked, too_many_attempts, password_check_busy, rate_limited, two_factor_enrollment_required, two_factor_already_enabled, two_factor_not_enrolled, sessions_ended, internal.
              * @example validation_failed
              */
             code: string;
@@ -3782,6 +3787,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Every password-hashing turn stayed taken for the wait bound (password_check_busy): the server checks a bounded number of passwords at once. Nothing was checked or recorded; retry after Retry-After seconds. */
+        PasswordCheckBusy: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://chronicle-crm.dev/problems/password_check_busy",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "the server is busy checking passwords; try again in 1 s",
+                 *       "code": "password_check_busy"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The read model has not caught up with the requested position within the wait bound (projection_behind), or the request timed out (timeout). Retry after Retry-After seconds. */
         ServiceUnavailable: {
             headers: {
@@ -4229,6 +4253,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -4337,6 +4362,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -4382,6 +4408,7 @@ export interface operations {
             422: components["responses"]["UnprocessableEntity"];
             423: components["responses"]["AccountLocked"];
             429: components["responses"]["TooManyAttempts"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -7787,6 +7814,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -8088,6 +8116,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["PasswordCheckBusy"];
             default: components["responses"]["UnexpectedError"];
         };
     };

@@ -2,6 +2,7 @@ import { App, type FormInstance } from 'antd';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, get } from '../api/client';
 import { useT } from '../i18n';
+import { fieldErrorCode } from '../labels';
 import { fmtTime } from '../util';
 
 interface HistoryPage {
@@ -66,9 +67,11 @@ export function useCommand() {
         const fe = e.problem?.errors ?? [];
         if (o.form && fe.length) {
           const known = new Set(Object.keys(o.form.getFieldsValue(true) ?? {}));
-          o.form.setFields(fe.map((f) => ({ name: f.field.split('.'), errors: [f.message] })));
+          // A field error with a known reason code is told in the page's language.
+          const say = (f: (typeof fe)[number]) => (f.code && fieldErrorCode[f.code] ? t(...fieldErrorCode[f.code]) : f.message);
+          o.form.setFields(fe.map((f) => ({ name: f.field.split('.'), errors: [say(f)] })));
           const unplaced = fe.filter((f) => !known.has(f.field.split('.')[0]));
-          if (unplaced.length) message.error(unplaced.map((f) => `${f.field}: ${f.message}`).join('; '));
+          if (unplaced.length) message.error(unplaced.map((f) => `${f.field}: ${say(f)}`).join('; '));
           else message.error(t('请更正标出的字段', 'Please correct the marked fields'));
           throw e;
         }
