@@ -166,7 +166,11 @@ func (a api) delete(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struc
 
 // read is the current read view of a lead.
 func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*leadview.Lead, error) {
-	return a.LeadViews.Get(ctx, leadview.ScopeFor(actor), id)
+	l, err := a.remarks.Get(ctx, actor, id)
+	if err == nil {
+		err = a.remarks.Apply(ctx, actor, l)
+	}
+	return l, err
 }
 
 func (a api) query(r *http.Request) (leadview.Query, error) {
