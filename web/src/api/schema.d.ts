@@ -1731,7 +1731,7 @@ export interface components {
             /** Format: int64 */
             version: number;
             custom?: components["schemas"]["CustomValues"];
-            /** @description Present (true) when the remark was written by a previous owner before the customer's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks); remark is then empty. */
+            /** @description Present (true) when the remark was written by a previous owner before the customer's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks, which covers both pools); remark is then empty. */
             remarkHidden?: boolean;
         };
         /**
@@ -1980,7 +1980,8 @@ export interface components {
             maxOwned?: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays?: number;
-            hidePreviousOwnerRemarks?: never;
+            /** @description Hide the remark (备注) of a lead or customer written before its last release to the pool from everyone but its author and holders of settings.manage (one setting for both pools). */
+            hidePreviousOwnerRemarks?: boolean;
         };
         /**
          * @description When owned customers return to the pool by themselves. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return.
@@ -2041,7 +2042,7 @@ export interface components {
             maxOwned: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays: number;
-            /** @description Hide a customer's remark (备注) written before its last release to the pool from everyone but its author and holders of settings.manage: in the record (`remarkHidden: true`), the lists, the "as of" views and the history. Follow-ups and the other fields' history stay readable. Default false. */
+            /** @description Hide the remark (备注) of a lead or a customer written before its last release to the pool (one setting for both pools) from everyone but its author and holders of settings.manage: in the record (`remarkHidden: true`), the lists, the exports, the snapshots (`…/snapshot?asOf=`) and the history. Follow-ups and the other fields' history stay readable. Default false. */
             hidePreviousOwnerRemarks: boolean;
         };
         /**
@@ -2049,7 +2050,7 @@ export interface components {
          * @enum {string}
          */
         CustomerSize: "large" | "medium" | "small";
-        /** @description A customer as it was at a point in time (GET /api/v1/customers/{id}?asOf=), rebuilt from its events. Every field is present (empty text as ""). */
+        /** @description A customer as it was at a point in time (GET /api/v1/customers/{id}/snapshot?asOf=), rebuilt from its events. Every field is present (empty text as ""). */
         CustomerSnapshot: {
             /**
              * Format: uuid
@@ -2099,6 +2100,8 @@ export interface components {
             updatedAt: string;
             /** Format: int64 */
             version: number;
+            /** @description Present (true) when the remark at that time is hidden from the caller: written before the customer's last release to the pool, with customerPool.hidePreviousOwnerRemarks set; remark is then empty. */
+            remarkHidden?: boolean;
         };
         /**
          * @description Where the relationship stands: potential 潜在, cooperating 合作中, closed_deal 已成交.
@@ -2592,6 +2595,8 @@ export interface components {
             updatedAt: string;
             /** Format: int64 */
             version: number;
+            /** @description Present (true) when the remark was written by a previous owner before the lead's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks, which covers both pools); remark is then empty. */
+            remarkHidden?: boolean;
         };
         /**
          * @description Body of POST /api/v1/leads/{id}/convert, optional: an empty body or `{}` converts without a contact. Unknown fields are rejected (400 unknown_field).
@@ -2752,7 +2757,7 @@ export interface components {
              */
             status?: "new" | "following" | "invalid";
         };
-        /** @description A lead as it was at a point in time (GET /api/v1/leads/{id}?asOf=), rebuilt from its events. */
+        /** @description A lead as it was at a point in time (GET /api/v1/leads/{id}/snapshot?asOf=), rebuilt from its events. */
         LeadSnapshot: {
             /**
              * Format: uuid
@@ -2782,6 +2787,8 @@ export interface components {
             version: number;
             deleted: boolean;
             inPool: boolean;
+            /** @description Present (true) when the remark at that time is hidden from the caller: written before the lead's last release to the pool, with customerPool.hidePreviousOwnerRemarks set; remark is then empty. */
+            remarkHidden?: boolean;
         };
         /** @enum {string} */
         LeadStatus: "new" | "following" | "invalid" | "converted";
