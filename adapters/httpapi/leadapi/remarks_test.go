@@ -95,5 +95,22 @@ func TestPreviousOwnerLeadRemarksHidden(t *testing.T) {
 		if r := h.Must(h.Do("GET", reads["export"], sb, nil), 200); !strings.Contains(r.Raw, "新负责人备注") {
 			t.Errorf("the new owner's export: %s", r.Raw)
 		}
+
+		// A lead converted by its next owner does not pass the hidden remark to the customer.
+		const other = "对方采购换人了"
+		id2 := h.Must(h.Do("POST", "/api/v1/leads", sa, map[string]any{"name": "冯经理", "company": "无锡太湖机械", "remark": other}), 201).Body["id"].(string)
+		h.Must(h.Do("POST", "/api/v1/leads/"+id2+"/release", sa, map[string]any{"reason": "暂无需求"}), 200)
+		h.Must(h.Do("POST", "/api/v1/leads/"+id2+"/claim", sb, nil), 200)
+		conv := h.Must(h.Do("POST", "/api/v1/leads/"+id2+"/convert", sb, nil), 201)
+		cust := conv.Body["customerId"].(string)
+		pos = conv.Header.Get("X-Chronicle-Position")
+		for _, path := range []string{"/api/v1/customers/" + cust, "/api/v1/customers/" + cust + "/history"} {
+			if r := h.Must(h.Do("GET", path, sb, nil, "X-Chronicle-Min-Position", pos), 200); strings.Contains(r.Raw, other) || !strings.Contains(r.Raw, "无锡太湖机械") {
+				t.Errorf("the converted customer reveals the previous owner's remark: %s", r.Raw)
+			}
+		}
+		if r := h.Must(h.Do("GET", "/api/v1/leads/"+id2, admin, nil), 200); r.Body["remark"] != other {
+			t.Errorf("the lead lost its remark: %s", r.Raw)
+		}
 	})
 }
