@@ -42,7 +42,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodPost, "/customers", a.create)
 	rt.Handle(http.MethodGet, "/customers", httpkit.List(d.Kit, projection, a.query, a.search))
 	rt.Handle(http.MethodGet, "/customers/{id}", httpkit.NoAsOf(httpkit.Get(d.Kit, projection, a.read, func(v *customerview.Customer) int64 { return v.Version })))
-	rt.Handle(http.MethodGet, "/customers/{id}/snapshot", httpkit.Snapshot(a.remarks.AsOf(d.Customers.AsOf)))
+	rt.Handle(http.MethodGet, "/customers/{id}/snapshot", httpkit.Snapshot(a.remarks.AsOf(d.Customers.AsOf, d.Customers.History)))
 	rt.Handle(http.MethodPatch, "/customers/{id}", httpkit.OnRecord[CustomerPatch]{Kit: d.Kit, Run: a.update, Answer: a.answer()}.Handle)
 	rt.Handle(http.MethodDelete, "/customers/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
 	rt.Handle(http.MethodPost, "/customers/{id}/assign", httpkit.OnRecord[httpkit.AssignBody]{Kit: d.Kit, Run: a.assign, Answer: a.answer()}.Handle)

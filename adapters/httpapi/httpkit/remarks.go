@@ -110,25 +110,44 @@ func (p PreviousOwnerRemarks[V]) History(load func(ctx context.Context, actor ac
 	}
 }
 
-// AsOf is the record as it was at a time; a remark from before its last release is hidden where
-// the setting says so (who wrote it then is not known here, so it is hidden from everyone but
-// administrators; after the release, it is hidden while the current remark is).
-func (p PreviousOwnerRemarks[V]) AsOf(asOf func(ctx context.Context, actor access.Actor, id uuid.UUID, t time.Time) (map[string]any, error)) func(ctx context.Context, actor access.Actor, id uuid.UUID, t time.Time) (map[string]any, error) {
+// AsOf is the record as it was at a time, its remark hidden where the setting says so: the remark
+// it had then is found in the record's history (load), with who wrote it and when, and judged by
+// the same rule as the current one.
+func (p PreviousOwnerRemarks[V]) AsOf(asOf func(ctx context.Context, actor access.Actor, id uuid.UUID, t time.Time) (map[string]any, error),
+	load func(ctx context.Context, actor access.Actor, id uuid.UUID) ([]commands.Change, error)) func(ctx context.Context, actor access.Actor, id uuid.UUID, t time.Time) (map[string]any, error) {
 	return func(ctx context.Context, actor access.Actor, id uuid.UUID, t time.Time) (map[string]any, error) {
 		v, err := asOf(ctx, actor, id, t)
 		if err != nil {
 			return nil, err
 		}
-		if r, _ := v["remark"].(string); r == "" {
+		remark, _ := v["remark"].(string)
+		if remark == "" {
 			return v, nil
 		}
-		cur, released, hide, err := p.released(ctx, actor, id)
+		_, released, hide, err := p.released(ctx, actor, id)
 		if err != nil || !hide {
 			return v, err
 		}
-		remark, block := p.Remark(cur)
-		block.HidePrevious(remark, actor.ID)
-		if !t.After(released) || block.RemarkHidden {
+		changes, err := load(ctx, actor, id)
+		if err != nil {
+			return nil, err
+		}
+		var block readmodels.PoolRemark
+		block.Released(released)
+		for _, c := range changes {
+			if c.Event.OccurredAt.After(t) {
+				break
+			}
+			for _, f := range c.Changes {
+				if f.Field == "remark" {
+					block.RemarkSet(c.Event.Metadata.ActorID, c.Event.OccurredAt)
+				}
+			}
+		}
+		if block.RemarkAt == nil { // not found: hidden, to be safe
+			block.RemarkSet("", released)
+		}
+		if block.HidePrevious(&remark, actor.ID); block.RemarkHidden {
 			v["remark"], v["remarkHidden"] = "", true
 		}
 		return v, nil

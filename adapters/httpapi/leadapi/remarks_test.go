@@ -95,6 +95,14 @@ func TestPreviousOwnerLeadRemarksHidden(t *testing.T) {
 		if r := h.Must(h.Do("GET", reads["export"], sb, nil), 200); !strings.Contains(r.Raw, "新负责人备注") {
 			t.Errorf("the new owner's export: %s", r.Raw)
 		}
+		// A snapshot from before it still hides the previous owner's remark; one from now shows it.
+		if r := h.Must(h.Do("GET", reads["snapshot"], sb, nil), 200); strings.Contains(r.Raw, secret) || r.Body["remarkHidden"] != true {
+			t.Errorf("an earlier snapshot reveals the previous owner's remark: %s", r.Raw)
+		}
+		now := "/api/v1/leads/" + id + "/snapshot?asOf=" + time.Now().UTC().Format(time.RFC3339Nano)
+		if r := h.Must(h.Do("GET", now, sb, nil), 200); r.Body["remark"] != "新负责人备注" || r.Body["remarkHidden"] != nil {
+			t.Errorf("the new owner's snapshot: %s", r.Raw)
+		}
 
 		// A lead converted by its next owner does not pass the hidden remark to the customer.
 		const other = "对方采购换人了"

@@ -37,7 +37,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodPost, "/leads", httpkit.Create[LeadCreate]{Kit: d.Kit, Run: a.create, Answer: a.answer(http.StatusCreated)}.Handle)
 	rt.Handle(http.MethodGet, "/leads", httpkit.List(d.Kit, projection, a.query, httpkit.HidingRemarks(a.remarks, d.LeadViews.Search)))
 	rt.Handle(http.MethodGet, "/leads/{id}", httpkit.NoAsOf(httpkit.Get(d.Kit, projection, a.read, func(v *leadview.Lead) int64 { return v.Version })))
-	rt.Handle(http.MethodGet, "/leads/{id}/snapshot", httpkit.Snapshot(a.remarks.AsOf(d.Leads.AsOf)))
+	rt.Handle(http.MethodGet, "/leads/{id}/snapshot", httpkit.Snapshot(a.remarks.AsOf(d.Leads.AsOf, d.Leads.History)))
 	rt.Handle(http.MethodPatch, "/leads/{id}", httpkit.OnRecord[LeadPatch]{Kit: d.Kit, Run: a.update, Answer: a.answer(http.StatusOK)}.Handle)
 	rt.Handle(http.MethodDelete, "/leads/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
 	rt.Handle(http.MethodPost, "/leads/{id}/assign", httpkit.OnRecord[httpkit.AssignBody]{Kit: d.Kit, Run: a.assign, Answer: a.answer(http.StatusOK)}.Handle)
