@@ -40,7 +40,7 @@ func TestPreviousOwnerRemarksHidden(t *testing.T) {
 		}
 		reads := map[string]string{
 			"list":    "/api/v1/customers?q=紫金山",
-			"as of":   "/api/v1/customers/" + id + "?asOf=" + time.Now().UTC().Format(time.RFC3339Nano),
+			"as of":   "/api/v1/customers/" + id + "/snapshot?asOf=" + time.Now().UTC().Format(time.RFC3339Nano),
 			"history": "/api/v1/customers/" + id + "/history",
 		}
 		for what, path := range reads {

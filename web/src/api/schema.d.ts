@@ -1980,7 +1980,8 @@ export interface components {
             maxOwned?: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays?: number;
-            hidePreviousOwnerRemarks?: never;
+            /** @description Hide remarks written before a customer's last release from everyone but their author and holders of settings.manage (see CustomerPoolSettings). */
+            hidePreviousOwnerRemarks?: boolean;
         };
         /**
          * @description When owned customers return to the pool by themselves. Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return.
@@ -4139,7 +4140,7 @@ export interface operations {
                  */
                 address?: string;
                 /** @description Only this outcome. */
-                outcome?: "succeeded" | "failed" | "locked" | "unlocked";
+                outcome?: "succeeded" | "failed" | "locked" | "unlocked" | "throttled";
                 /** @description Outcomes at or after this RFC 3339 time. */
                 from?: string;
                 /** @description Outcomes before this RFC 3339 time. */
