@@ -34,11 +34,13 @@ web/dist/index.html: $(WEB_SOURCES)
 	cd web && npm ci && npm run build
 	@$(WEB_PLACEHOLDER)
 
-# Every Go test (race detector on), then the UI's component and end-to-end tests (web/run-tests.sh:
+# Every Go test (race detector on); then, alone so that its timings mean something, the sign-in
+# flood test (memory and /healthz latency of a real server under 200 simultaneous sign-ins); then the UI's component and end-to-end tests (web/run-tests.sh:
 # npm ci, build, Vitest, playwright-core driving Debian's Chromium against a real chronicle serve;
 # it installs chromium with apt-get when it is missing and it runs as root).
 test:
 	$(GO) test -race -count=1 -timeout 60m ./...
+	CHRONICLE_FLOOD_TEST=1 $(GO) test -count=1 -timeout 5m -run '^TestSignInFloodKeepsMemoryAndHealth$$' -v ./cmd/chronicle
 	@if [ -f web/package.json ]; then bash web/run-tests.sh; fi
 
 lint:

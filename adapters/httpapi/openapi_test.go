@@ -29,6 +29,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/readmodels/loginview"
 )
 
 // httpMethods are the operation keys of an OpenAPI path item.
@@ -594,6 +595,25 @@ func TestOpenAPIEnumsAreTheDomainLists(t *testing.T) {
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s enum = %v, want the domain's %v", name, got, want)
+		}
+	}
+	// The sign-in log's outcomes: the filter parameter and the entry's field.
+	want := slices.Sorted(slices.Values(loginview.LoginOutcomes))
+	enumOf := func(where string, schema map[string]any) {
+		var got []string
+		for _, v := range schema["enum"].([]any) {
+			got = append(got, v.(string))
+		}
+		if slices.Sort(got); !slices.Equal(got, want) {
+			t.Errorf("%s enum = %v, want the sign-in log's %v", where, got, want)
+		}
+	}
+	login := schemas["LoginEvent"].(map[string]any)["properties"].(map[string]any)
+	enumOf("LoginEvent.outcome", login["outcome"].(map[string]any))
+	op := doc["paths"].(map[string]any)["/api/v1/audit/logins"].(map[string]any)["get"].(map[string]any)
+	for _, p := range op["parameters"].([]any) {
+		if p, _ := p.(map[string]any); p["name"] == "outcome" {
+			enumOf("GET /audit/logins outcome", p["schema"].(map[string]any))
 		}
 	}
 }

@@ -202,7 +202,7 @@ func TestProjectionsCommandsNeedExistingData(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	e := env(map[string]string{"CHRONICLE_DATA_DIR": dir, "CHRONICLE_ADMIN_PASSWORD": "Data-admin-2026!"})
+	e := env(map[string]string{"CHRONICLE_DATA_DIR": dir, "CHRONICLE_ADMIN_PASSWORD": "Data-lantern-2026!"})
 	if err := run(context.Background(), []string{"users", "create-admin"}, &bytes.Buffer{}, e); err != nil {
 		t.Fatal(err)
 	}

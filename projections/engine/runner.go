@@ -33,18 +33,18 @@ type runner struct {
 	lastError string
 	loaded    atomic.Bool // the checkpoint was read: position is meaningful
 	standby   atomic.Bool // another process holds the lease: position is not followed here
+	ended     atomic.Bool // the subscription feeding the handler ended (the handler stopped)
 }
 
 var _ Feed = (*runner)(nil)
 
-func (r *runner) handlerRunning() bool {
-	select {
-	case <-r.handler.Stopped():
-		return false
-	default:
-		return r.loaded.Load()
-	}
-}
+// handlerRunning: the handler follows the log. It is judged from the feed's own subscription,
+// not from Watermill's Handler.Stopped, whose channel the router assigns after the handler has
+// started (reading it then is a data race).
+func (r *runner) handlerRunning() bool { return r.loaded.Load() && !r.ended.Load() }
+
+// Ended implements the subscriber's end notice: the subscription of this feed is over.
+func (r *runner) Ended() { r.ended.Store(true) }
 
 // Checkpoint implements Feed: the committed position of this generation.
 func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {

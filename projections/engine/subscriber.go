@@ -85,6 +85,9 @@ func (s *LogSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *me
 	go func() {
 		defer s.wg.Done()
 		defer close(out)
+		if e, ok := feed.(interface{ Ended() }); ok {
+			defer e.Ended() // the handler stops when its messages end
+		}
 		s.run(ctx, topic, feed, out)
 	}()
 	return out, nil

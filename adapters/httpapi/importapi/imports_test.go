@@ -561,6 +561,16 @@ func TestImportAccountingWithControlCharacters(t *testing.T) {
 		if list.Body["total"].(float64) != 39 || len(list.Body["items"].([]any)) != 39 {
 			t.Fatalf("leads in the store: %v, the report says 39", list.Body["total"])
 		}
+		// Customers: the name is looked up for duplicates, and PostgreSQL cannot even compare a NUL:
+		// the cell must fail its row before any lookup.
+		crow := [][]string{{"客户名称", "电话"}, {"星河\x00科技", "010-88886666"}, {"北辰贸易", "010-88887777"}}
+		cdone := importFile(h, admin, "type=customers", csvBytes(crow), "text/csv", "done")
+		if c := counts(cdone); c != [4]int{2, 1, 0, 1} {
+			t.Fatalf("customer counts %v: %s", c, cdone.Raw)
+		}
+		if got, want := rowErrors(cdone), []rowError{{2, "name"}}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("customer errors %v, want %v: %s", got, want, cdone.Raw)
+		}
 	})
 }
 

@@ -36,21 +36,6 @@ func CleanCell(v string) string {
 	return v
 }
 
-// unsafeRune finds a character no imported text may hold: C0 control characters other than
-// tab, line feed and carriage return (a NUL cannot even be stored by PostgreSQL), and the
-// bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) that make text read other
-// than it is written.
-func unsafeRune(v string) (rune, bool) {
-	for _, r := range v {
-		switch {
-		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7F,
-			r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
-			return r, true
-		}
-	}
-	return 0, false
-}
-
 // columnName is a spreadsheet's name of the column at index i (0: A, 26: AA).
 func columnName(i int) string {
 	var b []byte

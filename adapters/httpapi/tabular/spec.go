@@ -133,7 +133,7 @@ func (rd *reader[T, R]) Row(cells []string) (T, []error) {
 		if v = CleanCell(v); v == "" || c.Parse == nil {
 			continue
 		}
-		if r, bad := unsafeRune(v); bad {
+		if r, _, bad := field.Unsafe(v); bad { // the one text rule of every API (domain/field)
 			errs = append(errs, field.Errorf(c.Field, "column %s (%q) contains U+%04X, a control or text-direction character; remove it", columnName(k), rd.headers[k], r))
 			continue
 		}

@@ -4146,7 +4146,7 @@ export interface operations {
                  */
                 address?: string;
                 /** @description Only this outcome. */
-                outcome?: "succeeded" | "failed" | "locked" | "unlocked";
+                outcome?: "succeeded" | "failed" | "locked" | "unlocked" | "throttled";
                 /** @description Outcomes at or after this RFC 3339 time. */
                 from?: string;
                 /** @description Outcomes before this RFC 3339 time. */
