@@ -76,7 +76,7 @@ var modules = []module{
 		return []engine.Projector{leadproj.New(a.Registry)}
 	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "leads", OpenAPI: leadapi.OpenAPI, Routes: func(rt httpkit.Router) {
-			leadapi.Routes(rt, leadapi.Deps{Kit: k, Leads: p.leads, Conversion: p.conversion, LeadViews: a.LeadViews})
+			leadapi.Routes(rt, leadapi.Deps{Kit: k, Leads: p.leads, Conversion: p.conversion, LeadViews: a.LeadViews, Settings: a.OrgViews})
 		}}}
 	}},
 	{name: "customers", events: func(r *event.Registry) {

@@ -42,6 +42,9 @@ func New(leads *leadcmd.Service, customers *customercmd.Service, contacts *custo
 // Convert is what a conversion creates besides the customer.
 type Convert struct {
 	Contact *contact.Fields
+	// WithoutRemark: the customer does not take the lead's remark (it is a previous owner's
+	// remark hidden from whoever converts the lead).
+	WithoutRemark bool
 }
 
 // Converted names the records a conversion created.
@@ -75,7 +78,7 @@ func (h *Service) Convert(ctx context.Context, m commands.Meta, leadID uuid.UUID
 		return Converted{}, commands.ErrForbidden
 	}
 	res, err := h.Leads.Edit(ctx, m, leadID, role.LeadsConvert, func(l *lead.Lead) error {
-		return l.Convert(customerID, contactID, cf, m.Actor.ID, h.Clock())
+		return l.Convert(customerID, contactID, cf, c.WithoutRemark, m.Actor.ID, h.Clock())
 	})
 	if err != nil {
 		return Converted{}, err
@@ -115,6 +118,9 @@ func (h *Service) complete(ctx context.Context, m commands.Meta, leadID uuid.UUI
 		owner, _ = uuid.Parse(conv.By)
 	}
 	customerID, _ := uuid.Parse(conv.CustomerID)
+	if conv.WithoutRemark {
+		f.Remark = ""
+	}
 	cu, err := customer.New(customerID, customer.Fields{Name: name, Source: f.Source, Industry: f.Industry, Level: f.Level,
 		Address: f.Address, Phone: f.Phone, Email: f.Email, Remark: f.Remark, NextFollowUpAt: f.NextFollowUpAt},
 		customer.StatusPotential, owner, leadID.String(), m.Actor.ID, h.Clock())

@@ -125,13 +125,14 @@ func (l *Lead) Delete(by uuid.UUID, at time.Time) error {
 	return nil
 }
 
-// Convert records that the lead became a customer (and a contact, when contact is not uuid.Nil).
-// A converted lead accepts no further commands, so converting twice is refused.
-func (l *Lead) Convert(customer, contactID uuid.UUID, contactFields *contact.Fields, by uuid.UUID, at time.Time) error {
+// Convert records that the lead became a customer (and a contact, when contact is not uuid.Nil);
+// withoutRemark: the customer does not take the lead's remark. A converted lead accepts no
+// further commands, so converting twice is refused.
+func (l *Lead) Convert(customer, contactID uuid.UUID, contactFields *contact.Fields, withoutRemark bool, by uuid.UUID, at time.Time) error {
 	if err := l.usable(); err != nil {
 		return err
 	}
-	e := Converted{LeadID: l.id.String(), CustomerID: customer.String(), By: by.String(), At: at.UTC()}
+	e := Converted{LeadID: l.id.String(), CustomerID: customer.String(), WithoutRemark: withoutRemark, By: by.String(), At: at.UTC()}
 	if contactID != uuid.Nil {
 		e.ContactID, e.Contact = contactID.String(), contactFields
 	}

@@ -56,8 +56,11 @@ type Converted struct {
 	ContactID  string `json:"contactId,omitempty"`
 	// Contact holds the contact's fields when the conversion creates one.
 	Contact *contact.Fields `json:"contact,omitempty"`
-	By      string          `json:"by"`
-	At      time.Time       `json:"at"`
+	// WithoutRemark: the customer does not take the lead's remark (a previous owner's remark
+	// hidden from whoever converted the lead).
+	WithoutRemark bool      `json:"withoutRemark,omitempty"`
+	By            string    `json:"by"`
+	At            time.Time `json:"at"`
 }
 
 func (Converted) EventType() string { return "lead.converted.v1" }

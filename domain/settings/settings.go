@@ -30,9 +30,10 @@ type CustomerPool struct {
 	MaxClaimsPerDay     int                `json:"maxClaimsPerDay"`     // per user per day (0: no limit)
 	MaxOwned            int                `json:"maxOwned"`            // customers one user may own and still claim (0: no limit)
 	ReclaimCooldownDays int                `json:"reclaimCooldownDays"` // days before a previous owner may reclaim (0: none)
-	// HidePreviousOwnerRemarks: a customer's remark written before its last release to the pool
-	// is not shown to its later readers (except its author and administrators). Follow-ups and
-	// the record's history stay readable.
+	// HidePreviousOwnerRemarks: the remark of a customer or a lead (one setting for both pools,
+	// kept here where it was first introduced) written before its last release to the pool is not
+	// shown to its later readers (except its author and administrators). Follow-ups and the
+	// record's history stay readable.
 	HidePreviousOwnerRemarks bool `json:"hidePreviousOwnerRemarks"`
 }
 

@@ -88,8 +88,7 @@ var changes = kit.NewHandlers(
 		}
 		c.row.Fields, c.row.Status, c.at = cu.Fields(), string(cu.Status()), d.At
 		if d.Patch.Remark != nil {
-			at := d.At
-			c.row.RemarkBy, c.row.RemarkAt = d.By, &at
+			c.row.RemarkSet(d.By, d.At)
 		}
 		return nil
 	}),
@@ -102,7 +101,8 @@ var changes = kit.NewHandlers(
 		return c.setOwner(ctx, c.row, d.By, d.At)
 	}),
 	kit.On(func(ctx context.Context, c *change, d customer.Released) error {
-		c.row.PreviousOwner, c.row.ReleasedAt = d.From, &d.At
+		c.row.PreviousOwner = d.From
+		c.row.Released(d.At)
 		c.at = d.At
 		return c.setOwner(ctx, c.row, "", d.At)
 	}),
@@ -220,8 +220,7 @@ func (b *batch) create(ctx context.Context, e eventstore.Event, c customer.Creat
 	row := &customerview.Customer{ID: id, Fields: c.Fields, Status: string(c.Status), CreatedAt: c.At, FromLeadID: optUUID(c.FromLeadID)}
 	row.CreatedBy, _ = uuid.Parse(c.By)
 	if c.Fields.Remark != "" {
-		at := c.At
-		row.RemarkBy, row.RemarkAt = c.By, &at
+		row.RemarkSet(c.By, c.At)
 	}
 	if err := b.setOwner(ctx, row, c.OwnerID, c.At); err != nil {
 		return err

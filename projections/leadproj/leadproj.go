@@ -79,12 +79,18 @@ var changes = kit.NewHandlers(
 		if d.Patch.Status != nil {
 			row.Status = string(*d.Patch.Status)
 		}
+		if d.Patch.Remark != nil {
+			row.RemarkSet(d.By, d.At)
+		}
 		c.put(row, c.e, d.At)
 		return nil
 	}),
 	kit.On(func(ctx context.Context, c *change, d lead.Assigned) error { return c.ownedBy(ctx, d.To, d.At) }),
 	kit.On(func(ctx context.Context, c *change, d lead.Claimed) error { return c.ownedBy(ctx, d.By, d.At) }),
-	kit.On(func(ctx context.Context, c *change, d lead.Released) error { return c.ownedBy(ctx, "", d.At) }),
+	kit.On(func(ctx context.Context, c *change, d lead.Released) error {
+		c.row.Released(d.At)
+		return c.ownedBy(ctx, "", d.At)
+	}),
 	kit.On(func(ctx context.Context, c *change, d lead.FollowedUp) error {
 		row := c.row
 		if d.NextFollowUpAt != nil {
@@ -150,6 +156,9 @@ func (b *batch) create(ctx context.Context, e eventstore.Event, c lead.Created) 
 	row := &leadview.Lead{ID: id, CreatedAt: c.At, Status: string(lead.StatusNew)}
 	row.CreatedBy, _ = uuid.Parse(c.By)
 	setFields(row, c.Fields)
+	if c.Fields.Remark != "" {
+		row.RemarkSet(c.By, c.At)
+	}
 	if err := b.setOwner(ctx, row, c.OwnerID); err != nil {
 		return err
 	}

@@ -36,21 +36,7 @@ type Customer struct {
 	Version        int64      `json:"version"`
 	Position       uint64     `json:"-"`
 	PreviousOwner  string     `json:"-"`
-	ReleasedAt     *time.Time `json:"-"`
-	RemarkBy       string     `json:"-"` // who last set the remark, and when
-	RemarkAt       *time.Time `json:"-"`
-	// RemarkHidden: the remark was written by a previous owner before the customer's last release
-	// and the pool settings hide it from this reader (HidePreviousOwnerRemark).
-	RemarkHidden bool `json:"remarkHidden,omitempty"`
-}
-
-// HidePreviousOwnerRemark blanks the remark for reader when it was written by someone else
-// before the customer's last release to the pool (customerPool.hidePreviousOwnerRemarks).
-func (c *Customer) HidePreviousOwnerRemark(reader uuid.UUID) {
-	if c.Remark == "" || c.ReleasedAt == nil || c.RemarkAt == nil || c.RemarkAt.After(*c.ReleasedAt) || c.RemarkBy == reader.String() {
-		return
-	}
-	c.Remark, c.RemarkHidden = "", true
+	readmodels.PoolRemark
 }
 
 // SearchText is what keyword search matches.
@@ -83,9 +69,9 @@ var table = readmodels.Cols(
 		readmodels.OptTimeCol("next_follow_up_at", func(c *Customer) **time.Time { return &c.Fields.NextFollowUpAt }),
 		readmodels.OptIDCol("from_lead_id", false, func(c *Customer) **uuid.UUID { return &c.FromLeadID }),
 		withDefault(readmodels.TextCol("previous_owner_id", func(c *Customer) *string { return &c.PreviousOwner })),
-		readmodels.OptTimeCol("released_at", func(c *Customer) **time.Time { return &c.ReleasedAt }),
-		withDefault(readmodels.TextCol("remark_by", func(c *Customer) *string { return &c.RemarkBy })),
-		readmodels.OptTimeCol("remark_at", func(c *Customer) **time.Time { return &c.RemarkAt }),
+	},
+	readmodels.PoolRemarkCols(func(c *Customer) *readmodels.PoolRemark { return &c.PoolRemark }),
+	[]readmodels.Col[Customer]{
 		readmodels.IDCol("created_by", "TEXT NOT NULL", func(c *Customer) *uuid.UUID { return &c.CreatedBy }),
 		readmodels.TimeCol("created_at", func(c *Customer) *time.Time { return &c.CreatedAt }),
 		readmodels.TimeCol("updated_at", func(c *Customer) *time.Time { return &c.UpdatedAt }),

@@ -35,6 +35,7 @@ type Lead struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	Version   int64     `json:"version"`
 	Position  uint64    `json:"-"`
+	readmodels.PoolRemark
 }
 
 // SearchText is what keyword search matches: the lower-cased searchable fields plus the digits
@@ -68,6 +69,9 @@ var table = readmodels.Cols(
 		readmodels.TimeCol("updated_at", func(l *Lead) *time.Time { return &l.UpdatedAt }),
 		readmodels.Int64Col("version", func(l *Lead) *int64 { return &l.Version }),
 		readmodels.PositionCol("position", func(l *Lead) *uint64 { return &l.Position }),
+	},
+	readmodels.PoolRemarkCols(func(l *Lead) *readmodels.PoolRemark { return &l.PoolRemark }),
+	[]readmodels.Col[Lead]{
 		readmodels.WriteOnly("search", "TEXT NOT NULL", func(_ readmodels.Dialect, l *Lead) any { return l.SearchText() }),
 	})
 

@@ -232,13 +232,9 @@ func (a api) merge(ctx context.Context, m commands.Meta, id uuid.UUID, in *merge
 
 // read is the current read view of a customer.
 func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*customerview.Customer, error) {
-	c, err := a.CustomerViews.Get(ctx, customerview.ScopeFor(actor), id)
-	if err != nil {
-		return nil, err
-	}
-	hide, err := a.hidesRemarks(ctx, actor)
-	if hide {
-		c.HidePreviousOwnerRemark(actor.ID)
+	c, err := a.remarks.Get(ctx, actor, id)
+	if err == nil {
+		err = a.remarks.Apply(ctx, actor, c)
 	}
 	return c, err
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // With customerPool.hidePreviousOwnerRemarks, the next owner of a released customer does not read
-// the previous owner's remark (record, list, as-of view, history), but does read its follow-ups;
+// the previous owner's remark (record, list, snapshot, history, export), but does read its follow-ups;
 // administrators read everything; a remark written after the claim is shown. Without the setting
 // the remark stays readable.
 func TestPreviousOwnerRemarksHidden(t *testing.T) {
@@ -42,6 +42,7 @@ func TestPreviousOwnerRemarksHidden(t *testing.T) {
 			"list":    "/api/v1/customers?q=紫金山",
 			"as of":   "/api/v1/customers/" + id + "/snapshot?asOf=" + time.Now().UTC().Format(time.RFC3339Nano),
 			"history": "/api/v1/customers/" + id + "/history",
+			"export":  "/api/v1/customers/export?format=csv&q=紫金山",
 		}
 		for what, path := range reads {
 			if r := h.Must(h.Do("GET", path, s2, nil), 200); strings.Contains(r.Raw, secret) || strings.Contains(r.Raw, "初次拜访") {
@@ -62,10 +63,16 @@ func TestPreviousOwnerRemarksHidden(t *testing.T) {
 		if r := h.Must(h.Do("GET", reads["history"], admin, nil), 200); !strings.Contains(r.Raw, secret) {
 			t.Errorf("administrator's history: %s", r.Raw)
 		}
+		if r := h.Must(h.Do("GET", reads["export"], admin, nil), 200); !strings.Contains(r.Raw, secret) {
+			t.Errorf("administrator's export: %s", r.Raw)
+		}
 		// The new owner's own remark is shown.
 		mine := h.Must(h.Do("PATCH", "/api/v1/customers/"+id, s2, map[string]any{"remark": "新负责人备注"}), 200)
 		if mine.Body["remark"] != "新负责人备注" || mine.Body["remarkHidden"] != nil {
 			t.Fatalf("the new owner's remark: %s", mine.Raw)
+		}
+		if r := h.Must(h.Do("GET", reads["export"], s2, nil), 200); !strings.Contains(r.Raw, "新负责人备注") {
+			t.Errorf("the new owner's export: %s", r.Raw)
 		}
 	})
 }

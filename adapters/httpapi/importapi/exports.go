@@ -19,7 +19,9 @@ import (
 
 // Exports: GET /api/v1/{customers,leads,contacts}/export?format=csv|xlsx plus the list endpoint's
 // query parameters writes the whole search (filters and the reader's data scope) as a file with
-// Chinese headers.
+// Chinese headers. Customers and leads are exported as their lists show them: previous owners'
+// remarks are hidden from the exporting user where the setting says so
+// (httpkit.PreviousOwnerRemarks).
 
 // names looks up the names an export shows: owners' display names one by one (few owners, many
 // rows), customers' names a page at a time (prepare).
@@ -81,10 +83,11 @@ func (a api) exportCustomers(r *http.Request) (httpkit.Reply, error) {
 	if err == nil {
 		err = a.Kit.WaitFor(r, customerview.Projection)
 	}
+	search := httpkit.HidingRemarks(customerapi.Remarks(a.CustomerViews, a.OrgViews), a.CustomerViews.Search)
 	var first readmodels.Page[*customerview.Customer]
 	if err == nil {
 		q.Limit = ExportPage
-		first, err = a.CustomerViews.Search(r.Context(), q)
+		first, err = search(r.Context(), q)
 	}
 	if err != nil {
 		return httpkit.Reply{}, err
@@ -92,7 +95,7 @@ func (a api) exportCustomers(r *http.Request) (httpkit.Reply, error) {
 	return Export[tabular.CustomerRow, *customerview.Customer]{Kit: a.Kit, Format: format, Spec: tabular.Customers, Names: a.names(r.Context()), First: first,
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*customerview.Customer], error) {
 			q.Cursor = cursor
-			return a.CustomerViews.Search(ctx, q)
+			return search(ctx, q)
 		}}.Reply(r.Context())
 }
 
@@ -109,10 +112,11 @@ func (a api) exportLeads(r *http.Request) (httpkit.Reply, error) {
 	if err == nil {
 		err = a.Kit.WaitFor(r, leadview.Projection)
 	}
+	search := httpkit.HidingRemarks(leadapi.Remarks(a.LeadViews, a.OrgViews), a.LeadViews.Search)
 	var first readmodels.Page[*leadview.Lead]
 	if err == nil {
 		q.Limit, q.Cursor = ExportPage, ""
-		first, err = a.LeadViews.Search(r.Context(), q)
+		first, err = search(r.Context(), q)
 	}
 	if err != nil {
 		return httpkit.Reply{}, err
@@ -120,7 +124,7 @@ func (a api) exportLeads(r *http.Request) (httpkit.Reply, error) {
 	return Export[tabular.LeadRow, *leadview.Lead]{Kit: a.Kit, Format: format, Spec: tabular.Leads, Names: a.names(r.Context()), First: first,
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*leadview.Lead], error) {
 			q.Cursor = cursor
-			return a.LeadViews.Search(ctx, q)
+			return search(ctx, q)
 		}}.Reply(r.Context())
 }
 

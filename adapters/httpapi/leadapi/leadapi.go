@@ -2,6 +2,7 @@ package leadapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -13,6 +14,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
 
@@ -166,7 +168,11 @@ func (a api) delete(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struc
 
 // read is the current read view of a lead.
 func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*leadview.Lead, error) {
-	return a.LeadViews.Get(ctx, leadview.ScopeFor(actor), id)
+	l, err := a.remarks.Get(ctx, actor, id)
+	if err == nil {
+		err = a.remarks.Apply(ctx, actor, l)
+	}
+	return l, err
 }
 
 func (a api) query(r *http.Request) (leadview.Query, error) {
@@ -193,7 +199,13 @@ func (a api) convert(r *http.Request) (httpkit.Reply, error) {
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
-	out, err := a.Conversion.Convert(r.Context(), m, id, conversion.Convert{Contact: in.Contact})
+	// A previous owner's remark hidden from the converting user does not pass to the customer.
+	l, err := a.read(r.Context(), m.Actor, id)
+	if err != nil && !errors.Is(err, readmodels.ErrNotFound) {
+		return httpkit.Reply{}, err
+	}
+	hidden := l != nil && l.RemarkHidden
+	out, err := a.Conversion.Convert(r.Context(), m, id, conversion.Convert{Contact: in.Contact, WithoutRemark: hidden})
 	if err != nil {
 		return httpkit.Reply{}, err
 	}

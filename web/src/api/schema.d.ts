@@ -880,7 +880,7 @@ export interface paths {
         put?: never;
         /**
          * Convert a lead into a customer (and optionally a contact)
-         * @description One operation (转化): the lead's lead.converted.v1 event, appended at the lead's expected version, is the decision; the customer (and the contact, when `contact` is sent) are then created from it. Needs leads.convert on the lead and customers.create (else 403 forbidden); the lead must be inside the caller's data scope (else 404 not_found), and a pool lead is converted only by holders of leads.assign (else 403). A bad contact is 422 before anything is written. The customer takes the lead's company as its name (the lead's name when there is no company) and its source, industry, level, address, phone, email, remark and next follow-up time; status potential; owner the lead's owner (for a pool lead, the caller); `fromLeadId` the lead. The contact becomes its primary contact. The lead's status becomes converted. Converting twice is refused: 409 invalid_transition (also for a concurrent second conversion, which loses); a deleted lead is 404. With an Idempotency-Key a retry returns the first 201. The customer's and contact's ids are derived from the lead's, and their events carry the conversion event as causation: GET /api/v1/customers/{customerId}/history starts with customer.created.v1 whose `metadata.causationId` is the `metadata.eventId` of the lead's lead.converted.v1 (and the same correlationId). Should the process stop between the appends, the conversions process manager creates the missing records from the lead's event (once: their ids are fixed). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         * @description One operation (转化): the lead's lead.converted.v1 event, appended at the lead's expected version, is the decision; the customer (and the contact, when `contact` is sent) are then created from it. Needs leads.convert on the lead and customers.create (else 403 forbidden); the lead must be inside the caller's data scope (else 404 not_found), and a pool lead is converted only by holders of leads.assign (else 403). A bad contact is 422 before anything is written. The customer takes the lead's company as its name (the lead's name when there is no company) and its source, industry, level, address, phone, email, remark and next follow-up time (not the remark when it is hidden from the caller by customerPool.hidePreviousOwnerRemarks); status potential; owner the lead's owner (for a pool lead, the caller); `fromLeadId` the lead. The contact becomes its primary contact. The lead's status becomes converted. Converting twice is refused: 409 invalid_transition (also for a concurrent second conversion, which loses); a deleted lead is 404. With an Idempotency-Key a retry returns the first 201. The customer's and contact's ids are derived from the lead's, and their events carry the conversion event as causation: GET /api/v1/customers/{customerId}/history starts with customer.created.v1 whose `metadata.causationId` is the `metadata.eventId` of the lead's lead.converted.v1 (and the same correlationId). Should the process stop between the appends, the conversions process manager creates the missing records from the lead's event (once: their ids are fixed). Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         post: operations["convertLead"];
         delete?: never;
@@ -1731,7 +1731,7 @@ export interface components {
             /** Format: int64 */
             version: number;
             custom?: components["schemas"]["CustomValues"];
-            /** @description Present (true) when the remark was written by a previous owner before the customer's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks); remark is then empty. */
+            /** @description Present (true) when the remark was written by a previous owner before the customer's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks, which covers both pools); remark is then empty. */
             remarkHidden?: boolean;
         };
         /**
@@ -1980,7 +1980,7 @@ export interface components {
             maxOwned?: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays?: number;
-            /** @description Hide remarks written before a customer's last release from everyone but their author and holders of settings.manage (see CustomerPoolSettings). */
+            /** @description Hide the remark (备注) of a lead or customer written before its last release to the pool from everyone but its author and holders of settings.manage (one setting for both pools). */
             hidePreviousOwnerRemarks?: boolean;
         };
         /**
@@ -2042,7 +2042,7 @@ export interface components {
             maxOwned: number;
             /** @description Days after a release (by hand or by rule) before the user who released a customer may claim it again (409 pool_reclaim_cooldown). 0: none (default). */
             reclaimCooldownDays: number;
-            /** @description Hide a customer's remark (备注) written before its last release to the pool from everyone but its author and holders of settings.manage: in the record (`remarkHidden: true`), the lists, the "as of" views and the history. Follow-ups and the other fields' history stay readable. Default false. */
+            /** @description Hide the remark (备注) of a lead or a customer written before its last release to the pool (one setting for both pools) from everyone but its author and holders of settings.manage: in the record (`remarkHidden: true`), the lists, the exports, the snapshots (`…/snapshot?asOf=`) and the history. Follow-ups and the other fields' history stay readable. Default false. */
             hidePreviousOwnerRemarks: boolean;
         };
         /**
@@ -2050,7 +2050,7 @@ export interface components {
          * @enum {string}
          */
         CustomerSize: "large" | "medium" | "small";
-        /** @description A customer as it was at a point in time (GET /api/v1/customers/{id}?asOf=), rebuilt from its events. Every field is present (empty text as ""). */
+        /** @description A customer as it was at a point in time (GET /api/v1/customers/{id}/snapshot?asOf=), rebuilt from its events. Every field is present (empty text as ""). */
         CustomerSnapshot: {
             /**
              * Format: uuid
@@ -2100,6 +2100,8 @@ export interface components {
             updatedAt: string;
             /** Format: int64 */
             version: number;
+            /** @description Present (true) when the remark at that time is hidden from the caller: written before the customer's last release to the pool, with customerPool.hidePreviousOwnerRemarks set; remark is then empty. */
+            remarkHidden?: boolean;
         };
         /**
          * @description Where the relationship stands: potential 潜在, cooperating 合作中, closed_deal 已成交.
@@ -2593,6 +2595,8 @@ export interface components {
             updatedAt: string;
             /** Format: int64 */
             version: number;
+            /** @description Present (true) when the remark was written by a previous owner before the lead's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks, which covers both pools); remark is then empty. */
+            remarkHidden?: boolean;
         };
         /**
          * @description Body of POST /api/v1/leads/{id}/convert, optional: an empty body or `{}` converts without a contact. Unknown fields are rejected (400 unknown_field).
@@ -2753,7 +2757,7 @@ export interface components {
              */
             status?: "new" | "following" | "invalid";
         };
-        /** @description A lead as it was at a point in time (GET /api/v1/leads/{id}?asOf=), rebuilt from its events. */
+        /** @description A lead as it was at a point in time (GET /api/v1/leads/{id}/snapshot?asOf=), rebuilt from its events. */
         LeadSnapshot: {
             /**
              * Format: uuid
@@ -2783,6 +2787,8 @@ export interface components {
             version: number;
             deleted: boolean;
             inPool: boolean;
+            /** @description Present (true) when the remark at that time is hidden from the caller: written before the lead's last release to the pool, with customerPool.hidePreviousOwnerRemarks set; remark is then empty. */
+            remarkHidden?: boolean;
         };
         /** @enum {string} */
         LeadStatus: "new" | "following" | "invalid" | "converted";

@@ -166,7 +166,7 @@ export default function CustomerDetail() {
               [t('下次跟进', 'Next follow-up'), fmtTime(shown.nextFollowUpAt)],
               [t('满意度 / 信用', 'Satisfaction / credit'), `${shown.satisfaction ?? '—'} / ${shown.credit ?? '—'}`],
               [t('版本', 'Version'), String(shown.version)],
-              [t('备注', 'Remark'), shown.remark],
+              [t('备注', 'Remark'), shown.remarkHidden ? t('（前负责人的备注，已隐藏）', "(the previous owner's remark, hidden)") : shown.remark],
               ...defs.map((d) => [d.label, (() => { const v = (shown.custom as Record<string, unknown> | undefined)?.[d.key]; return Array.isArray(v) ? v.join(', ') : v == null ? '' : String(v); })()]),
             ].map(([l, v], i) => ({ key: i, label: l, children: v || '—' }))}
           />

@@ -187,7 +187,7 @@ export default function LeadDetail() {
               ['next', t('下次跟进', 'Next follow-up'), fmtTime(shown.nextFollowUpAt)],
               ['version', t('版本', 'Version'), String(shown.version)],
               ['address', t('地址', 'Address'), shown.address],
-              ['remark', t('备注', 'Remark'), shown.remark],
+              ['remark', t('备注', 'Remark'), shown.remarkHidden ? t('（前负责人的备注，已隐藏）', "(the previous owner's remark, hidden)") : shown.remark],
             ].map(([key, l, v]) => ({ key, label: l, children: v || '—' }))}
           />
         )}

@@ -376,7 +376,7 @@ function Settings() {
             <Form.Item name={['customerPool', 'rules', 'noDealDays']} label={t('未成交天数后退回（0 = 关闭）', 'Return after N days without a deal (0 = off)')}><InputNumber min={0} /></Form.Item>
             <Form.Item name={['customerPool', 'rules', 'excludeClosedDeal']} label={t('已成交客户不退回', 'Closed deals never return')} valuePropName="checked"><Switch /></Form.Item>
             <Form.Item name={['customerPool', 'rules', 'levels']} label={t('仅这些级别（空 = 全部）', 'Only these levels (empty = all)')}><Select mode="tags" /></Form.Item>
-            <Form.Item name={['customerPool', 'hidePreviousOwnerRemarks']} label={t('释放后隐藏前负责人的备注（跟进记录与历史保留）', "Hide previous owners' remarks after a release (follow-ups and history stay)")} valuePropName="checked"><Switch /></Form.Item>
+            <Form.Item name={['customerPool', 'hidePreviousOwnerRemarks']} label={t('释放后隐藏前负责人的备注（客户与线索；跟进记录与历史保留）', "Hide previous owners' remarks after a release (customers and leads; follow-ups and history stay)")} valuePropName="checked"><Switch /></Form.Item>
           </Card>
         </Col>
         <Col xs={24} lg={12}>
