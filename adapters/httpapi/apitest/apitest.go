@@ -52,7 +52,9 @@ func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 	t.Helper()
 	// A turn to hash a password may take long on a machine busy with parallel tests: the
 	// harness waits for it rather than answer 503 (tests of the gate give the app their own).
-	cfg := app.Config{DataDir: t.TempDir(), EventStore: engine, ReadModels: engine, AdminPassword: AdminPassword, ReadWait: 2 * time.Second,
+	// Likewise a command waits up to 15 s for its read model before answering 202 (a loaded CI
+	// machine running the race detector can lag seconds; a 202 there is not what a test tests).
+	cfg := app.Config{DataDir: t.TempDir(), EventStore: engine, ReadModels: engine, AdminPassword: AdminPassword, ReadWait: 15 * time.Second,
 		HashWait: time.Minute}
 	if len(clock) > 0 {
 		cfg.Clock = clock[0]

@@ -45,7 +45,7 @@ func claimAll(t *testing.T, h *apitest.Harness, token string, ids []string, want
 	won := 0
 	for i, c := range codes {
 		switch {
-		case c == 200:
+		case c == 200, c == 202: // 202: claimed, the read model was slower than the wait for it
 			won++
 		case c != 409 || problems[i] != want:
 			t.Errorf("claim %d answered %d %q, want 200 or 409 %s", i, c, problems[i], want)

@@ -60,7 +60,7 @@ func TestParallelClaimsRespectTheCap(t *testing.T) {
 		won := 0
 		for i, c := range codes {
 			switch {
-			case c == 200:
+			case c == 200, c == 202: // 202: claimed, the read model was slower than the wait for it
 				won++
 			case c != 409 || problems[i] != "pool_claim_limit_reached":
 				t.Errorf("claim %d answered %d %q, want 200 or 409 pool_claim_limit_reached", i, c, problems[i])
