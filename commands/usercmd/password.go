@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -20,6 +21,16 @@ const (
 	argonThreads = 1
 	argonKeyLen  = 32
 )
+
+// testCost: UseTestHashCost was called; new hashes use t=1, m=64 KiB.
+var testCost atomic.Bool
+
+// UseTestHashCost makes the hashes made from now on in this process cheap (argon2id t=1, m=64 KiB
+// instead of t=2, m=19 MiB). Harnesses of API tests call it: they create and sign in users
+// hundreds of times under the race detector, where one real hash costs about 0.3 s of CPU.
+// VerifyPassword reads the parameters from each hash, so hashes of either cost keep verifying.
+// The product never calls it; the sign-in flood test runs the real binary at the real cost.
+func UseTestHashCost() { testCost.Store(true) }
 
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 10
@@ -67,9 +78,13 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	t, m := uint32(argonTime), uint32(argonMemory)
+	if testCost.Load() {
+		t, m = 1, 64
+	}
+	key := argon2.IDKey([]byte(pw), salt, t, m, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, m, t, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 

@@ -379,6 +379,9 @@ await step('leads: a two-character Chinese query finds the lead', async () => {
   const search = zhang.getByLabel('搜索线索');
   await search.fill('星河');
   await search.press('Enter');
+  // The lead is also the newest row of the unfiltered list shown before the answer arrives: wait
+  // for the searched list itself (one row), not merely for the lead's row.
+  await zhang.waitForFunction(() => document.querySelectorAll('.ant-table-row').length === 1, null, { timeout: 15000 }).catch(() => {});
   await zhang.locator('.ant-table-row').filter({ hasText: '北京星河科技有限公司' }).waitFor();
   const rows = await zhang.locator('.ant-table-row').count();
   expect(rows === 1, `星河 should find one lead, found ${rows}`);

@@ -23,6 +23,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
@@ -54,6 +55,7 @@ func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 	// harness waits for it rather than answer 503 (tests of the gate give the app their own).
 	// Likewise a command waits up to 15 s for its read model before answering 202 (a loaded CI
 	// machine running the race detector can lag seconds; a 202 there is not what a test tests).
+	usercmd.UseTestHashCost() // hundreds of sign-ins under the race detector (see its comment)
 	cfg := app.Config{DataDir: t.TempDir(), EventStore: engine, ReadModels: engine, AdminPassword: AdminPassword, ReadWait: 15 * time.Second,
 		HashWait: time.Minute}
 	if len(clock) > 0 {
