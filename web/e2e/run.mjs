@@ -583,7 +583,9 @@ await step('keyboard: g l, /, n, ?, Esc', async () => {
   await admin.getByLabel('搜索线索').waitFor();
   await admin.keyboard.press('/');
   expect(await admin.evaluate(() => document.activeElement?.getAttribute('aria-label')) === '搜索线索', '/ did not focus the search');
-  await admin.locator('body').click({ position: { x: 5, y: 300 } });
+  // Leave the search field (shortcuts do not fire while typing), then n opens the new-lead form.
+  await admin.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+  await admin.waitForFunction(() => document.activeElement === document.body || document.activeElement === null);
   await admin.keyboard.press('n');
   await admin.getByTestId('lead-form').waitFor();
   await admin.keyboard.press('Escape');
