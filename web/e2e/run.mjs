@@ -575,8 +575,13 @@ await step('roles and settings screens', async () => {
 });
 
 await step('keyboard: g l, /, n, ?, Esc', async () => {
+  // Shortcuts are ignored while a dialog is open, and a closed dialog stays in the page until its
+  // closing animation ends (slow on a loaded machine): wait for none before each shortcut.
+  const noDialog = () =>
+    admin.waitForFunction(() => !document.querySelector('.ant-modal-wrap:not([style*="display: none"]) .ant-modal'), null, { timeout: 15000 });
   await admin.goto('/');
   await admin.getByText('我的线索').first().waitFor();
+  await noDialog();
   await admin.keyboard.press('g');
   await admin.keyboard.press('l');
   await admin.waitForURL(/\/leads$/);
@@ -586,13 +591,16 @@ await step('keyboard: g l, /, n, ?, Esc', async () => {
   // Leave the search field (shortcuts do not fire while typing), then n opens the new-lead form.
   await admin.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
   await admin.waitForFunction(() => document.activeElement === document.body || document.activeElement === null);
+  await noDialog();
   await admin.keyboard.press('n');
   await admin.getByTestId('lead-form').waitFor();
   await admin.keyboard.press('Escape');
   await admin.getByTestId('lead-form').waitFor({ state: 'hidden' });
+  await noDialog();
   await admin.keyboard.press('?');
   await admin.getByText('显示快捷键').waitFor();
   await admin.keyboard.press('Escape');
+  await noDialog();
   await admin.keyboard.press('g');
   await admin.keyboard.press('c');
   await admin.waitForURL(/\/customers$/);
