@@ -251,9 +251,15 @@ const btn = (page, text) => page.getByRole('button', { name: new RegExp('(^|\\s)
 const modalOk = (page, text) => page.locator('.ant-modal-wrap:visible, .ant-modal-confirm:visible').last().getByRole('button', { name: new RegExp('^\\s*' + [...text].join('\\s*') + '\\s*$') });
 async function select(page, label, text, opts = {}) {
   const field = page.getByLabel(label, { exact: true });
+  const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: text }).first();
   await field.click({ force: true });
   if (opts.type) await page.keyboard.type(opts.type);
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: text }).first().click();
+  // Under load the first click can be lost or the options still loading: open the list once more.
+  if (!(await option.waitFor({ timeout: 7000 }).then(() => true, () => false))) {
+    await field.click({ force: true });
+    if (opts.type) await page.keyboard.type(opts.type);
+  }
+  await option.click();
   if (opts.close) await page.keyboard.press('Escape');
 }
 async function waitMsg(page, text) {
