@@ -18,7 +18,8 @@ type Dialect interface {
 	// Rebind turns ? placeholders into the engine's own.
 	Rebind(query string) string
 	// DDL replaces {time}, {bool}, {bigint}, {json} and {path} (byte-ordered text, for prefix
-	// ranges on organisation paths) with column types.
+	// ranges on organisation paths) with column types, and {far_future} with the literal of the
+	// time NULLs sort as (year 9999).
 	DDL(stmt string) string
 	// Time is how a time is passed as an argument and compared.
 	Time(t time.Time) any
@@ -38,6 +39,10 @@ type Dialect interface {
 	// CustomHas is a condition with one ? placeholder: the custom value key of col is a JSON
 	// array that holds that string.
 	CustomHas(col, key string) string
+	// LimitUnionArms reports whether each SELECT of a list's UNION ALL of branches must order
+	// and limit itself to a page (PostgreSQL: it appends the arms and sorts what they return);
+	// otherwise the engine merges the arms of a compound SELECT in order (SQLite).
+	LimitUnionArms() bool
 	// Contains is a condition with one ? placeholder: the text expression holds that substring.
 	Contains(expr string) string
 }

@@ -16,11 +16,45 @@ import (
 	"github.com/google/uuid"
 )
 
-// SortColumn is a sortable column: time columns may be NULL (sorted last via a far-future
-// stand-in), text columns are NOT NULL.
+// SortColumn is a sortable column. Text and NOT NULL time columns sort by the column itself;
+// a Nullable time column sorts by COALESCE(column, far future) so that NULLs come last, and the
+// same expression is indexed (SortIndexes), so both engines read it in index order.
 type SortColumn struct {
-	Column string
-	IsTime bool
+	Column   string
+	IsTime   bool
+	Nullable bool
+}
+
+// expr is what the column sorts by, with the {far_future} marker Dialect.DDL replaces.
+func (c SortColumn) expr() string {
+	if c.Nullable {
+		return "COALESCE(" + c.Column + ", {far_future})"
+	}
+	return c.Column
+}
+
+// SortIndexes are the indexes that serve every sort of a list in keyset order: (sort, key) for
+// readers who see everything, and, for owned rows, (owner_id, sort, key) for each owner branch of a
+// data scope and (sort, key) over the pool rows for its pool branch (see OwnerBranches). A view's DDL includes them; TestListPlans checks that every sort
+// and scope reads one of them in order.
+func SortIndexes(table string, sorts map[string]SortColumn, key string, owned bool) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(sorts)) {
+		c := sorts[name]
+		col, cols := strings.ReplaceAll(c.Column, "_", ""), c.expr()+", "+key
+		if c.Column == key {
+			cols = key
+		} else { // the primary key serves a sort by the key itself
+			out = append(out, `CREATE INDEX `+table+`_s_`+col+` ON `+table+` (`+cols+`)`)
+		}
+		if owned {
+			// PostgreSQL does not treat owner_id IS NULL as fixing the first column of the owner
+			// index, so the pool branch has an index of its own (small: pool rows only).
+			out = append(out, `CREATE INDEX `+table+`_o_`+col+` ON `+table+` (owner_id, `+cols+`)`,
+				`CREATE INDEX `+table+`_p_`+col+` ON `+table+` (`+cols+`) WHERE owner_id IS NULL`)
+		}
+	}
+	return out
 }
 
 // ListSpec describes a keyset-paginated list over one table.
@@ -41,11 +75,22 @@ type ListSpec[T any] struct {
 
 // ListQuery is the filtered part of a list request.
 type ListQuery struct {
-	Where  []string
-	Args   []any
-	Sort   string
-	Limit  int
-	Cursor string
+	Where []string
+	Args  []any
+	// Branches, when set, are alternatives: the rows are those of Where and any one branch. Each
+	// is a condition an index serves in sort order (an owner of the reader's scope, the pool); the
+	// list reads them side by side and merges them (UNION ALL under the sort), so a reader whose
+	// scope is a minority of the rows never walks the others.
+	Branches []Cond
+	Sort     string
+	Limit    int
+	Cursor   string
+}
+
+// Cond is a condition with its arguments.
+type Cond struct {
+	SQL  string
+	Args []any
 }
 
 // Add appends a condition and its arguments.
@@ -76,89 +121,38 @@ func (db *DB) SearchQuery(table string, scope Scope, keyword string, statuses []
 
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// TotalBound is how far a list counts its rows: a page reports the exact total up to it, else
+// TotalBound with TotalExact false (the UI shows "10,000+"). Counting further would cost more than
+// the page itself at a million rows.
+var TotalBound int64 = 10000
+
 // List runs a filtered, sorted, keyset-paginated query and counts the total on the first page
-// (later pages carry the total in the cursor).
+// (later pages carry it in the cursor). Every arm of the query is a range read of one index in sort
+// order (see SortIndexes and ListQuery.Branches): no sort of the table, no scan past the page.
 func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Page[T], error) {
-	if q.Limit <= 0 {
-		q.Limit = 50
+	l, err := buildList(db, spec, &q)
+	if err != nil {
+		return Page[T]{}, err
 	}
-	if q.Limit > 500 {
-		return Page[T]{}, &ValidationError{Field: "limit", Message: "at most 500"}
-	}
-	if q.Sort == "" {
-		q.Sort = spec.DefaultSort
-	}
-	key, desc := strings.CutPrefix(q.Sort, "-")
-	col, ok := spec.Sorts[key]
-	if !ok {
-		return Page[T]{}, &ValidationError{Field: "sort", Message: "one of " + strings.Join(slices.Sorted(maps.Keys(spec.Sorts)), ", ") + " (prefix - for descending)"}
-	}
-	filter := ""
-	if len(q.Where) > 0 {
-		filter = " WHERE " + strings.Join(q.Where, " AND ")
-	}
-	var total int64
-	var after *cursor
-	if q.Cursor != "" {
-		c, err := decodeCursor(q.Cursor)
-		if err != nil {
+	total, exact := l.total, l.exact
+	if q.Cursor == "" {
+		if total, exact, err = countBounded(ctx, db, spec.Table, q); err != nil {
 			return Page[T]{}, err
 		}
-		after, total = &c, c.Total
-	} else if err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM "+spec.Table+filter), q.Args...).Scan(&total); err != nil {
-		return Page[T]{}, fmt.Errorf("count %s: %w", spec.Table, err)
 	}
-	keyCol := cmp.Or(spec.Key, "id")
-	byKey := col.Column == keyCol
-	expr, exprArgs := col.Column, []any(nil)
-	if col.IsTime {
-		expr, exprArgs = "COALESCE("+col.Column+", ?)", []any{db.Dialect.Time(farFuture)}
-	}
-	op, dir := ">", "ASC"
-	if desc {
-		op, dir = "<", "DESC"
-	}
-	where, args := append([]string(nil), q.Where...), append([]any(nil), q.Args...)
-	if after != nil {
-		k, err := spec.keyArg(after.ID)
-		if err != nil {
-			return Page[T]{}, err
-		}
-		if byKey {
-			where, args = append(where, fmt.Sprintf("%s %s ?", keyCol, op)), append(args, k)
-		} else {
-			v := after.V
-			if col.IsTime {
-				s, _ := v.(string)
-				t, err := time.Parse(time.RFC3339Nano, s)
-				if err != nil {
-					return Page[T]{}, &ValidationError{Field: "cursor", Message: "does not belong to this sort"}
-				}
-				v = db.Dialect.Time(t)
-			}
-			where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND %s %s ?))", expr, op, expr, keyCol, op))
-			args = append(append(append(append(args, exprArgs...), v), exprArgs...), v, k)
-		}
-	}
-	stmt := "SELECT " + spec.Columns + " FROM " + spec.Table
-	if len(where) > 0 {
-		stmt += " WHERE " + strings.Join(where, " AND ")
-	}
-	if byKey {
-		stmt += fmt.Sprintf(" ORDER BY %s %s LIMIT ?", keyCol, dir)
-		args = append(args, q.Limit+1)
-	} else {
-		stmt += fmt.Sprintf(" ORDER BY %s %s, %s %s LIMIT ?", expr, dir, keyCol, dir)
-		args = append(append(args, exprArgs...), q.Limit+1)
-	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), args...)
+	rows, err := db.SQL.QueryContext(ctx, db.Q(l.stmt), l.args...)
 	if err != nil {
 		return Page[T]{}, fmt.Errorf("list %s: %w", spec.Table, err)
 	}
 	defer rows.Close()
-	page := Page[T]{Items: []T{}, Total: total}
+	page := Page[T]{Items: []T{}, Total: total, TotalExact: exact}
+	var row Scanner = rows
+	if l.extra {
+		var skip any
+		row = ScanFunc(func(dest ...any) error { return rows.Scan(append(dest, &skip)...) })
+	}
 	for rows.Next() {
-		item, err := spec.Scan(rows)
+		item, err := spec.Scan(row)
 		if err != nil {
 			return Page[T]{}, err
 		}
@@ -169,17 +163,164 @@ func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Pa
 	}
 	if len(page.Items) > q.Limit {
 		page.Items = page.Items[:q.Limit]
-		v, id := spec.Value(page.Items[q.Limit-1], col.Column)
-		if t, ok := v.(*time.Time); ok || col.IsTime {
+		v, id := spec.Value(page.Items[q.Limit-1], l.col.Column)
+		if t, ok := v.(*time.Time); ok || l.col.IsTime {
 			tv := farFuture
 			if t != nil {
 				tv = *t
 			}
 			v = tv.Format(time.RFC3339Nano)
 		}
-		page.NextCursor = encodeCursor(cursor{V: v, ID: id, Total: total})
+		page.NextCursor = encodeCursor(cursor{V: v, ID: id, Total: total, Exact: exact})
 	}
 	return page, nil
+}
+
+// ListStatement returns the page query List runs for q and its arguments (for tests that read its
+// plan).
+func ListStatement[T any](db *DB, spec ListSpec[T], q ListQuery) (string, []any, error) {
+	l, err := buildList(db, spec, &q)
+	if err != nil {
+		return "", nil, err
+	}
+	return db.Q(l.stmt), l.args, nil
+}
+
+// listPlan is a page query: its statement, the sort column, and the total a cursor carried.
+type listPlan struct {
+	stmt  string
+	args  []any
+	col   SortColumn
+	total int64
+	exact bool
+	extra bool // the rows end with sort_key, which the scan skips
+}
+
+// buildList validates q (filling its defaults) and writes the page query.
+func buildList[T any](db *DB, spec ListSpec[T], q *ListQuery) (listPlan, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > 500 {
+		return listPlan{}, &ValidationError{Field: "limit", Message: "at most 500"}
+	}
+	if q.Sort == "" {
+		q.Sort = spec.DefaultSort
+	}
+	key, desc := strings.CutPrefix(q.Sort, "-")
+	col, ok := spec.Sorts[key]
+	if !ok {
+		return listPlan{}, &ValidationError{Field: "sort", Message: "one of " + strings.Join(slices.Sorted(maps.Keys(spec.Sorts)), ", ") + " (prefix - for descending)"}
+	}
+	keyCol := cmp.Or(spec.Key, "id")
+	byKey := col.Column == keyCol
+	expr := db.Dialect.DDL(col.expr())
+	op, dir := ">", "ASC"
+	if desc {
+		op, dir = "<", "DESC"
+	}
+	var keyset *Cond
+	var total int64
+	exact := false
+	if q.Cursor != "" {
+		after, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return listPlan{}, err
+		}
+		total, exact = after.Total, after.Exact
+		k, err := spec.keyArg(after.ID)
+		if err != nil {
+			return listPlan{}, err
+		}
+		if byKey {
+			keyset = &Cond{fmt.Sprintf("%s %s ?", keyCol, op), []any{k}}
+		} else {
+			v := after.V
+			if col.IsTime {
+				s, _ := v.(string)
+				t, err := time.Parse(time.RFC3339Nano, s)
+				if err != nil {
+					return listPlan{}, &ValidationError{Field: "cursor", Message: "does not belong to this sort"}
+				}
+				v = db.Dialect.Time(t)
+			}
+			// A row comparison: both engines start the index range at the cursor.
+			keyset = &Cond{fmt.Sprintf("(%s, %s) %s (?, ?)", expr, keyCol, op), []any{v, k}}
+		}
+	}
+	order := fmt.Sprintf(" ORDER BY %s %s, %s %s LIMIT ?", expr, dir, keyCol, dir)
+	if byKey {
+		order = fmt.Sprintf(" ORDER BY %s %s LIMIT ?", keyCol, dir)
+	}
+	arm := func(branch *Cond, columns string) (string, []any) {
+		where, args := slices.Clone(q.Where), slices.Clone(q.Args)
+		for _, c := range []*Cond{branch, keyset} {
+			if c != nil {
+				where, args = append(where, c.SQL), append(args, c.Args...)
+			}
+		}
+		stmt := "SELECT " + columns + " FROM " + spec.Table
+		if len(where) > 0 {
+			stmt += " WHERE " + strings.Join(where, " AND ")
+		}
+		return stmt, args
+	}
+	var stmt string
+	var args []any
+	extra := false
+	switch len(q.Branches) {
+	case 0:
+		stmt, args = arm(nil, spec.Columns)
+	case 1:
+		stmt, args = arm(&q.Branches[0], spec.Columns)
+	default:
+		// The arms carry the sort value as sort_key, a last column the scan skips. SQLite merges
+		// the arms of a compound SELECT in order, reading each from its index; PostgreSQL appends
+		// them and sorts, so there each arm reads at most a page from its index first (the
+		// sort is of a page per branch, never of the table).
+		arms := make([]string, len(q.Branches))
+		limited := db.Dialect.LimitUnionArms()
+		for i := range q.Branches {
+			a, aa := arm(&q.Branches[i], spec.Columns+", "+expr+" AS sort_key")
+			if limited {
+				a, aa = "("+a+order+")", append(aa, q.Limit+1)
+			}
+			arms[i], args = a, append(args, aa...)
+		}
+		stmt, extra = strings.Join(arms, " UNION ALL "), true
+		order = fmt.Sprintf(" ORDER BY sort_key %s, %s %s LIMIT ?", dir, keyCol, dir)
+		if byKey {
+			order = fmt.Sprintf(" ORDER BY %s %s LIMIT ?", keyCol, dir)
+		}
+	}
+	stmt += order
+	args = append(args, q.Limit+1)
+	return listPlan{stmt: stmt, args: args, col: col, total: total, exact: exact, extra: extra}, nil
+}
+
+// countBounded counts the rows of a list up to TotalBound.
+func countBounded(ctx context.Context, db *DB, table string, q ListQuery) (int64, bool, error) {
+	where, args := slices.Clone(q.Where), slices.Clone(q.Args)
+	if len(q.Branches) > 0 {
+		ors := make([]string, len(q.Branches))
+		for i, b := range q.Branches {
+			ors[i], args = "("+b.SQL+")", append(args, b.Args...)
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	filter := ""
+	if len(where) > 0 {
+		filter = " WHERE " + strings.Join(where, " AND ")
+	}
+	var n int64
+	err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM (SELECT 1 FROM "+table+filter+" LIMIT ?) c"), append(args, TotalBound+1)...).Scan(&n)
+	if err != nil {
+		return 0, false, fmt.Errorf("count %s: %w", table, err)
+	}
+	if n > TotalBound {
+		return TotalBound, false, nil
+	}
+	return n, true, nil
 }
 
 // GetScoped reads one row by id if the scope covers it (ErrNotFound otherwise).

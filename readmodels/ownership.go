@@ -30,16 +30,12 @@ func OwnershipCols[R any](get func(*R) *Ownership) []Col[R] {
 	}
 }
 
-// OwnershipIndexes serve the data scopes and the pool on a table whose default order is
-// (created_at, id).
-func OwnershipIndexes(table string) []string {
-	return []string{
-		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id, created_at, id)`,
-		`CREATE INDEX ` + table + `_pool ON ` + table + ` (in_pool, created_at, id)`,
-		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path, created_at)`,
-		`CREATE INDEX ` + table + `_deptid ON ` + table + ` (owner_dept_id, created_at)`,
-		`CREATE INDEX ` + table + `_sup ON ` + table + ` (owner_superior_path, created_at)`,
-	}
+// OwnershipIndexes serve the lists of a table of owned rows: for every sort, one index in keyset
+// order for readers who see everything and one per owner for the branches of a data scope (see
+// SortIndexes and OwnerBranches); the owner index also serves CountOwned and the organisation
+// updates of the owner columns.
+func OwnershipIndexes(table string, sorts map[string]SortColumn) []string {
+	return SortIndexes(table, sorts, "id", true)
 }
 
 func withType[R any](c Col[R], typ string) Col[R] {

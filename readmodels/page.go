@@ -14,7 +14,10 @@ import (
 type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"nextCursor"`
-	Total      int64  `json:"total"`
+	// Total counts the rows of the list up to TotalBound; TotalExact is false when there are more
+	// (Total is then the bound, a lower bound of the true count).
+	Total      int64 `json:"total"`
+	TotalExact bool  `json:"totalExact"`
 }
 
 // ValidationError is a bad query parameter.
@@ -26,6 +29,7 @@ type cursor struct {
 	V     any    `json:"v"`
 	ID    string `json:"id"`
 	Total int64  `json:"t"`
+	Exact bool   `json:"e,omitempty"`
 }
 
 func encodeCursor(c cursor) string {

@@ -1,7 +1,9 @@
 package readmodels
 
 import (
+	"context"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -98,3 +100,69 @@ const (
 
 // UsersTable is the organisation's users table, against which UserCondition places actors.
 func (db *DB) UsersTable() string { return db.Gens.Table(OrgProjection, "org_users") }
+
+// MaxOwnerBranches is how many owners a scope may split into before a list reads it as one
+// filtered walk of the sort index instead: a scope over that many owners covers enough of the rows
+// that the walk meets a page's worth quickly, and the merge of many arms would cost more.
+const MaxOwnerBranches = 32
+
+// OwnerBranches splits the rows a reader may list into branches an index serves in sort order
+// (see ListQuery.Branches and SortIndexes): one per owner the scope covers, and the pool (owner_id
+// IS NULL) when the scope includes it. users is the owning projection's organisation users table,
+// the source of the owner columns, so the owners are the same the scope condition admits; the
+// condition stays in the query as well. owner and pool are the list's own filters. nil means one
+// walk of the sort index (everything, or too many owners).
+func (db *DB) OwnerBranches(ctx context.Context, users string, s Scope, owner *uuid.UUID, pool *bool) ([]Cond, error) {
+	poolBranch := Cond{SQL: "owner_id IS NULL"}
+	switch {
+	case s.None:
+		return nil, nil
+	case owner != nil:
+		return []Cond{{SQL: "owner_id = ?", Args: []any{owner.String()}}}, nil
+	case pool != nil && *pool:
+		return []Cond{poolBranch}, nil
+	case s.All || s.Kind == role.ScopeAll:
+		return nil, nil
+	}
+	owners := []string{s.UserID.String()}
+	var cond string
+	var args []any
+	switch {
+	case s.Kind == role.ScopeSelfAndSubordinates:
+		cond, args = "superior_path >= ? AND superior_path < ?", []any{s.SubordinatePrefix, s.SubordinatePrefix + "\uffff"}
+	case s.Kind == role.ScopeDepartment && s.DepartmentID != uuid.Nil:
+		cond, args = "department_id = ?", []any{s.DepartmentID.String()}
+	case s.Kind == role.ScopeDepartmentTree && s.DeptPath != "":
+		cond, args = "dept_path >= ? AND dept_path < ?", []any{s.DeptPath, s.DeptPath + "\uffff"}
+	}
+	if cond != "" {
+		rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT id FROM "+users+" WHERE "+cond+" ORDER BY id LIMIT ?"), append(args, MaxOwnerBranches+1)...)
+		if err != nil {
+			return nil, fmt.Errorf("scope owners: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			if id != owners[0] {
+				owners = append(owners, id)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(owners) > MaxOwnerBranches {
+			return nil, nil
+		}
+	}
+	out := make([]Cond, 0, len(owners)+1)
+	for _, id := range owners {
+		out = append(out, Cond{SQL: "owner_id = ?", Args: []any{id}})
+	}
+	if s.Pool && pool == nil {
+		out = append(out, poolBranch)
+	}
+	return out, nil
+}

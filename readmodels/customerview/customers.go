@@ -103,9 +103,7 @@ func TableDDL(t string) []string {
 		`CREATE INDEX ` + t + `_norm ON ` + t + ` (name_norm)`,
 		`CREATE INDEX ` + t + `_phone_key ON ` + t + ` (phone_key)`, // the duplicate check
 		`CREATE INDEX ` + t + `_email_key ON ` + t + ` (email_key)`,
-		`CREATE INDEX ` + t + `_created ON ` + t + ` (created_at, id)`,
-		`CREATE INDEX ` + t + `_name ON ` + t + ` (name)`,
-	}, readmodels.OwnershipIndexes(t)...)
+	}, readmodels.OwnershipIndexes(t, spec.Sorts)...)
 }
 
 // Columns are the readable columns, in Scan order.
@@ -123,7 +121,7 @@ func Scan(row readmodels.Scanner) (*Customer, error) { return table.Scan(row) }
 var spec = readmodels.ListSpec[*Customer]{
 	Columns: Columns,
 	Sorts: map[string]readmodels.SortColumn{"createdAt": {Column: "created_at", IsTime: true}, "updatedAt": {Column: "updated_at", IsTime: true}, "name": {Column: "name", IsTime: false},
-		"nextFollowUpAt": {Column: "next_follow_up_at", IsTime: true}, "lastFollowUpAt": {Column: "last_follow_up_at", IsTime: true}},
+		"nextFollowUpAt": {Column: "next_follow_up_at", IsTime: true, Nullable: true}, "lastFollowUpAt": {Column: "last_follow_up_at", IsTime: true, Nullable: true}},
 	DefaultSort: "-createdAt",
 	Scan:        func(r readmodels.Scanner) (*Customer, error) { return Scan(r) },
 	Value: func(c *Customer, col string) (any, string) {
@@ -258,6 +256,9 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Customer
 	if q.Locked != nil {
 		add("locked = ?", *q.Locked)
 	}
+	if lq.Branches, err = db.OwnerBranches(ctx, db.Gens.Table(Projection, "customer_org_users"), q.Scope, q.OwnerID, q.Pool); err != nil {
+		return readmodels.Page[*Customer]{}, err
+	}
 	for _, f := range q.Custom {
 		if err := f.where(db.Dialect, add); err != nil {
 			return readmodels.Page[*Customer]{}, err
@@ -320,17 +321,15 @@ type Contact struct {
 // ContactTableDDL is the contact table of one generation: each row carries its customer's owner
 // columns, so contact lists are scoped like customers.
 func ContactTableDDL(table string) []string {
-	return []string{
+	return append([]string{
 		`CREATE TABLE ` + table + ` (
 		id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, name TEXT NOT NULL, gender TEXT NOT NULL, title TEXT NOT NULL,
 		office_phone TEXT NOT NULL, mobile TEXT NOT NULL, email TEXT NOT NULL, fax TEXT NOT NULL, birthday TEXT NOT NULL,
 		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '',
 		owner_dept_path {path} NOT NULL DEFAULT '', owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
 		created_at {time} NOT NULL, updated_at {time} NOT NULL, version {bigint} NOT NULL, search TEXT NOT NULL)`,
-		`CREATE INDEX ` + table + `_customer ON ` + table + ` (customer_id, name)`,
-		`CREATE INDEX ` + table + `_owner ON ` + table + ` (owner_id)`,
-		`CREATE INDEX ` + table + `_dept ON ` + table + ` (owner_dept_path)`,
-	}
+		`CREATE INDEX ` + table + `_customer ON ` + table + ` (customer_id, name, id)`,
+	}, readmodels.OwnershipIndexes(table, contactSpec.Sorts)...)
 }
 
 const contactColumns = `id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark, is_primary, created_at, updated_at, version`
@@ -382,6 +381,8 @@ func (db *Views) SearchContacts(ctx context.Context, q ContactQuery) (readmodels
 	add := lq.Add
 	if q.CustomerID != nil {
 		add("customer_id = ?", q.CustomerID.String())
+	} else if lq.Branches, err = db.OwnerBranches(ctx, db.Gens.Table(Projection, "customer_org_users"), q.Scope, nil, nil); err != nil {
+		return readmodels.Page[*Contact]{}, err
 	}
 	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
 	spec := contactSpec

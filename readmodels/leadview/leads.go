@@ -77,11 +77,7 @@ var table = readmodels.Cols(
 
 // TableDDL is the lead table of one generation.
 func TableDDL(t string) []string {
-	return append([]string{table.Create(t),
-		`CREATE INDEX ` + t + `_created ON ` + t + ` (created_at, id)`,
-		`CREATE INDEX ` + t + `_updated ON ` + t + ` (updated_at, id)`,
-		`CREATE INDEX ` + t + `_status ON ` + t + ` (status)`,
-	}, readmodels.OwnershipIndexes(t)...)
+	return append([]string{table.Create(t)}, readmodels.OwnershipIndexes(t, spec.Sorts)...)
 }
 
 // Columns are the readable columns, in Scan order; the table also has the search text, written
@@ -113,7 +109,7 @@ type Query struct {
 var spec = readmodels.ListSpec[*Lead]{
 	Columns: Columns,
 	Sorts: map[string]readmodels.SortColumn{"createdAt": {Column: "created_at", IsTime: true}, "updatedAt": {Column: "updated_at", IsTime: true},
-		"name": {Column: "name", IsTime: false}, "nextFollowUpAt": {Column: "next_follow_up_at", IsTime: true}},
+		"name": {Column: "name", IsTime: false}, "nextFollowUpAt": {Column: "next_follow_up_at", IsTime: true, Nullable: true}},
 	DefaultSort: "-createdAt",
 	Scan:        func(r readmodels.Scanner) (*Lead, error) { return Scan(r) },
 	Value: func(l *Lead, col string) (any, string) {
@@ -149,6 +145,9 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Lead], e
 	}
 	if q.Pool != nil {
 		add("in_pool = ?", *q.Pool)
+	}
+	if lq.Branches, err = db.OwnerBranches(ctx, db.Gens.Table(Projection, "lead_org_users"), q.Scope, q.OwnerID, q.Pool); err != nil {
+		return readmodels.Page[*Lead]{}, err
 	}
 	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
 	spec := spec

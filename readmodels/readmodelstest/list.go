@@ -68,7 +68,7 @@ func idSpec(table string) readmodels.ListSpec[*record] {
 		Table:   table,
 		Columns: recordTable.Select(),
 		Sorts: map[string]readmodels.SortColumn{"name": {Column: "name"}, "createdAt": {Column: "created_at", IsTime: true},
-			"due": {Column: "due_at", IsTime: true}, "id": {Column: "id"}},
+			"due": {Column: "due_at", IsTime: true, Nullable: true}, "id": {Column: "id"}},
 		DefaultSort: "-createdAt",
 		Scan:        func(s readmodels.Scanner) (*record, error) { return recordTable.Scan(s) },
 		Value: func(r *record, col string) (any, string) {
@@ -89,7 +89,7 @@ func positionSpec(table string) readmodels.ListSpec[*record] {
 	s := idSpec(table)
 	s.Key, s.KeyInt = "position", true
 	s.Sorts = map[string]readmodels.SortColumn{"name": {Column: "name"}, "createdAt": {Column: "created_at", IsTime: true},
-		"due": {Column: "due_at", IsTime: true}, "position": {Column: "position"}}
+		"due": {Column: "due_at", IsTime: true, Nullable: true}, "position": {Column: "position"}}
 	s.DefaultSort = "position"
 	value := s.Value
 	s.Value = func(r *record, col string) (any, string) {
@@ -129,7 +129,7 @@ func expectedOrder(rows []record, col, key string, desc bool, keep func(*record)
 }
 
 // pageAll follows the cursors from the first page and returns every item and the page sizes;
-// every page must report total.
+// every page must report total (unless total is negative).
 func (e *env) pageAll(spec readmodels.ListSpec[*record], q readmodels.ListQuery, total int64, between func(page int)) ([]*record, []int) {
 	e.Helper()
 	var items []*record
@@ -142,7 +142,7 @@ func (e *env) pageAll(spec readmodels.ListSpec[*record], q readmodels.ListQuery,
 		if err != nil {
 			e.Fatalf("sort %q page %d: %v", q.Sort, n, err)
 		}
-		if page.Total != total {
+		if total >= 0 && page.Total != total {
 			e.Errorf("sort %q page %d: total %d, want %d", q.Sort, n, page.Total, total)
 		}
 		items = append(items, page.Items...)

@@ -44,6 +44,8 @@ func Run(t *testing.T, open Factory) {
 		{"ListValidation", testListValidation},
 		{"ScopeCondition", testScope},
 		{"ScopeUserCondition", testUserScope},
+		{"ScopeBranches", testScopeBranches},
+		{"ListPlans", testListPlans},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -63,7 +63,7 @@ var recordTable = readmodels.Cols(
 // insertRecords creates table (with the ownership indexes) and inserts rows through the Table.
 func (e *env) insertRecords(table string, rows []record) {
 	e.Helper()
-	e.ddl(append([]string{recordTable.Create(table)}, readmodels.OwnershipIndexes(table)...)...)
+	e.ddl(append([]string{recordTable.Create(table)}, readmodels.OwnershipIndexes(table, idSpec(table).Sorts)...)...)
 	ph := strings.TrimSuffix(strings.Repeat("?, ", len(recordTable)), ", ")
 	for i := range rows {
 		e.exec(`INSERT INTO `+table+` (`+recordTable.Insert()+`) VALUES (`+ph+`)`, recordTable.Args(e.d(), &rows[i])...)

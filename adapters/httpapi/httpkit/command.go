@@ -177,7 +177,7 @@ func List[Q, P any](k *Kit, projections []string, parse func(r *http.Request) (Q
 
 // All is the list answer of a short list that has no further pages.
 func All[T any](items []T) map[string]any {
-	return map[string]any{"items": items, "total": len(items), "nextCursor": ""}
+	return map[string]any{"items": items, "total": len(items), "totalExact": true, "nextCursor": ""}
 }
 
 // Snapshot answers GET <collection>/{id}/snapshot?asOf=<time>: the record of the path as it was

@@ -61,8 +61,12 @@ func (Dialect) IsUniqueViolation(err error) bool {
 	return errors.As(err, &pg) && pg.Code == "23505"
 }
 
+// farFuture is where NULL times sort (last): the literal of readmodels' far future, the same in
+// a list's ORDER BY and in the index that serves it.
+const farFuture = `'9999-01-01 00:00:00+00'::timestamptz`
+
 func (Dialect) DDL(stmt string) string {
-	return strings.NewReplacer("{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB", "{path}", `TEXT COLLATE "C"`).Replace(stmt)
+	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB", "{path}", `TEXT COLLATE "C"`).Replace(stmt)
 }
 
 // Rebind turns ? into $1, $2, ... outside single-quoted literals.
@@ -118,3 +122,6 @@ func (Dialect) SearchCondition(_, needle string) (string, []any) {
 	}
 	return `search LIKE ? ESCAPE '\'`, []any{"%" + readmodels.LikeEscape(needle) + "%"}
 }
+
+// LimitUnionArms implements readmodels.Dialect.
+func (Dialect) LimitUnionArms() bool { return true }

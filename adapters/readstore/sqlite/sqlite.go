@@ -45,8 +45,12 @@ func (Dialect) IsUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
+// farFuture is where NULL times sort (last): the literal of readmodels' far future, the same in
+// a list's ORDER BY and in the index that serves it.
+const farFuture = `'9999-01-01T00:00:00.000000Z'`
+
 func (Dialect) DDL(stmt string) string {
-	return strings.NewReplacer("{time}", "TEXT", "{bool}", "INTEGER", "{bigint}", "INTEGER", "{json}", "TEXT", "{path}", "TEXT").Replace(stmt)
+	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TEXT", "{bool}", "INTEGER", "{bigint}", "INTEGER", "{json}", "TEXT", "{path}", "TEXT").Replace(stmt)
 }
 
 // SearchIndex keeps an external-content FTS5 trigram table in step with table by triggers.
@@ -97,3 +101,6 @@ func (Dialect) SearchCondition(table, needle string) (string, []any) {
 	}
 	return `search LIKE ? ESCAPE '\'`, []any{"%" + readmodels.LikeEscape(needle) + "%"}
 }
+
+// LimitUnionArms implements readmodels.Dialect.
+func (Dialect) LimitUnionArms() bool { return false }

@@ -1352,8 +1352,13 @@ export interface components {
             items: components["schemas"]["AuditEvent"][];
             /** @description Pass as `cursor` for the next page; empty on the last page. */
             nextCursor: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         AuditMetadata: {
             /** @example lead.create */
@@ -1544,7 +1549,8 @@ export interface components {
          *         }
          *       ],
          *       "nextCursor": "",
-         *       "total": 1
+         *       "total": 1,
+         *       "totalExact": true
          *     }
          */
         ContactPage: {
@@ -1553,9 +1559,11 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Matches of the whole query, not just this page.
+             * @description Matches of the whole query, not just this page. Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
              */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         /**
          * @description Body of PATCH /api/v1/contacts/{id}: the fields to change, merged onto the contact's current fields. "" clears a field (not name); null leaves it unchanged. Unknown fields are rejected (400 unknown_field).
@@ -1884,7 +1892,8 @@ export interface components {
          *         }
          *       ],
          *       "nextCursor": "",
-         *       "total": 1
+         *       "total": 1,
+         *       "totalExact": true
          *     }
          */
         CustomerPage: {
@@ -1893,9 +1902,11 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Matches of the whole query, not just this page.
+             * @description Matches of the whole query, not just this page. Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
              */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         /**
          * @description Body of PATCH /api/v1/customers/{id}: only the fields to change, by name (every text field of CustomerCreate, satisfaction, credit, nextFollowUpAt, status); null or "" clears a text field or nextFollowUpAt, 0 clears a rating. At least one field. A key that is not listed here is 400 unknown_field; a value of the wrong JSON type is 422 validation_failed.
@@ -2181,8 +2192,13 @@ export interface components {
             items: components["schemas"]["Department"][];
             /** @description Always empty: the department list is not paged. */
             nextCursor: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         /**
          * @description Body of PATCH /api/v1/departments/{id}: only the fields to change. Unknown fields are rejected (400 unknown_field).
@@ -2268,7 +2284,10 @@ export interface components {
             items: components["schemas"]["Duplicate"][];
             /** @description Always empty: there is one page. */
             nextCursor: string;
+            /** @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+"). */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         FieldError: {
             /** @example nextFollowUpAt */
@@ -2364,8 +2383,10 @@ export interface components {
             items: components["schemas"]["FollowUp"][];
             /** @description Always empty: there is one page. */
             nextCursor: string;
-            /** @description Items in this answer. */
+            /** @description Items in this answer. Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+"). */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         /**
          * @description call 电话, visit 拜访, email 邮件, meeting 会议, other 其他.
@@ -2710,7 +2731,8 @@ export interface components {
          *         }
          *       ],
          *       "nextCursor": "",
-         *       "total": 1
+         *       "total": 1,
+         *       "totalExact": true
          *     }
          */
         LeadPage: {
@@ -2719,9 +2741,11 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Matches of the whole query, not just this page.
+             * @description Matches of the whole query, not just this page. Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
              */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         /**
          * @description Body of PATCH /api/v1/leads/{id}: only the fields to change; null clears a field. At least one field. Unknown fields are rejected (400 unknown_field).
@@ -2854,8 +2878,13 @@ export interface components {
             items: components["schemas"]["LoginEvent"][];
             /** @description Pass as `cursor` for the next (older) page; empty on the last page. */
             nextCursor: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         LoginRequest: {
             /** @example zhangsan */
@@ -3106,7 +3135,8 @@ export interface components {
          *         }
          *       ],
          *       "nextCursor": "",
-         *       "total": 1
+         *       "total": 1,
+         *       "totalExact": true
          *     }
          */
         ReturningCustomerPage: {
@@ -3114,7 +3144,10 @@ export interface components {
             items: components["schemas"]["ReturningCustomer"][];
             /** @description Always empty: there is one page. */
             nextCursor: string;
+            /** @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+"). */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         /**
          * @description The read view of a role.
@@ -3240,6 +3273,7 @@ export interface components {
          *       ],
          *       "nextCursor": "",
          *       "total": 2,
+         *       "totalExact": true,
          *       "permissions": [
          *         "leads.read",
          *         "leads.create",
@@ -3264,8 +3298,13 @@ export interface components {
             items: components["schemas"]["Role"][];
             /** @description Always empty: the role list is not paged. */
             nextCursor: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
             /** @description The catalogue of every function permission. */
             permissions: components["schemas"]["Permission"][];
         };
@@ -3575,8 +3614,13 @@ export interface components {
             items: components["schemas"]["User"][];
             /** @description Always empty: the user list is not paged. */
             nextCursor: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             */
             total: number;
+            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            totalExact: boolean;
         };
         /**
          * @description Body of PATCH /api/v1/users/{id}: only the fields to change; null (or "") clears departmentId or superiorId. Unknown fields are rejected (400 unknown_field). Usernames cannot change; passwords change through reset-password and change-password.

@@ -140,7 +140,7 @@ export function DataList<T extends { id: string }>(p: Props<T>) {
   const pager = (
     <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', marginTop: 12, flexWrap: 'wrap', gap: 8 }}>
       <Typography.Text type="secondary" data-testid="list-total">
-        {total !== undefined && (exact ? t(`共 ${total} 条`, `${total} in total`) : t(`至少 ${total} 条`, `at least ${total}`))}
+        {total !== undefined && (exact ? t(`共 ${total} 条`, `${total} in total`) : t(`共 ${total.toLocaleString('en-US')}+ 条`, `${total.toLocaleString('en-US')}+ in total`))}
       </Typography.Text>
       <Space>
         <Pagination
