@@ -37,6 +37,7 @@ func Run(t *testing.T, open Factory) {
 		{"TimeRoundTrip", testTimes},
 		{"TableRoundTrip", testTable},
 		{"KeywordSearch", testSearch},
+		{"SearchMatchesSubstring", testSearchProperty},
 		{"UniqueViolation", testUnique},
 		{"CustomFields", testCustom},
 		{"KeysetList", testList},

@@ -5,10 +5,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"modernc.org/sqlite"
 
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -53,27 +55,50 @@ func (Dialect) DDL(stmt string) string {
 	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TEXT", "{bool}", "INTEGER", "{bigint}", "INTEGER", "{json}", "TEXT", "{path}", "TEXT").Replace(stmt)
 }
 
-// SearchIndex keeps an external-content FTS5 trigram table in step with table by triggers.
+// SearchIndex keeps two FTS5 tables in step with table by triggers: an external-content trigram
+// table for needles of three characters or more, and a contentless table of the one- and
+// two-character grams (readmodels.Grams, as tokens) for shorter ones. The gram tokens come from
+// chronicle_grams, a function this package registers with the driver.
 func (Dialect) SearchIndex(table string) []string {
-	f := table + "_fts"
+	f, g := table+"_fts", table+"_grams"
 	return []string{
 		`CREATE VIRTUAL TABLE ` + f + ` USING fts5(search, content='` + table + `', content_rowid='rowid', tokenize='trigram')`,
+		`CREATE VIRTUAL TABLE ` + g + ` USING fts5(grams, content='', contentless_delete=1, detail=none)`,
 		`CREATE TRIGGER ` + table + `_ai AFTER INSERT ON ` + table + ` BEGIN
-			INSERT INTO ` + f + `(rowid, search) VALUES (new.rowid, new.search); END`,
+			INSERT INTO ` + f + `(rowid, search) VALUES (new.rowid, new.search);
+			INSERT INTO ` + g + `(rowid, grams) VALUES (new.rowid, chronicle_grams(new.search)); END`,
 		`CREATE TRIGGER ` + table + `_ad AFTER DELETE ON ` + table + ` BEGIN
-			INSERT INTO ` + f + `(` + f + `, rowid, search) VALUES ('delete', old.rowid, old.search); END`,
+			INSERT INTO ` + f + `(` + f + `, rowid, search) VALUES ('delete', old.rowid, old.search);
+			DELETE FROM ` + g + ` WHERE rowid = old.rowid; END`,
 		`CREATE TRIGGER ` + table + `_au AFTER UPDATE OF search ON ` + table + ` WHEN old.search IS NOT new.search BEGIN
 			INSERT INTO ` + f + `(` + f + `, rowid, search) VALUES ('delete', old.rowid, old.search);
-			INSERT INTO ` + f + `(rowid, search) VALUES (new.rowid, new.search); END`,
+			INSERT INTO ` + f + `(rowid, search) VALUES (new.rowid, new.search);
+			DELETE FROM ` + g + ` WHERE rowid = old.rowid;
+			INSERT INTO ` + g + `(rowid, grams) VALUES (new.rowid, chronicle_grams(new.search)); END`,
 	}
 }
 
 func (Dialect) DropSearchIndex(table string) []string {
-	return []string{`DROP TABLE IF EXISTS ` + table + `_fts`}
+	return []string{`DROP TABLE IF EXISTS ` + table + `_fts`, `DROP TABLE IF EXISTS ` + table + `_grams`}
 }
 
-// SearchCondition uses the trigram index for needles of three characters or more; shorter
-// needles (two Chinese characters are common) scan the search column.
+func init() {
+	// chronicle_grams(search) is the gram tokens of a search text (the gram index's triggers).
+	if err := sqlite.RegisterDeterministicScalarFunction("chronicle_grams", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return readmodels.GramTokens(v), nil
+		case []byte:
+			return readmodels.GramTokens(string(v)), nil
+		}
+		return "", nil
+	}); err != nil {
+		panic(err)
+	}
+}
+
+// SearchCondition uses the trigram index for needles of three characters or more and the gram
+// index for shorter ones (two Chinese characters are common), confirming the substring.
 // CustomValue implements readmodels.Dialect with SQLite's JSON functions.
 func (Dialect) CustomValue(col, key, kind string) string {
 	path := `'$.custom.` + key + `'`
@@ -95,11 +120,12 @@ func (Dialect) CustomHas(col, key string) string {
 func (Dialect) Contains(expr string) string { return `instr(` + expr + `, ?) > 0` }
 
 func (Dialect) SearchCondition(table, needle string) (string, []any) {
-	if utf8.RuneCountInString(needle) >= 3 {
+	if !readmodels.ShortNeedle(needle) {
 		return `rowid IN (SELECT rowid FROM ` + table + `_fts WHERE ` + table + `_fts MATCH ?)`,
 			[]any{`"` + strings.ReplaceAll(needle, `"`, `""`) + `"`}
 	}
-	return `search LIKE ? ESCAPE '\'`, []any{"%" + readmodels.LikeEscape(needle) + "%"}
+	return `rowid IN (SELECT rowid FROM ` + table + `_grams WHERE ` + table + `_grams MATCH ?) AND instr(search, ?) > 0`,
+		[]any{`"` + readmodels.GramToken(needle) + `"`, needle}
 }
 
 // LimitUnionArms implements readmodels.Dialect.
