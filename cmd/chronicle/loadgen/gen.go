@@ -86,7 +86,7 @@ var cities = []struct{ Name, Province, Code string }{
 	{"太原", "山西省", "0351"}, {"南宁", "广西壮族自治区", "0771"},
 }
 
-// brands are two-character trade names; 星河 is one of 120, so `q=星河` matches about 0.8% of the
+// brands are two-character trade names; 星河 is one of 119, so `q=星河` matches about 0.8% of the
 // companies.
 var brands = strings.Fields(`星河 华信 中科 东方 恒达 金鼎 宏图 瑞丰 天成 博远 鑫源 锦程 新锐 联创 汇通 海纳 凯盛 安泰 永昌 盛世
 银河 明德 正泰 远景 润华 华泰 中天 长城 卓越 嘉禾 鼎盛 万通 世纪 宏达 伟业 众诚 盛达 天宇 华美 新元

@@ -108,6 +108,9 @@ type SeedResult struct {
 func Seed(ctx context.Context, cfg app.Config, logger *slog.Logger, o SeedOptions, out io.Writer) (SeedResult, error) {
 	o.Defaults()
 	var res SeedResult
+	if o.Leads < 0 || o.Customers < 0 || o.LeadPool < 0 || o.LeadPool > 1 || o.CustomerPool < 0 || o.CustomerPool > 1 {
+		return res, errors.New("-leads and -customers must not be negative, the pool shares must be from 0 to 1")
+	}
 	if o.Customers > CustomerCapacity() {
 		return res, fmt.Errorf("at most %d customers: their names must differ", CustomerCapacity())
 	}
