@@ -165,9 +165,14 @@ func Drive(ctx context.Context, o DriveOptions) (*Report, error) {
 		d.counts[op] = new(atomic.Int64)
 	}
 	defer d.client.CloseIdleConnections()
+	signInStart := time.Now()
 	sessions, err := d.signIn(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "signed in %d session(s) as %s in %s; driving with %d virtual users for %s\n", len(sessions), o.As,
+			time.Since(signInStart).Round(time.Millisecond), o.VUs, o.Duration)
 	}
 	recs := make([]*recorder, o.VUs)
 	var wg sync.WaitGroup
