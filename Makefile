@@ -11,7 +11,7 @@ pg_answers = $(shell (command -v pg_isready >/dev/null && pg_isready -q -h 127.0
 CHRONICLE_TEST_POSTGRES_URL ?= $(if $(call pg_answers,5432),$(PG_URL),$(if $(call pg_answers,5433),$(COMPOSE_PG_URL)))
 export CHRONICLE_TEST_POSTGRES_URL
 
-.PHONY: run web test lint bench fuzz build up down clean
+.PHONY: run web test lint bench bench-ref load fuzz build up down clean
 
 # The web UI (web/, React + Vite) is embedded into the binary from web/dist. `make run` rebuilds it
 # only when web/package.json exists and a source is newer than web/dist/index.html. Vite empties
@@ -54,6 +54,17 @@ bench:
 	$(GO) test -run '^$$' -bench CatchUp -benchtime 1x -timeout 30m ./projections/engine/
 	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/leadproj/
 
+# The load harness (docs/performance.md, "Load harness"): seed a data set through the fast import
+# path, serve it and drive it with virtual users; settings such as LOAD_ENGINE=postgres,
+# LOAD_LEADS, LOAD_VUS, LOAD_AS=sales are read by scripts/load.sh. bench-ref measures the
+# PostgreSQL references to quote beside it: pgbench single-row INSERTs at 1 and 16 clients and a
+# COPY of event rows.
+load:
+	PG_URL='$(PG_URL)' bash scripts/load.sh
+
+bench-ref:
+	bash scripts/bench-ref.sh '$(or $(CHRONICLE_TEST_POSTGRES_URL),$(PG_URL))'
+
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/leadapi/
 	$(GO) test -run '^$$' -fuzz FuzzDecodePage -fuzztime 30s ./projections/engine/
@@ -68,4 +79,4 @@ down:
 	docker compose down
 
 clean:
-	rm -rf bin data
+	rm -rf bin data data-load

@@ -70,6 +70,8 @@ var packages = map[string]pkgInfo{
 
 	"adapters/app":  {5, "wiring"},
 	"cmd/chronicle": {5, "wiring"},
+	// The load harness seeds through a wired application and drives the API over HTTP.
+	"cmd/chronicle/loadgen": {5, "wiring"},
 }
 
 // layerOf is the layer of a repository directory (-1: not a layered package, e.g. the store

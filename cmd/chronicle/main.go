@@ -5,6 +5,7 @@
 //	chronicle projections rebuild NAME|--all rebuild read models from the event log
 //	chronicle users create-admin             create an administrator account
 //	chronicle users unlock USERNAME          lift an account's sign-in lock
+//	chronicle loadgen seed|drive             the load harness: seed a data set, drive a server
 //	chronicle version
 package main
 
@@ -49,6 +50,7 @@ commands:
   projections rebuild NAME|--all   rebuild read models from the event log, then switch
   users create-admin               create an administrator (-username; password from CHRONICLE_ADMIN_PASSWORD)
   users unlock USERNAME            lift the sign-in lock of an account (recorded as the system actor)
+  loadgen seed|drive               the load harness: seed leads, customers and users; drive a running server
   version                          print the version
 
 configuration (environment; flags of the same name override):
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return projectionsCmd(ctx, rest, stdout, getenv)
 	case "users":
 		return usersCmd(ctx, rest, stdout, getenv)
+	case "loadgen":
+		return loadgenCmd(ctx, rest, stdout, getenv)
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
