@@ -56,14 +56,14 @@ bench:
 
 # The load harness (docs/performance.md, "Load harness"): seed a data set through the fast import
 # path, serve it and drive it with virtual users; settings such as LOAD_ENGINE=postgres,
-# LOAD_LEADS, LOAD_VUS, LOAD_AS=sales are read by scripts/load.sh. bench-ref measures the
+# LOAD_LEADS, LOAD_VUS, LOAD_AS=sales are read by cmd/chronicle/loadgen/load.sh. bench-ref measures the
 # PostgreSQL references to quote beside it: pgbench single-row INSERTs at 1 and 16 clients and a
 # COPY of event rows.
 load:
-	PG_URL='$(PG_URL)' bash scripts/load.sh
+	PG_URL='$(PG_URL)' bash cmd/chronicle/loadgen/load.sh
 
 bench-ref:
-	bash scripts/bench-ref.sh '$(or $(CHRONICLE_TEST_POSTGRES_URL),$(PG_URL))'
+	bash cmd/chronicle/loadgen/bench-ref.sh '$(or $(CHRONICLE_TEST_POSTGRES_URL),$(PG_URL))'
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLeadCommandDecoding -fuzztime 60s ./adapters/httpapi/leadapi/

@@ -6,7 +6,7 @@
 #     scratch copy of the event table, with 1 and with 16 clients: what the server commits;
 #   - COPY of N event-shaped rows from a generated CSV into that table: what it ingests in bulk.
 #
-# Usage: scripts/bench-ref.sh [POSTGRES_URL]   (default: $PG_URL, else the local test database)
+# Usage: cmd/chronicle/loadgen/bench-ref.sh [POSTGRES_URL]   (default: $PG_URL, else the local test database)
 # BENCH_REF_ROWS (default 100000) rows are copied; each pgbench run lasts BENCH_REF_SECONDS
 # (default 10). Everything happens in a scratch schema that is dropped at the end.
 set -euo pipefail
