@@ -84,7 +84,10 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	if o.Readers <= 0 {
 		o.Readers = DefaultReaders
 	}
-	w, err := sql.Open("sqlite", DSN(path, "synchronous(FULL)"))
+	// Appends begin IMMEDIATE: they take the write lock first, waiting (busy_timeout) for a writer
+	// of another process. A deferred transaction would read first, and SQLite refuses at once
+	// (SQLITE_BUSY, no wait) to upgrade a read to a write while another connection writes.
+	w, err := sql.Open("sqlite", DSN(path, "synchronous(FULL)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite event store %s: %w", path, err)
 	}
