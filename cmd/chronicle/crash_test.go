@@ -10,8 +10,9 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
-// TestKilledDuringCreatesLosesNothingAcknowledged: 16 clients create leads for 2 s while the
-// server is killed with SIGKILL (no shutdown of any kind); restarted on the same data, every
+// TestKilledDuringCreatesLosesNothingAcknowledged: 16 clients create leads for 2 s (longer on a
+// machine too slow to have acknowledged 20 by then), then the server is killed with SIGKILL (no
+// shutdown of any kind) while their creates are in flight. Restarted on the same data, every
 // create it acknowledged (2xx) is there, and the read models it rebuilds from the event log
 // (`chronicle projections rebuild --all`) equal the ones it kept: the list and the detail of
 // every lead. On SQLite and on PostgreSQL (a fresh schema).
@@ -36,6 +37,10 @@ func TestKilledDuringCreatesLosesNothingAcknowledged(t *testing.T) {
 			c.signIn(t, password)
 			load := startLeadLoad(c, 16, "崩溃")
 			time.Sleep(2 * time.Second)
+			// A machine slow enough to have acknowledged almost nothing yet gets more time.
+			for deadline := time.Now().Add(30 * time.Second); load.count() < 20 && time.Now().Before(deadline); {
+				time.Sleep(100 * time.Millisecond)
+			}
 			srv.kill()
 			load.end()
 			t.Logf("before the kill: %s", load.summary())
