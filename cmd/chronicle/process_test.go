@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -81,7 +84,7 @@ type serverProcess struct {
 func startServer(t *testing.T, env []string) *serverProcess {
 	t.Helper()
 	cmd := exec.Command(chronicleBinary(t), "serve")
-	cmd.Env = append(env, "CHRONICLE_HTTP_ADDR=127.0.0.1:0")
+	cmd.Env = append(slices.Clip(env), "CHRONICLE_HTTP_ADDR=127.0.0.1:0")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +101,26 @@ func startServer(t *testing.T, env []string) *serverProcess {
 			t.Logf("log of chronicle serve (pid %d):\n%s", cmd.Process.Pid, s.log.String())
 		}
 	})
-	s.base = serverAddress(t, out)
+	// It says where it serves on stdout ("running at http://localhost:PORT").
+	port := regexp.MustCompile(`running at http://localhost:(\d+)`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := port.FindStringSubmatch(sc.Text()); m != nil {
+				found <- "http://127.0.0.1:" + m[1]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case s.base = <-found:
+	case <-s.done:
+		t.Fatalf("chronicle serve exited before serving: %v", cmd.ProcessState)
+	case <-time.After(60 * time.Second):
+		t.Fatal("chronicle serve did not start within 60 s")
+	}
 	return s
 }
 
