@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/google/uuid"
@@ -67,8 +68,20 @@ type Config struct {
 	// AddressConcurrency is how many sign-ins one client address may have running at once; the
 	// rest are answered 429 (CHRONICLE_AUTH_ADDRESS_CONCURRENCY, default 2).
 	AddressConcurrency int
-	Clock              commands.Clock
+	// PGMaxConns bounds each PostgreSQL connection pool: the event store's and the read models'
+	// (CHRONICLE_PG_MAX_CONNS, default DefaultPoolSize). SQLiteReaders bounds each SQLite
+	// connection pool: the event store's readers and the read-model database's connections
+	// (CHRONICLE_SQLITE_READERS, default DefaultPoolSize).
+	PGMaxConns    int
+	SQLiteReaders int
+	Clock         commands.Clock
 }
+
+// DefaultPoolSize is the default size of each database connection pool: four connections per
+// CPU, at least 8. A request holds a connection while it waits on the database, not only while
+// it computes, so a pool of a few per CPU keeps the CPUs busy; the floor leaves room beside the
+// projections (one transaction each while they apply a page) for requests on small machines.
+func DefaultPoolSize() int { return max(8, 4*runtime.NumCPU()) }
 
 // Defaults fills in the zero values.
 func (c *Config) Defaults() {
@@ -98,6 +111,12 @@ func (c *Config) Defaults() {
 	}
 	if c.AddressConcurrency <= 0 {
 		c.AddressConcurrency = usercmd.DefaultAddressConcurrency
+	}
+	if c.PGMaxConns <= 0 {
+		c.PGMaxConns = DefaultPoolSize()
+	}
+	if c.SQLiteReaders <= 0 {
+		c.SQLiteReaders = DefaultPoolSize()
 	}
 	if c.Clock == nil {
 		c.Clock = func() time.Time { return time.Now().UTC() }
@@ -238,7 +257,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 func openEventStore(ctx context.Context, cfg Config) (eventstore.Store, error) {
 	switch cfg.EventStore {
 	case "postgres":
-		s, err := postgres.Open(ctx, cfg.PostgresURL)
+		s, err := postgres.OpenWith(ctx, cfg.PostgresURL, postgres.Options{MaxConns: cfg.PGMaxConns})
 		if err != nil {
 			return nil, fmt.Errorf("event store (postgres): %w", err)
 		}
@@ -253,7 +272,7 @@ func openEventStore(ctx context.Context, cfg Config) (eventstore.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
-	s, err := esqlite.Open(ctx, filepath.Join(cfg.DataDir, "events.db"))
+	s, err := esqlite.OpenWith(ctx, filepath.Join(cfg.DataDir, "events.db"), esqlite.Options{Readers: cfg.SQLiteReaders})
 	if err != nil {
 		return nil, fmt.Errorf("event store (sqlite): %w", err)
 	}
@@ -262,7 +281,7 @@ func openEventStore(ctx context.Context, cfg Config) (eventstore.Store, error) {
 
 func openReadModels(ctx context.Context, cfg Config) (*readmodels.DB, error) {
 	if cfg.ReadModels == "postgres" {
-		db, err := rpostgres.Open(ctx, cfg.PostgresURL)
+		db, err := rpostgres.OpenWith(ctx, cfg.PostgresURL, rpostgres.Options{MaxConns: cfg.PGMaxConns})
 		if err != nil {
 			return nil, fmt.Errorf("read models (postgres): %w", err)
 		}
@@ -271,7 +290,7 @@ func openReadModels(ctx context.Context, cfg Config) (*readmodels.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
-	db, err := rsqlite.Open(ctx, filepath.Join(cfg.DataDir, "readmodels.db"))
+	db, err := rsqlite.OpenWith(ctx, filepath.Join(cfg.DataDir, "readmodels.db"), rsqlite.Options{MaxConns: cfg.SQLiteReaders})
 	if err != nil {
 		return nil, fmt.Errorf("read models (sqlite): %w", err)
 	}

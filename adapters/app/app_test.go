@@ -8,12 +8,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
+	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
 // get answers a GET on a server's address: status, headers, body.
@@ -109,4 +112,41 @@ func TestReadinessHidesErrorText(t *testing.T) {
 	if !strings.Contains(log.String(), "closed") {
 		t.Fatalf("the reason is not logged: %s", log.String())
 	}
+}
+
+// TestPoolSizes: the configured pool sizes reach every pool (SQLite and PostgreSQL), and an
+// unset size is DefaultPoolSize.
+func TestPoolSizes(t *testing.T) {
+	if n := app.DefaultPoolSize(); n != max(8, 4*runtime.NumCPU()) {
+		t.Fatalf("DefaultPoolSize() = %d on %d CPUs", n, runtime.NumCPU())
+	}
+	var cfg app.Config
+	cfg.Defaults()
+	if cfg.PGMaxConns != app.DefaultPoolSize() || cfg.SQLiteReaders != app.DefaultPoolSize() {
+		t.Fatalf("defaults: PGMaxConns %d, SQLiteReaders %d, want %d", cfg.PGMaxConns, cfg.SQLiteReaders, app.DefaultPoolSize())
+	}
+	open := func(t *testing.T, cfg app.Config) *app.App {
+		a, err := app.Open(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = a.Close() })
+		return a
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		a := open(t, app.Config{DataDir: t.TempDir(), SQLiteReaders: 3, PGMaxConns: 5})
+		if n := a.DB.SQL.Stats().MaxOpenConnections; n != 3 {
+			t.Fatalf("read-model connections: %d, want 3", n)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		u := pgtest.URL(t)
+		a := open(t, app.Config{DataDir: t.TempDir(), EventStore: "postgres", ReadModels: "postgres", PostgresURL: u, PGMaxConns: 5, SQLiteReaders: 3})
+		if n := a.DB.SQL.Stats().MaxOpenConnections; n != 5 {
+			t.Fatalf("read-model connections: %d, want 5", n)
+		}
+		if n := a.Store.(*postgres.Store).Pool().Config().MaxConns; n != 5 {
+			t.Fatalf("event-store connections: %d, want 5", n)
+		}
+	})
 }

@@ -67,6 +67,8 @@ configuration (environment; flags of the same name override):
   CHRONICLE_AUTH_HASH_CONCURRENCY     password hashes computed at once (default: one per CPU but one)
   CHRONICLE_AUTH_HASH_WAIT            longest wait for a turn to hash, then 503 (default 2s)
   CHRONICLE_AUTH_ADDRESS_CONCURRENCY  sign-ins one client address may run at once, the rest 429 (default 2)
+  CHRONICLE_PG_MAX_CONNS    connections of each PostgreSQL pool (event store, read models) (default: 4 per CPU, at least 8)
+  CHRONICLE_SQLITE_READERS  connections of each SQLite pool (event-store readers, read models) (default: 4 per CPU, at least 8)
 `
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) (err error) {
@@ -128,6 +130,8 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	hashN := fs.String("auth-hash-concurrency", env("CHRONICLE_AUTH_HASH_CONCURRENCY", "0"), "password hashes computed at once (0: one per CPU but one)")
 	hashWait := fs.String("auth-hash-wait", env("CHRONICLE_AUTH_HASH_WAIT", "2s"), "longest wait for a turn to hash a password")
 	addrN := fs.String("auth-address-concurrency", env("CHRONICLE_AUTH_ADDRESS_CONCURRENCY", "2"), "sign-ins one client address may run at once")
+	pgConns := fs.String("pg-max-conns", env("CHRONICLE_PG_MAX_CONNS", "0"), "connections of each PostgreSQL pool (0: 4 per CPU, at least 8)")
+	sqliteReaders := fs.String("sqlite-readers", env("CHRONICLE_SQLITE_READERS", "0"), "connections of each SQLite pool (0: 4 per CPU, at least 8)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
 	}
@@ -140,6 +144,12 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	}
 	if c.AddressConcurrency, err = strconv.Atoi(*addrN); err != nil || c.AddressConcurrency < 1 {
 		return c, nil, fmt.Errorf("CHRONICLE_AUTH_ADDRESS_CONCURRENCY=%q: use a whole number of at least 1", *addrN)
+	}
+	if c.PGMaxConns, err = strconv.Atoi(*pgConns); err != nil || c.PGMaxConns < 0 {
+		return c, nil, fmt.Errorf("CHRONICLE_PG_MAX_CONNS=%q: use a whole number, 0 for 4 per CPU (at least 8)", *pgConns)
+	}
+	if c.SQLiteReaders, err = strconv.Atoi(*sqliteReaders); err != nil || c.SQLiteReaders < 0 {
+		return c, nil, fmt.Errorf("CHRONICLE_SQLITE_READERS=%q: use a whole number, 0 for 4 per CPU (at least 8)", *sqliteReaders)
 	}
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {
@@ -176,7 +186,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		}
 		logger.Info("metrics served separately", "addr", mln.Addr().String())
 	}
-	logger.Info("chronicle serving", "addr", ln.Addr().String(), "eventstore", cfg.EventStore, "readmodels", cfg.ReadModels, "version", Version)
+	logger.Info("chronicle serving", "addr", ln.Addr().String(), "eventstore", cfg.EventStore, "readmodels", cfg.ReadModels,
+		"pg_max_conns", cfg.PGMaxConns, "sqlite_readers", cfg.SQLiteReaders, "version", Version)
 	switch {
 	case created && generated != "":
 		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s\nFirst administrator created: username %q, password %q (shown once; change it)\n\n", port(ln), cfg.AdminUser, generated)

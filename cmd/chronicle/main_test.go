@@ -34,6 +34,8 @@ func TestConfigurationErrorsAreOneClearLine(t *testing.T) {
 		"bad hash concurrency": {map[string]string{"CHRONICLE_AUTH_HASH_CONCURRENCY": "many"}, `CHRONICLE_AUTH_HASH_CONCURRENCY="many"`},
 		"bad hash wait":        {map[string]string{"CHRONICLE_AUTH_HASH_WAIT": "-1s"}, `CHRONICLE_AUTH_HASH_WAIT="-1s"`},
 		"bad address limit":    {map[string]string{"CHRONICLE_AUTH_ADDRESS_CONCURRENCY": "0"}, `CHRONICLE_AUTH_ADDRESS_CONCURRENCY="0"`},
+		"bad pg pool size":     {map[string]string{"CHRONICLE_PG_MAX_CONNS": "-1"}, `CHRONICLE_PG_MAX_CONNS="-1"`},
+		"bad sqlite pool size": {map[string]string{"CHRONICLE_SQLITE_READERS": "eight"}, `CHRONICLE_SQLITE_READERS="eight"`},
 		"unreachable postgres": {map[string]string{"CHRONICLE_EVENTSTORE": "postgres", "CHRONICLE_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, "event store (postgres)"},
 	}
 	for name, c := range cases {
@@ -217,5 +219,23 @@ func TestProjectionsCommandsNeedExistingData(t *testing.T) {
 	}
 	if logged != "" {
 		t.Fatalf("status logged: %q", logged)
+	}
+}
+
+// TestPoolSizeConfiguration: CHRONICLE_PG_MAX_CONNS and CHRONICLE_SQLITE_READERS (or their flags)
+// set the pool sizes; unset, they are app.DefaultPoolSize.
+func TestPoolSizeConfiguration(t *testing.T) {
+	cfg, _, err := config(flag.NewFlagSet("t", flag.ContinueOnError), nil, env(nil))
+	if err != nil || cfg.PGMaxConns != app.DefaultPoolSize() || cfg.SQLiteReaders != app.DefaultPoolSize() {
+		t.Fatalf("defaults: %d and %d (%v), want %d", cfg.PGMaxConns, cfg.SQLiteReaders, err, app.DefaultPoolSize())
+	}
+	e := env(map[string]string{"CHRONICLE_PG_MAX_CONNS": "12", "CHRONICLE_SQLITE_READERS": "6"})
+	cfg, _, err = config(flag.NewFlagSet("t", flag.ContinueOnError), nil, e)
+	if err != nil || cfg.PGMaxConns != 12 || cfg.SQLiteReaders != 6 {
+		t.Fatalf("from the environment: %d and %d (%v)", cfg.PGMaxConns, cfg.SQLiteReaders, err)
+	}
+	cfg, _, err = config(flag.NewFlagSet("t", flag.ContinueOnError), []string{"-pg-max-conns", "3", "-sqlite-readers", "2"}, e)
+	if err != nil || cfg.PGMaxConns != 3 || cfg.SQLiteReaders != 2 {
+		t.Fatalf("flags over the environment: %d and %d (%v)", cfg.PGMaxConns, cfg.SQLiteReaders, err)
 	}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -67,12 +68,26 @@ type Store struct {
 	beforeCommit func(stream string)
 }
 
+// Options tune a Store; the zero value keeps pgxpool's defaults.
+type Options struct {
+	// MaxConns bounds the connection pool: appends, stream loads and log reads. Subscriptions'
+	// LISTEN connection is opened outside it. 0 keeps pgxpool's default (the number of CPUs, at
+	// least 4) or a pool_max_conns given in the url.
+	MaxConns int
+}
+
 // Open connects to the database at url, checks that it answers and creates the schema if it
 // does not exist yet. The url may carry runtime parameters such as search_path.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string) (*Store, error) { return OpenWith(ctx, url, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres event store: parse connection string: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(min(o.MaxConns, math.MaxInt32))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -66,9 +66,28 @@ func DSN(path string, pragmas ...string) string {
 	return b.String()
 }
 
+// DefaultReaders is the size of the reader pool when Options leave it 0.
+const DefaultReaders = 8
+
+// Options tune a Store.
+type Options struct {
+	// Readers bounds the connections reading at once (loads, log reads, head); appends have one
+	// writer connection of their own. 0 means DefaultReaders.
+	Readers int
+}
+
 // Open opens (creating if needed) the event store in the file at path.
-func Open(ctx context.Context, path string) (*Store, error) {
-	w, err := sql.Open("sqlite", DSN(path, "synchronous(FULL)"))
+func Open(ctx context.Context, path string) (*Store, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
+	if o.Readers <= 0 {
+		o.Readers = DefaultReaders
+	}
+	// Appends begin IMMEDIATE: they take the write lock first, waiting (busy_timeout) for a writer
+	// of another process. A deferred transaction would read first, and SQLite refuses at once
+	// (SQLITE_BUSY, no wait) to upgrade a read to a write while another connection writes.
+	w, err := sql.Open("sqlite", DSN(path, "synchronous(FULL)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite event store %s: %w", path, err)
 	}
@@ -82,7 +101,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite event store %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
+	r.SetMaxOpenConns(o.Readers)
 	return &Store{write: w, read: r, poll: time.Second}, nil
 }
 

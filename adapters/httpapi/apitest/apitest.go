@@ -51,6 +51,16 @@ type Harness struct {
 // New starts the application on engine ("sqlite" or "postgres"), optionally with a clock.
 func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 	t.Helper()
+	var logTo io.Writer = io.Discard
+	if os.Getenv("CHRONICLE_TEST_LOG") != "" { // the application's log on stderr, to see why a test failed
+		logTo = os.Stderr
+	}
+	return NewLogged(t, engine, slog.New(slog.NewTextHandler(logTo, nil)), clock...)
+}
+
+// NewLogged is New with the application logging to logger (a test that reads the log).
+func NewLogged(t *testing.T, engine string, logger *slog.Logger, clock ...commands.Clock) *Harness {
+	t.Helper()
 	// A turn to hash a password may take long on a machine busy with parallel tests: the
 	// harness waits for it rather than answer 503 (tests of the gate give the app their own).
 	// Likewise a command waits up to 15 s for its read model before answering 202 (a loaded CI
@@ -65,11 +75,7 @@ func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 		cfg.PostgresURL = pgtest.URL(t)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var logTo io.Writer = io.Discard
-	if os.Getenv("CHRONICLE_TEST_LOG") != "" { // the application's log on stderr, to see why a test failed
-		logTo = os.Stderr
-	}
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(logTo, nil)))
+	a, err := app.Open(ctx, cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

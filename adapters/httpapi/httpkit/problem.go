@@ -165,6 +165,8 @@ func ProblemFor(err error) Problem {
 			Errors: []FieldError{{Field: "permissions", Message: err.Error()}}}
 	case errors.Is(err, context.DeadlineExceeded):
 		return Problem{Status: http.StatusServiceUnavailable, Code: "timeout", Detail: "the request took too long"}
+	case errors.Is(err, context.Canceled):
+		return canceled
 	}
 	for _, row := range errorTable {
 		if errors.Is(err, row.err) {
@@ -178,6 +180,11 @@ func ProblemFor(err error) Problem {
 	}
 	return Problem{Status: http.StatusInternalServerError, Code: "internal", Detail: "an internal error occurred; it has been logged"}
 }
+
+// canceled answers a request whose context ended before its answer: the client hung up (or the
+// server is shutting down). Nobody may read it; a 5xx status keeps it out of idempotent replays
+// (the key is given back), and Retry-After tells a client still there to send it again.
+var canceled = Problem{Status: http.StatusServiceUnavailable, Code: "canceled", Detail: "the request was canceled before it completed"}
 
 // ProblemStatus is the HTTP status of the problem document the API answers err with.
 func ProblemStatus(err error) int { return ProblemFor(err).Status }
@@ -205,11 +212,24 @@ func validationProblem(err error) Problem {
 	return p
 }
 
-// WriteProblem answers err as a problem document; 500s are logged.
+// WriteProblem answers err as a problem document; 500s are logged as errors. A request whose
+// client went away is no fault of the server: whatever failed once its context ended (the
+// cancellation itself, or what a driver made of it) is answered as canceled and logged at debug
+// level. A cancellation while the request's context is still alive came from inside the server
+// and is logged as an error.
 func WriteProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	p := ProblemFor(err)
-	if p.Status == http.StatusInternalServerError && logger != nil {
-		logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()), "error", err)
+	gone := r.Context().Err() != nil
+	if p.Status == http.StatusInternalServerError && gone {
+		p = canceled
+	}
+	if logger != nil {
+		switch {
+		case p.Code == canceled.Code && gone:
+			logger.Debug("request canceled", "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()), "error", err)
+		case p.Code == canceled.Code, p.Status == http.StatusInternalServerError:
+			logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()), "error", err)
+		}
 	}
 	p.Type = "https://chronicle-crm.dev/problems/" + p.Code
 	p.Title = http.StatusText(p.Status)

@@ -22,14 +22,32 @@ type Dialect struct{}
 
 var _ readmodels.Dialect = Dialect{}
 
+// DefaultMaxConns is the size of the connection pool when Options leave it 0.
+const DefaultMaxConns = 20
+
+// Options tune the read-model database.
+type Options struct {
+	// MaxConns bounds the pool's connections (queries, projection transactions, leases); all of
+	// them stay open while idle, so a steady load does not reconnect. 0 means DefaultMaxConns.
+	MaxConns int
+}
+
 // Open connects to the read-model database and makes sure pg_trgm is installed.
 func Open(ctx context.Context, url string) (*readmodels.DB, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, o Options) (*readmodels.DB, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres read models: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	db.SetMaxOpenConns(o.MaxConns)
+	db.SetMaxIdleConns(o.MaxConns)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {

@@ -21,13 +21,31 @@ type Dialect struct{}
 
 var _ readmodels.Dialect = Dialect{}
 
+// DefaultMaxConns is the size of the connection pool when Options leave it 0.
+const DefaultMaxConns = 8
+
+// Options tune the read-model database.
+type Options struct {
+	// MaxConns bounds the pool's connections. They read at once; writers (projections,
+	// idempotency records, leases) take turns on SQLite's one write lock. 0 means DefaultMaxConns.
+	MaxConns int
+}
+
 // Open opens (creating) the read-model database file.
 func Open(ctx context.Context, path string) (*readmodels.DB, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*readmodels.DB, error) {
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
 	db, err := sql.Open("sqlite", esqlite.DSN(path, "synchronous(NORMAL)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite read models %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
+	db.SetMaxOpenConns(o.MaxConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite read models %s: %w", path, err)
