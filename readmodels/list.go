@@ -122,9 +122,9 @@ func (db *DB) SearchQuery(table string, scope Scope, keyword string, statuses []
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // TotalBound is how far a list counts its rows: a page reports the exact total up to it, else
-// TotalBound with TotalExact false (the UI shows "10,000+"). Counting further would cost more than
+// TotalBound with TotalExact false (the UI shows "1,000+"). Counting further would cost more than
 // the page itself at a million rows.
-var TotalBound int64 = 10000
+var TotalBound int64 = 1000
 
 // List runs a filtered, sorted, keyset-paginated query and counts the total on the first page
 // (later pages carry it in the cursor). Every arm of the query is a range read of one index in sort

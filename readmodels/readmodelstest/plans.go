@@ -201,6 +201,17 @@ func testListPlans(e *env) {
 				if err != nil {
 					e.Fatalf("%s %s: %v", r.name, sort, err)
 				}
+				// Totals: counted up to the bound, exact below it.
+				switch r.name {
+				case "administrator":
+					if first.Total != readmodels.TotalBound || first.TotalExact {
+						e.Errorf("%s: total %d (exact %v) of 20,000 rows, want the bound %d, not exact", r.name, first.Total, first.TotalExact, readmodels.TotalBound)
+					}
+				case "sales (self)":
+					if want := int64(countOwned(rows, s1.id)); first.Total != want || !first.TotalExact {
+						e.Errorf("%s: total %d (exact %v), want %d exactly", r.name, first.Total, first.TotalExact, want)
+					}
+				}
 				for page, cur := range []string{"", first.NextCursor} {
 					if page == 1 && cur == "" {
 						continue
@@ -278,4 +289,14 @@ func (e *env) explain(stmt string, args ...any) string {
 		lines = append(lines, detail)
 	}
 	return strings.Join(lines, "\n")
+}
+
+func countOwned(rows []record, owner uuid.UUID) int {
+	n := 0
+	for _, r := range rows {
+		if r.OwnerID != nil && *r.OwnerID == owner {
+			n++
+		}
+	}
+	return n
 }

@@ -1354,10 +1354,10 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             * @description Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
              */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         AuditMetadata: {
@@ -1559,10 +1559,10 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Matches of the whole query, not just this page. Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             * @description Matches of the whole query, not just this page. Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
              */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         /**
@@ -1902,10 +1902,10 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Matches of the whole query, not just this page. Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             * @description Matches of the whole query, not just this page. Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
              */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         /**
@@ -2194,10 +2194,10 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             * @description Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
              */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         /**
@@ -2284,9 +2284,9 @@ export interface components {
             items: components["schemas"]["Duplicate"][];
             /** @description Always empty: there is one page. */
             nextCursor: string;
-            /** @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+"). */
+            /** @description Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+"). */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         FieldError: {
@@ -2383,9 +2383,9 @@ export interface components {
             items: components["schemas"]["FollowUp"][];
             /** @description Always empty: there is one page. */
             nextCursor: string;
-            /** @description Items in this answer. Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+"). */
+            /** @description Items in this answer. Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+"). */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         /**
@@ -2741,10 +2741,10 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Matches of the whole query, not just this page. Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             * @description Matches of the whole query, not just this page. Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
              */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         /**
@@ -2880,10 +2880,10 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             * @description Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
              */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         LoginRequest: {
@@ -3144,9 +3144,9 @@ export interface components {
             items: components["schemas"]["ReturningCustomer"][];
             /** @description Always empty: there is one page. */
             nextCursor: string;
-            /** @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+"). */
+            /** @description Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+"). */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         /**
@@ -3300,10 +3300,10 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             * @description Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
              */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
             /** @description The catalogue of every function permission. */
             permissions: components["schemas"]["Permission"][];
@@ -3616,10 +3616,10 @@ export interface components {
             nextCursor: string;
             /**
              * Format: int64
-             * @description Counted up to 10,000: beyond that `total` is 10000 and `totalExact` false (show "10,000+").
+             * @description Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
              */
             total: number;
-            /** @description Whether `total` is the exact count; false when the list has more than 10,000 matches and `total` is that bound (a lower bound). */
+            /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
         /**
