@@ -18,10 +18,7 @@ type Dialect interface {
 	// Rebind turns ? placeholders into the engine's own.
 	Rebind(query string) string
 	// DDL replaces {time}, {bool}, {bigint}, {json} and {path} (byte-ordered text, for prefix
-	// ranges on organisation paths) with column types, and {brin}, written after the table name
-	// of a CREATE INDEX, with the index method for a column whose values grow with the rows'
-	// insertion order (a block-range index, a few pages however long the table, where the engine
-	// has one; an ordinary index where it does not).
+	// ranges on organisation paths) with column types.
 	DDL(stmt string) string
 	// Time is how a time is passed as an argument and compared.
 	Time(t time.Time) any

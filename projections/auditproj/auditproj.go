@@ -54,8 +54,8 @@ func (b *batch) Flush(ctx context.Context) error {
 	d := b.tx.DB.Dialect
 	err = kit.InsertNew(ctx, b.tx, b.tx.Table("audit_events"), auditview.Columns, "position", len(b.events), func(i int) []any {
 		e := b.events[i]
-		return []any{int64(e.Position), d.Time(e.OccurredAt), numbers[term{auditview.TermType, e.Type}],
-			numbers[term{auditview.TermActor, e.Metadata.ActorID}], e.StreamID}
+		return []any{int64(e.Position), d.Time(e.OccurredAt), numbers[term{auditview.TermKind, eventstore.StreamKind(e.StreamID)}],
+			numbers[term{auditview.TermType, e.Type}], numbers[term{auditview.TermActor, e.Metadata.ActorID}], e.StreamID}
 	})
 	if err != nil {
 		return fmt.Errorf("insert audit events: %w", err)
@@ -69,14 +69,15 @@ type term struct{ kind, text string }
 // lookupChunk is how many terms one lookup asks for.
 const lookupChunk = 500
 
-// number returns the numbers of the batch's event types and actor ids: those the terms table
-// holds keep theirs, new ones get the next free numbers. The projection's transaction is the
-// only writer of its generation's tables.
+// number returns the numbers of the batch's stream kinds, event types and actor ids: those the
+// terms table holds keep theirs, new ones get the next free numbers. The projection's transaction
+// is the only writer of its generation's tables.
 func (b *batch) number(ctx context.Context) (map[term]int64, error) {
 	var wanted []term
 	seen := map[term]bool{}
 	for _, e := range b.events {
-		for _, t := range []term{{auditview.TermType, e.Type}, {auditview.TermActor, e.Metadata.ActorID}} {
+		for _, t := range []term{{auditview.TermKind, eventstore.StreamKind(e.StreamID)}, {auditview.TermType, e.Type},
+			{auditview.TermActor, e.Metadata.ActorID}} {
 			if !seen[t] {
 				seen[t] = true
 				wanted = append(wanted, t)

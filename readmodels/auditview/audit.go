@@ -19,37 +19,38 @@ import (
 const Projection = readmodels.AuditProjection
 
 // The index keeps of each event only what the filters need, and no payload: its position, when it
-// occurred, its stream, and its type and actor as numbers of the terms table (an event type or an
-// actor id is stored once, not in every row). A page reads its events from the event store by
-// position (Log).
+// occurred, its stream, and its stream kind, type and actor as numbers of the terms table (an event
+// type or an actor id is stored once, not in every row). A page reads its events from the event
+// store by position (Log).
 
 // Kinds of the terms table.
 const (
+	TermKind  = "kind"  // stream kinds (eventstore.StreamKind)
 	TermType  = "type"  // event types
 	TermActor = "actor" // actor ids (metadata actorId)
 )
 
-// TableDDL is the tables of one generation: events, the index, and terms, the event types and
-// actor ids its rows refer to by number.
+// TableDDL is the tables of one generation: events, the index, and terms, the stream kinds, event
+// types and actor ids its rows refer to by number.
 func TableDDL(events, terms string) []string {
 	return []string{
 		`CREATE TABLE ` + events + ` (
-		position {bigint} PRIMARY KEY, occurred_at {time} NOT NULL, type_term INTEGER NOT NULL, actor_term INTEGER NOT NULL,
-		stream_id {path} NOT NULL)`,
+		position {bigint} PRIMARY KEY, occurred_at {time} NOT NULL, kind_term INTEGER NOT NULL, type_term INTEGER NOT NULL,
+		actor_term INTEGER NOT NULL, stream_id TEXT NOT NULL)`,
 		// One-column indexes: SQLite keeps the rows of a key in rowid (= position) order, and
-		// PostgreSQL stores a key once for all its rows. A stream kind is a prefix range of
-		// stream_id (byte-ordered, see kindCondition).
+		// PostgreSQL stores a key once for all its rows.
 		`CREATE INDEX ` + events + `_actor ON ` + events + ` (actor_term)`,
 		`CREATE INDEX ` + events + `_type ON ` + events + ` (type_term)`,
+		`CREATE INDEX ` + events + `_kind ON ` + events + ` (kind_term)`,
 		`CREATE INDEX ` + events + `_stream ON ` + events + ` (stream_id)`,
-		`CREATE INDEX ` + events + `_time ON ` + events + ` {brin} (occurred_at)`,
+		`CREATE INDEX ` + events + `_time ON ` + events + ` (occurred_at)`,
 		`CREATE TABLE ` + terms + ` (term_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, term TEXT NOT NULL)`,
 		`CREATE UNIQUE INDEX ` + terms + `_term ON ` + terms + ` (kind, term)`,
 	}
 }
 
 // Columns of the events table in insert order.
-const Columns = `position, occurred_at, type_term, actor_term, stream_id`
+const Columns = `position, occurred_at, kind_term, type_term, actor_term, stream_id`
 
 // TermColumns of the terms table in insert order.
 const TermColumns = `term_id, kind, term`
@@ -102,24 +103,20 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[Event], e
 	var where []string
 	var args []any
 	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
-	// A condition on the terms of a kind selects the rows that refer to one of the matching terms.
+	// A filter on a kind of terms (an actor id, a type or a type prefix, a stream kind) becomes the
+	// numbers of the matching terms, looked up first so that the planner sees the values.
+	var err error
 	addTerms := func(column, kind, cond string, a ...any) {
-		add(column+" IN (SELECT term_id FROM "+terms+" WHERE kind = ? AND "+cond+")", append([]any{kind}, a...)...)
+		if err != nil {
+			return
+		}
+		var ids []any
+		if ids, err = db.termIDs(ctx, terms, kind, cond, a...); err == nil {
+			add(column+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
+		}
 	}
 	if q.ActorID != "" {
 		addTerms("actor_term", TermActor, "term = ?", q.ActorID)
-	}
-	users := db.Gens.Table(readmodels.OrgProjection, "org_users")
-	if cond, a := q.Scope.UserCondition(users, "term"); cond != "" {
-		addTerms("actor_term", TermActor, cond, a...)
-	}
-	if q.Department != uuid.Nil {
-		var path string
-		err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT path FROM `+db.Gens.Table(readmodels.OrgProjection, "org_departments")+` WHERE id = ?`), q.Department.String()).Scan(&path)
-		if err != nil {
-			return readmodels.Page[Event]{}, &readmodels.ValidationError{Field: "department", Message: "no such department"}
-		}
-		addTerms("actor_term", TermActor, "term IN (SELECT id FROM "+users+" WHERE dept_path >= ? AND dept_path < ?)", path, path+"\uffff")
 	}
 	if q.Type != "" {
 		if strings.HasSuffix(q.Type, ".") {
@@ -128,12 +125,30 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[Event], e
 			addTerms("type_term", TermType, "term = ?", q.Type)
 		}
 	}
+	if q.StreamKind != "" {
+		addTerms("kind_term", TermKind, "term = ?", q.StreamKind)
+	}
+	if err != nil {
+		return readmodels.Page[Event]{}, err
+	}
+	// The reader's scope and the department are sets of users: subqueries.
+	users := db.Gens.Table(readmodels.OrgProjection, "org_users")
+	actors := func(cond string, a ...any) {
+		add("actor_term IN (SELECT term_id FROM "+terms+" WHERE kind = ? AND "+cond+")", append([]any{TermActor}, a...)...)
+	}
+	if cond, a := q.Scope.UserCondition(users, "term"); cond != "" {
+		actors(cond, a...)
+	}
+	if q.Department != uuid.Nil {
+		var path string
+		err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT path FROM `+db.Gens.Table(readmodels.OrgProjection, "org_departments")+` WHERE id = ?`), q.Department.String()).Scan(&path)
+		if err != nil {
+			return readmodels.Page[Event]{}, &readmodels.ValidationError{Field: "department", Message: "no such department"}
+		}
+		actors("term IN (SELECT id FROM "+users+" WHERE dept_path >= ? AND dept_path < ?)", path, path+"\uffff")
+	}
 	if q.StreamID != "" {
 		add("stream_id = ?", q.StreamID)
-	}
-	if q.StreamKind != "" {
-		cond, a := kindCondition(q.StreamKind)
-		add(cond, a...)
 	}
 	if q.From != nil {
 		add("occurred_at >= ?", db.Dialect.Time(*q.From))
@@ -155,14 +170,26 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[Event], e
 	return page, db.fill(ctx, page.Items)
 }
 
-// kindCondition selects the streams of a kind (eventstore.StreamKind): "lead" and those that
-// start with "lead-", a range of the byte-ordered stream_id ('.' follows '-'). A kind never holds
-// a dash.
-func kindCondition(kind string) (string, []any) {
-	if strings.Contains(kind, "-") {
-		return "1 = 0", nil
+// termIDs are the numbers of the terms of a kind that match cond; -1, which numbers no term, when
+// none does.
+func (db *Views) termIDs(ctx context.Context, terms, kind, cond string, args ...any) ([]any, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT term_id FROM `+terms+` WHERE kind = ? AND `+cond), append([]any{kind}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("operation log terms: %w", err)
 	}
-	return "(stream_id = ? OR (stream_id >= ? AND stream_id < ?))", []any{kind, kind + "-", kind + "."}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		ids = append(ids, int64(-1))
+	}
+	return ids, rows.Err()
 }
 
 // scanPosition reads a row of the index: its position; fill adds the rest.

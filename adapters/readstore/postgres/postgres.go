@@ -62,8 +62,7 @@ func (Dialect) IsUniqueViolation(err error) bool {
 }
 
 func (Dialect) DDL(stmt string) string {
-	return strings.NewReplacer("{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB", "{path}", `TEXT COLLATE "C"`,
-		"{brin}", "USING brin").Replace(stmt)
+	return strings.NewReplacer("{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB", "{path}", `TEXT COLLATE "C"`).Replace(stmt)
 }
 
 // Rebind turns ? into $1, $2, ... outside single-quoted literals.

@@ -46,8 +46,7 @@ func (Dialect) IsUniqueViolation(err error) bool {
 }
 
 func (Dialect) DDL(stmt string) string {
-	return strings.NewReplacer("{time}", "TEXT", "{bool}", "INTEGER", "{bigint}", "INTEGER", "{json}", "TEXT", "{path}", "TEXT",
-		"{brin}", "").Replace(stmt)
+	return strings.NewReplacer("{time}", "TEXT", "{bool}", "INTEGER", "{bigint}", "INTEGER", "{json}", "TEXT", "{path}", "TEXT").Replace(stmt)
 }
 
 // SearchIndex keeps an external-content FTS5 trigram table in step with table by triggers.
