@@ -35,12 +35,15 @@ web/dist/index.html: $(WEB_SOURCES)
 	@$(WEB_PLACEHOLDER)
 
 # Every Go test (race detector on); then, alone so that its timings mean something, the sign-in
-# flood test (memory and /healthz latency of a real server under 200 simultaneous sign-ins); then the UI's component and end-to-end tests (web/run-tests.sh:
+# flood test (memory and /healthz latency of a real server under 200 simultaneous sign-ins); then,
+# without the race detector (which would make its 5,000 commands per engine take minutes), the disk
+# footprint test; then the UI's component and end-to-end tests (web/run-tests.sh:
 # npm ci, build, Vitest, playwright-core driving Debian's Chromium against a real chronicle serve;
 # it installs chromium with apt-get when it is missing and it runs as root).
 test:
-	$(GO) test -race -count=1 -timeout 60m -skip '^TestSignInFloodKeepsMemoryAndHealth$$' ./...
+	$(GO) test -race -count=1 -timeout 60m -skip '^(TestSignInFloodKeepsMemoryAndHealth|TestDiskFootprint)$$' ./...
 	$(GO) test -count=1 -timeout 5m -run '^TestSignInFloodKeepsMemoryAndHealth$$' -v ./cmd/chronicle
+	$(GO) test -count=1 -timeout 10m -run '^TestDiskFootprint$$' -v ./adapters/app
 	@if [ -f web/package.json ]; then bash web/run-tests.sh; fi
 
 lint:
@@ -53,6 +56,7 @@ bench:
 	$(GO) test -run '^$$' -bench Append -benchtime 2000x ./adapters/eventstore/...
 	$(GO) test -run '^$$' -bench CatchUp -benchtime 1x -timeout 30m ./projections/engine/
 	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/leadproj/
+	$(GO) test -run '^$$' -bench OperationLog -benchtime 50x -timeout 30m ./projections/auditproj/
 
 # The load harness (docs/performance.md, "Load harness"): seed a data set through the fast import
 # path, serve it and drive it with virtual users; settings such as LOAD_ENGINE=postgres,

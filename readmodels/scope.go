@@ -37,9 +37,9 @@ func ScopeOf(a access.Actor, pool bool) Scope {
 		SubordinatePrefix: a.SubordinatePrefix(), Pool: pool}
 }
 
-// UserCondition limits rows by the organisation place of the user in column (actor_id in the
-// operation log, user_id in the sign-in log): the reader's own rows, and those of the users their
-// scope covers (users is the org_users table).
+// UserCondition limits rows by the organisation place of the user in column (the actor ids of the
+// operation log's terms, user_id in the sign-in log): the reader's own rows, and those of the users
+// their scope covers (users is the org_users table).
 func (s Scope) UserCondition(users, column string) (string, []any) {
 	if s.All || s.Kind == role.ScopeAll {
 		return "", nil

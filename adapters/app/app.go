@@ -166,7 +166,8 @@ type App struct {
 	API       *httpapi.Server
 }
 
-// Views are the read models, one per module, over the one read-model database.
+// Views are the read models, one per module, over the one read-model database (the operation
+// log also reads the events of its pages from the event store).
 type Views struct {
 	LeadViews     *leadview.Views
 	CustomerViews *customerview.Views
@@ -176,9 +177,9 @@ type Views struct {
 	ImportViews   *importview.Views
 }
 
-func newViews(db *readmodels.DB) Views {
+func newViews(db *readmodels.DB, store eventstore.Store) Views {
 	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
-		LoginViews: loginview.New(db), AuditViews: auditview.New(db), ImportViews: importview.New(db)}
+		LoginViews: loginview.New(db), AuditViews: auditview.New(db, store), ImportViews: importview.New(db)}
 }
 
 // Registry builds the registry of every event type Chronicle stores: each module's events.
@@ -207,7 +208,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Store.Close()
 		return nil, err
 	}
-	a.Views = newViews(a.DB)
+	a.Views = newViews(a.DB, a.Store)
 	v := a.Views
 	a.Leads = leadcmd.New(a.Store, a.Registry, cfg.Clock, leadDirectory{v.OrgViews, v.LeadViews})
 	a.Customers = customercmd.New(a.Store, a.Registry, cfg.Clock, customerDirectory{v.OrgViews, v.CustomerViews})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -102,6 +103,12 @@ type Store interface {
 	AppendEach(ctx context.Context, appends []StreamAppend) ([]AppendOutcome, error)
 	Load(ctx context.Context, stream string, opts LoadOptions) ([]Event, error)
 	ReadAll(ctx context.Context, after uint64, limit int) ([]Event, error)
+	// ReadPositions returns the events at the given global positions, each once, in position
+	// order; a position that holds no event (0, one past the head, one another store issued) is
+	// left out. It serves read models that index the log by position and read the events of a
+	// page when they show it (the operation log). The order and repetitions of positions do not
+	// matter.
+	ReadPositions(ctx context.Context, positions []uint64) ([]Event, error)
 	// Subscribe delivers events after the position until ctx ends or an error occurs; the
 	// returned channel is closed then and Err of the subscription tells why.
 	Subscribe(ctx context.Context, after uint64) (Subscription, error)
@@ -173,6 +180,18 @@ func utf16Len(s string) int {
 		n += utf16.RuneLen(r)
 	}
 	return n
+}
+
+// DistinctPositions is positions sorted, without repetitions and without 0 (never a position):
+// what adapters look up for ReadPositions.
+func DistinctPositions(positions []uint64) []uint64 {
+	out := slices.Clone(positions)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] == 0 {
+		out = out[1:]
+	}
+	return out
 }
 
 // StreamKind is the part of a stream id before the first dash ("lead" for "lead-<uuid>").

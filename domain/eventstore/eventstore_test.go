@@ -3,6 +3,7 @@ package eventstore
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,5 +37,18 @@ func TestValidateRefusesAppendsOverTheLimit(t *testing.T) {
 	err := Validate("lead-1", 0, []EventData{e})
 	if !errors.Is(err, ErrAppendTooLarge) || !errors.Is(err, ErrInvalidEvent) {
 		t.Errorf("append of MaxAppendSize+1: err = %v, want ErrAppendTooLarge", err)
+	}
+}
+
+func TestDistinctPositions(t *testing.T) {
+	in := []uint64{9, 0, 3, 9, 1, 3, 0}
+	if got := DistinctPositions(in); !slices.Equal(got, []uint64{1, 3, 9}) {
+		t.Errorf("DistinctPositions(%v) = %v, want [1 3 9]", in, got)
+	}
+	if !slices.Equal(in, []uint64{9, 0, 3, 9, 1, 3, 0}) {
+		t.Errorf("DistinctPositions changed its argument: %v", in)
+	}
+	if got := DistinctPositions(nil); len(got) != 0 {
+		t.Errorf("DistinctPositions(nil) = %v", got)
 	}
 }

@@ -285,11 +285,15 @@ func (db *Views) CustomersAppliedUntil(ctx context.Context) (time.Time, error) {
 	return db.Gens.AppliedUntil(ctx, Projection)
 }
 
-// CustomerClaimsSince implements commands.CustomerDirectory (from the operation log).
+// CustomerClaimsSince implements commands.CustomerDirectory (from the operation log, whose rows
+// refer to their actor and type by the numbers of its terms table: see auditview.TableDDL).
 func (db *Views) CustomerClaimsSince(ctx context.Context, user uuid.UUID, since time.Time) (int64, error) {
 	var n int64
+	terms := db.Gens.Table(readmodels.AuditProjection, "audit_terms")
 	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT count(*) FROM `+db.Gens.Table(readmodels.AuditProjection, "audit_events")+
-		` WHERE actor_id = ? AND type = ? AND occurred_at >= ?`), user.String(), customer.Claimed{}.EventType(), db.Dialect.Time(since)).Scan(&n)
+		` WHERE actor_term IN (SELECT term_id FROM `+terms+` WHERE kind = 'actor' AND term = ?)
+		AND type_term IN (SELECT term_id FROM `+terms+` WHERE kind = 'type' AND term = ?) AND occurred_at >= ?`),
+		user.String(), customer.Claimed{}.EventType(), db.Dialect.Time(since)).Scan(&n)
 	return n, err
 }
 

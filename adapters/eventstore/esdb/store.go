@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -423,6 +424,66 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 		cursor = last
 	}
 	return out, nil
+}
+
+// readPositionsAtOnce bounds the reads of one ReadPositions under way at the same time.
+const readPositionsAtOnce = 8
+
+// ReadPositions reads each position with a forwards read of one event of $all from it (a forwards
+// read includes the event at its start): EventStoreDB has no lookup of several positions, so up to
+// readPositionsAtOnce of these reads run at a time. A read that finds a system event, an event at
+// another position or none (past the end) finds nothing.
+func (s *Store) ReadPositions(ctx context.Context, positions []uint64) ([]eventstore.Event, error) {
+	wanted := eventstore.DistinctPositions(positions)
+	found := make([]*eventstore.Event, len(wanted))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readPositionsAtOnce)
+	for i, p := range wanted {
+		g.Go(func() error {
+			e, err := do(gctx, s, func(ctx context.Context, client *esdb.Client) (*eventstore.Event, error) {
+				return readAt(ctx, client, p)
+			})
+			if err != nil {
+				return fmt.Errorf("esdb: read position %d: %w", p, err)
+			}
+			found[i] = e
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]eventstore.Event, 0, len(wanted))
+	for _, e := range found {
+		if e != nil {
+			out = append(out, *e)
+		}
+	}
+	return out, nil
+}
+
+// readAt is the event at position p of $all, or nil.
+func readAt(ctx context.Context, client *esdb.Client, p uint64) (*eventstore.Event, error) {
+	rs, err := client.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Forwards, From: esdb.Position{Commit: p, Prepare: p}}, 1)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	r, err := rs.Recv()
+	if errors.Is(err, io.EOF) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if position(r) != p || systemEvent(r) {
+		return nil, nil
+	}
+	e, err := fromResolved(r)
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
 }
 
 // readPage appends up to want events after cursor to out. It returns how many events the page

@@ -50,6 +50,29 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	return events, nil
 }
 
+// ReadPositions returns the events at the positions, in position order (primary-key lookups).
+func (s *Store) ReadPositions(ctx context.Context, positions []uint64) ([]eventstore.Event, error) {
+	wanted := eventstore.DistinctPositions(positions)
+	keys := make([]int64, 0, len(wanted))
+	for _, p := range wanted {
+		if p <= math.MaxInt64 {
+			keys = append(keys, int64(p))
+		}
+	}
+	if len(keys) == 0 {
+		return []eventstore.Event{}, nil
+	}
+	rows, err := s.pool.Query(ctx, selectEvent+`WHERE position = ANY($1) ORDER BY position`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read %d positions: %w", len(keys), err)
+	}
+	events, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read %d positions: %w", len(keys), err)
+	}
+	return events, nil
+}
+
 // Head returns the highest committed position, 0 for an empty log.
 func (s *Store) Head(ctx context.Context) (uint64, error) {
 	var head int64

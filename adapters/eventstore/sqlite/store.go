@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -236,6 +237,31 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
 	}
 	return events, nil
+}
+
+// readPositionsChunk is how many positions one ReadPositions query looks up (SQLite binds at
+// most 32,766 parameters).
+const readPositionsChunk = 500
+
+// ReadPositions implements eventstore.Store with primary-key lookups.
+func (s *Store) ReadPositions(ctx context.Context, positions []uint64) ([]eventstore.Event, error) {
+	var wanted []any
+	for _, p := range eventstore.DistinctPositions(positions) {
+		if p <= math.MaxInt64 {
+			wanted = append(wanted, int64(p))
+		}
+	}
+	out := make([]eventstore.Event, 0, len(wanted))
+	for start := 0; start < len(wanted); start += readPositionsChunk {
+		args := wanted[start:min(start+readPositionsChunk, len(wanted))]
+		events, err := s.query(ctx, `SELECT `+columns+` FROM events WHERE position IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`) ORDER BY position`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read %d positions: %w", len(args), err)
+		}
+		out = append(out, events...)
+	}
+	return out, nil
 }
 
 // Subscribe implements eventstore.Store. Appends of this process wake it at once; appends of other

@@ -11,10 +11,12 @@
 package eventstoretest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -39,6 +41,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("InvalidAppend", func(t *testing.T) { t.Parallel(); testInvalid(t, newStore(t)) })
 	t.Run("AppendEach", func(t *testing.T) { t.Parallel(); testAppendEach(t, newStore(t)) })
 	t.Run("AppendTooLarge", func(t *testing.T) { t.Parallel(); testTooLarge(t, newStore(t)) })
+	t.Run("ReadPositions", func(t *testing.T) { t.Parallel(); testReadPositions(t, newStore(t)) })
 }
 
 // NewStream returns a fresh stream id of the given kind.
@@ -506,6 +509,67 @@ func TestAppendEachReusedID(t *testing.T, s eventstore.Store) {
 	for stream, n := range map[string]int{a: 1, b: 0, d: 1} {
 		if events, err := s.Load(c, stream, eventstore.LoadOptions{}); err != nil || len(events) != n {
 			t.Errorf("%s holds %d events (%v), want %d", stream, len(events), err, n)
+		}
+	}
+}
+
+// testReadPositions: the events at the positions asked for come back whole (as Load gives them),
+// each once and in position order, whatever the order and repetitions of the request; positions
+// that hold no event are left out.
+func testReadPositions(t *testing.T, s eventstore.Store) {
+	c := ctx(t)
+	streams := []string{NewStream("lead"), NewStream("customer"), NewStream("user")}
+	var all []eventstore.Event // ours, in position order
+	for round := range 3 {
+		for i, st := range streams {
+			events := []eventstore.EventData{Event("step.v1", map[string]any{"round": round, "stream": i, "名": "王小明"})}
+			if i == 0 {
+				events = append(events, Event("step.v1", map[string]any{"round": round, "second": true}))
+			}
+			if _, err := s.Append(c, st, int64(round*len(events)), events); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, st := range streams {
+		events, err := s.Load(c, st, eventstore.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, events...)
+	}
+	slices.SortFunc(all, func(a, b eventstore.Event) int { return cmp.Compare(a.Position, b.Position) })
+	head, err := s.Head(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Every other event of ours, asked for backwards, twice over, with 0 and a position past the head.
+	var want []eventstore.Event
+	ask := []uint64{0, head + 1<<20}
+	for i := len(all) - 1; i >= 0; i -= 2 {
+		want = append([]eventstore.Event{all[i]}, want...)
+		ask = append(ask, all[i].Position, all[i].Position)
+	}
+	got, err := s.ReadPositions(c, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("ReadPositions gave %d events, want %d", len(got), len(want))
+	}
+	for i, e := range got {
+		w := want[i]
+		if e.Position != w.Position || e.ID != w.ID || e.StreamID != w.StreamID || e.Version != w.Version || e.Type != w.Type ||
+			!e.OccurredAt.Equal(w.OccurredAt) || e.Metadata != w.Metadata || !jsonEqual(t, e.Data, w.Data) {
+			t.Errorf("event %d = %+v, want %+v (as Load gives it)", i, e, w)
+		}
+	}
+
+	// Nothing asked, nothing read; only positions without events, nothing found.
+	for _, ask := range [][]uint64{nil, {}, {0}, {head + 1<<20}} {
+		if got, err := s.ReadPositions(c, ask); err != nil || len(got) != 0 {
+			t.Errorf("ReadPositions(%v) = %d events, %v; want none", ask, len(got), err)
 		}
 	}
 }
