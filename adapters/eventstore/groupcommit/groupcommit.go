@@ -4,7 +4,8 @@
 // its single writer) pays one commit, with its flush to disk, per transaction. A Committer sits in
 // front of the store's transactional write: calls that arrive while a transaction is being written
 // wait in a queue, and when it is done the next transaction takes all of them (up to Limits) at
-// once. There is no timer: a call that finds the writer idle is written at once, alone, and the
+// once. There is no timer: a call that finds the writer idle is written at once (on its own
+// goroutine, so a lone writer pays no hand-over), and the
 // more calls arrive during a commit, the bigger the next transaction.
 //
 // Every call keeps its own outcome. The store's write checks each element's expected version on
@@ -61,7 +62,7 @@ type Committer struct {
 
 	mu      sync.Mutex
 	queue   []*call
-	running bool // a drain goroutine is writing the queue
+	running bool // a call's goroutine or a drain goroutine is writing the queue
 
 	batches atomic.Int64 // transactions started for batches, for tests and metrics
 }
@@ -106,11 +107,24 @@ func (c *Committer) Append(ctx context.Context, appends []eventstore.StreamAppen
 	}
 	c.mu.Lock()
 	c.queue = append(c.queue, cl)
-	if !c.running {
-		c.running = true
-		go c.drain()
-	}
+	lead := !c.running
+	c.running = true
 	c.mu.Unlock()
+	if lead {
+		// No transaction is being written: write this call's batch on the caller's goroutine, so
+		// a lone writer pays no hand-over to another goroutine; the calls that queued meanwhile
+		// are left to a drain goroutine.
+		if batch := c.next(); batch != nil {
+			c.run(batch)
+			c.mu.Lock()
+			if len(c.queue) > 0 {
+				go c.drain()
+			} else {
+				c.running = false
+			}
+			c.mu.Unlock()
+		}
+	}
 
 	select {
 	case <-cl.done:
@@ -147,18 +161,14 @@ func (c *Committer) Batches() int64 { return c.batches.Load() }
 
 // drain writes batches until the queue is empty.
 func (c *Committer) drain() {
-	for {
-		batch := c.take()
-		if batch == nil {
-			return
-		}
+	for batch := c.next(); batch != nil; batch = c.next() {
 		c.run(batch)
 	}
 }
 
-// take removes the next batch from the queue and marks its calls started; at an empty queue it
-// ends the drain (under the same lock, so a call queued later starts a new one).
-func (c *Committer) take() []*call {
+// next removes the next batch from the queue and marks its calls started; at an empty queue it
+// ends the writing (under the same lock, so a call queued later leads a new one).
+func (c *Committer) next() []*call {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var batch []*call

@@ -241,8 +241,8 @@ func TestContextEndedWhenTheBatchForms(t *testing.T) {
 	c.queue = []*call{cl}
 	c.running = true
 	cancel()
-	if batch := c.take(); batch != nil {
-		t.Fatalf("take returned %d calls", len(batch))
+	if batch := c.next(); batch != nil {
+		t.Fatalf("next returned %d calls", len(batch))
 	}
 	<-cl.done
 	if !errors.Is(cl.err, context.Canceled) || c.running {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/chronicle-crm/chronicle/adapters/eventstore/groupcommit"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
 
@@ -62,9 +64,16 @@ type Store struct {
 	listenCtx context.Context
 	wg        sync.WaitGroup
 
-	// beforeCommit, when set (by tests only), is called inside Append after the events were
-	// inserted and before the commit, while the append lock is held.
-	beforeCommit func(stream string)
+	// group lets concurrent appends share transactions (group commit).
+	group *groupcommit.Committer
+
+	// transactions counts the append transactions begun (tests compare it with the appends).
+	transactions atomic.Int64
+
+	// beforeCommit, when set (by tests only), is called inside an append transaction after the
+	// events were inserted and before the commit, while the append lock is held, with the streams
+	// the transaction writes.
+	beforeCommit func(streams []string)
 }
 
 // Open connects to the database at url, checks that it answers and creates the schema if it
@@ -88,7 +97,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres event store: create schema in %s: %w", where, err)
 	}
 	listenCtx, stop := context.WithCancel(context.Background())
-	return &Store{pool: pool, listenCtx: listenCtx, stop: stop}, nil
+	s := &Store{pool: pool, listenCtx: listenCtx, stop: stop}
+	s.group = groupcommit.New(s.write1, refused, groupcommit.DefaultLimits)
+	return s, nil
 }
 
 func createSchema(ctx context.Context, pool *pgxpool.Pool) error {
