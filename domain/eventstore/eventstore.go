@@ -125,6 +125,18 @@ type Subscription interface {
 	Err() error
 }
 
+// HeadWatcher is implemented by subscriptions that know when they have delivered the whole log:
+// their reader read to its end. Consumers use it to batch without timers (take what is delivered
+// until the reader has reached the end) and to tell a caught-up consumer from one that is behind.
+type HeadWatcher interface {
+	// Head reports how far the subscription's reader has read. atHead: its latest read reached the
+	// end of the log, whose last event then was at head (the position subscribed after, if the log
+	// held nothing more); every event up to head has been or is being put in the channel. Not
+	// atHead: the reader's latest read returned a full page and it is reading on (head is then
+	// meaningless). changed is closed at the next change.
+	Head() (head uint64, atHead bool, changed <-chan struct{})
+}
+
 // Counter is implemented by stores that can count events after a position cheaply.
 type Counter interface {
 	CountAfter(ctx context.Context, after uint64) (int64, error)

@@ -263,9 +263,9 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		r.conflict.Store(true)
 		return fmt.Errorf("checkpoint of %s moved concurrently (another process runs this projection)", r.topic)
 	}
-	// Switch a rebuilt generation when it has reached the head of the log. The caught-up mark
-	// of a page is no guide: an empty channel only suggests the head, and a page that ends
-	// exactly at the head may be full and unmarked, with no page after it.
+	// Switch a rebuilt generation when it has reached the head of the log, read here, inside the
+	// transaction. The caught-up mark of a page is not enough: it may be missing on a page that
+	// reached the head (see MetaCaughtUp), and no page may follow.
 	swap := r.rebuilding
 	if swap {
 		head, err := e.store.Head(ctx)

@@ -17,8 +17,15 @@ import (
 
 // Message metadata keys set by LogSubscriber.
 const (
-	MetaFirst    = "chronicle_first_position"
-	MetaLast     = "chronicle_last_position"
+	MetaFirst = "chronicle_first_position"
+	MetaLast  = "chronicle_last_position"
+	// MetaCaughtUp is "1" on a page whose last event was the last event of the log when the
+	// subscription's reader last read to its end (eventstore.HeadWatcher): the page brings its
+	// consumer to the head as far as the subscription knows. It is never set on a page with
+	// events after it known to the subscription; it may be missing on a page that did reach the
+	// head, when the store can not tell (no HeadWatcher) or the page filled up before the reader
+	// found nothing after it. The runner shows a projection live by it; rebuilds switch on
+	// their own reading of the head.
 	MetaCaughtUp = "chronicle_caught_up"
 )
 
@@ -57,9 +64,6 @@ var _ message.Subscriber = (*LogSubscriber)(nil)
 func NewLogSubscriber(store eventstore.Store, feeds func(string) (Feed, bool), pageSize int, logger *slog.Logger) *LogSubscriber {
 	return &LogSubscriber{store: store, feeds: feeds, pageSize: pageSize, logger: logger, backoff: Backoff}
 }
-
-// fillLinger is how long a page waits for more events before it is handed over.
-const fillLinger = 5 * time.Millisecond
 
 // Backoff is exponential from 100 ms, capped at 30 s.
 func Backoff(attempt int) time.Duration {
@@ -161,6 +165,7 @@ func (s *LogSubscriber) follow(ctx context.Context, feed Feed, out chan<- *messa
 		return false, err
 	}
 	events := sub.Events()
+	head, _ := sub.(eventstore.HeadWatcher)
 	for {
 		var page []eventstore.Event
 		select {
@@ -172,24 +177,10 @@ func (s *LogSubscriber) follow(ctx context.Context, feed Feed, out chan<- *messa
 			}
 			page = append(page, e)
 		}
-		// Fill the page with what arrives within a moment: the store's reader refills the channel
-		// in pages, so a momentarily empty channel does not yet mean we reached the head.
-		caughtUp := false
-		linger := time.NewTimer(fillLinger)
-	fill:
-		for len(page) < s.pageSize {
-			select {
-			case e, ok := <-events:
-				if !ok {
-					break fill
-				}
-				page = append(page, e)
-			case <-linger.C:
-				caughtUp = true
-				break fill
-			}
+		caughtUp, err := fill(ctx, events, head, &page, s.pageSize)
+		if err != nil {
+			return false, err
 		}
-		linger.Stop()
 		msg := pageMessage(page, caughtUp)
 		select {
 		case out <- msg:
@@ -204,6 +195,48 @@ func (s *LogSubscriber) follow(ctx context.Context, feed Feed, out chan<- *messa
 			return false, ctx.Err()
 		}
 	}
+}
+
+// fill adds events to the page until it holds pageSize events or reaches the head of the log,
+// without a timer: it takes what the channel holds, and when the channel is empty it waits only
+// while the subscription's reader is certainly delivering more (the rest of a read it made, or the
+// read after a full page). While a page is projected more events queue, so the next page is
+// bigger: pages grow with the load. It reports whether the page reached the head (MetaCaughtUp).
+// A subscription that is no HeadWatcher gets what its channel holds, never marked caught up.
+func fill(ctx context.Context, events <-chan eventstore.Event, head eventstore.HeadWatcher, page *[]eventstore.Event, pageSize int) (caughtUp bool, err error) {
+	for len(*page) < pageSize {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				return false, nil // the subscription ended; the next receive reports why
+			}
+			*page = append(*page, e)
+			continue
+		default:
+		}
+		if head == nil {
+			return false, nil
+		}
+		pos, atHead, changed := head.Head()
+		if atHead && pos <= (*page)[len(*page)-1].Position {
+			return true, nil
+		}
+		select {
+		case e, ok := <-events:
+			if !ok {
+				return false, nil
+			}
+			*page = append(*page, e)
+		case <-changed:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	if head == nil {
+		return false, nil
+	}
+	pos, atHead, _ := head.Head() // a full page may end at the head too
+	return atHead && pos <= (*page)[len(*page)-1].Position, nil
 }
 
 func pageMessage(page []eventstore.Event, caughtUp bool) *message.Message {

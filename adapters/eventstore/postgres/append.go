@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,57 +14,80 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
 
-// insertSQL writes the events of a whole call in one statement and notifies listeners of its
-// last position. Rows are inserted in input order (ORDER BY ord), so positions follow it; the
-// statement answers where each (stream, version) landed.
-const insertSQL = `
-WITH ins AS (
+// appendSQL reads the current versions of the streams and inserts the events of the elements
+// whose expected versions match, in one statement, and notifies listeners of the last position.
+//
+// $1 are the streams of the transaction, once each. The other arrays have one entry per event:
+// its element's events at the versions they get if the element is written, and accept, the
+// current versions of the stream (comma-separated) for which the element is written. The client
+// computes accept from the order of the elements (see acceptSets): an element is written when
+// the stream's version, after the elements before it, equals its expected version, and that
+// depends only on the version the stream had before the transaction.
+//
+// Rows are inserted in input order (ORDER BY ord), so positions follow it. The statement answers
+// the versions the streams had (all sub-statements of a WITH see one snapshot, taken after the
+// append lock was granted) and where each (stream, version) landed.
+const appendSQL = `
+WITH cur AS (
+	SELECT s.stream, coalesce((SELECT max(version) FROM events WHERE stream_id = s.stream), 0) AS version
+	FROM unnest($1::text[]) AS s(stream)
+), ins AS (
 	INSERT INTO events (event_id, stream_id, version, type, occurred_at, data, metadata)
 	SELECT e.id::uuid, e.stream, e.version, e.type, e.occurred_at, e.data::jsonb, e.metadata::jsonb
-	FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
-		WITH ORDINALITY AS e(id, stream, version, type, occurred_at, data, metadata, ord)
+	FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[])
+		WITH ORDINALITY AS e(id, stream, version, type, occurred_at, data, metadata, accept, ord)
+	JOIN cur ON cur.stream = e.stream
+	WHERE cur.version = ANY (string_to_array(e.accept, ',')::bigint[])
 	ORDER BY e.ord
 	RETURNING stream_id, version, position
 )
-SELECT array_agg(stream_id), array_agg(version), array_agg(position),
-	pg_notify('` + notifyChannel + `', max(position)::text) FROM ins`
+SELECT (SELECT array_agg(stream) FROM cur), (SELECT array_agg(version) FROM cur),
+	array_agg(stream_id), array_agg(version), array_agg(position),
+	CASE WHEN count(*) > 0 THEN pg_notify('` + notifyChannel + `', max(position)::text) END
+FROM ins`
 
-// Append writes events at the end of stream if its version is expectedVersion. See the package
-// comment for why it holds AppendLockKey from before the version check until the commit.
+// Append writes events at the end of stream if its version is expectedVersion. Concurrent calls
+// share transactions (group commit, see the package comment); each keeps its own version check.
 func (s *Store) Append(ctx context.Context, stream string, expectedVersion int64, events []eventstore.EventData) (eventstore.AppendResult, error) {
-	out, err := s.write1(ctx, []eventstore.StreamAppend{{Stream: stream, ExpectedVersion: expectedVersion, Events: events}})
+	if err := eventstore.Validate(stream, expectedVersion, events); err != nil {
+		return eventstore.AppendResult{}, err // refused without waiting for a transaction
+	}
+	out, err := s.group.Append(ctx, []eventstore.StreamAppend{{Stream: stream, ExpectedVersion: expectedVersion, Events: events}})
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
 	return out[0].AppendResult, out[0].Err
 }
 
-// AppendEach implements eventstore.Store in one transaction (one lock hold, one commit).
+// AppendEach implements eventstore.Store in one transaction (one lock hold, one commit), which
+// concurrent calls may share. When the database refuses one element (a reused event id, a value
+// jsonb does not take), the call is written element by element so the others are written.
 func (s *Store) AppendEach(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
-	out, err := s.write1(ctx, appends)
-	if (errors.Is(err, eventstore.ErrConcurrency) || errors.Is(err, eventstore.ErrInvalidEvent)) && len(appends) > 1 {
-		// The database refused the statement for one element (a reused event id, a value jsonb
-		// does not take); find which by appending in turn.
-		return eventstore.AppendInTurn(ctx, s.Append, appends)
-	}
-	return out, err
+	return s.group.Append(ctx, appends)
 }
 
-// write1 encodes the appends and writes them in one transaction. Elements refused by their
-// expected version or content get their outcome's Err; a refusal of the database ends the call
-// with an error that wraps ErrConcurrency or ErrInvalidEvent, having written nothing.
+// refused tells the errors of write1 that mean the database refused one of the elements: the
+// transaction wrote nothing, and writing the elements separately finds which one.
+func refused(err error) bool {
+	return errors.Is(err, eventstore.ErrConcurrency) || errors.Is(err, eventstore.ErrInvalidEvent)
+}
+
+// write1 encodes the appends and writes them in one transaction: the group committer's
+// WriteFunc. Elements refused by their expected version or content get their outcome's Err; a
+// refusal of the database ends the call with an error that wraps ErrConcurrency or
+// ErrInvalidEvent, having written nothing.
 func (s *Store) write1(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
 	out := make([]eventstore.AppendOutcome, len(appends))
-	streams := make([]string, 0, len(appends))
+	valid := 0
 	for i, a := range appends {
 		if out[i].Err = eventstore.Validate(a.Stream, a.ExpectedVersion, a.Events); out[i].Err == nil {
-			streams = append(streams, a.Stream)
+			valid++
 		}
 	}
-	if len(streams) == 0 {
+	if valid == 0 {
 		return out, nil
 	}
-	if err := s.appendTx(ctx, appends, streams, out); err != nil {
+	if err := s.appendTx(ctx, appends, out); err != nil {
 		where := "append"
 		if len(appends) == 1 {
 			where = "append to " + appends[0].Stream
@@ -74,74 +98,149 @@ func (s *Store) write1(ctx context.Context, appends []eventstore.StreamAppend) (
 	return out, nil
 }
 
-// rows are the columns of insertSQL.
+// rows are the per-event columns of appendSQL.
 type rows struct {
-	ids, streams, types, data, meta []string
-	versions                        []int64
-	occurred                        []time.Time
+	ids, streams, types, data, meta, accept []string
+	versions                                []int64
+	occurred                                []time.Time
 }
 
-func (s *Store) appendTx(ctx context.Context, appends []eventstore.StreamAppend, streams []string, out []eventstore.AppendOutcome) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(context.Background()) }()
-
-	// Two statements in one round trip. The version query is a statement of its own, so under
-	// READ COMMITTED its snapshot is taken after the lock was granted and includes the commit of
-	// the previous lock holder.
-	current := make(map[string]int64, len(streams))
-	batch := &pgx.Batch{}
-	batch.Queue("SELECT pg_advisory_xact_lock($1)", AppendLockKey)
-	batch.Queue("SELECT stream_id, max(version) FROM events WHERE stream_id = ANY($1) GROUP BY stream_id", streams).
-		Query(func(rs pgx.Rows) error {
-			var stream string
-			var version int64
-			_, err := pgx.ForEachRow(rs, []any{&stream, &version}, func() error { current[stream] = version; return nil })
-			return err
-		})
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return err
-	}
-
-	var r rows
+// chains returns the streams of the valid elements in order of first appearance, and for each
+// stream the indexes of its valid elements in order.
+func chains(appends []eventstore.StreamAppend, out []eventstore.AppendOutcome) ([]string, map[string][]int) {
+	var streams []string
+	elems := map[string][]int{}
 	for i, a := range appends {
 		if out[i].Err != nil {
 			continue
 		}
-		if v := current[a.Stream]; v != a.ExpectedVersion {
-			out[i].Err = &versionError{stream: a.Stream, expected: a.ExpectedVersion, current: v}
+		if _, ok := elems[a.Stream]; !ok {
+			streams = append(streams, a.Stream)
+		}
+		elems[a.Stream] = append(elems[a.Stream], i)
+	}
+	return streams, elems
+}
+
+// acceptSets returns, for each of one stream's elements (indexes into appends, in order), the
+// versions the stream may have before the transaction for which the element is written: an
+// element is written when the stream's version, after the elements before it that were written,
+// equals its expected version. Only an expected version of one of the elements can start a chain
+// of writes, so those are the candidates; anything else writes none.
+func acceptSets(appends []eventstore.StreamAppend, elems []int) [][]int64 {
+	sets := make([][]int64, len(elems))
+	tried := map[int64]bool{}
+	for _, i := range elems {
+		start := appends[i].ExpectedVersion
+		if tried[start] {
 			continue
 		}
-		for j, e := range a.Events {
-			m, err := json.Marshal(e.Metadata)
-			if err != nil {
-				return fmt.Errorf("%s: encode metadata: %w", a.Stream, err)
+		tried[start] = true
+		v := start
+		for k, j := range elems {
+			if appends[j].ExpectedVersion == v {
+				sets[k] = append(sets[k], start)
+				v += int64(len(appends[j].Events))
 			}
-			r.ids, r.streams, r.types = append(r.ids, e.ID.String()), append(r.streams, a.Stream), append(r.types, e.Type)
-			r.data, r.meta = append(r.data, string(e.Data)), append(r.meta, string(m))
-			r.versions = append(r.versions, a.ExpectedVersion+int64(j)+1)
-			r.occurred = append(r.occurred, e.OccurredAt.UTC().Truncate(time.Microsecond))
 		}
-		current[a.Stream] = a.ExpectedVersion + int64(len(a.Events))
-		out[i].Version = current[a.Stream]
 	}
-	if len(r.ids) == 0 {
-		return nil
+	return sets
+}
+
+// appendTx writes the appends in one transaction in one round trip: a pipeline of BEGIN, the
+// append lock, appendSQL and COMMIT. appendSQL is a statement of its own after the lock
+// statement, so under READ COMMITTED its snapshot is taken after the lock was granted and
+// includes the commit of the previous lock holder. If a statement fails, PostgreSQL skips the
+// rest of the pipeline (the COMMIT) and the transaction is rolled back. The outcomes are worked
+// out afterwards from the versions the streams had, as appendSQL decided them.
+func (s *Store) appendTx(ctx context.Context, appends []eventstore.StreamAppend, out []eventstore.AppendOutcome) (err error) {
+	streams, elems := chains(appends, out)
+	accept := make([]string, len(appends)) // "": written for no version of its stream
+	for _, stream := range streams {
+		idx := elems[stream]
+		for k, set := range acceptSets(appends, idx) {
+			for n, v := range set {
+				if n > 0 {
+					accept[idx[k]] += ","
+				}
+				accept[idx[k]] += strconv.FormatInt(v, 10)
+			}
+		}
+	}
+	var r rows // in input order, so that positions follow it
+	for i, a := range appends {
+		if out[i].Err == nil && accept[i] != "" {
+			for j, e := range a.Events {
+				m, err := json.Marshal(e.Metadata)
+				if err != nil {
+					return fmt.Errorf("%s: encode metadata: %w", a.Stream, err)
+				}
+				r.ids, r.streams, r.types = append(r.ids, e.ID.String()), append(r.streams, a.Stream), append(r.types, e.Type)
+				r.data, r.meta, r.accept = append(r.data, string(e.Data)), append(r.meta, string(m)), append(r.accept, accept[i])
+				r.versions = append(r.versions, a.ExpectedVersion+int64(j)+1)
+				r.occurred = append(r.occurred, e.OccurredAt.UTC().Truncate(time.Microsecond))
+			}
+		}
 	}
 
-	var (
-		gotStreams   []string
-		gotVersions  []int64
-		gotPositions []int64
-	)
-	if err := tx.QueryRow(ctx, insertSQL, r.ids, r.streams, r.versions, r.types, r.occurred, r.data, r.meta).
-		Scan(&gotStreams, &gotVersions, &gotPositions, nil); err != nil {
+	s.transactions.Add(1)
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
 		return err
 	}
-	if len(gotPositions) != len(r.ids) {
-		return fmt.Errorf("inserted %d of %d events", len(gotPositions), len(r.ids))
+	defer func() {
+		if conn.Conn().PgConn().TxStatus() != 'I' {
+			// Roll back to keep the connection; if that fails, Release closes it, which ends the
+			// transaction (and its lock) just as well.
+			rctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_, _ = conn.Exec(rctx, "ROLLBACK")
+			cancel()
+		}
+		conn.Release()
+	}()
+
+	var (
+		curStreams, gotStreams   []string
+		curVersions, gotVersions []int64
+		gotPositions             []int64
+		committed                bool
+	)
+	b := &pgx.Batch{}
+	b.Queue("BEGIN ISOLATION LEVEL READ COMMITTED")
+	b.Queue("SELECT pg_advisory_xact_lock($1)", AppendLockKey)
+	b.Queue(appendSQL, streams, r.ids, r.streams, r.versions, r.types, r.occurred, r.data, r.meta, r.accept).
+		QueryRow(func(row pgx.Row) error {
+			return row.Scan(&curStreams, &curVersions, &gotStreams, &gotVersions, &gotPositions, nil)
+		})
+	commit := func(b *pgx.Batch) {
+		b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
+			// An aborted transaction answers COMMIT with ROLLBACK, and no error.
+			committed = tag.String() == "COMMIT"
+			return nil
+		})
+	}
+	if s.beforeCommit == nil {
+		commit(b)
+	}
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	if s.beforeCommit != nil { // tests: stop between the insert and the commit
+		s.beforeCommit(streams)
+		b := &pgx.Batch{}
+		commit(b)
+		if err := conn.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+	}
+	if !committed {
+		return errors.New("commit: the transaction was rolled back")
+	}
+
+	// The outcomes, from the versions the streams had: the same rule appendSQL applied.
+	current := make(map[string]int64, len(curStreams))
+	for i, stream := range curStreams {
+		current[stream] = curVersions[i]
 	}
 	type key struct {
 		stream  string
@@ -151,15 +250,25 @@ func (s *Store) appendTx(ctx context.Context, appends []eventstore.StreamAppend,
 	for i := range gotPositions {
 		landed[key{gotStreams[i], gotVersions[i]}] = gotPositions[i]
 	}
-	for i, a := range appends {
-		if out[i].Err == nil {
-			out[i].Position = uint64(landed[key{a.Stream, out[i].Version}])
+	written := 0
+	for _, stream := range streams {
+		v := current[stream]
+		for _, i := range elems[stream] {
+			a := appends[i]
+			if a.ExpectedVersion != v {
+				out[i].Err = &versionError{stream: a.Stream, expected: a.ExpectedVersion, current: v}
+				continue
+			}
+			v += int64(len(a.Events))
+			out[i].Version, out[i].Position = v, uint64(landed[key{stream, v}])
+			written += len(a.Events)
 		}
 	}
-	if s.beforeCommit != nil {
-		s.beforeCommit(streams[0])
+	if written != len(gotPositions) || len(current) != len(streams) {
+		// Not reachable. Were it, the transaction committed but the outcomes are unknown.
+		return fmt.Errorf("committed %d events where %d were expected; outcomes unknown", len(gotPositions), written)
 	}
-	return tx.Commit(ctx)
+	return nil
 }
 
 type versionError struct {

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/chronicle-crm/chronicle/adapters/eventstore/groupcommit"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
 
@@ -63,9 +65,16 @@ type Store struct {
 	listenCtx context.Context
 	wg        sync.WaitGroup
 
-	// beforeCommit, when set (by tests only), is called inside Append after the events were
-	// inserted and before the commit, while the append lock is held.
-	beforeCommit func(stream string)
+	// group lets concurrent appends share transactions (group commit).
+	group *groupcommit.Committer
+
+	// transactions counts the append transactions begun (tests compare it with the appends).
+	transactions atomic.Int64
+
+	// beforeCommit, when set (by tests only), is called inside an append transaction after the
+	// events were inserted and before the commit, while the append lock is held, with the streams
+	// the transaction writes.
+	beforeCommit func(streams []string)
 }
 
 // Options tune a Store; the zero value keeps pgxpool's defaults.
@@ -103,7 +112,9 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres event store: create schema in %s: %w", where, err)
 	}
 	listenCtx, stop := context.WithCancel(context.Background())
-	return &Store{pool: pool, listenCtx: listenCtx, stop: stop}, nil
+	s := &Store{pool: pool, listenCtx: listenCtx, stop: stop}
+	s.group = groupcommit.New(s.write1, refused, groupcommit.DefaultLimits)
+	return s, nil
 }
 
 func createSchema(ctx context.Context, pool *pgxpool.Pool) error {

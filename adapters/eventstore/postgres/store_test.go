@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -126,20 +127,26 @@ func expectLog(t *testing.T, ctx context.Context, s *Store, ids ...uuid.UUID) []
 	return got
 }
 
-// Append A takes a position and stalls before its commit; append B (another stream) must wait
-// for A, and no reader may see either event until A commits.
+// Append A takes a position and stalls before its commit. Append B of another process (another
+// Store on the same database) must wait for A at the append lock, append C of the same process
+// waits in the group-commit queue, and no reader may see any of them until A commits.
 func TestNoSkippedEventsWhenLowerPositionCommitsLate(t *testing.T) {
-	s, _ := openStore(t)
+	s, u := openStore(t)
 	ctx := testCtx(t)
-	streamA, streamB := eventstoretest.NewStream("lead"), eventstoretest.NewStream("customer")
-	evA, evB := eventstoretest.Event("lead.created.v1", "A"), eventstoretest.Event("customer.created.v1", "B")
+	other, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Close() })
+	streamA, streamB, streamC := eventstoretest.NewStream("lead"), eventstoretest.NewStream("customer"), eventstoretest.NewStream("lead")
+	evA, evB, evC := eventstoretest.Event("lead.created.v1", "A"), eventstoretest.Event("customer.created.v1", "B"), eventstoretest.Event("lead.created.v1", "C")
 
 	inserted, release := make(chan struct{}), make(chan struct{})
 	var releaseOnce sync.Once
 	releaseA := func() { releaseOnce.Do(func() { close(release) }) }
-	t.Cleanup(releaseA) // before the store's Close, which waits for A's connection
-	s.beforeCommit = func(stream string) {
-		if stream == streamA {
+	t.Cleanup(releaseA) // before the stores' Close, which waits for A's connection
+	s.beforeCommit = func(streams []string) {
+		if slices.Contains(streams, streamA) {
 			close(inserted)
 			<-release
 		}
@@ -153,20 +160,30 @@ func TestNoSkippedEventsWhenLowerPositionCommitsLate(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("append A never reached its commit")
 	}
-	doneB := appendAsync(ctx, s, streamB, evB)
-	expectBlocked(t, doneB, "append B")
+	doneB := appendAsync(ctx, other, streamB, evB)
+	doneC := appendAsync(ctx, s, streamC, evC)
+	expectBlocked(t, doneB, "append B (another process)")
+	expectBlocked(t, doneC, "append C (same process)")
 	waitForAppendLockWaiter(t, ctx, s)
-	expectLog(t, ctx, s) // neither A nor B is visible
+	expectLog(t, ctx, s) // neither A, B nor C is visible
 
 	releaseA()
 	resA := receive(t, doneA, "append A")
 	resB := receive(t, doneB, "append B")
-	if resA.Position >= resB.Position {
-		t.Fatalf("A at %d, B at %d: A took its position first, so it must be lower", resA.Position, resB.Position)
+	resC := receive(t, doneC, "append C")
+	if resA.Position >= resB.Position || resA.Position >= resC.Position {
+		t.Fatalf("A at %d, B at %d, C at %d: A took its position first, so it must be lowest", resA.Position, resB.Position, resC.Position)
 	}
-	got := expectLog(t, ctx, s, evA.ID, evB.ID)
-	if got[0].Position != resA.Position || got[1].Position != resB.Position {
-		t.Fatalf("log positions %d, %d; appends reported %d, %d", got[0].Position, got[1].Position, resA.Position, resB.Position)
+	ids := []uuid.UUID{evA.ID, evB.ID, evC.ID}
+	want := []uint64{resA.Position, resB.Position, resC.Position}
+	if resC.Position < resB.Position {
+		ids[1], ids[2], want[1], want[2] = ids[2], ids[1], want[2], want[1]
+	}
+	got := expectLog(t, ctx, s, ids...)
+	for i := range got {
+		if got[i].Position != want[i] {
+			t.Fatalf("log position %d is %d; the append said %d", i, got[i].Position, want[i])
+		}
 	}
 }
 

@@ -1,9 +1,15 @@
 // Package sqlite is the embedded event store: one SQLite file (modernc.org/sqlite, no cgo).
 //
-// Appends are serialised by SQLite's single writer (and a mutex in front of it), so positions
+// Appends are serialised by SQLite's single writer (one write connection), so positions
 // (INTEGER PRIMARY KEY AUTOINCREMENT) become visible strictly in order and the global log has no
 // skipped events. The database runs in WAL mode with synchronous=FULL: an Append that returned
 // nil has been fsynced.
+//
+// Concurrent appends of the process share transactions (group commit, package groupcommit):
+// calls that arrive while a transaction is being written wait and are written together in the
+// next one, one fsync for all of them, each with its own expected-version check and outcome. A
+// call whose context ends before its transaction starts returns the context's error and nothing
+// of it is written; once started, its outcome is whatever the transaction did.
 package sqlite
 
 import (
@@ -15,11 +21,13 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
+	"github.com/chronicle-crm/chronicle/adapters/eventstore/groupcommit"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
 
@@ -30,6 +38,12 @@ type Store struct {
 	mu      sync.Mutex
 	changed eventstore.Notifier
 	poll    time.Duration
+	group   *groupcommit.Committer
+
+	// For tests: transactions counts the append transactions begun; beforeCommit, when set, is
+	// called in an append transaction after its inserts, before its commit.
+	transactions atomic.Int64
+	beforeCommit func()
 }
 
 var (
@@ -103,31 +117,36 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite event store %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(o.Readers)
-	return &Store{write: w, read: r, poll: time.Second}, nil
+	s := &Store{write: w, read: r, poll: time.Second}
+	s.group = groupcommit.New(s.write1, isReusedID, groupcommit.DefaultLimits)
+	return s, nil
 }
 
 // Close closes both connection pools.
 func (s *Store) Close() error { return errors.Join(s.read.Close(), s.write.Close()) }
 
-// Append implements eventstore.Store.
+// Append implements eventstore.Store; concurrent calls share transactions.
 func (s *Store) Append(ctx context.Context, stream string, expected int64, events []eventstore.EventData) (eventstore.AppendResult, error) {
-	out, err := s.write1(ctx, []eventstore.StreamAppend{{Stream: stream, ExpectedVersion: expected, Events: events}})
+	if err := eventstore.Validate(stream, expected, events); err != nil {
+		return eventstore.AppendResult{}, err // refused without waiting for a transaction
+	}
+	out, err := s.group.Append(ctx, []eventstore.StreamAppend{{Stream: stream, ExpectedVersion: expected, Events: events}})
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
 	return out[0].AppendResult, out[0].Err
 }
 
-// AppendEach implements eventstore.Store: the whole call is one transaction, one fsync.
+// AppendEach implements eventstore.Store: the whole call is one transaction, one fsync (shared
+// with concurrent calls). An element that reuses a stored event id refuses the transaction; the
+// call is then written element by element, so only that element fails.
 func (s *Store) AppendEach(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
-	out, err := s.write1(ctx, appends)
+	return s.group.Append(ctx, appends)
+}
+
+func isReusedID(err error) bool {
 	var reused *reusedIDError
-	if errors.As(err, &reused) && len(appends) > 1 {
-		// The transaction is gone with the element that reused an event id; find it by
-		// appending in turn.
-		return eventstore.AppendInTurn(ctx, s.Append, appends)
-	}
-	return out, err
+	return errors.As(err, &reused)
 }
 
 // reusedIDError: an event id of the call is stored already, which refuses the transaction.
@@ -141,13 +160,14 @@ func (e *reusedIDError) Error() string {
 }
 func (e *reusedIDError) Unwrap() error { return eventstore.ErrConcurrency }
 
-// write1 writes the appends in one transaction. An element refused by its expected version or
+// write1 writes the appends in one transaction (the group committer's WriteFunc). An element refused by its expected version or
 // its content gets its outcome's Err; an event id stored already ends the call with a
 // *reusedIDError, having written nothing.
 func (s *Store) write1(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendOutcome, error) {
 	out := make([]eventstore.AppendOutcome, len(appends))
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("append: %w", err)
@@ -205,6 +225,9 @@ func (s *Store) write1(ctx context.Context, appends []eventstore.StreamAppend) (
 	}
 	if !written {
 		return out, nil
+	}
+	if s.beforeCommit != nil {
+		s.beforeCommit()
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("append: commit: %w", err)

@@ -28,3 +28,8 @@ func BenchmarkAppend(b *testing.B) {
 }
 
 func TestAppendEachReusedID(t *testing.T) { eventstoretest.TestAppendEachReusedID(t, newStore(t)) }
+
+func TestGroupCommit(t *testing.T) {
+	s := newStore(t)
+	eventstoretest.TestGroupCommit(t, s, sqlite.GroupCommitHooks(s))
+}

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("AppendEach", func(t *testing.T) { t.Parallel(); testAppendEach(t, newStore(t)) })
 	t.Run("AppendTooLarge", func(t *testing.T) { t.Parallel(); testTooLarge(t, newStore(t)) })
 	t.Run("ReadPositions", func(t *testing.T) { t.Parallel(); testReadPositions(t, newStore(t)) })
+	t.Run("ConcurrentAppends", func(t *testing.T) { t.Parallel(); testConcurrentAppends(t, newStore(t)) })
 }
 
 // NewStream returns a fresh stream id of the given kind.
@@ -476,6 +477,21 @@ func testAppendEach(t *testing.T, s eventstore.Store) {
 	}
 	if fmt.Sprint(order) != "[2 3 5 6]" {
 		t.Fatalf("global order of the call's events = %v, want [2 3 5 6]", order)
+	}
+	// Positions follow input order across streams too.
+	x, y := NewStream("lead"), NewStream("lead")
+	out, err = s.AppendEach(c, []eventstore.StreamAppend{
+		{Stream: x, Events: []eventstore.EventData{Event("x.v1", 1)}},
+		{Stream: y, Events: []eventstore.EventData{Event("x.v1", 2)}},
+		{Stream: x, ExpectedVersion: 1, Events: []eventstore.EventData{Event("x.v1", 3)}},
+	})
+	if err != nil || len(out) != 3 {
+		t.Fatalf("interleaved streams: %+v, %v", out, err)
+	}
+	for i, o := range out {
+		if o.Err != nil || i > 0 && o.Position <= out[i-1].Position {
+			t.Fatalf("interleaved streams: outcomes %+v; want all written, positions in input order", out)
+		}
 	}
 	// A call that writes nothing is no error.
 	out, err = s.AppendEach(c, []eventstore.StreamAppend{{Stream: existing, ExpectedVersion: 7, Events: []eventstore.EventData{Event("x.v1", 0)}}})
