@@ -76,11 +76,19 @@ func (r *Repository[A]) decode(events []eventstore.Event) ([]event.Event, error)
 	return out, nil
 }
 
-// Create appends a new aggregate's events to a stream that must not exist yet.
+// Create appends a new aggregate's events to a stream that must not exist yet. When it exists,
+// the error is ErrAlreadyExists and the result names the stream's last event (its position, so a
+// caller that only wanted the record to exist - a conversion completed by someone else - can wait
+// for it to be readable).
 func (r *Repository[A]) Create(ctx context.Context, m Meta, id uuid.UUID, a A) (Result, error) {
 	res, err := r.Append(ctx, m, id, eventstore.NoStream, a.Changes())
 	if errors.Is(err, eventstore.ErrConcurrency) {
-		return Result{}, ErrAlreadyExists
+		existing := Result{ID: id}
+		if events, lerr := r.store.Load(ctx, r.stream(id), eventstore.LoadOptions{}); lerr == nil && len(events) > 0 {
+			last := events[len(events)-1]
+			existing.Version, existing.Position = last.Version, last.Position
+		}
+		return existing, ErrAlreadyExists
 	}
 	res.Created = err == nil
 	return res, err

@@ -85,6 +85,15 @@ type ListQuery struct {
 	Sort     string
 	Limit    int
 	Cursor   string
+	// Keyword, when set, is a keyword condition with two forms that select the same rows: the
+	// count and a page of a rare keyword use Index; a page of a common one (more matches than
+	// TotalBound) uses Scan, walking the sort index.
+	Keyword *Keyword
+}
+
+// Keyword is a keyword condition as an index lookup and as a substring test.
+type Keyword struct {
+	Index, Scan Cond
 }
 
 // Cond is a condition with its arguments.
@@ -111,7 +120,14 @@ func (db *DB) SearchQuery(table string, scope Scope, keyword string, statuses []
 			return nil, &ValidationError{Field: "q", Message: "at most 100 characters"}
 		}
 		cond, a := db.Dialect.SearchCondition(table, needle)
-		lq.Add(cond, a...)
+		if ShortNeedle(needle) {
+			// The gram index finds rare grams at once; a common one (王) is found sooner by
+			// walking the sort index with a substring test. The first page's count tells which
+			// (see List); later pages keep the choice in the cursor.
+			lq.Keyword = &Keyword{Index: Cond{cond, a}, Scan: Cond{db.Dialect.Contains("search"), []any{needle}}}
+		} else {
+			lq.Add(cond, a...)
+		}
 	}
 	if len(statuses) > 0 {
 		lq.Add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",")+")", AnySlice(statuses)...)
@@ -130,15 +146,27 @@ var TotalBound int64 = 1000
 // (later pages carry it in the cursor). Every arm of the query is a range read of one index in sort
 // order (see SortIndexes and ListQuery.Branches): no sort of the table, no scan past the page.
 func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Page[T], error) {
-	l, err := buildList(db, spec, &q)
+	if _, err := buildList(db, spec, withKeyword(q, true)); err != nil {
+		return Page[T]{}, err // a bad limit, sort or cursor costs no query
+	}
+	var total int64
+	exact := false
+	if q.Cursor == "" {
+		var err error
+		if total, exact, err = countBounded(ctx, db, spec.Table, withKeyword(q, true)); err != nil {
+			return Page[T]{}, err
+		}
+	} else if c, err := decodeCursor(q.Cursor); err == nil {
+		exact = c.Exact
+	}
+	pq := withKeyword(q, exact)
+	l, err := buildList(db, spec, pq)
 	if err != nil {
 		return Page[T]{}, err
 	}
-	total, exact := l.total, l.exact
-	if q.Cursor == "" {
-		if total, exact, err = countBounded(ctx, db, spec.Table, q); err != nil {
-			return Page[T]{}, err
-		}
+	q = *pq // with its defaults
+	if q.Cursor != "" {
+		total, exact = l.total, l.exact
 	}
 	rows, err := db.SQL.QueryContext(ctx, db.Q(l.stmt), l.args...)
 	if err != nil {
@@ -179,7 +207,11 @@ func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Pa
 // ListStatement returns the page query List runs for q and its arguments (for tests that read its
 // plan).
 func ListStatement[T any](db *DB, spec ListSpec[T], q ListQuery) (string, []any, error) {
-	l, err := buildList(db, spec, &q)
+	exact := true
+	if c, err := decodeCursor(q.Cursor); q.Cursor != "" && err == nil {
+		exact = c.Exact
+	}
+	l, err := buildList(db, spec, withKeyword(q, exact))
 	if err != nil {
 		return "", nil, err
 	}
@@ -298,8 +330,22 @@ func buildList[T any](db *DB, spec ListSpec[T], q *ListQuery) (listPlan, error) 
 	return listPlan{stmt: stmt, args: args, col: col, total: total, exact: exact, extra: extra}, nil
 }
 
+// withKeyword returns q with its keyword as a plain condition: the index form for a count or a
+// rare keyword (exact: the count stayed under the bound), else the substring test.
+func withKeyword(q ListQuery, exact bool) *ListQuery {
+	if q.Keyword != nil {
+		k := q.Keyword.Scan
+		if exact {
+			k = q.Keyword.Index
+		}
+		q.Where, q.Args = append(slices.Clone(q.Where), k.SQL), append(slices.Clone(q.Args), k.Args...)
+		q.Keyword = nil
+	}
+	return &q
+}
+
 // countBounded counts the rows of a list up to TotalBound.
-func countBounded(ctx context.Context, db *DB, table string, q ListQuery) (int64, bool, error) {
+func countBounded(ctx context.Context, db *DB, table string, q *ListQuery) (int64, bool, error) {
 	where, args := slices.Clone(q.Where), slices.Clone(q.Args)
 	if len(q.Branches) > 0 {
 		ors := make([]string, len(q.Branches))

@@ -118,9 +118,9 @@ func (Dialect) SearchIndex(table string) []string {
 func (Dialect) DropSearchIndex(string) []string { return nil } // dropped with the table
 
 // SearchCondition is a LIKE the trigram index serves for needles of three characters or more;
-// shorter ones have no trigram and look up the gram index (chronicle_grams), confirming the
-// substring with strpos (evaluated first, being cheaper, when the planner walks a sort index
-// instead because the gram is common).
+// shorter ones have no trigram and look up the gram index (chronicle_grams), which is exact for
+// them (a row has the gram exactly when its text holds the needle), so no heap check is needed and
+// a count can skip the heap of all-visible pages.
 // CustomValue implements readmodels.Dialect with jsonb operators (the column holds JSON text).
 func (Dialect) CustomValue(col, key, kind string) string {
 	v := `(` + col + `::jsonb -> 'custom' -> '` + key + `')`
@@ -140,7 +140,7 @@ func (Dialect) Contains(expr string) string { return `strpos(` + expr + `, ?) > 
 
 func (Dialect) SearchCondition(_, needle string) (string, []any) {
 	if readmodels.ShortNeedle(needle) {
-		return `chronicle_grams(search) @> ARRAY[?]::text[] AND strpos(search, ?) > 0`, []any{needle, needle}
+		return `chronicle_grams(search) @> ARRAY[?]::text[]`, []any{needle}
 	}
 	return `search LIKE ? ESCAPE '\'`, []any{"%" + readmodels.LikeEscape(needle) + "%"}
 }

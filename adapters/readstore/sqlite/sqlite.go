@@ -116,7 +116,7 @@ func init() {
 }
 
 // SearchCondition uses the trigram index for needles of three characters or more and the gram
-// index for shorter ones (two Chinese characters are common), confirming the substring.
+// index for shorter ones (two Chinese characters are common), exact for them.
 // CustomValue implements readmodels.Dialect with SQLite's JSON functions.
 func (Dialect) CustomValue(col, key, kind string) string {
 	path := `'$.custom.` + key + `'`
@@ -142,8 +142,8 @@ func (Dialect) SearchCondition(table, needle string) (string, []any) {
 		return `rowid IN (SELECT rowid FROM ` + table + `_fts WHERE ` + table + `_fts MATCH ?)`,
 			[]any{`"` + strings.ReplaceAll(needle, `"`, `""`) + `"`}
 	}
-	return `rowid IN (SELECT rowid FROM ` + table + `_grams WHERE ` + table + `_grams MATCH ?) AND instr(search, ?) > 0`,
-		[]any{`"` + readmodels.GramToken(needle) + `"`, needle}
+	return `rowid IN (SELECT rowid FROM ` + table + `_grams WHERE ` + table + `_grams MATCH ?)`,
+		[]any{`"` + readmodels.GramToken(needle) + `"`}
 }
 
 // LimitUnionArms implements readmodels.Dialect.
