@@ -151,12 +151,15 @@ func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Pa
 	}
 	var total int64
 	exact := false
-	if q.Cursor == "" {
+	counted := false
+	if q.Cursor == "" && q.Keyword != nil {
+		// A short keyword's count decides how its page is read.
 		var err error
 		if total, exact, err = countBounded(ctx, db, spec.Table, withKeyword(q, true)); err != nil {
 			return Page[T]{}, err
 		}
-	} else if c, err := decodeCursor(q.Cursor); err == nil {
+		counted = true
+	} else if c, err := decodeCursor(q.Cursor); q.Cursor != "" && err == nil {
 		exact = c.Exact
 	}
 	pq := withKeyword(q, exact)
@@ -188,6 +191,15 @@ func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Pa
 	}
 	if err := rows.Err(); err != nil {
 		return Page[T]{}, err
+	}
+	if q.Cursor == "" && !counted {
+		// A first page that holds every match is its own count; only a fuller list is counted.
+		if len(page.Items) <= q.Limit {
+			page.Total, page.TotalExact = int64(len(page.Items)), true
+		} else if page.Total, page.TotalExact, err = countBounded(ctx, db, spec.Table, &q); err != nil {
+			return Page[T]{}, err
+		}
+		total, exact = page.Total, page.TotalExact
 	}
 	if len(page.Items) > q.Limit {
 		page.Items = page.Items[:q.Limit]
