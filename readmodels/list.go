@@ -86,8 +86,9 @@ type ListQuery struct {
 	Limit    int
 	Cursor   string
 	// Keyword, when set, is a keyword condition with two forms that select the same rows: the
-	// count and a page of a rare keyword use Index; a page of a common one (more matches than
-	// TotalBound) uses Scan, walking the sort index.
+	// count and a page of a rare keyword use Index (the search index drives, the branches are
+	// dropped: the scope stays a filter, and the few matches are sorted); a page of a common one
+	// (more matches than TotalBound) uses Scan, walking the sort index of each branch.
 	Keyword *Keyword
 }
 
@@ -119,15 +120,11 @@ func (db *DB) SearchQuery(table string, scope Scope, keyword string, statuses []
 		if utf8.RuneCountInString(needle) > 100 {
 			return nil, &ValidationError{Field: "q", Message: "at most 100 characters"}
 		}
+		// The search index finds a rare keyword at once; a common one (王, 北京) is found sooner
+		// by walking the sort index with a substring test. The first page's count tells which
+		// (see List); later pages keep the choice in the cursor.
 		cond, a := db.Dialect.SearchCondition(table, needle)
-		if ShortNeedle(needle) {
-			// The gram index finds rare grams at once; a common one (王) is found sooner by
-			// walking the sort index with a substring test. The first page's count tells which
-			// (see List); later pages keep the choice in the cursor.
-			lq.Keyword = &Keyword{Index: Cond{cond, a}, Scan: Cond{db.Dialect.Contains("search"), []any{needle}}}
-		} else {
-			lq.Add(cond, a...)
-		}
+		lq.Keyword = &Keyword{Index: Cond{cond, a}, Scan: Cond{db.Dialect.Contains("search"), []any{needle}}}
 	}
 	if len(statuses) > 0 {
 		lq.Add("status IN ("+strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",")+")", AnySlice(statuses)...)
@@ -153,7 +150,7 @@ func List[T any](ctx context.Context, db *DB, spec ListSpec[T], q ListQuery) (Pa
 	exact := false
 	counted := false
 	if q.Cursor == "" && q.Keyword != nil {
-		// A short keyword's count decides how its page is read.
+		// A keyword's count decides how its page is read.
 		var err error
 		if total, exact, err = countBounded(ctx, db, spec.Table, withKeyword(q, true)); err != nil {
 			return Page[T]{}, err
@@ -348,7 +345,7 @@ func withKeyword(q ListQuery, exact bool) *ListQuery {
 	if q.Keyword != nil {
 		k := q.Keyword.Scan
 		if exact {
-			k = q.Keyword.Index
+			k, q.Branches = q.Keyword.Index, nil
 		}
 		q.Where, q.Args = append(slices.Clone(q.Where), k.SQL), append(slices.Clone(q.Args), k.Args...)
 		q.Keyword = nil

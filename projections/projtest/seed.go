@@ -449,9 +449,9 @@ func WaitForLeads(tb testing.TB, eng *engine.Engine, head uint64) {
 // CountLeads is the number of leads the read model serves.
 func CountLeads(tb testing.TB, db *readmodels.DB) int64 {
 	tb.Helper()
-	page, err := leadview.New(db).Search(context.Background(), leadview.Query{Scope: readmodels.Scope{All: true}, Limit: 1})
-	if err != nil {
+	var n int64 // a list's total stops at readmodels.TotalBound: count the table
+	if err := db.SQL.QueryRowContext(context.Background(), "SELECT count(*) FROM "+db.Gens.Table(leadview.Projection, "leads")).Scan(&n); err != nil {
 		tb.Fatal(err)
 	}
-	return page.Total
+	return n
 }

@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -39,7 +40,18 @@ func Open(ctx context.Context, url string) (*readmodels.DB, error) {
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, url string, o Options) (*readmodels.DB, error) {
-	db, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres read models: %w", err)
+	}
+	// Every read plans with its own values: a cached generic plan cannot use the trigram index
+	// for LIKE $1 (the pattern is unknown) and walks the sort index instead, 10x slower for a rare
+	// keyword; which list branch or keyword form is cheapest also depends on the values.
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	db, err := sql.Open("pgx", stdlib.RegisterConnConfig(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("open postgres read models: %w", err)
 	}
