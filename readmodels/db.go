@@ -26,6 +26,14 @@ type Dialect interface {
 	// search, and DropSearchIndex those that remove it.
 	SearchIndex(table string) []string
 	DropSearchIndex(table string) []string
+	// FillSearchIndex returns the statements that index the rows already in table, run right
+	// after SearchIndex's statements when a rebuild creates the search index after loading.
+	FillSearchIndex(table string) []string
+	// Analyze returns the statements that refresh the planner's statistics of the tables.
+	Analyze(tables []string) []string
+	// Reclaim returns the statements that give the space of dropped tables back to the file
+	// system (none where dropping a table already does).
+	Reclaim() []string
 	// SearchCondition returns a WHERE condition (with ? placeholders) matching rows of table
 	// whose search column contains the lower-cased needle.
 	SearchCondition(table, needle string) (string, []any)

@@ -50,6 +50,15 @@ func (*Projector) Drop(db *readmodels.DB, gen int) []string {
 		`DROP TABLE IF EXISTS `+readmodels.TableName("customer_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("customer_org_users", gen))
 }
 
+// KeepIndexes implements engine.KeepIndexes: applying events finds customers and contacts by
+// owner (organisation changes), contacts by customer (owner changes, deletions, the primary
+// contact) and follow-ups by customer (merges); the tree is read by path.
+func (*Projector) KeepIndexes(gen int) []string {
+	t, ct := readmodels.TableName("customers", gen), readmodels.TableName("contacts", gen)
+	return append([]string{t + "_owner", ct + "_owner", ct + "_customer", readmodels.TableName("customer_followups", gen) + "_customer"},
+		kit.OrgTreeIndexes(readmodels.TableName("customer_org_depts", gen), readmodels.TableName("customer_org_users", gen))...)
+}
+
 func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	tree := kit.OrgTree{Depts: tx.Table("customer_org_depts"), Users: tx.Table("customer_org_users")}
 	return &batch{p: p, tx: tx, table: tx.Table("customers"), contacts: tx.Table("contacts"),

@@ -116,7 +116,7 @@ func (e *Engine) Prepare(ctx context.Context) error {
 		p := e.projectors[name]
 		active := e.db.Gens.Active(name)
 		if active == 0 {
-			if err := e.create(ctx, p, 1, true); err != nil {
+			if err := e.create(ctx, p, 1, true, p.Schema(e.db, 1)); err != nil {
 				return err
 			}
 			continue
@@ -157,8 +157,8 @@ func (e *Engine) nextGenerationActive(ctx context.Context, p Projector) (int, er
 	return maxGen + 1, e.createForced(ctx, p, maxGen+1)
 }
 
-// create makes a generation's tables and checkpoint (and activates it when asked) in one tx.
-func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool) error {
+// create makes a generation's tables (ddl) and checkpoint (and activates it when asked) in one tx.
+func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool, ddl []string) error {
 	tx, err := e.db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool
 			return err
 		}
 	}
-	for _, stmt := range p.Schema(e.db, gen) {
+	for _, stmt := range ddl {
 		if _, err := tx.ExecContext(ctx, e.db.Dialect.DDL(stmt)); err != nil {
 			return fmt.Errorf("create %s generation %d: %w", p.Name(), gen, err)
 		}
@@ -197,7 +197,7 @@ func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool
 
 // createForced makes a generation and activates it even though one is active.
 func (e *Engine) createForced(ctx context.Context, p Projector, gen int) error {
-	if err := e.create(ctx, p, gen, false); err != nil {
+	if err := e.create(ctx, p, gen, false, p.Schema(e.db, gen)); err != nil {
 		return err
 	}
 	tx, err := e.db.SQL.BeginTx(ctx, nil)
@@ -338,7 +338,10 @@ func (e *Engine) nextGeneration(ctx context.Context, p Projector) (int, error) {
 		return 0, err
 	}
 	gen := maxGen + 1
-	return gen, e.create(ctx, p, gen, false)
+	// Only the tables and the indexes its own updates need: the rest is built once it has caught
+	// up (see rebuildSchema and runner.switchOver).
+	first, _, _ := rebuildSchema(e.db, p, gen)
+	return gen, e.create(ctx, p, gen, false, first)
 }
 
 // Errors of Rebuild.
@@ -346,6 +349,62 @@ var (
 	ErrUnknownProjection = errors.New("unknown projection")
 	ErrRebuildInProgress = errors.New("a rebuild of this projection is already running")
 )
+
+// WaitRebuilt blocks until generation gen of the projection serves in this process (the rebuild
+// that Rebuild started switched), the rebuild parks or stops, or ctx ends.
+func (e *Engine) WaitRebuilt(ctx context.Context, name string, gen int) error {
+	for {
+		wake := e.changed.Wait()
+		e.mu.Lock()
+		active, r := e.active[name], e.rebuild[name]
+		e.mu.Unlock()
+		switch {
+		case active != nil && active.gen >= gen:
+			return nil
+		case r == nil || r.gen != gen:
+			return fmt.Errorf("rebuild of %s into generation %d stopped before it switched", name, gen)
+		case r.state.Load() == StateParked:
+			r.mu.Lock()
+			msg := r.lastError
+			r.mu.Unlock()
+			return fmt.Errorf("rebuild of %s into generation %d parked: %s", name, gen, msg)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		}
+	}
+}
+
+// RebuildAll rebuilds the named projections at the same time and waits until every new
+// generation serves. done, when not nil, is called as each one switches. It returns the new
+// generations by name.
+func (e *Engine) RebuildAll(ctx context.Context, names []string, done func(name string, gen int)) (map[string]int, error) {
+	gens := make(map[string]int, len(names))
+	for _, n := range names {
+		gen, err := e.Rebuild(ctx, n)
+		if err != nil {
+			return gens, fmt.Errorf("rebuild %s: %w", n, err)
+		}
+		gens[n] = gen
+	}
+	errs := make(chan error, len(names))
+	for _, n := range names {
+		go func() {
+			err := e.WaitRebuilt(ctx, n, gens[n])
+			if err == nil && done != nil {
+				done(n, gens[n])
+			}
+			errs <- err
+		}()
+	}
+	var all []error
+	for range names {
+		all = append(all, <-errs)
+	}
+	return gens, errors.Join(all...)
+}
 
 // swapped is called after the transaction that activated r's generation committed.
 func (e *Engine) swapped(r *runner) {
@@ -358,6 +417,7 @@ func (e *Engine) swapped(r *runner) {
 	r.rebuilding = false
 	r.state.Store(StateLive)
 	e.mu.Unlock()
+	e.changed.Notify()
 	e.logger.Info("projection rebuilt and switched", "projection", name, "generation", r.gen)
 	if old != nil {
 		old.handler.Stop()

@@ -70,6 +70,7 @@ func (r *runner) Failed(attempt int) bool {
 	if attempt >= r.engine.opts.MaxAttempts {
 		r.state.Store(StateParked)
 		r.markParked(true)
+		r.engine.changed.Notify() // a rebuild waiter learns of it
 		return true
 	}
 	r.state.Store(StateRetrying)
@@ -275,8 +276,8 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		swap = last >= head
 	}
 	if swap {
-		if err := e.db.Gens.Activate(ctx, sqlTx, r.projector.Name(), r.gen); err != nil {
-			return fmt.Errorf("activate generation %d: %w", r.gen, err)
+		if err := r.switchOver(ctx, sqlTx); err != nil {
+			return err
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -286,6 +287,26 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	r.advanced(last, caughtUp)
 	if swap {
 		e.swapped(r)
+	}
+	return nil
+}
+
+// switchOver finishes a rebuilt generation inside the transaction of its last page: it builds
+// the indexes and the search index the bulk load went without, refreshes the planner
+// statistics of its tables, and makes it the serving generation.
+func (r *runner) switchOver(ctx context.Context, tx *sql.Tx) error {
+	e := r.engine
+	_, after, tables := rebuildSchema(e.db, r.projector, r.gen)
+	for _, stmt := range after {
+		if _, err := tx.ExecContext(ctx, e.db.Dialect.DDL(stmt)); err != nil {
+			return fmt.Errorf("index generation %d after loading: %w", r.gen, err)
+		}
+	}
+	if err := analyze(ctx, e.db, tx, tables); err != nil {
+		return fmt.Errorf("analyze generation %d: %w", r.gen, err)
+	}
+	if err := e.db.Gens.Activate(ctx, tx, r.projector.Name(), r.gen); err != nil {
+		return fmt.Errorf("activate generation %d: %w", r.gen, err)
 	}
 	return nil
 }

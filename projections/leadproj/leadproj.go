@@ -42,6 +42,13 @@ func (*Projector) Drop(db *readmodels.DB, gen int) []string {
 		`DROP TABLE IF EXISTS `+readmodels.TableName("lead_followups", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_users", gen))
 }
 
+// KeepIndexes implements engine.KeepIndexes: an organisation change moves the owner columns of
+// the leads of the users it moved (by owner_id), and the tree is read by path.
+func (*Projector) KeepIndexes(gen int) []string {
+	return append([]string{readmodels.TableName("leads", gen) + "_owner"},
+		kit.OrgTreeIndexes(readmodels.TableName("lead_org_depts", gen), readmodels.TableName("lead_org_users", gen))...)
+}
+
 func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	tree := kit.OrgTree{Depts: tx.Table("lead_org_depts"), Users: tx.Table("lead_org_users")}
 	return &batch{p: p, tx: tx, table: tx.Table("leads"),

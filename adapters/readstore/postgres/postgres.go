@@ -92,6 +92,21 @@ func (Dialect) SearchIndex(table string) []string {
 
 func (Dialect) DropSearchIndex(string) []string { return nil } // dropped with the table
 
+// FillSearchIndex implements readmodels.Dialect: CREATE INDEX indexes the rows already there.
+func (Dialect) FillSearchIndex(string) []string { return nil }
+
+// Analyze implements readmodels.Dialect. Autovacuum may be off (it is on the test server), so
+// statistics are never left to it.
+func (Dialect) Analyze(tables []string) []string {
+	if len(tables) == 0 {
+		return nil
+	}
+	return []string{`ANALYZE ` + strings.Join(tables, ", ")}
+}
+
+// Reclaim implements readmodels.Dialect: DROP TABLE removes the table's files.
+func (Dialect) Reclaim() []string { return nil }
+
 // SearchCondition is a LIKE the trigram index serves. A needle under three characters has no
 // trigram to look up, and a cached generic plan would still walk the whole index and recheck
 // every row (3-4x slower than a plain scan, measured): those use strpos, which no index serves.
