@@ -100,6 +100,14 @@ var operationalSchema = []string{
 	`CREATE TABLE IF NOT EXISTS projection_active (
 		name TEXT PRIMARY KEY,
 		generation INTEGER NOT NULL)`,
+	// The oldest generation of each projection that a process (holder) may still read; a
+	// superseded generation is dropped once no unexpired record reaches it.
+	`CREATE TABLE IF NOT EXISTS projection_readers (
+		holder TEXT NOT NULL,
+		name TEXT NOT NULL,
+		generation INTEGER NOT NULL,
+		expires_at {time} NOT NULL,
+		PRIMARY KEY (holder, name))`,
 	`CREATE TABLE IF NOT EXISTS projection_schemas (
 		name TEXT NOT NULL,
 		generation INTEGER NOT NULL,

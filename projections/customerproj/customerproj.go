@@ -5,7 +5,6 @@ package customerproj
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -63,7 +62,7 @@ func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	tree := kit.OrgTree{Depts: tx.Table("customer_org_depts"), Users: tx.Table("customer_org_users")}
 	return &batch{p: p, tx: tx, table: tx.Table("customers"), contacts: tx.Table("contacts"),
 		buf: kit.NewRowBuffer(tx.Table("customers"), "customer", tree, customerview.Columns,
-			func(r *sql.Row) (*customerview.Customer, error) { return customerview.Scan(r) },
+			customerview.Scan, func(r *customerview.Customer) uuid.UUID { return r.ID },
 			customerview.InsertColumns, func(c *customerview.Customer) []any { return customerview.Args(tx.DB.Dialect, c) })}
 }
 
@@ -177,6 +176,24 @@ var changes = kit.NewHandlers(
 		return nil
 	}),
 )
+
+// createdType is the type name of the event that starts a customer's row.
+var createdType = customer.Created{}.EventType()
+
+// Prefetch implements engine.Prefetcher: the rows of the customers the page changes, read at
+// once.
+func (b *batch) Prefetch(ctx context.Context, page []eventstore.Event) error {
+	var ids []uuid.UUID
+	for _, e := range page {
+		if eventstore.StreamKind(e.StreamID) != customer.StreamPrefix || e.Type == createdType {
+			continue
+		}
+		if id, err := uuid.Parse(strings.TrimPrefix(e.StreamID, customer.StreamPrefix+"-")); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return b.buf.Prefetch(ctx, b.tx, ids)
+}
 
 func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	kind := eventstore.StreamKind(e.StreamID)

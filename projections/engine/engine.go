@@ -34,9 +34,12 @@ const (
 
 // Options tune the engine.
 type Options struct {
-	PageSize    int           // events per transaction while catching up (default 1000)
-	MaxAttempts int           // failures of one page before parking (default 8)
-	DropGrace   time.Duration // how long superseded tables keep serving stragglers (default 10 s)
+	PageSize    int // events per transaction while catching up (default 1000)
+	MaxAttempts int // failures of one page before parking (default 8)
+	// DropGrace is how long a process keeps reading a superseded generation after it switched
+	// (requests that took the old table names just before); the tables are dropped once no
+	// process reads them (see readers.go). Default 10 s.
+	DropGrace time.Duration
 	// LeaseTTL is how long a process's hold on a projection generation lasts without renewal
 	// (renewed every third of it; default 15 s): a crashed process's projections move to another
 	// process within it.
@@ -62,6 +65,7 @@ type Engine struct {
 	rebuild map[string]*runner // rebuilding runner by projection name
 	changed eventstore.Notifier
 	ctx     context.Context
+	readers map[string]readerSince // by projection name; see readers.go
 }
 
 // New prepares (but does not start) the projectors.
@@ -86,7 +90,7 @@ func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...
 		opts.Holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
 	}
 	e := &Engine{store: store, db: db, projectors: map[string]Projector{}, opts: opts, logger: opts.Logger,
-		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}}
+		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}, readers: map[string]readerSince{}}
 	for _, p := range projectors {
 		if _, dup := e.projectors[p.Name()]; dup {
 			return nil, fmt.Errorf("projector %q registered twice", p.Name())
@@ -135,8 +139,8 @@ func (e *Engine) Prepare(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("rebuild %s for its new schema: %w", name, err)
 		}
+		// The old generation is dropped once no process reads it any more (Run collects it).
 		e.logger.Info("projection schema changed; rebuilding from the event log", "projection", name, "generation", gen)
-		e.dropGeneration(ctx, p, active)
 	}
 	return e.db.Gens.Refresh(ctx)
 }
@@ -213,6 +217,22 @@ func (e *Engine) createForced(ctx context.Context, p Projector, gen int) error {
 
 // Run starts a handler per projection and blocks until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
+	// Say which generations this process reads before looking at them once more: a switch made
+	// in between is seen now, and a dropper that looked before this record sees nothing this
+	// process serves (see readers.go).
+	if err := e.publishReaders(ctx, false); err != nil {
+		e.logger.Warn("record the projection generations this process reads", "error", err)
+	}
+	if err := e.db.Gens.Refresh(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := e.leaveReaders(lctx); err != nil {
+			e.logger.Warn("remove this process's projection reader records", "error", err)
+		}
+	}()
 	e.mu.Lock()
 	e.ctx = ctx
 	for _, name := range e.order {
@@ -245,6 +265,13 @@ func (e *Engine) refreshLoop(ctx context.Context) {
 				continue
 			}
 			e.followSwitches(ctx)
+			if err := e.publishReaders(ctx, false); err != nil && ctx.Err() == nil {
+				e.logger.Warn("record the projection generations this process reads", "error", err)
+				continue
+			}
+			if _, err := e.collect(ctx); err != nil && ctx.Err() == nil {
+				e.logger.Warn("drop superseded projection generations", "error", err)
+			}
 		}
 	}
 }
@@ -420,17 +447,12 @@ func (e *Engine) swapped(r *runner) {
 	e.changed.Notify()
 	e.logger.Info("projection rebuilt and switched", "projection", name, "generation", r.gen)
 	if old != nil {
+		// Its tables go when no process reads them any more (readers.go): this one keeps
+		// reading them for DropGrace.
 		old.handler.Stop()
-		go func() {
-			select {
-			case <-time.After(e.opts.DropGrace):
-			case <-e.ctx.Done():
-			}
-			e.dropGeneration(context.WithoutCancel(e.ctx), r.projector, old.gen)
-			e.mu.Lock()
-			delete(e.runners, old.topic)
-			e.mu.Unlock()
-		}()
+		e.mu.Lock()
+		delete(e.runners, old.topic)
+		e.mu.Unlock()
 	}
 }
 

@@ -26,6 +26,12 @@ type Batch interface {
 	Flush(ctx context.Context) error
 }
 
+// Prefetcher is a Batch that reads in advance, in a few queries, what the events of a page will
+// look up, so that applying them one by one costs no round trip per event.
+type Prefetcher interface {
+	Prefetch(ctx context.Context, page []eventstore.Event) error
+}
+
 // Tx is a read-model transaction for one projector generation.
 type Tx struct {
 	*sql.Tx

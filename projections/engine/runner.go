@@ -233,12 +233,18 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		return fmt.Errorf("read checkpoint: %w", err)
 	}
 	batch := r.projector.NewBatch(tx)
+	todo := page
+	for len(todo) > 0 && todo[0].Position <= uint64(from) {
+		todo = todo[1:] // applied by an earlier transaction (ours or another process's)
+	}
+	if p, ok := batch.(Prefetcher); ok && len(todo) > 0 {
+		if err := p.Prefetch(ctx, todo); err != nil {
+			return fmt.Errorf("prefetch for the page ending at %d: %w", todo[len(todo)-1].Position, err)
+		}
+	}
 	applied := int64(0)
 	var lastAt time.Time
-	for _, ev := range page {
-		if ev.Position <= uint64(from) {
-			continue // applied by an earlier transaction (ours or another process's)
-		}
+	for _, ev := range todo {
 		if err := batch.Apply(ctx, ev); err != nil {
 			return fmt.Errorf("event %s at position %d (%s v%d): %w", ev.Type, ev.Position, ev.StreamID, ev.Version, err)
 		}

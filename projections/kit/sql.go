@@ -10,6 +10,9 @@ import (
 // UpsertChunk is how many rows one multi-row statement writes.
 const UpsertChunk = 200
 
+// PrefetchChunk is how many rows one prefetching query reads by id.
+const PrefetchChunk = 500
+
 // Placeholders returns rows groups of n ? each: "(?, ?), (?, ?)" (or "?, ?" for one column).
 func Placeholders(rows, n int) string {
 	one := strings.TrimSuffix(strings.Repeat("?, ", n), ", ")

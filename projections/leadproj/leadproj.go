@@ -4,7 +4,6 @@ package leadproj
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
@@ -53,7 +52,7 @@ func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	tree := kit.OrgTree{Depts: tx.Table("lead_org_depts"), Users: tx.Table("lead_org_users")}
 	return &batch{p: p, tx: tx, table: tx.Table("leads"),
 		buf: kit.NewRowBuffer(tx.Table("leads"), "lead", tree, leadview.Columns,
-			func(r *sql.Row) (*leadview.Lead, error) { return leadview.Scan(r) },
+			leadview.Scan, func(r *leadview.Lead) uuid.UUID { return r.ID },
 			leadview.InsertColumns, func(l *leadview.Lead) []any { return leadview.Args(tx.DB.Dialect, l) })}
 }
 
@@ -124,6 +123,23 @@ var changes = kit.NewHandlers(
 		return nil
 	}),
 )
+
+// createdType is the type name of the event that starts a lead's row.
+var createdType = lead.Created{}.EventType()
+
+// Prefetch implements engine.Prefetcher: the rows of the leads the page changes, read at once.
+func (b *batch) Prefetch(ctx context.Context, page []eventstore.Event) error {
+	var ids []uuid.UUID
+	for _, e := range page {
+		if eventstore.StreamKind(e.StreamID) != lead.StreamPrefix || e.Type == createdType {
+			continue
+		}
+		if id, err := uuid.Parse(strings.TrimPrefix(e.StreamID, lead.StreamPrefix+"-")); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return b.buf.Prefetch(ctx, b.tx, ids)
+}
 
 func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	switch eventstore.StreamKind(e.StreamID) {

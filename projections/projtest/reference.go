@@ -103,7 +103,6 @@ func BulkLoadReference(tb testing.TB, db *readmodels.DB, events []eventstore.Eve
 	return took
 }
 
-
 func sqliteInsertAll(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
