@@ -31,6 +31,10 @@ type Dialect interface {
 	FillSearchIndex(table string) []string
 	// Analyze returns the statements that refresh the planner's statistics of the tables.
 	Analyze(tables []string) []string
+	// BulkLoad returns the statements that start a transaction of a rebuild's bulk load: it may
+	// trade durability for speed (a lost page is reapplied from the checkpoint) and use more
+	// memory for building indexes.
+	BulkLoad() []string
 	// Reclaim returns the statements that give the space of dropped tables back to the file
 	// system (none where dropping a table already does).
 	Reclaim() []string
@@ -48,6 +52,12 @@ type Dialect interface {
 	CustomHas(col, key string) string
 	// Contains is a condition with one ? placeholder: the text expression holds that substring.
 	Contains(expr string) string
+}
+
+// Copier is a Dialect with a bulk path for new rows (PostgreSQL's COPY): Copy writes rows into
+// table through the driver connection of a database/sql connection (sql.Conn.Raw).
+type Copier interface {
+	Copy(ctx context.Context, driverConn any, table string, cols []string, rows [][]any) error
 }
 
 // DB is a read-model database.

@@ -45,7 +45,10 @@ type Options struct {
 	// process within it.
 	LeaseTTL time.Duration
 	Holder   string // names this process in leases (default host, pid and a random part)
-	Logger   *slog.Logger
+	// AnalyzeAfter is the least number of events a serving generation applies before its
+	// tables' statistics are refreshed again (see analyzeDue; default 1,000).
+	AnalyzeAfter int64
+	Logger       *slog.Logger
 }
 
 // Engine runs the projectors.
@@ -81,6 +84,9 @@ func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.AnalyzeAfter <= 0 {
+		opts.AnalyzeAfter = 1000
 	}
 	if opts.LeaseTTL <= 0 {
 		opts.LeaseTTL = 15 * time.Second
@@ -251,9 +257,12 @@ func (e *Engine) Running() <-chan struct{} { return e.router.Running() }
 // Close stops the router.
 func (e *Engine) Close() error { return errors.Join(e.router.Close(), e.sub.Close()) }
 
+// refreshInterval is how often an engine looks for generation switches made by other processes.
+const refreshInterval = 2 * time.Second
+
 // refreshLoop follows generation switches made by other processes.
 func (e *Engine) refreshLoop(ctx context.Context) {
-	t := time.NewTicker(2 * time.Second)
+	t := time.NewTicker(refreshInterval)
 	defer t.Stop()
 	for {
 		select {

@@ -7,8 +7,8 @@ import (
 
 // Superseded generations are dropped exactly when nobody can read them any more, not after a
 // guessed delay. Every engine records in projection_readers, per projection, the oldest
-// generation its process may still read (renewed with each refresh, expiring after LeaseTTL so a
-// crashed process stops counting). A process that follows a switch keeps its record on the old
+// generation its process may still read (renewed with each refresh, expiring after LeaseTTL, at
+// least three refreshes, so a crashed process stops counting). A process that follows a switch keeps its record on the old
 // generation for DropGrace, for the requests that took the old table names just before, then
 // moves it. A superseded generation that no unexpired record reaches is dropped by the next
 // engine that looks (each looks after every refresh): the last reader to leave drops it.
@@ -48,7 +48,7 @@ func (e *Engine) publishReaders(ctx context.Context, leaveAll bool) error {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck
-	expires := e.db.Dialect.Time(now.Add(e.opts.LeaseTTL))
+	expires := e.db.Dialect.Time(now.Add(readerTTL(e.opts.LeaseTTL)))
 	for _, name := range e.order {
 		if gens[name] == 0 {
 			continue
@@ -61,6 +61,10 @@ func (e *Engine) publishReaders(ctx context.Context, leaveAll bool) error {
 	}
 	return tx.Commit()
 }
+
+// readerTTL is how long a reader record lasts unrenewed: the lease TTL, but at least three
+// refresh intervals, as the refresh loop renews it.
+func readerTTL(lease time.Duration) time.Duration { return max(lease, 3*refreshInterval) }
 
 // leaveReaders deletes this process's reader records (the engine stops).
 func (e *Engine) leaveReaders(ctx context.Context) error {

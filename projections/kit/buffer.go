@@ -33,6 +33,8 @@ type RowBuffer[R any] struct {
 	places map[uuid.UUID]Placement
 	// stored holds the rows Prefetch read, as stored (nil: asked for and not there).
 	stored map[uuid.UUID]*R
+	// known are the rows read from the table (by Get or Prefetch); the others Put are new.
+	known map[uuid.UUID]bool
 }
 
 // NewRowBuffer buffers rows of table (kind names them in errors). read is the column list scan
@@ -40,7 +42,8 @@ type RowBuffer[R any] struct {
 func NewRowBuffer[R any](table, kind string, tree OrgTree, read string, scan func(readmodels.Scanner) (*R, error), key func(*R) uuid.UUID,
 	cols string, args func(*R) []any) *RowBuffer[R] {
 	return &RowBuffer[R]{table: table, kind: kind, read: read, scan: scan, key: key, cols: cols, args: args, tree: tree,
-		rows: map[uuid.UUID]*R{}, gone: map[uuid.UUID]bool{}, places: map[uuid.UUID]Placement{}, stored: map[uuid.UUID]*R{}}
+		rows: map[uuid.UUID]*R{}, gone: map[uuid.UUID]bool{}, places: map[uuid.UUID]Placement{}, stored: map[uuid.UUID]*R{},
+		known: map[uuid.UUID]bool{}}
 }
 
 // Prefetch reads the stored rows of ids (those the page's events change) in a few queries, so
@@ -67,6 +70,7 @@ func (rb *RowBuffer[R]) Prefetch(ctx context.Context, tx *engine.Tx, ids []uuid.
 				return err
 			}
 			rb.stored[rb.key(row)] = row
+			rb.known[rb.key(row)] = true
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -109,6 +113,9 @@ func (rb *RowBuffer[R]) Get(ctx context.Context, tx *engine.Tx, id uuid.UUID) (*
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s %s: not in the read model", rb.kind, id)
 	}
+	if err == nil {
+		rb.known[id] = true
+	}
 	return row, err
 }
 
@@ -143,6 +150,7 @@ func (rb *RowBuffer[R]) Flush(ctx context.Context, tx *engine.Tx) error {
 		clear(rb.rows)
 		clear(rb.gone)
 		clear(rb.stored)
+		clear(rb.known)
 		rb.order = rb.order[:0]
 	}()
 	if len(rb.gone) > 0 {
@@ -154,10 +162,27 @@ func (rb *RowBuffer[R]) Flush(ctx context.Context, tx *engine.Tx) error {
 			return err
 		}
 	}
+	// In a rebuild (tx.Bulk) the rows this page created are new to the table: they are written
+	// by the bulk path, the others upserted.
 	live := make([]*R, 0, len(rb.order))
+	var fresh [][]any
 	for _, id := range rb.order {
-		if row, ok := rb.rows[id]; ok {
+		row, ok := rb.rows[id]
+		switch {
+		case !ok:
+		case tx.Bulk && !rb.known[id]:
+			fresh = append(fresh, rb.args(row))
+		default:
 			live = append(live, row)
+		}
+	}
+	if len(fresh) > 0 {
+		cols := strings.Split(rb.cols, ",")
+		for i := range cols {
+			cols[i] = strings.TrimSpace(cols[i])
+		}
+		if err := tx.Insert(ctx, rb.table, cols, fresh); err != nil {
+			return fmt.Errorf("insert new %s rows: %w", rb.kind, err)
 		}
 	}
 	ncol := strings.Count(rb.cols, ",") + 1

@@ -26,7 +26,20 @@ func Placeholders(rows, n int) string {
 // InsertNew writes n rows into table in multi-row INSERTs of UpsertChunk rows, skipping rows
 // whose key (a unique column such as the log position) is already there, so a replayed page
 // writes nothing twice. args returns the values of row i in the order of cols.
+//
+// In a rebuild (tx.Bulk) the page's rows are new to the table, and they go by tx.Insert.
 func InsertNew(ctx context.Context, tx *engine.Tx, table, cols, key string, n int, args func(i int) []any) error {
+	if tx.Bulk {
+		rows := make([][]any, n)
+		for i := range rows {
+			rows[i] = args(i)
+		}
+		names := strings.Split(cols, ",")
+		for i := range names {
+			names[i] = strings.TrimSpace(names[i])
+		}
+		return tx.Insert(ctx, table, names, rows)
+	}
 	ncol := strings.Count(cols, ",") + 1
 	for start := 0; start < n; start += UpsertChunk {
 		end := min(start+UpsertChunk, n)

@@ -124,6 +124,10 @@ func (Dialect) Analyze(tables []string) []string {
 	return out
 }
 
+// BulkLoad implements readmodels.Dialect: commits do not wait for the disk already
+// (synchronous = NORMAL in WAL mode).
+func (Dialect) BulkLoad() []string { return nil }
+
 // Reclaim implements readmodels.Dialect: the file is in incremental auto-vacuum mode (see
 // Open), so dropped tables' pages are free pages until incremental_vacuum cuts them off the end
 // of the file; the WAL checkpoint writes that to the main file and truncates the WAL.
