@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
 
 	"github.com/google/uuid"
@@ -39,9 +38,6 @@ func RunAll(tb testing.TB, store eventstore.Store, db *readmodels.DB, opts engin
 	tb.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-		if os.Getenv("CHRONICLE_BENCH_LOG") != "" {
-			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-		}
 	}
 	eng, err := engine.New(store, db, opts, AllProjectors()...)
 	if err != nil {
