@@ -109,7 +109,7 @@ func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...
 		return nil, err
 	}
 	e.router = router
-	e.sub = NewLogSubscriber(store, e.feed, opts.PageSize, opts.Logger)
+	e.sub = NewLogSubscriber(newSharedLog(store), e.feed, opts.PageSize, opts.Logger)
 	return e, nil
 }
 
