@@ -19,6 +19,9 @@ import (
 // the same run.
 //
 //	CHRONICLE_TEST_POSTGRES_URL='postgres://...' go test -run '^$' -bench Rebuild -benchtime 1x -timeout 30m ./projections/engine/
+//
+// CHRONICLE_BENCH_LOG=1 shows the engine's log, which says how long each rebuilt generation took
+// to build its deferred indexes and to ANALYZE ("rebuilt generation indexed and analyzed").
 func BenchmarkRebuild(b *testing.B) {
 	outer := b
 	for _, be := range projtest.BenchBackends() {

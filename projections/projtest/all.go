@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 
 	"github.com/google/uuid"
@@ -33,11 +34,14 @@ func AllProjectors() []engine.Projector {
 }
 
 // RunAll starts an engine with every projector over store and db, as the server runs it; stop
-// ends it.
+// ends it. With CHRONICLE_BENCH_LOG set (and no logger in opts) the engine logs to stderr.
 func RunAll(tb testing.TB, store eventstore.Store, db *readmodels.DB, opts engine.Options) (eng *engine.Engine, stop func()) {
 	tb.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		if os.Getenv("CHRONICLE_BENCH_LOG") != "" { // the engine's log on stderr (where a rebuild's time goes)
+			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		}
 	}
 	eng, err := engine.New(store, db, opts, AllProjectors()...)
 	if err != nil {
