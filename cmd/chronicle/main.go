@@ -219,7 +219,9 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 	<-a.Engine.Running()
 	switch sub {
 	case "status":
-		time.Sleep(200 * time.Millisecond) // let checkpoints load
+		if err := a.Engine.WaitLoaded(ctx); err != nil { // positions are known
+			return err
+		}
 		st, err := a.Engine.Status(ctx)
 		if err != nil {
 			return err

@@ -62,6 +62,7 @@ func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
 	}
 	r.position.Store(uint64(pos))
 	r.loaded.Store(true)
+	r.engine.changed.Notify() // WaitLoaded
 	return uint64(pos), nil
 }
 
