@@ -27,6 +27,18 @@ type Dialect interface {
 	// search, and DropSearchIndex those that remove it.
 	SearchIndex(table string) []string
 	DropSearchIndex(table string) []string
+	// FillSearchIndex returns the statements that index the rows already in table, run right
+	// after SearchIndex's statements when a rebuild creates the search index after loading.
+	FillSearchIndex(table string) []string
+	// Analyze returns the statements that refresh the planner's statistics of the tables.
+	Analyze(tables []string) []string
+	// BulkLoad returns the statements that start a transaction of a rebuild's bulk load: it may
+	// trade durability for speed (a lost page is reapplied from the checkpoint) and use more
+	// memory for building indexes.
+	BulkLoad() []string
+	// Reclaim returns the statements that give the space of dropped tables back to the file
+	// system (none where dropping a table already does).
+	Reclaim() []string
 	// SearchCondition returns a WHERE condition (with ? placeholders) matching rows of table
 	// whose search column contains the lower-cased needle.
 	SearchCondition(table, needle string) (string, []any)
@@ -45,6 +57,12 @@ type Dialect interface {
 	LimitUnionArms() bool
 	// Contains is a condition with one ? placeholder: the text expression holds that substring.
 	Contains(expr string) string
+}
+
+// Copier is a Dialect with a bulk path for new rows (PostgreSQL's COPY): Copy writes rows into
+// table through the driver connection of a database/sql connection (sql.Conn.Raw).
+type Copier interface {
+	Copy(ctx context.Context, driverConn any, table string, cols []string, rows [][]any) error
 }
 
 // DB is a read-model database.
@@ -97,6 +115,14 @@ var operationalSchema = []string{
 	`CREATE TABLE IF NOT EXISTS projection_active (
 		name TEXT PRIMARY KEY,
 		generation INTEGER NOT NULL)`,
+	// The oldest generation of each projection that a process (holder) may still read; a
+	// superseded generation is dropped once no unexpired record reaches it.
+	`CREATE TABLE IF NOT EXISTS projection_readers (
+		holder TEXT NOT NULL,
+		name TEXT NOT NULL,
+		generation INTEGER NOT NULL,
+		expires_at {time} NOT NULL,
+		PRIMARY KEY (holder, name))`,
 	`CREATE TABLE IF NOT EXISTS projection_schemas (
 		name TEXT NOT NULL,
 		generation INTEGER NOT NULL,

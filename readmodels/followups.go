@@ -35,8 +35,11 @@ func FollowUpTableDDL(table string) []string {
 	}
 }
 
-// FollowUpInsert is the statement and arguments that store a follow-up.
-func (db *DB) FollowUpInsert(table string, f FollowUp) (string, []any) {
+// FollowUpColumns are the columns of a follow-up table in the order of FollowUpArgs.
+const FollowUpColumns = `id, subject, customer_id, contact_id, type, at, content, next_follow_up_at, by_id, by_name, position`
+
+// FollowUpArgs are the values of a follow-up's row, in the order of FollowUpColumns.
+func (db *DB) FollowUpArgs(f FollowUp) []any {
 	var next any
 	if f.NextFollowUpAt != nil {
 		next = db.Dialect.Time(*f.NextFollowUpAt)
@@ -47,10 +50,8 @@ func (db *DB) FollowUpInsert(table string, f FollowUp) (string, []any) {
 		}
 		return id.String()
 	}
-	return `INSERT INTO ` + table + ` (id, subject, customer_id, contact_id, type, at, content, next_follow_up_at, by_id, by_name, position)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		[]any{f.ID.String(), f.Subject, opt(f.CustomerID), opt(f.ContactID), f.Type, db.Dialect.Time(f.At), f.Content, next,
-			f.By.ID, f.By.Name, int64(f.Position)}
+	return []any{f.ID.String(), f.Subject, opt(f.CustomerID), opt(f.ContactID), f.Type, db.Dialect.Time(f.At), f.Content, next,
+		f.By.ID, f.By.Name, int64(f.Position)}
 }
 
 // ListFollowUps returns the follow-ups of a follow-up table that match cond (one ? for arg),

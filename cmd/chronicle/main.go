@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -233,7 +234,9 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 	<-a.Engine.Running()
 	switch sub {
 	case "status":
-		time.Sleep(200 * time.Millisecond) // let checkpoints load
+		if err := a.Engine.WaitLoaded(ctx); err != nil { // positions are known
+			return err
+		}
 		st, err := a.Engine.Status(ctx)
 		if err != nil {
 			return err
@@ -252,23 +255,30 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 		if len(names) == 0 {
 			return errors.New("usage: chronicle projections rebuild NAME|--all")
 		}
-		for _, n := range names {
-			start := time.Now()
-			gen, err := a.Engine.Rebuild(ctx, n)
-			if err != nil {
-				return fmt.Errorf("rebuild %s: %w", n, err)
-			}
-			for a.Engine.Rebuilding(n) {
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-time.After(100 * time.Millisecond):
-				}
-			}
+		// All at once: each rebuild reads the log by itself and they share the machine; every
+		// one switches as soon as it has caught up.
+		start := time.Now()
+		var mu sync.Mutex
+		_, err := a.Engine.RebuildAll(ctx, names, func(n string, gen int) {
+			mu.Lock()
+			defer mu.Unlock()
 			fmt.Fprintf(stdout, "rebuilt %s into generation %d in %s\n", n, gen, time.Since(start).Round(time.Millisecond))
+		})
+		if err != nil {
+			return err
 		}
-		// Give serving processes time to follow the switch before the old tables go.
-		time.Sleep(3 * time.Second)
+		// This process reads nothing any more: the superseded generations nobody else reads are
+		// dropped now; a serving process that still reads one drops it when it has followed the
+		// switch (see projections/engine/readers.go), so nothing here waits for it.
+		remaining, err := a.Engine.ReleaseSuperseded(ctx)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if gens := remaining[n]; len(gens) > 0 {
+				fmt.Fprintf(stdout, "%s: generation %v still read by a serving process, which drops it after following the switch\n", n, gens)
+			}
+		}
 		return nil
 	}
 	return fmt.Errorf("unknown projections command %q", sub)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
+	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/user"
 )
@@ -237,5 +238,49 @@ func TestPoolSizeConfiguration(t *testing.T) {
 	cfg, _, err = config(flag.NewFlagSet("t", flag.ContinueOnError), []string{"-pg-max-conns", "3", "-sqlite-readers", "2"}, e)
 	if err != nil || cfg.PGMaxConns != 3 || cfg.SQLiteReaders != 2 {
 		t.Fatalf("flags over the environment: %d and %d (%v)", cfg.PGMaxConns, cfg.SQLiteReaders, err)
+	}
+}
+
+// TestProjectionsRebuildAll: `projections rebuild --all` rebuilds every projection, and with no
+// server reading the old generations it drops them itself before it returns (no fixed wait).
+func TestProjectionsRebuildAll(t *testing.T) {
+	dir := t.TempDir()
+	e := env(map[string]string{"CHRONICLE_DATA_DIR": dir, "CHRONICLE_ADMIN_PASSWORD": "Data-lantern-2026!"})
+	if err := run(context.Background(), []string{"users", "create-admin"}, &bytes.Buffer{}, e); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"projections", "rebuild", "--all"}, &out, e); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"org", "leads", "customers", "conversions", "audit", "logins"} {
+		if !strings.Contains(out.String(), "rebuilt "+name+" into generation 2 in ") {
+			t.Fatalf("output %q does not report the rebuild of %s", out.String(), name)
+		}
+	}
+	db, err := rsqlite.Open(context.Background(), filepath.Join(dir, "readmodels.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var old []string
+	rows, err := db.SQL.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%\_g1%' ESCAPE '\'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		old = append(old, n)
+	}
+	rows.Close()
+	var checkpoints int
+	if err := db.SQL.QueryRow(`SELECT count(*) FROM projection_checkpoints WHERE generation = 1`).Scan(&checkpoints); err != nil {
+		t.Fatal(err)
+	}
+	if len(old) > 0 || checkpoints > 0 {
+		t.Fatalf("generation 1 left behind: tables %v, %d checkpoints", old, checkpoints)
 	}
 }

@@ -5,7 +5,6 @@ package customerproj
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -50,22 +49,33 @@ func (*Projector) Drop(db *readmodels.DB, gen int) []string {
 		`DROP TABLE IF EXISTS `+readmodels.TableName("customer_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("customer_org_users", gen))
 }
 
+// KeepIndexes implements engine.KeepIndexes: applying events finds customers and contacts by
+// owner (organisation changes), contacts by customer (owner changes, deletions, the primary
+// contact) and follow-ups by customer (merges); the tree is read by path.
+func (*Projector) KeepIndexes(gen int) []string {
+	t, ct := readmodels.TableName("customers", gen), readmodels.TableName("contacts", gen)
+	return append([]string{t + "_owner", ct + "_owner", ct + "_customer", readmodels.TableName("customer_followups", gen) + "_customer"},
+		kit.OrgTreeIndexes(readmodels.TableName("customer_org_depts", gen), readmodels.TableName("customer_org_users", gen))...)
+}
+
 func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	tree := kit.OrgTree{Depts: tx.Table("customer_org_depts"), Users: tx.Table("customer_org_users")}
 	return &batch{p: p, tx: tx, table: tx.Table("customers"), contacts: tx.Table("contacts"),
+		followUps: kit.FollowUps{Table: tx.Table("customer_followups")},
 		buf: kit.NewRowBuffer(tx.Table("customers"), "customer", tree, customerview.Columns,
-			func(r *sql.Row) (*customerview.Customer, error) { return customerview.Scan(r) },
+			customerview.Scan, func(r *customerview.Customer) uuid.UUID { return r.ID },
 			customerview.InsertColumns, func(c *customerview.Customer) []any { return customerview.Args(tx.DB.Dialect, c) })}
 }
 
 // batch keeps the customer rows a page touches in its buffer; contacts and follow-ups are
 // written through.
 type batch struct {
-	p        *Projector
-	tx       *engine.Tx
-	table    string
-	contacts string
-	buf      *kit.RowBuffer[customerview.Customer]
+	p         *Projector
+	tx        *engine.Tx
+	table     string
+	contacts  string
+	buf       *kit.RowBuffer[customerview.Customer]
+	followUps kit.FollowUps
 }
 
 // change is one event of an existing customer, with the customer's row as the page left it.
@@ -129,13 +139,15 @@ var changes = kit.NewHandlers(
 		if d.ContactID != "" {
 			subject = "contact:" + d.ContactID
 		}
-		q, args := c.tx.DB.FollowUpInsert(c.tx.Table("customer_followups"), readmodels.FollowUp{ID: fid, Subject: subject, CustomerID: &c.id,
+		c.followUps.Add(readmodels.FollowUp{ID: fid, Subject: subject, CustomerID: &c.id,
 			ContactID: optUUID(d.ContactID), Type: d.Type, At: d.At, Content: d.Content, NextFollowUpAt: d.NextFollowUpAt,
 			By: readmodels.AuditActor{ID: c.e.Metadata.ActorID, Name: c.e.Metadata.ActorName}, Position: c.e.Position})
-		_, err := c.tx.Exec(ctx, q, args...)
-		return err
+		return nil
 	}),
 	kit.On(func(ctx context.Context, c *change, d customer.Merged) error {
+		if err := c.followUps.Flush(ctx, c.tx); err != nil { // the page's follow-ups move too
+			return err
+		}
 		if _, err := c.tx.Exec(ctx, `UPDATE `+c.tx.Table("customer_followups")+` SET customer_id = ? WHERE customer_id = ?`, d.Into, c.id.String()); err != nil {
 			return err
 		}
@@ -168,6 +180,24 @@ var changes = kit.NewHandlers(
 		return nil
 	}),
 )
+
+// createdType is the type name of the event that starts a customer's row.
+var createdType = customer.Created{}.EventType()
+
+// Prefetch implements engine.Prefetcher: the rows of the customers the page changes, read at
+// once.
+func (b *batch) Prefetch(ctx context.Context, page []eventstore.Event) error {
+	var ids []uuid.UUID
+	for _, e := range page {
+		if eventstore.StreamKind(e.StreamID) != customer.StreamPrefix || e.Type == createdType {
+			continue
+		}
+		if id, err := uuid.Parse(strings.TrimPrefix(e.StreamID, customer.StreamPrefix+"-")); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return b.buf.Prefetch(ctx, b.tx, ids)
+}
 
 func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	kind := eventstore.StreamKind(e.StreamID)
@@ -338,5 +368,10 @@ func (b *batch) put(row *customerview.Customer, e eventstore.Event, at time.Time
 	b.buf.Put(row.ID, row)
 }
 
-// Flush writes the buffered customer rows.
-func (b *batch) Flush(ctx context.Context) error { return b.buf.Flush(ctx, b.tx) }
+// Flush writes the buffered customer rows and follow-ups.
+func (b *batch) Flush(ctx context.Context) error {
+	if err := b.buf.Flush(ctx, b.tx); err != nil {
+		return err
+	}
+	return b.followUps.Flush(ctx, b.tx)
+}

@@ -92,6 +92,16 @@ func (b *timedBatch) Apply(ctx context.Context, e eventstore.Event) error {
 	return err
 }
 
+func (b *timedBatch) Prefetch(ctx context.Context, page []eventstore.Event) error {
+	if p, ok := b.b.(engine.Prefetcher); ok {
+		t := time.Now()
+		err := p.Prefetch(ctx, page)
+		b.p.apply.Add(int64(time.Since(t)))
+		return err
+	}
+	return nil
+}
+
 func (b *timedBatch) Flush(ctx context.Context) error {
 	t := time.Now()
 	err := b.b.Flush(ctx)

@@ -15,7 +15,9 @@
 //
 // Rebuild creates generation n+1 of a projection's tables, fills it from position 0 while
 // generation n keeps serving, and switches projection_active inside the transaction that catches
-// up with the head of the log; the old generation's tables are dropped after a grace period.
+// up with the head of the log. The new generation is loaded in bulk, with its secondary and search
+// indexes built and its tables analyzed just before the switch (bulk.go); the old generation's
+// tables are dropped once no process reads them any more (readers.go).
 // Projectors have no side effects other than their own tables, so replays are safe.
 //
 // The engine knows projectors only through the Projector interface: the projectors live in one

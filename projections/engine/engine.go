@@ -34,15 +34,21 @@ const (
 
 // Options tune the engine.
 type Options struct {
-	PageSize    int           // events per transaction while catching up (default 1000)
-	MaxAttempts int           // failures of one page before parking (default 8)
-	DropGrace   time.Duration // how long superseded tables keep serving stragglers (default 10 s)
+	PageSize    int // events per transaction while catching up (default 1000)
+	MaxAttempts int // failures of one page before parking (default 8)
+	// DropGrace is how long a process keeps reading a superseded generation after it switched
+	// (requests that took the old table names just before); the tables are dropped once no
+	// process reads them (see readers.go). Default 10 s.
+	DropGrace time.Duration
 	// LeaseTTL is how long a process's hold on a projection generation lasts without renewal
 	// (renewed every third of it; default 15 s): a crashed process's projections move to another
 	// process within it.
 	LeaseTTL time.Duration
 	Holder   string // names this process in leases (default host, pid and a random part)
-	Logger   *slog.Logger
+	// AnalyzeAfter is the least number of events a serving generation applies before its
+	// tables' statistics are refreshed again (see analyzeDue; default 1,000).
+	AnalyzeAfter int64
+	Logger       *slog.Logger
 }
 
 // Engine runs the projectors.
@@ -62,6 +68,7 @@ type Engine struct {
 	rebuild map[string]*runner // rebuilding runner by projection name
 	changed eventstore.Notifier
 	ctx     context.Context
+	readers map[string]readerSince // by projection name; see readers.go
 }
 
 // New prepares (but does not start) the projectors.
@@ -78,6 +85,9 @@ func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.AnalyzeAfter <= 0 {
+		opts.AnalyzeAfter = 1000
+	}
 	if opts.LeaseTTL <= 0 {
 		opts.LeaseTTL = 15 * time.Second
 	}
@@ -86,7 +96,7 @@ func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...
 		opts.Holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
 	}
 	e := &Engine{store: store, db: db, projectors: map[string]Projector{}, opts: opts, logger: opts.Logger,
-		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}}
+		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}, readers: map[string]readerSince{}}
 	for _, p := range projectors {
 		if _, dup := e.projectors[p.Name()]; dup {
 			return nil, fmt.Errorf("projector %q registered twice", p.Name())
@@ -99,7 +109,7 @@ func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...
 		return nil, err
 	}
 	e.router = router
-	e.sub = NewLogSubscriber(store, e.feed, opts.PageSize, opts.Logger)
+	e.sub = NewLogSubscriber(newSharedLog(store), e.feed, opts.PageSize, opts.Logger)
 	return e, nil
 }
 
@@ -116,7 +126,7 @@ func (e *Engine) Prepare(ctx context.Context) error {
 		p := e.projectors[name]
 		active := e.db.Gens.Active(name)
 		if active == 0 {
-			if err := e.create(ctx, p, 1, true); err != nil {
+			if err := e.create(ctx, p, 1, true, p.Schema(e.db, 1)); err != nil {
 				return err
 			}
 			continue
@@ -135,8 +145,8 @@ func (e *Engine) Prepare(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("rebuild %s for its new schema: %w", name, err)
 		}
+		// The old generation is dropped once no process reads it any more (Run collects it).
 		e.logger.Info("projection schema changed; rebuilding from the event log", "projection", name, "generation", gen)
-		e.dropGeneration(ctx, p, active)
 	}
 	return e.db.Gens.Refresh(ctx)
 }
@@ -157,8 +167,8 @@ func (e *Engine) nextGenerationActive(ctx context.Context, p Projector) (int, er
 	return maxGen + 1, e.createForced(ctx, p, maxGen+1)
 }
 
-// create makes a generation's tables and checkpoint (and activates it when asked) in one tx.
-func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool) error {
+// create makes a generation's tables (ddl) and checkpoint (and activates it when asked) in one tx.
+func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool, ddl []string) error {
 	tx, err := e.db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -174,7 +184,7 @@ func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool
 			return err
 		}
 	}
-	for _, stmt := range p.Schema(e.db, gen) {
+	for _, stmt := range ddl {
 		if _, err := tx.ExecContext(ctx, e.db.Dialect.DDL(stmt)); err != nil {
 			return fmt.Errorf("create %s generation %d: %w", p.Name(), gen, err)
 		}
@@ -197,7 +207,7 @@ func (e *Engine) create(ctx context.Context, p Projector, gen int, activate bool
 
 // createForced makes a generation and activates it even though one is active.
 func (e *Engine) createForced(ctx context.Context, p Projector, gen int) error {
-	if err := e.create(ctx, p, gen, false); err != nil {
+	if err := e.create(ctx, p, gen, false, p.Schema(e.db, gen)); err != nil {
 		return err
 	}
 	tx, err := e.db.SQL.BeginTx(ctx, nil)
@@ -213,6 +223,22 @@ func (e *Engine) createForced(ctx context.Context, p Projector, gen int) error {
 
 // Run starts a handler per projection and blocks until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
+	// Say which generations this process reads before looking at them once more: a switch made
+	// in between is seen now, and a dropper that looked before this record sees nothing this
+	// process serves (see readers.go).
+	if err := e.publishReaders(ctx, false); err != nil {
+		e.logger.Warn("record the projection generations this process reads", "error", err)
+	}
+	if err := e.db.Gens.Refresh(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := e.leaveReaders(lctx); err != nil {
+			e.logger.Warn("remove this process's projection reader records", "error", err)
+		}
+	}()
 	e.mu.Lock()
 	e.ctx = ctx
 	for _, name := range e.order {
@@ -231,9 +257,12 @@ func (e *Engine) Running() <-chan struct{} { return e.router.Running() }
 // Close stops the router.
 func (e *Engine) Close() error { return errors.Join(e.router.Close(), e.sub.Close()) }
 
+// refreshInterval is how often an engine looks for generation switches made by other processes.
+const refreshInterval = 2 * time.Second
+
 // refreshLoop follows generation switches made by other processes.
 func (e *Engine) refreshLoop(ctx context.Context) {
-	t := time.NewTicker(2 * time.Second)
+	t := time.NewTicker(refreshInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -245,6 +274,13 @@ func (e *Engine) refreshLoop(ctx context.Context) {
 				continue
 			}
 			e.followSwitches(ctx)
+			if err := e.publishReaders(ctx, false); err != nil && ctx.Err() == nil {
+				e.logger.Warn("record the projection generations this process reads", "error", err)
+				continue
+			}
+			if _, err := e.collect(ctx); err != nil && ctx.Err() == nil {
+				e.logger.Warn("drop superseded projection generations", "error", err)
+			}
 		}
 	}
 }
@@ -338,7 +374,10 @@ func (e *Engine) nextGeneration(ctx context.Context, p Projector) (int, error) {
 		return 0, err
 	}
 	gen := maxGen + 1
-	return gen, e.create(ctx, p, gen, false)
+	// Only the tables and the indexes its own updates need: the rest is built once it has caught
+	// up (see rebuildSchema and runner.switchOver).
+	first, _, _ := rebuildSchema(e.db, p, gen)
+	return gen, e.create(ctx, p, gen, false, first)
 }
 
 // Errors of Rebuild.
@@ -346,6 +385,62 @@ var (
 	ErrUnknownProjection = errors.New("unknown projection")
 	ErrRebuildInProgress = errors.New("a rebuild of this projection is already running")
 )
+
+// WaitRebuilt blocks until generation gen of the projection serves in this process (the rebuild
+// that Rebuild started switched), the rebuild parks or stops, or ctx ends.
+func (e *Engine) WaitRebuilt(ctx context.Context, name string, gen int) error {
+	for {
+		wake := e.changed.Wait()
+		e.mu.Lock()
+		active, r := e.active[name], e.rebuild[name]
+		e.mu.Unlock()
+		switch {
+		case active != nil && active.gen >= gen:
+			return nil
+		case r == nil || r.gen != gen:
+			return fmt.Errorf("rebuild of %s into generation %d stopped before it switched", name, gen)
+		case r.state.Load() == StateParked:
+			r.mu.Lock()
+			msg := r.lastError
+			r.mu.Unlock()
+			return fmt.Errorf("rebuild of %s into generation %d parked: %s", name, gen, msg)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		}
+	}
+}
+
+// RebuildAll rebuilds the named projections at the same time and waits until every new
+// generation serves. done, when not nil, is called as each one switches. It returns the new
+// generations by name.
+func (e *Engine) RebuildAll(ctx context.Context, names []string, done func(name string, gen int)) (map[string]int, error) {
+	gens := make(map[string]int, len(names))
+	for _, n := range names {
+		gen, err := e.Rebuild(ctx, n)
+		if err != nil {
+			return gens, fmt.Errorf("rebuild %s: %w", n, err)
+		}
+		gens[n] = gen
+	}
+	errs := make(chan error, len(names))
+	for _, n := range names {
+		go func() {
+			err := e.WaitRebuilt(ctx, n, gens[n])
+			if err == nil && done != nil {
+				done(n, gens[n])
+			}
+			errs <- err
+		}()
+	}
+	var all []error
+	for range names {
+		all = append(all, <-errs)
+	}
+	return gens, errors.Join(all...)
+}
 
 // swapped is called after the transaction that activated r's generation committed.
 func (e *Engine) swapped(r *runner) {
@@ -358,19 +453,15 @@ func (e *Engine) swapped(r *runner) {
 	r.rebuilding = false
 	r.state.Store(StateLive)
 	e.mu.Unlock()
+	e.changed.Notify()
 	e.logger.Info("projection rebuilt and switched", "projection", name, "generation", r.gen)
 	if old != nil {
+		// Its tables go when no process reads them any more (readers.go): this one keeps
+		// reading them for DropGrace.
 		old.handler.Stop()
-		go func() {
-			select {
-			case <-time.After(e.opts.DropGrace):
-			case <-e.ctx.Done():
-			}
-			e.dropGeneration(context.WithoutCancel(e.ctx), r.projector, old.gen)
-			e.mu.Lock()
-			delete(e.runners, old.topic)
-			e.mu.Unlock()
-		}()
+		e.mu.Lock()
+		delete(e.runners, old.topic)
+		e.mu.Unlock()
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -26,12 +27,50 @@ type Batch interface {
 	Flush(ctx context.Context) error
 }
 
+// Prefetcher is a Batch that reads in advance, in a few queries, what the events of a page will
+// look up, so that applying them one by one costs no round trip per event.
+type Prefetcher interface {
+	Prefetch(ctx context.Context, page []eventstore.Event) error
+}
+
 // Tx is a read-model transaction for one projector generation.
 type Tx struct {
 	*sql.Tx
 	DB  *readmodels.DB
 	Gen int
+	// Bulk: the generation is being rebuilt. Nobody else reads or writes it, and the rows a page
+	// creates are new, so they may be written with Insert instead of upserts.
+	Bulk bool
+	conn *sql.Conn // the transaction's connection (nil in tests that make a Tx by hand)
 }
+
+// Insert writes new rows (no conflict handling: a row that exists fails the page): by the
+// driver's bulk path where the dialect has one (COPY on PostgreSQL), else in multi-row INSERTs
+// of insertChunk rows.
+func (t *Tx) Insert(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if c, ok := t.DB.Dialect.(readmodels.Copier); ok && t.conn != nil {
+		return t.conn.Raw(func(driverConn any) error { return c.Copy(ctx, driverConn, table, cols, rows) })
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	for start := 0; start < len(rows); start += insertChunk {
+		part := rows[start:min(start+insertChunk, len(rows))]
+		args := make([]any, 0, len(part)*len(cols))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		q := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.TrimSuffix(strings.Repeat(one+", ", len(part)), ", ")
+		if _, err := t.Exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertChunk is how many rows one INSERT of Insert writes (SQLite allows 32,766 parameters).
+const insertChunk = 500
 
 // Table is the physical name of one of the projector's tables in this generation.
 func (t *Tx) Table(base string) string { return readmodels.TableName(base, t.Gen) }

@@ -29,6 +29,10 @@ type runner struct {
 
 	conflict atomic.Bool // the last failure was another process advancing the checkpoint
 
+	// sinceAnalyze counts the events applied by this process since the generation's tables were
+	// last analyzed (see analyzeDue).
+	sinceAnalyze int64
+
 	mu        sync.Mutex
 	lastError string
 	loaded    atomic.Bool // the checkpoint was read: position is meaningful
@@ -58,6 +62,7 @@ func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
 	}
 	r.position.Store(uint64(pos))
 	r.loaded.Store(true)
+	r.engine.changed.Notify() // WaitLoaded
 	return uint64(pos), nil
 }
 
@@ -70,6 +75,7 @@ func (r *runner) Failed(attempt int) bool {
 	if attempt >= r.engine.opts.MaxAttempts {
 		r.state.Store(StateParked)
 		r.markParked(true)
+		r.engine.changed.Notify() // a rebuild waiter learns of it
 		return true
 	}
 	r.state.Store(StateRetrying)
@@ -217,7 +223,13 @@ func (r *runner) handle(msg *message.Message) error {
 
 func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bool) (err error) {
 	e := r.engine
-	sqlTx, err := e.db.SQL.BeginTx(ctx, nil)
+	// One connection for the page, so a bulk load can reach the driver's own (COPY).
+	conn, err := e.db.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -226,18 +238,31 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 			_ = sqlTx.Rollback()
 		}
 	}()
-	tx := &Tx{Tx: sqlTx, DB: e.db, Gen: r.gen}
-	var from int64
-	if err := tx.QueryRow(ctx, `SELECT position FROM projection_checkpoints WHERE name = ? AND generation = ?`, r.projector.Name(), r.gen).Scan(&from); err != nil {
+	tx := &Tx{Tx: sqlTx, DB: e.db, Gen: r.gen, Bulk: r.rebuilding, conn: conn}
+	if tx.Bulk {
+		for _, stmt := range e.db.Dialect.BulkLoad() {
+			if _, err := sqlTx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("prepare bulk load: %w", err)
+			}
+		}
+	}
+	var from, total int64
+	if err := tx.QueryRow(ctx, `SELECT position, events FROM projection_checkpoints WHERE name = ? AND generation = ?`, r.projector.Name(), r.gen).Scan(&from, &total); err != nil {
 		return fmt.Errorf("read checkpoint: %w", err)
 	}
 	batch := r.projector.NewBatch(tx)
+	todo := page
+	for len(todo) > 0 && todo[0].Position <= uint64(from) {
+		todo = todo[1:] // applied by an earlier transaction (ours or another process's)
+	}
+	if p, ok := batch.(Prefetcher); ok && len(todo) > 0 {
+		if err := p.Prefetch(ctx, todo); err != nil {
+			return fmt.Errorf("prefetch for the page ending at %d: %w", todo[len(todo)-1].Position, err)
+		}
+	}
 	applied := int64(0)
 	var lastAt time.Time
-	for _, ev := range page {
-		if ev.Position <= uint64(from) {
-			continue // applied by an earlier transaction (ours or another process's)
-		}
+	for _, ev := range todo {
 		if err := batch.Apply(ctx, ev); err != nil {
 			return fmt.Errorf("event %s at position %d (%s v%d): %w", ev.Type, ev.Position, ev.StreamID, ev.Version, err)
 		}
@@ -275,8 +300,8 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		swap = last >= head
 	}
 	if swap {
-		if err := e.db.Gens.Activate(ctx, sqlTx, r.projector.Name(), r.gen); err != nil {
-			return fmt.Errorf("activate generation %d: %w", r.gen, err)
+		if err := r.switchOver(ctx, sqlTx); err != nil {
+			return err
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -286,6 +311,66 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	r.advanced(last, caughtUp)
 	if swap {
 		e.swapped(r)
+		return nil
+	}
+	if !r.rebuilding {
+		r.sinceAnalyze += applied
+		if caughtUp && analyzeDue(r.sinceAnalyze, total+applied, e.opts.AnalyzeAfter) {
+			r.analyze(ctx)
+		}
+	}
+	return nil
+}
+
+// analyzeDue: the statistics of a serving generation are refreshed once it has caught up after
+// applying at least max(least (Options.AnalyzeAfter), 10% of all its events) since they were
+// last refreshed in this process: after catching up from scratch, after an import, after any
+// burst that may have changed the tables' sizes noticeably (PostgreSQL may run with autovacuum
+// off, and SQLite has no automatic ANALYZE; a rebuilt generation is analyzed when it switches).
+func analyzeDue(since, total, least int64) bool { return since >= max(least, total/10) }
+
+// analyze refreshes the planner statistics of the generation's tables (outside the page's
+// transaction; a failure is logged, the page is done).
+func (r *runner) analyze(ctx context.Context) {
+	e := r.engine
+	err := func() error {
+		tx, err := e.db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback() //nolint:errcheck
+		if err := analyze(ctx, e.db, tx, createdTables(r.projector.Schema(e.db, r.gen))); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}()
+	if err != nil {
+		e.logger.Warn("analyze projection tables", "projection", r.topic, "error", err)
+		return
+	}
+	r.sinceAnalyze = 0
+}
+
+// switchOver finishes a rebuilt generation inside the transaction of its last page: it builds
+// the indexes and the search index the bulk load went without, refreshes the planner
+// statistics of its tables, and makes it the serving generation.
+func (r *runner) switchOver(ctx context.Context, tx *sql.Tx) error {
+	e := r.engine
+	start := time.Now()
+	_, after, tables := rebuildSchema(e.db, r.projector, r.gen)
+	for _, stmt := range after {
+		if _, err := tx.ExecContext(ctx, e.db.Dialect.DDL(stmt)); err != nil {
+			return fmt.Errorf("index generation %d after loading: %w", r.gen, err)
+		}
+	}
+	indexed := time.Now()
+	if err := analyze(ctx, e.db, tx, tables); err != nil {
+		return fmt.Errorf("analyze generation %d: %w", r.gen, err)
+	}
+	e.logger.Info("rebuilt generation indexed and analyzed", "projection", r.projector.Name(), "generation", r.gen,
+		"index_seconds", indexed.Sub(start).Seconds(), "analyze_seconds", time.Since(indexed).Seconds())
+	if err := e.db.Gens.Activate(ctx, tx, r.projector.Name(), r.gen); err != nil {
+		return fmt.Errorf("activate generation %d: %w", r.gen, err)
 	}
 	return nil
 }

@@ -118,6 +118,30 @@ func (e *Engine) Resume(name string) bool {
 	return resumed
 }
 
+// WaitLoaded blocks until every serving projection of this process has read its checkpoint, or
+// stands by for another process that holds it, so that Status reports positions (or ctx ends).
+func (e *Engine) WaitLoaded(ctx context.Context) error {
+	for {
+		wake := e.changed.Wait()
+		e.mu.Lock()
+		loaded := true
+		for _, r := range e.active {
+			if !r.loaded.Load() && !r.standby.Load() {
+				loaded = false
+			}
+		}
+		e.mu.Unlock()
+		if loaded {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		}
+	}
+}
+
 // Rebuilding reports whether a rebuild of the projection is running.
 func (e *Engine) Rebuilding(name string) bool {
 	e.mu.Lock()

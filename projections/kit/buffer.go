@@ -11,6 +11,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
 // RowBuffer keeps the rows a page touches in memory and writes each once at flush, in multi-row
@@ -21,7 +22,8 @@ type RowBuffer[R any] struct {
 	table  string
 	kind   string // for errors: "lead", "customer"
 	read   string // the columns scan reads
-	scan   func(*sql.Row) (*R, error)
+	scan   func(readmodels.Scanner) (*R, error)
+	key    func(*R) uuid.UUID
 	cols   string // upsert columns, args their values; id, created_by and created_at are never updated
 	args   func(*R) []any
 	tree   OrgTree
@@ -29,13 +31,53 @@ type RowBuffer[R any] struct {
 	order  []uuid.UUID
 	gone   map[uuid.UUID]bool
 	places map[uuid.UUID]Placement
+	// stored holds the rows Prefetch read, as stored (nil: asked for and not there).
+	stored map[uuid.UUID]*R
+	// known are the rows read from the table (by Get or Prefetch); the others Put are new.
+	known map[uuid.UUID]bool
 }
 
 // NewRowBuffer buffers rows of table (kind names them in errors). read is the column list scan
-// reads; cols the upsert's columns and args their values for a row.
-func NewRowBuffer[R any](table, kind string, tree OrgTree, read string, scan func(*sql.Row) (*R, error), cols string, args func(*R) []any) *RowBuffer[R] {
-	return &RowBuffer[R]{table: table, kind: kind, read: read, scan: scan, cols: cols, args: args, tree: tree,
-		rows: map[uuid.UUID]*R{}, gone: map[uuid.UUID]bool{}, places: map[uuid.UUID]Placement{}}
+// reads, key a row's id; cols the upsert's columns and args their values for a row.
+func NewRowBuffer[R any](table, kind string, tree OrgTree, read string, scan func(readmodels.Scanner) (*R, error), key func(*R) uuid.UUID,
+	cols string, args func(*R) []any) *RowBuffer[R] {
+	return &RowBuffer[R]{table: table, kind: kind, read: read, scan: scan, key: key, cols: cols, args: args, tree: tree,
+		rows: map[uuid.UUID]*R{}, gone: map[uuid.UUID]bool{}, places: map[uuid.UUID]Placement{}, stored: map[uuid.UUID]*R{},
+		known: map[uuid.UUID]bool{}}
+}
+
+// Prefetch reads the stored rows of ids (those the page's events change) in a few queries, so
+// that Get costs no round trip per event.
+func (rb *RowBuffer[R]) Prefetch(ctx context.Context, tx *engine.Tx, ids []uuid.UUID) error {
+	var want []any
+	for _, id := range ids {
+		if _, ok := rb.stored[id]; ok || rb.rows[id] != nil || rb.gone[id] {
+			continue
+		}
+		rb.stored[id] = nil
+		want = append(want, id.String())
+	}
+	for start := 0; start < len(want); start += PrefetchChunk {
+		chunk := want[start:min(start+PrefetchChunk, len(want))]
+		rows, err := tx.QueryContext(ctx, tx.DB.Q(`SELECT `+rb.read+` FROM `+rb.table+` WHERE id IN (`+Placeholders(len(chunk), 1)+`)`), chunk...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			row, err := rb.scan(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			rb.stored[rb.key(row)] = row
+			rb.known[rb.key(row)] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Put buffers the row's new state.
@@ -61,9 +103,18 @@ func (rb *RowBuffer[R]) Get(ctx context.Context, tx *engine.Tx, id uuid.UUID) (*
 	if rb.gone[id] {
 		return nil, fmt.Errorf("%s %s: event after deletion", rb.kind, id)
 	}
+	if row, ok := rb.stored[id]; ok {
+		if row == nil {
+			return nil, fmt.Errorf("%s %s: not in the read model", rb.kind, id)
+		}
+		return row, nil
+	}
 	row, err := rb.scan(tx.QueryRow(ctx, `SELECT `+rb.read+` FROM `+rb.table+` WHERE id = ?`, id.String()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s %s: not in the read model", rb.kind, id)
+	}
+	if err == nil {
+		rb.known[id] = true
 	}
 	return row, err
 }
@@ -98,6 +149,8 @@ func (rb *RowBuffer[R]) Flush(ctx context.Context, tx *engine.Tx) error {
 	defer func() {
 		clear(rb.rows)
 		clear(rb.gone)
+		clear(rb.stored)
+		clear(rb.known)
 		rb.order = rb.order[:0]
 	}()
 	if len(rb.gone) > 0 {
@@ -109,10 +162,27 @@ func (rb *RowBuffer[R]) Flush(ctx context.Context, tx *engine.Tx) error {
 			return err
 		}
 	}
+	// In a rebuild (tx.Bulk) the rows this page created are new to the table: they are written
+	// by the bulk path, the others upserted.
 	live := make([]*R, 0, len(rb.order))
+	var fresh [][]any
 	for _, id := range rb.order {
-		if row, ok := rb.rows[id]; ok {
+		row, ok := rb.rows[id]
+		switch {
+		case !ok:
+		case tx.Bulk && !rb.known[id]:
+			fresh = append(fresh, rb.args(row))
+		default:
 			live = append(live, row)
+		}
+	}
+	if len(fresh) > 0 {
+		cols := strings.Split(rb.cols, ",")
+		for i := range cols {
+			cols[i] = strings.TrimSpace(cols[i])
+		}
+		if err := tx.Insert(ctx, rb.table, cols, fresh); err != nil {
+			return fmt.Errorf("insert new %s rows: %w", rb.kind, err)
 		}
 	}
 	ncol := strings.Count(rb.cols, ",") + 1

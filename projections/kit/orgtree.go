@@ -42,6 +42,12 @@ func OrgTreeDDL(depts, users string) []string {
 	}
 }
 
+// OrgTreeIndexes names the tree's indexes: organisation changes look users and departments up
+// by path while events are applied, so a rebuild keeps them from the start (engine.KeepIndexes).
+func OrgTreeIndexes(depts, users string) []string {
+	return []string{depts + "_path", users + "_dept", users + "_sup"}
+}
+
 // Handles reports whether the event changes placements.
 func (o OrgTree) Handles(e event.Event) bool { return treeChanges.Handles(e.EventType()) }
 

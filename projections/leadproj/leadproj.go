@@ -4,7 +4,6 @@ package leadproj
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
@@ -42,11 +41,18 @@ func (*Projector) Drop(db *readmodels.DB, gen int) []string {
 		`DROP TABLE IF EXISTS `+readmodels.TableName("lead_followups", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_depts", gen), `DROP TABLE IF EXISTS `+readmodels.TableName("lead_org_users", gen))
 }
 
+// KeepIndexes implements engine.KeepIndexes: an organisation change moves the owner columns of
+// the leads of the users it moved (by owner_id), and the tree is read by path.
+func (*Projector) KeepIndexes(gen int) []string {
+	return append([]string{readmodels.TableName("leads", gen) + "_owner"},
+		kit.OrgTreeIndexes(readmodels.TableName("lead_org_depts", gen), readmodels.TableName("lead_org_users", gen))...)
+}
+
 func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	tree := kit.OrgTree{Depts: tx.Table("lead_org_depts"), Users: tx.Table("lead_org_users")}
-	return &batch{p: p, tx: tx, table: tx.Table("leads"),
+	return &batch{p: p, tx: tx, table: tx.Table("leads"), followUps: kit.FollowUps{Table: tx.Table("lead_followups")},
 		buf: kit.NewRowBuffer(tx.Table("leads"), "lead", tree, leadview.Columns,
-			func(r *sql.Row) (*leadview.Lead, error) { return leadview.Scan(r) },
+			leadview.Scan, func(r *leadview.Lead) uuid.UUID { return r.ID },
 			leadview.InsertColumns, func(l *leadview.Lead) []any { return leadview.Args(tx.DB.Dialect, l) })}
 }
 
@@ -54,10 +60,11 @@ func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 // organisation tree so that a rebuild replays organisation changes in log order with the lead
 // events.
 type batch struct {
-	p     *Projector
-	tx    *engine.Tx
-	table string
-	buf   *kit.RowBuffer[leadview.Lead]
+	p         *Projector
+	tx        *engine.Tx
+	table     string
+	buf       *kit.RowBuffer[leadview.Lead]
+	followUps kit.FollowUps
 }
 
 // change is one event of an existing lead, with the lead's row as the page left it.
@@ -101,11 +108,10 @@ var changes = kit.NewHandlers(
 		}
 		c.put(row, c.e, row.UpdatedAt)
 		fid, _ := uuid.Parse(d.FollowUpID)
-		q, args := c.tx.DB.FollowUpInsert(c.tx.Table("lead_followups"), readmodels.FollowUp{ID: fid, Subject: "lead:" + c.id.String(),
+		c.followUps.Add(readmodels.FollowUp{ID: fid, Subject: "lead:" + c.id.String(),
 			Type: d.Type, At: d.At, Content: d.Content, NextFollowUpAt: d.NextFollowUpAt,
 			By: readmodels.AuditActor{ID: c.e.Metadata.ActorID, Name: c.e.Metadata.ActorName}, Position: c.e.Position})
-		_, err := c.tx.Exec(ctx, q, args...)
-		return err
+		return nil
 	}),
 	kit.On(func(_ context.Context, c *change, d lead.Converted) error {
 		c.row.Status = string(lead.StatusConverted)
@@ -117,6 +123,23 @@ var changes = kit.NewHandlers(
 		return nil
 	}),
 )
+
+// createdType is the type name of the event that starts a lead's row.
+var createdType = lead.Created{}.EventType()
+
+// Prefetch implements engine.Prefetcher: the rows of the leads the page changes, read at once.
+func (b *batch) Prefetch(ctx context.Context, page []eventstore.Event) error {
+	var ids []uuid.UUID
+	for _, e := range page {
+		if eventstore.StreamKind(e.StreamID) != lead.StreamPrefix || e.Type == createdType {
+			continue
+		}
+		if id, err := uuid.Parse(strings.TrimPrefix(e.StreamID, lead.StreamPrefix+"-")); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return b.buf.Prefetch(ctx, b.tx, ids)
+}
 
 func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	switch eventstore.StreamKind(e.StreamID) {
@@ -221,5 +244,10 @@ func (b *batch) put(row *leadview.Lead, e eventstore.Event, at time.Time) {
 	b.buf.Put(row.ID, row)
 }
 
-// Flush writes the buffered rows.
-func (b *batch) Flush(ctx context.Context) error { return b.buf.Flush(ctx, b.tx) }
+// Flush writes the buffered rows and follow-ups.
+func (b *batch) Flush(ctx context.Context) error {
+	if err := b.buf.Flush(ctx, b.tx); err != nil {
+		return err
+	}
+	return b.followUps.Flush(ctx, b.tx)
+}

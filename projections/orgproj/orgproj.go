@@ -38,6 +38,11 @@ func (*Projector) Drop(_ *readmodels.DB, gen int) []string {
 	return out
 }
 
+// KeepIndexes implements engine.KeepIndexes: organisation changes read the tree by path.
+func (*Projector) KeepIndexes(gen int) []string {
+	return kit.OrgTreeIndexes(readmodels.TableName("org_departments", gen), readmodels.TableName("org_users", gen))
+}
+
 func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	return &batch{p: p, tx: tx, tree: kit.OrgTree{Depts: tx.Table("org_departments"), Users: tx.Table("org_users")}}
 }

@@ -49,6 +49,8 @@ type Backend struct {
 	Name  string
 	Store func(t *testing.T) eventstore.Store
 	DB    func(t *testing.T) *readmodels.DB
+	// Handles opens one fresh read-model database n times, as n processes would.
+	Handles func(t *testing.T, n int) []*readmodels.DB
 }
 
 // Backends are SQLite and PostgreSQL (which skips without a server, see pgtest).
@@ -68,6 +70,9 @@ func Backends() []Backend {
 			}
 			t.Cleanup(func() { db.Close() })
 			return db
+		}, func(t *testing.T, n int) []*readmodels.DB {
+			path := filepath.Join(t.TempDir(), "read.db")
+			return handles(t, n, func() (*readmodels.DB, error) { return rsqlite.Open(context.Background(), path) })
 		}},
 		{"postgres", func(t *testing.T) eventstore.Store {
 			s, err := postgres.Open(context.Background(), pgtest.URL(t))
@@ -83,8 +88,26 @@ func Backends() []Backend {
 			}
 			t.Cleanup(func() { db.Close() })
 			return db
+		}, func(t *testing.T, n int) []*readmodels.DB {
+			url := pgtest.URL(t)
+			return handles(t, n, func() (*readmodels.DB, error) { return rpostgres.Open(context.Background(), url) })
 		}},
 	}
+}
+
+// handles opens n handles with open, closed when the test ends.
+func handles(t *testing.T, n int, open func() (*readmodels.DB, error)) []*readmodels.DB {
+	t.Helper()
+	out := make([]*readmodels.DB, n)
+	for i := range out {
+		db, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		out[i] = db
+	}
+	return out
 }
 
 // AllowAll is an organisation where everyone is active, in no department, and may claim.

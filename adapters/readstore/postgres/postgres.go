@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/jackc/pgx/v5/stdlib" // also the database/sql driver "pgx"
 
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -128,6 +128,40 @@ func (Dialect) SearchIndex(table string) []string {
 		`CREATE INDEX ` + table + `_grams ON ` + table + ` USING gin (chronicle_grams(search))`}
 }
 func (Dialect) DropSearchIndex(string) []string { return nil } // dropped with the table
+
+// FillSearchIndex implements readmodels.Dialect: CREATE INDEX indexes the rows already there.
+func (Dialect) FillSearchIndex(string) []string { return nil }
+
+// Analyze implements readmodels.Dialect. Autovacuum may be off (it is on the test server), so
+// statistics are never left to it.
+func (Dialect) Analyze(tables []string) []string {
+	if len(tables) == 0 {
+		return nil
+	}
+	return []string{`ANALYZE ` + strings.Join(tables, ", ")}
+}
+
+// BulkLoad implements readmodels.Dialect. A rebuild's page need not wait for its WAL flush: a
+// page lost in a crash is applied again from the checkpoint, which commits with it; a lost
+// switch leaves the old generation serving, and the old generation is only dropped by a later,
+// synchronous commit, which flushes the switch before it. Index builds at the switch get more
+// memory than the 64 MB default (a GIN trigram build over 85,000 rows took 3x longer with it).
+func (Dialect) BulkLoad() []string {
+	return []string{`SET LOCAL synchronous_commit = off`, `SET LOCAL maintenance_work_mem = '256MB'`}
+}
+
+// Copy implements readmodels.Copier with COPY FROM STDIN.
+func (Dialect) Copy(ctx context.Context, driverConn any, table string, cols []string, rows [][]any) error {
+	c, ok := driverConn.(*stdlib.Conn)
+	if !ok {
+		return fmt.Errorf("copy into %s: driver connection is %T, not pgx", table, driverConn)
+	}
+	_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	return err
+}
+
+// Reclaim implements readmodels.Dialect: DROP TABLE removes the table's files.
+func (Dialect) Reclaim() []string { return nil }
 
 // SearchCondition is a LIKE the trigram index serves for needles of three characters or more;
 // shorter ones have no trigram and look up the gram index (chronicle_grams), which is exact for
