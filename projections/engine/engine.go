@@ -232,22 +232,26 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.db.Gens.Refresh(ctx); err != nil {
 		return err
 	}
-	defer func() {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := e.leaveReaders(lctx); err != nil {
-			e.logger.Warn("remove this process's projection reader records", "error", err)
-		}
-	}()
 	e.mu.Lock()
 	e.ctx = ctx
 	for _, name := range e.order {
 		e.addRunner(name, e.db.Gens.Active(name), false)
 	}
 	e.mu.Unlock()
-	go e.refreshLoop(ctx)
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	loopDone := make(chan struct{})
+	go func() { defer close(loopDone); e.refreshLoop(loopCtx) }()
 	err := e.router.Run(ctx)
 	_ = e.sub.Close()
+	// Stopped (ctx ended, or Close): this process reads nothing any more. The loop, which renews
+	// the reader records, ends first.
+	stopLoop()
+	<-loopDone
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if lerr := e.leaveReaders(lctx); lerr != nil {
+		e.logger.Warn("remove this process's projection reader records", "error", lerr)
+	}
 	return err
 }
 

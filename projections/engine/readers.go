@@ -7,8 +7,8 @@ import (
 
 // Superseded generations are dropped exactly when nobody can read them any more, not after a
 // guessed delay. Every engine records in projection_readers, per projection, the oldest
-// generation its process may still read (renewed with each refresh, expiring after LeaseTTL, at
-// least three refreshes, so a crashed process stops counting). A process that follows a switch keeps its record on the old
+// generation its process may still read (renewed with each refresh, expiring after a minute so a
+// crashed process stops counting; see readerTTL). A process that follows a switch keeps its record on the old
 // generation for DropGrace, for the requests that took the old table names just before, then
 // moves it. A superseded generation that no unexpired record reaches is dropped by the next
 // engine that looks (each looks after every refresh): the last reader to leave drops it.
@@ -62,9 +62,12 @@ func (e *Engine) publishReaders(ctx context.Context, leaveAll bool) error {
 	return tx.Commit()
 }
 
-// readerTTL is how long a reader record lasts unrenewed: the lease TTL, but at least three
-// refresh intervals, as the refresh loop renews it.
-func readerTTL(lease time.Duration) time.Duration { return max(lease, 3*refreshInterval) }
+// readerTTL is how long a reader record lasts unrenewed. The refresh loop renews it every 2 s,
+// but a renewal can wait behind a long write (on SQLite, the transaction that builds a rebuilt
+// generation's indexes holds the only write lock), and an expired record lets the generation
+// it protects be dropped under a reader; so it lasts a minute (or the lease TTL if longer). A
+// crashed process only delays drops by that much; a stopped one removes its records.
+func readerTTL(lease time.Duration) time.Duration { return max(lease, time.Minute) }
 
 // leaveReaders deletes this process's reader records (the engine stops).
 func (e *Engine) leaveReaders(ctx context.Context) error {

@@ -209,8 +209,7 @@ func TestSupersededGenerationIsDroppedWhenNoProcessReadsIt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			server.Close()
-			// (a stopped engine keeps its record until it expires or its Run returns; wait for it)
+			server.Close() // its Run returns and removes its reader records
 			old := fmt.Sprintf("leads_g%d", gens[leadview.Projection]-1)
 			for {
 				remaining, err = cli.ReleaseSuperseded(ctx)
