@@ -51,7 +51,7 @@ func Run(t *testing.T, open Factory) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			db := open(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // SQLite under -race beside other packages
 			t.Cleanup(cancel)
 			c.run(&env{T: t, db: db, ctx: ctx})
 		})
