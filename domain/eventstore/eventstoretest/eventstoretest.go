@@ -272,9 +272,16 @@ func testSubscribe(t *testing.T, s eventstore.Store) {
 	}
 	live := Event("a.v1", 3)
 	want := []uuid.UUID{events[1].ID, live.ID}
+	appended := make(chan error, 1)
 	go func() {
 		time.Sleep(100 * time.Millisecond)
-		if _, err := s.Append(c, stream, res.Version, []eventstore.EventData{live}); err != nil {
+		_, err := s.Append(c, stream, res.Version, []eventstore.EventData{live})
+		appended <- err
+	}()
+	// The append's answer is awaited before the test ends (and its context with it): the
+	// subscription may deliver the event before the client has read the append's reply.
+	defer func() {
+		if err := <-appended; err != nil {
 			t.Errorf("live append: %v", err)
 		}
 	}()
