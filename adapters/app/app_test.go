@@ -72,7 +72,7 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	if code, _, _ := get(t, main, "/healthz"); code != http.StatusOK {
 		t.Fatalf("main listener GET /healthz = %d", code)
 	}
-	code, hd, body := get(t, metrics, "/metrics")
+	code, hd, body := metricsOf(t, metrics)
 	if code != http.StatusOK || !strings.Contains(body, "chronicle_") || hd.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("metrics listener GET /metrics = %d %v %q", code, hd, body)
 	}
@@ -83,10 +83,24 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	}
 }
 
+// metricsOf reads /metrics at addr until it holds Chronicle's own metrics (the projections'
+// appear once the engine has started its runners, a moment after Serve) or 10 s have passed.
+func metricsOf(t *testing.T, addr string) (int, http.Header, string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, hd, body := get(t, addr, "/metrics")
+		if strings.Contains(body, "chronicle_") || time.Now().After(deadline) {
+			return code, hd, body
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Without CHRONICLE_METRICS_ADDR /metrics stays on the listen address.
 func TestMetricsOnTheListenAddressByDefault(t *testing.T) {
 	main, _ := serve(t, app.Config{}, false)
-	if code, _, body := get(t, main, "/metrics"); code != http.StatusOK || !strings.Contains(body, "chronicle_") {
+	if code, _, body := metricsOf(t, main); code != http.StatusOK || !strings.Contains(body, "chronicle_") {
 		t.Fatalf("GET /metrics = %d %q", code, body)
 	}
 }
