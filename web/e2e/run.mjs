@@ -650,13 +650,15 @@ await step('phone (375 px): the menu is a drawer, the list is cards, the form sh
   await p.goto('/leads');
   await p.getByTestId('new-lead').click();
   const f = p.getByTestId('lead-form');
+  // The save button of the dialog that holds this form (not of another dialog still closing).
+  const save = p.locator('.ant-modal-content').filter({ has: f }).getByRole('button', { name: /^\s*保\s*存\s*$/ });
   await f.getByLabel('姓名').fill('手机录入');
   await f.getByLabel('邮箱').fill('bad@');
-  await modalOk(p, '保存').click();
+  await save.click();
   await f.locator('.ant-form-item-has-error').filter({ hasText: '邮箱' }).waitFor();
   await shot(p, 'lead-form-phone');
   await f.getByLabel('邮箱').fill('');
-  await modalOk(p, '保存').click();
+  await save.click();
   await waitMsg(p, '线索已创建');
   await p.goto('/login');
   await shot(p, 'login-phone');
