@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -39,6 +40,7 @@ func Open(ctx context.Context, path string) (*readmodels.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	r.Writers = &sync.Mutex{} // one writer at a time (see readmodels.DB.Writers)
 	return r, nil
 }
 
