@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -66,21 +65,6 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect Dialect
 	Gens    *Generations
-	// Writers, when not nil, is held by the projection engine around each of its write
-	// transactions: SQLite has one writer at a time, and a transaction waiting for the file's
-	// lock sleeps in steps of up to 100 ms (its busy handler), so pages of projections running
-	// side by side (a rebuild of all of them) would leave the lock idle between them; waiting
-	// here hands it over at once. Other writers still wait for the file's lock.
-	Writers *sync.Mutex
-}
-
-// LockWrites holds Writers (if any) and returns its release.
-func (db *DB) LockWrites() func() {
-	if db.Writers == nil {
-		return func() {}
-	}
-	db.Writers.Lock()
-	return db.Writers.Unlock
 }
 
 // NewDB wraps an open database and creates the operational tables.

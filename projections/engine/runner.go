@@ -223,8 +223,6 @@ func (r *runner) handle(msg *message.Message) error {
 
 func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bool) (err error) {
 	e := r.engine
-	unlock := e.db.LockWrites()
-	defer func() { unlock() }()
 	// One connection for the page, so a bulk load can reach the driver's own (COPY).
 	conn, err := e.db.SQL.Conn(ctx)
 	if err != nil {
@@ -318,8 +316,6 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	if !r.rebuilding {
 		r.sinceAnalyze += applied
 		if caughtUp && analyzeDue(r.sinceAnalyze, total+applied, e.opts.AnalyzeAfter) {
-			unlock() // analyze takes it again
-			unlock = func() {}
 			r.analyze(ctx)
 		}
 	}
@@ -338,7 +334,6 @@ func analyzeDue(since, total, least int64) bool { return since >= max(least, tot
 func (r *runner) analyze(ctx context.Context) {
 	e := r.engine
 	err := func() error {
-		defer e.db.LockWrites()()
 		tx, err := e.db.SQL.BeginTx(ctx, nil)
 		if err != nil {
 			return err

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -40,7 +39,6 @@ func Open(ctx context.Context, path string) (*readmodels.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	r.Writers = &sync.Mutex{} // one writer at a time (see readmodels.DB.Writers)
 	return r, nil
 }
 
