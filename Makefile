@@ -55,6 +55,7 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench Append -benchtime 2000x ./adapters/eventstore/...
 	$(GO) test -run '^$$' -bench CatchUp -benchtime 1x -timeout 30m ./projections/engine/
+	$(GO) test -run '^$$' -bench Rebuild -benchtime 1x -timeout 30m ./projections/engine/
 	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/leadproj/
 	$(GO) test -run '^$$' -bench OperationLog -benchtime 50x -timeout 30m ./projections/auditproj/
 

@@ -41,7 +41,8 @@ func (g *Generations) Set(name string, gen int) {
 	g.active[name] = gen
 }
 
-// Refresh reloads the serving generations (other processes may have switched).
+// Refresh reloads the serving generations (other processes may have switched); a generation
+// never moves back.
 func (g *Generations) Refresh(ctx context.Context) error {
 	rows, err := g.db.SQL.QueryContext(ctx, `SELECT name, generation FROM projection_active`)
 	if err != nil {
@@ -61,6 +62,11 @@ func (g *Generations) Refresh(ctx context.Context) error {
 		return err
 	}
 	g.mu.Lock()
+	// Generations only move forward: a read that started before a switch this process made
+	// (Set) must not take it back.
+	for n, gen := range g.active {
+		next[n] = max(next[n], gen)
+	}
 	g.active = next
 	g.mu.Unlock()
 	return nil
