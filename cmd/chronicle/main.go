@@ -270,7 +270,25 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 		// This process reads nothing any more: the superseded generations nobody else reads are
 		// dropped now; a serving process that still reads one drops it when it has followed the
 		// switch (see projections/engine/readers.go), so nothing here waits for it.
+		// This process's own reader record may still reach an old generation until its next
+		// renewal: try again for a few seconds before leaving it to a serving process.
 		remaining, err := a.Engine.ReleaseSuperseded(ctx)
+		left := func() bool {
+			for _, gens := range remaining {
+				if len(gens) > 0 {
+					return true
+				}
+			}
+			return false
+		}
+		for deadline := time.Now().Add(10 * time.Second); err == nil && left() && time.Now().Before(deadline); {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(250 * time.Millisecond):
+			}
+			remaining, err = a.Engine.ReleaseSuperseded(ctx)
+		}
 		if err != nil {
 			return err
 		}
