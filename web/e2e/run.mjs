@@ -651,7 +651,7 @@ await step('phone (375 px): the menu is a drawer, the list is cards, the form sh
   await p.getByTestId('new-lead').click();
   const f = p.getByTestId('lead-form');
   // The save button of the dialog that holds this form (not of another dialog still closing).
-  const save = p.locator('.ant-modal-content').filter({ has: f }).getByRole('button', { name: /^\s*保\s*存\s*$/ });
+  const save = p.locator('.ant-modal-wrap:visible').filter({ has: f }).getByRole('button', { name: /^\s*保\s*存\s*$/ });
   await f.getByLabel('姓名').fill('手机录入');
   await f.getByLabel('邮箱').fill('bad@');
   await save.click();
