@@ -46,8 +46,12 @@ var (
 	ErrAlreadyExists = errors.New("a record with this id already exists with different content")
 )
 
-// VersionMismatchError is an If-Match that no longer holds.
-type VersionMismatchError struct{ Current int64 }
+// VersionMismatchError is an If-Match that no longer holds. Edited, when known, names who wrote
+// the current version and when, so that a client can tell its user whose change it would overwrite.
+type VersionMismatchError struct {
+	Current int64
+	Edited  *Edit
+}
 
 func (e *VersionMismatchError) Error() string {
 	return fmt.Sprintf("the record is at version %d", e.Current)

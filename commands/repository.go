@@ -41,6 +41,15 @@ func NewRepository[A Root](store eventstore.Store, registry *event.Registry, clo
 type Loaded[A Root] struct {
 	Root     A
 	Position uint64
+	// Edited tells who wrote the event that set the version clients match (If-Match) and when.
+	Edited Edit
+}
+
+// Edit names the author and time of a stored event, from its metadata.
+type Edit struct {
+	ActorID   string
+	ActorName string
+	At        time.Time
 }
 
 // Load reads the aggregate's stream. A missing stream is ErrNotFound.
@@ -61,7 +70,19 @@ func (r *Repository[A]) Load(ctx context.Context, id uuid.UUID) (Loaded[A], erro
 	if err != nil {
 		return zero, err
 	}
-	return Loaded[A]{Root: a, Position: events[len(events)-1].Position}, nil
+	return Loaded[A]{Root: a, Position: events[len(events)-1].Position, Edited: editOf(events, matchVersion(a))}, nil
+}
+
+// editOf is the author and time of the event at version v (the last one when none is).
+func editOf(events []eventstore.Event, v int64) Edit {
+	e := events[len(events)-1]
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Version == v {
+			e = events[i]
+			break
+		}
+	}
+	return Edit{ActorID: e.Metadata.ActorID, ActorName: e.Metadata.ActorName, At: e.OccurredAt}
 }
 
 func (r *Repository[A]) decode(events []eventstore.Event) ([]event.Event, error) {
@@ -110,7 +131,7 @@ func (r *Repository[A]) Update(ctx context.Context, m Meta, id uuid.UUID, change
 		}
 		version := l.Root.Version()
 		if m.IfMatch != nil && *m.IfMatch != matchVersion(l.Root) {
-			return Result{}, &VersionMismatchError{Current: matchVersion(l.Root)}
+			return Result{}, &VersionMismatchError{Current: matchVersion(l.Root), Edited: &l.Edited}
 		}
 		if err := change(l.Root); err != nil {
 			return Result{}, err

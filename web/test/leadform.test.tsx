@@ -45,3 +45,21 @@ test('an edit sends only the changed fields with If-Match; a 412 opens the confl
   expect((patch.init.headers as Record<string, string>)['If-Match']).toBe('"1"');
   await waitFor(() => expect(screen.getByRole('button', { name: /重新加载/ })).toBeInTheDocument());
 });
+
+test('a 412 that names its author is told without reading the history', async () => {
+  const urls: string[] = [];
+  vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+    urls.push(`${init.method ?? 'GET'} ${url}`);
+    if (url.startsWith('/api/v1/users')) return json(200, { items: [] });
+    return json(412, { type: 't', title: 'Precondition Failed', status: 412, code: 'version_conflict', currentVersion: 5,
+      changedBy: { id: 'u3', name: '李娜' }, changedAt: '2026-11-02T03:04:00Z' });
+  });
+  renderWith(<LeadForm open lead={lead} onClose={() => {}} />, { s: session(['leads.update']) });
+  const user = userEvent.setup();
+  await user.type(screen.getByLabelText('备注'), '改');
+  await user.click(screen.getByRole('button', { name: /保\s*存/ }));
+  const dlg = await screen.findByTestId('conflict-dialog');
+  expect(dlg.textContent).toContain('李娜');
+  expect(dlg.textContent).toContain('版本 5');
+  expect(urls.some((u) => u.includes('/history'))).toBe(false);
+});

@@ -23,7 +23,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodPost, "/contacts", httpkit.Create[ContactCreate]{Kit: d.Kit, Run: a.create,
 		Answer: httpkit.Answer{Status: http.StatusCreated, Location: "/api/v1/contacts", Projection: projection, View: a.view}}.Handle)
 	rt.Handle(http.MethodGet, "/contacts", httpkit.List(d.Kit, projection, a.query, d.CustomerViews.SearchContacts))
-	rt.Handle(http.MethodGet, "/contacts/{id}", httpkit.Get(d.Kit, projection, a.get, nil))
+	rt.Handle(http.MethodGet, "/contacts/{id}", httpkit.Get(d.Kit, projection, a.get, func(v *customerview.Contact) int64 { return v.Version }))
 	rt.Handle(http.MethodPatch, "/contacts/{id}", a.update)
 	rt.Handle(http.MethodDelete, "/contacts/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
 	rt.Handle(http.MethodGet, "/contacts/{id}/history", httpkit.History(d.Contacts.History, httpkit.HistoryItems))

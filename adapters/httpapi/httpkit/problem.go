@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/customer"
@@ -34,8 +35,17 @@ type Problem struct {
 	Code    string       `json:"code"`
 	Errors  []FieldError `json:"errors,omitempty"`
 	Current *int64       `json:"currentVersion,omitempty"`
+	// ChangedBy and ChangedAt name who wrote the current version of a 412 version_conflict, and when.
+	ChangedBy *ActorRef  `json:"changedBy,omitempty"`
+	ChangedAt *time.Time `json:"changedAt,omitempty"`
 	// Duplicates lists the likely duplicates of a possible_duplicate problem.
 	Duplicates any `json:"duplicates,omitempty"`
+}
+
+// ActorRef names a user by id and the display name they had when they acted.
+type ActorRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // FieldError is a problem with one field of a request.
@@ -154,7 +164,12 @@ func ProblemFor(err error) Problem {
 		return Problem{Status: http.StatusConflict, Code: "possible_duplicate", Detail: dup.Error(), Duplicates: dup.Found}
 	case errors.As(err, &vm):
 		cur := vm.Current
-		return Problem{Status: http.StatusPreconditionFailed, Code: "version_conflict", Detail: "the record has changed: " + vm.Error(), Current: &cur}
+		p := Problem{Status: http.StatusPreconditionFailed, Code: "version_conflict", Detail: "the record has changed: " + vm.Error(), Current: &cur}
+		if e := vm.Edited; e != nil && e.ActorID != "" {
+			at := e.At.UTC()
+			p.ChangedBy, p.ChangedAt = &ActorRef{ID: e.ActorID, Name: e.ActorName}, &at
+		}
+		return p
 	case errors.As(err, &fv):
 		return validationProblem(err)
 	case errors.Is(err, department.ErrCycle):

@@ -3,6 +3,7 @@ package orgapi
 import (
 	"context"
 	"encoding/json"
+	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -30,8 +31,12 @@ type DepartmentPatch struct {
 	Disabled httpkit.Opt[bool]   `json:"disabled"`
 }
 
-func (a api) department(ctx context.Context, _ access.Actor, id uuid.UUID) (any, error) {
+func (a api) getDepartment(ctx context.Context, _ access.Actor, id uuid.UUID) (*orgview.Department, error) {
 	return a.OrgViews.GetDepartment(ctx, id)
+}
+
+func (a api) department(ctx context.Context, actor access.Actor, id uuid.UUID) (any, error) {
+	return a.getDepartment(ctx, actor, id)
 }
 
 func (a api) createDepartment(ctx context.Context, m commands.Meta, in *DepartmentCreate) (commands.Result, error) {
@@ -75,8 +80,12 @@ type RolePatch struct {
 	Require2FA  httpkit.Opt[bool]     `json:"require2fa"`
 }
 
-func (a api) role(ctx context.Context, _ access.Actor, id uuid.UUID) (any, error) {
+func (a api) getRole(ctx context.Context, _ access.Actor, id uuid.UUID) (*orgview.Role, error) {
 	return a.OrgViews.GetRole(ctx, id)
+}
+
+func (a api) role(ctx context.Context, actor access.Actor, id uuid.UUID) (any, error) {
+	return a.getRole(ctx, actor, id)
 }
 
 func (a api) roles(ctx context.Context) (any, error) {

@@ -30,12 +30,12 @@ func Routes(rt httpkit.Router, d Deps) {
 		return httpkit.All(ds), err
 	}))
 	rt.Handle(http.MethodPost, "/departments", httpkit.Create[DepartmentCreate]{Kit: d.Kit, Run: a.createDepartment, Answer: a.answer(http.StatusCreated, a.department)}.Handle)
-	rt.Handle(http.MethodGet, "/departments/{id}", httpkit.Get(d.Kit, projection, a.department, nil))
+	rt.Handle(http.MethodGet, "/departments/{id}", httpkit.Get(d.Kit, projection, a.getDepartment, func(v *orgview.Department) int64 { return v.Version }))
 	rt.Handle(http.MethodPatch, "/departments/{id}", httpkit.OnRecord[DepartmentPatch]{Kit: d.Kit, Run: a.updateDepartment, Answer: a.answer(http.StatusOK, a.department)}.Handle)
 	rt.Handle(http.MethodGet, "/roles", a.list(a.roles))
 	rt.Handle(http.MethodPost, "/roles", httpkit.Create[RoleCreate]{Kit: d.Kit, Run: a.createRole, Answer: a.answer(http.StatusCreated, a.role)}.Handle)
 	// A role is addressed by its id or by its name (/roles/sales): the id derives from the name.
-	rt.Handle(http.MethodGet, "/roles/{id}", httpkit.AliasID(httpkit.Get(d.Kit, projection, a.role, nil), role.ID))
+	rt.Handle(http.MethodGet, "/roles/{id}", httpkit.AliasID(httpkit.Get(d.Kit, projection, a.getRole, func(v *orgview.Role) int64 { return v.Version }), role.ID))
 	rt.Handle(http.MethodPatch, "/roles/{id}", httpkit.AliasID(httpkit.OnRecord[RolePatch]{Kit: d.Kit, Run: a.updateRole, Answer: a.answer(http.StatusOK, a.role)}.Handle, role.ID))
 	rt.Handle(http.MethodDelete, "/roles/{id}", httpkit.AliasID(httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.deleteRole}.Handle, role.ID))
 	rt.Handle(http.MethodGet, "/settings", a.list(func(ctx context.Context) (any, error) { return d.OrgViews.GetSettings(ctx) }))

@@ -44,7 +44,7 @@ func Routes(rt httpkit.Router, d Deps) {
 
 	rt.Handle(http.MethodPost, "/users", a.createUser)
 	rt.Handle(http.MethodGet, "/users", a.listUsers)
-	rt.Handle(http.MethodGet, "/users/{id}", httpkit.Get(d.Kit, usersProjection, a.user, nil))
+	rt.Handle(http.MethodGet, "/users/{id}", httpkit.Get(d.Kit, usersProjection, a.user, func(v *orgview.User) int64 { return v.Version }))
 	rt.Handle(http.MethodPatch, "/users/{id}", httpkit.OnRecord[UserPatch]{Kit: d.Kit, Run: a.updateUser, Answer: a.answer()}.Handle)
 	rt.Handle(http.MethodPost, "/users/{id}/disable", a.onUser(func(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
 		return d.Users.SetDisabled(ctx, m, id, true)

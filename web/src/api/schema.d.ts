@@ -2956,7 +2956,7 @@ export interface components {
             contactId: string;
         };
         /**
-         * @description An RFC 9457 problem document (media type application/problem+json). `code` is a stable machine-readable code; `errors` lists field problems; `currentVersion` is present on 412 version conflicts; `duplicates` on 409 possible_duplicate.
+         * @description An RFC 9457 problem document (media type application/problem+json). `code` is a stable machine-readable code; `errors` lists field problems; `currentVersion`, `changedBy` and `changedAt` are present on 412 version conflicts; `duplicates` on 409 possible_duplicate.
          * @example {
          *       "type": "https://chronicle-crm.dev/problems/validation_failed",
          *       "title": "Unprocessable Entity",
@@ -2995,6 +2995,13 @@ export interface components {
              * @description The record's current version (412 only).
              */
             currentVersion?: number;
+            /** @description Who wrote the record's current version (412 only; absent when the store does not know). */
+            changedBy?: components["schemas"]["ActorRef"];
+            /**
+             * Format: date-time
+             * @description When the record's current version was written (412 only).
+             */
+            changedAt?: string;
             /** @description The likely duplicates (409 possible_duplicate only). */
             duplicates?: components["schemas"]["Duplicate"][];
         };
@@ -4777,9 +4784,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The contact's read view. */
+            /** @description The contact's read view, with its version as ETag. */
             200: {
                 headers: {
+                    /**
+                     * @description The contact's version as a quoted entity tag, such as "3"; send it back in If-Match.
+                     * @example "3"
+                     */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6146,9 +6158,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The department's read view. */
+            /** @description The department's read view, with its version as ETag. */
             200: {
                 headers: {
+                    /**
+                     * @description The department's version as a quoted entity tag, such as "3"; send it back in If-Match.
+                     * @example "3"
+                     */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7546,9 +7563,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The role's read view. */
+            /** @description The role's read view, with its version as ETag. */
             200: {
                 headers: {
+                    /**
+                     * @description The role's version as a quoted entity tag, such as "3"; send it back in If-Match.
+                     * @example "3"
+                     */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7896,9 +7918,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The user's read view. */
+            /** @description The user's read view, with its version as ETag. */
             200: {
                 headers: {
+                    /**
+                     * @description The user's version as a quoted entity tag, such as "3"; send it back in If-Match.
+                     * @example "3"
+                     */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -11,7 +11,7 @@ interface HistoryPage {
 
 /**
  * run(fn) runs a command and reports its outcome: problem+json field errors go onto the form's
- * fields, a 412 opens the conflict dialog (who changed the record and when, from its history) with
+ * fields, a 412 opens the conflict dialog (who changed the record and when, from the problem document or else its history) with
  * a reload button, anything else is a message. Lists are refreshed after success; reads then wait
  * for the command's position (see api/client.ts).
  */
@@ -20,9 +20,15 @@ export function useCommand() {
   const qc = useQueryClient();
   const t = useT();
 
-  const conflict = async (historyPath: string | undefined, reload: () => void) => {
+  const conflict = async (problem: ApiError['problem'], historyPath: string | undefined, reload: () => void) => {
     let who = '';
-    if (historyPath) {
+    // The 412 names who wrote the current version and when; the history is the fallback for a
+    // store that does not know.
+    const by = problem?.changedBy;
+    if (by && problem?.changedAt) {
+      who = t(`${by.name || by.id} 于 ${fmtTime(problem.changedAt)} 修改了此记录（版本 ${problem.currentVersion ?? ''}）。`,
+        `${by.name || by.id} changed this record at ${fmtTime(problem.changedAt)} (version ${problem.currentVersion ?? ''}).`);
+    } else if (historyPath) {
       try {
         const h = await get<HistoryPage>(historyPath);
         const last = h.items[h.items.length - 1];
@@ -58,7 +64,7 @@ export function useCommand() {
     } catch (e) {
       if (e instanceof ApiError) {
         if (e.status === 412) {
-          await conflict(o.historyPath, () => {
+          await conflict(e.problem, o.historyPath, () => {
             void qc.invalidateQueries();
             o.reload?.();
           });
