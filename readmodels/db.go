@@ -32,9 +32,12 @@ type Dialect interface {
 	FillSearchIndex(table string) []string
 	// Analyze returns the statements that refresh the planner's statistics of the tables.
 	Analyze(tables []string) []string
-	// BulkLoad returns the statements that start a transaction of a rebuild's bulk load: it may
-	// trade durability for speed (a lost page is reapplied from the checkpoint) and use more
-	// memory for building indexes.
+	// PageCommit returns the statements that start every transaction of a projection's page: it
+	// may trade durability for speed, because the page's checkpoint commits with it and the log
+	// keeps the events, so a page lost in a crash is applied again from the checkpoint.
+	PageCommit() []string
+	// BulkLoad returns the further statements that start a transaction of a rebuild's bulk load
+	// (more memory for building indexes).
 	BulkLoad() []string
 	// Reclaim returns the statements that give the space of dropped tables back to the file
 	// system (none where dropping a table already does).

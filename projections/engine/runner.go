@@ -239,11 +239,13 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		}
 	}()
 	tx := &Tx{Tx: sqlTx, DB: e.db, Gen: r.gen, Bulk: r.rebuilding, conn: conn}
+	settings := e.db.Dialect.PageCommit()
 	if tx.Bulk {
-		for _, stmt := range e.db.Dialect.BulkLoad() {
-			if _, err := sqlTx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("prepare bulk load: %w", err)
-			}
+		settings = append(settings[:len(settings):len(settings)], e.db.Dialect.BulkLoad()...)
+	}
+	for _, stmt := range settings {
+		if _, err := sqlTx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("prepare the page's transaction: %w", err)
 		}
 	}
 	var from, total int64

@@ -141,14 +141,19 @@ func (Dialect) Analyze(tables []string) []string {
 	return []string{`ANALYZE ` + strings.Join(tables, ", ")}
 }
 
-// BulkLoad implements readmodels.Dialect. A rebuild's page need not wait for its WAL flush: a
-// page lost in a crash is applied again from the checkpoint, which commits with it; a lost
-// switch leaves the old generation serving, and the old generation is only dropped by a later,
-// synchronous commit, which flushes the switch before it. Index builds at the switch get more
-// memory than the 64 MB default (a GIN trigram build over 85,000 rows took 3x longer with it).
-func (Dialect) BulkLoad() []string {
-	return []string{`SET LOCAL synchronous_commit = off`, `SET LOCAL maintenance_work_mem = '256MB'`}
-}
+// PageCommit implements readmodels.Dialect. A projection's page need not wait for its WAL flush
+// (one fsync less between a command's append and the moment its read-back can answer): a page
+// lost in a crash of the database server is applied again from the checkpoint, which commits with
+// it, and no reader can have been told more than the log holds durably (the events were flushed
+// before the command answered). A lost switch of a rebuild leaves the old generation serving, and
+// the old generation is only dropped by a later, synchronous commit, which flushes the switch
+// before it. Everything else written to the read-model database (idempotency records, leases,
+// sessions' bookkeeping) keeps synchronous commits.
+func (Dialect) PageCommit() []string { return []string{`SET LOCAL synchronous_commit = off`} }
+
+// BulkLoad implements readmodels.Dialect: index builds at a rebuild's switch get more memory than
+// the 64 MB default (a GIN trigram build over 85,000 rows took 3x longer with it).
+func (Dialect) BulkLoad() []string { return []string{`SET LOCAL maintenance_work_mem = '256MB'`} }
 
 // Copy implements readmodels.Copier with COPY FROM STDIN.
 func (Dialect) Copy(ctx context.Context, driverConn any, table string, cols []string, rows [][]any) error {

@@ -158,8 +158,11 @@ func (Dialect) Analyze(tables []string) []string {
 	return out
 }
 
-// BulkLoad implements readmodels.Dialect: commits do not wait for the disk already
+// PageCommit implements readmodels.Dialect: commits do not wait for the disk already
 // (synchronous = NORMAL in WAL mode).
+func (Dialect) PageCommit() []string { return nil }
+
+// BulkLoad implements readmodels.Dialect: nothing to change.
 func (Dialect) BulkLoad() []string { return nil }
 
 // Reclaim implements readmodels.Dialect: the file is in incremental auto-vacuum mode (see
