@@ -44,21 +44,27 @@ func (s Scope) UserCondition(users, column string) (string, []any) {
 	if s.All || s.Kind == role.ScopeAll {
 		return "", nil
 	}
-	var cond string
-	var args []any
-	// Without a department, the department scopes reach only the reader's own rows (as Covers
-	// and Condition): an empty path would be a prefix of every user's.
-	switch {
-	case s.Kind == role.ScopeSelfAndSubordinates:
-		cond, args = "superior_path >= ? AND superior_path < ?", []any{s.SubordinatePrefix, s.SubordinatePrefix + "\uffff"}
-	case s.Kind == role.ScopeDepartment && s.DepartmentID != uuid.Nil:
-		cond, args = "department_id = ?", []any{s.DepartmentID.String()}
-	case s.Kind == role.ScopeDepartmentTree && s.DeptPath != "":
-		cond, args = "dept_path >= ? AND dept_path < ?", []any{s.DeptPath, s.DeptPath + "\uffff"}
-	default:
+	cond, args := s.coveredUsers()
+	if cond == "" {
 		return column + " = ?", []any{s.UserID.String()}
 	}
 	return "(" + column + " = ? OR " + column + " IN (SELECT id FROM " + users + " WHERE " + cond + "))", append([]any{s.UserID.String()}, args...)
+}
+
+// coveredUsers is the condition on an organisation users table (columns superior_path,
+// department_id, dept_path) that selects the other users whose rows the scope covers; "" when it
+// covers only the reader's own. Without a department, the department scopes reach only the
+// reader's own rows (as Covers and Condition): an empty path would be a prefix of every user's.
+func (s Scope) coveredUsers() (string, []any) {
+	switch {
+	case s.Kind == role.ScopeSelfAndSubordinates:
+		return "superior_path >= ? AND superior_path < ?", []any{s.SubordinatePrefix, s.SubordinatePrefix + "\uffff"}
+	case s.Kind == role.ScopeDepartment && s.DepartmentID != uuid.Nil:
+		return "department_id = ?", []any{s.DepartmentID.String()}
+	case s.Kind == role.ScopeDepartmentTree && s.DeptPath != "":
+		return "dept_path >= ? AND dept_path < ?", []any{s.DeptPath, s.DeptPath + "\uffff"}
+	}
+	return "", nil
 }
 
 // condition is the WHERE fragment for a table with the owner columns and in_pool.
@@ -125,17 +131,7 @@ func (db *DB) OwnerBranches(ctx context.Context, users string, s Scope, owner *u
 		return nil, nil
 	}
 	owners := []string{s.UserID.String()}
-	var cond string
-	var args []any
-	switch {
-	case s.Kind == role.ScopeSelfAndSubordinates:
-		cond, args = "superior_path >= ? AND superior_path < ?", []any{s.SubordinatePrefix, s.SubordinatePrefix + "\uffff"}
-	case s.Kind == role.ScopeDepartment && s.DepartmentID != uuid.Nil:
-		cond, args = "department_id = ?", []any{s.DepartmentID.String()}
-	case s.Kind == role.ScopeDepartmentTree && s.DeptPath != "":
-		cond, args = "dept_path >= ? AND dept_path < ?", []any{s.DeptPath, s.DeptPath + "\uffff"}
-	}
-	if cond != "" {
+	if cond, args := s.coveredUsers(); cond != "" {
 		rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT id FROM "+users+" WHERE "+cond+" ORDER BY id LIMIT ?"), append(args, MaxOwnerBranches+1)...)
 		if err != nil {
 			return nil, fmt.Errorf("scope owners: %w", err)
