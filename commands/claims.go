@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -122,6 +123,43 @@ type ClaimLedger struct {
 	Kind     string
 	// Fate reads the record's stream: what became of user's claim decided at version.
 	Fate func(ctx context.Context, record uuid.UUID, version int64, user uuid.UUID) (ClaimFate, error)
+
+	// A ledger grows by one entry per claim for ever, but a decision reads only the entries of its
+	// window. tails remembers per stream a version below which every entry is older than a time,
+	// so that a decision whose window starts at or after that time loads the stream from there.
+	mu    sync.Mutex
+	tails map[string]ledgerTail
+}
+
+// ledgerTail: every entry of the stream below version from occurred before before.
+type ledgerTail struct {
+	from   int64
+	before time.Time
+}
+
+// maxLedgerTails bounds the remembered tails (one per user and kind of ledger in practice).
+const maxLedgerTails = 100_000
+
+// tailFrom is the version to load stream from for a window starting at since (1: all of it).
+func (l *ClaimLedger) tailFrom(stream string, since time.Time) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t, ok := l.tails[stream]; ok && !since.Before(t.before) {
+		return t.from
+	}
+	return 1
+}
+
+// remember records that the entries of stream below version from occurred before before.
+func (l *ClaimLedger) remember(stream string, from int64, before time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.tails == nil || len(l.tails) >= maxLedgerTails {
+		l.tails = map[string]ledgerTail{}
+	}
+	if t, ok := l.tails[stream]; !ok || from > t.from {
+		l.tails[stream] = ledgerTail{from: from, before: before}
+	}
 }
 
 // ClaimLedgerStream is the stream of a user's ledger of one kind.
@@ -133,22 +171,38 @@ func ClaimLedgerStream(kind string, user uuid.UUID) string { return kind + "-" +
 // that moved meanwhile is loaded and checked again. The caller appends the claim to the record at
 // recordVersion right after (a record that moved meanwhile makes the entry count for nothing once
 // the record's stream shows another event after recordVersion).
-func (l ClaimLedger) Decide(ctx context.Context, m Meta, user, record uuid.UUID, recordVersion int64,
+//
+// Only the ledger's tail is read once an earlier decision has seen which entries are older than
+// the window (see tails); the first decision of a process reads the whole stream.
+func (l *ClaimLedger) Decide(ctx context.Context, m Meta, user, record uuid.UUID, recordVersion int64,
 	since func() (time.Time, error), check func(Claims) error) error {
 	stream := ClaimLedgerStream(l.Kind, user)
 	for attempt := 1; ; attempt++ {
-		stored, err := l.Store.Load(ctx, stream, eventstore.LoadOptions{})
-		if err != nil {
-			return err
-		}
 		from, err := since()
 		if err != nil {
 			return err
 		}
+		start := l.tailFrom(stream, from)
+		stored, err := l.Store.Load(ctx, stream, eventstore.LoadOptions{FromVersion: start})
+		if err != nil {
+			return err
+		}
+		if start > 1 && (len(stored) == 0 || stored[0].Version != start) {
+			// streams only grow, so this is not the stream the tail was taken from: read it whole
+			start = 1
+			if stored, err = l.Store.Load(ctx, stream, eventstore.LoadOptions{}); err != nil {
+				return err
+			}
+		}
+		version := max(start-1, 0) + int64(len(stored))
 		now := l.Clock()
 		var claims Claims
+		older := start // every entry below it occurred before from
 		for _, e := range stored {
 			if e.OccurredAt.Before(from) {
+				if e.Version == older {
+					older++
+				}
 				continue
 			}
 			d, err := l.Registry.Decode(e.Type, e.Data)
@@ -172,6 +226,9 @@ func (l ClaimLedger) Decide(ctx context.Context, m Meta, user, record uuid.UUID,
 				// record is in the pool now (the caller checked): no holding of it counts
 				Held: id != record && (fate.Held || onItsWay), Claimed: fate.Landed || onItsWay})
 		}
+		if older > start {
+			l.remember(stream, older, from)
+		}
 		if err := check(claims); err != nil {
 			return err
 		}
@@ -179,7 +236,7 @@ func (l ClaimLedger) Decide(ctx context.Context, m Meta, user, record uuid.UUID,
 		if err != nil {
 			return err
 		}
-		_, err = l.Store.Append(ctx, stream, int64(len(stored)), data)
+		_, err = l.Store.Append(ctx, stream, version, data)
 		if err == nil {
 			return nil
 		}
