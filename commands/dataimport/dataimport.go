@@ -34,6 +34,9 @@ const (
 	// maxPending is how many error report rows wait while they cannot be stored (the database is
 	// gone) before the job stops keeping them (the log says so).
 	maxPending = 5000
+	// analyzeAfter: an import that stored this many report rows refreshes the statistics of
+	// the reports' table (importview.AnalyzeReports).
+	analyzeAfter = 10_000
 )
 
 // MaxRows is the most data rows an import file may have; a longer file is refused before
@@ -246,6 +249,11 @@ func (j *job) finish(ctx context.Context, err error) {
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	j.save(saveCtx)
+	if j.seq >= analyzeAfter {
+		if err := importview.New(j.rn.d.DB).AnalyzeReports(saveCtx); err != nil {
+			j.rn.d.Logger.Warn("analyze import error reports", "import_id", imp.ID, "error", err)
+		}
+	}
 }
 
 // accounting says what a stopped import did and did not import.

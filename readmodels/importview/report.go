@@ -171,3 +171,20 @@ func (db *Views) ReportRows(ctx context.Context, id uuid.UUID, after *ReportCurs
 	}
 	return rows, next, nil
 }
+
+// AnalyzeReports refreshes the planner's statistics of import_errors, after an import stored a
+// large report: without them PostgreSQL takes a report's rows for few and reads each page by
+// sorting the rest of the report instead of walking import_errors_row.
+func (db *Views) AnalyzeReports(ctx context.Context) error {
+	conn, err := db.SQL.Conn(ctx) // SQLite's analysis limit is a setting of the connection
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, stmt := range db.Dialect.Analyze([]string{"import_errors"}) {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("analyze import_errors: %w", err)
+		}
+	}
+	return nil
+}
