@@ -149,7 +149,7 @@ var operationalSchema = []string{
 		body TEXT NOT NULL DEFAULT '',
 		created_at {time} NOT NULL,
 		PRIMARY KEY (actor_id, key))`,
-	// imports: the state of file imports (see imports.go); operational, not derived from events.
+	// imports: the state of file imports (importview/imports.go); operational, not derived from events.
 	`CREATE TABLE IF NOT EXISTS imports (
 		id TEXT PRIMARY KEY,
 		kind TEXT NOT NULL,
@@ -168,7 +168,20 @@ var operationalSchema = []string{
 		created_at {time} NOT NULL,
 		updated_at {time} NOT NULL,
 		finished_at {time})`,
-	`CREATE INDEX IF NOT EXISTS imports_actor ON imports (actor_id, created_at)`,
+	// The import history reads these in keyset order (newest first): everyone's, and one user's.
+	`CREATE INDEX IF NOT EXISTS imports_created ON imports (created_at, id)`,
+	`CREATE INDEX IF NOT EXISTS imports_by ON imports (actor_id, created_at, id)`,
+	`DROP INDEX IF EXISTS imports_actor`, // superseded by imports_by
+	// import_errors: the stored error reports of imports (importview/report.go), one row per
+	// failing row of a file with its original cells and problems; seq 0 is the file's header.
+	`CREATE TABLE IF NOT EXISTS import_errors (
+		import_id TEXT NOT NULL,
+		seq {bigint} NOT NULL,
+		row_no {bigint} NOT NULL,
+		cells TEXT NOT NULL,
+		problems TEXT NOT NULL,
+		PRIMARY KEY (import_id, seq))`,
+	`CREATE INDEX IF NOT EXISTS import_errors_row ON import_errors (import_id, row_no, seq)`,
 }
 
 // Time scans a time column from either engine (PostgreSQL gives time.Time, SQLite text).

@@ -127,14 +127,31 @@ func (db *DB) OwnerBranches(ctx context.Context, users string, s Scope, owner *u
 		return []Cond{{SQL: "owner_id = ?", Args: []any{owner.String()}}}, nil
 	case pool != nil && *pool:
 		return []Cond{poolBranch}, nil
-	case s.All || s.Kind == role.ScopeAll:
+	}
+	out, err := db.UserBranches(ctx, users, s, "owner_id")
+	if err != nil || out == nil {
+		return nil, err
+	}
+	if s.Pool && pool == nil {
+		out = append(out, poolBranch)
+	}
+	return out, nil
+}
+
+// UserBranches splits the rows of a table whose column names a user (an owner, the actor of an
+// import) into one branch per user the scope covers (column = ?), each served in sort order by an
+// index that starts with column; users is the organisation users table the scope is judged by.
+// nil means one walk of the sort index: the scope covers everyone, or more than MaxOwnerBranches
+// users. The scope's condition (UserCondition, Condition) stays in the query as well.
+func (db *DB) UserBranches(ctx context.Context, users string, s Scope, column string) ([]Cond, error) {
+	if s.None || s.All || s.Kind == role.ScopeAll {
 		return nil, nil
 	}
-	owners := []string{s.UserID.String()}
+	ids := []string{s.UserID.String()}
 	if cond, args := s.coveredUsers(); cond != "" {
 		rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT id FROM "+users+" WHERE "+cond+" ORDER BY id LIMIT ?"), append(args, MaxOwnerBranches+1)...)
 		if err != nil {
-			return nil, fmt.Errorf("scope owners: %w", err)
+			return nil, fmt.Errorf("scope users: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
@@ -142,23 +159,20 @@ func (db *DB) OwnerBranches(ctx context.Context, users string, s Scope, owner *u
 			if err := rows.Scan(&id); err != nil {
 				return nil, err
 			}
-			if id != owners[0] {
-				owners = append(owners, id)
+			if id != ids[0] {
+				ids = append(ids, id)
 			}
 		}
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		if len(owners) > MaxOwnerBranches {
+		if len(ids) > MaxOwnerBranches {
 			return nil, nil
 		}
 	}
-	out := make([]Cond, 0, len(owners)+1)
-	for _, id := range owners {
-		out = append(out, Cond{SQL: "owner_id = ?", Args: []any{id}})
-	}
-	if s.Pool && pool == nil {
-		out = append(out, poolBranch)
+	out := make([]Cond, 0, len(ids)+1)
+	for _, id := range ids {
+		out = append(out, Cond{SQL: column + " = ?", Args: []any{id}})
 	}
 	return out, nil
 }

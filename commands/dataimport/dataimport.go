@@ -27,10 +27,16 @@ import (
 )
 
 const (
-	batchSize = 500              // rows per command batch and progress update
-	heartbeat = 2 * time.Second  // progress is saved at least this often while rows are read
-	staleFor  = 10 * time.Minute // a running import without progress for this long was interrupted
-	workers   = 2                // concurrent appends per import
+	batchSize   = 500             // rows per command batch and progress update
+	heartbeat   = 2 * time.Second // progress is saved at least this often while rows are read
+	workers     = 2               // concurrent appends per import
+	reportBatch = 500             // error report rows are stored at least this often
+	// maxPending is how many error report rows wait while they cannot be stored (the database is
+	// gone) before the job stops keeping them (the log says so).
+	maxPending = 5000
+	// analyzeAfter: an import that stored this many report rows refreshes the statistics of
+	// the reports' table (importview.AnalyzeReports).
+	analyzeAfter = 10_000
 )
 
 // MaxRows is the most data rows an import file may have; a longer file is refused before
@@ -38,7 +44,7 @@ const (
 const MaxRows = 100_000
 
 // Interrupted is the detail of an import that stopped with its process.
-const Interrupted = "interrupted: the server stopped while importing; import the file again to finish"
+const Interrupted = importview.Interrupted
 
 // Table is an opened file whose rows can be read (more than once).
 type Table interface {
@@ -141,8 +147,10 @@ type Request struct {
 // was accepted.
 func (rn *Runner) Start(ctx context.Context, req Request) (importview.Import, error) {
 	now := rn.d.Clock()
-	imp := &importview.Import{ID: uuid.Must(uuid.NewV7()), Type: req.Type, DryRun: req.DryRun, State: importview.ImportQueued,
-		FileName: req.FileName, Errors: []importview.ImportError{}, ActorID: req.Meta.Actor.ID, CreatedAt: now, UpdatedAt: now}
+	imp := &importview.Import{Summary: importview.Summary{ID: uuid.Must(uuid.NewV7()), Type: req.Type, DryRun: req.DryRun,
+		State: importview.ImportQueued, FileName: req.FileName, ActorID: req.Meta.Actor.ID,
+		By: readmodels.AuditActor{ID: req.Meta.Actor.ID.String(), Name: req.Meta.Actor.Name}, CreatedAt: now, UpdatedAt: now},
+		Errors: []importview.ImportError{}}
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	if rn.closed {
@@ -160,22 +168,6 @@ func (rn *Runner) Start(ctx context.Context, req Request) (importview.Import, er
 		j.run(rn.ctx)
 	}()
 	return accepted, nil
-}
-
-// Get is one of the actor's imports. A queued or running import without progress for a while
-// was interrupted (its process stopped) and is reported failed; nothing is written.
-func (rn *Runner) Get(ctx context.Context, actor, id uuid.UUID) (*importview.Import, error) {
-	imp, err := importview.New(rn.d.DB).GetImport(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	if (imp.State == importview.ImportQueued || imp.State == importview.ImportRunning) && rn.d.Clock().Sub(imp.UpdatedAt) > staleFor {
-		// Re-running the import finishes it (rows already imported are skipped).
-		imp.State, imp.Detail = importview.ImportFailed, Interrupted
-		at := imp.UpdatedAt
-		imp.FinishedAt = &at
-	}
-	return imp, nil
 }
 
 // Close starts no more imports and waits for the running ones until ctx ends; then it stops
@@ -205,6 +197,9 @@ type job struct {
 	open  func() (Table, error)
 	saved time.Time
 	rows  importer // once the file is being imported
+	// The error report's rows not stored yet, and the seq of the last one.
+	pending []importview.ReportRow
+	seq     int64
 }
 
 func (j *job) run(ctx context.Context) {
@@ -238,7 +233,7 @@ func (j *job) finish(ctx context.Context, err error) {
 		switch {
 		case errors.As(err, &fe):
 			imp.Detail = fe.Msg
-			imp.AddError(importview.ImportError{Row: fe.Row, Field: "file", Message: fe.Msg})
+			j.report(fe.Row, nil, importview.ImportError{Row: fe.Row, Field: "file", Message: fe.Msg})
 		case errors.As(err, &ab):
 			imp.Detail = ab.Msg
 		case ctx.Err() != nil:
@@ -254,6 +249,11 @@ func (j *job) finish(ctx context.Context, err error) {
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	j.save(saveCtx)
+	if j.seq >= analyzeAfter {
+		if err := importview.New(j.rn.d.DB).AnalyzeReports(saveCtx); err != nil {
+			j.rn.d.Logger.Warn("analyze import error reports", "import_id", imp.ID, "error", err)
+		}
+	}
 }
 
 // accounting says what a stopped import did and did not import.
@@ -266,7 +266,37 @@ func (j *job) accounting() string {
 		imp.Total, imp.Imported, imp.Skipped, imp.Failed, max(0, imp.Total-imp.Imported-imp.Skipped-imp.Failed))
 }
 
+// report records a failing row: its problems join the import's errors and the row, with its
+// cells, the stored error report.
+func (j *job) report(row int, cells []string, problems ...importview.ImportError) {
+	for _, p := range problems {
+		j.imp.AddError(p)
+	}
+	j.seq++
+	j.pending = append(j.pending, importview.ReportRow{Seq: j.seq, Row: row, Cells: cells, Problems: problems})
+}
+
+// storeReport stores the error report's pending rows; rows it could not store wait for the next
+// save (up to maxPending).
+func (j *job) storeReport(ctx context.Context) {
+	if len(j.pending) == 0 {
+		return
+	}
+	if err := importview.New(j.rn.d.DB).AddReportRows(ctx, j.imp.ID, j.pending); err != nil {
+		if len(j.pending) < maxPending {
+			j.rn.d.Logger.Warn("store import error report", "import_id", j.imp.ID, "error", err)
+			return
+		}
+		j.rn.d.Logger.Error("import error report rows lost", "import_id", j.imp.ID, "rows", len(j.pending), "error", err)
+	}
+	clear(j.pending)
+	j.pending = j.pending[:0]
+}
+
+// save stores the error report so far, then the import's progress: a reader who sees the counts
+// finds their rows in the report.
 func (j *job) save(ctx context.Context) {
+	j.storeReport(ctx)
 	imp := j.imp
 	slices.SortStableFunc(imp.Errors, func(a, b importview.ImportError) int { return a.Row - b.Row })
 	imp.UpdatedAt = j.rn.d.Clock()
@@ -321,9 +351,11 @@ func (j *job) process(ctx context.Context) error {
 		}
 		if !headerSeen {
 			headerSeen = true
+			// The header gives the error report its columns; its problems are one report row.
+			j.pending = append(j.pending, importview.ReportRow{Seq: importview.HeaderSeq, Row: row, Cells: cells})
 			problems, err := imp.header(cells, row)
-			for _, p := range problems {
-				j.imp.AddError(p)
+			if len(problems) > 0 {
+				j.report(row, nil, problems...)
 			}
 			if err != nil {
 				return err
@@ -335,6 +367,8 @@ func (j *job) process(ctx context.Context) error {
 		}
 		if time.Since(j.saved) > heartbeat {
 			j.save(ctx)
+		} else if len(j.pending) >= reportBatch {
+			j.storeReport(ctx)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -47,7 +47,13 @@ type rowImporter[T, C any] struct {
 	seen  map[uuid.UUID]seenRow // records of this file so far: duplicates within the file
 	batch []C
 	ids   []uuid.UUID
-	rows  []int
+	rows  []fileRow
+}
+
+// fileRow is a row of the file waiting in a batch: its number and cells (for the error report).
+type fileRow struct {
+	n     int
+	cells []string
 }
 
 type seenRow struct {
@@ -61,7 +67,8 @@ func (ri *rowImporter[T, C]) header(cells []string, row int) ([]importview.Impor
 	return problems, err
 }
 
-func (ri *rowImporter[T, C]) add(ctx context.Context, j *job, row int, cells []string) error {
+func (ri *rowImporter[T, C]) add(ctx context.Context, j *job, n int, cells []string) error {
+	row := fileRow{n: n, cells: cells}
 	t, errs := ri.reader.Row(cells)
 	if len(errs) > 0 {
 		if ri.validate != nil {
@@ -72,7 +79,7 @@ func (ri *rowImporter[T, C]) add(ctx context.Context, j *job, row int, cells []s
 	cmd, id, err := ri.resolve(ctx, &t)
 	if err != nil {
 		if err := j.rowFailed(row, err); err != nil {
-			return j.stopped([]int{row}, err)
+			return j.stopped([]fileRow{row}, err)
 		}
 		return nil
 	}
@@ -85,7 +92,7 @@ func (ri *rowImporter[T, C]) add(ctx context.Context, j *job, row int, cells []s
 		}
 		return j.rowFailed(row, &field.Error{Field: "row", Message: fmt.Sprintf("names the same record as row %d with different values", prev.row)})
 	}
-	ri.seen[id] = seenRow{row: row, fingerprint: fp}
+	ri.seen[id] = seenRow{row: n, fingerprint: fp}
 	ri.batch, ri.ids, ri.rows = append(ri.batch, cmd), append(ri.ids, id), append(ri.rows, row)
 	if len(ri.batch) >= batchSize {
 		return ri.flush(ctx, j)
@@ -112,7 +119,7 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *job) error {
 			return j.stopped(rows, err)
 		}
 		var keep []C
-		var keepRows []int
+		var keepRows []fileRow
 		var keepIDs []uuid.UUID
 		for i, e := range errs {
 			if e != nil {
@@ -132,7 +139,7 @@ func (ri *rowImporter[T, C]) flush(ctx context.Context, j *job) error {
 	// Every row of the batch is accounted for before an error that is not about a row stops
 	// the import: the rows written are counted, the rows not written are named.
 	var fatal error
-	var notWritten []int
+	var notWritten []fileRow
 	for i, res := range results {
 		switch res.Status {
 		case commands.ImportCreated:
@@ -162,10 +169,10 @@ func (ri *rowImporter[T, C]) abandon(j *job) {
 
 // stopped records rows that were not written because of err, an error that is not about them
 // (the database is gone), and answers the error that stops the import.
-func (j *job) stopped(rows []int, err error) error {
+func (j *job) stopped(rows []fileRow, err error) error {
 	for _, row := range rows {
 		j.imp.Failed++
-		j.imp.AddError(importview.ImportError{Row: row, Field: "row", Message: "not imported: the import stopped before this row was written"})
+		j.report(row.n, row.cells, importview.ImportError{Row: row.n, Field: "row", Message: "not imported: the import stopped before this row was written"})
 	}
 	return &stopError{err: err}
 }
@@ -178,7 +185,7 @@ func (e *stopError) Unwrap() error { return e.err }
 
 // rowFailed records a row's errors; an error that is not about the row (the database is gone)
 // stops the import instead.
-func (j *job) rowFailed(row int, err error) error {
+func (j *job) rowFailed(row fileRow, err error) error {
 	var out []importview.ImportError
 	var fatal error
 	var walk func(error)
@@ -200,27 +207,25 @@ func (j *job) rowFailed(row int, err error) error {
 					return
 				}
 			}
-			out = append(out, importview.ImportError{Row: row, Field: fe.Field, Message: fe.Message})
+			out = append(out, importview.ImportError{Row: row.n, Field: fe.Field, Message: fe.Message})
 		case errors.Is(e, commands.ErrImportConflict):
-			out = append(out, importview.ImportError{Row: row, Field: "row", Message: e.Error()})
+			out = append(out, importview.ImportError{Row: row.n, Field: "row", Message: e.Error()})
 		case errors.Is(e, eventstore.ErrInvalidEvent):
 			// The store refused this record's values (a check the import's own validation
 			// missed): the row fails, the others go on.
-			out = append(out, importview.ImportError{Row: row, Field: "row", Message: "the record could not be stored: " + e.Error()})
+			out = append(out, importview.ImportError{Row: row.n, Field: "row", Message: "the record could not be stored: " + e.Error()})
 		case errors.Is(e, commands.ErrForbidden), errors.Is(e, commands.ErrNotFound):
-			out = append(out, importview.ImportError{Row: row, Field: "row", Message: "you may not import this record: " + e.Error()})
+			out = append(out, importview.ImportError{Row: row.n, Field: "row", Message: "you may not import this record: " + e.Error()})
 		default:
 			fatal = e
 		}
 	}
 	walk(err)
 	if fatal != nil || len(out) == 0 {
-		return fmt.Errorf("row %d: %w", row, cmp.Or(fatal, err))
+		return fmt.Errorf("row %d: %w", row.n, cmp.Or(fatal, err))
 	}
 	j.imp.Failed++
-	for _, e := range out {
-		j.imp.AddError(e)
-	}
+	j.report(row.n, row.cells, out...)
 	return nil
 }
 

@@ -536,11 +536,31 @@ await step('import: an XLSX with one bad row: dry run report, import, error repo
   await axe(admin, 'import');
   await admin.getByRole('button', { name: /确认导入 2 行/ }).click();
   await admin.getByText('导入完成').waitFor();
-  const [dl] = await Promise.all([admin.waitForEvent('download'), btn(admin, '下载错误报告').click()]);
+  // the server's stored report: the bad row with its number, its problem and its original cells
+  const [dl] = await Promise.all([admin.waitForEvent('download'), admin.getByTestId('download-report').click()]);
   const body = readFileSync(await dl.path(), 'utf8');
-  expect(body.includes('email') && body.includes('3'), 'error report: ' + body);
+  const lines = body.replace(/^\ufeff/, '').trim().split('\n');
+  expect(body.startsWith('\ufeff') && lines[0] === '行号,错误,姓名,公司,电话,邮箱,来源', 'error report header: ' + body);
+  expect(lines.length === 2 && lines[1].startsWith('3,') && lines[1].includes('email') && lines[1].includes('钱进,成都天府软件有限公司,028-6666 5678,not-an-email,网站'),
+    'error report row: ' + body);
+  expect(dl.suggestedFilename().endsWith('-错误报告.csv') || dl.suggestedFilename().startsWith('import-errors-'), 'report file name: ' + dl.suggestedFilename());
   const found = (await api(state.adminToken, 'GET', '/leads?q=' + encodeURIComponent('华强'))).data.total;
   expect(found === 1, 'the good rows were not imported');
+});
+
+await step('import history: the dry run and the import are listed with their counts and report', async () => {
+  await admin.getByRole('button', { name: /查看导入记录/ }).click();
+  await admin.waitForURL(/\/imports$/);
+  const rows = admin.locator('.ant-table-row').filter({ hasText: 'leads.xlsx' });
+  await rows.first().waitFor();
+  expect((await rows.count()) === 2, 'history rows: ' + (await rows.count()));
+  const real = rows.filter({ hasNotText: '试运行' });
+  await real.getByText('已完成').waitFor();
+  expect((await real.getByTestId('import-counts').innerText()).replace(/\s/g, '') === '3/2/0/1', 'history counts: ' + (await real.innerText()));
+  await shot(admin, 'import-history-desktop');
+  await axe(admin, 'import history');
+  const [dl] = await Promise.all([admin.waitForEvent('download'), real.getByTestId('report-xlsx').click()]);
+  expect(readFileSync(await dl.path()).subarray(0, 2).toString() === 'PK', 'the XLSX report is not a workbook');
 });
 
 await step('operations: rebuild the leads projection and watch it switch', async () => {

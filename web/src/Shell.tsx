@@ -27,6 +27,7 @@ const Customers = lazy(() => import('./pages/Customers'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const Contacts = lazy(() => import('./pages/Contacts'));
 const ImportWizard = lazy(() => import('./pages/ImportWizard'));
+const ImportHistory = lazy(() => import('./pages/ImportHistory'));
 const Org = lazy(() => import('./pages/Org'));
 const Account = lazy(() => import('./pages/Account'));
 const Audit = lazy(() => import('./pages/Audit'));
@@ -68,11 +69,15 @@ const menu: Item[] = [
     ],
   },
   {
-    key: '/import',
+    key: 'import',
     zh: '导入',
     en: 'Import',
     icon: <ImportOutlined />,
     show: (s) => s.can('leads.import') || s.can('customers.import'),
+    children: [
+      { key: '/import', zh: '导入文件', en: 'Import a file', show: always },
+      { key: '/imports', zh: '导入记录', en: 'Import history', show: always },
+    ],
   },
   {
     key: 'org',
@@ -197,7 +202,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
       mode="inline"
       theme="dark"
       selectedKeys={current ? [current.key] : []}
-      defaultOpenKeys={['leads', 'customers', 'org', ...parents]}
+      defaultOpenKeys={['leads', 'customers', 'import', 'org', ...parents]}
       items={toMenu(items)}
       onClick={(e) => {
         nav(e.key);
@@ -315,6 +320,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="customers/:id" element={<CustomerDetail />} />
                   <Route path="contacts" element={<Contacts />} />
                   <Route path="import" element={<ImportWizard />} />
+                  <Route path="imports" element={<ImportHistory />} />
                   <Route path="org/*" element={<Org />} />
                   <Route path="account" element={<Account />} />
                   <Route path="audit" element={<Audit />} />

@@ -66,18 +66,6 @@ func (a api) start(r *http.Request) (httpkit.Reply, error) {
 	return httpkit.JSON(http.StatusAccepted, accepted).With("Location", "/api/v1/imports/"+accepted.ID.String()), nil
 }
 
-func (a api) get(r *http.Request) (httpkit.Reply, error) {
-	id, err := httpkit.PathID(r)
-	if err != nil {
-		return httpkit.Reply{}, err
-	}
-	imp, err := a.Imports.Get(r.Context(), httpkit.ActorOf(r.Context()).ID, id)
-	if err != nil {
-		return httpkit.Reply{}, err
-	}
-	return httpkit.OK(imp), nil
-}
-
 // upload is a file sent to an import.
 type upload struct {
 	name, format string

@@ -1,6 +1,7 @@
 // Package importapi is the HTTP API of file imports and exports of customers, leads and
-// contacts. Imports run in the application's import runner (commands/dataimport); files are read
-// and written with the tabular column specifications.
+// contacts. Imports run in the application's import runner (commands/dataimport); their history,
+// progress and stored error reports are read from importview; files are read and written with the
+// tabular column specifications.
 package importapi
 
 import (
@@ -9,6 +10,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
@@ -17,6 +19,7 @@ import (
 type Deps struct {
 	Kit           *httpkit.Kit
 	Imports       *dataimport.Runner
+	ImportViews   *importview.Views
 	LeadViews     *leadview.Views
 	CustomerViews *customerview.Views
 	OrgViews      *orgview.Views
@@ -29,7 +32,9 @@ func Routes(rt httpkit.Router, d Deps) {
 	// Not behind the idempotency layer: it would read the body with the 1 MiB JSON limit.
 	// Importing a file twice creates no records twice anyway.
 	rt.HandleUpload(http.MethodPost, "/imports", a.start)
+	rt.Handle(http.MethodGet, "/imports", a.list)
 	rt.Handle(http.MethodGet, "/imports/{id}", a.get)
+	rt.Handle(http.MethodGet, "/imports/{id}/errors", a.errorReport)
 	rt.Handle(http.MethodGet, "/customers/export", a.exportCustomers)
 	rt.Handle(http.MethodGet, "/leads/export", a.exportLeads)
 	rt.Handle(http.MethodGet, "/contacts/export", a.exportContacts)

@@ -718,7 +718,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The import history: imports the caller may read, newest first
+         * @description Imports (dry runs and real ones) with their counts and state, newest first, keyset-paginated. A user reads the imports they started; a holder of audit.read also those started by the users their data scope covers (self_and_subordinates, department, department_tree; an administrator's all: everyone's), as in the operation log. A queued or running import without progress for 10 minutes was interrupted and is listed (and filtered) as failed. Poll this list, or GET /api/v1/imports/{id}, while imports run: their counts grow every 500 rows.
+         */
+        get: operations["listImports"];
         put?: never;
         /**
          * Import leads, customers or contacts from CSV or XLSX
@@ -746,9 +750,29 @@ export interface paths {
         };
         /**
          * An import's progress and row errors
-         * @description The caller's own imports only (others are 404). A queued or running import without progress for 10 minutes was interrupted (the server stopped) and is reported failed.
+         * @description The caller's own imports, and with audit.read those of the users their data scope covers (as GET /api/v1/imports); any other import is 404. A queued or running import without progress for 10 minutes was interrupted (the server stopped) and is reported failed. `errors` lists the first 1,000 problems; GET /api/v1/imports/{id}/errors is the whole report with each failing row's cells.
          */
         get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an import's error report as CSV or XLSX
+         * @description The stored error report of an import the caller may read (as GET /api/v1/imports/{id}; any other is 404), for dry runs and real imports alike: a header row — 行号 (the row number as the file shows it; the line of a CSV file; 0 for a problem of the whole file), 错误 (each problem as `field: message`, one a line; the message alone for a problem of the whole row or file), then the file's own headers — and one row per failing row of the file, in file order, with its cells as the file had them (control and text-direction characters, which fail a row, shown as U+FFFD; at most 32,767 characters a cell). Problems with the header row (unknown or repeated columns, a missing required column) are one row with the header's row number and no cells. The corrected report imports again: 行号 and 错误 are reported as unknown columns and ignored. An import without errors answers 200 with the header row alone; a running import answers the rows found so far (rows are stored at least every 500 failing rows and every 2 seconds). The report is streamed a page at a time (CSV as it is read, XLSX when the workbook is complete), so a report of 100,000 rows costs the server no more memory than a small one. CSV is UTF-8 with a byte-order mark; every CSV cell that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe (as exports do: formula injection). XLSX cells are text cells, never formulas.
+         */
+        get: operations["importErrorReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2476,6 +2500,10 @@ export interface components {
          *       "dryRun": true,
          *       "state": "done",
          *       "fileName": "客户.xlsx",
+         *       "by": {
+         *         "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *         "name": "张三"
+         *       },
          *       "total": 7,
          *       "imported": 4,
          *       "skipped": 0,
@@ -2517,11 +2545,13 @@ export interface components {
             state: components["schemas"]["ImportState"];
             /** @description The multipart file name, when one was sent. */
             fileName?: string;
+            /** @description Who started the import (their current display name). */
+            by: components["schemas"]["ActorRef"];
             total: number;
             imported: number;
             skipped: number;
             failed: number;
-            /** @description Row problems ordered by row, at most 1,000 (the counts stay exact). */
+            /** @description Row problems ordered by row, at most 1,000 (the counts stay exact; GET /api/v1/imports/{id}/errors has every failing row). */
             errors: components["schemas"]["ImportError"][];
             /** @description More rows failed than errors lists. */
             errorsTruncated: boolean;
@@ -2549,11 +2579,70 @@ export interface components {
             field: string;
             message: string;
         };
+        ImportPage: {
+            items: components["schemas"]["ImportSummary"][];
+            /** @description Pass as `cursor` for the next page; empty on the last page. */
+            nextCursor: string;
+            /**
+             * Format: int64
+             * @description Counted up to 1,000: beyond that `total` is 1000 and `totalExact` false (show "1,000+").
+             */
+            total: number;
+            /** @description Whether `total` is the exact count. */
+            totalExact: boolean;
+        };
         /**
          * @description queued: accepted, not started; running: reading the file and writing records (the counts grow); done: every row was handled (row problems are in errors); failed: the file could not be read, a required column is missing, or the import stopped (detail says why; rows imported before stay, and importing the file again finishes it).
          * @enum {string}
          */
         ImportState: "queued" | "running" | "done" | "failed";
+        /**
+         * @description An import as the history lists it: the Import without its errors (see Import for the counts).
+         * @example {
+         *       "id": "0192f3a4-5b6c-7d8e-9f01-23456789abcd",
+         *       "type": "customers",
+         *       "dryRun": true,
+         *       "state": "done",
+         *       "fileName": "客户.xlsx",
+         *       "by": {
+         *         "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *         "name": "张三"
+         *       },
+         *       "total": 7,
+         *       "imported": 4,
+         *       "skipped": 0,
+         *       "failed": 3,
+         *       "position": 0,
+         *       "createdAt": "2026-11-22T08:30:00Z",
+         *       "updatedAt": "2026-11-22T08:30:01Z",
+         *       "finishedAt": "2026-11-22T08:30:01Z"
+         *     }
+         */
+        ImportSummary: {
+            /** Format: uuid */
+            id: string;
+            type: components["schemas"]["ImportType"];
+            dryRun: boolean;
+            state: components["schemas"]["ImportState"];
+            /** @description The multipart file name, when one was sent. */
+            fileName?: string;
+            /** @description Who started the import (their current display name). */
+            by: components["schemas"]["ActorRef"];
+            total: number;
+            imported: number;
+            skipped: number;
+            failed: number;
+            /** @description Why a failed import stopped. */
+            detail?: string;
+            /** @description Global position of the last event the import appended: read with X-Chronicle-Min-Position to see its records. */
+            position: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
         /**
          * @description What an import creates.
          * @enum {string}
@@ -6423,6 +6512,53 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    listImports: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Record types to match (the imports' `type`): comma separated and/or repeated.
+                 * @example [
+                 *       "leads"
+                 *     ]
+                 */
+                kind?: string[];
+                /**
+                 * @description States to match (the imports' `state`): comma separated and/or repeated (`status=queued,running` for the imports in progress).
+                 * @example [
+                 *       "failed"
+                 *     ]
+                 */
+                status?: string[];
+                /** @description Only the imports this user started (inside what the caller may read: another user's id lists nothing for a caller without audit.read, or outside their data scope). */
+                by?: string;
+                /** @description By start time; a '-' prefix sorts descending. */
+                sort?: "createdAt" | "-createdAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of imports. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     startImport: {
         parameters: {
             query: {
@@ -6566,6 +6702,50 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    importErrorReport: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark) or xlsx. */
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                /** @description The import's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 filename* (the uploaded file's name with -错误报告).
+                     * @example attachment; filename="import-errors-0192f3a4.csv"; filename*=UTF-8''%E5%AE%A2%E6%88%B7-%E9%94%99%E8%AF%AF%E6%8A%A5%E5%91%8A.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description The import's failed count when the report started. */
+                    "X-Failed-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 行号,错误,客户名称,电话,邮箱
+                     *     3,name: is required,,021-1234 5678,a@b.cn
+                     *     5,email: is not an e-mail address: "not-an-email",广州白云商贸,020-8888 7777,not-an-email
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];

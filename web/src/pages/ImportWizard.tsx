@@ -1,18 +1,14 @@
 import { useEffect, useState } from 'react';
+import { useNavigate } from 'react-router';
 import { Alert, Button, Card, Progress, Radio, Result, Space, Statistic, Steps, Table, Typography, Upload } from 'antd';
 import { InboxOutlined } from '@ant-design/icons';
 import { ApiError, call, get, type Schemas } from '../api/client';
 import { useT } from '../i18n';
 import { useSession } from '../session';
-import { csvCell } from '../util';
+import { reportUrl } from './importReport';
 
 type Import = Schemas['Import'];
 type ImportError = Schemas['ImportError'];
-
-/** The error report: the field of an unknown column is the file's own header, so its cells are defused too. */
-function errorReport(imp: Import): string {
-  return '\ufeffrow,field,message\n' + imp.errors.map((e) => [String(e.row), e.field, e.message].map(csvCell).join(',')).join('\n') + '\n';
-}
 
 async function poll(id: string, onUpdate: (i: Import) => void): Promise<Import> {
   for (;;) {
@@ -27,6 +23,7 @@ async function poll(id: string, onUpdate: (i: Import) => void): Promise<Import> 
 export default function ImportWizard() {
   const t = useT();
   const s = useSession();
+  const nav = useNavigate();
   const [type, setType] = useState<'leads' | 'customers' | 'contacts'>(s.can('leads.import') || s.isAdmin ? 'leads' : 'customers');
   const [file, setFile] = useState<File | null>(null);
   const [step, setStep] = useState(0);
@@ -55,15 +52,6 @@ export default function ImportWizard() {
     }
   };
 
-  const download = (imp: Import) => {
-    const url = URL.createObjectURL(new Blob([errorReport(imp)], { type: 'text/csv;charset=utf-8' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `import-errors-${imp.id.slice(0, 8)}.csv`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
-
   const report = (imp: Import) => (
     <div data-testid="import-report">
       <Space size="large" wrap>
@@ -87,8 +75,19 @@ export default function ImportWizard() {
               { key: 'message', title: t('问题', 'Problem'), dataIndex: 'message' },
             ]}
           />
-          <Button onClick={() => download(imp)}>{t('下载错误报告', 'Download the error report')}</Button>
-          {imp.errorsTruncated && <Typography.Text type="secondary"> {t('（仅列出前面的错误）', '(only the first errors are listed)')}</Typography.Text>}
+          <Space wrap>
+            <Button href={reportUrl(imp.id, 'csv')} download data-testid="download-report">
+              {t('下载错误报告', 'Download the error report')}
+            </Button>
+            <Typography.Link href={reportUrl(imp.id, 'xlsx')} download>
+              {t('下载 XLSX 格式', 'Download as XLSX')}
+            </Typography.Link>
+          </Space>
+          {imp.errorsTruncated && (
+            <Typography.Paragraph type="secondary">
+              {t('（此处仅列出前 1000 条错误；错误报告包含全部错误行）', '(only the first 1,000 errors are listed here; the error report has every failing row)')}
+            </Typography.Paragraph>
+          )}
         </>
       )}
     </div>
@@ -156,9 +155,12 @@ export default function ImportWizard() {
             <Result status={real.state === 'failed' ? 'error' : real.failed ? 'warning' : 'success'} title={t('导入完成', 'Import finished')} />
             <Progress aria-label={t('进度', 'Progress')} percent={100} />
             {report(real)}
-            <Button style={{ marginTop: 16 }} onClick={() => { setStep(0); setDry(null); setReal(null); setFile(null); }}>
-              {t('再导入一个文件', 'Import another file')}
-            </Button>
+            <Space style={{ marginTop: 16 }} wrap>
+              <Button onClick={() => { setStep(0); setDry(null); setReal(null); setFile(null); }}>
+                {t('再导入一个文件', 'Import another file')}
+              </Button>
+              <Button onClick={() => nav('/imports')}>{t('查看导入记录', 'Import history')}</Button>
+            </Space>
           </div>
         )}
       </Card>
