@@ -87,7 +87,7 @@ func TestClaimLedgerReadsItsTail(t *testing.T) {
 	}
 	// A window reaching back two days reads the whole ledger and counts 6.
 	if err := ledger.Decide(ctx, commands.Meta{}, user, uuid.New(), 1,
-		func() (time.Time, error) { return now.Truncate(24*time.Hour).Add(-48 * time.Hour), nil },
+		func() (time.Time, error) { return now.Truncate(24 * time.Hour).Add(-48 * time.Hour), nil },
 		func(cs commands.Claims) error {
 			if n := cs.ClaimedSince(now.Truncate(24 * time.Hour).Add(-48 * time.Hour)); n != 6 {
 				t.Errorf("claimed in the last two days = %d, want 6", n)
