@@ -12,6 +12,13 @@ if [ ! -x "$chromium" ] && [ "$chromium" = /usr/bin/chromium ] && [ "$(id -u)" =
   echo "run-tests.sh: installing Debian's chromium (and a Chinese font for the screenshots)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
+# The screenshots in docs/screenshots need a Chinese font (else every character is a box).
+if ! fc-list :lang=zh 2>/dev/null | grep -q . && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "run-tests.sh: installing a Chinese font for the screenshots"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 ||
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) ||
+    echo "run-tests.sh: no Chinese font could be installed; screenshots will show boxes" >&2
+fi
 if [ ! -x "$chromium" ]; then
   echo "run-tests.sh: $chromium is missing (apt-get install -y chromium)" >&2
   exit 1
