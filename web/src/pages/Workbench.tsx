@@ -52,6 +52,13 @@ const eventLabels: Record<string, [string, string]> = {
   'contact.updated.v1': ['修改联系人', 'Contact changed'],
   'contact.moved.v1': ['移动联系人', 'Contact moved'],
   'contact.deleted.v1': ['删除联系人', 'Contact deleted'],
+  'user.signed_in.v1': ['登录', 'Signed in'],
+  'user.sign_in_failed.v1': ['登录失败', 'Sign-in failed'],
+  'user.password_changed.v1': ['修改密码', 'Password changed'],
+  'user.two_factor_confirmed.v1': ['启用两步验证', 'Two-factor sign-in on'],
+  'user.two_factor_disabled.v1': ['关闭两步验证', 'Two-factor sign-in off'],
+  'user.created.v1': ['新建用户', 'User created'],
+  'user.updated.v1': ['修改用户', 'User changed'],
 };
 const kindLabels: Record<string, [string, string]> = {
   lead: ['线索', 'Lead'],
