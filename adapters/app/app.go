@@ -44,6 +44,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/loginview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+	"github.com/chronicle-crm/chronicle/readmodels/workbenchview"
 	"github.com/chronicle-crm/chronicle/web"
 )
 
@@ -169,17 +170,19 @@ type App struct {
 // Views are the read models, one per module, over the one read-model database (the operation
 // log also reads the events of its pages from the event store).
 type Views struct {
-	LeadViews     *leadview.Views
-	CustomerViews *customerview.Views
-	OrgViews      *orgview.Views
-	LoginViews    *loginview.Views
-	AuditViews    *auditview.Views
-	ImportViews   *importview.Views
+	LeadViews      *leadview.Views
+	CustomerViews  *customerview.Views
+	OrgViews       *orgview.Views
+	LoginViews     *loginview.Views
+	AuditViews     *auditview.Views
+	ImportViews    *importview.Views
+	WorkbenchViews *workbenchview.Views
 }
 
 func newViews(db *readmodels.DB, store eventstore.Store) Views {
+	audit := auditview.New(db, store)
 	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
-		LoginViews: loginview.New(db), AuditViews: auditview.New(db, store), ImportViews: importview.New(db)}
+		LoginViews: loginview.New(db), AuditViews: audit, ImportViews: importview.New(db), WorkbenchViews: workbenchview.New(db, audit)}
 }
 
 // Registry builds the registry of every event type Chronicle stores: each module's events.

@@ -12,6 +12,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opsapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/workbenchapi"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
@@ -108,6 +109,11 @@ var modules = []module{
 	}, api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "audit", OpenAPI: auditapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			auditapi.Routes(rt, auditapi.Deps{Kit: k, AuditViews: a.AuditViews, LoginViews: a.LoginViews})
+		}}}
+	}},
+	{name: "workbench", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "workbench", OpenAPI: workbenchapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			workbenchapi.Routes(rt, workbenchapi.Deps{Kit: k, Workbench: a.WorkbenchViews, Settings: a.OrgViews})
 		}}}
 	}},
 	{name: "ops", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {

@@ -201,6 +201,20 @@ func scanPosition(row readmodels.Scanner) (Event, error) {
 	return Event{Position: uint64(pos)}, nil
 }
 
+// Events returns the operation-log view of the events at positions, in that order, secrets
+// redacted (other read models that pick positions from the index, such as the workbench's recent
+// activity, show them through it).
+func (db *Views) Events(ctx context.Context, positions []uint64) ([]Event, error) {
+	items := make([]Event, len(positions))
+	for i, p := range positions {
+		items[i].Position = p
+	}
+	if len(items) == 0 {
+		return items, nil
+	}
+	return items, db.fill(ctx, items)
+}
+
 // fill completes the items of a page from their events in the log, secrets redacted.
 func (db *Views) fill(ctx context.Context, items []Event) error {
 	positions := make([]uint64, len(items))

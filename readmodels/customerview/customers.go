@@ -103,6 +103,10 @@ func TableDDL(t string) []string {
 		`CREATE INDEX ` + t + `_norm ON ` + t + ` (name_norm)`,
 		`CREATE INDEX ` + t + `_phone_key ON ` + t + ` (phone_key)`, // the duplicate check
 		`CREATE INDEX ` + t + `_email_key ON ` + t + ` (email_key)`,
+		// the workbench: an owner's customers by the time they got them (the pool rules' clock)
+		// and by their last change (recent activity)
+		`CREATE INDEX ` + t + `_owner_claimed ON ` + t + ` (owner_id, claimed_at)`,
+		`CREATE INDEX ` + t + `_owner_position ON ` + t + ` (owner_id, position)`,
 	}, readmodels.OwnershipIndexes(t, spec.Sorts)...)
 }
 

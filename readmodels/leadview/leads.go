@@ -75,9 +75,15 @@ var table = readmodels.Cols(
 		readmodels.WriteOnly("search", "TEXT NOT NULL", func(_ readmodels.Dialect, l *Lead) any { return l.SearchText() }),
 	})
 
-// TableDDL is the lead table of one generation.
+// TableDDL is the lead table of one generation. Besides the list indexes: (owner_id, status) and
+// (status) serve the per-status counts of an owner and of everyone (the workbench), and
+// (owner_id, position) an owner's most recently changed leads (the workbench's recent activity).
 func TableDDL(t string) []string {
-	return append([]string{table.Create(t)}, readmodels.OwnershipIndexes(t, spec.Sorts)...)
+	return append([]string{table.Create(t),
+		`CREATE INDEX ` + t + `_owner_status ON ` + t + ` (owner_id, status)`,
+		`CREATE INDEX ` + t + `_status ON ` + t + ` (status)`,
+		`CREATE INDEX ` + t + `_owner_position ON ` + t + ` (owner_id, position)`,
+	}, readmodels.OwnershipIndexes(t, spec.Sorts)...)
 }
 
 // Columns are the readable columns, in Scan order; the table also has the search text, written

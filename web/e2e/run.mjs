@@ -240,6 +240,7 @@ await step('administrator signs in and lands on the page asked for; no token in 
 await step('workbench, shell and menu; axe; screenshot', async () => {
   await admin.goto('/');
   await admin.getByText('我的线索').first().waitFor();
+  await admin.getByTestId('stat-leads').getByText('0', { exact: true }).waitFor(); // the administrator owns no lead yet
   await admin.getByRole('navigation').getByText('运维').waitFor();
   await admin.getByTestId('current-module').filter({ hasText: '工作台' }).waitFor();
   await shot(admin, 'workbench-desktop');
@@ -420,6 +421,26 @@ await step('timing: response to a rendered 50-row lead list', async () => {
   await shot(p, 'leads-desktop');
   await axe(p, 'leads');
   await p.close();
+});
+
+await step('workbench: 张伟 sees his 61 leads, one follow-up due today and one overdue; the activity links to the lead he changed', async () => {
+  const items = (await api(state.zhangToken, 'GET', '/leads?sort=createdAt&limit=3')).data.items.filter((l) => l.id !== state.seedLead);
+  const day = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10); // today in Asia/Shanghai, the browser's zone
+  const dueToday = `${day}T23:30:00+08:00`;
+  const overdue = new Date(new Date(`${day}T00:00:00+08:00`).getTime() - 3600e3).toISOString();
+  await api(state.zhangToken, 'PATCH', '/leads/' + items[0].id, { nextFollowUpAt: dueToday });
+  const last = await api(state.zhangToken, 'PATCH', '/leads/' + items[1].id, { nextFollowUpAt: overdue });
+  // the figures the page asks for once the projections hold the changes
+  const wb = (await api(state.zhangToken, 'GET', '/workbench?tz=Asia/Shanghai', undefined, { 'X-Chronicle-Min-Position': last.position })).data;
+  expect(wb.leads.total.count === 61 && wb.leads.dueToday.count === 1 && wb.leads.overdue.count === 1, 'workbench figures: ' + JSON.stringify(wb.leads));
+  await zhang.goto('/');
+  await zhang.getByTestId('stat-leads').getByText('61', { exact: true }).waitFor();
+  await zhang.getByTestId('stat-due-today').getByText('1', { exact: true }).waitFor();
+  await zhang.getByTestId('stat-overdue').getByText('1', { exact: true }).waitFor();
+  await zhang.getByRole('img', { name: /新线索 61/ }).waitFor();
+  await axe(zhang, 'workbench (sales)');
+  await zhang.getByTestId('recent-activity').getByRole('link', { name: items[1].name }).first().click();
+  await zhang.waitForURL(new RegExp('/leads/' + items[1].id + '$'));
 });
 
 const wangCtx = await context();

@@ -1282,6 +1282,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workbench": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's workbench: counts, follow-ups due, returning customers, new customers per week, recent activity
+         * @description Figures of the signed-in user's working day, from the read models (one bounded, indexed read each): their leads in total and by status, their customers, leads and customers whose next follow-up is due today or overdue, their customers that the pool rules return within `days` days, new customers per ISO week for the last 12 weeks, and their last 10 events. Counts are exact up to 1,000 and flagged `exact: false` beyond, as list totals are. `scope=team` counts the leads and customers of the caller's data scope (their own, their subordinates', their department's or department tree's; everyone's with the all scope; never the pool) instead of their own; the returning list and the activity stay the caller's own. A section the caller has no read permission for (leads.read, customers.read) is null. Days and weeks are those of the time zone `tz`.
+         */
+        get: operations["getWorkbench"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -3744,6 +3764,122 @@ export interface components {
              * @description An active user who does not report to this user; null or "" clears it.
              */
             superiorId?: string | null;
+        };
+        Workbench: {
+            /** @enum {string} */
+            scope: "mine" | "team";
+            /** @example Asia/Shanghai */
+            timeZone: string;
+            /**
+             * Format: date
+             * @description Today in timeZone.
+             */
+            today: string;
+            /** Format: date-time */
+            generatedAt: string;
+            /** @description Null without leads.read. */
+            leads: components["schemas"]["WorkbenchLeads"] | null;
+            /** @description Null without customers.read. */
+            customers: components["schemas"]["WorkbenchCustomers"] | null;
+            /** @description The caller's last 10 events: those they caused and those that happened to leads and customers they own, newest first. Always the caller's own, whatever `scope`. */
+            recentActivity: components["schemas"]["WorkbenchActivity"][];
+        };
+        /** @description One recent event, without its payload (the record's history and the operation log show the details). */
+        WorkbenchActivity: {
+            position: number;
+            /** @example lead.created.v1 */
+            type: string;
+            /** Format: date-time */
+            occurredAt: string;
+            actor: components["schemas"]["ActorRef"];
+            /** @description The caller caused it (else it happened to one of their leads or customers). */
+            byMe: boolean;
+            record: {
+                /**
+                 * @description The kind of record (the event's stream kind).
+                 * @example lead
+                 * @example customer
+                 * @example contact
+                 * @example user
+                 */
+                kind: string;
+                /**
+                 * Format: uuid
+                 * @description A lead or customer the caller may see now; null otherwise.
+                 */
+                id: string | null;
+                /** @description Its name when id is set, else empty. */
+                name: string;
+            };
+        };
+        /** @description A count of rows, exact up to 1,000. */
+        WorkbenchCount: {
+            /** @example 12 */
+            count: number;
+            /** @description False when there are more rows than the count bound (1,000): count is then the bound, a lower bound of the true number (the UI shows 1,000+), as list totals are. */
+            exact: boolean;
+        };
+        WorkbenchCustomers: {
+            total: components["schemas"]["WorkbenchCount"];
+            /** @description Customers whose next follow-up falls on today in the time zone. */
+            dueToday: components["schemas"]["WorkbenchCount"];
+            /** @description Customers whose next follow-up fell before today. */
+            overdue: components["schemas"]["WorkbenchCount"];
+            /** @description Customers created in each of the last 12 ISO weeks (Monday 00:00 in the time zone), oldest first, the current week last; counted by owner now. */
+            newPerWeek: components["schemas"]["WorkbenchWeekCount"][];
+            returningSoon: components["schemas"]["WorkbenchReturning"];
+        };
+        WorkbenchLeads: {
+            total: components["schemas"]["WorkbenchCount"];
+            /** @description One entry per status, in the order new, following, converted, invalid. */
+            byStatus: components["schemas"]["WorkbenchStatusCount"][];
+            /** @description Open leads (new, following) whose next follow-up falls on today in the time zone (earlier today included). */
+            dueToday: components["schemas"]["WorkbenchCount"];
+            /** @description Open leads whose next follow-up fell before today in the time zone. */
+            overdue: components["schemas"]["WorkbenchCount"];
+        };
+        /** @description The caller's own customers that the pool rules return within `days` days (or that are already due), by the same rule as the automatic return; always the caller's own, whatever `scope`. */
+        WorkbenchReturning: {
+            days: number;
+            total: components["schemas"]["WorkbenchCount"];
+            /** @description Soonest first, at most 10 (GET /api/v1/pool/returning lists them all). */
+            items: components["schemas"]["WorkbenchReturningCustomer"][];
+        };
+        WorkbenchReturningCustomer: {
+            /** Format: uuid */
+            id: string;
+            /** @example 北京星河科技有限公司 */
+            name: string;
+            level: string;
+            /** @enum {string} */
+            rule: "no_follow_up" | "no_deal";
+            /**
+             * Format: date-time
+             * @description When the rule returns it (in the past when already due: the hourly job returns it next).
+             */
+            returnAt: string;
+            daysLeft: number;
+        };
+        WorkbenchStatusCount: {
+            /** @enum {string} */
+            status: "new" | "following" | "converted" | "invalid";
+            count: number;
+            exact: boolean;
+        };
+        WorkbenchWeekCount: {
+            /**
+             * @description ISO 8601 week.
+             * @example 2026-W23
+             */
+            week: string;
+            /**
+             * Format: date
+             * @description The week's Monday in the request's time zone.
+             * @example 2026-06-01
+             */
+            start: string;
+            count: number;
+            exact: boolean;
         };
     };
     responses: {
@@ -8425,6 +8561,55 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getWorkbench: {
+        parameters: {
+            query?: {
+                /** @description mine: the caller's own records; team: the records of the caller's data scope. */
+                scope?: "mine" | "team";
+                /**
+                 * @description IANA time zone of today and of the weeks (422 validation_failed when unknown).
+                 * @example Asia/Shanghai
+                 */
+                tz?: string;
+                /**
+                 * @description Horizon of the returning-soon list in days (0 to 3650).
+                 * @example 7
+                 */
+                days?: number;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbench. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workbench"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };

@@ -1,173 +1,241 @@
-import { lazy, Suspense } from 'react';
-import { Card, Col, List, Row, Skeleton, Statistic, Tag, Typography } from 'antd';
+import { lazy, Suspense, useState } from 'react';
+import { Card, Col, Empty, List, Row, Segmented, Skeleton, Space, Statistic, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';
-import { useNavigate } from 'react-router';
-import { get, type Page, type Schemas } from '../api/client';
+import { Link } from 'react-router';
+import { get, type Schemas } from '../api/client';
 import { ErrorState } from '../components/States';
-import { useLang, useT } from '../i18n';
+import { useLang, useT, type Lang } from '../i18n';
 import { label, leadStatus } from '../labels';
 import { useSession } from '../session';
-import { fmtTime } from '../util';
-import { ReturningSoon } from './Customers';
+import { fmtTime, userZone } from '../util';
 
 const Chart = lazy(() => import('../components/Chart'));
-type Lead = Schemas['Lead'];
-type Customer = Schemas['Customer'];
+type Workbench = Schemas['Workbench'];
+type Count = Schemas['WorkbenchCount'];
+type Activity = Schemas['WorkbenchActivity'];
 
-/**
- * The API has no statistics endpoint yet: counts come from list totals; the charts from my
- * leads per status (totals of filtered searches) and my customers' createdAt (the newest 500).
- */
+/** A bounded count as shown: exact, or the bound with a plus (as list totals). */
+function shown(c?: Count | null): string {
+  if (!c) return '—';
+  return c.exact ? String(c.count) : `${c.count.toLocaleString()}+`;
+}
+/** The sum of two bounded counts (exact only when both are). */
+function plus(a?: Count | null, b?: Count | null): Count | null {
+  if (!a && !b) return null;
+  return { count: (a?.count ?? 0) + (b?.count ?? 0), exact: (a?.exact ?? true) && (b?.exact ?? true) };
+}
+
+/** What an event did, by its type (the operation log shows the type itself for the others). */
+const eventLabels: Record<string, [string, string]> = {
+  'lead.created.v1': ['新建线索', 'Lead created'],
+  'lead.updated.v1': ['修改线索', 'Lead changed'],
+  'lead.assigned.v1': ['分配线索', 'Lead assigned'],
+  'lead.claimed.v1': ['认领线索', 'Lead claimed'],
+  'lead.released.v1': ['释放线索', 'Lead released'],
+  'lead.followed_up.v1': ['跟进线索', 'Lead followed up'],
+  'lead.converted.v1': ['线索转化', 'Lead converted'],
+  'lead.deleted.v1': ['删除线索', 'Lead deleted'],
+  'customer.created.v1': ['新建客户', 'Customer created'],
+  'customer.updated.v1': ['修改客户', 'Customer changed'],
+  'customer.assigned.v1': ['分配客户', 'Customer assigned'],
+  'customer.claimed.v1': ['认领客户', 'Customer claimed'],
+  'customer.released.v1': ['客户退回公海', 'Customer released'],
+  'customer.locked.v1': ['锁定客户', 'Customer locked'],
+  'customer.unlocked.v1': ['解锁客户', 'Customer unlocked'],
+  'customer.followed_up.v1': ['跟进客户', 'Customer followed up'],
+  'customer.merged.v1': ['合并客户', 'Customers merged'],
+  'customer.absorbed.v1': ['客户被合并', 'Customer merged away'],
+  'customer.primary_contact_set.v1': ['设置首要联系人', 'Primary contact set'],
+  'customer.deleted.v1': ['删除客户', 'Customer deleted'],
+  'contact.created.v1': ['新建联系人', 'Contact created'],
+  'contact.updated.v1': ['修改联系人', 'Contact changed'],
+  'contact.moved.v1': ['移动联系人', 'Contact moved'],
+  'contact.deleted.v1': ['删除联系人', 'Contact deleted'],
+  'user.signed_in.v1': ['登录', 'Signed in'],
+  'user.sign_in_failed.v1': ['登录失败', 'Sign-in failed'],
+  'user.password_changed.v1': ['修改密码', 'Password changed'],
+  'user.two_factor_confirmed.v1': ['启用两步验证', 'Two-factor sign-in on'],
+  'user.two_factor_disabled.v1': ['关闭两步验证', 'Two-factor sign-in off'],
+  'user.created.v1': ['新建用户', 'User created'],
+  'user.updated.v1': ['修改用户', 'User changed'],
+};
+const kindLabels: Record<string, [string, string]> = {
+  lead: ['线索', 'Lead'],
+  customer: ['客户', 'Customer'],
+  contact: ['联系人', 'Contact'],
+  user: ['用户', 'User'],
+  department: ['部门', 'Department'],
+  role: ['角色', 'Role'],
+  settings: ['系统设置', 'Settings'],
+};
+const pick = (d: Record<string, [string, string]>, k: string, lang: Lang) => d[k]?.[lang === 'en' ? 1 : 0] ?? k;
+
+function recordPath(a: Activity): string | null {
+  if (!a.record.id) return null;
+  if (a.record.kind === 'lead') return `/leads/${a.record.id}`;
+  if (a.record.kind === 'customer') return `/customers/${a.record.id}`;
+  return null;
+}
+
+/** A statistic card that opens a list (a link: keyboard and screen readers reach it). */
+function StatCard({ title, value, to, loading, danger, note, testId }: {
+  title: string; value: string; to?: string; loading: boolean; danger?: boolean; note?: string; testId: string;
+}) {
+  const card = (
+    <Card hoverable={!!to} size="small" data-testid={testId}>
+      <Statistic title={title} value={value} loading={loading} valueStyle={danger ? { color: '#c0392b' } : undefined} />
+      {note && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{note}</Typography.Text>}
+    </Card>
+  );
+  return to ? <Link to={to} aria-label={`${title}: ${value}`} style={{ display: 'block' }}>{card}</Link> : card;
+}
+
+/** The workbench: the signed-in user's figures from GET /api/v1/workbench (one request). */
 export default function Workbench() {
   const t = useT();
   const { lang } = useLang();
   const s = useSession();
-  const nav = useNavigate();
-  const me = s.user.id;
-  const canCustomers = s.isAdmin || s.can('customers.read') || s.can('customers.create');
-  const statuses = ['new', 'following', 'converted', 'invalid'];
-  const leads = useQuery({
-    queryKey: ['/leads', 'workbench', me],
-    queryFn: async () => {
-      const all = await Promise.all(statuses.map((st) => get<Page<Lead>>('/leads', { ownerId: me, status: st, limit: 1 })));
-      return statuses.map((st, i) => ({ status: st, total: all[i].total ?? all[i].items.length }));
-    },
+  const hasTeam = s.isAdmin || s.roles.some((r) => r.dataScope !== 'self');
+  const [scope, setScope] = useState<'mine' | 'team'>('mine');
+  const tz = userZone();
+  const q = useQuery({
+    queryKey: ['/workbench', scope, tz],
+    queryFn: () => get<Workbench>('/workbench', { scope, tz }),
   });
-  const due = useQuery({
-    queryKey: ['/leads', 'due', me],
-    queryFn: () => get<Page<Lead>>('/leads', { ownerId: me, status: ['new', 'following'], sort: 'nextFollowUpAt', limit: 200 }),
-  });
-  const customers = useQuery({
-    queryKey: ['/customers', 'workbench', me],
-    queryFn: () => get<Page<Customer>>('/customers', { ownerId: me, sort: '-createdAt', limit: 500 }),
-    enabled: canCustomers,
-  });
-  const dueCustomers = useQuery({
-    queryKey: ['/customers', 'due', me],
-    queryFn: () => get<Page<Customer>>('/customers', { ownerId: me, sort: 'nextFollowUpAt', limit: 200 }),
-    enabled: canCustomers,
-  });
-  const recent = useQuery({
-    queryKey: ['/audit/events', 'mine', me],
-    queryFn: () => get<Page<Schemas['AuditEvent']>>('/audit/events', { actor: me, order: 'desc', limit: 8 }),
-    enabled: s.can('audit.read'),
-  });
-  const endOfToday = dayjs().endOf('day');
-  const startOfToday = dayjs().startOf('day');
-  type Due = { id: string; name: string; sub: string; at: string; path: string };
-  const dueItems: Due[] = [
-    ...(due.data?.items ?? []).map((l) => ({ id: l.id, name: l.name, sub: l.company, at: l.nextFollowUpAt ?? '', path: `/leads/${l.id}` })),
-    ...(dueCustomers.data?.items ?? []).map((c) => ({ id: c.id, name: c.name, sub: '', at: c.nextFollowUpAt ?? '', path: `/customers/${c.id}` })),
-  ]
-    .filter((x) => x.at && dayjs(x.at).isBefore(endOfToday))
-    .sort((a, b) => a.at.localeCompare(b.at));
-  const overdue = dueItems.filter((l) => dayjs(l.at).isBefore(startOfToday));
-  const today = dueItems.filter((l) => !dayjs(l.at).isBefore(startOfToday));
-  const myLeads = leads.data?.reduce((a, b) => a + b.total, 0);
-
-  const weeks: { week: string; n: number }[] = [];
-  for (let i = 7; i >= 0; i--) weeks.push({ week: dayjs().startOf('week').subtract(i, 'week').format('MM-DD'), n: 0 });
-  for (const c of customers.data?.items ?? []) {
-    const w = dayjs(c.createdAt).startOf('week').format('MM-DD');
-    const b = weeks.find((x) => x.week === w);
-    if (b) b.n++;
-  }
+  const wb = q.data;
+  const loading = q.isLoading;
+  const team = scope === 'team';
+  const leads = wb?.leads;
+  const customers = wb?.customers;
+  const dueToday = plus(leads?.dueToday, customers?.dueToday);
+  const overdue = plus(leads?.overdue, customers?.overdue);
+  const split = (l?: Count | null, c?: Count | null) =>
+    [leads ? t(`线索 ${shown(l)}`, `Leads ${shown(l)}`) : '', customers ? t(`客户 ${shown(c)}`, `Customers ${shown(c)}`) : ''].filter(Boolean).join(' · ');
 
   return (
     <div>
-      <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>
-        {t(`你好，${s.user.displayName}`, `Hello, ${s.user.displayName}`)}
-      </Typography.Title>
-      <Row gutter={[12, 12]}>
-        <Col xs={12} md={6}>
-          <Card><Statistic title={t('我的线索', 'My leads')} value={myLeads ?? '—'} loading={leads.isLoading} /></Card>
-        </Col>
-        <Col xs={12} md={6}>
-          <Card><Statistic title={t('我的客户', 'My customers')} value={canCustomers ? (customers.data?.total ?? '—') : '—'} loading={customers.isLoading && canCustomers} /></Card>
-        </Col>
-        <Col xs={12} md={6}>
-          <Card><Statistic title={t('今日待跟进', 'Follow-ups due today')} value={today.length} loading={due.isLoading} /></Card>
-        </Col>
-        <Col xs={12} md={6}>
-          <Card><Statistic title={t('已逾期', 'Overdue')} value={overdue.length} loading={due.isLoading} valueStyle={{ color: overdue.length ? '#c0392b' : undefined }} /></Card>
-        </Col>
-        <Col xs={24} lg={12}>
-          <Card title={t('我的线索（按状态）', 'My leads by status')}>
-            {leads.error ? <ErrorState error={leads.error} /> : (
-              <Suspense fallback={<Skeleton active />}>
-                <Chart
-                  ariaLabel={t('我的线索按状态', 'My leads by status')}
-                  option={{
-                    tooltip: {},
-                    xAxis: { type: 'category', data: (leads.data ?? []).map((x) => label(leadStatus, x.status, lang)) },
-                    yAxis: { type: 'value', minInterval: 1 },
-                    series: [{ type: 'bar', data: (leads.data ?? []).map((x) => x.total), itemStyle: { color: '#1f5fbf' } }],
-                    grid: { left: 40, right: 10, top: 20, bottom: 30 },
-                  }}
-                />
-              </Suspense>
-            )}
-          </Card>
-        </Col>
-        <Col xs={24} lg={12}>
-          <Card title={t('每周新增客户', 'New customers per week')}>
-            {!canCustomers ? <Typography.Text type="secondary">{t('无客户权限', 'No access to customers')}</Typography.Text> : customers.error ? <ErrorState error={customers.error} /> : (
-              <Suspense fallback={<Skeleton active />}>
-                <Chart
-                  ariaLabel={t('每周新增客户', 'New customers per week')}
-                  option={{
-                    tooltip: {},
-                    xAxis: { type: 'category', data: weeks.map((w) => w.week) },
-                    yAxis: { type: 'value', minInterval: 1 },
-                    series: [{ type: 'line', data: weeks.map((w) => w.n), smooth: true, areaStyle: {}, itemStyle: { color: '#2e8b57' } }],
-                    grid: { left: 40, right: 10, top: 20, bottom: 30 },
-                  }}
-                />
-              </Suspense>
-            )}
-          </Card>
-        </Col>
-        <Col xs={24} lg={12}>
-          <Card title={t('待跟进（线索与客户）', 'Follow-ups due (leads and customers)')}>
-            <List
-              loading={due.isLoading}
-              dataSource={dueItems.slice(0, 10)}
-              locale={{ emptyText: t('今天没有待跟进的记录', 'Nothing due today') }}
-              renderItem={(l) => (
-                <List.Item onClick={() => nav(l.path)} style={{ cursor: 'pointer' }}>
-                  <span>{l.name}{l.sub ? ` · ${l.sub}` : ''}</span>
-                  <Tag color={dayjs(l.at).isBefore(startOfToday) ? 'error' : 'warning'}>{fmtTime(l.at)}</Tag>
-                </List.Item>
-              )}
-            />
-          </Card>
-        </Col>
-        {canCustomers && (
+      <Space wrap style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }}>
+        <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>
+          {t(`你好，${s.user.displayName}`, `Hello, ${s.user.displayName}`)}
+        </Typography.Title>
+        {hasTeam && (
+          <Segmented
+            aria-label={t('统计范围', 'Figures of')}
+            value={scope}
+            onChange={(v) => setScope(v as 'mine' | 'team')}
+            options={[{ value: 'mine', label: t('我的', 'Mine') }, { value: 'team', label: t('团队（数据范围）', 'Team (data scope)') }]}
+          />
+        )}
+      </Space>
+      {q.error ? (
+        <ErrorState error={q.error} retry={() => void q.refetch()} />
+      ) : (
+        <Row gutter={[12, 12]}>
+          <Col xs={12} md={6}>
+            <StatCard testId="stat-leads" title={team ? t('团队线索', 'Team leads') : t('我的线索', 'My leads')} value={leads === null ? '—' : shown(leads?.total)} to={leads ? '/leads' : undefined} loading={loading} />
+          </Col>
+          <Col xs={12} md={6}>
+            <StatCard testId="stat-customers" title={team ? t('团队客户', 'Team customers') : t('我的客户', 'My customers')} value={customers === null ? '—' : shown(customers?.total)} to={customers ? '/customers' : undefined} loading={loading} />
+          </Col>
+          <Col xs={12} md={6}>
+            <StatCard testId="stat-due-today" title={t('今日待跟进', 'Follow-ups due today')} value={shown(dueToday)} loading={loading} note={split(leads?.dueToday, customers?.dueToday)} />
+          </Col>
+          <Col xs={12} md={6}>
+            <StatCard testId="stat-overdue" title={t('已逾期', 'Overdue')} value={shown(overdue)} loading={loading} danger={!!overdue?.count} note={split(leads?.overdue, customers?.overdue)} />
+          </Col>
           <Col xs={24} lg={12}>
-            <Card title={t('即将退回公海的客户', 'Customers returning to the pool soon')}>
-              <ReturningSoon />
+            <Card title={team ? t('团队线索（按状态）', 'Team leads by status') : t('我的线索（按状态）', 'My leads by status')}>
+              {loading ? <Skeleton active /> : !leads ? (
+                <Typography.Text type="secondary">{t('无线索权限', 'No access to leads')}</Typography.Text>
+              ) : leads.total.count === 0 ? (
+                <Empty description={t('暂无线索', 'No leads yet')} />
+              ) : (
+                <Suspense fallback={<Skeleton active />}>
+                  <Chart
+                    ariaLabel={t('线索按状态：', 'Leads by status: ') + leads.byStatus.map((x) => `${label(leadStatus, x.status, lang)} ${shown(x)}`).join(', ')}
+                    option={{
+                      tooltip: {},
+                      xAxis: { type: 'category', data: leads.byStatus.map((x) => label(leadStatus, x.status, lang)) },
+                      yAxis: { type: 'value', minInterval: 1 },
+                      series: [{ type: 'bar', data: leads.byStatus.map((x) => x.count), itemStyle: { color: '#1f5fbf' } }],
+                      grid: { left: 40, right: 10, top: 20, bottom: 30 },
+                    }}
+                  />
+                </Suspense>
+              )}
             </Card>
           </Col>
-        )}
-        {s.can('audit.read') && (
-          <Col xs={24}>
+          <Col xs={24} lg={12}>
+            <Card title={t('每周新增客户（近 12 周）', 'New customers per week (last 12 weeks)')}>
+              {loading ? <Skeleton active /> : !customers ? (
+                <Typography.Text type="secondary">{t('无客户权限', 'No access to customers')}</Typography.Text>
+              ) : customers.newPerWeek.every((w) => w.count === 0) ? (
+                <Empty description={t('近 12 周没有新增客户', 'No new customers in the last 12 weeks')} />
+              ) : (
+                <Suspense fallback={<Skeleton active />}>
+                  <Chart
+                    ariaLabel={t('每周新增客户：', 'New customers per week: ') + customers.newPerWeek.map((w) => `${w.start} ${shown(w)}`).join(', ')}
+                    option={{
+                      tooltip: { trigger: 'axis' },
+                      xAxis: { type: 'category', data: customers.newPerWeek.map((w) => `${dayjs(w.start).format('MM-DD')}`) },
+                      yAxis: { type: 'value', minInterval: 1 },
+                      series: [{ type: 'line', name: t('新增客户', 'New customers'), data: customers.newPerWeek.map((w) => w.count), smooth: true, areaStyle: {}, itemStyle: { color: '#2e8b57' } }],
+                      grid: { left: 40, right: 10, top: 20, bottom: 30 },
+                    }}
+                  />
+                </Suspense>
+              )}
+            </Card>
+          </Col>
+          {customers !== null && (
+            <Col xs={24} lg={12}>
+              <Card
+                title={t('即将退回公海的客户（我的）', 'My customers returning to the pool soon')}
+                extra={customers && <Typography.Text type="secondary">{t(`${customers.returningSoon.days} 天内 ${shown(customers.returningSoon.total)} 个`, `${shown(customers.returningSoon.total)} within ${customers.returningSoon.days} days`)}</Typography.Text>}
+              >
+                <List
+                  data-testid="returning-soon"
+                  loading={loading}
+                  dataSource={customers?.returningSoon.items ?? []}
+                  locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t(`${customers?.returningSoon.days ?? 7} 天内没有将退回公海的客户`, `No customers return to the pool within ${customers?.returningSoon.days ?? 7} days`)} /> }}
+                  renderItem={(r) => (
+                    <List.Item extra={<Tag color={r.daysLeft <= 1 ? 'error' : 'warning'}>{t(`剩 ${r.daysLeft} 天`, `${r.daysLeft} days left`)}</Tag>}>
+                      <List.Item.Meta
+                        title={<Link to={`/customers/${r.id}`}>{r.name}</Link>}
+                        description={`${r.rule === 'no_follow_up' ? t('未跟进', 'No follow-up') : t('未成交', 'No deal')} · ${t('退回时间', 'Returns at')} ${fmtTime(r.returnAt)}`}
+                      />
+                    </List.Item>
+                  )}
+                />
+              </Card>
+            </Col>
+          )}
+          <Col xs={24} lg={customers === null ? 24 : 12}>
             <Card title={t('最近活动', 'Recent activity')}>
               <List
-                loading={recent.isLoading}
-                dataSource={recent.data?.items ?? []}
-                locale={{ emptyText: t('暂无活动', 'No activity yet') }}
-                renderItem={(e) => (
-                  <List.Item>
-                    <span><Tag>{e.type}</Tag>{e.streamId}</span>
-                    <Typography.Text type="secondary">{fmtTime(e.occurredAt)}</Typography.Text>
-                  </List.Item>
-                )}
+                data-testid="recent-activity"
+                loading={loading}
+                dataSource={wb?.recentActivity ?? []}
+                locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无活动', 'No activity yet')} /> }}
+                renderItem={(a) => {
+                  const path = recordPath(a);
+                  const what = a.record.name || pick(kindLabels, a.record.kind, lang);
+                  return (
+                    <List.Item extra={<Typography.Text type="secondary">{fmtTime(a.occurredAt)}</Typography.Text>}>
+                      <span>
+                        <Tag>{pick(eventLabels, a.type, lang)}</Tag>
+                        {path ? <Link to={path}>{what}</Link> : <span>{what}</span>}
+                        {!a.byMe && <Typography.Text type="secondary">{t(` · ${a.actor.name}`, ` · by ${a.actor.name}`)}</Typography.Text>}
+                      </span>
+                    </List.Item>
+                  );
+                }}
               />
             </Card>
           </Col>
-        )}
-      </Row>
+        </Row>
+      )}
     </div>
   );
 }
