@@ -50,6 +50,8 @@ const (
 	UserTwoFactorReset = "user.two_factor_reset"
 	UserUnlock         = "user.unlock"
 
+	UserChangePreferences = "user.change_preferences"
+
 	AuthLogin                   = "auth.login"
 	AuthTwoFactorEnroll         = "auth.two_factor_enroll"
 	AuthTwoFactorConfirm        = "auth.two_factor_confirm"

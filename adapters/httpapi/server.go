@@ -252,7 +252,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 }
 
 // twoFactorGate keeps a user whose role requires two-factor sign-in, and who has not confirmed
-// an enrolment, to the enrolment endpoints, /auth/me and logout.
+// an enrolment, to the enrolment endpoints, /auth/me (and their own language and time zone, so
+// the enrolment page can be read) and logout.
 func twoFactorGate(r *http.Request, a access.Actor, sess usercmd.Session) error {
 	if !usercmd.NeedsTwoFactorEnrollment(a, sess) {
 		return nil
@@ -261,7 +262,7 @@ func twoFactorGate(r *http.Request, a access.Actor, sess usercmd.Session) error 
 	if route := mux.CurrentRoute(r); route != nil {
 		tpl, _ = route.GetPathTemplate()
 	}
-	if strings.HasPrefix(tpl, "/api/v1/auth/2fa/") || tpl == "/api/v1/auth/me" || tpl == "/api/v1/auth/logout" {
+	if strings.HasPrefix(tpl, "/api/v1/auth/2fa/") || tpl == "/api/v1/auth/me" || tpl == "/api/v1/auth/me/preferences" || tpl == "/api/v1/auth/logout" {
 		return nil
 	}
 	return usercmd.ErrTwoFactorEnrollmentRequired

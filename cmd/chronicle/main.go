@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	_ "time/tzdata" // time zone names are checked (users' preferences) even where the system has no zone database
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
 )

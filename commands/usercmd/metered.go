@@ -16,6 +16,7 @@ type UserCommands interface {
 	SetDisabled(ctx context.Context, m commands.Meta, id uuid.UUID, disabled bool) (commands.Result, error)
 	ResetPassword(ctx context.Context, m commands.Meta, id uuid.UUID, password string) (commands.Result, error)
 	ChangePassword(ctx context.Context, m commands.Meta, current string, next string, keepSession string) (commands.Result, error)
+	ChangePreferences(ctx context.Context, m commands.Meta, c Preferences) (commands.Result, error)
 	EnsureAdmin(ctx context.Context, username string, password string) (bool, error)
 }
 
@@ -54,6 +55,10 @@ func (d meteredUserCommands) ChangePassword(ctx context.Context, m commands.Meta
 	return commands.Measure(d.rec, commands.UserChangePassword, func() (commands.Result, error) {
 		return d.UserCommands.ChangePassword(ctx, m, current, next, keepSession)
 	})
+}
+
+func (d meteredUserCommands) ChangePreferences(ctx context.Context, m commands.Meta, c Preferences) (commands.Result, error) {
+	return commands.Measure(d.rec, commands.UserChangePreferences, func() (commands.Result, error) { return d.UserCommands.ChangePreferences(ctx, m, c) })
 }
 
 func disableCommand(disabled bool) string {

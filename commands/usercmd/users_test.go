@@ -132,3 +132,42 @@ func newUsers(t *testing.T, clock commands.Clock) (eventstore.Store, *event.Regi
 
 // patientGate bounds hashing like the default gate but waits a minute for a turn.
 func patientGate() *usercmd.HashGate { return usercmd.NewHashGate(0, time.Minute) }
+
+// A user changes their own preferences without any permission; bad values change nothing; the
+// administrators' edit version does not move.
+func TestChangePreferences(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, reg, users := newUsers(t, func() time.Time { return time.Now() })
+	res, err := users.Create(ctx, commands.Meta{Actor: access.System}, usercmd.CreateUser{Username: "wang.fang", Password: "Long-enough-2026", Roles: []string{"sales"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No permission at all, as any signed-in user; an If-Match the client sent is not checked.
+	stale := int64(99)
+	me := commands.Meta{Actor: access.Actor{ID: res.ID, Name: "王芳", Roles: []string{"sales"}, Permissions: map[string]bool{}}, IfMatch: &stale}
+	en, zone := "en", "America/New_York"
+	if _, err := users.ChangePreferences(ctx, me, usercmd.Preferences{Language: &en, TimeZone: &zone}); err != nil {
+		t.Fatal(err)
+	}
+	bad, good := "Atlantis/Capital", "zh-CN"
+	if _, err := users.ChangePreferences(ctx, me, usercmd.Preferences{Language: &good, TimeZone: &bad}); err == nil {
+		t.Fatal("an unknown time zone was accepted")
+	}
+	repo := commands.NewRepository(store, reg, func() time.Time { return time.Now() }, user.Stream, user.Rehydrate)
+	l, err := repo.Load(ctx, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := l.Root.Preferences(); p.Language != "en" || p.TimeZone != "America/New_York" {
+		t.Fatalf("preferences %+v: the refused change touched them", p)
+	}
+	if l.Root.Version() != 2 || l.Root.EditVersion() != 1 {
+		t.Fatalf("version %d, edit version %d", l.Root.Version(), l.Root.EditVersion())
+	}
+	events, _ := store.Load(ctx, user.Stream(res.ID), eventstore.LoadOptions{})
+	last := events[len(events)-1]
+	if last.Type != "user.preferences_changed.v1" || last.Metadata.Command != commands.UserChangePreferences || last.Metadata.ActorID != res.ID.String() {
+		t.Fatalf("last event %s by %s (%s)", last.Type, last.Metadata.ActorID, last.Metadata.Command)
+	}
+}

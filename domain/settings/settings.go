@@ -13,6 +13,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/user"
 )
 
 // ID is the one settings aggregate.
@@ -22,7 +23,12 @@ var ID = uuid.MustParse("00000000-0000-7000-8000-0000000000c0")
 const Stream = "settings-00000000-0000-7000-8000-0000000000c0"
 
 // Defaults.
-const DefaultLeadClaimCap = 1000
+const (
+	DefaultLeadClaimCap = 1000
+	// DefaultTimeZone is the time zone of users who never chose one, until an administrator
+	// sets another (Settings.DefaultTimeZone).
+	DefaultTimeZone = "Asia/Shanghai"
+)
 
 // CustomerPool holds the customer pool (公海) rules and claim limits.
 type CustomerPool struct {
@@ -65,8 +71,10 @@ type Changed struct {
 	LeadClaimCap   *int64                  `json:"leadClaimCap,omitempty"`
 	CustomerPool   *CustomerPool           `json:"customerPool,omitempty"`
 	CustomerFields *[]customer.CustomField `json:"customerFields,omitempty"`
-	By             string                  `json:"by"`
-	At             time.Time               `json:"at"`
+	// DefaultTimeZone was added later: old events read as unchanged.
+	DefaultTimeZone *string   `json:"defaultTimeZone,omitempty"`
+	By              string    `json:"by"`
+	At              time.Time `json:"at"`
 }
 
 func (Changed) EventType() string { return "settings.changed.v1" }
@@ -77,14 +85,15 @@ func Register(r *event.Registry) { r.Register(func() event.Event { return &Chang
 // Settings is the aggregate state.
 type Settings struct {
 	event.Root
-	leadClaimCap   int64
-	customerPool   CustomerPool
-	customerFields []customer.CustomField
+	leadClaimCap    int64
+	customerPool    CustomerPool
+	customerFields  []customer.CustomField
+	defaultTimeZone string
 }
 
 // New is the settings before any change.
 func New() *Settings {
-	return &Settings{leadClaimCap: DefaultLeadClaimCap, customerPool: DefaultCustomerPool}
+	return &Settings{leadClaimCap: DefaultLeadClaimCap, customerPool: DefaultCustomerPool, defaultTimeZone: DefaultTimeZone}
 }
 
 // Rehydrate rebuilds the settings from their history.
@@ -110,13 +119,17 @@ func (s *Settings) apply(e event.Event) {
 	if c.CustomerFields != nil {
 		s.customerFields = *c.CustomerFields
 	}
+	if c.DefaultTimeZone != nil {
+		s.defaultTimeZone = *c.DefaultTimeZone
+	}
 }
 
 // Change is an edit of the settings.
 type Change struct {
-	LeadClaimCap   *int64
-	CustomerPool   *CustomerPool
-	CustomerFields *[]customer.CustomField
+	LeadClaimCap    *int64
+	CustomerPool    *CustomerPool
+	CustomerFields  *[]customer.CustomField
+	DefaultTimeZone *string
 }
 
 // Update applies a change; changing nothing records nothing.
@@ -142,7 +155,16 @@ func (s *Settings) Update(c Change, by uuid.UUID, at time.Time) error {
 		}
 		e.CustomerFields = c.CustomerFields
 	}
-	if e.LeadClaimCap == nil && e.CustomerPool == nil && e.CustomerFields == nil {
+	if c.DefaultTimeZone != nil {
+		z, err := user.ParseTimeZone("defaultTimeZone", *c.DefaultTimeZone)
+		if err != nil {
+			return err
+		}
+		if z != s.defaultTimeZone {
+			e.DefaultTimeZone = &z
+		}
+	}
+	if e.LeadClaimCap == nil && e.CustomerPool == nil && e.CustomerFields == nil && e.DefaultTimeZone == nil {
 		return nil
 	}
 	s.Record(s.apply, e)

@@ -102,6 +102,7 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Disabled{} },
 		func() event.Event { return &Enabled{} },
 		func() event.Event { return &PasswordChanged{} },
+		func() event.Event { return &PreferencesChanged{} },
 	)
 	registerSecurity(r)
 }
@@ -119,6 +120,7 @@ type User struct {
 	superior     uuid.UUID
 	disabled     bool
 	security     security
+	prefs        Preferences
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{1,63}$`)
@@ -197,7 +199,7 @@ func Rehydrate(id uuid.UUID, history []event.Event) (*User, error) {
 	}
 	u := &User{id: id}
 	u.Replay(u.apply, history, func(e event.Event, version int64) {
-		if !SignInBookkeeping(e) {
+		if MovesEditVersion(e) {
 			u.editVersion = version
 		}
 	})
@@ -215,10 +217,20 @@ func SignInBookkeeping(e event.Event) bool {
 	return false
 }
 
+// MovesEditVersion reports whether e changes what administrators edit, and so moves EditVersion:
+// sign-in bookkeeping and the user's own preferences do not (a user switching their language
+// does not make an administrator's open edit form stale).
+func MovesEditVersion(e event.Event) bool {
+	if _, prefs := e.(PreferencesChanged); prefs {
+		return false
+	}
+	return !SignInBookkeeping(e)
+}
+
 func (u *User) ID() uuid.UUID { return u.id }
 
-// EditVersion is the version of the last event that was not sign-in bookkeeping: the version
-// clients see and send back in If-Match.
+// EditVersion is the version of the last event that MovesEditVersion: the version clients see
+// and send back in If-Match.
 func (u *User) EditVersion() int64 { return u.editVersion }
 func (u *User) Username() string   { return u.username }
 
@@ -249,6 +261,8 @@ func (u *User) apply(e event.Event) {
 	case PasswordChanged:
 		u.passwordHash = e.PasswordHash
 		u.security.reauth = nil
+	case PreferencesChanged:
+		u.applyPreferences(e)
 	default:
 		u.applySecurity(e)
 	}
@@ -353,7 +367,7 @@ func (u *User) ChangePassword(hash string, reset bool, by uuid.UUID, at time.Tim
 func (u *User) Snapshot() map[string]any {
 	return map[string]any{"id": u.id.String(), "username": u.username, "displayName": u.displayName,
 		"roles": u.roles, "departmentId": nilIfEmpty(idString(u.department)), "superiorId": nilIfEmpty(idString(u.superior)),
-		"disabled": u.disabled, "version": u.Version()}
+		"disabled": u.disabled, "language": nilIfEmpty(u.prefs.Language), "timeZone": nilIfEmpty(u.prefs.TimeZone), "version": u.Version()}
 }
 
 func nilIfEmpty(s string) any {

@@ -138,6 +138,23 @@ var changes = kit.NewHandlers(
 	kit.On(func(ctx context.Context, c *change, d user.PasswordChanged) error {
 		return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET password_hash = ? WHERE id = ?`, d.PasswordHash, d.UserID)
 	}),
+	kit.On(func(ctx context.Context, c *change, d user.TwoFactorConfirmed) error {
+		return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET two_factor = ? WHERE id = ?`, true, d.UserID)
+	}),
+	kit.On(func(ctx context.Context, c *change, d user.TwoFactorDisabled) error {
+		return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET two_factor = ? WHERE id = ?`, false, d.UserID)
+	}),
+	kit.On(func(ctx context.Context, c *change, d user.PreferencesChanged) error {
+		if d.Language != nil {
+			if err := c.exec(ctx, `UPDATE `+c.table("org_users")+` SET language = ? WHERE id = ?`, *d.Language, d.UserID); err != nil {
+				return err
+			}
+		}
+		if d.TimeZone != nil {
+			return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET time_zone = ? WHERE id = ?`, *d.TimeZone, d.UserID)
+		}
+		return nil
+	}),
 	kit.On(func(ctx context.Context, c *change, d role.Created) error {
 		perms, _ := json.Marshal(d.Permissions)
 		return c.exec(ctx, `INSERT INTO `+c.table("org_roles")+` (id, name, display_name, permissions, data_scope, built_in, require_2fa, version)
@@ -188,7 +205,12 @@ var changes = kit.NewHandlers(
 			}
 		}
 		if d.CustomerFields != nil {
-			return put("customerFields", *d.CustomerFields)
+			if err := put("customerFields", *d.CustomerFields); err != nil {
+				return err
+			}
+		}
+		if d.DefaultTimeZone != nil {
+			return put("defaultTimeZone", *d.DefaultTimeZone)
 		}
 		return nil
 	}),
@@ -209,8 +231,9 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	if _, err := changes.Handle(ctx, c, d); err != nil {
 		return err
 	}
-	// The version clients send back in If-Match: sign-in bookkeeping does not move it.
-	if kind == user.StreamPrefix && !c.versioned && !user.SignInBookkeeping(d) {
+	// The version clients send back in If-Match: sign-in bookkeeping and the user's own
+	// preferences do not move it.
+	if kind == user.StreamPrefix && !c.versioned && user.MovesEditVersion(d) {
 		return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET version = ? WHERE id = ?`, e.Version, strings.TrimPrefix(e.StreamID, user.StreamPrefix+"-"))
 	}
 	return nil

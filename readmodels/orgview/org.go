@@ -110,11 +110,19 @@ func (db *Views) CustomerFields(ctx context.Context) ([]customer.CustomField, er
 	return v, err
 }
 
+// DefaultTimeZone is the time zone of users who never chose one.
+func (db *Views) DefaultTimeZone(ctx context.Context) (string, error) {
+	v := settings.DefaultTimeZone
+	_, err := db.setting(ctx, "defaultTimeZone", &v)
+	return v, err
+}
+
 // Settings is the read view of the system parameters.
 type Settings struct {
-	LeadClaimCap   int64                  `json:"leadClaimCap"`
-	CustomerPool   settings.CustomerPool  `json:"customerPool"`
-	CustomerFields []customer.CustomField `json:"customerFields"`
+	LeadClaimCap    int64                  `json:"leadClaimCap"`
+	CustomerPool    settings.CustomerPool  `json:"customerPool"`
+	CustomerFields  []customer.CustomField `json:"customerFields"`
+	DefaultTimeZone string                 `json:"defaultTimeZone"`
 }
 
 // GetSettings returns the current parameters (defaults where never changed).
@@ -128,7 +136,11 @@ func (db *Views) GetSettings(ctx context.Context) (Settings, error) {
 		return Settings{}, err
 	}
 	f, err := db.CustomerFields(ctx)
-	return Settings{LeadClaimCap: c, CustomerPool: p, CustomerFields: f}, err
+	if err != nil {
+		return Settings{}, err
+	}
+	z, err := db.DefaultTimeZone(ctx)
+	return Settings{LeadClaimCap: c, CustomerPool: p, CustomerFields: f, DefaultTimeZone: z}, err
 }
 
 // Department is the read view of a department.
@@ -197,6 +209,14 @@ type Role struct {
 
 // ListRoles returns every role by name.
 func (db *Views) ListRoles(ctx context.Context) ([]*Role, error) { return db.roles(ctx, "", nil) }
+
+// RolesNamed returns the defined roles among names, by name.
+func (db *Views) RolesNamed(ctx context.Context, names []string) ([]*Role, error) {
+	if len(names) == 0 {
+		return []*Role{}, nil
+	}
+	return db.roles(ctx, ` WHERE name IN (`+strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")+`)`, readmodels.AnySlice(names))
+}
 
 // GetRole returns one role.
 func (db *Views) GetRole(ctx context.Context, id uuid.UUID) (*Role, error) {

@@ -38,6 +38,11 @@ type User struct {
 	Version      int64      `json:"version"`
 	DeptPath     string     `json:"-"`
 	SuperiorPath string     `json:"-"`
+	// TwoFactor: the account signs in with a second factor (an enrolment was confirmed).
+	TwoFactor bool `json:"-"`
+	// Language and TimeZone are the user's own preferences ("": never chosen).
+	Language string `json:"-"`
+	TimeZone string `json:"-"`
 }
 
 // OrgDDL creates the organisation tables of one generation.
@@ -58,7 +63,10 @@ func OrgDDL(gen int) []string {
 		dept_path {path} NOT NULL DEFAULT '',
 		superior_id TEXT NOT NULL DEFAULT '',
 		superior_path {path} NOT NULL DEFAULT '/',
-		locked_until {time})`,
+		locked_until {time},
+		two_factor {bool} NOT NULL DEFAULT false,
+		language TEXT NOT NULL DEFAULT '',
+		time_zone TEXT NOT NULL DEFAULT '')`,
 		`CREATE INDEX ` + u + `_dept ON ` + u + ` (dept_path)`,
 		`CREATE INDEX ` + u + `_sup ON ` + u + ` (superior_path)`,
 		`CREATE TABLE ` + d + ` (
@@ -83,7 +91,8 @@ func OrgDDL(gen int) []string {
 	}
 }
 
-const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version, department_id, superior_id, dept_path, superior_path, locked_until`
+const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version, department_id, superior_id, dept_path, superior_path, locked_until,
+	two_factor, language, time_zone`
 
 func scanUser(row readmodels.Scanner) (*User, string, error) {
 	var (
@@ -92,7 +101,8 @@ func scanUser(row readmodels.Scanner) (*User, string, error) {
 		dept, superior string
 		created, until readmodels.Time
 	)
-	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version, &dept, &superior, &u.DeptPath, &u.SuperiorPath, &until); err != nil {
+	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version, &dept, &superior, &u.DeptPath, &u.SuperiorPath, &until,
+		&u.TwoFactor, &u.Language, &u.TimeZone); err != nil {
 		return nil, "", err
 	}
 	if until.Valid {

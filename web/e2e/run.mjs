@@ -664,6 +664,51 @@ await step('language: switch to English, remembered after a reload, then back', 
   await admin.getByRole('navigation').getByText('线索池').waitFor();
 });
 
+await step('preferences: English follows the user to a fresh browser; a time zone shifts the times shown', async () => {
+  const lead = (await api(state.wangToken, 'POST', '/leads', { name: '时区测试', company: '纽约时差贸易有限公司', nextFollowUpAt: '2026-12-01T12:00:00Z' })).data.id;
+  // switch to English in one browser, sign out
+  const ctx1 = await context();
+  const p1 = await ctx1.newPage();
+  await signIn(p1, 'wang', 'Guangzhou-south-desk-26!');
+  await Promise.all([
+    p1.waitForResponse((r) => r.url().endsWith('/api/v1/auth/me/preferences') && r.request().method() === 'PATCH' && r.ok()),
+    p1.getByText('EN', { exact: true }).first().click(),
+  ]);
+  await p1.getByRole('navigation').getByText('Lead pool').waitFor();
+  await p1.getByTestId('user-menu').click();
+  await p1.getByText('Sign out').click();
+  await p1.waitForURL(/\/login/);
+  await p1.getByRole('button', { name: /Sign in/ }).waitFor(); // the sign-in page keeps the language too
+  await ctx1.close();
+  // a fresh browser (nothing stored, a Chinese locale): signed in, the preference is English
+  const ctx2 = await context();
+  const p2 = await ctx2.newPage();
+  await p2.goto('/login');
+  await p2.getByRole('button', { name: /登\s*录/ }).waitFor();
+  await signIn(p2, 'wang', 'Guangzhou-south-desk-26!');
+  await p2.getByRole('navigation').getByText('Lead pool').waitFor();
+  // times: the organisation's default zone (Asia/Shanghai), then New York
+  await p2.goto('/leads/' + lead);
+  await p2.getByText('2026-12-01 20:00').first().waitFor();
+  await p2.goto('/account');
+  await select(p2, 'Time zone', 'America/New_York', { type: 'New_York' });
+  await Promise.all([
+    p2.waitForResponse((r) => r.url().endsWith('/api/v1/auth/me/preferences') && r.ok()),
+    p2.getByRole('button', { name: /Save preferences/ }).click(),
+  ]);
+  await waitMsg(p2, 'Preferences saved');
+  await shot(p2, 'account-preferences-desktop');
+  await axe(p2, 'account (preferences)');
+  await p2.goto('/leads/' + lead);
+  await p2.getByText('2026-12-01 07:00').first().waitFor();
+  expect((await p2.getByText('2026-12-01 20:00').count()) === 0, 'the Shanghai time still shows after choosing New York');
+  const me = (await api(state.wangToken, 'GET', '/auth/me')).data;
+  expect(me.preferences.language === 'en' && me.preferences.timeZone === 'America/New_York', 'preferences on the server: ' + JSON.stringify(me.preferences));
+  await ctx2.close();
+  // back to the defaults for the steps that follow
+  await api(state.wangToken, 'PATCH', '/auth/me/preferences', { language: null, timeZone: null });
+});
+
 await step('expired session: a 401 returns to sign-in and then to the page', async () => {
   await wangCtx.clearCookies();
   await wang.goto('/customers');

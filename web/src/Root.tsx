@@ -78,7 +78,7 @@ export function Providers({ children, lang: initial }: { children: React.ReactNo
       lang,
       setLang: (l: Lang) => {
         setLangState(l);
-        saveLang(l, (queryClient.getQueryData(['me']) as { username?: string } | undefined)?.username);
+        saveLang(l); // the sign-in page shows the language last used in this browser
       },
     }),
     [lang],

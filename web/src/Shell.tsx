@@ -1,5 +1,5 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Drawer, Dropdown, Grid, Layout, Menu, Modal, Result, Segmented, Space, Spin, Tag, Typography } from 'antd';
+import { lazy, Suspense, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { App, Button, Drawer, Dropdown, Grid, Layout, Menu, Modal, Result, Segmented, Space, Spin, Tag, Typography } from 'antd';
 import {
   AuditOutlined,
   BarChartOutlined,
@@ -13,11 +13,10 @@ import {
   ApartmentOutlined,
 } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { call, get, type Page, type Schemas } from './api/client';
-import { SessionContext, useMe, type SessionInfo } from './session';
-import { useLang, useT } from './i18n';
-import { savedLang } from './i18n';
+import { useQueryClient } from '@tanstack/react-query';
+import { call } from './api/client';
+import { SessionContext, useMe, useSavePreferences, type SessionInfo } from './session';
+import { useLang, useT, type Lang } from './i18n';
 import { ErrorState } from './components/States';
 
 const Workbench = lazy(() => import('./pages/Workbench'));
@@ -164,19 +163,25 @@ function ShellInner({ session }: { session: SessionInfo }) {
   const [help, setHelp] = useState(false);
   useShortcuts(useMemo(() => () => setHelp(true), []));
 
-  // the language is remembered per user
-  useEffect(() => {
-    const pref = savedLang(session.user.username);
-    if (pref && pref !== lang) setLang(pref);
+  // Signed in, the language is the user's own preference (kept on the server, so it follows them to
+  // every browser); until they choose one, the language chosen on the sign-in page stays.
+  const prefs = session.user.preferences;
+  useLayoutEffect(() => {
+    if (prefs.languageChosen && prefs.language !== lang) setLang(prefs.language);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [session.user.username]);
-
-  const depts = useQuery({
-    queryKey: ['departments'],
-    queryFn: () => get<Page<Schemas['Department']>>('/departments'),
-    staleTime: 60_000,
-  });
-  const dept = depts.data?.items.find((d) => d.id === session.user.departmentId);
+  }, [prefs.language, prefs.languageChosen]);
+  const savePrefs = useSavePreferences();
+  const { message } = App.useApp();
+  const chooseLang = async (l: Lang) => {
+    const before = lang;
+    setLang(l);
+    try {
+      await savePrefs({ language: l });
+    } catch (e) {
+      setLang(before);
+      message.error((l === 'en' ? 'Could not save the language: ' : '未能保存语言：') + (e instanceof Error ? e.message : String(e)));
+    }
+  };
 
   const visible = (items: Item[]): Item[] =>
     items
@@ -276,7 +281,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
               size="small"
               aria-label={t('语言', 'Language')}
               value={lang}
-              onChange={(v) => setLang(v as 'zh-CN' | 'en')}
+              onChange={(v) => void chooseLang(v as Lang)}
               options={[
                 { label: '中文', value: 'zh-CN' },
                 { label: 'EN', value: 'en' },
@@ -303,7 +308,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <UserOutlined />
                   <span>{session.user.displayName}</span>
                   {!mobile && <Tag color="blue">{roleNames}</Tag>}
-                  {!mobile && dept && <Tag>{dept.name}</Tag>}
+                  {!mobile && session.user.departmentName && <Tag data-testid="user-department">{session.user.departmentName}</Tag>}
                 </Space>
               </Button>
             </Dropdown>

@@ -15,19 +15,19 @@ export function useLang() {
   return useContext(LangContext);
 }
 
-const PREF = 'chronicle.lang'; // a non-secret UI preference, per user
-export function savedLang(username?: string): Lang | null {
+const PREF = 'chronicle.lang'; // a non-secret UI preference: the sign-in page's language (signed in, the user's own preference rules)
+/** The language last chosen in this browser (the sign-in page shows it). */
+export function savedLang(): Lang | null {
   try {
-    const v = localStorage.getItem(username ? `${PREF}.${username}` : PREF);
+    const v = localStorage.getItem(PREF);
     return v === 'en' || v === 'zh-CN' ? v : null;
   } catch {
     return null;
   }
 }
-export function saveLang(l: Lang, username?: string) {
+export function saveLang(l: Lang) {
   try {
     localStorage.setItem(PREF, l);
-    if (username) localStorage.setItem(`${PREF}.${username}`, l);
   } catch {
     /* private mode */
   }

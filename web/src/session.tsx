@@ -1,16 +1,23 @@
 import { createContext, useContext, useMemo } from 'react';
-import { useQuery } from '@tanstack/react-query';
-import { ApiError, get, type Schemas } from './api/client';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError, call, get, type Schemas } from './api/client';
+import { setUserZone } from './util';
 
 export type User = Schemas['User'];
-export type Role = Schemas['Role'];
+export type Me = Schemas['Me'];
+export type RoleRef = Me['roleDetails'][number];
 
 export interface SessionInfo {
-  user: User;
-  roles: Role[];
+  /** The signed-in user as GET /auth/me tells: record, permissions, scope, two-factor state, preferences. */
+  user: Me;
+  /** Their roles with display names. */
+  roles: RoleRef[];
+  /** The union of their roles' permissions: exactly what the server allows them. */
   permissions: Set<string>;
   can: (p: string) => boolean;
   isAdmin: boolean;
+  /** The zone times show in: their choice, else the organisation's default. */
+  timeZone: string;
 }
 
 export const SessionContext = createContext<SessionInfo | null>(null);
@@ -20,37 +27,47 @@ export function useSession(): SessionInfo {
   return s;
 }
 
-interface RolePage {
-  items: Role[];
-  permissions?: string[];
+/** The session of a GET /auth/me answer. */
+export function sessionOf(me: Me): SessionInfo {
+  const permissions = new Set<string>(me.permissions);
+  return {
+    user: me,
+    roles: me.roleDetails,
+    permissions,
+    can: (p: string) => permissions.has(p),
+    isAdmin: me.roles.includes('admin'),
+    timeZone: me.preferences.timeZone,
+  };
 }
 
-/** The signed-in user, their roles and the union of their roles' permissions. */
+/** The signed-in user (GET /auth/me: a user held to two-factor enrolment may read it too). */
 export function useMe() {
   const me = useQuery({
     queryKey: ['me'],
-    queryFn: () => get<User>('/auth/me'),
+    queryFn: () => get<Me>('/auth/me'),
     retry: (n, e) => !(e instanceof ApiError && e.status < 500) && n < 2,
     staleTime: 60_000,
   });
-  const roles = useQuery({
-    queryKey: ['roles'],
-    // a user who must enrol in two-factor sign-in first may not read roles yet: no permissions then
-    queryFn: () => get<RolePage>('/roles').catch((e) => {
-      if (e instanceof ApiError && e.status === 403) return { items: [] } as RolePage;
-      throw e;
-    }),
-    enabled: !!me.data,
-    staleTime: 60_000,
-  });
   const info = useMemo<SessionInfo | null>(() => {
-    if (!me.data || !roles.data) return null;
-    const mine = roles.data.items.filter((r) => me.data!.roles.includes(r.name));
-    const permissions = new Set<string>(mine.flatMap((r) => r.permissions as string[]));
-    const isAdmin = me.data.roles.includes('admin');
-    // customers.* and projections are not in every role's list; the admin role holds everything
-    const can = (p: string) => isAdmin || permissions.has(p);
-    return { user: me.data, roles: mine, permissions, can, isAdmin };
-  }, [me.data, roles.data]);
-  return { info, error: me.error ?? roles.error, loading: me.isLoading || roles.isLoading };
+    if (!me.data) return null;
+    const s = sessionOf(me.data);
+    // set while rendering, so that every time the pages below render shows in the zone
+    setUserZone(s.timeZone);
+    return s;
+  }, [me.data]);
+  return { info, error: me.error, loading: me.isLoading };
+}
+
+/** Saves the signed-in user's own preferences (PATCH /auth/me/preferences) and shows the answer at once. */
+export function useSavePreferences() {
+  const qc = useQueryClient();
+  return async (p: Schemas['PreferencesPatch']): Promise<Me | null> => {
+    const r = await call<Me>('PATCH', '/auth/me/preferences', { body: p });
+    if (r.status === 200 && r.data) {
+      qc.setQueryData(['me'], r.data);
+      return r.data;
+    }
+    await qc.invalidateQueries({ queryKey: ['me'] }); // 202: read it again once the read model has it
+    return null;
+  };
 }

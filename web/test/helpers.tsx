@@ -1,17 +1,22 @@
 import { render } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { Providers } from '../src/Root';
-import { SessionContext, type SessionInfo } from '../src/session';
+import { SessionContext, sessionOf, type Me, type SessionInfo } from '../src/session';
 
-export function session(perms: string[] = [], admin = false): SessionInfo {
-  const permissions = new Set(perms);
+/** A GET /auth/me answer: a sales user unless admin; overrides replace fields. */
+export function meFixture(perms: string[] = [], admin = false, overrides: Partial<Me> = {}): Me {
   return {
-    user: { id: 'u1', username: 'zhang', displayName: '张伟', roles: [admin ? 'admin' : 'sales'], departmentId: null, superiorId: null, disabled: false, lockedUntil: null, createdAt: '2026-11-01T00:00:00Z', version: 1 },
-    roles: [],
-    permissions,
-    can: (p) => admin || permissions.has(p),
-    isAdmin: admin,
+    id: 'u1', username: 'zhang', displayName: '张伟', roles: [admin ? 'admin' : 'sales'], departmentId: null, superiorId: null, disabled: false,
+    lockedUntil: null, createdAt: '2026-11-01T00:00:00Z', version: 1, departmentName: null,
+    roleDetails: [{ name: admin ? 'admin' : 'sales', displayName: admin ? '系统管理员 Administrator' : '销售代表 Sales representative' }],
+    permissions: perms, dataScope: admin ? 'all' : 'self', twoFactor: { enabled: false, required: false },
+    preferences: { language: 'zh-CN', timeZone: 'Asia/Shanghai', languageChosen: false, timeZoneChosen: false },
+    ...overrides,
   };
+}
+
+export function session(perms: string[] = [], admin = false, overrides: Partial<Me> = {}): SessionInfo {
+  return sessionOf(meFixture(perms, admin, overrides));
 }
 
 export function renderWith(ui: React.ReactElement, { path = '/', route = '/', s = session() }: { path?: string; route?: string; s?: SessionInfo | null } = {}) {

@@ -4,7 +4,8 @@ import { render } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import Shell from '../src/Shell';
 import { Providers, queryClient } from '../src/Root';
-import { json } from './helpers';
+import { json, meFixture } from './helpers';
+import type { Me } from '../src/session';
 
 // a desktop-wide window: every min-width media query matches (the menu is a side menu, not a drawer)
 const original = window.matchMedia;
@@ -16,32 +17,38 @@ afterEach(() => {
   window.matchMedia = original;
   vi.unstubAllGlobals();
   queryClient.clear();
+  localStorage.clear();
 });
 
-const roles = {
-  items: [
-    { id: 'r1', name: 'sales', displayName: '销售代表 Sales representative', permissions: ['leads.create', 'leads.read', 'leads.pool', 'customers.read', 'users.read'], dataScope: 'self', builtIn: true, require2fa: false, version: 1 },
-    { id: 'r2', name: 'admin', displayName: '系统管理员 Administrator', permissions: ['users.manage', 'audit.read'], dataScope: 'all', builtIn: true, require2fa: false, version: 1 },
-  ],
+const perms: Record<string, string[]> = {
+  sales: ['leads.create', 'leads.read', 'leads.pool', 'customers.read', 'users.read'],
+  admin: ['audit.read', 'customers.read', 'departments.manage', 'leads.read', 'projections.manage', 'roles.manage', 'settings.manage', 'users.manage'],
 };
 
-function mount(role: string) {
-  vi.stubGlobal('fetch', async (url: string) => {
-    if (url.startsWith('/api/v1/auth/me'))
-      return json(200, { id: 'u1', username: 'zhang', displayName: '张伟', roles: [role], departmentId: 'd1', superiorId: null, disabled: false, lockedUntil: null, createdAt: '2026-11-01T00:00:00Z', version: 1 });
-    if (url.startsWith('/api/v1/roles')) return json(200, roles);
-    if (url.startsWith('/api/v1/departments')) return json(200, { items: [{ id: 'd1', name: '华北区', parentId: null, depth: 0, disabled: false, createdAt: '2026-11-01T00:00:00Z', version: 1 }] });
+/** Mounts the shell at route for a user of role; calls collects every request. */
+function mount(role: string, overrides: Partial<Me> = {}, route = '/account', lang?: 'zh-CN' | 'en') {
+  const calls: { url: string; method: string; body?: string }[] = [];
+  let me = meFixture(perms[role], role === 'admin', { departmentId: 'd1', departmentName: '华北区', ...overrides });
+  vi.stubGlobal('fetch', async (url: string, init: RequestInit = {}) => {
+    calls.push({ url, method: init.method ?? 'GET', body: init.body as string | undefined });
+    if (url.startsWith('/api/v1/auth/me/preferences')) {
+      const p = JSON.parse(String(init.body));
+      me = { ...me, preferences: { ...me.preferences, ...(p.language ? { language: p.language, languageChosen: true } : {}) } };
+      return json(200, me);
+    }
+    if (url.startsWith('/api/v1/auth/me')) return json(200, me);
     return json(200, { items: [], total: 0, totalExact: true });
   });
   render(
-    <Providers lang="zh-CN">
-      <MemoryRouter initialEntries={['/account']}>
+    <Providers lang={lang}>
+      <MemoryRouter initialEntries={[route]}>
         <Routes>
           <Route path="/*" element={<Shell />} />
         </Routes>
       </MemoryRouter>
     </Providers>,
   );
+  return calls;
 }
 
 test('the menu shows only the modules the role allows; the header shows user, role, department and module', async () => {
@@ -56,6 +63,41 @@ test('the menu shows only the modules the role allows; the header shows user, ro
   expect(screen.getByTestId('current-module').textContent).toBe('我的账户');
 });
 
+test('permissions, role names and department come from /auth/me alone (no /roles or /departments reads)', async () => {
+  const calls = mount('sales');
+  await screen.findByRole('navigation', { name: '主菜单' });
+  expect(screen.getByTestId('user-department').textContent).toBe('华北区');
+  expect(calls.some((c) => c.url.startsWith('/api/v1/roles') || c.url.startsWith('/api/v1/departments'))).toBe(false);
+});
+
+test("signed in, the language is the user's own preference, and the sign-in page remembers it", async () => {
+  localStorage.setItem('chronicle.lang', 'zh-CN');
+  mount('sales', { preferences: { language: 'en', timeZone: 'Asia/Shanghai', languageChosen: true, timeZoneChosen: false } });
+  const nav = await screen.findByRole('navigation', { name: 'Main menu' });
+  expect(within(nav).getByText('Lead pool')).toBeInTheDocument();
+  expect(localStorage.getItem('chronicle.lang')).toBe('en');
+});
+
+test('a user who never chose a language keeps the one chosen on the sign-in page', async () => {
+  localStorage.setItem('chronicle.lang', 'en');
+  mount('sales');
+  const nav = await screen.findByRole('navigation', { name: 'Main menu' });
+  expect(within(nav).getByText('Lead pool')).toBeInTheDocument();
+  localStorage.removeItem('chronicle.lang');
+});
+
+test('the language switch saves the preference on the server and for the sign-in page', async () => {
+  const calls = mount('sales', {}, '/account', 'zh-CN');
+  await screen.findByRole('navigation', { name: '主菜单' });
+  fireEvent.click(screen.getByText('EN', { exact: true }));
+  await screen.findByRole('navigation', { name: 'Main menu' });
+  await waitFor(() => expect(calls.some((c) => c.url === '/api/v1/auth/me/preferences' && c.method === 'PATCH')).toBe(true));
+  const saved = calls.find((c) => c.url === '/api/v1/auth/me/preferences')!;
+  expect(JSON.parse(saved.body!)).toEqual({ language: 'en' });
+  expect(localStorage.getItem('chronicle.lang')).toBe('en');
+  localStorage.removeItem('chronicle.lang');
+});
+
 test('an administrator sees organisation, audit and operations', async () => {
   mount('admin');
   const nav = await screen.findByRole('navigation', { name: '主菜单' });
@@ -65,12 +107,20 @@ test('an administrator sees organisation, audit and operations', async () => {
 });
 
 test('keyboard shortcuts: ? lists them, g l goes to leads', async () => {
-  mount('sales');
+  mount('sales', {}, '/contacts');
   await screen.findByRole('navigation', { name: '主菜单' });
   fireEvent.keyDown(window, { key: '?' });
   expect(await screen.findByText('显示快捷键')).toBeInTheDocument();
   fireEvent.keyDown(window, { key: 'Escape' });
-  fireEvent.keyDown(document.body, { key: 'g' });
-  fireEvent.keyDown(document.body, { key: 'l' });
-  await waitFor(() => expect(screen.getByTestId('current-module').textContent).toBe('我的线索'));
+  // shortcuts wait while a dialog is open: press on once it has closed
+  await waitFor(() => expect(document.querySelector('.ant-modal-wrap:not([style*="display: none"]) .ant-modal')).toBeNull(), { timeout: 10_000 });
+  // on a busy machine the first keys can land before the page has settled: press again until it goes
+  await waitFor(
+    () => {
+      fireEvent.keyDown(document.body, { key: 'g' });
+      fireEvent.keyDown(document.body, { key: 'l' });
+      expect(screen.getByTestId('current-module').textContent).toBe('我的线索');
+    },
+    { timeout: 10_000, interval: 300 },
+  );
 });

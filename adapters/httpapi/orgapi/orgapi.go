@@ -126,6 +126,8 @@ type SettingsPatch struct {
 	CustomerPool json.RawMessage `json:"customerPool"`
 	// CustomerFields replaces the custom customer field definitions.
 	CustomerFields httpkit.Opt[[]customer.CustomField] `json:"customerFields"`
+	// DefaultTimeZone is the time zone of users who never chose one; null restores Asia/Shanghai.
+	DefaultTimeZone httpkit.Opt[string] `json:"defaultTimeZone"`
 }
 
 func (a api) updateSettings(r *http.Request) (httpkit.Reply, error) {
@@ -133,7 +135,11 @@ func (a api) updateSettings(r *http.Request) (httpkit.Reply, error) {
 	if err := a.Kit.Decode(r, &in); err != nil {
 		return httpkit.Reply{}, err
 	}
-	c := settings.Change{LeadClaimCap: in.LeadClaimCap.Ptr(), CustomerFields: in.CustomerFields.Ptr()}
+	c := settings.Change{LeadClaimCap: in.LeadClaimCap.Ptr(), CustomerFields: in.CustomerFields.Ptr(), DefaultTimeZone: in.DefaultTimeZone.Ptr()}
+	if in.DefaultTimeZone.Null {
+		z := settings.DefaultTimeZone
+		c.DefaultTimeZone = &z
+	}
 	if len(in.CustomerPool) > 0 {
 		cur, err := a.OrgViews.CustomerPool(r.Context())
 		if err == nil {

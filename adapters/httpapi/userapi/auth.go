@@ -100,17 +100,6 @@ func (a api) logout(r *http.Request) (httpkit.Reply, error) {
 	return httpkit.NoContent().WithCookies(httpkit.ClearedSessionCookies(r)...), nil
 }
 
-func (a api) me(r *http.Request) (httpkit.Reply, error) {
-	if err := a.Kit.WaitFor(r, usersProjection...); err != nil {
-		return httpkit.Reply{}, err
-	}
-	u, err := a.OrgViews.GetUser(r.Context(), httpkit.ActorOf(r.Context()).ID)
-	if err != nil {
-		return httpkit.Reply{}, err
-	}
-	return httpkit.OK(u), nil
-}
-
 type changePasswordBody struct {
 	CurrentPassword string `json:"currentPassword"`
 	NewPassword     string `json:"newPassword"`

@@ -32,6 +32,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.HandlePublic(http.MethodPost, "/auth/login", a.login)
 	rt.Handle(http.MethodPost, "/auth/logout", a.logout)
 	rt.Handle(http.MethodGet, "/auth/me", a.me)
+	rt.Handle(http.MethodPatch, "/auth/me/preferences", a.changePreferences)
 	rt.Handle(http.MethodPost, "/auth/change-password", a.changePassword)
 	rt.Handle(http.MethodGet, "/auth/sessions", a.sessions)
 	rt.Handle(http.MethodDelete, "/auth/sessions/{id}", a.revokeSession)

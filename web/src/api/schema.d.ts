@@ -208,7 +208,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user */
+        /**
+         * The signed-in user, their permissions and preferences
+         * @description The caller's user record (as GET /api/v1/users/{id}, with their own username) and what the server decides with for them: `permissions`, the union of their roles' function permissions (sorted; exactly what this session is allowed; the built-in admin role holds every permission), `dataScope`, the widest data scope of their roles, `twoFactor` (`enabled`: the account signs in with a second factor; `required`: a role of the account requires one), `departmentName`, `roleDetails` and `preferences`: language (zh-CN or en; zh-CN until chosen) and IANA time zone (the organisation's default time zone, settings `defaultTimeZone`, Asia/Shanghai unless changed, until chosen). Readable while a required two-factor enrolment is pending. Honours X-Chronicle-Min-Position (after changing preferences or two-factor sign-in, read with the command's position).
+         */
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
@@ -216,6 +219,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your own language and time zone
+         * @description Only the preferences to change; null returns one to its default (zh-CN; the organisation's default time zone). Every signed-in user may change their own, and only their own: there is no user id to name, and no permission is needed (also while a required two-factor enrolment is pending). `language` is zh-CN or en, `timeZone` an IANA time zone name such as Asia/Shanghai or America/New_York (not "Local"); anything else is 422 validation_failed naming each wrong field, and nothing changes. Recorded as user.preferences_changed.v1 in the account's history; it takes no If-Match (the last choice wins, field by field) and does not move the account's `version`, so an administrator's open edit form does not go stale. Choosing what is already chosen records nothing.
+         */
+        patch: operations["changeMyPreferences"];
         trace?: never;
     };
     "/api/v1/auth/sessions": {
@@ -2669,6 +2692,11 @@ export interface components {
          */
         ImportType: "leads" | "customers" | "contacts";
         /**
+         * @description A user interface language.
+         * @enum {string}
+         */
+        Language: "zh-CN" | "en";
+        /**
          * @description The read view of a lead.
          * @example {
          *       "id": "0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e",
@@ -3036,8 +3064,102 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             user: components["schemas"]["User"];
-            /** @description true when one of the user's roles requires two-factor sign-in and the user has not confirmed an enrolment: until they do, every endpoint except /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout answers 403 two_factor_enrollment_required. */
+            /** @description true when one of the user's roles requires two-factor sign-in and the user has not confirmed an enrolment: until they do, every endpoint except /api/v1/auth/2fa/*, /api/v1/auth/me, /api/v1/auth/me/preferences and /api/v1/auth/logout answers 403 two_factor_enrollment_required. */
             twoFactorRequired?: boolean;
+        };
+        /**
+         * @description The signed-in user: their user record, effective permissions, data scope, two-factor state and preferences.
+         * @example {
+         *       "id": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *       "username": "zhangsan",
+         *       "displayName": "张三",
+         *       "roles": [
+         *         "sales"
+         *       ],
+         *       "departmentId": "0190a5a0-3c4d-7e5f-8a61-7b8c9d0e1f02",
+         *       "superiorId": "0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f",
+         *       "disabled": false,
+         *       "createdAt": "2026-11-01T01:00:00Z",
+         *       "version": 1,
+         *       "lockedUntil": null,
+         *       "departmentName": "华东销售部",
+         *       "roleDetails": [
+         *         {
+         *           "name": "sales",
+         *           "displayName": "销售代表 Sales representative"
+         *         }
+         *       ],
+         *       "permissions": [
+         *         "customers.create",
+         *         "customers.read",
+         *         "leads.create",
+         *         "leads.read"
+         *       ],
+         *       "dataScope": "self",
+         *       "twoFactor": {
+         *         "enabled": false,
+         *         "required": false
+         *       },
+         *       "preferences": {
+         *         "language": "en",
+         *         "timeZone": "America/New_York",
+         *         "languageChosen": true,
+         *         "timeZoneChosen": true
+         *       }
+         *     }
+         */
+        Me: {
+            /**
+             * Format: uuid
+             * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+             */
+            id: string;
+            /**
+             * @description The caller's own sign-in name.
+             * @example zhangsan
+             */
+            username: string;
+            /** @example 张三 */
+            displayName: string;
+            roles: string[];
+            /**
+             * Format: uuid
+             * @description The user's department; null when unplaced.
+             */
+            departmentId: string | null;
+            /**
+             * Format: uuid
+             * @description The user's direct superior; null at the top.
+             */
+            superiorId: string | null;
+            disabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the account's last sign-in lock ends (null: never locked, or unlocked). The account is locked while this is in the future; POST /api/v1/users/{id}/unlock lifts it early.
+             */
+            lockedUntil: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: int64 */
+            version: number;
+            /** @description The name of the caller's department; null when unplaced. */
+            departmentName: string | null;
+            /** @description The caller's roles that exist, with their display names. */
+            roleDetails: {
+                name: string;
+                displayName: string;
+            }[];
+            /** @description The union of the function permissions of the caller's roles, sorted: what this session may do. The built-in admin role holds every permission. */
+            permissions: string[];
+            /** @description The widest data scope of the caller's roles; null when none of them exists. */
+            dataScope: ("self" | "self_and_subordinates" | "department" | "department_tree" | "all") | null;
+            twoFactor: {
+                /** @description The account signs in with a second factor (an enrolment was confirmed). */
+                enabled: boolean;
+                /** @description A role of the account requires two-factor sign-in (settings of the role, require2fa). */
+                required: boolean;
+            };
+            preferences: components["schemas"]["Preferences"];
         };
         /**
          * @example {
@@ -3056,6 +3178,42 @@ export interface components {
          * @enum {string}
          */
         Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage" | "customers.read" | "customers.create" | "customers.update" | "customers.delete" | "customers.assign" | "customers.pool" | "customers.release" | "customers.lock" | "customers.export" | "customers.import" | "leads.convert";
+        /** @description A user's preferences with the defaults filled in; languageChosen and timeZoneChosen tell a choice from a default. */
+        Preferences: {
+            language: components["schemas"]["Language"];
+            /**
+             * @description IANA time zone name: the user's choice, else the organisation's default (settings defaultTimeZone, Asia/Shanghai unless changed).
+             * @example Asia/Shanghai
+             */
+            timeZone: string;
+            /** @description The user chose the language (false: the default zh-CN applies; a client may keep the language chosen before signing in). */
+            languageChosen: boolean;
+            /** @description The user chose the time zone (false: the organisation's default). */
+            timeZoneChosen: boolean;
+        };
+        /**
+         * @description Body of PATCH /api/v1/auth/me/preferences: only the preferences to change; null returns one to its default. Unknown fields are rejected (400 unknown_field).
+         * @example {
+         *       "language": "en"
+         *     }
+         * @example {
+         *       "timeZone": "Europe/Berlin"
+         *     }
+         * @example {
+         *       "language": null,
+         *       "timeZone": null
+         *     }
+         */
+        PreferencesPatch: {
+            language?: components["schemas"]["Language"] | null;
+            /**
+             * @description An IANA time zone name (not "Local").
+             * @example Asia/Shanghai
+             * @example America/New_York
+             * @example UTC
+             */
+            timeZone?: string | null;
+        };
         PrimaryContactRequest: {
             /**
              * Format: uuid
@@ -3496,7 +3654,8 @@ export interface components {
          *         "maxOwned": 200,
          *         "reclaimCooldownDays": 7,
          *         "hidePreviousOwnerRemarks": false
-         *       }
+         *       },
+         *       "defaultTimeZone": "Asia/Shanghai"
          *     }
          */
         Settings: {
@@ -3508,6 +3667,11 @@ export interface components {
             leadClaimCap: number;
             customerPool: components["schemas"]["CustomerPoolSettings"];
             customerFields?: components["schemas"]["CustomField"][];
+            /**
+             * @description The IANA time zone of users who never chose one (GET /api/v1/auth/me `preferences.timeZone`). Default Asia/Shanghai.
+             * @example Asia/Shanghai
+             */
+            defaultTimeZone: string;
         };
         /**
          * @description Body of PATCH /api/v1/settings: only the parameters to change; `customerPool` is merged field by field onto the current customer pool parameters (also inside `rules`). Unknown fields are rejected (400 unknown_field).
@@ -3538,6 +3702,9 @@ export interface components {
          *         }
          *       }
          *     }
+         * @example {
+         *       "defaultTimeZone": "Asia/Hong_Kong"
+         *     }
          */
         SettingsPatch: {
             /**
@@ -3548,6 +3715,12 @@ export interface components {
             customerPool?: components["schemas"]["CustomerPoolPatch"];
             /** @description Replaces the custom customer field definitions. */
             customerFields?: components["schemas"]["CustomField"][];
+            /**
+             * @description An IANA time zone name (time.LoadLocation knows it; not "Local"), else 422 on defaultTimeZone; null restores Asia/Shanghai. Users who chose their own zone keep it.
+             * @example Asia/Shanghai
+             * @example Europe/Berlin
+             */
+            defaultTimeZone?: string | null;
         };
         TimelineEntry: {
             /**
@@ -3926,7 +4099,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Authenticated but not allowed (forbidden): the caller lacks the function permission the operation needs (e.g. leads.assign, users.manage, roles.manage), or the target user is outside the caller's data scope. A caller whose role requires two-factor sign-in they have not confirmed gets 403 two_factor_enrollment_required from every endpoint but /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout (see TwoFactorEnrollmentRequired). A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
+        /** @description Authenticated but not allowed (forbidden): the caller lacks the function permission the operation needs (e.g. leads.assign, users.manage, roles.manage), or the target user is outside the caller's data scope. A caller whose role requires two-factor sign-in they have not confirmed gets 403 two_factor_enrollment_required from every endpoint but /api/v1/auth/2fa/*, /api/v1/auth/me, /api/v1/auth/me/preferences and /api/v1/auth/logout (see TwoFactorEnrollmentRequired). A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -4200,7 +4373,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A role of the caller requires two-factor sign-in that the caller has not confirmed (two_factor_enrollment_required); only /api/v1/auth/2fa/*, /api/v1/auth/me and /api/v1/auth/logout answer until they do. Any other authenticated endpoint answers this too. A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
+        /** @description A role of the caller requires two-factor sign-in that the caller has not confirmed (two_factor_enrollment_required); only /api/v1/auth/2fa/*, /api/v1/auth/me, /api/v1/auth/me/preferences and /api/v1/auth/logout answer until they do. Any other authenticated endpoint answers this too. A write authenticated by the session cookie without the right `X-CSRF-Token` is 403 csrf_failed (see CsrfFailed). */
         TwoFactorEnrollmentRequired: {
             headers: {
                 [name: string]: unknown;
@@ -4730,25 +4903,86 @@ export interface operations {
     };
     getCurrentUser: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The caller's user record. */
+            /** @description The caller, their effective permissions and preferences. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    changeMyPreferences: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "language": "en",
+                 *       "timeZone": "America/New_York"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PreferencesPatch"];
+            };
+        };
+        responses: {
+            /** @description The caller's Me once the organisation projection has the change. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfFailed"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
     };

@@ -5,7 +5,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { get, type Page, type Schemas } from '../api/client';
 import { useLang, useT } from '../i18n';
 import { fieldNames, label } from '../labels';
-import { fmtTime, short } from '../util';
+import { fmtTime, fromPicker, pickerNow, short, toPicker } from '../util';
 import { ErrorState } from './States';
 
 export type User = Schemas['User'];
@@ -203,19 +203,19 @@ export function TimelineView({ path }: { path: string }) {
   );
 }
 
-/** Picks a time to view a record as it was then. */
-export function AsOfPicker({ value, onChange }: { value: Dayjs | null; onChange: (d: Dayjs | null) => void }) {
+/** Picks a time (RFC 3339; chosen on the user's zone's clock) to view a record as it was then. */
+export function AsOfPicker({ value, onChange }: { value: string | null; onChange: (at: string | null) => void }) {
   const t = useT();
   return (
     <Space wrap>
       <Typography.Text>{t('查看历史时点：', 'View as of:')}</Typography.Text>
       <DatePicker
         showTime
-        value={value}
-        onChange={onChange}
+        value={toPicker(value)}
+        onChange={(d: Dayjs | null) => onChange(fromPicker(d))}
         aria-label={t('历史时点', 'As of')}
         data-testid="asof-picker"
-        disabledDate={(d) => d.isAfter(dayjs())}
+        disabledDate={(d) => d.isAfter(pickerNow(), 'day')}
       />
       {value && <Button onClick={() => onChange(null)}>{t('返回当前', 'Back to now')}</Button>}
     </Space>

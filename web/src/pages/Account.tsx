@@ -1,14 +1,14 @@
-import { useState } from 'react';
-import { Alert, App, Button, Card, Col, Descriptions, Form, Input, Row, Space, Table, Tag, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { Alert, App, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Table, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { call, get, type Schemas } from '../api/client';
 import { useCommand } from '../components/commands';
 import { QrCode } from '../components/QrCode';
 import { ErrorState } from '../components/States';
-import { useT } from '../i18n';
-import { useSession } from '../session';
-import { fmtTime, userZone } from '../util';
+import { useLang, useT, type Lang } from '../i18n';
+import { useSavePreferences, useSession } from '../session';
+import { browserZone, fmtTime, knownZone, timeZones, zoneOffset } from '../util';
 
 type Session = Schemas['Session'];
 
@@ -28,6 +28,73 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
   );
 }
 
+/** The user's own language and time zone, kept on the server (they follow the user to every browser). */
+function PreferencesCard() {
+  const t = useT();
+  const s = useSession();
+  const { setLang } = useLang();
+  const save = useSavePreferences();
+  const run = useCommand();
+  const [form] = Form.useForm<{ language: Lang; timeZone: string }>();
+  const p = s.user.preferences;
+  const DEFAULT = ''; // the organisation's default zone
+  const zones = useMemo(() => timeZones(), []);
+  const options = useMemo(
+    () => [
+      { value: DEFAULT, label: t(`组织默认时区（${p.timeZoneChosen ? '' : p.timeZone + '，'}由管理员设置）`, `Organisation default (${p.timeZoneChosen ? '' : p.timeZone + ', '}set by administrators)`) },
+      ...zones.map((z) => ({ value: z, label: `${z} (UTC${zoneOffset(z)})` })),
+    ],
+    [zones, p.timeZone, p.timeZoneChosen, t],
+  );
+  const browser = browserZone();
+  return (
+    <Card title={t('偏好设置', 'Preferences')} style={{ marginTop: 16 }} data-testid="preferences">
+      <Form
+        form={form}
+        name="prefs"
+        layout="vertical"
+        initialValues={{ language: p.language, timeZone: p.timeZoneChosen ? p.timeZone : DEFAULT }}
+        onFinish={async (v) => {
+          try {
+            const body = { language: v.language, timeZone: v.timeZone === DEFAULT ? null : v.timeZone };
+            const r = await run(() => save(body), { form, success: t('偏好设置已保存', 'Preferences saved') });
+            if (r !== undefined) setLang(v.language);
+          } catch {
+            /* shown */
+          }
+        }}
+      >
+        <Form.Item name="language" label={t('语言', 'Language')} rules={[{ required: true }]}>
+          <Select
+            aria-label={t('语言', 'Language')}
+            options={[
+              { value: 'zh-CN', label: '中文（简体）' },
+              { value: 'en', label: 'English' },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item
+          name="timeZone"
+          label={t('时区', 'Time zone')}
+          extra={
+            <span>
+              {t(`当前显示时区：${s.timeZone}（UTC${zoneOffset(s.timeZone)}）。`, `Times now show in ${s.timeZone} (UTC${zoneOffset(s.timeZone)}). `)}
+              {knownZone(browser) && browser !== s.timeZone && (
+                <Button type="link" size="small" style={{ padding: 0 }} onClick={() => form.setFieldValue('timeZone', browser)}>
+                  {t(`使用本浏览器的时区 ${browser}`, `Use this browser's zone, ${browser}`)}
+                </Button>
+              )}
+            </span>
+          }
+        >
+          <Select showSearch aria-label={t('时区', 'Time zone')} options={options} optionFilterProp="label" data-testid="time-zone" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit">{t('保存偏好', 'Save preferences')}</Button>
+      </Form>
+    </Card>
+  );
+}
+
 export default function Account() {
   const t = useT();
   const s = useSession();
@@ -41,7 +108,8 @@ export default function Account() {
   const [enrol, setEnrol] = useState<Schemas['TwoFactorEnrollment'] | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const sessions = useQuery({ queryKey: ['/auth/sessions'], queryFn: () => get<{ items: Session[] }>('/auth/sessions') });
-  const twoFactorOn = (s.user as Record<string, unknown>).twoFactorEnabled === true;
+  const twoFactorOn = s.user.twoFactor.enabled;
+  const twoFactorRequired = s.user.twoFactor.required;
 
   return (
     <div>
@@ -55,10 +123,12 @@ export default function Account() {
             <Descriptions column={1} size="small" items={[
               { key: 'u', label: t('用户名', 'Username'), children: s.user.username },
               { key: 'n', label: t('显示名称', 'Display name'), children: s.user.displayName },
-              { key: 'r', label: t('角色', 'Roles'), children: s.user.roles.map((r) => <Tag key={r}>{r}</Tag>) },
-              { key: 'z', label: t('时区', 'Time zone'), children: userZone() },
+              { key: 'r', label: t('角色', 'Roles'), children: (s.roles.length ? s.roles.map((r) => r.displayName || r.name) : s.user.roles).map((r) => <Tag key={r}>{r}</Tag>) },
+              { key: 'd', label: t('部门', 'Department'), children: s.user.departmentName ?? t('未分配', 'None') },
+              { key: 'z', label: t('时区', 'Time zone'), children: s.timeZone },
             ]} />
           </Card>
+          <PreferencesCard />
           <Card title={t('修改密码', 'Change password')} style={{ marginTop: 16 }}>
             <Form form={pform} name="pform" layout="vertical" onFinish={async (v) => {
               try {
@@ -78,31 +148,46 @@ export default function Account() {
             {codes && <RecoveryCodes codes={codes} />}
             {!enrol && (
               <Space direction="vertical" style={{ width: '100%', marginTop: codes ? 12 : 0 }}>
-                <Typography.Paragraph>{t('使用身份验证器应用（如 Google Authenticator、Microsoft Authenticator）生成一次性验证码。', 'Use an authenticator app (such as Google or Microsoft Authenticator) for one-time codes.')}</Typography.Paragraph>
-                <Space wrap>
-                  <Button type="primary" data-testid="enroll-2fa" onClick={async () => {
-                    try {
-                      const r = await run(() => call<Schemas['TwoFactorEnrollment']>('POST', '/auth/2fa/enroll'));
-                      if (r) { setEnrol(r.data); setCodes(null); }
-                    } catch { /* shown */ }
-                  }}>{t('设置两步验证', 'Set up two-factor sign-in')}</Button>
+                <Space wrap data-testid="two-factor-state">
+                  {twoFactorOn ? <Tag color="success">{t('已开启', 'On')}</Tag> : <Tag>{t('未开启', 'Off')}</Tag>}
+                  {twoFactorRequired && <Tag color="warning">{t('您的角色要求两步验证', 'Required by your role')}</Tag>}
                 </Space>
-                <Form form={rform} name="rform" layout="inline" onFinish={async (v) => {
-                  try {
-                    const r = await run(() => call<Schemas['TwoFactorRecoveryCodes']>('POST', '/auth/2fa/recovery-codes', { body: { code: v.code } }), { form: rform, success: t('已生成新的恢复码', 'New recovery codes drawn') });
-                    if (r) setCodes(r.data.recoveryCodes);
-                    rform.resetFields();
-                  } catch { /* shown */ }
-                }}>
-                  <Form.Item name="code" rules={[{ required: true }]}><Input placeholder={t('当前验证码', 'Current code')} aria-label={t('当前验证码', 'Current code')} inputMode="numeric" style={{ width: 140 }} /></Form.Item>
-                  <Button htmlType="submit">{t('生成新的恢复码', 'New recovery codes')}</Button>
-                </Form>
-                <Form form={dform} name="dform" layout="inline" onFinish={(v) => modal.confirm({ title: t('关闭两步验证？', 'Switch two-factor sign-in off?'), onOk: () => run(() => call('POST', '/auth/2fa/disable', { body: disableBody(v) }), { form: dform, success: t('两步验证已关闭', 'Two-factor sign-in is off') }).catch(() => undefined) })}>
-                  <Form.Item name="password" rules={[{ required: true }]}><Input.Password placeholder={t('密码', 'Password')} aria-label={t('用于关闭两步验证的密码', 'Password to switch 2FA off')} style={{ width: 160 }} /></Form.Item>
-                  <Form.Item name="code" rules={[{ required: twoFactorOn }]}><Input placeholder={t('验证码或恢复码', 'Code or recovery code')} aria-label={t('用于关闭两步验证的验证码或恢复码', 'Code or recovery code to switch 2FA off')} style={{ width: 180 }} /></Form.Item>
-                  <Button danger htmlType="submit">{t('关闭两步验证', 'Switch off')}</Button>
-                </Form>
-                {twoFactorOn && <Tag color="success">{t('已开启', 'On')}</Tag>}
+                <Typography.Paragraph>{t('使用身份验证器应用（如 Google Authenticator、Microsoft Authenticator）生成一次性验证码。', 'Use an authenticator app (such as Google or Microsoft Authenticator) for one-time codes.')}</Typography.Paragraph>
+                {!twoFactorOn && (
+                  <Space wrap>
+                    <Button type="primary" data-testid="enroll-2fa" onClick={async () => {
+                      try {
+                        const r = await run(() => call<Schemas['TwoFactorEnrollment']>('POST', '/auth/2fa/enroll'));
+                        if (r) { setEnrol(r.data); setCodes(null); }
+                      } catch { /* shown */ }
+                    }}>{t('设置两步验证', 'Set up two-factor sign-in')}</Button>
+                  </Space>
+                )}
+                {twoFactorOn && (
+                  <Form form={rform} name="rform" layout="inline" onFinish={async (v) => {
+                    try {
+                      const r = await run(() => call<Schemas['TwoFactorRecoveryCodes']>('POST', '/auth/2fa/recovery-codes', { body: { code: v.code } }), { form: rform, success: t('已生成新的恢复码', 'New recovery codes drawn') });
+                      if (r) setCodes(r.data.recoveryCodes);
+                      rform.resetFields();
+                    } catch { /* shown */ }
+                  }}>
+                    <Form.Item name="code" rules={[{ required: true }]}><Input placeholder={t('当前验证码', 'Current code')} aria-label={t('当前验证码', 'Current code')} inputMode="numeric" style={{ width: 140 }} /></Form.Item>
+                    <Button htmlType="submit">{t('生成新的恢复码', 'New recovery codes')}</Button>
+                  </Form>
+                )}
+                {twoFactorOn && (
+                  <Form form={dform} name="dform" layout="inline" onFinish={(v) => modal.confirm({
+                    title: t('关闭两步验证？', 'Switch two-factor sign-in off?'),
+                    content: twoFactorRequired
+                      ? t('您的角色要求两步验证：关闭后，须先重新设置才能继续使用。', 'Your role requires two-factor sign-in: once it is off, you must set it up again before you can go on working.')
+                      : t('关闭后仅凭密码即可登录，现有恢复码作废。', 'Your password alone will sign you in; your recovery codes stop working.'),
+                    onOk: () => run(() => call('POST', '/auth/2fa/disable', { body: disableBody(v) }), { form: dform, success: t('两步验证已关闭', 'Two-factor sign-in is off') }).then(() => dform.resetFields()).catch(() => undefined),
+                  })}>
+                    <Form.Item name="password" rules={[{ required: true }]}><Input.Password placeholder={t('密码', 'Password')} aria-label={t('用于关闭两步验证的密码', 'Password to switch 2FA off')} style={{ width: 160 }} /></Form.Item>
+                    <Form.Item name="code" rules={[{ required: twoFactorOn, message: t('请输入验证码或恢复码', 'Enter a code or a recovery code') }]}><Input placeholder={t('验证码或恢复码', 'Code or recovery code')} aria-label={t('用于关闭两步验证的验证码或恢复码', 'Code or recovery code to switch 2FA off')} style={{ width: 180 }} /></Form.Item>
+                    <Button danger htmlType="submit">{t('关闭两步验证', 'Switch off')}</Button>
+                  </Form>
+                )}
               </Space>
             )}
             {enrol && (

@@ -6,7 +6,7 @@ import { get, type Page, type Query, type Schemas } from '../api/client';
 import { HistoryView, UserSelect } from '../components/common';
 import { ErrorState } from '../components/States';
 import { useT } from '../i18n';
-import { fmtTime } from '../util';
+import { fmtTime, fromPicker } from '../util';
 
 type AuditEvent = Schemas['AuditEvent'];
 type LoginEvent = Schemas['LoginEvent'];
@@ -46,7 +46,7 @@ function Pager({ l }: { l: { page: number; next: () => void; prev: () => void; h
   );
 }
 
-const iso = (d?: Dayjs | null) => (d ? d.toISOString() : undefined);
+const iso = (d?: Dayjs | null) => fromPicker(d) ?? undefined; // the pickers show the user's zone
 
 function Operations() {
   const t = useT();

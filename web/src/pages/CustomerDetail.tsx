@@ -78,7 +78,7 @@ export default function CustomerDetail() {
   const { modal } = App.useApp();
   const userName = useUserName();
   const settings = useSettings();
-  const [asOf, setAsOf] = useState<Dayjs | null>(null);
+  const [asOf, setAsOf] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [assign, setAssign] = useState(false);
   const [release, setRelease] = useState(false);
@@ -86,8 +86,8 @@ export default function CustomerDetail() {
   const [mform] = Form.useForm();
   const q = useQuery({ queryKey: ['/customers', id], queryFn: () => get<Customer>(`/customers/${id}`) });
   const past = useQuery({
-    queryKey: ['/customers', id, 'asOf', asOf?.toISOString()],
-    queryFn: () => get<Customer>(`/customers/${id}/snapshot`, { asOf: asOf!.toISOString() }),
+    queryKey: ['/customers', id, 'asOf', asOf],
+    queryFn: () => get<Customer>(`/customers/${id}/snapshot`, { asOf: asOf! }),
     enabled: !!asOf,
   });
   if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
@@ -142,7 +142,7 @@ export default function CustomerDetail() {
       </div>
       <Card>
         <AsOfPicker value={asOf} onChange={setAsOf} />
-        {asOf && <Alert style={{ margin: '12px 0' }} type="info" showIcon title={t(`这是该客户在 ${fmtTime(asOf.toISOString())} 时的状态`, `The customer as it was at ${fmtTime(asOf.toISOString())}`)} />}
+        {asOf && <Alert style={{ margin: '12px 0' }} type="info" showIcon title={t(`这是该客户在 ${fmtTime(asOf)} 时的状态`, `The customer as it was at ${fmtTime(asOf)}`)} />}
         {asOf && past.error && <ErrorState error={past.error} />}
         {shown && (
           <Descriptions

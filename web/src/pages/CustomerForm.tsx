@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
 import { Alert, Col, DatePicker, Form, Input, InputNumber, Modal, Rate, Row, Select, Switch } from 'antd';
 import { useQuery } from '@tanstack/react-query';
-import dayjs from 'dayjs';
+import dayjs, { type Dayjs } from 'dayjs';
 import { ApiError, call, get, type Schemas } from '../api/client';
 import { useCommand } from '../components/commands';
 import { UserSelect } from '../components/common';
 import { useLang, useT } from '../i18n';
 import { customerClassification, customerNature, customerSize, customerStatus, customerType, label } from '../labels';
 import { useSession } from '../session';
+import { fromPicker, toPicker } from '../util';
 
 type Customer = Schemas['Customer'];
 type Duplicate = Schemas['Duplicate'];
@@ -51,7 +52,7 @@ export function CustomerForm({ open, customer, onClose, onSaved }: { open: boole
     form.resetFields();
     setDups([]);
     if (customer)
-      form.setFieldsValue({ ...customer, nextFollowUpAt: customer.nextFollowUpAt ? dayjs(customer.nextFollowUpAt) : null, custom: customer.custom ?? {} });
+      form.setFieldsValue({ ...customer, nextFollowUpAt: toPicker(customer.nextFollowUpAt), custom: customer.custom ?? {} });
     else form.setFieldsValue({ status: 'potential' });
   }, [open, customer, form]);
 
@@ -77,7 +78,7 @@ export function CustomerForm({ open, customer, onClose, onSaved }: { open: boole
   const save = async (v: Record<string, unknown>) => {
     const body: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(v)) {
-      if (k === 'nextFollowUpAt') body[k] = val ? (val as dayjs.Dayjs).toISOString() : null;
+      if (k === 'nextFollowUpAt') body[k] = fromPicker(val as Dayjs | null); // the picker shows the user's zone
       else if (k === 'custom') {
         const c: Record<string, unknown> = {};
         for (const [ck, cv] of Object.entries((val as Record<string, unknown>) ?? {})) if (cv !== undefined && cv !== null && cv !== '') c[ck] = cv;

@@ -10,7 +10,7 @@ import { ErrorState } from '../components/States';
 import { useLang, useT } from '../i18n';
 import { followUpType, label, leadStatus } from '../labels';
 import { useSession } from '../session';
-import { fmtTime } from '../util';
+import { fmtTime, fromPicker } from '../util';
 import { LeadForm } from './LeadForm';
 
 type Lead = Schemas['Lead'];
@@ -34,7 +34,7 @@ export function FollowUpForm({ subject }: { subject: string }) {
                   subject,
                   type: v.type,
                   content: v.content,
-                  nextFollowUpAt: v.nextFollowUpAt ? (v.nextFollowUpAt as Dayjs).toISOString() : undefined,
+                  nextFollowUpAt: fromPicker(v.nextFollowUpAt as Dayjs | null) ?? undefined,
                 },
               }),
             { form, success: t('已记录跟进', 'Follow-up recorded') },
@@ -72,7 +72,7 @@ export default function LeadDetail() {
   const run = useCommand();
   const { modal } = App.useApp();
   const userName = useUserName();
-  const [asOf, setAsOf] = useState<Dayjs | null>(null);
+  const [asOf, setAsOf] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [assign, setAssign] = useState(false);
   const [release, setRelease] = useState(false);
@@ -80,8 +80,8 @@ export default function LeadDetail() {
   const [cform] = Form.useForm();
   const q = useQuery({ queryKey: ['/leads', id], queryFn: () => get<Lead>(`/leads/${id}`) });
   const past = useQuery({
-    queryKey: ['/leads', id, 'asOf', asOf?.toISOString()],
-    queryFn: () => get<Lead>(`/leads/${id}/snapshot`, { asOf: asOf!.toISOString() }),
+    queryKey: ['/leads', id, 'asOf', asOf],
+    queryFn: () => get<Lead>(`/leads/${id}/snapshot`, { asOf: asOf! }),
     enabled: !!asOf,
   });
   if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
@@ -162,7 +162,7 @@ export default function LeadDetail() {
             style={{ margin: '12px 0' }}
             type="info"
             showIcon
-            title={t(`这是该线索在 ${fmtTime(asOf.toISOString())} 时的状态`, `This is the lead as it was at ${fmtTime(asOf.toISOString())}`)}
+            title={t(`这是该线索在 ${fmtTime(asOf)} 时的状态`, `This is the lead as it was at ${fmtTime(asOf)}`)}
           />
         )}
         {asOf && past.isLoading && <Spin />}

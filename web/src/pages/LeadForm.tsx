@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import { Col, DatePicker, Form, Input, Modal, Row, Select, Switch } from 'antd';
-import dayjs from 'dayjs';
+import dayjs, { type Dayjs } from 'dayjs';
 import { call, type Schemas } from '../api/client';
 import { useCommand } from '../components/commands';
 import { UserSelect } from '../components/common';
 import { useLang, useT } from '../i18n';
 import { label, leadStatus } from '../labels';
 import { useSession } from '../session';
+import { fromPicker, toPicker } from '../util';
 
 type Lead = Schemas['Lead'];
 
@@ -33,14 +34,14 @@ export function LeadForm({
   useEffect(() => {
     if (!open) return;
     form.resetFields();
-    if (lead) form.setFieldsValue({ ...lead, nextFollowUpAt: lead.nextFollowUpAt ? dayjs(lead.nextFollowUpAt) : null });
+    if (lead) form.setFieldsValue({ ...lead, nextFollowUpAt: toPicker(lead.nextFollowUpAt) });
     else form.setFieldsValue({ pool: !!pool });
   }, [open, lead, form, pool]);
 
   const save = async (v: Record<string, unknown>) => {
     const body: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(v)) {
-      if (k === 'nextFollowUpAt') body[k] = val ? (val as dayjs.Dayjs).toISOString() : null;
+      if (k === 'nextFollowUpAt') body[k] = fromPicker(val as Dayjs | null); // the picker shows the user's zone
       else if (val !== undefined) body[k] = val;
     }
     setBusy(true);

@@ -3,7 +3,7 @@ import { Alert, Button, Card, Form, Input, Segmented, Typography } from 'antd';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, call, type Schemas } from '../api/client';
-import { saveLang, savedLang, useLang, useT } from '../i18n';
+import { useLang, useT } from '../i18n';
 
 interface Creds {
   username: string;
@@ -42,10 +42,7 @@ export default function Login() {
         headers: { 'X-Chronicle-Session': 'cookie' },
         quiet401: true,
       });
-      qc.clear();
-      const pref = savedLang(all.username);
-      if (pref && pref !== lang) setLang(pref);
-      else saveLang(lang, all.username);
+      qc.clear(); // signed in, the user's own language and time zone apply (the shell reads them from /auth/me)
       if (res.data?.twoFactorRequired) nav('/account?enroll=1', { replace: true });
       else nav(target, { replace: true });
     } catch (e) {

@@ -10,7 +10,7 @@ import { ErrorState } from '../components/States';
 import { useLang, useT } from '../i18n';
 import { dataScope, label } from '../labels';
 import { useSession } from '../session';
-import { fmtTime } from '../util';
+import { fmtTime, timeZones, zoneOffset } from '../util';
 import { useSettings } from './CustomerForm';
 
 type Department = Schemas['Department'];
@@ -363,7 +363,7 @@ function Settings() {
       onFinish={async (v) => {
         const fields = (v.customerFields ?? []).map((f: Schemas['CustomField']) => ({ ...f, options: f.type === 'option' || f.type === 'multi_option' ? f.options ?? [] : undefined }));
         try {
-          await run(() => call('PATCH', '/settings', { body: { leadClaimCap: v.leadClaimCap, customerPool: v.customerPool, customerFields: fields } }), { form, success: t('设置已保存', 'Settings saved') });
+          await run(() => call('PATCH', '/settings', { body: { leadClaimCap: v.leadClaimCap, customerPool: v.customerPool, customerFields: fields, defaultTimeZone: v.defaultTimeZone } }), { form, success: t('设置已保存', 'Settings saved') });
         } catch {
           /* shown */
         }
@@ -386,6 +386,11 @@ function Settings() {
             <Form.Item name={['customerPool', 'maxOwned']} label={t('客户：拥有上限（0 = 不限）', 'Customers: most owned (0 = no limit)')}><InputNumber min={0} /></Form.Item>
             <Form.Item name={['customerPool', 'reclaimCooldownDays']} label={t('释放后再次认领等待天数', 'Days before a releaser may reclaim')}><InputNumber min={0} /></Form.Item>
             <Typography.Text type="secondary">{t('按角色要求两步验证：见“角色与权限”。', 'Two-factor sign-in per role: see Roles.')}</Typography.Text>
+          </Card>
+          <Card title={t('默认时区', 'Default time zone')} style={{ marginBottom: 16 }}>
+            <Form.Item name="defaultTimeZone" label={t('未自选时区的用户按此时区显示时间', "Times show in this zone for users who did not choose theirs")} rules={[{ required: true }]}>
+              <Select showSearch aria-label={t('默认时区', 'Default time zone')} options={timeZones().map((z) => ({ value: z, label: `${z} (UTC${zoneOffset(z)})` }))} optionFilterProp="label" />
+            </Form.Item>
           </Card>
         </Col>
       </Row>

@@ -1,0 +1,127 @@
+package user
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Languages of the user interface.
+const (
+	LanguageChinese = "zh-CN"
+	LanguageEnglish = "en"
+	// DefaultLanguage is the language of a user who never chose one.
+	DefaultLanguage = LanguageChinese
+)
+
+// Languages lists the languages a user may choose.
+var Languages = []string{LanguageChinese, LanguageEnglish}
+
+// maxTimeZoneLen bounds a time zone name (the longest IANA name has 32 characters).
+const maxTimeZoneLen = 64
+
+// ParseLanguage checks a language choice.
+func ParseLanguage(s string) (string, error) {
+	if slices.Contains(Languages, s) {
+		return s, nil
+	}
+	return "", &ValidationError{Field: "language", Message: fmt.Sprintf("must be one of zh-CN, en; got %q", s)}
+}
+
+// ParseTimeZone checks an IANA time zone name such as "Asia/Shanghai" or "UTC". "Local" (the
+// server's own zone, which says nothing about the user) and names that are not in the time zone
+// database are refused. field names the field an error is reported on.
+func ParseTimeZone(field, s string) (string, error) {
+	bad := func(why string) error {
+		return &ValidationError{Field: field, Message: why}
+	}
+	switch {
+	case s == "":
+		return "", bad("is required: an IANA time zone name such as Asia/Shanghai")
+	case len(s) > maxTimeZoneLen:
+		return "", bad(fmt.Sprintf("at most %d characters", maxTimeZoneLen))
+	case strings.EqualFold(s, "Local"):
+		return "", bad(`"Local" is not a time zone: name one, such as Asia/Shanghai`)
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return "", bad(fmt.Sprintf("%q is not a known IANA time zone (such as Asia/Shanghai, Europe/Berlin, UTC)", s))
+	}
+	return s, nil
+}
+
+// Preferences are a user's own choices for the user interface; "" is not chosen (the defaults
+// apply: DefaultLanguage, and the organisation's default time zone).
+type Preferences struct {
+	Language string
+	TimeZone string
+}
+
+// PreferencesChanged: the user changed their own preferences (nil: unchanged; "": back to the
+// default). It does not move the account's EditVersion: administrators edit nothing of it.
+type PreferencesChanged struct {
+	UserID   string    `json:"userId"`
+	Language *string   `json:"language,omitempty"`
+	TimeZone *string   `json:"timeZone,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+func (PreferencesChanged) EventType() string { return "user.preferences_changed.v1" }
+
+// PreferencesChange is an edit of the preferences: nil fields stay, "" returns to the default.
+type PreferencesChange struct {
+	Language *string
+	TimeZone *string
+}
+
+// Preferences are the user's current choices.
+func (u *User) Preferences() Preferences { return u.prefs }
+
+// ChangePreferences records the user's new choices; choosing what is already chosen records
+// nothing.
+func (u *User) ChangePreferences(c PreferencesChange, at time.Time) error {
+	e := PreferencesChanged{UserID: u.id.String(), At: at.UTC()}
+	var errs []error
+	if c.Language != nil {
+		l := *c.Language
+		if l != "" {
+			var err error
+			if l, err = ParseLanguage(l); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if l != u.prefs.Language {
+			e.Language = &l
+		}
+	}
+	if c.TimeZone != nil {
+		z := *c.TimeZone
+		if z != "" {
+			var err error
+			if z, err = ParseTimeZone("timeZone", z); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if z != u.prefs.TimeZone {
+			e.TimeZone = &z
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if e.Language == nil && e.TimeZone == nil {
+		return nil
+	}
+	u.record(e)
+	return nil
+}
+
+func (u *User) applyPreferences(e PreferencesChanged) {
+	if e.Language != nil {
+		u.prefs.Language = *e.Language
+	}
+	if e.TimeZone != nil {
+		u.prefs.TimeZone = *e.TimeZone
+	}
+}
