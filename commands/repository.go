@@ -138,9 +138,12 @@ func (r *Repository[A]) Update(ctx context.Context, m Meta, id uuid.UUID, change
 		}
 		changes := l.Root.Changes()
 		if len(changes) == 0 {
-			return Result{ID: id, Version: version, Position: l.Position}, nil
+			return Result{ID: id, Version: matchVersion(l.Root), Position: l.Position}, nil
 		}
 		res, err := r.Append(ctx, m, id, version, changes)
+		if err == nil {
+			res.Version = matchVersionAfter(l.Root, version, changes, res.Version)
+		}
 		if errors.Is(err, eventstore.ErrConcurrency) {
 			if attempt < MaxAttempts {
 				continue // with If-Match, the reload tells whether the client's version is still current
@@ -151,6 +154,28 @@ func (r *Repository[A]) Update(ctx context.Context, m Meta, id uuid.UUID, change
 		}
 		return res, err
 	}
+}
+
+// editVersioned is an aggregate some of whose events do not move the version clients edit.
+type editVersioned interface {
+	EditVersion() int64
+	MovesEditVersion(e event.Event) bool
+}
+
+// matchVersionAfter is the version clients match (and the ETag of the command's answer) once
+// changes, recorded on a aggregate loaded at version, were appended up to stream version appended.
+func matchVersionAfter(a Root, version int64, changes []event.Event, appended int64) int64 {
+	ev, ok := any(a).(editVersioned)
+	if !ok {
+		return appended
+	}
+	v := ev.EditVersion()
+	for i, e := range changes {
+		if ev.MovesEditVersion(e) {
+			v = version + int64(i) + 1
+		}
+	}
+	return v
 }
 
 // matchVersion is the version If-Match is checked against: the stream version, or for aggregates

@@ -60,3 +60,25 @@ func TestVersionConflictNamesTheAuthor(t *testing.T) {
 		}
 	})
 }
+
+// TestUserEditAnswersTheVersionClientsMatch: the ETag of a command on a user is the version an
+// administrator's next If-Match must carry (the view's), not the stream's, which the user's own
+// preferences move too: a preferences change answers the unchanged version, and that tag still
+// matches.
+func TestUserEditAnswersTheVersionClientsMatch(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		id, token := h.CreateUser(admin, "qian.sales", "sales")
+		etag := h.Must(h.Do("GET", "/api/v1/users/"+id, admin, nil), 200).Header.Get("ETag")
+		prefs := h.Must(h.Do("PATCH", "/api/v1/auth/me/preferences", token, map[string]any{"language": "en"}), 200)
+		if prefs.Header.Get("ETag") != etag {
+			t.Fatalf("preferences answered ETag %s; the user's version is still %s", prefs.Header.Get("ETag"), etag)
+		}
+		up := h.Must(h.Do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"displayName": "钱销售"}, "If-Match", prefs.Header.Get("ETag")), 200)
+		if want := `"` + strconv.FormatFloat(up.Body["version"].(float64), 'f', -1, 64) + `"`; up.Header.Get("ETag") != want {
+			t.Fatalf("PATCH answered ETag %s with a view at version %s", up.Header.Get("ETag"), want)
+		}
+		h.Must(h.Do("PATCH", "/api/v1/auth/me/preferences", token, map[string]any{"timeZone": "Europe/Berlin"}), 200)
+		h.Must(h.Do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"displayName": "钱二"}, "If-Match", up.Header.Get("ETag")), 200)
+	})
+}

@@ -227,6 +227,10 @@ func MovesEditVersion(e event.Event) bool {
 	return !SignInBookkeeping(e)
 }
 
+// MovesEditVersion is the package's rule as a method, for the repository (commands.Update answers
+// with the version clients match).
+func (u *User) MovesEditVersion(e event.Event) bool { return MovesEditVersion(e) }
+
 func (u *User) ID() uuid.UUID { return u.id }
 
 // EditVersion is the version of the last event that MovesEditVersion: the version clients see
