@@ -97,7 +97,7 @@ const menu: Item[] = [
     zh: '运维',
     en: 'Operations',
     icon: <SettingOutlined />,
-    show: (s) => s.isAdmin || s.can('projections.manage') || s.user.roles.includes('manager'),
+    show: (s) => s.can('projections.manage') || s.can('audit.read'), // GET /projections allows either
   },
   { key: '/account', zh: '我的账户', en: 'My account', icon: <UserOutlined />, show: always },
 ];

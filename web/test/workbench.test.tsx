@@ -102,8 +102,7 @@ test('an error shows the error state; retry loads the figures', async () => {
 
 test('a manager switches to the figures of their data scope', async () => {
   const urls = serve(answer());
-  const s = session(['leads.read', 'customers.read']);
-  s.roles = [{ name: 'manager', dataScope: 'department_tree' } as Schemas['Role']];
+  const s = session(['leads.read', 'customers.read'], false, { dataScope: 'department_tree' });
   renderWith(<Workbench />, { s });
   await screen.findByRole('link', { name: '我的线索: 4' });
   const user = userEvent.setup({ delay: null });
@@ -114,8 +113,7 @@ test('a manager switches to the figures of their data scope', async () => {
 
 test('a sales user (data scope self) has no team switch', async () => {
   serve(answer());
-  const s = session(['leads.read']);
-  s.roles = [{ name: 'sales', dataScope: 'self' } as Schemas['Role']];
+  const s = session(['leads.read'], false, { dataScope: 'self' });
   renderWith(<Workbench />, { s });
   await screen.findByRole('link', { name: '我的线索: 4' });
   expect(screen.queryByText('团队（数据范围）')).toBeNull();

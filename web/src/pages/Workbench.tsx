@@ -96,7 +96,7 @@ export default function Workbench() {
   const t = useT();
   const { lang } = useLang();
   const s = useSession();
-  const hasTeam = s.isAdmin || s.roles.some((r) => r.dataScope !== 'self');
+  const hasTeam = !!s.user.dataScope && s.user.dataScope !== 'self'; // the widest scope of their roles
   const [scope, setScope] = useState<'mine' | 'team'>('mine');
   const tz = userZone();
   const q = useQuery({
