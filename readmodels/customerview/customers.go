@@ -3,6 +3,7 @@ package customerview
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -317,9 +318,14 @@ type Contact struct {
 	Birthday    string    `json:"birthday"`
 	Remark      string    `json:"remark"`
 	Primary     bool      `json:"primary"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-	Version     int64     `json:"version"`
+	// The owner is the customer's (contacts are scoped through their customers), with the name
+	// denormalised like the customer's (empty when the customer is in the pool).
+	OwnerID   *uuid.UUID `json:"ownerId"`
+	OwnerName string     `json:"ownerName,omitempty"`
+	InPool    bool       `json:"inPool"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	Version   int64      `json:"version"`
 }
 
 // ContactTableDDL is the contact table of one generation: each row carries its customer's owner
@@ -329,22 +335,27 @@ func ContactTableDDL(table string) []string {
 		`CREATE TABLE ` + table + ` (
 		id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, name TEXT NOT NULL, gender TEXT NOT NULL, title TEXT NOT NULL,
 		office_phone TEXT NOT NULL, mobile TEXT NOT NULL, email TEXT NOT NULL, fax TEXT NOT NULL, birthday TEXT NOT NULL,
-		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '',
+		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id TEXT, owner_name TEXT NOT NULL DEFAULT '', owner_dept_id TEXT NOT NULL DEFAULT '',
 		owner_dept_path {path} NOT NULL DEFAULT '', owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
 		created_at {time} NOT NULL, updated_at {time} NOT NULL, version {bigint} NOT NULL, search TEXT NOT NULL)`,
 		`CREATE INDEX ` + table + `_customer ON ` + table + ` (customer_id, name, id)`,
 	}, readmodels.OwnershipIndexes(table, contactSpec.Sorts)...)
 }
 
-const contactColumns = `id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark, is_primary, created_at, updated_at, version`
+const contactColumns = `id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark, is_primary, owner_id, owner_name,
+	in_pool, created_at, updated_at, version`
 
 func scanContact(row readmodels.Scanner) (*Contact, error) {
 	var c Contact
 	var id, cust string
+	var owner sql.NullString
 	var cr, up readmodels.Time
 	if err := row.Scan(&id, &cust, &c.Name, &c.Gender, &c.Title, &c.OfficePhone, &c.Mobile, &c.Email, &c.Fax, &c.Birthday, &c.Remark,
-		&c.Primary, &cr, &up, &c.Version); err != nil {
+		&c.Primary, &owner, &c.OwnerName, &c.InPool, &cr, &up, &c.Version); err != nil {
 		return nil, err
+	}
+	if o, err := uuid.Parse(owner.String); owner.Valid && err == nil {
+		c.OwnerID = &o
 	}
 	c.ID, _ = uuid.Parse(id)
 	c.CustomerID, _ = uuid.Parse(cust)

@@ -56,6 +56,7 @@ var Contacts = &Spec[ContactRow, contactView]{Name: "contacts", Title: "联系�
 		Format: func(c contactView, _ Names) string { return c.Birthday }},
 	kText("remark", []string{"备注", "remark", "remarks", "note"}, func(f *contact.Fields) *string { return &f.Remark }, func(c contactView) string { return c.Remark }),
 	{Field: "primary", Headers: []string{"主联系人", "primary"}, Format: func(c contactView, _ Names) string { return yesNo(c.Primary) }},
+	{Field: "ownerId", Headers: []string{"负责人", "ownerId", "owner"}, Format: func(c contactView, n Names) string { return ownerName(c.OwnerID, c.OwnerName, n) }},
 	{Field: "createdAt", Headers: []string{"创建时间", "createdAt"}, Format: func(c contactView, _ Names) string { return fmtTime(&c.CreatedAt) }},
 	{Field: "updatedAt", Headers: []string{"更新时间", "updatedAt"}, Format: func(c contactView, _ Names) string { return fmtTime(&c.UpdatedAt) }},
 }}
