@@ -51,6 +51,10 @@ func TestOwnerNamesInLists(t *testing.T) {
 			if got := names("/api/v1/contacts"); got["张联系"] != owner || got["李公海"] != "-" {
 				t.Fatalf("contact owner names %v, want %q and none for the pool", got, owner)
 			}
+			cs := h.Must(h.Do("GET", "/api/v1/contacts?customerId="+cust, admin, nil), 200).Body["items"].([]any)
+			if len(cs) != 1 || cs[0].(map[string]any)["customerName"] != "名字测试有限公司" {
+				t.Fatalf("contacts of %s: %v", cust, cs)
+			}
 			lead := h.Must(h.Do("GET", "/api/v1/leads/"+mine, admin, nil), 200)
 			if lead.Body["ownerName"] != owner || lead.Body["ownerId"] != s1 {
 				t.Fatalf("lead detail owner %v %v, want %s %s", lead.Body["ownerId"], lead.Body["ownerName"], s1, owner)

@@ -306,18 +306,21 @@ func (db *Views) CustomersToCheck(ctx context.Context, after uuid.UUID, limit in
 
 // Contact is the read view of a contact.
 type Contact struct {
-	ID          uuid.UUID `json:"id"`
-	CustomerID  uuid.UUID `json:"customerId"`
-	Name        string    `json:"name"`
-	Gender      string    `json:"gender"`
-	Title       string    `json:"title"`
-	OfficePhone string    `json:"officePhone"`
-	Mobile      string    `json:"mobile"`
-	Email       string    `json:"email"`
-	Fax         string    `json:"fax"`
-	Birthday    string    `json:"birthday"`
-	Remark      string    `json:"remark"`
-	Primary     bool      `json:"primary"`
+	ID         uuid.UUID `json:"id"`
+	CustomerID uuid.UUID `json:"customerId"`
+	// CustomerName is the customer's name, looked up for one page of contacts at a time in one
+	// query by primary key (see withCustomerNames), so a customer's rename needs no contact update.
+	CustomerName string `json:"customerName"`
+	Name         string `json:"name"`
+	Gender       string `json:"gender"`
+	Title        string `json:"title"`
+	OfficePhone  string `json:"officePhone"`
+	Mobile       string `json:"mobile"`
+	Email        string `json:"email"`
+	Fax          string `json:"fax"`
+	Birthday     string `json:"birthday"`
+	Remark       string `json:"remark"`
+	Primary      bool   `json:"primary"`
 	// The owner is the customer's (contacts are scoped through their customers), with the name
 	// denormalised like the customer's (empty when the customer is in the pool).
 	OwnerID   *uuid.UUID `json:"ownerId"`
@@ -402,12 +405,42 @@ func (db *Views) SearchContacts(ctx context.Context, q ContactQuery) (readmodels
 	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
 	spec := contactSpec
 	spec.Table = table
-	return readmodels.List(ctx, db.DB, spec, *lq)
+	page, err := readmodels.List(ctx, db.DB, spec, *lq)
+	if err != nil {
+		return page, err
+	}
+	return page, db.withCustomerNames(ctx, page.Items...)
 }
 
 // GetContact returns one contact inside the scope.
 func (db *Views) GetContact(ctx context.Context, scope readmodels.Scope, id uuid.UUID) (*Contact, error) {
-	return readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "contacts"), contactColumns, scope, id, scanContact)
+	c, err := readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "contacts"), contactColumns, scope, id, scanContact)
+	if err != nil {
+		return nil, err
+	}
+	return c, db.withCustomerNames(ctx, c)
+}
+
+// withCustomerNames fills in the customers' names of contacts (at most a page: one query by the
+// customers' primary key). A contact is seen exactly when its customer is (they share the owner
+// columns), so the names reveal nothing the reader could not open.
+func (db *Views) withCustomerNames(ctx context.Context, contacts ...*Contact) error {
+	ids := make([]uuid.UUID, 0, len(contacts))
+	seen := map[uuid.UUID]bool{}
+	for _, c := range contacts {
+		if !seen[c.CustomerID] {
+			seen[c.CustomerID] = true
+			ids = append(ids, c.CustomerID)
+		}
+	}
+	names, err := db.CustomerNames(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range contacts {
+		c.CustomerName = names[c.CustomerID]
+	}
+	return nil
 }
 
 // DuplicateLimit caps the answer of a duplicate check.

@@ -28,7 +28,7 @@ var Contacts = &Spec[ContactRow, contactView]{Name: "contacts", Title: "联系�
 	{Field: "id", Headers: []string{"编号", "id", "联系人编号"}, Format: func(c contactView, _ Names) string { return c.ID.String() }},
 	{Field: "customer", Headers: []string{"客户名称", "客户", "customer", "customerName", "公司", "公司名称"},
 		Parse:  func(c *ContactRow, v string) error { c.CustomerName = v; return nil },
-		Format: func(c contactView, n Names) string { return n.Customer(c.CustomerID) }},
+		Format: func(c contactView, _ Names) string { return c.CustomerName }},
 	{Field: "customerId", Headers: []string{"客户编号", "customerId", "客户ID"},
 		Parse: func(c *ContactRow, v string) error {
 			id, err := uuid.Parse(v)

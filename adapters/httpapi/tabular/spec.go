@@ -19,7 +19,6 @@ import (
 // Names looks up the names an export shows instead of ids.
 type Names interface {
 	User(id *uuid.UUID) string
-	Customer(id uuid.UUID) string
 }
 
 // ownerName is the owner's name as the row carries it (the projections keep it), else as names
