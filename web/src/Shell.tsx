@@ -26,6 +26,7 @@ const LeadDetail = lazy(() => import('./pages/LeadDetail'));
 const Customers = lazy(() => import('./pages/Customers'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const Contacts = lazy(() => import('./pages/Contacts'));
+const ContactDetail = lazy(() => import('./pages/ContactDetail'));
 const ImportWizard = lazy(() => import('./pages/ImportWizard'));
 const Org = lazy(() => import('./pages/Org'));
 const Account = lazy(() => import('./pages/Account'));
@@ -314,6 +315,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="customers/pool" element={<Customers pool />} />
                   <Route path="customers/:id" element={<CustomerDetail />} />
                   <Route path="contacts" element={<Contacts />} />
+                  <Route path="contacts/:id" element={<ContactDetail />} />
                   <Route path="import" element={<ImportWizard />} />
                   <Route path="org/*" element={<Org />} />
                   <Route path="account" element={<Account />} />

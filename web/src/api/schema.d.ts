@@ -1428,6 +1428,7 @@ export interface components {
          * @example {
          *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
          *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+         *       "customerName": "北京星河科技有限公司",
          *       "name": "王小明",
          *       "gender": "male",
          *       "title": "采购经理",
@@ -1454,6 +1455,8 @@ export interface components {
             id: string;
             /** Format: uuid */
             customerId: string;
+            /** @description The customer's current name. */
+            customerName: string;
             name: string;
             gender: components["schemas"]["ContactGender"] | "";
             title: string;
