@@ -172,14 +172,15 @@ export function CustomFieldFilter({ def, sp, set }: { def: CustomField; sp: URLS
     case 'date': {
       const r = (value ?? {}) as { min?: string; max?: string };
       return (
-        <DatePicker.RangePicker
-          allowEmpty={[true, true]}
-          aria-label={t(`按${def.label}筛选`, `Filter by ${def.label}`)}
-          placeholder={[t(`${def.label} 起`, `${def.label} from`), t('止', 'to')]}
-          value={[r.min ? dayjs(r.min) : null, r.max ? dayjs(r.max) : null]}
-          onChange={(d) => put({ min: d?.[0]?.format('YYYY-MM-DD'), max: d?.[1]?.format('YYYY-MM-DD') })}
-          data-testid={`filter-custom-${def.key}`}
-        />
+        <span data-testid={`filter-custom-${def.key}`}>
+          <DatePicker.RangePicker
+            allowEmpty={[true, true]}
+            aria-label={t(`按${def.label}筛选`, `Filter by ${def.label}`)}
+            placeholder={[t(`${def.label} 起`, `${def.label} from`), t('止', 'to')]}
+            value={[r.min ? dayjs(r.min) : null, r.max ? dayjs(r.max) : null]}
+            onChange={(d) => put({ min: d?.[0]?.format('YYYY-MM-DD'), max: d?.[1]?.format('YYYY-MM-DD') })}
+          />
+        </span>
       );
     }
     default:
