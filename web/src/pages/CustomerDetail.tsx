@@ -41,7 +41,7 @@ export function ContactsTable({ customerId, canEdit }: { customerId: string; can
         scroll={{ x: 'max-content' }}
         locale={{ emptyText: t('暂无联系人', 'No contacts yet') }}
         columns={[
-          { key: 'name', title: t('姓名', 'Name'), render: (_, c) => <span><Link to={`/contacts/${c.id}`}>{c.name}</Link> {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
+          { key: 'name', title: t('姓名', 'Name'), render: (_, c) => <span><Link to={`/contacts/${c.id}`} style={{ textDecoration: 'underline' }}>{c.name}</Link> {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
           { key: 'title', title: t('职务', 'Title'), dataIndex: 'title' },
           { key: 'mobile', title: t('手机', 'Mobile'), dataIndex: 'mobile' },
           { key: 'officePhone', title: t('办公电话', 'Office phone'), dataIndex: 'officePhone' },
