@@ -11,8 +11,13 @@ import (
 // them): the owner and where the owner sits, so that a data scope is a WHERE clause served by an
 // index (see Scope.Condition), and whether the record is in its pool. Declared once: a view
 // embeds the struct, adds OwnershipCols to its table and OwnershipIndexes to its DDL.
+//
+// OwnerName is the owner's display name, denormalised by the projection from its own copy of the
+// organisation (kit.OrgTree) so that a list shows names without a join or a second query; a
+// rename rewrites the rows of that owner (by the owner index). Empty for a record in its pool.
 type Ownership struct {
 	OwnerID       *uuid.UUID `json:"ownerId"`
+	OwnerName     string     `json:"ownerName,omitempty"`
 	InPool        bool       `json:"inPool"`
 	OwnerDeptID   string     `json:"-"`
 	OwnerDeptPath string     `json:"-"`
@@ -23,6 +28,7 @@ type Ownership struct {
 func OwnershipCols[R any](get func(*R) *Ownership) []Col[R] {
 	return []Col[R]{
 		OptIDCol("owner_id", true, func(r *R) **uuid.UUID { return &get(r).OwnerID }),
+		withType(TextCol("owner_name", func(r *R) *string { return &get(r).OwnerName }), "TEXT NOT NULL DEFAULT ''"),
 		withType(TextCol("owner_dept_id", func(r *R) *string { return &get(r).OwnerDeptID }), "TEXT NOT NULL DEFAULT ''"),
 		withType(TextCol("owner_dept_path", func(r *R) *string { return &get(r).OwnerDeptPath }), "{path} NOT NULL DEFAULT ''"),
 		withType(TextCol("owner_superior_path", func(r *R) *string { return &get(r).OwnerSupPath }), "{path} NOT NULL DEFAULT ''"),

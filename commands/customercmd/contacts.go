@@ -3,6 +3,7 @@ package customercmd
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -150,6 +151,23 @@ func (h *Contacts) History(ctx context.Context, a access.Actor, id uuid.UUID) ([
 		return nil, err
 	}
 	return h.repo.History(ctx, id, (*contact.Contact).Snapshot)
+}
+
+// AsOf returns the contact as it was at a time. Whether the reader may see it is decided by its
+// customer now (as History does): the past of a contact is shown to those who see it today.
+func (h *Contacts) AsOf(ctx context.Context, a access.Actor, id uuid.UUID, until time.Time) (map[string]any, error) {
+	l, err := h.repo.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.customers.visible(ctx, a, l.Root.Customer()); err != nil {
+		return nil, err
+	}
+	c, err := h.repo.AsOf(ctx, id, until)
+	if err != nil {
+		return nil, err
+	}
+	return c.Snapshot(), nil
 }
 
 // Adopt appends a contact another process built and decided on (a lead's conversion). An

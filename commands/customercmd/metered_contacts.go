@@ -2,6 +2,7 @@ package customercmd
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,6 +20,7 @@ type ContactCommands interface {
 	SetPrimary(ctx context.Context, m commands.Meta, customerID uuid.UUID, contactID uuid.UUID) (commands.Result, error)
 	Import(ctx context.Context, m commands.Meta, rows []ImportContactRow, o commands.ImportOptions) ([]commands.ImportResult, error)
 	History(ctx context.Context, a access.Actor, id uuid.UUID) ([]commands.Change, error)
+	AsOf(ctx context.Context, a access.Actor, id uuid.UUID, until time.Time) (map[string]any, error)
 }
 
 var _ ContactCommands = (*Contacts)(nil)

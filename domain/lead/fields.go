@@ -67,6 +67,12 @@ type Patch struct {
 type ValidationError = field.Error
 
 // Text limits, in characters.
+// MaxSource and MaxIndustry are the longest source and industry a lead may have (in characters).
+const (
+	MaxSource   = 100
+	MaxIndustry = 100
+)
+
 const (
 	maxName = 200
 	maxText = 500
@@ -81,7 +87,7 @@ func (f Fields) Validate() error {
 	}
 	errs = append(errs, checkText("name", f.Name, maxName), checkText("company", f.Company, maxName),
 		checkPhone("phone", f.Phone), checkPhone("mobile", f.Mobile), checkEmail(f.Email),
-		checkText("source", f.Source, 100), checkText("industry", f.Industry, 100), checkText("level", f.Level, 50),
+		checkText("source", f.Source, MaxSource), checkText("industry", f.Industry, MaxIndustry), checkText("level", f.Level, 50),
 		checkText("address", f.Address, maxText), checkText("remark", f.Remark, maxLong))
 	return errors.Join(errs...)
 }

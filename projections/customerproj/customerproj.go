@@ -237,8 +237,8 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	}
 	// Contacts carry their customer's owner columns: keep them in step.
 	o := ownerColumns(row)
-	_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET owner_id = ?, owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ?, in_pool = ?
-		WHERE customer_id = ?`, o.id, o.dept, o.deptPath, o.supPath, o.inPool, id.String())
+	_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET owner_id = ?, owner_name = ?, owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ?,
+		in_pool = ? WHERE customer_id = ?`, o.id, o.name, o.dept, o.deptPath, o.supPath, o.inPool, id.String())
 	return err
 }
 
@@ -261,13 +261,13 @@ func (b *batch) create(ctx context.Context, e eventstore.Event, c customer.Creat
 
 // owner is a customer's owner columns, which its contacts copy.
 type owner struct {
-	id                      any // nil: the pool
-	dept, deptPath, supPath string
-	inPool                  bool
+	id                            any // nil: the pool
+	name, dept, deptPath, supPath string
+	inPool                        bool
 }
 
 func ownerColumns(c *customerview.Customer) owner {
-	o := owner{dept: c.OwnerDeptID, deptPath: c.OwnerDeptPath, supPath: c.OwnerSupPath, inPool: c.InPool}
+	o := owner{name: c.OwnerName, dept: c.OwnerDeptID, deptPath: c.OwnerDeptPath, supPath: c.OwnerSupPath, inPool: c.InPool}
 	if c.OwnerID != nil {
 		o.id = c.OwnerID.String()
 	}
@@ -306,9 +306,9 @@ var contactChanges = kit.NewHandlers(
 			return fmt.Errorf("contact %s moved to customer %s: %w", d.ContactID, d.To, err)
 		}
 		o := ownerColumns(cu)
-		_, err = c.tx.Exec(ctx, `UPDATE `+c.contacts+` SET customer_id = ?, is_primary = ?, owner_id = ?, owner_dept_id = ?, owner_dept_path = ?,
-			owner_superior_path = ?, in_pool = ?, version = ? WHERE id = ?`, d.To, false, o.id, o.dept, o.deptPath, o.supPath,
-			o.inPool, c.e.Version, d.ContactID)
+		_, err = c.tx.Exec(ctx, `UPDATE `+c.contacts+` SET customer_id = ?, is_primary = ?, owner_id = ?, owner_name = ?, owner_dept_id = ?,
+			owner_dept_path = ?, owner_superior_path = ?, in_pool = ?, version = ? WHERE id = ?`, d.To, false, o.id, o.name, o.dept, o.deptPath,
+			o.supPath, o.inPool, c.e.Version, d.ContactID)
 		return err
 	}),
 )
@@ -329,12 +329,12 @@ func (c *contactChange) upsert(ctx context.Context, f contact.Fields, custID str
 	search := strings.ToLower(strings.Join([]string{f.Name, f.Mobile, f.OfficePhone, f.Email, f.Title}, "\x1f"))
 	tm := c.tx.DB.Dialect.Time(e.OccurredAt)
 	_, err = c.tx.Exec(ctx, `INSERT INTO `+c.contacts+` (id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark,
-		is_primary, owner_id, owner_dept_id, owner_dept_path, owner_superior_path, in_pool, created_at, updated_at, version, search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		is_primary, owner_id, owner_name, owner_dept_id, owner_dept_path, owner_superior_path, in_pool, created_at, updated_at, version, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, gender = excluded.gender, title = excluded.title, office_phone = excluded.office_phone,
 		mobile = excluded.mobile, email = excluded.email, fax = excluded.fax, birthday = excluded.birthday, remark = excluded.remark,
 		updated_at = excluded.updated_at, version = excluded.version, search = excluded.search`,
-		id, cid.String(), f.Name, f.Gender, f.Title, f.OfficePhone, f.Mobile, f.Email, f.Fax, f.Birthday, f.Remark, false, o.id,
+		id, cid.String(), f.Name, f.Gender, f.Title, f.OfficePhone, f.Mobile, f.Email, f.Fax, f.Birthday, f.Remark, false, o.id, o.name,
 		o.dept, o.deptPath, o.supPath, o.inPool, tm, tm, e.Version, search)
 	return err
 }
@@ -348,7 +348,7 @@ func optUUID(s string) *uuid.UUID {
 }
 
 func (b *batch) setOwner(ctx context.Context, row *customerview.Customer, owner string, at time.Time) error {
-	row.OwnerID, row.InPool, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath, row.ClaimedAt = nil, true, "", "", "", nil
+	row.OwnerID, row.OwnerName, row.InPool, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath, row.ClaimedAt = nil, "", true, "", "", "", nil
 	id, err := uuid.Parse(owner)
 	if err != nil {
 		return nil
@@ -358,7 +358,7 @@ func (b *batch) setOwner(ctx context.Context, row *customerview.Customer, owner 
 		return err
 	}
 	t := at
-	row.OwnerID, row.InPool, row.ClaimedAt = &id, false, &t
+	row.OwnerID, row.OwnerName, row.InPool, row.ClaimedAt = &id, p.Name, false, &t
 	row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath = p.DepartmentID, p.DeptPath, p.SuperiorPath
 	return nil
 }

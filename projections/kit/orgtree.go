@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -17,17 +18,19 @@ import (
 // department path ("/root/child/…/self/") and superior path (the chain of superiors from the
 // top, "/boss/manager/"). Data scopes become prefix ranges on these paths. Projections that
 // scope rows by owner embed an OrgTree so that a rebuild replays organisation changes in log
-// order together with their own events.
+// order together with their own events. The users table of such a projection (OrgTreeDDL) also
+// keeps each user's display name, which the rows copy into owner_name (see followOrg).
 type OrgTree struct {
 	Depts string // table: id, parent_id, path
-	Users string // table: id, department_id, dept_path, superior_id, superior_path
+	Users string // table: id, department_id, dept_path, superior_id, superior_path (and name: OrgTreeDDL)
 }
 
-// Placement is where a user sits.
+// Placement is where a user sits, and the user's display name (Lookup).
 type Placement struct {
 	DepartmentID string
 	DeptPath     string
 	SuperiorPath string
+	Name         string
 }
 
 // OrgTreeDDL creates the tree's two tables.
@@ -36,7 +39,7 @@ func OrgTreeDDL(depts, users string) []string {
 		`CREATE TABLE ` + depts + ` (id TEXT PRIMARY KEY, parent_id TEXT NOT NULL DEFAULT '', path {path} NOT NULL)`,
 		`CREATE INDEX ` + depts + `_path ON ` + depts + ` (path)`,
 		`CREATE TABLE ` + users + ` (id TEXT PRIMARY KEY, department_id TEXT NOT NULL DEFAULT '', dept_path {path} NOT NULL DEFAULT '',
-			superior_id TEXT NOT NULL DEFAULT '', superior_path {path} NOT NULL DEFAULT '/')`,
+			superior_id TEXT NOT NULL DEFAULT '', superior_path {path} NOT NULL DEFAULT '/', name TEXT NOT NULL DEFAULT '')`,
 		`CREATE INDEX ` + users + `_dept ON ` + users + ` (dept_path)`,
 		`CREATE INDEX ` + users + `_sup ON ` + users + ` (superior_path)`,
 	}
@@ -216,23 +219,33 @@ func (o OrgTree) Place(ctx context.Context, tx *engine.Tx, deptID, superiorID st
 	return p, nil
 }
 
-// Lookup returns where a user sits (zero placement for an unknown user).
+// Lookup returns where a user sits and their name (zero placement for an unknown user). Only
+// for trees made by OrgTreeDDL (the organisation projection's own users table has no name).
 func (o OrgTree) Lookup(ctx context.Context, tx *engine.Tx, userID uuid.UUID) (Placement, error) {
 	var p Placement
-	err := tx.QueryRow(ctx, `SELECT department_id, dept_path, superior_path FROM `+o.Users+` WHERE id = ?`, userID.String()).
-		Scan(&p.DepartmentID, &p.DeptPath, &p.SuperiorPath)
+	err := tx.QueryRow(ctx, `SELECT department_id, dept_path, superior_path, name FROM `+o.Users+` WHERE id = ?`, userID.String()).
+		Scan(&p.DepartmentID, &p.DeptPath, &p.SuperiorPath, &p.Name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Placement{SuperiorPath: "/"}, nil
 	}
 	return p, err
 }
 
-// followOrg applies an organisation event to a projection's tree and moves the owner columns of
-// the rows (in table) whose owners' placement changed.
+// followOrg applies an organisation event to a projection's tree and rewrites the owner columns
+// of the rows (in tables) whose owners' placement or name changed: one UPDATE per such user and
+// table, by the owner index (owner_id leads every ownership index).
 func followOrg(ctx context.Context, tx *engine.Tx, tree OrgTree, d event.Event, tables ...string) error {
 	changed, err := tree.Apply(ctx, tx, d)
 	if err != nil {
 		return err
+	}
+	if id, name, ok := displayName(d); ok {
+		if _, err := tx.Exec(ctx, `UPDATE `+tree.Users+` SET name = ? WHERE id = ?`, name, id); err != nil {
+			return err
+		}
+		if !slices.Contains(changed, id) {
+			changed = append(changed, id)
+		}
 	}
 	for _, id := range changed {
 		uid, err := uuid.Parse(id)
@@ -244,11 +257,24 @@ func followOrg(ctx context.Context, tx *engine.Tx, tree OrgTree, d event.Event, 
 			return err
 		}
 		for _, table := range tables {
-			if _, err := tx.Exec(ctx, `UPDATE `+table+` SET owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ? WHERE owner_id = ?`,
-				p.DepartmentID, p.DeptPath, p.SuperiorPath, id); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE `+table+` SET owner_dept_id = ?, owner_dept_path = ?, owner_superior_path = ?, owner_name = ? WHERE owner_id = ?`,
+				p.DepartmentID, p.DeptPath, p.SuperiorPath, p.Name, id); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// displayName is the user and the display name an event gives them, if it gives one.
+func displayName(d event.Event) (id, name string, ok bool) {
+	switch e := d.(type) {
+	case user.Created:
+		return e.UserID, e.DisplayName, true
+	case user.Updated:
+		if e.DisplayName != nil {
+			return e.UserID, *e.DisplayName, true
+		}
+	}
+	return "", "", false
 }

@@ -205,9 +205,9 @@ func (b *batch) applyOrg(ctx context.Context, e eventstore.Event) error {
 	return b.buf.OrgChanged(ctx, b.tx, d, b.table)
 }
 
-// setOwner sets the owner (empty: the pool) and the owner's placement.
+// setOwner sets the owner (empty: the pool), the owner's placement and name.
 func (b *batch) setOwner(ctx context.Context, row *leadview.Lead, owner string) error {
-	row.OwnerID, row.InPool, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath = nil, true, "", "", ""
+	row.OwnerID, row.OwnerName, row.InPool, row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath = nil, "", true, "", "", ""
 	id, err := uuid.Parse(owner)
 	if err != nil {
 		return nil
@@ -216,7 +216,7 @@ func (b *batch) setOwner(ctx context.Context, row *leadview.Lead, owner string) 
 	if err != nil {
 		return err
 	}
-	row.OwnerID, row.InPool = &id, false
+	row.OwnerID, row.OwnerName, row.InPool = &id, p.Name, false
 	row.OwnerDeptID, row.OwnerDeptPath, row.OwnerSupPath = p.DepartmentID, p.DeptPath, p.SuperiorPath
 	return nil
 }

@@ -3,6 +3,7 @@ package customerview
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -309,21 +310,29 @@ func (db *Views) CustomersToCheck(ctx context.Context, after uuid.UUID, limit in
 
 // Contact is the read view of a contact.
 type Contact struct {
-	ID          uuid.UUID `json:"id"`
-	CustomerID  uuid.UUID `json:"customerId"`
-	Name        string    `json:"name"`
-	Gender      string    `json:"gender"`
-	Title       string    `json:"title"`
-	OfficePhone string    `json:"officePhone"`
-	Mobile      string    `json:"mobile"`
-	Email       string    `json:"email"`
-	Fax         string    `json:"fax"`
-	Birthday    string    `json:"birthday"`
-	Remark      string    `json:"remark"`
-	Primary     bool      `json:"primary"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-	Version     int64     `json:"version"`
+	ID         uuid.UUID `json:"id"`
+	CustomerID uuid.UUID `json:"customerId"`
+	// CustomerName is the customer's name, looked up for one page of contacts at a time in one
+	// query by primary key (see withCustomerNames), so a customer's rename needs no contact update.
+	CustomerName string `json:"customerName"`
+	Name         string `json:"name"`
+	Gender       string `json:"gender"`
+	Title        string `json:"title"`
+	OfficePhone  string `json:"officePhone"`
+	Mobile       string `json:"mobile"`
+	Email        string `json:"email"`
+	Fax          string `json:"fax"`
+	Birthday     string `json:"birthday"`
+	Remark       string `json:"remark"`
+	Primary      bool   `json:"primary"`
+	// The owner is the customer's (contacts are scoped through their customers), with the name
+	// denormalised like the customer's (empty when the customer is in the pool).
+	OwnerID   *uuid.UUID `json:"ownerId"`
+	OwnerName string     `json:"ownerName,omitempty"`
+	InPool    bool       `json:"inPool"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	Version   int64      `json:"version"`
 }
 
 // ContactTableDDL is the contact table of one generation: each row carries its customer's owner
@@ -333,22 +342,27 @@ func ContactTableDDL(table string) []string {
 		`CREATE TABLE ` + table + ` (
 		id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, name TEXT NOT NULL, gender TEXT NOT NULL, title TEXT NOT NULL,
 		office_phone TEXT NOT NULL, mobile TEXT NOT NULL, email TEXT NOT NULL, fax TEXT NOT NULL, birthday TEXT NOT NULL,
-		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id TEXT, owner_dept_id TEXT NOT NULL DEFAULT '',
+		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id TEXT, owner_name TEXT NOT NULL DEFAULT '', owner_dept_id TEXT NOT NULL DEFAULT '',
 		owner_dept_path {path} NOT NULL DEFAULT '', owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
 		created_at {time} NOT NULL, updated_at {time} NOT NULL, version {bigint} NOT NULL, search TEXT NOT NULL)`,
 		`CREATE INDEX ` + table + `_customer ON ` + table + ` (customer_id, name, id)`,
 	}, readmodels.OwnershipIndexes(table, contactSpec.Sorts)...)
 }
 
-const contactColumns = `id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark, is_primary, created_at, updated_at, version`
+const contactColumns = `id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark, is_primary, owner_id, owner_name,
+	in_pool, created_at, updated_at, version`
 
 func scanContact(row readmodels.Scanner) (*Contact, error) {
 	var c Contact
 	var id, cust string
+	var owner sql.NullString
 	var cr, up readmodels.Time
 	if err := row.Scan(&id, &cust, &c.Name, &c.Gender, &c.Title, &c.OfficePhone, &c.Mobile, &c.Email, &c.Fax, &c.Birthday, &c.Remark,
-		&c.Primary, &cr, &up, &c.Version); err != nil {
+		&c.Primary, &owner, &c.OwnerName, &c.InPool, &cr, &up, &c.Version); err != nil {
 		return nil, err
+	}
+	if o, err := uuid.Parse(owner.String); owner.Valid && err == nil {
+		c.OwnerID = &o
 	}
 	c.ID, _ = uuid.Parse(id)
 	c.CustomerID, _ = uuid.Parse(cust)
@@ -395,12 +409,42 @@ func (db *Views) SearchContacts(ctx context.Context, q ContactQuery) (readmodels
 	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
 	spec := contactSpec
 	spec.Table = table
-	return readmodels.List(ctx, db.DB, spec, *lq)
+	page, err := readmodels.List(ctx, db.DB, spec, *lq)
+	if err != nil {
+		return page, err
+	}
+	return page, db.withCustomerNames(ctx, page.Items...)
 }
 
 // GetContact returns one contact inside the scope.
 func (db *Views) GetContact(ctx context.Context, scope readmodels.Scope, id uuid.UUID) (*Contact, error) {
-	return readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "contacts"), contactColumns, scope, id, scanContact)
+	c, err := readmodels.GetScoped(ctx, db.DB, db.Gens.Table(Projection, "contacts"), contactColumns, scope, id, scanContact)
+	if err != nil {
+		return nil, err
+	}
+	return c, db.withCustomerNames(ctx, c)
+}
+
+// withCustomerNames fills in the customers' names of contacts (at most a page: one query by the
+// customers' primary key). A contact is seen exactly when its customer is (they share the owner
+// columns), so the names reveal nothing the reader could not open.
+func (db *Views) withCustomerNames(ctx context.Context, contacts ...*Contact) error {
+	ids := make([]uuid.UUID, 0, len(contacts))
+	seen := map[uuid.UUID]bool{}
+	for _, c := range contacts {
+		if !seen[c.CustomerID] {
+			seen[c.CustomerID] = true
+			ids = append(ids, c.CustomerID)
+		}
+	}
+	names, err := db.CustomerNames(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range contacts {
+		c.CustomerName = names[c.CustomerID]
+	}
+	return nil
 }
 
 // DuplicateLimit caps the answer of a duplicate check.

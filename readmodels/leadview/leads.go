@@ -101,15 +101,16 @@ func Scan(row readmodels.Scanner) (*Lead, error) { return table.Scan(row) }
 
 // Query is a lead search.
 type Query struct {
-	Scope   readmodels.Scope
-	Q       string
-	Status  []string
-	Source  string
-	OwnerID *uuid.UUID
-	Pool    *bool
-	Sort    string // createdAt, updatedAt, name, nextFollowUpAt; "-" prefix for descending
-	Limit   int
-	Cursor  string
+	Scope    readmodels.Scope
+	Q        string
+	Status   []string
+	Source   string
+	Industry string
+	OwnerID  *uuid.UUID
+	Pool     *bool
+	Sort     string // createdAt, updatedAt, name, nextFollowUpAt; "-" prefix for descending
+	Limit    int
+	Cursor   string
 }
 
 var spec = readmodels.ListSpec[*Lead]{
@@ -143,8 +144,13 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Lead], e
 		return readmodels.Page[*Lead]{}, err
 	}
 	add := lq.Add
+	// Source and industry are equalities checked on the rows the scope's index walk reads (a
+	// page of a scope reads its rows in index order and stops at the limit): no index of their own.
 	if q.Source != "" {
 		add("source = ?", q.Source)
+	}
+	if q.Industry != "" {
+		add("industry = ?", q.Industry)
 	}
 	if q.OwnerID != nil {
 		add("owner_id = ?", q.OwnerID.String())

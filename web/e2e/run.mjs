@@ -498,6 +498,79 @@ await step('customers: the duplicate warning appears when the company name loses
   await axe(admin, 'customers');
 });
 
+await step('customers: filter by industry and by a custom field; the URL and the export keep the filters', async () => {
+  const token = state.adminToken;
+  await api(token, 'PATCH', '/settings', { customerFields: [{ key: 'region', label: '大区', type: 'option', options: ['华北', '华南'] }] });
+  await api(token, 'POST', '/customers', { name: '杭州滤镜制造有限公司', industry: '制造业', custom: { region: '华南' } });
+  await api(token, 'POST', '/customers', { name: '南京滤镜制造有限公司', industry: '制造业', custom: { region: '华北' } });
+  await api(token, 'POST', '/customers', { name: '成都滤镜软件有限公司', industry: '软件', custom: { region: '华南' } });
+  await admin.goto('/customers');
+  await admin.getByTestId('more-filters').click();
+  const industry = admin.getByLabel('按行业筛选');
+  await industry.fill('制造业');
+  await industry.press('Enter');
+  const rows = admin.locator('.ant-table-row');
+  await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length === 2, null, { timeout: 15000 });
+  expect((await rows.allInnerTexts()).every((r) => r.includes('制造')), 'industry filter: ' + (await rows.allInnerTexts()));
+  await select(admin, '按大区筛选', '华南', { close: true });
+  await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length === 1, null, { timeout: 15000 });
+  await rows.filter({ hasText: '杭州滤镜制造有限公司' }).waitFor();
+  const url = new URL(admin.url());
+  expect(url.searchParams.get('industry') === '制造业' && url.searchParams.get('custom.region') === '华南', 'filters are not in the URL: ' + url.search);
+  await shot(admin, 'customers-filters-desktop');
+  await axe(admin, 'customers (filters)');
+  // a reload keeps them, and so does the export
+  await admin.reload();
+  await rows.filter({ hasText: '杭州滤镜制造有限公司' }).waitFor();
+  expect((await rows.count()) === 1, 'after a reload the filters are gone');
+  await btn(admin, '导出').hover();
+  const [dl] = await Promise.all([admin.waitForEvent('download'), admin.getByText('CSV', { exact: true }).click()]);
+  const csv = readFileSync(await dl.path(), 'utf8');
+  expect(csv.includes('杭州滤镜制造有限公司') && !csv.includes('南京滤镜') && !csv.includes('成都滤镜'), 'the export does not keep the filters: ' + csv.slice(0, 400));
+  await admin.getByTestId('clear-filters').click();
+  await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length >= 4, null, { timeout: 15000 });
+});
+
+await step('leads: the list shows owner names; the industry filter narrows it', async () => {
+  await api(state.zhangToken, 'POST', '/leads', { name: '赵制造', company: '苏州精工机械有限公司', industry: '机械制造' });
+  await admin.goto('/leads');
+  const industry = admin.getByLabel('按行业筛选');
+  await industry.fill('机械制造');
+  await industry.press('Enter');
+  await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length === 1, null, { timeout: 15000 });
+  const row = admin.locator('.ant-table-row').filter({ hasText: '苏州精工机械有限公司' });
+  await row.waitFor();
+  expect((await row.innerText()).includes('张伟'), 'the lead row does not name its owner: ' + (await row.innerText()));
+  expect(new URL(admin.url()).searchParams.get('industry') === '机械制造', 'the industry filter is not in the URL');
+});
+
+await step('contacts: open a contact from the list, see its customer and owner, edit it at its version', async () => {
+  await admin.goto('/contacts');
+  await admin.getByLabel('搜索联系人').fill('王小明');
+  await admin.getByLabel('搜索联系人').press('Enter');
+  const row = admin.locator('.ant-table-row').filter({ hasText: '北京星河科技有限公司' });
+  await row.waitFor();
+  expect((await row.innerText()).includes('王芳'), 'the contact row does not name its owner: ' + (await row.innerText()));
+  await row.locator('td').first().click();
+  await admin.waitForURL(/\/contacts\/[0-9a-f-]{36}$/);
+  const fields = admin.getByTestId('contact-fields');
+  await fields.getByText('总经理').waitFor();
+  await admin.getByTestId('contact-customer').filter({ hasText: '北京星河科技有限公司' }).waitFor();
+  expect((await fields.innerText()).includes('王芳'), 'the contact detail does not name the owner');
+  await admin.getByTestId('edit-contact').click();
+  const m = admin.locator('.ant-modal-wrap:visible');
+  await m.getByLabel('职务').fill('采购总监');
+  await modalOk(admin, '保存').click();
+  await waitMsg(admin, '已保存');
+  await fields.getByText('采购总监').waitFor();
+  await admin.getByRole('tab', { name: '历史' }).click();
+  await admin.locator('.ant-table-row').filter({ hasText: '采购总监' }).waitFor();
+  await shot(admin, 'contact-detail-desktop');
+  await axe(admin, 'contact detail');
+  await admin.getByTestId('contact-customer').click();
+  await admin.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
+});
+
 await step('conflict: an edit on a stale version shows who changed the record, and reload', async () => {
   await zhang.goto('/leads/' + state.seedLead);
   await btn(zhang, '编辑').click();

@@ -25,6 +25,7 @@ const LeadDetail = lazy(() => import('./pages/LeadDetail'));
 const Customers = lazy(() => import('./pages/Customers'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const Contacts = lazy(() => import('./pages/Contacts'));
+const ContactDetail = lazy(() => import('./pages/ContactDetail'));
 const ImportWizard = lazy(() => import('./pages/ImportWizard'));
 const ImportHistory = lazy(() => import('./pages/ImportHistory'));
 const Org = lazy(() => import('./pages/Org'));
@@ -324,6 +325,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="customers/pool" element={<Customers pool />} />
                   <Route path="customers/:id" element={<CustomerDetail />} />
                   <Route path="contacts" element={<Contacts />} />
+                  <Route path="contacts/:id" element={<ContactDetail />} />
                   <Route path="import" element={<ImportWizard />} />
                   <Route path="imports" element={<ImportHistory />} />
                   <Route path="org/*" element={<Org />} />

@@ -29,7 +29,7 @@ test('writes carry the CSRF token from the cookie and If-Match as a quoted entit
   next = () => respond(200, { items: [] });
   await get('/leads', { q: '星河', status: ['new', 'following'], empty: '' });
   expect(seen[1].headers['X-CSRF-Token']).toBeUndefined();
-  expect(seen[1].url).toBe('/api/v1/leads?q=%E6%98%9F%E6%B2%B3&status=new%2Cfollowing');
+  expect(seen[1].url).toBe('/api/v1/leads?q=%E6%98%9F%E6%B2%B3&status=new&status=following');
 });
 
 test('after a command, reads wait for its position (read-your-writes)', async () => {

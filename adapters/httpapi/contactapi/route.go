@@ -1,5 +1,5 @@
-// Package contactapi is the HTTP API of contacts: create, search, read, change, delete, history
-// and a customer's primary contact.
+// Package contactapi is the HTTP API of contacts: create, search, read, change, delete, history,
+// the record as it was at a time, and a customer's primary contact.
 package contactapi
 
 import (
@@ -27,6 +27,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodPatch, "/contacts/{id}", a.update)
 	rt.Handle(http.MethodDelete, "/contacts/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
 	rt.Handle(http.MethodGet, "/contacts/{id}/history", httpkit.History(d.Contacts.History, httpkit.HistoryItems))
+	rt.Handle(http.MethodGet, "/contacts/{id}/snapshot", httpkit.Snapshot(d.Contacts.AsOf))
 	rt.Handle(http.MethodPost, "/customers/{id}/primary-contact", httpkit.OnRecord[primaryBody]{Kit: d.Kit, Run: a.setPrimary,
 		Answer: httpkit.Answer{Projection: projection, View: a.customerView}}.Handle)
 }

@@ -61,6 +61,17 @@ func (p *ParamReader) Err() error {
 // Str is the first value of name ("" when absent).
 func (p *ParamReader) Str(name string) string { return p.v.Get(name) }
 
+// Text is the first value of name ("" when absent), which must be at most max characters: a
+// filter longer than any stored value could be is a mistake worth telling.
+func (p *ParamReader) Text(name string, max int) string {
+	s := p.v.Get(name)
+	if n := utf8.RuneCountInString(s); n > max {
+		p.Fail(name, "must be at most %d characters; got %d", max, n)
+		return ""
+	}
+	return s
+}
+
 // Bool reads true or false; nil when absent.
 func (p *ParamReader) Bool(name string) *bool {
 	s := p.v.Get(name)

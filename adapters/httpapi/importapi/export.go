@@ -41,17 +41,10 @@ type Export[T, R any] struct {
 	Names  tabular.Names
 	First  readmodels.Page[R]
 	Next   func(ctx context.Context, cursor string) (readmodels.Page[R], error)
-	// Prepare, when set, runs on every page before it is written (looking up names in bulk).
-	Prepare func(ctx context.Context, items []R) error
 }
 
 // Reply is the export's answer.
-func (e Export[T, R]) Reply(ctx context.Context) (httpkit.Reply, error) {
-	if e.Prepare != nil {
-		if err := e.Prepare(ctx, e.First.Items); err != nil {
-			return httpkit.Reply{}, err
-		}
-	}
+func (e Export[T, R]) Reply(context.Context) (httpkit.Reply, error) {
 	return httpkit.Stream(e.write), nil
 }
 
@@ -94,10 +87,7 @@ func (e Export[T, R]) write(w http.ResponseWriter, r *http.Request) {
 		if page.NextCursor == "" {
 			break
 		}
-		if page, err = e.Next(ctx, page.NextCursor); err == nil && e.Prepare != nil {
-			err = e.Prepare(ctx, page.Items)
-		}
-		if err != nil {
+		if page, err = e.Next(ctx, page.NextCursor); err != nil {
 			abort(err)
 		}
 	}

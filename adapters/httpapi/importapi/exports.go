@@ -23,18 +23,17 @@ import (
 // remarks are hidden from the exporting user where the setting says so
 // (httpkit.PreviousOwnerRemarks).
 
-// names looks up the names an export shows: owners' display names one by one (few owners, many
-// rows), customers' names a page at a time (prepare).
+// names looks up the owners' display names an export shows when a row does not carry one (an
+// owner the projection's organisation does not know), one by one (few owners, many rows). The
+// rows carry their owners' names and contacts their customers' names (the views fill them in).
 type names struct {
-	ctx       context.Context
-	org       *orgview.Views
-	cust      *customerview.Views
-	users     map[uuid.UUID]string
-	customers map[uuid.UUID]string
+	ctx   context.Context
+	org   *orgview.Views
+	users map[uuid.UUID]string
 }
 
 func (a api) names(ctx context.Context) *names {
-	return &names{ctx: ctx, org: a.OrgViews, cust: a.CustomerViews, users: map[uuid.UUID]string{}, customers: map[uuid.UUID]string{}}
+	return &names{ctx: ctx, org: a.OrgViews, users: map[uuid.UUID]string{}}
 }
 
 func (n *names) User(id *uuid.UUID) string {
@@ -50,24 +49,6 @@ func (n *names) User(id *uuid.UUID) string {
 	}
 	n.users[*id] = s
 	return s
-}
-
-func (n *names) Customer(id uuid.UUID) string { return n.customers[id] }
-
-// prepareContacts looks up the customer names of a page of contacts.
-func (n *names) prepareContacts(ctx context.Context, items []*customerview.Contact) error {
-	var missing []uuid.UUID
-	for _, c := range items {
-		if _, ok := n.customers[c.CustomerID]; !ok {
-			missing = append(missing, c.CustomerID)
-			n.customers[c.CustomerID] = ""
-		}
-	}
-	found, err := n.cust.CustomerNames(ctx, missing)
-	for id, s := range found {
-		n.customers[id] = s
-	}
-	return err
 }
 
 func (a api) exportCustomers(r *http.Request) (httpkit.Reply, error) {
@@ -152,5 +133,5 @@ func (a api) exportContacts(r *http.Request) (httpkit.Reply, error) {
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*customerview.Contact], error) {
 			q.Cursor = cursor
 			return a.CustomerViews.SearchContacts(ctx, q)
-		}, Prepare: n.prepareContacts}.Reply(r.Context())
+		}}.Reply(r.Context())
 }

@@ -28,7 +28,7 @@ var Contacts = &Spec[ContactRow, contactView]{Name: "contacts", Title: "联系�
 	{Field: "id", Headers: []string{"编号", "id", "联系人编号"}, Format: func(c contactView, _ Names) string { return c.ID.String() }},
 	{Field: "customer", Headers: []string{"客户名称", "客户", "customer", "customerName", "公司", "公司名称"},
 		Parse:  func(c *ContactRow, v string) error { c.CustomerName = v; return nil },
-		Format: func(c contactView, n Names) string { return n.Customer(c.CustomerID) }},
+		Format: func(c contactView, _ Names) string { return c.CustomerName }},
 	{Field: "customerId", Headers: []string{"客户编号", "customerId", "客户ID"},
 		Parse: func(c *ContactRow, v string) error {
 			id, err := uuid.Parse(v)
@@ -56,6 +56,7 @@ var Contacts = &Spec[ContactRow, contactView]{Name: "contacts", Title: "联系�
 		Format: func(c contactView, _ Names) string { return c.Birthday }},
 	kText("remark", []string{"备注", "remark", "remarks", "note"}, func(f *contact.Fields) *string { return &f.Remark }, func(c contactView) string { return c.Remark }),
 	{Field: "primary", Headers: []string{"主联系人", "primary"}, Format: func(c contactView, _ Names) string { return yesNo(c.Primary) }},
+	{Field: "ownerId", Headers: []string{"负责人", "ownerId", "owner"}, Format: func(c contactView, n Names) string { return ownerName(c.OwnerID, c.OwnerName, n) }},
 	{Field: "createdAt", Headers: []string{"创建时间", "createdAt"}, Format: func(c contactView, _ Names) string { return fmtTime(&c.CreatedAt) }},
 	{Field: "updatedAt", Headers: []string{"更新时间", "updatedAt"}, Format: func(c contactView, _ Names) string { return fmtTime(&c.UpdatedAt) }},
 }}

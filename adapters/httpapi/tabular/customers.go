@@ -76,7 +76,7 @@ var Customers = &Spec[CustomerRow, customerView]{Name: "customers", Title: "客�
 			return nil
 		},
 		Format: func(c customerView, _ Names) string { return customerStatusLabels.label(c.Status) }},
-	{Field: "ownerId", Headers: []string{"负责人", "负责人编号", "ownerId", "owner"}, Format: func(c customerView, n Names) string { return n.User(c.OwnerID) }},
+	{Field: "ownerId", Headers: []string{"负责人", "负责人编号", "ownerId", "owner"}, Format: func(c customerView, n Names) string { return ownerName(c.OwnerID, c.OwnerName, n) }},
 	{Field: "inPool", Headers: []string{"公海", "inPool"}, Format: func(c customerView, _ Names) string { return yesNo(c.InPool) }},
 	{Field: "locked", Headers: []string{"锁定", "locked"}, Format: func(c customerView, _ Names) string { return yesNo(c.Locked) }},
 	{Field: "lastFollowUpAt", Headers: []string{"最后跟进时间", "lastFollowUpAt"}, Format: func(c customerView, _ Names) string { return fmtTime(c.LastFollowUpAt) }},

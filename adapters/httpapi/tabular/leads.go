@@ -41,7 +41,7 @@ var Leads = &Spec[LeadRow, leadView]{Name: "leads", Title: "线索", Required: [
 		},
 		Format: func(l leadView, _ Names) string { return fmtTime(l.NextFollowUpAt) }},
 	{Field: "status", Headers: []string{"状态", "线索状态", "status"}, Format: func(l leadView, _ Names) string { return leadStatusLabels.label(l.Status) }},
-	{Field: "ownerId", Headers: []string{"负责人", "负责人编号", "ownerId", "owner"}, Format: func(l leadView, n Names) string { return n.User(l.OwnerID) }},
+	{Field: "ownerId", Headers: []string{"负责人", "负责人编号", "ownerId", "owner"}, Format: func(l leadView, n Names) string { return ownerName(l.OwnerID, l.OwnerName, n) }},
 	{Field: "inPool", Headers: []string{"公海", "inPool"}, Format: func(l leadView, _ Names) string { return yesNo(l.InPool) }},
 	{Field: "createdAt", Headers: []string{"创建时间", "createdAt"}, Format: func(l leadView, _ Names) string { return fmtTime(&l.CreatedAt) }},
 	{Field: "updatedAt", Headers: []string{"更新时间", "updatedAt"}, Format: func(l leadView, _ Names) string { return fmtTime(&l.UpdatedAt) }},

@@ -19,7 +19,15 @@ import (
 // Names looks up the names an export shows instead of ids.
 type Names interface {
 	User(id *uuid.UUID) string
-	Customer(id uuid.UUID) string
+}
+
+// ownerName is the owner's name as the row carries it (the projections keep it), else as names
+// finds it (an owner the projection's copy of the organisation does not know); "" for the pool.
+func ownerName(id *uuid.UUID, name string, n Names) string {
+	if id == nil || name != "" {
+		return name
+	}
+	return n.User(id)
 }
 
 // Column is one column of a module's files: T is the import row, R the read view exported.

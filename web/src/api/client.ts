@@ -48,13 +48,15 @@ export function csrfToken(): string {
 
 export type Query = Record<string, string | number | boolean | undefined | null | string[]>;
 
+/** A query string; a list is the parameter repeated (status=new&status=following), which every list
+ * parameter accepts and which keeps values that hold a comma (custom.tags=a,b) whole. */
 export function buildQuery(q?: Query): string {
   if (!q) return '';
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {
     if (v === undefined || v === null || v === '') continue;
     if (Array.isArray(v)) {
-      if (v.length) p.set(k, v.join(','));
+      for (const one of v) if (one !== '') p.append(k, one);
     } else p.set(k, String(v));
   }
   const s = p.toString();

@@ -373,6 +373,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a contact as it was at a time
+         * @description The contact as it was at `asOf`, rebuilt from its events (the read models are not consulted, so minPosition does not apply). Needs customers.read and a contact whose customer the caller can see now (as its history); a contact that did not exist yet at that time is 404 not_found.
+         */
+        get: operations["getContactSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers": {
         parameters: {
             query?: never;
@@ -1475,6 +1495,7 @@ export interface components {
          * @example {
          *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
          *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+         *       "customerName": "北京星河科技有限公司",
          *       "name": "王小明",
          *       "gender": "male",
          *       "title": "采购经理",
@@ -1485,6 +1506,9 @@ export interface components {
          *       "birthday": "1985-06-18",
          *       "remark": "决策人之一",
          *       "primary": true,
+         *       "ownerId": "0190a5b1-2c3d-7e4f-8a9b-0c1d2e3f4a5b",
+         *       "ownerName": "李销售",
+         *       "inPool": false,
          *       "createdAt": "2026-11-15T02:10:00Z",
          *       "updatedAt": "2026-11-16T06:25:00Z",
          *       "version": 2
@@ -1498,6 +1522,8 @@ export interface components {
             id: string;
             /** Format: uuid */
             customerId: string;
+            /** @description The customer's current name. */
+            customerName: string;
             name: string;
             gender: components["schemas"]["ContactGender"] | "";
             title: string;
@@ -1509,6 +1535,15 @@ export interface components {
             remark: string;
             /** @description This is the customer's primary contact. */
             primary: boolean;
+            /**
+             * Format: uuid
+             * @description The owner of the contact's customer (contacts follow their customer); null while the customer is in the pool.
+             */
+            ownerId: string | null;
+            /** @description That owner's display name; absent while the customer is in the pool. */
+            ownerName?: string;
+            /** @description The contact's customer is in the pool. */
+            inPool: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1661,6 +1696,45 @@ export interface components {
             birthday?: string;
             remark?: string;
         };
+        /**
+         * @description A contact as it was at a time (GET /api/v1/contacts/{id}/snapshot): its own fields, whether it was deleted then, and its version then.
+         * @example {
+         *       "id": "0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a",
+         *       "customerId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+         *       "name": "王小明",
+         *       "gender": "male",
+         *       "title": "采购经理",
+         *       "officePhone": "010-8888 6601",
+         *       "mobile": "13800138000",
+         *       "email": "wang.xiaoming@xinghe.example.cn",
+         *       "fax": "",
+         *       "birthday": "1985-06-18",
+         *       "remark": "决策人之一",
+         *       "deleted": false,
+         *       "version": 1
+         *     }
+         */
+        ContactSnapshot: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The customer it belonged to then.
+             */
+            customerId: string;
+            name: string;
+            gender: components["schemas"]["ContactGender"] | "";
+            title: string;
+            officePhone: string;
+            mobile: string;
+            email: string;
+            fax: string;
+            birthday: string;
+            remark: string;
+            deleted: boolean;
+            /** Format: int64 */
+            version: number;
+        };
         /** @description An administrator-defined customer field. */
         CustomField: {
             /** @example region */
@@ -1779,6 +1853,8 @@ export interface components {
              * @description null while the customer is in the pool.
              */
             ownerId: string | null;
+            /** @description The owner's display name (kept up to date when the user is renamed); absent while the customer is in the pool. */
+            ownerName?: string;
             inPool: boolean;
             /** @description A locked customer never returns to the pool (by rule or by hand). */
             locked: boolean;
@@ -2744,6 +2820,8 @@ export interface components {
              * @description null while the lead is in the pool.
              */
             ownerId: string | null;
+            /** @description The owner's display name (kept up to date when the user is renamed); absent while the lead is in the pool. */
+            ownerName?: string;
             inPool: boolean;
             /** Format: uuid */
             createdBy: string;
@@ -5406,6 +5484,44 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    getContactSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time: the contact as it was then.
+                 * @example 2026-11-16T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The contact's id.
+                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
+                 */
+                id: components["parameters"]["ContactId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact's snapshot at that time. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactSnapshot"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     searchCustomers: {
         parameters: {
             query?: {
@@ -7137,10 +7253,15 @@ export interface operations {
                  */
                 status?: string[];
                 /**
-                 * @description Exact source.
+                 * @description Exact source (at most 100 characters, else 422).
                  * @example 展会
                  */
                 source?: string;
+                /**
+                 * @description Exact industry (at most 100 characters, else 422).
+                 * @example 软件和信息技术服务
+                 */
+                industry?: string;
                 /** @description Owner's user id. */
                 ownerId?: string;
                 /** @description true: pool leads only; false: owned leads only. */
@@ -7283,10 +7404,15 @@ export interface operations {
                  */
                 status?: string[];
                 /**
-                 * @description Exact source.
+                 * @description Exact source (at most 100 characters, else 422).
                  * @example 展会
                  */
                 source?: string;
+                /**
+                 * @description Exact industry (at most 100 characters, else 422).
+                 * @example 软件和信息技术服务
+                 */
+                industry?: string;
                 /** @description Owner's user id. */
                 ownerId?: string;
                 /** @description true: pool leads only; false: owned leads only. */

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Alert, App, Button, Card, Descriptions, Form, Modal, Radio, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { App, Button, Form, Modal, Radio, Space, Table, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
-import { useNavigate, useParams } from 'react-router';
-import type { Dayjs } from 'dayjs';
+import { Link, useNavigate, useParams } from 'react-router';
 import { call, get, type Page, type Schemas } from '../api/client';
-import { AsOfPicker, AssignDialog, HistoryView, ReasonDialog, TimelineView, useUserName } from '../components/common';
+import { AssignDialog, ReasonDialog, TimelineView, useUserName } from '../components/common';
 import { useCommand } from '../components/commands';
+import { DeleteButton, DetailHeader, RecordFields, RecordState, RecordTabs, useRecord, type FieldItem } from '../components/detail';
 import { ErrorState } from '../components/States';
 import { useLang, useT } from '../i18n';
 import { customerClassification, customerNature, customerSize, customerStatus, customerType, label } from '../labels';
@@ -41,7 +41,7 @@ export function ContactsTable({ customerId, canEdit }: { customerId: string; can
         scroll={{ x: 'max-content' }}
         locale={{ emptyText: t('暂无联系人', 'No contacts yet') }}
         columns={[
-          { key: 'name', title: t('姓名', 'Name'), render: (_, c) => <span>{c.name} {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
+          { key: 'name', title: t('姓名', 'Name'), render: (_, c) => <span><Link to={`/contacts/${c.id}`} style={{ textDecoration: 'underline' }}>{c.name}</Link> {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
           { key: 'title', title: t('职务', 'Title'), dataIndex: 'title' },
           { key: 'mobile', title: t('手机', 'Mobile'), dataIndex: 'mobile' },
           { key: 'officePhone', title: t('办公电话', 'Office phone'), dataIndex: 'officePhone' },
@@ -78,22 +78,16 @@ export default function CustomerDetail() {
   const { modal } = App.useApp();
   const userName = useUserName();
   const settings = useSettings();
-  const [asOf, setAsOf] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [assign, setAssign] = useState(false);
   const [release, setRelease] = useState(false);
   const [merging, setMerging] = useState(false);
   const [mform] = Form.useForm();
-  const q = useQuery({ queryKey: ['/customers', id], queryFn: () => get<Customer>(`/customers/${id}`) });
-  const past = useQuery({
-    queryKey: ['/customers', id, 'asOf', asOf],
-    queryFn: () => get<Customer>(`/customers/${id}/snapshot`, { asOf: asOf! }),
-    enabled: !!asOf,
-  });
-  if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
-  if (q.error || !q.data) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
+  const record = useRecord<Customer>('/customers', id);
+  const q = record.current;
+  if (!q.data) return <RecordState q={q} />;
   const c = q.data;
-  const shown = asOf ? past.data : c;
+  const shown = record.asOf ? record.past.data : c;
   const canEdit = s.isAdmin || s.can('customers.update');
   const defs = settings.data?.customerFields ?? [];
   const cmd = (path: string, ok: string, body?: unknown) => run(() => call('POST', `/customers/${c.id}/${path}`, { body }), { success: ok }).catch(() => undefined);
@@ -111,13 +105,11 @@ export default function CustomerDetail() {
 
   return (
     <div>
-      <Space style={{ marginBottom: 12 }} wrap>
-        <Button onClick={() => nav(-1)}>{t('返回', 'Back')}</Button>
-        <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>{c.name}</Typography.Title>
+      <DetailHeader title={c.name}>
         <Tag color="blue">{label(customerStatus, c.status, lang)}</Tag>
         {c.inPool && <Tag>{t('公海', 'Pool')}</Tag>}
         {c.locked && <Tag color="error">{t('已锁定', 'Locked')}</Tag>}
-      </Space>
+      </DetailHeader>
       <div style={{ marginBottom: 12 }}>
         <Space wrap>
           {canEdit && !c.inPool && <Button type="primary" onClick={() => setEditing(true)}>{t('编辑', 'Edit')}</Button>}
@@ -134,62 +126,56 @@ export default function CustomerDetail() {
             ))}
           {canEdit && <Button onClick={() => setMerging(true)}>{t('合并重复客户', 'Merge duplicate')}</Button>}
           {(s.isAdmin || s.can('customers.delete')) && (
-            <Button danger onClick={() => modal.confirm({ title: t('删除客户', 'Delete customer'), content: t('删除后客户及其联系人离开列表，历史仍保留。', 'The customer and its contacts leave the lists; histories stay.'), okButtonProps: { danger: true }, onOk: () => run(() => call('DELETE', `/customers/${c.id}`, { ifMatch: c.version }), { success: t('已删除', 'Deleted'), historyPath: `/customers/${c.id}/history` }).then(() => nav('/customers')).catch(() => undefined) })}>
-              {t('删除', 'Delete')}
-            </Button>
+            <DeleteButton path={`/customers/${c.id}`} version={c.version} title={t('删除客户', 'Delete customer')} content={t('删除后客户及其联系人离开列表，历史仍保留。', 'The customer and its contacts leave the lists; histories stay.')} after="/customers" />
           )}
         </Space>
       </div>
-      <Card>
-        <AsOfPicker value={asOf} onChange={setAsOf} />
-        {asOf && <Alert style={{ margin: '12px 0' }} type="info" showIcon title={t(`这是该客户在 ${fmtTime(asOf)} 时的状态`, `The customer as it was at ${fmtTime(asOf)}`)} />}
-        {asOf && past.error && <ErrorState error={past.error} />}
-        {shown && (
-          <Descriptions
-            style={{ marginTop: 12 }}
-            column={{ xs: 1, sm: 2, lg: 3 }}
-            size="small"
-            items={[
-              [t('客户名称', 'Name'), shown.name],
-              [t('级别', 'Level'), shown.level],
-              [t('行业', 'Industry'), [shown.industry, shown.subIndustry].filter(Boolean).join(' / ')],
-              [t('分类', 'Classification'), label(customerClassification, shown.classification, lang)],
-              [t('企业性质', 'Nature'), label(customerNature, shown.nature, lang)],
-              [t('类型', 'Type'), label(customerType, shown.type, lang)],
-              [t('规模', 'Size'), label(customerSize, shown.size, lang)],
-              [t('电话', 'Phone'), shown.phone],
-              [t('邮箱', 'E-mail'), shown.email],
-              [t('网站', 'Website'), shown.website],
-              [t('地址', 'Address'), [shown.country, shown.province, shown.city, shown.district, shown.address].filter(Boolean).join(' ')],
-              [t('负责人', 'Owner'), shown.inPool ? t('公海', 'Pool') : userName(shown.ownerId)],
-              [t('最近跟进', 'Last follow-up'), fmtTime(shown.lastFollowUpAt)],
-              [t('下次跟进', 'Next follow-up'), fmtTime(shown.nextFollowUpAt)],
-              [t('满意度 / 信用', 'Satisfaction / credit'), `${shown.satisfaction ?? '—'} / ${shown.credit ?? '—'}`],
-              [t('版本', 'Version'), String(shown.version)],
-              [t('备注', 'Remark'), shown.remarkHidden ? t('（前负责人的备注，已隐藏）', "(the previous owner's remark, hidden)") : shown.remark],
-              ...defs.map((d) => [d.label, (() => { const v = (shown.custom as Record<string, unknown> | undefined)?.[d.key]; return Array.isArray(v) ? v.join(', ') : v == null ? '' : String(v); })()]),
-            ].map(([l, v], i) => ({ key: i, label: l, children: v || '—' }))}
-          />
-        )}
-      </Card>
-      <Card style={{ marginTop: 12 }}>
-        <Tabs
-          items={[
-            { key: 'contacts', label: t('联系人', 'Contacts'), children: <ContactsTable customerId={c.id} canEdit={canEdit && !c.inPool} /> },
-            {
-              key: 'timeline',
-              label: t('跟进', 'Follow-ups'),
-              children: (
-                <div>
-                  {canEdit && !c.inPool && <FollowUpForm subject={`customer:${c.id}`} />}
-                  <div style={{ marginTop: 16 }}><TimelineView path={`/customers/${c.id}/timeline`} /></div>
-                </div>
-              ),
-            },
-            { key: 'history', label: t('历史', 'History'), children: <HistoryView path={`/customers/${c.id}/history`} /> },
-          ]}
-        />
-      </Card>
+      <RecordFields
+        record={record}
+        what={['该客户', 'the customer']}
+        testId="customer-fields"
+        fields={
+          shown
+            ? ([
+                [t('客户名称', 'Name'), shown.name],
+                [t('级别', 'Level'), shown.level],
+                [t('行业', 'Industry'), [shown.industry, shown.subIndustry].filter(Boolean).join(' / ')],
+                [t('分类', 'Classification'), label(customerClassification, shown.classification, lang)],
+                [t('企业性质', 'Nature'), label(customerNature, shown.nature, lang)],
+                [t('类型', 'Type'), label(customerType, shown.type, lang)],
+                [t('规模', 'Size'), label(customerSize, shown.size, lang)],
+                [t('电话', 'Phone'), shown.phone],
+                [t('邮箱', 'E-mail'), shown.email],
+                [t('网站', 'Website'), shown.website],
+                [t('地址', 'Address'), [shown.country, shown.province, shown.city, shown.district, shown.address].filter(Boolean).join(' ')],
+                // a snapshot has the owner's id only; the name shown is today's
+                [t('负责人', 'Owner'), shown.inPool ? t('公海', 'Pool') : shown.ownerName || userName(shown.ownerId)],
+                [t('最近跟进', 'Last follow-up'), fmtTime(shown.lastFollowUpAt)],
+                [t('下次跟进', 'Next follow-up'), fmtTime(shown.nextFollowUpAt)],
+                [t('满意度 / 信用', 'Satisfaction / credit'), `${shown.satisfaction ?? '—'} / ${shown.credit ?? '—'}`],
+                [t('版本', 'Version'), String(shown.version)],
+                [t('备注', 'Remark'), shown.remarkHidden ? t('（前负责人的备注，已隐藏）', "(the previous owner's remark, hidden)") : shown.remark],
+                ...defs.map((d) => [d.label, (() => { const v = (shown.custom as Record<string, unknown> | undefined)?.[d.key]; return Array.isArray(v) ? v.join(', ') : v == null ? '' : String(v); })()]),
+              ].map(([l, v], i) => [String(i), l, v]) as FieldItem[])
+            : null
+        }
+      />
+      <RecordTabs
+        historyPath={`/customers/${c.id}/history`}
+        items={[
+          { key: 'contacts', label: t('联系人', 'Contacts'), children: <ContactsTable customerId={c.id} canEdit={canEdit && !c.inPool} /> },
+          {
+            key: 'timeline',
+            label: t('跟进', 'Follow-ups'),
+            children: (
+              <div>
+                {canEdit && !c.inPool && <FollowUpForm subject={`customer:${c.id}`} />}
+                <div style={{ marginTop: 16 }}><TimelineView path={`/customers/${c.id}/timeline`} /></div>
+              </div>
+            ),
+          },
+        ]}
+      />
       <CustomerForm open={editing} customer={c} onClose={() => setEditing(false)} />
       <AssignDialog open={assign} onClose={() => setAssign(false)} onAssign={(ownerId) => run(() => call('POST', `/customers/${c.id}/assign`, { body: { ownerId } }), { success: t('已分配', 'Assigned') })} />
       <ReasonDialog open={release} title={t('释放到公海', 'Release to the pool')} onClose={() => setRelease(false)} onOk={(reason) => run(() => call('POST', `/customers/${c.id}/release`, { body: { reason } }), { success: t('已释放', 'Released') })} />

@@ -6,13 +6,14 @@ import { useNavigate } from 'react-router';
 import { call, exportUrl, get, type Page, type Schemas } from '../api/client';
 import { DataList, type Col } from '../components/DataList';
 import { AssignDialog, ReasonDialog, UserSelect, useUserName } from '../components/common';
+import { ClearFilters, CustomFieldFilter, TextFilter, useListParams } from '../components/filters';
 import { useCommand } from '../components/commands';
 import { ErrorState } from '../components/States';
 import { useLang, useT } from '../i18n';
-import { customerStatus, label } from '../labels';
+import { customerClassification, customerStatus, label } from '../labels';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
-import { CustomerForm } from './CustomerForm';
+import { CustomerForm, useSettings } from './CustomerForm';
 
 type Customer = Schemas['Customer'];
 type Returning = Schemas['ReturningCustomer'];
@@ -49,12 +50,14 @@ export default function Customers({ pool }: { pool: boolean }) {
   const run = useCommand();
   const { modal } = App.useApp();
   const userName = useUserName();
-  const [q, setQ] = useState('');
-  const [status, setStatus] = useState<string | undefined>();
-  const [level, setLevel] = useState('');
-  const [ownerId, setOwnerId] = useState<string | undefined>();
-  const [locked, setLocked] = useState<boolean | undefined>();
-  const [sort, setSort] = useState<string | undefined>();
+  // The filters live in the URL (a reload, a shared link and Back keep them); the export sends them too.
+  const { sp, query: filters, set, clear } = useListParams();
+  const sort = sp.get('sort') ?? undefined;
+  const defs = useSettings().data?.customerFields ?? [];
+  const advanced = ['level', 'industry', 'source', 'classification'];
+  const advancedSet = [...sp.keys()].some((k) => advanced.includes(k) || k.startsWith('custom.'));
+  const [more, setMore] = useState(false);
+  const showMore = more || advancedSet;
   const [creating, setCreating] = useState(false);
   const [assign, setAssign] = useState<Customer | null>(null);
   const [release, setRelease] = useState<Customer | null>(null);
@@ -63,7 +66,7 @@ export default function Customers({ pool }: { pool: boolean }) {
     window.addEventListener('chronicle:new', onNew);
     return () => window.removeEventListener('chronicle:new', onNew);
   }, []);
-  const query = { q, status, level, ownerId, locked, sort, pool: pool ? true : undefined };
+  const query = { ...filters, pool: pool ? true : undefined };
 
   const columns: Col<Customer>[] = [
     { key: 'name', title: t('客户名称', 'Name'), sort: 'name', render: (r) => <span>{r.locked && <LockOutlined aria-label={t('已锁定', 'Locked')} />} {r.name}</span> },
@@ -73,7 +76,8 @@ export default function Customers({ pool }: { pool: boolean }) {
     { key: 'phone', title: t('电话', 'Phone') },
     { key: 'city', title: t('城市', 'City'), hidden: true },
     { key: 'source', title: t('来源', 'Source'), hidden: true },
-    { key: 'ownerId', title: t('负责人', 'Owner'), render: (r) => (r.inPool ? <Tag>{t('公海', 'Pool')}</Tag> : userName(r.ownerId)) },
+    { key: 'ownerId', title: t('负责人', 'Owner'), render: (r) => (r.inPool ? <Tag>{t('公海', 'Pool')}</Tag> : (r.ownerName ?? userName(r.ownerId))) },
+    { key: 'classification', title: t('分类', 'Classification'), hidden: true, render: (r) => label(customerClassification, r.classification, lang) },
     { key: 'lastFollowUpAt', title: t('最近跟进', 'Last follow-up'), sort: 'lastFollowUpAt', render: (r) => fmtTime(r.lastFollowUpAt) },
     { key: 'nextFollowUpAt', title: t('下次跟进', 'Next follow-up'), sort: 'nextFollowUpAt', render: (r) => fmtTime(r.nextFollowUpAt), hidden: true },
     { key: 'createdAt', title: t('创建时间', 'Created'), sort: 'createdAt', render: (r) => fmtTime(r.createdAt) },
@@ -103,13 +107,18 @@ export default function Customers({ pool }: { pool: boolean }) {
   const list = (
     <>
       <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginBottom: 12, alignItems: 'center' }}>
-        <Input.Search data-search allowClear placeholder={t('搜索名称、电话…（按 / ）', 'Search name, phone… (press /)')} aria-label={t('搜索客户', 'Search customers')} onSearch={(v) => setQ(v.trim())} style={{ width: 260 }} />
-        <Select allowClear placeholder={t('状态', 'Status')} aria-label={t('按状态筛选', 'Filter by status')} value={status} onChange={setStatus} style={{ width: 120 }} options={Object.keys(customerStatus).map((v) => ({ value: v, label: label(customerStatus, v, lang) }))} />
-        <Input allowClear placeholder={t('级别', 'Level')} aria-label={t('按级别筛选', 'Filter by level')} onBlur={(e) => setLevel(e.target.value.trim())} onPressEnter={(e) => setLevel((e.target as HTMLInputElement).value.trim())} style={{ width: 90 }} />
-        {!pool && <UserSelect placeholder={t('负责人', 'Owner')} aria-label={t('按负责人筛选', 'Filter by owner')} value={ownerId} onChange={(v) => setOwnerId(v as string | undefined)} style={{ minWidth: 140 }} />}
+        <Input.Search data-search allowClear key={sp.get('q') ?? ''} defaultValue={sp.get('q') ?? ''} placeholder={t('搜索名称、电话…（按 / ）', 'Search name, phone… (press /)')} aria-label={t('搜索客户', 'Search customers')} onSearch={(v) => set({ q: v.trim() })} style={{ width: 260 }} />
+        <Select allowClear placeholder={t('状态', 'Status')} aria-label={t('按状态筛选', 'Filter by status')} value={sp.get('status') ?? undefined} onChange={(v) => set({ status: v })} style={{ width: 120 }} options={Object.keys(customerStatus).map((v) => ({ value: v, label: label(customerStatus, v, lang) }))} />
+        {!pool && <UserSelect placeholder={t('负责人', 'Owner')} aria-label={t('按负责人筛选', 'Filter by owner')} value={sp.get('ownerId') ?? undefined} onChange={(v) => set({ ownerId: v as string | undefined })} style={{ minWidth: 140 }} />}
         {!pool && (
-          <Select allowClear placeholder={t('锁定', 'Locked')} aria-label={t('按锁定筛选', 'Filter by lock')} value={locked === undefined ? undefined : String(locked)} onChange={(v) => setLocked(v === undefined ? undefined : v === 'true')} style={{ width: 100 }} options={[{ value: 'true', label: t('已锁定', 'Locked') }, { value: 'false', label: t('未锁定', 'Unlocked') }]} />
+          <Select allowClear placeholder={t('锁定', 'Locked')} aria-label={t('按锁定筛选', 'Filter by lock')} value={sp.get('locked') ?? undefined} onChange={(v) => set({ locked: v })} style={{ width: 100 }} options={[{ value: 'true', label: t('已锁定', 'Locked') }, { value: 'false', label: t('未锁定', 'Unlocked') }]} />
         )}
+        {!advancedSet && (
+          <Button onClick={() => setMore(!showMore)} aria-expanded={showMore} aria-controls="customer-more-filters" data-testid="more-filters">
+            {showMore ? t('收起筛选', 'Fewer filters') : t('更多筛选', 'More filters')}
+          </Button>
+        )}
+        <ClearFilters sp={sp} clear={() => { clear(); setMore(false); }} />
         <div style={{ flex: 1 }} />
         {(s.can('customers.export') || s.isAdmin) && (
           <Dropdown menu={{ items: [{ key: 'xlsx', label: 'Excel (.xlsx)' }, { key: 'csv', label: 'CSV' }], onClick: (e) => { window.location.href = exportUrl('customers', e.key as 'csv' | 'xlsx', query); } }}>
@@ -122,7 +131,18 @@ export default function Customers({ pool }: { pool: boolean }) {
           </Button>
         )}
       </div>
-      <DataList<Customer> id={pool ? 'custpool' : 'customers'} path="/customers" query={query} columns={columns} sort={sort} onSortChange={setSort} title={(r) => r.name} onOpen={(r) => nav(`/customers/${r.id}`)} actions={actions} />
+      {showMore && (
+        <div id="customer-more-filters" role="group" aria-label={t('更多筛选', 'More filters')} style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginBottom: 12, alignItems: 'center' }}>
+          <TextFilter name="level" label={t('级别', 'Level')} sp={sp} set={set} width={90} />
+          <TextFilter name="industry" label={t('行业', 'Industry')} sp={sp} set={set} />
+          <TextFilter name="source" label={t('来源', 'Source')} sp={sp} set={set} />
+          <Select allowClear placeholder={t('分类', 'Classification')} aria-label={t('按分类筛选', 'Filter by classification')} value={sp.get('classification') ?? undefined} onChange={(v) => set({ classification: v })} style={{ width: 130 }} options={Object.keys(customerClassification).map((v) => ({ value: v, label: label(customerClassification, v, lang) }))} />
+          {defs.map((d) => (
+            <CustomFieldFilter key={d.key} def={d} sp={sp} set={set} />
+          ))}
+        </div>
+      )}
+      <DataList<Customer> id={pool ? 'custpool' : 'customers'} path="/customers" query={query} columns={columns} sort={sort} onSortChange={(v) => set({ sort: v })} title={(r) => r.name} onOpen={(r) => nav(`/customers/${r.id}`)} actions={actions} />
     </>
   );
 

@@ -1,12 +1,11 @@
 import { useState } from 'react';
-import { App, Alert, Button, Card, DatePicker, Descriptions, Form, Input, Modal, Select, Space, Spin, Tabs, Tag, Typography } from 'antd';
-import { useQuery } from '@tanstack/react-query';
+import { App, Button, DatePicker, Form, Input, Modal, Select, Space, Tag, Typography } from 'antd';
 import { useNavigate, useParams } from 'react-router';
 import type { Dayjs } from 'dayjs';
-import { call, get, type Schemas } from '../api/client';
-import { AsOfPicker, AssignDialog, HistoryView, ReasonDialog, TimelineView, useUserName } from '../components/common';
+import { call, type Schemas } from '../api/client';
+import { AssignDialog, ReasonDialog, TimelineView, useUserName } from '../components/common';
 import { useCommand } from '../components/commands';
-import { ErrorState } from '../components/States';
+import { DeleteButton, DetailHeader, RecordFields, RecordState, RecordTabs, useRecord } from '../components/detail';
 import { useLang, useT } from '../i18n';
 import { followUpType, label, leadStatus } from '../labels';
 import { useSession } from '../session';
@@ -72,22 +71,16 @@ export default function LeadDetail() {
   const run = useCommand();
   const { modal } = App.useApp();
   const userName = useUserName();
-  const [asOf, setAsOf] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [assign, setAssign] = useState(false);
   const [release, setRelease] = useState(false);
   const [converting, setConverting] = useState(false);
   const [cform] = Form.useForm();
-  const q = useQuery({ queryKey: ['/leads', id], queryFn: () => get<Lead>(`/leads/${id}`) });
-  const past = useQuery({
-    queryKey: ['/leads', id, 'asOf', asOf],
-    queryFn: () => get<Lead>(`/leads/${id}/snapshot`, { asOf: asOf! }),
-    enabled: !!asOf,
-  });
-  if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
-  if (q.error || !q.data) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
+  const record = useRecord<Lead, Schemas['LeadSnapshot']>('/leads', id);
+  const q = record.current;
+  if (!q.data) return <RecordState q={q} />;
   const lead = q.data;
-  const shown = asOf ? past.data : lead;
+  const shown = record.asOf ? record.past.data : lead;
 
   const claim = () =>
     modal.confirm({
@@ -113,14 +106,10 @@ export default function LeadDetail() {
   const open = lead.status !== 'converted';
   return (
     <div>
-      <Space style={{ marginBottom: 12 }} wrap>
-        <Button onClick={() => nav(-1)}>{t('返回', 'Back')}</Button>
-        <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>
-          {lead.name}
-        </Typography.Title>
+      <DetailHeader title={lead.name}>
         <Tag color="blue">{label(leadStatus, lead.status, lang)}</Tag>
         {lead.inPool && <Tag>{t('线索池', 'Pool')}</Tag>}
-      </Space>
+      </DetailHeader>
       <div style={{ marginBottom: 12 }}>
         <Space wrap>
           {s.can('leads.update') && open && !lead.inPool && (
@@ -135,82 +124,59 @@ export default function LeadDetail() {
             <Button onClick={() => setConverting(true)}>{t('转化为客户', 'Convert to customer')}</Button>
           )}
           {s.can('leads.delete') && (
-            <Button
-              danger
-              onClick={() =>
-                modal.confirm({
-                  title: t('删除线索', 'Delete lead'),
-                  content: t('删除后线索离开列表，历史仍保留。', 'The lead leaves the lists; its history stays.'),
-                  okButtonProps: { danger: true },
-                  onOk: () =>
-                    run(() => call('DELETE', `/leads/${lead.id}`, { ifMatch: lead.version }), {
-                      success: t('已删除', 'Deleted'),
-                      historyPath: `/leads/${lead.id}/history`,
-                    }).then(() => nav('/leads')).catch(() => undefined),
-                })
-              }
-            >
-              {t('删除', 'Delete')}
-            </Button>
+            <DeleteButton
+              path={`/leads/${lead.id}`}
+              version={lead.version}
+              title={t('删除线索', 'Delete lead')}
+              content={t('删除后线索离开列表，历史仍保留。', 'The lead leaves the lists; its history stays.')}
+              after="/leads"
+            />
           )}
         </Space>
       </div>
-      <Card>
-        <AsOfPicker value={asOf} onChange={setAsOf} />
-        {asOf && (
-          <Alert
-            style={{ margin: '12px 0' }}
-            type="info"
-            showIcon
-            title={t(`这是该线索在 ${fmtTime(asOf)} 时的状态`, `This is the lead as it was at ${fmtTime(asOf)}`)}
-          />
-        )}
-        {asOf && past.isLoading && <Spin />}
-        {asOf && past.error && <ErrorState error={past.error} />}
-        {shown && (
-          <Descriptions
-            style={{ marginTop: 12 }}
-            column={{ xs: 1, sm: 2, lg: 3 }}
-            size="small"
-            data-testid="lead-fields"
-            items={[
-              ['name', t('姓名', 'Name'), shown.name],
-              ['company', t('公司', 'Company'), shown.company],
-              ['phone', t('电话', 'Phone'), shown.phone],
-              ['mobile', t('手机', 'Mobile'), shown.mobile],
-              ['email', t('邮箱', 'E-mail'), shown.email],
-              ['source', t('来源', 'Source'), shown.source],
-              ['industry', t('行业', 'Industry'), shown.industry],
-              ['level', t('级别', 'Level'), shown.level],
-              ['status', t('状态', 'Status'), label(leadStatus, shown.status, lang)],
-              ['owner', t('负责人', 'Owner'), shown.inPool ? t('线索池', 'Pool') : userName(shown.ownerId)],
-              ['next', t('下次跟进', 'Next follow-up'), fmtTime(shown.nextFollowUpAt)],
-              ['version', t('版本', 'Version'), String(shown.version)],
-              ['address', t('地址', 'Address'), shown.address],
-              ['remark', t('备注', 'Remark'), shown.remarkHidden ? t('（前负责人的备注，已隐藏）', "(the previous owner's remark, hidden)") : shown.remark],
-            ].map(([key, l, v]) => ({ key, label: l, children: v || '—' }))}
-          />
-        )}
-      </Card>
-      <Card style={{ marginTop: 12 }}>
-        <Tabs
-          items={[
-            {
-              key: 'timeline',
-              label: t('跟进', 'Follow-ups'),
-              children: (
-                <div>
-                  {s.can('leads.update') && open && <FollowUpForm subject={`lead:${lead.id}`} />}
-                  <div style={{ marginTop: 16 }}>
-                    <TimelineView path={`/leads/${lead.id}/timeline`} />
-                  </div>
+      <RecordFields
+        record={record}
+        what={['该线索', 'the lead']}
+        testId="lead-fields"
+        fields={
+          shown
+            ? [
+                ['name', t('姓名', 'Name'), shown.name],
+                ['company', t('公司', 'Company'), shown.company],
+                ['phone', t('电话', 'Phone'), shown.phone],
+                ['mobile', t('手机', 'Mobile'), shown.mobile],
+                ['email', t('邮箱', 'E-mail'), shown.email],
+                ['source', t('来源', 'Source'), shown.source],
+                ['industry', t('行业', 'Industry'), shown.industry],
+                ['level', t('级别', 'Level'), shown.level],
+                ['status', t('状态', 'Status'), label(leadStatus, shown.status, lang)],
+                // a snapshot has the owner's id only; the name shown is today's
+                ['owner', t('负责人', 'Owner'), shown.inPool ? t('线索池', 'Pool') : ('ownerName' in shown && shown.ownerName) || userName(shown.ownerId)],
+                ['next', t('下次跟进', 'Next follow-up'), fmtTime(shown.nextFollowUpAt)],
+                ['version', t('版本', 'Version'), String(shown.version)],
+                ['address', t('地址', 'Address'), shown.address],
+                ['remark', t('备注', 'Remark'), shown.remarkHidden ? t('（前负责人的备注，已隐藏）', "(the previous owner's remark, hidden)") : shown.remark],
+              ]
+            : null
+        }
+      />
+      <RecordTabs
+        historyPath={`/leads/${lead.id}/history`}
+        items={[
+          {
+            key: 'timeline',
+            label: t('跟进', 'Follow-ups'),
+            children: (
+              <div>
+                {s.can('leads.update') && open && <FollowUpForm subject={`lead:${lead.id}`} />}
+                <div style={{ marginTop: 16 }}>
+                  <TimelineView path={`/leads/${lead.id}/timeline`} />
                 </div>
-              ),
-            },
-            { key: 'history', label: t('历史', 'History'), children: <HistoryView path={`/leads/${lead.id}/history`} /> },
-          ]}
-        />
-      </Card>
+              </div>
+            ),
+          },
+        ]}
+      />
       <LeadForm open={editing} lead={lead} onClose={() => setEditing(false)} />
       <AssignDialog
         open={assign}

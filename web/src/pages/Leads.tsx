@@ -5,6 +5,7 @@ import { useNavigate } from 'react-router';
 import { call, exportUrl, type Schemas } from '../api/client';
 import { DataList, type Col } from '../components/DataList';
 import { AssignDialog, ReasonDialog, UserSelect, useUserName } from '../components/common';
+import { ClearFilters, TextFilter, useListParams } from '../components/filters';
 import { useCommand } from '../components/commands';
 import { useLang, useT } from '../i18n';
 import { label, leadStatus } from '../labels';
@@ -22,11 +23,9 @@ export default function Leads({ pool }: { pool: boolean }) {
   const run = useCommand();
   const { modal } = App.useApp();
   const userName = useUserName();
-  const [q, setQ] = useState('');
-  const [status, setStatus] = useState<string[]>([]);
-  const [source, setSource] = useState('');
-  const [ownerId, setOwnerId] = useState<string | undefined>();
-  const [sort, setSort] = useState<string | undefined>();
+  // The filters live in the URL (a reload, a shared link and Back keep them).
+  const { sp, query: filters, set, clear } = useListParams();
+  const sort = sp.get('sort') ?? undefined;
   const [creating, setCreating] = useState(false);
   const [assign, setAssign] = useState<Lead | null>(null);
   const [release, setRelease] = useState<Lead | null>(null);
@@ -37,7 +36,7 @@ export default function Leads({ pool }: { pool: boolean }) {
     return () => window.removeEventListener('chronicle:new', onNew);
   }, [s]);
 
-  const query = { q, status, source, ownerId, sort, pool: pool ? true : undefined };
+  const query = { ...filters, pool: pool ? true : undefined };
 
   const claim = (l: Lead) =>
     modal.confirm({
@@ -62,7 +61,7 @@ export default function Leads({ pool }: { pool: boolean }) {
       title: t('状态', 'Status'),
       render: (r) => <Tag color={r.status === 'converted' ? 'success' : r.status === 'invalid' ? 'default' : 'blue'}>{label(leadStatus, r.status, lang)}</Tag>,
     },
-    { key: 'ownerId', title: t('负责人', 'Owner'), render: (r) => (r.inPool ? <Tag>{t('线索池', 'Pool')}</Tag> : userName(r.ownerId)) },
+    { key: 'ownerId', title: t('负责人', 'Owner'), render: (r) => (r.inPool ? <Tag>{t('线索池', 'Pool')}</Tag> : (r.ownerName ?? userName(r.ownerId))) },
     { key: 'nextFollowUpAt', title: t('下次跟进', 'Next follow-up'), sort: 'nextFollowUpAt', render: (r) => fmtTime(r.nextFollowUpAt) },
     { key: 'createdAt', title: t('创建时间', 'Created'), sort: 'createdAt', render: (r) => fmtTime(r.createdAt) },
     { key: 'updatedAt', title: t('更新时间', 'Updated'), sort: 'updatedAt', render: (r) => fmtTime(r.updatedAt), hidden: true },
@@ -99,7 +98,9 @@ export default function Leads({ pool }: { pool: boolean }) {
           allowClear
           placeholder={t('搜索姓名、公司、电话…（按 / ）', 'Search name, company, phone… (press /)')}
           aria-label={t('搜索线索', 'Search leads')}
-          onSearch={(v) => setQ(v.trim())}
+          key={sp.get('q') ?? ''}
+          defaultValue={sp.get('q') ?? ''}
+          onSearch={(v) => set({ q: v.trim() })}
           style={{ width: 280 }}
         />
         <Select
@@ -107,28 +108,23 @@ export default function Leads({ pool }: { pool: boolean }) {
           allowClear
           placeholder={t('状态', 'Status')}
           aria-label={t('按状态筛选', 'Filter by status')}
-          value={status}
-          onChange={setStatus}
+          value={sp.getAll('status')}
+          onChange={(v: string[]) => set({ status: v })}
           style={{ minWidth: 140 }}
           options={Object.keys(leadStatus).map((v) => ({ value: v, label: label(leadStatus, v, lang) }))}
         />
-        <Input
-          allowClear
-          placeholder={t('来源', 'Source')}
-          aria-label={t('按来源筛选', 'Filter by source')}
-          onPressEnter={(e) => setSource((e.target as HTMLInputElement).value.trim())}
-          onBlur={(e) => setSource(e.target.value.trim())}
-          style={{ width: 120 }}
-        />
+        <TextFilter name="source" label={t('来源', 'Source')} sp={sp} set={set} />
+        <TextFilter name="industry" label={t('行业', 'Industry')} sp={sp} set={set} />
         {!pool && (
           <UserSelect
             placeholder={t('负责人', 'Owner')}
             aria-label={t('按负责人筛选', 'Filter by owner')}
-            value={ownerId}
-            onChange={(v) => setOwnerId(v as string | undefined)}
+            value={sp.get('ownerId') ?? undefined}
+            onChange={(v) => set({ ownerId: v as string | undefined })}
             style={{ minWidth: 150 }}
           />
         )}
+        <ClearFilters sp={sp} clear={() => clear()} />
         <div style={{ flex: 1 }} />
         {s.can('leads.export') && (
           <Dropdown
@@ -157,7 +153,7 @@ export default function Leads({ pool }: { pool: boolean }) {
         query={query}
         columns={columns}
         sort={sort}
-        onSortChange={setSort}
+        onSortChange={(v) => set({ sort: v })}
         title={(r) => (
           <span>
             {r.name} <Typography.Text type="secondary">{r.company}</Typography.Text>
