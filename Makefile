@@ -37,13 +37,14 @@ web/dist/index.html: $(WEB_SOURCES)
 # Every Go test (race detector on); then, alone so that its timings mean something, the sign-in
 # flood test (memory and /healthz latency of a real server under 200 simultaneous sign-ins); then,
 # without the race detector (which would make its 5,000 commands per engine take minutes), the disk
-# footprint test; then the UI's component and end-to-end tests (web/run-tests.sh:
+# footprint test and the 100,000-row import error report (bounded memory); then the UI's component and end-to-end tests (web/run-tests.sh:
 # npm ci, build, Vitest, playwright-core driving Debian's Chromium against a real chronicle serve;
 # it installs chromium with apt-get when it is missing and it runs as root).
 test:
-	$(GO) test -race -count=1 -timeout 60m -skip '^(TestSignInFloodKeepsMemoryAndHealth|TestDiskFootprint)$$' ./...
+	$(GO) test -race -count=1 -timeout 60m -skip '^(TestSignInFloodKeepsMemoryAndHealth|TestDiskFootprint|TestImportErrorReportOf100000Rows)$$' ./...
 	$(GO) test -count=1 -timeout 5m -run '^TestSignInFloodKeepsMemoryAndHealth$$' -v ./cmd/chronicle
 	$(GO) test -count=1 -timeout 10m -run '^TestDiskFootprint$$' -v ./adapters/app
+	$(GO) test -count=1 -timeout 10m -run '^TestImportErrorReportOf100000Rows$$' ./adapters/httpapi/importapi
 	@if [ -f web/package.json ]; then bash web/run-tests.sh; fi
 
 lint:
