@@ -250,9 +250,22 @@ await step('workbench, shell and menu; axe; screenshot', async () => {
 
 const btn = (page, text) => page.getByRole('button', { name: new RegExp('(^|\\s)' + [...text].join('\\s*') + '\\s*$') });
 const modalOk = (page, text) => page.locator('.ant-modal-wrap:visible, .ant-modal-confirm:visible').last().getByRole('button', { name: new RegExp('^\\s*' + [...text].join('\\s*') + '\\s*$') });
+// closeDropdowns closes an open select list by clicking a neutral place (the dialog's title or the
+// page's heading): Escape would close the dialog instead when the list has already gone, and an open
+// list can cover the next field (a forced click then lands on one of its options).
+async function closeDropdowns(page) {
+  const open = page.locator('.ant-select-dropdown:visible');
+  if ((await open.count()) === 0) return;
+  // inside an open dialog its own title (a click outside it would close the dialog), else the page's heading
+  const title = page.locator('.ant-modal-title:visible').last();
+  const neutral = (await title.count()) > 0 ? title : page.locator('h1:visible, h2:visible, h3:visible, h4:visible').first();
+  await neutral.click({ force: true }).catch(() => {});
+  await open.first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+}
 async function select(page, label, text, opts = {}) {
   const field = page.getByLabel(label, { exact: true });
   const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: text }).first();
+  await closeDropdowns(page);
   await field.click({ force: true });
   if (opts.type) await page.keyboard.type(opts.type);
   // Under load the first click can be lost or the options still loading: open the list once more.
@@ -312,7 +325,7 @@ await step('organisation: users created in the UI (a manager and two sales staff
       await m.getByLabel('角色').click();
       await admin.keyboard.press('Backspace');
       await admin.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: role }).first().click();
-      await admin.keyboard.press('Escape');
+      await closeDropdowns(admin);
     }
     await select(admin, '部门', dept);
     await modalOk(admin, '保存').click();
