@@ -141,9 +141,6 @@ func TestImportErrorReport(t *testing.T) {
 // every row and streams the whole report, in file order; the server's heap stays far below the
 // report's size.
 func TestImportErrorReportOf100000Rows(t *testing.T) {
-	if testing.Short() {
-		t.Skip("100,000 rows")
-	}
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) { // one engine at a time: the heap is the process's
 			h := apitest.New(t, engine)
