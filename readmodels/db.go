@@ -233,3 +233,34 @@ const TimeLayout = "2006-01-02T15:04:05.000000Z"
 func LikeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// Names fills names (keys: ids) with the nameCol of the rows of table with those ids that also
+// match cond (with its args; "" for none): one query by primary key. Ids without such a row keep
+// their value.
+func (db *DB) Names(ctx context.Context, table, nameCol, cond string, condArgs []any, names map[string]string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(names)+len(condArgs))
+	for id := range names {
+		args = append(args, id)
+	}
+	stmt := `SELECT id, ` + nameCol + ` FROM ` + table + ` WHERE id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(args)), ",") + `)`
+	if cond != "" {
+		stmt += " AND " + cond
+		args = append(args, condArgs...)
+	}
+	rows, err := db.SQL.QueryContext(ctx, db.Q(stmt), args...)
+	if err != nil {
+		return fmt.Errorf("names from %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		names[id] = name
+	}
+	return rows.Err()
+}

@@ -585,24 +585,7 @@ func (db *Views) departmentNames(ctx context.Context, names map[string]string) e
 	if len(names) == 0 {
 		return nil
 	}
-	args := make([]any, 0, len(names))
-	for id := range names {
-		args = append(args, id)
-	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name FROM `+db.Gens.Table(readmodels.OrgProjection, "org_departments")+
-		` WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)`), args...)
-	if err != nil {
-		return fmt.Errorf("department names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return err
-		}
-		names[id] = name
-	}
-	return rows.Err()
+	return db.Names(ctx, db.Gens.Table(readmodels.OrgProjection, "org_departments"), "name", "", nil, names)
 }
 
 // inScope is Scope.condition evaluated on a loaded row.
@@ -665,26 +648,19 @@ func (db *Views) CustomerNames(ctx context.Context, ids []uuid.UUID) (map[uuid.U
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id.String()
+	names := make(map[string]string, len(ids))
+	for _, id := range ids {
+		names[id.String()] = ""
 	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name FROM `+db.Gens.Table(Projection, "customers")+
-		` WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`), args...)
-	if err != nil {
+	if err := db.Names(ctx, db.Gens.Table(Projection, "customers"), "name", "", nil, names); err != nil {
 		return nil, fmt.Errorf("customer names: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var sid, name string
-		if err := rows.Scan(&sid, &name); err != nil {
-			return nil, err
-		}
-		if id, err := uuid.Parse(sid); err == nil {
+	for sid, name := range names {
+		if id, err := uuid.Parse(sid); err == nil && name != "" {
 			out[id] = name
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CustomersWithNormalizedNames returns, for each name, the ids of the customers whose normalised

@@ -202,33 +202,12 @@ func (db *Views) GetImport(ctx context.Context, scope readmodels.Scope, id uuid.
 
 // names fills in the display names of the users who started the imports (one query a page).
 func (db *Views) names(ctx context.Context, items []*Summary) error {
-	seen := map[string]bool{}
-	var ids []any
-	for _, s := range items {
-		if !seen[s.By.ID] {
-			seen[s.By.ID] = true
-			ids = append(ids, s.By.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, display_name FROM `+db.UsersTable()+
-		` WHERE id IN (`+placeholders(len(ids))+`)`), ids...)
-	if err != nil {
-		return fmt.Errorf("import starters: %w", err)
-	}
-	defer rows.Close()
 	names := map[string]string{}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return err
-		}
-		names[id] = name
+	for _, s := range items {
+		names[s.By.ID] = ""
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	if err := db.Names(ctx, db.UsersTable(), "display_name", "", nil, names); err != nil {
+		return fmt.Errorf("import starters: %w", err)
 	}
 	for _, s := range items {
 		s.By.Name = names[s.By.ID]

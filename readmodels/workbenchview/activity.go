@@ -163,26 +163,9 @@ func (v *Views) names(ctx context.Context, table string, scope readmodels.Scope,
 	if len(names) == 0 || scope.None {
 		return nil
 	}
-	args := make([]any, 0, len(names))
-	for id := range names {
-		args = append(args, id)
-	}
-	stmt := `SELECT id, name FROM ` + table + ` WHERE id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ") + `)`
-	if cond, a := scope.Condition(); cond != "" {
-		stmt += " AND " + cond
-		args = append(args, a...)
-	}
-	rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
-	if err != nil {
+	cond, args := scope.Condition()
+	if err := v.Names(ctx, table, "name", cond, args, names); err != nil {
 		return fmt.Errorf("workbench record names: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return err
-		}
-		names[id] = name
-	}
-	return rows.Err()
+	return nil
 }
