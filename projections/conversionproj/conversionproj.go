@@ -31,8 +31,11 @@ func (p Projector) NewBatch(*engine.Tx) engine.Batch  { return batch{p.Completer
 
 type batch struct{ c Completer }
 
+// Wants implements engine.Selective: conversions of leads only.
+func (Projector) Wants(e eventstore.Event) bool { return e.Type == (lead.Converted{}).EventType() }
+
 func (b batch) Apply(ctx context.Context, e eventstore.Event) error {
-	if e.Type != (lead.Converted{}).EventType() {
+	if !(Projector{}).Wants(e) {
 		return nil
 	}
 	id, err := uuid.Parse(e.StreamID[len(lead.StreamPrefix)+1:])

@@ -199,11 +199,21 @@ func (b *batch) Prefetch(ctx context.Context, page []eventstore.Event) error {
 	return b.buf.Prefetch(ctx, b.tx, ids)
 }
 
+// Wants implements engine.Selective: the events of customers and contacts, and of the users
+// and departments whose names and placements the rows carry.
+func (*Projector) Wants(e eventstore.Event) bool {
+	switch eventstore.StreamKind(e.StreamID) {
+	case customer.StreamPrefix, contact.StreamPrefix, user.StreamPrefix, department.StreamPrefix:
+		return true
+	}
+	return false
+}
+
 func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
-	kind := eventstore.StreamKind(e.StreamID)
-	if kind != customer.StreamPrefix && kind != contact.StreamPrefix && kind != user.StreamPrefix && kind != department.StreamPrefix {
+	if !b.p.Wants(e) {
 		return nil
 	}
+	kind := eventstore.StreamKind(e.StreamID)
 	d, err := b.p.registry.Decode(e.Type, e.Data)
 	if err != nil {
 		return err

@@ -27,6 +27,14 @@ type Batch interface {
 	Flush(ctx context.Context) error
 }
 
+// Selective is a Projector that applies only some of the log's events. A page in which it
+// wants none costs it no transaction: its checkpoint moves past the page in one statement (a
+// generation being rebuilt applies every page, since its switch happens inside a page's
+// transaction). Wants must agree with the Batch, which is only ever given wanted events then.
+type Selective interface {
+	Wants(e eventstore.Event) bool
+}
+
 // Prefetcher is a Batch that reads in advance, in a few queries, what the events of a page will
 // look up, so that applying them one by one costs no round trip per event.
 type Prefetcher interface {

@@ -24,6 +24,9 @@ type runner struct {
 	handler    *message.Handler
 
 	position atomic.Uint64
+	// applied is the checkpoint's count of applied events as last read or written here (the
+	// handler's goroutine alone uses it).
+	applied int64
 	state    atomic.Value // string
 	resume   chan struct{}
 
@@ -53,13 +56,13 @@ func (r *runner) Ended() { r.ended.Store(true) }
 // Checkpoint implements Feed: the committed position of this generation.
 func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
 	db := r.engine.db
-	var pos int64
-	var lastErr string
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT position, last_error FROM projection_checkpoints WHERE name = ? AND generation = ?`),
-		r.projector.Name(), r.gen).Scan(&pos, &lastErr)
+	var pos, applied int64
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT position, events FROM projection_checkpoints WHERE name = ? AND generation = ?`),
+		r.projector.Name(), r.gen).Scan(&pos, &applied)
 	if err != nil {
 		return 0, fmt.Errorf("load checkpoint of %s: %w", r.topic, err)
 	}
+	r.applied = applied
 	r.position.Store(uint64(pos))
 	r.loaded.Store(true)
 	r.engine.changed.Notify() // WaitLoaded
@@ -221,8 +224,34 @@ func (r *runner) handle(msg *message.Message) error {
 	return nil
 }
 
+// apply applies a page and advances the checkpoint in one transaction. The checkpoint it
+// starts from is the one this handler read when it subscribed or last wrote: the lease makes it
+// the only writer, and the advance is conditional on it, so a checkpoint moved by anyone else
+// fails the page (a conflict: the subscription rereads it and goes on).
 func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bool) (err error) {
 	e := r.engine
+	from := r.position.Load()
+	todo := page
+	for len(todo) > 0 && todo[0].Position <= from {
+		todo = todo[1:] // applied by an earlier transaction
+	}
+	last := page[len(page)-1].Position
+	if len(todo) == 0 {
+		r.advanced(from, caughtUp)
+		return nil
+	}
+	if s, ok := r.projector.(Selective); ok && !r.rebuilding {
+		wanted := todo[:0:0]
+		for _, ev := range todo {
+			if s.Wants(ev) {
+				wanted = append(wanted, ev)
+			}
+		}
+		if len(wanted) == 0 {
+			return r.skip(ctx, from, last, caughtUp)
+		}
+		todo = wanted
+	}
 	// One connection for the page, so a bulk load can reach the driver's own (COPY).
 	conn, err := e.db.SQL.Conn(ctx)
 	if err != nil {
@@ -248,16 +277,8 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 			return fmt.Errorf("prepare the page's transaction: %w", err)
 		}
 	}
-	var from, total int64
-	if err := tx.QueryRow(ctx, `SELECT position, events FROM projection_checkpoints WHERE name = ? AND generation = ?`, r.projector.Name(), r.gen).Scan(&from, &total); err != nil {
-		return fmt.Errorf("read checkpoint: %w", err)
-	}
 	batch := r.projector.NewBatch(tx)
-	todo := page
-	for len(todo) > 0 && todo[0].Position <= uint64(from) {
-		todo = todo[1:] // applied by an earlier transaction (ours or another process's)
-	}
-	if p, ok := batch.(Prefetcher); ok && len(todo) > 0 {
+	if p, ok := batch.(Prefetcher); ok {
 		if err := p.Prefetch(ctx, todo); err != nil {
 			return fmt.Errorf("prefetch for the page ending at %d: %w", todo[len(todo)-1].Position, err)
 		}
@@ -271,18 +292,12 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		applied++
 		lastAt = ev.OccurredAt
 	}
-	last := page[len(page)-1].Position
-	if applied == 0 {
-		_ = sqlTx.Rollback()
-		r.advanced(uint64(from), caughtUp)
-		return nil
-	}
 	if err := batch.Flush(ctx); err != nil {
 		return fmt.Errorf("flush page ending at %d: %w", last, err)
 	}
 	res, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = ?, events = events + ?, updated_at = ?, last_event_at = ?, last_error = ''
 		WHERE name = ? AND generation = ? AND position = ?`,
-		int64(last), applied, e.db.Dialect.Time(time.Now()), e.db.Dialect.Time(lastAt), r.projector.Name(), r.gen, from)
+		int64(last), applied, e.db.Dialect.Time(time.Now()), e.db.Dialect.Time(lastAt), r.projector.Name(), r.gen, int64(from))
 	if err != nil {
 		return fmt.Errorf("advance checkpoint: %w", err)
 	}
@@ -310,6 +325,7 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		return fmt.Errorf("commit: %w", err)
 	}
 	r.setError("")
+	r.applied += applied
 	r.advanced(last, caughtUp)
 	if swap {
 		e.swapped(r)
@@ -317,10 +333,29 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	}
 	if !r.rebuilding {
 		r.sinceAnalyze += applied
-		if caughtUp && analyzeDue(r.sinceAnalyze, total+applied, e.opts.AnalyzeAfter) {
+		if caughtUp && analyzeDue(r.sinceAnalyze, r.applied, e.opts.AnalyzeAfter) {
 			r.analyze(ctx)
 		}
 	}
+	return nil
+}
+
+// skip moves the checkpoint past a page of events the projector does not want, in one
+// statement, conditional on the checkpoint the page started from like every advance.
+func (r *runner) skip(ctx context.Context, from, last uint64, caughtUp bool) error {
+	db := r.engine.db
+	res, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE projection_checkpoints SET position = ?, updated_at = ?, last_error = ''
+		WHERE name = ? AND generation = ? AND position = ?`),
+		int64(last), db.Dialect.Time(time.Now()), r.projector.Name(), r.gen, int64(from))
+	if err != nil {
+		return fmt.Errorf("advance checkpoint past unwanted events: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		r.conflict.Store(true)
+		return fmt.Errorf("checkpoint of %s moved concurrently (another process runs this projection)", r.topic)
+	}
+	r.setError("")
+	r.advanced(last, caughtUp)
 	return nil
 }
 

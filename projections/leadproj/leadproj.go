@@ -141,6 +141,16 @@ func (b *batch) Prefetch(ctx context.Context, page []eventstore.Event) error {
 	return b.buf.Prefetch(ctx, b.tx, ids)
 }
 
+// Wants implements engine.Selective: the events of leads, and of the users and departments
+// whose names and placements the rows carry.
+func (*Projector) Wants(e eventstore.Event) bool {
+	switch eventstore.StreamKind(e.StreamID) {
+	case lead.StreamPrefix, user.StreamPrefix, department.StreamPrefix:
+		return true
+	}
+	return false
+}
+
 func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	switch eventstore.StreamKind(e.StreamID) {
 	case lead.StreamPrefix:

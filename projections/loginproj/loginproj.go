@@ -84,8 +84,13 @@ type batch struct {
 	rows []loginview.LoginEvent
 }
 
+// Wants implements engine.Selective: the sign-in events (an old type may read as one it shows).
+func (p *Projector) Wants(e eventstore.Event) bool {
+	return entries.Handles(e.Type) || p.registry.Upcasts(e.Type)
+}
+
 func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
-	if !entries.Handles(e.Type) && !b.p.registry.Upcasts(e.Type) { // an old type may read as one it shows
+	if !b.p.Wants(e) {
 		return nil
 	}
 	d, err := b.p.registry.Decode(e.Type, e.Data)

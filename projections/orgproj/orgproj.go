@@ -216,13 +216,20 @@ var changes = kit.NewHandlers(
 	}),
 )
 
-func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
-	kind := eventstore.StreamKind(e.StreamID)
-	switch kind {
+// Wants implements engine.Selective: the organisation's streams and the settings.
+func (*Projector) Wants(e eventstore.Event) bool {
+	switch eventstore.StreamKind(e.StreamID) {
 	case user.StreamPrefix, department.StreamPrefix, role.StreamPrefix, "settings":
-	default:
+		return true
+	}
+	return false
+}
+
+func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
+	if !b.p.Wants(e) {
 		return nil
 	}
+	kind := eventstore.StreamKind(e.StreamID)
 	d, err := b.p.registry.Decode(e.Type, e.Data)
 	if err != nil {
 		return err
