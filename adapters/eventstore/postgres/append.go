@@ -1,13 +1,16 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -26,11 +29,14 @@ import (
 //
 // Rows are inserted in input order (ORDER BY ord), so positions follow it. The statement answers
 // the versions the streams had (all sub-statements of a WITH see one snapshot, taken after the
-// append lock was granted) and where each (stream, version) landed.
+// append lock was granted), where each (stream, version) landed, the position the log ended at
+// before the transaction, and the stored payloads (for the tail, see tail.go).
 const appendSQL = `
 WITH cur AS (
 	SELECT s.stream, coalesce((SELECT max(version) FROM events WHERE stream_id = s.stream), 0) AS version
 	FROM unnest($1::text[]) AS s(stream)
+), prev AS (
+	SELECT coalesce(max(position), 0) AS head FROM events
 ), ins AS (
 	INSERT INTO events (event_id, stream_id, version, type, occurred_at, data, metadata)
 	SELECT e.id::uuid, e.stream, e.version, e.type, e.occurred_at, e.data::jsonb, e.metadata::jsonb
@@ -39,11 +45,12 @@ WITH cur AS (
 	JOIN cur ON cur.stream = e.stream
 	WHERE cur.version = ANY (string_to_array(e.accept, ',')::bigint[])
 	ORDER BY e.ord
-	RETURNING stream_id, version, position
+	RETURNING stream_id, version, position, data::text AS data, metadata::text AS metadata
 )
 SELECT (SELECT array_agg(stream) FROM cur), (SELECT array_agg(version) FROM cur),
-	array_agg(stream_id), array_agg(version), array_agg(position),
-	CASE WHEN count(*) > 0 THEN pg_notify('` + notifyChannel + `', max(position)::text) END
+	array_agg(stream_id), array_agg(version), array_agg(position), (SELECT head FROM prev),
+	array_agg(data), array_agg(metadata),
+	CASE WHEN count(*) > 0 THEN pg_notify('` + notifyChannel + `', max(position)::text || ' ' || $10) END
 FROM ins`
 
 // Append writes events at the end of stream if its version is expectedVersion. Concurrent calls
@@ -203,14 +210,16 @@ func (s *Store) appendTx(ctx context.Context, appends []eventstore.StreamAppend,
 		curStreams, gotStreams   []string
 		curVersions, gotVersions []int64
 		gotPositions             []int64
+		prevHead                 int64
+		gotData, gotMeta         []string
 		committed                bool
 	)
 	b := &pgx.Batch{}
 	b.Queue("BEGIN ISOLATION LEVEL READ COMMITTED")
 	b.Queue("SELECT pg_advisory_xact_lock($1)", AppendLockKey)
-	b.Queue(appendSQL, streams, r.ids, r.streams, r.versions, r.types, r.occurred, r.data, r.meta, r.accept).
+	b.Queue(appendSQL, streams, r.ids, r.streams, r.versions, r.types, r.occurred, r.data, r.meta, r.accept, s.token).
 		QueryRow(func(row pgx.Row) error {
-			return row.Scan(&curStreams, &curVersions, &gotStreams, &gotVersions, &gotPositions, nil)
+			return row.Scan(&curStreams, &curVersions, &gotStreams, &gotVersions, &gotPositions, &prevHead, &gotData, &gotMeta, nil)
 		})
 	commit := func(b *pgx.Batch) {
 		b.Queue("COMMIT").Exec(func(tag pgconn.CommandTag) error {
@@ -268,7 +277,42 @@ func (s *Store) appendTx(ctx context.Context, appends []eventstore.StreamAppend,
 		// Not reachable. Were it, the transaction committed but the outcomes are unknown.
 		return fmt.Errorf("committed %d events where %d were expected; outcomes unknown", len(gotPositions), written)
 	}
+	s.tail.appended(uint64(prevHead), stored(&r, gotStreams, gotVersions, gotPositions, gotData, gotMeta))
 	return nil
+}
+
+// stored returns the events a transaction wrote as a read of the log returns them (payloads as
+// the database stores them), in position order; none when one cannot be rebuilt (then the
+// subscriptions read them from the database).
+func stored(r *rows, streams []string, versions, positions []int64, data, meta []string) []eventstore.Event {
+	if len(data) != len(positions) || len(meta) != len(positions) {
+		return nil
+	}
+	type key struct {
+		stream  string
+		version int64
+	}
+	input := make(map[key]int, len(r.ids))
+	for i := range r.ids {
+		input[key{r.streams[i], r.versions[i]}] = i
+	}
+	events := make([]eventstore.Event, len(positions))
+	for k := range positions {
+		i, ok := input[key{streams[k], versions[k]}]
+		if !ok {
+			return nil
+		}
+		e := eventstore.Event{StreamID: streams[k], Version: versions[k], Type: r.types[i], OccurredAt: r.occurred[i],
+			Data: json.RawMessage(data[k]), Position: uint64(positions[k])}
+		id, err := uuid.Parse(r.ids[i])
+		if err != nil || json.Unmarshal([]byte(meta[k]), &e.Metadata) != nil {
+			return nil
+		}
+		e.ID = id
+		events[k] = e
+	}
+	slices.SortFunc(events, func(a, b eventstore.Event) int { return cmp.Compare(a.Position, b.Position) })
+	return events
 }
 
 type versionError struct {

@@ -74,10 +74,21 @@
 //
 // # Notifications
 //
-// Every append transaction calls pg_notify('chronicle_events', <last position>); PostgreSQL
-// delivers it at commit. Subscribe is eventstore.PollingSubscription woken by one LISTEN
-// connection per Store (started by the first Subscribe, reconnecting on error) with a 1 s poll as
-// the fallback, so a lost notification delays delivery and never loses an event. Notifications
-// are per database too: stores in other schemas of the same database cause harmless spurious
-// wake-ups.
+// Every append transaction calls pg_notify('chronicle_events', '<last position> <store token>');
+// PostgreSQL delivers it at commit. Subscribe is eventstore.PollingSubscription woken by one
+// LISTEN connection per Store (started by the first Subscribe, reconnecting on error) with a 1 s
+// poll as the fallback, so a lost notification delays delivery and never loses an event.
+// Notifications are per database too: stores in other schemas of the same database cause
+// harmless spurious wake-ups (and keep the tail below from answering: it then reads the table).
+//
+// # The tail: local appends read from memory
+//
+// A process's subscriptions (one per projection) would each query the table after every append.
+// Instead each append transaction also returns the position the log ended at before it, under
+// the lock, and its events as stored; the Store keeps the last 256 such segments and answers a
+// subscription's read from them when it can prove the answer complete (tail.go: segments chain
+// from the position asked for and reach the highest position any notification or local append
+// announced, while the listener is up). Its own notification does not wake the local readers (the
+// append wakes them once its segment is kept); other processes' do. A process that writes alone
+// thus reads the log from the database about once a second per subscription, the fallback poll.
 package postgres

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -39,6 +40,11 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	if limit <= 0 || after >= math.MaxInt64 {
 		return nil, nil
 	}
+	if events, ok := s.tail.read(after, limit, time.Now()); ok {
+		return events, nil
+	}
+	epoch := s.tail.readStarts()
+	s.logReads.Add(1)
 	rows, err := s.pool.Query(ctx, selectEvent+`WHERE position > $1 ORDER BY position LIMIT $2`, int64(after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
@@ -47,6 +53,11 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
 	}
+	end := after
+	if len(events) > 0 {
+		end = events[len(events)-1].Position
+	}
+	s.tail.dbRead(epoch, len(events) < limit, end, time.Now())
 	return events, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/groupcommit"
@@ -56,6 +57,8 @@ type Store struct {
 	pool *pgxpool.Pool
 
 	notifier eventstore.Notifier
+	tail     *tail  // the last local appends, for the local subscriptions
+	token    string // names this Store in its notifications, so that it can tell its own
 
 	// The LISTEN goroutine: started by the first Subscribe, stopped by Close.
 	mu        sync.Mutex
@@ -70,6 +73,8 @@ type Store struct {
 
 	// transactions counts the append transactions begun (tests compare it with the appends).
 	transactions atomic.Int64
+	// logReads counts the reads of the global log that went to the database (tests).
+	logReads atomic.Int64
 
 	// beforeCommit, when set (by tests only), is called inside an append transaction after the
 	// events were inserted and before the commit, while the append lock is held, with the streams
@@ -112,7 +117,7 @@ func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres event store: create schema in %s: %w", where, err)
 	}
 	listenCtx, stop := context.WithCancel(context.Background())
-	s := &Store{pool: pool, listenCtx: listenCtx, stop: stop}
+	s := &Store{pool: pool, listenCtx: listenCtx, stop: stop, tail: newTail(), token: uuid.NewString()}
 	s.group = groupcommit.New(s.write1, refused, groupcommit.DefaultLimits)
 	return s, nil
 }

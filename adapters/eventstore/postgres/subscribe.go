@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,12 +69,28 @@ func (s *Store) listenOnce(ctx context.Context) (listened bool) {
 		return false
 	}
 	// Commits between the subscriptions' last read and LISTEN taking effect sent no
-	// notification to us: wake the readers once now.
+	// notification to us: wake the readers once now (and trust no head known before).
+	s.tail.listening(true)
+	defer s.tail.listening(false)
 	s.notifier.Notify()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return true
 		}
-		s.notifier.Notify()
+		// The payload is "<last position> <token of the appending Store>".
+		last, from, _ := strings.Cut(n.Payload, " ")
+		pos, err := strconv.ParseUint(last, 10, 64)
+		if err != nil {
+			s.tail.listening(true) // not ours to parse: know nothing until the next read
+			s.notifier.Notify()
+			continue
+		}
+		s.tail.notified(pos)
+		if from != s.token {
+			// A local append wakes the readers itself, once its events are in the tail: woken
+			// by its own notification first, they would query the table for nothing.
+			s.notifier.Notify()
+		}
 	}
 }
