@@ -24,11 +24,11 @@ type runner struct {
 	handler    *message.Handler
 
 	position atomic.Uint64
+	state    atomic.Value // string
+	resume   chan struct{}
 	// applied is the checkpoint's count of applied events as last read or written here (the
 	// handler's goroutine alone uses it).
 	applied int64
-	state    atomic.Value // string
-	resume   chan struct{}
 
 	conflict atomic.Bool // the last failure was another process advancing the checkpoint
 
