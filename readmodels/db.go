@@ -32,10 +32,12 @@ type Dialect interface {
 	FillSearchIndex(table string) []string
 	// Analyze returns the statements that refresh the planner's statistics of the tables.
 	Analyze(tables []string) []string
-	// PageCommit returns the statements that start every transaction of a projection's page: it
-	// may trade durability for speed, because the page's checkpoint commits with it and the log
-	// keeps the events, so a page lost in a crash is applied again from the checkpoint.
-	PageCommit() []string
+	// PageCommit returns a clause appended to the statement that advances a projection's
+	// checkpoint (the last statement of a page's transaction, or the only one of a skipped page):
+	// it may trade durability for speed, because the page's checkpoint commits with it and the log
+	// keeps the events, so a page lost in a crash is applied again from the checkpoint. It costs
+	// no statement of its own.
+	PageCommit() string
 	// BulkLoad returns the further statements that start a transaction of a rebuild's bulk load
 	// (more memory for building indexes).
 	BulkLoad() []string

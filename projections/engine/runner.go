@@ -268,13 +268,11 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		}
 	}()
 	tx := &Tx{Tx: sqlTx, DB: e.db, Gen: r.gen, Bulk: r.rebuilding, conn: conn}
-	settings := e.db.Dialect.PageCommit()
 	if tx.Bulk {
-		settings = append(settings[:len(settings):len(settings)], e.db.Dialect.BulkLoad()...)
-	}
-	for _, stmt := range settings {
-		if _, err := sqlTx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("prepare the page's transaction: %w", err)
+		for _, stmt := range e.db.Dialect.BulkLoad() {
+			if _, err := sqlTx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("prepare the page's transaction: %w", err)
+			}
 		}
 	}
 	batch := r.projector.NewBatch(tx)
@@ -296,7 +294,7 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		return fmt.Errorf("flush page ending at %d: %w", last, err)
 	}
 	res, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = ?, events = events + ?, updated_at = ?, last_event_at = ?, last_error = ''
-		WHERE name = ? AND generation = ? AND position = ?`,
+		WHERE name = ? AND generation = ? AND position = ?`+e.db.Dialect.PageCommit(),
 		int64(last), applied, e.db.Dialect.Time(time.Now()), e.db.Dialect.Time(lastAt), r.projector.Name(), r.gen, int64(from))
 	if err != nil {
 		return fmt.Errorf("advance checkpoint: %w", err)
@@ -345,7 +343,7 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 func (r *runner) skip(ctx context.Context, from, last uint64, caughtUp bool) error {
 	db := r.engine.db
 	res, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE projection_checkpoints SET position = ?, updated_at = ?, last_error = ''
-		WHERE name = ? AND generation = ? AND position = ?`),
+		WHERE name = ? AND generation = ? AND position = ?`+db.Dialect.PageCommit()),
 		int64(last), db.Dialect.Time(time.Now()), r.projector.Name(), r.gen, int64(from))
 	if err != nil {
 		return fmt.Errorf("advance checkpoint past unwanted events: %w", err)

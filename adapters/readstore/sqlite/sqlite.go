@@ -160,7 +160,7 @@ func (Dialect) Analyze(tables []string) []string {
 
 // PageCommit implements readmodels.Dialect: commits do not wait for the disk already
 // (synchronous = NORMAL in WAL mode).
-func (Dialect) PageCommit() []string { return nil }
+func (Dialect) PageCommit() string { return "" }
 
 // BulkLoad implements readmodels.Dialect: nothing to change.
 func (Dialect) BulkLoad() []string { return nil }
