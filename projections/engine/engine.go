@@ -69,6 +69,11 @@ type Engine struct {
 	changed eventstore.Notifier
 	ctx     context.Context
 	readers map[string]readerSince // by projection name; see readers.go
+
+	// Work the handlers start beside their pages (statistics refreshes), ended and awaited when
+	// Run returns.
+	bgCtx      context.Context
+	background sync.WaitGroup
 }
 
 // New prepares (but does not start) the projectors.
@@ -232,21 +237,24 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.db.Gens.Refresh(ctx); err != nil {
 		return err
 	}
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	defer stopLoop()
 	e.mu.Lock()
 	e.ctx = ctx
+	e.bgCtx = loopCtx
 	for _, name := range e.order {
 		e.addRunner(name, e.db.Gens.Active(name), false)
 	}
 	e.mu.Unlock()
-	loopCtx, stopLoop := context.WithCancel(ctx)
 	loopDone := make(chan struct{})
 	go func() { defer close(loopDone); e.refreshLoop(loopCtx) }()
 	err := e.router.Run(ctx)
 	_ = e.sub.Close()
 	// Stopped (ctx ended, or Close): this process reads nothing any more. The loop, which renews
-	// the reader records, ends first.
+	// the reader records, and the handlers' background work end first.
 	stopLoop()
 	<-loopDone
+	e.background.Wait()
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if lerr := e.leaveReaders(lctx); lerr != nil {

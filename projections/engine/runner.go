@@ -33,8 +33,9 @@ type runner struct {
 	conflict atomic.Bool // the last failure was another process advancing the checkpoint
 
 	// sinceAnalyze counts the events applied by this process since the generation's tables were
-	// last analyzed (see analyzeDue).
+	// last analyzed (see analyzeDue); analyzing is set while an ANALYZE runs.
 	sinceAnalyze int64
+	analyzing    atomic.Bool
 
 	mu        sync.Mutex
 	lastError string
@@ -331,8 +332,19 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	}
 	if !r.rebuilding {
 		r.sinceAnalyze += applied
-		if caughtUp && analyzeDue(r.sinceAnalyze, r.applied, e.opts.AnalyzeAfter) {
-			r.analyze(ctx)
+		if caughtUp && analyzeDue(r.sinceAnalyze, r.applied, e.opts.AnalyzeAfter) && r.analyzing.CompareAndSwap(false, true) {
+			// Beside the pages, not between them: ANALYZE takes seconds on a large table and
+			// blocks no writer, while the commands waiting for their read-backs would wait for it.
+			r.sinceAnalyze = 0
+			e.mu.Lock()
+			bg := e.bgCtx
+			e.mu.Unlock()
+			e.background.Add(1)
+			go func() {
+				defer e.background.Done()
+				defer r.analyzing.Store(false)
+				r.analyze(bg)
+			}()
 		}
 	}
 	return nil
@@ -379,11 +391,9 @@ func (r *runner) analyze(ctx context.Context) {
 		}
 		return tx.Commit()
 	}()
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		e.logger.Warn("analyze projection tables", "projection", r.topic, "error", err)
-		return
 	}
-	r.sinceAnalyze = 0
 }
 
 // switchOver finishes a rebuilt generation inside the transaction of its last page: it builds
