@@ -217,7 +217,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Customers = customercmd.New(a.Store, a.Registry, cfg.Clock, customerDirectory{v.OrgViews, v.CustomerViews})
 	a.Contacts = customercmd.NewContacts(a.Store, a.Registry, cfg.Clock, a.Customers)
 	a.Convert = conversion.New(a.Leads, a.Customers, a.Contacts, cfg.Clock)
-	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, v.OrgViews)
+	// One tracked session store for both: a session written by either ends what Authenticate keeps.
+	sessions := usercmd.TrackSessions(v.OrgViews)
+	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, sessions)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
 	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Clock: cfg.Clock}
 	var projectors []engine.Projector
@@ -235,7 +237,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("prepare read models: %w", err)
 	}
-	a.Auth = usercmd.NewAuth(a.Store, a.Registry, v.OrgViews, v.OrgViews, v.LoginViews, cfg.Clock, cfg.SessionTTL)
+	a.Auth = usercmd.NewAuth(a.Store, a.Registry, v.OrgViews, sessions, v.LoginViews, cfg.Clock, cfg.SessionTTL)
+	a.Auth.SetChangeSignal(func() uint64 { return a.Engine.Changes(orgview.Projection) })
 	a.Users.ThrottleWith(a.Auth.SignInPolicy) // wrong current passwords wait like failed sign-ins
 	// One gate for every password hash of the process: sign-in, account creation, password changes.
 	hashing := usercmd.NewHashGate(cfg.HashConcurrency, cfg.HashWait)

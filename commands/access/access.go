@@ -4,6 +4,7 @@
 package access
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -23,6 +24,13 @@ type Actor struct {
 	DeptPath     string // "/root/…/own/" or "" without a department
 	SuperiorPath string // chain of superiors, "/" at the top
 	Require2FA   bool   // one of the actor's roles requires two-factor sign-in
+}
+
+// Clone returns a copy that shares no slice or map with a.
+func (a Actor) Clone() Actor {
+	a.Roles = slices.Clone(a.Roles)
+	a.Permissions = maps.Clone(a.Permissions)
+	return a
 }
 
 // Has reports whether the actor holds the role.

@@ -44,6 +44,7 @@ type Auth struct {
 	throttled throttleFolder
 	running   *inflight // sign-ins running per client address
 	gate      *HashGate // bounds the argon2id computations
+	cache     *actorCache
 }
 
 // NewAuth refuses nil dependencies; ttl is the sliding session lifetime. Failed sign-ins are
@@ -54,8 +55,9 @@ func NewAuth(store eventstore.Store, registry *event.Registry, creds CredentialS
 		panic("usercmd: NewAuth with a nil dependency")
 	}
 	dummy, _ := HashPassword(uuid.NewString())
+	tracked := TrackSessions(sessions)
 	a := &Auth{store: store, users: commands.NewRepository(store, registry, clock, user.Stream, user.Rehydrate), creds: creds,
-		sessions: sessions, signins: signins, clock: clock, ttl: ttl, dummy: dummy, running: newInflight(DefaultAddressConcurrency), gate: sharedGate}
+		sessions: tracked, cache: &actorCache{sessions: tracked}, signins: signins, clock: clock, ttl: ttl, dummy: dummy, running: newInflight(DefaultAddressConcurrency), gate: sharedGate}
 	a.SetSignInPolicy(DefaultSignInPolicy)
 	return a
 }
@@ -255,13 +257,28 @@ func (a *Auth) unknownUser(ctx context.Context, in LoginRequest, now time.Time, 
 	return answer
 }
 
-// Authenticate resolves a bearer token to the actor and slides the session's expiry.
+// Authenticate resolves a bearer token to the actor and slides the session's expiry. What it
+// resolved is kept for a moment (see actorcache.go).
 func (a *Auth) Authenticate(ctx context.Context, token string) (access.Actor, Session, error) {
 	if token == "" {
 		return access.Actor{}, Session{}, ErrUnauthenticated
 	}
 	now := a.clock()
-	s, err := a.sessions.TouchSession(ctx, HashToken(token), now, now.Add(a.ttl))
+	hash := HashToken(token)
+	if c, ok := a.cache.get(hash, now); ok {
+		return c.actor.Clone(), c.session, nil
+	}
+	epoch, signal := a.cache.marks()
+	actor, s, err := a.authenticate(ctx, hash, now)
+	if err != nil {
+		return actor, s, err
+	}
+	a.cache.put(hash, cachedActor{actor: actor, session: s, at: now, epoch: epoch, signal: signal})
+	return actor.Clone(), s, nil
+}
+
+func (a *Auth) authenticate(ctx context.Context, hash string, now time.Time) (access.Actor, Session, error) {
+	s, err := a.sessions.TouchSession(ctx, hash, now, now.Add(a.ttl))
 	if errors.Is(err, commands.ErrNotFound) {
 		return access.Actor{}, Session{}, ErrUnauthenticated
 	}

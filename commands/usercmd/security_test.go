@@ -32,8 +32,9 @@ func (fakeSessions) SetUserTwoFactor(context.Context, uuid.UUID, bool) error { r
 
 // memSessions is an in-memory commands.SessionStore.
 type memSessions struct {
-	mu sync.Mutex
-	m  map[string]usercmd.Session // by token hash
+	mu      sync.Mutex
+	m       map[string]usercmd.Session // by token hash
+	touches int                        // TouchSession calls: lookups that reached the store
 }
 
 func (s *memSessions) CreateSession(_ context.Context, x usercmd.Session) error {
@@ -49,6 +50,7 @@ func (s *memSessions) CreateSession(_ context.Context, x usercmd.Session) error 
 func (s *memSessions) TouchSession(_ context.Context, hash string, now, next time.Time) (usercmd.Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.touches++
 	x, ok := s.m[hash]
 	if !ok || !x.ExpiresAt.After(now) {
 		return usercmd.Session{}, commands.ErrNotFound
@@ -218,6 +220,7 @@ type securityEnv struct {
 	auth     *usercmd.Auth
 	creds    *fakeCreds
 	sessions *memSessions
+	tracked  *usercmd.TrackedSessions // sessions, as Users and Auth share them
 }
 
 func newSecurityEnv(t *testing.T) *securityEnv {
@@ -225,8 +228,9 @@ func newSecurityEnv(t *testing.T) *securityEnv {
 	store, reg := newUserStore(t)
 	e := &securityEnv{t: t, ctx: context.Background(), store: store, reg: reg, creds: &fakeCreds{}, sessions: &memSessions{},
 		clock: &fakeClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}}
-	e.users = usercmd.NewUsers(store, reg, e.clock.now, fakeOrg{}, e.sessions)
-	e.auth = usercmd.NewAuth(store, reg, e.creds, e.sessions, storeSignInLog{store, reg}, e.clock.now, 12*time.Hour)
+	e.tracked = usercmd.TrackSessions(e.sessions)
+	e.users = usercmd.NewUsers(store, reg, e.clock.now, fakeOrg{}, e.tracked)
+	e.auth = usercmd.NewAuth(store, reg, e.creds, e.tracked, storeSignInLog{store, reg}, e.clock.now, 12*time.Hour)
 	g := patientGate()
 	e.users.SetHashGate(g)
 	e.auth.SetHashGate(g)

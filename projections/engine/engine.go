@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -70,6 +71,10 @@ type Engine struct {
 	ctx     context.Context
 	readers map[string]readerSince // by projection name; see readers.go
 
+	// changes counts, per projection, the pages this process committed to its serving
+	// generation and the switches to a new one (see Changes).
+	changes map[string]*atomic.Uint64
+
 	// Work the handlers start beside their pages (statistics refreshes), ended and awaited when
 	// Run returns.
 	bgCtx      context.Context
@@ -101,12 +106,14 @@ func New(store eventstore.Store, db *readmodels.DB, opts Options, projectors ...
 		opts.Holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
 	}
 	e := &Engine{store: store, db: db, projectors: map[string]Projector{}, opts: opts, logger: opts.Logger,
-		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}, readers: map[string]readerSince{}}
+		runners: map[string]*runner{}, active: map[string]*runner{}, rebuild: map[string]*runner{}, readers: map[string]readerSince{},
+		changes: map[string]*atomic.Uint64{}}
 	for _, p := range projectors {
 		if _, dup := e.projectors[p.Name()]; dup {
 			return nil, fmt.Errorf("projector %q registered twice", p.Name())
 		}
 		e.projectors[p.Name()] = p
+		e.changes[p.Name()] = &atomic.Uint64{}
 		e.order = append(e.order, p.Name())
 	}
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, watermill.NewSlogLogger(opts.Logger))
@@ -281,9 +288,18 @@ func (e *Engine) refreshLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			before := make(map[string]int, len(e.order))
+			for _, name := range e.order {
+				before[name] = e.db.Gens.Active(name)
+			}
 			if err := e.db.Gens.Refresh(ctx); err != nil && ctx.Err() == nil {
 				e.logger.Warn("refresh projection generations", "error", err)
 				continue
+			}
+			for _, name := range e.order {
+				if e.db.Gens.Active(name) != before[name] {
+					e.changed1(name) // reads now go to another generation
+				}
 			}
 			e.followSwitches(ctx)
 			if err := e.publishReaders(ctx, false); err != nil && ctx.Err() == nil {
@@ -458,6 +474,7 @@ func (e *Engine) RebuildAll(ctx context.Context, names []string, done func(name 
 func (e *Engine) swapped(r *runner) {
 	name := r.projector.Name()
 	e.db.Gens.Set(name, r.gen)
+	e.changed1(name)
 	e.mu.Lock()
 	old := e.active[name]
 	e.active[name] = r
@@ -533,4 +550,21 @@ func (e *Engine) position(ctx context.Context, name string) (uint64, error) {
 		return 0, fmt.Errorf("%w: %q", ErrUnknownProjection, name)
 	}
 	return uint64(pos), err
+}
+
+// Changes returns a number that moves whenever this process commits a page to the projection's
+// serving generation or switches it to a rebuilt one: a cache of what the projection's tables
+// hold stays valid while it does not move (pages of events the projection does not want move
+// nothing). Changes made by another process holding the projection's lease do not move it.
+func (e *Engine) Changes(name string) uint64 {
+	if c, ok := e.changes[name]; ok {
+		return c.Load()
+	}
+	return 0
+}
+
+func (e *Engine) changed1(name string) {
+	if c, ok := e.changes[name]; ok {
+		c.Add(1)
+	}
 }

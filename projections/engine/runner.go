@@ -325,6 +325,9 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	}
 	r.setError("")
 	r.applied += applied
+	if !r.rebuilding {
+		e.changed1(r.projector.Name())
+	}
 	r.advanced(last, caughtUp)
 	if swap {
 		e.swapped(r)

@@ -34,7 +34,17 @@ func TestUserAdministration(t *testing.T) {
 		h.Must(h.Do("POST", "/api/v1/auth/change-password", tok, map[string]string{"currentPassword": "wrong-password-1", "newPassword": "Another-2026-pass"}), 422)
 		h.Must(h.Do("POST", "/api/v1/auth/change-password", tok, map[string]string{"currentPassword": "Brand-new-2026-pass", "newPassword": "Another-2026-pass"}), 204)
 		h.Must(h.Do("GET", "/api/v1/auth/me", tok, nil), 200) // the session that changed it stays
-		h.Login("chen.sales", "Another-2026-pass")
+		tok = h.Login("chen.sales", "Another-2026-pass")
+		// A role change reaches the user's next request at once (what authentication keeps is
+		// dropped when the organisation's read model moves).
+		before := h.Must(h.Do("GET", "/api/v1/auth/me", tok, nil), 200)
+		h.Must(h.Do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"roles": []string{"manager"}}), 200)
+		after := h.Must(h.Do("GET", "/api/v1/auth/me", tok, nil), 200)
+		if fmt.Sprint(after.Body["roles"]) != "[manager]" || after.Body["dataScope"] == before.Body["dataScope"] ||
+			fmt.Sprint(after.Body["permissions"]) == fmt.Sprint(before.Body["permissions"]) {
+			t.Fatalf("right after the change to manager the actor is still a sales user's: %v %v %v",
+				after.Body["roles"], after.Body["dataScope"], after.Body["permissions"])
+		}
 		// Roles and placement are validated.
 		h.Must(h.Do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"roles": []string{"nonexistent"}}), 422)
 		h.Must(h.Do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"superiorId": id}), 422)
