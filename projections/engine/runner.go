@@ -30,6 +30,13 @@ type runner struct {
 	// handler's goroutine alone uses it).
 	applied int64
 
+	// The checkpoint row may lag position by skipped pages (see skip): stored is what it holds
+	// as last read or written here, and a write of it is pending while flushing is set. cpMu
+	// orders the writes of the row: a page's transaction holds it from its advance to its commit.
+	cpMu     sync.Mutex
+	stored   uint64
+	flushing bool
+
 	conflict atomic.Bool // the last failure was another process advancing the checkpoint
 
 	// sinceAnalyze counts the events applied by this process since the generation's tables were
@@ -64,6 +71,9 @@ func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("load checkpoint of %s: %w", r.topic, err)
 	}
 	r.applied = applied
+	r.cpMu.Lock()
+	r.stored = uint64(pos)
+	r.cpMu.Unlock()
 	r.position.Store(uint64(pos))
 	r.loaded.Store(true)
 	r.engine.changed.Notify() // WaitLoaded
@@ -294,9 +304,11 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	if err := batch.Flush(ctx); err != nil {
 		return fmt.Errorf("flush page ending at %d: %w", last, err)
 	}
+	r.cpMu.Lock()
+	defer r.cpMu.Unlock()
 	res, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = ?, events = events + ?, updated_at = ?, last_event_at = ?, last_error = ''
 		WHERE name = ? AND generation = ? AND position = ?`+e.db.Dialect.PageCommit(),
-		int64(last), applied, e.db.Dialect.Time(time.Now()), e.db.Dialect.Time(lastAt), r.projector.Name(), r.gen, int64(from))
+		int64(last), applied, e.db.Dialect.Time(time.Now()), e.db.Dialect.Time(lastAt), r.projector.Name(), r.gen, int64(r.stored))
 	if err != nil {
 		return fmt.Errorf("advance checkpoint: %w", err)
 	}
@@ -323,6 +335,7 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	r.stored = last
 	r.setError("")
 	r.applied += applied
 	if !r.rebuilding {
@@ -353,23 +366,62 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	return nil
 }
 
-// skip moves the checkpoint past a page of events the projector does not want, in one
-// statement, conditional on the checkpoint the page started from like every advance.
-func (r *runner) skip(ctx context.Context, from, last uint64, caughtUp bool) error {
-	db := r.engine.db
-	res, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE projection_checkpoints SET position = ?, updated_at = ?, last_error = ''
-		WHERE name = ? AND generation = ? AND position = ?`+db.Dialect.PageCommit()),
-		int64(last), db.Dialect.Time(time.Now()), r.projector.Name(), r.gen, int64(from))
-	if err != nil {
-		return fmt.Errorf("advance checkpoint past unwanted events: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		r.conflict.Store(true)
-		return fmt.Errorf("checkpoint of %s moved concurrently (another process runs this projection)", r.topic)
+// skipFlushDelay is how long the checkpoint row may lag this process's position after pages
+// the projection did not want.
+const skipFlushDelay = 100 * time.Millisecond
+
+// skip moves the projection past a page of events it does not want. This process follows it
+// at once (WaitFor reads position); the checkpoint row follows with the next page it applies,
+// which advances it from the stored position past both, or skipFlushDelay later in one
+// statement (for processes standing by, which follow the row): a busy log costs the projections
+// that want none of it one write per delay instead of one per page. If the process stops first,
+// the next one skips the same events again.
+func (r *runner) skip(_ context.Context, _, last uint64, caughtUp bool) error {
+	r.cpMu.Lock()
+	r.advanced(last, caughtUp)
+	schedule := !r.flushing
+	r.flushing = true
+	r.cpMu.Unlock()
+	if schedule {
+		e := r.engine
+		e.background.Add(1)
+		time.AfterFunc(skipFlushDelay, func() {
+			defer e.background.Done()
+			r.flushSkipped()
+		})
 	}
 	r.setError("")
-	r.advanced(last, caughtUp)
 	return nil
+}
+
+// flushSkipped writes the position reached by skipping to the checkpoint row, conditional on
+// the row holding what this process last stored, like every advance. If it does not (another
+// process moved it), the next page fails on the same condition and the subscription rereads it.
+func (r *runner) flushSkipped() {
+	e := r.engine
+	e.mu.Lock()
+	ctx := e.bgCtx
+	e.mu.Unlock()
+	r.cpMu.Lock()
+	defer r.cpMu.Unlock()
+	r.flushing = false
+	target := r.position.Load()
+	if target <= r.stored || ctx.Err() != nil {
+		return
+	}
+	db := e.db
+	res, err := db.SQL.ExecContext(ctx, db.Q(`UPDATE projection_checkpoints SET position = ?, updated_at = ?
+		WHERE name = ? AND generation = ? AND position = ?`+db.Dialect.PageCommit()),
+		int64(target), db.Dialect.Time(time.Now()), r.projector.Name(), r.gen, int64(r.stored))
+	if err != nil {
+		if ctx.Err() == nil {
+			e.logger.Warn("advance checkpoint past unwanted events", "projection", r.topic, "error", err)
+		}
+		return
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		r.stored = target
+	}
 }
 
 // analyzeDue: the statistics of a serving generation are refreshed once it has caught up after
