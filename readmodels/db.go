@@ -32,6 +32,12 @@ type Dialect interface {
 	FillSearchIndex(table string) []string
 	// Analyze returns the statements that refresh the planner's statistics of the tables.
 	Analyze(tables []string) []string
+	// Maintain returns the statements that tidy the tables after a burst of writes, run beside
+	// the pages (none where the engine needs no help). On PostgreSQL they merge the pending
+	// lists of the GIN indexes into the indexes: otherwise the insert that finds a list full
+	// merges it inside its page's transaction, and every read-back waiting on that page waits
+	// for it (100 ms and more on the leads' search indexes).
+	Maintain(tables []string) []string
 	// PageCommit returns a clause appended to the statement that advances a projection's
 	// checkpoint (the last statement of a page's transaction, or the only one of a skipped page):
 	// it may trade durability for speed, because the page's checkpoint commits with it and the log

@@ -43,6 +43,10 @@ type runner struct {
 	// last analyzed (see analyzeDue); analyzing is set while an ANALYZE runs.
 	sinceAnalyze int64
 	analyzing    atomic.Bool
+	// sinceMaintain counts the events applied since the tables were last tidied
+	// (Dialect.Maintain, every maintainEvery events); maintaining is set while that runs.
+	sinceMaintain int64
+	maintaining   atomic.Bool
 
 	mu        sync.Mutex
 	lastError string
@@ -348,19 +352,23 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	}
 	if !r.rebuilding {
 		r.sinceAnalyze += applied
+		// Beside the pages, not between them: ANALYZE takes seconds on a large table and the
+		// merge of a GIN pending list a tenth of one, neither blocks a writer, and the commands
+		// waiting for their read-backs would wait for them.
 		if caughtUp && analyzeDue(r.sinceAnalyze, r.applied, e.opts.AnalyzeAfter) && r.analyzing.CompareAndSwap(false, true) {
-			// Beside the pages, not between them: ANALYZE takes seconds on a large table and
-			// blocks no writer, while the commands waiting for their read-backs would wait for it.
 			r.sinceAnalyze = 0
-			e.mu.Lock()
-			bg := e.bgCtx
-			e.mu.Unlock()
-			e.background.Add(1)
-			go func() {
-				defer e.background.Done()
+			r.beside(func(ctx context.Context) {
 				defer r.analyzing.Store(false)
-				r.analyze(bg)
-			}()
+				r.analyze(ctx)
+			})
+		}
+		r.sinceMaintain += applied
+		if r.sinceMaintain >= maintainEvery && r.maintaining.CompareAndSwap(false, true) {
+			r.sinceMaintain = 0
+			r.beside(func(ctx context.Context) {
+				defer r.maintaining.Store(false)
+				r.maintain(ctx)
+			})
 		}
 	}
 	return nil
@@ -421,6 +429,37 @@ func (r *runner) flushSkipped() {
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		r.stored = target
+	}
+}
+
+// maintainEvery is how many applied events make a projection tidy its tables (Dialect.Maintain):
+// a GIN pending list of 4 MB (the default limit) holds a few thousand leads' search terms.
+const maintainEvery = 256
+
+// beside runs work on a goroutine of the engine's background (awaited when Run returns, its
+// context ended then).
+func (r *runner) beside(work func(ctx context.Context)) {
+	e := r.engine
+	e.mu.Lock()
+	ctx := e.bgCtx
+	e.mu.Unlock()
+	e.background.Add(1)
+	go func() {
+		defer e.background.Done()
+		work(ctx)
+	}()
+}
+
+// maintain runs Dialect.Maintain on the generation's tables; a failure is logged.
+func (r *runner) maintain(ctx context.Context) {
+	e := r.engine
+	for _, stmt := range e.db.Dialect.Maintain(createdTables(r.projector.Schema(e.db, r.gen))) {
+		if _, err := e.db.SQL.ExecContext(ctx, stmt); err != nil {
+			if ctx.Err() == nil {
+				e.logger.Warn("tidy projection tables", "projection", r.topic, "error", err)
+			}
+			return
+		}
 	}
 }
 

@@ -82,3 +82,40 @@ func TestPageCommitClauseIsLocalToItsTransaction(t *testing.T) {
 		t.Fatalf("after the page's transaction, synchronous_commit = %s, want on", v)
 	}
 }
+
+// Maintain merges the pending lists of a table's GIN indexes (what an insert that finds one full
+// would do inside its page).
+func TestMaintainMergesGINPendingLists(t *testing.T) {
+	db, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	for _, stmt := range []string{
+		`CREATE TABLE maintain_probe (id int PRIMARY KEY, grams int[] NOT NULL)`,
+		`CREATE INDEX maintain_probe_grams ON maintain_probe USING gin (grams) WITH (fastupdate = on)`,
+		`INSERT INTO maintain_probe SELECT g, ARRAY[g % 97, g % 89, g % 83] FROM generate_series(1, 2000) g`,
+	} {
+		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stmts := postgres.Dialect{}.Maintain([]string{"maintain_probe"})
+	if len(stmts) != 1 {
+		t.Fatalf("%d statements for one table", len(stmts))
+	}
+	merged := func() int64 {
+		var n int64
+		if err := db.SQL.QueryRowContext(ctx, stmts[0]).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := merged(); n == 0 {
+		t.Fatal("nothing was pending after 2,000 inserts, or Maintain did not merge it")
+	}
+	if n := merged(); n != 0 {
+		t.Fatalf("%d pending pages left after Maintain", n)
+	}
+}

@@ -162,6 +162,9 @@ func (Dialect) Analyze(tables []string) []string {
 // (synchronous = NORMAL in WAL mode).
 func (Dialect) PageCommit() string { return "" }
 
+// Maintain implements readmodels.Dialect: SQLite's indexes need no tidying.
+func (Dialect) Maintain([]string) []string { return nil }
+
 // BulkLoad implements readmodels.Dialect: nothing to change.
 func (Dialect) BulkLoad() []string { return nil }
 
