@@ -103,11 +103,12 @@ func IDCol[R any](name, typ string, f func(*R) *uuid.UUID) Col[R] {
 		}}
 }
 
-// OptIDCol is an optional id: NULL when absent (nullable) or ” (NOT NULL DEFAULT ”).
+// OptIDCol is an optional id: NULL when absent (nullable, an {id} column) or ” (NOT NULL
+// DEFAULT ”, text).
 func OptIDCol[R any](name string, nullable bool, f func(*R) **uuid.UUID) Col[R] {
 	typ := "TEXT NOT NULL DEFAULT ''"
 	if nullable {
-		typ = "TEXT"
+		typ = "{id}"
 	}
 	return Col[R]{Name: name, Type: typ,
 		Arg: func(_ Dialect, r *R) any {

@@ -17,9 +17,10 @@ type Dialect interface {
 	Name() string
 	// Rebind turns ? placeholders into the engine's own.
 	Rebind(query string) string
-	// DDL replaces {time}, {bool}, {bigint}, {json} and {path} (byte-ordered text, for prefix
-	// ranges on organisation paths) with column types, and {far_future} with the literal of the
-	// time NULLs sort as (year 9999).
+	// DDL replaces {time}, {bool}, {bigint}, {json}, {path} (byte-ordered text, for prefix
+	// ranges on organisation paths) and {id} (a record id: 16 bytes where the engine has a uuid
+	// type, the keys of every list index) with column types, and {far_future} with the literal
+	// of the time NULLs sort as (year 9999). Ids are passed and scanned as text either way.
 	DDL(stmt string) string
 	// Time is how a time is passed as an argument and compared.
 	Time(t time.Time) any

@@ -26,7 +26,7 @@ type FollowUp struct {
 func FollowUpTableDDL(table string) []string {
 	return []string{
 		`CREATE TABLE ` + table + ` (
-		id TEXT PRIMARY KEY, subject TEXT NOT NULL, customer_id TEXT NOT NULL DEFAULT '', contact_id TEXT NOT NULL DEFAULT '',
+		id {id} PRIMARY KEY, subject TEXT NOT NULL, customer_id TEXT NOT NULL DEFAULT '', contact_id TEXT NOT NULL DEFAULT '',
 		type TEXT NOT NULL, at {time} NOT NULL, content TEXT NOT NULL, next_follow_up_at {time}, by_id TEXT NOT NULL,
 		by_name TEXT NOT NULL, position {bigint} NOT NULL)`,
 		`CREATE INDEX ` + table + `_subject ON ` + table + ` (subject, at)`,

@@ -29,11 +29,12 @@ import (
 )
 
 // maxFootprint is the most the disk of the event log plus every read-model table may be, as a
-// multiple of the event log's own disk (see docs/performance.md, "Disk footprint"): the target,
-// 2.5, holds on SQLite. On PostgreSQL the lists' indexes - every sort for every kind of reader,
-// keyed by 36-character text ids - take it to about 2.9 (docs/performance.md says so; a compact
-// id type is the way back under 2.5): the test holds it there so that it cannot grow unnoticed.
-var maxFootprint = map[string]float64{"sqlite": 2.5, "postgres": 3.0}
+// multiple of the event log's own disk (see docs/performance.md, "Disk footprint"). The target,
+// 2.5, holds on SQLite at this size, and on PostgreSQL at scale (2.17 at 185,000 events, with the
+// list tables' ids stored as uuid); at this test's 5,312 events the fixed part of PostgreSQL's
+// read models (empty and near-empty tables, their indexes and maps: about 3 MiB) keeps it at about
+// 2.55, so the test holds it under 2.75 so that it cannot grow unnoticed.
+var maxFootprint = map[string]float64{"sqlite": 2.5, "postgres": 2.75}
 
 // footprintRounds of footprintRound commands each are what the footprint test seeds: enough that
 // the fixed part of the read models' disk (empty tables and indexes, free-space maps, the pending

@@ -58,7 +58,7 @@ func fieldCopy(name string, f func(*Customer) string) readmodels.Col[Customer] {
 // duplicate check (normalised name, phone digits, e-mail).
 var table = readmodels.Cols(
 	[]readmodels.Col[Customer]{
-		readmodels.IDCol("id", "TEXT PRIMARY KEY", func(c *Customer) *uuid.UUID { return &c.ID }),
+		readmodels.IDCol("id", "{id} PRIMARY KEY", func(c *Customer) *uuid.UUID { return &c.ID }),
 		readmodels.TextCol("status", func(c *Customer) *string { return &c.Status }),
 		readmodels.JSONCol("fields", func(c *Customer) any { return &c.Fields }),
 	},
@@ -340,9 +340,9 @@ type Contact struct {
 func ContactTableDDL(table string) []string {
 	return append([]string{
 		`CREATE TABLE ` + table + ` (
-		id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, name TEXT NOT NULL, gender TEXT NOT NULL, title TEXT NOT NULL,
+		id {id} PRIMARY KEY, customer_id {id} NOT NULL, name TEXT NOT NULL, gender TEXT NOT NULL, title TEXT NOT NULL,
 		office_phone TEXT NOT NULL, mobile TEXT NOT NULL, email TEXT NOT NULL, fax TEXT NOT NULL, birthday TEXT NOT NULL,
-		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id TEXT, owner_name TEXT NOT NULL DEFAULT '', owner_dept_id TEXT NOT NULL DEFAULT '',
+		remark TEXT NOT NULL, is_primary {bool} NOT NULL, owner_id {id}, owner_name TEXT NOT NULL DEFAULT '', owner_dept_id TEXT NOT NULL DEFAULT '',
 		owner_dept_path {path} NOT NULL DEFAULT '', owner_superior_path {path} NOT NULL DEFAULT '', in_pool {bool} NOT NULL,
 		created_at {time} NOT NULL, updated_at {time} NOT NULL, version {bigint} NOT NULL, search TEXT NOT NULL)`,
 		`CREATE INDEX ` + table + `_customer ON ` + table + ` (customer_id, name, id)`,

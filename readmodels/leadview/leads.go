@@ -48,7 +48,7 @@ func (l *Lead) SearchText() string {
 // table is the lead table's columns: scan order first, then the search text.
 var table = readmodels.Cols(
 	[]readmodels.Col[Lead]{
-		readmodels.IDCol("id", "TEXT PRIMARY KEY", func(l *Lead) *uuid.UUID { return &l.ID }),
+		readmodels.IDCol("id", "{id} PRIMARY KEY", func(l *Lead) *uuid.UUID { return &l.ID }),
 		readmodels.TextCol("name", func(l *Lead) *string { return &l.Name }),
 		readmodels.TextCol("company", func(l *Lead) *string { return &l.Company }),
 		readmodels.TextCol("phone", func(l *Lead) *string { return &l.Phone }),

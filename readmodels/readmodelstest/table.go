@@ -37,7 +37,7 @@ func (r *record) search() string { return strings.ToLower(r.Name) + "\x1f" + fmt
 
 var recordTable = readmodels.Cols(
 	[]readmodels.Col[record]{
-		readmodels.IDCol("id", "TEXT PRIMARY KEY", func(r *record) *uuid.UUID { return &r.ID }),
+		readmodels.IDCol("id", "{id} PRIMARY KEY", func(r *record) *uuid.UUID { return &r.ID }),
 		readmodels.TextCol("name", func(r *record) *string { return &r.Name }),
 		readmodels.IDCol("created_by", "TEXT NOT NULL", func(r *record) *uuid.UUID { return &r.CreatedBy }),
 		readmodels.OptIDCol("parent_id", true, func(r *record) **uuid.UUID { return &r.Parent }),

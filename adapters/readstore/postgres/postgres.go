@@ -99,7 +99,7 @@ func (Dialect) IsUniqueViolation(err error) bool {
 const farFuture = `'9999-01-01 00:00:00+00'::timestamptz`
 
 func (Dialect) DDL(stmt string) string {
-	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB", "{path}", `TEXT COLLATE "C"`).Replace(stmt)
+	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB", "{path}", `TEXT COLLATE "C"`, "{id}", "UUID").Replace(stmt)
 }
 
 // Rebind turns ? into $1, $2, ... outside single-quoted literals.
@@ -125,7 +125,7 @@ func (Dialect) Rebind(q string) string {
 
 func (Dialect) SearchIndex(table string) []string {
 	return []string{`CREATE INDEX ` + table + `_search ON ` + table + ` USING gin (search gin_trgm_ops)`,
-		`CREATE INDEX ` + table + `_grams ON ` + table + ` USING gin (chronicle_grams(search))`}
+		`CREATE INDEX ` + table + `_grams ON ` + table + ` USING gin (chronicle_grams2(search))`}
 }
 func (Dialect) DropSearchIndex(string) []string { return nil } // dropped with the table
 
@@ -185,7 +185,7 @@ func (Dialect) Copy(ctx context.Context, driverConn any, table string, cols []st
 func (Dialect) Reclaim() []string { return nil }
 
 // SearchCondition is a LIKE the trigram index serves for needles of three characters or more;
-// shorter ones have no trigram and look up the gram index (chronicle_grams), which is exact for
+// shorter ones have no trigram and look up the gram index (chronicle_grams2), which is exact for
 // them (a row has the gram exactly when its text holds the needle), so no heap check is needed and
 // a count can skip the heap of all-visible pages.
 // CustomValue implements readmodels.Dialect with jsonb operators (the column holds JSON text).
@@ -207,7 +207,7 @@ func (Dialect) Contains(expr string) string { return `strpos(` + expr + `, ?) > 
 
 func (Dialect) SearchCondition(_, needle string) (string, []any) {
 	if readmodels.ShortNeedle(needle) {
-		return `chronicle_grams(search) @> ARRAY[?]::text[]`, []any{needle}
+		return `chronicle_grams2(search) @> ARRAY[?]::text[]`, []any{needle}
 	}
 	return `search LIKE ? ESCAPE '\'`, []any{"%" + readmodels.LikeEscape(needle) + "%"}
 }
@@ -215,30 +215,36 @@ func (Dialect) SearchCondition(_, needle string) (string, []any) {
 // LimitUnionArms implements readmodels.Dialect.
 func (Dialect) LimitUnionArms() bool { return true }
 
-// gramsFunction is readmodels.Grams in SQL: the distinct one- and two-character substrings of
-// a search text that do not hold the field separator (chr(31)). The gram index is a GIN index on
-// it. Changing its body changes what existing indexes mean: give a new body a new name.
-const gramsFunction = `CREATE FUNCTION chronicle_grams(s text) RETURNS text[]
+// gramsFunction is readmodels.Grams in SQL: the one- and two-character substrings of a search
+// text that do not hold the field separator (chr(31)), as a set (a GIN index keeps each key of a
+// row once, so neither order nor repeats matter). The gram index is a GIN index on it. Changing
+// what it returns changes what existing indexes mean: give a new body a new name (the index
+// expression then changes, and with it the schema, so the tables are rebuilt).
+//
+// chronicle_grams2 finds the characters with regexp_split_to_array and the pairs with two
+// regexp_matches passes (from the first and from the second character), each linear in the
+// text; chronicle_grams took substr(s, i, n) for every i, quadratic in UTF-8, and sorted its
+// result: building the leads' gram index spent 16.6 s of a 20.8 s rebuild switch on it at
+// 185,000 leads (12.5 s now).
+const gramsFunction = `CREATE FUNCTION chronicle_grams2(s text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-SELECT COALESCE(array_agg(DISTINCT g), '{}'::text[]) FROM (
-	SELECT substr(s, i, 1) AS g FROM generate_series(1, char_length(s)) AS i
-	UNION ALL
-	SELECT substr(s, i, 2) FROM generate_series(1, char_length(s) - 1) AS i) grams
-WHERE strpos(g, chr(31)) = 0 $$`
+SELECT ARRAY(SELECT c FROM unnest(regexp_split_to_array(s, '')) AS c WHERE c <> '' AND c <> chr(31))
+	|| ARRAY(SELECT m[1] FROM regexp_matches(s, '(..)', 'g') AS m WHERE strpos(m[1], chr(31)) = 0)
+	|| ARRAY(SELECT m[1] FROM regexp_matches(substr(s, 2), '(..)', 'g') AS m WHERE strpos(m[1], chr(31)) = 0) $$`
 
-// createGramsFunction creates chronicle_grams unless it exists (another process may be creating
+// createGramsFunction creates chronicle_grams2 unless it exists (another process may be creating
 // it at the same moment; it only has to exist).
 func createGramsFunction(ctx context.Context, db *sql.DB) error {
 	exists := func() bool {
 		var ok bool
-		err := db.QueryRowContext(ctx, `SELECT true FROM pg_proc WHERE proname = 'chronicle_grams' AND pronamespace = current_schema()::regnamespace`).Scan(&ok)
+		err := db.QueryRowContext(ctx, `SELECT true FROM pg_proc WHERE proname = 'chronicle_grams2' AND pronamespace = current_schema()::regnamespace`).Scan(&ok)
 		return err == nil && ok
 	}
 	if exists() {
 		return nil
 	}
 	if _, err := db.ExecContext(ctx, gramsFunction); err != nil && !exists() {
-		return fmt.Errorf("postgres read models: create chronicle_grams: %w", err)
+		return fmt.Errorf("postgres read models: create chronicle_grams2: %w", err)
 	}
 	return nil
 }
