@@ -455,7 +455,7 @@ func (r *runner) maintain(ctx context.Context) {
 	e := r.engine
 	for _, stmt := range e.db.Dialect.Maintain(createdTables(r.projector.Schema(e.db, r.gen))) {
 		if _, err := e.db.SQL.ExecContext(ctx, stmt); err != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && !r.superseded() {
 				e.logger.Warn("tidy projection tables", "projection", r.topic, "error", err)
 			}
 			return
@@ -485,10 +485,13 @@ func (r *runner) analyze(ctx context.Context) {
 		}
 		return tx.Commit()
 	}()
-	if err != nil && ctx.Err() == nil {
+	if err != nil && ctx.Err() == nil && !r.superseded() {
 		e.logger.Warn("analyze projection tables", "projection", r.topic, "error", err)
 	}
 }
+
+// superseded: another generation of the projection serves now (this one's tables may be gone).
+func (r *runner) superseded() bool { return r.engine.db.Gens.Active(r.projector.Name()) > r.gen }
 
 // switchOver finishes a rebuilt generation inside the transaction of its last page: it builds
 // the indexes and the search index the bulk load went without, refreshes the planner
