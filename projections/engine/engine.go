@@ -246,9 +246,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	defer stopLoop()
+	// The background work outlives ctx by backgroundGrace at most (see below).
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
 	e.mu.Lock()
 	e.ctx = ctx
-	e.bgCtx = loopCtx
+	e.bgCtx = bgCtx
 	for _, name := range e.order {
 		e.addRunner(name, e.db.Gens.Active(name), false)
 	}
@@ -257,11 +260,19 @@ func (e *Engine) Run(ctx context.Context) error {
 	go func() { defer close(loopDone); e.refreshLoop(loopCtx) }()
 	err := e.router.Run(ctx)
 	_ = e.sub.Close()
-	// Stopped (ctx ended, or Close): this process reads nothing any more. The loop, which renews
-	// the reader records, and the handlers' background work end first.
+	// Stopped (ctx ended, or Close): this process reads nothing any more. The handlers'
+	// background work (an ANALYZE after a bulk load matters to every later process) gets a
+	// while to end; then it and the loop, which renews the reader records, are stopped.
+	bgDone := make(chan struct{})
+	go func() { e.background.Wait(); close(bgDone) }()
 	stopLoop()
+	select {
+	case <-bgDone:
+	case <-time.After(backgroundGrace):
+	}
+	stopBackground()
 	<-loopDone
-	e.background.Wait()
+	<-bgDone
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if lerr := e.leaveReaders(lctx); lerr != nil {
@@ -278,6 +289,9 @@ func (e *Engine) Close() error { return errors.Join(e.router.Close(), e.sub.Clos
 
 // refreshInterval is how often an engine looks for generation switches made by other processes.
 const refreshInterval = 2 * time.Second
+
+// backgroundGrace is how long a stopping engine waits for its background work (see Run).
+const backgroundGrace = 30 * time.Second
 
 // refreshLoop follows generation switches made by other processes.
 func (e *Engine) refreshLoop(ctx context.Context) {

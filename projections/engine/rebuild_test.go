@@ -284,3 +284,44 @@ func TestSQLiteFileDoesNotGrowAfterRebuild(t *testing.T) {
 		t.Fatalf("rebuilt read model holds %d leads, want 2000", n)
 	}
 }
+
+// A process that starts following a generation of some size analyzes its tables once, even if no
+// event arrives: the process that loaded them may have stopped before its own analyze ended.
+func TestStartingProcessAnalyzesALoadedGeneration(t *testing.T) {
+	for _, e := range projtest.Backends() {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			store, db := e.Store(t), e.DB(t)
+			ctx, stop := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			loader := projtest.RunProcessCtx(t, ctx, store, db, "loader", engine.Options{AnalyzeAfter: 1 << 30}, done)
+			leads := leadcmd.New(store, projtest.Registry(), func() time.Time { return time.Now().UTC() }, projtest.AllowAll{})
+			var head uint64
+			for i := range 30 {
+				res, err := leads.Create(context.Background(), projtest.Manager, leadcmd.Create{Fields: lead.Fields{Name: fmt.Sprintf("载入%d", i)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				head = res.Position
+			}
+			wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := loader.WaitFor(wctx, head, leadview.Projection); err != nil {
+				t.Fatal(err)
+			}
+			stop()
+			<-done
+			if hasStatistics(t, db, "leads_g1") {
+				t.Fatal("the loader analyzed although its threshold was never reached")
+			}
+			projtest.RunProcess(t, store, db, "server", engine.Options{AnalyzeAfter: 20})
+			deadline := time.Now().Add(20 * time.Second)
+			for !hasStatistics(t, db, "leads_g1") {
+				if time.Now().After(deadline) {
+					t.Fatal("a process following 30 applied leads (AnalyzeAfter 20) never analyzed them")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
+	}
+}

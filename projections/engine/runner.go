@@ -41,8 +41,9 @@ type runner struct {
 
 	// sinceAnalyze counts the events applied by this process since the generation's tables were
 	// last analyzed (see analyzeDue); analyzing is set while an ANALYZE runs.
-	sinceAnalyze int64
-	analyzing    atomic.Bool
+	sinceAnalyze  int64
+	analyzing     atomic.Bool
+	startAnalyzed atomic.Bool // the analyze of the process's start was begun
 	// sinceMaintain counts the events applied since the tables were last tidied
 	// (Dialect.Maintain, every maintainEvery events); maintaining is set while that runs.
 	sinceMaintain int64
@@ -75,6 +76,16 @@ func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("load checkpoint of %s: %w", r.topic, err)
 	}
 	r.applied = applied
+	if !r.rebuilding && applied >= r.engine.opts.AnalyzeAfter && r.startAnalyzed.CompareAndSwap(false, true) &&
+		r.analyzing.CompareAndSwap(false, true) {
+		// Once per process, when it starts following a generation of some size: its tables
+		// may never have been analyzed (a process that loaded them stopped before its
+		// background analyze ended), and a plan on a never-analyzed table is luck.
+		r.beside(func(ctx context.Context) {
+			defer r.analyzing.Store(false)
+			r.analyze(ctx)
+		})
+	}
 	r.cpMu.Lock()
 	r.stored = uint64(pos)
 	r.cpMu.Unlock()
