@@ -11,7 +11,7 @@ pg_answers = $(shell (command -v pg_isready >/dev/null && pg_isready -q -h 127.0
 CHRONICLE_TEST_POSTGRES_URL ?= $(if $(call pg_answers,5432),$(PG_URL),$(if $(call pg_answers,5433),$(COMPOSE_PG_URL)))
 export CHRONICLE_TEST_POSTGRES_URL
 
-.PHONY: run web test lint bench bench-ref load fuzz build up down clean
+.PHONY: run web test lint bench bench-ref load load-targets fuzz build up down clean
 
 # The web UI (web/, React + Vite) is embedded into the binary from web/dist. `make run` rebuilds it
 # only when web/package.json exists and a source is newer than web/dist/index.html. Vite empties
@@ -64,9 +64,13 @@ bench:
 # path, serve it and drive it with virtual users; settings such as LOAD_ENGINE=postgres,
 # LOAD_LEADS, LOAD_VUS, LOAD_AS=sales are read by cmd/chronicle/loadgen/load.sh. bench-ref measures the
 # PostgreSQL references to quote beside it: pgbench single-row INSERTs at 1 and 16 clients and a
-# COPY of event rows.
+# COPY of event rows. load-targets runs the drives of the issue's targets against a PostgreSQL data
+# set seeded by make load, then bench-ref (cmd/chronicle/loadgen/targets.sh).
 load:
 	PG_URL='$(PG_URL)' bash cmd/chronicle/loadgen/load.sh
+
+load-targets:
+	PG_URL='$(PG_URL)' bash cmd/chronicle/loadgen/targets.sh
 
 bench-ref:
 	bash cmd/chronicle/loadgen/bench-ref.sh '$(or $(CHRONICLE_TEST_POSTGRES_URL),$(PG_URL))'
