@@ -66,14 +66,23 @@ func (r *runner) handlerRunning() bool { return r.loaded.Load() && !r.ended.Load
 // Ended implements the subscriber's end notice: the subscription of this feed is over.
 func (r *runner) Ended() { r.ended.Store(true) }
 
-// Checkpoint implements Feed: the committed position of this generation.
-func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
+// readCheckpoint reads this generation's checkpoint row (changing nothing here).
+func (r *runner) readCheckpoint(ctx context.Context) (pos, applied int64, err error) {
 	db := r.engine.db
-	var pos, applied int64
-	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT position, events FROM projection_checkpoints WHERE name = ? AND generation = ?`),
+	err = db.SQL.QueryRowContext(ctx, db.Q(`SELECT position, events FROM projection_checkpoints WHERE name = ? AND generation = ?`),
 		r.projector.Name(), r.gen).Scan(&pos, &applied)
 	if err != nil {
-		return 0, fmt.Errorf("load checkpoint of %s: %w", r.topic, err)
+		return 0, 0, fmt.Errorf("load checkpoint of %s: %w", r.topic, err)
+	}
+	return pos, applied, nil
+}
+
+// Checkpoint implements Feed: the committed position of this generation, from which the
+// subscription (re)starts. Only the subscription's goroutine calls it.
+func (r *runner) Checkpoint(ctx context.Context) (uint64, error) {
+	pos, applied, err := r.readCheckpoint(ctx)
+	if err != nil {
+		return 0, err
 	}
 	r.applied = applied
 	if !r.rebuilding && applied >= r.engine.opts.AnalyzeAfter && r.startAnalyzed.CompareAndSwap(false, true) &&

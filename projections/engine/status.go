@@ -56,8 +56,8 @@ func (e *Engine) Status(ctx context.Context) ([]Status, error) {
 			// A generation another process built (chronicle projections rebuild) and this one
 			// followed starts here as catching up, with nothing to apply when the builder caught up
 			// to the head: its checkpoint says it is live.
-			if p, err := r.Checkpoint(ctx); err == nil && p >= head {
-				st.Position, st.State = p, StateLive
+			if p, _, err := r.readCheckpoint(ctx); err == nil && uint64(p) >= head {
+				st.Position, st.State = uint64(p), StateLive
 				r.state.CompareAndSwap(StateCatchingUp, StateLive)
 			}
 		}
