@@ -41,6 +41,12 @@ const (
 	RoleGrantNewPermissions = "role.grant_new_permissions"
 	SettingsUpdate          = "settings.update"
 
+	DictionaryAddItem     = "dictionary.add_item"
+	DictionaryRelabelItem = "dictionary.relabel_item"
+	DictionaryDisableItem = "dictionary.disable_item"
+	DictionaryEnableItem  = "dictionary.enable_item"
+	DictionaryReorder     = "dictionary.reorder"
+
 	UserCreate         = "user.create"
 	UserUpdate         = "user.update"
 	UserDisable        = "user.disable"

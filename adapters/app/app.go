@@ -30,6 +30,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
+	"github.com/chronicle-crm/chronicle/commands/dictcmd"
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
@@ -40,6 +41,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/auditview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/loginview"
@@ -160,6 +162,7 @@ type App struct {
 	Convert   *conversion.Service
 	Users     *usercmd.Users
 	Org       *orgcmd.Service
+	Dict      *dictcmd.Service
 	Auth      *usercmd.Auth
 	Imports   *dataimport.Runner
 	FollowUps followup.Service
@@ -177,12 +180,14 @@ type Views struct {
 	AuditViews     *auditview.Views
 	ImportViews    *importview.Views
 	WorkbenchViews *workbenchview.Views
+	DictViews      *dictview.Views
 }
 
 func newViews(db *readmodels.DB, store eventstore.Store) Views {
 	audit := auditview.New(db, store)
 	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
-		LoginViews: loginview.New(db), AuditViews: audit, ImportViews: importview.New(db), WorkbenchViews: workbenchview.New(db, audit)}
+		LoginViews: loginview.New(db), AuditViews: audit, ImportViews: importview.New(db), WorkbenchViews: workbenchview.New(db, audit),
+		DictViews: dictview.New(db)}
 }
 
 // Registry builds the registry of every event type Chronicle stores: each module's events.
@@ -221,6 +226,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	sessions := usercmd.TrackSessions(v.OrgViews)
 	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, sessions)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
+	a.Dict = dictcmd.New(a.Store, a.Registry, cfg.Clock)
 	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Clock: cfg.Clock}
 	var projectors []engine.Projector
 	for _, m := range modules {

@@ -5,6 +5,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/auditapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/dictapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/importapi"
@@ -23,6 +24,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
+	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
@@ -31,6 +33,7 @@ import (
 	"github.com/chronicle-crm/chronicle/projections/auditproj"
 	"github.com/chronicle-crm/chronicle/projections/conversionproj"
 	"github.com/chronicle-crm/chronicle/projections/customerproj"
+	"github.com/chronicle-crm/chronicle/projections/dictproj"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/projections/leadproj"
 	"github.com/chronicle-crm/chronicle/projections/loginproj"
@@ -72,6 +75,13 @@ var modules = []module{
 				orgapi.Routes(rt, orgapi.Deps{Kit: k, Org: p.org, OrgViews: a.OrgViews})
 			}},
 		}
+	}},
+	{name: "dictionaries", events: dictionary.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{dictproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "dictionaries", OpenAPI: dictapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			dictapi.Routes(rt, dictapi.Deps{Kit: k, Dict: a.Dict, Views: a.DictViews})
+		}}}
 	}},
 	{name: "leads", events: lead.Register, projectors: func(a *App) []engine.Projector {
 		return []engine.Projector{leadproj.New(a.Registry)}

@@ -710,6 +710,146 @@ export interface paths {
         patch: operations["updateDepartment"];
         trace?: never;
     };
+    "/api/v1/dictionaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every pick list with its items
+         * @description The data dictionary: each list (lead sources, industries, customer levels and classifications, nature of business, opportunity sources, lost reasons, product units, payment methods, contract types) with its items in order, disabled ones included (`enabled` false: no longer offered for new values, still shown for records that hold them). Records store an item's code; clients show its label in the user's language (`en` falls back to `zh-CN` when empty). Any signed-in user may read them.
+         */
+        get: operations["listDictionaries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dictionaries/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One pick list
+         * @description The list with its version as ETag (0 while it has its built-in items only); send it back in If-Match to edit.
+         */
+        get: operations["getDictionary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dictionaries/{kind}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an item to a list (settings.manage)
+         * @description A new item at the end of its siblings. Codes are stable (records store them): 1 to 40 letters, digits, '_', '.', '-', starting with a letter or digit, unique in the list (409 duplicate_code, disabled items included). `parent` is only for industries (two levels: a branch under a top-level sector; 422 on field parent otherwise). 403 forbidden without settings.manage.
+         */
+        post: operations["addDictionaryItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dictionaries/{kind}/items/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an item's labels (settings.manage)
+         * @description The code never changes. The same labels change nothing. 404 not_found for an unknown code.
+         */
+        patch: operations["relabelDictionaryItem"];
+        trace?: never;
+    };
+    "/api/v1/dictionaries/{kind}/items/{code}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable an item (settings.manage)
+         * @description A used value is never deleted: a disabled item is no longer offered for new values, and records that hold it keep showing its label. Disabling an industry sector disables its branches for new values too. Disabling a disabled item changes nothing.
+         */
+        post: operations["disableDictionaryItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dictionaries/{kind}/items/{code}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable an item again (settings.manage)
+         * @description Enabling an enabled item changes nothing.
+         */
+        post: operations["enableDictionaryItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dictionaries/{kind}/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Order the items under a parent (settings.manage)
+         * @description `codes` names each item under `parent` ("" or absent: the top level) exactly once, in the new order (422 on field codes otherwise); a sector's branches move with it.
+         */
+        put: operations["reorderDictionary"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/duplicates": {
         parameters: {
             query?: never;
@@ -2360,6 +2500,62 @@ export interface components {
             parentId?: string | null;
             /** @description true disables (no new members), false enables. */
             disabled?: boolean;
+        };
+        DictionaryItem: {
+            /** @description What records store; never changes. */
+            code: string;
+            /** @description Industries: the code of the sector a branch belongs to (absent at the top level). */
+            parent?: string;
+            labels: components["schemas"]["DictionaryLabels"];
+            /** @description Offered for new values (false: disabled, kept for the records that hold it). */
+            enabled: boolean;
+        };
+        DictionaryItemCreate: {
+            code: string;
+            /** @description Industries only: the sector's code. */
+            parent?: string;
+            labels: components["schemas"]["DictionaryLabelsInput"];
+        };
+        DictionaryItemPatch: {
+            labels: components["schemas"]["DictionaryLabelsInput"];
+        };
+        DictionaryLabels: {
+            /** @description The Chinese label (required). */
+            "zh-CN": string;
+            /** @description The English label; empty: clients show the Chinese one. */
+            en: string;
+        };
+        DictionaryLabelsInput: {
+            /** @description The Chinese label (required, at most 50 characters). */
+            "zh-CN": string;
+            /** @description The English label (optional, at most 50 characters). */
+            en?: string;
+        };
+        DictionaryList: {
+            /** @enum {string} */
+            kind: "lead_source" | "industry" | "customer_level" | "customer_class" | "business_nature" | "opportunity_source" | "lost_reason" | "product_unit" | "payment_method" | "contract_type";
+            /** @description 2 for industries (sectors and their branches), 1 otherwise. */
+            levels: number;
+            /**
+             * Format: int64
+             * @description The list's version (If-Match); 0 while it has its built-in items only.
+             */
+            version: number;
+            /** @description In order: each sector directly followed by its branches. */
+            items: components["schemas"]["DictionaryItem"][];
+        };
+        DictionaryListPage: {
+            items: components["schemas"]["DictionaryList"][];
+            /** @description Always empty: the lists are not paged. */
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        DictionaryOrder: {
+            /** @description The sector whose branches are ordered; empty or absent: the top level. */
+            parent?: string;
+            codes: string[];
         };
         /**
          * @description An existing customer that matches the one being entered: the same normalised name (the name reservation's key: full-width and half-width, case, punctuation and legal suffixes such as 有限公司 ignored), the same phone digits (7 or more, a leading +86/0086 ignored) or the same e-mail (case-insensitive); never a mere substring. Duplicates are searched across the whole company. One inside the caller's data scope shows its id, name and ownerId (`visible: true`); one outside shows only that it exists, what matched and the department that owns it (`ownerDepartment`) or that it is in the pool (`inPool`): no id, no name, no owner.
@@ -6836,6 +7032,586 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listDictionaries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All lists (not paged), in a fixed order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "kind": "lead_source",
+                     *           "levels": 1,
+                     *           "version": 2,
+                     *           "items": [
+                     *             {
+                     *               "code": "web",
+                     *               "labels": {
+                     *                 "zh-CN": "官网咨询",
+                     *                 "en": "Website"
+                     *               },
+                     *               "enabled": true
+                     *             },
+                     *             {
+                     *               "code": "exhibition",
+                     *               "labels": {
+                     *                 "zh-CN": "展会",
+                     *                 "en": "Trade show"
+                     *               },
+                     *               "enabled": false
+                     *             },
+                     *             {
+                     *               "code": "xiaohongshu",
+                     *               "labels": {
+                     *                 "zh-CN": "小红书",
+                     *                 "en": "Xiaohongshu"
+                     *               },
+                     *               "enabled": true
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "total": 1,
+                     *       "totalExact": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DictionaryListPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getDictionary: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The list: lead_source, industry, customer_level, customer_class, business_nature, opportunity_source, lost_reason, product_unit, payment_method, contract_type. Another name is 404 not_found.
+                 * @example lead_source
+                 */
+                kind: "lead_source" | "industry" | "customer_level" | "customer_class" | "business_nature" | "opportunity_source" | "lost_reason" | "product_unit" | "payment_method" | "contract_type";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list, with its version as ETag. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "lead_source",
+                     *       "levels": 1,
+                     *       "version": 2,
+                     *       "items": [
+                     *         {
+                     *           "code": "web",
+                     *           "labels": {
+                     *             "zh-CN": "官网咨询",
+                     *             "en": "Website"
+                     *           },
+                     *           "enabled": true
+                     *         },
+                     *         {
+                     *           "code": "exhibition",
+                     *           "labels": {
+                     *             "zh-CN": "展会",
+                     *             "en": "Trade show"
+                     *           },
+                     *           "enabled": false
+                     *         },
+                     *         {
+                     *           "code": "xiaohongshu",
+                     *           "labels": {
+                     *             "zh-CN": "小红书",
+                     *             "en": "Xiaohongshu"
+                     *           },
+                     *           "enabled": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DictionaryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    addDictionaryItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The list: lead_source, industry, customer_level, customer_class, business_nature, opportunity_source, lost_reason, product_unit, payment_method, contract_type. Another name is 404 not_found.
+                 * @example lead_source
+                 */
+                kind: "lead_source" | "industry" | "customer_level" | "customer_class" | "business_nature" | "opportunity_source" | "lost_reason" | "product_unit" | "payment_method" | "contract_type";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DictionaryItemCreate"];
+            };
+        };
+        responses: {
+            /** @description The list once the dictionary projection has caught up with the command. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "lead_source",
+                     *       "levels": 1,
+                     *       "version": 2,
+                     *       "items": [
+                     *         {
+                     *           "code": "web",
+                     *           "labels": {
+                     *             "zh-CN": "官网咨询",
+                     *             "en": "Website"
+                     *           },
+                     *           "enabled": true
+                     *         },
+                     *         {
+                     *           "code": "exhibition",
+                     *           "labels": {
+                     *             "zh-CN": "展会",
+                     *             "en": "Trade show"
+                     *           },
+                     *           "enabled": false
+                     *         },
+                     *         {
+                     *           "code": "xiaohongshu",
+                     *           "labels": {
+                     *             "zh-CN": "小红书",
+                     *             "en": "Xiaohongshu"
+                     *           },
+                     *           "enabled": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DictionaryList"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    relabelDictionaryItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The list: lead_source, industry, customer_level, customer_class, business_nature, opportunity_source, lost_reason, product_unit, payment_method, contract_type. Another name is 404 not_found.
+                 * @example lead_source
+                 */
+                kind: "lead_source" | "industry" | "customer_level" | "customer_class" | "business_nature" | "opportunity_source" | "lost_reason" | "product_unit" | "payment_method" | "contract_type";
+                /**
+                 * @description The item's code.
+                 * @example web
+                 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DictionaryItemPatch"];
+            };
+        };
+        responses: {
+            /** @description The list once the dictionary projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "lead_source",
+                     *       "levels": 1,
+                     *       "version": 2,
+                     *       "items": [
+                     *         {
+                     *           "code": "web",
+                     *           "labels": {
+                     *             "zh-CN": "官网咨询",
+                     *             "en": "Website"
+                     *           },
+                     *           "enabled": true
+                     *         },
+                     *         {
+                     *           "code": "exhibition",
+                     *           "labels": {
+                     *             "zh-CN": "展会",
+                     *             "en": "Trade show"
+                     *           },
+                     *           "enabled": false
+                     *         },
+                     *         {
+                     *           "code": "xiaohongshu",
+                     *           "labels": {
+                     *             "zh-CN": "小红书",
+                     *             "en": "Xiaohongshu"
+                     *           },
+                     *           "enabled": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DictionaryList"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    disableDictionaryItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The list: lead_source, industry, customer_level, customer_class, business_nature, opportunity_source, lost_reason, product_unit, payment_method, contract_type. Another name is 404 not_found.
+                 * @example lead_source
+                 */
+                kind: "lead_source" | "industry" | "customer_level" | "customer_class" | "business_nature" | "opportunity_source" | "lost_reason" | "product_unit" | "payment_method" | "contract_type";
+                /**
+                 * @description The item's code.
+                 * @example web
+                 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list once the dictionary projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "lead_source",
+                     *       "levels": 1,
+                     *       "version": 2,
+                     *       "items": [
+                     *         {
+                     *           "code": "web",
+                     *           "labels": {
+                     *             "zh-CN": "官网咨询",
+                     *             "en": "Website"
+                     *           },
+                     *           "enabled": true
+                     *         },
+                     *         {
+                     *           "code": "exhibition",
+                     *           "labels": {
+                     *             "zh-CN": "展会",
+                     *             "en": "Trade show"
+                     *           },
+                     *           "enabled": false
+                     *         },
+                     *         {
+                     *           "code": "xiaohongshu",
+                     *           "labels": {
+                     *             "zh-CN": "小红书",
+                     *             "en": "Xiaohongshu"
+                     *           },
+                     *           "enabled": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DictionaryList"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    enableDictionaryItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The list: lead_source, industry, customer_level, customer_class, business_nature, opportunity_source, lost_reason, product_unit, payment_method, contract_type. Another name is 404 not_found.
+                 * @example lead_source
+                 */
+                kind: "lead_source" | "industry" | "customer_level" | "customer_class" | "business_nature" | "opportunity_source" | "lost_reason" | "product_unit" | "payment_method" | "contract_type";
+                /**
+                 * @description The item's code.
+                 * @example web
+                 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list once the dictionary projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "lead_source",
+                     *       "levels": 1,
+                     *       "version": 2,
+                     *       "items": [
+                     *         {
+                     *           "code": "web",
+                     *           "labels": {
+                     *             "zh-CN": "官网咨询",
+                     *             "en": "Website"
+                     *           },
+                     *           "enabled": true
+                     *         },
+                     *         {
+                     *           "code": "exhibition",
+                     *           "labels": {
+                     *             "zh-CN": "展会",
+                     *             "en": "Trade show"
+                     *           },
+                     *           "enabled": false
+                     *         },
+                     *         {
+                     *           "code": "xiaohongshu",
+                     *           "labels": {
+                     *             "zh-CN": "小红书",
+                     *             "en": "Xiaohongshu"
+                     *           },
+                     *           "enabled": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DictionaryList"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    reorderDictionary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The list: lead_source, industry, customer_level, customer_class, business_nature, opportunity_source, lost_reason, product_unit, payment_method, contract_type. Another name is 404 not_found.
+                 * @example lead_source
+                 */
+                kind: "lead_source" | "industry" | "customer_level" | "customer_class" | "business_nature" | "opportunity_source" | "lost_reason" | "product_unit" | "payment_method" | "contract_type";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DictionaryOrder"];
+            };
+        };
+        responses: {
+            /** @description The list once the dictionary projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "lead_source",
+                     *       "levels": 1,
+                     *       "version": 2,
+                     *       "items": [
+                     *         {
+                     *           "code": "web",
+                     *           "labels": {
+                     *             "zh-CN": "官网咨询",
+                     *             "en": "Website"
+                     *           },
+                     *           "enabled": true
+                     *         },
+                     *         {
+                     *           "code": "exhibition",
+                     *           "labels": {
+                     *             "zh-CN": "展会",
+                     *             "en": "Trade show"
+                     *           },
+                     *           "enabled": false
+                     *         },
+                     *         {
+                     *           "code": "xiaohongshu",
+                     *           "labels": {
+                     *             "zh-CN": "小红书",
+                     *             "en": "Xiaohongshu"
+                     *           },
+                     *           "enabled": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DictionaryList"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
