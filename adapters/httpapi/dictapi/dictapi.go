@@ -149,4 +149,3 @@ func (a api) reorder(r *http.Request) (httpkit.Reply, error) {
 		return a.Dict.Reorder(ctx, m, k, in.Parent, in.Codes)
 	})
 }
-
