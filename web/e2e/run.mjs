@@ -707,6 +707,27 @@ await step('roles and settings screens', async () => {
   await axe(admin, 'settings');
 });
 
+await step('data dictionary: an administrator adds a lead source and disables another; the API shows both', async () => {
+  await admin.goto('/org/dictionaries');
+  const table = admin.getByTestId('dict-items');
+  await table.getByText('官网咨询').first().waitFor();
+  await admin.getByTestId('dict-add').click();
+  const m = admin.locator('.ant-modal:visible');
+  await m.getByLabel('编码').fill('xiaohongshu');
+  await m.getByLabel('中文名称').fill('小红书');
+  await m.getByLabel('英文名称').fill('Xiaohongshu');
+  await modalOk(admin, '保存').click();
+  await table.getByText('小红书').first().waitFor();
+  await admin.getByRole('switch', { name: '启用 展会' }).click();
+  await waitMsg(admin, '已停用');
+  await shot(admin, 'dictionaries-desktop');
+  await axe(admin, 'dictionaries');
+  const list = (await api(state.adminToken, 'GET', '/dictionaries/lead_source')).data;
+  const item = (code) => list.items.find((x) => x.code === code);
+  expect(item('xiaohongshu')?.labels['zh-CN'] === '小红书' && item('exhibition')?.enabled === false && list.version === 2,
+    'the dictionary does not hold the edits: ' + JSON.stringify(list));
+});
+
 await step('keyboard: g l, /, n, ?, Esc', async () => {
   // Shortcuts are ignored while a dialog is open, and a closed dialog stays in the page until its
   // closing animation ends (slow on a loaded machine): wait for none before each shortcut.

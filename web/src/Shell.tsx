@@ -90,6 +90,7 @@ const menu: Item[] = [
       { key: '/org/users', zh: '用户', en: 'Users', show: always },
       { key: '/org/roles', zh: '角色与权限', en: 'Roles', show: always },
       { key: '/org/settings', zh: '系统设置', en: 'Settings', show: (s) => s.can('settings.manage') },
+      { key: '/org/dictionaries', zh: '数据字典', en: 'Dictionaries', show: (s) => s.can('settings.manage') },
     ],
   },
   { key: '/audit', zh: '审计', en: 'Audit', icon: <AuditOutlined />, show: (s) => s.can('audit.read') },

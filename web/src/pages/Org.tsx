@@ -12,6 +12,7 @@ import { dataScope, label } from '../labels';
 import { useSession } from '../session';
 import { fmtTime, timeZones, zoneOffset } from '../util';
 import { useSettings } from './CustomerForm';
+import Dictionaries from './Dictionaries';
 
 type Department = Schemas['Department'];
 type User = Schemas['User'];
@@ -434,6 +435,7 @@ export default function Org() {
           { key: 'users', label: t('用户', 'Users') },
           { key: 'roles', label: t('角色与权限', 'Roles') },
           { key: 'settings', label: t('系统设置', 'Settings') },
+          { key: 'dictionaries', label: t('数据字典', 'Dictionaries') },
         ]}
       />
       <Routes>
@@ -441,6 +443,7 @@ export default function Org() {
         <Route path="users" element={<Users />} />
         <Route path="roles" element={<Roles />} />
         <Route path="settings" element={<Settings />} />
+        <Route path="dictionaries" element={<Dictionaries />} />
         <Route path="*" element={<Navigate to="/org/departments" replace />} />
       </Routes>
     </div>
