@@ -16,6 +16,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,6 +48,32 @@ type Harness struct {
 	// NoContract turns off the check of every exchange against the OpenAPI document (Contract), for
 	// a test that sends what no client may send on purpose and looks at nothing but the status.
 	NoContract bool
+	// errors keeps the application's error log lines, shown when a request unexpectedly fails
+	// with a 5xx (why, on a CI run that cannot be repeated).
+	errors *errorLog
+}
+
+// errorLog collects the log lines at level ERROR (safe for concurrent use).
+type errorLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *errorLog) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("level=ERROR")) {
+		l.mu.Lock()
+		if len(l.lines) < 50 {
+			l.lines = append(l.lines, strings.TrimSpace(string(p)))
+		}
+		l.mu.Unlock()
+	}
+	return len(p), nil
+}
+
+func (l *errorLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
 }
 
 // New starts the application on engine ("sqlite" or "postgres"), optionally with a clock.
@@ -55,7 +83,10 @@ func New(t *testing.T, engine string, clock ...commands.Clock) *Harness {
 	if os.Getenv("CHRONICLE_TEST_LOG") != "" { // the application's log on stderr, to see why a test failed
 		logTo = os.Stderr
 	}
-	return NewLogged(t, engine, slog.New(slog.NewTextHandler(logTo, nil)), clock...)
+	errs := &errorLog{}
+	h := NewLogged(t, engine, slog.New(slog.NewTextHandler(io.MultiWriter(logTo, errs), nil)), clock...)
+	h.errors = errs
+	return h
 }
 
 // NewLogged is New with the application logging to logger (a test that reads the log).
@@ -166,6 +197,9 @@ func (h *Harness) Do(method, path, token string, body any, headers ...string) Re
 func (h *Harness) Must(r Resp, status int) Resp {
 	h.T.Helper()
 	if r.Status != status {
+		if r.Status >= 500 && h.errors != nil {
+			h.T.Fatalf("status %d, want %d: %s\napplication errors:\n%s", r.Status, status, r.Raw, h.errors)
+		}
 		h.T.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
 	}
 	return r
