@@ -86,7 +86,7 @@ test('an administrator disables, reorders, renames and adds items, each at the l
 }, 30000);
 
 test('industries: branches are indented under their sector and a new item may name its sector', async () => {
-  stub();
+  const sent = stub();
   const user = userEvent.setup();
   renderWith(<Dictionaries />, { path: '/org/dictionaries', route: '/org/dictionaries', s: session(['settings.manage']) });
   await user.click(await screen.findByRole('tab', { name: '行业' }));
@@ -94,6 +94,13 @@ test('industries: branches are indented under their sector and a new item may na
   expect(branch).toHaveStyle({ paddingLeft: '24px' });
   await user.click(screen.getByTestId('dict-add'));
   expect(await screen.findByLabelText('上级')).toBeInTheDocument();
+  const add = screen.getByRole('dialog', { name: '添加选项' });
+  await user.type(within(add).getByLabelText('编码'), 'agriculture');
+  await user.type(within(add).getByLabelText('中文名称'), '农业');
+  await user.click(within(add).getByRole('button', { name: /保\s*存/ }));
+  // The list is still at its built-in items (version 0): no version to match is sent.
+  await waitFor(() => expect(sent).toHaveLength(1));
+  expect(sent[0]).toMatchObject({ method: 'POST', url: '/api/v1/dictionaries/industry/items', ifMatch: null });
 });
 
 test('without settings.manage the lists are read-only', async () => {

@@ -96,7 +96,11 @@ func (a api) list(r *http.Request) (httpkit.Reply, error) {
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
-	return httpkit.OK(l).With("ETag", httpkit.ETag(l.Version)), nil
+	rp := httpkit.OK(l)
+	if l.Version > 0 { // built-in items only: nothing to match yet (If-Match takes versions from 1)
+		rp = rp.With("ETag", httpkit.ETag(l.Version))
+	}
+	return rp, nil
 }
 
 // run runs a command on the list of the path and answers with the list.

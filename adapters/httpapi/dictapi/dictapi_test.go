@@ -39,7 +39,7 @@ func TestDictionaries(t *testing.T) {
 			t.Fatalf("lists: %s", all.Raw)
 		}
 		src := h.Must(h.Do("GET", "/api/v1/dictionaries/lead_source", sales, nil), 200)
-		if src.Body["version"] != float64(0) || src.Header.Get("ETag") != `"0"` || itemOf(src, "web") == nil {
+		if src.Body["version"] != float64(0) || src.Header.Get("ETag") != "" || itemOf(src, "web") == nil {
 			t.Fatalf("built-in lead sources: %s (ETag %s)", src.Raw, src.Header.Get("ETag"))
 		}
 		apitest.WantCode(t, h.Must(h.Do("GET", "/api/v1/dictionaries/colour", sales, nil), 404), "not_found")

@@ -739,7 +739,7 @@ export interface paths {
         };
         /**
          * One pick list
-         * @description The list with its version as ETag (0 while it has its built-in items only); send it back in If-Match to edit.
+         * @description The list with its version as ETag; send it back in If-Match to edit. A list that still has its built-in items only is at version 0 and has no ETag (send no If-Match).
          */
         get: operations["getDictionary"];
         put?: never;

@@ -46,6 +46,8 @@ function ListEditor({ list }: { list: List }) {
   const [form] = Form.useForm();
   const canManage = s.can('settings.manage');
   const base = `/dictionaries/${list.kind}`;
+  // The version to match; a list still at its built-in items (version 0) has none to send.
+  const pin = list.version > 0 ? list.version : undefined;
   const siblings = (it: Item) => list.items.filter((x) => (x.parent ?? '') === (it.parent ?? ''));
   const move = async (it: Item, by: -1 | 1) => {
     const sib = siblings(it).map((x) => x.code);
@@ -53,10 +55,10 @@ function ListEditor({ list }: { list: List }) {
     const j = i + by;
     if (j < 0 || j >= sib.length) return;
     [sib[i], sib[j]] = [sib[j], sib[i]];
-    await run(() => call('PUT', `${base}/order`, { body: { parent: it.parent ?? '', codes: sib }, ifMatch: list.version }), { success: t('已调整顺序', 'Reordered') }).catch(() => undefined);
+    await run(() => call('PUT', `${base}/order`, { body: { parent: it.parent ?? '', codes: sib }, ifMatch: pin }), { success: t('已调整顺序', 'Reordered') }).catch(() => undefined);
   };
   const toggle = async (it: Item, on: boolean) => {
-    await run(() => call('POST', `${base}/items/${encodeURIComponent(it.code)}/${on ? 'enable' : 'disable'}`, { ifMatch: list.version }), {
+    await run(() => call('POST', `${base}/items/${encodeURIComponent(it.code)}/${on ? 'enable' : 'disable'}`, { ifMatch: pin }), {
       success: on ? t('已启用', 'Enabled') : t('已停用', 'Disabled'),
     }).catch(() => undefined);
   };
@@ -71,8 +73,8 @@ function ListEditor({ list }: { list: List }) {
     const r = await run(
       () =>
         editing?.mode === 'edit'
-          ? call('PATCH', `${base}/items/${encodeURIComponent(editing.item.code)}`, { body: { labels }, ifMatch: list.version })
-          : call('POST', `${base}/items`, { body: { code: v.code, parent: v.parent ?? '', labels }, ifMatch: list.version }),
+          ? call('PATCH', `${base}/items/${encodeURIComponent(editing.item.code)}`, { body: { labels }, ifMatch: pin })
+          : call('POST', `${base}/items`, { body: { code: v.code, parent: v.parent ?? '', labels }, ifMatch: pin }),
       { form, success: t('已保存', 'Saved') },
     ).catch(() => undefined);
     if (r) setEditing(null);
