@@ -250,6 +250,11 @@ await step('workbench, shell and menu; axe; screenshot', async () => {
 
 const btn = (page, text) => page.getByRole('button', { name: new RegExp('(^|\\s)' + [...text].join('\\s*') + '\\s*$') });
 const modalOk = (page, text) => page.locator('.ant-modal-wrap:visible, .ant-modal-confirm:visible').last().getByRole('button', { name: new RegExp('^\\s*' + [...text].join('\\s*') + '\\s*$') });
+// noDialogs waits until no dialog is left in the page, closing animations included.
+async function noDialogs(page) {
+  await page.waitForFunction(() => !document.querySelector('.ant-modal-wrap:not([style*="display: none"]) .ant-modal'), null, { timeout: 15000 });
+}
+
 // closeDropdowns closes an open select list by clicking a neutral place (the dialog's title or the
 // page's heading): Escape would close the dialog instead when the list has already gone, and an open
 // list can cover the next field (a forced click then lands on one of its options).
@@ -316,6 +321,9 @@ await step('organisation: a department tree built in the UI; a move into its own
 await step('organisation: users created in the UI (a manager and two sales staff)', async () => {
   await admin.goto('/org/users');
   const create = async (u, name, pw, dept, role) => {
+    // The previous user's dialog stays in the page until its closing animation ends (slow on a
+    // loaded machine): the fields below must be found in the new one.
+    await noDialogs(admin);
     await admin.getByTestId('new-user').click();
     const m = admin.locator('.ant-modal:visible');
     await m.getByLabel('用户名').fill(u);
