@@ -42,8 +42,8 @@ func (e *Engine) Status(ctx context.Context) ([]Status, error) {
 		st := Status{Name: r.projector.Name(), Generation: r.gen, Serving: !r.rebuilding, State: r.state.Load().(string),
 			Position: r.position.Load(), Head: head}
 		if r.standby.Load() { // another process applies the events: its checkpoint and parking tell
-			if p, err := r.Checkpoint(ctx); err == nil {
-				st.Position = p
+			if p, _, err := r.readCheckpoint(ctx); err == nil {
+				st.Position = uint64(p)
 			}
 			var lastErr string
 			if e.db.SQL.QueryRowContext(ctx, e.db.Q(`SELECT c.last_error FROM projection_checkpoints c JOIN projection_parked p ON p.topic = ?
