@@ -17,6 +17,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
+	"github.com/chronicle-crm/chronicle/commands/dictcmd"
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
@@ -78,9 +79,9 @@ var modules = []module{
 	}},
 	{name: "dictionaries", events: dictionary.Register, projectors: func(a *App) []engine.Projector {
 		return []engine.Projector{dictproj.New(a.Registry)}
-	}, api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "dictionaries", OpenAPI: dictapi.OpenAPI, Routes: func(rt httpkit.Router) {
-			dictapi.Routes(rt, dictapi.Deps{Kit: k, Dict: a.Dict, Views: a.DictViews})
+			dictapi.Routes(rt, dictapi.Deps{Kit: k, Dict: p.dict, Views: a.DictViews})
 		}}}
 	}},
 	{name: "leads", events: lead.Register, projectors: func(a *App) []engine.Projector {
@@ -142,6 +143,7 @@ type ports struct {
 	conversion conversion.Commands
 	followUps  followup.Commands
 	org        orgcmd.Commands
+	dict       dictcmd.Commands
 	users      usercmd.UserCommands
 	auth       usercmd.AuthCommands
 }
@@ -154,6 +156,7 @@ func (a *App) ports(rec commands.Recorder) ports {
 		conversion: conversion.Metered(a.Convert, rec),
 		followUps:  followup.Metered(a.FollowUps, rec),
 		org:        orgcmd.Metered(a.Org, rec),
+		dict:       dictcmd.Metered(a.Dict, rec),
 		users:      usercmd.UserCommandsMetered(a.Users, rec),
 		auth:       usercmd.AuthCommandsMetered(a.Auth, rec),
 	}

@@ -145,6 +145,15 @@ func TestDictionaries(t *testing.T) {
 			t.Fatalf("%d adds written, list at version %v", written, units.Body["version"])
 		}
 
+		// Every command is measured, refusals by their outcome.
+		metrics := h.Do("GET", "/metrics", "", nil).Raw
+		for _, want := range []string{`chronicle_commands_total{command="dictionary.add_item",outcome="ok"}`,
+			`chronicle_commands_total{command="dictionary.add_item",outcome="forbidden"} 1`, `chronicle_commands_total{command="dictionary.disable_item",outcome="ok"} 1`} {
+			if !contains(metrics, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+
 		// Each change is in the operation log, with its command.
 		log := h.Must(h.Do("GET", "/api/v1/audit/events?type=dictionary.item_disabled.v1", admin, nil), 200)
 		if items := log.Body["items"].([]any); len(items) != 1 {
