@@ -859,7 +859,9 @@ await step('phone (375 px): the menu is a drawer, the list is cards, the form sh
   await f.locator('.ant-form-item-has-error').filter({ hasText: '邮箱' }).waitFor();
   await shot(p, 'lead-form-phone');
   await f.getByLabel('邮箱').fill('');
-  await save.click();
+  // Enter submits the form (the save button was once not found again here on a loaded machine,
+  // with the dialog on the screen: a locator of its wrapper matched nothing for 15 s).
+  await f.getByLabel('邮箱').press('Enter');
   await waitMsg(p, '线索已创建');
   await p.goto('/login');
   await shot(p, 'login-phone');
