@@ -41,7 +41,11 @@ func OpenWith(ctx context.Context, path string, o Options) (*readmodels.DB, erro
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
 	}
-	db, err := sql.Open("sqlite", esqlite.DSN(path, "synchronous(NORMAL)")+"&_txlock=immediate")
+	// Seven projections, their deferred checkpoint writes and the requests' own writes (sessions,
+	// idempotency keys, leases) share the one write lock, which SQLite does not hand out in turn: a
+	// writer that keeps losing it was refused after the event store's 10 s (SQLITE_BUSY, seen under
+	// the race detector on a loaded machine). The read store waits 30 s.
+	db, err := sql.Open("sqlite", esqlite.DSN(path, "synchronous(NORMAL)", "busy_timeout(30000)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite read models %s: %w", path, err)
 	}
