@@ -73,8 +73,17 @@ func DSN(path string, pragmas ...string) string {
 	var b strings.Builder
 	b.WriteString("file:")
 	b.WriteString(path)
-	b.WriteString("?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)")
+	busy := "busy_timeout(10000)" // unless the caller names its own: the driver keeps the first
 	for _, p := range pragmas {
+		if strings.HasPrefix(p, "busy_timeout(") {
+			busy = p
+		}
+	}
+	b.WriteString("?_pragma=" + busy + "&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)")
+	for _, p := range pragmas {
+		if strings.HasPrefix(p, "busy_timeout(") {
+			continue
+		}
 		b.WriteString("&_pragma=")
 		b.WriteString(p)
 	}
