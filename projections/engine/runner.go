@@ -287,6 +287,12 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		}
 		todo = wanted
 	}
+	// The checkpoint row's writes are ordered by cpMu, always taken before the database's locks:
+	// a deferred skip flush holds it while it writes, and SQLite's write lock is the whole
+	// database's, taken when the page's transaction begins (the other order deadlocked until the
+	// busy timeout).
+	r.cpMu.Lock()
+	defer r.cpMu.Unlock()
 	// One connection for the page, so a bulk load can reach the driver's own (COPY).
 	conn, err := e.db.SQL.Conn(ctx)
 	if err != nil {
@@ -328,8 +334,6 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	if err := batch.Flush(ctx); err != nil {
 		return fmt.Errorf("flush page ending at %d: %w", last, err)
 	}
-	r.cpMu.Lock()
-	defer r.cpMu.Unlock()
 	res, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = ?, events = events + ?, updated_at = ?, last_event_at = ?, last_error = ''
 		WHERE name = ? AND generation = ? AND position = ?`+e.db.Dialect.PageCommit(),
 		int64(last), applied, e.db.Dialect.Time(time.Now()), e.db.Dialect.Time(lastAt), r.projector.Name(), r.gen, int64(r.stored))
