@@ -266,18 +266,18 @@ func (r *runner) handle(msg *message.Message) error {
 func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bool) (err error) {
 	e := r.engine
 	from := r.position.Load()
-	todo := page
-	for len(todo) > 0 && todo[0].Position <= from {
-		todo = todo[1:] // applied by an earlier transaction
+	pending := page
+	for len(pending) > 0 && pending[0].Position <= from {
+		pending = pending[1:] // applied by an earlier transaction
 	}
 	last := page[len(page)-1].Position
-	if len(todo) == 0 {
+	if len(pending) == 0 {
 		r.advanced(from, caughtUp)
 		return nil
 	}
 	if s, ok := r.projector.(Selective); ok && !r.rebuilding {
-		wanted := todo[:0:0]
-		for _, ev := range todo {
+		wanted := pending[:0:0]
+		for _, ev := range pending {
 			if s.Wants(ev) {
 				wanted = append(wanted, ev)
 			}
@@ -285,7 +285,7 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 		if len(wanted) == 0 {
 			return r.skip(ctx, from, last, caughtUp)
 		}
-		todo = wanted
+		pending = wanted
 	}
 	// The checkpoint row's writes are ordered by cpMu, always taken before the database's locks:
 	// a deferred skip flush holds it while it writes, and SQLite's write lock is the whole
@@ -318,13 +318,13 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	}
 	batch := r.projector.NewBatch(tx)
 	if p, ok := batch.(Prefetcher); ok {
-		if err := p.Prefetch(ctx, todo); err != nil {
-			return fmt.Errorf("prefetch for the page ending at %d: %w", todo[len(todo)-1].Position, err)
+		if err := p.Prefetch(ctx, pending); err != nil {
+			return fmt.Errorf("prefetch for the page ending at %d: %w", pending[len(pending)-1].Position, err)
 		}
 	}
 	applied := int64(0)
 	var lastAt time.Time
-	for _, ev := range todo {
+	for _, ev := range pending {
 		if err := batch.Apply(ctx, ev); err != nil {
 			return fmt.Errorf("event %s at position %d (%s v%d): %w", ev.Type, ev.Position, ev.StreamID, ev.Version, err)
 		}

@@ -26,7 +26,7 @@ const industries = {
 
 type Sent = { method: string; url: string; body: unknown; ifMatch: string | null };
 
-function stub() {
+function serveLists() {
   const sent: Sent[] = [];
   vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
     const method = init?.method ?? 'GET';
@@ -48,7 +48,7 @@ test('labels fall back to Chinese when the English one is empty', () => {
 });
 
 test('an administrator disables, reorders, renames and adds items, each at the list version', async () => {
-  const sent = stub();
+  const sent = serveLists();
   const user = userEvent.setup();
   renderWith(<Dictionaries />, { path: '/org/dictionaries', route: '/org/dictionaries', s: session(['settings.manage']) });
   const table = await screen.findByTestId('dict-items');
@@ -86,7 +86,7 @@ test('an administrator disables, reorders, renames and adds items, each at the l
 }, 30000);
 
 test('industries: branches are indented under their sector and a new item may name its sector', async () => {
-  const sent = stub();
+  const sent = serveLists();
   const user = userEvent.setup();
   renderWith(<Dictionaries />, { path: '/org/dictionaries', route: '/org/dictionaries', s: session(['settings.manage']) });
   await user.click(await screen.findByRole('tab', { name: '行业' }));
@@ -104,7 +104,7 @@ test('industries: branches are indented under their sector and a new item may na
 });
 
 test('without settings.manage the lists are read-only', async () => {
-  stub();
+  serveLists();
   renderWith(<Dictionaries />, { path: '/org/dictionaries', route: '/org/dictionaries', s: session([]) });
   await screen.findByTestId('dict-items');
   expect(screen.queryByTestId('dict-add')).toBeNull();

@@ -2,6 +2,8 @@ package dictapi_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -63,7 +65,7 @@ func TestDictionaries(t *testing.T) {
 			{map[string]any{"code": "x", "parent": "web", "labels": map[string]string{"zh-CN": "甲"}}, "parent"},
 		} {
 			r := h.Must(h.Do("POST", "/api/v1/dictionaries/lead_source/items", admin, bad.body), 422)
-			if fmt.Sprint(r.Body["errors"]) == "" || !contains(r.Raw, bad.field) {
+			if fmt.Sprint(r.Body["errors"]) == "" || !strings.Contains(r.Raw, bad.field) {
 				t.Fatalf("%v: %s, want a field error on %s", bad.body, r.Raw, bad.field)
 			}
 		}
@@ -77,7 +79,7 @@ func TestDictionaries(t *testing.T) {
 		ind := h.Must(h.Do("POST", "/api/v1/dictionaries/industry/items", admin, map[string]any{"code": "internet.gaming", "parent": "internet",
 			"labels": map[string]string{"zh-CN": "游戏", "en": "Gaming"}}), 201)
 		codes := codesOf(ind)
-		at := indexOf(codes, "internet.gaming")
+		at := slices.Index(codes, "internet.gaming")
 		if codes[at-1] != "internet.ecommerce" || itemOf(ind, "internet.gaming")["parent"] != "internet" {
 			t.Fatalf("branch placement: %v", codes)
 		}
@@ -149,7 +151,7 @@ func TestDictionaries(t *testing.T) {
 		metrics := h.Do("GET", "/metrics", "", nil).Raw
 		for _, want := range []string{`chronicle_commands_total{command="dictionary.add_item",outcome="ok"}`,
 			`chronicle_commands_total{command="dictionary.add_item",outcome="forbidden"} 1`, `chronicle_commands_total{command="dictionary.disable_item",outcome="ok"} 1`} {
-			if !contains(metrics, want) {
+			if !strings.Contains(metrics, want) {
 				t.Errorf("metrics lack %s", want)
 			}
 		}
@@ -160,24 +162,4 @@ func TestDictionaries(t *testing.T) {
 			t.Fatalf("operation log of disables: %s", log.Raw)
 		}
 	})
-}
-
-func contains(s, sub string) bool { return len(sub) == 0 || indexOfString(s, sub) >= 0 }
-
-func indexOfString(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
-func indexOf(xs []string, x string) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return -1
 }
