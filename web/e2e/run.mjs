@@ -270,13 +270,14 @@ async function closeDropdowns(page) {
 async function select(page, label, text, opts = {}) {
   const field = page.getByLabel(label, { exact: true });
   const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: text }).first();
-  await closeDropdowns(page);
-  await field.click({ force: true });
-  if (opts.type) await page.keyboard.type(opts.type);
-  // Under load the first click can be lost or the options still loading: open the list once more.
-  if (!(await option.waitFor({ timeout: 7000 }).then(() => true, () => false))) {
+  // Under load a click can be lost, land while a previous list is still closing, or open the list
+  // before its options have loaded: close whatever is open and try again, three times in all.
+  for (let attempt = 1; ; attempt++) {
+    await closeDropdowns(page);
     await field.click({ force: true });
     if (opts.type) await page.keyboard.type(opts.type);
+    if (await option.waitFor({ timeout: 6000 }).then(() => true, () => false)) break;
+    if (attempt === 3) break; // the click below reports what was missing
   }
   await option.click();
   if (opts.close) await page.keyboard.press('Escape');
