@@ -33,6 +33,21 @@ const (
 
 	FollowUpRecord = "followup.record"
 
+	OpportunityCreate     = "opportunity.create"
+	OpportunityUpdate     = "opportunity.update"
+	OpportunityMoveStage  = "opportunity.move_stage"
+	OpportunitySetLines   = "opportunity.set_lines"
+	OpportunityWin        = "opportunity.win"
+	OpportunityLose       = "opportunity.lose"
+	OpportunityReopen     = "opportunity.reopen"
+	OpportunityAssign     = "opportunity.assign"
+	OpportunityDelete     = "opportunity.delete"
+	OpportunityPlanAdd    = "opportunity.plan_add"
+	OpportunityPlanRecord = "opportunity.plan_record"
+	PipelineDefine        = "pipeline.define"
+	PipelineRevise        = "pipeline.revise"
+	CustomerRecordDeal    = "customer.record_deal"
+
 	DepartmentCreate        = "department.create"
 	DepartmentUpdate        = "department.update"
 	RoleCreate              = "role.create"

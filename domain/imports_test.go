@@ -21,15 +21,16 @@ type pkgInfo struct {
 }
 
 var packages = map[string]pkgInfo{
-	"commands":             {1, ""},
-	"commands/access":      {1, ""},
-	"commands/leadcmd":     {1, "lead"},
-	"commands/customercmd": {1, "customer"},
-	"commands/orgcmd":      {1, "org"},
-	"commands/dictcmd":     {1, "dictionary"},
-	"commands/usercmd":     {1, "org"},
-	"commands/conversion":  {1, "process"},
-	"commands/followup":    {1, "process"},
+	"commands":                {1, ""},
+	"commands/access":         {1, ""},
+	"commands/leadcmd":        {1, "lead"},
+	"commands/customercmd":    {1, "customer"},
+	"commands/orgcmd":         {1, "org"},
+	"commands/dictcmd":        {1, "dictionary"},
+	"commands/opportunitycmd": {1, "opportunity"},
+	"commands/usercmd":        {1, "org"},
+	"commands/conversion":     {1, "process"},
+	"commands/followup":       {1, "process"},
 
 	"readmodels":                {2, ""},
 	"readmodels/readmodelstest": {2, "wiring"}, // a test suite run by the read stores
@@ -57,6 +58,7 @@ var packages = map[string]pkgInfo{
 	"projections/loginproj":      {3, "audit"},
 	"projections/auditproj":      {3, "audit"},
 	"projections/conversionproj": {3, "process"},
+	"projections/dealproj":       {3, "process"}, // won opportunities → closed-deal customers
 
 	"adapters/httpapi":              {4, "wiring"}, // router and middleware: the transport's root
 	"adapters/httpapi/httpkit":      {4, ""},

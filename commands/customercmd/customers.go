@@ -428,3 +428,57 @@ func (h *Service) ContactCustomer(ctx context.Context, contactID uuid.UUID) (uui
 	}
 	return c.Root.Customer(), nil
 }
+
+// CustomerVisible is nil when the customer exists, is live and the actor's scope covers it;
+// commands.ErrNotFound otherwise (the opportunity module's port).
+func (h *Service) CustomerVisible(ctx context.Context, a access.Actor, id uuid.UUID) error {
+	l, err := h.repo.Load(ctx, id)
+	if err != nil {
+		return err
+	}
+	if l.Root.Deleted() {
+		return commands.ErrNotFound
+	}
+	ok, err := h.rules.Sees(ctx, a, l.Root.Owner())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return commands.ErrNotFound
+	}
+	return nil
+}
+
+// RecordDeal marks the customer of a won opportunity closed-deal and moves its last-deal time,
+// as the system actor (the deal process calls it for every opportunity.won event; a replay
+// records nothing). A customer merged into another records the deal on the survivor.
+func (h *Service) RecordDeal(ctx context.Context, m commands.Meta, customerID, opportunityID, wonEvent uuid.UUID, amount, date string, wonAt time.Time) (commands.Result, error) {
+	m.Command = commands.CustomerRecordDeal
+	for hops := 0; ; hops++ {
+		var into string
+		res, err := h.repo.Update(ctx, m, customerID, func(c *customer.Customer) error {
+			if into = c.MergedInto(); into != "" {
+				return nil
+			}
+			return c.RecordDeal(opportunityID, wonEvent, amount, date, wonAt, m.Actor.ID, h.clock())
+		})
+		if err != nil || into == "" || hops > 10 {
+			return res, err
+		}
+		customerID, err = uuid.Parse(into)
+		if err != nil {
+			return res, err
+		}
+	}
+}
+
+// RecordWonDeal is RecordDeal for the deal process: the system actor, caused by the
+// opportunity.won event. A customer that no longer exists has nothing to record.
+func (h *Service) RecordWonDeal(ctx context.Context, cause eventstore.Event, customerID, opportunityID uuid.UUID, amount, date string) error {
+	m := commands.Meta{Actor: access.System, RequestID: "record-deal", CorrelationID: opportunityID.String(), CausationID: cause.ID.String()}
+	_, err := h.RecordDeal(ctx, m, customerID, opportunityID, cause.ID, amount, date, cause.OccurredAt)
+	if errors.Is(err, commands.ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -53,6 +53,8 @@ type Customer struct {
 	primaryContact string
 	mergedInto     string
 	absorbed       []string
+	lastDealAt     time.Time
+	deals          []string // the opportunity.won events recorded
 }
 
 // New enters a customer owned by owner (uuid.Nil: into the pool).
@@ -98,6 +100,7 @@ func (c *Customer) Status() Status            { return c.status }
 func (c *Customer) Fields() Fields            { return c.fields }
 func (c *Customer) ClaimedAt() time.Time      { return c.claimedAt }
 func (c *Customer) LastFollowUpAt() time.Time { return c.lastFollowUpAt }
+func (c *Customer) LastDealAt() time.Time     { return c.lastDealAt }
 
 // PreviousOwner is who last released the customer to the pool, and when.
 func (c *Customer) PreviousOwner() (uuid.UUID, time.Time) { return c.previousOwner, c.releasedAt }
@@ -150,6 +153,11 @@ func (c *Customer) apply(e event.Event) {
 		c.updatedAt = e.At
 	case PrimaryContactSet:
 		c.primaryContact = e.ContactID
+	case DealClosed:
+		c.status, c.deals = StatusClosedDeal, append(c.deals, e.WonEventID)
+		if e.WonAt.After(c.lastDealAt) {
+			c.lastDealAt = e.WonAt
+		}
 	case Deleted:
 		c.deleted, c.updatedAt = true, e.At
 	}
@@ -285,6 +293,18 @@ func (c *Customer) release(reason, rule string, by uuid.UUID, at time.Time) erro
 		return err
 	}
 	c.record(Released{CustomerID: c.id.String(), From: c.owner.String(), Reason: reason, Rule: rule, By: by.String(), At: at.UTC()})
+	return nil
+}
+
+// RecordDeal records a won opportunity (wonEvent is its opportunity.won event): the customer
+// becomes closed-deal and its last-deal time moves to wonAt. A deleted or merged customer records
+// nothing (the deal stays on the opportunity), and so does a win already recorded.
+func (c *Customer) RecordDeal(opportunityID, wonEvent uuid.UUID, amount, date string, wonAt time.Time, by uuid.UUID, at time.Time) error {
+	if c.deleted || slices.Contains(c.deals, wonEvent.String()) {
+		return nil
+	}
+	c.record(DealClosed{CustomerID: c.id.String(), OpportunityID: opportunityID.String(), WonEventID: wonEvent.String(), Amount: amount, Date: date,
+		WonAt: wonAt.UTC(), By: by.String(), At: at.UTC()})
 	return nil
 }
 
@@ -425,7 +445,7 @@ func (c *Customer) Delete(by uuid.UUID, at time.Time) error {
 func (c *Customer) Snapshot() map[string]any {
 	m := map[string]any{"id": c.id.String(), "status": string(c.status), "ownerId": nil, "locked": c.locked,
 		"deleted": c.deleted, "inPool": c.InPool(), "version": c.Version(), "satisfaction": c.fields.Satisfaction,
-		"credit": c.fields.Credit, "nextFollowUpAt": nil, "fromLeadId": c.fromLead, "primaryContactId": c.primaryContact,
+		"credit": c.fields.Credit, "nextFollowUpAt": nil, "fromLeadId": c.fromLead, "primaryContactId": c.primaryContact, "lastDealAt": nil,
 		"createdAt": c.createdAt.Format(time.RFC3339Nano), "updatedAt": c.updatedAt.Format(time.RFC3339Nano)}
 	f := c.fields
 	for _, t := range f.texts() {
@@ -436,6 +456,9 @@ func (c *Customer) Snapshot() map[string]any {
 	}
 	if f.NextFollowUpAt != nil {
 		m["nextFollowUpAt"] = f.NextFollowUpAt.Format(time.RFC3339)
+	}
+	if !c.lastDealAt.IsZero() {
+		m["lastDealAt"] = c.lastDealAt.Format(time.RFC3339)
 	}
 	return m
 }

@@ -142,3 +142,31 @@ func TestUpdatedV1IsUpcast(t *testing.T) {
 		t.Fatalf("upcast patch = %+v", u.Patch)
 	}
 }
+
+func TestRecordDealMovesTheNoDealClock(t *testing.T) {
+	t.Parallel()
+	rules := customer.PoolRules{NoDealDays: 30} // closed-deal customers not excluded
+	c, _ := customer.Rehydrate(id, []event.Event{created(alice)})
+	opp, wonEvent := uuid.New(), uuid.New()
+	won := t0.AddDate(0, 0, 20)
+	if err := c.RecordDeal(opp, wonEvent, "1000.00", "2026-01-21", won, alice, won); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RecordDeal(opp, wonEvent, "1000.00", "2026-01-21", won, alice, won); err != nil || len(c.Changes()) != 1 {
+		t.Fatalf("the same deal recorded twice: %v, %d events", err, len(c.Changes()))
+	}
+	r, _ := customer.Rehydrate(id, append([]event.Event{created(alice)}, c.Changes()...))
+	if r.Status() != customer.StatusClosedDeal || !r.LastDealAt().Equal(won) {
+		t.Fatalf("after a deal: %s %v", r.Status(), r.LastDealAt())
+	}
+	// due 30 days after the deal, not 30 days after the claim
+	if _, _, due := r.Due(rules, t0.AddDate(0, 0, 31)); due {
+		t.Fatal("due 11 days after a deal")
+	}
+	if rule, at, due := r.Due(rules, won.AddDate(0, 0, 30)); !due || rule != customer.RuleNoDeal || !at.Equal(won.AddDate(0, 0, 30)) {
+		t.Fatalf("not due 30 days after the deal: %v %v %v", rule, at, due)
+	}
+	if _, _, due := r.Due(customer.PoolRules{NoDealDays: 30, ExcludeClosedDeal: true}, won.AddDate(0, 0, 300)); due {
+		t.Fatal("due although closed-deal customers are excluded")
+	}
+}

@@ -66,6 +66,23 @@ type Unlocked struct {
 	At         time.Time `json:"at"`
 }
 
+// DealClosed: an opportunity of the customer was won (recorded by the deal process as the
+// system actor): the customer becomes closed-deal and its last-deal time moves (the pool's no-deal
+// rule counts from it). One event per win (WonEventID, the opportunity.won event): a replayed win
+// records nothing, a win after a reopen records again.
+type DealClosed struct {
+	CustomerID    string    `json:"customerId"`
+	OpportunityID string    `json:"opportunityId"`
+	WonEventID    string    `json:"wonEventId"`
+	Amount        string    `json:"amount"`
+	Date          string    `json:"date"`
+	WonAt         time.Time `json:"wonAt"`
+	By            string    `json:"by"`
+	At            time.Time `json:"at"`
+}
+
+func (DealClosed) EventType() string { return "customer.deal_closed.v1" }
+
 // FollowedUp: someone recorded contact with the customer (optionally through one of its
 // contacts): a call, visit, e-mail or meeting at At, with what was said and when to follow up next.
 type FollowedUp struct {
@@ -138,6 +155,7 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Unlocked{} }, func() event.Event { return &FollowedUp{} },
 		func() event.Event { return &Deleted{} }, func() event.Event { return &PrimaryContactSet{} },
 		func() event.Event { return &Merged{} }, func() event.Event { return &Absorbed{} },
+		func() event.Event { return &DealClosed{} },
 	)
 	// customer.updated.v1 kept the text fields in a map under "text"; v2 has them typed at the
 	// top level of the patch, under the same names.

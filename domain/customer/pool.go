@@ -25,7 +25,7 @@ func (c *Customer) Due(r PoolRules, now time.Time) (rule string, at time.Time, d
 	if c.deleted || c.InPool() {
 		return "", time.Time{}, false
 	}
-	return DueAt(r, now, Standing{Level: c.fields.Level, Status: c.status, Locked: c.locked, ClaimedAt: c.claimedAt, LastFollowUpAt: c.lastFollowUpAt})
+	return DueAt(r, now, Standing{Level: c.fields.Level, Status: c.status, Locked: c.locked, ClaimedAt: c.claimedAt, LastFollowUpAt: c.lastFollowUpAt, LastDealAt: c.lastDealAt})
 }
 
 // Standing is what the pool rules look at; read models hold it too, so "will return in N days"
@@ -36,6 +36,7 @@ type Standing struct {
 	Locked         bool
 	ClaimedAt      time.Time
 	LastFollowUpAt time.Time
+	LastDealAt     time.Time // the last won opportunity (zero: none recorded)
 }
 
 // DueAt applies the rules to an owned customer's standing. The follow-up clock starts at the
@@ -59,8 +60,15 @@ func DueAt(r PoolRules, now time.Time, s Standing) (rule string, at time.Time, d
 		at, rule = start.AddDate(0, 0, r.NoFollowUpDays), RuleNoFollowUp
 		first = at
 	}
-	if r.NoDealDays > 0 && s.Status != StatusClosedDeal {
-		if d := s.ClaimedAt.AddDate(0, 0, r.NoDealDays); first.IsZero() || d.Before(first) {
+	// The no-deal clock starts at the later of the claim and the last won opportunity. A customer
+	// set to closed-deal by hand, with no deal recorded, is not due under it (as before deals
+	// were recorded).
+	if r.NoDealDays > 0 && (s.Status != StatusClosedDeal || !s.LastDealAt.IsZero()) {
+		start := s.ClaimedAt
+		if s.LastDealAt.After(start) {
+			start = s.LastDealAt
+		}
+		if d := start.AddDate(0, 0, r.NoDealDays); first.IsZero() || d.Before(first) {
 			at, rule, first = d, RuleNoDeal, d
 		}
 	}

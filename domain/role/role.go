@@ -75,13 +75,23 @@ const (
 	CustomersExport  = "customers.export"
 	CustomersImport  = "customers.import"
 	LeadsConvert     = "leads.convert"
+
+	OpportunitiesRead   = "opportunities.read"
+	OpportunitiesCreate = "opportunities.create"
+	OpportunitiesUpdate = "opportunities.update"
+	OpportunitiesDelete = "opportunities.delete"
+	OpportunitiesAssign = "opportunities.assign"
+	// OpportunitiesReopen reopens won or lost opportunities (managers, in the documents).
+	OpportunitiesReopen = "opportunities.reopen"
+	OpportunitiesExport = "opportunities.export"
 )
 
 // Permissions is the catalogue of every function permission.
 var Permissions = []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsAssign, LeadsPool, LeadsRelease,
 	LeadsExport, LeadsImport, UsersRead, UsersManage, DepartmentsManage, RolesManage, SettingsManage, AuditRead, ProjectionsManage,
 	CustomersRead, CustomersCreate, CustomersUpdate, CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease,
-	CustomersLock, CustomersExport, CustomersImport, LeadsConvert}
+	CustomersLock, CustomersExport, CustomersImport, LeadsConvert, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate,
+	OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen, OpportunitiesExport}
 
 // Built-in role names.
 const (
@@ -102,10 +112,12 @@ var BuiltIns = []BuiltIn{
 	{Admin, "系统管理员 Administrator", Permissions, ScopeAll},
 	{Manager, "销售经理 Sales manager", []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsAssign, LeadsPool,
 		LeadsRelease, LeadsExport, LeadsImport, LeadsConvert, UsersRead, AuditRead, CustomersRead, CustomersCreate, CustomersUpdate,
-		CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease, CustomersLock, CustomersExport, CustomersImport}, ScopeDepartmentTree},
+		CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease, CustomersLock, CustomersExport, CustomersImport,
+		OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate, OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen,
+		OpportunitiesExport}, ScopeDepartmentTree},
 	{Sales, "销售代表 Sales representative", []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsPool,
 		LeadsRelease, LeadsExport, LeadsConvert, UsersRead, CustomersRead, CustomersCreate, CustomersUpdate, CustomersPool,
-		CustomersRelease, CustomersExport}, ScopeSelf},
+		CustomersRelease, CustomersExport, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate, OpportunitiesExport}, ScopeSelf},
 }
 
 // Rule violations.

@@ -166,6 +166,15 @@ var changes = kit.NewHandlers(
 		c.at = d.At
 		return err
 	}),
+	kit.On(func(_ context.Context, c *change, d customer.DealClosed) error {
+		c.row.Status = string(customer.StatusClosedDeal)
+		if c.row.LastDealAt == nil || d.WonAt.After(*c.row.LastDealAt) {
+			t := d.WonAt
+			c.row.LastDealAt = &t
+		}
+		c.at = d.At
+		return nil
+	}),
 	kit.On(func(ctx context.Context, c *change, d customer.PrimaryContactSet) error {
 		_, err := c.tx.Exec(ctx, `UPDATE `+c.contacts+` SET is_primary = (id = ?) WHERE customer_id = ?`, d.ContactID, c.id.String())
 		c.at = c.row.UpdatedAt

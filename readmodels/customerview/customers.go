@@ -30,6 +30,7 @@ type Customer struct {
 	Locked         bool       `json:"locked"`
 	ClaimedAt      *time.Time `json:"claimedAt"`
 	LastFollowUpAt *time.Time `json:"lastFollowUpAt"`
+	LastDealAt     *time.Time `json:"lastDealAt"`
 	FromLeadID     *uuid.UUID `json:"fromLeadId"`
 	CreatedBy      uuid.UUID  `json:"createdBy"`
 	CreatedAt      time.Time  `json:"createdAt"`
@@ -67,6 +68,7 @@ var table = readmodels.Cols(
 		readmodels.BoolCol("locked", func(c *Customer) *bool { return &c.Locked }),
 		readmodels.OptTimeCol("claimed_at", func(c *Customer) **time.Time { return &c.ClaimedAt }),
 		readmodels.OptTimeCol("last_follow_up_at", func(c *Customer) **time.Time { return &c.LastFollowUpAt }),
+		readmodels.OptTimeCol("last_deal_at", func(c *Customer) **time.Time { return &c.LastDealAt }),
 		readmodels.OptTimeCol("next_follow_up_at", func(c *Customer) **time.Time { return &c.Fields.NextFollowUpAt }),
 		readmodels.OptIDCol("from_lead_id", false, func(c *Customer) **uuid.UUID { return &c.FromLeadID }),
 		withDefault(readmodels.TextCol("previous_owner_id", func(c *Customer) *string { return &c.PreviousOwner })),

@@ -44,8 +44,10 @@ func returningCondition(d readmodels.Dialect, q Query) *readmodels.Cond {
 		args = append(args, cut(r.NoFollowUpDays), cut(r.NoFollowUpDays))
 	}
 	if r.NoDealDays > 0 {
-		rules = append(rules, "(claimed_at <= ? AND status <> ?)")
-		args = append(args, cut(r.NoDealDays), string(customer.StatusClosedDeal))
+		// customer.DueAt: the clock starts at the later of the claim and the last deal; a
+		// closed-deal customer without a recorded deal is not due under this rule
+		rules = append(rules, "(claimed_at <= ? AND ((last_deal_at IS NULL AND status <> ?) OR last_deal_at <= ?))")
+		args = append(args, cut(r.NoDealDays), string(customer.StatusClosedDeal), cut(r.NoDealDays))
 	}
 	conds = append(conds, "("+strings.Join(rules, " OR ")+")")
 	return &readmodels.Cond{SQL: strings.Join(conds, " AND "), Args: args}
@@ -53,7 +55,7 @@ func returningCondition(d readmodels.Dialect, q Query) *readmodels.Cond {
 
 // returningStatement reads the reader's candidates: at most TotalBound+1 of them.
 func (v *Views) returningStatement(q Query, cond readmodels.Cond) (string, []any) {
-	return `SELECT id, name, level, status, locked, claimed_at, last_follow_up_at FROM ` + v.Gens.Table(customerview.Projection, "customers") +
+	return `SELECT id, name, level, status, locked, claimed_at, last_follow_up_at, last_deal_at FROM ` + v.Gens.Table(customerview.Projection, "customers") +
 			` WHERE owner_id = ? AND ` + cond.SQL + ` LIMIT ?`,
 		append(append([]any{q.Actor.ID.String()}, cond.Args...), readmodels.TotalBound+1)
 }
@@ -79,12 +81,12 @@ func (v *Views) returning(ctx context.Context, q Query, cond *readmodels.Cond) (
 	for rows.Next() {
 		var id, name, level, status string
 		var locked bool
-		var claimed, last readmodels.Time
-		if err := rows.Scan(&id, &name, &level, &status, &locked, &claimed, &last); err != nil {
+		var claimed, last, deal readmodels.Time
+		if err := rows.Scan(&id, &name, &level, &status, &locked, &claimed, &last, &deal); err != nil {
 			return out, err
 		}
 		read++
-		st := customer.Standing{Level: level, Status: customer.Status(status), Locked: locked, ClaimedAt: claimed.T, LastFollowUpAt: last.T}
+		st := customer.Standing{Level: level, Status: customer.Status(status), Locked: locked, ClaimedAt: claimed.T, LastFollowUpAt: last.T, LastDealAt: deal.T}
 		rule, at, _ := customer.DueAt(q.Rules, now, st)
 		if rule == "" || at.After(horizon) {
 			continue

@@ -50,6 +50,9 @@ func (a api) returning(r *http.Request) (httpkit.Reply, error) {
 			if c.LastFollowUpAt != nil {
 				st.LastFollowUpAt = *c.LastFollowUpAt
 			}
+			if c.LastDealAt != nil {
+				st.LastDealAt = *c.LastDealAt
+			}
 			rule, at, _ := customer.DueAt(pool.Rules, now, st)
 			if rule != "" && !at.After(horizon) {
 				items = append(items, returningCustomer{Customer: c, Rule: rule, ReturnAt: at, DaysLeft: max(0, int(at.Sub(now).Hours()/24))})
