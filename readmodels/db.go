@@ -21,6 +21,7 @@ type Dialect interface {
 	// ranges on organisation paths) and {id} (a record id: 16 bytes where the engine has a uuid
 	// type, the keys of every list index) with column types, and {far_future} with the literal
 	// of the time NULLs sort as (year 9999). Ids are passed and scanned as text either way.
+	// {money} is an exact amount: NUMERIC(17,2), or INTEGER fen (see MoneyArg and Money).
 	DDL(stmt string) string
 	// Time is how a time is passed as an argument and compared.
 	Time(t time.Time) any

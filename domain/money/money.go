@@ -33,6 +33,8 @@ var (
 	amountKind   = kind{"amount", 2, 99_999_999_999_999} // 999,999,999,999.99 (NUMERIC(17,2) holds it)
 	quantityKind = kind{"quantity", 4, 999_999_999_999}  // 99,999,999.9999
 	percentKind  = kind{"percentage", 2, 10_000}         // 100.00
+	// totals are sums of amounts (statistics): up to a thousand times the largest amount
+	totalKind = kind{"total", 2, 99_999_999_999_999_999}
 )
 
 // parse reads s as a decimal of k. Leading and trailing spaces are not trimmed: the wire value is
@@ -120,6 +122,12 @@ type Amount struct{ fen int64 }
 // here (a reversal) and refused by NonNegativeAmount.
 func ParseAmount(name, s string) (Amount, error) {
 	u, err := amountKind.parse(name, s)
+	return Amount{u}, err
+}
+
+// ParseTotal reads a sum of amounts (two decimals, up to a thousand times the largest amount).
+func ParseTotal(name, s string) (Amount, error) {
+	u, err := totalKind.parse(name, s)
 	return Amount{u}, err
 }
 

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Factory) {
 		{"ScopeUserCondition", testUserScope},
 		{"ScopeBranches", testScopeBranches},
 		{"ListPlans", testListPlans},
+		{"MoneyIsExact", testMoney},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -99,7 +99,7 @@ func (Dialect) IsUniqueViolation(err error) bool {
 const farFuture = `'9999-01-01 00:00:00+00'::timestamptz`
 
 func (Dialect) DDL(stmt string) string {
-	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB", "{path}", `TEXT COLLATE "C"`, "{id}", "UUID").Replace(stmt)
+	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TIMESTAMPTZ", "{bool}", "BOOLEAN", "{bigint}", "BIGINT", "{json}", "JSONB", "{path}", `TEXT COLLATE "C"`, "{id}", "UUID", "{money}", "NUMERIC(17,2)").Replace(stmt)
 }
 
 // Rebind turns ? into $1, $2, ... outside single-quoted literals.

@@ -106,7 +106,7 @@ func (Dialect) IsUniqueViolation(err error) bool {
 const farFuture = `'9999-01-01T00:00:00.000000Z'`
 
 func (Dialect) DDL(stmt string) string {
-	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TEXT", "{bool}", "INTEGER", "{bigint}", "INTEGER", "{json}", "TEXT", "{path}", "TEXT", "{id}", "TEXT").Replace(stmt)
+	return strings.NewReplacer("{far_future}", farFuture, "{time}", "TEXT", "{bool}", "INTEGER", "{bigint}", "INTEGER", "{json}", "TEXT", "{path}", "TEXT", "{id}", "TEXT", "{money}", "INTEGER").Replace(stmt)
 }
 
 // SearchIndex keeps two FTS5 tables in step with table by triggers: an external-content trigram
