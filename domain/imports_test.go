@@ -37,45 +37,48 @@ var packages = map[string]pkgInfo{
 
 	// The import job runner decides through the modules' commands and reads their views (the
 	// customers an import names, its own job state): a process one layer up, beside the views.
-	"commands/dataimport":     {2, "process"},
-	"readmodels/leadview":     {2, "lead"},
-	"readmodels/customerview": {2, "customer"},
-	"readmodels/orgview":      {2, "org"},
-	"readmodels/dictview":     {2, "dictionary"},
-	"readmodels/loginview":    {2, "audit"},
-	"readmodels/auditview":    {2, "audit"},
-	"readmodels/importview":   {2, "import"},
+	"commands/dataimport":        {2, "process"},
+	"readmodels/leadview":        {2, "lead"},
+	"readmodels/customerview":    {2, "customer"},
+	"readmodels/orgview":         {2, "org"},
+	"readmodels/dictview":        {2, "dictionary"},
+	"readmodels/opportunityview": {2, "opportunity"},
+	"readmodels/loginview":       {2, "audit"},
+	"readmodels/auditview":       {2, "audit"},
+	"readmodels/importview":      {2, "import"},
 	// The workbench reads the lead, customer and audit views together: a report across modules.
 	"readmodels/workbenchview": {2, "process"},
 
-	"projections/engine":         {3, ""},
-	"projections/kit":            {3, ""},
-	"projections/projtest":       {3, "wiring"}, // test harness: a wired engine
-	"projections/leadproj":       {3, "lead"},
-	"projections/customerproj":   {3, "customer"},
-	"projections/orgproj":        {3, "org"},
-	"projections/dictproj":       {3, "dictionary"},
-	"projections/loginproj":      {3, "audit"},
-	"projections/auditproj":      {3, "audit"},
-	"projections/conversionproj": {3, "process"},
-	"projections/dealproj":       {3, "process"}, // won opportunities → closed-deal customers
+	"projections/engine":          {3, ""},
+	"projections/kit":             {3, ""},
+	"projections/projtest":        {3, "wiring"}, // test harness: a wired engine
+	"projections/leadproj":        {3, "lead"},
+	"projections/customerproj":    {3, "customer"},
+	"projections/orgproj":         {3, "org"},
+	"projections/dictproj":        {3, "dictionary"},
+	"projections/opportunityproj": {3, "opportunity"},
+	"projections/loginproj":       {3, "audit"},
+	"projections/auditproj":       {3, "audit"},
+	"projections/conversionproj":  {3, "process"},
+	"projections/dealproj":        {3, "process"}, // won opportunities → closed-deal customers
 
-	"adapters/httpapi":              {4, "wiring"}, // router and middleware: the transport's root
-	"adapters/httpapi/httpkit":      {4, ""},
-	"adapters/httpapi/tabular":      {4, "process"}, // the column specs of every importable module
-	"adapters/httpapi/openapi":      {4, ""},
-	"adapters/httpapi/apitest":      {4, "wiring"}, // test harness: a running application
-	"adapters/httpapi/leadapi":      {4, "lead"},
-	"adapters/httpapi/customerapi":  {4, "customer"},
-	"adapters/httpapi/contactapi":   {4, "customer"},
-	"adapters/httpapi/followupapi":  {4, "process"},
-	"adapters/httpapi/orgapi":       {4, "org"},
-	"adapters/httpapi/dictapi":      {4, "dictionary"},
-	"adapters/httpapi/userapi":      {4, "org"},
-	"adapters/httpapi/auditapi":     {4, "audit"},
-	"adapters/httpapi/importapi":    {4, "process"},
-	"adapters/httpapi/workbenchapi": {4, "process"},
-	"adapters/httpapi/opsapi":       {4, ""},
+	"adapters/httpapi":                {4, "wiring"}, // router and middleware: the transport's root
+	"adapters/httpapi/httpkit":        {4, ""},
+	"adapters/httpapi/tabular":        {4, "process"}, // the column specs of every importable module
+	"adapters/httpapi/openapi":        {4, ""},
+	"adapters/httpapi/apitest":        {4, "wiring"}, // test harness: a running application
+	"adapters/httpapi/leadapi":        {4, "lead"},
+	"adapters/httpapi/customerapi":    {4, "customer"},
+	"adapters/httpapi/contactapi":     {4, "customer"},
+	"adapters/httpapi/followupapi":    {4, "process"},
+	"adapters/httpapi/orgapi":         {4, "org"},
+	"adapters/httpapi/dictapi":        {4, "dictionary"},
+	"adapters/httpapi/opportunityapi": {4, "opportunity"},
+	"adapters/httpapi/userapi":        {4, "org"},
+	"adapters/httpapi/auditapi":       {4, "audit"},
+	"adapters/httpapi/importapi":      {4, "process"},
+	"adapters/httpapi/workbenchapi":   {4, "process"},
+	"adapters/httpapi/opsapi":         {4, ""},
 
 	"adapters/app":  {5, "wiring"},
 	"cmd/chronicle": {5, "wiring"},

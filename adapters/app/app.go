@@ -31,6 +31,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
 	"github.com/chronicle-crm/chronicle/commands/dictcmd"
+	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
@@ -42,6 +43,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/auditview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
+	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/loginview"
@@ -163,6 +165,7 @@ type App struct {
 	Users     *usercmd.Users
 	Org       *orgcmd.Service
 	Dict      *dictcmd.Service
+	Opps      *opportunitycmd.Service
 	Auth      *usercmd.Auth
 	Imports   *dataimport.Runner
 	FollowUps followup.Service
@@ -181,13 +184,14 @@ type Views struct {
 	ImportViews    *importview.Views
 	WorkbenchViews *workbenchview.Views
 	DictViews      *dictview.Views
+	OppViews       *opportunityview.Views
 }
 
 func newViews(db *readmodels.DB, store eventstore.Store) Views {
 	audit := auditview.New(db, store)
 	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
 		LoginViews: loginview.New(db), AuditViews: audit, ImportViews: importview.New(db), WorkbenchViews: workbenchview.New(db, audit),
-		DictViews: dictview.New(db)}
+		DictViews: dictview.New(db), OppViews: opportunityview.New(db)}
 }
 
 // Registry builds the registry of every event type Chronicle stores: each module's events.
@@ -227,6 +231,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, sessions)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
 	a.Dict = dictcmd.New(a.Store, a.Registry, cfg.Clock)
+	a.Opps = opportunitycmd.New(a.Store, a.Registry, cfg.Clock, opportunitycmd.Deps{Org: v.OrgViews, Customers: a.Customers, Dictionary: a.Dict})
 	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Clock: cfg.Clock}
 	var projectors []engine.Projector
 	for _, m := range modules {
@@ -469,3 +474,23 @@ type (
 	orgViews      = orgview.Views
 	customerViews = customerview.Views
 )
+
+// userZone is the time zone of a user's "today": their preference, else the organisation's
+// default, else Asia/Shanghai.
+func (a *App) userZone(ctx context.Context, actor access.Actor) *time.Location {
+	name := ""
+	if u, err := a.OrgViews.GetUser(ctx, actor.ID); err == nil && u != nil {
+		name = u.TimeZone
+	}
+	if name == "" {
+		name, _ = a.OrgViews.DefaultTimeZone(ctx)
+	}
+	if loc, err := time.LoadLocation(name); err == nil && name != "" && name != "Local" {
+		return loc
+	}
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/importapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/opportunityapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opsapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
@@ -20,6 +21,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/dictcmd"
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
@@ -28,16 +30,19 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/opportunity"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections/auditproj"
 	"github.com/chronicle-crm/chronicle/projections/conversionproj"
 	"github.com/chronicle-crm/chronicle/projections/customerproj"
+	"github.com/chronicle-crm/chronicle/projections/dealproj"
 	"github.com/chronicle-crm/chronicle/projections/dictproj"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/projections/leadproj"
 	"github.com/chronicle-crm/chronicle/projections/loginproj"
+	"github.com/chronicle-crm/chronicle/projections/opportunityproj"
 	"github.com/chronicle-crm/chronicle/projections/orgproj"
 )
 
@@ -112,6 +117,17 @@ var modules = []module{
 				LeadViews: a.LeadViews, CustomerViews: a.CustomerViews})
 		}}}
 	}},
+	{name: "opportunities", events: opportunity.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{opportunityproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "opportunities", OpenAPI: opportunityapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			opportunityapi.Routes(rt, opportunityapi.Deps{Kit: k, Opportunities: p.opps, Views: a.OppViews, Zone: a.userZone})
+		}}}
+	}},
+	// Won opportunities make their customers closed-deal: a process across the two modules.
+	{name: "deals", projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{dealproj.Projector{Recorder: a.Customers}}
+	}},
 	{name: "conversion", projectors: func(a *App) []engine.Projector {
 		return []engine.Projector{conversionproj.Projector{Completer: a.Convert}}
 	}},
@@ -144,6 +160,7 @@ type ports struct {
 	followUps  followup.Commands
 	org        orgcmd.Commands
 	dict       dictcmd.Commands
+	opps       opportunitycmd.Commands
 	users      usercmd.UserCommands
 	auth       usercmd.AuthCommands
 }
@@ -157,6 +174,7 @@ func (a *App) ports(rec commands.Recorder) ports {
 		followUps:  followup.Metered(a.FollowUps, rec),
 		org:        orgcmd.Metered(a.Org, rec),
 		dict:       dictcmd.Metered(a.Dict, rec),
+		opps:       opportunitycmd.Metered(a.Opps, rec),
 		users:      usercmd.UserCommandsMetered(a.Users, rec),
 		auth:       usercmd.AuthCommandsMetered(a.Auth, rec),
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/projections/leadproj"
 	"github.com/chronicle-crm/chronicle/projections/loginproj"
+	"github.com/chronicle-crm/chronicle/projections/opportunityproj"
 	"github.com/chronicle-crm/chronicle/projections/orgproj"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -30,7 +31,7 @@ func (noConversions) CompleteConversion(context.Context, uuid.UUID) error { retu
 func AllProjectors() []engine.Projector {
 	reg := Registry()
 	return []engine.Projector{orgproj.New(reg), leadproj.New(reg), customerproj.New(reg),
-		conversionproj.Projector{Completer: noConversions{}}, auditproj.Projector{}, loginproj.New(reg)}
+		opportunityproj.New(reg), conversionproj.Projector{Completer: noConversions{}}, auditproj.Projector{}, loginproj.New(reg)}
 }
 
 // RunAll starts an engine with every projector over store and db, as the server runs it; stop

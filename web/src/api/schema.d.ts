@@ -1176,6 +1176,322 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/opportunities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search opportunities
+         * @description A keyset-paged list, newest change first by default. Filters combine (AND). Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        get: operations["listOpportunities"];
+        put?: never;
+        /**
+         * Enter an opportunity (opportunities.create)
+         * @description An opportunity needs a customer inside the caller's scope (422 unknown_customer on customerId otherwise). It starts in the pipeline's first enabled stage unless `stage` names another (422 unknown_stage / stage_disabled). Line items: the unit price and product name are copied from the product when left out; each line's total is quantity × unit price × (100 − discount)/100 rounded half-up to 0.01, and with lines the amount is their sum (422 amount_from_lines if a different amount is sent). Money is decimal text with at most two decimals (422 not_a_decimal, too_many_decimals, decimal_out_of_range); quantities at most four, discounts 0–100. `source` is an opportunity_source code of the dictionary. `ownerId` (someone else) needs opportunities.assign and a user inside the scope. An `id` makes the create idempotent: the same body again answers 200 with the record.
+         */
+        post: operations["createOpportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One opportunity
+         * @description With its lines and development plan; the version is the ETag (If-Match of commands). Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        get: operations["getOpportunity"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an opportunity (opportunities.delete)
+         * @description It leaves every list and board; its history stays. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        delete: operations["deleteOpportunity"];
+        options?: never;
+        head?: never;
+        /**
+         * Change fields (opportunities.update)
+         * @description Only the fields sent change; `probability` overrides the stage's win probability (-1 returns to the stage's). The amount follows the line items when there are any (422 amount_from_lines). A won or lost opportunity keeps its customer, amount and probability (409 opportunity_closed). References are checked when they change: the customer (in scope), contacts (the customer's: 422 unknown_contact), team members (active users: unknown_user), source (dictionary: unknown_dictionary_value). Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        patch: operations["updateOpportunity"];
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign an account manager (opportunities.assign)
+         * @description The documents' assignment: a manager assigns the opportunity to a user inside their data scope, who may then read and change it; the owner stays. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        post: operations["assignOpportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An opportunity's events, oldest first
+         * @description Every change with field-level differences and its author: stage moves with their notes, line changes, wins and losses. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        get: operations["getOpportunityHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace the line items (opportunities.update)
+         * @description The amount becomes the lines' sum; an empty list removes every line (the amount returns to the entered one). 422 with the line's field for a negative or zero quantity, a discount over 100, a price with more than two decimals; unknown_product for a product that does not exist when its price is to be copied. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        put: operations["setOpportunityLines"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/lose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lose (opportunities.update)
+         * @description With a reason (a lost_reason code or label of the dictionary: 422 unknown_dictionary_value otherwise), the competitor who won it and a note. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        post: operations["loseOpportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a development-plan step (opportunities.update)
+         * @description A dated step with the planned action (open opportunities only: 409 opportunity_closed). An `id` makes a retry harmless. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        post: operations["addOpportunityPlanStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/plan/{step}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a plan step's result (opportunities.update)
+         * @description What the step achieved; 404 not_found for an unknown step. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        post: operations["recordOpportunityPlanResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen (opportunities.reopen)
+         * @description A won or lost opportunity returns to a stage (the one it closed in unless named); 409 opportunity_open when it is open. Managers hold opportunities.reopen. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        post: operations["reopenOpportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/stage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Advance or move back (opportunities.update)
+         * @description To another enabled stage of its pipeline, with a note (422 unknown_stage, stage_disabled; 409 opportunity_closed when won or lost). The history records whether it moved forward. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        post: operations["moveOpportunityStage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{id}/win": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Win (opportunities.update)
+         * @description Closes the deal with a final amount (default: the opportunity's) on a date (default: today in the caller's time zone). The customer becomes closed-deal and its last-deal time moves (a process that follows the log: the customer changes a moment later, caused by this event). The development plan closes. 409 opportunity_closed when already won or lost. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        post: operations["winOpportunity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunity-board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The kanban board of a pipeline
+         * @description The caller's open opportunities of a pipeline (default: the default pipeline) by stage, in the pipeline's order: each column's count, amount and weighted amount (amount × win probability) over every opportunity in it, and its most recently changed cards (at most `cards`). The counts come from totals the projection keeps per owner, so the board never reads the opportunities to count them. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        get: operations["getOpportunityBoard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunity-forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Weighted forecast by expected close month
+         * @description The caller's open opportunities with an expected close date in each month from `from` (default: this month) for `months` months: count, amount and weighted amount. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        get: operations["getOpportunityForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sales pipelines
+         * @description The default pipeline first (built in until an administrator revises it), then the others in the order they were defined. Any signed-in user may read them.
+         */
+        get: operations["listPipelines"];
+        put?: never;
+        /**
+         * Define a pipeline (settings.manage)
+         * @description Ordered stages with stable keys (lowercase letters, digits, '_'; not won or lost, which are statuses) and win probabilities 0–100; 1 to 20 stages, at least one enabled. 403 forbidden without settings.manage.
+         */
+        post: operations["definePipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pipelines/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Revise a pipeline (settings.manage)
+         * @description Replaces the name, the stages (order, names, probabilities, disabled) and the disabled flag. A stage may be disabled but never removed (422 stage_removed): opportunities may be in it; they stay and may leave it, none may enter it. The default pipeline cannot be disabled. If-Match pins the version (the default pipeline is at version 0 until its first revision).
+         */
+        put: operations["revisePipeline"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pool/returning": {
         parameters: {
             query?: never;
@@ -2008,6 +2324,11 @@ export interface components {
              * @description Time of the latest follow-up; null before the first.
              */
             lastFollowUpAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the customer's latest won opportunity was won (the deals process records it; the pool's no-deal rule counts from the later of it and claimedAt); null before the first.
+             */
+            lastDealAt: string | null;
             /**
              * Format: uuid
              * @description The lead this customer was converted from; null when entered directly.
@@ -3447,11 +3768,389 @@ export interface components {
              */
             sourceId: string;
         };
+        Opportunity: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            customerId: string;
+            customerName: string;
+            /** Format: uuid */
+            pipelineId: string;
+            stage: string;
+            /** Format: date-time */
+            stageEnteredAt?: string;
+            /** @enum {string} */
+            status: "open" | "won" | "lost";
+            /** @description Won 100, lost 0, else the override or the stage's. */
+            probability: number;
+            /** @description The lines' sum, or the entered amount. */
+            amount: string;
+            /** @description amount × probability/100, rounded half-up. */
+            weightedAmount: string;
+            /** @description 2006-01-02, or empty. */
+            expectedCloseDate?: string;
+            source?: string;
+            /** Format: uuid */
+            assigneeId?: string | null;
+            assigneeName?: string;
+            /** Format: date-time */
+            assignedAt?: string | null;
+            /** @description The date it was won (the win's date) or lost. */
+            closedOn?: string;
+            lostReason?: string;
+            /** Format: uuid */
+            ownerId: string | null;
+            ownerName?: string;
+            /** @description Always false. */
+            inPool?: boolean;
+            contactIds?: string[] | null;
+            teamIds?: string[] | null;
+            summary?: string;
+            description?: string;
+            nextStep?: string;
+            probabilityOverride?: number | null;
+            stageProbability?: number;
+            enteredAmount?: string;
+            lines?: components["schemas"]["OpportunityLine"][] | null;
+            plan?: components["schemas"]["OpportunityPlanStep"][] | null;
+            wonAmount?: string;
+            competitor?: string;
+            closeNote?: string;
+            /** Format: uuid */
+            createdBy?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @example {
+         *       "userId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60"
+         *     }
+         */
+        OpportunityAssignRequest: {
+            /**
+             * Format: uuid
+             * @description The account manager.
+             */
+            userId: string;
+        };
+        OpportunityBoard: {
+            /** Format: uuid */
+            pipelineId: string;
+            columns: components["schemas"]["OpportunityBoardColumn"][];
+            /** Format: int64 */
+            count: number;
+            amount: string;
+            weightedAmount: string;
+        };
+        OpportunityBoardColumn: {
+            stage: string;
+            /** Format: int64 */
+            count: number;
+            amount: string;
+            weightedAmount: string;
+            cards: components["schemas"]["Opportunity"][];
+        };
+        /**
+         * @example {
+         *       "name": "星河科技 ERP 升级",
+         *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+         *       "expectedCloseDate": "2026-12-20",
+         *       "source": "exhibition",
+         *       "lines": [
+         *         {
+         *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+         *           "quantity": "2",
+         *           "unitPrice": "19999.99",
+         *           "discount": "12.5"
+         *         }
+         *       ]
+         *     }
+         */
+        OpportunityCreate: {
+            name: string;
+            /**
+             * Format: uuid
+             * @description The customer (required; inside the caller's scope).
+             */
+            customerId: string;
+            /** @description Contacts of the customer. */
+            contactIds?: string[];
+            /**
+             * Format: date
+             * @description Expected close date.
+             */
+            expectedCloseDate?: string;
+            /** @description An opportunity_source code (or label) of the dictionary. */
+            source?: string;
+            /** @description Overrides the stage's win probability (-1 in a PATCH: back to the stage's). */
+            probability?: number;
+            /** @description The amount when there are no line items. */
+            amount?: string;
+            summary?: string;
+            description?: string;
+            nextStep?: string;
+            /** @description Users who may read it. */
+            teamIds?: string[];
+            /**
+             * Format: uuid
+             * @description Optional: makes the create idempotent.
+             */
+            id?: string;
+            /**
+             * Format: uuid
+             * @description Default: the default pipeline.
+             */
+            pipelineId?: string;
+            /** @description Default: the pipeline's first enabled stage. */
+            stage?: string;
+            lines?: components["schemas"]["OpportunityLineInput"][];
+            /**
+             * Format: uuid
+             * @description Default: the caller; another user needs opportunities.assign.
+             */
+            ownerId?: string;
+        };
+        OpportunityForecastMonth: {
+            month: string;
+            /** Format: int64 */
+            count: number;
+            amount: string;
+            weightedAmount: string;
+        };
+        OpportunityForecastPage: {
+            items: components["schemas"]["OpportunityForecastMonth"][];
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        OpportunityLine: {
+            /** Format: uuid */
+            productId: string;
+            productName: string;
+            quantity: string;
+            /** @description Per unit. */
+            unitPrice: string;
+            /** @description Percent. */
+            discount: string;
+            /** @description quantity × unitPrice × (100 − discount)/100, rounded half-up to 0.01. */
+            total: string;
+            remark?: string;
+        };
+        OpportunityLineInput: {
+            /**
+             * Format: uuid
+             * @description The product.
+             */
+            productId: string;
+            /** @description Default: the product's name. */
+            productName?: string;
+            /** @description More than 0, at most four decimals. */
+            quantity: string;
+            /** @description Default: the product's suggested retail price. */
+            unitPrice?: string;
+            /** @description Percent, 0 to 100, at most two decimals (default 0). */
+            discount?: string;
+            remark?: string;
+        };
+        /**
+         * @example {
+         *       "lines": [
+         *         {
+         *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+         *           "quantity": "1"
+         *         }
+         *       ]
+         *     }
+         */
+        OpportunityLinesRequest: {
+            lines: components["schemas"]["OpportunityLineInput"][];
+        };
+        /**
+         * @example {
+         *       "reason": "price",
+         *       "competitor": "某竞品"
+         *     }
+         */
+        OpportunityLoseRequest: {
+            /** @description A lost_reason code or label. */
+            reason: string;
+            competitor?: string;
+            note?: string;
+        };
+        OpportunityPage: {
+            items: components["schemas"]["Opportunity"][];
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "nextStep": "发送报价单",
+         *       "expectedCloseDate": "2026-12-20",
+         *       "probability": 70
+         *     }
+         */
+        OpportunityPatch: {
+            name?: string;
+            /**
+             * Format: uuid
+             * @description The customer (required; inside the caller's scope).
+             */
+            customerId?: string;
+            /** @description Contacts of the customer. */
+            contactIds?: string[];
+            /**
+             * Format: date
+             * @description Expected close date.
+             */
+            expectedCloseDate?: string;
+            /** @description An opportunity_source code (or label) of the dictionary. */
+            source?: string;
+            /** @description Overrides the stage's win probability (-1 in a PATCH: back to the stage's). */
+            probability?: number;
+            /** @description The amount when there are no line items. */
+            amount?: string;
+            summary?: string;
+            description?: string;
+            nextStep?: string;
+            /** @description Users who may read it. */
+            teamIds?: string[];
+        };
+        OpportunityPlanStep: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date
+             * @description When.
+             */
+            date: string;
+            action: string;
+            result?: string;
+            /** Format: date-time */
+            recordedAt?: string;
+        };
+        /**
+         * @example {
+         *       "note": "客户重新洽谈"
+         *     }
+         */
+        OpportunityReopenRequest: {
+            stage?: string;
+            note?: string;
+        };
+        /**
+         * @example {
+         *       "stage": "negotiation",
+         *       "note": "客户已确认方案"
+         *     }
+         */
+        OpportunityStageRequest: {
+            /** @description A stage key of the pipeline. */
+            stage: string;
+            note?: string;
+        };
+        /**
+         * @example {
+         *       "amount": "34000.00",
+         *       "date": "2026-12-18"
+         *     }
+         */
+        OpportunityWinRequest: {
+            /** @description The final amount (default: the opportunity's). */
+            amount?: string;
+            /**
+             * Format: date
+             * @description The deal's date (default: today).
+             */
+            date?: string;
+            note?: string;
+        };
         /**
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
          * @enum {string}
          */
-        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage" | "customers.read" | "customers.create" | "customers.update" | "customers.delete" | "customers.assign" | "customers.pool" | "customers.release" | "customers.lock" | "customers.export" | "customers.import" | "leads.convert";
+        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage" | "customers.read" | "customers.create" | "customers.update" | "customers.delete" | "customers.assign" | "customers.pool" | "customers.release" | "customers.lock" | "customers.export" | "customers.import" | "leads.convert" | "opportunities.read" | "opportunities.create" | "opportunities.update" | "opportunities.delete" | "opportunities.assign" | "opportunities.reopen" | "opportunities.export";
+        Pipeline: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            stages: components["schemas"]["PipelineStage"][];
+            disabled: boolean;
+            default: boolean;
+            /** Format: int64 */
+            version: number;
+        };
+        PipelinePage: {
+            items: components["schemas"]["Pipeline"][];
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "name": "项目型销售",
+         *       "stages": [
+         *         {
+         *           "key": "survey",
+         *           "name": "现场调研",
+         *           "probability": 20
+         *         }
+         *       ]
+         *     }
+         */
+        PipelineRequest: {
+            /**
+             * Format: uuid
+             * @description Optional (define): makes the create idempotent.
+             */
+            id?: string;
+            name: string;
+            stages: components["schemas"]["PipelineStage"][];
+            /** @description Revise only: a disabled pipeline takes no new opportunities. */
+            disabled?: boolean;
+        };
+        PipelineStage: {
+            key: string;
+            name: string;
+            nameEn?: string;
+            probability: number;
+            disabled?: boolean;
+        };
+        /**
+         * @example {
+         *       "result": "客户认可方案"
+         *     }
+         */
+        PlanResultRequest: {
+            result: string;
+        };
+        /**
+         * @example {
+         *       "date": "2026-12-03",
+         *       "action": "上门演示"
+         *     }
+         */
+        PlanStepRequest: {
+            /**
+             * Format: uuid
+             * @description Optional: makes a retry harmless.
+             */
+            id?: string;
+            /**
+             * Format: date
+             * @description When.
+             */
+            date: string;
+            action: string;
+        };
         /** @description A user's preferences with the defaults filled in; languageChosen and timeZoneChosen tell a choice from a default. */
         Preferences: {
             language: components["schemas"]["Language"];
@@ -8742,6 +9441,1865 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listOpportunities: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword over the name, the customer's name and the summary (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses: open, won, lost (comma separated and/or repeated).
+                 * @example [
+                 *       "open"
+                 *     ]
+                 */
+                status?: ("open" | "won" | "lost")[];
+                /** @description The pipeline. */
+                pipelineId?: string;
+                /**
+                 * @description A stage key of the pipeline.
+                 * @example proposal
+                 */
+                stage?: string;
+                /** @description The owner's user id. */
+                ownerId?: string;
+                /** @description The customer. */
+                customerId?: string;
+                /**
+                 * @description Expected close date on or after (opportunities without one are left out).
+                 * @example 2026-12-01
+                 */
+                closeFrom?: string;
+                /**
+                 * @description Expected close date on or before.
+                 * @example 2026-12-31
+                 */
+                closeTo?: string;
+                /**
+                 * @description Amount at least (decimal text).
+                 * @example 10000.00
+                 */
+                amountMin?: string;
+                /**
+                 * @description Amount at most (decimal text).
+                 * @example 500000
+                 */
+                amountMax?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "expectedCloseDate" | "-expectedCloseDate";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *           "name": "星河科技 ERP 升级",
+                     *           "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *           "customerName": "星河科技有限公司",
+                     *           "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *           "stage": "proposal",
+                     *           "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *           "status": "open",
+                     *           "probability": 60,
+                     *           "amount": "34999.98",
+                     *           "weightedAmount": "20999.99",
+                     *           "expectedCloseDate": "2026-12-20",
+                     *           "source": "exhibition",
+                     *           "assigneeId": null,
+                     *           "assigneeName": "",
+                     *           "assignedAt": null,
+                     *           "closedOn": "",
+                     *           "lostReason": "",
+                     *           "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *           "ownerName": "张伟",
+                     *           "inPool": false,
+                     *           "contactIds": [],
+                     *           "teamIds": [],
+                     *           "summary": "",
+                     *           "description": "",
+                     *           "nextStep": "上门演示",
+                     *           "probabilityOverride": null,
+                     *           "stageProbability": 60,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *               "productName": "ERP 标准版",
+                     *               "quantity": "2",
+                     *               "unitPrice": "19999.99",
+                     *               "discount": "12.5",
+                     *               "total": "34999.98"
+                     *             }
+                     *           ],
+                     *           "plan": [],
+                     *           "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *           "createdAt": "2026-11-30T08:00:00Z",
+                     *           "updatedAt": "2026-11-30T09:00:00Z",
+                     *           "version": 3
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "total": 1,
+                     *       "totalExact": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OpportunityPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createOpportunity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpportunityCreate"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getOpportunity: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteOpportunity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateOpportunity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "nextStep": "发送报价单",
+                 *       "expectedCloseDate": "2026-12-20",
+                 *       "probability": 70
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpportunityPatch"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    assignOpportunity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpportunityAssignRequest"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getOpportunityHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    setOpportunityLines: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "lines": [
+                 *         {
+                 *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                 *           "quantity": "2",
+                 *           "unitPrice": "19999.99",
+                 *           "discount": "12.5"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpportunityLinesRequest"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    loseOpportunity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "price",
+                 *       "competitor": "某竞品",
+                 *       "note": "预算不足"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpportunityLoseRequest"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    addOpportunityPlanStep: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "date": "2026-12-03",
+                 *       "action": "上门演示"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlanStepRequest"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    recordOpportunityPlanResult: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The plan step's id.
+                 * @example 0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60
+                 */
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "result": "客户认可方案"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlanResultRequest"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    reopenOpportunity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "stage": "negotiation",
+                 *       "note": "客户重新洽谈"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpportunityReopenRequest"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    moveOpportunityStage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "stage": "negotiation",
+                 *       "note": "客户已确认方案"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpportunityStageRequest"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    winOpportunity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": "34000.00",
+                 *       "date": "2026-12-18",
+                 *       "note": "签约"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpportunityWinRequest"];
+            };
+        };
+        responses: {
+            /** @description The opportunity once the opportunities projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "name": "星河科技 ERP 升级",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "stage": "proposal",
+                     *       "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *       "status": "open",
+                     *       "probability": 60,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "expectedCloseDate": "2026-12-20",
+                     *       "source": "exhibition",
+                     *       "assigneeId": null,
+                     *       "assigneeName": "",
+                     *       "assignedAt": null,
+                     *       "closedOn": "",
+                     *       "lostReason": "",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "contactIds": [],
+                     *       "teamIds": [],
+                     *       "summary": "",
+                     *       "description": "",
+                     *       "nextStep": "上门演示",
+                     *       "probabilityOverride": null,
+                     *       "stageProbability": 60,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "plan": [],
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Opportunity"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getOpportunityBoard: {
+        parameters: {
+            query?: {
+                /** @description The pipeline (default: the default pipeline). */
+                pipelineId?: string;
+                /** @description Cards per column, 1 to 50. */
+                cards?: number;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "count": 1,
+                     *       "amount": "34999.98",
+                     *       "weightedAmount": "20999.99",
+                     *       "columns": [
+                     *         {
+                     *           "stage": "qualify",
+                     *           "count": 0,
+                     *           "amount": "0.00",
+                     *           "weightedAmount": "0.00",
+                     *           "cards": []
+                     *         },
+                     *         {
+                     *           "stage": "proposal",
+                     *           "count": 1,
+                     *           "amount": "34999.98",
+                     *           "weightedAmount": "20999.99",
+                     *           "cards": [
+                     *             {
+                     *               "id": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *               "name": "星河科技 ERP 升级",
+                     *               "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *               "customerName": "星河科技有限公司",
+                     *               "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *               "stage": "proposal",
+                     *               "stageEnteredAt": "2026-11-30T09:00:00Z",
+                     *               "status": "open",
+                     *               "probability": 60,
+                     *               "amount": "34999.98",
+                     *               "weightedAmount": "20999.99",
+                     *               "expectedCloseDate": "2026-12-20",
+                     *               "source": "exhibition",
+                     *               "assigneeId": null,
+                     *               "assigneeName": "",
+                     *               "assignedAt": null,
+                     *               "closedOn": "",
+                     *               "lostReason": "",
+                     *               "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *               "ownerName": "张伟",
+                     *               "inPool": false,
+                     *               "contactIds": [],
+                     *               "teamIds": [],
+                     *               "summary": "",
+                     *               "description": "",
+                     *               "nextStep": "上门演示",
+                     *               "probabilityOverride": null,
+                     *               "stageProbability": 60,
+                     *               "lines": [
+                     *                 {
+                     *                   "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *                   "productName": "ERP 标准版",
+                     *                   "quantity": "2",
+                     *                   "unitPrice": "19999.99",
+                     *                   "discount": "12.5",
+                     *                   "total": "34999.98"
+                     *                 }
+                     *               ],
+                     *               "plan": [],
+                     *               "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *               "createdAt": "2026-11-30T08:00:00Z",
+                     *               "updatedAt": "2026-11-30T09:00:00Z",
+                     *               "version": 3
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OpportunityBoard"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getOpportunityForecast: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The first month, 2006-01.
+                 * @example 2026-12
+                 */
+                from?: string;
+                /** @description How many months, 1 to 24. */
+                months?: number;
+                /** @description Only this pipeline. */
+                pipelineId?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "month": "2026-12",
+                     *           "count": 1,
+                     *           "amount": "34999.98",
+                     *           "weightedAmount": "20999.99"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "total": 1,
+                     *       "totalExact": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OpportunityForecastPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listPipelines: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *           "name": "默认销售流程",
+                     *           "stages": [
+                     *             {
+                     *               "key": "qualify",
+                     *               "name": "验证客户",
+                     *               "nameEn": "Qualification",
+                     *               "probability": 10
+                     *             },
+                     *             {
+                     *               "key": "needs",
+                     *               "name": "需求分析",
+                     *               "nameEn": "Needs analysis",
+                     *               "probability": 30
+                     *             },
+                     *             {
+                     *               "key": "proposal",
+                     *               "name": "方案报价",
+                     *               "nameEn": "Proposal",
+                     *               "probability": 60
+                     *             },
+                     *             {
+                     *               "key": "negotiation",
+                     *               "name": "谈判审核",
+                     *               "nameEn": "Negotiation",
+                     *               "probability": 80
+                     *             }
+                     *           ],
+                     *           "disabled": false,
+                     *           "default": true,
+                     *           "version": 0
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "total": 1,
+                     *       "totalExact": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PipelinePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    definePipeline: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "项目型销售",
+                 *       "stages": [
+                 *         {
+                 *           "key": "survey",
+                 *           "name": "现场调研",
+                 *           "probability": 20
+                 *         },
+                 *         {
+                 *           "key": "bid",
+                 *           "name": "投标",
+                 *           "probability": 50
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PipelineRequest"];
+            };
+        };
+        responses: {
+            /** @description The pipeline once the projection has caught up. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "name": "项目型销售",
+                     *       "stages": [
+                     *         {
+                     *           "key": "qualify",
+                     *           "name": "验证客户",
+                     *           "nameEn": "Qualification",
+                     *           "probability": 10
+                     *         },
+                     *         {
+                     *           "key": "needs",
+                     *           "name": "需求分析",
+                     *           "nameEn": "Needs analysis",
+                     *           "probability": 30
+                     *         },
+                     *         {
+                     *           "key": "proposal",
+                     *           "name": "方案报价",
+                     *           "nameEn": "Proposal",
+                     *           "probability": 60
+                     *         },
+                     *         {
+                     *           "key": "negotiation",
+                     *           "name": "谈判审核",
+                     *           "nameEn": "Negotiation",
+                     *           "probability": 80
+                     *         }
+                     *       ],
+                     *       "disabled": false,
+                     *       "default": false,
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    revisePipeline: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The pipeline's id.
+                 * @example 5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "默认销售流程",
+                 *       "stages": [
+                 *         {
+                 *           "key": "qualify",
+                 *           "name": "验证客户",
+                 *           "nameEn": "Qualification",
+                 *           "probability": 10
+                 *         },
+                 *         {
+                 *           "key": "needs",
+                 *           "name": "需求分析",
+                 *           "nameEn": "Needs analysis",
+                 *           "probability": 30
+                 *         },
+                 *         {
+                 *           "key": "proposal",
+                 *           "name": "方案报价",
+                 *           "nameEn": "Proposal",
+                 *           "probability": 60
+                 *         },
+                 *         {
+                 *           "key": "negotiation",
+                 *           "name": "谈判审核",
+                 *           "nameEn": "Negotiation",
+                 *           "probability": 80
+                 *         },
+                 *         {
+                 *           "key": "contract",
+                 *           "name": "合同签订",
+                 *           "probability": 90
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PipelineRequest"];
+            };
+        };
+        responses: {
+            /** @description The pipeline once the projection has caught up. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "name": "默认销售流程",
+                     *       "stages": [
+                     *         {
+                     *           "key": "qualify",
+                     *           "name": "验证客户",
+                     *           "nameEn": "Qualification",
+                     *           "probability": 10
+                     *         },
+                     *         {
+                     *           "key": "needs",
+                     *           "name": "需求分析",
+                     *           "nameEn": "Needs analysis",
+                     *           "probability": 30
+                     *         },
+                     *         {
+                     *           "key": "proposal",
+                     *           "name": "方案报价",
+                     *           "nameEn": "Proposal",
+                     *           "probability": 60
+                     *         },
+                     *         {
+                     *           "key": "negotiation",
+                     *           "name": "谈判审核",
+                     *           "nameEn": "Negotiation",
+                     *           "probability": 80
+                     *         }
+                     *       ],
+                     *       "disabled": false,
+                     *       "default": true,
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };

@@ -1,0 +1,495 @@
+// Package opportunityproj projects opportunities into their read model: the searchable rows
+// with their owner's placement, the members who may read them, the stage visits the funnel
+// measures, and the kanban totals per pipeline, stage and owner. It keeps its own copy of
+// customer names (for lists and search) and of the organisation (for data scopes).
+package opportunityproj
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/department"
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/money"
+	"github.com/chronicle-crm/chronicle/domain/opportunity"
+	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/kit"
+	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
+)
+
+// Projector builds the opportunity read model.
+type Projector struct{ registry *event.Registry }
+
+// New builds the projector.
+func New(registry *event.Registry) *Projector { return &Projector{registry: registry} }
+
+func (*Projector) Name() string { return opportunityview.Projection }
+
+func names(gen int) (t, members, visits, totals, customers, depts, users string) {
+	n := func(s string) string { return readmodels.TableName(s, gen) }
+	return n("opportunities"), n("opportunity_members"), n("opportunity_visits"), n("opportunity_totals"), n("opportunity_customers"),
+		n("opportunity_org_depts"), n("opportunity_org_users")
+}
+
+func pipelinesTable(gen int) string { return readmodels.TableName("opportunity_pipelines", gen) }
+
+func (*Projector) Schema(db *readmodels.DB, gen int) []string {
+	t, members, visits, totals, customers, depts, users := names(gen)
+	ddl := append(opportunityview.TableDDL(t, members, visits, totals), db.Dialect.SearchIndex(t)...)
+	ddl = append(ddl, `CREATE TABLE `+customers+` (id {id} PRIMARY KEY, name TEXT NOT NULL)`)
+	ddl = append(ddl, opportunityview.PipelineDDL(pipelinesTable(gen))...)
+	return append(ddl, kit.OrgTreeDDL(depts, users)...)
+}
+
+func (*Projector) Drop(db *readmodels.DB, gen int) []string {
+	t, members, visits, totals, customers, depts, users := names(gen)
+	drop := db.Dialect.DropSearchIndex(t)
+	for _, x := range []string{t, members, visits, totals, customers, depts, users, pipelinesTable(gen)} {
+		drop = append(drop, `DROP TABLE IF EXISTS `+x)
+	}
+	return drop
+}
+
+// KeepIndexes implements engine.KeepIndexes: applying events finds rows by owner (organisation
+// changes) and by customer (renames), members and visits by opportunity.
+func (*Projector) KeepIndexes(gen int) []string {
+	t, members, _, _, _, depts, users := names(gen)
+	return append([]string{t + "_customer", members + "_opp"}, kit.OrgTreeIndexes(depts, users)...)
+}
+
+// Wants implements engine.Selective: opportunities, customers (names), users and departments.
+func (*Projector) Wants(e eventstore.Event) bool {
+	switch eventstore.StreamKind(e.StreamID) {
+	case opportunity.StreamPrefix, opportunity.PipelineStreamPrefix, customer.StreamPrefix, user.StreamPrefix, department.StreamPrefix:
+		return true
+	}
+	return false
+}
+
+func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
+	tree := kit.OrgTree{Depts: tx.Table("opportunity_org_depts"), Users: tx.Table("opportunity_org_users")}
+	return &batch{p: p, tx: tx, table: tx.Table("opportunities"), members: tx.Table("opportunity_members"),
+		visits: tx.Table("opportunity_visits"), totals: tx.Table("opportunity_totals"), customers: tx.Table("opportunity_customers"),
+		deltas: map[totalKey]*delta{},
+		buf: kit.NewRowBuffer(tx.Table("opportunities"), "opportunity", tree, opportunityview.Columns, opportunityview.Scan,
+			func(o *opportunityview.Opportunity) uuid.UUID { return o.ID }, opportunityview.InsertColumns,
+			func(o *opportunityview.Opportunity) []any { return opportunityview.Args(tx.DB.Dialect, o) })}
+}
+
+type totalKey struct{ pipeline, owner, stage string }
+
+type delta struct {
+	n                int64
+	amount, weighted money.Amount
+}
+
+type batch struct {
+	p                                         *Projector
+	tx                                        *engine.Tx
+	table, members, visits, totals, customers string
+	buf                                       *kit.RowBuffer[opportunityview.Opportunity]
+	deltas                                    map[totalKey]*delta
+}
+
+// contribution is what an open row adds to the kanban totals.
+type contribution struct {
+	key              totalKey
+	open             bool
+	amount, weighted money.Amount
+}
+
+func contributionOf(o *opportunityview.Opportunity) contribution {
+	if o == nil || o.Status != string(opportunity.StatusOpen) || o.OwnerID == nil {
+		return contribution{}
+	}
+	a, _ := money.ParseAmount("amount", o.Amount)
+	w, _ := money.ParseAmount("weighted", o.Weighted)
+	return contribution{key: totalKey{o.PipelineID.String(), o.OwnerID.String(), o.Stage}, open: true, amount: a, weighted: w}
+}
+
+func (b *batch) move(before, after contribution) {
+	if before == after {
+		return
+	}
+	if before.open {
+		d := b.delta(before.key)
+		d.n, d.amount, d.weighted = d.n-1, d.amount.Sub(before.amount), d.weighted.Sub(before.weighted)
+	}
+	if after.open {
+		d := b.delta(after.key)
+		d.n, d.amount, d.weighted = d.n+1, d.amount.Add(after.amount), d.weighted.Add(after.weighted)
+	}
+}
+
+func (b *batch) delta(k totalKey) *delta {
+	d := b.deltas[k]
+	if d == nil {
+		d = &delta{}
+		b.deltas[k] = d
+	}
+	return d
+}
+
+// change is one event of an existing opportunity with its row.
+type change struct {
+	*batch
+	e       eventstore.Event
+	row     *opportunityview.Opportunity
+	at      time.Time
+	removed bool
+}
+
+var changes = kit.NewHandlers(
+	kit.On(func(ctx context.Context, c *change, d opportunity.Updated) error {
+		r := c.row
+		p := d.Patch
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&r.Name, p.Name)
+		set(&r.ExpectedCloseDate, p.ExpectedCloseDate)
+		set(&r.Source, p.Source)
+		set(&r.Summary, p.Summary)
+		set(&r.Description, p.Description)
+		set(&r.NextStep, p.NextStep)
+		if p.Amount != nil {
+			r.EnteredAmount = *p.Amount
+			if len(r.Lines) == 0 {
+				r.Amount = *p.Amount
+			}
+		}
+		if p.ContactIDs != nil {
+			r.ContactIDs = slices.Clone(*p.ContactIDs)
+		}
+		if p.TeamIDs != nil {
+			r.TeamIDs = slices.Clone(*p.TeamIDs)
+		}
+		if p.Probability != nil {
+			if *p.Probability < 0 {
+				r.ProbabilityOverride = nil
+			} else {
+				v := *p.Probability
+				r.ProbabilityOverride = &v
+			}
+		}
+		if p.CustomerID != nil {
+			id, _ := uuid.Parse(*p.CustomerID)
+			r.CustomerID = id
+			name, err := c.customerName(ctx, id)
+			if err != nil {
+				return err
+			}
+			r.CustomerName = name
+		}
+		return nil
+	}),
+	kit.On(func(ctx context.Context, c *change, d opportunity.StageChanged) error {
+		c.row.Stage, c.row.StageEnteredAt = d.To, d.At
+		c.stageProb(d.Probability)
+		return c.enter(ctx, d.To, d.At)
+	}),
+	kit.On(func(_ context.Context, c *change, d opportunity.LinesSet) error {
+		c.row.Lines = d.Lines
+		switch {
+		case len(d.Lines) > 0:
+			c.row.Amount = d.Amount
+		case c.row.EnteredAmount != "":
+			c.row.Amount = c.row.EnteredAmount
+		default:
+			c.row.Amount = d.Amount
+		}
+		return nil
+	}),
+	kit.On(func(ctx context.Context, c *change, d opportunity.Won) error {
+		c.row.Status, c.row.WonAmount, c.row.ClosedOn, c.row.CloseNote = string(opportunity.StatusWon), d.Amount, d.Date, d.Note
+		return c.leave(ctx, d.At)
+	}),
+	kit.On(func(ctx context.Context, c *change, d opportunity.Lost) error {
+		c.row.Status, c.row.LostReason, c.row.Competitor, c.row.CloseNote = string(opportunity.StatusLost), d.Reason, d.Competitor, d.Note
+		c.row.ClosedOn = d.At.Format(time.DateOnly)
+		return c.leave(ctx, d.At)
+	}),
+	kit.On(func(ctx context.Context, c *change, d opportunity.Reopened) error {
+		r := c.row
+		r.Status, r.Stage, r.StageEnteredAt = string(opportunity.StatusOpen), d.Stage, d.At
+		r.WonAmount, r.ClosedOn, r.LostReason, r.Competitor, r.CloseNote = "", "", "", "", ""
+		c.stageProb(d.Probability)
+		return c.enter(ctx, d.Stage, d.At)
+	}),
+	kit.On(func(ctx context.Context, c *change, d opportunity.Assigned) error {
+		id, err := uuid.Parse(d.To)
+		if err != nil {
+			return err
+		}
+		p, err := c.buf.Placement(ctx, c.tx, id)
+		if err != nil {
+			return err
+		}
+		t := d.At
+		c.row.AssigneeID, c.row.AssigneeName, c.row.AssignedAt = &id, p.Name, &t
+		return nil
+	}),
+	kit.On(func(_ context.Context, c *change, d opportunity.PlanStepAdded) error {
+		c.row.Plan = append(c.row.Plan, opportunity.PlanStep{ID: d.StepID, Date: d.Date, Action: d.Action})
+		return nil
+	}),
+	kit.On(func(_ context.Context, c *change, d opportunity.PlanStepRecorded) error {
+		for i := range c.row.Plan {
+			if c.row.Plan[i].ID == d.StepID {
+				c.row.Plan[i].Result, c.row.Plan[i].RecordedAt = d.Result, d.At
+			}
+		}
+		return nil
+	}),
+	kit.On(func(ctx context.Context, c *change, _ opportunity.Deleted) error {
+		id := c.row.ID.String()
+		for _, t := range []string{c.members, c.visits} {
+			if _, err := c.tx.Exec(ctx, `DELETE FROM `+t+` WHERE opportunity_id = ?`, id); err != nil {
+				return err
+			}
+		}
+		c.buf.Remove(c.row.ID)
+		c.removed = true
+		return nil
+	}),
+)
+
+// stageProb records the probability of the stage the row entered (an override still wins: see derive).
+func (c *change) stageProb(p int) { c.row.StageProbability = p }
+
+// enter closes the open visit and opens one in stage.
+func (c *change) enter(ctx context.Context, stage string, at time.Time) error {
+	if err := c.leave(ctx, at); err != nil {
+		return err
+	}
+	_, err := c.tx.Exec(ctx, `INSERT INTO `+c.visits+` (opportunity_id, seq, pipeline_id, stage, entered_at) VALUES (?, ?, ?, ?, ?)`,
+		c.row.ID.String(), c.e.Version, c.row.PipelineID.String(), stage, c.tx.DB.Dialect.Time(at))
+	return err
+}
+
+// leave closes the open visit.
+func (c *change) leave(ctx context.Context, at time.Time) error {
+	_, err := c.tx.Exec(ctx, `UPDATE `+c.visits+` SET left_at = ? WHERE opportunity_id = ? AND left_at IS NULL`, c.tx.DB.Dialect.Time(at), c.row.ID.String())
+	return err
+}
+
+func (b *batch) customerName(ctx context.Context, id uuid.UUID) (string, error) {
+	var name string
+	err := b.tx.QueryRow(ctx, `SELECT name FROM `+b.customers+` WHERE id = ?`, id.String()).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil // a customer created before its name reached us: shown without a name
+	}
+	return name, err
+}
+
+func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
+	if !b.p.Wants(e) {
+		return nil
+	}
+	d, err := b.p.registry.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	switch eventstore.StreamKind(e.StreamID) {
+	case user.StreamPrefix, department.StreamPrefix:
+		return b.buf.OrgChanged(ctx, b.tx, d, b.table)
+	case customer.StreamPrefix:
+		return b.customerEvent(ctx, d)
+	case opportunity.PipelineStreamPrefix:
+		return b.pipelineEvent(ctx, e, d)
+	}
+	if c, ok := d.(opportunity.Created); ok {
+		return b.create(ctx, e, c)
+	}
+	id, err := uuid.Parse(strings.TrimPrefix(e.StreamID, opportunity.StreamPrefix+"-"))
+	if err != nil {
+		return err
+	}
+	row, err := b.buf.Get(ctx, b.tx, id)
+	if err != nil {
+		return err
+	}
+	before := contributionOf(row)
+	members := row.Members()
+	c := &change{batch: b, e: e, row: row, at: e.OccurredAt}
+	if _, err := changes.Handle(ctx, c, d); err != nil {
+		return err
+	}
+	if c.removed {
+		b.move(before, contribution{})
+		return nil
+	}
+	b.derive(row)
+	b.move(before, contributionOf(row))
+	if !slices.Equal(members, row.Members()) {
+		if err := b.setMembers(ctx, row); err != nil {
+			return err
+		}
+	}
+	row.Version, row.Position, row.UpdatedAt = e.Version, e.Position, c.at
+	b.buf.Put(row.ID, row)
+	return nil
+}
+
+// derive recomputes what follows from the row's state: the probability and weighted amount.
+func (b *batch) derive(r *opportunityview.Opportunity) {
+	switch {
+	case r.Status == string(opportunity.StatusWon):
+		r.Probability = 100
+	case r.Status == string(opportunity.StatusLost):
+		r.Probability = 0
+	case r.ProbabilityOverride != nil:
+		r.Probability = int64(*r.ProbabilityOverride)
+	default:
+		r.Probability = int64(r.StageProbability)
+	}
+	a, _ := money.ParseAmount("amount", r.Amount)
+	r.Weighted = money.Percentage(a, money.WholePercent(int(r.Probability))).String()
+}
+
+func (b *batch) setMembers(ctx context.Context, r *opportunityview.Opportunity) error {
+	if _, err := b.tx.Exec(ctx, `DELETE FROM `+b.members+` WHERE opportunity_id = ?`, r.ID.String()); err != nil {
+		return err
+	}
+	for _, m := range r.Members() {
+		if _, err := b.tx.Exec(ctx, `INSERT INTO `+b.members+` (opportunity_id, user_id) VALUES (?, ?)`, r.ID.String(), m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *batch) create(ctx context.Context, e eventstore.Event, c opportunity.Created) error {
+	id, err := uuid.Parse(c.OpportunityID)
+	if err != nil {
+		return err
+	}
+	f := c.Fields
+	r := &opportunityview.Opportunity{ID: id, Name: f.Name, Stage: c.Stage, StageEnteredAt: c.At, Status: string(opportunity.StatusOpen),
+		Amount: c.Amount, ExpectedCloseDate: f.ExpectedCloseDate, Source: f.Source, CreatedAt: c.At,
+		Detail: opportunityview.Detail{ContactIDs: f.ContactIDs, TeamIDs: f.TeamIDs, Summary: f.Summary, Description: f.Description,
+			NextStep: f.NextStep, ProbabilityOverride: f.Probability, EnteredAmount: f.Amount, Lines: c.Lines, StageProbability: c.StageProb}}
+	r.PipelineID, _ = uuid.Parse(c.PipelineID)
+	r.CustomerID, _ = uuid.Parse(f.CustomerID)
+	r.CreatedBy, _ = uuid.Parse(c.By)
+	if r.CustomerName, err = b.customerName(ctx, r.CustomerID); err != nil {
+		return err
+	}
+	owner, err := uuid.Parse(c.OwnerID)
+	if err != nil {
+		return err
+	}
+	p, err := b.buf.Placement(ctx, b.tx, owner)
+	if err != nil {
+		return err
+	}
+	r.OwnerID, r.OwnerName, r.OwnerDeptID, r.OwnerDeptPath, r.OwnerSupPath = &owner, p.Name, p.DepartmentID, p.DeptPath, p.SuperiorPath
+	b.derive(r)
+	b.move(contribution{}, contributionOf(r))
+	if len(r.Members()) > 0 {
+		if err := b.setMembers(ctx, r); err != nil {
+			return err
+		}
+	}
+	if _, err := b.tx.Exec(ctx, `INSERT INTO `+b.visits+` (opportunity_id, seq, pipeline_id, stage, entered_at) VALUES (?, ?, ?, ?, ?)`,
+		id.String(), e.Version, c.PipelineID, c.Stage, b.tx.DB.Dialect.Time(c.At)); err != nil {
+		return err
+	}
+	r.Version, r.Position, r.UpdatedAt = e.Version, e.Position, c.At
+	b.buf.Put(id, r)
+	return nil
+}
+
+// customerEvent keeps the customer names: a new customer, a rename (its opportunities' rows and
+// search text follow).
+func (b *batch) customerEvent(ctx context.Context, d event.Event) error {
+	var id, name string
+	switch d := d.(type) {
+	case customer.Created:
+		_, err := b.tx.Exec(ctx, `INSERT INTO `+b.customers+` (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name`, d.CustomerID, d.Fields.Name)
+		return err
+	case customer.Updated:
+		if d.Patch.Name == nil {
+			return nil
+		}
+		id, name = d.CustomerID, *d.Patch.Name
+	default:
+		return nil
+	}
+	if _, err := b.tx.Exec(ctx, `UPDATE `+b.customers+` SET name = ? WHERE id = ?`, name, id); err != nil {
+		return err
+	}
+	if err := b.buf.Flush(ctx, b.tx); err != nil { // rows read below must be current
+		return err
+	}
+	ids, err := b.tx.DB.IDs(ctx, `SELECT id FROM `+b.table+` WHERE customer_id = ?`, id)
+	if err != nil {
+		return err
+	}
+	for _, oid := range ids {
+		row, err := b.buf.Get(ctx, b.tx, oid)
+		if err != nil {
+			return err
+		}
+		row.CustomerName = name
+		b.buf.Put(oid, row)
+	}
+	return nil
+}
+
+func (b *batch) Flush(ctx context.Context) error {
+	if err := b.buf.Flush(ctx, b.tx); err != nil {
+		return err
+	}
+	for k, d := range b.deltas {
+		if d.n == 0 && d.amount.IsZero() && d.weighted.IsZero() {
+			continue
+		}
+		dl := b.tx.DB.Dialect
+		if _, err := b.tx.Exec(ctx, `INSERT INTO `+b.totals+` (pipeline_id, owner_id, stage, n, amount, weighted) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (pipeline_id, owner_id, stage) DO UPDATE SET n = `+b.totals+`.n + excluded.n,
+			amount = `+b.totals+`.amount + excluded.amount, weighted = `+b.totals+`.weighted + excluded.weighted`,
+			k.pipeline, k.owner, k.stage, d.n, readmodels.MoneyArg(dl, d.amount), readmodels.MoneyArg(dl, d.weighted)); err != nil {
+			return err
+		}
+	}
+	clear(b.deltas)
+	return nil
+}
+
+// pipelineEvent keeps the pipelines table (the whole definition per event).
+func (b *batch) pipelineEvent(ctx context.Context, e eventstore.Event, d event.Event) error {
+	var id, name string
+	var stages []opportunity.Stage
+	disabled := false
+	switch d := d.(type) {
+	case opportunity.PipelineDefined:
+		id, name, stages = d.PipelineID, d.Name, d.Stages
+	case opportunity.PipelineRevised:
+		id, name, stages, disabled = d.PipelineID, d.Name, d.Stages, d.Disabled
+	default:
+		return nil
+	}
+	js, err := json.Marshal(stages)
+	if err != nil {
+		return err
+	}
+	t := b.tx.Table("opportunity_pipelines")
+	_, err = b.tx.Exec(ctx, `INSERT INTO `+t+` (id, name, stages, disabled, version, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, stages = excluded.stages, disabled = excluded.disabled, version = excluded.version`,
+		id, name, string(js), disabled, e.Version, b.tx.DB.Dialect.Time(e.OccurredAt))
+	return err
+}

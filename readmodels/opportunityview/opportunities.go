@@ -1,0 +1,558 @@
+// Package opportunityview is the opportunity read model: the opportunity list and search, the
+// kanban board (records grouped by stage with count and sums), the funnel and the forecast.
+// Rows carry their owner's placement (data scopes) and, in a member table, the assignee and team
+// members who may read them besides.
+package opportunityview
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/money"
+	"github.com/chronicle-crm/chronicle/domain/opportunity"
+	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/readmodels"
+)
+
+// Projection owns the opportunity tables.
+const Projection = "opportunities"
+
+// Views are the queries of this read model.
+type Views struct{ *readmodels.DB }
+
+// New serves the queries from db.
+func New(db *readmodels.DB) *Views { return &Views{DB: db} }
+
+// Detail is what the row keeps as JSON: shown on the record page, never filtered on.
+type Detail struct {
+	ContactIDs          []string               `json:"contactIds"`
+	TeamIDs             []string               `json:"teamIds"`
+	Summary             string                 `json:"summary"`
+	Description         string                 `json:"description"`
+	NextStep            string                 `json:"nextStep"`
+	ProbabilityOverride *int                   `json:"probabilityOverride"`
+	StageProbability    int                    `json:"stageProbability"`
+	EnteredAmount       string                 `json:"enteredAmount,omitempty"`
+	Lines               []opportunity.Line     `json:"lines"`
+	Plan                []opportunity.PlanStep `json:"plan"`
+	WonAmount           string                 `json:"wonAmount,omitempty"`
+	Competitor          string                 `json:"competitor,omitempty"`
+	CloseNote           string                 `json:"closeNote,omitempty"`
+}
+
+// Opportunity is the read view of an opportunity.
+type Opportunity struct {
+	ID                uuid.UUID  `json:"id"`
+	Name              string     `json:"name"`
+	CustomerID        uuid.UUID  `json:"customerId"`
+	CustomerName      string     `json:"customerName"`
+	PipelineID        uuid.UUID  `json:"pipelineId"`
+	Stage             string     `json:"stage"`
+	StageEnteredAt    time.Time  `json:"stageEnteredAt"`
+	Status            string     `json:"status"`
+	Probability       int64      `json:"probability"`
+	Amount            string     `json:"amount"`
+	Weighted          string     `json:"weightedAmount"`
+	ExpectedCloseDate string     `json:"expectedCloseDate"`
+	Source            string     `json:"source"`
+	AssigneeID        *uuid.UUID `json:"assigneeId"`
+	AssigneeName      string     `json:"assigneeName"`
+	AssignedAt        *time.Time `json:"assignedAt"`
+	ClosedOn          string     `json:"closedOn"`
+	LostReason        string     `json:"lostReason"`
+	readmodels.Ownership
+	Detail
+	CreatedBy uuid.UUID `json:"createdBy"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int64     `json:"version"`
+	Position  uint64    `json:"-"`
+}
+
+// SearchText is what keyword search matches: the name, the customer's name, the summary.
+func (o *Opportunity) SearchText() string {
+	return strings.ToLower(strings.Join([]string{o.Name, o.CustomerName, o.Summary}, "\x1f"))
+}
+
+// Members are who may read the opportunity besides the owner's scope: the assignee and the team.
+func (o *Opportunity) Members() []string {
+	var out []string
+	if o.AssigneeID != nil {
+		out = append(out, o.AssigneeID.String())
+	}
+	for _, t := range o.TeamIDs {
+		if !contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func probCol(name string, f func(*Opportunity) *int64) readmodels.Col[Opportunity] {
+	c := readmodels.Int64Col(name, f)
+	c.Type = "INTEGER NOT NULL"
+	return c
+}
+
+var table = readmodels.Cols(
+	[]readmodels.Col[Opportunity]{
+		readmodels.IDCol("id", "{id} PRIMARY KEY", func(o *Opportunity) *uuid.UUID { return &o.ID }),
+		readmodels.TextCol("name", func(o *Opportunity) *string { return &o.Name }),
+		readmodels.IDCol("customer_id", "{id} NOT NULL", func(o *Opportunity) *uuid.UUID { return &o.CustomerID }),
+		readmodels.TextCol("customer_name", func(o *Opportunity) *string { return &o.CustomerName }),
+		readmodels.IDCol("pipeline_id", "TEXT NOT NULL", func(o *Opportunity) *uuid.UUID { return &o.PipelineID }),
+		readmodels.TextCol("stage", func(o *Opportunity) *string { return &o.Stage }),
+		readmodels.TimeCol("stage_entered_at", func(o *Opportunity) *time.Time { return &o.StageEnteredAt }),
+		readmodels.TextCol("status", func(o *Opportunity) *string { return &o.Status }),
+		probCol("probability", func(o *Opportunity) *int64 { return &o.Probability }),
+		readmodels.MoneyCol("amount", func(o *Opportunity) *string { return &o.Amount }),
+		readmodels.MoneyCol("weighted", func(o *Opportunity) *string { return &o.Weighted }),
+		readmodels.TextCol("expected_close", func(o *Opportunity) *string { return &o.ExpectedCloseDate }),
+		readmodels.TextCol("source", func(o *Opportunity) *string { return &o.Source }),
+		readmodels.OptIDCol("assignee_id", false, func(o *Opportunity) **uuid.UUID { return &o.AssigneeID }),
+		readmodels.TextCol("assignee_name", func(o *Opportunity) *string { return &o.AssigneeName }),
+		readmodels.OptTimeCol("assigned_at", func(o *Opportunity) **time.Time { return &o.AssignedAt }),
+		readmodels.TextCol("closed_on", func(o *Opportunity) *string { return &o.ClosedOn }),
+		readmodels.TextCol("lost_reason", func(o *Opportunity) *string { return &o.LostReason }),
+		readmodels.JSONCol("detail", func(o *Opportunity) any { return &o.Detail }),
+	},
+	readmodels.OwnershipCols(func(o *Opportunity) *readmodels.Ownership { return &o.Ownership }),
+	[]readmodels.Col[Opportunity]{
+		readmodels.IDCol("created_by", "TEXT NOT NULL", func(o *Opportunity) *uuid.UUID { return &o.CreatedBy }),
+		readmodels.TimeCol("created_at", func(o *Opportunity) *time.Time { return &o.CreatedAt }),
+		readmodels.TimeCol("updated_at", func(o *Opportunity) *time.Time { return &o.UpdatedAt }),
+		readmodels.Int64Col("version", func(o *Opportunity) *int64 { return &o.Version }),
+		readmodels.PositionCol("position", func(o *Opportunity) *uint64 { return &o.Position }),
+		readmodels.WriteOnly("search", "TEXT NOT NULL", func(_ readmodels.Dialect, o *Opportunity) any { return o.SearchText() }),
+	})
+
+// Columns are the readable columns, in Scan order.
+var Columns = table.Select()
+
+// InsertColumns are every column, in Args order.
+var InsertColumns = table.Insert()
+
+// Args are the row's values in InsertColumns order.
+func Args(d readmodels.Dialect, o *Opportunity) []any { return table.Args(d, o) }
+
+// Scan reads one row in Columns order.
+func Scan(row readmodels.Scanner) (*Opportunity, error) { return table.Scan(row) }
+
+// Sorts are the orders the list offers (each served by an index in keyset order).
+var Sorts = map[string]readmodels.SortColumn{
+	"createdAt": {Column: "created_at", IsTime: true}, "updatedAt": {Column: "updated_at", IsTime: true},
+	"name": {Column: "name"}, "expectedCloseDate": {Column: "expected_close"},
+}
+
+var spec = readmodels.ListSpec[*Opportunity]{
+	Columns:     Columns,
+	Sorts:       Sorts,
+	DefaultSort: "-updatedAt",
+	Scan:        func(r readmodels.Scanner) (*Opportunity, error) { return Scan(r) },
+	Value: func(o *Opportunity, col string) (any, string) {
+		switch col {
+		case "name":
+			return o.Name, o.ID.String()
+		case "expected_close":
+			return o.ExpectedCloseDate, o.ID.String()
+		case "created_at":
+			return &o.CreatedAt, o.ID.String()
+		}
+		return &o.UpdatedAt, o.ID.String()
+	},
+}
+
+// TableDDL is the opportunity tables of one generation: the rows, the members who may read them,
+// the stage visits (the funnel's days per stage and conversions) and the kanban totals.
+func TableDDL(t, members, visits, totals string) []string {
+	return append([]string{table.Create(t),
+		`CREATE INDEX ` + t + `_customer ON ` + t + ` (customer_id)`,
+		`CREATE INDEX ` + t + `_board ON ` + t + ` (pipeline_id, status, stage, updated_at)`,
+		`CREATE INDEX ` + t + `_forecast ON ` + t + ` (status, expected_close)`,
+		`CREATE TABLE ` + members + ` (opportunity_id {id} NOT NULL, user_id {id} NOT NULL, PRIMARY KEY (user_id, opportunity_id))`,
+		`CREATE INDEX ` + members + `_opp ON ` + members + ` (opportunity_id)`,
+		// one row per stay of an opportunity in a stage (left_at NULL: still there)
+		`CREATE TABLE ` + visits + ` (opportunity_id {id} NOT NULL, seq INTEGER NOT NULL, pipeline_id TEXT NOT NULL, stage TEXT NOT NULL,
+			entered_at {time} NOT NULL, left_at {time}, PRIMARY KEY (opportunity_id, seq))`,
+		`CREATE INDEX ` + visits + `_stage ON ` + visits + ` (pipeline_id, stage, left_at)`,
+		// open opportunities per pipeline, stage and owner: the kanban's counts and sums read a few
+		// rows per owner, never the opportunities
+		`CREATE TABLE ` + totals + ` (pipeline_id TEXT NOT NULL, stage TEXT NOT NULL, owner_id {id} NOT NULL, n {bigint} NOT NULL,
+			amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, stage))`,
+	}, readmodels.OwnershipIndexes(t, Sorts)...)
+}
+
+// ScopeFor is the opportunity scope of an actor (no pool: every opportunity has an owner).
+func ScopeFor(a access.Actor) readmodels.Scope {
+	s := readmodels.ScopeOf(a, false)
+	s.None = !a.Can(role.OpportunitiesRead)
+	return s
+}
+
+// Reader is who reads: their scope and their id (team memberships).
+type Reader struct {
+	Scope readmodels.Scope
+	User  uuid.UUID
+}
+
+// ReaderOf is the reader of an actor.
+func ReaderOf(a access.Actor) Reader { return Reader{Scope: ScopeFor(a), User: a.ID} }
+
+// visible is the reader's condition: the owner in scope, or a member.
+func (v *Views) visible(r Reader) (string, []any) {
+	if r.Scope.None {
+		return "1 = 0", nil
+	}
+	cond, args := r.Scope.Condition()
+	if cond == "" {
+		return "", nil
+	}
+	members := v.Gens.Table(Projection, "opportunity_members")
+	return "(" + cond + " OR id IN (SELECT opportunity_id FROM " + members + " WHERE user_id = ?))", append(args, r.User.String())
+}
+
+// Query is an opportunity search.
+type Query struct {
+	Reader     Reader
+	Q          string
+	Status     []string
+	PipelineID *uuid.UUID
+	Stage      string
+	OwnerID    *uuid.UUID
+	CustomerID *uuid.UUID
+	CloseFrom  string // expected close date range, inclusive
+	CloseTo    string
+	AmountMin  *money.Amount
+	AmountMax  *money.Amount
+	Sort       string
+	Limit      int
+	Cursor     string
+}
+
+// Search lists opportunities with keyset pagination; the scope is part of the statement.
+func (v *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Opportunity], error) {
+	t := v.Gens.Table(Projection, "opportunities")
+	lq, err := v.SearchQuery(t, readmodels.Scope{All: true}, q.Q, q.Status)
+	if err != nil {
+		return readmodels.Page[*Opportunity]{}, err
+	}
+	if cond, args := v.visible(q.Reader); cond != "" {
+		lq.Add(cond, args...)
+	}
+	if q.PipelineID != nil {
+		lq.Add("pipeline_id = ?", q.PipelineID.String())
+	}
+	if q.Stage != "" {
+		lq.Add("stage = ?", q.Stage)
+	}
+	if q.OwnerID != nil {
+		lq.Add("owner_id = ?", q.OwnerID.String())
+	}
+	if q.CustomerID != nil {
+		lq.Add("customer_id = ?", q.CustomerID.String())
+	}
+	if q.CloseFrom != "" {
+		lq.Add("expected_close >= ? AND expected_close <> ''", q.CloseFrom)
+	}
+	if q.CloseTo != "" {
+		lq.Add("expected_close <= ? AND expected_close <> ''", q.CloseTo)
+	}
+	if q.AmountMin != nil {
+		lq.Add("amount >= ?", readmodels.MoneyArg(v.Dialect, *q.AmountMin))
+	}
+	if q.AmountMax != nil {
+		lq.Add("amount <= ?", readmodels.MoneyArg(v.Dialect, *q.AmountMax))
+	}
+	// A reader whose scope is a few owners reads each owner's rows in sort order, and their
+	// memberships beside them.
+	if q.OwnerID == nil && !q.Reader.Scope.None {
+		branches, err := v.OwnerBranches(ctx, v.Gens.Table(Projection, "opportunity_org_users"), q.Reader.Scope, nil, nil)
+		if err != nil {
+			return readmodels.Page[*Opportunity]{}, err
+		}
+		if branches != nil {
+			lq.Branches = append(branches, readmodels.Cond{SQL: "id IN (SELECT opportunity_id FROM " + v.Gens.Table(Projection, "opportunity_members") +
+				" WHERE user_id = ?)", Args: []any{q.Reader.User.String()}})
+		}
+	}
+	lq.Sort, lq.Limit, lq.Cursor = q.Sort, q.Limit, q.Cursor
+	s := spec
+	s.Table = t
+	return readmodels.List(ctx, v.DB, s, *lq)
+}
+
+// Get returns one opportunity if the reader may see it.
+func (v *Views) Get(ctx context.Context, r Reader, id uuid.UUID) (*Opportunity, error) {
+	stmt := "SELECT " + Columns + " FROM " + v.Gens.Table(Projection, "opportunities") + " WHERE id = ?"
+	args := []any{id.String()}
+	if cond, a := v.visible(r); cond != "" {
+		stmt += " AND " + cond
+		args = append(args, a...)
+	}
+	o, err := Scan(v.SQL.QueryRowContext(ctx, v.Q(stmt), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, readmodels.ErrNotFound
+	}
+	return o, err
+}
+
+// Column is one stage of the kanban board: its open opportunities' count and sums, and the most
+// recently changed of them.
+type Column struct {
+	Stage    string         `json:"stage"`
+	Count    int64          `json:"count"`
+	Amount   string         `json:"amount"`
+	Weighted string         `json:"weightedAmount"`
+	Cards    []*Opportunity `json:"cards"`
+}
+
+// Board is a pipeline's open opportunities by stage.
+type Board struct {
+	PipelineID uuid.UUID `json:"pipelineId"`
+	Columns    []Column  `json:"columns"`
+	Count      int64     `json:"count"`
+	Amount     string    `json:"amount"`
+	Weighted   string    `json:"weightedAmount"`
+}
+
+// MaxCards bounds the cards a kanban column returns (the list pages through the rest).
+const MaxCards = 50
+
+// Kanban reads a pipeline's board for the reader: the counts and sums come from the totals the
+// projection keeps per owner (a few rows per owner in scope), plus the opportunities the reader
+// sees only as a member; the cards of each column are the most recently changed.
+func (v *Views) Kanban(ctx context.Context, r Reader, pipeline uuid.UUID, stages []string, cards int) (Board, error) {
+	if cards <= 0 || cards > MaxCards {
+		cards = 20
+	}
+	b := Board{PipelineID: pipeline, Columns: make([]Column, len(stages))}
+	idx := map[string]int{}
+	for i, s := range stages {
+		b.Columns[i] = Column{Stage: s, Cards: []*Opportunity{}}
+		idx[s] = i
+	}
+	sums := make([][2]money.Amount, len(stages))
+	if r.Scope.None {
+		return b.finish(sums), nil
+	}
+	t := v.Gens.Table(Projection, "opportunities")
+	totals := v.Gens.Table(Projection, "opportunity_totals")
+	members := v.Gens.Table(Projection, "opportunity_members")
+	add := func(stmt string, args ...any) error {
+		rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
+		if err != nil {
+			return fmt.Errorf("kanban: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var stage string
+			var n int64
+			var amount, weighted readmodels.Money
+			if err := rows.Scan(&stage, &n, &amount, &weighted); err != nil {
+				return err
+			}
+			if i, ok := idx[stage]; ok {
+				b.Columns[i].Count += n
+				sums[i][0], sums[i][1] = sums[i][0].Add(amount.A), sums[i][1].Add(weighted.A)
+			}
+		}
+		return rows.Err()
+	}
+	// owned in scope: the totals of the owners the scope covers
+	owners, ownerArgs := r.Scope.UserCondition(v.Gens.Table(Projection, "opportunity_org_users"), "owner_id")
+	stmt := `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM ` + totals + ` WHERE pipeline_id = ?`
+	args := []any{pipeline.String()}
+	if owners != "" {
+		stmt += " AND " + owners
+		args = append(args, ownerArgs...)
+	}
+	if err := add(stmt+" GROUP BY stage", args...); err != nil {
+		return b, err
+	}
+	scopeCond, scopeArgs := r.Scope.Condition()
+	if scopeCond != "" {
+		// seen only as a member: outside the owner scope
+		if err := add(`SELECT stage, count(*), SUM(amount), SUM(weighted) FROM `+t+` WHERE id IN (SELECT opportunity_id FROM `+members+
+			` WHERE user_id = ?) AND pipeline_id = ? AND status = ? AND NOT `+scopeCond+` GROUP BY stage`,
+			append([]any{r.User.String(), pipeline.String(), string(opportunity.StatusOpen)}, scopeArgs...)...); err != nil {
+			return b, err
+		}
+	}
+	vis, visArgs := v.visible(r)
+	for i, s := range stages {
+		if b.Columns[i].Count == 0 {
+			continue
+		}
+		stmt := `SELECT ` + Columns + ` FROM ` + t + ` WHERE pipeline_id = ? AND status = ? AND stage = ?`
+		args := []any{pipeline.String(), string(opportunity.StatusOpen), s}
+		if vis != "" {
+			stmt += " AND " + vis
+			args = append(args, visArgs...)
+		}
+		rows, err := v.SQL.QueryContext(ctx, v.Q(stmt+` ORDER BY updated_at DESC LIMIT ?`), append(args, cards)...)
+		if err != nil {
+			return b, fmt.Errorf("kanban cards: %w", err)
+		}
+		for rows.Next() {
+			o, err := Scan(rows)
+			if err != nil {
+				rows.Close()
+				return b, err
+			}
+			b.Columns[i].Cards = append(b.Columns[i].Cards, o)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return b, err
+		}
+	}
+	return b.finish(sums), nil
+}
+
+func (b Board) finish(sums [][2]money.Amount) Board {
+	var amount, weighted money.Amount
+	for i := range b.Columns {
+		b.Columns[i].Amount, b.Columns[i].Weighted = sums[i][0].String(), sums[i][1].String()
+		b.Count += b.Columns[i].Count
+		amount, weighted = amount.Add(sums[i][0]), weighted.Add(sums[i][1])
+	}
+	b.Amount, b.Weighted = amount.String(), weighted.String()
+	return b
+}
+
+// ForecastMonth is the open opportunities expected to close in a month.
+type ForecastMonth struct {
+	Month    string `json:"month"` // "2026-12"
+	Count    int64  `json:"count"`
+	Amount   string `json:"amount"`
+	Weighted string `json:"weightedAmount"`
+}
+
+// MaxForecastMonths bounds a forecast's window.
+const MaxForecastMonths = 24
+
+// Forecast sums the weighted amounts of the reader's open opportunities by expected close month,
+// from the month of from for months months (opportunities without a date are left out).
+func (v *Views) Forecast(ctx context.Context, r Reader, pipeline *uuid.UUID, from time.Time, months int) ([]ForecastMonth, error) {
+	if months < 1 || months > MaxForecastMonths {
+		return nil, field.Errorf("months", "must be between 1 and %d", MaxForecastMonths)
+	}
+	start := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	out := make([]ForecastMonth, months)
+	for i := range out {
+		out[i] = ForecastMonth{Month: start.AddDate(0, i, 0).Format("2006-01"), Amount: "0.00", Weighted: "0.00"}
+	}
+	if r.Scope.None {
+		return out, nil
+	}
+	stmt := `SELECT substr(expected_close, 1, 7), count(*), SUM(amount), SUM(weighted) FROM ` + v.Gens.Table(Projection, "opportunities") +
+		` WHERE status = ? AND expected_close >= ? AND expected_close < ?`
+	args := []any{string(opportunity.StatusOpen), start.Format(time.DateOnly), start.AddDate(0, months, 0).Format(time.DateOnly)}
+	if pipeline != nil {
+		stmt += " AND pipeline_id = ?"
+		args = append(args, pipeline.String())
+	}
+	if cond, a := v.visible(r); cond != "" {
+		stmt += " AND " + cond
+		args = append(args, a...)
+	}
+	rows, err := v.SQL.QueryContext(ctx, v.Q(stmt+" GROUP BY substr(expected_close, 1, 7)"), args...)
+	if err != nil {
+		return nil, fmt.Errorf("forecast: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var month string
+		var n int64
+		var amount, weighted readmodels.Money
+		if err := rows.Scan(&month, &n, &amount, &weighted); err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if out[i].Month == month {
+				out[i].Count, out[i].Amount, out[i].Weighted = n, amount.A.String(), weighted.A.String()
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// Pipeline is a pipeline as clients read it.
+type Pipeline struct {
+	ID       uuid.UUID           `json:"id"`
+	Name     string              `json:"name"`
+	Stages   []opportunity.Stage `json:"stages"`
+	Disabled bool                `json:"disabled"`
+	Default  bool                `json:"default"`
+	Version  int64               `json:"version"`
+}
+
+// PipelineDDL is the pipelines table of one generation.
+func PipelineDDL(t string) []string {
+	return []string{`CREATE TABLE ` + t + ` (id {id} PRIMARY KEY, name TEXT NOT NULL, stages TEXT NOT NULL, disabled {bool} NOT NULL,
+		version {bigint} NOT NULL, created_at {time} NOT NULL)`}
+}
+
+// Pipelines lists the pipelines: the default one first (as built in until it is revised), then
+// the others in the order they were defined.
+func (v *Views) Pipelines(ctx context.Context) ([]Pipeline, error) {
+	rows, err := v.SQL.QueryContext(ctx, v.Q(`SELECT id, name, stages, disabled, version FROM `+v.Gens.Table(Projection, "opportunity_pipelines")+
+		` ORDER BY created_at, id`))
+	if err != nil {
+		return nil, fmt.Errorf("pipelines: %w", err)
+	}
+	defer rows.Close()
+	def := opportunity.DefaultPipeline()
+	out := []Pipeline{{ID: def.ID(), Name: def.Name(), Stages: def.Stages(), Default: true}}
+	for rows.Next() {
+		var p Pipeline
+		var id, stages string
+		if err := rows.Scan(&id, &p.Name, &stages, &p.Disabled, &p.Version); err != nil {
+			return nil, err
+		}
+		p.ID, _ = uuid.Parse(id)
+		if err := json.Unmarshal([]byte(stages), &p.Stages); err != nil {
+			return nil, err
+		}
+		if p.ID == opportunity.DefaultPipelineID {
+			p.Default = true
+			out[0] = p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Pipeline returns one pipeline (readmodels.ErrNotFound: none).
+func (v *Views) Pipeline(ctx context.Context, id uuid.UUID) (Pipeline, error) {
+	ps, err := v.Pipelines(ctx)
+	if err != nil {
+		return Pipeline{}, err
+	}
+	for _, p := range ps {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return Pipeline{}, readmodels.ErrNotFound
+}
