@@ -78,7 +78,9 @@ func Routes(rt httpkit.Router, d Deps) {
 
 type api struct{ Deps }
 
-func (a api) view(ctx context.Context, actor access.Actor, id uuid.UUID) (any, error) { return a.read(ctx, actor, id) }
+func (a api) view(ctx context.Context, actor access.Actor, id uuid.UUID) (any, error) {
+	return a.read(ctx, actor, id)
+}
 
 func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*opportunityview.Opportunity, error) {
 	return a.Views.Get(ctx, opportunityview.ReaderOf(actor), id)
@@ -228,7 +230,6 @@ func (a api) addStep(ctx context.Context, m commands.Meta, id uuid.UUID, in *Pla
 type PlanResultBody struct {
 	Result string `json:"result"`
 }
-
 
 func (a api) query(r *http.Request) (opportunityview.Query, error) {
 	p := httpkit.Params(r.URL.Query())
