@@ -215,6 +215,8 @@ var changes = kit.NewHandlers(
 	}),
 	kit.On(func(ctx context.Context, c *change, d opportunity.Won) error {
 		c.row.Status, c.row.WonAmount, c.row.ClosedOn, c.row.CloseNote = string(opportunity.StatusWon), d.Amount, d.Date, d.Note
+		at := d.At
+		c.row.WonValue, c.row.WonAt = d.Amount, &at
 		return c.leave(ctx, d.At)
 	}),
 	kit.On(func(ctx context.Context, c *change, d opportunity.Lost) error {
@@ -226,6 +228,7 @@ var changes = kit.NewHandlers(
 		r := c.row
 		r.Status, r.Stage, r.StageEnteredAt = string(opportunity.StatusOpen), d.Stage, d.At
 		r.WonAmount, r.ClosedOn, r.LostReason, r.Competitor, r.CloseNote = "", "", "", "", ""
+		r.WonValue, r.WonAt = "", nil
 		c.stageProb(d.Probability)
 		return c.enter(ctx, d.Stage, d.At)
 	}),

@@ -69,6 +69,10 @@ type Opportunity struct {
 	AssignedAt        *time.Time `json:"assignedAt"`
 	ClosedOn          string     `json:"closedOn"`
 	LostReason        string     `json:"lostReason"`
+	// WonValue and WonAt are the win's amount and time (the funnel's deal size and sales cycle);
+	// clients read wonAmount and closedOn.
+	WonValue string     `json:"-"`
+	WonAt    *time.Time `json:"-"`
 	readmodels.Ownership
 	Detail
 	CreatedBy uuid.UUID `json:"createdBy"`
@@ -133,6 +137,8 @@ var table = readmodels.Cols(
 		readmodels.TextCol("closed_on", func(o *Opportunity) *string { return &o.ClosedOn }),
 		readmodels.TextCol("lost_reason", func(o *Opportunity) *string { return &o.LostReason }),
 		readmodels.JSONCol("detail", func(o *Opportunity) any { return &o.Detail }),
+		readmodels.MoneyCol("won_amount", func(o *Opportunity) *string { return &o.WonValue }),
+		readmodels.OptTimeCol("won_at", func(o *Opportunity) **time.Time { return &o.WonAt }),
 	},
 	readmodels.OwnershipCols(func(o *Opportunity) *readmodels.Ownership { return &o.Ownership }),
 	[]readmodels.Col[Opportunity]{
@@ -187,6 +193,7 @@ func TableDDL(t, members, visits, totals string) []string {
 		`CREATE INDEX ` + t + `_customer ON ` + t + ` (customer_id)`,
 		`CREATE INDEX ` + t + `_board ON ` + t + ` (pipeline_id, status, stage, updated_at)`,
 		`CREATE INDEX ` + t + `_forecast ON ` + t + ` (status, expected_close)`,
+		`CREATE INDEX ` + t + `_cohort ON ` + t + ` (pipeline_id, created_at)`,
 		`CREATE TABLE ` + members + ` (opportunity_id {id} NOT NULL, user_id {id} NOT NULL, PRIMARY KEY (user_id, opportunity_id))`,
 		`CREATE INDEX ` + members + `_opp ON ` + members + ` (opportunity_id)`,
 		// one row per stay of an opportunity in a stage (left_at NULL: still there)

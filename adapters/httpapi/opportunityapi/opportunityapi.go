@@ -70,6 +70,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodGet, "/opportunities/{id}/history", httpkit.History(d.Opportunities.History, httpkit.HistoryItems))
 	rt.Handle(http.MethodGet, "/opportunity-board", a.board)
 	rt.Handle(http.MethodGet, "/opportunity-forecast", a.forecast)
+	rt.Handle(http.MethodGet, "/opportunity-funnel", a.funnel)
 	rt.Handle(http.MethodGet, "/pipelines", a.pipelines)
 	rt.Handle(http.MethodPost, "/pipelines", a.definePipeline)
 	rt.Handle(http.MethodPut, "/pipelines/{id}", httpkit.OnRecord[PipelineBody]{Kit: d.Kit, Run: a.revisePipeline,
@@ -366,4 +367,44 @@ func (a api) revisePipeline(ctx context.Context, m commands.Meta, id uuid.UUID, 
 		return commands.Result{}, httpkit.Invalid("id", "differs from the pipeline of the path")
 	}
 	return a.Opportunities.RevisePipeline(ctx, m, id, in.Name, in.Stages, in.Disabled)
+}
+
+// funnel: GET /api/v1/opportunity-funnel?pipelineId=&from=&to=&ownerId=&departmentId= measures the
+// opportunities created in [from, to] (dates; default: this year so far).
+func (a api) funnel(r *http.Request) (httpkit.Reply, error) {
+	p := httpkit.Params(r.URL.Query())
+	pid := p.UUID("pipelineId")
+	now := a.Kit.Clock().UTC()
+	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), now
+	if s := dateParam(p, "from"); s != "" {
+		from, _ = time.Parse(time.DateOnly, s)
+	}
+	if s := dateParam(p, "to"); s != "" {
+		to, _ = time.Parse(time.DateOnly, s)
+	}
+	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1) // the whole last day
+	q := opportunityview.FunnelQuery{Reader: opportunityview.ReaderOf(httpkit.ActorOf(r.Context())), From: from, To: to,
+		OwnerID: p.UUID("ownerId"), DepartmentID: p.UUID("departmentId")}
+	if err := p.Err(); err != nil {
+		return httpkit.Reply{}, err
+	}
+	if err := a.Kit.WaitFor(r, projection...); err != nil {
+		return httpkit.Reply{}, err
+	}
+	q.PipelineID = opportunity.DefaultPipelineID
+	if pid != nil {
+		q.PipelineID = *pid
+	}
+	pl, err := a.Views.Pipeline(r.Context(), q.PipelineID)
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	for _, s := range pl.Stages {
+		q.Stages = append(q.Stages, s.Key)
+	}
+	f, err := a.Views.Funnel(r.Context(), q)
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	return httpkit.OK(f), nil
 }

@@ -232,3 +232,51 @@ func TestForecastAndPipelines(t *testing.T) {
 		fieldErr(t, h.Must(h.Do("POST", "/api/v1/opportunities/"+o.Body["id"].(string)+"/stage", sales, map[string]any{"stage": "survey"}), 422), "stage", "stage_disabled")
 	})
 }
+
+// TestFunnel: reached counts, conversions, open sums, win rate and deal size of a cohort, and
+// another user's funnel leaves out what they cannot see.
+func TestFunnel(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		_, sales := h.CreateUser(admin, "zheng.sales", "sales")
+		cust := h.Must(h.Do("POST", "/api/v1/customers", admin, map[string]any{"name": "远航物流"}), 201).Body["id"].(string)
+		mk := func(name, amount string) string {
+			return h.Must(h.Do("POST", "/api/v1/opportunities", admin, map[string]any{"name": name, "customerId": cust, "amount": amount}), 201).Body["id"].(string)
+		}
+		a, b, _ := mk("甲", "1000.00"), mk("乙", "2000.00"), mk("丙", "300.00")
+		h.Must(h.Do("POST", "/api/v1/opportunities/"+a+"/stage", admin, map[string]any{"stage": "proposal"}), 200)
+		h.Must(h.Do("POST", "/api/v1/opportunities/"+a+"/win", admin, map[string]any{"amount": "999.99"}), 200)
+		h.Must(h.Do("POST", "/api/v1/opportunities/"+b+"/stage", admin, map[string]any{"stage": "needs"}), 200)
+		h.Must(h.Do("POST", "/api/v1/opportunities/"+b+"/lose", admin, map[string]any{"reason": "price"}), 200)
+		period := "/api/v1/opportunity-funnel?from=" + time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+		f := h.Must(h.Do("GET", period, admin, nil), 200)
+		st := f.Body["stages"].([]any)
+		want := []struct {
+			reached          float64
+			conversion       string
+			open             float64
+			amount, weighted string
+		}{{3, "66.67", 1, "300.00", "30.00"}, {2, "50.00", 0, "0.00", "0.00"}, {1, "100.00", 0, "0.00", "0.00"}, {1, "100.00", 0, "0.00", "0.00"}}
+		for i, w := range want {
+			s := st[i].(map[string]any)
+			if s["reached"] != w.reached || s["conversion"] != w.conversion || s["open"] != w.open || s["amount"] != w.amount || s["weightedAmount"] != w.weighted {
+				t.Fatalf("stage %d: %v; want %+v\n%s", i, s, w, f.Raw)
+			}
+		}
+		if f.Body["total"] != float64(3) || f.Body["won"] != float64(1) || f.Body["lost"] != float64(1) || f.Body["winRate"] != "50.00" ||
+			f.Body["wonAmount"] != "999.99" || f.Body["avgDealSize"] != "999.99" || f.Body["avgCycleDays"] == "" {
+			t.Fatalf("funnel: %s", f.Raw)
+		}
+		if st[0].(map[string]any)["avgDays"] == "" { // 甲 and 乙 left the first stage
+			t.Fatalf("no average stay in the first stage: %s", f.Raw)
+		}
+		if s := h.Must(h.Do("GET", period, sales, nil), 200); s.Body["total"] != float64(0) {
+			t.Fatalf("another user's funnel: %s", s.Raw)
+		}
+		fieldErr(t, h.Must(h.Do("GET", "/api/v1/opportunity-funnel?from=2026-02-30", admin, nil), 422), "from", "")
+		h.Must(h.Do("GET", "/api/v1/opportunity-funnel?from=2020-01-01&to=2026-01-01", admin, nil), 422) // longer than three years
+		if old := h.Must(h.Do("GET", "/api/v1/opportunity-funnel?from=2020-01-01&to=2020-12-31", admin, nil), 200); old.Body["total"] != float64(0) {
+			t.Fatalf("a period before the cohort: %s", old.Raw)
+		}
+	})
+}

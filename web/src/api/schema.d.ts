@@ -1448,6 +1448,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/opportunity-funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The funnel of a pipeline
+         * @description Measures the opportunities of a pipeline created in the period (default: this year so far), optionally of one owner or of a department and those below it, inside the caller's sight. Per stage: how many got to it or further (won ones count for every stage), the conversion to the next stage (the last stage: to won), the open ones in it now with their amount and weighted amount, and the average days a stay in the stage lasted (from the stage changes in the log). Overall: won, lost, win rate (won ÷ closed), won amount, average deal size and average sales cycle (creation to win). Percentages and days are decimal text. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        get: operations["getOpportunityFunnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pipelines": {
         parameters: {
             query?: never;
@@ -3928,6 +3948,44 @@ export interface components {
             /** Format: int64 */
             total: number;
             totalExact: boolean;
+        };
+        OpportunityFunnel: {
+            /** Format: uuid */
+            pipelineId: string;
+            /** Format: date */
+            from: string;
+            /**
+             * Format: date
+             * @description The day after the period's last.
+             */
+            to: string;
+            /** Format: int64 */
+            total: number;
+            stages: components["schemas"]["OpportunityFunnelStage"][];
+            /** Format: int64 */
+            won: number;
+            /** Format: int64 */
+            lost: number;
+            wonAmount: string;
+            /** @description Percent with two decimals; empty when there is nothing to divide by. */
+            winRate: string;
+            /** @description Won amount ÷ won, to the fen; empty when none was won. */
+            avgDealSize: string;
+            /** @description Average days from creation to win; empty when none was won. */
+            avgCycleDays: string;
+        };
+        OpportunityFunnelStage: {
+            stage: string;
+            /** Format: int64 */
+            reached: number;
+            /** @description Percent with two decimals; empty when there is nothing to divide by. */
+            conversion: string;
+            /** Format: int64 */
+            open: number;
+            amount: string;
+            weightedAmount: string;
+            /** @description Days with one decimal; empty when no stay ended. */
+            avgDays: string;
         };
         OpportunityLine: {
             /** Format: uuid */
@@ -10990,6 +11048,85 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["OpportunityForecastPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getOpportunityFunnel: {
+        parameters: {
+            query?: {
+                /** @description The pipeline (default: the default pipeline). */
+                pipelineId?: string;
+                /**
+                 * @description First creation date (inclusive).
+                 * @example 2026-01-01
+                 */
+                from?: string;
+                /**
+                 * @description Last creation date (inclusive); the period lasts at most three years.
+                 * @example 2026-12-31
+                 */
+                to?: string;
+                /** @description Only this owner's. */
+                ownerId?: string;
+                /** @description Only owners in this department or below it. */
+                departmentId?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
+                     *       "from": "2026-01-01",
+                     *       "to": "2026-12-31",
+                     *       "total": 3,
+                     *       "won": 1,
+                     *       "lost": 1,
+                     *       "wonAmount": "38000.00",
+                     *       "winRate": "50.00",
+                     *       "avgDealSize": "38000.00",
+                     *       "avgCycleDays": "18.0",
+                     *       "stages": [
+                     *         {
+                     *           "stage": "qualify",
+                     *           "reached": 3,
+                     *           "conversion": "66.67",
+                     *           "open": 1,
+                     *           "amount": "1000.00",
+                     *           "weightedAmount": "100.00",
+                     *           "avgDays": "2.5"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OpportunityFunnel"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1,0 +1,235 @@
+package opportunityproj_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/dictcmd"
+	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
+	"github.com/chronicle-crm/chronicle/domain/money"
+	"github.com/chronicle-crm/chronicle/domain/opportunity"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/opportunityproj"
+	"github.com/chronicle-crm/chronicle/projections/projtest"
+	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
+)
+
+// anyCustomer: every customer exists and is in scope (the customer module is not under test).
+type anyCustomer struct{}
+
+func (anyCustomer) CustomerVisible(context.Context, access.Actor, uuid.UUID) error { return nil }
+func (anyCustomer) ContactCustomer(context.Context, uuid.UUID) (uuid.UUID, error) {
+	return uuid.Nil, commands.ErrNotFound
+}
+
+// state is everything the opportunity read model holds, in a comparable form.
+type state struct {
+	Rows    []opportunityview.Opportunity
+	Members []string
+	Visits  []string
+	Totals  []string
+	Board   opportunityview.Board
+}
+
+func read(t *testing.T, ctx context.Context, v *opportunityview.Views) state {
+	t.Helper()
+	var s state
+	all := opportunityview.Reader{Scope: readmodels.Scope{All: true}}
+	cursor := ""
+	for {
+		p, err := v.Search(ctx, opportunityview.Query{Reader: all, Sort: "createdAt", Limit: 500, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range p.Items {
+			o.Position = 0 // a rebuild reads the same events; positions are equal anyway
+			s.Rows = append(s.Rows, *o)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	strs := func(q string) []string {
+		rows, err := v.SQL.QueryContext(ctx, v.Q(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		var out []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(vals...))
+		}
+		slices.Sort(out)
+		return out
+	}
+	g := func(t string) string { return v.Gens.Table(opportunityview.Projection, t) }
+	s.Members = strs(`SELECT opportunity_id, user_id FROM ` + g("opportunity_members"))
+	s.Visits = strs(`SELECT opportunity_id, seq, stage, left_at IS NULL FROM ` + g("opportunity_visits"))
+	s.Totals = strs(`SELECT pipeline_id, owner_id, stage, n FROM ` + g("opportunity_totals") + ` WHERE n <> 0`)
+	stages := []string{}
+	for _, st := range opportunity.DefaultStages {
+		stages = append(stages, st.Key)
+	}
+	b, err := v.Kanban(ctx, all, opportunity.DefaultPipelineID, stages, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Board = b
+	return s
+}
+
+// TestLiveAndRebuiltOpportunitiesAgree: random histories (creates with lines, stage moves,
+// line changes, wins, losses, reopens, assignments, deletions, several owners) give the same read
+// model live and rebuilt, and the kanban totals the projection keeps equal a recomputation from
+// the rows, to the fen.
+func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
+	for _, e := range projtest.Backends() {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			reg := projtest.Registry()
+			env := projtest.Start(t, e, engine.Options{PageSize: 7}, opportunityproj.New(reg))
+			ctx := context.Background()
+			clock := func() time.Time { return time.Now().UTC() }
+			svc := opportunitycmd.New(env.Store, reg, clock, opportunitycmd.Deps{Org: projtest.AllowAll{}, Customers: anyCustomer{},
+				Dictionary: dictcmd.New(env.Store, reg, clock)})
+			r := rand.New(rand.NewPCG(11, 17))
+			owners := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
+			meta := func() commands.Meta { return projtest.Manager }
+			var last uint64
+			step := func(res commands.Result, err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+				last = max(last, res.Position)
+			}
+			price := func() string { return money.Fen(r.Int64N(10_000_000)).String() }
+			var ids []uuid.UUID
+			stages := []string{"qualify", "needs", "proposal", "negotiation"}
+			for i := range 40 {
+				var lines []opportunity.LineInput
+				for range r.IntN(3) {
+					lines = append(lines, opportunity.LineInput{ProductID: uuid.NewString(), ProductName: "产品", Quantity: fmt.Sprint(1 + r.IntN(5)),
+						UnitPrice: price(), Discount: fmt.Sprint(r.IntN(30))})
+				}
+				f := opportunity.Fields{Name: fmt.Sprintf("商机%d", i), CustomerID: uuid.NewString()}
+				if len(lines) == 0 {
+					f.Amount = price()
+				}
+				res, err := svc.Create(ctx, meta(), opportunitycmd.Create{Fields: f, Lines: lines, OwnerID: owners[r.IntN(len(owners))]})
+				step(res, err)
+				ids = append(ids, res.ID)
+			}
+			for range 150 {
+				id := ids[r.IntN(len(ids))]
+				var res commands.Result
+				var err error
+				switch r.IntN(8) {
+				case 0, 1:
+					res, err = svc.MoveStage(ctx, meta(), id, stages[r.IntN(len(stages))], "推进")
+				case 2:
+					res, err = svc.SetLines(ctx, meta(), id, []opportunity.LineInput{{ProductID: uuid.NewString(), ProductName: "新", Quantity: "1.5", UnitPrice: price()}})
+				case 3:
+					res, err = svc.Win(ctx, meta(), id, "", "2026-12-01", "", time.UTC)
+				case 4:
+					res, err = svc.Lose(ctx, meta(), id, "price", "", "")
+				case 5:
+					res, err = svc.Reopen(ctx, meta(), id, "", "")
+				case 6:
+					res, err = svc.Assign(ctx, meta(), id, owners[r.IntN(len(owners))])
+				case 7:
+					p := 5 + r.IntN(90)
+					res, err = svc.Update(ctx, meta(), id, opportunity.Patch{Probability: &p})
+				}
+				if err != nil && !errorsAllowed(err) {
+					t.Fatal(err)
+				}
+				last = max(last, res.Position)
+			}
+			step(svc.Delete(ctx, meta(), ids[0]))
+			wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			defer cancel()
+			if err := env.Engine.WaitFor(wctx, last, opportunityview.Projection); err != nil {
+				t.Fatal(err)
+			}
+			views := opportunityview.New(env.DB)
+			live := read(t, ctx, views)
+			if len(live.Rows) != 39 {
+				t.Fatalf("%d rows; want 39", len(live.Rows))
+			}
+			// The totals equal a recomputation from the rows.
+			want := map[string][3]money.Amount{}
+			counts := map[string]int64{}
+			for _, o := range live.Rows {
+				if o.Status != "open" {
+					continue
+				}
+				a, _ := money.ParseAmount("a", o.Amount)
+				w, _ := money.ParseAmount("w", o.Weighted)
+				if w != money.Percentage(a, money.WholePercent(int(o.Probability))) {
+					t.Fatalf("%s: weighted %s of %s at %d%%", o.ID, o.Weighted, o.Amount, o.Probability)
+				}
+				s := want[o.Stage]
+				s[0], s[1] = s[0].Add(a), s[1].Add(w)
+				want[o.Stage] = s
+				counts[o.Stage]++
+			}
+			for _, c := range live.Board.Columns {
+				if c.Count != counts[c.Stage] || c.Amount != want[c.Stage][0].String() || c.Weighted != want[c.Stage][1].String() {
+					t.Fatalf("column %s: %d %s %s; rows say %d %s %s", c.Stage, c.Count, c.Amount, c.Weighted, counts[c.Stage], want[c.Stage][0], want[c.Stage][1])
+				}
+			}
+			// Every row equals its aggregate.
+			for _, o := range live.Rows {
+				l, err := svc.Load(ctx, projtest.Manager.Actor, o.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				agg := l.Root
+				if string(agg.Status()) != o.Status || agg.Stage() != o.Stage || agg.Amount() != o.Amount || int64(agg.Probability()) != o.Probability {
+					t.Fatalf("%s: row %s %s %s %d; aggregate %s %s %s %d", o.ID, o.Status, o.Stage, o.Amount, o.Probability,
+						agg.Status(), agg.Stage(), agg.Amount(), agg.Probability())
+				}
+			}
+			if _, err := env.Engine.RebuildAll(wctx, []string{opportunityview.Projection}, nil); err != nil {
+				t.Fatal(err)
+			}
+			rebuilt := read(t, ctx, views)
+			if !reflect.DeepEqual(live, rebuilt) {
+				for i := range live.Rows {
+					if i < len(rebuilt.Rows) && !reflect.DeepEqual(live.Rows[i], rebuilt.Rows[i]) {
+						t.Fatalf("row %d differs:\nlive    %+v\nrebuilt %+v", i, live.Rows[i], rebuilt.Rows[i])
+					}
+				}
+				t.Fatalf("rebuilt read model differs:\nlive    %+v %v %v %v\nrebuilt %+v %v %v %v", live.Board, live.Members, live.Visits, live.Totals,
+					rebuilt.Board, rebuilt.Members, rebuilt.Visits, rebuilt.Totals)
+			}
+		})
+	}
+}
+
+// errorsAllowed are the refusals a random history meets (advancing a closed opportunity,
+// reopening an open one, a change of lines or probability when closed).
+func errorsAllowed(err error) bool {
+	return slices.ContainsFunc([]error{opportunity.ErrClosed, opportunity.ErrNotClosed}, func(e error) bool { return errors.Is(err, e) })
+}
