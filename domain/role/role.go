@@ -75,13 +75,17 @@ const (
 	CustomersExport  = "customers.export"
 	CustomersImport  = "customers.import"
 	LeadsConvert     = "leads.convert"
+
+	// ProductsManage edits the product catalogue (products and their categories); every signed-in
+	// user reads it (products are company-wide data).
+	ProductsManage = "products.manage"
 )
 
 // Permissions is the catalogue of every function permission.
 var Permissions = []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsAssign, LeadsPool, LeadsRelease,
 	LeadsExport, LeadsImport, UsersRead, UsersManage, DepartmentsManage, RolesManage, SettingsManage, AuditRead, ProjectionsManage,
 	CustomersRead, CustomersCreate, CustomersUpdate, CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease,
-	CustomersLock, CustomersExport, CustomersImport, LeadsConvert}
+	CustomersLock, CustomersExport, CustomersImport, LeadsConvert, ProductsManage}
 
 // Built-in role names.
 const (
