@@ -34,6 +34,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/productcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -46,6 +47,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/loginview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+	"github.com/chronicle-crm/chronicle/readmodels/productview"
 	"github.com/chronicle-crm/chronicle/readmodels/workbenchview"
 	"github.com/chronicle-crm/chronicle/web"
 )
@@ -163,6 +165,7 @@ type App struct {
 	Users     *usercmd.Users
 	Org       *orgcmd.Service
 	Dict      *dictcmd.Service
+	Products  *productcmd.Service
 	Auth      *usercmd.Auth
 	Imports   *dataimport.Runner
 	FollowUps followup.Service
@@ -181,13 +184,14 @@ type Views struct {
 	ImportViews    *importview.Views
 	WorkbenchViews *workbenchview.Views
 	DictViews      *dictview.Views
+	ProductViews   *productview.Views
 }
 
 func newViews(db *readmodels.DB, store eventstore.Store) Views {
 	audit := auditview.New(db, store)
 	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
 		LoginViews: loginview.New(db), AuditViews: audit, ImportViews: importview.New(db), WorkbenchViews: workbenchview.New(db, audit),
-		DictViews: dictview.New(db)}
+		DictViews: dictview.New(db), ProductViews: productview.New(db)}
 }
 
 // Registry builds the registry of every event type Chronicle stores: each module's events.
@@ -227,6 +231,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, sessions)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
 	a.Dict = dictcmd.New(a.Store, a.Registry, cfg.Clock)
+	a.Products = productcmd.New(a.Store, a.Registry, cfg.Clock, a.Dict) // units are checked against the dictionary
 	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Clock: cfg.Clock}
 	var projectors []engine.Projector
 	for _, m := range modules {

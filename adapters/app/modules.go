@@ -12,6 +12,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opsapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/workbenchapi"
 	"github.com/chronicle-crm/chronicle/commands"
@@ -21,6 +22,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/productcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
@@ -28,6 +30,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/product"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
@@ -39,6 +42,7 @@ import (
 	"github.com/chronicle-crm/chronicle/projections/leadproj"
 	"github.com/chronicle-crm/chronicle/projections/loginproj"
 	"github.com/chronicle-crm/chronicle/projections/orgproj"
+	"github.com/chronicle-crm/chronicle/projections/productproj"
 )
 
 // module is one module of Chronicle: the events it stores, the projectors that build its read
@@ -106,6 +110,13 @@ var modules = []module{
 			}},
 		}
 	}},
+	{name: "products", events: product.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{productproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "products", OpenAPI: productapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			productapi.Routes(rt, productapi.Deps{Kit: k, Products: p.products, Views: a.ProductViews})
+		}}}
+	}},
 	{name: "followups", api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "followups", OpenAPI: followupapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			followupapi.Routes(rt, followupapi.Deps{Kit: k, FollowUps: p.followUps, Leads: p.leads, Customers: p.customers,
@@ -144,6 +155,7 @@ type ports struct {
 	followUps  followup.Commands
 	org        orgcmd.Commands
 	dict       dictcmd.Commands
+	products   productcmd.Commands
 	users      usercmd.UserCommands
 	auth       usercmd.AuthCommands
 }
@@ -157,6 +169,7 @@ func (a *App) ports(rec commands.Recorder) ports {
 		followUps:  followup.Metered(a.FollowUps, rec),
 		org:        orgcmd.Metered(a.Org, rec),
 		dict:       dictcmd.Metered(a.Dict, rec),
+		products:   productcmd.Metered(a.Products, rec),
 		users:      usercmd.UserCommandsMetered(a.Users, rec),
 		auth:       usercmd.AuthCommandsMetered(a.Auth, rec),
 	}
