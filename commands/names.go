@@ -62,6 +62,17 @@ const (
 	DictionaryEnableItem  = "dictionary.enable_item"
 	DictionaryReorder     = "dictionary.reorder"
 
+	ProductCreate         = "product.create"
+	ProductUpdate         = "product.update"
+	ProductPutOnSale      = "product.put_on_sale"
+	ProductTakeOffSale    = "product.take_off_sale"
+	ProductDelete         = "product.delete"
+	ProductImport         = "product.import"
+	ProductCategoryCreate = "product_category.create"
+	ProductCategoryRename = "product_category.rename"
+	ProductCategoryMove   = "product_category.move"
+	ProductCategoryDelete = "product_category.delete"
+
 	UserCreate         = "user.create"
 	UserUpdate         = "user.update"
 	UserDisable        = "user.disable"

@@ -35,6 +35,7 @@ func (r Reserved) EventType() string { return r.kind + ".reserved.v2" }
 func RegisterEvents(r *event.Registry) {
 	r.Register(func() event.Event { return &Reserved{kind: UsernameKind} },
 		func() event.Event { return &Reserved{kind: CustomerNameKind} },
+		func() event.Event { return &Reserved{kind: ProductCodeKind} },
 		func() event.Event { return &ClaimDecided{kind: LeadClaimsKind} },
 		func() event.Event { return &ClaimDecided{kind: CustomerClaimsKind} })
 	// username.reserved.v1 was {username, userId}; the key is the lower-cased, trimmed username.
@@ -52,6 +53,7 @@ func RegisterEvents(r *event.Registry) {
 const (
 	UsernameKind     = "username"
 	CustomerNameKind = "customername"
+	ProductCodeKind  = "productcode"
 )
 
 // reservationGrace is how long a reservation whose record does not exist is presumed to be a

@@ -31,6 +31,7 @@ var packages = map[string]pkgInfo{
 	"commands/usercmd":        {1, "org"},
 	"commands/conversion":     {1, "process"},
 	"commands/followup":       {1, "process"},
+	"commands/productcmd":     {1, "product"},
 
 	"readmodels":                {2, ""},
 	"readmodels/readmodelstest": {2, "wiring"}, // a test suite run by the read stores
@@ -43,6 +44,7 @@ var packages = map[string]pkgInfo{
 	"readmodels/orgview":         {2, "org"},
 	"readmodels/dictview":        {2, "dictionary"},
 	"readmodels/opportunityview": {2, "opportunity"},
+	"readmodels/productview":     {2, "product"},
 	"readmodels/loginview":       {2, "audit"},
 	"readmodels/auditview":       {2, "audit"},
 	"readmodels/importview":      {2, "import"},
@@ -57,6 +59,7 @@ var packages = map[string]pkgInfo{
 	"projections/orgproj":         {3, "org"},
 	"projections/dictproj":        {3, "dictionary"},
 	"projections/opportunityproj": {3, "opportunity"},
+	"projections/productproj":     {3, "product"},
 	"projections/loginproj":       {3, "audit"},
 	"projections/auditproj":       {3, "audit"},
 	"projections/conversionproj":  {3, "process"},
@@ -79,6 +82,7 @@ var packages = map[string]pkgInfo{
 	"adapters/httpapi/importapi":      {4, "process"},
 	"adapters/httpapi/workbenchapi":   {4, "process"},
 	"adapters/httpapi/opsapi":         {4, ""},
+	"adapters/httpapi/productapi":     {4, "product"},
 
 	"adapters/app":  {5, "wiring"},
 	"cmd/chronicle": {5, "wiring"},

@@ -69,3 +69,41 @@ func MoneyCol[R any](name string, f func(*R) *string) Col[R] {
 			return &m, func() { *f(r) = m.A.String() }
 		}}
 }
+
+// OptMoneyCol is a nullable money column (an amount that may be absent: nil).
+func OptMoneyCol[R any](name string, f func(*R) **string) Col[R] {
+	return Col[R]{Name: name, Type: "{money}",
+		Arg: func(d Dialect, r *R) any {
+			s := *f(r)
+			if s == nil {
+				return nil
+			}
+			a, err := money.ParseAmount(name, *s)
+			if err != nil {
+				return nil
+			}
+			return MoneyArg(d, a)
+		},
+		Dest: func(r *R) (any, func()) {
+			var m OptMoney
+			return &m, func() {
+				*f(r) = nil
+				if m.Valid {
+					v := m.A.String()
+					*f(r) = &v
+				}
+			}
+		}}
+}
+
+// OptMoney scans a nullable money column; Valid is false for NULL.
+type OptMoney struct {
+	Money
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (o *OptMoney) Scan(src any) error {
+	o.Valid = src != nil
+	return o.Money.Scan(src)
+}

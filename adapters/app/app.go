@@ -35,9 +35,11 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/productcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/product"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/auditview"
@@ -48,6 +50,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/loginview"
 	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+	"github.com/chronicle-crm/chronicle/readmodels/productview"
 	"github.com/chronicle-crm/chronicle/readmodels/workbenchview"
 	"github.com/chronicle-crm/chronicle/web"
 )
@@ -166,6 +169,7 @@ type App struct {
 	Org       *orgcmd.Service
 	Dict      *dictcmd.Service
 	Opps      *opportunitycmd.Service
+	Products  *productcmd.Service
 	Auth      *usercmd.Auth
 	Imports   *dataimport.Runner
 	FollowUps followup.Service
@@ -185,13 +189,14 @@ type Views struct {
 	WorkbenchViews *workbenchview.Views
 	DictViews      *dictview.Views
 	OppViews       *opportunityview.Views
+	ProductViews   *productview.Views
 }
 
 func newViews(db *readmodels.DB, store eventstore.Store) Views {
 	audit := auditview.New(db, store)
 	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
 		LoginViews: loginview.New(db), AuditViews: audit, ImportViews: importview.New(db), WorkbenchViews: workbenchview.New(db, audit),
-		DictViews: dictview.New(db), OppViews: opportunityview.New(db)}
+		DictViews: dictview.New(db), OppViews: opportunityview.New(db), ProductViews: productview.New(db)}
 }
 
 // Registry builds the registry of every event type Chronicle stores: each module's events.
@@ -231,7 +236,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, sessions)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
 	a.Dict = dictcmd.New(a.Store, a.Registry, cfg.Clock)
-	a.Opps = opportunitycmd.New(a.Store, a.Registry, cfg.Clock, opportunitycmd.Deps{Org: v.OrgViews, Customers: a.Customers, Dictionary: a.Dict})
+	a.Opps = opportunitycmd.New(a.Store, a.Registry, cfg.Clock, opportunitycmd.Deps{Org: v.OrgViews, Customers: a.Customers, Dictionary: a.Dict,
+		Products: productPrices{v.ProductViews}})
+	a.Products = productcmd.New(a.Store, a.Registry, cfg.Clock, a.Dict) // units are checked against the dictionary
 	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Clock: cfg.Clock}
 	var projectors []engine.Projector
 	for _, m := range modules {
@@ -493,4 +500,26 @@ func (a *App) userZone(ctx context.Context, actor access.Actor) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// productPrices prices opportunity lines from the product catalogue's read model: a live
+// product's name and suggested retail price (none: 0.00); a product off sale is not offered.
+type productPrices struct{ views *productview.Views }
+
+func (p productPrices) Product(ctx context.Context, id uuid.UUID) (name, price string, err error) {
+	v, err := p.views.Get(ctx, id)
+	if errors.Is(err, readmodels.ErrNotFound) {
+		return "", "", commands.ErrNotFound
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if v.Status != string(product.OffSale) {
+		price = "0.00"
+		if v.Price != nil {
+			price = *v.Price
+		}
+		return v.Name, price, nil
+	}
+	return "", "", opportunitycmd.ErrProductOffSale
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opportunityapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opsapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/workbenchapi"
 	"github.com/chronicle-crm/chronicle/commands"
@@ -23,6 +24,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/productcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
@@ -31,6 +33,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/opportunity"
+	"github.com/chronicle-crm/chronicle/domain/product"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
@@ -44,6 +47,7 @@ import (
 	"github.com/chronicle-crm/chronicle/projections/loginproj"
 	"github.com/chronicle-crm/chronicle/projections/opportunityproj"
 	"github.com/chronicle-crm/chronicle/projections/orgproj"
+	"github.com/chronicle-crm/chronicle/projections/productproj"
 )
 
 // module is one module of Chronicle: the events it stores, the projectors that build its read
@@ -111,6 +115,13 @@ var modules = []module{
 			}},
 		}
 	}},
+	{name: "products", events: product.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{productproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "products", OpenAPI: productapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			productapi.Routes(rt, productapi.Deps{Kit: k, Products: p.products, Views: a.ProductViews})
+		}}}
+	}},
 	{name: "followups", api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "followups", OpenAPI: followupapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			followupapi.Routes(rt, followupapi.Deps{Kit: k, FollowUps: p.followUps, Leads: p.leads, Customers: p.customers,
@@ -161,6 +172,7 @@ type ports struct {
 	org        orgcmd.Commands
 	dict       dictcmd.Commands
 	opps       opportunitycmd.Commands
+	products   productcmd.Commands
 	users      usercmd.UserCommands
 	auth       usercmd.AuthCommands
 }
@@ -175,6 +187,7 @@ func (a *App) ports(rec commands.Recorder) ports {
 		org:        orgcmd.Metered(a.Org, rec),
 		dict:       dictcmd.Metered(a.Dict, rec),
 		opps:       opportunitycmd.Metered(a.Opps, rec),
+		products:   productcmd.Metered(a.Products, rec),
 		users:      usercmd.UserCommandsMetered(a.Users, rec),
 		auth:       usercmd.AuthCommandsMetered(a.Auth, rec),
 	}

@@ -32,6 +32,9 @@ type Customers interface {
 	ContactCustomer(ctx context.Context, contactID uuid.UUID) (uuid.UUID, error)
 }
 
+// ErrProductOffSale: a product off sale is not added to new lines (Products answers it).
+var ErrProductOffSale = errors.New("the product is off sale")
+
 // Products prices line items: a product's name and suggested retail price (decimal text).
 type Products interface {
 	Product(ctx context.Context, id uuid.UUID) (name, price string, err error)
@@ -159,6 +162,10 @@ func (s *Service) priced(ctx context.Context, in []opportunity.LineInput) ([]opp
 		name, price, err := s.deps.Products.Product(ctx, id)
 		if errors.Is(err, commands.ErrNotFound) {
 			errs = append(errs, &field.Error{Field: fmt.Sprintf("lines[%d].productId", i), Message: "no such product", Code: "unknown_product"})
+			continue
+		}
+		if errors.Is(err, ErrProductOffSale) {
+			errs = append(errs, &field.Error{Field: fmt.Sprintf("lines[%d].productId", i), Message: "the product is off sale", Code: "product_off_sale"})
 			continue
 		}
 		if err != nil {

@@ -84,6 +84,9 @@ const (
 	// OpportunitiesReopen reopens won or lost opportunities (managers, in the documents).
 	OpportunitiesReopen = "opportunities.reopen"
 	OpportunitiesExport = "opportunities.export"
+	// ProductsManage edits the product catalogue (products and their categories); every signed-in
+	// user reads it (products are company-wide data).
+	ProductsManage = "products.manage"
 )
 
 // Permissions is the catalogue of every function permission.
@@ -91,7 +94,7 @@ var Permissions = []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, Lea
 	LeadsExport, LeadsImport, UsersRead, UsersManage, DepartmentsManage, RolesManage, SettingsManage, AuditRead, ProjectionsManage,
 	CustomersRead, CustomersCreate, CustomersUpdate, CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease,
 	CustomersLock, CustomersExport, CustomersImport, LeadsConvert, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate,
-	OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen, OpportunitiesExport}
+	OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen, OpportunitiesExport, ProductsManage}
 
 // Built-in role names.
 const (

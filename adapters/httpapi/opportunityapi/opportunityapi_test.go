@@ -213,6 +213,20 @@ func TestForecastAndPipelines(t *testing.T) {
 			t.Fatalf("board after concurrent moves: %s", board.Raw)
 		}
 
+		// A line without a price takes the product's name and suggested retail price; a product off
+		// sale or unknown is refused on its line.
+		tree := h.Must(h.Do("POST", "/api/v1/product-categories", admin, map[string]any{"name": "软件"}), 201) // answers the tree
+		cat := tree.Body["categories"].([]any)[0].(map[string]any)["id"].(string)
+		prod := h.Must(h.Do("POST", "/api/v1/products", admin, map[string]any{"name": "ERP 标准版", "code": "ERP-STD", "categoryId": cat, "price": "19999.99"}), 201).Body["id"].(string)
+		old := h.Must(h.Do("POST", "/api/v1/products", admin, map[string]any{"name": "旧版", "code": "ERP-OLD", "categoryId": cat, "price": "1.00"}), 201).Body["id"].(string)
+		h.Must(h.Do("POST", "/api/v1/products/"+old+"/off-sale", admin, nil), 200)
+		priced := h.Must(h.Do("PUT", "/api/v1/opportunities/"+ids[0]+"/lines", sales, map[string]any{"lines": []map[string]any{{"productId": prod, "quantity": "3", "discount": "10"}}}), 200)
+		if l := priced.Body["lines"].([]any)[0].(map[string]any); l["unitPrice"] != "19999.99" || l["productName"] != "ERP 标准版" || l["total"] != "53999.97" || priced.Body["amount"] != "53999.97" {
+			t.Fatalf("priced from the product: %s", priced.Raw)
+		}
+		fieldErr(t, h.Must(h.Do("PUT", "/api/v1/opportunities/"+ids[0]+"/lines", sales, map[string]any{"lines": []map[string]any{{"productId": old, "quantity": "1"}}}), 422), "lines[0].productId", "product_off_sale")
+		fieldErr(t, h.Must(h.Do("PUT", "/api/v1/opportunities/"+ids[0]+"/lines", sales, map[string]any{"lines": []map[string]any{{"productId": productA, "quantity": "1"}}}), 422), "lines[0].productId", "unknown_product")
+
 		ps := h.Must(h.Do("GET", "/api/v1/pipelines", sales, nil), 200)
 		def := ps.Body["items"].([]any)[0].(map[string]any)
 		if def["default"] != true || len(def["stages"].([]any)) != 4 {

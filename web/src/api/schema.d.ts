@@ -1532,6 +1532,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/product-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The category tree
+         * @description Any signed-in user. Every category with its sub-categories (siblings by name) and the number of live products in it and in its whole subtree. The catalogue's version is the ETag (none before the first change).
+         */
+        get: operations["getProductCategories"];
+        put?: never;
+        /**
+         * Create a category
+         * @description Needs products.manage. Names are unique among siblings (409 duplicate_category), at most 50 characters, without "/"; categories nest at most 8 levels.
+         */
+        post: operations["createProductCategory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/product-categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an empty category
+         * @description Needs products.manage. A category with a sub-category or a product is 409 category_not_empty (decided on the catalogue stream, so it can not race with a product filed into it).
+         */
+        delete: operations["deleteProductCategory"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or move a category
+         * @description Needs products.manage. A move under the category itself or one of its sub-categories is 422 on parentId (code category_cycle).
+         */
+        patch: operations["updateProductCategory"];
+        trace?: never;
+    };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search products
+         * @description Any signed-in user. Live products (deleted ones are not listed), keyset-paged.
+         */
+        get: operations["listProducts"];
+        put?: never;
+        /**
+         * Enter a product
+         * @description Needs products.manage. The code is unique across live products, case-insensitively: a code another product has is 409 duplicate_code (of two creates with the same code at once exactly one succeeds). The unit is a code or label of the product_unit dictionary (an unknown one is 422 on unit, code unknown_unit); the category must exist (422 on categoryId, code unknown_category). Every field problem is reported at once and nothing is written.
+         */
+        post: operations["createProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One product
+         * @description Any signed-in user; a deleted product is 404 not_found. The version is the ETag; send it in If-Match to edit.
+         */
+        get: operations["getProduct"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a product
+         * @description Needs products.manage. The product leaves every list and its code may be used again; its history stays.
+         */
+        delete: operations["deleteProduct"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a product's fields
+         * @description Needs products.manage. With If-Match, a product changed since is 412 version_conflict. The same rules as a create (duplicate_code, unknown unit, category, amounts); a change to nothing records nothing.
+         */
+        patch: operations["updateProduct"];
+        trace?: never;
+    };
+    "/api/v1/products/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A product's events, oldest first
+         * @description Any signed-in user; each event with the field-level changes it made.
+         */
+        get: operations["getProductHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{id}/off-sale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a product off sale
+         * @description Needs products.manage; already off sale records nothing.
+         */
+        post: operations["takeProductOffSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{id}/on-sale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a product on sale
+         * @description Needs products.manage; already on sale records nothing.
+         */
+        post: operations["putProductOnSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projections": {
         parameters: {
             query?: never;
@@ -4134,7 +4294,7 @@ export interface components {
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
          * @enum {string}
          */
-        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage" | "customers.read" | "customers.create" | "customers.update" | "customers.delete" | "customers.assign" | "customers.pool" | "customers.release" | "customers.lock" | "customers.export" | "customers.import" | "leads.convert" | "opportunities.read" | "opportunities.create" | "opportunities.update" | "opportunities.delete" | "opportunities.assign" | "opportunities.reopen" | "opportunities.export";
+        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage" | "customers.read" | "customers.create" | "customers.update" | "customers.delete" | "customers.assign" | "customers.pool" | "customers.release" | "customers.lock" | "customers.export" | "customers.import" | "leads.convert" | "opportunities.read" | "opportunities.create" | "opportunities.update" | "opportunities.delete" | "opportunities.assign" | "opportunities.reopen" | "opportunities.export" | "products.manage";
         Pipeline: {
             /** Format: uuid */
             id: string;
@@ -4303,6 +4463,170 @@ export interface components {
             /** @description The likely duplicates (409 possible_duplicate only). */
             duplicates?: components["schemas"]["Duplicate"][];
         };
+        /**
+         * @example {
+         *       "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e10",
+         *       "name": "机架式服务器",
+         *       "code": "SRV-2U",
+         *       "categoryId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e11",
+         *       "categoryPath": "硬件/服务器",
+         *       "unit": "unit",
+         *       "productionDate": "2025-01-15",
+         *       "cost": "18000.00",
+         *       "price": "23999.50",
+         *       "description": "2U 双路",
+         *       "status": "on_sale",
+         *       "createdBy": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e12",
+         *       "createdAt": "2025-02-01T08:00:00Z",
+         *       "updatedAt": "2025-02-01T08:00:00Z",
+         *       "version": 1
+         *     }
+         */
+        Product: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            code: string;
+            /** Format: uuid */
+            categoryId: string;
+            /** @description The category's names from the top, separated by "/". */
+            categoryPath: string;
+            /** @description A code of the product_unit dictionary, or "". */
+            unit: string;
+            /** @description YYYY-MM-DD or "". */
+            productionDate: string;
+            /** @description An exact amount in yuan, two decimals, as a decimal string (never a number); null when not given. */
+            cost: string | null;
+            /** @description The suggested retail price. An exact amount in yuan, two decimals, as a decimal string (never a number); null when not given. */
+            price: string | null;
+            description: string;
+            status: components["schemas"]["ProductStatus"];
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @example {
+         *       "id": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e11",
+         *       "name": "服务器",
+         *       "parentId": "",
+         *       "path": "硬件/服务器",
+         *       "productCount": 1,
+         *       "totalCount": 1,
+         *       "children": []
+         *     }
+         */
+        ProductCategory: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description "": the top level. */
+            parentId: string;
+            path: string;
+            /** Format: int64 */
+            productCount: number;
+            /** Format: int64 */
+            totalCount: number;
+            children: components["schemas"]["ProductCategory"][];
+        };
+        /**
+         * @example {
+         *       "name": "服务器",
+         *       "parentId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e13"
+         *     }
+         */
+        ProductCategoryCreate: {
+            id?: string;
+            name: string;
+            /** @description "" or absent: the top level. */
+            parentId?: string;
+        };
+        /**
+         * @example {
+         *       "name": "机架服务器"
+         *     }
+         * @example {
+         *       "parentId": ""
+         *     }
+         */
+        ProductCategoryPatch: {
+            name?: string | null;
+            /** @description null or "": the top level. */
+            parentId?: string | null;
+        };
+        ProductCategoryTree: {
+            /** Format: int64 */
+            version: number;
+            categories: components["schemas"]["ProductCategory"][];
+        };
+        /**
+         * @example {
+         *       "name": "机架式服务器",
+         *       "code": "SRV-2U",
+         *       "categoryId": "0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e11",
+         *       "unit": "台",
+         *       "productionDate": "2025-01-15",
+         *       "cost": "18000",
+         *       "price": "23999.50",
+         *       "description": "2U 双路"
+         *     }
+         */
+        ProductCreate: {
+            /** @description Optional client-chosen id (a retry with the same id and body answers 200 with the product). */
+            id?: string;
+            name: string;
+            code: string;
+            categoryId: string;
+            /** @description A code or label (Chinese, or English case-insensitively) of an enabled product_unit item; the code is stored. */
+            unit?: string;
+            /** @description YYYY-MM-DD. */
+            productionDate?: string;
+            /** @description A decimal string with at most two decimals ("1200.5", "0.10"); "" for none. A number, an exponent, more decimals or a negative value is 422 naming the field with the code not_a_decimal, too_many_decimals, negative_not_allowed or decimal_out_of_range. */
+            cost?: string;
+            /** @description A decimal string with at most two decimals ("1200.5", "0.10"); "" for none. A number, an exponent, more decimals or a negative value is 422 naming the field with the code not_a_decimal, too_many_decimals, negative_not_allowed or decimal_out_of_range. */
+            price?: string;
+            description?: string;
+            /**
+             * @description on_sale (default) or off_sale.
+             * @enum {string}
+             */
+            status?: "" | "on_sale" | "off_sale";
+        };
+        ProductPage: {
+            items: components["schemas"]["Product"][];
+            /** @description Pass as `cursor` for the next page; empty on the last page. */
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @description The fields to change; an absent field is unchanged, null or "" clears an optional one. Amounts as in ProductCreate.
+         * @example {
+         *       "price": "0.10",
+         *       "unit": "piece"
+         *     }
+         */
+        ProductPatch: {
+            name?: string | null;
+            code?: string | null;
+            categoryId?: string | null;
+            unit?: string | null;
+            productionDate?: string | null;
+            cost?: string | null;
+            price?: string | null;
+            description?: string | null;
+        };
+        /**
+         * @description on_sale 在售, off_sale 停售.
+         * @enum {string}
+         */
+        ProductStatus: "on_sale" | "off_sale";
         ProjectionRebuildAccepted: {
             name: string;
             generation: number;
@@ -11468,6 +11792,584 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getProductCategories: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductCategoryTree"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createProductCategory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductCategoryCreate"];
+            };
+        };
+        responses: {
+            /** @description The tree. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductCategoryTree"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteProductCategory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The category's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e11
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductCategoryTree"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateProductCategory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The category's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e11
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductCategoryPatch"];
+            };
+        };
+        responses: {
+            /** @description The tree. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductCategoryTree"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword: Chinese substrings of the name, and the code (its prefix or any part), case-insensitive; at most 100 characters.
+                 * @example 服务器
+                 */
+                q?: string;
+                /** @description A category: its products and those of every category under it. */
+                categoryId?: string;
+                /** @description Statuses to match (repeatable or comma separated): on_sale, off_sale. */
+                status?: components["schemas"]["ProductStatus"][];
+                /** @description createdAt, updatedAt, name or code; prefix - for descending. Default -createdAt. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "code" | "-code";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of products. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductCreate"];
+            };
+        };
+        responses: {
+            /** @description The same create again (same id and body). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description The product once the product projection has caught up. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The product's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e10
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The product's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e10
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The product's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e10
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductPatch"];
+            };
+        };
+        responses: {
+            /** @description The product once the projection has caught up. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getProductHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The product's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e10
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    takeProductOffSale: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The product's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e10
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    putProductOnSale: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The product's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e10
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
