@@ -28,6 +28,7 @@ type Commands interface {
 	RevisePipeline(ctx context.Context, m commands.Meta, id uuid.UUID, name string, stages []opportunity.Stage, disabled bool) (commands.Result, error)
 	// queries of the write side
 	History(ctx context.Context, a access.Actor, id uuid.UUID) ([]commands.Change, error)
+	AsOf(ctx context.Context, a access.Actor, id uuid.UUID, until time.Time) (map[string]any, error)
 	Pipeline(ctx context.Context, id uuid.UUID) (*opportunity.Pipeline, error)
 }
 

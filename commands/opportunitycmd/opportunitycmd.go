@@ -421,6 +421,19 @@ func (s *Service) History(ctx context.Context, a access.Actor, id uuid.UUID) ([]
 	return s.repo.History(ctx, id, (*opportunity.Opportunity).Snapshot)
 }
 
+// AsOf is the opportunity as it was at a time (rebuilt from its events), if the actor may read it
+// now.
+func (s *Service) AsOf(ctx context.Context, a access.Actor, id uuid.UUID, until time.Time) (map[string]any, error) {
+	if _, err := s.Load(ctx, a, id); err != nil {
+		return nil, err
+	}
+	o, err := s.repo.AsOf(ctx, id, until)
+	if err != nil {
+		return nil, err
+	}
+	return o.Snapshot(), nil
+}
+
 // DefinePipeline creates a pipeline (settings.manage).
 func (s *Service) DefinePipeline(ctx context.Context, m commands.Meta, id uuid.UUID, name string, stages []opportunity.Stage) (commands.Result, error) {
 	m.Command = commands.PipelineDefine

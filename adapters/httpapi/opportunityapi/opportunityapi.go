@@ -48,7 +48,8 @@ func Routes(rt httpkit.Router, d Deps) {
 	ans := httpkit.Answer{Projection: projection, View: a.view}
 	rt.Handle(http.MethodPost, "/opportunities", a.create)
 	rt.Handle(http.MethodGet, "/opportunities", httpkit.List(d.Kit, projection, a.query, d.Views.Search))
-	rt.Handle(http.MethodGet, "/opportunities/{id}", httpkit.Get(d.Kit, projection, a.read, func(o *opportunityview.Opportunity) int64 { return o.Version }))
+	rt.Handle(http.MethodGet, "/opportunities/{id}/snapshot", httpkit.Snapshot(d.Opportunities.AsOf))
+	rt.Handle(http.MethodGet, "/opportunities/{id}", httpkit.NoAsOf(httpkit.Get(d.Kit, projection, a.read, func(o *opportunityview.Opportunity) int64 { return o.Version })))
 	rt.Handle(http.MethodPatch, "/opportunities/{id}", httpkit.OnRecord[opportunity.Patch]{Kit: d.Kit, Run: a.update, Answer: ans}.Handle)
 	rt.Handle(http.MethodDelete, "/opportunities/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
 	rt.Handle(http.MethodPost, "/opportunities/{id}/stage", httpkit.OnRecord[StageBody]{Kit: d.Kit, Run: a.stage, Answer: ans}.Handle)

@@ -133,6 +133,8 @@ func TestOpportunityLifecycle(t *testing.T) {
 			t.Fatalf("plan: %s", planned.Raw)
 		}
 
+		beforeWin := time.Now().UTC()
+		time.Sleep(5 * time.Millisecond)
 		// Win: the customer becomes closed-deal through the deals process.
 		won := h.Must(h.Do("POST", "/api/v1/opportunities/"+id+"/win", sales, map[string]any{"amount": "38000.00", "date": "2026-12-18"}), 200)
 		if won.Body["status"] != "won" || won.Body["probability"] != float64(100) || won.Body["closedOn"] != "2026-12-18" || won.Body["wonAmount"] != "38000.00" {
@@ -166,6 +168,11 @@ func TestOpportunityLifecycle(t *testing.T) {
 			t.Fatalf("lost: %s", lost.Raw)
 		}
 
+		// As of before the win: open, in negotiation.
+		snap := h.Must(h.Do("GET", "/api/v1/opportunities/"+id+"/snapshot?asOf="+beforeWin.Format(time.RFC3339Nano), sales, nil), 200)
+		if snap.Body["status"] != "open" || snap.Body["stage"] != "negotiation" || snap.Body["amount"] != "39999.98" {
+			t.Fatalf("as of before the win: %s", snap.Raw)
+		}
 		hist := h.Must(h.Do("GET", "/api/v1/opportunities/"+id+"/history", sales, nil), 200)
 		for _, typ := range []string{"opportunity.created.v1", "opportunity.stage_changed.v1", "opportunity.assigned.v1", "opportunity.won.v1", "opportunity.reopened.v1", "opportunity.lost.v1"} {
 			if !strings.Contains(hist.Raw, typ) {

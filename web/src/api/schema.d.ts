@@ -1368,6 +1368,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/opportunities/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An opportunity as it was at a time
+         * @description Rebuilt from its events up to `asOf` (the read models are not consulted). Needs the same sight as GET /api/v1/opportunities/{id}; an opportunity that did not exist yet then is 404 not_found. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         */
+        get: operations["getOpportunitySnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/opportunities/{id}/stage": {
         parameters: {
             query?: never;
@@ -10988,6 +11008,44 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getOpportunitySnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time.
+                 * @example 2026-11-30T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The opportunity's id.
+                 * @example 0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot: the opportunity's fields flat (money as decimal text). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["UnexpectedError"];
         };
     };
