@@ -83,7 +83,7 @@ func BenchmarkOpportunityBoard(b *testing.B) {
 			all := opportunityview.Reader{Scope: readmodels.Scope{All: true}}
 			sales := opportunityview.Reader{Scope: readmodels.Scope{UserID: owners[0]}, User: owners[0]}
 			now := time.Now().UTC()
-			year := opportunityview.FunnelQuery{PipelineID: opportunity.DefaultPipelineID, Stages: stages, From: now.AddDate(-1, 0, 0), To: now.AddDate(0, 0, 1)}
+			year := opportunityview.FunnelQuery{PipelineID: opportunity.DefaultPipelineID, Stages: stages, From: now.AddDate(-1, 0, 0).Format("2006-01"), To: now.Format("2006-01")}
 			table := v.Gens.Table(opportunityview.Projection, "opportunities")
 			cases := []struct {
 				name string

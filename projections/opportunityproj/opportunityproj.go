@@ -9,7 +9,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,26 +39,27 @@ func New(registry *event.Registry) *Projector { return &Projector{registry: regi
 
 func (*Projector) Name() string { return opportunityview.Projection }
 
-func names(gen int) (t, members, visits, totals, customers, depts, users string) {
+func names(gen int) (tables opportunityview.Tables, customers, depts, users string) {
 	n := func(s string) string { return readmodels.TableName(s, gen) }
-	return n("opportunities"), n("opportunity_members"), n("opportunity_visits"), n("opportunity_totals"), n("opportunity_customers"),
-		n("opportunity_org_depts"), n("opportunity_org_users")
+	return opportunityview.Tables{Rows: n("opportunities"), Members: n("opportunity_members"), Visits: n("opportunity_visits"),
+			Totals: n("opportunity_totals"), Cohorts: n("opportunity_cohorts"), StageDays: n("opportunity_stage_days")},
+		n("opportunity_customers"), n("opportunity_org_depts"), n("opportunity_org_users")
 }
 
 func pipelinesTable(gen int) string { return readmodels.TableName("opportunity_pipelines", gen) }
 
 func (*Projector) Schema(db *readmodels.DB, gen int) []string {
-	t, members, visits, totals, customers, depts, users := names(gen)
-	ddl := append(opportunityview.TableDDL(t, members, visits, totals), db.Dialect.SearchIndex(t)...)
+	tables, customers, depts, users := names(gen)
+	ddl := append(opportunityview.TableDDL(tables), db.Dialect.SearchIndex(tables.Rows)...)
 	ddl = append(ddl, `CREATE TABLE `+customers+` (id {id} PRIMARY KEY, name TEXT NOT NULL)`)
 	ddl = append(ddl, opportunityview.PipelineDDL(pipelinesTable(gen))...)
 	return append(ddl, kit.OrgTreeDDL(depts, users)...)
 }
 
 func (*Projector) Drop(db *readmodels.DB, gen int) []string {
-	t, members, visits, totals, customers, depts, users := names(gen)
-	drop := db.Dialect.DropSearchIndex(t)
-	for _, x := range []string{t, members, visits, totals, customers, depts, users, pipelinesTable(gen)} {
+	t, customers, depts, users := names(gen)
+	drop := db.Dialect.DropSearchIndex(t.Rows)
+	for _, x := range []string{t.Rows, t.Members, t.Visits, t.Totals, t.Cohorts, t.StageDays, customers, depts, users, pipelinesTable(gen)} {
 		drop = append(drop, `DROP TABLE IF EXISTS `+x)
 	}
 	return drop
@@ -64,8 +68,8 @@ func (*Projector) Drop(db *readmodels.DB, gen int) []string {
 // KeepIndexes implements engine.KeepIndexes: applying events finds rows by owner (organisation
 // changes) and by customer (renames), members and visits by opportunity.
 func (*Projector) KeepIndexes(gen int) []string {
-	t, members, _, _, _, depts, users := names(gen)
-	return append([]string{t + "_customer", members + "_opp"}, kit.OrgTreeIndexes(depts, users)...)
+	t, _, depts, users := names(gen)
+	return append([]string{t.Rows + "_customer", t.Members + "_opp"}, kit.OrgTreeIndexes(depts, users)...)
 }
 
 // Wants implements engine.Selective: opportunities, customers (names), users and departments.
@@ -81,64 +85,112 @@ func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	tree := kit.OrgTree{Depts: tx.Table("opportunity_org_depts"), Users: tx.Table("opportunity_org_users")}
 	return &batch{p: p, tx: tx, table: tx.Table("opportunities"), members: tx.Table("opportunity_members"),
 		visits: tx.Table("opportunity_visits"), totals: tx.Table("opportunity_totals"), customers: tx.Table("opportunity_customers"),
-		deltas: map[totalKey]*delta{},
+		cohorts: tx.Table("opportunity_cohorts"), stageDays: tx.Table("opportunity_stage_days"), pipelines: tx.Table("opportunity_pipelines"),
+		deltas: map[cellKey]*delta{}, order: map[string][]string{},
 		buf: kit.NewRowBuffer(tx.Table("opportunities"), "opportunity", tree, opportunityview.Columns, opportunityview.Scan,
 			func(o *opportunityview.Opportunity) uuid.UUID { return o.ID }, opportunityview.InsertColumns,
 			func(o *opportunityview.Opportunity) []any { return opportunityview.Args(tx.DB.Dialect, o) })}
 }
 
-type totalKey struct{ pipeline, owner, stage string }
+// cellKey names a cell the projection adds up: a table and its key columns' values.
+type cellKey struct {
+	table string
+	key   [5]string // pipeline, owner, month, then stage (totals, stage days) or furthest and status (cohorts)
+}
 
+// delta is what a page adds to a cell.
 type delta struct {
-	n                int64
-	amount, weighted money.Amount
+	n, secs          int64
+	amount, weighted money.Amount // totals: amount, weighted; cohorts: won amount in amount
 }
 
 type batch struct {
-	p                                         *Projector
-	tx                                        *engine.Tx
-	table, members, visits, totals, customers string
-	buf                                       *kit.RowBuffer[opportunityview.Opportunity]
-	deltas                                    map[totalKey]*delta
+	p                                                  *Projector
+	tx                                                 *engine.Tx
+	table, members, visits, totals, customers, cohorts string
+	stageDays, pipelines                               string
+	buf                                                *kit.RowBuffer[opportunityview.Opportunity]
+	deltas                                             map[cellKey]*delta
+	order                                              map[string][]string // stage keys of each pipeline, in order
 }
 
-// contribution is what an open row adds to the kanban totals.
-type contribution struct {
-	key              totalKey
-	open             bool
-	amount, weighted money.Amount
+// cell is one row's part of one cell.
+type cell struct {
+	key cellKey
+	d   delta
 }
 
-func contributionOf(o *opportunityview.Opportunity) contribution {
-	if o == nil || o.Status != string(opportunity.StatusOpen) || o.OwnerID == nil {
-		return contribution{}
+// cellsOf are the cells a row counts in: its cohort (how far it got, how it ended) and, while it
+// is open, its stage's totals. A removed row counts nowhere.
+func (b *batch) cellsOf(o *opportunityview.Opportunity) []cell {
+	if o == nil || o.OwnerID == nil {
+		return nil
 	}
-	a, _ := money.ParseAmount("amount", o.Amount)
-	w, _ := money.ParseAmount("weighted", o.Weighted)
-	return contribution{key: totalKey{o.PipelineID.String(), o.OwnerID.String(), o.Stage}, open: true, amount: a, weighted: w}
+	pipe, owner, month := o.PipelineID.String(), o.OwnerID.String(), o.Month()
+	co := cell{key: cellKey{b.cohorts, [5]string{pipe, owner, month, fmt.Sprint(o.Furthest), o.Status}}, d: delta{n: 1}}
+	if o.Status == string(opportunity.StatusWon) {
+		co.d.amount, _ = money.ParseAmount("won", o.WonValue)
+		if o.WonAt != nil {
+			co.d.secs = opportunityview.CycleSeconds(o.CreatedAt, *o.WonAt)
+		}
+	}
+	out := []cell{co}
+	if o.Status == string(opportunity.StatusOpen) {
+		a, _ := money.ParseAmount("amount", o.Amount)
+		w, _ := money.ParseAmount("weighted", o.Weighted)
+		out = append(out, cell{key: cellKey{b.totals, [5]string{pipe, owner, month, o.Stage}}, d: delta{n: 1, amount: a, weighted: w}})
+	}
+	return out
 }
 
-func (b *batch) move(before, after contribution) {
-	if before == after {
-		return
+// move takes a row's cells out and puts its new ones in.
+func (b *batch) move(before, after []cell) {
+	for _, c := range before {
+		b.add(c.key, -1, c.d)
 	}
-	if before.open {
-		d := b.delta(before.key)
-		d.n, d.amount, d.weighted = d.n-1, d.amount.Sub(before.amount), d.weighted.Sub(before.weighted)
-	}
-	if after.open {
-		d := b.delta(after.key)
-		d.n, d.amount, d.weighted = d.n+1, d.amount.Add(after.amount), d.weighted.Add(after.weighted)
+	for _, c := range after {
+		b.add(c.key, 1, c.d)
 	}
 }
 
-func (b *batch) delta(k totalKey) *delta {
-	d := b.deltas[k]
-	if d == nil {
-		d = &delta{}
-		b.deltas[k] = d
+func (b *batch) add(k cellKey, sign int64, d delta) {
+	x := b.deltas[k]
+	if x == nil {
+		x = &delta{}
+		b.deltas[k] = x
 	}
-	return d
+	x.n += sign * d.n
+	x.secs += sign * d.secs
+	if sign < 0 {
+		x.amount, x.weighted = x.amount.Sub(d.amount), x.weighted.Sub(d.weighted)
+	} else {
+		x.amount, x.weighted = x.amount.Add(d.amount), x.weighted.Add(d.weighted)
+	}
+}
+
+// rank is a stage's place in its pipeline (-1: not a stage of it).
+func (b *batch) rank(ctx context.Context, pipeline uuid.UUID, stage string) (int64, error) {
+	order, ok := b.order[pipeline.String()]
+	if !ok {
+		var stages string
+		err := b.tx.QueryRow(ctx, `SELECT stages FROM `+b.pipelines+` WHERE id = ?`, pipeline.String()).Scan(&stages)
+		var list []opportunity.Stage
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			list = opportunity.DefaultStages
+		case err != nil:
+			return 0, err
+		default:
+			if err := json.Unmarshal([]byte(stages), &list); err != nil {
+				return 0, err
+			}
+		}
+		for _, s := range list {
+			order = append(order, s.Key)
+		}
+		b.order[pipeline.String()] = order
+	}
+	return int64(slices.Index(order, stage)), nil
 }
 
 // change is one event of an existing opportunity with its row.
@@ -259,6 +311,32 @@ var changes = kit.NewHandlers(
 	}),
 	kit.On(func(ctx context.Context, c *change, _ opportunity.Deleted) error {
 		id := c.row.ID.String()
+		var stays []struct {
+			stage   string
+			in, out readmodels.Time
+		}
+		rows, err := c.tx.QueryContext(ctx, c.tx.DB.Q(`SELECT stage, entered_at, left_at FROM `+c.visits+` WHERE opportunity_id = ? AND left_at IS NOT NULL`), id)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var st struct {
+				stage   string
+				in, out readmodels.Time
+			}
+			if err := rows.Scan(&st.stage, &st.in, &st.out); err != nil {
+				rows.Close()
+				return err
+			}
+			stays = append(stays, st)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, st := range stays {
+			c.add(c.stayKey(st.stage), -1, delta{n: 1, secs: opportunityview.StaySeconds(st.in.T, st.out.T)})
+		}
 		for _, t := range []string{c.members, c.visits} {
 			if _, err := c.tx.Exec(ctx, `DELETE FROM `+t+` WHERE opportunity_id = ?`, id); err != nil {
 				return err
@@ -273,20 +351,39 @@ var changes = kit.NewHandlers(
 // stageProb records the probability of the stage the row entered (an override still wins: see derive).
 func (c *change) stageProb(p int) { c.row.StageProbability = p }
 
-// enter closes the open visit and opens one in stage.
+// enter closes the open visit and opens one in stage; the furthest stage reached follows.
 func (c *change) enter(ctx context.Context, stage string, at time.Time) error {
 	if err := c.leave(ctx, at); err != nil {
 		return err
 	}
-	_, err := c.tx.Exec(ctx, `INSERT INTO `+c.visits+` (opportunity_id, seq, pipeline_id, stage, entered_at) VALUES (?, ?, ?, ?, ?)`,
+	r, err := c.rank(ctx, c.row.PipelineID, stage)
+	if err != nil {
+		return err
+	}
+	c.row.Furthest = max(c.row.Furthest, r)
+	_, err = c.tx.Exec(ctx, `INSERT INTO `+c.visits+` (opportunity_id, seq, pipeline_id, stage, entered_at) VALUES (?, ?, ?, ?, ?)`,
 		c.row.ID.String(), c.e.Version, c.row.PipelineID.String(), stage, c.tx.DB.Dialect.Time(at))
 	return err
 }
 
-// leave closes the open visit.
+// leave closes the open visit and adds the stay to its stage's days.
 func (c *change) leave(ctx context.Context, at time.Time) error {
-	_, err := c.tx.Exec(ctx, `UPDATE `+c.visits+` SET left_at = ? WHERE opportunity_id = ? AND left_at IS NULL`, c.tx.DB.Dialect.Time(at), c.row.ID.String())
+	var stage string
+	var in readmodels.Time
+	err := c.tx.QueryRow(ctx, `SELECT stage, entered_at FROM `+c.visits+` WHERE opportunity_id = ? AND left_at IS NULL`, c.row.ID.String()).Scan(&stage, &in)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.add(c.stayKey(stage), 1, delta{n: 1, secs: opportunityview.StaySeconds(in.T, at)})
+	_, err = c.tx.Exec(ctx, `UPDATE `+c.visits+` SET left_at = ? WHERE opportunity_id = ? AND left_at IS NULL`, c.tx.DB.Dialect.Time(at), c.row.ID.String())
 	return err
+}
+
+func (c *change) stayKey(stage string) cellKey {
+	return cellKey{c.stageDays, [5]string{c.row.PipelineID.String(), c.row.OwnerID.String(), c.row.Month(), stage}}
 }
 
 func (b *batch) customerName(ctx context.Context, id uuid.UUID) (string, error) {
@@ -325,18 +422,18 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	if err != nil {
 		return err
 	}
-	before := contributionOf(row)
+	before := b.cellsOf(row)
 	members := row.Members()
 	c := &change{batch: b, e: e, row: row, at: e.OccurredAt}
 	if _, err := changes.Handle(ctx, c, d); err != nil {
 		return err
 	}
 	if c.removed {
-		b.move(before, contribution{})
+		b.move(before, nil)
 		return nil
 	}
 	b.derive(row)
-	b.move(before, contributionOf(row))
+	b.move(before, b.cellsOf(row))
 	if !slices.Equal(members, row.Members()) {
 		if err := b.setMembers(ctx, row); err != nil {
 			return err
@@ -400,8 +497,11 @@ func (b *batch) create(ctx context.Context, e eventstore.Event, c opportunity.Cr
 		return err
 	}
 	r.OwnerID, r.OwnerName, r.OwnerDeptID, r.OwnerDeptPath, r.OwnerSupPath = &owner, p.Name, p.DepartmentID, p.DeptPath, p.SuperiorPath
+	if r.Furthest, err = b.rank(ctx, r.PipelineID, c.Stage); err != nil {
+		return err
+	}
 	b.derive(r)
-	b.move(contribution{}, contributionOf(r))
+	b.move(nil, b.cellsOf(r))
 	if len(r.Members()) > 0 {
 		if err := b.setMembers(ctx, r); err != nil {
 			return err
@@ -457,15 +557,35 @@ func (b *batch) Flush(ctx context.Context) error {
 	if err := b.buf.Flush(ctx, b.tx); err != nil {
 		return err
 	}
-	for k, d := range b.deltas {
-		if d.n == 0 && d.amount.IsZero() && d.weighted.IsZero() {
+	dl := b.tx.DB.Dialect
+	keys := slices.SortedFunc(maps.Keys(b.deltas), func(x, y cellKey) int { // a fixed order: no deadlocks between writers
+		return strings.Compare(x.table+strings.Join(x.key[:], "\x1f"), y.table+strings.Join(y.key[:], "\x1f"))
+	})
+	for _, k := range keys {
+		d := b.deltas[k]
+		if *d == (delta{}) {
 			continue
 		}
-		dl := b.tx.DB.Dialect
-		if _, err := b.tx.Exec(ctx, `INSERT INTO `+b.totals+` (pipeline_id, owner_id, stage, n, amount, weighted) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (pipeline_id, owner_id, stage) DO UPDATE SET n = `+b.totals+`.n + excluded.n,
-			amount = `+b.totals+`.amount + excluded.amount, weighted = `+b.totals+`.weighted + excluded.weighted`,
-			k.pipeline, k.owner, k.stage, d.n, readmodels.MoneyArg(dl, d.amount), readmodels.MoneyArg(dl, d.weighted)); err != nil {
+		var stmt string
+		var args []any
+		switch k.table {
+		case b.totals:
+			stmt = `INSERT INTO ` + k.table + ` (pipeline_id, owner_id, month, stage, n, amount, weighted) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (pipeline_id, owner_id, month, stage) DO UPDATE SET n = ` + k.table + `.n + excluded.n,
+				amount = ` + k.table + `.amount + excluded.amount, weighted = ` + k.table + `.weighted + excluded.weighted`
+			args = []any{k.key[0], k.key[1], k.key[2], k.key[3], d.n, readmodels.MoneyArg(dl, d.amount), readmodels.MoneyArg(dl, d.weighted)}
+		case b.cohorts:
+			stmt = `INSERT INTO ` + k.table + ` (pipeline_id, owner_id, month, furthest, status, n, won_amount, cycle_secs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (pipeline_id, owner_id, month, furthest, status) DO UPDATE SET n = ` + k.table + `.n + excluded.n,
+				won_amount = ` + k.table + `.won_amount + excluded.won_amount, cycle_secs = ` + k.table + `.cycle_secs + excluded.cycle_secs`
+			furthest, _ := strconv.Atoi(k.key[3])
+			args = []any{k.key[0], k.key[1], k.key[2], furthest, k.key[4], d.n, readmodels.MoneyArg(dl, d.amount), d.secs}
+		default:
+			stmt = `INSERT INTO ` + k.table + ` (pipeline_id, owner_id, month, stage, n, secs) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (pipeline_id, owner_id, month, stage) DO UPDATE SET n = ` + k.table + `.n + excluded.n, secs = ` + k.table + `.secs + excluded.secs`
+			args = []any{k.key[0], k.key[1], k.key[2], k.key[3], d.n, d.secs}
+		}
+		if _, err := b.tx.Exec(ctx, stmt, args...); err != nil {
 			return err
 		}
 	}
@@ -490,6 +610,7 @@ func (b *batch) pipelineEvent(ctx context.Context, e eventstore.Event, d event.E
 	if err != nil {
 		return err
 	}
+	delete(b.order, id)
 	t := b.tx.Table("opportunity_pipelines")
 	_, err = b.tx.Exec(ctx, `INSERT INTO `+t+` (id, name, stages, disabled, version, created_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, stages = excluded.stages, disabled = excluded.disabled, version = excluded.version`,

@@ -33,6 +33,10 @@ func (anyCustomer) ContactCustomer(context.Context, uuid.UUID) (uuid.UUID, error
 	return uuid.Nil, commands.ErrNotFound
 }
 
+func all() opportunityview.Reader { return opportunityview.Reader{Scope: readmodels.Scope{All: true}} }
+
+var stages = []string{"qualify", "needs", "proposal", "negotiation"}
+
 // state is everything the opportunity read model holds, in a comparable form.
 type state struct {
 	Rows    []opportunityview.Opportunity
@@ -45,10 +49,10 @@ type state struct {
 func read(t *testing.T, ctx context.Context, v *opportunityview.Views) state {
 	t.Helper()
 	var s state
-	all := opportunityview.Reader{Scope: readmodels.Scope{All: true}}
+	everyone := all()
 	cursor := ""
 	for {
-		p, err := v.Search(ctx, opportunityview.Query{Reader: all, Sort: "createdAt", Limit: 500, Cursor: cursor})
+		p, err := v.Search(ctx, opportunityview.Query{Reader: everyone, Sort: "createdAt", Limit: 500, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,12 +89,10 @@ func read(t *testing.T, ctx context.Context, v *opportunityview.Views) state {
 	g := func(t string) string { return v.Gens.Table(opportunityview.Projection, t) }
 	s.Members = strs(`SELECT opportunity_id, user_id FROM ` + g("opportunity_members"))
 	s.Visits = strs(`SELECT opportunity_id, seq, stage, left_at IS NULL FROM ` + g("opportunity_visits"))
-	s.Totals = strs(`SELECT pipeline_id, owner_id, stage, n FROM ` + g("opportunity_totals") + ` WHERE n <> 0`)
-	stages := []string{}
-	for _, st := range opportunity.DefaultStages {
-		stages = append(stages, st.Key)
-	}
-	b, err := v.Kanban(ctx, all, opportunity.DefaultPipelineID, stages, 50)
+	s.Totals = strs(`SELECT pipeline_id, owner_id, month, stage, n, amount, weighted FROM ` + g("opportunity_totals") + ` WHERE n <> 0`)
+	s.Totals = append(s.Totals, strs(`SELECT pipeline_id, owner_id, month, furthest, status, n, won_amount, cycle_secs FROM `+g("opportunity_cohorts")+` WHERE n <> 0`)...)
+	s.Totals = append(s.Totals, strs(`SELECT pipeline_id, owner_id, month, stage, n, secs FROM `+g("opportunity_stage_days")+` WHERE n <> 0`)...)
+	b, err := v.Kanban(ctx, everyone, opportunity.DefaultPipelineID, stages, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,6 @@ func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
 			}
 			price := func() string { return money.Fen(r.Int64N(10_000_000)).String() }
 			var ids []uuid.UUID
-			stages := []string{"qualify", "needs", "proposal", "negotiation"}
 			for i := range 40 {
 				var lines []opportunity.LineInput
 				for range r.IntN(3) {
@@ -211,10 +212,36 @@ func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
 						agg.Status(), agg.Stage(), agg.Amount(), agg.Probability())
 				}
 			}
+			// The funnel read from the cells equals the funnel recomputed from the rows and visits,
+			// for everyone and for each owner.
+			now := time.Now().UTC()
+			fq := opportunityview.FunnelQuery{Reader: all(), PipelineID: opportunity.DefaultPipelineID, Stages: stages,
+				From: now.AddDate(0, -1, 0).Format("2006-01"), To: now.Format("2006-01")}
+			for _, who := range append([]*uuid.UUID{nil}, &owners[0], &owners[1]) {
+				fq.OwnerID = who
+				cells, err := views.Funnel(ctx, fq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := views.FunnelFromRows(ctx, fq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(cells, rows) || (who == nil && cells.Total != 39) {
+					t.Fatalf("funnel from the cells %+v\nfrom the rows %+v", cells, rows)
+				}
+			}
+			funnelLive, err := views.Funnel(ctx, fq)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if _, err := env.Engine.RebuildAll(wctx, []string{opportunityview.Projection}, nil); err != nil {
 				t.Fatal(err)
 			}
 			rebuilt := read(t, ctx, views)
+			if funnelRebuilt, err := views.Funnel(ctx, fq); err != nil || !reflect.DeepEqual(funnelLive, funnelRebuilt) {
+				t.Fatalf("rebuilt funnel %+v (%v)\nlive %+v", funnelRebuilt, err, funnelLive)
+			}
 			if !reflect.DeepEqual(live, rebuilt) {
 				for i := range live.Rows {
 					if i < len(rebuilt.Rows) && !reflect.DeepEqual(live.Rows[i], rebuilt.Rows[i]) {

@@ -17,12 +17,13 @@ import (
 )
 
 // FunnelQuery selects the cohort a funnel measures: the opportunities of a pipeline created in
-// [From, To), optionally of one owner or one department's tree, inside the reader's sight.
+// the months From to To (inclusive, "2026-01"), optionally of one owner or one department's tree,
+// inside the reader's sight.
 type FunnelQuery struct {
 	Reader       Reader
 	PipelineID   uuid.UUID
 	Stages       []string // the pipeline's stages in order
-	From, To     time.Time
+	From, To     string
 	OwnerID      *uuid.UUID
 	DepartmentID *uuid.UUID // the owners of this department and those below it
 }
@@ -57,175 +58,94 @@ type Funnel struct {
 	WinRate string `json:"winRate"`
 	// AvgDealSize: the won amount ÷ won, rounded half-up to the fen ("" when none won).
 	AvgDealSize string `json:"avgDealSize"`
-	// AvgCycleDays: average days from creation to the win's date.
+	// AvgCycleDays: average days from creation to the win.
 	AvgCycleDays string `json:"avgCycleDays"`
 }
 
-// MaxFunnelDays bounds a funnel's period.
-const MaxFunnelDays = 3 * 366
+// MaxFunnelMonths bounds a funnel's period.
+const MaxFunnelMonths = 36
 
-// secondsBetween is the SQL of b − a in seconds for two time columns.
-func secondsBetween(d readmodels.Dialect, a, b string) string {
-	if d.Name() == "postgres" {
-		return "EXTRACT(EPOCH FROM (" + b + " - " + a + "))"
-	}
-	return "((julianday(" + b + ") - julianday(" + a + ")) * 86400.0)"
+// funnelAcc adds up a funnel's parts from any source (the cells, the rows).
+type funnelAcc struct {
+	stages    []string
+	idx       map[string]int
+	furthest  []int64 // open or lost opportunities whose furthest stage has this rank
+	won, lost int64
+	total     int64
+	wonSum    money.Amount
+	cycleSecs int64
+	open      []int64
+	openAmt   []money.Amount
+	openW     []money.Amount
+	stays     []int64
+	staySecs  []int64
 }
 
-// Funnel measures the cohort: how far its opportunities got, conversions between stages, what
-// is open in each stage, average days per stage (from the stage visits the projection records
-// from the events), win rate, average deal size and sales cycle.
-func (v *Views) Funnel(ctx context.Context, q FunnelQuery) (Funnel, error) {
-	if !q.To.After(q.From) || q.To.Sub(q.From) > MaxFunnelDays*24*time.Hour {
-		return Funnel{}, field.Errorf("to", "the period must end after it starts and last at most %d days", MaxFunnelDays)
+func newAcc(stages []string) *funnelAcc {
+	a := &funnelAcc{stages: stages, idx: map[string]int{}, furthest: make([]int64, len(stages)), open: make([]int64, len(stages)),
+		openAmt: make([]money.Amount, len(stages)), openW: make([]money.Amount, len(stages)), stays: make([]int64, len(stages)), staySecs: make([]int64, len(stages))}
+	for i, s := range stages {
+		a.idx[s] = i
 	}
-	f := Funnel{PipelineID: q.PipelineID, From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly), WonAmount: "0.00"}
-	f.Stages = make([]FunnelStage, len(q.Stages))
-	idx := map[string]int{}
-	for i, s := range q.Stages {
-		f.Stages[i] = FunnelStage{Stage: s, Amount: "0.00", Weighted: "0.00"}
-		idx[s] = i
-	}
-	if q.Reader.Scope.None || len(q.Stages) == 0 {
-		return f, nil
-	}
-	t := v.Gens.Table(Projection, "opportunities")
-	visits := v.Gens.Table(Projection, "opportunity_visits")
-	d := v.Dialect
-	cohort := []string{"o.pipeline_id = ?", "created_at >= ?", "created_at < ?"}
-	args := []any{q.PipelineID.String(), d.Time(q.From), d.Time(q.To)}
-	if q.OwnerID != nil {
-		cohort, args = append(cohort, "owner_id = ?"), append(args, q.OwnerID.String())
-	}
-	if q.DepartmentID != nil {
-		var path string
-		err := v.SQL.QueryRowContext(ctx, v.Q(`SELECT path FROM `+v.Gens.Table(Projection, "opportunity_org_depts")+` WHERE id = ?`), q.DepartmentID.String()).Scan(&path)
-		if errors.Is(err, sql.ErrNoRows) {
-			return Funnel{}, field.Errorf("departmentId", "no such department")
-		}
-		if err != nil {
-			return Funnel{}, err
-		}
-		cohort, args = append(cohort, "owner_dept_path >= ? AND owner_dept_path < ?"), append(args, path, path+"\uffff")
-	}
-	// unqualified columns are the opportunity's: the visits have none of id, owner_*, created_at
-	if cond, a := v.visible(q.Reader); cond != "" {
-		cohort, args = append(cohort, cond), append(args, a...)
-	}
-	where := strings.Join(cohort, " AND ")
+	return a
+}
 
-	// how far each opportunity got: the furthest stage it visited, by the pipeline's order
-	var rank strings.Builder
-	rank.WriteString("CASE v.stage")
-	var rankArgs []any
-	for i, s := range q.Stages {
-		rank.WriteString(" WHEN ? THEN " + fmt.Sprint(i))
-		rankArgs = append(rankArgs, s)
+func (a *funnelAcc) cohort(furthest int64, status string, n int64, won money.Amount, cycle int64) {
+	a.total += n
+	switch status {
+	case string(opportunity.StatusWon):
+		a.won, a.wonSum, a.cycleSecs = a.won+n, a.wonSum.Add(won), a.cycleSecs+cycle
+		return
+	case string(opportunity.StatusLost):
+		a.lost += n
 	}
-	rank.WriteString(" ELSE -1 END")
-	stmt := `SELECT furthest, status, count(*), SUM(won_amount), SUM(cycle) FROM (SELECT o.id, o.status, o.won_amount, MAX(` + rank.String() + `) AS furthest,
-		CASE WHEN o.status = 'won' THEN ` + secondsBetween(d, "o.created_at", "o.won_at") + ` ELSE 0 END AS cycle
-		FROM ` + t + ` o JOIN ` + visits + ` v ON v.opportunity_id = o.id WHERE ` + where + ` GROUP BY o.id, o.status, o.won_amount, o.created_at, o.won_at) x
-		GROUP BY furthest, status`
-	rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), append(rankArgs, args...)...)
-	if err != nil {
-		return f, fmt.Errorf("funnel: %w", err)
+	if furthest >= 0 && int(furthest) < len(a.furthest) {
+		a.furthest[furthest] += n
 	}
-	reachedAt := make([]int64, len(q.Stages)) // opportunities whose furthest stage is i
-	var wonAll int64
-	var wonSum money.Amount
-	var cycle float64
-	for rows.Next() {
-		var furthest, n int64
-		var status string
-		var won readmodels.Money
-		var cyc *float64
-		if err := rows.Scan(&furthest, &status, &n, &won, &cyc); err != nil {
-			rows.Close()
-			return f, err
-		}
-		f.Total += n
-		switch status {
-		case string(opportunity.StatusWon):
-			f.Won += n
-			wonAll += n
-			wonSum = wonSum.Add(won.A)
-			if cyc != nil {
-				cycle += *cyc
-			}
-		case string(opportunity.StatusLost):
-			f.Lost += n
-		}
-		if furthest >= 0 && int(furthest) < len(reachedAt) && status != string(opportunity.StatusWon) {
-			reachedAt[furthest] += n
-		}
+}
+
+func (a *funnelAcc) openIn(stage string, n int64, amount, weighted money.Amount) {
+	if i, ok := a.idx[stage]; ok {
+		a.open[i], a.openAmt[i], a.openW[i] = a.open[i]+n, a.openAmt[i].Add(amount), a.openW[i].Add(weighted)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return f, err
+}
+
+func (a *funnelAcc) stay(stage string, n, secs int64) {
+	if i, ok := a.idx[stage]; ok {
+		a.stays[i], a.staySecs[i] = a.stays[i]+n, a.staySecs[i]+secs
 	}
-	// reached(i) = those whose furthest stage is i or later, and every won one
+}
+
+func (a *funnelAcc) funnel(q FunnelQuery) Funnel {
+	f := Funnel{PipelineID: q.PipelineID, From: q.From, To: q.To, Total: a.total, Won: a.won, Lost: a.lost, WonAmount: a.wonSum.String(),
+		WinRate: percent(a.won, a.won+a.lost), Stages: make([]FunnelStage, len(a.stages))}
+	// reached(i): the open or lost ones whose furthest stage is i or later, and every won one
 	var later int64
-	for i := len(q.Stages) - 1; i >= 0; i-- {
-		later += reachedAt[i]
-		f.Stages[i].Reached = later + wonAll
+	for i := len(a.stages) - 1; i >= 0; i-- {
+		later += a.furthest[i]
+		f.Stages[i] = FunnelStage{Stage: a.stages[i], Reached: later + a.won, Open: a.open[i], Amount: a.openAmt[i].String(), Weighted: a.openW[i].String()}
+		if a.stays[i] > 0 {
+			f.Stages[i].AvgDays = days(a.staySecs[i], a.stays[i])
+		}
 	}
 	for i := range f.Stages {
-		next := wonAll
+		next := a.won
 		if i+1 < len(f.Stages) {
 			next = f.Stages[i+1].Reached
 		}
 		f.Stages[i].Conversion = percent(next, f.Stages[i].Reached)
 	}
-	f.WonAmount = wonSum.String()
-	f.WinRate = percent(f.Won, f.Won+f.Lost)
-	if f.Won > 0 {
-		f.AvgDealSize = money.Fen(divRound(wonSum.Fen(), f.Won)).String()
-		f.AvgCycleDays = fmt.Sprintf("%.1f", cycle/86400/float64(f.Won))
+	if a.won > 0 {
+		f.AvgDealSize = money.Fen(divRound(a.wonSum.Fen(), a.won)).String()
+		f.AvgCycleDays = days(a.cycleSecs, a.won)
 	}
+	return f
+}
 
-	// what is open in each stage now
-	rows, err = v.SQL.QueryContext(ctx, v.Q(`SELECT o.stage, count(*), SUM(o.amount), SUM(o.weighted) FROM `+t+` o WHERE `+where+
-		` AND o.status = 'open' GROUP BY o.stage`), args...)
-	if err != nil {
-		return f, fmt.Errorf("funnel open: %w", err)
-	}
-	for rows.Next() {
-		var stage string
-		var n int64
-		var a, w readmodels.Money
-		if err := rows.Scan(&stage, &n, &a, &w); err != nil {
-			rows.Close()
-			return f, err
-		}
-		if i, ok := idx[stage]; ok {
-			f.Stages[i].Open, f.Stages[i].Amount, f.Stages[i].Weighted = n, a.A.String(), w.A.String()
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return f, err
-	}
-
-	// average stay per stage, over the visits that ended
-	rows, err = v.SQL.QueryContext(ctx, v.Q(`SELECT v.stage, count(*), SUM(`+secondsBetween(d, "v.entered_at", "v.left_at")+`) FROM `+visits+` v JOIN `+t+
-		` o ON o.id = v.opportunity_id WHERE `+where+` AND v.left_at IS NOT NULL GROUP BY v.stage`), args...)
-	if err != nil {
-		return f, fmt.Errorf("funnel days: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var stage string
-		var n int64
-		var secs *float64
-		if err := rows.Scan(&stage, &n, &secs); err != nil {
-			return f, err
-		}
-		if i, ok := idx[stage]; ok && n > 0 && secs != nil {
-			f.Stages[i].AvgDays = fmt.Sprintf("%.1f", *secs/86400/float64(n))
-		}
-	}
-	return f, rows.Err()
+// days is secs ÷ n in days with one decimal, rounded half-up.
+func days(secs, n int64) string {
+	tenths := divRound(secs*10, n*86400)
+	return fmt.Sprintf("%d.%d", tenths/10, tenths%10)
 }
 
 // percent is a/b in percent with two decimals, rounded half-up ("" when b is 0).
@@ -238,3 +158,224 @@ func percent(a, b int64) string {
 
 // divRound is a/b rounded half-up (a ≥ 0, b > 0).
 func divRound(a, b int64) int64 { return (2*a + b) / (2 * b) }
+
+// check validates the period.
+func (q FunnelQuery) check() error {
+	var errs []error
+	for name, m := range map[string]string{"from": q.From, "to": q.To} {
+		if len(m) != 7 || m[4] != '-' || opportunity.CheckDate(name, m+"-01") != nil {
+			errs = append(errs, field.Errorf(name, "must be a month written 2006-01; got %q", m))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if months(q.From, q.To) < 1 || months(q.From, q.To) > MaxFunnelMonths {
+		return field.Errorf("to", "the period must end after it starts and last at most %d months", MaxFunnelMonths)
+	}
+	return nil
+}
+
+// months is how many months from..to covers (inclusive).
+func months(from, to string) int {
+	var fy, fm, ty, tm int
+	fmt.Sscanf(from, "%d-%d", &fy, &fm)
+	fmt.Sscanf(to, "%d-%d", &ty, &tm)
+	return (ty-fy)*12 + tm - fm + 1
+}
+
+// Funnel measures the cohort from the cells the projection keeps (a few rows per owner and month
+// in the reader's scope), plus, read from the rows, the opportunities the reader sees only as
+// their account manager or a team member.
+func (v *Views) Funnel(ctx context.Context, q FunnelQuery) (Funnel, error) {
+	if err := q.check(); err != nil {
+		return Funnel{}, err
+	}
+	acc := newAcc(q.Stages)
+	if q.Reader.Scope.None || len(q.Stages) == 0 {
+		return acc.funnel(q), nil
+	}
+	owners, args, err := v.ownerFilter(ctx, q)
+	if err != nil {
+		return Funnel{}, err
+	}
+	cells := `pipeline_id = ? AND month >= ? AND month <= ?`
+	cellArgs := []any{q.PipelineID.String(), q.From, q.To}
+	if owners != "" {
+		cells += " AND " + owners
+		cellArgs = append(cellArgs, args...)
+	}
+	g := func(t string) string { return v.Gens.Table(Projection, t) }
+	if err := v.scan(ctx, `SELECT furthest, status, SUM(n), SUM(won_amount), SUM(cycle_secs) FROM `+g("opportunity_cohorts")+` WHERE `+cells+
+		` GROUP BY furthest, status`, cellArgs, func(r readmodels.Scanner) error {
+		var furthest, n, cycle int64
+		var status string
+		var won readmodels.Money
+		if err := r.Scan(&furthest, &status, &n, &won, &cycle); err != nil {
+			return err
+		}
+		acc.cohort(furthest, status, n, won.A, cycle)
+		return nil
+	}); err != nil {
+		return Funnel{}, err
+	}
+	if err := v.scan(ctx, `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM `+g("opportunity_totals")+` WHERE `+cells+` GROUP BY stage`, cellArgs,
+		func(r readmodels.Scanner) error {
+			var stage string
+			var n int64
+			var a, w readmodels.Money
+			if err := r.Scan(&stage, &n, &a, &w); err != nil {
+				return err
+			}
+			acc.openIn(stage, n, a.A, w.A)
+			return nil
+		}); err != nil {
+		return Funnel{}, err
+	}
+	if err := v.scan(ctx, `SELECT stage, SUM(n), SUM(secs) FROM `+g("opportunity_stage_days")+` WHERE `+cells+` GROUP BY stage`, cellArgs,
+		func(r readmodels.Scanner) error {
+			var stage string
+			var n, secs int64
+			if err := r.Scan(&stage, &n, &secs); err != nil {
+				return err
+			}
+			acc.stay(stage, n, secs)
+			return nil
+		}); err != nil {
+		return Funnel{}, err
+	}
+	// seen only as a member: outside the owner scope, read from the rows (a handful)
+	if scope, sargs := q.Reader.Scope.Condition(); scope != "" {
+		cond := "id IN (SELECT opportunity_id FROM " + g("opportunity_members") + " WHERE user_id = ?) AND NOT " + scope
+		if err := v.fromRows(ctx, q, acc, cond, append([]any{q.Reader.User.String()}, sargs...)); err != nil {
+			return Funnel{}, err
+		}
+	}
+	return acc.funnel(q), nil
+}
+
+// ownerFilter is the condition on owner_id of the reader's scope, the owner and the department.
+func (v *Views) ownerFilter(ctx context.Context, q FunnelQuery) (string, []any, error) {
+	users := v.Gens.Table(Projection, "opportunity_org_users")
+	var conds []string
+	var args []any
+	if c, a := q.Reader.Scope.UserCondition(users, "owner_id"); c != "" {
+		conds, args = append(conds, c), append(args, a...)
+	}
+	if q.OwnerID != nil {
+		conds, args = append(conds, "owner_id = ?"), append(args, q.OwnerID.String())
+	}
+	if q.DepartmentID != nil {
+		var path string
+		err := v.SQL.QueryRowContext(ctx, v.Q(`SELECT path FROM `+v.Gens.Table(Projection, "opportunity_org_depts")+` WHERE id = ?`), q.DepartmentID.String()).Scan(&path)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil, field.Errorf("departmentId", "no such department")
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, "owner_id IN (SELECT id FROM "+users+" WHERE dept_path >= ? AND dept_path < ?)")
+		args = append(args, path, path+"\uffff")
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// FunnelFromRows measures the cohort from the rows and visits alone (what the cells must always
+// add up to; tests compare the two).
+func (v *Views) FunnelFromRows(ctx context.Context, q FunnelQuery) (Funnel, error) {
+	if err := q.check(); err != nil {
+		return Funnel{}, err
+	}
+	acc := newAcc(q.Stages)
+	cond, args := v.visible(q.Reader)
+	if cond == "" {
+		cond = "1 = 1"
+	}
+	owners, oargs, err := v.ownerFilter(ctx, FunnelQuery{Reader: Reader{Scope: readmodels.Scope{All: true}}, OwnerID: q.OwnerID, DepartmentID: q.DepartmentID})
+	if err != nil {
+		return Funnel{}, err
+	}
+	if owners != "" {
+		cond, args = cond+" AND "+owners, append(args, oargs...)
+	}
+	if err := v.fromRows(ctx, q, acc, cond, args); err != nil {
+		return Funnel{}, err
+	}
+	return acc.funnel(q), nil
+}
+
+// fromRows adds the cohort's opportunities that also meet cond (on the opportunities table, no
+// alias) to acc, from the rows and their visits.
+func (v *Views) fromRows(ctx context.Context, q FunnelQuery, acc *funnelAcc, cond string, args []any) error {
+	t, visits := v.Gens.Table(Projection, "opportunities"), v.Gens.Table(Projection, "opportunity_visits")
+	d := v.Dialect
+	from, to := monthStart(q.From), monthStart(q.To).AddDate(0, 1, 0)
+	where := `pipeline_id = ? AND created_at >= ? AND created_at < ? AND ` + cond
+	wargs := append([]any{q.PipelineID.String(), d.Time(from), d.Time(to)}, args...)
+	var ids []string
+	err := v.scan(ctx, `SELECT id, furthest, status, won_amount, created_at, won_at, stage, amount, weighted FROM `+t+` WHERE `+where, wargs,
+		func(r readmodels.Scanner) error {
+			var id, status, stage string
+			var furthest int64
+			var won, amount, weighted readmodels.Money
+			var created, wonAt readmodels.Time
+			if err := r.Scan(&id, &furthest, &status, &won, &created, &wonAt, &stage, &amount, &weighted); err != nil {
+				return err
+			}
+			cycle := int64(0)
+			if status == string(opportunity.StatusWon) && !wonAt.T.IsZero() {
+				cycle = CycleSeconds(created.T, wonAt.T)
+			}
+			acc.cohort(furthest, status, 1, won.A, cycle)
+			if status == string(opportunity.StatusOpen) {
+				acc.openIn(stage, 1, amount.A, weighted.A)
+			}
+			ids = append(ids, id)
+			return nil
+		})
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		if err := v.scan(ctx, `SELECT stage, entered_at, left_at FROM `+visits+` WHERE left_at IS NOT NULL AND opportunity_id IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`, readmodels.AnySlice(chunk), func(r readmodels.Scanner) error {
+			var stage string
+			var in, out readmodels.Time
+			if err := r.Scan(&stage, &in, &out); err != nil {
+				return err
+			}
+			acc.stay(stage, 1, StaySeconds(in.T, out.T))
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *Views) scan(ctx context.Context, stmt string, args []any, row func(readmodels.Scanner) error) error {
+	rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
+	if err != nil {
+		return fmt.Errorf("funnel: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// StaySeconds is how long a stay in a stage lasted, in whole seconds (what the stage-days cells
+// add up).
+func StaySeconds(in, out time.Time) int64 { return int64(out.Sub(in) / time.Second) }
+
+// CycleSeconds is how long an opportunity took from creation to its win, in whole seconds.
+func CycleSeconds(created, won time.Time) int64 { return int64(won.Sub(created) / time.Second) }
+
+func monthStart(m string) time.Time {
+	t, _ := time.Parse("2006-01", m)
+	return t
+}

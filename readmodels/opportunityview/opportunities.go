@@ -69,6 +69,9 @@ type Opportunity struct {
 	AssignedAt        *time.Time `json:"assignedAt"`
 	ClosedOn          string     `json:"closedOn"`
 	LostReason        string     `json:"lostReason"`
+	// Furthest is the rank of the furthest stage the opportunity visited, in its pipeline's order
+	// when it got there (the funnel's "reached").
+	Furthest int64 `json:"-"`
 	// WonValue and WonAt are the win's amount and time (the funnel's deal size and sales cycle);
 	// clients read wonAmount and closedOn.
 	WonValue string     `json:"-"`
@@ -86,6 +89,9 @@ type Opportunity struct {
 func (o *Opportunity) SearchText() string {
 	return strings.ToLower(strings.Join([]string{o.Name, o.CustomerName, o.Summary}, "\x1f"))
 }
+
+// Month is the cohort of the opportunity: the month it was created (UTC).
+func (o *Opportunity) Month() string { return o.CreatedAt.UTC().Format("2006-01") }
 
 // Members are who may read the opportunity besides the owner's scope: the assignee and the team.
 func (o *Opportunity) Members() []string {
@@ -139,6 +145,7 @@ var table = readmodels.Cols(
 		readmodels.JSONCol("detail", func(o *Opportunity) any { return &o.Detail }),
 		readmodels.MoneyCol("won_amount", func(o *Opportunity) *string { return &o.WonValue }),
 		readmodels.OptTimeCol("won_at", func(o *Opportunity) **time.Time { return &o.WonAt }),
+		probCol("furthest", func(o *Opportunity) *int64 { return &o.Furthest }),
 	},
 	readmodels.OwnershipCols(func(o *Opportunity) *readmodels.Ownership { return &o.Ownership }),
 	[]readmodels.Col[Opportunity]{
@@ -186,25 +193,34 @@ var spec = readmodels.ListSpec[*Opportunity]{
 	},
 }
 
+// Tables are the names of one generation's opportunity tables.
+type Tables struct {
+	Rows, Members, Visits, Totals, Cohorts, StageDays string
+}
+
 // TableDDL is the opportunity tables of one generation: the rows, the members who may read them,
-// the stage visits (the funnel's days per stage and conversions) and the kanban totals.
-func TableDDL(t, members, visits, totals string) []string {
-	return append([]string{table.Create(t),
-		`CREATE INDEX ` + t + `_customer ON ` + t + ` (customer_id)`,
-		`CREATE INDEX ` + t + `_board ON ` + t + ` (pipeline_id, status, stage, updated_at)`,
-		`CREATE INDEX ` + t + `_forecast ON ` + t + ` (status, expected_close)`,
-		`CREATE INDEX ` + t + `_cohort ON ` + t + ` (pipeline_id, created_at)`,
-		`CREATE TABLE ` + members + ` (opportunity_id {id} NOT NULL, user_id {id} NOT NULL, PRIMARY KEY (user_id, opportunity_id))`,
-		`CREATE INDEX ` + members + `_opp ON ` + members + ` (opportunity_id)`,
+// the stage visits, and the cells the projection keeps adding up so that boards and funnels read
+// a few rows per owner and month, never the opportunities: open ones per stage (Totals), every one
+// by how far it got and how it ended (Cohorts), and the ended stays per stage (StageDays), each
+// keyed by pipeline, owner and the month the opportunity was created.
+func TableDDL(t Tables) []string {
+	return append([]string{table.Create(t.Rows),
+		`CREATE INDEX ` + t.Rows + `_customer ON ` + t.Rows + ` (customer_id)`,
+		`CREATE INDEX ` + t.Rows + `_board ON ` + t.Rows + ` (pipeline_id, status, stage, updated_at)`,
+		`CREATE INDEX ` + t.Rows + `_forecast ON ` + t.Rows + ` (status, expected_close)`,
+		`CREATE TABLE ` + t.Members + ` (opportunity_id {id} NOT NULL, user_id {id} NOT NULL, PRIMARY KEY (user_id, opportunity_id))`,
+		`CREATE INDEX ` + t.Members + `_opp ON ` + t.Members + ` (opportunity_id)`,
 		// one row per stay of an opportunity in a stage (left_at NULL: still there)
-		`CREATE TABLE ` + visits + ` (opportunity_id {id} NOT NULL, seq INTEGER NOT NULL, pipeline_id TEXT NOT NULL, stage TEXT NOT NULL,
+		`CREATE TABLE ` + t.Visits + ` (opportunity_id {id} NOT NULL, seq INTEGER NOT NULL, pipeline_id TEXT NOT NULL, stage TEXT NOT NULL,
 			entered_at {time} NOT NULL, left_at {time}, PRIMARY KEY (opportunity_id, seq))`,
-		`CREATE INDEX ` + visits + `_stage ON ` + visits + ` (pipeline_id, stage, left_at)`,
-		// open opportunities per pipeline, stage and owner: the kanban's counts and sums read a few
-		// rows per owner, never the opportunities
-		`CREATE TABLE ` + totals + ` (pipeline_id TEXT NOT NULL, stage TEXT NOT NULL, owner_id {id} NOT NULL, n {bigint} NOT NULL,
-			amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, stage))`,
-	}, readmodels.OwnershipIndexes(t, Sorts)...)
+		`CREATE TABLE ` + t.Totals + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL, stage TEXT NOT NULL,
+			n {bigint} NOT NULL, amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, month, stage))`,
+		`CREATE TABLE ` + t.Cohorts + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL, furthest INTEGER NOT NULL,
+			status TEXT NOT NULL, n {bigint} NOT NULL, won_amount {money} NOT NULL, cycle_secs {bigint} NOT NULL,
+			PRIMARY KEY (pipeline_id, owner_id, month, furthest, status))`,
+		`CREATE TABLE ` + t.StageDays + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL, stage TEXT NOT NULL,
+			n {bigint} NOT NULL, secs {bigint} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, month, stage))`,
+	}, readmodels.OwnershipIndexes(t.Rows, Sorts)...)
 }
 
 // ScopeFor is the opportunity scope of an actor (no pool: every opportunity has an owner).
@@ -385,7 +401,7 @@ func (v *Views) Kanban(ctx context.Context, r Reader, pipeline uuid.UUID, stages
 	}
 	// owned in scope: the totals of the owners the scope covers
 	owners, ownerArgs := r.Scope.UserCondition(v.Gens.Table(Projection, "opportunity_org_users"), "owner_id")
-	stmt := `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM ` + totals + ` WHERE pipeline_id = ?`
+	stmt := `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM ` + totals + ` WHERE pipeline_id = ?` // over every month
 	args := []any{pipeline.String()}
 	if owners != "" {
 		stmt += " AND " + owners

@@ -370,20 +370,19 @@ func (a api) revisePipeline(ctx context.Context, m commands.Meta, id uuid.UUID, 
 	return a.Opportunities.RevisePipeline(ctx, m, id, in.Name, in.Stages, in.Disabled)
 }
 
-// funnel: GET /api/v1/opportunity-funnel?pipelineId=&from=&to=&ownerId=&departmentId= measures the
-// opportunities created in [from, to] (dates; default: this year so far).
+// funnel: GET /api/v1/opportunity-funnel?pipelineId=&from=2026-01&to=2026-12&ownerId=&departmentId=
+// measures the opportunities created in the months from..to (default: this year so far).
 func (a api) funnel(r *http.Request) (httpkit.Reply, error) {
 	p := httpkit.Params(r.URL.Query())
 	pid := p.UUID("pipelineId")
 	now := a.Kit.Clock().UTC()
-	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), now
-	if s := dateParam(p, "from"); s != "" {
-		from, _ = time.Parse(time.DateOnly, s)
+	from, to := p.Str("from"), p.Str("to")
+	if from == "" {
+		from = now.Format("2006") + "-01"
 	}
-	if s := dateParam(p, "to"); s != "" {
-		to, _ = time.Parse(time.DateOnly, s)
+	if to == "" {
+		to = now.Format("2006-01")
 	}
-	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1) // the whole last day
 	q := opportunityview.FunnelQuery{Reader: opportunityview.ReaderOf(httpkit.ActorOf(r.Context())), From: from, To: to,
 		OwnerID: p.UUID("ownerId"), DepartmentID: p.UUID("departmentId")}
 	if err := p.Err(); err != nil {

@@ -1477,7 +1477,7 @@ export interface paths {
         };
         /**
          * The funnel of a pipeline
-         * @description Measures the opportunities of a pipeline created in the period (default: this year so far), optionally of one owner or of a department and those below it, inside the caller's sight. Per stage: how many got to it or further (won ones count for every stage), the conversion to the next stage (the last stage: to won), the open ones in it now with their amount and weighted amount, and the average days a stay in the stage lasted (from the stage changes in the log). Overall: won, lost, win rate (won ÷ closed), won amount, average deal size and average sales cycle (creation to win). Percentages and days are decimal text. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         * @description Measures the opportunities of a pipeline created in the months of the period (default: this year so far; at most 36 months), optionally of one owner or of a department and those below it, inside the caller's sight. Per stage: how many got to it or further (won ones count for every stage), the conversion to the next stage (the last stage: to won), the open ones in it now with their amount and weighted amount, and the average days a stay in the stage lasted (from the stage changes in the log). Overall: won, lost, win rate (won ÷ closed), won amount, average deal size and average sales cycle (creation to win). Percentages and days are decimal text. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
          */
         get: operations["getOpportunityFunnel"];
         put?: never;
@@ -4132,12 +4132,9 @@ export interface components {
         OpportunityFunnel: {
             /** Format: uuid */
             pipelineId: string;
-            /** Format: date */
+            /** @description The first month. */
             from: string;
-            /**
-             * Format: date
-             * @description The day after the period's last.
-             */
+            /** @description The last month. */
             to: string;
             /** Format: int64 */
             total: number;
@@ -11446,13 +11443,13 @@ export interface operations {
                 /** @description The pipeline (default: the default pipeline). */
                 pipelineId?: string;
                 /**
-                 * @description First creation date (inclusive).
-                 * @example 2026-01-01
+                 * @description The first month of creation, 2006-01.
+                 * @example 2026-01
                  */
                 from?: string;
                 /**
-                 * @description Last creation date (inclusive); the period lasts at most three years.
-                 * @example 2026-12-31
+                 * @description The last month of creation (inclusive), 2006-01.
+                 * @example 2026-12
                  */
                 to?: string;
                 /** @description Only this owner's. */
@@ -11486,8 +11483,8 @@ export interface operations {
                     /**
                      * @example {
                      *       "pipelineId": "5f0c2f7e-8a41-4b6e-9d3c-0a7e1b2c3d40",
-                     *       "from": "2026-01-01",
-                     *       "to": "2026-12-31",
+                     *       "from": "2026-01",
+                     *       "to": "2026-12",
                      *       "total": 3,
                      *       "won": 1,
                      *       "lost": 1,
