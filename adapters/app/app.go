@@ -227,6 +227,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, sessions)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
 	a.Dict = dictcmd.New(a.Store, a.Registry, cfg.Clock)
+	// The coded fields of leads and customers are checked against the data dictionary.
+	a.Leads.WithDictionary(a.Dict)
+	a.Customers.WithDictionary(a.Dict)
+	a.Convert.Dict = a.Dict
 	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Clock: cfg.Clock}
 	var projectors []engine.Projector
 	for _, m := range modules {
