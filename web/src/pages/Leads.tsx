@@ -5,7 +5,7 @@ import { useNavigate } from 'react-router';
 import { call, exportUrl, type Schemas } from '../api/client';
 import { DataList, type Col } from '../components/DataList';
 import { AssignDialog, ReasonDialog, UserSelect, useUserName } from '../components/common';
-import { ClearFilters, TextFilter, useListParams } from '../components/filters';
+import { ClearFilters, useListParams } from '../components/filters';
 import { useCommand } from '../components/commands';
 import { useLang, useT } from '../i18n';
 import { DictFilter, useDictLabel } from '../components/dict';
