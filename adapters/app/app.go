@@ -239,6 +239,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Opps = opportunitycmd.New(a.Store, a.Registry, cfg.Clock, opportunitycmd.Deps{Org: v.OrgViews, Customers: a.Customers, Dictionary: a.Dict,
 		Products: productPrices{v.ProductViews}})
 	a.Products = productcmd.New(a.Store, a.Registry, cfg.Clock, a.Dict) // units are checked against the dictionary
+	// The coded fields of leads and customers are checked against the data dictionary.
+	a.Leads.WithDictionary(a.Dict)
+	a.Customers.WithDictionary(a.Dict)
+	a.Convert.Dict = a.Dict
 	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Clock: cfg.Clock}
 	var projectors []engine.Projector
 	for _, m := range modules {

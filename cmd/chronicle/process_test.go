@@ -336,7 +336,7 @@ func startLeadLoad(c *apiClient, workers int, prefix string) *leadLoad {
 				default:
 				}
 				body := map[string]any{"name": fmt.Sprintf("%s线索%d-%d", prefix, w, i), "company": "星河科技有限公司",
-					"phone": fmt.Sprintf("010-%04d %04d", w, i%10000), "source": "压测"}
+					"phone": fmt.Sprintf("010-%04d %04d", w, i%10000), "source": "other"} // a lead_source code
 				status, b, err := c.do(http.MethodPost, "/api/v1/leads", body)
 				var v struct{ ID string }
 				if err == nil && status/100 == 2 {

@@ -15,6 +15,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/role"
 )
@@ -29,6 +30,9 @@ type Service struct {
 	Customers *customercmd.Service
 	Contacts  *customercmd.Contacts
 	Clock     commands.Clock
+	// Dict is the data dictionary (nil: the built-in lists): a lead's industry that is a branch
+	// becomes the customer's industry (its sector) and sub-industry.
+	Dict commands.Dictionary
 }
 
 // New refuses nil dependencies.
@@ -121,7 +125,13 @@ func (h *Service) complete(ctx context.Context, m commands.Meta, leadID uuid.UUI
 	if conv.WithoutRemark {
 		f.Remark = ""
 	}
-	cu, err := customer.New(customerID, customer.Fields{Name: name, Source: f.Source, Industry: f.Industry, Level: f.Level,
+	// The lead's coded fields are copied as they are: a value stored before the dictionary existed
+	// (free text) or an item disabled since converts too; the customer shows it as stored.
+	industry, sub, err := h.industries(ctx, f.Industry)
+	if err != nil {
+		return 0, err
+	}
+	cu, err := customer.New(customerID, customer.Fields{Name: name, Source: f.Source, Industry: industry, SubIndustry: sub, Level: f.Level,
 		Address: f.Address, Phone: f.Phone, Email: f.Email, Remark: f.Remark, NextFollowUpAt: f.NextFollowUpAt},
 		customer.StatusPotential, owner, leadID.String(), m.Actor.ID, h.Clock())
 	if err != nil {
@@ -148,4 +158,21 @@ func (h *Service) complete(ctx context.Context, m commands.Meta, leadID uuid.UUI
 	last = max(last, r.Position)
 	r, err = h.Customers.SetPrimaryContactIfNone(ctx, m, customerID, contactID)
 	return max(last, r.Position), err
+}
+
+// industries splits a lead's industry into the customer's industry and sub-industry: a branch of
+// the industry list is its sector and itself; anything else (a sector, free text) is the industry.
+func (h *Service) industries(ctx context.Context, v string) (string, string, error) {
+	if v == "" {
+		return "", "", nil
+	}
+	ls := commands.Lists{Dict: h.Dict}
+	l, err := ls.List(ctx, dictionary.Industry)
+	if err != nil {
+		return "", "", err
+	}
+	if it, ok := l.Item(v); ok && it.Parent != "" {
+		return it.Parent, it.Code, nil
+	}
+	return v, "", nil
 }

@@ -66,6 +66,7 @@ type Service struct {
 	// contacts is the contact repository, for merges (which move the source's contacts).
 	contacts *commands.Repository[*contact.Contact]
 	claims   commands.ClaimLedger
+	dict     commands.Dictionary
 }
 
 // New refuses nil dependencies.
@@ -142,6 +143,9 @@ func (h *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if err != nil {
 		return commands.Result{}, err
 	}
+	if err := resolveFields(ctx, &commands.Lists{Dict: h.dict}, &c.Fields); err != nil {
+		return commands.Result{}, err
+	}
 	cu, err := customer.New(c.ID, c.Fields, c.Status, owner, "", m.Actor.ID, h.clock())
 	if err := errors.Join(err, h.checkCustom(ctx, c.Fields.Custom)); err != nil {
 		return commands.Result{}, err
@@ -177,6 +181,10 @@ func (h *Service) Edit(ctx context.Context, m commands.Meta, id uuid.UUID, permi
 func (h *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p customer.Patch) (commands.Result, error) {
 	m.Command = commands.CustomerUpdate
 	return h.Edit(ctx, m, id, role.CustomersUpdate, func(c *customer.Customer) error {
+		p := p
+		if err := resolvePatch(ctx, &commands.Lists{Dict: h.dict}, c.Fields(), &p); err != nil {
+			return err
+		}
 		if len(p.Custom) > 0 {
 			merged := map[string]any{}
 			for k, v := range c.Fields().Custom {

@@ -46,9 +46,14 @@ func (h *Service) Import(ctx context.Context, m commands.Meta, rows []ImportRow,
 		return nil, commands.ErrForbidden
 	}
 	now := h.clock()
+	lists := &commands.Lists{Dict: h.dict} // the lists as the batch starts
 	return commands.CreateEach(ctx, m, h.repo, len(rows), o, func(i int) (uuid.UUID, *customer.Customer, error) {
 		id := ImportID(rows[i].Fields.Name)
-		c, err := customer.New(id, rows[i].Fields, rows[i].Status, m.Actor.ID, "", m.Actor.ID, now)
+		f := rows[i].Fields
+		if err := resolveFields(ctx, lists, &f); err != nil { // a label or a code; an unknown value fails the row
+			return id, nil, err
+		}
+		c, err := customer.New(id, f, rows[i].Status, m.Actor.ID, "", m.Actor.ID, now)
 		return id, c, err
 	}, commands.SameCreated(func(e event.Event) (any, bool) {
 		c, ok := e.(customer.Created)

@@ -33,9 +33,13 @@ func (h *Service) Import(ctx context.Context, m commands.Meta, rows []ImportRow,
 		return nil, commands.ErrForbidden
 	}
 	now := h.clock()
+	lists := &commands.Lists{Dict: h.dict} // the lists as the batch starts
 	return commands.CreateEach(ctx, m, h.repo, len(rows), o, func(i int) (uuid.UUID, *lead.Lead, error) {
 		f := rows[i].Fields
 		id := ImportID(f.Name, f.Company, f.Mobile, f.Phone)
+		if err := h.resolveFields(ctx, lists, &f); err != nil { // a label or a code; an unknown value fails the row
+			return id, nil, err
+		}
 		l, err := lead.New(id, f, m.Actor.ID, m.Actor.ID, now)
 		return id, l, err
 	}, commands.SameCreated(func(e event.Event) (any, bool) {

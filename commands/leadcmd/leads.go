@@ -41,6 +41,14 @@ type Service struct {
 	org    Directory
 	rules  access.Rules
 	claims commands.ClaimLedger
+	dict   commands.Dictionary
+}
+
+// WithDictionary makes the commands check the coded fields (source, industry, level) against
+// the data dictionary d; without it they check against the built-in lists.
+func (h *Service) WithDictionary(d commands.Dictionary) *Service {
+	h.dict = d
+	return h
 }
 
 // New refuses nil dependencies.
@@ -103,6 +111,9 @@ func (h *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if err != nil {
 		return commands.Result{}, err
 	}
+	if err := h.resolveFields(ctx, &commands.Lists{Dict: h.dict}, &c.Fields); err != nil {
+		return commands.Result{}, err
+	}
 	l, err := lead.New(c.ID, c.Fields, owner, m.Actor.ID, h.clock())
 	if err != nil {
 		return commands.Result{}, err
@@ -117,7 +128,13 @@ func (h *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 // Update changes fields or the status of a lead the actor may edit.
 func (h *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p lead.Patch) (commands.Result, error) {
 	m.Command = commands.LeadUpdate
-	return h.Edit(ctx, m, id, role.LeadsUpdate, func(l *lead.Lead) error { return l.Update(p, m.Actor.ID, h.clock()) })
+	return h.Edit(ctx, m, id, role.LeadsUpdate, func(l *lead.Lead) error {
+		p := p
+		if err := h.resolvePatch(ctx, l.Fields(), &p); err != nil {
+			return err
+		}
+		return l.Update(p, m.Actor.ID, h.clock())
+	})
 }
 
 // Assign gives a lead to an active user inside the actor's data scope.

@@ -40,17 +40,12 @@ type Products interface {
 	Product(ctx context.Context, id uuid.UUID) (name, price string, err error)
 }
 
-// Dictionary reads the data dictionary's lists (opportunity sources, lost reasons).
-type Dictionary interface {
-	List(ctx context.Context, k dictionary.Kind) (*dictionary.List, error)
-}
-
 // Deps are the service's ports.
 type Deps struct {
 	Org        access.Directory
 	Customers  Customers
-	Products   Products // nil: line items must carry their unit price
-	Dictionary Dictionary
+	Products   Products            // nil: line items must carry their unit price
+	Dictionary commands.Dictionary // opportunity sources, lost reasons
 }
 
 // Service handles the opportunity commands.
@@ -125,6 +120,10 @@ func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if err != nil {
 		return commands.Result{}, err
 	}
+	dict := commands.Lists{Dict: s.deps.Dictionary}
+	if err := dict.Resolve(ctx, commands.Coded{Field: "source", Kind: dictionary.OpportunitySource, Value: &c.Fields.Source}); err != nil {
+		return commands.Result{}, err
+	}
 	o, err := opportunity.New(c.ID, c.Fields, p, c.Stage, lines, owner, c.FromLeadID, m.Actor.ID, s.clock())
 	if err != nil {
 		return commands.Result{}, err
@@ -183,8 +182,8 @@ func (s *Service) priced(ctx context.Context, in []opportunity.LineInput) ([]opp
 
 // references checks what changed between two versions of the fields: the customer is in the
 // actor's scope, the contacts are the customer's, the team are active users, the source is a
-// usable dictionary item. Unchanged values are not checked again (a source disabled since, a
-// contact moved away, stay as they were).
+// (the source is resolved against the dictionary before: see Create and Update). Unchanged values
+// are not checked again (a contact moved away stays as it was).
 func (s *Service) references(ctx context.Context, a access.Actor, before, after opportunity.Fields) error {
 	var errs []error
 	cust, _ := uuid.Parse(after.CustomerID)
@@ -218,28 +217,7 @@ func (s *Service) references(ctx context.Context, a access.Actor, before, after 
 			errs = append(errs, &field.Error{Field: fmt.Sprintf("teamIds[%d]", i), Message: "is not an active user", Code: "unknown_user"})
 		}
 	}
-	if after.Source != before.Source && after.Source != "" {
-		code, err := s.dictionaryCode(ctx, dictionary.OpportunitySource, "source", after.Source)
-		if err != nil {
-			errs = append(errs, err)
-		} else if code != after.Source {
-			errs = append(errs, &field.Error{Field: "source", Message: fmt.Sprintf("send the code %q, not its label", code), Code: "unknown_dictionary_value"})
-		}
-	}
 	return errors.Join(errs...)
-}
-
-// dictionaryCode resolves a value (a code or a label) to a usable item's code.
-func (s *Service) dictionaryCode(ctx context.Context, k dictionary.Kind, name, v string) (string, error) {
-	l, err := s.deps.Dictionary.List(ctx, k)
-	if err != nil {
-		return "", err
-	}
-	code, ok := l.Resolve(v)
-	if !ok {
-		return "", &field.Error{Field: name, Message: fmt.Sprintf("%q is not an enabled item of the %s list", v, k), Code: "unknown_dictionary_value"}
-	}
-	return code, nil
 }
 
 // Load returns an opportunity the actor may read (see Visible).
@@ -296,6 +274,14 @@ func (s *Service) edit(ctx context.Context, m commands.Meta, id uuid.UUID, permi
 // Update changes fields.
 func (s *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p opportunity.Patch) (commands.Result, error) {
 	m.Command = commands.OpportunityUpdate
+	if p.Source != nil {
+		src := *p.Source
+		dict := commands.Lists{Dict: s.deps.Dictionary}
+		if err := dict.Resolve(ctx, commands.Coded{Field: "source", Kind: dictionary.OpportunitySource, Value: &src}); err != nil {
+			return commands.Result{}, err
+		}
+		p.Source = &src
+	}
 	return s.edit(ctx, m, id, role.OpportunitiesUpdate, func(o *opportunity.Opportunity) error {
 		before := o.Fields()
 		if err := o.Update(p, m.Actor.ID, s.clock()); err != nil {
@@ -347,12 +333,9 @@ func (s *Service) Win(ctx context.Context, m commands.Meta, id uuid.UUID, amount
 // Lose closes the deal as lost; the reason is a lost_reason code (or label).
 func (s *Service) Lose(ctx context.Context, m commands.Meta, id uuid.UUID, reason, competitor, note string) (commands.Result, error) {
 	m.Command = commands.OpportunityLose
-	if reason != "" {
-		code, err := s.dictionaryCode(ctx, dictionary.LostReason, "reason", reason)
-		if err != nil {
-			return commands.Result{}, err
-		}
-		reason = code
+	dict := commands.Lists{Dict: s.deps.Dictionary}
+	if err := dict.Resolve(ctx, commands.Coded{Field: "reason", Kind: dictionary.LostReason, Value: &reason}); err != nil {
+		return commands.Result{}, err
 	}
 	return s.edit(ctx, m, id, role.OpportunitiesUpdate, func(o *opportunity.Opportunity) error {
 		return o.Lose(reason, competitor, note, m.Actor.ID, s.clock())

@@ -45,9 +45,14 @@ func TestBehaviours(t *testing.T) {
 			var p customer.Patch
 			return p.SetText("nickname", "x")
 		}, 0, &customer.ValidationError{}},
-		{"update nature outside the list", []event.Event{created(alice)}, func(c *customer.Customer) error {
-			return c.Update(customer.Patch{Nature: ptr("pirate")}, alice, t1)
+		{"update type outside the list", []event.Event{created(alice)}, func(c *customer.Customer) error {
+			return c.Update(customer.Patch{Type: ptr("pirate")}, alice, t1)
 		}, 0, &customer.ValidationError{}},
+		// Nature, classification, level, industry and source are dictionary codes checked by the
+		// commands; the domain keeps any text (a value stored before the dictionary existed).
+		{"update nature: any text", []event.Event{created(alice)}, func(c *customer.Customer) error {
+			return c.Update(customer.Patch{Nature: ptr("外资")}, alice, t1)
+		}, 1, nil},
 		{"update only what changed", []event.Event{created(alice)}, func(c *customer.Customer) error {
 			return c.Update(customer.Patch{Name: ptr("北京星河科技有限公司"), City: ptr("北京")}, alice, t1)
 		}, 1, nil},

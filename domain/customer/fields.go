@@ -22,7 +22,10 @@ const (
 )
 
 // Enumerations from the customer's requirements (stored as these stable codes; the UI shows
-// Chinese labels).
+// Chinese labels). Natures and Classifications are the built-in items of the data dictionary's
+// business_nature and customer_class lists: the commands check nature, classification, level,
+// industry, sub-industry and source against the dictionary (the domain checks their length only,
+// so a value stored before the dictionary existed stays valid).
 var (
 	Natures         = []string{"foreign", "joint_venture", "state_owned", "collective", "private", "other"}
 	Types           = []string{"manufacturer", "trading", "service", "other"}
@@ -90,8 +93,7 @@ func (f Fields) Validate() error {
 		errs = append(errs, field.Text(t.name, *t.v, t.max))
 	}
 	errs = append(errs, field.Phone("phone", f.Phone), field.Phone("fax", f.Fax), field.Email("email", f.Email),
-		field.OneOf("nature", f.Nature, Natures...), field.OneOf("type", f.Type, Types...), field.OneOf("size", f.Size, Sizes...),
-		field.OneOf("classification", f.Classification, Classifications...), rating("satisfaction", f.Satisfaction), rating("credit", f.Credit))
+		field.OneOf("type", f.Type, Types...), field.OneOf("size", f.Size, Sizes...), rating("satisfaction", f.Satisfaction), rating("credit", f.Credit))
 	if f.Website != "" && !strings.Contains(f.Website, ".") {
 		errs = append(errs, field.Errorf("website", "is not a web address: %q", f.Website))
 	}

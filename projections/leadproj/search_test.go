@@ -36,7 +36,7 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 			base := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 			var last uint64
 			for i := range 30 {
-				f := lead.Fields{Name: names[i%len(names)], Company: fmt.Sprintf("公司%02d", i%7), Source: []string{"展会", "网站", "广告"}[i%3]}
+				f := lead.Fields{Name: names[i%len(names)], Company: fmt.Sprintf("公司%02d", i%7), Source: []string{"exhibition", "web", "search_ads"}[i%3]}
 				if i%4 != 0 {
 					t := base.Add(time.Duration(i%5) * time.Hour) // ties on purpose
 					f.NextFollowUpAt = &t
@@ -98,7 +98,7 @@ func TestLeadSearchSortsFiltersAndPages(t *testing.T) {
 				"q ALICE":   {leadview.Query{Q: "ALICE"}, func(l leadview.Lead) bool { return l.Name == "Alice" }},
 				"pool":      {leadview.Query{Pool: &pool}, func(l leadview.Lead) bool { return l.InPool }},
 				"following": {leadview.Query{Status: following}, func(l leadview.Lead) bool { return l.Status == "following" }},
-				"source":    {leadview.Query{Source: "网站"}, func(l leadview.Lead) bool { return l.Source == "网站" }},
+				"source":    {leadview.Query{Source: "web"}, func(l leadview.Lead) bool { return l.Source == "web" }},
 				"q 100%_":   {leadview.Query{Q: "100%_"}, func(leadview.Lead) bool { return false }},
 			}
 			for sname, scope := range scopes {

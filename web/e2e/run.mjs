@@ -355,7 +355,7 @@ await step('seed: 60 leads for 张伟 through the API (for paging and the 50-row
   state.zhangToken = await tokenOf('zhang', 'Beijing-north-office-26');
   state.wangToken = await tokenOf('wang', 'Guangzhou-south-desk-26!');
   for (let i = 1; i <= 60; i++) {
-    const r = await api(state.zhangToken, 'POST', '/leads', { name: `客户联系人${i}`, company: `上海云帆贸易${i}号有限公司`, phone: `021-6000 ${String(1000 + i)}`, source: i % 2 ? '网站' : '广告' });
+    const r = await api(state.zhangToken, 'POST', '/leads', { name: `客户联系人${i}`, company: `上海云帆贸易${i}号有限公司`, phone: `021-6000 ${String(1000 + i)}`, source: i % 2 ? 'web' : 'search_ads' }); // dictionary codes (lead_source)
     if (i === 1) state.seedLead = r.data.id;
   }
 });
@@ -394,9 +394,9 @@ await step('leads: 张伟 creates a lead in the form (a server field error shows
   await f.getByLabel('姓名').fill('王小明');
   await f.getByLabel('公司').fill('北京星河科技有限公司');
   await f.getByLabel('电话').fill('010-8888 6666');
-  await f.getByLabel('来源').fill('展会');
+  await select(zhang, '来源', '展会'); // a pick list of the data dictionary
   await f.getByLabel('邮箱').fill('not-an-email');
-  await f.getByLabel('来源').press('Enter');
+  await f.getByLabel('邮箱').press('Enter');
   await f.locator('.ant-form-item-has-error').filter({ hasText: '邮箱' }).waitFor();
   await f.getByLabel('邮箱').fill('wang.xm@xinghe.example.cn');
   await f.getByLabel('邮箱').press('Enter');
@@ -528,9 +528,7 @@ await step('customers: filter by industry and by a custom field; the URL and the
   await api(token, 'POST', '/customers', { name: '成都滤镜软件有限公司', industry: '软件', custom: { region: '华南' } });
   await admin.goto('/customers');
   await admin.getByTestId('more-filters').click();
-  const industry = admin.getByLabel('按行业筛选');
-  await industry.fill('制造业');
-  await industry.press('Enter');
+  await select(admin, '按行业筛选', '制造业', { close: true }); // the dictionary's sectors
   const rows = admin.locator('.ant-table-row');
   await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length === 2, null, { timeout: 15000 });
   expect((await rows.allInnerTexts()).every((r) => r.includes('制造')), 'industry filter: ' + (await rows.allInnerTexts()));
@@ -538,7 +536,7 @@ await step('customers: filter by industry and by a custom field; the URL and the
   await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length === 1, null, { timeout: 15000 });
   await rows.filter({ hasText: '杭州滤镜制造有限公司' }).waitFor();
   const url = new URL(admin.url());
-  expect(url.searchParams.get('industry') === '制造业' && url.searchParams.get('custom.region') === '华南', 'filters are not in the URL: ' + url.search);
+  expect(url.searchParams.get('industry') === 'manufacturing' && url.searchParams.get('custom.region') === '华南', 'filters are not in the URL: ' + url.search);
   await shot(admin, 'customers-filters-desktop');
   await axe(admin, 'customers (filters)');
   // a reload keeps them, and so does the export
@@ -554,16 +552,14 @@ await step('customers: filter by industry and by a custom field; the URL and the
 });
 
 await step('leads: the list shows owner names; the industry filter narrows it', async () => {
-  await api(state.zhangToken, 'POST', '/leads', { name: '赵制造', company: '苏州精工机械有限公司', industry: '机械制造' });
+  await api(state.zhangToken, 'POST', '/leads', { name: '赵制造', company: '苏州精工机械有限公司', industry: '机械设备' }); // a label: stored as its code
   await admin.goto('/leads');
-  const industry = admin.getByLabel('按行业筛选');
-  await industry.fill('机械制造');
-  await industry.press('Enter');
+  await select(admin, '按行业筛选', '机械设备', { close: true });
   await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length === 1, null, { timeout: 15000 });
   const row = admin.locator('.ant-table-row').filter({ hasText: '苏州精工机械有限公司' });
   await row.waitFor();
   expect((await row.innerText()).includes('张伟'), 'the lead row does not name its owner: ' + (await row.innerText()));
-  expect(new URL(admin.url()).searchParams.get('industry') === '机械制造', 'the industry filter is not in the URL');
+  expect(new URL(admin.url()).searchParams.get('industry') === 'manufacturing.machinery', 'the industry filter is not in the URL');
 });
 
 await step('contacts: open a contact from the list, see its customer and owner, edit it at its version', async () => {
@@ -638,8 +634,8 @@ await step('import: an XLSX with one bad row: dry run report, import, error repo
   const file = xlsx([
     ['姓名', '公司', '电话', '邮箱', '来源'],
     ['赵敏', '深圳华强电子有限公司', '0755-8888 1234', 'zhaomin@huaqiang.example.cn', '展会'],
-    ['钱进', '成都天府软件有限公司', '028-6666 5678', 'not-an-email', '网站'],
-    ['孙丽', '武汉光谷科技有限公司', '027-5555 4321', 'sunli@guanggu.example.cn', '广告'],
+    ['钱进', '成都天府软件有限公司', '028-6666 5678', 'not-an-email', '官网咨询'],
+    ['孙丽', '武汉光谷科技有限公司', '027-5555 4321', 'sunli@guanggu.example.cn', 'search_ads'],
   ]);
   await admin.locator('input[type=file]').setInputFiles({ name: 'leads.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: file });
   await btn(admin, '试运行').click();
@@ -657,7 +653,7 @@ await step('import: an XLSX with one bad row: dry run report, import, error repo
   const body = readFileSync(await dl.path(), 'utf8');
   const lines = body.replace(/^\ufeff/, '').trim().split('\n');
   expect(body.startsWith('\ufeff') && lines[0] === '行号,错误,姓名,公司,电话,邮箱,来源', 'error report header: ' + body);
-  expect(lines.length === 2 && lines[1].startsWith('3,') && lines[1].includes('email') && lines[1].includes('钱进,成都天府软件有限公司,028-6666 5678,not-an-email,网站'),
+  expect(lines.length === 2 && lines[1].startsWith('3,') && lines[1].includes('email') && lines[1].includes('钱进,成都天府软件有限公司,028-6666 5678,not-an-email,官网咨询'),
     'error report row: ' + body);
   expect(dl.suggestedFilename().endsWith('-错误报告.csv') || dl.suggestedFilename().startsWith('import-errors-'), 'report file name: ' + dl.suggestedFilename());
   const found = (await api(state.adminToken, 'GET', '/leads?q=' + encodeURIComponent('华强'))).data.total;

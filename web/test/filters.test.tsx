@@ -5,7 +5,7 @@ import { buildQuery, exportUrl } from '../src/api/client';
 import { activeFilterCount, customFilterPatch, customFilterValue, patchParams, queryOf, type CustomField } from '../src/components/filters';
 import Customers from '../src/pages/Customers';
 import Leads from '../src/pages/Leads';
-import { json, renderWith, session } from './helpers';
+import { dictionariesFixture, json, renderWith, session } from './helpers';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -49,6 +49,7 @@ function stubApi(urls: string[]) {
     urls.push(decodeURIComponent(url));
     if (url.startsWith('/api/v1/settings')) return json(200, { leadClaimCap: 100, customerPool: {}, customerFields: defs });
     if (url.startsWith('/api/v1/users')) return json(200, { items: [] });
+    if (url.startsWith('/api/v1/dictionaries')) return json(200, dictionariesFixture());
     if (url.startsWith('/api/v1/leads'))
       return json(200, { items: [{ id: 'l1', name: '王小明', company: '星河', status: 'new', ownerId: 'u9', ownerName: '李销售', inPool: false, createdAt: '2026-11-01T00:00:00Z' }], total: 1, totalExact: true });
     return json(200, { items: [], total: 0, totalExact: true });
@@ -58,10 +59,10 @@ function stubApi(urls: string[]) {
 test('customer filters from the URL reach the list query; a custom field filter set in the bar is added to the URL and the query', async () => {
   const urls: string[] = [];
   stubApi(urls);
-  renderWith(<Customers pool={false} />, { path: '/customers', route: '/customers?industry=制造业&custom.region=华南&classification=target', s: session(['customers.read']) });
+  renderWith(<Customers pool={false} />, { path: '/customers', route: '/customers?industry=manufacturing&custom.region=华南&classification=target', s: session(['customers.read']) });
   await waitFor(() => expect(urls.some((u) => u.startsWith('/api/v1/customers?'))).toBe(true));
   const list = () => urls.filter((u) => u.startsWith('/api/v1/customers?')).at(-1)!;
-  expect(list()).toContain('industry=制造业');
+  expect(list()).toContain('industry=manufacturing');
   expect(list()).toContain('custom.region=华南');
   expect(list()).toContain('classification=target');
   // the advanced row is open because filters of it are set, with one control per custom field
@@ -76,8 +77,10 @@ test('customer filters from the URL reach the list query; a custom field filter 
   expect(list()).toContain('custom.region=华南');
 
   const user = userEvent.setup();
-  await user.type(screen.getByLabelText('按来源筛选'), '展会{Enter}');
-  await waitFor(() => expect(list()).toContain('source=展会'));
+  // the coded filters pick from the dictionary: the label is chosen, the code is sent
+  await user.click(screen.getByLabelText('按来源筛选'));
+  await user.click(await screen.findByTitle('客户转介绍'));
+  await waitFor(() => expect(list()).toContain('source=referral'));
 
   await user.click(screen.getByTestId('clear-filters'));
   await waitFor(() => expect(list()).toBe('/api/v1/customers?limit=50'));
@@ -91,7 +94,8 @@ test('the lead list shows owner names and filters by industry', async () => {
   const list = () => urls.filter((u) => u.startsWith('/api/v1/leads?')).at(-1)!;
   expect(list()).toContain('status=new&status=following');
   const user = userEvent.setup();
-  await user.type(screen.getByLabelText('按行业筛选'), '制造业{Enter}');
-  await waitFor(() => expect(list()).toContain('industry=制造业'));
+  await user.click(screen.getByLabelText('按行业筛选'));
+  await user.click(await screen.findByTitle('制造业'));
+  await waitFor(() => expect(list()).toContain('industry=manufacturing'));
   expect(list()).toContain('status=new&status=following');
 });

@@ -45,3 +45,24 @@ export type Handler = (url: string, init: RequestInit) => Response | undefined;
 export function json(status: number, body: unknown, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers } });
 }
+
+/** A GET /dictionaries answer with the lists the lead and customer forms use (a few items each;
+ * the trade show source is disabled). */
+export function dictionariesFixture() {
+  const item = (code: string, zh: string, en: string, enabled = true, parent?: string) => ({ code, labels: { 'zh-CN': zh, en }, enabled, ...(parent ? { parent } : {}) });
+  const list = (kind: string, items: ReturnType<typeof item>[], levels = 1) => ({ kind, levels, version: 0, items });
+  return {
+    items: [
+      list('lead_source', [item('web', '官网咨询', 'Website'), item('exhibition', '展会', 'Trade show', false), item('referral', '客户转介绍', 'Referral')]),
+      list('industry', [
+        item('manufacturing', '制造业', 'Manufacturing'), item('manufacturing.machinery', '机械设备', 'Machinery', true, 'manufacturing'),
+        item('internet', '互联网', 'Internet'), item('internet.software', '软件', 'Software', true, 'internet'),
+      ], 2),
+      list('customer_level', [item('A', 'A（重点客户）', 'A (key)'), item('B', 'B（普通客户）', 'B (regular)')]),
+      list('customer_class', [item('target', '目标客户', 'Target'), item('partner', '合作伙伴', 'Partner')]),
+      list('business_nature', [item('private', '民营企业', 'Private'), item('other', '其他', 'Other')]),
+    ],
+    total: 5,
+    totalExact: true,
+  };
+}

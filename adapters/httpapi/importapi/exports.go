@@ -10,9 +10,11 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
+	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
@@ -29,11 +31,40 @@ import (
 type names struct {
 	ctx   context.Context
 	org   *orgview.Views
+	dict  *dictview.Views
 	users map[uuid.UUID]string
+	lists map[dictionary.Kind]map[string]string // code -> Chinese label
 }
 
 func (a api) names(ctx context.Context) *names {
-	return &names{ctx: ctx, org: a.OrgViews, users: map[uuid.UUID]string{}}
+	return &names{ctx: ctx, org: a.OrgViews, dict: a.DictViews, users: map[uuid.UUID]string{}, lists: map[dictionary.Kind]map[string]string{}}
+}
+
+// Label is the Chinese label of a dictionary code as the dictionary view has it (each list read
+// once per export); a value that is no code of the list (stored before the dictionary existed)
+// is written as stored. Without the view, the built-in items'.
+func (n *names) Label(k dictionary.Kind, code string) string {
+	if code == "" {
+		return ""
+	}
+	labels, ok := n.lists[k]
+	if !ok {
+		items := dictionary.Defaults[k]
+		if n.dict != nil {
+			if l, err := n.dict.List(n.ctx, k); err == nil {
+				items = l.Items
+			}
+		}
+		labels = make(map[string]string, len(items))
+		for _, it := range items {
+			labels[it.Code] = it.Labels.ZH
+		}
+		n.lists[k] = labels
+	}
+	if s, ok := labels[code]; ok {
+		return s
+	}
+	return code
 }
 
 func (n *names) User(id *uuid.UUID) string {

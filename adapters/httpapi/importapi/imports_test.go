@@ -183,11 +183,11 @@ var customerCSV = [][]string{
 	{"客户名称", "电话", "邮箱", "行业", "来源", "级别", "省份", "城市", "地址", "备注", "性质", "类型", "规模", "满意度", "信用", "微信"},
 	{"北京星河科技有限公司", "010-6688 9900", "info@xinghe.cn", "软件", "展会", "A", "北京", "北京", "海淀区中关村大街1号", "重点客户", "私营", "服务商", "中型", "4", "5", "xh001"},
 	{"", "021-1234 5678", "a@b.cn", "软件", "", "", "", "", "", "", "", "", "", "", "", ""},
-	{"上海银河贸易有限公司", "021-5555 6666", "sales@yinhe.com", "贸易", "网络", "B", "上海", "上海", "浦东新区世纪大道100号", "", "合资", "贸易商", "大型", "3", "", ""},
+	{"上海银河贸易有限公司", "021-5555 6666", "sales@yinhe.com", "retail", "web", "B", "上海", "上海", "浦东新区世纪大道100号", "", "合资", "贸易商", "大型", "3", "", ""},
 	{"广州白云商贸", "020-8888 7777", "not-an-email", "零售", "", "", "广东", "广州", "", "", "", "", "", "", "", ""},
-	{"深圳南山电子有限公司", "0755-2666 8888", "", "电子", "转介绍", "A", "广东", "深圳", "南山区科技园", "备注,含逗号", "外资", "生产商", "小型", "", "4", ""},
+	{"深圳南山电子有限公司", "0755-2666 8888", "", "电子电器", "客户转介绍", "A", "广东", "深圳", "南山区科技园", "备注,含逗号", "外资", "生产商", "小型", "", "4", ""},
 	{"杭州西湖软件", "0571-8765 4321", "", "软件", "", "C", "浙江", "杭州", "", "", "海盗", "", "", "", "", ""},
-	{"成都天府食品有限公司", "028-8666 5555", "cd@tianfu.com", "食品", "展会", "B", "四川", "成都", "", "=SUM(A1)", "国有", "", "", "5", "5", ""},
+	{"成都天府食品有限公司", "028-8666 5555", "cd@tianfu.com", "Manufacturing", "展会", "B", "四川", "成都", "", "=SUM(A1)", "国有", "", "", "5", "5", ""},
 }
 
 // TestImportExportCustomers: CSV and XLSX with Chinese headers and bad rows; dry run, import,
@@ -246,7 +246,9 @@ func TestImportExportCustomers(t *testing.T) {
 		}
 		if xinghe == nil || xinghe["nature"] != "private" || xinghe["type"] != "service" || xinghe["size"] != "medium" ||
 			xinghe["satisfaction"].(float64) != 4 || xinghe["credit"].(float64) != 5 || xinghe["ownerId"] != adminID ||
-			xinghe["phone"] != "010-6688 9900" || xinghe["status"] != "potential" {
+			xinghe["phone"] != "010-6688 9900" || xinghe["status"] != "potential" ||
+			// labels and codes are stored as codes; a branch given as the industry is its sector and itself
+			xinghe["industry"] != "internet" || xinghe["subIndustry"] != "internet.software" || xinghe["source"] != "exhibition" || xinghe["level"] != "A" {
 			t.Fatalf("imported customer: %v (admin %s)", xinghe, adminID)
 		}
 
@@ -348,7 +350,11 @@ func TestImportExportCustomers(t *testing.T) {
 				}
 			}
 			x := got["北京星河科技有限公司"]
-			if x["性质"] != "私营" || x["电话"] != "010-6688 9900" || x["满意度"] != "4" || x["类型"] != "服务商" || x["负责人"] == "" || x["编号"] != xinghe["id"] {
+			// Coded fields are written as their Chinese labels (they import again: see the round trip).
+			if x["行业"] != "互联网" || x["子行业"] != "软件" || x["来源"] != "展会" || x["级别"] != "A（重点客户）" {
+				t.Fatalf("%s export coded fields: %v", format, x)
+			}
+			if x["性质"] != "民营企业" || x["电话"] != "010-6688 9900" || x["满意度"] != "4" || x["类型"] != "服务商" || x["负责人"] == "" || x["编号"] != xinghe["id"] {
 				t.Fatalf("%s export row: %v", format, x)
 			}
 			if got["成都天府食品有限公司"]["备注"] != "=SUM(A1)" && format == "xlsx" {
@@ -394,7 +400,7 @@ func TestImportLeadsAndContacts(t *testing.T) {
 		leads := csvBytes([][]string{
 			{"姓名", "公司", "手机", "电话", "邮箱", "来源", "下次跟进时间"},
 			{"王小明", "北京星河科技有限公司", "138 0013 8000", "", "wang@xinghe.cn", "展会", "2026-12-01"},
-			{"李四", "深圳星河电子", "", "0755-8888 6666", "", "网络", ""},
+			{"李四", "深圳星河电子", "", "0755-8888 6666", "", "web", ""},
 			{"赵六", "", "call me", "", "", "", ""},
 			{"钱七", "上海某公司", "", "", "", "", "下周"},
 		})

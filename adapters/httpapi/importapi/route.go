@@ -10,6 +10,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
+	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
@@ -23,6 +24,8 @@ type Deps struct {
 	LeadViews     *leadview.Views
 	CustomerViews *customerview.Views
 	OrgViews      *orgview.Views
+	// DictViews gives exports the labels of dictionary codes (nil: the built-in items').
+	DictViews *dictview.Views
 }
 
 // Routes registers imports and exports. They must come before the record routes of customers,

@@ -3,6 +3,7 @@ package tabular
 import (
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
+	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 )
 
@@ -27,6 +28,21 @@ func cLabel(field string, headers []string, l labels, dst func(*customer.Fields)
 		Format: func(c customerView, _ Names) string { return l.label(*dst(&c.Fields)) }}
 }
 
+// cCoded is a customer field holding a dictionary code: imports take a code or a label (the
+// commands resolve it; syn adds the synonyms older files used, nil none), exports write the
+// Chinese label (which imports again).
+func cCoded(field string, headers []string, k dictionary.Kind, syn *labels, dst func(*customer.Fields) *string) customerCol {
+	return customerCol{Field: field, Headers: headers,
+		Parse: func(c *CustomerRow, v string) error {
+			if syn != nil {
+				v = syn.code(v)
+			}
+			*dst(&c.Fields) = v
+			return nil
+		},
+		Format: func(c customerView, n Names) string { return n.Label(k, *dst(&c.Fields)) }}
+}
+
 // cRating is a customer rating from 1 to 5 (or stars).
 func cRating(field string, headers []string, dst func(*customer.Fields) *int) customerCol {
 	return customerCol{Field: field, Headers: headers,
@@ -42,14 +58,14 @@ var Customers = &Spec[CustomerRow, customerView]{Name: "customers", Title: "客�
 	{Field: "id", Headers: []string{"编号", "id", "客户编号", "customerId"}, Format: func(c customerView, _ Names) string { return c.ID.String() }},
 	cText("name", []string{"客户名称", "名称", "name", "客户", "customer", "customerName", "公司名称", "企业名称"}, func(f *customer.Fields) *string { return &f.Name }),
 	cText("legalRepresentative", []string{"法人代表", "法定代表人", "legalRepresentative"}, func(f *customer.Fields) *string { return &f.LegalRepresentative }),
-	cText("level", []string{"级别", "客户级别", "level"}, func(f *customer.Fields) *string { return &f.Level }),
-	cText("industry", []string{"行业", "所属行业", "industry"}, func(f *customer.Fields) *string { return &f.Industry }),
-	cText("subIndustry", []string{"子行业", "细分行业", "subIndustry"}, func(f *customer.Fields) *string { return &f.SubIndustry }),
-	cText("source", []string{"来源", "客户来源", "source"}, func(f *customer.Fields) *string { return &f.Source }),
-	cLabel("nature", []string{"性质", "企业性质", "客户性质", "nature"}, natureLabels, func(f *customer.Fields) *string { return &f.Nature }),
+	cCoded("level", []string{"级别", "客户级别", "level"}, dictionary.CustomerLevel, nil, func(f *customer.Fields) *string { return &f.Level }),
+	cCoded("industry", []string{"行业", "所属行业", "industry"}, dictionary.Industry, nil, func(f *customer.Fields) *string { return &f.Industry }),
+	cCoded("subIndustry", []string{"子行业", "细分行业", "subIndustry"}, dictionary.Industry, nil, func(f *customer.Fields) *string { return &f.SubIndustry }),
+	cCoded("source", []string{"来源", "客户来源", "source"}, dictionary.LeadSource, nil, func(f *customer.Fields) *string { return &f.Source }),
+	cCoded("nature", []string{"性质", "企业性质", "客户性质", "nature"}, dictionary.BusinessNature, &natureLabels, func(f *customer.Fields) *string { return &f.Nature }),
 	cLabel("type", []string{"类型", "客户类型", "type"}, typeLabels, func(f *customer.Fields) *string { return &f.Type }),
 	cLabel("size", []string{"规模", "企业规模", "size"}, sizeLabels, func(f *customer.Fields) *string { return &f.Size }),
-	cLabel("classification", []string{"分类", "客户分类", "classification"}, classLabels, func(f *customer.Fields) *string { return &f.Classification }),
+	cCoded("classification", []string{"分类", "客户分类", "classification"}, dictionary.CustomerClass, &classLabels, func(f *customer.Fields) *string { return &f.Classification }),
 	cText("country", []string{"国家", "国家地区", "country"}, func(f *customer.Fields) *string { return &f.Country }),
 	cText("province", []string{"省份", "省", "province"}, func(f *customer.Fields) *string { return &f.Province }),
 	cText("city", []string{"城市", "市", "city"}, func(f *customer.Fields) *string { return &f.City }),

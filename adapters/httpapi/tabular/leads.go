@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 )
@@ -20,6 +21,14 @@ func lText(field string, headers []string, dst func(*lead.Fields) *string, get f
 		Format: func(l leadView, _ Names) string { return get(l) }}
 }
 
+// lCoded is a lead field holding a dictionary code: imports take a code or a label (the commands
+// resolve it), exports write the Chinese label (which imports again).
+func lCoded(field string, headers []string, k dictionary.Kind, dst func(*lead.Fields) *string, get func(leadView) string) leadCol {
+	c := lText(field, headers, dst, get)
+	c.Format = func(l leadView, n Names) string { return n.Label(k, get(l)) }
+	return c
+}
+
 // Leads are the columns of a lead import or export.
 var Leads = &Spec[LeadRow, leadView]{Name: "leads", Title: "线索", Required: []string{"name"}, Columns: []leadCol{
 	{Field: "id", Headers: []string{"编号", "id", "线索编号"}, Format: func(l leadView, _ Names) string { return l.ID.String() }},
@@ -28,9 +37,9 @@ var Leads = &Spec[LeadRow, leadView]{Name: "leads", Title: "线索", Required: [
 	lText("phone", []string{"电话", "phone", "联系电话", "办公电话", "tel"}, func(f *lead.Fields) *string { return &f.Phone }, func(l leadView) string { return l.Phone }),
 	lText("mobile", []string{"手机", "mobile", "手机号", "手机号码"}, func(f *lead.Fields) *string { return &f.Mobile }, func(l leadView) string { return l.Mobile }),
 	lText("email", []string{"邮箱", "email", "电子邮箱", "e-mail"}, func(f *lead.Fields) *string { return &f.Email }, func(l leadView) string { return l.Email }),
-	lText("source", []string{"来源", "线索来源", "source"}, func(f *lead.Fields) *string { return &f.Source }, func(l leadView) string { return l.Source }),
-	lText("industry", []string{"行业", "所属行业", "industry"}, func(f *lead.Fields) *string { return &f.Industry }, func(l leadView) string { return l.Industry }),
-	lText("level", []string{"级别", "线索级别", "level"}, func(f *lead.Fields) *string { return &f.Level }, func(l leadView) string { return l.Level }),
+	lCoded("source", []string{"来源", "线索来源", "source"}, dictionary.LeadSource, func(f *lead.Fields) *string { return &f.Source }, func(l leadView) string { return l.Source }),
+	lCoded("industry", []string{"行业", "所属行业", "industry"}, dictionary.Industry, func(f *lead.Fields) *string { return &f.Industry }, func(l leadView) string { return l.Industry }),
+	lCoded("level", []string{"级别", "线索级别", "level"}, dictionary.CustomerLevel, func(f *lead.Fields) *string { return &f.Level }, func(l leadView) string { return l.Level }),
 	lText("address", []string{"地址", "详细地址", "address"}, func(f *lead.Fields) *string { return &f.Address }, func(l leadView) string { return l.Address }),
 	lText("remark", []string{"备注", "remark", "remarks", "note"}, func(f *lead.Fields) *string { return &f.Remark }, func(l leadView) string { return l.Remark }),
 	{Field: "nextFollowUpAt", Headers: []string{"下次跟进时间", "下次联系时间", "nextFollowUpAt"},

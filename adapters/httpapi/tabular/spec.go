@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
+	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 )
@@ -16,9 +17,12 @@ import (
 // compared without case, spaces, punctuation or a "*" required marker. Exports write the first
 // header of each column, so an exported file imports again.
 
-// Names looks up the names an export shows instead of ids.
+// Names looks up the names an export shows instead of ids and codes.
 type Names interface {
 	User(id *uuid.UUID) string
+	// Label is the Chinese label of the item of the kind's list with that code; any other value
+	// (stored before the dictionary existed) as it is.
+	Label(k dictionary.Kind, code string) string
 }
 
 // ownerName is the owner's name as the row carries it (the projections keep it), else as names

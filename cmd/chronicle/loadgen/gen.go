@@ -103,11 +103,13 @@ var trades = []string{"科技", "贸易", "实业", "信息技术", "网络", "�
 	"物流", "文化传媒", "环保", "教育", "咨询", "软件", "设备", "工程", "商贸", "投资"}
 
 var (
-	suffixes     = []string{"有限公司", "有限公司", "有限公司", "股份有限公司", "集团有限公司", "有限责任公司"}
-	districts    = []string{"朝阳区", "海淀区", "浦东新区", "天河区", "南山区", "西湖区", "鼓楼区", "高新区", "经开区", "滨江区", "江北区", "武侯区"}
-	roads        = []string{"建设路", "人民路", "解放路", "中山路", "文三路", "科技路", "长江路", "世纪大道", "工业园路", "创业路", "新华路", "和平路"}
-	sources      = []string{"官网咨询", "展会", "客户转介绍", "电话营销", "百度推广", "微信公众号", "阿里巴巴", "抖音广告"}
-	industries   = []string{"制造业", "互联网", "零售", "教育", "医疗", "金融", "物流", "建筑", "能源", "餐饮"}
+	suffixes  = []string{"有限公司", "有限公司", "有限公司", "股份有限公司", "集团有限公司", "有限责任公司"}
+	districts = []string{"朝阳区", "海淀区", "浦东新区", "天河区", "南山区", "西湖区", "鼓楼区", "高新区", "经开区", "滨江区", "江北区", "武侯区"}
+	roads     = []string{"建设路", "人民路", "解放路", "中山路", "文三路", "科技路", "长江路", "世纪大道", "工业园路", "创业路", "新华路", "和平路"}
+	// Sources and industries are codes of the data dictionary's built-in lists (the API takes their
+	// labels too).
+	sources      = []string{"web", "exhibition", "referral", "telemarketing", "search_ads", "wechat", "alibaba", "douyin_ads"}
+	industries   = []string{"manufacturing", "internet", "retail", "education", "healthcare", "finance", "logistics", "construction", "energy", "catering"}
 	remarks      = []string{"客户对报价敏感，下周回访", "已发送产品资料", "需要对接技术负责人", "预算在审批中", "约了下周二上门拜访", "对竞品有兴趣，需跟进", "", "", ""}
 	mobilePrefix = []string{"130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156", "158", "159",
 		"166", "173", "176", "177", "180", "181", "185", "186", "187", "188", "189", "191", "198", "199"}

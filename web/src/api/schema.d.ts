@@ -2468,16 +2468,20 @@ export interface components {
             name: string;
             /** @description 法定代表人. */
             legalRepresentative?: string;
-            /** @description Customer level, e.g. A, B, C. */
+            /** @description A code of the `customer_level` data dictionary (GET /api/v1/dictionaries/customer_level). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             level?: string;
+            /** @description A code of the `industry` data dictionary (GET /api/v1/dictionaries/industry) (a sector; subIndustry is one of its branches). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             industry?: string;
-            /** @description 细分行业. */
+            /** @description A code of the `industry` data dictionary (GET /api/v1/dictionaries/industry). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             subIndustry?: string;
+            /** @description A code of the `lead_source` data dictionary (GET /api/v1/dictionaries/lead_source) (the lead sources). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             source?: string;
-            nature?: components["schemas"]["CustomerNature"];
+            /** @description A code of the `business_nature` data dictionary (GET /api/v1/dictionaries/business_nature). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
+            nature?: string;
             type?: components["schemas"]["CustomerType"];
             size?: components["schemas"]["CustomerSize"];
-            classification?: components["schemas"]["CustomerClassification"];
+            /** @description A code of the `customer_class` data dictionary (GET /api/v1/dictionaries/customer_class). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
+            classification?: string;
             country?: string;
             province?: string;
             city?: string;
@@ -2547,7 +2551,7 @@ export interface components {
             remarkHidden?: boolean;
         };
         /**
-         * @description Classification (客户分类): old_customer 老客户, target 目标客户, potential 潜在客户, partner 合作伙伴, blacklist 黑名单, competitor 竞争对手.
+         * @description Classification (客户分类): old_customer 老客户, target 目标客户, potential 潜在客户, partner 合作伙伴, blacklist 黑名单, competitor 竞争对手. The built-in items of the `customer_class` data dictionary; the field takes any enabled item of the list (administrators add items).
          * @enum {string}
          */
         CustomerClassification: "old_customer" | "target" | "potential" | "partner" | "blacklist" | "competitor";
@@ -2591,20 +2595,22 @@ export interface components {
             name: string;
             /** @description 法定代表人. */
             legalRepresentative?: string;
-            /** @description Customer level, e.g. A, B, C. */
+            /** @description A code of the `customer_level` data dictionary (GET /api/v1/dictionaries/customer_level). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             level?: string;
+            /** @description A sector (top-level code) of the `industry` data dictionary (GET /api/v1/dictionaries/industry). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A branch given as the industry stands for its sector, and becomes the sub-industry unless one is given. A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             industry?: string;
-            /** @description 细分行业. */
+            /** @description A branch of `industry` in the `industry` data dictionary (its parent is the customer's industry). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). Not a branch of the industry: 422 with the code not_a_sub_industry (also when the industry changes and the held sub-industry is not one of its branches: change or clear it). Without an industry, the branch's sector is taken. A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             subIndustry?: string;
+            /** @description A code of the `lead_source` data dictionary (GET /api/v1/dictionaries/lead_source); customers use the lead sources (a converted lead's source passes to the customer). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             source?: string;
-            /** @description Empty or omitted for none. */
-            nature?: components["schemas"]["CustomerNature"] | "";
+            /** @description A code of the `business_nature` data dictionary (GET /api/v1/dictionaries/business_nature). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
+            nature?: string;
             /** @description Empty or omitted for none. */
             type?: components["schemas"]["CustomerType"] | "";
             /** @description Empty or omitted for none. */
             size?: components["schemas"]["CustomerSize"] | "";
-            /** @description Empty or omitted for none. */
-            classification?: components["schemas"]["CustomerClassification"] | "";
+            /** @description A code of the `customer_class` data dictionary (GET /api/v1/dictionaries/customer_class). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
+            classification?: string;
             country?: string;
             province?: string;
             city?: string;
@@ -2650,7 +2656,7 @@ export interface components {
             custom?: components["schemas"]["CustomValues"];
         };
         /**
-         * @description Nature of business (企业性质), stored as a stable code: foreign 外资, joint_venture 合资, state_owned 国有, collective 集体, private 民营, other 其他.
+         * @description Nature of business (企业性质), stored as a stable code: foreign 外资, joint_venture 合资, state_owned 国有, collective 集体, private 民营, other 其他. The built-in items of the `business_nature` data dictionary; the field takes any enabled item of the list (administrators add items).
          * @enum {string}
          */
         CustomerNature: "foreign" | "joint_venture" | "state_owned" | "collective" | "private" | "other";
@@ -2730,22 +2736,22 @@ export interface components {
             name?: string;
             /** @description 法定代表人. null or "" clears it. */
             legalRepresentative?: string | null;
-            /** @description Customer level, e.g. A, B, C. null or "" clears it. */
+            /** @description A code of the `customer_level` data dictionary (GET /api/v1/dictionaries/customer_level). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             level?: string | null;
-            /** @description null or "" clears it. */
+            /** @description A sector (top-level code) of the `industry` data dictionary (GET /api/v1/dictionaries/industry). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A branch given as the industry stands for its sector, and becomes the sub-industry unless one is given. A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             industry?: string | null;
-            /** @description 细分行业. null or "" clears it. */
+            /** @description A branch of `industry` in the `industry` data dictionary (its parent is the customer's industry). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). Not a branch of the industry: 422 with the code not_a_sub_industry (also when the industry changes and the held sub-industry is not one of its branches: change or clear it). Without an industry, the branch's sector is taken. A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             subIndustry?: string | null;
-            /** @description null or "" clears it. */
+            /** @description A code of the `lead_source` data dictionary (GET /api/v1/dictionaries/lead_source); customers use the lead sources (a converted lead's source passes to the customer). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             source?: string | null;
-            /** @description null or "" clears it. */
-            nature?: components["schemas"]["CustomerNature"] | "" | null;
+            /** @description A code of the `business_nature` data dictionary (GET /api/v1/dictionaries/business_nature). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
+            nature?: string | null;
             /** @description null or "" clears it. */
             type?: components["schemas"]["CustomerType"] | "" | null;
             /** @description null or "" clears it. */
             size?: components["schemas"]["CustomerSize"] | "" | null;
-            /** @description null or "" clears it. */
-            classification?: components["schemas"]["CustomerClassification"] | "" | null;
+            /** @description A code of the `customer_class` data dictionary (GET /api/v1/dictionaries/customer_class). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
+            classification?: string | null;
             /** @description null or "" clears it. */
             country?: string | null;
             /** @description null or "" clears it. */
@@ -2874,13 +2880,19 @@ export interface components {
             id: string;
             name: string;
             legalRepresentative: string;
+            /** @description A code of the `customer_level` data dictionary (GET /api/v1/dictionaries/customer_level). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             level: string;
+            /** @description A sector (top-level code) of the `industry` data dictionary (GET /api/v1/dictionaries/industry). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             industry: string;
+            /** @description A branch of `industry` in the `industry` data dictionary (its parent is the customer's industry). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             subIndustry: string;
+            /** @description A code of the `lead_source` data dictionary (GET /api/v1/dictionaries/lead_source); customers use the lead sources (a converted lead's source passes to the customer). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             source: string;
+            /** @description A code of the `business_nature` data dictionary (GET /api/v1/dictionaries/business_nature). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             nature: string;
             type: string;
             size: string;
+            /** @description A code of the `customer_class` data dictionary (GET /api/v1/dictionaries/customer_class). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             classification: string;
             country: string;
             province: string;
@@ -3524,8 +3536,11 @@ export interface components {
             phone: string;
             mobile: string;
             email: string;
+            /** @description A code of the `lead_source` data dictionary (GET /api/v1/dictionaries/lead_source). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             source: string;
+            /** @description A code of the `industry` data dictionary, a sector or a branch (GET /api/v1/dictionaries/industry). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             industry: string;
+            /** @description A code of the `customer_level` data dictionary (GET /api/v1/dictionaries/customer_level); leads use the customer levels (the level passes to the customer on conversion). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             level: string;
             address: string;
             remark: string;
@@ -3616,8 +3631,11 @@ export interface components {
             mobile?: string;
             /** Format: email */
             email?: string;
+            /** @description A code of the `lead_source` data dictionary (GET /api/v1/dictionaries/lead_source). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             source?: string;
+            /** @description A code of the `industry` data dictionary, a sector or a branch (GET /api/v1/dictionaries/industry). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             industry?: string;
+            /** @description A code of the `customer_level` data dictionary (GET /api/v1/dictionaries/customer_level); leads use the customer levels (the level passes to the customer on conversion). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             level?: string;
             address?: string;
             remark?: string;
@@ -3697,8 +3715,11 @@ export interface components {
             mobile?: string | null;
             /** Format: email */
             email?: string | null;
+            /** @description A code of the `lead_source` data dictionary (GET /api/v1/dictionaries/lead_source). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             source?: string | null;
+            /** @description A code of the `industry` data dictionary, a sector or a branch (GET /api/v1/dictionaries/industry). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             industry?: string | null;
+            /** @description A code of the `customer_level` data dictionary (GET /api/v1/dictionaries/customer_level); leads use the customer levels (the level passes to the customer on conversion). Accepts the code or a label (Chinese, or English in any case) of an enabled item and stores the code; anything else is 422 validation_failed with the field's error code unknown_dictionary_value (a disabled item included). A PATCH checks the field only when it changes it: a value stored before the dictionary existed, or an item disabled since, stays while other fields change. Empty clears. */
             level?: string | null;
             address?: string | null;
             remark?: string | null;
@@ -3725,8 +3746,11 @@ export interface components {
             phone: string;
             mobile: string;
             email: string;
+            /** @description A code of the `lead_source` data dictionary (GET /api/v1/dictionaries/lead_source). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             source: string;
+            /** @description A code of the `industry` data dictionary, a sector or a branch (GET /api/v1/dictionaries/industry). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             industry: string;
+            /** @description A code of the `customer_level` data dictionary (GET /api/v1/dictionaries/customer_level); leads use the customer levels (the level passes to the customer on conversion). Values stored before the dictionary existed are returned as stored (free text); clients show a code's label and any other value as it is. */
             level: string;
             address: string;
             remark: string;
@@ -6832,25 +6856,25 @@ export interface operations {
                  */
                 status?: string[];
                 /**
-                 * @description Exact level.
+                 * @description Exact code of the `customer_level` data dictionary (labels are not matched). Records holding a value stored before the dictionary existed match that text exactly.
                  * @example A
                  */
                 level?: string;
                 /**
-                 * @description Exact industry.
+                 * @description Exact code of the `industry` data dictionary (labels are not matched). A customer's industry is its sector, so a sector's code keeps the customers of all its branches. Records holding a value stored before the dictionary existed match that text exactly.
                  * @example 软件和信息技术服务
                  */
                 industry?: string;
                 /**
-                 * @description Exact source.
+                 * @description Exact code of the `lead_source` data dictionary (labels are not matched). Records holding a value stored before the dictionary existed match that text exactly.
                  * @example 展会
                  */
                 source?: string;
                 /**
-                 * @description Exact classification.
+                 * @description Exact code of the `customer_class` data dictionary (labels are not matched). Records holding a value stored before the dictionary existed match that text exactly.
                  * @example target
                  */
-                classification?: components["schemas"]["CustomerClassification"];
+                classification?: string;
                 /** @description Owner's user id. */
                 ownerId?: string;
                 /** @description true: pool customers only; false: owned customers only. */
@@ -9127,12 +9151,12 @@ export interface operations {
                  */
                 status?: string[];
                 /**
-                 * @description Exact source (at most 100 characters, else 422).
+                 * @description Exact code of the `lead_source` data dictionary (labels are not matched). Records holding a value stored before the dictionary existed match that text exactly.
                  * @example 展会
                  */
                 source?: string;
                 /**
-                 * @description Exact industry (at most 100 characters, else 422).
+                 * @description Exact code of the `industry` data dictionary (labels are not matched). Exact: a sector's code does not match leads that hold one of its branches. Records holding a value stored before the dictionary existed match that text exactly.
                  * @example 软件和信息技术服务
                  */
                 industry?: string;

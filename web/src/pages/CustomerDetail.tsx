@@ -8,7 +8,8 @@ import { useCommand } from '../components/commands';
 import { DeleteButton, DetailHeader, RecordFields, RecordState, RecordTabs, useRecord, type FieldItem } from '../components/detail';
 import { ErrorState } from '../components/States';
 import { useLang, useT } from '../i18n';
-import { customerClassification, customerNature, customerSize, customerStatus, customerType, label } from '../labels';
+import { useDictLabel } from '../components/dict';
+import { customerSize, customerStatus, customerType, label } from '../labels';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { ContactForm } from './ContactForm';
@@ -72,6 +73,7 @@ export default function CustomerDetail() {
   const { id } = useParams();
   const t = useT();
   const { lang } = useLang();
+  const dl = useDictLabel();
   const s = useSession();
   const nav = useNavigate();
   const run = useCommand();
@@ -138,10 +140,11 @@ export default function CustomerDetail() {
           shown
             ? ([
                 [t('客户名称', 'Name'), shown.name],
-                [t('级别', 'Level'), shown.level],
-                [t('行业', 'Industry'), [shown.industry, shown.subIndustry].filter(Boolean).join(' / ')],
-                [t('分类', 'Classification'), label(customerClassification, shown.classification, lang)],
-                [t('企业性质', 'Nature'), label(customerNature, shown.nature, lang)],
+                [t('级别', 'Level'), dl('customer_level', shown.level)],
+                [t('行业', 'Industry'), [dl('industry', shown.industry), dl('industry', shown.subIndustry)].filter(Boolean).join(' / ')],
+                [t('来源', 'Source'), dl('lead_source', shown.source)],
+                [t('分类', 'Classification'), dl('customer_class', shown.classification)],
+                [t('企业性质', 'Nature'), dl('business_nature', shown.nature)],
                 [t('类型', 'Type'), label(customerType, shown.type, lang)],
                 [t('规模', 'Size'), label(customerSize, shown.size, lang)],
                 [t('电话', 'Phone'), shown.phone],

@@ -5,8 +5,9 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { ApiError, call, get, type Schemas } from '../api/client';
 import { useCommand } from '../components/commands';
 import { UserSelect } from '../components/common';
+import { DictSelect } from '../components/dict';
 import { useLang, useT } from '../i18n';
-import { customerClassification, customerNature, customerSize, customerStatus, customerType, label } from '../labels';
+import { customerSize, customerStatus, customerType, label } from '../labels';
 import { useSession } from '../session';
 import { fromPicker, toPicker } from '../util';
 
@@ -35,6 +36,9 @@ export function customInput(f: CustomField) {
 }
 
 const text = ['legalRepresentative', 'level', 'industry', 'subIndustry', 'source', 'country', 'province', 'city', 'district', 'address', 'postcode', 'phone', 'fax', 'email', 'website', 'remark'] as const;
+
+/** The coded fields (dictionary pick lists), laid out on their own. */
+const coded: readonly string[] = ['phone', 'level', 'industry', 'subIndustry', 'source'];
 
 /** Create or edit a customer; warns of likely duplicates when the name or phone loses focus. */
 export function CustomerForm({ open, customer, onClose, onSaved }: { open: boolean; customer?: Customer | null; onClose: () => void; onSaved?: (id: string) => void }) {
@@ -186,17 +190,17 @@ export function CustomerForm({ open, customer, onClose, onSaved }: { open: boole
           </Col>
           <Col xs={12} sm={6}>
             <Form.Item name="level" label={t('级别', 'Level')}>
-              <Input />
+              <DictSelect kind="customer_level" />
             </Form.Item>
           </Col>
           <Col xs={12} sm={6}>
             <Form.Item name="classification" label={t('分类', 'Classification')}>
-              <Select allowClear options={label2(customerClassification)} />
+              <DictSelect kind="customer_class" />
             </Form.Item>
           </Col>
           <Col xs={12} sm={6}>
             <Form.Item name="nature" label={t('企业性质', 'Nature')}>
-              <Select allowClear options={label2(customerNature)} />
+              <DictSelect kind="business_nature" />
             </Form.Item>
           </Col>
           <Col xs={12} sm={6}>
@@ -219,7 +223,26 @@ export function CustomerForm({ open, customer, onClose, onSaved }: { open: boole
               <Rate />
             </Form.Item>
           </Col>
-          {text.filter((k) => k !== 'phone' && k !== 'level').map((k) => (
+          <Col xs={24} sm={12}>
+            <Form.Item name="source" label={t('来源', 'Source')}>
+              <DictSelect kind="lead_source" />
+            </Form.Item>
+          </Col>
+          <Col xs={12} sm={6}>
+            <Form.Item name="industry" label={t('行业', 'Industry')}>
+              <DictSelect kind="industry" parent="" onChange={() => form.setFieldValue('subIndustry', '')} />
+            </Form.Item>
+          </Col>
+          <Col xs={12} sm={6}>
+            <Form.Item noStyle dependencies={['industry']}>
+              {() => (
+                <Form.Item name="subIndustry" label={t('细分行业', 'Sub-industry')}>
+                  <DictSelect kind="industry" parent={form.getFieldValue('industry') ?? ''} disabled={!form.getFieldValue('industry')} />
+                </Form.Item>
+              )}
+            </Form.Item>
+          </Col>
+          {text.filter((k) => !coded.includes(k)).map((k) => (
             <Col xs={24} sm={k === 'address' || k === 'remark' ? 24 : 12} key={k}>
               <Form.Item name={k} label={t(zhLabel[k], enLabel(k))}>
                 {k === 'remark' ? <Input.TextArea rows={2} /> : <Input />}

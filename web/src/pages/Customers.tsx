@@ -6,11 +6,12 @@ import { useNavigate } from 'react-router';
 import { call, exportUrl, get, type Page, type Schemas } from '../api/client';
 import { DataList, type Col } from '../components/DataList';
 import { AssignDialog, ReasonDialog, UserSelect, useUserName } from '../components/common';
-import { ClearFilters, CustomFieldFilter, TextFilter, useListParams } from '../components/filters';
+import { ClearFilters, CustomFieldFilter, useListParams } from '../components/filters';
 import { useCommand } from '../components/commands';
 import { ErrorState } from '../components/States';
 import { useLang, useT } from '../i18n';
-import { customerClassification, customerStatus, label } from '../labels';
+import { DictFilter, useDictLabel } from '../components/dict';
+import { customerStatus, label } from '../labels';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { CustomerForm, useSettings } from './CustomerForm';
@@ -45,6 +46,7 @@ export function ReturningSoon({ days = 7 }: { days?: number }) {
 export default function Customers({ pool }: { pool: boolean }) {
   const t = useT();
   const { lang } = useLang();
+  const dl = useDictLabel();
   const s = useSession();
   const nav = useNavigate();
   const run = useCommand();
@@ -71,13 +73,13 @@ export default function Customers({ pool }: { pool: boolean }) {
   const columns: Col<Customer>[] = [
     { key: 'name', title: t('客户名称', 'Name'), sort: 'name', render: (r) => <span>{r.locked && <LockOutlined aria-label={t('已锁定', 'Locked')} />} {r.name}</span> },
     { key: 'status', title: t('状态', 'Status'), render: (r) => <Tag>{label(customerStatus, r.status, lang)}</Tag> },
-    { key: 'level', title: t('级别', 'Level') },
-    { key: 'industry', title: t('行业', 'Industry') },
+    { key: 'level', title: t('级别', 'Level'), render: (r) => dl('customer_level', r.level) },
+    { key: 'industry', title: t('行业', 'Industry'), render: (r) => [dl('industry', r.industry), dl('industry', r.subIndustry)].filter(Boolean).join(' / ') },
     { key: 'phone', title: t('电话', 'Phone') },
     { key: 'city', title: t('城市', 'City'), hidden: true },
-    { key: 'source', title: t('来源', 'Source'), hidden: true },
+    { key: 'source', title: t('来源', 'Source'), hidden: true, render: (r) => dl('lead_source', r.source) },
     { key: 'ownerId', title: t('负责人', 'Owner'), render: (r) => (r.inPool ? <Tag>{t('公海', 'Pool')}</Tag> : (r.ownerName ?? userName(r.ownerId))) },
-    { key: 'classification', title: t('分类', 'Classification'), hidden: true, render: (r) => label(customerClassification, r.classification, lang) },
+    { key: 'classification', title: t('分类', 'Classification'), hidden: true, render: (r) => dl('customer_class', r.classification) },
     { key: 'lastFollowUpAt', title: t('最近跟进', 'Last follow-up'), sort: 'lastFollowUpAt', render: (r) => fmtTime(r.lastFollowUpAt) },
     { key: 'nextFollowUpAt', title: t('下次跟进', 'Next follow-up'), sort: 'nextFollowUpAt', render: (r) => fmtTime(r.nextFollowUpAt), hidden: true },
     { key: 'createdAt', title: t('创建时间', 'Created'), sort: 'createdAt', render: (r) => fmtTime(r.createdAt) },
@@ -133,10 +135,10 @@ export default function Customers({ pool }: { pool: boolean }) {
       </div>
       {showMore && (
         <div id="customer-more-filters" role="group" aria-label={t('更多筛选', 'More filters')} style={{ display: 'flex', flexWrap: 'wrap', gap: 8, marginBottom: 12, alignItems: 'center' }}>
-          <TextFilter name="level" label={t('级别', 'Level')} sp={sp} set={set} width={90} />
-          <TextFilter name="industry" label={t('行业', 'Industry')} sp={sp} set={set} />
-          <TextFilter name="source" label={t('来源', 'Source')} sp={sp} set={set} />
-          <Select allowClear placeholder={t('分类', 'Classification')} aria-label={t('按分类筛选', 'Filter by classification')} value={sp.get('classification') ?? undefined} onChange={(v) => set({ classification: v })} style={{ width: 130 }} options={Object.keys(customerClassification).map((v) => ({ value: v, label: label(customerClassification, v, lang) }))} />
+          <DictFilter kind="customer_level" name="level" label={t('级别', 'Level')} sp={sp} set={set} width={110} />
+          <DictFilter kind="industry" parent="" name="industry" label={t('行业', 'Industry')} sp={sp} set={set} />
+          <DictFilter kind="lead_source" name="source" label={t('来源', 'Source')} sp={sp} set={set} />
+          <DictFilter kind="customer_class" name="classification" label={t('分类', 'Classification')} sp={sp} set={set} width={130} />
           {defs.map((d) => (
             <CustomFieldFilter key={d.key} def={d} sp={sp} set={set} />
           ))}

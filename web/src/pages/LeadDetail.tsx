@@ -7,6 +7,7 @@ import { AssignDialog, ReasonDialog, TimelineView, useUserName } from '../compon
 import { useCommand } from '../components/commands';
 import { DeleteButton, DetailHeader, RecordFields, RecordState, RecordTabs, useRecord } from '../components/detail';
 import { useLang, useT } from '../i18n';
+import { useDictLabel } from '../components/dict';
 import { followUpType, label, leadStatus } from '../labels';
 import { useSession } from '../session';
 import { fmtTime, fromPicker } from '../util';
@@ -66,6 +67,7 @@ export default function LeadDetail() {
   const { id } = useParams();
   const t = useT();
   const { lang } = useLang();
+  const dl = useDictLabel();
   const s = useSession();
   const nav = useNavigate();
   const run = useCommand();
@@ -146,9 +148,9 @@ export default function LeadDetail() {
                 ['phone', t('电话', 'Phone'), shown.phone],
                 ['mobile', t('手机', 'Mobile'), shown.mobile],
                 ['email', t('邮箱', 'E-mail'), shown.email],
-                ['source', t('来源', 'Source'), shown.source],
-                ['industry', t('行业', 'Industry'), shown.industry],
-                ['level', t('级别', 'Level'), shown.level],
+                ['source', t('来源', 'Source'), dl('lead_source', shown.source)],
+                ['industry', t('行业', 'Industry'), dl('industry', shown.industry)],
+                ['level', t('级别', 'Level'), dl('customer_level', shown.level)],
                 ['status', t('状态', 'Status'), label(leadStatus, shown.status, lang)],
                 // a snapshot has the owner's id only; the name shown is today's
                 ['owner', t('负责人', 'Owner'), shown.inPool ? t('线索池', 'Pool') : ('ownerName' in shown && shown.ownerName) || userName(shown.ownerId)],

@@ -4,6 +4,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { call, type Schemas } from '../api/client';
 import { useCommand } from '../components/commands';
 import { UserSelect } from '../components/common';
+import { DictSelect } from '../components/dict';
 import { useLang, useT } from '../i18n';
 import { label, leadStatus } from '../labels';
 import { useSession } from '../session';
@@ -123,17 +124,17 @@ export function LeadForm({
           </Col>
           <Col xs={24} sm={12}>
             <Form.Item name="source" label={t('来源', 'Source')}>
-              <Input />
+              <DictSelect kind="lead_source" />
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>
             <Form.Item name="industry" label={t('行业', 'Industry')}>
-              <Input />
+              <DictSelect kind="industry" />
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>
             <Form.Item name="level" label={t('级别', 'Level')}>
-              <Input />
+              <DictSelect kind="customer_level" />
             </Form.Item>
           </Col>
           {lead && (

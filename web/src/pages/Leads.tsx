@@ -5,9 +5,10 @@ import { useNavigate } from 'react-router';
 import { call, exportUrl, type Schemas } from '../api/client';
 import { DataList, type Col } from '../components/DataList';
 import { AssignDialog, ReasonDialog, UserSelect, useUserName } from '../components/common';
-import { ClearFilters, TextFilter, useListParams } from '../components/filters';
+import { ClearFilters, useListParams } from '../components/filters';
 import { useCommand } from '../components/commands';
 import { useLang, useT } from '../i18n';
+import { DictFilter, useDictLabel } from '../components/dict';
 import { label, leadStatus } from '../labels';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
@@ -18,6 +19,7 @@ type Lead = Schemas['Lead'];
 export default function Leads({ pool }: { pool: boolean }) {
   const t = useT();
   const { lang } = useLang();
+  const dl = useDictLabel();
   const s = useSession();
   const nav = useNavigate();
   const run = useCommand();
@@ -53,9 +55,9 @@ export default function Leads({ pool }: { pool: boolean }) {
     { key: 'phone', title: t('电话', 'Phone') },
     { key: 'mobile', title: t('手机', 'Mobile'), hidden: true },
     { key: 'email', title: t('邮箱', 'E-mail'), hidden: true },
-    { key: 'source', title: t('来源', 'Source') },
-    { key: 'industry', title: t('行业', 'Industry'), hidden: true },
-    { key: 'level', title: t('级别', 'Level'), hidden: true },
+    { key: 'source', title: t('来源', 'Source'), render: (r) => dl('lead_source', r.source) },
+    { key: 'industry', title: t('行业', 'Industry'), hidden: true, render: (r) => dl('industry', r.industry) },
+    { key: 'level', title: t('级别', 'Level'), hidden: true, render: (r) => dl('customer_level', r.level) },
     {
       key: 'status',
       title: t('状态', 'Status'),
@@ -113,8 +115,8 @@ export default function Leads({ pool }: { pool: boolean }) {
           style={{ minWidth: 140 }}
           options={Object.keys(leadStatus).map((v) => ({ value: v, label: label(leadStatus, v, lang) }))}
         />
-        <TextFilter name="source" label={t('来源', 'Source')} sp={sp} set={set} />
-        <TextFilter name="industry" label={t('行业', 'Industry')} sp={sp} set={set} />
+        <DictFilter kind="lead_source" name="source" label={t('来源', 'Source')} sp={sp} set={set} />
+        <DictFilter kind="industry" name="industry" label={t('行业', 'Industry')} sp={sp} set={set} />
         {!pool && (
           <UserSelect
             placeholder={t('负责人', 'Owner')}
