@@ -268,7 +268,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Users.SetHashGate(hashing)
 	a.Auth.SetAddressConcurrency(cfg.AddressConcurrency)
 	a.Imports = dataimport.New(dataimport.Deps{DB: a.DB, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts,
-		Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
+		Products: a.Products, Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
 	a.Metrics = httpapi.NewMetrics(a.Engine)
 	kit := httpapi.NewKit(logger, cfg.Clock, 0, cfg.ReadWait, a.Engine)
 	ports := a.ports(a.Metrics)

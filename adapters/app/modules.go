@@ -66,7 +66,7 @@ var modules = []module{
 	{name: "imports", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "imports", OpenAPI: importapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			importapi.Routes(rt, importapi.Deps{Kit: k, Imports: a.Imports, ImportViews: a.ImportViews, LeadViews: a.LeadViews, CustomerViews: a.CustomerViews, OrgViews: a.OrgViews,
-				DictViews: a.DictViews})
+				ProductViews: a.ProductViews, DictViews: a.DictViews})
 		}}}
 	}},
 	{name: "org", events: func(r *event.Registry) {

@@ -1,4 +1,4 @@
-// Package dataimport runs imports of customers, leads and contacts from files: the application
+// Package dataimport runs imports of customers, leads, contacts and products from files: the application
 // owns one Runner, which starts each import in the background, saves its progress, and on
 // shutdown waits for running imports (Close). Rows become records through the commands'
 // batched, idempotent import, so a row is imported whole or not at all, and importing a file
@@ -21,6 +21,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/productcmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
@@ -83,6 +84,7 @@ type Readers struct {
 	Customers func() Reader[customercmd.ImportRow]
 	Leads     func() Reader[leadcmd.ImportRow]
 	Contacts  func() Reader[ContactRow]
+	Products  func() Reader[productcmd.ImportRow]
 }
 
 // FileError is a file that cannot be read as a table at all; Row, when known, is the line or row
@@ -105,6 +107,7 @@ type Deps struct {
 	Leads     *leadcmd.Service
 	Customers *customercmd.Service
 	Contacts  *customercmd.Contacts
+	Products  *productcmd.Service
 	Clock     commands.Clock
 	Logger    *slog.Logger
 	Readers   Readers
@@ -134,7 +137,7 @@ var ErrClosed = errors.New("the server is shutting down; import the file again i
 
 // Request is an import to start.
 type Request struct {
-	Type     string // customers | leads | contacts
+	Type     string // customers | leads | contacts | products
 	DryRun   bool
 	FileName string
 	Meta     commands.Meta
@@ -322,6 +325,8 @@ func (j *job) process(ctx context.Context) error {
 		imp = j.leads()
 	case "contacts":
 		imp = j.contacts()
+	case "products":
+		imp = j.products()
 	default:
 		return &AbortError{"unknown import type " + j.imp.Type}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/productcmd"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
@@ -43,6 +44,9 @@ type rowImporter[T, C any] struct {
 	// error per row, nil for rows that pass.
 	check func(ctx context.Context, batch []C, ids []uuid.UUID) ([]error, error)
 	write func(ctx context.Context, batch []C) ([]commands.ImportResult, error)
+	// conflict is the error of a row that names the same record as an earlier row of the file
+	// (prev) with other values; nil: a generic one on "row".
+	conflict func(prev int) error
 
 	seen  map[uuid.UUID]seenRow // records of this file so far: duplicates within the file
 	batch []C
@@ -89,6 +93,9 @@ func (ri *rowImporter[T, C]) add(ctx context.Context, j *job, n int, cells []str
 		if prev.fingerprint == fp {
 			j.imp.Skipped++
 			return nil
+		}
+		if ri.conflict != nil {
+			return j.rowFailed(row, ri.conflict(prev.row))
 		}
 		return j.rowFailed(row, &field.Error{Field: "row", Message: fmt.Sprintf("names the same record as row %d with different values", prev.row)})
 	}
@@ -322,6 +329,26 @@ func (j *job) contacts() importer {
 		},
 		write: func(ctx context.Context, batch []customercmd.ImportContactRow) ([]commands.ImportResult, error) {
 			return d.Contacts.Import(ctx, j.meta, batch, j.options())
+		},
+	}
+}
+
+func (j *job) products() importer {
+	d := j.rn.d
+	return &rowImporter[productcmd.ImportRow, productcmd.ImportRow]{
+		reader: d.Readers.Products(),
+		resolve: func(_ context.Context, p *productcmd.ImportRow) (productcmd.ImportRow, uuid.UUID, error) {
+			if strings.TrimSpace(p.Fields.Code) == "" {
+				// Rows are told apart by their codes: a row without one is refused here.
+				return productcmd.ImportRow{}, uuid.Nil, &field.Error{Field: "code", Message: "is required", Code: "required"}
+			}
+			return *p, productcmd.ImportID(p.Fields.Code), nil
+		},
+		conflict: func(prev int) error {
+			return &field.Error{Field: "code", Message: fmt.Sprintf("row %d has the same code with other values", prev), Code: "duplicate_code"}
+		},
+		write: func(ctx context.Context, batch []productcmd.ImportRow) ([]commands.ImportResult, error) {
+			return d.Products.Import(ctx, j.meta, batch, j.options())
 		},
 	}
 }

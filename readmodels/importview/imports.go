@@ -32,7 +32,7 @@ const (
 var States = []string{ImportQueued, ImportRunning, ImportDone, ImportFailed}
 
 // Kinds are the record types a file imports.
-var Kinds = []string{"leads", "customers", "contacts"}
+var Kinds = []string{"leads", "customers", "contacts", "products"}
 
 // MaxImportErrors is how many row errors an import lists with its state (the counts stay exact;
 // the stored error report has every failing row).

@@ -14,7 +14,7 @@ import (
 type Query struct {
 	Scope    readmodels.Scope // whose imports (ScopeFor)
 	By       *uuid.UUID       // only this user's
-	Kinds    []string         // leads, customers, contacts
+	Kinds    []string         // leads, customers, contacts, products
 	Statuses []string         // as readers see them: an interrupted import is failed
 	Now      time.Time        // judges interrupted imports (StaleAfter)
 	Sort     string           // createdAt, -createdAt (default: newest first)

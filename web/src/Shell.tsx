@@ -11,6 +11,7 @@ import {
   TeamOutlined,
   UserOutlined,
   ApartmentOutlined,
+  ShoppingOutlined,
 } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
@@ -26,6 +27,8 @@ const Customers = lazy(() => import('./pages/Customers'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const Contacts = lazy(() => import('./pages/Contacts'));
 const ContactDetail = lazy(() => import('./pages/ContactDetail'));
+const Products = lazy(() => import('./pages/Products'));
+const ProductDetail = lazy(() => import('./pages/ProductDetail'));
 const ImportWizard = lazy(() => import('./pages/ImportWizard'));
 const ImportHistory = lazy(() => import('./pages/ImportHistory'));
 const Org = lazy(() => import('./pages/Org'));
@@ -68,12 +71,13 @@ const menu: Item[] = [
       { key: '/contacts', zh: '联系人', en: 'Contacts', show: always },
     ],
   },
+  { key: '/products', zh: '产品', en: 'Products', icon: <ShoppingOutlined />, show: always },
   {
     key: 'import',
     zh: '导入',
     en: 'Import',
     icon: <ImportOutlined />,
-    show: (s) => s.can('leads.import') || s.can('customers.import'),
+    show: (s) => s.can('leads.import') || s.can('customers.import') || s.can('products.manage'),
     children: [
       { key: '/import', zh: '导入文件', en: 'Import a file', show: always },
       { key: '/imports', zh: '导入记录', en: 'Import history', show: always },
@@ -327,6 +331,8 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="customers/:id" element={<CustomerDetail />} />
                   <Route path="contacts" element={<Contacts />} />
                   <Route path="contacts/:id" element={<ContactDetail />} />
+                  <Route path="products" element={<Products />} />
+                  <Route path="products/:id" element={<ProductDetail />} />
                   <Route path="import" element={<ImportWizard />} />
                   <Route path="imports" element={<ImportHistory />} />
                   <Route path="org/*" element={<Org />} />

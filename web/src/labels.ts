@@ -37,6 +37,7 @@ export const customerClassification: Dict = {
   blacklist: ['黑名单', 'Blacklist'],
   competitor: ['竞争对手', 'Competitor'],
 };
+export const productStatus: Dict = { on_sale: ['在售', 'On sale'], off_sale: ['停售', 'Off sale'] };
 export const followUpType: Dict = {
   call: ['电话', 'Call'],
   visit: ['拜访', 'Visit'],
@@ -98,6 +99,12 @@ export const fieldErrorCode: Dict = {
   password_repeated: ['密码不能是同一个字符的重复', 'must not be one character repeated'],
   password_keyboard_run: ['密码不能是键盘上相邻的键或连续的字母', 'must not be a run of neighbouring keys or letters'],
   password_too_weak: ['密码太容易被猜到：请用几个不相关的词加数字或符号', 'is too easy to guess: use a few unrelated words with a number or sign'],
+  too_many_decimals: ['金额最多两位小数', 'an amount has at most two decimals'],
+  not_a_decimal: ['请输入数字金额，如 1200.50', 'enter an amount such as 1200.50'],
+  negative_not_allowed: ['金额不能为负数', 'may not be negative'],
+  decimal_out_of_range: ['金额超出范围', 'the amount is out of range'],
+  unknown_unit: ['数据字典中没有此单位', 'no such unit in the dictionary'],
+  unknown_category: ['没有此产品分类', 'no such product category'],
 };
 
 export const label = (d: Dict, v: string | null | undefined, lang: Lang) => pick(d, v, lang);

@@ -9,6 +9,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/role"
@@ -17,9 +18,10 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+	"github.com/chronicle-crm/chronicle/readmodels/productview"
 )
 
-// Exports: GET /api/v1/{customers,leads,contacts}/export?format=csv|xlsx plus the list endpoint's
+// Exports: GET /api/v1/{customers,leads,contacts,products}/export?format=csv|xlsx plus the list endpoint's
 // query parameters writes the whole search (filters and the reader's data scope) as a file with
 // Chinese headers. Customers and leads are exported as their lists show them: previous owners'
 // remarks are hidden from the exporting user where the setting says so
@@ -164,5 +166,60 @@ func (a api) exportContacts(r *http.Request) (httpkit.Reply, error) {
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*customerview.Contact], error) {
 			q.Cursor = cursor
 			return a.CustomerViews.SearchContacts(ctx, q)
+		}}.Reply(r.Context())
+}
+
+// productNames are the names a product export shows: unit labels (zh-CN) from the dictionary,
+// read once per export.
+type productNames struct {
+	*names
+	units map[string]string
+}
+
+func (n productNames) Unit(code string) string {
+	if l, ok := n.units[code]; ok && l != "" {
+		return l
+	}
+	return code
+}
+
+// exportProducts writes the product search (the list's filters: q, categoryId subtree, status,
+// sort) as a file. It needs products.manage: the catalogue is read by everyone, but a bulk copy
+// with production costs is for those who manage it.
+func (a api) exportProducts(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.ProductsManage); err != nil {
+		return httpkit.Reply{}, err
+	}
+	v := r.URL.Query()
+	v.Del("limit")
+	v.Del("cursor")
+	p := httpkit.Params(v)
+	format := ExportFormat(p)
+	q := productapi.Query(p)
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, productview.Projection, dictview.Projection)
+	}
+	n := productNames{names: a.names(r.Context()), units: map[string]string{}}
+	if err == nil {
+		var l dictview.List
+		if l, err = a.DictViews.List(r.Context(), dictionary.ProductUnit); err == nil {
+			for _, it := range l.Items {
+				n.units[it.Code] = it.Labels.ZH
+			}
+		}
+	}
+	var first readmodels.Page[*productview.Product]
+	if err == nil {
+		q.Limit = ExportPage
+		first, err = a.ProductViews.Search(r.Context(), q)
+	}
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	return Export[tabular.ProductRow, *productview.Product]{Kit: a.Kit, Format: format, Spec: tabular.Products, Names: n, First: first,
+		Next: func(ctx context.Context, cursor string) (readmodels.Page[*productview.Product], error) {
+			q.Cursor = cursor
+			return a.ProductViews.Search(ctx, q)
 		}}.Reply(r.Context())
 }

@@ -15,7 +15,7 @@ import (
 func (a api) list(r *http.Request) (httpkit.Reply, error) {
 	p := httpkit.Params(r.URL.Query())
 	q := importview.Query{Scope: importview.ScopeFor(httpkit.ActorOf(r.Context())), By: p.UUID("by"), Now: a.Kit.Clock(),
-		Kinds:    p.List("kind", importview.Kinds, "must be leads, customers or contacts; got %q"),
+		Kinds:    p.List("kind", importview.Kinds, "must be leads, customers, contacts or products; got %q"),
 		Statuses: p.List("status", importview.States, "must be queued, running, done or failed; got %q"),
 		Sort:     p.Enum("sort", "createdAt", "-createdAt"), Limit: p.Limit(), Cursor: p.Str("cursor")}
 	if err := p.Err(); err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
-// Imports: POST /api/v1/imports?type=customers|leads|contacts&dryRun=true with a CSV or XLSX
+// Imports: POST /api/v1/imports?type=customers|leads|contacts|products&dryRun=true with a CSV or XLSX
 // file answers 202 with the import's id at once; the file is processed in the background and
 // GET /api/v1/imports/{id} reports its progress.
 
@@ -29,8 +29,10 @@ func importPermission(kind string) (string, error) {
 		return role.CustomersImport, nil
 	case "leads":
 		return role.LeadsImport, nil
+	case "products":
+		return role.ProductsManage, nil
 	}
-	return "", httpkit.Invalid("type", "must be leads, customers or contacts; got %q", kind)
+	return "", httpkit.Invalid("type", "must be leads, customers, contacts or products; got %q", kind)
 }
 
 func (a api) start(r *http.Request) (httpkit.Reply, error) {

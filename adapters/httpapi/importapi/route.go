@@ -1,7 +1,7 @@
-// Package importapi is the HTTP API of file imports and exports of customers, leads and
-// contacts. Imports run in the application's import runner (commands/dataimport); their history,
-// progress and stored error reports are read from importview; files are read and written with the
-// tabular column specifications.
+// Package importapi is the HTTP API of file imports and exports of customers, leads, contacts
+// and products. Imports run in the application's import runner (commands/dataimport); their
+// history, progress and stored error reports are read from importview; files are read and written
+// with the tabular column specifications.
 package importapi
 
 import (
@@ -14,6 +14,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
+	"github.com/chronicle-crm/chronicle/readmodels/productview"
 )
 
 // Deps are what the import and export API needs.
@@ -24,7 +25,9 @@ type Deps struct {
 	LeadViews     *leadview.Views
 	CustomerViews *customerview.Views
 	OrgViews      *orgview.Views
-	// DictViews gives exports the labels of dictionary codes (nil: the built-in items').
+	ProductViews  *productview.Views
+	// DictViews gives exports the labels of dictionary codes (nil: the built-in items'): the lead
+	// and customer coded fields, product units.
 	DictViews *dictview.Views
 }
 
@@ -41,6 +44,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodGet, "/customers/export", a.exportCustomers)
 	rt.Handle(http.MethodGet, "/leads/export", a.exportLeads)
 	rt.Handle(http.MethodGet, "/contacts/export", a.exportContacts)
+	rt.Handle(http.MethodGet, "/products/export", a.exportProducts)
 }
 
 type api struct{ Deps }

@@ -72,12 +72,19 @@ func (a api) view(ctx context.Context, actor access.Actor, id uuid.UUID) (any, e
 // (repeatable), sort, limit, cursor.
 func (a api) query(r *http.Request) (productview.Query, error) {
 	p := httpkit.Params(r.URL.Query())
-	q := productview.Query{Q: p.Str("q"), Sort: p.Str("sort"), Limit: p.Limit(), Cursor: p.Str("cursor"),
-		Status: p.List("status", product.Statuses, "must be on_sale or off_sale; got %q")}
+	q := Query(p)
+	q.Limit, q.Cursor = p.Limit(), p.Str("cursor")
+	return q, p.Err()
+}
+
+// Query reads the filters of a product search (q, categoryId, status, sort); the export shares
+// them with the list. Problems are left in p.
+func Query(p *httpkit.ParamReader) productview.Query {
+	q := productview.Query{Q: p.Str("q"), Sort: p.Str("sort"), Status: p.List("status", product.Statuses, "must be on_sale or off_sale; got %q")}
 	if id := p.UUID("categoryId"); id != nil {
 		q.CategoryID = id.String()
 	}
-	return q, p.Err()
+	return q
 }
 
 // ProductCreate is the body of POST /api/v1/products. Amounts are decimal strings ("1200.50").

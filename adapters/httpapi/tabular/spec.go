@@ -158,5 +158,5 @@ func (rd *reader[T, R]) Row(cells []string) (T, []error) {
 
 // Readers are the import readers of every module.
 func Readers() dataimport.Readers {
-	return dataimport.Readers{Customers: Customers.Reader, Leads: Leads.Reader, Contacts: Contacts.Reader}
+	return dataimport.Readers{Customers: Customers.Reader, Leads: Leads.Reader, Contacts: Contacts.Reader, Products: Products.Reader}
 }

@@ -36,4 +36,8 @@ func TestSpecs(t *testing.T) {
 		c := Contacts.Columns[i]
 		return c.Field, c.Headers, c.Format != nil
 	})
+	describe("products", len(Products.Columns), func(i int) (string, []string, bool) {
+		c := Products.Columns[i]
+		return c.Field, c.Headers, c.Format != nil
+	})
 }

@@ -908,14 +908,14 @@ export interface paths {
         get: operations["listImports"];
         put?: never;
         /**
-         * Import leads, customers or contacts from CSV or XLSX
-         * @description Imports leads, customers or contacts from a CSV or XLSX file and answers 202 at once with the import (state queued); the file is processed in the background and GET /api/v1/imports/{id} reports progress. Send the file as the body (Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; application/octet-stream is recognised by its content) or as the multipart/form-data field `file`; at most 50 MiB. CSV may be UTF-8 (with or without a byte-order mark) or GB18030, separated by commas (tabs or semicolons are recognised from the header). XLSX: the first worksheet, raw cell values (Excel dates are understood in date columns). Limits: at most 100,000 data rows (a longer file fails before anything is written); an XLSX may unpack to at most 100 times its size (at least 16 MiB, at most 256 MiB in all), checked from its zip directory before anything is unpacked (413 unpacked_too_large; an XLSX whose zip archive cannot be read is 422 unreadable_file), and is read as a stream. CSV quotes are strict: an unclosed or stray quote fails the file, naming its line, before anything is written.
+         * Import leads, customers, contacts or products from CSV or XLSX
+         * @description Imports leads, customers, contacts or products from a CSV or XLSX file and answers 202 at once with the import (state queued); the file is processed in the background and GET /api/v1/imports/{id} reports progress. Send the file as the body (Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; application/octet-stream is recognised by its content) or as the multipart/form-data field `file`; at most 50 MiB. CSV may be UTF-8 (with or without a byte-order mark) or GB18030, separated by commas (tabs or semicolons are recognised from the header). XLSX: the first worksheet, raw cell values (Excel dates are understood in date columns). Limits: at most 100,000 data rows (a longer file fails before anything is written); an XLSX may unpack to at most 100 times its size (at least 16 MiB, at most 256 MiB in all), checked from its zip directory before anything is unpacked (413 unpacked_too_large; an XLSX whose zip archive cannot be read is 422 unreadable_file), and is read as a stream. CSV quotes are strict: an unclosed or stray quote fails the file, naming its line, before anything is written.
          *
-         *     The first non-blank row is the header. Columns are found by header, Chinese or English, ignoring case, spaces, punctuation and a `*` marker; unknown columns are reported as row 1 errors and ignored. Customers: 客户名称/名称/name (required), 法人代表, 级别/level, 行业/industry, 子行业, 来源/source, 性质/nature (外资, 合资, 国有, 集体, 私营, 其他 or the codes), 类型/type (生产商, 贸易商, 服务商, 其他), 规模/size (大型, 中型, 小型), 分类/classification, 国家, 省份/province, 城市/city, 区县, 地址/address, 邮编, 电话/phone, 传真/fax, 邮箱/email, 网址/website, 备注/remark, 满意度/satisfaction and 信用/credit (1-5), 下次跟进时间/nextFollowUpAt, 状态/status (潜在, 合作中, 已成交). Leads: 姓名/name (required), 公司/company, 电话/phone, 手机/mobile, 邮箱/email, 来源, 行业, 级别, 地址, 备注, 下次跟进时间. Contacts: 客户/客户名称/customer (the customer's exact name, looked up within the caller's data scope) or 客户编号/customerId, 姓名/name (required), 性别/gender (男/女), 职务/title, 办公电话/officePhone, 手机/mobile, 邮箱/email, 传真/fax, 生日/birthday, 备注/remark. Dates and times without an offset are UTC+8. The columns exports write that are not fields (编号, 负责人, 公海, 创建时间 …) are accepted and ignored, so an export imports again.
+         *     The first non-blank row is the header. Columns are found by header, Chinese or English, ignoring case, spaces, punctuation and a `*` marker; unknown columns are reported as row 1 errors and ignored. Customers: 客户名称/名称/name (required), 法人代表, 级别/level, 行业/industry, 子行业, 来源/source, 性质/nature (外资, 合资, 国有, 集体, 私营, 其他 or the codes), 类型/type (生产商, 贸易商, 服务商, 其他), 规模/size (大型, 中型, 小型), 分类/classification, 国家, 省份/province, 城市/city, 区县, 地址/address, 邮编, 电话/phone, 传真/fax, 邮箱/email, 网址/website, 备注/remark, 满意度/satisfaction and 信用/credit (1-5), 下次跟进时间/nextFollowUpAt, 状态/status (潜在, 合作中, 已成交). Leads: 姓名/name (required), 公司/company, 电话/phone, 手机/mobile, 邮箱/email, 来源, 行业, 级别, 地址, 备注, 下次跟进时间. Contacts: 客户/客户名称/customer (the customer's exact name, looked up within the caller's data scope) or 客户编号/customerId, 姓名/name (required), 性别/gender (男/女), 职务/title, 办公电话/officePhone, 手机/mobile, 邮箱/email, 传真/fax, 生日/birthday, 备注/remark. Products: 产品名称/name (required), 产品编码/编码/code (required; a product is matched by its code, case-insensitively), 产品分类/分类/category (required: a path of names such as 硬件/服务器, a name only one category has, or an id), 单位/unit (a product_unit label in Chinese or English, or its code), 生产日期/productionDate, 生产成本/成本/cost and 建议零售价/零售价/price (exact decimals with at most two places, read as text, never as floating point; ¥ and thousands separators such as 23,999.50 are accepted; 1.005 fails its row with too_many_decimals), 产品描述/description, 状态/status (在售/on_sale, 停售/off_sale; default on sale). Dates and times without an offset are UTC+8. The columns exports write that are not fields (编号, 负责人, 公海, 创建时间 …) are accepted and ignored, so an export imports again.
          *
-         *     Every row is validated as the create endpoints validate; a row with errors is reported (errors, with the row number as the file shows it) and skipped, never half-imported. A cell holding a control character (other than tab, line feed and carriage return) or a text-direction override (U+202A-U+202E, U+2066-U+2069) fails its row, naming the column. Records are owned by the caller. Each record's id is derived from its natural key (customers: the normalised name; leads: name, company and mobile or phone; contacts: customer, name and mobile), so importing a file again creates nothing new: a record already there with the same values is skipped, one with other values is reported as "already imported with different values". A customer whose normalised name matches an existing customer created otherwise is reported too (the duplicate check). With dryRun=true the file is validated and compared with what exists, and nothing is written.
+         *     Every row is validated as the create endpoints validate; a row with errors is reported (errors, with the row number as the file shows it) and skipped, never half-imported. A cell holding a control character (other than tab, line feed and carriage return) or a text-direction override (U+202A-U+202E, U+2066-U+2069) fails its row, naming the column. Records are owned by the caller. Each record's id is derived from its natural key (customers: the normalised name; leads: name, company and mobile or phone; contacts: customer, name and mobile), so importing a file again creates nothing new: a record already there with the same values is skipped, one with other values is reported as "already imported with different values". A customer whose normalised name matches an existing customer created otherwise is reported too (the duplicate check). A product row whose code a live product already has is skipped when that product has the same values and status (whoever entered it, so an export imports again unchanged), else it fails on code (duplicate_code), as does a later row of the file with an earlier row's code and other values; an unknown unit fails on unit (unknown_unit), an unknown or ambiguous category on category (unknown_category). With dryRun=true the file is validated and compared with what exists, and nothing is written.
          *
-         *     Permissions: customers.import (customers and contacts; each contact's customer must be one the caller may change, customers.update) or leads.import; otherwise 403. Not covered by Idempotency-Key (a repeated import creates no records twice).
+         *     Permissions: customers.import (customers and contacts; each contact's customer must be one the caller may change, customers.update) or leads.import, products.manage (products); otherwise 403. Not covered by Idempotency-Key (a repeated import creates no records twice).
          */
         post: operations["startImport"];
         delete?: never;
@@ -1618,6 +1618,26 @@ export interface paths {
          * @description Needs products.manage. The code is unique across live products, case-insensitively: a code another product has is 409 duplicate_code (of two creates with the same code at once exactly one succeeds). The unit is a code or label of the product_unit dictionary (an unknown one is 422 on unit, code unknown_unit); the category must exist (422 on categoryId, code unknown_category). Every field problem is reported at once and nothing is written.
          */
         post: operations["createProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the product search as CSV or XLSX
+         * @description Writes every live product the search finds (the same query parameters as GET /api/v1/products: q, categoryId with its whole subtree, status, sort) as a file with Chinese headers (产品名称, 产品编码, 产品分类, 单位, 生产日期, 生产成本, 建议零售价, 产品描述, 状态, 创建时间, 更新时间), paging through the search with the keyset cursor (500 a page): CSV is sent page by page, XLSX when the workbook is complete. Amounts are written exactly as the API answers them, decimal text with two places (23999.50; XLSX cells are text, never numbers, so no spreadsheet rounding), categories as their paths (硬件/服务器), units as their Chinese labels, statuses as 在售/停售, times as 2006-01-02 15:04:05 in UTC+8; the file imports again unchanged (POST /api/v1/imports?type=products). In CSV, every cell that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe (formula injection); imports remove it again. Requires products.manage (403 otherwise): every signed-in user reads the catalogue in the API, but a bulk copy with production costs is for those who manage it. A failure after the first page aborts the response, so a download is never silently short.
+         */
+        get: operations["exportProducts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3495,7 +3515,7 @@ export interface components {
          * @description What an import creates.
          * @enum {string}
          */
-        ImportType: "leads" | "customers" | "contacts";
+        ImportType: "leads" | "customers" | "contacts" | "products";
         /**
          * @description A user interface language.
          * @enum {string}
@@ -12166,6 +12186,72 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportProducts: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /**
+                 * @description Keyword search over name and code (Chinese substrings match).
+                 * @example 服务器
+                 */
+                q?: string;
+                /**
+                 * @description Only products of this category and every category under it (422 when there is no such category).
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                categoryId?: string;
+                /** @description Statuses to match (repeatable). */
+                status?: ("on_sale" | "off_sale")[];
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "code" | "-code";
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];

@@ -16,6 +16,7 @@ const kinds: Record<string, [string, string]> = {
   leads: ['线索', 'Leads'],
   customers: ['客户', 'Customers'],
   contacts: ['联系人', 'Contacts'],
+  products: ['产品', 'Products'],
 };
 const states: Record<string, [string, string, string]> = {
   queued: ['排队中', 'Queued', 'default'],

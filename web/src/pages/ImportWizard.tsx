@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useNavigate } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { Alert, Button, Card, Progress, Radio, Result, Space, Statistic, Steps, Table, Typography, Upload } from 'antd';
 import { InboxOutlined } from '@ant-design/icons';
 import { ApiError, call, get, type Schemas } from '../api/client';
@@ -24,7 +24,11 @@ export default function ImportWizard() {
   const t = useT();
   const s = useSession();
   const nav = useNavigate();
-  const [type, setType] = useState<'leads' | 'customers' | 'contacts'>(s.can('leads.import') || s.isAdmin ? 'leads' : 'customers');
+  const [sp] = useSearchParams();
+  type Kind = 'leads' | 'customers' | 'contacts' | 'products';
+  // ?type=products (the catalogue's import button) preselects a kind.
+  const asked = sp.get('type') as Kind | null;
+  const [type, setType] = useState<Kind>(asked && ['leads', 'customers', 'contacts', 'products'].includes(asked) ? asked : s.can('leads.import') || s.isAdmin ? 'leads' : 'customers');
   const [file, setFile] = useState<File | null>(null);
   const [step, setStep] = useState(0);
   const [dry, setDry] = useState<Import | null>(null);
@@ -116,6 +120,7 @@ export default function ImportWizard() {
                 { value: 'leads', label: t('线索', 'Leads') },
                 { value: 'customers', label: t('客户', 'Customers') },
                 { value: 'contacts', label: t('联系人', 'Contacts') },
+                ...(s.can('products.manage') ? [{ value: 'products', label: t('产品', 'Products') }] : []),
               ]}
             />
             <Upload.Dragger
