@@ -11,6 +11,7 @@ import {
   TeamOutlined,
   UserOutlined,
   ApartmentOutlined,
+  FundOutlined,
 } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
@@ -26,6 +27,8 @@ const Customers = lazy(() => import('./pages/Customers'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const Contacts = lazy(() => import('./pages/Contacts'));
 const ContactDetail = lazy(() => import('./pages/ContactDetail'));
+const Opportunities = lazy(() => import('./pages/Opportunities'));
+const OpportunityDetail = lazy(() => import('./pages/OpportunityDetail'));
 const ImportWizard = lazy(() => import('./pages/ImportWizard'));
 const ImportHistory = lazy(() => import('./pages/ImportHistory'));
 const Org = lazy(() => import('./pages/Org'));
@@ -68,6 +71,7 @@ const menu: Item[] = [
       { key: '/contacts', zh: '联系人', en: 'Contacts', show: always },
     ],
   },
+  { key: '/opportunities', zh: '商机', en: 'Opportunities', icon: <FundOutlined />, show: (s) => s.can('opportunities.read') },
   {
     key: 'import',
     zh: '导入',
@@ -91,6 +95,7 @@ const menu: Item[] = [
       { key: '/org/roles', zh: '角色与权限', en: 'Roles', show: always },
       { key: '/org/settings', zh: '系统设置', en: 'Settings', show: (s) => s.can('settings.manage') },
       { key: '/org/dictionaries', zh: '数据字典', en: 'Dictionaries', show: (s) => s.can('settings.manage') },
+      { key: '/org/pipelines', zh: '销售流程', en: 'Pipelines', show: (s) => s.can('settings.manage') },
     ],
   },
   { key: '/audit', zh: '审计', en: 'Audit', icon: <AuditOutlined />, show: (s) => s.can('audit.read') },
@@ -327,6 +332,8 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="customers/:id" element={<CustomerDetail />} />
                   <Route path="contacts" element={<Contacts />} />
                   <Route path="contacts/:id" element={<ContactDetail />} />
+                  <Route path="opportunities" element={<Opportunities />} />
+                  <Route path="opportunities/:id" element={<OpportunityDetail />} />
                   <Route path="import" element={<ImportWizard />} />
                   <Route path="imports" element={<ImportHistory />} />
                   <Route path="org/*" element={<Org />} />
