@@ -30,6 +30,7 @@ function FormDialog({
   width,
   testId,
   danger,
+  name,
 }: {
   open: boolean;
   title: string;
@@ -40,6 +41,8 @@ function FormDialog({
   width?: number;
   testId?: string;
   danger?: boolean;
+  /** the form's name: its fields' ids start with it (several dialogs live in the page) */
+  name: string;
 }) {
   const t = useT();
   const [form] = Form.useForm();
@@ -58,6 +61,7 @@ function FormDialog({
     >
       <Form
         form={form}
+        name={name}
         layout="vertical"
         preserve={false}
         data-testid={testId}
@@ -102,6 +106,7 @@ function LinesDialog({ o, open, onClose }: { o: Opportunity; open: boolean; onCl
       <Form
         form={form}
         layout="vertical"
+        name="opportunityLines"
         initialValues={{ lines: linesValue(o.lines) }}
         data-testid="lines-form"
         onFinish={async (v: { lines?: Parameters<typeof linesBody>[0] }) => {
@@ -168,7 +173,7 @@ function PlanView({ o, canEdit }: { o: Opportunity; canEdit: boolean }) {
         open={adding}
         title={t('添加计划步骤', 'Add a plan step')}
         onClose={() => setAdding(false)}
-        testId="plan-form"
+        testId="plan-form" name="planStep"
         submit={(v, form) =>
           run(() => call('POST', `/opportunities/${o.id}/plan`, { body: { date: (v.date as Dayjs).format('YYYY-MM-DD'), action: String(v.action).trim() }, ifMatch: o.version }), {
             form,
@@ -187,6 +192,7 @@ function PlanView({ o, canEdit }: { o: Opportunity; canEdit: boolean }) {
       <FormDialog
         open={!!result}
         title={t('记录结果', 'Record the result')}
+        name="planResult"
         onClose={() => setResult(null)}
         submit={(v, form) =>
           run(() => call('POST', `/opportunities/${o.id}/plan/${result!.id}/result`, { body: { result: String(v.result).trim() }, ifMatch: o.version }), {
@@ -368,7 +374,7 @@ export default function OpportunityDetail() {
         title={t('赢单', 'Win the deal')}
         okText={t('确认赢单', 'Mark as won')}
         onClose={close}
-        testId="win-form"
+        testId="win-form" name="win"
         submit={(v, form) => {
           const body: Record<string, string> = {};
           if (String(v.amount ?? '').trim()) body.amount = String(v.amount).trim();
@@ -394,7 +400,7 @@ export default function OpportunityDetail() {
         okText={t('确认输单', 'Mark as lost')}
         danger
         onClose={close}
-        testId="lose-form"
+        testId="lose-form" name="lose"
         submit={(v, form) => cmd('lose', { reason: v.reason, competitor: String(v.competitor ?? '').trim(), note: String(v.note ?? '').trim() }, t('已输单', 'Lost'), form)}
       >
         <Form.Item name="reason" label={t('输单原因', 'Reason')} rules={[{ required: true, message: t('请选择原因', 'Choose a reason') }]}>
@@ -410,6 +416,7 @@ export default function OpportunityDetail() {
       <FormDialog
         open={dialog === 'reopen'}
         title={t('重新打开商机', 'Reopen the opportunity')}
+        name="reopen"
         onClose={close}
         submit={(v, form) => {
           const body: Record<string, string> = {};
@@ -428,6 +435,7 @@ export default function OpportunityDetail() {
       <FormDialog
         open={dialog === 'assign'}
         title={t('分配客户经理', 'Assign an account manager')}
+        name="assign"
         onClose={close}
         submit={(v, form) => cmd('assign', { userId: v.userId }, t('已分配', 'Assigned'), form)}
       >

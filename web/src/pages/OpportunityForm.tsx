@@ -173,7 +173,7 @@ export function OpportunityForm({
       destroyOnHidden
       forceRender
     >
-      <Form form={form} layout="vertical" onFinish={save} data-testid="opportunity-form">
+      <Form form={form} name={editing ? 'opportunityEdit' : 'opportunityNew'} layout="vertical" onFinish={save} data-testid="opportunity-form">
         <Row gutter={12}>
           <Col xs={24} sm={12}>
             <Form.Item name="name" label={t('商机名称', 'Opportunity name')} rules={[{ required: true, whitespace: true, message: t('请输入商机名称', 'A name is required') }, { max: 200 }]}>

@@ -76,6 +76,7 @@ function PipelineEditor({ pipeline, open, onClose }: { pipeline: Pipeline | null
       <Form
         form={form}
         layout="vertical"
+        name="pipeline"
         onFinish={save}
         data-testid="pipeline-form"
         initialValues={pipeline ? { name: pipeline.name, disabled: pipeline.disabled, stages: pipeline.stages.map((x) => ({ ...x, nameEn: x.nameEn ?? '', disabled: !!x.disabled })) } : { name: '', stages: [{ key: '', name: '', nameEn: '', probability: 10, fresh: true }] }}

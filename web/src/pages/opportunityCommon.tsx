@@ -116,7 +116,7 @@ export function MoveStageDialog({ target, onClose, onMoved }: { target: MoveTarg
       forceRender
     >
       {target && <Typography.Paragraph>{target.opportunity.name}</Typography.Paragraph>}
-      <Form form={form} layout="vertical" onFinish={submit} data-testid="move-stage-form">
+      <Form form={form} name="moveStage" layout="vertical" onFinish={submit} data-testid="move-stage-form">
         <Form.Item name="note" label={t('备注', 'Note')} rules={[{ max: 1000 }]}>
           <Input.TextArea rows={3} autoFocus />
         </Form.Item>
