@@ -72,7 +72,8 @@ export function OpportunityBoard({ pipeline }: { pipeline: Pipeline }) {
               }}
               style={{
                 flex: '0 0 260px',
-                background: over === col.stage && dragging?.stage !== col.stage ? '#eaf1fb' : '#f5f5f5',
+                background: over === col.stage && dragging?.stage !== col.stage ? '#eaf1fb' : '#fff',
+                border: '1px solid #e3e3e3',
                 outline: over === col.stage && dragging?.stage !== col.stage ? '2px dashed #1f5fbf' : undefined,
                 borderRadius: 8,
                 padding: 8,
