@@ -28,12 +28,13 @@ function PipelineEditor({ pipeline, open, onClose }: { pipeline: Pipeline | null
   const [form] = Form.useForm<Values>();
   const [busy, setBusy] = useState(false);
   const [removed, setRemoved] = useState<string | null>(null);
-  const stages = (Form.useWatch('stages', form) ?? []) as StageRow[];
+  const stages = (Form.useWatch('stages', { form, preserve: true }) ?? []) as StageRow[];
   const save = async (v: Values) => {
     setRemoved(null);
     const body = {
       name: v.name.trim(),
-      stages: v.stages.map((x) => ({ key: x.key.trim(), name: x.name.trim(), nameEn: (x.nameEn ?? '').trim(), probability: x.probability ?? 0, disabled: !!x.disabled })),
+      // the store's rows: a saved stage's key has no input, so onFinish's values lack it
+      stages: ((form.getFieldValue('stages') ?? []) as StageRow[]).map((x) => ({ key: (x.key ?? '').trim(), name: x.name.trim(), nameEn: (x.nameEn ?? '').trim(), probability: x.probability ?? 0, disabled: !!x.disabled })),
       ...(pipeline ? { disabled: !!v.disabled } : {}),
     };
     setBusy(true);
