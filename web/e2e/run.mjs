@@ -551,6 +551,68 @@ await step('customers: filter by industry and by a custom field; the URL and the
   await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length >= 4, null, { timeout: 15000 });
 });
 
+await step('opportunities: one created in the UI for 北京星河科技有限公司 moves on the board with "move to…" and a note, then is won; the customer becomes closed_deal', async () => {
+  await noDialogs(admin);
+  await admin.goto('/opportunities');
+  await btn(admin, '新建商机').click();
+  const f = admin.getByTestId('opportunity-form');
+  await f.getByLabel('商机名称').fill('星河科技 ERP 升级');
+  const customer = f.getByLabel('客户', { exact: true });
+  const option = admin.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '北京星河科技有限公司' }).first();
+  for (let attempt = 1; ; attempt++) {
+    await closeDropdowns(admin);
+    await customer.click({ force: true });
+    await admin.keyboard.type('星河');
+    if (await option.waitFor({ timeout: 6000 }).then(() => true, () => false)) break;
+    if (attempt === 3) break;
+  }
+  await option.click();
+  await f.getByLabel('金额', { exact: true }).fill('120000.50');
+  await f.getByLabel('下一步').fill('上门演示');
+  await modalOk(admin, '保存').click();
+  await admin.waitForURL(/\/opportunities\/[0-9a-f-]{36}$/);
+  await admin.getByRole('heading', { name: '星河科技 ERP 升级' }).waitFor();
+  const id = new URL(admin.url()).pathname.split('/').pop();
+  await shot(admin, 'opportunity-detail-desktop');
+  await axe(admin, 'opportunity detail');
+
+  // the board: "move to…" on the card, a note, and the card is in the new column
+  await admin.goto('/opportunities?view=board');
+  await admin.getByTestId('board-column-qualify').getByText('星河科技 ERP 升级').waitFor();
+  await admin.getByRole('button', { name: '移动“星河科技 ERP 升级”到…' }).click();
+  await admin.getByRole('menuitem', { name: '方案报价' }).click();
+  const m = admin.locator('.ant-modal:visible');
+  await m.getByLabel('备注').fill('客户确认方案，进入报价');
+  await modalOk(admin, '移动').click();
+  await waitMsg(admin, '阶段已变更');
+  await admin.getByTestId('board-column-proposal').getByText('星河科技 ERP 升级').waitFor();
+  await shot(admin, 'opportunity-board-desktop');
+  await axe(admin, 'opportunity board');
+
+  // win it on its page
+  await admin.getByTestId('board-column-proposal').getByRole('link', { name: '星河科技 ERP 升级' }).click();
+  await admin.waitForURL(new RegExp('/opportunities/' + id + '$'));
+  await btn(admin, '赢单').click();
+  await admin.getByTestId('win-form').getByLabel('备注').fill('合同已签');
+  await modalOk(admin, '确认赢单').click();
+  await waitMsg(admin, '已赢单');
+  await admin.getByTestId('stage-steps').getByText('赢单').waitFor();
+  const o = (await api(state.adminToken, 'GET', '/opportunities/' + id)).data;
+  expect(o.status === 'won' && o.stage === 'proposal' && o.amount === '120000.50', 'the opportunity: ' + JSON.stringify(o));
+  const hist = (await api(state.adminToken, 'GET', '/opportunities/' + id + '/history')).data.items;
+  expect(JSON.stringify(hist).includes('客户确认方案，进入报价'), 'the stage note is not in the history: ' + JSON.stringify(hist).slice(0, 600));
+
+  // the deals process marks the customer closed_deal (asynchronously: poll)
+  const cust = (await api(state.adminToken, 'GET', '/customers/' + o.customerId)).data;
+  expect(cust.name === '北京星河科技有限公司', 'the opportunity\'s customer: ' + cust.name);
+  let status = cust.status;
+  for (let i = 0; i < 40 && status !== 'closed_deal'; i++) {
+    await sleep(250);
+    status = (await api(state.adminToken, 'GET', '/customers/' + o.customerId)).data.status;
+  }
+  expect(status === 'closed_deal', 'the customer is ' + status + ', not closed_deal');
+});
+
 await step('leads: the list shows owner names; the industry filter narrows it', async () => {
   await api(state.zhangToken, 'POST', '/leads', { name: '赵制造', company: '苏州精工机械有限公司', industry: '机械设备' }); // a label: stored as its code
   await admin.goto('/leads');

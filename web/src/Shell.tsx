@@ -11,6 +11,7 @@ import {
   TeamOutlined,
   UserOutlined,
   ApartmentOutlined,
+  FundOutlined,
   ShoppingOutlined,
 } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
@@ -27,6 +28,8 @@ const Customers = lazy(() => import('./pages/Customers'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const Contacts = lazy(() => import('./pages/Contacts'));
 const ContactDetail = lazy(() => import('./pages/ContactDetail'));
+const Opportunities = lazy(() => import('./pages/Opportunities'));
+const OpportunityDetail = lazy(() => import('./pages/OpportunityDetail'));
 const Products = lazy(() => import('./pages/Products'));
 const ProductDetail = lazy(() => import('./pages/ProductDetail'));
 const ImportWizard = lazy(() => import('./pages/ImportWizard'));
@@ -71,6 +74,7 @@ const menu: Item[] = [
       { key: '/contacts', zh: '联系人', en: 'Contacts', show: always },
     ],
   },
+  { key: '/opportunities', zh: '商机', en: 'Opportunities', icon: <FundOutlined />, show: (s) => s.can('opportunities.read') },
   { key: '/products', zh: '产品', en: 'Products', icon: <ShoppingOutlined />, show: always },
   {
     key: 'import',
@@ -95,6 +99,7 @@ const menu: Item[] = [
       { key: '/org/roles', zh: '角色与权限', en: 'Roles', show: always },
       { key: '/org/settings', zh: '系统设置', en: 'Settings', show: (s) => s.can('settings.manage') },
       { key: '/org/dictionaries', zh: '数据字典', en: 'Dictionaries', show: (s) => s.can('settings.manage') },
+      { key: '/org/pipelines', zh: '销售流程', en: 'Pipelines', show: (s) => s.can('settings.manage') },
     ],
   },
   { key: '/audit', zh: '审计', en: 'Audit', icon: <AuditOutlined />, show: (s) => s.can('audit.read') },
@@ -331,6 +336,8 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="customers/:id" element={<CustomerDetail />} />
                   <Route path="contacts" element={<Contacts />} />
                   <Route path="contacts/:id" element={<ContactDetail />} />
+                  <Route path="opportunities" element={<Opportunities />} />
+                  <Route path="opportunities/:id" element={<OpportunityDetail />} />
                   <Route path="products" element={<Products />} />
                   <Route path="products/:id" element={<ProductDetail />} />
                   <Route path="import" element={<ImportWizard />} />

@@ -9,6 +9,16 @@ interface HistoryPage {
   items: { version: number; occurredAt: string; actor: { id: string; name: string }; type: string }[];
 }
 
+/** A problem's field path as a form's name path: "lines[0].quantity" → ['lines', 0, 'quantity']. */
+export function fieldPath(field: string): (string | number)[] {
+  return field.split('.').flatMap((p) => {
+    const m = /^([^[]*)((?:\[\d+\])+)$/.exec(p);
+    if (!m) return [p];
+    const idx = [...m[2].matchAll(/\d+/g)].map((x) => Number(x[0]));
+    return m[1] ? [m[1], ...idx] : idx;
+  });
+}
+
 /**
  * run(fn) runs a command and reports its outcome: problem+json field errors go onto the form's
  * fields, a 412 opens the conflict dialog (who changed the record and when, from the problem document or else its history) with
@@ -75,8 +85,8 @@ export function useCommand() {
           const known = new Set(Object.keys(o.form.getFieldsValue(true) ?? {}));
           // A field error with a known reason code is told in the page's language.
           const say = (f: (typeof fe)[number]) => (f.code && fieldErrorCode[f.code] ? t(...fieldErrorCode[f.code]) : f.message);
-          o.form.setFields(fe.map((f) => ({ name: f.field.split('.'), errors: [say(f)] })));
-          const unplaced = fe.filter((f) => !known.has(f.field.split('.')[0]));
+          o.form.setFields(fe.map((f) => ({ name: fieldPath(f.field), errors: [say(f)] })));
+          const unplaced = fe.filter((f) => !known.has(String(fieldPath(f.field)[0])));
           if (unplaced.length) message.error(unplaced.map((f) => `${f.field}: ${say(f)}`).join('; '));
           else message.error(t('请更正标出的字段', 'Please correct the marked fields'));
           throw e;

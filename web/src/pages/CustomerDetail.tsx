@@ -15,6 +15,7 @@ import { fmtTime } from '../util';
 import { ContactForm } from './ContactForm';
 import { CustomerForm, useSettings } from './CustomerForm';
 import { CustomerSelect } from './CustomerSelect';
+import { CustomerOpportunities } from './CustomerOpportunities';
 import { FollowUpForm } from './LeadDetail';
 
 type Customer = Schemas['Customer'];
@@ -167,6 +168,7 @@ export default function CustomerDetail() {
         historyPath={`/customers/${c.id}/history`}
         items={[
           { key: 'contacts', label: t('联系人', 'Contacts'), children: <ContactsTable customerId={c.id} canEdit={canEdit && !c.inPool} /> },
+          ...(s.isAdmin || s.can('opportunities.read') ? [{ key: 'opportunities', label: t('商机', 'Opportunities'), children: <CustomerOpportunities customer={c} /> }] : []),
           {
             key: 'timeline',
             label: t('跟进', 'Follow-ups'),

@@ -5,21 +5,24 @@ import { get, type Page, type Schemas } from '../api/client';
 import { useT } from '../i18n';
 
 /** Searches customers by keyword as the user types. */
-export function CustomerSelect(props: React.ComponentProps<typeof Select> & { exclude?: string }) {
+/** `current` is the chosen customer's name, shown while the search has not found it (an edit form). */
+export function CustomerSelect(props: React.ComponentProps<typeof Select> & { exclude?: string; current?: { id: string; name: string } }) {
   const t = useT();
   const [q, setQ] = useState('');
-  const { exclude, ...rest } = props;
+  const { exclude, current, ...rest } = props;
   const r = useQuery({
     queryKey: ['/customers', 'pick', q],
     queryFn: () => get<Page<Schemas['Customer']>>('/customers', { q, limit: 20 }),
   });
+  const found = (r.data?.items ?? []).filter((c) => c.id !== exclude).map((c) => ({ id: c.id, name: c.name }));
+  if (current && !found.some((c) => c.id === current.id)) found.unshift(current);
   return (
     <Select
       showSearch={{ filterOption: false, onSearch: setQ }}
       allowClear
       placeholder={t('输入名称搜索', 'Type to search')}
       loading={r.isFetching}
-      options={(r.data?.items ?? []).filter((c) => c.id !== exclude).map((c) => ({ value: c.id, label: c.name }))}
+      options={found.map((c) => ({ value: c.id, label: c.name }))}
       {...rest}
     />
   );

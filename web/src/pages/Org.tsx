@@ -13,6 +13,7 @@ import { useSession } from '../session';
 import { fmtTime, timeZones, zoneOffset } from '../util';
 import { useSettings } from './CustomerForm';
 import Dictionaries from './Dictionaries';
+import Pipelines from './Pipelines';
 
 type Department = Schemas['Department'];
 type User = Schemas['User'];
@@ -436,6 +437,7 @@ export default function Org() {
           { key: 'roles', label: t('角色与权限', 'Roles') },
           { key: 'settings', label: t('系统设置', 'Settings') },
           { key: 'dictionaries', label: t('数据字典', 'Dictionaries') },
+          { key: 'pipelines', label: t('销售流程', 'Pipelines') },
         ]}
       />
       <Routes>
@@ -444,6 +446,7 @@ export default function Org() {
         <Route path="roles" element={<Roles />} />
         <Route path="settings" element={<Settings />} />
         <Route path="dictionaries" element={<Dictionaries />} />
+        <Route path="pipelines" element={<Pipelines />} />
         <Route path="*" element={<Navigate to="/org/departments" replace />} />
       </Routes>
     </div>

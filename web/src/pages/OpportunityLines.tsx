@@ -1,0 +1,133 @@
+// The line-item editor of an opportunity (inside an antd Form, under the list name `lines`) with
+// live exact totals, and ProductPicker: today the product is entered by hand; once the product
+// catalogue exists (GET /api/v1/products), ProductPicker alone changes to search it.
+import { Button, Form, Input, Space, Table, Typography, type FormInstance } from 'antd';
+import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import { useT } from '../i18n';
+import { fmtMoney, isMoney, lineTotal, linesSum, parseUnits } from '../money';
+import { newId } from './opportunityCommon';
+
+export interface LineValue {
+  productId?: string;
+  productName?: string;
+  quantity?: string;
+  unitPrice?: string;
+  discount?: string;
+}
+
+/**
+ * Picks the product of line `index` of the form's `lines`: it owns the fields productId and
+ * productName of that line (and may fill unitPrice). For now both are typed by hand; an empty id
+ * is made up when the form is sent (see linesBody). A product search replaces this component only.
+ */
+export function ProductPicker({ index, line }: { form: FormInstance; index: number; line: number }) {
+  const t = useT();
+  return (
+    <Space.Compact style={{ width: '100%' }}>
+      <Form.Item
+        name={[index, 'productName']}
+        noStyle
+        rules={[{ required: true, message: t('请输入产品名称', 'A product name is required') }]}
+      >
+        <Input placeholder={t('产品名称', 'Product name')} aria-label={t(`第 ${line} 行产品名称`, `Line ${line} product name`)} style={{ minWidth: 140 }} />
+      </Form.Item>
+      <Form.Item name={[index, 'productId']} noStyle rules={[{ pattern: /^[0-9a-fA-F-]{36}$/, message: t('产品编号应为 UUID', 'The product id is a UUID') }]}>
+        <Input placeholder={t('产品编号（可空）', 'Product id (optional)')} aria-label={t(`第 ${line} 行产品编号`, `Line ${line} product id`)} style={{ width: 130 }} />
+      </Form.Item>
+    </Space.Compact>
+  );
+}
+
+/** The lines as the API takes them: trimmed texts, an empty discount left out, a missing product id made up. */
+export function linesBody(lines: LineValue[] | undefined) {
+  return (lines ?? []).map((l) => {
+    const out: Record<string, string> = {
+      productId: (l.productId ?? '').trim() || newId(),
+      productName: (l.productName ?? '').trim(),
+      quantity: (l.quantity ?? '').trim(),
+      unitPrice: (l.unitPrice ?? '').trim(),
+    };
+    if ((l.discount ?? '').trim()) out.discount = l.discount!.trim();
+    return out;
+  });
+}
+
+/** The lines of an opportunity as the form holds them. */
+export const linesValue = (lines: { productId: string; productName: string; quantity: string; unitPrice: string; discount: string }[] | null | undefined): LineValue[] =>
+  (lines ?? []).map((l) => ({ productId: l.productId, productName: l.productName, quantity: l.quantity, unitPrice: l.unitPrice, discount: l.discount === '0' || l.discount === '0.00' ? '' : l.discount }));
+
+/** The editor of the form's `lines`: product, quantity, unit price, discount, and each line's and the sum's exact total. */
+export function LineEditor({ form }: { form: FormInstance }) {
+  const t = useT();
+  const lines = (Form.useWatch('lines', form) ?? []) as LineValue[];
+  const qty = (v: string) => parseUnits(v, 4) !== null && parseUnits(v, 4)! > 0n;
+  const disc = (v: string) => v === '' || (parseUnits(v, 2) !== null && parseUnits(v, 2)! <= 10000n);
+  const rule = (ok: (v: string) => boolean, msg: string) => ({ validator: (_: unknown, v: string | undefined) => (ok((v ?? '').trim()) ? Promise.resolve() : Promise.reject(new Error(msg))) });
+  return (
+    <Form.List name="lines">
+      {(fields, { add, remove }) => (
+        <div data-testid="line-editor">
+          <Table
+            size="small"
+            pagination={false}
+            rowKey="key"
+            dataSource={fields}
+            scroll={{ x: 'max-content' }}
+            locale={{ emptyText: t('没有明细：金额按手工填写', 'No lines: the amount is entered by hand') }}
+            columns={[
+              { key: 'p', title: t('产品', 'Product'), render: (_, f, i) => <ProductPicker form={form} index={f.name} line={i + 1} /> },
+              {
+                key: 'q',
+                title: t('数量', 'Quantity'),
+                render: (_, f, i) => (
+                  <Form.Item name={[f.name, 'quantity']} style={{ margin: 0 }} rules={[rule(qty, t('大于 0，最多 4 位小数', 'More than 0, at most 4 decimals'))]}>
+                    <Input inputMode="decimal" aria-label={t(`第 ${i + 1} 行数量`, `Line ${i + 1} quantity`)} style={{ width: 90 }} />
+                  </Form.Item>
+                ),
+              },
+              {
+                key: 'u',
+                title: t('单价', 'Unit price'),
+                render: (_, f, i) => (
+                  <Form.Item name={[f.name, 'unitPrice']} style={{ margin: 0 }} rules={[rule(isMoney, t('金额，最多 2 位小数', 'An amount, at most 2 decimals'))]}>
+                    <Input inputMode="decimal" aria-label={t(`第 ${i + 1} 行单价`, `Line ${i + 1} unit price`)} style={{ width: 110 }} />
+                  </Form.Item>
+                ),
+              },
+              {
+                key: 'd',
+                title: t('折扣 %', 'Discount %'),
+                render: (_, f, i) => (
+                  <Form.Item name={[f.name, 'discount']} style={{ margin: 0 }} rules={[rule(disc, t('0–100，最多 2 位小数', '0–100, at most 2 decimals'))]}>
+                    <Input inputMode="decimal" placeholder="0" aria-label={t(`第 ${i + 1} 行折扣`, `Line ${i + 1} discount`)} style={{ width: 70 }} />
+                  </Form.Item>
+                ),
+              },
+              {
+                key: 't',
+                title: t('小计', 'Total'),
+                align: 'right',
+                render: (_, f, i) => <span data-testid={`line-total-${i}`}>{fmtMoney(lineTotal(lines[f.name] ?? {})) || '—'}</span>,
+              },
+              {
+                key: 'x',
+                title: t('操作', 'Actions'),
+                render: (_, f, i) => <Button size="small" type="text" danger icon={<DeleteOutlined />} aria-label={t(`删除第 ${i + 1} 行`, `Remove line ${i + 1}`)} onClick={() => remove(f.name)} />,
+              },
+            ]}
+          />
+          <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', marginTop: 8 }}>
+            <Button icon={<PlusOutlined />} onClick={() => add({ quantity: '1', discount: '' })} data-testid="add-line">
+              {t('添加明细', 'Add line')}
+            </Button>
+            {fields.length > 0 && (
+              <Typography.Text strong data-testid="lines-sum">
+                {t('合计：', 'Total: ')}¥{fmtMoney(linesSum(lines))}
+              </Typography.Text>
+            )}
+          </div>
+        </div>
+      )}
+    </Form.List>
+  );
+}
