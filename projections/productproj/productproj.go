@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +38,8 @@ func (*Projector) Schema(db *readmodels.DB, gen int) []string {
 
 func (*Projector) Drop(db *readmodels.DB, gen int) []string {
 	t := readmodels.TableName(productview.Table, gen)
-	return append(db.Dialect.DropSearchIndex(t), `DROP TABLE IF EXISTS `+t, `DROP TABLE IF EXISTS `+readmodels.TableName(productview.CatalogueTable, gen))
+	return append(db.Dialect.DropSearchIndex(t), `DROP TABLE IF EXISTS `+t, `DROP TABLE IF EXISTS `+readmodels.TableName(productview.CatalogueTable, gen),
+		`DROP TABLE IF EXISTS `+readmodels.TableName(productview.CountsTable, gen))
 }
 
 // Wants implements engine.Selective: the product and catalogue streams.
@@ -49,14 +52,17 @@ func (*Projector) Wants(e eventstore.Event) bool {
 }
 
 func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
-	return &batch{p: p, tx: tx, rows: map[uuid.UUID]*productview.Product{}}
+	return &batch{p: p, tx: tx, rows: map[uuid.UUID]*productview.Product{}, was: map[uuid.UUID]string{}}
 }
 
 type batch struct {
-	p       *Projector
-	tx      *engine.Tx
-	rows    map[uuid.UUID]*productview.Product // touched in this page; nil: deleted
-	order   []uuid.UUID
+	p     *Projector
+	tx    *engine.Tx
+	rows  map[uuid.UUID]*productview.Product // touched in this page; nil: deleted
+	order []uuid.UUID
+	// was is the category each touched product was filed in before this page ("": none, or the
+	// product did not exist), for the per-category counts.
+	was     map[uuid.UUID]string
 	cat     *product.Catalogue // loaded on the page's first catalogue event
 	version int64
 	pos     uint64
@@ -123,6 +129,9 @@ func occurred(d event.Event) (at time.Time) {
 func (b *batch) put(id uuid.UUID, row *productview.Product, e eventstore.Event) {
 	if _, ok := b.rows[id]; !ok {
 		b.order = append(b.order, id)
+		if _, known := b.was[id]; !known {
+			b.was[id] = "" // created in this page
+		}
 	}
 	if row != nil {
 		row.Version, row.Position = e.Version, e.Position
@@ -142,6 +151,7 @@ func (b *batch) row(ctx context.Context, id uuid.UUID) (*productview.Product, er
 	if err != nil {
 		return nil, fmt.Errorf("load product %s: %w", id, err)
 	}
+	b.was[id] = r.CategoryID
 	return r, nil
 }
 
@@ -179,8 +189,15 @@ var upsert = func() string {
 
 func (b *batch) Flush(ctx context.Context) error {
 	t := b.tx.Table(productview.Table)
+	delta := map[string]int64{}
 	for _, id := range b.order {
 		row := b.rows[id]
+		if was := b.was[id]; was != "" {
+			delta[was]--
+		}
+		if row != nil && row.CategoryID != "" {
+			delta[row.CategoryID]++
+		}
 		if row == nil {
 			if _, err := b.tx.Exec(ctx, `DELETE FROM `+t+` WHERE id = ?`, id.String()); err != nil {
 				return fmt.Errorf("delete product %s: %w", id, err)
@@ -189,6 +206,15 @@ func (b *batch) Flush(ctx context.Context) error {
 		}
 		if _, err := b.tx.Exec(ctx, `INSERT INTO `+t+upsert, productview.Args(b.tx.DB.Dialect, row)...); err != nil {
 			return fmt.Errorf("store product %s: %w", id, err)
+		}
+	}
+	for _, cat := range slices.Sorted(maps.Keys(delta)) { // one order for every writer: no deadlocks
+		if delta[cat] == 0 {
+			continue
+		}
+		if _, err := b.tx.Exec(ctx, `INSERT INTO `+b.tx.Table(productview.CountsTable)+` (category_id, products) VALUES (?, ?)
+			ON CONFLICT (category_id) DO UPDATE SET products = `+b.tx.Table(productview.CountsTable)+`.products + excluded.products`, cat, delta[cat]); err != nil {
+			return fmt.Errorf("count products of category %s: %w", cat, err)
 		}
 	}
 	if b.cat == nil {

@@ -110,6 +110,22 @@ func TestLiveAndRebuiltProductsAgree(t *testing.T) {
 			if liveTree.Categories[0].TotalCount != 3 || liveTree.Categories[0].ProductCount != 0 {
 				t.Fatalf("tree: %+v", liveTree)
 			}
+			// Each node's count is the number of live rows filed in it (the projection keeps the
+			// counts as products are created, moved and deleted, across pages of three events).
+			filed := map[string]int64{}
+			for _, p := range live {
+				filed[p.CategoryID]++
+			}
+			var check func([]productview.Category)
+			check = func(cs []productview.Category) {
+				for _, c := range cs {
+					if c.ProductCount != filed[c.ID] {
+						t.Fatalf("category %s counts %d products, the rows say %d", c.Path, c.ProductCount, filed[c.ID])
+					}
+					check(c.Children)
+				}
+			}
+			check(liveTree.Categories)
 			if _, err := env.Engine.RebuildAll(wctx, []string{productview.Projection}, nil); err != nil {
 				t.Fatal(err)
 			}

@@ -28,6 +28,9 @@ const Projection = "products"
 const (
 	Table          = "products"
 	CatalogueTable = "product_catalogue"
+	// CountsTable keeps the number of live products filed in each category, which the projection
+	// adjusts as products are created, moved and deleted (the tree never counts the products table).
+	CountsTable = "product_category_counts"
 )
 
 // Product is the read view of a product.
@@ -140,7 +143,8 @@ func DDL(d readmodels.Dialect, gen int) []string {
 		`CREATE INDEX ` + t + `_code ON ` + t + ` (code_key)`,
 	}, readmodels.SortIndexes(t, spec.Sorts, "id", false)...)
 	return append(out, `CREATE TABLE `+readmodels.TableName(CatalogueTable, gen)+` (
-		id TEXT PRIMARY KEY, categories {json} NOT NULL, version {bigint} NOT NULL, position {bigint} NOT NULL)`)
+		id TEXT PRIMARY KEY, categories {json} NOT NULL, version {bigint} NOT NULL, position {bigint} NOT NULL)`,
+		`CREATE TABLE `+readmodels.TableName(CountsTable, gen)+` (category_id TEXT PRIMARY KEY, products {bigint} NOT NULL)`)
 }
 
 // CatalogueRow is the key of the catalogue's one row.
@@ -197,7 +201,7 @@ func (v *Views) Tree(ctx context.Context) (Tree, error) {
 		return Tree{}, err
 	}
 	counts := map[string]int64{}
-	rows, err := v.db.SQL.QueryContext(ctx, `SELECT category_id, count(*) FROM `+v.db.Gens.Table(Projection, Table)+` GROUP BY category_id`)
+	rows, err := v.db.SQL.QueryContext(ctx, `SELECT category_id, products FROM `+v.db.Gens.Table(Projection, CountsTable))
 	if err != nil {
 		return Tree{}, fmt.Errorf("count products: %w", err)
 	}
