@@ -24,6 +24,7 @@ type Directory interface {
 	access.Directory
 	Department(ctx context.Context, id uuid.UUID) (access.DepartmentInfo, bool, error)
 	RolesByName(ctx context.Context, names []string) ([]access.RoleDef, error)
+	IsActiveUser(ctx context.Context, id uuid.UUID) (bool, error)
 }
 
 // Service handles departments, roles and settings.
@@ -96,6 +97,7 @@ type DepartmentChange struct {
 	Name     *string
 	ParentID *uuid.UUID // uuid.Nil moves it to the top level
 	Disabled *bool
+	HeadID   *uuid.UUID // uuid.Nil: no head
 }
 
 // UpdateDepartment renames, moves (never under itself or its own subtree) or disables.
@@ -119,8 +121,20 @@ func (h *Service) UpdateDepartment(ctx context.Context, m commands.Meta, id uuid
 			}
 		}
 	}
+	if c.HeadID != nil && *c.HeadID != uuid.Nil {
+		active, err := h.org.IsActiveUser(ctx, *c.HeadID)
+		if err != nil {
+			return commands.Result{}, err
+		}
+		if !active {
+			return commands.Result{}, &department.ValidationError{Field: "headId", Message: "is not an active user", Code: "unknown_user"}
+		}
+	}
 	return h.depts.Update(ctx, m, id, func(d *department.Department) error {
 		by, at := m.Actor.ID, h.clock()
+		if c.HeadID != nil {
+			d.AppointHead(*c.HeadID, by, at)
+		}
 		if c.Name != nil {
 			if err := d.Rename(*c.Name, by, at); err != nil {
 				return err

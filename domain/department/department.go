@@ -73,6 +73,17 @@ type Enabled struct {
 	At           time.Time `json:"at"`
 }
 
+// HeadAppointed: the department's head changed (HeadID "": none). Approval flows route a
+// "head of department" step to the head.
+type HeadAppointed struct {
+	DepartmentID string    `json:"departmentId"`
+	HeadID       string    `json:"headId,omitempty"`
+	By           string    `json:"by"`
+	At           time.Time `json:"at"`
+}
+
+func (HeadAppointed) EventType() string { return "department.head_appointed.v1" }
+
 func (Created) EventType() string  { return "department.created.v1" }
 func (Renamed) EventType() string  { return "department.renamed.v1" }
 func (Moved) EventType() string    { return "department.moved.v1" }
@@ -87,6 +98,7 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Moved{} },
 		func() event.Event { return &Disabled{} },
 		func() event.Event { return &Enabled{} },
+		func() event.Event { return &HeadAppointed{} },
 	)
 }
 
@@ -96,6 +108,7 @@ type Department struct {
 	id       uuid.UUID
 	name     string
 	parent   uuid.UUID
+	head     uuid.UUID
 	disabled bool
 }
 
@@ -142,6 +155,7 @@ func (d *Department) ID() uuid.UUID     { return d.id }
 func (d *Department) Name() string      { return d.name }
 func (d *Department) Parent() uuid.UUID { return d.parent }
 func (d *Department) Disabled() bool    { return d.disabled }
+func (d *Department) Head() uuid.UUID   { return d.head }
 
 func (d *Department) record(e event.Event) { d.Record(d.apply, e) }
 
@@ -157,6 +171,8 @@ func (d *Department) apply(e event.Event) {
 		d.disabled = true
 	case Enabled:
 		d.disabled = false
+	case HeadAppointed:
+		d.head = parse(e.HeadID)
 	}
 }
 
@@ -219,11 +235,27 @@ func (d *Department) Enable(by uuid.UUID, at time.Time) error {
 	return nil
 }
 
+// AppointHead names the department's head (uuid.Nil: none); the same head records nothing. The
+// command checks that the user is active.
+func (d *Department) AppointHead(head, by uuid.UUID, at time.Time) {
+	if head == d.head {
+		return
+	}
+	e := HeadAppointed{DepartmentID: d.id.String(), By: by.String(), At: at.UTC()}
+	if head != uuid.Nil {
+		e.HeadID = head.String()
+	}
+	d.record(e)
+}
+
 // Snapshot is the department as a flat map (history diffs).
 func (d *Department) Snapshot() map[string]any {
-	m := map[string]any{"id": d.id.String(), "name": d.name, "parentId": nil, "disabled": d.disabled, "version": d.Version()}
+	m := map[string]any{"id": d.id.String(), "name": d.name, "parentId": nil, "headId": nil, "disabled": d.disabled, "version": d.Version()}
 	if d.parent != uuid.Nil {
 		m["parentId"] = d.parent.String()
+	}
+	if d.head != uuid.Nil {
+		m["headId"] = d.head.String()
 	}
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -150,4 +151,13 @@ func Digits(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Date checks a calendar date "2006-01-02" between the years 1900 and 2999.
+func Date(name, s string) error {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil || d.Format(time.DateOnly) != s || d.Year() < 1900 || d.Year() > 2999 {
+		return &Error{Field: name, Message: fmt.Sprintf("must be a date written 2006-01-02; got %q", s), Code: "not_a_date"}
+	}
+	return nil
 }

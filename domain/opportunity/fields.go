@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/lineitem"
 	"github.com/chronicle-crm/chronicle/domain/money"
 )
 
@@ -17,7 +17,7 @@ import (
 const (
 	MaxContacts = 20
 	MaxTeam     = 30
-	MaxLines    = 200
+	MaxLines    = lineitem.Max
 	MaxPlan     = 100
 )
 
@@ -120,13 +120,7 @@ func checkIDs(name string, ids []string, max int) error {
 }
 
 // CheckDate checks a calendar date "2006-01-02" between the years 1900 and 2999.
-func CheckDate(name, s string) error {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil || d.Format(time.DateOnly) != s || d.Year() < 1900 || d.Year() > 2999 {
-		return &field.Error{Field: name, Message: fmt.Sprintf("must be a date written 2006-01-02; got %q", s), Code: "not_a_date"}
-	}
-	return nil
-}
+func CheckDate(name, s string) error { return field.Date(name, s) }
 
 // apply returns the fields with the patch applied (not yet validated).
 func (f Fields) apply(p Patch) Fields {
@@ -201,76 +195,11 @@ func (f Fields) diff(g Fields) Patch {
 // Empty reports a patch that changes nothing.
 func (p Patch) Empty() bool { return p == (Patch{}) }
 
-// LineInput is a line item as entered: the unit price is copied from the product by the command
-// when the user leaves it out.
-type LineInput struct {
-	ProductID   string `json:"productId"`
-	ProductName string `json:"productName,omitempty"`
-	Quantity    string `json:"quantity"`
-	UnitPrice   string `json:"unitPrice"`
-	Discount    string `json:"discount,omitempty"` // percent, default 0
-	Remark      string `json:"remark,omitempty"`
-}
-
-// Line is a stored line item with its total (quantity × unit price × (100 − discount)/100,
-// rounded half-up to 0.01).
-type Line struct {
-	ProductID   string `json:"productId"`
-	ProductName string `json:"productName"`
-	Quantity    string `json:"quantity"`
-	UnitPrice   string `json:"unitPrice"`
-	Discount    string `json:"discount"`
-	Total       string `json:"total"`
-	Remark      string `json:"remark,omitempty"`
-}
+// Line items are the shared kind (contracts carry the same lines).
+type (
+	LineInput = lineitem.Input
+	Line      = lineitem.Line
+)
 
 // Lines checks line inputs and computes their totals and sum.
-func Lines(in []LineInput) ([]Line, money.Amount, error) {
-	if len(in) > MaxLines {
-		return nil, money.Amount{}, field.Errorf("lines", "holds %d lines; at most %d", len(in), MaxLines)
-	}
-	var errs []error
-	out := make([]Line, 0, len(in))
-	var sum money.Amount
-	for i, l := range in {
-		at := fmt.Sprintf("lines[%d].", i)
-		var lineErrs []error
-		if _, err := uuid.Parse(l.ProductID); err != nil {
-			lineErrs = append(lineErrs, field.Errorf(at+"productId", "is not a product id: %q", l.ProductID))
-		}
-		name := strings.TrimSpace(l.ProductName)
-		lineErrs = append(lineErrs, field.Text(at+"productName", name, 200), field.Text(at+"remark", l.Remark, 500))
-		q, err := money.ParseQuantity(at+"quantity", l.Quantity)
-		lineErrs = append(lineErrs, err)
-		if err == nil && q.IsZero() {
-			lineErrs = append(lineErrs, &field.Error{Field: at + "quantity", Message: "must be more than 0", Code: "zero_quantity"})
-		}
-		p, err := money.NonNegativeAmount(at+"unitPrice", l.UnitPrice)
-		lineErrs = append(lineErrs, err)
-		disc := l.Discount
-		if disc == "" {
-			disc = "0"
-		}
-		d, err := money.ParsePercent(at+"discount", disc)
-		lineErrs = append(lineErrs, err)
-		if err := errors.Join(lineErrs...); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		total, ok := money.LineTotal(q, p, d)
-		if !ok {
-			errs = append(errs, &field.Error{Field: at + "quantity", Message: "the line total is beyond the largest amount", Code: money.CodeOutOfRange})
-			continue
-		}
-		sum = sum.Add(total)
-		id, _ := uuid.Parse(l.ProductID)
-		out = append(out, Line{ProductID: id.String(), ProductName: name, Quantity: q.String(), UnitPrice: p.String(), Discount: d.String(), Total: total.String(), Remark: l.Remark})
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, money.Amount{}, err
-	}
-	if !sum.InRange() {
-		return nil, money.Amount{}, &field.Error{Field: "lines", Message: "the lines' sum is beyond the largest amount", Code: money.CodeOutOfRange}
-	}
-	return out, sum, nil
-}
+func Lines(in []LineInput) ([]Line, money.Amount, error) { return lineitem.Check(in) }

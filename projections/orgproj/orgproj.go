@@ -94,6 +94,9 @@ var changes = kit.NewHandlers(
 	kit.On(func(ctx context.Context, c *change, _ department.Enabled) error {
 		return c.departmentDisabled(ctx, false)
 	}),
+	kit.On(func(ctx context.Context, c *change, d department.HeadAppointed) error {
+		return c.exec(ctx, `UPDATE `+c.table("org_departments")+` SET head_id = ?, version = ? WHERE id = ?`, d.HeadID, c.e.Version, d.DepartmentID)
+	}),
 	kit.On(func(ctx context.Context, c *change, d user.Created) error {
 		place, err := c.tree.Place(ctx, c.tx, d.DepartmentID, d.SuperiorID)
 		if err != nil {

@@ -148,6 +148,7 @@ type Department struct {
 	ID        uuid.UUID  `json:"id"`
 	Name      string     `json:"name"`
 	ParentID  *uuid.UUID `json:"parentId"`
+	HeadID    *uuid.UUID `json:"headId"`
 	Depth     int        `json:"depth"`
 	Disabled  bool       `json:"disabled"`
 	CreatedAt time.Time  `json:"createdAt"`
@@ -173,7 +174,7 @@ func (db *Views) GetDepartment(ctx context.Context, id uuid.UUID) (*Department, 
 }
 
 func (db *Views) departments(ctx context.Context, where string, args []any) ([]*Department, error) {
-	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name, parent_id, path, disabled, created_at, version FROM `+
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, name, parent_id, head_id, path, disabled, created_at, version FROM `+
 		db.Gens.Table(Projection, "org_departments")+where+` ORDER BY path`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list departments: %w", err)
@@ -182,13 +183,13 @@ func (db *Views) departments(ctx context.Context, where string, args []any) ([]*
 	out := []*Department{}
 	for rows.Next() {
 		var d Department
-		var id, parent string
+		var id, parent, head string
 		var created readmodels.Time
-		if err := rows.Scan(&id, &d.Name, &parent, &d.Path, &d.Disabled, &created, &d.Version); err != nil {
+		if err := rows.Scan(&id, &d.Name, &parent, &head, &d.Path, &d.Disabled, &created, &d.Version); err != nil {
 			return nil, err
 		}
 		d.ID, _ = uuid.Parse(id)
-		d.ParentID, d.CreatedAt = readmodels.OptID(parent), created.T
+		d.ParentID, d.HeadID, d.CreatedAt = readmodels.OptID(parent), readmodels.OptID(head), created.T
 		d.Depth = strings.Count(strings.Trim(d.Path, "/"), "/")
 		out = append(out, &d)
 	}

@@ -74,6 +74,7 @@ func OrgDDL(gen int) []string {
 		name TEXT NOT NULL,
 		parent_id TEXT NOT NULL DEFAULT '',
 		path {path} NOT NULL,
+		head_id TEXT NOT NULL DEFAULT '',
 		disabled {bool} NOT NULL,
 		created_at {time} NOT NULL,
 		version {bigint} NOT NULL)`,

@@ -29,6 +29,7 @@ type DepartmentPatch struct {
 	Name     httpkit.Opt[string] `json:"name"`
 	ParentID httpkit.Opt[string] `json:"parentId"`
 	Disabled httpkit.Opt[bool]   `json:"disabled"`
+	HeadID   httpkit.Opt[string] `json:"headId"`
 }
 
 func (a api) getDepartment(ctx context.Context, _ access.Actor, id uuid.UUID) (*orgview.Department, error) {
@@ -58,6 +59,9 @@ func (a api) updateDepartment(ctx context.Context, m commands.Meta, id uuid.UUID
 	c := orgcmd.DepartmentChange{Name: in.Name.Ptr(), Disabled: in.Disabled.Ptr()}
 	var err error
 	if c.ParentID, err = httpkit.OptionalID("parentId", in.ParentID); err != nil {
+		return commands.Result{}, err
+	}
+	if c.HeadID, err = httpkit.OptionalID("headId", in.HeadID); err != nil {
 		return commands.Result{}, err
 	}
 	return a.Org.UpdateDepartment(ctx, m, id, c)
