@@ -303,3 +303,30 @@ func (r *Repository[A]) Events(ctx context.Context, id uuid.UUID) ([]eventstore.
 	decoded, err := r.decode(events)
 	return events, decoded, err
 }
+
+// UpdateOrCreate runs decide on an aggregate that exists before its first event (a singleton
+// such as the product catalogue or the contract numbering, whose state before any event is
+// fresh()): at its current version (If-Match pins it), the first change creating its stream. Two
+// first changes at once are a conflict retried like any.
+func (r *Repository[A]) UpdateOrCreate(ctx context.Context, m Meta, id uuid.UUID, fresh func() A, decide func(A) error) (Result, error) {
+	for {
+		res, err := r.Update(ctx, m, id, decide)
+		if !errors.Is(err, ErrNotFound) {
+			return res, err
+		}
+		if m.IfMatch != nil && *m.IfMatch != 0 {
+			return Result{}, &VersionMismatchError{Current: 0}
+		}
+		a := fresh()
+		if err := decide(a); err != nil {
+			return Result{}, err
+		}
+		if len(a.Changes()) == 0 {
+			return Result{ID: id}, nil
+		}
+		res, err = r.Create(ctx, m, id, a)
+		if !errors.Is(err, ErrAlreadyExists) {
+			return res, err
+		}
+	}
+}

@@ -36,6 +36,7 @@ func RegisterEvents(r *event.Registry) {
 	r.Register(func() event.Event { return &Reserved{kind: UsernameKind} },
 		func() event.Event { return &Reserved{kind: CustomerNameKind} },
 		func() event.Event { return &Reserved{kind: ProductCodeKind} },
+		func() event.Event { return &Reserved{kind: ContractNumberKind} },
 		func() event.Event { return &ClaimDecided{kind: LeadClaimsKind} },
 		func() event.Event { return &ClaimDecided{kind: CustomerClaimsKind} })
 	// username.reserved.v1 was {username, userId}; the key is the lower-cased, trimmed username.
@@ -54,6 +55,8 @@ const (
 	UsernameKind     = "username"
 	CustomerNameKind = "customername"
 	ProductCodeKind  = "productcode"
+	// ContractNumberKind reserves contract numbers (compared by contract.NumberKey).
+	ContractNumberKind = "contractnumber"
 )
 
 // reservationGrace is how long a reservation whose record does not exist is presumed to be a

@@ -32,6 +32,9 @@ var packages = map[string]pkgInfo{
 	"commands/conversion":     {1, "process"},
 	"commands/followup":       {1, "process"},
 	"commands/productcmd":     {1, "product"},
+	"commands/contractcmd":    {1, "contract"},
+	// Approval flows and routing: a kit every module whose records go through approval uses.
+	"commands/approvalcmd": {1, ""},
 
 	"readmodels":                {2, ""},
 	"readmodels/readmodelstest": {2, "wiring"}, // a test suite run by the read stores
@@ -45,9 +48,12 @@ var packages = map[string]pkgInfo{
 	"readmodels/dictview":        {2, "dictionary"},
 	"readmodels/opportunityview": {2, "opportunity"},
 	"readmodels/productview":     {2, "product"},
-	"readmodels/loginview":       {2, "audit"},
-	"readmodels/auditview":       {2, "audit"},
-	"readmodels/importview":      {2, "import"},
+	"readmodels/contractview":    {2, "contract"},
+	// The inbox lists the submissions of every kind of subject.
+	"readmodels/approvalview": {2, "process"},
+	"readmodels/loginview":    {2, "audit"},
+	"readmodels/auditview":    {2, "audit"},
+	"readmodels/importview":   {2, "import"},
 	// The workbench reads the lead, customer and audit views together: a report across modules.
 	"readmodels/workbenchview": {2, "process"},
 
@@ -60,6 +66,8 @@ var packages = map[string]pkgInfo{
 	"projections/dictproj":        {3, "dictionary"},
 	"projections/opportunityproj": {3, "opportunity"},
 	"projections/productproj":     {3, "product"},
+	"projections/contractproj":    {3, "contract"},
+	"projections/approvalproj":    {3, "process"},
 	"projections/loginproj":       {3, "audit"},
 	"projections/auditproj":       {3, "audit"},
 	"projections/conversionproj":  {3, "process"},
@@ -83,6 +91,7 @@ var packages = map[string]pkgInfo{
 	"adapters/httpapi/workbenchapi":   {4, "process"},
 	"adapters/httpapi/opsapi":         {4, ""},
 	"adapters/httpapi/productapi":     {4, "product"},
+	"adapters/httpapi/contractapi":    {4, "contract"},
 
 	"adapters/app":  {5, "wiring"},
 	"cmd/chronicle": {5, "wiring"},

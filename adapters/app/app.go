@@ -27,6 +27,8 @@ import (
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/approvalcmd"
+	"github.com/chronicle-crm/chronicle/commands/contractcmd"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
@@ -39,10 +41,13 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/opportunity"
 	"github.com/chronicle-crm/chronicle/domain/product"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/approvalview"
 	"github.com/chronicle-crm/chronicle/readmodels/auditview"
+	"github.com/chronicle-crm/chronicle/readmodels/contractview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
@@ -170,6 +175,8 @@ type App struct {
 	Dict      *dictcmd.Service
 	Opps      *opportunitycmd.Service
 	Products  *productcmd.Service
+	Contracts *contractcmd.Service
+	Approvals *approvalcmd.Service
 	Auth      *usercmd.Auth
 	Imports   *dataimport.Runner
 	FollowUps followup.Service
@@ -190,13 +197,16 @@ type Views struct {
 	DictViews      *dictview.Views
 	OppViews       *opportunityview.Views
 	ProductViews   *productview.Views
+	ContractViews  *contractview.Views
+	ApprovalViews  *approvalview.Views
 }
 
 func newViews(db *readmodels.DB, store eventstore.Store) Views {
 	audit := auditview.New(db, store)
 	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
 		LoginViews: loginview.New(db), AuditViews: audit, ImportViews: importview.New(db), WorkbenchViews: workbenchview.New(db, audit),
-		DictViews: dictview.New(db), OppViews: opportunityview.New(db), ProductViews: productview.New(db)}
+		DictViews: dictview.New(db), OppViews: opportunityview.New(db), ProductViews: productview.New(db),
+		ContractViews: contractview.New(db), ApprovalViews: approvalview.New(db)}
 }
 
 // Registry builds the registry of every event type Chronicle stores: each module's events.
@@ -239,6 +249,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Opps = opportunitycmd.New(a.Store, a.Registry, cfg.Clock, opportunitycmd.Deps{Org: v.OrgViews, Customers: a.Customers, Dictionary: a.Dict,
 		Products: productPrices{v.ProductViews}})
 	a.Products = productcmd.New(a.Store, a.Registry, cfg.Clock, a.Dict) // units are checked against the dictionary
+	a.Approvals = approvalcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
+	a.Contracts = contractcmd.New(a.Store, a.Registry, cfg.Clock, contractcmd.Deps{Org: v.OrgViews, Customers: a.Customers,
+		Opportunities: wonDeals{a.Opps}, Products: productPrices{v.ProductViews}, Dictionary: a.Dict, Approvals: a.Approvals,
+		Zone: func(ctx context.Context) *time.Location { return a.zone(ctx, "") }})
 	// The coded fields of leads and customers are checked against the data dictionary.
 	a.Leads.WithDictionary(a.Dict)
 	a.Customers.WithDictionary(a.Dict)
@@ -493,6 +507,11 @@ func (a *App) userZone(ctx context.Context, actor access.Actor) *time.Location {
 	if u, err := a.OrgViews.GetUser(ctx, actor.ID); err == nil && u != nil {
 		name = u.TimeZone
 	}
+	return a.zone(ctx, name)
+}
+
+// zone is the named time zone, or the installation's default when name is "".
+func (a *App) zone(ctx context.Context, name string) *time.Location {
 	if name == "" {
 		name, _ = a.OrgViews.DefaultTimeZone(ctx)
 	}
@@ -504,6 +523,19 @@ func (a *App) userZone(ctx context.Context, actor access.Actor) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// wonDeals reads what a contract copies from an opportunity, through the opportunity commands
+// (the actor must be able to read it).
+type wonDeals struct{ opps *opportunitycmd.Service }
+
+func (w wonDeals) Deal(ctx context.Context, a access.Actor, id uuid.UUID) (contractcmd.WonDeal, error) {
+	l, err := w.opps.Load(ctx, a, id)
+	if err != nil {
+		return contractcmd.WonDeal{}, err
+	}
+	o := l.Root
+	return contractcmd.WonDeal{CustomerID: o.CustomerID(), Won: o.Status() == opportunity.StatusWon, Amount: o.WonAmount(), Lines: o.Lines()}, nil
 }
 
 // productPrices prices opportunity lines from the product catalogue's read model: a live

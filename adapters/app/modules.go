@@ -4,6 +4,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/auditapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/dictapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
@@ -17,6 +18,8 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/workbenchapi"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/approvalcmd"
+	"github.com/chronicle-crm/chronicle/commands/contractcmd"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/dictcmd"
@@ -27,6 +30,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/productcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
+	"github.com/chronicle-crm/chronicle/domain/contract"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
@@ -37,7 +41,9 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/settings"
 	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/projections/approvalproj"
 	"github.com/chronicle-crm/chronicle/projections/auditproj"
+	"github.com/chronicle-crm/chronicle/projections/contractproj"
 	"github.com/chronicle-crm/chronicle/projections/conversionproj"
 	"github.com/chronicle-crm/chronicle/projections/customerproj"
 	"github.com/chronicle-crm/chronicle/projections/dealproj"
@@ -136,6 +142,13 @@ var modules = []module{
 			opportunityapi.Routes(rt, opportunityapi.Deps{Kit: k, Opportunities: p.opps, Views: a.OppViews, Zone: a.userZone})
 		}}}
 	}},
+	{name: "contracts", events: contract.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{contractproj.New(a.Registry), approvalproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "contracts", OpenAPI: contractapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			contractapi.Routes(rt, contractapi.Deps{Kit: k, Contracts: p.contracts, Flows: p.flows, Views: a.ContractViews, Inbox: a.ApprovalViews})
+		}}}
+	}},
 	// Won opportunities make their customers closed-deal: a process across the two modules.
 	{name: "deals", projectors: func(a *App) []engine.Projector {
 		return []engine.Projector{dealproj.Projector{Recorder: a.Customers}}
@@ -174,6 +187,8 @@ type ports struct {
 	dict       dictcmd.Commands
 	opps       opportunitycmd.Commands
 	products   productcmd.Commands
+	contracts  contractcmd.Commands
+	flows      approvalcmd.Commands
 	users      usercmd.UserCommands
 	auth       usercmd.AuthCommands
 }
@@ -189,6 +204,8 @@ func (a *App) ports(rec commands.Recorder) ports {
 		dict:       dictcmd.Metered(a.Dict, rec),
 		opps:       opportunitycmd.Metered(a.Opps, rec),
 		products:   productcmd.Metered(a.Products, rec),
+		contracts:  contractcmd.Metered(a.Contracts, rec),
+		flows:      approvalcmd.Metered(a.Approvals, rec),
 		users:      usercmd.UserCommandsMetered(a.Users, rec),
 		auth:       usercmd.AuthCommandsMetered(a.Auth, rec),
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
@@ -310,25 +311,32 @@ func TestOpenAPIPublicOperations(t *testing.T) {
 // (The password bodies of reset-password and change-password, and the small assign, release and
 // primary-contact bodies, are unexported and not listed.)
 var requestDTOs = map[string]any{
-	"LeadCreate":            leadapi.LeadCreate{},
-	"LeadPatch":             leadapi.LeadPatch{},
-	"UserCreate":            userapi.UserCreate{},
-	"UserPatch":             userapi.UserPatch{},
-	"DepartmentCreate":      orgapi.DepartmentCreate{},
-	"DepartmentPatch":       orgapi.DepartmentPatch{},
-	"RoleCreate":            orgapi.RoleCreate{},
-	"RolePatch":             orgapi.RolePatch{},
-	"SettingsPatch":         orgapi.SettingsPatch{},
-	"CustomerCreate":        customerapi.CustomerCreate{},
-	"CustomerPatch":         customerapi.CustomerPatch{}, // a map: see TestOpenAPICustomerPatch
-	"ContactCreate":         contactapi.ContactCreate{},
-	"ContactPatch":          contact.Fields{}, // PATCH /contacts/{id} decodes onto the current contact.Fields
-	"LeadConvertRequest":    leadapi.ConvertBody{},
-	"FollowUpCreate":        followupapi.FollowUpCreate{},
-	"ProductCreate":         productapi.ProductCreate{},
-	"ProductPatch":          productapi.ProductPatch{},
-	"ProductCategoryCreate": productapi.CategoryCreate{},
-	"ProductCategoryPatch":  productapi.CategoryPatch{},
+	"ContractCreate":           contractapi.ContractCreate{},
+	"ContractPatch":            contractapi.Patch{},
+	"ContractCommentRequest":   contractapi.CommentBody{},
+	"ContractTerminateRequest": contractapi.ReasonBody{},
+	"ContractAmendRequest":     contractapi.AmendBody{},
+	"ContractNumberingRequest": contractapi.NumberingBody{},
+	"ApprovalFlowRequest":      contractapi.FlowBody{},
+	"LeadCreate":               leadapi.LeadCreate{},
+	"LeadPatch":                leadapi.LeadPatch{},
+	"UserCreate":               userapi.UserCreate{},
+	"UserPatch":                userapi.UserPatch{},
+	"DepartmentCreate":         orgapi.DepartmentCreate{},
+	"DepartmentPatch":          orgapi.DepartmentPatch{},
+	"RoleCreate":               orgapi.RoleCreate{},
+	"RolePatch":                orgapi.RolePatch{},
+	"SettingsPatch":            orgapi.SettingsPatch{},
+	"CustomerCreate":           customerapi.CustomerCreate{},
+	"CustomerPatch":            customerapi.CustomerPatch{}, // a map: see TestOpenAPICustomerPatch
+	"ContactCreate":            contactapi.ContactCreate{},
+	"ContactPatch":             contact.Fields{}, // PATCH /contacts/{id} decodes onto the current contact.Fields
+	"LeadConvertRequest":       leadapi.ConvertBody{},
+	"FollowUpCreate":           followupapi.FollowUpCreate{},
+	"ProductCreate":            productapi.ProductCreate{},
+	"ProductPatch":             productapi.ProductPatch{},
+	"ProductCategoryCreate":    productapi.CategoryCreate{},
+	"ProductCategoryPatch":     productapi.CategoryPatch{},
 }
 
 // jsonFields lists the JSON member names of a struct type as encoding/json sees them: fields of

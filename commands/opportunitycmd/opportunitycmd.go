@@ -33,12 +33,10 @@ type Customers interface {
 }
 
 // ErrProductOffSale: a product off sale is not added to new lines (Products answers it).
-var ErrProductOffSale = errors.New("the product is off sale")
+var ErrProductOffSale = commands.ErrProductOffSale
 
-// Products prices line items: a product's name and suggested retail price (decimal text).
-type Products interface {
-	Product(ctx context.Context, id uuid.UUID) (name, price string, err error)
-}
+// Products prices line items (commands.Products).
+type Products = commands.Products
 
 // Deps are the service's ports.
 type Deps struct {
@@ -141,43 +139,7 @@ func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 
 // priced copies a product's name and price into lines that leave them out.
 func (s *Service) priced(ctx context.Context, in []opportunity.LineInput) ([]opportunity.LineInput, error) {
-	out := slices.Clone(in)
-	var errs []error
-	for i := range out {
-		l := &out[i]
-		if l.UnitPrice != "" && l.ProductName != "" {
-			continue
-		}
-		id, err := uuid.Parse(l.ProductID)
-		if err != nil {
-			continue // the domain reports it
-		}
-		if s.deps.Products == nil {
-			if l.UnitPrice == "" {
-				errs = append(errs, field.Errorf(fmt.Sprintf("lines[%d].unitPrice", i), "is required"))
-			}
-			continue
-		}
-		name, price, err := s.deps.Products.Product(ctx, id)
-		if errors.Is(err, commands.ErrNotFound) {
-			errs = append(errs, &field.Error{Field: fmt.Sprintf("lines[%d].productId", i), Message: "no such product", Code: "unknown_product"})
-			continue
-		}
-		if errors.Is(err, ErrProductOffSale) {
-			errs = append(errs, &field.Error{Field: fmt.Sprintf("lines[%d].productId", i), Message: "the product is off sale", Code: "product_off_sale"})
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if l.UnitPrice == "" {
-			l.UnitPrice = price
-		}
-		if l.ProductName == "" {
-			l.ProductName = name
-		}
-	}
-	return out, errors.Join(errs...)
+	return commands.PriceLines(ctx, s.deps.Products, in)
 }
 
 // references checks what changed between two versions of the fields: the customer is in the

@@ -401,24 +401,5 @@ func unpinned(m commands.Meta) commands.Meta {
 // changeCatalogue runs a decision on the catalogue at its current version (If-Match pins it); the
 // first change creates its stream, and two first changes at once are a conflict retried like any.
 func (s *Service) changeCatalogue(ctx context.Context, m commands.Meta, decide func(*product.Catalogue) error) (commands.Result, error) {
-	for {
-		res, err := s.catalogue.Update(ctx, m, product.CatalogueID, decide)
-		if !errors.Is(err, commands.ErrNotFound) {
-			return res, err
-		}
-		if m.IfMatch != nil && *m.IfMatch != 0 {
-			return commands.Result{}, &commands.VersionMismatchError{Current: 0}
-		}
-		c := product.NewCatalogue()
-		if err := decide(c); err != nil {
-			return commands.Result{}, err
-		}
-		if len(c.Changes()) == 0 {
-			return commands.Result{ID: product.CatalogueID}, nil
-		}
-		res, err = s.catalogue.Create(ctx, m, product.CatalogueID, c)
-		if !errors.Is(err, commands.ErrAlreadyExists) {
-			return res, err
-		}
-	}
+	return s.catalogue.UpdateOrCreate(ctx, m, product.CatalogueID, product.NewCatalogue, decide)
 }

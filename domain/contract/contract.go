@@ -49,6 +49,8 @@ var (
 	ErrAmendmentOpen   = errors.New("an amendment of this contract waits for approval")
 	ErrNothingToAmend  = errors.New("the amendment changes nothing")
 	ErrOpportunityKept = errors.New("a contract's opportunity never changes")
+	// ErrState is what every StateError is.
+	ErrState = errors.New("the command does not apply to the contract's status")
 )
 
 // StateError: the command does not apply to the contract's status.
@@ -60,6 +62,8 @@ type StateError struct {
 func (e *StateError) Error() string {
 	return fmt.Sprintf("a %s contract cannot be %s", e.Status, e.Action)
 }
+
+func (e *StateError) Unwrap() error { return ErrState }
 
 // StreamPrefix is the stream kind of contracts.
 const StreamPrefix = "contract"
@@ -557,6 +561,47 @@ func (c *Contract) Terminate(reason string, by uuid.UUID, at time.Time) error {
 	c.record(Terminated{ContractID: c.id.String(), Reason: reason, By: by.String(), At: at.UTC()})
 	return nil
 }
+
+// State is the contract's state as a read model keeps it, to which Fold applies later events
+// (so a row is always what the aggregate's own rules make of the events).
+type State struct {
+	Number            string            `json:"number"`
+	Fields            Fields            `json:"fields"`
+	Lines             []lineitem.Line   `json:"lines"`
+	Amount            string            `json:"amount"`
+	OwnerID           string            `json:"ownerId"`
+	Status            Status            `json:"status"`
+	Approval          *approval.Process `json:"approval"`
+	Amendment         *Change           `json:"amendment"`
+	AmendmentReason   string            `json:"amendmentReason,omitempty"`
+	TerminationReason string            `json:"terminationReason,omitempty"`
+	Deleted           bool              `json:"deleted,omitempty"`
+}
+
+// State is the contract's state.
+func (c *Contract) State() State {
+	st := State{Number: c.number, Fields: c.fields, Lines: c.Lines(), Amount: c.amount, OwnerID: c.owner.String(), Status: c.status,
+		Approval: c.process.Clone(), Amendment: c.Amendment(), AmendmentReason: c.amendReason, TerminationReason: c.termination, Deleted: c.deleted}
+	if st.Lines == nil {
+		st.Lines = []lineitem.Line{}
+	}
+	return st
+}
+
+// Restore is a contract in a state a read model kept.
+func Restore(id uuid.UUID, st State) *Contract {
+	c := &Contract{id: id, number: st.Number, fields: st.Fields, lines: cloneLines(st.Lines), amount: st.Amount, status: st.Status,
+		process: st.Approval.Clone(), amendReason: st.AmendmentReason, termination: st.TerminationReason, deleted: st.Deleted}
+	c.owner, _ = uuid.Parse(st.OwnerID)
+	if st.Amendment != nil {
+		a := *st.Amendment
+		c.amendment = &a
+	}
+	return c
+}
+
+// Fold applies an event of the contract's history, recording nothing (read models).
+func (c *Contract) Fold(e event.Event) { c.apply(e) }
 
 // Snapshot is the contract as a flat map (history diffs and as-of views).
 func (c *Contract) Snapshot() map[string]any {

@@ -180,6 +180,9 @@ func (f Fields) withValues(m map[string]string) Fields {
 	return f
 }
 
+// WithChange is the fields after a change (an amendment's, to check its references).
+func (f Fields) WithChange(c Change) Fields { return f.withValues(c.Fields) }
+
 // Amounts: with lines the amount is their sum; an entered amount beside lines must equal it.
 func amountOf(f Fields, lines []lineitem.Line, sum money.Amount, linesGiven bool) (string, error) {
 	if linesGiven && len(lines) > 0 {

@@ -202,6 +202,7 @@ func (o *Opportunity) Assignee() uuid.UUID   { return o.assignee }
 func (o *Opportunity) Deleted() bool         { return o.deleted }
 func (o *Opportunity) Lines() []Line         { return slices.Clone(o.lines) }
 func (o *Opportunity) Amount() string        { return o.amount }
+func (o *Opportunity) WonAmount() string     { return o.wonAmount }
 func (o *Opportunity) Plan() []PlanStep      { return slices.Clone(o.plan) }
 func (o *Opportunity) CustomerID() uuid.UUID { return parseID(o.fields.CustomerID) }
 

@@ -87,6 +87,14 @@ const (
 	// ProductsManage edits the product catalogue (products and their categories); every signed-in
 	// user reads it (products are company-wide data).
 	ProductsManage = "products.manage"
+	// Contracts: reading (in scope), drafting, editing drafts and submitting/amending, deleting
+	// drafts, terminating, exporting. Approving is not a permission: the flow routes it.
+	ContractsRead      = "contracts.read"
+	ContractsCreate    = "contracts.create"
+	ContractsUpdate    = "contracts.update"
+	ContractsDelete    = "contracts.delete"
+	ContractsTerminate = "contracts.terminate"
+	ContractsExport    = "contracts.export"
 )
 
 // Permissions is the catalogue of every function permission.
@@ -94,7 +102,8 @@ var Permissions = []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, Lea
 	LeadsExport, LeadsImport, UsersRead, UsersManage, DepartmentsManage, RolesManage, SettingsManage, AuditRead, ProjectionsManage,
 	CustomersRead, CustomersCreate, CustomersUpdate, CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease,
 	CustomersLock, CustomersExport, CustomersImport, LeadsConvert, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate,
-	OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen, OpportunitiesExport, ProductsManage}
+	OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen, OpportunitiesExport, ProductsManage,
+	ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsTerminate, ContractsExport}
 
 // Built-in role names.
 const (
@@ -117,10 +126,11 @@ var BuiltIns = []BuiltIn{
 		LeadsRelease, LeadsExport, LeadsImport, LeadsConvert, UsersRead, AuditRead, CustomersRead, CustomersCreate, CustomersUpdate,
 		CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease, CustomersLock, CustomersExport, CustomersImport,
 		OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate, OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen,
-		OpportunitiesExport}, ScopeDepartmentTree},
+		OpportunitiesExport, ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsTerminate, ContractsExport}, ScopeDepartmentTree},
 	{Sales, "销售代表 Sales representative", []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsPool,
 		LeadsRelease, LeadsExport, LeadsConvert, UsersRead, CustomersRead, CustomersCreate, CustomersUpdate, CustomersPool,
-		CustomersRelease, CustomersExport, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate, OpportunitiesExport}, ScopeSelf},
+		CustomersRelease, CustomersExport, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate, OpportunitiesExport,
+		ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsExport}, ScopeSelf},
 }
 
 // Rule violations.

@@ -251,3 +251,84 @@ func (db *Views) roles(ctx context.Context, where string, args []any) ([]*Role, 
 	}
 	return out, rows.Err()
 }
+
+// Superior implements approvalcmd.Directory: the user's superior, if active.
+func (db *Views) Superior(ctx context.Context, user uuid.UUID) (uuid.UUID, error) {
+	u, err := db.GetUser(ctx, user)
+	if errors.Is(err, readmodels.ErrNotFound) || err == nil && u.SuperiorID == nil {
+		return uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return db.active(ctx, *u.SuperiorID)
+}
+
+// DepartmentOf implements approvalcmd.Directory.
+func (db *Views) DepartmentOf(ctx context.Context, user uuid.UUID) (uuid.UUID, error) {
+	u, err := db.GetUser(ctx, user)
+	if errors.Is(err, readmodels.ErrNotFound) || err == nil && u.DepartmentID == nil {
+		return uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return *u.DepartmentID, nil
+}
+
+// DepartmentHead implements approvalcmd.Directory: the department's head, if active.
+func (db *Views) DepartmentHead(ctx context.Context, dept uuid.UUID) (uuid.UUID, bool, error) {
+	d, err := db.GetDepartment(ctx, dept)
+	if errors.Is(err, readmodels.ErrNotFound) {
+		return uuid.Nil, false, nil
+	}
+	if err != nil || d.HeadID == nil {
+		return uuid.Nil, err == nil, err
+	}
+	head, err := db.active(ctx, *d.HeadID)
+	return head, true, err
+}
+
+func (db *Views) active(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	ok, err := db.IsActiveUser(ctx, id)
+	if err != nil || !ok {
+		return uuid.Nil, err
+	}
+	return id, nil
+}
+
+// RoleHolders implements approvalcmd.Directory: the active users holding the role. Roles are
+// kept as a JSON list per user; the LIKE narrows, the decoded list decides.
+func (db *Views) RoleHolders(ctx context.Context, name string) ([]uuid.UUID, error) {
+	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT id, roles FROM `+db.Gens.Table(Projection, "org_users")+` WHERE disabled = ? AND roles LIKE ?`),
+		false, `%"`+name+`"%`) // a wildcard in the name only widens the narrowing
+	if err != nil {
+		return nil, fmt.Errorf("role holders: %w", err)
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var id, roles string
+		if err := rows.Scan(&id, &roles); err != nil {
+			return nil, err
+		}
+		var list []string
+		if json.Unmarshal([]byte(roles), &list) != nil {
+			continue
+		}
+		for _, r := range list {
+			if r == name {
+				if u, err := uuid.Parse(id); err == nil {
+					out = append(out, u)
+				}
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// RoleExists implements approvalcmd.Directory.
+func (db *Views) RoleExists(ctx context.Context, name string) (bool, error) {
+	rs, err := db.RolesNamed(ctx, []string{name})
+	return len(rs) > 0, err
+}

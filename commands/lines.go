@@ -1,0 +1,63 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/lineitem"
+)
+
+// ErrProductOffSale: a product off sale is not added to new lines (Products answers it).
+var ErrProductOffSale = errors.New("the product is off sale")
+
+// Products prices line items: a product's name and suggested retail price (decimal text). The
+// opportunity and contract modules reach the product module through it (the wiring fills it).
+type Products interface {
+	Product(ctx context.Context, id uuid.UUID) (name, price string, err error)
+}
+
+// PriceLines copies a product's name and price into lines that leave them out.
+func PriceLines(ctx context.Context, products Products, in []lineitem.Input) ([]lineitem.Input, error) {
+	out := slices.Clone(in)
+	var errs []error
+	for i := range out {
+		l := &out[i]
+		if l.UnitPrice != "" && l.ProductName != "" {
+			continue
+		}
+		id, err := uuid.Parse(l.ProductID)
+		if err != nil {
+			continue // the domain reports it
+		}
+		if products == nil {
+			if l.UnitPrice == "" {
+				errs = append(errs, field.Errorf(fmt.Sprintf("lines[%d].unitPrice", i), "is required"))
+			}
+			continue
+		}
+		name, price, err := products.Product(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			errs = append(errs, &field.Error{Field: fmt.Sprintf("lines[%d].productId", i), Message: "no such product", Code: "unknown_product"})
+			continue
+		}
+		if errors.Is(err, ErrProductOffSale) {
+			errs = append(errs, &field.Error{Field: fmt.Sprintf("lines[%d].productId", i), Message: "the product is off sale", Code: "product_off_sale"})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if l.UnitPrice == "" {
+			l.UnitPrice = price
+		}
+		if l.ProductName == "" {
+			l.ProductName = name
+		}
+	}
+	return out, errors.Join(errs...)
+}
