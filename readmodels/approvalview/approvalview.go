@@ -102,7 +102,10 @@ const MaxLimit = 100
 // List is a page of the inbox, newest first. Total is exact up to readmodels.TotalBound.
 func (v *Views) List(ctx context.Context, q Query) (readmodels.Page[*Item], error) {
 	var page readmodels.Page[*Item]
-	if q.Limit <= 0 || q.Limit > MaxLimit {
+	if q.Limit == 0 {
+		q.Limit = 20
+	}
+	if q.Limit < 0 || q.Limit > MaxLimit {
 		return page, &readmodels.ValidationError{Field: "limit", Message: fmt.Sprintf("must be between 1 and %d", MaxLimit)}
 	}
 	t := Tables{Rows: v.Gens.Table(Projection, "approvals"), Waiting: v.Gens.Table(Projection, "approval_waiting"), Decided: v.Gens.Table(Projection, "approval_decided")}

@@ -1,0 +1,168 @@
+package contractapi_test
+
+import (
+	"regexp"
+	"sync"
+	"testing"
+
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+)
+
+func fieldErr(t *testing.T, r apitest.Resp, field, code string) {
+	t.Helper()
+	errs, _ := r.Body["errors"].([]any)
+	for _, e := range errs {
+		m := e.(map[string]any)
+		if m["field"] == field && (code == "" || m["code"] == code) {
+			return
+		}
+	}
+	t.Fatalf("no field error %s %s: %s", field, code, r.Raw)
+}
+
+func inbox(t *testing.T, h *apitest.Harness, token, view string) []any {
+	t.Helper()
+	r := h.Must(h.Do("GET", "/api/v1/approvals?view="+view, token, nil, "X-Chronicle-Min-Position", h.Head()), 200)
+	return r.Body["items"].([]any)
+}
+
+// TestContractApproval: a contract made from a won opportunity copies its lines and gets a
+// generated number; it goes through a two-step flow (the submitter's superior, then finance above
+// 10,000), each step decided only by its approvers, with inboxes; a rejection returns it to
+// draft; two approvers racing on one step: one wins; an approved contract is locked and changed
+// by an amendment that is approved again; execution and termination follow the permissions.
+func TestContractApproval(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		h.Must(h.Do("POST", "/api/v1/roles", admin, map[string]any{"name": "finance", "displayName": "财务", "permissions": []string{}, "dataScope": "self"}), 201)
+		bossID, boss := h.CreateUser(admin, "wang.boss", "manager")
+		_, fin1 := h.CreateUser(admin, "zhao.finance", "finance")
+		_, fin2 := h.CreateUser(admin, "qian.finance", "finance")
+		_, sales := h.CreateUser(admin, "li.sales", "sales", "", bossID)
+		_, other := h.CreateUser(admin, "zhou.sales", "sales")
+
+		flow := h.Must(h.Do("PUT", "/api/v1/approval-flows/contract", admin, map[string]any{"name": "合同审批", "steps": []map[string]any{
+			{"kind": "superior"}, {"kind": "role", "role": "finance", "minAmount": "10000", "name": "财务审核"}}}), 200)
+		if flow.Body["version"] != float64(1) {
+			t.Fatalf("flow: %s", flow.Raw)
+		}
+		fieldErr(t, h.Must(h.Do("PUT", "/api/v1/approval-flows/contract", admin, map[string]any{"steps": []map[string]any{{"kind": "role", "role": "nobody"}}}), 422), "steps[0].role", "unknown_role")
+		h.Must(h.Do("PUT", "/api/v1/approval-flows/contract", sales, map[string]any{"steps": []map[string]any{{"kind": "superior"}}}), 403)
+
+		cust := h.Must(h.Do("POST", "/api/v1/customers", sales, map[string]any{"name": "星河科技有限公司"}), 201).Body["id"].(string)
+		opp := h.Must(h.Do("POST", "/api/v1/opportunities", sales, map[string]any{"name": "星河科技 ERP 升级", "customerId": cust, "lines": []map[string]any{
+			{"productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60", "productName": "ERP 标准版", "quantity": "2", "unitPrice": "19999.99", "discount": "12.5"},
+			{"productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a61", "productName": "实施服务", "quantity": "1.5", "unitPrice": "3333.33"}}}), 201).Body["id"].(string)
+		// Not won yet: refused, nothing written.
+		fieldErr(t, h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "ERP 合同", "opportunityId": opp}), 422), "opportunityId", "opportunity_not_won")
+		h.Must(h.Do("POST", "/api/v1/opportunities/"+opp+"/win", sales, nil), 200)
+		fieldErr(t, h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "ERP 合同", "opportunityId": opp, "startsOn": "2027-01-01", "endsOn": "2026-12-31"}), 422), "endsOn", "ends_before_start")
+		fieldErr(t, h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "ERP 合同", "customerId": cust, "amount": "1.005"}), 422), "amount", "too_many_decimals")
+		if l := h.Must(h.Do("GET", "/api/v1/contracts", sales, nil, "X-Chronicle-Min-Position", h.Head()), 200); l.Body["total"] != float64(0) {
+			t.Fatalf("refused creates wrote something: %s", l.Raw)
+		}
+
+		c := h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "星河科技 ERP 采购合同", "opportunityId": opp, "type": "销售合同",
+			"startsOn": "2026-12-01", "endsOn": "2027-11-30"}), 201)
+		id, number := c.Body["id"].(string), c.Body["number"].(string)
+		if !regexp.MustCompile(`^HT-\d{6}-0001$`).MatchString(number) || c.Body["amount"] != "39999.98" || c.Body["status"] != "draft" ||
+			c.Body["customerId"] != cust || len(c.Body["lines"].([]any)) != 2 || c.Body["type"] != "sales" || c.Body["customerName"] != "星河科技有限公司" {
+			t.Fatalf("created: %s", c.Raw)
+		}
+		second := h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "补充协议", "customerId": cust, "amount": "100"}), 201)
+		if second.Body["number"] == number {
+			t.Fatalf("two contracts with one number: %s", second.Raw)
+		}
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "重号", "customerId": cust, "number": " " + number + " "}), 409), "duplicate_number")
+
+		// Submit: the superior's step first.
+		sub := h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/submit", sales, map[string]any{"comment": "请审批"}), 200)
+		if sub.Body["status"] != "pending" || len(sub.Body["approval"].(map[string]any)["steps"].([]any)) != 2 {
+			t.Fatalf("submitted: %s", sub.Raw)
+		}
+		if n := len(inbox(t, h, boss, "pending")); n != 1 {
+			t.Fatalf("boss's inbox: %d", n)
+		}
+		if n := len(inbox(t, h, fin1, "pending")); n != 0 {
+			t.Fatalf("finance's inbox before the boss decided: %d", n)
+		}
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/approve", fin1, nil), 403), "not_current_approver")
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/approve", sales, nil), 403), "not_current_approver")
+		apitest.WantCode(t, h.Must(h.Do("PATCH", "/api/v1/contracts/"+id, sales, map[string]any{"remarks": "x"}), 409), "contract_locked")
+		// Routed approvers read the contract; someone else does not.
+		h.Must(h.Do("GET", "/api/v1/contracts/"+id, fin1, nil), 200)
+		h.Must(h.Do("GET", "/api/v1/contracts/"+id, other, nil), 404)
+
+		h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/approve", boss, map[string]any{"comment": "同意"}), 200)
+		if n := len(inbox(t, h, fin2, "pending")); n != 1 {
+			t.Fatalf("finance's inbox after the boss: %d", n)
+		}
+		fieldErr(t, h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/reject", fin1, nil), 422), "comment", "comment_required")
+		rej := h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/reject", fin1, map[string]any{"comment": "付款条件缺失"}), 200)
+		if rej.Body["status"] != "draft" {
+			t.Fatalf("rejected: %s", rej.Raw)
+		}
+		if items := inbox(t, h, sales, "submitted"); len(items) != 1 || items[0].(map[string]any)["status"] != "rejected" {
+			t.Fatalf("sales's submissions: %v", items)
+		}
+		if n := len(inbox(t, h, fin2, "pending")); n != 0 {
+			t.Fatalf("a rejected submission still waits: %d", n)
+		}
+		h.Must(h.Do("PATCH", "/api/v1/contracts/"+id, sales, map[string]any{"paymentTerms": "签约后30日内支付全款"}), 200)
+		h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/submit", sales, nil), 200)
+		h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/approve", boss, nil), 200)
+		// Two finance approvers decide the last step at once: one wins.
+		etag := h.Must(h.Do("GET", "/api/v1/contracts/"+id, fin1, nil, "X-Chronicle-Min-Position", h.Head()), 200).Header.Get("ETag")
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for i, tok := range []string{fin1, fin2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = h.Do("POST", "/api/v1/contracts/"+id+"/approve", tok, nil, "If-Match", etag).Status
+			}()
+		}
+		wg.Wait()
+		if !(codes[0] == 200 && codes[1] == 412 || codes[0] == 412 && codes[1] == 200) {
+			t.Fatalf("racing approvals: %v", codes)
+		}
+		app := h.Must(h.Do("GET", "/api/v1/contracts/"+id, sales, nil, "X-Chronicle-Min-Position", h.Head()), 200)
+		if app.Body["status"] != "approved" {
+			t.Fatalf("approved: %s", app.Raw)
+		}
+		if n := len(inbox(t, h, fin1, "decided")) + len(inbox(t, h, fin2, "decided")); n != 2 { // fin1's rejection and one approval
+			t.Fatalf("decided: %d", n)
+		}
+		apitest.WantCode(t, h.Must(h.Do("PATCH", "/api/v1/contracts/"+id, sales, map[string]any{"remarks": "x"}), 409), "contract_locked")
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/approve", boss, nil), 409), "not_pending")
+
+		// An amendment goes through approval again and applies only then.
+		am := h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/amend", sales, map[string]any{"changes": map[string]any{"endsOn": "2028-11-30"}, "reason": "延长一年"}), 200)
+		if am.Body["endsOn"] != "2027-11-30" || am.Body["amendment"] == nil || am.Body["status"] != "approved" {
+			t.Fatalf("amendment proposed: %s", am.Raw)
+		}
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/amend", sales, map[string]any{"changes": map[string]any{"remarks": "y"}, "reason": "再改"}), 409), "amendment_pending")
+		h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/approve", boss, nil), 200)
+		done := h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/approve", fin1, nil), 200)
+		if done.Body["endsOn"] != "2028-11-30" || done.Body["amendment"] != nil {
+			t.Fatalf("amendment approved: %s", done.Raw)
+		}
+
+		h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/start", sales, nil), 200)
+		h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/terminate", sales, map[string]any{"reason": "客户违约"}), 403)
+		// The boss approved it but does not manage it (a manager's scope is their department tree).
+		h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/terminate", boss, map[string]any{"reason": "客户违约"}), 404)
+		end := h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/terminate", admin, map[string]any{"reason": "客户违约"}), 200)
+		if end.Body["status"] != "terminated" || end.Body["terminationReason"] != "客户违约" {
+			t.Fatalf("terminated: %s", end.Raw)
+		}
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/contracts/"+id+"/complete", admin, nil), 409), "contract_state")
+		hist := h.Must(h.Do("GET", "/api/v1/contracts/"+id+"/history", fin1, nil), 200)
+		if n := len(hist.Body["items"].([]any)); n < 12 {
+			t.Fatalf("history: %d events", n)
+		}
+		if l := h.Must(h.Do("GET", "/api/v1/contracts?q=星河&status=terminated", boss, nil), 200); l.Body["total"] != float64(1) {
+			t.Fatalf("boss's search: %s", l.Raw)
+		}
+	})
+}
