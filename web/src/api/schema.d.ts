@@ -21,6 +21,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approval-flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The approval flows
+         * @description One per kind of subject; before an administrator defines it, the contract flow is one step: the submitter's superior.
+         */
+        get: operations["listApprovalFlows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approval-flows/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Define a kind's flow (settings.manage)
+         * @description Ordered steps: superior, department_head (departmentId, or the submitter's department), role (any holder), user (userId); minAmount makes a step apply only above it. References must exist (422 unknown_department, unknown_role, unknown_user). Pending approvals keep the route they were given.
+         */
+        put: operations["defineApprovalFlow"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's approval inbox
+         * @description `pending`: submissions whose waiting step the caller approves; `submitted`: the caller's submissions; `decided`: those the caller decided. Newest first; totals exact up to 1,000.
+         */
+        get: operations["listApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/events": {
         parameters: {
             query?: never;
@@ -387,6 +447,282 @@ export interface paths {
         get: operations["getContactSnapshot"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contract-numbering": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The contract numbering pattern
+         * @description The pattern in force; its version (also the ETag) moves with every number issued.
+         */
+        get: operations["getContractNumbering"];
+        /**
+         * Set the numbering pattern (settings.manage)
+         * @description Literal text (letters, digits, Chinese characters, - _ / . #) and the tokens {yyyy} {yy} {mm} {dd} and exactly one {seq:N} (N = 1…9); 422 bad_pattern otherwise. The sequence counts per distinct expansion of the rest.
+         */
+        put: operations["setContractNumbering"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search contracts
+         * @description A keyset-paged list, newest change first by default. Filters combine (AND). Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        get: operations["listContracts"];
+        put?: never;
+        /**
+         * Draft a contract (contracts.create)
+         * @description A draft. `number` left out is generated from the numbering pattern; entered, it must be unique (409 duplicate_number). Made from a won opportunity (`opportunityId`; 422 opportunity_not_won otherwise) it takes the opportunity's customer (422 customer_mismatch), lines and won amount unless lines are sent. The customer must be inside the caller's scope (422 unknown_customer), the customer signatory one of its contacts (unknown_contact), our signatory an active user (unknown_user), `type` a contract_type code or label. With lines the amount is their sum (422 amount_from_lines). Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["createContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a contract
+         * @description With its lines, the approval (steps, approvers, decisions) and a pending amendment. The ETag is its version. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        get: operations["getContract"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a draft (contracts.delete)
+         * @description A draft only (409 contract_state otherwise); its number may be used again; its history stays. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        delete: operations["deleteContract"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a draft (contracts.update)
+         * @description Only a draft is edited: any other status is 409 contract_locked (change an approved contract by an amendment). Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        patch: operations["updateContract"];
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/amend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose an amendment (contracts.update)
+         * @description On an approved or executing contract (409 contract_state otherwise): the changes go through approval and apply once approved. One at a time (409 amendment_pending); changes that change nothing are 422 nothing_to_amend. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["amendContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve the waiting step
+         * @description Only an approver of the waiting step (403 not_current_approver); 409 not_pending when nothing waits. The last step's approval makes the contract approved, or applies a pending amendment. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["approveContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete (contracts.update)
+         * @description A contract in execution is completed (409 contract_state otherwise). Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["completeContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A contract's events, oldest first
+         * @description Every change with field-level differences and its author: submissions, decisions with comments, withdrawals, amendments. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        get: operations["getContractHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject the waiting step
+         * @description Only an approver of the waiting step (403 not_current_approver); the comment is required (422 comment_required). A contract returns to draft; an amendment is dropped. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["rejectContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A contract as it was at a time
+         * @description Rebuilt from its events up to `asOf`. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        get: operations["getContractSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start execution (contracts.update)
+         * @description An approved contract goes into execution (409 contract_state otherwise). Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["startContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a draft for approval (contracts.update)
+         * @description Routes the draft through the contract approval flow: each applicable step is resolved to its approvers now (the submitter is left out; a step with nobody is 422 no_approver). 409 contract_state unless a draft. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["submitContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Terminate (contracts.terminate)
+         * @description An approved or executing contract ends early with a reason (409 contract_state otherwise); a waiting amendment is withdrawn with it. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["terminateContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a submission
+         * @description The submitter only (403 not_submitter), while it waits (409 not_pending): a contract returns to draft, an amendment is dropped. Visibility: the caller sees a contract when it holds contracts.read and the owner is inside its data scope, or when an approval of the contract was routed to it; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope.
+         */
+        post: operations["withdrawContract"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2085,6 +2421,108 @@ export interface components {
             /** @example 张三 */
             name: string;
         };
+        ApprovalFlow: {
+            kind: string;
+            name: string;
+            steps: components["schemas"]["ApprovalStepDef"][];
+            /** Format: int64 */
+            version: number;
+        };
+        ApprovalFlowPage: {
+            items: components["schemas"]["ApprovalFlow"][];
+        };
+        /**
+         * @example {
+         *       "name": "合同审批",
+         *       "steps": [
+         *         {
+         *           "kind": "superior"
+         *         },
+         *         {
+         *           "kind": "role",
+         *           "role": "finance",
+         *           "minAmount": "100000.00",
+         *           "name": "财务审核"
+         *         }
+         *       ]
+         *     }
+         */
+        ApprovalFlowRequest: {
+            name?: string;
+            steps: components["schemas"]["ApprovalStepDef"][];
+        };
+        ApprovalItem: {
+            kind: string;
+            /** Format: uuid */
+            subjectId: string;
+            /**
+             * Format: int64
+             * @description The submission (its event's version in the subject's stream).
+             */
+            seq: number;
+            /** @enum {string} */
+            purpose: "contract" | "amendment";
+            number: string;
+            title: string;
+            amount: string | null;
+            /** Format: uuid */
+            submitterId: string;
+            /** Format: date-time */
+            submittedAt: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected" | "withdrawn";
+            step: number;
+            steps: components["schemas"]["ApprovalStep"][];
+            stepName: string;
+            approverIds: string[];
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ApprovalPage: {
+            items: components["schemas"]["ApprovalItem"][];
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        ApprovalProcess: {
+            /** @enum {string} */
+            purpose: "contract" | "amendment";
+            /** Format: uuid */
+            submitterId: string;
+            /** Format: date-time */
+            submittedAt: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected" | "withdrawn";
+            /** @description The step waiting (-1: none). */
+            current: number;
+            steps: components["schemas"]["ApprovalStep"][];
+        };
+        ApprovalStep: {
+            name: string;
+            /** @enum {string} */
+            kind: "superior" | "department_head" | "role" | "user";
+            approverIds: string[];
+            /** @enum {string} */
+            decision: "" | "approved" | "rejected";
+            /** Format: uuid */
+            by?: string;
+            /** Format: date-time */
+            at?: string;
+            comment?: string;
+        };
+        ApprovalStepDef: {
+            /** @enum {string} */
+            kind: "superior" | "department_head" | "role" | "user";
+            /** Format: uuid */
+            departmentId?: string;
+            role?: string;
+            /** Format: uuid */
+            userId?: string;
+            /** @description The step applies only above this amount. */
+            minAmount?: string;
+            name?: string;
+        };
         AssignRequest: {
             /**
              * Format: uuid
@@ -2410,6 +2848,173 @@ export interface components {
             deleted: boolean;
             /** Format: int64 */
             version: number;
+        };
+        Contract: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            name: string;
+            /** Format: uuid */
+            customerId: string;
+            customerName: string;
+            /** Format: uuid */
+            opportunityId: string | null;
+            opportunityName: string;
+            type: string;
+            /** @description YYYY-MM-DD or empty. */
+            signedOn: string;
+            startsOn: string;
+            endsOn: string;
+            /** @description Decimal text, exact. */
+            amount: string;
+            /** @enum {string} */
+            status: "draft" | "pending" | "approved" | "executing" | "completed" | "terminated";
+            /** Format: uuid */
+            ownerId: string | null;
+            ownerName?: string;
+            inPool: boolean;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+            lines: components["schemas"]["OpportunityLine"][];
+            /** Format: uuid */
+            customerSignatoryId: string | null;
+            /** Format: uuid */
+            ourSignatoryId: string | null;
+            paymentTerms: string;
+            remarks: string;
+            terminationReason: string;
+            approval: components["schemas"]["ApprovalProcess"] | null;
+            amendment: {
+                changes: {
+                    [key: string]: unknown;
+                };
+                reason: string;
+            } | null;
+        };
+        /**
+         * @example {
+         *       "changes": {
+         *         "endsOn": "2028-11-30"
+         *       },
+         *       "reason": "延长服务期一年"
+         *     }
+         */
+        ContractAmendRequest: {
+            changes: components["schemas"]["ContractPatch"];
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "comment": "同意"
+         *     }
+         */
+        ContractCommentRequest: {
+            comment?: string;
+        };
+        /**
+         * @example {
+         *       "name": "星河科技 ERP 采购合同",
+         *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+         *       "signedOn": "2026-12-01",
+         *       "startsOn": "2026-12-01",
+         *       "endsOn": "2027-11-30",
+         *       "paymentTerms": "签约后30日内支付全款"
+         *     }
+         */
+        ContractCreate: {
+            name: string;
+            /** Format: uuid */
+            customerId?: string;
+            /** Format: uuid */
+            opportunityId?: string;
+            /** @description A contract_type dictionary code or label. */
+            type?: string;
+            /** Format: date */
+            signedOn?: string;
+            /** Format: date */
+            startsOn?: string;
+            /** Format: date */
+            endsOn?: string;
+            /** @description Decimal text; with lines, their sum. */
+            amount?: string;
+            /** Format: uuid */
+            customerSignatoryId?: string;
+            /** Format: uuid */
+            ourSignatoryId?: string;
+            paymentTerms?: string;
+            remarks?: string;
+            /**
+             * Format: uuid
+             * @description Optional client-chosen id: a retried create answers with the same contract.
+             */
+            id?: string;
+            /** @description Leave out to generate. */
+            number?: string;
+            lines?: components["schemas"]["OpportunityLineInput"][];
+            /** Format: uuid */
+            ownerId?: string;
+        };
+        ContractNumbering: {
+            pattern: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @example {
+         *       "pattern": "HT-{yyyy}{mm}-{seq:4}"
+         *     }
+         */
+        ContractNumberingRequest: {
+            pattern: string;
+        };
+        ContractPage: {
+            items: components["schemas"]["Contract"][];
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "endsOn": "2027-12-31",
+         *       "remarks": "含两年维保"
+         *     }
+         */
+        ContractPatch: {
+            name?: string;
+            /** Format: uuid */
+            customerId?: string;
+            /** @description A contract_type dictionary code or label. */
+            type?: string;
+            /** Format: date */
+            signedOn?: string;
+            /** Format: date */
+            startsOn?: string;
+            /** Format: date */
+            endsOn?: string;
+            /** @description Decimal text; with lines, their sum. */
+            amount?: string;
+            /** Format: uuid */
+            customerSignatoryId?: string;
+            /** Format: uuid */
+            ourSignatoryId?: string;
+            paymentTerms?: string;
+            remarks?: string;
+            lines?: components["schemas"]["OpportunityLineInput"][];
+        };
+        /**
+         * @example {
+         *       "reason": "客户违约"
+         *     }
+         */
+        ContractTerminateRequest: {
+            reason: string;
         };
         /** @description An administrator-defined customer field. */
         CustomField: {
@@ -2992,6 +3597,11 @@ export interface components {
              * @example 0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e01
              */
             parentId: string | null;
+            /**
+             * Format: uuid
+             * @description The department's head (approval steps of kind department_head go to them); null: none.
+             */
+            headId: string | null;
             /** @description 0 at the top level. */
             depth: number;
             /** @description A disabled department takes no new members. */
@@ -3053,6 +3663,11 @@ export interface components {
             parentId?: string | null;
             /** @description true disables (no new members), false enables. */
             disabled?: boolean;
+            /**
+             * Format: uuid
+             * @description An active user to head the department; null clears it (422 unknown_user otherwise).
+             */
+            headId?: string | null;
         };
         DictionaryItem: {
             /** @description What records store; never changes. */
@@ -4355,7 +4970,7 @@ export interface components {
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
          * @enum {string}
          */
-        Permission: "leads.read" | "leads.create" | "leads.update" | "leads.delete" | "leads.assign" | "leads.pool" | "leads.release" | "leads.export" | "leads.import" | "users.read" | "users.manage" | "departments.manage" | "roles.manage" | "settings.manage" | "audit.read" | "projections.manage" | "customers.read" | "customers.create" | "customers.update" | "customers.delete" | "customers.assign" | "customers.pool" | "customers.release" | "customers.lock" | "customers.export" | "customers.import" | "leads.convert" | "opportunities.read" | "opportunities.create" | "opportunities.update" | "opportunities.delete" | "opportunities.assign" | "opportunities.reopen" | "opportunities.export" | "products.manage";
+        Permission: "audit.read" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read";
         Pipeline: {
             /** Format: uuid */
             id: string;
@@ -5930,6 +6545,203 @@ export interface operations {
             };
         };
     };
+    listApprovalFlows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "kind": "contract",
+                     *           "name": "合同审批",
+                     *           "steps": [
+                     *             {
+                     *               "kind": "superior"
+                     *             },
+                     *             {
+                     *               "kind": "role",
+                     *               "role": "finance",
+                     *               "minAmount": "100000.00",
+                     *               "name": "财务审核"
+                     *             }
+                     *           ],
+                     *           "version": 2
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApprovalFlowPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    defineApprovalFlow: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The kind of subject.
+                 * @example contract
+                 */
+                kind: "contract";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalFlowRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "contract",
+                     *       "name": "合同审批",
+                     *       "steps": [
+                     *         {
+                     *           "kind": "superior"
+                     *         },
+                     *         {
+                     *           "kind": "role",
+                     *           "role": "finance",
+                     *           "minAmount": "100000.00",
+                     *           "name": "财务审核"
+                     *         }
+                     *       ],
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApprovalFlow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listApprovals: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which part of the inbox (default pending).
+                 * @example pending
+                 */
+                view?: "pending" | "submitted" | "decided";
+                /** @description The kind of subject. */
+                kind?: "contract";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "kind": "contract",
+                     *           "subjectId": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *           "seq": 2,
+                     *           "purpose": "contract",
+                     *           "number": "HT-202611-0001",
+                     *           "title": "星河科技 ERP 采购合同",
+                     *           "amount": "34999.98",
+                     *           "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *           "submittedAt": "2026-11-30T09:00:00Z",
+                     *           "status": "pending",
+                     *           "step": 0,
+                     *           "steps": [
+                     *             {
+                     *               "name": "直属上级",
+                     *               "kind": "superior",
+                     *               "approverIds": [
+                     *                 "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *               ],
+                     *               "decision": ""
+                     *             }
+                     *           ],
+                     *           "stepName": "直属上级",
+                     *           "approverIds": [
+                     *             "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *           ],
+                     *           "updatedAt": "2026-11-30T09:00:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "total": 1,
+                     *       "totalExact": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApprovalPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     searchAuditEvents: {
         parameters: {
             query?: {
@@ -6857,6 +7669,1573 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getContractNumbering: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pattern": "HT-{yyyy}{mm}-{seq:4}",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ContractNumbering"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    setContractNumbering: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractNumberingRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pattern": "HT-{yyyy}{mm}-{seq:4}",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ContractNumbering"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listContracts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword over the number, the name and the customer's name (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses (comma separated and/or repeated).
+                 * @example [
+                 *       "approved"
+                 *     ]
+                 */
+                status?: ("draft" | "pending" | "approved" | "executing" | "completed" | "terminated")[];
+                /** @description The customer. */
+                customerId?: string;
+                /** @description The owner's user id. */
+                ownerId?: string;
+                /** @description The opportunity it was made from. */
+                opportunityId?: string;
+                /**
+                 * @description Signed on or after.
+                 * @example 2026-01-01
+                 */
+                signedFrom?: string;
+                /**
+                 * @description Signed on or before.
+                 * @example 2026-12-31
+                 */
+                signedTo?: string;
+                /**
+                 * @description Amount at least (decimal text).
+                 * @example 10000.00
+                 */
+                amountMin?: string;
+                /**
+                 * @description Amount at most (decimal text).
+                 * @example 500000
+                 */
+                amountMax?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "number" | "-number" | "signedOn" | "-signedOn";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *           "number": "HT-202611-0001",
+                     *           "name": "星河科技 ERP 采购合同",
+                     *           "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *           "customerName": "星河科技有限公司",
+                     *           "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *           "opportunityName": "星河科技 ERP 升级",
+                     *           "type": "sales",
+                     *           "signedOn": "2026-12-01",
+                     *           "startsOn": "2026-12-01",
+                     *           "endsOn": "2027-11-30",
+                     *           "amount": "34999.98",
+                     *           "status": "pending",
+                     *           "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *           "ownerName": "张伟",
+                     *           "inPool": false,
+                     *           "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *           "createdAt": "2026-11-30T08:00:00Z",
+                     *           "updatedAt": "2026-11-30T09:00:00Z",
+                     *           "version": 2,
+                     *           "lines": [
+                     *             {
+                     *               "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *               "productName": "ERP 标准版",
+                     *               "quantity": "2",
+                     *               "unitPrice": "19999.99",
+                     *               "discount": "12.5",
+                     *               "total": "34999.98"
+                     *             }
+                     *           ],
+                     *           "customerSignatoryId": null,
+                     *           "ourSignatoryId": null,
+                     *           "paymentTerms": "签约后30日内支付全款",
+                     *           "remarks": "",
+                     *           "terminationReason": "",
+                     *           "approval": {
+                     *             "purpose": "contract",
+                     *             "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *             "submittedAt": "2026-11-30T09:00:00Z",
+                     *             "status": "pending",
+                     *             "current": 0,
+                     *             "steps": [
+                     *               {
+                     *                 "name": "直属上级",
+                     *                 "kind": "superior",
+                     *                 "approverIds": [
+                     *                   "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *                 ],
+                     *                 "decision": ""
+                     *               }
+                     *             ]
+                     *           },
+                     *           "amendment": null
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "total": 1,
+                     *       "totalExact": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ContractPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The contract's URL. */
+                    Location?: string;
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getContract: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractPatch"];
+            };
+        };
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    amendContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "changes": {
+                 *         "endsOn": "2028-11-30"
+                 *       },
+                 *       "reason": "延长服务期一年"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContractAmendRequest"];
+            };
+        };
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    approveContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "comment": "同意"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContractCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    completeContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getContractHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    rejectContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "comment": "价格需要重新核算"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContractCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getContractSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time.
+                 * @example 2026-11-30T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot: the contract's fields flat (money as decimal text). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    startContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    submitContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "comment": "请审批"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContractCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    terminateContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "客户违约"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ContractTerminateRequest"];
+            };
+        };
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    withdrawContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract once the contracts and approvals projections have caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "number": "HT-202611-0001",
+                     *       "name": "星河科技 ERP 采购合同",
+                     *       "customerId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "customerName": "星河科技有限公司",
+                     *       "opportunityId": "0193a5c2-7d4e-7b21-9f3a-2c5d8e1f4a60",
+                     *       "opportunityName": "星河科技 ERP 升级",
+                     *       "type": "sales",
+                     *       "signedOn": "2026-12-01",
+                     *       "startsOn": "2026-12-01",
+                     *       "endsOn": "2027-11-30",
+                     *       "amount": "34999.98",
+                     *       "status": "pending",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "createdBy": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "createdAt": "2026-11-30T08:00:00Z",
+                     *       "updatedAt": "2026-11-30T09:00:00Z",
+                     *       "version": 2,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60",
+                     *           "productName": "ERP 标准版",
+                     *           "quantity": "2",
+                     *           "unitPrice": "19999.99",
+                     *           "discount": "12.5",
+                     *           "total": "34999.98"
+                     *         }
+                     *       ],
+                     *       "customerSignatoryId": null,
+                     *       "ourSignatoryId": null,
+                     *       "paymentTerms": "签约后30日内支付全款",
+                     *       "remarks": "",
+                     *       "terminationReason": "",
+                     *       "approval": {
+                     *         "purpose": "contract",
+                     *         "submitterId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *         "submittedAt": "2026-11-30T09:00:00Z",
+                     *         "status": "pending",
+                     *         "current": 0,
+                     *         "steps": [
+                     *           {
+                     *             "name": "直属上级",
+                     *             "kind": "superior",
+                     *             "approverIds": [
+                     *               "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *             ],
+                     *             "decision": ""
+                     *           }
+                     *         ]
+                     *       },
+                     *       "amendment": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
