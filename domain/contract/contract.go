@@ -337,6 +337,9 @@ func (c *Contract) live() error {
 // change checks a patch against the contract: the change it makes (empty: none).
 func (c *Contract) change(p Patch) (Change, error) {
 	f := c.fields.apply(p).normalise()
+	if p.Lines != nil && p.Amount == nil {
+		f.Amount = "" // new lines make the amount theirs: an amount entered before does not stand beside them
+	}
 	if f.OpportunityID != c.fields.OpportunityID {
 		return Change{}, ErrOpportunityKept
 	}

@@ -178,6 +178,22 @@ func TestAmendmentAppliesOnlyOnceApproved(t *testing.T) {
 	}
 }
 
+// A contract entered with an amount and no lines takes its lines' sum once lines are set.
+func TestLinesReplaceAnEnteredAmount(t *testing.T) {
+	c, err := contract.New(uuid.New(), "N-1", contract.Fields{Name: "框架协议", CustomerID: customerID, Amount: "5000"}, nil, sales, sales, t0)
+	must(t, err)
+	lines := []lineitem.Input{{ProductID: productID, ProductName: "服务", Quantity: "2", UnitPrice: "0.05"}}
+	must(t, c.Update(contract.Patch{Lines: &lines}, sales, t0))
+	if c.Amount() != "0.10" || c.Fields().Amount != "" {
+		t.Fatalf("amount %s, entered %q", c.Amount(), c.Fields().Amount)
+	}
+	empty := []lineitem.Input{}
+	must(t, c.Update(contract.Patch{Lines: &empty, Amount: ptr("7.5")}, sales, t0))
+	if c.Amount() != "7.50" || len(c.Lines()) != 0 {
+		t.Fatalf("lines removed: amount %s, %d lines", c.Amount(), len(c.Lines()))
+	}
+}
+
 func TestNumberingCountsPerPrefix(t *testing.T) {
 	n, err := contract.RehydrateNumbering(contract.NumberingID, nil)
 	must(t, err)

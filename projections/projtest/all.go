@@ -10,7 +10,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/projections/approvalproj"
 	"github.com/chronicle-crm/chronicle/projections/auditproj"
+	"github.com/chronicle-crm/chronicle/projections/contractproj"
 	"github.com/chronicle-crm/chronicle/projections/conversionproj"
 	"github.com/chronicle-crm/chronicle/projections/customerproj"
 	"github.com/chronicle-crm/chronicle/projections/engine"
@@ -31,7 +33,8 @@ func (noConversions) CompleteConversion(context.Context, uuid.UUID) error { retu
 func AllProjectors() []engine.Projector {
 	reg := Registry()
 	return []engine.Projector{orgproj.New(reg), leadproj.New(reg), customerproj.New(reg),
-		opportunityproj.New(reg), conversionproj.Projector{Completer: noConversions{}}, auditproj.Projector{}, loginproj.New(reg)}
+		opportunityproj.New(reg), contractproj.New(reg), approvalproj.New(reg), conversionproj.Projector{Completer: noConversions{}},
+		auditproj.Projector{}, loginproj.New(reg)}
 }
 
 // RunAll starts an engine with every projector over store and db, as the server runs it; stop
