@@ -61,7 +61,11 @@ func Routes(rt httpkit.Router, d Deps) {
 	a := api{d}
 	ans := httpkit.Answer{Projection: append(append([]string{}, projection...), inbox...), View: a.view}
 	rt.Handle(http.MethodPost, "/contracts", a.create)
-	rt.Handle(http.MethodGet, "/contracts", httpkit.List(d.Kit, projection, a.query, d.Views.Search))
+	rt.Handle(http.MethodGet, "/contracts", httpkit.List(d.Kit, projection, func(r *http.Request) (contractview.Query, error) {
+		p := httpkit.Params(r.URL.Query())
+		q := Query(p, httpkit.ActorOf(r.Context()))
+		return q, p.Err()
+	}, d.Views.Search))
 	rt.Handle(http.MethodGet, "/contracts/{id}/snapshot", httpkit.Snapshot(d.Contracts.AsOf))
 	rt.Handle(http.MethodGet, "/contracts/{id}/history", httpkit.History(d.Contracts.History, httpkit.HistoryItems))
 	rt.Handle(http.MethodGet, "/contracts/{id}", httpkit.NoAsOf(httpkit.Get(d.Kit, projection, a.read, func(c *contractview.Contract) int64 { return c.Version })))
@@ -175,16 +179,14 @@ func (a api) amend(ctx context.Context, m commands.Meta, id uuid.UUID, in *Amend
 	return a.Contracts.Amend(ctx, m, id, in.Changes, in.Reason)
 }
 
-func (a api) query(r *http.Request) (contractview.Query, error) {
-	p := httpkit.Params(r.URL.Query())
-	actor := httpkit.ActorOf(r.Context())
-	q := contractview.Query{Reader: contractview.ReaderOf(actor), Q: p.Str("q"), Sort: p.Str("sort"),
+// Query reads the filters of a contract search (the export shares them).
+func Query(p *httpkit.ParamReader, actor access.Actor) contractview.Query {
+	return contractview.Query{Reader: contractview.ReaderOf(actor), Q: p.Str("q"), Sort: p.Str("sort"),
 		Status:     p.List("status", contract.Statuses, "must be draft, pending, approved, executing, completed or terminated; got %q"),
 		CustomerID: p.UUID("customerId"), OwnerID: p.UUID("ownerId"), OpportunityID: p.UUID("opportunityId"),
 		SignedFrom: dateParam(p, "signedFrom"), SignedTo: dateParam(p, "signedTo"),
 		AmountMin: amountParam(p, "amountMin"), AmountMax: amountParam(p, "amountMax"),
 		Cursor: p.Str("cursor"), Limit: p.Limit()}
-	return q, p.Err()
 }
 
 func dateParam(p *httpkit.ParamReader, name string) string {

@@ -2,6 +2,7 @@ package contractapi_test
 
 import (
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -164,5 +165,13 @@ func TestContractApproval(t *testing.T) {
 		if l := h.Must(h.Do("GET", "/api/v1/contracts?q=星河&status=terminated", boss, nil), 200); l.Body["total"] != float64(1) {
 			t.Fatalf("boss's search: %s", l.Raw)
 		}
+		// The export writes the filtered search with exact amounts and Chinese labels.
+		csv := h.Must(h.Do("GET", "/api/v1/contracts/export?format=csv&status=terminated", admin, nil), 200).Raw
+		if !strings.Contains(csv, "合同编号,合同名称") || !strings.Contains(csv, number+",星河科技 ERP 采购合同,星河科技有限公司,星河科技 ERP 升级,销售合同,,2026-12-01,2028-11-30,39999.98,已终止") ||
+			strings.Contains(csv, "补充协议") {
+			t.Fatalf("export: %s", csv)
+		}
+		h.Must(h.Do("GET", "/api/v1/contracts/export?format=pdf", admin, nil), 422)
+		h.Must(h.Do("GET", "/api/v1/contracts/export", fin1, nil), 403)
 	})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
@@ -14,6 +15,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/contractview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
@@ -221,5 +223,36 @@ func (a api) exportProducts(r *http.Request) (httpkit.Reply, error) {
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*productview.Product], error) {
 			q.Cursor = cursor
 			return a.ProductViews.Search(ctx, q)
+		}}.Reply(r.Context())
+}
+
+// exportContracts writes the contract search (the list's filters and the reader's sight) as a
+// file (contracts.read and contracts.export).
+func (a api) exportContracts(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.ContractsRead, role.ContractsExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	v := r.URL.Query()
+	v.Del("limit")
+	v.Del("cursor")
+	p := httpkit.Params(v)
+	format := ExportFormat(p)
+	q := contractapi.Query(p, httpkit.ActorOf(r.Context()))
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, contractview.Projection)
+	}
+	var first readmodels.Page[*contractview.Contract]
+	if err == nil {
+		q.Limit = ExportPage
+		first, err = a.ContractViews.Search(r.Context(), q)
+	}
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	return Export[tabular.ContractRow, *contractview.Contract]{Kit: a.Kit, Format: format, Spec: tabular.Contracts, Names: a.names(r.Context()), First: first,
+		Next: func(ctx context.Context, cursor string) (readmodels.Page[*contractview.Contract], error) {
+			q.Cursor = cursor
+			return a.ContractViews.Search(ctx, q)
 		}}.Reply(r.Context())
 }

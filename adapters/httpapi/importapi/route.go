@@ -9,6 +9,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
+	"github.com/chronicle-crm/chronicle/readmodels/contractview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
@@ -26,6 +27,7 @@ type Deps struct {
 	CustomerViews *customerview.Views
 	OrgViews      *orgview.Views
 	ProductViews  *productview.Views
+	ContractViews *contractview.Views
 	// DictViews gives exports the labels of dictionary codes (nil: the built-in items'): the lead
 	// and customer coded fields, product units.
 	DictViews *dictview.Views
@@ -45,6 +47,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodGet, "/leads/export", a.exportLeads)
 	rt.Handle(http.MethodGet, "/contacts/export", a.exportContacts)
 	rt.Handle(http.MethodGet, "/products/export", a.exportProducts)
+	rt.Handle(http.MethodGet, "/contracts/export", a.exportContracts)
 }
 
 type api struct{ Deps }

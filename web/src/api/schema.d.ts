@@ -501,6 +501,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contracts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the contract search as CSV or XLSX
+         * @description Writes every contract the search finds (the same query parameters as GET /api/v1/contracts, within the caller's sight) as a file with Chinese headers (合同编号, 合同名称, 客户, 商机, 合同类型, 签约日期, 开始日期, 结束日期, 合同金额, 状态, 负责人, 付款条件, 备注, 创建时间, 更新时间), paging through the search with the keyset cursor (500 a page): CSV is sent page by page, XLSX when the workbook is complete. Amounts are written exactly as stored (decimal text with two places; XLSX cells are text), types and statuses by their Chinese labels, times in UTC+8. In CSV, a cell that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe. Requires contracts.read and contracts.export (403 otherwise). A failure after the first page aborts the response.
+         */
+        get: operations["exportContracts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contracts/{id}": {
         parameters: {
             query?: never;
@@ -7994,6 +8014,67 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportContracts: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /** @description Keyword over the number, the name and the customer's name. */
+                q?: string;
+                /** @description Statuses (repeatable). */
+                status?: ("draft" | "pending" | "approved" | "executing" | "completed" | "terminated")[];
+                /** @description The customer. */
+                customerId?: string;
+                /** @description The owner. */
+                ownerId?: string;
+                /** @description The opportunity. */
+                opportunityId?: string;
+                /** @description Signed on or after. */
+                signedFrom?: string;
+                /** @description Signed on or before. */
+                signedTo?: string;
+                /** @description Amount at least. */
+                amountMin?: string;
+                /** @description Amount at most. */
+                amountMax?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "number" | "-number" | "signedOn" | "-signedOn";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
