@@ -72,7 +72,7 @@ var modules = []module{
 	{name: "imports", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "imports", OpenAPI: importapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			importapi.Routes(rt, importapi.Deps{Kit: k, Imports: a.Imports, ImportViews: a.ImportViews, LeadViews: a.LeadViews, CustomerViews: a.CustomerViews, OrgViews: a.OrgViews,
-				ProductViews: a.ProductViews, ContractViews: a.ContractViews, DictViews: a.DictViews})
+				ProductViews: a.ProductViews, ContractViews: a.ContractViews, OppViews: a.OppViews, DictViews: a.DictViews})
 		}}}
 	}},
 	{name: "org", events: func(r *event.Registry) {

@@ -10,6 +10,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/opportunityapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
@@ -19,6 +20,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 	"github.com/chronicle-crm/chronicle/readmodels/productview"
 )
@@ -254,5 +256,61 @@ func (a api) exportContracts(r *http.Request) (httpkit.Reply, error) {
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*contractview.Contract], error) {
 			q.Cursor = cursor
 			return a.ContractViews.Search(ctx, q)
+		}}.Reply(r.Context())
+}
+
+// stageNames adds the names of the pipelines' stages to an export's names.
+type stageNames struct {
+	*names
+	stages map[uuid.UUID]map[string]string
+}
+
+func (n stageNames) Stage(pipeline uuid.UUID, key string) string {
+	if s, ok := n.stages[pipeline][key]; ok {
+		return s
+	}
+	return key
+}
+
+// exportOpportunities writes the opportunity search (the list's filters and the reader's
+// sight) as a file (opportunities.read and opportunities.export).
+func (a api) exportOpportunities(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.OpportunitiesRead, role.OpportunitiesExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	v := r.URL.Query()
+	v.Del("limit")
+	v.Del("cursor")
+	p := httpkit.Params(v)
+	format := ExportFormat(p)
+	q := opportunityapi.Query(p, httpkit.ActorOf(r.Context()))
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, opportunityview.Projection)
+	}
+	n := stageNames{names: a.names(r.Context()), stages: map[uuid.UUID]map[string]string{}}
+	if err == nil {
+		var ps []opportunityview.Pipeline
+		if ps, err = a.OppViews.Pipelines(r.Context()); err == nil {
+			for _, pl := range ps {
+				n.stages[pl.ID] = map[string]string{}
+				for _, s := range pl.Stages {
+					n.stages[pl.ID][s.Key] = s.Name
+				}
+			}
+		}
+	}
+	var first readmodels.Page[*opportunityview.Opportunity]
+	if err == nil {
+		q.Limit = ExportPage
+		first, err = a.OppViews.Search(r.Context(), q)
+	}
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	return Export[tabular.OpportunityRow, *opportunityview.Opportunity]{Kit: a.Kit, Format: format, Spec: tabular.Opportunities, Names: n, First: first,
+		Next: func(ctx context.Context, cursor string) (readmodels.Page[*opportunityview.Opportunity], error) {
+			q.Cursor = cursor
+			return a.OppViews.Search(ctx, q)
 		}}.Reply(r.Context())
 }

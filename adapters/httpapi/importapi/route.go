@@ -14,6 +14,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 	"github.com/chronicle-crm/chronicle/readmodels/productview"
 )
@@ -28,6 +29,7 @@ type Deps struct {
 	OrgViews      *orgview.Views
 	ProductViews  *productview.Views
 	ContractViews *contractview.Views
+	OppViews      *opportunityview.Views
 	// DictViews gives exports the labels of dictionary codes (nil: the built-in items'): the lead
 	// and customer coded fields, product units.
 	DictViews *dictview.Views
@@ -48,6 +50,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodGet, "/contacts/export", a.exportContacts)
 	rt.Handle(http.MethodGet, "/products/export", a.exportProducts)
 	rt.Handle(http.MethodGet, "/contracts/export", a.exportContracts)
+	rt.Handle(http.MethodGet, "/opportunities/export", a.exportOpportunities)
 }
 
 type api struct{ Deps }

@@ -47,7 +47,11 @@ func Routes(rt httpkit.Router, d Deps) {
 	a := api{d}
 	ans := httpkit.Answer{Projection: projection, View: a.view}
 	rt.Handle(http.MethodPost, "/opportunities", a.create)
-	rt.Handle(http.MethodGet, "/opportunities", httpkit.List(d.Kit, projection, a.query, d.Views.Search))
+	rt.Handle(http.MethodGet, "/opportunities", httpkit.List(d.Kit, projection, func(r *http.Request) (opportunityview.Query, error) {
+		p := httpkit.Params(r.URL.Query())
+		q := Query(p, httpkit.ActorOf(r.Context()))
+		return q, p.Err()
+	}, d.Views.Search))
 	rt.Handle(http.MethodGet, "/opportunities/{id}/snapshot", httpkit.Snapshot(d.Opportunities.AsOf))
 	rt.Handle(http.MethodGet, "/opportunities/{id}", httpkit.NoAsOf(httpkit.Get(d.Kit, projection, a.read, func(o *opportunityview.Opportunity) int64 { return o.Version })))
 	rt.Handle(http.MethodPatch, "/opportunities/{id}", httpkit.OnRecord[opportunity.Patch]{Kit: d.Kit, Run: a.update, Answer: ans}.Handle)
@@ -233,16 +237,14 @@ type PlanResultBody struct {
 	Result string `json:"result"`
 }
 
-func (a api) query(r *http.Request) (opportunityview.Query, error) {
-	p := httpkit.Params(r.URL.Query())
-	actor := httpkit.ActorOf(r.Context())
-	q := opportunityview.Query{Reader: opportunityview.ReaderOf(actor), Q: p.Str("q"), Stage: p.Str("stage"), Sort: p.Str("sort"),
+// Query reads the filters of an opportunity search (the export shares them).
+func Query(p *httpkit.ParamReader, actor access.Actor) opportunityview.Query {
+	return opportunityview.Query{Reader: opportunityview.ReaderOf(actor), Q: p.Str("q"), Stage: p.Str("stage"), Sort: p.Str("sort"),
 		Status:     p.List("status", opportunity.Statuses, "must be open, won or lost; got %q"),
 		PipelineID: p.UUID("pipelineId"), OwnerID: p.UUID("ownerId"), CustomerID: p.UUID("customerId"),
 		CloseFrom: dateParam(p, "closeFrom"), CloseTo: dateParam(p, "closeTo"),
 		AmountMin: amountParam(p, "amountMin"), AmountMax: amountParam(p, "amountMax"),
 		Cursor: p.Str("cursor"), Limit: p.Limit()}
-	return q, p.Err()
 }
 
 func dateParam(p *httpkit.ParamReader, name string) string {

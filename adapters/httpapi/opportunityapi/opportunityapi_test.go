@@ -173,6 +173,16 @@ func TestOpportunityLifecycle(t *testing.T) {
 		if snap.Body["status"] != "open" || snap.Body["stage"] != "negotiation" || snap.Body["amount"] != "39999.98" {
 			t.Fatalf("as of before the win: %s", snap.Raw)
 		}
+		// The export writes the sales user's filtered search: exact amounts, names and labels.
+		csv := h.Must(h.Do("GET", "/api/v1/opportunities/export?format=csv&status=lost", sales, nil, "X-Chronicle-Min-Position", h.Head()), 200).Raw
+		if !strings.Contains(csv, "商机名称,客户,阶段,状态,金额") || !strings.Contains(csv, "星河科技 ERP 升级,星河科技有限公司,谈判审核,输单,39999.98,0,0.00,2026-12-20") ||
+			!strings.Contains(csv, "价格") {
+			t.Fatalf("export: %s", csv)
+		}
+		if other := h.Must(h.Do("GET", "/api/v1/opportunities/export?format=csv", admin, nil, "X-Chronicle-Min-Position", h.Head()), 200).Raw; !strings.Contains(other, "星河科技 ERP 升级") {
+			t.Fatalf("admin's export: %s", other)
+		}
+		h.Must(h.Do("GET", "/api/v1/opportunities/export?format=xlsx&amountMin=1.001", sales, nil), 422)
 		hist := h.Must(h.Do("GET", "/api/v1/opportunities/"+id+"/history", sales, nil), 200)
 		for _, typ := range []string{"opportunity.created.v1", "opportunity.stage_changed.v1", "opportunity.assigned.v1", "opportunity.won.v1", "opportunity.reopened.v1", "opportunity.lost.v1"} {
 			if !strings.Contains(hist.Raw, typ) {

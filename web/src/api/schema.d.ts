@@ -1556,6 +1556,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/opportunities/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the opportunity search as CSV or XLSX
+         * @description Writes every opportunity the search finds (the same query parameters as GET /api/v1/opportunities, within the caller's sight) as a file with Chinese headers (商机名称, 客户, 阶段, 状态, 金额, 赢率(%), 加权金额, 预计成交日期, 商机来源, 负责人, 客户经理, 成交/输单日期, 输单原因, 下一步, 创建时间, 更新时间), paging through the search with the keyset cursor (500 a page). Amounts are written exactly as stored (decimal text; XLSX cells are text), stages by their names, statuses, sources and lost reasons by their Chinese labels, times in UTC+8. In CSV, a cell that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe. Requires opportunities.read and opportunities.export (403 otherwise).
+         */
+        get: operations["exportOpportunities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/opportunities/{id}": {
         parameters: {
             query?: never;
@@ -12575,6 +12595,69 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportOpportunities: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /** @description Keyword over the name, the customer's name and the summary. */
+                q?: string;
+                /** @description Statuses (repeatable). */
+                status?: ("open" | "won" | "lost")[];
+                /** @description The pipeline. */
+                pipelineId?: string;
+                /** @description A stage key. */
+                stage?: string;
+                /** @description The owner. */
+                ownerId?: string;
+                /** @description The customer. */
+                customerId?: string;
+                /** @description Expected close on or after. */
+                closeFrom?: string;
+                /** @description Expected close on or before. */
+                closeTo?: string;
+                /** @description Amount at least. */
+                amountMin?: string;
+                /** @description Amount at most. */
+                amountMax?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "name" | "-name" | "expectedCloseDate" | "-expectedCloseDate";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
