@@ -132,7 +132,7 @@ var modules = []module{
 	{name: "followups", api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "followups", OpenAPI: followupapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			followupapi.Routes(rt, followupapi.Deps{Kit: k, FollowUps: p.followUps, Leads: p.leads, Customers: p.customers,
-				LeadViews: a.LeadViews, CustomerViews: a.CustomerViews})
+				LeadViews: a.LeadViews, CustomerViews: a.CustomerViews, OppViews: a.OppViews})
 		}}}
 	}},
 	{name: "opportunities", events: opportunity.Register, projectors: func(a *App) []engine.Projector {

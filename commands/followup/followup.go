@@ -13,13 +13,16 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/opportunity"
 	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
-// Subject is what a follow-up is about: "lead:<id>", "customer:<id>" or "contact:<id>".
+// Subject is what a follow-up is about: "lead:<id>", "customer:<id>", "contact:<id>" or
+// "opportunity:<id>".
 type Subject struct {
 	Kind string
 	ID   uuid.UUID
@@ -29,8 +32,8 @@ type Subject struct {
 func ParseSubject(s string) (Subject, error) {
 	kind, id, ok := strings.Cut(s, ":")
 	u, err := uuid.Parse(id)
-	if !ok || err != nil || (kind != "lead" && kind != "customer" && kind != "contact") {
-		return Subject{}, &field.Error{Field: "subject", Message: "must be lead:<id>, customer:<id> or contact:<id>"}
+	if !ok || err != nil || (kind != "lead" && kind != "customer" && kind != "contact" && kind != "opportunity") {
+		return Subject{}, &field.Error{Field: "subject", Message: "must be lead:<id>, customer:<id>, contact:<id> or opportunity:<id>"}
 	}
 	return Subject{Kind: kind, ID: u}, nil
 }
@@ -49,6 +52,7 @@ type Record struct {
 type Service struct {
 	Leads     *leadcmd.Service
 	Customers *customercmd.Service
+	Opps      *opportunitycmd.Service
 	Clock     commands.Clock
 }
 
@@ -78,6 +82,13 @@ func (h Service) Record(ctx context.Context, m commands.Meta, f Record) (command
 		res, err = h.Customers.Edit(ctx, m, customerID, role.CustomersUpdate, func(c *customer.Customer) error {
 			return c.RecordFollowUp(customer.FollowUp{ID: id, ContactID: contactID, Type: f.Type, Content: f.Content, At: f.At,
 				NextFollowUpAt: f.NextFollowUpAt}, m.Actor.ID)
+		})
+	case "opportunity":
+		if h.Opps == nil {
+			return commands.Result{}, commands.ErrNotFound
+		}
+		res, err = h.Opps.Edit(ctx, m, f.Subject.ID, role.OpportunitiesUpdate, func(o *opportunity.Opportunity) error {
+			return o.RecordFollowUp(id, f.Type, f.Content, f.At, f.NextFollowUpAt, m.Actor.ID)
 		})
 	default:
 		return commands.Result{}, errors.New("unknown subject")

@@ -233,6 +233,12 @@ func (s *Service) edit(ctx context.Context, m commands.Meta, id uuid.UUID, permi
 	})
 }
 
+// Edit runs a behaviour on an opportunity the actor may change with the permission (processes
+// that record on the opportunity's stream: follow-ups).
+func (s *Service) Edit(ctx context.Context, m commands.Meta, id uuid.UUID, permission string, change func(*opportunity.Opportunity) error) (commands.Result, error) {
+	return s.edit(ctx, m, id, permission, change)
+}
+
 // Update changes fields.
 func (s *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p opportunity.Patch) (commands.Result, error) {
 	m.Command = commands.OpportunityUpdate

@@ -103,6 +103,20 @@ type Deleted struct {
 	At            time.Time `json:"at"`
 }
 
+// FollowedUp: contact with the customer about the opportunity (a call, a visit…), recorded on
+// the opportunity's own stream.
+type FollowedUp struct {
+	OpportunityID  string     `json:"opportunityId"`
+	FollowUpID     string     `json:"followUpId"`
+	Type           string     `json:"type"`
+	Content        string     `json:"content"`
+	At             time.Time  `json:"at"`
+	NextFollowUpAt *time.Time `json:"nextFollowUpAt,omitempty"`
+	By             string     `json:"by"`
+}
+
+func (FollowedUp) EventType() string { return "opportunity.followed_up.v1" }
+
 // PlanStepAdded: a dated step of the development plan (the planned action).
 type PlanStepAdded struct {
 	OpportunityID string    `json:"opportunityId"`
@@ -148,6 +162,7 @@ func Register(r *event.Registry) {
 		func() event.Event { return &Deleted{} },
 		func() event.Event { return &PlanStepAdded{} },
 		func() event.Event { return &PlanStepRecorded{} },
+		func() event.Event { return &FollowedUp{} },
 		func() event.Event { return &PipelineDefined{} },
 		func() event.Event { return &PipelineRevised{} },
 	)

@@ -444,6 +444,26 @@ func (o *Opportunity) RecordPlanResult(step uuid.UUID, result string, by uuid.UU
 	return nil
 }
 
+// RecordFollowUp notes contact with the customer about the opportunity (open or closed: a won
+// deal is followed up too).
+func (o *Opportunity) RecordFollowUp(id uuid.UUID, typ, content string, at time.Time, next *time.Time, by uuid.UUID) error {
+	if err := o.usable(); err != nil {
+		return err
+	}
+	content = strings.TrimSpace(content)
+	if err := errors.Join(field.Required("type", typ), field.OneOf("type", typ, "call", "visit", "email", "meeting", "other"),
+		field.Required("content", content), field.Text("content", content, 4000)); err != nil {
+		return err
+	}
+	e := FollowedUp{OpportunityID: o.id.String(), FollowUpID: id.String(), Type: typ, Content: content, At: at.UTC(), By: by.String()}
+	if next != nil {
+		t := next.UTC()
+		e.NextFollowUpAt = &t
+	}
+	o.Record(o.apply, e)
+	return nil
+}
+
 // Snapshot is the opportunity as a flat map (history diffs, "as of").
 func (o *Opportunity) Snapshot() map[string]any {
 	f := o.fields

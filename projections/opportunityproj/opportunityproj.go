@@ -48,18 +48,21 @@ func names(gen int) (tables opportunityview.Tables, customers, depts, users stri
 
 func pipelinesTable(gen int) string { return readmodels.TableName("opportunity_pipelines", gen) }
 
+func followUpsTable(gen int) string { return readmodels.TableName("opportunity_followups", gen) }
+
 func (*Projector) Schema(db *readmodels.DB, gen int) []string {
 	tables, customers, depts, users := names(gen)
 	ddl := append(opportunityview.TableDDL(tables), db.Dialect.SearchIndex(tables.Rows)...)
 	ddl = append(ddl, `CREATE TABLE `+customers+` (id {id} PRIMARY KEY, name TEXT NOT NULL)`)
 	ddl = append(ddl, opportunityview.PipelineDDL(pipelinesTable(gen))...)
+	ddl = append(ddl, readmodels.FollowUpTableDDL(followUpsTable(gen))...)
 	return append(ddl, kit.OrgTreeDDL(depts, users)...)
 }
 
 func (*Projector) Drop(db *readmodels.DB, gen int) []string {
 	t, customers, depts, users := names(gen)
 	drop := db.Dialect.DropSearchIndex(t.Rows)
-	for _, x := range []string{t.Rows, t.Members, t.Visits, t.Totals, t.Cohorts, t.StageDays, customers, depts, users, pipelinesTable(gen)} {
+	for _, x := range []string{t.Rows, t.Members, t.Visits, t.Totals, t.Cohorts, t.StageDays, customers, depts, users, pipelinesTable(gen), followUpsTable(gen)} {
 		drop = append(drop, `DROP TABLE IF EXISTS `+x)
 	}
 	return drop
@@ -86,7 +89,7 @@ func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	return &batch{p: p, tx: tx, table: tx.Table("opportunities"), members: tx.Table("opportunity_members"),
 		visits: tx.Table("opportunity_visits"), totals: tx.Table("opportunity_totals"), customers: tx.Table("opportunity_customers"),
 		cohorts: tx.Table("opportunity_cohorts"), stageDays: tx.Table("opportunity_stage_days"), pipelines: tx.Table("opportunity_pipelines"),
-		deltas: map[cellKey]*delta{}, order: map[string][]string{},
+		deltas: map[cellKey]*delta{}, order: map[string][]string{}, followUps: kit.FollowUps{Table: tx.Table("opportunity_followups")},
 		buf: kit.NewRowBuffer(tx.Table("opportunities"), "opportunity", tree, opportunityview.Columns, opportunityview.Scan,
 			func(o *opportunityview.Opportunity) uuid.UUID { return o.ID }, opportunityview.InsertColumns,
 			func(o *opportunityview.Opportunity) []any { return opportunityview.Args(tx.DB.Dialect, o) })}
@@ -112,6 +115,7 @@ type batch struct {
 	buf                                                *kit.RowBuffer[opportunityview.Opportunity]
 	deltas                                             map[cellKey]*delta
 	order                                              map[string][]string // stage keys of each pipeline, in order
+	followUps                                          kit.FollowUps
 }
 
 // cell is one row's part of one cell.
@@ -307,6 +311,13 @@ var changes = kit.NewHandlers(
 				c.row.Plan[i].Result, c.row.Plan[i].RecordedAt = d.Result, d.At
 			}
 		}
+		return nil
+	}),
+	kit.On(func(_ context.Context, c *change, d opportunity.FollowedUp) error {
+		fid, _ := uuid.Parse(d.FollowUpID)
+		c.followUps.Add(readmodels.FollowUp{ID: fid, Subject: "opportunity:" + c.row.ID.String(), CustomerID: &c.row.CustomerID,
+			Type: d.Type, At: d.At, Content: d.Content, NextFollowUpAt: d.NextFollowUpAt,
+			By: readmodels.AuditActor{ID: c.e.Metadata.ActorID, Name: c.e.Metadata.ActorName}, Position: c.e.Position})
 		return nil
 	}),
 	kit.On(func(ctx context.Context, c *change, _ opportunity.Deleted) error {
@@ -555,6 +566,9 @@ func (b *batch) customerEvent(ctx context.Context, d event.Event) error {
 
 func (b *batch) Flush(ctx context.Context) error {
 	if err := b.buf.Flush(ctx, b.tx); err != nil {
+		return err
+	}
+	if err := b.followUps.Flush(ctx, b.tx); err != nil {
 		return err
 	}
 	dl := b.tx.DB.Dialect

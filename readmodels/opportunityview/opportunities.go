@@ -579,3 +579,9 @@ func (v *Views) Pipeline(ctx context.Context, id uuid.UUID) (Pipeline, error) {
 	}
 	return Pipeline{}, readmodels.ErrNotFound
 }
+
+// FollowUps returns an opportunity's follow-ups, newest first. The caller has checked that the
+// reader may see the opportunity.
+func (v *Views) FollowUps(ctx context.Context, id uuid.UUID, limit int) ([]readmodels.FollowUp, error) {
+	return v.ListFollowUps(ctx, v.Gens.Table(Projection, "opportunity_followups"), "subject = ?", "opportunity:"+id.String(), limit)
+}

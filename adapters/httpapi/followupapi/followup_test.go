@@ -70,3 +70,30 @@ func TestFollowUpsTimelineAndReturningList(t *testing.T) {
 		})
 	}
 }
+
+// TestOpportunityFollowUps: follow-ups on an opportunity go to its own stream and its list; a
+// user who cannot change it gets 404, a bad one changes nothing.
+func TestOpportunityFollowUps(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		_, s1 := h.CreateUser(admin, "zhou.sales", "sales")
+		_, s2 := h.CreateUser(admin, "wu.sales", "sales")
+		cust := h.Must(h.Do("POST", "/api/v1/customers", s1, map[string]any{"name": "杭州云栖科技有限公司"}), 201).Body["id"].(string)
+		opp := h.Must(h.Do("POST", "/api/v1/opportunities", s1, map[string]any{"name": "云栖 CRM 项目", "customerId": cust, "amount": "50000"}), 201).Body["id"].(string)
+		h.Must(h.Do("POST", "/api/v1/followups", s1, map[string]any{"subject": "opportunity:" + opp, "type": "fax", "content": "x"}), 422)
+		h.Must(h.Do("POST", "/api/v1/followups", s2, map[string]any{"subject": "opportunity:" + opp, "type": "call", "content": "x"}), 404)
+		f := h.Must(h.Do("POST", "/api/v1/followups", s1, map[string]any{"subject": "opportunity:" + opp, "type": "meeting", "content": "方案评审会，客户技术负责人参加"}), 201)
+		if f.Body["subject"] != "opportunity:"+opp || f.Body["customerId"] != cust || f.Body["type"] != "meeting" {
+			t.Fatalf("follow-up: %s", f.Raw)
+		}
+		list := h.Must(h.Do("GET", "/api/v1/followups?subject=opportunity:"+opp, s1, nil), 200)
+		if list.Body["total"].(float64) != 1 {
+			t.Fatalf("opportunity follow-ups: %s", list.Raw)
+		}
+		h.Must(h.Do("GET", "/api/v1/followups?subject=opportunity:"+opp, s2, nil), 404)
+		hist := h.Must(h.Do("GET", "/api/v1/opportunities/"+opp+"/history", s1, nil), 200)
+		if items := hist.Body["items"].([]any); items[len(items)-1].(map[string]any)["type"] != "opportunity.followed_up.v1" {
+			t.Fatalf("history: %s", hist.Raw)
+		}
+	})
+}

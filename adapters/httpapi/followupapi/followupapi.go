@@ -15,6 +15,7 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 )
 
 // FollowUpCreate is the body of POST /api/v1/followups.
@@ -54,8 +55,11 @@ func (a api) record(r *http.Request) (httpkit.Reply, error) {
 		return httpkit.Reply{}, err
 	}
 	projection := customerview.Projection
-	if f.Subject.Kind == "lead" {
+	switch f.Subject.Kind {
+	case "lead":
 		projection = leadview.Projection
+	case "opportunity":
+		projection = opportunityview.Projection
 	}
 	ack := httpkit.Committed(httpkit.JSON(http.StatusAccepted, map[string]any{"id": res.ID}), res) // recorded; its view is not shown
 	if err := a.Kit.Await(r.Context(), res.Position, projection); err != nil {
@@ -82,6 +86,8 @@ func (a api) visibleSubject(r *http.Request, sub followup.Subject) error {
 		_, err = a.LeadViews.Get(r.Context(), leadview.ScopeFor(actor), sub.ID)
 	case "customer":
 		_, err = a.CustomerViews.Get(r.Context(), customerview.ScopeFor(actor), sub.ID)
+	case "opportunity":
+		_, err = a.OppViews.Get(r.Context(), opportunityview.ReaderOf(actor), sub.ID)
 	default:
 		_, err = a.CustomerViews.GetContact(r.Context(), customerview.ScopeFor(actor), sub.ID)
 	}
@@ -91,7 +97,7 @@ func (a api) visibleSubject(r *http.Request, sub followup.Subject) error {
 func (a api) list(r *http.Request) (httpkit.Reply, error) {
 	sub, err := followup.ParseSubject(r.URL.Query().Get("subject"))
 	if err == nil {
-		err = a.Kit.WaitFor(r, leadview.Projection, customerview.Projection)
+		err = a.Kit.WaitFor(r, leadview.Projection, customerview.Projection, opportunityview.Projection)
 	}
 	if err == nil {
 		err = a.visibleSubject(r, sub)
@@ -120,7 +126,7 @@ func timeline(events []commands.Change) []timelineEntry {
 		h := httpkit.HistoryOf(e.Event)
 		h.Changes = e.Changes
 		kind := "change"
-		if e.Event.Type == (customer.FollowedUp{}).EventType() || e.Event.Type == "lead.followed_up.v1" {
+		if e.Event.Type == (customer.FollowedUp{}).EventType() || e.Event.Type == "lead.followed_up.v1" || e.Event.Type == "opportunity.followed_up.v1" {
 			kind = "followUp"
 		}
 		out = append(out, timelineEntry{Entry: h, Kind: kind})
@@ -131,8 +137,11 @@ func timeline(events []commands.Change) []timelineEntry {
 // followUps lists the follow-ups of a lead (from the lead view) or of a customer or contact (from
 // the customer view), newest first.
 func (a api) followUps(ctx context.Context, kind string, id uuid.UUID, limit int) ([]readmodels.FollowUp, error) {
-	if kind == "lead" {
+	switch kind {
+	case "lead":
 		return a.LeadViews.FollowUps(ctx, id, limit)
+	case "opportunity":
+		return a.OppViews.FollowUps(ctx, id, limit)
 	}
 	return a.CustomerViews.FollowUps(ctx, kind, id, limit)
 }

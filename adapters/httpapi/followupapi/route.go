@@ -11,6 +11,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
+	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 )
 
 // Deps are what the follow-up API needs.
@@ -21,6 +22,7 @@ type Deps struct {
 	Customers     customercmd.Commands // timelines: a customer's history
 	LeadViews     *leadview.Views
 	CustomerViews *customerview.Views
+	OppViews      *opportunityview.Views
 }
 
 // Routes registers the follow-up endpoints.

@@ -1234,14 +1234,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A lead's, customer's or contact's follow-ups, newest first
+         * A lead's, customer's, contact's or opportunity's follow-ups, newest first
          * @description The subject must be visible to the caller (else 404 not_found). A customer's list includes the follow-ups recorded through its contacts. At most 500, one page. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         get: operations["listFollowUps"];
         put?: never;
         /**
          * Record a follow-up on a lead, customer or contact
-         * @description Needs the right to change the subject: leads.update on a lead inside the caller's data scope, customers.update on a customer (for a contact: its customer) inside the scope; pool records need leads.assign / customers.assign. A subject the caller cannot see is 404 not_found. The follow-up is an event on the subject's own stream (lead.followed_up.v1 or customer.followed_up.v1), so it moves the subject's lastFollowUpAt (which the customer pool rules count from) and, when given, its nextFollowUpAt in the same append; a new lead becomes following. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
+         * @description Needs the right to change the subject: leads.update on a lead inside the caller's data scope, customers.update on a customer (for a contact: its customer) inside the scope; pool records need leads.assign / customers.assign. A subject the caller cannot see is 404 not_found. The follow-up is an event on the subject's own stream (lead.followed_up.v1, customer.followed_up.v1 or opportunity.followed_up.v1), so it moves the subject's lastFollowUpAt (which the customer pool rules count from) and, when given, its nextFollowUpAt in the same append; a new lead becomes following. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         post: operations["recordFollowUp"];
         delete?: never;
@@ -3907,7 +3907,7 @@ export interface components {
          */
         FollowUpCreate: {
             /**
-             * @description What the follow-up is about: lead:<id>, customer:<id> or contact:<id> (a contact's follow-up belongs to its customer). Anything else is 422 on subject.
+             * @description What the follow-up is about: lead:<id>, customer:<id>, contact:<id> (a contact's follow-up belongs to its customer) or opportunity:<id> (opportunities.update on an opportunity the caller may change). Anything else is 422 on subject.
              * @example customer:0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
              */
             subject: string;
@@ -11285,7 +11285,7 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description lead:<id>, customer:<id> or contact:<id>.
+                 * @description lead:<id>, customer:<id>, contact:<id> or opportunity:<id>.
                  * @example customer:0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
                  */
                 subject: string;
