@@ -106,7 +106,7 @@ export function RecordTabs({ items, historyPath }: { items: NonNullable<TabsProp
 
 /** A delete button that asks first, deletes at the version shown (If-Match: someone else's change
  * in between opens the conflict dialog) and then goes to `after`. */
-export function DeleteButton({ path, version, title, content, after }: { path: string; version: number; title: string; content: string; after: string }) {
+export function DeleteButton({ path, version, title, content, after, testId }: { path: string; version: number; title: string; content: string; after: string; testId?: string }) {
   const t = useT();
   const nav = useNavigate();
   const run = useCommand();
@@ -114,6 +114,7 @@ export function DeleteButton({ path, version, title, content, after }: { path: s
   return (
     <Button
       danger
+      data-testid={testId}
       onClick={() =>
         modal.confirm({
           title,

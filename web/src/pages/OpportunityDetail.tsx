@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Col, DatePicker, Descriptions, Dropdown, Empty, Form, Input, Modal, Row, Select, Space, Spin, Statistic, Steps, Table, Tag, Typography, type FormInstance } from 'antd';
-import { DownOutlined } from '@ant-design/icons';
+import { DownOutlined, FileProtectOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { call, get, type Schemas } from '../api/client';
 import { useCommand } from '../components/commands';
@@ -151,6 +151,7 @@ export default function OpportunityDetail() {
   const t = useT();
   const { lang } = useLang();
   const s = useSession();
+  const nav = useNavigate();
   const run = useCommand();
   const userName = useUserName();
   const pipelines = usePipelines();
@@ -218,6 +219,11 @@ export default function OpportunityDetail() {
           {canEdit && <Button onClick={() => setDialog('lines')} disabled={!open}>{t('编辑明细', 'Edit lines')}</Button>}
           {canEdit && open && <Button onClick={() => setDialog('win')} style={{ color: '#2b7a0b', borderColor: '#a8d394' }}>{t('赢单', 'Win')}</Button>}
           {canEdit && open && <Button danger onClick={() => setDialog('lose')}>{t('输单', 'Lose')}</Button>}
+          {o.status === 'won' && can('contracts.create') && (
+            <Button type="primary" icon={<FileProtectOutlined />} onClick={() => nav(`/contracts/new?opportunityId=${encodeURIComponent(o.id)}`)} data-testid="create-contract">
+              {t('生成合同', 'Create contract')}
+            </Button>
+          )}
           {!open && can('opportunities.reopen') && <Button onClick={() => setDialog('reopen')}>{t('重新打开', 'Reopen')}</Button>}
           {can('opportunities.assign') && <Button onClick={() => setDialog('assign')}>{t('分配客户经理', 'Assign')}</Button>}
           {can('opportunities.delete') && (

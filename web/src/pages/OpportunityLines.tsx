@@ -3,6 +3,7 @@
 // catalogue exists (GET /api/v1/products), ProductPicker alone changes to search it.
 import { Button, Empty, Form, Input, Space, Table, Typography, type FormInstance } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import type { Schemas } from '../api/client';
 import { useT } from '../i18n';
 import { fmtMoney, isMoney, lineTotal, linesSum, parseUnits } from '../money';
 import { newId } from './opportunityCommon';
@@ -41,9 +42,9 @@ export function ProductPicker({ index, line }: { form: FormInstance; index: numb
 }
 
 /** The lines as the API takes them: trimmed texts, an empty discount left out, a missing product id made up. */
-export function linesBody(lines: LineValue[] | undefined) {
+export function linesBody(lines: LineValue[] | undefined): Schemas['OpportunityLineInput'][] {
   return (lines ?? []).map((l) => {
-    const out: Record<string, string> = {
+    const out: Schemas['OpportunityLineInput'] = {
       productId: (l.productId ?? '').trim() || newId(),
       productName: (l.productName ?? '').trim(),
       quantity: (l.quantity ?? '').trim(),

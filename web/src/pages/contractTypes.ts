@@ -45,9 +45,10 @@ export interface ContractChanges {
   name?: string;
   customerId?: string;
   type?: string;
-  signedOn?: string;
-  startsOn?: string;
-  endsOn?: string;
+  /** null clears a date */
+  signedOn?: string | null;
+  startsOn?: string | null;
+  endsOn?: string | null;
   amount?: string;
   lines?: ContractLineInput[];
   customerSignatoryId?: string | null;
