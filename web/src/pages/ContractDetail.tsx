@@ -199,8 +199,9 @@ export default function ContractDetail() {
         historyPath={history}
         items={[{ key: 'lines', label: t('产品明细', 'Line items'), children: <LinesTable lines={c.lines ?? []} amount={c.amount} testId="contract-lines" /> }]}
       />
-      <ContractForm open={dialog === 'edit'} contract={c} onClose={close} />
-      <ContractForm open={dialog === 'amend'} contract={c} amend onClose={close} />
+      {/* mounted while asked for only: each form reads customers, opportunities and contacts */}
+      {dialog === 'edit' && <ContractForm open contract={c} onClose={close} />}
+      {dialog === 'amend' && <ContractForm open contract={c} amend onClose={close} />}
       <DecisionDialog target={decision} onClose={() => setDecision(null)} />
       <FormDialog
         open={dialog === 'submit'}

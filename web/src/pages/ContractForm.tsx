@@ -42,12 +42,13 @@ const dateText = (d: Dayjs | null | undefined) => (d && d.isValid() ? d.format('
 const dateValue = (s: string | null | undefined) => (s ? dayjs(s) : null);
 
 /** Won opportunities to make a contract from, searched by name (of the chosen customer when there is one). */
-function OpportunitySelect({ customerId, current, ...rest }: React.ComponentProps<typeof Select> & { customerId?: string; current?: Ref }) {
+function OpportunitySelect({ customerId, current, enabled, ...rest }: React.ComponentProps<typeof Select> & { customerId?: string; current?: Ref; enabled: boolean }) {
   const t = useT();
   const [q, setQ] = useState('');
   const r = useQuery({
     queryKey: ['/opportunities', 'pick', 'won', q, customerId],
     queryFn: () => get<Page<Opportunity>>('/opportunities', { status: 'won', q, customerId, limit: 20 }),
+    enabled,
   });
   const found: Ref[] = (r.data?.items ?? []).map((o) => ({ id: o.id, name: `${o.name} · ${o.customerName}` }));
   if (current && !found.some((o) => o.id === current.id)) found.unshift(current);
@@ -323,7 +324,7 @@ export function ContractForm({
           </Col>
           <Col xs={24} sm={12}>
             <Form.Item name="opportunityId" label={t('商机（可空）', 'Opportunity (optional)')} extra={editing ? t('创建后不能更改', 'Fixed once created') : t('选择赢单商机将带入其客户和产品明细', 'A won opportunity brings its customer and lines')}>
-              <OpportunitySelect disabled={editing} current={oppRef} customerId={chosenOpportunity ? undefined : customerId} onChange={(id) => void pickOpportunity(id as string | undefined)} />
+              <OpportunitySelect enabled={open && !editing} disabled={editing} current={oppRef} customerId={chosenOpportunity ? undefined : customerId} onChange={(id) => void pickOpportunity(id as string | undefined)} />
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>

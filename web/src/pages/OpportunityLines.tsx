@@ -80,9 +80,9 @@ export function LinesTable({ lines, amount, testId }: { lines: Line[]; amount: s
   return (
     <Table
       size="small"
-      rowKey={(_, i) => String(i)}
+      rowKey="key"
       pagination={false}
-      dataSource={lines}
+      dataSource={lines.map((l, i) => ({ ...l, key: i }))}
       scroll={{ x: 'max-content' }}
       data-testid={testId}
       locale={{ emptyText: <Empty description={t('没有明细，金额为手工填写', 'No lines; the amount was entered by hand')} /> }}
