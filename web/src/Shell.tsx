@@ -13,6 +13,8 @@ import {
   ApartmentOutlined,
   FundOutlined,
   ShoppingOutlined,
+  FileProtectOutlined,
+  CarryOutOutlined,
 } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
@@ -20,6 +22,7 @@ import { call } from './api/client';
 import { SessionContext, useMe, useSavePreferences, type SessionInfo } from './session';
 import { useLang, useT, type Lang } from './i18n';
 import { ErrorState } from './components/States';
+import { PendingBadge } from './pages/PendingBadge';
 
 const Workbench = lazy(() => import('./pages/Workbench'));
 const Leads = lazy(() => import('./pages/Leads'));
@@ -30,6 +33,9 @@ const Contacts = lazy(() => import('./pages/Contacts'));
 const ContactDetail = lazy(() => import('./pages/ContactDetail'));
 const Opportunities = lazy(() => import('./pages/Opportunities'));
 const OpportunityDetail = lazy(() => import('./pages/OpportunityDetail'));
+const Contracts = lazy(() => import('./pages/Contracts'));
+const ContractDetail = lazy(() => import('./pages/ContractDetail'));
+const Approvals = lazy(() => import('./pages/Approvals'));
 const Products = lazy(() => import('./pages/Products'));
 const ProductDetail = lazy(() => import('./pages/ProductDetail'));
 const ImportWizard = lazy(() => import('./pages/ImportWizard'));
@@ -46,6 +52,8 @@ interface Item {
   icon?: React.ReactNode;
   show: (s: SessionInfo) => boolean;
   children?: Item[];
+  /** shown after the label (a count) */
+  badge?: React.ReactNode;
 }
 
 const always = () => true;
@@ -75,6 +83,9 @@ const menu: Item[] = [
     ],
   },
   { key: '/opportunities', zh: '商机', en: 'Opportunities', icon: <FundOutlined />, show: (s) => s.can('opportunities.read') },
+  { key: '/contracts', zh: '合同', en: 'Contracts', icon: <FileProtectOutlined />, show: (s) => s.can('contracts.read') },
+  // everyone: any user may be an approver (a superior, a department head, a role's holder)
+  { key: '/approvals', zh: '审批', en: 'Approvals', icon: <CarryOutOutlined />, show: always, badge: <PendingBadge /> },
   { key: '/products', zh: '产品', en: 'Products', icon: <ShoppingOutlined />, show: always },
   {
     key: 'import',
@@ -100,6 +111,7 @@ const menu: Item[] = [
       { key: '/org/settings', zh: '系统设置', en: 'Settings', show: (s) => s.can('settings.manage') },
       { key: '/org/dictionaries', zh: '数据字典', en: 'Dictionaries', show: (s) => s.can('settings.manage') },
       { key: '/org/pipelines', zh: '销售流程', en: 'Pipelines', show: (s) => s.can('settings.manage') },
+      { key: '/org/approval-flows', zh: '审批流程', en: 'Approval flows', show: (s) => s.can('settings.manage') },
     ],
   },
   { key: '/audit', zh: '审计', en: 'Audit', icon: <AuditOutlined />, show: (s) => s.can('audit.read') },
@@ -209,7 +221,12 @@ function ShellInner({ session }: { session: SessionInfo }) {
     is.map((i) => ({
       key: i.key,
       icon: i.icon,
-      label: lang === 'en' ? i.en : i.zh,
+      label: i.badge ? (
+        <span>
+          {lang === 'en' ? i.en : i.zh}
+          {i.badge}
+        </span>
+      ) : lang === 'en' ? i.en : i.zh,
       children: i.children ? toMenu(i.children) : undefined,
     }));
   const parents = items.filter((i) => i.children?.some((c) => c.key === current?.key)).map((i) => i.key);
@@ -338,6 +355,10 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="contacts/:id" element={<ContactDetail />} />
                   <Route path="opportunities" element={<Opportunities />} />
                   <Route path="opportunities/:id" element={<OpportunityDetail />} />
+                  <Route path="contracts" element={<Contracts />} />
+                  <Route path="contracts/new" element={<Contracts />} />
+                  <Route path="contracts/:id" element={<ContractDetail />} />
+                  <Route path="approvals" element={<Approvals />} />
                   <Route path="products" element={<Products />} />
                   <Route path="products/:id" element={<ProductDetail />} />
                   <Route path="import" element={<ImportWizard />} />

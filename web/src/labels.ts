@@ -60,6 +60,37 @@ export const projectionState: Dict = {
   rebuilding: ['重建中', 'Rebuilding'],
   standby: ['待命', 'Standby'],
 };
+export const contractStatus: Dict = {
+  draft: ['草稿', 'Draft'],
+  pending: ['审批中', 'Pending approval'],
+  approved: ['已审批', 'Approved'],
+  executing: ['执行中', 'Executing'],
+  completed: ['已完成', 'Completed'],
+  terminated: ['已终止', 'Terminated'],
+};
+/** The state of an approval (of a contract or of an amendment). */
+export const approvalStatus: Dict = {
+  pending: ['待审批', 'Pending'],
+  approved: ['已通过', 'Approved'],
+  rejected: ['已驳回', 'Rejected'],
+  withdrawn: ['已撤回', 'Withdrawn'],
+};
+/** Who decides a step of an approval flow. */
+export const approvalStepKind: Dict = {
+  superior: ['提交人的直属上级', "The submitter's superior"],
+  department_head: ['部门负责人', 'Department head'],
+  role: ['角色', 'Role'],
+  user: ['指定用户', 'A named user'],
+};
+export const approvalDecision: Dict = {
+  '': ['待处理', 'Waiting'],
+  approved: ['同意', 'Approved'],
+  rejected: ['驳回', 'Rejected'],
+};
+export const approvalPurpose: Dict = {
+  contract: ['合同审批', 'Contract approval'],
+  amendment: ['变更审批', 'Amendment approval'],
+};
 export const fieldNames: Dict = {
   name: ['名称', 'Name'],
   company: ['公司', 'Company'],
@@ -87,6 +118,20 @@ export const fieldNames: Dict = {
   customerId: ['客户', 'Customer'],
   birthday: ['生日', 'Birthday'],
   fax: ['传真', 'Fax'],
+  number: ['编号', 'Number'],
+  type: ['类型', 'Type'],
+  amount: ['金额', 'Amount'],
+  lines: ['产品明细', 'Line items'],
+  opportunityId: ['商机', 'Opportunity'],
+  signedOn: ['签订日期', 'Signed on'],
+  startsOn: ['开始日期', 'Starts on'],
+  endsOn: ['结束日期', 'Ends on'],
+  customerSignatoryId: ['客户签约人', 'Customer signatory'],
+  ourSignatoryId: ['我方签约人', 'Our signatory'],
+  paymentTerms: ['付款条件', 'Payment terms'],
+  remarks: ['备注', 'Remarks'],
+  terminationReason: ['终止原因', 'Termination reason'],
+  headId: ['负责人', 'Head'],
 };
 
 /** The reasons a field is refused, by the stable code of the 422 problem's field error. */
@@ -105,6 +150,10 @@ export const fieldErrorCode: Dict = {
   decimal_out_of_range: ['金额超出范围', 'the amount is out of range'],
   unknown_unit: ['数据字典中没有此单位', 'no such unit in the dictionary'],
   unknown_category: ['没有此产品分类', 'no such product category'],
+  ends_before_start: ['结束日期不能早于开始日期', 'may not precede the start date'],
+  unknown_contact: ['不是该客户的联系人', "is not one of the customer's contacts"],
+  customer_mismatch: ['客户必须是商机的客户', "must be the opportunity's customer"],
+  opportunity_not_won: ['只能从赢单的商机生成合同', 'only a won opportunity makes a contract'],
 };
 
 export const label = (d: Dict, v: string | null | undefined, lang: Lang) => pick(d, v, lang);

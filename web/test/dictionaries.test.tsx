@@ -83,7 +83,7 @@ test('an administrator disables, reorders, renames and adds items, each at the l
   expect(sent[3]).toMatchObject({ method: 'POST', url: '/api/v1/dictionaries/lead_source/items', body: { code: 'web', parent: '', labels: { 'zh-CN': '官网', en: '' } } });
   expect(await screen.findByText(/exists in the list/)).toBeInTheDocument();
   expect(screen.getByRole('dialog', { name: '添加选项' })).toBeInTheDocument();
-}, 30000);
+}, 120000);
 
 test('industries: branches are indented under their sector and a new item may name its sector', async () => {
   const sent = serveLists();

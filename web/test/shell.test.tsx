@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
-import { render } from '@testing-library/react';
+import { cleanup, render } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import Shell from '../src/Shell';
 import { Providers, queryClient } from '../src/Root';
@@ -22,6 +22,7 @@ afterEach(() => {
 
 const perms: Record<string, string[]> = {
   sales: ['leads.create', 'leads.read', 'leads.pool', 'customers.read', 'users.read'],
+  contracts: ['contracts.read', 'contracts.create'],
   admin: ['audit.read', 'customers.read', 'departments.manage', 'leads.read', 'projections.manage', 'roles.manage', 'settings.manage', 'users.manage'],
 };
 
@@ -96,6 +97,20 @@ test('the language switch saves the preference on the server and for the sign-in
   expect(JSON.parse(saved.body!)).toEqual({ language: 'en' });
   expect(localStorage.getItem('chronicle.lang')).toBe('en');
   localStorage.removeItem('chronicle.lang');
+});
+
+test('contracts show with contracts.read; approvals for everyone, with the count waiting', async () => {
+  mount('sales');
+  let nav = await screen.findByRole('navigation', { name: '主菜单' });
+  expect(within(nav).queryByText('合同')).toBeNull();
+  expect(within(nav).getByText('审批')).toBeInTheDocument();
+  cleanup();
+  vi.unstubAllGlobals();
+  queryClient.clear();
+  const calls = mount('contracts', {}, '/account');
+  nav = await screen.findByRole('navigation', { name: '主菜单' });
+  expect(within(nav).getByText('合同')).toBeInTheDocument();
+  await waitFor(() => expect(calls.some((c) => c.url === '/api/v1/approvals?view=pending&limit=1')).toBe(true));
 });
 
 test('an administrator sees organisation, audit and operations', async () => {

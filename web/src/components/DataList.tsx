@@ -28,6 +28,8 @@ interface Props<T> {
   actions?: (row: T) => React.ReactNode;
   onSortChange?: (sort: string | undefined) => void;
   sort?: string;
+  /** a row's key, for rows without an `id` */
+  rowKey?: (row: T) => string;
 }
 
 declare global {
@@ -46,7 +48,7 @@ function loadCols(id: string): string[] | null {
 }
 
 /** A server-paged list: a table on wide screens, cards below 768 px; column chooser, sorting, total. */
-export function DataList<T extends { id: string }>(p: Props<T>) {
+export function DataList<T extends object>(p: Props<T>) {
   const t = useT();
   const screens = Grid.useBreakpoint();
   const mobile = screens.md === false;
@@ -83,6 +85,7 @@ export function DataList<T extends { id: string }>(p: Props<T>) {
     });
   }, [q.data, q.isPlaceholderData]);
 
+  const rowKey = p.rowKey ?? ((row: T) => String((row as { id?: unknown }).id));
   const cols = p.columns.filter((c) => shown.includes(c.key));
   const setCols = (keys: string[]) => {
     setShown(keys);
@@ -174,6 +177,7 @@ export function DataList<T extends { id: string }>(p: Props<T>) {
       {mobile ? (
         <List
           loading={q.isLoading}
+          rowKey={rowKey}
           dataSource={q.data?.items ?? []}
           locale={{ emptyText: <Empty description={t('没有记录', 'No records')} /> }}
           renderItem={(row) => (
@@ -202,7 +206,7 @@ export function DataList<T extends { id: string }>(p: Props<T>) {
         />
       ) : (
         <Table<T>
-          rowKey="id"
+          rowKey={rowKey}
           size="middle"
           loading={q.isFetching && !q.data ? true : q.isFetching ? { delay: 300 } : false}
           columns={tableCols}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { Alert, App, Button, Card, Descriptions, Space, Spin, Tabs, Typography } from 'antd';
-import type { TabsProps } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Form, Modal, Space, Spin, Tabs, Typography } from 'antd';
+import type { FormInstance, TabsProps } from 'antd';
 import { useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { call, get } from '../api/client';
@@ -106,7 +106,7 @@ export function RecordTabs({ items, historyPath }: { items: NonNullable<TabsProp
 
 /** A delete button that asks first, deletes at the version shown (If-Match: someone else's change
  * in between opens the conflict dialog) and then goes to `after`. */
-export function DeleteButton({ path, version, title, content, after }: { path: string; version: number; title: string; content: string; after: string }) {
+export function DeleteButton({ path, version, title, content, after, testId }: { path: string; version: number; title: string; content: string; after: string; testId?: string }) {
   const t = useT();
   const nav = useNavigate();
   const run = useCommand();
@@ -114,6 +114,7 @@ export function DeleteButton({ path, version, title, content, after }: { path: s
   return (
     <Button
       danger
+      data-testid={testId}
       onClick={() =>
         modal.confirm({
           title,
@@ -131,5 +132,70 @@ export function DeleteButton({ path, version, title, content, after }: { path: s
     >
       {t('删除', 'Delete')}
     </Button>
+  );
+}
+
+/** A dialog holding a form; `submit` runs the command (field errors land on the form) and the dialog closes when it succeeds. */
+export function FormDialog({
+  open,
+  title,
+  okText,
+  onClose,
+  submit,
+  children,
+  width,
+  testId,
+  danger,
+  name,
+}: {
+  open: boolean;
+  title: string;
+  okText?: string;
+  onClose: () => void;
+  submit: (v: Record<string, unknown>, form: FormInstance) => Promise<unknown>;
+  children: React.ReactNode;
+  width?: number;
+  testId?: string;
+  danger?: boolean;
+  /** the form's name: its fields' ids start with it (several dialogs live in the page) */
+  name: string;
+}) {
+  const t = useT();
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  return (
+    <Modal
+      open={open}
+      title={title}
+      onCancel={onClose}
+      onOk={() => form.submit()}
+      okText={okText ?? t('确定', 'OK')}
+      cancelText={t('取消', 'Cancel')}
+      okButtonProps={{ loading: busy, danger }}
+      destroyOnHidden
+      width={width}
+    >
+      <Form
+        form={form}
+        name={name}
+        layout="vertical"
+        preserve={false}
+        data-testid={testId}
+        onFinish={async (v) => {
+          setBusy(true);
+          try {
+            const r = await submit(v, form);
+            if (r !== undefined) onClose();
+          } catch {
+            /* reported */
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {children}
+        <button type="submit" hidden />
+      </Form>
+    </Modal>
   );
 }

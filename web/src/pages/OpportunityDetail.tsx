@@ -1,88 +1,23 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Col, DatePicker, Descriptions, Dropdown, Empty, Form, Input, Modal, Row, Select, Space, Spin, Statistic, Steps, Table, Tag, Typography, type FormInstance } from 'antd';
-import { DownOutlined } from '@ant-design/icons';
+import { DownOutlined, FileProtectOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { call, get, type Schemas } from '../api/client';
 import { useCommand } from '../components/commands';
 import { UserSelect, useUserName } from '../components/common';
-import { DeleteButton, DetailHeader, RecordTabs } from '../components/detail';
+import { DeleteButton, DetailHeader, FormDialog, RecordTabs } from '../components/detail';
 import { ErrorState } from '../components/States';
 import { useLang, useT } from '../i18n';
 import { fmtMoney, isMoney } from '../money';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { OpportunityForm } from './OpportunityForm';
-import { LineEditor, linesBody, linesValue } from './OpportunityLines';
+import { formLines, LineEditor, LinesTable, linesBody, linesValue } from './OpportunityLines';
 import { DictSelect, MoveStageDialog, StatusTag, stageName, useDictLabel, usePipelines, type MoveTarget, type Opportunity } from './opportunityCommon';
 
 type PlanStep = Schemas['OpportunityPlanStep'];
-
-/** A dialog holding a form; `submit` runs the command (field errors land on the form) and the dialog closes when it succeeds. */
-function FormDialog({
-  open,
-  title,
-  okText,
-  onClose,
-  submit,
-  children,
-  width,
-  testId,
-  danger,
-  name,
-}: {
-  open: boolean;
-  title: string;
-  okText?: string;
-  onClose: () => void;
-  submit: (v: Record<string, unknown>, form: FormInstance) => Promise<unknown>;
-  children: React.ReactNode;
-  width?: number;
-  testId?: string;
-  danger?: boolean;
-  /** the form's name: its fields' ids start with it (several dialogs live in the page) */
-  name: string;
-}) {
-  const t = useT();
-  const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  return (
-    <Modal
-      open={open}
-      title={title}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={okText ?? t('确定', 'OK')}
-      cancelText={t('取消', 'Cancel')}
-      okButtonProps={{ loading: busy, danger }}
-      destroyOnHidden
-      width={width}
-    >
-      <Form
-        form={form}
-        name={name}
-        layout="vertical"
-        preserve={false}
-        data-testid={testId}
-        onFinish={async (v) => {
-          setBusy(true);
-          try {
-            const r = await submit(v, form);
-            if (r !== undefined) onClose();
-          } catch {
-            /* reported */
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        {children}
-        <button type="submit" hidden />
-      </Form>
-    </Modal>
-  );
-}
 
 /** The "edit lines" dialog: its own form with the line editor, sent with PUT …/lines. */
 function LinesDialog({ o, open, onClose }: { o: Opportunity; open: boolean; onClose: () => void }) {
@@ -109,10 +44,10 @@ function LinesDialog({ o, open, onClose }: { o: Opportunity; open: boolean; onCl
         name="opportunityLines"
         initialValues={{ lines: linesValue(o.lines) }}
         data-testid="lines-form"
-        onFinish={async (v: { lines?: Parameters<typeof linesBody>[0] }) => {
+        onFinish={async () => {
           setBusy(true);
           try {
-            const r = await run(() => call('PUT', `/opportunities/${o.id}/lines`, { body: { lines: linesBody(v.lines) }, ifMatch: o.version }), {
+            const r = await run(() => call('PUT', `/opportunities/${o.id}/lines`, { body: { lines: linesBody(formLines(form)) }, ifMatch: o.version }), {
               form,
               success: t('明细已保存', 'Lines saved'),
               historyPath: `/opportunities/${o.id}/history`,
@@ -216,6 +151,7 @@ export default function OpportunityDetail() {
   const t = useT();
   const { lang } = useLang();
   const s = useSession();
+  const nav = useNavigate();
   const run = useCommand();
   const userName = useUserName();
   const pipelines = usePipelines();
@@ -283,6 +219,11 @@ export default function OpportunityDetail() {
           {canEdit && <Button onClick={() => setDialog('lines')} disabled={!open}>{t('编辑明细', 'Edit lines')}</Button>}
           {canEdit && open && <Button onClick={() => setDialog('win')} style={{ color: '#2b7a0b', borderColor: '#a8d394' }}>{t('赢单', 'Win')}</Button>}
           {canEdit && open && <Button danger onClick={() => setDialog('lose')}>{t('输单', 'Lose')}</Button>}
+          {o.status === 'won' && can('contracts.create') && (
+            <Button type="primary" icon={<FileProtectOutlined />} onClick={() => nav(`/contracts/new?opportunityId=${encodeURIComponent(o.id)}`)} data-testid="create-contract">
+              {t('生成合同', 'Create contract')}
+            </Button>
+          )}
           {!open && can('opportunities.reopen') && <Button onClick={() => setDialog('reopen')}>{t('重新打开', 'Reopen')}</Button>}
           {can('opportunities.assign') && <Button onClick={() => setDialog('assign')}>{t('分配客户经理', 'Assign')}</Button>}
           {can('opportunities.delete') && (
@@ -336,32 +277,7 @@ export default function OpportunityDetail() {
           {
             key: 'lines',
             label: t('产品明细', 'Line items'),
-            children: (
-              <Table
-                size="small"
-                rowKey={(_, i) => String(i)}
-                pagination={false}
-                dataSource={o.lines ?? []}
-                scroll={{ x: 'max-content' }}
-                data-testid="opportunity-lines"
-                locale={{ emptyText: <Empty description={t('没有明细，金额为手工填写', 'No lines; the amount was entered by hand')} /> }}
-                columns={[
-                  { key: 'p', title: t('产品', 'Product'), dataIndex: 'productName' },
-                  { key: 'q', title: t('数量', 'Quantity'), dataIndex: 'quantity', align: 'right' },
-                  { key: 'u', title: t('单价', 'Unit price'), align: 'right', render: (_, l) => fmtMoney(l.unitPrice) },
-                  { key: 'd', title: t('折扣 %', 'Discount %'), dataIndex: 'discount', align: 'right' },
-                  { key: 't', title: t('小计', 'Total'), align: 'right', render: (_, l) => fmtMoney(l.total) },
-                ]}
-                summary={() =>
-                  (o.lines?.length ?? 0) > 0 ? (
-                    <Table.Summary.Row>
-                      <Table.Summary.Cell index={0} colSpan={4}>{t('合计', 'Total')}</Table.Summary.Cell>
-                      <Table.Summary.Cell index={1} align="right"><b>{fmtMoney(o.amount)}</b></Table.Summary.Cell>
-                    </Table.Summary.Row>
-                  ) : null
-                }
-              />
-            ),
+            children: <LinesTable lines={o.lines ?? []} amount={o.amount} testId="opportunity-lines" />,
           },
           { key: 'plan', label: t('开发计划', 'Plan'), children: <PlanView o={o} canEdit={canEdit} /> },
         ]}

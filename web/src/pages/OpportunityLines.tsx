@@ -1,8 +1,9 @@
-// The line-item editor of an opportunity (inside an antd Form, under the list name `lines`) with
-// live exact totals, and ProductPicker: today the product is entered by hand; once the product
+// The line items of an opportunity or a contract (both have the same lines): the editor (inside an
+// antd Form, under the list name `lines`) with live exact totals, the read-only table, and ProductPicker: today the product is entered by hand; once the product
 // catalogue exists (GET /api/v1/products), ProductPicker alone changes to search it.
-import { Button, Form, Input, Space, Table, Typography, type FormInstance } from 'antd';
+import { Button, Empty, Form, Input, Space, Table, Typography, type FormInstance } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import type { Schemas } from '../api/client';
 import { useT } from '../i18n';
 import { fmtMoney, isMoney, lineTotal, linesSum, parseUnits } from '../money';
 import { newId } from './opportunityCommon';
@@ -13,6 +14,8 @@ export interface LineValue {
   quantity?: string;
   unitPrice?: string;
   discount?: string;
+  /** kept through edits (the editor has no column for it) */
+  remark?: string;
 }
 
 /**
@@ -39,22 +42,70 @@ export function ProductPicker({ index, line }: { form: FormInstance; index: numb
 }
 
 /** The lines as the API takes them: trimmed texts, an empty discount left out, a missing product id made up. */
-export function linesBody(lines: LineValue[] | undefined) {
+export function linesBody(lines: LineValue[] | undefined): Schemas['OpportunityLineInput'][] {
   return (lines ?? []).map((l) => {
-    const out: Record<string, string> = {
+    const out: Schemas['OpportunityLineInput'] = {
       productId: (l.productId ?? '').trim() || newId(),
       productName: (l.productName ?? '').trim(),
       quantity: (l.quantity ?? '').trim(),
       unitPrice: (l.unitPrice ?? '').trim(),
     };
     if ((l.discount ?? '').trim()) out.discount = l.discount!.trim();
+    if ((l.remark ?? '').trim()) out.remark = l.remark!.trim();
     return out;
   });
 }
 
-/** The lines of an opportunity as the form holds them. */
-export const linesValue = (lines: { productId: string; productName: string; quantity: string; unitPrice: string; discount: string }[] | null | undefined): LineValue[] =>
-  (lines ?? []).map((l) => ({ productId: l.productId, productName: l.productName, quantity: l.quantity, unitPrice: l.unitPrice, discount: l.discount === '0' || l.discount === '0.00' ? '' : l.discount }));
+type Line = { productId: string; productName: string; quantity: string; unitPrice: string; discount: string; total: string; remark?: string };
+
+/** The lines of an opportunity or a contract as the form holds them. */
+export const linesValue = (lines: Omit<Line, 'total'>[] | null | undefined): LineValue[] =>
+  (lines ?? []).map((l) => ({
+    productId: l.productId,
+    productName: l.productName,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    discount: l.discount === '0' || l.discount === '0.00' ? '' : l.discount,
+    ...(l.remark ? { remark: l.remark } : {}),
+  }));
+
+/** The lines as the form holds them, remarks included: the form's store (onFinish's values lack
+ * the keys that have no input, such as a line's remark). */
+export const formLines = (form: FormInstance): LineValue[] => (form.getFieldValue('lines') ?? []) as LineValue[];
+
+/** The saved lines (read-only) with their totals and the amount they sum to. */
+export function LinesTable({ lines, amount, testId }: { lines: Line[]; amount: string; testId?: string }) {
+  const t = useT();
+  const remarks = lines.some((l) => l.remark);
+  return (
+    <Table
+      size="small"
+      rowKey="key"
+      pagination={false}
+      dataSource={lines.map((l, i) => ({ ...l, key: i }))}
+      scroll={{ x: 'max-content' }}
+      data-testid={testId}
+      locale={{ emptyText: <Empty description={t('没有明细，金额为手工填写', 'No lines; the amount was entered by hand')} /> }}
+      columns={[
+        { key: 'p', title: t('产品', 'Product'), dataIndex: 'productName' },
+        { key: 'q', title: t('数量', 'Quantity'), dataIndex: 'quantity', align: 'right' },
+        { key: 'u', title: t('单价', 'Unit price'), align: 'right', render: (_, l) => fmtMoney(l.unitPrice) },
+        { key: 'd', title: t('折扣 %', 'Discount %'), dataIndex: 'discount', align: 'right' },
+        { key: 't', title: t('小计', 'Total'), align: 'right', render: (_, l) => fmtMoney(l.total) },
+        ...(remarks ? [{ key: 'r', title: t('备注', 'Remark'), dataIndex: 'remark' }] : []),
+      ]}
+      summary={() =>
+        lines.length > 0 ? (
+          <Table.Summary.Row>
+            <Table.Summary.Cell index={0} colSpan={4}>{t('合计', 'Total')}</Table.Summary.Cell>
+            <Table.Summary.Cell index={1} align="right"><b>{fmtMoney(amount)}</b></Table.Summary.Cell>
+            {remarks && <Table.Summary.Cell index={2} />}
+          </Table.Summary.Row>
+        ) : null
+      }
+    />
+  );
+}
 
 /** The editor of the form's `lines`: product, quantity, unit price, discount, and each line's and the sum's exact total. */
 export function LineEditor({ form }: { form: FormInstance }) {

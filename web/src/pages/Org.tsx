@@ -12,10 +12,12 @@ import { dataScope, label } from '../labels';
 import { useSession } from '../session';
 import { fmtTime, timeZones, zoneOffset } from '../util';
 import { useSettings } from './CustomerForm';
+import ApprovalFlows from './ApprovalFlows';
+import type { DepartmentWithHead } from './contractTypes';
 import Dictionaries from './Dictionaries';
 import Pipelines from './Pipelines';
 
-type Department = Schemas['Department'];
+type Department = DepartmentWithHead;
 type User = Schemas['User'];
 type Role = Schemas['Role'];
 
@@ -34,15 +36,29 @@ function Departments() {
   const [collapsed, setCollapsed] = useState<string[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [eform] = Form.useForm();
+  const userName = useUserName();
   const canManage = s.can('departments.manage');
   const tree = useMemo(() => {
     const items = q.data?.items ?? [];
     const build = (parent: string | null): TreeDataNode[] =>
       items
         .filter((d) => (d.parentId ?? null) === parent)
-        .map((d) => ({ key: d.id, title: d.disabled ? `${d.name} (${t('已停用', 'disabled')})` : d.name, children: build(d.id) }));
+        .map((d) => ({
+          key: d.id,
+          title: (
+            <span>
+              {d.disabled ? `${d.name} (${t('已停用', 'disabled')})` : d.name}
+              {d.headId && (
+                <Typography.Text type="secondary" style={{ marginInlineStart: 8 }} data-testid={`department-head-${d.id}`}>
+                  {t(`负责人：${userName(d.headId)}`, `Head: ${userName(d.headId)}`)}
+                </Typography.Text>
+              )}
+            </span>
+          ),
+          children: build(d.id),
+        }));
     return build(null);
-  }, [q.data, t]);
+  }, [q.data, t, userName]);
   if (q.error) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
   const byId = (id: string) => q.data?.items.find((d) => d.id === id);
   const move = async (id: string, parentId: string | null) => {
@@ -76,7 +92,7 @@ function Departments() {
                 const d = id ? byId(id) : null;
                 if (d) {
                   eform.resetFields();
-                  eform.setFieldsValue({ name: d.name, parentId: d.parentId ?? undefined, disabled: d.disabled });
+                  eform.setFieldsValue({ name: d.name, parentId: d.parentId ?? undefined, headId: d.headId ?? undefined, disabled: d.disabled });
                 }
               }}
               onDrop={(info) => {
@@ -127,6 +143,7 @@ function Departments() {
                   if (v.name !== d.name) body.name = v.name;
                   if ((v.parentId ?? null) !== (d.parentId ?? null)) body.parentId = v.parentId ?? null;
                   if (!!v.disabled !== d.disabled) body.disabled = !!v.disabled;
+                  if ((v.headId ?? null) !== (d.headId ?? null)) body.headId = v.headId ?? null;
                   try {
                     await run(() => call('PATCH', `/departments/${d.id}`, { body, ifMatch: d.version }), { form: eform, success: t('已保存', 'Saved') });
                   } catch {
@@ -139,6 +156,9 @@ function Departments() {
                 </Form.Item>
                 <Form.Item name="parentId" label={t('移动到', 'Move under')}>
                   <Select allowClear placeholder={t('（顶层）', '(top level)')} options={(q.data?.items ?? []).filter((d) => d.id !== selected).map((d) => ({ value: d.id, label: '\u00a0'.repeat(d.depth * 2) + d.name }))} />
+                </Form.Item>
+                <Form.Item name="headId" label={t('部门负责人', 'Department head')} extra={t('审批流程中“部门负责人”步骤由其审批', 'Decides the “department head” steps of approval flows')}>
+                  <UserSelect activeOnly placeholder={t('（无）', '(none)')} />
                 </Form.Item>
                 <Form.Item name="disabled" label={t('停用', 'Disabled')} valuePropName="checked">
                   <Switch />
@@ -438,6 +458,7 @@ export default function Org() {
           { key: 'settings', label: t('系统设置', 'Settings') },
           { key: 'dictionaries', label: t('数据字典', 'Dictionaries') },
           { key: 'pipelines', label: t('销售流程', 'Pipelines') },
+          { key: 'approval-flows', label: t('审批流程', 'Approval flows') },
         ]}
       />
       <Routes>
@@ -447,6 +468,7 @@ export default function Org() {
         <Route path="settings" element={<Settings />} />
         <Route path="dictionaries" element={<Dictionaries />} />
         <Route path="pipelines" element={<Pipelines />} />
+        <Route path="approval-flows" element={<ApprovalFlows />} />
         <Route path="*" element={<Navigate to="/org/departments" replace />} />
       </Routes>
     </div>
