@@ -22,8 +22,13 @@ const users = [
   { id: 'u3', username: 'wangfang', displayName: '王芳', disabled: false },
 ];
 const item = (over: Partial<ApprovalItem> = {}): ApprovalItem => ({
-  kind: 'contract', subjectId: 'k1', number: 'HT-202612-0001', title: '星河 ERP 实施合同', amount: '1234567.50', submitterId: 'u2',
-  submittedAt: '2026-12-02T01:00:00Z', status: 'pending', step: 1, steps: 2, stepName: '经理审批', approverIds: ['u1', 'u3'], updatedAt: '2026-12-02T02:00:00Z', ...over,
+  kind: 'contract', subjectId: 'k1', seq: 4, purpose: 'contract', number: 'HT-202612-0001', title: '星河 ERP 实施合同', amount: '1234567.50', submitterId: 'u2',
+  submittedAt: '2026-12-02T01:00:00Z', status: 'pending', step: 1,
+  steps: [
+    { name: '上级审批', kind: 'superior', approverIds: ['u4'], decision: 'approved', by: 'u4', at: '2026-12-02T01:30:00Z', comment: '' },
+    { name: '经理审批', kind: 'role', approverIds: ['u1', 'u3'], decision: '' },
+  ],
+  stepName: '经理审批', approverIds: ['u1', 'u3'], updatedAt: '2026-12-02T02:00:00Z', ...over,
 });
 
 type Sent = { method: string; url: string; body: Record<string, unknown> | undefined; ifMatch: string | null };

@@ -17,7 +17,7 @@ afterEach(() => {
 const contract = (over: Partial<Contract> = {}): Contract => ({
   id: 'k1', number: 'HT-202612-0001', name: '星河 ERP 实施合同', customerId: 'c1', customerName: '北京星河科技有限公司', opportunityId: null, opportunityName: '',
   type: 'sales', signedOn: '2026-12-01', startsOn: '2026-12-01', endsOn: '2027-11-30', amount: '1234567.50', lines: [], customerSignatoryId: null,
-  ourSignatoryId: null, paymentTerms: '签约后 30 天内付 50%', remarks: '', ownerId: 'u1', status: 'draft', terminationReason: '', approval: null, amendment: null,
+  ourSignatoryId: null, paymentTerms: '签约后 30 天内付 50%', remarks: '', ownerId: 'u1', ownerName: '张伟', inPool: false, createdBy: 'u1', status: 'draft', terminationReason: '', approval: null, amendment: null,
   createdAt: '2026-12-01T02:00:00Z', updatedAt: '2026-12-02T02:00:00Z', version: 3, ...over,
 });
 const users = [
@@ -206,10 +206,10 @@ test('a won opportunity offers "Create contract" to those who may create contrac
 }, 120000);
 
 const waiting: Approval = {
-  kind: 'contract', purpose: 'contract', submitterId: 'u2', submittedAt: '2026-12-02T01:00:00Z', status: 'pending', current: 1,
+  purpose: 'contract', submitterId: 'u2', submittedAt: '2026-12-02T01:00:00Z', status: 'pending', current: 1,
   steps: [
     { name: '上级审批', kind: 'superior', approverIds: ['u3'], decision: 'approved', by: 'u3', at: '2026-12-02T02:00:00Z', comment: '价格合理' },
-    { name: '', kind: 'role', approverIds: ['u1', 'u4'], decision: '', by: null, at: null, comment: '' },
+    { name: '', kind: 'role', approverIds: ['u1', 'u4'], decision: '', comment: '' },
   ],
 };
 const asUser = (id: string, perms: string[] = ['contracts.read', 'contracts.update']) => session(perms, false, { id });

@@ -36,7 +36,6 @@ function AmendmentChanges({ changes }: { changes: NonNullable<Contract['amendmen
         const ls = Array.isArray(v) ? (v as { productName?: string; quantity?: string }[]) : [];
         return ls.length ? ls.map((l) => `${l.productName ?? ''} × ${l.quantity ?? ''}`).join('；') : t('（无明细）', '(no lines)');
       }
-      case 'ownerId':
       case 'ourSignatoryId':
         return userName(String(v));
       case 'type':

@@ -107,25 +107,24 @@ function valuesOf(c: Contract): Values {
     ourSignatoryId: c.ourSignatoryId ?? undefined,
     paymentTerms: c.paymentTerms ?? '',
     remarks: c.remarks ?? '',
-    ownerId: c.ownerId,
+    ownerId: c.ownerId ?? undefined,
   };
 }
 
-/** The fields the form edits, as PATCH and amendments take them (dates and signatories cleared as null). */
+/** The fields the form edits, as PATCH and amendments take them: an emptied date, type or
+ * signatory is sent as "" (the number and the owner are set when a contract is drafted). */
 function changesOf(v: Values, lines: LineValue[]): ContractChanges {
   const out: ContractChanges = {
-    number: (v.number ?? '').trim(),
     name: (v.name ?? '').trim(),
     customerId: v.customerId,
     type: v.type ?? '',
-    signedOn: dateText(v.signedOn) || undefined,
-    startsOn: dateText(v.startsOn) || undefined,
-    endsOn: dateText(v.endsOn) || undefined,
-    customerSignatoryId: v.customerSignatoryId || null,
-    ourSignatoryId: v.ourSignatoryId || null,
+    signedOn: dateText(v.signedOn),
+    startsOn: dateText(v.startsOn),
+    endsOn: dateText(v.endsOn),
+    customerSignatoryId: v.customerSignatoryId || '',
+    ourSignatoryId: v.ourSignatoryId || '',
     paymentTerms: (v.paymentTerms ?? '').trim(),
     remarks: (v.remarks ?? '').trim(),
-    ownerId: v.ownerId,
     lines: linesBody(lines),
   };
   if (!lines.length) out.amount = (v.amount ?? '').trim();
@@ -233,8 +232,7 @@ export function ContractForm({
         const was = changesOf(valuesOf(contract), linesValue(contract.lines));
         const changed: ContractChanges = {};
         for (const k of Object.keys(now) as (keyof ContractChanges)[])
-          if (JSON.stringify(now[k] ?? null) !== JSON.stringify(was[k] ?? null)) (changed as Record<string, unknown>)[k] = now[k] ?? null;
-        if (amend || changed.number === '') delete changed.number;
+          if (JSON.stringify(now[k] ?? '') !== JSON.stringify(was[k] ?? '')) (changed as Record<string, unknown>)[k] = now[k] ?? '';
         if (changed.amount === '') delete changed.amount;
         if (Object.keys(changed).length === 0) {
           onClose();
@@ -312,8 +310,8 @@ export function ContractForm({
         <Row gutter={12}>
           {!amend && (
             <Col xs={24} sm={8}>
-              <Form.Item name="number" label={t('合同编号', 'Number')} extra={editing ? undefined : numberHint} rules={[{ max: 64 }]}>
-                <Input placeholder={editing ? undefined : preview?.number} />
+              <Form.Item name="number" label={t('合同编号', 'Number')} extra={editing ? undefined : numberHint} rules={[{ max: 50 }]}>
+                <Input placeholder={editing ? undefined : preview?.number} disabled={editing} />
               </Form.Item>
             </Col>
           )}
@@ -386,7 +384,7 @@ export function ContractForm({
           </Col>
           <Col xs={12} sm={6}>
             <Form.Item name="ownerId" label={t('负责人', 'Owner')} extra={editing ? undefined : t('留空则为自己', 'Empty: yourself')}>
-              <UserSelect activeOnly allowClear={!editing} />
+              <UserSelect activeOnly allowClear={!editing} disabled={editing} />
             </Form.Item>
           </Col>
           <Col xs={24} sm={12}>

@@ -1,6 +1,5 @@
 // Contracts (合同), approvals and their settings as the API sends them (docs/api.md, "Contracts and
-// approvals"): hand-written until the OpenAPI document has them; then these become aliases of
-// Schemas[…] and web/src/api/schema.d.ts is regenerated (npm run gen:api).
+// approvals"): the OpenAPI document's schemas, under the names the screens use.
 // Money is a decimal string, a date "YYYY-MM-DD", a time RFC 3339.
 import type { Schemas } from '../api/client';
 
@@ -16,106 +15,23 @@ export type ApprovalDecision = '' | 'approved' | 'rejected';
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
 
 /** One step of an approval as it was resolved on submit: who may decide it and what was decided. */
-export interface ApprovalStep {
-  name: string;
-  kind: ApprovalStepKind;
-  approverIds: string[];
-  decision: ApprovalDecision;
-  by: string | null;
-  at: string | null;
-  comment: string;
-}
+export type ApprovalStep = Schemas['ApprovalStep'];
 
 /** The approval a subject is in (or was last in). */
-export interface Approval {
-  kind: 'contract';
-  /** the contract itself, or an amendment of it */
-  purpose: 'contract' | 'amendment';
-  submitterId: string;
-  submittedAt: string;
-  status: ApprovalStatus;
-  /** the index of the step waiting, -1 when none */
-  current: number;
-  steps: ApprovalStep[];
-}
+export type Approval = Schemas['ApprovalProcess'];
 
 /** The fields PATCH /contracts/{id} and POST …/amend {changes} take. */
-export interface ContractChanges {
-  number?: string;
-  name?: string;
-  customerId?: string;
-  type?: string;
-  /** null clears a date */
-  signedOn?: string | null;
-  startsOn?: string | null;
-  endsOn?: string | null;
-  amount?: string;
-  lines?: ContractLineInput[];
-  customerSignatoryId?: string | null;
-  ourSignatoryId?: string | null;
-  paymentTerms?: string;
-  remarks?: string;
-  ownerId?: string;
-}
+export type ContractChanges = Schemas['ContractPatch'];
 
 /** The body of POST /contracts. */
-export interface ContractInput extends ContractChanges {
-  name: string;
-  customerId: string;
-  opportunityId?: string;
-}
+export type ContractInput = Schemas['ContractCreate'];
 
-export interface Contract {
-  id: string;
-  number: string;
-  name: string;
-  customerId: string;
-  customerName: string;
-  opportunityId: string | null;
-  opportunityName: string;
-  /** a contract_type dictionary code */
-  type: string;
-  signedOn: string | null;
-  startsOn: string | null;
-  endsOn: string | null;
-  amount: string;
-  lines: ContractLine[];
-  customerSignatoryId: string | null;
-  ourSignatoryId: string | null;
-  paymentTerms: string;
-  remarks: string;
-  ownerId: string;
-  status: ContractStatus;
-  terminationReason: string;
-  approval: Approval | null;
-  /** a proposed amendment waiting for its approval */
-  amendment: { changes: Partial<Record<keyof ContractChanges, unknown>>; reason: string } | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export type Contract = Schemas['Contract'];
 
 export type InboxView = 'pending' | 'submitted' | 'decided';
 
 /** A row of GET /approvals?view=…: a subject and the state of its approval. */
-export interface ApprovalItem {
-  kind: 'contract';
-  subjectId: string;
-  number: string;
-  title: string;
-  amount: string;
-  submitterId: string;
-  submittedAt: string;
-  status: ApprovalStatus;
-  /** the index of the step waiting (-1 when none) */
-  step: number;
-  /** the approval's steps: their number (or the steps themselves) */
-  steps: number | ApprovalStep[];
-  stepName: string;
-  /** who may decide the waiting step */
-  approverIds: string[];
-  updatedAt: string;
-}
+export type ApprovalItem = Schemas['ApprovalItem'];
 
 /** A step of an approval flow's definition (PUT /approval-flows/{kind}). */
 export interface FlowStep {
@@ -131,18 +47,10 @@ export interface FlowStep {
   name?: string;
 }
 
-export interface ApprovalFlow {
-  kind: 'contract';
-  name: string;
-  steps: FlowStep[];
-  version: number;
-}
+export type ApprovalFlow = Schemas['ApprovalFlow'];
 
 /** GET /contract-numbering. */
-export interface ContractNumbering {
-  pattern: string;
-  version: number;
-}
+export type ContractNumbering = Schemas['ContractNumbering'];
 
 /** A department with its head (PATCH /departments/{id} {headId}). */
-export type DepartmentWithHead = Schemas['Department'] & { headId?: string | null };
+export type DepartmentWithHead = Schemas['Department'];
