@@ -94,6 +94,7 @@ export default defineConfig({
     setupFiles: ['./test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
     css: false,
-    testTimeout: 20000,
+    // A timeout catches a hang, not slowness: a loaded CI machine runs jsdom tests several times slower.
+    testTimeout: 120000,
   },
 });
