@@ -21,15 +21,13 @@ type Products interface {
 	Product(ctx context.Context, id uuid.UUID) (name, price string, err error)
 }
 
-// PriceLines copies a product's name and price into lines that leave them out.
+// PriceLines checks that each line names a product on sale and copies the product's name and
+// price into lines that leave them out.
 func PriceLines(ctx context.Context, products Products, in []lineitem.Input) ([]lineitem.Input, error) {
 	out := slices.Clone(in)
 	var errs []error
 	for i := range out {
 		l := &out[i]
-		if l.UnitPrice != "" && l.ProductName != "" {
-			continue
-		}
 		id, err := uuid.Parse(l.ProductID)
 		if err != nil {
 			continue // the domain reports it
@@ -40,6 +38,8 @@ func PriceLines(ctx context.Context, products Products, in []lineitem.Input) ([]
 			}
 			continue
 		}
+		// Every line names a product of the catalogue that is on sale, whether or not its name
+		// and price are given (a line's price may differ from the suggested one).
 		name, price, err := products.Product(ctx, id)
 		if errors.Is(err, ErrNotFound) {
 			errs = append(errs, &field.Error{Field: fmt.Sprintf("lines[%d].productId", i), Message: "no such product", Code: "unknown_product"})

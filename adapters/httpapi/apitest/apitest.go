@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
@@ -265,3 +268,22 @@ func (c *FakeClock) Now() time.Time { return time.Now().UTC().Add(time.Duration(
 
 // Advance moves the clock forward.
 func (c *FakeClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// Products creates products on sale in a category of their own (as the administrator token) and
+// answers their ids, in order: line items name real products.
+func (h *Harness) Products(admin string, names ...string) []string {
+	h.T.Helper()
+	cat := h.Must(h.Do("POST", "/api/v1/product-categories", admin, map[string]any{"name": "测试产品 " + uuid.NewString()[:8]}), 201)
+	var catID string
+	for _, c := range cat.Body["categories"].([]any) {
+		if m := c.(map[string]any); strings.HasPrefix(m["name"].(string), "测试产品") {
+			catID = m["id"].(string)
+		}
+	}
+	var ids []string
+	for i, n := range names {
+		p := h.Must(h.Do("POST", "/api/v1/products", admin, map[string]any{"name": n, "code": fmt.Sprintf("T-%s-%d", uuid.NewString()[:6], i), "categoryId": catID, "price": "100.00"}), 201)
+		ids = append(ids, p.Body["id"].(string))
+	}
+	return ids
+}

@@ -51,9 +51,10 @@ func TestContractApproval(t *testing.T) {
 		h.Must(h.Do("PUT", "/api/v1/approval-flows/contract", sales, map[string]any{"steps": []map[string]any{{"kind": "superior"}}}), 403)
 
 		cust := h.Must(h.Do("POST", "/api/v1/customers", sales, map[string]any{"name": "星河科技有限公司"}), 201).Body["id"].(string)
+		products := h.Products(admin, "ERP 标准版", "实施服务")
 		opp := h.Must(h.Do("POST", "/api/v1/opportunities", sales, map[string]any{"name": "星河科技 ERP 升级", "customerId": cust, "lines": []map[string]any{
-			{"productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60", "productName": "ERP 标准版", "quantity": "2", "unitPrice": "19999.99", "discount": "12.5"},
-			{"productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a61", "productName": "实施服务", "quantity": "1.5", "unitPrice": "3333.33"}}}), 201).Body["id"].(string)
+			{"productId": products[0], "productName": "ERP 标准版", "quantity": "2", "unitPrice": "19999.99", "discount": "12.5"},
+			{"productId": products[1], "quantity": "1.5", "unitPrice": "3333.33"}}}), 201).Body["id"].(string)
 		// Not won yet: refused, nothing written.
 		fieldErr(t, h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "ERP 合同", "opportunityId": opp}), 422), "opportunityId", "opportunity_not_won")
 		h.Must(h.Do("POST", "/api/v1/opportunities/"+opp+"/win", sales, nil), 200)

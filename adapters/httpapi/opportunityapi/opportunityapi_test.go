@@ -10,8 +10,8 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
 )
 
-const productA = "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60"
-const productB = "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a61"
+// unknownProduct is no product of the catalogue.
+const unknownProduct = "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60"
 
 func fieldErr(t *testing.T, r apitest.Resp, field, code string) {
 	t.Helper()
@@ -44,6 +44,8 @@ func TestOpportunityLifecycle(t *testing.T) {
 		admin := h.Login("admin", apitest.AdminPassword)
 		salesID, sales := h.CreateUser(admin, "li.sales", "sales")
 		cust := h.Must(h.Do("POST", "/api/v1/customers", admin, map[string]any{"name": "星河科技有限公司"}), 201).Body["id"].(string)
+		products := h.Products(admin, "ERP 标准版", "实施服务")
+		productA, productB := products[0], products[1]
 
 		create := map[string]any{"name": "星河科技 ERP 升级", "customerId": cust, "expectedCloseDate": "2026-12-20", "lines": []map[string]any{
 			{"productId": productA, "productName": "ERP 标准版", "quantity": "2", "unitPrice": "19999.99", "discount": "12.5"},
@@ -242,7 +244,7 @@ func TestForecastAndPipelines(t *testing.T) {
 			t.Fatalf("priced from the product: %s", priced.Raw)
 		}
 		fieldErr(t, h.Must(h.Do("PUT", "/api/v1/opportunities/"+ids[0]+"/lines", sales, map[string]any{"lines": []map[string]any{{"productId": old, "quantity": "1"}}}), 422), "lines[0].productId", "product_off_sale")
-		fieldErr(t, h.Must(h.Do("PUT", "/api/v1/opportunities/"+ids[0]+"/lines", sales, map[string]any{"lines": []map[string]any{{"productId": productA, "quantity": "1"}}}), 422), "lines[0].productId", "unknown_product")
+		fieldErr(t, h.Must(h.Do("PUT", "/api/v1/opportunities/"+ids[0]+"/lines", sales, map[string]any{"lines": []map[string]any{{"productId": unknownProduct, "quantity": "1"}}}), 422), "lines[0].productId", "unknown_product")
 
 		ps := h.Must(h.Do("GET", "/api/v1/pipelines", sales, nil), 200)
 		def := ps.Body["items"].([]any)[0].(map[string]any)
