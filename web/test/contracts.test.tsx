@@ -31,6 +31,22 @@ const wonOpportunity = {
   amount: '20000.00', weightedAmount: '20000.00', wonAmount: '20000.00', closedOn: '2026-11-30', ownerId: 'u1', version: 9,
   lines: [{ productId: '0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a', productName: '标准版', quantity: '2', unitPrice: '10000.00', discount: '0.00', total: '20000.00' }],
 };
+const products = [
+  { id: '0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a', name: '标准版', code: 'ERP-STD', price: '10000.00', status: 'on_sale' },
+  { id: '0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1b', name: '实施服务', code: 'SVC-IMP', price: '2000.00', status: 'on_sale' },
+];
+/** Picks a product of the catalogue on a line: the search lists it, a click sets the line's product, name and price. */
+const pickProduct = async (line: number, name: string) => {
+  const box = screen.getByLabelText(`第 ${line} 行产品`);
+  fireEvent.mouseDown(box);
+  fireEvent.change(box, { target: { value: name } });
+  const option = await waitFor(() => {
+    const open = [...document.querySelectorAll('.ant-select-dropdown:not(.ant-select-dropdown-hidden)')].pop() as HTMLElement | undefined;
+    if (!open) throw new Error('no open product list');
+    return within(open).getByText(new RegExp('^' + name + '（'));
+  });
+  fireEvent.click(option);
+};
 const dictionaries = () => {
   const d = dictionariesFixture();
   d.items.push({ kind: 'contract_type', levels: 1, version: 0, items: [{ code: 'sales', labels: { 'zh-CN': '销售合同', en: 'Sales' }, enabled: true }, { code: 'service', labels: { 'zh-CN': '服务合同', en: 'Service' }, enabled: true }] });
@@ -53,6 +69,7 @@ function serve(o: { contract?: Contract; list?: Contract[]; onWrite?: (s: Sent) 
       if (path === '/api/v1/contract-numbering') return json(200, { pattern: 'HT-{yyyy}{mm}-{seq:4}', version: 2 });
       if (path === '/api/v1/customers') return json(200, { items: [{ id: 'c1', name: '北京星河科技有限公司' }], total: 1, totalExact: true });
       if (path === '/api/v1/opportunities/o1') return json(200, wonOpportunity);
+      if (path === '/api/v1/products') return json(200, { items: products, total: products.length, totalExact: true, nextCursor: '' });
       if (path === '/api/v1/contracts') return json(200, { items: o.list ?? [], total: (o.list ?? []).length, totalExact: true, nextCursor: '' });
       if (path.startsWith('/api/v1/contracts/') && o.contract) return json(200, o.contract, { ETag: `"${o.contract.version}"` });
       return json(200, { items: [], total: 0, totalExact: true });
@@ -115,10 +132,11 @@ test('a new contract leaves the number blank (generated; the hint shows the patt
   type('合同名称', '星河 ERP 实施合同');
   fireEvent.click(screen.getByTestId('add-line'));
   fireEvent.click(screen.getByTestId('add-line'));
-  type('第 1 行产品名称', '标准版');
+  await pickProduct(1, '标准版');
+  await waitFor(() => expect(screen.getByLabelText('第 1 行单价')).toHaveValue('10000.00'));
   type('第 1 行数量', '3');
   type('第 1 行单价', '0.10');
-  type('第 2 行产品名称', '实施服务');
+  await pickProduct(2, '实施服务');
   type('第 2 行数量', '1.5');
   type('第 2 行单价', '3333.33');
   type('第 2 行折扣', '0');
@@ -135,8 +153,8 @@ test('a new contract leaves the number blank (generated; the hint shows the patt
   expect('amount' in body).toBe(false);
   const lines = body.lines as Record<string, unknown>[];
   expect(lines).toHaveLength(2);
-  expect(lines[0]).toMatchObject({ productName: '标准版', quantity: '3', unitPrice: '0.10' });
-  expect(lines[1]).toMatchObject({ productName: '实施服务', quantity: '1.5', unitPrice: '3333.33', discount: '0' });
+  expect(lines[0]).toMatchObject({ productId: products[0].id, productName: '标准版', quantity: '3', unitPrice: '0.10' });
+  expect(lines[1]).toMatchObject({ productId: products[1].id, productName: '实施服务', quantity: '1.5', unitPrice: '3333.33', discount: '0' });
   for (const l of lines) for (const k of ['quantity', 'unitPrice']) expect(typeof l[k]).toBe('string');
   await waitFor(() => expect(saved).toEqual(['k9']));
 }, 120000);
@@ -175,7 +193,7 @@ test('/contracts/new?opportunityId= starts from the won opportunity: its custome
   renderWith(<Contracts />, { path: '/contracts/new', route: '/contracts/new?opportunityId=o1', s: session(['contracts.read', 'contracts.create']) });
   const dialog = await dialogTitled('新建合同');
   await waitFor(() => expect(within(dialog).getByLabelText('合同名称')).toHaveValue('ERP 升级'));
-  expect(within(dialog).getByLabelText('第 1 行产品名称')).toHaveValue('标准版');
+  expect(within(within(dialog).getByTestId('line-editor')).getByText('标准版')).toBeInTheDocument();
   await waitFor(() => expect(within(dialog).getByLabelText('合同金额')).toHaveValue('20000.00'));
   expect(within(dialog).getAllByText('北京星河科技有限公司').length).toBeGreaterThan(0);
   expect(within(dialog).getByText('取自商机')).toBeInTheDocument();

@@ -1,12 +1,13 @@
 // The line items of an opportunity or a contract (both have the same lines): the editor (inside an
-// antd Form, under the list name `lines`) with live exact totals, the read-only table, and ProductPicker: today the product is entered by hand; once the product
-// catalogue exists (GET /api/v1/products), ProductPicker alone changes to search it.
-import { Button, Empty, Form, Input, Space, Table, Typography, type FormInstance } from 'antd';
+// antd Form, under the list name `lines`) with live exact totals, the read-only table, and
+// ProductPicker, which searches the catalogue's products on sale.
+import { useState } from 'react';
+import { Button, Empty, Form, Input, Select, Table, Typography, type FormInstance } from 'antd';
+import { useQuery } from '@tanstack/react-query';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import type { Schemas } from '../api/client';
+import { get, type Page, type Schemas } from '../api/client';
 import { useT } from '../i18n';
 import { fmtMoney, isMoney, lineTotal, linesSum, parseUnits } from '../money';
-import { newId } from './opportunityCommon';
 
 export interface LineValue {
   productId?: string;
@@ -19,33 +20,53 @@ export interface LineValue {
 }
 
 /**
- * Picks the product of line `index` of the form's `lines`: it owns the fields productId and
- * productName of that line (and may fill unitPrice). For now both are typed by hand; an empty id
- * is made up when the form is sent (see linesBody). A product search replaces this component only.
+ * Picks the product of line `index` of the form's `lines` from the catalogue (products on sale,
+ * searched by name or code as the user types): it sets the line's productId and productName, and
+ * its unit price to the product's suggested retail price (which the user may then change).
  */
-export function ProductPicker({ index, line }: { form: FormInstance; index: number; line: number }) {
+export function ProductPicker({ form, index, line }: { form: FormInstance; index: number; line: number }) {
   const t = useT();
+  const [q, setQ] = useState('');
+  const r = useQuery({
+    queryKey: ['/products', 'pick', q],
+    queryFn: () => get<Page<Schemas['Product']>>('/products', { q, status: 'on_sale', limit: 20 }),
+  });
+  const id = Form.useWatch(['lines', index, 'productId'], form) as string | undefined;
+  const name = Form.useWatch(['lines', index, 'productName'], form) as string | undefined;
+  const found = r.data?.items ?? [];
+  const options = found.map((p) => ({ value: p.id, label: p.code ? `${p.name}（${p.code}）` : p.name }));
+  if (id && !found.some((p) => p.id === id)) options.unshift({ value: id, label: name || id });
   return (
-    <Space.Compact style={{ width: '100%' }}>
-      <Form.Item
-        name={[index, 'productName']}
-        noStyle
-        rules={[{ required: true, message: t('请输入产品名称', 'A product name is required') }]}
-      >
-        <Input placeholder={t('产品名称', 'Product name')} aria-label={t(`第 ${line} 行产品名称`, `Line ${line} product name`)} style={{ minWidth: 140 }} />
+    <>
+      <Form.Item name={[index, 'productId']} noStyle rules={[{ required: true, message: t('请选择产品', 'Choose a product') }]}>
+        <Select
+          showSearch={{ filterOption: false, onSearch: setQ }}
+          placeholder={t('搜索产品名称或编码', 'Search a product by name or code')}
+          aria-label={t(`第 ${line} 行产品`, `Line ${line} product`)}
+          loading={r.isFetching}
+          options={options}
+          style={{ minWidth: 180 }}
+          notFoundContent={r.isFetching ? undefined : t('没有在售的产品', 'No product on sale')}
+          onChange={(value: string) => {
+            const p = found.find((x) => x.id === value);
+            if (!p) return;
+            form.setFieldValue(['lines', index, 'productName'], p.name);
+            form.setFieldValue(['lines', index, 'unitPrice'], p.price ?? '0.00');
+          }}
+        />
       </Form.Item>
-      <Form.Item name={[index, 'productId']} noStyle rules={[{ pattern: /^[0-9a-fA-F-]{36}$/, message: t('产品编号应为 UUID', 'The product id is a UUID') }]}>
-        <Input placeholder={t('产品编号（可空）', 'Product id (optional)')} aria-label={t(`第 ${line} 行产品编号`, `Line ${line} product id`)} style={{ width: 130 }} />
+      <Form.Item name={[index, 'productName']} hidden>
+        <Input />
       </Form.Item>
-    </Space.Compact>
+    </>
   );
 }
 
-/** The lines as the API takes them: trimmed texts, an empty discount left out, a missing product id made up. */
+/** The lines as the API takes them: trimmed texts, an empty discount left out. */
 export function linesBody(lines: LineValue[] | undefined): Schemas['OpportunityLineInput'][] {
   return (lines ?? []).map((l) => {
     const out: Schemas['OpportunityLineInput'] = {
-      productId: (l.productId ?? '').trim() || newId(),
+      productId: (l.productId ?? '').trim(),
       productName: (l.productName ?? '').trim(),
       quantity: (l.quantity ?? '').trim(),
       unitPrice: (l.unitPrice ?? '').trim(),
