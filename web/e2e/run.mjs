@@ -551,7 +551,18 @@ await step('customers: filter by industry and by a custom field; the URL and the
   await admin.waitForFunction(() => document.querySelectorAll('.ant-table-row').length >= 4, null, { timeout: 15000 });
 });
 
-await step('opportunities: one created in the UI for 北京星河科技有限公司 moves on the board with "move to…" and a note, then is won; the customer becomes closed_deal', async () => {
+await step('sales flow: an opportunity with two catalogue products for the converted customer moves on the board and is won; its contract is approved by two approvers in two browser contexts; the customer becomes closed_deal', async () => {
+  // the catalogue: two products on sale (through the API: the product screens have their own tests)
+  const tree = (await api(state.adminToken, 'POST', '/product-categories', { name: '软件产品' })).data;
+  const catId = tree.categories.find((c) => c.name === '软件产品').id;
+  await api(state.adminToken, 'POST', '/products', { name: 'ERP 标准版', code: 'ERP-STD', categoryId: catId, price: '100000.00' });
+  await api(state.adminToken, 'POST', '/products', { name: '实施服务', code: 'SVC-IMP', categoryId: catId, price: '3333.33' });
+  // the contract flow: 李经理, then 王芳 (finance's part in this company)
+  await api(state.adminToken, 'PUT', '/approval-flows/contract', { name: '合同审批', steps: [
+    { kind: 'user', userId: state.users.li, name: '销售经理审批' },
+    { kind: 'user', userId: state.users.wang, name: '财务审核' },
+  ] });
+
   await noDialogs(admin);
   await admin.goto('/opportunities');
   await btn(admin, '新建商机').click();
@@ -567,7 +578,29 @@ await step('opportunities: one created in the UI for 北京星河科技有限公
     if (attempt === 3) break;
   }
   await option.click();
-  await f.getByLabel('金额', { exact: true }).fill('120000.50');
+  // two lines, each product picked from the catalogue search; the price comes from the product
+  const pick = async (line, query, name) => {
+    const box = f.getByLabel(`第 ${line} 行产品`);
+    const opt = admin.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: name }).first();
+    for (let attempt = 1; ; attempt++) {
+      await closeDropdowns(admin);
+      await box.click({ force: true });
+      await admin.keyboard.type(query);
+      if (await opt.waitFor({ timeout: 6000 }).then(() => true, () => false)) break;
+      if (attempt === 3) break;
+    }
+    await opt.click();
+  };
+  await f.getByTestId('add-line').click();
+  await pick(1, 'ERP', 'ERP 标准版');
+  await f.getByLabel('第 1 行数量').fill('1');
+  await f.getByLabel('第 1 行单价').fill('100000.50');
+  await f.getByTestId('add-line').click();
+  await pick(2, '实施', '实施服务');
+  await f.getByLabel('第 2 行数量').fill('6');
+  await f.getByLabel('第 2 行折扣').fill('0');
+  // 100000.50 + 6 × 3333.33 = 120000.48, computed exactly as the user types
+  await f.getByTestId('lines-sum').filter({ hasText: '120,000.48' }).waitFor();
   await f.getByLabel('下一步').fill('上门演示');
   await modalOk(admin, '保存').click();
   await admin.waitForURL(/\/opportunities\/[0-9a-f-]{36}$/);
@@ -598,9 +631,54 @@ await step('opportunities: one created in the UI for 北京星河科技有限公
   await waitMsg(admin, '已赢单');
   await admin.getByTestId('stage-steps').getByText('赢单').waitFor();
   const o = (await api(state.adminToken, 'GET', '/opportunities/' + id)).data;
-  expect(o.status === 'won' && o.stage === 'proposal' && o.amount === '120000.50', 'the opportunity: ' + JSON.stringify(o));
+  expect(o.status === 'won' && o.stage === 'proposal' && o.amount === '120000.48' && o.lines.length === 2, 'the opportunity: ' + JSON.stringify(o));
   const hist = (await api(state.adminToken, 'GET', '/opportunities/' + id + '/history')).data.items;
   expect(JSON.stringify(hist).includes('客户确认方案，进入报价'), 'the stage note is not in the history: ' + JSON.stringify(hist).slice(0, 600));
+
+  // the contract: made from the won opportunity (its customer and lines), numbered by the pattern
+  await admin.getByTestId('create-contract').click();
+  await admin.waitForURL(/\/contracts\/new\?opportunityId=/);
+  const cf = admin.getByTestId('contract-form');
+  await cf.getByLabel('合同名称').waitFor();
+  await cf.getByTestId('lines-sum').filter({ hasText: '120,000.48' }).waitFor();
+  await cf.getByLabel('付款条件').fill('签约后 30 日内支付全款');
+  await modalOk(admin, '保存').click();
+  await admin.waitForURL(/\/contracts\/[0-9a-f-]{36}$/);
+  const contractId = new URL(admin.url()).pathname.split('/').pop();
+  await admin.getByTestId('contract-submit').click();
+  await modalOk(admin, '提交').click();
+  await waitMsg(admin, '已提交审批');
+  await admin.getByTestId('contract-status').filter({ hasText: '审批中' }).waitFor();
+  await shot(admin, 'contract-detail-desktop');
+  await axe(admin, 'contract detail');
+
+  // 李经理 approves in his own browser, from his inbox
+  const liCtx = await context();
+  const li = await liCtx.newPage();
+  await signIn(li, 'li', 'Li-manager-2026');
+  await li.goto('/approvals');
+  await li.getByText('星河科技 ERP 升级').first().waitFor();
+  await shot(li, 'approvals-desktop');
+  await axe(li, 'approval inbox');
+  await li.getByTestId('inbox-approve').first().click();
+  await modalOk(li, '同意').click();
+  await waitMsg(li, '已同意');
+  // 王芳, the second approver, approves on the contract's page (she reads it because it was routed to her)
+  await wang.goto('/contracts/' + contractId);
+  await wang.getByTestId('contract-approve').click();
+  await wang.locator('.ant-modal:visible').getByLabel(/审批意见/).fill('金额与明细一致');
+  await modalOk(wang, '同意').click();
+  await waitMsg(wang, '已同意');
+  await wang.getByTestId('contract-status').filter({ hasText: '已审批' }).waitFor();
+  await liCtx.close();
+  const c = (await api(state.adminToken, 'GET', '/contracts/' + contractId)).data;
+  expect(c.status === 'approved' && c.amount === '120000.48' && c.lines.length === 2 && /^HT-\d{6}-\d{4}$/.test(c.number) && c.opportunityId === id,
+    'the contract: ' + JSON.stringify(c));
+  expect(c.approval.steps.every((st) => st.decision === 'approved') && c.approval.steps[1].comment === '金额与明细一致', 'the approval: ' + JSON.stringify(c.approval));
+  // the admin's page follows: locked, the amendment offered
+  await admin.reload();
+  await admin.getByTestId('contract-amend').waitFor();
+  expect(await admin.getByTestId('contract-edit').count() === 0, 'an approved contract still offers editing');
 
   // the deals process marks the customer closed_deal (asynchronously: poll)
   const cust = (await api(state.adminToken, 'GET', '/customers/' + o.customerId)).data;
@@ -611,6 +689,8 @@ await step('opportunities: one created in the UI for 北京星河科技有限公
     status = (await api(state.adminToken, 'GET', '/customers/' + o.customerId)).data.status;
   }
   expect(status === 'closed_deal', 'the customer is ' + status + ', not closed_deal');
+  await admin.goto('/customers/' + o.customerId);
+  await admin.getByText('已成交').first().waitFor();
 });
 
 await step('leads: the list shows owner names; the industry filter narrows it', async () => {
