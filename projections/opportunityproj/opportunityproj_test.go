@@ -134,6 +134,9 @@ func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
 						UnitPrice: price(), Discount: fmt.Sprint(r.IntN(30))})
 				}
 				f := opportunity.Fields{Name: fmt.Sprintf("商机%d", i), CustomerID: uuid.NewString()}
+				if r.IntN(4) > 0 {
+					f.ExpectedCloseDate = time.Now().UTC().AddDate(0, r.IntN(14)-1, r.IntN(28)).Format(time.DateOnly)
+				}
 				if len(lines) == 0 {
 					f.Amount = price()
 				}
@@ -160,7 +163,8 @@ func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
 					res, err = svc.Assign(ctx, meta(), id, owners[r.IntN(len(owners))])
 				case 7:
 					p := 5 + r.IntN(90)
-					res, err = svc.Update(ctx, meta(), id, opportunity.Patch{Probability: &p})
+					close := time.Now().UTC().AddDate(0, r.IntN(14)-1, r.IntN(28)).Format(time.DateOnly)
+					res, err = svc.Update(ctx, meta(), id, opportunity.Patch{Probability: &p, ExpectedCloseDate: &close})
 				}
 				if err != nil && !errorsAllowed(err) {
 					t.Fatal(err)
@@ -199,6 +203,64 @@ func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
 				if c.Count != counts[c.Stage] || c.Amount != want[c.Stage][0].String() || c.Weighted != want[c.Stage][1].String() {
 					t.Fatalf("column %s: %d %s %s; rows say %d %s %s", c.Stage, c.Count, c.Amount, c.Weighted, counts[c.Stage], want[c.Stage][0], want[c.Stage][1])
 				}
+			}
+			// The forecast read from the cells equals the forecast recomputed from the rows, for
+			// everyone, for each owner, and for a reader who sees some rows only as a member.
+			from := time.Now().UTC().AddDate(0, -1, 0)
+			readers := []opportunityview.Reader{all()}
+			for _, o := range owners {
+				readers = append(readers, opportunityview.Reader{Scope: readmodels.Scope{UserID: o}, User: o})
+			}
+			for _, rd := range readers {
+				cells, err := views.Forecast(ctx, rd, nil, from, 15)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := views.ForecastFromRows(ctx, rd, nil, from, 15)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(cells, rows) {
+					t.Fatalf("forecast from the cells %+v\nfrom the rows %+v", cells, rows)
+				}
+			}
+			// Each reader's board: the counts, and the cards (newest first) of the rows they see.
+			for _, rd := range readers[1:] {
+				b, err := views.Kanban(ctx, rd, opportunity.DefaultPipelineID, stages, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range b.Columns {
+					var want []*opportunityview.Opportunity
+					for i := range live.Rows {
+						o := &live.Rows[i]
+						sees := *o.OwnerID == rd.User || o.AssigneeID != nil && *o.AssigneeID == rd.User
+						if sees && o.Status == "open" && o.Stage == c.Stage {
+							want = append(want, o)
+						}
+					}
+					if int64(len(want)) != c.Count {
+						t.Fatalf("%s's column %s counts %d; the rows say %d", rd.User, c.Stage, c.Count, len(want))
+					}
+					slices.SortFunc(want, func(x, y *opportunityview.Opportunity) int { return y.UpdatedAt.Compare(x.UpdatedAt) })
+					if len(c.Cards) != min(3, len(want)) {
+						t.Fatalf("%s's column %s shows %d cards of %d", rd.User, c.Stage, len(c.Cards), len(want))
+					}
+					for i, card := range c.Cards {
+						if !card.UpdatedAt.Equal(want[i].UpdatedAt) {
+							t.Fatalf("%s's column %s card %d changed at %v; the newest rows at %v", rd.User, c.Stage, i, card.UpdatedAt, want[i].UpdatedAt)
+						}
+					}
+				}
+			}
+			var forecastCount int64
+			if f, err := views.Forecast(ctx, all(), nil, from, 15); err == nil {
+				for _, m := range f {
+					forecastCount += m.Count
+				}
+			}
+			if forecastCount == 0 {
+				t.Fatal("the history put no open opportunity in the forecast's window")
 			}
 			// Every row equals its aggregate.
 			for _, o := range live.Rows {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -195,7 +196,7 @@ var spec = readmodels.ListSpec[*Opportunity]{
 
 // Tables are the names of one generation's opportunity tables.
 type Tables struct {
-	Rows, Members, Visits, Totals, Cohorts, StageDays string
+	Rows, Members, Visits, Totals, Cohorts, StageDays, Forecast string
 }
 
 // TableDDL is the opportunity tables of one generation: the rows, the members who may read them,
@@ -220,6 +221,12 @@ func TableDDL(t Tables) []string {
 			PRIMARY KEY (pipeline_id, owner_id, month, furthest, status))`,
 		`CREATE TABLE ` + t.StageDays + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL, stage TEXT NOT NULL,
 			n {bigint} NOT NULL, secs {bigint} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, month, stage))`,
+		// open opportunities by the month they are expected to close (the forecast)
+		`CREATE TABLE ` + t.Forecast + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL,
+			n {bigint} NOT NULL, amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (owner_id, month, pipeline_id))`,
+		`CREATE INDEX ` + t.Forecast + `_month ON ` + t.Forecast + ` (month)`,
+		// the cards of a stage for a reader whose scope is a few owners: each owner's, newest first
+		`CREATE INDEX ` + t.Rows + `_owner_board ON ` + t.Rows + ` (owner_id, pipeline_id, status, stage, updated_at)`,
 	}, readmodels.OwnershipIndexes(t.Rows, Sorts)...)
 }
 
@@ -419,28 +426,57 @@ func (v *Views) Kanban(ctx context.Context, r Reader, pipeline uuid.UUID, stages
 			return b, err
 		}
 	}
+	// The cards: a reader whose scope is a few owners reads each owner's cards (an index per
+	// owner and stage, newest first) and those of the opportunities they are a member of, merged;
+	// anyone else walks the stage's index newest first, filtered by their sight.
 	vis, visArgs := v.visible(r)
+	branches, err := v.OwnerBranches(ctx, v.Gens.Table(Projection, "opportunity_org_users"), r.Scope, nil, nil)
+	if err != nil {
+		return b, err
+	}
+	if branches != nil {
+		branches = append(branches, readmodels.Cond{SQL: "id IN (SELECT opportunity_id FROM " + members + " WHERE user_id = ?)", Args: []any{r.User.String()}})
+	}
 	for i, s := range stages {
 		if b.Columns[i].Count == 0 {
 			continue
 		}
-		stmt := `SELECT ` + Columns + ` FROM ` + t + ` WHERE pipeline_id = ? AND status = ? AND stage = ?`
-		args := []any{pipeline.String(), string(opportunity.StatusOpen), s}
-		if vis != "" {
-			stmt += " AND " + vis
-			args = append(args, visArgs...)
+		where := ` WHERE pipeline_id = ? AND status = ? AND stage = ?`
+		base := []any{pipeline.String(), string(opportunity.StatusOpen), s}
+		var stmt string
+		var args []any
+		if branches == nil {
+			stmt, args = `SELECT `+Columns+` FROM `+t+where, base
+			if vis != "" {
+				stmt += " AND " + vis
+				args = append(args, visArgs...)
+			}
+			stmt += ` ORDER BY updated_at DESC LIMIT ?`
+			args = append(args, cards)
+		} else {
+			var arms []string
+			for _, br := range branches {
+				arms = append(arms, `SELECT * FROM (SELECT `+Columns+` FROM `+t+where+` AND `+br.SQL+` ORDER BY updated_at DESC LIMIT ?) x`+strconv.Itoa(len(arms)))
+				args = append(append(append(args, base...), br.Args...), cards)
+			}
+			stmt = `SELECT * FROM (` + strings.Join(arms, " UNION ALL ") + `) cards ORDER BY updated_at DESC LIMIT ?`
+			args = append(args, cards)
 		}
-		rows, err := v.SQL.QueryContext(ctx, v.Q(stmt+` ORDER BY updated_at DESC LIMIT ?`), append(args, cards)...)
+		rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
 		if err != nil {
 			return b, fmt.Errorf("kanban cards: %w", err)
 		}
+		seen := map[uuid.UUID]bool{}
 		for rows.Next() {
 			o, err := Scan(rows)
 			if err != nil {
 				rows.Close()
 				return b, err
 			}
-			b.Columns[i].Cards = append(b.Columns[i].Cards, o)
+			if !seen[o.ID] { // an owned card the reader is also a member of comes twice
+				seen[o.ID] = true
+				b.Columns[i].Cards = append(b.Columns[i].Cards, o)
+			}
 		}
 		err = rows.Err()
 		rows.Close()
@@ -486,6 +522,71 @@ func (v *Views) Forecast(ctx context.Context, r Reader, pipeline *uuid.UUID, fro
 	}
 	if r.Scope.None {
 		return out, nil
+	}
+	add := func(stmt string, args ...any) error {
+		rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
+		if err != nil {
+			return fmt.Errorf("forecast: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var month string
+			var n int64
+			var amount, weighted readmodels.Money
+			if err := rows.Scan(&month, &n, &amount, &weighted); err != nil {
+				return err
+			}
+			for i := range out {
+				if out[i].Month == month {
+					a, _ := money.ParseAmount("amount", out[i].Amount)
+					w, _ := money.ParseAmount("weighted", out[i].Weighted)
+					out[i].Count += n
+					out[i].Amount, out[i].Weighted = a.Add(amount.A).String(), w.Add(weighted.A).String()
+				}
+			}
+		}
+		return rows.Err()
+	}
+	first, end := start.Format("2006-01"), start.AddDate(0, months, 0).Format("2006-01")
+	// owned in scope: the cells the projection keeps per owner and expected close month
+	stmt := `SELECT month, SUM(n), SUM(amount), SUM(weighted) FROM ` + v.Gens.Table(Projection, "opportunity_forecast") + ` WHERE month >= ? AND month < ?`
+	args := []any{first, end}
+	if pipeline != nil {
+		stmt += " AND pipeline_id = ?"
+		args = append(args, pipeline.String())
+	}
+	if owners, ownerArgs := r.Scope.UserCondition(v.Gens.Table(Projection, "opportunity_org_users"), "owner_id"); owners != "" {
+		stmt += " AND " + owners
+		args = append(args, ownerArgs...)
+	}
+	if err := add(stmt+" GROUP BY month", args...); err != nil {
+		return nil, err
+	}
+	// seen only as a member: outside the owner scope
+	if scopeCond, scopeArgs := r.Scope.Condition(); scopeCond != "" {
+		stmt := `SELECT substr(expected_close, 1, 7), count(*), SUM(amount), SUM(weighted) FROM ` + v.Gens.Table(Projection, "opportunities") +
+			` WHERE id IN (SELECT opportunity_id FROM ` + v.Gens.Table(Projection, "opportunity_members") + ` WHERE user_id = ?) AND status = ?
+			AND expected_close >= ? AND expected_close < ? AND NOT ` + scopeCond
+		args := []any{r.User.String(), string(opportunity.StatusOpen), start.Format(time.DateOnly), start.AddDate(0, months, 0).Format(time.DateOnly)}
+		args = append(args, scopeArgs...)
+		if pipeline != nil {
+			stmt += " AND pipeline_id = ?"
+			args = append(args, pipeline.String())
+		}
+		if err := add(stmt+" GROUP BY substr(expected_close, 1, 7)", args...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ForecastFromRows is the forecast recomputed from the rows (the reference the cells are tested
+// against).
+func (v *Views) ForecastFromRows(ctx context.Context, r Reader, pipeline *uuid.UUID, from time.Time, months int) ([]ForecastMonth, error) {
+	start := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	out := make([]ForecastMonth, months)
+	for i := range out {
+		out[i] = ForecastMonth{Month: start.AddDate(0, i, 0).Format("2006-01"), Amount: "0.00", Weighted: "0.00"}
 	}
 	stmt := `SELECT substr(expected_close, 1, 7), count(*), SUM(amount), SUM(weighted) FROM ` + v.Gens.Table(Projection, "opportunities") +
 		` WHERE status = ? AND expected_close >= ? AND expected_close < ?`
