@@ -387,24 +387,12 @@ func (v *Views) Kanban(ctx context.Context, r Reader, pipeline uuid.UUID, stages
 	totals := v.Gens.Table(Projection, "opportunity_totals")
 	members := v.Gens.Table(Projection, "opportunity_members")
 	add := func(stmt string, args ...any) error {
-		rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
-		if err != nil {
-			return fmt.Errorf("kanban: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var stage string
-			var n int64
-			var amount, weighted readmodels.Money
-			if err := rows.Scan(&stage, &n, &amount, &weighted); err != nil {
-				return err
-			}
+		return v.sums(ctx, stmt, args, func(stage string, n int64, amount, weighted money.Amount) {
 			if i, ok := idx[stage]; ok {
 				b.Columns[i].Count += n
-				sums[i][0], sums[i][1] = sums[i][0].Add(amount.A), sums[i][1].Add(weighted.A)
+				sums[i][0], sums[i][1] = sums[i][0].Add(amount), sums[i][1].Add(weighted)
 			}
-		}
-		return rows.Err()
+		})
 	}
 	// owned in scope: the totals of the owners the scope covers
 	owners, ownerArgs := r.Scope.UserCondition(v.Gens.Table(Projection, "opportunity_org_users"), "owner_id")
@@ -524,28 +512,16 @@ func (v *Views) Forecast(ctx context.Context, r Reader, pipeline *uuid.UUID, fro
 		return out, nil
 	}
 	add := func(stmt string, args ...any) error {
-		rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
-		if err != nil {
-			return fmt.Errorf("forecast: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var month string
-			var n int64
-			var amount, weighted readmodels.Money
-			if err := rows.Scan(&month, &n, &amount, &weighted); err != nil {
-				return err
-			}
+		return v.sums(ctx, stmt, args, func(month string, n int64, amount, weighted money.Amount) {
 			for i := range out {
 				if out[i].Month == month {
 					a, _ := money.ParseAmount("amount", out[i].Amount)
 					w, _ := money.ParseAmount("weighted", out[i].Weighted)
 					out[i].Count += n
-					out[i].Amount, out[i].Weighted = a.Add(amount.A).String(), w.Add(weighted.A).String()
+					out[i].Amount, out[i].Weighted = a.Add(amount).String(), w.Add(weighted).String()
 				}
 			}
-		}
-		return rows.Err()
+		})
 	}
 	first, end := start.Format("2006-01"), start.AddDate(0, months, 0).Format("2006-01")
 	// owned in scope: the cells the projection keeps per owner and expected close month
@@ -599,25 +575,33 @@ func (v *Views) ForecastFromRows(ctx context.Context, r Reader, pipeline *uuid.U
 		stmt += " AND " + cond
 		args = append(args, a...)
 	}
-	rows, err := v.SQL.QueryContext(ctx, v.Q(stmt+" GROUP BY substr(expected_close, 1, 7)"), args...)
+	err := v.sums(ctx, stmt+" GROUP BY substr(expected_close, 1, 7)", args, func(month string, n int64, amount, weighted money.Amount) {
+		for i := range out {
+			if out[i].Month == month {
+				out[i].Count, out[i].Amount, out[i].Weighted = n, amount.String(), weighted.String()
+			}
+		}
+	})
+	return out, err
+}
+
+// sums runs a statement answering (key, count, amount, weighted amount) rows and hands each to f.
+func (v *Views) sums(ctx context.Context, stmt string, args []any, f func(key string, n int64, amount, weighted money.Amount)) error {
+	rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
 	if err != nil {
-		return nil, fmt.Errorf("forecast: %w", err)
+		return fmt.Errorf("opportunity sums: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var month string
+		var key string
 		var n int64
 		var amount, weighted readmodels.Money
-		if err := rows.Scan(&month, &n, &amount, &weighted); err != nil {
-			return nil, err
+		if err := rows.Scan(&key, &n, &amount, &weighted); err != nil {
+			return err
 		}
-		for i := range out {
-			if out[i].Month == month {
-				out[i].Count, out[i].Amount, out[i].Weighted = n, amount.A.String(), weighted.A.String()
-			}
-		}
+		f(key, n, amount.A, weighted.A)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // Pipeline is a pipeline as clients read it.

@@ -228,35 +228,47 @@ func (a api) exportProducts(r *http.Request) (httpkit.Reply, error) {
 		}}.Reply(r.Context())
 }
 
+// exportParams reads an export's query: the list's parameters without its page (limit, cursor),
+// and the format.
+func exportParams(r *http.Request) (*httpkit.ParamReader, string) {
+	v := r.URL.Query()
+	v.Del("limit")
+	v.Del("cursor")
+	p := httpkit.Params(v)
+	return p, ExportFormat(p)
+}
+
+// exportSearch writes a search page after page: search answers the page at cursor ("" first).
+// err is what reading the request found wrong so far (nothing is read then).
+func exportSearch[T, R any](a api, r *http.Request, err error, format string, spec *tabular.Spec[T, R], names tabular.Names,
+	search func(ctx context.Context, cursor string) (readmodels.Page[R], error)) (httpkit.Reply, error) {
+	var first readmodels.Page[R]
+	if err == nil {
+		first, err = search(r.Context(), "")
+	}
+	if err != nil {
+		return httpkit.Reply{}, err
+	}
+	return Export[T, R]{Kit: a.Kit, Format: format, Spec: spec, Names: names, First: first, Next: search}.Reply(r.Context())
+}
+
 // exportContracts writes the contract search (the list's filters and the reader's sight) as a
 // file (contracts.read and contracts.export).
 func (a api) exportContracts(r *http.Request) (httpkit.Reply, error) {
 	if err := httpkit.Allow(r, role.ContractsRead, role.ContractsExport); err != nil {
 		return httpkit.Reply{}, err
 	}
-	v := r.URL.Query()
-	v.Del("limit")
-	v.Del("cursor")
-	p := httpkit.Params(v)
-	format := ExportFormat(p)
+	p, format := exportParams(r)
 	q := contractapi.Query(p, httpkit.ActorOf(r.Context()))
 	err := p.Err()
 	if err == nil {
 		err = a.Kit.WaitFor(r, contractview.Projection)
 	}
-	var first readmodels.Page[*contractview.Contract]
-	if err == nil {
-		q.Limit = ExportPage
-		first, err = a.ContractViews.Search(r.Context(), q)
-	}
-	if err != nil {
-		return httpkit.Reply{}, err
-	}
-	return Export[tabular.ContractRow, *contractview.Contract]{Kit: a.Kit, Format: format, Spec: tabular.Contracts, Names: a.names(r.Context()), First: first,
-		Next: func(ctx context.Context, cursor string) (readmodels.Page[*contractview.Contract], error) {
-			q.Cursor = cursor
+	return exportSearch(a, r, err, format, tabular.Contracts, a.names(r.Context()),
+		func(ctx context.Context, cursor string) (readmodels.Page[*contractview.Contract], error) {
+			q.Cursor, q.Limit = cursor, ExportPage
 			return a.ContractViews.Search(ctx, q)
-		}}.Reply(r.Context())
+		})
 }
 
 // stageNames adds the names of the pipelines' stages to an export's names.
@@ -278,11 +290,7 @@ func (a api) exportOpportunities(r *http.Request) (httpkit.Reply, error) {
 	if err := httpkit.Allow(r, role.OpportunitiesRead, role.OpportunitiesExport); err != nil {
 		return httpkit.Reply{}, err
 	}
-	v := r.URL.Query()
-	v.Del("limit")
-	v.Del("cursor")
-	p := httpkit.Params(v)
-	format := ExportFormat(p)
+	p, format := exportParams(r)
 	q := opportunityapi.Query(p, httpkit.ActorOf(r.Context()))
 	err := p.Err()
 	if err == nil {
@@ -300,17 +308,9 @@ func (a api) exportOpportunities(r *http.Request) (httpkit.Reply, error) {
 			}
 		}
 	}
-	var first readmodels.Page[*opportunityview.Opportunity]
-	if err == nil {
-		q.Limit = ExportPage
-		first, err = a.OppViews.Search(r.Context(), q)
-	}
-	if err != nil {
-		return httpkit.Reply{}, err
-	}
-	return Export[tabular.OpportunityRow, *opportunityview.Opportunity]{Kit: a.Kit, Format: format, Spec: tabular.Opportunities, Names: n, First: first,
-		Next: func(ctx context.Context, cursor string) (readmodels.Page[*opportunityview.Opportunity], error) {
-			q.Cursor = cursor
+	return exportSearch(a, r, err, format, tabular.Opportunities, n,
+		func(ctx context.Context, cursor string) (readmodels.Page[*opportunityview.Opportunity], error) {
+			q.Cursor, q.Limit = cursor, ExportPage
 			return a.OppViews.Search(ctx, q)
-		}}.Reply(r.Context())
+		})
 }
