@@ -42,7 +42,8 @@ func (*Projector) Name() string { return opportunityview.Projection }
 func names(gen int) (tables opportunityview.Tables, customers, depts, users string) {
 	n := func(s string) string { return readmodels.TableName(s, gen) }
 	return opportunityview.Tables{Rows: n("opportunities"), Members: n("opportunity_members"), Visits: n("opportunity_visits"),
-			Totals: n("opportunity_totals"), Cohorts: n("opportunity_cohorts"), StageDays: n("opportunity_stage_days"), Forecast: n("opportunity_forecast")},
+			Totals: n("opportunity_totals"), Cohorts: n("opportunity_cohorts"), StageDays: n("opportunity_stage_days"), Forecast: n("opportunity_forecast"),
+			Board: n("opportunity_board")},
 		n("opportunity_customers"), n("opportunity_org_depts"), n("opportunity_org_users")
 }
 
@@ -62,7 +63,7 @@ func (*Projector) Schema(db *readmodels.DB, gen int) []string {
 func (*Projector) Drop(db *readmodels.DB, gen int) []string {
 	t, customers, depts, users := names(gen)
 	drop := db.Dialect.DropSearchIndex(t.Rows)
-	for _, x := range []string{t.Rows, t.Members, t.Visits, t.Totals, t.Cohorts, t.StageDays, t.Forecast, customers, depts, users, pipelinesTable(gen), followUpsTable(gen)} {
+	for _, x := range []string{t.Rows, t.Members, t.Visits, t.Totals, t.Cohorts, t.StageDays, t.Forecast, t.Board, customers, depts, users, pipelinesTable(gen), followUpsTable(gen)} {
 		drop = append(drop, `DROP TABLE IF EXISTS `+x)
 	}
 	return drop
@@ -89,8 +90,8 @@ func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 	return &batch{p: p, tx: tx, table: tx.Table("opportunities"), members: tx.Table("opportunity_members"),
 		visits: tx.Table("opportunity_visits"), totals: tx.Table("opportunity_totals"), customers: tx.Table("opportunity_customers"),
 		cohorts: tx.Table("opportunity_cohorts"), stageDays: tx.Table("opportunity_stage_days"), pipelines: tx.Table("opportunity_pipelines"),
-		forecast: tx.Table("opportunity_forecast"),
-		deltas:   map[cellKey]*delta{}, order: map[string][]string{}, followUps: kit.FollowUps{Table: tx.Table("opportunity_followups")},
+		forecast: tx.Table("opportunity_forecast"), board: tx.Table("opportunity_board"),
+		deltas: map[cellKey]*delta{}, order: map[string][]string{}, followUps: kit.FollowUps{Table: tx.Table("opportunity_followups")},
 		buf: kit.NewRowBuffer(tx.Table("opportunities"), "opportunity", tree, opportunityview.Columns, opportunityview.Scan,
 			func(o *opportunityview.Opportunity) uuid.UUID { return o.ID }, opportunityview.InsertColumns,
 			func(o *opportunityview.Opportunity) []any { return opportunityview.Args(tx.DB.Dialect, o) })}
@@ -112,7 +113,7 @@ type batch struct {
 	p                                                  *Projector
 	tx                                                 *engine.Tx
 	table, members, visits, totals, customers, cohorts string
-	stageDays, pipelines, forecast                     string
+	stageDays, pipelines, forecast, board              string
 	buf                                                *kit.RowBuffer[opportunityview.Opportunity]
 	deltas                                             map[cellKey]*delta
 	order                                              map[string][]string // stage keys of each pipeline, in order
@@ -143,7 +144,8 @@ func (b *batch) cellsOf(o *opportunityview.Opportunity) []cell {
 	if o.Status == string(opportunity.StatusOpen) {
 		a, _ := money.ParseAmount("amount", o.Amount)
 		w, _ := money.ParseAmount("weighted", o.Weighted)
-		out = append(out, cell{key: cellKey{b.totals, [5]string{pipe, owner, month, o.Stage}}, d: delta{n: 1, amount: a, weighted: w}})
+		out = append(out, cell{key: cellKey{b.totals, [5]string{pipe, owner, month, o.Stage}}, d: delta{n: 1, amount: a, weighted: w}},
+			cell{key: cellKey{b.board, [5]string{pipe, owner, o.Stage}}, d: delta{n: 1, amount: a, weighted: w}})
 		if len(o.ExpectedCloseDate) >= 7 {
 			out = append(out, cell{key: cellKey{b.forecast, [5]string{pipe, owner, o.ExpectedCloseDate[:7]}}, d: delta{n: 1, amount: a, weighted: w}})
 		}
@@ -592,6 +594,11 @@ func (b *batch) Flush(ctx context.Context) error {
 				ON CONFLICT (pipeline_id, owner_id, month, stage) DO UPDATE SET n = ` + k.table + `.n + excluded.n,
 				amount = ` + k.table + `.amount + excluded.amount, weighted = ` + k.table + `.weighted + excluded.weighted`
 			args = []any{k.key[0], k.key[1], k.key[2], k.key[3], d.n, readmodels.MoneyArg(dl, d.amount), readmodels.MoneyArg(dl, d.weighted)}
+		case b.board:
+			stmt = `INSERT INTO ` + k.table + ` (pipeline_id, owner_id, stage, n, amount, weighted) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (pipeline_id, owner_id, stage) DO UPDATE SET n = ` + k.table + `.n + excluded.n,
+				amount = ` + k.table + `.amount + excluded.amount, weighted = ` + k.table + `.weighted + excluded.weighted`
+			args = []any{k.key[0], k.key[1], k.key[2], d.n, readmodels.MoneyArg(dl, d.amount), readmodels.MoneyArg(dl, d.weighted)}
 		case b.forecast:
 			stmt = `INSERT INTO ` + k.table + ` (pipeline_id, owner_id, month, n, amount, weighted) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (owner_id, month, pipeline_id) DO UPDATE SET n = ` + k.table + `.n + excluded.n,

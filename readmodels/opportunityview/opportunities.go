@@ -196,7 +196,7 @@ var spec = readmodels.ListSpec[*Opportunity]{
 
 // Tables are the names of one generation's opportunity tables.
 type Tables struct {
-	Rows, Members, Visits, Totals, Cohorts, StageDays, Forecast string
+	Rows, Members, Visits, Totals, Cohorts, StageDays, Forecast, Board string
 }
 
 // TableDDL is the opportunity tables of one generation: the rows, the members who may read them,
@@ -221,6 +221,9 @@ func TableDDL(t Tables) []string {
 			PRIMARY KEY (pipeline_id, owner_id, month, furthest, status))`,
 		`CREATE TABLE ` + t.StageDays + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL, stage TEXT NOT NULL,
 			n {bigint} NOT NULL, secs {bigint} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, month, stage))`,
+		// open opportunities per stage and owner over every month (the board's sums)
+		`CREATE TABLE ` + t.Board + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, stage TEXT NOT NULL,
+			n {bigint} NOT NULL, amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, stage))`,
 		// open opportunities by the month they are expected to close (the forecast)
 		`CREATE TABLE ` + t.Forecast + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL,
 			n {bigint} NOT NULL, amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (owner_id, month, pipeline_id))`,
@@ -384,7 +387,7 @@ func (v *Views) Kanban(ctx context.Context, r Reader, pipeline uuid.UUID, stages
 		return b.finish(sums), nil
 	}
 	t := v.Gens.Table(Projection, "opportunities")
-	totals := v.Gens.Table(Projection, "opportunity_totals")
+	totals := v.Gens.Table(Projection, "opportunity_board")
 	members := v.Gens.Table(Projection, "opportunity_members")
 	add := func(stmt string, args ...any) error {
 		return v.sums(ctx, stmt, args, func(stage string, n int64, amount, weighted money.Amount) {
@@ -396,7 +399,7 @@ func (v *Views) Kanban(ctx context.Context, r Reader, pipeline uuid.UUID, stages
 	}
 	// owned in scope: the totals of the owners the scope covers
 	owners, ownerArgs := r.Scope.UserCondition(v.Gens.Table(Projection, "opportunity_org_users"), "owner_id")
-	stmt := `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM ` + totals + ` WHERE pipeline_id = ?` // over every month
+	stmt := `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM ` + totals + ` WHERE pipeline_id = ?`
 	args := []any{pipeline.String()}
 	if owners != "" {
 		stmt += " AND " + owners
