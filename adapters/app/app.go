@@ -257,6 +257,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Leads.WithDictionary(a.Dict)
 	a.Customers.WithDictionary(a.Dict)
 	a.Convert.Dict = a.Dict
+	a.Convert.Opps = a.Opps // a conversion may open an opportunity for the new customer
 	a.FollowUps = followup.Service{Leads: a.Leads, Customers: a.Customers, Opps: a.Opps, Clock: cfg.Clock}
 	var projectors []engine.Projector
 	for _, m := range modules {

@@ -13,10 +13,13 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
+	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/opportunity"
 	"github.com/chronicle-crm/chronicle/domain/role"
 )
 
@@ -29,7 +32,9 @@ type Service struct {
 	Leads     *leadcmd.Service
 	Customers *customercmd.Service
 	Contacts  *customercmd.Contacts
-	Clock     commands.Clock
+	// Opps opens the opportunity a conversion may ask for (nil: conversions open none).
+	Opps  *opportunitycmd.Service
+	Clock commands.Clock
 	// Dict is the data dictionary (nil: the built-in lists): a lead's industry that is a branch
 	// becomes the customer's industry (its sector) and sub-industry.
 	Dict commands.Dictionary
@@ -46,6 +51,8 @@ func New(leads *leadcmd.Service, customers *customercmd.Service, contacts *custo
 // Convert is what a conversion creates besides the customer.
 type Convert struct {
 	Contact *contact.Fields
+	// Opportunity, when set, is opened for the customer (with its contact), owned like it.
+	Opportunity *lead.ConvertOpportunity
 	// WithoutRemark: the customer does not take the lead's remark (it is a previous owner's
 	// remark hidden from whoever converts the lead).
 	WithoutRemark bool
@@ -54,8 +61,9 @@ type Convert struct {
 // Converted names the records a conversion created.
 type Converted struct {
 	commands.Result
-	CustomerID uuid.UUID
-	ContactID  uuid.UUID
+	CustomerID    uuid.UUID
+	ContactID     uuid.UUID
+	OpportunityID uuid.UUID
 }
 
 // Convert turns a lead into a customer (and optionally a contact) in one operation. The lead's
@@ -81,8 +89,19 @@ func (h *Service) Convert(ctx context.Context, m commands.Meta, leadID uuid.UUID
 	if !m.Actor.Can(role.CustomersCreate) {
 		return Converted{}, commands.ErrForbidden
 	}
+	oppID := uuid.Nil
+	if c.Opportunity != nil {
+		if h.Opps == nil {
+			return Converted{}, commands.ErrForbidden
+		}
+		oppID = uuid.NewSHA1(ns, []byte("opportunity:"+leadID.String()))
+		// checked (permission, fields, lines against the catalogue) before anything is written
+		if err := h.Opps.Check(ctx, m.Actor, h.opportunity(oppID, customerID, contactID, uuid.Nil, leadID, *c.Opportunity)); err != nil {
+			return Converted{}, prefixed("opportunity.", err)
+		}
+	}
 	res, err := h.Leads.Edit(ctx, m, leadID, role.LeadsConvert, func(l *lead.Lead) error {
-		return l.Convert(customerID, contactID, cf, c.WithoutRemark, m.Actor.ID, h.Clock())
+		return l.ConvertWith(customerID, contactID, cf, oppID, c.Opportunity, c.WithoutRemark, m.Actor.ID, h.Clock())
 	})
 	if err != nil {
 		return Converted{}, err
@@ -92,7 +111,7 @@ func (h *Service) Convert(ctx context.Context, m commands.Meta, leadID uuid.UUID
 		return Converted{}, err
 	}
 	res.Position = max(res.Position, last)
-	out := Converted{Result: res, CustomerID: customerID, ContactID: contactID}
+	out := Converted{Result: res, CustomerID: customerID, ContactID: contactID, OpportunityID: oppID}
 	out.Result.ID = customerID
 	return out, nil
 }
@@ -144,7 +163,7 @@ func (h *Service) complete(ctx context.Context, m commands.Meta, leadID uuid.UUI
 	}
 	last = max(last, r.Position)
 	if conv.ContactID == "" {
-		return last, nil
+		return h.openOpportunity(ctx, m, leadID, conv, owner, last)
 	}
 	contactID, _ := uuid.Parse(conv.ContactID)
 	ct, err := contact.New(contactID, customerID, *conv.Contact, m.Actor.ID, h.Clock())
@@ -157,7 +176,64 @@ func (h *Service) complete(ctx context.Context, m commands.Meta, leadID uuid.UUI
 	}
 	last = max(last, r.Position)
 	r, err = h.Customers.SetPrimaryContactIfNone(ctx, m, customerID, contactID)
-	return max(last, r.Position), err
+	if err != nil {
+		return 0, err
+	}
+	return h.openOpportunity(ctx, m, leadID, conv, owner, max(last, r.Position))
+}
+
+// opportunity is the create of the opportunity a conversion opens.
+func (h *Service) opportunity(id, customerID, contactID, owner, leadID uuid.UUID, o lead.ConvertOpportunity) opportunitycmd.Create {
+	f := opportunity.Fields{Name: o.Name, CustomerID: customerID.String(), Amount: o.Amount, ExpectedCloseDate: o.ExpectedCloseDate}
+	if contactID != uuid.Nil {
+		f.ContactIDs = []string{contactID.String()}
+	}
+	return opportunitycmd.Create{ID: id, Fields: f, Lines: o.Lines, OwnerID: owner, FromLeadID: leadID.String()}
+}
+
+// openOpportunity creates the opportunity the conversion promised, if any and if missing.
+func (h *Service) openOpportunity(ctx context.Context, m commands.Meta, leadID uuid.UUID, conv lead.Converted, owner uuid.UUID, last uint64) (uint64, error) {
+	if conv.OpportunityID == "" || conv.Opportunity == nil || h.Opps == nil {
+		return last, nil
+	}
+	id, _ := uuid.Parse(conv.OpportunityID)
+	customerID, _ := uuid.Parse(conv.CustomerID)
+	contactID := uuid.Nil
+	if conv.ContactID != "" {
+		contactID, _ = uuid.Parse(conv.ContactID)
+	}
+	r, err := h.Opps.Create(ctx, m, h.opportunity(id, customerID, contactID, owner, leadID, *conv.Opportunity))
+	if err != nil && !errors.Is(err, commands.ErrAlreadyExists) {
+		return 0, err
+	}
+	return max(last, r.Position), nil
+}
+
+// prefixed names the fields of a validation error under prefix (the opportunity of a conversion
+// body is "opportunity.*").
+func prefixed(prefix string, err error) error {
+	var out []error
+	var joined interface{ Unwrap() []error }
+	errs := []error{err}
+	if errors.As(err, &joined) {
+		errs = joined.Unwrap()
+	}
+	changed := false
+	for _, e := range errs {
+		var fe *field.Error
+		if errors.As(e, &fe) {
+			c := *fe
+			c.Field = prefix + c.Field
+			out = append(out, &c)
+			changed = true
+			continue
+		}
+		out = append(out, e)
+	}
+	if !changed {
+		return err
+	}
+	return errors.Join(out...)
 }
 
 // industries splits a lead's industry into the customer's industry and sub-industry: a branch of

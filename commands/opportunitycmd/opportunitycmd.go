@@ -94,35 +94,10 @@ type Create struct {
 // Create enters an opportunity for a customer in the actor's scope.
 func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (commands.Result, error) {
 	m.Command = commands.OpportunityCreate
-	if !m.Actor.Can(role.OpportunitiesCreate) {
-		return commands.Result{}, commands.ErrForbidden
-	}
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
 	}
-	if c.PipelineID == uuid.Nil {
-		c.PipelineID = opportunity.DefaultPipelineID
-	}
-	p, err := s.Pipeline(ctx, c.PipelineID)
-	if errors.Is(err, commands.ErrNotFound) {
-		return commands.Result{}, &field.Error{Field: "pipelineId", Message: "no such pipeline", Code: "unknown_pipeline"}
-	}
-	if err != nil {
-		return commands.Result{}, err
-	}
-	owner, err := s.rules.NewOwner(ctx, m.Actor, false, c.OwnerID)
-	if err != nil {
-		return commands.Result{}, err
-	}
-	lines, err := s.priced(ctx, c.Lines)
-	if err != nil {
-		return commands.Result{}, err
-	}
-	dict := commands.Lists{Dict: s.deps.Dictionary}
-	if err := dict.Resolve(ctx, commands.Coded{Field: "source", Kind: dictionary.OpportunitySource, Value: &c.Fields.Source}); err != nil {
-		return commands.Result{}, err
-	}
-	o, err := opportunity.New(c.ID, c.Fields, p, c.Stage, lines, owner, c.FromLeadID, m.Actor.ID, s.clock())
+	o, err := s.prepare(ctx, m.Actor, c)
 	if err != nil {
 		return commands.Result{}, err
 	}
@@ -135,6 +110,47 @@ func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 		a.At, b.At = time.Time{}, time.Time{}
 		return ok1 && ok2 && reflect.DeepEqual(a, b)
 	})
+}
+
+// prepare decides a create but for its references (customer, contacts, team).
+func (s *Service) prepare(ctx context.Context, a access.Actor, c Create) (*opportunity.Opportunity, error) {
+	if !a.Can(role.OpportunitiesCreate) {
+		return nil, commands.ErrForbidden
+	}
+	if c.PipelineID == uuid.Nil {
+		c.PipelineID = opportunity.DefaultPipelineID
+	}
+	p, err := s.Pipeline(ctx, c.PipelineID)
+	if errors.Is(err, commands.ErrNotFound) {
+		return nil, &field.Error{Field: "pipelineId", Message: "no such pipeline", Code: "unknown_pipeline"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	owner, err := s.rules.NewOwner(ctx, a, false, c.OwnerID)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := s.priced(ctx, c.Lines)
+	if err != nil {
+		return nil, err
+	}
+	dict := commands.Lists{Dict: s.deps.Dictionary}
+	if err := dict.Resolve(ctx, commands.Coded{Field: "source", Kind: dictionary.OpportunitySource, Value: &c.Fields.Source}); err != nil {
+		return nil, err
+	}
+	id := c.ID
+	if id == uuid.Nil {
+		id = uuid.Must(uuid.NewV7())
+	}
+	return opportunity.New(id, c.Fields, p, c.Stage, lines, owner, c.FromLeadID, a.ID, s.clock())
+}
+
+// Check tells whether Create would accept c, leaving out its references: a conversion checks the
+// opportunity it will open for a customer that does not exist yet, before it records anything.
+func (s *Service) Check(ctx context.Context, a access.Actor, c Create) error {
+	_, err := s.prepare(ctx, a, c)
+	return err
 }
 
 // priced copies a product's name and price into lines that leave them out.

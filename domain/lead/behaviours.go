@@ -129,12 +129,22 @@ func (l *Lead) Delete(by uuid.UUID, at time.Time) error {
 // withoutRemark: the customer does not take the lead's remark. A converted lead accepts no
 // further commands, so converting twice is refused.
 func (l *Lead) Convert(customer, contactID uuid.UUID, contactFields *contact.Fields, withoutRemark bool, by uuid.UUID, at time.Time) error {
+	return l.ConvertWith(customer, contactID, contactFields, uuid.Nil, nil, withoutRemark, by, at)
+}
+
+// ConvertWith converts the lead and also opens an opportunity (opp, with id oppID) for the
+// customer.
+func (l *Lead) ConvertWith(customer, contactID uuid.UUID, contactFields *contact.Fields, oppID uuid.UUID, opp *ConvertOpportunity,
+	withoutRemark bool, by uuid.UUID, at time.Time) error {
 	if err := l.usable(); err != nil {
 		return err
 	}
 	e := Converted{LeadID: l.id.String(), CustomerID: customer.String(), WithoutRemark: withoutRemark, By: by.String(), At: at.UTC()}
 	if contactID != uuid.Nil {
 		e.ContactID, e.Contact = contactID.String(), contactFields
+	}
+	if oppID != uuid.Nil && opp != nil {
+		e.OpportunityID, e.Opportunity = oppID.String(), opp
 	}
 	l.record(e)
 	return nil

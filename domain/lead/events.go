@@ -5,6 +5,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/lineitem"
 )
 
 // Created: a lead was entered, owned by someone or straight into the pool (OwnerID empty).
@@ -58,9 +59,22 @@ type Converted struct {
 	Contact *contact.Fields `json:"contact,omitempty"`
 	// WithoutRemark: the customer does not take the lead's remark (a previous owner's remark
 	// hidden from whoever converted the lead).
-	WithoutRemark bool      `json:"withoutRemark,omitempty"`
-	By            string    `json:"by"`
-	At            time.Time `json:"at"`
+	WithoutRemark bool `json:"withoutRemark,omitempty"`
+	// OpportunityID and Opportunity: the conversion also opens an opportunity for the customer
+	// (added later: older conversions read as none).
+	OpportunityID string              `json:"opportunityId,omitempty"`
+	Opportunity   *ConvertOpportunity `json:"opportunity,omitempty"`
+	By            string              `json:"by"`
+	At            time.Time           `json:"at"`
+}
+
+// ConvertOpportunity is the opportunity a conversion opens: its name, an amount or lines, an
+// expected close date (checked by the opportunity module before the conversion is recorded).
+type ConvertOpportunity struct {
+	Name              string           `json:"name"`
+	Amount            string           `json:"amount,omitempty"`
+	ExpectedCloseDate string           `json:"expectedCloseDate,omitempty"`
+	Lines             []lineitem.Input `json:"lines,omitempty"`
 }
 
 func (Converted) EventType() string { return "lead.converted.v1" }

@@ -80,3 +80,47 @@ func TestLeadConversion(t *testing.T) {
 		h.Must(h.Do("PATCH", "/api/v1/contacts/"+contactID, s1, map[string]any{"title": "总经理"}), 200)
 	})
 }
+
+// TestConversionOpensAnOpportunity: a conversion may open an opportunity for the new customer,
+// with the contact and lines from the catalogue; a bad opportunity is refused (fields named
+// opportunity.*) before anything is written.
+func TestConversionOpensAnOpportunity(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		s1ID, s1 := h.CreateUser(admin, "sun.sales", "sales")
+		products := h.Products(admin, "ERP 标准版", "实施服务")
+		lead := h.Must(h.Do("POST", "/api/v1/leads", s1, map[string]any{"name": "王小明", "company": "北京星河科技有限公司"}), 201).Body["id"].(string)
+		bad := []struct {
+			opp   map[string]any
+			field string
+		}{
+			{map[string]any{"name": " "}, "opportunity.name"},
+			{map[string]any{"name": "ERP", "lines": []map[string]any{{"productId": "0193a5c2-3333-7b21-9f3a-2c5d8e1f4a60", "quantity": "1"}}}, "opportunity.lines[0].productId"},
+			{map[string]any{"name": "ERP", "amount": "1.001"}, "opportunity.amount"},
+		}
+		for _, c := range bad {
+			r := h.Must(h.Do("POST", "/api/v1/leads/"+lead+"/convert", s1, map[string]any{"opportunity": c.opp}), 422)
+			found := false
+			for _, e := range r.Body["errors"].([]any) {
+				found = found || e.(map[string]any)["field"] == c.field
+			}
+			if !found {
+				t.Fatalf("no error on %s: %s", c.field, r.Raw)
+			}
+		}
+		if st := h.Must(h.Do("GET", "/api/v1/leads/"+lead, s1, nil), 200).Body["status"]; st != "new" {
+			t.Fatalf("a refused conversion changed the lead: %v", st)
+		}
+		conv := h.Must(h.Do("POST", "/api/v1/leads/"+lead+"/convert", s1, map[string]any{"contact": map[string]any{"name": "王小明", "mobile": "13800138000"},
+			"opportunity": map[string]any{"name": "星河科技 ERP 采购", "expectedCloseDate": "2026-12-31", "lines": []map[string]any{
+				{"productId": products[0], "quantity": "2"}, {"productId": products[1], "quantity": "1.5", "unitPrice": "3333.33"}}}}), 201)
+		oppID, custID, contactID := conv.Body["opportunityId"].(string), conv.Body["customerId"].(string), conv.Body["contactId"].(string)
+		o := h.Must(h.Do("GET", "/api/v1/opportunities/"+oppID, s1, nil, "X-Chronicle-Min-Position", conv.Header.Get("X-Chronicle-Position")), 200)
+		// 2 × 100.00 (the product's price) + 1.5 × 3333.33 = 5200.00 (4999.995 rounds half-up)
+		if o.Body["customerId"] != custID || o.Body["ownerId"] != s1ID || o.Body["amount"] != "5200.00" || o.Body["stage"] != "qualify" ||
+			len(o.Body["contactIds"].([]any)) != 1 || o.Body["contactIds"].([]any)[0] != contactID || o.Body["expectedCloseDate"] != "2026-12-31" {
+			t.Fatalf("the conversion's opportunity: %s", o.Raw)
+		}
+		apitest.WantCode(t, h.Must(h.Do("POST", "/api/v1/leads/"+lead+"/convert", s1, map[string]any{}), 409), "invalid_transition")
+	})
+}

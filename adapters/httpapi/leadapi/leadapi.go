@@ -184,6 +184,8 @@ func (a api) query(r *http.Request) (leadview.Query, error) {
 // ConvertBody is the body of POST /api/v1/leads/{id}/convert.
 type ConvertBody struct {
 	Contact *contact.Fields `json:"contact"`
+	// Opportunity, when sent, is opened for the new customer (and its contact).
+	Opportunity *lead.ConvertOpportunity `json:"opportunity"`
 }
 
 func (a api) convert(r *http.Request) (httpkit.Reply, error) {
@@ -205,13 +207,16 @@ func (a api) convert(r *http.Request) (httpkit.Reply, error) {
 		return httpkit.Reply{}, err
 	}
 	hidden := l != nil && l.RemarkHidden
-	out, err := a.Conversion.Convert(r.Context(), m, id, conversion.Convert{Contact: in.Contact, WithoutRemark: hidden})
+	out, err := a.Conversion.Convert(r.Context(), m, id, conversion.Convert{Contact: in.Contact, Opportunity: in.Opportunity, WithoutRemark: hidden})
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
 	body := map[string]any{"customerId": out.CustomerID, "leadId": id}
 	if out.ContactID != uuid.Nil {
 		body["contactId"] = out.ContactID
+	}
+	if out.OpportunityID != uuid.Nil {
+		body["opportunityId"] = out.OpportunityID
 	}
 	rp := httpkit.JSON(http.StatusCreated, body).With("Location", "/api/v1/customers/"+out.CustomerID.String())
 	return httpkit.Committed(rp, out.Result), nil

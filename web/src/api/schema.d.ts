@@ -4241,6 +4241,14 @@ export interface components {
             /** @description Present (true) when the remark was written by a previous owner before the lead's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks, which covers both pools); remark is then empty. */
             remarkHidden?: boolean;
         };
+        LeadConvertOpportunity: {
+            name: string;
+            /** @description Decimal text; with lines, their sum (leave it out). */
+            amount?: string;
+            /** Format: date */
+            expectedCloseDate?: string;
+            lines?: components["schemas"]["OpportunityLineInput"][];
+        };
         /**
          * @description Body of POST /api/v1/leads/{id}/convert, optional: an empty body or `{}` converts without a contact. Unknown fields are rejected (400 unknown_field).
          * @example {
@@ -4252,11 +4260,25 @@ export interface components {
          *         "email": "wang.xiaoming@xinghe.example.cn"
          *       }
          *     }
+         * @example {
+         *       "contact": {
+         *         "name": "王小明",
+         *         "title": "采购经理",
+         *         "mobile": "13800138000"
+         *       },
+         *       "opportunity": {
+         *         "name": "星河科技 ERP 采购",
+         *         "amount": "120000.00",
+         *         "expectedCloseDate": "2026-12-31"
+         *       }
+         *     }
          * @example {}
          */
         LeadConvertRequest: {
             /** @description Also create this contact for the new customer, as its primary contact. Validated before anything is written (422). */
             contact?: components["schemas"]["ContactFields"] | null;
+            /** @description Also open this opportunity for the new customer (with the contact, when one is created), owned like the customer, in the default pipeline's first stage. Needs opportunities.create; checked with its lines against the catalogue before anything is written (422 with fields named opportunity.*). */
+            opportunity?: components["schemas"]["LeadConvertOpportunity"] | null;
         };
         /**
          * @description What a conversion created. The ids are derived from the lead's id, so a resumed conversion creates the same records once.
@@ -4276,6 +4298,11 @@ export interface components {
             contactId?: string;
             /** Format: uuid */
             leadId: string;
+            /**
+             * Format: uuid
+             * @description The opportunity opened, when one was asked for.
+             */
+            opportunityId?: string;
         };
         /**
          * @description Body of POST /api/v1/leads. Unknown fields are rejected (400 unknown_field).
