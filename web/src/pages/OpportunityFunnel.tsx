@@ -141,7 +141,7 @@ export function OpportunityFunnel({ sp }: { sp: URLSearchParams }) {
       <section aria-label={t('漏斗汇总', 'Funnel summary')} data-testid="funnel-summary" style={{ display: 'flex', flexWrap: 'wrap', gap: 24, marginBottom: 16 }}>
         {stats.map(([k, title, text]) => (
           <div key={k} data-testid={`funnel-${k}`}>
-            <Statistic title={title} value={text} formatter={() => text} valueStyle={{ fontSize: 20 }} />
+            <Statistic title={title} value={text} formatter={() => text} styles={{ content: { fontSize: 20 } }} />
           </div>
         ))}
       </section>
