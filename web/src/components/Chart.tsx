@@ -1,12 +1,12 @@
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
-import { BarChart, LineChart } from 'echarts/charts';
+import { BarChart, FunnelChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 
-echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+echarts.use([BarChart, FunnelChart, LineChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
 
-/** A tiny ECharts wrapper (tree-shaken: bar and line charts, SVG renderer). */
+/** A tiny ECharts wrapper (tree-shaken: bar, line and funnel charts, SVG renderer). */
 export default function Chart({ option, height = 260, ariaLabel }: { option: echarts.EChartsCoreOption; height?: number; ariaLabel: string }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);

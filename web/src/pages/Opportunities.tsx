@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Button, DatePicker, Input, Segmented, Select, Space, Spin, Typography } from 'antd';
-import { AppstoreOutlined, BarChartOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { AppstoreOutlined, BarChartOutlined, FunnelPlotOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';
 import { useNavigate } from 'react-router';
@@ -15,6 +15,7 @@ import { fmtMoney } from '../money';
 import { useSession } from '../session';
 import { OpportunityBoard } from './OpportunityBoard';
 import { OpportunityForm } from './OpportunityForm';
+import { FunnelFilters, OpportunityFunnel, funnelOnlyParams } from './OpportunityFunnel';
 import { StatusTag, opportunityStatus, stageName, usePipelines, useStageLabel, type Opportunity, type Pipeline } from './opportunityCommon';
 
 type Month = Schemas['OpportunityForecastMonth'];
@@ -97,7 +98,7 @@ export function ForecastChart({ pipelineId }: { pipelineId?: string }) {
   );
 }
 
-type View = 'list' | 'board' | 'forecast';
+type View = 'list' | 'board' | 'forecast' | 'funnel';
 
 export default function Opportunities() {
   const t = useT();
@@ -146,13 +147,14 @@ export default function Opportunities() {
         <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>{t('商机', 'Opportunities')}</Typography.Title>
         <Segmented<View>
           value={view}
-          onChange={(v) => set({ view: v === 'list' ? undefined : v })}
+          onChange={(v) => set({ view: v === 'list' ? undefined : v, ...(v !== 'funnel' ? funnelOnlyParams : {}) })}
           aria-label={t('视图', 'View')}
           data-testid="opportunity-view"
           options={[
             { value: 'list', label: t('列表', 'List'), icon: <UnorderedListOutlined /> },
             { value: 'board', label: t('看板', 'Board'), icon: <AppstoreOutlined /> },
             { value: 'forecast', label: t('预测', 'Forecast'), icon: <BarChartOutlined /> },
+            { value: 'funnel', label: t('漏斗', 'Funnel'), icon: <FunnelPlotOutlined /> },
           ]}
         />
         <div style={{ flex: 1 }} />
@@ -175,6 +177,7 @@ export default function Opportunities() {
           style={{ width: 150 }}
           options={(pipelines.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
         />
+        {view === 'funnel' && <FunnelFilters sp={sp} set={set} />}
         {view === 'list' && (
           <>
             <Select allowClear placeholder={t('状态', 'Status')} aria-label={t('按状态筛选', 'Filter by status')} value={sp.get('status') ?? undefined} onChange={(v) => set({ status: v })} style={{ width: 110 }} options={Object.keys(opportunityStatus).map((v) => ({ value: v, label: t(...opportunityStatus[v]) }))} />
@@ -198,6 +201,7 @@ export default function Opportunities() {
       )}
       {view === 'board' && (pipeline ? <OpportunityBoard pipeline={pipeline} /> : pipelines.error ? <ErrorState error={pipelines.error} retry={() => void pipelines.refetch()} /> : <Spin />)}
       {view === 'forecast' && <ForecastChart pipelineId={pipelineId} />}
+      {view === 'funnel' && <OpportunityFunnel sp={sp} />}
       <OpportunityForm open={creating} onClose={() => setCreating(false)} onSaved={(id) => nav(`/opportunities/${id}`)} />
     </div>
   );
