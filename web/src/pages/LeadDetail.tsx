@@ -93,8 +93,13 @@ export default function LeadDetail() {
 
   const convert = async (v: Record<string, string>) => {
     const contact = v.contactName ? { name: v.contactName, title: v.title || undefined, mobile: v.mobile || undefined } : undefined;
+    // optionally an opportunity for the new customer (its amount as typed: exact decimal text)
+    const opportunity = (v.oppName ?? '').trim() ? { name: v.oppName.trim(), amount: (v.oppAmount ?? '').trim() || undefined } : undefined;
+    const body: Schemas['LeadConvertRequest'] = {};
+    if (contact) body.contact = contact;
+    if (opportunity) body.opportunity = opportunity;
     try {
-      const r = await run(() => call<Schemas['LeadConvertResult']>('POST', `/leads/${lead.id}/convert`, { body: contact ? { contact } : {} }), {
+      const r = await run(() => call<Schemas['LeadConvertResult']>('POST', `/leads/${lead.id}/convert`, { body }), {
         form: cform,
         success: t('已转化为客户', 'Converted into a customer'),
       });
@@ -212,6 +217,20 @@ export default function LeadDetail() {
           <Form.Item name="mobile" label={t('手机', 'Mobile')}>
             <Input />
           </Form.Item>
+          {s.can('opportunities.create') && (
+            <>
+              <Form.Item name="oppName" label={t('同时创建商机（名称，可选）', 'Also open an opportunity (name, optional)')} rules={[{ max: 200 }]}>
+                <Input placeholder={t(`如：${lead.company || lead.name} 采购项目`, `e.g. ${lead.company || lead.name} purchase`)} />
+              </Form.Item>
+              <Form.Item
+                name="oppAmount"
+                label={t('商机金额', 'Opportunity amount')}
+                rules={[{ pattern: /^\d+(\.\d{1,2})?$/, message: t('金额最多两位小数', 'An amount with at most two decimals') }]}
+              >
+                <Input inputMode="decimal" placeholder="0.00" />
+              </Form.Item>
+            </>
+          )}
           <button type="submit" hidden />
         </Form>
       </Modal>
