@@ -493,12 +493,23 @@ await step('pool: 张伟 releases the lead; 王芳 claims it in another browser 
   await zhang.locator('.ant-table-placeholder').waitFor();
 });
 
-await step('convert: 王芳 converts the lead into a customer with a contact', async () => {
+await step('convert: 王芳 converts the lead into a customer with a contact and an opportunity', async () => {
   await wang.goto(state.leadUrl);
   await btn(wang, '转化为客户').click();
-  await wang.locator('.ant-modal:visible').getByLabel('职务').fill('总经理');
+  const dlg = wang.locator('.ant-modal:visible');
+  await dlg.getByLabel('职务').fill('总经理');
+  await dlg.getByLabel(/同时创建商机/).fill('星河科技 年度服务');
+  await dlg.getByLabel('商机金额').fill('8000.00');
   await modalOk(wang, '转化').click();
   await wang.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
+  const customerId = new URL(wang.url()).pathname.split('/').pop();
+  let opps = [];
+  for (let i = 0; i < 40 && opps.length === 0; i++) {
+    if (i) await sleep(250);
+    opps = (await api(state.adminToken, 'GET', '/opportunities?customerId=' + customerId)).data.items;
+  }
+  expect(opps.length === 1 && opps[0].name === '星河科技 年度服务' && opps[0].amount === '8000.00' && opps[0].contactIds.length === 1,
+    'the conversion\'s opportunity: ' + JSON.stringify(opps));
   await wang.getByRole('heading', { name: '北京星河科技有限公司' }).waitFor();
   await wang.locator('.ant-table-row').filter({ hasText: '王小明' }).waitFor();
   state.customerUrl = new URL(wang.url()).pathname;
