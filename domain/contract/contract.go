@@ -184,6 +184,7 @@ type Contract struct {
 	owner       uuid.UUID
 	status      Status
 	process     *approval.Process
+	routed      []string // everyone any submission was routed to (they may read the contract)
 	amendment   *Change
 	amendReason string
 	termination string
@@ -252,7 +253,17 @@ func (c *Contract) Amendment() *Change {
 func (c *Contract) TerminationReason() string { return c.termination }
 
 // Approvers are everyone the contract's submissions were routed to (they may read it).
-func (c *Contract) Approvers() []string { return c.process.Everyone() }
+func (c *Contract) Approvers() []string { return slices.Clone(c.routed) }
+
+// route adds a submission's approvers to those who may read the contract.
+func (c *Contract) route(p *approval.Process) {
+	for _, a := range p.Everyone() {
+		if !slices.Contains(c.routed, a) {
+			c.routed = append(c.routed, a)
+		}
+	}
+	slices.Sort(c.routed)
+}
 
 func (c *Contract) apply(e event.Event) {
 	switch e := e.(type) {
@@ -267,10 +278,12 @@ func (c *Contract) apply(e event.Event) {
 		c.deleted = true
 	case Submitted:
 		c.process, c.status = approval.Started(e.Submitted), StatusPending
+		c.route(c.process)
 		c.updatedAt = e.At
 	case AmendmentProposed:
 		ch := e.Change
 		c.process, c.amendment, c.amendReason = approval.Started(e.Submitted), &ch, e.Reason
+		c.route(c.process)
 		c.updatedAt = e.At
 	case ApprovalDecided:
 		if c.process == nil {
@@ -575,6 +588,7 @@ type State struct {
 	OwnerID           string            `json:"ownerId"`
 	Status            Status            `json:"status"`
 	Approval          *approval.Process `json:"approval"`
+	Routed            []string          `json:"routed,omitempty"`
 	Amendment         *Change           `json:"amendment"`
 	AmendmentReason   string            `json:"amendmentReason,omitempty"`
 	TerminationReason string            `json:"terminationReason,omitempty"`
@@ -584,7 +598,7 @@ type State struct {
 // State is the contract's state.
 func (c *Contract) State() State {
 	st := State{Number: c.number, Fields: c.fields, Lines: c.Lines(), Amount: c.amount, OwnerID: c.owner.String(), Status: c.status,
-		Approval: c.process.Clone(), Amendment: c.Amendment(), AmendmentReason: c.amendReason, TerminationReason: c.termination, Deleted: c.deleted}
+		Approval: c.process.Clone(), Routed: c.Approvers(), Amendment: c.Amendment(), AmendmentReason: c.amendReason, TerminationReason: c.termination, Deleted: c.deleted}
 	if st.Lines == nil {
 		st.Lines = []lineitem.Line{}
 	}
@@ -594,7 +608,7 @@ func (c *Contract) State() State {
 // Restore is a contract in a state a read model kept.
 func Restore(id uuid.UUID, st State) *Contract {
 	c := &Contract{id: id, number: st.Number, fields: st.Fields, lines: cloneLines(st.Lines), amount: st.Amount, status: st.Status,
-		process: st.Approval.Clone(), amendReason: st.AmendmentReason, termination: st.TerminationReason, deleted: st.Deleted}
+		process: st.Approval.Clone(), routed: slices.Clone(st.Routed), amendReason: st.AmendmentReason, termination: st.TerminationReason, deleted: st.Deleted}
 	c.owner, _ = uuid.Parse(st.OwnerID)
 	if st.Amendment != nil {
 		a := *st.Amendment

@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -130,6 +131,10 @@ func TestRejectionReturnsToDraftAndWithdrawal(t *testing.T) {
 	}
 	if len(c.Process().Steps) != 1 {
 		t.Fatalf("100.00 is not above 10,000: finance's step applies not: %+v", c.Process().Steps)
+	}
+	// finance was routed the first submission: it still reads the contract
+	if a := c.Approvers(); !slices.Contains(a, finance.String()) || !slices.Contains(a, boss.String()) {
+		t.Fatalf("approvers who may read it: %v", a)
 	}
 	if err := c.Withdraw(boss, t0); !errors.Is(err, approval.ErrNotSubmitter) {
 		t.Fatalf("withdrawn by the approver: %v", err)

@@ -164,13 +164,8 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	return nil
 }
 
-// contractMembers are who were routed the contract's approvals.
-func contractMembers(r *contractview.Contract) []string {
-	if r.State.Approval == nil {
-		return nil
-	}
-	return r.State.Approval.Everyone()
-}
+// contractMembers are who were routed the contract's approvals (any submission's).
+func contractMembers(r *contractview.Contract) []string { return r.State.Routed }
 
 // place sets the owner columns from the projection's copy of the organisation.
 func (b *batch) place(ctx context.Context, r *contractview.Contract) error {
