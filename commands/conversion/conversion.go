@@ -95,10 +95,15 @@ func (h *Service) Convert(ctx context.Context, m commands.Meta, leadID uuid.UUID
 			return Converted{}, commands.ErrForbidden
 		}
 		oppID = uuid.NewSHA1(ns, []byte("opportunity:"+leadID.String()))
-		// checked (permission, fields, lines against the catalogue) before anything is written
-		if err := h.Opps.Check(ctx, m.Actor, h.opportunity(oppID, customerID, contactID, uuid.Nil, leadID, *c.Opportunity)); err != nil {
+		// checked (permission, fields, lines against the catalogue) before anything is written;
+		// the lines are recorded priced, so completing the conversion reads no catalogue
+		checked, err := h.Opps.Priced(ctx, m.Actor, h.opportunity(oppID, customerID, contactID, uuid.Nil, leadID, *c.Opportunity))
+		if err != nil {
 			return Converted{}, prefixed("opportunity.", err)
 		}
+		o := *c.Opportunity
+		o.Lines = checked.Lines
+		c.Opportunity = &o
 	}
 	res, err := h.Leads.Edit(ctx, m, leadID, role.LeadsConvert, func(l *lead.Lead) error {
 		return l.ConvertWith(customerID, contactID, cf, oppID, c.Opportunity, c.WithoutRemark, m.Actor.ID, h.Clock())
@@ -202,8 +207,10 @@ func (h *Service) openOpportunity(ctx context.Context, m commands.Meta, leadID u
 	if conv.ContactID != "" {
 		contactID, _ = uuid.Parse(conv.ContactID)
 	}
-	r, err := h.Opps.Create(ctx, m, h.opportunity(id, customerID, contactID, owner, leadID, *conv.Opportunity))
-	if err != nil && !errors.Is(err, commands.ErrAlreadyExists) {
+	// Adopt reads only the event store: the conversions follower runs this inside its page's
+	// transaction, where a read-model read could wait on that transaction (SQLite).
+	r, err := h.Opps.Adopt(ctx, m, h.opportunity(id, customerID, contactID, owner, leadID, *conv.Opportunity))
+	if err != nil {
 		return 0, err
 	}
 	return max(last, r.Position), nil

@@ -146,11 +146,45 @@ func (s *Service) prepare(ctx context.Context, a access.Actor, c Create) (*oppor
 	return opportunity.New(id, c.Fields, p, c.Stage, lines, owner, c.FromLeadID, a.ID, s.clock())
 }
 
-// Check tells whether Create would accept c, leaving out its references: a conversion checks the
-// opportunity it will open for a customer that does not exist yet, before it records anything.
-func (s *Service) Check(ctx context.Context, a access.Actor, c Create) error {
-	_, err := s.prepare(ctx, a, c)
-	return err
+// Priced tells whether Create would accept c, leaving out its references, and answers c with its
+// lines priced from the catalogue: a conversion checks the opportunity it will open for a customer
+// that does not exist yet, before it records anything, and records the priced lines.
+func (s *Service) Priced(ctx context.Context, a access.Actor, c Create) (Create, error) {
+	if _, err := s.prepare(ctx, a, c); err != nil {
+		return c, err
+	}
+	lines, err := s.priced(ctx, c.Lines)
+	c.Lines = lines
+	return c, err
+}
+
+// Adopt creates an opportunity a process decided and checked before (a lead conversion's), with
+// its owner, reading nothing but the event store (processes run it inside a projection's
+// transaction). An opportunity already there is left as it is.
+func (s *Service) Adopt(ctx context.Context, m commands.Meta, c Create) (commands.Result, error) {
+	m.Command = commands.OpportunityCreate
+	if l, err := s.repo.Load(ctx, c.ID); err == nil {
+		return commands.Result{ID: c.ID, Version: l.Root.Version(), Position: l.Position}, nil
+	} else if !errors.Is(err, commands.ErrNotFound) {
+		return commands.Result{}, err
+	}
+	p, err := s.Pipeline(ctx, opportunity.DefaultPipelineID)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	o, err := opportunity.New(c.ID, c.Fields, p, "", c.Lines, c.OwnerID, c.FromLeadID, m.Actor.ID, s.clock())
+	if err != nil {
+		return commands.Result{}, err
+	}
+	res, err := s.repo.Create(ctx, m, c.ID, o)
+	if errors.Is(err, commands.ErrAlreadyExists) { // created a moment ago by another process: where it landed
+		l, lerr := s.repo.Load(ctx, c.ID)
+		if lerr != nil {
+			return commands.Result{}, lerr
+		}
+		return commands.Result{ID: c.ID, Version: l.Root.Version(), Position: l.Position}, nil
+	}
+	return res, err
 }
 
 // priced copies a product's name and price into lines that leave them out.
