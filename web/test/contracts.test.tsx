@@ -193,7 +193,8 @@ test('/contracts/new?opportunityId= starts from the won opportunity: its custome
   renderWith(<Contracts />, { path: '/contracts/new', route: '/contracts/new?opportunityId=o1', s: session(['contracts.read', 'contracts.create']) });
   const dialog = await dialogTitled('新建合同');
   await waitFor(() => expect(within(dialog).getByLabelText('合同名称')).toHaveValue('ERP 升级'));
-  expect(within(within(dialog).getByTestId('line-editor')).getByText('标准版')).toBeInTheDocument();
+  // the line's product shows by its name once the picker has its options (an asynchronous read)
+  expect(await within(within(dialog).getByTestId('line-editor')).findByText(/^标准版/, {}, { timeout: 30000 })).toBeInTheDocument();
   await waitFor(() => expect(within(dialog).getByLabelText('合同金额')).toHaveValue('20000.00'));
   expect(within(dialog).getAllByText('北京星河科技有限公司').length).toBeGreaterThan(0);
   expect(within(dialog).getByText('取自商机')).toBeInTheDocument();
