@@ -22,7 +22,7 @@ type Dialect struct{}
 var _ readmodels.Dialect = Dialect{}
 
 // DefaultMaxConns is the size of the connection pool when Options leave it 0.
-const DefaultMaxConns = 8
+const DefaultMaxConns = 24
 
 // Options tune the read-model database.
 type Options struct {
@@ -41,7 +41,10 @@ func OpenWith(ctx context.Context, path string, o Options) (*readmodels.DB, erro
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
 	}
-	// Seven projections, their deferred checkpoint writes and the requests' own writes (sessions,
+	// The pool is larger than the number of projections (twelve, and a rebuild of all of them runs
+	// a second runner each): with fewer connections than runners, runners waiting for the write lock
+	// held every connection while the engine itself waited for one (a rebuild --all hung).
+	// The projections, their deferred checkpoint writes and the requests' own writes (sessions,
 	// idempotency keys, leases) share the one write lock, which SQLite does not hand out in turn: a
 	// writer that keeps losing it was refused after the event store's 10 s (SQLITE_BUSY, seen under
 	// the race detector on a loaded machine). The read store waits 30 s.
