@@ -367,15 +367,22 @@ func countBounded(ctx context.Context, db *DB, table string, q *ListQuery) (int6
 	if len(where) > 0 {
 		filter = " WHERE " + strings.Join(where, " AND ")
 	}
-	var n int64
-	err := db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM (SELECT 1 FROM "+table+filter+" LIMIT ?) c"), append(args, TotalBound+1)...).Scan(&n)
+	n, exact, err := db.BoundedCount(ctx, table+filter, args)
 	if err != nil {
 		return 0, false, fmt.Errorf("count %s: %w", table, err)
 	}
-	if n > TotalBound {
-		return TotalBound, false, nil
+	return n, exact, nil
+}
+
+// BoundedCount counts the rows of "FROM <from>" (tables, joins and a WHERE, with args) up to
+// TotalBound: exact below it, else TotalBound with exact false. It stops reading at the bound, so
+// it costs at most TotalBound+1 index entries whatever the table's size.
+func (db *DB) BoundedCount(ctx context.Context, from string, args []any) (n int64, exact bool, err error) {
+	err = db.SQL.QueryRowContext(ctx, db.Q("SELECT count(*) FROM (SELECT 1 FROM "+from+" LIMIT ?) c"), append(slices.Clone(args), TotalBound+1)...).Scan(&n)
+	if err != nil || n <= TotalBound {
+		return n, err == nil, err
 	}
-	return n, true, nil
+	return TotalBound, false, nil
 }
 
 // GetScoped reads one row by id if the scope covers it (ErrNotFound otherwise).

@@ -184,10 +184,8 @@ func (v *Views) List(ctx context.Context, q Query) (readmodels.Page[*Item], erro
 	}
 	page.Items = readmodels.NonNil(page.Items)
 	// Totals: exact up to the bound (a user's inbox is counted from its own index range).
-	var n int64
-	if err := v.SQL.QueryRowContext(ctx, v.Q(`SELECT count(*) FROM (SELECT 1 FROM `+countFrom+` LIMIT `+strconv.FormatInt(readmodels.TotalBound+1, 10)+`) x`), countArgs...).Scan(&n); err != nil {
+	if page.Total, page.TotalExact, err = v.BoundedCount(ctx, countFrom, countArgs); err != nil {
 		return page, fmt.Errorf("approval inbox total: %w", err)
 	}
-	page.Total, page.TotalExact = min(n, readmodels.TotalBound), n <= readmodels.TotalBound
 	return page, nil
 }
