@@ -127,18 +127,7 @@ type ContractCreate struct {
 func (a api) create(r *http.Request) (httpkit.Reply, error) {
 	return httpkit.Create[ContractCreate]{Kit: a.Kit, Run: func(ctx context.Context, m commands.Meta, in *ContractCreate) (commands.Result, error) {
 		c := contractcmd.Create{Number: in.Number, Fields: in.Fields, Lines: in.Lines}
-		p := httpkit.Params(nil)
-		for _, x := range []struct {
-			name, v string
-			dst     *uuid.UUID
-		}{{"id", in.ID, &c.ID}, {"ownerId", in.OwnerID, &c.OwnerID}} {
-			if x.v != "" {
-				id, err := httpkit.ParseUUID(x.name, x.v)
-				p.Add(x.name, err)
-				*x.dst = id
-			}
-		}
-		if err := p.Err(); err != nil {
+		if err := httpkit.BodyIDs(httpkit.BodyID{Field: "id", Text: in.ID, Dst: &c.ID}, httpkit.BodyID{Field: "ownerId", Text: in.OwnerID, Dst: &c.OwnerID}); err != nil {
 			return commands.Result{}, err
 		}
 		return a.Contracts.Create(ctx, m, c)

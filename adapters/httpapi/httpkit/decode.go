@@ -393,3 +393,23 @@ func PathVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
 func LimitedBody(r *http.Request, limit int64) io.ReadCloser {
 	return http.MaxBytesReader(writerOf(r), r.Body, limit)
 }
+
+// BodyID is an optional id field of a body: its JSON name, its text and where it goes.
+type BodyID struct {
+	Field, Text string
+	Dst         *uuid.UUID
+}
+
+// BodyIDs parses the optional ids of a body ("" leaves the destination uuid.Nil), reporting every
+// malformed one by its field.
+func BodyIDs(ids ...BodyID) error {
+	p := Params(nil)
+	for _, x := range ids {
+		if x.Text != "" {
+			id, err := ParseUUID(x.Field, x.Text)
+			p.Add(x.Field, err)
+			*x.Dst = id
+		}
+	}
+	return p.Err()
+}

@@ -105,18 +105,7 @@ type OpportunityCreate struct {
 func (a api) create(r *http.Request) (httpkit.Reply, error) {
 	return httpkit.Create[OpportunityCreate]{Kit: a.Kit, Run: func(ctx context.Context, m commands.Meta, in *OpportunityCreate) (commands.Result, error) {
 		c := opportunitycmd.Create{Fields: in.Fields, Stage: in.Stage, Lines: in.Lines}
-		p := httpkit.Params(nil)
-		for _, x := range []struct {
-			name, v string
-			dst     *uuid.UUID
-		}{{"id", in.ID, &c.ID}, {"pipelineId", in.PipelineID, &c.PipelineID}, {"ownerId", in.OwnerID, &c.OwnerID}} {
-			if x.v != "" {
-				id, err := httpkit.ParseUUID(x.name, x.v)
-				p.Add(x.name, err)
-				*x.dst = id
-			}
-		}
-		if err := p.Err(); err != nil {
+		if err := httpkit.BodyIDs(httpkit.BodyID{Field: "id", Text: in.ID, Dst: &c.ID}, httpkit.BodyID{Field: "pipelineId", Text: in.PipelineID, Dst: &c.PipelineID}, httpkit.BodyID{Field: "ownerId", Text: in.OwnerID, Dst: &c.OwnerID}); err != nil {
 			return commands.Result{}, err
 		}
 		return a.Opportunities.Create(ctx, m, c)
