@@ -107,6 +107,12 @@ func New(store eventstore.Store, registry *event.Registry, clock commands.Clock,
 // ErrDuplicateNumber: another contract holds the number (case-insensitively).
 var ErrDuplicateNumber = errors.New("another contract has this number")
 
+// newNumbering is the numbering before any event (the default pattern, nothing issued).
+func newNumbering() *contract.Numbering {
+	n, _ := contract.RehydrateNumbering(contract.NumberingID, nil)
+	return n
+}
+
 // DuplicateNumberError: another contract holds the number.
 type DuplicateNumberError struct {
 	Number   string
@@ -211,10 +217,7 @@ func (s *Service) issue(ctx context.Context, m commands.Meta, id uuid.UUID) (str
 	um.IfMatch, um.Command = nil, commands.ContractCreate
 	for range 20 {
 		var number string
-		if _, err := s.numbering.UpdateOrCreate(ctx, um, contract.NumberingID, func() *contract.Numbering {
-			n, _ := contract.RehydrateNumbering(contract.NumberingID, nil)
-			return n
-		}, func(n *contract.Numbering) error {
+		if _, err := s.numbering.UpdateOrCreate(ctx, um, contract.NumberingID, newNumbering, func(n *contract.Numbering) error {
 			var err error
 			number, err = n.Issue(day, nil, m.Actor.ID, s.clock())
 			return err
@@ -502,8 +505,5 @@ func (s *Service) SetNumbering(ctx context.Context, m commands.Meta, pattern str
 	if !m.Actor.Can(role.SettingsManage) {
 		return commands.Result{}, commands.ErrForbidden
 	}
-	return s.numbering.UpdateOrCreate(ctx, m, contract.NumberingID, func() *contract.Numbering {
-		n, _ := contract.RehydrateNumbering(contract.NumberingID, nil)
-		return n
-	}, func(n *contract.Numbering) error { return n.SetPattern(pattern, m.Actor.ID, s.clock()) })
+	return s.numbering.UpdateOrCreate(ctx, m, contract.NumberingID, newNumbering, func(n *contract.Numbering) error { return n.SetPattern(pattern, m.Actor.ID, s.clock()) })
 }
