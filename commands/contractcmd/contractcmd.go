@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"time"
@@ -106,6 +107,10 @@ func New(store eventstore.Store, registry *event.Registry, clock commands.Clock,
 
 // ErrDuplicateNumber: another contract holds the number (case-insensitively).
 var ErrDuplicateNumber = errors.New("another contract has this number")
+
+// maxNumberingConflicts bounds how often one create retries the numbering stream after another
+// writer got there first (each retry already retried a few times in the repository).
+const maxNumberingConflicts = 100
 
 // newNumbering is the numbering before any event (the default pattern, nothing issued).
 func newNumbering() *contract.Numbering {
@@ -215,13 +220,27 @@ func (s *Service) issue(ctx context.Context, m commands.Meta, id uuid.UUID) (str
 	day := s.clock().In(s.deps.Zone(ctx))
 	um := m
 	um.IfMatch, um.Command = nil, commands.ContractCreate
-	for range 20 {
+	// Every generated number is decided on the one numbering stream: creates at the same moment
+	// conflict there and try again (after a short random pause, so they do not collide again in
+	// step) rather than fail — the repository's own few retries are not enough for a burst.
+	taken := 0
+	for conflicts := 0; taken < 20; {
 		var number string
-		if _, err := s.numbering.UpdateOrCreate(ctx, um, contract.NumberingID, newNumbering, func(n *contract.Numbering) error {
+		_, err := s.numbering.UpdateOrCreate(ctx, um, contract.NumberingID, newNumbering, func(n *contract.Numbering) error {
 			var err error
 			number, err = n.Issue(day, nil, m.Actor.ID, s.clock())
 			return err
-		}); err != nil {
+		})
+		if errors.Is(err, eventstore.ErrConcurrency) && conflicts < maxNumberingConflicts {
+			conflicts++
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(time.Duration(1+rand.IntN(5*min(conflicts, 10))) * time.Millisecond):
+			}
+			continue
+		}
+		if err != nil {
 			return "", err
 		}
 		holder, err := s.numbers.Reserve(ctx, m, contract.NumberKey(number), id)
@@ -231,6 +250,7 @@ func (s *Service) issue(ctx context.Context, m commands.Meta, id uuid.UUID) (str
 		if holder == uuid.Nil {
 			return number, nil
 		}
+		taken++
 	}
 	return "", &field.Error{Field: "number", Message: "twenty generated numbers in a row are taken; enter one", Code: "duplicate_number"}
 }
