@@ -24,8 +24,16 @@ type Products interface {
 // PriceLines checks that each line names a product on sale and copies the product's name and
 // price into lines that leave them out.
 func PriceLines(ctx context.Context, products Products, in []lineitem.Input) ([]lineitem.Input, error) {
+	if len(in) > lineitem.Max { // refused before any product is read
+		return nil, field.Errorf("lines", "holds %d lines; at most %d", len(in), lineitem.Max)
+	}
 	out := slices.Clone(in)
 	var errs []error
+	type found struct {
+		name, price string
+		err         error
+	}
+	seen := map[uuid.UUID]found{} // a product on several lines is read once
 	for i := range out {
 		l := &out[i]
 		id, err := uuid.Parse(l.ProductID)
@@ -40,7 +48,12 @@ func PriceLines(ctx context.Context, products Products, in []lineitem.Input) ([]
 		}
 		// Every line names a product of the catalogue that is on sale, whether or not its name
 		// and price are given (a line's price may differ from the suggested one).
-		name, price, err := products.Product(ctx, id)
+		f, ok := seen[id]
+		if !ok {
+			f.name, f.price, f.err = products.Product(ctx, id)
+			seen[id] = f
+		}
+		name, price, err := f.name, f.price, f.err
 		if errors.Is(err, ErrNotFound) {
 			errs = append(errs, &field.Error{Field: fmt.Sprintf("lines[%d].productId", i), Message: "no such product", Code: "unknown_product"})
 			continue

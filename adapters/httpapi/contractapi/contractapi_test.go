@@ -60,6 +60,11 @@ func TestContractApproval(t *testing.T) {
 		h.Must(h.Do("POST", "/api/v1/opportunities/"+opp+"/win", sales, nil), 200)
 		fieldErr(t, h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "ERP 合同", "opportunityId": opp, "startsOn": "2027-01-01", "endsOn": "2026-12-31"}), 422), "endsOn", "ends_before_start")
 		fieldErr(t, h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "ERP 合同", "customerId": cust, "amount": "1.005"}), 422), "amount", "too_many_decimals")
+		tooMany := make([]map[string]any, 201)
+		for i := range tooMany {
+			tooMany[i] = map[string]any{"productId": products[0], "quantity": "1"}
+		}
+		fieldErr(t, h.Must(h.Do("POST", "/api/v1/contracts", sales, map[string]any{"name": "ERP 合同", "customerId": cust, "lines": tooMany}), 422), "lines", "")
 		if l := h.Must(h.Do("GET", "/api/v1/contracts", sales, nil, "X-Chronicle-Min-Position", h.Head()), 200); l.Body["total"] != float64(0) {
 			t.Fatalf("refused creates wrote something: %s", l.Raw)
 		}
