@@ -77,16 +77,9 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	case approval.SubmittedCarrier:
 		return b.submitted(ctx, e, kind, subject, d.ApprovalSubmission())
 	case approval.DecidedCarrier:
-		return b.changed(ctx, e, subject, func(p *approval.Process) error {
-			dec := d.ApprovalDecision()
-			p.Apply(dec)
-			return nil
-		}, d.ApprovalDecision())
+		return b.changed(ctx, e, subject, d.ApprovalDecision())
 	case approval.WithdrawnCarrier:
-		return b.changed(ctx, e, subject, func(p *approval.Process) error {
-			p.Apply(d.ApprovalWithdrawal())
-			return nil
-		}, nil)
+		return b.changed(ctx, e, subject, d.ApprovalWithdrawal())
 	}
 	return nil
 }
@@ -120,8 +113,9 @@ func (b *batch) wait(ctx context.Context, subject string, seq int64, p *approval
 	return nil
 }
 
-// changed applies a decision or withdrawal to the subject's latest submission.
-func (b *batch) changed(ctx context.Context, e eventstore.Event, subject string, apply func(*approval.Process) error, dec any) error {
+// changed applies a decision or withdrawal (approval.Decided, approval.WithdrawnBy) to the
+// subject's latest submission.
+func (b *batch) changed(ctx context.Context, e eventstore.Event, subject string, change any) error {
 	var seq int64
 	var status, purpose, submitter, steps string
 	var step int
@@ -135,9 +129,7 @@ func (b *batch) changed(ctx context.Context, e eventstore.Event, subject string,
 	if err := json.Unmarshal([]byte(steps), &p.Steps); err != nil {
 		return err
 	}
-	if err := apply(p); err != nil {
-		return err
-	}
+	p.Apply(change)
 	js, err := json.Marshal(p.Steps)
 	if err != nil {
 		return err
@@ -147,7 +139,7 @@ func (b *batch) changed(ctx context.Context, e eventstore.Event, subject string,
 		p.Status, p.Current, string(js), dl.Time(e.OccurredAt), int64(e.Position), subject, seq); err != nil {
 		return err
 	}
-	if d, ok := dec.(approval.Decided); ok {
+	if d, ok := change.(approval.Decided); ok {
 		if _, err := b.tx.Exec(ctx, `INSERT INTO `+b.decided+` (user_id, subject_id, seq, step, decided_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			d.By, subject, seq, d.Step, dl.Time(d.At)); err != nil {
 			return err
