@@ -514,14 +514,13 @@ func (v *Views) Forecast(ctx context.Context, r Reader, pipeline *uuid.UUID, fro
 	if r.Scope.None {
 		return out, nil
 	}
+	sums := make([][2]money.Amount, months) // amount and weighted amount per month, formatted at the end
 	add := func(stmt string, args ...any) error {
 		return v.sums(ctx, stmt, args, func(month string, n int64, amount, weighted money.Amount) {
 			for i := range out {
 				if out[i].Month == month {
-					a, _ := money.ParseAmount("amount", out[i].Amount)
-					w, _ := money.ParseAmount("weighted", out[i].Weighted)
 					out[i].Count += n
-					out[i].Amount, out[i].Weighted = a.Add(amount).String(), w.Add(weighted).String()
+					sums[i][0], sums[i][1] = sums[i][0].Add(amount), sums[i][1].Add(weighted)
 				}
 			}
 		})
@@ -555,6 +554,9 @@ func (v *Views) Forecast(ctx context.Context, r Reader, pipeline *uuid.UUID, fro
 		if err := add(stmt+" GROUP BY substr(expected_close, 1, 7)", args...); err != nil {
 			return nil, err
 		}
+	}
+	for i := range out {
+		out[i].Amount, out[i].Weighted = sums[i][0].String(), sums[i][1].String()
 	}
 	return out, nil
 }
