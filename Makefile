@@ -60,6 +60,8 @@ bench:
 	$(GO) test -run '^$$' -bench LeadSearch -benchtime 200x -timeout 30m ./projections/leadproj/
 	$(GO) test -run '^$$' -bench OperationLog -benchtime 50x -timeout 30m ./projections/auditproj/
 	$(GO) test -run '^$$' -bench 'OpportunityBoard/postgres' -benchtime 1x -timeout 40m ./projections/opportunityproj/
+	$(GO) test -run '^$$' -bench FinanceStatistics -benchtime 1x -timeout 40m ./projections/financeproj/
+	$(GO) test -run '^$$' -bench Inbox -benchtime 1x -timeout 30m ./projections/notifyproj/
 
 # The load harness (docs/performance.md, "Load harness"): seed a data set through the fast import
 # path, serve it and drive it with virtual users; settings such as LOAD_ENGINE=postgres,

@@ -37,6 +37,8 @@ func RegisterEvents(r *event.Registry) {
 		func() event.Event { return &Reserved{kind: CustomerNameKind} },
 		func() event.Event { return &Reserved{kind: ProductCodeKind} },
 		func() event.Event { return &Reserved{kind: ContractNumberKind} },
+		func() event.Event { return &Reserved{kind: SupplierNameKind} },
+		func() event.Event { return &Reserved{kind: WorkLogPeriodKind} },
 		func() event.Event { return &ClaimDecided{kind: LeadClaimsKind} },
 		func() event.Event { return &ClaimDecided{kind: CustomerClaimsKind} })
 	// username.reserved.v1 was {username, userId}; the key is the lower-cased, trimmed username.
@@ -57,6 +59,10 @@ const (
 	ProductCodeKind  = "productcode"
 	// ContractNumberKind reserves contract numbers (compared by contract.NumberKey).
 	ContractNumberKind = "contractnumber"
+	// SupplierNameKind reserves supplier names (compared by finance.SupplierKey).
+	SupplierNameKind = "suppliername"
+	// WorkLogPeriodKind reserves a writer's work log of one kind and period (worklog.Key).
+	WorkLogPeriodKind = "worklogperiod"
 )
 
 // reservationGrace is how long a reservation whose record does not exist is presumed to be a

@@ -190,6 +190,19 @@ func WriteOnly[R any](name, typ string, arg func(d Dialect, r *R) any) Col[R] {
 	return Col[R]{Name: name, Type: typ, Arg: arg}
 }
 
+// Pick is the columns named, in the table's order (a lighter read of the same rows).
+func (t Table[R]) Pick(names ...string) Table[R] {
+	var out Table[R]
+	for _, c := range t {
+		for _, n := range names {
+			if c.Name == n {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
 // Cols joins column groups (a view's own and the blocks it embeds) into one table.
 func Cols[R any](groups ...[]Col[R]) Table[R] {
 	var t Table[R]

@@ -192,6 +192,28 @@ var operationalSchema = []string{
 		problems TEXT NOT NULL,
 		PRIMARY KEY (import_id, seq))`,
 	`CREATE INDEX IF NOT EXISTS import_errors_row ON import_errors (import_id, row_no, seq)`,
+	// mail_outbox: the e-mails of the mailer (adapters/mailer), one per notification (keyed by
+	// the notification's id, so nothing is e-mailed twice) or per password-reset request;
+	// operational, not derived from events. mail_checkpoint: the log position of the last
+	// notification the mailer looked at.
+	`CREATE TABLE IF NOT EXISTS mail_outbox (
+		id TEXT PRIMARY KEY,
+		kind TEXT NOT NULL,
+		recipient_id TEXT NOT NULL,
+		address TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		body TEXT NOT NULL,
+		status TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		last_error TEXT NOT NULL DEFAULT '',
+		next_attempt {time} NOT NULL,
+		created_at {time} NOT NULL,
+		sent_at {time})`,
+	`CREATE INDEX IF NOT EXISTS mail_outbox_due ON mail_outbox (status, next_attempt, id)`,
+	`CREATE INDEX IF NOT EXISTS mail_outbox_list ON mail_outbox (status, created_at, id)`,
+	`CREATE TABLE IF NOT EXISTS mail_checkpoint (
+		name TEXT PRIMARY KEY,
+		position {bigint} NOT NULL)`,
 }
 
 // Time scans a time column from either engine (PostgreSQL gives time.Time, SQLite text).

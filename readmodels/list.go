@@ -103,6 +103,23 @@ type Cond struct {
 	Args []any
 }
 
+// Besides appends to branches one more (the records a reader takes part in, beside those of the
+// owners of their scope) made disjoint from them: the arms of a list are merged with UNION ALL,
+// so a row two arms select would be listed twice. extra's rows that an owner branch already
+// selects are left to that branch.
+func Besides(branches []Cond, extra Cond) []Cond {
+	if len(branches) == 0 {
+		return []Cond{extra}
+	}
+	ors := make([]string, len(branches))
+	args := slices.Clone(extra.Args)
+	for i, b := range branches {
+		ors[i] = "(" + b.SQL + ")"
+		args = append(args, b.Args...)
+	}
+	return append(slices.Clone(branches), Cond{SQL: "(" + extra.SQL + ") AND NOT COALESCE(" + strings.Join(ors, " OR ") + ", FALSE)", Args: args})
+}
+
 // Add appends a condition and its arguments.
 func (q *ListQuery) Add(cond string, args ...any) {
 	q.Where = append(q.Where, cond)
@@ -387,11 +404,18 @@ func (db *DB) BoundedCount(ctx context.Context, from string, args []any) (n int6
 
 // GetScoped reads one row by id if the scope covers it (ErrNotFound otherwise).
 func GetScoped[T any](ctx context.Context, db *DB, table, columns string, scope Scope, id uuid.UUID, scan func(Scanner) (T, error)) (T, error) {
+	cond, args := scope.Condition()
+	return GetWhere(ctx, db, table, columns, cond, args, id, scan)
+}
+
+// GetWhere reads the row id of table if it also meets cond (the reader's sight; "" for none):
+// ErrNotFound otherwise.
+func GetWhere[T any](ctx context.Context, db *DB, table, columns, cond string, condArgs []any, id uuid.UUID, scan func(Scanner) (T, error)) (T, error) {
 	stmt := "SELECT " + columns + " FROM " + table + " WHERE id = ?"
 	args := []any{id.String()}
-	if cond, a := scope.Condition(); cond != "" {
+	if cond != "" {
 		stmt += " AND " + cond
-		args = append(args, a...)
+		args = append(args, condArgs...)
 	}
 	v, err := scan(db.SQL.QueryRowContext(ctx, db.Q(stmt), args...))
 	if errors.Is(err, sql.ErrNoRows) {

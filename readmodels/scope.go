@@ -144,12 +144,27 @@ func (db *DB) OwnerBranches(ctx context.Context, users string, s Scope, owner *u
 // nil means one walk of the sort index: the scope covers everyone, or more than MaxOwnerBranches
 // users. The scope's condition (UserCondition, Condition) stays in the query as well.
 func (db *DB) UserBranches(ctx context.Context, users string, s Scope, column string) ([]Cond, error) {
+	ids, err := db.CoveredUsers(ctx, users, s, MaxOwnerBranches)
+	if err != nil || ids == nil {
+		return nil, err
+	}
+	out := make([]Cond, 0, len(ids)+1)
+	for _, id := range ids {
+		out = append(out, Cond{SQL: column + " = ?", Args: []any{id}})
+	}
+	return out, nil
+}
+
+// CoveredUsers lists the users whose rows the scope covers, the reader first (users is the
+// organisation users table the scope is judged by); nil when the scope covers everyone, or more
+// than limit users.
+func (db *DB) CoveredUsers(ctx context.Context, users string, s Scope, limit int) ([]string, error) {
 	if s.None || s.All || s.Kind == role.ScopeAll {
 		return nil, nil
 	}
 	ids := []string{s.UserID.String()}
 	if cond, args := s.coveredUsers(); cond != "" {
-		rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT id FROM "+users+" WHERE "+cond+" ORDER BY id LIMIT ?"), append(args, MaxOwnerBranches+1)...)
+		rows, err := db.SQL.QueryContext(ctx, db.Q("SELECT id FROM "+users+" WHERE "+cond+" ORDER BY id LIMIT ?"), append(args, limit+1)...)
 		if err != nil {
 			return nil, fmt.Errorf("scope users: %w", err)
 		}
@@ -166,13 +181,9 @@ func (db *DB) UserBranches(ctx context.Context, users string, s Scope, column st
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		if len(ids) > MaxOwnerBranches {
+		if len(ids) > limit {
 			return nil, nil
 		}
 	}
-	out := make([]Cond, 0, len(ids)+1)
-	for _, id := range ids {
-		out = append(out, Cond{SQL: column + " = ?", Args: []any{id}})
-	}
-	return out, nil
+	return ids, nil
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,41 +23,59 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/scheduleapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
+	"github.com/chronicle-crm/chronicle/adapters/mailer"
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
+	"github.com/chronicle-crm/chronicle/adapters/secretbox"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/commands/announcementcmd"
 	"github.com/chronicle-crm/chronicle/commands/approvalcmd"
 	"github.com/chronicle-crm/chronicle/commands/contractcmd"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
 	"github.com/chronicle-crm/chronicle/commands/dictcmd"
+	"github.com/chronicle-crm/chronicle/commands/financecmd"
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/notifycmd"
 	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
 	"github.com/chronicle-crm/chronicle/commands/productcmd"
+	"github.com/chronicle-crm/chronicle/commands/schedulecmd"
+	"github.com/chronicle-crm/chronicle/commands/taskcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/commands/worklogcmd"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/finance"
+	"github.com/chronicle-crm/chronicle/domain/money"
 	"github.com/chronicle-crm/chronicle/domain/opportunity"
 	"github.com/chronicle-crm/chronicle/domain/product"
+	"github.com/chronicle-crm/chronicle/domain/task"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
+	"github.com/chronicle-crm/chronicle/readmodels/announcementview"
 	"github.com/chronicle-crm/chronicle/readmodels/approvalview"
 	"github.com/chronicle-crm/chronicle/readmodels/auditview"
 	"github.com/chronicle-crm/chronicle/readmodels/contractview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
+	"github.com/chronicle-crm/chronicle/readmodels/financeview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/loginview"
+	"github.com/chronicle-crm/chronicle/readmodels/notifyview"
 	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 	"github.com/chronicle-crm/chronicle/readmodels/productview"
+	"github.com/chronicle-crm/chronicle/readmodels/scheduleview"
+	"github.com/chronicle-crm/chronicle/readmodels/taskview"
 	"github.com/chronicle-crm/chronicle/readmodels/workbenchview"
+	"github.com/chronicle-crm/chronicle/readmodels/worklogview"
 	"github.com/chronicle-crm/chronicle/web"
 )
 
@@ -87,6 +106,21 @@ type Config struct {
 	// (CHRONICLE_SQLITE_READERS, default DefaultPoolSize).
 	PGMaxConns    int
 	SQLiteReaders int
+	// OverdueInterval is how often the overdue job runs (CHRONICLE_OVERDUE_INTERVAL, default 1 h;
+	// it also runs at start).
+	OverdueInterval time.Duration
+	// ReminderInterval is how often the task reminder process looks for reminders and overdue
+	// notices due (CHRONICLE_REMINDER_INTERVAL, default 1 min).
+	ReminderInterval time.Duration
+	// MailInterval is how often the mailer looks for new notifications to e-mail and deliveries
+	// to retry (CHRONICLE_MAIL_INTERVAL, default 30 s).
+	MailInterval time.Duration
+	// PublicURL is the address of the web UI in e-mailed links (CHRONICLE_PUBLIC_URL, default
+	// http://localhost:8080): a background job has no request to take it from.
+	PublicURL string
+	// SecretKeyFile holds the 32-byte key that encrypts the secrets Chronicle stores (the SMTP
+	// password) (CHRONICLE_SECRET_KEY_FILE; default secret.key in DataDir, created 0600 on first use).
+	SecretKeyFile string
 	Clock         commands.Clock
 }
 
@@ -115,6 +149,18 @@ func (c *Config) Defaults() {
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
+	}
+	if c.ReminderInterval <= 0 {
+		c.ReminderInterval = ReminderInterval
+	}
+	if c.OverdueInterval <= 0 {
+		c.OverdueInterval = OverdueInterval
+	}
+	if c.MailInterval <= 0 {
+		c.MailInterval = MailInterval
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://localhost:8080"
 	}
 	if c.HashConcurrency <= 0 {
 		c.HashConcurrency = usercmd.DefaultHashConcurrency()
@@ -165,40 +211,57 @@ type App struct {
 	Store    eventstore.Store
 	DB       *readmodels.DB
 	Views
-	Engine    *engine.Engine
-	Leads     *leadcmd.Service
-	Customers *customercmd.Service
-	Contacts  *customercmd.Contacts
-	Convert   *conversion.Service
-	Users     *usercmd.Users
-	Org       *orgcmd.Service
-	Dict      *dictcmd.Service
-	Opps      *opportunitycmd.Service
-	Products  *productcmd.Service
-	Contracts *contractcmd.Service
-	Approvals *approvalcmd.Service
-	Auth      *usercmd.Auth
-	Imports   *dataimport.Runner
-	FollowUps followup.Service
-	Metrics   *httpapi.Metrics
-	API       *httpapi.Server
+	Engine        *engine.Engine
+	Leads         *leadcmd.Service
+	Customers     *customercmd.Service
+	Contacts      *customercmd.Contacts
+	Convert       *conversion.Service
+	Users         *usercmd.Users
+	Org           *orgcmd.Service
+	Dict          *dictcmd.Service
+	Opps          *opportunitycmd.Service
+	Products      *productcmd.Service
+	Contracts     *contractcmd.Service
+	Approvals     *approvalcmd.Service
+	Finance       *financecmd.Service
+	Tasks         *taskcmd.Service
+	Schedules     *schedulecmd.Service
+	Feeds         *schedulecmd.Feeds
+	Inbox         *notifycmd.Service
+	Auth          *usercmd.Auth
+	Imports       *dataimport.Runner
+	FollowUps     followup.Service
+	Metrics       *httpapi.Metrics
+	API           *httpapi.Server
+	Announcements *announcementcmd.Service
+	WorkLogs      *worklogcmd.Service
+	// Mailer e-mails notifications and password-reset links; Secrets seals and opens the SMTP
+	// password.
+	Mailer  *mailer.Mailer
+	Secrets *secretbox.Box
 }
 
 // Views are the read models, one per module, over the one read-model database (the operation
 // log also reads the events of its pages from the event store).
 type Views struct {
-	LeadViews      *leadview.Views
-	CustomerViews  *customerview.Views
-	OrgViews       *orgview.Views
-	LoginViews     *loginview.Views
-	AuditViews     *auditview.Views
-	ImportViews    *importview.Views
-	WorkbenchViews *workbenchview.Views
-	DictViews      *dictview.Views
-	OppViews       *opportunityview.Views
-	ProductViews   *productview.Views
-	ContractViews  *contractview.Views
-	ApprovalViews  *approvalview.Views
+	LeadViews         *leadview.Views
+	CustomerViews     *customerview.Views
+	OrgViews          *orgview.Views
+	LoginViews        *loginview.Views
+	AuditViews        *auditview.Views
+	ImportViews       *importview.Views
+	WorkbenchViews    *workbenchview.Views
+	DictViews         *dictview.Views
+	OppViews          *opportunityview.Views
+	ProductViews      *productview.Views
+	ContractViews     *contractview.Views
+	ApprovalViews     *approvalview.Views
+	FinanceViews      *financeview.Views
+	TaskViews         *taskview.Views
+	ScheduleViews     *scheduleview.Views
+	NotifyViews       *notifyview.Views
+	AnnouncementViews *announcementview.Views
+	WorkLogViews      *worklogview.Views
 }
 
 func newViews(db *readmodels.DB, store eventstore.Store) Views {
@@ -206,7 +269,9 @@ func newViews(db *readmodels.DB, store eventstore.Store) Views {
 	return Views{LeadViews: leadview.New(db), CustomerViews: customerview.New(db), OrgViews: orgview.New(db),
 		LoginViews: loginview.New(db), AuditViews: audit, ImportViews: importview.New(db), WorkbenchViews: workbenchview.New(db, audit),
 		DictViews: dictview.New(db), OppViews: opportunityview.New(db), ProductViews: productview.New(db),
-		ContractViews: contractview.New(db), ApprovalViews: approvalview.New(db)}
+		ContractViews: contractview.New(db), ApprovalViews: approvalview.New(db), FinanceViews: financeview.New(db),
+		TaskViews: taskview.New(db), ScheduleViews: scheduleview.New(db), NotifyViews: notifyview.New(db), AnnouncementViews: announcementview.New(db),
+		WorkLogViews: worklogview.New(db)}
 }
 
 // Registry builds the registry of every event type Chronicle stores: each module's events.
@@ -245,6 +310,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	sessions := usercmd.TrackSessions(v.OrgViews)
 	a.Users = usercmd.NewUsers(a.Store, a.Registry, cfg.Clock, v.OrgViews, sessions)
 	a.Org = orgcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
+	a.Secrets = secretbox.FromFiles(cfg.SecretKeyFile, cfg.DataDir)
+	a.Org.SetSealer(a.Secrets)
+	a.Mailer = mailer.New(mailer.Deps{DB: a.DB, Notifications: v.NotifyViews, Org: v.OrgViews, Secrets: a.Secrets, PublicURL: cfg.PublicURL,
+		Clock: cfg.Clock, Lease: cfg.MailInterval/2 + time.Minute, Logger: logger})
 	a.Dict = dictcmd.New(a.Store, a.Registry, cfg.Clock)
 	a.Opps = opportunitycmd.New(a.Store, a.Registry, cfg.Clock, opportunitycmd.Deps{Org: v.OrgViews, Customers: a.Customers, Dictionary: a.Dict,
 		Products: productPrices{v.ProductViews}})
@@ -253,6 +322,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Contracts = contractcmd.New(a.Store, a.Registry, cfg.Clock, contractcmd.Deps{Org: v.OrgViews, Customers: a.Customers,
 		Opportunities: wonDeals{a.Opps}, Products: productPrices{v.ProductViews}, Dictionary: a.Dict, Approvals: a.Approvals,
 		Zone: func(ctx context.Context) *time.Location { return a.zone(ctx, "") }})
+	a.Finance = financecmd.New(a.Store, a.Registry, cfg.Clock, financecmd.Deps{Org: v.OrgViews, Contracts: contractTerms{a.Contracts},
+		Dictionary: a.Dict, Approvals: a.Approvals, Zone: func(ctx context.Context) *time.Location { return a.zone(ctx, "") },
+		Opportunities: opportunities{a.Opps}, Payables: v.FinanceViews})
+	a.Inbox = notifycmd.New(a.Store, a.Registry, cfg.Clock)
+	a.Announcements = announcementcmd.New(a.Store, a.Registry, cfg.Clock, v.OrgViews)
+	a.WorkLogs = worklogcmd.New(a.Store, a.Registry, cfg.Clock, worklogcmd.Deps{Org: workLogDirectory{v.OrgViews}, Related: relatedRecords{a}})
+	a.Tasks = taskcmd.New(a.Store, a.Registry, cfg.Clock, taskcmd.Deps{Org: v.OrgViews, Related: relatedRecords{a}})
+	a.Schedules = schedulecmd.New(a.Store, a.Registry, cfg.Clock, schedulecmd.Deps{Org: v.OrgViews, Related: relatedRecords{a}})
+	a.Feeds = schedulecmd.NewFeeds(a.Store, a.Registry, cfg.Clock)
 	// The coded fields of leads and customers are checked against the data dictionary.
 	a.Leads.WithDictionary(a.Dict)
 	a.Customers.WithDictionary(a.Dict)
@@ -385,6 +463,10 @@ func (a *App) Serve(ctx context.Context, ln, metrics net.Listener) error {
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.Engine.Run(ctx) }()
 	go a.poolRules(ctx)
+	go a.overdueJob(ctx)
+	go a.every(ctx, a.Config.ReminderInterval, "task reminders", "task reminders and overdue notices recorded", a.RunTaskAlerts)
+	go a.every(ctx, a.Config.ReminderInterval, "schedule reminders", "schedule reminders recorded", a.RunScheduleAlerts)
+	go a.mailJob(ctx)
 	flusherDone := make(chan struct{})
 	go func() { defer close(flusherDone); a.Auth.RunThrottleFlusher(ctx) }() // records folded throttled sign-ins
 	defer func() { cancel(); <-flusherDone }()                               // its last records before the stores close
@@ -438,11 +520,29 @@ func (a *App) Close() error {
 // PoolRulesInterval is how often the customer pool rules run.
 const PoolRulesInterval = time.Hour
 
-// poolRules returns due customers to the pool every PoolRulesInterval, in one process at a time
-// (a lease in the read-model database), as the system actor.
+// poolRules returns due customers to the pool every PoolRulesInterval.
 func (a *App) poolRules(ctx context.Context) {
+	a.every(ctx, PoolRulesInterval, "customer pool rules", "customers returned to the pool", a.RunPoolRules)
+}
+
+// ReminderInterval is how often the task reminder process runs by default.
+const ReminderInterval = time.Minute
+
+// OverdueInterval is how often the overdue job looks for installments past due by default.
+const OverdueInterval = time.Hour
+
+// overdueJob records overdue installments every OverdueInterval (and at start, so days missed
+// while no process ran are caught up).
+func (a *App) overdueJob(ctx context.Context) {
+	a.every(ctx, a.Config.OverdueInterval, "overdue job", "overdue installments recorded", a.RunOverdue)
+}
+
+// every runs a scheduled job once the engine runs and then every interval until ctx ends: in one
+// process at a time (run takes a lease in the read-model database as holder), as the system
+// actor. It logs failures and what a run did.
+func (a *App) every(ctx context.Context, interval time.Duration, name, did string, run func(ctx context.Context, holder string) (int, error)) {
 	holder := uuid.NewString()
-	tick := time.NewTicker(PoolRulesInterval)
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
@@ -450,15 +550,148 @@ func (a *App) poolRules(ctx context.Context) {
 			return
 		case <-a.Engine.Running():
 		}
-		if n, err := a.RunPoolRules(ctx, holder); err != nil && ctx.Err() == nil {
-			a.Logger.Warn("customer pool rules failed", "error", err)
+		if n, err := run(ctx, holder); err != nil && ctx.Err() == nil {
+			a.Logger.Warn(name+" failed", "error", err)
 		} else if n > 0 {
-			a.Logger.Info("customers returned to the pool", "count", n)
+			a.Logger.Info(did, "count", n)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+	}
+}
+
+// MailInterval is how often the mailer runs by default.
+const MailInterval = 30 * time.Second
+
+// mailJob runs the mailer every MailInterval, and at once when a password-reset e-mail is queued
+// (Mailer.Wake), in one process at a time (its lease).
+func (a *App) mailJob(ctx context.Context) {
+	holder := uuid.NewString()
+	tick := time.NewTicker(a.Config.MailInterval)
+	defer tick.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-a.Engine.Running():
+	}
+	for {
+		if n, err := a.Mailer.Run(ctx, holder); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("mailer failed", "error", err)
+		} else if n > 0 {
+			a.Logger.Info("e-mails sent", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-a.Mailer.Woken():
+		}
+	}
+}
+
+// RunOverdue records the overdue installments of every contract that has some now, if this
+// holder gets the lease; it is idempotent (a contract recorded already records nothing).
+func (a *App) RunOverdue(ctx context.Context, holder string) (int, error) {
+	now := a.Config.Clock()
+	ok, err := a.DB.TryLease(ctx, "finance-overdue", holder, now, a.Config.OverdueInterval/2)
+	if err != nil || !ok {
+		return 0, err
+	}
+	asOf := now.In(a.zone(ctx, "")).Format(time.DateOnly)
+	n := 0
+	for {
+		ids, err := a.FinanceViews.OverdueCandidates(ctx, asOf, 500)
+		if err != nil || len(ids) == 0 {
+			return n, err
+		}
+		var last uint64
+		for _, id := range ids {
+			res, err := a.Finance.MarkOverdue(ctx, id)
+			if err != nil {
+				return n, err
+			}
+			last = max(last, res.Position)
+			n++
+		}
+		// the next batch reads the read model once it has seen these
+		if err := a.Engine.WaitFor(ctx, last, financeview.Projection); err != nil {
+			return n, err
+		}
+		if len(ids) < 500 {
+			return n, nil
+		}
+	}
+}
+
+// RunTaskAlerts records the reminders and overdue notices of every task whose time has come, if
+// this holder gets the lease. Idempotent: what fired is part of the task's state (a second run, or
+// a second process, records nothing), and reminders missed while no process ran fire once, at
+// the next run.
+func (a *App) RunTaskAlerts(ctx context.Context, holder string) (int, error) {
+	return a.runAlerts(ctx, holder, "task-alerts", a.TaskViews.AlertsDue, a.Tasks.Alert, taskview.Projection)
+}
+
+// RunScheduleAlerts records the reminders of every schedule entry whose time has come, if this
+// holder gets the lease; idempotent like RunTaskAlerts (the point reminders were handled up to is
+// part of the entry's state; an occurrence that started while no process ran is not reminded of
+// late).
+func (a *App) RunScheduleAlerts(ctx context.Context, holder string) (int, error) {
+	return a.runAlerts(ctx, holder, "schedule-alerts", a.ScheduleViews.AlertsDue, a.Schedules.Alert, scheduleview.Projection)
+}
+
+// feedTasks are a user's open tasks (assigned to them) due in [from, to), for their calendar feed
+// (at most 500, soonest first).
+func (a *App) feedTasks(ctx context.Context, user uuid.UUID, from, to time.Time) ([]scheduleapi.FeedTask, error) {
+	r := taskview.Reader{User: user}
+	r.Scope.None = true
+	page, err := a.TaskViews.Search(ctx, taskview.Query{Reader: r, View: taskview.ViewMine, Status: []string{string(task.NotStarted), string(task.InProgress)},
+		DueFrom: &from, DueTo: &to, Sort: "dueAt", Limit: 500, Now: a.Config.Clock()})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scheduleapi.FeedTask, 0, len(page.Items))
+	for _, t := range page.Items {
+		if t.DueAt == nil {
+			continue
+		}
+		out = append(out, scheduleapi.FeedTask{ID: t.ID, Title: t.Title, Description: t.Description, DueAt: *t.DueAt,
+			InProgress: t.Status == string(task.InProgress), Priority: []int{1, 3, 5, 9}[min(task.Rank(task.Priority(t.Priority)), 3)], Version: t.Version})
+	}
+	return out, nil
+}
+
+// runAlerts runs alert on every record that due lists, in batches, under the lease: each batch is
+// read once the read model has seen the previous one's events.
+func (a *App) runAlerts(ctx context.Context, holder, lease string, due func(context.Context, time.Time, int) ([]uuid.UUID, error),
+	alert func(context.Context, uuid.UUID) (commands.Result, error), projection string) (int, error) {
+	now := a.Config.Clock()
+	ok, err := a.DB.TryLease(ctx, lease, holder, now, a.Config.ReminderInterval/2+time.Second)
+	if err != nil || !ok {
+		return 0, err
+	}
+	n := 0
+	for {
+		ids, err := due(ctx, a.Config.Clock(), 500)
+		if err != nil || len(ids) == 0 {
+			return n, err
+		}
+		var last uint64
+		for _, id := range ids {
+			res, err := alert(ctx, id)
+			if err != nil {
+				return n, err
+			}
+			last = max(last, res.Position)
+			n++
+		}
+		if err := a.Engine.WaitFor(ctx, last, projection); err != nil {
+			return n, err
+		}
+		if len(ids) < 500 {
+			return n, nil
 		}
 	}
 }
@@ -526,6 +759,37 @@ func (a *App) zone(ctx context.Context, name string) *time.Location {
 	return loc
 }
 
+// departmentNames names every department (finance statistics by department).
+func (a *App) departmentNames(ctx context.Context) (map[uuid.UUID]string, error) {
+	names := map[uuid.UUID]string{}
+	ds, err := a.OrgViews.ListDepartments(ctx)
+	for _, d := range ds {
+		names[d.ID] = d.Name
+	}
+	return names, err
+}
+
+// contractTerms reads what finance decides on of a contract, from the contract's own stream.
+type contractTerms struct{ contracts *contractcmd.Service }
+
+func (c contractTerms) Terms(ctx context.Context, id uuid.UUID) (finance.Terms, error) {
+	l, err := c.contracts.Load(ctx, access.System, id)
+	if err != nil {
+		return finance.Terms{}, err
+	}
+	k := l.Root
+	amount, _ := money.ParseAmount("amount", k.Amount())
+	return finance.Terms{Status: k.Status(), Number: k.Number(), Name: k.Fields().Name, Amount: amount, Owner: k.Owner()}, nil
+}
+
+// opportunities tells finance whether an opportunity a payable names exists.
+type opportunities struct{ opps *opportunitycmd.Service }
+
+func (o opportunities) Exists(ctx context.Context, id uuid.UUID) error {
+	_, err := o.opps.Load(ctx, access.System, id)
+	return err
+}
+
 // wonDeals reads what a contract copies from an opportunity, through the opportunity commands
 // (the actor must be able to read it).
 type wonDeals struct{ opps *opportunitycmd.Service }
@@ -559,4 +823,54 @@ func (p productPrices) Product(ctx context.Context, id uuid.UUID) (name, price s
 		return v.Name, price, nil
 	}
 	return "", "", opportunitycmd.ErrProductOffSale
+}
+
+// relatedRecords tells tasks whether a record they are about exists and the actor may read it
+// now, and its name, through the module's own commands (each answers commands.ErrNotFound for a
+// record the actor cannot see).
+type relatedRecords struct{ a *App }
+
+func (r relatedRecords) RelatedName(ctx context.Context, actor access.Actor, kind string, id uuid.UUID) (string, error) {
+	var asOf func(context.Context, access.Actor, uuid.UUID, time.Time) (map[string]any, error)
+	switch kind {
+	case "lead":
+		asOf = r.a.Leads.AsOf
+	case "customer":
+		asOf = r.a.Customers.AsOf
+	case "contact":
+		asOf = r.a.Contacts.AsOf
+	case "opportunity":
+		asOf = r.a.Opps.AsOf
+	case "contract":
+		asOf = r.a.Contracts.AsOf
+	default:
+		return "", commands.ErrNotFound
+	}
+	snap, err := asOf(ctx, actor, id, r.a.Config.Clock().Add(time.Second))
+	if err != nil {
+		return "", err
+	}
+	if deleted, _ := snap["deleted"].(bool); deleted {
+		return "", commands.ErrNotFound
+	}
+	name, _ := snap["name"].(string)
+	if number, _ := snap["number"].(string); number != "" {
+		name = strings.TrimSpace(number + " " + name)
+	}
+	return name, nil
+}
+
+// workLogDirectory is the organisation as work logs read it: the organisation view, and the
+// department above a department (the heads a log goes to are found going up).
+type workLogDirectory struct{ *orgview.Views }
+
+func (d workLogDirectory) ParentDepartment(ctx context.Context, dept uuid.UUID) (uuid.UUID, error) {
+	v, err := d.GetDepartment(ctx, dept)
+	if errors.Is(err, readmodels.ErrNotFound) || err == nil && v.ParentID == nil {
+		return uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return *v.ParentID, nil
 }

@@ -1,46 +1,69 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/announcementapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/auditapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/dictapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/financeapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/importapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/mailapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/notifyapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opportunityapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opsapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/scheduleapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/taskapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/workbenchapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/worklogapi"
 	"github.com/chronicle-crm/chronicle/commands"
+	"github.com/chronicle-crm/chronicle/commands/announcementcmd"
 	"github.com/chronicle-crm/chronicle/commands/approvalcmd"
 	"github.com/chronicle-crm/chronicle/commands/contractcmd"
 	"github.com/chronicle-crm/chronicle/commands/conversion"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
 	"github.com/chronicle-crm/chronicle/commands/dictcmd"
+	"github.com/chronicle-crm/chronicle/commands/financecmd"
 	"github.com/chronicle-crm/chronicle/commands/followup"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
+	"github.com/chronicle-crm/chronicle/commands/notifycmd"
 	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
 	"github.com/chronicle-crm/chronicle/commands/productcmd"
+	"github.com/chronicle-crm/chronicle/commands/schedulecmd"
+	"github.com/chronicle-crm/chronicle/commands/taskcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/commands/worklogcmd"
+	"github.com/chronicle-crm/chronicle/domain/announcement"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/contract"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/finance"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/notification"
 	"github.com/chronicle-crm/chronicle/domain/opportunity"
 	"github.com/chronicle-crm/chronicle/domain/product"
 	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/domain/schedule"
 	"github.com/chronicle-crm/chronicle/domain/settings"
+	"github.com/chronicle-crm/chronicle/domain/task"
 	"github.com/chronicle-crm/chronicle/domain/user"
+	"github.com/chronicle-crm/chronicle/domain/worklog"
+	"github.com/chronicle-crm/chronicle/projections/announcementproj"
 	"github.com/chronicle-crm/chronicle/projections/approvalproj"
 	"github.com/chronicle-crm/chronicle/projections/auditproj"
 	"github.com/chronicle-crm/chronicle/projections/contractproj"
@@ -49,11 +72,17 @@ import (
 	"github.com/chronicle-crm/chronicle/projections/dealproj"
 	"github.com/chronicle-crm/chronicle/projections/dictproj"
 	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/financeproj"
 	"github.com/chronicle-crm/chronicle/projections/leadproj"
 	"github.com/chronicle-crm/chronicle/projections/loginproj"
+	"github.com/chronicle-crm/chronicle/projections/notifyproj"
 	"github.com/chronicle-crm/chronicle/projections/opportunityproj"
 	"github.com/chronicle-crm/chronicle/projections/orgproj"
 	"github.com/chronicle-crm/chronicle/projections/productproj"
+	"github.com/chronicle-crm/chronicle/projections/scheduleproj"
+	"github.com/chronicle-crm/chronicle/projections/taskproj"
+	"github.com/chronicle-crm/chronicle/projections/worklogproj"
+	"github.com/chronicle-crm/chronicle/readmodels/notifyview"
 )
 
 // module is one module of Chronicle: the events it stores, the projectors that build its read
@@ -72,7 +101,7 @@ var modules = []module{
 	{name: "imports", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "imports", OpenAPI: importapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			importapi.Routes(rt, importapi.Deps{Kit: k, Imports: a.Imports, ImportViews: a.ImportViews, LeadViews: a.LeadViews, CustomerViews: a.CustomerViews, OrgViews: a.OrgViews,
-				ProductViews: a.ProductViews, ContractViews: a.ContractViews, OppViews: a.OppViews, DictViews: a.DictViews})
+				ProductViews: a.ProductViews, ContractViews: a.ContractViews, OppViews: a.OppViews, TaskViews: a.TaskViews, ScheduleViews: a.ScheduleViews, DictViews: a.DictViews, FinanceViews: a.FinanceViews})
 		}}}
 	}},
 	{name: "org", events: func(r *event.Registry) {
@@ -149,6 +178,62 @@ var modules = []module{
 			contractapi.Routes(rt, contractapi.Deps{Kit: k, Contracts: p.contracts, Flows: p.flows, Views: a.ContractViews, Inbox: a.ApprovalViews})
 		}}}
 	}},
+	{name: "finance", events: finance.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{financeproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "finance", OpenAPI: financeapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			financeapi.Routes(rt, financeapi.Deps{Kit: k, Finance: p.finance, Views: a.FinanceViews, Departments: a.departmentNames,
+				Today: func(ctx context.Context) time.Time { return a.Config.Clock().In(a.zone(ctx, "")) }})
+		}}}
+	}},
+	{name: "tasks", events: task.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{taskproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "tasks", OpenAPI: taskapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			taskapi.Routes(rt, taskapi.Deps{Kit: k, Tasks: p.tasks, Views: a.TaskViews, Now: a.Config.Clock})
+		}}}
+	}},
+	{name: "schedules", events: func(r *event.Registry) {
+		schedule.Register(r)
+		schedule.RegisterFeed(r)
+	}, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{scheduleproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "schedules", OpenAPI: scheduleapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			scheduleapi.Routes(rt, scheduleapi.Deps{Kit: k, Schedules: p.schedules, Feeds: a.Feeds, Views: a.ScheduleViews,
+				Tasks: a.feedTasks, Org: a.OrgViews, Now: a.Config.Clock})
+		}}}
+	}},
+	{name: "worklogs", events: worklog.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{worklogproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "worklogs", OpenAPI: worklogapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			worklogapi.Routes(rt, worklogapi.Deps{Kit: k, WorkLogs: p.workLogs, Views: a.WorkLogViews, Now: a.Config.Clock})
+		}}}
+	}},
+	// The in-app inbox: notifications follow from the events of the other modules.
+	{name: "notifications", events: notification.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{notifyproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "notifications", OpenAPI: notifyapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			notifyapi.Routes(rt, notifyapi.Deps{Kit: k, Inbox: p.inbox, Views: a.NotifyViews,
+				Changes: func() uint64 { return a.Engine.Changes(notifyview.Projection) }})
+		}}}
+	}},
+	// E-mail: the mail server, the outbox, the users' e-mail choices and the forgotten-password
+	// link (the mailer itself runs in Serve).
+	{name: "mail", api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "mail", OpenAPI: mailapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			mailapi.Routes(rt, mailapi.Deps{Kit: k, Org: p.org, Users: p.users, OrgViews: a.OrgViews, Mailer: a.Mailer, PublicURL: a.Config.PublicURL})
+		}}}
+	}},
+	{name: "announcements", events: announcement.Register, projectors: func(a *App) []engine.Projector {
+		return []engine.Projector{announcementproj.New(a.Registry)}
+	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "announcements", OpenAPI: announcementapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			announcementapi.Routes(rt, announcementapi.Deps{Kit: k, Announcements: p.announcements, Views: a.AnnouncementViews, Now: a.Config.Clock})
+		}}}
+	}},
 	// Won opportunities make their customers closed-deal: a process across the two modules.
 	{name: "deals", projectors: func(a *App) []engine.Projector {
 		return []engine.Projector{dealproj.Projector{Recorder: a.Customers}}
@@ -178,36 +263,48 @@ var modules = []module{
 // ports are the command services as the transport sees them: decorated so that every command is
 // recorded (name, outcome, duration) by the metrics.
 type ports struct {
-	leads      leadcmd.Commands
-	customers  customercmd.Commands
-	contacts   customercmd.ContactCommands
-	conversion conversion.Commands
-	followUps  followup.Commands
-	org        orgcmd.Commands
-	dict       dictcmd.Commands
-	opps       opportunitycmd.Commands
-	products   productcmd.Commands
-	contracts  contractcmd.Commands
-	flows      approvalcmd.Commands
-	users      usercmd.UserCommands
-	auth       usercmd.AuthCommands
+	leads         leadcmd.Commands
+	customers     customercmd.Commands
+	contacts      customercmd.ContactCommands
+	conversion    conversion.Commands
+	followUps     followup.Commands
+	org           orgcmd.Commands
+	dict          dictcmd.Commands
+	opps          opportunitycmd.Commands
+	products      productcmd.Commands
+	contracts     contractcmd.Commands
+	flows         approvalcmd.Commands
+	finance       financecmd.Commands
+	tasks         taskcmd.Commands
+	schedules     schedulecmd.Commands
+	inbox         notifycmd.Commands
+	users         usercmd.UserCommands
+	auth          usercmd.AuthCommands
+	announcements announcementcmd.Commands
+	workLogs      worklogcmd.Commands
 }
 
 func (a *App) ports(rec commands.Recorder) ports {
 	return ports{
-		leads:      leadcmd.Metered(a.Leads, rec),
-		customers:  customercmd.Metered(a.Customers, rec),
-		contacts:   customercmd.ContactCommandsMetered(a.Contacts, rec),
-		conversion: conversion.Metered(a.Convert, rec),
-		followUps:  followup.Metered(a.FollowUps, rec),
-		org:        orgcmd.Metered(a.Org, rec),
-		dict:       dictcmd.Metered(a.Dict, rec),
-		opps:       opportunitycmd.Metered(a.Opps, rec),
-		products:   productcmd.Metered(a.Products, rec),
-		contracts:  contractcmd.Metered(a.Contracts, rec),
-		flows:      approvalcmd.Metered(a.Approvals, rec),
-		users:      usercmd.UserCommandsMetered(a.Users, rec),
-		auth:       usercmd.AuthCommandsMetered(a.Auth, rec),
+		leads:         leadcmd.Metered(a.Leads, rec),
+		customers:     customercmd.Metered(a.Customers, rec),
+		contacts:      customercmd.ContactCommandsMetered(a.Contacts, rec),
+		conversion:    conversion.Metered(a.Convert, rec),
+		followUps:     followup.Metered(a.FollowUps, rec),
+		org:           orgcmd.Metered(a.Org, rec),
+		dict:          dictcmd.Metered(a.Dict, rec),
+		opps:          opportunitycmd.Metered(a.Opps, rec),
+		products:      productcmd.Metered(a.Products, rec),
+		contracts:     contractcmd.Metered(a.Contracts, rec),
+		flows:         approvalcmd.Metered(a.Approvals, rec),
+		finance:       financecmd.Metered(a.Finance, rec),
+		tasks:         taskcmd.Metered(a.Tasks, rec),
+		schedules:     schedulecmd.Metered(a.Schedules, rec),
+		inbox:         notifycmd.Metered(a.Inbox, rec),
+		users:         usercmd.UserCommandsMetered(a.Users, rec),
+		auth:          usercmd.AuthCommandsMetered(a.Auth, rec),
+		announcements: announcementcmd.Metered(a.Announcements, rec),
+		workLogs:      worklogcmd.Metered(a.WorkLogs, rec),
 	}
 }
 

@@ -19,15 +19,22 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/announcementapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/financeapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/followupapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/mailapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/notifyapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/scheduleapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/taskapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/worklogapi"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/role"
@@ -297,7 +304,8 @@ func TestOpenAPIPublicOperations(t *testing.T) {
 	if _, ok := doc["security"].([]any); !ok {
 		t.Fatal("no global security requirement")
 	}
-	public := []string{"GET /healthz", "GET /readyz", "GET /metrics", "GET /api/openapi.json", "POST /api/v1/auth/login"}
+	public := []string{"GET /healthz", "GET /readyz", "GET /metrics", "GET /api/openapi.json", "POST /api/v1/auth/login",
+		"GET /api/v1/calendar/feed/{token}", "POST /api/v1/auth/password-reset", "POST /api/v1/auth/password-reset/confirm"}
 	for _, key := range sortedKeys(ops) {
 		sec, has := ops[key]["security"].([]any)
 		isPublic := has && len(sec) == 0
@@ -311,32 +319,70 @@ func TestOpenAPIPublicOperations(t *testing.T) {
 // (The password bodies of reset-password and change-password, and the small assign, release and
 // primary-contact bodies, are unexported and not listed.)
 var requestDTOs = map[string]any{
-	"ContractCreate":           contractapi.ContractCreate{},
-	"ContractPatch":            contractapi.Patch{},
-	"ContractCommentRequest":   contractapi.CommentBody{},
-	"ContractTerminateRequest": contractapi.ReasonBody{},
-	"ContractAmendRequest":     contractapi.AmendBody{},
-	"ContractNumberingRequest": contractapi.NumberingBody{},
-	"ApprovalFlowRequest":      contractapi.FlowBody{},
-	"LeadCreate":               leadapi.LeadCreate{},
-	"LeadPatch":                leadapi.LeadPatch{},
-	"UserCreate":               userapi.UserCreate{},
-	"UserPatch":                userapi.UserPatch{},
-	"DepartmentCreate":         orgapi.DepartmentCreate{},
-	"DepartmentPatch":          orgapi.DepartmentPatch{},
-	"RoleCreate":               orgapi.RoleCreate{},
-	"RolePatch":                orgapi.RolePatch{},
-	"SettingsPatch":            orgapi.SettingsPatch{},
-	"CustomerCreate":           customerapi.CustomerCreate{},
-	"CustomerPatch":            customerapi.CustomerPatch{}, // a map: see TestOpenAPICustomerPatch
-	"ContactCreate":            contactapi.ContactCreate{},
-	"ContactPatch":             contact.Fields{}, // PATCH /contacts/{id} decodes onto the current contact.Fields
-	"LeadConvertRequest":       leadapi.ConvertBody{},
-	"FollowUpCreate":           followupapi.FollowUpCreate{},
-	"ProductCreate":            productapi.ProductCreate{},
-	"ProductPatch":             productapi.ProductPatch{},
-	"ProductCategoryCreate":    productapi.CategoryCreate{},
-	"ProductCategoryPatch":     productapi.CategoryPatch{},
+	"TaskCreate":                     taskapi.TaskCreate{},
+	"ScheduleCreate":                 scheduleapi.ScheduleCreate{},
+	"SchedulePatch":                  scheduleapi.Patch{},
+	"ScheduleOwnerRequest":           scheduleapi.OwnerBody{},
+	"ScheduleOccurrenceRequest":      scheduleapi.OccurrenceBody{},
+	"ScheduleCancelRequest":          scheduleapi.CancelBody{},
+	"NotificationReadRequest":        notifyapi.ReadBody{},
+	"TaskPatch":                      taskapi.Patch{},
+	"TaskAssignRequest":              taskapi.AssignBody{},
+	"TaskStatusRequest":              taskapi.StatusBody{},
+	"TaskChecklistItemRequest":       taskapi.ItemBody{},
+	"TaskCheckRequest":               taskapi.CheckBody{},
+	"TaskCommentRequest":             taskapi.CommentBody{},
+	"ContractCreate":                 contractapi.ContractCreate{},
+	"ContractPatch":                  contractapi.Patch{},
+	"ContractCommentRequest":         contractapi.CommentBody{},
+	"ContractTerminateRequest":       contractapi.ReasonBody{},
+	"ContractAmendRequest":           contractapi.AmendBody{},
+	"ContractNumberingRequest":       contractapi.NumberingBody{},
+	"ApprovalFlowRequest":            contractapi.FlowBody{},
+	"LeadCreate":                     leadapi.LeadCreate{},
+	"LeadPatch":                      leadapi.LeadPatch{},
+	"UserCreate":                     userapi.UserCreate{},
+	"UserPatch":                      userapi.UserPatch{},
+	"DepartmentCreate":               orgapi.DepartmentCreate{},
+	"DepartmentPatch":                orgapi.DepartmentPatch{},
+	"RoleCreate":                     orgapi.RoleCreate{},
+	"RolePatch":                      orgapi.RolePatch{},
+	"SettingsPatch":                  orgapi.SettingsPatch{},
+	"SmtpSettingsRequest":            mailapi.SMTPSettings{},
+	"SmtpTestRequest":                mailapi.TestBody{},
+	"NotificationPreferencesRequest": mailapi.PrefsBody{},
+	"PasswordResetRequest":           mailapi.ResetBody{},
+	"PasswordResetConfirm":           mailapi.ConfirmBody{},
+	"CustomerCreate":                 customerapi.CustomerCreate{},
+	"CustomerPatch":                  customerapi.CustomerPatch{}, // a map: see TestOpenAPICustomerPatch
+	"ContactCreate":                  contactapi.ContactCreate{},
+	"ContactPatch":                   contact.Fields{}, // PATCH /contacts/{id} decodes onto the current contact.Fields
+	"LeadConvertRequest":             leadapi.ConvertBody{},
+	"FollowUpCreate":                 followupapi.FollowUpCreate{},
+	"ProductCreate":                  productapi.ProductCreate{},
+	"ProductPatch":                   productapi.ProductPatch{},
+	"ProductCategoryCreate":          productapi.CategoryCreate{},
+	"ProductCategoryPatch":           productapi.CategoryPatch{},
+	"ReceivablePlanRequest":          financeapi.PlanBody{},
+	"ReceiptRequest":                 financeapi.ReceiptBody{},
+	"ReceiptCommentRequest":          financeapi.CommentBody{},
+	"ReceiptReverseRequest":          financeapi.ReverseBody{},
+	"FinanceReasonRequest":           financeapi.ReasonBody{},
+	"SupplierRequest":                financeapi.SupplierBody{},
+	"SupplierPatch":                  financeapi.SupplierPatchBody{},
+	"PayableRequest":                 financeapi.PayableBody{},
+	"PayablePatch":                   financeapi.PayablePatchBody{},
+	"PaymentVoucherRequest":          financeapi.VoucherBody{},
+	"VoucherCommentRequest":          financeapi.CommentBody{},
+	"VoucherReverseRequest":          financeapi.ReverseBody{},
+
+	"AnnouncementCreate":          announcementapi.AnnouncementCreate{},
+	"AnnouncementAudienceRequest": announcementapi.AudienceBody{},
+	"AnnouncementPatch":           announcementapi.Patch{},
+	"WorkLogCreate":               worklogapi.WorkLogCreate{},
+	"WorkLogPatch":                worklogapi.Patch{},
+	"WorkLogLinkRequest":          worklogapi.Link{},
+	"WorkLogCommentRequest":       worklogapi.CommentBody{},
 }
 
 // jsonFields lists the JSON member names of a struct type as encoding/json sees them: fields of

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"syscall"
 	"testing"
 	"time"
 
@@ -68,7 +70,12 @@ func TestKilledDuringCreatesLosesNothingAcknowledged(t *testing.T) {
 
 			// The read models the server kept equal a rebuild from the log.
 			srv.stop()
-			rebuild := exec.Command(chronicleBinary(t), "projections", "rebuild", "--all")
+			// A hang shows as a goroutine dump (SIGQUIT) after five minutes, not as the suite's timeout.
+			rctx, stop := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer stop()
+			rebuild := exec.CommandContext(rctx, chronicleBinary(t), "projections", "rebuild", "--all")
+			rebuild.Cancel = func() error { return rebuild.Process.Signal(syscall.SIGQUIT) }
+			rebuild.WaitDelay = 10 * time.Second
 			rebuild.Env = env
 			if out, err := rebuild.CombinedOutput(); err != nil {
 				t.Fatalf("chronicle projections rebuild --all: %v\n%s", err, out)

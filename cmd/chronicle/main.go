@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -140,6 +141,11 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	hashWait := fs.String("auth-hash-wait", env("CHRONICLE_AUTH_HASH_WAIT", "2s"), "longest wait for a turn to hash a password")
 	addrN := fs.String("auth-address-concurrency", env("CHRONICLE_AUTH_ADDRESS_CONCURRENCY", "2"), "sign-ins one client address may run at once")
 	pgConns := fs.String("pg-max-conns", env("CHRONICLE_PG_MAX_CONNS", "0"), "connections of each PostgreSQL pool (0: 4 per CPU, at least 8)")
+	overdue := fs.String("overdue-interval", env("CHRONICLE_OVERDUE_INTERVAL", "1h"), "how often the overdue job records installments past due")
+	reminders := fs.String("reminder-interval", env("CHRONICLE_REMINDER_INTERVAL", "1m"), "how often the task reminder process looks for reminders and overdue notices due")
+	mailEvery := fs.String("mail-interval", env("CHRONICLE_MAIL_INTERVAL", "30s"), "how often the mailer sends the e-mails of new notifications and retries")
+	fs.StringVar(&c.PublicURL, "public-url", env("CHRONICLE_PUBLIC_URL", "http://localhost:8080"), "the address of the web UI in e-mailed links")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("CHRONICLE_SECRET_KEY_FILE", ""), "the 32-byte key that encrypts stored secrets (default: secret.key in the data directory, created on first use)")
 	sqliteReaders := fs.String("sqlite-readers", env("CHRONICLE_SQLITE_READERS", "0"), "connections of each SQLite pool (0: 4 per CPU, at least 8)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -159,6 +165,18 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	}
 	if c.SQLiteReaders, err = strconv.Atoi(*sqliteReaders); err != nil || c.SQLiteReaders < 0 {
 		return c, nil, fmt.Errorf("CHRONICLE_SQLITE_READERS=%q: use a whole number, 0 for 4 per CPU (at least 8)", *sqliteReaders)
+	}
+	if c.OverdueInterval, err = time.ParseDuration(*overdue); err != nil || c.OverdueInterval < time.Second {
+		return c, nil, fmt.Errorf("CHRONICLE_OVERDUE_INTERVAL=%q: use a duration of at least 1s such as 1h", *overdue)
+	}
+	if c.ReminderInterval, err = time.ParseDuration(*reminders); err != nil || c.ReminderInterval < time.Second {
+		return c, nil, fmt.Errorf("CHRONICLE_REMINDER_INTERVAL=%q: use a duration of at least 1s such as 1m", *reminders)
+	}
+	if c.MailInterval, err = time.ParseDuration(*mailEvery); err != nil || c.MailInterval < time.Second {
+		return c, nil, fmt.Errorf("CHRONICLE_MAIL_INTERVAL=%q: use a duration of at least 1s such as 30s", *mailEvery)
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, nil, fmt.Errorf("CHRONICLE_PUBLIC_URL=%q: use the address users open Chronicle at, such as https://crm.example.com", c.PublicURL)
 	}
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {

@@ -37,6 +37,8 @@ func TestConfigurationErrorsAreOneClearLine(t *testing.T) {
 		"bad address limit":    {map[string]string{"CHRONICLE_AUTH_ADDRESS_CONCURRENCY": "0"}, `CHRONICLE_AUTH_ADDRESS_CONCURRENCY="0"`},
 		"bad pg pool size":     {map[string]string{"CHRONICLE_PG_MAX_CONNS": "-1"}, `CHRONICLE_PG_MAX_CONNS="-1"`},
 		"bad sqlite pool size": {map[string]string{"CHRONICLE_SQLITE_READERS": "eight"}, `CHRONICLE_SQLITE_READERS="eight"`},
+		"bad mail interval":    {map[string]string{"CHRONICLE_MAIL_INTERVAL": "soon"}, `CHRONICLE_MAIL_INTERVAL="soon"`},
+		"bad public url":       {map[string]string{"CHRONICLE_PUBLIC_URL": "crm.example.com"}, `CHRONICLE_PUBLIC_URL="crm.example.com"`},
 		"unreachable postgres": {map[string]string{"CHRONICLE_EVENTSTORE": "postgres", "CHRONICLE_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, "event store (postgres)"},
 	}
 	for name, c := range cases {

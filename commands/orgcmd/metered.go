@@ -19,6 +19,7 @@ type Commands interface {
 	UpdateRole(ctx context.Context, m commands.Meta, id uuid.UUID, c role.Change) (commands.Result, error)
 	DeleteRole(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error)
 	UpdateSettings(ctx context.Context, m commands.Meta, c settings.Change) (commands.Result, error)
+	UpdateSMTP(ctx context.Context, m commands.Meta, in SMTPInput) (commands.Result, error)
 	EnsureBuiltInRoles(ctx context.Context) error
 }
 
@@ -57,4 +58,8 @@ func (d meteredCommands) DeleteRole(ctx context.Context, m commands.Meta, id uui
 
 func (d meteredCommands) UpdateSettings(ctx context.Context, m commands.Meta, c settings.Change) (commands.Result, error) {
 	return commands.Measure(d.rec, commands.SettingsUpdate, func() (commands.Result, error) { return d.Commands.UpdateSettings(ctx, m, c) })
+}
+
+func (d meteredCommands) UpdateSMTP(ctx context.Context, m commands.Meta, in SMTPInput) (commands.Result, error) {
+	return commands.Measure(d.rec, commands.SettingsUpdate, func() (commands.Result, error) { return d.Commands.UpdateSMTP(ctx, m, in) })
 }

@@ -35,6 +35,7 @@ type Service struct {
 	store    eventstore.Store
 	clock    commands.Clock
 	org      Directory
+	sealer   Sealer
 }
 
 // New refuses nil dependencies.

@@ -18,6 +18,8 @@ type UserCommands interface {
 	ChangePassword(ctx context.Context, m commands.Meta, current string, next string, keepSession string) (commands.Result, error)
 	ChangePreferences(ctx context.Context, m commands.Meta, c Preferences) (commands.Result, error)
 	EnsureAdmin(ctx context.Context, username string, password string) (bool, error)
+	RequestPasswordReset(ctx context.Context, m commands.Meta, login string) (ResetLink, error)
+	ConfirmPasswordReset(ctx context.Context, m commands.Meta, token, password string) (commands.Result, error)
 }
 
 var _ UserCommands = (*Users)(nil)
@@ -66,4 +68,10 @@ func disableCommand(disabled bool) string {
 		return commands.UserDisable
 	}
 	return commands.UserEnable
+}
+
+func (d meteredUserCommands) ConfirmPasswordReset(ctx context.Context, m commands.Meta, token, password string) (commands.Result, error) {
+	return commands.Measure(d.rec, commands.UserConfirmPasswordReset, func() (commands.Result, error) {
+		return d.UserCommands.ConfirmPasswordReset(ctx, m, token, password)
+	})
 }

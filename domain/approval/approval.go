@@ -27,10 +27,12 @@ import (
 // Kinds of subject a flow is defined for.
 const (
 	KindContract = "contract"
+	KindReceipt  = "receipt" // a receipt (回款单) is confirmed by finance
+	KindPayment  = "payment" // a payment voucher (付款单) is approved, and so paid, by finance
 )
 
 // Kinds lists the subject kinds that have a flow.
-var Kinds = []string{KindContract}
+var Kinds = []string{KindContract, KindReceipt, KindPayment}
 
 // StepKind names who approves a step.
 type StepKind string
@@ -150,8 +152,18 @@ func CheckSteps(steps []StepDef) ([]StepDef, error) {
 	return out, nil
 }
 
-// DefaultSteps is a flow before an administrator defines it: the submitter's superior.
-func DefaultSteps() []StepDef { return []StepDef{{Kind: Superior}} }
+// FinanceRole is the role whose holders confirm receipts and approve payment vouchers until an
+// administrator defines the receipt or payment flow.
+const FinanceRole = "finance"
+
+// DefaultSteps is a flow before an administrator defines it: the submitter's superior; for
+// receipts and payment vouchers, any holder of the finance role.
+func DefaultSteps(kind string) []StepDef {
+	if kind == KindReceipt || kind == KindPayment {
+		return []StepDef{{Kind: RoleHolders, Role: FinanceRole}}
+	}
+	return []StepDef{{Kind: Superior}}
+}
 
 // FlowStreamPrefix is the stream kind of flows.
 const FlowStreamPrefix = "approvalflow"
@@ -190,7 +202,7 @@ type Flow struct {
 func RehydrateFlow(id uuid.UUID, history []event.Event) (*Flow, error) {
 	for _, k := range Kinds {
 		if FlowID(k) == id {
-			f := &Flow{kind: k, name: DefaultFlowTag, steps: DefaultSteps()}
+			f := &Flow{kind: k, name: DefaultFlowTag, steps: DefaultSteps(k)}
 			f.Replay(f.apply, history, nil)
 			return f, nil
 		}
@@ -200,7 +212,7 @@ func RehydrateFlow(id uuid.UUID, history []event.Event) (*Flow, error) {
 
 // NewFlow is a kind's flow before any event (read models start from it).
 func NewFlow(kind string) *Flow {
-	return &Flow{kind: kind, name: DefaultFlowTag, steps: DefaultSteps()}
+	return &Flow{kind: kind, name: DefaultFlowTag, steps: DefaultSteps(kind)}
 }
 
 // Fold applies an event, recording nothing (read models).

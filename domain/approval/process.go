@@ -93,6 +93,11 @@ type (
 	WithdrawnCarrier interface{ ApprovalWithdrawal() WithdrawnBy }
 )
 
+// SubjectCarrier is implemented by the events of a stream that holds several subjects (a
+// contract's receipts): the subject the approval payload concerns. Without it, the subject is
+// the stream's record.
+type SubjectCarrier interface{ ApprovalSubjectID() string }
+
 func (s Submitted) ApprovalSubmission() Submitted     { return s }
 func (d Decided) ApprovalDecision() Decided           { return d }
 func (w WithdrawnBy) ApprovalWithdrawal() WithdrawnBy { return w }

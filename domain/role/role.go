@@ -95,6 +95,37 @@ const (
 	ContractsDelete    = "contracts.delete"
 	ContractsTerminate = "contracts.terminate"
 	ContractsExport    = "contracts.export"
+	// Finance: reading receivables, receipts and the statistics (in scope), recording plans and
+	// receipts (confirming is not a permission: the receipt flow routes it), reversing confirmed
+	// receipts, closing months (reopening one is settings.manage), exporting.
+	FinanceRead    = "finance.read"
+	FinanceRecord  = "finance.record"
+	FinanceReverse = "finance.reverse"
+	FinanceClose   = "finance.close"
+	FinanceExport  = "finance.export"
+	// Tasks: everyone reads the tasks they created, are assigned or take part in; tasks.read reads
+	// those of the people in one's data scope; tasks.create enters tasks (for oneself);
+	// tasks.assign gives them to others in one's data scope; tasks.export exports the lists.
+	TasksRead   = "tasks.read"
+	TasksCreate = "tasks.create"
+	TasksAssign = "tasks.assign"
+	TasksExport = "tasks.export"
+	// Schedules: everyone reads the entries they own, created or take part in; schedules.read
+	// reads those of the people in one's data scope; schedules.create enters entries (in one's own
+	// calendar); schedules.assign puts them in the calendars of others in one's data scope;
+	// schedules.export exports the lists.
+	SchedulesRead   = "schedules.read"
+	SchedulesCreate = "schedules.create"
+	SchedulesAssign = "schedules.assign"
+	SchedulesExport = "schedules.export"
+	// Announcements: everyone reads those addressed to them; announcements.publish publishes,
+	// edits, pins and withdraws them, and reads them all with their read receipts.
+	AnnouncementsPublish = "announcements.publish"
+	// Work logs: everyone writes their own and reads their own and those submitted to them;
+	// worklogs.read reads the submitted logs of the people in one's data scope (a superior, the
+	// subordinates'); worklogs.stats reads the submission statistics of the departments in scope.
+	WorklogsRead  = "worklogs.read"
+	WorklogsStats = "worklogs.stats"
 )
 
 // Permissions is the catalogue of every function permission.
@@ -103,13 +134,17 @@ var Permissions = []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, Lea
 	CustomersRead, CustomersCreate, CustomersUpdate, CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease,
 	CustomersLock, CustomersExport, CustomersImport, LeadsConvert, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate,
 	OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen, OpportunitiesExport, ProductsManage,
-	ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsTerminate, ContractsExport}
+	ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsTerminate, ContractsExport,
+	FinanceRead, FinanceRecord, FinanceReverse, FinanceClose, FinanceExport, TasksRead, TasksCreate, TasksAssign, TasksExport,
+	SchedulesRead, SchedulesCreate, SchedulesAssign, SchedulesExport, AnnouncementsPublish, WorklogsRead, WorklogsStats}
 
 // Built-in role names.
 const (
 	Admin   = "admin"
 	Manager = "manager"
 	Sales   = "sales"
+	// Finance confirms receipts (the receipt flow's default step), reverses them and closes months.
+	Finance = "finance"
 )
 
 // BuiltIn is a role created at first start.
@@ -126,11 +161,16 @@ var BuiltIns = []BuiltIn{
 		LeadsRelease, LeadsExport, LeadsImport, LeadsConvert, UsersRead, AuditRead, CustomersRead, CustomersCreate, CustomersUpdate,
 		CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease, CustomersLock, CustomersExport, CustomersImport,
 		OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate, OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen,
-		OpportunitiesExport, ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsTerminate, ContractsExport}, ScopeDepartmentTree},
+		OpportunitiesExport, ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsTerminate, ContractsExport,
+		FinanceRead, FinanceRecord, FinanceExport, TasksRead, TasksCreate, TasksAssign, TasksExport, SchedulesRead, SchedulesCreate,
+		SchedulesAssign, SchedulesExport, AnnouncementsPublish, WorklogsRead, WorklogsStats}, ScopeDepartmentTree},
 	{Sales, "销售代表 Sales representative", []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsPool,
 		LeadsRelease, LeadsExport, LeadsConvert, UsersRead, CustomersRead, CustomersCreate, CustomersUpdate, CustomersPool,
 		CustomersRelease, CustomersExport, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate, OpportunitiesExport,
-		ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsExport}, ScopeSelf},
+		ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsExport, FinanceRead, FinanceRecord, TasksRead,
+		TasksCreate, TasksExport, SchedulesRead, SchedulesCreate, SchedulesExport, WorklogsRead}, ScopeSelf},
+	{Finance, "财务 Finance", []string{UsersRead, CustomersRead, ContractsRead, ContractsExport, FinanceRead, FinanceRecord,
+		FinanceReverse, FinanceClose, FinanceExport, TasksCreate, SchedulesCreate}, ScopeAll},
 }
 
 // Rule violations.

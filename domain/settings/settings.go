@@ -6,6 +6,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -72,9 +73,12 @@ type Changed struct {
 	CustomerPool   *CustomerPool           `json:"customerPool,omitempty"`
 	CustomerFields *[]customer.CustomField `json:"customerFields,omitempty"`
 	// DefaultTimeZone was added later: old events read as unchanged.
-	DefaultTimeZone *string   `json:"defaultTimeZone,omitempty"`
-	By              string    `json:"by"`
-	At              time.Time `json:"at"`
+	DefaultTimeZone *string `json:"defaultTimeZone,omitempty"`
+	// SMTP was added later (the outgoing mail server, its password sealed): old events read as
+	// unchanged.
+	SMTP *SMTP     `json:"smtp,omitempty"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
 }
 
 func (Changed) EventType() string { return "settings.changed.v1" }
@@ -89,6 +93,7 @@ type Settings struct {
 	customerPool    CustomerPool
 	customerFields  []customer.CustomField
 	defaultTimeZone string
+	smtp            SMTP
 }
 
 // New is the settings before any change.
@@ -104,6 +109,9 @@ func Rehydrate(_ uuid.UUID, history []event.Event) (*Settings, error) {
 }
 
 func (s *Settings) LeadClaimCap() int64 { return s.leadClaimCap }
+
+// SMTP is the outgoing mail server (its password sealed).
+func (s *Settings) SMTP() SMTP { return s.smtp }
 
 func (s *Settings) apply(e event.Event) {
 	c, ok := e.(Changed)
@@ -122,6 +130,9 @@ func (s *Settings) apply(e event.Event) {
 	if c.DefaultTimeZone != nil {
 		s.defaultTimeZone = *c.DefaultTimeZone
 	}
+	if c.SMTP != nil {
+		s.smtp = *c.SMTP
+	}
 }
 
 // Change is an edit of the settings.
@@ -130,6 +141,9 @@ type Change struct {
 	CustomerPool    *CustomerPool
 	CustomerFields  *[]customer.CustomField
 	DefaultTimeZone *string
+	// SMTP is the whole new mail server setting, its password already sealed (the caller keeps
+	// the sealed password it had when the client did not send a new one).
+	SMTP *SMTP
 }
 
 // Update applies a change; changing nothing records nothing.
@@ -164,7 +178,17 @@ func (s *Settings) Update(c Change, by uuid.UUID, at time.Time) error {
 			e.DefaultTimeZone = &z
 		}
 	}
-	if e.LeadClaimCap == nil && e.CustomerPool == nil && e.CustomerFields == nil && e.DefaultTimeZone == nil {
+	if c.SMTP != nil {
+		m := *c.SMTP
+		m.Host, m.Username, m.From = strings.TrimSpace(m.Host), strings.TrimSpace(m.Username), strings.TrimSpace(m.From)
+		if err := m.Validate(); err != nil {
+			return err
+		}
+		if m != s.smtp {
+			e.SMTP = &m
+		}
+	}
+	if e.LeadClaimCap == nil && e.CustomerPool == nil && e.CustomerFields == nil && e.DefaultTimeZone == nil && e.SMTP == nil {
 		return nil
 	}
 	s.Record(s.apply, e)

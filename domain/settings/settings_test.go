@@ -47,3 +47,57 @@ func TestDefaultTimeZone(t *testing.T) {
 		})
 	}
 }
+
+func TestSMTP(t *testing.T) {
+	t.Parallel()
+	by, at := uuid.New(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	good := settings.SMTP{Host: "smtp.example.com", Port: 587, TLS: settings.TLSStartTLS, Username: "crm", PasswordSealed: "v1:xx", From: "Chronicle <crm@example.com>"}
+	cases := []struct {
+		name  string
+		edit  func(*settings.SMTP)
+		field string
+	}{
+		{name: "valid", edit: func(*settings.SMTP) {}},
+		{name: "no server at all", edit: func(s *settings.SMTP) { *s = settings.SMTP{} }},
+		{name: "bad port", edit: func(s *settings.SMTP) { s.Port = 70000 }, field: "smtp.port"},
+		{name: "bad tls", edit: func(s *settings.SMTP) { s.TLS = "ssl" }, field: "smtp.tls"},
+		{name: "bad host", edit: func(s *settings.SMTP) { s.Host = "smtp.example.com:25" }, field: "smtp.host"},
+		{name: "bad from", edit: func(s *settings.SMTP) { s.From = "not an address" }, field: "smtp.from"},
+		{name: "header injection", edit: func(s *settings.SMTP) { s.From = "a@example.com\r\nBcc: x@example.com" }, field: "smtp.from"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			m := good
+			c.edit(&m)
+			s := settings.New()
+			err := s.Update(settings.Change{SMTP: &m}, by, at)
+			var ve *settings.ValidationError
+			if c.field != "" {
+				if !errors.As(err, &ve) || ve.Field != c.field {
+					t.Fatalf("err = %v, want a refusal on %s", err, c.field)
+				}
+				if len(s.Changes()) != 0 {
+					t.Fatal("a refused change recorded an event")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m == (settings.SMTP{}) {
+				if len(s.Changes()) != 0 {
+					t.Fatal("the unchanged (empty) server recorded an event")
+				}
+				return
+			}
+			if s.SMTP() != m || len(s.Changes()) != 1 {
+				t.Fatalf("smtp %+v changes %v", s.SMTP(), s.Changes())
+			}
+			// The same again records nothing.
+			if err := s.Update(settings.Change{SMTP: &m}, by, at); err != nil || len(s.Changes()) != 1 {
+				t.Fatalf("same again: %v %v", err, s.Changes())
+			}
+		})
+	}
+}

@@ -72,7 +72,7 @@ func TestChangePreferences(t *testing.T) {
 				t.Fatalf("recorded %#v, want %#v", got, c.then)
 			}
 			if len(c.field) == 0 {
-				if got := u.Preferences(); got != c.after {
+				if got := u.Preferences(); !reflect.DeepEqual(got, c.after) {
 					t.Fatalf("preferences %+v, want %+v", got, c.after)
 				}
 			}
@@ -138,5 +138,52 @@ func TestParseTimeZone(t *testing.T) {
 		if _, err := user.ParseTimeZone("timeZone", bad); !hasFieldError(err, "timeZone") {
 			t.Errorf("%q: err = %v, want a validation error", bad, err)
 		}
+	}
+}
+
+func TestMailPreferences(t *testing.T) {
+	t.Parallel()
+	u, err := user.Rehydrate(secID, []event.Event{created()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := u.Preferences(); !p.WantsMail("task_assigned") || p.WantsMail("task_done") || p.MailKindsChosen {
+		t.Fatalf("defaults: %+v", p)
+	}
+	for _, bad := range []user.PreferencesChange{
+		{Email: ptr("not an address")}, {Email: ptr("Name <a@example.com>")}, {Email: ptr("a@example.com\r\nBcc: b@example.com")},
+		{MailKinds: &[]string{"task_assigned", "no_such_kind"}},
+	} {
+		if err := u.ChangePreferences(bad, secAt); err == nil {
+			t.Fatalf("accepted %+v", bad)
+		}
+	}
+	if len(u.Changes()) != 0 {
+		t.Fatal("a refused change recorded an event")
+	}
+	kinds := []string{"task_done", "task_assigned", "task_done"}
+	if err := u.ChangePreferences(user.PreferencesChange{Email: ptr(" ann@example.com "), MailKinds: &kinds}, secAt); err != nil {
+		t.Fatal(err)
+	}
+	p := u.Preferences()
+	if p.Email != "ann@example.com" || !reflect.DeepEqual(p.MailKinds, []string{"task_assigned", "task_done"}) || !p.WantsMail("task_done") || p.WantsMail("task_overdue") {
+		t.Fatalf("after: %+v", p)
+	}
+	// Opting out of everything is a choice, not the defaults.
+	if err := u.ChangePreferences(user.PreferencesChange{MailKinds: &[]string{}}, secAt); err != nil {
+		t.Fatal(err)
+	}
+	if p := u.Preferences(); !p.MailKindsChosen || p.WantsMail("task_assigned") {
+		t.Fatalf("opted out: %+v", p)
+	}
+	// The same again records nothing; the event round-trips through JSON.
+	n := len(u.Changes())
+	if err := u.ChangePreferences(user.PreferencesChange{Email: ptr("ann@example.com"), MailKinds: &[]string{}}, secAt); err != nil || len(u.Changes()) != n {
+		t.Fatalf("same again: %v %d", err, len(u.Changes()))
+	}
+	b, _ := json.Marshal(u.Changes()[0])
+	var back user.PreferencesChanged
+	if err := json.Unmarshal(b, &back); err != nil || *back.Email != "ann@example.com" {
+		t.Fatalf("%s %v", b, err)
 	}
 }

@@ -81,11 +81,13 @@ type Enabled struct {
 
 // PasswordChanged: by the user (Reset false) or reset by an administrator (Reset true).
 type PasswordChanged struct {
-	UserID       string    `json:"userId"`
-	PasswordHash string    `json:"passwordHash"`
-	Reset        bool      `json:"reset,omitempty"`
-	By           string    `json:"by"`
-	At           time.Time `json:"at"`
+	UserID       string `json:"userId"`
+	PasswordHash string `json:"passwordHash"`
+	Reset        bool   `json:"reset,omitempty"`
+	// ByLink: set by the user with a password reset link e-mailed to them (added later).
+	ByLink bool      `json:"byLink,omitempty"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
 }
 
 func (Created) EventType() string         { return "user.created.v1" }
@@ -105,6 +107,7 @@ func Register(r *event.Registry) {
 		func() event.Event { return &PreferencesChanged{} },
 	)
 	registerSecurity(r)
+	registerReset(r)
 }
 
 // User is the aggregate state.
@@ -121,6 +124,9 @@ type User struct {
 	disabled     bool
 	security     security
 	prefs        Preferences
+	// resets are the reset links sent since the last password change; a change ends them (the
+	// requests still count against the hourly limit).
+	resets []pendingReset
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{1,63}$`)
@@ -221,7 +227,8 @@ func SignInBookkeeping(e event.Event) bool {
 // sign-in bookkeeping and the user's own preferences do not (a user switching their language
 // does not make an administrator's open edit form stale).
 func MovesEditVersion(e event.Event) bool {
-	if _, prefs := e.(PreferencesChanged); prefs {
+	switch e.(type) {
+	case PreferencesChanged, PasswordResetRequested:
 		return false
 	}
 	return !SignInBookkeeping(e)
@@ -265,6 +272,17 @@ func (u *User) apply(e event.Event) {
 	case PasswordChanged:
 		u.passwordHash = e.PasswordHash
 		u.security.reauth = nil
+		for i := range u.resets {
+			u.resets[i].hash = "" // every link sent before ends
+		}
+	case PasswordResetRequested:
+		kept := u.resets[:0]
+		for _, p := range u.resets {
+			if e.At.Sub(p.at) < time.Hour {
+				kept = append(kept, p)
+			}
+		}
+		u.resets = append(kept, pendingReset{hash: e.TokenHash, at: e.At, expiresAt: e.ExpiresAt})
 	case PreferencesChanged:
 		u.applyPreferences(e)
 	default:

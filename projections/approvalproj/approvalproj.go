@@ -15,6 +15,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/contract"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/finance"
 	"github.com/chronicle-crm/chronicle/domain/money"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -22,7 +23,8 @@ import (
 )
 
 // kinds maps the stream kinds of subjects to the inbox's kind.
-var kinds = map[string]string{contract.StreamPrefix: approval.KindContract}
+var kinds = map[string]string{contract.StreamPrefix: approval.KindContract, finance.LedgerPrefix: approval.KindReceipt,
+	finance.PayablePrefix: approval.KindPayment}
 
 // Projector builds the inbox.
 type Projector struct{ registry *event.Registry }
@@ -72,6 +74,9 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	d, err := b.p.registry.Decode(e.Type, e.Data)
 	if err != nil {
 		return err
+	}
+	if c, ok := d.(approval.SubjectCarrier); ok {
+		subject = c.ApprovalSubjectID()
 	}
 	switch d := d.(type) {
 	case approval.SubmittedCarrier:

@@ -63,13 +63,14 @@ type Engine struct {
 	router     *message.Router
 	sub        *LogSubscriber
 
-	mu      sync.Mutex
-	runners map[string]*runner // by topic
-	active  map[string]*runner // serving runner by projection name
-	rebuild map[string]*runner // rebuilding runner by projection name
-	changed eventstore.Notifier
-	ctx     context.Context
-	readers map[string]readerSince // by projection name; see readers.go
+	rebuildMu sync.Mutex // Rebuild's, taken before mu
+	mu        sync.Mutex
+	runners   map[string]*runner // by topic
+	active    map[string]*runner // serving runner by projection name
+	rebuild   map[string]*runner // rebuilding runner by projection name
+	changed   eventstore.Notifier
+	ctx       context.Context
+	readers   map[string]readerSince // by projection name; see readers.go
 
 	// changes counts, per projection, the pages this process committed to its serving
 	// generation and the switches to a new one (see Changes).
@@ -385,17 +386,33 @@ func (e *Engine) Rebuild(ctx context.Context, name string) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("%w: %q", ErrUnknownProjection, name)
 	}
-	e.mu.Lock()
-	if e.ctx == nil {
-		e.mu.Unlock()
-		return 0, errors.New("projections are not running")
+	// Rebuilds start one at a time (rebuildMu), and the new generation's tables are made without
+	// e.mu: that waits for a read-model connection, and runners that hold one take e.mu (their
+	// switch, their background work), so holding both deadlocked a rebuild --all whose runners
+	// outnumbered the pool's connections.
+	e.rebuildMu.Lock()
+	defer e.rebuildMu.Unlock()
+	busy := func() error {
+		if e.ctx == nil {
+			return errors.New("projections are not running")
+		}
+		if _, busy := e.rebuild[name]; busy {
+			return ErrRebuildInProgress
+		}
+		return nil
 	}
-	if _, busy := e.rebuild[name]; busy {
-		e.mu.Unlock()
-		return 0, ErrRebuildInProgress
+	e.mu.Lock()
+	err := busy()
+	e.mu.Unlock()
+	if err != nil {
+		return 0, err
 	}
 	gen, err := e.nextGeneration(ctx, p)
 	if err != nil {
+		return 0, err
+	}
+	e.mu.Lock()
+	if err := busy(); err != nil {
 		e.mu.Unlock()
 		return 0, err
 	}

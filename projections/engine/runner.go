@@ -363,6 +363,9 @@ func (r *runner) apply(ctx context.Context, page []eventstore.Event, caughtUp bo
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	// The connection goes back to the pool now: what follows takes e.mu (the switch, the
+	// background work), which Rebuild may hold while it waits for a connection.
+	conn.Close()
 	r.stored = last
 	r.setError("")
 	r.applied += applied

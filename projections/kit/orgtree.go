@@ -278,3 +278,9 @@ func displayName(d event.Event) (id, name string, ok bool) {
 	}
 	return "", "", false
 }
+
+// Follow applies an organisation event to the tree and keeps the users' names, for projections
+// that read owners' places and names from the tree at query time rather than copying them.
+func (o OrgTree) Follow(ctx context.Context, tx *engine.Tx, d event.Event) error {
+	return followOrg(ctx, tx, o, d)
+}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,39 +103,7 @@ func BenchmarkOpportunityBoard(b *testing.B) {
 			}
 			b.Logf("board: %d open opportunities, %s", board.Count, board.Amount)
 			for _, c := range cases {
-				b.Run(c.name, func(b *testing.B) {
-					const workers, each = 32, 30
-					lat := make([]time.Duration, 0, workers*each)
-					var mu sync.Mutex
-					b.ResetTimer()
-					for range b.N {
-						var wg sync.WaitGroup
-						for range workers {
-							wg.Add(1)
-							go func() {
-								defer wg.Done()
-								mine := make([]time.Duration, 0, each)
-								for range each {
-									t := time.Now()
-									if err := c.run(); err != nil {
-										b.Error(err)
-										return
-									}
-									mine = append(mine, time.Since(t))
-								}
-								mu.Lock()
-								lat = append(lat, mine...)
-								mu.Unlock()
-							}()
-						}
-						wg.Wait()
-					}
-					b.StopTimer()
-					slices.Sort(lat)
-					p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
-					b.ReportMetric(p(0.5), "p50-ms")
-					b.ReportMetric(p(0.99), "p99-ms")
-				})
+				b.Run(c.name, func(b *testing.B) { projtest.Concurrently(b, c.run) })
 			}
 		})
 	}

@@ -100,7 +100,7 @@ func (p *Projector) NewBatch(tx *engine.Tx) engine.Batch {
 // cellKey names a cell the projection adds up: a table and its key columns' values.
 type cellKey struct {
 	table string
-	key   [5]string // pipeline, owner, month, then stage (totals, stage days) or furthest and status (cohorts)
+	key   [5]string // pipeline, owner (every table's second), month, then stage (totals, stage days) or furthest and status (cohorts)
 }
 
 // delta is what a page adds to a cell.
@@ -163,7 +163,17 @@ func (b *batch) move(before, after []cell) {
 	}
 }
 
+// add adds a row's part to a cell and to the cell's roll-up over every owner (the same key with
+// opportunityview.AllOwners as the owner), so that the roll-up always equals the sum of the owners'.
 func (b *batch) add(k cellKey, sign int64, d delta) {
+	b.addCell(k, sign, d)
+	k.key[1] = rollUpOwner
+	b.addCell(k, sign, d)
+}
+
+var rollUpOwner = opportunityview.AllOwners.String()
+
+func (b *batch) addCell(k cellKey, sign int64, d delta) {
 	x := b.deltas[k]
 	if x == nil {
 		x = &delta{}

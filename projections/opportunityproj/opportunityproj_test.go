@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,24 +277,33 @@ func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
 				}
 			}
 			// The funnel read from the cells equals the funnel recomputed from the rows and visits,
-			// for everyone and for each owner.
+			// for everyone (the roll-up cells), for each owner, and for readers who see one owner's
+			// and, as a member, a few more.
 			now := time.Now().UTC()
 			fq := opportunityview.FunnelQuery{Reader: all(), PipelineID: opportunity.DefaultPipelineID, Stages: stages,
 				From: now.AddDate(0, -1, 0).Format("2006-01"), To: now.Format("2006-01")}
-			for _, who := range append([]*uuid.UUID{nil}, &owners[0], &owners[1]) {
-				fq.OwnerID = who
-				cells, err := views.Funnel(ctx, fq)
+			queries := []opportunityview.FunnelQuery{fq}
+			for i, rd := range readers[1:] {
+				q := fq
+				q.OwnerID = &owners[i]
+				queries = append(queries, q)
+				q.OwnerID, q.Reader = nil, rd
+				queries = append(queries, q)
+			}
+			for _, q := range queries {
+				cells, err := views.Funnel(ctx, q)
 				if err != nil {
 					t.Fatal(err)
 				}
-				rows, err := views.FunnelFromRows(ctx, fq)
+				rows, err := views.FunnelFromRows(ctx, q)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !reflect.DeepEqual(cells, rows) || (who == nil && cells.Total != 39) {
-					t.Fatalf("funnel from the cells %+v\nfrom the rows %+v", cells, rows)
+				if !reflect.DeepEqual(cells, rows) || (q.OwnerID == nil && q.Reader.Scope.All && cells.Total != 39) {
+					t.Fatalf("funnel (owner %v, reader %s) from the cells %+v\nfrom the rows %+v", q.OwnerID, q.Reader.User, cells, rows)
 				}
 			}
+			checkRollUps(t, ctx, views)
 			funnelLive, err := views.Funnel(ctx, fq)
 			if err != nil {
 				t.Fatal(err)
@@ -304,6 +315,7 @@ func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
 			if funnelRebuilt, err := views.Funnel(ctx, fq); err != nil || !reflect.DeepEqual(funnelLive, funnelRebuilt) {
 				t.Fatalf("rebuilt funnel %+v (%v)\nlive %+v", funnelRebuilt, err, funnelLive)
 			}
+			checkRollUps(t, ctx, views)
 			if !reflect.DeepEqual(live, rebuilt) {
 				for i := range live.Rows {
 					if i < len(rebuilt.Rows) && !reflect.DeepEqual(live.Rows[i], rebuilt.Rows[i]) {
@@ -321,4 +333,55 @@ func TestLiveAndRebuiltOpportunitiesAgree(t *testing.T) {
 // reopening an open one, a change of lines or probability when closed).
 func errorsAllowed(err error) bool {
 	return slices.ContainsFunc([]error{opportunity.ErrClosed, opportunity.ErrNotClosed}, func(e error) bool { return errors.Is(err, e) })
+}
+
+// checkRollUps: every cell table's roll-up (owner opportunityview.AllOwners) equals the sum of its
+// owners' cells, key by key (cells that add up to nothing may be absent on either side).
+func checkRollUps(t *testing.T, ctx context.Context, v *opportunityview.Views) {
+	t.Helper()
+	rollUp := opportunityview.AllOwners.String()
+	for _, c := range []struct{ table, keys, values string }{
+		{"opportunity_totals", "pipeline_id, month, stage", "n, amount, weighted"},
+		{"opportunity_cohorts", "pipeline_id, month, furthest, status", "n, won_amount, cycle_secs"},
+		{"opportunity_stage_days", "pipeline_id, month, stage", "n, secs"},
+		{"opportunity_board", "pipeline_id, stage", "n, amount, weighted"},
+		{"opportunity_forecast", "pipeline_id, month", "n, amount, weighted"},
+	} {
+		table := v.Gens.Table(opportunityview.Projection, c.table)
+		nk, nv := len(strings.Split(c.keys, ",")), len(strings.Split(c.values, ","))
+		cells := func(stmt string) map[string]string {
+			rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), rollUp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			out := map[string]string{}
+			for rows.Next() {
+				keys, vals := make([]string, nk), make([]readmodels.Money, nv)
+				var dest []any
+				for i := range keys {
+					dest = append(dest, &keys[i])
+				}
+				for i := range vals {
+					dest = append(dest, &vals[i])
+				}
+				if err := rows.Scan(dest...); err != nil {
+					t.Fatal(err)
+				}
+				if slices.ContainsFunc(vals, func(m readmodels.Money) bool { return !m.A.IsZero() }) {
+					out[strings.Join(keys, " ")] = fmt.Sprint(vals)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		sums := "SUM(" + strings.ReplaceAll(c.values, ", ", "), SUM(") + ")"
+		owners := cells(`SELECT ` + c.keys + `, ` + sums + ` FROM ` + table + ` WHERE owner_id <> ? GROUP BY ` + c.keys)
+		total := cells(`SELECT ` + c.keys + `, ` + c.values + ` FROM ` + table + ` WHERE owner_id = ?`)
+		if len(owners) == 0 || !maps.Equal(owners, total) {
+			t.Fatalf("%s: the owners' cells add up to %v; the roll-up holds %v", c.table, owners, total)
+		}
+	}
 }

@@ -154,7 +154,18 @@ var changes = kit.NewHandlers(
 			}
 		}
 		if d.TimeZone != nil {
-			return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET time_zone = ? WHERE id = ?`, *d.TimeZone, d.UserID)
+			if err := c.exec(ctx, `UPDATE `+c.table("org_users")+` SET time_zone = ? WHERE id = ?`, *d.TimeZone, d.UserID); err != nil {
+				return err
+			}
+		}
+		if d.Email != nil {
+			if err := c.exec(ctx, `UPDATE `+c.table("org_users")+` SET email = ? WHERE id = ?`, *d.Email, d.UserID); err != nil {
+				return err
+			}
+		}
+		if d.MailKinds != nil { // '' is never chosen (the defaults); a JSON list is a choice
+			kinds, _ := json.Marshal(*d.MailKinds)
+			return c.exec(ctx, `UPDATE `+c.table("org_users")+` SET mail_kinds = ? WHERE id = ?`, string(kinds), d.UserID)
 		}
 		return nil
 	}),
@@ -209,6 +220,11 @@ var changes = kit.NewHandlers(
 		}
 		if d.CustomerFields != nil {
 			if err := put("customerFields", *d.CustomerFields); err != nil {
+				return err
+			}
+		}
+		if d.SMTP != nil {
+			if err := put("smtp", *d.SMTP); err != nil {
 				return err
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/chronicle-crm/chronicle/projections/conversionproj"
 	"github.com/chronicle-crm/chronicle/projections/customerproj"
 	"github.com/chronicle-crm/chronicle/projections/engine"
+	"github.com/chronicle-crm/chronicle/projections/financeproj"
 	"github.com/chronicle-crm/chronicle/projections/leadproj"
 	"github.com/chronicle-crm/chronicle/projections/loginproj"
 	"github.com/chronicle-crm/chronicle/projections/opportunityproj"
@@ -33,7 +34,7 @@ func (noConversions) CompleteConversion(context.Context, uuid.UUID) error { retu
 func AllProjectors() []engine.Projector {
 	reg := Registry()
 	return []engine.Projector{orgproj.New(reg), leadproj.New(reg), customerproj.New(reg),
-		opportunityproj.New(reg), contractproj.New(reg), approvalproj.New(reg), conversionproj.Projector{Completer: noConversions{}},
+		opportunityproj.New(reg), contractproj.New(reg), approvalproj.New(reg), financeproj.New(reg), conversionproj.Projector{Completer: noConversions{}},
 		auditproj.Projector{}, loginproj.New(reg)}
 }
 

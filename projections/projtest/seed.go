@@ -15,7 +15,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -454,4 +456,67 @@ func CountLeads(tb testing.TB, db *readmodels.DB) int64 {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// Concurrently measures run at 32 concurrent callers (30 calls each per b.N) and reports the
+// p50 and p99 latencies in milliseconds: how the benchmarks of read queries measure, beside a
+// reference query in the same run.
+func Concurrently(b *testing.B, run func() error) {
+	const workers, each = 32, 30
+	lat := make([]time.Duration, 0, workers*each*b.N)
+	var mu sync.Mutex
+	b.ResetTimer()
+	for range b.N {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				mine := make([]time.Duration, 0, each)
+				for range each {
+					t := time.Now()
+					if err := run(); err != nil {
+						b.Error(err)
+						return
+					}
+					mine = append(mine, time.Since(t))
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
+	b.StopTimer()
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(p(0.5), "p50-ms")
+	b.ReportMetric(p(0.99), "p99-ms")
+}
+
+// CopyRows COPYs rows into table (cols: the column names as a view's InsertColumns lists them,
+// comma-separated), for benchmarks that load a read model as a rebuild would; the read store
+// must be able to COPY (PostgreSQL).
+func CopyRows(tb testing.TB, ctx context.Context, db *readmodels.DB, table, cols string, rows [][]any) {
+	tb.Helper()
+	if len(rows) == 0 {
+		return
+	}
+	names := strings.Split(strings.ReplaceAll(cols, " ", ""), ",")
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close()
+	c, ok := db.Dialect.(readmodels.Copier)
+	if !ok {
+		tb.Fatal("the read store cannot COPY")
+	}
+	if err := conn.Raw(func(dc any) error { return c.Copy(ctx, dc, table, names, rows) }); err != nil {
+		tb.Fatalf("copy %s: %v", table, err)
+	}
 }

@@ -6,9 +6,7 @@ package contractview
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -233,7 +231,7 @@ func (v *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Contract]
 			return readmodels.Page[*Contract]{}, err
 		}
 		if branches != nil {
-			lq.Branches = append(branches, readmodels.Cond{SQL: "id IN (SELECT contract_id FROM " + v.Gens.Table(Projection, "contract_members") +
+			lq.Branches = readmodels.Besides(branches, readmodels.Cond{SQL: "id IN (SELECT contract_id FROM " + v.Gens.Table(Projection, "contract_members") +
 				" WHERE user_id = ?)", Args: []any{q.Reader.User.String()}})
 		}
 	}
@@ -245,17 +243,8 @@ func (v *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Contract]
 
 // Get returns one contract if the reader may see it.
 func (v *Views) Get(ctx context.Context, r Reader, id uuid.UUID) (*Contract, error) {
-	stmt := "SELECT " + Columns + " FROM " + v.Gens.Table(Projection, "contracts") + " WHERE id = ?"
-	args := []any{id.String()}
-	if cond, a := v.visible(r); cond != "" {
-		stmt += " AND " + cond
-		args = append(args, a...)
-	}
-	c, err := Scan(v.SQL.QueryRowContext(ctx, v.Q(stmt), args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, readmodels.ErrNotFound
-	}
-	return c, err
+	cond, args := v.visible(r)
+	return readmodels.GetWhere(ctx, v.DB, v.Gens.Table(Projection, "contracts"), Columns, cond, args, id, Scan)
 }
 
 // Lines, signatories, terms, the approval and a pending amendment come from the state.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -185,7 +186,8 @@ func months(from, to string) int {
 }
 
 // Funnel measures the cohort from the cells the projection keeps (a few rows per owner and month
-// in the reader's scope), plus, read from the rows, the opportunities the reader sees only as
+// in the reader's scope, or per month of the roll-up for a reader who sees everything), in one
+// statement, plus, read from the rows, the opportunities the reader sees only as
 // their account manager or a team member.
 func (v *Views) Funnel(ctx context.Context, q FunnelQuery) (Funnel, error) {
 	if err := q.check(); err != nil {
@@ -199,49 +201,35 @@ func (v *Views) Funnel(ctx context.Context, q FunnelQuery) (Funnel, error) {
 	if err != nil {
 		return Funnel{}, err
 	}
-	cells := `pipeline_id = ? AND month >= ? AND month <= ?`
-	cellArgs := []any{q.PipelineID.String(), q.From, q.To}
-	if owners != "" {
-		cells += " AND " + owners
-		cellArgs = append(cellArgs, args...)
+	if owners == "" { // everyone, no owner or department asked: the roll-up cells
+		owners, args = "owner_id = ?", []any{AllOwners.String()}
 	}
+	cells := `pipeline_id = ? AND month >= ? AND month <= ? AND ` + owners
+	cellArgs := append([]any{q.PipelineID.String(), q.From, q.To}, args...)
 	g := func(t string) string { return v.Gens.Table(Projection, t) }
-	if err := v.scan(ctx, `SELECT furthest, status, SUM(n), SUM(won_amount), SUM(cycle_secs) FROM `+g("opportunity_cohorts")+` WHERE `+cells+
-		` GROUP BY furthest, status`, cellArgs, func(r readmodels.Scanner) error {
-		var furthest, n, cycle int64
-		var status string
-		var won readmodels.Money
-		if err := r.Scan(&furthest, &status, &n, &won, &cycle); err != nil {
+	// the three kinds of cells in one statement: (kind, status or stage, furthest, n, amount,
+	// weighted amount, seconds)
+	const cohort, open, stay = 0, 1, 2
+	stmt := `SELECT 0, status, furthest, SUM(n), SUM(won_amount), NULL, SUM(cycle_secs) FROM ` + g("opportunity_cohorts") + ` WHERE ` + cells + ` GROUP BY furthest, status
+		UNION ALL SELECT 1, stage, 0, SUM(n), SUM(amount), SUM(weighted), 0 FROM ` + g("opportunity_totals") + ` WHERE ` + cells + ` GROUP BY stage
+		UNION ALL SELECT 2, stage, 0, SUM(n), NULL, NULL, SUM(secs) FROM ` + g("opportunity_stage_days") + ` WHERE ` + cells + ` GROUP BY stage`
+	if err := v.scan(ctx, stmt, slices.Concat(cellArgs, cellArgs, cellArgs), func(r readmodels.Scanner) error {
+		var kind, furthest, n, secs int64
+		var key string
+		var amount, weighted readmodels.Money
+		if err := r.Scan(&kind, &key, &furthest, &n, &amount, &weighted, &secs); err != nil {
 			return err
 		}
-		acc.cohort(furthest, status, n, won.A, cycle)
+		switch kind {
+		case cohort:
+			acc.cohort(furthest, key, n, amount.A, secs)
+		case open:
+			acc.openIn(key, n, amount.A, weighted.A)
+		case stay:
+			acc.stay(key, n, secs)
+		}
 		return nil
 	}); err != nil {
-		return Funnel{}, err
-	}
-	if err := v.scan(ctx, `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM `+g("opportunity_totals")+` WHERE `+cells+` GROUP BY stage`, cellArgs,
-		func(r readmodels.Scanner) error {
-			var stage string
-			var n int64
-			var a, w readmodels.Money
-			if err := r.Scan(&stage, &n, &a, &w); err != nil {
-				return err
-			}
-			acc.openIn(stage, n, a.A, w.A)
-			return nil
-		}); err != nil {
-		return Funnel{}, err
-	}
-	if err := v.scan(ctx, `SELECT stage, SUM(n), SUM(secs) FROM `+g("opportunity_stage_days")+` WHERE `+cells+` GROUP BY stage`, cellArgs,
-		func(r readmodels.Scanner) error {
-			var stage string
-			var n, secs int64
-			if err := r.Scan(&stage, &n, &secs); err != nil {
-				return err
-			}
-			acc.stay(stage, n, secs)
-			return nil
-		}); err != nil {
 		return Funnel{}, err
 	}
 	// seen only as a member: outside the owner scope, read from the rows (a handful)

@@ -6,10 +6,9 @@ package opportunityview
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,8 +202,10 @@ type Tables struct {
 // the stage visits, and the cells the projection keeps adding up so that boards and funnels read
 // a few rows per owner and month, never the opportunities: open ones per stage (Totals), every one
 // by how far it got and how it ended (Cohorts), and the ended stays per stage (StageDays), each
-// keyed by pipeline, owner and the month the opportunity was created.
+// keyed by pipeline, owner and the month the opportunity was created. Each cell table also holds
+// the roll-up over every owner under the owner AllOwners (said in its DDL).
 func TableDDL(t Tables) []string {
+	const owner = "owner_id {id} NOT NULL, -- the nil id: the roll-up over every owner\n\t\t\t"
 	return append([]string{table.Create(t.Rows),
 		`CREATE INDEX ` + t.Rows + `_customer ON ` + t.Rows + ` (customer_id)`,
 		`CREATE INDEX ` + t.Rows + `_board ON ` + t.Rows + ` (pipeline_id, status, stage, updated_at)`,
@@ -214,20 +215,19 @@ func TableDDL(t Tables) []string {
 		// one row per stay of an opportunity in a stage (left_at NULL: still there)
 		`CREATE TABLE ` + t.Visits + ` (opportunity_id {id} NOT NULL, seq INTEGER NOT NULL, pipeline_id TEXT NOT NULL, stage TEXT NOT NULL,
 			entered_at {time} NOT NULL, left_at {time}, PRIMARY KEY (opportunity_id, seq))`,
-		`CREATE TABLE ` + t.Totals + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL, stage TEXT NOT NULL,
+		`CREATE TABLE ` + t.Totals + ` (pipeline_id TEXT NOT NULL, ` + owner + `month TEXT NOT NULL, stage TEXT NOT NULL,
 			n {bigint} NOT NULL, amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, month, stage))`,
-		`CREATE TABLE ` + t.Cohorts + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL, furthest INTEGER NOT NULL,
+		`CREATE TABLE ` + t.Cohorts + ` (pipeline_id TEXT NOT NULL, ` + owner + `month TEXT NOT NULL, furthest INTEGER NOT NULL,
 			status TEXT NOT NULL, n {bigint} NOT NULL, won_amount {money} NOT NULL, cycle_secs {bigint} NOT NULL,
 			PRIMARY KEY (pipeline_id, owner_id, month, furthest, status))`,
-		`CREATE TABLE ` + t.StageDays + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL, stage TEXT NOT NULL,
+		`CREATE TABLE ` + t.StageDays + ` (pipeline_id TEXT NOT NULL, ` + owner + `month TEXT NOT NULL, stage TEXT NOT NULL,
 			n {bigint} NOT NULL, secs {bigint} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, month, stage))`,
 		// open opportunities per stage and owner over every month (the board's sums)
-		`CREATE TABLE ` + t.Board + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, stage TEXT NOT NULL,
+		`CREATE TABLE ` + t.Board + ` (pipeline_id TEXT NOT NULL, ` + owner + `stage TEXT NOT NULL,
 			n {bigint} NOT NULL, amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (pipeline_id, owner_id, stage))`,
 		// open opportunities by the month they are expected to close (the forecast)
-		`CREATE TABLE ` + t.Forecast + ` (pipeline_id TEXT NOT NULL, owner_id {id} NOT NULL, month TEXT NOT NULL,
+		`CREATE TABLE ` + t.Forecast + ` (pipeline_id TEXT NOT NULL, ` + owner + `month TEXT NOT NULL,
 			n {bigint} NOT NULL, amount {money} NOT NULL, weighted {money} NOT NULL, PRIMARY KEY (owner_id, month, pipeline_id))`,
-		`CREATE INDEX ` + t.Forecast + `_month ON ` + t.Forecast + ` (month)`,
 		// the cards of a stage for a reader whose scope is a few owners: each owner's, newest first
 		`CREATE INDEX ` + t.Rows + `_owner_board ON ` + t.Rows + ` (owner_id, pipeline_id, status, stage, updated_at)`,
 	}, readmodels.OwnershipIndexes(t.Rows, Sorts)...)
@@ -322,7 +322,7 @@ func (v *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Opportuni
 			return readmodels.Page[*Opportunity]{}, err
 		}
 		if branches != nil {
-			lq.Branches = append(branches, readmodels.Cond{SQL: "id IN (SELECT opportunity_id FROM " + v.Gens.Table(Projection, "opportunity_members") +
+			lq.Branches = readmodels.Besides(branches, readmodels.Cond{SQL: "id IN (SELECT opportunity_id FROM " + v.Gens.Table(Projection, "opportunity_members") +
 				" WHERE user_id = ?)", Args: []any{q.Reader.User.String()}})
 		}
 	}
@@ -334,27 +334,57 @@ func (v *Views) Search(ctx context.Context, q Query) (readmodels.Page[*Opportuni
 
 // Get returns one opportunity if the reader may see it.
 func (v *Views) Get(ctx context.Context, r Reader, id uuid.UUID) (*Opportunity, error) {
-	stmt := "SELECT " + Columns + " FROM " + v.Gens.Table(Projection, "opportunities") + " WHERE id = ?"
-	args := []any{id.String()}
-	if cond, a := v.visible(r); cond != "" {
-		stmt += " AND " + cond
-		args = append(args, a...)
+	cond, args := v.visible(r)
+	return readmodels.GetWhere(ctx, v.DB, v.Gens.Table(Projection, "opportunities"), Columns, cond, args, id, Scan)
+}
+
+// Card is an opportunity as a kanban card shows it: what the card renders (name, customer,
+// amount, expected close), what moving it needs (stage, version) and who holds it. The record
+// page reads the rest.
+type Card struct {
+	ID                uuid.UUID  `json:"id"`
+	Name              string     `json:"name"`
+	CustomerID        uuid.UUID  `json:"customerId"`
+	CustomerName      string     `json:"customerName"`
+	Stage             string     `json:"stage"`
+	Probability       int64      `json:"probability"`
+	Amount            string     `json:"amount"`
+	Weighted          string     `json:"weightedAmount"`
+	ExpectedCloseDate string     `json:"expectedCloseDate"`
+	OwnerID           *uuid.UUID `json:"ownerId"`
+	OwnerName         string     `json:"ownerName"`
+	AssigneeID        *uuid.UUID `json:"assigneeId"`
+	AssigneeName      string     `json:"assigneeName"`
+	UpdatedAt         time.Time  `json:"updatedAt"`
+	Version           int64      `json:"version"`
+}
+
+// cardTable is the row's columns a card reads (no JSON detail, no search text).
+var cardTable = table.Pick("id", "name", "customer_id", "customer_name", "stage", "probability", "amount", "weighted", "expected_close",
+	"owner_id", "owner_name", "assignee_id", "assignee_name", "updated_at", "version")
+
+// CardColumns are the columns a card reads, in ScanCard order.
+var CardColumns = cardTable.Select()
+
+// ScanCard reads one row of CardColumns.
+func ScanCard(row readmodels.Scanner) (*Card, error) {
+	o, err := cardTable.Scan(row)
+	if err != nil {
+		return nil, err
 	}
-	o, err := Scan(v.SQL.QueryRowContext(ctx, v.Q(stmt), args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, readmodels.ErrNotFound
-	}
-	return o, err
+	return &Card{ID: o.ID, Name: o.Name, CustomerID: o.CustomerID, CustomerName: o.CustomerName, Stage: o.Stage, Probability: o.Probability,
+		Amount: o.Amount, Weighted: o.Weighted, ExpectedCloseDate: o.ExpectedCloseDate, OwnerID: o.OwnerID, OwnerName: o.OwnerName,
+		AssigneeID: o.AssigneeID, AssigneeName: o.AssigneeName, UpdatedAt: o.UpdatedAt, Version: o.Version}, nil
 }
 
 // Column is one stage of the kanban board: its open opportunities' count and sums, and the most
 // recently changed of them.
 type Column struct {
-	Stage    string         `json:"stage"`
-	Count    int64          `json:"count"`
-	Amount   string         `json:"amount"`
-	Weighted string         `json:"weightedAmount"`
-	Cards    []*Opportunity `json:"cards"`
+	Stage    string  `json:"stage"`
+	Count    int64   `json:"count"`
+	Amount   string  `json:"amount"`
+	Weighted string  `json:"weightedAmount"`
+	Cards    []*Card `json:"cards"`
 }
 
 // Board is a pipeline's open opportunities by stage.
@@ -369,9 +399,25 @@ type Board struct {
 // MaxCards bounds the cards a kanban column returns (the list pages through the rest).
 const MaxCards = 50
 
-// Kanban reads a pipeline's board for the reader: the counts and sums come from the totals the
-// projection keeps per owner (a few rows per owner in scope), plus the opportunities the reader
-// sees only as a member; the cards of each column are the most recently changed.
+// AllOwners is the owner of the roll-up cells: every cell table also keeps, under this owner, the
+// sum of its cells over every owner, which is what a reader who sees everything and asks for no
+// owner or department reads (a few rows per month instead of a few per owner and month). No user
+// has the nil id.
+var AllOwners = uuid.Nil
+
+// cellOwners is the condition on the cells' owner_id for a reader's scope: the owners it covers,
+// or the roll-up when it covers everyone.
+func (v *Views) cellOwners(s readmodels.Scope) (string, []any) {
+	if c, a := s.UserCondition(v.Gens.Table(Projection, "opportunity_org_users"), "owner_id"); c != "" {
+		return c, a
+	}
+	return "owner_id = ?", []any{AllOwners.String()}
+}
+
+// Kanban reads a pipeline's board for the reader in two statements: the counts and sums (the
+// board cells the projection keeps per owner, or their roll-up, plus the opportunities the reader
+// sees only as a member) and the cards of every column at once (the most recently changed, as
+// light rows).
 func (v *Views) Kanban(ctx context.Context, r Reader, pipeline uuid.UUID, stages []string, cards int) (Board, error) {
 	if cards <= 0 || cards > MaxCards {
 		cards = 20
@@ -379,101 +425,99 @@ func (v *Views) Kanban(ctx context.Context, r Reader, pipeline uuid.UUID, stages
 	b := Board{PipelineID: pipeline, Columns: make([]Column, len(stages))}
 	idx := map[string]int{}
 	for i, s := range stages {
-		b.Columns[i] = Column{Stage: s, Cards: []*Opportunity{}}
+		b.Columns[i] = Column{Stage: s, Cards: []*Card{}}
 		idx[s] = i
 	}
 	sums := make([][2]money.Amount, len(stages))
-	if r.Scope.None {
+	if r.Scope.None || len(stages) == 0 {
 		return b.finish(sums), nil
 	}
 	t := v.Gens.Table(Projection, "opportunities")
-	totals := v.Gens.Table(Projection, "opportunity_board")
 	members := v.Gens.Table(Projection, "opportunity_members")
-	add := func(stmt string, args ...any) error {
-		return v.sums(ctx, stmt, args, func(stage string, n int64, amount, weighted money.Amount) {
-			if i, ok := idx[stage]; ok {
-				b.Columns[i].Count += n
-				sums[i][0], sums[i][1] = sums[i][0].Add(amount), sums[i][1].Add(weighted)
-			}
-		})
-	}
-	// owned in scope: the totals of the owners the scope covers
-	owners, ownerArgs := r.Scope.UserCondition(v.Gens.Table(Projection, "opportunity_org_users"), "owner_id")
-	stmt := `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM ` + totals + ` WHERE pipeline_id = ?`
-	args := []any{pipeline.String()}
-	if owners != "" {
-		stmt += " AND " + owners
-		args = append(args, ownerArgs...)
-	}
-	if err := add(stmt+" GROUP BY stage", args...); err != nil {
-		return b, err
-	}
-	scopeCond, scopeArgs := r.Scope.Condition()
-	if scopeCond != "" {
+	// owned in scope: the cells of the owners the scope covers (the roll-up for everyone)
+	owners, ownerArgs := v.cellOwners(r.Scope)
+	stmt := `SELECT stage, SUM(n), SUM(amount), SUM(weighted) FROM ` + v.Gens.Table(Projection, "opportunity_board") +
+		` WHERE pipeline_id = ? AND ` + owners + ` GROUP BY stage`
+	args := append([]any{pipeline.String()}, ownerArgs...)
+	if scopeCond, scopeArgs := r.Scope.Condition(); scopeCond != "" {
 		// seen only as a member: outside the owner scope
-		if err := add(`SELECT stage, count(*), SUM(amount), SUM(weighted) FROM `+t+` WHERE id IN (SELECT opportunity_id FROM `+members+
-			` WHERE user_id = ?) AND pipeline_id = ? AND status = ? AND NOT `+scopeCond+` GROUP BY stage`,
-			append([]any{r.User.String(), pipeline.String(), string(opportunity.StatusOpen)}, scopeArgs...)...); err != nil {
-			return b, err
+		stmt += ` UNION ALL SELECT stage, count(*), SUM(amount), SUM(weighted) FROM ` + t + ` WHERE id IN (SELECT opportunity_id FROM ` + members +
+			` WHERE user_id = ?) AND pipeline_id = ? AND status = ? AND NOT ` + scopeCond + ` GROUP BY stage`
+		args = append(append(args, r.User.String(), pipeline.String(), string(opportunity.StatusOpen)), scopeArgs...)
+	}
+	if err := v.sums(ctx, stmt, args, func(stage string, n int64, amount, weighted money.Amount) {
+		if i, ok := idx[stage]; ok {
+			b.Columns[i].Count += n
+			sums[i][0], sums[i][1] = sums[i][0].Add(amount), sums[i][1].Add(weighted)
 		}
+	}); err != nil {
+		return b, err
 	}
 	// The cards: a reader whose scope is a few owners reads each owner's cards (an index per
 	// owner and stage, newest first) and those of the opportunities they are a member of, merged;
-	// anyone else walks the stage's index newest first, filtered by their sight.
+	// anyone else walks the stage's index newest first, filtered by their sight. Every column's
+	// arm goes into one statement.
 	vis, visArgs := v.visible(r)
 	branches, err := v.OwnerBranches(ctx, v.Gens.Table(Projection, "opportunity_org_users"), r.Scope, nil, nil)
 	if err != nil {
 		return b, err
 	}
-	if branches != nil {
-		branches = append(branches, readmodels.Cond{SQL: "id IN (SELECT opportunity_id FROM " + members + " WHERE user_id = ?)", Args: []any{r.User.String()}})
-	}
+	var columns []string
+	args = nil
 	for i, s := range stages {
 		if b.Columns[i].Count == 0 {
 			continue
 		}
 		where := ` WHERE pipeline_id = ? AND status = ? AND stage = ?`
 		base := []any{pipeline.String(), string(opportunity.StatusOpen), s}
-		var stmt string
-		var args []any
+		alias := " c" + strconv.Itoa(i)
 		if branches == nil {
-			stmt, args = `SELECT `+Columns+` FROM `+t+where, base
+			arm := `SELECT ` + CardColumns + ` FROM ` + t + where
+			args = append(args, base...)
 			if vis != "" {
-				stmt += " AND " + vis
+				arm += " AND " + vis
 				args = append(args, visArgs...)
 			}
-			stmt += ` ORDER BY updated_at DESC LIMIT ?`
+			columns = append(columns, `SELECT * FROM (`+arm+` ORDER BY updated_at DESC LIMIT ?)`+alias)
 			args = append(args, cards)
-		} else {
-			var arms []string
-			for _, br := range branches {
-				arms = append(arms, `SELECT * FROM (SELECT `+Columns+` FROM `+t+where+` AND `+br.SQL+` ORDER BY updated_at DESC LIMIT ?) x`+strconv.Itoa(len(arms)))
-				args = append(append(append(args, base...), br.Args...), cards)
-			}
-			stmt = `SELECT * FROM (` + strings.Join(arms, " UNION ALL ") + `) cards ORDER BY updated_at DESC LIMIT ?`
-			args = append(args, cards)
+			continue
 		}
-		rows, err := v.SQL.QueryContext(ctx, v.Q(stmt), args...)
-		if err != nil {
-			return b, fmt.Errorf("kanban cards: %w", err)
+		var arms []string
+		for j, br := range branches {
+			arms = append(arms, `SELECT * FROM (SELECT `+CardColumns+` FROM `+t+where+` AND `+br.SQL+` ORDER BY updated_at DESC LIMIT ?) b`+strconv.Itoa(j))
+			args = append(append(append(args, base...), br.Args...), cards)
 		}
-		seen := map[uuid.UUID]bool{}
-		for rows.Next() {
-			o, err := Scan(rows)
-			if err != nil {
-				rows.Close()
-				return b, err
-			}
-			if !seen[o.ID] { // an owned card the reader is also a member of comes twice
-				seen[o.ID] = true
-				b.Columns[i].Cards = append(b.Columns[i].Cards, o)
-			}
-		}
-		err = rows.Err()
-		rows.Close()
+		// the memberships: all of the reader's in the stage (a few), read through the member
+		// table; an order and a limit here would have the planner walk the stage's index instead
+		arms = append(arms, `SELECT `+CardColumns+` FROM `+t+where+` AND id IN (SELECT opportunity_id FROM `+members+` WHERE user_id = ?)`)
+		args = append(append(args, base...), r.User.String())
+		columns = append(columns, `SELECT * FROM (SELECT * FROM (`+strings.Join(arms, " UNION ALL ")+`) m ORDER BY updated_at DESC LIMIT ?)`+alias)
+		args = append(args, cards)
+	}
+	if len(columns) == 0 {
+		return b.finish(sums), nil
+	}
+	rows, err := v.SQL.QueryContext(ctx, v.Q(strings.Join(columns, " UNION ALL ")), args...)
+	if err != nil {
+		return b, fmt.Errorf("kanban cards: %w", err)
+	}
+	defer rows.Close()
+	seen := map[uuid.UUID]bool{}
+	for rows.Next() {
+		c, err := ScanCard(rows)
 		if err != nil {
 			return b, err
 		}
+		if i, ok := idx[c.Stage]; ok && !seen[c.ID] { // an owned card the reader is also a member of comes twice
+			seen[c.ID] = true
+			b.Columns[i].Cards = append(b.Columns[i].Cards, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return b, err
+	}
+	for i := range b.Columns { // the order of a UNION ALL's rows is not promised
+		slices.SortStableFunc(b.Columns[i].Cards, func(x, y *Card) int { return y.UpdatedAt.Compare(x.UpdatedAt) })
 	}
 	return b.finish(sums), nil
 }
@@ -526,17 +570,17 @@ func (v *Views) Forecast(ctx context.Context, r Reader, pipeline *uuid.UUID, fro
 		})
 	}
 	first, end := start.Format("2006-01"), start.AddDate(0, months, 0).Format("2006-01")
-	// owned in scope: the cells the projection keeps per owner and expected close month
+	// owned in scope: the cells the projection keeps per owner and expected close month (the roll-up
+	// for everyone)
 	stmt := `SELECT month, SUM(n), SUM(amount), SUM(weighted) FROM ` + v.Gens.Table(Projection, "opportunity_forecast") + ` WHERE month >= ? AND month < ?`
 	args := []any{first, end}
 	if pipeline != nil {
 		stmt += " AND pipeline_id = ?"
 		args = append(args, pipeline.String())
 	}
-	if owners, ownerArgs := r.Scope.UserCondition(v.Gens.Table(Projection, "opportunity_org_users"), "owner_id"); owners != "" {
-		stmt += " AND " + owners
-		args = append(args, ownerArgs...)
-	}
+	owners, ownerArgs := v.cellOwners(r.Scope)
+	stmt += " AND " + owners
+	args = append(args, ownerArgs...)
 	if err := add(stmt+" GROUP BY month", args...); err != nil {
 		return nil, err
 	}

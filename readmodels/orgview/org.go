@@ -117,6 +117,37 @@ func (db *Views) DefaultTimeZone(ctx context.Context) (string, error) {
 	return v, err
 }
 
+// SMTP is the outgoing mail server with its password sealed (for the mailer only: never answer
+// it to a client, see SMTPView).
+func (db *Views) SMTP(ctx context.Context) (settings.SMTP, error) {
+	var v settings.SMTP
+	_, err := db.setting(ctx, "smtp", &v)
+	return v, err
+}
+
+// SMTPView is the outgoing mail server as administrators read it: never the password, only
+// whether one is set.
+type SMTPView struct {
+	Host        string `json:"host"`
+	Port        int    `json:"port"`
+	TLS         string `json:"tls"`
+	Username    string `json:"username"`
+	PasswordSet bool   `json:"passwordSet"`
+	From        string `json:"from"`
+}
+
+// GetSMTP reads the mail server's settings without the password.
+func (db *Views) GetSMTP(ctx context.Context) (SMTPView, error) {
+	s, err := db.SMTP(ctx)
+	if s.TLS == "" {
+		s.TLS = settings.TLSStartTLS
+	}
+	if s.Port == 0 {
+		s.Port = 587
+	}
+	return SMTPView{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, PasswordSet: s.PasswordSealed != "", From: s.From}, err
+}
+
 // Settings is the read view of the system parameters.
 type Settings struct {
 	LeadClaimCap    int64                  `json:"leadClaimCap"`

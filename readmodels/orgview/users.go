@@ -13,6 +13,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
+	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -66,7 +67,9 @@ func OrgDDL(gen int) []string {
 		locked_until {time},
 		two_factor {bool} NOT NULL DEFAULT false,
 		language TEXT NOT NULL DEFAULT '',
-		time_zone TEXT NOT NULL DEFAULT '')`,
+		time_zone TEXT NOT NULL DEFAULT '',
+		email TEXT NOT NULL DEFAULT '',
+		mail_kinds TEXT NOT NULL DEFAULT '')`,
 		`CREATE INDEX ` + u + `_dept ON ` + u + ` (dept_path)`,
 		`CREATE INDEX ` + u + `_sup ON ` + u + ` (superior_path)`,
 		`CREATE TABLE ` + d + ` (
@@ -311,4 +314,60 @@ func (db *Views) SetUserTwoFactor(ctx context.Context, userID uuid.UUID, on bool
 		return fmt.Errorf("mark sessions: %w", err)
 	}
 	return nil
+}
+
+// MailPrefs are a user's e-mail address and the notification kinds they want by e-mail.
+type MailPrefs struct {
+	Email    string
+	Username string
+	Display  string
+	Language string
+	Disabled bool
+	user.Preferences
+}
+
+// MailPreferences reads a user's e-mail preferences (readmodels.ErrNotFound: no such user).
+func (db *Views) MailPreferences(ctx context.Context, id uuid.UUID) (MailPrefs, error) {
+	var p MailPrefs
+	var kinds string
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT username, display_name, disabled, language, email, mail_kinds FROM `+
+		db.Gens.Table(Projection, "org_users")+` WHERE id = ?`), id.String()).Scan(&p.Username, &p.Display, &p.Disabled, &p.Language, &p.Email, &kinds)
+	if errors.Is(err, sql.ErrNoRows) {
+		return MailPrefs{}, readmodels.ErrNotFound
+	}
+	if err != nil {
+		return MailPrefs{}, err
+	}
+	p.Preferences = user.Preferences{Language: p.Language, Email: p.Email}
+	p.Preferences.MailKinds, p.Preferences.MailKindsChosen = ParseMailKinds(kinds)
+	return p, nil
+}
+
+// ParseMailKinds reads the mail_kinds column: "" is never chosen.
+func ParseMailKinds(col string) ([]string, bool) {
+	if col == "" {
+		return append([]string(nil), user.DefaultMailKinds...), false
+	}
+	var kinds []string
+	_ = json.Unmarshal([]byte(col), &kinds)
+	if kinds == nil {
+		kinds = []string{}
+	}
+	return kinds, true
+}
+
+// MailUserByLogin finds an account by its username (case-insensitively) for a password reset.
+func (db *Views) MailUserByLogin(ctx context.Context, login string) (uuid.UUID, MailPrefs, error) {
+	var id string
+	err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT id FROM `+db.Gens.Table(Projection, "org_users")+` WHERE username_lower = ?`),
+		strings.ToLower(strings.TrimSpace(login))).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return uuid.Nil, MailPrefs{}, readmodels.ErrNotFound
+	}
+	if err != nil {
+		return uuid.Nil, MailPrefs{}, err
+	}
+	uid, _ := uuid.Parse(id)
+	p, err := db.MailPreferences(ctx, uid)
+	return uid, p, err
 }

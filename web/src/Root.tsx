@@ -11,6 +11,7 @@ import { ApiError, onUnauthorized } from './api/client';
 
 const Login = lazy(() => import('./pages/Login'));
 const Shell = lazy(() => import('./Shell'));
+const ResetPassword = lazy(() => import('./pages/mailCommon').then((m) => ({ default: m.ResetPassword })));
 
 export const queryClient = new QueryClient({
   defaultOptions: {
@@ -61,7 +62,7 @@ function UnauthorizedRedirect() {
   const loc = useLocation();
   useEffect(() => {
     onUnauthorized(() => {
-      if (window.location.pathname === '/login') return;
+      if (window.location.pathname === '/login' || window.location.pathname === '/reset-password') return;
       queryClient.clear();
       const next = window.location.pathname + window.location.search;
       nav('/login?next=' + encodeURIComponent(next), { replace: true });
@@ -106,6 +107,7 @@ export function Root() {
         <Suspense fallback={<Loading />}>
           <Routes>
             <Route path="/login" element={<Login />} />
+            <Route path="/reset-password" element={<ResetPassword />} />
             <Route path="/*" element={<Shell />} />
             <Route path="*" element={<Navigate to="/" />} />
           </Routes>

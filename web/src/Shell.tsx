@@ -15,6 +15,11 @@ import {
   ShoppingOutlined,
   FileProtectOutlined,
   CarryOutOutlined,
+  AccountBookOutlined,
+  CheckSquareOutlined,
+  NotificationOutlined,
+  FileTextOutlined,
+  ScheduleOutlined,
 } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
@@ -23,6 +28,7 @@ import { SessionContext, useMe, useSavePreferences, type SessionInfo } from './s
 import { useLang, useT, type Lang } from './i18n';
 import { ErrorState } from './components/States';
 import { PendingBadge } from './pages/PendingBadge';
+import { Bell, useNotificationStream } from './pages/notifyCommon';
 
 const Workbench = lazy(() => import('./pages/Workbench'));
 const Leads = lazy(() => import('./pages/Leads'));
@@ -36,6 +42,19 @@ const OpportunityDetail = lazy(() => import('./pages/OpportunityDetail'));
 const Contracts = lazy(() => import('./pages/Contracts'));
 const ContractDetail = lazy(() => import('./pages/ContractDetail'));
 const Approvals = lazy(() => import('./pages/Approvals'));
+const Tasks = lazy(() => import('./pages/Tasks'));
+const WorkLogs = lazy(() => import('./pages/WorkLogs'));
+const WorkLogDetail = lazy(() => import('./pages/WorkLogDetail'));
+const TaskDetail = lazy(() => import('./pages/TaskDetail'));
+const Schedules = lazy(() => import('./pages/Schedules'));
+const FinanceDashboard = lazy(() => import('./pages/FinanceDashboard'));
+const Receipts = lazy(() => import('./pages/Receipts'));
+const Suppliers = lazy(() => import('./pages/Suppliers'));
+const Payables = lazy(() => import('./pages/Payables'));
+const PayableDetail = lazy(() => import('./pages/PayableDetail'));
+const PaymentVouchers = lazy(() => import('./pages/PaymentVouchers'));
+const Installments = lazy(() => import('./pages/Installments'));
+const MonthClose = lazy(() => import('./pages/MonthClose'));
 const Products = lazy(() => import('./pages/Products'));
 const ProductDetail = lazy(() => import('./pages/ProductDetail'));
 const ImportWizard = lazy(() => import('./pages/ImportWizard'));
@@ -44,6 +63,8 @@ const Org = lazy(() => import('./pages/Org'));
 const Account = lazy(() => import('./pages/Account'));
 const Audit = lazy(() => import('./pages/Audit'));
 const Operations = lazy(() => import('./pages/Operations'));
+const Notifications = lazy(() => import('./pages/Notifications'));
+const Announcements = lazy(() => import('./pages/Announcements'));
 
 interface Item {
   key: string;
@@ -84,8 +105,32 @@ const menu: Item[] = [
   },
   { key: '/opportunities', zh: '商机', en: 'Opportunities', icon: <FundOutlined />, show: (s) => s.can('opportunities.read') },
   { key: '/contracts', zh: '合同', en: 'Contracts', icon: <FileProtectOutlined />, show: (s) => s.can('contracts.read') },
+  {
+    key: 'finance',
+    zh: '财务',
+    en: 'Finance',
+    icon: <AccountBookOutlined />,
+    show: (s) => s.can('finance.read'),
+    children: [
+      { key: '/finance', zh: '回款看板', en: 'Dashboard', show: always },
+      { key: '/receipts', zh: '回款单', en: 'Receipts', show: always },
+      { key: '/installments', zh: '逾期回款', en: 'Overdue', show: always },
+      { key: '/payables', zh: '应付款', en: 'Payables', show: always },
+      { key: '/payment-vouchers', zh: '付款单', en: 'Payment vouchers', show: always },
+      { key: '/suppliers', zh: '供应商', en: 'Suppliers', show: always },
+      { key: '/finance/months', zh: '月结', en: 'Month close', show: (s) => s.can('finance.close') || s.can('settings.manage') },
+    ],
+  },
   // everyone: any user may be an approver (a superior, a department head, a role's holder)
   { key: '/approvals', zh: '审批', en: 'Approvals', icon: <CarryOutOutlined />, show: always, badge: <PendingBadge /> },
+  // everyone: each user sees the tasks they are involved in (assigned, created, participating)
+  { key: '/tasks', zh: '任务', en: 'Tasks', icon: <CheckSquareOutlined />, show: always },
+  // everyone: each user reads the announcements addressed to them
+  { key: '/announcements', zh: '公告', en: 'Announcements', icon: <NotificationOutlined />, show: always },
+  // everyone: each user writes work logs and reads those submitted to them
+  { key: '/worklogs', zh: '日志', en: 'Work logs', icon: <FileTextOutlined />, show: always },
+  // everyone: each user has a calendar (the entries they own, created or take part in)
+  { key: '/schedules', zh: '日程', en: 'Schedules', icon: <ScheduleOutlined />, show: always },
   { key: '/products', zh: '产品', en: 'Products', icon: <ShoppingOutlined />, show: always },
   {
     key: 'import',
@@ -185,6 +230,8 @@ function ShellInner({ session }: { session: SessionInfo }) {
   const [drawer, setDrawer] = useState(false);
   const [help, setHelp] = useState(false);
   useShortcuts(useMemo(() => () => setHelp(true), []));
+  // one live stream of notifications while signed in (closed when the shell goes, as on sign-out)
+  const notificationsLive = useNotificationStream();
 
   // Signed in, the language is the user's own preference (kept on the server, so it follows them to
   // every browser); until they choose one, the language chosen on the sign-in page stays.
@@ -213,8 +260,11 @@ function ShellInner({ session }: { session: SessionInfo }) {
       .filter((i) => !i.children || i.children.length > 0);
   const items = visible(menu);
   const all = flatten(items).filter((i) => i.key.startsWith('/'));
-  const current =
-    all
+  // the notifications page has no menu entry (the bell leads to it)
+  const onNotifications = loc.pathname === '/notifications' || loc.pathname.startsWith('/notifications/');
+  const current = onNotifications
+    ? undefined
+    : all
       .filter((i) => (i.key === '/' ? loc.pathname === '/' : loc.pathname === i.key || loc.pathname.startsWith(i.key + '/')))
       .sort((a, b) => b.key.length - a.key.length)[0] ?? all[0];
   const toMenu = (is: Item[]): NonNullable<React.ComponentProps<typeof Menu>['items']> =>
@@ -235,7 +285,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
       mode="inline"
       theme="dark"
       selectedKeys={current ? [current.key] : []}
-      defaultOpenKeys={['leads', 'customers', 'import', 'org', ...parents]}
+      defaultOpenKeys={['leads', 'customers', 'finance', 'import', 'org', ...parents]}
       items={toMenu(items)}
       onClick={(e) => {
         nav(e.key);
@@ -302,7 +352,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
           >
             {mobile && <Button aria-label={t('打开菜单', 'Open menu')} icon={<MenuOutlined />} onClick={() => setDrawer(true)} />}
             <Typography.Text strong style={{ fontSize: 16 }} data-testid="current-module">
-              {current ? (lang === 'en' ? current.en : current.zh) : ''}
+              {current ? (lang === 'en' ? current.en : current.zh) : onNotifications ? t('通知', 'Notifications') : ''}
             </Typography.Text>
             <div style={{ flex: 1 }} />
             <Segmented
@@ -315,6 +365,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
                 { label: 'EN', value: 'en' },
               ]}
             />
+            <Bell live={notificationsLive} />
             <Dropdown
               trigger={['click']}
               menu={{
@@ -359,6 +410,23 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="contracts/new" element={<Contracts />} />
                   <Route path="contracts/:id" element={<ContractDetail />} />
                   <Route path="approvals" element={<Approvals />} />
+                  <Route path="tasks" element={<Tasks />} />
+                  <Route path="tasks/new" element={<Tasks />} />
+                  <Route path="tasks/:id" element={<TaskDetail />} />
+                  <Route path="worklogs" element={<WorkLogs />} />
+                  <Route path="worklogs/new" element={<WorkLogs />} />
+                  <Route path="worklogs/stats" element={<WorkLogs />} />
+                  <Route path="worklogs/:id" element={<WorkLogDetail />} />
+                  <Route path="schedules" element={<Schedules />} />
+                  <Route path="schedules/:id" element={<Schedules />} />
+                  <Route path="finance" element={<FinanceDashboard />} />
+                  <Route path="finance/months" element={<MonthClose />} />
+                  <Route path="receipts" element={<Receipts />} />
+                  <Route path="installments" element={<Installments />} />
+                  <Route path="suppliers" element={<Suppliers />} />
+                  <Route path="payables" element={<Payables />} />
+                  <Route path="payables/:id" element={<PayableDetail />} />
+                  <Route path="payment-vouchers" element={<PaymentVouchers />} />
                   <Route path="products" element={<Products />} />
                   <Route path="products/:id" element={<ProductDetail />} />
                   <Route path="import" element={<ImportWizard />} />
@@ -367,6 +435,9 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="account" element={<Account />} />
                   <Route path="audit" element={<Audit />} />
                   <Route path="operations" element={<Operations />} />
+                  <Route path="notifications" element={<Notifications />} />
+                  <Route path="announcements" element={<Announcements />} />
+                  <Route path="announcements/:id" element={<Announcements />} />
                   <Route path="*" element={<Result status="404" title="404" subTitle={t('页面不存在', 'No such page')} />} />
                 </Routes>
               </Suspense>

@@ -72,3 +72,30 @@ export function fmtMoney(s: string | null | undefined): string {
   const frac = (m[3] ?? '').padEnd(2, '0');
   return m[1] + m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',') + '.' + frac;
 }
+
+/** Money text as signed BigInt fen ("-12.5" → -1250n); null when it is not money. */
+export function toFen(s: string | null | undefined): bigint | null {
+  const v = (s ?? '').trim();
+  const neg = v.startsWith('-');
+  const n = parseUnits(neg ? v.slice(1) : v, PRICE_PLACES);
+  return n === null ? null : neg ? -n : n;
+}
+
+/** BigInt fen as money text with two decimals (-1250n → "-12.50"). */
+export const fromFen = (n: bigint) => formatUnits(n, PRICE_PLACES);
+
+/** The exact sum of money texts (a text that is not money counts nothing). */
+export function sumMoney(values: (string | null | undefined)[]): string {
+  let s = 0n;
+  for (const v of values) s += toFen(v) ?? 0n;
+  return fromFen(s);
+}
+
+/** a − b, exactly (a text that is not money counts as zero). */
+export const subMoney = (a: string | null | undefined, b: string | null | undefined) => fromFen((toFen(a) ?? 0n) - (toFen(b) ?? 0n));
+
+/** Compares two money texts exactly: negative, zero or positive (a text that is not money counts as zero). */
+export function cmpMoney(a: string | null | undefined, b: string | null | undefined): number {
+  const d = (toFen(a) ?? 0n) - (toFen(b) ?? 0n);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}

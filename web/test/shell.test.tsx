@@ -139,3 +139,20 @@ test('keyboard shortcuts: ? lists them, g l goes to leads', async () => {
     { timeout: 10_000, interval: 300 },
   );
 });
+
+test('tasks show for every signed-in user and open the task list', async () => {
+  const calls = mount('sales', {}, '/tasks');
+  const nav = await screen.findByRole('navigation', { name: '主菜单' });
+  expect(within(nav).getByText('任务')).toBeInTheDocument();
+  await waitFor(() => expect(screen.getByTestId('current-module').textContent).toBe('任务'));
+  await waitFor(() => expect(calls.some((c) => c.url.startsWith('/api/v1/tasks?') && c.url.includes('view=mine'))).toBe(true));
+});
+
+test('schedules show for every signed-in user and open the calendar of my entries', async () => {
+  const calls = mount('sales', {}, '/schedules');
+  const nav = await screen.findByRole('navigation', { name: '主菜单' });
+  expect(within(nav).getByText('日程')).toBeInTheDocument();
+  await waitFor(() => expect(screen.getByTestId('current-module').textContent).toBe('日程'));
+  // the page loads on first use
+  await waitFor(() => expect(calls.some((c) => c.url.startsWith('/api/v1/calendar?') && c.url.includes('view=mine'))).toBe(true), { timeout: 20_000 });
+});

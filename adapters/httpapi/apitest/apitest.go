@@ -260,6 +260,19 @@ func WantCode(t *testing.T, r Resp, code string) {
 	}
 }
 
+// FieldErr fails unless the problem names a field error on field (with code, when not "").
+func FieldErr(t *testing.T, r Resp, field, code string) {
+	t.Helper()
+	errs, _ := r.Body["errors"].([]any)
+	for _, e := range errs {
+		m := e.(map[string]any)
+		if m["field"] == field && (code == "" || m["code"] == code) {
+			return
+		}
+	}
+	t.Fatalf("no field error %s %s: %s", field, code, r.Raw)
+}
+
 // FakeClock is a clock tests move forward.
 type FakeClock struct{ offset atomic.Int64 }
 

@@ -9,17 +9,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
 )
 
-func fieldErr(t *testing.T, r apitest.Resp, field, code string) {
-	t.Helper()
-	errs, _ := r.Body["errors"].([]any)
-	for _, e := range errs {
-		m := e.(map[string]any)
-		if m["field"] == field && (code == "" || m["code"] == code) {
-			return
-		}
-	}
-	t.Fatalf("no field error %s %s: %s", field, code, r.Raw)
-}
+var fieldErr = apitest.FieldErr
 
 func inbox(t *testing.T, h *apitest.Harness, token, view string) []any {
 	t.Helper()
@@ -35,7 +25,6 @@ func inbox(t *testing.T, h *apitest.Harness, token, view string) []any {
 func TestContractApproval(t *testing.T) {
 	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		admin := h.Login("admin", apitest.AdminPassword)
-		h.Must(h.Do("POST", "/api/v1/roles", admin, map[string]any{"name": "finance", "displayName": "财务", "permissions": []string{}, "dataScope": "self"}), 201)
 		bossID, boss := h.CreateUser(admin, "wang.boss", "manager")
 		_, fin1 := h.CreateUser(admin, "zhao.finance", "finance")
 		_, fin2 := h.CreateUser(admin, "qian.finance", "finance")
@@ -178,7 +167,9 @@ func TestContractApproval(t *testing.T) {
 			t.Fatalf("export: %s", csv)
 		}
 		h.Must(h.Do("GET", "/api/v1/contracts/export?format=pdf", admin, nil), 422)
-		h.Must(h.Do("GET", "/api/v1/contracts/export", fin1, nil), 403)
+		h.Must(h.Do("POST", "/api/v1/roles", admin, map[string]any{"name": "reader", "displayName": "只读", "permissions": []string{"contracts.read"}, "dataScope": "all"}), 201)
+		_, reader := h.CreateUser(admin, "sun.reader", "reader")
+		h.Must(h.Do("GET", "/api/v1/contracts/export", reader, nil), 403)
 	})
 }
 

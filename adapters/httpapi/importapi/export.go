@@ -72,10 +72,17 @@ func (e Export[T, R]) write(w http.ResponseWriter, r *http.Request) {
 		abort(err)
 	}
 	page := e.First
+	totals := e.Spec.Totals()
 	for {
 		for _, item := range page.Items {
-			if err := sw.Write(e.Spec.Row(item, e.Names)); err != nil {
+			row := e.Spec.Row(item, e.Names)
+			if err := sw.Write(row); err != nil {
 				abort(err)
+			}
+			if totals != nil {
+				if err := totals.Add(row); err != nil {
+					abort(err)
+				}
 			}
 		}
 		if err := sw.Flush(); err != nil {
@@ -88,6 +95,11 @@ func (e Export[T, R]) write(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if page, err = e.Next(ctx, page.NextCursor); err != nil {
+			abort(err)
+		}
+	}
+	if totals != nil {
+		if err := sw.Write(totals.Row(len(e.Spec.Columns))); err != nil {
 			abort(err)
 		}
 	}

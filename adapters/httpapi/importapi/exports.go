@@ -3,26 +3,33 @@ package importapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/financeapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/leadapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opportunityapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/scheduleapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/taskapi"
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/contractview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
+	"github.com/chronicle-crm/chronicle/readmodels/financeview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 	"github.com/chronicle-crm/chronicle/readmodels/productview"
+	"github.com/chronicle-crm/chronicle/readmodels/scheduleview"
+	"github.com/chronicle-crm/chronicle/readmodels/taskview"
 )
 
 // Exports: GET /api/v1/{customers,leads,contacts,products}/export?format=csv|xlsx plus the list endpoint's
@@ -271,6 +278,44 @@ func (a api) exportContracts(r *http.Request) (httpkit.Reply, error) {
 		})
 }
 
+// exportTasks writes the task search (the list's view and filters, what the reader may read) as
+// a file (tasks.export).
+func (a api) exportTasks(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.TasksExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	p, format := exportParams(r)
+	q := taskapi.Query(p, httpkit.ActorOf(r.Context()), time.Now())
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, taskview.Projection)
+	}
+	return exportSearch(a, r, err, format, tabular.Tasks, a.names(r.Context()),
+		func(ctx context.Context, cursor string) (readmodels.Page[*taskview.Task], error) {
+			q.Cursor, q.Limit = cursor, ExportPage
+			return a.TaskViews.Search(ctx, q)
+		})
+}
+
+// exportSchedules writes the schedule search (the list's view and filters, what the reader may
+// read) as a file (schedules.export): a row per entry, a series once.
+func (a api) exportSchedules(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.SchedulesExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	p, format := exportParams(r)
+	q := scheduleapi.Query(p, httpkit.ActorOf(r.Context()))
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, scheduleview.Projection)
+	}
+	return exportSearch(a, r, err, format, tabular.Schedules, a.names(r.Context()),
+		func(ctx context.Context, cursor string) (readmodels.Page[*scheduleview.Entry], error) {
+			q.Cursor, q.Limit = cursor, ExportPage
+			return a.ScheduleViews.Search(ctx, q)
+		})
+}
+
 // stageNames adds the names of the pipelines' stages to an export's names.
 type stageNames struct {
 	*names
@@ -312,5 +357,80 @@ func (a api) exportOpportunities(r *http.Request) (httpkit.Reply, error) {
 		func(ctx context.Context, cursor string) (readmodels.Page[*opportunityview.Opportunity], error) {
 			q.Cursor, q.Limit = cursor, ExportPage
 			return a.OppViews.Search(ctx, q)
+		})
+}
+
+// exportReceipts writes the receipt search (the list's filters and the reader's sight) with an
+// exact totals row (finance.read and finance.export).
+func (a api) exportReceipts(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.FinanceRead, role.FinanceExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	p, format := exportParams(r)
+	q := financeapi.ReceiptQuery(p, httpkit.ActorOf(r.Context()))
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, financeview.Projection)
+	}
+	return exportSearch(a, r, err, format, tabular.Receipts, a.names(r.Context()),
+		func(ctx context.Context, cursor string) (readmodels.Page[*financeview.ReceiptRow], error) {
+			q.Cursor, q.Limit = cursor, ExportPage
+			return a.FinanceViews.Receipts(ctx, q)
+		})
+}
+
+// exportInstallments writes the installment list (the overdue list with status=overdue) with
+// exact totals (finance.read and finance.export).
+func (a api) exportInstallments(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.FinanceRead, role.FinanceExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	p, format := exportParams(r)
+	q := financeapi.InstallmentQuery(p, httpkit.ActorOf(r.Context()))
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, financeview.Projection)
+	}
+	return exportSearch(a, r, err, format, tabular.Installments, a.names(r.Context()),
+		func(ctx context.Context, cursor string) (readmodels.Page[*financeview.InstallmentRow], error) {
+			q.Cursor, q.Limit = cursor, ExportPage
+			return a.FinanceViews.Installments(ctx, q)
+		})
+}
+
+// exportPayables writes the payable search with exact totals (finance.read and finance.export).
+func (a api) exportPayables(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.FinanceRead, role.FinanceExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	p, format := exportParams(r)
+	q := financeapi.PayableQuery(p, httpkit.ActorOf(r.Context()))
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, financeview.Projection)
+	}
+	return exportSearch(a, r, err, format, tabular.Payables, a.names(r.Context()),
+		func(ctx context.Context, cursor string) (readmodels.Page[*financeview.PayableRow], error) {
+			q.Cursor, q.Limit = cursor, ExportPage
+			return a.FinanceViews.Payables(ctx, q)
+		})
+}
+
+// exportVouchers writes the payment voucher search with an exact total (finance.read and
+// finance.export).
+func (a api) exportVouchers(r *http.Request) (httpkit.Reply, error) {
+	if err := httpkit.Allow(r, role.FinanceRead, role.FinanceExport); err != nil {
+		return httpkit.Reply{}, err
+	}
+	p, format := exportParams(r)
+	q := financeapi.VoucherQuery(p, httpkit.ActorOf(r.Context()))
+	err := p.Err()
+	if err == nil {
+		err = a.Kit.WaitFor(r, financeview.Projection)
+	}
+	return exportSearch(a, r, err, format, tabular.Vouchers, a.names(r.Context()),
+		func(ctx context.Context, cursor string) (readmodels.Page[*financeview.VoucherRow], error) {
+			q.Cursor, q.Limit = cursor, ExportPage
+			return a.FinanceViews.Vouchers(ctx, q)
 		})
 }

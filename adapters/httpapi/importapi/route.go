@@ -12,11 +12,14 @@ import (
 	"github.com/chronicle-crm/chronicle/readmodels/contractview"
 	"github.com/chronicle-crm/chronicle/readmodels/customerview"
 	"github.com/chronicle-crm/chronicle/readmodels/dictview"
+	"github.com/chronicle-crm/chronicle/readmodels/financeview"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 	"github.com/chronicle-crm/chronicle/readmodels/leadview"
 	"github.com/chronicle-crm/chronicle/readmodels/opportunityview"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 	"github.com/chronicle-crm/chronicle/readmodels/productview"
+	"github.com/chronicle-crm/chronicle/readmodels/scheduleview"
+	"github.com/chronicle-crm/chronicle/readmodels/taskview"
 )
 
 // Deps are what the import and export API needs.
@@ -29,7 +32,10 @@ type Deps struct {
 	OrgViews      *orgview.Views
 	ProductViews  *productview.Views
 	ContractViews *contractview.Views
+	FinanceViews  *financeview.Views
 	OppViews      *opportunityview.Views
+	TaskViews     *taskview.Views
+	ScheduleViews *scheduleview.Views
 	// DictViews gives exports the labels of dictionary codes (nil: the built-in items'): the lead
 	// and customer coded fields, product units.
 	DictViews *dictview.Views
@@ -51,6 +57,12 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodGet, "/products/export", a.exportProducts)
 	rt.Handle(http.MethodGet, "/contracts/export", a.exportContracts)
 	rt.Handle(http.MethodGet, "/opportunities/export", a.exportOpportunities)
+	rt.Handle(http.MethodGet, "/receipts/export", a.exportReceipts)
+	rt.Handle(http.MethodGet, "/installments/export", a.exportInstallments)
+	rt.Handle(http.MethodGet, "/payables/export", a.exportPayables)
+	rt.Handle(http.MethodGet, "/payment-vouchers/export", a.exportVouchers)
+	rt.Handle(http.MethodGet, "/tasks/export", a.exportTasks)
+	rt.Handle(http.MethodGet, "/schedules/export", a.exportSchedules)
 }
 
 type api struct{ Deps }

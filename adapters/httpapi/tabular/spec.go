@@ -10,6 +10,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
 	"github.com/chronicle-crm/chronicle/domain/dictionary"
 	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/money"
 	"github.com/chronicle-crm/chronicle/readmodels/importview"
 )
 
@@ -49,6 +50,56 @@ type Spec[T, R any] struct {
 	Name, Title string   // file names: customers-<time>.csv, 客户-<time>.csv (and the XLSX sheet)
 	Required    []string // fields an import file must have a column for; "a|b": either
 	Columns     []Column[T, R]
+	// Sums are the fields of money columns an export adds up in a last row (合计), exactly.
+	Sums []string
+}
+
+// Totals adds up an export's money columns as its rows are written.
+type Totals struct {
+	at   []int
+	sums []money.Amount
+	n    int
+}
+
+// Totals starts the totals of an export (nil when the spec sums nothing).
+func (s *Spec[T, R]) Totals() *Totals {
+	if len(s.Sums) == 0 {
+		return nil
+	}
+	t := &Totals{}
+	for i, c := range s.Columns {
+		if slices.Contains(s.Sums, c.Field) {
+			t.at = append(t.at, i)
+		}
+	}
+	t.sums = make([]money.Amount, len(t.at))
+	return t
+}
+
+// Add counts a written row.
+func (t *Totals) Add(row []string) error {
+	for i, col := range t.at {
+		if row[col] == "" {
+			continue
+		}
+		a, err := money.ParseTotal("total", row[col])
+		if err != nil {
+			return err
+		}
+		t.sums[i] = t.sums[i].Add(a)
+	}
+	t.n++
+	return nil
+}
+
+// Row is the totals row: 合计 and the count in the first column, each sum in its column.
+func (t *Totals) Row(width int) []string {
+	out := make([]string, width)
+	out[0] = fmt.Sprintf("合计（%d）", t.n)
+	for i, col := range t.at {
+		out[col] = t.sums[i].String()
+	}
+	return out
 }
 
 // Headers is the header row of an export.

@@ -21,6 +21,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/announcements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The announcements addressed to the caller (or all, for publishers)
+         * @description Pinned first, then the newest. view=mine (the default): the live announcements addressed to the caller (everyone, or a department that is theirs or above theirs) that have not expired. view=all: every live announcement, expired ones included (announcements.publish; 403 otherwise). Each item carries the caller's own receipt (read, readAt); the body is left out (GET /announcements/{id} has it).
+         */
+        get: operations["listAnnouncements"];
+        put?: never;
+        /**
+         * Publish an announcement (announcements.publish)
+         * @description Addressed to everyone or to departments (each with its sub-departments; a department listed below another listed one is dropped; each must exist and be in use, else 422 unknown_department); no audience is 422 audience_required. The title is at most 200 characters, the Markdown body at most 20,000; an expiry must come after the publication (422 expiry_before_publication). Everyone in the audience but the publisher gets an in-app notification. A client id makes the create idempotent. Visibility: every signed-in user reads the announcements addressed to them (everyone, or a department that is theirs or above theirs) until they expire; holders of announcements.publish read every live one; otherwise 404 not_found.
+         */
+        post: operations["publishAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many announcements addressed to the caller are unread
+         * @description The live, unexpired announcements addressed to the caller that the caller has not opened, counted up to 99 (exact false: 99 or more). One bounded indexed query over the caller's audience keys.
+         */
+        get: operations["countUnreadAnnouncements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an announcement
+         * @description With its Markdown body (the client renders it; Chronicle stores it as written). The ETag is its version; reading it does not change it. Visibility: every signed-in user reads the announcements addressed to them (everyone, or a department that is theirs or above theirs) until they expire; holders of announcements.publish read every live one; otherwise 404 not_found.
+         */
+        get: operations["getAnnouncement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit an announcement (announcements.publish)
+         * @description The title, the body or the expiry (null or "" clears it; it must come after the publication, 422 expiry_before_publication). The audience is fixed at publication. If-Match pins the version (412 version_conflict); readers' reads never move it. Visibility: every signed-in user reads the announcements addressed to them (everyone, or a department that is theirs or above theirs) until they expire; holders of announcements.publish read every live one; otherwise 404 not_found.
+         */
+        patch: operations["editAnnouncement"];
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An announcement's events, oldest first
+         * @description Its publication, edits, pins, expiry changes, with field-level differences and their authors (reads are not among them: they are the readers' receipts). Visibility: every signed-in user reads the announcements addressed to them (everyone, or a department that is theirs or above theirs) until they expire; holders of announcements.publish read every live one; otherwise 404 not_found.
+         */
+        get: operations["getAnnouncementHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pin an announcement (announcements.publish)
+         * @description Pinned announcements are listed first. Pinning a pinned one changes nothing. Visibility: every signed-in user reads the announcements addressed to them (everyone, or a department that is theirs or above theirs) until they expire; holders of announcements.publish read every live one; otherwise 404 not_found.
+         */
+        post: operations["pinAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an announcement read by the caller
+         * @description Records the caller's first read on the caller's receipt of the announcement (announcement.read.v1); a second read records nothing and answers the same. It never moves the announcement's version (ETag), so it never conflicts with an edit. Visibility: every signed-in user reads the announcements addressed to them (everyone, or a department that is theirs or above theirs) until they expire; holders of announcements.publish read every live one; otherwise 404 not_found.
+         */
+        post: operations["readAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who has read an announcement (announcements.publish)
+         * @description The readers' first reads, the latest first (keyset pages through cursor), and how many of its audience — the active users in it now — have read it and how many have not. 403 without announcements.publish; 404 for an announcement that is not live.
+         */
+        get: operations["listAnnouncementReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}/unpin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpin an announcement (announcements.publish)
+         * @description Unpinning an unpinned one changes nothing. Visibility: every signed-in user reads the announcements addressed to them (everyone, or a department that is theirs or above theirs) until they expire; holders of announcements.publish read every live one; otherwise 404 not_found.
+         */
+        post: operations["unpinAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw an announcement (announcements.publish)
+         * @description It leaves every list, with its receipts; its history stays. A withdrawn announcement is 404 not_found. Visibility: every signed-in user reads the announcements addressed to them (everyone, or a department that is theirs or above theirs) until they expire; holders of announcements.publish read every live one; otherwise 404 not_found.
+         */
+        post: operations["withdrawAnnouncement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approval-flows": {
         parameters: {
             query?: never;
@@ -301,6 +489,46 @@ export interface paths {
         patch: operations["changeMyPreferences"];
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forgotten password: e-mail a reset link
+         * @description Public. Always 202 with the same body, in no less than a fixed time, whether or not `login` names an account: when it names an active account with an e-mail address (its notification preferences), a link `${CHRONICLE_PUBLIC_URL}/reset-password?token=...` is e-mailed to it, valid 30 minutes, once. The token is never stored: the account's stream records its SHA-256 (user.password_reset_requested.v1). At most 3 links an hour per account (more requests send nothing, and are answered the same), and 10 requests in 15 minutes per client address (then 429 too_many_attempts with Retry-After).
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forgotten password: set a new password with the link's token
+         * @description Public. 400 invalid_reset_token when the token is unknown, used already, expired (30 minutes), or older than the account's last password change. The password must pass the same rules as a change of password (422 on password). Success records the new password (user.password_changed.v1 with byLink) and ends every session of the account: sign in again. Counted with the reset requests per client address (429 too_many_attempts).
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/sessions": {
         parameters: {
             query?: never;
@@ -336,6 +564,74 @@ export interface paths {
          * @description Ends one of your own sessions (the current one too: that is a logout). Another user's session id is 404 not_found.
          */
         delete: operations["revokeSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calendar: occurrences in a window
+         * @description The occurrences of the view's entries between from and to (dates in Asia/Shanghai, to inclusive; today when neither is given: the documents' 今日日程), recurrences expanded, cancelled occurrences left out and edited ones at their new times, earliest first. At most 366 days; truncated when the window held more than 2,000 entries or 5,000 occurrences. Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["getCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether my calendar feed is on
+         * @description The feed answers to one secret at a time; the secret itself is shown only when issued.
+         */
+        get: operations["getCalendarFeed"];
+        put?: never;
+        /**
+         * Issue a new secret for my calendar feed
+         * @description Returns the secret and the feed's path once (only its SHA-256 is kept); any earlier secret stops working at once. Subscribe to the path (with the server's origin) from Outlook, Apple or Google calendars.
+         */
+        post: operations["issueCalendarFeed"];
+        /**
+         * Turn my calendar feed off
+         * @description The feed answers to no secret.
+         */
+        delete: operations["revokeCalendarFeed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feed/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A calendar feed (iCalendar)
+         * @description No sign-in: the secret in the path is the credential. The owner's entries (owned or taking part, 90 days back to a year ahead) as VEVENTs with RRULE, EXDATE, RECURRENCE-ID and VALARM, and their open tasks with a due time as VTODOs. 404 for an unknown, revoked or superseded secret or a disabled owner.
+         */
+        get: operations["getCalendarFeedDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -622,6 +918,210 @@ export interface paths {
          */
         get: operations["getContractHistory"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a receipt against an approved contract (finance.record)
+         * @description A draft: nothing counts as received until finance confirms it through the receipt flow. Its number follows the contract's (HT-…-R01). Refused: an unapproved contract (422 contract_not_approved), more than the contract has left to receive or than the named installments can take (over_receipt), a date in a closed month (month_closed), an unknown method (unknown_dictionary_value), an owner outside the caller's scope (unknown_user). The same id sent again by the same caller answers 200 with the receipt. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        post: operations["draftReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receipts/{receiptId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Edit a draft receipt (finance.record)
+         * @description Replaces the draft's fields; 409 receipt_state unless a draft. The same rules as a new receipt. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        put: operations["updateReceipt"];
+        post?: never;
+        /**
+         * Delete a draft receipt (finance.record)
+         * @description 409 receipt_state unless a draft. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        delete: operations["deleteReceipt"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receipts/{receiptId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve the waiting step of a receipt (its approvers)
+         * @description The last approval confirms the receipt: its allocation counts as received. 403 not_current_approver for anyone else; 409 not_pending when nothing waits; 422 month_closed when the receipt's date is in a month closed since it was drafted. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        post: operations["approveReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receipts/{receiptId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a receipt (its approvers; a comment is required)
+         * @description Returns the receipt to draft and releases its claim. 422 comment_required without a comment. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        post: operations["rejectReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receipts/{receiptId}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverse a confirmed receipt (冲销; finance.reverse)
+         * @description A confirmed receipt is never edited or deleted: a reversing entry with a reason, dated in an open month no earlier than the receipt (default today), takes its amount back from the installments. 409 receipt_state unless confirmed (a reversed receipt is not reversed twice); 422 month_closed, before_receipt. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        post: operations["reverseReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receipts/{receiptId}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a draft receipt for confirmation (finance.record)
+         * @description Decides how the receipt settles the installments (those named, else the oldest first; beyond the plan as far as the contract has room) and claims it: no other receipt can take the same money while it waits. Routed through the receipt flow (default: the holders of the finance role; a step with nobody is 422 no_approver). Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        post: operations["submitReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receipts/{receiptId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a waiting receipt (its submitter)
+         * @description Returns it to draft. 403 not_submitter for anyone else; 409 not_pending. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        post: operations["withdrawReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receivables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A contract's receivables: plan, receipts and totals
+         * @description Read from the event store (always current): the installments with what was received on each and their status, every receipt with its approval, the totals (unplanned = contract amount − planned; outstanding = contract amount − received) and the closed months. ETag: the receivables' version (If-Match of the plan). Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        get: operations["getReceivables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receivables/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A contract's receivables events, oldest first
+         * @description Plans, receipts, submissions and decisions with comments, reversals and overdue marks, with field-level differences and their authors. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        get: operations["getReceivablesHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contracts/{id}/receivables/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a contract's plan of installments (finance.record)
+         * @description Installments with a seq keep what was received on them; those without are new; one left out is removed. Refused: a contract not approved (422 contract_not_approved) or closed (contract_closed), a total above the contract's amount (plan_exceeds_contract), an installment below what is received or claimed on it (below_received), removing one with receipts (installment_received), an unknown seq (unknown_installment), a non-positive amount or one with more than two decimals, a bad date. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        put: operations["setReceivablePlan"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1226,6 +1726,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finance/months": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The closed months
+         * @description Finance closes a month once its books are final: no receipt, payment or reversal is dated in it afterwards (finance.read). ETag: the calendar's version.
+         */
+        get: operations["listClosedMonths"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/months/{month}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a month (finance.close)
+         * @description Only a month that has ended (422 month_not_ended); 409 month_closed when it is closed already. An audited event.
+         */
+        post: operations["closeMonth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/months/{month}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a closed month (settings.manage)
+         * @description An administrator's audited action with a reason; 409 month_open when the month is not closed.
+         */
+        post: operations["reopenMonth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/stats/ageing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ageing of outstanding receivables
+         * @description The outstanding of every installment by how many days past its due date it is on asOf: not yet due, 1–30, 31–60, 61–90, over 90. Sums of the cells the finance projection keeps, inside the caller's data scope (finance.read; 403 without).
+         */
+        get: operations["financeAgeing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/stats/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Receivables by contract, largest outstanding first
+         * @description Approved contracts with their sums, keyset-paged by outstanding. Sums of the cells the finance projection keeps, inside the caller's data scope (finance.read; 403 without).
+         */
+        get: operations["financeByContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/stats/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customers with the most outstanding
+         * @description Customers by outstanding, largest first. Sums of the cells the finance projection keeps, inside the caller's data scope (finance.read; 403 without).
+         */
+        get: operations["financeByCustomer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/stats/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Receivables by department
+         * @description The owners' totals added up by each owner's department (owners without one: departmentId null). Sums of the cells the finance projection keeps, inside the caller's data scope (finance.read; 403 without).
+         */
+        get: operations["financeByDepartment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/stats/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Receivables and payables by month
+         * @description Each month from..to (at most 120; default the last twelve): planned (installments due that month), received (confirmed receipts dated that month less reversals dated that month), outstanding and overdue (of the installments due that month), payables due and paid, net cash (received − paid); and their totals. Sums of the cells the finance projection keeps, inside the caller's data scope (finance.read; 403 without).
+         */
+        get: operations["financeMonthly"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/stats/owners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Receivables by owner
+         * @description Each contract owner's approved contracts: count, amount, planned, received, outstanding (amount − received), overdue and last receipt date; largest outstanding first. Sums of the cells the finance projection keeps, inside the caller's data scope (finance.read; 403 without).
+         */
+        get: operations["financeByOwner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/followups": {
         parameters: {
             query?: never;
@@ -1312,6 +1992,46 @@ export interface paths {
          * @description The stored error report of an import the caller may read (as GET /api/v1/imports/{id}; any other is 404), for dry runs and real imports alike: a header row — 行号 (the row number as the file shows it; the line of a CSV file; 0 for a problem of the whole file), 错误 (each problem as `field: message`, one a line; the message alone for a problem of the whole row or file), then the file's own headers — and one row per failing row of the file, in file order, with its cells as the file had them (control and text-direction characters, which fail a row, shown as U+FFFD; at most 32,767 characters a cell). Problems with the header row (unknown or repeated columns, a missing required column) are one row with the header's row number and no cells. The corrected report imports again: 行号 and 错误 are reported as unknown columns and ignored. An import without errors answers 200 with the header row alone; a running import answers the rows found so far (rows are stored at least every 500 failing rows and every 2 seconds). The report is streamed a page at a time (CSV as it is read, XLSX when the workbook is complete), so a report of 100,000 rows costs the server no more memory than a small one. CSV is UTF-8 with a byte-order mark; every CSV cell that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe (as exports do: formula injection). XLSX cells are text cells, never formulas.
          */
         get: operations["importErrorReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/installments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List installments by due date (the overdue list)
+         * @description Every installment of the plans the caller sees, earliest due first. status=open: anything outstanding; status=overdue: recorded overdue by the daily job and still outstanding. Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        get: operations["listInstallments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/installments/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export installments (the overdue list) as CSV or XLSX
+         * @description Writes every installment the list finds (the same query parameters as GET /api/v1/installments, within the caller's sight) with Chinese headers (合同编号, 合同名称, 客户, 期次, 到期日, 计划金额, 已回款, 未回款, 状态, 逾期记录日, 负责人, 备注) and a last row 合计（count） with the exact sums of the planned, received and outstanding amounts. Requires finance.read and finance.export (403 otherwise).
+         */
+        get: operations["exportInstallments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1524,6 +2244,130 @@ export interface paths {
          * @description The lead's history (as GET /api/v1/leads/{id}/history) newest first, each event marked followUp (lead.followed_up.v1) or change. Same visibility as the history: otherwise 404 not_found. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         get: operations["getLeadTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The e-mail outbox
+         * @description Administrators (settings.manage) only. The e-mails of one status, newest first: `pending` (waiting, or to be tried again at nextAttempt), `sent`, `failed` (given up after 6 attempts: 1, 2, 4, 8 and 16 minutes apart). The default is failed. Never the message body.
+         */
+        get: operations["listMailOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My e-mail notification preferences
+         * @description The caller's e-mail address and the kinds of notification also sent to it by e-mail (every notification is in the in-app inbox either way). Never chosen: `kinds` are the defaults (task_assigned, task_reminder, task_overdue, approval_requested, schedule_reminder) and `kindsChosen` is false.
+         */
+        get: operations["getNotificationPreferences"];
+        /**
+         * Change my e-mail notification preferences
+         * @description Only the fields sent change. `email`: a bare address (name@example.com), "" or null for none (422 invalid_email on email otherwise); it is also where a forgotten-password link is sent. `kinds`: the kinds of notification to e-mail ([] for none; 422 on mailKinds for an unknown kind). Recorded on the caller's account (user.preferences_changed.v1); it does not move the version administrators edit the account at.
+         */
+        put: operations["updateNotificationPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My notifications, newest first
+         * @description The signed-in user's in-app notifications: a task given to them, a reminder or overdue notice of a task of theirs, a task they created or assigned completed, a comment on a task of theirs, a lead, customer or opportunity assigned to them, a contract, receipt or payment voucher waiting for their approval, the outcome of their own submission. They follow from the event log (a rebuild makes the same ones, with the same ids; nothing is ever notified twice). With the unread count.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My unread count
+         * @description Read from one row the projection keeps per user (never a count of the notifications).
+         */
+        get: operations["countNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notifications read
+         * @description `ids` (at most 500, one's own; others' ids change nothing) or `all` (everything in one's inbox up to now). Recorded as an event on the user's inbox stream, so a rebuilt inbox keeps what was read. Answers the new count once the notifications projection has applied it.
+         */
+        post: operations["markNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My notifications, live (Server-Sent Events)
+         * @description `event: count` with {unread, latest} at once and whenever it changes; `event: notifications` with {items} (those that just arrived, newest first) before the count that includes them; a comment every 25 s as a heartbeat. The stream ends after 4 minutes (EventSource reconnects after `retry: 2000`); at most 8 at once per user (429 too_many_streams).
+         */
+        get: operations["streamNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1813,7 +2657,7 @@ export interface paths {
         };
         /**
          * The kanban board of a pipeline
-         * @description The caller's open opportunities of a pipeline (default: the default pipeline) by stage, in the pipeline's order: each column's count, amount and weighted amount (amount × win probability) over every opportunity in it, and its most recently changed cards (at most `cards`). The counts come from totals the projection keeps per owner, so the board never reads the opportunities to count them. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
+         * @description The caller's open opportunities of a pipeline (default: the default pipeline) by stage, in the pipeline's order: each column's count, amount and weighted amount (amount × win probability) over every opportunity in it, and its most recently changed cards (at most `cards`), each the few fields a card shows (OpportunityCard; GET /api/v1/opportunities/{id} reads the record). The counts come from totals the projection keeps per owner, so the board never reads the opportunities to count them. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
          */
         get: operations["getOpportunityBoard"];
         put?: never;
@@ -1856,6 +2700,302 @@ export interface paths {
          * @description Measures the opportunities of a pipeline created in the months of the period (default: this year so far; at most 36 months), optionally of one owner or of a department and those below it, inside the caller's sight. Per stage: how many got to it or further (won ones count for every stage), the conversion to the next stage (the last stage: to won), the open ones in it now with their amount and weighted amount, and the average days a stay in the stage lasted (from the stage changes in the log). Overall: won, lost, win rate (won ÷ closed), won amount, average deal size and average sales cycle (creation to win). Percentages and days are decimal text. Visibility: the caller needs opportunities.read and sees an opportunity when its owner is inside the caller's data scope (as for customers), or when the caller is its assigned account manager or one of its team members; otherwise 404 not_found. Changing one needs the function permission and an owner inside the scope, or being its assigned account manager.
          */
         get: operations["getOpportunityFunnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search payables (应付款)
+         * @description A keyset-paged list, earliest due first by default. Filters combine (AND). Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        get: operations["listPayables"];
+        put?: never;
+        /**
+         * Record a payable to a supplier (finance.record)
+         * @description Refused: an unknown or deleted supplier (422 unknown_supplier), an unknown contract (unknown_contract) or opportunity (unknown_opportunity), a non-positive amount or one with more than two decimals, a bad date, no purpose, an owner outside the caller's scope (unknown_user). The owner defaults to the caller. The same id sent again by the same caller answers 200 with the payable. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        post: operations["createPayable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the payable search as CSV or XLSX
+         * @description Writes every payable the search finds (the same query parameters as GET /api/v1/payables, within the caller's sight) with Chinese headers (应付单号, 供应商, 用途, 应付金额, 已付, 未付, 到期日, 状态, 负责人, 备注, 创建时间) and a last row 合计（count） with the exact sums of the amounts, paid and outstanding. Requires finance.read and finance.export (403 otherwise).
+         */
+        get: operations["exportPayables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A payable with its payment vouchers and totals
+         * @description Read from the event store (always current): its fields, supplier's name, every voucher with its approval, paid (confirmed vouchers not reversed), pending, outstanding (amount − paid), status and the closed months. ETag: the payable's version. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        get: operations["getPayable"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a payable (finance.record)
+         * @description Only while it has nothing but draft vouchers (409 payable_paid otherwise); its drafts go with it. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        delete: operations["deletePayable"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a payable (finance.record)
+         * @description Absent fields are unchanged; null or "" clears the contract or opportunity. The amount is never below what is paid and pending (422 below_paid); the supplier of a payable with payments does not change (supplier_locked). Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        patch: operations["updatePayable"];
+        trace?: never;
+    };
+    "/api/v1/payables/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A payable's events, oldest first
+         * @description Its changes, vouchers, submissions and decisions with comments, and reversals, with field-level differences and their authors. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        get: operations["getPayableHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/{id}/vouchers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draft a payment voucher (付款单; finance.record)
+         * @description A draft: nothing counts as paid until the payment flow approves it. Its number follows the payable's (YF-…-P01). Refused: more than the payable has left to pay, confirmed and pending vouchers counted (422 over_payment), a date in a closed month (month_closed), an unknown method (unknown_dictionary_value). The same id sent again by the same caller answers 200 with the voucher. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        post: operations["draftPaymentVoucher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/{id}/vouchers/{voucherId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Edit a draft payment voucher (finance.record)
+         * @description Replaces the draft's fields; 409 voucher_state unless a draft. The same rules as a new voucher. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        put: operations["updatePaymentVoucher"];
+        post?: never;
+        /**
+         * Delete a draft payment voucher (finance.record)
+         * @description 409 voucher_state unless a draft. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        delete: operations["deletePaymentVoucher"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/{id}/vouchers/{voucherId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve the waiting step of a payment voucher (its approvers)
+         * @description The last approval confirms the voucher: its amount counts as paid. 403 not_current_approver for anyone else; 409 not_pending when nothing waits; 422 month_closed when the voucher's date is in a month closed since it was drafted. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        post: operations["approvePaymentVoucher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/{id}/vouchers/{voucherId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a payment voucher (its approvers; a comment is required)
+         * @description Returns the voucher to draft and releases its claim. 422 comment_required without a comment. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        post: operations["rejectPaymentVoucher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/{id}/vouchers/{voucherId}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverse a confirmed payment voucher (冲销; finance.reverse)
+         * @description A confirmed voucher is never edited or deleted: a reversing entry with a reason, dated in an open month no earlier than the voucher (default today), takes its amount back from what is paid. 409 voucher_state unless confirmed (a reversed voucher is not reversed twice); 422 month_closed, before_voucher. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        post: operations["reversePaymentVoucher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/{id}/vouchers/{voucherId}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a draft payment voucher for approval (finance.record)
+         * @description Claims its amount: no other voucher can take the same money while it waits (two vouchers for the last amount: one is refused, 422 over_payment). Routed through the payment flow (default: the holders of the finance role; a step with nobody is 422 no_approver). Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        post: operations["submitPaymentVoucher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payables/{id}/vouchers/{voucherId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a waiting payment voucher (its submitter)
+         * @description Returns it to draft. 403 not_submitter for anyone else; 409 not_pending. Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        post: operations["withdrawPaymentVoucher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-vouchers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search payment vouchers
+         * @description A keyset-paged list, latest date first by default. Filters combine (AND). Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        get: operations["listPaymentVouchers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-vouchers/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the payment voucher search as CSV or XLSX
+         * @description Writes every payment voucher the search finds (the same query parameters as GET /api/v1/payment-vouchers, within the caller's sight) with Chinese headers (付款单号, 应付单号, 供应商, 付款金额, 付款日期, 付款方式, 收款账户, 状态, 负责人, 确认时间, 冲销, 备注) and a last row 合计（count） with the exact sum of the amounts. Requires finance.read and finance.export (403 otherwise).
+         */
+        get: operations["exportVouchers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-vouchers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One payment voucher with its payable
+         * @description From the finance read model (the approval inbox finds a voucher's payable here). Visibility: the caller sees a payable when it holds finance.read and the payable's owner is inside its data scope, or when a payment voucher of the payable was routed to it; otherwise 404 not_found.
+         */
+        get: operations["getPaymentVoucher"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2162,6 +3302,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search receipts
+         * @description A keyset-paged list, latest date first by default. Filters combine (AND). Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        get: operations["listReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the receipt search as CSV or XLSX
+         * @description Writes every receipt the search finds (the same query parameters as GET /api/v1/receipts, within the caller's sight) with Chinese headers (回款单号, 合同编号, 合同名称, 客户, 回款金额, 回款日期, 付款方式, 付款账户, 状态, 合同负责人, 确认时间, 冲销, 备注) and a last row 合计（count） with the exact sum of the amounts. Methods and statuses by their Chinese labels, times in UTC+8; CSV cells that start with =, +, -, @, a tab or a carriage return get a leading apostrophe. Requires finance.read and finance.export (403 otherwise).
+         */
+        get: operations["exportReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One receipt with its contract
+         * @description From the finance read model (the approval inbox finds a receipt's contract here). Visibility: the caller sees a contract's receivables when it holds finance.read and the contract's owner is inside its data scope, or when a receipt of the contract was routed to it; otherwise 404 not_found.
+         */
+        get: operations["getReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -2211,6 +3411,178 @@ export interface paths {
         patch: operations["updateRole"];
         trace?: never;
     };
+    "/api/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List schedule entries
+         * @description Keyset-paginated (nextCursor). One row per entry (a recurring series is one row; the calendar expands it). Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["listSchedules"];
+        put?: never;
+        /**
+         * Enter a schedule entry
+         * @description In the caller's calendar (schedules.create), or in the calendar of an active user inside the caller's data scope (with schedules.assign; 422 outside_scope otherwise). Timed entries take RFC 3339 times; all-day entries dates (the end inclusive). recurrence is an RFC 5545 RRULE subset: FREQ=DAILY|WEEKLY|MONTHLY|YEARLY, INTERVAL, BYDAY (weekly days; monthly one day with its place, 2TU or -1FR), BYMONTHDAY (1 to 31 or -1), COUNT (at most 1000) or UNTIL (a date); anything else is 422 bad_recurrence. reminders are minutes before each occurrence (default [15]). A repeated id with the same body answers 200 with the entry.
+         */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the schedule search as CSV or XLSX
+         * @description Writes every schedule entry the search finds (the same query parameters as GET /api/v1/schedules, view included, within the caller's sight) as a file with Chinese headers (主题, 开始, 结束, 全天, 重复, 地点, 负责人, 创建人, 关联记录, 描述, 创建时间): a row per entry, a recurring series once with its recurrence in words (每周（周一、周三），共8次), paging through the search with the keyset cursor (500 a page): CSV is sent page by page, XLSX when the workbook is complete. Times in UTC+8, all-day entries as dates. In CSV, a cell that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe. Requires schedules.export (403 otherwise). A failure after the first page aborts the response.
+         */
+        get: operations["exportSchedules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a schedule entry
+         * @description With its cancelled and edited occurrences. The ETag is its version. Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["getSchedule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule entry
+         * @description The owner or the creator; the entry leaves every calendar, its history stays. Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a schedule entry
+         * @description The owner or the creator (403 not_editor). A change of allDay, start, end or recurrence drops the series' cancelled and edited occurrences. Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        patch: operations["updateSchedule"];
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A schedule entry's history
+         * @description Every event with who, when and the fields it changed. Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["getScheduleHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Edit one occurrence of a series
+         * @description occurrence names it by its original start as the calendar lists it; start and end are its new times (of the series' kind); title, location and description, where given, its own. 404 no_occurrence when the series has no such occurrence; 422 not_recurring for a single entry. Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        post: operations["editScheduleOccurrence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/occurrences/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel one occurrence of a series
+         * @description RFC 5545's EXDATE: the occurrence leaves the calendar and the feed; the rest of the series stays. Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        post: operations["cancelScheduleOccurrence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a schedule entry to another calendar
+         * @description The owner or the creator moves it to their own calendar or to that of an active user inside their data scope (with schedules.assign; 422 outside_scope otherwise). Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        post: operations["changeScheduleOwner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A schedule entry as it was at a time
+         * @description Folded from its events up to asOf. Visibility: the caller reads an entry it owns, created or takes part in, whatever its data scope; with schedules.read also the entries whose owner is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["getScheduleSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -2233,6 +3605,322 @@ export interface paths {
          * @description Only the parameters to change; `customerPool` is merged field by field onto the current customer pool parameters (`{"customerPool": {"rules": {"noFollowUpDays": 15}}}` changes that rule alone). Each change is an event in the operation log. 403 forbidden without settings.manage; a value out of range is 422 naming it (e.g. customerPool.maxOwned). Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Claim limits (PATCH /api/v1/settings `customerPool`), checked in this order: reclaimCooldownDays (default 0: none): the user who last released the customer, by hand or by a pool rule, may claim it again only that many days after the release (409 pool_reclaim_cooldown); maxOwned (default 1000; 0: no limit): a user who already owns that many customers cannot claim (409 pool_claim_limit_reached); maxClaimsPerDay (default 0: no limit): customer claims per user since midnight UTC (409 pool_daily_claim_limit_reached). Assigning is not claiming: the limits do not apply to POST /api/v1/customers/{id}/assign.
          */
         patch: operations["updateSettings"];
+        trace?: never;
+    };
+    "/api/v1/settings/smtp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the outgoing mail server
+         * @description Administrators (settings.manage) only. The password is never answered: `passwordSet` says whether one is set. Never set: host "" (nothing is e-mailed), port 587, tls starttls.
+         */
+        get: operations["getSmtpSettings"];
+        /**
+         * Set the outgoing mail server
+         * @description Administrators (settings.manage) only. The whole setting: host ("" removes the server and its password: nothing is e-mailed), port 1-65535, tls `none` (plain), `starttls` (refused when the server does not offer it) or `tls` (TLS from the first byte, port 465), username (AUTH PLAIN when set), from (an address, `Name <addr>` allowed). `password`: absent keeps the one set, null or "" removes it, any other value is encrypted with AES-256-GCM (the server's secret key: CHRONICLE_SECRET_KEY_FILE, else secret.key in the data directory, created 0600 on first use) before it is recorded, so the event log never holds it. 422 on smtp.host, smtp.port, smtp.tls, smtp.from. Recorded as a settings change (settings.changed.v1) with the sealed password.
+         */
+        put: operations["updateSmtpSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/smtp/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test e-mail
+         * @description Administrators (settings.manage) only. Sends a short message to `to` at once with the saved settings and answers whether the server took it: 502 smtp_failed with the server's answer (or the connection error) otherwise. Not queued, not retried, not in the outbox.
+         */
+        post: operations["sendTestEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the supplier directory (供应商)
+         * @description Live suppliers by name, keyset-paged. Suppliers are a company-wide directory: reading needs finance.read, changing finance.record.
+         */
+        get: operations["listSuppliers"];
+        put?: never;
+        /**
+         * Add a supplier (finance.record)
+         * @description The name is unique among live suppliers, case-insensitively (409 duplicate_supplier). The same id sent again by the same caller answers 200 with the supplier. Suppliers are a company-wide directory: reading needs finance.read, changing finance.record.
+         */
+        post: operations["createSupplier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One supplier
+         * @description Read from the event store. ETag: the supplier's version. Suppliers are a company-wide directory: reading needs finance.read, changing finance.record.
+         */
+        get: operations["getSupplier"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a supplier (finance.record)
+         * @description It leaves the directory; its history and the payables that name it stay. 409 supplier_in_use while any of its payables is open, as the finance read model knows them (a payable created a moment before may not be seen yet). Suppliers are a company-wide directory: reading needs finance.read, changing finance.record.
+         */
+        delete: operations["deleteSupplier"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a supplier (finance.record)
+         * @description Absent fields are unchanged. A new name is unique like a new supplier's. Suppliers are a company-wide directory: reading needs finance.read, changing finance.record.
+         */
+        patch: operations["updateSupplier"];
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search tasks
+         * @description A keyset-paged list, earliest due time first by default (tasks without one last). Filters combine (AND). Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        /**
+         * Enter a task (tasks.create)
+         * @description Assigned to the caller unless assigneeId names someone else: then the caller needs tasks.assign and the assignee must be an active user inside the caller's data scope (422 outside_scope on assigneeId). A due time before the start is 422 due_before_start; participants must be active users; a related record must exist and be readable by the caller (422 unknown_related). Reminders left out are one hour and one day before the due time. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        post: operations["createTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the task search as CSV or XLSX
+         * @description Writes every task the search finds (the same query parameters as GET /api/v1/tasks, view included, within the caller's sight) as a file with Chinese headers (任务主题, 优先级, 状态, 开始时间, 截止时间, 执行人, 创建人, 关联记录, 检查项, 描述, 完成说明, 完成时间, 创建时间), paging through the search with the keyset cursor (500 a page): CSV is sent page by page, XLSX when the workbook is complete. Priorities and statuses by their Chinese labels, times in UTC+8. In CSV, a cell that starts with =, +, -, @, a tab or a carriage return gets a leading apostrophe. Requires tasks.export (403 otherwise). A failure after the first page aborts the response.
+         */
+        get: operations["exportTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a task
+         * @description With its checklist. The ETag is its version. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a task (its creator)
+         * @description It leaves every list; its history stays. Only the creator deletes (403 not_creator). Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        delete: operations["deleteTask"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a task (its creator)
+         * @description Only the creator edits (403 not_creator); null or "" clears an optional field, an empty list a list. The same checks as a create. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        patch: operations["updateTask"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a task to someone else
+         * @description The creator, or a holder of tasks.assign whose data scope covers the current assignee, may; the new assignee is the caller or an active user inside the caller's data scope (with tasks.assign; 422 outside_scope otherwise). A task that is done or cancelled is reopened first (409 task_closed). Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        post: operations["assignTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a checklist item
+         * @description The creator or the assignee keeps the checklist (403 not_involved); at most 100 items (422 checklist_full). `id`, when sent, makes a retry harmless. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        post: operations["addTaskChecklistItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/checklist/{item}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a checklist item
+         * @description The creator or the assignee (403 not_involved); an unknown item is 404. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        delete: operations["removeTaskChecklistItem"];
+        options?: never;
+        head?: never;
+        /**
+         * Tick or untick a checklist item
+         * @description The creator or the assignee (403 not_involved); an unknown item is 404. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        patch: operations["checkTaskChecklistItem"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A task's comments, oldest first
+         * @description The latest 500. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["listTaskComments"];
+        put?: never;
+        /**
+         * Comment on a task
+         * @description Anyone who reads the task may comment (at most 2,000 characters). Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        post: operations["commentOnTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A task's events, oldest first
+         * @description Every change with field-level differences and its author: edits, assignments, status moves, checklist changes, comments. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["getTaskHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A task as it was at a time
+         * @description Rebuilt from its events up to `asOf`. Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        get: operations["getTaskSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a task's status
+         * @description Moves: not_started → in_progress, done, cancelled; in_progress → not_started, done, cancelled; done → in_progress (reopen); cancelled → not_started (reopen); others are 409 bad_transition. The assignee moves it (403 not_assignee); the creator may also cancel it and reopen a cancelled one. `note` is kept when it is done (the completion note) or cancelled (why). Visibility: the caller reads a task it created, is assigned or takes part in, whatever its data scope; with tasks.read also the tasks whose assignee is inside its data scope; otherwise 404 not_found.
+         */
+        post: operations["setTaskStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users": {
@@ -2397,6 +4085,198 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worklogs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List work logs
+         * @description Keyset pages in the order of an index. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        get: operations["listWorkLogs"];
+        put?: never;
+        /**
+         * Write a work log (a draft, or submitted at once)
+         * @description Everyone writes their own logs. The period is any day of it (a week also 2026-W49, a month also 2026-12) and is normalised to its first day: the day, the Monday of the ISO week, the first of the month; a period that starts after today (UTC+8) is 422 future_period. One log per writer, kind and period: another is 409 duplicate_period (decided on a reservation of the period, so of concurrent writes exactly one succeeds). With submit the log goes at once to the writer's superior and the head of the writer's department (the nearest head above for a writer who heads it) and the extra recipients; no one to go to is 422 no_recipient. Linked records must exist and be readable by the writer (422 unknown_related); extra recipients must be active users (422 unknown_user). Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        post: operations["createWorkLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklogs/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Submission statistics per department (worklogs.stats)
+         * @description For each department the caller's data scope covers (all: every department; department tree: the departments under the caller's; otherwise the caller's own), its active members now, the logs expected of them in the range (members × periods) and the logs submitted (counted for the department the writer was in when submitting), in all and per period. Counters kept by the projection: a row per department and period is read, never the logs.
+         */
+        get: operations["getWorkLogStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklogs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a work log
+         * @description The ETag is its version (comments and read receipts do not move it). Reading does not record a receipt: POST /worklogs/{id}/read does. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        get: operations["getWorkLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a work log (its writer)
+         * @description Only the writer edits (403 not_writer), while it is a draft and after its submission until its first comment (409 worklog_commented): a comment answers what the log said. After the submission the recipients are fixed (422 recipients_fixed on extraRecipients). null or "" clears an optional text, an empty list a list. The kind and the period never change. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        patch: operations["updateWorkLog"];
+        trace?: never;
+    };
+    "/api/v1/worklogs/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A work log's comments, oldest first
+         * @description The latest 500. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        get: operations["listWorkLogComments"];
+        put?: never;
+        /**
+         * Comment on a submitted work log
+         * @description Whoever reads the submitted log may comment (its recipients, superiors in scope) and its writer replies (at most 2,000 characters); a draft is 409 not_submitted. After the first comment the log is no longer edited. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        post: operations["commentOnWorkLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklogs/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A work log's events, oldest first
+         * @description Every change with field-level differences and its author: the draft, edits, the submission, comments, read receipts. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        get: operations["getWorkLogHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklogs/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record that the caller opened a work log
+         * @description A recipient's first reading is recorded once (worklog.read.v1); reading again, or by anyone who is not a recipient, records nothing. The log's version (ETag) does not move. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        post: operations["readWorkLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklogs/{id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A work log's recipients and read receipts
+         * @description By name; readAt is null until the recipient opens the log. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        get: operations["listWorkLogReceipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklogs/{id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A work log as it was at a time
+         * @description Rebuilt from its events up to `asOf`. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        get: operations["getWorkLogSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklogs/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a draft (its writer)
+         * @description To the writer's superior and department head as the organisation says now, and the extra recipients (422 no_recipient when there is no one). A submitted log is 409 already_submitted. Visibility: the writer reads its own logs (a draft is the writer's alone); a submitted log is read by its recipients and by holders of worklogs.read whose data scope covers the writer (a superior, the subordinates' logs); otherwise 404 not_found.
+         */
+        post: operations["submitWorkLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2461,6 +4341,148 @@ export interface components {
             /** @example 张三 */
             name: string;
         };
+        Announcement: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            audience: components["schemas"]["AnnouncementAudience"];
+            pinned: boolean;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @description Its expiry has passed (only publishers see it then). */
+            expired: boolean;
+            /** Format: uuid */
+            publisherId: string;
+            publisherName: string;
+            /** Format: date-time */
+            publishedAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+            /** @description The caller has read it. */
+            read: boolean;
+            /**
+             * Format: date-time
+             * @description When the caller first read it.
+             */
+            readAt: string | null;
+            /** @description Markdown, as written (render it safely: no raw HTML). */
+            body: string;
+        };
+        AnnouncementAudience: {
+            everyone: boolean;
+            /** @description Department ids (each with its sub-departments); empty for everyone. */
+            departments: string[];
+        };
+        /**
+         * @example {
+         *       "everyone": true
+         *     }
+         */
+        AnnouncementAudienceRequest: {
+            everyone?: boolean;
+            departments?: string[];
+        };
+        /**
+         * @example {
+         *       "title": "关于春节放假安排的通知",
+         *       "body": "**2月14日至2月22日**放假，共九天。",
+         *       "audience": {
+         *         "everyone": true
+         *       },
+         *       "pinned": true,
+         *       "expiresAt": "2027-02-23T00:00:00+08:00"
+         *     }
+         */
+        AnnouncementCreate: {
+            /** @description The client's id (a UUID) for an idempotent create. */
+            id?: string;
+            title: string;
+            /** @description Markdown. */
+            body: string;
+            audience: components["schemas"]["AnnouncementAudienceRequest"];
+            pinned?: boolean;
+            /** @description RFC 3339; after the publication. Empty or absent: never. */
+            expiresAt?: string;
+        };
+        AnnouncementPage: {
+            items: components["schemas"]["AnnouncementSummary"][];
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "title": "关于春节放假安排的通知（更新）",
+         *       "expiresAt": null
+         *     }
+         */
+        AnnouncementPatch: {
+            title?: string | null;
+            body?: string | null;
+            expiresAt?: string | null;
+        };
+        AnnouncementReceipt: {
+            /** Format: uuid */
+            userId: string;
+            userName: string;
+            /** Format: date-time */
+            at: string;
+        };
+        AnnouncementReceipts: {
+            items: components["schemas"]["AnnouncementReceipt"][];
+            nextCursor: string;
+            /**
+             * Format: int64
+             * @description Active users in the audience now.
+             */
+            audience: number;
+            /**
+             * Format: int64
+             * @description Of those, who have read it.
+             */
+            read: number;
+            /**
+             * Format: int64
+             * @description Of those, who have not.
+             */
+            unread: number;
+        };
+        AnnouncementSummary: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            audience: components["schemas"]["AnnouncementAudience"];
+            pinned: boolean;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @description Its expiry has passed (only publishers see it then). */
+            expired: boolean;
+            /** Format: uuid */
+            publisherId: string;
+            publisherName: string;
+            /** Format: date-time */
+            publishedAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+            /** @description The caller has read it. */
+            read: boolean;
+            /**
+             * Format: date-time
+             * @description When the caller first read it.
+             */
+            readAt: string | null;
+        };
+        AnnouncementUnreadCount: {
+            /** Format: int64 */
+            count: number;
+            /** @description false: at least count (99). */
+            exact: boolean;
+        };
         ApprovalFlow: {
             kind: string;
             name: string;
@@ -2501,7 +4523,7 @@ export interface components {
              */
             seq: number;
             /** @enum {string} */
-            purpose: "contract" | "amendment";
+            purpose: "contract" | "amendment" | "receipt" | "payment";
             number: string;
             title: string;
             amount: string | null;
@@ -2527,7 +4549,7 @@ export interface components {
         };
         ApprovalProcess: {
             /** @enum {string} */
-            purpose: "contract" | "amendment";
+            purpose: "contract" | "amendment" | "receipt" | "payment";
             /** Format: uuid */
             submitterId: string;
             /** Format: date-time */
@@ -2608,6 +4630,46 @@ export interface components {
             causationId: string;
             requestId: string;
             clientAddr: string;
+        };
+        CalendarFeedIssued: {
+            token: string;
+            /** @description The feed's path under the server's origin. */
+            path: string;
+        };
+        CalendarFeedStatus: {
+            active: boolean;
+            /** Format: date-time */
+            issuedAt: string | null;
+        };
+        CalendarSlot: {
+            /** Format: uuid */
+            scheduleId: string;
+            /** @description The occurrence's name: its original start (RFC 3339 UTC, or a date). */
+            occurrence: string;
+            start: string;
+            end: string;
+            allDay: boolean;
+            title: string;
+            location: string;
+            recurring: boolean;
+            edited: boolean;
+            /** Format: uuid */
+            ownerId: string | null;
+            ownerName: string;
+            relatedKind: string;
+            /** Format: uuid */
+            relatedId: string | null;
+            relatedName: string;
+            /** Format: int64 */
+            version: number;
+        };
+        CalendarWindow: {
+            items: components["schemas"]["CalendarSlot"][];
+            truncated: boolean;
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
         };
         Change: {
             /** @example status */
@@ -3847,6 +5909,161 @@ export interface components {
              */
             code?: string;
         };
+        FinanceAgeing: {
+            /** Format: date */
+            asOf: string;
+            buckets: {
+                /** @enum {string} */
+                bucket: "not_due" | "1_30" | "31_60" | "61_90" | "over_90";
+                /** @description Exact decimal amount (two decimals). */
+                amount: string;
+            }[];
+            /** @description Exact decimal amount (two decimals). */
+            total: string;
+        };
+        FinanceByCustomer: {
+            rows: components["schemas"]["FinanceCustomerRow"][];
+        };
+        FinanceByDepartment: {
+            rows: components["schemas"]["FinanceDepartmentRow"][];
+            totals: components["schemas"]["FinanceTotals"];
+        };
+        FinanceByOwner: {
+            rows: components["schemas"]["FinanceOwnerRow"][];
+            totals: components["schemas"]["FinanceTotals"];
+        };
+        FinanceContractPage: {
+            items: components["schemas"]["FinanceContractRow"][];
+            nextCursor: string;
+        };
+        FinanceContractRow: {
+            /** Format: uuid */
+            contractId: string;
+            contractNumber: string;
+            contractName: string;
+            /** Format: uuid */
+            customerId: string;
+            customerName: string;
+            /** Format: uuid */
+            ownerId: string;
+            ownerName: string;
+            status: string;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** @description Exact decimal amount (two decimals). */
+            planned: string;
+            /** @description Exact decimal amount (two decimals). */
+            received: string;
+            /** @description Exact decimal amount (two decimals). */
+            pending: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** @description Exact decimal amount (two decimals). */
+            overdue: string;
+            lastReceiptDate: string | null;
+            receipts: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        FinanceCustomerRow: {
+            /** Format: uuid */
+            customerId: string;
+            customerName: string;
+            contracts: number;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** @description Exact decimal amount (two decimals). */
+            planned: string;
+            /** @description Exact decimal amount (two decimals). */
+            received: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** @description Exact decimal amount (two decimals). */
+            overdue: string;
+            lastReceiptDate: string | null;
+        };
+        FinanceDepartmentRow: {
+            departmentId: string | null;
+            departmentName: string;
+            contracts: number;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** @description Exact decimal amount (two decimals). */
+            planned: string;
+            /** @description Exact decimal amount (two decimals). */
+            received: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** @description Exact decimal amount (two decimals). */
+            overdue: string;
+            lastReceiptDate: string | null;
+        };
+        FinanceMonth: {
+            month: string;
+            /** @description Exact decimal amount (two decimals). */
+            planned: string;
+            /** @description Exact decimal amount (two decimals). */
+            received: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** @description Exact decimal amount (two decimals). */
+            overdue: string;
+            /** @description Exact decimal amount (two decimals). */
+            payablesDue: string;
+            /** @description Exact decimal amount (two decimals). */
+            paid: string;
+            /** @description Exact decimal amount (two decimals). */
+            netCash: string;
+        };
+        FinanceMonthly: {
+            months: components["schemas"]["FinanceMonth"][];
+            totals: components["schemas"]["FinanceMonth"];
+        };
+        FinanceMonths: {
+            closed: string[];
+            version: number;
+        };
+        FinanceOwnerRow: {
+            /** Format: uuid */
+            ownerId: string;
+            ownerName: string;
+            departmentId: string | null;
+            departmentName: string;
+            contracts: number;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** @description Exact decimal amount (two decimals). */
+            planned: string;
+            /** @description Exact decimal amount (two decimals). */
+            received: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** @description Exact decimal amount (two decimals). */
+            overdue: string;
+            lastReceiptDate: string | null;
+        };
+        /**
+         * @example {
+         *       "reason": "补录十月回款"
+         *     }
+         */
+        FinanceReasonRequest: {
+            reason: string;
+        };
+        FinanceTotals: {
+            contracts: number;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** @description Exact decimal amount (two decimals). */
+            planned: string;
+            /** @description Exact decimal amount (two decimals). */
+            received: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** @description Exact decimal amount (two decimals). */
+            overdue: string;
+            lastReceiptDate: string | null;
+        };
         /**
          * @description The read view of a follow-up record (跟进记录).
          * @example {
@@ -4171,6 +6388,52 @@ export interface components {
          * @enum {string}
          */
         ImportType: "leads" | "customers" | "contacts" | "products";
+        Installment: {
+            seq: number;
+            /** Format: date */
+            dueDate: string;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            note: string;
+            /** @description Exact decimal amount (two decimals). */
+            received: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** @enum {string} */
+            status: "planned" | "partly_received" | "received" | "overdue";
+            overdueSince: string | null;
+        };
+        InstallmentPage: {
+            items: components["schemas"]["InstallmentRow"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        InstallmentRow: {
+            /** Format: uuid */
+            contractId: string;
+            contractNumber: string;
+            contractName: string;
+            /** Format: uuid */
+            customerId: string;
+            customerName: string;
+            /** Format: uuid */
+            ownerId: string;
+            ownerName: string;
+            seq: number;
+            /** Format: date */
+            dueDate: string;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            note: string;
+            /** @description Exact decimal amount (two decimals). */
+            received: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** @enum {string} */
+            status: "planned" | "partly_received" | "received" | "overdue";
+            overdueSince: string | null;
+        };
         /**
          * @description A user interface language.
          * @enum {string}
@@ -4588,6 +6851,37 @@ export interface components {
             /** @description true when one of the user's roles requires two-factor sign-in and the user has not confirmed an enrolment: until they do, every endpoint except /api/v1/auth/2fa/*, /api/v1/auth/me, /api/v1/auth/me/preferences and /api/v1/auth/logout answers 403 two_factor_enrollment_required. */
             twoFactorRequired?: boolean;
         };
+        /** @description One e-mail of the outbox (never its body). */
+        MailOutboxItem: {
+            /**
+             * Format: uuid
+             * @description The notification's id (or the reset request's): an e-mail is queued once per id.
+             */
+            id: string;
+            /** @description The notification's kind, or password_reset. */
+            kind: string;
+            /** Format: uuid */
+            recipientId: string;
+            address: string;
+            subject: string;
+            /** @enum {string} */
+            status: "pending" | "sent" | "failed";
+            attempts: number;
+            lastError: string;
+            /**
+             * Format: date-time
+             * @description When a pending e-mail is tried (again); null otherwise.
+             */
+            nextAttempt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            sentAt: string | null;
+        };
+        MailOutboxPage: {
+            items: components["schemas"]["MailOutboxItem"][];
+            nextCursor: string;
+        };
         /**
          * @description The signed-in user: their user record, effective permissions, data scope, two-factor state and preferences.
          * @example {
@@ -4694,6 +6988,119 @@ export interface components {
              */
             sourceId: string;
         };
+        Notification: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "task_assigned" | "task_reminder" | "task_overdue" | "task_done" | "task_commented" | "record_assigned" | "approval_requested" | "approval_decided" | "schedule_assigned" | "schedule_reminder" | "announcement_published" | "worklog_submitted" | "worklog_commented";
+            /**
+             * @description What it is about; a receipt's subjectId is its contract's (its receivables), a payment's the payable's.
+             * @enum {string}
+             */
+            subjectKind: "task" | "lead" | "customer" | "opportunity" | "contract" | "receipt" | "payment" | "schedule" | "announcement" | "worklog";
+            subjectId: string;
+            /** @description The subject's name (a task's title; a work log's kind and period, "daily 2026-12-01"); may be empty for an assigned record. */
+            title: string;
+            /** @description A reminder's or overdue notice's due time (RFC 3339), a completion note, a comment (clipped to 200 characters), an approval's outcome (approved, rejected), a schedule entry's or occurrence's start (an RFC 3339 time, or a date for an all-day entry). */
+            detail: string;
+            /** @description Who caused it (a user id; the system's for reminders). */
+            actorId: string;
+            actorName: string;
+            /** Format: date-time */
+            at: string;
+            read: boolean;
+            /** @description The log position of the event it follows from. */
+            position: string;
+        };
+        NotificationCount: {
+            /** Format: int64 */
+            unread: number;
+            /** @description The log position of the newest notification ("0": none). */
+            latest: string;
+        };
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            nextCursor: string;
+            count: components["schemas"]["NotificationCount"];
+        };
+        /**
+         * @example {
+         *       "email": "zhangsan@example.com",
+         *       "kinds": [
+         *         "task_assigned",
+         *         "task_reminder",
+         *         "task_overdue",
+         *         "approval_requested",
+         *         "schedule_reminder"
+         *       ],
+         *       "kindsChosen": false,
+         *       "available": [
+         *         "task_assigned",
+         *         "task_reminder",
+         *         "task_overdue",
+         *         "task_done",
+         *         "task_commented",
+         *         "record_assigned",
+         *         "approval_requested",
+         *         "approval_decided",
+         *         "schedule_assigned",
+         *         "schedule_reminder",
+         *         "announcement_published",
+         *         "worklog_submitted",
+         *         "worklog_commented"
+         *       ],
+         *       "defaults": [
+         *         "task_assigned",
+         *         "task_reminder",
+         *         "task_overdue",
+         *         "approval_requested",
+         *         "schedule_reminder"
+         *       ]
+         *     }
+         */
+        NotificationPreferences: {
+            /** @description "": none (nothing is e-mailed, and no reset link can be sent). */
+            email: string;
+            kinds: ("task_assigned" | "task_reminder" | "task_overdue" | "task_done" | "task_commented" | "record_assigned" | "approval_requested" | "approval_decided" | "schedule_assigned" | "schedule_reminder" | "announcement_published" | "worklog_submitted" | "worklog_commented")[];
+            kindsChosen: boolean;
+            available: ("task_assigned" | "task_reminder" | "task_overdue" | "task_done" | "task_commented" | "record_assigned" | "approval_requested" | "approval_decided" | "schedule_assigned" | "schedule_reminder" | "announcement_published" | "worklog_submitted" | "worklog_commented")[];
+            defaults: ("task_assigned" | "task_reminder" | "task_overdue" | "task_done" | "task_commented" | "record_assigned" | "approval_requested" | "approval_decided" | "schedule_assigned" | "schedule_reminder" | "announcement_published" | "worklog_submitted" | "worklog_commented")[];
+        };
+        /**
+         * @description Body of PUT /api/v1/me/notification-preferences: only the fields to change.
+         * @example {
+         *       "email": "zhangsan@example.com",
+         *       "kinds": [
+         *         "task_assigned",
+         *         "task_overdue",
+         *         "approval_requested"
+         *       ]
+         *     }
+         * @example {
+         *       "kinds": []
+         *     }
+         * @example {
+         *       "email": null
+         *     }
+         */
+        NotificationPreferencesRequest: {
+            email?: string | null;
+            kinds?: string[];
+        };
+        /**
+         * @example {
+         *       "ids": [
+         *         "5f0e7c1e-2f7d-5d0a-9a57-7c3f1f1e9b21"
+         *       ]
+         *     }
+         * @example {
+         *       "all": true
+         *     }
+         */
+        NotificationReadRequest: {
+            ids?: string[] | null;
+            all?: boolean;
+        };
         Opportunity: {
             /** Format: uuid */
             id: string;
@@ -4779,7 +7186,35 @@ export interface components {
             count: number;
             amount: string;
             weightedAmount: string;
-            cards: components["schemas"]["Opportunity"][];
+            cards: components["schemas"]["OpportunityCard"][];
+        };
+        /** @description An opportunity as a kanban card shows it; GET /api/v1/opportunities/{id} reads the rest. */
+        OpportunityCard: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            customerId: string;
+            customerName: string;
+            stage: string;
+            /** @description Won 100, lost 0, else the override or the stage's. */
+            probability: number;
+            /** @description The lines' sum, or the entered amount. */
+            amount: string;
+            /** @description amount × probability/100, rounded half-up. */
+            weightedAmount: string;
+            /** @description 2006-01-02, or empty. */
+            expectedCloseDate: string;
+            /** Format: uuid */
+            ownerId: string | null;
+            ownerName: string;
+            /** Format: uuid */
+            assigneeId: string | null;
+            assigneeName: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
         };
         /**
          * @example {
@@ -5033,11 +7468,245 @@ export interface components {
             date?: string;
             note?: string;
         };
+        PasswordResetAccepted: {
+            /** @constant */
+            status: "accepted";
+            message: string;
+        };
+        /**
+         * @description Body of POST /api/v1/auth/password-reset/confirm.
+         * @example {
+         *       "token": "AZCl2PIAcm2Ko6b0dn5V3lq2b1n0a4d1T8o5c0r2S9e3l7u6V1r0y",
+         *       "password": "A-new-long-passphrase-2026"
+         *     }
+         */
+        PasswordResetConfirm: {
+            token: string;
+            password: string;
+        };
+        /**
+         * @description Body of POST /api/v1/auth/password-reset.
+         * @example {
+         *       "login": "zhangsan"
+         *     }
+         */
+        PasswordResetRequest: {
+            /** @description The username. */
+            login: string;
+        };
+        Payable: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            /** Format: uuid */
+            supplierId: string;
+            supplierName: string;
+            contractId: string | null;
+            opportunityId: string | null;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** Format: date */
+            dueDate: string;
+            purpose: string;
+            /** Format: uuid */
+            ownerId: string;
+            remarks: string;
+            /** @enum {string} */
+            status: "open" | "paid";
+            /** @description Exact decimal amount (two decimals). */
+            paid: string;
+            /** @description Exact decimal amount (two decimals). */
+            pending: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            lastPaidDate: string | null;
+            vouchers: components["schemas"]["PaymentVoucher"][];
+            closedMonths: string[];
+            version: number;
+        };
+        PayablePage: {
+            items: components["schemas"]["PayableRow"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @description The fields to change; an absent field is unchanged, null or "" clears an optional one.
+         * @example {
+         *       "amount": "60000.00",
+         *       "dueDate": "2027-01-31"
+         *     }
+         */
+        PayablePatch: {
+            supplierId?: string | null;
+            contractId?: string | null;
+            opportunityId?: string | null;
+            amount?: string | null;
+            dueDate?: string | null;
+            purpose?: string | null;
+            ownerId?: string | null;
+            remarks?: string | null;
+        };
+        /**
+         * @example {
+         *       "supplierId": "0193a5c2-bbbb-7b21-9f3a-2c5d8e1f4a60",
+         *       "amount": "50000",
+         *       "dueDate": "2026-12-31",
+         *       "purpose": "机柜与配电采购"
+         *     }
+         */
+        PayableRequest: {
+            /**
+             * Format: uuid
+             * @description Chosen by the client for a safe retry (optional).
+             */
+            id?: string;
+            /** Format: uuid */
+            supplierId: string;
+            /**
+             * Format: uuid
+             * @description The contract it is paid against (optional).
+             */
+            contractId?: string;
+            /**
+             * Format: uuid
+             * @description The opportunity it is paid against (optional).
+             */
+            opportunityId?: string;
+            /** @description A decimal amount with at most two decimals, e.g. "30000" or "1234.50". */
+            amount: string;
+            /** Format: date */
+            dueDate: string;
+            purpose: string;
+            /**
+             * Format: uuid
+             * @description Who is responsible for it (default the caller).
+             */
+            ownerId?: string;
+            remarks?: string;
+        };
+        PayableRow: {
+            /** Format: uuid */
+            id: string;
+            number: string;
+            /** Format: uuid */
+            supplierId: string;
+            supplierName: string;
+            contractId: string | null;
+            opportunityId: string | null;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** @description Exact decimal amount (two decimals). */
+            paid: string;
+            /** @description Exact decimal amount (two decimals). */
+            pending: string;
+            /** @description Exact decimal amount (two decimals). */
+            outstanding: string;
+            /** Format: date */
+            dueDate: string;
+            /** @enum {string} */
+            status: "open" | "paid";
+            /** Format: uuid */
+            ownerId: string;
+            ownerName: string;
+            purpose: string;
+            remarks: string;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PaymentVoucher: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            payableId: string;
+            number: string;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** Format: date */
+            date: string;
+            method: string;
+            payeeAccount: string;
+            remarks: string;
+            /** @enum {string} */
+            status: "draft" | "pending" | "confirmed" | "reversed";
+            approval: components["schemas"]["ApprovalProcess"] | null;
+            reversal: components["schemas"]["ReceiptReversal"] | null;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            confirmedAt: string | null;
+        };
+        PaymentVoucherPage: {
+            items: components["schemas"]["PaymentVoucherRow"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "amount": "30000.00",
+         *       "date": "2026-11-02",
+         *       "method": "bank_transfer",
+         *       "payeeAccount": "招行 6225 8888 0000",
+         *       "remarks": "首付"
+         *     }
+         */
+        PaymentVoucherRequest: {
+            /**
+             * Format: uuid
+             * @description Chosen by the client for a safe retry (optional).
+             */
+            id?: string;
+            /** @description A decimal amount with at most two decimals, e.g. "30000" or "1234.50". */
+            amount: string;
+            /** Format: date */
+            date: string;
+            /** @description Payment method: a code or label of the payment_method dictionary. */
+            method?: string;
+            payeeAccount?: string;
+            remarks?: string;
+        };
+        PaymentVoucherRow: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            payableId: string;
+            number: string;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** Format: date */
+            date: string;
+            method: string;
+            payeeAccount: string;
+            remarks: string;
+            /** @enum {string} */
+            status: "draft" | "pending" | "confirmed" | "reversed";
+            approval: components["schemas"]["ApprovalProcess"] | null;
+            reversal: components["schemas"]["ReceiptReversal"] | null;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            confirmedAt: string | null;
+            payableNumber: string;
+            purpose: string;
+            /** Format: uuid */
+            supplierId: string;
+            supplierName: string;
+            /** Format: uuid */
+            ownerId: string;
+            ownerName: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         /**
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
          * @enum {string}
          */
-        Permission: "audit.read" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read";
+        Permission: "audit.read" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read" | "finance.read" | "finance.record" | "finance.reverse" | "finance.close" | "finance.export" | "tasks.read" | "tasks.create" | "tasks.assign" | "tasks.export" | "schedules.read" | "schedules.create" | "schedules.assign" | "schedules.export" | "announcements.publish" | "worklogs.read" | "worklogs.stats";
         Pipeline: {
             /** Format: uuid */
             id: string;
@@ -5433,6 +8102,193 @@ export interface components {
              */
             projections: string;
         };
+        Receipt: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            contractId: string;
+            number: string;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** Format: date */
+            date: string;
+            method: string;
+            payerAccount: string;
+            remarks: string;
+            ownerId: string;
+            installments: number[];
+            /** @enum {string} */
+            status: "draft" | "pending" | "confirmed" | "reversed";
+            allocation: components["schemas"]["ReceiptAllocation"][];
+            approval: components["schemas"]["ApprovalProcess"] | null;
+            reversal: components["schemas"]["ReceiptReversal"] | null;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            confirmedAt: string | null;
+        };
+        ReceiptAllocation: {
+            /** @description The installment (0: beyond the plan). */
+            seq: number;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+        };
+        /**
+         * @example {
+         *       "comment": "已核对银行流水"
+         *     }
+         */
+        ReceiptCommentRequest: {
+            comment?: string;
+        };
+        ReceiptPage: {
+            items: components["schemas"]["ReceiptRow"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "amount": "45000.00",
+         *       "date": "2026-11-02",
+         *       "method": "bank_transfer",
+         *       "payerAccount": "工行 6222 0200 1234",
+         *       "remarks": "首付款"
+         *     }
+         */
+        ReceiptRequest: {
+            /**
+             * Format: uuid
+             * @description Chosen by the client for a safe retry (optional).
+             */
+            id?: string;
+            /** @description A decimal amount with at most two decimals, e.g. "30000" or "1234.50". */
+            amount: string;
+            /** Format: date */
+            date: string;
+            /** @description Payment method: a code or label of the payment_method dictionary. */
+            method?: string;
+            payerAccount?: string;
+            remarks?: string;
+            /** @description The installments it settles, in order (default: the oldest first). */
+            installments?: number[];
+            /**
+             * Format: uuid
+             * @description Who collected it (default the caller).
+             */
+            ownerId?: string;
+        };
+        ReceiptReversal: {
+            reason: string;
+            /** Format: date */
+            date: string;
+            by: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /**
+         * @example {
+         *       "reason": "付款方退票",
+         *       "date": "2026-12-01"
+         *     }
+         */
+        ReceiptReverseRequest: {
+            reason: string;
+            /** Format: date */
+            date?: string;
+        };
+        ReceiptRow: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            contractId: string;
+            number: string;
+            /** @description Exact decimal amount (two decimals). */
+            amount: string;
+            /** Format: date */
+            date: string;
+            method: string;
+            payerAccount: string;
+            remarks: string;
+            ownerId: string;
+            installments: number[];
+            /** @enum {string} */
+            status: "draft" | "pending" | "confirmed" | "reversed";
+            allocation: components["schemas"]["ReceiptAllocation"][];
+            approval: components["schemas"]["ApprovalProcess"] | null;
+            reversal: components["schemas"]["ReceiptReversal"] | null;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            confirmedAt: string | null;
+            contractNumber: string;
+            contractName: string;
+            /** Format: uuid */
+            customerId: string;
+            customerName: string;
+            /** Format: uuid */
+            contractOwnerId: string;
+            contractOwnerName: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ReceivablePlanItem: {
+            /** @description An existing installment (omit for a new one). */
+            seq?: number;
+            /** Format: date */
+            dueDate: string;
+            /** @description A decimal amount with at most two decimals, e.g. "30000" or "1234.50". */
+            amount: string;
+            note?: string;
+        };
+        /**
+         * @example {
+         *       "installments": [
+         *         {
+         *           "seq": 1,
+         *           "dueDate": "2026-12-31",
+         *           "amount": "30000",
+         *           "note": "首付款"
+         *         },
+         *         {
+         *           "dueDate": "2027-03-31",
+         *           "amount": "70000.00"
+         *         }
+         *       ]
+         *     }
+         */
+        ReceivablePlanRequest: {
+            installments: components["schemas"]["ReceivablePlanItem"][];
+        };
+        Receivables: {
+            /** Format: uuid */
+            contractId: string;
+            contractNumber: string;
+            contractName: string;
+            /** @description Exact decimal amount (two decimals). */
+            contractAmount: string;
+            /** @enum {string} */
+            contractStatus: "draft" | "pending" | "approved" | "executing" | "completed" | "terminated";
+            installments: components["schemas"]["Installment"][];
+            receipts: components["schemas"]["Receipt"][];
+            totals: {
+                /** @description Exact decimal amount (two decimals). */
+                planned: string;
+                /** @description Exact decimal amount (two decimals). */
+                unplanned: string;
+                /** @description Exact decimal amount (two decimals). */
+                received: string;
+                /** @description Exact decimal amount (two decimals). */
+                pending: string;
+                /** @description Exact decimal amount (two decimals). */
+                outstanding: string;
+                /** @description Exact decimal amount (two decimals). */
+                overdue: string;
+                lastReceiptDate: string | null;
+            };
+            closedMonths: string[];
+            version: number;
+        };
         ReleaseRequest: {
             /** @example 客户暂无预算，退回公海 */
             reason: string;
@@ -5695,6 +8551,163 @@ export interface components {
             dataScope?: components["schemas"]["DataScope"];
             require2fa?: boolean;
         };
+        /**
+         * @example {
+         *       "occurrence": "2026-12-09T01:00:00Z"
+         *     }
+         */
+        ScheduleCancelRequest: {
+            occurrence: string;
+        };
+        /**
+         * @example {
+         *       "title": "拜访星河科技",
+         *       "location": "北京市海淀区中关村大街1号",
+         *       "start": "2026-12-07T09:00:00+08:00",
+         *       "end": "2026-12-07T10:00:00+08:00",
+         *       "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=8",
+         *       "relatedKind": "customer",
+         *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+         *       "reminders": [
+         *         15,
+         *         60
+         *       ]
+         *     }
+         */
+        ScheduleCreate: {
+            /**
+             * Format: uuid
+             * @description The client's id for the entry (a retry with the same id and body is harmless).
+             */
+            id?: string;
+            title: string;
+            description?: string;
+            location?: string;
+            allDay?: boolean;
+            start: string;
+            end: string;
+            recurrence?: string;
+            /** @enum {string} */
+            relatedKind?: "" | "lead" | "customer" | "contact" | "opportunity" | "contract";
+            relatedId?: string;
+            participants?: string[];
+            reminders?: number[] | null;
+            ownerId?: string;
+        };
+        ScheduleEntry: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            description: string;
+            location: string;
+            allDay: boolean;
+            /** @description Canonical RRULE, empty for a single entry. */
+            recurrence: string;
+            relatedKind: string;
+            /** Format: uuid */
+            relatedId: string | null;
+            relatedName: string;
+            /**
+             * Format: date-time
+             * @description The first occurrence's start.
+             */
+            startAt: string;
+            /** Format: date-time */
+            endAt: string;
+            /** Format: uuid */
+            ownerId: string | null;
+            ownerName: string;
+            inPool: boolean;
+            /** Format: uuid */
+            creatorId: string;
+            creatorName: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+            /** @description As entered: an RFC 3339 time in UTC, or a date for an all-day entry. */
+            start: string;
+            /** @description As start; an all-day entry's end date is inclusive. */
+            end: string;
+            /**
+             * Format: date-time
+             * @description The last occurrence's end; null when the series never ends.
+             */
+            seriesEnd: string | null;
+            participants: string[];
+            reminders: number[];
+            /** @description The cancelled occurrences' names. */
+            cancelled: string[];
+            /** @description The edited occurrences by name. */
+            overrides: {
+                [key: string]: {
+                    start: string;
+                    end: string;
+                    title?: string;
+                    location?: string;
+                    description?: string;
+                };
+            };
+        };
+        ScheduleEntryPage: {
+            items: components["schemas"]["ScheduleEntry"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "occurrence": "2026-12-14T01:00:00Z",
+         *       "start": "2026-12-14T14:00:00+08:00",
+         *       "end": "2026-12-14T15:00:00+08:00",
+         *       "title": "改期：拜访星河科技"
+         *     }
+         */
+        ScheduleOccurrenceRequest: {
+            occurrence: string;
+            start: string;
+            end: string;
+            title?: string;
+            location?: string;
+            description?: string;
+        };
+        ScheduleOverride: {
+            start: string;
+            end: string;
+            title?: string;
+            location?: string;
+            description?: string;
+        };
+        /**
+         * @example {
+         *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60"
+         *     }
+         */
+        ScheduleOwnerRequest: {
+            /** Format: uuid */
+            ownerId: string;
+        };
+        /**
+         * @example {
+         *       "location": "线上会议",
+         *       "recurrence": "FREQ=WEEKLY;BYDAY=MO"
+         *     }
+         */
+        SchedulePatch: {
+            title?: string;
+            description?: string | null;
+            location?: string | null;
+            allDay?: boolean;
+            start?: string;
+            end?: string;
+            recurrence?: string | null;
+            relatedKind?: string | null;
+            relatedId?: string | null;
+            participants?: string[] | null;
+            reminders?: number[] | null;
+        };
         /** @description One of the caller's sessions (the token itself is never shown again). */
         Session: {
             /**
@@ -5819,6 +8832,339 @@ export interface components {
              * @example Europe/Berlin
              */
             defaultTimeZone?: string | null;
+        };
+        /**
+         * @description The outgoing mail server (never its password).
+         * @example {
+         *       "host": "smtp.example.com",
+         *       "port": 587,
+         *       "tls": "starttls",
+         *       "username": "crm@example.com",
+         *       "passwordSet": true,
+         *       "from": "Chronicle CRM <crm@example.com>"
+         *     }
+         */
+        SmtpSettings: {
+            /** @description "": no server, nothing is e-mailed. */
+            host: string;
+            port: number;
+            /** @enum {string} */
+            tls: "none" | "starttls" | "tls";
+            username: string;
+            /** @description A password is set (it is never answered). */
+            passwordSet: boolean;
+            from: string;
+        };
+        /**
+         * @description Body of PUT /api/v1/settings/smtp.
+         * @example {
+         *       "host": "smtp.example.com",
+         *       "port": 587,
+         *       "tls": "starttls",
+         *       "username": "crm@example.com",
+         *       "password": "app-password",
+         *       "from": "Chronicle CRM <crm@example.com>"
+         *     }
+         * @example {
+         *       "host": "smtp.example.com",
+         *       "port": 465,
+         *       "tls": "tls",
+         *       "username": "crm@example.com",
+         *       "from": "crm@example.com"
+         *     }
+         * @example {
+         *       "host": ""
+         *     }
+         */
+        SmtpSettingsRequest: {
+            host: string;
+            port?: number;
+            /** @enum {string} */
+            tls?: "none" | "starttls" | "tls";
+            username?: string;
+            /** @description Absent: keep; null or "": remove; else the new password (stored encrypted). */
+            password?: string | null;
+            from?: string;
+        };
+        /**
+         * @description Body of POST /api/v1/settings/smtp/test.
+         * @example {
+         *       "to": "admin@example.com"
+         *     }
+         */
+        SmtpTestRequest: {
+            to: string;
+        };
+        SmtpTestResult: {
+            /** @constant */
+            sent: true;
+            to: string;
+        };
+        Supplier: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            contact: string;
+            phone: string;
+            bank: string;
+            account: string;
+            remarks: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+        };
+        SupplierPage: {
+            items: components["schemas"]["SupplierRow"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @description The fields to change; an absent field is unchanged, null or "" clears an optional one.
+         * @example {
+         *       "bank": "招商银行",
+         *       "remarks": "长期合作"
+         *     }
+         */
+        SupplierPatch: {
+            name?: string | null;
+            contact?: string | null;
+            phone?: string | null;
+            bank?: string | null;
+            account?: string | null;
+            remarks?: string | null;
+        };
+        /**
+         * @example {
+         *       "name": "星河电子有限公司",
+         *       "contact": "陈工",
+         *       "phone": "021-5555 1234",
+         *       "bank": "招商银行上海分行",
+         *       "account": "6225 8888 0000 1234"
+         *     }
+         */
+        SupplierRequest: {
+            /**
+             * Format: uuid
+             * @description Chosen by the client for a safe retry (optional).
+             */
+            id?: string;
+            name: string;
+            contact?: string;
+            /** @description 3 to 20 digits; spaces and + - ( ) # allowed. */
+            phone?: string;
+            bank?: string;
+            account?: string;
+            remarks?: string;
+        };
+        SupplierRow: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            contact: string;
+            phone: string;
+            bank: string;
+            account: string;
+            remarks: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        Task: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            description: string;
+            /**
+             * @description The kind of the related record; empty when none.
+             * @enum {string}
+             */
+            relatedKind: "" | "lead" | "customer" | "contact" | "opportunity" | "contract";
+            /** Format: uuid */
+            relatedId: string | null;
+            /** @description The related record's name when the task was linked to it. */
+            relatedName: string;
+            /** @enum {string} */
+            priority: "urgent" | "high" | "normal" | "low";
+            /** @enum {string} */
+            status: "not_started" | "in_progress" | "done" | "cancelled";
+            /** Format: date-time */
+            startAt: string | null;
+            /** Format: date-time */
+            dueAt: string | null;
+            /**
+             * Format: uuid
+             * @description The assignee (the owner columns every owned record has; the same as assigneeId).
+             */
+            ownerId: string | null;
+            ownerName?: string;
+            /** @description Always false: tasks have no pool. */
+            inPool: boolean;
+            /** Format: uuid */
+            assigneeId: string;
+            assigneeName: string;
+            /** @description Open (not started or in progress) and its due time has passed. */
+            overdue: boolean;
+            /** Format: uuid */
+            creatorId: string;
+            creatorName: string;
+            /** Format: uuid */
+            assignedBy: string;
+            /** Format: date-time */
+            assignedAt: string;
+            /** @enum {string} */
+            source: "direct" | "marketing" | "feedback";
+            /** @description The completion note (or why it was cancelled). */
+            note: string;
+            /** Format: date-time */
+            completedAt: string | null;
+            /** Format: int64 */
+            checklistDone: number;
+            /** Format: int64 */
+            checklistTotal: number;
+            /** Format: int64 */
+            commentCount: number;
+            participants: string[];
+            /** @description Minutes before the due time. */
+            reminders: number[];
+            checklist: components["schemas"]["TaskChecklistItem"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @example {
+         *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60"
+         *     }
+         */
+        TaskAssignRequest: {
+            /** Format: uuid */
+            assigneeId: string;
+        };
+        /**
+         * @example {
+         *       "done": true
+         *     }
+         */
+        TaskCheckRequest: {
+            done: boolean;
+        };
+        TaskChecklistItem: {
+            /** Format: uuid */
+            id: string;
+            text: string;
+            done: boolean;
+        };
+        /**
+         * @example {
+         *       "text": "准备报价单"
+         *     }
+         */
+        TaskChecklistItemRequest: {
+            /** Format: uuid */
+            id?: string;
+            text: string;
+        };
+        TaskComment: {
+            /** Format: uuid */
+            id: string;
+            text: string;
+            /** Format: uuid */
+            by: string;
+            byName: string;
+            /** Format: date-time */
+            at: string;
+        };
+        TaskCommentPage: {
+            items: components["schemas"]["TaskComment"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "text": "客户要求周五前回复"
+         *     }
+         */
+        TaskCommentRequest: {
+            text: string;
+        };
+        /**
+         * @example {
+         *       "title": "回访星河科技，确认报价",
+         *       "priority": "high",
+         *       "dueAt": "2026-12-02T18:00:00+08:00",
+         *       "relatedKind": "customer",
+         *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+         *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60"
+         *     }
+         */
+        TaskCreate: {
+            /**
+             * Format: uuid
+             * @description The client's id for the task (a retry with the same content answers the same task).
+             */
+            id?: string;
+            title: string;
+            description?: string;
+            /** @enum {string} */
+            relatedKind?: "" | "lead" | "customer" | "contact" | "opportunity" | "contract";
+            relatedId?: string;
+            /**
+             * @description normal when left out.
+             * @enum {string}
+             */
+            priority?: "" | "urgent" | "high" | "normal" | "low";
+            /** @description RFC 3339 time or empty. */
+            startAt?: string;
+            /** @description RFC 3339 time or empty; not before startAt. */
+            dueAt?: string;
+            participants?: string[] | null;
+            /** @description Minutes before the due time; left out: [60, 1440]; empty: none. */
+            reminders?: number[] | null;
+            /** @description The assignee (empty: the caller). */
+            assigneeId?: string;
+        };
+        TaskPage: {
+            items: components["schemas"]["Task"][];
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "dueAt": "2026-12-03T18:00:00+08:00",
+         *       "priority": "urgent"
+         *     }
+         */
+        TaskPatch: {
+            title?: string | null;
+            description?: string | null;
+            relatedKind?: string | null;
+            relatedId?: string | null;
+            priority?: string | null;
+            startAt?: string | null;
+            dueAt?: string | null;
+            participants?: string[] | null;
+            reminders?: number[] | null;
+        };
+        /**
+         * @example {
+         *       "status": "done",
+         *       "note": "报价已发出，客户周五回复"
+         *     }
+         */
+        TaskStatusRequest: {
+            /** @enum {string} */
+            status: "not_started" | "in_progress" | "done" | "cancelled";
+            note?: string;
         };
         TimelineEntry: {
             /**
@@ -6035,6 +9381,216 @@ export interface components {
              * @description An active user who does not report to this user; null or "" clears it.
              */
             superiorId?: string | null;
+        };
+        /**
+         * @example {
+         *       "comment": "已核对发票"
+         *     }
+         */
+        VoucherCommentRequest: {
+            comment?: string;
+        };
+        /**
+         * @example {
+         *       "reason": "供应商退回",
+         *       "date": "2026-12-01"
+         *     }
+         */
+        VoucherReverseRequest: {
+            reason: string;
+            /** Format: date */
+            date?: string;
+        };
+        WorkLog: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "daily" | "weekly" | "monthly";
+            /**
+             * Format: date
+             * @description The period's first day: the day, the Monday of the ISO week, the first of the month.
+             */
+            period: string;
+            /** @enum {string} */
+            status: "draft" | "submitted";
+            workDone: string;
+            plan: string;
+            problems: string;
+            /**
+             * Format: uuid
+             * @description The writer (the owner columns every owned record has; the same as writerId).
+             */
+            ownerId: string | null;
+            ownerName?: string;
+            /** @description Always false: work logs have no pool. */
+            inPool: boolean;
+            /** Format: uuid */
+            writerId: string;
+            writerName: string;
+            links: components["schemas"]["WorkLogLink"][];
+            extraRecipients: string[];
+            /** @description Whom the log was submitted to (empty for a draft). */
+            recipients: string[];
+            /** Format: int64 */
+            recipientCount: number;
+            /**
+             * Format: int64
+             * @description How many recipients have opened it.
+             */
+            readCount: number;
+            /** Format: int64 */
+            commentCount: number;
+            /** @description Submitted to the caller, who has not opened it yet. */
+            unread: boolean;
+            /** @description No one has commented: the writer may still edit it. */
+            editable: boolean;
+            /** Format: date-time */
+            submittedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+        };
+        WorkLogComment: {
+            /** Format: uuid */
+            id: string;
+            text: string;
+            /** Format: uuid */
+            by: string;
+            byName: string;
+            /** Format: date-time */
+            at: string;
+        };
+        WorkLogCommentPage: {
+            items: components["schemas"]["WorkLogComment"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "text": "请补充报价进展"
+         *     }
+         */
+        WorkLogCommentRequest: {
+            text: string;
+        };
+        /**
+         * @example {
+         *       "kind": "daily",
+         *       "period": "2026-12-01",
+         *       "workDone": "拜访北京星河科技，演示 ERP 标准版",
+         *       "plan": "明天发出报价单",
+         *       "problems": "客户预算未定",
+         *       "links": [
+         *         {
+         *           "kind": "customer",
+         *           "id": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+         *         }
+         *       ],
+         *       "submit": true
+         *     }
+         */
+        WorkLogCreate: {
+            /**
+             * Format: uuid
+             * @description The client's id for the log (an idempotent create).
+             */
+            id?: string;
+            /** @enum {string} */
+            kind: "daily" | "weekly" | "monthly";
+            /** @description Any day of the period (2026-12-03); a week also 2026-W49, a month also 2026-12. */
+            period: string;
+            workDone: string;
+            plan?: string;
+            problems?: string;
+            links?: components["schemas"]["WorkLogLinkRequest"][] | null;
+            extraRecipients?: string[] | null;
+            /** @description Submit at once (default: a draft). */
+            submit?: boolean;
+        };
+        WorkLogDepartmentStats: {
+            /** Format: uuid */
+            departmentId: string;
+            departmentName: string;
+            /**
+             * Format: int64
+             * @description Active members now.
+             */
+            members: number;
+            /**
+             * Format: int64
+             * @description members × periods.
+             */
+            expected: number;
+            /** Format: int64 */
+            submitted: number;
+            /** @description Submitted per period, in the order of periods. */
+            byPeriod: number[];
+        };
+        WorkLogLink: {
+            /** @enum {string} */
+            kind: "lead" | "customer" | "contact" | "opportunity" | "contract";
+            /** Format: uuid */
+            id: string;
+            /** @description The record's name when it was linked. */
+            name?: string;
+        };
+        /**
+         * @example {
+         *       "kind": "customer",
+         *       "id": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+         *     }
+         */
+        WorkLogLinkRequest: {
+            /** @enum {string} */
+            kind: "lead" | "customer" | "contact" | "opportunity" | "contract";
+            id: string;
+        };
+        WorkLogPage: {
+            items: components["schemas"]["WorkLog"][];
+            nextCursor: string;
+            /** Format: int64 */
+            total: number;
+            totalExact: boolean;
+        };
+        /**
+         * @example {
+         *       "plan": "周五前发出报价单"
+         *     }
+         */
+        WorkLogPatch: {
+            workDone?: string | null;
+            plan?: string | null;
+            problems?: string | null;
+            links?: components["schemas"]["WorkLogLinkRequest"][] | null;
+            extraRecipients?: string[] | null;
+        };
+        WorkLogReceipt: {
+            /** Format: uuid */
+            userId: string;
+            name: string;
+            /** Format: date-time */
+            readAt: string | null;
+        };
+        WorkLogReceiptPage: {
+            items: components["schemas"]["WorkLogReceipt"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        WorkLogStats: {
+            /** @enum {string} */
+            kind: "daily" | "weekly" | "monthly";
+            /** @description The periods' first days, in order. */
+            periods: string[];
+            items: components["schemas"]["WorkLogDepartmentStats"][];
+            /** Format: int64 */
+            expected: number;
+            /** Format: int64 */
+            submitted: number;
         };
         Workbench: {
             /** @enum {string} */
@@ -6612,6 +10168,729 @@ export interface operations {
             };
         };
     };
+    listAnnouncements: {
+        parameters: {
+            query?: {
+                /** @description mine (the default) or all (publishers). */
+                view?: "mine" | "all";
+                /**
+                 * @description Keyword over the title (Chinese substrings match; at most 100 characters).
+                 * @example 放假
+                 */
+                q?: string;
+                /** @description true: only those the caller has not read. */
+                unread?: boolean;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70",
+                     *           "title": "关于春节放假安排的通知",
+                     *           "audience": {
+                     *             "everyone": false,
+                     *             "departments": [
+                     *               "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+                     *             ]
+                     *           },
+                     *           "pinned": true,
+                     *           "expiresAt": "2027-02-22T16:00:00Z",
+                     *           "expired": false,
+                     *           "publisherId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *           "publisherName": "李经理",
+                     *           "publishedAt": "2027-01-20T02:00:00Z",
+                     *           "updatedAt": "2027-01-20T02:00:00Z",
+                     *           "version": 1,
+                     *           "read": true,
+                     *           "readAt": "2027-01-20T03:12:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "total": 1,
+                     *       "totalExact": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AnnouncementPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    publishAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnouncementCreate"];
+            };
+        };
+        responses: {
+            /** @description The same id and body again (an idempotent create): the announcement as it is. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70",
+                     *       "title": "关于春节放假安排的通知",
+                     *       "body": "各位同事：\n\n**2月14日至2月22日**放假，共九天。\n\n- 2月13日（周六）正常上班\n- 值班安排见[排班表](https://intranet.example.com/duty)",
+                     *       "audience": {
+                     *         "everyone": false,
+                     *         "departments": [
+                     *           "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+                     *         ]
+                     *       },
+                     *       "pinned": true,
+                     *       "expiresAt": "2027-02-22T16:00:00Z",
+                     *       "expired": false,
+                     *       "publisherId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "publisherName": "李经理",
+                     *       "publishedAt": "2027-01-20T02:00:00Z",
+                     *       "updatedAt": "2027-01-20T02:00:00Z",
+                     *       "version": 1,
+                     *       "read": true,
+                     *       "readAt": "2027-01-20T03:12:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The announcement's URL. */
+                    Location?: string;
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70",
+                     *       "title": "关于春节放假安排的通知",
+                     *       "body": "各位同事：\n\n**2月14日至2月22日**放假，共九天。\n\n- 2月13日（周六）正常上班\n- 值班安排见[排班表](https://intranet.example.com/duty)",
+                     *       "audience": {
+                     *         "everyone": false,
+                     *         "departments": [
+                     *           "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+                     *         ]
+                     *       },
+                     *       "pinned": true,
+                     *       "expiresAt": "2027-02-22T16:00:00Z",
+                     *       "expired": false,
+                     *       "publisherId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "publisherName": "李经理",
+                     *       "publishedAt": "2027-01-20T02:00:00Z",
+                     *       "updatedAt": "2027-01-20T02:00:00Z",
+                     *       "version": 1,
+                     *       "read": true,
+                     *       "readAt": "2027-01-20T03:12:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    countUnreadAnnouncements: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 3,
+                     *       "exact": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AnnouncementUnreadCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getAnnouncement: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The announcement's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70",
+                     *       "title": "关于春节放假安排的通知",
+                     *       "body": "各位同事：\n\n**2月14日至2月22日**放假，共九天。\n\n- 2月13日（周六）正常上班\n- 值班安排见[排班表](https://intranet.example.com/duty)",
+                     *       "audience": {
+                     *         "everyone": false,
+                     *         "departments": [
+                     *           "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+                     *         ]
+                     *       },
+                     *       "pinned": true,
+                     *       "expiresAt": "2027-02-22T16:00:00Z",
+                     *       "expired": false,
+                     *       "publisherId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "publisherName": "李经理",
+                     *       "publishedAt": "2027-01-20T02:00:00Z",
+                     *       "updatedAt": "2027-01-20T02:00:00Z",
+                     *       "version": 1,
+                     *       "read": true,
+                     *       "readAt": "2027-01-20T03:12:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    editAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The announcement's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnouncementPatch"];
+            };
+        };
+        responses: {
+            /** @description The announcement once the announcements projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70",
+                     *       "title": "关于春节放假安排的通知",
+                     *       "body": "各位同事：\n\n**2月14日至2月22日**放假，共九天。\n\n- 2月13日（周六）正常上班\n- 值班安排见[排班表](https://intranet.example.com/duty)",
+                     *       "audience": {
+                     *         "everyone": false,
+                     *         "departments": [
+                     *           "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+                     *         ]
+                     *       },
+                     *       "pinned": true,
+                     *       "expiresAt": "2027-02-22T16:00:00Z",
+                     *       "expired": false,
+                     *       "publisherId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "publisherName": "李经理",
+                     *       "publishedAt": "2027-01-20T02:00:00Z",
+                     *       "updatedAt": "2027-01-20T02:00:00Z",
+                     *       "version": 1,
+                     *       "read": true,
+                     *       "readAt": "2027-01-20T03:12:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getAnnouncementHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The announcement's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    pinAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The announcement's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The announcement once the announcements projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70",
+                     *       "title": "关于春节放假安排的通知",
+                     *       "body": "各位同事：\n\n**2月14日至2月22日**放假，共九天。\n\n- 2月13日（周六）正常上班\n- 值班安排见[排班表](https://intranet.example.com/duty)",
+                     *       "audience": {
+                     *         "everyone": false,
+                     *         "departments": [
+                     *           "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+                     *         ]
+                     *       },
+                     *       "pinned": true,
+                     *       "expiresAt": "2027-02-22T16:00:00Z",
+                     *       "expired": false,
+                     *       "publisherId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "publisherName": "李经理",
+                     *       "publishedAt": "2027-01-20T02:00:00Z",
+                     *       "updatedAt": "2027-01-20T02:00:00Z",
+                     *       "version": 1,
+                     *       "read": true,
+                     *       "readAt": "2027-01-20T03:12:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    readAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The announcement's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The announcement, read by the caller, once the announcements projection has caught up. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70",
+                     *       "title": "关于春节放假安排的通知",
+                     *       "body": "各位同事：\n\n**2月14日至2月22日**放假，共九天。\n\n- 2月13日（周六）正常上班\n- 值班安排见[排班表](https://intranet.example.com/duty)",
+                     *       "audience": {
+                     *         "everyone": false,
+                     *         "departments": [
+                     *           "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+                     *         ]
+                     *       },
+                     *       "pinned": true,
+                     *       "expiresAt": "2027-02-22T16:00:00Z",
+                     *       "expired": false,
+                     *       "publisherId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "publisherName": "李经理",
+                     *       "publishedAt": "2027-01-20T02:00:00Z",
+                     *       "updatedAt": "2027-01-20T02:00:00Z",
+                     *       "version": 1,
+                     *       "read": true,
+                     *       "readAt": "2027-01-20T03:12:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listAnnouncementReceipts: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (50 by default). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The announcement's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "userId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *           "userName": "张伟",
+                     *           "at": "2027-01-20T03:12:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "audience": 12,
+                     *       "read": 1,
+                     *       "unread": 11
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AnnouncementReceipts"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    unpinAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The announcement's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The announcement once the announcements projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70",
+                     *       "title": "关于春节放假安排的通知",
+                     *       "body": "各位同事：\n\n**2月14日至2月22日**放假，共九天。\n\n- 2月13日（周六）正常上班\n- 值班安排见[排班表](https://intranet.example.com/duty)",
+                     *       "audience": {
+                     *         "everyone": false,
+                     *         "departments": [
+                     *           "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60"
+                     *         ]
+                     *       },
+                     *       "pinned": true,
+                     *       "expiresAt": "2027-02-22T16:00:00Z",
+                     *       "expired": false,
+                     *       "publisherId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "publisherName": "李经理",
+                     *       "publishedAt": "2027-01-20T02:00:00Z",
+                     *       "updatedAt": "2027-01-20T02:00:00Z",
+                     *       "version": 1,
+                     *       "read": true,
+                     *       "readAt": "2027-01-20T03:12:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Announcement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    withdrawAnnouncement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The announcement's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a70
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     listApprovalFlows: {
         parameters: {
             query?: never;
@@ -6676,7 +10955,7 @@ export interface operations {
                  * @description The kind of subject.
                  * @example contract
                  */
-                kind: "contract";
+                kind: "contract" | "receipt" | "payment";
             };
             cookie?: never;
         };
@@ -6733,7 +11012,7 @@ export interface operations {
                  */
                 view?: "pending" | "submitted" | "decided";
                 /** @description The kind of subject. */
-                kind?: "contract";
+                kind?: "contract" | "receipt" | "payment";
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page (keyset pagination). */
@@ -7281,6 +11560,78 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "login": "zhangsan"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted (the same answer for any login). */
+            202: {
+                headers: {
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyAttempts"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "AZCl2PIAcm2Ko6b0dn5V3lq2b1n0a4d1T8o5c0r2S9e3l7u6V1r0y",
+                 *       "password": "A-new-long-passphrase-2026"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description The password is set; every session of the account ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyAttempts"];
+            503: components["responses"]["PasswordCheckBusy"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     listSessions: {
         parameters: {
             query?: never;
@@ -7333,6 +11684,194 @@ export interface operations {
             403: components["responses"]["TwoFactorEnrollmentRequired"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCalendar: {
+        parameters: {
+            query?: {
+                /** @description mine (entries I own or take part in; the default), created (by me), subordinates (owned by people below me; needs schedules.read), participating (I take part, neither own nor created), all (every entry I may read). */
+                view?: "mine" | "created" | "subordinates" | "participating" | "all";
+                /**
+                 * @description Keyword over the title, the location and the related record's name (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /** @description Only the entries of this owner. */
+                ownerId?: string;
+                /**
+                 * @description A date (Asia/Shanghai): only entries whose series ends after its start.
+                 * @example 2026-12-01
+                 */
+                from?: string;
+                /**
+                 * @description A date (Asia/Shanghai), inclusive: only entries whose series starts by its end.
+                 * @example 2026-12-31
+                 */
+                to?: string;
+                /** @description Only the entries about this record. */
+                relatedId?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "scheduleId": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *           "occurrence": "2026-12-07T01:00:00Z",
+                     *           "start": "2026-12-07T01:00:00Z",
+                     *           "end": "2026-12-07T02:00:00Z",
+                     *           "allDay": false,
+                     *           "title": "拜访星河科技",
+                     *           "location": "北京市海淀区中关村大街1号",
+                     *           "recurring": true,
+                     *           "edited": false,
+                     *           "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *           "ownerName": "张伟",
+                     *           "relatedKind": "customer",
+                     *           "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *           "relatedName": "北京星河科技有限公司",
+                     *           "version": 3
+                     *         }
+                     *       ],
+                     *       "truncated": false,
+                     *       "from": "2026-12-07",
+                     *       "to": "2026-12-13"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CalendarWindow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedStatus"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    issueCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Issued. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedIssued"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    revokeCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getCalendarFeedDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The secret, then .ics.
+                 * @example q3v8u2Yw1Xk9d0bJmN4pR7sT6vW5xZ2aC8eF1gH3iJk.ics
+                 */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -8759,6 +13298,601 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    draftReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptRequest"];
+            };
+        };
+        responses: {
+            /** @description The same receipt, drafted before with this id. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            /** @description The receipt. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The receipt's path. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The receipt's id.
+                 * @example 0193a5c2-aaaa-7b21-9f3a-2c5d8e1f4a60
+                 */
+                receiptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptRequest"];
+            };
+        };
+        responses: {
+            /** @description The receipt, read from its contract's receivables (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The receipt's id.
+                 * @example 0193a5c2-aaaa-7b21-9f3a-2c5d8e1f4a60
+                 */
+                receiptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["CommandAccepted"];
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    approveReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The receipt's id.
+                 * @example 0193a5c2-aaaa-7b21-9f3a-2c5d8e1f4a60
+                 */
+                receiptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReceiptCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The receipt, read from its contract's receivables (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    rejectReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The receipt's id.
+                 * @example 0193a5c2-aaaa-7b21-9f3a-2c5d8e1f4a60
+                 */
+                receiptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReceiptCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The receipt, read from its contract's receivables (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    reverseReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The receipt's id.
+                 * @example 0193a5c2-aaaa-7b21-9f3a-2c5d8e1f4a60
+                 */
+                receiptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptReverseRequest"];
+            };
+        };
+        responses: {
+            /** @description The receipt, read from its contract's receivables (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    submitReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The receipt's id.
+                 * @example 0193a5c2-aaaa-7b21-9f3a-2c5d8e1f4a60
+                 */
+                receiptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReceiptCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The receipt, read from its contract's receivables (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    withdrawReceipt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The receipt's id.
+                 * @example 0193a5c2-aaaa-7b21-9f3a-2c5d8e1f4a60
+                 */
+                receiptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receipt, read from its contract's receivables (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getReceivables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receivables"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getReceivablesHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    setReceivablePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The contract's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceivablePlanRequest"];
+            };
+        };
+        responses: {
+            /** @description The receivables after the change. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receivables"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -11308,6 +16442,420 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    listClosedMonths: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceMonths"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    closeMonth: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The month, 2006-01.
+                 * @example 2026-10
+                 */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The closed months. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceMonths"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    reopenMonth: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The month, 2006-01.
+                 * @example 2026-10
+                 */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinanceReasonRequest"];
+            };
+        };
+        responses: {
+            /** @description The closed months. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceMonths"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    financeAgeing: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The day (default today).
+                 * @example 2026-11-30
+                 */
+                asOf?: string;
+                /** @description The contract owner's user id. */
+                ownerId?: string;
+                /** @description A department: its owners and those of its sub-departments. */
+                departmentId?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceAgeing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    financeByContract: {
+        parameters: {
+            query?: {
+                /** @description Keyword over the number, the name and the customer's name. */
+                q?: string;
+                /** @description The contract owner's user id. */
+                ownerId?: string;
+                /** @description The customer. */
+                customerId?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceContractPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    financeByCustomer: {
+        parameters: {
+            query?: {
+                /** @description How many (1–100, default 10). */
+                limit?: number;
+                /** @description The contract owner's user id. */
+                ownerId?: string;
+                /** @description A department: its owners and those of its sub-departments. */
+                departmentId?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceByCustomer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    financeByDepartment: {
+        parameters: {
+            query?: {
+                /** @description The contract owner's user id. */
+                ownerId?: string;
+                /** @description A department: its owners and those of its sub-departments. */
+                departmentId?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceByDepartment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    financeMonthly: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First month.
+                 * @example 2026-01
+                 */
+                from?: string;
+                /**
+                 * @description Last month (default this month).
+                 * @example 2026-12
+                 */
+                to?: string;
+                /** @description The contract owner's user id. */
+                ownerId?: string;
+                /** @description A department: its owners and those of its sub-departments. */
+                departmentId?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceMonthly"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    financeByOwner: {
+        parameters: {
+            query?: {
+                /** @description The contract owner's user id. */
+                ownerId?: string;
+                /** @description A department: its owners and those of its sub-departments. */
+                departmentId?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceByOwner"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     listFollowUps: {
         parameters: {
             query: {
@@ -11659,6 +17207,117 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listInstallments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Installment status, or open.
+                 * @example overdue
+                 */
+                status?: "open" | "planned" | "partly_received" | "received" | "overdue";
+                /** @description Due on or after. */
+                dueFrom?: string;
+                /** @description Due on or before. */
+                dueTo?: string;
+                /** @description The contract owner's user id. */
+                ownerId?: string;
+                /** @description The customer. */
+                customerId?: string;
+                /** @description The contract. */
+                contractId?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstallmentPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportInstallments: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /** @description Installment status, or open. */
+                status?: "open" | "planned" | "partly_received" | "received" | "overdue";
+                /** @description Due on or after. */
+                dueFrom?: string;
+                /** @description Due on or before. */
+                dueTo?: string;
+                /** @description The owner. */
+                ownerId?: string;
+                /** @description The customer. */
+                customerId?: string;
+                /** @description The contract. */
+                contractId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -12391,6 +18050,316 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listMailOutbox: {
+        parameters: {
+            query?: {
+                status?: "failed" | "pending" | "sent";
+                limit?: number;
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the outbox. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailOutboxPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "zhangsan@example.com",
+                 *       "kinds": [
+                 *         "task_assigned",
+                 *         "task_overdue",
+                 *         "approval_requested"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationPreferencesRequest"];
+            };
+        };
+        responses: {
+            /** @description The new preferences. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description Recorded; the organisation projection was too slow to show it. */
+            202: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Only those not read. */
+                unread?: boolean;
+                /** @description 1 to 100 (default 20). */
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5f0e7c1e-2f7d-5d0a-9a57-7c3f1f1e9b21",
+                     *           "kind": "task_assigned",
+                     *           "subjectKind": "task",
+                     *           "subjectId": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *           "title": "回访星河科技，确认报价",
+                     *           "detail": "",
+                     *           "actorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *           "actorName": "李经理",
+                     *           "at": "2026-12-01T00:30:00Z",
+                     *           "read": false,
+                     *           "position": "1042"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "",
+                     *       "count": {
+                     *         "unread": 1,
+                     *         "latest": "1042"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    countNotifications: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    markNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationReadRequest"];
+            };
+        };
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationCount"];
+                };
+            };
+            /** @description Recorded; the projection was too slow to show it. */
+            202: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    streamNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example retry: 2000
+                     *
+                     *     event: count
+                     *     data: {"unread":1,"latest":"1042"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description too_many_streams: the user holds 8 streams already. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -14130,6 +20099,1034 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    listPayables: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword over the payable's number, the supplier's name, the purpose and the remarks (at most 100 characters).
+                 * @example 机柜
+                 */
+                q?: string;
+                /** @description The supplier. */
+                supplierId?: string;
+                /**
+                 * @description open: something is left to pay; paid: nothing is.
+                 * @example open
+                 */
+                status?: "open" | "paid";
+                /**
+                 * @description Due on or after.
+                 * @example 2026-01-01
+                 */
+                dueFrom?: string;
+                /**
+                 * @description Due on or before.
+                 * @example 2026-12-31
+                 */
+                dueTo?: string;
+                /** @description The payable's owner. */
+                ownerId?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "dueDate" | "-dueDate" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayablePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createPayable: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayableRequest"];
+            };
+        };
+        responses: {
+            /** @description The same payable, recorded before with this id. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payable"];
+                };
+            };
+            /** @description The payable. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The payable's path. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payable"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportPayables: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /**
+                 * @description Keyword over the payable's number, the supplier's name, the purpose and the remarks (at most 100 characters).
+                 * @example 机柜
+                 */
+                q?: string;
+                /** @description The supplier. */
+                supplierId?: string;
+                /**
+                 * @description open: something is left to pay; paid: nothing is.
+                 * @example open
+                 */
+                status?: "open" | "paid";
+                /**
+                 * @description Due on or after.
+                 * @example 2026-01-01
+                 */
+                dueFrom?: string;
+                /**
+                 * @description Due on or before.
+                 * @example 2026-12-31
+                 */
+                dueTo?: string;
+                /** @description The payable's owner. */
+                ownerId?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "dueDate" | "-dueDate" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getPayable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payable"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deletePayable: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["CommandAccepted"];
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updatePayable: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayablePatch"];
+            };
+        };
+        responses: {
+            /** @description The payable. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payable"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getPayableHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    draftPaymentVoucher: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentVoucherRequest"];
+            };
+        };
+        responses: {
+            /** @description The same voucher, drafted before with this id. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucher"];
+                };
+            };
+            /** @description The payment voucher. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The voucher's path. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucher"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updatePaymentVoucher: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The payment voucher's id.
+                 * @example 0193a5c2-dddd-7b21-9f3a-2c5d8e1f4a60
+                 */
+                voucherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentVoucherRequest"];
+            };
+        };
+        responses: {
+            /** @description The payment voucher, read from its payable (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucher"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deletePaymentVoucher: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The payment voucher's id.
+                 * @example 0193a5c2-dddd-7b21-9f3a-2c5d8e1f4a60
+                 */
+                voucherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["CommandAccepted"];
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    approvePaymentVoucher: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The payment voucher's id.
+                 * @example 0193a5c2-dddd-7b21-9f3a-2c5d8e1f4a60
+                 */
+                voucherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VoucherCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The payment voucher, read from its payable (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucher"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    rejectPaymentVoucher: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The payment voucher's id.
+                 * @example 0193a5c2-dddd-7b21-9f3a-2c5d8e1f4a60
+                 */
+                voucherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VoucherCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The payment voucher, read from its payable (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucher"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    reversePaymentVoucher: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The payment voucher's id.
+                 * @example 0193a5c2-dddd-7b21-9f3a-2c5d8e1f4a60
+                 */
+                voucherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoucherReverseRequest"];
+            };
+        };
+        responses: {
+            /** @description The payment voucher, read from its payable (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucher"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    submitPaymentVoucher: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The payment voucher's id.
+                 * @example 0193a5c2-dddd-7b21-9f3a-2c5d8e1f4a60
+                 */
+                voucherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VoucherCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The payment voucher, read from its payable (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucher"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    withdrawPaymentVoucher: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The payable's id.
+                 * @example 0193a5c2-cccc-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+                /**
+                 * @description The payment voucher's id.
+                 * @example 0193a5c2-dddd-7b21-9f3a-2c5d8e1f4a60
+                 */
+                voucherId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment voucher, read from its payable (always current). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucher"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listPaymentVouchers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword over the voucher's and payable's numbers, the supplier's name, the purpose and the payee account (at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses (comma separated and/or repeated).
+                 * @example [
+                 *       "confirmed"
+                 *     ]
+                 */
+                status?: ("draft" | "pending" | "confirmed" | "reversed")[];
+                /** @description The payable. */
+                payableId?: string;
+                /** @description The supplier. */
+                supplierId?: string;
+                /** @description The payable's owner. */
+                ownerId?: string;
+                /**
+                 * @description Dated on or after.
+                 * @example 2026-01-01
+                 */
+                dateFrom?: string;
+                /**
+                 * @description Dated on or before.
+                 * @example 2026-12-31
+                 */
+                dateTo?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "date" | "-date" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucherPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportVouchers: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /**
+                 * @description Keyword over the voucher's and payable's numbers, the supplier's name, the purpose and the payee account (at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses (comma separated and/or repeated).
+                 * @example [
+                 *       "confirmed"
+                 *     ]
+                 */
+                status?: ("draft" | "pending" | "confirmed" | "reversed")[];
+                /** @description The payable. */
+                payableId?: string;
+                /** @description The supplier. */
+                supplierId?: string;
+                /** @description The payable's owner. */
+                ownerId?: string;
+                /**
+                 * @description Dated on or after.
+                 * @example 2026-01-01
+                 */
+                dateFrom?: string;
+                /**
+                 * @description Dated on or before.
+                 * @example 2026-12-31
+                 */
+                dateTo?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "date" | "-date" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getPaymentVoucher: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /** @description The payment voucher's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentVoucherRow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     listPipelines: {
         parameters: {
             query?: {
@@ -15220,6 +22217,178 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    listReceipts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword over the receipt's and contract's numbers, the contract's and customer's names and the payer account (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /**
+                 * @description Statuses (comma separated and/or repeated).
+                 * @example [
+                 *       "confirmed"
+                 *     ]
+                 */
+                status?: ("draft" | "pending" | "confirmed" | "reversed")[];
+                /** @description The contract. */
+                contractId?: string;
+                /** @description The customer. */
+                customerId?: string;
+                /** @description The contract owner's user id. */
+                ownerId?: string;
+                /**
+                 * @description Dated on or after.
+                 * @example 2026-01-01
+                 */
+                dateFrom?: string;
+                /**
+                 * @description Dated on or before.
+                 * @example 2026-12-31
+                 */
+                dateTo?: string;
+                /** @description Sort key; a '-' prefix sorts descending. */
+                sort?: "date" | "-date" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportReceipts: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /** @description Keyword (as the list). */
+                q?: string;
+                /** @description Statuses (repeatable). */
+                status?: ("draft" | "pending" | "confirmed" | "reversed")[];
+                /** @description The contract. */
+                contractId?: string;
+                /** @description The customer. */
+                customerId?: string;
+                /** @description The contract owner. */
+                ownerId?: string;
+                /** @description Dated on or after. */
+                dateFrom?: string;
+                /** @description Dated on or before. */
+                dateTo?: string;
+                /** @description Sort key (as the list). */
+                sort?: "date" | "-date" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getReceipt: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /** @description The receipt's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptRow"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     listRoles: {
         parameters: {
             query?: {
@@ -15497,6 +22666,819 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    listSchedules: {
+        parameters: {
+            query?: {
+                /** @description mine (entries I own or take part in; the default), created (by me), subordinates (owned by people below me; needs schedules.read), participating (I take part, neither own nor created), all (every entry I may read). */
+                view?: "mine" | "created" | "subordinates" | "participating" | "all";
+                /**
+                 * @description Keyword over the title, the location and the related record's name (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /** @description Only the entries of this owner. */
+                ownerId?: string;
+                /** @description Only the entries about this record. */
+                relatedId?: string;
+                /**
+                 * @description A date (Asia/Shanghai): only entries whose series ends after its start.
+                 * @example 2026-12-01
+                 */
+                from?: string;
+                /**
+                 * @description A date (Asia/Shanghai), inclusive: only entries whose series starts by its end.
+                 * @example 2026-12-31
+                 */
+                to?: string;
+                /** @description startAt, seriesEnd, createdAt or updatedAt; a leading - sorts descending (default -startAt). */
+                sort?: "startAt" | "-startAt" | "seriesEnd" | "-seriesEnd" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleEntryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description The same id and body again: the entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleEntry"];
+                };
+            };
+            /** @description The entry once the schedules projection has caught up. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "拜访星河科技",
+                     *       "description": "带上报价单",
+                     *       "location": "北京市海淀区中关村大街1号",
+                     *       "allDay": false,
+                     *       "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "startAt": "2026-12-07T01:00:00Z",
+                     *       "endAt": "2026-12-07T02:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 3,
+                     *       "start": "2026-12-07T01:00:00Z",
+                     *       "end": "2026-12-07T02:00:00Z",
+                     *       "seriesEnd": null,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         15
+                     *       ],
+                     *       "cancelled": [
+                     *         "2026-12-09T01:00:00Z"
+                     *       ],
+                     *       "overrides": {
+                     *         "2026-12-14T01:00:00Z": {
+                     *           "start": "2026-12-14T06:00:00Z",
+                     *           "end": "2026-12-14T07:00:00Z",
+                     *           "title": "改期：拜访星河科技"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScheduleEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportSchedules: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /** @description mine (entries I own or take part in; the default), created (by me), subordinates (owned by people below me; needs schedules.read), participating (I take part, neither own nor created), all (every entry I may read). */
+                view?: "mine" | "created" | "subordinates" | "participating" | "all";
+                /**
+                 * @description Keyword over the title, the location and the related record's name (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /** @description Only the entries of this owner. */
+                ownerId?: string;
+                /** @description Only the entries about this record. */
+                relatedId?: string;
+                /**
+                 * @description A date (Asia/Shanghai): only entries whose series ends after its start.
+                 * @example 2026-12-01
+                 */
+                from?: string;
+                /**
+                 * @description A date (Asia/Shanghai), inclusive: only entries whose series starts by its end.
+                 * @example 2026-12-31
+                 */
+                to?: string;
+                /** @description startAt, seriesEnd, createdAt or updatedAt; a leading - sorts descending (default -startAt). */
+                sort?: "startAt" | "-startAt" | "seriesEnd" | "-seriesEnd" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The schedule entry's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "拜访星河科技",
+                     *       "description": "带上报价单",
+                     *       "location": "北京市海淀区中关村大街1号",
+                     *       "allDay": false,
+                     *       "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "startAt": "2026-12-07T01:00:00Z",
+                     *       "endAt": "2026-12-07T02:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 3,
+                     *       "start": "2026-12-07T01:00:00Z",
+                     *       "end": "2026-12-07T02:00:00Z",
+                     *       "seriesEnd": null,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         15
+                     *       ],
+                     *       "cancelled": [
+                     *         "2026-12-09T01:00:00Z"
+                     *       ],
+                     *       "overrides": {
+                     *         "2026-12-14T01:00:00Z": {
+                     *           "start": "2026-12-14T06:00:00Z",
+                     *           "end": "2026-12-14T07:00:00Z",
+                     *           "title": "改期：拜访星河科技"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScheduleEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The schedule entry's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The schedule entry's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePatch"];
+            };
+        };
+        responses: {
+            /** @description The entry once the schedules projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "拜访星河科技",
+                     *       "description": "带上报价单",
+                     *       "location": "北京市海淀区中关村大街1号",
+                     *       "allDay": false,
+                     *       "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "startAt": "2026-12-07T01:00:00Z",
+                     *       "endAt": "2026-12-07T02:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 3,
+                     *       "start": "2026-12-07T01:00:00Z",
+                     *       "end": "2026-12-07T02:00:00Z",
+                     *       "seriesEnd": null,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         15
+                     *       ],
+                     *       "cancelled": [
+                     *         "2026-12-09T01:00:00Z"
+                     *       ],
+                     *       "overrides": {
+                     *         "2026-12-14T01:00:00Z": {
+                     *           "start": "2026-12-14T06:00:00Z",
+                     *           "end": "2026-12-14T07:00:00Z",
+                     *           "title": "改期：拜访星河科技"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScheduleEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getScheduleHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule entry's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    editScheduleOccurrence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The schedule entry's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleOccurrenceRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry once the schedules projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "拜访星河科技",
+                     *       "description": "带上报价单",
+                     *       "location": "北京市海淀区中关村大街1号",
+                     *       "allDay": false,
+                     *       "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "startAt": "2026-12-07T01:00:00Z",
+                     *       "endAt": "2026-12-07T02:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 3,
+                     *       "start": "2026-12-07T01:00:00Z",
+                     *       "end": "2026-12-07T02:00:00Z",
+                     *       "seriesEnd": null,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         15
+                     *       ],
+                     *       "cancelled": [
+                     *         "2026-12-09T01:00:00Z"
+                     *       ],
+                     *       "overrides": {
+                     *         "2026-12-14T01:00:00Z": {
+                     *           "start": "2026-12-14T06:00:00Z",
+                     *           "end": "2026-12-14T07:00:00Z",
+                     *           "title": "改期：拜访星河科技"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScheduleEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    cancelScheduleOccurrence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The schedule entry's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCancelRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry once the schedules projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "拜访星河科技",
+                     *       "description": "带上报价单",
+                     *       "location": "北京市海淀区中关村大街1号",
+                     *       "allDay": false,
+                     *       "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "startAt": "2026-12-07T01:00:00Z",
+                     *       "endAt": "2026-12-07T02:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 3,
+                     *       "start": "2026-12-07T01:00:00Z",
+                     *       "end": "2026-12-07T02:00:00Z",
+                     *       "seriesEnd": null,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         15
+                     *       ],
+                     *       "cancelled": [
+                     *         "2026-12-09T01:00:00Z"
+                     *       ],
+                     *       "overrides": {
+                     *         "2026-12-14T01:00:00Z": {
+                     *           "start": "2026-12-14T06:00:00Z",
+                     *           "end": "2026-12-14T07:00:00Z",
+                     *           "title": "改期：拜访星河科技"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScheduleEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    changeScheduleOwner: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The schedule entry's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleOwnerRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry once the schedules projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "拜访星河科技",
+                     *       "description": "带上报价单",
+                     *       "location": "北京市海淀区中关村大街1号",
+                     *       "allDay": false,
+                     *       "recurrence": "FREQ=WEEKLY;BYDAY=MO,WE",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "startAt": "2026-12-07T01:00:00Z",
+                     *       "endAt": "2026-12-07T02:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 3,
+                     *       "start": "2026-12-07T01:00:00Z",
+                     *       "end": "2026-12-07T02:00:00Z",
+                     *       "seriesEnd": null,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         15
+                     *       ],
+                     *       "cancelled": [
+                     *         "2026-12-09T01:00:00Z"
+                     *       ],
+                     *       "overrides": {
+                     *         "2026-12-14T01:00:00Z": {
+                     *           "start": "2026-12-14T06:00:00Z",
+                     *           "end": "2026-12-14T07:00:00Z",
+                     *           "title": "改期：拜访星河科技"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScheduleEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getScheduleSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time.
+                 * @example 2026-12-01T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule entry's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     getSettings: {
         parameters: {
             query?: {
@@ -15590,6 +23572,1611 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getSmtpSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The mail server settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmtpSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateSmtpSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "host": "smtp.example.com",
+                 *       "port": 587,
+                 *       "tls": "starttls",
+                 *       "username": "crm@example.com",
+                 *       "password": "app-password",
+                 *       "from": "Chronicle CRM <crm@example.com>"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SmtpSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The new settings (without the password). */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmtpSettings"];
+                };
+            };
+            /** @description Recorded; the organisation projection was too slow to show it. */
+            202: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    sendTestEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "to": "admin@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SmtpTestRequest"];
+            };
+        };
+        responses: {
+            /** @description The server accepted the message. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmtpTestResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            /** @description The mail server refused the message or could not be reached (smtp_failed); the detail says why. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listSuppliers: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Keyword over the name, contact, phone, bank and account (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createSupplier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierRequest"];
+            };
+        };
+        responses: {
+            /** @description The same supplier, created before with this id. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Supplier"];
+                };
+            };
+            /** @description The supplier. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    /** @description The supplier's path. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Supplier"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getSupplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The supplier's id.
+                 * @example 0193a5c2-bbbb-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Supplier"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteSupplier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The supplier's id.
+                 * @example 0193a5c2-bbbb-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["CommandAccepted"];
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateSupplier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The supplier's id.
+                 * @example 0193a5c2-bbbb-7b21-9f3a-2c5d8e1f4a60
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierPatch"];
+            };
+        };
+        responses: {
+            /** @description The supplier. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Supplier"];
+                };
+            };
+            202: components["responses"]["CommandAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                /** @description mine (assigned to me; the default), created (by me), subordinates (assigned to people below me; needs tasks.read), participating (I take part, neither created nor assigned), overdue (mine, open, due time passed), today (mine, due today in tz), all (every task I may read). */
+                view?: "mine" | "created" | "subordinates" | "participating" | "overdue" | "today" | "all";
+                /**
+                 * @description Keyword over the title and the related record's name (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /** @description Statuses (comma separated and/or repeated). */
+                status?: ("not_started" | "in_progress" | "done" | "cancelled")[];
+                /** @description Priorities (comma separated and/or repeated). */
+                priority?: ("urgent" | "high" | "normal" | "low")[];
+                /** @description The assignee. */
+                assigneeId?: string;
+                /** @description The tasks about one record (a customer's, a lead's…). */
+                relatedId?: string;
+                /** @description Due on or after this day (in tz). */
+                dueFrom?: string;
+                /** @description Due on or before this day (in tz). */
+                dueTo?: string;
+                /**
+                 * @description The reader's time zone (IANA name; Asia/Shanghai by default): what today and the due days mean.
+                 * @example Asia/Shanghai
+                 */
+                tz?: string;
+                /** @description dueAt, priority (urgent first), createdAt or updatedAt; a leading - reverses. */
+                sort?: "dueAt" | "-dueAt" | "priority" | "-priority" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The task's URL. */
+                    Location?: string;
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportTasks: {
+        parameters: {
+            query?: {
+                /** @description csv (UTF-8 with a byte-order mark, so Excel shows Chinese correctly) or xlsx. */
+                format?: "csv" | "xlsx";
+                /** @description mine (assigned to me; the default), created (by me), subordinates (assigned to people below me; needs tasks.read), participating (I take part, neither created nor assigned), overdue (mine, open, due time passed), today (mine, due today in tz), all (every task I may read). */
+                view?: "mine" | "created" | "subordinates" | "participating" | "overdue" | "today" | "all";
+                /**
+                 * @description Keyword over the title and the related record's name (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /** @description Statuses (comma separated and/or repeated). */
+                status?: ("not_started" | "in_progress" | "done" | "cancelled")[];
+                /** @description Priorities (comma separated and/or repeated). */
+                priority?: ("urgent" | "high" | "normal" | "low")[];
+                /** @description The assignee. */
+                assigneeId?: string;
+                /** @description The tasks about one record (a customer's, a lead's…). */
+                relatedId?: string;
+                /** @description Due on or after this day (in tz). */
+                dueFrom?: string;
+                /** @description Due on or before this day (in tz). */
+                dueTo?: string;
+                /**
+                 * @description The reader's time zone (IANA name; Asia/Shanghai by default): what today and the due days mean.
+                 * @example Asia/Shanghai
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /**
+                     * @description attachment with an ASCII file name and a UTF-8 (Chinese) filename*.
+                     * @example attachment; filename="products-20261122-163000.csv"; filename*=UTF-8''%E4%BA%A7%E5%93%81-20261122-163000.csv
+                     */
+                    "Content-Disposition"?: string;
+                    /** @description How many records the search found when the export started. */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 产品名称,产品编码,产品分类,单位,生产日期,生产成本,建议零售价,产品描述,状态,创建时间,更新时间
+                     *     机架式服务器,SRV-2U,硬件/服务器,台,2025-01-15,12000.10,23999.50,,在售,2026-11-22 16:30:00,2026-11-22 16:30:00
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    deleteTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskPatch"];
+            };
+        };
+        responses: {
+            /** @description The task once the tasks projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    assignTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskAssignRequest"];
+            };
+        };
+        responses: {
+            /** @description The task once the tasks projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    addTaskChecklistItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskChecklistItemRequest"];
+            };
+        };
+        responses: {
+            /** @description The task once the tasks projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    removeTaskChecklistItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+                /** @description The checklist item's id. */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task once the tasks projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    checkTaskChecklistItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+                /** @description The checklist item's id. */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskCheckRequest"];
+            };
+        };
+        responses: {
+            /** @description The task once the tasks projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listTaskComments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskCommentPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    commentOnTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The task once the tasks projection has caught up with the command. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getTaskHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getTaskSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time.
+                 * @example 2026-12-01T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot: the task's fields flat. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    setTaskStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The task's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskStatusRequest"];
+            };
+        };
+        responses: {
+            /** @description The task once the tasks projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "title": "回访星河科技，确认报价",
+                     *       "description": "带上 ERP 标准版的报价单",
+                     *       "relatedKind": "customer",
+                     *       "relatedId": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *       "relatedName": "北京星河科技有限公司",
+                     *       "priority": "high",
+                     *       "status": "in_progress",
+                     *       "startAt": "2026-12-01T01:00:00Z",
+                     *       "dueAt": "2026-12-02T10:00:00Z",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "assigneeId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assigneeName": "张伟",
+                     *       "overdue": false,
+                     *       "creatorId": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "creatorName": "李经理",
+                     *       "assignedBy": "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60",
+                     *       "assignedAt": "2026-12-01T00:30:00Z",
+                     *       "source": "direct",
+                     *       "note": "",
+                     *       "completedAt": null,
+                     *       "checklistDone": 1,
+                     *       "checklistTotal": 2,
+                     *       "commentCount": 1,
+                     *       "participants": [
+                     *         "0193a5c2-5555-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "reminders": [
+                     *         60,
+                     *         1440
+                     *       ],
+                     *       "checklist": [
+                     *         {
+                     *           "id": "0193a5c2-6666-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "准备报价单",
+                     *           "done": true
+                     *         },
+                     *         {
+                     *           "id": "0193a5c2-7777-7b21-9f3a-2c5d8e1f4a60",
+                     *           "text": "电话确认",
+                     *           "done": false
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T00:30:00Z",
+                     *       "updatedAt": "2026-12-01T02:00:00Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -16076,6 +25663,749 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listWorkLogs: {
+        parameters: {
+            query?: {
+                /** @description mine (written by me, drafts included; the default), received (submitted to me), subordinates (the submitted logs of the people below me; needs worklogs.read), all (every log I may read). */
+                view?: "mine" | "received" | "subordinates" | "all";
+                /**
+                 * @description Keyword over the writer's name, the texts and the linked records' names (Chinese substrings match; at most 100 characters).
+                 * @example 星河
+                 */
+                q?: string;
+                /** @description Kinds (comma separated and/or repeated). */
+                kind?: ("daily" | "weekly" | "monthly")[];
+                /** @description Statuses (comma separated and/or repeated). */
+                status?: ("draft" | "submitted")[];
+                /**
+                 * @description The earliest period (its first day, included).
+                 * @example 2026-12-01
+                 */
+                periodFrom?: string;
+                /**
+                 * @description The latest period (its first day, included).
+                 * @example 2026-12-31
+                 */
+                periodTo?: string;
+                /** @description One writer's logs. */
+                writerId?: string;
+                /** @description true: only the logs submitted to me that I have not opened. */
+                unread?: boolean;
+                /** @description period, submittedAt (drafts last) or updatedAt; a leading - reverses (default -period). */
+                sort?: "period" | "-period" | "submittedAt" | "-submittedAt" | "updatedAt" | "-updatedAt";
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page (keyset pagination). */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    createWorkLog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkLogCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The work log's URL. */
+                    Location?: string;
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "kind": "daily",
+                     *       "period": "2026-12-01",
+                     *       "status": "submitted",
+                     *       "workDone": "拜访北京星河科技，演示 ERP 标准版",
+                     *       "plan": "明天发出报价单",
+                     *       "problems": "客户预算未定",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "writerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "writerName": "张伟",
+                     *       "links": [
+                     *         {
+                     *           "kind": "customer",
+                     *           "id": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *           "name": "北京星河科技有限公司"
+                     *         }
+                     *       ],
+                     *       "extraRecipients": [],
+                     *       "recipients": [
+                     *         "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "recipientCount": 1,
+                     *       "readCount": 1,
+                     *       "commentCount": 0,
+                     *       "unread": false,
+                     *       "editable": true,
+                     *       "submittedAt": "2026-12-01T10:00:00Z",
+                     *       "createdAt": "2026-12-01T09:30:00Z",
+                     *       "updatedAt": "2026-12-01T10:00:00Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WorkLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getWorkLogStats: {
+        parameters: {
+            query?: {
+                /** @description daily (the default), weekly or monthly. */
+                kind?: "daily" | "weekly" | "monthly";
+                /**
+                 * @description A day of the first period (default: 6 days, 7 weeks or 5 months before the current period).
+                 * @example 2026-12-01
+                 */
+                from?: string;
+                /**
+                 * @description A day of the last period (default: the current period, UTC+8). At most 366 periods.
+                 * @example 2026-12-07
+                 */
+                to?: string;
+                /** @description One department (inside the caller's scope). */
+                department?: string;
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getWorkLog: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "kind": "daily",
+                     *       "period": "2026-12-01",
+                     *       "status": "submitted",
+                     *       "workDone": "拜访北京星河科技，演示 ERP 标准版",
+                     *       "plan": "明天发出报价单",
+                     *       "problems": "客户预算未定",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "writerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "writerName": "张伟",
+                     *       "links": [
+                     *         {
+                     *           "kind": "customer",
+                     *           "id": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *           "name": "北京星河科技有限公司"
+                     *         }
+                     *       ],
+                     *       "extraRecipients": [],
+                     *       "recipients": [
+                     *         "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "recipientCount": 1,
+                     *       "readCount": 1,
+                     *       "commentCount": 0,
+                     *       "unread": false,
+                     *       "editable": true,
+                     *       "submittedAt": "2026-12-01T10:00:00Z",
+                     *       "createdAt": "2026-12-01T09:30:00Z",
+                     *       "updatedAt": "2026-12-01T10:00:00Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WorkLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    updateWorkLog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkLogPatch"];
+            };
+        };
+        responses: {
+            /** @description The work log once the worklogs projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "kind": "daily",
+                     *       "period": "2026-12-01",
+                     *       "status": "submitted",
+                     *       "workDone": "拜访北京星河科技，演示 ERP 标准版",
+                     *       "plan": "明天发出报价单",
+                     *       "problems": "客户预算未定",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "writerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "writerName": "张伟",
+                     *       "links": [
+                     *         {
+                     *           "kind": "customer",
+                     *           "id": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *           "name": "北京星河科技有限公司"
+                     *         }
+                     *       ],
+                     *       "extraRecipients": [],
+                     *       "recipients": [
+                     *         "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "recipientCount": 1,
+                     *       "readCount": 1,
+                     *       "commentCount": 0,
+                     *       "unread": false,
+                     *       "editable": true,
+                     *       "submittedAt": "2026-12-01T10:00:00Z",
+                     *       "createdAt": "2026-12-01T09:30:00Z",
+                     *       "updatedAt": "2026-12-01T10:00:00Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WorkLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listWorkLogComments: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogCommentPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    commentOnWorkLog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkLogCommentRequest"];
+            };
+        };
+        responses: {
+            /** @description The work log once the worklogs projection has caught up with the command. */
+            201: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "kind": "daily",
+                     *       "period": "2026-12-01",
+                     *       "status": "submitted",
+                     *       "workDone": "拜访北京星河科技，演示 ERP 标准版",
+                     *       "plan": "明天发出报价单",
+                     *       "problems": "客户预算未定",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "writerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "writerName": "张伟",
+                     *       "links": [
+                     *         {
+                     *           "kind": "customer",
+                     *           "id": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *           "name": "北京星河科技有限公司"
+                     *         }
+                     *       ],
+                     *       "extraRecipients": [],
+                     *       "recipients": [
+                     *         "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "recipientCount": 1,
+                     *       "readCount": 1,
+                     *       "commentCount": 0,
+                     *       "unread": false,
+                     *       "editable": true,
+                     *       "submittedAt": "2026-12-01T10:00:00Z",
+                     *       "createdAt": "2026-12-01T09:30:00Z",
+                     *       "updatedAt": "2026-12-01T10:00:00Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WorkLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getWorkLogHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    readWorkLog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recorded (or nothing to record). */
+            204: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listWorkLogReceipts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Same as the X-Chronicle-Min-Position header (the query parameter wins).
+                 * @example 1042
+                 */
+                minPosition?: components["parameters"]["MinPositionQuery"];
+            };
+            header?: {
+                /**
+                 * @description Read-your-writes: wait (bounded, default 5 s) until the projections behind this endpoint have processed this global position (from `X-Chronicle-Position`), else 503 with Retry-After.
+                 * @example 1042
+                 */
+                "X-Chronicle-Min-Position"?: components["parameters"]["MinPositionHeader"];
+            };
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogReceiptPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getWorkLogSnapshot: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339 time.
+                 * @example 2026-12-01T12:00:00+08:00
+                 */
+                asOf: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot: the log's fields flat. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    submitWorkLog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optimistic concurrency: the record version the change is based on, as the ETag carries it ("3") or bare (3); * pins no version. A weak tag (W/"3") is 400 malformed_if_match: If-Match compares strongly (RFC 9110), so it could never match. 412 version_conflict when the record has moved on; the problem carries `currentVersion`.
+                 * @example "3"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The work log's id.
+                 * @example 0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The work log once the worklogs projection has caught up with the command. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0193a5c2-9d4e-7b21-9f3a-2c5d8e1f4a61",
+                     *       "kind": "daily",
+                     *       "period": "2026-12-01",
+                     *       "status": "submitted",
+                     *       "workDone": "拜访北京星河科技，演示 ERP 标准版",
+                     *       "plan": "明天发出报价单",
+                     *       "problems": "客户预算未定",
+                     *       "ownerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "ownerName": "张伟",
+                     *       "inPool": false,
+                     *       "writerId": "0193a5c2-2222-7b21-9f3a-2c5d8e1f4a60",
+                     *       "writerName": "张伟",
+                     *       "links": [
+                     *         {
+                     *           "kind": "customer",
+                     *           "id": "0193a5c2-1111-7b21-9f3a-2c5d8e1f4a60",
+                     *           "name": "北京星河科技有限公司"
+                     *         }
+                     *       ],
+                     *       "extraRecipients": [],
+                     *       "recipients": [
+                     *         "0193a5c2-4444-7b21-9f3a-2c5d8e1f4a60"
+                     *       ],
+                     *       "recipientCount": 1,
+                     *       "readCount": 1,
+                     *       "commentCount": 0,
+                     *       "unread": false,
+                     *       "editable": true,
+                     *       "submittedAt": "2026-12-01T10:00:00Z",
+                     *       "createdAt": "2026-12-01T09:30:00Z",
+                     *       "updatedAt": "2026-12-01T10:00:00Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WorkLog"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];

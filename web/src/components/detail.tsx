@@ -94,12 +94,13 @@ export function RecordFields({
   );
 }
 
-/** The tabs under a record: its own ones, then its history. */
-export function RecordTabs({ items, historyPath }: { items: NonNullable<TabsProps['items']>; historyPath: string }) {
+/** The tabs under a record: its own ones, then its history. A page that links to a tab passes the
+ * active one (and follows the changes). */
+export function RecordTabs({ items, historyPath, activeKey, onChange }: { items: NonNullable<TabsProps['items']>; historyPath: string; activeKey?: string; onChange?: (key: string) => void }) {
   const t = useT();
   return (
     <Card style={{ marginTop: 12 }}>
-      <Tabs items={[...items, { key: 'history', label: t('历史', 'History'), children: <HistoryView path={historyPath} /> }]} />
+      <Tabs activeKey={activeKey} onChange={onChange} items={[...items, { key: 'history', label: t('历史', 'History'), children: <HistoryView path={historyPath} /> }]} />
     </Card>
   );
 }

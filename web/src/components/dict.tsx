@@ -8,7 +8,7 @@ import type { Patch } from './filters';
 type Item = Schemas['DictionaryItem'];
 
 /** The kinds of the data dictionary that records' coded fields use. */
-export type Kind = 'lead_source' | 'industry' | 'customer_level' | 'customer_class' | 'business_nature' | 'contract_type';
+export type Kind = 'lead_source' | 'industry' | 'customer_level' | 'customer_class' | 'business_nature' | 'contract_type' | 'payment_method';
 
 /** The items of one list (the dictionaries are fetched once and cached by react-query). */
 export function useDictItems(kind: Kind): Item[] {

@@ -8,6 +8,7 @@ import { QrCode } from '../components/QrCode';
 import { ErrorState } from '../components/States';
 import { useLang, useT, type Lang } from '../i18n';
 import { useSavePreferences, useSession } from '../session';
+import { MailPreferencesCard } from './mailCommon';
 import { browserZone, fmtTime, knownZone, timeZones, zoneOffset } from '../util';
 
 type Session = Schemas['Session'];
@@ -129,6 +130,7 @@ export default function Account() {
             ]} />
           </Card>
           <PreferencesCard />
+          <MailPreferencesCard />
           <Card title={t('修改密码', 'Change password')} style={{ marginTop: 16 }}>
             <Form form={pform} name="pform" layout="vertical" onFinish={async (v) => {
               try {

@@ -1,7 +1,7 @@
 // Approval settings (settings.manage): the contract approval flow — ordered steps, each decided by
 // the submitter's superior, a department's head, the holders of a role or a named user, optionally
 // only above an amount — and the contract numbering pattern with a live preview.
-import { Alert, Button, Card, Form, Input, Select, Space, Table, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, Select, Space, Table, Typography, Tabs } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { call, get, type Page, type Schemas } from '../api/client';
@@ -237,11 +237,27 @@ export default function ApprovalFlows() {
   const canManage = s.isAdmin || s.can('settings.manage');
   const flows = useQuery({ queryKey: ['/approval-flows'], queryFn: () => get<{ items: ApprovalFlow[] }>('/approval-flows') });
   const numbering = useQuery({ queryKey: ['/contract-numbering'], queryFn: () => get<ContractNumbering>('/contract-numbering') });
-  const flow = flows.data ? (flows.data.items.find((f) => f.kind === 'contract') ?? defaultFlow) : null;
+  // one flow per kind of subject: contracts, receipts (confirmed by finance), payment vouchers
+  const kinds: [string, string, string][] = [
+    ['contract', t('合同审批', 'Contracts'), '合同审批'],
+    ['receipt', t('回款确认', 'Receipts'), '回款确认'],
+    ['payment', t('付款审批', 'Payment vouchers'), '付款审批'],
+  ];
+  const flowOf = (kind: string, name: string): ApprovalFlow | null =>
+    flows.data ? (flows.data.items.find((f) => f.kind === kind) ?? { ...defaultFlow, kind, name }) : null;
   return (
     <div>
-      <Card title={t('合同审批流程', 'Contract approval flow')} style={{ marginBottom: 16 }}>
-        {flows.error ? <ErrorState error={flows.error} retry={() => void flows.refetch()} /> : flow && <FlowEditor key={flow.version} flow={flow} canManage={canManage} />}
+      <Card title={t('审批流程', 'Approval flows')} style={{ marginBottom: 16 }}>
+        {flows.error ? (
+          <ErrorState error={flows.error} retry={() => void flows.refetch()} />
+        ) : (
+          <Tabs
+            items={kinds.map(([kind, label, name]) => {
+              const flow = flowOf(kind, name);
+              return { key: kind, label, children: flow && <FlowEditor key={`${kind}-${flow.version}`} flow={flow} canManage={canManage} /> };
+            })}
+          />
+        )}
       </Card>
       <Card title={t('合同编号规则', 'Contract numbering')}>
         {numbering.error ? (

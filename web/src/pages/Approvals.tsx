@@ -1,35 +1,80 @@
 // The approval inbox (审批): what waits for the signed-in user, what they submitted, what they
 // decided. Each row leads to its subject; a waiting one is approved or rejected from here (the
-// subject is read first for the version the decision is sent at).
+// subject is read first for the version the decision is sent at). A receipt (回款单) leads to its
+// contract's receivables tab (GET /receipts/{id} tells the contract) and is decided through the
+// receipt's own endpoints. A payment voucher (付款单) likewise leads to its payable (GET
+// /payment-vouchers/{id} tells the payable) and is decided through the voucher's endpoints.
 import { useState } from 'react';
-import { Button, Space, Tabs, Typography } from 'antd';
+import { Button, Space, Tabs, Tag, Typography } from 'antd';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
+import { get } from '../api/client';
+import type { PaymentVoucherRow, ReceiptRow } from '../api/finance';
 import { DataList, type Col } from '../components/DataList';
 import { useUserName } from '../components/common';
 import { useListParams } from '../components/filters';
-import { useT } from '../i18n';
+import { useLang, useT } from '../i18n';
+import { approvalKind, label } from '../labels';
 import { fmtMoney } from '../money';
 import { fmtTime } from '../util';
 import { ApprovalStatusTag, DecisionDialog, type DecisionTarget } from './contractCommon';
 import type { ApprovalItem, InboxView } from './contractTypes';
+import { ReceiptStepDialog, payablePath, receivablesPath, type ReceiptTarget } from './financeCommon';
 
-/** Where a subject of an approval is shown. */
+/** Where a subject of an approval is shown (a receipt's is its contract's, see receiptPath). */
 export const subjectPath = (it: Pick<ApprovalItem, 'kind' | 'subjectId'>) => `/${it.kind}s/${it.subjectId}`;
+
+const readReceipt = (id: string) => get<ReceiptRow>(`/receipts/${id}`);
+/** Where a receipt is shown: its contract's receivables tab. */
+export const receiptPath = async (id: string) => receivablesPath((await readReceipt(id)).contractId);
+
+const readVoucher = (id: string) => get<PaymentVoucherRow>(`/payment-vouchers/${id}`);
+/** Where a payment voucher is shown: its payable. */
+export const voucherPath = async (id: string) => payablePath((await readVoucher(id)).payableId);
+
+/** A payment voucher's number as a link once its payable is known. */
+function VoucherLink({ item }: { item: ApprovalItem }) {
+  const v = useQuery({ queryKey: ['/payment-vouchers', item.subjectId], queryFn: () => readVoucher(item.subjectId), staleTime: 60_000 });
+  if (!v.data) return <span>{item.number}</span>;
+  return <Link to={payablePath(v.data.payableId)} style={{ textDecoration: 'underline' }} data-testid="inbox-payment-link">{item.number}</Link>;
+}
+
+/** The subject's number as a link; a receipt's once its contract is known, a voucher's once its payable is. */
+function SubjectLink({ item }: { item: ApprovalItem }) {
+  const receipt = item.kind === 'receipt';
+  const r = useQuery({ queryKey: ['/receipts', item.subjectId], queryFn: () => readReceipt(item.subjectId), enabled: receipt, staleTime: 60_000 });
+  if (item.kind === 'payment') return <VoucherLink item={item} />;
+  if (!receipt) return <Link to={subjectPath(item)} style={{ textDecoration: 'underline' }}>{item.number}</Link>;
+  if (!r.data) return <span>{item.number}</span>;
+  return <Link to={receivablesPath(r.data.contractId)} style={{ textDecoration: 'underline' }} data-testid="inbox-receipt-link">{item.number}</Link>;
+}
 
 export default function Approvals() {
   const t = useT();
+  const { lang } = useLang();
   const nav = useNavigate();
   const userName = useUserName();
   const { sp, set } = useListParams();
   const view = (sp.get('view') as InboxView | null) ?? 'pending';
   const [decision, setDecision] = useState<DecisionTarget | null>(null);
+  const [receiptStep, setReceiptStep] = useState<ReceiptTarget | null>(null);
+  const decide = (r: ApprovalItem, d: 'approve' | 'reject') =>
+    r.kind === 'receipt' || r.kind === 'payment'
+      ? setReceiptStep({ kind: r.kind, receiptId: r.subjectId, number: r.number, step: d })
+      : setDecision({ id: r.subjectId, number: r.number, decision: d });
+  const open = (r: ApprovalItem) => {
+    if (r.kind === 'receipt') void receiptPath(r.subjectId).then((p) => nav(p), () => undefined);
+    else if (r.kind === 'payment') void voucherPath(r.subjectId).then((p) => nav(p), () => undefined);
+    else nav(subjectPath(r));
+  };
   const stepOf = (r: ApprovalItem) => {
     const n = typeof r.steps === 'number' ? r.steps : r.steps.length;
     if (r.step < 0) return '—';
     return `${r.step + 1}/${n}${r.stepName ? ' ' + r.stepName : ''}`;
   };
   const columns: Col<ApprovalItem>[] = [
-    { key: 'number', title: t('编号', 'Number'), render: (r) => <Link to={subjectPath(r)} style={{ textDecoration: 'underline' }}>{r.number}</Link> },
+    { key: 'number', title: t('编号', 'Number'), render: (r) => <SubjectLink item={r} /> },
+    { key: 'kind', title: t('类型', 'Kind'), render: (r) => <Tag data-testid="inbox-kind">{label(approvalKind, r.kind, lang)}</Tag> },
     { key: 'title', title: t('标题', 'Title') },
     { key: 'amount', title: t('金额', 'Amount'), render: (r) => fmtMoney(r.amount) },
     { key: 'submitterId', title: t('提交人', 'Submitted by'), render: (r) => userName(r.submitterId) },
@@ -48,16 +93,16 @@ export default function Approvals() {
       columns={columns}
       rowKey={(r) => `${r.kind}:${r.subjectId}:${r.submittedAt}`}
       title={(r) => `${r.number} ${r.title}`}
-      onOpen={(r) => nav(subjectPath(r))}
+      onOpen={open}
       actions={
         view === 'pending'
           ? (r) =>
               r.status === 'pending' && (
                 <Space size={4}>
-                  <Button size="small" type="primary" data-testid="inbox-approve" onClick={() => setDecision({ id: r.subjectId, number: r.number, decision: 'approve' })}>
+                  <Button size="small" type="primary" data-testid="inbox-approve" onClick={() => decide(r, 'approve')}>
                     {t('同意', 'Approve')}
                   </Button>
-                  <Button size="small" danger data-testid="inbox-reject" onClick={() => setDecision({ id: r.subjectId, number: r.number, decision: 'reject' })}>
+                  <Button size="small" danger data-testid="inbox-reject" onClick={() => decide(r, 'reject')}>
                     {t('驳回', 'Reject')}
                   </Button>
                 </Space>
@@ -80,6 +125,7 @@ export default function Approvals() {
       />
       {list}
       <DecisionDialog target={decision} onClose={() => setDecision(null)} />
+      <ReceiptStepDialog target={receiptStep} onClose={() => setReceiptStep(null)} />
     </div>
   );
 }

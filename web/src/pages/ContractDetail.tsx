@@ -4,10 +4,10 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Form, Input, Row, Space, Spin, Statistic, Typography, type FormInstance } from 'antd';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { call, get, type Schemas } from '../api/client';
 import { useCommand } from '../components/commands';
-import { useUserName } from '../components/common';
+import { HistoryView, useUserName } from '../components/common';
 import { useDictLabel } from '../components/dict';
 import { DeleteButton, DetailHeader, FormDialog, RecordTabs } from '../components/detail';
 import { ErrorState } from '../components/States';
@@ -18,6 +18,7 @@ import { useSession } from '../session';
 import { fmtTime, short } from '../util';
 import { ContractForm } from './ContractForm';
 import { LinesTable } from './OpportunityLines';
+import { Receivables } from './Receivables';
 import { ApprovalSteps, ContractStatusTag, DecisionDialog, isCurrentApprover, type DecisionTarget } from './contractCommon';
 import type { Contract, ContractChanges } from './contractTypes';
 
@@ -69,6 +70,7 @@ export default function ContractDetail() {
   const signatory = useQuery({ queryKey: ['/contacts', 'one', signatoryId], queryFn: () => get<Schemas['Contact']>(`/contacts/${signatoryId}`), enabled: !!signatoryId, retry: false });
   const [dialog, setDialog] = useState<Dialog>(null);
   const [decision, setDecision] = useState<DecisionTarget | null>(null);
+  const [sp, setSp] = useSearchParams();
   if (q.isLoading) return <Spin style={{ display: 'block', margin: 48 }} />;
   if (q.error || !q.data) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
   const c = q.data;
@@ -81,6 +83,13 @@ export default function ContractDetail() {
   const amending = pending && a?.purpose === 'amendment';
   const decides = isCurrentApprover(a, me);
   const live = c.status === 'approved' || c.status === 'executing';
+  // the receivables (回款) are the finance module's: shown to holders of finance.read; ?tab= opens one
+  const tab = sp.get('tab') ?? 'lines';
+  const tabs = [
+    { key: 'lines', label: t('产品明细', 'Line items'), children: <LinesTable lines={c.lines ?? []} amount={c.amount} testId="contract-lines" /> },
+    ...(can('finance.read') ? [{ key: 'receivables', label: t('回款', 'Receivables'), children: <Receivables contractId={c.id} /> }] : []),
+    ...(can('finance.read') ? [{ key: 'receivables-history', label: t('回款历史', 'Receivables history'), children: <HistoryView path={`/contracts/${c.id}/receivables/history`} /> }] : []),
+  ];
   const cmd = (path: string, body: unknown, ok: string, form?: FormInstance) =>
     run(() => call('POST', `/contracts/${c.id}/${path}`, { body, ifMatch: c.version }), { form, success: ok, historyPath: history, reload: close });
   const confirm = (title: string, content: string, path: string, ok: string, testId: string) =>
@@ -196,7 +205,14 @@ export default function ContractDetail() {
       )}
       <RecordTabs
         historyPath={history}
-        items={[{ key: 'lines', label: t('产品明细', 'Line items'), children: <LinesTable lines={c.lines ?? []} amount={c.amount} testId="contract-lines" /> }]}
+        activeKey={tabs.some((x) => x.key === tab) ? tab : 'lines'}
+        onChange={(k) => setSp((prev) => {
+          const next = new URLSearchParams(prev);
+          if (k === 'lines') next.delete('tab');
+          else next.set('tab', k);
+          return next;
+        }, { replace: true })}
+        items={tabs}
       />
       {/* mounted while asked for only: each form reads customers, opportunities and contacts */}
       {dialog === 'edit' && <ContractForm open contract={c} onClose={close} />}

@@ -3,10 +3,9 @@
 import { useEffect, useMemo } from 'react';
 import { Button, DatePicker, Dropdown, Input, Select, Typography } from 'antd';
 import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
-import { useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';
 import { useLocation, useNavigate } from 'react-router';
-import { exportUrl, get, type Schemas } from '../api/client';
+import { exportUrl } from '../api/client';
 import { DataList, type Col } from '../components/DataList';
 import { UserSelect, useUserName } from '../components/common';
 import { useDictLabel } from '../components/dict';
@@ -17,25 +16,9 @@ import { fmtMoney } from '../money';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { ContractForm } from './ContractForm';
-import { CustomerSelect } from './CustomerSelect';
+import { CustomerFilter } from './CustomerSelect';
 import { ContractStatusTag } from './contractCommon';
 import type { Contract } from './contractTypes';
-
-/** The customer filter: the chosen customer's name is read once (the URL holds its id). */
-function CustomerFilter({ value, onChange }: { value?: string; onChange: (id: string | undefined) => void }) {
-  const t = useT();
-  const c = useQuery({ queryKey: ['/customers', value], queryFn: () => get<Schemas['Customer']>(`/customers/${value}`), enabled: !!value, retry: false });
-  return (
-    <CustomerSelect
-      placeholder={t('客户', 'Customer')}
-      aria-label={t('按客户筛选', 'Filter by customer')}
-      value={value}
-      current={value && c.data ? { id: value, name: c.data.name } : undefined}
-      onChange={(v) => onChange(v as string | undefined)}
-      style={{ width: 180 }}
-    />
-  );
-}
 
 export default function Contracts() {
   const t = useT();

@@ -128,6 +128,11 @@ export default function CustomerDetail() {
               <Button onClick={() => modal.confirm({ title: t('锁定客户', 'Lock customer'), content: t('锁定的客户不会退回公海。', 'A locked customer never returns to the pool.'), onOk: () => cmd('lock', t('已锁定', 'Locked')) })}>{t('锁定', 'Lock')}</Button>
             ))}
           {canEdit && <Button onClick={() => setMerging(true)}>{t('合并重复客户', 'Merge duplicate')}</Button>}
+          {(s.isAdmin || s.can('tasks.create')) && (
+            <Button onClick={() => nav('/tasks/new?' + new URLSearchParams({ relatedKind: 'customer', relatedId: c.id, relatedName: c.name }).toString())} data-testid="customer-new-task">
+              {t('新建任务', 'New task')}
+            </Button>
+          )}
           {(s.isAdmin || s.can('customers.delete')) && (
             <DeleteButton path={`/customers/${c.id}`} version={c.version} title={t('删除客户', 'Delete customer')} content={t('删除后客户及其联系人离开列表，历史仍保留。', 'The customer and its contacts leave the lists; histories stay.')} after="/customers" />
           )}

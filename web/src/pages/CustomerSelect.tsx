@@ -27,3 +27,19 @@ export function CustomerSelect(props: React.ComponentProps<typeof Select> & { ex
     />
   );
 }
+
+/** The customer filter: the chosen customer's name is read once (the URL holds its id). */
+export function CustomerFilter({ value, onChange }: { value?: string; onChange: (id: string | undefined) => void }) {
+  const t = useT();
+  const c = useQuery({ queryKey: ['/customers', value], queryFn: () => get<Schemas['Customer']>(`/customers/${value}`), enabled: !!value, retry: false });
+  return (
+    <CustomerSelect
+      placeholder={t('客户', 'Customer')}
+      aria-label={t('按客户筛选', 'Filter by customer')}
+      value={value}
+      current={value && c.data ? { id: value, name: c.data.name } : undefined}
+      onChange={(v) => onChange(v as string | undefined)}
+      style={{ width: 180 }}
+    />
+  );
+}

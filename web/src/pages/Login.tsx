@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Alert, Button, Card, Form, Input, Segmented, Typography } from 'antd';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, call, type Schemas } from '../api/client';
 import { useLang, useT } from '../i18n';
+// The forgotten-password form loads only when asked for: the sign-in page's JavaScript stays small.
+const ForgotPassword = lazy(() => import('./mailCommon').then((m) => ({ default: m.ForgotPassword })));
 
 interface Creds {
   username: string;
@@ -20,7 +22,7 @@ export default function Login() {
   const [params] = useSearchParams();
   const qc = useQueryClient();
   const [form] = Form.useForm<Creds>();
-  const [step, setStep] = useState<'password' | 'totp'>('password');
+  const [step, setStep] = useState<'password' | 'totp' | 'forgot'>('password');
   const [useRecovery, setUseRecovery] = useState(false);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -91,6 +93,12 @@ export default function Login() {
             ]}
           />
         </div>
+        {step === 'forgot' ? (
+          <Suspense fallback={null}>
+            <ForgotPassword onBack={() => setStep('password')} />
+          </Suspense>
+        ) : (
+          <>
         <Typography.Paragraph type="secondary">
           {step === 'password'
             ? t('请登录以继续', 'Sign in to continue')
@@ -145,7 +153,14 @@ export default function Login() {
               </Button>
             </div>
           )}
+          {step === 'password' && (
+            <Button type="link" onClick={() => setStep('forgot')} style={{ padding: 0, marginTop: 12 }}>
+              {t('忘记密码？', 'Forgot password?')}
+            </Button>
+          )}
         </Form>
+          </>
+        )}
       </Card>
     </main>
   );

@@ -11,9 +11,10 @@ import { ErrorState } from '../components/States';
 import { useLang, useT } from '../i18n';
 import { fmtMoney } from '../money';
 import { useSession } from '../session';
-import { MoveStageDialog, stageName, type MoveTarget, type Opportunity, type Pipeline } from './opportunityCommon';
+import { MoveStageDialog, stageName, type MoveTarget, type Pipeline } from './opportunityCommon';
 
 type Board = Schemas['OpportunityBoard'];
+type Card = Schemas['OpportunityCard'];
 
 const DRAG_TYPE = 'application/x-chronicle-opportunity';
 
@@ -25,15 +26,15 @@ export function OpportunityBoard({ pipeline }: { pipeline: Pipeline }) {
   const q = useQuery({ queryKey: ['/opportunity-board', pipeline.id], queryFn: () => get<Board>('/opportunity-board', { pipelineId: pipeline.id, cards: 50 }) });
   const [target, setTarget] = useState<MoveTarget | null>(null);
   const [over, setOver] = useState<string | null>(null);
-  const [dragging, setDragging] = useState<Opportunity | null>(null);
+  const [dragging, setDragging] = useState<Card | null>(null);
   if (q.error) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
   if (!q.data) return <Spin style={{ display: 'block', margin: 48 }} />;
   const board = q.data;
   const stageOf = (key: string) => pipeline.stages.find((x) => x.key === key);
   const labelOf = (key: string) => stageName(stageOf(key), key, lang);
   // Where a card may go: the pipeline's enabled stages other than its own.
-  const targets = (o: Opportunity) => pipeline.stages.filter((x) => !x.disabled && x.key !== o.stage);
-  const move = (o: Opportunity, stage: string) => {
+  const targets = (o: Card) => pipeline.stages.filter((x) => !x.disabled && x.key !== o.stage);
+  const move = (o: Card, stage: string) => {
     if (o.stage === stage || !canMove) return;
     setTarget({ opportunity: o, stage, stageLabel: labelOf(stage) });
   };

@@ -37,7 +37,7 @@ export const funnelOnlyParams: Patch = { from: undefined, to: undefined, departm
 const orDash = (v: string | null | undefined, f: (v: string) => string = (x) => x) => (v === undefined || v === null || v === '' ? '—' : f(v));
 const yuan = (v: string) => `¥${fmtMoney(v)}`;
 
-function DepartmentSelect(props: React.ComponentProps<typeof Select>) {
+export function DepartmentSelect(props: React.ComponentProps<typeof Select>) {
   // The same cache entry as the organisation screens; any signed-in user may read the tree.
   const d = useQuery({ queryKey: ['departments'], queryFn: () => get<Page<Department>>('/departments') });
   return (

@@ -12,6 +12,7 @@ import { dataScope, label } from '../labels';
 import { useSession } from '../session';
 import { fmtTime, timeZones, zoneOffset } from '../util';
 import { useSettings } from './CustomerForm';
+import { SmtpCard } from './mailCommon';
 import ApprovalFlows from './ApprovalFlows';
 import type { DepartmentWithHead } from './contractTypes';
 import Dictionaries from './Dictionaries';
@@ -377,6 +378,7 @@ function Settings() {
   if (!q.data) return null;
   const canManage = s.can('settings.manage');
   return (
+    <>
     <Form
       form={form}
       layout="vertical"
@@ -437,6 +439,8 @@ function Settings() {
       </Card>
       {canManage && <Button type="primary" htmlType="submit" style={{ marginTop: 16 }}>{t('保存设置', 'Save settings')}</Button>}
     </Form>
+    {canManage && <SmtpCard />}
+    </>
   );
 }
 

@@ -15,7 +15,7 @@ import type { Approval, ApprovalStatus, Contract, ContractStatus } from './contr
 const contractColor: Record<ContractStatus, string> = {
   draft: 'default',
   pending: 'warning',
-  approved: 'cyan',
+  approved: 'geekblue',
   executing: 'processing',
   completed: 'success',
   terminated: 'error',
