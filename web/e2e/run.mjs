@@ -152,9 +152,13 @@ async function step(name, fn) {
     console.log(`ok   ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
     results.push({ name, ok: false, error: String(e?.stack ?? e) });
-    for (const [i, pg] of browser.contexts().flatMap((c) => c.pages()).entries())
-      await pg.screenshot({ path: join(tmpdir(), `e2e-fail-${results.length}-${i}.png`) }).catch(() => {});
     console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split('\n').slice(0, 40).join('\n     ')}`);
+    // CI keeps only this log: say where each page was and what it showed
+    for (const [i, pg] of browser.contexts().flatMap((c) => c.pages()).entries()) {
+      await pg.screenshot({ path: join(tmpdir(), `e2e-fail-${results.length}-${i}.png`) }).catch(() => {});
+      const text = await pg.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+      console.log(`     page ${i}: ${pg.url()}\n       ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
+    }
   }
 }
 function expect(cond, msg) {
@@ -1161,7 +1165,12 @@ await step('preferences: English follows the user to a fresh browser; a time zon
 });
 
 await step('expired session: a 401 returns to sign-in and then to the page', async () => {
-  await wangCtx.clearCookies();
+  // The session ends on the server (as when it expires or is revoked) while the browser keeps its
+  // cookie. Clearing the browser's cookies instead races the page's requests in flight (the live
+  // notifications stream reconnects): their answers slide the cookie back in, and CI once saw it.
+  const cookie = (await wangCtx.cookies()).find((c) => c.name === 'chronicle_session');
+  expect(cookie, 'the browser holds a session cookie');
+  await api(cookie.value, 'POST', '/auth/logout'); // throws unless 2xx
   await wang.goto('/customers');
   await wang.waitForURL(/\/login\?next=%2Fcustomers/);
   await signIn(wang, 'wang', 'Guangzhou-south-desk-26!');
