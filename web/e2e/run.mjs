@@ -59,10 +59,40 @@ const env = {
   CHRONICLE_REMINDER_INTERVAL: '2s',
 };
 const cmd = process.env.CHRONICLE_BIN ? [process.env.CHRONICLE_BIN, ['serve']] : ['go', ['run', './cmd/chronicle', 'serve']];
-const srv = spawn(cmd[0], cmd[1], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+let srv = null;
 let srvLog = '';
-srv.stdout.on('data', (d) => (srvLog += d));
-srv.stderr.on('data', (d) => (srvLog += d));
+/** Starts `chronicle serve` on the data directory and port (again after a restart) and waits until it is ready. */
+async function startServer() {
+  srv = spawn(cmd[0], cmd[1], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  srv.stdout.on('data', (d) => (srvLog += d));
+  srv.stderr.on('data', (d) => (srvLog += d));
+  const me = srv;
+  for (let i = 0; ; i++) {
+    try {
+      const r = await fetch(backend + '/readyz');
+      if (r.ok) return;
+    } catch {
+      /* not yet */
+    }
+    if (i > 600 || me.exitCode !== null) {
+      console.error('chronicle did not become ready:\n' + srvLog);
+      process.exit(1);
+    }
+    await sleep(250);
+  }
+}
+/** Ends the server with the signal (SIGKILL: a crash) and waits until it has exited. */
+async function killServer(signal) {
+  const me = srv;
+  if (me.exitCode !== null || me.signalCode !== null) return;
+  const exited = new Promise((resolve) => me.once('exit', resolve));
+  try {
+    process.kill(-me.pid, signal);
+  } catch {
+    /* gone */
+  }
+  await exited;
+}
 let stopped = false;
 const stop = () => {
   if (stopped) return;
@@ -77,19 +107,7 @@ process.on('exit', () => {
   stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-for (let i = 0; ; i++) {
-  try {
-    const r = await fetch(backend + '/readyz');
-    if (r.ok) break;
-  } catch {
-    /* not yet */
-  }
-  if (i > 600 || srv.exitCode !== null) {
-    console.error('chronicle did not become ready:\n' + srvLog);
-    process.exit(1);
-  }
-  await sleep(250);
-}
+await startServer();
 
 // ---------- does the binary serve the UI and cookie sessions itself? ----------
 const rootPage = await fetch(backend + '/').then((r) => r.text()).catch(() => '');
@@ -887,6 +905,7 @@ await step('tasks and notifications: 李经理 assigns 张伟 a task in the form
   got = await reminders();
   const hist = (await api(state.zhangToken, 'GET', '/tasks/' + t2.id + '/history')).data.items.filter((e) => e.type === 'task.reminded.v1');
   expect(got.length === 1 && hist.length === 1, 'reminders fired ' + got.length + ' times; history ' + JSON.stringify(hist));
+  state.remindedTask = t2.id;
   await zhang.getByTestId('bell').click();
   await zhang.getByTestId('bell-panel').getByText(/签回合同/).first().waitFor();
   await shot(zhang, 'notifications-desktop');
@@ -1211,6 +1230,39 @@ await step('phone (375 px): the menu is a drawer, the list is cards, the form sh
   await p.goto('/login');
   await shot(p, 'login-phone');
   await ctx.close();
+});
+
+await step('restarts: a reminder due while no server ran fires once at the next start; one that fired before a crash never fires again', async () => {
+  const li = await tokenOf('li', 'Li-manager-2026');
+  const remindersOf = async (taskId) =>
+    (await api(state.zhangToken, 'GET', '/notifications?limit=100')).data.items.filter((n) => n.kind === 'task_reminder' && n.subjectId === taskId);
+  const earlier = { id: state.remindedTask };
+  expect(earlier.id && (await remindersOf(earlier.id)).length === 1, 'the earlier step\'s task was reminded once');
+  // due in an hour and 15 s, reminded one hour before: the reminder falls due 15 s from now, while no server runs
+  const due = new Date(Date.now() + 60 * 60000 + 15000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const t3 = (await api(li, 'POST', '/tasks', { title: '重启后提醒', dueAt: due, reminders: [60], assigneeId: state.users.zhang })).data;
+  await killServer('SIGKILL'); // a crash, right after the create was acknowledged
+  await sleep(16000);
+  expect((await fetch(backend + '/readyz').catch(() => null)) === null, 'the server is down');
+  await startServer();
+  let got = [];
+  for (let i = 0; i < 40 && got.length === 0; i++) {
+    await sleep(500);
+    got = await remindersOf(t3.id);
+  }
+  expect(got.length === 1, 'the missed reminder did not fire at the start: ' + JSON.stringify(got));
+  // a clean restart and several runs of the reminder process: nothing fires twice
+  await killServer('SIGTERM');
+  await startServer();
+  await sleep(6000);
+  const again = await remindersOf(t3.id);
+  const before = await remindersOf(earlier.id);
+  const hist = (await api(state.zhangToken, 'GET', '/tasks/' + t3.id + '/history')).data.items.filter((e) => e.type === 'task.reminded.v1');
+  expect(again.length === 1 && before.length === 1 && hist.length === 1,
+    `after two restarts: ${again.length} reminders of the new task, ${before.length} of the earlier one, ${hist.length} reminded events`);
+  // the browser's session outlived the restarts
+  await zhang.goto('/tasks/' + t3.id);
+  await zhang.getByText('重启后提醒').first().waitFor();
 });
 
 // ---------- the end ----------
