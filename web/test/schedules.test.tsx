@@ -104,7 +104,7 @@ const users = [
 
 const slot = (over: Partial<CalendarSlot> = {}): CalendarSlot => ({
   scheduleId: 's1', occurrence: '2026-12-07T01:00:00Z', start: '2026-12-07T01:00:00Z', end: '2026-12-07T02:00:00Z', allDay: false,
-  title: '拜访星河科技', location: '中关村大街1号', recurring: true, edited: false, ownerId: 'u1', ownerName: '张伟',
+  title: '拜访星河科技', location: '中关村大街1号', recurring: true, edited: false, ownerId: 'u1', ownerName: '张伟', creatorId: 'u2',
   relatedKind: 'customer', relatedId: 'c1', relatedName: '北京星河科技有限公司', version: 3, ...over,
 });
 

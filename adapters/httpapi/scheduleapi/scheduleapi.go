@@ -245,7 +245,8 @@ type CancelBody struct {
 // MaxWindow is the longest calendar window one request expands.
 const MaxWindow = 366 * 24 * time.Hour
 
-// Slot is an occurrence as the calendar lists it.
+// Slot is an occurrence as the calendar lists it. OwnerID and CreatorID tell the calendar which
+// occurrences the reader may edit (and so drag to another time): the owner's and the creator's.
 type Slot struct {
 	ScheduleID  uuid.UUID  `json:"scheduleId"`
 	Occurrence  string     `json:"occurrence"`
@@ -258,6 +259,7 @@ type Slot struct {
 	Edited      bool       `json:"edited"`
 	OwnerID     *uuid.UUID `json:"ownerId"`
 	OwnerName   string     `json:"ownerName"`
+	CreatorID   uuid.UUID  `json:"creatorId"`
 	RelatedKind string     `json:"relatedKind"`
 	RelatedID   *uuid.UUID `json:"relatedId"`
 	RelatedName string     `json:"relatedName"`
@@ -322,7 +324,7 @@ func Expand(entries []*scheduleview.Entry, from, to time.Time) ([]Slot, bool) {
 			}
 			start, end := schedule.Format(sp, e.AllDay)
 			slots = append(slots, Slot{ScheduleID: e.ID, Occurrence: start, Start: start, End: end, AllDay: e.AllDay, Title: e.Title,
-				Location: e.Location, OwnerID: e.OwnerID, OwnerName: e.OwnerName, RelatedKind: e.RelatedKind, RelatedID: e.RelatedID,
+				Location: e.Location, OwnerID: e.OwnerID, OwnerName: e.OwnerName, CreatorID: e.CreatorID, RelatedKind: e.RelatedKind, RelatedID: e.RelatedID,
 				RelatedName: e.RelatedName, Version: e.Version, sortKey: sp.Start})
 			continue
 		}
@@ -330,7 +332,7 @@ func Expand(entries []*scheduleview.Entry, from, to time.Time) ([]Slot, bool) {
 		more = more || truncated
 		for _, o := range occ {
 			slots = append(slots, Slot{ScheduleID: e.ID, Occurrence: o.Key, Start: o.Start, End: o.End, AllDay: e.AllDay, Title: o.Title,
-				Location: o.Location, Recurring: e.Recurrence != "", Edited: o.Edited, OwnerID: e.OwnerID, OwnerName: e.OwnerName,
+				Location: o.Location, Recurring: e.Recurrence != "", Edited: o.Edited, OwnerID: e.OwnerID, OwnerName: e.OwnerName, CreatorID: e.CreatorID,
 				RelatedKind: e.RelatedKind, RelatedID: e.RelatedID, RelatedName: e.RelatedName, Version: e.Version, sortKey: o.Span().Start})
 		}
 	}

@@ -109,6 +109,19 @@ func TestSchedules(t *testing.T) {
 		if got := slots(t, window(zhao, "view", "all")); got != nil {
 			t.Fatalf("a stranger's calendar shows %v", got)
 		}
+		// each occurrence names its owner and its creator (who may edit, and so drag it), in
+		// every view that shows it
+		for _, tok := range []string{zhang, boss} {
+			items := window(tok, "view", "all").Body["items"].([]any)
+			if len(items) != 4 {
+				t.Fatalf("the view all shows %d occurrences, want 4", len(items))
+			}
+			for _, it := range items {
+				if m := it.(map[string]any); m["ownerId"] != zhangID || m["creatorId"] != bossID {
+					t.Fatalf("an occurrence's owner and creator: %v", m)
+				}
+			}
+		}
 
 		// One occurrence cancelled, one moved to Friday afternoon with its own title.
 		second := monday.AddDate(0, 0, 2).UTC().Format(time.RFC3339)

@@ -4656,6 +4656,11 @@ export interface components {
             /** Format: uuid */
             ownerId: string | null;
             ownerName: string;
+            /**
+             * Format: uuid
+             * @description Who entered the entry; the owner and the creator may edit it.
+             */
+            creatorId: string;
             relatedKind: string;
             /** Format: uuid */
             relatedId: string | null;

@@ -109,10 +109,10 @@ export function slotDays(s: Pick<CalendarSlot, 'start' | 'end' | 'allDay'>): str
 }
 
 /** Occurrences by day (all-day ones first, then by start). */
-export function slotsByDay(slots: CalendarSlot[]): Map<string, CalendarSlot[]> {
-  const by = new Map<string, CalendarSlot[]>();
+export function slotsByDay<T extends CalendarSlot>(slots: T[]): Map<string, T[]> {
+  const by = new Map<string, T[]>();
   for (const s of slots) for (const d of slotDays(s)) by.set(d, [...(by.get(d) ?? []), s]);
-  const key = (s: CalendarSlot) => (s.allDay ? '0' : '1' + dayjs(s.start).toISOString());
+  const key = (s: T) => (s.allDay ? '0' : '1' + dayjs(s.start).toISOString());
   for (const list of by.values()) list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return by;
 }
