@@ -115,6 +115,8 @@ export function BoardColumn({
         borderRadius: 8,
         padding: 8,
         minHeight: lanes.stacked ? undefined : 200,
+        // stacked, a long column scrolls by itself so the ones below stay in reach
+        ...(lanes.stacked ? { maxHeight: '70vh', overflowY: 'auto' as const } : {}),
       }}
     >
       <header style={{ marginBottom: 8 }}>
