@@ -9,7 +9,7 @@
 import { useState } from 'react';
 import { Alert, Button, Empty, Spin, Typography, type FormInstance } from 'antd';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { call, get, type Query } from '../api/client';
+import { ApiError, call, get, type Query } from '../api/client';
 import type { Task, TaskStatus } from '../api/tasks';
 import { BoardCard, BoardColumn, BoardLanes, MoveMenu, useBoardDrag, type BoardDrop } from '../components/board';
 import { useLang, useT } from '../i18n';
@@ -49,7 +49,7 @@ export function TaskBoard({ query }: { query: Query }) {
   const qc = useQueryClient();
   const run = useTaskCommand();
   const me = s.user.id;
-  const [pending, setPending] = useState<Pending | null>(null);
+  const [pending, setPending] = useState<Pending[]>([]);
   const [asking, setAsking] = useState<Pending | null>(null);
   const drag = useBoardDrag<Task>(DRAG_TYPE);
   // the status filter chooses the columns; each column sends its own status
@@ -60,7 +60,8 @@ export function TaskBoard({ query }: { query: Query }) {
 
   const reread = () => qc.invalidateQueries({ queryKey: ['/tasks'] });
   const send = async (task: Task, to: TaskStatus, note?: string, form?: FormInstance) => {
-    setPending({ task, to });
+    const settle = () => setPending((all) => all.filter((x) => x.task.id !== task.id));
+    setPending((all) => [...all.filter((x) => x.task.id !== task.id), { task, to }]);
     let r: Awaited<ReturnType<typeof call<Task>>> | undefined;
     try {
       r = await run(
@@ -68,12 +69,14 @@ export function TaskBoard({ query }: { query: Query }) {
         { form, success: t(`已移到“${statusLabel(to)}”`, `Moved to “${statusLabel(to)}”`), historyPath: `/tasks/${task.id}/history`, reload: () => void reread() },
       );
     } catch (e) {
-      // refused (told by run): the card goes back at once and the columns show what is there now
-      setPending(null);
+      // refused (told by run): the card goes back at once and the columns show what is there now;
+      // a note dialog stays open only for an error on its note
+      settle();
+      if (!(e instanceof ApiError && (e.problem?.errors ?? []).length)) setAsking(null);
       void reread();
       throw e;
     }
-    setPending(null);
+    settle();
     if (r === undefined) {
       // a 412: the conflict dialog says so
       setAsking(null);
@@ -82,7 +85,7 @@ export function TaskBoard({ query }: { query: Query }) {
     return r;
   };
   const move = (task: Task, to: TaskStatus) => {
-    if (task.status === to || !taskMoves(task, me).includes(to)) return;
+    if (task.status === to || !taskMoves(task, me).includes(to) || pending.some((x) => x.task.id === task.id)) return;
     if (to === 'done' || to === 'cancelled') setAsking({ task, to });
     else void send(task, to).catch(() => undefined);
   };
@@ -103,7 +106,7 @@ export function TaskBoard({ query }: { query: Query }) {
             drop={drag.column(col, (x) => !!x && x.status !== col && taskMoves(x, me).includes(col), (x) => move(x, col))}
             card={(task) => {
               const may = taskMoves(task, me).filter((x) => x !== task.status);
-              const busy = pending?.task.id === task.id;
+              const busy = pending.some((x) => x.task.id === task.id);
               return (
                 <BoardCard
                   key={task.id}
@@ -153,7 +156,7 @@ function TaskColumn({
 }: {
   status: TaskStatus;
   query: Query;
-  pending: Pending | null;
+  pending: Pending[];
   drop: BoardDrop;
   card: (task: Task) => React.ReactNode;
 }) {
@@ -168,8 +171,9 @@ function TaskColumn({
   });
   const loaded = q.data?.pages.flatMap((p) => p.items ?? []) ?? [];
   // a card on its way leaves its column at once and waits in the one it goes to
-  let items = pending && pending.to !== status ? loaded.filter((x) => x.id !== pending.task.id) : loaded;
-  if (pending && pending.to === status && !items.some((x) => x.id === pending.task.id)) items = [{ ...pending.task, status }, ...items];
+  const leaving = new Set(pending.filter((x) => x.to !== status).map((x) => x.task.id));
+  const coming = pending.filter((x) => x.to === status && !loaded.some((y) => y.id === x.task.id)).map((x) => ({ ...x.task, status }));
+  const items = [...coming, ...loaded.filter((x) => !leaving.has(x.id))];
   const count = countOf(q.data?.pages, loaded.length, !!q.hasNextPage);
 
   return (
