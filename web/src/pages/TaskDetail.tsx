@@ -15,7 +15,7 @@ import { useLang, useT } from '../i18n';
 import { label, taskSource } from '../labels';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
-import { RelatedLink, TaskDue, TaskForm, TaskPriorityTag, TaskStatusTag, useReminderLabel, useTaskCommand } from './taskCommon';
+import { RelatedLink, TaskDue, TaskForm, TaskNoteDialogs, TaskPriorityTag, TaskStatusTag, taskMoves, useReminderLabel, useTaskCommand } from './taskCommon';
 
 type Dialog = null | 'edit' | 'assign' | 'complete' | 'cancel';
 
@@ -174,6 +174,7 @@ export default function TaskDetail() {
   const history = `/tasks/${task.id}/history`;
   const assignee = task.assigneeId === me;
   const creator = task.creatorId === me;
+  const may = taskMoves(task, me);
   const closed = task.status === 'done' || task.status === 'cancelled';
   const move = (status: TaskStatus, ok: string, note?: string, form?: FormInstance) =>
     run(() => call<Task>('POST', `/tasks/${task.id}/status`, { body: note ? { status, note } : { status }, ifMatch: task.version }), { form, success: ok, historyPath: history, reload: close });
@@ -190,16 +191,16 @@ export default function TaskDetail() {
       </DetailHeader>
       <div style={{ marginBottom: 12 }}>
         <Space wrap data-testid="task-actions">
-          {assignee && st === 'not_started' && (
+          {st === 'not_started' && may.includes('in_progress') && (
             <Button type="primary" onClick={quick('in_progress', t('任务已开始', 'Started'))} data-testid="task-start">{t('开始', 'Start')}</Button>
           )}
-          {assignee && (st === 'not_started' || st === 'in_progress') && (
+          {may.includes('done') && (
             <Button type={st === 'in_progress' ? 'primary' : 'default'} onClick={() => setDialog('complete')} data-testid="task-complete">{t('完成', 'Complete')}</Button>
           )}
-          {assignee && st === 'in_progress' && (
+          {st === 'in_progress' && may.includes('not_started') && (
             <Button onClick={quick('not_started', t('已退回未开始', 'Back to not started'))} data-testid="task-unstart">{t('退回未开始', 'Back to not started')}</Button>
           )}
-          {((assignee && st === 'done') || ((assignee || creator) && st === 'cancelled')) && (
+          {closed && may.length > 0 && (
             <Button onClick={quick(st === 'done' ? 'in_progress' : 'not_started', t('已重新打开', 'Reopened'))} data-testid="task-reopen">{t('重新打开', 'Reopen')}</Button>
           )}
           {!closed && (creator || can('tasks.assign')) && (
@@ -208,7 +209,7 @@ export default function TaskDetail() {
           {creator && (
             <Button onClick={() => setDialog('edit')} data-testid="task-edit">{t('编辑', 'Edit')}</Button>
           )}
-          {creator && !closed && (
+          {may.includes('cancelled') && (
             <Button danger onClick={() => setDialog('cancel')} data-testid="task-cancel">{t('取消任务', 'Cancel task')}</Button>
           )}
           {creator && (
@@ -259,33 +260,11 @@ export default function TaskDetail() {
       </Row>
       <RecordTabs historyPath={history} items={[]} />
       {dialog === 'edit' && <TaskForm open task={task} onClose={close} />}
-      <FormDialog
-        open={dialog === 'complete'}
-        title={t('完成任务', 'Complete the task')}
-        okText={t('完成', 'Complete')}
+      <TaskNoteDialogs
+        open={dialog === 'complete' ? 'done' : dialog === 'cancel' ? 'cancelled' : null}
         onClose={close}
-        testId="complete-form"
-        name="complete"
-        submit={(v, form) => move('done', t('任务已完成', 'Completed'), String(v.note ?? '').trim(), form)}
-      >
-        <Form.Item name="note" label={t('完成说明', 'Completion note')} rules={[{ max: 2000 }]}>
-          <Input.TextArea rows={3} autoFocus />
-        </Form.Item>
-      </FormDialog>
-      <FormDialog
-        open={dialog === 'cancel'}
-        title={t('取消任务', 'Cancel the task')}
-        okText={t('取消任务', 'Cancel task')}
-        danger
-        onClose={close}
-        testId="cancel-form"
-        name="cancel"
-        submit={(v, form) => move('cancelled', t('任务已取消', 'Cancelled'), String(v.note ?? '').trim(), form)}
-      >
-        <Form.Item name="note" label={t('取消原因', 'Why cancel')} rules={[{ required: true, whitespace: true, message: t('请填写取消原因', 'A reason is required') }, { max: 2000 }]}>
-          <Input.TextArea rows={3} autoFocus />
-        </Form.Item>
-      </FormDialog>
+        submit={(to, note, form) => move(to, to === 'done' ? t('任务已完成', 'Completed') : t('任务已取消', 'Cancelled'), note, form)}
+      />
       <FormDialog
         open={dialog === 'assign'}
         title={t('分配任务', 'Assign the task')}

@@ -1,9 +1,10 @@
 // The tasks (任务) list: the view (mine, due today, overdue, created by me, participating, my
 // team's, all), search, filters and sort in the URL, CSV/XLSX export of the filtered list, and the
 // new-task form at /tasks/new (?relatedKind=&relatedId=&relatedName= starts it about a record).
+// layout=board shows the same view and filters as the task board (TaskBoard.tsx).
 import { useEffect, useMemo } from 'react';
-import { Button, DatePicker, Dropdown, Input, Select, Tabs, Typography } from 'antd';
-import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
+import { Button, DatePicker, Dropdown, Input, Segmented, Select, Tabs, Typography } from 'antd';
+import { AppstoreOutlined, DownloadOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { exportUrl, type Query } from '../api/client';
@@ -15,6 +16,7 @@ import { useLang, useT } from '../i18n';
 import { label, taskPriority, taskStatus, taskView } from '../labels';
 import { useSession } from '../session';
 import { fmtTime, userZone } from '../util';
+import { TaskBoard } from './TaskBoard';
 import { RelatedLink, TaskDue, TaskForm, TaskPriorityTag, TaskStatusTag } from './taskCommon';
 
 const views: TaskView[] = ['mine', 'today', 'overdue', 'created', 'participating', 'subordinates', 'all'];
@@ -32,10 +34,12 @@ export default function Tasks() {
   const creating = loc.pathname.replace(/\/$/, '').endsWith('/tasks/new');
   const shownViews = views.filter((v) => v !== 'subordinates' || can('tasks.read'));
   const view = (shownViews as string[]).includes(sp.get('view') ?? '') ? (sp.get('view') as TaskView) : 'mine';
+  const board = sp.get('layout') === 'board';
   const filters = useMemo<Query>(() => {
     const q: Query = { ...query };
     if (creating) for (const k of prefillKeys) delete q[k];
     delete q.relatedName;
+    delete q.layout;
     // the view is always sent, and the user's zone decides what "today" is
     return { ...q, view, tz: userZone() };
   }, [query, creating, view]);
@@ -67,12 +71,22 @@ export default function Tasks() {
     { key: 'updatedAt', title: t('更新时间', 'Updated'), sort: 'updatedAt', hidden: true, render: (r) => fmtTime(r.updatedAt) },
   ];
   const range = [sp.get('dueFrom'), sp.get('dueTo')].map((v) => (v ? dayjs(v) : null)) as [dayjs.Dayjs | null, dayjs.Dayjs | null];
-  const filterParams = new URLSearchParams([...sp].filter(([k]) => k !== 'view' && !(creating && prefillKeys.includes(k))));
+  const filterParams = new URLSearchParams([...sp].filter(([k]) => k !== 'view' && k !== 'layout' && !(creating && prefillKeys.includes(k))));
 
   return (
     <div>
       <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'center', marginBottom: 4 }}>
         <Typography.Title level={1} style={{ fontSize: 20, margin: 0 }}>{t('任务', 'Tasks')}</Typography.Title>
+        <Segmented<'list' | 'board'>
+          value={board ? 'board' : 'list'}
+          onChange={(v) => set({ layout: v === 'board' ? 'board' : undefined })}
+          aria-label={t('显示方式', 'Layout')}
+          data-testid="task-layout"
+          options={[
+            { value: 'list', label: t('列表', 'List'), icon: <UnorderedListOutlined /> },
+            { value: 'board', label: t('看板', 'Board'), icon: <AppstoreOutlined /> },
+          ]}
+        />
         <div style={{ flex: 1 }} />
         {can('tasks.export') && (
           <Dropdown
@@ -144,18 +158,22 @@ export default function Tasks() {
           value={range}
           onChange={(d) => set({ dueFrom: d?.[0]?.format('YYYY-MM-DD'), dueTo: d?.[1]?.format('YYYY-MM-DD') })}
         />
-        <ClearFilters sp={filterParams} clear={() => clear(['q', 'sort', 'view', ...(creating ? prefillKeys : [])])} />
+        <ClearFilters sp={filterParams} clear={() => clear(['q', 'sort', 'view', 'layout', ...(creating ? prefillKeys : [])])} />
       </div>
-      <DataList<Task>
-        id="tasks"
-        path="/tasks"
-        query={filters}
-        columns={columns}
-        sort={sort}
-        onSortChange={(v) => set({ sort: v })}
-        title={(r) => r.title}
-        onOpen={(r) => nav(`/tasks/${r.id}`)}
-      />
+      {board ? (
+        <TaskBoard query={filters} />
+      ) : (
+        <DataList<Task>
+          id="tasks"
+          path="/tasks"
+          query={filters}
+          columns={columns}
+          sort={sort}
+          onSortChange={(v) => set({ sort: v })}
+          title={(r) => r.title}
+          onOpen={(r) => nav(`/tasks/${r.id}`)}
+        />
+      )}
       <TaskForm
         open={creating}
         related={related}

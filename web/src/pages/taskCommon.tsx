@@ -1,14 +1,16 @@
 // What the task (任务) screens share: the status and priority tags, the due time (red once overdue),
-// the link to the record a task is about, how a refused task command is told, and the task form
+// the link to the record a task is about, the status moves the signed-in user may make and the
+// dialogs that ask for their note, how a refused task command is told, and the task form
 // (create, or edit the creator's fields at the task's version).
 import { useEffect, useState } from 'react';
-import { Col, DatePicker, Form, Input, Modal, Row, Select, Tag } from 'antd';
+import { Col, DatePicker, Form, Input, Modal, Row, Select, Tag, Typography, type FormInstance } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { Link } from 'react-router';
 import { ApiError, call } from '../api/client';
 import { defaultReminders, reminderChoices, type Task, type TaskInput, type TaskPriority, type TaskRelatedKind, type TaskStatus } from '../api/tasks';
 import { useCommand } from '../components/commands';
 import { UserSelect } from '../components/common';
+import { FormDialog } from '../components/detail';
 import { useLang, useT } from '../i18n';
 import { label, taskPriority, taskProblem, taskRelatedKind, taskStatus } from '../labels';
 import { useSession } from '../session';
@@ -66,6 +68,75 @@ export function RelatedLink({ task }: { task: Pick<Task, 'relatedKind' | 'relate
         {task.relatedName || task.relatedId.slice(0, 8)}
       </Link>
     </span>
+  );
+}
+
+/** The status moves of the screens, each with who makes it: the assignee does the work; the
+ * creator calls it off and takes that back (the server's rule lets the assignee cancel too, but
+ * the screens leave calling a task off to its creator). */
+const moves: Record<TaskStatus, Partial<Record<TaskStatus, 'assignee' | 'creator' | 'either'>>> = {
+  not_started: { in_progress: 'assignee', done: 'assignee', cancelled: 'creator' },
+  in_progress: { not_started: 'assignee', done: 'assignee', cancelled: 'creator' },
+  done: { in_progress: 'assignee' },
+  cancelled: { not_started: 'either' },
+};
+
+/** Where the user (by id) may move the task's status: none when they are neither its assignee nor its creator. */
+export function taskMoves(task: Pick<Task, 'status' | 'assigneeId' | 'creatorId'>, me: string): TaskStatus[] {
+  const assignee = task.assigneeId === me;
+  const creator = task.creatorId === me;
+  return (Object.entries(moves[task.status] ?? {}) as [TaskStatus, string][])
+    .filter(([, who]) => (who === 'assignee' ? assignee : who === 'creator' ? creator : assignee || creator))
+    .map(([to]) => to);
+}
+
+/** The dialogs of the moves that take a note: 完成 (an optional completion note) and 取消 (a
+ * required reason). open names the one shown; subject (the task's title) is said above the note. */
+export function TaskNoteDialogs({
+  open,
+  subject,
+  onClose,
+  submit,
+}: {
+  open: 'done' | 'cancelled' | null;
+  subject?: string;
+  onClose: () => void;
+  submit: (to: 'done' | 'cancelled', note: string, form: FormInstance) => Promise<unknown>;
+}) {
+  const t = useT();
+  const about = subject ? <Typography.Paragraph strong style={{ overflowWrap: 'anywhere' }}>{subject}</Typography.Paragraph> : null;
+  return (
+    <>
+      <FormDialog
+        open={open === 'done'}
+        title={t('完成任务', 'Complete the task')}
+        okText={t('完成', 'Complete')}
+        onClose={onClose}
+        testId="complete-form"
+        name="complete"
+        submit={(v, form) => submit('done', String(v.note ?? '').trim(), form)}
+      >
+        {about}
+        <Form.Item name="note" label={t('完成说明', 'Completion note')} rules={[{ max: 2000 }]}>
+          <Input.TextArea rows={3} autoFocus />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog
+        open={open === 'cancelled'}
+        title={t('取消任务', 'Cancel the task')}
+        okText={t('取消任务', 'Cancel task')}
+        danger
+        onClose={onClose}
+        testId="cancel-form"
+        name="cancel"
+        submit={(v, form) => submit('cancelled', String(v.note ?? '').trim(), form)}
+      >
+        {about}
+        <Form.Item name="note" label={t('取消原因', 'Why cancel')} rules={[{ required: true, whitespace: true, message: t('请填写取消原因', 'A reason is required') }, { max: 2000 }]}>
+          <Input.TextArea rows={3} autoFocus />
+        </Form.Item>
+      </FormDialog>
+    </>
   );
 }
 
