@@ -913,6 +913,54 @@ await step('tasks and notifications: 李经理 assigns 张伟 a task in the form
   await liCtx.close();
 });
 
+await step('task board and calendar: 张伟 drags a task card to 进行中; drags a schedule entry to another day of the month, then to 14:00 in the week grid; the server holds each move', async () => {
+  const li = await tokenOf('li', 'Li-manager-2026');
+  const task = (await api(li, 'POST', '/tasks', { title: '拖到进行中', assigneeId: state.users.zhang })).data;
+  await noDialogs(zhang);
+  await zhang.goto('/tasks?layout=board');
+  const card = zhang.getByTestId('board-column-not_started').getByRole('article', { name: '拖到进行中' });
+  await card.waitFor();
+  const box = await card.boundingBox();
+  // grabbed by its lower edge (not by the title's link)
+  await card.dragTo(zhang.getByTestId('board-column-in_progress'), { sourcePosition: { x: 12, y: box.height - 6 } });
+  await zhang.getByTestId('board-column-in_progress').getByRole('article', { name: '拖到进行中' }).waitFor();
+  let status = '';
+  for (let i = 0; i < 20 && status !== 'in_progress'; i++) {
+    status = (await api(state.zhangToken, 'GET', '/tasks/' + task.id)).data.status;
+    if (status !== 'in_progress') await sleep(250);
+  }
+  expect(status === 'in_progress', 'the dragged task is ' + status);
+  await shot(zhang, 'task-board-desktop');
+  await axe(zhang, 'task board');
+
+  const entry = (await api(state.zhangToken, 'POST', '/schedules', { title: '拜访星河', start: '2027-03-10T09:00:00+08:00', end: '2027-03-10T10:30:00+08:00' })).data;
+  const startOf = async () => (await api(state.zhangToken, 'GET', '/schedules/' + entry.id)).data;
+  const until = async (want) => {
+    let e = await startOf();
+    for (let i = 0; i < 20 && e.startAt !== want; i++) {
+      await sleep(250);
+      e = await startOf();
+    }
+    return e;
+  };
+  await zhang.goto('/schedules?mode=month&date=2027-03-10');
+  const chip = zhang.getByTestId('schedule-chip').filter({ hasText: '拜访星河' });
+  await chip.waitFor();
+  await chip.dragTo(zhang.locator('[data-testid="schedule-day"][data-date="2027-03-12"]'));
+  let e = await until('2027-03-12T01:00:00Z');
+  expect(e.startAt === '2027-03-12T01:00:00Z' && e.endAt === '2027-03-12T02:30:00Z', 'after the month drop: ' + e.startAt + ' – ' + e.endAt);
+  await zhang.locator('[data-testid="schedule-day"][data-date="2027-03-12"]').getByTestId('schedule-chip').filter({ hasText: '拜访星河' }).waitFor();
+  await shot(zhang, 'schedules-month-desktop');
+  await zhang.goto('/schedules?mode=week&date=2027-03-12');
+  const block = zhang.getByTestId('schedule-block').filter({ hasText: '拜访星河' });
+  await block.waitFor();
+  await block.dragTo(zhang.locator('[data-testid="time-slot"][data-date="2027-03-12"][data-time="14:00"]'), { sourcePosition: { x: 6, y: 3 }, targetPosition: { x: 6, y: 3 } });
+  e = await until('2027-03-12T06:00:00Z');
+  expect(e.startAt === '2027-03-12T06:00:00Z' && e.endAt === '2027-03-12T07:30:00Z', 'after the week drop: ' + e.startAt + ' – ' + e.endAt);
+  await shot(zhang, 'schedules-week-desktop');
+  await axe(zhang, 'schedules (week)');
+});
+
 await step('leads: the list shows owner names; the industry filter narrows it', async () => {
   await api(state.zhangToken, 'POST', '/leads', { name: '赵制造', company: '苏州精工机械有限公司', industry: '机械设备' }); // a label: stored as its code
   await admin.goto('/leads');
