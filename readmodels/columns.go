@@ -3,6 +3,7 @@ package readmodels
 import (
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +76,24 @@ func (t Table[R]) Scan(row Scanner) (*R, error) {
 		f()
 	}
 	return r, nil
+}
+
+// Only is a narrower read of the same rows: the table's readable columns of the names given, in
+// the table's order (what a screen that shows a few fields of many rows reads). A name the table
+// lacks is a programming error and panics.
+func (t Table[R]) Only(names ...string) Table[R] {
+	var out Table[R]
+	for _, n := range names {
+		if !slices.ContainsFunc(t, func(c Col[R]) bool { return c.Name == n && c.Dest != nil }) {
+			panic("readmodels: no readable column " + n)
+		}
+	}
+	for _, c := range t {
+		if c.Dest != nil && slices.Contains(names, c.Name) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Create is the CREATE TABLE statement of a generation's table; the first column is the key.

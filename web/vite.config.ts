@@ -94,6 +94,9 @@ export default defineConfig({
     setupFiles: ['./test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
     css: false,
+    // one worker per core: the default leaves one core to the main process, which on CI's two
+    // cores ran every file in turn in one worker while the other core idled
+    maxWorkers: '100%',
     // A timeout catches a hang, not slowness: a loaded CI machine runs jsdom tests several times slower.
     testTimeout: 120000,
   },

@@ -365,9 +365,9 @@ type Series struct {
 	Overrides map[string]Override
 }
 
-// walk calls yield with the series' generated occurrences (original starts and spans, before
+// walk calls yield with the spans of the series' generated occurrences (their original times, before
 // cancellations and edits) from the first that may end after from, while yield returns true.
-func (s Series) walk(from time.Time, yield func(key string, sp Span) bool) {
+func (s Series) walk(from time.Time, yield func(sp Span) bool) {
 	first, ok := span(s.Fields.Start, s.Fields.End, s.Fields.AllDay)
 	if !ok {
 		return
@@ -375,11 +375,11 @@ func (s Series) walk(from time.Time, yield func(key string, sp Span) bool) {
 	dur := first.End.Sub(first.Start)
 	r, ok := s.Fields.Rule()
 	if !ok {
-		yield(keyOf(first.Start, s.Fields.AllDay), first)
+		yield(first)
 		return
 	}
 	r.starts(first.Start, from.Add(-dur), func(t time.Time) bool {
-		return yield(keyOf(t, s.Fields.AllDay), Span{t, t.Add(dur)})
+		return yield(Span{t, t.Add(dur)})
 	})
 }
 
@@ -395,8 +395,8 @@ func (s Series) Has(key string) bool {
 	if at.IsZero() {
 		return false
 	}
-	s.walk(at, func(k string, sp Span) bool {
-		found = k == key
+	s.walk(at, func(sp Span) bool {
+		found = keyOf(sp.Start, s.Fields.AllDay) == key
 		return sp.Start.Before(at)
 	})
 	return found
@@ -429,15 +429,31 @@ func (s Series) Expand(from, to time.Time, limit int) (out []Occurrence, truncat
 				o.Description = *ov.Description
 			}
 		}
-		o.Start, o.End = Format(o.span, f.AllDay)
+		if !o.Edited && !f.AllDay { // the key is the start, written alike
+			o.Start, o.End = key, o.span.End.UTC().Format(time.RFC3339)
+		} else {
+			o.Start, o.End = Format(o.span, f.AllDay)
+		}
 		return o, !slices.Contains(s.Cancelled, key) && Overlaps(o.span, from, to)
 	}
-	seen := map[string]bool{}
-	s.walk(from, func(key string, sp Span) bool {
+	// Without edits an occurrence outside the window is passed over before it is named (most of
+	// what a series walks through on its way to the window).
+	edits := len(s.Overrides) > 0
+	var seen map[string]bool
+	if edits {
+		seen = map[string]bool{}
+	}
+	s.walk(from, func(sp Span) bool {
 		if !sp.Start.Before(to) {
 			return false
 		}
-		seen[key] = true
+		if !edits && !Overlaps(sp, from, to) {
+			return true
+		}
+		key := keyOf(sp.Start, f.AllDay)
+		if edits {
+			seen[key] = true
+		}
 		if o, ok := make1(key, sp); ok {
 			out = append(out, o)
 		}
@@ -486,7 +502,7 @@ func (s Series) Bounds() (first, last time.Time) {
 		if r.Count == 0 && r.Until == "" {
 			return first, time.Time{}
 		}
-		s.walk(sp.Start, func(_ string, o Span) bool {
+		s.walk(sp.Start, func(o Span) bool {
 			if o.End.After(last) {
 				last = o.End
 			}

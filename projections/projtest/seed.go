@@ -461,8 +461,11 @@ func CountLeads(tb testing.TB, db *readmodels.DB) int64 {
 // Concurrently measures run at 32 concurrent callers (30 calls each per b.N) and reports the
 // p50 and p99 latencies in milliseconds: how the benchmarks of read queries measure, beside a
 // reference query in the same run.
-func Concurrently(b *testing.B, run func() error) {
-	const workers, each = 32, 30
+func Concurrently(b *testing.B, run func() error) { Callers(b, 32, 30, run) }
+
+// Callers measures run at the given number of concurrent callers (each calls it each times per
+// b.N) and reports the p50 and p99 latencies in milliseconds; one caller measures a reader alone.
+func Callers(b *testing.B, workers, each int, run func() error) {
 	lat := make([]time.Duration, 0, workers*each*b.N)
 	var mu sync.Mutex
 	b.ResetTimer()

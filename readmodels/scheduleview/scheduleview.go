@@ -370,6 +370,29 @@ const MaxWindowOwners = 1000
 // have, not what the table holds; only a reader who sees everyone (or more than MaxWindowOwners
 // owners) walks the series-end index.
 func (v *Views) Window(ctx context.Context, q Query, from, to time.Time) ([]*Entry, bool, error) {
+	return v.window(ctx, q, from, to, table)
+}
+
+// calendarCols are what the calendar reads of a row: what an occurrence shows and who may change
+// it, and the timing state only of a series (a single entry's one occurrence is its columns).
+var calendarCols = append(table.Only("id", "title", "location", "all_day", "recurrence", "related_kind", "related_id", "related_name",
+	"start_at", "end_at", "owner_id", "owner_name", "creator_id", "version"),
+	readmodels.Col[Entry]{Name: "CASE WHEN recurrence = '' THEN '' ELSE state END", Dest: func(e *Entry) (any, func()) {
+		var s string
+		return &s, func() {
+			if s != "" {
+				_ = json.Unmarshal([]byte(s), &e.State)
+			}
+		}
+	}})
+
+// CalendarWindow is Window reading only what the calendar expands and shows (no description, no
+// participants or reminders; the state only of series): a manager's month is thousands of rows.
+func (v *Views) CalendarWindow(ctx context.Context, q Query, from, to time.Time) ([]*Entry, bool, error) {
+	return v.window(ctx, q, from, to, calendarCols)
+}
+
+func (v *Views) window(ctx context.Context, q Query, from, to time.Time, cols readmodels.Table[Entry]) ([]*Entry, bool, error) {
 	t, m := v.Gens.Table(Projection, "schedules"), v.Gens.Table(Projection, "schedule_members")
 	where, args := []string{"series_end > ?", "start_at < ?"}, []any{v.Dialect.Time(from), v.Dialect.Time(to)}
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
@@ -444,13 +467,13 @@ func (v *Views) Window(ctx context.Context, q Query, from, to time.Time) ([]*Ent
 	seen := map[uuid.UUID]bool{}
 	var out []*Entry
 	for _, a := range arms {
-		rows, err := v.SQL.QueryContext(ctx, v.Q(`SELECT `+Columns+` FROM `+t+` WHERE `+strings.Join(where, " AND ")+` AND (`+a.cond+`) LIMIT ?`),
+		rows, err := v.SQL.QueryContext(ctx, v.Q(`SELECT `+cols.Select()+` FROM `+t+` WHERE `+strings.Join(where, " AND ")+` AND (`+a.cond+`) LIMIT ?`),
 			append(append(slices.Clone(args), a.args...), MaxWindowEntries+1)...)
 		if err != nil {
 			return nil, false, err
 		}
 		for rows.Next() {
-			e, err := Scan(rows)
+			e, err := cols.Scan(rows)
 			if err != nil {
 				rows.Close()
 				return nil, false, err

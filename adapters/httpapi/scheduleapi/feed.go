@@ -32,7 +32,13 @@ type FeedTask struct {
 // sortSlots orders a calendar's occurrences by start, then entry and occurrence (a total order:
 // no allocation per comparison, no stable sort needed).
 func sortSlots(s []Slot) {
-	slices.SortFunc(s, func(a, b Slot) int {
+	// A slot is large: order their indexes, then move each slot once.
+	idx := make([]int32, len(s))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		a, b := &s[i], &s[j]
 		if c := a.sortKey.Compare(b.sortKey); c != 0 {
 			return c
 		}
@@ -41,6 +47,11 @@ func sortSlots(s []Slot) {
 		}
 		return strings.Compare(a.Occurrence, b.Occurrence)
 	})
+	sorted := make([]Slot, len(s))
+	for k, i := range idx {
+		sorted[k] = s[i]
+	}
+	copy(s, sorted)
 }
 
 // FeedPath is where a feed is served: the API prefix, then this and the secret.

@@ -296,7 +296,7 @@ func (a api) calendar(r *http.Request) (httpkit.Reply, error) {
 	if err := a.Kit.WaitFor(r, projection...); err != nil {
 		return httpkit.Reply{}, err
 	}
-	entries, truncated, err := a.Views.Window(r.Context(), q, *from, *to)
+	entries, truncated, err := a.Views.CalendarWindow(r.Context(), q, *from, *to)
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
@@ -310,7 +310,7 @@ const MaxSlots = 5000
 
 // Expand lists the entries' occurrences in the window, earliest first (at most MaxSlots).
 func Expand(entries []*scheduleview.Entry, from, to time.Time) ([]Slot, bool) {
-	slots := []Slot{}
+	slots := make([]Slot, 0, min(2*len(entries), MaxSlots+1))
 	more := false
 	for _, e := range entries {
 		if len(slots) > MaxSlots { // the answer is cut anyway: expand no further
