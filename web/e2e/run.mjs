@@ -175,7 +175,7 @@ async function step(name, fn) {
     for (const [i, pg] of browser.contexts().flatMap((c) => c.pages()).entries()) {
       await pg.screenshot({ path: join(tmpdir(), `e2e-fail-${results.length}-${i}.png`) }).catch(() => {});
       const text = await pg.evaluate(() => document.body?.innerText ?? '').catch(() => '');
-      console.log(`     page ${i}: ${pg.url()}\n       ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
+      console.log(`     page ${i}: ${pg.url()}\n       ${text.replace(/\s+/g, ' ').slice(0, 1500)}`);
     }
   }
 }
