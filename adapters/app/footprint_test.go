@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // database/sql driver "sqlite", to checkpoint the files before measuring
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/commands/customercmd"
@@ -53,7 +54,7 @@ var footprintRounds, footprintRound = envInt("CHRONICLE_FOOTPRINT_ROUNDS", 5), 1
 // indexes would grow for as long as the test runs, which no production database shows. SQLite
 // reuses freed pages by itself.
 func TestDiskFootprint(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			h := apitest.New(t, engine)

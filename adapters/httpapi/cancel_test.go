@@ -19,6 +19,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
 // TestClientDisconnectIsCanceledNotInternal: a client that goes away while its create waits for
@@ -26,7 +27,7 @@ import (
 // nor in the metrics: the command is counted with outcome "canceled", the log has it at debug
 // level and no error line, and nothing was written.
 func TestClientDisconnectIsCanceledNotInternal(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			var log syncBuffer

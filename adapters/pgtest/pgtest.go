@@ -11,12 +11,36 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
+
+// EnvEngines names the variable that narrows the engines the application's tests run on
+// (comma-separated: sqlite, postgres; both when unset). `make test` runs them on PostgreSQL under
+// the race detector, then on SQLite without it (see the Makefile).
+const EnvEngines = "CHRONICLE_TEST_ENGINES"
+
+// Engines are the engines the application's tests run on (CHRONICLE_TEST_ENGINES, else both).
+func Engines() []string {
+	v := strings.TrimSpace(os.Getenv(EnvEngines))
+	if v == "" {
+		return []string{"sqlite", "postgres"}
+	}
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		switch e = strings.TrimSpace(e); e {
+		case "sqlite", "postgres":
+			out = append(out, e)
+		default:
+			panic(EnvEngines + ": unknown engine " + e + " (sqlite, postgres)")
+		}
+	}
+	return out
+}
 
 // EnvURL names the variable holding the base URL of a test database.
 const EnvURL = "CHRONICLE_TEST_POSTGRES_URL"

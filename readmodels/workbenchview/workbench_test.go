@@ -55,7 +55,7 @@ func TestLargeOwner(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("WORKBENCH_ROWS")); err == nil && n > 0 {
 		rows = n // e.g. WORKBENCH_ROWS=100000 for the figure in docs/api.md
 	}
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			db := open(t, engine)

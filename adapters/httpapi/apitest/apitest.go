@@ -137,7 +137,7 @@ func NewLogged(t *testing.T, engine string, logger *slog.Logger, clock ...comman
 
 // Engines runs f on a fresh application on each engine, in parallel subtests.
 func Engines(t *testing.T, f func(t *testing.T, h *Harness)) {
-	for _, e := range []string{"sqlite", "postgres"} {
+	for _, e := range pgtest.Engines() {
 		t.Run(e, func(t *testing.T) {
 			t.Parallel()
 			f(t, New(t, e))

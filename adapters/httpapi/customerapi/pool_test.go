@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
 func TestCustomerPool(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			clock := &apitest.FakeClock{}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
 // importIDs are the ids of an import list page, in order.
@@ -168,7 +169,7 @@ func TestImportHistoryScope(t *testing.T) {
 // TestImportHistoryInterrupted: an import whose process stopped (no progress for 10 minutes) is
 // listed and filtered as failed, with the detail that says so.
 func TestImportHistoryInterrupted(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			clock := &apitest.FakeClock{}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
 // reportFile has two bad rows (one with Chinese text and a cell that starts with =), an unknown
@@ -141,7 +142,7 @@ func TestImportErrorReport(t *testing.T) {
 // every row and streams the whole report, in file order; the server's heap stays far below the
 // report's size.
 func TestImportErrorReportOf100000Rows(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) { // one engine at a time: the heap is the process's
 			h := apitest.New(t, engine)
 			admin := h.Login("admin", apitest.AdminPassword)

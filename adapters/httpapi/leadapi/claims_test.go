@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
@@ -88,7 +89,7 @@ func TestParallelClaimsRespectTheCap(t *testing.T) {
 // between the two appends) counts while the claim could still be on its way, and not after; one
 // whose lead was claimed by someone else first counts for nothing.
 func TestClaimLedgerEntryWithoutClaim(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			clock := &apitest.FakeClock{}

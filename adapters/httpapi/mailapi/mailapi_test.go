@@ -13,6 +13,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
 	"github.com/chronicle-crm/chronicle/adapters/mailer/smtptest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/readmodels/notifyview"
 )
 
@@ -20,7 +21,7 @@ const smtpPassword = "s3cret-Smtp-pw!"
 
 // engines runs f on a fresh application with a clock the test moves, on each engine.
 func engines(t *testing.T, f func(t *testing.T, h *apitest.Harness, clock *apitest.FakeClock)) {
-	for _, e := range []string{"sqlite", "postgres"} {
+	for _, e := range pgtest.Engines() {
 		t.Run(e, func(t *testing.T) {
 			t.Parallel()
 			clock := &apitest.FakeClock{}

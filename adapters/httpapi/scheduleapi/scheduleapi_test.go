@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -238,7 +239,7 @@ func TestSchedules(t *testing.T) {
 // their time comes, once however often it runs; the owner and the participants are notified; the
 // notices do not move the version an edit form holds.
 func TestScheduleReminders(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			clock := &apitest.FakeClock{}

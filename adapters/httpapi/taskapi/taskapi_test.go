@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
 func titles(r apitest.Resp) []string {
@@ -204,7 +205,7 @@ func TestTasks(t *testing.T) {
 // part of the task's state, so a restart or a second process cannot fire it again) — and these
 // notices do not move the version an open edit form holds.
 func TestTaskReminders(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			clock := &apitest.FakeClock{}

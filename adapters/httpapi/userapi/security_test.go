@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 
 	"github.com/pquerna/otp/totp"
@@ -313,7 +314,7 @@ func TestLockoutAndLoginAudit(t *testing.T) {
 // TestRecoveryCodeRegeneration: a new set of recovery codes needs a fresh one-time code; the old
 // codes stop working.
 func TestRecoveryCodeRegeneration(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			clock := &apitest.FakeClock{}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/workbenchview"
@@ -65,7 +66,7 @@ func weeks(body map[string]any) []int {
 // TestWorkbench seeds two sales users in different departments, a manager over one of them and the
 // pools, and checks every figure exactly, for each reader and scope, on both engines.
 func TestWorkbench(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
+	for _, engine := range pgtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			clock := &apitest.FakeClock{}
