@@ -58,7 +58,7 @@ func (t Table[R]) Args(d Dialect, r *R) []any {
 func (t Table[R]) Scan(row Scanner) (*R, error) {
 	r := new(R)
 	dests := make([]any, 0, len(t))
-	var after []func()
+	after := make([]func(), 0, len(t))
 	for _, c := range t {
 		if c.Dest == nil {
 			continue

@@ -408,6 +408,12 @@ const MaxExpanded = 5000
 // Expand lists the occurrences that overlap [from, to), in order of their (edited) start,
 // without cancelled ones, at most limit (and MaxExpanded); truncated reports that more exist.
 func (s Series) Expand(from, to time.Time, limit int) (out []Occurrence, truncated bool) {
+	return s.ExpandInto(nil, from, to, limit)
+}
+
+// ExpandInto is Expand appending to dst[:0] (a caller expanding many series reuses one buffer).
+func (s Series) ExpandInto(dst []Occurrence, from, to time.Time, limit int) (out []Occurrence, truncated bool) {
+	out = dst[:0]
 	if limit <= 0 || limit > MaxExpanded {
 		limit = MaxExpanded
 	}

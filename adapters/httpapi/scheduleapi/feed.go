@@ -47,11 +47,25 @@ func sortSlots(s []Slot) {
 		}
 		return strings.Compare(a.Occurrence, b.Occurrence)
 	})
-	sorted := make([]Slot, len(s))
-	for k, i := range idx {
-		sorted[k] = s[i]
+	// s[k] takes the slot at idx[k]: follow each cycle of the permutation, moving each slot once
+	// (a moved place is marked -1)
+	for start := range s {
+		if idx[start] < 0 {
+			continue
+		}
+		held := s[start]
+		k := start
+		for {
+			from := int(idx[k])
+			idx[k] = -1
+			if from == start {
+				s[k] = held
+				break
+			}
+			s[k] = s[from]
+			k = from
+		}
 	}
-	copy(s, sorted)
 }
 
 // FeedPath is where a feed is served: the API prefix, then this and the secret.

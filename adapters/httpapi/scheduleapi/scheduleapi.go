@@ -312,6 +312,7 @@ const MaxSlots = 5000
 func Expand(entries []*scheduleview.Entry, from, to time.Time) ([]Slot, bool) {
 	slots := make([]Slot, 0, min(2*len(entries), MaxSlots+1))
 	more := false
+	var occ []schedule.Occurrence // one buffer for every series' occurrences
 	for _, e := range entries {
 		if len(slots) > MaxSlots { // the answer is cut anyway: expand no further
 			more = true
@@ -328,7 +329,8 @@ func Expand(entries []*scheduleview.Entry, from, to time.Time) ([]Slot, bool) {
 				RelatedName: e.RelatedName, Version: e.Version, sortKey: sp.Start})
 			continue
 		}
-		occ, truncated := e.Series().Expand(from, to, MaxSlots+1-len(slots))
+		var truncated bool
+		occ, truncated = e.Series().ExpandInto(occ, from, to, MaxSlots+1-len(slots))
 		more = more || truncated
 		for _, o := range occ {
 			slots = append(slots, Slot{ScheduleID: e.ID, Occurrence: o.Key, Start: o.Start, End: o.End, AllDay: e.AllDay, Title: o.Title,

@@ -1,0 +1,59 @@
+package scheduleapi
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// sortSlots orders a permutation of indexes and moves each slot once along its cycles: the result
+// must be the order a plain sort of the slots gives, for any input (ties broken by entry and
+// occurrence).
+func TestSortSlotsIsASort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	ids := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
+	for n := range 200 {
+		s := make([]Slot, n)
+		for i := range s {
+			at := base.Add(time.Duration(r.IntN(20)) * time.Hour)
+			s[i] = Slot{ScheduleID: ids[r.IntN(len(ids))], Occurrence: at.Add(time.Duration(r.IntN(3)) * time.Minute).Format(time.RFC3339), sortKey: at,
+				Title: string(rune('a' + i%26))}
+		}
+		want := slices.Clone(s)
+		slices.SortStableFunc(want, func(a, b Slot) int {
+			if c := a.sortKey.Compare(b.sortKey); c != 0 {
+				return c
+			}
+			if c := bytes.Compare(a.ScheduleID[:], b.ScheduleID[:]); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Occurrence, b.Occurrence)
+		})
+		got := slices.Clone(s)
+		sortSlots(got)
+		for i := range got {
+			// equal keys may come in either order; the keys themselves must match, and every slot
+			// must still be there once
+			if !got[i].sortKey.Equal(want[i].sortKey) || got[i].ScheduleID != want[i].ScheduleID || got[i].Occurrence != want[i].Occurrence {
+				t.Fatalf("n=%d: slot %d is %+v, want %+v", n, i, got[i], want[i])
+			}
+		}
+		titles := func(x []Slot) []string {
+			var o []string
+			for _, v := range x {
+				o = append(o, v.Title)
+			}
+			slices.Sort(o)
+			return o
+		}
+		if !slices.Equal(titles(got), titles(s)) {
+			t.Fatalf("n=%d: slots lost or duplicated", n)
+		}
+	}
+}
