@@ -225,7 +225,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.Logger.Error("handler panicked", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.Logger.Error("handler panicked", "path", httpkit.LogPath(r.URL.Path), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				httpkit.WriteProblem(w, r, s.Logger, fmt.Errorf("panic: %v", v))
 			}
 		}()

@@ -19,7 +19,8 @@ type Sealer interface {
 func (h *Service) SetSealer(s Sealer) { h.sealer = s }
 
 // SMTPInput is the whole outgoing mail server setting. Password is in clear here only: nil keeps
-// the one set, "" removes it, anything else is sealed before it is recorded. An empty Host
+// the one set (only while the host, port, TLS mode and user name stay the same), "" removes it,
+// anything else is sealed before it is recorded. An empty Host
 // removes the server (and its password): nothing is e-mailed.
 type SMTPInput struct {
 	Host     string
@@ -40,10 +41,18 @@ func (h *Service) UpdateSMTP(ctx context.Context, m commands.Meta, in SMTPInput)
 		return commands.Result{}, commands.ErrForbidden
 	}
 	change := func(s *settings.Settings) error {
+		cur := s.SMTP()
 		next := settings.SMTP{Host: in.Host, Port: in.Port, TLS: in.TLS, Username: in.Username, From: in.From,
-			PasswordSealed: s.SMTP().PasswordSealed}
+			PasswordSealed: cur.PasswordSealed}
+		// The password kept is the one entered for this server and this account: pointed
+		// elsewhere (another host, port, TLS mode or user name), the stored password would be sent
+		// to whoever answers there, so a change of server asks for it again ("" for none).
+		moved := in.Host != cur.Host || in.Port != cur.Port || in.TLS != cur.TLS || in.Username != cur.Username
 		if in.Host == "" {
 			next = settings.SMTP{}
+		} else if in.Password == nil && moved && cur.PasswordSealed != "" {
+			return &settings.ValidationError{Field: "smtp.password",
+				Message: "the server or the user name changed: enter the password again (an empty one for none)"}
 		} else if in.Password != nil {
 			next.PasswordSealed = ""
 			if *in.Password != "" {

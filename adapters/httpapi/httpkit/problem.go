@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -243,9 +244,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, logger *slog.Logger, e
 	if logger != nil {
 		switch {
 		case p.Code == canceled.Code && gone:
-			logger.Debug("request canceled", "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()), "error", err)
+			logger.Debug("request canceled", "method", r.Method, "path", LogPath(r.URL.Path), "request_id", RequestID(r.Context()), "error", err)
 		case p.Code == canceled.Code, p.Status == http.StatusInternalServerError:
-			logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()), "error", err)
+			logger.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "request_id", RequestID(r.Context()), "error", err)
 		}
 	}
 	p.Type = "https://chronicle-crm.dev/problems/" + p.Code
@@ -299,4 +300,18 @@ func putJSONBuffer(b *bytes.Buffer) {
 	if b.Cap() <= 1<<20 {
 		jsonBuffers.Put(b)
 	}
+}
+
+// secretPaths are the path prefixes whose rest is a secret (a calendar feed's token: whoever holds
+// the URL reads the feed).
+var secretPaths = []string{"/calendar/feed/"}
+
+// LogPath is a request path as logs may keep it: the secret of a secret URL replaced.
+func LogPath(path string) string {
+	for _, p := range secretPaths {
+		if i := strings.Index(path, p); i >= 0 && len(path) > i+len(p) {
+			return path[:i+len(p)] + "[secret]"
+		}
+	}
+	return path
 }

@@ -90,6 +90,18 @@ func TestSMTPSettings(t *testing.T) {
 		if r.Body["passwordSet"] != true {
 			t.Fatalf("the password was dropped: %s", r.Raw)
 		}
+		// The kept password never follows the settings to another server: a new host, port, TLS
+		// mode or user name without a password is refused and changes nothing (else anyone who may
+		// edit the settings could send the stored password to a server of theirs with the test).
+		for field, v := range map[string]any{"host": "attacker.example", "port": srv.Port + 1, "tls": "starttls", "username": "other"} {
+			body := map[string]any{"host": srv.Host, "port": srv.Port, "tls": "none", "username": "crm", "from": "Chronicle CRM <crm@example.com>"}
+			body[field] = v
+			apitest.FieldErr(t, h.Must(h.Do("PUT", "/api/v1/settings/smtp", admin, body), 422), "smtp.password", "")
+		}
+		if r := h.Must(h.Do("GET", "/api/v1/settings/smtp", admin, nil, "X-Chronicle-Min-Position", h.Head()), 200); r.Body["host"] != srv.Host ||
+			r.Body["username"] != "crm" || r.Body["passwordSet"] != true {
+			t.Fatalf("a refused change changed the settings: %s", r.Raw)
+		}
 		apitest.FieldErr(t, h.Must(h.Do("POST", "/api/v1/settings/smtp/test", admin, map[string]any{"to": "not an address"}), 422), "to", "")
 		r = h.Must(h.Do("POST", "/api/v1/settings/smtp/test", admin, map[string]any{"to": "admin@example.com"}), 200)
 		msgs := srv.Messages()

@@ -306,9 +306,19 @@ func (b *icsWriter) line(lines ...string) {
 	}
 }
 
-// prop writes a text property, escaped (RFC 5545 §3.3.11).
+// icsText escapes a TEXT value (RFC 5545 §3.3.11).
+var icsText = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
+
+// prop writes a text property, escaped (RFC 5545 §3.3.11), without the control characters a TEXT
+// value may not hold (§3.1: CONTROL, all but HTAB; line breaks are escaped first), which some
+// calendar programs answer by refusing the whole feed.
 func (b *icsWriter) prop(name, text string) {
-	b.line(name + ":" + strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`).Replace(text))
+	b.line(name + ":" + strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t') || r == 0x7f {
+			return -1
+		}
+		return r
+	}, icsText.Replace(text)))
 }
 
 func (b *icsWriter) times(start, end string, allDay bool) {

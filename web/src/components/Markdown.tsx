@@ -18,8 +18,10 @@ export function safeHref(raw: string): string | null {
   }
 }
 
-// code first (its content is literal), then links, bold, italic
-const inlineRe = /`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*|__(.+?)__|\*(.+?)\*|_(.+?)_/;
+// code first (its content is literal), then links, bold, italic; every span is bounded (1,000
+// characters), so that a long line of openers that never close (a 20,000-character "[[[[…" or
+// "*a *b …") costs a bounded scan from each, not one to the end of the line from each
+const inlineRe = /`([^`]{1,1000})`|\[([^\]]{1,1000})\]\(([^)\s]{1,1000})\)|\*\*(.{1,1000}?)\*\*|__(.{1,1000}?)__|\*(.{1,1000}?)\*|_(.{1,1000}?)_/;
 
 /** Inline Markdown as React nodes. */
 function inline(text: string, key = 'i'): ReactNode[] {

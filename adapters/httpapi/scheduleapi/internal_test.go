@@ -57,3 +57,14 @@ func TestSortSlotsIsASort(t *testing.T) {
 		}
 	}
 }
+
+// A text property is escaped and holds no control character but HTAB (RFC 5545 §3.1, §3.3.11):
+// a title or a description with a NUL, a vertical tab or an escape would otherwise make some
+// calendar programs refuse the whole feed.
+func TestICSTextProperty(t *testing.T) {
+	var b icsWriter
+	b.prop("SUMMARY", "拜访;客户,A\\B\r\nline2\x00\x0b\x1b\x7f\tend")
+	if got, want := b.String(), "SUMMARY:拜访\\;客户\\,A\\\\B\\nline2\tend\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
