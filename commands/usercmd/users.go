@@ -70,6 +70,9 @@ type CreateUser struct {
 	Roles        []string
 	DepartmentID uuid.UUID
 	SuperiorID   uuid.UUID
+	// Email is the user's e-mail address ("": none), where notifications and password-reset
+	// links go; the user may change it later under their own preferences.
+	Email string
 }
 
 // Create makes an account; it needs users.manage.
@@ -101,7 +104,11 @@ func (h *Users) create(ctx context.Context, m commands.Meta, c CreateUser, check
 	if checkRoles {
 		rolesErr = h.rolesExist(ctx, c.Roles)
 	}
-	if err := errors.Join(pwErr, err, rolesErr, h.placementOK(ctx, c.ID, c.DepartmentID, c.SuperiorID)); err != nil {
+	var mailErr error
+	if err == nil && c.Email != "" {
+		mailErr = u.ChangePreferences(user.PreferencesChange{Email: &c.Email}, h.clock())
+	}
+	if err := errors.Join(pwErr, err, rolesErr, mailErr, h.placementOK(ctx, c.ID, c.DepartmentID, c.SuperiorID)); err != nil {
 		return commands.Result{}, err
 	}
 	if holder, err := h.names.Reserve(ctx, m, commands.UsernameKey(u.Username()), c.ID); err != nil || holder != uuid.Nil {
@@ -140,7 +147,13 @@ func (h *Users) placementOK(ctx context.Context, id, dept, superior uuid.UUID) e
 }
 
 // EditUser changes an account; nil fields stay.
-type EditUser = user.Edit
+type EditUser struct {
+	user.Edit
+	// Email sets the user's e-mail address ("" removes it; nil leaves it): an administrator
+	// enters it for a user who has none, so that password-reset links and e-mailed notifications
+	// reach them. It is recorded as the preference the user keeps (and may change) themselves.
+	Email *string
+}
 
 // Update edits profile, roles, department or superior (users.manage).
 func (h *Users) Update(ctx context.Context, m commands.Meta, id uuid.UUID, c EditUser) (commands.Result, error) {
@@ -163,7 +176,13 @@ func (h *Users) Update(ctx context.Context, m commands.Meta, id uuid.UUID, c Edi
 	if err := errors.Join(errs...); err != nil {
 		return commands.Result{}, err
 	}
-	return h.repo.Update(ctx, m, id, func(u *user.User) error { return u.Update(c, m.Actor.ID, h.clock()) })
+	return h.repo.Update(ctx, m, id, func(u *user.User) error {
+		err := u.Update(c.Edit, m.Actor.ID, h.clock())
+		if err == nil && c.Email != nil {
+			err = u.ChangePreferences(user.PreferencesChange{Email: c.Email}, h.clock())
+		}
+		return err
+	})
 }
 
 // SetDisabled disables (ending every session) or enables an account (users.manage).

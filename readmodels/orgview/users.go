@@ -44,6 +44,9 @@ type User struct {
 	// Language and TimeZone are the user's own preferences ("": never chosen).
 	Language string `json:"-"`
 	TimeZone string `json:"-"`
+	// Email is the user's e-mail address ("": none), shown to the user and to administrators of
+	// accounts only (like the username).
+	Email string `json:"email,omitempty"`
 }
 
 // OrgDDL creates the organisation tables of one generation.
@@ -96,7 +99,7 @@ func OrgDDL(gen int) []string {
 }
 
 const userColumns = `id, username, display_name, roles, password_hash, disabled, created_at, version, department_id, superior_id, dept_path, superior_path, locked_until,
-	two_factor, language, time_zone`
+	two_factor, language, time_zone, email`
 
 func scanUser(row readmodels.Scanner) (*User, string, error) {
 	var (
@@ -106,7 +109,7 @@ func scanUser(row readmodels.Scanner) (*User, string, error) {
 		created, until readmodels.Time
 	)
 	if err := row.Scan(&id, &u.Username, &u.DisplayName, &rl, &hash, &u.Disabled, &created, &u.Version, &dept, &superior, &u.DeptPath, &u.SuperiorPath, &until,
-		&u.TwoFactor, &u.Language, &u.TimeZone); err != nil {
+		&u.TwoFactor, &u.Language, &u.TimeZone, &u.Email); err != nil {
 		return nil, "", err
 	}
 	if until.Valid {

@@ -282,7 +282,7 @@ func TestPasswordReset(t *testing.T) {
 	engines(t, func(t *testing.T, h *apitest.Harness, clock *apitest.FakeClock) {
 		admin := h.Login("admin", apitest.AdminPassword)
 		_, zhang := h.CreateUser(admin, "zhangsan", "sales")
-		_, wang := h.CreateUser(admin, "wangwu", "sales")
+		wangID, wang := h.CreateUser(admin, "wangwu", "sales")
 		srv := setUp(t, h, admin)
 		h.Must(h.Do("PUT", "/api/v1/me/notification-preferences", zhang, map[string]any{"email": "zhang@example.com"}), 200)
 		ask := func(login string) (apitest.Resp, time.Duration) {
@@ -361,6 +361,14 @@ func TestPasswordReset(t *testing.T) {
 		runMailer(t, h)
 		if got := len(srv.Messages()) - 2; got != 3 {
 			t.Fatalf("%d links in an hour, want 3", got)
+		}
+		// A user who never entered an address gets one from an administrator, and then the link.
+		h.Must(h.Do("PATCH", "/api/v1/users/"+wangID, admin, map[string]any{"email": "wang@example.com"}), 200)
+		sent := len(srv.Messages())
+		ask("wangwu")
+		runMailer(t, h)
+		if msgs := srv.Messages(); len(msgs) != sent+1 || msgs[sent].To != "wang@example.com" || !strings.Contains(msgs[sent].Body, "reset-password?token=") {
+			t.Fatalf("reset e-mails after the administrator entered wangwu's address: %+v", msgs[sent:])
 		}
 		// Per client address: 10 requests in 15 minutes (confirmations count too), then 429.
 		var r apitest.Resp

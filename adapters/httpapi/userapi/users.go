@@ -11,6 +11,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/domain/role"
+	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/readmodels/orgview"
 )
 
@@ -24,6 +25,7 @@ type UserCreate struct {
 	Roles        []string `json:"roles"`
 	DepartmentID string   `json:"departmentId"`
 	SuperiorID   string   `json:"superiorId"`
+	Email        string   `json:"email"`
 }
 
 // UserPatch is the body of PATCH /api/v1/users/{id}; null clears departmentId or superiorId.
@@ -32,6 +34,7 @@ type UserPatch struct {
 	Roles        httpkit.Opt[[]string] `json:"roles"`
 	DepartmentID httpkit.Opt[string]   `json:"departmentId"`
 	SuperiorID   httpkit.Opt[string]   `json:"superiorId"`
+	Email        httpkit.Opt[string]   `json:"email"`
 }
 
 func (a api) user(ctx context.Context, actor access.Actor, id uuid.UUID) (*orgview.User, error) {
@@ -51,7 +54,7 @@ func directoryView(actor access.Actor, u *orgview.User) *orgview.User {
 		return u
 	}
 	c := *u
-	c.Username = ""
+	c.Username, c.Email = "", ""
 	return &c
 }
 
@@ -60,7 +63,7 @@ func (a api) createUser(r *http.Request) (httpkit.Reply, error) {
 	if err := a.Kit.Decode(r, &in); err != nil {
 		return httpkit.Reply{}, err
 	}
-	c := usercmd.CreateUser{Username: in.Username, Password: in.Password, DisplayName: in.DisplayName, Roles: in.Roles}
+	c := usercmd.CreateUser{Username: in.Username, Password: in.Password, DisplayName: in.DisplayName, Roles: in.Roles, Email: in.Email}
 	if in.Role != "" {
 		c.Roles = append([]string{in.Role}, c.Roles...)
 	}
@@ -100,7 +103,7 @@ func (a api) listUsers(r *http.Request) (httpkit.Reply, error) {
 }
 
 func (a api) updateUser(ctx context.Context, m commands.Meta, id uuid.UUID, in *UserPatch) (commands.Result, error) {
-	c := usercmd.EditUser{DisplayName: in.DisplayName.Ptr(), Roles: in.Roles.Ptr()}
+	c := usercmd.EditUser{Edit: user.Edit{DisplayName: in.DisplayName.Ptr(), Roles: in.Roles.Ptr()}, Email: in.Email.Ptr()}
 	var err error
 	if c.DepartmentID, err = httpkit.OptionalID("departmentId", in.DepartmentID); err == nil {
 		c.SuperiorID, err = httpkit.OptionalID("superiorId", in.SuperiorID)

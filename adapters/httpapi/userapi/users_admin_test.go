@@ -72,3 +72,57 @@ func TestUserAdministration(t *testing.T) {
 		h.Must(h.Do("POST", "/api/v1/users/"+me+"/disable", admin, nil), 422)
 	})
 }
+
+// TestAdministratorEntersEmail: an administrator gives an account its e-mail address when creating
+// or editing it (so that a user who never entered one can still receive a password-reset link);
+// the address is shown to the user and to administrators only; a bad address is 422 and records
+// nothing.
+func TestAdministratorEntersEmail(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		created := h.Must(h.Do("POST", "/api/v1/users", admin, map[string]any{"username": "li.mail", "password": apitest.PasswordOf("li.mail"),
+			"displayName": "李邮", "role": "sales", "email": "li@example.com"}), 201)
+		id := created.Body["id"].(string)
+		if created.Body["email"] != "li@example.com" {
+			t.Fatalf("created: %s", created.Raw)
+		}
+		li := h.Login("li.mail", apitest.PasswordOf("li.mail"))
+		_, other := h.CreateUser(admin, "zhao.other", "sales")
+		if got := h.Must(h.Do("GET", "/api/v1/users/"+id, li, nil), 200).Body["email"]; got != "li@example.com" {
+			t.Fatalf("the user sees their address as %v", got)
+		}
+		if got, ok := h.Must(h.Do("GET", "/api/v1/users/"+id, other, nil), 200).Body["email"]; ok {
+			t.Fatalf("another user sees the address %v", got)
+		}
+		prefs := h.Must(h.Do("GET", "/api/v1/me/notification-preferences", li, nil), 200)
+		if prefs.Body["email"] != "li@example.com" {
+			t.Fatalf("the user's own preferences: %s", prefs.Raw)
+		}
+
+		before := h.Head()
+		bad := h.Must(h.Do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"email": "not an address", "displayName": "李某"}), 422)
+		apitest.FieldErr(t, bad, "email", "invalid_email")
+		if h.Head() != before {
+			t.Fatal("a refused edit recorded events")
+		}
+		h.Must(h.Do("POST", "/api/v1/users", admin, map[string]any{"username": "qian.bad", "password": apitest.PasswordOf("qian.bad"),
+			"displayName": "钱", "role": "sales", "email": "qian@"}), 422)
+		if h.Head() != before {
+			t.Fatal("a refused creation recorded events")
+		}
+
+		v := h.Must(h.Do("GET", "/api/v1/users/"+id, admin, nil), 200).Body["version"]
+		up := h.Must(h.Do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"email": "li.new@example.com"}, "If-Match", fmt.Sprint(v)), 200)
+		if up.Body["email"] != "li.new@example.com" {
+			t.Fatalf("after the edit: %s", up.Raw)
+		}
+		prefs = h.Must(h.Do("GET", "/api/v1/me/notification-preferences", li, nil, "X-Chronicle-Min-Position", up.Header.Get("X-Chronicle-Position")), 200)
+		if prefs.Body["email"] != "li.new@example.com" {
+			t.Fatalf("the user's own preferences after the administrator's edit: %s", prefs.Raw)
+		}
+		cleared := h.Must(h.Do("PATCH", "/api/v1/users/"+id, admin, map[string]any{"email": ""}), 200)
+		if _, ok := cleared.Body["email"]; ok {
+			t.Fatalf("a removed address is still shown: %s", cleared.Raw)
+		}
+	})
+}

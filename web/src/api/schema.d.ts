@@ -9298,6 +9298,11 @@ export interface components {
             createdAt: string;
             /** Format: int64 */
             version: number;
+            /**
+             * Format: email
+             * @description The user's e-mail address (password-reset links and e-mailed notifications go to it); present only for the user themselves and administrators of accounts (users.manage), and only when set.
+             */
+            email?: string;
         };
         /**
          * @description Body of POST /api/v1/users. At least one role (role or roles) is required; every role must exist. Unknown fields are rejected (400 unknown_field).
@@ -9347,6 +9352,12 @@ export interface components {
              * @example 0190a5b0-7a8b-7c9d-8e0f-1a2b3c4d5e6f
              */
             superiorId?: string;
+            /**
+             * Format: email
+             * @description Optional: the user's e-mail address, so that password-reset links and e-mailed notifications reach them from the start; the user may change it under their own preferences. 422 invalid_email when it is not a bare address.
+             * @example zhangsan@example.com
+             */
+            email?: string;
         } | unknown | unknown;
         UserPage: {
             items: components["schemas"]["User"][];
@@ -9386,6 +9397,11 @@ export interface components {
              * @description An active user who does not report to this user; null or "" clears it.
              */
             superiorId?: string | null;
+            /**
+             * @description The user's e-mail address; "" removes it. Recorded as the user's own preference (it does not move the account's version). 422 invalid_email when it is not a bare address.
+             * @example zhangsan@example.com
+             */
+            email?: string;
         };
         /**
          * @example {

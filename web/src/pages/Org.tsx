@@ -193,10 +193,10 @@ function UserDialog({ user, open, onClose }: { user: User | null; open: boolean;
         onFinish={async (v) => {
           try {
             if (user) {
-              await run(() => call('PATCH', `/users/${user.id}`, { body: { displayName: v.displayName, roles: v.roles, departmentId: v.departmentId ?? null, superiorId: v.superiorId ?? null }, ifMatch: user.version }), { form, success: t('已保存', 'Saved'), historyPath: undefined, reload: onClose });
+              await run(() => call('PATCH', `/users/${user.id}`, { body: { displayName: v.displayName, roles: v.roles, departmentId: v.departmentId ?? null, superiorId: v.superiorId ?? null, email: (v.email ?? '').trim() }, ifMatch: user.version }), { form, success: t('已保存', 'Saved'), historyPath: undefined, reload: onClose });
             } else {
               const body: Record<string, unknown> = { ...v };
-              for (const k of ['departmentId', 'superiorId']) if (!body[k]) delete body[k];
+              for (const k of ['departmentId', 'superiorId', 'email']) if (!body[k]) delete body[k];
               await run(() => call('POST', '/users', { body }), { form, success: t('用户已创建', 'User created') });
             }
             onClose();
@@ -226,6 +226,14 @@ function UserDialog({ user, open, onClose }: { user: User | null; open: boolean;
         </Form.Item>
         <Form.Item name="superiorId" label={t('直属上级', 'Superior')}>
           <UserSelect activeOnly />
+        </Form.Item>
+        <Form.Item
+          name="email"
+          label={t('电子邮箱', 'E-mail')}
+          extra={t('找回密码链接与邮件通知发往此地址；用户也可在个人设置中修改', 'Password-reset links and e-mailed notifications go here; users may change it in their own settings')}
+          rules={[{ type: 'email', message: t('请输入有效的邮箱地址', 'Enter a valid e-mail address') }]}
+        >
+          <Input type="email" autoComplete="off" />
         </Form.Item>
         <button type="submit" hidden />
       </Form>
