@@ -17,9 +17,10 @@ type Col[R any] struct {
 	Name string
 	Type string // DDL after the name: "TEXT NOT NULL", "{time}", …
 	Arg  func(d Dialect, r *R) any
-	// Dest returns a scan destination and, when the scanned value needs converting, a function
-	// that stores it into r after the scan. Nil: the column is written, never read (search text).
-	Dest func(r *R) (any, func())
+	// Read returns a scan destination and the function that stores what was scanned into a row. A
+	// read of many rows makes the pair once and reuses it for every row (no allocation per column
+	// per row). Nil: the column is written, never read (search text).
+	Read func() (dest any, store func(r *R))
 }
 
 // Table is a view's columns in order.
@@ -29,7 +30,7 @@ type Table[R any] []Col[R]
 func (t Table[R]) Select() string {
 	var names []string
 	for _, c := range t {
-		if c.Dest != nil {
+		if c.Read != nil {
 			names = append(names, c.Name)
 		}
 	}
@@ -57,25 +58,66 @@ func (t Table[R]) Args(d Dialect, r *R) []any {
 // Scan reads one row of Select.
 func (t Table[R]) Scan(row Scanner) (*R, error) {
 	r := new(R)
-	dests := make([]any, 0, len(t))
-	after := make([]func(), 0, len(t))
-	for _, c := range t {
-		if c.Dest == nil {
-			continue
-		}
-		d, f := c.Dest(r)
-		dests = append(dests, d)
-		if f != nil {
-			after = append(after, f)
-		}
-	}
-	if err := row.Scan(dests...); err != nil {
+	if err := t.Reader().Into(row, r); err != nil {
 		return nil, err
 	}
-	for _, f := range after {
-		f()
-	}
 	return r, nil
+}
+
+// RowReader reads rows of a table's Select into records, with one set of scan destinations for
+// all of them: what a read of thousands of rows uses (a calendar month, an inbox page).
+type RowReader[R any] struct {
+	dests  []any
+	stores []func(*R)
+}
+
+// Reader is a RowReader of the table's readable columns.
+func (t Table[R]) Reader() *RowReader[R] {
+	rr := &RowReader[R]{dests: make([]any, 0, len(t)), stores: make([]func(*R), 0, len(t))}
+	for _, c := range t {
+		if c.Read == nil {
+			continue
+		}
+		d, f := c.Read()
+		rr.dests, rr.stores = append(rr.dests, d), append(rr.stores, f)
+	}
+	return rr
+}
+
+// All reads every row left in rows (and closes them).
+func (t Table[R]) All(rows *sql.Rows) ([]*R, error) {
+	defer rows.Close()
+	rr := t.Reader()
+	var out []*R
+	for rows.Next() {
+		r := new(R)
+		if err := rr.Into(rows, r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Dests are the scan destinations of a row (for DB.Stream); Store puts what was scanned into r.
+func (rr *RowReader[R]) Dests() []any { return rr.dests }
+
+// Store puts the row last scanned into Dests into r.
+func (rr *RowReader[R]) Store(r *R) {
+	for _, f := range rr.stores {
+		f(r)
+	}
+}
+
+// Into scans one row into r.
+func (rr *RowReader[R]) Into(row Scanner, r *R) error {
+	if err := row.Scan(rr.dests...); err != nil {
+		return err
+	}
+	for _, f := range rr.stores {
+		f(r)
+	}
+	return nil
 }
 
 // Only is a narrower read of the same rows: the table's readable columns of the names given, in
@@ -84,12 +126,12 @@ func (t Table[R]) Scan(row Scanner) (*R, error) {
 func (t Table[R]) Only(names ...string) Table[R] {
 	var out Table[R]
 	for _, n := range names {
-		if !slices.ContainsFunc(t, func(c Col[R]) bool { return c.Name == n && c.Dest != nil }) {
+		if !slices.ContainsFunc(t, func(c Col[R]) bool { return c.Name == n && c.Read != nil }) {
 			panic("readmodels: no readable column " + n)
 		}
 	}
 	for _, c := range t {
-		if c.Dest != nil && slices.Contains(names, c.Name) {
+		if c.Read != nil && slices.Contains(names, c.Name) {
 			out = append(out, c)
 		}
 	}
@@ -110,15 +152,18 @@ func (t Table[R]) Create(table string) string {
 // TextCol is a NOT NULL text column.
 func TextCol[R any](name string, f func(*R) *string) Col[R] {
 	return Col[R]{Name: name, Type: "TEXT NOT NULL", Arg: func(_ Dialect, r *R) any { return *f(r) },
-		Dest: func(r *R) (any, func()) { return f(r), nil }}
+		Read: func() (any, func(*R)) {
+			var s string
+			return &s, func(r *R) { *f(r) = s }
+		}}
 }
 
 // IDCol is a NOT NULL id column (the key when first: TEXT PRIMARY KEY).
 func IDCol[R any](name, typ string, f func(*R) *uuid.UUID) Col[R] {
 	return Col[R]{Name: name, Type: typ, Arg: func(_ Dialect, r *R) any { return f(r).String() },
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var s string
-			return &s, func() { *f(r), _ = uuid.Parse(s) }
+			return &s, func(r *R) { *f(r), _ = uuid.Parse(s) }
 		}}
 }
 
@@ -139,18 +184,18 @@ func OptIDCol[R any](name string, nullable bool, f func(*R) **uuid.UUID) Col[R] 
 			}
 			return ""
 		},
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var s sql.NullString
-			return &s, func() { *f(r) = OptID(s.String) }
+			return &s, func(r *R) { *f(r) = OptID(s.String) }
 		}}
 }
 
 // TimeCol is a NOT NULL time.
 func TimeCol[R any](name string, f func(*R) *time.Time) Col[R] {
 	return Col[R]{Name: name, Type: "{time} NOT NULL", Arg: func(d Dialect, r *R) any { return d.Time(*f(r)) },
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var t Time
-			return &t, func() { *f(r) = t.T }
+			return &t, func(r *R) { *f(r) = t.T }
 		}}
 }
 
@@ -163,30 +208,36 @@ func OptTimeCol[R any](name string, f func(*R) **time.Time) Col[R] {
 			}
 			return nil
 		},
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var t Time
-			return &t, func() { *f(r) = t.Ptr() }
+			return &t, func(r *R) { *f(r) = t.Ptr() }
 		}}
 }
 
 // BoolCol is a NOT NULL boolean.
 func BoolCol[R any](name string, f func(*R) *bool) Col[R] {
 	return Col[R]{Name: name, Type: "{bool} NOT NULL", Arg: func(_ Dialect, r *R) any { return *f(r) },
-		Dest: func(r *R) (any, func()) { return f(r), nil }}
+		Read: func() (any, func(*R)) {
+			var b bool
+			return &b, func(r *R) { *f(r) = b }
+		}}
 }
 
 // Int64Col is a NOT NULL bigint (a record's version).
 func Int64Col[R any](name string, f func(*R) *int64) Col[R] {
 	return Col[R]{Name: name, Type: "{bigint} NOT NULL", Arg: func(_ Dialect, r *R) any { return *f(r) },
-		Dest: func(r *R) (any, func()) { return f(r), nil }}
+		Read: func() (any, func(*R)) {
+			var n int64
+			return &n, func(r *R) { *f(r) = n }
+		}}
 }
 
 // PositionCol is a global log position, stored as a NOT NULL bigint.
 func PositionCol[R any](name string, f func(*R) *uint64) Col[R] {
 	return Col[R]{Name: name, Type: "{bigint} NOT NULL", Arg: func(_ Dialect, r *R) any { return int64(*f(r)) },
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var n int64
-			return &n, func() { *f(r) = uint64(n) }
+			return &n, func(r *R) { *f(r) = uint64(n) }
 		}}
 }
 
@@ -197,9 +248,9 @@ func JSONCol[R any](name string, f func(*R) any) Col[R] {
 			b, _ := json.Marshal(f(r))
 			return string(b)
 		},
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var s string
-			return &s, func() { _ = json.Unmarshal([]byte(s), f(r)) }
+			return &s, func(r *R) { _ = json.Unmarshal([]byte(s), f(r)) }
 		}}
 }
 

@@ -78,6 +78,56 @@ type Copier interface {
 	Copy(ctx context.Context, driverConn any, table string, cols []string, rows [][]any) error
 }
 
+// RowStreamer is a Dialect with a leaner path for reads of many rows than database/sql's (which
+// converts every value into a driver value, then into the destination): Stream runs query on the
+// driver connection of a database/sql connection and scans each row into dests, calling each
+// after every row.
+type RowStreamer interface {
+	Stream(ctx context.Context, driverConn any, query string, args []any, dests []any, each func() error) error
+}
+
+// Stream runs query (? placeholders) and scans each row into dests, calling each after every row:
+// a read of thousands of rows (a calendar month) through the engine's own row reader where the
+// dialect has one (RowStreamer), database/sql's otherwise.
+func (db *DB) Stream(ctx context.Context, query string, args []any, dests []any, each func() error) error {
+	query = db.Q(query)
+	if s, ok := db.Dialect.(RowStreamer); ok {
+		conn, err := db.SQL.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return conn.Raw(func(dc any) error { return s.Stream(ctx, dc, query, args, dests, each) })
+	}
+	rows, err := db.SQL.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return EachRow(rows, dests, each)
+}
+
+// Rows are the rows of a query as both database/sql and pgx give them.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// EachRow scans every row left in rows into dests and calls each after it (Stream's loop, for
+// RowStreamer implementations too).
+func EachRow(rows Rows, dests []any, each func() error) error {
+	for rows.Next() {
+		if err := rows.Scan(dests...); err != nil {
+			return err
+		}
+		if err := each(); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // DB is a read-model database.
 type DB struct {
 	SQL     *sql.DB

@@ -64,9 +64,9 @@ func MoneyCol[R any](name string, f func(*R) *string) Col[R] {
 			a, _ := money.ParseAmount(name, *f(r))
 			return MoneyArg(d, a)
 		},
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var m Money
-			return &m, func() { *f(r) = m.A.String() }
+			return &m, func(r *R) { *f(r) = m.A.String() }
 		}}
 }
 
@@ -84,9 +84,9 @@ func OptMoneyCol[R any](name string, f func(*R) **string) Col[R] {
 			}
 			return MoneyArg(d, a)
 		},
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var m OptMoney
-			return &m, func() {
+			return &m, func(r *R) {
 				*f(r) = nil
 				if m.Valid {
 					v := m.A.String()

@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,18 +30,14 @@ import (
 	_ "time/tzdata" // time zone names are checked (users' preferences) even where the system has no zone database
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
+	"github.com/chronicle-crm/chronicle/adapters/runtimecfg"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=...".
 var Version = "dev"
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// The server's live heap is small (tens of MB) and every request allocates its answer:
-		// at the default 100 the collector took a tenth of the CPU of a list load. GOGC set in
-		// the environment wins.
-		debug.SetGCPercent(400)
-	}
+	runtimecfg.ServerGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Getenv)
 	stop()

@@ -213,13 +213,17 @@ const maxSteps = 100000
 
 // starts calls yield with the rule's occurrence starts from first (the series' first start, in
 // Zone, always the first occurrence), in order, while yield returns true; it stops at COUNT, UNTIL or maxSteps. Starts before
-// skipTo may be skipped without being counted where the rule has no COUNT (daily and weekly
-// rules jump to it).
+// skipTo may be skipped without being counted where the rule has no COUNT (every frequency
+// jumps to the period before skipTo's).
 func (r Rule) starts(first, skipTo time.Time, yield func(time.Time) bool) {
 	first = first.In(Zone)
 	y, m, d := first.Date()
-	clock := first.Sub(time.Date(y, m, d, 0, 0, 0, 0, Zone))
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, Zone)
+	clock := first.Sub(midnight)
 	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, Zone).Add(clock) }
+	// Zone has a fixed offset (no daylight saving): a day is always 24 hours, so the n-th day
+	// from the first is a sum, not a calendar computation (most of a daily or weekly walk)
+	dayAt := func(n int) time.Time { return midnight.Add(time.Duration(n)*24*time.Hour + clock) }
 	var until time.Time
 	if r.Until != "" {
 		u, _ := time.ParseInLocation(time.DateOnly, r.Until, Zone)
@@ -252,7 +256,7 @@ func (r Rule) starts(first, skipTo time.Time, yield func(time.Time) bool) {
 			step0 = max(0, days(skipTo)/r.Interval-1)
 		}
 		for k := step0; k < step0+maxSteps; k++ {
-			if !emit(at(y, m, d+k*r.Interval)) {
+			if !emit(dayAt(k * r.Interval)) {
 				return
 			}
 		}
@@ -270,13 +274,17 @@ func (r Rule) starts(first, skipTo time.Time, yield func(time.Time) bool) {
 		}
 		for k := step0; k < step0+maxSteps; k++ {
 			for _, i := range wd {
-				if !emit(at(y, m, monday+7*k*r.Interval+i)) {
+				if !emit(dayAt(monday - d + 7*k*r.Interval + i)) {
 					return
 				}
 			}
 		}
 	case Monthly:
-		for k := range maxSteps {
+		if r.Count == 0 && skipTo.After(first) {
+			sk := skipTo.In(Zone)
+			step0 = max(0, ((sk.Year()-y)*12+int(sk.Month()-m))/r.Interval-1)
+		}
+		for k := step0; k < step0+maxSteps; k++ {
 			mm := time.Date(y, m+time.Month(k*r.Interval), 1, 0, 0, 0, 0, Zone)
 			day, ok := r.monthDay(mm, d)
 			if !ok {
@@ -287,7 +295,10 @@ func (r Rule) starts(first, skipTo time.Time, yield func(time.Time) bool) {
 			}
 		}
 	case Yearly:
-		for k := range maxSteps {
+		if r.Count == 0 && skipTo.After(first) {
+			step0 = max(0, (skipTo.In(Zone).Year()-y)/r.Interval-1)
+		}
+		for k := step0; k < step0+maxSteps; k++ {
 			t := at(y+k*r.Interval, m, d)
 			if t.Day() != d { // 29 February in a common year
 				continue

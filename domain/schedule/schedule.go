@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -155,9 +157,29 @@ func (f Fields) Rule() (Rule, bool) {
 	if f.Recurrence == "" {
 		return Rule{}, false
 	}
+	if r, ok := rules.Load(f.Recurrence); ok {
+		return r.(Rule), true
+	}
 	r, err := ParseRule(f.Recurrence)
-	return r, err == nil
+	if err != nil {
+		return Rule{}, false
+	}
+	// Rules repeat (a calendar month expands hundreds of series with a handful of rules): the
+	// parsed ones are kept, up to maxKeptRules (a rule is never modified once parsed).
+	if kept.Add(1) <= maxKeptRules {
+		rules.Store(f.Recurrence, r)
+	}
+	return r, true
 }
+
+// maxKeptRules bounds the parsed rules kept (distinct rule texts are few; an unbounded cache
+// would grow with whatever clients write).
+const maxKeptRules = 4096
+
+var (
+	rules sync.Map // rule text → Rule
+	kept  atomic.Int64
+)
 
 // Validate checks every field and joins all problems. An end before the start is
 // end_before_start.

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,6 +31,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
+	"github.com/chronicle-crm/chronicle/adapters/runtimecfg"
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -465,7 +467,9 @@ func Concurrently(b *testing.B, run func() error) { Callers(b, 32, 30, run) }
 
 // Callers measures run at the given number of concurrent callers (each calls it each times per
 // b.N) and reports the p50 and p99 latencies in milliseconds; one caller measures a reader alone.
+// The collector runs as in the server (runtimecfg.ServerGC; GOGC in the environment wins).
 func Callers(b *testing.B, workers, each int, run func() error) {
+	runtimecfg.ServerGC()
 	lat := make([]time.Duration, 0, workers*each*b.N)
 	var mu sync.Mutex
 	b.ResetTimer()
@@ -499,6 +503,9 @@ func Callers(b *testing.B, workers, each int, run func() error) {
 	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
 	b.ReportMetric(p(0.5), "p50-ms")
 	b.ReportMetric(p(0.99), "p99-ms")
+	if os.Getenv("CHRONICLE_BENCH_DIST") != "" {
+		b.Logf("p90 %.2f p95 %.2f p98 %.2f p99 %.2f max %.2f ms", p(0.9), p(0.95), p(0.98), p(0.99), p(1))
+	}
 }
 
 // CopyRows COPYs rows into table (cols: the column names as a view's InsertColumns lists them,

@@ -215,9 +215,9 @@ func optText[R any](name string, f func(*R) **string) readmodels.Col[R] {
 			}
 			return nil
 		},
-		Dest: func(r *R) (any, func()) {
+		Read: func() (any, func(*R)) {
 			var s *string
-			return &s, func() { *f(r) = s }
+			return &s, func(r *R) { *f(r) = s }
 		}}
 }
 

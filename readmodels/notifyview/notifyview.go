@@ -198,18 +198,12 @@ func (v *Views) List(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	defer rows.Close()
 	p := Page{Items: []*Notification{}}
-	for rows.Next() {
-		n, err := table.Scan(rows)
-		if err != nil {
-			return Page{}, err
-		}
-		p.Items = append(p.Items, n)
-	}
-	if err := rows.Err(); err != nil {
+	items, err := table.All(rows)
+	if err != nil {
 		return Page{}, err
 	}
+	p.Items = append(p.Items, items...)
 	if len(p.Items) > q.Limit {
 		p.Items = p.Items[:q.Limit]
 		// a page ends between two log positions: one event makes one notification per user
@@ -230,16 +224,7 @@ func (v *Views) After(ctx context.Context, after uint64, limit int) ([]*Notifica
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		var out []*Notification
-		for rows.Next() {
-			n, err := table.Scan(rows)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, n)
-		}
-		return out, rows.Err()
+		return table.All(rows)
 	}
 	out, err := read(`SELECT `+Columns+` FROM `+t+` WHERE position > ? ORDER BY position, id LIMIT ?`, int64(after), limit)
 	if err != nil || len(out) < limit {

@@ -144,6 +144,13 @@ var table = readmodels.Cols(
 		readmodels.TimeCol("start_at", func(e *Entry) *time.Time { return &e.StartAt }),
 		readmodels.TimeCol("end_at", func(e *Entry) *time.Time { return &e.EndAt }),
 		readmodels.TimeCol("series_end", func(e *Entry) *time.Time { return &e.SeriesEnd }),
+		// the timing as entered and whether a series has exceptions, beside the state: the
+		// calendar expands a month of series without decoding their state
+		readmodels.WriteOnly("local_start", "TEXT NOT NULL DEFAULT ''", func(_ readmodels.Dialect, e *Entry) any { return e.State.Start }),
+		readmodels.WriteOnly("local_end", "TEXT NOT NULL DEFAULT ''", func(_ readmodels.Dialect, e *Entry) any { return e.State.End }),
+		readmodels.WriteOnly("exceptions", "{bool} NOT NULL DEFAULT FALSE", func(_ readmodels.Dialect, e *Entry) any {
+			return len(e.State.Cancelled) > 0 || len(e.State.Overrides) > 0
+		}),
 	},
 	readmodels.OwnershipCols(func(e *Entry) *readmodels.Ownership { return &e.Ownership }),
 	[]readmodels.Col[Entry]{
@@ -364,41 +371,60 @@ const MaxWindowEntries = 2000
 const MaxWindowOwners = 1000
 
 // Window is the entries (at most MaxWindowEntries; truncated when more) whose series overlaps
-// [from, to) in a view. Each part of the view is read by an index that starts with who it is
-// about — the owners the view covers (owner and series end), the reader's memberships (user and
-// series end), the creator (creator and series end) — so a window costs what the people in it
-// have, not what the table holds; only a reader who sees everyone (or more than MaxWindowOwners
-// owners) walks the series-end index.
+// [from, to) in a view, ordered by start. Each part of the view is read by an index that starts
+// with who it is about — the owners the view covers (owner and series end), the reader's
+// memberships (user and series end), the creator (creator and series end) — so a window costs
+// what the people in it have, not what the table holds; only a reader who sees everyone (or more
+// than MaxWindowOwners owners) walks the series-end index.
 func (v *Views) Window(ctx context.Context, q Query, from, to time.Time) ([]*Entry, bool, error) {
-	return v.window(ctx, q, from, to, table)
+	var out []*Entry
+	truncated, err := v.window(ctx, q, from, to, table, func(e *Entry) {
+		c := *e
+		out = append(out, &c)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	slices.SortFunc(out, func(a, b *Entry) int {
+		if c := a.StartAt.Compare(b.StartAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ID[:], b.ID[:])
+	})
+	return out, truncated, nil
 }
 
 // calendarCols are what the calendar reads of a row: what an occurrence shows and who may change
-// it, and the timing state only of a series (a single entry's one occurrence is its columns).
+// it, the timing as entered, and the state only of a series with exceptions (cancelled or edited
+// occurrences): decoding JSON was a quarter of a manager's month.
 var calendarCols = append(table.Only("id", "title", "location", "all_day", "recurrence", "related_kind", "related_id", "related_name",
 	"start_at", "end_at", "owner_id", "owner_name", "creator_id", "version"),
-	readmodels.Col[Entry]{Name: "CASE WHEN recurrence = '' THEN '' ELSE state END", Dest: func(e *Entry) (any, func()) {
+	readmodels.TextCol("local_start", func(e *Entry) *string { return &e.State.Start }),
+	readmodels.TextCol("local_end", func(e *Entry) *string { return &e.State.End }),
+	readmodels.Col[Entry]{Name: "CASE WHEN exceptions THEN state ELSE '' END", Read: func() (any, func(*Entry)) {
 		var s string
-		return &s, func() {
+		return &s, func(e *Entry) {
 			if s != "" {
 				_ = json.Unmarshal([]byte(s), &e.State)
 			}
 		}
 	}})
 
-// CalendarWindow is Window reading only what the calendar expands and shows (no description, no
-// participants or reminders; the state only of series): a manager's month is thousands of rows.
-func (v *Views) CalendarWindow(ctx context.Context, q Query, from, to time.Time) ([]*Entry, bool, error) {
-	return v.window(ctx, q, from, to, calendarCols)
+// CalendarWindow passes each entry of Window's to each as it is read, in no particular order,
+// reading only what the calendar expands and shows (no description, no participants or
+// reminders; the state only of series with exceptions): a manager's month is thousands of rows,
+// expanded one at a time in one Entry that each must not keep.
+func (v *Views) CalendarWindow(ctx context.Context, q Query, from, to time.Time, each func(*Entry)) (truncated bool, err error) {
+	return v.window(ctx, q, from, to, calendarCols, each)
 }
 
-func (v *Views) window(ctx context.Context, q Query, from, to time.Time, cols readmodels.Table[Entry]) ([]*Entry, bool, error) {
+func (v *Views) window(ctx context.Context, q Query, from, to time.Time, cols readmodels.Table[Entry], each func(*Entry)) (bool, error) {
 	t, m := v.Gens.Table(Projection, "schedules"), v.Gens.Table(Projection, "schedule_members")
 	where, args := []string{"series_end > ?", "start_at < ?"}, []any{v.Dialect.Time(from), v.Dialect.Time(to)}
 	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
 	if needle := strings.ToLower(strings.TrimSpace(q.Q)); needle != "" {
 		if utf8.RuneCountInString(needle) > 100 {
-			return nil, false, &readmodels.ValidationError{Field: "q", Message: "at most 100 characters"}
+			return false, &readmodels.ValidationError{Field: "q", Message: "at most 100 characters"}
 		}
 		add(v.Dialect.Contains("search"), needle)
 	}
@@ -440,14 +466,14 @@ func (v *Views) window(ctx context.Context, q Query, from, to time.Time, cols re
 		arms = []arm{member(" AND owner_id <> ? AND creator_id <> ?", me, me)}
 	case ViewSubordinates:
 		if r.Scope.None {
-			return nil, false, nil
+			return false, nil
 		}
 		prefix := r.Scope.SubordinatePrefix
 		add("owner_superior_path >= ? AND owner_superior_path < ?", prefix, prefix+"\uffff")
 		sub := readmodels.Scope{Kind: role.ScopeSelfAndSubordinates, UserID: r.User, SubordinatePrefix: prefix}
 		var err error
 		if arms, err = owners(sub); err != nil {
-			return nil, false, err
+			return false, err
 		}
 		if cond, a := r.Scope.Condition(); cond != "" {
 			add(cond, a...)
@@ -457,47 +483,46 @@ func (v *Views) window(ctx context.Context, q Query, from, to time.Time, cols re
 		if !r.Scope.None {
 			more, err := owners(r.Scope)
 			if err != nil {
-				return nil, false, err
+				return false, err
 			}
 			arms = append(more, arms...)
 		}
 	default:
-		return nil, false, &readmodels.ValidationError{Field: "view", Message: "must be one of " + strings.Join(ViewNames, ", ")}
+		return false, &readmodels.ValidationError{Field: "view", Message: "must be one of " + strings.Join(ViewNames, ", ")}
 	}
-	seen := map[uuid.UUID]bool{}
-	var out []*Entry
+	// rows two arms read are passed once; one arm reads each row once
+	var seen map[uuid.UUID]bool
+	if len(arms) > 1 {
+		seen = map[uuid.UUID]bool{}
+	}
+	rr, e, n := cols.Reader(), new(Entry), 0
+	errFull := errors.New("full")
 	for _, a := range arms {
-		rows, err := v.SQL.QueryContext(ctx, v.Q(`SELECT `+cols.Select()+` FROM `+t+` WHERE `+strings.Join(where, " AND ")+` AND (`+a.cond+`) LIMIT ?`),
-			append(append(slices.Clone(args), a.args...), MaxWindowEntries+1)...)
+		err := v.Stream(ctx, `SELECT `+cols.Select()+` FROM `+t+` WHERE `+strings.Join(where, " AND ")+` AND (`+a.cond+`) LIMIT ?`,
+			append(append(slices.Clone(args), a.args...), MaxWindowEntries+1), rr.Dests(), func() error {
+				*e = Entry{}
+				rr.Store(e)
+				if seen != nil {
+					if seen[e.ID] {
+						return nil
+					}
+					seen[e.ID] = true
+				}
+				if n == MaxWindowEntries {
+					return errFull
+				}
+				n++
+				each(e)
+				return nil
+			})
+		if errors.Is(err, errFull) {
+			return true, nil
+		}
 		if err != nil {
-			return nil, false, err
-		}
-		for rows.Next() {
-			e, err := cols.Scan(rows)
-			if err != nil {
-				rows.Close()
-				return nil, false, err
-			}
-			if !seen[e.ID] {
-				seen[e.ID] = true
-				out = append(out, e)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, false, err
+			return false, err
 		}
 	}
-	slices.SortFunc(out, func(a, b *Entry) int {
-		if c := a.StartAt.Compare(b.StartAt); c != 0 {
-			return c
-		}
-		return bytes.Compare(a.ID[:], b.ID[:])
-	})
-	if len(out) > MaxWindowEntries {
-		return out[:MaxWindowEntries], true, nil
-	}
-	return out, false, nil
+	return false, nil
 }
 
 // Get returns one entry if the reader may read it.

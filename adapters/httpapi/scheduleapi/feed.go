@@ -2,6 +2,7 @@ package scheduleapi
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"github.com/google/uuid"
 	"net/http"
@@ -32,21 +33,30 @@ type FeedTask struct {
 // sortSlots orders a calendar's occurrences by start, then entry and occurrence (a total order:
 // no allocation per comparison, no stable sort needed).
 func sortSlots(s []Slot) {
-	// A slot is large: order their indexes, then move each slot once.
-	idx := make([]int32, len(s))
-	for i := range idx {
-		idx[i] = int32(i)
+	// A slot is large: order small (start, index) pairs, reading a slot only on a tie of starts,
+	// then move each slot once.
+	type key struct {
+		start int64
+		i     int32
 	}
-	slices.SortFunc(idx, func(i, j int32) int {
-		a, b := &s[i], &s[j]
-		if c := a.sortKey.Compare(b.sortKey); c != 0 {
+	keys := make([]key, len(s))
+	for i := range s {
+		keys[i] = key{s[i].sortKey, int32(i)}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := cmp.Compare(x.start, y.start); c != 0 {
 			return c
 		}
+		a, b := &s[x.i], &s[y.i]
 		if c := bytes.Compare(a.ScheduleID[:], b.ScheduleID[:]); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Occurrence, b.Occurrence)
 	})
+	idx := make([]int32, len(s))
+	for k := range keys {
+		idx[k] = keys[k].i
+	}
 	// s[k] takes the slot at idx[k]: follow each cycle of the permutation, moving each slot once
 	// (a moved place is marked -1)
 	for start := range s {

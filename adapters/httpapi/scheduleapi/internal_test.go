@@ -2,6 +2,7 @@ package scheduleapi
 
 import (
 	"bytes"
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -22,12 +23,12 @@ func TestSortSlotsIsASort(t *testing.T) {
 		s := make([]Slot, n)
 		for i := range s {
 			at := base.Add(time.Duration(r.IntN(20)) * time.Hour)
-			s[i] = Slot{ScheduleID: ids[r.IntN(len(ids))], Occurrence: at.Add(time.Duration(r.IntN(3)) * time.Minute).Format(time.RFC3339), sortKey: at,
+			s[i] = Slot{ScheduleID: ids[r.IntN(len(ids))], Occurrence: at.Add(time.Duration(r.IntN(3)) * time.Minute).Format(time.RFC3339), sortKey: at.UnixNano(),
 				Title: string(rune('a' + i%26))}
 		}
 		want := slices.Clone(s)
 		slices.SortStableFunc(want, func(a, b Slot) int {
-			if c := a.sortKey.Compare(b.sortKey); c != 0 {
+			if c := cmp.Compare(a.sortKey, b.sortKey); c != 0 {
 				return c
 			}
 			if c := bytes.Compare(a.ScheduleID[:], b.ScheduleID[:]); c != 0 {
@@ -40,7 +41,7 @@ func TestSortSlotsIsASort(t *testing.T) {
 		for i := range got {
 			// equal keys may come in either order; the keys themselves must match, and every slot
 			// must still be there once
-			if !got[i].sortKey.Equal(want[i].sortKey) || got[i].ScheduleID != want[i].ScheduleID || got[i].Occurrence != want[i].Occurrence {
+			if got[i].sortKey != want[i].sortKey || got[i].ScheduleID != want[i].ScheduleID || got[i].Occurrence != want[i].Occurrence {
 				t.Fatalf("n=%d: slot %d is %+v, want %+v", n, i, got[i], want[i])
 			}
 		}

@@ -264,7 +264,7 @@ type Slot struct {
 	RelatedID   *uuid.UUID `json:"relatedId"`
 	RelatedName string     `json:"relatedName"`
 	Version     int64      `json:"version"`
-	sortKey     time.Time
+	sortKey     int64      // the start, in Unix nanoseconds
 }
 
 // calendar answers GET /calendar: the occurrences of the view's entries in [from, to] (dates in
@@ -296,12 +296,11 @@ func (a api) calendar(r *http.Request) (httpkit.Reply, error) {
 	if err := a.Kit.WaitFor(r, projection...); err != nil {
 		return httpkit.Reply{}, err
 	}
-	entries, truncated, err := a.Views.CalendarWindow(r.Context(), q, *from, *to)
+	slots, truncated, err := Calendar(r.Context(), a.Views, q, *from, *to)
 	if err != nil {
 		return httpkit.Reply{}, err
 	}
-	slots, more := Expand(entries, *from, *to)
-	return httpkit.OK(map[string]any{"items": slots, "truncated": truncated || more,
+	return httpkit.OK(map[string]any{"items": slots, "truncated": truncated,
 		"from": from.Format(time.DateOnly), "to": to.AddDate(0, 0, -1).Format(time.DateOnly)}), nil
 }
 
@@ -310,37 +309,66 @@ const MaxSlots = 5000
 
 // Expand lists the entries' occurrences in the window, earliest first (at most MaxSlots).
 func Expand(entries []*scheduleview.Entry, from, to time.Time) ([]Slot, bool) {
-	slots := make([]Slot, 0, min(2*len(entries), MaxSlots+1))
-	more := false
-	var occ []schedule.Occurrence // one buffer for every series' occurrences
+	x := expansion{from: from, to: to, slots: make([]Slot, 0, min(2*len(entries), MaxSlots+1))}
 	for _, e := range entries {
-		if len(slots) > MaxSlots { // the answer is cut anyway: expand no further
-			more = true
-			break
-		}
-		if e.Recurrence == "" { // a single entry: its one occurrence is its columns
-			sp := schedule.Span{Start: e.StartAt, End: e.EndAt}
-			if !schedule.Overlaps(sp, from, to) {
-				continue
-			}
-			start, end := schedule.Format(sp, e.AllDay)
-			slots = append(slots, Slot{ScheduleID: e.ID, Occurrence: start, Start: start, End: end, AllDay: e.AllDay, Title: e.Title,
-				Location: e.Location, OwnerID: e.OwnerID, OwnerName: e.OwnerName, CreatorID: e.CreatorID, RelatedKind: e.RelatedKind, RelatedID: e.RelatedID,
-				RelatedName: e.RelatedName, Version: e.Version, sortKey: sp.Start})
-			continue
-		}
-		var truncated bool
-		occ, truncated = e.Series().ExpandInto(occ, from, to, MaxSlots+1-len(slots))
-		more = more || truncated
-		for _, o := range occ {
-			slots = append(slots, Slot{ScheduleID: e.ID, Occurrence: o.Key, Start: o.Start, End: o.End, AllDay: e.AllDay, Title: o.Title,
-				Location: o.Location, Recurring: e.Recurrence != "", Edited: o.Edited, OwnerID: e.OwnerID, OwnerName: e.OwnerName, CreatorID: e.CreatorID,
-				RelatedKind: e.RelatedKind, RelatedID: e.RelatedID, RelatedName: e.RelatedName, Version: e.Version, sortKey: o.Span().Start})
-		}
+		x.add(e)
 	}
-	sortSlots(slots)
-	if len(slots) > MaxSlots {
-		return slots[:MaxSlots], true
+	return x.done()
+}
+
+// Calendar reads a view's window and expands it as it is read (the entries are never held: a
+// manager's month is thousands), earliest first; truncated when the window held more entries or
+// occurrences than one answer carries.
+func Calendar(ctx context.Context, v *scheduleview.Views, q scheduleview.Query, from, to time.Time) ([]Slot, bool, error) {
+	x := expansion{from: from, to: to, slots: make([]Slot, 0, 256)}
+	truncated, err := v.CalendarWindow(ctx, q, from, to, x.add)
+	if err != nil {
+		return nil, false, err
 	}
-	return slots, more
+	slots, more := x.done()
+	return slots, truncated || more, nil
+}
+
+// expansion collects the occurrences of the entries added, one at a time.
+type expansion struct {
+	from, to time.Time
+	slots    []Slot
+	occ      []schedule.Occurrence // one buffer for every series' occurrences
+	more     bool
+}
+
+// add appends e's occurrences in the window (e is not kept).
+func (x *expansion) add(e *scheduleview.Entry) {
+	if len(x.slots) > MaxSlots { // the answer is cut anyway: expand no further
+		x.more = true
+		return
+	}
+	if e.Recurrence == "" { // a single entry: its one occurrence is its columns
+		sp := schedule.Span{Start: e.StartAt, End: e.EndAt}
+		if !schedule.Overlaps(sp, x.from, x.to) {
+			return
+		}
+		start, end := schedule.Format(sp, e.AllDay)
+		x.slots = append(x.slots, Slot{ScheduleID: e.ID, Occurrence: start, Start: start, End: end, AllDay: e.AllDay, Title: e.Title,
+			Location: e.Location, OwnerID: e.OwnerID, OwnerName: e.OwnerName, CreatorID: e.CreatorID, RelatedKind: e.RelatedKind, RelatedID: e.RelatedID,
+			RelatedName: e.RelatedName, Version: e.Version, sortKey: sp.Start.UnixNano()})
+		return
+	}
+	var truncated bool
+	x.occ, truncated = e.Series().ExpandInto(x.occ, x.from, x.to, MaxSlots+1-len(x.slots))
+	x.more = x.more || truncated
+	for _, o := range x.occ {
+		x.slots = append(x.slots, Slot{ScheduleID: e.ID, Occurrence: o.Key, Start: o.Start, End: o.End, AllDay: e.AllDay, Title: o.Title,
+			Location: o.Location, Recurring: true, Edited: o.Edited, OwnerID: e.OwnerID, OwnerName: e.OwnerName, CreatorID: e.CreatorID,
+			RelatedKind: e.RelatedKind, RelatedID: e.RelatedID, RelatedName: e.RelatedName, Version: e.Version, sortKey: o.Span().Start.UnixNano()})
+	}
+}
+
+// done orders the occurrences (at most MaxSlots; more when there were more).
+func (x *expansion) done() ([]Slot, bool) {
+	sortSlots(x.slots)
+	if len(x.slots) > MaxSlots {
+		return x.slots[:MaxSlots], true
+	}
+	return x.slots, x.more
 }

@@ -181,6 +181,21 @@ func (Dialect) Copy(ctx context.Context, driverConn any, table string, cols []st
 	return err
 }
 
+// Stream implements readmodels.RowStreamer with pgx's own rows: values are decoded straight into
+// the destinations (no driver values in between).
+func (Dialect) Stream(ctx context.Context, driverConn any, query string, args []any, dests []any, each func() error) error {
+	c, ok := driverConn.(*stdlib.Conn)
+	if !ok {
+		return fmt.Errorf("stream: driver connection is %T, not pgx", driverConn)
+	}
+	rows, err := c.Conn().Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return readmodels.EachRow(rows, dests, each)
+}
+
 // Reclaim implements readmodels.Dialect: DROP TABLE removes the table's files.
 func (Dialect) Reclaim() []string { return nil }
 
