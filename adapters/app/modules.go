@@ -217,7 +217,11 @@ var modules = []module{
 	}, api: func(a *App, k *httpkit.Kit, p ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "notifications", OpenAPI: notifyapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			notifyapi.Routes(rt, notifyapi.Deps{Kit: k, Inbox: p.inbox, Views: a.NotifyViews,
-				Changes: func() uint64 { return a.Engine.Changes(notifyview.Projection) }})
+				Changes: func() uint64 { return a.Engine.Changes(notifyview.Projection) },
+				Authenticate: func(ctx context.Context, token string) error {
+					_, _, err := p.auth.Authenticate(ctx, token)
+					return err
+				}})
 		}}}
 	}},
 	// E-mail: the mail server, the outbox, the users' e-mail choices and the forgotten-password

@@ -34,6 +34,9 @@ type Deps struct {
 	// Changes moves whenever this process changes the notifications read model (a hint for the
 	// live stream, which also looks every PollEvery in case another process did).
 	Changes func() uint64
+	// Authenticate checks that the session a stream was opened with is still signed in (looked
+	// at every heartbeat: a sign-out, a revoked session, a disabled account end the stream).
+	Authenticate func(ctx context.Context, token string) error
 }
 
 var projection = []string{notifyview.Projection}
@@ -121,10 +124,11 @@ func (a *api) read(r *http.Request) (httpkit.Reply, error) {
 
 // stream sends the user's count at once and again whenever it changes, with the notifications
 // that arrived since (event "count": {unread, latest}; event "notifications": {items}), and a
-// comment as a heartbeat; it ends after StreamFor. The process's streams share one watcher (see
+// comment as a heartbeat; it ends after StreamFor, or at a heartbeat once the session is no
+// longer signed in. The process's streams share one watcher (see
 // broker), so a thousand open streams cost one query per tick, not a thousand.
 func (a *api) stream(r *http.Request) (httpkit.Reply, error) {
-	user := httpkit.ActorOf(r.Context()).ID
+	user, token := httpkit.ActorOf(r.Context()).ID, httpkit.TokenOf(r.Context())
 	a.mu.Lock()
 	if a.open[user] >= MaxStreams {
 		a.mu.Unlock()
@@ -174,6 +178,9 @@ func (a *api) stream(r *http.Request) (httpkit.Reply, error) {
 			case <-end:
 				return
 			case <-beat.C:
+				if a.Authenticate != nil && a.Authenticate(ctx, token) != nil {
+					return // signed out, revoked or disabled since the stream opened
+				}
 				if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
 					return
 				}
