@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/adapters/audit"
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/esdb"
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
@@ -49,6 +51,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/taskcmd"
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/commands/worklogcmd"
+	"github.com/chronicle-crm/chronicle/domain/auditchain"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/finance"
@@ -121,7 +124,20 @@ type Config struct {
 	// SecretKeyFile holds the 32-byte key that encrypts the secrets Chronicle stores (the SMTP
 	// password) (CHRONICLE_SECRET_KEY_FILE; default secret.key in DataDir, created 0600 on first use).
 	SecretKeyFile string
-	Clock         commands.Clock
+	// AuditKeyFile holds the Ed25519 key that signs the audit chain's anchors
+	// (CHRONICLE_AUDIT_KEY_FILE; default audit.key in DataDir, created 0600 on first start).
+	// AuditAnchorDir is where the anchors are written, one file each (CHRONICLE_AUDIT_ANCHOR_DIR;
+	// default anchors in DataDir).
+	AuditKeyFile   string
+	AuditAnchorDir string
+	// AuditSealInterval is how often the sealer records the new events' chain
+	// (CHRONICLE_AUDIT_SEAL_INTERVAL, default 2 s); an anchor is made once AuditAnchorInterval has
+	// passed (CHRONICLE_AUDIT_ANCHOR_INTERVAL, default 10 min) or AuditAnchorEvents were sealed
+	// (CHRONICLE_AUDIT_ANCHOR_EVENTS, default 10,000) since the last, whichever comes first.
+	AuditSealInterval   time.Duration
+	AuditAnchorInterval time.Duration
+	AuditAnchorEvents   uint64
+	Clock               commands.Clock
 }
 
 // DefaultPoolSize is the default size of each database connection pool: four connections per
@@ -161,6 +177,18 @@ func (c *Config) Defaults() {
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://localhost:8080"
+	}
+	if c.AuditAnchorDir == "" {
+		c.AuditAnchorDir = filepath.Join(c.DataDir, "anchors")
+	}
+	if c.AuditSealInterval <= 0 {
+		c.AuditSealInterval = AuditSealInterval
+	}
+	if c.AuditAnchorInterval <= 0 {
+		c.AuditAnchorInterval = audit.DefaultAnchorInterval
+	}
+	if c.AuditAnchorEvents == 0 {
+		c.AuditAnchorEvents = audit.DefaultAnchorEvents
 	}
 	if c.HashConcurrency <= 0 {
 		c.HashConcurrency = usercmd.DefaultHashConcurrency()
@@ -239,6 +267,8 @@ type App struct {
 	// password.
 	Mailer  *mailer.Mailer
 	Secrets *secretbox.Box
+	// Sealer records the event log's hash chain and anchors it (adapters/audit).
+	Sealer *audit.Sealer
 }
 
 // Views are the read models, one per module, over the one read-model database (the operation
@@ -300,6 +330,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		a.Store.Close()
 		return nil, err
 	}
+	if err := audit.Prepare(ctx, a.DB); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Sealer = audit.New(audit.Config{Store: a.Store, DB: a.DB, KeyFile: cfg.AuditKeyFile, DataDir: cfg.DataDir, AnchorDir: cfg.AuditAnchorDir,
+		AnchorInterval: cfg.AuditAnchorInterval, AnchorEvents: cfg.AuditAnchorEvents, Lease: 10*cfg.AuditSealInterval + 10*time.Second,
+		Clock: cfg.Clock, Logger: logger})
 	a.Views = newViews(a.DB, a.Store)
 	v := a.Views
 	a.Leads = leadcmd.New(a.Store, a.Registry, cfg.Clock, leadDirectory{v.OrgViews, v.LeadViews})
@@ -467,6 +504,7 @@ func (a *App) Serve(ctx context.Context, ln, metrics net.Listener) error {
 	go a.every(ctx, a.Config.ReminderInterval, "task reminders", "task reminders and overdue notices recorded", a.RunTaskAlerts)
 	go a.every(ctx, a.Config.ReminderInterval, "schedule reminders", "schedule reminders recorded", a.RunScheduleAlerts)
 	go a.mailJob(ctx)
+	go a.auditJob(ctx)
 	flusherDone := make(chan struct{})
 	go func() { defer close(flusherDone); a.Auth.RunThrottleFlusher(ctx) }() // records folded throttled sign-ins
 	defer func() { cancel(); <-flusherDone }()                               // its last records before the stores close
@@ -590,6 +628,59 @@ func (a *App) mailJob(ctx context.Context) {
 		case <-a.Mailer.Woken():
 		}
 	}
+}
+
+// AuditSealInterval is how often the audit sealer runs by default.
+const AuditSealInterval = 2 * time.Second
+
+// auditJob makes sure the audit key exists (created on first start unless CHRONICLE_AUDIT_KEY_FILE
+// names one), then records the chain of new events every AuditSealInterval and anchors it when due,
+// in one process at a time (the sealer's lease).
+func (a *App) auditJob(ctx context.Context) {
+	if _, err := a.Sealer.Key(); err != nil {
+		a.Logger.Warn("audit key unavailable: the chain is recorded, anchors fail until it is", "error", err)
+	}
+	holder := uuid.NewString()
+	tick := time.NewTicker(a.Config.AuditSealInterval)
+	defer tick.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-a.Engine.Running():
+	}
+	for {
+		if n, err := a.Sealer.Run(ctx, holder); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("audit sealer failed", "error", err)
+		} else if n > 0 {
+			a.Logger.Debug("events sealed in the audit chain", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// VerifyAudit compares the event log with its recorded chain and the anchor files (see
+// audit.Verify). The anchors are checked with pub, or without it with the public half of the
+// configured audit key (never created here: a verification that made a key would trust it).
+func (a *App) VerifyAudit(ctx context.Context, from uint64, pub ed25519.PublicKey) (auditchain.Report, error) {
+	if pub == nil {
+		key, err := audit.LoadKey(a.Config.AuditKeyFile, a.Config.DataDir, false)
+		switch {
+		case err == nil:
+			pub = key.Public().(ed25519.PublicKey)
+		case a.Config.AuditKeyFile != "" || !errors.Is(err, os.ErrNotExist):
+			return auditchain.Report{}, err
+		}
+	}
+	return audit.Verify(ctx, a.Store, a.DB, audit.VerifyOptions{From: from, AnchorDir: a.Config.AuditAnchorDir, PublicKey: pub})
+}
+
+// AnchorAudit seals the log to its head and anchors it now (see audit.Sealer.AnchorNow).
+func (a *App) AnchorAudit(ctx context.Context) (audit.State, error) {
+	return a.Sealer.AnchorNow(ctx, "cli-"+uuid.NewString())
 }
 
 // RunOverdue records the overdue installments of every contract that has some now, if this

@@ -46,6 +46,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/commands/worklogcmd"
 	"github.com/chronicle-crm/chronicle/domain/announcement"
+	"github.com/chronicle-crm/chronicle/domain/auditchain"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/contract"
 	"github.com/chronicle-crm/chronicle/domain/customer"
@@ -104,6 +105,9 @@ var modules = []module{
 				ProductViews: a.ProductViews, ContractViews: a.ContractViews, OppViews: a.OppViews, TaskViews: a.TaskViews, ScheduleViews: a.ScheduleViews, DictViews: a.DictViews, FinanceViews: a.FinanceViews})
 		}}}
 	}},
+	// The audit chain's anchors are recorded in the log (adapters/audit); nothing projects them but
+	// the operation log.
+	{name: "audit chain", events: auditchain.Register},
 	{name: "org", events: func(r *event.Registry) {
 		user.Register(r)
 		department.Register(r)

@@ -5,12 +5,17 @@
 //	chronicle projections rebuild NAME|--all rebuild read models from the event log
 //	chronicle users create-admin             create an administrator account
 //	chronicle users unlock USERNAME          lift an account's sign-in lock
+//	chronicle audit verify [--from POSITION] prove the event log unaltered against its chain and anchors
+//	chronicle audit anchor                   seal the log to its head and anchor it now
+//	chronicle audit key                      print the audit key's public half and fingerprint
 //	chronicle loadgen seed|drive             the load harness: seed a data set, drive a server
 //	chronicle version
 package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,7 +35,9 @@ import (
 	_ "time/tzdata" // time zone names are checked (users' preferences) even where the system has no zone database
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
+	"github.com/chronicle-crm/chronicle/adapters/audit"
 	"github.com/chronicle-crm/chronicle/adapters/runtimecfg"
+	"github.com/chronicle-crm/chronicle/domain/auditchain"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=...".
@@ -55,6 +62,9 @@ commands:
   projections rebuild NAME|--all   rebuild read models from the event log, then switch
   users create-admin               create an administrator (-username; password from CHRONICLE_ADMIN_PASSWORD)
   users unlock USERNAME            lift the sign-in lock of an account (recorded as the system actor)
+  audit verify [--from POSITION]   check the event log against its hash chain and signed anchors (exit 1 on any difference)
+  audit anchor                     seal the log to its head and sign an anchor now
+  audit key                        print the public key that checks the anchors, and its fingerprint
   loadgen seed|drive               the load harness: seed leads, customers and users; drive a running server
   version                          print the version
 
@@ -74,6 +84,10 @@ configuration (environment; flags of the same name override):
   CHRONICLE_AUTH_ADDRESS_CONCURRENCY  sign-ins one client address may run at once, the rest 429 (default 2)
   CHRONICLE_PG_MAX_CONNS    connections of each PostgreSQL pool (event store, read models) (default: 4 per CPU, at least 8)
   CHRONICLE_SQLITE_READERS  connections of each SQLite pool (event-store readers, read models) (default: 4 per CPU, at least 8)
+  CHRONICLE_AUDIT_KEY_FILE    Ed25519 key that signs the audit anchors (default: audit.key in the data directory, created 0600)
+  CHRONICLE_AUDIT_ANCHOR_DIR  where the signed anchors are written, one file each (default: anchors in the data directory)
+  CHRONICLE_AUDIT_SEAL_INTERVAL    how often new events are sealed into the audit chain (default 2s)
+  CHRONICLE_AUDIT_ANCHOR_INTERVAL  longest time between anchors while events arrive (default 10m; also every CHRONICLE_AUDIT_ANCHOR_EVENTS, default 10000)
 `
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) (err error) {
@@ -102,6 +116,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return usersCmd(ctx, rest, stdout, getenv)
 	case "loadgen":
 		return loadgenCmd(ctx, rest, stdout, getenv)
+	case "audit":
+		return auditCmd(ctx, rest, stdout, getenv)
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -141,6 +157,11 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	mailEvery := fs.String("mail-interval", env("CHRONICLE_MAIL_INTERVAL", "30s"), "how often the mailer sends the e-mails of new notifications and retries")
 	fs.StringVar(&c.PublicURL, "public-url", env("CHRONICLE_PUBLIC_URL", "http://localhost:8080"), "the address of the web UI in e-mailed links")
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("CHRONICLE_SECRET_KEY_FILE", ""), "the 32-byte key that encrypts stored secrets (default: secret.key in the data directory, created on first use)")
+	fs.StringVar(&c.AuditKeyFile, "audit-key-file", env("CHRONICLE_AUDIT_KEY_FILE", ""), "the Ed25519 key that signs the audit anchors (default: audit.key in the data directory, created on first start)")
+	fs.StringVar(&c.AuditAnchorDir, "audit-anchor-dir", env("CHRONICLE_AUDIT_ANCHOR_DIR", ""), "where the audit anchors are written (default: anchors in the data directory)")
+	sealEvery := fs.String("audit-seal-interval", env("CHRONICLE_AUDIT_SEAL_INTERVAL", "2s"), "how often new events are sealed into the audit chain")
+	anchorEvery := fs.String("audit-anchor-interval", env("CHRONICLE_AUDIT_ANCHOR_INTERVAL", "10m"), "longest time between audit anchors while events arrive")
+	anchorEvents := fs.String("audit-anchor-events", env("CHRONICLE_AUDIT_ANCHOR_EVENTS", "10000"), "events sealed after which an audit anchor is made")
 	sqliteReaders := fs.String("sqlite-readers", env("CHRONICLE_SQLITE_READERS", "0"), "connections of each SQLite pool (0: 4 per CPU, at least 8)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -169,6 +190,15 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	}
 	if c.MailInterval, err = time.ParseDuration(*mailEvery); err != nil || c.MailInterval < time.Second {
 		return c, nil, fmt.Errorf("CHRONICLE_MAIL_INTERVAL=%q: use a duration of at least 1s such as 30s", *mailEvery)
+	}
+	if c.AuditSealInterval, err = time.ParseDuration(*sealEvery); err != nil || c.AuditSealInterval < 100*time.Millisecond {
+		return c, nil, fmt.Errorf("CHRONICLE_AUDIT_SEAL_INTERVAL=%q: use a duration of at least 100ms such as 2s", *sealEvery)
+	}
+	if c.AuditAnchorInterval, err = time.ParseDuration(*anchorEvery); err != nil || c.AuditAnchorInterval < time.Second {
+		return c, nil, fmt.Errorf("CHRONICLE_AUDIT_ANCHOR_INTERVAL=%q: use a duration of at least 1s such as 10m", *anchorEvery)
+	}
+	if c.AuditAnchorEvents, err = strconv.ParseUint(*anchorEvents, 10, 64); err != nil || c.AuditAnchorEvents < 1 {
+		return c, nil, fmt.Errorf("CHRONICLE_AUDIT_ANCHOR_EVENTS=%q: use a whole number of at least 1", *anchorEvents)
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, nil, fmt.Errorf("CHRONICLE_PUBLIC_URL=%q: use the address users open Chronicle at, such as https://crm.example.com", c.PublicURL)
@@ -420,4 +450,94 @@ func unlockCmd(ctx context.Context, args []string, stdout io.Writer, getenv func
 		fmt.Fprintf(stdout, "user %q was not locked\n", username)
 	}
 	return nil
+}
+
+const auditUsage = "usage: chronicle audit verify [--from POSITION] [--public-key FILE] | anchor | key"
+
+// auditCmd proves the event log unaltered (verify), anchors it on demand (anchor) and prints the
+// public key reviewers check anchors with (key), against the configured stores.
+func auditCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		return errors.New(auditUsage)
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
+	from := fs.Uint64("from", 0, "verify from this sealed position (the chain value recorded before it is the start)")
+	pubFile := fs.String("public-key", "", "a file holding the public key to check the anchors with (default: the public half of the audit key)")
+	cfg, logger, err := configLevel(fs, args[1:], getenv, "warn")
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "verify", "anchor", "key":
+	default:
+		return fmt.Errorf("unknown audit command %q; %s", sub, auditUsage)
+	}
+	if fs.NArg() > 0 {
+		return errors.New(auditUsage)
+	}
+	if err := existingData(cfg); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch sub {
+	case "key":
+		key, err := a.Sealer.Key()
+		if err != nil {
+			return err
+		}
+		pub := key.Public().(ed25519.PublicKey)
+		fmt.Fprintf(stdout, "public key  %s\nfingerprint %s\n", base64.StdEncoding.EncodeToString(pub), auditchain.Fingerprint(pub))
+		return nil
+	case "anchor":
+		st, err := a.AnchorAudit(ctx)
+		if err != nil {
+			return err
+		}
+		if st.AnchorPosition == 0 {
+			fmt.Fprintln(stdout, "the event log is empty: nothing to anchor")
+			return nil
+		}
+		fmt.Fprintf(stdout, "anchored: the log up to position %d, in %s\n", st.AnchorPosition, filepath.Join(cfg.AuditAnchorDir, audit.AnchorFileName(st.AnchorPosition)))
+		return nil
+	}
+	var pub ed25519.PublicKey
+	if *pubFile != "" {
+		b, err := os.ReadFile(*pubFile)
+		if err != nil {
+			return fmt.Errorf("--public-key: %w", err)
+		}
+		if pub, err = audit.ParsePublicKey(b); err != nil {
+			return fmt.Errorf("--public-key %s: %w", *pubFile, err)
+		}
+	}
+	start := time.Now()
+	rep, err := a.VerifyAudit(ctx, *from, pub)
+	if err != nil {
+		return err
+	}
+	if rep.OK() {
+		fmt.Fprintf(stdout, "audit verify: OK: %d events verified from position %d (%d sealed, %d not sealed yet), head position %d, chain head %s, %d anchors checked",
+			rep.Events, rep.From, rep.Sealed, rep.Unsealed, rep.Head, rep.ChainHead, rep.Anchors)
+		if rep.Skipped > 0 {
+			fmt.Fprintf(stdout, " (%d before position %d not checked)", rep.Skipped, rep.From)
+		}
+		fmt.Fprintf(stdout, ", in %s\n", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	n := len(rep.Divergences) + rep.More
+	fmt.Fprintf(stdout, "audit verify: FAILED: %d differences between the event log and its audit chain or anchors (%d events read, head position %d)\n", n, rep.Events, rep.Head)
+	for i, d := range rep.Divergences {
+		if i == 20 {
+			fmt.Fprintf(stdout, "  … and %d more\n", n-20)
+			break
+		}
+		fmt.Fprintf(stdout, "  %s\n", d)
+	}
+	first := rep.Divergences[0]
+	return fmt.Errorf("the event log differs from its audit record, first at position %d: %s", first.Position, first.Kind)
 }

@@ -39,6 +39,9 @@ func TestConfigurationErrorsAreOneClearLine(t *testing.T) {
 		"bad sqlite pool size": {map[string]string{"CHRONICLE_SQLITE_READERS": "eight"}, `CHRONICLE_SQLITE_READERS="eight"`},
 		"bad mail interval":    {map[string]string{"CHRONICLE_MAIL_INTERVAL": "soon"}, `CHRONICLE_MAIL_INTERVAL="soon"`},
 		"bad public url":       {map[string]string{"CHRONICLE_PUBLIC_URL": "crm.example.com"}, `CHRONICLE_PUBLIC_URL="crm.example.com"`},
+		"bad seal interval":    {map[string]string{"CHRONICLE_AUDIT_SEAL_INTERVAL": "1ms"}, `CHRONICLE_AUDIT_SEAL_INTERVAL="1ms"`},
+		"bad anchor interval":  {map[string]string{"CHRONICLE_AUDIT_ANCHOR_INTERVAL": "often"}, `CHRONICLE_AUDIT_ANCHOR_INTERVAL="often"`},
+		"bad anchor events":    {map[string]string{"CHRONICLE_AUDIT_ANCHOR_EVENTS": "0"}, `CHRONICLE_AUDIT_ANCHOR_EVENTS="0"`},
 		"unreachable postgres": {map[string]string{"CHRONICLE_EVENTSTORE": "postgres", "CHRONICLE_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, "event store (postgres)"},
 	}
 	for name, c := range cases {
