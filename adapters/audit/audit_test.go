@@ -404,3 +404,21 @@ func TestAuditAnchorOnRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditMissingAnchorFileIsCaught: the log names every anchor it made, so an anchor file
+// deleted from the anchor directory is reported (the log itself untouched).
+func TestAuditMissingAnchorFileIsCaught(t *testing.T) {
+	for _, engine := range engines() {
+		t.Run(engine, func(t *testing.T) {
+			e := open(t, engine)
+			s, head := sealed(t, e)
+			if err := os.Remove(filepath.Join(s.AnchorDir, audit.AnchorFileName(head))); err != nil {
+				t.Fatal(err)
+			}
+			rep := verify(t, e, s, 0)
+			if rep.OK() || len(rep.Divergences) != 1 || rep.Divergences[0].Kind != auditchain.AnchorMissing || rep.Divergences[0].Position != head {
+				t.Fatalf("a deleted anchor file: %+v", rep)
+			}
+		})
+	}
+}

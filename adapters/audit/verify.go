@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/ed25519"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"slices"
+	"time"
 
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -76,19 +78,53 @@ func Verify(ctx context.Context, store eventstore.Store, db *readmodels.DB, o Ve
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	in.Events = prefetch(ctx, in.From-1, func(ctx context.Context, after uint64) ([]eventstore.Event, uint64, error) {
+	events := prefetch(ctx, in.From-1, func(ctx context.Context, after uint64) ([]eventstore.Event, uint64, error) {
 		events, err := store.ReadAll(ctx, after, o.PageSize)
 		if err != nil || len(events) == 0 {
 			return nil, after, err
 		}
 		return events, events[len(events)-1].Position, nil
 	})
+	// the anchors the log records, to find those whose file is gone
+	type recorded struct {
+		at uint64 // the record's own position
+		auditchain.Anchored
+	}
+	var inLog []recorded
+	anchorType := auditchain.Anchored{}.EventType()
+	in.Events = func(yield func(eventstore.Event, error) bool) {
+		for e, err := range events {
+			if err == nil && e.Type == anchorType {
+				var a auditchain.Anchored
+				if json.Unmarshal(e.Data, &a) == nil {
+					inLog = append(inLog, recorded{e.Position, a})
+				}
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
 	in.Sealed = prefetch(ctx, in.From-1, func(ctx context.Context, after uint64) ([]auditchain.Sealed, uint64, error) {
 		return readChain(ctx, db, after, uint64(head), o.PageSize)
 	})
 	rep, err := auditchain.Verify(in)
 	if err != nil {
 		return rep, err
+	}
+	files := map[uint64]bool{}
+	for _, a := range anchors {
+		files[a.Position] = true
+	}
+	for _, b := range bad {
+		files[b.Position] = true // there, if unreadable: reported below
+	}
+	for _, r := range inLog {
+		if !files[r.Position] {
+			rep.Divergences = append(rep.Divergences, auditchain.Divergence{Kind: auditchain.AnchorMissing, Position: r.Position,
+				Detail: fmt.Sprintf("the log records an anchor of position %d (at position %d, signed %s) whose file %s is not in %s",
+					r.Position, r.at, r.SignedAt.Format(time.RFC3339), AnchorFileName(r.Position), o.AnchorDir)})
+		}
 	}
 	for _, b := range bad {
 		rep.Divergences = append(rep.Divergences, auditchain.Divergence{Kind: auditchain.BadSignature, Position: b.Position,

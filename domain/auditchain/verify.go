@@ -41,6 +41,9 @@ const (
 	// BadSignature: an anchor does not verify with the audit key (altered, or signed by
 	// another key); it is not used for anything else.
 	BadSignature Kind = "bad-signature"
+	// AnchorMissing: the log records an anchor (audit.anchored.v1) that the anchor directory no
+	// longer holds (its file was deleted or moved away).
+	AnchorMissing Kind = "anchor-missing"
 )
 
 // Divergence is one difference, at a position.
