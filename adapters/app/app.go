@@ -25,6 +25,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/scheduleapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	"github.com/chronicle-crm/chronicle/adapters/mailer"
@@ -401,6 +402,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Products: a.Products, Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
 	a.Metrics = httpapi.NewMetrics(a.Engine)
 	kit := httpapi.NewKit(logger, cfg.Clock, 0, cfg.ReadWait, a.Engine)
+	// Reveals of contact details and exports are audited; reveals are limited per user.
+	kit.Audit = commands.Auditor{Store: a.Store, Clock: cfg.Clock, Recorder: a.Metrics}
+	kit.Reveals = httpkit.NewLimiter(httpkit.RevealsPerHour, time.Hour, cfg.Clock)
 	ports := a.ports(a.Metrics)
 	var api []httpapi.Module
 	for _, m := range modules {

@@ -46,6 +46,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/usercmd"
 	"github.com/chronicle-crm/chronicle/commands/worklogcmd"
 	"github.com/chronicle-crm/chronicle/domain/announcement"
+	"github.com/chronicle-crm/chronicle/domain/audit"
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
 	"github.com/chronicle-crm/chronicle/domain/contact"
 	"github.com/chronicle-crm/chronicle/domain/contract"
@@ -249,7 +250,8 @@ var modules = []module{
 	{name: "conversion", projectors: func(a *App) []engine.Projector {
 		return []engine.Projector{conversionproj.Projector{Completer: a.Convert}}
 	}},
-	{name: "audit", projectors: func(a *App) []engine.Projector {
+	// The operation log and the sign-in log; the audit entries of reads (reveals, exports).
+	{name: "audit", events: audit.Register, projectors: func(a *App) []engine.Projector {
 		return []engine.Projector{auditproj.Projector{}, loginproj.New(a.Registry)}
 	}, api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "audit", OpenAPI: auditapi.OpenAPI, Routes: func(rt httpkit.Router) {

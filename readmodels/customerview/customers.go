@@ -39,6 +39,7 @@ type Customer struct {
 	Position       uint64     `json:"-"`
 	PreviousOwner  string     `json:"-"`
 	readmodels.PoolRemark
+	readmodels.Masking
 }
 
 // SearchText is what keyword search matches.
@@ -335,6 +336,7 @@ type Contact struct {
 	CreatedAt time.Time  `json:"createdAt"`
 	UpdatedAt time.Time  `json:"updatedAt"`
 	Version   int64      `json:"version"`
+	readmodels.Masking
 }
 
 // ContactTableDDL is the contact table of one generation: each row carries its customer's owner

@@ -36,6 +36,7 @@ type Lead struct {
 	Version   int64     `json:"version"`
 	Position  uint64    `json:"-"`
 	readmodels.PoolRemark
+	readmodels.Masking
 }
 
 // SearchText is what keyword search matches: the lower-cased searchable fields plus the digits

@@ -1,9 +1,12 @@
 package auditapi
 
 import (
+	"context"
 	"net/http"
+	"slices"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 	"github.com/chronicle-crm/chronicle/readmodels/auditview"
@@ -37,4 +40,25 @@ func loginQuery(r *http.Request) (loginview.Query, error) {
 		Outcome: p.Str("outcome"), Cursor: p.Str("cursor")}
 	q.From, q.To, q.Limit = p.Time("from"), p.Time("to"), p.Limit()
 	return q, p.Err()
+}
+
+// detailKinds are the stream kinds whose events hold contact details.
+var detailKinds = []string{"lead", "customer", "contact"}
+
+// maskingDetails is the operation log with the contact details in the events of leads, customers
+// and contacts masked for a reader without contactdetails.reveal (httpkit.ContactDetails; the
+// operation log makes no exception for owners).
+func maskingDetails(search func(ctx context.Context, q auditview.Query) (readmodels.Page[auditview.Event], error)) func(ctx context.Context, q auditview.Query) (readmodels.Page[auditview.Event], error) {
+	return func(ctx context.Context, q auditview.Query) (readmodels.Page[auditview.Event], error) {
+		page, err := search(ctx, q)
+		if err != nil || httpkit.ActorOf(ctx).Can(role.ContactDetailsReveal) {
+			return page, err
+		}
+		for i, e := range page.Items {
+			if slices.Contains(detailKinds, eventstore.StreamKind(e.StreamID)) {
+				page.Items[i].Data = httpkit.MaskEventData(e.Data, httpkit.DetailNames...)
+			}
+		}
+		return page, nil
+	}
 }

@@ -19,6 +19,6 @@ type Deps struct {
 
 // Routes registers the audit endpoints.
 func Routes(rt httpkit.Router, d Deps) {
-	rt.Handle(http.MethodGet, "/audit/events", httpkit.List(d.Kit, []string{auditview.Projection}, eventQuery, d.AuditViews.Search))
+	rt.Handle(http.MethodGet, "/audit/events", httpkit.List(d.Kit, []string{auditview.Projection}, eventQuery, maskingDetails(d.AuditViews.Search)))
 	rt.Handle(http.MethodGet, "/audit/logins", httpkit.List(d.Kit, []string{loginview.Projection}, loginQuery, d.LoginViews.Search))
 }

@@ -236,6 +236,9 @@ func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*custo
 	if err == nil {
 		err = a.remarks.Apply(ctx, actor, c)
 	}
+	if err == nil {
+		a.details.Apply(actor, c)
+	}
 	return c, err
 }
 

@@ -35,14 +35,14 @@ type Settings interface {
 
 // Routes registers the customer endpoints.
 func Routes(rt httpkit.Router, d Deps) {
-	a := api{Deps: d, dupLimit: httpkit.NewLimiter(DuplicatesPerMinute, time.Minute, d.Kit.Clock), remarks: Remarks(d.CustomerViews, d.Settings)}
+	a := api{Deps: d, dupLimit: httpkit.NewLimiter(DuplicatesPerMinute, time.Minute, d.Kit.Clock), remarks: Remarks(d.CustomerViews, d.Settings), details: Details(d.CustomerViews)}
 	on := func(run func(context.Context, commands.Meta, uuid.UUID, *struct{}) (commands.Result, error)) httpkit.Handler {
 		return httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: run, Answer: a.answer()}.Handle
 	}
 	rt.Handle(http.MethodPost, "/customers", a.create)
 	rt.Handle(http.MethodGet, "/customers", httpkit.List(d.Kit, projection, a.query, a.search))
 	rt.Handle(http.MethodGet, "/customers/{id}", httpkit.NoAsOf(httpkit.Get(d.Kit, projection, a.read, func(v *customerview.Customer) int64 { return v.Version })))
-	rt.Handle(http.MethodGet, "/customers/{id}/snapshot", httpkit.Snapshot(a.remarks.AsOf(d.Customers.AsOf, d.Customers.History)))
+	rt.Handle(http.MethodGet, "/customers/{id}/snapshot", httpkit.Snapshot(a.details.AsOf(a.remarks.AsOf(d.Customers.AsOf, d.Customers.History))))
 	rt.Handle(http.MethodPatch, "/customers/{id}", httpkit.OnRecord[CustomerPatch]{Kit: d.Kit, Run: a.update, Answer: a.answer()}.Handle)
 	rt.Handle(http.MethodDelete, "/customers/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
 	rt.Handle(http.MethodPost, "/customers/{id}/assign", httpkit.OnRecord[httpkit.AssignBody]{Kit: d.Kit, Run: a.assign, Answer: a.answer()}.Handle)
@@ -50,7 +50,8 @@ func Routes(rt httpkit.Router, d Deps) {
 	rt.Handle(http.MethodPost, "/customers/{id}/release", httpkit.OnRecord[httpkit.ReleaseBody]{Kit: d.Kit, Run: a.release, Answer: a.answer()}.Handle)
 	rt.Handle(http.MethodPost, "/customers/{id}/lock", on(a.lock))
 	rt.Handle(http.MethodPost, "/customers/{id}/unlock", on(a.unlock))
-	rt.Handle(http.MethodGet, "/customers/{id}/history", httpkit.History(a.remarks.History(d.Customers.History), httpkit.HistoryItems))
+	rt.Handle(http.MethodGet, "/customers/{id}/history", httpkit.History(a.details.History(a.remarks.History(d.Customers.History)), httpkit.HistoryItems))
+	rt.Handle(http.MethodPost, "/customers/{id}/reveal", a.details.Reveal(d.Kit))
 	rt.Handle(http.MethodGet, "/duplicates", a.duplicates)
 	rt.Handle(http.MethodPost, "/customers/{id}/merge", httpkit.OnRecord[mergeBody]{Kit: d.Kit, Run: a.merge, Answer: a.answer()}.Handle)
 	rt.Handle(http.MethodGet, "/pool/returning", a.returning)
@@ -67,4 +68,5 @@ type api struct {
 	Deps
 	dupLimit *httpkit.Limiter
 	remarks  httpkit.PreviousOwnerRemarks[*customerview.Customer]
+	details  httpkit.ContactDetails[*customerview.Customer]
 }

@@ -25,6 +25,10 @@ type Kit struct {
 	MaxBody     int64         // default 1 MiB
 	WaitTimeout time.Duration // read-your-writes bound, default 5 s
 	Waiter      Waiter
+	// Audit records reveals and exports (commands.Auditor); Reveals limits each user's reveals
+	// (RevealsPerHour).
+	Audit   Auditor
+	Reveals *Limiter
 }
 
 // WaitFor implements read-your-writes: X-Chronicle-Min-Position or ?minPosition make a read

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/financeapi"
@@ -34,9 +35,10 @@ import (
 
 // Exports: GET /api/v1/{customers,leads,contacts,products}/export?format=csv|xlsx plus the list endpoint's
 // query parameters writes the whole search (filters and the reader's data scope) as a file with
-// Chinese headers. Customers and leads are exported as their lists show them: previous owners'
-// remarks are hidden from the exporting user where the setting says so
-// (httpkit.PreviousOwnerRemarks).
+// Chinese headers. Customers, leads and contacts are exported as their lists show them: previous
+// owners' remarks are hidden from the exporting user where the setting says so
+// (httpkit.PreviousOwnerRemarks), contact details masked where the rule says so
+// (httpkit.ContactDetails). Every export is audited (Export).
 
 // names looks up the owners' display names an export shows when a row does not carry one (an
 // owner the projection's organisation does not know), one by one (few owners, many rows). The
@@ -108,7 +110,7 @@ func (a api) exportCustomers(r *http.Request) (httpkit.Reply, error) {
 	if err == nil {
 		err = a.Kit.WaitFor(r, customerview.Projection)
 	}
-	search := httpkit.HidingRemarks(customerapi.Remarks(a.CustomerViews, a.OrgViews), a.CustomerViews.Search)
+	search := customerapi.Search(a.CustomerViews, a.OrgViews)
 	var first readmodels.Page[*customerview.Customer]
 	if err == nil {
 		q.Limit = ExportPage
@@ -137,7 +139,7 @@ func (a api) exportLeads(r *http.Request) (httpkit.Reply, error) {
 	if err == nil {
 		err = a.Kit.WaitFor(r, leadview.Projection)
 	}
-	search := httpkit.HidingRemarks(leadapi.Remarks(a.LeadViews, a.OrgViews), a.LeadViews.Search)
+	search := httpkit.Masking(leadapi.Details(a.LeadViews), httpkit.HidingRemarks(leadapi.Remarks(a.LeadViews, a.OrgViews), a.LeadViews.Search))
 	var first readmodels.Page[*leadview.Lead]
 	if err == nil {
 		q.Limit, q.Cursor = ExportPage, ""
@@ -165,9 +167,10 @@ func (a api) exportContacts(r *http.Request) (httpkit.Reply, error) {
 	if err == nil {
 		err = a.Kit.WaitFor(r, customerview.Projection)
 	}
+	search := httpkit.Masking(contactapi.Details(a.CustomerViews), a.CustomerViews.SearchContacts)
 	var first readmodels.Page[*customerview.Contact]
 	if err == nil {
-		first, err = a.CustomerViews.SearchContacts(r.Context(), q)
+		first, err = search(r.Context(), q)
 	}
 	if err != nil {
 		return httpkit.Reply{}, err
@@ -176,7 +179,7 @@ func (a api) exportContacts(r *http.Request) (httpkit.Reply, error) {
 	return Export[tabular.ContactRow, *customerview.Contact]{Kit: a.Kit, Format: format, Spec: tabular.Contacts, Names: n, First: first,
 		Next: func(ctx context.Context, cursor string) (readmodels.Page[*customerview.Contact], error) {
 			q.Cursor = cursor
-			return a.CustomerViews.SearchContacts(ctx, q)
+			return search(ctx, q)
 		}}.Reply(r.Context())
 }
 

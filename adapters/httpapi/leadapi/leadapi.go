@@ -166,11 +166,15 @@ func (a api) delete(ctx context.Context, m commands.Meta, id uuid.UUID, _ *struc
 	return a.Leads.Delete(ctx, m, id)
 }
 
-// read is the current read view of a lead.
+// read is the current read view of a lead (as actor may read it: previous owners' remarks
+// hidden, contact details masked where the rules say so).
 func (a api) read(ctx context.Context, actor access.Actor, id uuid.UUID) (*leadview.Lead, error) {
 	l, err := a.remarks.Get(ctx, actor, id)
 	if err == nil {
 		err = a.remarks.Apply(ctx, actor, l)
+	}
+	if err == nil {
+		a.details.Apply(actor, l)
 	}
 	return l, err
 }

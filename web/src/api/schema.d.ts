@@ -729,6 +729,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reveal a contact's contact details in full (audited)
+         * @description Answers the contact details asked for (`fields`; none: all of officePhone, mobile, email, fax) in full and records `audit.contact_revealed.v1` (the actor, the contact, the fields; never the values) in the operation log. Allowed to the contact's owner, to holders of contactdetails.reveal and to those who may change the contact (a pool record: those who assign); anyone else in scope gets 403 forbidden and nothing is recorded; a contact outside the caller's data scope is 404. At most 100 reveals an hour per user (leads, customers and contacts together): 429 rate_limited with Retry-After beyond. An unknown field name is 422 on `fields`.
+         */
+        post: operations["revealContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts/{id}/snapshot": {
         parameters: {
             query?: never;
@@ -1455,6 +1475,26 @@ export interface paths {
          * @description A customer outside the caller's data scope (or deleted) is 404 not_found; without customers.release 403 forbidden. `reason` is required (422). 409 already_in_pool for a customer already in the pool; 409 customer_locked for a locked customer (unlock it first). The releasing owner is remembered as the previous owner: with `reclaimCooldownDays` set they may not claim it back for that many days (409 pool_reclaim_cooldown on claim). Pool rules (公海规则, PATCH /api/v1/settings `customerPool.rules`): an hourly job (one process at a time, under a lease) returns every owned, unlocked customer whose rule is due, as the system actor, recorded in its history as customer.released.v1 with `rule` no_follow_up or no_deal. noFollowUpDays N: N days without a follow-up, counted from the later of the last follow-up (POST /api/v1/followups) and the moment the current owner got the customer (created, assigned or claimed); noDealDays M: M days after the owner got it without reaching status closed_deal; excludeClosedDeal: closed_deal customers never return; levels: only customers of these levels (empty: all). 0 turns a rule off (the default). Locked customers never return, by rule or by hand. GET /api/v1/pool/returning lists the caller's customers about to return. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A customer is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool customers (no owner) are visible to holders of customers.pool or customers.assign and changed only by holders of customers.assign. Reads of a customer outside the scope are 404 not_found (its existence is not revealed); commands on a visible customer without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         post: operations["releaseCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reveal a customer's contact details in full (audited)
+         * @description Answers the contact details asked for (`fields`; none: all of phone, fax, email) in full and records `audit.contact_revealed.v1` (the actor, the customer, the fields; never the values) in the operation log. Allowed to the customer's owner, to holders of contactdetails.reveal and to those who may change the customer (a pool record: those who assign); anyone else in scope gets 403 forbidden and nothing is recorded; a customer outside the caller's data scope is 404. At most 100 reveals an hour per user (leads, customers and contacts together): 429 rate_limited with Retry-After beyond. An unknown field name is 422 on `fields`.
+         */
+        post: operations["revealCustomer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2206,6 +2246,26 @@ export interface paths {
          * @description A lead outside the caller's data scope (or deleted) is 404 not_found; without leads.release 403 forbidden. 409 already_in_pool for a lead already in the pool. Data scopes: every role has a data scope, and a user holding several roles gets the widest (self, self_and_subordinates, department, department_tree, all). A lead is inside the caller's scope when its owner is the caller (always), or for self_and_subordinates anyone below the caller in the superior chain (direct or indirect), for department a member of the caller's own department (not its subdepartments), for department_tree a member of the caller's department or of any department below it, for all anyone. Pool leads (no owner) are visible to holders of leads.pool or leads.assign. Reads of a lead outside the scope are 404 not_found (its existence is not revealed); commands on a visible lead without the function permission are 403 forbidden; assigning to (or creating for) a user outside the caller's scope is 403 forbidden.
          */
         post: operations["releaseLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reveal a lead's contact details in full (audited)
+         * @description Answers the contact details asked for (`fields`; none: all of phone, mobile, email) in full and records `audit.contact_revealed.v1` (the actor, the lead, the fields; never the values) in the operation log. Allowed to the lead's owner, to holders of contactdetails.reveal and to those who may change the lead (a pool record: those who assign); anyone else in scope gets 403 forbidden and nothing is recorded; a lead outside the caller's data scope is 404. At most 100 reveals an hour per user (leads, customers and contacts together): 429 rate_limited with Retry-After beyond. An unknown field name is 422 on `fields`.
+         */
+        post: operations["revealLead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4771,6 +4831,10 @@ export interface components {
             updatedAt: string;
             /** Format: int64 */
             version: number;
+            /** @description Present when some contact details are shown masked to the caller (phones keep their first 3 and last 4 digits, 138****8000; e-mail addresses their first character and domain, z***@example.com): the caller neither owns the contact nor holds contactdetails.reveal. The stored values are unchanged; POST …/{id}/reveal answers them in full to those allowed (revealable). */
+            maskedFields?: ("officePhone" | "mobile" | "email" | "fax")[];
+            /** @description Present (true) with maskedFields when the caller may reveal the masked values (POST …/{id}/reveal): they may change the contact. */
+            revealable?: boolean;
         };
         /**
          * @description Body of POST /api/v1/contacts. Unknown fields are rejected (400 unknown_field).
@@ -5220,11 +5284,11 @@ export interface components {
             district?: string;
             address?: string;
             postcode?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            /** @description Digits, spaces and + - ( ) # 转; between 3 and 20 digits. Masked (digits shown as *, 138****8000) for a reader who does not read it in full (maskedFields). */
             phone?: string;
-            /** @description Digits, spaces and + - ( ) # 转 only; between 3 and 20 digits. */
+            /** @description Digits, spaces and + - ( ) # 转; between 3 and 20 digits. Masked (digits shown as *, 138****8000) for a reader who does not read it in full (maskedFields). */
             fax?: string;
-            /** Format: email */
+            /** @description An e-mail address; masked (z***@example.com) for a reader who does not read it in full (maskedFields). */
             email?: string;
             /** @description A web address (must contain a dot). */
             website?: string;
@@ -5281,6 +5345,10 @@ export interface components {
             custom?: components["schemas"]["CustomValues"];
             /** @description Present (true) when the remark was written by a previous owner before the customer's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks, which covers both pools); remark is then empty. */
             remarkHidden?: boolean;
+            /** @description Present when some contact details are shown masked to the caller (phones keep their first 3 and last 4 digits, 138****8000; e-mail addresses their first character and domain, z***@example.com): the caller neither owns the customer nor holds contactdetails.reveal. The stored values are unchanged; POST …/{id}/reveal answers them in full to those allowed (revealable). */
+            maskedFields?: ("phone" | "fax" | "email")[];
+            /** @description Present (true) with maskedFields when the caller may reveal the masked values (POST …/{id}/reveal): they may change the customer. */
+            revealable?: boolean;
         };
         /**
          * @description Classification (客户分类): old_customer 老客户, target 目标客户, potential 潜在客户, partner 合作伙伴, blacklist 黑名单, competitor 竞争对手. The built-in items of the `customer_class` data dictionary; the field takes any enabled item of the list (administrators add items).
@@ -6508,6 +6576,10 @@ export interface components {
             version: number;
             /** @description Present (true) when the remark was written by a previous owner before the lead's last release and the pool settings hide it from the caller (customerPool.hidePreviousOwnerRemarks, which covers both pools); remark is then empty. */
             remarkHidden?: boolean;
+            /** @description Present when some contact details are shown masked to the caller (phones keep their first 3 and last 4 digits, 138****8000; e-mail addresses their first character and domain, z***@example.com): the caller neither owns the lead nor holds contactdetails.reveal. The stored values are unchanged; POST …/{id}/reveal answers them in full to those allowed (revealable). */
+            maskedFields?: ("phone" | "mobile" | "email")[];
+            /** @description Present (true) with maskedFields when the caller may reveal the masked values (POST …/{id}/reveal): they may change the lead. */
+            revealable?: boolean;
         };
         LeadConvertOpportunity: {
             name: string;
@@ -7711,7 +7783,7 @@ export interface components {
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
          * @enum {string}
          */
-        Permission: "audit.read" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read" | "finance.read" | "finance.record" | "finance.reverse" | "finance.close" | "finance.export" | "tasks.read" | "tasks.create" | "tasks.assign" | "tasks.export" | "schedules.read" | "schedules.create" | "schedules.assign" | "schedules.export" | "announcements.publish" | "worklogs.read" | "worklogs.stats";
+        Permission: "audit.read" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read" | "finance.read" | "finance.record" | "finance.reverse" | "finance.close" | "finance.export" | "tasks.read" | "tasks.create" | "tasks.assign" | "tasks.export" | "schedules.read" | "schedules.create" | "schedules.assign" | "schedules.export" | "announcements.publish" | "worklogs.read" | "worklogs.stats" | "contactdetails.reveal";
         Pipeline: {
             /** Format: uuid */
             id: string;
@@ -8381,6 +8453,28 @@ export interface components {
             total: number;
             /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
+        };
+        /** @description The body of POST …/{id}/reveal: the contact details to reveal (absent or empty: all of them). */
+        RevealRequest: {
+            /**
+             * @example [
+             *       "mobile"
+             *     ]
+             */
+            fields?: string[];
+        };
+        /** @description Contact details revealed in full: the record and the values of the fields asked for ("" for a field the record has no value of). */
+        RevealedContactDetails: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @example {
+             *       "mobile": "13800138000"
+             *     }
+             */
+            fields: {
+                [key: string]: string;
+            };
         };
         /**
          * @description The read view of a role.
@@ -12261,6 +12355,47 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    revealContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The contact's id.
+                 * @example 0190a5c7-2c3d-7e4f-9a51-6b7c8d9e0f1a
+                 */
+                id: components["parameters"]["ContactId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            /** @description The values asked for, in full. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealedContactDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     getContactSnapshot: {
         parameters: {
             query: {
@@ -15471,6 +15606,47 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    revealCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The customer's id.
+                 * @example 0190a5c6-1b2c-7d3e-8f40-5a6b7c8d9e0f
+                 */
+                id: components["parameters"]["CustomerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            /** @description The values asked for, in full. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealedContactDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     getCustomerSnapshot: {
         parameters: {
             query: {
@@ -18002,6 +18178,47 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    revealLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The lead's id.
+                 * @example 0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e
+                 */
+                id: components["parameters"]["LeadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            /** @description The values asked for, in full. */
+            200: {
+                headers: {
+                    "X-Chronicle-Position": components["headers"]["X-Chronicle-Position"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealedContactDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };

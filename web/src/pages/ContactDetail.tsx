@@ -8,6 +8,7 @@ import { useT } from '../i18n';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { ContactForm } from './ContactForm';
+import { ContactValue, type Masked } from '../components/reveal';
 
 type Contact = Schemas['Contact'];
 type Snapshot = Schemas['ContactSnapshot'];
@@ -81,10 +82,10 @@ export default function ContactDetail() {
                 ['owner', t('负责人', 'Owner'), c.inPool ? t('公海', 'Pool') : c.ownerName],
                 ['title', t('职务', 'Title'), shown.title],
                 ['gender', t('性别', 'Gender'), gender(shown.gender)],
-                ['mobile', t('手机', 'Mobile'), shown.mobile],
-                ['officePhone', t('办公电话', 'Office phone'), shown.officePhone],
-                ['email', t('邮箱', 'E-mail'), shown.email],
-                ['fax', t('传真', 'Fax'), shown.fax],
+                ['mobile', t('手机', 'Mobile'), <ContactValue path={`/contacts/${c.id}`} record={shown as Masked} field="mobile" value={shown.mobile} />],
+                ['officePhone', t('办公电话', 'Office phone'), <ContactValue path={`/contacts/${c.id}`} record={shown as Masked} field="officePhone" value={shown.officePhone} />],
+                ['email', t('邮箱', 'E-mail'), <ContactValue path={`/contacts/${c.id}`} record={shown as Masked} field="email" value={shown.email} />],
+                ['fax', t('传真', 'Fax'), <ContactValue path={`/contacts/${c.id}`} record={shown as Masked} field="fax" value={shown.fax} />],
                 ['birthday', t('生日', 'Birthday'), shown.birthday],
                 ['version', t('版本', 'Version'), String(shown.version)],
                 ['updated', t('更新时间', 'Updated'), 'updatedAt' in shown ? fmtTime(shown.updatedAt) : ''],

@@ -10,6 +10,7 @@ import { useT } from '../i18n';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { ContactForm } from './ContactForm';
+import { ContactValue, type Masked } from '../components/reveal';
 
 type Contact = Schemas['Contact'];
 
@@ -37,9 +38,9 @@ export default function Contacts() {
       ),
     },
     { key: 'title', title: t('职务', 'Title') },
-    { key: 'mobile', title: t('手机', 'Mobile') },
-    { key: 'officePhone', title: t('办公电话', 'Office phone') },
-    { key: 'email', title: t('邮箱', 'E-mail') },
+    { key: 'mobile', title: t('手机', 'Mobile'), render: (c) => <ContactValue path={`/contacts/${c.id}`} record={c as Masked} field="mobile" value={c.mobile} /> },
+    { key: 'officePhone', title: t('办公电话', 'Office phone'), render: (c) => <ContactValue path={`/contacts/${c.id}`} record={c as Masked} field="officePhone" value={c.officePhone} /> },
+    { key: 'email', title: t('邮箱', 'E-mail'), render: (c) => <ContactValue path={`/contacts/${c.id}`} record={c as Masked} field="email" value={c.email} /> },
     { key: 'ownerName', title: t('负责人', 'Owner'), render: (c) => (c.inPool ? <Tag>{t('公海', 'Pool')}</Tag> : c.ownerName) },
     { key: 'createdAt', title: t('创建时间', 'Created'), sort: 'createdAt', render: (c) => fmtTime(c.createdAt) },
   ];

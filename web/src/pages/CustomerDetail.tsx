@@ -17,6 +17,7 @@ import { CustomerForm, useSettings } from './CustomerForm';
 import { CustomerSelect } from './CustomerSelect';
 import { CustomerOpportunities } from './CustomerOpportunities';
 import { FollowUpForm } from './LeadDetail';
+import { ContactValue, type Masked } from '../components/reveal';
 
 type Customer = Schemas['Customer'];
 type Contact = Schemas['Contact'];
@@ -45,9 +46,9 @@ export function ContactsTable({ customerId, canEdit }: { customerId: string; can
         columns={[
           { key: 'name', title: t('姓名', 'Name'), render: (_, c) => <span><Link to={`/contacts/${c.id}`} style={{ textDecoration: 'underline' }}>{c.name}</Link> {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
           { key: 'title', title: t('职务', 'Title'), dataIndex: 'title' },
-          { key: 'mobile', title: t('手机', 'Mobile'), dataIndex: 'mobile' },
-          { key: 'officePhone', title: t('办公电话', 'Office phone'), dataIndex: 'officePhone' },
-          { key: 'email', title: t('邮箱', 'E-mail'), dataIndex: 'email' },
+          { key: 'mobile', title: t('手机', 'Mobile'), render: (_, r) => <ContactValue path={`/contacts/${r.id}`} record={r as Masked} field="mobile" value={r.mobile} /> },
+          { key: 'officePhone', title: t('办公电话', 'Office phone'), render: (_, r) => <ContactValue path={`/contacts/${r.id}`} record={r as Masked} field="officePhone" value={r.officePhone} /> },
+          { key: 'email', title: t('邮箱', 'E-mail'), render: (_, r) => <ContactValue path={`/contacts/${r.id}`} record={r as Masked} field="email" value={r.email} /> },
           {
             key: 'a',
             title: t('操作', 'Actions'),
@@ -153,8 +154,8 @@ export default function CustomerDetail() {
                 [t('企业性质', 'Nature'), dl('business_nature', shown.nature)],
                 [t('类型', 'Type'), label(customerType, shown.type, lang)],
                 [t('规模', 'Size'), label(customerSize, shown.size, lang)],
-                [t('电话', 'Phone'), shown.phone],
-                [t('邮箱', 'E-mail'), shown.email],
+                [t('电话', 'Phone'), <ContactValue path={`/customers/${c.id}`} record={shown as Masked} field="phone" value={shown.phone} />],
+                [t('邮箱', 'E-mail'), <ContactValue path={`/customers/${c.id}`} record={shown as Masked} field="email" value={shown.email} />],
                 [t('网站', 'Website'), shown.website],
                 [t('地址', 'Address'), [shown.country, shown.province, shown.city, shown.district, shown.address].filter(Boolean).join(' ')],
                 // a snapshot has the owner's id only; the name shown is today's

@@ -15,6 +15,7 @@ import { customerStatus, label } from '../labels';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { CustomerForm, useSettings } from './CustomerForm';
+import { ContactValue, type Masked } from '../components/reveal';
 
 type Customer = Schemas['Customer'];
 type Returning = Schemas['ReturningCustomer'];
@@ -75,7 +76,7 @@ export default function Customers({ pool }: { pool: boolean }) {
     { key: 'status', title: t('状态', 'Status'), render: (r) => <Tag>{label(customerStatus, r.status, lang)}</Tag> },
     { key: 'level', title: t('级别', 'Level'), render: (r) => dl('customer_level', r.level) },
     { key: 'industry', title: t('行业', 'Industry'), render: (r) => [dl('industry', r.industry), dl('industry', r.subIndustry)].filter(Boolean).join(' / ') },
-    { key: 'phone', title: t('电话', 'Phone') },
+    { key: 'phone', title: t('电话', 'Phone'), render: (r) => <ContactValue path={`/customers/${r.id}`} record={r as Masked} field="phone" value={r.phone} /> },
     { key: 'city', title: t('城市', 'City'), hidden: true },
     { key: 'source', title: t('来源', 'Source'), hidden: true, render: (r) => dl('lead_source', r.source) },
     { key: 'ownerId', title: t('负责人', 'Owner'), render: (r) => (r.inPool ? <Tag>{t('公海', 'Pool')}</Tag> : (r.ownerName ?? userName(r.ownerId))) },

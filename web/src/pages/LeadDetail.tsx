@@ -12,6 +12,7 @@ import { followUpType, label, leadStatus } from '../labels';
 import { useSession } from '../session';
 import { fmtTime, fromPicker } from '../util';
 import { LeadForm } from './LeadForm';
+import { ContactValue, type Masked } from '../components/reveal';
 
 type Lead = Schemas['Lead'];
 
@@ -150,9 +151,9 @@ export default function LeadDetail() {
             ? [
                 ['name', t('姓名', 'Name'), shown.name],
                 ['company', t('公司', 'Company'), shown.company],
-                ['phone', t('电话', 'Phone'), shown.phone],
-                ['mobile', t('手机', 'Mobile'), shown.mobile],
-                ['email', t('邮箱', 'E-mail'), shown.email],
+                ['phone', t('电话', 'Phone'), <ContactValue path={`/leads/${lead.id}`} record={shown as Masked} field="phone" value={shown.phone} />],
+                ['mobile', t('手机', 'Mobile'), <ContactValue path={`/leads/${lead.id}`} record={shown as Masked} field="mobile" value={shown.mobile} />],
+                ['email', t('邮箱', 'E-mail'), <ContactValue path={`/leads/${lead.id}`} record={shown as Masked} field="email" value={shown.email} />],
                 ['source', t('来源', 'Source'), dl('lead_source', shown.source)],
                 ['industry', t('行业', 'Industry'), dl('industry', shown.industry)],
                 ['level', t('级别', 'Level'), dl('customer_level', shown.level)],

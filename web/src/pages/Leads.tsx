@@ -13,6 +13,7 @@ import { label, leadStatus } from '../labels';
 import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { LeadForm } from './LeadForm';
+import { ContactValue, type Masked } from '../components/reveal';
 
 type Lead = Schemas['Lead'];
 
@@ -52,9 +53,9 @@ export default function Leads({ pool }: { pool: boolean }) {
   const columns: Col<Lead>[] = [
     { key: 'name', title: t('姓名', 'Name'), sort: 'name' },
     { key: 'company', title: t('公司', 'Company') },
-    { key: 'phone', title: t('电话', 'Phone') },
-    { key: 'mobile', title: t('手机', 'Mobile'), hidden: true },
-    { key: 'email', title: t('邮箱', 'E-mail'), hidden: true },
+    { key: 'phone', title: t('电话', 'Phone'), render: (r) => <ContactValue path={`/leads/${r.id}`} record={r as Masked} field="phone" value={r.phone} /> },
+    { key: 'mobile', title: t('手机', 'Mobile'), hidden: true, render: (r) => <ContactValue path={`/leads/${r.id}`} record={r as Masked} field="mobile" value={r.mobile} /> },
+    { key: 'email', title: t('邮箱', 'E-mail'), hidden: true, render: (r) => <ContactValue path={`/leads/${r.id}`} record={r as Masked} field="email" value={r.email} /> },
     { key: 'source', title: t('来源', 'Source'), render: (r) => dl('lead_source', r.source) },
     { key: 'industry', title: t('行业', 'Industry'), hidden: true, render: (r) => dl('industry', r.industry) },
     { key: 'level', title: t('级别', 'Level'), hidden: true, render: (r) => dl('customer_level', r.level) },
