@@ -345,7 +345,7 @@ func (c *contactChange) upsert(ctx context.Context, f contact.Fields, custID str
 	}
 	o := ownerColumns(cu)
 	id := strings.TrimPrefix(e.StreamID, contact.StreamPrefix+"-")
-	search := strings.ToLower(strings.Join([]string{f.Name, f.Mobile, f.OfficePhone, f.Email, f.Title}, "\x1f"))
+	search := (&customerview.Contact{Name: f.Name, Mobile: f.Mobile, OfficePhone: f.OfficePhone, Email: f.Email, Title: f.Title}).SearchText()
 	tm := c.tx.DB.Dialect.Time(e.OccurredAt)
 	_, err = c.tx.Exec(ctx, `INSERT INTO `+c.contacts+` (id, customer_id, name, gender, title, office_phone, mobile, email, fax, birthday, remark,
 		is_primary, owner_id, owner_name, owner_dept_id, owner_dept_path, owner_superior_path, in_pool, created_at, updated_at, version, search)

@@ -339,6 +339,12 @@ type Contact struct {
 	readmodels.Masking
 }
 
+// SearchText is what keyword search matches of a contact: its name, numbers, e-mail and title,
+// lower-cased and separated so a match cannot span two fields.
+func (c *Contact) SearchText() string {
+	return strings.ToLower(strings.Join([]string{c.Name, c.Mobile, c.OfficePhone, c.Email, c.Title}, "\x1f"))
+}
+
 // ContactTableDDL is the contact table of one generation: each row carries its customer's owner
 // columns, so contact lists are scoped like customers.
 func ContactTableDDL(table string) []string {

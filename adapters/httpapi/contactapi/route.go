@@ -29,7 +29,7 @@ func Routes(rt httpkit.Router, d Deps) {
 	a := api{Deps: d, details: Details(d.CustomerViews), customers: customerapi.Details(d.CustomerViews)}
 	rt.Handle(http.MethodPost, "/contacts", httpkit.Create[ContactCreate]{Kit: d.Kit, Run: a.create,
 		Answer: httpkit.Answer{Status: http.StatusCreated, Location: "/api/v1/contacts", Projection: projection, View: a.view}}.Handle)
-	rt.Handle(http.MethodGet, "/contacts", httpkit.List(d.Kit, projection, a.query, httpkit.Masking(a.details, d.CustomerViews.SearchContacts)))
+	rt.Handle(http.MethodGet, "/contacts", httpkit.List(d.Kit, projection, a.query, httpkit.Masking(a.details, Keyword, d.CustomerViews.SearchContacts)))
 	rt.Handle(http.MethodGet, "/contacts/{id}", httpkit.Get(d.Kit, projection, a.get, func(v *customerview.Contact) int64 { return v.Version }))
 	rt.Handle(http.MethodPatch, "/contacts/{id}", a.update)
 	rt.Handle(http.MethodDelete, "/contacts/{id}", httpkit.OnRecord[struct{}]{Kit: d.Kit, Body: httpkit.BodyNone, Run: a.delete}.Handle)
@@ -65,6 +65,10 @@ func Details(views *customerview.Views) httpkit.ContactDetails[*customerview.Con
 			return []httpkit.Detail{{Name: "officePhone", Value: &c.OfficePhone}, {Name: "mobile", Value: &c.Mobile},
 				{Name: "email", Value: &c.Email}, {Name: "fax", Value: &c.Fax}}
 		},
-		Block: func(c *customerview.Contact) *readmodels.Masking { return &c.Masking },
+		Block:      func(c *customerview.Contact) *readmodels.Masking { return &c.Masking },
+		SearchText: (*customerview.Contact).SearchText,
 	}
 }
+
+// Keyword is a search's keyword (for httpkit.Masking).
+func Keyword(q customerview.ContactQuery) string { return q.Q }

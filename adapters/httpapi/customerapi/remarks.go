@@ -38,18 +38,22 @@ func Details(views *customerview.Views) httpkit.ContactDetails[*customerview.Cus
 		Details: func(c *customerview.Customer) []httpkit.Detail {
 			return []httpkit.Detail{{Name: "phone", Value: &c.Phone}, {Name: "fax", Value: &c.Fax}, {Name: "email", Value: &c.Email}}
 		},
-		Block: func(c *customerview.Customer) *readmodels.Masking { return &c.Masking },
+		Block:      func(c *customerview.Customer) *readmodels.Masking { return &c.Masking },
+		SearchText: (*customerview.Customer).SearchText,
 	}
 }
+
+// Keyword is a search's keyword (for httpkit.Masking).
+func Keyword(q customerview.Query) string { return q.Q }
 
 // Search is the customer search as the searching actor may read it: previous owners' remarks
 // hidden and contact details masked where the rules say so (the list, the pool's returning list
 // and the export).
 func Search(views *customerview.Views, s Settings) func(ctx context.Context, q customerview.Query) (readmodels.Page[*customerview.Customer], error) {
-	return httpkit.Masking(Details(views), httpkit.HidingRemarks(Remarks(views, s), views.Search))
+	return httpkit.Masking(Details(views), Keyword, httpkit.HidingRemarks(Remarks(views, s), views.Search))
 }
 
 // search is Search of this API.
 func (a api) search(ctx context.Context, q customerview.Query) (readmodels.Page[*customerview.Customer], error) {
-	return httpkit.Masking(a.details, httpkit.HidingRemarks(a.remarks, a.CustomerViews.Search))(ctx, q)
+	return httpkit.Masking(a.details, Keyword, httpkit.HidingRemarks(a.remarks, a.CustomerViews.Search))(ctx, q)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/audit"
+	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -77,6 +78,9 @@ type ContactDetails[V any] struct {
 	Details func(v V) []Detail
 	// Block is v's masking block.
 	Block func(v V) *readmodels.Masking
+	// SearchText is what keyword search matches of v (the view's SearchText): with the contact
+	// details blanked, it is what a reader who reads them masked may find v by.
+	SearchText func(v V) string
 }
 
 // Full reports whether actor reads v's contact details in full.
@@ -128,16 +132,56 @@ func (c ContactDetails[V]) Read(get func(ctx context.Context, actor access.Actor
 }
 
 // Masking is search with the contact details masked for the searching actor (ActorOf(ctx))
-// where the rule says so. A keyword search matches the values in full (phone digits included),
-// but its results show them masked: a reader learns no digit beyond those typed.
-func Masking[Q, V any](c ContactDetails[V], search func(ctx context.Context, q Q) (readmodels.Page[V], error)) func(ctx context.Context, q Q) (readmodels.Page[V], error) {
+// where the rule says so. keyword is the query's keyword. A record the actor reads masked is
+// found by a keyword through what it shows them, or by one of its contact details given whole
+// (a number's digits, an e-mail address: "who has this caller's number?"), never by a part of
+// one: else searching 1380, 1381, … would spell a masked number out digit by digit. A record
+// matched by a part alone is left out of the page, which may then hold fewer items than asked
+// for; its cursor still leads on. Nor does the total tell: a keyword that looks like a part of
+// a number or an address (three digits or more, or an @) searched by a reader without
+// contactdetails.reveal, or a page that lost records, answers the page's own count as a lower
+// bound (totalExact false) instead of the count of every match.
+func Masking[Q, V any](c ContactDetails[V], keyword func(Q) string, search func(ctx context.Context, q Q) (readmodels.Page[V], error)) func(ctx context.Context, q Q) (readmodels.Page[V], error) {
 	return func(ctx context.Context, q Q) (readmodels.Page[V], error) {
 		page, err := search(ctx, q)
-		if err == nil {
-			c.Apply(ActorOf(ctx), page.Items...)
+		if err != nil {
+			return page, err
 		}
-		return page, err
+		actor := ActorOf(ctx)
+		if needle := strings.ToLower(strings.TrimSpace(keyword(q))); needle != "" && !actor.Can(role.ContactDetailsReveal) {
+			n := len(page.Items)
+			page.Items = slices.DeleteFunc(page.Items, func(v V) bool { return !c.Full(actor, v) && !c.visiblyMatches(v, needle) })
+			if len(page.Items) < n || len(field.Digits(needle)) >= 3 || strings.Contains(needle, "@") {
+				page.Total, page.TotalExact = int64(len(page.Items)), false
+			}
+		}
+		c.Apply(actor, page.Items...)
+		return page, nil
 	}
+}
+
+// visiblyMatches reports whether v's search text without its contact details holds needle (the
+// lower-cased keyword, as the list's search compares it), or needle is one of its contact details
+// whole (an e-mail address, or a number's digits).
+func (c ContactDetails[V]) visiblyMatches(v V, needle string) bool {
+	details := c.Details(v)
+	for _, d := range details {
+		if *d.Value == "" {
+			continue
+		}
+		if strings.ToLower(*d.Value) == needle || field.Digits(needle) == needle && field.Digits(*d.Value) == needle {
+			return true
+		}
+	}
+	kept := make([]string, len(details))
+	for i, d := range details {
+		kept[i], *d.Value = *d.Value, ""
+	}
+	text := c.SearchText(v)
+	for i, d := range details {
+		*d.Value = kept[i]
+	}
+	return strings.Contains(text, needle)
 }
 
 // masks reports whether actor reads the record id's contact details masked, judged on its current

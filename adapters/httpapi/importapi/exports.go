@@ -139,7 +139,7 @@ func (a api) exportLeads(r *http.Request) (httpkit.Reply, error) {
 	if err == nil {
 		err = a.Kit.WaitFor(r, leadview.Projection)
 	}
-	search := httpkit.Masking(leadapi.Details(a.LeadViews), httpkit.HidingRemarks(leadapi.Remarks(a.LeadViews, a.OrgViews), a.LeadViews.Search))
+	search := httpkit.Masking(leadapi.Details(a.LeadViews), leadapi.Keyword, httpkit.HidingRemarks(leadapi.Remarks(a.LeadViews, a.OrgViews), a.LeadViews.Search))
 	var first readmodels.Page[*leadview.Lead]
 	if err == nil {
 		q.Limit, q.Cursor = ExportPage, ""
@@ -167,7 +167,7 @@ func (a api) exportContacts(r *http.Request) (httpkit.Reply, error) {
 	if err == nil {
 		err = a.Kit.WaitFor(r, customerview.Projection)
 	}
-	search := httpkit.Masking(contactapi.Details(a.CustomerViews), a.CustomerViews.SearchContacts)
+	search := httpkit.Masking(contactapi.Details(a.CustomerViews), contactapi.Keyword, a.CustomerViews.SearchContacts)
 	var first readmodels.Page[*customerview.Contact]
 	if err == nil {
 		first, err = search(r.Context(), q)

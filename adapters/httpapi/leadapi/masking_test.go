@@ -118,6 +118,25 @@ func TestLeadContactDetailsMasked(t *testing.T) {
 		if item := mine.Body["items"].([]any)[0].(map[string]any); item["mobile"] != "13900139000" || item["maskedFields"] != nil {
 			t.Errorf("owner's list: %s", mine.Raw)
 		}
+		// A reader who sees the numbers masked finds the lead by a number or an address given
+		// whole, or by what it shows them, never by a part of a masked value (searching 1390,
+		// 1391, … would spell the number out); the owner finds it by any part.
+		for q, want := range map[string]int{"13900139000": 1, "1390013": 0, "8888": 0, "01088886666": 1, "zhang@example.com": 1, "zhang@": 0, "张经理": 1, "玄武": 1} {
+			for _, reader := range []string{o.viewer, o.colleague, o.owner} {
+				r := h.Must(h.Do("GET", "/api/v1/leads?q="+url.QueryEscape(q), reader, nil), 200)
+				n, w := len(r.Body["items"].([]any)), want
+				if reader == o.owner {
+					w = 1
+				}
+				if n != w {
+					t.Errorf("q=%s: %d leads, want %d: %s", q, n, w, r.Raw)
+				}
+				// nor does the total tell of a lead left out
+				if total := r.Body["total"].(float64); reader != o.owner && total != float64(w) {
+					t.Errorf("q=%s: total %v, want %d: %s", q, total, w, r.Raw)
+				}
+			}
+		}
 	})
 }
 

@@ -36,7 +36,7 @@ type Settings interface {
 func Routes(rt httpkit.Router, d Deps) {
 	a := api{Deps: d, remarks: Remarks(d.LeadViews, d.Settings), details: Details(d.LeadViews)}
 	rt.Handle(http.MethodPost, "/leads", httpkit.Create[LeadCreate]{Kit: d.Kit, Run: a.create, Answer: a.answer(http.StatusCreated)}.Handle)
-	rt.Handle(http.MethodGet, "/leads", httpkit.List(d.Kit, projection, a.query, httpkit.Masking(a.details, httpkit.HidingRemarks(a.remarks, d.LeadViews.Search))))
+	rt.Handle(http.MethodGet, "/leads", httpkit.List(d.Kit, projection, a.query, httpkit.Masking(a.details, Keyword, httpkit.HidingRemarks(a.remarks, d.LeadViews.Search))))
 	rt.Handle(http.MethodGet, "/leads/{id}", httpkit.NoAsOf(httpkit.Get(d.Kit, projection, a.read, func(v *leadview.Lead) int64 { return v.Version })))
 	rt.Handle(http.MethodGet, "/leads/{id}/snapshot", httpkit.Snapshot(a.details.AsOf(a.remarks.AsOf(d.Leads.AsOf, d.Leads.History))))
 	rt.Handle(http.MethodPatch, "/leads/{id}", httpkit.OnRecord[LeadPatch]{Kit: d.Kit, Run: a.update, Answer: a.answer(http.StatusOK)}.Handle)
@@ -71,9 +71,13 @@ func Details(views *leadview.Views) httpkit.ContactDetails[*leadview.Lead] {
 		Details: func(l *leadview.Lead) []httpkit.Detail {
 			return []httpkit.Detail{{Name: "phone", Value: &l.Phone}, {Name: "mobile", Value: &l.Mobile}, {Name: "email", Value: &l.Email}}
 		},
-		Block: func(l *leadview.Lead) *readmodels.Masking { return &l.Masking },
+		Block:      func(l *leadview.Lead) *readmodels.Masking { return &l.Masking },
+		SearchText: (*leadview.Lead).SearchText,
 	}
 }
+
+// Keyword is a lead search's keyword (for httpkit.Masking).
+func Keyword(q leadview.Query) string { return q.Q }
 
 // Remarks is the rule of previous owners' remarks (httpkit.PreviousOwnerRemarks) on leads: with
 // customerPool.hidePreviousOwnerRemarks, a lead's remark written before its last release to the
