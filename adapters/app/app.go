@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -121,7 +122,11 @@ type Config struct {
 	// SecretKeyFile holds the 32-byte key that encrypts the secrets Chronicle stores (the SMTP
 	// password) (CHRONICLE_SECRET_KEY_FILE; default secret.key in DataDir, created 0600 on first use).
 	SecretKeyFile string
-	Clock         commands.Clock
+	// TLSCertFile and TLSKeyFile (CHRONICLE_TLS_CERT_FILE, CHRONICLE_TLS_KEY_FILE: both or
+	// neither) make Serve listen with TLS; HTTPRedirectAddr (CHRONICLE_HTTP_REDIRECT_ADDR) is where
+	// plain HTTP is redirected to HTTPS. See tls.go.
+	TLSCertFile, TLSKeyFile, HTTPRedirectAddr string
+	Clock                                     commands.Clock
 }
 
 // DefaultPoolSize is the default size of each database connection pool: four connections per
@@ -200,7 +205,7 @@ func (c *Config) Validate() error {
 	if c.EventStore == "eventstoredb" && c.ESDBURL == "" {
 		return errors.New("CHRONICLE_ESDB_URL is required with CHRONICLE_EVENTSTORE=eventstoredb")
 	}
-	return nil
+	return c.validateTLS()
 }
 
 // App is a wired Chronicle.
@@ -239,6 +244,8 @@ type App struct {
 	// password.
 	Mailer  *mailer.Mailer
 	Secrets *secretbox.Box
+
+	tls *tls.Config // set by LoadTLS
 }
 
 // Views are the read models, one per module, over the one read-model database (the operation
@@ -473,7 +480,11 @@ func (a *App) Serve(ctx context.Context, ln, metrics net.Listener) error {
 	srv := &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
 	serveDone := make(chan error, 2)
-	go func() { serveDone <- srv.Serve(ln) }()
+	if a.withTLS(srv) {
+		go func() { serveDone <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { serveDone <- srv.Serve(ln) }()
+	}
 	if metrics != nil {
 		msrv := &http.Server{Handler: a.API.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 			WriteTimeout: time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}

@@ -74,6 +74,9 @@ configuration (environment; flags of the same name override):
   CHRONICLE_AUTH_ADDRESS_CONCURRENCY  sign-ins one client address may run at once, the rest 429 (default 2)
   CHRONICLE_PG_MAX_CONNS    connections of each PostgreSQL pool (event store, read models) (default: 4 per CPU, at least 8)
   CHRONICLE_SQLITE_READERS  connections of each SQLite pool (event-store readers, read models) (default: 4 per CPU, at least 8)
+  CHRONICLE_TLS_CERT_FILE   serve HTTPS (TLS 1.2+, HSTS, Secure cookies) with this PEM certificate chain (with CHRONICLE_TLS_KEY_FILE)
+  CHRONICLE_TLS_KEY_FILE    the certificate's PEM private key (both or neither)
+  CHRONICLE_HTTP_REDIRECT_ADDR  also listen here for plain HTTP, e.g. :80, answering 308 to the https address (needs TLS)
 `
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) (err error) {
@@ -141,6 +144,9 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	mailEvery := fs.String("mail-interval", env("CHRONICLE_MAIL_INTERVAL", "30s"), "how often the mailer sends the e-mails of new notifications and retries")
 	fs.StringVar(&c.PublicURL, "public-url", env("CHRONICLE_PUBLIC_URL", "http://localhost:8080"), "the address of the web UI in e-mailed links")
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("CHRONICLE_SECRET_KEY_FILE", ""), "the 32-byte key that encrypts stored secrets (default: secret.key in the data directory, created on first use)")
+	fs.StringVar(&c.TLSCertFile, "tls-cert-file", env("CHRONICLE_TLS_CERT_FILE", ""), "serve HTTPS with this PEM certificate chain (with -tls-key-file)")
+	fs.StringVar(&c.TLSKeyFile, "tls-key-file", env("CHRONICLE_TLS_KEY_FILE", ""), "the PEM private key of -tls-cert-file")
+	fs.StringVar(&c.HTTPRedirectAddr, "http-redirect-addr", env("CHRONICLE_HTTP_REDIRECT_ADDR", ""), "also listen here for plain HTTP, redirecting to HTTPS")
 	sqliteReaders := fs.String("sqlite-readers", env("CHRONICLE_SQLITE_READERS", "0"), "connections of each SQLite pool (0: 4 per CPU, at least 8)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -192,6 +198,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		return err
 	}
 	defer a.Close()
+	if err := a.LoadTLS(); err != nil {
+		return err
+	}
 	created, generated, err := a.EnsureAdmin(ctx)
 	if err != nil {
 		return err
@@ -208,15 +217,28 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		}
 		logger.Info("metrics served separately", "addr", mln.Addr().String())
 	}
+	scheme := "http"
+	if cfg.TLSEnabled() {
+		scheme = "https"
+	}
+	if cfg.HTTPRedirectAddr != "" {
+		rln, err := net.Listen("tcp", cfg.HTTPRedirectAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (CHRONICLE_HTTP_REDIRECT_ADDR): %w", cfg.HTTPRedirectAddr, err)
+		}
+		defer a.ServeRedirect(ctx, rln, ln)()
+		fmt.Fprintf(stdout, "Plain HTTP on localhost%s is redirected to https\n", port(rln))
+	}
 	logger.Info("chronicle serving", "addr", ln.Addr().String(), "eventstore", cfg.EventStore, "readmodels", cfg.ReadModels,
-		"pg_max_conns", cfg.PGMaxConns, "sqlite_readers", cfg.SQLiteReaders, "version", Version)
+		"pg_max_conns", cfg.PGMaxConns, "sqlite_readers", cfg.SQLiteReaders, "tls", cfg.TLSEnabled(), "version", Version)
 	switch {
 	case created && generated != "":
-		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s\nFirst administrator created: username %q, password %q (shown once; change it)\n\n", port(ln), cfg.AdminUser, generated)
+		fmt.Fprintf(stdout, "\nChronicle is running at %s://localhost%s\nFirst administrator created: username %q, password %q (shown once; change it)\n\n", scheme, port(ln), cfg.AdminUser, generated)
 	case created:
-		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s\nFirst administrator created: username %q with the password from CHRONICLE_ADMIN_PASSWORD\n\n", port(ln), cfg.AdminUser)
+		fmt.Fprintf(stdout, "\nChronicle is running at %s://localhost%s\nFirst administrator created: username %q with the password from CHRONICLE_ADMIN_PASSWORD\n\n", scheme, port(ln), cfg.AdminUser)
 	default:
-		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s (administrator %q already exists)\n\n", port(ln), cfg.AdminUser)
+		fmt.Fprintf(stdout, "\nChronicle is running at %s://localhost%s (administrator %q already exists)\n\n", scheme, port(ln), cfg.AdminUser)
 	}
 	return a.Serve(ctx, ln, mln)
 }
