@@ -126,7 +126,9 @@ type Config struct {
 	// neither) make Serve listen with TLS; HTTPRedirectAddr (CHRONICLE_HTTP_REDIRECT_ADDR) is where
 	// plain HTTP is redirected to HTTPS. See tls.go.
 	TLSCertFile, TLSKeyFile, HTTPRedirectAddr string
-	Clock                                     commands.Clock
+	// Backup is the scheduled backups of the embedded stores (CHRONICLE_BACKUP_*; see backup.go).
+	Backup BackupSettings
+	Clock  commands.Clock
 }
 
 // DefaultPoolSize is the default size of each database connection pool: four connections per
@@ -185,6 +187,7 @@ func (c *Config) Defaults() {
 	if c.Clock == nil {
 		c.Clock = func() time.Time { return time.Now().UTC() }
 	}
+	c.Backup.defaults(c.DataDir)
 }
 
 // Validate rejects unknown values and missing URLs with one clear message.
@@ -205,7 +208,10 @@ func (c *Config) Validate() error {
 	if c.EventStore == "eventstoredb" && c.ESDBURL == "" {
 		return errors.New("CHRONICLE_ESDB_URL is required with CHRONICLE_EVENTSTORE=eventstoredb")
 	}
-	return c.validateTLS()
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
+	return c.Backup.validate()
 }
 
 // App is a wired Chronicle.
@@ -245,7 +251,8 @@ type App struct {
 	Mailer  *mailer.Mailer
 	Secrets *secretbox.Box
 
-	tls *tls.Config // set by LoadTLS
+	tls     *tls.Config   // set by LoadTLS
+	backups backupMetrics // the scheduled backups' state
 }
 
 // Views are the read models, one per module, over the one read-model database (the operation
@@ -474,6 +481,7 @@ func (a *App) Serve(ctx context.Context, ln, metrics net.Listener) error {
 	go a.every(ctx, a.Config.ReminderInterval, "task reminders", "task reminders and overdue notices recorded", a.RunTaskAlerts)
 	go a.every(ctx, a.Config.ReminderInterval, "schedule reminders", "schedule reminders recorded", a.RunScheduleAlerts)
 	go a.mailJob(ctx)
+	go a.backupJob(ctx)
 	flusherDone := make(chan struct{})
 	go func() { defer close(flusherDone); a.Auth.RunThrottleFlusher(ctx) }() // records folded throttled sign-ins
 	defer func() { cancel(); <-flusherDone }()                               // its last records before the stores close

@@ -6,6 +6,8 @@
 //	chronicle users create-admin             create an administrator account
 //	chronicle users unlock USERNAME          lift an account's sign-in lock
 //	chronicle loadgen seed|drive             the load harness: seed a data set, drive a server
+//	chronicle backup [--to DIR]              an online backup of the embedded stores
+//	chronicle restore --from DIR --data-dir NEW_DIR  restore a backup into a new data directory
 //	chronicle version
 package main
 
@@ -56,6 +58,8 @@ commands:
   users create-admin               create an administrator (-username; password from CHRONICLE_ADMIN_PASSWORD)
   users unlock USERNAME            lift the sign-in lock of an account (recorded as the system actor)
   loadgen seed|drive               the load harness: seed leads, customers and users; drive a running server
+  backup [--to DIR]                an online, consistent backup of the embedded (SQLite) stores, while servers run
+  restore --from BACKUP --data-dir NEW_DIR  check a backup against its manifest and copy it into a new data directory
   version                          print the version
 
 configuration (environment; flags of the same name override):
@@ -77,6 +81,9 @@ configuration (environment; flags of the same name override):
   CHRONICLE_TLS_CERT_FILE   serve HTTPS (TLS 1.2+, HSTS, Secure cookies) with this PEM certificate chain (with CHRONICLE_TLS_KEY_FILE)
   CHRONICLE_TLS_KEY_FILE    the certificate's PEM private key (both or neither)
   CHRONICLE_HTTP_REDIRECT_ADDR  also listen here for plain HTTP, e.g. :80, answering 308 to the https address (needs TLS)
+  CHRONICLE_BACKUP_SCHEDULE daily backup of the embedded stores at HH:MM in the organisation's time zone, or off (default 02:00)
+  CHRONICLE_BACKUP_DIR      where backups are written (default <data dir>/backups)
+  CHRONICLE_BACKUP_KEEP     backups kept; older ones are deleted after a successful backup (default 7)
 `
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) (err error) {
@@ -105,6 +112,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return usersCmd(ctx, rest, stdout, getenv)
 	case "loadgen":
 		return loadgenCmd(ctx, rest, stdout, getenv)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, getenv)
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, getenv)
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -147,6 +158,9 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	fs.StringVar(&c.TLSCertFile, "tls-cert-file", env("CHRONICLE_TLS_CERT_FILE", ""), "serve HTTPS with this PEM certificate chain (with -tls-key-file)")
 	fs.StringVar(&c.TLSKeyFile, "tls-key-file", env("CHRONICLE_TLS_KEY_FILE", ""), "the PEM private key of -tls-cert-file")
 	fs.StringVar(&c.HTTPRedirectAddr, "http-redirect-addr", env("CHRONICLE_HTTP_REDIRECT_ADDR", ""), "also listen here for plain HTTP, redirecting to HTTPS")
+	fs.StringVar(&c.Backup.Schedule, "backup-schedule", env("CHRONICLE_BACKUP_SCHEDULE", "02:00"), "daily backup time HH:MM in the organisation's time zone, or off")
+	fs.StringVar(&c.Backup.Dir, "backup-dir", env("CHRONICLE_BACKUP_DIR", ""), "where backups are written (default <data dir>/backups)")
+	backupKeep := fs.String("backup-keep", env("CHRONICLE_BACKUP_KEEP", "7"), "backups kept")
 	sqliteReaders := fs.String("sqlite-readers", env("CHRONICLE_SQLITE_READERS", "0"), "connections of each SQLite pool (0: 4 per CPU, at least 8)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -176,6 +190,10 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	if c.MailInterval, err = time.ParseDuration(*mailEvery); err != nil || c.MailInterval < time.Second {
 		return c, nil, fmt.Errorf("CHRONICLE_MAIL_INTERVAL=%q: use a duration of at least 1s such as 30s", *mailEvery)
 	}
+	if c.Backup.Keep, err = strconv.Atoi(*backupKeep); err != nil || c.Backup.Keep < 1 {
+		return c, nil, fmt.Errorf("CHRONICLE_BACKUP_KEEP=%q: use a whole number of at least 1", *backupKeep)
+	}
+	c.Backup.Version = Version
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, nil, fmt.Errorf("CHRONICLE_PUBLIC_URL=%q: use the address users open Chronicle at, such as https://crm.example.com", c.PublicURL)
 	}
