@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,10 +26,16 @@ func TestScheduledBackups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The clock runs from 01:59:58 in Shanghai: the slot comes two seconds after the start.
-	start := time.Now()
-	base := time.Date(2026, 5, 4, 1, 59, 58, 0, sh)
-	clock := func() time.Time { return base.Add(time.Since(start)).UTC() }
+	// The clock stands at 01:59:57 in Shanghai until the server runs, then goes on: the slot
+	// comes three seconds later, however long the start took.
+	var started atomic.Int64
+	base := time.Date(2026, 5, 4, 1, 59, 57, 0, sh)
+	clock := func() time.Time {
+		if s := started.Load(); s != 0 {
+			return base.Add(time.Since(time.Unix(0, s))).UTC()
+		}
+		return base.UTC()
+	}
 	dir := t.TempDir()
 	cfg := app.Config{DataDir: dir, Clock: clock, MetricsAddr: "127.0.0.1:0", Backup: app.BackupSettings{Keep: 2, Version: "test"}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -40,6 +47,8 @@ func TestScheduledBackups(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.Serve(ctx, ln, mln) })
 	t.Cleanup(func() { cancel(); wg.Wait(); _ = a.Close() })
+	<-a.Engine.Running()
+	started.Store(time.Now().UnixNano())
 
 	backups := filepath.Join(dir, "backups")
 	slot := time.Date(2026, 5, 4, 2, 0, 0, 0, sh)
