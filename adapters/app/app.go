@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -138,7 +139,13 @@ type Config struct {
 	AuditSealInterval   time.Duration
 	AuditAnchorInterval time.Duration
 	AuditAnchorEvents   uint64
-	Clock               commands.Clock
+	// TLSCertFile and TLSKeyFile (CHRONICLE_TLS_CERT_FILE, CHRONICLE_TLS_KEY_FILE: both or
+	// neither) make Serve listen with TLS; HTTPRedirectAddr (CHRONICLE_HTTP_REDIRECT_ADDR) is where
+	// plain HTTP is redirected to HTTPS. See tls.go.
+	TLSCertFile, TLSKeyFile, HTTPRedirectAddr string
+	// Backup is the scheduled backups of the embedded stores (CHRONICLE_BACKUP_*; see backup.go).
+	Backup BackupSettings
+	Clock  commands.Clock
 }
 
 // DefaultPoolSize is the default size of each database connection pool: four connections per
@@ -209,6 +216,7 @@ func (c *Config) Defaults() {
 	if c.Clock == nil {
 		c.Clock = func() time.Time { return time.Now().UTC() }
 	}
+	c.Backup.defaults(c.DataDir)
 }
 
 // Validate rejects unknown values and missing URLs with one clear message.
@@ -229,7 +237,10 @@ func (c *Config) Validate() error {
 	if c.EventStore == "eventstoredb" && c.ESDBURL == "" {
 		return errors.New("CHRONICLE_ESDB_URL is required with CHRONICLE_EVENTSTORE=eventstoredb")
 	}
-	return nil
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
+	return c.Backup.validate()
 }
 
 // App is a wired Chronicle.
@@ -270,6 +281,9 @@ type App struct {
 	Secrets *secretbox.Box
 	// Sealer records the event log's hash chain and anchors it (adapters/audit).
 	Sealer *audit.Sealer
+
+	tls     *tls.Config   // set by LoadTLS
+	backups backupMetrics // the scheduled backups' state
 }
 
 // Views are the read models, one per module, over the one read-model database (the operation
@@ -509,13 +523,18 @@ func (a *App) Serve(ctx context.Context, ln, metrics net.Listener) error {
 	go a.every(ctx, a.Config.ReminderInterval, "schedule reminders", "schedule reminders recorded", a.RunScheduleAlerts)
 	go a.mailJob(ctx)
 	go a.auditJob(ctx)
+	go a.backupJob(ctx)
 	flusherDone := make(chan struct{})
 	go func() { defer close(flusherDone); a.Auth.RunThrottleFlusher(ctx) }() // records folded throttled sign-ins
 	defer func() { cancel(); <-flusherDone }()                               // its last records before the stores close
 	srv := &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}
 	serveDone := make(chan error, 2)
-	go func() { serveDone <- srv.Serve(ln) }()
+	if a.withTLS(srv) {
+		go func() { serveDone <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { serveDone <- srv.Serve(ln) }()
+	}
 	if metrics != nil {
 		msrv := &http.Server{Handler: a.API.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 			WriteTimeout: time.Minute, BaseContext: func(net.Listener) context.Context { return ctx }}

@@ -47,6 +47,9 @@ func (m *Metrics) Command(name string, err error, d time.Duration) {
 	m.latency.WithLabelValues(name).Observe(d.Seconds())
 }
 
+// Register adds a collector of another part of the process (the scheduled backups) to /metrics.
+func (m *Metrics) Register(c prometheus.Collector) error { return m.registry.Register(c) }
+
 // Handler serves the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})

@@ -9,6 +9,8 @@
 //	chronicle audit anchor                   seal the log to its head and anchor it now
 //	chronicle audit key                      print the audit key's public half and fingerprint
 //	chronicle loadgen seed|drive             the load harness: seed a data set, drive a server
+//	chronicle backup [--to DIR]              an online backup of the embedded stores
+//	chronicle restore --from DIR --data-dir NEW_DIR  restore a backup into a new data directory
 //	chronicle version
 package main
 
@@ -66,6 +68,8 @@ commands:
   audit anchor                     seal the log to its head and sign an anchor now
   audit key                        print the public key that checks the anchors, and its fingerprint
   loadgen seed|drive               the load harness: seed leads, customers and users; drive a running server
+  backup [--to DIR]                an online, consistent backup of the embedded (SQLite) stores, while servers run
+  restore --from BACKUP --data-dir NEW_DIR  check a backup against its manifest and copy it into a new data directory
   version                          print the version
 
 configuration (environment; flags of the same name override):
@@ -88,6 +92,12 @@ configuration (environment; flags of the same name override):
   CHRONICLE_AUDIT_ANCHOR_DIR  where the signed anchors are written, one file each (default: anchors in the data directory)
   CHRONICLE_AUDIT_SEAL_INTERVAL    how often new events are sealed into the audit chain (default 2s)
   CHRONICLE_AUDIT_ANCHOR_INTERVAL  longest time between anchors while events arrive (default 10m; also every CHRONICLE_AUDIT_ANCHOR_EVENTS, default 10000)
+  CHRONICLE_TLS_CERT_FILE   serve HTTPS (TLS 1.2+, HSTS, Secure cookies) with this PEM certificate chain (with CHRONICLE_TLS_KEY_FILE)
+  CHRONICLE_TLS_KEY_FILE    the certificate's PEM private key (both or neither)
+  CHRONICLE_HTTP_REDIRECT_ADDR  also listen here for plain HTTP, e.g. :80, answering 308 to the https address (needs TLS)
+  CHRONICLE_BACKUP_SCHEDULE daily backup of the embedded stores at HH:MM in the organisation's time zone, or off (default 02:00)
+  CHRONICLE_BACKUP_DIR      where backups are written (default <data dir>/backups)
+  CHRONICLE_BACKUP_KEEP     backups kept; older ones are deleted after a successful backup (default 7)
 `
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) (err error) {
@@ -118,6 +128,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return loadgenCmd(ctx, rest, stdout, getenv)
 	case "audit":
 		return auditCmd(ctx, rest, stdout, getenv)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, getenv)
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, getenv)
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -162,6 +176,12 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	sealEvery := fs.String("audit-seal-interval", env("CHRONICLE_AUDIT_SEAL_INTERVAL", "2s"), "how often new events are sealed into the audit chain")
 	anchorEvery := fs.String("audit-anchor-interval", env("CHRONICLE_AUDIT_ANCHOR_INTERVAL", "10m"), "longest time between audit anchors while events arrive")
 	anchorEvents := fs.String("audit-anchor-events", env("CHRONICLE_AUDIT_ANCHOR_EVENTS", "10000"), "events sealed after which an audit anchor is made")
+	fs.StringVar(&c.TLSCertFile, "tls-cert-file", env("CHRONICLE_TLS_CERT_FILE", ""), "serve HTTPS with this PEM certificate chain (with -tls-key-file)")
+	fs.StringVar(&c.TLSKeyFile, "tls-key-file", env("CHRONICLE_TLS_KEY_FILE", ""), "the PEM private key of -tls-cert-file")
+	fs.StringVar(&c.HTTPRedirectAddr, "http-redirect-addr", env("CHRONICLE_HTTP_REDIRECT_ADDR", ""), "also listen here for plain HTTP, redirecting to HTTPS")
+	fs.StringVar(&c.Backup.Schedule, "backup-schedule", env("CHRONICLE_BACKUP_SCHEDULE", "02:00"), "daily backup time HH:MM in the organisation's time zone, or off")
+	fs.StringVar(&c.Backup.Dir, "backup-dir", env("CHRONICLE_BACKUP_DIR", ""), "where backups are written (default <data dir>/backups)")
+	backupKeep := fs.String("backup-keep", env("CHRONICLE_BACKUP_KEEP", "7"), "backups kept")
 	sqliteReaders := fs.String("sqlite-readers", env("CHRONICLE_SQLITE_READERS", "0"), "connections of each SQLite pool (0: 4 per CPU, at least 8)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -200,6 +220,10 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	if c.AuditAnchorEvents, err = strconv.ParseUint(*anchorEvents, 10, 64); err != nil || c.AuditAnchorEvents < 1 {
 		return c, nil, fmt.Errorf("CHRONICLE_AUDIT_ANCHOR_EVENTS=%q: use a whole number of at least 1", *anchorEvents)
 	}
+	if c.Backup.Keep, err = strconv.Atoi(*backupKeep); err != nil || c.Backup.Keep < 1 {
+		return c, nil, fmt.Errorf("CHRONICLE_BACKUP_KEEP=%q: use a whole number of at least 1", *backupKeep)
+	}
+	c.Backup.Version = Version
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, nil, fmt.Errorf("CHRONICLE_PUBLIC_URL=%q: use the address users open Chronicle at, such as https://crm.example.com", c.PublicURL)
 	}
@@ -222,6 +246,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		return err
 	}
 	defer a.Close()
+	if err := a.LoadTLS(); err != nil {
+		return err
+	}
 	created, generated, err := a.EnsureAdmin(ctx)
 	if err != nil {
 		return err
@@ -238,15 +265,28 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		}
 		logger.Info("metrics served separately", "addr", mln.Addr().String())
 	}
+	scheme := "http"
+	if cfg.TLSEnabled() {
+		scheme = "https"
+	}
+	if cfg.HTTPRedirectAddr != "" {
+		rln, err := net.Listen("tcp", cfg.HTTPRedirectAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (CHRONICLE_HTTP_REDIRECT_ADDR): %w", cfg.HTTPRedirectAddr, err)
+		}
+		defer a.ServeRedirect(ctx, rln, ln)()
+		fmt.Fprintf(stdout, "Plain HTTP on localhost%s is redirected to https\n", port(rln))
+	}
 	logger.Info("chronicle serving", "addr", ln.Addr().String(), "eventstore", cfg.EventStore, "readmodels", cfg.ReadModels,
-		"pg_max_conns", cfg.PGMaxConns, "sqlite_readers", cfg.SQLiteReaders, "version", Version)
+		"pg_max_conns", cfg.PGMaxConns, "sqlite_readers", cfg.SQLiteReaders, "tls", cfg.TLSEnabled(), "version", Version)
 	switch {
 	case created && generated != "":
-		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s\nFirst administrator created: username %q, password %q (shown once; change it)\n\n", port(ln), cfg.AdminUser, generated)
+		fmt.Fprintf(stdout, "\nChronicle is running at %s://localhost%s\nFirst administrator created: username %q, password %q (shown once; change it)\n\n", scheme, port(ln), cfg.AdminUser, generated)
 	case created:
-		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s\nFirst administrator created: username %q with the password from CHRONICLE_ADMIN_PASSWORD\n\n", port(ln), cfg.AdminUser)
+		fmt.Fprintf(stdout, "\nChronicle is running at %s://localhost%s\nFirst administrator created: username %q with the password from CHRONICLE_ADMIN_PASSWORD\n\n", scheme, port(ln), cfg.AdminUser)
 	default:
-		fmt.Fprintf(stdout, "\nChronicle is running at http://localhost%s (administrator %q already exists)\n\n", port(ln), cfg.AdminUser)
+		fmt.Fprintf(stdout, "\nChronicle is running at %s://localhost%s (administrator %q already exists)\n\n", scheme, port(ln), cfg.AdminUser)
 	}
 	return a.Serve(ctx, ln, mln)
 }

@@ -74,8 +74,9 @@ func serverEnv(vars ...string) []string {
 type serverProcess struct {
 	t    *testing.T
 	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
+	base string // http://127.0.0.1:port (https:// when it serves TLS)
 	log  *lockedBuffer
+	out  *lockedBuffer // its standard output up to the line that says where it serves
 	done chan struct{} // closed when the process has exited
 }
 
@@ -89,7 +90,7 @@ func startServer(t *testing.T, env []string) *serverProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &serverProcess{t: t, cmd: cmd, log: &lockedBuffer{}, done: make(chan struct{})}
+	s := &serverProcess{t: t, cmd: cmd, log: &lockedBuffer{}, out: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = s.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -101,14 +102,15 @@ func startServer(t *testing.T, env []string) *serverProcess {
 			t.Logf("log of chronicle serve (pid %d):\n%s", cmd.Process.Pid, s.log.String())
 		}
 	})
-	// It says where it serves on stdout ("running at http://localhost:PORT").
-	port := regexp.MustCompile(`running at http://localhost:(\d+)`)
+	// It says where it serves on stdout ("running at http://localhost:PORT", https with TLS).
+	port := regexp.MustCompile(`running at (https?)://localhost:(\d+)`)
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
+			fmt.Fprintln(s.out, sc.Text())
 			if m := port.FindStringSubmatch(sc.Text()); m != nil {
-				found <- "http://127.0.0.1:" + m[1]
+				found <- m[1] + "://127.0.0.1:" + m[2]
 				break
 			}
 		}
