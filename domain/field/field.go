@@ -126,6 +126,11 @@ func Email(name, v string) error {
 	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") {
 		return Errorf(name, "is not an e-mail address: %q", v)
 	}
+	// A local part ending in *** is how an address is shown masked (z***@example.com): saved
+	// back unchanged from a masked answer, it would replace the real address.
+	if strings.HasSuffix(v[:strings.LastIndex(v, "@")], "***") {
+		return Errorf(name, "is an address shown masked (%q): send the full address, or leave the field out", v)
+	}
 	return Text(name, v, 254)
 }
 

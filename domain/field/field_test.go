@@ -47,3 +47,14 @@ func TestUnsafeText(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailRefusesAMaskedAddress: an address as the API shows it masked (z***@example.com) is
+// refused, so that a form or client saving a masked answer back cannot replace the real one.
+func TestEmailRefusesAMaskedAddress(t *testing.T) {
+	for v, ok := range map[string]bool{"zhang@example.com": true, "": true, "z***@example.com": false, "li.s***@corp.example.cn": false,
+		"a*b@example.com": true, "not-an-address": false} {
+		if err := Email("email", v); (err == nil) != ok {
+			t.Errorf("Email(%q) = %v, want ok %v", v, err, ok)
+		}
+	}
+}

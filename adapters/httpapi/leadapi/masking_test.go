@@ -254,3 +254,26 @@ func TestExportAudited(t *testing.T) {
 		}
 	})
 }
+
+// TestMaskedValuesAreNotSavedBack: a colleague who may change a lead but reads its details masked
+// cannot save a masked value back over the real one (a masked phone is not a phone; a masked
+// address is refused as such), and nothing is recorded.
+func TestMaskedValuesAreNotSavedBack(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		o := newMaskingOrg(t, h)
+		id := h.Must(h.Do("POST", "/api/v1/leads", o.owner, map[string]any{"name": "孙经理", "mobile": "13800138000",
+			"email": "sun@example.com"}), 201).Body["id"].(string)
+		seen := h.Must(h.Do("GET", "/api/v1/leads/"+id, o.colleague, nil, "X-Chronicle-Min-Position", h.Head()), 200)
+		before := h.Head()
+		for _, f := range []string{"mobile", "email"} {
+			r := h.Must(h.Do("PATCH", "/api/v1/leads/"+id, o.colleague, map[string]any{f: seen.Body[f]}), 422)
+			apitest.FieldErr(t, r, f, "")
+		}
+		if h.Head() != before {
+			t.Fatal("a masked value saved back recorded events")
+		}
+		if got := h.Must(h.Do("GET", "/api/v1/leads/"+id, o.owner, nil), 200).Body["email"]; got != "sun@example.com" {
+			t.Fatalf("the owner now reads %v", got)
+		}
+	})
+}
