@@ -208,14 +208,18 @@ export default function LeadDetail() {
         <Typography.Paragraph>
           {t(`将以公司“${lead.company || lead.name}”创建客户，可同时创建联系人。`, `A customer “${lead.company || lead.name}” is created; optionally with a contact.`)}
         </Typography.Paragraph>
-        <Form form={cform} layout="vertical" onFinish={convert} initialValues={{ contactName: lead.name, mobile: lead.mobile }}>
+        <Form form={cform} layout="vertical" onFinish={convert} initialValues={{ contactName: lead.name, mobile: (lead as Masked).maskedFields?.includes('mobile') ? undefined : lead.mobile }}>
           <Form.Item name="contactName" label={t('联系人姓名（可选）', 'Contact name (optional)')}>
             <Input />
           </Form.Item>
           <Form.Item name="title" label={t('职务', 'Title')}>
             <Input />
           </Form.Item>
-          <Form.Item name="mobile" label={t('手机', 'Mobile')}>
+          <Form.Item
+            name="mobile"
+            label={t('手机', 'Mobile')}
+            extra={(lead as Masked).maskedFields?.includes('mobile') ? t('线索的手机号对您脱敏显示，未带入；可填写，或转化后由负责人补充', "The lead's mobile is masked for you and not copied; enter it, or its owner adds it after the conversion") : undefined}
+          >
             <Input />
           </Form.Item>
           {s.can('opportunities.create') && (
