@@ -525,16 +525,43 @@ func (e *Engine) swapped(r *runner) {
 	}
 }
 
-func (e *Engine) dropGeneration(ctx context.Context, p Projector, gen int) {
+// dropGeneration drops a superseded generation's tables, then its checkpoint. A statement that
+// fails (on SQLite a table is locked while a statement of another connection still reads it) is
+// tried again a few times; if it still fails, the checkpoint stays, so the next collection tries
+// the generation again instead of leaving its tables behind for good. It reports whether the
+// generation is gone.
+func (e *Engine) dropGeneration(ctx context.Context, p Projector, gen int) bool {
+	ok := true
 	for _, stmt := range p.Drop(e.db, gen) {
-		if _, err := e.db.SQL.ExecContext(ctx, stmt); err != nil {
-			e.logger.Warn("drop superseded projection tables", "projection", p.Name(), "generation", gen, "error", err)
+		var err error
+		for attempt := range dropAttempts {
+			if _, err = e.db.SQL.ExecContext(ctx, stmt); err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+			}
 		}
+		if err != nil {
+			e.logger.Warn("drop superseded projection tables", "projection", p.Name(), "generation", gen, "error", err)
+			ok = false
+		}
+	}
+	if !ok {
+		return false
 	}
 	if _, err := e.db.SQL.ExecContext(ctx, e.db.Q(`DELETE FROM projection_checkpoints WHERE name = ? AND generation = ?`), p.Name(), gen); err != nil {
 		e.logger.Warn("drop superseded checkpoint", "projection", p.Name(), "generation", gen, "error", err)
+		return false
 	}
+	return true
 }
+
+// dropAttempts is how many times a drop statement is tried before the drop is left to the next
+// collection.
+const dropAttempts = 5
 
 // WaitFor blocks until every named projection's serving generation has processed position pos,
 // or ctx ends. Projections running in other processes are followed through their checkpoints.

@@ -105,8 +105,9 @@ func (e *Engine) collect(ctx context.Context) (int, error) {
 			return dropped, err
 		}
 		for _, g := range gens {
-			e.dropGeneration(ctx, e.projectors[name], g)
-			dropped++
+			if e.dropGeneration(ctx, e.projectors[name], g) {
+				dropped++
+			}
 		}
 	}
 	if dropped > 0 {
