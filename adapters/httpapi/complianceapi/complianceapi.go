@@ -395,7 +395,7 @@ func (a *api) check(r *http.Request) (httpkit.Reply, error) {
 			return httpkit.Reply{}, r.Context().Err()
 		}
 		return httpkit.Reply{}, httpkit.Fail(http.StatusServiceUnavailable, "check_timeout",
-			fmt.Sprintf("the check did not finish within %s; compare its files with the SHA-256 sums of its manifest.json (chronicle restore checks them too)", CheckTimeout))
+			fmt.Sprintf("the check did not finish within %s; check it with `chronicle restore --from DIR --check`", CheckTimeout))
 	}
 	out := CheckReport{BackupView: viewOf(s), CheckedAt: start.UTC(), TookMs: time.Since(start).Milliseconds()}
 	if verr != nil {
