@@ -112,7 +112,7 @@ type Chain struct {
 	AnchorRequested bool         `json:"anchorRequested"`
 	KeyFingerprint  string       `json:"keyFingerprint,omitempty"`
 	AnchorFiles     int          `json:"anchorFiles"`    // anchor files in the directory
-	BadAnchorFiles  int          `json:"badAnchorFiles"` // of them, not readable as anchors
+	BadAnchorFiles  int          `json:"badAnchorFiles"` // of the newest MaxAnchors files, those not readable as anchors
 	Anchors         []AnchorView `json:"anchors"`        // the newest MaxAnchors, newest first
 }
 
@@ -137,13 +137,13 @@ func (a *api) chainOf(ctx context.Context, st audit.State) (Chain, error) {
 	if pub != nil {
 		c.KeyFingerprint = auditchain.Fingerprint(pub)
 	}
-	anchors, bad, err := audit.ReadAnchors(a.AnchorDir)
+	anchors, bad, total, err := audit.ReadLatestAnchors(a.AnchorDir, MaxAnchors)
 	if err != nil {
 		return Chain{}, err
 	}
-	c.AnchorFiles, c.BadAnchorFiles = len(anchors)+len(bad), len(bad)
+	c.AnchorFiles, c.BadAnchorFiles = total, len(bad)
 	slices.Reverse(anchors)
-	for _, an := range anchors[:min(len(anchors), MaxAnchors)] {
+	for _, an := range anchors {
 		c.Anchors = append(c.Anchors, AnchorView{Position: an.Position, Events: an.Events, Hash: an.Hash.String(), Time: an.Time.UTC(),
 			Fingerprint: an.Fingerprint, Signed: pub != nil && an.Verify(pub) == nil})
 	}

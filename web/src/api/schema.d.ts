@@ -4793,9 +4793,9 @@ export interface components {
             /** @description The audit public key's fingerprint (absent until the key exists); compare it with the one recorded out of band. */
             keyFingerprint?: string;
             anchorFiles: number;
-            /** @description Anchor files that do not read as anchors. */
+            /** @description Of the newest 20 anchor files, those that do not read as anchors (a full verification reports every one). */
             badAnchorFiles: number;
-            /** @description The newest anchor files, newest first. */
+            /** @description The newest anchor files that read as anchors, newest first. */
             anchors: components["schemas"]["AuditAnchor"][];
         };
         AuditDivergence: {
