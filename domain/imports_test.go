@@ -92,20 +92,22 @@ var packages = map[string]pkgInfo{
 	"projections/conversionproj": {3, "process"},
 	"projections/dealproj":       {3, "process"}, // won opportunities → closed-deal customers
 
-	"adapters/httpapi":                 {4, "wiring"}, // router and middleware: the transport's root
-	"adapters/httpapi/httpkit":         {4, ""},
-	"adapters/httpapi/tabular":         {4, "process"}, // the column specs of every importable module
-	"adapters/httpapi/openapi":         {4, ""},
-	"adapters/httpapi/apitest":         {4, "wiring"}, // test harness: a running application
-	"adapters/httpapi/leadapi":         {4, "lead"},
-	"adapters/httpapi/customerapi":     {4, "customer"},
-	"adapters/httpapi/contactapi":      {4, "customer"},
-	"adapters/httpapi/followupapi":     {4, "process"},
-	"adapters/httpapi/orgapi":          {4, "org"},
-	"adapters/httpapi/dictapi":         {4, "dictionary"},
-	"adapters/httpapi/opportunityapi":  {4, "opportunity"},
-	"adapters/httpapi/userapi":         {4, "org"},
-	"adapters/httpapi/auditapi":        {4, "audit"},
+	"adapters/httpapi":                {4, "wiring"}, // router and middleware: the transport's root
+	"adapters/httpapi/httpkit":        {4, ""},
+	"adapters/httpapi/tabular":        {4, "process"}, // the column specs of every importable module
+	"adapters/httpapi/openapi":        {4, ""},
+	"adapters/httpapi/apitest":        {4, "wiring"}, // test harness: a running application
+	"adapters/httpapi/leadapi":        {4, "lead"},
+	"adapters/httpapi/customerapi":    {4, "customer"},
+	"adapters/httpapi/contactapi":     {4, "customer"},
+	"adapters/httpapi/followupapi":    {4, "process"},
+	"adapters/httpapi/orgapi":         {4, "org"},
+	"adapters/httpapi/dictapi":        {4, "dictionary"},
+	"adapters/httpapi/opportunityapi": {4, "opportunity"},
+	"adapters/httpapi/userapi":        {4, "org"},
+	"adapters/httpapi/auditapi":       {4, "audit"},
+	// The compliance screen reads the audit chain and the backups (store adapters, outside the table).
+	"adapters/httpapi/complianceapi":   {4, "audit"},
 	"adapters/httpapi/importapi":       {4, "process"},
 	"adapters/httpapi/workbenchapi":    {4, "process"},
 	"adapters/httpapi/opsapi":          {4, ""},

@@ -690,15 +690,25 @@ func (a *App) auditJob(ctx context.Context) {
 // configured audit key (never created here: a verification that made a key would trust it).
 func (a *App) VerifyAudit(ctx context.Context, from uint64, pub ed25519.PublicKey) (auditchain.Report, error) {
 	if pub == nil {
-		key, err := audit.LoadKey(a.Config.AuditKeyFile, a.Config.DataDir, false)
-		switch {
-		case err == nil:
-			pub = key.Public().(ed25519.PublicKey)
-		case a.Config.AuditKeyFile != "" || !errors.Is(err, os.ErrNotExist):
+		var err error
+		if pub, err = a.AuditPublicKey(); err != nil {
 			return auditchain.Report{}, err
 		}
 	}
 	return audit.Verify(ctx, a.Store, a.DB, audit.VerifyOptions{From: from, AnchorDir: a.Config.AuditAnchorDir, PublicKey: pub})
+}
+
+// AuditPublicKey is the public half of the configured audit key, nil when the key was not
+// created yet (it is never created here).
+func (a *App) AuditPublicKey() (ed25519.PublicKey, error) {
+	key, err := audit.LoadKey(a.Config.AuditKeyFile, a.Config.DataDir, false)
+	switch {
+	case err == nil:
+		return key.Public().(ed25519.PublicKey), nil
+	case a.Config.AuditKeyFile != "" || !errors.Is(err, os.ErrNotExist):
+		return nil, err
+	}
+	return nil, nil
 }
 
 // AnchorAudit seals the log to its head and anchors it now (see audit.Sealer.AnchorNow).

@@ -7,6 +7,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/announcementapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/auditapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/complianceapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
@@ -256,6 +257,20 @@ var modules = []module{
 	}, api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "audit", OpenAPI: auditapi.OpenAPI, Routes: func(rt httpkit.Router) {
 			auditapi.Routes(rt, auditapi.Deps{Kit: k, AuditViews: a.AuditViews, LoginViews: a.LoginViews})
+		}}}
+	}},
+	// The compliance screen: the audit chain's state, verification and anchors (adapters/audit),
+	// and the backups of the embedded stores (adapters/backup).
+	{name: "compliance", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "compliance", OpenAPI: complianceapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			complianceapi.Routes(rt, complianceapi.Deps{Kit: k, State: a.Sealer.ReadState, Head: a.Store.Head,
+				AnchorDir: a.Config.AuditAnchorDir, PublicKey: a.AuditPublicKey,
+				Verify: func(ctx context.Context, from uint64) (auditchain.Report, error) {
+					return a.VerifyAudit(ctx, from, nil)
+				},
+				Anchor: a.AnchorAudit,
+				Backups: complianceapi.Backups{Embedded: a.Config.Embedded(), EventStore: a.Config.EventStore, ReadModels: a.Config.ReadModels,
+					Schedule: a.Config.Backup.Schedule, Dir: a.Config.Backup.Dir, Keep: a.Config.Backup.Keep}})
 		}}}
 	}},
 	{name: "workbench", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {

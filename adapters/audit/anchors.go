@@ -72,14 +72,39 @@ type BadAnchor struct {
 // ReadAnchors reads every anchor file of dir, in position order (none when dir does not exist).
 // Files that do not decode are returned apart.
 func ReadAnchors(dir string) ([]auditchain.Anchor, []BadAnchor, error) {
+	names, err := anchorFiles(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return readAnchorFiles(names)
+}
+
+// ReadLatestAnchors reads the newest n anchor files of dir (by position), in position order, and
+// answers how many anchor files dir holds: a directory of a year's anchors (some 50,000) is
+// listed, not read.
+func ReadLatestAnchors(dir string, n int) ([]auditchain.Anchor, []BadAnchor, int, error) {
+	names, err := anchorFiles(dir)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	out, bad, err := readAnchorFiles(names[max(len(names)-n, 0):])
+	return out, bad, len(names), err
+}
+
+// anchorFiles are the anchor files of dir, sorted (their names sort as positions do).
+func anchorFiles(dir string) ([]string, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "anchor-*.json"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("anchor directory %s: %w", dir, err)
+		return nil, fmt.Errorf("anchor directory %s: %w", dir, err)
 	}
 	if _, err := os.Stat(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("anchor directory %s: %w", dir, err)
+		return nil, fmt.Errorf("anchor directory %s: %w", dir, err)
 	}
 	slices.Sort(names)
+	return names, nil
+}
+
+func readAnchorFiles(names []string) ([]auditchain.Anchor, []BadAnchor, error) {
 	var out []auditchain.Anchor
 	var bad []BadAnchor
 	for _, n := range names {

@@ -58,7 +58,7 @@ func Verify(ctx context.Context, store eventstore.Store, db *readmodels.DB, o Ve
 		var one int
 		err := db.SQL.QueryRowContext(ctx, db.Q(`SELECT 1 FROM audit_chain WHERE position = ?`), int64(o.From)).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return auditchain.Report{}, fmt.Errorf("position %d is not sealed: --from takes a position the chain covers (it is sealed up to %d)", o.From, head)
+			return auditchain.Report{}, &NotSealedError{Position: o.From, Head: uint64(head)}
 		}
 		if err != nil {
 			return auditchain.Report{}, fmt.Errorf("read the audit chain: %w", err)
@@ -132,6 +132,13 @@ func Verify(ctx context.Context, store eventstore.Store, db *readmodels.DB, o Ve
 	}
 	slices.SortStableFunc(rep.Divergences, func(a, b auditchain.Divergence) int { return cmp.Compare(a.Position, b.Position) })
 	return rep, nil
+}
+
+// NotSealedError: VerifyOptions.From is not a position the chain covers.
+type NotSealedError struct{ Position, Head uint64 }
+
+func (e *NotSealedError) Error() string {
+	return fmt.Sprintf("position %d is not sealed: --from takes a position the chain covers (it is sealed up to %d)", e.Position, e.Head)
 }
 
 // readChain reads the chain rows after a position up to head.

@@ -27,6 +27,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -551,4 +552,83 @@ func syncTree(root string) error {
 		}
 		return syncDir(p)
 	})
+}
+
+// namePattern is the name of a complete backup directory: the prefix, the UTC time, and a
+// counter when two backups were taken within one second.
+var namePattern = regexp.MustCompile(`^` + regexp.QuoteMeta(NamePrefix) + `[0-9]{8}T[0-9]{6}Z(-[0-9]{1,4})?$`)
+
+// ValidName reports whether name is the name of a backup directory (no separators, no dots: a
+// name that passes can not leave the backup directory).
+func ValidName(name string) bool { return namePattern.MatchString(name) }
+
+// Scanned is a directory of a backup directory that bears a backup's name: its manifest, or why
+// it could not be read.
+type Scanned struct {
+	Name     string
+	Dir      string
+	Manifest Manifest
+	Err      error // the manifest could not be read
+}
+
+// Scan answers every directory of dir named as a backup (ValidName), with its manifest or the
+// error reading it, oldest first by name. A directory that does not exist holds none.
+func Scan(dir string) ([]Scanned, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Scanned
+	for _, e := range entries {
+		if !e.IsDir() || !ValidName(e.Name()) {
+			continue
+		}
+		s := Scanned{Name: e.Name(), Dir: filepath.Join(dir, e.Name())}
+		s.Manifest, s.Err = ReadManifest(s.Dir)
+		out = append(out, s)
+	}
+	return out, nil // os.ReadDir sorts by name, which is by time
+}
+
+// Find answers the backup directory named name in dir. ok is false unless name is a valid
+// backup name (ValidName) of a directory Scan finds there: no other name reaches the disk.
+func Find(dir, name string) (s Scanned, ok bool, err error) {
+	if !ValidName(name) {
+		return Scanned{}, false, nil
+	}
+	all, err := Scan(dir)
+	if err != nil {
+		return Scanned{}, false, err
+	}
+	for _, s := range all {
+		if s.Name == name {
+			return s, true, nil
+		}
+	}
+	return Scanned{}, false, nil
+}
+
+// QuickCheck checks that every file the manifest of the backup in dir names is there with the
+// recorded size (not its hash: see Verify), and that the manifest names the two databases.
+func QuickCheck(dir string, m Manifest) error {
+	names := map[string]bool{}
+	for _, f := range m.Files {
+		names[f.Path] = true
+		fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return fmt.Errorf("backup %s: %w", filepath.Base(dir), err)
+		}
+		if !fi.Mode().IsRegular() || fi.Size() != f.Size {
+			return fmt.Errorf("backup %s: %s has %d bytes; the manifest says %d", filepath.Base(dir), f.Path, fi.Size(), f.Size)
+		}
+	}
+	for _, f := range []string{EventsFile, ReadModelsFile} {
+		if !names[f] {
+			return fmt.Errorf("backup %s: the manifest does not name %s", filepath.Base(dir), f)
+		}
+	}
+	return nil
 }

@@ -225,3 +225,70 @@ func TestSchedule(t *testing.T) {
 		t.Fatal(off, err)
 	}
 }
+
+// TestFindAndQuickCheck: only names of the backup pattern found in the directory are found (no
+// path reaches outside it); the quick check sees a missing or resized file, not a changed byte.
+func TestFindAndQuickCheck(t *testing.T) {
+	for name, want := range map[string]bool{
+		"chronicle-backup-20261201T020000Z": true, "chronicle-backup-20261201T020000Z-2": true,
+		"chronicle-backup-20261201T020000Z/..": false, "../chronicle-backup-20261201T020000Z": false, "..": false, "": false,
+		".partial-chronicle-backup-20261201T020000Z": false, "chronicle-backup-2026": false, "chronicle-backup-20261201T020000Z-": false,
+	} {
+		if ValidName(name) != want {
+			t.Errorf("ValidName(%q) = %v", name, !want)
+		}
+	}
+	dir, _ := dataDir(t)
+	to := t.TempDir()
+	res, err := Take(context.Background(), Options{DataDir: dir, To: to, Version: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Base(res.Dir)
+	if err := os.MkdirAll(filepath.Join(to, "chronicle-backup-20990101T000000Z"), 0o750); err != nil { // no manifest
+		t.Fatal(err)
+	}
+	all, err := Scan(to)
+	if err != nil || len(all) != 2 || all[0].Name != name || all[0].Err != nil || all[1].Err == nil {
+		t.Fatalf("scan %+v %v", all, err)
+	}
+	for _, n := range []string{"../" + filepath.Base(dir), "chronicle-backup-20300101T000000Z", name + "/manifest.json"} {
+		if _, ok, err := Find(to, n); ok || err != nil {
+			t.Errorf("Find(%q) = %v %v", n, ok, err)
+		}
+	}
+	s, ok, err := Find(to, name)
+	if !ok || err != nil || s.Manifest.Head != res.Manifest.Head {
+		t.Fatalf("Find(%q) = %+v %v %v", name, s, ok, err)
+	}
+	if err := QuickCheck(s.Dir, s.Manifest); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(s.Dir, EventsFile)
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	if err := os.WriteFile(f, b, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := QuickCheck(s.Dir, s.Manifest); err != nil {
+		t.Fatalf("a changed byte is for the full check: %v", err)
+	}
+	if _, err := Verify(s.Dir); err == nil {
+		t.Fatal("Verify passed a changed byte")
+	}
+	if err := os.WriteFile(f, b[:10], 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := QuickCheck(s.Dir, s.Manifest); err == nil || !strings.Contains(err.Error(), EventsFile) {
+		t.Fatalf("a file cut short: %v", err)
+	}
+	if err := os.Remove(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := QuickCheck(s.Dir, s.Manifest); err == nil {
+		t.Fatal("a missing file passed")
+	}
+}

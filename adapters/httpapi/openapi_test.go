@@ -20,6 +20,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/announcementapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/complianceapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contactapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/contractapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/customerapi"
@@ -319,6 +320,7 @@ func TestOpenAPIPublicOperations(t *testing.T) {
 // (The password bodies of reset-password and change-password, and the small assign, release and
 // primary-contact bodies, are unexported and not listed.)
 var requestDTOs = map[string]any{
+	"AuditVerifyRequest":             complianceapi.VerifyRequest{},
 	"TaskCreate":                     taskapi.TaskCreate{},
 	"ScheduleCreate":                 scheduleapi.ScheduleCreate{},
 	"SchedulePatch":                  scheduleapi.Patch{},

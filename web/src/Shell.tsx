@@ -20,6 +20,7 @@ import {
   NotificationOutlined,
   FileTextOutlined,
   ScheduleOutlined,
+  SafetyCertificateOutlined,
 } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
@@ -63,6 +64,7 @@ const Org = lazy(() => import('./pages/Org'));
 const Account = lazy(() => import('./pages/Account'));
 const Audit = lazy(() => import('./pages/Audit'));
 const Operations = lazy(() => import('./pages/Operations'));
+const Compliance = lazy(() => import('./pages/Compliance'));
 const Notifications = lazy(() => import('./pages/Notifications'));
 const Announcements = lazy(() => import('./pages/Announcements'));
 
@@ -167,6 +169,8 @@ const menu: Item[] = [
     icon: <SettingOutlined />,
     show: (s) => s.can('projections.manage') || s.can('audit.read'), // GET /projections allows either
   },
+  // the audit chain (audit.read) and, for administrators (settings.manage), verifying, anchoring and the backups
+  { key: '/compliance', zh: '合规', en: 'Compliance', icon: <SafetyCertificateOutlined />, show: (s) => s.can('audit.read') || s.can('settings.manage') },
   { key: '/account', zh: '我的账户', en: 'My account', icon: <UserOutlined />, show: always },
 ];
 
@@ -435,6 +439,7 @@ function ShellInner({ session }: { session: SessionInfo }) {
                   <Route path="account" element={<Account />} />
                   <Route path="audit" element={<Audit />} />
                   <Route path="operations" element={<Operations />} />
+                  <Route path="compliance" element={<Compliance />} />
                   <Route path="notifications" element={<Notifications />} />
                   <Route path="announcements" element={<Announcements />} />
                   <Route path="announcements/:id" element={<Announcements />} />

@@ -269,6 +269,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/anchors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Anchor the audit chain now (settings.manage)
+         * @description Seals the log to its head and signs an anchor of it (`chronicle audit anchor`). When another process holds the sealer's lease it is asked to, and the request waits up to 20 s for it: 200 with the new state once anchored, 202 with the state (anchorRequested true) when that process has not answered yet; it anchors on its next run. Nothing new since the last anchor: the last anchor answers.
+         */
+        post: operations["anchorAudit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit chain's state and its latest anchors (audit.read)
+         * @description The sealer's checkpoint (the sealed head, events sealed, events sealed since the last anchor, the last anchor and whether one is asked for), the head of the log, the audit public key's fingerprint (absent until the key exists), and the newest 20 anchor files of the anchor directory, newest first. `signed` says whether an anchor's signature verifies with the audit key; verification proper is POST /audit/verify.
+         */
+        get: operations["getAuditChain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/events": {
         parameters: {
             query?: never;
@@ -303,6 +343,26 @@ export interface paths {
         get: operations["auditLogins"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the event log against its chain and anchors (settings.manage)
+         * @description Recomputes the hash chain of the log (from `from`, a sealed position, or the beginning) and compares every event with its chain row and the chain with every anchor whose signature verifies with the audit key, as `chronicle audit verify` does. The answer is the report: `ok`, the counts and at most 100 divergences in position order (`more` counts the others). One verification runs at a time in a process: another meanwhile is 409 verify_in_progress. A verification is bounded to 4 minutes (503 verify_timeout past it: verify from a later position, or with the command line). A `from` that is not a sealed position is 422. Never replayed from an Idempotency-Key: every call verifies.
+         */
+        post: operations["verifyAudit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -564,6 +624,46 @@ export interface paths {
          * @description Ends one of your own sessions (the current one too: that is a logout). Another user's session id is 404 not_found.
          */
         delete: operations["revokeSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Backups in the backup directory and the schedule settings (settings.manage)
+         * @description Every directory of CHRONICLE_BACKUP_DIR named as a backup, newest first: its manifest's time, Chronicle version, head position, event count and total size, and a quick check (`ok`: the manifest reads and every file it names is there with its recorded size; `problem` says what is wrong). The full check of the SHA-256 sums is POST /backups/{name}/check. `settings` are the schedule settings, from the environment (read-only). `managed` is false when the stores are PostgreSQL or EventStoreDB: Chronicle takes no backups of them (use their own tools).
+         */
+        get: operations["listBackups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/{name}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a backup against its manifest (settings.manage)
+         * @description Reads every file of the backup and compares its size and SHA-256 with the manifest (as a restore does before it copies). `name` must be a backup's directory name (chronicle-backup-YYYYMMDDTHHMMSSZ, optionally -N) found in the backup directory; any other name is 404. One check runs at a time in a process (409 check_in_progress); the answer is awaited at most 4 minutes (503 check_timeout). Never replayed from an Idempotency-Key.
+         */
+        post: operations["checkBackup"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -4653,6 +4753,57 @@ export interface components {
              */
             ownerId: string;
         };
+        /** @description An anchor file: the chain head it signs. */
+        AuditAnchor: {
+            /** @description The last event the anchor covers. */
+            position: number;
+            /** @description Events in the chain up to position. */
+            events: number;
+            /** @description The chain value at position (hex). */
+            hash: string;
+            /**
+             * Format: date-time
+             * @description When it was signed.
+             */
+            time: string;
+            /** @description The fingerprint of the key that signed it. */
+            fingerprint: string;
+            /** @description Its signature verifies with the audit key. */
+            signed: boolean;
+        };
+        AuditChain: {
+            /** @description The position of the last event in the log. */
+            head: number;
+            /** @description The last event sealed in the chain. */
+            sealedPosition: number;
+            sealedEvents: number;
+            /** @description The chain value at sealedPosition (hex; absent before the first seal). */
+            sealedHash?: string;
+            /** @description Events sealed since the last anchor (the anchors' own records left out). */
+            pendingEvents: number;
+            /** @description The position of the last anchor (0: none). */
+            anchorPosition: number;
+            /**
+             * Format: date-time
+             * @description When the last anchor was made (absent: never).
+             */
+            anchoredAt?: string;
+            /** @description An anchor was asked for and not made yet. */
+            anchorRequested: boolean;
+            /** @description The audit public key's fingerprint (absent until the key exists); compare it with the one recorded out of band. */
+            keyFingerprint?: string;
+            anchorFiles: number;
+            /** @description Of the newest 20 anchor files, those that do not read as anchors (a full verification reports every one). */
+            badAnchorFiles: number;
+            /** @description The newest anchor files that read as anchors, newest first. */
+            anchors: components["schemas"]["AuditAnchor"][];
+        };
+        AuditDivergence: {
+            /** @enum {string} */
+            kind: "changed" | "missing" | "forged" | "reordered" | "anchor-mismatch" | "bad-signature" | "anchor-missing";
+            position: number;
+            detail: string;
+        };
         /** @description One entry of the global operation log. */
         AuditEvent: {
             position: number;
@@ -4690,6 +4841,114 @@ export interface components {
             causationId: string;
             requestId: string;
             clientAddr: string;
+        };
+        /**
+         * @example {
+         *       "ok": false,
+         *       "from": 1,
+         *       "events": 1050,
+         *       "sealed": 1048,
+         *       "unsealed": 2,
+         *       "head": 1050,
+         *       "sealedHead": 1048,
+         *       "chainHead": "5e…",
+         *       "anchors": 12,
+         *       "skipped": 0,
+         *       "divergences": [
+         *         {
+         *           "kind": "changed",
+         *           "position": 417,
+         *           "detail": "the event at position 417 does not hash to its recorded chain value"
+         *         }
+         *       ],
+         *       "more": 0,
+         *       "startedAt": "2026-11-30T09:00:00Z",
+         *       "tookMs": 84
+         *     }
+         */
+        AuditVerifyReport: {
+            /** @description The log agrees with its chain and its anchors. */
+            ok: boolean;
+            from: number;
+            /** @description Events read and hashed. */
+            events: number;
+            /** @description Of them, compared with their chain row. */
+            sealed: number;
+            /** @description Events after the sealed head (not in the chain yet). */
+            unsealed: number;
+            /** @description The position of the last event read. */
+            head: number;
+            sealedHead: number;
+            /** @description The chain value recomputed at head (hex). */
+            chainHead: string;
+            /** @description Anchors compared with the recomputed chain. */
+            anchors: number;
+            /** @description Anchors before from, not checked. */
+            skipped: number;
+            /** @description In position order; the first is the first divergence. */
+            divergences: components["schemas"]["AuditDivergence"][];
+            /** @description Divergences beyond those listed. */
+            more: number;
+            /** Format: date-time */
+            startedAt: string;
+            tookMs: number;
+        };
+        /**
+         * @example {
+         *       "from": 0
+         *     }
+         */
+        AuditVerifyRequest: {
+            /** @description The first position verified, a sealed one (0 or absent: the whole log). */
+            from?: number;
+        };
+        Backup: {
+            /** @example chronicle-backup-20261130T020000Z */
+            name: string;
+            /**
+             * Format: date-time
+             * @description From the manifest (absent when it does not read).
+             */
+            createdAt?: string;
+            /** @description The Chronicle version that wrote it. */
+            version?: string;
+            /** @description The position of the last event in the backup. */
+            head: number;
+            events: number;
+            /** @description The size of its files together. */
+            bytes: number;
+            /** @description The scheduled time it was taken for (absent: taken by hand). */
+            slot?: string;
+            /** @description The check passed: in the list, the manifest reads and every file is there with its size; from a check, the SHA-256 sums match too. */
+            ok: boolean;
+            /** @description What the check found wrong. */
+            problem?: string;
+        };
+        BackupCheck: components["schemas"]["Backup"] & {
+            /** Format: date-time */
+            checkedAt: string;
+            tookMs: number;
+        };
+        BackupList: {
+            /** @description Chronicle takes backups of these stores (both the embedded SQLite ones); false with PostgreSQL or EventStoreDB, backed up with their own tools. */
+            managed: boolean;
+            /** @example sqlite */
+            eventStore: string;
+            /** @example sqlite */
+            readModels: string;
+            settings: components["schemas"]["BackupSettings"];
+            /** @description Newest first. */
+            items: components["schemas"]["Backup"][];
+        };
+        /** @description The backup settings, from CHRONICLE_BACKUP_SCHEDULE, CHRONICLE_BACKUP_DIR and CHRONICLE_BACKUP_KEEP (read-only). */
+        BackupSettings: {
+            /**
+             * @description HH:MM, daily in the organisation's default time zone, or off.
+             * @example 02:00
+             */
+            schedule: string;
+            dir: string;
+            keep: number;
         };
         CalendarFeedIssued: {
             token: string;
@@ -9904,7 +10163,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request conflicts with the record's state (e.g. already_exists, username_taken, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_daily_claim_limit_reached, pool_reclaim_cooldown, customer_locked, possible_duplicate, built_in_role, concurrency_conflict, rebuild_in_progress, not_parked) or an Idempotency-Key is still in flight (idempotency_in_progress). */
+        /** @description The request conflicts with the record's state (e.g. already_exists, username_taken, invalid_transition, not_in_pool, already_in_pool, pool_claim_limit_reached, pool_daily_claim_limit_reached, pool_reclaim_cooldown, customer_locked, possible_duplicate, built_in_role, concurrency_conflict, rebuild_in_progress, not_parked, verify_in_progress, check_in_progress) or an Idempotency-Key is still in flight (idempotency_in_progress). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -10031,7 +10290,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The read model has not caught up with the requested position within the wait bound (projection_behind), or the request timed out (timeout). Retry after Retry-After seconds. */
+        /** @description The read model has not caught up with the requested position within the wait bound (projection_behind), or the request timed out (timeout, verify_timeout, check_timeout). Retry after Retry-After seconds. */
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
@@ -11203,6 +11462,97 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    anchorAudit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry with the same key (and the same request) return the first response (marked `Idempotent-Replayed: true`). Reusing a key for a different request is 422 idempotency_key_reused; a retry while the first is still running is 409 idempotency_in_progress.
+                 * @example 7f9c2ba4-e88f-4c1e-9d0b-0f6a1c2d3e4f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Anchored: the chain's state after. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChain"];
+                };
+            };
+            /** @description Asked for: the process holding the sealer's lease anchors on its next run. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChain"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    getAuditChain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chain's state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "head": 1050,
+                     *       "sealedPosition": 1048,
+                     *       "sealedEvents": 1046,
+                     *       "sealedHash": "1b2d…",
+                     *       "pendingEvents": 6,
+                     *       "anchorPosition": 1042,
+                     *       "anchoredAt": "2026-11-30T08:00:00Z",
+                     *       "anchorRequested": false,
+                     *       "keyFingerprint": "SHA256:3a5c7e9f1b2d4f6a8c0e2a4c6e8a0c2e",
+                     *       "anchorFiles": 12,
+                     *       "badAnchorFiles": 0,
+                     *       "anchors": [
+                     *         {
+                     *           "position": 1042,
+                     *           "events": 1040,
+                     *           "hash": "9f2c4e6a0b1d3f5e7a9c2b4d6f8e0a1c3e5f7a9b1d3c5e7f9a0b2c4d6e8f0a1b",
+                     *           "time": "2026-11-30T08:00:00Z",
+                     *           "fingerprint": "SHA256:3a5c7e9f1b2d4f6a8c0e2a4c6e8a0c2e",
+                     *           "signed": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditChain"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     searchAuditEvents: {
         parameters: {
             query?: {
@@ -11323,6 +11673,39 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    verifyAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AuditVerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description The verification's report (ok false: the divergences say where and how the log differs). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerifyReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -11799,6 +12182,66 @@ export interface operations {
             403: components["responses"]["TwoFactorEnrollmentRequired"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backups and the settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    checkBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The backup's directory name.
+                 * @example chronicle-backup-20261130T020000Z
+                 */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The check's outcome (ok false: problem says which file differs). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
