@@ -68,22 +68,30 @@ func (f *FieldChanges) Of(ctx context.Context, stream string, version int64) ([]
 			return nil, false, nil
 		}
 		if err != nil {
+			// Kept as a stream without changes, so that its other events do not fold it again;
+			// the error is answered once.
+			f.put(stream, map[int64][]event.Change{})
 			return nil, false, err
 		}
 		byVersion = make(map[int64][]event.Change, len(changes))
 		for _, c := range changes {
 			byVersion[c.Event.Version] = c.Changes
 		}
-		if len(f.order) >= f.keep {
-			delete(f.cache, f.order[0])
-			f.order = f.order[1:]
-		}
-		f.cache[stream] = byVersion
-		f.order = append(f.order, stream)
+		f.put(stream, byVersion)
 	}
 	changes, ok := byVersion[version]
 	if ok && changes == nil {
 		changes = []event.Change{}
 	}
 	return changes, ok, nil
+}
+
+// put keeps the changes of stream, dropping the oldest stream's beyond keep.
+func (f *FieldChanges) put(stream string, byVersion map[int64][]event.Change) {
+	if len(f.order) >= f.keep {
+		delete(f.cache, f.order[0])
+		f.order = f.order[1:]
+	}
+	f.cache[stream] = byVersion
+	f.order = append(f.order, stream)
 }
