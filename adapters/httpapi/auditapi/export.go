@@ -34,9 +34,11 @@ const (
 	FormatCSV   = "csv"
 	// ManifestFile is the manifest's name in a zip export.
 	ManifestFile = "manifest.json"
-	// ExportPage is how many events one read of the export takes.
-	ExportPage = 500
 )
+
+// ExportPage is how many events one read of the export takes (a variable for the tests, which
+// make pages small to cross many of them).
+var ExportPage = 500
 
 // DataFile is the data file's name for a format: export.jsonl or export.csv.
 func DataFile(format string) string { return "export." + format }

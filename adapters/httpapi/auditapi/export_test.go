@@ -17,6 +17,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/audit"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/apitest"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/auditapi"
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
 )
 
@@ -81,6 +82,8 @@ func verify(t *testing.T, file []byte, pub ed25519.PublicKey) audit.ExportCheck 
 // the audit entry with the rows, and a manifest that verifies with the audit key (and does not
 // once a byte is changed).
 func TestAuditExport(t *testing.T) {
+	auditapi.ExportPage = 3 // every export crosses pages
+	t.Cleanup(func() { auditapi.ExportPage = 500 })
 	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
 		ctx := context.Background()
 		admin := h.Login("admin", apitest.AdminPassword)
@@ -209,6 +212,32 @@ func TestAuditExport(t *testing.T) {
 			t.Errorf("time range: %d before, %d after", len(earlier), len(later))
 		}
 		byStream("from=2000-01-01&to=2999-12-31&type=customer.created.v1", func(r map[string]any) bool { return r["type"] == "customer.created.v1" })
+
+		// Everything, page after page: every event up to the head once, in position order (the
+		// administrator's scope is all).
+		everything := get(admin, "", 200)
+		all, am := rows(t, everything.Raw)
+		logged, err := h.App.Store.ReadAll(ctx, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []uint64
+		for _, e := range logged {
+			if e.Position <= am.Positions.LogHead {
+				want = append(want, e.Position)
+			}
+		}
+		if len(all) != len(want) || am.Rows != uint64(len(want)) {
+			t.Fatalf("%d rows, %d events up to the head %d", len(all), len(want), am.Positions.LogHead)
+		}
+		for i, it := range all {
+			if uint64(it["position"].(float64)) != want[i] {
+				t.Fatalf("row %d at position %v, want %d", i, it["position"], want[i])
+			}
+		}
+		if c := verify(t, []byte(everything.Raw), pub); !c.OK() {
+			t.Errorf("the whole export does not verify: %+v", c)
+		}
 
 		// CSV: a zip of export.csv and manifest.json that verifies.
 		z := get(auditor, "format=csv&type=lead.", 200)
