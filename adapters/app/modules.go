@@ -24,6 +24,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/scheduleapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/taskapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/userapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/workbenchapi"
@@ -256,7 +257,8 @@ var modules = []module{
 		return []engine.Projector{auditproj.Projector{}, loginproj.New(a.Registry)}
 	}, api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
 		return []httpapi.Module{{Name: "audit", OpenAPI: auditapi.OpenAPI, Routes: func(rt httpkit.Router) {
-			auditapi.Routes(rt, auditapi.Deps{Kit: k, AuditViews: a.AuditViews, LoginViews: a.LoginViews})
+			auditapi.Routes(rt, auditapi.Deps{Kit: k, AuditViews: a.AuditViews, LoginViews: a.LoginViews, Head: a.Store.Head,
+				Chain: a.chainHead, Key: a.Sealer.Key, Changes: a.fieldChanges(), Zone: tabular.Zone})
 		}}}
 	}},
 	// The compliance screen: the audit chain's state, verification and anchors (adapters/audit),
@@ -342,4 +344,37 @@ func OpenAPI() ([]byte, error) {
 		}
 	}
 	return httpapi.Document(api)
+}
+
+// chainHead is the audit chain's sealed head (the sealer's checkpoint), for the export's manifest.
+func (a *App) chainHead(ctx context.Context) (auditchain.ChainHead, error) {
+	st, err := a.Sealer.ReadState(ctx)
+	if err != nil {
+		return auditchain.ChainHead{}, err
+	}
+	return auditchain.ChainHead{Position: st.Position, Events: st.Seq, Hash: st.Hash}, nil
+}
+
+// fieldChanges makes, for each export of the operation log, the field changes of the events of
+// leads, customers, contacts, opportunities, tasks, contracts, products and schedules: each
+// record's stream folded as its history folds it (commands.FieldChanges).
+func (a *App) fieldChanges() func() *commands.FieldChanges {
+	st, reg, clock := a.Store, a.Registry, a.Config.Clock
+	kinds := map[string]commands.HistoryFunc{
+		lead.StreamPrefix: commands.HistoryOf(commands.NewRepository(st, reg, clock, lead.Stream, lead.Rehydrate), (*lead.Lead).Snapshot),
+		customer.StreamPrefix: commands.HistoryOf(commands.NewRepository(st, reg, clock, customer.Stream, customer.Rehydrate),
+			(*customer.Customer).Snapshot),
+		contact.StreamPrefix: commands.HistoryOf(commands.NewRepository(st, reg, clock, contact.Stream, contact.Rehydrate),
+			(*contact.Contact).Snapshot),
+		opportunity.StreamPrefix: commands.HistoryOf(commands.NewRepository(st, reg, clock, opportunity.Stream, opportunity.Rehydrate),
+			(*opportunity.Opportunity).Snapshot),
+		task.StreamPrefix: commands.HistoryOf(commands.NewRepository(st, reg, clock, task.Stream, task.Rehydrate), (*task.Task).Snapshot),
+		contract.StreamPrefix: commands.HistoryOf(commands.NewRepository(st, reg, clock, contract.Stream, contract.Rehydrate),
+			(*contract.Contract).Snapshot),
+		product.StreamPrefix: commands.HistoryOf(commands.NewRepository(st, reg, clock, product.Stream, product.Rehydrate),
+			(*product.Product).Snapshot),
+		schedule.StreamPrefix: commands.HistoryOf(commands.NewRepository(st, reg, clock, schedule.Stream, schedule.Rehydrate),
+			(*schedule.Schedule).Snapshot),
+	}
+	return func() *commands.FieldChanges { return commands.NewFieldChanges(kinds, commands.DefaultKeepStreams) }
 }

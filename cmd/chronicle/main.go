@@ -8,6 +8,7 @@
 //	chronicle audit verify [--from POSITION] prove the event log unaltered against its chain and anchors
 //	chronicle audit anchor                   seal the log to its head and anchor it now
 //	chronicle audit key                      print the audit key's public half and fingerprint
+//	chronicle audit verify-export FILE       check an operation-log export against its signed manifest (offline)
 //	chronicle loadgen seed|drive             the load harness: seed a data set, drive a server
 //	chronicle backup [--to DIR]              an online backup of the embedded stores
 //	chronicle restore --from DIR --data-dir NEW_DIR  restore a backup into a new data directory
@@ -67,6 +68,9 @@ commands:
   audit verify [--from POSITION]   check the event log against its hash chain and signed anchors (exit 1 on any difference)
   audit anchor                     seal the log to its head and sign an anchor now
   audit key                        print the public key that checks the anchors, and its fingerprint
+  audit verify-export FILE [--public-key FILE]
+                                   check an export of the operation log (GET /api/v1/audit/export) against its signed
+                                   manifest, offline: the data's SHA-256 and rows, the signature (exit 1 on any difference)
   loadgen seed|drive               the load harness: seed leads, customers and users; drive a running server
   backup [--to DIR]                an online, consistent backup of the embedded (SQLite) stores, while servers run
   restore --from BACKUP --data-dir NEW_DIR  check a backup against its manifest and copy it into a new data directory
@@ -492,7 +496,7 @@ func unlockCmd(ctx context.Context, args []string, stdout io.Writer, getenv func
 	return nil
 }
 
-const auditUsage = "usage: chronicle audit verify [--from POSITION] [--public-key FILE] | anchor | key"
+const auditUsage = "usage: chronicle audit verify [--from POSITION] [--public-key FILE] | anchor | key | verify-export FILE [--public-key FILE]"
 
 // auditCmd proves the event log unaltered (verify), anchors it on demand (anchor) and prints the
 // public key reviewers check anchors with (key), against the configured stores.
@@ -510,6 +514,8 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	}
 	switch sub {
 	case "verify", "anchor", "key":
+	case "verify-export":
+		return verifyExportCmd(fs, cfg, pubFile, stdout)
 	default:
 		return fmt.Errorf("unknown audit command %q; %s", sub, auditUsage)
 	}
@@ -580,4 +586,54 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	}
 	first := rep.Divergences[0]
 	return fmt.Errorf("the event log differs from its audit record, first at position %d: %s", first.Position, first.Kind)
+}
+
+// verifyExportCmd checks an export of the operation log against its signed manifest, without any
+// database: the data file's SHA-256 and rows, and the manifest's signature with the audit public
+// key (--public-key, else the public half of the configured audit key, never created here). The
+// file comes first; --public-key may follow it.
+func verifyExportCmd(fs *flag.FlagSet, cfg app.Config, pubFile *string, stdout io.Writer) error {
+	const usage = "usage: chronicle audit verify-export FILE [--public-key FILE]"
+	if fs.NArg() == 0 {
+		return errors.New(usage)
+	}
+	file := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return errors.New(usage)
+	}
+	var pub ed25519.PublicKey
+	if *pubFile != "" {
+		b, err := os.ReadFile(*pubFile)
+		if err != nil {
+			return fmt.Errorf("--public-key: %w", err)
+		}
+		if pub, err = audit.ParsePublicKey(b); err != nil {
+			return fmt.Errorf("--public-key %s: %w", *pubFile, err)
+		}
+	} else {
+		key, err := audit.LoadKey(cfg.AuditKeyFile, cfg.DataDir, false)
+		if err != nil {
+			return fmt.Errorf("no public key to check the manifest with (give --public-key FILE): %w", err)
+		}
+		pub = key.Public().(ed25519.PublicKey)
+	}
+	c, err := audit.VerifyExport(file, pub)
+	if err != nil {
+		return fmt.Errorf("audit verify-export: %w", err)
+	}
+	m := c.Manifest
+	if c.OK() {
+		fmt.Fprintf(stdout, "audit verify-export: OK: %s holds %d rows, SHA-256 %s; positions %d to %d of the log up to %d; chain head %d (%s); signed %s by key %s\n",
+			m.DataFile, c.Rows, c.SHA256, m.Positions.First, m.Positions.Last, m.Positions.LogHead, m.Chain.Position, m.Chain.Hash,
+			m.Time.Format(time.RFC3339), m.Fingerprint)
+		return nil
+	}
+	fmt.Fprintf(stdout, "audit verify-export: FAILED: %d differences\n", len(c.Problems))
+	for _, p := range c.Problems {
+		fmt.Fprintf(stdout, "  %s\n", p)
+	}
+	return fmt.Errorf("the export %s does not match its signed manifest: %s", file, c.Problems[0])
 }

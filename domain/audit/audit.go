@@ -36,7 +36,8 @@ type ContactRevealed struct {
 // Exported: the actor downloaded an export (a CSV or XLSX file of a list).
 type Exported struct {
 	// Resource is the list exported: leads, customers, contacts, products, contracts,
-	// opportunities, receipts, installments, payables, payment-vouchers, tasks, schedules.
+	// opportunities, receipts, installments, payables, payment-vouchers, tasks, schedules; audit
+	// for the operation log's signed export (GET /audit/export, format jsonl or csv).
 	Resource string `json:"resource"`
 	Format   string `json:"format"`
 	// Query is the export request's query string as sent: the filter the export applied (the

@@ -62,6 +62,9 @@ const (
 	RolesManage       = "roles.manage"
 	SettingsManage    = "settings.manage"
 	AuditRead         = "audit.read"
+	// AuditExport downloads the operation log as a signed export (GET /audit/export), with
+	// audit.read: a whole log at once, hence apart from reading it a page at a time.
+	AuditExport       = "audit.export"
 	ProjectionsManage = "projections.manage"
 
 	CustomersRead    = "customers.read"
@@ -135,8 +138,8 @@ const (
 
 // Permissions is the catalogue of every function permission.
 var Permissions = []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, LeadsAssign, LeadsPool, LeadsRelease,
-	LeadsExport, LeadsImport, UsersRead, UsersManage, DepartmentsManage, RolesManage, SettingsManage, AuditRead, ProjectionsManage,
-	CustomersRead, CustomersCreate, CustomersUpdate, CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease,
+	LeadsExport, LeadsImport, UsersRead, UsersManage, DepartmentsManage, RolesManage, SettingsManage, AuditRead, AuditExport,
+	ProjectionsManage, CustomersRead, CustomersCreate, CustomersUpdate, CustomersDelete, CustomersAssign, CustomersPool, CustomersRelease,
 	CustomersLock, CustomersExport, CustomersImport, LeadsConvert, OpportunitiesRead, OpportunitiesCreate, OpportunitiesUpdate,
 	OpportunitiesDelete, OpportunitiesAssign, OpportunitiesReopen, OpportunitiesExport, ProductsManage,
 	ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsTerminate, ContractsExport,

@@ -89,11 +89,16 @@ type Query struct {
 	ActorID    string
 	Type       string // exact type, or a prefix ending in "." such as "lead."
 	StreamID   string
-	StreamKind string
-	From, To   *time.Time
-	Desc       bool
-	Limit      int
-	Cursor     string // a cursor this server issued
+	// StreamPrefix: only streams whose id starts with it (the export's stream=lead-…*).
+	StreamPrefix string
+	StreamKind   string
+	From, To     *time.Time
+	// Until: only events at or before this position (0: no bound), so that an export stops at the
+	// log's head as it was when it began.
+	Until  uint64
+	Desc   bool
+	Limit  int
+	Cursor string // a cursor this server issued
 }
 
 // Search pages through the operation log by position: the index picks the page's positions, the
@@ -149,6 +154,12 @@ func (db *Views) Search(ctx context.Context, q Query) (readmodels.Page[Event], e
 	}
 	if q.StreamID != "" {
 		add("stream_id = ?", q.StreamID)
+	}
+	if q.StreamPrefix != "" {
+		add("stream_id LIKE ? ESCAPE '\\'", readmodels.LikeEscape(q.StreamPrefix)+"%")
+	}
+	if q.Until > 0 {
+		add("position <= ?", int64(q.Until))
 	}
 	if q.From != nil {
 		add("occurred_at >= ?", db.Dialect.Time(*q.From))

@@ -58,7 +58,7 @@ var registerDecoders sync.Once
 // Contract is what check found wrong with one exchange, or nil.
 func Contract(req *http.Request, reqBody []byte, status int, header http.Header, body []byte) error {
 	registerDecoders.Do(func() {
-		for _, ct := range []string{"text/csv", "text/calendar", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/plain", "text/html"} {
+		for _, ct := range []string{"text/csv", "text/calendar", "application/x-ndjson", "application/zip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/plain", "text/html"} {
 			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 		}
 	})

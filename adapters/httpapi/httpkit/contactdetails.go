@@ -17,6 +17,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands"
 	"github.com/chronicle-crm/chronicle/commands/access"
 	"github.com/chronicle-crm/chronicle/domain/audit"
+	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -420,4 +421,14 @@ func maskTree(v any, names []string) any {
 		}
 	}
 	return v
+}
+
+// MaskChanges masks, in field-level changes, the values of the contact details named (as
+// History does for one record), in place.
+func MaskChanges(changes []event.Change, names ...string) {
+	for i, f := range changes {
+		if slices.Contains(names, f.Field) {
+			changes[i].From, changes[i].To = maskAny(f.Field, f.From), maskAny(f.Field, f.To)
+		}
+	}
 }

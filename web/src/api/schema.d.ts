@@ -329,6 +329,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the operation log with a signed manifest (audit.read + audit.export)
+         * @description Needs audit.read and audit.export (else 403 forbidden; nothing is recorded). Streams the operation log in position order, up to the log's head when the request came (the operation-log index is awaited: 503 projection_behind when it lags), within the reader's data scope as GET /audit/events, filtered by the parameters. Each event is one row: position, event id, stream, version, type, occurred-at, actor id and name, command, request id, client address, correlation and causation ids, the event data (secrets redacted; the contact details of leads, customers and contacts masked for a reader without contactdetails.reveal, exactly as the operation log masks them) and `changes`, the record fields the event changed (`[{field, from, to}]`, masked likewise) for the events of leads, customers, contacts, opportunities, tasks, contracts, products and schedules (null for other streams).
+         *
+         *     format=jsonl (default) answers application/x-ndjson: one JSON object per line, then a last line `{"manifest": {...}}`. format=csv answers application/zip holding export.csv (UTF-8 with a byte-order mark, a header row, data and changes as JSON text, cells starting with = + - @ prefixed with an apostrophe) and manifest.json. The manifest (version chronicle.audit.export.v1) holds the data file's name, format, SHA-256 (of every byte before the manifest line; of export.csv) and row count, the filter as read, the positions covered (first, last, logHead), the audit chain's sealed head (position, events, hash), the exporter's id, whether contact details were masked, the time, the audit public key and its fingerprint, and an Ed25519 signature with the audit key (the key that signs the anchors) over the canonical encoding of all of that (see docs/api.md). `chronicle audit verify-export FILE` checks it offline.
+         *
+         *     Every export records audit.exported.v1 (resource audit, the format, the query string, the rows) before its last page is written; a download that breaks off is recorded with incomplete: true and ends without a manifest. A bad parameter is 422 validation_failed and nothing is written or recorded.
+         */
+        get: operations["exportAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/logins": {
         parameters: {
             query?: never;
@@ -8042,7 +8066,7 @@ export interface components {
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
          * @enum {string}
          */
-        Permission: "audit.read" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read" | "finance.read" | "finance.record" | "finance.reverse" | "finance.close" | "finance.export" | "tasks.read" | "tasks.create" | "tasks.assign" | "tasks.export" | "schedules.read" | "schedules.create" | "schedules.assign" | "schedules.export" | "announcements.publish" | "worklogs.read" | "worklogs.stats" | "contactdetails.reveal";
+        Permission: "audit.read" | "audit.export" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read" | "finance.read" | "finance.record" | "finance.reverse" | "finance.close" | "finance.export" | "tasks.read" | "tasks.create" | "tasks.assign" | "tasks.export" | "schedules.read" | "schedules.create" | "schedules.assign" | "schedules.export" | "announcements.publish" | "worklogs.read" | "worklogs.stats" | "contactdetails.reveal";
         Pipeline: {
             /** Format: uuid */
             id: string;
@@ -11613,6 +11637,63 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    exportAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description jsonl (default): JSON lines ending in the manifest line; csv: a zip of export.csv and manifest.json. */
+                format?: "jsonl" | "csv";
+                /**
+                 * @description Events that occurred at or after this time: RFC 3339 with offset, or a date (2026-11-01, the day's start in UTC+8).
+                 * @example 2026-11-01
+                 */
+                from?: string;
+                /**
+                 * @description Events that occurred before this time: RFC 3339 with offset, or a date (2026-11-30: up to the end of that day, UTC+8). Must be after from.
+                 * @example 2026-11-30T18:00:00+08:00
+                 */
+                to?: string;
+                /** @description The acting user's id. */
+                actor?: string;
+                /**
+                 * @description Event type: exact (`lead.updated.v1`) or a prefix ending in '.' (`lead.`).
+                 * @example lead.
+                 */
+                type?: string;
+                /**
+                 * @description Stream id: exact, or a prefix ending in '-' (`lead-`, every lead) or in '*' (`lead-0190a5c4*`).
+                 * @example lead-
+                 */
+                stream?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export: JSON lines ending in the manifest line, or a zip of export.csv and manifest.json. */
+            200: {
+                headers: {
+                    /** @description attachment; filename="audit-export-<UTC time>.jsonl" (or .zip) */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {"position":42,"eventId":"0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6e","streamId":"lead-0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6f","version":2,"type":"lead.updated.v1","occurredAt":"2026-11-02T01:30:00Z","actorId":"0190a5a0-1b2c-7d3e-8f40-5a6b7c8d9e02","actorName":"张伟","command":"lead.update","requestId":"req-1","clientAddr":"10.0.0.8","correlationId":"req-1","causationId":"req-1","data":{"leadId":"0190a5c4-8a5e-7b2c-9d3e-1f2a3b4c5d6f","patch":{"mobile":"138****8000"}},"changes":[{"field":"mobile","from":"139****9000","to":"138****8000"}]}
+                     *     {"manifest":{"version":"chronicle.audit.export.v1","dataFile":"export.jsonl","format":"jsonl","sha256":"…","rows":1,"…":"…"}}
+                     */
+                    "application/x-ndjson": string;
+                    "application/zip": string;
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
