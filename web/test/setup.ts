@@ -15,3 +15,11 @@ if (!window.matchMedia)
 if (!('ResizeObserver' in window))
   (window as unknown as { ResizeObserver: unknown }).ResizeObserver = class { observe() {} unobserve() {} disconnect() {} };
 window.getComputedStyle = ((orig) => (el: Element) => orig(el))(window.getComputedStyle);
+
+// Ant Design injects its styles (thousands of rules) into <head> at run time, and jsdom's
+// getComputedStyle, which Testing Library calls for every role query and antd for every table
+// resize, matched each element against all of them: three quarters of the suite's time. The
+// styles go to a detached element instead (React reads a context's default value when no
+// provider is above; the tests render no StyleProvider).
+import { StyleContext } from '@ant-design/cssinjs';
+(StyleContext as unknown as { _currentValue: { container?: Element } })._currentValue.container = document.createElement('div');
