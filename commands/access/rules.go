@@ -87,6 +87,26 @@ func (x Rules) Assignable(ctx context.Context, a Actor, to uuid.UUID) error {
 	return nil
 }
 
+// Delegate is whom a record the actor enters goes to: the actor (uuid.Nil or themselves), or a
+// user Assignable by the actor. A refusal is an error on the named field: a field error of
+// Assignable moves there, a forbidden choice becomes refusal (code outside_scope).
+func (x Rules) Delegate(ctx context.Context, a Actor, to uuid.UUID, fieldName, refusal string) (uuid.UUID, error) {
+	if to == uuid.Nil || to == a.ID {
+		return a.ID, nil
+	}
+	if err := x.Assignable(ctx, a, to); err != nil {
+		var fe *field.Error
+		if errors.As(err, &fe) {
+			fe.Field = fieldName
+		}
+		if errors.Is(err, ErrForbidden) {
+			return uuid.Nil, &field.Error{Field: fieldName, Message: refusal, Code: "outside_scope"}
+		}
+		return uuid.Nil, err
+	}
+	return to, nil
+}
+
 // NewOwner is who owns a record the actor enters: nobody for the pool, else the requested owner
 // (uuid.Nil: the actor), who must be assignable by the actor when it is someone else.
 func (x Rules) NewOwner(ctx context.Context, a Actor, pool bool, requested uuid.UUID) (uuid.UUID, error) {

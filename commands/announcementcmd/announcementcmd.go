@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -85,12 +84,7 @@ func (s *Service) Publish(ctx context.Context, m commands.Meta, c Publish) (comm
 	if err != nil {
 		return commands.Result{}, err
 	}
-	return s.repo.CreateOrMatch(ctx, m, c.ID, a, func(existing, proposed event.Event) bool {
-		x, ok1 := existing.(announcement.Published)
-		y, ok2 := proposed.(announcement.Published)
-		x.At, y.At = time.Time{}, time.Time{}
-		return ok1 && ok2 && reflect.DeepEqual(x, y)
-	})
+	return s.repo.CreateOrMatch(ctx, m, c.ID, a, commands.SameCreation[announcement.Published])
 }
 
 // departments checks the audience's departments and keeps those not below another listed one.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"time"
 
@@ -206,12 +205,7 @@ func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if err != nil {
 		return commands.Result{}, err
 	}
-	return s.repo.CreateOrMatch(ctx, m, c.ID, draft, func(existing, proposed event.Event) bool {
-		a, ok1 := existing.(contract.Created)
-		b, ok2 := proposed.(contract.Created)
-		a.At, b.At = time.Time{}, time.Time{}
-		return ok1 && ok2 && reflect.DeepEqual(a, b)
-	})
+	return s.repo.CreateOrMatch(ctx, m, c.ID, draft, commands.SameCreation[contract.Created])
 }
 
 // issue gives the contract the next number of the pattern and reserves it; a number someone

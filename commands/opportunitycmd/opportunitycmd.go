@@ -104,12 +104,7 @@ func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if err := s.references(ctx, m.Actor, opportunity.Fields{}, o.Fields()); err != nil {
 		return commands.Result{}, err
 	}
-	return s.repo.CreateOrMatch(ctx, m, c.ID, o, func(existing, proposed event.Event) bool {
-		a, ok1 := existing.(opportunity.Created)
-		b, ok2 := proposed.(opportunity.Created)
-		a.At, b.At = time.Time{}, time.Time{}
-		return ok1 && ok2 && reflect.DeepEqual(a, b)
-	})
+	return s.repo.CreateOrMatch(ctx, m, c.ID, o, commands.SameCreation[opportunity.Created])
 }
 
 // prepare decides a create but for its references (customer, contacts, team).

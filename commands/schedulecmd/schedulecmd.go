@@ -12,7 +12,6 @@ package schedulecmd
 import (
 	"context"
 	"errors"
-	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,6 +54,8 @@ type Service struct {
 	clock commands.Clock
 	deps  Deps
 	rules access.Rules
+	// records: who reads an entry (those involved, and readers whose scope covers the owner)
+	records commands.Involving[*schedule.Schedule]
 }
 
 var _ Commands = (*Service)(nil)
@@ -64,8 +65,10 @@ func New(store eventstore.Store, registry *event.Registry, clock commands.Clock,
 	if store == nil || registry == nil || clock == nil || d.Org == nil || d.Related == nil {
 		panic("schedulecmd: New without its ports")
 	}
-	return &Service{repo: commands.NewRepository(store, registry, clock, schedule.Stream, schedule.Rehydrate), clock: clock, deps: d,
-		rules: access.Rules{Org: d.Org, Read: role.SchedulesRead, Assign: role.SchedulesAssign}}
+	repo := commands.NewRepository(store, registry, clock, schedule.Stream, schedule.Rehydrate)
+	rules := access.Rules{Org: d.Org, Read: role.SchedulesRead, Assign: role.SchedulesAssign}
+	return &Service{repo: repo, clock: clock, deps: d, rules: rules,
+		records: commands.Involving[*schedule.Schedule]{Repo: repo, Rules: rules, Holder: (*schedule.Schedule).Owner}}
 }
 
 // Create is an entry to enter.
@@ -102,31 +105,13 @@ func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if err != nil {
 		return commands.Result{}, err
 	}
-	return s.repo.CreateOrMatch(ctx, m, c.ID, e, func(existing, proposed event.Event) bool {
-		a, ok1 := existing.(schedule.Created)
-		b, ok2 := proposed.(schedule.Created)
-		a.At, b.At = time.Time{}, time.Time{}
-		return ok1 && ok2 && reflect.DeepEqual(a, b)
-	})
+	return s.repo.CreateOrMatch(ctx, m, c.ID, e, commands.SameCreation[schedule.Created])
 }
 
 // owner is whose calendar an entry goes in: the actor's (uuid.Nil or themselves), or an active
 // user inside the actor's data scope when the actor may arrange for others (schedules.assign).
 func (s *Service) owner(ctx context.Context, a access.Actor, to uuid.UUID) (uuid.UUID, error) {
-	if to == uuid.Nil || to == a.ID {
-		return a.ID, nil
-	}
-	if err := s.rules.Assignable(ctx, a, to); err != nil {
-		var fe *field.Error
-		if errors.As(err, &fe) {
-			fe.Field = "ownerId"
-		}
-		if errors.Is(err, commands.ErrForbidden) {
-			return uuid.Nil, &field.Error{Field: "ownerId", Message: "is not someone whose calendar you may arrange (yourself, or a user inside your data scope with schedules.assign)", Code: "outside_scope"}
-		}
-		return uuid.Nil, err
-	}
-	return to, nil
+	return s.rules.Delegate(ctx, a, to, "ownerId", "is not someone whose calendar you may arrange (yourself, or a user inside your data scope with schedules.assign)")
 }
 
 // references checks what the fields name outside the entry, where they changed from before: the
@@ -140,53 +125,10 @@ func (s *Service) references(ctx context.Context, a access.Actor, before schedul
 	return err
 }
 
-// Load reads a live entry the actor may read.
-func (s *Service) Load(ctx context.Context, a access.Actor, id uuid.UUID) (commands.Loaded[*schedule.Schedule], error) {
-	l, err := s.repo.Load(ctx, id)
-	if err != nil {
-		return l, err
-	}
-	if l.Root.Deleted() {
-		return l, commands.ErrNotFound
-	}
-	if err := s.visible(ctx, a, l.Root); err != nil {
-		return l, err
-	}
-	return l, nil
-}
-
-// visible: the actor is involved, or reads schedules and covers the owner.
-func (s *Service) visible(ctx context.Context, a access.Actor, e *schedule.Schedule) error {
-	if e.Involves(a.ID) {
-		return nil
-	}
-	ok, err := s.rules.Sees(ctx, a, e.Owner())
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return commands.ErrNotFound
-	}
-	return nil
-}
-
-// edit runs a behaviour on a live entry the actor may read.
-func (s *Service) edit(ctx context.Context, m commands.Meta, id uuid.UUID, change func(*schedule.Schedule) error) (commands.Result, error) {
-	return s.repo.Update(ctx, m, id, func(e *schedule.Schedule) error {
-		if e.Deleted() {
-			return commands.ErrNotFound
-		}
-		if err := s.visible(ctx, m.Actor, e); err != nil {
-			return err
-		}
-		return change(e)
-	})
-}
-
 // Update changes fields (the owner or the creator).
 func (s *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p schedule.Patch) (commands.Result, error) {
 	m.Command = commands.ScheduleUpdate
-	return s.edit(ctx, m, id, func(e *schedule.Schedule) error {
+	return s.records.Edit(ctx, m, id, func(e *schedule.Schedule) error {
 		if m.Actor.ID != e.Owner() && m.Actor.ID != e.Creator() {
 			return schedule.ErrNotEditor
 		}
@@ -208,7 +150,7 @@ func (s *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p s
 // for (the owner or the creator moves it).
 func (s *Service) ChangeOwner(ctx context.Context, m commands.Meta, id, to uuid.UUID) (commands.Result, error) {
 	m.Command = commands.ScheduleChangeOwner
-	return s.edit(ctx, m, id, func(e *schedule.Schedule) error {
+	return s.records.Edit(ctx, m, id, func(e *schedule.Schedule) error {
 		if to == uuid.Nil {
 			return &field.Error{Field: "ownerId", Message: "is required"}
 		}
@@ -223,19 +165,19 @@ func (s *Service) ChangeOwner(ctx context.Context, m commands.Meta, id, to uuid.
 // EditOccurrence edits one occurrence of a series.
 func (s *Service) EditOccurrence(ctx context.Context, m commands.Meta, id uuid.UUID, occurrence string, o schedule.Override) (commands.Result, error) {
 	m.Command = commands.ScheduleOccurrence
-	return s.edit(ctx, m, id, func(e *schedule.Schedule) error { return e.EditOccurrence(occurrence, o, m.Actor.ID, s.clock()) })
+	return s.records.Edit(ctx, m, id, func(e *schedule.Schedule) error { return e.EditOccurrence(occurrence, o, m.Actor.ID, s.clock()) })
 }
 
 // CancelOccurrence cancels one occurrence of a series.
 func (s *Service) CancelOccurrence(ctx context.Context, m commands.Meta, id uuid.UUID, occurrence string) (commands.Result, error) {
 	m.Command = commands.ScheduleOccurrence
-	return s.edit(ctx, m, id, func(e *schedule.Schedule) error { return e.CancelOccurrence(occurrence, m.Actor.ID, s.clock()) })
+	return s.records.Edit(ctx, m, id, func(e *schedule.Schedule) error { return e.CancelOccurrence(occurrence, m.Actor.ID, s.clock()) })
 }
 
 // Delete removes the entry from every calendar (the owner or the creator); its history stays.
 func (s *Service) Delete(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
 	m.Command = commands.ScheduleDelete
-	return s.edit(ctx, m, id, func(e *schedule.Schedule) error { return e.Delete(m.Actor.ID, s.clock()) })
+	return s.records.Edit(ctx, m, id, func(e *schedule.Schedule) error { return e.Delete(m.Actor.ID, s.clock()) })
 }
 
 // History is the entry's events with their field-level changes, if the actor may read it.
@@ -306,4 +248,9 @@ func (d metered) CancelOccurrence(ctx context.Context, m commands.Meta, id uuid.
 
 func (d metered) Delete(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
 	return commands.Measure(d.rec, commands.ScheduleDelete, func() (commands.Result, error) { return d.Commands.Delete(ctx, m, id) })
+}
+
+// Load reads a live entry the actor may read.
+func (s *Service) Load(ctx context.Context, a access.Actor, id uuid.UUID) (commands.Loaded[*schedule.Schedule], error) {
+	return s.records.Load(ctx, a, id)
 }

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,6 +41,8 @@ type Service struct {
 	clock commands.Clock
 	deps  Deps
 	rules access.Rules
+	// records: who reads an entry (those involved, and readers whose scope covers the assignee)
+	records commands.Involving[*task.Task]
 }
 
 var _ Commands = (*Service)(nil)
@@ -51,8 +52,10 @@ func New(store eventstore.Store, registry *event.Registry, clock commands.Clock,
 	if store == nil || registry == nil || clock == nil || d.Org == nil || d.Related == nil {
 		panic("taskcmd: New without its ports")
 	}
-	return &Service{repo: commands.NewRepository(store, registry, clock, task.Stream, task.Rehydrate), clock: clock, deps: d,
-		rules: access.Rules{Org: d.Org, Read: role.TasksRead, Assign: role.TasksAssign}}
+	repo := commands.NewRepository(store, registry, clock, task.Stream, task.Rehydrate)
+	rules := access.Rules{Org: d.Org, Read: role.TasksRead, Assign: role.TasksAssign}
+	return &Service{repo: repo, clock: clock, deps: d, rules: rules,
+		records: commands.Involving[*task.Task]{Repo: repo, Rules: rules, Holder: (*task.Task).Assignee}}
 }
 
 // Create is a task to enter.
@@ -88,31 +91,13 @@ func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if err != nil {
 		return commands.Result{}, err
 	}
-	return s.repo.CreateOrMatch(ctx, m, c.ID, t, func(existing, proposed event.Event) bool {
-		a, ok1 := existing.(task.Created)
-		b, ok2 := proposed.(task.Created)
-		a.At, b.At = time.Time{}, time.Time{}
-		return ok1 && ok2 && reflect.DeepEqual(a, b)
-	})
+	return s.repo.CreateOrMatch(ctx, m, c.ID, t, commands.SameCreation[task.Created])
 }
 
 // assignee is who a task goes to: the actor (uuid.Nil or themselves), or an active user inside
 // the actor's data scope when the actor may assign (tasks.assign).
 func (s *Service) assignee(ctx context.Context, a access.Actor, to uuid.UUID) (uuid.UUID, error) {
-	if to == uuid.Nil || to == a.ID {
-		return a.ID, nil
-	}
-	if err := s.rules.Assignable(ctx, a, to); err != nil {
-		var fe *field.Error
-		if errors.As(err, &fe) {
-			fe.Field = "assigneeId"
-		}
-		if errors.Is(err, commands.ErrForbidden) {
-			return uuid.Nil, &field.Error{Field: "assigneeId", Message: "is not someone you may assign tasks to (yourself, or a user inside your data scope with tasks.assign)", Code: "outside_scope"}
-		}
-		return uuid.Nil, err
-	}
-	return to, nil
+	return s.rules.Delegate(ctx, a, to, "assigneeId", "is not someone you may assign tasks to (yourself, or a user inside your data scope with tasks.assign)")
 }
 
 // references checks what the fields name outside the task, where they changed from before:
@@ -126,53 +111,10 @@ func (s *Service) references(ctx context.Context, a access.Actor, before task.Fi
 	return err
 }
 
-// Load reads a live task the actor may read.
-func (s *Service) Load(ctx context.Context, a access.Actor, id uuid.UUID) (commands.Loaded[*task.Task], error) {
-	l, err := s.repo.Load(ctx, id)
-	if err != nil {
-		return l, err
-	}
-	if l.Root.Deleted() {
-		return l, commands.ErrNotFound
-	}
-	if err := s.visible(ctx, a, l.Root); err != nil {
-		return l, err
-	}
-	return l, nil
-}
-
-// visible: the actor is involved, or reads tasks and covers the assignee.
-func (s *Service) visible(ctx context.Context, a access.Actor, t *task.Task) error {
-	if t.Involves(a.ID) {
-		return nil
-	}
-	ok, err := s.rules.Sees(ctx, a, t.Assignee())
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return commands.ErrNotFound
-	}
-	return nil
-}
-
-// edit runs a behaviour on a live task the actor may read.
-func (s *Service) edit(ctx context.Context, m commands.Meta, id uuid.UUID, change func(*task.Task) error) (commands.Result, error) {
-	return s.repo.Update(ctx, m, id, func(t *task.Task) error {
-		if t.Deleted() {
-			return commands.ErrNotFound
-		}
-		if err := s.visible(ctx, m.Actor, t); err != nil {
-			return err
-		}
-		return change(t)
-	})
-}
-
 // Update changes fields (the creator).
 func (s *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p task.Patch) (commands.Result, error) {
 	m.Command = commands.TaskUpdate
-	return s.edit(ctx, m, id, func(t *task.Task) error {
+	return s.records.Edit(ctx, m, id, func(t *task.Task) error {
 		if m.Actor.ID != t.Creator() {
 			return task.ErrNotCreator
 		}
@@ -195,7 +137,7 @@ func (s *Service) Update(ctx context.Context, m commands.Meta, id uuid.UUID, p t
 // assign work to.
 func (s *Service) Assign(ctx context.Context, m commands.Meta, id, to uuid.UUID) (commands.Result, error) {
 	m.Command = commands.TaskAssign
-	return s.edit(ctx, m, id, func(t *task.Task) error {
+	return s.records.Edit(ctx, m, id, func(t *task.Task) error {
 		if to == uuid.Nil {
 			return &field.Error{Field: "assigneeId", Message: "is required"}
 		}
@@ -222,7 +164,7 @@ func (s *Service) Assign(ctx context.Context, m commands.Meta, id, to uuid.UUID)
 // SetStatus moves the status (the assignee; the creator may cancel or reopen a cancelled task).
 func (s *Service) SetStatus(ctx context.Context, m commands.Meta, id uuid.UUID, to task.Status, note string) (commands.Result, error) {
 	m.Command = commands.TaskSetStatus
-	return s.edit(ctx, m, id, func(t *task.Task) error { return t.SetStatus(to, note, m.Actor.ID, s.clock()) })
+	return s.records.Edit(ctx, m, id, func(t *task.Task) error { return t.SetStatus(to, note, m.Actor.ID, s.clock()) })
 }
 
 // AddItem adds a checklist item (itemID makes a retry harmless).
@@ -231,7 +173,7 @@ func (s *Service) AddItem(ctx context.Context, m commands.Meta, id, itemID uuid.
 	if itemID == uuid.Nil {
 		itemID = uuid.Must(uuid.NewV7())
 	}
-	res, err := s.edit(ctx, m, id, func(t *task.Task) error { return t.AddItem(itemID, text, m.Actor.ID, s.clock()) })
+	res, err := s.records.Edit(ctx, m, id, func(t *task.Task) error { return t.AddItem(itemID, text, m.Actor.ID, s.clock()) })
 	res.ID = itemID
 	return res, err
 }
@@ -239,20 +181,20 @@ func (s *Service) AddItem(ctx context.Context, m commands.Meta, id, itemID uuid.
 // CheckItem ticks or unticks a checklist item.
 func (s *Service) CheckItem(ctx context.Context, m commands.Meta, id, itemID uuid.UUID, done bool) (commands.Result, error) {
 	m.Command = commands.TaskChecklist
-	return s.edit(ctx, m, id, func(t *task.Task) error { return t.CheckItem(itemID, done, m.Actor.ID, s.clock()) })
+	return s.records.Edit(ctx, m, id, func(t *task.Task) error { return t.CheckItem(itemID, done, m.Actor.ID, s.clock()) })
 }
 
 // RemoveItem removes a checklist item.
 func (s *Service) RemoveItem(ctx context.Context, m commands.Meta, id, itemID uuid.UUID) (commands.Result, error) {
 	m.Command = commands.TaskChecklist
-	return s.edit(ctx, m, id, func(t *task.Task) error { return t.RemoveItem(itemID, m.Actor.ID, s.clock()) })
+	return s.records.Edit(ctx, m, id, func(t *task.Task) error { return t.RemoveItem(itemID, m.Actor.ID, s.clock()) })
 }
 
 // Comment records a comment by someone who reads the task.
 func (s *Service) Comment(ctx context.Context, m commands.Meta, id uuid.UUID, text string) (commands.Result, error) {
 	m.Command = commands.TaskComment
 	commentID := uuid.Must(uuid.NewV7())
-	res, err := s.edit(ctx, m, id, func(t *task.Task) error { return t.Comment(commentID, text, m.Actor.ID, s.clock()) })
+	res, err := s.records.Edit(ctx, m, id, func(t *task.Task) error { return t.Comment(commentID, text, m.Actor.ID, s.clock()) })
 	res.ID = commentID
 	return res, err
 }
@@ -260,7 +202,7 @@ func (s *Service) Comment(ctx context.Context, m commands.Meta, id uuid.UUID, te
 // Delete removes the task from every list (the creator); its history stays.
 func (s *Service) Delete(ctx context.Context, m commands.Meta, id uuid.UUID) (commands.Result, error) {
 	m.Command = commands.TaskDelete
-	return s.edit(ctx, m, id, func(t *task.Task) error { return t.Delete(m.Actor.ID, s.clock()) })
+	return s.records.Edit(ctx, m, id, func(t *task.Task) error { return t.Delete(m.Actor.ID, s.clock()) })
 }
 
 // History is the task's events with their field-level changes, if the actor may read it.
@@ -296,4 +238,9 @@ func (s *Service) Alert(ctx context.Context, id uuid.UUID) (commands.Result, err
 		return res, nil
 	}
 	return res, err
+}
+
+// Load reads a live task the actor may read.
+func (s *Service) Load(ctx context.Context, a access.Actor, id uuid.UUID) (commands.Loaded[*task.Task], error) {
+	return s.records.Load(ctx, a, id)
 }

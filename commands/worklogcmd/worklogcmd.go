@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -159,12 +158,7 @@ func (s *Service) Create(ctx context.Context, m commands.Meta, c Create) (comman
 	if holder != uuid.Nil {
 		return commands.Result{}, &DuplicatePeriodError{Key: l.Key(), HolderID: holder}
 	}
-	return s.repo.CreateOrMatch(ctx, m, c.ID, l, func(existing, proposed event.Event) bool {
-		a, ok1 := existing.(worklog.Drafted)
-		b, ok2 := proposed.(worklog.Drafted)
-		a.At, b.At = time.Time{}, time.Time{}
-		return ok1 && ok2 && reflect.DeepEqual(a, b)
-	})
+	return s.repo.CreateOrMatch(ctx, m, c.ID, l, commands.SameCreation[worklog.Drafted])
 }
 
 // recipients are the writer's superiors now and the extra recipients.
