@@ -129,14 +129,7 @@ type Patch struct {
 }
 
 func (a api) update(ctx context.Context, m commands.Meta, id uuid.UUID, in *Patch) (commands.Result, error) {
-	opt := func(o httpkit.Opt[string]) *string {
-		if !o.Set {
-			return nil
-		}
-		v := o.Value
-		return &v
-	}
-	p := announcement.Patch{Title: opt(in.Title), Body: opt(in.Body), ExpiresAt: opt(in.ExpiresAt)}
+	p := announcement.Patch{Title: in.Title.Field(), Body: in.Body.Field(), ExpiresAt: in.ExpiresAt.Field()}
 	if p.IsZero() {
 		return commands.Result{}, httpkit.Invalid("(body)", "name at least one field to change")
 	}

@@ -137,17 +137,8 @@ type SupplierPatchBody struct {
 	Remarks httpkit.Opt[string] `json:"remarks"`
 }
 
-// opt is a patch field: nil when absent, "" when null.
-func opt(o httpkit.Opt[string]) *string {
-	if !o.Set {
-		return nil
-	}
-	v := o.Value
-	return &v
-}
-
 func (in SupplierPatchBody) patch() finance.SupplierPatch {
-	return finance.SupplierPatch{Name: opt(in.Name), Contact: opt(in.Contact), Phone: opt(in.Phone), Bank: opt(in.Bank), Account: opt(in.Account), Remarks: opt(in.Remarks)}
+	return finance.SupplierPatch{Name: in.Name.Field(), Contact: in.Contact.Field(), Phone: in.Phone.Field(), Bank: in.Bank.Field(), Account: in.Account.Field(), Remarks: in.Remarks.Field()}
 }
 
 // Supplier is a supplier as clients read it (from the event store).
@@ -205,8 +196,8 @@ type PayablePatchBody struct {
 }
 
 func (in PayablePatchBody) patch() finance.PayablePatch {
-	return finance.PayablePatch{SupplierID: opt(in.SupplierID), ContractID: opt(in.ContractID), OpportunityID: opt(in.OpportunityID), Amount: opt(in.Amount),
-		DueDate: opt(in.DueDate), Purpose: opt(in.Purpose), OwnerID: opt(in.OwnerID), Remarks: opt(in.Remarks)}
+	return finance.PayablePatch{SupplierID: in.SupplierID.Field(), ContractID: in.ContractID.Field(), OpportunityID: in.OpportunityID.Field(), Amount: in.Amount.Field(),
+		DueDate: in.DueDate.Field(), Purpose: in.Purpose.Field(), OwnerID: in.OwnerID.Field(), Remarks: in.Remarks.Field()}
 }
 
 // VoucherBody is a payment voucher as entered.

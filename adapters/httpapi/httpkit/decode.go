@@ -30,6 +30,16 @@ type Opt[T any] struct {
 	Value T
 }
 
+// Field is a patch field: nil when absent, a pointer to the value when present (null gives the
+// zero value, which clears the field).
+func (o Opt[T]) Field() *T {
+	if !o.Set {
+		return nil
+	}
+	v := o.Value
+	return &v
+}
+
 // UnmarshalJSON implements json.Unmarshaler.
 func (o *Opt[T]) UnmarshalJSON(b []byte) error {
 	o.Set = true

@@ -133,15 +133,8 @@ type ProductPatch struct {
 }
 
 func (in ProductPatch) patch() product.Patch {
-	opt := func(o httpkit.Opt[string]) *string {
-		if !o.Set {
-			return nil
-		}
-		v := o.Value // null: ""
-		return &v
-	}
-	return product.Patch{Name: opt(in.Name), Code: opt(in.Code), CategoryID: opt(in.CategoryID), Unit: opt(in.Unit),
-		ProductionDate: opt(in.ProductionDate), Cost: opt(in.Cost), Price: opt(in.Price), Description: opt(in.Description)}
+	return product.Patch{Name: in.Name.Field(), Code: in.Code.Field(), CategoryID: in.CategoryID.Field(), Unit: in.Unit.Field(),
+		ProductionDate: in.ProductionDate.Field(), Cost: in.Cost.Field(), Price: in.Price.Field(), Description: in.Description.Field()}
 }
 
 func (a api) update(ctx context.Context, m commands.Meta, id uuid.UUID, in *ProductPatch) (commands.Result, error) {

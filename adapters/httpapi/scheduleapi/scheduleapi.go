@@ -188,15 +188,8 @@ type Patch struct {
 }
 
 func (in Patch) patch() schedule.Patch {
-	opt := func(o httpkit.Opt[string]) *string {
-		if !o.Set {
-			return nil
-		}
-		v := o.Value
-		return &v
-	}
-	p := schedule.Patch{Title: opt(in.Title), Description: opt(in.Description), Location: opt(in.Location), Start: opt(in.Start),
-		End: opt(in.End), Recurrence: opt(in.Recurrence), RelatedKind: opt(in.RelatedKind), RelatedID: opt(in.RelatedID)}
+	p := schedule.Patch{Title: in.Title.Field(), Description: in.Description.Field(), Location: in.Location.Field(), Start: in.Start.Field(),
+		End: in.End.Field(), Recurrence: in.Recurrence.Field(), RelatedKind: in.RelatedKind.Field(), RelatedID: in.RelatedID.Field()}
 	if in.AllDay.Set {
 		v := in.AllDay.Value
 		p.AllDay = &v

@@ -205,15 +205,8 @@ type Patch struct {
 }
 
 func (in Patch) patch() task.Patch {
-	opt := func(o httpkit.Opt[string]) *string {
-		if !o.Set {
-			return nil
-		}
-		v := o.Value
-		return &v
-	}
-	p := task.Patch{Title: opt(in.Title), Description: opt(in.Description), RelatedKind: opt(in.RelatedKind), RelatedID: opt(in.RelatedID),
-		StartAt: opt(in.StartAt), DueAt: opt(in.DueAt)}
+	p := task.Patch{Title: in.Title.Field(), Description: in.Description.Field(), RelatedKind: in.RelatedKind.Field(), RelatedID: in.RelatedID.Field(),
+		StartAt: in.StartAt.Field(), DueAt: in.DueAt.Field()}
 	if in.Priority.Set {
 		v := task.Priority(in.Priority.Value)
 		p.Priority = &v

@@ -170,14 +170,7 @@ type Patch struct {
 }
 
 func (in Patch) patch() worklog.Patch {
-	opt := func(o httpkit.Opt[string]) *string {
-		if !o.Set {
-			return nil
-		}
-		v := o.Value
-		return &v
-	}
-	p := worklog.Patch{WorkDone: opt(in.WorkDone), Plan: opt(in.Plan), Problems: opt(in.Problems)}
+	p := worklog.Patch{WorkDone: in.WorkDone.Field(), Plan: in.Plan.Field(), Problems: in.Problems.Field()}
 	if in.Links.Set {
 		v := links(in.Links.Value)
 		p.Links = &v
