@@ -230,34 +230,20 @@ func TableDDL(t Tables) []string {
 	}, readmodels.OwnershipIndexes(t.Rows, Sorts)...)
 }
 
-// Reader is who reads: their scope (schedules.read) and their id (the entries they are involved
-// in).
-type Reader struct {
-	Scope readmodels.Scope
-	User  uuid.UUID
-}
+// Reader is who reads: their scope (schedules.read) and their id (the entries they are involved in).
+type Reader = readmodels.Involved
 
 // ReaderOf is the reader of an actor.
-func ReaderOf(a access.Actor) Reader {
-	s := readmodels.ScopeOf(a, false)
-	s.None = !a.Can(role.SchedulesRead)
-	return Reader{Scope: s, User: a.ID}
-}
-
-func (v *Views) member() string {
-	return "id IN (SELECT schedule_id FROM " + v.Gens.Table(Projection, "schedule_members") + " WHERE user_id = ?)"
-}
+func ReaderOf(a access.Actor) Reader { return readmodels.InvolvedOf(a, role.SchedulesRead) }
 
 // visible is the reader's condition: involved, or the owner inside the scope.
 func (v *Views) visible(r Reader) (string, []any) {
-	if r.Scope.None {
-		return v.member(), []any{r.User.String()}
-	}
-	cond, args := r.Scope.Condition()
-	if cond == "" {
-		return "", nil
-	}
-	return "(" + cond + " OR " + v.member() + ")", append(args, r.User.String())
+	return r.Condition(v.Gens.Table(Projection, "schedule_members"), "schedule_id")
+}
+
+// member is the condition "the reader is involved" (one ? for the reader's id).
+func (v *Views) member() string {
+	return readmodels.Membership(v.Gens.Table(Projection, "schedule_members"), "schedule_id")
 }
 
 // The views of the requirement documents (today is a calendar window).

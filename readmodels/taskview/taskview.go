@@ -234,32 +234,19 @@ func TableDDL(t Tables) []string {
 }
 
 // Reader is who reads: their scope (tasks.read) and their id (the tasks they are involved in).
-type Reader struct {
-	Scope readmodels.Scope
-	User  uuid.UUID
-}
+type Reader = readmodels.Involved
 
 // ReaderOf is the reader of an actor.
-func ReaderOf(a access.Actor) Reader {
-	s := readmodels.ScopeOf(a, false)
-	s.None = !a.Can(role.TasksRead)
-	return Reader{Scope: s, User: a.ID}
-}
-
-func (v *Views) member() string {
-	return "id IN (SELECT task_id FROM " + v.Gens.Table(Projection, "task_members") + " WHERE user_id = ?)"
-}
+func ReaderOf(a access.Actor) Reader { return readmodels.InvolvedOf(a, role.TasksRead) }
 
 // visible is the reader's condition: involved, or the assignee inside the scope.
 func (v *Views) visible(r Reader) (string, []any) {
-	if r.Scope.None {
-		return v.member(), []any{r.User.String()}
-	}
-	cond, args := r.Scope.Condition()
-	if cond == "" {
-		return "", nil
-	}
-	return "(" + cond + " OR " + v.member() + ")", append(args, r.User.String())
+	return r.Condition(v.Gens.Table(Projection, "task_members"), "task_id")
+}
+
+// member is the condition "the reader is involved" (one ? for the reader's id).
+func (v *Views) member() string {
+	return readmodels.Membership(v.Gens.Table(Projection, "task_members"), "task_id")
 }
 
 // The views of the task list.
@@ -388,44 +375,18 @@ func (v *Views) AlertsDue(ctx context.Context, now time.Time, limit int) ([]uuid
 		v.Dialect.Time(now), limit)
 }
 
-// Comment is a comment as the task page shows it.
-type Comment struct {
-	ID     uuid.UUID `json:"id"`
-	Text   string    `json:"text"`
-	By     uuid.UUID `json:"by"`
-	ByName string    `json:"byName"`
-	At     time.Time `json:"at"`
-}
+// Comment is a comment as the task's page shows it.
+type Comment = readmodels.Comment
 
-// MaxComments is how many comments one read returns (the newest; a task's discussion longer
-// than that is read from its history).
-const MaxComments = 500
+// MaxComments is how many comments one read returns (the newest).
+const MaxComments = readmodels.MaxComments
 
 // Comments are a readable task's comments, oldest first.
 func (v *Views) Comments(ctx context.Context, r Reader, id uuid.UUID) ([]Comment, error) {
 	if _, err := v.Get(ctx, r, id); err != nil {
 		return nil, err
 	}
-	rows, err := v.SQL.QueryContext(ctx, v.Q(`SELECT id, text, by_id, by_name, at FROM (SELECT id, text, by_id, by_name, at, position FROM `+
-		v.Gens.Table(Projection, "task_comments")+` WHERE task_id = ? ORDER BY position DESC LIMIT ?) c ORDER BY position`), id.String(), MaxComments)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Comment{}
-	for rows.Next() {
-		var c Comment
-		var cid, by string
-		var at readmodels.Time
-		if err := rows.Scan(&cid, &c.Text, &by, &c.ByName, &at); err != nil {
-			return nil, err
-		}
-		c.ID, _ = uuid.Parse(cid)
-		c.By, _ = uuid.Parse(by)
-		c.At = at.T
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return v.LatestComments(ctx, v.Gens.Table(Projection, "task_comments"), "task_id", id)
 }
 
 // MarshalJSON writes the row with the assignee named as such, whether it is overdue now, and the

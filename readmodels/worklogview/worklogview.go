@@ -363,42 +363,17 @@ func (v *Views) Get(ctx context.Context, r Reader, id uuid.UUID) (*Log, error) {
 }
 
 // Comment is a comment as the log's page shows it.
-type Comment struct {
-	ID     uuid.UUID `json:"id"`
-	Text   string    `json:"text"`
-	By     uuid.UUID `json:"by"`
-	ByName string    `json:"byName"`
-	At     time.Time `json:"at"`
-}
+type Comment = readmodels.Comment
 
 // MaxComments is how many comments one read returns (the newest).
-const MaxComments = 500
+const MaxComments = readmodels.MaxComments
 
 // Comments are a readable log's comments, oldest first.
 func (v *Views) Comments(ctx context.Context, r Reader, id uuid.UUID) ([]Comment, error) {
 	if _, err := v.Get(ctx, r, id); err != nil {
 		return nil, err
 	}
-	rows, err := v.SQL.QueryContext(ctx, v.Q(`SELECT id, text, by_id, by_name, at FROM (SELECT id, text, by_id, by_name, at, position FROM `+
-		v.Gens.Table(Projection, "worklog_comments")+` WHERE log_id = ? ORDER BY position DESC LIMIT ?) c ORDER BY position`), id.String(), MaxComments)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Comment{}
-	for rows.Next() {
-		var c Comment
-		var cid, by string
-		var at readmodels.Time
-		if err := rows.Scan(&cid, &c.Text, &by, &c.ByName, &at); err != nil {
-			return nil, err
-		}
-		c.ID, _ = uuid.Parse(cid)
-		c.By, _ = uuid.Parse(by)
-		c.At = at.T
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return v.LatestComments(ctx, v.Gens.Table(Projection, "worklog_comments"), "log_id", id)
 }
 
 // Receipt is a recipient of a log and when they first opened it (nil: not yet).
