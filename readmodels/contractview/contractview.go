@@ -149,30 +149,14 @@ func TableDDL(t Tables) []string {
 }
 
 // Reader is who reads: their scope and their id (approvals routed to them).
-type Reader struct {
-	Scope readmodels.Scope
-	User  uuid.UUID
-}
+type Reader = readmodels.Involved
 
 // ReaderOf is the reader of an actor.
-func ReaderOf(a access.Actor) Reader {
-	s := readmodels.ScopeOf(a, false)
-	s.None = !a.Can(role.ContractsRead)
-	return Reader{Scope: s, User: a.ID}
-}
+func ReaderOf(a access.Actor) Reader { return readmodels.InvolvedOf(a, role.ContractsRead) }
 
 // visible is the reader's condition: the owner in scope, or routed an approval.
 func (v *Views) visible(r Reader) (string, []any) {
-	members := v.Gens.Table(Projection, "contract_members")
-	member := "id IN (SELECT contract_id FROM " + members + " WHERE user_id = ?)"
-	if r.Scope.None {
-		return member, []any{r.User.String()}
-	}
-	cond, args := r.Scope.Condition()
-	if cond == "" {
-		return "", nil
-	}
-	return "(" + cond + " OR " + member + ")", append(args, r.User.String())
+	return r.Condition(v.Gens.Table(Projection, "contract_members"), "contract_id")
 }
 
 // Query is a contract search.

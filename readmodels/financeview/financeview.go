@@ -146,17 +146,10 @@ func LastReceiptDates(t Tables) (owner, customerOwner, customerAll string) {
 
 // Reader is who reads: their scope (over contract and payable owners) and their id (receipts and
 // payment vouchers routed to them).
-type Reader struct {
-	Scope readmodels.Scope
-	User  uuid.UUID
-}
+type Reader = readmodels.Involved
 
 // ReaderOf is the reader of an actor.
-func ReaderOf(a access.Actor) Reader {
-	s := readmodels.ScopeOf(a, false)
-	s.None = !a.Can(role.FinanceRead)
-	return Reader{Scope: s, User: a.ID}
-}
+func ReaderOf(a access.Actor) Reader { return readmodels.InvolvedOf(a, role.FinanceRead) }
 
 // ContractRow is a contract's receivables, summed.
 type ContractRow struct {
