@@ -187,7 +187,7 @@ func (k *Keys) Rewrap(ctx context.Context, rewrap func(uuid.UUID, dp.WrappedKey)
 	if err != nil {
 		return 0, fmt.Errorf("key store: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	defer tx.Rollback()                                       //nolint:errcheck // after Commit it does nothing
 	lock := `UPDATE privacy_keys SET kind = kind WHERE 0 = 1` // SQLite: a write takes the database's write lock
 	if k.pg {
 		lock = `LOCK TABLE privacy_keys IN EXCLUSIVE MODE`
