@@ -107,18 +107,27 @@ func scanKey(row interface{ Scan(...any) error }) (dp.KeyRecord, error) {
 	return r, nil
 }
 
-// GetOrCreate inserts the candidate unless the subject has a record (ON CONFLICT DO NOTHING),
-// then reads the record: of two concurrent first uses, both read the one inserted.
-func (k *Keys) GetOrCreate(ctx context.Context, kind string, subject uuid.UUID, candidate dp.WrappedKey, at time.Time) (dp.KeyRecord, error) {
-	if _, err := k.db.ExecContext(ctx, k.q(`INSERT INTO privacy_keys (subject, kind, master_key_id, wrapped, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (subject) DO NOTHING`), subject.String(), kind, candidate.MasterKeyID, candidate.Sealed, stamp(at)); err != nil {
-		return dp.KeyRecord{}, fmt.Errorf("key store: %w", err)
-	}
-	r, err := scanKey(k.db.QueryRowContext(ctx, k.q(`SELECT `+keyColumns+` FROM privacy_keys WHERE subject = ?`), subject.String()))
+// GetOrCreate inserts the candidates unless their subjects have a record (ON CONFLICT DO
+// NOTHING), in one transaction, then reads the records: of two concurrent first uses of a
+// subject, both read the one inserted.
+func (k *Keys) GetOrCreate(ctx context.Context, candidates []dp.NewKey, at time.Time) (map[uuid.UUID]dp.KeyRecord, error) {
+	tx, err := k.db.BeginTx(ctx, nil)
 	if err != nil {
-		return r, fmt.Errorf("key store: %w", err)
+		return nil, fmt.Errorf("key store: %w", err)
 	}
-	return r, nil
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	ins := k.q(`INSERT INTO privacy_keys (subject, kind, master_key_id, wrapped, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (subject) DO NOTHING`)
+	subjects := make([]uuid.UUID, 0, len(candidates))
+	for _, c := range candidates {
+		if _, err := tx.ExecContext(ctx, ins, c.Subject.String(), c.Kind, c.Wrapped.MasterKeyID, c.Wrapped.Sealed, stamp(at)); err != nil {
+			return nil, fmt.Errorf("key store: %w", err)
+		}
+		subjects = append(subjects, c.Subject)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	return k.Get(ctx, subjects)
 }
 
 // Get reads the records of the subjects, a few hundred per query.

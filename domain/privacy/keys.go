@@ -27,12 +27,20 @@ type KeyRecord struct {
 // Erased reports whether the subject's key was destroyed.
 func (r KeyRecord) Erased() bool { return !r.ErasedAt.IsZero() }
 
+// NewKey is a key to store for a subject that has none.
+type NewKey struct {
+	Kind    string
+	Subject uuid.UUID
+	Wrapped WrappedKey
+}
+
 // KeyStore keeps the subjects' wrapped keys apart from the events (package privacytest is its
 // contract, run against every adapter).
 //
-//   - GetOrCreate answers the subject's record, storing one with candidate first when the subject
-//     has none. Concurrent calls for one subject (in any processes) answer the one record stored.
-//     The record of an erased subject is answered as it is: no key is ever made for it again.
+//   - GetOrCreate answers the records of the subjects of the candidates, storing a candidate first
+//     (all in one transaction) for each subject that has none. Concurrent calls for one subject (in
+//     any processes) answer the one record stored. The record of an erased subject is answered as
+//     it is: no key is ever made for it again.
 //   - Get answers the records of those of the subjects that have one, in one read.
 //   - Destroy deletes the subject's wrapped key for good and records the time of the erasure;
 //     a subject without a record gets an erased one. Destroying again changes nothing.
@@ -40,7 +48,7 @@ func (r KeyRecord) Erased() bool { return !r.ErasedAt.IsZero() }
 //   - Rewrap replaces every wrapped key with rewrap's answer in one transaction: an error leaves
 //     every key as it was. It answers how many keys it rewrapped.
 type KeyStore interface {
-	GetOrCreate(ctx context.Context, kind string, subject uuid.UUID, candidate WrappedKey, at time.Time) (KeyRecord, error)
+	GetOrCreate(ctx context.Context, candidates []NewKey, at time.Time) (map[uuid.UUID]KeyRecord, error)
 	Get(ctx context.Context, subjects []uuid.UUID) (map[uuid.UUID]KeyRecord, error)
 	Destroy(ctx context.Context, kind string, subject uuid.UUID, at time.Time) error
 	MasterKeyIDs(ctx context.Context) ([]string, error)

@@ -24,17 +24,25 @@ func Run(t *testing.T, newStore func(t *testing.T) privacy.KeyStore) {
 	key := func(id string, b byte) privacy.WrappedKey {
 		return privacy.WrappedKey{MasterKeyID: id, Sealed: bytes.Repeat([]byte{b}, 60)}
 	}
+	// one is GetOrCreate of one subject.
+	one := func(s privacy.KeyStore, kind string, id uuid.UUID, w privacy.WrappedKey, at time.Time) (privacy.KeyRecord, error) {
+		got, err := s.GetOrCreate(ctx, []privacy.NewKey{{Kind: kind, Subject: id, Wrapped: w}}, at)
+		if err == nil && len(got) != 1 {
+			t.Errorf("GetOrCreate of one subject answered %d records", len(got))
+		}
+		return got[id], err
+	}
 
 	t.Run("get or create keeps the first key", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
 		id := uuid.New()
-		r, err := s.GetOrCreate(ctx, privacy.KindLead, id, key("m1", 1), at)
+		r, err := one(s, privacy.KindLead, id, key("m1", 1), at)
 		if err != nil || r.Erased() || r.Subject != id || r.Kind != privacy.KindLead || !bytes.Equal(r.Wrapped.Sealed, key("m1", 1).Sealed) ||
 			r.Wrapped.MasterKeyID != "m1" || !r.CreatedAt.Equal(at) {
 			t.Fatalf("first: %+v %v", r, err)
 		}
-		r, err = s.GetOrCreate(ctx, privacy.KindLead, id, key("m1", 2), at.Add(time.Hour))
+		r, err = one(s, privacy.KindLead, id, key("m1", 2), at.Add(time.Hour))
 		if err != nil || !bytes.Equal(r.Wrapped.Sealed, key("m1", 1).Sealed) || !r.CreatedAt.Equal(at) {
 			t.Fatalf("second answered another key: %+v %v", r, err)
 		}
@@ -45,7 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) privacy.KeyStore) {
 		s := newStore(t)
 		a, b, missing := uuid.New(), uuid.New(), uuid.New()
 		for i, id := range []uuid.UUID{a, b} {
-			if _, err := s.GetOrCreate(ctx, privacy.KindContact, id, key("m1", byte(10+i)), at); err != nil {
+			if _, err := one(s, privacy.KindContact, id, key("m1", byte(10+i)), at); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -58,11 +66,29 @@ func Run(t *testing.T, newStore func(t *testing.T) privacy.KeyStore) {
 		}
 	})
 
+	t.Run("get or create many at once", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		old, erased, fresh := uuid.New(), uuid.New(), uuid.New()
+		if _, err := one(s, privacy.KindLead, old, key("m1", 30), at); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Destroy(ctx, privacy.KindLead, erased, at); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetOrCreate(ctx, []privacy.NewKey{{Kind: privacy.KindLead, Subject: old, Wrapped: key("m1", 31)},
+			{Kind: privacy.KindLead, Subject: erased, Wrapped: key("m1", 32)}, {Kind: privacy.KindContact, Subject: fresh, Wrapped: key("m1", 33)},
+			{Kind: privacy.KindContact, Subject: fresh, Wrapped: key("m1", 34)}}, at)
+		if err != nil || len(got) != 3 || got[old].Wrapped.Sealed[0] != 30 || !got[erased].Erased() || got[fresh].Wrapped.Sealed[0] != 33 {
+			t.Fatalf("%+v %v", got, err)
+		}
+	})
+
 	t.Run("destroy deletes the key for good", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
 		id := uuid.New()
-		if _, err := s.GetOrCreate(ctx, privacy.KindLead, id, key("m1", 3), at); err != nil {
+		if _, err := one(s, privacy.KindLead, id, key("m1", 3), at); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Destroy(ctx, privacy.KindLead, id, at.Add(time.Minute)); err != nil {
@@ -72,7 +98,7 @@ func Run(t *testing.T, newStore func(t *testing.T) privacy.KeyStore) {
 		if r := got[id]; err != nil || !r.Erased() || !r.ErasedAt.Equal(at.Add(time.Minute)) || len(r.Wrapped.Sealed) != 0 {
 			t.Fatalf("after destroy: %+v %v", r, err)
 		}
-		r, err := s.GetOrCreate(ctx, privacy.KindLead, id, key("m1", 4), at.Add(time.Hour))
+		r, err := one(s, privacy.KindLead, id, key("m1", 4), at.Add(time.Hour))
 		if err != nil || !r.Erased() || len(r.Wrapped.Sealed) != 0 {
 			t.Fatalf("a key was made again for an erased subject: %+v %v", r, err)
 		}
@@ -91,7 +117,7 @@ func Run(t *testing.T, newStore func(t *testing.T) privacy.KeyStore) {
 		if err := s.Destroy(ctx, privacy.KindContact, id, at); err != nil {
 			t.Fatal(err)
 		}
-		r, err := s.GetOrCreate(ctx, privacy.KindContact, id, key("m1", 5), at)
+		r, err := one(s, privacy.KindContact, id, key("m1", 5), at)
 		if err != nil || !r.Erased() || len(r.Wrapped.Sealed) != 0 {
 			t.Fatalf("%+v %v", r, err)
 		}
@@ -109,7 +135,7 @@ func Run(t *testing.T, newStore func(t *testing.T) privacy.KeyStore) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				got[i], errs[i] = s.GetOrCreate(ctx, privacy.KindLead, id, key("m1", byte(100+i)), at)
+				got[i], errs[i] = one(s, privacy.KindLead, id, key("m1", byte(100+i)), at)
 			}()
 		}
 		wg.Wait()
@@ -125,7 +151,7 @@ func Run(t *testing.T, newStore func(t *testing.T) privacy.KeyStore) {
 		s := newStore(t)
 		ids := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
 		for i, id := range ids {
-			if _, err := s.GetOrCreate(ctx, privacy.KindLead, id, key("old", byte(20+i)), at); err != nil {
+			if _, err := one(s, privacy.KindLead, id, key("old", byte(20+i)), at); err != nil {
 				t.Fatal(err)
 			}
 		}
