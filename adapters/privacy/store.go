@@ -59,10 +59,10 @@ type cached struct {
 	expires time.Time
 }
 
-// Wrap decorates raw. The answer also counts events (eventstore.Counter) when raw does.
-func Wrap(raw eventstore.Store, keys dp.KeyStore, master *Master, o Options) eventstore.Store {
-	s := New(raw, keys, master, o)
-	if c, ok := raw.(eventstore.Counter); ok {
+// Counting answers s as an eventstore.Store that also counts events (eventstore.Counter) when the
+// raw store does.
+func Counting(s *Store) eventstore.Store {
+	if c, ok := s.raw.(eventstore.Counter); ok {
 		return struct {
 			*Store
 			eventstore.Counter
@@ -71,7 +71,7 @@ func Wrap(raw eventstore.Store, keys dp.KeyStore, master *Master, o Options) eve
 	return s
 }
 
-// New is the decorator itself (Wrap answers it with the counter of raw).
+// New decorates raw (see Counting).
 func New(raw eventstore.Store, keys dp.KeyStore, master *Master, o Options) *Store {
 	if o.KeyTTL <= 0 {
 		o.KeyTTL = DefaultKeyTTL
