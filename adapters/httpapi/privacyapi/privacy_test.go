@@ -27,45 +27,27 @@ import (
 // answer its own appends from memory: the table is read directly).
 func rawEvents(t *testing.T, h *apitest.Harness) []byte {
 	t.Helper()
-	ctx := context.Background()
+	driver, dsn, query := "pgx", h.App.Config.PostgresURL, `SELECT data::text FROM events`
+	if h.App.Config.EventStore == "sqlite" {
+		driver, dsn, query = "sqlite", esqlite.DSN(filepath.Join(h.App.Config.DataDir, "events.db")), `SELECT CAST(data AS TEXT) FROM events`
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(context.Background(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
 	var out []byte
-	switch h.App.Config.EventStore {
-	case "sqlite":
-		db, err := sql.Open("sqlite", esqlite.DSN(filepath.Join(h.App.Config.DataDir, "events.db")))
-		if err != nil {
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
-		rows, err := db.QueryContext(ctx, `SELECT CAST(data AS TEXT) FROM events`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s...)
-		}
-	default:
-		db, err := sql.Open("pgx", h.App.Config.PostgresURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		rows, err := db.QueryContext(ctx, `SELECT data::text FROM events`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s...)
-		}
+		out = append(out, s...)
 	}
 	if len(out) == 0 {
 		t.Fatal("no events read")
