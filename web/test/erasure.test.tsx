@@ -60,3 +60,28 @@ test('an erased value shows as the erased tag, with no reveal button', async () 
   expect(screen.getByText('杭州')).toBeInTheDocument();
   expect(screen.queryByRole('button')).toBeNull();
 });
+
+test('the Compliance page lists the erasures, and a key not destroyed says how to finish it', async () => {
+  const { default: Compliance } = await import('../src/pages/Compliance');
+  vi.stubGlobal('fetch', async (url: string) => {
+    if (String(url).startsWith('/api/v1/privacy/erasures')) {
+      return json(200, {
+        items: [
+          { subject: { kind: 'contact', id: 'c1234567-0000-7000-8000-000000000000' }, reason: '客户来函要求删除', by: { id: 'u1', name: '管理员' },
+            at: '2026-12-01T08:00:00Z', position: 12, fields: ['name'], keyDestroyed: false },
+          { subject: { kind: 'lead', id: 'l7654321-0000-7000-8000-000000000000' }, reason: '本人申请删除', by: { id: 'u1', name: '管理员' },
+            at: '2026-11-30T08:00:00Z', position: 9, fields: ['name'], keyDestroyed: true },
+        ],
+        nextCursor: '', total: 2, totalExact: true,
+      });
+    }
+    return json(200, { items: [] });
+  });
+  renderWith(<Compliance />, { s: session(['privacy.erase'], true) });
+  const card = await screen.findByTestId('erasures-card');
+  expect(await screen.findByText('客户来函要求删除')).toBeInTheDocument();
+  expect(card).toHaveTextContent('联系人 c1234567');
+  expect(card).toHaveTextContent('线索 l7654321');
+  expect(card).toHaveTextContent('未销毁：请再次删除以完成');
+  expect(card).toHaveTextContent('已销毁');
+});

@@ -216,7 +216,7 @@ export default function LeadDetail() {
         <Typography.Paragraph>
           {t(`将以公司“${lead.company || lead.name}”创建客户，可同时创建联系人。`, `A customer “${lead.company || lead.name}” is created; optionally with a contact.`)}
         </Typography.Paragraph>
-        <Form form={cform} layout="vertical" onFinish={convert} initialValues={{ contactName: lead.name, mobile: (lead as Masked).maskedFields?.includes('mobile') ? undefined : lead.mobile }}>
+        <Form form={cform} layout="vertical" onFinish={convert} initialValues={{ contactName: isErased(lead.name) ? undefined : lead.name, mobile: (lead as Masked).maskedFields?.includes('mobile') || isErased(lead.mobile) ? undefined : lead.mobile }}>
           <Form.Item name="contactName" label={t('联系人姓名（可选）', 'Contact name (optional)')}>
             <Input />
           </Form.Item>
