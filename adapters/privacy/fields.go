@@ -33,13 +33,34 @@ func subjectsOf(data json.RawMessage, rules []dp.Rule) []subjectRef {
 	return out
 }
 
+// subjectID is the id of the rule's subject in the event, when the rule applies to it.
 func subjectID(top map[string]json.RawMessage, r dp.Rule) (uuid.UUID, bool) {
-	var s string
-	if raw, ok := top[r.Subject]; !ok || json.Unmarshal(raw, &s) != nil || s == "" {
+	if r.KindPath != "" {
+		if kind, ok := stringAt(top, r.KindPath); !ok || kind != r.Kind {
+			return uuid.Nil, false
+		}
+	}
+	s, ok := stringAt(top, r.Subject)
+	if !ok || s == "" {
 		return uuid.Nil, false
 	}
 	id, err := uuid.Parse(s)
 	return id, err == nil
+}
+
+// stringAt is the string at a dotted path of an object.
+func stringAt(obj map[string]json.RawMessage, path string) (string, bool) {
+	names := strings.Split(path, ".")
+	for _, n := range names[:len(names)-1] {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(obj[n], &inner) != nil || inner == nil {
+			return "", false
+		}
+		obj = inner
+	}
+	var s string
+	raw, ok := obj[names[len(names)-1]]
+	return s, ok && json.Unmarshal(raw, &s) == nil
 }
 
 // valueFunc changes one personal value: of the subject, at the path (e.g. "fields.mobile").

@@ -46,13 +46,15 @@ var ErrSubjectErased = fmt.Errorf("%w: the personal data of this data subject wa
 var ErrAlreadyErased = errors.New("the personal data of this data subject was erased before")
 
 // Rule names the personal fields of one data subject in an event's JSON: Subject is the path of
-// the field that holds the subject's id, Paths the paths of its personal string values (dotted
-// JSON member names). A rule whose subject field is absent or empty does not apply (a lead
-// converted without a contact).
+// the field that holds the subject's id, Paths the paths of its personal string values (paths are
+// dotted JSON member names). A rule whose subject field is absent or empty does not apply (a lead
+// converted without a contact). KindPath, when set, is the path of a field that must hold Kind
+// for the rule to apply (a task's related record is a lead, a contact or something else).
 type Rule struct {
-	Kind    string
-	Subject string
-	Paths   []string
+	Kind     string
+	Subject  string
+	KindPath string
+	Paths    []string
 }
 
 // Registry maps event types to the rules of their personal fields.
@@ -89,7 +91,23 @@ func Default() Registry {
 		"lead.converted.v1":  {{Kind: KindContact, Subject: "contactId", Paths: prefixed("contact", contactFields...)}},
 		"contact.created.v1": {{Kind: KindContact, Subject: "contactId", Paths: prefixed("fields", contactFields...)}},
 		"contact.updated.v1": {{Kind: KindContact, Subject: "contactId", Paths: prefixed("fields", contactFields...)}},
+		// Tasks and schedule entries keep the name of the record they are about as a label.
+		"task.created.v1":     related("fields"),
+		"task.updated.v1":     related("patch"),
+		"schedule.created.v1": related("fields"),
+		"schedule.updated.v1": related("patch"),
 	}
+}
+
+// related are the rules of a related record's name (relatedKind, relatedId, relatedName) under
+// member: a lead's or a contact's name is theirs. An update that changes the name alone (the
+// same record linked again after it was renamed) names no subject and is not covered.
+func related(member string) []Rule {
+	var out []Rule
+	for _, kind := range Kinds {
+		out = append(out, Rule{Kind: kind, Subject: member + ".relatedId", KindPath: member + ".relatedKind", Paths: []string{member + ".relatedName"}})
+	}
+	return out
 }
 
 // Fields are the personal field names of a subject kind, as the record's read view names them.

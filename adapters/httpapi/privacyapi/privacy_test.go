@@ -106,6 +106,17 @@ func TestErasure(t *testing.T) {
 			"email": contEmail, "birthday": "1990-05-01", "title": "采购经理"}), 201)
 		contID := cont.Body["id"].(string)
 
+		// A task and a schedule entry about the lead keep its name as their label.
+		task := h.Must(h.Do("POST", "/api/v1/tasks", sales, map[string]any{"title": "回访", "relatedKind": "lead", "relatedId": leadID}), 201)
+		if task.Body["relatedName"] != leadName {
+			t.Fatalf("task: %s", task.Raw)
+		}
+		taskID := task.Body["id"].(string)
+		start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Hour)
+		entry := h.Must(h.Do("POST", "/api/v1/schedules", sales, map[string]any{"title": "拜访", "start": start.Format(time.RFC3339),
+			"end": start.Add(time.Hour).Format(time.RFC3339), "relatedKind": "lead", "relatedId": leadID}), 201)
+		entryID := entry.Body["id"].(string)
+
 		// At rest: ciphertext only.
 		raw := rawEvents(t, h)
 		for _, s := range []string{leadName, leadMobile, leadEmail, contName, contMobile, contEmail, "1990-05-01"} {
@@ -175,6 +186,14 @@ func TestErasure(t *testing.T) {
 					t.Fatalf("%s: contact search %q finds %s", when, q, r.Raw)
 				}
 			}
+			for _, path := range []string{"/api/v1/tasks/" + taskID, "/api/v1/schedules/" + entryID} {
+				if r := h.Must(h.Do("GET", path, admin, nil, "X-Chronicle-Min-Position", pos), 200); r.Body["relatedName"] != dp.Erased {
+					t.Fatalf("%s: %s relatedName %v", when, path, r.Body["relatedName"])
+				}
+			}
+			if r := h.Must(h.Do("GET", "/api/v1/tasks?view=all&q="+leadName, admin, nil), 200); len(items(r)) != 0 {
+				t.Fatalf("%s: task search by the erased name finds %s", when, r.Raw)
+			}
 			// The owner (no reveal permission needed) reads it erased, not masked.
 			if l := h.Must(h.Do("GET", "/api/v1/leads/"+leadID, sales, nil), 200); l.Body["mobile"] != dp.Erased {
 				t.Fatalf("%s: owner reads %v", when, l.Body["mobile"])
@@ -206,6 +225,8 @@ func TestErasure(t *testing.T) {
 		// Rebuilds read the events through the decorator: still erased.
 		rebuild(t, h, admin, "leads")
 		rebuild(t, h, admin, "customers")
+		rebuild(t, h, admin, "tasks")
+		rebuild(t, h, admin, "schedules")
 		pos = h.Head()
 		check("after the rebuilds")
 
