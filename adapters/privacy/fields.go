@@ -67,72 +67,103 @@ func stringAt(obj map[string]json.RawMessage, path string) (string, bool) {
 type valueFunc func(subject subjectRef, path, v string) (string, error)
 
 // rewrite answers the event data with f applied to every non-empty personal string value under
-// the rules; the data itself when nothing changed. Only the objects on the personal paths are
-// re-encoded (their members then in sorted order); every other value keeps its bytes.
+// the rules; the data itself when nothing changed. Each object on the personal paths is decoded
+// once and, when one of its values changed, encoded once (its members then in sorted order); every
+// other value keeps its bytes.
 func rewrite(data json.RawMessage, rules []dp.Rule, f valueFunc) (json.RawMessage, error) {
 	if len(rules) == 0 {
 		return data, nil
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
+	root := &node{}
+	if err := json.Unmarshal(data, &root.members); err != nil || root.members == nil {
 		return data, nil // not an object: nothing of it is personal
 	}
-	changed := false
 	for _, r := range rules {
-		id, ok := subjectID(top, r)
+		id, ok := subjectID(root.members, r)
 		if !ok {
 			continue
 		}
+		ref := subjectRef{kind: r.Kind, id: id}
 		for _, path := range r.Paths {
-			c, err := rewritePath(top, strings.Split(path, "."), func(v string) (string, error) {
-				return f(subjectRef{kind: r.Kind, id: id}, path, v)
-			})
+			names := strings.Split(path, ".")
+			n := root.walk(names[:len(names)-1])
+			if n == nil {
+				continue
+			}
+			leaf := names[len(names)-1]
+			var v string
+			if json.Unmarshal(n.members[leaf], &v) != nil || v == "" {
+				continue
+			}
+			nv, err := f(ref, path, v)
 			if err != nil {
 				return nil, err
 			}
-			changed = changed || c
+			if nv == v {
+				continue
+			}
+			b, err := json.Marshal(nv)
+			if err != nil {
+				return nil, err
+			}
+			n.members[leaf] = b
+			n.markDirty()
 		}
 	}
-	if !changed {
+	if !root.dirty {
 		return data, nil
 	}
-	return json.Marshal(top)
+	return root.encode()
 }
 
-// rewritePath changes the string at path inside obj (re-encoding the objects on the way).
-func rewritePath(obj map[string]json.RawMessage, path []string, f func(string) (string, error)) (bool, error) {
-	raw, ok := obj[path[0]]
-	if !ok {
-		return false, nil
+// node is a decoded JSON object on the way to personal values.
+type node struct {
+	members  map[string]json.RawMessage
+	children map[string]*node
+	parent   *node
+	dirty    bool
+}
+
+// walk answers the object at the path below n (decoded once), nil when there is none.
+func (n *node) walk(names []string) *node {
+	for _, name := range names {
+		c, ok := n.children[name]
+		if !ok {
+			raw, found := n.members[name]
+			if !found {
+				return nil
+			}
+			c = &node{parent: n}
+			if json.Unmarshal(raw, &c.members) != nil || c.members == nil { // null or not an object
+				return nil
+			}
+			if n.children == nil {
+				n.children = map[string]*node{}
+			}
+			n.children[name] = c
+		}
+		n = c
 	}
-	if len(path) > 1 {
-		var inner map[string]json.RawMessage
-		if json.Unmarshal(raw, &inner) != nil || inner == nil { // null or not an object
-			return false, nil
+	return n
+}
+
+func (n *node) markDirty() {
+	for ; n != nil && !n.dirty; n = n.parent {
+		n.dirty = true
+	}
+}
+
+// encode writes the object with its changed children encoded again.
+func (n *node) encode() (json.RawMessage, error) {
+	for name, c := range n.children {
+		if !c.dirty {
+			continue
 		}
-		changed, err := rewritePath(inner, path[1:], f)
-		if err != nil || !changed {
-			return false, err
-		}
-		b, err := json.Marshal(inner)
+		b, err := c.encode()
 		if err != nil {
-			return false, err
+			return nil, err
 		}
-		obj[path[0]] = b
-		return true, nil
+		n.members[name] = b
 	}
-	var v string
-	if json.Unmarshal(raw, &v) != nil || v == "" {
-		return false, nil
-	}
-	nv, err := f(v)
-	if err != nil || nv == v {
-		return false, err
-	}
-	b, err := json.Marshal(nv)
-	if err != nil {
-		return false, err
-	}
-	obj[path[0]] = b
-	return true, nil
+	return json.Marshal(n.members)
 }

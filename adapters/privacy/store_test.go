@@ -32,7 +32,7 @@ type fixture struct {
 	bytes func(t *testing.T) []byte // every stored event's data, as stored
 }
 
-func master(t *testing.T, b byte) *privacy.Master {
+func master(t testing.TB, b byte) *privacy.Master {
 	m, err := privacy.NewMaster(bytes.Repeat([]byte{b}, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,9 @@ func master(t *testing.T, b byte) *privacy.Master {
 	return m
 }
 
-func sqliteFixture(t *testing.T) fixture {
+func sqliteFixture(t *testing.T) fixture { return sqliteFixtureB(t) }
+
+func sqliteFixtureB(t testing.TB) fixture {
 	ctx := context.Background()
 	dir := t.TempDir()
 	raw, err := esqlite.Open(ctx, filepath.Join(dir, "events.db"))
