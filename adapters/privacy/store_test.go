@@ -325,3 +325,27 @@ func TestContract(t *testing.T) {
 }
 
 func readFile(p string) ([]byte, error) { return os.ReadFile(p) }
+
+// TestLegacyClearValues: events written before personal fields were encrypted read as they are,
+// and as erased once their subject is erased (no key ever existed: the erasure is recorded).
+func TestLegacyClearValues(t *testing.T) {
+	ctx := context.Background()
+	f := sqliteFixture(t)
+	id := uuid.New()
+	stream := "lead-" + id.String()
+	if _, err := f.raw.Append(ctx, stream, eventstore.NoStream, []eventstore.EventData{leadCreated(id, map[string]any{"name": name, "mobile": phone})}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.Load(ctx, stream, eventstore.LoadOptions{})
+	if err != nil || fieldsOf(t, got[0], "fields")["name"] != name {
+		t.Fatalf("legacy: %v %s", err, got[0].Data)
+	}
+	if err := f.keys.Destroy(ctx, dp.KindLead, id, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	fresh := privacy.New(f.raw, f.keys, master(t, 1), privacy.Options{})
+	got, err = fresh.Load(ctx, stream, eventstore.LoadOptions{})
+	if err != nil || fieldsOf(t, got[0], "fields")["name"] != dp.Erased || fieldsOf(t, got[0], "fields")["mobile"] != dp.Erased {
+		t.Fatalf("legacy after erasure: %v %s", err, got[0].Data)
+	}
+}
