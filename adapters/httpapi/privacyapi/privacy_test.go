@@ -152,8 +152,11 @@ func TestErasure(t *testing.T) {
 			t.Fatalf("erasure: %s", er.Raw)
 		}
 		apitest.WantCode(t, h.Must(erase(h, admin, "lead", leadID, "again"), 409), "already_erased")
+		h.Must(erase(h, sales, "contact", contID, "申请删除"), 403)
+		h.Must(erase(h, admin, "contact", contID, " "), 422)
 		ec := h.Must(erase(h, admin, "contact", contID, "数据主体依法申请删除"), 201)
 		pos := ec.Header.Get("X-Chronicle-Position")
+		apitest.WantCode(t, h.Must(erase(h, admin, "contact", contID, "again"), 409), "already_erased")
 
 		title := "采购经理"
 		check := func(when string) {
