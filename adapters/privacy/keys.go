@@ -31,7 +31,8 @@ var _ dp.KeyStore = (*Keys)(nil)
 
 // OpenSQLite opens (creating) the key store keys.db in dataDir.
 func OpenSQLite(ctx context.Context, dataDir string) (*Keys, error) {
-	db, err := sql.Open("sqlite", esqlite.DSN(filepath.Join(dataDir, KeysFile), "synchronous(FULL)"))
+	// secure_delete: a destroyed key's bytes are overwritten in the file, not left in a free page.
+	db, err := sql.Open("sqlite", esqlite.DSN(filepath.Join(dataDir, KeysFile), "synchronous(FULL)", "secure_delete(ON)"))
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +168,14 @@ func (k *Keys) Destroy(ctx context.Context, kind string, subject uuid.UUID, at t
 		erased_at = CASE WHEN privacy_keys.erased_at = '' THEN excluded.erased_at ELSE privacy_keys.erased_at END`),
 		subject.String(), kind, stamp(at), stamp(at)); err != nil {
 		return fmt.Errorf("key store: %w", err)
+	}
+	// The old row version: SQLite's is in the write-ahead log until a checkpoint copies the new
+	// page over it; PostgreSQL's is a dead tuple until a vacuum. Both are asked for at once (best
+	// effort: what they leave is still wrapped by the master key; docs/operations.md).
+	if k.pg {
+		_, _ = k.db.ExecContext(ctx, `VACUUM privacy_keys`)
+	} else {
+		_, _ = k.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
 	return nil
 }
