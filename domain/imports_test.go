@@ -39,6 +39,7 @@ var packages = map[string]pkgInfo{
 	"commands/notifycmd":       {1, "notification"},
 	"commands/announcementcmd": {1, "announcement"},
 	"commands/worklogcmd":      {1, "worklog"},
+	"commands/privacycmd":      {1, "privacy"}, // erasures of leads' and contacts' personal data
 	// Approval flows and routing: a kit every module whose records go through approval uses.
 	"commands/approvalcmd": {1, ""},
 
@@ -119,6 +120,8 @@ var packages = map[string]pkgInfo{
 	"adapters/httpapi/financeapi":      {4, "finance"},
 	"adapters/httpapi/announcementapi": {4, "announcement"},
 	"adapters/httpapi/worklogapi":      {4, "worklog"},
+	// Erasures: the privacy commands, listed from the operation log's erasure events.
+	"adapters/httpapi/privacyapi": {4, "process"},
 	// E-mail crosses the organisation (settings, users) and the notifications.
 	"adapters/httpapi/mailapi": {4, "process"},
 

@@ -30,6 +30,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/scheduleapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
 	"github.com/chronicle-crm/chronicle/adapters/mailer"
+	"github.com/chronicle-crm/chronicle/adapters/privacy"
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/secretbox"
@@ -48,6 +49,7 @@ import (
 	"github.com/chronicle-crm/chronicle/commands/notifycmd"
 	"github.com/chronicle-crm/chronicle/commands/opportunitycmd"
 	"github.com/chronicle-crm/chronicle/commands/orgcmd"
+	"github.com/chronicle-crm/chronicle/commands/privacycmd"
 	"github.com/chronicle-crm/chronicle/commands/productcmd"
 	"github.com/chronicle-crm/chronicle/commands/schedulecmd"
 	"github.com/chronicle-crm/chronicle/commands/taskcmd"
@@ -59,6 +61,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/finance"
 	"github.com/chronicle-crm/chronicle/domain/money"
 	"github.com/chronicle-crm/chronicle/domain/opportunity"
+	dp "github.com/chronicle-crm/chronicle/domain/privacy"
 	"github.com/chronicle-crm/chronicle/domain/product"
 	"github.com/chronicle-crm/chronicle/domain/task"
 	"github.com/chronicle-crm/chronicle/projections/engine"
@@ -126,6 +129,13 @@ type Config struct {
 	// SecretKeyFile holds the 32-byte key that encrypts the secrets Chronicle stores (the SMTP
 	// password) (CHRONICLE_SECRET_KEY_FILE; default secret.key in DataDir, created 0600 on first use).
 	SecretKeyFile string
+	// MasterKeyFile holds the 32-byte master key that wraps the data subjects' keys, which encrypt
+	// the personal fields of the events (CHRONICLE_MASTER_KEY_FILE; default master.key in DataDir,
+	// created 0600 on first use). See adapters/privacy.
+	MasterKeyFile string
+	// PrivacyKeyTTL is how long a process keeps a subject's key in memory (default
+	// privacy.DefaultKeyTTL): the longest another process may read a subject after its erasure.
+	PrivacyKeyTTL time.Duration
 	// AuditKeyFile holds the Ed25519 key that signs the audit chain's anchors
 	// (CHRONICLE_AUDIT_KEY_FILE; default audit.key in DataDir, created 0600 on first start).
 	// AuditAnchorDir is where the anchors are written, one file each (CHRONICLE_AUDIT_ANCHOR_DIR;
@@ -248,8 +258,16 @@ type App struct {
 	Config   Config
 	Logger   *slog.Logger
 	Registry *event.Registry
+	// Store is the event store every module uses: the personal fields of the events decrypted
+	// (adapters/privacy). RawStore is the store under it, the events as stored (personal fields
+	// encrypted): the audit chain, its verification and backups read that one.
 	Store    eventstore.Store
-	DB       *readmodels.DB
+	RawStore eventstore.Store
+	// Keys keep the data subjects' keys; Privacy is the decorator (Store), which forgets a key at
+	// once when this process erases its subject.
+	Keys    dp.KeyStore
+	Privacy *privacy.Store
+	DB      *readmodels.DB
 	Views
 	Engine        *engine.Engine
 	Leads         *leadcmd.Service
@@ -279,6 +297,8 @@ type App struct {
 	// password.
 	Mailer  *mailer.Mailer
 	Secrets *secretbox.Box
+	// Erasures erase the personal data of leads and contacts (commands/privacycmd).
+	Erasures *privacycmd.Service
 	// Sealer records the event log's hash chain and anchors it (adapters/audit).
 	Sealer *audit.Sealer
 
@@ -338,18 +358,23 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	a := &App{Config: cfg, Logger: logger, Registry: Registry()}
 	var err error
-	if a.Store, err = openEventStore(ctx, cfg); err != nil {
+	if a.RawStore, err = openEventStore(ctx, cfg); err != nil {
 		return nil, err
 	}
+	a.Store = a.RawStore // until the decorator is made (Close closes it)
 	if a.DB, err = openReadModels(ctx, cfg); err != nil {
 		a.Store.Close()
+		return nil, err
+	}
+	if err := a.openPrivacy(ctx); err != nil {
+		a.Close()
 		return nil, err
 	}
 	if err := audit.Prepare(ctx, a.DB); err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.Sealer = audit.New(audit.Config{Store: a.Store, DB: a.DB, KeyFile: cfg.AuditKeyFile, DataDir: cfg.DataDir, AnchorDir: cfg.AuditAnchorDir,
+	a.Sealer = audit.New(audit.Config{Store: a.RawStore, DB: a.DB, KeyFile: cfg.AuditKeyFile, DataDir: cfg.DataDir, AnchorDir: cfg.AuditAnchorDir,
 		AnchorInterval: cfg.AuditAnchorInterval, AnchorEvents: cfg.AuditAnchorEvents, Lease: 10*cfg.AuditSealInterval + 10*time.Second,
 		Clock: cfg.Clock, Logger: logger})
 	a.Views = newViews(a.DB, a.Store)
@@ -415,6 +440,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Imports = dataimport.New(dataimport.Deps{DB: a.DB, Leads: a.Leads, Customers: a.Customers, Contacts: a.Contacts,
 		Products: a.Products, Clock: cfg.Clock, Logger: logger, Readers: tabular.Readers()})
 	a.Metrics = httpapi.NewMetrics(a.Engine)
+	a.Erasures = privacycmd.New(a.Store, a.Registry, a.Keys, a.Privacy.Forget, cfg.Clock, a.Metrics)
 	kit := httpapi.NewKit(logger, cfg.Clock, 0, cfg.ReadWait, a.Engine)
 	// Reveals of contact details and exports are audited; reveals are limited per user.
 	kit.Audit = commands.Auditor{Store: a.Store, Clock: cfg.Clock, Recorder: a.Metrics}
@@ -454,6 +480,29 @@ func openEventStore(ctx context.Context, cfg Config) (eventstore.Store, error) {
 		return nil, fmt.Errorf("event store (sqlite): %w", err)
 	}
 	return s, nil
+}
+
+// openPrivacy opens the key store of the data subjects' keys and the master key, checks that the
+// master key is the one the stored keys are wrapped with, and decorates the event store. The keys
+// are kept apart from the events: in keys.db in the data directory when the events are in SQLite
+// (or in EventStoreDB with the read models in SQLite), else in the PostgreSQL database of the
+// events (or of the read models, with EventStoreDB).
+func (a *App) openPrivacy(ctx context.Context) error {
+	cfg := a.Config
+	var err error
+	if a.Keys, err = openKeys(ctx, cfg); err != nil {
+		return err
+	}
+	master, err := privacy.LoadMaster(cfg.MasterKeyFile, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if err := privacy.CheckMaster(ctx, a.Keys, master); err != nil {
+		return err
+	}
+	a.Privacy = privacy.New(a.RawStore, a.Keys, master, privacy.Options{KeyTTL: cfg.PrivacyKeyTTL})
+	a.Store = privacy.Counting(a.Privacy)
+	return nil
 }
 
 func openReadModels(ctx context.Context, cfg Config) (*readmodels.DB, error) {
@@ -575,6 +624,9 @@ func (a *App) Close() error {
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())
 	}
+	if a.Keys != nil {
+		errs = append(errs, a.Keys.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -695,7 +747,7 @@ func (a *App) VerifyAudit(ctx context.Context, from uint64, pub ed25519.PublicKe
 			return auditchain.Report{}, err
 		}
 	}
-	return audit.Verify(ctx, a.Store, a.DB, audit.VerifyOptions{From: from, AnchorDir: a.Config.AuditAnchorDir, PublicKey: pub})
+	return audit.Verify(ctx, a.RawStore, a.DB, audit.VerifyOptions{From: from, AnchorDir: a.Config.AuditAnchorDir, PublicKey: pub})
 }
 
 // AuditPublicKey is the public half of the configured audit key, nil when the key was not

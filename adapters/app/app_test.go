@@ -159,7 +159,7 @@ func TestPoolSizes(t *testing.T) {
 		if n := a.DB.SQL.Stats().MaxOpenConnections; n != 5 {
 			t.Fatalf("read-model connections: %d, want 5", n)
 		}
-		if n := a.Store.(*postgres.Store).Pool().Config().MaxConns; n != 5 {
+		if n := a.RawStore.(*postgres.Store).Pool().Config().MaxConns; n != 5 {
 			t.Fatalf("event-store connections: %d, want 5", n)
 		}
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opportunityapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/opsapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/orgapi"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/privacyapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/productapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/scheduleapi"
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
@@ -60,6 +61,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/domain/notification"
 	"github.com/chronicle-crm/chronicle/domain/opportunity"
+	dp "github.com/chronicle-crm/chronicle/domain/privacy"
 	"github.com/chronicle-crm/chronicle/domain/product"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/domain/schedule"
@@ -273,6 +275,13 @@ var modules = []module{
 				Anchor: a.AnchorAudit,
 				Backups: complianceapi.Backups{Embedded: a.Config.Embedded(), EventStore: a.Config.EventStore, ReadModels: a.Config.ReadModels,
 					Schedule: a.Config.Backup.Schedule, Dir: a.Config.Backup.Dir, Keep: a.Config.Backup.Keep}})
+		}}}
+	}},
+	// Erasures of personal data (PIPL Art. 47, GDPR Art. 17): recorded in the log, the subject's key
+	// destroyed (adapters/privacy); the read models of leads and contacts follow the erasures.
+	{name: "privacy", events: dp.Register, api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {
+		return []httpapi.Module{{Name: "privacy", OpenAPI: privacyapi.OpenAPI, Routes: func(rt httpkit.Router) {
+			privacyapi.Routes(rt, privacyapi.Deps{Kit: k, Erasures: a.Erasures, AuditViews: a.AuditViews})
 		}}}
 	}},
 	{name: "workbench", api: func(a *App, k *httpkit.Kit, _ ports) []httpapi.Module {

@@ -1,5 +1,6 @@
 // Package backup takes online, consistent backups of the embedded stores of a data directory (the
-// SQLite event store and read-model database, the key files, the anchors), checks them against
+// SQLite event store and read-model database, the data subjects' key store keys.db, the key files
+// — master.key among them —, the anchors), checks them against
 // their manifest and restores them into a new data directory.
 //
 // A database is copied with SQLite's VACUUM INTO, which writes a consistent snapshot of the file
@@ -41,8 +42,10 @@ import (
 const (
 	EventsFile     = "events.db"
 	ReadModelsFile = "readmodels.db"
-	AnchorsDir     = "anchors"
-	ManifestName   = "manifest.json"
+	// KeysFile is the key store of the data subjects' keys (adapters/privacy), when there is one.
+	KeysFile     = "keys.db"
+	AnchorsDir   = "anchors"
+	ManifestName = "manifest.json"
 	// NamePrefix starts the name of every complete backup directory.
 	NamePrefix = "chronicle-backup-"
 	// NameLayout is the UTC time in a backup directory's name.
@@ -133,6 +136,17 @@ func Take(ctx context.Context, o Options) (res Result, err error) {
 	}
 	if err := snapshot(ctx, filepath.Join(o.DataDir, EventsFile), filepath.Join(tmp, EventsFile)); err != nil {
 		return res, err
+	}
+	// The subjects' keys after the events: every key an event of the backup needs was made before
+	// the event was appended, so it is in the copy (an erasure made between the two copies shows
+	// in the restored key store, and the restored log lacks only its event).
+	if _, err := os.Stat(filepath.Join(o.DataDir, KeysFile)); err == nil {
+		if err := snapshot(ctx, filepath.Join(o.DataDir, KeysFile), filepath.Join(tmp, KeysFile)); err != nil {
+			return res, err
+		}
+		if err := os.Chmod(filepath.Join(tmp, KeysFile), 0o600); err != nil {
+			return res, fmt.Errorf("backup: %w", err)
+		}
 	}
 	m := Manifest{Format: Format, CreatedAt: o.Now().UTC(), Version: o.Version, Slot: o.Slot}
 	if m.Head, m.Events, err = logHead(ctx, filepath.Join(tmp, EventsFile)); err != nil {
@@ -379,7 +393,7 @@ func Restore(from, dataDir string) (Manifest, error) {
 			return m, fmt.Errorf("restore: %w", err)
 		}
 		mode := os.FileMode(0o640)
-		if strings.HasSuffix(f.Path, ".key") {
+		if strings.HasSuffix(f.Path, ".key") || f.Path == KeysFile {
 			mode = 0o600
 		}
 		sum, err := copyFile(filepath.Join(from, filepath.FromSlash(f.Path)), dst, mode)

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -42,6 +43,15 @@ func dataDir(t *testing.T) (string, *esqlite.Store) {
 	if err := os.WriteFile(filepath.Join(dir, "secret.key"), []byte(strings.Repeat("k", 32)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The data subjects' key store (adapters/privacy): one key.
+	keys, err := sql.Open("sqlite", esqlite.DSN(filepath.Join(dir, KeysFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.ExecContext(ctx, `CREATE TABLE privacy_keys (subject TEXT PRIMARY KEY, wrapped BLOB); INSERT INTO privacy_keys VALUES ('s1', x'0102')`); err != nil {
+		t.Fatal(err)
+	}
+	keys.Close()
 	if err := os.MkdirAll(filepath.Join(dir, AnchorsDir, "2026"), 0o750); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +103,7 @@ func TestBackupWhileWritingIsAConsistentPrefix(t *testing.T) {
 	for _, f := range m.Files {
 		paths = append(paths, f.Path)
 	}
-	if want := []string{"anchors/2026/0001.json", EventsFile, ReadModelsFile, "secret.key"}; !reflect.DeepEqual(paths, want) {
+	if want := []string{"anchors/2026/0001.json", EventsFile, KeysFile, ReadModelsFile, "secret.key"}; !reflect.DeepEqual(paths, want) {
 		t.Fatalf("files %v, want %v", paths, want)
 	}
 	if _, err := Verify(res.Dir); err != nil {
@@ -130,6 +140,18 @@ func TestBackupWhileWritingIsAConsistentPrefix(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(restored, "secret.key")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("secret.key mode %v %v", fi.Mode(), err)
 	}
+	if fi, err := os.Stat(filepath.Join(restored, KeysFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("keys.db mode %v %v", fi, err)
+	}
+	kdb, err := sql.Open("sqlite", esqlite.DSN(filepath.Join(restored, KeysFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subject string
+	if err := kdb.QueryRowContext(ctx, `SELECT subject FROM privacy_keys`).Scan(&subject); err != nil || subject != "s1" {
+		t.Fatalf("restored keys.db: %q %v", subject, err)
+	}
+	kdb.Close()
 	db, err := rsqlite.Open(ctx, filepath.Join(restored, ReadModelsFile))
 	if err != nil {
 		t.Fatal(err)

@@ -51,6 +51,14 @@ func FromFiles(keyFile, dataDir string) *Box {
 	}}
 }
 
+// ReadKeyFile reads a 32-byte key file: 32 raw bytes, 64 hex digits or standard base64 of 32
+// bytes (the master key of adapters/privacy uses the same formats).
+func ReadKeyFile(path string) ([]byte, error) { return readKey(path) }
+
+// LoadOrCreateKeyFile reads the key file at path, creating it (0600, 64 hex digits) with a random
+// key when it does not exist; of two processes creating it at once, both read the one written.
+func LoadOrCreateKeyFile(path string) ([]byte, error) { return loadOrCreate(path) }
+
 func readKey(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -10,6 +10,7 @@
 //	chronicle audit key                      print the audit key's public half and fingerprint
 //	chronicle audit verify-export FILE       check an operation-log export against its signed manifest (offline)
 //	chronicle loadgen seed|drive             the load harness: seed a data set, drive a server
+//	chronicle privacy rotate-master-key --new-key-file FILE  rewrap the data subjects' keys with a new master key
 //	chronicle backup [--to DIR]              an online backup of the embedded stores
 //	chronicle restore --from DIR --data-dir NEW_DIR  restore a backup into a new data directory
 //	chronicle version
@@ -71,6 +72,9 @@ commands:
   audit verify-export FILE [--public-key FILE]
                                    check an export of the operation log (GET /api/v1/audit/export) against its signed
                                    manifest, offline: the data's SHA-256 and rows, the signature (exit 1 on any difference)
+  privacy rotate-master-key --new-key-file FILE
+                                   rewrap every data subject's key with the master key in FILE (one transaction; no event
+                                   is rewritten); without CHRONICLE_MASTER_KEY_FILE, master.key is replaced by FILE's key
   loadgen seed|drive               the load harness: seed leads, customers and users; drive a running server
   backup [--to DIR]                an online, consistent backup of the embedded (SQLite) stores, while servers run
   restore --from BACKUP --data-dir NEW_DIR  check a backup against its manifest and copy it into a new data directory
@@ -92,6 +96,7 @@ configuration (environment; flags of the same name override):
   CHRONICLE_AUTH_ADDRESS_CONCURRENCY  sign-ins one client address may run at once, the rest 429 (default 2)
   CHRONICLE_PG_MAX_CONNS    connections of each PostgreSQL pool (event store, read models) (default: 4 per CPU, at least 8)
   CHRONICLE_SQLITE_READERS  connections of each SQLite pool (event-store readers, read models) (default: 4 per CPU, at least 8)
+  CHRONICLE_MASTER_KEY_FILE   32-byte key that wraps the data subjects' keys (default: master.key in the data directory, created 0600)
   CHRONICLE_AUDIT_KEY_FILE    Ed25519 key that signs the audit anchors (default: audit.key in the data directory, created 0600)
   CHRONICLE_AUDIT_ANCHOR_DIR  where the signed anchors are written, one file each (default: anchors in the data directory)
   CHRONICLE_AUDIT_SEAL_INTERVAL    how often new events are sealed into the audit chain (default 2s)
@@ -134,6 +139,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return auditCmd(ctx, rest, stdout, getenv)
 	case "backup":
 		return backupCmd(ctx, rest, stdout, getenv)
+	case "privacy":
+		return privacyCmd(ctx, rest, stdout, getenv)
 	case "restore":
 		return restoreCmd(ctx, rest, stdout, getenv)
 	}
@@ -175,6 +182,7 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	mailEvery := fs.String("mail-interval", env("CHRONICLE_MAIL_INTERVAL", "30s"), "how often the mailer sends the e-mails of new notifications and retries")
 	fs.StringVar(&c.PublicURL, "public-url", env("CHRONICLE_PUBLIC_URL", "http://localhost:8080"), "the address of the web UI in e-mailed links")
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("CHRONICLE_SECRET_KEY_FILE", ""), "the 32-byte key that encrypts stored secrets (default: secret.key in the data directory, created on first use)")
+	fs.StringVar(&c.MasterKeyFile, "master-key-file", env("CHRONICLE_MASTER_KEY_FILE", ""), "the 32-byte key that wraps the data subjects' keys (default: master.key in the data directory, created on first use)")
 	fs.StringVar(&c.AuditKeyFile, "audit-key-file", env("CHRONICLE_AUDIT_KEY_FILE", ""), "the Ed25519 key that signs the audit anchors (default: audit.key in the data directory, created on first start)")
 	fs.StringVar(&c.AuditAnchorDir, "audit-anchor-dir", env("CHRONICLE_AUDIT_ANCHOR_DIR", ""), "where the audit anchors are written (default: anchors in the data directory)")
 	sealEvery := fs.String("audit-seal-interval", env("CHRONICLE_AUDIT_SEAL_INTERVAL", "2s"), "how often new events are sealed into the audit chain")

@@ -79,7 +79,7 @@ func (f Fields) Validate() error {
 	errs := []error{field.Required("name", f.Name), field.Text("name", f.Name, 100), field.OneOf("gender", f.Gender, "male", "female", "other"),
 		field.Text("title", f.Title, 100), field.Phone("officePhone", f.OfficePhone), field.Phone("mobile", f.Mobile),
 		field.Email("email", f.Email), field.Phone("fax", f.Fax), field.Text("remark", f.Remark, 2000)}
-	if f.Birthday != "" {
+	if f.Birthday != "" && f.Birthday != field.Erased {
 		if _, err := time.Parse("2006-01-02", f.Birthday); err != nil {
 			errs = append(errs, field.Errorf("birthday", "must be a date YYYY-MM-DD, got %q", f.Birthday))
 		}

@@ -96,9 +96,15 @@ func SafeText(name, v string) error {
 	return Errorf(name, "holds the control character U+%04X at character %d; remove it", r, pos)
 }
 
-// Phone accepts digits, spaces and + - ( ) # 转 (extension), with 3 to 20 digits; empty is fine.
+// Erased is the value a personal field holds once its data subject's personal data was erased
+// (domain/privacy.Erased): the checks of numbers, addresses and dates accept it, so a record whose
+// personal values were erased stays editable in its other fields.
+const Erased = "已删除"
+
+// Phone accepts digits, spaces and + - ( ) # 转 (extension), with 3 to 20 digits; empty (and
+// Erased) is fine.
 func Phone(name, v string) error {
-	if v == "" {
+	if v == "" || v == Erased {
 		return nil
 	}
 	digits := 0
@@ -117,9 +123,9 @@ func Phone(name, v string) error {
 	return nil
 }
 
-// Email accepts a plain address (no display name); empty is fine.
+// Email accepts a plain address (no display name); empty (and Erased) is fine.
 func Email(name, v string) error {
-	if v == "" {
+	if v == "" || v == Erased {
 		return nil
 	}
 	a, err := mail.ParseAddress(v)

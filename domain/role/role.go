@@ -134,6 +134,9 @@ const (
 	// them through the audited POST …/{id}/reveal. Without it they are masked, except on the
 	// records one owns. It concerns leads, customers and contacts alike, hence a family of its own.
 	ContactDetailsReveal = "contactdetails.reveal"
+	// PrivacyErase erases the personal data of a lead or a contact for good (POST
+	// /privacy/erasures: the subject's key is destroyed) and lists the erasures: administrators.
+	PrivacyErase = "privacy.erase"
 )
 
 // Permissions is the catalogue of every function permission.
@@ -145,7 +148,7 @@ var Permissions = []string{LeadsRead, LeadsCreate, LeadsUpdate, LeadsDelete, Lea
 	ContractsRead, ContractsCreate, ContractsUpdate, ContractsDelete, ContractsTerminate, ContractsExport,
 	FinanceRead, FinanceRecord, FinanceReverse, FinanceClose, FinanceExport, TasksRead, TasksCreate, TasksAssign, TasksExport,
 	SchedulesRead, SchedulesCreate, SchedulesAssign, SchedulesExport, AnnouncementsPublish, WorklogsRead, WorklogsStats,
-	ContactDetailsReveal}
+	ContactDetailsReveal, PrivacyErase}
 
 // Built-in role names.
 const (

@@ -5,6 +5,8 @@ package customerproj
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/privacy"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/projections/kit"
@@ -212,7 +215,7 @@ func (b *batch) Prefetch(ctx context.Context, page []eventstore.Event) error {
 // and departments whose names and placements the rows carry.
 func (*Projector) Wants(e eventstore.Event) bool {
 	switch eventstore.StreamKind(e.StreamID) {
-	case customer.StreamPrefix, contact.StreamPrefix, user.StreamPrefix, department.StreamPrefix:
+	case customer.StreamPrefix, contact.StreamPrefix, user.StreamPrefix, department.StreamPrefix, privacy.StreamPrefix:
 		return true
 	}
 	return false
@@ -233,6 +236,11 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 		return err
 	case user.StreamPrefix, department.StreamPrefix:
 		return b.buf.OrgChanged(ctx, b.tx, d, b.table, b.contacts)
+	case privacy.StreamPrefix:
+		if er, ok := d.(privacy.SubjectErased); ok && er.Kind == privacy.KindContact {
+			return b.eraseContact(ctx, er.SubjectID)
+		}
+		return nil
 	}
 	if c, ok := d.(customer.Created); ok {
 		return b.create(ctx, e, c)
@@ -331,6 +339,30 @@ var contactChanges = kit.NewHandlers(
 		return err
 	}),
 )
+
+// eraseContact replaces an erased contact's personal values with privacy.Erased, and its search
+// text with the one of the erased values. The row keeps its version (the erasure is no event of
+// the contact's stream).
+func (b *batch) eraseContact(ctx context.Context, id string) error {
+	var f contact.Fields
+	err := b.tx.QueryRow(ctx, `SELECT name, title, office_phone, mobile, email, fax, birthday FROM `+b.contacts+` WHERE id = ?`, id).
+		Scan(&f.Name, &f.Title, &f.OfficePhone, &f.Mobile, &f.Email, &f.Fax, &f.Birthday)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // deleted
+	}
+	if err != nil {
+		return err
+	}
+	for _, v := range []*string{&f.Name, &f.OfficePhone, &f.Mobile, &f.Email, &f.Fax, &f.Birthday} {
+		if *v != "" {
+			*v = privacy.Erased
+		}
+	}
+	search := (&customerview.Contact{Name: f.Name, Mobile: f.Mobile, OfficePhone: f.OfficePhone, Email: f.Email, Title: f.Title}).SearchText()
+	_, err = b.tx.Exec(ctx, `UPDATE `+b.contacts+` SET name = ?, office_phone = ?, mobile = ?, email = ?, fax = ?, birthday = ?, search = ? WHERE id = ?`,
+		f.Name, f.OfficePhone, f.Mobile, f.Email, f.Fax, f.Birthday, search, id)
+	return err
+}
 
 // upsert writes a contact row with its customer's owner columns.
 func (c *contactChange) upsert(ctx context.Context, f contact.Fields, custID string) error {

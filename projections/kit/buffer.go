@@ -119,6 +119,29 @@ func (rb *RowBuffer[R]) Get(ctx context.Context, tx *engine.Tx, id uuid.UUID) (*
 	return row, err
 }
 
+// Find is Get for an event that may concern a row that is not (or no longer) in the read model
+// (an erasure of a deleted record): ok is false then, and only a failed read is an error.
+func (rb *RowBuffer[R]) Find(ctx context.Context, tx *engine.Tx, id uuid.UUID) (row *R, ok bool, err error) {
+	if row, ok := rb.rows[id]; ok {
+		return row, true, nil
+	}
+	if rb.gone[id] {
+		return nil, false, nil
+	}
+	if row, ok := rb.stored[id]; ok {
+		return row, row != nil, nil
+	}
+	row, err = rb.scan(tx.QueryRow(ctx, `SELECT `+rb.read+` FROM `+rb.table+` WHERE id = ?`, id.String()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	rb.known[id] = true
+	return row, true, nil
+}
+
 // Placement is where the user sits, from the projection's tree, cached for the page.
 func (rb *RowBuffer[R]) Placement(ctx context.Context, tx *engine.Tx, id uuid.UUID) (Placement, error) {
 	if p, ok := rb.places[id]; ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/privacy"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/projections/kit"
@@ -145,7 +146,7 @@ func (b *batch) Prefetch(ctx context.Context, page []eventstore.Event) error {
 // whose names and placements the rows carry.
 func (*Projector) Wants(e eventstore.Event) bool {
 	switch eventstore.StreamKind(e.StreamID) {
-	case lead.StreamPrefix, user.StreamPrefix, department.StreamPrefix:
+	case lead.StreamPrefix, user.StreamPrefix, department.StreamPrefix, privacy.StreamPrefix:
 		return true
 	}
 	return false
@@ -156,6 +157,8 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	case lead.StreamPrefix:
 	case user.StreamPrefix, department.StreamPrefix:
 		return b.applyOrg(ctx, e)
+	case privacy.StreamPrefix:
+		return b.erase(ctx, e)
 	default:
 		return nil
 	}
@@ -196,6 +199,36 @@ func (b *batch) create(ctx context.Context, e eventstore.Event, c lead.Created) 
 		return err
 	}
 	b.put(row, e, c.At)
+	return nil
+}
+
+// erase replaces an erased lead's personal values with privacy.Erased (the search text follows
+// them, so the old values find it no longer). The row keeps its version and position: the
+// erasure is no event of the lead's stream. A rebuild reads the values erased from the store
+// anyway; this is for the rows projected before the erasure.
+func (b *batch) erase(ctx context.Context, e eventstore.Event) error {
+	d, err := b.p.registry.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	er, ok := d.(privacy.SubjectErased)
+	if !ok || er.Kind != privacy.KindLead {
+		return nil
+	}
+	id, err := uuid.Parse(er.SubjectID)
+	if err != nil {
+		return nil
+	}
+	row, found, err := b.buf.Find(ctx, b.tx, id)
+	if err != nil || !found {
+		return err
+	}
+	for _, v := range []*string{&row.Name, &row.Phone, &row.Mobile, &row.Email, &row.Address} {
+		if *v != "" {
+			*v = privacy.Erased
+		}
+	}
+	b.buf.Put(id, row)
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/department"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/domain/privacy"
 	"github.com/chronicle-crm/chronicle/domain/schedule"
 	"github.com/chronicle-crm/chronicle/domain/user"
 	"github.com/chronicle-crm/chronicle/projections/engine"
@@ -59,7 +60,7 @@ func (*Projector) KeepIndexes(gen int) []string {
 // Wants implements engine.Selective.
 func (*Projector) Wants(e eventstore.Event) bool {
 	switch eventstore.StreamKind(e.StreamID) {
-	case schedule.StreamPrefix, schedule.FeedStreamPrefix, user.StreamPrefix, department.StreamPrefix:
+	case privacy.StreamPrefix, schedule.StreamPrefix, schedule.FeedStreamPrefix, user.StreamPrefix, department.StreamPrefix:
 		return true
 	}
 	return false
@@ -91,6 +92,14 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	switch eventstore.StreamKind(e.StreamID) {
 	case user.StreamPrefix, department.StreamPrefix:
 		return b.buf.OrgChanged(ctx, b.tx, d, b.table)
+	case privacy.StreamPrefix: // the label of a related lead or contact erased
+		return kit.EraseRelated(ctx, b.tx, b.buf, b.table, d, func(r *scheduleview.Entry) bool {
+			if r.RelatedName == "" || r.RelatedName == privacy.Erased {
+				return false
+			}
+			r.RelatedName = privacy.Erased
+			return true
+		})
 	case schedule.FeedStreamPrefix:
 		return b.feed(ctx, d)
 	}

@@ -1127,6 +1127,30 @@ await step('audit: the operation log and the sign-in log', async () => {
   await admin.locator('.ant-table-row').filter({ hasText: 'totp' }).first().waitFor();
 });
 
+await step('erasure: the administrator erases a lead\'s personal data (the confirmation names the fields lost); the lead shows them erased, search no longer finds it, the Compliance page lists the erasure', async () => {
+  const { data: lead } = await api(state.adminToken, 'POST', '/leads', { name: '欧阳擦除', company: '擦除测试有限公司', mobile: '13911112222', email: 'erase@example.com' });
+  await admin.goto(`/leads/${lead.id}`);
+  await admin.getByTestId('erase-personal-data').click();
+  const fields = admin.getByTestId('erase-fields');
+  await fields.waitFor();
+  const listed = await fields.innerText();
+  expect(['姓名', '手机', '邮箱'].every((f) => listed.includes(f)) && !listed.includes('地址'), 'the fields listed: ' + listed);
+  await axe(admin, 'erase confirmation');
+  await admin.getByTestId('erase-confirm').click();
+  await admin.getByText('请填写原因').waitFor(); // nothing erased without a reason
+  await admin.getByTestId('erase-reason').fill('本人依法申请删除');
+  await admin.getByTestId('erase-confirm').click();
+  await admin.getByTestId('lead-fields').getByTestId('erased').first().waitFor();
+  const shown = await admin.getByTestId('lead-fields').innerText();
+  expect(!shown.includes('欧阳擦除') && !shown.includes('13911112222') && shown.includes('擦除测试有限公司'), 'the lead after the erasure: ' + shown);
+  expect((await admin.getByTestId('erase-personal-data').count()) === 0, 'the erase button stays on an erased lead');
+  const { data: found } = await api(state.adminToken, 'GET', '/leads?q=13911112222');
+  expect(found.items.length === 0, 'search by the erased mobile finds ' + JSON.stringify(found.items));
+  await admin.goto('/compliance');
+  await admin.getByTestId('erasures-card').getByText('本人依法申请删除').waitFor();
+  await axe(admin, 'compliance with erasures');
+});
+
 await step('roles and settings screens', async () => {
   await admin.goto('/org/roles');
   await admin.getByText('数据范围').first().waitFor();

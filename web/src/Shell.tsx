@@ -170,7 +170,7 @@ const menu: Item[] = [
     show: (s) => s.can('projections.manage') || s.can('audit.read'), // GET /projections allows either
   },
   // the audit chain (audit.read) and, for administrators (settings.manage), verifying, anchoring and the backups
-  { key: '/compliance', zh: '合规', en: 'Compliance', icon: <SafetyCertificateOutlined />, show: (s) => s.can('audit.read') || s.can('settings.manage') },
+  { key: '/compliance', zh: '合规', en: 'Compliance', icon: <SafetyCertificateOutlined />, show: (s) => s.can('audit.read') || s.can('settings.manage') || s.can('privacy.erase') },
   { key: '/account', zh: '我的账户', en: 'My account', icon: <UserOutlined />, show: always },
 ];
 

@@ -19,6 +19,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/audit"
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/privacy"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
@@ -112,7 +113,7 @@ func (c ContactDetails[V]) Apply(actor access.Actor, views ...V) {
 			continue
 		}
 		for _, d := range c.Details(v) {
-			if *d.Value != "" {
+			if *d.Value != "" && *d.Value != privacy.Erased { // an erased value hides nothing
 				*d.Value = Mask(d.Name, *d.Value)
 				block.MaskedFields = append(block.MaskedFields, d.Name)
 			}
@@ -326,8 +327,8 @@ func (c ContactDetails[V]) Reveal(k *Kit) Handler {
 // Mask is a contact detail's value masked: an e-mail address (a field named email) by MaskEmail,
 // anything else (a telephone, mobile or fax number) by MaskPhone.
 func Mask(name, v string) string {
-	if v == "" {
-		return ""
+	if v == "" || v == privacy.Erased { // the marker of an erased value passes unchanged
+		return v
 	}
 	if strings.EqualFold(name, "email") {
 		return MaskEmail(v)

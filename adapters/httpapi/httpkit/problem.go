@@ -24,6 +24,7 @@ import (
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	"github.com/chronicle-crm/chronicle/domain/field"
 	"github.com/chronicle-crm/chronicle/domain/lead"
+	"github.com/chronicle-crm/chronicle/domain/privacy"
 	"github.com/chronicle-crm/chronicle/domain/role"
 	"github.com/chronicle-crm/chronicle/projections/engine"
 	"github.com/chronicle-crm/chronicle/readmodels"
@@ -142,6 +143,10 @@ var errorTable = []struct {
 	{lead.ErrDeleted, http.StatusConflict, "invalid_transition"},
 	{lead.ErrConverted, http.StatusConflict, "invalid_transition"},
 	{eventstore.ErrConcurrency, http.StatusConflict, "concurrency_conflict"},
+	// A personal value for a data subject whose personal data was erased (before invalid_event,
+	// which it wraps); an erasure asked for again.
+	{privacy.ErrSubjectErased, http.StatusConflict, "subject_erased"},
+	{privacy.ErrAlreadyErased, http.StatusConflict, "already_erased"},
 	// Request bodies are limited to 1 MiB like appends, but a body's JSON can grow when encoded
 	// into events (escapes, several events per command): the store's refusal is the client's.
 	{eventstore.ErrAppendTooLarge, http.StatusRequestEntityTooLarge, "event_too_large"},

@@ -3252,6 +3252,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/privacy/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The erasures made, newest first (privacy.erase)
+         * @description Every `privacy.subject_erased.v1` of the operation log, newest first, with whether the subject's key is destroyed.
+         */
+        get: operations["listErasures"];
+        put?: never;
+        /**
+         * Erase the personal data of a lead or a contact (privacy.erase)
+         * @description Records `privacy.subject_erased.v1` (stream `privacy-<id>`, written once) and destroys the data subject's key. From then on the subject's personal fields (a lead's name, phone, mobile, e-mail and address; a contact's name, office phone, mobile, e-mail, fax and birthday) read as the erased marker `已删除` everywhere: the record, lists, search (the old values no longer find it), history, snapshots, exports and the operation log, and rebuilt read models. The events are not rewritten: the audit chain, which covers their stored (encrypted) bytes, still verifies. A new personal value for an erased subject is refused afterwards with 409 `subject_erased`; its other fields and commands (status, assign, delete…) still work. Erasing again is 409 `already_erased` (and finishes a key destruction that failed). An unknown subject is 404; a missing reason or a bad subject is 422 and writes nothing. Cannot be undone.
+         */
+        post: operations["erasePersonalData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/product-categories": {
         parameters: {
             query?: never;
@@ -6254,6 +6278,45 @@ export interface components {
             /** @description Whether `total` is the exact count; false when the list has more than 1,000 matches and `total` is that bound (a lower bound). */
             totalExact: boolean;
         };
+        Erasure: {
+            subject: components["schemas"]["ErasureSubject"];
+            reason: string;
+            by: {
+                id: string;
+                name: string;
+            };
+            /** Format: date-time */
+            at: string;
+            /**
+             * Format: int64
+             * @description The global position of the erasure event.
+             */
+            position: number;
+            /** @description The personal fields that read as erased (已删除). */
+            fields: string[];
+            /** @description False: the erasure is recorded but its key destruction failed; erasing again finishes it. */
+            keyDestroyed: boolean;
+        };
+        ErasureList: {
+            items: components["schemas"]["Erasure"][];
+            nextCursor: string;
+            total: number;
+            totalExact: boolean;
+        };
+        ErasureRequest: {
+            subject: components["schemas"]["ErasureSubject"];
+            /** @description Why (the request it answers); it is kept in the operation log, so it must not repeat the personal data. */
+            reason: string;
+        };
+        ErasureSubject: {
+            /**
+             * @description A lead or a contact: the natural persons Chronicle holds personal data of.
+             * @enum {string}
+             */
+            kind: "lead" | "contact";
+            /** Format: uuid */
+            id: string;
+        };
         FieldError: {
             /** @example nextFollowUpAt */
             field: string;
@@ -8066,7 +8129,7 @@ export interface components {
          * @description A function permission: which commands and queries a role may use (leads.pool: see and claim the pool).
          * @enum {string}
          */
-        Permission: "audit.read" | "audit.export" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read" | "finance.read" | "finance.record" | "finance.reverse" | "finance.close" | "finance.export" | "tasks.read" | "tasks.create" | "tasks.assign" | "tasks.export" | "schedules.read" | "schedules.create" | "schedules.assign" | "schedules.export" | "announcements.publish" | "worklogs.read" | "worklogs.stats" | "contactdetails.reveal";
+        Permission: "audit.read" | "audit.export" | "contracts.create" | "contracts.delete" | "contracts.export" | "contracts.read" | "contracts.terminate" | "contracts.update" | "customers.assign" | "customers.create" | "customers.delete" | "customers.export" | "customers.import" | "customers.lock" | "customers.pool" | "customers.read" | "customers.release" | "customers.update" | "departments.manage" | "leads.assign" | "leads.convert" | "leads.create" | "leads.delete" | "leads.export" | "leads.import" | "leads.pool" | "leads.read" | "leads.release" | "leads.update" | "opportunities.assign" | "opportunities.create" | "opportunities.delete" | "opportunities.export" | "opportunities.read" | "opportunities.reopen" | "opportunities.update" | "products.manage" | "projections.manage" | "roles.manage" | "settings.manage" | "users.manage" | "users.read" | "finance.read" | "finance.record" | "finance.reverse" | "finance.close" | "finance.export" | "tasks.read" | "tasks.create" | "tasks.assign" | "tasks.export" | "schedules.read" | "schedules.create" | "schedules.assign" | "schedules.export" | "announcements.publish" | "worklogs.read" | "worklogs.stats" | "contactdetails.reveal" | "privacy.erase";
         Pipeline: {
             /** Format: uuid */
             id: string;
@@ -22220,6 +22283,100 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    listErasures: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of erasures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    erasePersonalData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subject": {
+                 *         "kind": "lead",
+                 *         "id": "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+                 *       },
+                 *       "reason": "数据主体依《个人信息保护法》第四十七条申请删除"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErasureRequest"];
+            };
+        };
+        responses: {
+            /** @description The erasure, recorded and its key destroyed. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subject": {
+                     *         "kind": "lead",
+                     *         "id": "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+                     *       },
+                     *       "reason": "数据主体依《个人信息保护法》第四十七条申请删除",
+                     *       "by": {
+                     *         "id": "0190a1b2-0000-7000-8000-000000000001",
+                     *         "name": "admin"
+                     *       },
+                     *       "at": "2026-12-01T08:00:00Z",
+                     *       "position": 1234,
+                     *       "fields": [
+                     *         "name",
+                     *         "phone",
+                     *         "mobile",
+                     *         "email",
+                     *         "address"
+                     *       ],
+                     *       "keyDestroyed": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };

@@ -6,6 +6,12 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { get, type Page, type Query } from '../api/client';
 import { useT } from '../i18n';
 import { ErrorState } from './States';
+import { ErasedTag, isErased } from './privacy';
+
+/** A column's value shown as it is, or as the erased tag when a person's data was erased. */
+function plain(v: unknown): React.ReactNode {
+  return isErased(v) ? <ErasedTag /> : String(v ?? '');
+}
 
 export interface Col<T> {
   key: string;
@@ -109,7 +115,7 @@ export function DataList<T extends object>(p: Props<T>) {
         width: c.width,
         sorter: !!c.sort,
         sortOrder: sortState(c) as 'ascend' | 'descend' | null,
-        render: (_: unknown, row: T) => (c.render ? c.render(row) : String((row as Record<string, unknown>)[c.key] ?? '')),
+        render: (_: unknown, row: T) => (c.render ? c.render(row) : plain((row as Record<string, unknown>)[c.key])),
       })),
       ...(p.actions ? [{ key: '_actions', title: t('操作', 'Actions'), render: (_: unknown, row: T) => p.actions!(row) }] : []),
     ],
@@ -192,7 +198,7 @@ export function DataList<T extends object>(p: Props<T>) {
               {cols.slice(1).map((c) => (
                 <div key={c.key} style={{ display: 'flex', gap: 8, fontSize: 13 }}>
                   <span style={{ color: '#666', minWidth: 80 }}>{c.title}</span>
-                  <span>{c.render ? c.render(row) : String((row as Record<string, unknown>)[c.key] ?? '')}</span>
+                  <span>{c.render ? c.render(row) : plain((row as Record<string, unknown>)[c.key])}</span>
                 </div>
               ))}
               {p.actions && (

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { App, Button, Space } from 'antd';
 import { ApiError, call, type Schemas } from '../api/client';
 import { useT } from '../i18n';
+import { ErasedTag, isErased } from './privacy';
 
 /** What a record view says of its contact details: which are masked for the reader, and whether
  * the reader may reveal them (POST …/{id}/reveal). */
@@ -18,6 +19,7 @@ export function ContactValue({ path, record, field, value }: { path: string; rec
   const { message } = App.useApp();
   const [full, setFull] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  if (isErased(value)) return <ErasedTag />; // erased: nothing to reveal
   if (full !== null) return <span data-testid={`revealed-${field}`}>{full || '—'}</span>;
   if (!value || !record.maskedFields?.includes(field) || !record.revealable) return <>{value}</>;
   const reveal = async () => {

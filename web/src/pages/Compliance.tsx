@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Descriptions, Space, Table, Tag, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { ApiError, call, get, type Schemas } from '../api/client';
 import { ErrorState } from '../components/States';
 import { useT } from '../i18n';
@@ -309,6 +310,55 @@ function BackupsCard() {
 }
 
 /** The administrators' compliance screen: the tamper-evident log and the backups. */
+type Erasure = Schemas['Erasure'];
+
+/** The erasures of personal data made (privacy.erase): whose, why, by whom, when, and whether the
+ * key is destroyed. An erasure is made on the lead's or the contact's own page. */
+function ErasuresCard() {
+  const t = useT();
+  const q = useQuery({ queryKey: ['/privacy/erasures'], queryFn: () => get<Schemas['ErasureList']>('/privacy/erasures?limit=100') });
+  if (q.error) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
+  return (
+    <Card title={t('个人信息删除记录', 'Erasures of personal data')} loading={q.isLoading} data-testid="erasures-card" style={{ marginTop: 16 }}>
+      <Typography.Paragraph type="secondary">
+        {t(
+          '在线索或联系人页面上删除其个人信息（《个人信息保护法》第四十七条、GDPR 第 17 条）：其密钥被销毁，个人字段此后显示为“已删除”，操作日志的哈希链仍可校验。',
+          "Erase a lead's or a contact's personal data on its page (PIPL Art. 47, GDPR Art. 17): its key is destroyed, its personal fields read as erased from then on, and the operation log's hash chain still verifies.",
+        )}
+      </Typography.Paragraph>
+      <Table<Erasure>
+        rowKey="position"
+        size="small"
+        data-testid="erasures"
+        dataSource={q.data?.items ?? []}
+        pagination={false}
+        scroll={{ x: 'max-content' }}
+        locale={{ emptyText: t('尚无删除记录', 'No erasures yet') }}
+        columns={[
+          { key: 'at', title: t('时间', 'When'), render: (_, e) => fmtTime(e.at) },
+          {
+            key: 'subject',
+            title: t('对象', 'Subject'),
+            render: (_, e) => (
+              <Link to={`/${e.subject.kind === 'lead' ? 'leads' : 'contacts'}/${e.subject.id}`}>
+                {e.subject.kind === 'lead' ? t('线索', 'Lead') : t('联系人', 'Contact')} {e.subject.id.slice(0, 8)}
+              </Link>
+            ),
+          },
+          { key: 'reason', title: t('原因', 'Reason'), dataIndex: 'reason' },
+          { key: 'by', title: t('操作人', 'By'), render: (_, e) => e.by.name || e.by.id },
+          {
+            key: 'key',
+            title: t('密钥', 'Key'),
+            render: (_, e) =>
+              e.keyDestroyed ? <Tag color="success">{t('已销毁', 'destroyed')}</Tag> : <Tag color="error">{t('未销毁：请再次删除以完成', 'not destroyed: erase again to finish')}</Tag>,
+          },
+        ]}
+      />
+    </Card>
+  );
+}
+
 export default function Compliance() {
   const t = useT();
   const s = useSession();
@@ -317,6 +367,7 @@ export default function Compliance() {
       <Typography.Title level={1} style={{ fontSize: 20, marginTop: 0 }}>{t('合规', 'Compliance')}</Typography.Title>
       {s.can('audit.read') && <ChainCard />}
       {s.can('settings.manage') && <BackupsCard />}
+      {s.can('privacy.erase') && <ErasuresCard />}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { ContactForm } from './ContactForm';
 import { ContactValue, type Masked } from '../components/reveal';
+import { EraseDialog, Erasable, ErasedTag, isErased } from '../components/privacy';
 
 type Contact = Schemas['Contact'];
 type Snapshot = Schemas['ContactSnapshot'];
@@ -21,6 +22,7 @@ export default function ContactDetail() {
   const s = useSession();
   const run = useCommand();
   const [editing, setEditing] = useState(false);
+  const [erasing, setErasing] = useState(false);
   const record = useRecord<Contact, Snapshot>('/contacts', id);
   const q = record.current;
   if (!q.data) return <RecordState q={q} />;
@@ -36,7 +38,7 @@ export default function ContactDetail() {
 
   return (
     <div>
-      <DetailHeader title={c.name}>
+      <DetailHeader title={isErased(c.name) ? <ErasedTag /> : c.name}>
         {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}
         {c.inPool && <Tag>{t('公海', 'Pool')}</Tag>}
       </DetailHeader>
@@ -67,6 +69,11 @@ export default function ContactDetail() {
               after="/contacts"
             />
           )}
+          {s.can('privacy.erase') && !isErased(c.name) && (
+            <Button danger onClick={() => setErasing(true)} data-testid="erase-personal-data">
+              {t('删除个人信息', 'Erase personal data')}
+            </Button>
+          )}
         </Space>
       </div>
       <RecordFields
@@ -76,7 +83,7 @@ export default function ContactDetail() {
         fields={
           shown
             ? [
-                ['name', t('姓名', 'Name'), shown.name],
+                ['name', t('姓名', 'Name'), <Erasable value={shown.name} />],
                 // the customer it belonged to then, by name when it is the same one as now
                 ['customer', t('客户', 'Customer'), shown.customerId === c.customerId ? customer : <Link to={`/customers/${shown.customerId}`}>{shown.customerId.slice(0, 8)}</Link>],
                 ['owner', t('负责人', 'Owner'), c.inPool ? t('公海', 'Pool') : c.ownerName],
@@ -86,7 +93,7 @@ export default function ContactDetail() {
                 ['officePhone', t('办公电话', 'Office phone'), <ContactValue path={`/contacts/${c.id}`} record={shown as Masked} field="officePhone" value={shown.officePhone} />],
                 ['email', t('邮箱', 'E-mail'), <ContactValue path={`/contacts/${c.id}`} record={shown as Masked} field="email" value={shown.email} />],
                 ['fax', t('传真', 'Fax'), <ContactValue path={`/contacts/${c.id}`} record={shown as Masked} field="fax" value={shown.fax} />],
-                ['birthday', t('生日', 'Birthday'), shown.birthday],
+                ['birthday', t('生日', 'Birthday'), <Erasable value={shown.birthday} />],
                 ['version', t('版本', 'Version'), String(shown.version)],
                 ['updated', t('更新时间', 'Updated'), 'updatedAt' in shown ? fmtTime(shown.updatedAt) : ''],
                 ['remark', t('备注', 'Remark'), shown.remark],
@@ -96,6 +103,7 @@ export default function ContactDetail() {
       />
       <RecordTabs historyPath={`/contacts/${c.id}/history`} items={[]} />
       <ContactForm open={editing} contact={c} onClose={() => setEditing(false)} />
+      <EraseDialog open={erasing} kind="contact" id={c.id} name={c.name} record={c as unknown as Record<string, unknown>} onClose={() => setErasing(false)} />
     </div>
   );
 }

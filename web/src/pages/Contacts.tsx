@@ -11,6 +11,7 @@ import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { ContactForm } from './ContactForm';
 import { ContactValue, type Masked } from '../components/reveal';
+import { Erasable } from '../components/privacy';
 
 type Contact = Schemas['Contact'];
 
@@ -27,7 +28,7 @@ export default function Contacts() {
     return () => window.removeEventListener('chronicle:new', onNew);
   }, []);
   const columns: Col<Contact>[] = [
-    { key: 'name', title: t('姓名', 'Name'), sort: 'name', render: (c) => <span>{c.name} {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
+    { key: 'name', title: t('姓名', 'Name'), sort: 'name', render: (c) => <span><Erasable value={c.name} /> {c.primary && <Tag color="warning">{t('主联系人', 'Primary')}</Tag>}</span> },
     {
       key: 'customerName',
       title: t('客户', 'Customer'),
@@ -57,7 +58,7 @@ export default function Contacts() {
           {(s.isAdmin || s.can('customers.update')) && <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')}>{t('新建联系人', 'New contact')}</Button>}
         </Space>
       </div>
-      <DataList<Contact> id="contacts" path="/contacts" query={query} columns={columns} sort={sort} onSortChange={(v) => set({ sort: v })} title={(c) => c.name} onOpen={(c) => nav(`/contacts/${c.id}`)} actions={(c) => <Button size="small" onClick={() => setEditing(c)}>{t('编辑', 'Edit')}</Button>} />
+      <DataList<Contact> id="contacts" path="/contacts" query={query} columns={columns} sort={sort} onSortChange={(v) => set({ sort: v })} title={(c) => <Erasable value={c.name} />} onOpen={(c) => nav(`/contacts/${c.id}`)} actions={(c) => <Button size="small" onClick={() => setEditing(c)}>{t('编辑', 'Edit')}</Button>} />
       <ContactForm open={editing !== null} contact={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
     </div>
   );

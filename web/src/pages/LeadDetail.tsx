@@ -13,6 +13,7 @@ import { useSession } from '../session';
 import { fmtTime, fromPicker } from '../util';
 import { LeadForm } from './LeadForm';
 import { ContactValue, type Masked } from '../components/reveal';
+import { EraseDialog, Erasable, ErasedTag, isErased } from '../components/privacy';
 
 type Lead = Schemas['Lead'];
 
@@ -78,6 +79,7 @@ export default function LeadDetail() {
   const [assign, setAssign] = useState(false);
   const [release, setRelease] = useState(false);
   const [converting, setConverting] = useState(false);
+  const [erasing, setErasing] = useState(false);
   const [cform] = Form.useForm();
   const record = useRecord<Lead, Schemas['LeadSnapshot']>('/leads', id);
   const q = record.current;
@@ -114,7 +116,7 @@ export default function LeadDetail() {
   const open = lead.status !== 'converted';
   return (
     <div>
-      <DetailHeader title={lead.name}>
+      <DetailHeader title={isErased(lead.name) ? <ErasedTag /> : lead.name}>
         <Tag color="blue">{label(leadStatus, lead.status, lang)}</Tag>
         {lead.inPool && <Tag>{t('线索池', 'Pool')}</Tag>}
       </DetailHeader>
@@ -140,6 +142,11 @@ export default function LeadDetail() {
               after="/leads"
             />
           )}
+          {s.can('privacy.erase') && !isErased(lead.name) && (
+            <Button danger onClick={() => setErasing(true)} data-testid="erase-personal-data">
+              {t('删除个人信息', 'Erase personal data')}
+            </Button>
+          )}
         </Space>
       </div>
       <RecordFields
@@ -149,7 +156,7 @@ export default function LeadDetail() {
         fields={
           shown
             ? [
-                ['name', t('姓名', 'Name'), shown.name],
+                ['name', t('姓名', 'Name'), <Erasable value={shown.name} />],
                 ['company', t('公司', 'Company'), shown.company],
                 ['phone', t('电话', 'Phone'), <ContactValue path={`/leads/${lead.id}`} record={shown as Masked} field="phone" value={shown.phone} />],
                 ['mobile', t('手机', 'Mobile'), <ContactValue path={`/leads/${lead.id}`} record={shown as Masked} field="mobile" value={shown.mobile} />],
@@ -162,7 +169,7 @@ export default function LeadDetail() {
                 ['owner', t('负责人', 'Owner'), shown.inPool ? t('线索池', 'Pool') : ('ownerName' in shown && shown.ownerName) || userName(shown.ownerId)],
                 ['next', t('下次跟进', 'Next follow-up'), fmtTime(shown.nextFollowUpAt)],
                 ['version', t('版本', 'Version'), String(shown.version)],
-                ['address', t('地址', 'Address'), shown.address],
+                ['address', t('地址', 'Address'), <Erasable value={shown.address} />],
                 ['remark', t('备注', 'Remark'), shown.remarkHidden ? t('（前负责人的备注，已隐藏）', "(the previous owner's remark, hidden)") : shown.remark],
               ]
             : null
@@ -186,6 +193,7 @@ export default function LeadDetail() {
         ]}
       />
       <LeadForm open={editing} lead={lead} onClose={() => setEditing(false)} />
+      <EraseDialog open={erasing} kind="lead" id={lead.id} name={lead.name} record={lead as unknown as Record<string, unknown>} onClose={() => setErasing(false)} />
       <AssignDialog
         open={assign}
         onClose={() => setAssign(false)}
@@ -208,7 +216,7 @@ export default function LeadDetail() {
         <Typography.Paragraph>
           {t(`将以公司“${lead.company || lead.name}”创建客户，可同时创建联系人。`, `A customer “${lead.company || lead.name}” is created; optionally with a contact.`)}
         </Typography.Paragraph>
-        <Form form={cform} layout="vertical" onFinish={convert} initialValues={{ contactName: lead.name, mobile: (lead as Masked).maskedFields?.includes('mobile') ? undefined : lead.mobile }}>
+        <Form form={cform} layout="vertical" onFinish={convert} initialValues={{ contactName: isErased(lead.name) ? undefined : lead.name, mobile: (lead as Masked).maskedFields?.includes('mobile') || isErased(lead.mobile) ? undefined : lead.mobile }}>
           <Form.Item name="contactName" label={t('联系人姓名（可选）', 'Contact name (optional)')}>
             <Input />
           </Form.Item>

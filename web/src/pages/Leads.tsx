@@ -14,6 +14,7 @@ import { useSession } from '../session';
 import { fmtTime } from '../util';
 import { LeadForm } from './LeadForm';
 import { ContactValue, type Masked } from '../components/reveal';
+import { Erasable } from '../components/privacy';
 
 type Lead = Schemas['Lead'];
 
@@ -159,7 +160,7 @@ export default function Leads({ pool }: { pool: boolean }) {
         onSortChange={(v) => set({ sort: v })}
         title={(r) => (
           <span>
-            {r.name} <Typography.Text type="secondary">{r.company}</Typography.Text>
+            <Erasable value={r.name} /> <Typography.Text type="secondary">{r.company}</Typography.Text>
           </span>
         )}
         onOpen={(r) => nav(`/leads/${r.id}`)}

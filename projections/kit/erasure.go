@@ -1,0 +1,51 @@
+package kit
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/chronicle-crm/chronicle/domain/event"
+	"github.com/chronicle-crm/chronicle/domain/privacy"
+	"github.com/chronicle-crm/chronicle/projections/engine"
+)
+
+// EraseRelated follows an erasure (privacy.subject_erased.v1) in the rows of table that name a
+// related record (related_kind, related_id) and keep its name as a label (tasks, schedule
+// entries): erase sets the row's label to privacy.Erased (reporting whether it had one), and the
+// row is put back into the buffer, so its search text follows. Other events are ignored.
+func EraseRelated[R any](ctx context.Context, tx *engine.Tx, buf *RowBuffer[R], table string, d event.Event, erase func(*R) bool) error {
+	er, ok := d.(privacy.SubjectErased)
+	if !ok {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, tx.DB.Q(`SELECT id FROM `+table+` WHERE related_id = ? AND related_kind = ?`), er.SubjectID, er.Kind)
+	if err != nil {
+		return err
+	}
+	var ids []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		row, found, err := buf.Find(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if found && erase(row) {
+			buf.Put(id, row)
+		}
+	}
+	return nil
+}
