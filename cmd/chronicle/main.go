@@ -12,6 +12,8 @@
 //	chronicle loadgen seed|drive             the load harness: seed a data set, drive a server
 //	chronicle backup [--to DIR]              an online backup of the embedded stores
 //	chronicle restore --from DIR --data-dir NEW_DIR  restore a backup into a new data directory
+//	chronicle export-log --to FILE.jsonl.gz  the event log with its audit chain as one file, while servers run
+//	chronicle import-log --from FILE.jsonl.gz  verify such a file and write it into an empty store, then rebuild
 //	chronicle version
 package main
 
@@ -74,6 +76,10 @@ commands:
   loadgen seed|drive               the load harness: seed leads, customers and users; drive a running server
   backup [--to DIR]                an online, consistent backup of the embedded (SQLite) stores, while servers run
   restore --from BACKUP --data-dir NEW_DIR  check a backup against its manifest and copy it into a new data directory
+  export-log --to FILE.jsonl.gz    the event log up to its head, with its audit chain values, as gzip'd JSON lines (any
+                                   engine, while servers run; --to - writes to stdout)
+  import-log --from FILE.jsonl.gz  verify such a file (trailer, positions, the chain recomputed) and write it into an
+                                   EMPTY event store, seal it into the audit chain, rebuild every read model
   version                          print the version
 
 configuration (environment; flags of the same name override):
@@ -136,6 +142,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return backupCmd(ctx, rest, stdout, getenv)
 	case "restore":
 		return restoreCmd(ctx, rest, stdout, getenv)
+	case "export-log":
+		return exportLogCmd(ctx, rest, stdout, getenv)
+	case "import-log":
+		return importLogCmd(ctx, rest, stdout, getenv)
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -322,11 +332,7 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 		return err
 	}
 	defer a.Close()
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Engine.Run(runCtx) }()
-	defer func() { cancel(); <-done }()
-	<-a.Engine.Running()
+	defer runEngine(ctx, a)()
 	switch sub {
 	case "status":
 		if err := a.Engine.WaitLoaded(ctx); err != nil { // positions are known
@@ -350,51 +356,66 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 		if len(names) == 0 {
 			return errors.New("usage: chronicle projections rebuild NAME|--all")
 		}
-		// All at once: each rebuild reads the log by itself and they share the machine; every
-		// one switches as soon as it has caught up.
-		start := time.Now()
-		var mu sync.Mutex
-		_, err := a.Engine.RebuildAll(ctx, names, func(n string, gen int) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(stdout, "rebuilt %s into generation %d in %s\n", n, gen, time.Since(start).Round(time.Millisecond))
-		})
-		if err != nil {
-			return err
-		}
-		// This process reads nothing any more: the superseded generations nobody else reads are
-		// dropped now; a serving process that still reads one drops it when it has followed the
-		// switch (see projections/engine/readers.go), so nothing here waits for it.
-		// This process's own reader record may still reach an old generation until its next
-		// renewal: try again for a few seconds before leaving it to a serving process.
-		remaining, err := a.Engine.ReleaseSuperseded(ctx)
-		left := func() bool {
-			for _, gens := range remaining {
-				if len(gens) > 0 {
-					return true
-				}
-			}
-			return false
-		}
-		for deadline := time.Now().Add(10 * time.Second); err == nil && left() && time.Now().Before(deadline); {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(250 * time.Millisecond):
-			}
-			remaining, err = a.Engine.ReleaseSuperseded(ctx)
-		}
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			if gens := remaining[n]; len(gens) > 0 {
-				fmt.Fprintf(stdout, "%s: generation %v still read by a serving process, which drops it after following the switch\n", n, gens)
-			}
-		}
-		return nil
+		return rebuildAll(ctx, a, names, stdout)
 	}
 	return fmt.Errorf("unknown projections command %q", sub)
+}
+
+// runEngine runs the projections of a in the background until the returned stop is called.
+func runEngine(ctx context.Context, a *app.App) (stop func()) {
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Engine.Run(runCtx) }()
+	<-a.Engine.Running()
+	return func() { cancel(); <-done }
+}
+
+// rebuildAll rebuilds the named projections into new generations (a's engine running) and
+// reports each one as it switches: chronicle projections rebuild, and import-log after the import.
+func rebuildAll(ctx context.Context, a *app.App, names []string, stdout io.Writer) error {
+	// All at once: each rebuild reads the log by itself and they share the machine; every
+	// one switches as soon as it has caught up.
+	start := time.Now()
+	var mu sync.Mutex
+	_, err := a.Engine.RebuildAll(ctx, names, func(n string, gen int) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(stdout, "rebuilt %s into generation %d in %s\n", n, gen, time.Since(start).Round(time.Millisecond))
+	})
+	if err != nil {
+		return err
+	}
+	// This process reads nothing any more: the superseded generations nobody else reads are
+	// dropped now; a serving process that still reads one drops it when it has followed the
+	// switch (see projections/engine/readers.go), so nothing here waits for it.
+	// This process's own reader record may still reach an old generation until its next
+	// renewal: try again for a few seconds before leaving it to a serving process.
+	remaining, err := a.Engine.ReleaseSuperseded(ctx)
+	left := func() bool {
+		for _, gens := range remaining {
+			if len(gens) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(10 * time.Second); err == nil && left() && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+		remaining, err = a.Engine.ReleaseSuperseded(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if gens := remaining[n]; len(gens) > 0 {
+			fmt.Fprintf(stdout, "%s: generation %v still read by a serving process, which drops it after following the switch\n", n, gens)
+		}
+	}
+	return nil
 }
 
 const usersUsage = "usage: chronicle users create-admin -username NAME (password from CHRONICLE_ADMIN_PASSWORD, or generated) | unlock USERNAME"
