@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -88,7 +89,7 @@ func Check(r io.Reader) (Summary, error) {
 		versions[e.StreamID] = e.Version
 		if err := eventstore.Validate(e.StreamID, e.Version-1, []eventstore.EventData{{ID: e.ID, Type: e.Type, OccurredAt: e.OccurredAt,
 			Data: e.Data, Metadata: e.Metadata}}); err != nil {
-			report(Invalid, e.Position, "%v", err)
+			report(Invalid, e.Position, "%s", strings.ReplaceAll(err.Error(), "\n", ": "))
 		}
 		hv := chain.With(prev, e)
 		switch {
@@ -246,4 +247,16 @@ func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 		*buf = append(*buf, b...)
 	}
 	return *buf, err
+}
+
+// Read calls fn with each event of a log file and its chain value (nil: not sealed), in file
+// order, and returns the header. It verifies nothing (see Check).
+func Read(r io.Reader, fn func(e eventstore.Event, hash *auditchain.Hash) error) (Header, error) {
+	var h Header
+	var ferr error
+	err := scan(r, func(x Header) { h = x }, func(l *line, _ []byte) bool {
+		ferr = fn(l.event(), l.Hash)
+		return ferr == nil
+	}, func(Trailer, auditchain.Hash, int64) {})
+	return h, errors.Join(ferr, err)
 }

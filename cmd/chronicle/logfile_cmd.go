@@ -27,11 +27,12 @@ func exportLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	const usage = "usage: chronicle export-log --to FILE.jsonl.gz (or --to - for stdout) [flags]"
 	fs := flag.NewFlagSet("export-log", flag.ContinueOnError)
 	to := fs.String("to", "", "the file to write (FILE.jsonl.gz), or - for stdout")
+	page := fs.Int("page", logfile.DefaultPageSize, "events per read of the log")
 	cfg, logger, err := configLevel(fs, args, getenv, "warn")
 	if err != nil {
 		return err
 	}
-	if *to == "" || fs.NArg() > 0 {
+	if *to == "" || fs.NArg() > 0 || *page < 1 {
 		return errors.New(usage)
 	}
 	if *to != "-" && !strings.HasSuffix(*to, ".jsonl.gz") {
@@ -68,7 +69,7 @@ func exportLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		}()
 		w = f
 	}
-	s, err := logfile.Export(ctx, a.StoredLog(), a.DB, w, logfile.ExportOptions{Engine: cfg.EventStore, Chronicle: Version})
+	s, err := logfile.Export(ctx, a.StoredLog(), a.DB, w, logfile.ExportOptions{Engine: cfg.EventStore, Chronicle: Version, PageSize: *page})
 	if err != nil {
 		return err
 	}
@@ -180,6 +181,13 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	fmt.Fprintf(stdout, "verified %s: %d events (positions %d to %d) of a %s event log exported %s, %d of them sealed; chain head %s, in %s\n",
 		*from, s.Events, s.First, s.Last, h.Engine, h.CreatedAt.Format(time.RFC3339), s.Sealed, s.Chain.Hash, time.Since(start).Round(time.Millisecond))
 
+	// Read models that were projected from another log (their checkpoints are past the empty
+	// log's head) are rebuilt after the import; fresh ones catch up from the start.
+	var stale int
+	if err := a.DB.SQL.QueryRowContext(ctx, `SELECT count(*) FROM projection_checkpoints WHERE position > 0`).Scan(&stale); err != nil {
+		return fmt.Errorf("import-log: read the projections' checkpoints: %w", err)
+	}
+
 	// 2. Write it.
 	start = time.Now()
 	if f, err = open(); err != nil {
@@ -229,12 +237,23 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		}
 	}
 
-	// 4. The read models.
+	// 4. The read models: what a server would do on its first start on the imported log (every
+	// projection catches up from position 0 in its fresh tables), done now; or, when the read
+	// models held projections of another log, what chronicle projections rebuild --all does.
+	start = time.Now()
 	defer runEngine(ctx, a)()
-	if err := rebuildAll(ctx, a, a.Engine.Names(), stdout); err != nil {
-		return fmt.Errorf("import-log: rebuild the read models: %w", err)
+	if stale > 0 {
+		fmt.Fprintf(stdout, "the read models hold projections of another log (%d checkpoints past position 0): rebuilding every one\n", stale)
+		if err := rebuildAll(ctx, a, a.Engine.Names(), stdout); err != nil {
+			return fmt.Errorf("import-log: rebuild the read models: %w", err)
+		}
+	} else {
+		if err := a.Engine.WaitFor(ctx, res.Head, a.Engine.Names()...); err != nil {
+			return fmt.Errorf("import-log: build the read models: %w", err)
+		}
+		fmt.Fprintf(stdout, "built every read model (%d projections) from the imported log in %s\n", len(a.Engine.Names()), time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(stdout, "import-log: done: %d events, read models rebuilt; start chronicle serve with this configuration\n", res.Events)
+	fmt.Fprintf(stdout, "import-log: done: %d events, read models built; start chronicle serve with this configuration\n", res.Events)
 	return chainErr
 }
 
