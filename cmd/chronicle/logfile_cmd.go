@@ -112,10 +112,11 @@ func exportLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 // importLogCmd verifies a log file and writes it into the configured event store, which must be
 // empty; then seals the imported log into the audit chain and rebuilds every read model.
 func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	const usage = "usage: chronicle import-log --from FILE.jsonl.gz [--batch N] [flags]"
+	const usage = "usage: chronicle import-log --from FILE.jsonl.gz [--batch N] [--no-read-models] [flags]"
 	fs := flag.NewFlagSet("import-log", flag.ContinueOnError)
 	from := fs.String("from", "", "the log file written by chronicle export-log")
 	batch := fs.Int("batch", logfile.DefaultBatch, "events written per transaction")
+	noReadModels := fs.Bool("no-read-models", false, "leave the read models to the server, which builds them from the log on its first start")
 	cfg, logger, err := configLevel(fs, args, getenv, "warn")
 	if err != nil {
 		return err
@@ -241,6 +242,14 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	// projection catches up from position 0 in its fresh tables), done now; or, when the read
 	// models held projections of another log, what chronicle projections rebuild --all does.
 	start = time.Now()
+	switch {
+	case *noReadModels && stale > 0:
+		fmt.Fprintf(stdout, "import-log: done: %d events; the read models hold projections of another log: run chronicle projections rebuild --all before serving\n", res.Events)
+		return chainErr
+	case *noReadModels:
+		fmt.Fprintf(stdout, "import-log: done: %d events; the server builds the read models from the log on its first start\n", res.Events)
+		return chainErr
+	}
 	defer runEngine(ctx, a)()
 	if stale > 0 {
 		fmt.Fprintf(stdout, "the read models hold projections of another log (%d checkpoints past position 0): rebuilding every one\n", stale)

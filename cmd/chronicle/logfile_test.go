@@ -24,6 +24,7 @@ import (
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	"github.com/chronicle-crm/chronicle/projections/projtest"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -388,3 +389,27 @@ func gzipLines(t *testing.T, lines []string) []byte {
 	zw.Close()
 	return b.Bytes()
 }
+
+// TestSeedLogForMeasurement bulk-loads CHRONICLE_LOGFILE_SEED_EVENTS generated lead events (what
+// the commands would append: projtest.Seed, one lead in five events) into the SQLite event store
+// of the data directory CHRONICLE_LOGFILE_SEED_DIR, for the export-log/import-log measurements of
+// docs/performance.md. Skipped unless both are set.
+func TestSeedLogForMeasurement(t *testing.T) {
+	dir, n := os.Getenv("CHRONICLE_LOGFILE_SEED_DIR"), 0
+	fmt.Sscan(os.Getenv("CHRONICLE_LOGFILE_SEED_EVENTS"), &n)
+	if dir == "" || n < 10 {
+		t.Skip("set CHRONICLE_LOGFILE_SEED_DIR and CHRONICLE_LOGFILE_SEED_EVENTS to seed a log for the measurements")
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	projtest.Seed(inDir{t, dir}, projtest.BenchBackends()[0], n/5, n)
+}
+
+// inDir is tb whose TempDir is dir: the seeded store is made there.
+type inDir struct {
+	testing.TB
+	dir string
+}
+
+func (d inDir) TempDir() string { return d.dir }
