@@ -112,11 +112,14 @@ func exportLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 // importLogCmd verifies a log file and writes it into the configured event store, which must be
 // empty; then seals the imported log into the audit chain and rebuilds every read model.
 func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	const usage = "usage: chronicle import-log --from FILE.jsonl.gz [--batch N] [--no-read-models] [flags]"
+	const usage = "usage: chronicle import-log --from FILE.jsonl.gz [--batch N] [--no-read-models] [flags] | --from FILE.jsonl.gz --check [--anchors DIR [--public-key FILE]]"
 	fs := flag.NewFlagSet("import-log", flag.ContinueOnError)
 	from := fs.String("from", "", "the log file written by chronicle export-log")
 	batch := fs.Int("batch", logfile.DefaultBatch, "events written per transaction")
 	noReadModels := fs.Bool("no-read-models", false, "leave the read models to the server, which builds them from the log on its first start")
+	check := fs.Bool("check", false, "only verify the file (and, with --anchors, signed anchors against it); open no store")
+	anchors := fs.String("anchors", "", "with --check: a directory of anchor files to check against the file's chain")
+	pubFile := fs.String("public-key", "", "with --anchors: the public key to check them with (default: the public half of the audit key)")
 	cfg, logger, err := configLevel(fs, args, getenv, "warn")
 	if err != nil {
 		return err
@@ -136,6 +139,9 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		return err
 	}
 	f.Close()
+	if *check {
+		return checkLogFile(*from, *anchors, *pubFile, cfg, stdout)
+	}
 	a, err := app.Open(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -157,30 +163,11 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	}
 
 	// 1. Verify the whole file before writing anything.
-	start := time.Now()
-	if f, err = open(); err != nil {
-		return err
-	}
-	s, err := logfile.Check(f)
-	f.Close()
-	var ce *logfile.CheckError
-	if errors.As(err, &ce) {
-		fmt.Fprintf(stdout, "import-log: %s does not verify: %d problems\n", *from, len(ce.Problems)+ce.More)
-		for _, p := range ce.Problems {
-			fmt.Fprintf(stdout, "  %s\n", p)
-		}
-		if ce.More > 0 {
-			fmt.Fprintf(stdout, "  … and %d more\n", ce.More)
-		}
-		d := ce.Problems[0]
-		return fmt.Errorf("import-log: %s does not verify, first at position %d: %s; nothing was written", *from, d.Position, d.Kind)
-	}
+	s, err := verifyLogFile(*from, stdout)
 	if err != nil {
-		return fmt.Errorf("import-log: %s: %w", *from, err)
+		return fmt.Errorf("%w; nothing was written", err)
 	}
 	h := s.Header
-	fmt.Fprintf(stdout, "verified %s: %d events (positions %d to %d) of a %s event log exported %s, %d of them sealed; chain head %s, in %s\n",
-		*from, s.Events, s.First, s.Last, h.Engine, h.CreatedAt.Format(time.RFC3339), s.Sealed, s.Chain.Hash, time.Since(start).Round(time.Millisecond))
 
 	// Read models that were projected from another log (their checkpoints are past the empty
 	// log's head) are rebuilt after the import; fresh ones catch up from the start.
@@ -190,7 +177,7 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	}
 
 	// 2. Write it.
-	start = time.Now()
+	start := time.Now()
 	if f, err = open(); err != nil {
 		return err
 	}
@@ -298,4 +285,79 @@ func redactURL(raw string) string {
 		return ""
 	}
 	return " at " + u.Host + u.Path
+}
+
+// verifyLogFile reads a log file through and verifies it (logfile.Check), printing what it holds
+// or every problem found.
+func verifyLogFile(file string, stdout io.Writer) (logfile.Summary, error) {
+	start := time.Now()
+	f, err := os.Open(file)
+	if err != nil {
+		return logfile.Summary{}, fmt.Errorf("import-log: %w", err)
+	}
+	defer f.Close()
+	s, err := logfile.Check(f)
+	var ce *logfile.CheckError
+	if errors.As(err, &ce) {
+		fmt.Fprintf(stdout, "import-log: %s does not verify: %d problems\n", file, len(ce.Problems)+ce.More)
+		for _, p := range ce.Problems {
+			fmt.Fprintf(stdout, "  %s\n", p)
+		}
+		if ce.More > 0 {
+			fmt.Fprintf(stdout, "  … and %d more\n", ce.More)
+		}
+		d := ce.Problems[0]
+		return s, fmt.Errorf("import-log: %s does not verify, first at position %d: %s", file, d.Position, d.Kind)
+	}
+	if err != nil {
+		return s, fmt.Errorf("import-log: %s: %w", file, err)
+	}
+	fmt.Fprintf(stdout, "verified %s: %d events (positions %d to %d) of a %s event log exported %s, %d of them sealed; chain head %s, in %s\n",
+		file, s.Events, s.First, s.Last, s.Header.Engine, s.Header.CreatedAt.Format(time.RFC3339), s.Sealed, s.Chain.Hash, time.Since(start).Round(time.Millisecond))
+	return s, nil
+}
+
+// checkLogFile is import-log --check: the file verified, and the anchors of a directory checked
+// against its chain (the evidence of a log whose import hashes anew), with no store opened.
+func checkLogFile(file, anchorDir, pubFile string, cfg app.Config, stdout io.Writer) error {
+	if _, err := verifyLogFile(file, stdout); err != nil {
+		return err
+	}
+	if anchorDir == "" {
+		return nil
+	}
+	pub, err := publicKey(pubFile, cfg, "the anchors")
+	if err != nil {
+		return err
+	}
+	anchors, bad, err := audit.ReadAnchors(anchorDir)
+	if err != nil {
+		return err
+	}
+	rep, err := logfile.VerifyAnchors(func() (io.ReadCloser, error) { return os.Open(file) }, anchors, pub)
+	if err != nil {
+		return fmt.Errorf("import-log: %s: %w", file, err)
+	}
+	for _, b := range bad {
+		rep.Divergences = append(rep.Divergences, auditchain.Divergence{Kind: auditchain.BadSignature, Position: b.Position,
+			Detail: fmt.Sprintf("anchor file %s is not an anchor: %v", b.File, b.Err)})
+	}
+	if rep.OK() {
+		fmt.Fprintf(stdout, "anchors: OK: %d anchors of %s agree with the file's chain (the last at position %d)\n", rep.Anchors, anchorDir, lastAnchor(anchors))
+		return nil
+	}
+	fmt.Fprintf(stdout, "anchors: FAILED: %d differences between the file and the anchors of %s\n", len(rep.Divergences)+rep.More, anchorDir)
+	for _, d := range rep.Divergences {
+		fmt.Fprintf(stdout, "  %s\n", d)
+	}
+	d := rep.Divergences[0]
+	return fmt.Errorf("import-log: %s differs from the anchors, first at position %d: %s", file, d.Position, d.Kind)
+}
+
+func lastAnchor(anchors []auditchain.Anchor) uint64 {
+	var p uint64
+	for _, a := range anchors {
+		p = max(p, a.Position)
+	}
+	return p
 }

@@ -295,6 +295,14 @@ func TestImportLogRefuses(t *testing.T) {
 	}
 	head := len(storeLog(t, src))
 
+	// The file against the source's signed anchors, offline.
+	var out bytes.Buffer
+	anchors := filepath.Join(src["CHRONICLE_DATA_DIR"], "anchors")
+	if err := run(ctx, []string{"import-log", "--from", file, "--check", "--anchors", anchors}, &out, env(src)); err != nil ||
+		!strings.Contains(out.String(), "anchors: OK: 1 anchors of") {
+		t.Fatalf("import-log --check --anchors: %v\n%s", err, out.String())
+	}
+
 	// A store that holds events: refused, nothing added.
 	err := run(ctx, []string{"import-log", "--from", file}, io.Discard, env(src))
 	if err == nil || !strings.Contains(err.Error(), "is not empty: its log ends at position") {
@@ -352,6 +360,9 @@ func TestImportLogRefuses(t *testing.T) {
 			}
 			if n := len(storeLog(t, dst)); n != 0 {
 				t.Fatalf("%d events written", n)
+			}
+			if err := run(ctx, []string{"import-log", "--from", f, "--check", "--anchors", anchors}, io.Discard, env(src)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("import-log --check of a %s file: %v", tc.name, err)
 			}
 			t.Logf("%v\n%s", err, out.String())
 		})

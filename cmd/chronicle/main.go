@@ -625,21 +625,9 @@ func verifyExportCmd(fs *flag.FlagSet, cfg app.Config, pubFile *string, stdout i
 	if fs.NArg() > 0 {
 		return errors.New(usage)
 	}
-	var pub ed25519.PublicKey
-	if *pubFile != "" {
-		b, err := os.ReadFile(*pubFile)
-		if err != nil {
-			return fmt.Errorf("--public-key: %w", err)
-		}
-		if pub, err = audit.ParsePublicKey(b); err != nil {
-			return fmt.Errorf("--public-key %s: %w", *pubFile, err)
-		}
-	} else {
-		key, err := audit.LoadKey(cfg.AuditKeyFile, cfg.DataDir, false)
-		if err != nil {
-			return fmt.Errorf("no public key to check the manifest with (give --public-key FILE): %w", err)
-		}
-		pub = key.Public().(ed25519.PublicKey)
+	pub, err := publicKey(*pubFile, cfg, "the manifest")
+	if err != nil {
+		return err
 	}
 	c, err := audit.VerifyExport(file, pub)
 	if err != nil {
@@ -657,4 +645,25 @@ func verifyExportCmd(fs *flag.FlagSet, cfg app.Config, pubFile *string, stdout i
 		fmt.Fprintf(stdout, "  %s\n", p)
 	}
 	return fmt.Errorf("the export %s does not match its signed manifest: %s", file, c.Problems[0])
+}
+
+// publicKey is the audit public key to check what with: the one in pubFile (--public-key), else
+// the public half of the configured audit key (never created here).
+func publicKey(pubFile string, cfg app.Config, what string) (ed25519.PublicKey, error) {
+	if pubFile != "" {
+		b, err := os.ReadFile(pubFile)
+		if err != nil {
+			return nil, fmt.Errorf("--public-key: %w", err)
+		}
+		pub, err := audit.ParsePublicKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("--public-key %s: %w", pubFile, err)
+		}
+		return pub, nil
+	}
+	key, err := audit.LoadKey(cfg.AuditKeyFile, cfg.DataDir, false)
+	if err != nil {
+		return nil, fmt.Errorf("no public key to check %s with (give --public-key FILE): %w", what, err)
+	}
+	return key.Public().(ed25519.PublicKey), nil
 }
