@@ -9,8 +9,8 @@
 //	{"trailer":{"events":N,"sha256":"…"}}                              the count and the SHA-256 of every line before it
 //
 // An event's data is written exactly as the store returned it (the bytes the audit chain hashes);
-// data holding a line break, which only whitespace outside its strings can be, is written as the
-// JSON string "dataText" instead. The hash of an event is the audit chain's value at its position
+// data holding a line break (which only whitespace outside its strings can be) or starting or
+// ending with whitespace is written as the JSON string "dataText" instead. The hash of an event is the audit chain's value at its position
 // (domain/auditchain) when the chain had sealed it; the events after the sealed head have none.
 // The trailer makes a truncated or cut file detectable even where no hash covers the events.
 //
@@ -100,7 +100,7 @@ func appendEvent(dst []byte, e eventstore.Event, hash *auditchain.Hash) ([]byte,
 	dst = append(dst, `,"occurredAt":"`...)
 	dst = e.OccurredAt.UTC().AppendFormat(dst, time.RFC3339Nano)
 	dst = append(dst, '"')
-	if bytes.ContainsAny(e.Data, "\r\n") || !json.Valid(e.Data) {
+	if !rawData(e.Data) {
 		dst = append(dst, `,"dataText":`...)
 		dst = appendString(dst, string(e.Data))
 	} else {
@@ -119,6 +119,17 @@ func appendEvent(dst []byte, e eventstore.Event, hash *auditchain.Hash) ([]byte,
 		dst = append(dst, '"')
 	}
 	return append(dst, "}\n"...), nil
+}
+
+// rawData reports whether data can be written as it is, as the value of "data", and read back
+// the same: valid JSON without a line break and without whitespace around it (a JSON decoder
+// hands over a value without the whitespace around it).
+func rawData(data []byte) bool {
+	if len(data) == 0 || bytes.ContainsAny(data, "\r\n") || !json.Valid(data) {
+		return false
+	}
+	space := func(c byte) bool { return c == ' ' || c == '\t' }
+	return !space(data[0]) && !space(data[len(data)-1])
 }
 
 func appendString(dst []byte, s string) []byte {
