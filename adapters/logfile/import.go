@@ -1,10 +1,12 @@
 package logfile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
@@ -108,4 +110,48 @@ func Import(ctx context.Context, store eventstore.Store, r io.Reader, o ImportOp
 		return res, fmt.Errorf("import-log: read the file: %w", err)
 	}
 	return res, flush()
+}
+
+// FirstDifference compares a log file with the log of store, event by event in order, and
+// returns the first event that the store holds otherwise than the file (its position in the file,
+// and what differs), or 0 when they are the same: why an imported log hashes to another chain.
+func FirstDifference(ctx context.Context, store eventstore.Store, r io.Reader) (uint64, string, error) {
+	var (
+		page  []eventstore.Event
+		after uint64
+		pos   uint64
+		what  string
+		rerr  error
+	)
+	err := scan(r, func(Header) {}, func(l *line, _ []byte) bool {
+		if len(page) == 0 {
+			if page, rerr = store.ReadAll(ctx, after, DefaultPageSize); rerr != nil {
+				return false
+			}
+			if len(page) == 0 {
+				pos, what = l.Position, "the store holds no event here"
+				return false
+			}
+			after = page[len(page)-1].Position
+		}
+		f, s := l.event(), page[0]
+		page = page[1:]
+		switch {
+		case f.Position != s.Position:
+			what = fmt.Sprintf("the event is at position %d in the store", s.Position)
+		case f.ID != s.ID || f.StreamID != s.StreamID || f.Version != s.Version || f.Type != s.Type:
+			what = fmt.Sprintf("the store holds event %s (%s, version %d of %s) here", s.ID, s.Type, s.Version, s.StreamID)
+		case !f.OccurredAt.Equal(s.OccurredAt):
+			what = fmt.Sprintf("the store keeps its time as %s, the file %s", s.OccurredAt.Format(time.RFC3339Nano), f.OccurredAt.Format(time.RFC3339Nano))
+		case !bytes.Equal(f.Data, s.Data):
+			what = fmt.Sprintf("the store keeps its data as %.60q…, the file as %.60q…", s.Data, f.Data)
+		case f.Metadata != s.Metadata:
+			what = "the store keeps its metadata otherwise"
+		default:
+			return true
+		}
+		pos = f.Position
+		return false
+	}, func(Trailer, auditchain.Hash, int64) {})
+	return pos, what, errors.Join(rerr, err)
 }

@@ -213,9 +213,24 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 			st.Hash, st.Position, time.Since(start).Round(time.Millisecond))
 		anchorsNote(stdout, s.Anchors, cfg.AuditAnchorDir)
 	} else {
-		why := "the target engine stores the data differently from the source's (for example PostgreSQL keeps it as jsonb)"
+		var why string
 		if res.Moved != 0 {
 			why = fmt.Sprintf("the event at position %d of the file is at position %d here", res.Moved, res.MovedTo)
+		} else {
+			f, err := open()
+			if err != nil {
+				return err
+			}
+			pos, what, err := logfile.FirstDifference(ctx, store, f)
+			f.Close()
+			switch {
+			case err != nil:
+				return fmt.Errorf("import-log: compare the imported log with the file: %w", err)
+			case pos != 0:
+				why = fmt.Sprintf("from position %d on, %s", pos, what)
+			default:
+				why = "the imported events are the file's, yet they hash otherwise"
+			}
 		}
 		fmt.Fprintf(stdout, "audit chain: recomputed over the imported log: head %s at position %d; the file's is %s at position %d: %s.\n"+
 			"  The chain covers positions and the bytes as stored, so it starts anew here: keep the file and the old anchors as the evidence of the log before the import.\n",
