@@ -79,7 +79,9 @@ commands:
   export-log --to FILE.jsonl.gz    the event log up to its head, with its audit chain values, as gzip'd JSON lines (any
                                    engine, while servers run; --to - writes to stdout)
   import-log --from FILE.jsonl.gz  verify such a file (trailer, positions, the chain recomputed) and write it into an
-                                   EMPTY event store, seal it into the audit chain, rebuild every read model
+                                   EMPTY event store, seal it into the audit chain, build every read model
+                                   (--no-read-models: the server builds them on start); --check [--anchors DIR
+                                   [--public-key FILE]] only verifies the file, and signed anchors against it
   version                          print the version
 
 configuration (environment; flags of the same name override):
