@@ -197,24 +197,9 @@ func (s *Sealer) readState(ctx context.Context, q querier) (State, error) {
 // transaction with the checkpoint, so a crash at any point leaves the chain and the checkpoint
 // in step.
 func (s *Sealer) Run(ctx context.Context, holder string) (int, error) {
-	ok, err := s.DB.TryLease(ctx, LeaseName, holder, s.Clock(), s.Lease)
+	n, ok, err := s.Seal(ctx, holder)
 	if err != nil || !ok {
-		return 0, err
-	}
-	n := 0
-	for {
-		k, err := s.sealPage(ctx)
-		n += k
-		if err != nil {
-			return n, err
-		}
-		if k < s.PageSize {
-			break
-		}
-		// A long catch-up renews the lease as it goes; losing it ends the run.
-		if ok, err := s.DB.TryLease(ctx, LeaseName, holder, s.Clock(), s.Lease); err != nil || !ok {
-			return n, err
-		}
+		return n, err
 	}
 	st, err := s.ReadState(ctx)
 	if err != nil {
@@ -229,6 +214,32 @@ func (s *Sealer) Run(ctx context.Context, holder string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// Seal seals the log up to its head, if holder gets the sealer's lease, and makes no anchor: it
+// returns the number of events sealed and whether it held the lease to the end (not: another
+// process holds it, or lost it on the way). import-log seals an imported log this way, so that
+// the first anchor of the new installation is made by its server, with its key.
+func (s *Sealer) Seal(ctx context.Context, holder string) (int, bool, error) {
+	ok, err := s.DB.TryLease(ctx, LeaseName, holder, s.Clock(), s.Lease)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	n := 0
+	for {
+		k, err := s.sealPage(ctx)
+		n += k
+		if err != nil {
+			return n, false, err
+		}
+		if k < s.PageSize {
+			return n, true, nil
+		}
+		// A long catch-up renews the lease as it goes; losing it ends the run.
+		if ok, err := s.DB.TryLease(ctx, LeaseName, holder, s.Clock(), s.Lease); err != nil || !ok {
+			return n, false, err
+		}
+	}
 }
 
 func (s *Sealer) due(st State) bool {

@@ -78,7 +78,7 @@ func Verify(ctx context.Context, store eventstore.Store, db *readmodels.DB, o Ve
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events := prefetch(ctx, in.From-1, func(ctx context.Context, after uint64) ([]eventstore.Event, uint64, error) {
+	events := Prefetch(ctx, in.From-1, func(ctx context.Context, after uint64) ([]eventstore.Event, uint64, error) {
 		events, err := store.ReadAll(ctx, after, o.PageSize)
 		if err != nil || len(events) == 0 {
 			return nil, after, err
@@ -105,8 +105,8 @@ func Verify(ctx context.Context, store eventstore.Store, db *readmodels.DB, o Ve
 			}
 		}
 	}
-	in.Sealed = prefetch(ctx, in.From-1, func(ctx context.Context, after uint64) ([]auditchain.Sealed, uint64, error) {
-		return readChain(ctx, db, after, uint64(head), o.PageSize)
+	in.Sealed = Prefetch(ctx, in.From-1, func(ctx context.Context, after uint64) ([]auditchain.Sealed, uint64, error) {
+		return ReadChain(ctx, db, after, uint64(head), o.PageSize)
 	})
 	rep, err := auditchain.Verify(in)
 	if err != nil {
@@ -141,8 +141,9 @@ func (e *NotSealedError) Error() string {
 	return fmt.Sprintf("position %d is not sealed: --from takes a position the chain covers (it is sealed up to %d)", e.Position, e.Head)
 }
 
-// readChain reads the chain rows after a position up to head.
-func readChain(ctx context.Context, db *readmodels.DB, after, head uint64, limit int) ([]auditchain.Sealed, uint64, error) {
+// ReadChain reads the chain rows after a position up to head, at most limit of them, and returns
+// the position to read on after.
+func ReadChain(ctx context.Context, db *readmodels.DB, after, head uint64, limit int) ([]auditchain.Sealed, uint64, error) {
 	rows, err := db.SQL.QueryContext(ctx, db.Q(`SELECT position, seq, hash FROM audit_chain WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`),
 		int64(after), int64(head), limit)
 	if err != nil {
@@ -166,10 +167,29 @@ func readChain(ctx context.Context, db *readmodels.DB, after, head uint64, limit
 	return out, after, rows.Err()
 }
 
-// prefetch is the sequence of what read returns page by page from after (each page returns the
+// SealedHead is the last chain row at or before a position (ok false: none, nothing sealed
+// there yet).
+func SealedHead(ctx context.Context, db *readmodels.DB, atOrBefore uint64) (s auditchain.Sealed, ok bool, err error) {
+	var pos, seq int64
+	var h []byte
+	err = db.SQL.QueryRowContext(ctx, db.Q(`SELECT position, seq, hash FROM audit_chain WHERE position <= ? ORDER BY position DESC LIMIT 1`),
+		int64(atOrBefore)).Scan(&pos, &seq, &h)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return s, false, nil
+	case err != nil:
+		return s, false, fmt.Errorf("read the audit chain: %w", err)
+	case len(h) != len(s.Hash):
+		return s, false, fmt.Errorf("audit chain at position %d: a hash of %d bytes", pos, len(h))
+	}
+	s.Position, s.Seq, s.Hash = uint64(pos), uint64(seq), auditchain.Hash(h)
+	return s, true, nil
+}
+
+// Prefetch is the sequence of what read returns page by page from after (each page returns the
 // position to continue after; an empty page ends it), read by a goroutine that keeps two pages
 // ahead of the consumer. It stops when the consumer stops or ctx ends.
-func prefetch[T any](ctx context.Context, after uint64, read func(ctx context.Context, after uint64) ([]T, uint64, error)) iter.Seq2[T, error] {
+func Prefetch[T any](ctx context.Context, after uint64, read func(ctx context.Context, after uint64) ([]T, uint64, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()

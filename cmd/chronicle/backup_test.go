@@ -178,19 +178,24 @@ func TestRestoreDrill(t *testing.T) {
 // readLog reads the whole event log of a data directory (no server running on it).
 func readLog(t *testing.T, dir string) []eventstore.Event {
 	t.Helper()
-	ctx := context.Background()
-	s, err := esqlite.Open(ctx, filepath.Join(dir, backup.EventsFile))
+	s, err := esqlite.Open(context.Background(), filepath.Join(dir, backup.EventsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	return readAll(t, s)
+}
+
+// readAll reads the whole log of a store.
+func readAll(t *testing.T, s eventstore.Store) []eventstore.Event {
+	t.Helper()
 	var all []eventstore.Event
 	for {
 		var after uint64
 		if len(all) > 0 {
 			after = all[len(all)-1].Position
 		}
-		page, err := s.ReadAll(ctx, after, 10_000)
+		page, err := s.ReadAll(context.Background(), after, 10_000)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,8 @@
 //	chronicle privacy rotate-master-key --new-key-file FILE  rewrap the data subjects' keys with a new master key
 //	chronicle backup [--to DIR]              an online backup of the embedded stores
 //	chronicle restore --from DIR --data-dir NEW_DIR  restore a backup into a new data directory
+//	chronicle export-log --to FILE.jsonl.gz  the event log with its audit chain as one file, while servers run
+//	chronicle import-log --from FILE.jsonl.gz  verify such a file and write it into an empty store, then rebuild
 //	chronicle version
 package main
 
@@ -78,6 +80,12 @@ commands:
   loadgen seed|drive               the load harness: seed leads, customers and users; drive a running server
   backup [--to DIR]                an online, consistent backup of the embedded (SQLite) stores, while servers run
   restore --from BACKUP --data-dir NEW_DIR  check a backup against its manifest and copy it into a new data directory
+  export-log --to FILE.jsonl.gz    the event log up to its head, with its audit chain values, as gzip'd JSON lines (any
+                                   engine, while servers run; --to - writes to stdout)
+  import-log --from FILE.jsonl.gz  verify such a file (trailer, positions, the chain recomputed) and write it into an
+                                   EMPTY event store, seal it into the audit chain, build every read model
+                                   (--no-read-models: the server builds them on start); --check [--anchors DIR
+                                   [--public-key FILE]] only verifies the file, and signed anchors against it
   version                          print the version
 
 configuration (environment; flags of the same name override):
@@ -143,6 +151,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return privacyCmd(ctx, rest, stdout, getenv)
 	case "restore":
 		return restoreCmd(ctx, rest, stdout, getenv)
+	case "export-log":
+		return exportLogCmd(ctx, rest, stdout, getenv)
+	case "import-log":
+		return importLogCmd(ctx, rest, stdout, getenv)
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -330,11 +342,7 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 		return err
 	}
 	defer a.Close()
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Engine.Run(runCtx) }()
-	defer func() { cancel(); <-done }()
-	<-a.Engine.Running()
+	defer runEngine(ctx, a)()
 	switch sub {
 	case "status":
 		if err := a.Engine.WaitLoaded(ctx); err != nil { // positions are known
@@ -358,51 +366,66 @@ func projectionsCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 		if len(names) == 0 {
 			return errors.New("usage: chronicle projections rebuild NAME|--all")
 		}
-		// All at once: each rebuild reads the log by itself and they share the machine; every
-		// one switches as soon as it has caught up.
-		start := time.Now()
-		var mu sync.Mutex
-		_, err := a.Engine.RebuildAll(ctx, names, func(n string, gen int) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(stdout, "rebuilt %s into generation %d in %s\n", n, gen, time.Since(start).Round(time.Millisecond))
-		})
-		if err != nil {
-			return err
-		}
-		// This process reads nothing any more: the superseded generations nobody else reads are
-		// dropped now; a serving process that still reads one drops it when it has followed the
-		// switch (see projections/engine/readers.go), so nothing here waits for it.
-		// This process's own reader record may still reach an old generation until its next
-		// renewal: try again for a few seconds before leaving it to a serving process.
-		remaining, err := a.Engine.ReleaseSuperseded(ctx)
-		left := func() bool {
-			for _, gens := range remaining {
-				if len(gens) > 0 {
-					return true
-				}
-			}
-			return false
-		}
-		for deadline := time.Now().Add(10 * time.Second); err == nil && left() && time.Now().Before(deadline); {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(250 * time.Millisecond):
-			}
-			remaining, err = a.Engine.ReleaseSuperseded(ctx)
-		}
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			if gens := remaining[n]; len(gens) > 0 {
-				fmt.Fprintf(stdout, "%s: generation %v still read by a serving process, which drops it after following the switch\n", n, gens)
-			}
-		}
-		return nil
+		return rebuildAll(ctx, a, names, stdout)
 	}
 	return fmt.Errorf("unknown projections command %q", sub)
+}
+
+// runEngine runs the projections of a in the background until the returned stop is called.
+func runEngine(ctx context.Context, a *app.App) (stop func()) {
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Engine.Run(runCtx) }()
+	<-a.Engine.Running()
+	return func() { cancel(); <-done }
+}
+
+// rebuildAll rebuilds the named projections into new generations (a's engine running) and
+// reports each one as it switches: chronicle projections rebuild, and import-log after the import.
+func rebuildAll(ctx context.Context, a *app.App, names []string, stdout io.Writer) error {
+	// All at once: each rebuild reads the log by itself and they share the machine; every
+	// one switches as soon as it has caught up.
+	start := time.Now()
+	var mu sync.Mutex
+	_, err := a.Engine.RebuildAll(ctx, names, func(n string, gen int) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(stdout, "rebuilt %s into generation %d in %s\n", n, gen, time.Since(start).Round(time.Millisecond))
+	})
+	if err != nil {
+		return err
+	}
+	// This process reads nothing any more: the superseded generations nobody else reads are
+	// dropped now; a serving process that still reads one drops it when it has followed the
+	// switch (see projections/engine/readers.go), so nothing here waits for it.
+	// This process's own reader record may still reach an old generation until its next
+	// renewal: try again for a few seconds before leaving it to a serving process.
+	remaining, err := a.Engine.ReleaseSuperseded(ctx)
+	left := func() bool {
+		for _, gens := range remaining {
+			if len(gens) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(10 * time.Second); err == nil && left() && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+		remaining, err = a.Engine.ReleaseSuperseded(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if gens := remaining[n]; len(gens) > 0 {
+			fmt.Fprintf(stdout, "%s: generation %v still read by a serving process, which drops it after following the switch\n", n, gens)
+		}
+	}
+	return nil
 }
 
 const usersUsage = "usage: chronicle users create-admin -username NAME (password from CHRONICLE_ADMIN_PASSWORD, or generated) | unlock USERNAME"
@@ -612,21 +635,9 @@ func verifyExportCmd(fs *flag.FlagSet, cfg app.Config, pubFile *string, stdout i
 	if fs.NArg() > 0 {
 		return errors.New(usage)
 	}
-	var pub ed25519.PublicKey
-	if *pubFile != "" {
-		b, err := os.ReadFile(*pubFile)
-		if err != nil {
-			return fmt.Errorf("--public-key: %w", err)
-		}
-		if pub, err = audit.ParsePublicKey(b); err != nil {
-			return fmt.Errorf("--public-key %s: %w", *pubFile, err)
-		}
-	} else {
-		key, err := audit.LoadKey(cfg.AuditKeyFile, cfg.DataDir, false)
-		if err != nil {
-			return fmt.Errorf("no public key to check the manifest with (give --public-key FILE): %w", err)
-		}
-		pub = key.Public().(ed25519.PublicKey)
+	pub, err := publicKey(*pubFile, cfg, "the manifest")
+	if err != nil {
+		return err
 	}
 	c, err := audit.VerifyExport(file, pub)
 	if err != nil {
@@ -644,4 +655,25 @@ func verifyExportCmd(fs *flag.FlagSet, cfg app.Config, pubFile *string, stdout i
 		fmt.Fprintf(stdout, "  %s\n", p)
 	}
 	return fmt.Errorf("the export %s does not match its signed manifest: %s", file, c.Problems[0])
+}
+
+// publicKey is the audit public key to check what with: the one in pubFile (--public-key), else
+// the public half of the configured audit key (never created here).
+func publicKey(pubFile string, cfg app.Config, what string) (ed25519.PublicKey, error) {
+	if pubFile != "" {
+		b, err := os.ReadFile(pubFile)
+		if err != nil {
+			return nil, fmt.Errorf("--public-key: %w", err)
+		}
+		pub, err := audit.ParsePublicKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("--public-key %s: %w", pubFile, err)
+		}
+		return pub, nil
+	}
+	key, err := audit.LoadKey(cfg.AuditKeyFile, cfg.DataDir, false)
+	if err != nil {
+		return nil, fmt.Errorf("no public key to check %s with (give --public-key FILE): %w", what, err)
+	}
+	return key.Public().(ed25519.PublicKey), nil
 }

@@ -32,6 +32,7 @@ type tail struct {
 	mu       sync.Mutex
 	segs     map[uint64][]eventstore.Event // by the position they follow
 	order    []uint64                      // keys of segs, oldest first
+	events   int                           // in segs
 	head     uint64
 	known    bool
 	live     bool
@@ -39,9 +40,14 @@ type tail struct {
 	lastRead time.Time
 }
 
-// tailSegments bounds the memory: the last 256 append transactions (each at most the group
-// commit's limits, and in practice a few events).
-const tailSegments = 256
+// tailSegments and tailMaxEvents bound the memory: the last 256 append transactions (in practice
+// a few events each), and no more than 4,000 events in all but the last transaction (bulk
+// appends such as import-log's write thousands a transaction: 256 of them held the whole
+// imported log, gigabytes, in memory).
+const (
+	tailSegments  = 256
+	tailMaxEvents = 4000
+)
 
 func newTail() *tail { return &tail{segs: map[uint64][]eventstore.Event{}} }
 
@@ -52,11 +58,15 @@ func (t *tail) appended(prev uint64, events []eventstore.Event) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.segs[prev]; !ok {
+	if old, ok := t.segs[prev]; !ok {
 		t.order = append(t.order, prev)
+	} else {
+		t.events -= len(old)
 	}
 	t.segs[prev] = events
-	for len(t.order) > tailSegments {
+	t.events += len(events)
+	for len(t.order) > tailSegments || (t.events > tailMaxEvents && len(t.order) > 1) {
+		t.events -= len(t.segs[t.order[0]])
 		delete(t.segs, t.order[0])
 		t.order = t.order[1:]
 	}

@@ -95,6 +95,22 @@ func TestTailAnswersOnlyWhatItCanProve(t *testing.T) {
 	if len(tl.segs) != tailSegments || len(tl.order) != tailSegments {
 		t.Fatalf("the tail holds %d segments, want %d", len(tl.segs), tailSegments)
 	}
+	// Bulk appends (thousands of events a transaction) are bounded by their events.
+	next := uint64(100 + tailSegments + 10)
+	for range 5 {
+		big := make([]uint64, 3000)
+		for i := range big {
+			big[i] = next + 1 + uint64(i)
+		}
+		tl.appended(next, tailEvents(big...))
+		next += 3000
+	}
+	if n := len(tl.segs); n != 1 || tl.events != 3000 || len(tl.order) != 1 {
+		t.Fatalf("after bulk appends the tail holds %d segments, %d events", n, tl.events)
+	}
+	if got, ok := tl.read(next-3000, 10, now); !ok || len(got) != 10 || got[0].Position != next-2999 {
+		t.Fatalf("read of the last bulk append = %v, %v", positionsOf(got), ok)
+	}
 }
 
 // Subscriptions of two processes appending concurrently to one log each deliver every event
