@@ -523,11 +523,11 @@ func openReadModels(ctx context.Context, cfg Config) (*readmodels.DB, error) {
 	return db, nil
 }
 
-// StoredLog is the event store as stored, below any decorator of a.Store: the bytes the audit
-// chain hashes, which chronicle export-log copies out and import-log writes back. Today it is
-// a.Store itself; a decorator of a.Store (one that transforms the data on its way in and out)
-// must leave this one undecorated.
-func (a *App) StoredLog() eventstore.Store { return a.Store }
+// StoredLog is the event store as stored, below the personal-data decorator of a.Store: the
+// bytes the audit chain hashes (personal values as ciphertext), which chronicle export-log copies
+// out and import-log writes back. The subject keys that open those values are not in it: they
+// stay in the key store (keys.db, privacy_keys), which a backup carries.
+func (a *App) StoredLog() eventstore.Store { return a.RawStore }
 
 // EnsureAdmin creates the first administrator when there is none. It returns the password it
 // generated (empty when the configured one was used or the admin already existed).
