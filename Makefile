@@ -43,7 +43,10 @@ web/dist/index.html: $(WEB_SOURCES)
 # without the race detector (which would make its 5,000 commands per engine take minutes), the disk
 # footprint test and the 100,000-row import error report (bounded memory); then the UI's component and end-to-end tests (web/run-tests.sh:
 # npm ci, build, Vitest, playwright-core driving Debian's Chromium against a real chronicle serve;
-# it installs chromium with apt-get when it is missing and it runs as root).
+# it installs chromium with apt-get when it is missing and it runs as root). A test of one engine
+# runs only in that engine's pass (pgtest.Engine), and a few CPU-bound tests without concurrency
+# worth watching (XLSX bombs, large files, seeding) skip under the race detector and run in the
+# second pass (pgtest.NotUnderRace).
 test:
 	CHRONICLE_TEST_ENGINES=postgres $(GO) test -race -count=1 -timeout 60m -skip '^(TestSignInFloodKeepsMemoryAndHealth|TestDiskFootprint|TestImportErrorReportOf100000Rows)$$' ./...
 	CHRONICLE_TEST_ENGINES=sqlite $(GO) test -count=1 -timeout 30m -skip '^(TestSignInFloodKeepsMemoryAndHealth|TestDiskFootprint|TestImportErrorReportOf100000Rows)$$' ./...

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/backup"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 )
 
 // TestScheduledBackups: a server whose clock comes to the scheduled time (02:00 in the
@@ -22,6 +23,7 @@ import (
 // writes nothing; a process that does not get the lease writes nothing; after a successful
 // backup only the newest Backup.Keep remain.
 func TestScheduledBackups(t *testing.T) {
+	pgtest.Engine(t, "sqlite") // embedded stores
 	sh, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/lead"
 	"github.com/chronicle-crm/chronicle/projections/projtest"
@@ -21,6 +22,7 @@ import (
 func TestRebuildAllWithFewerConnectionsThanRunners(t *testing.T) {
 	for _, readers := range []int{2, 3} {
 		t.Run(fmt.Sprintf("%d connections", readers), func(t *testing.T) {
+			pgtest.Engine(t, "sqlite")
 			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			a, err := app.Open(ctx, app.Config{DataDir: t.TempDir(), SQLiteReaders: readers}, slog.New(slog.DiscardHandler))

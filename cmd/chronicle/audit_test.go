@@ -45,6 +45,7 @@ func TestAuditCommands(t *testing.T) {
 	}
 	for name, vars := range engines {
 		t.Run(name, func(t *testing.T) {
+			pgtest.Engine(t, name)
 			ctx := context.Background()
 			m, events := vars(t)
 			e := env(m)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/backup"
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 )
 
@@ -29,6 +30,7 @@ import (
 // that head; every create acknowledged before the backup started is there. A backup with one byte
 // changed is refused by restore.
 func TestRestoreDrill(t *testing.T) {
+	pgtest.Engine(t, "sqlite")
 	const password = "Restore-drill-cedar-2026"
 	root := t.TempDir()
 	source, restored := filepath.Join(root, "data"), filepath.Join(root, "restored")

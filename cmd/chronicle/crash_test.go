@@ -31,6 +31,7 @@ func TestKilledDuringCreatesLosesNothingAcknowledged(t *testing.T) {
 	}
 	for name, setup := range setups {
 		t.Run(name, func(t *testing.T) {
+			pgtest.Engine(t, name)
 			t.Parallel()
 			env := serverEnv(append(setup(t), "CHRONICLE_ADMIN_PASSWORD="+password, "CHRONICLE_LOG_LEVEL=warn")...)
 

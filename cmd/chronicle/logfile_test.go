@@ -171,6 +171,7 @@ func readModelCounts(t *testing.T, m map[string]string) map[string]int64 {
 func TestExportLogImportLog(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
+			pgtest.Engine(t, engine)
 			ctx := context.Background()
 			src := logEnv(t, engine)
 			var out bytes.Buffer
@@ -296,6 +297,7 @@ func copyAnchors(t *testing.T, src, dst map[string]string) {
 // with one byte of an event's data changed, a line deleted, two lines swapped, or cut short; it
 // names the first position that differs and how.
 func TestImportLogRefuses(t *testing.T) {
+	pgtest.Engine(t, "sqlite")
 	ctx := context.Background()
 	src := logEnv(t, "sqlite")
 	if err := run(ctx, []string{"loadgen", "seed", "-leads", "40", "-customers", "10", "-sales", "2"}, io.Discard, env(src)); err != nil {

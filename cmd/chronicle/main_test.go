@@ -97,6 +97,7 @@ func TestUnlockCommand(t *testing.T) {
 	}
 	for name, vars := range engines {
 		t.Run(name, func(t *testing.T) {
+			pgtest.Engine(t, name)
 			ctx := context.Background()
 			m := vars(t)
 			m["CHRONICLE_ADMIN_PASSWORD"] = "Only-admin-2026"
@@ -249,6 +250,7 @@ func TestPoolSizeConfiguration(t *testing.T) {
 // TestProjectionsRebuildAll: `projections rebuild --all` rebuilds every projection, and with no
 // server reading the old generations it drops them itself before it returns (no fixed wait).
 func TestProjectionsRebuildAll(t *testing.T) {
+	pgtest.Engine(t, "sqlite")
 	dir := t.TempDir()
 	e := env(map[string]string{"CHRONICLE_DATA_DIR": dir, "CHRONICLE_ADMIN_PASSWORD": "Data-lantern-2026!"})
 	if err := run(context.Background(), []string{"users", "create-admin"}, &bytes.Buffer{}, e); err != nil {

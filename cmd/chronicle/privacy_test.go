@@ -25,6 +25,7 @@ func TestRotateMasterKey(t *testing.T) {
 	}
 	for name, vars := range engines {
 		t.Run(name, func(t *testing.T) {
+			pgtest.Engine(t, name)
 			ctx := context.Background()
 			keyDir := t.TempDir()
 			write := func(name, hexDigit string) string {

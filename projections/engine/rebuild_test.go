@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/commands/leadcmd"
 	"github.com/chronicle-crm/chronicle/domain/lead"
@@ -231,6 +232,7 @@ func TestSupersededGenerationIsDroppedWhenNoProcessReadsIt(t *testing.T) {
 // After a rebuild of every projection on SQLite the read-model file is no larger than before:
 // the superseded generation's pages are given back (incremental auto-vacuum).
 func TestSQLiteFileDoesNotGrowAfterRebuild(t *testing.T) {
+	pgtest.Engine(t, "sqlite")
 	seeded := projtest.Seed(t, projtest.BenchBackends()[0], 2000, 3000)
 	path := filepath.Join(t.TempDir(), "read.db")
 	db, err := rsqlite.Open(context.Background(), path)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/chronicle-crm/chronicle/adapters/httpapi/tabular"
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/commands/dataimport"
 )
 
@@ -62,6 +63,7 @@ func rowsXML(n int, cell string) func(io.Writer) {
 // TestXLSXBombIsRefusedFromTheDirectory: a workbook that unpacks to more than 100 times its size
 // is refused before anything is unpacked.
 func TestXLSXBombIsRefusedFromTheDirectory(t *testing.T) {
+	pgtest.NotUnderRace(t)
 	bomb := workbook(t, rowsXML(1_500_000, `<c t="inlineStr"><is><t>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</t></is></c>`), nil)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -85,6 +87,7 @@ func TestXLSXBombIsRefusedFromTheDirectory(t *testing.T) {
 // TestXLSXIsReadAsAStream: a sheet of many rows is read one row at a time: the heap never holds
 // more than a small part of what the sheet unpacks to.
 func TestXLSXIsReadAsAStream(t *testing.T) {
+	pgtest.NotUnderRace(t)
 	const n = 250_000
 	file := workbook(t, rowsXML(n, `<c r="B1" t="s"><v>0</v></c><c><v>13800138000</v></c>`), func(w io.Writer) {
 		_, _ = io.WriteString(w, `<sst><si><r><t>星河</t></r><r><t>科技</t></r><rPh><t>ほし</t></rPh></si></sst>`)
@@ -130,6 +133,7 @@ func TestXLSXIsReadAsAStream(t *testing.T) {
 // TestXLSXSharedStringsAreBounded: a shared-string table of many empty strings (small XML, a
 // string header each in memory) is refused, not held.
 func TestXLSXSharedStringsAreBounded(t *testing.T) {
+	pgtest.NotUnderRace(t)
 	file := workbook(t, rowsXML(1, `<c t="s"><v>0</v></c>`), func(w io.Writer) {
 		_, _ = io.WriteString(w, `<sst>`)
 		_, _ = io.WriteString(w, strings.Repeat("<si/>", 1_200_000))

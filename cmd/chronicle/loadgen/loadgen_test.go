@@ -143,6 +143,7 @@ func seedAndCheck(t *testing.T, cfg app.Config) string {
 // drives every operation as the administrator and as sales users for 3 s (and on until each ran
 // three times, for slow machines and the race detector): no errors, and every operation ran.
 func TestSeedAndDriveSQLite(t *testing.T) {
+	pgtest.Engine(t, "sqlite")
 	cfg := app.Config{DataDir: t.TempDir(), AdminPassword: adminPassword}
 	base := seedAndCheck(t, cfg)
 	var mix []string
@@ -177,6 +178,7 @@ func TestSeedAndDriveSQLite(t *testing.T) {
 
 // TestSeedPostgres: the same seed on PostgreSQL stores.
 func TestSeedPostgres(t *testing.T) {
+	pgtest.Engine(t, "postgres")
 	url := pgtest.URL(t)
 	seedAndCheck(t, app.Config{DataDir: t.TempDir(), EventStore: "postgres", ReadModels: "postgres", PostgresURL: url,
 		AdminPassword: adminPassword})
