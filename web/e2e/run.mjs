@@ -153,9 +153,23 @@ const browser = await chromium.launch({
 const axeSource = readFileSync(join(web, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const desktop = { viewport: { width: 1366, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
 const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+// trouble: the API answers of 400 and over, console errors and uncaught exceptions of every page,
+// the latest of which a failed step prints (CI keeps only the log)
+const trouble = [];
+function note(line) {
+  trouble.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  if (trouble.length > 200) trouble.shift();
+}
 async function context(opts = desktop) {
   const ctx = await browser.newContext({ ...opts, baseURL: base });
   ctx.setDefaultTimeout(15000);
+  ctx.on('page', (p) => {
+    p.on('response', (r) => {
+      if (r.status() >= 400) void r.text().then((b) => note(`${r.status()} ${r.request().method()} ${r.url()} ${b.slice(0, 300)}`), () => note(`${r.status()} ${r.url()}`));
+    });
+    p.on('console', (m) => m.type() === 'error' && note(`console: ${m.text().slice(0, 300)}`));
+    p.on('pageerror', (e) => note(`page error: ${String(e?.stack ?? e).slice(0, 500)}`));
+  });
   return ctx;
 }
 
@@ -171,6 +185,7 @@ async function step(name, fn) {
   } catch (e) {
     results.push({ name, ok: false, error: String(e?.stack ?? e) });
     console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split('\n').slice(0, 40).join('\n     ')}`);
+    console.log(`     the latest API errors, console errors and page errors:\n       ${trouble.slice(-25).join('\n       ') || '(none)'}`);
     // CI keeps only this log: say where each page was and what it showed
     for (const [i, pg] of browser.contexts().flatMap((c) => c.pages()).entries()) {
       await pg.screenshot({ path: join(tmpdir(), `e2e-fail-${results.length}-${i}.png`) }).catch(() => {});
