@@ -143,7 +143,7 @@ func (s *Service) Route(ctx context.Context, kind string, submitter uuid.UUID, a
 			}
 			who[i] = []uuid.UUID{sup}
 		case approval.DepartmentHead:
-			dept := uuid.Nil
+			var dept uuid.UUID
 			if d.DepartmentID != "" {
 				dept, _ = uuid.Parse(d.DepartmentID)
 			} else if dept, err = s.org.DepartmentOf(ctx, submitter); err != nil {

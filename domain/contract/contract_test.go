@@ -50,12 +50,12 @@ func code(err error) string {
 
 func draft(t *testing.T) *contract.Contract {
 	t.Helper()
-	c, err := contract.New(uuid.New(), "HT-202611-0001", contract.Fields{Name: "年度服务合同", CustomerID: customerID, StartsOn: "2026-12-01", EndsOn: "2027-11-30"},
+	_, err := contract.New(uuid.New(), "HT-202611-0001", contract.Fields{Name: "年度服务合同", CustomerID: customerID, StartsOn: "2026-12-01", EndsOn: "2027-11-30"},
 		[]lineitem.Input{{ProductID: productID, ProductName: "服务", Quantity: "3", UnitPrice: "4999.995", Discount: "0"}}, sales, sales, t0)
 	if code(err) != money.CodeTooManyDecimals {
 		t.Fatalf("a price with three decimals: %v", err)
 	}
-	c, err = contract.New(uuid.New(), "HT-202611-0001", contract.Fields{Name: "年度服务合同", CustomerID: customerID, StartsOn: "2026-12-01", EndsOn: "2027-11-30"},
+	c, err := contract.New(uuid.New(), "HT-202611-0001", contract.Fields{Name: "年度服务合同", CustomerID: customerID, StartsOn: "2026-12-01", EndsOn: "2027-11-30"},
 		[]lineitem.Input{{ProductID: productID, ProductName: "服务", Quantity: "3", UnitPrice: "4999.99", Discount: "10"}}, sales, sales, t0)
 	if err != nil {
 		t.Fatal(err)

@@ -212,9 +212,7 @@ func TestRehydrateEqualsLive(t *testing.T) {
 	_ = tk.AddItem(uuid.New(), "a", other, at)
 	_ = tk.Comment(uuid.New(), "c", worker, at)
 	var history []event.Event
-	for _, e := range tk.Changes() {
-		history = append(history, e)
-	}
+	history = append(history, tk.Changes()...)
 	back, err := Rehydrate(tk.ID(), history)
 	if err != nil {
 		t.Fatal(err)

@@ -422,7 +422,6 @@ func amtOf(s string) money.Amount {
 // expected is the statistics recomputed from the aggregates.
 type expected struct {
 	payables            []*finance.Payable // live ones
-	deleted             int
 	ledgers             map[uuid.UUID]*finance.Ledger
 	contracts           map[uuid.UUID]*contract.Contract
 	confirmed, reversed int

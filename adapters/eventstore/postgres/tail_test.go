@@ -173,7 +173,7 @@ func TestTailDeliversWhatTheDatabaseHolds(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	want, err := b.ReadAll(context.Background(), 0, 10*total)
+	viaTail, err := b.ReadAll(context.Background(), 0, 10*total)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,8 +182,12 @@ func TestTailDeliversWhatTheDatabaseHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	if want, err = fresh.ReadAll(ctx, 0, 10*total); err != nil || len(want) != total {
+	want, err := fresh.ReadAll(ctx, 0, 10*total)
+	if err != nil || len(want) != total {
 		t.Fatalf("the database holds %d events (%v), want %d", len(want), err, total)
+	}
+	if !reflect.DeepEqual(viaTail, want) {
+		t.Fatal("a read through the store that kept the tail differs from a read from the database")
 	}
 	for name, ch := range map[string]<-chan []eventstore.Event{"a": gotA, "b": gotB} {
 		got := <-ch

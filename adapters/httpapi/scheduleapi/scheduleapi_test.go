@@ -247,7 +247,7 @@ func TestScheduleReminders(t *testing.T) {
 			ctx := t.Context()
 			admin := h.Login("admin", apitest.AdminPassword)
 			dept := h.Must(h.Do("POST", "/api/v1/departments", admin, map[string]any{"name": "销售一部"}), 201).Body["id"].(string)
-			wangID, wang := h.CreateUser(admin, "wang.sales", "sales", dept)
+			wangID, _ := h.CreateUser(admin, "wang.sales", "sales", dept)
 			start := clock.Now().Add(2 * time.Hour).Truncate(time.Minute)
 			e := h.Must(h.Do("POST", "/api/v1/schedules", admin, map[string]any{"title": "周会", "start": start.Format(time.RFC3339),
 				"end": start.Add(time.Hour).Format(time.RFC3339), "recurrence": "FREQ=DAILY;COUNT=2", "reminders": []int{15, 60},
@@ -272,7 +272,7 @@ func TestScheduleReminders(t *testing.T) {
 			clock.Advance(48 * time.Hour)
 			run(0)
 			admin = h.Login("admin", apitest.AdminPassword) // the sessions ran out in three days
-			wang = h.Login("wang.sales", apitest.PasswordOf("wang.sales"))
+			wang := h.Login("wang.sales", apitest.PasswordOf("wang.sales"))
 			got := h.Must(h.Do("GET", path, admin, nil, "X-Chronicle-Min-Position", h.Head()), 200)
 			if got.Header.Get("ETag") != `"1"` {
 				t.Fatalf("reminders moved the version: ETag %s", got.Header.Get("ETag"))

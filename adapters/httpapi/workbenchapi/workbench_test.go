@@ -75,9 +75,9 @@ func TestWorkbench(t *testing.T) {
 			sales := h.Must(h.Do("POST", "/api/v1/departments", admin, map[string]any{"name": "销售部"}), 201).Body["id"].(string)
 			north := h.Must(h.Do("POST", "/api/v1/departments", admin, map[string]any{"name": "华北区", "parentId": sales}), 201).Body["id"].(string)
 			south := h.Must(h.Do("POST", "/api/v1/departments", admin, map[string]any{"name": "华南区"}), 201).Body["id"].(string)
-			_, li := h.CreateUser(admin, "li.manager", "manager", sales)
+			h.CreateUser(admin, "li.manager", "manager", sales)
 			zhaoID, zhao := h.CreateUser(admin, "zhao.sales", "sales", north)
-			_, qian := h.CreateUser(admin, "qian.sales", "sales", south)
+			h.CreateUser(admin, "qian.sales", "sales", south)
 			// Pool rule: 10 days without a follow-up.
 			h.Must(h.Do("PATCH", "/api/v1/settings", admin, map[string]any{"customerPool": map[string]any{"rules": map[string]any{"noFollowUpDays": 10}}}), 200)
 
@@ -86,7 +86,7 @@ func TestWorkbench(t *testing.T) {
 			clock.Advance(7 * 24 * time.Hour)
 			// (the sessions have expired meanwhile)
 			admin = h.Login("admin", apitest.AdminPassword)
-			li, zhao, qian = h.Login("li.manager", apitest.PasswordOf("li.manager")), h.Login("zhao.sales", apitest.PasswordOf("zhao.sales")),
+			li, zhao, qian := h.Login("li.manager", apitest.PasswordOf("li.manager")), h.Login("zhao.sales", apitest.PasswordOf("zhao.sales")),
 				h.Login("qian.sales", apitest.PasswordOf("qian.sales"))
 
 			sh, _ := time.LoadLocation("Asia/Shanghai")
