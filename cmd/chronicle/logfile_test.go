@@ -20,6 +20,7 @@ import (
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/logfile"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
+	"github.com/chronicle-crm/chronicle/adapters/privacy"
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
@@ -221,6 +222,7 @@ func TestExportLogImportLog(t *testing.T) {
 
 			// Into a fresh installation: the same events at the same positions, the same chain.
 			dst := logEnv(t, engine)
+			sameMasterKey(src, dst)
 			out.Reset()
 			if err := run(ctx, []string{"import-log", "--from", during}, &out, env(dst)); err != nil {
 				t.Fatalf("import-log: %v\n%s", err, out.String())
@@ -243,6 +245,7 @@ func TestExportLogImportLog(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst2 := logEnv(t, engine)
+			sameMasterKey(src, dst2)
 			out.Reset()
 			if err := run(ctx, []string{"import-log", "--from", whole}, &out, env(dst2)); err != nil {
 				t.Fatalf("import-log: %v\n%s", err, out.String())
@@ -262,6 +265,7 @@ func TestExportLogImportLog(t *testing.T) {
 				return
 			}
 			pg := logEnv(t, "postgres")
+			sameMasterKey(src, pg)
 			out.Reset()
 			if err := run(ctx, []string{"import-log", "--from", whole, "--no-read-models"}, &out, env(pg)); err != nil ||
 				!strings.Contains(out.String(), "audit chain: recomputed over the imported log") || !strings.Contains(out.String(), "the store keeps its data as") {
@@ -274,6 +278,12 @@ func TestExportLogImportLog(t *testing.T) {
 			t.Logf("SQLite into PostgreSQL: %s", out.String())
 		})
 	}
+}
+
+// sameMasterKey points dst's CHRONICLE_MASTER_KEY_FILE at src's master key (the master key that
+// wraps the subject keys export-log writes beside the log).
+func sameMasterKey(src, dst map[string]string) {
+	dst["CHRONICLE_MASTER_KEY_FILE"] = filepath.Join(src["CHRONICLE_DATA_DIR"], privacy.MasterKeyFileName)
 }
 
 // copyAnchors gives the target the source's audit key and anchor files.
@@ -313,7 +323,7 @@ func TestImportLogRefuses(t *testing.T) {
 
 	// To stdout: the same file.
 	var piped bytes.Buffer
-	if err := run(ctx, []string{"export-log", "--to", "-"}, &piped, env(src)); err != nil {
+	if err := run(ctx, []string{"export-log", "--to", "-", "--no-keys"}, &piped, env(src)); err != nil {
 		t.Fatal(err)
 	}
 	if s, err := logfile.Check(&piped); err != nil || s.Events != uint64(head) {

@@ -81,11 +81,15 @@ commands:
   backup [--to DIR]                an online, consistent backup of the embedded (SQLite) stores, while servers run
   restore --from BACKUP --data-dir NEW_DIR  check a backup against its manifest and copy it into a new data directory
   export-log --to FILE.jsonl.gz    the event log up to its head, with its audit chain values, as gzip'd JSON lines (any
-                                   engine, while servers run; --to - writes to stdout)
+                                   engine, while servers run; --to - writes to stdout), and the data subjects' keys,
+                                   wrapped by the master key, beside it (FILE.jsonl.gz.keys.jsonl.gz, --keys-to FILE;
+                                   --no-keys: none)
   import-log --from FILE.jsonl.gz  verify such a file (trailer, positions, the chain recomputed) and write it into an
                                    EMPTY event store, seal it into the audit chain, build every read model
                                    (--no-read-models: the server builds them on start); --check [--anchors DIR
-                                   [--public-key FILE]] only verifies the file, and signed anchors against it
+                                   [--public-key FILE]] only verifies the file, and signed anchors against it; the
+                                   subjects' keys from the keys file beside it (--keys FILE), under the source's
+                                   master key (CHRONICLE_MASTER_KEY_FILE); --without-keys: personal values read erased
   version                          print the version
 
 configuration (environment; flags of the same name override):
