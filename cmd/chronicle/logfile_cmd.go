@@ -334,7 +334,6 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	// 4. The read models: what a server would do on its first start on the imported log (every
 	// projection catches up from position 0 in its fresh tables), done now; or, when the read
 	// models held projections of another log, what chronicle projections rebuild --all does.
-	start = time.Now()
 	switch {
 	case *noReadModels && stale > 0:
 		fmt.Fprintf(stdout, "import-log: done: %d events; the read models hold projections of another log: run chronicle projections rebuild --all before serving\n", res.Events)
@@ -343,17 +342,14 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		fmt.Fprintf(stdout, "import-log: done: %d events; the server builds the read models from the log on its first start\n", res.Events)
 		return chainErr
 	}
-	defer runEngine(ctx, a)()
 	if stale > 0 {
+		defer runEngine(ctx, a)()
 		fmt.Fprintf(stdout, "the read models hold projections of another log (%d checkpoints past position 0): rebuilding every one\n", stale)
 		if err := rebuildAll(ctx, a, a.Engine.Names(), stdout); err != nil {
 			return fmt.Errorf("import-log: rebuild the read models: %w", err)
 		}
-	} else {
-		if err := a.Engine.WaitFor(ctx, res.Head, a.Engine.Names()...); err != nil {
-			return fmt.Errorf("import-log: build the read models: %w", err)
-		}
-		fmt.Fprintf(stdout, "built every read model (%d projections) from the imported log in %s\n", len(a.Engine.Names()), time.Since(start).Round(time.Millisecond))
+	} else if err := buildReadModels(ctx, a, res.Head, stdout); err != nil {
+		return fmt.Errorf("import-log: build the read models: %w", err)
 	}
 	fmt.Fprintf(stdout, "import-log: done: %d events, read models built; start chronicle serve with this configuration\n", res.Events)
 	return chainErr
@@ -410,6 +406,18 @@ func logHoldsCiphertext(file string) (bool, error) {
 		return false, fmt.Errorf("import-log: %s: %w", file, err)
 	}
 	return false, nil
+}
+
+// buildReadModels builds fresh read models from a's log up to head, as a server does on its
+// first start (import-log, migrate).
+func buildReadModels(ctx context.Context, a *app.App, head uint64, stdout io.Writer) error {
+	start := time.Now()
+	defer runEngine(ctx, a)()
+	if err := a.Engine.WaitFor(ctx, head, a.Engine.Names()...); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "built every read model (%d projections) from the log in %s\n", len(a.Engine.Names()), time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // anchorsNote tells which anchor files the imported log records that the anchor directory lacks.

@@ -40,8 +40,8 @@ func logEnv(t *testing.T, engine string) map[string]string {
 	return m
 }
 
-// storeLog reads the whole event log of an installation.
-func storeLog(t *testing.T, m map[string]string) []eventstore.Event {
+// rawStore opens an installation's event store as stored (below the personal-data decorator).
+func rawStore(t *testing.T, m map[string]string) eventstore.Store {
 	t.Helper()
 	ctx := context.Background()
 	var s eventstore.Store
@@ -54,6 +54,13 @@ func storeLog(t *testing.T, m map[string]string) []eventstore.Event {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// storeLog reads the whole event log of an installation.
+func storeLog(t *testing.T, m map[string]string) []eventstore.Event {
+	t.Helper()
+	s := rawStore(t, m)
 	defer s.Close()
 	return readAll(t, s)
 }

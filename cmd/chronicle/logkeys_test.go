@@ -13,8 +13,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/chronicle-crm/chronicle/adapters/eventstore/postgres"
-	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/privacy"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	dp "github.com/chronicle-crm/chronicle/domain/privacy"
@@ -25,17 +23,13 @@ import (
 func decorated(t *testing.T, m map[string]string) (*privacy.Store, dp.KeyStore, func()) {
 	t.Helper()
 	ctx := context.Background()
-	var raw eventstore.Store
+	raw := rawStore(t, m)
 	var keys *privacy.Keys
 	var err error
 	if m["CHRONICLE_EVENTSTORE"] == "postgres" {
-		if raw, err = postgres.Open(ctx, m["CHRONICLE_POSTGRES_URL"]); err == nil {
-			keys, err = privacy.OpenPostgres(ctx, m["CHRONICLE_POSTGRES_URL"])
-		}
+		keys, err = privacy.OpenPostgres(ctx, m["CHRONICLE_POSTGRES_URL"])
 	} else {
-		if raw, err = esqlite.Open(ctx, filepath.Join(m["CHRONICLE_DATA_DIR"], "events.db")); err == nil {
-			keys, err = privacy.OpenSQLite(ctx, m["CHRONICLE_DATA_DIR"])
-		}
+		keys, err = privacy.OpenSQLite(ctx, m["CHRONICLE_DATA_DIR"])
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +62,30 @@ func leadField(t *testing.T, data []byte, name string) (id, value string) {
 	return d.LeadID, d.Fields[name]
 }
 
+// eraseSecondLead destroys the key of the second lead an installation's log creates, and answers
+// the events that created the first (kept) and the second (erased) lead.
+func eraseSecondLead(t *testing.T, m map[string]string) (kept, erased eventstore.Event) {
+	t.Helper()
+	for _, e := range storeLog(t, m) {
+		if e.Type != "lead.created.v1" {
+			continue
+		}
+		if kept.Type == "" {
+			kept = e
+		} else {
+			erased = e
+			break
+		}
+	}
+	erasedID, _ := leadField(t, erased.Data, "name")
+	_, keys, closeAll := decorated(t, m)
+	defer closeAll()
+	if err := keys.Destroy(context.Background(), dp.KindLead, uuid.MustParse(erasedID), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return kept, erased
+}
+
 // TestExportLogImportLogKeys: export-log writes the subjects' keys (wrapped) beside the log and
 // import-log writes them into the target's key store: a seeded lead's name and mobile read back in
 // clear there, an erased lead stays erased. A target with another master key is refused before
@@ -80,24 +98,7 @@ func TestExportLogImportLogKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Erase one lead (its key destroyed) before the export.
-	var kept, erased eventstore.Event
-	for _, e := range clearLog(t, src) {
-		if e.Type != "lead.created.v1" {
-			continue
-		}
-		if kept.Type == "" {
-			kept = e
-		} else {
-			erased = e
-			break
-		}
-	}
-	erasedID, _ := leadField(t, erased.Data, "name")
-	_, keys, closeAll := decorated(t, src)
-	if err := keys.Destroy(ctx, dp.KindLead, uuid.MustParse(erasedID), time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	closeAll()
+	kept, erased := eraseSecondLead(t, src)
 	source := clearLog(t, src)
 
 	dir := t.TempDir()
