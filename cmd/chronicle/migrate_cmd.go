@@ -21,6 +21,9 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/logfile"
 	"github.com/chronicle-crm/chronicle/adapters/privacy"
+	"github.com/chronicle-crm/chronicle/commands/access"
+	"github.com/chronicle-crm/chronicle/domain/auditchain"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	dp "github.com/chronicle-crm/chronicle/domain/privacy"
 )
 
@@ -152,7 +155,8 @@ func encryptPersonalDataCmd(ctx context.Context, args []string, stdout io.Writer
 		res.Events, from, to, len(erased), took.Round(time.Millisecond), float64(res.Events)/max(took.Seconds(), 1e-9))
 
 	// 3. The target's chain, sealed afresh; the mapping recorded.
-	if _, ok, err := dst.Sealer.Seal(ctx, "migrate-"+uuid.NewString()); err != nil {
+	holder := "migrate-" + uuid.NewString() // the sealer's lease: the same holder seals twice
+	if _, ok, err := dst.Sealer.Seal(ctx, holder); err != nil {
 		return fmt.Errorf("migrate: seal the target's log: %w", err)
 	} else if !ok {
 		return errors.New("migrate: a server holds the target's audit sealer lease: stop it and migrate into a new target")
@@ -169,9 +173,35 @@ func encryptPersonalDataCmd(ctx context.Context, args []string, stdout io.Writer
 	}
 	fmt.Fprintf(stdout, "mapping: %s (sha256 %s): source chain head %s at position %d -> target chain head %s at position %d\n",
 		file, sum, m.SourceChain.Hash, m.SourceChain.Position, m.TargetChain.Hash, m.TargetChain.Position)
+	// The migration recorded in the target's log (audit.migrated.v1), after the copied events,
+	// and sealed with them.
+	rec := auditchain.Migrated{Migration: m.Migration, Source: from, SourcePosition: sst.Position, SourceEvents: sst.Seq, SourceHash: sst.Hash,
+		Events: res.Events, MappingFile: filepath.Base(file), MappingSHA256: sum}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if _, err := dst.Store.Append(ctx, auditchain.MigrationStream, eventstore.NoStream, []eventstore.EventData{{ID: uuid.Must(uuid.NewV7()),
+		Type: rec.EventType(), OccurredAt: m.At, Data: data, Metadata: eventstore.Metadata{ActorID: access.System.ID.String(), ActorName: access.System.Name,
+			Command: "migrate." + m.Migration, RequestID: "migrate", CorrelationID: uuid.NewString()}}}); err != nil {
+		return fmt.Errorf("migrate: record the migration in the target's log: %w", err)
+	}
+	if _, ok, err := dst.Sealer.Seal(ctx, holder); err != nil {
+		return fmt.Errorf("migrate: seal the target's log: %w", err)
+	} else if !ok {
+		return errors.New("migrate: a server took the target's audit sealer lease: stop it")
+	}
+	if tst, err = dst.Sealer.ReadState(ctx); err != nil {
+		return err
+	}
+	if tst.Position <= res.Head {
+		return fmt.Errorf("migrate: the target's chain ends at position %d, before the migration's record", tst.Position)
+	}
+	fmt.Fprintf(stdout, "recorded the migration in the target's log (%s at position %d); target chain head %s at position %d\n",
+		rec.EventType(), tst.Position, tst.Hash, tst.Position)
 
 	// 4. Verify the copy.
-	if err := verifyMigration(ctx, src, dst, mapping, stdout); err != nil {
+	if err := verifyMigration(ctx, src, dst, mapping, res.Head, stdout); err != nil {
 		return err
 	}
 
@@ -290,10 +320,11 @@ func writeMapping(dir string, m migrationMapping, mapping [][2]uint64) (string, 
 	return name, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// verifyMigration compares the target's log, read in clear, with the source's, event by event
+// verifyMigration compares the target's log up to position copied, read in clear, with the
+// source's, event by event
 // (the data as JSON values), checks that the target's raw log holds no personal value in clear,
 // and verifies the target's audit chain.
-func verifyMigration(ctx context.Context, src, dst *app.App, mapping [][2]uint64, stdout io.Writer) error {
+func verifyMigration(ctx context.Context, src, dst *app.App, mapping [][2]uint64, copied uint64, stdout io.Writer) error {
 	start := time.Now()
 	reg := dp.Default()
 	var problems []string
@@ -312,6 +343,9 @@ func verifyMigration(ctx context.Context, src, dst *app.App, mapping [][2]uint64
 		tp, err := dst.Store.ReadAll(ctx, tAfter, len(sp)+1)
 		if err != nil {
 			return err
+		}
+		for len(tp) > 0 && tp[len(tp)-1].Position > copied { // the migration's record, after the copy
+			tp = tp[:len(tp)-1]
 		}
 		if len(sp) == 0 && len(tp) == 0 {
 			break

@@ -3,7 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +17,7 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/adapters/privacy"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
+	"github.com/chronicle-crm/chronicle/domain/auditchain"
 	dp "github.com/chronicle-crm/chronicle/domain/privacy"
 )
 
@@ -90,8 +96,8 @@ func TestMigrateEncryptPersonalData(t *testing.T) {
 			}
 
 			target, raw := clearLog(t, dst), storeLog(t, dst)
-			if len(target) != len(source) || len(raw) != len(source) {
-				t.Fatalf("%d events in the target, the source has %d", len(target), len(source))
+			if len(target) != len(source)+1 || len(raw) != len(source)+1 {
+				t.Fatalf("%d events in the target, the source has %d (and the migration's record)", len(target), len(source))
 			}
 			for i, s := range source {
 				g := target[i]
@@ -124,6 +130,25 @@ func TestMigrateEncryptPersonalData(t *testing.T) {
 			if len(lines) != len(source)+1 || !strings.Contains(lines[0], `"sourceChain":{"position":`) {
 				t.Fatalf("the mapping has %d lines for %d events: %s", len(lines), len(source), lines[0])
 			}
+			for i, l := range lines[1:] {
+				if want := fmt.Sprintf(`{"s":%d,"t":%d}`, source[i].Position, target[i].Position); strings.TrimSpace(l) != want {
+					t.Fatalf("mapping line %d: %s, want %s", i+1, l, want)
+				}
+			}
+			b, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(b)
+			var rec auditchain.Migrated
+			last := target[len(target)-1]
+			if err := json.Unmarshal(last.Data, &rec); err != nil || last.Type != rec.EventType() || last.StreamID != auditchain.MigrationStream ||
+				rec.MappingSHA256 != hex.EncodeToString(sum[:]) || rec.SourcePosition != source[len(source)-1].Position || rec.Events != uint64(len(source)) {
+				t.Fatalf("the migration's record: %s %s (%v)", last.Type, last.Data, err)
+			}
+			if !strings.Contains(out.String(), fmt.Sprintf("recorded the migration in the target's log (audit.migrated.v1 at position %d)", last.Position)) {
+				t.Fatalf("the migration's record is not sealed:\n%s", out.String())
+			}
 			out.Reset()
 			if err := run(ctx, []string{"audit", "verify"}, &out, env(dst)); err != nil || !strings.Contains(out.String(), "audit verify: OK") {
 				t.Fatalf("audit verify on the target: %v\n%s", err, out.String())
@@ -134,7 +159,7 @@ func TestMigrateEncryptPersonalData(t *testing.T) {
 			if err := run(ctx, args, &out, env(src)); err == nil || !strings.Contains(err.Error(), "not empty") {
 				t.Fatalf("migrate into a non-empty target: %v\n%s", err, out.String())
 			}
-			if n := len(storeLog(t, dst)); n != len(source) {
+			if n := len(storeLog(t, dst)); n != len(source)+1 {
 				t.Fatalf("the refused migration changed the target: %d events", n)
 			}
 		})
