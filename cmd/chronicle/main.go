@@ -95,7 +95,7 @@ commands:
                                    copy a log written before personal data was encrypted into an EMPTY target with
                                    its personal values encrypted (erased subjects stay erased), seal the target's chain
                                    afresh, record the mapping (DIR/migration-*.jsonl.gz), verify the copy, build the
-                                   read models; the source is left as it was (writes stopped)
+                                   read models; stop writes first; the source's events stay as they are (evidence)
   version                          print the version
 
 configuration (environment; flags of the same name override):
