@@ -27,7 +27,7 @@ import (
 	dp "github.com/chronicle-crm/chronicle/domain/privacy"
 )
 
-const migrateUsage = "usage: chronicle migrate encrypt-personal-data --to-data-dir DIR [--to-postgres-url URL] [--batch N] [--no-read-models] [flags]"
+const migrateUsage = "usage: chronicle migrate encrypt-personal-data --to-data-dir DIR [--to-postgres-url URL] [--batch N] [--page N] [--no-read-models] [flags]"
 
 // migrateCmd runs a migration of the configured installation into a new one.
 func migrateCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
@@ -64,12 +64,13 @@ func encryptPersonalDataCmd(ctx context.Context, args []string, stdout io.Writer
 	toDir := fs.String("to-data-dir", "", "the target's data directory (its SQLite stores, master.key, keys.db, anchors, the mapping file)")
 	toPG := fs.String("to-postgres-url", "", "with a PostgreSQL source: the target's PostgreSQL database (or schema, search_path), empty")
 	batch := fs.Int("batch", logfile.DefaultBatch, "events written per transaction")
+	page := fs.Int("page", logfile.DefaultPageSize, "events per read of the logs")
 	noReadModels := fs.Bool("no-read-models", false, "leave the target's read models to its server's first start")
 	cfg, logger, err := configLevel(fs, args, getenv, "warn")
 	if err != nil {
 		return err
 	}
-	if *toDir == "" || fs.NArg() > 0 || *batch < 1 {
+	if *toDir == "" || fs.NArg() > 0 || *batch < 1 || *page < 1 {
 		return errors.New(migrateUsage)
 	}
 	tcfg, err := migrationTarget(cfg, *toDir, *toPG)
@@ -132,19 +133,19 @@ func encryptPersonalDataCmd(ctx context.Context, args []string, stdout io.Writer
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for after := uint64(0); ; {
-		page, err := src.Store.ReadAll(ctx, after, logfile.DefaultPageSize)
+		events, err := src.Store.ReadAll(ctx, after, *page)
 		if err != nil {
 			return fmt.Errorf("migrate: read the source's log after position %d: %w", after, err)
 		}
-		if len(page) == 0 {
+		if len(events) == 0 {
 			break
 		}
-		for _, e := range page {
+		for _, e := range events {
 			if err := w.Add(ctx, e); err != nil {
 				return fmt.Errorf("migrate: %w (the target is incomplete: migrate again into a new one)", err)
 			}
 		}
-		after = page[len(page)-1].Position
+		after = events[len(events)-1].Position
 	}
 	res, err := w.Close(ctx)
 	if err != nil {
@@ -201,7 +202,7 @@ func encryptPersonalDataCmd(ctx context.Context, args []string, stdout io.Writer
 		rec.EventType(), tst.Position, tst.Hash, tst.Position)
 
 	// 4. Verify the copy.
-	if err := verifyMigration(ctx, src, dst, mapping, res.Head, stdout); err != nil {
+	if err := verifyMigration(ctx, src, dst, mapping, res.Head, *page, stdout); err != nil {
 		return err
 	}
 
@@ -324,7 +325,7 @@ func writeMapping(dir string, m migrationMapping, mapping [][2]uint64) (string, 
 // source's, event by event
 // (the data as JSON values), checks that the target's raw log holds no personal value in clear,
 // and verifies the target's audit chain.
-func verifyMigration(ctx context.Context, src, dst *app.App, mapping [][2]uint64, copied uint64, stdout io.Writer) error {
+func verifyMigration(ctx context.Context, src, dst *app.App, mapping [][2]uint64, copied uint64, page int, stdout io.Writer) error {
 	start := time.Now()
 	reg := dp.Default()
 	var problems []string
@@ -336,11 +337,11 @@ func verifyMigration(ctx context.Context, src, dst *app.App, mapping [][2]uint64
 	var n int
 	var sAfter, tAfter uint64
 	for {
-		sp, err := src.Store.ReadAll(ctx, sAfter, logfile.DefaultPageSize)
+		sp, err := src.Store.ReadAll(ctx, sAfter, page)
 		if err != nil {
 			return err
 		}
-		tp, err := dst.Store.ReadAll(ctx, tAfter, len(sp)+1)
+		tp, err := dst.Store.ReadAll(ctx, tAfter, max(len(sp), 1)) // past the source's end: one, to see whether there are more
 		if err != nil {
 			return err
 		}

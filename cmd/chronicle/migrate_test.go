@@ -79,7 +79,7 @@ func TestMigrateEncryptPersonalData(t *testing.T) {
 			}
 
 			dst := map[string]string{"CHRONICLE_DATA_DIR": t.TempDir()}
-			args := []string{"migrate", "encrypt-personal-data", "--to-data-dir", dst["CHRONICLE_DATA_DIR"]}
+			args := []string{"migrate", "encrypt-personal-data", "--to-data-dir", dst["CHRONICLE_DATA_DIR"], "--page", "7", "--batch", "10"}
 			if engine == "postgres" {
 				dst["CHRONICLE_EVENTSTORE"], dst["CHRONICLE_READMODELS"], dst["CHRONICLE_POSTGRES_URL"] = "postgres", "postgres", pgtest.URL(t)
 				args = append(args, "--to-postgres-url", dst["CHRONICLE_POSTGRES_URL"])
