@@ -192,32 +192,36 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		return err
 	}
 	f.Close()
-	if *check {
-		return checkLogFile(*from, *anchors, *pubFile, cfg, stdout)
+	if *withoutKeys && *keysFile != "" {
+		return errors.New("import-log: --keys and --without-keys exclude each other")
+	}
+	if *keysFile == "" && !*withoutKeys {
+		if _, err := os.Stat(*from + privacy.KeysFileSuffix); err == nil {
+			*keysFile = *from + privacy.KeysFileSuffix
+		}
 	}
 	var keys []dp.KeyRecord
-	switch {
-	case *withoutKeys && *keysFile != "":
-		return errors.New("import-log: --keys and --without-keys exclude each other")
-	case *withoutKeys:
-	default:
-		if *keysFile == "" {
-			if _, err := os.Stat(*from + privacy.KeysFileSuffix); err == nil {
-				*keysFile = *from + privacy.KeysFileSuffix
-			}
-		}
-		if *keysFile == "" {
-			break
-		}
+	var ks privacy.KeysSummary
+	if *keysFile != "" {
 		kf, err := os.Open(*keysFile)
 		if err != nil {
 			return fmt.Errorf("import-log: %w", err)
 		}
-		keys, _, err = privacy.ReadKeys(kf)
+		keys, ks, err = privacy.ReadKeys(kf)
 		kf.Close()
 		if err != nil {
 			return fmt.Errorf("import-log: %s: %w; nothing was written", *keysFile, err)
 		}
+	}
+	if *check {
+		if err := checkLogFile(*from, *anchors, *pubFile, cfg, stdout); err != nil {
+			return err
+		}
+		if *keysFile != "" {
+			fmt.Fprintf(stdout, "subject keys: %s holds %d keys (wrapped with master key %s) and %d erased subjects\n",
+				*keysFile, ks.Keys, strings.Join(ks.Masters, ", "), ks.Erased)
+		}
+		return nil
 	}
 	a, err := app.Open(ctx, cfg, logger)
 	if err != nil {

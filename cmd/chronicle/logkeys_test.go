@@ -112,6 +112,11 @@ func TestExportLogImportLogKeys(t *testing.T) {
 			if _, err := os.Stat(file + privacy.KeysFileSuffix); err != nil {
 				t.Fatal(err)
 			}
+			out.Reset()
+			if err := run(ctx, []string{"import-log", "--from", file, "--check"}, &out, env(src)); err != nil ||
+				!strings.Contains(out.String(), "subject keys: "+file+privacy.KeysFileSuffix+" holds ") || !strings.Contains(out.String(), "and 1 erased subjects") {
+				t.Fatalf("import-log --check: %v\n%s", err, out.String())
+			}
 			if err := run(ctx, []string{"export-log", "--to", "-"}, io.Discard, env(src)); err == nil || !strings.Contains(err.Error(), "--keys-to") {
 				t.Fatalf("export-log --to - without --keys-to: %v", err)
 			}
