@@ -23,6 +23,9 @@ type ImportOptions struct {
 	Batch int // events per AppendEach (default DefaultBatch)
 	// Progress, when set, is called after each batch with the events written so far.
 	Progress func(written uint64)
+	// Mapped, when set, is called for each event written with its source position and the
+	// position the target gave it, in order.
+	Mapped func(source, target uint64)
 }
 
 // ImportResult is what Import wrote.
@@ -42,74 +45,110 @@ type ImportResult struct {
 // verifies nothing but that the store takes every event. An element the store refuses ends the
 // import with an error naming its position (what was written before stays).
 func Import(ctx context.Context, store eventstore.Store, r io.Reader, o ImportOptions) (ImportResult, error) {
-	if o.Batch <= 0 {
-		o.Batch = DefaultBatch
-	}
-	var res ImportResult
-	head, err := store.Head(ctx)
+	w, err := NewWriter(ctx, store, o)
 	if err != nil {
-		return res, fmt.Errorf("import-log: read the target's head: %w", err)
-	}
-	if head != 0 {
-		return res, fmt.Errorf("%w: its log ends at position %d", ErrNotEmpty, head)
-	}
-	var (
-		appends   []eventstore.StreamAppend
-		positions []uint64 // the file's position of each element's last event
-		pending   int
-		size      int // of the last element, as MaxAppendSize counts it
-	)
-	flush := func() error {
-		if len(appends) == 0 {
-			return nil
-		}
-		out, err := store.AppendEach(ctx, appends)
-		if err != nil {
-			return fmt.Errorf("import-log: write the events up to position %d: %w", positions[len(positions)-1], err)
-		}
-		for i, o := range out {
-			if o.Err != nil {
-				return fmt.Errorf("import-log: the store refused the events of %s up to position %d: %w", appends[i].Stream, positions[i], o.Err)
-			}
-			if res.Moved == 0 && o.Position != positions[i] {
-				n := uint64(len(appends[i].Events))
-				res.Moved, res.MovedTo = positions[i]-n+1, o.Position-n+1 // the first of the element, if it moved with the last
-			}
-			res.Events += uint64(len(appends[i].Events))
-			res.Head = o.Position
-		}
-		appends, positions, pending = appends[:0], positions[:0], 0
-		if o.Progress != nil {
-			o.Progress(res.Events)
-		}
-		return nil
+		return ImportResult{}, err
 	}
 	var werr error
 	err = scan(r, func(Header) {}, func(l *line, _ []byte) bool {
-		e := l.event()
-		d := eventstore.EventData{ID: e.ID, Type: e.Type, OccurredAt: e.OccurredAt, Data: e.Data, Metadata: e.Metadata}
-		n := eventstore.AppendSize([]eventstore.EventData{d})
-		if k := len(appends) - 1; k >= 0 && appends[k].Stream == e.StreamID && size+n <= eventstore.MaxAppendSize {
-			appends[k].Events = append(appends[k].Events, d)
-			positions[k] = e.Position
-			size += n
-		} else {
-			appends = append(appends, eventstore.StreamAppend{Stream: e.StreamID, ExpectedVersion: e.Version - 1, Events: []eventstore.EventData{d}})
-			positions = append(positions, e.Position)
-			size = n
-		}
-		if pending++; pending >= o.Batch {
-			werr = flush()
-		}
+		werr = w.Add(ctx, l.event())
 		return werr == nil
 	}, func(Trailer, auditchain.Hash, int64) {})
 	if werr != nil {
-		return res, werr
+		return w.res, werr
 	}
 	if err != nil {
-		return res, fmt.Errorf("import-log: read the file: %w", err)
+		return w.res, fmt.Errorf("import-log: read the file: %w", err)
 	}
-	return res, flush()
+	return w.Close(ctx)
+}
+
+// Writer writes a log's events, given in position order, into an empty store as Import does
+// (Import and chronicle migrate use it): Add them, then Close.
+type Writer struct {
+	store     eventstore.Store
+	o         ImportOptions
+	res       ImportResult
+	appends   []eventstore.StreamAppend
+	sources   [][]uint64 // the source positions of each element's events
+	positions []uint64   // the source position of each element's last event
+	pending   int
+	size      int // of the last element, as MaxAppendSize counts it
+}
+
+// NewWriter checks that store is empty (ErrNotEmpty) and answers a Writer into it.
+func NewWriter(ctx context.Context, store eventstore.Store, o ImportOptions) (*Writer, error) {
+	if o.Batch <= 0 {
+		o.Batch = DefaultBatch
+	}
+	head, err := store.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("import-log: read the target's head: %w", err)
+	}
+	if head != 0 {
+		return nil, fmt.Errorf("%w: its log ends at position %d", ErrNotEmpty, head)
+	}
+	return &Writer{store: store, o: o}, nil
+}
+
+// Add adds an event (its stream, version, position and the rest as the source has them), writing
+// a batch when one is full.
+func (w *Writer) Add(ctx context.Context, e eventstore.Event) error {
+	d := eventstore.EventData{ID: e.ID, Type: e.Type, OccurredAt: e.OccurredAt, Data: e.Data, Metadata: e.Metadata}
+	n := eventstore.AppendSize([]eventstore.EventData{d})
+	if k := len(w.appends) - 1; k >= 0 && w.appends[k].Stream == e.StreamID && w.size+n <= eventstore.MaxAppendSize {
+		w.appends[k].Events = append(w.appends[k].Events, d)
+		w.positions[k] = e.Position
+		w.sources[k] = append(w.sources[k], e.Position)
+		w.size += n
+	} else {
+		w.appends = append(w.appends, eventstore.StreamAppend{Stream: e.StreamID, ExpectedVersion: e.Version - 1, Events: []eventstore.EventData{d}})
+		w.positions = append(w.positions, e.Position)
+		w.sources = append(w.sources, []uint64{e.Position})
+		w.size = n
+	}
+	if w.pending++; w.pending >= w.o.Batch {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// Close writes what is pending and answers what was written.
+func (w *Writer) Close(ctx context.Context) (ImportResult, error) {
+	return w.res, w.flush(ctx)
+}
+
+func (w *Writer) flush(ctx context.Context) error {
+	if len(w.appends) == 0 {
+		return nil
+	}
+	out, err := w.store.AppendEach(ctx, w.appends)
+	if err != nil {
+		return fmt.Errorf("import-log: write the events up to position %d: %w", w.positions[len(w.positions)-1], err)
+	}
+	for i, o := range out {
+		if o.Err != nil {
+			return fmt.Errorf("import-log: the store refused the events of %s up to position %d: %w", w.appends[i].Stream, w.positions[i], o.Err)
+		}
+		n := uint64(len(w.appends[i].Events))
+		if w.res.Moved == 0 && o.Position != w.positions[i] {
+			w.res.Moved, w.res.MovedTo = w.positions[i]-n+1, o.Position-n+1 // the first of the element, if it moved with the last
+		}
+		if w.o.Mapped != nil {
+			// One append's events take consecutive positions (SQLite, PostgreSQL; EventStoreDB's
+			// are commit positions: Mapped is for the first two).
+			for j, src := range w.sources[i] {
+				w.o.Mapped(src, o.Position-n+1+uint64(j))
+			}
+		}
+		w.res.Events += n
+		w.res.Head = o.Position
+	}
+	w.appends, w.positions, w.sources, w.pending = w.appends[:0], w.positions[:0], w.sources[:0], 0
+	if w.o.Progress != nil {
+		w.o.Progress(w.res.Events)
+	}
+	return nil
 }
 
 // FirstDifference compares a log file with the log of store, event by event in order, and

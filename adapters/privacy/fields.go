@@ -167,3 +167,16 @@ func (n *node) encode() (json.RawMessage, error) {
 	}
 	return json.Marshal(n.members)
 }
+
+// ClearValues are the personal values of an event's data (under the registry's rules) that are
+// stored in clear: neither encrypted nor the erased marker. An event stored through Store has none.
+func ClearValues(reg dp.Registry, eventType string, data json.RawMessage) []string {
+	var out []string
+	_, _ = rewrite(data, reg.Rules(eventType), func(_ subjectRef, _ string, v string) (string, error) {
+		if v != dp.Erased && !strings.HasPrefix(v, Prefix) {
+			out = append(out, v)
+		}
+		return v, nil
+	})
+	return out
+}

@@ -244,3 +244,64 @@ func (k *Keys) Rewrap(ctx context.Context, rewrap func(uuid.UUID, dp.WrappedKey)
 	}
 	return len(keys), nil
 }
+
+// Each reads every record in the order of the subjects, a page at a time.
+func (k *Keys) Each(ctx context.Context, fn func(dp.KeyRecord) error) error {
+	after := ""
+	for {
+		rows, err := k.db.QueryContext(ctx, k.q(`SELECT `+keyColumns+` FROM privacy_keys WHERE subject > ? ORDER BY subject LIMIT 1000`), after)
+		if err != nil {
+			return fmt.Errorf("key store: %w", err)
+		}
+		var page []dp.KeyRecord
+		for rows.Next() {
+			r, err := scanKey(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("key store: %w", err)
+			}
+			page = append(page, r)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("key store: %w", err)
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < 1000 {
+			return nil
+		}
+		after = page[len(page)-1].Subject.String()
+	}
+}
+
+// Put inserts the records in one transaction; a subject with a record already fails it.
+func (k *Keys) Put(ctx context.Context, records []dp.KeyRecord) error {
+	tx, err := k.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("key store: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	ins := k.q(`INSERT INTO privacy_keys (subject, kind, master_key_id, wrapped, created_at, erased_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject) DO NOTHING`)
+	for _, r := range records {
+		w, erased := r.Wrapped, ""
+		if r.Erased() {
+			w, erased = dp.WrappedKey{}, stamp(r.ErasedAt)
+		}
+		res, err := tx.ExecContext(ctx, ins, r.Subject.String(), r.Kind, w.MasterKeyID, w.Sealed, stamp(r.CreatedAt), erased)
+		if err != nil {
+			return fmt.Errorf("key store: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("key store: %w", err)
+		} else if n == 0 {
+			return fmt.Errorf("key store: %w: %s", dp.ErrKeyExists, r.Subject)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("key store: %w", err)
+	}
+	return nil
+}

@@ -480,3 +480,6 @@ type watching struct{ *subscription }
 func (w watching) Head() (uint64, bool, <-chan struct{}) {
 	return w.inner.(eventstore.HeadWatcher).Head()
 }
+
+// Master is the master key the store wraps new subject keys with.
+func (s *Store) Master() *Master { return s.master }

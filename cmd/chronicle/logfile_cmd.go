@@ -17,16 +17,21 @@ import (
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/audit"
 	"github.com/chronicle-crm/chronicle/adapters/logfile"
+	"github.com/chronicle-crm/chronicle/adapters/privacy"
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
+	"github.com/chronicle-crm/chronicle/domain/eventstore"
+	dp "github.com/chronicle-crm/chronicle/domain/privacy"
 )
 
 // exportLogCmd writes the configured event log, with its audit chain, as a log file (package
 // logfile) to --to FILE, or to stdout with --to -. It runs beside servers: the file is the log
 // up to its head when the export began.
 func exportLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	const usage = "usage: chronicle export-log --to FILE.jsonl.gz (or --to - for stdout) [flags]"
+	const usage = "usage: chronicle export-log --to FILE.jsonl.gz [--keys-to FILE | --no-keys] (or --to - for stdout, with --keys-to FILE or --no-keys) [flags]"
 	fs := flag.NewFlagSet("export-log", flag.ContinueOnError)
 	to := fs.String("to", "", "the file to write (FILE.jsonl.gz), or - for stdout")
+	keysTo := fs.String("keys-to", "", "the file of the data subjects' keys, wrapped by the master key (default FILE.jsonl.gz"+privacy.KeysFileSuffix+")")
+	noKeys := fs.Bool("no-keys", false, "write no keys file (the personal values of the log then read as erased wherever it is imported)")
 	page := fs.Int("page", logfile.DefaultPageSize, "events per read of the log")
 	cfg, logger, err := configLevel(fs, args, getenv, "warn")
 	if err != nil {
@@ -37,6 +42,19 @@ func exportLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	}
 	if *to != "-" && !strings.HasSuffix(*to, ".jsonl.gz") {
 		return fmt.Errorf("export-log: --to %s: name the file FILE.jsonl.gz (gzip-compressed JSON lines)", *to)
+	}
+	switch {
+	case *noKeys && *keysTo != "":
+		return errors.New("export-log: --keys-to and --no-keys exclude each other")
+	case *to == "-" && *keysTo == "" && !*noKeys:
+		return errors.New("export-log: with --to -, name the file of the subjects' keys with --keys-to FILE (or pass --no-keys: the personal values then read as erased wherever the log is imported)")
+	case *keysTo == "" && !*noKeys:
+		*keysTo = *to + privacy.KeysFileSuffix
+	}
+	if *keysTo != "" {
+		if _, err := os.Stat(*keysTo); err == nil {
+			return fmt.Errorf("export-log: %s exists: choose a new file", *keysTo)
+		}
 	}
 	if err := existingData(cfg); err != nil {
 		return err
@@ -96,6 +114,18 @@ func exportLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	}
 	fmt.Fprintf(report, "exported %d events (positions %d to %d) of the %s event log to %s: %s%s of JSON lines, in %s\n",
 		s.Events, s.First, s.Last, cfg.EventStore, *to, size, byteSize(s.Bytes), time.Since(start).Round(time.Millisecond))
+	if *keysTo != "" {
+		// After the log: every subject of an exported event had its key made before the event
+		// was appended, so the file has the key of every subject the log names.
+		ks, err := writeKeysFile(ctx, a, *keysTo)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(report, "  subject keys: %d keys (wrapped by master key %s: the file opens nothing without it) and %d erased subjects to %s\n",
+			ks.Keys, a.Privacy.Master().ID(), ks.Erased, *keysTo)
+	} else {
+		fmt.Fprintln(report, "  subject keys: not exported (--no-keys): the log's personal values read as erased wherever it is imported")
+	}
 	c := s.Header.Chain
 	switch {
 	case c.Position == 0:
@@ -109,12 +139,35 @@ func exportLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	return nil
 }
 
+// writeKeysFile writes the key store's records to file (under a hidden name, renamed when whole).
+func writeKeysFile(ctx context.Context, a *app.App, file string) (privacy.KeysSummary, error) {
+	tmp := filepath.Join(filepath.Dir(file), ".partial-"+filepath.Base(file))
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return privacy.KeysSummary{}, fmt.Errorf("export-log: %w", err)
+	}
+	defer os.Remove(tmp)
+	s, err := privacy.WriteKeys(ctx, a.Keys, f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err = errors.Join(err, f.Close()); err == nil {
+		err = os.Rename(tmp, file)
+	}
+	if err != nil {
+		return s, fmt.Errorf("export-log: the subject keys: %w", err)
+	}
+	return s, nil
+}
+
 // importLogCmd verifies a log file and writes it into the configured event store, which must be
 // empty; then seals the imported log into the audit chain and rebuilds every read model.
 func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	const usage = "usage: chronicle import-log --from FILE.jsonl.gz [--batch N] [--no-read-models] [flags] | --from FILE.jsonl.gz --check [--anchors DIR [--public-key FILE]]"
+	const usage = "usage: chronicle import-log --from FILE.jsonl.gz [--keys FILE | --without-keys] [--batch N] [--no-read-models] [flags] | --from FILE.jsonl.gz --check [--anchors DIR [--public-key FILE]]"
 	fs := flag.NewFlagSet("import-log", flag.ContinueOnError)
 	from := fs.String("from", "", "the log file written by chronicle export-log")
+	keysFile := fs.String("keys", "", "the file of the data subjects' keys written by export-log (default FILE.jsonl.gz"+privacy.KeysFileSuffix+" when it exists)")
+	withoutKeys := fs.Bool("without-keys", false, "import a log of encrypted personal values without their keys: they read as erased")
 	batch := fs.Int("batch", logfile.DefaultBatch, "events written per transaction")
 	noReadModels := fs.Bool("no-read-models", false, "leave the read models to the server, which builds them from the log on its first start")
 	check := fs.Bool("check", false, "only verify the file (and, with --anchors, signed anchors against it); open no store")
@@ -139,8 +192,36 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		return err
 	}
 	f.Close()
+	if *withoutKeys && *keysFile != "" {
+		return errors.New("import-log: --keys and --without-keys exclude each other")
+	}
+	if *keysFile == "" && !*withoutKeys {
+		if _, err := os.Stat(*from + privacy.KeysFileSuffix); err == nil {
+			*keysFile = *from + privacy.KeysFileSuffix
+		}
+	}
+	var keys []dp.KeyRecord
+	var ks privacy.KeysSummary
+	if *keysFile != "" {
+		kf, err := os.Open(*keysFile)
+		if err != nil {
+			return fmt.Errorf("import-log: %w", err)
+		}
+		keys, ks, err = privacy.ReadKeys(kf)
+		kf.Close()
+		if err != nil {
+			return fmt.Errorf("import-log: %s: %w; nothing was written", *keysFile, err)
+		}
+	}
 	if *check {
-		return checkLogFile(*from, *anchors, *pubFile, cfg, stdout)
+		if err := checkLogFile(*from, *anchors, *pubFile, cfg, stdout); err != nil {
+			return err
+		}
+		if *keysFile != "" {
+			fmt.Fprintf(stdout, "subject keys: %s holds %d keys (wrapped with master key %s) and %d erased subjects\n",
+				*keysFile, ks.Keys, strings.Join(ks.Masters, ", "), ks.Erased)
+		}
+		return nil
 	}
 	a, err := app.Open(ctx, cfg, logger)
 	if err != nil {
@@ -168,6 +249,16 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		return fmt.Errorf("%w; nothing was written", err)
 	}
 	h := s.Header
+	if *keysFile == "" && !*withoutKeys {
+		enc, err := logHoldsCiphertext(*from)
+		if err != nil {
+			return err
+		}
+		if enc {
+			return fmt.Errorf("import-log: %s holds encrypted personal values and no keys file is beside it (%s): name the file export-log wrote the subjects' keys to with --keys FILE, "+
+				"or pass --without-keys to import the log with every personal value read as erased; nothing was written", *from, filepath.Base(*from)+privacy.KeysFileSuffix)
+		}
+	}
 
 	// Read models that were projected from another log (their checkpoints are past the empty
 	// log's head) are rebuilt after the import; fresh ones catch up from the start.
@@ -176,7 +267,11 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		return fmt.Errorf("import-log: read the projections' checkpoints: %w", err)
 	}
 
-	// 2. Write it.
+	// 2. The subjects' keys first (checked against the master key before any is written), then
+	// the events.
+	if err := importKeys(ctx, a, keys, *keysFile, *withoutKeys, stdout); err != nil {
+		return err
+	}
 	start := time.Now()
 	if f, err = open(); err != nil {
 		return err
@@ -243,7 +338,6 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 	// 4. The read models: what a server would do on its first start on the imported log (every
 	// projection catches up from position 0 in its fresh tables), done now; or, when the read
 	// models held projections of another log, what chronicle projections rebuild --all does.
-	start = time.Now()
 	switch {
 	case *noReadModels && stale > 0:
 		fmt.Fprintf(stdout, "import-log: done: %d events; the read models hold projections of another log: run chronicle projections rebuild --all before serving\n", res.Events)
@@ -252,20 +346,82 @@ func importLogCmd(ctx context.Context, args []string, stdout io.Writer, getenv f
 		fmt.Fprintf(stdout, "import-log: done: %d events; the server builds the read models from the log on its first start\n", res.Events)
 		return chainErr
 	}
-	defer runEngine(ctx, a)()
 	if stale > 0 {
+		defer runEngine(ctx, a)()
 		fmt.Fprintf(stdout, "the read models hold projections of another log (%d checkpoints past position 0): rebuilding every one\n", stale)
 		if err := rebuildAll(ctx, a, a.Engine.Names(), stdout); err != nil {
 			return fmt.Errorf("import-log: rebuild the read models: %w", err)
 		}
-	} else {
-		if err := a.Engine.WaitFor(ctx, res.Head, a.Engine.Names()...); err != nil {
-			return fmt.Errorf("import-log: build the read models: %w", err)
-		}
-		fmt.Fprintf(stdout, "built every read model (%d projections) from the imported log in %s\n", len(a.Engine.Names()), time.Since(start).Round(time.Millisecond))
+	} else if err := buildReadModels(ctx, a, res.Head, stdout); err != nil {
+		return fmt.Errorf("import-log: build the read models: %w", err)
 	}
 	fmt.Fprintf(stdout, "import-log: done: %d events, read models built; start chronicle serve with this configuration\n", res.Events)
 	return chainErr
+}
+
+// importKeys writes the subjects' keys of a keys file into the (empty) key store of a.
+func importKeys(ctx context.Context, a *app.App, keys []dp.KeyRecord, file string, without bool, stdout io.Writer) error {
+	if without {
+		fmt.Fprintln(stdout, "subject keys: none imported (--without-keys): the encrypted personal values of the log read as erased")
+		return nil
+	}
+	if file == "" {
+		return nil
+	}
+	if err := privacy.PutKeys(ctx, a.Keys, a.Privacy.Master(), keys); err != nil {
+		if errors.Is(err, privacy.ErrWrongMasterKey) {
+			return fmt.Errorf("import-log: %s: %w: set CHRONICLE_MASTER_KEY_FILE to the master key of the exported installation (its master.key, or its CHRONICLE_MASTER_KEY_FILE); nothing was written", file, err)
+		}
+		if errors.Is(err, dp.ErrKeyExists) {
+			return fmt.Errorf("import-log: the key store holds subject keys already (%w): import into a new installation; nothing was written", err)
+		}
+		return fmt.Errorf("import-log: %s: %w; nothing was written", file, err)
+	}
+	var erased int
+	for _, k := range keys {
+		if k.Erased() {
+			erased++
+		}
+	}
+	fmt.Fprintf(stdout, "subject keys: imported %d keys and %d erased subjects from %s\n", len(keys)-erased, erased, file)
+	return nil
+}
+
+// errFound ends a read of a log file early.
+var errFound = errors.New("found")
+
+// logHoldsCiphertext reports whether a log file holds an encrypted personal value.
+func logHoldsCiphertext(file string) (bool, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return false, fmt.Errorf("import-log: %w", err)
+	}
+	defer f.Close()
+	_, err = logfile.Read(f, func(e eventstore.Event, _ *auditchain.Hash) error {
+		if privacy.HoldsCiphertext(e.Data) {
+			return errFound
+		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("import-log: %s: %w", file, err)
+	}
+	return false, nil
+}
+
+// buildReadModels builds fresh read models from a's log up to head, as a server does on its
+// first start (import-log, migrate).
+func buildReadModels(ctx context.Context, a *app.App, head uint64, stdout io.Writer) error {
+	start := time.Now()
+	defer runEngine(ctx, a)()
+	if err := a.Engine.WaitFor(ctx, head, a.Engine.Names()...); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "built every read model (%d projections) from the log in %s\n", len(a.Engine.Names()), time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // anchorsNote tells which anchor files the imported log records that the anchor directory lacks.

@@ -20,6 +20,7 @@ import (
 	esqlite "github.com/chronicle-crm/chronicle/adapters/eventstore/sqlite"
 	"github.com/chronicle-crm/chronicle/adapters/logfile"
 	"github.com/chronicle-crm/chronicle/adapters/pgtest"
+	"github.com/chronicle-crm/chronicle/adapters/privacy"
 	rpostgres "github.com/chronicle-crm/chronicle/adapters/readstore/postgres"
 	rsqlite "github.com/chronicle-crm/chronicle/adapters/readstore/sqlite"
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
@@ -39,8 +40,8 @@ func logEnv(t *testing.T, engine string) map[string]string {
 	return m
 }
 
-// storeLog reads the whole event log of an installation.
-func storeLog(t *testing.T, m map[string]string) []eventstore.Event {
+// rawStore opens an installation's event store as stored (below the personal-data decorator).
+func rawStore(t *testing.T, m map[string]string) eventstore.Store {
 	t.Helper()
 	ctx := context.Background()
 	var s eventstore.Store
@@ -53,6 +54,13 @@ func storeLog(t *testing.T, m map[string]string) []eventstore.Event {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// storeLog reads the whole event log of an installation.
+func storeLog(t *testing.T, m map[string]string) []eventstore.Event {
+	t.Helper()
+	s := rawStore(t, m)
 	defer s.Close()
 	return readAll(t, s)
 }
@@ -222,6 +230,7 @@ func TestExportLogImportLog(t *testing.T) {
 
 			// Into a fresh installation: the same events at the same positions, the same chain.
 			dst := logEnv(t, engine)
+			sameMasterKey(src, dst)
 			out.Reset()
 			if err := run(ctx, []string{"import-log", "--from", during}, &out, env(dst)); err != nil {
 				t.Fatalf("import-log: %v\n%s", err, out.String())
@@ -244,6 +253,7 @@ func TestExportLogImportLog(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst2 := logEnv(t, engine)
+			sameMasterKey(src, dst2)
 			out.Reset()
 			if err := run(ctx, []string{"import-log", "--from", whole}, &out, env(dst2)); err != nil {
 				t.Fatalf("import-log: %v\n%s", err, out.String())
@@ -263,6 +273,7 @@ func TestExportLogImportLog(t *testing.T) {
 				return
 			}
 			pg := logEnv(t, "postgres")
+			sameMasterKey(src, pg)
 			out.Reset()
 			if err := run(ctx, []string{"import-log", "--from", whole, "--no-read-models"}, &out, env(pg)); err != nil ||
 				!strings.Contains(out.String(), "audit chain: recomputed over the imported log") || !strings.Contains(out.String(), "the store keeps its data as") {
@@ -275,6 +286,12 @@ func TestExportLogImportLog(t *testing.T) {
 			t.Logf("SQLite into PostgreSQL: %s", out.String())
 		})
 	}
+}
+
+// sameMasterKey points dst's CHRONICLE_MASTER_KEY_FILE at src's master key (the master key that
+// wraps the subject keys export-log writes beside the log).
+func sameMasterKey(src, dst map[string]string) {
+	dst["CHRONICLE_MASTER_KEY_FILE"] = filepath.Join(src["CHRONICLE_DATA_DIR"], privacy.MasterKeyFileName)
 }
 
 // copyAnchors gives the target the source's audit key and anchor files.
@@ -315,7 +332,7 @@ func TestImportLogRefuses(t *testing.T) {
 
 	// To stdout: the same file.
 	var piped bytes.Buffer
-	if err := run(ctx, []string{"export-log", "--to", "-"}, &piped, env(src)); err != nil {
+	if err := run(ctx, []string{"export-log", "--to", "-", "--no-keys"}, &piped, env(src)); err != nil {
 		t.Fatal(err)
 	}
 	if s, err := logfile.Check(&piped); err != nil || s.Events != uint64(head) {

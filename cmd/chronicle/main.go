@@ -14,6 +14,7 @@
 //	chronicle backup [--to DIR]              an online backup of the embedded stores
 //	chronicle restore --from DIR --data-dir NEW_DIR  restore a backup into a new data directory
 //	chronicle export-log --to FILE.jsonl.gz  the event log with its audit chain as one file, while servers run
+//	chronicle migrate encrypt-personal-data --to-data-dir DIR  copy a log of clear personal values into a new store, encrypted
 //	chronicle import-log --from FILE.jsonl.gz  verify such a file and write it into an empty store, then rebuild
 //	chronicle version
 package main
@@ -81,11 +82,20 @@ commands:
   backup [--to DIR]                an online, consistent backup of the embedded (SQLite) stores, while servers run
   restore --from BACKUP --data-dir NEW_DIR  check a backup against its manifest and copy it into a new data directory
   export-log --to FILE.jsonl.gz    the event log up to its head, with its audit chain values, as gzip'd JSON lines (any
-                                   engine, while servers run; --to - writes to stdout)
+                                   engine, while servers run; --to - writes to stdout), and the data subjects' keys,
+                                   wrapped by the master key, beside it (FILE.jsonl.gz.keys.jsonl.gz, --keys-to FILE;
+                                   --no-keys: none)
   import-log --from FILE.jsonl.gz  verify such a file (trailer, positions, the chain recomputed) and write it into an
                                    EMPTY event store, seal it into the audit chain, build every read model
                                    (--no-read-models: the server builds them on start); --check [--anchors DIR
-                                   [--public-key FILE]] only verifies the file, and signed anchors against it
+                                   [--public-key FILE]] only verifies the file, and signed anchors against it; the
+                                   subjects' keys from the keys file beside it (--keys FILE), under the source's
+                                   master key (CHRONICLE_MASTER_KEY_FILE); --without-keys: personal values read erased
+  migrate encrypt-personal-data --to-data-dir DIR [--to-postgres-url URL]
+                                   copy a log written before personal data was encrypted into an EMPTY target with
+                                   its personal values encrypted (erased subjects stay erased), seal the target's chain
+                                   afresh, record the mapping (DIR/migration-*.jsonl.gz), verify the copy, build the
+                                   read models; stop writes first; the source's events stay as they are (evidence)
   version                          print the version
 
 configuration (environment; flags of the same name override):
@@ -155,6 +165,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return exportLogCmd(ctx, rest, stdout, getenv)
 	case "import-log":
 		return importLogCmd(ctx, rest, stdout, getenv)
+	case "migrate":
+		return migrateCmd(ctx, rest, stdout, getenv)
 	}
 	fmt.Fprint(stdout, usage)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -98,4 +98,7 @@ func AnchoredOf(a Anchor) Anchored {
 }
 
 // Register adds the audit chain's events to the registry.
-func Register(r *event.Registry) { r.Register(func() event.Event { return &Anchored{} }) }
+func Register(r *event.Registry) {
+	r.Register(func() event.Event { return &Anchored{} })
+	r.Register(func() event.Event { return &Migrated{} })
+}

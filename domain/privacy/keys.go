@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,6 +28,9 @@ type KeyRecord struct {
 // Erased reports whether the subject's key was destroyed.
 func (r KeyRecord) Erased() bool { return !r.ErasedAt.IsZero() }
 
+// ErrKeyExists: Put of a record for a subject that has one.
+var ErrKeyExists = errors.New("the key store holds a record for the subject already")
+
 // NewKey is a key to store for a subject that has none.
 type NewKey struct {
 	Kind    string
@@ -47,11 +51,18 @@ type NewKey struct {
 //   - MasterKeyIDs are the master keys the stored keys are wrapped with.
 //   - Rewrap replaces every wrapped key with rewrap's answer in one transaction: an error leaves
 //     every key as it was. It answers how many keys it rewrapped.
+//   - Each calls fn with every record, erased ones too (without key), in the order of the
+//     subjects' ids; fn's error ends it and is answered.
+//   - Put stores records as they are (a moved installation's: chronicle import-log), in one
+//     transaction: an erased record stays erased, the creation and erasure times are kept. A
+//     subject that has a record already is refused (ErrKeyExists) and nothing is stored.
 type KeyStore interface {
 	GetOrCreate(ctx context.Context, candidates []NewKey, at time.Time) (map[uuid.UUID]KeyRecord, error)
 	Get(ctx context.Context, subjects []uuid.UUID) (map[uuid.UUID]KeyRecord, error)
 	Destroy(ctx context.Context, kind string, subject uuid.UUID, at time.Time) error
 	MasterKeyIDs(ctx context.Context) ([]string, error)
 	Rewrap(ctx context.Context, rewrap func(subject uuid.UUID, w WrappedKey) (WrappedKey, error)) (int, error)
+	Each(ctx context.Context, fn func(KeyRecord) error) error
+	Put(ctx context.Context, records []KeyRecord) error
 	Close() error
 }

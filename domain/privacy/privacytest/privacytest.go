@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -143,6 +144,54 @@ func Run(t *testing.T, newStore func(t *testing.T) privacy.KeyStore) {
 			if errs[i] != nil || !bytes.Equal(got[i].Wrapped.Sealed, got[0].Wrapped.Sealed) {
 				t.Fatalf("writer %d: %v, key %x, first %x", i, errs[i], got[i].Wrapped.Sealed[:1], got[0].Wrapped.Sealed[:1])
 			}
+		}
+	})
+
+	t.Run("put stores records as they are, each lists them", func(t *testing.T) {
+		// Its own storage: Each lists every record of the store.
+		s := newStore(t)
+		live, erased, taken := uuid.New(), uuid.New(), uuid.New()
+		if _, err := one(s, privacy.KindLead, taken, key("m1", 40), at); err != nil {
+			t.Fatal(err)
+		}
+		recs := []privacy.KeyRecord{
+			{Subject: live, Kind: privacy.KindContact, Wrapped: key("m2", 41), CreatedAt: at.Add(-time.Hour)},
+			{Subject: erased, Kind: privacy.KindLead, Wrapped: key("m2", 42), CreatedAt: at.Add(-2 * time.Hour), ErasedAt: at.Add(-time.Minute)},
+		}
+		if err := s.Put(ctx, append(slices.Clone(recs), privacy.KeyRecord{Subject: taken, Kind: privacy.KindLead, Wrapped: key("m2", 43), CreatedAt: at})); !errors.Is(err, privacy.ErrKeyExists) {
+			t.Fatalf("put over a subject's record: %v", err)
+		}
+		if got, _ := s.Get(ctx, []uuid.UUID{live, erased, taken}); len(got) != 1 || got[taken].Wrapped.Sealed[0] != 40 {
+			t.Fatalf("a refused put stored something: %+v", got)
+		}
+		if err := s.Put(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(ctx, []uuid.UUID{live, erased})
+		if r := got[live]; err != nil || r.Erased() || r.Kind != privacy.KindContact || r.Wrapped.MasterKeyID != "m2" || r.Wrapped.Sealed[0] != 41 || !r.CreatedAt.Equal(at.Add(-time.Hour)) {
+			t.Fatalf("put live: %+v %v", r, err)
+		}
+		if r := got[erased]; !r.Erased() || len(r.Wrapped.Sealed) != 0 || !r.ErasedAt.Equal(at.Add(-time.Minute)) || !r.CreatedAt.Equal(at.Add(-2*time.Hour)) {
+			t.Fatalf("put erased: %+v", r)
+		}
+		if r, err := one(s, privacy.KindLead, erased, key("m1", 44), at); err != nil || !r.Erased() {
+			t.Fatalf("a key was made for a subject put as erased: %+v %v", r, err)
+		}
+		var listed []privacy.KeyRecord
+		if err := s.Each(ctx, func(r privacy.KeyRecord) error { listed = append(listed, r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(listed) != 3 || !slices.IsSortedFunc(listed, func(a, b privacy.KeyRecord) int { return strings.Compare(a.Subject.String(), b.Subject.String()) }) {
+			t.Fatalf("each: %+v", listed)
+		}
+		for _, r := range listed {
+			if want := map[uuid.UUID]bool{live: false, erased: true, taken: false}[r.Subject]; r.Erased() != want || (!want && len(r.Wrapped.Sealed) == 0) || (want && len(r.Wrapped.Sealed) != 0) {
+				t.Fatalf("each: %+v", r)
+			}
+		}
+		boom := errors.New("boom")
+		if err := s.Each(ctx, func(privacy.KeyRecord) error { return boom }); !errors.Is(err, boom) {
+			t.Fatalf("each's error: %v", err)
 		}
 	})
 
