@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/chronicle-crm/chronicle/adapters/pgtest"
 	"github.com/chronicle-crm/chronicle/adapters/privacy"
 	"github.com/chronicle-crm/chronicle/domain/eventstore"
 	dp "github.com/chronicle-crm/chronicle/domain/privacy"
@@ -94,6 +95,7 @@ func eraseSecondLead(t *testing.T, m map[string]string) (kept, erased eventstore
 func TestExportLogImportLogKeys(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
+			pgtest.Engine(t, engine)
 			ctx := context.Background()
 			src := logEnv(t, engine)
 			if err := run(ctx, []string{"loadgen", "seed", "-leads", "20", "-customers", "3", "-sales", "2"}, io.Discard, env(src)); err != nil {

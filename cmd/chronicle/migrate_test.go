@@ -64,6 +64,7 @@ func legacyInstallation(t *testing.T, engine string) map[string]string {
 func TestMigrateEncryptPersonalData(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
+			pgtest.Engine(t, engine)
 			ctx := context.Background()
 			src := legacyInstallation(t, engine)
 			reg := dp.Default()
