@@ -77,11 +77,17 @@ func prefixed(prefix string, names ...string) []string {
 // The personal fields of leads and contacts. A lead is a person (its name, numbers, e-mail and
 // address); its company, source, level and remark are not personal fields. A contact is a person
 // at a customer: name, numbers, e-mail, fax and birthday (title, gender and remark are not).
-// Customers are organisations and hold no personal fields (docs/architecture.md).
+// Customers are organisations and hold no personal fields of their own (docs/architecture.md),
+// but a customer made from a lead holds the lead's copies.
 var (
 	leadFields    = []string{"name", "phone", "mobile", "email", "address"}
 	contactFields = []string{"name", "officePhone", "mobile", "email", "fax", "birthday"}
+	// leadCopies are the lead's personal fields a conversion copies into its customer.
+	leadCopies = []string{"phone", "email", "address"}
 )
+
+// LeadCopies are the customer fields a conversion copied from a lead's personal fields.
+func LeadCopies() []string { return leadCopies }
 
 // Default is the registry of Chronicle's events.
 func Default() Registry {
@@ -91,6 +97,9 @@ func Default() Registry {
 		"lead.converted.v1":  {{Kind: KindContact, Subject: "contactId", Paths: prefixed("contact", contactFields...)}},
 		"contact.created.v1": {{Kind: KindContact, Subject: "contactId", Paths: prefixed("fields", contactFields...)}},
 		"contact.updated.v1": {{Kind: KindContact, Subject: "contactId", Paths: prefixed("fields", contactFields...)}},
+		// A customer made from a lead takes the lead's numbers, e-mail and address: they were
+		// collected as the person's, and are erased with the lead (the company name is not).
+		"customer.created.v1": {{Kind: KindLead, Subject: "fromLeadId", Paths: prefixed("fields", leadCopies...)}},
 		// Tasks and schedule entries keep the name of the record they are about as a label.
 		"task.created.v1":     related("fields"),
 		"task.updated.v1":     related("patch"),

@@ -100,6 +100,7 @@ var changes = kit.NewHandlers(
 			return err
 		}
 		c.row.Fields, c.row.Status, c.at = cu.Fields(), string(cu.Status()), d.At
+		c.row.LeadCopies = keepLeadCopies(c.row.LeadCopies, d.Patch)
 		if d.Patch.Remark != nil {
 			c.row.RemarkSet(d.By, d.At)
 		}
@@ -237,8 +238,13 @@ func (b *batch) Apply(ctx context.Context, e eventstore.Event) error {
 	case user.StreamPrefix, department.StreamPrefix:
 		return b.buf.OrgChanged(ctx, b.tx, d, b.table, b.contacts)
 	case privacy.StreamPrefix:
-		if er, ok := d.(privacy.SubjectErased); ok && er.Kind == privacy.KindContact {
-			return b.eraseContact(ctx, er.SubjectID)
+		if er, ok := d.(privacy.SubjectErased); ok {
+			switch er.Kind {
+			case privacy.KindContact:
+				return b.eraseContact(ctx, er.SubjectID)
+			case privacy.KindLead:
+				return b.eraseLeadCopies(ctx, er.SubjectID)
+			}
 		}
 		return nil
 	}
@@ -275,6 +281,9 @@ func (b *batch) create(ctx context.Context, e eventstore.Event, c customer.Creat
 		return err
 	}
 	row := &customerview.Customer{ID: id, Fields: c.Fields, Status: string(c.Status), CreatedAt: c.At, FromLeadID: optUUID(c.FromLeadID)}
+	if c.FromLeadID != "" {
+		row.LeadCopies = leadCopies(&row.Fields)
+	}
 	row.CreatedBy, _ = uuid.Parse(c.By)
 	if c.Fields.Remark != "" {
 		row.RemarkSet(c.By, c.At)
@@ -339,6 +348,83 @@ var contactChanges = kit.NewHandlers(
 		return err
 	}),
 )
+
+// copyFields are a customer's fields a conversion fills from the lead's personal fields, by the
+// names of privacy.LeadCopies.
+func copyFields(f *customer.Fields) map[string]*string {
+	return map[string]*string{"phone": &f.Phone, "email": &f.Email, "address": &f.Address}
+}
+
+// leadCopies lists the copied fields that hold a value (those the lead's erasure erases).
+func leadCopies(f *customer.Fields) string {
+	fields := copyFields(f)
+	var out []string
+	for _, name := range privacy.LeadCopies() {
+		if *fields[name] != "" {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// keepLeadCopies drops from the list the fields a patch set: they hold the customer's own values now.
+func keepLeadCopies(list string, p customer.Patch) string {
+	if list == "" {
+		return ""
+	}
+	set := map[string]bool{"phone": p.Phone != nil, "email": p.Email != nil, "address": p.Address != nil}
+	var out []string
+	for _, name := range strings.Split(list, ",") {
+		if !set[name] {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// eraseLeadCopies replaces, in the customers made from an erased lead, the values still copied
+// from the lead's personal fields with privacy.Erased (a rebuild reads them erased from the
+// customer's first event; a value the customer was given since stays). The search text and the
+// duplicate keys follow when the row is written. An erasure is rare: the customers are found
+// without an index.
+func (b *batch) eraseLeadCopies(ctx context.Context, leadID string) error {
+	if err := b.buf.Flush(ctx, b.tx); err != nil { // rows of this page are found too
+		return err
+	}
+	rows, err := b.tx.QueryContext(ctx, b.tx.DB.Q(`SELECT id FROM `+b.table+` WHERE from_lead_id = ? AND lead_copies <> ''`), leadID)
+	if err != nil {
+		return err
+	}
+	var ids []uuid.UUID
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		if id, err := uuid.Parse(s); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		row, err := b.buf.Get(ctx, b.tx, id)
+		if err != nil {
+			return err
+		}
+		fields := copyFields(&row.Fields)
+		for _, name := range strings.Split(row.LeadCopies, ",") {
+			if v, ok := fields[name]; ok && *v != "" {
+				*v = privacy.Erased
+			}
+		}
+		row.LeadCopies = ""
+		b.buf.Put(row.ID, row)
+	}
+	return nil
+}
 
 // eraseContact replaces an erased contact's personal values with privacy.Erased, and its search
 // text with the one of the erased values. The row keeps its version (the erasure is no event of

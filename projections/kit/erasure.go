@@ -20,6 +20,9 @@ func EraseRelated[R any](ctx context.Context, tx *engine.Tx, buf *RowBuffer[R], 
 	if !ok {
 		return nil
 	}
+	if err := buf.Flush(ctx, tx); err != nil { // rows of this page are found too
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, tx.DB.Q(`SELECT id FROM `+table+` WHERE related_id = ? AND related_kind = ?`), er.SubjectID, er.Kind)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/domain/customer"
 	"github.com/chronicle-crm/chronicle/domain/field"
+	"github.com/chronicle-crm/chronicle/domain/privacy"
 	"github.com/chronicle-crm/chronicle/readmodels"
 )
 
@@ -38,6 +39,9 @@ type Customer struct {
 	Version        int64      `json:"version"`
 	Position       uint64     `json:"-"`
 	PreviousOwner  string     `json:"-"`
+	// LeadCopies lists the fields (phone, email, address; comma-separated) that still hold what
+	// the conversion copied from the lead's personal fields: the lead's erasure erases them.
+	LeadCopies string `json:"-"`
 	readmodels.PoolRemark
 	readmodels.Masking
 }
@@ -73,6 +77,7 @@ var table = readmodels.Cols(
 		readmodels.OptTimeCol("next_follow_up_at", func(c *Customer) **time.Time { return &c.Fields.NextFollowUpAt }),
 		readmodels.OptIDCol("from_lead_id", false, func(c *Customer) **uuid.UUID { return &c.FromLeadID }),
 		withDefault(readmodels.TextCol("previous_owner_id", func(c *Customer) *string { return &c.PreviousOwner })),
+		withDefault(readmodels.TextCol("lead_copies", func(c *Customer) *string { return &c.LeadCopies })),
 	},
 	readmodels.PoolRemarkCols(func(c *Customer) *readmodels.PoolRemark { return &c.PoolRemark }),
 	[]readmodels.Col[Customer]{
@@ -503,7 +508,12 @@ func PhoneKey(phone string) string {
 
 // EmailKey is what two e-mail addresses must share to be the same: the address, trimmed and
 // lower-cased.
-func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+func EmailKey(email string) string {
+	if email == privacy.Erased {
+		return "" // erased addresses are no duplicates of each other
+	}
+	return strings.ToLower(strings.TrimSpace(email))
+}
 
 // Hidden is the duplicate as shown outside the asker's scope.
 func (d Duplicate) Hidden(department string) Duplicate {

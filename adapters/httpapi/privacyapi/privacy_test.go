@@ -340,3 +340,52 @@ func TestMasterKey(t *testing.T) {
 		t.Fatalf("start with the old master key after the rotation: %v", err)
 	}
 }
+
+// TestErasureOfAConvertedLead: a customer made from a lead holds copies of the lead's phone,
+// e-mail and address; the lead's erasure erases the copies the customer still holds (not a value
+// the customer was given since, nor the company name), live and after a rebuild.
+func TestErasureOfAConvertedLead(t *testing.T) {
+	apitest.Engines(t, func(t *testing.T, h *apitest.Harness) {
+		admin := h.Login("admin", apitest.AdminPassword)
+		const phone, email, address = "0571-8765 4321", "zhuge@example.com", "杭州市滨江区江南大道 9 号"
+		lead := h.Must(h.Do("POST", "/api/v1/leads", admin, map[string]any{"name": "诸葛文渊", "company": "杭州云栖数据有限公司",
+			"phone": phone, "email": email, "address": address}), 201).Body["id"].(string)
+		conv := h.Must(h.Do("POST", "/api/v1/leads/"+lead+"/convert", admin, map[string]any{"contact": map[string]any{"name": "诸葛文渊"}}), 201)
+		cust := conv.Body["customerId"].(string)
+		pos := conv.Header.Get("X-Chronicle-Position")
+		c := h.Must(h.Do("GET", "/api/v1/customers/"+cust, admin, nil, "X-Chronicle-Min-Position", pos), 200)
+		if c.Body["phone"] != phone || c.Body["email"] != email || c.Body["address"] != address {
+			t.Fatalf("the customer did not take the lead's copies: %s", c.Raw)
+		}
+		if bytes.Contains(rawEvents(t, h), []byte(email)) {
+			t.Fatal("the customer's copy of the lead's e-mail is stored in clear")
+		}
+		// The customer gets an address of its own; the phone and e-mail stay the lead's copies.
+		const own = "杭州市余杭区文一西路 969 号"
+		h.Must(h.Do("PATCH", "/api/v1/customers/"+cust, admin, map[string]any{"address": own}, "If-Match", c.Header.Get("ETag")), 200)
+
+		pos = h.Must(erase(h, admin, "lead", lead, "数据主体依法申请删除"), 201).Header.Get("X-Chronicle-Position")
+		check := func(when string) {
+			t.Helper()
+			c := h.Must(h.Do("GET", "/api/v1/customers/"+cust, admin, nil, "X-Chronicle-Min-Position", pos), 200)
+			if c.Body["phone"] != dp.Erased || c.Body["email"] != dp.Erased {
+				t.Fatalf("%s: the lead's copies in the customer: phone %v, email %v", when, c.Body["phone"], c.Body["email"])
+			}
+			if c.Body["address"] != own || c.Body["name"] != "杭州云栖数据有限公司" {
+				t.Fatalf("%s: the customer's own values changed: address %v, name %v", when, c.Body["address"], c.Body["name"])
+			}
+			for _, q := range []string{"87654321", email} {
+				if r := h.Must(h.Do("GET", "/api/v1/customers?q="+q, admin, nil), 200); len(items(r)) != 0 {
+					t.Fatalf("%s: customer search %q finds %s", when, q, r.Raw)
+				}
+			}
+			if r := h.Must(h.Do("GET", "/api/v1/customers?q=云栖数据", admin, nil), 200); len(items(r)) != 1 {
+				t.Fatalf("%s: the company is no longer found: %s", when, r.Raw)
+			}
+		}
+		check("after the erasure")
+		rebuild(t, h, admin, "customers")
+		pos = h.Head()
+		check("after a rebuild")
+	})
+}

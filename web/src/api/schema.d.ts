@@ -5591,7 +5591,7 @@ export interface components {
             district?: string;
             address?: string;
             postcode?: string;
-            /** @description Digits, spaces and + - ( ) # 转; between 3 and 20 digits. Masked (digits shown as *, 138****8000) for a reader who does not read it in full (maskedFields). */
+            /** @description Digits, spaces and + - ( ) # 转; between 3 and 20 digits. Masked (digits shown as *, 138****8000) for a reader who does not read it in full (maskedFields); 已删除 once erased (a copy of an erased lead's). */
             phone?: string;
             /** @description Digits, spaces and + - ( ) # 转; between 3 and 20 digits. Masked (digits shown as *, 138****8000) for a reader who does not read it in full (maskedFields). */
             fax?: string;
