@@ -1,3 +1,4 @@
+import { ErasedTag, isErased } from '../components/privacy';
 import { useState } from 'react';
 import { App, Button, Form, Modal, Radio, Space, Table, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
@@ -157,7 +158,9 @@ export default function CustomerDetail() {
                 [t('电话', 'Phone'), <ContactValue path={`/customers/${c.id}`} record={shown as Masked} field="phone" value={shown.phone} />],
                 [t('邮箱', 'E-mail'), <ContactValue path={`/customers/${c.id}`} record={shown as Masked} field="email" value={shown.email} />],
                 [t('网站', 'Website'), shown.website],
-                [t('地址', 'Address'), [shown.country, shown.province, shown.city, shown.district, shown.address].filter(Boolean).join(' ')],
+                [t('地址', 'Address'), isErased(shown.address)
+                  ? <>{[shown.country, shown.province, shown.city, shown.district].filter(Boolean).join(' ')} <ErasedTag /></>
+                  : [shown.country, shown.province, shown.city, shown.district, shown.address].filter(Boolean).join(' ')],
                 // a snapshot has the owner's id only; the name shown is today's
                 [t('负责人', 'Owner'), shown.inPool ? t('公海', 'Pool') : shown.ownerName || userName(shown.ownerId)],
                 [t('最近跟进', 'Last follow-up'), fmtTime(shown.lastFollowUpAt)],
