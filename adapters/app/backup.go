@@ -63,7 +63,9 @@ const (
 // (a lease in the read-model database), a backup into Backup.Dir unless one for that slot is
 // there already, then the backups beyond Backup.Keep are deleted. A failed attempt is logged,
 // counted in the metrics, and tried again (after 1, 2, 4 … 60 minutes) until the slot's backup
-// exists or the next slot comes. Slots missed while no process ran are not caught up.
+// exists or the next slot comes. When a process starts after a slot that no process took (it
+// was down), it takes that one at once if scheduled backups ran before (the directory holds an
+// older one): the latest missed slot only, not one per day missed.
 func (a *App) backupJob(ctx context.Context) {
 	sched, err := backup.ParseSchedule(a.Config.Backup.Schedule)
 	if err != nil || sched.Off {
@@ -83,6 +85,13 @@ func (a *App) backupJob(ctx context.Context) {
 		return
 	case <-a.Engine.Running():
 	}
+	now := a.Config.Clock()
+	if missed := sched.Prev(now, a.zone(ctx, "")); a.missedSlot(missed) {
+		a.Logger.Info("taking the backup of a slot missed while no process ran", "slot", missed.Format(time.RFC3339))
+		if !a.takeSlot(ctx, holder, missed, sched.Next(now, a.zone(ctx, ""))) {
+			return
+		}
+	}
 	for {
 		now := a.Config.Clock()
 		slot := sched.Next(now, a.zone(ctx, ""))
@@ -93,20 +102,51 @@ func (a *App) backupJob(ctx context.Context) {
 		if a.Config.Clock().Before(slot) {
 			continue
 		}
-		next := sched.Next(slot, a.zone(ctx, ""))
-		for wait := time.Minute; ; wait = min(2*wait, time.Hour) {
-			done, err := a.RunBackup(ctx, holder, slot)
-			if err != nil && ctx.Err() == nil {
-				a.Logger.Warn("scheduled backup failed; trying again", "slot", slot.Format(time.RFC3339), "in", wait, "error", err)
-			}
-			if done || ctx.Err() != nil || !a.Config.Clock().Add(wait).Before(next) {
-				break
-			}
-			if !sleep(ctx, wait) {
-				return
-			}
+		if !a.takeSlot(ctx, holder, slot, sched.Next(slot, a.zone(ctx, ""))) {
+			return
 		}
 	}
+}
+
+// takeSlot runs the backup of slot, trying again after 1, 2, 4 … 60 minutes until it exists or
+// the next slot comes. It reports false when ctx ended.
+func (a *App) takeSlot(ctx context.Context, holder string, slot, next time.Time) bool {
+	for wait := time.Minute; ; wait = min(2*wait, time.Hour) {
+		done, err := a.RunBackup(ctx, holder, slot)
+		if err != nil && ctx.Err() == nil {
+			a.Logger.Warn("scheduled backup failed; trying again", "slot", slot.Format(time.RFC3339), "in", wait, "error", err)
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if done || !a.Config.Clock().Add(wait).Before(next) {
+			return true
+		}
+		if !sleep(ctx, wait) {
+			return false
+		}
+	}
+}
+
+// missedSlot reports whether slot has no backup although scheduled backups ran before it: the
+// backup directory holds a scheduled backup of an earlier slot and none of this one or later.
+func (a *App) missedSlot(slot time.Time) bool {
+	existing, err := backup.List(a.Config.Backup.Dir)
+	if err != nil {
+		return false
+	}
+	earlier := false
+	for _, e := range existing {
+		s, err := time.Parse(time.RFC3339, e.Manifest.Slot)
+		if err != nil {
+			continue // a backup taken by hand
+		}
+		if !s.Before(slot) {
+			return false
+		}
+		earlier = true
+	}
+	return earlier
 }
 
 // sleep waits d or until ctx ends; it reports whether ctx is still going.

@@ -129,3 +129,63 @@ func grepLines(s, prefix string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestMissedSlotIsTakenAtStart: a process that starts after a slot no process took (the server
+// was down at 02:00) takes that slot's backup at once when scheduled backups ran before; on a
+// fresh installation, with no earlier scheduled backup, it waits for the next slot.
+func TestMissedSlotIsTakenAtStart(t *testing.T) {
+	pgtest.Engine(t, "sqlite") // embedded stores
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 5, 7, 10, 0, 0, 0, sh) // 8 hours after the day's slot
+	clock := func() time.Time { return now.UTC() }
+	dir := t.TempDir()
+	backups := filepath.Join(dir, "backups")
+	serve := func(wait func(a *app.App)) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		a, err := app.Open(ctx, app.Config{DataDir: dir, Clock: clock, Backup: app.BackupSettings{Version: "test"}}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer cancel()
+		wg.Go(func() { _ = a.Serve(ctx, listen(t), listen(t)) })
+		<-a.Engine.Running()
+		wait(a)
+	}
+
+	// A fresh installation: nothing to catch up.
+	serve(func(*app.App) { time.Sleep(2 * time.Second) })
+	if all, _ := backup.List(backups); len(all) != 0 {
+		t.Fatalf("a fresh installation took %d backups before its first slot", len(all))
+	}
+	// Scheduled backups ran until three days ago; the server was down since.
+	old := time.Date(2026, 5, 4, 2, 0, 0, 0, sh)
+	serve(func(a *app.App) {
+		if done, err := a.RunBackup(context.Background(), "earlier", old); err != nil || !done {
+			t.Fatalf("the earlier backup: %v %v", done, err)
+		}
+	})
+	// The next start takes today's slot at once (not the two days before it).
+	today := time.Date(2026, 5, 7, 2, 0, 0, 0, sh).Format(time.RFC3339)
+	serve(func(*app.App) {
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			all, err := backup.List(backups)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) == 2 && all[1].Manifest.Slot == today {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the missed slot was not taken at the start: %+v", all)
+			}
+		}
+	})
+}

@@ -36,6 +36,12 @@ func (s Schedule) String() string {
 	return fmt.Sprintf("%02d:%02d", s.Hour, s.Minute)
 }
 
+// Prev is the last slot at or before t (the slot before Next(t)).
+func (s Schedule) Prev(t time.Time, loc *time.Location) time.Time {
+	l := s.Next(t, loc).In(loc).AddDate(0, 0, -1)
+	return time.Date(l.Year(), l.Month(), l.Day(), s.Hour, s.Minute, 0, 0, loc)
+}
+
 // Next is the first slot strictly after t, at the schedule's time of day in loc. A time of day
 // that a daylight-saving change skips on some day is taken as time.Date normalises it (an hour later).
 func (s Schedule) Next(t time.Time, loc *time.Location) time.Time {
