@@ -153,6 +153,9 @@ type Config struct {
 	// neither) make Serve listen with TLS; HTTPRedirectAddr (CHRONICLE_HTTP_REDIRECT_ADDR) is where
 	// plain HTTP is redirected to HTTPS. See tls.go.
 	TLSCertFile, TLSKeyFile, HTTPRedirectAddr string
+	// TrustedProxies (CHRONICLE_TRUSTED_PROXIES) are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (httpkit.TrustedProxies); none by default.
+	TrustedProxies httpkit.TrustedProxies
 	// Backup is the scheduled backups of the embedded stores (CHRONICLE_BACKUP_*; see backup.go).
 	Backup BackupSettings
 	Clock  commands.Clock
@@ -453,7 +456,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		}
 	}
 	a.API = httpapi.New(httpapi.Deps{Store: a.Store, DB: a.DB, Engine: a.Engine, Auth: ports.auth, Kit: kit, Modules: api,
-		Clock: cfg.Clock, Logger: logger, Metrics: a.Metrics, UI: web.Handler(), SeparateMetrics: cfg.MetricsAddr != ""})
+		Clock: cfg.Clock, Logger: logger, Metrics: a.Metrics, UI: web.Handler(), SeparateMetrics: cfg.MetricsAddr != "",
+		TrustedProxies: cfg.TrustedProxies})
 	return a, nil
 }
 

@@ -50,6 +50,9 @@ type Deps struct {
 	// SeparateMetrics leaves /metrics off this handler (it answers 404 here): the application
 	// serves MetricsHandler on a listen address of its own (CHRONICLE_METRICS_ADDR).
 	SeparateMetrics bool
+	// TrustedProxies are the reverse proxies whose forwarding headers are believed (the client's
+	// address, HTTPS for Secure cookies); none: the connection's own.
+	TrustedProxies httpkit.TrustedProxies
 }
 
 // Module is one module's part of the API: its routes and its fragment of the OpenAPI document.
@@ -101,7 +104,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{Deps: d, router: mux.NewRouter(), kit: d.Kit, doc: doc}
 	s.routes()
-	s.handler = securityHeaders(s.router)
+	s.handler = securityHeaders(d.TrustedProxies.Forwarded(s.router))
 	return s
 }
 

@@ -43,6 +43,7 @@ import (
 
 	"github.com/chronicle-crm/chronicle/adapters/app"
 	"github.com/chronicle-crm/chronicle/adapters/audit"
+	"github.com/chronicle-crm/chronicle/adapters/httpapi/httpkit"
 	"github.com/chronicle-crm/chronicle/adapters/runtimecfg"
 	"github.com/chronicle-crm/chronicle/domain/auditchain"
 )
@@ -122,6 +123,8 @@ configuration (environment; flags of the same name override):
   CHRONICLE_TLS_CERT_FILE   serve HTTPS (TLS 1.2+, HSTS, Secure cookies) with this PEM certificate chain (with CHRONICLE_TLS_KEY_FILE)
   CHRONICLE_TLS_KEY_FILE    the certificate's PEM private key (both or neither)
   CHRONICLE_HTTP_REDIRECT_ADDR  also listen here for plain HTTP, e.g. :80, answering 308 to the https address (needs TLS)
+  CHRONICLE_TRUSTED_PROXIES reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For and
+                            X-Forwarded-Proto are believed: the client's address, Secure cookies behind a TLS proxy (default none)
   CHRONICLE_BACKUP_SCHEDULE daily backup of the embedded stores at HH:MM in the organisation's time zone, or off (default 02:00)
   CHRONICLE_BACKUP_DIR      where backups are written (default <data dir>/backups)
   CHRONICLE_BACKUP_KEEP     backups kept; older ones are deleted after a successful backup (default 7)
@@ -218,6 +221,7 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	fs.StringVar(&c.Backup.Schedule, "backup-schedule", env("CHRONICLE_BACKUP_SCHEDULE", "02:00"), "daily backup time HH:MM in the organisation's time zone, or off")
 	fs.StringVar(&c.Backup.Dir, "backup-dir", env("CHRONICLE_BACKUP_DIR", ""), "where backups are written (default <data dir>/backups)")
 	backupKeep := fs.String("backup-keep", env("CHRONICLE_BACKUP_KEEP", "7"), "backups kept")
+	proxies := fs.String("trusted-proxies", env("CHRONICLE_TRUSTED_PROXIES", ""), "reverse proxies (addresses, CIDR prefixes; comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	sqliteReaders := fs.String("sqlite-readers", env("CHRONICLE_SQLITE_READERS", "0"), "connections of each SQLite pool (0: 4 per CPU, at least 8)")
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -234,6 +238,9 @@ func configLevel(fs *flag.FlagSet, args []string, getenv func(string) string, de
 	}
 	if c.PGMaxConns, err = strconv.Atoi(*pgConns); err != nil || c.PGMaxConns < 0 {
 		return c, nil, fmt.Errorf("CHRONICLE_PG_MAX_CONNS=%q: use a whole number, 0 for 4 per CPU (at least 8)", *pgConns)
+	}
+	if c.TrustedProxies, err = httpkit.ParseTrustedProxies(*proxies); err != nil {
+		return c, nil, err
 	}
 	if c.SQLiteReaders, err = strconv.Atoi(*sqliteReaders); err != nil || c.SQLiteReaders < 0 {
 		return c, nil, fmt.Errorf("CHRONICLE_SQLITE_READERS=%q: use a whole number, 0 for 4 per CPU (at least 8)", *sqliteReaders)

@@ -42,6 +42,7 @@ func TestConfigurationErrorsAreOneClearLine(t *testing.T) {
 		"bad seal interval":    {map[string]string{"CHRONICLE_AUDIT_SEAL_INTERVAL": "1ms"}, `CHRONICLE_AUDIT_SEAL_INTERVAL="1ms"`},
 		"bad anchor interval":  {map[string]string{"CHRONICLE_AUDIT_ANCHOR_INTERVAL": "often"}, `CHRONICLE_AUDIT_ANCHOR_INTERVAL="often"`},
 		"bad anchor events":    {map[string]string{"CHRONICLE_AUDIT_ANCHOR_EVENTS": "0"}, `CHRONICLE_AUDIT_ANCHOR_EVENTS="0"`},
+		"bad trusted proxy":    {map[string]string{"CHRONICLE_TRUSTED_PROXIES": "10.0.0.0/8, proxy.lan"}, `CHRONICLE_TRUSTED_PROXIES: "proxy.lan"`},
 		"unreachable postgres": {map[string]string{"CHRONICLE_EVENTSTORE": "postgres", "CHRONICLE_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, "event store (postgres)"},
 	}
 	for name, c := range cases {

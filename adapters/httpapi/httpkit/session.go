@@ -77,10 +77,10 @@ func CookieSession(w http.ResponseWriter, r *http.Request, token string, expires
 // SessionCookies are the session cookie and, unless csrf is empty, the CSRF cookie.
 func SessionCookies(r *http.Request, token, csrf string, expires time.Time) []*http.Cookie {
 	out := []*http.Cookie{{Name: SessionCookie, Value: token, Path: "/", Expires: expires, HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode}}
+		Secure: Secure(r), SameSite: http.SameSiteStrictMode}}
 	if csrf != "" {
 		out = append(out, &http.Cookie{Name: CSRFCookie, Value: csrf, Path: "/", Expires: expires,
-			Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+			Secure: Secure(r), SameSite: http.SameSiteStrictMode})
 	}
 	return out
 }
@@ -88,8 +88,8 @@ func SessionCookies(r *http.Request, token, csrf string, expires time.Time) []*h
 // ClearedSessionCookies are cookies that expire both session cookies.
 func ClearedSessionCookies(r *http.Request) []*http.Cookie {
 	return []*http.Cookie{
-		{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode},
-		{Name: CSRFCookie, Path: "/", MaxAge: -1, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode},
+		{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: Secure(r), SameSite: http.SameSiteStrictMode},
+		{Name: CSRFCookie, Path: "/", MaxAge: -1, Secure: Secure(r), SameSite: http.SameSiteStrictMode},
 	}
 }
 
