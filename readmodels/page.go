@@ -2,6 +2,7 @@ package readmodels
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 
@@ -82,7 +83,17 @@ func OptID(s string) *uuid.UUID {
 
 // IDs runs a query whose one column is an id and returns the ids in row order.
 func (db *DB) IDs(ctx context.Context, query string, args ...any) ([]uuid.UUID, error) {
-	rows, err := db.SQL.QueryContext(ctx, db.Q(query), args...)
+	return db.IDsIn(ctx, db.SQL, query, args...)
+}
+
+// Querier runs queries: the database, or a transaction (a projection's page).
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// IDsIn is IDs run by q (a transaction sees its own writes).
+func (db *DB) IDsIn(ctx context.Context, q Querier, query string, args ...any) ([]uuid.UUID, error) {
+	rows, err := q.QueryContext(ctx, db.Q(query), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -445,20 +445,22 @@ func gzipLines(t *testing.T, lines []string) []byte {
 	return b.Bytes()
 }
 
-// TestSeedLogForMeasurement bulk-loads CHRONICLE_LOGFILE_SEED_EVENTS generated lead events (what
-// the commands would append: projtest.Seed, one lead in five events) into the SQLite event store
-// of the data directory CHRONICLE_LOGFILE_SEED_DIR, for the export-log/import-log measurements of
-// docs/performance.md. Skipped unless both are set.
-func TestSeedLogForMeasurement(t *testing.T) {
+// BenchmarkSeedLogForMeasurement is no measurement but the tool that prepares one: it bulk-loads
+// CHRONICLE_LOGFILE_SEED_EVENTS generated lead events (what the commands would append:
+// projtest.Seed, one lead in five events) into the SQLite event store of the data directory
+// CHRONICLE_LOGFILE_SEED_DIR, for the export-log/import-log measurements of docs/performance.md
+// (cmd/chronicle/loadgen/logfile.sh). A benchmark, so that no test run meets it; it fails without
+// both settings.
+func BenchmarkSeedLogForMeasurement(b *testing.B) {
 	dir, n := os.Getenv("CHRONICLE_LOGFILE_SEED_DIR"), 0
 	fmt.Sscan(os.Getenv("CHRONICLE_LOGFILE_SEED_EVENTS"), &n)
 	if dir == "" || n < 10 {
-		t.Skip("set CHRONICLE_LOGFILE_SEED_DIR and CHRONICLE_LOGFILE_SEED_EVENTS to seed a log for the measurements")
+		b.Fatal("set CHRONICLE_LOGFILE_SEED_DIR and CHRONICLE_LOGFILE_SEED_EVENTS (at least 10) to seed a log for the measurements")
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	projtest.Seed(inDir{t, dir}, projtest.BenchBackends()[0], n/5, n)
+	projtest.Seed(inDir{b, dir}, projtest.BenchBackends()[0], n/5, n)
 }
 
 // inDir is tb whose TempDir is dir: the seeded store is made there.

@@ -391,22 +391,8 @@ func (b *batch) eraseLeadCopies(ctx context.Context, leadID string) error {
 	if err := b.buf.Flush(ctx, b.tx); err != nil { // rows of this page are found too
 		return err
 	}
-	rows, err := b.tx.QueryContext(ctx, b.tx.DB.Q(`SELECT id FROM `+b.table+` WHERE from_lead_id = ? AND lead_copies <> ''`), leadID)
+	ids, err := b.tx.DB.IDsIn(ctx, b.tx, `SELECT id FROM `+b.table+` WHERE from_lead_id = ? AND lead_copies <> ''`, leadID)
 	if err != nil {
-		return err
-	}
-	var ids []uuid.UUID
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return err
-		}
-		if id, err := uuid.Parse(s); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	for _, id := range ids {

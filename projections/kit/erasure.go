@@ -2,9 +2,6 @@ package kit
 
 import (
 	"context"
-	"errors"
-
-	"github.com/google/uuid"
 
 	"github.com/chronicle-crm/chronicle/domain/event"
 	"github.com/chronicle-crm/chronicle/domain/privacy"
@@ -23,22 +20,8 @@ func EraseRelated[R any](ctx context.Context, tx *engine.Tx, buf *RowBuffer[R], 
 	if err := buf.Flush(ctx, tx); err != nil { // rows of this page are found too
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, tx.DB.Q(`SELECT id FROM `+table+` WHERE related_id = ? AND related_kind = ?`), er.SubjectID, er.Kind)
+	ids, err := tx.DB.IDsIn(ctx, tx, `SELECT id FROM `+table+` WHERE related_id = ? AND related_kind = ?`, er.SubjectID, er.Kind)
 	if err != nil {
-		return err
-	}
-	var ids []uuid.UUID
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return err
-		}
-		if id, err := uuid.Parse(s); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	for _, id := range ids {

@@ -2,7 +2,7 @@
 # export-log / import-log of a generated log on SQLite and PostgreSQL, with references measured in
 # the same run (docs/performance.md, "Export and import of the event log"):
 #
-#   - a SQLite data directory seeded with N generated lead events (TestSeedLogForMeasurement), sealed
+#   - a SQLite data directory seeded with N generated lead events (BenchmarkSeedLogForMeasurement), sealed
 #     and anchored; export-log from it; gzip -1 of the same JSON lines; sqlite3 reading every row;
 #   - import-log into a fresh SQLite directory without and with the read models;
 #   - import-log of that file into a fresh PostgreSQL schema (a new chain: jsonb), export-log from
@@ -32,7 +32,7 @@ pg() {
 rm -rf "$work" && mkdir -p "$work"
 (cd "$repo" && go build -o "$bin" ./cmd/chronicle)
 (cd "$repo" && CHRONICLE_LOGFILE_SEED_DIR="$work/src" CHRONICLE_LOGFILE_SEED_EVENTS="$n" \
-  go test ./cmd/chronicle/ -run TestSeedLogForMeasurement -count=1 -v -timeout 60m | grep 'generated')
+  go test ./cmd/chronicle/ -run '^$' -bench BenchmarkSeedLogForMeasurement -benchtime 1x -count=1 -v -timeout 60m | grep 'generated')
 sqlite3 "$work/src/readmodels.db" 'select 1' > /dev/null   # an empty read-model file: the data directory exists
 cd "$work"
 CHRONICLE_DATA_DIR=src "${T[@]}" "$bin" audit anchor
